@@ -189,6 +189,53 @@ class ClaimKillTest {
         }
     }
 
+    /**
+     * `rhizome claim` SIGKILLed once its answer is printed whole, before its unhanded mark goes: the
+     * mark used to go before the print, and a kill between the two left the unit leased to a user
+     * who never saw it (nothing printed, nothing marked). Now the mark stays until the answer is out:
+     * the next claim asking the same resumes the printed unit, one asking something else gives it
+     * back (the killed command's exit status says its answer does not count).
+     */
+    @Test
+    void aClaimKilledAfterItsPrintIsTakenOverOrGivenBackByTheNextClaim() throws Exception {
+        try (NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(dir.resolve("volunteer"), network.url()))) {
+            Path ws = dir.resolve("ws");
+            String printed = killedPrinted(ws, "lower x");
+
+            CliRun again = CliRun.of(claimInto(dir.resolve("ws-again"), "lower x"));
+            assertThat(again.code()).as(again.err()).isZero();
+            assertThat(again.json().getAsJsonObject("unit").get("id").getAsString()).as("the killed claim's unit")
+                    .isEqualTo(printed);
+            assertThat(again.json().get("resumed").getAsBoolean()).isTrue();
+            assertThat(leasedToTheAgent()).containsExactly(printed);
+            assertThat(unhandedMarks()).as("marks left").isEmpty();
+
+            String other = killedPrinted(dir.resolve("ws2"), "raise x");
+            CliRun fresh = CliRun.of(claimInto(dir.resolve("ws3"), "halve x"));
+            assertThat(fresh.code()).as(fresh.err()).isZero();
+            String freshId = fresh.json().getAsJsonObject("unit").get("id").getAsString();
+            assertThat(fresh.json().get("resumed").getAsBoolean()).isFalse();
+            assertThat(fresh.err()).contains("unit " + other + " was leased to an earlier `rhizome claim`")
+                    .contains("given back");
+            assertThat(leasedToTheAgent()).as("the killed claim's unit given back")
+                    .containsExactlyInAnyOrder(printed, freshId).doesNotContain(other);
+            assertThat(unhandedMarks()).as("marks left").isEmpty();
+            assertThat(inFlight()).as("claims left in flight").isEmpty();
+        }
+    }
+
+    /** Runs `rhizome claim --workspace ws` stopped once its answer is printed, SIGKILLs it there; the unit it printed. */
+    private String killedPrinted(Path ws, String hypothesis) throws Exception {
+        List<String> before = leasedToTheAgent();
+        killedAt(CrashPoints.CLAIM_PRINTED, claimInto(ws, hypothesis));
+        List<String> leased = leasedToTheAgent().stream().filter(u -> !before.contains(u)).toList();
+        assertThat(leased).as("leased to the killed claim").hasSize(1);
+        assertThat(RealProcess.output(dir.resolve(CrashPoints.CLAIM_PRINTED + ".log"))).as("its answer, printed")
+                .contains("\"id\":\"" + leased.get(0) + "\"");
+        assertThat(unhandedMarks()).as("its unit still marked unhanded").hasSize(1);
+        return leased.get(0);
+    }
+
     /** Runs `rhizome claim --workspace ws` stopped once its unit is saved, SIGKILLs it there; the unit it was leased. */
     private String killedUnhanded(Path ws, String hypothesis) throws Exception {
         List<String> before = leasedToTheAgent();

@@ -11,6 +11,11 @@ public final class CrashPoints {
     public static final String CLAIM_ANSWERED = "claim-answered";
     /** `rhizome claim`'s unit saved (and marked unhanded), before its checkout into the workspace and its print. */
     public static final String CLAIM_KEPT = "claim-kept";
+    /**
+     * `rhizome claim`'s answer written out whole and flushed, before the unit's unhanded mark is
+     * removed: killed here, the next claim resumes or gives back a unit the killed one printed.
+     */
+    public static final String CLAIM_PRINTED = "claim-printed";
     /** A node's unit claimed ahead of its slot's running job and kept in its ahead file, the job still running. */
     public static final String CLAIMED_AHEAD = "claimed-ahead";
     /** {@code rhizome renew}'s renewal answered with the new deadline, before the saved claim is rewritten. */
@@ -31,14 +36,48 @@ public final class CrashPoints {
     public static final String PG_COMMITTING = "pg-committing";
     /** As {@link #PG_COMMITTING}, after the commit, before its answer leaves: committed, unanswered. */
     public static final String PG_COMMITTED = "pg-committed";
+    /**
+     * A bundle fetched from a peer unpacked, judged and its pack moved into the node's repository,
+     * before the refs of its commits are made (its quarantine directory still there).
+     */
+    public static final String BUNDLE_ADMITTED = "bundle-admitted";
+    /**
+     * A node's bundle built for a peer that asked for it, before its first byte goes: a pause
+     * point ({@link #holdOnce}), where a test SIGSTOPs the node in the middle of serving.
+     */
+    public static final String BUNDLE_SERVING = "bundle-serving";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */
     public static final String KEY_LINKED = "key-linked";
 
     private static final String ARMED = System.getProperty("rhizome.crash-point", "");
+    private static final java.util.concurrent.atomic.AtomicBoolean HELD = new java.util.concurrent.atomic.AtomicBoolean();
 
     private CrashPoints() {
+    }
+
+    /**
+     * A pause point: the first time this process reaches NAME (armed as a crash point is), it says
+     * so on stderr and holds the calling thread up to {@code maxMillis}, long enough for a test to
+     * SIGSTOP the whole process in that moment, then goes on (after SIGCONT, the bound long past).
+     * Later passes, and every pass when unarmed, go straight through.
+     */
+    public static void holdOnce(String name, long maxMillis) {
+        if (ARMED.isEmpty() || !ARMED.equals(name) || !HELD.compareAndSet(false, true)) {
+            return;
+        }
+        System.err.println("rhizome: at crash point " + name);
+        System.err.flush();
+        long until = System.currentTimeMillis() + maxMillis;
+        for (long left = maxMillis; left > 0; left = until - System.currentTimeMillis()) {
+            try {
+                Thread.sleep(Math.min(left, 200));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     public static void at(String name) {

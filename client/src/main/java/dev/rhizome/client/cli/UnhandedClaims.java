@@ -22,7 +22,8 @@ import java.util.Optional;
  * learnt the unit's id, and the unit stayed leased to them until its deadline (a rerun claimed
  * another). Each such unit is marked beside its claim, {@code claims/<unit>.unhanded-<PID>-<START>}
  * (the process, {@link ProcessStamp}, and what its claim asked), written before the claim itself and
- * removed once the unit is printed; the next `rhizome claim` of the data directory takes over the
+ * removed only once the answer naming the unit is written out and flushed (removed before the print,
+ * a kill between the two stranded the unit as before); the next `rhizome claim` of the data directory takes over the
  * marks of dead processes ({@link #takeOverDead}): the unit of one that asked what it asks becomes
  * its own, the others are given back.
  */

@@ -289,9 +289,25 @@ public final class ClaimCommand implements Callable<Integer> {
             // that cannot be written, the coordinator gone in between)
             throw giveBack.failed(ErrorReporter.explain(e));
         }
-        // from here the unit is the user's: an interruption no longer gives it back, nor a later claim
+        // from here the unit is the user's: an interruption no longer gives it back. Its unhanded
+        // mark stays until the answer is written out whole (below): removed before the print, a
+        // kill in between left the unit leased to a user who never saw it, and no later claim knew
         Interrupts.handedOver();
+        print(out, unit, resumed, briefFile, brief, response);
+        if (out.stream().checkError()) {
+            // the answer did not reach stdout (a closed pipe): the mark stays, and the next claim
+            // of this data directory takes the unit over as a dead claim's, as after a kill
+            System.err.println("rhizome: cannot write the answer to stdout; unit " + unit.getId()
+                    + " stays marked unhanded, for the next `rhizome claim` of this --data-dir to resume or give back");
+            return ExitCodes.FAILED;
+        }
+        CrashPoints.at(CrashPoints.CLAIM_PRINTED);
         UnhandedClaims.handedOver(dataDir.path(), unit.getId());
+        return ExitCodes.OK;
+    }
+
+    /** Writes the claimed unit's answer (JSON or text) and flushes it. */
+    private void print(Output out, WorkUnit unit, boolean resumed, Path briefFile, Brief brief, ClaimResponse response) {
         long left = Math.max(0, (unit.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000);
         if (json) {
             JsonObject o = new JsonObject();
@@ -331,6 +347,6 @@ public final class ClaimCommand implements Callable<Integer> {
                 out.stream().print(brief.text());
             }
         }
-        return ExitCodes.OK;
+        out.stream().flush();
     }
 }

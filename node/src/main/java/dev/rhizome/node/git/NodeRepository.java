@@ -2,6 +2,7 @@ package dev.rhizome.node.git;
 
 import dev.rhizome.node.job.JobText;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -609,6 +610,7 @@ public final class NodeRepository implements AutoCloseable {
                     List<ObjectId> fresh = newHistory(quarantine.repository(), tipId);
                     PackReach.check(quarantine.repository(), tipId, header.prerequisites(), received);
                     quarantine.admitInto(repository);
+                    CrashPoints.at(CrashPoints.BUNDLE_ADMITTED);
                     for (ObjectId id : fresh) {
                         createRef(id);
                     }

@@ -1,5 +1,6 @@
 package dev.rhizome.node.git;
 
+import dev.rhizome.node.api.ProcessStamp;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.lib.ObjectDatabase;
@@ -24,7 +26,11 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
  * were never there. Before, they stayed in a pack of their own until a repack dropped them.
  */
 final class Quarantine implements AutoCloseable {
-    /** Directories a process killed mid-import leaves behind start so ({@link #removeAbandoned}). */
+    /**
+     * Directories a process killed mid-import leaves behind start so ({@link #removeAbandoned}),
+     * followed by the importing process's {@link ProcessStamp} and a dash (a quarantine named the
+     * older way, without it, has none).
+     */
     static final String PREFIX = "rhizome-quarantine-";
 
     private final Path dir;
@@ -38,7 +44,10 @@ final class Quarantine implements AutoCloseable {
     /** A new, empty quarantine beside {@code main}'s objects. */
     static Quarantine open(Repository main) throws IOException {
         Path gitDir = main.getDirectory().toPath();
-        Path dir = Files.createTempDirectory(gitDir, PREFIX);
+        // named by this process, so that the next open removes it at once once this process is
+        // dead (a node SIGKILLed mid-import) rather than an hour later, its age being all that
+        // tells an unnamed one from another process's import running now
+        Path dir = Files.createTempDirectory(gitDir, PREFIX + ProcessStamp.current().name() + "-");
         try {
             Path objects = dir.resolve("objects");
             Files.createDirectories(objects.resolve("pack"));
@@ -106,8 +115,12 @@ final class Quarantine implements AutoCloseable {
         long freed = 0;
         try (DirectoryStream<Path> quarantines = Files.newDirectoryStream(gitDir, PREFIX + "*")) {
             for (Path quarantine : quarantines) {
+                Optional<ProcessStamp> importer = importerOf(quarantine.getFileName().toString());
+                if (importer.isPresent() && importer.get().alive()) {
+                    continue;  // its import runs now, however long it takes
+                }
                 try {
-                    if (Files.getLastModifiedTime(quarantine).toMillis() < cutoff) {
+                    if (importer.isPresent() || Files.getLastModifiedTime(quarantine).toMillis() < cutoff) {
                         freed += delete(quarantine);
                     }
                 } catch (NoSuchFileException gone) {
@@ -116,6 +129,17 @@ final class Quarantine implements AutoCloseable {
             }
         }
         return freed;
+    }
+
+    /** The process a quarantine's name says made it ({@code PREFIX PID-START-RANDOM}); empty for one named the older way. */
+    static Optional<ProcessStamp> importerOf(String name) {
+        if (!name.startsWith(PREFIX)) {
+            return Optional.empty();
+        }
+        String rest = name.substring(PREFIX.length());
+        int first = rest.indexOf('-');
+        int second = first < 0 ? -1 : rest.indexOf('-', first + 1);
+        return second < 0 ? Optional.empty() : ProcessStamp.parse(rest.substring(0, second));
     }
 
     /** Deletes {@code dir} and everything in it; the bytes its files took. */

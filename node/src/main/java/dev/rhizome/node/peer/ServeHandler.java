@@ -7,6 +7,7 @@ import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import com.google.protobuf.ByteString;
@@ -172,6 +173,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                         }
                         bundle = exact.get();
                     }
+                    CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
                     ctx.executor().execute(() -> {
                         // Ended early while it was being built: it was answered BUSY already.
                         if (session.upload() == mine) {

@@ -172,6 +172,26 @@ class PaddedBundleTest {
         assertThat(young).as("another process's import, running now").exists();
     }
 
+    /**
+     * A quarantine is named by its importing process: one a dead process left (a node SIGKILLed in
+     * the middle of an import) goes at the next look however young, one of a live process stays.
+     */
+    @Test
+    void aQuarantineOfADeadProcessGoesAtOnceAndOneOfALiveProcessStays() throws Exception {
+        Path gitDir = target.repository().getDirectory().toPath();
+        // this process's pid with another start time: the process that had it before, dead
+        String dead = Quarantine.PREFIX + new dev.rhizome.node.api.ProcessStamp(ProcessHandle.current().pid(), 1).name() + "-7";
+        Path killed = Files.createDirectories(gitDir.resolve(dead).resolve("objects").resolve("pack"));
+        Files.write(killed.resolve("pack-1.pack"), new byte[4096]);
+        Path live = Files.createDirectories(gitDir.resolve(Quarantine.PREFIX
+                + dev.rhizome.node.api.ProcessStamp.current().name() + "-8"));
+        Files.setLastModifiedTime(live, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+
+        assertThat(target.removeAbandonedImports(Duration.ofMinutes(10))).isGreaterThanOrEqualTo(4096);
+        assertThat(gitDir.resolve(dead)).as("a dead importer's, young").doesNotExist();
+        assertThat(live).as("a live importer's, however old").exists();
+    }
+
     /** zlib of {@code data} in stored blocks of at most 65,535 bytes, after {@code empty} empty ones. */
     private static byte[] zlibStored(byte[] data, int empty) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
