@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonPrimitive;
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Result;
@@ -50,6 +51,7 @@ public final class Outcome {
         o.addProperty("adopted", r.getAdopted());
         o.addProperty("pending_units", r.getPendingUnits());
         o.addProperty("leased_units", r.getLeasedUnits());
+        o.add("confirmation", r.hasConfirmation() ? confirmation(r.getConfirmation()) : JsonNull.INSTANCE);
         JsonArray statuses = new JsonArray();
         List<Result> results = Records.results(r.getResultsList());
         results.forEach(x -> statuses.add(x.getStatus().name()));
@@ -62,6 +64,22 @@ public final class Outcome {
         JsonArray papers = new JsonArray();
         Records.papers(r.getPapersList()).forEach(p -> papers.add(p.id()));
         o.add("papers", papers);
+        return o;
+    }
+
+    /**
+     * A candidate that passed at the trial seeds: the fresh seeds the coordinator drew for it, and
+     * whether it is still CONFIRMING there (its or the frontier's trials pending), CONFIRMED
+     * (adopted) or REFUSED (it lost there; never adopted).
+     */
+    static JsonObject confirmation(Confirmation c) {
+        JsonObject o = new JsonObject();
+        o.addProperty("state", c.getState().name());
+        JsonArray seeds = new JsonArray();
+        c.getRandomSeedsList().forEach(seeds::add);
+        o.add("random_seeds", seeds);
+        o.addProperty("frontier_commit", c.getFrontier());
+        o.addProperty("reason", c.getReason().isEmpty() ? null : c.getReason());
         return o;
     }
 
@@ -106,6 +124,12 @@ public final class Outcome {
         if (r.getHasMetric() && r.getHasFrontierMetric()) {
             b.append(String.format(Locale.ROOT, "; frontier %s %.6f (delta %+.6f)",
                     CommitId.abbreviate(r.getFrontierCommit()), r.getFrontierMetric(), r.getMetric() - r.getFrontierMetric()));
+        }
+        if (r.hasConfirmation() && !r.getAdopted()) {
+            Confirmation c = r.getConfirmation();
+            b.append(c.getState() == Confirmation.State.REFUSED
+                    ? "; passed at the trial seeds, refused at its confirmation seeds " + c.getRandomSeedsList()
+                    : "; passed at the trial seeds, confirming at seeds " + c.getRandomSeedsList());
         }
         b.append(r.getAdopted() ? "; ADOPTED" : "; not adopted");
         return b.toString();

@@ -3,6 +3,7 @@ package dev.rhizome.client.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Result;
@@ -17,6 +18,25 @@ import org.junit.jupiter.api.Test;
  * it" (serve the commit, submit again) from "it ran and failed".
  */
 class OutcomeTest {
+    @Test
+    void aCandidateConfirmingAtFreshSeedsSaysSoWithItsSeeds() {
+        Identity proposer = Identity.generate();
+        Experiment e = Experiment.newBuilder().setCommit("c".repeat(40)).setParent("p".repeat(40)).setDirection("d")
+                .setProposer(proposer.publicId().toByteString()).build();
+        ExperimentReport plain = ExperimentReport.newBuilder().setExperiment(Envelopes.sign(proposer, e)).build();
+        assertThat(Outcome.json(e.getCommit(), plain).get("confirmation").isJsonNull()).isTrue();
+        ExperimentReport confirming = plain.toBuilder().setConfirmation(Confirmation.newBuilder()
+                .setState(Confirmation.State.CONFIRMING).addRandomSeeds(1_234_567L).addRandomSeeds(89L)
+                .setFrontier("p".repeat(40))).build();
+        JsonObject c = Outcome.json(e.getCommit(), confirming).getAsJsonObject("confirmation");
+        assertThat(c.get("state").getAsString()).isEqualTo("CONFIRMING");
+        assertThat(c.getAsJsonArray("random_seeds").get(0).getAsLong()).isEqualTo(1_234_567L);
+        assertThat(c.get("frontier_commit").getAsString()).isEqualTo("p".repeat(40));
+        assertThat(c.get("reason").isJsonNull()).isTrue();
+        assertThat(Outcome.text(e.getCommit(), confirming))
+                .contains("passed at the trial seeds, confirming at seeds [1234567, 89]").contains("not adopted");
+    }
+
     @Test
     void anExperimentWhoseEvaluationsWereGivenUpSaysWhyInJsonAndText() {
         Identity proposer = Identity.generate();

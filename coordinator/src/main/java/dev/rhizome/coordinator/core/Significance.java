@@ -35,7 +35,15 @@ public final class Significance {
      * @param candidate the candidate's, in the same class
      */
     public static Comparison compare(Map<Long, Double> frontier, Map<Long, Double> candidate, Manifest manifest) {
-        List<Long> seeds = Manifests.trialSeeds(manifest);
+        return compare(frontier, candidate, Manifests.trialSeeds(manifest), manifest);
+    }
+
+    /**
+     * The same rule at other seeds (a confirmation's, {@link ConfirmationRule}), in their order;
+     * one seed there compares by the tolerance alone, as {@code adoption_seeds: 1} does.
+     */
+    public static Comparison compare(Map<Long, Double> frontier, Map<Long, Double> candidate, List<Long> seeds,
+            Manifest manifest) {
         List<Double> c = new ArrayList<>();
         List<Double> f = new ArrayList<>();
         List<Double> gains = new ArrayList<>();

@@ -146,7 +146,8 @@ public final class Routes {
                         page(r, Views.TRIALS))), "direction", "commit", LIMIT, AFTER)
                 .get("/v1/volunteers", r -> Reply.of(volunteers(s, r)), LIMIT, AFTER, "key")
                 .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))),
-                        "direction", LIMIT, AFTER);
+                        "direction", LIMIT, AFTER)
+                .get("/v1/confirmations", r -> Reply.of(s.views().confirmations(r.param("direction"))), "direction");
     }
 
     /** {@code /v1/volunteers}: a page of them, or with {@code key} that one volunteer alone (one page). */

@@ -87,6 +87,7 @@ public final class ExperimentReports {
             measure(tx, e.getParent(), hardwareClass, manifest)
                     .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
             d.frontier().metric().ifPresent(m -> b.setFrontierMetric(m).setHasFrontierMetric(true));
+            tx.confirmation(commit).ifPresent(b::setConfirmation);
             return b.build();
         });
     }

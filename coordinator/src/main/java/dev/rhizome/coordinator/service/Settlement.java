@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.Frontier;
@@ -20,6 +21,7 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
@@ -29,6 +31,7 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -44,7 +47,8 @@ import org.slf4j.LoggerFactory;
 /**
  * What results decide, inside the transaction that stores them: the validation state of every
  * replica of a trial (one commit at one random seed), the runners' reputations, tie-breakers,
- * the frontier's measurement and adoption by the paired rule of {@link Significance}.
+ * the frontier's measurement and adoption by the paired rule of {@link Significance}, confirmed
+ * at fresh seeds ({@link ConfirmationRule}).
  */
 final class Settlement {
     private static final Logger LOG = LoggerFactory.getLogger(Settlement.class);
@@ -68,6 +72,13 @@ final class Settlement {
      */
     static <T extends Experiments & Results & Units> int queueMissingTrials(T tx, String seed, Manifest manifest,
             String direction, String commit, String parent, ByteString proposer, long nowMs) {
+        return queueMissingTrials(tx, seed, manifest, Manifests.trialSeeds(manifest), direction, commit, parent,
+                proposer, nowMs);
+    }
+
+    /** The same at {@code seeds} (a confirmation's). */
+    static <T extends Experiments & Results & Units> int queueMissingTrials(T tx, String seed, Manifest manifest,
+            List<Long> seeds, String direction, String commit, String parent, ByteString proposer, long nowMs) {
         if (tx.abandonment(commit).isPresent()) {
             return 0;  // given up: nobody could fetch it, and asking again would only hold the queue full
         }
@@ -75,7 +86,7 @@ final class Settlement {
         tx.resultEntries(commit).stream().filter(e -> e.result().getStatus() != Result.Status.UNFETCHABLE)
                 .forEach(e -> covered.add(e.result().getRandomSeed()));
         int queued = 0;
-        for (long randomSeed : Manifests.trialSeeds(manifest)) {
+        for (long randomSeed : seeds) {
             if (!covered.contains(randomSeed) && tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty()) {
                 queueTrial(tx, seed, direction, commit, parent, proposer, randomSeed, Manifests.quorum(manifest), nowMs);
                 queued++;
@@ -243,6 +254,12 @@ final class Settlement {
      */
     static <T extends Reputations & Results> TrialMetrics trialMetrics(T tx, String commit, String hardwareClass,
             Manifest manifest) {
+        return metricsAt(tx, commit, hardwareClass, manifest, Manifests.trialSeeds(manifest));
+    }
+
+    /** The same at {@code seeds} (a confirmation's). */
+    static <T extends Reputations & Results> TrialMetrics metricsAt(T tx, String commit, String hardwareClass,
+            Manifest manifest, List<Long> seeds) {
         Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
         tx.resultEntries(commit).forEach(e -> bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>())
                 .add(e));
@@ -257,7 +274,7 @@ final class Settlement {
                 }
             }
         }
-        Set<Long> wanted = new HashSet<>(Manifests.trialSeeds(manifest));
+        Set<Long> wanted = new HashSet<>(seeds);
         metrics.keySet().retainAll(wanted);
         return new TrialMetrics(chosen, metrics);
     }
@@ -304,9 +321,102 @@ final class Settlement {
         return Optional.ofNullable(best);
     }
 
+    record Confirmed(String commit, ConfirmationRule.Verdict verdict) {
+    }
+
+    /**
+     * Among {@code candidates} (in the order registered), those that pass the paired rule at the
+     * trial seeds go on to their confirmation ({@link ConfirmationRule}): seeds are drawn for one
+     * that has none (its and the frontier's trials there queued), a confirming one's frontier
+     * trials are queued where the frontier moved since, and one that lost there is refused for
+     * good. Of those that passed both, the one with the largest mean gain at the trial seeds wins,
+     * the first on ties.
+     */
+    static Optional<Confirmed> confirmedWinner(Store.Transaction tx, DirectionRecord d, TrialMetrics frontier,
+            Manifest manifest, List<String> candidates, long nowMs, List<String> notes) {
+        Confirmed best = null;
+        for (String commit : candidates) {
+            TrialMetrics candidate = trialMetrics(tx, commit, frontier.hardwareClass(), manifest);
+            if (Significance.compare(frontier.bySeed(), candidate.bySeed(), manifest).decision()
+                    != Significance.Decision.ADOPT) {
+                continue;  // the usual case, decided without reading a confirmation
+            }
+            Optional<Confirmation> drawn = tx.confirmation(commit);
+            if (drawn.isPresent() && drawn.get().getState() != Confirmation.State.CONFIRMING) {
+                continue;  // refused at its confirmation seeds: the one draw is spent
+            }
+            List<Long> seeds = drawn.map(Confirmation::getRandomSeedsList).orElse(List.of());
+            Map<Long, Double> frontierThere = seeds.isEmpty() ? Map.of()
+                    : metricsAt(tx, d.frontier().commit(), frontier.hardwareClass(), manifest, seeds).bySeed();
+            Map<Long, Double> candidateThere = seeds.isEmpty() ? Map.of()
+                    : metricsAt(tx, commit, frontier.hardwareClass(), manifest, seeds).bySeed();
+            ConfirmationRule.Verdict v = ConfirmationRule.judge(frontier.bySeed(), candidate.bySeed(), seeds,
+                    frontierThere, candidateThere, manifest);
+            switch (v.stage()) {
+                case DRAW -> notes.add(drawConfirmation(tx, d, frontier.hardwareClass(), commit, manifest, nowMs));
+                case CONFIRMING -> {
+                    if (!drawn.get().getFrontier().equals(d.frontier().commit())) {
+                        // the frontier moved meanwhile: the new one runs at the same seeds, no new draw
+                        queueAt(tx, d, d.frontier().commit(), seeds, manifest, nowMs);
+                        tx.saveConfirmation(drawn.get().toBuilder().setFrontier(d.frontier().commit()).build());
+                    }
+                }
+                case REFUSED -> {
+                    tx.saveConfirmation(drawn.get().toBuilder().setState(Confirmation.State.REFUSED)
+                            .setFrontier(d.frontier().commit()).setDecidedMs(nowMs)
+                            .setReason(v.confirmation().reason()).build());
+                    LOG.info("direction {} refuses {} at its confirmation seeds ({})", d.name(),
+                            CommitId.abbreviate(commit), v.confirmation().reason());
+                    notes.add("candidate " + commit + " passed at the trial seeds but not at its confirmation seeds "
+                            + "(" + v.confirmation().reason() + "): not adopted");
+                }
+                case ADOPT -> {
+                    if (best == null || v.trials().meanGain() > best.verdict().trials().meanGain()) {
+                        best = new Confirmed(commit, v);
+                    }
+                }
+                case NOT_PASSED -> {
+                }
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private static final SecureRandom CONFIRMATION_DRAW = new SecureRandom();
+
+    /**
+     * Draws a candidate's confirmation seeds (once: the record is kept whatever follows) and queues
+     * its trials and the frontier's there, as any trial: same budget, quorum and replication rules.
+     */
+    private static String drawConfirmation(Store.Transaction tx, DirectionRecord d, String hardwareClass,
+            String commit, Manifest manifest, long nowMs) {
+        List<Long> seeds = ConfirmationRule.draw(CONFIRMATION_DRAW, Manifests.confirmationSeeds(manifest),
+                Manifests.trialSeeds(manifest));
+        tx.saveConfirmation(Confirmation.newBuilder().setDirection(d.name()).setCommit(commit)
+                .setFrontier(d.frontier().commit()).setHardwareClass(hardwareClass).addAllRandomSeeds(seeds)
+                .setState(Confirmation.State.CONFIRMING).setDrawnMs(nowMs).setAuditCount(tx.auditCount()).build());
+        queueAt(tx, d, commit, seeds, manifest, nowMs);
+        queueAt(tx, d, d.frontier().commit(), seeds, manifest, nowMs);
+        List<String> shown = seeds.stream().map(Long::toUnsignedString).toList();
+        LOG.info("direction {}: {} passed at the trial seeds; confirming at fresh seeds {}", d.name(),
+                CommitId.abbreviate(commit), shown);
+        return "candidate " + commit + " passed at the trial seeds; confirming against the frontier at fresh seeds "
+                + shown;
+    }
+
+    /** Queues a commit of the direction (an experiment or its base) at {@code seeds} where it has no trial. */
+    private static void queueAt(Store.Transaction tx, DirectionRecord d, String commit, List<Long> seeds,
+            Manifest manifest, long nowMs) {
+        Optional<Experiment> x = tx.experiment(commit).map(Stored::record);
+        queueMissingTrials(tx, d.direction().getSeed(), manifest, seeds, d.name(), commit,
+                x.map(Experiment::getParent).orElse(""), x.map(Experiment::getProposer).orElse(ByteString.EMPTY),
+                nowMs);
+    }
+
     /**
      * Adopts, while any exists, the candidate of the direction that passes the paired rule against
-     * the frontier with the largest mean gain. Commits the direction adopted before are not
+     * the frontier, at the trial seeds and then at its confirmation seeds ({@link #confirmedWinner}),
+     * with the largest mean gain. Commits the direction adopted before are not
      * candidates again. Only {@code onlyCandidate} where a candidate's own result settled; else
      * the direction's {@link AdoptionCandidates#contenders}, which every candidate that could win is among.
      */
@@ -327,30 +437,40 @@ final class Settlement {
             List<String> candidates = only.isEmpty() ? AdoptionCandidates.contenders(tx, d, frontier, manifest)
                     : only.filter(c -> !c.equals(d.direction().getBaseCommit()) && !c.equals(d.frontier().commit())
                             && !tx.wasAdopted(direction, c)).map(List::of).orElse(List.of());
-            Optional<Winner> winner = winner(tx, frontier, manifest, candidates);
+            Optional<Confirmed> winner = confirmedWinner(tx, d, frontier, manifest, candidates, nowMs, notes);
             if (winner.isEmpty()) {
                 return notes;
             }
             String best = winner.get().commit();
-            Significance.Comparison bestComparison = winner.get().comparison();
+            Significance.Comparison bestComparison = winner.get().verdict().trials();
             double metric = FiniteMean.of(bestComparison.candidate().stream().mapToDouble(Double::doubleValue)).orElseThrow();
-            Adoption adoption = Adoption.newBuilder()
+            Adoption.Builder adoption = Adoption.newBuilder()
                     .setDirection(direction).setCommit(best).setPrevious(d.frontier().commit())
                     .setHardwareClass(frontier.hardwareClass())
                     .addAllRandomSeeds(bestComparison.randomSeeds())
                     .addAllCandidateMetrics(bestComparison.candidate())
                     .addAllFrontierMetrics(bestComparison.frontier())
                     .setMeanGain(bestComparison.meanGain()).setStandardError(bestComparison.standardError())
-                    .setAdoptedMs(nowMs).setAuditCount(tx.auditCount())
-                    .build();
-            tx.insertAdoption(adoption);
+                    .setAdoptedMs(nowMs).setAuditCount(tx.auditCount());
+            Significance.Comparison confirmation = winner.get().verdict().confirmation();
+            if (confirmation != null) {
+                adoption.addAllConfirmationSeeds(confirmation.randomSeeds())
+                        .addAllConfirmationCandidateMetrics(confirmation.candidate())
+                        .addAllConfirmationFrontierMetrics(confirmation.frontier())
+                        .setConfirmationMeanGain(confirmation.meanGain())
+                        .setConfirmationStandardError(confirmation.standardError());
+                tx.saveConfirmation(tx.confirmation(best).orElseThrow().toBuilder()
+                        .setState(Confirmation.State.CONFIRMED).setFrontier(d.frontier().commit())
+                        .setDecidedMs(nowMs).setReason(confirmation.reason()).build());
+            }
+            tx.insertAdoption(adoption.build());
             tx.updateFrontier(direction, new Frontier(best, OptionalDouble.of(metric), frontier.hardwareClass()));
             AdoptedPath.adopted(tx, direction, d.frontier().commit(), best);
             CrashPoints.at(CrashPoints.ADOPTED);
+            String reason = winner.get().verdict().reason();
             LOG.info("direction {} adopts {} ({} {}; {})", direction, CommitId.abbreviate(best),
-                    manifest.getMetric().getName(), metric, bestComparison.reason());
-            notes.add("direction " + direction + " adopted " + best + " at " + metric + " (" + bestComparison.reason()
-                    + ")");
+                    manifest.getMetric().getName(), metric, reason);
+            notes.add("direction " + direction + " adopted " + best + " at " + metric + " (" + reason + ")");
         }
         return notes;
     }

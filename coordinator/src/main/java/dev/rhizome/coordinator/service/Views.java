@@ -16,6 +16,7 @@ import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
+import dev.rhizome.proto.v1.ConfirmationList;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
@@ -431,6 +432,15 @@ public final class Views {
                     .setTrusted(r.trusted()));
         }
         return list.build();
+    }
+
+    /**
+     * The confirmations drawn for a direction's candidates (every direction's without one), in the
+     * order drawn: one per candidate that passed at its trial seeds, so few, in one answer.
+     */
+    public ConfirmationList confirmations(String direction) {
+        return store.inReadTransaction(tx -> ConfirmationList.newBuilder()
+                .addAllConfirmations(tx.confirmations(direction)).build());
     }
 
     public AdoptionList adoptions(String direction, PageRequest page) {

@@ -416,7 +416,14 @@ final class SqliteSchema {
                     "CREATE TABLE adopted_path_heads (direction TEXT PRIMARY KEY, frontier_commit TEXT NOT NULL, "
                             + "chain INTEGER NOT NULL)",
                     "INSERT INTO adopted_path_heads (direction, frontier_commit, chain) "
-                            + "SELECT name, frontier_commit, 1 FROM directions WHERE frontier_commit = base_commit"));
+                            + "SELECT name, frontier_commit, 1 FROM directions WHERE frontier_commit = base_commit"),
+            // 26: the confirmation seeds drawn for each candidate that passed at its trial seeds
+            // (core.ConfirmationRule, service.Settlement), one row per candidate, never drawn again;
+            // the record (api.proto Confirmation) as bytes, its state beside it.
+            List.of("CREATE TABLE confirmations (commit_id TEXT PRIMARY KEY, direction TEXT NOT NULL, "
+                            + "drawn_ms INTEGER NOT NULL, audit_count INTEGER NOT NULL, state INTEGER NOT NULL, "
+                            + "bytes BLOB NOT NULL)",
+                    "CREATE INDEX confirmations_by_direction ON confirmations(direction, audit_count)"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -61,6 +61,7 @@ final class SqliteTransaction implements Store.Transaction {
     private final QuotaRows quotas;
     private final ExploreClaims explorations;
     private final CandidateRows candidates;
+    private final ConfirmationRows confirmations;
     private final PathRows paths;
     private final TransactionScope scope;
     /** The advisory keys of a settlement's locks; null on the SQLite store, which takes none. */
@@ -103,6 +104,7 @@ final class SqliteTransaction implements Store.Transaction {
         this.quotas = new QuotaRows(queries);
         this.explorations = new ExploreClaims(queries);
         this.candidates = new CandidateRows(queries);
+        this.confirmations = new ConfirmationRows(queries);
         this.paths = new PathRows(queries);
     }
 
@@ -837,6 +839,21 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public void markCandidatesKept(String direction) {
         candidates.markCandidatesKept(direction);
+    }
+
+    @Override
+    public void saveConfirmation(dev.rhizome.proto.v1.Confirmation confirmation) {
+        confirmations.saveConfirmation(confirmation);
+    }
+
+    @Override
+    public Optional<dev.rhizome.proto.v1.Confirmation> confirmation(String commit) {
+        return confirmations.confirmation(commit);
+    }
+
+    @Override
+    public List<dev.rhizome.proto.v1.Confirmation> confirmations(String direction) {
+        return confirmations.confirmations(direction);
     }
 
     @Override

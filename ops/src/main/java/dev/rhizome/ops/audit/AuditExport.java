@@ -8,6 +8,8 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.ListPages;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
+import dev.rhizome.proto.v1.Confirmation;
+import dev.rhizome.proto.v1.ConfirmationList;
 import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditHeader;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -114,6 +116,13 @@ public final class AuditExport {
                     }
                     counts[1] += page.getTrialsCount();
                 });
+            }
+            for (DirectionStatus d : directions) {
+                ConfirmationList page = get(http, maxPageBytes, coordinator, "/v1/confirmations?direction="
+                        + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), ConfirmationList.parser());
+                for (Confirmation c : page.getConfirmationsList()) {
+                    lw.write(AuditLine.newBuilder().setConfirmation(c).build());
+                }
             }
             for (Adoption a : adoptions) {
                 lw.write(AuditLine.newBuilder().setAdoption(a).build());

@@ -3,10 +3,12 @@ package dev.rhizome.ops.audit;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AuditLine;
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Experiment;
@@ -27,6 +29,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -35,7 +38,8 @@ import java.util.function.Function;
  * signature (by the key its record names as author); every record against what it refers to (a
  * result against its seed's manifest, its direction and the experiment it ran, in the order
  * accepted); and every adoption re-derived with the coordinator's own pure rules ({@link Trials}
- * then {@link Significance}) from the results accepted before it, in a chain from the
+ * then {@link Significance}, confirmed by {@link ConfirmationRule} at the seeds the coordinator
+ * drew for it) from the results accepted before it, in a chain from the
  * direction's base to its final frontier. Trials the coordinator accepted on one trusted runner's
  * word (adaptive replication) are taken from its claims and counted, since the reputation that
  * allowed them is the coordinator's judgement.
@@ -75,6 +79,11 @@ public final class AuditVerifier {
      * does not hold, so the coordinator's word is taken for them, as for trials on reputation.
      */
     private final Set<String> tooLate = new HashSet<>();
+    /**
+     * The confirmation seeds the coordinator drew, by candidate commit (the export's claims, read
+     * before the envelopes: a result at such a seed is a trial only if drawn before it arrived).
+     */
+    private final Map<String, Confirmation> confirmations = new LinkedHashMap<>();
 
     /**
      * The export's network: its header's (exports since the header names it), else the one its
@@ -101,6 +110,8 @@ public final class AuditVerifier {
             network = lines.get(0).getHeader().getNetwork();
             networkNamedBy = "the export's header";
         }
+        lines.stream().filter(AuditLine::hasConfirmation).map(AuditLine::getConfirmation)
+                .forEach(c -> confirmations.putIfAbsent(c.getCommit(), c));
         long expected = 0;
         int envelopes = 0;
         Map<String, Map<Long, Set<String>>> onReputation = new HashMap<>();
@@ -271,9 +282,10 @@ public final class AuditVerifier {
             if (r.hasBudget() && !r.getBudget().equals(m.getBudget())) {
                 why.add("budget " + Manifests.describe(r.getBudget()) + " is not the seed's");
             }
-            if (!Manifests.trialSeeds(m).contains(r.getRandomSeed())) {
+            if (!Manifests.trialSeeds(m).contains(r.getRandomSeed()) && !drawnBefore(r, index)) {
                 why.add("random seed " + Long.toUnsignedString(r.getRandomSeed()) + " is not one of the seed's trials "
-                        + Manifests.trialSeeds(m));
+                        + Manifests.trialSeeds(m) + " nor a confirmation seed of direction " + r.getDirection()
+                        + " drawn before it");
             }
         }
         if (!why.isEmpty()) {
@@ -281,6 +293,12 @@ public final class AuditVerifier {
         }
         results.add(new Trials.Entry(id, r));
         resultIndexes.add(index);
+    }
+
+    /** Whether the result's seed is a confirmation seed of its direction drawn before the result was accepted. */
+    private boolean drawnBefore(Result r, long index) {
+        return confirmations.values().stream().anyMatch(c -> c.getDirection().equals(r.getDirection())
+                && c.getAuditCount() <= index && c.getRandomSeedsList().contains(r.getRandomSeed()));
     }
 
     // --- adoptions ---------------------------------------------------------------------------
@@ -324,6 +342,11 @@ public final class AuditVerifier {
             } else if (!c.candidate().equals(a.getCandidateMetricsList()) || !c.frontier().equals(a.getFrontierMetricsList())) {
                 problems.add(new Problem("Adoption", i, id, "claimed metrics " + a.getCandidateMetricsList() + " vs "
                         + a.getFrontierMetricsList() + " differ from the results' " + c.candidate() + " vs " + c.frontier()));
+            } else if (Manifests.confirmationSeeds(m) > 0) {
+                Optional<String> unconfirmed = confirmed(a, m, candidate, previous);
+                if (unconfirmed.isPresent()) {
+                    problems.add(new Problem("Adoption", i, id, unconfirmed.get()));
+                }
             }
             frontier.put(d.getName(), a.getCommit());
         }
@@ -335,6 +358,40 @@ public final class AuditVerifier {
                         + " but its adoptions lead to " + frontier.get(name)));
             }
         }
+    }
+
+    /**
+     * Why the adoption was not confirmed ({@link ConfirmationRule}), if it was not: the seeds it
+     * names must be those drawn for it, before it was adopted, and the same rule must pass there
+     * from the results accepted before the adoption.
+     */
+    private Optional<String> confirmed(Adoption a, Manifest m, Map<Long, Double> candidate,
+            Map<Long, Double> previous) {
+        Confirmation drawn = confirmations.get(a.getCommit());
+        if (drawn == null || !drawn.getDirection().equals(a.getDirection())) {
+            return Optional.of("the seed asks for " + Manifests.confirmationSeeds(m)
+                    + " confirmation seed(s), and none were drawn for it");
+        }
+        if (!drawn.getRandomSeedsList().equals(a.getConfirmationSeedsList())) {
+            return Optional.of("confirmed at " + a.getConfirmationSeedsList() + " but the seeds drawn for it were "
+                    + drawn.getRandomSeedsList());
+        }
+        if (drawn.getAuditCount() > a.getAuditCount()) {
+            return Optional.of("its confirmation seeds were drawn after it was adopted");
+        }
+        ConfirmationRule.Verdict v = ConfirmationRule.judge(previous, candidate, drawn.getRandomSeedsList(), previous,
+                candidate, m);
+        if (v.stage() != ConfirmationRule.Stage.ADOPT) {
+            return Optional.of("the rule does not confirm it at its confirmation seeds from the results before it: "
+                    + (v.confirmation() == null ? v.reason() : v.confirmation().reason()));
+        }
+        if (!v.confirmation().candidate().equals(a.getConfirmationCandidateMetricsList())
+                || !v.confirmation().frontier().equals(a.getConfirmationFrontierMetricsList())) {
+            return Optional.of("claimed confirmation metrics " + a.getConfirmationCandidateMetricsList() + " vs "
+                    + a.getConfirmationFrontierMetricsList() + " differ from the results' "
+                    + v.confirmation().candidate() + " vs " + v.confirmation().frontier());
+        }
+        return Optional.empty();
     }
 
     /** A commit's decided trial metrics by random seed, judged from the results accepted before {@code auditCount}. */

@@ -6,6 +6,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Budget;
@@ -82,7 +83,8 @@ class AuditVerifyTest {
 
             AuditExport.Summary summary = AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis(), n -> { });
             assertThat(summary.adoptions()).isEqualTo(1);
-            assertThat(summary.envelopes()).isEqualTo(2 + 2 + 3 * 3 * 2);
+            // 3 commits x 3 trial seeds x 2 replicas, then the winner and the frontier at the 3 seeds of its confirmation
+            assertThat(summary.envelopes()).isEqualTo(2 + 2 + 3 * 3 * 2 + 2 * 3 * 2);
         }
 
         List<AuditLine> lines = AuditExport.read(file);
@@ -90,7 +92,8 @@ class AuditVerifyTest {
         AuditVerifier.Report clean = AuditVerifier.verify(lines);
         assertThat(clean.problems()).isEmpty();
         assertThat(clean.adoptions()).isEqualTo(1);
-        assertThat(clean.results()).isEqualTo(18);
+        assertThat(clean.results()).isEqualTo(30);
+        confirmationsAreReDerived(lines, winner);
 
         // A result whose metric was edited after signing: its signature no longer holds.
         int resultLine = indexOf(lines, "rhizome.v1.Result", 5);
@@ -173,6 +176,54 @@ class AuditVerifyTest {
             assertThat(problem.type()).isEqualTo("Direction");
             assertThat(problem.why()).contains(winner);
         });
+    }
+
+    /**
+     * The adoption's confirmation seeds are the ones drawn for it, and the results there are
+     * trials only because the draw is on the record before them.
+     */
+    private void confirmationsAreReDerived(List<AuditLine> lines, String winner) throws Exception {
+        int confirmationLine = -1;
+        int adoptionLine = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).hasConfirmation()) {
+                confirmationLine = i;
+            } else if (lines.get(i).hasAdoption()) {
+                adoptionLine = i;
+            }
+        }
+        AuditLine confirmation = lines.get(confirmationLine);
+        assertThat(confirmation.getConfirmation().getCommit()).isEqualTo(winner);
+        assertThat(lines.get(adoptionLine).getAdoption().getConfirmationSeedsList())
+                .isEqualTo(confirmation.getConfirmation().getRandomSeedsList()).hasSize(3);
+
+        // adopted at other seeds than those drawn: named
+        List<AuditLine> otherSeeds = new ArrayList<>(lines);
+        Adoption a = lines.get(adoptionLine).getAdoption();
+        otherSeeds.set(adoptionLine, lines.get(adoptionLine).toBuilder().setAdoption(a.toBuilder()
+                .setConfirmationSeeds(0, a.getConfirmationSeeds(0) + 1)).build());
+        assertThat(AuditVerifier.verify(otherSeeds).problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Adoption");
+            assertThat(p.why()).contains("but the seeds drawn for it were");
+        });
+
+        // the draw left out of the record: its results are at no trial seed, and the adoption unconfirmed
+        List<AuditLine> noDraw = new ArrayList<>(lines);
+        noDraw.remove(confirmationLine);
+        AuditVerifier.Report report = AuditVerifier.verify(noDraw);
+        assertThat(report.problems()).filteredOn(p -> p.type().equals("Result")).hasSize(12)
+                .allSatisfy(p -> assertThat(p.why()).contains("nor a confirmation seed"));
+        assertThat(report.problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Adoption");
+            assertThat(p.why()).contains("none were drawn for it");
+        });
+
+        // the draw dated after the adoption: refused (an adoption must follow its draw)
+        List<AuditLine> lateDraw = new ArrayList<>(lines);
+        lateDraw.set(confirmationLine, confirmation.toBuilder().setConfirmation(confirmation.getConfirmation()
+                .toBuilder().setAuditCount(a.getAuditCount() + 1)).build());
+        assertThat(AuditVerifier.verify(lateDraw).problems()).anySatisfy(p ->
+                assertThat(p.why()).contains("drawn after it was adopted"));
     }
 
     /** Each runner in turn claims and reports an honest metric, until nobody gets work. */

@@ -106,6 +106,10 @@ public final class Manifests {
             problems.add("adoption_seeds must be at most " + MAX_ADOPTION_SEEDS + ", got "
                     + Integer.toUnsignedString(m.getAdoptionSeeds()));
         }
+        if (Integer.toUnsignedLong(m.getConfirmationSeeds()) > MAX_ADOPTION_SEEDS) {
+            problems.add("confirmation_seeds must be at most " + MAX_ADOPTION_SEEDS + ", got "
+                    + Integer.toUnsignedString(m.getConfirmationSeeds()));
+        }
         if (m.getSignificance() != 0 && !(m.getSignificance() > 1 && m.getSignificance() <= 10)) {
             // at k <= 1 a win on one seed alone would pass: with the other differences at zero, t is exactly 1
             problems.add("significance must be above 1 and at most 10 standard errors, got " + m.getSignificance());
@@ -173,6 +177,19 @@ public final class Manifests {
     /** Standard errors of the paired differences that the mean gain must exceed. */
     public static double significance(Manifest m) {
         return m.getSignificance() == 0 ? DEFAULT_SIGNIFICANCE : m.getSignificance();
+    }
+
+    /**
+     * Fresh seeds a candidate that passed at the trial seeds must pass at again before adoption:
+     * as many as the adoption seeds unless set (none when those are 1: that seed keeps the old
+     * rule), 0 for none.
+     */
+    public static int confirmationSeeds(Manifest m) {
+        if (m.hasConfirmationSeeds()) {
+            return m.getConfirmationSeeds();
+        }
+        int seeds = adoptionSeeds(m);
+        return seeds > 1 ? seeds : 0;
     }
 
     /** The random seeds of a seed's trials: its random_seed, then the next ones, one per adoption seed. */

@@ -81,5 +81,13 @@ class ManifestsTest {
                 .isInstanceOf(ManifestException.class)
                 .hasMessageContaining("adoption_seeds must be at most 16")
                 .hasMessageContaining("significance must be above 1");
+        assertThat(Manifests.confirmationSeeds(m)).as("as many as the adoption seeds").isEqualTo(3);
+        assertThat(Manifests.confirmationSeeds(Manifests.parse(custom))).isEqualTo(5);
+        assertThat(Manifests.confirmationSeeds(Manifests.parse(GOOD.replace("\"timeout_seconds\": 60",
+                "\"timeout_seconds\": 60, \"confirmation_seeds\": 0")))).as("0 is off, not the default").isZero();
+        assertThatThrownBy(() -> Manifests.parse(GOOD.replace("\"timeout_seconds\": 60",
+                "\"timeout_seconds\": 60, \"confirmation_seeds\": 17")))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("confirmation_seeds must be at most 16, got 17");
     }
 }

@@ -1,0 +1,43 @@
+package dev.rhizome.coordinator.store;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.proto.v1.Confirmation;
+import java.util.List;
+import java.util.Optional;
+
+/** {@link Confirmations} over {@code confirmations}: the record as bytes, keyed by the candidate commit. */
+final class ConfirmationRows implements Confirmations {
+    private final Queries q;
+
+    ConfirmationRows(Queries q) {
+        this.q = q;
+    }
+
+    @Override
+    public void saveConfirmation(Confirmation c) {
+        q.update("INSERT INTO confirmations (commit_id, direction, drawn_ms, audit_count, state, bytes) "
+                        + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (commit_id) DO UPDATE SET state = excluded.state, "
+                        + "bytes = excluded.bytes",
+                c.getCommit(), c.getDirection(), c.getDrawnMs(), c.getAuditCount(), c.getStateValue(), c.toByteArray());
+    }
+
+    @Override
+    public Optional<Confirmation> confirmation(String commit) {
+        return Queries.first(q.list("SELECT bytes FROM confirmations WHERE commit_id = ?",
+                rs -> parse(rs.getBytes(1)), commit));
+    }
+
+    @Override
+    public List<Confirmation> confirmations(String direction) {
+        return q.list("SELECT bytes FROM confirmations WHERE " + Queries.equalUnlessEmpty("direction", direction)
+                + " ORDER BY audit_count, drawn_ms, commit_id", rs -> parse(rs.getBytes(1)), direction);
+    }
+
+    private static Confirmation parse(byte[] bytes) {
+        try {
+            return Confirmation.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new StoreException("stored confirmation is corrupt: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.rhizome.coordinator.store;
+
+import dev.rhizome.proto.v1.Confirmation;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The confirmation seeds drawn for candidates that passed at their trial seeds, one record per
+ * candidate (migration 26; {@code core.ConfirmationRule} says why, {@code service.Settlement}
+ * draws and decides). Part of {@link Store.Transaction}.
+ */
+public interface Confirmations {
+    /** Stores a candidate's confirmation, or its new state (the seeds never change: one draw per candidate). */
+    void saveConfirmation(Confirmation confirmation);
+
+    /** The candidate's confirmation, if its seeds were drawn. */
+    Optional<Confirmation> confirmation(String commit);
+
+    /** A direction's confirmations (every direction's when empty), in the order drawn. */
+    List<Confirmation> confirmations(String direction);
+}

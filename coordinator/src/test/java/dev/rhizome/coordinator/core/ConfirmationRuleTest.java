@@ -1,0 +1,158 @@
+package dev.rhizome.coordinator.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.protocol.seed.Manifests;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The confirmation stage against luck: neutral candidates measured under seed noise are adopted
+ * far less often with it than at the public trial seeds alone, and a real improvement still is.
+ */
+class ConfirmationRuleTest {
+    private static final double TOLERANCE = 0.002;
+    /** A run's own noise at one seed (seed-to-seed spread the pairing does not cancel). */
+    private static final double NOISE = 0.01;
+    /** Each seed's shared effect on every commit, 30 times the replica spread (MISSION.md): the pairing cancels it. */
+    private static final double SEED_EFFECT = 0.05;
+
+    private static Manifest manifest(Integer confirmationSeeds) {
+        Manifest.Builder m = Manifest.newBuilder().setRandomSeed(42).setAdoptionSeeds(3)
+                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(TOLERANCE));
+        if (confirmationSeeds != null) {
+            m.setConfirmationSeeds(confirmationSeeds);
+        }
+        return m.build();
+    }
+
+    /** A simulated network: each seed's shared effect, and each (commit, seed) run's own noise. */
+    private static final class Noise {
+        private final SplittableRandom random;
+        private final Map<Long, Double> seedEffects = new HashMap<>();
+
+        Noise(long seed) {
+            random = new SplittableRandom(seed);
+        }
+
+        Map<Long, Double> run(double quality, List<Long> seeds) {
+            Map<Long, Double> metrics = new HashMap<>();
+            for (long s : seeds) {
+                double effect = seedEffects.computeIfAbsent(s, x -> gaussian() * SEED_EFFECT);
+                metrics.put(s, 3.2 + quality + effect + gaussian() * NOISE);
+            }
+            return metrics;
+        }
+
+        double gaussian() {
+            // Box-Muller, from the reproducible stream
+            return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+        }
+    }
+
+    /** The share of {@code candidates} adopted, each better than the frontier by {@code gain}, 50 a night. */
+    private static double adoptionRate(Manifest manifest, double gain, int candidates, long seed) {
+        Noise noise = new Noise(seed);
+        SplittableRandom draws = new SplittableRandom(seed + 1);
+        List<Long> trialSeeds = Manifests.trialSeeds(manifest);
+        int adopted = 0;
+        Map<Long, Double> frontier = null;
+        for (int i = 0; i < candidates; i++) {
+            if (i % 50 == 0) {
+                frontier = noise.run(0, trialSeeds);  // one frontier measurement faces a night's candidates
+            }
+            Map<Long, Double> candidate = noise.run(-gain, trialSeeds);
+            ConfirmationRule.Verdict v = ConfirmationRule.judge(frontier, candidate, List.of(), Map.of(), Map.of(),
+                    manifest);
+            if (v.stage() == ConfirmationRule.Stage.DRAW) {
+                List<Long> fresh = ConfirmationRule.draw(draws, Manifests.confirmationSeeds(manifest), trialSeeds);
+                v = ConfirmationRule.judge(frontier, candidate, fresh, noise.run(0, fresh), noise.run(-gain, fresh),
+                        manifest);
+            }
+            if (v.stage() == ConfirmationRule.Stage.ADOPT) {
+                adopted++;
+            }
+        }
+        return adopted / (double) candidates;
+    }
+
+    @Test
+    void neutralCandidatesAreAdoptedByLuckAboutTheSingleStageRateSquared() {
+        double single = adoptionRate(manifest(0), 0, 10_000, 7);
+        double confirmed = adoptionRate(manifest(null), 0, 10_000, 7);
+        System.out.printf("neutral candidates adopted: %.4f at the trial seeds alone, %.4f with confirmation%n",
+                single, confirmed);
+        // t > 2 with 2 degrees of freedom is a one-sided p of 0.092; the tolerance takes a little off
+        assertThat(single).isBetween(0.06, 0.11);
+        // the two stages are independent for a neutral candidate: the rate falls by the single rate again
+        assertThat(confirmed).isLessThan(single * 0.2).isBetween(single * single * 0.4, single * single * 2.5);
+    }
+
+    @Test
+    void aRealImprovementIsStillAdopted() {
+        double gain = 0.04;  // 2.8 standard deviations of a paired difference
+        double single = adoptionRate(manifest(0), gain, 2_000, 11);
+        double confirmed = adoptionRate(manifest(null), gain, 2_000, 11);
+        System.out.printf("candidates better by %.3f adopted: %.4f at the trial seeds alone, %.4f with confirmation%n",
+                gain, single, confirmed);
+        assertThat(confirmed).isGreaterThan(0.5).isGreaterThan(single * single * 0.9);
+        double clear = adoptionRate(manifest(null), 0.08, 2_000, 13);
+        assertThat(clear).as("a clear improvement").isGreaterThan(0.9);
+    }
+
+    @Test
+    void stagesFollowTheComparisons() {
+        Manifest m = manifest(null);
+        Map<Long, Double> frontier = Map.of(42L, 3.20, 43L, 3.30, 44L, 3.25);
+        Map<Long, Double> better = Map.of(42L, 3.10, 43L, 3.21, 44L, 3.14);
+        Map<Long, Double> fluke = Map.of(42L, 2.9, 43L, 3.30, 44L, 3.25);
+        assertThat(ConfirmationRule.judge(frontier, fluke, List.of(), Map.of(), Map.of(), m).stage())
+                .isEqualTo(ConfirmationRule.Stage.NOT_PASSED);
+        assertThat(ConfirmationRule.judge(frontier, better, List.of(), Map.of(), Map.of(), m).stage())
+                .isEqualTo(ConfirmationRule.Stage.DRAW);
+        assertThat(ConfirmationRule.judge(frontier, better, List.of(), Map.of(), Map.of(), manifest(0)).stage())
+                .as("confirmation off").isEqualTo(ConfirmationRule.Stage.ADOPT);
+        List<Long> drawn = List.of(900L, 901L, 902L);
+        Map<Long, Double> frontierThere = Map.of(900L, 3.0, 901L, 3.1, 902L, 3.2);
+        assertThat(ConfirmationRule.judge(frontier, better, drawn, frontierThere, Map.of(900L, 2.9, 901L, 3.0), m)
+                .stage()).as("a seed not decided yet").isEqualTo(ConfirmationRule.Stage.CONFIRMING);
+        ConfirmationRule.Verdict lost = ConfirmationRule.judge(frontier, better, drawn, frontierThere,
+                Map.of(900L, 3.01, 901L, 3.1, 902L, 3.19), m);
+        assertThat(lost.stage()).isEqualTo(ConfirmationRule.Stage.REFUSED);
+        assertThat(lost.reason()).contains("at the confirmation seeds");
+        ConfirmationRule.Verdict won = ConfirmationRule.judge(frontier, better, drawn, frontierThere,
+                Map.of(900L, 2.9, 901L, 3.01, 902L, 3.09), m);
+        assertThat(won.stage()).isEqualTo(ConfirmationRule.Stage.ADOPT);
+        assertThat(won.confirmation().randomSeeds()).containsExactly(900L, 901L, 902L);
+    }
+
+    @Test
+    void drawnSeedsAreDistinctFreshAndWithinEveryProgramsRange() {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < 1000; i++) {
+            List<Long> seeds = ConfirmationRule.draw(random, 16, List.of(42L, 43L, 44L));
+            assertThat(new HashSet<>(seeds)).hasSize(16).doesNotContain(42L, 43L, 44L)
+                    .allSatisfy(s -> assertThat(s).isBetween(0L, ConfirmationRule.SEED_BOUND - 1));
+        }
+        assertThatThrownBy(() -> ConfirmationRule.draw(random, 17, List.of()))
+                .hasMessageContaining("confirmation seeds must be 0 to 16");
+    }
+
+    @Test
+    void confirmationSeedsDefaultToTheAdoptionSeedsAndAreBounded() throws Exception {
+        assertThat(Manifests.confirmationSeeds(manifest(null))).isEqualTo(3);
+        assertThat(Manifests.confirmationSeeds(manifest(0))).isZero();
+        assertThat(Manifests.confirmationSeeds(manifest(5))).isEqualTo(5);
+        assertThat(Manifests.confirmationSeeds(Manifest.newBuilder().setAdoptionSeeds(1).build()))
+                .as("one adoption seed keeps the old rule").isZero();
+        assertThat(Manifests.confirmationSeeds(Manifest.getDefaultInstance())).as("adoption seeds default to 3")
+                .isEqualTo(3);
+    }
+}

@@ -1,0 +1,200 @@
+package dev.rhizome.coordinator.trust;
+
+import static dev.rhizome.coordinator.support.Harness.DIRECTION;
+import static dev.rhizome.coordinator.support.Harness.SEED;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.AdoptionList;
+import dev.rhizome.proto.v1.Confirmation;
+import dev.rhizome.proto.v1.ConfirmationList;
+import dev.rhizome.proto.v1.DirectionList;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.Trial;
+import dev.rhizome.proto.v1.TrialList;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.ToDoubleBiFunction;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The confirmation stage on a real coordinator on loopback, on both stores: a candidate that wins
+ * at the public trial seeds is adopted only after it wins again, paired with the frontier, at
+ * fresh seeds the coordinator drew after the pass. 2 replicas per trial, 3 trial seeds, 3
+ * confirmation seeds (the default).
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
+class ConfirmationTest {
+    private static final double BASE = 3.20;
+    private static final Set<Long> TRIAL_SEEDS = Set.of(42L, 43L, 44L);
+
+    @Parameter
+    String store;
+
+    @TempDir
+    Path dataDir;
+
+    private Harness h;
+    private final Identity proposer = Identity.generate();
+    private final List<Identity> runners = List.of(Identity.generate(), Identity.generate(), Identity.generate(),
+            Identity.generate());
+    /** What an honest run of a commit measures at a random seed. */
+    private final Map<String, ToDoubleBiFunction<String, Long>> truth = new HashMap<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        h = Harness.on(store, dataDir, Fixtures.manifest(2, 0.01, 3), ApiClient.Format.PROTOBUF,
+                CoordinatorLimits.defaults()).withSeedAndDirection();
+        truth.put(h.seedCommit, (c, seed) -> baseline(seed));
+        runUntilIdle();
+    }
+
+    @AfterEach
+    void stop() {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    /** Every seed has its own level, shared by every commit (the pairing cancels it). */
+    private static double baseline(long seed) {
+        return BASE + 0.01 * (seed % 7);
+    }
+
+    @Test
+    void aLuckyPassAtTheTrialSeedsThatLosesAtConfirmationIsNotAdopted() {
+        // better by 0.05 at the three public seeds (tuned to them), worse by 0.02 anywhere else
+        String lucky = propose((c, seed) -> baseline(seed) + (TRIAL_SEEDS.contains(seed) ? -0.05 : 0.02));
+        runUntilIdle();
+
+        assertThat(frontier()).as("not adopted").isEqualTo(h.seedCommit);
+        assertThat(h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptionsCount()).isZero();
+        Confirmation c = confirmationOf(lucky);
+        assertThat(c.getState()).isEqualTo(Confirmation.State.REFUSED);
+        assertThat(c.getRandomSeedsList()).hasSize(3).doesNotContainAnyElementsOf(TRIAL_SEEDS);
+        assertThat(c.getFrontier()).isEqualTo(h.seedCommit);
+        assertThat(c.getReason()).contains("mean gain");
+        assertThat(c.getAuditCount()).as("drawn after its trial-seed results were in").isGreaterThanOrEqualTo(2 + 2 + 6);
+        // both sides ran at every confirmation seed, with the same replication as any trial
+        for (String commit : List.of(lucky, h.seedCommit)) {
+            Map<Long, Trial> bySeed = new HashMap<>();
+            trials(commit).forEach(t -> bySeed.put(t.getRandomSeed(), t));
+            assertThat(bySeed.keySet()).containsAll(c.getRandomSeedsList());
+            c.getRandomSeedsList().forEach(seed -> {
+                assertThat(bySeed.get(seed).getState()).isEqualTo(ResultVerdict.State.VALID);
+                assertThat(bySeed.get(seed).getResultsCount()).isEqualTo(2);
+            });
+        }
+        ExperimentReport report = h.api.get("/v1/experiment?commit=" + lucky, ExperimentReport.newBuilder()).build();
+        assertThat(report.getAdopted()).isFalse();
+        assertThat(report.getConfirmation().getState()).isEqualTo(Confirmation.State.REFUSED);
+        assertThat(report.getConfirmation().getRandomSeedsList()).isEqualTo(c.getRandomSeedsList());
+
+        // the one draw is spent: nothing more is queued for it, and it stays refused
+        runUntilIdle();
+        assertThat(confirmationOf(lucky)).isEqualTo(c);
+    }
+
+    @Test
+    void aRealWinIsAdoptedWithItsConfirmationOnTheRecord() {
+        String loser = propose((c, seed) -> baseline(seed) + 0.03);
+        String real = propose((c, seed) -> baseline(seed) - 0.05);
+        runUntilIdle();
+
+        assertThat(frontier()).isEqualTo(real);
+        List<Confirmation> all = h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
+                .getConfirmationsList();
+        assertThat(all).extracting(Confirmation::getCommit).as("the loser never passed: nothing drawn")
+                .containsExactly(real);
+        Confirmation c = all.get(0);
+        assertThat(c.getState()).isEqualTo(Confirmation.State.CONFIRMED);
+        Adoption a = h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptions(0);
+        assertThat(a.getRandomSeedsList()).containsExactly(42L, 43L, 44L);
+        assertThat(a.getConfirmationSeedsList()).isEqualTo(c.getRandomSeedsList());
+        assertThat(a.getConfirmationMeanGain()).isCloseTo(0.05, org.assertj.core.data.Offset.offset(1e-9));
+        for (int i = 0; i < 3; i++) {
+            long seed = a.getConfirmationSeeds(i);
+            assertThat(a.getConfirmationCandidateMetrics(i)).isCloseTo(baseline(seed) - 0.05,
+                    org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(a.getConfirmationFrontierMetrics(i)).isCloseTo(baseline(seed),
+                    org.assertj.core.data.Offset.offset(1e-9));
+        }
+        assertThat(a.getAuditCount()).isGreaterThan(c.getAuditCount());
+        assertThat(h.api.get("/v1/experiment?commit=" + loser, ExperimentReport.newBuilder()).hasConfirmation())
+                .isFalse();
+
+        // A later candidate that passes the trial seeds against the new frontier is confirmed
+        // against it: the new frontier runs at the later candidate's own fresh seeds.
+        String next = propose((c2, seed) -> baseline(seed) - 0.10);
+        runUntilIdle();
+        assertThat(frontier()).isEqualTo(next);
+        Confirmation second = confirmationOf(next);
+        assertThat(second.getFrontier()).isEqualTo(real);
+        Set<Long> realSeeds = new java.util.HashSet<>();
+        trials(real).forEach(t -> realSeeds.add(t.getRandomSeed()));
+        assertThat(realSeeds).containsAll(second.getRandomSeedsList());
+    }
+
+    // --- helpers ---------------------------------------------------------------------------
+
+    private String propose(ToDoubleBiFunction<String, Long> metric) {
+        String commit = Fixtures.commit();
+        truth.put(commit, metric);
+        h.api.signAndPost("/v1/experiments", proposer,
+                Fixtures.experiment(proposer, SEED, DIRECTION, commit, frontier(), h.clock.millis())).ack();
+        return commit;
+    }
+
+    private double honestly(WorkUnit unit) {
+        return truth.get(unit.getCommit()).applyAsDouble(unit.getCommit(), unit.getRandomSeed());
+    }
+
+    /** Each runner in turn claims one unit and reports its honest metric, until no one gets work. */
+    private void runUntilIdle() {
+        for (int round = 0; round < 200; round++) {
+            boolean worked = false;
+            for (Identity runner : runners) {
+                WorkUnit unit = h.api.claim(runner);
+                if (unit != null) {
+                    h.api.signAndPost("/v1/results", runner,
+                            Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
+                    worked = true;
+                }
+            }
+            if (!worked) {
+                return;
+            }
+        }
+        throw new AssertionError("work never ran out");
+    }
+
+    private String frontier() {
+        return h.api.get("/v1/directions", DirectionList.newBuilder()).getDirections(0).getFrontierCommit();
+    }
+
+    private Confirmation confirmationOf(String commit) {
+        return h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
+                .getConfirmationsList().stream().filter(c -> c.getCommit().equals(commit)).findFirst().orElseThrow();
+    }
+
+    private List<Trial> trials(String commit) {
+        return h.api.get("/v1/trials?commit=" + commit, TrialList.newBuilder()).getTrialsList();
+    }
+}
