@@ -82,4 +82,25 @@ class ManifestsTest {
                 .hasMessageContaining("adoption_seeds must be at most 16")
                 .hasMessageContaining("significance must be above 1");
     }
+
+    @Test
+    void aMetricRangeIsOptionalButMustHoldSomethingAndBeFinite() throws ManifestException {
+        String ranged = GOOD.replace("\"tolerance\": 0.01}", "\"tolerance\": 0.01, \"min\": 0, \"max\": 64}");
+        Manifest m = Manifests.parse(ranged);
+        assertThat(m.getMetric().hasMin()).isTrue();
+        assertThat(m.getMetric().getMax()).isEqualTo(64);
+        assertThat(Manifests.parse(GOOD).getMetric().hasMin()).as("no range named: none applies").isFalse();
+        assertThat(Manifests.parse(ranged.replace("\"max\": 64", "\"max\": 0")).getMetric().getMax())
+                .as("a range of one value").isZero();
+
+        assertThatThrownBy(() -> Manifests.parse(ranged.replace("\"min\": 0", "\"min\": 65")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("metric.min 65.0 is above metric.max 64.0");
+        assertThatThrownBy(() -> Manifests.parse(ranged.replace("\"min\": 0", "\"min\": \"NaN\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("metric.min must be a finite number, got NaN");
+        assertThatThrownBy(() -> Manifests.parse(ranged.replace("\"max\": 64", "\"max\": \"Infinity\"")))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("metric.max must be a finite number, got Infinity");
+        assertThatThrownBy(() -> Manifests.parse(ranged.replace("\"min\": 0", "\"min\": \"-Infinity\"")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("metric.min must be a finite number");
+    }
 }
