@@ -27,6 +27,7 @@ STREAMS = 64
 LENGTH = 256                 # scored tokens per stream: 16384 in all, the same for every run
 VAL_SEED = [source.GENERATOR_SEED, 2]
 ORACLE_MARGIN_BITS = 0.02    # no model beats the source's own probabilities by more on these tokens
+MAX_BPB = 64.0              # the seed's metric.max (rhizome.json): the coordinator refuses a result above it
 
 
 def evaluate(from_model, to_model):
@@ -63,6 +64,11 @@ def evaluate(from_model, to_model):
     oracle_bpb = float(nats[:, 1:].sum()) / n / math.log(2)
     if not math.isfinite(val_bpb):
         return "error: the model gave probability zero to a token that came\n"
+    if val_bpb > MAX_BPB:
+        # rhizome.json's metric.max: the coordinator refuses a result above it, so a run this far gone
+        # is reported as the failure it is rather than as a number nobody will take
+        return (f"error: val_bpb {val_bpb:.6f} is above the seed's metric.max {MAX_BPB:.0f}: "
+                "the model is confidently wrong (diverged)\n")
     if val_bpb < oracle_bpb - ORACLE_MARGIN_BITS:
         return (f"error: val_bpb {val_bpb:.6f} is below the source's own {oracle_bpb:.6f} on the same tokens: "
                 "the model has seen the held-out streams\n")

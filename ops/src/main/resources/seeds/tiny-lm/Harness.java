@@ -41,6 +41,8 @@ import java.util.Random;
  */
 public class Harness {
     static final double LN2 = StrictMath.log(2);
+    /** The seed's metric.max (rhizome.json). */
+    static final double MAX_BPB = 64;
     /**
      * Held-out streams: 256 x 128 scored characters, the same for every run, so runs compare.
      * Many short streams mean few round trips (128) between harness and model.
@@ -169,6 +171,12 @@ public class Harness {
         double oracleBpb = oracleNats / n / LN2;
         if (!Double.isFinite(valBpb)) {
             return "error: the model gave probability zero to a token that came\n";
+        }
+        if (valBpb > MAX_BPB) {
+            // rhizome.json's metric.max: the coordinator refuses a result above it, so a run this far
+            // gone is reported as the failure it is rather than as a number nobody will take
+            return String.format(Locale.ROOT, "error: val_bpb %.6f is above the seed's metric.max %.0f: the model "
+                    + "is confidently wrong (diverged)%n", valBpb, MAX_BPB);
         }
         if (valBpb < oracleBpb - ORACLE_MARGIN_BITS) {
             return String.format(Locale.ROOT, "error: val_bpb %.6f is below the source's own %.6f on the same tokens: "

@@ -6,6 +6,7 @@ import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.MetricRange;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.Trials;
@@ -171,9 +172,12 @@ public final class ResultIntake {
         }
         if (r.getStatus() == Result.Status.OK) {
             mustMatch("metric_name", r.getMetricName(), manifest.getMetric().getName(), unit);
-            if (!Double.isFinite(r.getMetric())) {
-                throw Rejection.badRequest("metric must be a finite number, got " + r.getMetric());
-            }
+            // Refused, not stored as a lie: an honest run that ends in a huge loss reports it (or
+            // crashes) within any range an operator names; a value outside the physically possible
+            // is never a trial's, so it never enters a mean, a frontier, a baseline or a board.
+            MetricRange.violation(manifest.getMetric(), r.getMetric()).ifPresent(why -> {
+                throw Rejection.badRequest(why);
+            });
         }
     }
 

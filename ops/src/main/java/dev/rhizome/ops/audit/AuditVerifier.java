@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.coordinator.core.ConfirmationRule;
+import dev.rhizome.coordinator.core.MetricRange;
 import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.proto.v1.Adoption;
@@ -275,9 +276,8 @@ public final class AuditVerifier {
                 if (!r.getMetricName().equals(m.getMetric().getName())) {
                     why.add("metric " + r.getMetricName() + " is not the seed's " + m.getMetric().getName());
                 }
-                if (!Double.isFinite(r.getMetric())) {
-                    why.add("metric is not finite");
-                }
+                // the coordinator's intake rule: a value no trial can have (not finite, or outside metric.min/max)
+                MetricRange.violation(m.getMetric(), r.getMetric()).ifPresent(why::add);
             }
             if (r.hasBudget() && !r.getBudget().equals(m.getBudget())) {
                 why.add("budget " + Manifests.describe(r.getBudget()) + " is not the seed's");

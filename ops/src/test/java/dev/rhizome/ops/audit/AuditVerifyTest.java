@@ -56,7 +56,8 @@ class AuditVerifyTest {
         List<Identity> runners = List.of(Identity.generate(), Identity.generate(), Identity.generate());
         Manifest manifest = Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
                 .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42).setAdoptionSeeds(3)
-                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002))
+                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002)
+                        .setMin(0).setMax(64))
                 .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(2)
                 .build();
         String seedCommit = commit();
@@ -110,6 +111,21 @@ class AuditVerifyTest {
             assertThat(problem.index()).isEqualTo(original.getIndex());
             assertThat(problem.id()).isEqualTo(original.getId());
             assertThat(problem.why()).contains("bad signature");
+        });
+
+        // A result its own runner signed with a metric outside the seed's range (as a coordinator
+        // without the range rule took it): the signature holds, the value is still no trial's.
+        Identity signer = runners.stream().filter(id -> id.publicId().toByteString().equals(r.getRunner()))
+                .findFirst().orElseThrow();
+        SignedEnvelope absurd = Envelopes.sign(signer, original.getEnvelope().getNetwork(),
+                r.toBuilder().setMetric(-Double.MAX_VALUE).build());
+        List<AuditLine> outOfRange = new ArrayList<>(lines);
+        outOfRange.set(resultLine, original.toBuilder().setEnvelope(absurd).build());
+        assertThat(AuditVerifier.verify(writeAndRead(outOfRange, "absurd.jsonl")).problems()).anySatisfy(problem -> {
+            assertThat(problem.type()).isEqualTo("Result");
+            assertThat(problem.index()).isEqualTo(original.getIndex());
+            assertThat(problem.why()).contains("metric -1.7976931348623157E308 is below the seed's metric.min 0.0")
+                    .doesNotContain("bad signature");
         });
 
         // A result dropped from the history: the adoption can no longer be derived from what remains.

@@ -20,6 +20,9 @@ class AutoresearchManifestTest {
         assertThat(m.getCommandList()).endsWith("train.py");
         assertThat(m.getEditableFilesList()).containsExactly("train.py");
         assertThat(m.getMetric().getName()).isEqualTo("val_bpb");
+        assertThat(m.getMetric().hasMin()).as("bits per byte: a plausible range, so no quorum can settle -1e308").isTrue();
+        assertThat(m.getMetric().getMin()).isZero();
+        assertThat(m.getMetric().getMax()).isEqualTo(64);
         assertThat(m.getBudget().getKindCase()).isEqualTo(Budget.KindCase.WALL_SECONDS);
         assertThat(m.getBrief()).isEqualTo("program.md");
         assertThat(Manifests.quorum(m)).isGreaterThan(1);

@@ -64,6 +64,8 @@ class TinyLmSeedTest {
         assertThat(m.getMetric().getName()).isEqualTo("val_bpb");
         assertThat(m.getMetric().getLowerIsBetter()).isTrue();
         assertThat(m.getMetric().getTolerance()).isPositive();
+        assertThat(m.getMetric().getMin()).as("bits per byte: never below 0").isZero();
+        assertThat(m.getMetric().getMax()).as("Harness.java's MAX_BPB: what it reports at most").isEqualTo(64);
         assertThat(m.getEditableFilesList()).containsExactlyInAnyOrder("Train.java", "config.properties");
         assertThat(m.getHardwareClass()).isEqualTo("any");
         assertThat(m.getBrief()).isEqualTo("BRIEF.md");

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.Knob;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.ProtectedRegion;
 import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.identity.PublicId;
@@ -64,6 +65,7 @@ public final class Manifests {
         if (!(m.getMetric().getTolerance() >= 0) || Double.isInfinite(m.getMetric().getTolerance())) {
             problems.add("metric.tolerance must be a finite number, not negative, got " + m.getMetric().getTolerance());
         }
+        checkMetricRange(m.getMetric(), problems);
         if (m.getTimeoutSeconds() == 0) {
             problems.add("timeout_seconds is missing");
         } else if (Integer.toUnsignedLong(m.getTimeoutSeconds()) > MAX_TIMEOUT_SECONDS) {
@@ -116,6 +118,22 @@ public final class Manifests {
         }
         if (!problems.isEmpty()) {
             throw new ManifestException("invalid " + FILE_NAME + ": " + String.join("; ", problems));
+        }
+    }
+
+    /**
+     * The plausible range results are held to (coordinator.core.MetricRange): a NaN or infinite
+     * bound, or one range with nothing in it, would refuse every honest result or none.
+     */
+    private static void checkMetricRange(MetricSpec metric, List<String> problems) {
+        if (metric.hasMin() && !Double.isFinite(metric.getMin())) {
+            problems.add("metric.min must be a finite number, got " + metric.getMin());
+        }
+        if (metric.hasMax() && !Double.isFinite(metric.getMax())) {
+            problems.add("metric.max must be a finite number, got " + metric.getMax());
+        }
+        if (metric.hasMin() && metric.hasMax() && metric.getMin() > metric.getMax()) {
+            problems.add("metric.min " + metric.getMin() + " is above metric.max " + metric.getMax());
         }
     }
 

@@ -90,4 +90,29 @@ class ManifestsTest {
                 .isInstanceOf(ManifestException.class)
                 .hasMessageContaining("confirmation_seeds must be at most 16, got 17");
     }
+
+    /** GOOD with its metric's range; the knob has a "min" too, so the range is written whole. */
+    private static String ranged(String min, String max) {
+        return GOOD.replace("\"tolerance\": 0.01}", "\"tolerance\": 0.01, \"min\": " + min + ", \"max\": " + max + "}");
+    }
+
+    @Test
+    void aMetricRangeIsOptionalButMustHoldSomethingAndBeFinite() throws ManifestException {
+        Manifest m = Manifests.parse(ranged("0", "64"));
+        assertThat(m.getMetric().hasMin()).isTrue();
+        assertThat(m.getMetric().getMin()).isZero();
+        assertThat(m.getMetric().getMax()).isEqualTo(64);
+        assertThat(Manifests.parse(GOOD).getMetric().hasMin()).as("no range named: none applies").isFalse();
+        assertThat(Manifests.parse(ranged("0", "0")).getMetric().getMax()).as("a range of one value").isZero();
+
+        assertThatThrownBy(() -> Manifests.parse(ranged("65", "64")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("metric.min 65.0 is above metric.max 64.0");
+        assertThatThrownBy(() -> Manifests.parse(ranged("\"NaN\"", "64")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("metric.min must be a finite number, got NaN");
+        assertThatThrownBy(() -> Manifests.parse(ranged("0", "\"Infinity\"")))
+                .isInstanceOf(ManifestException.class)
+                .hasMessageContaining("metric.max must be a finite number, got Infinity");
+        assertThatThrownBy(() -> Manifests.parse(ranged("\"-Infinity\"", "64")))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("metric.min must be a finite number");
+    }
 }
