@@ -23,6 +23,7 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
+import dev.rhizome.protocol.seed.MetricRange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -164,7 +165,26 @@ public final class Evaluator {
                 .setTimeMs(clock.millis());
         outcome.metric().ifPresent(result::setMetric);
         outcome.steps().ifPresent(result::setSteps);
-        return result.build();
+        return inSeedRange(result, manifest, tag).build();
+    }
+
+    /**
+     * A run whose metric the seed's range says no measurement can have ({@link MetricRange}: a
+     * diverged run's huge loss, a bits-per-byte below 0) is the commit's crash, reported as one:
+     * sent as OK it would be refused by the coordinator and the unit left leased to this node until
+     * its deadline, which counts against this node.
+     */
+    private Result.Builder inSeedRange(Result.Builder result, Manifest manifest, String tag) {
+        if (result.getStatus() != Result.Status.OK) {
+            return result;
+        }
+        Optional<String> violation = MetricRange.violation(manifest.getMetric(), result.getMetric());
+        if (violation.isEmpty()) {
+            return result;
+        }
+        String reason = violation.get() + " (the seed's range " + MetricRange.describe(manifest.getMetric()) + ")";
+        log.info("  {} CRASH: {}", tag, reason);
+        return result.setStatus(Result.Status.CRASH).clearMetric().setReason(reason);
     }
 
     /**
@@ -299,7 +319,7 @@ public final class Evaluator {
                 .setTimeMs(clock.millis());
         outcome.metric().ifPresent(result::setMetric);
         outcome.steps().ifPresent(result::setSteps);
-        return result.build();
+        return inSeedRange(result, manifest, tag).build();
     }
 
     /**

@@ -141,6 +141,27 @@ class HarnessedEvaluationTest {
         assertThat(Files.list(dir.resolve("work"))).as("work dirs are cleaned up").isEmpty();
     }
 
+    /**
+     * A metric the seed's range says no run can have is the commit's crash, reported so: sent as OK
+     * the coordinator would refuse it, and the unit would stay leased to this node until its deadline.
+     */
+    @Test
+    void aMetricOutsideTheSeedsRangeIsReportedAsTheCommitsCrash() throws Exception {
+        Manifest ranged = manifest().toBuilder()
+                .setMetric(manifest().getMetric().toBuilder().setMin(0).setMax(1.5)).build();
+
+        Result r = evaluator.evaluate(unit(seedCommit, ranged));
+
+        assertThat(r.getStatus()).isEqualTo(Result.Status.CRASH);
+        assertThat(r.getMetric()).as("no metric sent").isZero();
+        assertThat(r.getReason()).contains("metric 2.0 is above the seed's metric.max 1.5").contains("[0.0, 1.5]");
+
+        Result inRange = evaluator.evaluate(unit(seedCommit, manifest().toBuilder()
+                .setMetric(manifest().getMetric().toBuilder().setMin(0).setMax(64)).build()));
+        assertThat(inRange.getStatus()).as(inRange.getReason()).isEqualTo(Result.Status.OK);
+        assertThat(inRange.getMetric()).isEqualTo(2.0);
+    }
+
     @Test
     void aFakeMetricLinePrintedByTheEditedCodeIsIgnored() throws Exception {
         String fake = "print('val_bpb: 0.1'); sys.stderr.write('val_bpb: 0.1\\n')";

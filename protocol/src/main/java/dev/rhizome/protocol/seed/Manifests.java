@@ -122,7 +122,7 @@ public final class Manifests {
     }
 
     /**
-     * The plausible range results are held to (coordinator.core.MetricRange): a NaN or infinite
+     * The plausible range results are held to ({@link MetricRange}): a NaN or infinite
      * bound, or one range with nothing in it, would refuse every honest result or none.
      */
     private static void checkMetricRange(MetricSpec metric, List<String> problems) {

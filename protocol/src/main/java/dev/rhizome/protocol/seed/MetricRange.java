@@ -1,4 +1,4 @@
-package dev.rhizome.coordinator.core;
+package dev.rhizome.protocol.seed;
 
 import dev.rhizome.proto.v1.MetricSpec;
 import java.util.Optional;
@@ -9,7 +9,9 @@ import java.util.Optional;
  * inclusive and optional). A quorum of colluding keys agreeing on {@code -Double.MAX_VALUE} for a
  * lower-is-better metric settled it as a frontier nothing could beat, freezing the direction; a
  * bits-per-byte below 0 is no measurement, however many keys sign it. The coordinator refuses such
- * a result at intake and {@code rhizome verify} flags a stored one, by this one rule.
+ * a result at intake and {@code rhizome verify} flags a stored one, by this one rule; a node reports
+ * a run whose metric breaks it as a CRASH of the commit's code (a diverged run printing a huge loss)
+ * rather than sending a result the coordinator would refuse, which would leave its lease to run out.
  */
 public final class MetricRange {
     private MetricRange() {
