@@ -62,10 +62,17 @@ public final class Brief {
 
     private final JsonObject json;
     private final String text;
+    private final SimilarWorkOutcomes similarWork;
 
-    private Brief(JsonObject json, String text) {
+    private Brief(JsonObject json, String text, SimilarWorkOutcomes similarWork) {
         this.json = json;
         this.text = text;
+        this.similarWork = similarWork;
+    }
+
+    /** The work the claim's hypothesis resembles, with what came of it (none outside a claim). */
+    public SimilarWorkOutcomes similarWork() {
+        return similarWork;
     }
 
     public JsonObject json() {
@@ -220,22 +227,15 @@ public final class Brief {
             t.append("\n\n");
         }
 
-        JsonArray similarJson = new JsonArray();
-        if (similar != null && !similar.isEmpty()) {
+        // What came of each similar work (its experiments' outcomes), read once for the claim's
+        // answer and this brief alike.
+        SimilarWorkOutcomes similarWork = SimilarWorkOutcomes.read(client, similar);
+        if (!similarWork.isEmpty()) {
             t.append("## Similar work already tried or under way\n\n");
-            for (SimilarWork s : similar) {
-                JsonObject so = Untrusted.json(s.getKind(), s.getText(), LINE_CHARS);
-                so.addProperty("kind", s.getKind());
-                so.addProperty("commit", s.getCommit().isEmpty() ? null : s.getCommit());
-                so.addProperty("similarity", s.getSimilarity());
-                similarJson.add(so);
-                t.append(String.format(Locale.ROOT, "- %s%s, similarity %.2f:%n", s.getKind(),
-                        s.getCommit().isEmpty() ? "" : " " + CommitId.abbreviate(s.getCommit()), s.getSimilarity()));
-                t.append(Untrusted.fence(s.getKind(), s.getText(), LINE_CHARS));
-            }
+            t.append(similarWork.text(LINE_CHARS));
             t.append('\n');
         }
-        o.add("similar", similarJson);
+        o.add("similar", similarWork.json(LINE_CHARS));
 
         // Top results.
         JsonArray top = new JsonArray();
@@ -353,7 +353,7 @@ public final class Brief {
         t.append("## Commands\n\n");
         commands.entrySet().forEach(e -> t.append("- ").append(e.getKey().replace('_', ' ')).append(": `")
                 .append(e.getValue().getAsString()).append("`\n"));
-        return new Brief(o, t.toString());
+        return new Brief(o, t.toString(), similarWork);
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.rhizome.client.commands;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.agent.Research;
@@ -26,7 +25,6 @@ import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.client.cli.WorkspaceLock;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.ClaimResponse;
-import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
@@ -75,7 +73,7 @@ public final class ClaimCommand implements Callable<Integer> {
     long waitS;  // in seconds, with or without a unit (20s), as every option in seconds takes
     @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.WorkspaceDirectory.class, description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
-    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); similar entries carry commits and experiments (commit, outcome as `rhizome wait --json`, paper_titles, unread), experiments_left_out; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
@@ -318,23 +316,17 @@ public final class ClaimCommand implements Callable<Integer> {
             o.addProperty("brief", briefFile == null ? null : briefFile.toString());
             o.addProperty("seed_brief", workspace == null || unit.getManifest().getBrief().isEmpty() ? null
                     : workspace.toAbsolutePath().resolve(unit.getManifest().getBrief()).toString());
-            JsonArray similar = new JsonArray();
-            for (SimilarWork s : response.getSimilarList()) {
-                JsonObject so = Untrusted.json(s.getKind(), s.getText(), 300);
-                so.addProperty("kind", s.getKind());
-                so.addProperty("commit", s.getCommit().isEmpty() ? null : s.getCommit());
-                so.addProperty("similarity", s.getSimilarity());
-                similar.add(so);
-            }
-            o.add("similar", similar);
+            // each with the experiments it registered and their outcomes (as `wait`), read for the brief
+            o.add("similar", brief.similarWork().json(300));
             out.json(o);
         } else {
             out.line("claimed " + unit.getKind() + " unit " + unit.getId() + " on " + unit.getDirection()
                     + " at " + CommitId.abbreviate(unit.getCommit()) + ", lease until "
                     + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()) + " (" + left + " s left)");
-            if (!response.getSimilarList().isEmpty()) {
-                out.line("warning: " + response.getSimilarCount() + " recent hypotheses or experiments on "
-                        + unit.getDirection() + " look like yours; see the brief");
+            if (!brief.similarWork().isEmpty()) {
+                out.line("warning: " + brief.similarWork().size() + " recent hypotheses or experiments on "
+                        + unit.getDirection() + " look like yours (" + brief.similarWork().tally()
+                        + "); see what came of them under \"Similar work\" in the brief");
             }
             if (workspace != null) {
                 out.line("workspace: " + workspace.toAbsolutePath() + " (commit your change, then `rhizome submit --unit "

@@ -24,8 +24,14 @@ public final class Similarity {
     private Similarity() {
     }
 
-    /** A text to compare against: a stated hypothesis or an experiment's description. */
-    public record Text(String kind, String text, String commit, long timeMs) {
+    /**
+     * A text to compare against: a stated hypothesis (with the unit whose claim stated it) or an
+     * experiment's description (with its commit).
+     */
+    public record Text(String kind, String text, String commit, String unitId, long timeMs) {
+        public Text(String kind, String text, String commit, long timeMs) {
+            this(kind, text, commit, "", timeMs);
+        }
     }
 
     public record Match(Text text, double similarity) {

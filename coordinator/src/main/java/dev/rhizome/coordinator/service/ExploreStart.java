@@ -9,7 +9,9 @@ import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.SimilarWork;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Where a new exploration starts, and what already done work its hypothesis resembles. */
 final class ExploreStart {
@@ -47,15 +49,38 @@ final class ExploreStart {
                 tx.recentHypotheses(direction, nowMs - Similarity.WINDOW_MS, COMPARED));
         // The newest only, read as such: reading the direction's every experiment (16 KiB of
         // description each) to keep the last few cost each exploration's claim the whole history.
-        for (Stored<Experiment> stored : tx.newestExperiments(direction, COMPARED)) {
+        List<Stored<Experiment>> newest = tx.newestExperiments(direction, COMPARED);
+        for (Stored<Experiment> stored : newest) {
             Experiment e = stored.record();
             candidates.add(new Similarity.Text("experiment", e.getDescription(), e.getCommit(), e.getCreatedMs()));
         }
+        Map<String, List<String>> registeredByUnit = registeredByUnit(newest);
         List<SimilarWork> similar = new ArrayList<>();
         for (Similarity.Match m : Similarity.nearDuplicates(hypothesis, candidates, REPORTED)) {
-            similar.add(SimilarWork.newBuilder().setKind(m.text().kind()).setText(m.text().text())
-                    .setCommit(m.text().commit()).setSimilarity(m.similarity()).setTimeMs(m.text().timeMs()).build());
+            Similarity.Text t = m.text();
+            List<String> commits = t.commit().isEmpty()
+                    ? registeredByUnit.getOrDefault(t.unitId(), List.of()) : List.of(t.commit());
+            similar.add(SimilarWork.newBuilder().setKind(t.kind()).setText(t.text())
+                    .setCommit(commits.isEmpty() ? "" : commits.get(0)).addAllCommits(commits)
+                    .setSimilarity(m.similarity()).setTimeMs(t.timeMs()).build());
         }
         return similar;
+    }
+
+    /**
+     * The commits each EXPLORE unit registered among {@code newest} (newest first), oldest first:
+     * "someone tried this" leads to what came of it. Only the experiments the claim already read:
+     * a hypothesis whose unit's experiments are older than those names none (the direction's
+     * history is not read again on the claim's write path for them).
+     */
+    private static Map<String, List<String>> registeredByUnit(List<Stored<Experiment>> newest) {
+        Map<String, List<String>> byUnit = new HashMap<>();
+        for (int i = newest.size() - 1; i >= 0; i--) {
+            Experiment e = newest.get(i).record();
+            if (!e.getWorkUnitId().isEmpty()) {
+                byUnit.computeIfAbsent(e.getWorkUnitId(), k -> new ArrayList<>()).add(e.getCommit());
+            }
+        }
+        return byUnit;
     }
 }

@@ -37,8 +37,9 @@ final class ExploreClaims implements Explorations {
 
     @Override
     public List<Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit) {
-        return q.list("SELECT hypothesis, claimed_ms FROM explore_claims WHERE direction = ? AND claimed_ms >= ? "
+        return q.list("SELECT hypothesis, claimed_ms, unit_id FROM explore_claims WHERE direction = ? AND claimed_ms >= ? "
                         + "AND hypothesis <> '' ORDER BY claimed_ms DESC LIMIT ?",
-                rs -> new Similarity.Text("hypothesis", rs.getString(1), "", rs.getLong(2)), direction, sinceMs, limit);
+                rs -> new Similarity.Text("hypothesis", rs.getString(1), "", rs.getString(3), rs.getLong(2)),
+                direction, sinceMs, limit);
     }
 }

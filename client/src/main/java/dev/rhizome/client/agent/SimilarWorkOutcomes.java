@@ -1,0 +1,170 @@
+package dev.rhizome.client.agent;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.SimilarWork;
+import dev.rhizome.protocol.CommitId;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The work a claim's hypothesis resembles, each with what came of it: the experiments it
+ * registered and each one's outcome as `rhizome wait` gives it (decided, metric, deltas, adopted)
+ * with its papers' titles. "Someone tried this" alone sent an agent to spend a budget finding out
+ * whether it had worked; read here, it can build on the result or try something else.
+ */
+public final class SimilarWorkOutcomes {
+    /** Experiments read per similar entry (a unit may register many): the first ones, the rest counted. */
+    static final int PER_ENTRY = 3;
+    static final int TITLE_CHARS = 200;
+
+    /** One experiment's outcome, or why it could not be read (the claim goes on without it). */
+    record Read(ExperimentReport report, String unread) {
+    }
+
+    private final List<SimilarWork> similar;
+    private final Map<String, Read> reads;
+
+    private SimilarWorkOutcomes(List<SimilarWork> similar, Map<String, Read> reads) {
+        this.similar = similar;
+        this.reads = reads;
+    }
+
+    public static SimilarWorkOutcomes none() {
+        return new SimilarWorkOutcomes(List.of(), Map.of());
+    }
+
+    /**
+     * Asks the coordinator for each entry's first experiments' reports ({@code GET /v1/experiment}).
+     * A report that cannot be read is said as such, never fails the claim: its unit is already held.
+     */
+    public static SimilarWorkOutcomes read(CoordinatorClient client, List<SimilarWork> similar) {
+        if (similar == null || similar.isEmpty()) {
+            return none();
+        }
+        Map<String, Read> reads = new LinkedHashMap<>();
+        for (SimilarWork s : similar) {
+            for (String commit : shown(s)) {
+                reads.computeIfAbsent(commit, c -> {
+                    try {
+                        return new Read(client.experimentReport(c), null);
+                    } catch (CoordinatorException | RuntimeException e) {
+                        return new Read(null, "cannot read its outcome: " + Untrusted.line(String.valueOf(e.getMessage()), 300));
+                    }
+                });
+            }
+        }
+        return new SimilarWorkOutcomes(List.copyOf(similar), reads);
+    }
+
+    public boolean isEmpty() {
+        return similar.isEmpty();
+    }
+
+    public int size() {
+        return similar.size();
+    }
+
+    /** The experiments an entry registered, the coordinator's `commit` alone from one that predates `commits`. */
+    static List<String> commits(SimilarWork s) {
+        if (s.getCommitsCount() > 0) {
+            return s.getCommitsList();
+        }
+        return s.getCommit().isEmpty() ? List.of() : List.of(s.getCommit());
+    }
+
+    private static List<String> shown(SimilarWork s) {
+        List<String> all = commits(s);
+        return all.subList(0, Math.min(PER_ENTRY, all.size()));
+    }
+
+    /** How many of the experiments shown were decided and adopted: "2 decided, 1 adopted". */
+    public String tally() {
+        int decided = 0;
+        int adopted = 0;
+        int experiments = 0;
+        for (Read r : reads.values()) {
+            experiments++;
+            if (r.report() != null && r.report().getDecided()) {
+                decided++;
+            }
+            if (r.report() != null && r.report().getAdopted()) {
+                adopted++;
+            }
+        }
+        return experiments + " experiment(s) of theirs, " + decided + " decided, " + adopted + " adopted";
+    }
+
+    /** The {@code similar} array of `claim --json` and `brief --json`. */
+    public JsonArray json(int textChars) {
+        JsonArray out = new JsonArray();
+        for (SimilarWork s : similar) {
+            JsonObject so = Untrusted.json(s.getKind(), s.getText(), textChars);
+            so.addProperty("kind", s.getKind());
+            List<String> commits = commits(s);
+            so.addProperty("commit", commits.isEmpty() ? null : commits.get(0));
+            so.addProperty("similarity", s.getSimilarity());
+            JsonArray all = new JsonArray();
+            commits.forEach(all::add);
+            so.add("commits", all);
+            JsonArray experiments = new JsonArray();
+            for (String commit : shown(s)) {
+                Read r = reads.get(commit);
+                JsonObject eo = new JsonObject();
+                eo.addProperty("commit", commit);
+                eo.add("outcome", r.report() == null ? null : Outcome.json(commit, r.report()));
+                JsonArray titles = new JsonArray();
+                if (r.report() != null) {
+                    Records.papers(r.report().getPapersList())
+                            .forEach(p -> titles.add(Untrusted.line(p.paper().getTitle(), TITLE_CHARS)));
+                }
+                eo.add("paper_titles", titles);
+                eo.addProperty("unread", r.unread());
+                experiments.add(eo);
+            }
+            so.add("experiments", experiments);
+            so.addProperty("experiments_left_out", commits.size() - experiments.size());
+            out.add(so);
+        }
+        return out;
+    }
+
+    /** The brief's section on similar work, each entry's text fenced and followed by its outcomes. */
+    public String text(int textChars) {
+        StringBuilder t = new StringBuilder();
+        for (SimilarWork s : similar) {
+            List<String> commits = commits(s);
+            t.append(String.format(Locale.ROOT, "- %s%s, similarity %.2f:%n", s.getKind(),
+                    commits.isEmpty() ? "" : " " + CommitId.abbreviate(commits.get(0)), s.getSimilarity()));
+            t.append(Untrusted.fence(s.getKind(), s.getText(), textChars));
+            if (commits.isEmpty()) {
+                t.append("  What came of it: no experiment registered yet (still being worked on, given up, or older "
+                        + "than the direction's newest experiments).\n");
+                continue;
+            }
+            t.append("  What came of it:\n");
+            for (String commit : shown(s)) {
+                Read r = reads.get(commit);
+                if (r.report() == null) {
+                    t.append("  - ").append(CommitId.abbreviate(commit)).append(": ").append(r.unread()).append('\n');
+                    continue;
+                }
+                t.append("  - ").append(Outcome.text(commit, r.report())).append('\n');
+                for (Records.SignedPaper p : Records.papers(r.report().getPapersList())) {
+                    t.append("    paper ").append(p.id(), 0, Math.min(12, p.id().length())).append(", titled:\n");
+                    t.append(Untrusted.fence("paper title", p.paper().getTitle(), TITLE_CHARS));
+                }
+            }
+            if (commits.size() > PER_ENTRY) {
+                t.append("  - and ").append(commits.size() - PER_ENTRY).append(" more: `rhizome wait --commit C --timeout 0`\n");
+            }
+        }
+        return t.toString();
+    }
+}
