@@ -10,6 +10,7 @@ import dev.rhizome.coordinator.store.Reputations;
 import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Manifest;
@@ -55,11 +56,13 @@ public final class ExperimentReports {
                             .findFirst().orElse("");
             int pending = tx.pendingUnitsForCommit(commit);
             Optional<String> givenUp = tx.abandonment(commit);
+            Optional<Confirmation> confirmation = tx.confirmation(commit);
             ExperimentReport.Builder b = ExperimentReport.newBuilder()
                     .setExperiment(stored.envelope())
                     .setPendingUnits(pending)
                     .setLeasedUnits(pending == 0 ? 0 : tx.leasedUnitsForCommit(commit))
-                    .setDecided(pending == 0 && (!results.isEmpty() || givenUp.isPresent()))
+                    .setDecided(pending == 0 && (!results.isEmpty() || givenUp.isPresent())
+                            && !awaitsTheFrontier(tx, confirmation, d))
                     .setGivenUp(givenUp.orElse(""))
                     .setHardwareClass(hardwareClass)
                     .setMetricName(manifest.getMetric().getName())
@@ -87,9 +90,20 @@ public final class ExperimentReports {
             measure(tx, e.getParent(), hardwareClass, manifest)
                     .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
             d.frontier().metric().ifPresent(m -> b.setFrontierMetric(m).setHasFrontierMetric(true));
-            tx.confirmation(commit).ifPresent(b::setConfirmation);
+            confirmation.ifPresent(b::setConfirmation);
             return b.build();
         });
+    }
+
+    /**
+     * A candidate confirming whose own trials are all in still waits for the frontier's at its
+     * confirmation seeds: its adoption is not decided until those are (a wait that ended at its own
+     * last result answered "decided, not adopted" for a candidate adopted a minute later).
+     */
+    private static boolean awaitsTheFrontier(Store.Transaction tx, Optional<Confirmation> confirmation,
+            DirectionRecord d) {
+        return confirmation.isPresent() && confirmation.get().getState() == Confirmation.State.CONFIRMING
+                && tx.pendingUnitsForCommit(d.frontier().commit()) > 0;
     }
 
     private static Stream<Result> okIn(String hardwareClass, List<Result> results) {

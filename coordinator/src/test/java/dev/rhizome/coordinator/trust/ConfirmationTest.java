@@ -154,6 +154,49 @@ class ConfirmationTest {
 
     // --- helpers ---------------------------------------------------------------------------
 
+    /**
+     * `wait` ends when the report says decided: a candidate whose own trials are all in, the
+     * frontier's at its confirmation seeds still running, is not decided yet (it was: "decided, not
+     * adopted" for a candidate adopted a minute later).
+     */
+    @Test
+    void aCandidateIsNotDecidedWhileTheFrontierStillRunsAtItsConfirmationSeeds() {
+        String real = propose((c, seed) -> baseline(seed) - 0.05);
+        List<Map.Entry<Identity, WorkUnit>> held = new java.util.ArrayList<>();
+        for (int round = 0; round < 200; round++) {
+            boolean worked = false;
+            for (Identity runner : runners) {
+                WorkUnit unit = h.api.claim(runner);
+                if (unit == null) {
+                    continue;
+                }
+                worked = true;
+                if (unit.getCommit().equals(h.seedCommit)) {
+                    held.add(Map.entry(runner, unit)); // the frontier's confirmation trials, leased and not yet reported
+                } else {
+                    h.api.signAndPost("/v1/results", runner,
+                            Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
+                }
+            }
+            if (!worked) {
+                break;
+            }
+        }
+        assertThat(held).as("the frontier's replicas at the drawn seeds").isNotEmpty();
+        ExperimentReport waiting = h.api.get("/v1/experiment?commit=" + real, ExperimentReport.newBuilder()).build();
+        assertThat(waiting.getPendingUnits()).as("its own trials are all in").isZero();
+        assertThat(waiting.getConfirmation().getState()).isEqualTo(Confirmation.State.CONFIRMING);
+        assertThat(waiting.getDecided()).as("not decided while the frontier runs at its seeds").isFalse();
+
+        held.forEach(e -> h.api.signAndPost("/v1/results", e.getKey(),
+                Fixtures.result(e.getKey(), e.getValue(), honestly(e.getValue()), h.clock.millis())).ack());
+        runUntilIdle();
+        ExperimentReport decided = h.api.get("/v1/experiment?commit=" + real, ExperimentReport.newBuilder()).build();
+        assertThat(decided.getDecided()).isTrue();
+        assertThat(decided.getAdopted()).isTrue();
+        assertThat(decided.getConfirmation().getState()).isEqualTo(Confirmation.State.CONFIRMED);
+    }
+
     private String propose(ToDoubleBiFunction<String, Long> metric) {
         String commit = Fixtures.commit();
         truth.put(commit, metric);
