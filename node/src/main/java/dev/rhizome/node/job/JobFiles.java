@@ -50,6 +50,15 @@ public final class JobFiles {
     /** As {@link #readRegular(Path, int)}, running {@code afterLook} where a live job would race the node. */
     static Optional<byte[]> readRegular(Path path, int maxBytes, Runnable afterLook) throws IOException {
         Path file = path.toAbsolutePath().normalize();
+        if (file.getParent() != null) {
+            // The file's directory as the job left it may deny its owner, now the node, the look or
+            // the move (a chmod 000 or 0500): its owner's rwx back first, as for its delete.
+            try {
+                JobDirs.openUp(file.getParent());
+            } catch (NoSuchFileException gone) {
+                return Optional.empty();
+            }
+        }
         BasicFileAttributes attrs = lstat(file);
         if (attrs == null || !attrs.isRegularFile()) {
             return Optional.empty();

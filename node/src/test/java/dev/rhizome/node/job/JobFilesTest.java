@@ -35,6 +35,7 @@ class JobFilesTest {
         assertThat(JobFiles.readRegular(file, 12)).map(b -> new String(b, StandardCharsets.UTF_8))
                 .contains("val_bpb: 0.5");
         assertThat(JobFiles.readRegular(file.resolveSibling("none"), 12)).isEmpty();
+        assertThat(JobFiles.readRegular(root.resolve("gone/result"), 12)).isEmpty();
     }
 
     @Test
