@@ -61,7 +61,7 @@ class HostTraceProbeTest {
             }
             assertThat(items.get("environment")).doesNotContain("RHIZOME_", home + "/");
             // The job's cgroup namespace starts at its own cgroup (or the node's): no host path of units or users.
-            assertThat(items.get("/proc/self/cgroup").trim()).isEqualTo("0::/");
+            assertThat(items.get("/proc/self/cgroup").trim().split("\n")).allMatch(l -> l.endsWith(":/"));
             // The audit login uid names the volunteer who logged in; the job's namespace maps only its own uid.
             int jobUid = jobs.sandbox.plan().jobUid().orElse(JobDirs.myUid());
             assertThat(items.get("/proc/self/loginuid").trim()).isIn("4294967295", Integer.toString(jobUid));
@@ -79,9 +79,37 @@ class HostTraceProbeTest {
             // Every descriptor the job or its PID 1 holds is a pipe, a socket or /dev/null, or a file of its own.
             items.forEach((name, value) -> {
                 if (name.matches("/proc/(self|1)/fd/\\d+ ->")) {
-                    assertThat(value.trim()).as(name).matches("pipe:\\[\\d+]|socket:\\[\\d+]|anon_inode:.*|/dev/null|/job(/.*)?|/proc/.*");
+                    assertThat(value.trim()).as(name).matches("pipe:\\[\\d+]|socket:\\[\\d+]|anon_inode:.*|/dev/null|/job(/.*)?|/proc/.*|unreadable: .*");
                 }
             });
+        }
+    }
+
+    @Test
+    void whatAJobLeavesAnywhereItCanWriteIsGoneForTheNextJob() throws Exception {
+        try (SandboxedJobs jobs = SandboxedJobs.open(tmp)) {
+            JobOutcome left = jobs.runPython(SandboxedJobs.script("leave-probe.py"),
+                    Map.of("PROBE_MODE", "leave", "PROBE_TAG", jobs.tag));
+            String leaveLog = jobs.log();
+            assertThat(left.status()).as(leaveLog).isEqualTo(Result.Status.OK);
+            List<String> wrote = leaveLog.lines().filter(l -> l.startsWith("WROTE ")).map(l -> l.substring(6)).toList();
+            // Its checkout (which the node deletes after each job), its own /tmp and /dev/shm, nothing else.
+            assertThat(wrote).as(leaveLog).contains("/job", "/tmp", "/dev/shm")
+                    .allMatch(d -> d.equals("/job") || d.startsWith("/job/") || d.equals("/tmp") || d.startsWith("/tmp/")
+                            || d.equals("/dev/shm") || d.startsWith("/dev/shm/"));
+            // The node gives the next job a new checkout: this test keeps the same directory, emptied.
+            try (var entries = Files.list(jobs.checkout)) {
+                for (Path p : entries.toList()) {
+                    JobDirs.deleteTree(p);
+                }
+            }
+
+            JobOutcome found = jobs.runPython(SandboxedJobs.script("leave-probe.py"),
+                    Map.of("PROBE_MODE", "find", "PROBE_TAG", jobs.tag));
+
+            String findLog = jobs.log();
+            assertThat(found.status()).as(findLog).isEqualTo(Result.Status.OK);
+            assertThat(findLog).as(findLog).contains("FOUND 0");
         }
     }
 
