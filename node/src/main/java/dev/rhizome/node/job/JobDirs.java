@@ -344,7 +344,7 @@ public final class JobDirs {
     }
 
     /** Gives a directory's owner back what deleting its entries needs, when they lack it. */
-    private static void openUp(Path dir) throws IOException {
+    static void openUp(Path dir) throws IOException {
         Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
         if (!perms.containsAll(OWNER_RWX)) {
             Set<PosixFilePermission> opened = EnumSet.copyOf(OWNER_RWX);
