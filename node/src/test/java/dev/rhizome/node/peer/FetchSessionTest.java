@@ -235,6 +235,19 @@ class FetchSessionTest {
     }
 
     @Test
+    void aBusyCarriesTheHoldersRetryAfterHintAndOneWithoutItSaysNone() throws Exception {
+        greet(session);
+        assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE).setRetryAfterMs(7_000).build()))
+                .isInstanceOfSatisfying(PeerFailure.class, f -> {
+                    assertThat(f.declined()).isEqualTo(PeerFailure.Declined.BUSY);
+                    assertThat(f.retryAfterMs()).isEqualTo(7_000);
+                    assertThat(f.blameless()).isTrue();
+                });
+        assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE).build())) // an older holder's
+                .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.retryAfterMs()).isZero());
+    }
+
+    @Test
     void aBusyMidTransferIsAnUploadEndedEarlyToShareTheSlots_declinedNotAFault() throws Exception {
         greet(session);
         session.onHeader(header());
