@@ -29,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * Netty adapter of {@link ServeSession}: answers hellos, builds bundles off the event loop (JGit
  * and disk are blocking) and streams them back with {@link ChunkStreamer}. A peer that breaks the
  * protocol is told why and disconnected; the server itself carries on. An upload that
- * {@link UploadSlots} ends early for another peer's stops where it is and is answered BUSY.
+ * {@link UploadSlots} ends early for another peer's stops where it is and is answered BUSY. A request
+ * the bounded {@link BundleBuilders} cannot take, or whose build outlasts their patience, is answered
+ * BUSY with a retry-after hint, never left silent.
  */
 final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implements UploadSlots.Holder {
     private static final Logger log = LoggerFactory.getLogger(ServeHandler.class);

@@ -245,6 +245,9 @@ class FetchSessionTest {
                 });
         assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE).build())) // an older holder's
                 .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.retryAfterMs()).isZero());
+        // The hint has presence: an error that never set it (every coordinator error body) prints no new key.
+        assertThat(dev.rhizome.protocol.Json.print(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage("m").build()))
+                .doesNotContain("retry_after_ms");
     }
 
     @Test
