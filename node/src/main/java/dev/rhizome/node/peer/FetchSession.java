@@ -261,7 +261,8 @@ final class FetchSession {
             case UNAVAILABLE -> state == State.RECEIVING && LateDecline.isLate(received - offset, end - offset)
                     ? PeerFailure.declined(PeerFailure.Declined.ENDED_LATE, "busy after " + (received - offset) + " of "
                             + (end - offset) + " bytes: " + error.getMessage())
-                    : PeerFailure.declined(PeerFailure.Declined.BUSY, "busy: " + error.getMessage());
+                    : PeerFailure.busy(PeerFailure.Declined.BUSY, "busy: " + error.getMessage(),
+                            Integer.toUnsignedLong(error.getRetryAfterMs()));
             case CONFLICT -> PeerFailure.declined(PeerFailure.Declined.OTHER_BUNDLE, "has another bundle: " + error.getMessage());
             case INTERNAL, UNSUPPORTED -> PeerFailure.declined(PeerFailure.Declined.UNABLE,
                     "could not serve (" + error.getCode() + "): " + error.getMessage());

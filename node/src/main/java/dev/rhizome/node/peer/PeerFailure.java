@@ -72,13 +72,20 @@ public final class PeerFailure extends Exception {
      * thread read as a later silence than the one charged, and was charged again.
      */
     private final long silentSinceNanos;
+    /** With a BUSY: when the holder said it expects room again, ms from its answer (0: it said nothing). */
+    private final long retryAfterMs;
 
     PeerFailure(Kind kind, String message) {
         this(kind, null, false, 0, message);
     }
 
     private PeerFailure(Kind kind, Declined declined, boolean trickled, long silentForMs, String message) {
+        this(kind, declined, trickled, silentForMs, 0, message);
+    }
+
+    private PeerFailure(Kind kind, Declined declined, boolean trickled, long silentForMs, long retryAfterMs, String message) {
         super(message);
+        this.retryAfterMs = Math.max(0, retryAfterMs);
         this.kind = kind;
         this.declined = declined;
         this.trickled = trickled;
@@ -102,6 +109,19 @@ public final class PeerFailure extends Exception {
     /** A holder declined the request; its kind is {@link Kind#CONNECTION_LOST}, which costs a peer nothing. */
     static PeerFailure declined(Declined why, String message) {
         return new PeerFailure(Kind.CONNECTION_LOST, why, false, 0, message);
+    }
+
+    /**
+     * A holder declined with BUSY and a hint of when it expects room again ({@code Error.retry_after_ms},
+     * 0: none): still a decline, costing it nothing; the hint is the holder's word, which the asker bounds.
+     */
+    static PeerFailure busy(Declined why, String message, long retryAfterMs) {
+        return new PeerFailure(Kind.CONNECTION_LOST, why, false, 0, retryAfterMs, message);
+    }
+
+    /** The wait a BUSY asked for, in ms from its answer (0: none, or not a BUSY). */
+    public long retryAfterMs() {
+        return retryAfterMs;
     }
 
     public Kind kind() {

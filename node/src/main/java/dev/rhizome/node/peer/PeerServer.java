@@ -16,8 +16,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,18 +32,17 @@ import org.slf4j.LoggerFactory;
 public final class PeerServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
     private static final int EVENT_LOOP_THREADS = 2;
-    private static final int BUNDLE_BUILDER_THREADS = 2;
     static final String LIMITS = "inbound-limits";
     static final String IDLE = "idle";
     static final String SERVE = "serve";
 
     private final EventLoopGroup group;
     private final boolean ownsGroup;
-    private final ExecutorService bundleBuilders;
+    private final BundleBuilders bundleBuilders;
     private final Channel channel;
     private final AtomicLong bytesServed;
 
-    private PeerServer(EventLoopGroup group, boolean ownsGroup, ExecutorService bundleBuilders, Channel channel,
+    private PeerServer(EventLoopGroup group, boolean ownsGroup, BundleBuilders bundleBuilders, Channel channel,
                        AtomicLong bytesServed) {
         this.group = group;
         this.ownsGroup = ownsGroup;
@@ -83,7 +80,8 @@ public final class PeerServer implements AutoCloseable {
                                    AddressBackoff backoff) throws InterruptedException {
         boolean ownsGroup = shared == null;
         EventLoopGroup group = ownsGroup ? new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory()) : shared;
-        ExecutorService bundleBuilders = Executors.newFixedThreadPool(BUNDLE_BUILDER_THREADS, daemonThreads("rhizome-bundle-builder"));
+        // Bounded: a request that finds them all taken is answered BUSY at once, not queued on the asker's stall clock.
+        BundleBuilders bundleBuilders = new BundleBuilders(daemonThreads("rhizome-bundle-builder"));
         AtomicLong bytesServed = new AtomicLong();
         // Shared by every connection: uploads past the limit are answered BUSY (or take the place of an
         // upload of a peer holding more than the asker), and all of them together are paced.
@@ -132,6 +130,14 @@ public final class PeerServer implements AutoCloseable {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
+    /**
+     * The bundle builders: their backlog, and for tests a way to take them all (real builds of a
+     * holder whose disk blocks look the same to an asker).
+     */
+    public BundleBuilders bundleBuilders() {
+        return bundleBuilders;
+    }
+
     /** Bundle bytes written to peers since start. */
     public long bytesServed() {
         return bytesServed.get();
@@ -144,8 +150,8 @@ public final class PeerServer implements AutoCloseable {
     }
 
     /** @param group the group to shut down, or null when it is shared */
-    private static void shutdown(EventLoopGroup group, ExecutorService bundleBuilders) {
-        bundleBuilders.shutdownNow();
+    private static void shutdown(EventLoopGroup group, BundleBuilders bundleBuilders) {
+        bundleBuilders.close();
         if (group != null) {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         }

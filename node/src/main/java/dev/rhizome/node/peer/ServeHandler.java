@@ -19,8 +19,6 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -31,7 +29,9 @@ import org.slf4j.LoggerFactory;
  * Netty adapter of {@link ServeSession}: answers hellos, builds bundles off the event loop (JGit
  * and disk are blocking) and streams them back with {@link ChunkStreamer}. A peer that breaks the
  * protocol is told why and disconnected; the server itself carries on. An upload that
- * {@link UploadSlots} ends early for another peer's stops where it is and is answered BUSY.
+ * {@link UploadSlots} ends early for another peer's stops where it is and is answered BUSY. A request
+ * the bounded {@link BundleBuilders} cannot take, or whose build outlasts their patience, is answered
+ * BUSY with a retry-after hint, never left silent.
  */
 final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implements UploadSlots.Holder {
     private static final Logger log = LoggerFactory.getLogger(ServeHandler.class);
@@ -40,7 +40,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     private static final WarnBudget PREEMPTED = new WarnBudget(log);
 
     private final NodeRepository repo;
-    private final Executor bundleBuilders;
+    private final BundleBuilders bundleBuilders;
     private final int chunkBytes;
     private final AtomicLong bytesServed;
     private final ServeSession session;
@@ -64,7 +64,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
      * @param witness  told of each bundle sent whole
      * @param offences told of the address of a peer whose hello named a key it did not prove
      */
-    ServeHandler(NodeRepository repo, Identity self, Executor bundleBuilders, int chunkBytes, AtomicLong bytesServed,
+    ServeHandler(NodeRepository repo, Identity self, BundleBuilders bundleBuilders, int chunkBytes, AtomicLong bytesServed,
                  UploadSlots slots, UploadPacer pacer, SocketAddress remote, UploadWitness witness, AddressBackoff offences) {
         this.witness = witness;
         this.offences = offences;
@@ -147,52 +147,67 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
 
     private void prepare(ChannelHandlerContext ctx, ServeSession.Serve request) {
         UploadSlots.Upload mine = session.upload();
-        try {
-            bundleBuilders.execute(() -> {
-                try {
-                    if (!repo.has(request.commit())) {
+        boolean queued = bundleBuilders.offer(() -> {
+            try {
+                if (!repo.has(request.commit())) {
+                    ctx.executor().execute(() -> {
+                        if (session.upload() == mine) {
+                            notFound(ctx, request.commit());
+                        }
+                    });
+                    return;
+                }
+                BundleFile bundle;
+                if (request.sha256() == null) {
+                    bundle = repo.bundle(request.commit(), request.have());
+                } else {
+                    var exact = repo.bundleWithDigest(request.commit(), request.have(), request.sha256());
+                    if (exact.isEmpty()) {
                         ctx.executor().execute(() -> {
                             if (session.upload() == mine) {
-                                notFound(ctx, request.commit());
+                                otherBundle(ctx, request.commit());
                             }
                         });
                         return;
                     }
-                    BundleFile bundle;
-                    if (request.sha256() == null) {
-                        bundle = repo.bundle(request.commit(), request.have());
-                    } else {
-                        var exact = repo.bundleWithDigest(request.commit(), request.have(), request.sha256());
-                        if (exact.isEmpty()) {
-                            ctx.executor().execute(() -> {
-                                if (session.upload() == mine) {
-                                    otherBundle(ctx, request.commit());
-                                }
-                            });
-                            return;
-                        }
-                        bundle = exact.get();
-                    }
-                    CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
-                    ctx.executor().execute(() -> {
-                        // Ended early while it was being built: it was answered BUSY already.
-                        if (session.upload() == mine) {
-                            start(ctx, bundle, request.offset(), request.length());
-                        }
-                    });
-                } catch (IOException | RuntimeException e) {
-                    log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), e);
-                    ctx.executor().execute(() -> {
-                        if (session.upload() == mine) {
-                            session.finished();
-                            refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
-                        }
-                    });
+                    bundle = exact.get();
                 }
-            });
-        } catch (RejectedExecutionException e) {
-            ctx.close();  // shutting down
+                CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
+                ctx.executor().execute(() -> {
+                    // Ended early while it was being built: it was answered BUSY already.
+                    if (session.upload() == mine) {
+                        start(ctx, bundle, request.offset(), request.length());
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), e);
+                ctx.executor().execute(() -> {
+                    if (session.upload() == mine) {
+                        session.finished();
+                        refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
+                    }
+                });
+            }
+        });
+        if (!queued) {
+            if (bundleBuilders.closed()) {
+                ctx.close();  // shutting down
+                return;
+            }
+            // Every builder taken and the queue full: say so now, and the asker asks another holder.
+            session.finished();
+            ctx.writeAndFlush(ServeSession.busy("every bundle builder is taken", bundleBuilders.retryAfterMs()));
+            return;
         }
+        // A build that waits or runs past the patience (a long queue, a disk that blocks) is answered
+        // BUSY rather than left silent: the asker's stall rule would read the silence as a rogue's. The
+        // build goes on, bounded by the builders' queue, and caches its bundle for the next ask.
+        ctx.executor().schedule(() -> {
+            if (session.upload() == mine && streamer == null && ctx.channel().isActive()) {
+                session.finished();
+                ctx.writeAndFlush(ServeSession.busy("the bundle is still being built", bundleBuilders.retryAfterMs()));
+            }
+        }, BundleBuilders.PATIENCE_MS, TimeUnit.MILLISECONDS);
     }
 
     private void notFound(ChannelHandlerContext ctx, String commit) {

@@ -220,6 +220,13 @@ final class ServeSession {
         return PeerMessages.error(Error.Code.UNAVAILABLE, why + "; ask another holder");
     }
 
+    /** BUSY with a hint of when this holder expects room again ({@code Error.retry_after_ms}; older askers ignore it). */
+    static PeerMessage busy(String why, long retryAfterMs) {
+        PeerMessage busy = busy(why);
+        return busy.toBuilder().setError(busy.getError().toBuilder()
+                .setRetryAfterMs((int) Math.max(0, Math.min(Integer.MAX_VALUE, retryAfterMs)))).build();
+    }
+
     /** The node whose key the peer proved (empty before it did). */
     ByteString peerNode() {
         return peerNode;

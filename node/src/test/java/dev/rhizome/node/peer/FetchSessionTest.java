@@ -235,6 +235,22 @@ class FetchSessionTest {
     }
 
     @Test
+    void aBusyCarriesTheHoldersRetryAfterHintAndOneWithoutItSaysNone() throws Exception {
+        greet(session);
+        assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE).setRetryAfterMs(7_000).build()))
+                .isInstanceOfSatisfying(PeerFailure.class, f -> {
+                    assertThat(f.declined()).isEqualTo(PeerFailure.Declined.BUSY);
+                    assertThat(f.retryAfterMs()).isEqualTo(7_000);
+                    assertThat(f.blameless()).isTrue();
+                });
+        assertThatThrownBy(() -> session.onError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE).build())) // an older holder's
+                .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.retryAfterMs()).isZero());
+        // The hint has presence: an error that never set it (every coordinator error body) prints no new key.
+        assertThat(dev.rhizome.protocol.Json.print(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage("m").build()))
+                .doesNotContain("retry_after_ms");
+    }
+
+    @Test
     void aBusyMidTransferIsAnUploadEndedEarlyToShareTheSlots_declinedNotAFault() throws Exception {
         greet(session);
         session.onHeader(header());

@@ -21,6 +21,11 @@ import dev.rhizome.protocol.identity.PublicId;
  * A decline after most of a transfer's bytes ({@link LateDecline}) starts a rest at once: a
  * holder that ends every upload with BUSY just before its end would otherwise cost an asker
  * {@link #STREAK} nearly whole transfers before its first rest.
+ *
+ * <p>A BUSY that names when the holder expects room again ({@link #busyFor}) keeps that holder
+ * unasked until then, for every commit (its builders or upload slots are full for all of them), at
+ * most {@link #MAX_BUSY_WAIT_MS}: the hint is the holder's word, so it only ever delays asking the
+ * holder that gave it, and it counts as any decline towards the streak, so a peer BUSY forever rests.
  * Pure, on the core's time.
  */
 final class Declines {
@@ -29,6 +34,8 @@ final class Declines {
     static final long REST_MS = 30_000;
     /** Under the simulation's calm of five minutes, and the coordinator's lease of a unit. */
     static final long MAX_REST_MS = 120_000;
+    /** The longest wait a BUSY's hint buys: a rest's base; a holder still busy after it is asked, and rests if so. */
+    static final long MAX_BUSY_WAIT_MS = REST_MS;
     /** Peers remembered; the least recently declining are forgotten first. */
     static final int MAX_PEERS = 1_024;
 
@@ -36,6 +43,8 @@ final class Declines {
         int streak;
         int rests;
         long restUntilMs;
+        /** Until when its last BUSY asked not to be asked (0: none). */
+        long busyUntilMs;
     }
 
     private final Bounded<PublicId, Record> peers = new Bounded<>(MAX_PEERS);
@@ -68,6 +77,22 @@ final class Declines {
         return false;
     }
 
+    /**
+     * {@code peer} answered BUSY asking not to be asked for {@code retryAfterMs} (bounded to
+     * {@link #MAX_BUSY_WAIT_MS}; 0: no hint, nothing to do). Call with the decline it came with.
+     */
+    void busyFor(PublicId peer, long retryAfterMs, long nowMs) {
+        if (retryAfterMs <= 0) {
+            return;
+        }
+        Record r = peers.get(peer);
+        if (r == null) {
+            r = new Record();
+            peers.put(peer, r);
+        }
+        r.busyUntilMs = Math.max(r.busyUntilMs, nowMs + Math.min(retryAfterMs, MAX_BUSY_WAIT_MS));
+    }
+
     /** {@code peer} delivered a bundle: whatever it declined before was the load of the moment. */
     void delivered(PublicId peer) {
         peers.remove(peer);
@@ -79,10 +104,10 @@ final class Declines {
         return r != null && r.rests >= 2;
     }
 
-    /** Until when {@code peer} is not asked (0 or a past time: it may be asked). */
+    /** Until when {@code peer} is not asked, for its rest or its last BUSY's hint (0 or a past time: it may be asked). */
     long restUntilMs(PublicId peer) {
         Record r = peers.get(peer);
-        return r == null ? 0 : r.restUntilMs;
+        return r == null ? 0 : Math.max(r.restUntilMs, r.busyUntilMs);
     }
 
     boolean resting(PublicId peer, long nowMs) {

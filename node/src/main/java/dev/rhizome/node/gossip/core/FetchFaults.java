@@ -39,6 +39,18 @@ final class FetchFaults {
     }
 
     /**
+     * The holder answered BUSY with a hint of when it expects room again (its builders or upload slots
+     * full): a decline as any (no score, the next holder asked, counted towards its rest), and this
+     * holder is not asked again, for any commit, before the hint (bounded) has passed.
+     */
+    void busy(PublicId from, String commit, long retryAfterMs, long now, List<Effect> out) {
+        if (bundles.planner().isCurrent(from, commit)) {
+            bundles.planner().busyFor(from, retryAfterMs, now); // before it is queued again, so its turn waits for the hint
+        }
+        failFetch(from, commit, FetchFailure.DECLINED, false, now, out);
+    }
+
+    /**
      * A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. A
      * stall of a range silent since {@code silentSinceMs} is one per silence ({@link Discipline#stalled}):
      * a holder pausing with ranges of several of our bundles, or with a fetch of its own too, stalls

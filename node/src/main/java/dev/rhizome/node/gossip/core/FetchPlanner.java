@@ -296,6 +296,11 @@ final class FetchPlanner {
         declines.declined(peer, true, nowMs);
     }
 
+    /** {@code peer} answered BUSY with a hint: it is not asked, for any commit, for that long (bounded; see {@link Declines#busyFor}). */
+    void busyFor(PublicId peer, long retryAfterMs, long nowMs) {
+        declines.busyFor(peer, retryAfterMs, nowMs);
+    }
+
     /** {@code peer} delivered a bundle: any rest its declines earned ends. */
     void delivered(PublicId peer) {
         declines.delivered(peer);

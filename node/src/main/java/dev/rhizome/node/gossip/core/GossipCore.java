@@ -396,6 +396,15 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /** A fetch was answered BUSY with a hint: no fault, the next holder is asked, and this one not before the hint. */
+    @Override
+    public List<Effect> onFetchBusy(PublicId from, String commit, long retryAfterMs, long nowMs) {
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        fetchFaults.busy(from, commit, retryAfterMs, now, out);
+        return settled(out);
+    }
+
     /**
      * A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. A
      * stall told without its silence's start was judged over one stall period, so silent since then.

@@ -132,6 +132,15 @@ public interface PeerProtocol {
     }
 
     /**
+     * The fetch from {@code from} was answered BUSY with a hint ({@code retryAfterMs}, 0: none) of when
+     * the holder expects room again: a decline, no fault. A protocol that takes no hints treats it as
+     * any decline.
+     */
+    default List<Effect> onFetchBusy(PublicId from, String commit, long retryAfterMs, long nowMs) {
+        return onFetchFailed(from, commit, FetchFailure.DECLINED, nowMs);
+    }
+
+    /**
      * During a Fetch from {@code from} with pieces asked of several holders, {@code holder} (another
      * of them) was proven at fault: a piece that failed its digest once the bundle verified, an
      * oversized answer, a stall, or a false claim to hold the commit. The fetch itself goes on with

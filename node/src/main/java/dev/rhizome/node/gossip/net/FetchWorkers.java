@@ -45,6 +45,11 @@ final class FetchWorkers implements AutoCloseable {
 
         void failed(Transfer transfer, FetchFailure failure);
 
+        /** The holder answered BUSY with a hint of when it expects room again (ms; 0: none): a decline. */
+        default void busy(Transfer transfer, long retryAfterMs) {
+            failed(transfer, FetchFailure.DECLINED);
+        }
+
         /**
          * Another holder asked for pieces of this transfer was proven at fault; for a stall,
          * {@code silentForMs} is how long its range has been silent as of this call, dated from where
@@ -150,8 +155,12 @@ final class FetchWorkers implements AutoCloseable {
                 FAILED.warn("gossip peer {} failed to deliver {}: {}", key.from().shortForm(),
                         CommitId.abbreviate(key.commit()), e.getMessage());
             }
-            outcomes.failed(transfer, e.declined() == PeerFailure.Declined.ENDED_LATE ? FetchFailure.DECLINED_LATE
-                    : e.declined() != null ? FetchFailure.DECLINED : failure(e));
+            if (e.declined() == PeerFailure.Declined.BUSY) {
+                outcomes.busy(transfer, e.retryAfterMs());
+            } else {
+                outcomes.failed(transfer, e.declined() == PeerFailure.Declined.ENDED_LATE ? FetchFailure.DECLINED_LATE
+                        : e.declined() != null ? FetchFailure.DECLINED : failure(e));
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {

@@ -102,5 +102,10 @@ final class GossipFetches {
         public void failed(FetchWorkers.Transfer t, FetchFailure failure) {
             steps.post(p -> workers.finish(t) ? p.onFetchFailed(t.from(), t.commit(), failure, steps.nowMs()) : List.of());
         }
+
+        @Override
+        public void busy(FetchWorkers.Transfer t, long retryAfterMs) {
+            steps.post(p -> workers.finish(t) ? p.onFetchBusy(t.from(), t.commit(), retryAfterMs, steps.nowMs()) : List.of());
+        }
     };
 }

@@ -8,6 +8,7 @@ import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.peer.AddressBackoff;
+import dev.rhizome.node.peer.BundleBuilders;
 import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
@@ -356,6 +357,11 @@ public final class GossipService implements AutoCloseable {
      */
     boolean dialling(PublicId peer) throws InterruptedException {
         return core.call(() -> links.dialling(peer));
+    }
+
+    /** The server's bundle builders (bounded: a request finding them full is answered BUSY), null before start. */
+    public BundleBuilders bundleBuilders() {
+        return server == null ? null : server.bundleBuilders();
     }
 
     /** Bundle bytes streamed to peers since start. */

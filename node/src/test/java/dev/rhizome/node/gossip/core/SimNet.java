@@ -78,8 +78,8 @@ final class SimNet {
 
     /**
      * How a hostile node lies; CLAIMS_KEEP announces at once every commit it is named to keep, and
-     * keeps nothing; DECLINES answers every ask "busy" (free, so it must rest instead of being asked
-     * three times a commit).
+     * keeps nothing; DECLINES answers every ask "busy" with a 2 s hint (free, so it must rest instead of
+     * being asked three times a commit, and never be banned).
      */
     private static final boolean TRACE = System.getProperty("simtrace") != null;
 
@@ -765,8 +765,9 @@ final class SimNet {
                     apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.WRONG_BUNDLE, now));
                 }
                 case DECLINES -> {
+                    // BUSY to everything forever, asking for a short wait each time: it must rest, never be banned.
                     n.outstanding.remove(t.commit);
-                    apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.DECLINED, now));
+                    apply(n, n.core.onFetchBusy(fromId, t.commit, 2_000, now));
                 }
                 case TRICKLE -> {
                     t.bytes += 100;
@@ -782,8 +783,11 @@ final class SimNet {
             return;
         }
         if (t.bytes == 0 && now < busyUntilMs && busy.nextDouble() < 0.15) {
+            // Its builders or upload slots full: BUSY at once, half the time with a hint of when it has
+            // room (1 to 10 s, as BundleBuilders estimates), half the time none, as an older node answers.
             n.outstanding.remove(t.commit);
-            apply(n, n.core.onFetchFailed(fromId, t.commit, FetchFailure.DECLINED, now));
+            long hint = busy.nextBoolean() ? 1_000 + busy.nextInt(9_000) : 0;
+            apply(n, n.core.onFetchBusy(fromId, t.commit, hint, now));
             return;
         }
         if (random.nextDouble() < scenario.linkResetChance()) {
