@@ -172,12 +172,9 @@ public final class Views {
             // "?commit=abc123" (a prefix) matched no row: an empty list, as if nobody had run it
             RequestRules.commit("commit", commit);
         }
-        return store.inReadTransaction(tx -> {
-            Pages.Page<SignedEnvelope> p = Pages.bounded(afterSeq(page), page.limit(),
-                    (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows), SignedEnvelope::getSerializedSize,
-                    seqCursor(RESULTS));
-            return envelopes(p).toBuilder().setNewest(p.last()).build();
-        });
+        return store.inReadTransaction(tx -> oldestFirst(Pages.bounded(afterSeq(page), page.limit(),
+                (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows), SignedEnvelope::getSerializedSize,
+                seqCursor(RESULTS))));
     }
 
     /**
@@ -227,13 +224,18 @@ public final class Views {
         return EnvelopeList.newBuilder().addAllEnvelopes(page.items()).setNext(page.next()).build();
     }
 
+    /** A page of a list read oldest first, with the cursor at its newest entry to ask "what came since" later. */
+    private static EnvelopeList oldestFirst(Pages.Page<SignedEnvelope> page) {
+        return envelopes(page).toBuilder().setNewest(page.last()).build();
+    }
+
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
     public ExperimentReport experimentReport(String commit) {
         return new ExperimentReports(store).report(commit);
     }
 
     public EnvelopeList auditTrail(PageRequest page) {
-        return store.inReadTransaction(tx -> envelopes(Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail,
+        return store.inReadTransaction(tx -> oldestFirst(Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail,
                 SignedEnvelope::getSerializedSize, seqCursor(AUDIT))));
     }
 
