@@ -74,7 +74,9 @@ public final class DirectionLog {
         o.addProperty("proposer_id", PublicId.hex(e.getProposer()));
         o.addProperty("mine", e.getProposer().equals(me));
         o.addProperty("created_ms", e.getCreatedMs());
-        o.add("hypothesis", Untrusted.json("hypothesis of " + CommitId.abbreviate(e.getCommit()), e.getDescription(), maxChars));
+        // null where the proposer gave none (an empty string is null in every answer)
+        o.add("hypothesis", e.getDescription().isEmpty() ? null
+                : Untrusted.json("hypothesis of " + CommitId.abbreviate(e.getCommit()), e.getDescription(), maxChars));
         o.addProperty("outcome", entry.outcome());
         o.addProperty("metric", r != null && r.getHasMetric() ? r.getMetric() : null);
         o.addProperty("delta_parent", r != null && r.getHasMetric() && r.getHasParentMetric()

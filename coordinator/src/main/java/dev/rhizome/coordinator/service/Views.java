@@ -205,11 +205,13 @@ public final class Views {
         if (direction.isEmpty() || !commit.isEmpty()) {
             throw Rejection.badRequest("query parameter newest needs direction, and no commit");
         }
-        return store.inReadTransaction(tx -> EnvelopeList.newBuilder()
-                .addAllEnvelopes(Pages.bounded(Long.MAX_VALUE, n,
-                        (before, rows) -> tx.newestResultEnvelopes(direction, before, rows),
-                        SignedEnvelope::getSerializedSize, seqCursor(RESULTS)).items())
-                .build());
+        // `newest`: the cursor at the newest result, for a later "what came since" (`results --new`)
+        return store.inReadTransaction(tx -> {
+            Pages.Page<SignedEnvelope> p = Pages.bounded(Long.MAX_VALUE, n,
+                    (before, rows) -> tx.newestResultEnvelopes(direction, before, rows),
+                    SignedEnvelope::getSerializedSize, seqCursor(RESULTS));
+            return EnvelopeList.newBuilder().addAllEnvelopes(p.items()).setNewest(p.first()).build();
+        });
     }
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
