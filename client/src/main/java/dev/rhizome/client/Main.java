@@ -16,6 +16,7 @@ import dev.rhizome.client.commands.DirectionCommand;
 import dev.rhizome.client.commands.ExportCommand;
 import dev.rhizome.client.commands.IdCommand;
 import dev.rhizome.client.commands.LeaderboardCommand;
+import dev.rhizome.client.commands.LogCommand;
 import dev.rhizome.client.commands.NodeCommand;
 import dev.rhizome.client.commands.PapersCommand;
 import dev.rhizome.client.commands.RenewCommand;
@@ -38,7 +39,7 @@ import picocli.CommandLine;
             IdCommand.class, CoordinatorCommand.class, NodeCommand.class, SeedCommand.class,
             DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
-            BenchCommand.class, BriefCommand.class, RenewCommand.class, UnclaimCommand.class, WaitCommand.class, TreeCommand.class,
+            BenchCommand.class, BriefCommand.class, RenewCommand.class, UnclaimCommand.class, WaitCommand.class, TreeCommand.class, LogCommand.class,
             AgentCommand.class, ExportCommand.class, VerifyCommand.class, BanCommand.class,
             CommandLine.HelpCommand.class
         },

@@ -78,6 +78,7 @@ class JsonKeysTest {
             answers.put("rhizome unclaim", run(as, "unclaim", "--unit", unit));
             answers.put("rhizome brief", run(as, "brief", "--direction", "d"));
             answers.put("rhizome tree", run(as, "tree", "--direction", "d"));
+            answers.put("rhizome log", run(as, "log", "--direction", "d"));
             answers.put("rhizome papers", run(as, "papers", "--direction", "d"));
             answers.put("rhizome results", run(as, "results"));
             answers.put("rhizome leaderboard", run(as, "leaderboard"));
@@ -179,6 +180,7 @@ class JsonKeysTest {
                 answers.put("rhizome submit", submitted);
                 String commit = submitted.get("commit").getAsString();
                 answers.put("rhizome wait", run(as, "wait", "--commit", commit));
+                answers.put("rhizome log", run(as, "log", "--direction", "d"));
                 answers.put("rhizome papers", run(as, "papers", "--commit", commit));
                 JsonObject outcome = submitted.getAsJsonObject("outcome");
 

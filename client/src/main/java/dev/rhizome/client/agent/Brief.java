@@ -159,6 +159,9 @@ public final class Brief {
         goal.addProperty("metric_name", m.getMetric().getName());
         goal.addProperty("lower_is_better", m.getMetric().getLowerIsBetter());
         goal.addProperty("tolerance", m.getMetric().getTolerance());
+        // the seed's plausible range (results outside it are refused): null where the seed names none
+        goal.addProperty("metric_min", m.getMetric().hasMin() ? m.getMetric().getMin() : null);
+        goal.addProperty("metric_max", m.getMetric().hasMax() ? m.getMetric().getMax() : null);
         goal.addProperty("budget", Manifests.describe(m.getBudget()));
         goal.addProperty("timeout_seconds", m.getTimeoutSeconds());
         goal.addProperty("hardware_class", m.getHardwareClass());
@@ -180,7 +183,11 @@ public final class Brief {
         t.append("## Goal and rules\n\n");
         t.append("- Metric: `").append(m.getMetric().getName()).append("`, ")
                 .append(m.getMetric().getLowerIsBetter() ? "lower" : "higher").append(" is better; differences of ")
-                .append(m.getMetric().getTolerance()).append(" or less are noise.\n");
+                .append(m.getMetric().getTolerance()).append(" or less are noise")
+                .append(m.getMetric().hasMin() || m.getMetric().hasMax() ? String.format(Locale.ROOT,
+                        "; a value outside [%s, %s] is refused as implausible",
+                        m.getMetric().hasMin() ? m.getMetric().getMin() : "-inf",
+                        m.getMetric().hasMax() ? m.getMetric().getMax() : "+inf") : "").append(".\n");
         t.append("- Budget: ").append(Manifests.describe(m.getBudget())).append(", killed after ")
                 .append(m.getTimeoutSeconds()).append(" s; hardware class `").append(m.getHardwareClass())
                 .append("`; ").append(Manifests.quorum(m)).append(" agreeing replica(s) make a result valid.\n");
@@ -207,6 +214,10 @@ public final class Brief {
             t.append(String.format(Locale.ROOT, "; the base measured %.6f", ds.getBaselineMetric()));
         }
         t.append("; ").append(ds.getExperiments()).append(" experiment(s) so far.\n\n");
+        // what arrived since this data directory last read the direction's log (`log --new`)
+        NewSinceLastLook news = NewSinceLastLook.read(client, dataDir, direction);
+        o.add("new_since_last_look", news.json());
+        t.append(news.text()).append("\n\n");
 
         if (unit != null) {
             JsonObject u = new JsonObject();

@@ -16,8 +16,12 @@ final class CommandTopics {
     private static final Map<String, Map<String, List<String>>> TOPICS = Map.of(
             "", Map.ofEntries(
                     Map.entry("frontier", List.of("brief", "tree", "leaderboard")),
-                    Map.entry("experiments", List.of("tree", "results")),
-                    Map.entry("experiment", List.of("tree", "results")),
+                    Map.entry("experiments", List.of("log", "tree", "results")),
+                    Map.entry("experiment", List.of("log", "wait --commit C", "tree")),
+                    Map.entry("tried", List.of("log")),
+                    Map.entry("outcomes", List.of("log", "wait --commit C")),
+                    Map.entry("new", List.of("log --new")),
+                    Map.entry("news", List.of("log --new")),
                     Map.entry("metric", List.of("results", "tree")),
                     Map.entry("metrics", List.of("results", "tree")),
                     Map.entry("credit", List.of("leaderboard --volunteers")),
@@ -36,7 +40,7 @@ final class CommandTopics {
                     Map.entry("pause", List.of("node pause")),
                     Map.entry("resume", List.of("node resume")),
                     Map.entry("audit", List.of("export", "verify")),
-                    Map.entry("history", List.of("export", "tree")),
+                    Map.entry("history", List.of("log", "export", "tree")),
                     Map.entry("lease", List.of("renew", "unclaim")),
                     Map.entry("release", List.of("unclaim")),
                     Map.entry("give-back", List.of("unclaim")),

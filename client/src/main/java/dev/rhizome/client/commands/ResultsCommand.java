@@ -3,6 +3,8 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.agent.SeenMarks;
+import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -13,8 +15,11 @@ import dev.rhizome.client.cli.Paging;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.Verified;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -43,8 +48,44 @@ public final class ResultsCommand implements Callable<Integer> {
             + "first, --limit (default " + PAGE + ") at a time: with no value from the first, else from the `next` of the "
             + "previous --json answer (none is lost or repeated however many arrive meanwhile).")
     String after;
-    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures (all the valid ones, those --limit leaves out too; with --after, the page's), invalid_signatures, next (the --after value for the next page; null on the last page and without --after).")
+    @Option(names = "--new", description = "Only the results filed on --direction since this data directory last ran "
+            + "`results --new` there at this coordinator, oldest first, --limit (default " + PAGE + ") at a time (run it "
+            + "again while more_new is true); the first time, the newest --limit. Each run marks what it showed as seen.")
+    boolean onlyNew;
+    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures (all the valid ones, those --limit leaves out too; with --after or --new, the page's), invalid_signatures, next (the --after value for the next page; null on the last page and without --after), new (whether --new was given), first_look (--new with no mark yet: the newest were shown), more_new (with --new: more arrived than --limit showed).")
     boolean json;
+
+    private boolean firstLook;
+    private boolean moreNew;
+
+    /** With --new: what was filed since the kept mark (the newest page the first time), and the mark moved past it. */
+    private EnvelopeList readNew() {
+        if (direction == null || commit != null || after != null) {
+            throw CommandException.usage(direction == null ? "--direction" : commit != null ? "--commit" : "--after",
+                    "--new needs --direction, and goes with neither --commit nor --after",
+                    "`rhizome results --direction D --new`: what was filed on D since you last ran it");
+        }
+        SeenMarks marks = new SeenMarks(dataDir.path());
+        return Coordinators.read(coordinator, dataDir, c -> {
+            Coordinators.direction(c, direction);
+            String where = c.url().toString();
+            var mark = marks.get(where, "results", direction);
+            int size = Paging.size(limit, PAGE);
+            EnvelopeList l;
+            if (mark.isPresent()) {
+                l = c.resultsPage(direction, null, size, mark.get());
+                moreNew = !l.getNext().isEmpty();
+            } else {
+                firstLook = true;
+                EnvelopeList newest = c.newestResults(direction, size);
+                List<SignedEnvelope> oldestFirst = new ArrayList<>(newest.getEnvelopesList());
+                Collections.reverse(oldestFirst);
+                l = newest.toBuilder().clearEnvelopes().addAllEnvelopes(oldestFirst).build();
+            }
+            marks.put(where, "results", direction, l.getNewest());
+            return l;
+        });
+    }
 
     /** The whole listing, or with --after one page of it. */
     private EnvelopeList read() {
@@ -70,7 +111,7 @@ public final class ResultsCommand implements Callable<Integer> {
     public Integer call() {
         EnvelopeList listed;
         try {
-            listed = read();
+            listed = onlyNew ? readNew() : read();
         } catch (RuntimeException e) {
             throw Paging.badCursor(e);
         }
@@ -78,7 +119,7 @@ public final class ResultsCommand implements Callable<Integer> {
         String next = after == null ? null : Paging.next(listed.getNext());
         List<Verified<Result>> valid = checked.valid();
         // a page is shown whole: --limit already sized it at the coordinator
-        List<Verified<Result>> shown = after != null || limit == null || valid.size() <= limit ? valid
+        List<Verified<Result>> shown = after != null || onlyNew || limit == null || valid.size() <= limit ? valid
                 : valid.subList(valid.size() - limit, valid.size());
         Output out = new Output(System.out);
         if (json) {
@@ -94,6 +135,9 @@ public final class ResultsCommand implements Callable<Integer> {
             o.addProperty("valid_signatures", checked.valid().size());
             o.addProperty("invalid_signatures", checked.invalid().size());
             o.addProperty("next", next);
+            o.addProperty("new", onlyNew);
+            o.addProperty("first_look", firstLook);
+            o.addProperty("more_new", moreNew);
             out.json(o);
             return ExitCodes.OK;
         }
@@ -107,6 +151,9 @@ public final class ResultsCommand implements Callable<Integer> {
         }
         out.line(valid.size() + " results with valid signatures, " + checked.invalid().size() + " invalid"
                 + (after != null ? " on this page" : "")
+                + (onlyNew ? (firstLook ? ", the newest (first look from this data directory; from now on --new shows "
+                        + "only what arrives)" : " new since you last looked") : "")
+                + (moreNew ? "; more arrived: run it again" : "")
                 + (shown.size() < valid.size() ? "; the newest " + shown.size() + " shown (--limit)" : ""));
         if (next != null) {
             out.line("next page: --after " + next);

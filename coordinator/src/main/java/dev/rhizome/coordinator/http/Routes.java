@@ -114,7 +114,7 @@ public final class Routes {
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer), r.origin())))
                 .get("/v1/experiments", r -> Reply.of(r.param("newest").isEmpty()
                         ? s.views().experiments(r.param("direction"), page(r, Views.EXPERIMENTS))
-                        : s.views().newestExperiments(r.param("direction"), newest(r))),
+                        : s.views().newestExperiments(r.param("direction"), newestPage(r, Views.EXPERIMENTS))),
                         "direction", LIMIT, AFTER, NEWEST)
                 .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))), "commit")
                 .post("/v1/results", r -> {
@@ -173,6 +173,18 @@ public final class Routes {
             throw Rejection.badRequest("query parameter newest does not page: give it without limit and after");
         }
         return PageRequest.count("newest", r.param("newest"), PageRequest.MAX_LIMIT);
+    }
+
+    /**
+     * {@code newest=N} on a list that pages newest first too: N the page's size, {@code after} the
+     * previous answer's {@code next} (older still), or absent for the newest N.
+     */
+    private static PageRequest newestPage(ApiRequest r, String list) {
+        if (!r.param("limit").isEmpty()) {
+            throw Rejection.badRequest("query parameter newest is the page's size: give it without limit");
+        }
+        int n = PageRequest.count("newest", r.param("newest"), PageRequest.MAX_LIMIT);
+        return PageRequest.parse(list, Views.cursorParts(list), Integer.toString(n), r.param("after"));
     }
 
     /** A board's entries to return: 0 (all) when not given. */

@@ -23,7 +23,15 @@ final class Pages {
     private Pages() {
     }
 
-    record Page<T>(List<T> items, String next) {
+    /**
+     * A page's items and its {@code next}; {@code first} and {@code last} are the cursors at its
+     * first and last item ("" on an empty page, and from {@link #of}), set on the last page too: the
+     * newest entry's cursor is where a later "what is new since" read starts.
+     */
+    record Page<T>(List<T> items, String next, String first, String last) {
+        Page(List<T> items, String next) {
+            this(items, next, "", "");
+        }
     }
 
     /** How many rows to read for a page of {@code limit} items. */
@@ -74,18 +82,23 @@ final class Pages {
             List<Keyed<Long, T>> rows = reader.read(from, want);
             for (Keyed<Long, T> row : rows) {
                 if (taken.size() == limit || total >= MAX_PAGE_BYTES) {
-                    return new Page<>(taken.stream().map(Keyed::value).toList(),
-                            cursor.apply(taken.get(taken.size() - 1).key()).encode());
+                    return page(taken, cursor.apply(taken.get(taken.size() - 1).key()).encode(), cursor);
                 }
                 taken.add(row);
                 total += bytes.applyAsInt(row.value());
             }
             if (rows.size() < want) {
-                return new Page<>(taken.stream().map(Keyed::value).toList(), "");
+                return page(taken, "", cursor);
             }
             from = taken.get(taken.size() - 1).key();
             chunk = Math.min(MAX_CHUNK, chunk * 2);
         }
+    }
+
+    private static <T> Page<T> page(List<Keyed<Long, T>> taken, String next, Function<Long, Cursor> cursor) {
+        return taken.isEmpty() ? new Page<>(List.of(), next)
+                : new Page<>(taken.stream().map(Keyed::value).toList(), next,
+                        cursor.apply(taken.get(0).key()).encode(), cursor.apply(taken.get(taken.size() - 1).key()).encode());
     }
 
     static <K, T> Page<T> of(List<Keyed<K, T>> rows, int limit, Function<K, Cursor> cursor) {

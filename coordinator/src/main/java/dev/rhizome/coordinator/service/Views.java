@@ -163,7 +163,7 @@ public final class Views {
                     (from, rows) -> tx.experiments(direction, from, rows), e -> e.envelope().getSerializedSize(),
                     seqCursor(EXPERIMENTS));
             return ExperimentList.newBuilder().addAllEnvelopes(p.items().stream().map(Stored::envelope).toList())
-                    .setNext(p.next()).build();
+                    .setNext(p.next()).setNewest(p.last()).build();
         });
     }
 
@@ -172,23 +172,32 @@ public final class Views {
             // "?commit=abc123" (a prefix) matched no row: an empty list, as if nobody had run it
             RequestRules.commit("commit", commit);
         }
-        return store.inReadTransaction(tx -> envelopes(Pages.bounded(afterSeq(page), page.limit(),
+        return store.inReadTransaction(tx -> oldestFirst(Pages.bounded(afterSeq(page), page.limit(),
                 (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows), SignedEnvelope::getSerializedSize,
                 seqCursor(RESULTS))));
     }
 
-    /** A direction's newest {@code n} experiments, newest first, in one list (no next page). */
-    public ExperimentList newestExperiments(String direction, int n) {
+    /**
+     * A direction's newest experiments, newest first: {@code page.limit()} of them before the
+     * cursor {@code page.after()} (from the newest without one), with {@code next} for the older
+     * ones (`rhizome log` pages a direction's history so). One cursor position serves both orders:
+     * the answer's {@code newest}, passed as {@code after} to the list read oldest first, returns
+     * only what was registered since.
+     */
+    public ExperimentList newestExperiments(String direction, PageRequest page) {
         if (direction.isEmpty()) {
             throw Rejection.badRequest("query parameter newest needs direction");
         }
+        long before = page.after().map(c -> c.number(0)).orElse(Long.MAX_VALUE);
         // Read newest first in chunks that stop at the byte cap (Pages.bounded): reading all n at once
         // materialised up to 1,000 experiments of 16 KiB descriptions to send a few hundred.
-        return store.inReadTransaction(tx -> ExperimentList.newBuilder()
-                .addAllEnvelopes(Pages.bounded(Long.MAX_VALUE, n,
-                        (before, rows) -> tx.newestExperiments(direction, before, rows),
-                        e -> e.envelope().getSerializedSize(), seqCursor(EXPERIMENTS)).items().stream()
-                        .map(Stored::envelope).toList()).build());
+        return store.inReadTransaction(tx -> {
+            Pages.Page<Stored<Experiment>> p = Pages.bounded(before, page.limit(),
+                    (from, rows) -> tx.newestExperiments(direction, from, rows),
+                    e -> e.envelope().getSerializedSize(), seqCursor(EXPERIMENTS));
+            return ExperimentList.newBuilder().addAllEnvelopes(p.items().stream().map(Stored::envelope).toList())
+                    .setNext(p.next()).setNewest(p.first()).build();
+        });
     }
 
     /** A direction's newest {@code n} results, newest first, in one list (no next page). */
@@ -196,11 +205,13 @@ public final class Views {
         if (direction.isEmpty() || !commit.isEmpty()) {
             throw Rejection.badRequest("query parameter newest needs direction, and no commit");
         }
-        return store.inReadTransaction(tx -> EnvelopeList.newBuilder()
-                .addAllEnvelopes(Pages.bounded(Long.MAX_VALUE, n,
-                        (before, rows) -> tx.newestResultEnvelopes(direction, before, rows),
-                        SignedEnvelope::getSerializedSize, seqCursor(RESULTS)).items())
-                .build());
+        // `newest`: the cursor at the newest result, for a later "what came since" (`results --new`)
+        return store.inReadTransaction(tx -> {
+            Pages.Page<SignedEnvelope> p = Pages.bounded(Long.MAX_VALUE, n,
+                    (before, rows) -> tx.newestResultEnvelopes(direction, before, rows),
+                    SignedEnvelope::getSerializedSize, seqCursor(RESULTS));
+            return EnvelopeList.newBuilder().addAllEnvelopes(p.items()).setNewest(p.first()).build();
+        });
     }
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
@@ -215,13 +226,18 @@ public final class Views {
         return EnvelopeList.newBuilder().addAllEnvelopes(page.items()).setNext(page.next()).build();
     }
 
+    /** A page of a list read oldest first, with the cursor at its newest entry to ask "what came since" later. */
+    private static EnvelopeList oldestFirst(Pages.Page<SignedEnvelope> page) {
+        return envelopes(page).toBuilder().setNewest(page.last()).build();
+    }
+
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
     public ExperimentReport experimentReport(String commit) {
         return new ExperimentReports(store).report(commit);
     }
 
     public EnvelopeList auditTrail(PageRequest page) {
-        return store.inReadTransaction(tx -> envelopes(Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail,
+        return store.inReadTransaction(tx -> oldestFirst(Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail,
                 SignedEnvelope::getSerializedSize, seqCursor(AUDIT))));
     }
 

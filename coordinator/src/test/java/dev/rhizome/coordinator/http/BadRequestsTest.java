@@ -153,7 +153,12 @@ class BadRequestsTest {
         assertRefused(api.get("/v1/results?direction=" + DIRECTION + "&newest=1001"), 400, Error.Code.BAD_REQUEST,
                 "newest must be a whole number from 1 to 1000");
         assertRefused(api.get("/v1/results?newest=5"), 400, Error.Code.BAD_REQUEST, "needs direction");
+        // newest=N pages the experiments newest first (with after), N being the page's size
         assertRefused(api.get("/v1/experiments?direction=" + DIRECTION + "&newest=5&limit=2"), 400,
+                Error.Code.BAD_REQUEST, "newest is the page's size: give it without limit");
+        assertRefused(api.get("/v1/experiments?direction=" + DIRECTION + "&newest=5&after=bm90"), 400,
+                Error.Code.BAD_REQUEST, "query parameter after");
+        assertRefused(api.get("/v1/results?direction=" + DIRECTION + "&newest=5&limit=2"), 400,
                 Error.Code.BAD_REQUEST, "does not page");
     }
 

@@ -57,11 +57,12 @@ class ListPagingTest {
             for (int i = 0; i < 103; i++) {
                 papers.add(publishPaper(h, i));
             }
-            // Without parameters: the default page of 100, every existing key, and a next cursor.
+            // Without parameters: the default page of 100, every existing key, a next cursor, and the
+            // cursor at the page's newest entry (to ask later for what came since)
             ApiClient.Response first = h.api.get("/v1/audit");
             assertThat(first.status()).isEqualTo(200);
             JsonObject json = JsonParser.parseString(first.text()).getAsJsonObject();
-            assertThat(json.keySet()).containsExactlyInAnyOrder("envelopes", "next");
+            assertThat(json.keySet()).containsExactlyInAnyOrder("envelopes", "next", "newest");
             assertThat(json.getAsJsonArray("envelopes")).hasSize(100);
             assertThat(json.get("next").getAsString()).isNotEmpty();
 

@@ -315,7 +315,7 @@ class ReadCostTest {
         routes.put("GET /v1/trials?commit=<base>", () -> views.trials("", seed.getCommit(),
                 PageRequest.parse(Views.TRIALS, 1, "", "")));
         routes.put("GET /v1/results?direction=d&newest=50", () -> views.newestResults("d", "", 50));
-        routes.put("GET /v1/experiments?direction=d&newest=50", () -> views.newestExperiments("d", 50));
+        routes.put("GET /v1/experiments?direction=d&newest=50", () -> views.newestExperiments("d", dev.rhizome.coordinator.core.PageRequest.first(50)));
         // The dashboard and the boards are shared by every request while fresh (SharedViews): with
         // the clock held, repeats share one build (rebuilds: aRebuiltBoardAndDashboard... below).
         routes.put("GET /v1/dashboard", dashboard::json);

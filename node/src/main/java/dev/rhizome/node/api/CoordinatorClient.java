@@ -708,6 +708,24 @@ public final class CoordinatorClient {
         return getAll("/v1/experiments", query("direction", direction), ExperimentList.parser());
     }
 
+    /**
+     * One page of a direction's experiments, oldest first, after the cursor {@code after} (empty for
+     * the first): the answer's {@code newest}, kept and passed here later, reads what came since.
+     */
+    public ExperimentList experimentsPage(String direction, int limit, String after) throws CoordinatorException {
+        return get("/v1/experiments", query("direction", direction, "limit", Integer.toString(limit), "after", after),
+                ExperimentList.parser());
+    }
+
+    /**
+     * One page of a direction's experiments, newest first: {@code n} (1 to 1,000) before the cursor
+     * {@code after} (a previous answer's {@code next}; empty for the newest).
+     */
+    public ExperimentList newestExperimentsPage(String direction, int n, String after) throws CoordinatorException {
+        return get("/v1/experiments", query("direction", direction, "newest", Integer.toString(n), "after", after),
+                ExperimentList.parser());
+    }
+
     /** A direction's newest {@code n} results (at most 1,000), newest first, in one request. */
     public EnvelopeList newestResults(String direction, int n) throws CoordinatorException {
         return get("/v1/results", query("direction", direction, "newest", Integer.toString(n)), EnvelopeList.parser());
