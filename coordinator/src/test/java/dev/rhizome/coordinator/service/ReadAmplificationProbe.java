@@ -109,8 +109,8 @@ class ReadAmplificationProbe {
                             + "|---|---|---|---|---|---|%n", HISTORY + 200));
             figures.forEach((name, f) -> table.append(String.format(Locale.ROOT, "| %s | %.3f | %.0f | %.0f | %.0f | %s |%n",
                     name, f[0] * 1e3, f[0] / baseline, f[1], f[2], statuses(f))));
-            double[] flood = flood(base, "/v1/leaderboard?" + d, 300);
-            table.append(String.format(Locale.ROOT, "%nflood: 300 x leaderboard (all) from one address: %d answered 200, "
+            double[] flood = flood(base, "/v1/leaderboard?" + d, 1000);
+            table.append(String.format(Locale.ROOT, "%nflood: 1000 x leaderboard (all) from one address: %d answered 200, "
                     + "%d refused 429, server CPU %.2f s%n", (long) flood[0], (long) flood[1], flood[2]));
             System.out.println(table);
             System.out.println("load: " + java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim());
