@@ -42,7 +42,7 @@ final class ReadWork {
      */
     static final Budget PER_ADDRESS = new Budget(4_000_000_000L, 250_000_000L);
     static final Budget PER_NETWORK = new Budget(8_000_000_000L, 500_000_000L);
-    /** Buckets kept before full ones (which say nothing) are dropped. */
+    /** Buckets kept before full ones (which say nothing) are first dropped. */
     private static final int PRUNE_ABOVE = 4096;
 
     private final Budget perAddress;
@@ -50,6 +50,11 @@ final class ReadWork {
     private final LongSupplier nanoTime;
     private final Map<String, Bucket> addresses = new HashMap<>();
     private final Map<String, Bucket> networks = new HashMap<>();
+    /**
+     * The size at which the maps are next pruned: twice what a prune left, so that many addresses in
+     * debt at once (a /48 holds 65,536 /64s) cost a walk per doubling, not one per request.
+     */
+    private int pruneAt = PRUNE_ABOVE;
 
     /** CPU time owed: 0 is a full bucket, {@code burst} an empty one; past it the scope is in debt. */
     private static final class Bucket {
@@ -88,9 +93,10 @@ final class ReadWork {
         long now = nanoTime.getAsLong();
         charge(addresses, scope, perAddress, now, nanos);
         charge(networks, AddressScope.network(scope), perNetwork, now, nanos);
-        if (addresses.size() > PRUNE_ABOVE || networks.size() > PRUNE_ABOVE) {
+        if (addresses.size() > pruneAt || networks.size() > pruneAt) {
             prune(addresses, perAddress, now);
             prune(networks, perNetwork, now);
+            pruneAt = Math.max(PRUNE_ABOVE, 2 * Math.max(addresses.size(), networks.size()));
         }
     }
 
@@ -109,6 +115,11 @@ final class ReadWork {
 
     /** Why reads are refused, and when to come back. */
     record Refusal(String message, long retryAfterSeconds) {
+    }
+
+    /** Buckets kept now, addresses' and networks' (a test's look at the pruning). */
+    synchronized int kept() {
+        return addresses.size() + networks.size();
     }
 
     private static void charge(Map<String, Bucket> buckets, String key, Budget budget, long now, long nanos) {

@@ -53,6 +53,30 @@ class ReadWorkTest {
         assertThat(work.refusal("10.0.0.99").retryAfterSeconds()).isPositive();
     }
 
+    /**
+     * Buckets of clients that have refilled are dropped, so the map does not grow with every address
+     * ever seen; and many addresses in debt at once are kept without a walk per request.
+     */
+    @Test
+    void refilledBucketsAreDroppedAndManyInDebtAreKept() {
+        AtomicLong now = new AtomicLong(0);
+        ReadWork work = new ReadWork(ADDRESS, NETWORK, now::get);
+        for (int i = 0; i < 5000; i++) {
+            work.spent("10." + (i / 250) + "." + (i % 250) + ".1", 1_000_000L);
+        }
+        assertThat(work.kept()).as("5,000 addresses of 5,000 networks, none refilled yet")
+                .isGreaterThanOrEqualTo(8000);
+        now.addAndGet(60_000_000_000L);  // a minute: everyone's millisecond is long repaid
+        int before = work.kept();
+        int added = 0;
+        while (added < 10_000 && work.kept() >= before) {
+            work.spent("11." + (added / 250) + "." + (added % 250) + ".1", 1);  // new clients, until a prune
+            added++;
+        }
+        assertThat(work.kept()).as("the refilled buckets dropped at the next prune (had %d), the %d new ones in "
+                + "debt kept, each an address and a network", before, added).isEqualTo(2 * added);
+    }
+
     @Test
     void anExpensiveReaderGets429WithRetryAfterWhileOthersAndItsWritesAreServed() throws Exception {
         Router router = new Router()
