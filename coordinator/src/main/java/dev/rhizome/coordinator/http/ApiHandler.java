@@ -60,6 +60,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final CoordinatorMetrics metrics;
     private final ByteShares replies;
     private final TrustedProxies proxies;
+    /** Each address's and network's CPU spent on reads, and the 429 once it is spent (ReadWork). */
+    private final ReadWork reads;
     private final ReplyOrder<Outgoing> order = new ReplyOrder<>();
     /** Set once a reply that closes the connection is queued: later requests are not answered. */
     private boolean closing;
@@ -90,22 +92,29 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * {@code client}: whose share of the reply budget it is counted in until taken; null for the
      * connection's own address (a refusal made before the request named its client). {@code http10}:
      * the request was HTTP/1.0, whose client keeps a connection only when told so in words.
+     * {@code readRoute}: the route label of a read whose encoding's CPU is charged to {@code client}
+     * ({@link ReadWork}), null for none. {@code retryAfter}: seconds for a Retry-After header, 0 for none.
      */
     private record Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head, String client,
-            boolean http10) {
+            boolean http10, String readRoute, long retryAfter) {
         Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head) {
             this(reply, keepAlive, protobuf, head, null, false);
+        }
+
+        Outgoing(Reply reply, boolean keepAlive, boolean protobuf, boolean head, String client, boolean http10) {
+            this(reply, keepAlive, protobuf, head, client, http10, null, 0);
         }
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
             CoordinatorMetrics metrics, ByteShares replies) {
-        this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE);
+        this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE, ReadWork.defaults());
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies) {
+            CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies, ReadWork reads) {
         this.proxies = proxies;
+        this.reads = reads;
         this.replies = replies;
         this.router = router;
         this.workers = workers;
@@ -208,6 +217,15 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             ApiRequest request = next.request();
             boolean head = request.method().equals("HEAD");
             String client = AddressScope.of(next.client());
+            ReadWork.Refusal spent = read ? reads.refusal(client) : null;
+            if (spent != null) {
+                // Over its budget of CPU for reads: told when to come back; nothing runs. The
+                // connection stays (its framing is sound), and what it pipelined behind is judged the same.
+                send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.TOO_MANY_REQUESTS,
+                        Error.Code.LIMIT_REACHED, spent.message())), next.keepAlive(), next.protobuf(), head, client,
+                        next.http10(), null, spent.retryAfterSeconds()));
+                continue;
+            }
             ByteShares.Bound full = read ? replies.full(client) : null;
             if (full != null) {
                 closing = true;  // like every 503: the connection closes after it; what still waits is dropped
@@ -221,9 +239,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             try {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
                 workers.execute(next.client(), () -> {
+                    long cpuStart = CpuClock.now();
                     Reply answer = handle(request);
                     HttpError unmet = read ? Preconditions.onAnswer(next.condition(), answer) : null;
                     Reply reply = unmet == null ? answer : refuse(request, unmet);
+                    spentOn(request, read ? client : null, CpuClock.now() - cpuStart);
                     // A held claim's wait is not the coordinator's latency: timed up to its hold.
                     long nanos = System.nanoTime() - next.start();
                     if (reply.pending() == null) {
@@ -269,7 +289,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             running--;
             readRunning = false;
             send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head, client,
-                    next.http10()));
+                    next.http10(), isRead(request.method()) ? router.label(request.path()) : null, 0));
             dispatch(ctx);
         });
     }
@@ -283,6 +303,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         pending.clear();
         order.drop().forEach(ApiHandler::undelivered);
         super.channelInactive(ctx);
+    }
+
+    /**
+     * Counts CPU a request's handling took: in {@code rhizome_http_cpu_seconds_total} by route, and,
+     * for a read, against its client's budget ({@code client} null for a write: writes have their
+     * own daily limits, and a node's result must not wait on its owner's browsing).
+     */
+    private void spentOn(ApiRequest request, String client, long nanos) {
+        metrics.cpu(router.label(request.path()), nanos);
+        if (client != null) {
+            reads.spent(client, nanos);
+        }
     }
 
     private static boolean isRead(String method) {
@@ -368,7 +400,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ready.subList(i, ready.size()).forEach(ApiHandler::undelivered);
                 return;
             }
+            long cpuStart = CpuClock.now();
             FullHttpResponse response = Responses.of(ctx.alloc(), o.reply(), o.protobuf());
+            if (o.readRoute() != null) {
+                // A large page is encoded here, on the event loop: its cost is the read's too.
+                long nanos = CpuClock.now() - cpuStart;
+                metrics.cpu(o.readRoute(), nanos);
+                reads.spent(o.client(), nanos);
+            }
+            if (o.retryAfter() > 0) {
+                response.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(o.retryAfter()));
+            }
             if (o.head()) {
                 response.content().clear();  // Content-Length stays that of the GET
             }

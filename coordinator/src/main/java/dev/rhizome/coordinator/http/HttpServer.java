@@ -83,6 +83,13 @@ public final class HttpServer implements AutoCloseable {
     static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
             CoordinatorMetrics metrics, ByteShares replies, ByteShares bodies, TrustedProxies proxies)
             throws InterruptedException {
+        return start(host, port, maxBodyBytes, limits, router, metrics, replies, bodies, proxies, ReadWork.defaults());
+    }
+
+    /** With a given budget of CPU for reads (a test's, to reach it soon). */
+    static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
+            CoordinatorMetrics metrics, ByteShares replies, ByteShares bodies, TrustedProxies proxies, ReadWork reads)
+            throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup io = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, PER_ADDRESS, PER_NETWORK,
@@ -114,7 +121,7 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new BodyBudget(bodies, proxies))
                                     .addLast(new OversizedBodies(maxBodyBytes, heads))
                                     .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies,
-                                            proxies));
+                                            proxies, reads));
                         }
                     })
                     .bind(host, port).sync().channel();

@@ -10,12 +10,21 @@ import java.util.concurrent.CompletableFuture;
  * request answered later ({@link #later}: a claim that waits for work), the answer to come and
  * how to have it now ({@code hurry}: the client shut its side, so waiting on is for nobody).
  * {@code undelivered}: what to undo when the answer cannot be written (its connection is gone),
- * off the event loop; null for nothing.
+ * off the event loop; null for nothing. {@code shared}: the message is one instance answered to
+ * many askers while it is current, so its encodings are kept with it ({@link EncodedAnswers}).
  */
 record Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType, String allow,
-        CompletableFuture<Reply> pending, Runnable hurry, Runnable undelivered) {
+        CompletableFuture<Reply> pending, Runnable hurry, Runnable undelivered, boolean shared) {
     Reply(HttpResponseStatus status, Message message, String text, byte[] body, String contentType) {
-        this(status, message, text, body, contentType, null, null, null, null);
+        this(status, message, text, body, contentType, null, null, null, null, false);
+    }
+
+    /**
+     * A message the same instance of which is answered to every asker while it is current (a
+     * direction's leaderboard): encoded once per format, not per request.
+     */
+    static Reply shared(Message message) {
+        return new Reply(HttpResponseStatus.OK, message, null, null, null, null, null, null, null, true);
     }
 
     static Reply of(Message message) {
@@ -33,12 +42,12 @@ record Reply(HttpResponseStatus status, Message message, String text, byte[] bod
      * read one answer, and a client that closed whole is only told apart from it by a write).
      */
     static Reply later(CompletableFuture<Reply> answer, Runnable hurry) {
-        return new Reply(HttpResponseStatus.OK, null, null, null, null, null, answer, hurry, null);
+        return new Reply(HttpResponseStatus.OK, null, null, null, null, null, answer, hurry, null, false);
     }
 
     /** The same reply with an Allow header: a 405 must say which methods the path accepts (RFC 9110, 15.5.6). */
     Reply withAllow(String methods) {
-        return new Reply(status, message, text, body, contentType, methods, pending, hurry, undelivered);
+        return new Reply(status, message, text, body, contentType, methods, pending, hurry, undelivered, shared);
     }
 
     /**
@@ -46,7 +55,7 @@ record Reply(HttpResponseStatus status, Message message, String text, byte[] bod
      * it stayed leased to a client that had gone until its deadline). Run once, off the event loop.
      */
     Reply ifUndelivered(Runnable undo) {
-        return new Reply(status, message, text, body, contentType, allow, pending, hurry, undo);
+        return new Reply(status, message, text, body, contentType, allow, pending, hurry, undo, shared);
     }
 
     /** Bytes of a given type: the dashboard's page, script and styles, or a JSON document. */

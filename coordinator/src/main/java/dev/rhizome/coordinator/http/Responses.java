@@ -41,7 +41,8 @@ final class Responses {
             body = reply.text().getBytes(StandardCharsets.UTF_8);
             contentType = "text/plain; charset=utf-8";
         } else {
-            body = BodyFormat.encode(reply.message(), protobuf);
+            body = reply.shared() ? EncodedAnswers.SHARED.encode(reply.message(), protobuf)
+                    : BodyFormat.encode(reply.message(), protobuf);
             contentType = protobuf ? BodyFormat.PROTOBUF : BodyFormat.JSON + "; charset=utf-8";
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(),

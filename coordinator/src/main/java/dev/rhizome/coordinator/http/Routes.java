@@ -135,7 +135,7 @@ public final class Routes {
                         signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode), r.origin())))
                 .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))), "commit")
                 .get("/v1/nodes", r -> Reply.of(s.peers().nodes()))
-                .get("/v1/leaderboard", r -> Reply.of(s.views().leaderboard(r.param("direction"),
+                .get("/v1/leaderboard", r -> Reply.shared(s.views().leaderboard(r.param("direction"),
                         r.param("hardware_class"), entries(r.param("limit")))), "direction", "hardware_class", LIMIT)
                 .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))),
                         "state", LIMIT, AFTER)

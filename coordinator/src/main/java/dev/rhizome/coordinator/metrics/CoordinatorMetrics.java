@@ -83,6 +83,15 @@ public final class CoordinatorMetrics {
                 .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
+    /**
+     * CPU a route's handling took (on its worker, and a read's encoding on the event loop), by route:
+     * what each kind of request costs, which is what an address's budget for reads is charged.
+     */
+    public void cpu(String route, long nanos) {
+        Counter.builder("rhizome_http_cpu_seconds").description("CPU spent handling requests, by route")
+                .baseUnit("seconds").tag("route", route).register(registry).increment(nanos / 1e9);
+    }
+
     /** A request refused, by the API's error code (BAD_SIGNATURE, CONFLICT, LEASE_EXPIRED, ...). */
     public void refused(String route, String reason) {
         Counter.builder("rhizome_refusals").description("Requests refused, by reason")

@@ -215,7 +215,8 @@ public final class DashboardView {
         }
         root.add("leaderboards", boards);
         root.add("nodes", liveNodes());
-        return root.toString();
+        // a frontier or baseline stored infinite before FiniteMean stays so: null, not a bare Infinity
+        return FiniteJson.nulled(root).toString();
     }
 
     /**

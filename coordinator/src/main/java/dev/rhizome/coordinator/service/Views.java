@@ -259,6 +259,47 @@ public final class Views {
             throw Rejection.badRequest("query parameter limit must not be negative");
         }
         LeaderboardList all = boards.ranking(direction);
+        // A limit past every board's size asks for what no limit asks for: one answer, not one per
+        // spelling, so varying it does not make each ask a fresh answer (and a fresh encoding).
+        int largest = all.getLeaderboardsList().stream().mapToInt(Leaderboard::getEntriesCount).max().orElse(0);
+        // and every class no board has is one (empty) answer, however it is spelled
+        boolean known = hardwareClass.isEmpty()
+                || all.getLeaderboardsList().stream().anyMatch(b -> b.getHardwareClass().equals(hardwareClass));
+        AnswerKey key = known ? new AnswerKey(direction, hardwareClass, limit >= largest ? 0 : limit)
+                : new AnswerKey(direction, NO_CLASS, 0);
+        SharedAnswer kept = answers.getIfPresent(key);
+        if (kept != null && kept.ranking() == all) {
+            return kept.answer();  // the same instance while the ranking is: its encodings are kept too
+        }
+        LeaderboardList answer = answer(all, key.hardwareClass(), key.limit());
+        answers.put(key, new SharedAnswer(all, answer));
+        return answer;
+    }
+
+    /** The key of every hardware class no board has: no board's class is a NUL. */
+    private static final String NO_CLASS = "\u0000";
+
+    /** A leaderboard's ask: what makes its answer. */
+    private record AnswerKey(String direction, String hardwareClass, int limit) {
+    }
+
+    /** An answer and the ranking it was cut from: current while the ranking is the same instance. */
+    private record SharedAnswer(LeaderboardList ranking, LeaderboardList answer) {
+    }
+
+    /**
+     * Leaderboard answers by ask, shared by identity with every asker while their ranking is current
+     * (http.EncodedAnswers keeps their encodings): a direction's whole board was built and encoded
+     * per ask (docs/performance.md). Bounded by their bytes and their rankings' (64 MiB as encoded;
+     * a stale ranking is held by its answer until replaced), admitted by how often they are asked.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<AnswerKey, SharedAnswer> answers =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumWeight(64L << 20)
+                    .weigher((AnswerKey k, SharedAnswer a) -> a.answer().getSerializedSize()
+                            + a.ranking().getSerializedSize() + 64)
+                    .executor(Runnable::run).build();
+
+    private LeaderboardList answer(LeaderboardList all, String hardwareClass, int limit) {
         LeaderboardList.Builder chosen = LeaderboardList.newBuilder();
         // One answer, bounded in bytes as a page is: the boards' best entries up to 4 MiB in all
         // (a direction may hold any number of experiments, each with a 16,384-character description).

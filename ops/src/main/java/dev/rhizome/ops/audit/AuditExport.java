@@ -236,8 +236,47 @@ public final class AuditExport {
                 why -> new IOException("GET " + path + " " + why), each);
     }
 
+    /** Times one page is asked again after a 429 that says when to come back (the coordinator's CPU budget for reads). */
+    private static final int RETRIES_AFTER_429 = 20;
+    /** The longest wait a Retry-After is followed for, in seconds. */
+    private static final long LONGEST_RETRY_AFTER_S = 60;
+
+    /**
+     * A page, asked again while the coordinator answers 429 with a Retry-After: an export of a long
+     * history reads many pages from one address and may spend that address's CPU budget for reads
+     * (coordinator http.ReadWork); it waits as told instead of failing half-written.
+     */
     private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path, Parser<T> parser)
             throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return getOnce(http, maxPageBytes, coordinator, path, parser);
+            } catch (RetryAfter wait) {
+                if (attempt >= RETRIES_AFTER_429) {
+                    throw new IOException(wait.getMessage());
+                }
+                try {
+                    Thread.sleep(wait.seconds * 1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted during GET " + path, e);
+                }
+            }
+        }
+    }
+
+    /** A 429 that names when to ask again. */
+    private static final class RetryAfter extends IOException {
+        final long seconds;
+
+        RetryAfter(String message, long seconds) {
+            super(message);
+            this.seconds = seconds;
+        }
+    }
+
+    private static <T extends Message> T getOnce(HttpClient http, long maxPageBytes, URI coordinator, String path,
+            Parser<T> parser) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(coordinator.resolve(path)).timeout(Duration.ofSeconds(60))
                 .header("Accept", "application/x-protobuf").GET().build();
         try {
@@ -259,8 +298,13 @@ public final class AuditExport {
                     throw new NotACoordinatorException(CoordinatorClient.notACoordinator(
                             coordinator, "GET", path, response.statusCode()));
                 }
-                throw new IOException("GET " + path + " refused (" + response.statusCode() + " " + error.getCode() + "): "
-                        + error.getMessage());
+                String refused = "GET " + path + " refused (" + response.statusCode() + " " + error.getCode() + "): "
+                        + error.getMessage();
+                var retryAfter = response.headers().firstValue("Retry-After");
+                if (response.statusCode() == 429 && retryAfter.isPresent() && retryAfter.get().matches("[0-9]{1,4}")) {
+                    throw new RetryAfter(refused, Math.min(LONGEST_RETRY_AFTER_S, Math.max(1, Long.parseLong(retryAfter.get()))));
+                }
+                throw new IOException(refused);
             }
             return parser.parseFrom(response.body());
         } catch (InterruptedException e) {
