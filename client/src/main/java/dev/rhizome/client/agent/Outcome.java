@@ -70,7 +70,9 @@ public final class Outcome {
     /**
      * A candidate that passed at the trial seeds: the fresh seeds the coordinator drew for it, and
      * whether it is still CONFIRMING there (its or the frontier's trials pending), CONFIRMED
-     * (adopted) or REFUSED (it lost there; never adopted).
+     * (adopted), REFUSED (it lost there; never adopted) or SUPERSEDED (another candidate was
+     * adopted meanwhile and it no longer passes the trial seeds against it; never adopted; the
+     * reason says so, and frontier_commit is that new frontier).
      */
     static JsonObject confirmation(Confirmation c) {
         JsonObject o = new JsonObject();
@@ -127,9 +129,13 @@ public final class Outcome {
         }
         if (r.hasConfirmation() && !r.getAdopted()) {
             Confirmation c = r.getConfirmation();
-            b.append(c.getState() == Confirmation.State.REFUSED
-                    ? "; passed at the trial seeds, refused at its confirmation seeds " + c.getRandomSeedsList()
-                    : "; passed at the trial seeds, confirming at seeds " + c.getRandomSeedsList());
+            b.append(switch (c.getState()) {
+                case REFUSED -> "; passed at the trial seeds, refused at its confirmation seeds " + c.getRandomSeedsList();
+                case SUPERSEDED -> "; passed at the trial seeds, then the frontier moved to "
+                        + CommitId.abbreviate(c.getFrontier()) + " and it no longer passes against it (superseded: "
+                        + Untrusted.line(c.getReason(), 300) + ")";
+                default -> "; passed at the trial seeds, confirming at seeds " + c.getRandomSeedsList();
+            });
         }
         b.append(r.getAdopted() ? "; ADOPTED" : "; not adopted");
         return b.toString();

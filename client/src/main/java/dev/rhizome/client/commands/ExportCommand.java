@@ -29,7 +29,7 @@ public final class ExportCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = {"-o", "--out"}, required = true, converter = PathArguments.OutputFile.class, description = "File to write (replaced atomically).", paramLabel = "FILE")
     Path out;
-    @Option(names = "--json", description = "Print one JSON object: file, envelopes, trials, adoptions, directions.")
+    @Option(names = "--json", description = "Print one JSON object: file, envelopes, trials, adoptions, directions, confirmations_unavailable (the coordinator served no /v1/confirmations: an older one; exported without them).")
     boolean json;
 
     /** The envelopes written so far, on standard error at most once a second: a long trail takes minutes. */
@@ -74,6 +74,12 @@ public final class ExportCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandException(ExitCodes.USAGE, e.getMessage());
         }
+        if (s.confirmationsUnavailable()) {
+            // to standard error, as the progress: the file's header says the same for `rhizome verify`
+            System.err.println("note: " + base + " serves no /v1/confirmations (a coordinator older than the "
+                    + "confirmation stage): exported without confirmations; `rhizome verify` will re-derive "
+                    + "adoptions at their trial seeds only and say so");
+        }
         if (json) {
             JsonObject j = new JsonObject();
             j.addProperty("file", out.toString());
@@ -81,6 +87,7 @@ public final class ExportCommand implements Callable<Integer> {
             j.addProperty("trials", s.trials());
             j.addProperty("adoptions", s.adoptions());
             j.addProperty("directions", s.directions());
+            j.addProperty("confirmations_unavailable", s.confirmationsUnavailable());
             o.json(j);
         } else {
             o.line("wrote " + out + ": " + s.envelopes() + " signed envelopes, " + s.trials() + " trials, "

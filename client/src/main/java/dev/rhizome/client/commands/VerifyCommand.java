@@ -25,7 +25,8 @@ public final class VerifyCommand implements Callable<Integer> {
     Path file;
     @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, problems (type, index, id, why), "
             + "network (the network the records were checked against: the export header's, or in an older export the "
-            + "first record's; null when none names one).")
+            + "first record's; null when none names one), confirmations_unavailable (the export's coordinator served no "
+            + "confirmations, an older one: adoptions re-derived at their trial seeds only).")
     boolean json;
 
     @Override
@@ -59,9 +60,14 @@ public final class VerifyCommand implements Callable<Integer> {
             }
             j.add("problems", problems);
             j.addProperty("network", report.network());
+            j.addProperty("confirmations_unavailable", report.confirmationsUnavailable());
             o.json(j);
         } else {
             report.problems().forEach(p -> o.line("FAIL " + p));
+            if (report.confirmationsUnavailable()) {
+                o.line("note: the export holds no confirmations (its coordinator served no /v1/confirmations, "
+                        + "an older one): adoptions were re-derived at their trial seeds only");
+            }
             o.line((report.ok() ? "verified: " : "NOT verified: ") + report.envelopes() + " signed envelopes ("
                     + report.results() + " results), " + report.adoptions() + " adoptions re-derived"
                     + (report.network() == null ? "" : ", network " + report.network())

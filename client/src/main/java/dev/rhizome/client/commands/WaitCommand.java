@@ -33,7 +33,7 @@ public final class WaitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric, replicas, hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED, random_seeds, frontier_commit, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers; not decided in time (exit 6), also error (timed_out), message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric, replicas, hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED/SUPERSEDED, random_seeds, frontier_commit, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers; not decided in time (exit 6), also error (timed_out), message, hint, option.")
     boolean json;
 
     @Override

@@ -37,6 +37,24 @@ class OutcomeTest {
                 .contains("passed at the trial seeds, confirming at seeds [1234567, 89]").contains("not adopted");
     }
 
+    /** A confirmation closed because the frontier moved tells the agent so, with the reason and the new frontier. */
+    @Test
+    void aSupersededCandidateSaysWhyInJsonAndText() {
+        Identity proposer = Identity.generate();
+        Experiment e = Experiment.newBuilder().setCommit("c".repeat(40)).setParent("p".repeat(40)).setDirection("d")
+                .setProposer(proposer.publicId().toByteString()).build();
+        String reason = "superseded: the frontier moved from ppppppp to fffffff while it confirmed";
+        ExperimentReport superseded = ExperimentReport.newBuilder().setExperiment(Envelopes.sign(proposer, e))
+                .setDecided(true).setConfirmation(Confirmation.newBuilder().setState(Confirmation.State.SUPERSEDED)
+                        .addRandomSeeds(7L).setFrontier("f".repeat(40)).setReason(reason)).build();
+        JsonObject c = Outcome.json(e.getCommit(), superseded).getAsJsonObject("confirmation");
+        assertThat(c.get("state").getAsString()).isEqualTo("SUPERSEDED");
+        assertThat(c.get("frontier_commit").getAsString()).isEqualTo("f".repeat(40));
+        assertThat(c.get("reason").getAsString()).isEqualTo(reason);
+        assertThat(Outcome.text(e.getCommit(), superseded)).contains("the frontier moved to fffffff")
+                .contains("superseded").contains("not adopted");
+    }
+
     @Test
     void anExperimentWhoseEvaluationsWereGivenUpSaysWhyInJsonAndText() {
         Identity proposer = Identity.generate();

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 
@@ -85,6 +86,19 @@ public final class ConfirmationRule {
             case REJECT -> Stage.REFUSED;
         };
         return new Verdict(stage, trials, confirmation);
+    }
+
+    /**
+     * Whether a confirming candidate is superseded by a frontier that moved while it confirmed:
+     * its comparison with the new frontier at the trial seeds, when that is decided and no longer
+     * a pass (then it is closed, never adopted: the frontier only moves to something better, so
+     * waiting for another move would only wait for luck). Empty while it still passes (it goes on
+     * confirming, paired with the new frontier at the same seeds) or the comparison waits.
+     */
+    public static Optional<Significance.Comparison> supersededBy(Map<Long, Double> newFrontierAtTrials,
+            Map<Long, Double> candidateAtTrials, Manifest manifest) {
+        Significance.Comparison c = Significance.compare(newFrontierAtTrials, candidateAtTrials, manifest);
+        return c.decision() == Significance.Decision.REJECT ? Optional.of(c) : Optional.empty();
     }
 
     /**

@@ -61,8 +61,8 @@ public final class ExperimentReports {
                     .setExperiment(stored.envelope())
                     .setPendingUnits(pending)
                     .setLeasedUnits(pending == 0 ? 0 : tx.leasedUnitsForCommit(commit))
-                    .setDecided(pending == 0 && (!results.isEmpty() || givenUp.isPresent())
-                            && !awaitsTheFrontier(tx, confirmation, d))
+                    .setDecided((pending == 0 && (!results.isEmpty() || givenUp.isPresent())
+                            && !awaitsTheFrontier(tx, confirmation, d)) || closedUnadopted(confirmation))
                     .setGivenUp(givenUp.orElse(""))
                     .setHardwareClass(hardwareClass)
                     .setMetricName(manifest.getMetric().getName())
@@ -100,6 +100,15 @@ public final class ExperimentReports {
      * confirmation seeds: its adoption is not decided until those are (a wait that ended at its own
      * last result answered "decided, not adopted" for a candidate adopted a minute later).
      */
+    /**
+     * A confirmation closed without an adoption (refused at its seeds, or superseded by a frontier
+     * that moved) is final: its report is decided even while runs of it still out there come back.
+     */
+    private static boolean closedUnadopted(Optional<Confirmation> confirmation) {
+        return confirmation.isPresent() && (confirmation.get().getState() == Confirmation.State.REFUSED
+                || confirmation.get().getState() == Confirmation.State.SUPERSEDED);
+    }
+
     private static boolean awaitsTheFrontier(Store.Transaction tx, Optional<Confirmation> confirmation,
             DirectionRecord d) {
         return confirmation.isPresent() && confirmation.get().getState() == Confirmation.State.CONFIRMING

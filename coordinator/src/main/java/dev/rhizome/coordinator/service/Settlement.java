@@ -59,9 +59,22 @@ final class Settlement {
     /** Queues {@code replicas} evaluations of a commit at one random seed. */
     static void queueTrial(Units tx, String seed, String direction, String commit, String parent,
             ByteString proposer, long randomSeed, int replicas, long nowMs) {
+        queueTrial(tx, seed, direction, commit, parent, proposer, randomSeed, replicas, false, nowMs);
+    }
+
+    /**
+     * The same, {@code ahead} of ordinary work in the claim order where it is a confirmation's
+     * trial: it gates an adoption, the network's whole point, and there are few of them.
+     */
+    static void queueTrial(Units tx, String seed, String direction, String commit, String parent,
+            ByteString proposer, long randomSeed, int replicas, boolean ahead, long nowMs) {
         for (int i = 0; i < replicas; i++) {
             UnitRecord unit = UnitFactory.evaluation(seed, direction, commit, parent, proposer, nowMs);
-            tx.insertUnit(unit);
+            if (ahead) {
+                tx.insertUnitAhead(unit);
+            } else {
+                tx.insertUnit(unit);
+            }
             tx.setUnitRandomSeed(unit.id(), randomSeed);
         }
     }
@@ -86,9 +99,11 @@ final class Settlement {
         tx.resultEntries(commit).stream().filter(e -> e.result().getStatus() != Result.Status.UNFETCHABLE)
                 .forEach(e -> covered.add(e.result().getRandomSeed()));
         int queued = 0;
+        List<Long> trialSeeds = Manifests.trialSeeds(manifest);
         for (long randomSeed : seeds) {
             if (!covered.contains(randomSeed) && tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty()) {
-                queueTrial(tx, seed, direction, commit, parent, proposer, randomSeed, Manifests.quorum(manifest), nowMs);
+                queueTrial(tx, seed, direction, commit, parent, proposer, randomSeed, Manifests.quorum(manifest),
+                        !trialSeeds.contains(randomSeed), nowMs);
                 queued++;
             }
         }
@@ -117,7 +132,7 @@ final class Settlement {
             if (outcome.state() == ResultVerdict.State.INCONCLUSIVE && Trials.needsTieBreaker(outcome,
                     outcome.inTime(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
                 queueTrial(tx, unit.seed(), unit.direction(), commit, unit.parent(), unit.proposer(), randomSeed, 1,
-                        nowMs);
+                        !Manifests.trialSeeds(manifest).contains(randomSeed), nowMs);
                 notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)
                         + "; another evaluation queued");
             }
@@ -382,6 +397,50 @@ final class Settlement {
         return Optional.ofNullable(best);
     }
 
+    /**
+     * After {@code d}'s frontier moved: each candidate still confirming (against an earlier
+     * frontier) is judged again at the trial seeds against the new one. One that no longer passes
+     * there is closed as SUPERSEDED, with the comparison as its reason, and its open trials at its
+     * confirmation seeds are withdrawn (nothing can come of them); it used to stay CONFIRMING for
+     * good, and its report read "decided, not adopted" with no reason. One that still passes goes
+     * on confirming, the new frontier queued at its seeds (no new draw: see ConfirmationRule).
+     */
+    private static void closeSuperseded(Store.Transaction tx, DirectionRecord d, Manifest manifest, long nowMs,
+            List<String> notes) {
+        String frontierCommit = d.frontier().commit();
+        TrialMetrics frontier = trialMetrics(tx, frontierCommit, d.frontier().hardwareClass(), manifest);
+        for (Confirmation open : tx.openConfirmations(d.name())) {
+            if (open.getFrontier().equals(frontierCommit) || open.getCommit().equals(frontierCommit)) {
+                continue;
+            }
+            TrialMetrics candidate = trialMetrics(tx, open.getCommit(), frontier.hardwareClass(), manifest);
+            Optional<Significance.Comparison> superseded = ConfirmationRule.supersededBy(frontier.bySeed(),
+                    candidate.bySeed(), manifest);
+            if (superseded.isEmpty()) {
+                if (Significance.compare(frontier.bySeed(), candidate.bySeed(), manifest).decision()
+                        == Significance.Decision.ADOPT) {
+                    queueAt(tx, d, frontierCommit, open.getRandomSeedsList(), manifest, nowMs);
+                    tx.saveConfirmation(open.toBuilder().setFrontier(frontierCommit).build());
+                }
+                continue;
+            }
+            String reason = "superseded: the frontier moved from " + CommitId.abbreviate(open.getFrontier()) + " to "
+                    + CommitId.abbreviate(frontierCommit) + " while it confirmed, and against it at the trial seeds: "
+                    + superseded.get().reason();
+            tx.saveConfirmation(open.toBuilder().setState(Confirmation.State.SUPERSEDED).setFrontier(frontierCommit)
+                    .setDecidedMs(nowMs).setReason(reason).build());
+            for (long randomSeed : open.getRandomSeedsList()) {
+                for (UnitRecord pending : tx.pendingUnitsOfTrial(open.getCommit(), randomSeed)) {
+                    if (pending.state() == UnitStatus.State.OPEN) {
+                        tx.updateUnit(pending.doneBy(ByteString.EMPTY));
+                    }
+                }
+            }
+            LOG.info("direction {}: {} {}", d.name(), CommitId.abbreviate(open.getCommit()), reason);
+            notes.add("candidate " + open.getCommit() + " was confirming; " + reason + ": not adopted");
+        }
+    }
+
     private static final SecureRandom CONFIRMATION_DRAW = new SecureRandom();
 
     /**
@@ -466,6 +525,7 @@ final class Settlement {
             tx.insertAdoption(adoption.build());
             tx.updateFrontier(direction, new Frontier(best, OptionalDouble.of(metric), frontier.hardwareClass()));
             AdoptedPath.adopted(tx, direction, d.frontier().commit(), best);
+            closeSuperseded(tx, tx.direction(direction).orElseThrow(), manifest, nowMs, notes);
             CrashPoints.at(CrashPoints.ADOPTED);
             String reason = winner.get().verdict().reason();
             LOG.info("direction {} adopts {} ({} {}; {})", direction, CommitId.abbreviate(best),

@@ -322,7 +322,9 @@ public final class Views {
 
     public UnitList units(Optional<UnitStatus.State> state, PageRequest page) {
         return store.inReadTransaction(tx -> {
-            Pages.Page<UnitRecord> p = Pages.of(tx.units(state, afterSeq(page), Pages.rowsFor(page.limit())),
+            // in claim order: units queued ahead (Units.insertUnitAhead) have negative numbers
+            long after = page.after().map(c -> c.number(0)).orElse(Long.MIN_VALUE);
+            Pages.Page<UnitRecord> p = Pages.of(tx.units(state, after, Pages.rowsFor(page.limit())),
                     page.limit(), seqCursor(UNITS));
             return UnitList.newBuilder().addAllUnits(p.items().stream().map(u -> UnitFactory.status(tx, u)).toList())
                     .setNext(p.next()).build();

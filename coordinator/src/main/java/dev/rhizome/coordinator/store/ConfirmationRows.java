@@ -33,6 +33,13 @@ final class ConfirmationRows implements Confirmations {
                 + " ORDER BY audit_count, drawn_ms, commit_id", rs -> parse(rs.getBytes(1)), direction);
     }
 
+    @Override
+    public List<Confirmation> openConfirmations(String direction) {
+        return q.list("SELECT bytes FROM confirmations WHERE direction = ? AND state = ? "
+                        + "ORDER BY audit_count, drawn_ms, commit_id", rs -> parse(rs.getBytes(1)), direction,
+                Confirmation.State.CONFIRMING_VALUE);
+    }
+
     private static Confirmation parse(byte[] bytes) {
         try {
             return Confirmation.parseFrom(bytes);

@@ -18,4 +18,11 @@ public interface Confirmations {
 
     /** A direction's confirmations (every direction's when empty), in the order drawn. */
     List<Confirmation> confirmations(String direction);
+
+    /**
+     * A direction's confirmations still CONFIRMING, in the order drawn: read where its frontier
+     * moves (an adoption), along the direction's index; a direction has few (one per candidate
+     * that passed at the trial seeds).
+     */
+    List<Confirmation> openConfirmations(String direction);
 }

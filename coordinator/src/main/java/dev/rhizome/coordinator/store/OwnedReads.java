@@ -39,6 +39,12 @@ import java.util.TreeMap;
  * recently used entries go first.
  */
 final class OwnedReads {
+    /**
+     * A sequence number not known without a read. Not -1: a unit queued ahead
+     * ({@link Units#insertUnitAhead}) has a negative one.
+     */
+    static final long UNKNOWN_SEQ = Long.MIN_VALUE;
+
     private static final int KEYS = 4096;
 
     final Slot<Directions> directions;
@@ -141,7 +147,7 @@ final class OwnedReads {
 
     /**
      * A LEASED unit, its row as committed (or released by an earlier caller of the group), and its
-     * sequence number ({@code -1} when not known: only needed when it goes back to the open queue),
+     * sequence number ({@link #UNKNOWN_SEQ} when not known: only needed when it goes back to the open queue),
      * and the address it was claimed from ("" when none or not known).
      */
     record Lease(UnitRecord unit, long seq, String address) {
@@ -302,10 +308,10 @@ final class OwnedReads {
             return Collections.unmodifiableMap(bySeq).entrySet();
         }
 
-        /** The unit's sequence number if it is queued here, else -1. */
+        /** The unit's sequence number if it is queued here, else {@link #UNKNOWN_SEQ}. */
         long seqOf(String unitId) {
             Long seq = seqs.get(unitId);
-            return seq == null ? -1 : seq;
+            return seq == null ? UNKNOWN_SEQ : seq;
         }
 
         UnitRecord unit(String unitId) {

@@ -361,6 +361,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public void insertUnitAhead(UnitRecord unit) {
+        units.insertUnitAhead(unit);
+    }
+
+    @Override
     public void updateUnit(UnitRecord unit) {
         units.updateUnit(unit);
     }
@@ -854,6 +859,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<dev.rhizome.proto.v1.Confirmation> confirmations(String direction) {
         return confirmations.confirmations(direction);
+    }
+
+    @Override
+    public List<dev.rhizome.proto.v1.Confirmation> openConfirmations(String direction) {
+        return confirmations.openConfirmations(direction);
     }
 
     @Override

@@ -82,6 +82,15 @@ final class UnitRows implements Units {
 
     @Override
     public void insertUnit(UnitRecord u) {
+        insert(u, false);
+    }
+
+    @Override
+    public void insertUnitAhead(UnitRecord u) {
+        insert(u, true);
+    }
+
+    private void insert(UnitRecord u, boolean ahead) {
         scope.order.appendInOrder();
         scope.unitsOpened |= u.state() == UnitStatus.State.OPEN;
         scope.unitsMadeOpen |= u.state() == UnitStatus.State.OPEN;
@@ -90,10 +99,19 @@ final class UnitRows implements Units {
         Object[] params = {u.id(), u.kind().getNumber(), u.seed(), u.direction(), u.commit(), u.parent(),
                 u.proposer().toByteArray(), u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(),
                 u.attempts(), u.expiredLeases(), u.createdMs()};
-        if (owned.enabled()) {
+        if (owned.enabled() || ahead) {
             // its place in the open queue (the claim order) is its sequence number
-            writes.learnedSeq(u.id(), q.count(sql + " RETURNING seq", params));
-            wroteUnitState(u, true, null);
+            long seq = q.count(sql + " RETURNING seq", params);
+            if (ahead) {
+                // Moved below every ordinary number, keeping its order among those moved (one
+                // look-up by primary key; the ordinary number was unique, so this one is).
+                seq -= AHEAD_OFFSET;
+                q.update("UPDATE units SET seq = ? WHERE id = ?", seq, u.id());
+            }
+            if (owned.enabled()) {
+                writes.learnedSeq(u.id(), seq);
+                wroteUnitState(u, true, null);
+            }
         } else {
             q.update(sql, params);
         }
@@ -147,7 +165,7 @@ final class UnitRows implements Units {
         boolean open = UnitWrites.isOpenEvaluation(row);
         long seq = writes.knownSeq(id);
         boolean rowNeeded = (leased && owned.leasedUnits.loaded()) || (open && owned.openUnits.loaded());
-        if ((prior == null && rowNeeded) || (open && seq < 0 && owned.openUnits.loaded())) {
+        if ((prior == null && rowNeeded) || (open && seq == OwnedReads.UNKNOWN_SEQ && owned.openUnits.loaded())) {
             Map.Entry<Long, UnitRecord> read = Queries.first(q.list("SELECT " + UNIT_COLUMNS + ", seq FROM units WHERE id = ?",
                     rs -> Map.entry(rs.getLong(14), Rows.unit(rs)), id)).orElseThrow();
             seq = read.getKey();

@@ -45,14 +45,14 @@ final class UnitWrites {
     }
 
     /**
-     * Notes the unit as written: its row as stored now, its place ({@code seq}, or -1 when not
-     * known) and, when it was just leased, the address it was claimed from; null when the write
+     * Notes the unit as written: its row as stored now, its place ({@code seq}, or
+     * {@link OwnedReads#UNKNOWN_SEQ} when not known) and, when it was just leased, the address it was claimed from; null when the write
      * leaves that alone (a renewal: the lease keeps the address it had).
      */
     void wrote(UnitRecord row, long seq, String leasedFrom) {
         String id = row.id();
         rows.put(id, row);
-        if (seq >= 0) {
+        if (seq != OwnedReads.UNKNOWN_SEQ) {
             seqs.put(id, seq);
         }
         boolean leased = row.state() == UnitStatus.State.LEASED;
@@ -105,18 +105,18 @@ final class UnitWrites {
         return lease == null ? null : lease.unit();
     }
 
-    /** The unit's sequence number where known without a read (it never changes), else -1. */
+    /** The unit's sequence number where known without a read (it never changes), else {@link OwnedReads#UNKNOWN_SEQ}. */
     long knownSeq(String id) {
         Long mine = seqs.get(id);
         if (mine != null) {
             return mine;
         }
-        long queued = owned.openUnits.loaded() ? owned.openUnits.seqOf(id) : -1;
-        if (queued >= 0) {
+        long queued = owned.openUnits.loaded() ? owned.openUnits.seqOf(id) : OwnedReads.UNKNOWN_SEQ;
+        if (queued != OwnedReads.UNKNOWN_SEQ) {
             return queued;
         }
         OwnedReads.Lease lease = owned.leasedUnits.loaded() ? owned.leasedUnits.lease(id) : null;
-        return lease == null ? -1 : lease.seq();
+        return lease == null ? OwnedReads.UNKNOWN_SEQ : lease.seq();
     }
 
     /** Leases recorded by this transaction for {@code node} at or after {@code sinceMs}. */
@@ -142,7 +142,7 @@ final class UnitWrites {
         }
         states.forEach((id, lease) -> owned.leasedUnits.set(id, lease.orElse(null)));
         for (Map.Entry<String, Optional<OwnedReads.Queued>> write : queue.entrySet()) {
-            if (write.getValue().isPresent() && write.getValue().get().seq() < 0) {
+            if (write.getValue().isPresent() && write.getValue().get().seq() == OwnedReads.UNKNOWN_SEQ) {
                 owned.openUnits.clear();  // its place is not known: the next claim loads the queue again
             } else {
                 owned.openUnits.set(write.getKey(), write.getValue().orElse(null));

@@ -17,6 +17,17 @@ public interface Units {
 
     void insertUnit(UnitRecord unit);
 
+    /**
+     * Inserts a unit ahead of every ordinary one in the claim order (a confirmation's trial: it
+     * gates an adoption, and there are few). Its sequence number is its ordinary one less
+     * {@link #AHEAD_OFFSET}, so the claim page, which walks the open queue by sequence number,
+     * reaches these first, oldest first, and no query, index or plan changes.
+     */
+    void insertUnitAhead(UnitRecord unit);
+
+    /** How far ahead a unit queued ahead is placed: 2^62, below any sequence number ever handed out. */
+    long AHEAD_OFFSET = 1L << 62;
+
     void updateUnit(UnitRecord unit);
 
     /**

@@ -694,6 +694,50 @@ abstract class StoreContract {
         }
     }
 
+    /**
+     * A unit queued ahead (a confirmation's trial) is offered before every ordinary one, however
+     * old, in the order queued among those ahead; also after a lease on it ends, from a queue read
+     * before it was inserted, and from another store on the same database.
+     */
+    @Test
+    void aUnitQueuedAheadIsOfferedBeforeOlderOrdinaryWork() throws Exception {
+        Store store = store();
+        ByteString node = Identity.generate().publicId().toByteString();
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
+            tx.insertUnit(evaluation("u2", Fixtures.commit(), 2));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(node, 0, 10))).extracting(UnitRecord::id)
+                .containsExactly("u1", "u2");  // the open queue, read (and kept, where the store owns its database)
+        run(store, tx -> {
+            tx.insertUnitAhead(evaluation("a1", Fixtures.commit(), 3));
+            tx.insertUnit(evaluation("u3", Fixtures.commit(), 4));
+            tx.insertUnitAhead(evaluation("a2", Fixtures.commit(), 5));
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(node, 0, 10))).extracting(UnitRecord::id)
+                    .containsExactly("a1", "a2", "u1", "u2", "u3");
+            assertThat(run(s, (Store.Transaction tx) -> tx.units(Optional.empty(), Long.MIN_VALUE, 10)))
+                    .extracting(k -> k.value().id()).as("the listing, in claim order").startsWith("a1", "a2", "u1");
+        }
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("a1").orElseThrow().leasedTo(node, 100));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(node, 0, 10))).extracting(UnitRecord::id)
+                .containsExactly("a2", "u1", "u2", "u3");
+        run(store, tx -> {
+            tx.updateUnit(tx.unit("a1").orElseThrow().expired());
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(node, 0, 10))).extracting(UnitRecord::id)
+                    .as("back at the head once its lease ended").containsExactly("a1", "a2", "u1", "u2", "u3");
+        }
+    }
+
     @Test
     void aReservedUnitIsOfferedOnlyToItsKeysUntilItsDeadline() throws Exception {
         Store store = store();

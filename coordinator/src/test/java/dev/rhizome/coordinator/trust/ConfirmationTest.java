@@ -152,6 +152,99 @@ class ConfirmationTest {
         assertThat(realSeeds).containsAll(second.getRandomSeedsList());
     }
 
+    /**
+     * A confirmation's trials gate an adoption and are few: the claim order hands them out before
+     * ordinary work queued earlier (here a later candidate's trials, registered before the draw).
+     */
+    @Test
+    void aConfirmationTrialIsClaimedAheadOfOlderOrdinaryWork() {
+        String real = propose((c, seed) -> baseline(seed) - 0.05);
+        String older = propose((c, seed) -> baseline(seed) + 0.03);  // ordinary work, queued before any draw
+        boolean drawn = false;
+        for (int round = 0; round < 50 && !drawn; round++) {
+            for (Identity runner : runners) {
+                WorkUnit unit = h.api.claim(runner);
+                assertThat(unit).as("work remains until the draw").isNotNull();
+                assertThat(unit.getCommit()).as("the older work is reached only after the draw").isNotEqualTo(older);
+                h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, honestly(unit), h.clock.millis()))
+                        .ack();
+                if (h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
+                        .getConfirmationsCount() > 0) {
+                    drawn = true;
+                    break;
+                }
+            }
+        }
+        assertThat(drawn).as("the candidate passed at the trial seeds").isTrue();
+        Set<Long> drawnSeeds = Set.copyOf(confirmationOf(real).getRandomSeedsList());
+        assertThat(trials(older)).as("its trials are still queued").isEmpty();
+
+        WorkUnit next = h.api.claim(runners.get(0));
+        assertThat(next.getCommit()).as("a confirmation trial, not the older candidate's").isIn(real, h.seedCommit);
+        assertThat(drawnSeeds).contains(next.getRandomSeed());
+        h.api.signAndPost("/v1/results", runners.get(0),
+                Fixtures.result(runners.get(0), next, honestly(next), h.clock.millis())).ack();
+        runUntilIdle();
+        assertThat(frontier()).isEqualTo(real);
+        assertThat(h.api.get("/v1/experiment?commit=" + older, ExperimentReport.newBuilder()).build().getDecided())
+                .as("the older work still ran").isTrue();
+    }
+
+    /**
+     * A candidate confirming when another is adopted, and no longer passing the trial seeds against
+     * that new frontier, is closed as SUPERSEDED with the reason, and its report is decided: it
+     * stayed CONFIRMING for good, its report "decided, not adopted" with no reason.
+     */
+    @Test
+    void aConfirmingCandidateThatNoLongerPassesAgainstANewFrontierIsSuperseded() {
+        String first = propose((c, seed) -> baseline(seed) - 0.05);
+        String better = propose((c, seed) -> baseline(seed) - 0.12);
+        // Runners hold the first candidate's own confirmation runs (its seeds are not the trial
+        // seeds) while everything else runs: the better one passes, confirms and is adopted.
+        List<Map.Entry<Identity, WorkUnit>> held = new java.util.ArrayList<>();
+        for (int round = 0; round < 200; round++) {
+            boolean worked = false;
+            for (Identity runner : runners) {
+                WorkUnit unit = h.api.claim(runner);
+                if (unit == null) {
+                    continue;
+                }
+                worked = true;
+                if (unit.getCommit().equals(first) && !TRIAL_SEEDS.contains(unit.getRandomSeed())) {
+                    held.add(Map.entry(runner, unit));
+                } else {
+                    h.api.signAndPost("/v1/results", runner,
+                            Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
+                }
+            }
+            if (!worked) {
+                break;
+            }
+        }
+        assertThat(held).as("the first candidate's confirmation runs, held").isNotEmpty();
+        assertThat(frontier()).isEqualTo(better);
+
+        Confirmation c = confirmationOf(first);
+        assertThat(c.getState()).isEqualTo(Confirmation.State.SUPERSEDED);
+        assertThat(c.getFrontier()).as("the frontier it was last judged against").isEqualTo(better);
+        assertThat(c.getReason()).contains("superseded").contains("trial seeds");
+        assertThat(c.getDecidedMs()).isPositive();
+        ExperimentReport report = h.api.get("/v1/experiment?commit=" + first, ExperimentReport.newBuilder()).build();
+        assertThat(report.getDecided()).as("final, though runs of it are still out").isTrue();
+        assertThat(report.getAdopted()).isFalse();
+        assertThat(report.getConfirmation().getState()).isEqualTo(Confirmation.State.SUPERSEDED);
+        assertThat(report.getConfirmation().getReason()).isEqualTo(c.getReason());
+
+        // the held runs still come back and are stored; the closed confirmation stays closed
+        held.forEach(e -> h.api.signAndPost("/v1/results", e.getKey(),
+                Fixtures.result(e.getKey(), e.getValue(), honestly(e.getValue()), h.clock.millis())).ack());
+        runUntilIdle();
+        assertThat(confirmationOf(first)).isEqualTo(c);
+        assertThat(frontier()).isEqualTo(better);
+        assertThat(h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptionsList())
+                .extracting(Adoption::getCommit).containsExactly(better);
+    }
+
     // --- helpers ---------------------------------------------------------------------------
 
     /**

@@ -56,8 +56,14 @@ public final class AuditExport {
     }
 
     /** What was written. */
-    public record Summary(int envelopes, int trials, int adoptions, int directions) {
+    public record Summary(int envelopes, int trials, int adoptions, int directions, boolean confirmationsUnavailable) {
+        public Summary(int envelopes, int trials, int adoptions, int directions) {
+            this(envelopes, trials, adoptions, directions, false);
+        }
     }
+
+    /** The path a coordinator older than the confirmation stage answers 404 to. */
+    static final String CONFIRMATIONS = "/v1/confirmations";
 
     /** Told, after each page of the audit trail is written, how many envelopes the file holds so far. */
     @FunctionalInterface
@@ -90,6 +96,11 @@ public final class AuditExport {
         // the network the coordinator serves, named in the header so that `rhizome verify` need not
         // guess it from the first record signed for one
         String network = get(http, maxPageBytes, coordinator, "/v1/stats", CoordinatorStats.parser()).getNetworkId();
+        // A coordinator older than the confirmation stage has no such list: the export says so in
+        // its header and goes on without it, rather than failing whole (one look, for a direction
+        // name of no account: only whether the path is served matters here).
+        boolean confirmationsServed = getIfServed(http, maxPageBytes, coordinator, CONFIRMATIONS + "?direction=-",
+                ConfirmationList.parser()) != null;
         DurableFiles.replace(file, out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             LineWriter lw = line -> {
@@ -97,7 +108,8 @@ public final class AuditExport {
                 counts[2]++;
             };
             lw.write(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
-                    .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true).setNetwork(network)).build());
+                    .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true).setNetwork(network)
+                    .setConfirmationsUnavailable(!confirmationsServed)).build());
             forEachPage(http, maxPageBytes, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
                 for (SignedEnvelope e : page.getEnvelopesList()) {
                     lw.write(AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());
@@ -117,8 +129,8 @@ public final class AuditExport {
                     counts[1] += page.getTrialsCount();
                 });
             }
-            for (DirectionStatus d : directions) {
-                ConfirmationList page = get(http, maxPageBytes, coordinator, "/v1/confirmations?direction="
+            for (DirectionStatus d : confirmationsServed ? directions : List.<DirectionStatus>of()) {
+                ConfirmationList page = get(http, maxPageBytes, coordinator, CONFIRMATIONS + "?direction="
                         + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), ConfirmationList.parser());
                 for (Confirmation c : page.getConfirmationsList()) {
                     lw.write(AuditLine.newBuilder().setConfirmation(c).build());
@@ -133,7 +145,7 @@ public final class AuditExport {
             write(w, AuditLine.newBuilder().setEnd(AuditEnd.newBuilder().setLines(counts[2])).build());
             w.flush();
         });
-        return new Summary(counts[0], counts[1], adoptions.size(), directions.size());
+        return new Summary(counts[0], counts[1], adoptions.size(), directions.size(), !confirmationsServed);
     }
 
     private interface LineWriter {
@@ -248,9 +260,20 @@ public final class AuditExport {
      */
     private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path, Parser<T> parser)
             throws IOException {
+        return get(http, maxPageBytes, coordinator, path, parser, false);
+    }
+
+    /** The same, or null where the coordinator answers 404 (a path it is too old to serve). */
+    private static <T extends Message> T getIfServed(HttpClient http, long maxPageBytes, URI coordinator, String path,
+            Parser<T> parser) throws IOException {
+        return get(http, maxPageBytes, coordinator, path, parser, true);
+    }
+
+    private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path,
+            Parser<T> parser, boolean notFoundIsNull) throws IOException {
         for (int attempt = 0; ; attempt++) {
             try {
-                return getOnce(http, maxPageBytes, coordinator, path, parser);
+                return getOnce(http, maxPageBytes, coordinator, path, parser, notFoundIsNull);
             } catch (RetryAfter wait) {
                 if (attempt >= RETRIES_AFTER_429) {
                     throw new IOException(wait.getMessage());
@@ -276,7 +299,7 @@ public final class AuditExport {
     }
 
     private static <T extends Message> T getOnce(HttpClient http, long maxPageBytes, URI coordinator, String path,
-            Parser<T> parser) throws IOException {
+            Parser<T> parser, boolean notFoundIsNull) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(coordinator.resolve(path)).timeout(Duration.ofSeconds(60))
                 .header("Accept", "application/x-protobuf").GET().build();
         try {
@@ -291,6 +314,9 @@ public final class AuditExport {
                     }
                 }
                 throw e;
+            }
+            if (response.statusCode() == 404 && notFoundIsNull) {
+                return null;
             }
             if (response.statusCode() != 200) {
                 Error error = CoordinatorClient.coordinatorError(response.body());

@@ -60,7 +60,17 @@ public final class AuditVerifier {
      * names one.
      */
     public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
-            String network) {
+            String network, boolean confirmationsUnavailable) {
+        public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+                String network) {
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, false);
+        }
+
+        /**
+         * {@code confirmationsUnavailable}: the export's header says its coordinator served no
+         * confirmations (one older than the confirmation stage), so adoptions were re-derived at
+         * their trial seeds only.
+         */
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -94,6 +104,9 @@ public final class AuditVerifier {
     /** What named {@link #network}: "the export's header" or "record #N". */
     private String networkNamedBy;
 
+    /** The header says the coordinator served no confirmations: adoptions are checked at their trial seeds only. */
+    private boolean confirmationsUnavailable;
+
     private AuditVerifier() {
     }
 
@@ -111,6 +124,8 @@ public final class AuditVerifier {
             network = lines.get(0).getHeader().getNetwork();
             networkNamedBy = "the export's header";
         }
+        confirmationsUnavailable = !lines.isEmpty() && lines.get(0).hasHeader()
+                && lines.get(0).getHeader().getConfirmationsUnavailable();
         lines.stream().filter(AuditLine::hasConfirmation).map(AuditLine::getConfirmation)
                 .forEach(c -> confirmations.putIfAbsent(c.getCommit(), c));
         long expected = 0;
@@ -147,7 +162,8 @@ public final class AuditVerifier {
         int reputationTrials = onReputation.values().stream().mapToInt(m -> m.values().stream().mapToInt(Set::size).sum())
                 .sum();
         checkAdoptions(adoptions, statuses, onReputation);
-        return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network);
+        return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network,
+                confirmationsUnavailable);
     }
 
     // --- envelopes ---------------------------------------------------------------------------
@@ -342,6 +358,14 @@ public final class AuditVerifier {
             } else if (!c.candidate().equals(a.getCandidateMetricsList()) || !c.frontier().equals(a.getFrontierMetricsList())) {
                 problems.add(new Problem("Adoption", i, id, "claimed metrics " + a.getCandidateMetricsList() + " vs "
                         + a.getFrontierMetricsList() + " differ from the results' " + c.candidate() + " vs " + c.frontier()));
+            } else if (confirmationsUnavailable) {
+                // a coordinator older than the confirmation stage adopted at the trial seeds alone;
+                // one that names confirmation seeds it did not serve cannot be checked, and is told so
+                if (a.getConfirmationSeedsCount() > 0) {
+                    problems.add(new Problem("Adoption", i, id, "it names confirmation seeds "
+                            + a.getConfirmationSeedsList() + ", but the export holds no confirmations (its "
+                            + "coordinator served no /v1/confirmations), so they cannot be checked"));
+                }
             } else if (Manifests.confirmationSeeds(m) > 0) {
                 Optional<String> unconfirmed = confirmed(a, m, candidate, previous);
                 if (unconfirmed.isPresent()) {

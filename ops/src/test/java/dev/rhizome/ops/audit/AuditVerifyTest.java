@@ -86,6 +86,8 @@ class AuditVerifyTest {
             assertThat(summary.adoptions()).isEqualTo(1);
             // 3 commits x 3 trial seeds x 2 replicas, then the winner and the frontier at the 3 seeds of its confirmation
             assertThat(summary.envelopes()).isEqualTo(2 + 2 + 3 * 3 * 2 + 2 * 3 * 2);
+            assertThat(summary.confirmationsUnavailable()).isFalse();
+            exportFromACoordinatorWithoutConfirmations(c.url());
         }
 
         List<AuditLine> lines = AuditExport.read(file);
@@ -243,6 +245,53 @@ class AuditVerifyTest {
     }
 
     /** Each runner in turn claims and reports an honest metric, until nobody gets work. */
+    /**
+     * A new client's export from a coordinator that answers 404 to /v1/confirmations (one older
+     * than the confirmation stage; here a real one behind a proxy that hides the path): everything
+     * else is exported, the header says confirmations were unavailable, and verify says so plainly
+     * (this run's adoption was confirmed, so what cannot be checked is named, not a parse error).
+     */
+    private void exportFromACoordinatorWithoutConfirmations(String url) throws Exception {
+        com.sun.net.httpserver.HttpServer proxy = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        proxy.createContext("/", exchange -> {
+            try (exchange) {
+                if (exchange.getRequestURI().getPath().equals("/v1/confirmations")) {
+                    exchange.sendResponseHeaders(404, -1);
+                    return;
+                }
+                java.net.http.HttpResponse<byte[]> r = http.send(java.net.http.HttpRequest.newBuilder(
+                                URI.create(url).resolve(exchange.getRequestURI().toString()))
+                        .header("Accept", "application/x-protobuf").GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                exchange.sendResponseHeaders(r.statusCode(), r.body().length == 0 ? -1 : r.body().length);
+                exchange.getResponseBody().write(r.body());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        proxy.start();
+        try {
+            Path old = dir.resolve("old-coordinator.jsonl");
+            AuditExport.Summary summary = AuditExport.export(
+                    URI.create("http://127.0.0.1:" + proxy.getAddress().getPort() + "/"), old, System.currentTimeMillis(),
+                    n -> { });
+            assertThat(summary.confirmationsUnavailable()).isTrue();
+            assertThat(summary.adoptions()).isEqualTo(1);
+            List<AuditLine> lines = AuditExport.read(old);
+            assertThat(lines.get(0).getHeader().getConfirmationsUnavailable()).isTrue();
+            assertThat(lines).noneMatch(AuditLine::hasConfirmation);
+            AuditVerifier.Report report = AuditVerifier.verify(lines);
+            assertThat(report.confirmationsUnavailable()).isTrue();
+            assertThat(report.adoptions()).isEqualTo(1);
+            assertThat(report.problems()).isNotEmpty().allSatisfy(p -> assertThat(p.why()).contains("confirmation"));
+            assertThat(report.problems()).anySatisfy(p -> assertThat(p.why()).contains("cannot be checked"));
+        } finally {
+            proxy.stop(0);
+        }
+    }
+
     private static void runAll(String url, List<Identity> runners, Map<String, Double> delta) throws Exception {
         for (int round = 0; round < 50; round++) {
             boolean worked = false;
