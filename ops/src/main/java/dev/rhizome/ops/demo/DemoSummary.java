@@ -124,6 +124,11 @@ public record DemoSummary(long experiments, long results, long okResults, long v
             b.append(String.format("  note: %d candidate%s still confirming when the demo ended (its runs and the frontier's"
                     + " at its fresh seeds were not all in); to see %s decided, run longer: `rhizome demo --duration 10m`%n",
                     a.confirming(), a.confirming() == 1 ? " was" : "s were", a.confirming() == 1 ? "it" : "them"));
+        } else if (a.adoptions() == 0 && results > 0 && okResults == 0) {
+            b.append(String.format("  note: none of the %d results was OK (a job that fails or passes the seed's timeout is"
+                    + " compared with nothing; on a busy machine the jobs, run at the lowest priority, time out): see"
+                    + " the nodes' logs under the data directory, and run it on a quieter machine or longer:"
+                    + " `rhizome demo --duration 10m`%n", results));
         } else if (a.adoptions() == 0 && results > 0) {
             b.append(String.format("  note: no candidate passed at the trial seeds in this run; a direction adopts once a"
                     + " change beats its frontier at the trial seeds and again at fresh ones: run longer:"

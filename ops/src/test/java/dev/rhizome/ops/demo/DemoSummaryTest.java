@@ -68,4 +68,12 @@ class DemoSummaryTest {
         assertThat(text).contains("adopted: none yet").contains("no candidate passed at the trial seeds")
                 .contains("rhizome demo --duration 10m");
     }
+
+    @Test
+    void resultsThatAllTimedOutAreNotToldAsCandidatesThatLost() {
+        DemoSummary timedOut = new DemoSummary(6, 6, 0, 6, 0, null, null, 1.69, 14, 30_000, 0, List.of(), 3, 0, 300, "val_bpb",
+                Path.of("/tmp/demo"), new DemoSummary.Adoptions(0, 0, 0, 0, null, "duration"));
+        assertThat(timedOut.toText()).contains("none of the 6 results was OK").contains("rhizome demo --duration 10m")
+                .doesNotContain("no candidate passed");
+    }
 }
