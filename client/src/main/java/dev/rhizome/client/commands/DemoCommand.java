@@ -34,8 +34,9 @@ import picocli.CommandLine.Option;
         description = {"Run a whole network on this machine: a coordinator and N volunteer nodes as separate processes",
             "on loopback, the tiny-lm seed, and explorers working on a few directions; then print a summary.",
             "Without --duration it runs until the network adopts a change (a candidate that beat its direction's",
-            "frontier at the trial seeds and again at fresh seeds the coordinator drew), at least 2 minutes and",
-            "at most 5: about 3 minutes on a quiet 2-core machine. With --duration it runs that long, whatever happens.",
+            "frontier at the trial seeds and again at fresh seeds the coordinator drew), at least 90 s and at",
+            "most 5 minutes: about 2-3 minutes on a quiet machine. With --duration it runs that long, whatever",
+            "is adopted. Either way the summary says what was adopted and which candidates were still confirming.",
             "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).", paramLabel = "N")
@@ -43,7 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--duration", converter = Bounded.PositiveSeconds.class, paramLabel = "SECONDS",
             description = {"How long the explorers run, in seconds or with a unit (90s, 5m). Default: until the first "
-                + "adoption, at least 2 and at most 5 minutes."})
+                + "adoption, at least 90 s and at most 5 minutes."})
     Long durationSeconds;
 
     @Option(names = "--min-results", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "N",

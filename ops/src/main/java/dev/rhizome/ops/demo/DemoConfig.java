@@ -20,16 +20,18 @@ public record DemoConfig(int nodes, Duration duration, int directions, int minRe
     /**
      * The cap of a demo that runs until an adoption (the command's default). A candidate costs its
      * 3 trial runs and the base's 3, then 3 more of its own and 3 of the frontier's at fresh seeds
-     * before it is adopted (round 20's confirmation): the old fixed 2 minutes usually ended with
-     * candidates still confirming, and a run on a quiet 2-core machine adopted within this.
+     * before it is adopted (round 20's confirmation), and the explorers' first 6 candidates' 18
+     * trials may be queued before those 6: the old fixed 2 minutes usually ended with candidates
+     * still confirming, and a run on a quiet 2-core machine adopted within this (docs/architecture.md,
+     * "The demo").
      */
     public static final Duration DEFAULT_CAP = Duration.ofMinutes(5);
 
     /**
      * A demo that runs until an adoption runs at least this long, so that an early adoption still
-     * leaves results and other directions' progress to show: the old default duration.
+     * leaves other directions' results and candidates to show (an adoption needs at least 12 runs).
      */
-    public static final Duration ADOPTION_FLOOR = Duration.ofMinutes(2);
+    public static final Duration ADOPTION_FLOOR = Duration.ofSeconds(90);
 
     /** Why the demo's watch ends, or that it goes on. */
     public enum Stop {

@@ -38,7 +38,7 @@ class DemoConfigTest {
         assertThat(demo.stopAt(floor.plusSeconds(60), 0)).as("nothing adopted yet").isEqualTo(DemoConfig.Stop.NOT_YET);
         assertThat(demo.stopAt(DemoConfig.DEFAULT_CAP, 0)).as("the cap").isEqualTo(DemoConfig.Stop.DURATION);
         assertThat(DemoConfig.Stop.ADOPTION.key()).isEqualTo("adoption");
-        assertThat(floor).as("the README's \"at least 2 minutes\"").isEqualTo(Duration.ofMinutes(2));
+        assertThat(floor).as("demo --help's \"at least 90 s\"").isEqualTo(Duration.ofSeconds(90));
         assertThat(DemoConfig.DEFAULT_CAP).as("demo --help's \"at most 5\"").isEqualTo(Duration.ofMinutes(5));
     }
 
