@@ -188,7 +188,7 @@ public final class Demo {
             long now = System.nanoTime();
             DemoConfig.Stop stop = config.stopAt(Duration.ofNanos(now - started), pipeline.adoptionCount());
             if (stop == DemoConfig.Stop.ADOPTION && !tooFewResults(operator)) {
-                progress.println("an adoption is in, confirmed at fresh seeds; stopping (run with --duration to keep going)");
+                progress.println("a change has been adopted; stopping (with --duration the demo runs that long instead)");
                 return stop;
             }
             if (stop == DemoConfig.Stop.DURATION) {
