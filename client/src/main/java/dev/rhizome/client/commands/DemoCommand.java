@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
             "on loopback, the tiny-lm seed, and explorers working on a few directions; then print a summary.",
             "Without --duration it runs until the network adopts a change (a candidate that beat its direction's",
             "frontier at the trial seeds and again at fresh seeds the coordinator drew), at least 90 s and at",
-            "most 5 minutes: about 2-3 minutes on a quiet machine. With --duration it runs that long, whatever",
+            "most 5 minutes: about 3-4 minutes on a quiet machine. With --duration it runs that long, whatever",
             "is adopted. Either way the summary says what was adopted and which candidates were still confirming.",
             "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
 public final class DemoCommand implements Callable<Integer> {
