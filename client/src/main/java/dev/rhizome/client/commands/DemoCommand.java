@@ -33,14 +33,19 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run a whole network on this machine: a coordinator and N volunteer nodes as separate processes",
             "on loopback, the tiny-lm seed, and explorers working on a few directions; then print a summary.",
+            "Without --duration it runs until the network adopts a change (a candidate that beat its direction's",
+            "frontier at the trial seeds and again at fresh seeds the coordinator drew), at least 90 s and at",
+            "most 5 minutes: about 3-4 minutes on a quiet machine. With --duration it runs that long, whatever",
+            "is adopted. Either way the summary says what was adopted and which candidates were still confirming.",
             "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
 public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--nodes", converter = Bounded.PositiveInt.class, defaultValue = "3", description = "Volunteer nodes to start (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int nodes;
 
-    @Option(names = "--duration", converter = Bounded.PositiveSeconds.class, defaultValue = "120", paramLabel = "SECONDS",
-            description = "How long the explorers run, in seconds (default ${DEFAULT-VALUE}).")
-    long durationSeconds;
+    @Option(names = "--duration", converter = Bounded.PositiveSeconds.class, paramLabel = "SECONDS",
+            description = {"How long the explorers run, in seconds or with a unit (90s, 5m). Default: until the first "
+                + "adoption, at least 90 s and at most 5 minutes."})
+    Long durationSeconds;
 
     @Option(names = "--min-results", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "N",
             description = {"After --duration, keep going until N results are in, for at most another --duration, " +
@@ -59,7 +64,9 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException, InterruptedException {
-        Duration duration = Duration.ofSeconds(durationSeconds);
+        // no --duration: the default run ends once the network has shown what it is for, an adoption
+        boolean untilAdoption = durationSeconds == null;
+        Duration duration = untilAdoption ? DemoConfig.DEFAULT_CAP : Duration.ofSeconds(durationSeconds);
         try {
             DemoConfig.check(nodes, duration, directions, minResults);
         } catch (IllegalArgumentException e) {
@@ -68,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
         // made only once the values passed: made before, a refused --nodes left an empty directory behind
         Path dir = dataDir != null ? dataDir.toAbsolutePath()
                 : Files.createTempDirectory("rhizome-demo-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-");
-        DemoConfig config = new DemoConfig(nodes, duration, directions, minResults, dir, launcher());
+        DemoConfig config = new DemoConfig(nodes, duration, directions, minResults, dir, launcher(), untilAdoption);
         PrintStream progress = json ? System.err : System.out;
         DemoSummary summary;
         try {
@@ -83,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (summary.results() == 0) {
             // "0 results" and exit 0 told a new user nothing: on a busy machine the nodes' JVMs and
             // jobs (at the lowest priority) may not get going within the duration
-            shown.line(nothingHappened(durationSeconds, dir));
+            shown.line(nothingHappened(duration.toSeconds(), dir));
         }
         if (json) {
             new Output(System.out).json(summary.toJson());

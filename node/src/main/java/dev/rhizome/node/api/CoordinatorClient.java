@@ -4,8 +4,10 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.ConfirmationList;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionClosure;
@@ -750,6 +752,16 @@ public final class CoordinatorClient {
 
     public UnitList units(String state) throws CoordinatorException {
         return getAll("/v1/units", query("state", state), UnitList.parser());
+    }
+
+    /** Every frontier change, in the order decided (one direction's, or every direction's when null). */
+    public AdoptionList adoptions(String direction) throws CoordinatorException {
+        return getAll("/v1/adoptions", query("direction", direction), AdoptionList.parser());
+    }
+
+    /** The confirmations drawn for candidates (one direction's, or every direction's when null), in one answer. */
+    public ConfirmationList confirmations(String direction) throws CoordinatorException {
+        return get("/v1/confirmations", query("direction", direction), ConfirmationList.parser());
     }
 
     /** Volunteers' credit (compute seconds of valid results), reputation and quota, most credit first. */

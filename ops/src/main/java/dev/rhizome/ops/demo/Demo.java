@@ -53,6 +53,7 @@ public final class Demo {
 
     public DemoSummary run() throws IOException, InterruptedException, CoordinatorException, ManifestException {
         long started = System.nanoTime();
+        long startedMs = System.currentTimeMillis();
         Path root = Files.createDirectories(config.dataDir());
         progress.println("demo data directory: " + root);
         // started now, so a busy machine has the whole run for it: computed at the end, its fixed
@@ -67,9 +68,9 @@ public final class Demo {
             for (int i = 1; i <= config.nodes(); i++) {
                 startNode(i, nodeDir(root, i), url, sandboxed);
             }
-            watch(operator, root, started);
+            DemoConfig.Stop stop = watch(operator, root, started, seed.getManifest().getMetric().getName());
             stopNodes();
-            return summarize(operator, root, seed, started, floor(floor));
+            return summarize(operator, root, seed, started, startedMs, stop, floor(floor));
         } finally {
             for (ChildProcess child : children) {
                 child.close();
@@ -171,19 +172,28 @@ public final class Demo {
     }
 
     /**
-     * Until {@code duration}, then while fewer than {@code minResults} results are in, for at most
+     * Until the config's rule stops it ({@link DemoConfig#stopAt}: at {@code duration}, or at the first
+     * adoption past the floor), then while fewer than {@code minResults} results are in, for at most
      * the extra wait the machine's load then allows: a progress line every few seconds throughout,
-     * so a long wait on a loaded machine shows what it waits for and until when.
+     * so a long wait on a loaded machine shows what it waits for and until when, and a line for each
+     * stage a candidate reaches (confirming, refused, adopted) as it happens.
      */
-    private void watch(CoordinatorClient operator, Path root, long started) throws InterruptedException, IOException {
+    private DemoConfig.Stop watch(CoordinatorClient operator, Path root, long started, String metricName)
+            throws InterruptedException, IOException {
         long end = started + config.duration().toNanos();
         long extendedEnd = 0;
         boolean extended = false;
+        Pipeline pipeline = Pipeline.EMPTY;
         while (true) {
             long now = System.nanoTime();
-            if (now >= end) {
+            DemoConfig.Stop stop = config.stopAt(Duration.ofNanos(now - started), pipeline.adoptionCount());
+            if (stop == DemoConfig.Stop.ADOPTION && !tooFewResults(operator)) {
+                progress.println("a change has been adopted; stopping (with --duration the demo runs that long instead)");
+                return stop;
+            }
+            if (stop == DemoConfig.Stop.DURATION) {
                 if (!tooFewResults(operator)) {
-                    return;
+                    return stop;
                 }
                 if (!extended) {
                     Duration extra = config.extraWaitNow();
@@ -194,7 +204,7 @@ public final class Demo {
                 }
                 if (now >= extendedEnd) {
                     progress.println("still fewer than " + config.minResults() + " results; stopping");
-                    return;
+                    return stop;
                 }
             }
             long until = extended ? extendedEnd : end;
@@ -204,12 +214,25 @@ public final class Demo {
                     throw new IOException(child.name() + " exited early; its log ends:\n" + child.tail(20));
                 }
             }
-            String line = progressLine(operator, root, started);
+            Pipeline latest = pipeline(operator, pipeline);
+            latest.newsSince(pipeline, metricName).forEach(progress::println);
+            pipeline = latest;
+            String line = progressLine(operator, root, started, pipeline);
             if (extended) {
                 line += String.format("  (waiting for %d results, at most %d s more)", config.minResults(),
                         Math.max(0, (extendedEnd - System.nanoTime()) / 1_000_000_000L));
             }
             progress.println(line);
+        }
+    }
+
+    /** The candidates' confirmations and the adoptions now; {@code known} when the coordinator did not answer. */
+    private static Pipeline pipeline(CoordinatorClient operator, Pipeline known) {
+        try {
+            return new Pipeline(operator.confirmations(null).getConfirmationsList(),
+                    operator.adoptions(null).getAdoptionsList());
+        } catch (CoordinatorException e) {
+            return known;
         }
     }
 
@@ -224,7 +247,8 @@ public final class Demo {
         }
     }
 
-    private String progressLine(CoordinatorClient operator, Path root, long started) throws IOException {
+    private String progressLine(CoordinatorClient operator, Path root, long started, Pipeline pipeline)
+            throws IOException {
         long secs = (System.nanoTime() - started) / 1_000_000_000L;
         TransferLog.Totals transfers = transfers(root);
         try {
@@ -234,8 +258,10 @@ public final class Demo {
                 best.append(String.format("  %s %s", d.getDirection().getName(),
                         d.getHasFrontierMetric() ? String.format("%.4f", d.getFrontierMetric()) : "-"));
             }
-            return String.format("[%4ds] experiments %3d  results %3d  units open %2d leased %2d  bundles from peers %3d (%d KiB)  best:%s",
-                    secs, s.getExperiments(), s.getResults(), s.getUnitsOpen(), s.getUnitsLeased(),
+            return String.format("[%4ds] experiments %3d  results %3d  confirming %d  adopted %d  units open %2d leased %2d"
+                    + "  bundles from peers %3d (%d KiB)  best:%s",
+                    secs, s.getExperiments(), s.getResults(), pipeline.confirming(), pipeline.adoptionCount(),
+                    s.getUnitsOpen(), s.getUnitsLeased(),
                     transfers.transfers(), transfers.bytes() / 1024, best);
         } catch (CoordinatorException e) {
             return String.format("[%4ds] coordinator unavailable: %s", secs, e.getMessage());
@@ -326,9 +352,11 @@ public final class Demo {
         }
     }
 
-    private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, long started, Double floor)
-            throws CoordinatorException, IOException {
+    private DemoSummary summarize(CoordinatorClient operator, Path root, Seed seed, long started, long startedMs,
+            DemoConfig.Stop stop, Double floor) throws CoordinatorException, IOException {
         CoordinatorStats stats = operator.stats();
+        Pipeline pipeline = new Pipeline(operator.confirmations(null).getConfirmationsList(),
+                operator.adoptions(null).getAdoptionsList());
         SignedResults checked = SignedResults.check(operator.results(null, null).getEnvelopesList());
         long ok = checked.valid().stream().filter(v -> v.record().getStatus() == Result.Status.OK).count();
         boolean lowerIsBetter = seed.getManifest().getMetric().getLowerIsBetter();
@@ -343,7 +371,8 @@ public final class Demo {
                 best = dFront;
             }
             outcomes.add(new DemoSummary.DirectionOutcome(d.getDirection().getName(), d.getDirection().getKnobsList(),
-                    d.getExperiments(), d.getResults(), dBase, dFront, d.getFrontierCommit()));
+                    d.getExperiments(), d.getResults(), dBase, dFront, d.getFrontierCommit(),
+                    pipeline.adoptionsIn(d.getDirection().getName()), pipeline.confirmingIn(d.getDirection().getName())));
         }
         TransferLog.Totals transfers = transfers(root);
         URI coordinator = operator.url();
@@ -353,6 +382,10 @@ public final class Demo {
         return new DemoSummary(stats.getExperiments(), stats.getResults(), ok, checked.valid().size(),
                 checked.invalid().size(), baseline, best, floor, transfers.transfers(),
                 transfers.bytes(), fromCoordinator, outcomes, config.nodes(), stats.getLeasesExpired(),
-                (System.nanoTime() - started) / 1e9, seed.getManifest().getMetric().getName(), root);
+                (System.nanoTime() - started) / 1e9, seed.getManifest().getMetric().getName(), root,
+                new DemoSummary.Adoptions(pipeline.confirming(), pipeline.confirmed(), pipeline.refused(),
+                        pipeline.adoptionCount(),
+                        pipeline.first().map(a -> Math.max(0, a.getAdoptedMs() - startedMs) / 1e3).orElse(null),
+                        stop.key()));
     }
 }

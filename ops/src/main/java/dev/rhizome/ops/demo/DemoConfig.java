@@ -12,9 +12,57 @@ import java.util.List;
  *                   at {@code duration}); a slow or loaded machine still shows results
  * @param launcher the command that starts a rhizome role, e.g. {@code [java, -cp, rhizome.jar, dev.rhizome.client.Main]};
  *                 the demo appends {@code coordinator ...} or {@code node ...}
+ * @param untilAdoption end at the first adoption once {@link #ADOPTION_FLOOR} has passed, with {@code duration}
+ *                 as the cap ({@link #stopAt}); false: run for {@code duration}, as a given {@code --duration} does
  */
 public record DemoConfig(int nodes, Duration duration, int directions, int minResults, Path dataDir,
-        List<String> launcher) {
+        List<String> launcher, boolean untilAdoption) {
+    /**
+     * The cap of a demo that runs until an adoption (the command's default). A candidate costs its
+     * 3 trial runs and the base's 3, then 3 more of its own and 3 of the frontier's at fresh seeds
+     * before it is adopted (round 20's confirmation), and the explorers' first 6 candidates' 18
+     * trials may be queued before those 6: the old fixed 2 minutes usually ended with candidates
+     * still confirming, and a run on a quiet 2-core machine adopted within this (docs/architecture.md,
+     * "The demo").
+     */
+    public static final Duration DEFAULT_CAP = Duration.ofMinutes(5);
+
+    /**
+     * A demo that runs until an adoption runs at least this long, so that an early adoption still
+     * leaves other directions' results and candidates to show (an adoption needs at least 12 runs).
+     */
+    public static final Duration ADOPTION_FLOOR = Duration.ofSeconds(90);
+
+    /** Why the demo's watch ends, or that it goes on. */
+    public enum Stop {
+        NOT_YET, ADOPTION, DURATION;
+
+        /** The summary's {@code end_reason}. */
+        public String key() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** A demo that runs for {@code duration}, whatever happens (a given {@code --duration}). */
+    public DemoConfig(int nodes, Duration duration, int directions, int minResults, Path dataDir, List<String> launcher) {
+        this(nodes, duration, directions, minResults, dataDir, launcher, false);
+    }
+
+    /**
+     * Whether the watch ends after {@code elapsed} with this many adoptions in: at {@code duration}
+     * always (the cap), and earlier for a demo that runs until an adoption once one is in and the
+     * floor has passed. Results still short of {@code minResults} then extend it ({@link #extraWait}).
+     */
+    public Stop stopAt(Duration elapsed, long adoptions) {
+        if (elapsed.compareTo(duration) >= 0) {
+            return Stop.DURATION;
+        }
+        if (untilAdoption && adoptions > 0 && elapsed.compareTo(ADOPTION_FLOOR) >= 0) {
+            return Stop.ADOPTION;
+        }
+        return Stop.NOT_YET;
+    }
+
     /**
      * No load makes the wait for {@code minResults} longer than this (or than {@code duration}, if
      * longer): the jobs of a working network end within it even at load 30 on 2 cores, so a demo

@@ -27,4 +27,26 @@ class DemoConfigTest {
     void aDemoLongerThanTheCeilingStillGetsAnotherDuration() {
         assertThat(lasting(Duration.ofMinutes(20)).extraWait(30, 2)).isEqualTo(Duration.ofMinutes(20));
     }
+
+    @Test
+    void theDefaultRunEndsAtTheFirstAdoptionPastTheFloorOrAtTheCap() {
+        DemoConfig demo = new DemoConfig(3, DemoConfig.DEFAULT_CAP, 3, 0, Path.of("demo"), List.of("rhizome"), true);
+        Duration floor = DemoConfig.ADOPTION_FLOOR;
+        assertThat(demo.stopAt(floor.minusSeconds(1), 1)).as("an early adoption still leaves results to show")
+                .isEqualTo(DemoConfig.Stop.NOT_YET);
+        assertThat(demo.stopAt(floor, 1)).isEqualTo(DemoConfig.Stop.ADOPTION);
+        assertThat(demo.stopAt(floor.plusSeconds(60), 0)).as("nothing adopted yet").isEqualTo(DemoConfig.Stop.NOT_YET);
+        assertThat(demo.stopAt(DemoConfig.DEFAULT_CAP, 0)).as("the cap").isEqualTo(DemoConfig.Stop.DURATION);
+        assertThat(DemoConfig.Stop.ADOPTION.key()).isEqualTo("adoption");
+        assertThat(floor).as("demo --help's \"at least 90 s\"").isEqualTo(Duration.ofSeconds(90));
+        assertThat(DemoConfig.DEFAULT_CAP).as("demo --help's \"at most 5\"").isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void aGivenDurationRunsThatLongWhateverIsAdopted() {
+        DemoConfig demo = lasting(Duration.ofMinutes(10));
+        assertThat(demo.untilAdoption()).isFalse();
+        assertThat(demo.stopAt(Duration.ofMinutes(9), 5)).isEqualTo(DemoConfig.Stop.NOT_YET);
+        assertThat(demo.stopAt(Duration.ofMinutes(10), 5)).isEqualTo(DemoConfig.Stop.DURATION);
+    }
 }
