@@ -3,8 +3,8 @@ package dev.rhizome.client.agent;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
+import dev.rhizome.client.agent.ReportReads.ReportRead;
 import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -14,13 +14,15 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What was tried on a direction, one entry per experiment: its hypothesis (the proposer's
  * description), commit and parent, who proposed it, its outcome as `rhizome wait` gives it (the
  * one word and the whole report) and its papers' titles. An agent read this from `tree --json`
  * and a `wait` per commit before; here one page of the coordinator's listing is one answer, each
- * entry's report read once ({@code GET /v1/experiment}, so a page costs its size in requests).
+ * entry's report read once ({@code GET /v1/experiment}: a page costs its size in requests, a few in
+ * flight at once, {@link ReportReads}).
  */
 public final class DirectionLog {
     static final int TITLE_CHARS = 200;
@@ -44,13 +46,11 @@ public final class DirectionLog {
     /** The experiments of {@code envelopes} whose proposer's signature verifies, in that order, each with its report. */
     public static DirectionLog read(CoordinatorClient client, List<SignedEnvelope> envelopes) {
         List<Experiment> experiments = Records.experiments(envelopes);
+        Map<String, ReportRead> reads = ReportReads.read(client, experiments.stream().map(Experiment::getCommit).toList());
         List<Entry> entries = new ArrayList<>();
         for (Experiment e : experiments) {
-            try {
-                entries.add(new Entry(e, client.experimentReport(e.getCommit()), null));
-            } catch (CoordinatorException | RuntimeException x) {
-                entries.add(new Entry(e, null, "cannot read its outcome: " + Untrusted.line(String.valueOf(x.getMessage()), 300)));
-            }
+            ReportRead read = reads.get(e.getCommit());
+            entries.add(new Entry(e, read.report(), read.unread()));
         }
         return new DirectionLog(entries, envelopes.size() - experiments.size());
     }

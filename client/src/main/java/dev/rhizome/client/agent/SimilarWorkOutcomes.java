@@ -2,13 +2,11 @@ package dev.rhizome.client.agent;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.ReportReads.ReportRead;
 import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.protocol.CommitId;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -24,14 +22,10 @@ public final class SimilarWorkOutcomes {
     static final int PER_ENTRY = 3;
     static final int TITLE_CHARS = 200;
 
-    /** One experiment's outcome, or why it could not be read (the claim goes on without it). */
-    record Read(ExperimentReport report, String unread) {
-    }
-
     private final List<SimilarWork> similar;
-    private final Map<String, Read> reads;
+    private final Map<String, ReportRead> reads;
 
-    private SimilarWorkOutcomes(List<SimilarWork> similar, Map<String, Read> reads) {
+    private SimilarWorkOutcomes(List<SimilarWork> similar, Map<String, ReportRead> reads) {
         this.similar = similar;
         this.reads = reads;
     }
@@ -48,18 +42,9 @@ public final class SimilarWorkOutcomes {
         if (similar == null || similar.isEmpty()) {
             return none();
         }
-        Map<String, Read> reads = new LinkedHashMap<>();
-        for (SimilarWork s : similar) {
-            for (String commit : shown(s)) {
-                reads.computeIfAbsent(commit, c -> {
-                    try {
-                        return new Read(client.experimentReport(c), null);
-                    } catch (CoordinatorException | RuntimeException e) {
-                        return new Read(null, "cannot read its outcome: " + Untrusted.line(String.valueOf(e.getMessage()), 300));
-                    }
-                });
-            }
-        }
+        List<String> commits = new ArrayList<>();
+        similar.forEach(s -> commits.addAll(shown(s)));
+        Map<String, ReportRead> reads = ReportReads.read(client, commits);
         return new SimilarWorkOutcomes(List.copyOf(similar), reads);
     }
 
@@ -89,7 +74,7 @@ public final class SimilarWorkOutcomes {
         int decided = 0;
         int adopted = 0;
         int experiments = 0;
-        for (Read r : reads.values()) {
+        for (ReportRead r : reads.values()) {
             experiments++;
             if (r.report() != null && r.report().getDecided()) {
                 decided++;
@@ -115,7 +100,7 @@ public final class SimilarWorkOutcomes {
             so.add("commits", all);
             JsonArray experiments = new JsonArray();
             for (String commit : shown(s)) {
-                Read r = reads.get(commit);
+                ReportRead r = reads.get(commit);
                 JsonObject eo = new JsonObject();
                 eo.addProperty("commit", commit);
                 eo.add("outcome", r.report() == null ? null : Outcome.json(commit, r.report()));
@@ -150,7 +135,7 @@ public final class SimilarWorkOutcomes {
             }
             t.append("  What came of it:\n");
             for (String commit : shown(s)) {
-                Read r = reads.get(commit);
+                ReportRead r = reads.get(commit);
                 if (r.report() == null) {
                     t.append("  - ").append(CommitId.abbreviate(commit)).append(": ").append(r.unread()).append('\n');
                     continue;
