@@ -48,7 +48,7 @@ public final class DemoCommand implements Callable<Integer> {
     Long durationSeconds;
 
     @Option(names = "--min-results", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "N",
-            description = {"After --duration, keep going until N results are in, for at most another --duration, " +
+            description = {"After --duration, keep going until N results are in and an experiment is registered, for at most another --duration, " +
                 "longer on a machine loaded past its cores (up to 10 min or --duration) " +
                 "(default ${DEFAULT-VALUE}: stop at --duration). For loaded machines and tests."})
     int minResults;

@@ -173,7 +173,8 @@ public final class Demo {
 
     /**
      * Until the config's rule stops it ({@link DemoConfig#stopAt}: at {@code duration}, or at the first
-     * adoption past the floor), then while fewer than {@code minResults} results are in, for at most
+     * adoption past the floor), then while fewer than {@code minResults} results are in (or no
+     * experiment is registered yet: the baseline's results alone show no research), for at most
      * the extra wait the machine's load then allows: a progress line every few seconds throughout,
      * so a long wait on a loaded machine shows what it waits for and until when, and a line for each
      * stage a candidate reaches (confirming, refused, adopted) as it happens.
@@ -200,10 +201,11 @@ public final class Demo {
                     extendedEnd = end + extra.toNanos();
                     extended = true;
                     progress.println("duration reached with fewer than " + config.minResults()
-                            + " results; waiting for them (at most " + extra.toSeconds() + " s more at this machine's load)");
+                            + " results or no experiment yet; waiting for them (at most " + extra.toSeconds()
+                            + " s more at this machine's load)");
                 }
                 if (now >= extendedEnd) {
-                    progress.println("still fewer than " + config.minResults() + " results; stopping");
+                    progress.println("still fewer than " + config.minResults() + " results or no experiment; stopping");
                     return stop;
                 }
             }
@@ -219,7 +221,7 @@ public final class Demo {
             pipeline = latest;
             String line = progressLine(operator, root, started, pipeline);
             if (extended) {
-                line += String.format("  (waiting for %d results, at most %d s more)", config.minResults(),
+                line += String.format("  (waiting for %d results and an experiment, at most %d s more)", config.minResults(),
                         Math.max(0, (extendedEnd - System.nanoTime()) / 1_000_000_000L));
             }
             progress.println(line);
@@ -241,7 +243,9 @@ public final class Demo {
             return false;
         }
         try {
-            return operator.stats().getResults() < config.minResults();
+            // the baseline's trials are results too; a run meant to show research waits for an experiment
+            CoordinatorStats stats = operator.stats();
+            return stats.getResults() < config.minResults() || stats.getExperiments() == 0;
         } catch (CoordinatorException e) {
             return true;
         }

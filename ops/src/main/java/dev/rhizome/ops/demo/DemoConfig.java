@@ -7,7 +7,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * @param minResults after {@code duration}, keep going until this many results are in, for at most another
+ * @param minResults after {@code duration}, keep going until this many results are in and an experiment is
+ *                   registered (the baseline's trials alone show no research), for at most another
  *                   {@code duration} on a quiet machine and longer on a loaded one ({@link #extraWait}; 0: stop
  *                   at {@code duration}); a slow or loaded machine still shows results
  * @param launcher the command that starts a rhizome role, e.g. {@code [java, -cp, rhizome.jar, dev.rhizome.client.Main]};
