@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.seed.TinyLmSeed;
-import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -21,7 +19,6 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -191,18 +188,9 @@ class AgentViewTest {
     /** Registers an experiment, has a fresh runner claim its evaluation and report it; the unit's id. */
     private String runOne(CoordinatorClient operator, Seed seed) throws CoordinatorException {
         register(operator, seed);
-        Identity runner = Identity.generate();
-        CoordinatorClient client = new CoordinatorClient(url, runner, Duration.ofMinutes(2));
-        WorkUnit unit = client.claim(ClaimRequest.newBuilder().setNode(runner.publicId().toByteString())
-                .setHardwareClass("cpu:pages").addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis())
-                .setNonce(ByteString.copyFrom(bytes(16))).build()).getUnit();
-        assertThat(unit.getId()).as("an evaluation to run").isNotEmpty();
-        client.reportResult(client.signed(Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                .setStatus(Result.Status.OK).setMetricName(TinyLmSeed.manifest().getMetric().getName()).setMetric(2.0)
-                .setHardwareClass("cpu:pages").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
-                .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed()).build()));
+        FreshRunner runner = FreshRunner.at(url, "cpu:pages");
+        WorkUnit unit = runner.claimEvaluation();
+        runner.report(unit, Result.Status.OK, "", 2.0);
         return unit.getId();
     }
 
@@ -216,12 +204,7 @@ class AgentViewTest {
 
     /** A fresh runner leases the next evaluation; its commit. */
     private String claimEvaluation() throws CoordinatorException {
-        Identity runner = Identity.generate();
-        WorkUnit unit = new CoordinatorClient(url, runner, Duration.ofMinutes(2)).claim(ClaimRequest.newBuilder()
-                .setNode(runner.publicId().toByteString()).setHardwareClass("cpu:pages").addKinds(WorkUnit.Kind.EVALUATE)
-                .setTimeMs(System.currentTimeMillis()).setNonce(ByteString.copyFrom(bytes(16))).build()).getUnit();
-        assertThat(unit.getId()).as("an evaluation leased").isNotEmpty();
-        return unit.getCommit();
+        return FreshRunner.at(url, "cpu:pages").claimEvaluation().getCommit();
     }
 
     private String publish(CoordinatorClient author, String title) throws CoordinatorException {

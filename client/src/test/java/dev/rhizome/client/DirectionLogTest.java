@@ -5,14 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.seed.TinyLmSeed;
-import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -23,7 +21,6 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -215,18 +212,9 @@ class DirectionLogTest {
 
     /** A fresh runner leases the next evaluation and reports an OK result; the unit's id. */
     private String reportNext() throws CoordinatorException {
-        Identity runner = Identity.generate();
-        CoordinatorClient client = new CoordinatorClient(url, runner, Duration.ofMinutes(2));
-        WorkUnit unit = client.claim(ClaimRequest.newBuilder().setNode(runner.publicId().toByteString())
-                .setHardwareClass("cpu:log").addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis())
-                .setNonce(ByteString.copyFrom(bytes(16))).build()).getUnit();
-        assertThat(unit.getId()).as("an evaluation to run").isNotEmpty();
-        client.reportResult(client.signed(Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                .setStatus(Result.Status.OK).setMetricName(TinyLmSeed.manifest().getMetric().getName()).setMetric(2.0)
-                .setHardwareClass("cpu:log").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
-                .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed()).build()));
+        FreshRunner runner = FreshRunner.at(url, "cpu:log");
+        WorkUnit unit = runner.claimEvaluation();
+        runner.report(unit, Result.Status.OK, "", 2.0);
         return unit.getId();
     }
 
@@ -281,21 +269,12 @@ class DirectionLogTest {
     /** Fresh runners lease evaluations until one is {@code commit}'s, and report it. */
     private void report(String commit, Result.Status status, String reason) throws CoordinatorException {
         for (int i = 0; i < 10; i++) {
-            Identity runner = Identity.generate();
-            CoordinatorClient client = new CoordinatorClient(url, runner, Duration.ofMinutes(2));
-            WorkUnit unit = client.claim(ClaimRequest.newBuilder().setNode(runner.publicId().toByteString())
-                    .setHardwareClass("cpu:log").addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis())
-                    .setNonce(ByteString.copyFrom(bytes(16))).build()).getUnit();
-            if (!unit.getCommit().equals(commit)) {
-                continue;
+            FreshRunner runner = FreshRunner.at(url, "cpu:log");
+            WorkUnit unit = runner.claimEvaluation();
+            if (unit.getCommit().equals(commit)) {
+                runner.report(unit, status, reason, null);
+                return;
             }
-            client.reportResult(client.signed(Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                    .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                    .setStatus(status).setReason(reason).setMetricName(TinyLmSeed.manifest().getMetric().getName())
-                    .setHardwareClass("cpu:log").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
-                    .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                    .setRandomSeed(unit.getRandomSeed()).build()));
-            return;
         }
         throw new AssertionError("no evaluation of " + commit + " in 10 claims");
     }
