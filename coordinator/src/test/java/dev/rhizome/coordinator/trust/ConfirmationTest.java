@@ -20,10 +20,12 @@ import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.ToDoubleBiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -166,8 +168,7 @@ class ConfirmationTest {
                 WorkUnit unit = h.api.claim(runner);
                 assertThat(unit).as("work remains until the draw").isNotNull();
                 assertThat(unit.getCommit()).as("the older work is reached only after the draw").isNotEqualTo(older);
-                h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, honestly(unit), h.clock.millis()))
-                        .ack();
+                report(runner, unit);
                 if (h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
                         .getConfirmationsCount() > 0) {
                     drawn = true;
@@ -182,8 +183,7 @@ class ConfirmationTest {
         WorkUnit next = h.api.claim(runners.get(0));
         assertThat(next.getCommit()).as("a confirmation trial, not the older candidate's").isIn(real, h.seedCommit);
         assertThat(drawnSeeds).contains(next.getRandomSeed());
-        h.api.signAndPost("/v1/results", runners.get(0),
-                Fixtures.result(runners.get(0), next, honestly(next), h.clock.millis())).ack();
+        report(runners.get(0), next);
         runUntilIdle();
         assertThat(frontier()).isEqualTo(real);
         assertThat(h.api.get("/v1/experiment?commit=" + older, ExperimentReport.newBuilder()).build().getDecided())
@@ -201,26 +201,8 @@ class ConfirmationTest {
         String better = propose((c, seed) -> baseline(seed) - 0.12);
         // Runners hold the first candidate's own confirmation runs (its seeds are not the trial
         // seeds) while everything else runs: the better one passes, confirms and is adopted.
-        List<Map.Entry<Identity, WorkUnit>> held = new java.util.ArrayList<>();
-        for (int round = 0; round < 200; round++) {
-            boolean worked = false;
-            for (Identity runner : runners) {
-                WorkUnit unit = h.api.claim(runner);
-                if (unit == null) {
-                    continue;
-                }
-                worked = true;
-                if (unit.getCommit().equals(first) && !TRIAL_SEEDS.contains(unit.getRandomSeed())) {
-                    held.add(Map.entry(runner, unit));
-                } else {
-                    h.api.signAndPost("/v1/results", runner,
-                            Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
-                }
-            }
-            if (!worked) {
-                break;
-            }
-        }
+        List<Map.Entry<Identity, WorkUnit>> held = runUntilIdleHolding(
+                unit -> unit.getCommit().equals(first) && !TRIAL_SEEDS.contains(unit.getRandomSeed()));
         assertThat(held).as("the first candidate's confirmation runs, held").isNotEmpty();
         assertThat(frontier()).isEqualTo(better);
 
@@ -236,16 +218,13 @@ class ConfirmationTest {
         assertThat(report.getConfirmation().getReason()).isEqualTo(c.getReason());
 
         // the held runs still come back and are stored; the closed confirmation stays closed
-        held.forEach(e -> h.api.signAndPost("/v1/results", e.getKey(),
-                Fixtures.result(e.getKey(), e.getValue(), honestly(e.getValue()), h.clock.millis())).ack());
+        held.forEach(e -> report(e.getKey(), e.getValue()));
         runUntilIdle();
         assertThat(confirmationOf(first)).isEqualTo(c);
         assertThat(frontier()).isEqualTo(better);
         assertThat(h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptionsList())
                 .extracting(Adoption::getCommit).containsExactly(better);
     }
-
-    // --- helpers ---------------------------------------------------------------------------
 
     /**
      * `wait` ends when the report says decided: a candidate whose own trials are all in, the
@@ -255,40 +234,23 @@ class ConfirmationTest {
     @Test
     void aCandidateIsNotDecidedWhileTheFrontierStillRunsAtItsConfirmationSeeds() {
         String real = propose((c, seed) -> baseline(seed) - 0.05);
-        List<Map.Entry<Identity, WorkUnit>> held = new java.util.ArrayList<>();
-        for (int round = 0; round < 200; round++) {
-            boolean worked = false;
-            for (Identity runner : runners) {
-                WorkUnit unit = h.api.claim(runner);
-                if (unit == null) {
-                    continue;
-                }
-                worked = true;
-                if (unit.getCommit().equals(h.seedCommit)) {
-                    held.add(Map.entry(runner, unit)); // the frontier's confirmation trials, leased and not yet reported
-                } else {
-                    h.api.signAndPost("/v1/results", runner,
-                            Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
-                }
-            }
-            if (!worked) {
-                break;
-            }
-        }
+        // the frontier's confirmation trials, leased and not yet reported
+        List<Map.Entry<Identity, WorkUnit>> held = runUntilIdleHolding(unit -> unit.getCommit().equals(h.seedCommit));
         assertThat(held).as("the frontier's replicas at the drawn seeds").isNotEmpty();
         ExperimentReport waiting = h.api.get("/v1/experiment?commit=" + real, ExperimentReport.newBuilder()).build();
         assertThat(waiting.getPendingUnits()).as("its own trials are all in").isZero();
         assertThat(waiting.getConfirmation().getState()).isEqualTo(Confirmation.State.CONFIRMING);
         assertThat(waiting.getDecided()).as("not decided while the frontier runs at its seeds").isFalse();
 
-        held.forEach(e -> h.api.signAndPost("/v1/results", e.getKey(),
-                Fixtures.result(e.getKey(), e.getValue(), honestly(e.getValue()), h.clock.millis())).ack());
+        held.forEach(e -> report(e.getKey(), e.getValue()));
         runUntilIdle();
         ExperimentReport decided = h.api.get("/v1/experiment?commit=" + real, ExperimentReport.newBuilder()).build();
         assertThat(decided.getDecided()).isTrue();
         assertThat(decided.getAdopted()).isTrue();
         assertThat(decided.getConfirmation().getState()).isEqualTo(Confirmation.State.CONFIRMED);
     }
+
+    // --- helpers ---------------------------------------------------------------------------
 
     private String propose(ToDoubleBiFunction<String, Long> metric) {
         String commit = Fixtures.commit();
@@ -304,21 +266,38 @@ class ConfirmationTest {
 
     /** Each runner in turn claims one unit and reports its honest metric, until no one gets work. */
     private void runUntilIdle() {
+        assertThat(runUntilIdleHolding(unit -> false)).isEmpty();
+    }
+
+    /**
+     * The same, except that the units {@code hold} picks stay leased and unreported (a runner still
+     * at work on them): those units with their runners.
+     */
+    private List<Map.Entry<Identity, WorkUnit>> runUntilIdleHolding(Predicate<WorkUnit> hold) {
+        List<Map.Entry<Identity, WorkUnit>> held = new ArrayList<>();
         for (int round = 0; round < 200; round++) {
             boolean worked = false;
             for (Identity runner : runners) {
                 WorkUnit unit = h.api.claim(runner);
-                if (unit != null) {
-                    h.api.signAndPost("/v1/results", runner,
-                            Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
-                    worked = true;
+                if (unit == null) {
+                    continue;
+                }
+                worked = true;
+                if (hold.test(unit)) {
+                    held.add(Map.entry(runner, unit));
+                } else {
+                    report(runner, unit);
                 }
             }
             if (!worked) {
-                return;
+                return held;
             }
         }
         throw new AssertionError("work never ran out");
+    }
+
+    private void report(Identity runner, WorkUnit unit) {
+        h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
     }
 
     private String frontier() {
