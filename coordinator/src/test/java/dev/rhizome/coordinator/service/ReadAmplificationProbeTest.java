@@ -31,9 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * worker CPU and its encoding), rows from {@code rhizome_store_rows_read_total}. Each class is asked
  * from its own loopback /24 (127.0.K.1) so that no class spends another's budget of reads; the
  * last row asks one class as fast as one connection can, to show the budget's 429s.
- * Runs only with RHIZOME_PROBE set: {@code RHIZOME_PROBE=1 mvn -pl coordinator test -Dtest=ReadAmplificationProbe}.
+ * Runs only with RHIZOME_PROBE set: {@code RHIZOME_PROBE=1 mvn -pl coordinator test -Dtest=ReadAmplificationProbeTest}.
  */
-class ReadAmplificationProbe {
+class ReadAmplificationProbeTest {
     private static final int HISTORY = Integer.getInteger("probe.history", 3000);
     private static final int REPEATS = Integer.getInteger("probe.repeats", 10);
     private static final Pattern CPU = Pattern.compile("^rhizome_http_cpu_seconds_total\\{route=\"([^\"]*)\",?\\} (\\S+)$",
