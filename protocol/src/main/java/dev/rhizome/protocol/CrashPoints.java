@@ -46,6 +46,22 @@ public final class CrashPoints {
      * point ({@link #holdOnce}), where a test SIGSTOPs the node in the middle of serving.
      */
     public static final String BUNDLE_SERVING = "bundle-serving";
+    /**
+     * A node's janitor deleted the first cached bundle its cap allows it to, before the others:
+     * killed here, the cache is half pruned.
+     */
+    public static final String BUNDLES_PRUNED = "bundles-pruned";
+    /**
+     * A node's janitor gave held commits up (their refs gone, children before parents), before
+     * the repack that drops their objects.
+     */
+    public static final String REFS_DROPPED = "refs-dropped";
+    /**
+     * Inside the janitor's repack (JGit's GC, reached through its progress monitor): the new
+     * pack's objects written to its temporary file, {@code gc.pid} held, before the pack and its
+     * index are renamed into place and the old packs go.
+     */
+    public static final String REPACK_WRITTEN = "repack-written";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */

@@ -2,6 +2,7 @@ package dev.rhizome.node.git;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -244,6 +245,7 @@ final class BundleCache {
             }
             Files.deleteIfExists(f.path());
             freed += f.size();
+            CrashPoints.at(CrashPoints.BUNDLES_PRUNED);
         }
         return freed;
     }

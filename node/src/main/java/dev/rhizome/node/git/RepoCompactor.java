@@ -1,5 +1,6 @@
 package dev.rhizome.node.git;
 
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -17,10 +18,12 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.eclipse.jgit.internal.JGitText;
 import org.eclipse.jgit.internal.storage.file.FileRepository;
 import org.eclipse.jgit.internal.storage.file.GC;
 import org.eclipse.jgit.lib.ConfigConstants;
 import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.EmptyProgressMonitor;
 import org.eclipse.jgit.lib.GcConfig;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -165,6 +168,9 @@ public final class RepoCompactor {
                 }
                 dropRefs(drop);
                 dropped.addAll(drop);
+                if (!drop.isEmpty()) {
+                    CrashPoints.at(CrashPoints.REFS_DROPPED);
+                }
                 repack();
                 repacked = true;
                 now = usage();
@@ -289,6 +295,7 @@ public final class RepoCompactor {
         Instant cutoff = Instant.now().minus(expiry);
         gc.setExpire(cutoff);
         gc.setPackExpire(cutoff);
+        gc.setProgressMonitor(new WrittenPackPoint());
         try {
             gc.gc().get();
         } catch (ExecutionException e) {
@@ -298,6 +305,28 @@ public final class RepoCompactor {
             throw new IOException("repacking " + repo.getDirectory() + " interrupted", e);
         } catch (Exception e) {
             throw new IOException("repacking " + repo.getDirectory() + ": " + e, e);
+        }
+    }
+
+    /**
+     * Stops a crash test's node at {@link CrashPoints#REPACK_WRITTEN}: the end of GC's "writing
+     * objects" task, the one moment inside JGit's GC a kill is aimed at (its new pack whole in a
+     * temporary file, nothing renamed, nothing old deleted). Unarmed, it does nothing.
+     */
+    private static final class WrittenPackPoint extends EmptyProgressMonitor {
+        private boolean writing;
+
+        @Override
+        public void beginTask(String title, int totalWork) {
+            writing = JGitText.get().writingObjects.equals(title);
+        }
+
+        @Override
+        public void endTask() {
+            if (writing) {
+                CrashPoints.at(CrashPoints.REPACK_WRITTEN);
+            }
+            writing = false;
         }
     }
 

@@ -46,16 +46,21 @@ final class StaleGcLock {
     static List<Path> clear(Path gitDir) throws IOException {
         List<Path> removed = new ArrayList<>();
         Path pid = gitDir.resolve(GC_PID);
-        if (isStale(pid) && Files.deleteIfExists(pid)) {
+        boolean deadGc = isStale(pid) && Files.deleteIfExists(pid);
+        if (deadGc) {
             removed.add(pid);
         }
         Path objects = gitDir.resolve("objects");
         Path pack = objects.resolve("pack");
         if (!Files.exists(pid)) {
             // No GC runs: its files are a dead one's. One running may go long without writing its
-            // temporary pack (while it searches for deltas), so its age alone would not tell.
-            removeOld(pack, "gc_*_tmp", AGE, removed);
-            removeOld(objects.resolve("info"), "commit_*_tmp", AGE, removed);
+            // temporary pack (while it searches for deltas), so its age alone would not tell. When
+            // this very call found its gc.pid left by a dead GC, they are that GC's, however young:
+            // a node restarted at once after a kill in its repack opened the repository within
+            // seconds and kept them as too young, until a repack (packs piling up again) came.
+            Duration age = deadGc ? Duration.ZERO : AGE;
+            removeOld(pack, "gc_*_tmp", age, removed);
+            removeOld(objects.resolve("info"), "commit_*_tmp", age, removed);
             removeOrphanPacks(pack, removed);
         }
         // An import's or inserter's: the node's own imports are under its write lock, but an agent's
