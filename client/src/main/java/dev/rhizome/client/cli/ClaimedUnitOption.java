@@ -12,13 +12,14 @@ import picocli.CommandLine.Option;
 public final class ClaimedUnitOption {
     @Option(names = "--unit", description = "The claimed unit's id, `unit.id` in `rhizome claim --json` (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
     String unitId;
-    @Option(names = "--workspace", paramLabel = "DIR", defaultValue = ".", converter = PathArguments.InputDirectory.class,
-            description = "The workspace `rhizome claim` made (default: current directory).")
+    @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.InputDirectory.class,
+            description = "The workspace `rhizome claim` made (default: the one the current directory is in, "
+                    + "itself or a directory above it; else the current directory).")
     Path workspace;
 
     /** The unit's id; a claimed workspace also sets the defaults of {@code dataDir} and {@code coordinator}. */
     public String resolve(DataDirOption dataDir, CoordinatorOption coordinator) {
-        return WorkspaceClaim.applyTo(workspace, unitId, dataDir, coordinator);
+        return WorkspaceClaim.applyTo(workspace(), unitId, dataDir, coordinator);
     }
 
     /** {@code --unit} when it named the unit, else null (the workspace's claim did). */
@@ -42,12 +43,14 @@ public final class ClaimedUnitOption {
         }
     }
 
+    /** {@code --workspace}, or the claimed workspace the command runs in (see {@link WorkspaceClaim#defaultWorkspace}). */
     public Path workspace() {
-        return workspace;
+        return workspace != null ? workspace : WorkspaceClaim.defaultWorkspace();
     }
 
     /** The workspace when `rhizome claim` checked it out for {@code unitId} (the unit's work is there); null otherwise. */
     public Path workspaceOf(String unitId) {
-        return WorkspaceClaim.read(workspace).filter(c -> c.unitId().equals(unitId)).map(c -> workspace).orElse(null);
+        Path w = workspace();
+        return WorkspaceClaim.read(w).filter(c -> c.unitId().equals(unitId)).map(c -> w).orElse(null);
     }
 }

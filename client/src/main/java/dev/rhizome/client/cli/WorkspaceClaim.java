@@ -61,16 +61,34 @@ public record WorkspaceClaim(String unitId, Path dataDir, String coordinator) {
      * coordinator instead). Options and environment variables still win.
      */
     public static Optional<WorkspaceClaim> ofWorkingDirectory() {
+        return enclosingCheckout().flatMap(WorkspaceClaim::read);
+    }
+
+    /**
+     * The git checkout the working directory is in (itself or the nearest directory above it with
+     * a {@code .git} directory), as git finds it; empty outside any.
+     */
+    public static Optional<Path> enclosingCheckout() {
         try {
             for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
                 if (Files.isDirectory(d.resolve(".git"))) {
-                    return read(d);
+                    return Optional.of(d);
                 }
             }
         } catch (RuntimeException e) {
             // an unreadable working directory: no workspace
         }
         return Optional.empty();
+    }
+
+    /**
+     * The workspace a command given no {@code --workspace} acts on: the checkout the working
+     * directory is in, when `rhizome claim` made it, else the working directory itself. `rhizome
+     * submit` run in a subdirectory of the workspace (where an agent's edit left its shell) said
+     * "not a workspace made by `rhizome claim --workspace`", where git itself would have worked.
+     */
+    public static Path defaultWorkspace() {
+        return enclosingCheckout().filter(d -> read(d).isPresent()).orElse(Path.of("."));
     }
 
     /**

@@ -333,6 +333,13 @@ public final class ClaimCommand implements Callable<Integer> {
                         + unit.getId() + " --workspace " + Shell.quote(workspace) + " --wait`; or give it back: `rhizome unclaim --unit "
                         + unit.getId() + "`)");
             }
+            if (workspace == null) {
+                // without --workspace nothing was checked out: a newcomer held a lease with nothing to
+                // edit and no word of how to get a checkout
+                out.line("no workspace: nothing was checked out (--workspace DIR does that); to work on this unit, "
+                        + "give it back (`rhizome unclaim --unit " + unit.getId() + "`) and claim again with "
+                        + "`--workspace DIR`");
+            }
             if (brief != null) {
                 out.line("brief: " + briefFile);
                 out.line("");

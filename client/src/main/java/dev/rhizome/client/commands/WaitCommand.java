@@ -3,7 +3,9 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.Research;
+import dev.rhizome.client.agent.UnsubmittedCommit;
 import dev.rhizome.client.cli.Bounded;
+import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
@@ -39,9 +41,16 @@ public final class WaitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        String full = research.resolveCommit("--commit", direction, commit);
-        ExperimentReport report = research.waitFor(full, "--commit", Duration.ofSeconds(timeoutSeconds),
-                m -> System.err.println("rhizome: " + m));
+        String full;
+        ExperimentReport report;
+        try {
+            full = research.resolveCommit("--commit", direction, commit);
+            report = research.waitFor(full, "--commit", Duration.ofSeconds(timeoutSeconds),
+                    m -> System.err.println("rhizome: " + m));
+        } catch (CommandException e) {
+            // a commit of the user's own checkout, committed and never submitted: say so
+            throw UnsubmittedCommit.explain(e, commit);
+        }
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = Outcome.json(full, report);
