@@ -315,6 +315,15 @@ public final class BwrapLauncher implements ProcessLauncher {
                 : JobDirs.prepare(name);
     }
 
+    /**
+     * The node's job directory for this start, new each start ({@link JobDirs#prepareForNode}), once
+     * what earlier starts of the node of {@code key} left is given back (subordinate uids) and deleted.
+     */
+    public Path prepareNodeJobDir(String key) throws IOException {
+        return subordinate.isPresent() ? SubordinateOwnership.prepareNodeJobDir(subordinate.get().namespace(), key)
+                : JobDirs.prepareForNode(key);
+    }
+
     /** A job that never started gives its directories back at once: no process of its is alive in them. */
     private static void giveBackAfterFailure(JobProcess.Ended giveBack) {
         try {

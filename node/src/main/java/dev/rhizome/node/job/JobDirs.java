@@ -54,6 +54,67 @@ public final class JobDirs {
             deleteTree(root);
         }
         deleteLeftoverTrash(root);
+        return create(root);
+    }
+
+    /**
+     * A node's job directory for this start, {@code <java.io.tmpdir>/rhizome-<32 hex>}, made as
+     * {@link #prepare} makes one, once what earlier starts of the node left ({@link #leftovers}) is
+     * deleted. Its name is new at each start and tagged with {@code key} ({@link JobDirNames}): the
+     * kernel names a job's checkout by its host path in the job's {@code /proc/self/mountinfo}, and
+     * {@code rhizome-jobs-<uid>-<name>} told every job the node's uid and a name the node kept for
+     * life, by which jobs of one node told each other apart from another's.
+     */
+    public static Path prepareForNode(String key) throws IOException {
+        for (Path old : leftovers(key)) {
+            deleteTree(old);
+            deleteLeftoverTrash(old);
+        }
+        while (true) {
+            Path root = tmpDir().resolve(JobDirNames.fresh(key));
+            if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+                return create(root);
+            }
+        }
+    }
+
+    /**
+     * This user's job directories that earlier starts of the node of {@code key} made (a killed node
+     * left them, its checkouts in them) and those whose delete a kill cut short (a trash beside
+     * them): the temporary directory's entries whose name {@link JobDirNames#madeWith} {@code key},
+     * and the job directory of the name the node kept before ({@code rhizome-jobs-<uid>-<key>}).
+     * Never another node's (another key) nor another user's (another owner), nor a link.
+     */
+    public static List<Path> leftovers(String key) throws IOException {
+        Path tmp = tmpDir();
+        java.util.Set<Path> found = new java.util.LinkedHashSet<>();
+        List<Path> entries = new ArrayList<>();
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(tmp, "{" + JobDirNames.PREFIX + "*,."
+                + JobDirNames.PREFIX + "*}")) {
+            s.forEach(entries::add);
+        }
+        for (Path e : entries) {
+            String name = e.getFileName().toString();
+            String root = name.startsWith(".") ? name.substring(1).replaceFirst("\\.deleting-[0-9a-f]+$", "") : name;
+            if (JobDirNames.madeWith(root, key) && Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) && uid(e) == myUid()) {
+                found.add(tmp.resolve(root));
+            }
+        }
+        if (key.matches("[A-Za-z0-9._-]+")) {
+            Path before = rootOf(key);
+            if (Files.isDirectory(before, LinkOption.NOFOLLOW_LINKS) && uid(before) == myUid()) {
+                found.add(before);
+            }
+        }
+        return List.copyOf(found);
+    }
+
+    private static Path tmpDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** Makes {@code root}, the node's alone (and its jobs' group's to pass, for a node running as root). */
+    private static Path create(Path root) throws IOException {
         try {
             Files.createDirectory(root, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } catch (FileAlreadyExistsException e) {

@@ -54,7 +54,22 @@ final class SubordinateOwnership {
                 && (Integer) Files.getAttribute(root, "unix:uid", LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid()) {
             toNode(ns, root);
         }
-        Path prepared = JobDirs.prepare(name);
+        return forJobsGroup(ns, JobDirs.prepare(name));
+    }
+
+    /**
+     * The node's job directory for this start ({@link JobDirs#prepareForNode}) for jobs of subordinate
+     * uids: each directory an earlier start of the node left ({@link JobDirs#leftovers}) given back
+     * first, as in {@link #prepareJobDir(JobUserNamespace, String)}.
+     */
+    static Path prepareNodeJobDir(JobUserNamespace ns, String key) throws IOException {
+        for (Path left : JobDirs.leftovers(key)) {
+            toNode(ns, left);
+        }
+        return forJobsGroup(ns, JobDirs.prepareForNode(key));
+    }
+
+    private static Path forJobsGroup(JobUserNamespace ns, Path prepared) throws IOException {
         // The group first, then the mode: the other way round, the node's group would pass it for a moment.
         Files.setPosixFilePermissions(prepared, PosixFilePermissions.fromString("rwx------"));
         chown(ns, "0:" + SubordinateJobs.JOBS_GID, prepared, false);

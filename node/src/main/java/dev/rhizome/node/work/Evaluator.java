@@ -7,6 +7,7 @@ import dev.rhizome.node.job.HarnessedOutcome;
 import dev.rhizome.node.job.HarnessedRunner;
 import dev.rhizome.node.job.HarnessedSpec;
 import dev.rhizome.node.git.CheckoutTooLargeException;
+import dev.rhizome.node.job.JobDirNames;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobRunner;
@@ -133,7 +134,8 @@ public final class Evaluator {
             return evaluateHarnessed(unit, commit, manifest, result);
         }
 
-        Path workDir = workRoot.resolve(fileName(unit.getId()));
+        // A random name, not the unit's: the job reads its checkout's host path in /proc/self/mountinfo.
+        Path workDir = workRoot.resolve(JobDirNames.forOneJob());
         deleteTree(workDir);
         try {
             checkout(commit, workDir);
@@ -262,7 +264,7 @@ public final class Evaluator {
 
     private Result evaluateHarnessed(WorkUnit unit, String commit, Manifest manifest, Result.Builder result)
             throws IOException, InterruptedException {
-        String name = fileName(unit.getId());
+        String name = JobDirNames.forOneJob(); // as in evaluate: the jobs read these host paths
         Path workDir = workRoot.resolve(name);
         Path harnessDir = workRoot.resolve(name + ".harness");
         Path resultDir = workRoot.resolve(name + ".result");

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * environment, descriptors, its own and PID 1's {@code /proc} entries, the host's unix sockets and
  * network devices, and the directories where a home, a runtime directory or a volunteer's files lie.
  * The job is told nothing of the host, so it writes everything it found and this test looks there, from
- * outside, for what must not be found. What it still finds is in Known gaps (its checkout's host path in
- * {@code mountinfo}).
+ * outside, for what must not be found. Its checkout's host path, which the kernel shows it in
+ * {@code mountinfo}, is a random one ({@link JobDirNames}); what it still finds is in Known gaps.
  */
 class HostTraceProbeTest {
     @TempDir
@@ -60,6 +60,26 @@ class HostTraceProbeTest {
                         + items.get("passwd entry")).doesNotContain(user, home);
             }
             assertThat(items.get("environment")).doesNotContain("RHIZOME_", home + "/");
+            // Its mounts: the kernel names each bound directory by its host path (the root field), so the
+            // checkout's is one no job can tell a node by: a random name made anew at each start and for each
+            // job, no uid, no name the node keeps, no user or home.
+            for (String name : List.of("/proc/self/mountinfo", "/proc/1/mountinfo", "/proc/self/mounts", "/proc/self/mountstats")) {
+                String mounts = items.get(name);
+                assertThat(mounts).as(name).doesNotContain("rhizome-jobs", SandboxedJobs.KEY, System.getProperty("user.dir"));
+                if (!List.of("root", "nobody").contains(user)) {
+                    assertThat(mounts).as(name).doesNotContain(user, home);
+                }
+            }
+            List<String> work = items.get("/proc/self/mountinfo").lines()
+                    .filter(l -> l.split(" ").length > 4 && l.split(" ")[4].equals("/job")).toList();
+            assertThat(work).hasSize(1);
+            String hostPath = work.get(0).split(" ")[3];
+            assertThat(hostPath).as("the checkout's host path, as the job reads it")
+                    .matches(".*/rhizome-[0-9a-f]{32}/cpu0/[0-9a-f]{16}");
+            Path above = Path.of(hostPath).getParent().getParent().getParent();
+            assertThat(jobs.jobs.getParent()).as("above the job directory: the temporary directory alone")
+                    .endsWith(above);
+            assertThat(Path.of(hostPath).getFileName().toString()).isEqualTo(jobs.checkout.getFileName().toString());
             // The job's cgroup namespace starts at its own cgroup (or the node's): no host path of units or users.
             assertThat(items.get("/proc/self/cgroup").trim().split("\n")).allMatch(l -> l.endsWith(":/"));
             // The audit login uid names the volunteer who logged in; the job's namespace maps only its own uid.

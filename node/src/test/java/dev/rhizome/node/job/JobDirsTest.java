@@ -12,7 +12,11 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A node's job directory is named at random, once: a job sees its own path, so a name must tell it nothing. */
+/**
+ * A node's job directory is named at random, anew at each start: a job sees its own path (its checkout's
+ * host path in {@code /proc/self/mountinfo}), so a name must tell it nothing; yet a node killed outright
+ * finds what it left at its next start, and nothing of another node's or another user's.
+ */
 class JobDirsTest {
     @TempDir
     Path dataDir;
@@ -97,5 +101,75 @@ class JobDirsTest {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("r-x------"));
         JobDirs.setMode(dir, rwx);
         assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(rwx);
+    }
+
+    /**
+     * A node killed outright (SIGKILL, no clean-up of its own) leaves its job directory and a job's
+     * awkward checkout in the temporary directory; its next start removes them, and keeps another node's
+     * (another key) and another user's (a directory of the same key's name made by someone else).
+     */
+    @Test
+    void aNodeRestartedAfterAKillDeletesWhatItLeftAndNothingElse() throws Exception {
+        String key = JobDirs.nameIn(dataDir.resolve("jobs.name"));
+        Path otherNodes = JobDirs.prepareForNode(JobDirs.nameIn(dataDir.resolve("other-node.name")));
+        Path tmp = otherNodes.getParent();
+        Path othersUser = tmp.resolve(JobDirNames.fresh(key));
+        Files.createDirectory(othersUser);
+        boolean root = JobDirs.myUid() == 0;
+        if (root) {
+            Files.setAttribute(othersUser, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        }
+        Path oldName = JobDirs.prepare(key); // where the node kept its checkouts before: rhizome-jobs-<uid>-<key>
+        Process node = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), JobDirHolder.class.getName(), dataDir.toString())
+                .redirectErrorStream(true).start();
+        Path killed = null;
+        Path next = null;
+        try {
+            String said = new java.io.BufferedReader(new java.io.InputStreamReader(node.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine();
+            assertThat(said).startsWith("JOBS ");
+            killed = Path.of(said.substring(5));
+            node.destroyForcibly(); // SIGKILL: nothing of the node's runs
+            node.waitFor();
+            assertThat(killed).isDirectory();
+            assertThat(killed.getFileName().toString()).as("random: no uid, no name the node keeps")
+                    .matches("rhizome-[0-9a-f]{32}").doesNotContain(key);
+
+            next = JobDirs.prepareForNode(key);
+
+            assertThat(killed).doesNotExist();
+            assertThat(oldName).doesNotExist();
+            assertThat(next).isEmptyDirectory().isNotEqualTo(killed);
+            assertThat(otherNodes).isDirectory();
+            if (root) {
+                assertThat(othersUser).as("another user's directory, even of this key's name").isDirectory();
+            }
+            String trash = "." + killed.getFileName();
+            try (Stream<Path> all = Files.list(tmp)) {
+                assertThat(all.map(p -> p.getFileName().toString()))
+                        .as("no trash of the delete left").noneMatch(n -> n.startsWith(trash));
+            }
+        } finally {
+            node.destroyForcibly().waitFor();
+            for (Path p : new Path[] {killed, next, otherNodes, othersUser, oldName}) {
+                if (p != null) {
+                    JobDirs.delete(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aNameIsOnlyTheKeysWhoseTagItCarries() {
+        String name = JobDirNames.fresh("0123456789abcdef");
+
+        assertThat(name).matches("rhizome-[0-9a-f]{32}").doesNotContain("0123456789abcdef");
+        assertThat(JobDirNames.madeWith(name, "0123456789abcdef")).isTrue();
+        assertThat(JobDirNames.madeWith(name, "fedcba9876543210")).isFalse();
+        assertThat(JobDirNames.fresh("0123456789abcdef")).isNotEqualTo(name);
+        String flipped = name.substring(0, name.length() - 1) + (name.endsWith("0") ? "1" : "0");
+        assertThat(JobDirNames.madeWith(flipped, "0123456789abcdef")).isFalse();
+        assertThat(JobDirNames.madeWith("rhizome-jobs-0-0123456789abcdef", "0123456789abcdef")).isFalse();
     }
 }

@@ -25,6 +25,9 @@ import java.util.UUID;
 final class SandboxedJobs implements AutoCloseable {
     static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
 
+    /** The key of the stand-in node's job directories: a job must find it nowhere. */
+    static final String KEY = JobDirNames.forOneJob();
+
     final BwrapLauncher sandbox;
     final String tag = UUID.randomUUID().toString().substring(0, 8);
     final Path jobs;
@@ -33,8 +36,11 @@ final class SandboxedJobs implements AutoCloseable {
 
     private SandboxedJobs(BwrapLauncher sandbox, Path dataDir) throws IOException {
         this.sandbox = sandbox;
-        this.jobs = JobDirs.prepare("probe-" + tag);
-        this.checkout = Files.createDirectory(jobs.resolve("unit"));
+        // Laid out as a node lays out its own (NodeDaemon, Evaluator): a job reads this path in its mountinfo.
+        this.jobs = JobDirs.prepareForNode(KEY);
+        Path slot = Files.createDirectory(jobs.resolve("cpu0"));
+        Files.setPosixFilePermissions(slot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+        this.checkout = Files.createDirectory(slot.resolve(JobDirNames.forOneJob()));
         this.log = dataDir.resolve("logs/job.log");
     }
 

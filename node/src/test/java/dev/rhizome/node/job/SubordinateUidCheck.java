@@ -40,11 +40,13 @@ public final class SubordinateUidCheck {
         } catch (IOException e) {
             System.out.println("FOREIGN_RANGE " + e.getMessage().replace('\n', ' '));
         }
-        String jobDir = "subuid-" + name;
+        String jobDir = JobDirNames.forOneJob(); // the key of a node's job directories, as NodeDaemon starts them
         Path work;
+        Path killedStart;
         JobUserNamespace first = JobUserNamespace.start(uid, gid, uids, gids);
         try (JobUserNamespace ns = first; NamespaceFds fds = NamespaceFds.start(ns)) {
-            Path jobs = SubordinateOwnership.prepareJobDir(ns, jobDir);
+            Path jobs = SubordinateOwnership.prepareNodeJobDir(ns, jobDir);
+            killedStart = jobs;
             System.out.println("JOB_DIR_MODE " + PosixFilePermissions.toString(Files.getPosixFilePermissions(jobs))
                     + " GID_IS_JOBS " + ((Integer) Files.getAttribute(jobs, "unix:gid") == gids.first()));
             work = Files.createDirectory(jobs.resolve("unit"));
@@ -98,9 +100,9 @@ public final class SubordinateUidCheck {
         System.out.println("LEFT_OWNER " + hostUidOf(work.resolve("locked")));
         try (JobUserNamespace next = JobUserNamespace.start(uid, gid, uids, gids); NamespaceFds helper = NamespaceFds.start(next)) {
             // The give-back at the next start, before the job directory is emptied.
-            Path jobs = SubordinateOwnership.prepareJobDir(next, jobDir);
+            Path jobs = SubordinateOwnership.prepareNodeJobDir(next, jobDir);
             try (var left = Files.list(jobs)) {
-                System.out.println("LEFTOVERS " + left.count());
+                System.out.println("LEFTOVERS " + (left.count() + (Files.exists(killedStart) ? 1 : 0)));
             }
             System.out.println("KEY_AFTER " + (Files.readString(key).equals("SECRET-KEY") ? "intact" : "changed") + " " + hostUidOf(key));
             // A give-back after a job that ended: links as links, the tree the node's.
