@@ -7,7 +7,7 @@ import dev.rhizome.client.cli.Problems;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.rhizome.ops.LoadScaledBudget;
+import dev.rhizome.protocol.LoadScaledBudget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;

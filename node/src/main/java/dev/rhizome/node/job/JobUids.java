@@ -86,10 +86,16 @@ public final class JobUids {
         return uids(status).stream().filter(u -> u == GID || isJobUid(u)).findFirst();
     }
 
-    /** Whether a {@code /proc/<pid>/status} is a sandboxed job's: bubblewrap, or in a PID namespace below the host's. */
+    /**
+     * Whether a {@code /proc/<pid>/status} is a sandboxed job's: bubblewrap, in a PID namespace below
+     * the host's, or {@code setpriv} on its way to bubblewrap (a root node's launch switches to the
+     * slot's uid and then execs bubblewrap: a probe that looked in between, a second node starting
+     * beside a busy one, refused the range and the node; found by the kill storm).
+     */
     private static boolean sandboxed(String status) {
         for (String line : status.split("\n")) {
-            if (line.equals("Name:\tbwrap") || (line.startsWith("NSpid:") && line.substring(6).trim().split("\\s+").length > 1)) {
+            if (line.equals("Name:\tbwrap") || line.equals("Name:\tsetpriv")
+                    || (line.startsWith("NSpid:") && line.substring(6).trim().split("\\s+").length > 1)) {
                 return true;
             }
         }

@@ -1,5 +1,6 @@
 package dev.rhizome.node.job;
 
+import dev.rhizome.protocol.LoadScaledBudget;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ProcessBuilder.Redirect;
@@ -8,6 +9,7 @@ import java.lang.management.OperatingSystemMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +47,13 @@ public final class SandboxProbe {
             + "kernel.apparmor_restrict_unprivileged_userns=0 or an AppArmor profile for bwrap); in a container, run it "
             + "with a seccomp and AppArmor profile that allow them (docker run --security-opt seccomp=unconfined "
             + "--security-opt apparmor=unconfined)";
-    private static final long TRY_SECONDS = 20;
+    /**
+     * How long the probe waits for a tool's answer or its trial job: 20 s on a machine with a core to
+     * spare, longer as the load per core grows, up to 2 minutes. A fixed 20 s refused the sandbox,
+     * and so the node's start, on a machine only busy (a restarted node at load 30 on 2 cores in the
+     * kill storm: "it did not finish in 20 s").
+     */
+    private static final LoadScaledBudget TRY = new LoadScaledBudget(Duration.ofSeconds(20), Duration.ofMinutes(2));
 
     private SandboxProbe() {
     }
@@ -268,8 +276,9 @@ public final class SandboxProbe {
                     Redirect.PIPE, Redirect.to(log.toFile()), Redirect.appendTo(log.toFile()));
             p.getOutputStream().close();
             try {
-                if (!p.waitFor(TRY_SECONDS, TimeUnit.SECONDS)) {
-                    return Optional.of("it did not finish in " + TRY_SECONDS + " s");
+                long seconds = TRY.now().toSeconds();
+                if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                    return Optional.of("it did not finish in " + seconds + " s");
                 }
             } finally {
                 p.destroyForcibly();
@@ -328,9 +337,10 @@ public final class SandboxProbe {
             try (InputStream in = p.getInputStream()) {
                 out = new String(in.readNBytes(4096), StandardCharsets.UTF_8).strip();
             }
-            if (!p.waitFor(TRY_SECONDS, TimeUnit.SECONDS)) {
+            long seconds = TRY.now().toSeconds();
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return Optional.of("no answer in " + TRY_SECONDS + " s");
+                return Optional.of("no answer in " + seconds + " s");
             }
             return p.exitValue() == 0 ? Optional.empty() : Optional.of(out.isEmpty() ? "exit " + p.exitValue() : out);
         } catch (IOException e) {
@@ -349,7 +359,7 @@ public final class SandboxProbe {
             try (InputStream in = p.getInputStream()) {
                 out = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
             }
-            if (!p.waitFor(TRY_SECONDS, TimeUnit.SECONDS)) {
+            if (!p.waitFor(TRY.now().toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return Optional.empty();
             }

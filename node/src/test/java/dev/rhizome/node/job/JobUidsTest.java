@@ -35,7 +35,11 @@ class JobUidsTest {
         // A running job's: bubblewrap's outer process, and what runs in its PID namespace (doctor beside a busy node)
         write("proc/120/status", "Name:\tbwrap\nUid:\t" + JobUids.uidOf(0) + "\t" + JobUids.uidOf(0) + "\t0\t0\nNSpid:\t120\n");
         write("proc/121/status", "Name:\tpython3\nUid:\t" + JobUids.uidOf(0) + "\t" + JobUids.uidOf(0) + "\t0\t0\nNSpid:\t121\t2\n");
+        // a launch caught between setpriv's switch to the slot's uid and its exec of bubblewrap
+        write("proc/119/status", "Name:\tsetpriv\nUid:\t" + JobUids.uidOf(1) + "\t" + JobUids.uidOf(1) + "\t"
+                + JobUids.uidOf(1) + "\t" + JobUids.uidOf(1) + "\nNSpid:\t119\n");
         assertThat(JobUids.conflicts(HostView.rootedAt(root))).isEmpty();
+        Files.delete(root.resolve("proc/119/status"));
         Files.delete(root.resolve("proc/120/status"));
         Files.delete(root.resolve("proc/121/status"));
 

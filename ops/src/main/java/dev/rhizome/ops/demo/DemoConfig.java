@@ -1,7 +1,7 @@
 package dev.rhizome.ops.demo;
 
 import dev.rhizome.ops.InvalidOptionValue;
-import dev.rhizome.ops.LoadScaledBudget;
+import dev.rhizome.protocol.LoadScaledBudget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.rhizome.ops.seed;
 
-import dev.rhizome.ops.LoadScaledBudget;
+import dev.rhizome.protocol.LoadScaledBudget;
 import java.time.Duration;
 
 /**

@@ -1,6 +1,6 @@
 package dev.rhizome.ops.seed;
 
-import dev.rhizome.ops.LoadScaledBudget;
+import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.proto.v1.Manifest;
 import java.time.Duration;
 

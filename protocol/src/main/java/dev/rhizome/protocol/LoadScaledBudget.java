@@ -1,4 +1,4 @@
-package dev.rhizome.ops;
+package dev.rhizome.protocol;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
