@@ -19,7 +19,7 @@ public record NewSinceLastLook(boolean marked, int experiments, boolean more, St
     public static NewSinceLastLook read(CoordinatorClient client, Path dataDir, String direction)
             throws CoordinatorException {
         String command = "rhizome log --direction " + Shell.quote(direction) + " --new";
-        Optional<String> mark = new SeenMarks(dataDir).get(client.url().toString(), "experiments", direction);
+        Optional<String> mark = new SeenMarks(dataDir).get(client, "experiments", direction);
         if (mark.isEmpty()) {
             return new NewSinceLastLook(false, 0, false, command);
         }
