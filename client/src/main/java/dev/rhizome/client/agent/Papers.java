@@ -2,10 +2,10 @@ package dev.rhizome.client.agent;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.rhizome.coordinator.core.PaperFilter;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.protocol.CommitId;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Set;
 
 /** How a paper is shown to an agent: its title and body fenced as untrusted data, its links plain. */
@@ -62,15 +62,12 @@ public final class Papers {
         return "# " + title + "\n\n" + body;
     }
 
-    /** Whether the paper mentions every word of {@code query} (case-insensitive) in its title or body. */
+    /**
+     * Whether the paper mentions every word of {@code query} (case-insensitive) in its title or body:
+     * the coordinator's rule for `search` ({@code PaperFilter}), so a check here agrees with its pages.
+     */
     public static boolean matches(Paper paper, String query) {
-        String haystack = (paper.getTitle() + "\n" + paper.getBodyMarkdown()).toLowerCase(Locale.ROOT);
-        for (String word : query.toLowerCase(Locale.ROOT).split("\\s+")) {
-            if (!word.isEmpty() && !haystack.contains(word)) {
-                return false;
-            }
-        }
-        return true;
+        return PaperFilter.hasWords(paper, PaperFilter.words(query));
     }
 
     /** Whether the paper is about a commit in {@code commits} (full ids or prefixes of at least 4 digits). */

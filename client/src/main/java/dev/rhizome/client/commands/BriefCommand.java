@@ -23,7 +23,7 @@ public final class BriefCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
     String direction;
-    @Option(names = "--json", description = "Print one JSON object: direction, seed, generated_ms, notice, closed, closed_reason, direction_description, goal, frontier, baseline_metric, experiments, new_since_last_look (marked, experiments: how many were registered since this data directory last ran `log --new`, counted up to 100, null when not marked; more, command), unit (after a claim), similar, top, failures, pending, papers, seed_program, commands.")
+    @Option(names = "--json", description = "Print one JSON object: direction, seed, generated_ms, notice, closed, closed_reason, direction_description, goal, frontier, baseline_metric, experiments, new_since_last_look (marked, experiments: how many were registered since this data directory last ran `log --new`, counted up to 100, null when not marked; more, command; papers_marked, papers: how many were published since its last `papers --new`, likewise; papers_more, papers_command), unit (after a claim), similar, top, failures, pending, papers, seed_program, commands.")
     boolean json;
 
     @Override

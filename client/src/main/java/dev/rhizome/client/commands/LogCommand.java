@@ -98,14 +98,13 @@ public final class LogCommand implements Callable<Integer> {
         try {
             page = Coordinators.read(coordinator, dataDir, c -> {
                 Coordinators.direction(c, direction);
-                String where = c.url().toString();
                 ByteString me = c.identity().publicId().toByteString();
                 if (!onlyNew) {
                     ExperimentList l = c.newestExperimentsPage(direction, limit, after == null ? "" : after);
                     return new Page(l.getEnvelopesList(), Paging.next(l.getNext()), false, false,
                             DirectionLog.read(c, l.getEnvelopesList()), me);
                 }
-                var mark = marks.get(where, LIST, direction);
+                var mark = marks.get(c, LIST, direction);
                 ExperimentList l = mark.isPresent() ? c.experimentsPage(direction, limit, mark.get())
                         : c.newestExperimentsPage(direction, limit, "");
                 List<SignedEnvelope> newestFirst = new ArrayList<>(l.getEnvelopesList());
@@ -115,7 +114,7 @@ public final class LogCommand implements Callable<Integer> {
                 Page p = new Page(newestFirst, null, mark.isEmpty(), mark.isPresent() && !l.getNext().isEmpty(),
                         DirectionLog.read(c, newestFirst), me);
                 // marked once the page is read: a run that fails before showing it moves nothing
-                marks.put(where, LIST, direction, l.getNewest());
+                marks.put(c, LIST, direction, l.getNewest());
                 return p;
             });
         } catch (RuntimeException e) {

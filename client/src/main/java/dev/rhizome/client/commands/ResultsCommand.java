@@ -52,7 +52,7 @@ public final class ResultsCommand implements Callable<Integer> {
             + "`results --new` there at this coordinator, oldest first, --limit (default " + PAGE + ") at a time (run it "
             + "again while more_new is true); the first time, the newest --limit. Each run marks what it showed as seen.")
     boolean onlyNew;
-    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures (all the valid ones, those --limit leaves out too; with --after or --new, the page's), invalid_signatures, next (the --after value for the next page; null on the last page and without --after), new (whether --new was given), first_look (--new with no mark yet: the newest were shown), more_new (with --new: more arrived than --limit showed).")
+    @Option(names = "--json", description = "Print one JSON object: results (each a Result record, its runner also as runner_id, with signature and log_sha256_hex), valid_signatures and invalid_signatures (over what `counted` says: all (the whole listing, read without --limit or with a --limit above 1000, those it leaves out too), newest (--limit N: the newest N, read at the coordinator) or page (--after, --new: the page's)), counted, next (the --after value for the next page; null on the last page and without --after), new (whether --new was given), first_look (--new with no mark yet: the newest were shown), more_new (with --new: more arrived than --limit showed).")
     boolean json;
 
     private boolean firstLook;
@@ -68,8 +68,7 @@ public final class ResultsCommand implements Callable<Integer> {
         SeenMarks marks = new SeenMarks(dataDir.path());
         return Coordinators.read(coordinator, dataDir, c -> {
             Coordinators.direction(c, direction);
-            String where = c.url().toString();
-            var mark = marks.get(where, "results", direction);
+            var mark = marks.get(c, "results", direction);
             int size = Paging.size(limit, PAGE);
             EnvelopeList l;
             if (mark.isPresent()) {
@@ -82,12 +81,16 @@ public final class ResultsCommand implements Callable<Integer> {
                 Collections.reverse(oldestFirst);
                 l = newest.toBuilder().clearEnvelopes().addAllEnvelopes(oldestFirst).build();
             }
-            marks.put(where, "results", direction, l.getNewest());
+            marks.put(c, "results", direction, l.getNewest());
             return l;
         });
     }
 
-    /** The whole listing, or with --after one page of it. */
+    /**
+     * The whole listing, with --after one page of it, or with --limit N (at most a page) the newest
+     * N read at the coordinator (one request, not the whole listing), put oldest first as the
+     * listing is shown.
+     */
     private EnvelopeList read() {
         return Coordinators.read(coordinator, dataDir, c -> {
             if (direction != null) {
@@ -96,8 +99,17 @@ public final class ResultsCommand implements Callable<Integer> {
             // a prefix is resolved to the one registered commit it names, as in `wait`
             Research research = new Research(c, dataDir.path());
             String full = commit == null ? null : research.resolveCommit("--commit", direction, commit);
-            var results = after == null ? c.results(direction, full)
-                    : c.resultsPage(direction, full, Paging.size(limit, PAGE), after);
+            EnvelopeList results;
+            if (after != null) {
+                results = c.resultsPage(direction, full, Paging.size(limit, PAGE), after);
+            } else if (newestOnly()) {
+                List<SignedEnvelope> oldestFirst = new ArrayList<>(c.newestResults(direction == null ? "" : direction,
+                        full == null ? "" : full, limit).getEnvelopesList());
+                Collections.reverse(oldestFirst);
+                results = EnvelopeList.newBuilder().addAllEnvelopes(oldestFirst).build();
+            } else {
+                results = c.results(direction, full);
+            }
             // a full id is taken as given: none of its results may be a typo, not a commit nobody ran
             if (full != null && results.getEnvelopesCount() == 0 && (after == null || after.isEmpty())
                     && !research.registered(direction, full)) {
@@ -105,6 +117,16 @@ public final class ResultsCommand implements Callable<Integer> {
             }
             return results;
         });
+    }
+
+    /** --limit without --after or --new, within a page: the coordinator reads the newest N; above a page, the listing is cut here. */
+    private boolean newestOnly() {
+        return limit != null && after == null && !onlyNew && limit <= Paging.MAX_PAGE;
+    }
+
+    /** What valid_signatures and invalid_signatures count (--json's `counted`). */
+    private String counted() {
+        return after != null || onlyNew ? "page" : newestOnly() ? "newest" : "all";
     }
 
     @Override
@@ -134,6 +156,7 @@ public final class ResultsCommand implements Callable<Integer> {
             o.add("results", arr);
             o.addProperty("valid_signatures", checked.valid().size());
             o.addProperty("invalid_signatures", checked.invalid().size());
+            o.addProperty("counted", counted());
             o.addProperty("next", next);
             o.addProperty("new", onlyNew);
             o.addProperty("first_look", firstLook);
@@ -150,7 +173,7 @@ public final class ResultsCommand implements Callable<Integer> {
                     r.getRuntimeMs() / 1000.0, r.getHardwareClass(), v.signer().shortForm());
         }
         out.line(valid.size() + " results with valid signatures, " + checked.invalid().size() + " invalid"
-                + (after != null ? " on this page" : "")
+                + (after != null ? " on this page" : newestOnly() ? " among the newest " + limit : "")
                 + (onlyNew ? (firstLook ? ", the newest (first look from this data directory; from now on --new shows "
                         + "only what arrives)" : " new since you last looked") : "")
                 + (moreNew ? "; more arrived: run it again" : "")

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.PageRequest;
+import dev.rhizome.coordinator.core.PaperFilter;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.service.ClaimWaits;
@@ -129,8 +130,9 @@ public final class Routes {
                         "direction", "commit", LIMIT, AFTER, NEWEST)
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
                         signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor), r.origin())))
-                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"), page(r, Views.PAPERS))),
-                        "direction", LIMIT, AFTER)
+                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"),
+                        PaperFilter.of(r.param("search"), r.param("commit")), oldestFirst(r), page(r, Views.PAPERS))),
+                        "direction", LIMIT, AFTER, "search", "commit", "order")
                 .post("/v1/announce", r -> Reply.of(s.peers().announce(
                         signed.open(r, NodeAnnouncement.getDefaultInstance(), NodeAnnouncement::getNode), r.origin())))
                 .get("/v1/peers", r -> Reply.of(s.peers().peers(r.param("commit"))), "commit")
@@ -165,6 +167,17 @@ public final class Routes {
     /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */
     private static PageRequest page(ApiRequest r, String list) {
         return PageRequest.parse(list, Views.cursorParts(list), r.param("limit"), r.param("after"));
+    }
+
+    /** {@code order}: papers newest first (absent, or {@code newest}), or {@code oldest} first after {@code after}. */
+    private static boolean oldestFirst(ApiRequest r) {
+        return switch (r.param("order")) {
+            case "", "newest" -> false;
+            case "oldest" -> true;
+            default -> throw Rejection.badRequest("query parameter order must be newest or oldest, got '"
+                    + (r.param("order").length() > 40 ? r.param("order").substring(0, 40) + "..." : r.param("order"))
+                    + "'");
+        };
     }
 
     /** {@code newest=N}: the newest N items of a list (at most a page's limit), newest first, in one answer. */

@@ -6,6 +6,7 @@ import dev.rhizome.coordinator.store.Keyed;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
 
 /**
@@ -92,6 +93,50 @@ final class Pages {
             }
             from = taken.get(taken.size() - 1).key();
             chunk = Math.min(MAX_CHUNK, chunk * 2);
+        }
+    }
+
+    /** Rows of a filtered list looked at for one page at most; past them the page ends, its {@code next} there. */
+    static final int MAX_SCANNED = 2000;
+    /** Rows read at a time while filtering: the ones not kept cost reading, not memory. */
+    static final int FILTER_CHUNK = 64;
+
+    /**
+     * As {@link #bounded}, keeping only the rows {@code keep} accepts: a page of {@code limit}
+     * matches, whose {@code next} follows the last match shown. A walk that looked at
+     * {@link #MAX_SCANNED} rows for one page stops there, short, with {@code next} after the last row
+     * it looked at, so a sparse search costs the coordinator a bounded read per request and still
+     * neither skips nor repeats a match.
+     */
+    static <T> Page<T> matching(long start, int limit, SeqReader<T> reader, Predicate<T> keep, ToIntFunction<T> bytes,
+            Function<Long, Cursor> cursor) {
+        List<Keyed<Long, T>> taken = new ArrayList<>();
+        long from = start;
+        long total = 0;
+        int scanned = 0;
+        while (true) {
+            List<Keyed<Long, T>> rows = reader.read(from, FILTER_CHUNK);
+            for (Keyed<Long, T> row : rows) {
+                if (!keep.test(row.value())) {
+                    from = row.key();
+                    if (++scanned >= MAX_SCANNED) {
+                        return page(taken, cursor.apply(from).encode(), cursor);
+                    }
+                    continue;
+                }
+                if (taken.size() == limit || total >= MAX_PAGE_BYTES) {
+                    return page(taken, cursor.apply(taken.get(taken.size() - 1).key()).encode(), cursor);
+                }
+                taken.add(row);
+                total += bytes.applyAsInt(row.value());
+                from = row.key();
+                if (++scanned >= MAX_SCANNED) {
+                    return page(taken, cursor.apply(from).encode(), cursor);
+                }
+            }
+            if (rows.size() < FILTER_CHUNK) {
+                return page(taken, "", cursor);
+            }
         }
     }
 

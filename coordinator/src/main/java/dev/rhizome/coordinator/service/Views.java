@@ -1,9 +1,11 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.Cursor;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.PageRequest;
+import dev.rhizome.coordinator.core.PaperFilter;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.RequestRules;
@@ -28,6 +30,7 @@ import dev.rhizome.proto.v1.Leaderboard;
 import dev.rhizome.proto.v1.LeaderboardEntry;
 import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
@@ -200,15 +203,18 @@ public final class Views {
         });
     }
 
-    /** A direction's newest {@code n} results, newest first, in one list (no next page). */
+    /**
+     * The newest {@code n} results, newest first, in one list (no next page): of a direction or all,
+     * of a commit or all (`rhizome results --limit N` reads them so, not the whole listing).
+     */
     public EnvelopeList newestResults(String direction, String commit, int n) {
-        if (direction.isEmpty() || !commit.isEmpty()) {
-            throw Rejection.badRequest("query parameter newest needs direction, and no commit");
+        if (!commit.isEmpty()) {
+            RequestRules.commit("commit", commit);
         }
         // `newest`: the cursor at the newest result, for a later "what came since" (`results --new`)
         return store.inReadTransaction(tx -> {
             Pages.Page<SignedEnvelope> p = Pages.bounded(Long.MAX_VALUE, n,
-                    (before, rows) -> tx.newestResultEnvelopes(direction, before, rows),
+                    (before, rows) -> tx.newestResultEnvelopes(direction, commit, before, rows),
                     SignedEnvelope::getSerializedSize, seqCursor(RESULTS));
             return EnvelopeList.newBuilder().addAllEnvelopes(p.items()).setNewest(p.first()).build();
         });
@@ -216,10 +222,37 @@ public final class Views {
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
     public EnvelopeList papers(String direction, PageRequest page) {
-        long before = page.after().map(c -> c.number(0)).orElse(Long.MAX_VALUE);
-        return store.inReadTransaction(tx -> envelopes(Pages.bounded(before, page.limit(),
-                (from, rows) -> tx.papers(direction, from, rows), SignedEnvelope::getSerializedSize,
-                seqCursor(PAPERS))));
+        return papers(direction, PaperFilter.NONE, false, page);
+    }
+
+    /**
+     * Papers the filter keeps, newest first (the cursor is the oldest paper shown, the next page
+     * older still) or, {@code oldestFirst}, after the cursor oldest first: from the {@code newest}
+     * of an earlier answer, what was published since (`rhizome papers --new`). Either way the answer's
+     * {@code newest} is the cursor at its newest paper. A filter is applied during the walk
+     * ({@link Pages#matching}), so a page holds {@code limit} matches.
+     */
+    public EnvelopeList papers(String direction, PaperFilter filter, boolean oldestFirst, PageRequest page) {
+        long from = page.after().map(c -> c.number(0)).orElse(oldestFirst ? 0L : Long.MAX_VALUE);
+        return store.inReadTransaction(tx -> {
+            Pages.SeqReader<SignedEnvelope> reader = oldestFirst
+                    ? (after, rows) -> tx.papersAfter(direction, after, rows)
+                    : (before, rows) -> tx.papers(direction, before, rows);
+            Pages.Page<SignedEnvelope> p = filter.keepsAll()
+                    ? Pages.bounded(from, page.limit(), reader, SignedEnvelope::getSerializedSize, seqCursor(PAPERS))
+                    : Pages.matching(from, page.limit(), reader, e -> filter.keeps(paper(e)),
+                            SignedEnvelope::getSerializedSize, seqCursor(PAPERS));
+            return envelopes(p).toBuilder().setNewest(oldestFirst ? p.last() : p.first()).build();
+        });
+    }
+
+    /** A stored paper's record: it was verified before it was stored, so reading it back only parses. */
+    private static Paper paper(SignedEnvelope envelope) {
+        try {
+            return Paper.parseFrom(envelope.getPayload());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored paper is corrupt: " + e.getMessage(), e);
+        }
     }
 
     private static EnvelopeList envelopes(Pages.Page<SignedEnvelope> page) {

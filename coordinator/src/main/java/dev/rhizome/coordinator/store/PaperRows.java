@@ -40,4 +40,13 @@ final class PaperRows implements Papers {
                         + "WHERE " + where + " p.envelope_seq < ? ORDER BY p.envelope_seq DESC LIMIT ?",
                 rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), direction, beforeSeq, limit);
     }
+
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> papersAfter(String direction, long afterSeq, int limit) {
+        // papers_by_direction (direction, envelope_seq) walks one direction; all of them walk the key
+        String where = direction.isEmpty() ? "? = '' AND" : "p.direction = ? AND";
+        return q.list("SELECT p.envelope_seq, e.bytes FROM papers p JOIN envelopes e ON e.seq = p.envelope_seq "
+                        + "WHERE " + where + " p.envelope_seq > ? ORDER BY p.envelope_seq LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), direction, afterSeq, limit);
+    }
 }

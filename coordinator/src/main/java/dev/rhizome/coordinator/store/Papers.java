@@ -17,4 +17,10 @@ public interface Papers {
 
     /** Of one direction, or all when empty, published before envelope {@code beforeSeq}, newest first. */
     List<Keyed<Long, SignedEnvelope>> papers(String direction, long beforeSeq, int limit);
+
+    /**
+     * Of one direction, or all when empty, published after envelope {@code afterSeq}, oldest first:
+     * "what was published since I last looked" (`rhizome papers --new`), an index walk from the mark.
+     */
+    List<Keyed<Long, SignedEnvelope>> papersAfter(String direction, long afterSeq, int limit);
 }

@@ -202,6 +202,20 @@ final class ResultRows implements Experiments, Results {
     }
 
     @Override
+    public List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, String commit, long beforeSeq,
+            int limit) {
+        if (commit.isEmpty() && !direction.isEmpty()) {
+            return NewestRows.results(q, direction, beforeSeq, limit);
+        }
+        // a commit's few results by results_by_commit, sorted; no filter at all walks the key backwards
+        String where = Queries.equalUnlessEmpty("r.commit_id", commit) + " AND " + byDirection(direction, commit)
+                + " AND ";
+        return q.list("SELECT r.envelope_seq, e.bytes FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+                        + "WHERE " + where + "r.envelope_seq < ? ORDER BY r.envelope_seq DESC LIMIT ?",
+                rs -> new Keyed<>(rs.getLong(1), Rows.envelope(rs.getBytes(2))), commit, direction, beforeSeq, limit);
+    }
+
+    @Override
     public int countResults(String direction) {
         return (int) q.count("SELECT COUNT(*) FROM results WHERE direction = ?", direction);
     }

@@ -59,4 +59,11 @@ public interface Results {
 
     /** A direction's results stored before envelope {@code beforeSeq}, newest first. */
     List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, long beforeSeq, int limit);
+
+    /**
+     * The newest results before envelope {@code beforeSeq}, newest first, of one direction or all
+     * when empty, and of one commit or all when empty (`rhizome results --limit N`: the newest N read
+     * at the coordinator, not the whole listing cut in the client).
+     */
+    List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, String commit, long beforeSeq, int limit);
 }

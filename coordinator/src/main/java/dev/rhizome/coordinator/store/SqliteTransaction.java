@@ -785,6 +785,12 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<Keyed<Long, SignedEnvelope>> newestResultEnvelopes(String direction, String commit, long beforeSeq,
+            int limit) {
+        return results.newestResultEnvelopes(direction, commit, beforeSeq, limit);
+    }
+
+    @Override
     public List<Keyed<Long, SignedEnvelope>> resultEnvelopes(String direction, String commit, long afterSeq,
             int limit) {
         return results.resultEnvelopes(direction, commit, afterSeq, limit);
@@ -798,6 +804,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<Keyed<Long, SignedEnvelope>> papers(String direction, long beforeSeq, int limit) {
         return papers.papers(direction, beforeSeq, limit);
+    }
+
+    @Override
+    public List<Keyed<Long, SignedEnvelope>> papersAfter(String direction, long afterSeq, int limit) {
+        return papers.papersAfter(direction, afterSeq, limit);
     }
 
     @Override

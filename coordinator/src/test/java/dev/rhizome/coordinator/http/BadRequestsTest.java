@@ -152,7 +152,14 @@ class BadRequestsTest {
                 "'ten'");
         assertRefused(api.get("/v1/results?direction=" + DIRECTION + "&newest=1001"), 400, Error.Code.BAD_REQUEST,
                 "newest must be a whole number from 1 to 1000");
-        assertRefused(api.get("/v1/results?newest=5"), 400, Error.Code.BAD_REQUEST, "needs direction");
+        // newest=N of every direction or of one commit is `results --limit N`; a commit is a full id
+        assertRefused(api.get("/v1/results?newest=5&commit=abc123"), 400, Error.Code.BAD_REQUEST,
+                "40-hex-digit commit id");
+        assertRefused(api.get("/v1/papers?order=sideways"), 400, Error.Code.BAD_REQUEST,
+                "order must be newest or oldest");
+        assertRefused(api.get("/v1/papers?commit=abc123"), 400, Error.Code.BAD_REQUEST, "40-hex-digit commit id");
+        assertRefused(api.get("/v1/papers?search=" + "w".repeat(1001)), 400, Error.Code.BAD_REQUEST,
+                "more than 1000");
         // newest=N pages the experiments newest first (with after), N being the page's size
         assertRefused(api.get("/v1/experiments?direction=" + DIRECTION + "&newest=5&limit=2"), 400,
                 Error.Code.BAD_REQUEST, "newest is the page's size: give it without limit");

@@ -1634,6 +1634,49 @@ abstract class StoreContract {
         assertThat(all).hasSize(5);
         List<?> none = store.inReadTransaction(tx -> tx.newestResultEnvelopes("nope", 100));
         assertThat(none).isEmpty();
+        // `results --limit N` of every direction, or of one commit, read newest first at the store
+        List<Keyed<Long, SignedEnvelope>> everywhere =
+                store.inReadTransaction(tx -> tx.newestResultEnvelopes("", "", Long.MAX_VALUE, 20));
+        assertThat(everywhere.size()).isEqualTo(10);
+        List<Keyed<Long, SignedEnvelope>> ofCommit =
+                store.inReadTransaction(tx -> tx.newestResultEnvelopes("", commits.get(2), Long.MAX_VALUE, 20));
+        assertThat(ofCommit.stream().map(e -> parse(e.value()).getCommit()).toList()).containsExactly(commits.get(2));
+        List<Keyed<Long, SignedEnvelope>> elsewhere =
+                store.inReadTransaction(tx -> tx.newestResultEnvelopes("other", commits.get(2), Long.MAX_VALUE, 20));
+        assertThat(elsewhere.size()).isZero();
+    }
+
+    /** `papers --new`: a direction's papers (or all) published after a mark, oldest first, from either end. */
+    @Test
+    void papersAreReadOldestFirstAfterAMark() throws Exception {
+        Store store = store();
+        Identity author = Identity.generate();
+        List<SignedEnvelope> inD = new ArrayList<>();
+        run(store, tx -> {
+            for (int i = 0; i < 4; i++) {
+                for (String direction : List.of("d", "e")) {
+                    Paper paper = Paper.newBuilder().setDirection(direction).setTitle(direction + i)
+                            .setAuthor(author.publicId().toByteString()).setCreatedMs(i).build();
+                    SignedEnvelope envelope = Envelopes.sign(author, paper);
+                    tx.insertPaper(paper, envelope, Envelopes.id(envelope), i);
+                    if (direction.equals("d")) {
+                        inD.add(envelope);
+                    }
+                }
+            }
+            return null;
+        });
+        List<Keyed<Long, SignedEnvelope>> first = store.inReadTransaction(tx -> tx.papersAfter("d", 0, 2));
+        assertThat(first.stream().map(Keyed::value).toList()).containsExactly(inD.get(0), inD.get(1));
+        long mark = first.get(1).key();
+        List<Keyed<Long, SignedEnvelope>> since = store.inReadTransaction(tx -> tx.papersAfter("d", mark, 10));
+        assertThat(since.stream().map(Keyed::value).toList()).containsExactly(inD.get(2), inD.get(3));
+        List<Keyed<Long, SignedEnvelope>> sinceAnywhere = store.inReadTransaction(tx -> tx.papersAfter("", mark, 10));
+        assertThat(sinceAnywhere.size()).isEqualTo(5);
+        // the newest-first read's first key is the same mark: what came since it is what is new
+        long newest = store.inReadTransaction(tx -> tx.papers("d", Long.MAX_VALUE, 1)).get(0).key();
+        List<Keyed<Long, SignedEnvelope>> none = store.inReadTransaction(tx -> tx.papersAfter("d", newest, 10));
+        assertThat(none.size()).isZero();
     }
 
     /** A leaderboard's one read: the direction's results, less late ones and those found INVALID. */

@@ -706,6 +706,32 @@ public final class CoordinatorClient {
                 EnvelopeList.parser());
     }
 
+    /**
+     * One page of the papers with every word of {@code search} in their title or body and, with
+     * {@code commit} (a full id), about that commit: the coordinator filters while it walks, so the
+     * page holds {@code limit} matches and its {@code next} continues after them. Newest first, or
+     * with {@code oldestFirst} after {@code after} oldest first (what was published since a kept
+     * {@code newest}). {@code search}, {@code commit} and {@code after} may be empty.
+     */
+    public EnvelopeList papersPage(String direction, String search, String commit, boolean oldestFirst, int limit,
+            String after) throws CoordinatorException {
+        return get("/v1/papers", query("direction", direction, "search", search, "commit", commit,
+                "order", oldestFirst ? "oldest" : "", "limit", Integer.toString(limit), "after", after),
+                EnvelopeList.parser());
+    }
+
+    /** All the papers a search keeps (see {@link #papersPage(String, String, String, boolean, int, String)}), newest first. */
+    public EnvelopeList papers(String direction, String search, String commit) throws CoordinatorException {
+        return getAll("/v1/papers", query("direction", direction, "search", search, "commit", commit),
+                EnvelopeList.parser());
+    }
+
+    /** The newest {@code n} results (at most 1,000), newest first, of a direction or all, of a commit or all. */
+    public EnvelopeList newestResults(String direction, String commit, int n) throws CoordinatorException {
+        return get("/v1/results", query("direction", direction, "commit", commit, "newest", Integer.toString(n)),
+                EnvelopeList.parser());
+    }
+
     public ExperimentList experiments(String direction) throws CoordinatorException {
         return getAll("/v1/experiments", query("direction", direction), ExperimentList.parser());
     }
