@@ -308,7 +308,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                     if (wholeBundleOf != null) {
                         witness.servedWhole(session.peerNode(), wholeBundleOf);
                     }
-                    session.finished();
+                    session.finished(nowMs());
                 }
                 case WAIT_PACER -> {
                     pacerWaiting = true;
