@@ -1,6 +1,10 @@
 package dev.rhizome.node.peer;
 
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -16,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * stall clock running on a silence the holder could not end, and the asker banned an honest holder
  * at its third stall. It also bounds what a peer asking again after each BUSY can queue: a build
  * whose asker was told BUSY still runs (its bundle is cached for the next ask), but no more builds
- * wait than the queue holds.
+ * wait than the queue holds. An ask for a build already queued or running (the same asker, told BUSY
+ * at the patience and asking again, or another asker of the same bundle) joins it ({@link #build})
+ * rather than starting a duplicate that would take a second place in the queue.
  */
 public final class BundleBuilders implements AutoCloseable {
     public static final int THREADS = 2;
@@ -38,6 +44,8 @@ public final class BundleBuilders implements AutoCloseable {
     private final AtomicInteger inProgress = new AtomicInteger();
     /** Mean build time, smoothed (each build weighs an eighth). */
     private final AtomicLong meanBuildMs = new AtomicLong(FIRST_BUILD_MS);
+    /** Builds queued or running, by what they build: a second ask of one joins it. */
+    private final Map<Object, CompletableFuture<?>> building = new ConcurrentHashMap<>();
 
     public BundleBuilders(ThreadFactory threadFactory) {
         this(THREADS, QUEUE, threadFactory);
@@ -76,6 +84,36 @@ public final class BundleBuilders implements AutoCloseable {
         }
     }
 
+    /**
+     * The build of {@code key} (equal keys build the same thing): joins the one queued or running, or
+     * queues {@code build}; its result, or its throw, completes the future, on the builder's thread.
+     * Null when it is not running and cannot be queued (answer BUSY), or the builders are closed.
+     */
+    @SuppressWarnings("unchecked")
+    public synchronized <T> CompletableFuture<T> build(Object key, Callable<T> build) {
+        CompletableFuture<?> running = building.get(key);
+        if (running != null) {
+            return (CompletableFuture<T>) running;
+        }
+        CompletableFuture<T> result = new CompletableFuture<>();
+        building.put(key, result);
+        boolean queued = offer(() -> {
+            try {
+                T built = build.call();
+                building.remove(key, result);
+                result.complete(built);
+            } catch (Throwable e) {
+                building.remove(key, result);
+                result.completeExceptionally(e);
+            }
+        });
+        if (!queued) {
+            building.remove(key, result);
+            return null;
+        }
+        return result;
+    }
+
     /** Builds queued or running. */
     public int backlog() {
         return inProgress.get();
@@ -104,5 +142,6 @@ public final class BundleBuilders implements AutoCloseable {
     @Override
     public void close() {
         pool.shutdownNow();
+        building.values().forEach(b -> b.cancel(false));
     }
 }

@@ -15,4 +15,12 @@ public interface HolderVerdicts {
     HolderVerdicts NONE = (holder, failure) -> { };
 
     void failed(PeerEndpoint holder, PeerFailure failure);
+
+    /**
+     * {@code holder} answered BUSY with a hint ({@code retryAfterMs} &gt; 0) of when it expects room
+     * again: no offence, but the caller's scheduler may leave it unasked until then, as for a BUSY
+     * answering a whole transfer. Dropped for the rest of this fetch either way.
+     */
+    default void busy(PeerEndpoint holder, long retryAfterMs) {
+    }
 }

@@ -39,14 +39,16 @@ public final class PeerServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final boolean ownsGroup;
     private final BundleBuilders bundleBuilders;
+    private final BundleReaders bundleReaders;
     private final Channel channel;
     private final AtomicLong bytesServed;
 
-    private PeerServer(EventLoopGroup group, boolean ownsGroup, BundleBuilders bundleBuilders, Channel channel,
+    private PeerServer(EventLoopGroup group, boolean ownsGroup, BundleBuilders bundleBuilders, BundleReaders bundleReaders, Channel channel,
                        AtomicLong bytesServed) {
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.bundleBuilders = bundleBuilders;
+        this.bundleReaders = bundleReaders;
         this.channel = channel;
         this.bytesServed = bytesServed;
     }
@@ -82,6 +84,8 @@ public final class PeerServer implements AutoCloseable {
         EventLoopGroup group = ownsGroup ? new MultiThreadIoEventLoopGroup(EVENT_LOOP_THREADS, NioIoHandler.newFactory()) : shared;
         // Bounded: a request that finds them all taken is answered BUSY at once, not queued on the asker's stall clock.
         BundleBuilders bundleBuilders = new BundleBuilders(daemonThreads("rhizome-bundle-builder"));
+        // Chunks are read off the event loop too: a disk blocking mid-transfer holds up that transfer alone.
+        BundleReaders bundleReaders = new BundleReaders(daemonThreads("rhizome-bundle-reader"));
         AtomicLong bytesServed = new AtomicLong();
         // Shared by every connection: uploads past the limit are answered BUSY (or take the place of an
         // upload of a peer holding more than the asker), and all of them together are paced.
@@ -109,19 +113,19 @@ public final class PeerServer implements AutoCloseable {
                         if (gossip != null) {
                             ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
                         }
-                        ch.pipeline().addLast(SERVE, new ServeHandler(repo, identity, bundleBuilders, config.chunkBytes(), bytesServed,
+                        ch.pipeline().addLast(SERVE, new ServeHandler(repo, identity, bundleBuilders, bundleReaders, config.chunkBytes(), bytesServed,
                                 slots, pacer, ch.remoteAddress(), witness, backoff));
                     }
                 });
         try {
             Channel channel = bootstrap.bind(host, port).sync().channel();
             log.info("serving bundles on {}", channel.localAddress());
-            return new PeerServer(group, ownsGroup, bundleBuilders, channel, bytesServed);
+            return new PeerServer(group, ownsGroup, bundleBuilders, bundleReaders, channel, bytesServed);
         } catch (InterruptedException | RuntimeException e) {
-            shutdown(ownsGroup ? group : null, bundleBuilders);
+            shutdown(ownsGroup ? group : null, bundleBuilders, bundleReaders);
             throw e;
         } catch (Exception e) {  // Netty rethrows bind failures (checked) from sync()
-            shutdown(ownsGroup ? group : null, bundleBuilders);
+            shutdown(ownsGroup ? group : null, bundleBuilders, bundleReaders);
             throw new IllegalStateException("cannot listen on " + host + ":" + port + ": " + e.getMessage(), e);
         }
     }
@@ -138,6 +142,11 @@ public final class PeerServer implements AutoCloseable {
         return bundleBuilders;
     }
 
+    /** The bundle readers: for tests, a way to make every read block, as a stalling disk does. */
+    public BundleReaders bundleReaders() {
+        return bundleReaders;
+    }
+
     /** Bundle bytes written to peers since start. */
     public long bytesServed() {
         return bytesServed.get();
@@ -146,12 +155,13 @@ public final class PeerServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        shutdown(ownsGroup ? group : null, bundleBuilders);
+        shutdown(ownsGroup ? group : null, bundleBuilders, bundleReaders);
     }
 
     /** @param group the group to shut down, or null when it is shared */
-    private static void shutdown(EventLoopGroup group, BundleBuilders bundleBuilders) {
+    private static void shutdown(EventLoopGroup group, BundleBuilders bundleBuilders, BundleReaders bundleReaders) {
         bundleBuilders.close();
+        bundleReaders.close();
         if (group != null) {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
         }

@@ -266,6 +266,8 @@ final class RangeFetch {
         failures.add(label(job.holder()) + ": " + failure.getMessage());
         if (!failure.blameless()) {
             verdicts.failed(holders.get(job.holder()), failure);
+        } else if (failure.declined() == PeerFailure.Declined.BUSY && failure.retryAfterMs() > 0) {
+            verdicts.busy(holders.get(job.holder()), failure.retryAfterMs());  // its hint, for the caller's scheduler
         }
         if (job.piece() == PiecePlan.PROBE) {
             plan.probeFailed(job.holder());

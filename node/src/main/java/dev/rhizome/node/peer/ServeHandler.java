@@ -41,6 +41,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
 
     private final NodeRepository repo;
     private final BundleBuilders bundleBuilders;
+    private final BundleReaders bundleReaders;
     private final int chunkBytes;
     private final AtomicLong bytesServed;
     private final ServeSession session;
@@ -49,6 +50,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     private boolean pacerWaiting;
     private final SlowReaderRule slowReader;
     private ScheduledFuture<?> slowReaderCheck;
+    /** Each second while streaming: a chunk's read blocked past the patience ends the upload with BUSY. */
+    private ScheduledFuture<?> diskCheck;
     /** Bytes of the current upload's chunks the socket took whole (one cell, shared with the streamer's listener). */
     private long[] chunksTaken = {0};
     private volatile ChannelHandlerContext context;
@@ -64,12 +67,13 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
      * @param witness  told of each bundle sent whole
      * @param offences told of the address of a peer whose hello named a key it did not prove
      */
-    ServeHandler(NodeRepository repo, Identity self, BundleBuilders bundleBuilders, int chunkBytes, AtomicLong bytesServed,
+    ServeHandler(NodeRepository repo, Identity self, BundleBuilders bundleBuilders, BundleReaders bundleReaders, int chunkBytes, AtomicLong bytesServed,
                  UploadSlots slots, UploadPacer pacer, SocketAddress remote, UploadWitness witness, AddressBackoff offences) {
         this.witness = witness;
         this.offences = offences;
         this.repo = repo;
         this.bundleBuilders = bundleBuilders;
+        this.bundleReaders = bundleReaders;
         this.chunkBytes = chunkBytes;
         this.bytesServed = bytesServed;
         this.session = new ServeSession(self, HandshakeProof.newNonce(), slots, remote instanceof InetSocketAddress inet && inet.getAddress() != null
@@ -145,50 +149,64 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         }
     }
 
+    /** What a build is of: two asks of equal keys get the same bundle, so the second joins the first's build. */
+    private record BuildKey(String commit, java.util.Set<String> have, String sha256) {
+    }
+
+    /** What a build found: the bundle, or why there is none. */
+    private sealed interface Built {
+        record Bundle(BundleFile file) implements Built {
+        }
+
+        record NotHeld() implements Built {
+        }
+
+        record NoExactBundle() implements Built {
+        }
+    }
+
     private void prepare(ChannelHandlerContext ctx, ServeSession.Serve request) {
         UploadSlots.Upload mine = session.upload();
-        boolean queued = bundleBuilders.offer(() -> {
-            try {
-                if (!repo.has(request.commit())) {
-                    ctx.executor().execute(() -> {
-                        if (session.upload() == mine) {
-                            notFound(ctx, request.commit());
-                        }
-                    });
+        BuildKey key = new BuildKey(request.commit(), java.util.Set.copyOf(request.have()),
+                request.sha256() == null ? null : java.util.HexFormat.of().formatHex(request.sha256()));
+        var build = bundleBuilders.build(key, () -> {
+            if (!repo.has(request.commit())) {
+                return new Built.NotHeld();
+            }
+            if (request.sha256() == null) {
+                BundleFile bundle = repo.bundle(request.commit(), request.have());
+                CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
+                return new Built.Bundle(bundle);
+            }
+            var exact = repo.bundleWithDigest(request.commit(), request.have(), request.sha256());
+            if (exact.isEmpty()) {
+                return new Built.NoExactBundle();
+            }
+            CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
+            return new Built.Bundle(exact.get());
+        });
+        boolean queued = build != null;
+        if (queued) {
+            build.whenComplete((built, failure) -> ctx.executor().execute(() -> {
+                // Ended early (or answered BUSY at the patience) while it was being built: answered already.
+                if (session.upload() != mine) {
                     return;
                 }
-                BundleFile bundle;
-                if (request.sha256() == null) {
-                    bundle = repo.bundle(request.commit(), request.have());
-                } else {
-                    var exact = repo.bundleWithDigest(request.commit(), request.have(), request.sha256());
-                    if (exact.isEmpty()) {
-                        ctx.executor().execute(() -> {
-                            if (session.upload() == mine) {
-                                otherBundle(ctx, request.commit());
-                            }
-                        });
-                        return;
-                    }
-                    bundle = exact.get();
+                if (failure instanceof java.util.concurrent.CancellationException) {
+                    ctx.close();  // shutting down
+                } else if (failure != null) {
+                    log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), failure);
+                    session.finished();
+                    refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
+                } else if (built instanceof Built.NotHeld) {
+                    notFound(ctx, request.commit());
+                } else if (built instanceof Built.NoExactBundle) {
+                    otherBundle(ctx, request.commit());
+                } else if (built instanceof Built.Bundle bundle) {
+                    start(ctx, bundle.file(), request.offset(), request.length());
                 }
-                CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
-                ctx.executor().execute(() -> {
-                    // Ended early while it was being built: it was answered BUSY already.
-                    if (session.upload() == mine) {
-                        start(ctx, bundle, request.offset(), request.length());
-                    }
-                });
-            } catch (IOException | RuntimeException e) {
-                log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), e);
-                ctx.executor().execute(() -> {
-                    if (session.upload() == mine) {
-                        session.finished();
-                        refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
-                    }
-                });
-            }
-        });
+            }));
+        }
         if (!queued) {
             if (bundleBuilders.closed()) {
                 ctx.close();  // shutting down
@@ -208,6 +226,28 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                 ctx.writeAndFlush(ServeSession.busy("the bundle is still being built", bundleBuilders.retryAfterMs()));
             }
         }, BundleBuilders.PATIENCE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The upload's disk reads cannot go on now (one blocked past the patience, or every reader taken):
+     * its slot freed and BUSY said, where the protocol allows it mid-stream, rather than the silence the
+     * asker's stall rule reads as a rogue's. The blocked read's bytes, if they ever come, are dropped.
+     */
+    private void endForDisk(ChannelHandlerContext ctx, String why) {
+        PREEMPTED.info("ending an upload to {} early: {}", PeerMessages.remote(ctx.channel()), why);
+        stopCheckingReader();
+        if (streamer != null) {
+            try {
+                streamer.close();
+            } catch (IOException e) {
+                log.warn("cannot close a bundle file: {}", e.getMessage());
+            }
+            streamer = null;
+        }
+        session.finished();
+        if (ctx.channel().isActive()) {
+            ctx.writeAndFlush(ServeSession.busy(why, BundleReaders.RETRY_AFTER_MS));
+        }
     }
 
     private void notFound(ChannelHandlerContext ctx, String commit) {
@@ -258,11 +298,22 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         });
         chunksTaken = taken;
         ChunkStreamer watched = streamer;
+        // Read off the event loop: a blocked read holds up this upload alone (checkReader ends it with BUSY).
+        watched.readOn(bundleReaders, () -> {
+            if (streamer == watched && !pacerWaiting && ctx.channel().isActive()) {
+                pump(ctx);
+            }
+        });
         String commit = bundle.tip();
         long every = slowReader.windowMs() / 4;
         slowReaderCheck = ctx.executor().scheduleAtFixedRate(ConnectionCheck.guarded(ctx, "the slow-reader check",
                 () -> checkReader(ctx, watched, commit)), every, every,
                 TimeUnit.MILLISECONDS);
+        diskCheck = ctx.executor().scheduleAtFixedRate(() -> {
+            if (streamer == watched && watched.readingForMs(System.nanoTime()) >= BundleReaders.PATIENCE_MS) {
+                endForDisk(ctx, "reading the bundle from disk is blocked");
+            }
+        }, BundleReaders.PATIENCE_MS / 4, BundleReaders.PATIENCE_MS / 4, TimeUnit.MILLISECONDS);
         pump(ctx);
     }
 
@@ -290,6 +341,10 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     }
 
     private void stopCheckingReader() {
+        if (diskCheck != null) {
+            diskCheck.cancel(false);
+            diskCheck = null;
+        }
         if (slowReaderCheck != null) {
             slowReaderCheck.cancel(false);
             slowReaderCheck = null;
@@ -308,7 +363,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                     if (wholeBundleOf != null) {
                         witness.servedWhole(session.peerNode(), wholeBundleOf);
                     }
-                    session.finished();
+                    session.finished(nowMs());
                 }
                 case WAIT_PACER -> {
                     pacerWaiting = true;
@@ -319,7 +374,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                         }
                     }, streamer.waitNanos(), TimeUnit.NANOSECONDS);
                 }
-                case WAIT_WRITABLE -> { }
+                case WAIT_WRITABLE, WAIT_DISK -> { }
+                case READERS_FULL -> endForDisk(ctx, "every bundle reader is taken");
             }
         } catch (IOException e) {
             log.error("cannot read bundle file while sending to {}", PeerMessages.remote(ctx.channel()), e);

@@ -196,7 +196,8 @@ final class ServeSession {
         UploadSlots.Grant grant = slots.acquire(new UploadSlots.Asker(peerNode, address), holder, nowMs);
         if (grant.busy()) {
             // Answered, not queued: the asker tries another holder instead of waiting on its stall clock.
-            return new Reply(busy("serving the limit of uploads"));
+            // Its hint, from the slots' state, is when this asker might find one (UploadSlots#retryAfterMs).
+            return new Reply(busy("serving the limit of uploads", grant.retryAfterMs()));
         }
         upload = grant.upload();
         state = State.SERVING;
@@ -261,6 +262,13 @@ final class ServeSession {
         if (of != null) {
             slots.sent(of, bytes);
         }
+    }
+
+    /** The current request's bundle was sent whole at {@code nowMs}: as {@link #finished()}, and its time feeds the slots' BUSY hint. */
+    void finished(long nowMs) {
+        slots.release(upload, nowMs);
+        upload = null;
+        state = State.READY;
     }
 
     /** The current request is answered (bundle sent, not found, or failed); the next may come. */

@@ -80,10 +80,17 @@ final class UploadSlots {
 
     /**
      * The answer to a request: {@code upload} is the slot granted (null: BUSY); {@code preempted},
-     * when not null, is the upload ended early to make room, whose holder the caller must tell.
+     * when not null, is the upload ended early to make room, whose holder the caller must tell; a BUSY's
+     * {@code retryAfterMs} is when this asker might find a slot ({@link #retryAfterMs(Asker, long)}).
      */
-    record Grant(Upload upload, Upload preempted) {
-        static final Grant BUSY = new Grant(null, null);
+    record Grant(Upload upload, Upload preempted, long retryAfterMs) {
+        Grant(Upload upload, Upload preempted) {
+            this(upload, preempted, 0);
+        }
+
+        static Grant busy(long retryAfterMs) {
+            return new Grant(null, null, retryAfterMs);
+        }
 
         boolean busy() {
             return upload == null;
@@ -97,6 +104,8 @@ final class UploadSlots {
     private final Map<ByteString, Integer> byNode = new HashMap<>();
     private final Map<String, Integer> byAddress = new HashMap<>();
     private long sequence;
+    /** How long an upload held its slot, smoothed (each release weighs an eighth); the tenure until one was measured. */
+    private long meanHeldMs;
 
     UploadSlots(int max) {
         this(max, SHARE, MIN_TENURE_MS);
@@ -109,6 +118,7 @@ final class UploadSlots {
         this.max = max;
         this.share = share;
         this.minTenureMs = minTenureMs;
+        this.meanHeldMs = Math.max(minTenureMs, BundleBuilders.MIN_RETRY_MS);
     }
 
     /** A slot for {@code asker}, whose adapter is {@code holder}, at {@code nowMs}; see the class comment. */
@@ -118,7 +128,7 @@ final class UploadSlots {
         }
         int askerLoad = load(asker);
         if (askerLoad >= share) {
-            return Grant.BUSY;
+            return Grant.busy(retryAfterMs(askerLoad, nowMs));
         }
         Upload victim = null;
         int victimLoad = 0;
@@ -132,7 +142,7 @@ final class UploadSlots {
             }
         }
         if (victim == null) {
-            return Grant.BUSY;
+            return Grant.busy(retryAfterMs(askerLoad, nowMs));
         }
         remove(victim);
         victim.revoked = true;
@@ -158,10 +168,46 @@ final class UploadSlots {
 
     /** The upload is over (sent, failed, or its connection gone); nothing if it was already ended early. */
     synchronized void release(Upload upload) {
+        release(upload, upload == null ? 0 : upload.startedMs);
+    }
+
+    /** As {@link #release(Upload)}, at {@code nowMs}: how long it held its slot feeds the BUSY hint. */
+    synchronized void release(Upload upload, long nowMs) {
         if (upload != null && !upload.revoked) {
             remove(upload);
             upload.revoked = true;
+            long held = Math.max(0, nowMs - upload.startedMs);
+            if (held > 0) {
+                meanHeldMs += (held - meanHeldMs) / 8;
+            }
         }
+    }
+
+    /**
+     * When an asker holding {@code askerLoad} slots, told BUSY at {@code nowMs}, might find one: the
+     * soonest of each upload's expected end (its start plus the mean time an upload held its slot
+     * lately) and, for an asker under its share, the soonest rotation in its favour (an upload of a
+     * heavier peer reaching its tenure); between {@link BundleBuilders#MIN_RETRY_MS} and
+     * {@link BundleBuilders#MAX_RETRY_MS}, as the builders' hint. A guess (no upload's length is known
+     * ahead), but one from the slots' state: an asker told "ask me again in 10 s" by a server whose
+     * uploads end every second waits for nothing, and one asking again at once finds it busy again.
+     */
+    synchronized long retryAfterMs(Asker asker, long nowMs) {
+        return retryAfterMs(load(asker), nowMs);
+    }
+
+    private long retryAfterMs(int askerLoad, long nowMs) {
+        long soonest = Long.MAX_VALUE;
+        for (Upload u : uploads) {
+            soonest = Math.min(soonest, u.startedMs + meanHeldMs - nowMs);
+            if (askerLoad < share && load(u.asker) > askerLoad) {
+                soonest = Math.min(soonest, u.startedMs + minTenureMs - nowMs);
+            }
+        }
+        if (soonest == Long.MAX_VALUE) {
+            soonest = 0;
+        }
+        return Math.max(BundleBuilders.MIN_RETRY_MS, Math.min(BundleBuilders.MAX_RETRY_MS, soonest));
     }
 
     /** {@code bytes} more of the upload were taken by its reader: how its speed is judged. */

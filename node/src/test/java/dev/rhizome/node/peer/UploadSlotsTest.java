@@ -158,4 +158,52 @@ class UploadSlotsTest {
         assertThatThrownBy(() -> new UploadSlots(0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new UploadSlots(8, 0, 0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aBusyAnswerHintsWhenTheNextSlotShouldFreeFromHowLongUploadsHeldTheirsLately() {
+        // Uploads lately held their slots 3 s each: four whole ones measured.
+        for (int i = 0; i < 40; i++) {
+            UploadSlots.Grant g = slots.acquire(peer(20, "10.0.0.20"), NOBODY, i * 10_000L);
+            slots.release(g.upload(), i * 10_000L + 3_000);
+        }
+        UploadSlots.Asker a = peer(1, "10.0.0.1");
+        UploadSlots.Asker b = peer(2, "10.0.0.2");
+        fill(1_000_000, a, a, b, b);
+
+        UploadSlots.Grant busy = slots.acquire(a, NOBODY, 1_000_500);
+
+        assertThat(busy.busy()).isTrue();
+        // The uploads started 500 ms ago and last about 3 s: ask again in about 2.5 s, not at once, not in 30 s.
+        assertThat(busy.retryAfterMs()).isBetween(2_000L, 3_000L);
+    }
+
+    @Test
+    void anAskerUnderItsShareIsHintedTheRotationInItsFavourWhenThatComesFirst() {
+        UploadSlots.Asker rogue = peer(1, "10.0.0.1");
+        UploadSlots.Asker other = peer(2, "10.0.0.2");
+        fill(0, rogue, rogue, other, other);
+
+        // Peers of 2 slots each, none over its share, none past its 10 s tenure: BUSY for a newcomer.
+        UploadSlots.Grant busy = slots.acquire(peer(3, "10.0.0.3"), NOBODY, 6_000);
+
+        assertThat(busy.busy()).isTrue();
+        assertThat(busy.retryAfterMs()).isEqualTo(4_000);
+    }
+
+    @Test
+    void theHintStaysWithinItsBoundsWhateverTheUploadsHeld() {
+        UploadSlots.Asker a = peer(1, "10.0.0.1");
+        UploadSlots.Asker b = peer(2, "10.0.0.2");
+        fill(0, a, a, b, b);
+        // Long past every expected end: the floor, never zero or negative.
+        assertThat(slots.acquire(a, NOBODY, 1_000_000).retryAfterMs()).isEqualTo(BundleBuilders.MIN_RETRY_MS);
+
+        UploadSlots slow = new UploadSlots(1, 1, 10_000);
+        for (int i = 0; i < 40; i++) {
+            UploadSlots.Grant g = slow.acquire(peer(20, "10.0.0.20"), NOBODY, i * 1_000_000L);
+            slow.release(g.upload(), i * 1_000_000L + 900_000);  // 15 minutes an upload
+        }
+        slow.acquire(a, NOBODY, 50_000_000);
+        assertThat(slow.acquire(a, NOBODY, 50_000_001).retryAfterMs()).isEqualTo(BundleBuilders.MAX_RETRY_MS);
+    }
 }

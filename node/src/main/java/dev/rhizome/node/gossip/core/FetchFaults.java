@@ -51,6 +51,16 @@ final class FetchFaults {
     }
 
     /**
+     * A holder asked for pieces (of a fetch from several) answered BUSY with a hint: no offence and no
+     * decline counted (the fetch went on with the others, as a whole transfer's next holder would be
+     * asked), but it is not asked again, for any commit, before the hint (bounded), as for a BUSY
+     * answering a fetch of its own.
+     */
+    void holderBusy(PublicId holder, long retryAfterMs, long now) {
+        bundles.planner().busyFor(holder, retryAfterMs, now);
+    }
+
+    /**
      * A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. A
      * stall of a range silent since {@code silentSinceMs} is one per silence ({@link Discipline#stalled}):
      * a holder pausing with ranges of several of our bundles, or with a fetch of its own too, stalls

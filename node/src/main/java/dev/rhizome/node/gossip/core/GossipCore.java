@@ -405,6 +405,16 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /** A holder asked for pieces answered BUSY with a hint: no fault, and it is not asked again before the hint. */
+    @Override
+    public List<Effect> onHolderBusy(PublicId holder, String commit, long retryAfterMs, long nowMs) {
+        CommitId.require(commit, "commit");
+        long now = clock.advance(nowMs);
+        List<Effect> out = new ArrayList<>();
+        fetchFaults.holderBusy(holder, retryAfterMs, now);
+        return settled(out);
+    }
+
     /**
      * A holder other than the fetch's own peer failed its part: it pays as for a fetch of its own. A
      * stall told without its silence's start was judged over one stall period, so silent since then.

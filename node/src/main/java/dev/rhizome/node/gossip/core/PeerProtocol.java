@@ -141,6 +141,16 @@ public interface PeerProtocol {
     }
 
     /**
+     * During a Fetch of {@code commit} with pieces asked of several holders, {@code holder} (any of
+     * them) answered BUSY with a hint ({@code retryAfterMs}) of when it expects room again: no fault,
+     * the fetch goes on without it, and it is not asked again, for any commit, before the hint. Its
+     * fetch's own outcome still arrives through {@link #onFetched} or {@link #onFetchFailed}.
+     */
+    default List<Effect> onHolderBusy(PublicId holder, String commit, long retryAfterMs, long nowMs) {
+        return List.of();
+    }
+
+    /**
      * During a Fetch from {@code from} with pieces asked of several holders, {@code holder} (another
      * of them) was proven at fault: a piece that failed its digest once the bundle verified, an
      * oversized answer, a stall, or a false claim to hold the commit. The fetch itself goes on with

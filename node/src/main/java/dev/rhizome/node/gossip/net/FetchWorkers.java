@@ -6,6 +6,7 @@ import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.Cancellation;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
+import dev.rhizome.node.peer.HolderVerdicts;
 import dev.rhizome.node.peer.PeerFailure;
 import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.proto.v1.PeerEndpoint;
@@ -57,6 +58,10 @@ final class FetchWorkers implements AutoCloseable {
          * reached this thread (0 otherwise).
          */
         void holderFault(Transfer transfer, PublicId holder, FetchFailure failure, long silentForMs);
+
+        /** A holder asked for pieces of this transfer (its own peer or another) answered BUSY with a hint (ms, &gt; 0). */
+        default void holderBusy(Transfer transfer, PublicId holder, long retryAfterMs) {
+        }
     }
 
     record Key(PublicId from, String commit) {
@@ -192,12 +197,24 @@ final class FetchWorkers implements AutoCloseable {
         try {
             FetchResult result = fetcher.fetchFromHolders(key.commit(), holders,
                     (commit, soFar, total) -> outcomes.progress(transfer, soFar), transfer.cancel(),
-                    (holder, fault) -> {
-                        FetchFailure failure = failure(fault);
-                        if (holder.getNode().equals(key.from().toByteString())) {
-                            ownFault.compareAndSet(null, failure);
-                        } else if (holder.getNode().size() == PublicId.LENGTH) {
-                            outcomes.holderFault(transfer, PublicId.of(holder.getNode()), failure, fault.silentForMs());
+                    new HolderVerdicts() {
+                        @Override
+                        public void failed(PeerEndpoint holder, PeerFailure fault) {
+                            FetchFailure failure = failure(fault);
+                            if (holder.getNode().equals(key.from().toByteString())) {
+                                ownFault.compareAndSet(null, failure);
+                            } else if (holder.getNode().size() == PublicId.LENGTH) {
+                                outcomes.holderFault(transfer, PublicId.of(holder.getNode()), failure, fault.silentForMs());
+                            }
+                        }
+
+                        @Override
+                        public void busy(PeerEndpoint holder, long retryAfterMs) {
+                            // Its own peer's too: the transfer may still end well, from the others, and
+                            // the hint is about the holder, not the transfer.
+                            if (holder.getNode().size() == PublicId.LENGTH) {
+                                outcomes.holderBusy(transfer, PublicId.of(holder.getNode()), retryAfterMs);
+                            }
                         }
                     });
             outcomes.fetched(transfer, result);

@@ -99,6 +99,11 @@ final class GossipFetches {
         }
 
         @Override
+        public void holderBusy(FetchWorkers.Transfer t, PublicId holder, long retryAfterMs) {
+            steps.post(p -> p.onHolderBusy(holder, t.commit(), retryAfterMs, steps.nowMs()));
+        }
+
+        @Override
         public void failed(FetchWorkers.Transfer t, FetchFailure failure) {
             steps.post(p -> workers.finish(t) ? p.onFetchFailed(t.from(), t.commit(), failure, steps.nowMs()) : List.of());
         }

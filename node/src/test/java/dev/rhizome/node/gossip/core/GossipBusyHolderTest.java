@@ -174,4 +174,70 @@ class GossipBusyHolderTest {
         assertThat(b).extracting(Fetch::from).containsExactly(second.id);
         assertThat(viaBusy.isResting(holder.id)).isEqualTo(viaDecline.isResting(holder.id)).isFalse();
     }
+
+    /** The holders a Fetch names, by id. */
+    static List<dev.rhizome.protocol.identity.PublicId> holders(Fetch f) {
+        return f.addresses().stream().map(a -> dev.rhizome.protocol.identity.PublicId.of(a.info().getNode())).toList();
+    }
+
+    @Test
+    void aBusyFromOneHolderOfAFetchInPiecesPassesItsHintSoItIsLeftOutUntilThen() {
+        GossipCore core = core();
+        Peer first = Peer.connectedTo(core, now);
+        Peer full = Peer.connectedTo(core, now);
+        Peer third = Peer.connectedTo(core, now);
+        String a = Peer.commit(11);
+        List<Fetch> started = busy(core, first.announces(core, now, a), f -> null);
+        full.announces(core, now, a);
+        third.announces(core, now, a);
+        assertThat(started).singleElement().satisfies(f -> assertThat(f.from()).isEqualTo(first.id));
+        // The pieces' fetch asks the full holder too; it answers BUSY, back in 20 s; the fetch ends from the others.
+        long busySince = now;
+        assertThat(core.onHolderBusy(full.id, a, 20_000, now)).isEmpty();
+        core.onFetched(first.id, a, 1_000, now);
+
+        // A commit all three hold, the busy one announcing first, asked within the hint: it is neither
+        // asked nor among the holders asked for pieces (without the hint it was asked at once).
+        String b = Peer.commit(12);
+        List<Fetch> next = new ArrayList<>(busy(core, full.announces(core, now, b), f -> null));
+        next.addAll(busy(core, first.announces(core, now, b), f -> null));
+        next.addAll(busy(core, third.announces(core, now, b), f -> null));
+        next.addAll(runUntil(core, now + 1_000, f -> null));
+        assertThat(next).isNotEmpty().allSatisfy(f -> {
+            assertThat(f.from()).isNotEqualTo(full.id);
+            assertThat(holders(f)).doesNotContain(full.id);
+        });
+        core.onFetched(next.get(0).from(), b, 1_000, now);
+
+        // A commit only it holds waits for the hint: not asked before, asked after, and it costs nothing.
+        String onlyThere = Peer.commit(13);
+        List<Fetch> early = new ArrayList<>(busy(core, full.announces(core, now, onlyThere), f -> null));
+        early.addAll(runUntil(core, busySince + 19_500, f -> null));
+        assertThat(early).as("asks of the busy holder within its hint").isEmpty();
+        assertThat(runUntil(core, busySince + 21_000, f -> null)).singleElement()
+                .satisfies(f -> assertThat(f.from()).isEqualTo(full.id));
+        assertThat(core.score(full.id)).isZero();
+        assertThat(core.isBanned(full.id, now)).isFalse();
+    }
+
+    @Test
+    void aHolderBusyHintThatIsHugeIsBoundedAndOneThatIsNegativeOrZeroIsNone() {
+        GossipCore core = core();
+        Peer huge = Peer.connectedTo(core, now);
+        Peer negative = Peer.connectedTo(core, now);
+        String commit = Peer.commit(14);
+        core.onHolderBusy(huge.id, commit, Long.MAX_VALUE, now);
+        core.onHolderBusy(negative.id, commit, -5_000, now);
+        core.onHolderBusy(negative.id, commit, 0, now);
+        long start = now;
+        assertThat(core.isResting(negative.id)).isFalse();
+        assertThat(core.isResting(huge.id)).isTrue();
+        while (core.isResting(huge.id) && now < start + 10 * 60_000) {
+            now += 500;
+            core.onTick(now);
+        }
+        assertThat(now - start).isBetween(Declines.MAX_BUSY_WAIT_MS, Declines.MAX_BUSY_WAIT_MS + 1_000);
+        assertThat(core.score(huge.id)).isZero();
+        assertThat(core.score(negative.id)).isZero();
+    }
 }

@@ -1,0 +1,102 @@
+package dev.rhizome.node.peer;
+
+import static dev.rhizome.node.peer.BundleBuildersTest.PATIENT;
+import static dev.rhizome.node.peer.BundleBuildersTest.failureOf;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.proto.v1.PeerEndpoint;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A holder whose disk blocks in the middle of a transfer (its header sent, its chunks' reads stuck)
+ * answers BUSY before the asker's stall window instead of going silent, which the asker's stall rule
+ * read as a rogue's silence (the bundle file was read on the event loop, which then sent nothing).
+ * The asker takes it as no fault and gets the bundle from another holder. Real servers and fetchers
+ * on loopback; the holder's reads wait on a latch as on a disk that blocks ({@link BundleReaders#holdReads}).
+ * Also: a second ask of a build already running joins it rather than queueing a duplicate.
+ */
+class BlockedDiskHolderTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void aHolderWhoseDiskBlocksMidTransferSaysBusyNotSilenceAndTheAskerGetsTheBundleElsewhere() throws Exception {
+        CountDownLatch disk = new CountDownLatch(1);
+        try (TestNode blocked = new TestNode(tmp.resolve("blocked"), PATIENT); TestNode other = new TestNode(tmp.resolve("other"), PATIENT);
+             TestNode asker = new TestNode(tmp.resolve("asker"), PATIENT)) {
+            String commit = PeerTransferTest.seed(blocked);
+            other.fetcher.fetchFrom(blocked.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+            blocked.server.bundleReaders().holdReads(disk);
+
+            long start = System.nanoTime();
+            PeerFailure busy = failureOf(() -> asker.fetcher.fetchFrom(blocked.endpoint(), commit, TransferProgress.NONE, new Cancellation()));
+            assertThat(busy.declined()).as("a BUSY, not a stall: %s", busy.getMessage()).isEqualTo(PeerFailure.Declined.BUSY);
+            assertThat(busy.kind()).isEqualTo(PeerFailure.Kind.CONNECTION_LOST); // no penalty in any scoring, never a ban
+            assertThat(busy.blameless()).isTrue();
+            assertThat(busy.getMessage()).contains("disk is blocked");
+            assertThat(busy.retryAfterMs()).isEqualTo(BundleReaders.RETRY_AFTER_MS);
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("before the asker's stall window")
+                    .isLessThan(Duration.ofSeconds(10));  // the asker's default fetchStall
+
+            // In pieces, the blocked holder first: it is dropped as busy (its hint passed on), not blamed,
+            // and the other holder serves the bundle.
+            Map<PeerEndpoint, PeerFailure> faults = new ConcurrentHashMap<>();
+            Map<PeerEndpoint, Long> hints = new ConcurrentHashMap<>();
+            asker.fetcher.fetchFromHolders(commit, List.of(blocked.endpoint(), other.endpoint()), TransferProgress.NONE,
+                    new Cancellation(), new HolderVerdicts() {
+                        @Override
+                        public void failed(PeerEndpoint holder, PeerFailure failure) {
+                            faults.put(holder, failure);
+                        }
+
+                        @Override
+                        public void busy(PeerEndpoint holder, long retryAfterMs) {
+                            hints.put(holder, retryAfterMs);
+                        }
+                    });
+            assertThat(asker.repo.has(commit)).isTrue();
+            assertThat(faults).isEmpty();
+            assertThat(hints).containsEntry(blocked.endpoint(), BundleReaders.RETRY_AFTER_MS);
+        } finally {
+            disk.countDown();
+        }
+    }
+
+    @Test
+    void aSecondAskOfABuildStillRunningJoinsItInsteadOfQueueingAnother() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger runs = new AtomicInteger();
+        try (BundleBuilders builders = new BundleBuilders(1, 1, Thread::new)) {
+            var first = builders.build("commit-a", () -> {
+                runs.incrementAndGet();
+                release.await();
+                return "bundle";
+            });
+            var again = builders.build("commit-a", () -> {
+                runs.incrementAndGet();
+                return "duplicate";
+            });
+            assertThat(again).isSameAs(first);
+            // The one queue place is still free for another bundle.
+            var another = builders.build("commit-b", () -> "other");
+            assertThat(another).isNotNull();
+            release.countDown();
+            assertThat(first.get()).isEqualTo("bundle");
+            assertThat(again.get()).isEqualTo("bundle");
+            assertThat(another.get()).isEqualTo("other");
+            assertThat(runs).hasValue(1);
+            // Done, a later ask builds afresh (the repository's cache serves it then).
+            assertThat(builders.build("commit-a", () -> "later").get()).isEqualTo("later");
+        } finally {
+            release.countDown();
+        }
+    }
+}
