@@ -135,15 +135,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         if (!session.preempted(upload)) {
             return;  // that upload was over already
         }
-        stopCheckingReader();
-        if (streamer != null) {
-            try {
-                streamer.close();
-            } catch (IOException e) {
-                log.warn("cannot close a bundle file: {}", e.getMessage());
-            }
-            streamer = null;
-        }
+        stopStreaming();
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(ServeSession.busy("upload ended early to share the upload slots with a peer holding fewer"));
         }
@@ -228,13 +220,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         }, BundleBuilders.PATIENCE_MS, TimeUnit.MILLISECONDS);
     }
 
-    /**
-     * The upload's disk reads cannot go on now (one blocked past the patience, or every reader taken):
-     * its slot freed and BUSY said, where the protocol allows it mid-stream, rather than the silence the
-     * asker's stall rule reads as a rogue's. The blocked read's bytes, if they ever come, are dropped.
-     */
-    private void endForDisk(ChannelHandlerContext ctx, String why) {
-        PREEMPTED.info("ending an upload to {} early: {}", PeerMessages.remote(ctx.channel()), why);
+    /** Stops this upload's reads and its slow-reader checks, closing its bundle file. */
+    private void stopStreaming() {
         stopCheckingReader();
         if (streamer != null) {
             try {
@@ -244,6 +231,16 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
             }
             streamer = null;
         }
+    }
+
+    /**
+     * The upload's disk reads cannot go on now (one blocked past the patience, or every reader taken):
+     * its slot freed and BUSY said, where the protocol allows it mid-stream, rather than the silence the
+     * asker's stall rule reads as a rogue's. The blocked read's bytes, if they ever come, are dropped.
+     */
+    private void endForDisk(ChannelHandlerContext ctx, String why) {
+        PREEMPTED.info("ending an upload to {} early: {}", PeerMessages.remote(ctx.channel()), why);
+        stopStreaming();
         session.finished();
         if (ctx.channel().isActive()) {
             ctx.writeAndFlush(ServeSession.busy(why, BundleReaders.RETRY_AFTER_MS));
