@@ -53,8 +53,12 @@ public final class Coordinators {
                 .onReadWait(Coordinators::sayReadWait);
     }
 
-    /** A wait this long or longer is said on standard error, so a command that pauses is not taken for hung. */
-    static final long SAID_WAIT_S = 2;
+    /**
+     * A wait this long or longer is said on standard error, so a command that pauses is not taken for
+     * hung: every wait (a Retry-After is whole seconds), as an agent that runs a command with a
+     * timeout must be able to tell a coordinator's pause from a hang.
+     */
+    static final long SAID_WAIT_S = 1;
 
     /**
      * A read the coordinator refused for its CPU budget waits its Retry-After and asks again
