@@ -68,7 +68,7 @@ class ReadBudgetWaitsTest {
             for (int i = 0; i < 6; i++) {
                 assertThat(node.directions().getDirectionsList()).extracting(d -> d.getDirection().getName()).contains(DIRECTION);
                 assertThat(node.seeds().getSeedsList()).extracting(Seed::getName).contains(seed.getName());
-                assertThat(node.experiments(DIRECTION).getExperimentsList()).hasSize(3);
+                assertThat(node.experiments(DIRECTION).getEnvelopesList()).hasSize(3);
             }
             assertThat(waits.get()).as("the budget was reached and waited out, not failed").isPositive();
 
