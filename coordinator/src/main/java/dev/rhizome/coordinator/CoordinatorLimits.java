@@ -30,11 +30,13 @@ import java.util.Objects;
  *                                per kind of record ({@link WriteQuota})
  * @param leasesHeld              leases one address and one network may hold at once, by any keys
  *                                ({@link LeaseCaps}); a claim beyond them gets no unit and a retry hint
+ * @param readBudgets             CPU one address and one network may spend on reads before they get
+ *                                {@code 429} with a {@code Retry-After} ({@link ReadBudgets})
  */
 public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
         Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
         int maxRenewalsPerLease, Duration replyStallTimeout, WriteQuota.Limits dailyWrites,
-        LeaseCaps.Limits leasesHeld) {
+        LeaseCaps.Limits leasesHeld, ReadBudgets readBudgets) {
     /** Long enough for any reader that reads at all; short enough that honest readers barely notice non-readers. */
     public static final Duration DEFAULT_REPLY_STALL = Duration.ofSeconds(10);
 
@@ -43,12 +45,13 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
             int maxRenewalsPerLease) {
         this(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
                 maxLeasesPerNode, maxRenewalsPerLease, DEFAULT_REPLY_STALL, WriteQuota.Limits.defaults(),
-                LeaseCaps.Limits.defaults());
+                LeaseCaps.Limits.defaults(), ReadBudgets.defaults());
     }
 
     public CoordinatorLimits {
         Objects.requireNonNull(dailyWrites, "dailyWrites");
         Objects.requireNonNull(leasesHeld, "leasesHeld");
+        Objects.requireNonNull(readBudgets, "readBudgets");
         if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxPipelined < 1 || maxBufferedBodyBytes < 1
                 || maxLeasesPerNode < 1 || maxRenewalsPerLease < 0) {
             throw new IllegalArgumentException("limits must be positive (renewals: not negative)");
@@ -76,36 +79,42 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
 
     public CoordinatorLimits withConnections(int total, int perAddress) {
         return new CoordinatorLimits(total, perAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
+                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
     }
 
     public CoordinatorLimits withTimeouts(Duration request, Duration idle) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, request, idle, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
     }
 
     public CoordinatorLimits withMaxBufferedBodyBytes(long bytes) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
+                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
     }
 
     public CoordinatorLimits withLeases(int perNode, int renewalsPerLease) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld);
+                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
     }
 
     public CoordinatorLimits withReplyStallTimeout(Duration stall) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites, leasesHeld);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites, leasesHeld, readBudgets);
     }
 
     public CoordinatorLimits withDailyWrites(WriteQuota.Limits writes) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes, leasesHeld);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes, leasesHeld, readBudgets);
     }
 
     public CoordinatorLimits withLeasesHeld(LeaseCaps.Limits caps) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, caps);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, caps, readBudgets);
+    }
+
+    public CoordinatorLimits withReadBudgets(ReadBudgets budgets) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                budgets);
     }
 }

@@ -49,7 +49,25 @@ public final class Coordinators {
                 // each script ("run the command again"): the refusal, and the id it answers now,
                 // prove the change, so the command goes on signed for the new network, and says so
                 .resignOnceWhenNetworkChanges((call, from, to) -> System.err.println(networkChanged(
-                        coordinator.uri(), call, from, to)));
+                        coordinator.uri(), call, from, to)))
+                .onReadWait(Coordinators::sayReadWait);
+    }
+
+    /**
+     * A wait this long or longer is said on standard error, so a command that pauses is not taken for
+     * hung: every wait (a Retry-After is whole seconds), as an agent that runs a command with a
+     * timeout must be able to tell a coordinator's pause from a hang.
+     */
+    static final long SAID_WAIT_S = 1;
+
+    /**
+     * A read the coordinator refused for its CPU budget waits its Retry-After and asks again
+     * (node.api.ReadRetry); a long wait is said on standard error (standard output keeps the answer).
+     */
+    public static void sayReadWait(String call, long seconds, String why) {
+        if (seconds >= SAID_WAIT_S) {
+            System.err.println("waiting " + seconds + " s to ask again (" + call + "): " + why);
+        }
     }
 
     /** The line on standard error when a signed request went again for the coordinator's new network. */

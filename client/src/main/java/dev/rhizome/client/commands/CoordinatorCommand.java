@@ -15,6 +15,7 @@ import dev.rhizome.client.cli.StoreOption;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.store.PostgresStore;
@@ -60,7 +61,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", converter = PathArguments.InputFile.class,
             description = "JSON config file (keys: host, port, store, lease_seconds, max_body_bytes, operators, "
-                    + "reply_stall_seconds, daily_write_limits, leases_held, trusted_proxies; all optional, each described "
+                    + "reply_stall_seconds, daily_write_limits, leases_held, read_budget, trusted_proxies; all optional, each described "
                     + "in the README, \"Running a coordinator in production\"); flags override it. There is no default "
                     + "file: without --config none is read. ops/systemd/coordinator.json is an example, installed as "
                     + "/etc/rhizome/coordinator.json by ops/systemd/rhizome-coordinator.service. A wrong value or an unknown "
@@ -118,6 +119,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
         var writeLimits = configFile == null ? WriteQuota.Limits.defaults()
                 : file.writeLimits(configFile);
         var leaseCaps = configFile == null ? LeaseCaps.Limits.defaults() : file.leaseCaps(configFile);
+        var readBudgets = configFile == null ? ReadBudgets.defaults() : file.readBudgets(configFile);
         // a flag's value is checked while parsing: what is refused here came from the file, and
         // "--port must be 0..65535" named a flag the user never typed
         if (port < 0 || port > 65535) {
@@ -149,7 +151,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .withStore(store)
                 .withMaxBodyBytes(maxBodyBytes);
         config = config.withLimits(config.limits().withReplyStallTimeout(Duration.ofSeconds(stallSeconds))
-                .withDailyWrites(writeLimits).withLeasesHeld(leaseCaps));
+                .withDailyWrites(writeLimits).withLeasesHeld(leaseCaps).withReadBudgets(readBudgets));
         if (file.trustedProxies() != null) {
             try {
                 config = config.withTrustedProxies(file.trustedProxies());

@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.JsonKeyLines;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Suggestions;
+import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
 import java.io.IOException;
@@ -31,14 +32,16 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         @SerializedName("reply_stall_seconds") Long replyStallSeconds,
         @SerializedName("daily_write_limits") JsonObject dailyWriteLimits,
         @SerializedName("trusted_proxies") List<String> trustedProxies,
-        @SerializedName("leases_held") JsonObject leasesHeld) {
+        @SerializedName("leases_held") JsonObject leasesHeld,
+        @SerializedName("read_budget") JsonObject readBudget) {
 
-    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null, null);
+    static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null, null,
+            null);
 
     /** The keys the file may hold; any other is a typo that would otherwise be silently ignored. */
     static final Set<String> KEYS = new LinkedHashSet<>(
             List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators", "reply_stall_seconds",
-                    "daily_write_limits", "trusted_proxies", "leases_held"));
+                    "daily_write_limits", "trusted_proxies", "leases_held", "read_budget"));
 
     static CoordinatorFile read(Path file) throws CommandException {
         String text;
@@ -78,7 +81,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                 case "host", "store" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
                 case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> v.isJsonPrimitive()
                         && v.getAsJsonPrimitive().isNumber() && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0;
-                case "daily_write_limits", "leases_held" -> v.isJsonObject();
+                case "daily_write_limits", "leases_held", "read_budget" -> v.isJsonObject();
                 default -> v.isJsonArray() && v.getAsJsonArray().asList().stream()
                         .allMatch(e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString());
             };
@@ -88,6 +91,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> "a whole number";
                     case "daily_write_limits" -> "an object {\"experiments\": {\"per_key\": N, ...}, ...}";
                     case "leases_held" -> "an object {\"per_address\": N, \"per_network\": N}";
+                    case "read_budget" -> READ_BUDGET_SHAPE;
                     case "trusted_proxies" -> "a list of addresses or blocks (strings, e.g. \"10.0.0.0/8\")";
                     default -> "a list of public ids (strings)";
                 };
@@ -125,6 +129,70 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             }
         }
         return new LeaseCaps.Limits(perAddress, perNetwork);
+    }
+
+    private static final String READ_BUDGET_SHAPE = "an object {\"per_address\": {\"burst_ms\": N, "
+            + "\"refill_ms_per_second\": N}, \"per_network\": {...}}";
+    private static final List<String> READ_SCOPES = List.of("per_address", "per_network");
+    private static final List<String> READ_BOUNDS = List.of("burst_ms", "refill_ms_per_second");
+
+    /**
+     * The CPU budgets for reads per address and per network: the defaults, with each value the file
+     * names replaced, each checked by its dotted key ({@code read_budget.per_address.burst_ms}).
+     */
+    ReadBudgets readBudgets(Path file) throws CommandException {
+        ReadBudgets budgets = ReadBudgets.defaults();
+        if (readBudget == null) {
+            return budgets;
+        }
+        ReadBudgets.Budget perAddress = budgets.perAddress();
+        ReadBudgets.Budget perNetwork = budgets.perNetwork();
+        for (String scope : readBudget.keySet()) {
+            String key = "read_budget." + scope;
+            if (!READ_SCOPES.contains(scope)) {
+                throw CommandException.usage(key, where(file, key) + ": read_budget: unknown scope '" + scope
+                        + "' (the scopes are per_address, per_network)", Suggestions.hint(scope, READ_SCOPES, HINT));
+            }
+            JsonElement v = readBudget.get(scope);
+            if (!v.isJsonObject()) {
+                throw bad(file, key, v, "an object {\"burst_ms\": N, \"refill_ms_per_second\": N}", HINT);
+            }
+            ReadBudgets.Budget was = scope.equals("per_address") ? perAddress : perNetwork;
+            long burst = was.burstMs();
+            long refill = was.refillMsPerSecond();
+            for (String bound : v.getAsJsonObject().keySet()) {
+                String dotted = key + "." + bound;
+                JsonElement n = v.getAsJsonObject().get(bound);
+                boolean ok = n.isJsonPrimitive() && n.getAsJsonPrimitive().isNumber()
+                        && n.getAsBigDecimal().stripTrailingZeros().scale() <= 0
+                        && n.getAsBigDecimal().compareTo(BigDecimal.ONE) >= 0
+                        && n.getAsBigDecimal().compareTo(BigDecimal.valueOf(ReadBudgets.Budget.LARGEST)) <= 0;
+                switch (bound) {
+                    case "burst_ms", "refill_ms_per_second" -> {
+                        if (!ok) {
+                            throw bad(file, dotted, n, "a whole number of milliseconds of CPU from 1 to "
+                                    + ReadBudgets.Budget.LARGEST + (bound.equals("burst_ms") ? " (4000: 4 s at once)"
+                                    : " (250: a quarter of a core)"), HINT);
+                        }
+                    }
+                    default -> throw CommandException.usage(dotted, where(file, dotted) + ": " + key
+                            + ": unknown bound '" + bound + "' (the bounds are burst_ms, refill_ms_per_second)",
+                            Suggestions.hint(bound, READ_BOUNDS, HINT));
+                }
+                if (bound.equals("burst_ms")) {
+                    burst = n.getAsLong();
+                } else {
+                    refill = n.getAsLong();
+                }
+            }
+            ReadBudgets.Budget now = new ReadBudgets.Budget(burst, refill);
+            if (scope.equals("per_address")) {
+                perAddress = now;
+            } else {
+                perNetwork = now;
+            }
+        }
+        return new ReadBudgets(perAddress, perNetwork);
     }
 
     /** A bound's value: a whole number from 0 (no bound) to the largest int, else the key named. */

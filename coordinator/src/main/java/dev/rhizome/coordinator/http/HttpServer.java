@@ -83,7 +83,8 @@ public final class HttpServer implements AutoCloseable {
     static HttpServer start(String host, int port, int maxBodyBytes, CoordinatorLimits limits, Router router,
             CoordinatorMetrics metrics, ByteShares replies, ByteShares bodies, TrustedProxies proxies)
             throws InterruptedException {
-        return start(host, port, maxBodyBytes, limits, router, metrics, replies, bodies, proxies, ReadWork.defaults());
+        return start(host, port, maxBodyBytes, limits, router, metrics, replies, bodies, proxies,
+                ReadWork.of(limits.readBudgets()));
     }
 
     /** With a given budget of CPU for reads (a test's, to reach it soon). */

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.coordinator.core.AddressScope;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -83,6 +84,15 @@ final class ReadWork {
 
     static ReadWork defaults() {
         return new ReadWork(PER_ADDRESS, PER_NETWORK, System::nanoTime);
+    }
+
+    /** The budgets an operator set ({@code read_budget} in the config file), on the system's clock. */
+    static ReadWork of(ReadBudgets budgets) {
+        return new ReadWork(nanos(budgets.perAddress()), nanos(budgets.perNetwork()), System::nanoTime);
+    }
+
+    private static Budget nanos(ReadBudgets.Budget b) {
+        return new Budget(b.burstMs() * 1_000_000L, b.refillMsPerSecond() * 1_000_000L);
     }
 
     /** Counts {@code nanos} of CPU spent on a read of {@code scope} (an {@link AddressScope}). */

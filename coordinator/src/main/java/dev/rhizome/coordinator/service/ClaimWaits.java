@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.envelope.Verified;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -49,6 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClaimWaits implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClaimWaits.class);
+    /** A give-back that failed, once per claim a client cut: bounded, as a client causes them. */
+    private static final WarnBudget GIVE_BACK_FAILED = new WarnBudget(LOG);
     /** The longest a claim is held: under the clients' 30 s call timeout, with room for the claim itself. */
     public static final int MAX_WAIT_S = 20;
     /** Claims in a row that found nothing, after which a wake-up stops. */
@@ -418,7 +421,7 @@ public final class ClaimWaits implements AutoCloseable {
         try {
             dispatcher.giveBackUnanswered(leased.getUnit().getId(), held.request.record().getNode());
         } catch (RuntimeException e) {
-            LOG.warn("unit {} leased to a claim whose client left stays leased until its deadline: {}",
+            GIVE_BACK_FAILED.warn("unit {} leased to a claim whose client left stays leased until its deadline: {}",
                     leased.getUnit().getId(), e.toString());
         }
     }

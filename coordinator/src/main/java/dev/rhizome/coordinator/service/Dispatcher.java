@@ -30,6 +30,7 @@ import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
@@ -58,6 +59,12 @@ import org.slf4j.LoggerFactory;
 public final class Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
+    /**
+     * Leases given back because their claim's answer reached nobody: a client can cause one per claim
+     * it cuts, and the give-back refunds the day's lease count, so no daily limit bounds them; a
+     * client claiming and resetting in a loop wrote a log line per claim (round 22's log flooding).
+     */
+    private static final WarnBudget GIVEN_BACK_LOG = new WarnBudget(LOG);
     private static final int FIRST_CLAIM_PAGE = 1;
     private static final int CLAIM_PAGE = 32;
 
@@ -325,7 +332,7 @@ public final class Dispatcher {
             // address's daily count and its network's hold on the trial.
             tx.forgetLease(unitId, node).ifPresent(lease ->
                     quotas.refund(tx, WriteQuota.Kind.LEASES, lease.address(), lease.leasedMs()));
-            LOG.info("lease on {} unit {} given back: its claim's answer reached nobody ({} left)",
+            GIVEN_BACK_LOG.info("lease on {} unit {} given back: its claim's answer reached nobody ({} left)",
                     unit.get().kind(), unitId, PublicId.hex(node));
             return true;
         });

@@ -83,8 +83,11 @@ class ReadWorkTest {
                 .get("/costly", r -> Reply.text("spent " + burn(30_000_000L)))
                 .page("/healthz", r -> Reply.text("ok"))
                 .post("/write", r -> Reply.text("written"));
-        // 100 ms at once, 10 ms a second: a few costly reads spend it, and its refill takes seconds
-        ReadWork work = new ReadWork(ADDRESS, NETWORK, System::nanoTime);
+        // 100 ms at once, 1 ms a second: a few costly reads spend it, and a debt of one read takes
+        // some 30 s to repay (at 10 ms a second it was repaid in 3 s, less than the next requests
+        // took at load 28 on 2 cores: the HEAD after them was served)
+        ReadWork work = new ReadWork(new ReadWork.Budget(100_000_000L, 1_000_000L),
+                new ReadWork.Budget(200_000_000L, 2_000_000L), System::nanoTime);
         HttpServer server = HttpServer.start("127.0.0.1", 0, 1 << 20, CoordinatorLimits.defaults(), router,
                 new CoordinatorMetrics(), ByteShares.replies(ByteShares.DEFAULT_REPLY_BYTES),
                 ByteShares.bodies(1 << 24, 1 << 20), TrustedProxies.NONE, work);

@@ -87,6 +87,8 @@ public final class CoordinatorClient {
     /** What a claim that waits leaves of the client's timeout for the claim itself. */
     static final Duration CLAIM_ROOM = Duration.ofSeconds(5);
     private volatile Reachability reachability = Reachability.NOBODY;
+    /** Told of each wait a read refused 429 makes before it asks again ({@link ReadRetry}). */
+    private volatile ReadRetry.Waits readWaits = ReadRetry.Waits.NOBODY;
     /** The coordinator's network id once read ({@link #network()}); null until then. */
     private volatile String network;
     /** Where the network id is kept between processes ({@link #keepNetworkIn}); null: in memory only. */
@@ -147,6 +149,12 @@ public final class CoordinatorClient {
 
         /** {@code call} (method and path) has waited {@code waited} so far and still waits. */
         void slow(String call, Duration waited);
+    }
+
+    /** Who is told of each wait a read refused {@code 429} makes before asking again (the default: nobody). */
+    public CoordinatorClient onReadWait(ReadRetry.Waits waits) {
+        this.readWaits = waits == null ? ReadRetry.Waits.NOBODY : waits;
+        return this;
     }
 
     /** Replaces the watcher (one per client; the default tells nobody). */
@@ -858,7 +866,35 @@ public final class CoordinatorClient {
                 .header("Accept", PROTOBUF)
                 .GET()
                 .build();
-        return send(request, parser);
+        return read(request, parser);
+    }
+
+    /**
+     * A read, asked again after each {@code 429} that names a Retry-After, as {@link ReadRetry} bounds
+     * it: the coordinator's CPU budget for reads refuses an address that spent it (many pages, a
+     * node and a CLI behind one NAT) until it refills. Only reads come here; no write is sent twice.
+     */
+    private <T extends Message> T read(HttpRequest request, Parser<T> parser) throws CoordinatorException {
+        long waited = 0;
+        while (true) {
+            try {
+                return send(request, parser);
+            } catch (CoordinatorException e) {
+                var wait = ReadRetry.waitSeconds(e.status(), e.retryAfterSeconds(), waited);
+                if (wait.isEmpty()) {
+                    throw e;
+                }
+                readWaits.waiting("GET " + request.uri().getPath(), wait.getAsLong(), e.getMessage());
+                try {
+                    Thread.sleep(wait.getAsLong() * 1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new CoordinatorException("interrupted while waiting to ask " + request.uri() + " again",
+                            interrupted);
+                }
+                waited += wait.getAsLong();
+            }
+        }
     }
 
 
@@ -915,7 +951,8 @@ public final class CoordinatorClient {
                 // after it are for whoever reads the coordinator's log beside it.
                 throw new CoordinatorException(response.statusCode(), error.getCode(),
                         error.getMessage() + " (refused by the coordinator: " + request.method() + " "
-                                + request.uri().getPath() + ", " + response.statusCode() + " " + error.getCode() + ")");
+                                + request.uri().getPath() + ", " + response.statusCode() + " " + error.getCode() + ")",
+                        ReadRetry.retryAfter(response.headers().firstValue("Retry-After").orElse(null)).orElse(0));
             }
             reachability.answered();
             return parser.parseFrom(response.body());

@@ -5,6 +5,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.rhizome.node.api.BoundedBody;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.ReadRetry;
 import dev.rhizome.node.api.ListPages;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
@@ -248,11 +249,6 @@ public final class AuditExport {
                 why -> new IOException("GET " + path + " " + why), each);
     }
 
-    /** Times one page is asked again after a 429 that says when to come back (the coordinator's CPU budget for reads). */
-    private static final int RETRIES_AFTER_429 = 20;
-    /** The longest wait a Retry-After is followed for, in seconds. */
-    private static final long LONGEST_RETRY_AFTER_S = 60;
-
     /**
      * A page, asked again while the coordinator answers 429 with a Retry-After: an export of a long
      * history reads many pages from one address and may spend that address's CPU budget for reads
@@ -271,15 +267,19 @@ public final class AuditExport {
 
     private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path,
             Parser<T> parser, boolean notFoundIsNull) throws IOException {
-        for (int attempt = 0; ; attempt++) {
+        long waited = 0;
+        while (true) {
             try {
                 return getOnce(http, maxPageBytes, coordinator, path, parser, notFoundIsNull);
-            } catch (RetryAfter wait) {
-                if (attempt >= RETRIES_AFTER_429) {
-                    throw new IOException(wait.getMessage());
+            } catch (RetryAfter refused) {
+                // the same rule as every other read of the coordinator (node.api.ReadRetry)
+                var wait = ReadRetry.waitSeconds(429, refused.seconds, waited);
+                if (wait.isEmpty()) {
+                    throw new IOException(refused.getMessage());
                 }
+                waited += wait.getAsLong();
                 try {
-                    Thread.sleep(wait.seconds * 1000);
+                    Thread.sleep(wait.getAsLong() * 1000);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     throw new IOException("interrupted during GET " + path, e);
@@ -326,9 +326,9 @@ public final class AuditExport {
                 }
                 String refused = "GET " + path + " refused (" + response.statusCode() + " " + error.getCode() + "): "
                         + error.getMessage();
-                var retryAfter = response.headers().firstValue("Retry-After");
-                if (response.statusCode() == 429 && retryAfter.isPresent() && retryAfter.get().matches("[0-9]{1,4}")) {
-                    throw new RetryAfter(refused, Math.min(LONGEST_RETRY_AFTER_S, Math.max(1, Long.parseLong(retryAfter.get()))));
+                var retryAfter = ReadRetry.retryAfter(response.headers().firstValue("Retry-After").orElse(null));
+                if (response.statusCode() == 429 && retryAfter.isPresent()) {
+                    throw new RetryAfter(refused, retryAfter.getAsLong());
                 }
                 throw new IOException(refused);
             }

@@ -1,0 +1,128 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.ReadBudgets;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.ops.seed.TinyLmSeed;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Honest clients live with the coordinator's CPU budget for reads: with a budget cut to a
+ * millisecond at once, every read soon gets {@code 429} with a {@code Retry-After}, and `rhizome
+ * results`, `log` and `brief`, and a node's reads through {@link CoordinatorClient}, wait it out and
+ * answer what they would have, saying the wait on standard error (never on standard output).
+ * Real coordinator on loopback, real commands.
+ */
+class ReadBudgetWaitsTest {
+    private static final String DIRECTION = "budgeted";
+
+    @TempDir
+    Path dir;
+
+    private final SecureRandom random = new SecureRandom();
+    private String url;
+
+    @Test
+    void readsRefusedForTheirBudgetWaitAndAnswerWhatTheyWouldHave() throws Exception {
+        // a millisecond of CPU at once, 40 ms a second back: a read or two spends it, and the
+        // Retry-After is a second or so (what one read cost, over the refill)
+        ReadBudgets tiny = new ReadBudgets(new ReadBudgets.Budget(1, 40), new ReadBudgets.Budget(1, 40));
+        CoordinatorConfig config = CoordinatorConfig.defaults(dir.resolve("coordinator"));
+        config = config.withLimits(config.limits().withReadBudgets(tiny));
+        try (Coordinator coordinator = Coordinator.start(config)) {
+            url = coordinator.url();
+            CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
+            Seed seed = seed(operator);
+            List<String> registered = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                registered.add(register(operator, seed, "idea " + i));  // writes: never charged, never refused
+            }
+
+            // the node's reads (the client every node uses), counted as they wait
+            AtomicInteger waits = new AtomicInteger();
+            CoordinatorClient node = new CoordinatorClient(url, Identity.generate())
+                    .onReadWait((call, seconds, why) -> {
+                        assertThat(call).startsWith("GET /v1/");
+                        assertThat(seconds).isBetween(1L, 60L);
+                        assertThat(why).contains("budget of CPU for reads");
+                        waits.incrementAndGet();
+                    });
+            for (int i = 0; i < 6; i++) {
+                assertThat(node.directions().getDirectionsList()).extracting(d -> d.getDirection().getName()).contains(DIRECTION);
+                assertThat(node.seeds().getSeedsList()).extracting(Seed::getName).contains(seed.getName());
+                assertThat(node.experiments(DIRECTION).getEnvelopesList()).hasSize(3);
+            }
+            assertThat(waits.get()).as("the budget was reached and waited out, not failed").isPositive();
+
+            // the CLI's reads: the same answers, the waits said on standard error
+            StringBuilder said = new StringBuilder();
+            for (int i = 0; i < 2; i++) {
+                CliRun log = ok("log", "--direction", DIRECTION, "--json");
+                List<String> listed = new ArrayList<>();
+                log.json().getAsJsonArray("experiments")
+                        .forEach(e -> listed.add(e.getAsJsonObject().get("commit").getAsString()));
+                assertThat(listed).containsExactlyInAnyOrderElementsOf(registered);
+                CliRun results = ok("results", "--direction", DIRECTION, "--json");
+                assertThat(results.json().getAsJsonArray("results")).isEmpty();
+                CliRun brief = ok("brief", "--direction", DIRECTION, "--json");
+                JsonObject b = brief.json();
+                assertThat(b.getAsJsonObject("goal").has("metric_min")).isTrue();
+                said.append(log.err()).append(results.err()).append(brief.err());
+            }
+            assertThat(said.toString()).as("each wait said on standard error")
+                    .contains("waiting ").contains(" s to ask again (GET /v1/").contains("budget of CPU for reads");
+        }
+    }
+
+    private CliRun ok(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--coordinator", url, "--data-dir", dir.resolve("agent").toString()));
+        CliRun run = CliRun.of(all.toArray(String[]::new));
+        assertThat(run.code()).as("rhizome %s: %s %s", String.join(" ", args), run.out(), run.err()).isZero();
+        return run;
+    }
+
+    private Seed seed(CoordinatorClient operator) throws CoordinatorException {
+        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
+        Seed s = Seed.newBuilder().setName("budget").setCommit(commit()).setManifest(manifest)
+                .setPublisher(operator.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
+                .build();
+        operator.publishSeed(s);
+        operator.openDirection(Direction.newBuilder().setName(DIRECTION).setSeed(s.getName())
+                .setBaseCommit(s.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
+                .setOpenedMs(System.currentTimeMillis()).build());
+        return s;
+    }
+
+    private String register(CoordinatorClient proposer, Seed seed, String hypothesis) throws CoordinatorException {
+        String commit = commit();
+        proposer.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(DIRECTION)
+                .setCommit(commit).setParent(seed.getCommit()).setProposer(proposer.identity().publicId().toByteString())
+                .setDescription(hypothesis).setCreatedMs(System.currentTimeMillis()).build());
+        return commit;
+    }
+
+    private String commit() {
+        byte[] b = new byte[20];
+        random.nextBytes(b);
+        return HexFormat.of().formatHex(b);
+    }
+}
