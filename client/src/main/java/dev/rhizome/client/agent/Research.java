@@ -61,10 +61,20 @@ import org.eclipse.jgit.revwalk.RevCommit;
 public final class Research {
     private final CoordinatorClient client;
     private final Path dataDir;
+    /** Told of each step a submission takes, as it starts (the CLI names one that runs long). */
+    private volatile Consumer<String> steps = step -> {
+    };
 
     public Research(CoordinatorClient client, Path dataDir) {
         this.client = client;
         this.dataDir = dataDir;
+    }
+
+    /** Who is told of each step {@link #submit} takes, as it starts (a phrase; the default: nobody). */
+    public Research onStep(Consumer<String> steps) {
+        this.steps = steps == null ? step -> {
+        } : steps;
+        return this;
     }
 
     public CoordinatorClient client() {
@@ -519,6 +529,7 @@ public final class Research {
         if (unit.getKind() != WorkUnit.Kind.EXPLORE) {
             throw new CommandException(ExitCodes.USAGE, "unit " + unit.getId() + " is " + unit.getKind() + ", not EXPLORE");
         }
+        steps.accept("checking the unit's lease with the coordinator");
         requireLiveLease(unit, workspace);
         checkPaper(paperText);
         NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
@@ -538,6 +549,7 @@ public final class Research {
                     + " has " + head.parentCount() + " parents", "an experiment is one commit on top of "
                             + CommitId.abbreviate(unit.getCommit()) + " (or a merge of two registered commits)");
         }
+        steps.accept("checking that HEAD's parents are registered");
         requireRegistered(unit, head.parent(), "parent");
         if (!head.secondParent().isEmpty()) {
             requireRegistered(unit, head.secondParent(), "second parent");
@@ -551,15 +563,19 @@ public final class Research {
                     + " are accepted", "give a shorter --description (or a shorter first line of the commit message)");
         }
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
+            steps.accept("importing HEAD into the node's repository");
             repo.importFrom(workspace, head.commit());
             checkRules(repo, unit, head.commit());
+            steps.accept("comparing the change with the direction's newest experiments");
             // near-duplicates are looked for among the newest experiments only (oldest of them first)
             List<Experiment> recent = new ArrayList<>(Records.experiments(
                     client.newestExperiments(unit.getDirection(), RECENT_EXPERIMENTS).getEnvelopesList()));
             Collections.reverse(recent);
             List<DiffSimilarity.Match> similarDiffs = DiffSimilarity.nearDuplicates(repo, head.parent(), head.commit(),
                     recent);
+            steps.accept("announcing the commit to the node serving " + dataDir);
             Announce.inventory(client, repo, node);
+            steps.accept("registering the experiment with the coordinator");
             EarlierSubmission earlier = EarlierSubmission.of(client, head.commit());
             Experiment.Builder experiment = Experiment.newBuilder()
                     .setSeed(unit.getSeed()).setDirection(unit.getDirection())
@@ -585,6 +601,7 @@ public final class Research {
                         .setAuthor(client.identity().publicId().toByteString())
                         .setCreatedMs(System.currentTimeMillis())
                         .build();
+                steps.accept("publishing the paper");
                 try {
                     paperId = earlier.paperId(paper).orElse(null);
                     if (paperId == null) {

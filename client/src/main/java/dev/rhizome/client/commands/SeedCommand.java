@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.StepNotices;
 import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -80,10 +81,13 @@ public final class SeedCommand {
             }
             CoordinatorClient client = Coordinators.client(coordinator, dataDir);
             Seed seed;
-            try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir.path()).repository())) {
+            try (StepNotices steps = StepNotices.on(System.err);
+                    NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir.path()).repository())) {
+                steps.step("committing the seed into " + dataDir.path() + "'s repository and publishing it to the coordinator");
                 seed = SeedPublisher.publish(repo, files, client, Clock.systemUTC());
                 Optional<NodeEndpoint> node = Announce.servingNode(dataDir.path());
                 if (node.isPresent()) {
+                    steps.step("announcing the seed's commit to the node serving " + dataDir.path());
                     Announce.inventory(client, repo, node.get());
                 } else {
                     // with its --coordinator: the note's command alone started a node that tried the default

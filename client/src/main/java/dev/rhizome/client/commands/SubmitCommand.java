@@ -16,6 +16,7 @@ import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.StepNotices;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
@@ -86,7 +87,11 @@ public final class SubmitCommand implements Callable<Integer> {
                         "save it as UTF-8 markdown, then submit");
             }
         }
-        Research.Submission s = research.submit(unit, claimed.workspace(), description, title, paperText, cites, keepLease);
+        Research.Submission s;
+        try (StepNotices steps = StepNotices.on(System.err)) {
+            s = research.onStep(steps::step).submit(unit, claimed.workspace(), description, title, paperText, cites,
+                    keepLease);
+        }
         for (DiffSimilarity.Match m : s.similarDiffs()) {
             System.err.printf(Locale.ROOT, "rhizome: warning: experiment %s made nearly the same change "
                     + "(diff similarity %.2f)%n", m.commit(), m.similarity());
