@@ -137,11 +137,11 @@ public final class NodeDaemon implements AutoCloseable {
             // One fetch path: the work loop's fetches go through the gossip core's planner.
             CommitFetcher commits = new CommitFetcher(gossip::fetchNow, coordinator);
             // Checkouts live outside the data dir: the one place a job may write is nowhere near the node's key.
-            // Named anew at each start, tagged by a key only the node holds: a job reads its checkout's host
-            // path (in /proc/self/mountinfo), and the node still finds what a killed start of its left.
-            String jobsKey = JobDirs.nameIn(layout.jobsName());
-            this.jobDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.prepareNodeJobDir(jobsKey)
-                    : JobDirs.prepareForNode(jobsKey);
+            // Named anew at each start, tagged by a key only the node holds (itself new at each start): a job
+            // reads its checkout's host path (in /proc/self/mountinfo), and the node still finds what a killed
+            // start of its left.
+            this.jobDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.prepareNodeJobDir(layout.jobsName())
+                    : JobDirs.prepareForNode(layout.jobsName());
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);

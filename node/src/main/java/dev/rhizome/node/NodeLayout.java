@@ -23,9 +23,9 @@ public record NodeLayout(Path dataDir) {
     }
 
     /**
-     * The random name of this node's job directory ({@code job.JobDirs#nameIn}): checkouts named
-     * by the node's id would tell every job which node runs it (in its {@code HOME} and
-     * {@code /proc/self/mountinfo}).
+     * The key of this start's job directory ({@code job.JobDirs#prepareForNode}, new at each start):
+     * only the node can tell its directories by it; checkouts named by the node's id told every job
+     * which node ran it (in its {@code HOME} and {@code /proc/self/mountinfo}).
      */
     public Path jobsName() {
         return dataDir.resolve("jobs.name");

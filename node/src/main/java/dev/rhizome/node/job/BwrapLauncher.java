@@ -317,11 +317,12 @@ public final class BwrapLauncher implements ProcessLauncher {
 
     /**
      * The node's job directory for this start, new each start ({@link JobDirs#prepareForNode}), once
-     * what earlier starts of the node of {@code key} left is given back (subordinate uids) and deleted.
+     * what earlier starts of the node whose key is kept in {@code keyFile} left is given back
+     * (subordinate uids) and deleted.
      */
-    public Path prepareNodeJobDir(String key) throws IOException {
-        return subordinate.isPresent() ? SubordinateOwnership.prepareNodeJobDir(subordinate.get().namespace(), key)
-                : JobDirs.prepareForNode(key);
+    public Path prepareNodeJobDir(Path keyFile) throws IOException {
+        return subordinate.isPresent() ? SubordinateOwnership.prepareNodeJobDir(subordinate.get().namespace(), keyFile)
+                : JobDirs.prepareForNode(keyFile);
     }
 
     /** A job that never started gives its directories back at once: no process of its is alive in them. */

@@ -59,23 +59,42 @@ public final class JobDirs {
 
     /**
      * A node's job directory for this start, {@code <java.io.tmpdir>/rhizome-<32 hex>}, made as
-     * {@link #prepare} makes one, once what earlier starts of the node left ({@link #leftovers}) is
-     * deleted. Its name is new at each start and tagged with {@code key} ({@link JobDirNames}): the
-     * kernel names a job's checkout by its host path in the job's {@code /proc/self/mountinfo}, and
-     * {@code rhizome-jobs-<uid>-<name>} told every job the node's uid and a name the node kept for
-     * life, by which jobs of one node told each other apart from another's.
+     * {@link #prepare} makes one, once what earlier starts of the node left ({@link #leftovers} of the
+     * key kept in {@code keyFile}) is deleted. Its name is new at each start and tagged with a key
+     * ({@link JobDirNames}): the kernel names a job's checkout by its host path in the job's
+     * {@code /proc/self/mountinfo}, and {@code rhizome-jobs-<uid>-<name>} told every job the node's uid
+     * and a name the node kept for life, by which jobs of one node told each other apart from another's.
+     * The key itself is new at each start too, written to {@code keyFile} after the old key's
+     * leftovers are gone and before anything is made under the new one (so a kill at any point leaves
+     * nothing the next start cannot find): a key made before the names were tagged was the job
+     * directory's name, seen by every job then, and a key kept for life would let anyone who ever
+     * learned it tell this node's directories apart for good.
      */
-    public static Path prepareForNode(String key) throws IOException {
-        for (Path old : leftovers(key)) {
+    public static Path prepareForNode(Path keyFile) throws IOException {
+        return prepareForNode(keyFile, left -> {
+        });
+    }
+
+    /** {@link #prepareForNode(Path)}, each leftover handed to {@code handover} before it is deleted. */
+    static Path prepareForNode(Path keyFile, Handover handover) throws IOException {
+        for (Path old : leftovers(nameIn(keyFile))) {
+            handover.giveBack(old);
             deleteTree(old);
             deleteLeftoverTrash(old);
         }
+        String key = newNameIn(keyFile);
         while (true) {
             Path root = tmpDir().resolve(JobDirNames.fresh(key));
             if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
                 return create(root);
             }
         }
+    }
+
+    /** What is done with an earlier start's directory before it is deleted (a subordinate uid's tree is given back). */
+    @FunctionalInterface
+    interface Handover {
+        void giveBack(Path leftover) throws IOException;
     }
 
     /**
@@ -152,9 +171,9 @@ public final class JobDirs {
     }
 
     /**
-     * The name kept in {@code file}, made (16 random hex digits) and kept there the first time: a
-     * node's job directory keeps its name across restarts, so that a crash's checkouts are emptied
-     * at the next start, yet tells a job, which sees its own path, nothing about the node.
+     * The name kept in {@code file}, made (16 random hex digits) and kept there the first time (or
+     * when what is there is no such name): the key of the last start's job directories, by which the
+     * next start finds what a crash left ({@link #prepareForNode}, which then replaces it).
      */
     public static String nameIn(Path file) throws IOException {
         if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -163,6 +182,11 @@ public final class JobDirs {
                 return kept;
             }
         }
+        return newNameIn(file);
+    }
+
+    /** A new name (16 random hex digits), kept in {@code file} in place of the one there, durably. */
+    static String newNameIn(Path file) throws IOException {
         String name = HexFormat.of().toHexDigits(new SecureRandom().nextLong());
         DurableFiles.replace(file, (name + "\n").getBytes(StandardCharsets.US_ASCII));
         return name;

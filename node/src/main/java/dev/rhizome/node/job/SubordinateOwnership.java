@@ -62,11 +62,8 @@ final class SubordinateOwnership {
      * uids: each directory an earlier start of the node left ({@link JobDirs#leftovers}) given back
      * first, as in {@link #prepareJobDir(JobUserNamespace, String)}.
      */
-    static Path prepareNodeJobDir(JobUserNamespace ns, String key) throws IOException {
-        for (Path left : JobDirs.leftovers(key)) {
-            toNode(ns, left);
-        }
-        return forJobsGroup(ns, JobDirs.prepareForNode(key));
+    static Path prepareNodeJobDir(JobUserNamespace ns, Path keyFile) throws IOException {
+        return forJobsGroup(ns, JobDirs.prepareForNode(keyFile, left -> toNode(ns, left)));
     }
 
     private static Path forJobsGroup(JobUserNamespace ns, Path prepared) throws IOException {

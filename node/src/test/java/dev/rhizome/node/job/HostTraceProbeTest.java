@@ -65,7 +65,7 @@ class HostTraceProbeTest {
             // job, no uid, no name the node keeps, no user or home.
             for (String name : List.of("/proc/self/mountinfo", "/proc/1/mountinfo", "/proc/self/mounts", "/proc/self/mountstats")) {
                 String mounts = items.get(name);
-                assertThat(mounts).as(name).doesNotContain("rhizome-jobs", SandboxedJobs.KEY, System.getProperty("user.dir"));
+                assertThat(mounts).as(name).doesNotContain("rhizome-jobs", SandboxedJobs.key(), System.getProperty("user.dir"));
                 if (!List.of("root", "nobody").contains(user)) {
                     assertThat(mounts).as(name).doesNotContain(user, home);
                 }

@@ -14,7 +14,7 @@ public final class JobDirHolder {
     }
 
     public static void main(String[] args) throws Exception {
-        Path jobs = JobDirs.prepareForNode(JobDirs.nameIn(Path.of(args[0]).resolve("jobs.name")));
+        Path jobs = JobDirs.prepareForNode(Path.of(args[0]).resolve("jobs.name"));
         Path checkout = Files.createDirectories(jobs.resolve("cpu0").resolve(JobDirNames.forOneJob()));
         Path deep = Files.createDirectories(checkout.resolve("a/b/c/d"));
         Files.writeString(deep.resolve("weights.bin"), "left by a job whose node was killed");

@@ -104,14 +104,46 @@ class JobDirsTest {
     }
 
     /**
+     * The key is new at each start, once the last start's directories are gone: a key seen by a job
+     * (before the names were tagged, the key was the directory's name) tags nothing made later.
+     */
+    @Test
+    void eachStartTakesANewKeyAfterDeletingWhatTheLastKeyTagged() throws Exception {
+        Path keyFile = dataDir.resolve("jobs.name");
+        String seen = JobDirs.nameIn(keyFile);
+        Path first = JobDirs.prepareForNode(keyFile);
+        Path second = null;
+        try {
+            String firstKey = JobDirs.nameIn(keyFile);
+            assertThat(firstKey).isNotEqualTo(seen);
+            assertThat(JobDirNames.madeWith(first.getFileName().toString(), firstKey)).isTrue();
+            assertThat(JobDirNames.madeWith(first.getFileName().toString(), seen)).isFalse();
+
+            second = JobDirs.prepareForNode(keyFile);
+
+            assertThat(first).doesNotExist();
+            String secondKey = JobDirs.nameIn(keyFile);
+            assertThat(secondKey).isNotIn(seen, firstKey);
+            assertThat(JobDirNames.madeWith(second.getFileName().toString(), secondKey)).isTrue();
+            assertThat(JobDirs.leftovers(firstKey)).isEmpty();
+        } finally {
+            JobDirs.delete(first);
+            if (second != null) {
+                JobDirs.delete(second);
+            }
+        }
+    }
+
+    /**
      * A node killed outright (SIGKILL, no clean-up of its own) leaves its job directory and a job's
      * awkward checkout in the temporary directory; its next start removes them, and keeps another node's
      * (another key) and another user's (a directory of the same key's name made by someone else).
      */
     @Test
     void aNodeRestartedAfterAKillDeletesWhatItLeftAndNothingElse() throws Exception {
-        String key = JobDirs.nameIn(dataDir.resolve("jobs.name"));
-        Path otherNodes = JobDirs.prepareForNode(JobDirs.nameIn(dataDir.resolve("other-node.name")));
+        Path keyFile = dataDir.resolve("jobs.name");
+        String key = JobDirs.nameIn(keyFile);
+        Path otherNodes = JobDirs.prepareForNode(dataDir.resolve("other-node.name"));
         Path tmp = otherNodes.getParent();
         Path othersUser = tmp.resolve(JobDirNames.fresh(key));
         Files.createDirectory(othersUser);
@@ -135,8 +167,9 @@ class JobDirsTest {
             assertThat(killed).isDirectory();
             assertThat(killed.getFileName().toString()).as("random: no uid, no name the node keeps")
                     .matches("rhizome-[0-9a-f]{32}").doesNotContain(key);
+            assertThat(JobDirs.nameIn(keyFile)).as("the killed start's key, new at that start").isNotEqualTo(key);
 
-            next = JobDirs.prepareForNode(key);
+            next = JobDirs.prepareForNode(keyFile);
 
             assertThat(killed).doesNotExist();
             assertThat(oldName).doesNotExist();

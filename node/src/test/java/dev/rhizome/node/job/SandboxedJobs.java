@@ -26,7 +26,8 @@ final class SandboxedJobs implements AutoCloseable {
     static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
 
     /** The key of the stand-in node's job directories: a job must find it nowhere. */
-    static final String KEY = JobDirNames.forOneJob();
+    /** Where the tests' node keeps the key of its job directories (new at each {@link #open}, as at each node start). */
+    static final Path KEY_FILE = keyFile();
 
     final BwrapLauncher sandbox;
     final String tag = UUID.randomUUID().toString().substring(0, 8);
@@ -37,11 +38,24 @@ final class SandboxedJobs implements AutoCloseable {
     private SandboxedJobs(BwrapLauncher sandbox, Path dataDir) throws IOException {
         this.sandbox = sandbox;
         // Laid out as a node lays out its own (NodeDaemon, Evaluator): a job reads this path in its mountinfo.
-        this.jobs = JobDirs.prepareForNode(KEY);
+        this.jobs = JobDirs.prepareForNode(KEY_FILE);
         Path slot = Files.createDirectory(jobs.resolve("cpu0"));
         Files.setPosixFilePermissions(slot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
         this.checkout = Files.createDirectory(slot.resolve(JobDirNames.forOneJob()));
         this.log = dataDir.resolve("logs/job.log");
+    }
+
+    private static Path keyFile() {
+        try {
+            return Files.createTempDirectory("sandboxed-jobs-key").resolve("jobs.name");
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The key this start's job directory was made with. */
+    static String key() throws IOException {
+        return Files.readString(KEY_FILE).strip();
     }
 
     /** A checkout of its own for a test whose node keeps its data in {@code dataDir}. */

@@ -40,7 +40,7 @@ public final class SubordinateUidCheck {
         } catch (IOException e) {
             System.out.println("FOREIGN_RANGE " + e.getMessage().replace('\n', ' '));
         }
-        String jobDir = JobDirNames.forOneJob(); // the key of a node's job directories, as NodeDaemon starts them
+        Path jobDir = home.resolve("jobs.name"); // where a node keeps its job directories' key, as NodeDaemon starts them
         Path work;
         Path killedStart;
         JobUserNamespace first = JobUserNamespace.start(uid, gid, uids, gids);
