@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.node.NodeConfig;
@@ -63,21 +64,30 @@ class AgentWorkflowTest {
                 assertThat(result.get("status").getAsString()).isEqualTo("OK");
                 assertThat(result.get("metric").getAsDouble()).isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.001));
 
-                // --limit, as papers and leaderboard take it: the newest N, still listed oldest first;
-                // valid_signatures still counts them all (results only ever append, so the listing
-                // read after the limited one holds its newest at the same place)
+                // --limit, as papers and leaderboard take it: the newest N, read at the coordinator and
+                // listed oldest first; valid_signatures counts what was read (`counted`: newest). Results
+                // only ever append, so the newest read between two whole listings is at or after the
+                // first listing's last place in the second.
+                JsonArray before = cli("results", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--json").getAsJsonArray("results");
                 JsonObject newest = cli("results", "--data-dir", agent.toString(), "--coordinator", url,
                         "--direction", "d", "--limit", "1", "--json");
-                JsonObject all = cli("results", "--data-dir", agent.toString(), "--coordinator", url,
-                        "--direction", "d", "--json");
+                JsonArray all = cli("results", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--json").getAsJsonArray("results");
+                assertThat(newest.get("counted").getAsString()).isEqualTo("newest");
                 assertThat(newest.getAsJsonArray("results")).hasSize(1);
-                int counted = newest.get("valid_signatures").getAsInt();
-                assertThat(all.getAsJsonArray("results").size()).isGreaterThanOrEqualTo(counted);
-                assertThat(newest.getAsJsonArray("results").get(0)).isEqualTo(all.getAsJsonArray("results").get(counted - 1));
+                assertThat(newest.get("valid_signatures").getAsInt()).isEqualTo(1);
+                int at = -1;
+                for (int i = 0; i < all.size(); i++) {
+                    if (all.get(i).equals(newest.getAsJsonArray("results").get(0))) {
+                        at = i;
+                    }
+                }
+                assertThat(at).as("the newest result's place in %s", all).isGreaterThanOrEqualTo(before.size() - 1);
                 CliRun text = CliRun.of("results", "--data-dir", agent.toString(), "--coordinator", url,
                         "--direction", "d", "--limit", "1");
                 assertThat(text.code()).as(text.err()).isZero();
-                assertThat(text.out()).contains(all.getAsJsonArray("results").size() > 1 ? "(--limit)" : "results with valid");
+                assertThat(text.out()).contains("1 results with valid signatures, 0 invalid among the newest 1");
                 assertThat(CliRun.of("results", "--data-dir", agent.toString(), "--coordinator", url, "--limit", "0",
                         "--json").failure(ExitCodes.USAGE, "usage").get("option").getAsString()).isEqualTo("--limit");
 

@@ -34,6 +34,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Volunteer;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CrashPoints;
+import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
@@ -500,8 +501,13 @@ public final class CoordinatorClient {
         return answer;
     }
 
-    /** How long a stopping claimant asks what became of the claim its stop cut. */
-    static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(4);
+    /**
+     * How long a stopping claimant asks what became of the claim its stop cut: 4 s with a core to
+     * spare, longer as the load per core grows, up to 8 s, inside the 10 s a node's stop waits for
+     * its slots (the coordinator lets go of the held claim and answers; on a loaded machine that
+     * took longer than 4 s, and the claim stayed in the journal for the next start to settle).
+     */
+    static final LoadScaledBudget SETTLE_TIMEOUT = new LoadScaledBudget(Duration.ofSeconds(4), Duration.ofSeconds(8));
 
     /**
      * A claim cut by its caller's interruption (a node's stop, most often while the coordinator held
@@ -512,9 +518,10 @@ public final class CoordinatorClient {
      */
     private boolean settleCutClaim(SignedEnvelope signed, Recorder recorder, ClaimJournal kept) {
         boolean interrupted = Thread.interrupted();
+        Duration patience = SETTLE_TIMEOUT.now();
         try {
             HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/claim"))
-                    .timeout(SETTLE_TIMEOUT)
+                    .timeout(patience)
                     .header("Content-Type", PROTOBUF)
                     .header("Accept", PROTOBUF)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(signed.toByteArray()))
@@ -523,7 +530,7 @@ public final class CoordinatorClient {
                     BoundedBody.handler(maxAnswerBytes));
             HttpResponse<byte[]> response;
             try {
-                response = exchange.get(SETTLE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                response = exchange.get(patience.toMillis(), TimeUnit.MILLISECONDS);
             } catch (TimeoutException | ExecutionException | InterruptedException e) {
                 exchange.cancel(true);
                 if (e instanceof InterruptedException) {

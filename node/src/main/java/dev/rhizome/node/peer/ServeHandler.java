@@ -157,6 +157,28 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         }
     }
 
+    /** Answers {@code request} with what its build gave, on the event loop. */
+    private void answerBuilt(ChannelHandlerContext ctx, UploadSlots.Upload mine, ServeSession.Serve request, Built built,
+            Throwable failure) {
+        // Ended early (or answered BUSY at the patience) while it was being built: answered already.
+        if (session.upload() != mine) {
+            return;
+        }
+        if (failure instanceof java.util.concurrent.CancellationException) {
+            ctx.close();  // shutting down
+        } else if (failure != null) {
+            log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), failure);
+            session.finished();
+            refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
+        } else if (built instanceof Built.NotHeld) {
+            notFound(ctx, request.commit());
+        } else if (built instanceof Built.NoExactBundle) {
+            otherBundle(ctx, request.commit());
+        } else if (built instanceof Built.Bundle bundle) {
+            start(ctx, bundle.file(), request.offset(), request.length());
+        }
+    }
+
     private void prepare(ChannelHandlerContext ctx, ServeSession.Serve request) {
         UploadSlots.Upload mine = session.upload();
         BuildKey key = new BuildKey(request.commit(), java.util.Set.copyOf(request.have()),
@@ -166,38 +188,25 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                 return new Built.NotHeld();
             }
             if (request.sha256() == null) {
-                BundleFile bundle = repo.bundle(request.commit(), request.have());
-                CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
-                return new Built.Bundle(bundle);
+                return new Built.Bundle(repo.bundle(request.commit(), request.have()));
             }
             var exact = repo.bundleWithDigest(request.commit(), request.have(), request.sha256());
             if (exact.isEmpty()) {
                 return new Built.NoExactBundle();
             }
-            CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
             return new Built.Bundle(exact.get());
         });
         boolean queued = build != null;
         if (queued) {
-            build.whenComplete((built, failure) -> ctx.executor().execute(() -> {
-                // Ended early (or answered BUSY at the patience) while it was being built: answered already.
-                if (session.upload() != mine) {
-                    return;
+            build.whenComplete((built, failure) -> {
+                if (built instanceof Built.Bundle && !ctx.executor().inEventLoop()) {
+                    // Built, its first byte not sent: where a test pauses the node mid-serve, on the
+                    // builder's thread. Not inside the build: an ask of the same bundle would join it
+                    // and wait out the pause (answered BUSY), where a node resumed serves at once.
+                    CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
                 }
-                if (failure instanceof java.util.concurrent.CancellationException) {
-                    ctx.close();  // shutting down
-                } else if (failure != null) {
-                    log.error("cannot build bundle {} for {}", request.commit(), PeerMessages.remote(ctx.channel()), failure);
-                    session.finished();
-                    refuse(ctx, Error.Code.INTERNAL, "cannot build bundle " + request.commit());
-                } else if (built instanceof Built.NotHeld) {
-                    notFound(ctx, request.commit());
-                } else if (built instanceof Built.NoExactBundle) {
-                    otherBundle(ctx, request.commit());
-                } else if (built instanceof Built.Bundle bundle) {
-                    start(ctx, bundle.file(), request.offset(), request.length());
-                }
-            }));
+                ctx.executor().execute(() -> answerBuilt(ctx, mine, request, built, failure));
+            });
         }
         if (!queued) {
             if (bundleBuilders.closed()) {
