@@ -77,12 +77,20 @@ public final class JobDirs {
 
     /** {@link #prepareForNode(Path)}, each leftover handed to {@code handover} before it is deleted. */
     static Path prepareForNode(Path keyFile, Handover handover) throws IOException {
-        for (Path old : leftovers(nameIn(keyFile))) {
+        String previous = nameIn(keyFile);
+        for (Path old : leftovers(previous)) {
             handover.giveBack(old);
             deleteTree(old);
             deleteLeftoverTrash(old);
         }
-        String key = newNameIn(keyFile);
+        String key;
+        try {
+            key = newNameIn(keyFile);
+        } catch (IOException e) {
+            // A node restarted on a full disk starts and waits for room (FullDiskNodeTest): the last
+            // key serves again, as it did before keys were new at each start.
+            key = previous;
+        }
         while (true) {
             Path root = tmpDir().resolve(JobDirNames.fresh(key));
             if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
