@@ -16,7 +16,6 @@ import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
-import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -93,7 +92,7 @@ class ClosedDirectionClaimsTest {
             assertThat(evaluation.hasUnit()).as("no evaluation of the closed direction").isFalse();
             ClaimResponse exploration = claim(seconds, Identity.generate(), WorkUnit.Kind.EXPLORE);
             assertThat(exploration.hasUnit()).as("no exploration of the closed direction").isFalse();
-            ClaimResponse named = seconds.claim(signed(Identity.generate(), "d", WorkUnit.Kind.EVALUATE));
+            ClaimResponse named = seconds.claim(Fixtures.signedClaim(Identity.generate(), clock.millis(), "d", WorkUnit.Kind.EVALUATE));
             assertThat(named.getDirectionClosed()).isTrue();
             assertThat(named.getReason()).contains("closed").contains("budget spent");
         }
@@ -135,17 +134,7 @@ class ClosedDirectionClaimsTest {
     }
 
     private ClaimResponse claim(Dispatcher dispatcher, Identity node, WorkUnit.Kind kind) {
-        return dispatcher.claim(signed(node, "", kind));
+        return dispatcher.claim(Fixtures.signedClaim(node, clock.millis(), "", kind));
     }
 
-    private Verified<ClaimRequest> signed(Identity node, String direction, WorkUnit.Kind kind) {
-        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
-                .setDirection(direction).addKinds(kind).build();
-        try {
-            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -150,13 +150,6 @@ class DailyLeasesTest {
     }
 
     private Verified<ClaimRequest> claim(Identity node) {
-        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
-                .addKinds(WorkUnit.Kind.EVALUATE).build();
-        try {
-            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return Fixtures.signedClaim(node, clock.millis(), "", WorkUnit.Kind.EVALUATE);
     }
 }

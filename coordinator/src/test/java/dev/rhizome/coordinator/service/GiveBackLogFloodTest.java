@@ -6,7 +6,6 @@ import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.core.WriteQuota;
-import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.MutableClock;
@@ -17,7 +16,6 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.envelope.Envelopes;
-import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,7 +56,7 @@ class GiveBackLogFloodTest {
             Identity node = Identity.generate();
             try (LogCapture log = new LogCapture()) {
                 for (int i = 0; i < CUT_CLAIMS; i++) {
-                    ClaimResponse leased = dispatcher.claim(claim(node), "81.2.69.5");
+                    ClaimResponse leased = dispatcher.claim(Fixtures.signedClaim(node, clock.millis(), "", WorkUnit.Kind.EVALUATE), "81.2.69.5");
                     assertThat(leased.getUnit().getId()).as("claim %d: the unit given back is open again", i)
                             .isEqualTo("u-1");
                     assertThat(dispatcher.giveBackUnanswered("u-1", node.publicId().toByteString())).isTrue();
@@ -70,14 +68,4 @@ class GiveBackLogFloodTest {
         });
     }
 
-    private Verified<ClaimRequest> claim(Identity node) {
-        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
-                .addKinds(WorkUnit.Kind.EVALUATE).build();
-        try {
-            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 }

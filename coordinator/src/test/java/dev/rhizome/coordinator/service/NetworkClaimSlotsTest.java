@@ -16,7 +16,6 @@ import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
-import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -71,7 +70,7 @@ class NetworkClaimSlotsTest {
                     String address = ADDRESSES.get(i % ADDRESSES.size());
                     done.add(threads.submit(() -> {
                         start.await();
-                        ClaimResponse answer = dispatcher.claim(signed(Identity.generate()), address);
+                        ClaimResponse answer = dispatcher.claim(Fixtures.signedClaim(Identity.generate(), clock.millis(), "", WorkUnit.Kind.EVALUATE), address);
                         if (answer.hasUnit()) {
                             leased.add(answer.getUnit().getId());
                         } else {
@@ -127,14 +126,4 @@ class NetworkClaimSlotsTest {
         });
     }
 
-    private Verified<ClaimRequest> signed(Identity node) {
-        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
-                .addKinds(WorkUnit.Kind.EVALUATE).build();
-        try {
-            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 }

@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.support;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Budget;
+import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -10,6 +11,8 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -84,5 +87,20 @@ public final class Fixtures {
         byte[] bytes = new byte[16];
         NONCES.nextBytes(bytes);
         return com.google.protobuf.ByteString.copyFrom(bytes);
+    }
+
+    /**
+     * A CPU node's claim, signed and opened as the HTTP layer hands it to the dispatcher;
+     * {@code direction} empty for any direction.
+     */
+    public static Verified<ClaimRequest> signedClaim(Identity node, long nowMs, String direction, WorkUnit.Kind kind) {
+        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").setTimeMs(nowMs).setNonce(nonce())
+                .setDirection(direction).addKinds(kind).build();
+        try {
+            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 }
