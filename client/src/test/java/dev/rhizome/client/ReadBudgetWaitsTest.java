@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Honest clients live with the coordinator's CPU budget for reads: with a budget cut to a
  * millisecond at once, every read soon gets {@code 429} with a {@code Retry-After}, and `rhizome
  * results`, `log` and `brief`, and a node's reads through {@link CoordinatorClient}, wait it out and
- * answer what they would have, saying the wait on standard error (never on standard output).
+ * answer what they would have, saying the wait on standard error (never on standard output); so does
+ * `rhizome export`.
  * Real coordinator on loopback, real commands.
  */
 class ReadBudgetWaitsTest {
@@ -89,6 +90,16 @@ class ReadBudgetWaitsTest {
             }
             assertThat(said.toString()).as("each wait said on standard error")
                     .contains("waiting ").contains(" s to ask again (GET /v1/").contains("budget of CPU for reads");
+
+            // an export reads a page after another from one address: it waited as told, silently,
+            // so an export of a long trail paused a minute at a time with nothing on the screen
+            Path exported = dir.resolve("trail.jsonl");
+            CliRun export = CliRun.of("export", "-o", exported.toString(), "--coordinator", url, "--json");
+            assertThat(export.code()).as("rhizome export: %s %s", export.out(), export.err()).isZero();
+            assertThat(export.json().get("envelopes").getAsInt()).as("every record exported").isEqualTo(5);
+            assertThat(export.err()).as("the export's waits said on standard error, as every read's")
+                    .contains(" s to ask again (GET /v1/").contains("budget of CPU for reads");
+            assertThat(export.out()).doesNotContain("to ask again");
         }
     }
 

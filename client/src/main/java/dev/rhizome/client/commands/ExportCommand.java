@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
@@ -52,7 +53,8 @@ public final class ExportCommand implements Callable<Integer> {
         System.err.println("exporting the audit trail of " + base + " ...");
         AuditExport.Summary s;
         try {
-            s = AuditExport.export(base, out, System.currentTimeMillis(), everySecond());
+            // a page refused 429 for the read budget waits its Retry-After, said as every read command says it
+            s = AuditExport.export(base, out, System.currentTimeMillis(), everySecond(), Coordinators::sayReadWait);
         } catch (AuditExport.NotACoordinatorException e) {
             throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "export failed: " + e.getMessage(),
                     "pass the coordinator's URL with --coordinator (or set RHIZOME_COORDINATOR)");

@@ -30,9 +30,19 @@ public record PaperFilter(List<String> words, String commit) {
         return new PaperFilter(words(search), commit);
     }
 
-    /** The words of a search, lower-cased; blanks between them do not count. */
+    /** The words of a search, lower-cased, each once (a word twice asks nothing more); blanks between them do not count. */
     public static List<String> words(String search) {
-        return Arrays.stream(search.toLowerCase(Locale.ROOT).split("\\s+")).filter(w -> !w.isEmpty()).toList();
+        return Arrays.stream(search.toLowerCase(Locale.ROOT).split("\\s+")).filter(w -> !w.isEmpty()).distinct()
+                .toList();
+    }
+
+    /**
+     * What looking at a paper of {@code recordBytes} costs, in bytes compared: each word is looked for
+     * through the whole text, once ({@link LiteralSearch}). A page's walk stops at a bound on this,
+     * so that a search of many words over large papers costs no more than a few pages' reading.
+     */
+    public long work(int recordBytes) {
+        return (long) recordBytes * Math.max(1, words.size());
     }
 
     /** Whether it keeps every paper (nothing to filter: the listing is read as before). */
@@ -50,6 +60,6 @@ public record PaperFilter(List<String> words, String commit) {
             return true;
         }
         String haystack = (paper.getTitle() + "\n" + paper.getBodyMarkdown()).toLowerCase(Locale.ROOT);
-        return words.stream().allMatch(haystack::contains);
+        return words.stream().allMatch(w -> LiteralSearch.contains(haystack, w));
     }
 }

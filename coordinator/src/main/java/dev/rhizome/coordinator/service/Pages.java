@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Turns the rows a store read for a page into the page's items and its {@code next} cursor. The
@@ -98,30 +99,40 @@ final class Pages {
 
     /** Rows of a filtered list looked at for one page at most; past them the page ends, its {@code next} there. */
     static final int MAX_SCANNED = 2000;
+    /**
+     * Work of looking at rows for one page at most, as the filter counts it (a paper search: bytes
+     * times words): about eight of the largest pages' bytes. Rows alone did not bound it: 2,000
+     * papers of 64 KiB are 128 MiB to read and search for each word, for one request.
+     */
+    static final long MAX_SCAN_WORK = 8L * MAX_PAGE_BYTES;
     /** Rows read at a time while filtering: the ones not kept cost reading, not memory. */
     static final int FILTER_CHUNK = 64;
 
     /**
      * As {@link #bounded}, keeping only the rows {@code keep} accepts: a page of {@code limit}
      * matches, whose {@code next} follows the last match shown. A walk that looked at
-     * {@link #MAX_SCANNED} rows for one page stops there, short, with {@code next} after the last row
-     * it looked at, so a sparse search costs the coordinator a bounded read per request and still
-     * neither skips nor repeats a match.
+     * {@link #MAX_SCANNED} rows, or rows whose {@code work} adds up to {@link #MAX_SCAN_WORK}, for one
+     * page stops there, short, with {@code next} after the last row it looked at, so a sparse search
+     * costs the coordinator a bounded read and bounded matching per request and still neither skips
+     * nor repeats a match. Every page looks at one row at least, so a walk always moves on.
      */
     static <T> Page<T> matching(long start, int limit, SeqReader<T> reader, Predicate<T> keep, ToIntFunction<T> bytes,
-            Function<Long, Cursor> cursor) {
+            ToLongFunction<T> work, Function<Long, Cursor> cursor) {
         List<Keyed<Long, T>> taken = new ArrayList<>();
         long from = start;
         long total = 0;
         int scanned = 0;
+        long worked = 0;
         while (true) {
             List<Keyed<Long, T>> rows = reader.read(from, FILTER_CHUNK);
             for (Keyed<Long, T> row : rows) {
+                if (scanned > 0 && (scanned >= MAX_SCANNED || worked >= MAX_SCAN_WORK)) {
+                    return page(taken, cursor.apply(from).encode(), cursor);
+                }
+                scanned++;
+                worked += work.applyAsLong(row.value());
                 if (!keep.test(row.value())) {
                     from = row.key();
-                    if (++scanned >= MAX_SCANNED) {
-                        return page(taken, cursor.apply(from).encode(), cursor);
-                    }
                     continue;
                 }
                 if (taken.size() == limit || total >= MAX_PAGE_BYTES) {
@@ -130,12 +141,13 @@ final class Pages {
                 taken.add(row);
                 total += bytes.applyAsInt(row.value());
                 from = row.key();
-                if (++scanned >= MAX_SCANNED) {
-                    return page(taken, cursor.apply(from).encode(), cursor);
-                }
             }
             if (rows.size() < FILTER_CHUNK) {
                 return page(taken, "", cursor);
+            }
+            if (scanned >= MAX_SCANNED || worked >= MAX_SCAN_WORK) {
+                // the bound is reached at a chunk's end: the next chunk is not read only to be left
+                return page(taken, cursor.apply(from).encode(), cursor);
             }
         }
     }

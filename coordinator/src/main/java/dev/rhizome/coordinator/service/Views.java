@@ -241,7 +241,7 @@ public final class Views {
             Pages.Page<SignedEnvelope> p = filter.keepsAll()
                     ? Pages.bounded(from, page.limit(), reader, SignedEnvelope::getSerializedSize, seqCursor(PAPERS))
                     : Pages.matching(from, page.limit(), reader, e -> filter.keeps(paper(e)),
-                            SignedEnvelope::getSerializedSize, seqCursor(PAPERS));
+                            SignedEnvelope::getSerializedSize, e -> filter.work(e.getSerializedSize()), seqCursor(PAPERS));
             return envelopes(p).toBuilder().setNewest(oldestFirst ? p.last() : p.first()).build();
         });
     }

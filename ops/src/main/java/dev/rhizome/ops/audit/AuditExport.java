@@ -73,7 +73,18 @@ public final class AuditExport {
     }
 
     public static Summary export(URI coordinator, Path file, long nowMs, Progress progress) throws IOException {
-        return export(coordinator, file, nowMs, CoordinatorClient.MAX_ANSWER_BYTES, progress);
+        return export(coordinator, file, nowMs, CoordinatorClient.MAX_ANSWER_BYTES, progress, ReadRetry.Waits.NOBODY);
+    }
+
+    /** The same, telling {@code waits} of each wait for a page refused {@code 429} (the CLI says it on standard error). */
+    public static Summary export(URI coordinator, Path file, long nowMs, Progress progress, ReadRetry.Waits waits)
+            throws IOException {
+        return export(coordinator, file, nowMs, CoordinatorClient.MAX_ANSWER_BYTES, progress, waits);
+    }
+
+    public static Summary export(URI coordinator, Path file, long nowMs, long maxPageBytes, Progress progress)
+            throws IOException {
+        return export(coordinator, file, nowMs, maxPageBytes, progress, ReadRetry.Waits.NOBODY);
     }
 
     /**
@@ -87,8 +98,8 @@ public final class AuditExport {
      * @param maxPageBytes the largest answer read for one page, as the coordinator client bounds its
      *                     answers: whatever answers at the URL could otherwise send an endless body
      */
-    public static Summary export(URI coordinator, Path file, long nowMs, long maxPageBytes, Progress progress)
-            throws IOException {
+    public static Summary export(URI coordinator, Path file, long nowMs, long maxPageBytes, Progress progress,
+            ReadRetry.Waits waits) throws IOException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         Files.createDirectories(file.toAbsolutePath().getParent());
         int[] counts = new int[3];  // envelopes, trials, lines
@@ -96,12 +107,12 @@ public final class AuditExport {
         List<Adoption> adoptions = new ArrayList<>();
         // the network the coordinator serves, named in the header so that `rhizome verify` need not
         // guess it from the first record signed for one
-        String network = get(http, maxPageBytes, coordinator, "/v1/stats", CoordinatorStats.parser()).getNetworkId();
+        String network = get(http, maxPageBytes, waits, coordinator, "/v1/stats", CoordinatorStats.parser()).getNetworkId();
         // A coordinator older than the confirmation stage has no such list: the export says so in
         // its header and goes on without it, rather than failing whole (one look, for a direction
         // name of no account: only whether the path is served matters here).
-        boolean confirmationsServed = getIfServed(http, maxPageBytes, coordinator, CONFIRMATIONS + "?direction=-",
-                ConfirmationList.parser()) != null;
+        boolean confirmationsServed = getIfServed(http, maxPageBytes, waits, coordinator,
+                CONFIRMATIONS + "?direction=-", ConfirmationList.parser()) != null;
         DurableFiles.replace(file, out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             LineWriter lw = line -> {
@@ -111,18 +122,18 @@ public final class AuditExport {
             lw.write(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
                     .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true).setNetwork(network)
                     .setConfirmationsUnavailable(!confirmationsServed)).build());
-            forEachPage(http, maxPageBytes, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
+            forEachPage(http, maxPageBytes, waits, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
                 for (SignedEnvelope e : page.getEnvelopesList()) {
                     lw.write(AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());
                 }
                 progress.envelopesWritten(counts[0]);
             });
-            forEachPage(http, maxPageBytes, coordinator, "/v1/directions", DirectionList.parser(),
+            forEachPage(http, maxPageBytes, waits, coordinator, "/v1/directions", DirectionList.parser(),
                     page -> directions.addAll(page.getDirectionsList()));
-            forEachPage(http, maxPageBytes, coordinator, "/v1/adoptions", AdoptionList.parser(),
+            forEachPage(http, maxPageBytes, waits, coordinator, "/v1/adoptions", AdoptionList.parser(),
                     page -> adoptions.addAll(page.getAdoptionsList()));
             for (DirectionStatus d : directions) {
-                forEachPage(http, maxPageBytes, coordinator, "/v1/trials?direction="
+                forEachPage(http, maxPageBytes, waits, coordinator, "/v1/trials?direction="
                         + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), TrialList.parser(), page -> {
                     for (Trial t : page.getTrialsList()) {
                         lw.write(AuditLine.newBuilder().setTrial(t).build());
@@ -131,7 +142,7 @@ public final class AuditExport {
                 });
             }
             for (DirectionStatus d : confirmationsServed ? directions : List.<DirectionStatus>of()) {
-                ConfirmationList page = get(http, maxPageBytes, coordinator, CONFIRMATIONS + "?direction="
+                ConfirmationList page = get(http, maxPageBytes, waits, coordinator, CONFIRMATIONS + "?direction="
                         + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), ConfirmationList.parser());
                 for (Confirmation c : page.getConfirmationsList()) {
                     lw.write(AuditLine.newBuilder().setConfirmation(c).build());
@@ -241,10 +252,10 @@ public final class AuditExport {
      * {@code after} until a page has none. The audit trail is append-only and paged by acceptance
      * order, so records accepted while the export reads are appended, never skipped or repeated.
      */
-    private static <T extends Message> void forEachPage(HttpClient http, long maxPageBytes, URI coordinator, String path,
-            Parser<T> parser, ListPages.Each<T, IOException> each) throws IOException {
+    private static <T extends Message> void forEachPage(HttpClient http, long maxPageBytes, ReadRetry.Waits waits,
+            URI coordinator, String path, Parser<T> parser, ListPages.Each<T, IOException> each) throws IOException {
         String separator = path.contains("?") ? "&" : "?";
-        ListPages.forEach(after -> get(http, maxPageBytes, coordinator, path + separator + "limit=" + ListPages.LIMIT
+        ListPages.forEach(after -> get(http, maxPageBytes, waits, coordinator, path + separator + "limit=" + ListPages.LIMIT
                 + (after.isEmpty() ? "" : "&after=" + URLEncoder.encode(after, StandardCharsets.UTF_8)), parser),
                 why -> new IOException("GET " + path + " " + why), each);
     }
@@ -254,19 +265,19 @@ public final class AuditExport {
      * history reads many pages from one address and may spend that address's CPU budget for reads
      * (coordinator http.ReadWork); it waits as told instead of failing half-written.
      */
-    private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path, Parser<T> parser)
-            throws IOException {
-        return get(http, maxPageBytes, coordinator, path, parser, false);
+    private static <T extends Message> T get(HttpClient http, long maxPageBytes, ReadRetry.Waits waits, URI coordinator,
+            String path, Parser<T> parser) throws IOException {
+        return get(http, maxPageBytes, waits, coordinator, path, parser, false);
     }
 
     /** The same, or null where the coordinator answers 404 (a path it is too old to serve). */
-    private static <T extends Message> T getIfServed(HttpClient http, long maxPageBytes, URI coordinator, String path,
-            Parser<T> parser) throws IOException {
-        return get(http, maxPageBytes, coordinator, path, parser, true);
+    private static <T extends Message> T getIfServed(HttpClient http, long maxPageBytes, ReadRetry.Waits waits,
+            URI coordinator, String path, Parser<T> parser) throws IOException {
+        return get(http, maxPageBytes, waits, coordinator, path, parser, true);
     }
 
-    private static <T extends Message> T get(HttpClient http, long maxPageBytes, URI coordinator, String path,
-            Parser<T> parser, boolean notFoundIsNull) throws IOException {
+    private static <T extends Message> T get(HttpClient http, long maxPageBytes, ReadRetry.Waits waits, URI coordinator,
+            String path, Parser<T> parser, boolean notFoundIsNull) throws IOException {
         long waited = 0;
         while (true) {
             try {
@@ -278,6 +289,9 @@ public final class AuditExport {
                     throw new IOException(refused.getMessage());
                 }
                 waited += wait.getAsLong();
+                // said, as every CLI read says it: an export of a long trail that pauses silently for
+                // a minute at a time reads as hung
+                waits.waiting("GET " + path, wait.getAsLong(), refused.why);
                 try {
                     Thread.sleep(wait.getAsLong() * 1000);
                 } catch (InterruptedException e) {
@@ -291,10 +305,12 @@ public final class AuditExport {
     /** A 429 that names when to ask again. */
     private static final class RetryAfter extends IOException {
         final long seconds;
+        final String why;
 
-        RetryAfter(String message, long seconds) {
+        RetryAfter(String message, long seconds, String why) {
             super(message);
             this.seconds = seconds;
+            this.why = why;
         }
     }
 
@@ -328,7 +344,7 @@ public final class AuditExport {
                         + error.getMessage();
                 var retryAfter = ReadRetry.retryAfter(response.headers().firstValue("Retry-After").orElse(null));
                 if (response.statusCode() == 429 && retryAfter.isPresent()) {
-                    throw new RetryAfter(refused, retryAfter.getAsLong());
+                    throw new RetryAfter(refused, retryAfter.getAsLong(), error.getMessage());
                 }
                 throw new IOException(refused);
             }
