@@ -43,9 +43,10 @@ public record SimulationReport(int nodes, int bundles, double deliveredFraction,
     @Override
     public String toText() {
         return String.format("%d simulated nodes, %d bundles: %.1f%% delivered, full delivery after %d ms in %d rounds, "
-                        + "p50 %d ms, p99 %d ms, amplification %.2f, %.1f control messages per node (%.1f s)%n",
+                        + "p50 %d ms, p99 %d ms, amplification %.2f, %.1f control messages per node, %d asks answered busy, "
+                        + "%d peers banned (%.1f s)%n",
                 nodes, bundles, 100 * deliveredFraction, fullDeliveryMs, rounds, p50DeliveryMs, p99DeliveryMs,
-                amplification, controlMessagesPerNode, wallSeconds);
+                amplification, controlMessagesPerNode, fetchesBusy, peersBanned, wallSeconds);
     }
 
     @Override
