@@ -67,6 +67,9 @@ public final class NodeMetrics {
                 .description("1 while the volunteer has paused the node").register(registry);
         FunctionCounter.builder("rhizome_node_bytes_served", gossip, GossipService::bytesServed)
                 .description("Bundle bytes streamed to peers").register(registry);
+        Gauge.builder("rhizome_node_bundle_readers_blocked", gossip, GossipService::bundleReadersBlocked)
+                .description("Bundle file readers held by a read past 4 s; at 4 every upload is answered BUSY (a blocked disk)")
+                .register(registry);
         coreCounter("rhizome_node_fetches_completed", "Bundles fetched and imported", GossipStats::fetchesCompleted);
         coreCounter("rhizome_node_fetches_failed", "Fetches failed, stalled or abandoned", GossipStats::fetchesFailed);
         coreCounter("rhizome_node_announcements_invalid", "Announcements refused (signature, signer, time, limits)",

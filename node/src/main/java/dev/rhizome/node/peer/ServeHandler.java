@@ -249,6 +249,7 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
      */
     private void endForDisk(ChannelHandlerContext ctx, String why) {
         PREEMPTED.info("ending an upload to {} early: {}", PeerMessages.remote(ctx.channel()), why);
+        bundleReaders.checkBlocked();
         stopStreaming();
         session.finished();
         if (ctx.channel().isActive()) {

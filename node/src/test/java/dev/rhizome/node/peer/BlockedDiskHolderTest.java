@@ -3,17 +3,32 @@ package dev.rhizome.node.peer;
 import static dev.rhizome.node.peer.BundleBuildersTest.PATIENT;
 import static dev.rhizome.node.peer.BundleBuildersTest.failureOf;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import dev.rhizome.proto.v1.BundleRequest;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.identity.Identity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * A holder whose disk blocks in the middle of a transfer (its header sent, its chunks' reads stuck)
@@ -67,6 +82,70 @@ class BlockedDiskHolderTest {
             assertThat(hints).containsEntry(blocked.endpoint(), BundleReaders.RETRY_AFTER_MS);
         } finally {
             disk.countDown();
+        }
+    }
+
+    /**
+     * A dead disk holds every reader: from then on every upload is answered BUSY, which no asker
+     * blames, so nothing else would tell the volunteer that the node serves nothing. It says so: the
+     * readers blocked are counted ({@code rhizome_node_bundle_readers_blocked}), a warning is logged
+     * once (not once per upload), and a read that returns is logged too. Raw askers, each a key of its own.
+     */
+    @Test
+    void aDiskBlockingEveryReaderIsSaidOnceAndCountedAndItsReturnToo() throws Exception {
+        CountDownLatch disk = new CountDownLatch(1);
+        Logger logger = (Logger) LoggerFactory.getLogger(BundleReaders.class);
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        logger.addAppender(lines);
+        try (TestNode holder = new TestNode(tmp.resolve("holder"), PATIENT); TestNode other = new TestNode(tmp.resolve("other"), PATIENT)) {
+            String commit = PeerTransferTest.seed(holder);
+            other.fetcher.fetchFrom(holder.endpoint(), commit, TransferProgress.NONE, new Cancellation()); // the bundle built
+            BundleReaders readers = holder.server.bundleReaders();
+            readers.holdReads(disk);
+
+            List<CompletableFuture<PeerMessage>> first = new ArrayList<>();
+            for (int i = 0; i < BundleReaders.THREADS; i++) {
+                first.add(CompletableFuture.supplyAsync(() -> lastAnswer(holder, commit)));
+            }
+            for (CompletableFuture<PeerMessage> answer : first) {
+                assertThat(answer.get().getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE);
+            }
+            // The next upload's read waits behind the four blocked ones: ended BUSY in its turn, and now it is said.
+            for (int i = 0; i < 2; i++) {
+                assertThat(lastAnswer(holder, commit).getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE);
+            }
+            assertThat(readers.blocked()).isEqualTo(BundleReaders.THREADS);
+            assertThat(lines.list.stream().filter(e -> e.getFormattedMessage().startsWith("all 4 bundle readers have been blocked")))
+                    .as("said once, not once per upload").hasSize(1);
+
+            disk.countDown();
+            await().atMost(Duration.ofSeconds(30)).until(() -> readers.blocked() == 0
+                    && lines.list.stream().anyMatch(e -> e.getFormattedMessage().startsWith("a bundle read returned")));
+            assertThat(lastAnswer(holder, commit).hasBundleEnd()).as("served again").isTrue();
+        } finally {
+            disk.countDown();
+            logger.detachAppender(lines);
+        }
+    }
+
+    /** Asks {@code commit} of {@code holder} as a fresh key over a plain socket; the last message before the end or BUSY. */
+    private static PeerMessage lastAnswer(TestNode holder, String commit) {
+        try (Socket socket = new Socket("127.0.0.1", holder.server.port())) {
+            InputStream in = socket.getInputStream();
+            RawWire.openFetch(in, socket.getOutputStream(), Identity.generate());
+            RawWire.write(socket.getOutputStream(), PeerMessage.newBuilder().setBundleRequest(BundleRequest.newBuilder().setCommit(commit))
+                    .build());
+            PeerMessage last = null;
+            for (PeerMessage message = RawWire.read(in); message != null; message = RawWire.read(in)) {
+                last = message;
+                if (message.hasError() || message.hasBundleEnd()) {
+                    return message;
+                }
+            }
+            return last;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -24,6 +24,8 @@ import java.util.Set;
 /**
  * Drives thousands of {@link GossipCore}s without sockets: a virtual clock, an event queue, per
  * message latency and loss, and bundle transfers that queue on each node's uplink and downlink.
+ * Holders answer some asks BUSY (no bytes, a hint or none), and a few nodes answer every ask BUSY
+ * while announcing all they hold ({@link SimulationConfig#busyAsks}, {@link SimulationConfig#busyHolders}).
  * Deterministic for a given seed.
  */
 public final class GossipSimulation {
@@ -47,6 +49,9 @@ public final class GossipSimulation {
     private record FetchProgress(int node, int server, int bundle, int generation) {
     }
 
+    private record FetchBusy(int node, int server, int bundle, int generation, long retryAfterMs) {
+    }
+
     private record Tick(int node) {
     }
 
@@ -63,6 +68,9 @@ public final class GossipSimulation {
     private final SimulationConfig config;
     private final PrintStream progress;
     private final Random random;
+    /** Who is busy and when, on a stream of its own: the other draws stay those of a run without busy holders. */
+    private final Random busyRandom;
+    private final boolean[] busyForever;
     private final GossipCore[] cores;
     private final PublicId[] ids;
     private final NodeInfo[] infos;
@@ -83,11 +91,14 @@ public final class GossipSimulation {
     private long now;
     private long bytesTransferred;
     private long messagesSent;
+    private long fetchesBusy;
 
     private GossipSimulation(SimulationConfig config, PrintStream progress) {
         this.config = config;
         this.progress = progress;
         this.random = new Random(config.seed());
+        this.busyRandom = new Random(config.seed() ^ 0x5EEDB05FL);
+        this.busyForever = new boolean[config.nodes()];
         int n = config.nodes();
         this.cores = new GossipCore[n];
         this.ids = new PublicId[n];
@@ -121,6 +132,7 @@ public final class GossipSimulation {
             infos[i] = NodeInfo.newBuilder().setNode(ids[i].toByteString()).setHost("sim").setPort(i + 1).build();
             index.put(ids[i], i);
             cores[i] = new GossipCore(identity, infos[i], config.gossip(), new Random(random.nextLong()), signatures);
+            busyForever[i] = busyRandom.nextDouble() < config.busyHolders();
         }
         for (int i = 0; i < n; i++) {
             List<NodeInfo> bootstrap = new ArrayList<>();
@@ -175,6 +187,10 @@ public final class GossipSimulation {
             schedule(now + TICK_MS, t);
         } else if (event instanceof FetchEnd f) {
             fetchEnded(f);
+        } else if (event instanceof FetchBusy b) {
+            if (b.generation() == generation[b.node() * config.bundles() + b.bundle()]) {
+                apply(b.node(), cores[b.node()].onFetchBusy(ids[b.server()], commits[b.bundle()], b.retryAfterMs(), now));
+            }
         } else if (event instanceof Connect c) {
             connect(c.dialer(), c.target());
         } else if (event instanceof DialLost d) {
@@ -183,6 +199,9 @@ public final class GossipSimulation {
             apply(c.node(), cores[c.node()].onDisconnected(ids[c.peer()], now));
         } else if (event instanceof Inject i) {
             int source = random.nextInt(config.nodes());
+            while (busyForever[source]) {
+                source = busyRandom.nextInt(config.nodes()); // a commit's maker serves it
+            }
             hops[source * config.bundles() + i.bundle()] = 0;
             apply(source, cores[source].onLocalCommit(commits[i.bundle()], now));
         }
@@ -225,6 +244,13 @@ public final class GossipSimulation {
         int key = node * config.bundles() + bundle;
         generation[key]++;
         long accepted = now + latency();
+        if (busyForever[server] || (config.busyAsks() > 0 && busyRandom.nextDouble() < config.busyAsks())) {
+            // Answered at once, no bytes sent: the uplink stays free for the asks it takes.
+            long hint = busyForever[server] ? 2_000 : busyRandom.nextBoolean() ? 1_000 + busyRandom.nextLong(9_001) : 0;
+            fetchesBusy++;
+            schedule(accepted + latency(), new FetchBusy(node, server, bundle, generation[key], hint));
+            return;
+        }
         long start = Math.max(accepted, Math.max(uplinkFreeAt[server], downlinkFreeAt[node]));
         long end = start + transferMs;
         uplinkFreeAt[server] = end;
@@ -291,7 +317,7 @@ public final class GossipSimulation {
         return new SimulationReport(config.nodes(), config.bundles(), (double) delivered / deliveryMs.length,
                 percentile(times, 0.50), percentile(times, 0.99),
                 delivered == deliveryMs.length && times.length > 0 ? times[times.length - 1] : -1, rounds,
-                bytesTransferred / needed, (double) messagesSent / config.nodes(), failed, banned, wallSeconds);
+                bytesTransferred / needed, (double) messagesSent / config.nodes(), failed, fetchesBusy, banned, wallSeconds);
     }
 
     private static long percentile(long[] sorted, double q) {

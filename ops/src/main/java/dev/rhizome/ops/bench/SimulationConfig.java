@@ -19,12 +19,23 @@ import dev.rhizome.ops.InvalidOptionValue;
  * @param staggerMs           virtual time between two injections (0: all at once)
  * @param deadlineMs          virtual time after which the run stops, delivered or not
  * @param gossip              the protocol's configuration
+ * @param busyAsks            probability that an honest holder answers an ask BUSY (no bytes sent), half of
+ *                            these with a retry-after hint of 1 to 10 s
+ * @param busyHolders         share of the nodes that answer every ask BUSY (hint 2 s) while they announce
+ *                            everything they hold, as a rogue stalling delivery would; never a bundle's source
  */
 public record SimulationConfig(int nodes, int bundles, int degree, long bundleBytes, long minLatencyMs,
         long maxLatencyMs, double loss, long bandwidthBytesPerSec, long seed, long injectAtMs, long staggerMs,
-        long deadlineMs, GossipConfig gossip) {
+        long deadlineMs, GossipConfig gossip, double busyAsks, double busyHolders) {
+    /** Honest holders busy now and then, as the core's simulation tests have them since round 21. */
+    public static final double DEFAULT_BUSY_ASKS = 0.05;
+    /** One node in a hundred BUSY to everything, for good. */
+    public static final double DEFAULT_BUSY_HOLDERS = 0.01;
 
     public SimulationConfig {
+        if (busyAsks < 0 || busyAsks >= 1 || busyHolders < 0 || busyHolders >= 1) {
+            throw new IllegalArgumentException("need 0 <= busyAsks < 1 and 0 <= busyHolders < 1");
+        }
         if (nodes < 2) {
             throw new InvalidOptionValue("--nodes", nodes, "a whole number from 2");
         }
@@ -45,6 +56,14 @@ public record SimulationConfig(int nodes, int bundles, int degree, long bundleBy
         }
     }
 
+    /** With the default busy holders. */
+    public SimulationConfig(int nodes, int bundles, int degree, long bundleBytes, long minLatencyMs, long maxLatencyMs,
+            double loss, long bandwidthBytesPerSec, long seed, long injectAtMs, long staggerMs, long deadlineMs,
+            GossipConfig gossip) {
+        this(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss, bandwidthBytesPerSec, seed, injectAtMs,
+                staggerMs, deadlineMs, gossip, DEFAULT_BUSY_ASKS, DEFAULT_BUSY_HOLDERS);
+    }
+
     public static SimulationConfig defaults() {
         GossipConfig gossip = GossipConfig.defaults();
         return new SimulationConfig(10_000, 10, gossip.degree(), 1 << 20, 10, 100, 0.01, 10_000_000, 1, 5_000, 0,
@@ -53,21 +72,26 @@ public record SimulationConfig(int nodes, int bundles, int degree, long bundleBy
 
     public SimulationConfig withNodes(int nodes) {
         return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
-                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip, busyAsks, busyHolders);
     }
 
     public SimulationConfig withBundles(int bundles) {
         return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
-                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip, busyAsks, busyHolders);
     }
 
     public SimulationConfig withSeed(long seed) {
         return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
-                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip, busyAsks, busyHolders);
     }
 
     public SimulationConfig withLoss(double loss) {
         return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
-                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip);
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip, busyAsks, busyHolders);
+    }
+
+    public SimulationConfig withBusy(double busyAsks, double busyHolders) {
+        return new SimulationConfig(nodes, bundles, degree, bundleBytes, minLatencyMs, maxLatencyMs, loss,
+                bandwidthBytesPerSec, seed, injectAtMs, staggerMs, deadlineMs, gossip, busyAsks, busyHolders);
     }
 }

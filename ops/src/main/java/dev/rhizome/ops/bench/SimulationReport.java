@@ -14,11 +14,12 @@ import java.util.Map;
  * @param rounds                  most hops a bundle took from its source
  * @param amplification           bundle bytes transferred (lost and cancelled transfers included) / bytes needed
  * @param controlMessagesPerNode  gossip messages sent per node (announcements, peer exchange)
+ * @param fetchesBusy             asks a holder answered BUSY (see {@link SimulationConfig#busyAsks})
  * @param wallSeconds             real time the run took
  */
 public record SimulationReport(int nodes, int bundles, double deliveredFraction, long p50DeliveryMs,
         long p99DeliveryMs, long fullDeliveryMs, int rounds, double amplification, double controlMessagesPerNode,
-        long fetchesFailed, long peersBanned, double wallSeconds) implements BenchReport {
+        long fetchesFailed, long fetchesBusy, long peersBanned, double wallSeconds) implements BenchReport {
 
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -33,6 +34,7 @@ public record SimulationReport(int nodes, int bundles, double deliveredFraction,
         m.put("rounds", rounds);
         m.put("control_messages_per_node", controlMessagesPerNode);
         m.put("fetches_failed", fetchesFailed);
+        m.put("fetches_busy", fetchesBusy);
         m.put("peers_banned", peersBanned);
         m.put("wall_seconds", wallSeconds);
         return m;
@@ -41,9 +43,10 @@ public record SimulationReport(int nodes, int bundles, double deliveredFraction,
     @Override
     public String toText() {
         return String.format("%d simulated nodes, %d bundles: %.1f%% delivered, full delivery after %d ms in %d rounds, "
-                        + "p50 %d ms, p99 %d ms, amplification %.2f, %.1f control messages per node (%.1f s)%n",
+                        + "p50 %d ms, p99 %d ms, amplification %.2f, %.1f control messages per node, %d asks answered busy, "
+                        + "%d peers banned (%.1f s)%n",
                 nodes, bundles, 100 * deliveredFraction, fullDeliveryMs, rounds, p50DeliveryMs, p99DeliveryMs,
-                amplification, controlMessagesPerNode, wallSeconds);
+                amplification, controlMessagesPerNode, fetchesBusy, peersBanned, wallSeconds);
     }
 
     @Override

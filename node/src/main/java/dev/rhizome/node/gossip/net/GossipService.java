@@ -369,6 +369,11 @@ public final class GossipService implements AutoCloseable {
         return server == null ? 0 : server.bytesServed();
     }
 
+    /** Bundle readers held by a read past their patience (all of them: a dead disk, and every upload answered BUSY). */
+    public int bundleReadersBlocked() {
+        return server == null ? 0 : server.bundleReaders().blocked();
+    }
+
     /** Control traffic and losses, read from the meters {@code /metrics} serves. */
     public Counters counters() {
         return meters.counters();
