@@ -14,6 +14,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -44,6 +45,13 @@ record CliRun(int code, String out, String err) {
             System.setOut(savedOut);
             System.setErr(savedErr);
         }
+    }
+
+    /** {@link #of}, with {@code --coordinator url --data-dir dataDir} after {@code args}. */
+    static CliRun at(String url, Path dataDir, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--coordinator", url, "--data-dir", dataDir.toString()));
+        return of(all.toArray(String[]::new));
     }
 
     /**
