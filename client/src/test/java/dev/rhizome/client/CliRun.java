@@ -77,6 +77,12 @@ record CliRun(int code, String out, String err) {
         }
     }
 
+    /** This run, which exited 0 (else the test fails with its output); {@code args}: the command, for the message. */
+    CliRun succeeded(String... args) {
+        assertThat(code).as("rhizome %s: %s %s", String.join(" ", args), out, err).isZero();
+        return this;
+    }
+
     /** The non-blank lines of standard output, without this JVM's own logging. */
     List<String> lines() {
         return out.lines().filter(l -> !l.isBlank()).filter(l -> !isTestLog(l)).toList();

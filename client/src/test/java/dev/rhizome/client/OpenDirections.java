@@ -5,6 +5,7 @@ import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.seed.TinyLmSeed;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Seed;
 import java.security.SecureRandom;
@@ -44,6 +45,16 @@ final class OpenDirections {
         operator.closeDirection(DirectionClosure.newBuilder().setName(direction).setReason("done")
                 .setClosedMs(System.currentTimeMillis()).setClosedBy(operator.identity().publicId().toByteString())
                 .build());
+    }
+
+    /** Registers a random commit on {@code seed}'s base in {@code direction}, as {@code proposer}'s experiment; its id. */
+    static String register(CoordinatorClient proposer, Seed seed, String direction, String description)
+            throws CoordinatorException {
+        String commit = commit();
+        proposer.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(direction)
+                .setCommit(commit).setParent(seed.getCommit()).setProposer(proposer.identity().publicId().toByteString())
+                .setDescription(description).setCreatedMs(System.currentTimeMillis()).build());
+        return commit;
     }
 
     /** A random commit id (40 hex digits). */
