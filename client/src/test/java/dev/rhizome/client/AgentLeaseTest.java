@@ -4,11 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,10 +19,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * `rhizome agent` keeps its round's lease while the agent command runs: a coding agent that read,
- * edited and committed for longer than the lease (about 4.5 minutes for tiny-lm, here 24 s) had
- * its round's submit refused as lease_expired, though --round-timeout (30 minutes by default)
- * allowed it.
+ * An agent's lease while it works: `rhizome agent` keeps its round's lease while the agent command
+ * runs (a coding agent that read, edited and committed for longer than the lease, about 4.5 minutes
+ * for tiny-lm, here 24 s, had its round's submit refused as lease_expired, though --round-timeout,
+ * 30 minutes by default, allowed it), and a read run in a claimed workspace says when its lease is
+ * ending and that `rhizome renew` extends it (nothing did but `submit`'s refusal).
  */
 class AgentLeaseTest {
     private static final Duration LEASE = Duration.ofSeconds(24);
@@ -50,6 +53,31 @@ class AgentLeaseTest {
                         .isGreaterThan(LEASE.toMillis());
                 assertThat(agent.err()).contains("renewed the lease on unit");
             }
+        }
+    }
+
+    @Test
+    void aReadInAClaimedWorkspaceSaysWhenItsLeaseIsEnding() throws Exception {
+        Path agentDir = dir.resolve("agent");
+        CoordinatorConfig config = CoordinatorConfig.defaults(dir.resolve("coordinator")).withLeaseDuration(Duration.ofSeconds(90));
+        try (Coordinator coordinator = Coordinator.start(config)) {
+            String url = coordinator.url();
+            OpenDirections.seed(new CoordinatorClient(url, Identity.generate()), "tiny", "d");
+            CliRun claim = CliRun.at(url, agentDir, "claim", "--direction", "d", "--json").succeeded("claim");
+            String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
+            // the record `claim --workspace` leaves in a checkout (filling one needs a node serving the commit)
+            Path ws = dir.resolve("ws");
+            Files.createDirectories(ws.resolve(".git"));
+            new WorkspaceClaim(unit, agentDir, url).write(ws);
+
+            CliRun tree = CliRun.child(ws, "tree", "--json");
+            assertThat(tree.code()).as(tree.err()).isZero();
+            assertThat(tree.json().get("direction").getAsString()).isEqualTo("d");
+            assertThat(tree.err()).containsPattern("the lease on unit " + unit + " \\(this workspace's claim\\) ends in \\d+ s: "
+                    + "`rhizome renew` run here extends it");
+            CliRun renewed = CliRun.child(ws, "renew", "--json");
+            assertThat(renewed.code()).as(renewed.err()).isZero();
+            assertThat(renewed.err()).as("renew itself says nothing of it").doesNotContain("ends in");
         }
     }
 }

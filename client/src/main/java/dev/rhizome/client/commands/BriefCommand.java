@@ -4,6 +4,7 @@ import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ImpliedDirection;
+import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -29,6 +30,7 @@ public final class BriefCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        LeaseNotice.sayOnce();
         direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome brief");
         Brief brief = Brief.collect(Coordinators.client(coordinator, dataDir), dataDir.path(), direction, null, null,
                 List.of());
