@@ -60,6 +60,11 @@ class ColdStartTest {
         // an option before its command was answered with the whole of `rhizome --help`
         JsonObject before = CliRun.of("--json", "status").failure(ExitCodes.USAGE, "usage");
         assertThat(before.get("hint").getAsString()).startsWith("did you mean `rhizome status --json`");
+        // a bare word is the value of the first of --direction and the required options not given
+        assertThat(CliRun.of("agent", "lr", "--json").failure(ExitCodes.USAGE, "usage").get("hint").getAsString())
+                .contains("`--direction lr`");
+        assertThat(CliRun.of("wait", "abc123", "--json").failure(ExitCodes.USAGE, "usage").get("hint").getAsString())
+                .contains("`--commit abc123`");
         CliRun text = CliRun.of("breif");
         assertThat(text.err()).contains("did you mean `rhizome brief`");
     }
