@@ -8,19 +8,13 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.ops.seed.TinyLmSeed;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,14 +31,12 @@ class AgentViewTest {
     @TempDir
     Path dir;
 
-    private final SecureRandom random = new SecureRandom();
-
     @Test
     void resultsPagedWhileMoreArriveShowEachResultOnceOldestFirst() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             url = coordinator.url();
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
-            Seed seed = seed(operator);
+            Seed seed = OpenDirections.seed(operator, "pages", DIRECTION);
             List<String> posted = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 posted.add(runOne(operator, seed));
@@ -88,7 +80,7 @@ class AgentViewTest {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             url = coordinator.url();
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
-            seed(operator);
+            OpenDirections.seed(operator, "pages", DIRECTION);
             List<String> titles = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 titles.add(0, publish(operator, "finding " + i));  // newest first
@@ -129,7 +121,7 @@ class AgentViewTest {
     void aGuessInAHintIsFollowedByASentence() throws Exception {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             url = coordinator.url();
-            seed(new CoordinatorClient(url, Identity.generate()));
+            OpenDirections.seed(new CoordinatorClient(url, Identity.generate()), "pages", DIRECTION);
             CliRun typo = cli("results", "--direction", "laod", "--json");
             assertThat(typo.code()).isEqualTo(2);
             String hint = typo.json().get("hint").getAsString();
@@ -142,7 +134,7 @@ class AgentViewTest {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             url = coordinator.url();
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
-            Seed seed = seed(operator);
+            Seed seed = OpenDirections.seed(operator, "pages", DIRECTION);
             String commit = register(operator, seed);
             // the base's own evaluations come first in the queue: runners take units until one is the commit's
             String leased = "";
@@ -163,26 +155,11 @@ class AgentViewTest {
     private String url;
 
     private CliRun cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--coordinator", url, "--data-dir", dir.resolve("agent").toString()));
-        return CliRun.of(all.toArray(String[]::new));
+        return CliRun.at(url, dir.resolve("agent"), args);
     }
 
     private static String unit(JsonElement result) {
         return result.getAsJsonObject().get("work_unit_id").getAsString();
-    }
-
-    /** One replica a trial, so one result decides it. */
-    private Seed seed(CoordinatorClient operator) throws CoordinatorException {
-        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
-        Seed seed = Seed.newBuilder().setName("pages").setCommit(commit()).setManifest(manifest)
-                .setPublisher(operator.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
-                .build();
-        operator.publishSeed(seed);
-        operator.openDirection(Direction.newBuilder().setName(DIRECTION).setSeed(seed.getName())
-                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
-        return seed;
     }
 
     /** Registers an experiment, has a fresh runner claim its evaluation and report it; the unit's id. */
@@ -195,11 +172,7 @@ class AgentViewTest {
     }
 
     private String register(CoordinatorClient operator, Seed seed) throws CoordinatorException {
-        String commit = commit();
-        operator.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(DIRECTION)
-                .setCommit(commit).setParent(seed.getCommit()).setProposer(operator.identity().publicId().toByteString())
-                .setCreatedMs(System.currentTimeMillis()).build());
-        return commit;
+        return OpenDirections.register(operator, seed, DIRECTION, "");
     }
 
     /** A fresh runner leases the next evaluation; its commit. */
@@ -211,15 +184,5 @@ class AgentViewTest {
         author.publishPaper(Paper.newBuilder().setDirection(DIRECTION).setTitle(title).setBodyMarkdown("tried " + title)
                 .setAuthor(author.identity().publicId().toByteString()).setCreatedMs(System.currentTimeMillis()).build());
         return title;
-    }
-
-    private byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
-    }
-
-    private String commit() {
-        return HexFormat.of().formatHex(bytes(20));
     }
 }

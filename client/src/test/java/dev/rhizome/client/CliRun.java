@@ -14,6 +14,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -46,6 +47,13 @@ record CliRun(int code, String out, String err) {
         }
     }
 
+    /** {@link #of}, with {@code --coordinator url --data-dir dataDir} after {@code args}. */
+    static CliRun at(String url, Path dataDir, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--coordinator", url, "--data-dir", dataDir.toString()));
+        return of(all.toArray(String[]::new));
+    }
+
     /**
      * One run of the packaged `rhizome` launcher as a child process, as a user's shell runs it: in
      * {@code directory} (null: this one), without RHIZOME_COORDINATOR and RHIZOME_DATA_DIR, standard
@@ -67,6 +75,12 @@ record CliRun(int code, String out, String err) {
         } finally {
             Files.deleteIfExists(err);
         }
+    }
+
+    /** This run, which exited 0 (else the test fails with its output); {@code args}: the command, for the message. */
+    CliRun succeeded(String... args) {
+        assertThat(code).as("rhizome %s: %s %s", String.join(" ", args), out, err).isZero();
+        return this;
     }
 
     /** The non-blank lines of standard output, without this JVM's own logging. */

@@ -42,23 +42,29 @@ class ColdStartTest {
         assertThat(option.get("message").getAsString()).contains("'--dirction'").doesNotContain("'lr'");
         assertThat(option.get("hint").getAsString()).contains("did you mean --direction?");
         assertThat(option.get("option").getAsString()).isEqualTo("--dirction");
-        // where --direction is required, picocli said "needs --direction" and never named the typo
+        // where an option is required, picocli said "needs --direction" and never named the typo
         JsonObject required = CliRun.of("brief", "--dirction", "lr", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(required.get("message").getAsString()).contains("'--dirction'");
         assertThat(required.get("hint").getAsString()).contains("did you mean --direction?");
         JsonObject withValue = CliRun.of("papers", "--limt=3", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(withValue.get("hint").getAsString()).contains("--limit");
         // picocli's "Missing required option: '--direction=DIRECTION'" named no place to find one
-        JsonObject missing = CliRun.of("brief", "--json").failure(ExitCodes.USAGE, "usage");
-        assertThat(missing.get("message").getAsString()).isEqualTo("`rhizome brief` needs --direction DIRECTION");
-        assertThat(missing.get("hint").getAsString()).contains("`rhizome direction list`");
-        assertThat(missing.get("option").getAsString()).isEqualTo("--direction");
+        // (`brief` takes the only open direction when --direction is left out: ImpliedDirectionTest)
+        JsonObject missing = CliRun.of("wait", "--json").failure(ExitCodes.USAGE, "usage");
+        assertThat(missing.get("message").getAsString()).isEqualTo("`rhizome wait` needs --commit COMMIT");
+        assertThat(missing.get("hint").getAsString()).contains("`rhizome tree --direction D` shows the commits");
+        assertThat(missing.get("option").getAsString()).isEqualTo("--commit");
         // it said "needs --dir DIR and --builtin NAME", which picocli then refuses as mutually exclusive
         JsonObject oneOf = CliRun.of("seed", "publish", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(oneOf.get("message").getAsString()).isEqualTo("`rhizome seed publish` needs one of --dir DIR or --builtin NAME");
         // an option before its command was answered with the whole of `rhizome --help`
         JsonObject before = CliRun.of("--json", "status").failure(ExitCodes.USAGE, "usage");
         assertThat(before.get("hint").getAsString()).startsWith("did you mean `rhizome status --json`");
+        // a bare word is the value of the first of --direction and the required options not given
+        assertThat(CliRun.of("agent", "lr", "--json").failure(ExitCodes.USAGE, "usage").get("hint").getAsString())
+                .contains("`--direction lr`");
+        assertThat(CliRun.of("wait", "abc123", "--json").failure(ExitCodes.USAGE, "usage").get("hint").getAsString())
+                .contains("`--commit abc123`");
         CliRun text = CliRun.of("breif");
         assertThat(text.err()).contains("did you mean `rhizome brief`");
     }

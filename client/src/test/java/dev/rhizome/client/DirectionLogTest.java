@@ -10,19 +10,13 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.ops.seed.TinyLmSeed;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,7 +33,6 @@ class DirectionLogTest {
     @TempDir
     Path dir;
 
-    private final SecureRandom random = new SecureRandom();
     private String url;
     private Seed seed;
 
@@ -234,36 +227,19 @@ class DirectionLogTest {
     }
 
     private CliRun cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--coordinator", url, "--data-dir", dir.resolve("agent").toString()));
-        return CliRun.of(all.toArray(String[]::new));
+        return CliRun.at(url, dir.resolve("agent"), args);
     }
 
     private CliRun ok(String... args) {
-        CliRun run = args.length > 1 ? cli(args) : CliRun.of(args);
-        assertThat(run.code()).as("rhizome %s: %s %s", String.join(" ", args), run.out(), run.err()).isZero();
-        return run;
+        return (args.length > 1 ? cli(args) : CliRun.of(args)).succeeded(args);
     }
 
-    /** One replica a trial, so one result decides it. */
     private Seed seed(CoordinatorClient operator) throws CoordinatorException {
-        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
-        Seed s = Seed.newBuilder().setName("log").setCommit(commit()).setManifest(manifest)
-                .setPublisher(operator.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
-                .build();
-        operator.publishSeed(s);
-        operator.openDirection(Direction.newBuilder().setName(DIRECTION).setSeed(s.getName())
-                .setBaseCommit(s.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
-        return s;
+        return OpenDirections.seed(operator, "log", DIRECTION);
     }
 
     private String register(CoordinatorClient proposer, String hypothesis) throws CoordinatorException {
-        String commit = commit();
-        proposer.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(DIRECTION)
-                .setCommit(commit).setParent(seed.getCommit()).setProposer(proposer.identity().publicId().toByteString())
-                .setDescription(hypothesis).setCreatedMs(System.currentTimeMillis()).build());
-        return commit;
+        return OpenDirections.register(proposer, seed, DIRECTION, hypothesis);
     }
 
     /** Fresh runners lease evaluations until one is {@code commit}'s, and report it. */
@@ -277,15 +253,5 @@ class DirectionLogTest {
             }
         }
         throw new AssertionError("no evaluation of " + commit + " in 10 claims");
-    }
-
-    private byte[] bytes(int n) {
-        byte[] b = new byte[n];
-        random.nextBytes(b);
-        return b;
-    }
-
-    private String commit() {
-        return HexFormat.of().formatHex(bytes(20));
     }
 }

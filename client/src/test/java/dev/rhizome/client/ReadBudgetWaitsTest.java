@@ -9,16 +9,10 @@ import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.ops.seed.TinyLmSeed;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -38,7 +32,6 @@ class ReadBudgetWaitsTest {
     @TempDir
     Path dir;
 
-    private final SecureRandom random = new SecureRandom();
     private String url;
 
     @Test
@@ -104,36 +97,14 @@ class ReadBudgetWaitsTest {
     }
 
     private CliRun ok(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--coordinator", url, "--data-dir", dir.resolve("agent").toString()));
-        CliRun run = CliRun.of(all.toArray(String[]::new));
-        assertThat(run.code()).as("rhizome %s: %s %s", String.join(" ", args), run.out(), run.err()).isZero();
-        return run;
+        return CliRun.at(url, dir.resolve("agent"), args).succeeded(args);
     }
 
     private Seed seed(CoordinatorClient operator) throws CoordinatorException {
-        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
-        Seed s = Seed.newBuilder().setName("budget").setCommit(commit()).setManifest(manifest)
-                .setPublisher(operator.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
-                .build();
-        operator.publishSeed(s);
-        operator.openDirection(Direction.newBuilder().setName(DIRECTION).setSeed(s.getName())
-                .setBaseCommit(s.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
-        return s;
+        return OpenDirections.seed(operator, "budget", DIRECTION);
     }
 
     private String register(CoordinatorClient proposer, Seed seed, String hypothesis) throws CoordinatorException {
-        String commit = commit();
-        proposer.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(DIRECTION)
-                .setCommit(commit).setParent(seed.getCommit()).setProposer(proposer.identity().publicId().toByteString())
-                .setDescription(hypothesis).setCreatedMs(System.currentTimeMillis()).build());
-        return commit;
-    }
-
-    private String commit() {
-        byte[] b = new byte[20];
-        random.nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        return OpenDirections.register(proposer, seed, DIRECTION, hypothesis);
     }
 }

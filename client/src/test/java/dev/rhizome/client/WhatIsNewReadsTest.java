@@ -9,19 +9,13 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
-import dev.rhizome.ops.seed.TinyLmSeed;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,7 +35,6 @@ class WhatIsNewReadsTest {
     @TempDir
     Path dir;
 
-    private final SecureRandom random = new SecureRandom();
     private String url;
     private Seed seed;
     private CoordinatorClient operator;
@@ -113,8 +106,7 @@ class WhatIsNewReadsTest {
             assertThat(titles(ok("papers", "--direction", DIRECTION, "--search", "alpha", "--limit", "3", "--json").json()))
                     .containsExactly(matching.get(2), matching.get(1), matching.get(0));
 
-            String about = commit();
-            register(about);
+            String about = register();
             String paperAbout = publish("about it", "x", about);
             publish("not about it", "x");
             JsonObject byCommit = ok("papers", "--direction", DIRECTION, "--commit", about.substring(0, 10), "--after",
@@ -133,7 +125,7 @@ class WhatIsNewReadsTest {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             start(coordinator);
             for (int i = 0; i < 3; i++) {
-                register(commit());
+                register();
             }
             List<String> filed = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -199,14 +191,7 @@ class WhatIsNewReadsTest {
     private void start(Coordinator coordinator) throws CoordinatorException {
         url = coordinator.url();
         operator = new CoordinatorClient(url, Identity.generate());
-        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
-        seed = Seed.newBuilder().setName("news").setCommit(commit()).setManifest(manifest)
-                .setPublisher(operator.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
-                .build();
-        operator.publishSeed(seed);
-        operator.openDirection(Direction.newBuilder().setName(DIRECTION).setSeed(seed.getName())
-                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
+        seed = OpenDirections.seed(operator, "news", DIRECTION);
     }
 
     /** Publishes a paper; its title. */
@@ -217,10 +202,9 @@ class WhatIsNewReadsTest {
         return title;
     }
 
-    private void register(String commit) throws CoordinatorException {
-        operator.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection(DIRECTION)
-                .setCommit(commit).setParent(seed.getCommit()).setProposer(operator.identity().publicId().toByteString())
-                .setDescription("idea").setCreatedMs(System.currentTimeMillis()).build());
+    /** Registers an experiment; its commit. */
+    private String register() throws CoordinatorException {
+        return OpenDirections.register(operator, seed, DIRECTION, "idea");
     }
 
     private static List<String> titles(JsonObject answer) {
@@ -238,20 +222,10 @@ class WhatIsNewReadsTest {
     }
 
     private CliRun cli(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--coordinator", url, "--data-dir", dir.resolve("agent").toString()));
-        return CliRun.of(all.toArray(String[]::new));
+        return CliRun.at(url, dir.resolve("agent"), args);
     }
 
     private CliRun ok(String... args) {
-        CliRun run = cli(args);
-        assertThat(run.code()).as("rhizome %s: %s %s", String.join(" ", args), run.out(), run.err()).isZero();
-        return run;
-    }
-
-    private String commit() {
-        byte[] b = new byte[20];
-        random.nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        return cli(args).succeeded(args);
     }
 }

@@ -99,8 +99,14 @@ public final class AgentLoop {
             env.put("RHIZOME_COORDINATOR", settings.coordinatorUrl());
             progress.accept("round " + n + ": running the agent command in " + ws + " (limit "
                     + settings.roundLimit().toSeconds() + " s)");
-            AgentCommandRunner.Run run = AgentCommandRunner.run(settings.command(), ws, env, settings.roundLimit(),
-                    dir.resolve("agent.log"));
+            AgentCommandRunner.Run run;
+            LeaseKeeper lease = LeaseKeeper.start(research, unit, m -> progress.accept("round " + n + ": " + m));
+            try {
+                run = AgentCommandRunner.run(settings.command(), ws, env, settings.roundLimit(), dir.resolve("agent.log"));
+            } finally {
+                lease.close();
+            }
+            unit = lease.unit();  // with its renewed deadline, which submit checks
             r.addProperty("command_exit", run.exitCode());
             r.addProperty("command_timed_out", run.timedOut());
             r.addProperty("command_ms", run.millis());

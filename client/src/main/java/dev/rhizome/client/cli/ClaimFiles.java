@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** Units an agent claimed, kept in the data directory so `submit` knows what it answers. */
 public final class ClaimFiles {
@@ -96,6 +97,28 @@ public final class ClaimFiles {
         }
         String meant = Suggestions.didYouMean(unitId, ids).strip();
         return "; it holds " + Unknown.shown(ids) + (meant.isEmpty() ? "" : "; " + meant);
+    }
+
+    /**
+     * The direction of a unit this data directory claimed, whether its claim is held, submitted or
+     * given back; empty where nothing kept it (a marker from before, an unreadable file).
+     */
+    public static Optional<String> direction(Path dataDir, String unitId) {
+        try {
+            Path f = file(dataDir, unitId);
+            if (Files.isRegularFile(f)) {
+                return Optional.of(WorkUnit.parseFrom(Files.readAllBytes(f)).getDirection()).filter(d -> !d.isEmpty());
+            }
+            for (String marker : List.of(".submitted", ".given-back")) {
+                Path m = f.resolveSibling(unitId + marker);
+                if (Files.isRegularFile(m)) {
+                    return Optional.of(direction(Files.readAllLines(m))).filter(d -> !d.equals("D"));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // an unreadable claim names no direction: the caller falls back as if there were none
+        }
+        return Optional.empty();
     }
 
     /** The unit's direction as its marker recorded it, or D where a marker from before kept none. */

@@ -86,6 +86,7 @@ public final class Coordinators {
 
     /** Reads from the coordinator, turning a failure into the command's exit. */
     public static <T> T read(CoordinatorOption coordinator, DataDirOption dataDir, Read<T> read) {
+        LeaseNotice.sayOnce();
         try {
             return read.from(client(coordinator, dataDir));
         } catch (CoordinatorException e) {

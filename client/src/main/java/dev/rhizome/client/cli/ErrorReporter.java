@@ -297,8 +297,8 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
 
     /**
      * `rhizome claim lr`: a value written without its flag, on a command that takes options only,
-     * is most likely the value of the option the command needs (the first required one not given),
-     * or else of its --direction, the option agents give most.
+     * is most likely the value of the first option not given, in the order declared, of those the
+     * command needs and its --direction (the option agents give most, required or implied).
      */
     static Optional<String> flagFor(CommandLine.ParameterException e) {
         String word = unmatched(e);
@@ -310,8 +310,10 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         ParseResult parsed = cli.getParseResult();
         Predicate<CommandLine.Model.OptionSpec> given = o -> parsed != null && parsed.hasMatchedOption(o);
         List<CommandLine.Model.OptionSpec> options = cli.getCommandSpec().options();
-        return options.stream().filter(o -> o.required() && !given.test(o)).findFirst()
-                .or(() -> options.stream().filter(o -> o.longestName().equals("--direction") && !given.test(o)).findFirst())
+        // in the order declared: `agent lr` is --direction's value (declared first, and no longer
+        // required since it may be implied), `wait abc` --commit's
+        return options.stream().filter(o -> (o.required() || o.longestName().equals("--direction")) && !given.test(o))
+                .findFirst()
                 .map(o -> "`" + o.longestName() + " " + Shell.quote(word) + "` (an option's value goes after its flag)");
     }
 

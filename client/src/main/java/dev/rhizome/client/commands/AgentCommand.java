@@ -8,6 +8,7 @@ import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HelpText;
@@ -32,7 +33,7 @@ public final class AgentCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", required = true, description = "The direction to work on.", paramLabel = "DIRECTION")
+    @Option(names = "--direction", description = ImpliedDirection.HELP, paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--cmd", required = true, paramLabel = "COMMAND",
             description = "The agent command, run with /bin/sh -c in the workspace (e.g. \"claude -p \\\"$(cat $RHIZOME_BRIEF)\\\"\").")
@@ -61,6 +62,7 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome agent");
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         Path ws = workspaces != null ? workspaces.toAbsolutePath() : dataDir.path().resolve("agent").resolve("workspaces");
         AgentLoop loop = new AgentLoop(research, new AgentLoop.Settings(direction, command, rounds, hypothesis,

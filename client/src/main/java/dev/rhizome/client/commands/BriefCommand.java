@@ -3,6 +3,8 @@ package dev.rhizome.client.commands;
 import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ImpliedDirection;
+import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -21,13 +23,15 @@ public final class BriefCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
+    @Option(names = "--direction", description = ImpliedDirection.HELP, paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--json", description = "Print one JSON object: direction, seed, generated_ms, notice, closed, closed_reason, direction_description, goal, frontier, baseline_metric, experiments, new_since_last_look (marked, experiments: how many were registered since this data directory last ran `log --new`, counted up to 100, null when not marked; more, command; papers_marked, papers: how many were published since its last `papers --new`, likewise; papers_more, papers_command), unit (after a claim), similar, top, failures, pending, papers, seed_program, commands.")
     boolean json;
 
     @Override
     public Integer call() {
+        LeaseNotice.sayOnce();
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome brief");
         Brief brief = Brief.collect(Coordinators.client(coordinator, dataDir), dataDir.path(), direction, null, null,
                 List.of());
         Output out = new Output(System.out);

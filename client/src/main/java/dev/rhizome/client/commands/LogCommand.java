@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -45,7 +46,7 @@ public final class LogCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
+    @Option(names = "--direction", description = ImpliedDirection.HELP, paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "20", paramLabel = "N",
             description = "At most this many experiments a page (default ${DEFAULT-VALUE}, at most " + MAX_LIMIT
@@ -80,7 +81,7 @@ public final class LogCommand implements Callable<Integer> {
         if (onlyNew && after != null) {
             throw CommandException.usage("--after", "--new and --after do not go together: --new reads on from "
                     + "where this data directory last looked, --after from a page's cursor",
-                    "give one of them: `rhizome log --direction " + direction + " --new`");
+                    "give one of them: `rhizome log" + (direction == null ? "" : " --direction " + direction) + " --new`");
         }
         if (limit > MAX_LIMIT) {
             throw CommandException.usage("--limit", "invalid value for --limit: at most " + MAX_LIMIT + " a page, got "
@@ -93,6 +94,7 @@ public final class LogCommand implements Callable<Integer> {
             throw CommandException.usage("--outcome", "invalid value for --outcome: '" + Untrusted.line(outcome, 80) + "'",
                     Suggestions.hint(outcome, OutcomeWord.KNOWN, "One of " + String.join(", ", OutcomeWord.KNOWN) + "."));
         }
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome log");
         SeenMarks marks = new SeenMarks(dataDir.path());
         Page page;
         try {

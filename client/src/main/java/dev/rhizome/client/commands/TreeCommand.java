@@ -5,6 +5,7 @@ import dev.rhizome.client.agent.ResearchTree;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -25,7 +26,7 @@ public final class TreeCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--direction", required = true, description = "The direction.", paramLabel = "DIRECTION")
+    @Option(names = "--direction", description = ImpliedDirection.HELP, paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
@@ -34,6 +35,7 @@ public final class TreeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome tree");
         ResearchTree tree = Coordinators.read(coordinator, dataDir, c -> {
             DirectionStatus d = Coordinators.direction(c, direction);
             List<Leaderboard> boards = c.leaderboard(direction, hardwareClass).getLeaderboardsList();

@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.proto.v1.ExperimentReport;
 import java.time.Duration;
@@ -40,6 +41,7 @@ public final class WaitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        LeaseNotice.sayOnce();
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         String full;
         ExperimentReport report;

@@ -1,0 +1,89 @@
+package dev.rhizome.client.cli;
+
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.DirectionStatus;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The direction of a command given no {@code --direction} (`brief`, `log`, `tree`, `agent`): the
+ * direction of the claim in the workspace the command runs in, else the coordinator's only open
+ * direction. A newcomer on a one-direction network was told "needs --direction" by every reading
+ * command, though only one answer could be meant. Where several are open the command is refused
+ * with their names (exit 2, {@code usage}, {@code option} {@code --direction}), never guessed.
+ */
+public final class ImpliedDirection {
+    private ImpliedDirection() {
+    }
+
+    /** The direction taken, and why, in words for standard error (null: it was given). */
+    public record Choice(String name, String why) {
+    }
+
+    /**
+     * Chooses the direction (pure: the caller read the claim and the list).
+     *
+     * @param given     {@code --direction} as typed, or null
+     * @param claimed   the direction of the workspace's claim, or null when there is none
+     * @param claimUnit that claim's unit
+     * @param command   the command as typed before its options ("rhizome brief"), for the hint
+     */
+    public static Choice choose(String given, String claimed, String claimUnit, List<DirectionStatus> all,
+            String command) {
+        if (given != null) {
+            return new Choice(given, null);
+        }
+        if (claimed != null) {
+            return new Choice(claimed, "the direction of this workspace's claim, unit " + claimUnit);
+        }
+        List<String> open = all.stream().filter(d -> !d.getClosed()).map(d -> d.getDirection().getName()).toList();
+        if (open.size() == 1) {
+            return new Choice(open.get(0), "the only open direction");
+        }
+        if (open.isEmpty()) {
+            List<String> closed = all.stream().map(d -> d.getDirection().getName()).toList();
+            throw CommandException.usage("--direction", "--direction is missing, and the coordinator has no open "
+                    + "direction" + (closed.isEmpty() ? " yet" : " (closed: " + Unknown.shown(closed) + ")"),
+                    closed.isEmpty() ? Coordinators.NO_DIRECTION_HINT
+                            : "name a closed one to read it: `" + command + " --direction " + closed.get(0) + "`");
+        }
+        throw CommandException.usage("--direction", "--direction is missing, and the coordinator has "
+                + open.size() + " open directions: " + Unknown.shown(open),
+                "name one: `" + command + " --direction " + open.get(0) + "` (`rhizome direction list` describes them)");
+    }
+
+    /**
+     * The direction to act on, saying on standard error which was taken when it was not given.
+     * Runs before the command's other reads, so a refusal costs one request.
+     */
+    public static String resolve(String given, CoordinatorClient client, String command) throws CoordinatorException {
+        if (given != null) {
+            return given;
+        }
+        Optional<Claimed> claim = workspaceClaim();
+        List<DirectionStatus> all = claim.isPresent() ? List.of() : client.directions().getDirectionsList();
+        Choice choice = choose(null, claim.map(Claimed::direction).orElse(null), claim.map(Claimed::unit).orElse(null), all,
+                command);
+        System.err.println("rhizome: --direction " + choice.name() + " (" + choice.why() + ")");
+        return choice.name();
+    }
+
+    /** {@link #resolve(String, CoordinatorClient, String)}, its failures the command's exit; asks nothing when given. */
+    public static String resolve(String given, CoordinatorOption coordinator, DataDirOption dataDir, String command) {
+        return given != null ? given : Coordinators.read(coordinator, dataDir, c -> resolve(null, c, command));
+    }
+
+    /** The help text of a {@code --direction} that may be left out. */
+    public static final String HELP = "The direction (default: that of the claim in the workspace this runs in, else the "
+            + "coordinator's only open direction; with several open, name one).";
+
+    private record Claimed(String direction, String unit) {
+    }
+
+    /** The direction and unit of the claim in the workspace the command runs in (held, submitted or given back). */
+    private static Optional<Claimed> workspaceClaim() {
+        return WorkspaceClaim.ofWorkingDirectory().flatMap(c -> ClaimFiles.direction(c.dataDir(), c.unitId())
+                .map(d -> new Claimed(d, c.unitId())));
+    }
+}
