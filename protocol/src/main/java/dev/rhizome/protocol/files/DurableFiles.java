@@ -108,7 +108,7 @@ public final class DurableFiles {
     private static void replaceNow(Path target, Content content, FileAttribute<?>... attributes) throws IOException {
         Path tmp = temporaryOf(target);
         removeDeadWriters(target);
-        Path mine = tmp.toAbsolutePath();
+        Path mine = tmp.toAbsolutePath().normalize();
         WRITING.add(mine);  // before it exists, so that no listing of another thread takes it for a leftover
         try {
             try (FileChannel ch = FileChannel.open(Files.createFile(tmp, attributes), StandardOpenOption.WRITE)) {
@@ -232,7 +232,7 @@ public final class DurableFiles {
             return true;
         }
         if (pid.getAsLong() == PID) {
-            return !WRITING.contains(file.toAbsolutePath());
+            return !WRITING.contains(file.toAbsolutePath().normalize());
         }
         return !ProcessStarts.running(pid.getAsLong(), m.group(2) == null ? OptionalLong.empty() : parseLong(m.group(2)));
     }
