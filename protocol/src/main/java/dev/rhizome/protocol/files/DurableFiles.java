@@ -93,7 +93,7 @@ public final class DurableFiles {
      * gossip both keeping the network id learnt at start: the claim failed with "network.tmp ->
      * network"). Striped, so that the writes of a long-running node (a file per result) add no lock.
      */
-    private static Object turnOf(Path target) {
+    static Object turnOf(Path target) {
         return TURNS[Math.floorMod(target.toAbsolutePath().normalize().hashCode(), TURNS.length)];
     }
 
