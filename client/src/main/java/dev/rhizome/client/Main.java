@@ -85,7 +85,17 @@ public final class Main implements Runnable {
             System.setProperty("rhizome.fetch.log", "ERROR");
         }
         Interrupts.install(args);
-        int code = commandLine().execute(args);
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable unforeseen) {
+            // picocli passes an Error on (a class that cannot be loaded: the jar rewritten under us):
+            // a main thread ending with it left a coordinator's server threads running, the process
+            // deaf to every later SIGTERM. Halted, not exited: a shutdown hook may need such a class too.
+            unforeseen.printStackTrace();
+            Runtime.getRuntime().halt(ExitCodes.FAILED);
+            return;
+        }
         Interrupts.finished();
         System.exit(code);
     }

@@ -10,6 +10,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.StopClasses;
 import dev.rhizome.client.cli.StopSignals;
 import dev.rhizome.client.cli.StoreOption;
 import dev.rhizome.coordinator.Coordinator;
@@ -209,6 +210,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
             new Output(System.out).json(ready(coordinator, config, urlFile));
             System.out.flush();
         }
+        // the stop's classes, read now: an upgrade in place rewrites the jar under us (StopClasses)
+        StopClasses.preload(CoordinatorCommand.class);
         stopRequested.await();
         coordinator.close();
         if (refused.get() != null) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -267,6 +268,90 @@ class DurableFilesTest {
         try (Stream<Path> files = Files.list(outbox)) {
             assertThat(files.filter(p -> p.getFileName().toString().endsWith(".tmp")).map(p -> p.getFileName().toString()))
                     .containsExactly(live.getFileName().toString());
+        }
+    }
+
+    /**
+     * A writer killed before its rename whose pid a later, unrelated process took (after a long run,
+     * or a container's restart): its pid alone says it runs, so its temporary file stayed until that
+     * process exited. Its name carries the writer's start, which the later process does not share,
+     * so the next write there removes it; a running writer's, named with its own start, stays.
+     */
+    @Test
+    void aDeadWritersTemporaryFileWhosePidALaterProcessTookIsRemovedAndARunningWritersIsKept() throws Exception {
+        Process later = new ProcessBuilder("sleep", "120").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            long start = ProcessStarts.of(later.pid()).orElseThrow();
+            Path reused = Files.writeString(dir.resolve("network." + later.pid() + "-" + (start - 1) + "-0123456789abcdef.tmp"),
+                    "a dead writer's, its pid taken since");
+            Path running = Files.writeString(dir.resolve("peers.bin." + later.pid() + "-" + start + "-0123456789abcdef.tmp"),
+                    "a running writer's");
+            DurableFiles.replace(dir.resolve("node.json"), "{}".getBytes());
+            assertThat(reused).as("the leftover of a writer whose pid a later process took").doesNotExist();
+            assertThat(running).as("the temporary file of a running writer").exists();
+
+            Path again = Files.writeString(dir.resolve("network." + later.pid() + "-" + (start + 1) + "-0123456789abcdef.tmp"), "");
+            assertThat(DurableFiles.removeLeftovers(dir)).as("removed at the directory owner's start").isEqualTo(1);
+            assertThat(again).doesNotExist();
+            assertThat(running).exists();
+        } finally {
+            later.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Each directory a process wrote into was remembered for good (its last listing for dead
+     * writers): a long-running node or coordinator writing into ever new directories grew without
+     * bound. Past {@link DurableFiles#MAX_LISTINGS} the least recently written is forgotten, and a
+     * directory listed again after that keeps what this process is writing there meanwhile.
+     */
+    @Test
+    void aProcessRemembersListingsOfABoundedNumberOfDirectoriesAndAForgottenOnesListingKeepsItsOwnWrites()
+            throws Exception {
+        Path slow = Files.createDirectories(dir.resolve("slow"));
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch finish = new CountDownLatch(1);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> slowWrite = pool.submit(() -> {
+                DurableFiles.replace(slow.resolve("a.result"), out -> {
+                    out.write("half".getBytes());
+                    writing.countDown();
+                    try {
+                        finish.await();
+                    } catch (InterruptedException e) {
+                        throw new IOException(e);
+                    }
+                    out.write(" and whole".getBytes());
+                });
+                return null;
+            });
+            assertThat(writing.await(60, TimeUnit.SECONDS)).isTrue();
+            Object held = DurableFiles.turnOf(slow.resolve("a.result"));
+            for (int i = 0, written = 0; written < DurableFiles.MAX_LISTINGS + 100; i++) {
+                Path x = Files.createDirectories(dir.resolve("d" + i)).resolve("x");
+                if (DurableFiles.turnOf(x) != held) {  // the slow write holds its turn throughout
+                    DurableFiles.replace(x, new byte[] {(byte) i});
+                    written++;
+                }
+            }
+            assertThat(DurableFiles.listingsRemembered()).isLessThanOrEqualTo(DurableFiles.MAX_LISTINGS);
+            assertThat(DurableFiles.listingsOf(slow)).as("the slow directory's listing, forgotten").isZero();
+
+            Path b = slow.resolve("b.result");
+            for (int i = 0; DurableFiles.turnOf(b) == held; i++) {
+                b = slow.resolve("b" + i + ".result");
+            }
+            DurableFiles.replace(b, "b".getBytes());
+            assertThat(DurableFiles.listingsOf(slow)).as("listed again at its next write").isEqualTo(1);
+            finish.countDown();
+            slowWrite.get(60, TimeUnit.SECONDS);
+            assertThat(Files.readString(slow.resolve("a.result"))).isEqualTo("half and whole");
+            assertThat(Files.readString(b)).isEqualTo("b");
+        } finally {
+            finish.countDown();
+            pool.shutdownNow();
         }
     }
 

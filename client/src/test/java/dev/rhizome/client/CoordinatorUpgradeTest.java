@@ -1,0 +1,161 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An operator upgrading in place copies the new rhizome.jar over the one a running coordinator
+ * started from ({@code cp}, which rewrites the same file), then stops it with SIGTERM. The JVM
+ * reads a class from the jar at its first use, so the stop, reading classes it had not used at
+ * offsets of the old jar in the new one, ended in {@code NoClassDefFoundError} on the main thread;
+ * the server's threads ran on, and the process ignored every later SIGTERM (kill -9 was the only way).
+ */
+class CoordinatorUpgradeTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aCoordinatorWhoseJarWasRewrittenUnderItStopsOnSigtermAndTheNewJarStartsOnItsData() throws Exception {
+        Path jar = dir.resolve("rhizome.jar");
+        writeJar(jar);
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("coordinator.log");
+        Process coordinator = RealProcess.start(command(jar, data), log);
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(data.resolve("coordinator.url")) || !coordinator.isAlive());
+            assertThat(coordinator.isAlive()).as(RealProcess.output(log)).isTrue();
+            rewriteInPlace(jar);
+
+            coordinator.destroy();  // SIGTERM
+            assertThat(coordinator.waitFor(2, TimeUnit.MINUTES)).as("stopped on SIGTERM: %s", RealProcess.output(log)).isTrue();
+            assertThat(RealProcess.output(log)).doesNotContain("NoClassDefFoundError").doesNotContain("Exception");
+            assertThat(coordinator.exitValue()).as(RealProcess.output(log)).isZero();
+        } finally {
+            RealProcess.kill(coordinator);
+        }
+
+        Files.delete(data.resolve("coordinator.url"));
+        Path again = dir.resolve("again.log");
+        Process upgraded = RealProcess.start(command(jar, data), again);
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(data.resolve("coordinator.url")) || !upgraded.isAlive());
+            assertThat(upgraded.isAlive()).as("the new jar's coordinator on the same data: %s", RealProcess.output(again)).isTrue();
+        } finally {
+            RealProcess.stop(upgraded);
+        }
+    }
+
+    private static List<String> command(Path jar, Path data) {
+        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml", "-cp", jar.toString(),
+                Main.class.getName(), "coordinator", "--data-dir", data.toString(), "--port", "0");
+    }
+
+    /** One jar of the main classes and libraries on this class path, as the build's rhizome.jar holds them. */
+    private static void writeJar(Path jar) throws IOException {
+        Set<String> seen = new HashSet<>();
+        Map<String, StringBuilder> services = new TreeMap<>();
+        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(jar))) {
+            out.setLevel(Deflater.BEST_SPEED);
+            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+                Path p = Path.of(entry);
+                if (entry.contains("test-classes") || entry.endsWith("-tests.jar")) {
+                    continue;  // the shipped jar holds no test classes (nor their logback-test.xml)
+                }
+                if (Files.isDirectory(p)) {
+                    try (Stream<Path> files = Files.walk(p)) {
+                        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                            String name = p.relativize(f).toString().replace(File.separatorChar, '/');
+                            if (seen.add(name)) {
+                                out.putNextEntry(new ZipEntry(name));
+                                Files.copy(f, out);
+                                out.closeEntry();
+                            }
+                        }
+                    }
+                } else if (Files.isRegularFile(p)) {
+                    try (ZipFile zip = new ZipFile(p.toFile())) {
+                        for (ZipEntry e : Collections.list(zip.entries())) {
+                            String name = e.getName();
+                            if (e.isDirectory() || name.equals("META-INF/MANIFEST.MF") || name.matches("META-INF/[^/]*\\.(SF|RSA|DSA|EC)")) {
+                                continue;
+                            }
+                            try (InputStream in = zip.getInputStream(e)) {
+                                if (name.startsWith("META-INF/services/")) {
+                                    services.computeIfAbsent(name, n -> new StringBuilder())
+                                            .append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+                                } else if (seen.add(name)) {
+                                    out.putNextEntry(new ZipEntry(name));
+                                    in.transferTo(out);
+                                    out.closeEntry();
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // merged, as the build's shading merges them: the JDBC drivers and logging are found through them
+            for (Map.Entry<String, StringBuilder> service : services.entrySet()) {
+                if (!seen.add(service.getKey())) {
+                    continue;  // a module's own, from its class directory
+                }
+                out.putNextEntry(new ZipEntry(service.getKey()));
+                out.write(service.getValue().toString().getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+        }
+    }
+
+    /**
+     * A new build over the old one, as {@code cp} writes it: the same file truncated and written
+     * again, its entries elsewhere (here the same classes in the reverse order, after a new entry).
+     */
+    private static void rewriteInPlace(Path jar) throws IOException {
+        Path next = jar.resolveSibling("next.jar");
+        try (ZipFile old = new ZipFile(jar.toFile()); ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(next))) {
+            out.setLevel(Deflater.BEST_SPEED);
+            out.putNextEntry(new ZipEntry("META-INF/rhizome-upgraded"));
+            out.write(new byte[64 * 1024]);
+            out.closeEntry();
+            List<ZipEntry> entries = new ArrayList<>(Collections.list(old.entries()));
+            Collections.reverse(entries);
+            for (ZipEntry e : entries) {
+                out.putNextEntry(new ZipEntry(e.getName()));
+                try (InputStream in = old.getInputStream(e)) {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+            }
+        }
+        Object before = Files.getAttribute(jar, "unix:ino");
+        try (OutputStream same = Files.newOutputStream(jar, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            Files.copy(next, same);
+        }
+        assertThat(Files.getAttribute(jar, "unix:ino")).as("the same file, rewritten").isEqualTo(before);
+    }
+}
