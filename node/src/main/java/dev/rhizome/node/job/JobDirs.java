@@ -77,6 +77,20 @@ public final class JobDirs {
 
     /** {@link #prepareForNode(Path)}, each leftover handed to {@code handover} before it is deleted. */
     static Path prepareForNode(Path keyFile, Handover handover) throws IOException {
+        return startNode(keyFile, handover, made -> made).dir();
+    }
+
+    /**
+     * This start's job directories ({@link NodeJobDirs}), once an earlier start's are deleted as in
+     * {@link #prepareForNode(Path)}: its own, made now, and one new for each job; {@code forJobs} makes
+     * each passable by the jobs' group where jobs run as subordinate uids.
+     */
+    public static NodeJobDirs startNode(Path keyFile) throws IOException {
+        return startNode(keyFile, left -> {
+        }, made -> made);
+    }
+
+    static NodeJobDirs startNode(Path keyFile, Handover handover, NodeJobDirs.ForJobs forJobs) throws IOException {
         String previous = nameIn(keyFile);
         for (Path old : leftovers(previous)) {
             handover.giveBack(old);
@@ -91,6 +105,11 @@ public final class JobDirs {
             // key serves again, as it did before keys were new at each start.
             key = previous;
         }
+        return new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs);
+    }
+
+    /** A new job directory in the temporary directory, named and tagged with {@code key} ({@link JobDirNames#fresh}), made as {@link #create} does. */
+    static Path newTagged(String key) throws IOException {
         while (true) {
             Path root = tmpDir().resolve(JobDirNames.fresh(key));
             if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
