@@ -155,8 +155,9 @@ public final class JobDirs {
         return List.copyOf(found);
     }
 
-    private static Path tmpDir() {
-        return Path.of(System.getProperty("java.io.tmpdir"));
+    /** Where job directories are made: the temporary directory, unless it names the node's user ({@link JobDirParent}). */
+    static Path tmpDir() {
+        return JobDirParent.of();
     }
 
     /** Makes {@code root}, the node's alone (and its jobs' group's to pass, for a node running as root). */
@@ -180,7 +181,7 @@ public final class JobDirs {
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("bad job directory name: " + name);
         }
-        return Path.of(System.getProperty("java.io.tmpdir")).resolve("rhizome-jobs-" + myUid() + "-" + name);
+        return tmpDir().resolve("rhizome-jobs-" + myUid() + "-" + name);
     }
 
     /** The trash of an earlier delete of {@code root} that did not finish (the node was killed): this user's only. */
@@ -262,7 +263,7 @@ public final class JobDirs {
      * @return how many were removed
      */
     public static int removeOrphans(String prefix) throws IOException {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path tmp = tmpDir();
         String start = "rhizome-jobs-" + myUid() + "-" + prefix;
         int removed = 0;
         List<Path> candidates = new ArrayList<>();
