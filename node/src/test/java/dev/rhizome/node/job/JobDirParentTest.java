@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rhizome.proto.v1.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -56,16 +57,20 @@ class JobDirParentTest {
     void aJobOfANodeWhoseTemporaryDirectoryIsUnderItsHomeReadsNoPathOfTheHomeInItsMounts() throws Exception {
         Path home = Files.createDirectories(tmp.resolve("home").resolve("volunteer"));
         Path underHome = Files.createDirectories(home.resolve("tmp"));
+        // a home other users pass (0711, as many distributions make them), so jobs of their own uid could work there
+        for (Path d : List.of(tmp, tmp.resolve("home"), home, underHome)) {
+            Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
+        }
         String tmpDir = System.getProperty("java.io.tmpdir");
         String userHome = System.getProperty("user.home");
         System.setProperty("java.io.tmpdir", underHome.toString());
         System.setProperty("user.home", home.toString());
         try (SandboxedJobs jobs = SandboxedJobs.open(tmp.resolve("data"))) {
-            assertThat(jobs.jobs.startsWith(home)).as("the job directory " + jobs.jobs).isFalse();
             JobOutcome outcome = jobs.runPython("print(open('/proc/self/mountinfo').read())\n", Map.of());
             String log = jobs.log();
             assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
             assertThat(log).contains(" /job ").doesNotContain(home.getFileName() + "/tmp", "/home/");
+            assertThat(jobs.jobs.startsWith(home)).as("the job directory " + jobs.jobs).isFalse();
         } finally {
             System.setProperty("java.io.tmpdir", tmpDir);
             System.setProperty("user.home", userHome);
