@@ -24,6 +24,7 @@ import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
+import dev.rhizome.node.job.NodeJobDirs;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
@@ -140,8 +141,11 @@ public final class NodeDaemon implements AutoCloseable {
             // Named anew at each start, tagged by a key only the node holds (itself new at each start): a job
             // reads its checkout's host path (in /proc/self/mountinfo), and the node still finds what a killed
             // start of its left.
-            this.jobDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.prepareNodeJobDir(layout.jobsName())
-                    : JobDirs.prepareForNode(layout.jobsName());
+            // And each job's directory is new too (NodeJobDirs): one kept for the run let its jobs tell that they
+            // ran on the same node.
+            NodeJobDirs startDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.startNodeJobDirs(layout.jobsName())
+                    : JobDirs.startNode(layout.jobsName());
+            this.jobDirs = startDirs.dir();
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);
@@ -177,7 +181,7 @@ public final class NodeDaemon implements AutoCloseable {
                     log.info("slot {}'s jobs run as uid {}", slot.name(), own.plan().jobUid().getAsInt());
                 }
                 evaluators.put(slot, new Evaluator(identity, repository, commits, slotRunner, slotRunner.launcher(),
-                        slot.hardwareClass(), jobDirs.resolve(slot.name()), layout.logs(), clock, slot.env()));
+                        slot.hardwareClass(), startDirs, layout.logs(), clock, slot.env()));
             }
             Explorer explorer = config.explore()
                     ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),

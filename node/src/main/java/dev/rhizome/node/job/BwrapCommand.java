@@ -68,6 +68,14 @@ public final class BwrapCommand {
      * keyctl is refused, so their payloads are out of reach; their list reads empty instead.
      */
     static final List<String> KEY_LISTS = List.of("/proc/keys", "/proc/key-users");
+    /**
+     * Unreadable by every job (bound over with {@code /dev/null}, which a bind without devices refuses to
+     * open: EACCES): the machine's interrupt counts, per
+     * line and per CPU, moved with each key the volunteer pressed (the keyboard's line, or its USB
+     * controller's) and each packet, and a job reading them in a loop timed the volunteer's typing, a
+     * known way to guess passwords from keystroke intervals. No program of training reads them.
+     */
+    static final List<String> INTERRUPT_COUNTS = List.of("/proc/interrupts", "/proc/softirqs");
     static final int NOBODY = 65534;
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;
@@ -350,6 +358,11 @@ public final class BwrapCommand {
         for (String keys : KEY_LISTS) {
             if (host.exists(Path.of(keys))) {
                 argv.addAll(List.of("--ro-bind", "/dev/null", keys));
+            }
+        }
+        for (String counts : INTERRUPT_COUNTS) {
+            if (host.exists(Path.of(counts))) {
+                argv.addAll(List.of("--ro-bind", "/dev/null", counts));
             }
         }
         // One of its own: the host's would let jobs (and whoever reads their results) tell machines apart.

@@ -325,6 +325,15 @@ public final class BwrapLauncher implements ProcessLauncher {
                 : JobDirs.prepareForNode(keyFile);
     }
 
+    /**
+     * This start's job directories ({@link NodeJobDirs}): as {@link #prepareNodeJobDir}, and one new for
+     * each job, made as that one is.
+     */
+    public NodeJobDirs startNodeJobDirs(Path keyFile) throws IOException {
+        return subordinate.isPresent() ? SubordinateOwnership.startNode(subordinate.get().namespace(), keyFile)
+                : JobDirs.startNode(keyFile);
+    }
+
     /** A job that never started gives its directories back at once: no process of its is alive in them. */
     private static void giveBackAfterFailure(JobProcess.Ended giveBack) {
         try {

@@ -77,6 +77,20 @@ public final class JobDirs {
 
     /** {@link #prepareForNode(Path)}, each leftover handed to {@code handover} before it is deleted. */
     static Path prepareForNode(Path keyFile, Handover handover) throws IOException {
+        return startNode(keyFile, handover, made -> made).dir();
+    }
+
+    /**
+     * This start's job directories ({@link NodeJobDirs}), once an earlier start's are deleted as in
+     * {@link #prepareForNode(Path)}: its own, made now, and one new for each job; {@code forJobs} makes
+     * each passable by the jobs' group where jobs run as subordinate uids.
+     */
+    public static NodeJobDirs startNode(Path keyFile) throws IOException {
+        return startNode(keyFile, left -> {
+        }, made -> made);
+    }
+
+    static NodeJobDirs startNode(Path keyFile, Handover handover, NodeJobDirs.ForJobs forJobs) throws IOException {
         String previous = nameIn(keyFile);
         for (Path old : leftovers(previous)) {
             handover.giveBack(old);
@@ -91,6 +105,11 @@ public final class JobDirs {
             // key serves again, as it did before keys were new at each start.
             key = previous;
         }
+        return new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs);
+    }
+
+    /** A new job directory in the temporary directory, named and tagged with {@code key} ({@link JobDirNames#fresh}), made as {@link #create} does. */
+    static Path newTagged(String key) throws IOException {
         while (true) {
             Path root = tmpDir().resolve(JobDirNames.fresh(key));
             if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
@@ -136,8 +155,9 @@ public final class JobDirs {
         return List.copyOf(found);
     }
 
-    private static Path tmpDir() {
-        return Path.of(System.getProperty("java.io.tmpdir"));
+    /** Where job directories are made: the temporary directory, unless it names the node's user ({@link JobDirParent}). */
+    static Path tmpDir() {
+        return JobDirParent.of();
     }
 
     /** Makes {@code root}, the node's alone (and its jobs' group's to pass, for a node running as root). */
@@ -161,7 +181,7 @@ public final class JobDirs {
         if (!name.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("bad job directory name: " + name);
         }
-        return Path.of(System.getProperty("java.io.tmpdir")).resolve("rhizome-jobs-" + myUid() + "-" + name);
+        return tmpDir().resolve("rhizome-jobs-" + myUid() + "-" + name);
     }
 
     /** The trash of an earlier delete of {@code root} that did not finish (the node was killed): this user's only. */
@@ -243,7 +263,7 @@ public final class JobDirs {
      * @return how many were removed
      */
     public static int removeOrphans(String prefix) throws IOException {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        Path tmp = tmpDir();
         String start = "rhizome-jobs-" + myUid() + "-" + prefix;
         int removed = 0;
         List<Path> candidates = new ArrayList<>();

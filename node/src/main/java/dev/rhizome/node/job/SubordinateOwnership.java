@@ -63,7 +63,15 @@ final class SubordinateOwnership {
      * first, as in {@link #prepareJobDir(JobUserNamespace, String)}.
      */
     static Path prepareNodeJobDir(JobUserNamespace ns, Path keyFile) throws IOException {
-        return forJobsGroup(ns, JobDirs.prepareForNode(keyFile, left -> toNode(ns, left)));
+        return startNode(ns, keyFile).dir();
+    }
+
+    /**
+     * This start's job directories for jobs of subordinate uids ({@link JobDirs#startNode}), an earlier
+     * start's given back first, each made 0710 of the jobs' group, the one new for each job too.
+     */
+    static NodeJobDirs startNode(JobUserNamespace ns, Path keyFile) throws IOException {
+        return JobDirs.startNode(keyFile, left -> toNode(ns, left), made -> forJobsGroup(ns, made));
     }
 
     private static Path forJobsGroup(JobUserNamespace ns, Path prepared) throws IOException {

@@ -10,6 +10,7 @@ import dev.rhizome.node.git.CheckoutTooLargeException;
 import dev.rhizome.node.job.JobDirNames;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
+import dev.rhizome.node.job.JobRoots;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
 import dev.rhizome.node.job.JobText;
@@ -63,7 +64,7 @@ public final class Evaluator {
     private final JobRunner runner;
     private final HarnessedRunner harnessed;
     private final String hardwareClass;
-    private final Path workRoot;
+    private final JobRoots roots;
     private final Path logRoot;
     private final Clock clock;
     private final Map<String, String> slotEnv;
@@ -82,6 +83,18 @@ public final class Evaluator {
     public Evaluator(Identity identity, NodeRepository repository, CommitFetcher fetcher, JobRunner runner,
             ProcessLauncher launcher, String hardwareClass, Path workRoot, Path logRoot, Clock clock,
             Map<String, String> slotEnv) throws IOException {
+        this(identity, repository, fetcher, runner, launcher, hardwareClass, JobRoots.under(workRoot), logRoot, clock,
+                slotEnv);
+    }
+
+    /**
+     * An evaluator for one slot of a node, each job's directories in a new directory of {@code roots}
+     * ({@link dev.rhizome.node.job.NodeJobDirs}): a job reads its checkout's host path, and one of the slot's for all its jobs
+     * let them tell that they ran on the same node.
+     */
+    public Evaluator(Identity identity, NodeRepository repository, CommitFetcher fetcher, JobRunner runner,
+            ProcessLauncher launcher, String hardwareClass, JobRoots roots, Path logRoot, Clock clock,
+            Map<String, String> slotEnv) throws IOException {
         this.slotEnv = Map.copyOf(slotEnv);
         this.identity = identity;
         this.harnessed = new HarnessedRunner(runner, launcher);
@@ -89,10 +102,7 @@ public final class Evaluator {
         this.fetcher = fetcher;
         this.runner = runner;
         this.hardwareClass = hardwareClass;
-        this.workRoot = Files.createDirectories(workRoot);
-        // Passable by a job's uid and group (a slot's own, not the node's) whatever the volunteer's umask:
-        // 027 made it 0750, which only the node's group passed. The job directory above (0710) keeps others out.
-        Files.setPosixFilePermissions(this.workRoot, PosixFilePermissions.fromString("rwx--x--x"));
+        this.roots = roots;
         this.logRoot = Files.createDirectories(logRoot);
         this.clock = clock;
     }
@@ -134,14 +144,18 @@ public final class Evaluator {
             return evaluateHarnessed(unit, commit, manifest, result);
         }
 
-        // A random name, not the unit's: the job reads its checkout's host path in /proc/self/mountinfo.
-        Path workDir = workRoot.resolve(JobDirNames.forOneJob());
-        deleteTree(workDir);
+        // A directory of this job's alone, random names, not the unit's: the job reads its checkout's host
+        // path in /proc/self/mountinfo.
+        Path root = roots.next();
+        Path workDir = root.resolve(JobDirNames.forOneJob());
         try {
             checkout(commit, workDir);
         } catch (CheckoutTooLargeException e) {
-            deleteTree(workDir);
+            deleteTree(root);
             return refuse(result, commit, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            deleteTree(root);
+            throw e;
         }
         Path logFile = logFile(logRoot, unit.getId());
         JobSpec spec = new JobSpec(workDir, manifest.getCommandList(),
@@ -158,7 +172,7 @@ public final class Evaluator {
                 }
             });
         } finally {
-            deleteTree(workDir);
+            deleteTree(root);
         }
         result.setStatus(outcome.status())
                 .setMeasuredBy(Result.Measurement.SELF_REPORTED)
@@ -265,12 +279,10 @@ public final class Evaluator {
     private Result evaluateHarnessed(WorkUnit unit, String commit, Manifest manifest, Result.Builder result)
             throws IOException, InterruptedException {
         String name = JobDirNames.forOneJob(); // as in evaluate: the jobs read these host paths
-        Path workDir = workRoot.resolve(name);
-        Path harnessDir = workRoot.resolve(name + ".harness");
-        Path resultDir = workRoot.resolve(name + ".result");
-        for (Path dir : new Path[] {workDir, harnessDir, resultDir}) {
-            deleteTree(dir);
-        }
+        Path root = roots.next();
+        Path workDir = root.resolve(name);
+        Path harnessDir = root.resolve(name + ".harness");
+        Path resultDir = root.resolve(name + ".result");
         String tag = CommitId.abbreviate(commit);
         HarnessedOutcome run;
         try {
@@ -285,8 +297,8 @@ public final class Evaluator {
                 if (content.isEmpty()) {
                     return refuse(result, commit, "protected file " + path + " is missing from the seed's commit");
                 }
-                for (Path root : new Path[] {workDir, harnessDir}) {
-                    Path target = root.resolve(path);
+                for (Path copy : new Path[] {workDir, harnessDir}) {
+                    Path target = copy.resolve(path);
                     Files.createDirectories(target.getParent());
                     Files.write(target, content.get());
                 }
@@ -305,9 +317,7 @@ public final class Evaluator {
                 }
             });
         } finally {
-            for (Path dir : new Path[] {workDir, harnessDir, resultDir}) {
-                deleteTree(dir);
-            }
+            deleteTree(root);
         }
         JobOutcome outcome = run.outcome();
         if (!run.reason().isEmpty()) {
@@ -330,7 +340,7 @@ public final class Evaluator {
      * it adds, so the checkout is bounded here.
      */
     private void checkout(String commit, Path workDir) throws IOException {
-        repository.checkout(commit, workDir, runner.workBytesAt(workRoot), WorkDirBudget.MAX_ENTRIES);
+        repository.checkout(commit, workDir, runner.workBytesAt(workDir.getParent()), WorkDirBudget.MAX_ENTRIES);
     }
 
     /** Where the log of a unit's job goes, so that status can show its last progress line. */

@@ -32,16 +32,18 @@ final class SandboxedJobs implements AutoCloseable {
     final BwrapLauncher sandbox;
     final String tag = UUID.randomUUID().toString().substring(0, 8);
     final Path jobs;
+    /** The job directory of this one job (a node makes one per job), the checkout's parent. */
+    final Path jobDir;
     final Path checkout;
     private final Path log;
 
     private SandboxedJobs(BwrapLauncher sandbox, Path dataDir) throws IOException {
         this.sandbox = sandbox;
         // Laid out as a node lays out its own (NodeDaemon, Evaluator): a job reads this path in its mountinfo.
-        this.jobs = JobDirs.prepareForNode(KEY_FILE);
-        Path slot = Files.createDirectory(jobs.resolve("cpu0"));
-        Files.setPosixFilePermissions(slot, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
-        this.checkout = Files.createDirectory(slot.resolve(JobDirNames.forOneJob()));
+        NodeJobDirs dirs = JobDirs.startNode(KEY_FILE);
+        this.jobs = dirs.dir();
+        this.jobDir = dirs.next();
+        this.checkout = Files.createDirectory(jobDir.resolve(JobDirNames.forOneJob()));
         this.log = dataDir.resolve("logs/job.log");
     }
 
@@ -132,6 +134,7 @@ final class SandboxedJobs implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        JobDirs.deleteTree(jobDir);
         JobDirs.deleteTree(jobs);
     }
 }
