@@ -456,7 +456,7 @@ final class Settlement {
      * for nothing), unless a confirmation still open in the direction is paired with that commit
      * at that seed.
      */
-    private static void withdrawRunsOf(Store.Transaction tx, String direction, List<Confirmation> closed) {
+    static void withdrawRunsOf(Store.Transaction tx, String direction, List<Confirmation> closed) {
         Set<String> stillNeeded = new HashSet<>();
         for (Confirmation open : tx.openConfirmations(direction)) {
             for (long seed : open.getRandomSeedsList()) {
