@@ -26,7 +26,9 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, problems (type, index, id, why), "
             + "network (the network the records were checked against: the export header's, or in an older export the "
             + "first record's; null when none names one), confirmations_unavailable (the export's coordinator served no "
-            + "confirmations, an older one: adoptions re-derived at their trial seeds only).")
+            + "confirmations, an older one: adoptions re-derived at their trial seeds only), confirmations_drawn (how many "
+            + "confirmations' seeds an older coordinator drew, its word alone; every other confirmation's seeds were "
+            + "re-derived from the candidate's results).")
     boolean json;
 
     @Override
@@ -61,12 +63,18 @@ public final class VerifyCommand implements Callable<Integer> {
             j.add("problems", problems);
             j.addProperty("network", report.network());
             j.addProperty("confirmations_unavailable", report.confirmationsUnavailable());
+            j.addProperty("confirmations_drawn", report.confirmationsDrawn());
             o.json(j);
         } else {
             report.problems().forEach(p -> o.line("FAIL " + p));
             if (report.confirmationsUnavailable()) {
                 o.line("note: the export holds no confirmations (its coordinator served no /v1/confirmations, "
                         + "an older one): adoptions were re-derived at their trial seeds only");
+            }
+            if (report.confirmationsDrawn() > 0) {
+                o.line("note: " + report.confirmationsDrawn() + " confirmation(s) have seeds an older coordinator drew "
+                        + "(its word alone: which draw it kept cannot be checked); the others' seeds were re-derived "
+                        + "from the candidates' results");
             }
             o.line((report.ok() ? "verified: " : "NOT verified: ") + report.envelopes() + " signed envelopes ("
                     + report.results() + " results), " + report.adoptions() + " adoptions re-derived"

@@ -1,7 +1,11 @@
 package dev.rhizome.coordinator.core;
 
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.protocol.seed.Manifests;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -9,16 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.random.RandomGenerator;
 
 /**
  * The second stage of adoption. {@link Significance} at the manifest's trial seeds alone lets
  * luck through: with 3 seeds and k = 2 a neutral candidate passes about 9% of the time (t with 2
  * degrees of freedom), so among the dozens proposed a night some pass on noise, and the seeds
  * are public, so proposers (and selection itself) tune to them. A candidate that passes there is
- * therefore only confirming: the coordinator draws fresh seeds for it (a CSPRNG, after the pass,
- * once per candidate), both it and the current frontier run there, and it is adopted only when
- * the same rule passes at those seeds too. A neutral candidate's two stages are independent, so
+ * therefore only confirming: fresh seeds are derived for it (after the pass, once per candidate,
+ * from its commit and the signed results that made it pass: {@link #derive}), both it and the
+ * current frontier run there, and it is adopted only when the same rule passes at those seeds too. A neutral candidate's two stages are independent, so
  * the rate of false adoptions falls to about the product of the two rates (ConfirmationRuleTest
  * measures it). A loss at the confirmation seeds is final: the one draw is spent.
  *
@@ -102,22 +105,93 @@ public final class ConfirmationRule {
     }
 
     /**
-     * {@code n} distinct seeds in [0, {@link #SEED_BOUND}), none of {@code taken} (the trial
-     * seeds: a confirmation seed must be one nobody could have run the candidate at before).
+     * Prefixed to every derivation's input, so the hash is of this rule alone (a version 2 would
+     * change it, and an export says which a confirmation used: {@code Confirmation.derivation}).
      */
-    public static List<Long> draw(RandomGenerator csprng, int n, Collection<Long> taken) {
+    static final String DERIVATION_TAG = "rhizome confirmation seeds v1";
+
+    /**
+     * The candidate's confirmation seeds: {@code n} distinct values in [0, {@link #SEED_BOUND}),
+     * none of {@code taken} (the trial seeds), from SHA-256 over this rule's tag, the candidate's
+     * commit, the ids of the results that decided its trial stage ({@link #basis}, sorted here so
+     * the order they were read in does not matter) and a counter. Nobody chooses them: the
+     * commit was fixed when the experiment was signed, and each id is the hash of a runner's signed
+     * envelope, which the coordinator cannot forge or alter, and which did not exist before the
+     * candidate ran; so neither the coordinator nor a proposer knows them before the trial stage
+     * is fixed, and anyone with an export recomputes them ({@link #derivationProblem}).
+     */
+    public static List<Long> derive(String commit, Collection<String> basis, int n, Collection<Long> taken) {
         if (n < 0 || n > Manifests.MAX_ADOPTION_SEEDS) {
             throw new IllegalArgumentException("confirmation seeds must be 0 to " + Manifests.MAX_ADOPTION_SEEDS
                     + ", got " + n);
         }
+        if (basis.isEmpty() && n > 0) {
+            throw new IllegalArgumentException("confirmation seeds derive from the results that decided the trial "
+                    + "stage, and none were given for " + commit);
+        }
+        List<String> sorted = basis.stream().sorted().toList();
         Set<Long> used = new HashSet<>(taken);
         List<Long> seeds = new ArrayList<>();
-        while (seeds.size() < n) {
-            long s = csprng.nextLong(SEED_BOUND);
-            if (used.add(s)) {
-                seeds.add(s);
+        for (int counter = 0; seeds.size() < n; counter++) {
+            MessageDigest sha = sha256();
+            sha.update((DERIVATION_TAG + "\n" + commit).getBytes(StandardCharsets.UTF_8));
+            for (String id : sorted) {
+                sha.update(("\n" + id).getBytes(StandardCharsets.UTF_8));
+            }
+            sha.update(("\n" + counter).getBytes(StandardCharsets.UTF_8));
+            byte[] h = sha.digest();
+            // 31 bits of the hash: uniform in [0, 2^31)
+            long seed = ((h[0] & 0x7fL) << 24) | ((h[1] & 0xffL) << 16) | ((h[2] & 0xffL) << 8) | (h[3] & 0xffL);
+            if (used.add(seed)) {
+                seeds.add(seed);
             }
         }
         return seeds;
+    }
+
+    /**
+     * What a derivation rests on: the envelope ids of the results judged VALID in
+     * {@code hardwareClass} among {@code outcomes} (the candidate's trials at the trial seeds, each
+     * judged by {@link Trials}), sorted. A decided trial's VALID members never change, so the
+     * coordinator that derives and a verifier that re-judges the same results agree.
+     */
+    public static List<String> basis(Collection<Trials.Outcome> outcomes, String hardwareClass) {
+        return outcomes.stream().filter(o -> o.decided() && o.hardwareClass().equals(hardwareClass))
+                .flatMap(o -> o.verdicts().stream())
+                .filter(v -> v.state() == ResultVerdict.State.VALID)
+                .map(v -> v.entry().envelopeId()).sorted().toList();
+    }
+
+    /**
+     * Why a DERIVED confirmation's seeds are not the derivation, if they are not: it must name as
+     * its basis exactly {@code basis} (what the verifier re-judged: naming a subset would let
+     * the coordinator choose among derivations) and its seeds must be those
+     * {@link #derive} gives from it. Empty where it checks out.
+     */
+    public static Optional<String> derivationProblem(String commit, List<String> namedBasis, List<Long> namedSeeds,
+            List<String> basis, Manifest manifest) {
+        List<String> named = namedBasis.stream().sorted().toList();
+        if (!named.equals(basis)) {
+            return Optional.of("derived from results " + named + ", but the results that decided its trial stage "
+                    + "before the seeds were drawn are " + basis);
+        }
+        if (basis.isEmpty()) {
+            return Optional.of("derived from no results: its trial stage was not decided when the seeds were drawn");
+        }
+        List<Long> expected = derive(commit, basis, Manifests.confirmationSeeds(manifest),
+                Manifests.trialSeeds(manifest));
+        if (!expected.equals(namedSeeds)) {
+            return Optional.of("its seeds " + namedSeeds + " are not the ones derived from its results, " + expected
+                    + ": chosen, not derived");
+        }
+        return Optional.empty();
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java platform has SHA-256", e);
+        }
     }
 }

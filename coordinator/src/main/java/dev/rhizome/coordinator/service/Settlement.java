@@ -31,7 +31,6 @@ import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -294,6 +293,18 @@ final class Settlement {
         return new TrialMetrics(chosen, metrics);
     }
 
+    /** The commit's trials at the trial seeds, each judged by {@link Trials} (every class). */
+    private static List<Trials.Outcome> trialOutcomes(Store.Transaction tx, String commit, Manifest manifest) {
+        Set<Long> trialSeeds = new HashSet<>(Manifests.trialSeeds(manifest));
+        Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
+        tx.resultEntries(commit).stream().filter(e -> trialSeeds.contains(e.result().getRandomSeed()))
+                .forEach(e -> bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>()).add(e));
+        List<Trials.Outcome> outcomes = new ArrayList<>();
+        bySeed.forEach((seed, entries) -> outcomes.addAll(Trials.judge(entries, Manifests.quorum(manifest),
+                manifest.getMetric().getTolerance(), tx.reputationClasses(commit, seed))));
+        return outcomes;
+    }
+
     record TrialMetrics(String hardwareClass, Map<Long, Double> bySeed) {
         OptionalDouble mean() {
             return FiniteMean.of(bySeed.values().stream().mapToDouble(Double::doubleValue));
@@ -401,14 +412,15 @@ final class Settlement {
      * After {@code d}'s frontier moved: each candidate still confirming (against an earlier
      * frontier) is judged again at the trial seeds against the new one. One that no longer passes
      * there is closed as SUPERSEDED, with the comparison as its reason, and its open trials at its
-     * confirmation seeds are withdrawn (nothing can come of them); it used to stay CONFIRMING for
-     * good, and its report read "decided, not adopted" with no reason. One that still passes goes
+     * confirmation seeds, and its frontier's, are withdrawn ({@link #withdrawRunsOf}); it used to
+     * stay CONFIRMING for good, and its report read "decided, not adopted" with no reason. One that still passes goes
      * on confirming, the new frontier queued at its seeds (no new draw: see ConfirmationRule).
      */
     private static void closeSuperseded(Store.Transaction tx, DirectionRecord d, Manifest manifest, long nowMs,
             List<String> notes) {
         String frontierCommit = d.frontier().commit();
         TrialMetrics frontier = trialMetrics(tx, frontierCommit, d.frontier().hardwareClass(), manifest);
+        List<Confirmation> closed = new ArrayList<>();
         for (Confirmation open : tx.openConfirmations(d.name())) {
             if (open.getFrontier().equals(frontierCommit) || open.getCommit().equals(frontierCommit)) {
                 continue;
@@ -429,31 +441,60 @@ final class Settlement {
                     + superseded.get().reason();
             tx.saveConfirmation(open.toBuilder().setState(Confirmation.State.SUPERSEDED).setFrontier(frontierCommit)
                     .setDecidedMs(nowMs).setReason(reason).build());
-            for (long randomSeed : open.getRandomSeedsList()) {
-                for (UnitRecord pending : tx.pendingUnitsOfTrial(open.getCommit(), randomSeed)) {
-                    if (pending.state() == UnitStatus.State.OPEN) {
-                        tx.updateUnit(pending.doneBy(ByteString.EMPTY));
-                    }
-                }
-            }
+            closed.add(open);
             LOG.info("direction {}: {} {}", d.name(), CommitId.abbreviate(open.getCommit()), reason);
             notes.add("candidate " + open.getCommit() + " was confirming; " + reason + ": not adopted");
         }
+        if (!closed.isEmpty()) {
+            withdrawRunsOf(tx, d.name(), closed);
+        }
     }
 
-    private static final SecureRandom CONFIRMATION_DRAW = new SecureRandom();
+    /**
+     * Withdraws the open runs at closed confirmations' seeds: the candidate's, and those of the
+     * frontier it was last paired with (nothing can come of either; the frontier's used to run on
+     * for nothing), unless a confirmation still open in the direction is paired with that commit
+     * at that seed.
+     */
+    static void withdrawRunsOf(Store.Transaction tx, String direction, List<Confirmation> closed) {
+        Set<String> stillNeeded = new HashSet<>();
+        for (Confirmation open : tx.openConfirmations(direction)) {
+            for (long seed : open.getRandomSeedsList()) {
+                stillNeeded.add(open.getCommit() + "@" + seed);
+                stillNeeded.add(open.getFrontier() + "@" + seed);
+            }
+        }
+        for (Confirmation c : closed) {  // as it was while confirming: paired with the frontier before the move
+            for (long randomSeed : c.getRandomSeedsList()) {
+                for (String commit : List.of(c.getCommit(), c.getFrontier())) {
+                    if (stillNeeded.contains(commit + "@" + randomSeed)) {
+                        continue;
+                    }
+                    for (UnitRecord pending : tx.pendingUnitsOfTrial(commit, randomSeed)) {
+                        if (pending.state() == UnitStatus.State.OPEN) {
+                            tx.updateUnit(pending.doneBy(ByteString.EMPTY));
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /**
-     * Draws a candidate's confirmation seeds (once: the record is kept whatever follows) and queues
-     * its trials and the frontier's there, as any trial: same budget, quorum and replication rules.
+     * Derives a candidate's confirmation seeds (once: the record is kept whatever follows) from its
+     * commit and the results that decided its trial stage ({@link ConfirmationRule#derive}: no
+     * draw to repeat, so every coordinator on one store derives the same seeds), and queues its
+     * trials and the frontier's there, as any trial: same budget, quorum and replication rules.
      */
     private static String drawConfirmation(Store.Transaction tx, DirectionRecord d, String hardwareClass,
             String commit, Manifest manifest, long nowMs) {
-        List<Long> seeds = ConfirmationRule.draw(CONFIRMATION_DRAW, Manifests.confirmationSeeds(manifest),
+        List<String> basis = ConfirmationRule.basis(trialOutcomes(tx, commit, manifest), hardwareClass);
+        List<Long> seeds = ConfirmationRule.derive(commit, basis, Manifests.confirmationSeeds(manifest),
                 Manifests.trialSeeds(manifest));
         tx.saveConfirmation(Confirmation.newBuilder().setDirection(d.name()).setCommit(commit)
                 .setFrontier(d.frontier().commit()).setHardwareClass(hardwareClass).addAllRandomSeeds(seeds)
-                .setState(Confirmation.State.CONFIRMING).setDrawnMs(nowMs).setAuditCount(tx.auditCount()).build());
+                .setState(Confirmation.State.CONFIRMING).setDrawnMs(nowMs).setAuditCount(tx.auditCount())
+                .setDerivation(Confirmation.Derivation.DERIVED).addAllDerivedFrom(basis).build());
         queueAt(tx, d, commit, seeds, manifest, nowMs);
         queueAt(tx, d, d.frontier().commit(), seeds, manifest, nowMs);
         List<String> shown = seeds.stream().map(Long::toUnsignedString).toList();

@@ -15,6 +15,13 @@ final class ConfirmationRows implements Confirmations {
 
     @Override
     public void saveConfirmation(Confirmation c) {
+        Optional<Confirmation> kept = confirmation(c.getCommit());
+        if (kept.isPresent() && !sameChoice(kept.get(), c)) {
+            // one choice per candidate: a second would be a second chance at luck
+            throw new IllegalStateException("the confirmation seeds of " + c.getCommit() + " were chosen once ("
+                    + kept.get().getRandomSeedsList() + ", " + kept.get().getDerivation() + "); another choice ("
+                    + c.getRandomSeedsList() + ", " + c.getDerivation() + ") is refused");
+        }
         q.update("INSERT INTO confirmations (commit_id, direction, drawn_ms, audit_count, state, bytes) "
                         + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (commit_id) DO UPDATE SET state = excluded.state, "
                         + "bytes = excluded.bytes",
@@ -38,6 +45,11 @@ final class ConfirmationRows implements Confirmations {
         return q.list("SELECT bytes FROM confirmations WHERE direction = ? AND state = ? "
                         + "ORDER BY audit_count, drawn_ms, commit_id", rs -> parse(rs.getBytes(1)), direction,
                 Confirmation.State.CONFIRMING_VALUE);
+    }
+
+    private static boolean sameChoice(Confirmation a, Confirmation b) {
+        return a.getRandomSeedsList().equals(b.getRandomSeedsList()) && a.getDerivation() == b.getDerivation()
+                && a.getDerivedFromList().equals(b.getDerivedFromList()) && a.getAuditCount() == b.getAuditCount();
     }
 
     private static Confirmation parse(byte[] bytes) {

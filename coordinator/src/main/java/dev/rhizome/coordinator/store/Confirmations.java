@@ -10,7 +10,11 @@ import java.util.Optional;
  * draws and decides). Part of {@link Store.Transaction}.
  */
 public interface Confirmations {
-    /** Stores a candidate's confirmation, or its new state (the seeds never change: one draw per candidate). */
+    /**
+     * Stores a candidate's confirmation, or its new state. The seeds never change (one choice per
+     * candidate): a record whose seeds, derivation or audit count differ from the stored one's is
+     * refused with {@link IllegalStateException}, on every store and from every coordinator.
+     */
     void saveConfirmation(Confirmation confirmation);
 
     /** The candidate's confirmation, if its seeds were drawn. */

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.seed.Manifests;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -72,7 +75,10 @@ class ConfirmationRuleTest {
             ConfirmationRule.Verdict v = ConfirmationRule.judge(frontier, candidate, List.of(), Map.of(), Map.of(),
                     manifest);
             if (v.stage() == ConfirmationRule.Stage.DRAW) {
-                List<Long> fresh = ConfirmationRule.draw(draws, Manifests.confirmationSeeds(manifest), trialSeeds);
+                // the results' ids are hashes of signed envelopes: as good as random to the rule
+                List<String> basis = List.of(Long.toHexString(draws.nextLong()), Long.toHexString(draws.nextLong()));
+                List<Long> fresh = ConfirmationRule.derive("c" + i, basis, Manifests.confirmationSeeds(manifest),
+                        trialSeeds);
                 v = ConfirmationRule.judge(frontier, candidate, fresh, noise.run(0, fresh), noise.run(-gain, fresh),
                         manifest);
             }
@@ -134,15 +140,72 @@ class ConfirmationRuleTest {
     }
 
     @Test
-    void drawnSeedsAreDistinctFreshAndWithinEveryProgramsRange() {
-        SplittableRandom random = new SplittableRandom(3);
+    void derivedSeedsAreDistinctFreshAndWithinEveryProgramsRange() {
+        Set<Long> seen = new HashSet<>();
         for (int i = 0; i < 1000; i++) {
-            List<Long> seeds = ConfirmationRule.draw(random, 16, List.of(42L, 43L, 44L));
+            List<Long> seeds = ConfirmationRule.derive("commit" + i, List.of("id" + i), 16, List.of(42L, 43L, 44L));
             assertThat(new HashSet<>(seeds)).hasSize(16).doesNotContain(42L, 43L, 44L)
                     .allSatisfy(s -> assertThat(s).isBetween(0L, ConfirmationRule.SEED_BOUND - 1));
+            seen.addAll(seeds);
         }
-        assertThatThrownBy(() -> ConfirmationRule.draw(random, 17, List.of()))
+        // 16,000 derivations spread over 2^31 values: a collision or two at most, and the top bit is used
+        assertThat(seen).hasSizeGreaterThan(15_990);
+        assertThat(seen).anyMatch(s -> s >= ConfirmationRule.SEED_BOUND / 2);
+        assertThatThrownBy(() -> ConfirmationRule.derive("c", List.of("id"), 17, List.of()))
                 .hasMessageContaining("confirmation seeds must be 0 to 16");
+        assertThatThrownBy(() -> ConfirmationRule.derive("c", List.of(), 3, List.of()))
+                .hasMessageContaining("none were given for c");
+    }
+
+    @Test
+    void theDerivationDependsOnTheCommitAndEveryResultButNotTheirOrder() {
+        List<Long> seeds = ConfirmationRule.derive("abc", List.of("r1", "r2", "r3"), 3, List.of(42L));
+        assertThat(ConfirmationRule.derive("abc", List.of("r3", "r1", "r2"), 3, List.of(42L))).isEqualTo(seeds);
+        assertThat(ConfirmationRule.derive("abd", List.of("r1", "r2", "r3"), 3, List.of(42L))).isNotEqualTo(seeds);
+        assertThat(ConfirmationRule.derive("abc", List.of("r1", "r2"), 3, List.of(42L))).isNotEqualTo(seeds);
+        assertThat(ConfirmationRule.derive("abc", List.of("r1", "r2", "r4"), 3, List.of(42L))).isNotEqualTo(seeds);
+    }
+
+    @Test
+    void theBasisIsTheValidMembersOfTheDecidedTrialsInTheClass() {
+        Trials.Entry a = entry("a", "cpu", 3.00);
+        Trials.Entry b = entry("b", "cpu", 3.001);
+        Trials.Entry liar = entry("liar", "cpu", 9.0);
+        Trials.Entry other = entry("other", "gpu", 3.0);
+        List<Trials.Outcome> outcomes = new ArrayList<>(Trials.judge(List.of(liar, a, b, other), 2, 0.01, Set.of()));
+        // a trial still waiting adds nothing: its results may yet be outvoted
+        outcomes.addAll(Trials.judge(List.of(entry("lonely", "cpu", 3.0)), 2, 0.01, Set.of()));
+        assertThat(ConfirmationRule.basis(outcomes, "cpu")).containsExactly("a", "b");
+        assertThat(ConfirmationRule.basis(outcomes, "tpu")).isEmpty();
+    }
+
+    @Test
+    void verificationNamesAGroundDrawATamperedSeedAndAChosenSubset() {
+        Manifest m = manifest(null);
+        List<String> basis = List.of("r1", "r2", "r3");
+        List<Long> honest = ConfirmationRule.derive("cand", basis, 3, Manifests.trialSeeds(m));
+        assertThat(ConfirmationRule.derivationProblem("cand", List.of("r3", "r2", "r1"), honest, basis, m)).isEmpty();
+
+        // a coordinator that drew until it liked the seeds, and says they were derived
+        SplittableRandom grinder = new SplittableRandom(11);
+        List<Long> ground = List.of(grinder.nextLong(ConfirmationRule.SEED_BOUND),
+                grinder.nextLong(ConfirmationRule.SEED_BOUND), grinder.nextLong(ConfirmationRule.SEED_BOUND));
+        assertThat(ConfirmationRule.derivationProblem("cand", basis, ground, basis, m))
+                .hasValueSatisfying(why -> assertThat(why).contains("not the ones derived").contains(ground.toString()));
+        List<Long> oneChanged = new ArrayList<>(honest);
+        oneChanged.set(1, oneChanged.get(1) + 1);
+        assertThat(ConfirmationRule.derivationProblem("cand", basis, oneChanged, basis, m)).isPresent();
+
+        // choosing which results to derive from is choosing among derivations
+        List<Long> fromTwo = ConfirmationRule.derive("cand", List.of("r1", "r2"), 3, Manifests.trialSeeds(m));
+        assertThat(ConfirmationRule.derivationProblem("cand", List.of("r1", "r2"), fromTwo, basis, m))
+                .hasValueSatisfying(why -> assertThat(why).contains("the results that decided its trial stage"));
+        assertThat(ConfirmationRule.derivationProblem("cand", List.of(), List.of(), List.of(), m)).isPresent();
+    }
+
+    private static Trials.Entry entry(String id, String hardwareClass, double metric) {
+        return new Trials.Entry(id, Result.newBuilder().setStatus(Result.Status.OK).setHardwareClass(hardwareClass)
+                .setMetric(metric).build());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
@@ -18,6 +19,7 @@ import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
@@ -692,6 +694,41 @@ abstract class StoreContract {
             assertThat(run(s, (Store.Transaction tx) -> tx.resultEnvelopes("d", commit)))
                     .containsExactly(lateEnvelope, countedEnvelope);
         }
+    }
+
+    /**
+     * A confirmation keeps its derivation as stored (seeds, the results they were derived from) on
+     * every store, through its state changes and from a second store on the same database, and a
+     * second choice of seeds for the same candidate is refused: one choice per candidate.
+     */
+    @Test
+    void aConfirmationsSeedsAreChosenOnceAndKeptWithWhatTheyDeriveFrom() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        List<String> basis = List.of("a".repeat(64), "b".repeat(64));
+        Confirmation derived = Confirmation.newBuilder().setDirection("d").setCommit(commit).setFrontier("f")
+                .setHardwareClass("cpu").setState(Confirmation.State.CONFIRMING).setDrawnMs(5).setAuditCount(9)
+                .setDerivation(Confirmation.Derivation.DERIVED).addAllDerivedFrom(basis)
+                .addAllRandomSeeds(ConfirmationRule.derive(commit, basis, 3, List.of(42L))).build();
+        run(store, tx -> {
+            tx.saveConfirmation(derived);
+            return null;
+        });
+        Confirmation refused = derived.toBuilder().setState(Confirmation.State.REFUSED).setReason("lost").build();
+        run(store, tx -> {
+            tx.saveConfirmation(refused);
+            return null;
+        });
+        Store second = secondStore(store);
+        assertThat(run(second, (Store.Transaction tx) -> tx.confirmation(commit))).contains(refused);
+        assertThat(run(second, (Store.Transaction tx) -> tx.openConfirmations("d"))).isEmpty();
+
+        Confirmation redrawn = derived.toBuilder().setRandomSeeds(0, derived.getRandomSeeds(0) + 1).build();
+        assertThatThrownBy(() -> run(second, tx -> {
+            tx.saveConfirmation(redrawn);
+            return null;
+        })).hasStackTraceContaining("were chosen once");
+        assertThat(run(store, (Store.Transaction tx) -> tx.confirmation(commit))).contains(refused);
     }
 
     /**

@@ -4,7 +4,9 @@ import static dev.rhizome.coordinator.support.Harness.DIRECTION;
 import static dev.rhizome.coordinator.support.Harness.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.ToDoubleBiFunction;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -248,6 +251,46 @@ class ConfirmationTest {
         assertThat(decided.getDecided()).isTrue();
         assertThat(decided.getAdopted()).isTrue();
         assertThat(decided.getConfirmation().getState()).isEqualTo(Confirmation.State.CONFIRMED);
+    }
+
+    /**
+     * Two coordinators on one PostgreSQL database, runners reporting through either: the seeds
+     * are the one derivation from the candidate's commit and its deciding results, whichever
+     * coordinator settled the pass, and both serve that one record (a draw per process could differ).
+     */
+    @Test
+    void twoCoordinatorsOnOneDatabaseDeriveTheSameSeedsFromTheResults() throws Exception {
+        Assumptions.assumeTrue(store.equals(Harness.POSTGRESQL), "two coordinators share a PostgreSQL database");
+        try (Coordinator b = Coordinator.start(h.config().withDataDir(dataDir.resolve("b")))) {
+            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, h.clock);
+            String real = propose((c, seed) -> baseline(seed) - 0.05);
+            for (int round = 0; round < 200; round++) {
+                boolean worked = false;
+                for (int r = 0; r < runners.size(); r++) {
+                    ApiClient api = r % 2 == 0 ? h.api : apiB;
+                    WorkUnit unit = api.claim(runners.get(r));
+                    if (unit != null) {
+                        worked = true;
+                        api.signAndPost("/v1/results", runners.get(r),
+                                Fixtures.result(runners.get(r), unit, honestly(unit), h.clock.millis())).ack();
+                    }
+                }
+                if (!worked) {
+                    break;
+                }
+            }
+            assertThat(frontier()).isEqualTo(real);
+            Confirmation c = confirmationOf(real);
+            List<String> deciding = trials(real).stream().filter(t -> TRIAL_SEEDS.contains(t.getRandomSeed()))
+                    .flatMap(t -> t.getResultsList().stream())
+                    .filter(v -> v.getState() == ResultVerdict.State.VALID).map(ResultVerdict::getEnvelopeId).toList();
+            assertThat(deciding).hasSize(6);
+            assertThat(c.getDerivation()).isEqualTo(Confirmation.Derivation.DERIVED);
+            assertThat(c.getDerivedFromList()).containsExactlyInAnyOrderElementsOf(deciding);
+            assertThat(c.getRandomSeedsList()).isEqualTo(ConfirmationRule.derive(real, deciding, 3, List.of(42L, 43L, 44L)));
+            assertThat(apiB.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
+                    .getConfirmationsList()).containsExactly(c);
+        }
     }
 
     // --- helpers ---------------------------------------------------------------------------

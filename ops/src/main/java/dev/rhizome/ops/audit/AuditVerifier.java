@@ -39,8 +39,8 @@ import java.util.function.Function;
  * signature (by the key its record names as author); every record against what it refers to (a
  * result against its seed's manifest, its direction and the experiment it ran, in the order
  * accepted); and every adoption re-derived with the coordinator's own pure rules ({@link Trials}
- * then {@link Significance}, confirmed by {@link ConfirmationRule} at the seeds the coordinator
- * drew for it) from the results accepted before it, in a chain from the
+ * then {@link Significance}, confirmed by {@link ConfirmationRule} at the seeds derived for it,
+ * re-derived here) from the results accepted before it, in a chain from the
  * direction's base to its final frontier. Trials the coordinator accepted on one trusted runner's
  * word (adaptive replication) are taken from its claims and counted, since the reputation that
  * allowed them is the coordinator's judgement.
@@ -60,16 +60,23 @@ public final class AuditVerifier {
      * names one.
      */
     public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
-            String network, boolean confirmationsUnavailable) {
+            String network, boolean confirmationsUnavailable, int confirmationsDrawn) {
         public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
                 String network) {
-            this(envelopes, results, adoptions, trialsOnReputation, problems, network, false);
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, false, 0);
+        }
+
+        public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+                String network, boolean confirmationsUnavailable) {
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, confirmationsUnavailable, 0);
         }
 
         /**
          * {@code confirmationsUnavailable}: the export's header says its coordinator served no
          * confirmations (one older than the confirmation stage), so adoptions were re-derived at
-         * their trial seeds only.
+         * their trial seeds only. {@code confirmationsDrawn}: confirmations whose seeds the
+         * coordinator drew (before round 23), whose choice is its word alone; every other
+         * confirmation's seeds were re-derived from its results.
          */
         public boolean ok() {
             return problems.isEmpty();
@@ -161,9 +168,10 @@ public final class AuditVerifier {
         }
         int reputationTrials = onReputation.values().stream().mapToInt(m -> m.values().stream().mapToInt(Set::size).sum())
                 .sum();
+        int drawn = checkDerivations(onReputation);
         checkAdoptions(adoptions, statuses, onReputation);
         return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network,
-                confirmationsUnavailable);
+                confirmationsUnavailable, drawn);
     }
 
     // --- envelopes ---------------------------------------------------------------------------
@@ -418,8 +426,70 @@ public final class AuditVerifier {
         return Optional.empty();
     }
 
+    // --- confirmation seeds ------------------------------------------------------------------
+
+    /**
+     * Each confirmation's seeds re-derived ({@link ConfirmationRule#derive}) from its candidate's
+     * results that had decided its trial stage when they were drawn, judged here from the results
+     * accepted before. One the coordinator drew (the older kind) cannot be checked and is counted;
+     * one drawn so after the coordinator derived another is named: calling a ground draw the older
+     * kind would otherwise pass it. The drawn ones counted.
+     */
+    private int checkDerivations(Map<String, Map<Long, Set<String>>> onReputation) {
+        int drawn = 0;
+        long firstDerived = Long.MAX_VALUE;
+        for (Confirmation c : confirmations.values()) {
+            if (c.getDerivation() == Confirmation.Derivation.DERIVED) {
+                firstDerived = Math.min(firstDerived, c.getAuditCount());
+            }
+        }
+        int i = 0;
+        for (Confirmation c : confirmations.values()) {
+            String id = c.getDirection() + "@" + c.getCommit();
+            int index = i++;
+            if (c.getDerivation() != Confirmation.Derivation.DERIVED) {
+                drawn++;
+                if (c.getAuditCount() > firstDerived) {
+                    problems.add(new Problem("Confirmation", index, id, "its seeds are the coordinator's draw (the "
+                            + "older kind, which cannot be checked), made after it had derived others: a coordinator "
+                            + "that derives never draws"));
+                }
+                continue;
+            }
+            Direction d = directions.get(c.getDirection());
+            Seed seed = d == null ? null : seeds.get(d.getSeed());
+            if (seed == null) {
+                problems.add(new Problem("Confirmation", index, id, "direction " + c.getDirection()
+                        + " or its seed is unknown: its seeds cannot be re-derived"));
+                continue;
+            }
+            Manifest m = seed.getManifest();
+            List<Trials.Outcome> outcomes = new ArrayList<>();
+            List<Long> trialSeeds = Manifests.trialSeeds(m);
+            outcomes(c.getCommit(), c.getAuditCount(), m, onReputation).forEach((s, o) -> {
+                if (trialSeeds.contains(s)) {
+                    outcomes.addAll(o);
+                }
+            });
+            ConfirmationRule.derivationProblem(c.getCommit(), c.getDerivedFromList(), c.getRandomSeedsList(),
+                    ConfirmationRule.basis(outcomes, c.getHardwareClass()), m)
+                    .ifPresent(why -> problems.add(new Problem("Confirmation", index, id, why)));
+        }
+        return drawn;
+    }
+
     /** A commit's decided trial metrics by random seed, judged from the results accepted before {@code auditCount}. */
     private Map<Long, Double> metrics(String commit, String hardwareClass, long auditCount, Manifest m,
+            Map<String, Map<Long, Set<String>>> onReputation) {
+        Map<Long, Double> metrics = new HashMap<>();
+        outcomes(commit, auditCount, m, onReputation).forEach((seed, outcomes) -> outcomes.stream()
+                .filter(o -> o.decided() && o.hardwareClass().equals(hardwareClass))
+                .forEach(o -> metrics.put(seed, o.metric().getAsDouble())));
+        return metrics;
+    }
+
+    /** A commit's trials by random seed, each judged by {@link Trials} from the results accepted before {@code auditCount}. */
+    private Map<Long, List<Trials.Outcome>> outcomes(String commit, long auditCount, Manifest m,
             Map<String, Map<Long, Set<String>>> onReputation) {
         Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
         for (int i = 0; i < results.size(); i++) {
@@ -429,11 +499,9 @@ public final class AuditVerifier {
                         .add(new Trials.Entry(e.envelopeId(), e.result(), tooLate.contains(e.envelopeId())));
             }
         }
-        Map<Long, Double> metrics = new HashMap<>();
-        bySeed.forEach((seed, entries) -> Trials.judge(entries, Manifests.quorum(m), m.getMetric().getTolerance(),
-                        onReputation.getOrDefault(commit, Map.of()).getOrDefault(seed, Set.of())).stream()
-                .filter(o -> o.decided() && o.hardwareClass().equals(hardwareClass))
-                .forEach(o -> metrics.put(seed, o.metric().getAsDouble())));
-        return metrics;
+        Map<Long, List<Trials.Outcome>> outcomes = new LinkedHashMap<>();
+        bySeed.forEach((seed, entries) -> outcomes.put(seed, Trials.judge(entries, Manifests.quorum(m),
+                m.getMetric().getTolerance(), onReputation.getOrDefault(commit, Map.of()).getOrDefault(seed, Set.of()))));
+        return outcomes;
     }
 }

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -23,6 +25,7 @@ import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.seed.Manifests;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -96,7 +99,9 @@ class AuditVerifyTest {
         assertThat(clean.problems()).isEmpty();
         assertThat(clean.adoptions()).isEqualTo(1);
         assertThat(clean.results()).isEqualTo(30);
+        assertThat(clean.confirmationsDrawn()).isZero();
         confirmationsAreReDerived(lines, winner);
+        confirmationSeedsAreDerivedNotChosen(lines, manifest);
 
         // A result whose metric was edited after signing: its signature no longer holds.
         int resultLine = indexOf(lines, "rhizome.v1.Result", 5);
@@ -242,6 +247,77 @@ class AuditVerifyTest {
                 .toBuilder().setAuditCount(a.getAuditCount() + 1)).build());
         assertThat(AuditVerifier.verify(lateDraw).problems()).anySatisfy(p ->
                 assertThat(p.why()).contains("drawn after it was adopted"));
+    }
+
+    /**
+     * The confirmation's seeds are derived from the winner's commit and the results that decided
+     * its trial stage, and verify recomputes them from the export alone: seeds the coordinator
+     * chose (a ground draw), a chosen subset of the results, or a draw relabelled as the older
+     * kind after a derivation are each named; an export of the older kind alone is counted, not failed.
+     */
+    private void confirmationSeedsAreDerivedNotChosen(List<AuditLine> lines, Manifest manifest) throws Exception {
+        int at = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).hasConfirmation()) {
+                at = i;
+            }
+        }
+        AuditLine line = lines.get(at);
+        Confirmation derived = line.getConfirmation();
+        assertThat(derived.getDerivation()).isEqualTo(Confirmation.Derivation.DERIVED);
+        // quorum 2 at 3 trial seeds: the 6 results that decided the winner's trial stage, each one in the export
+        assertThat(derived.getDerivedFromList()).hasSize(6).isSorted().allSatisfy(id ->
+                assertThat(lines).anyMatch(l -> l.hasEnvelope() && l.getId().equals(id)
+                        && l.getIndex() < derived.getAuditCount()));
+        assertThat(derived.getRandomSeedsList()).isEqualTo(ConfirmationRule.derive(derived.getCommit(),
+                derived.getDerivedFromList(), 3, Manifests.trialSeeds(manifest)));
+
+        // a coordinator that drew until it liked the seeds, on the record as derived (the adoption
+        // and the results agree with its draw: only the derivation can tell)
+        List<Long> ground = new ArrayList<>(derived.getRandomSeedsList());
+        ground.set(2, (ground.get(2) + 7919) % ConfirmationRule.SEED_BOUND);
+        List<AuditLine> groundDraw = withConfirmation(lines, at, derived.toBuilder().clearRandomSeeds()
+                .addAllRandomSeeds(ground).build());
+        AuditVerifier.Report report = AuditVerifier.verify(writeAndRead(groundDraw, "ground.jsonl"));
+        assertThat(report.ok()).isFalse();
+        assertThat(report.problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Confirmation");
+            assertThat(p.id()).isEqualTo("lr@" + derived.getCommit());
+            assertThat(p.why()).contains("not the ones derived").contains(ground.toString());
+        });
+
+        // derived honestly, but from the results the coordinator picked: choosing is grinding
+        List<String> picked = derived.getDerivedFromList().subList(0, 5);
+        List<AuditLine> subset = withConfirmation(lines, at, derived.toBuilder().clearDerivedFrom()
+                .addAllDerivedFrom(picked).clearRandomSeeds().addAllRandomSeeds(ConfirmationRule.derive(
+                        derived.getCommit(), picked, 3, Manifests.trialSeeds(manifest))).build());
+        assertThat(AuditVerifier.verify(subset).problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Confirmation");
+            assertThat(p.why()).contains("the results that decided its trial stage");
+        });
+
+        // the older kind (a coordinator before round 23 drew the seeds): counted, not failed
+        List<AuditLine> older = withConfirmation(lines, at, derived.toBuilder()
+                .setDerivation(Confirmation.Derivation.DRAWN).clearDerivedFrom().build());
+        AuditVerifier.Report olderReport = AuditVerifier.verify(writeAndRead(older, "older.jsonl"));
+        assertThat(olderReport.problems()).isEmpty();
+        assertThat(olderReport.confirmationsDrawn()).isEqualTo(1);
+
+        // but a draw after a derivation is a coordinator hiding a ground draw as the older kind
+        Confirmation earlier = derived.toBuilder().setCommit("f".repeat(40)).setAuditCount(1).build();
+        List<AuditLine> downgraded = new ArrayList<>(older);
+        downgraded.add(at, AuditLine.newBuilder().setConfirmation(earlier).build());
+        assertThat(AuditVerifier.verify(downgraded).problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Confirmation");
+            assertThat(p.id()).isEqualTo("lr@" + derived.getCommit());
+            assertThat(p.why()).contains("made after it had derived others");
+        });
+    }
+
+    private static List<AuditLine> withConfirmation(List<AuditLine> lines, int at, Confirmation c) {
+        List<AuditLine> changed = new ArrayList<>(lines);
+        changed.set(at, lines.get(at).toBuilder().setConfirmation(c).build());
+        return changed;
     }
 
     /** Each runner in turn claims and reports an honest metric, until nobody gets work. */
