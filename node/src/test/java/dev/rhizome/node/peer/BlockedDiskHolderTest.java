@@ -21,9 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -63,23 +61,12 @@ class BlockedDiskHolderTest {
 
             // In pieces, the blocked holder first: it is dropped as busy (its hint passed on), not blamed,
             // and the other holder serves the bundle.
-            Map<PeerEndpoint, PeerFailure> faults = new ConcurrentHashMap<>();
-            Map<PeerEndpoint, Long> hints = new ConcurrentHashMap<>();
+            RecordedVerdicts verdicts = new RecordedVerdicts();
             asker.fetcher.fetchFromHolders(commit, List.of(blocked.endpoint(), other.endpoint()), TransferProgress.NONE,
-                    new Cancellation(), new HolderVerdicts() {
-                        @Override
-                        public void failed(PeerEndpoint holder, PeerFailure failure) {
-                            faults.put(holder, failure);
-                        }
-
-                        @Override
-                        public void busy(PeerEndpoint holder, long retryAfterMs) {
-                            hints.put(holder, retryAfterMs);
-                        }
-                    });
+                    new Cancellation(), verdicts);
             assertThat(asker.repo.has(commit)).isTrue();
-            assertThat(faults).isEmpty();
-            assertThat(hints).containsEntry(blocked.endpoint(), BundleReaders.RETRY_AFTER_MS);
+            assertThat(verdicts.faults).isEmpty();
+            assertThat(verdicts.hints).containsEntry(blocked.endpoint(), BundleReaders.RETRY_AFTER_MS);
         } finally {
             disk.countDown();
         }

@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,23 +79,12 @@ class BusyThenDataLoopbackTest {
             new Random(23).nextBytes(noise);
             String commit = alice.repo.commitFiles(null, Map.of("weights.bin", noise, "train.py", "lr = 0.1\n".getBytes(UTF_8)),
                     "seed", PeerTransferTest.AUTHOR);
-            Map<PeerEndpoint, PeerFailure> faults = new ConcurrentHashMap<>();
-            Map<PeerEndpoint, Long> hints = new ConcurrentHashMap<>();
+            RecordedVerdicts verdicts = new RecordedVerdicts();
             bob.fetcher.fetchFromHolders(commit, List.of(rogue.endpoint(), alice.endpoint()), TransferProgress.NONE,
-                    new Cancellation(), new HolderVerdicts() {
-                        @Override
-                        public void failed(PeerEndpoint holder, PeerFailure failure) {
-                            faults.put(holder, failure);
-                        }
-
-                        @Override
-                        public void busy(PeerEndpoint holder, long retryAfterMs) {
-                            hints.put(holder, retryAfterMs);
-                        }
-                    });
+                    new Cancellation(), verdicts);
             assertThat(bob.repo.has(commit)).isTrue();
-            assertThat(faults).as("neither holder blamed").isEmpty();
-            assertThat(hints).containsOnlyKeys(rogue.endpoint()).containsEntry(rogue.endpoint(), Integer.toUnsignedLong(LARGEST_HINT));
+            assertThat(verdicts.faults).as("neither holder blamed").isEmpty();
+            assertThat(verdicts.hints).containsOnlyKeys(rogue.endpoint()).containsEntry(rogue.endpoint(), Integer.toUnsignedLong(LARGEST_HINT));
             assertThat(rogue.asks).as("left out after its BUSY, not asked for every piece").hasValue(1);
         }
     }
