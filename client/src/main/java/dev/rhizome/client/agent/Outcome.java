@@ -112,7 +112,10 @@ public final class Outcome {
         b.append(CommitId.abbreviate(commit)).append(r.getDecided() ? ": decided" : ": not decided yet");
         if (r.getHasMetric()) {
             b.append(String.format(Locale.ROOT, ", %s %.6f over %d replica(s) on %s%s", r.getMetricName(), r.getMetric(),
-                    r.getReplicas(), r.getHardwareClass(), r.getValid() ? "" : " (replicas do not agree yet)"));
+                    r.getReplicas(), r.getHardwareClass(), r.getValid() ? ""
+                            // decided, "do not agree yet" promised a wait that never ends; the failed runs say why
+                            : r.getDecided() ? ", not valid" + failures(Records.results(r.getResultsList()))
+                            : " (replicas do not agree yet)"));
         } else {
             b.append(", no OK result").append(failures(Records.results(r.getResultsList())));
         }

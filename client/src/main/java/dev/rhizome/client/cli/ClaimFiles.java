@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -119,6 +120,22 @@ public final class ClaimFiles {
             // an unreadable claim names no direction: the caller falls back as if there were none
         }
         return Optional.empty();
+    }
+
+    /**
+     * The commits a submit of this data directory's unit went in with, as its marker recorded them;
+     * empty while the unit is not submitted (held, given back, or never claimed here).
+     */
+    public static List<String> submitted(Path dataDir, String unitId) {
+        Path m = file(dataDir, unitId).resolveSibling(unitId + ".submitted");
+        try {
+            List<String> lines = Files.isRegularFile(m) ? Files.readAllLines(m) : List.of();
+            return lines.isEmpty() ? List.of()
+                    : Arrays.stream(lines.get(0).strip().split(" ")).filter(c -> c.matches("[0-9a-f]{4,64}")).toList();
+        } catch (IOException e) {
+            // an unreadable marker names no commit: the caller asks for --commit as if there were none
+            return List.of();
+        }
     }
 
     /** The unit's direction as its marker recorded it, or D where a marker from before kept none. */

@@ -311,8 +311,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         Predicate<CommandLine.Model.OptionSpec> given = o -> parsed != null && parsed.hasMatchedOption(o);
         List<CommandLine.Model.OptionSpec> options = cli.getCommandSpec().options();
         // in the order declared: `agent lr` is --direction's value (declared first, and no longer
-        // required since it may be implied), `wait abc` --commit's
-        return options.stream().filter(o -> (o.required() || o.longestName().equals("--direction")) && !given.test(o))
+        // required since it may be implied), `wait abc` --commit's (implied in a submitted workspace)
+        return options.stream().filter(o -> (o.required() || o.longestName().equals("--direction")
+                || o.longestName().equals("--commit")) && !given.test(o))
                 .findFirst()
                 .map(o -> "`" + o.longestName() + " " + Shell.quote(word) + "` (an option's value goes after its flag)");
     }

@@ -5,6 +5,7 @@ import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnsubmittedCommit;
 import dev.rhizome.client.cli.Bounded;
+import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
@@ -13,8 +14,11 @@ import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.proto.v1.ExperimentReport;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,7 +33,8 @@ public final class WaitCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--commit", required = true, description = "The experiment's commit (a unique prefix is enough).", paramLabel = "COMMIT")
+    @Option(names = "--commit", description = "The experiment's commit (a unique prefix is enough; default: in a claimed "
+            + "workspace, the commit its claim was submitted with).", paramLabel = "COMMIT")
     String commit;
     @Option(names = "--direction", description = "Resolve a short --commit within this direction.", paramLabel = "DIRECTION")
     String direction;
@@ -42,6 +47,9 @@ public final class WaitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         LeaseNotice.sayOnce();
+        if (commit == null) {
+            commit = submittedHere();
+        }
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         String full;
         ExperimentReport report;
@@ -67,6 +75,28 @@ public final class WaitCommand implements Callable<Integer> {
             }
         }
         return report.getDecided() ? ExitCodes.OK : ExitCodes.TIMED_OUT;
+    }
+
+    /**
+     * The commit this workspace's claim was submitted with, said on standard error. A newcomer who
+     * ran `submit` in the workspace and then `wait` there was told only "needs --commit COMMIT",
+     * though the workspace's claim recorded the one answer.
+     */
+    private static String submittedHere() {
+        Optional<WorkspaceClaim> claim = WorkspaceClaim.ofWorkingDirectory();
+        if (claim.isEmpty()) {
+            throw CommandException.usage("--commit", "`rhizome wait` needs --commit COMMIT",
+                    "`rhizome tree --direction D` shows the commits; see `rhizome wait --help`");
+        }
+        String unit = claim.get().unitId();
+        List<String> commits = ClaimFiles.submitted(claim.get().dataDir(), unit);
+        if (commits.isEmpty()) {
+            throw CommandException.usage("--commit", "--commit is missing, and this workspace's claim (unit " + unit
+                    + ") is not submitted yet", "commit, then `rhizome submit --wait` here submits HEAD and waits for it");
+        }
+        String taken = commits.get(commits.size() - 1);
+        System.err.println("rhizome: --commit " + taken + " (submitted with this workspace's claim, unit " + unit + ")");
+        return taken;
     }
 
     static void timedOut(JsonObject o, String commit, long timeoutSeconds) {

@@ -93,5 +93,13 @@ class OutcomeTest {
                 .setHasMetric(true).setMetric(1.8).setReplicas(1).build();
         assertThat(Outcome.json(e.getCommit(), measured).get("result_reasons").toString())
                 .as("an OK result's reason is null, beside its status").isEqualTo("[null]");
+
+        // one seed's run timed out: decided and not valid, which said "(replicas do not agree yet)"
+        ExperimentReport partly = measured.toBuilder().setMetricName("val_bpb").setHardwareClass("cpu:x")
+                .addResults(WaitProgressTest.result(Result.Status.TIMEOUT)).build();
+        assertThat(Outcome.text(e.getCommit(), partly)).isEqualTo("e16e6e68e0: decided, val_bpb 1.800000 over 1 replica(s) "
+                + "on cpu:x, not valid (1 OK, 1 TIMEOUT: prepare timed out); not adopted");
+        assertThat(Outcome.text(e.getCommit(), partly.toBuilder().setDecided(false).build()))
+                .contains("(replicas do not agree yet)");
     }
 }
