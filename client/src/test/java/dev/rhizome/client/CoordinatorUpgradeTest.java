@@ -70,10 +70,41 @@ class CoordinatorUpgradeTest {
         }
     }
 
+    @Test
+    void aNodeWhoseJarWasRewrittenUnderItStopsOnSigtermInOrder() throws Exception {
+        // A volunteer upgrading in place: the node's stop (a shutdown hook: slots, gossip, the
+        // peer server, its files) read classes it had not used from the rewritten jar.
+        Path jar = dir.resolve("rhizome.jar");
+        writeJar(jar);
+        Path data = dir.resolve("node");
+        Path log = dir.resolve("node.log");
+        Process node = RealProcess.start(java(jar, "node", "--data-dir", data.toString(), "--coordinator",
+                "http://127.0.0.1:9", "--cpu-jobs", "0", "--gpus", "none"), log);
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> RealProcess.output(log).contains("peer server on")
+                    || !node.isAlive());
+            assertThat(node.isAlive()).as(RealProcess.output(log)).isTrue();
+            rewriteInPlace(jar);
+
+            node.destroy();  // SIGTERM
+            assertThat(node.waitFor(2, TimeUnit.MINUTES)).as("stopped on SIGTERM: %s", RealProcess.output(log)).isTrue();
+            assertThat(RealProcess.output(log)).doesNotContain("NoClassDefFoundError").doesNotContain("ClassNotFoundException");
+            assertThat(RealProcess.output(log)).as("its orderly stop ran").contains("node stopped");
+        } finally {
+            RealProcess.kill(node);
+        }
+    }
+
     private static List<String> command(Path jar, Path data) {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml", "-cp", jar.toString(),
-                Main.class.getName(), "coordinator", "--data-dir", data.toString(), "--port", "0");
+        return java(jar, "coordinator", "--data-dir", data.toString(), "--port", "0");
+    }
+
+    private static List<String> java(Path jar, String... args) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Dlogback.configurationFile=logback.xml", "-cp",
+                jar.toString(), Main.class.getName()));
+        command.addAll(List.of(args));
+        return command;
     }
 
     /** One jar of the main classes and libraries on this class path, as the build's rhizome.jar holds them. */

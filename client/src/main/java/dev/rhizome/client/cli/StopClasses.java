@@ -20,11 +20,15 @@ import java.util.stream.Stream;
  * class is loaded, not initialized; a few hundred, a fraction of a second once at start), so
  * that whatever path a stop takes in them (held claims answered, a PostgreSQL pool closed) finds
  * its classes in memory; the stop of other libraries, found by {@code CoordinatorUpgradeTest}, is
- * named below.
+ * named below. A node's stop (its shutdown hook: slots, gossip, the peer server, its files) had the
+ * same fault and loads its own packages so.
  */
 public final class StopClasses {
-    /** Packages loaded with their subpackages. */
-    private static final List<String> TREES = List.of("dev/rhizome/coordinator/", "dev/rhizome/client/cli/");
+    /** A coordinator's packages, loaded with their subpackages. */
+    public static final List<String> COORDINATOR = List.of("dev/rhizome/coordinator/", "dev/rhizome/client/cli/");
+    /** A node's, and JGit's repository and pack files, which its close releases. */
+    public static final List<String> NODE = List.of("dev/rhizome/node/", "dev/rhizome/protocol/", "dev/rhizome/client/cli/",
+            "org/eclipse/jgit/lib/", "org/eclipse/jgit/internal/storage/file/", "org/eclipse/jgit/util/");
     /** Packages loaded without their subpackages: Netty's event loops and promises, which a server's close runs through. */
     private static final List<String> PACKAGES = List.of("io/netty/channel/", "io/netty/util/concurrent/",
             "io/netty/bootstrap/", "picocli/");
@@ -33,15 +37,16 @@ public final class StopClasses {
     }
 
     /**
-     * Loads them from the class path (the jar, or a build's class directories) into {@code anchor}'s
-     * loader; what cannot be loaded (a class of an optional library absent here) is skipped.
+     * Loads the classes of {@code trees} (with their subpackages) and of the libraries' packages below
+     * from the class path (the jar, or a build's class directories) into {@code anchor}'s loader; what
+     * cannot be loaded (a class of an optional library absent here) is skipped.
      *
      * @return how many classes it loaded
      */
-    public static int preload(Class<?> anchor) {
+    public static int preload(Class<?> anchor, List<String> trees) {
         ClassLoader loader = anchor.getClassLoader();
         int loaded = 0;
-        for (String name : names()) {
+        for (String name : names(trees)) {
             try {
                 Class.forName(name, false, loader);
                 loaded++;
@@ -53,7 +58,7 @@ public final class StopClasses {
     }
 
     /** The binary names of the classes to load, from every class path entry. */
-    static List<String> names() {
+    static List<String> names(List<String> trees) {
         List<String> names = new ArrayList<>();
         for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
             Path p = Path.of(entry);
@@ -61,13 +66,13 @@ public final class StopClasses {
                 if (Files.isDirectory(p)) {
                     try (Stream<Path> files = Files.walk(p)) {
                         files.map(f -> p.relativize(f).toString().replace(java.io.File.separatorChar, '/'))
-                                .filter(StopClasses::wanted).forEach(n -> names.add(binaryName(n)));
+                                .filter(n -> wanted(n, trees)).forEach(n -> names.add(binaryName(n)));
                     }
                 } else if (Files.isRegularFile(p)) {
                     try (JarFile jar = new JarFile(p.toFile())) {
                         for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
                             String n = e.nextElement().getName();
-                            if (wanted(n)) {
+                            if (wanted(n, trees)) {
                                 names.add(binaryName(n));
                             }
                         }
@@ -80,11 +85,11 @@ public final class StopClasses {
         return names;
     }
 
-    static boolean wanted(String path) {
+    static boolean wanted(String path, List<String> trees) {
         if (!path.endsWith(".class") || path.endsWith("module-info.class") || path.endsWith("package-info.class")) {
             return false;
         }
-        if (TREES.stream().anyMatch(path::startsWith)) {
+        if (trees.stream().anyMatch(path::startsWith)) {
             return true;
         }
         int slash = path.lastIndexOf('/');

@@ -211,7 +211,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
             System.out.flush();
         }
         // the stop's classes, read now: an upgrade in place rewrites the jar under us (StopClasses)
-        StopClasses.preload(CoordinatorCommand.class);
+        StopClasses.preload(CoordinatorCommand.class, StopClasses.COORDINATOR);
         stopRequested.await();
         coordinator.close();
         if (refused.get() != null) {

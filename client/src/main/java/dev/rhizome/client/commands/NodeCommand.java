@@ -16,6 +16,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.StopClasses;
 import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
@@ -315,6 +316,8 @@ public final class NodeCommand implements Callable<Integer> {
             }
         }, "node-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // the stop's classes, read now: an upgrade in place rewrites the jar under us (StopClasses)
+        StopClasses.preload(NodeCommand.class, StopClasses.NODE);
         daemon.join();
         try {
             // The loop ended by itself (--max-units, or a --direction its first claim found unknown):
