@@ -66,7 +66,7 @@ class SharedClaimJournalTest {
         assertThat(ended.waitFor(30, TimeUnit.SECONDS)).isTrue();
         running = new ProcessBuilder("sleep", "600").start();
         ProcessStamp alive = stampOf(running);
-        ProcessStamp pidUsedAgain = new ProcessStamp(alive.pid(), alive.startMs() - 60_000);
+        ProcessStamp pidUsedAgain = new ProcessStamp(alive.pid(), alive.start() - 60_000);
 
         SignedEnvelope ofTheDead = claim("dead");
         SignedEnvelope ofTheLiving = claim("living");
