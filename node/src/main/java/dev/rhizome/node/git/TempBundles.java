@@ -1,5 +1,6 @@
 package dev.rhizome.node.git;
 
+import dev.rhizome.node.api.ProcessStamp;
 import dev.rhizome.node.job.JobDirs;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -20,10 +21,14 @@ import java.util.regex.Pattern;
  * ({@code rhizome-import-PID-*.bundle}). Each is deleted when its transfer ends; a process killed in
  * the middle leaves it, and nothing but the system's temporary-file cleaner (days, or never) would
  * delete it, so every crash during a fetch left up to a bundle's size (64 MiB) behind, in a
- * directory that is often memory. The writer's pid in the name tells the next start which are
- * leftovers: those whose process is gone, or whose pid now names a process started after the file
- * was last written (a pid used again, which cannot be the writer). Files of other users, and of
- * live writers (another node on the same machine, an agent importing), are left alone.
+ * directory that is often memory. The writer's pid and start in the name
+ * ({@code rhizome-fetch-PID-tTICKS-*.bundle}, {@link ProcessStamp}) tell the next start which are
+ * leftovers: those whose process is gone or whose pid names a process of another start (a pid
+ * used again). A name of the older kind ({@code rhizome-fetch-PID-*.bundle}) is a leftover when its
+ * pid is gone or names a process started after the file was last written, a rule of wall-clock
+ * times that a clock set forward breaks (a living writer's file then read as older than its
+ * writer), which is why the start went into the name. Files of other users, and of live writers
+ * (another node on the same machine, an agent importing), are left alone.
  */
 public final class TempBundles {
     /** A fetched bundle spilled past its memory limit ({@code peer.ReceivedBytes}). */
@@ -31,14 +36,15 @@ public final class TempBundles {
     /** A workspace's commits on their way into the repository ({@link NodeRepository#importFrom}). */
     public static final String IMPORT = "import";
 
-    private static final Pattern NAME = Pattern.compile("rhizome-(?:" + FETCH + "|" + IMPORT + ")-(\\d+)-[^/]*\\.bundle");
+    private static final Pattern NAME = Pattern.compile("rhizome-(?:" + FETCH + "|" + IMPORT
+            + ")-(\\d{1,18})-(?:t(\\d{1,18})-)?[^/]*\\.bundle");
 
     private TempBundles() {
     }
 
-    /** A new, empty, owner-only file in the temporary directory, named with this process's pid. */
+    /** A new, empty, owner-only file in the temporary directory, named with this process's pid and start. */
     public static Path create(String kind) throws IOException {
-        return Files.createTempFile("rhizome-" + kind + "-" + ProcessHandle.current().pid() + "-", ".bundle");
+        return Files.createTempFile("rhizome-" + kind + "-" + ProcessStamp.current().name() + "-", ".bundle");
     }
 
     /** {@link #removeLeftovers(Path)} in {@code java.io.tmpdir}. */
@@ -56,7 +62,7 @@ public final class TempBundles {
                 try {
                     if (m.matches() && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)
                             && me.equals(Files.getAttribute(f, "unix:uid", LinkOption.NOFOLLOW_LINKS))
-                            && writerGone(Long.parseLong(m.group(1)), f) && Files.deleteIfExists(f)) {
+                            && writerGone(Long.parseLong(m.group(1)), m.group(2), f) && Files.deleteIfExists(f)) {
                         removed.add(f);
                     }
                 } catch (NoSuchFileException | NumberFormatException e) {
@@ -69,7 +75,10 @@ public final class TempBundles {
         return removed;
     }
 
-    private static boolean writerGone(long pid, Path file) throws IOException {
+    private static boolean writerGone(long pid, String ticks, Path file) throws IOException {
+        if (ticks != null) {
+            return !new ProcessStamp(pid, Long.parseLong(ticks), true).alive();
+        }
         Optional<ProcessHandle> process = ProcessHandle.of(pid);
         if (process.isEmpty() || !process.get().isAlive()) {
             return true;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.node.KillableChild;
 import dev.rhizome.protocol.CrashPoints;
+import dev.rhizome.protocol.files.ProcessStarts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -204,10 +205,18 @@ class GitKillTest {
             Path gone = Files.createFile(tmp.resolve("rhizome-import-" + dead.pid() + "-2.bundle"));
             Path reused = Files.createFile(tmp.resolve("rhizome-fetch-" + younger.pid() + "-3.bundle"));
             Files.setLastModifiedTime(reused, FileTime.from(Instant.now().minus(Duration.ofHours(1))));
+            // named with the writer's start (ticks from boot), as this version names them
+            long youngerStart = ProcessStarts.of(younger.pid()).orElseThrow();
+            Path living = Files.createFile(tmp.resolve("rhizome-import-" + younger.pid() + "-t" + youngerStart + "-6.bundle"));
+            Files.setLastModifiedTime(living, FileTime.from(Instant.now().minus(Duration.ofHours(1))));  // a clock set since
+            Path ofAnotherStart = Files.createFile(tmp.resolve("rhizome-fetch-" + younger.pid() + "-t" + (youngerStart - 1)
+                    + "-7.bundle"));
+            Path ofTheDead = Files.createFile(tmp.resolve("rhizome-fetch-" + dead.pid() + "-t1-8.bundle"));
             Path old = Files.createFile(tmp.resolve("rhizome-fetch-4.bundle"));
             Path other = Files.createFile(tmp.resolve("rhizome-fetch-" + dead.pid() + "-5.txt"));
-            assertThat(TempBundles.removeLeftovers(tmp)).containsExactlyInAnyOrder(gone, reused);
+            assertThat(TempBundles.removeLeftovers(tmp)).containsExactlyInAnyOrder(gone, reused, ofAnotherStart, ofTheDead);
             assertThat(mine).exists();
+            assertThat(living).as("a living writer's, whatever its file's time").exists();
             assertThat(old).exists();
             assertThat(other).exists();
         } finally {
