@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +36,7 @@ public final class PublishCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--paper", required = true, paramLabel = "FILE", converter = PaperFile.class,
+    @Option(names = "--paper", required = true, paramLabel = "FILE", converter = PathArguments.InputFileOrStdin.class,
             description = "The markdown paper ('-': read it from standard input).")
     Path paper;
     @Option(names = "--title", description = "The paper's title (default: its first heading, else the first commit's description).",
@@ -56,14 +55,6 @@ public final class PublishCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--json", description = "Print one JSON object: paper_id, direction, commits, title.")
     boolean json;
-
-    /** --paper: a file to read, or '-' for standard input. */
-    static final class PaperFile implements CommandLine.ITypeConverter<Path> {
-        @Override
-        public Path convert(String value) {
-            return value.equals(PaperText.STDIN) ? Path.of(value) : new PathArguments.InputFile().convert(value);
-        }
-    }
 
     @Override
     public Integer call() throws IOException {
