@@ -101,6 +101,10 @@ class PublishAfterWaitTest {
             JsonObject elsewhere = CliRun.at(url, agent, "publish", "--paper", paper.toString(), "--commit", commit,
                     "--direction", "other", "--json").failure(ExitCodes.USAGE, "wrong_direction");
             assertThat(elsewhere.get("message").getAsString()).contains("direction lr");
+            // an empty paper is refused before anything is asked
+            Path empty = Files.writeString(dir.resolve("empty.md"), " \n");
+            assertThat(CliRun.at(url, agent, "publish", "--paper", empty.toString(), "--commit", commit, "--json")
+                    .failure(ExitCodes.USAGE, "bad_paper").get("option").getAsString()).isEqualTo("--paper");
             assertThat(CliRun.at(url, agent, "papers", "--direction", "lr", "--json").succeeded().json()
                     .getAsJsonArray("papers")).hasSize(1);
 

@@ -76,6 +76,14 @@ public final class PaperText {
         }
     }
 
+    /** A paper with nothing in it is {@code bad_paper}: `publish` has nothing to send (`submit` sends none). */
+    public static void requireWritten(String text) {
+        if (text.isBlank()) {
+            throw new CommandException(ExitCodes.USAGE, "bad_paper", "the paper is empty",
+                    "write what was tried, what happened and what to try next, then publish it", "--paper");
+        }
+    }
+
     /**
      * Text the coordinator takes: it refuses what is not printable (it reaches other people's
      * terminals), so escape sequences an agent copied from colored output are dropped and CRLF

@@ -639,10 +639,7 @@ public final class Research {
     public Publication publish(String direction, List<String> commits, String title, String markdown,
             List<String> cites) {
         PaperText.check(markdown);
-        if (markdown.isBlank()) {
-            throw new CommandException(ExitCodes.USAGE, "bad_paper", "the paper is empty",
-                    "write what was tried, what happened and what to try next, then publish it", "--paper");
-        }
+        PaperText.requireWritten(markdown);
         if (direction == null && commits.isEmpty()) {
             throw new IllegalArgumentException("a paper about no commit needs its direction");
         }

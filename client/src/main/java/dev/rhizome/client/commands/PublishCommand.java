@@ -60,6 +60,7 @@ public final class PublishCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         // read first: a paper too large or not UTF-8 is refused before the coordinator is asked anything
         String markdown = PaperText.read(paper);
+        PaperText.requireWritten(markdown);
         List<String> given = commits.isEmpty() ? submittedHere() : commits;
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         List<String> full = given.stream().map(c -> research.resolveCommit("--commit", direction, c)).distinct().toList();
