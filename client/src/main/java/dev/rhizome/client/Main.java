@@ -19,6 +19,7 @@ import dev.rhizome.client.commands.LeaderboardCommand;
 import dev.rhizome.client.commands.LogCommand;
 import dev.rhizome.client.commands.NodeCommand;
 import dev.rhizome.client.commands.PapersCommand;
+import dev.rhizome.client.commands.PublishCommand;
 import dev.rhizome.client.commands.RenewCommand;
 import dev.rhizome.client.commands.ResultsCommand;
 import dev.rhizome.client.commands.SeedCommand;
@@ -37,7 +38,7 @@ import picocli.CommandLine;
         description = "Peer-to-peer volunteer compute for agent-driven ML research.",
         subcommands = {
             IdCommand.class, CoordinatorCommand.class, NodeCommand.class, SeedCommand.class,
-            DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class,
+            DirectionCommand.class, ClaimCommand.class, SubmitCommand.class, PapersCommand.class, PublishCommand.class,
             LeaderboardCommand.class, ResultsCommand.class, StatusCommand.class, DemoCommand.class,
             BenchCommand.class, BriefCommand.class, RenewCommand.class, UnclaimCommand.class, WaitCommand.class, TreeCommand.class, LogCommand.class,
             AgentCommand.class, ExportCommand.class, VerifyCommand.class, BanCommand.class,

@@ -80,6 +80,8 @@ class JsonKeysTest {
             answers.put("rhizome tree", run(as, "tree", "--direction", "d"));
             answers.put("rhizome log", run(as, "log", "--direction", "d"));
             answers.put("rhizome papers", run(as, "papers", "--direction", "d"));
+            Path paper = Files.writeString(dir.resolve("paper.md"), "# A finding\n\nwhat happened\n");
+            answers.put("rhizome publish", run(as, "publish", "--paper", paper.toString(), "--direction", "d"));
             answers.put("rhizome results", run(as, "results"));
             answers.put("rhizome leaderboard", run(as, "leaderboard"));
             JsonObject volunteers = run(as, "leaderboard", "--volunteers");

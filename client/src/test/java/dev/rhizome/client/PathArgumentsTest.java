@@ -44,6 +44,7 @@ class PathArgumentsTest {
                 String name = command.qualifiedName() + " " + (arg instanceof OptionSpec o ? o.longestName() : arg.paramLabel());
                 List<CommandLine.ITypeConverter<?>> converters = Arrays.asList(arg.converters());
                 boolean reads = converters.stream().anyMatch(c -> c instanceof PathArguments.InputFile
+                        || c instanceof PathArguments.InputFileOrStdin
                         || c instanceof PathArguments.InputDirectory);
                 boolean keeps = converters.stream().anyMatch(c -> c instanceof PathArguments.DataDirectory
                         || c instanceof PathArguments.WorkspaceDirectory);
@@ -60,6 +61,7 @@ class PathArgumentsTest {
         }
         assertThat(checked).as("the commands a new user meets first").contains("rhizome verify FILE",
                 "rhizome coordinator --config", "rhizome node --config", "rhizome seed publish --dir", "rhizome submit --paper",
+                "rhizome publish --paper",
                 "rhizome submit --workspace", "rhizome renew --workspace", "rhizome claim --data-dir",
                 "rhizome node doctor --data-dir", "rhizome node status --data-dir", "rhizome agent --workspaces",
                 "rhizome claim --workspace", "rhizome export --out", "rhizome coordinator backup --out");

@@ -225,7 +225,7 @@ public final class AgentLoop {
                 git.add().addFilepattern(".").call();
                 git.add().addFilepattern(".").setUpdate(true).call();
                 PersonIdent who = new PersonIdent("rhizome agent", "agent@rhizome.invalid");
-                String message = paperText == null ? "" : Research.title(null, paperText, "");
+                String message = paperText == null ? "" : PaperText.title(null, paperText, "");
                 git.commit().setMessage(message.isBlank() ? "agent round " + round + " on " + unit.getDirection() : message)
                         .setAuthor(who).setCommitter(who).call();
             }

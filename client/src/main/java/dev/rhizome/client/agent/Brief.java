@@ -386,6 +386,8 @@ public final class Brief {
         c.addProperty("submit_and_wait", "rhizome submit --unit " + unitId + " --workspace " + ws + where
                 + " --paper <finding.md> --wait --json");
         c.addProperty("wait_for_a_result", "rhizome wait --commit <commit> --json");
+        c.addProperty("publish_a_paper_after_the_wait", "rhizome publish --paper <finding.md> --commit <commit>" + where
+                + " --json");
         return c;
     }
 

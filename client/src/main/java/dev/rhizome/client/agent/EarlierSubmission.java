@@ -39,6 +39,11 @@ final class EarlierSubmission {
             }
             throw e;
         }
+        return of(report);
+    }
+
+    /** What {@code report}, the coordinator's report of a registered experiment, holds. */
+    static EarlierSubmission of(ExperimentReport report) {
         // only records whose signatures verify: a forged one must not stand in for ours
         return new EarlierSubmission(Records.experiments(List.of(report.getExperiment())).stream().findFirst(),
                 Records.papers(report.getPapersList()));

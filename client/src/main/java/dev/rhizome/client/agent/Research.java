@@ -10,7 +10,6 @@ import dev.rhizome.client.cli.Unknown;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.RecordBounds;
-import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -34,9 +33,7 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
-import dev.rhizome.protocol.Printable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -531,7 +528,7 @@ public final class Research {
         }
         steps.accept("checking the unit's lease with the coordinator");
         requireLiveLease(unit, workspace);
-        checkPaper(paperText);
+        PaperText.check(paperText);
         NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
                 "no_node", "no node is serving " + dataDir,
                 // with its coordinator: the command alone started a node that tried the default one
@@ -592,15 +589,8 @@ public final class Research {
             }
             String paperId = null;
             if (paperText != null && !paperText.isBlank()) {
-                Paper paper = Paper.newBuilder()
-                        .setDirection(unit.getDirection())
-                        .setTitle(printable(title(paperTitle, paperText, head.message())))
-                        .setBodyMarkdown(printable(paperText))
-                        .addCommits(head.commit())
-                        .addAllCites(cites)
-                        .setAuthor(client.identity().publicId().toByteString())
-                        .setCreatedMs(System.currentTimeMillis())
-                        .build();
+                Paper paper = PaperText.paper(unit.getDirection(), paperTitle, paperText, head.message(),
+                        List.of(head.commit()), cites, client.identity().publicId().toByteString());
                 steps.accept("publishing the paper");
                 try {
                     paperId = earlier.paperId(paper).orElse(null);
@@ -631,6 +621,73 @@ public final class Research {
             throw unitFailure(e, unit, workspace);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "cannot take HEAD from " + workspace.toAbsolutePath().normalize() + ": " + e.getMessage());
+        }
+    }
+
+    /** What `publish` published: {@code earlier} when the same paper was there already and nothing was sent. */
+    public record Publication(String paperId, String direction, List<String> commits, String title, boolean earlier) {
+    }
+
+    /**
+     * Publishes a paper about {@code commits} (full ids; none: about the direction alone) after
+     * their experiments were submitted, when what happened is known. Each commit must be a
+     * registered experiment of {@code direction} (null: the first commit's direction, then the
+     * others must share it). Run again with the same paper, title and commits it publishes nothing
+     * and answers the earlier paper's id, when the coordinator's report of the first commit still
+     * lists it (its newest papers); a paper about no commit is published again.
+     */
+    public Publication publish(String direction, List<String> commits, String title, String markdown,
+            List<String> cites) {
+        PaperText.check(markdown);
+        PaperText.requireWritten(markdown);
+        if (direction == null && commits.isEmpty()) {
+            throw new IllegalArgumentException("a paper about no commit needs its direction");
+        }
+        String where = direction;
+        try {
+            EarlierSubmission earlier = null;
+            String fallbackTitle = "";
+            for (String commit : commits) {
+                steps.accept("checking that " + CommitId.abbreviate(commit) + " is a registered experiment");
+                ExperimentReport report;
+                try {
+                    report = client.experimentReport(commit);
+                } catch (CoordinatorException e) {
+                    if (e.code() == Error.Code.NOT_FOUND) {
+                        throw Unknown.error("commit", "commit " + commit + " is not a registered experiment"
+                                + (where == null ? "" : " of direction " + where), "a paper is about experiments "
+                                + "submitted with `rhizome submit`: " + treeCommand(where) + " lists them", "--commit");
+                    }
+                    throw e;
+                }
+                // only a record whose signature verifies says which direction the commit is of
+                Experiment experiment = Records.experiments(List.of(report.getExperiment())).stream().findFirst()
+                        .orElseThrow(() -> new CommandException(ExitCodes.FAILED, "bad_signature", "the coordinator's "
+                                + "record of experiment " + commit + " does not verify", "ask the coordinator's operator"));
+                String its = experiment.getDirection();
+                if (where != null && !where.equals(its)) {
+                    throw new CommandException(ExitCodes.USAGE, "wrong_direction", "commit " + commit
+                            + " is an experiment of direction " + its + ", not of " + where,
+                            direction != null ? "leave out --direction (a paper goes to its experiments' direction)"
+                                    : "a paper is about experiments of one direction: publish one paper per direction",
+                            direction != null ? "--direction" : "--commit");
+                }
+                where = its;
+                if (earlier == null) {
+                    earlier = EarlierSubmission.of(report);
+                    fallbackTitle = experiment.getDescription();
+                }
+            }
+            Paper paper = PaperText.paper(where, title, markdown, fallbackTitle, commits, cites,
+                    client.identity().publicId().toByteString());
+            String id = earlier == null ? null : earlier.paperId(paper).orElse(null);
+            if (id != null) {
+                return new Publication(id, where, commits, paper.getTitle(), true);
+            }
+            steps.accept("publishing the paper");
+            return new Publication(client.publishPaper(paper).getId(), where, commits, paper.getTitle(), false);
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e, client, where, "--direction");
         }
     }
 
@@ -693,29 +750,8 @@ public final class Research {
         }
     }
 
-    /**
-     * A paper the coordinator would refuse is refused here, before the experiment is registered:
-     * refused afterwards, it would leave the experiment registered without its paper and the unit
-     * still leased.
-     */
     private static String printable(String text) {
-        return Printable.shown(Untrusted.clean(text, Integer.MAX_VALUE));
-    }
-
-    static void checkPaper(String paperText) {
-        if (paperText == null) {
-            return;
-        }
-        checkPaperSize(paperText.getBytes(StandardCharsets.UTF_8).length);
-    }
-
-    /** A paper of this many bytes of UTF-8 would be refused: {@code paper_too_large}, before anything is read or sent. */
-    public static void checkPaperSize(long bytes) {
-        if (bytes > RequestRules.MAX_PAPER_BODY_BYTES) {
-            throw new CommandException(ExitCodes.USAGE, "paper_too_large", "the paper is " + bytes + " bytes; at most "
-                    + RequestRules.MAX_PAPER_BODY_BYTES + " are accepted",
-                    "shorten it (a paper says what was tried, what happened and what to try next), then submit");
-        }
+        return PaperText.printable(text);
     }
 
     /** The seed's rules, as the node will check them before it runs anything. */
@@ -776,16 +812,6 @@ public final class Research {
             throw new CommandException(ExitCodes.USAGE, "not_a_workspace", workspace + " is not a git workspace: "
                     + e.getMessage(), "pass the --workspace that `rhizome claim` checked out");
         }
-    }
-
-    static String title(String given, String markdown, String fallback) {
-        if (given != null && !given.isBlank()) {
-            return given.length() > 200 ? given.substring(0, 200) : given;
-        }
-        String t = markdown.lines().filter(l -> l.startsWith("#")).findFirst()
-                .map(l -> l.replaceFirst("^#+\\s*", "").trim()).orElse(fallback);
-        t = t.isBlank() ? "untitled" : t;
-        return t.length() > 200 ? t.substring(0, 200) : t;
     }
 
     /**

@@ -33,7 +33,6 @@ final class CommandTopics {
                     Map.entry("identity", List.of("id")),
                     Map.entry("key", List.of("id")),
                     Map.entry("init", List.of("id", "seed publish")),
-                    Map.entry("publish", List.of("seed publish")),
                     Map.entry("open", List.of("direction open")),
                     Map.entry("close", List.of("direction close")),
                     Map.entry("doctor", List.of("node doctor")),

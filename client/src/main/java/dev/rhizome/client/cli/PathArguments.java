@@ -52,6 +52,14 @@ public final class PathArguments {
         }
     }
 
+    /** A file the command reads, as {@link InputFile}, or '-': standard input. */
+    public static final class InputFileOrStdin implements CommandLine.ITypeConverter<Path> {
+        @Override
+        public Path convert(String value) {
+            return value.equals("-") ? Path.of(value) : new InputFile().convert(value);
+        }
+    }
+
     /** A directory the command reads: it must exist and be a directory. */
     public static final class InputDirectory implements CommandLine.ITypeConverter<Path> {
         @Override

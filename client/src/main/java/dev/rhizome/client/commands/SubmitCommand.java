@@ -4,8 +4,10 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.DiffSimilarity;
 import dev.rhizome.client.agent.Outcome;
+import dev.rhizome.client.agent.PaperText;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.Bounded;
+import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -20,9 +22,6 @@ import dev.rhizome.client.cli.StepNotices;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -73,20 +72,13 @@ public final class SubmitCommand implements Callable<Integer> {
     private Integer run() throws IOException, InterruptedException {
         String unitId = claimed.resolve(dataDir, coordinator);
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
-        WorkUnit unit = research.load(unitId, claimed.option(), claimed.workspaceOf(unitId));
-        String paperText = null;
-        if (paper != null) {
-            // The size first: reading a file of any size whole (a log or a disk image named by
-            // mistake) to refuse it afterwards could exhaust the heap.
-            long size = Files.size(paper);
-            Research.checkPaperSize(size);
-            try {
-                paperText = Files.readString(paper, StandardCharsets.UTF_8);
-            } catch (CharacterCodingException e) {
-                throw new CommandException(ExitCodes.USAGE, "bad_paper", "the paper " + paper + " is not UTF-8 text",
-                        "save it as UTF-8 markdown, then submit");
-            }
+        WorkUnit unit;
+        try {
+            unit = research.load(unitId, claimed.option(), claimed.workspaceOf(unitId));
+        } catch (CommandException e) {
+            throw paper != null && "already_submitted".equals(e.error()) ? publishInstead(e, unitId) : e;
         }
+        String paperText = paper == null ? null : PaperText.read(paper);
         Research.Submission s;
         try (StepNotices steps = StepNotices.on(System.err)) {
             s = research.onStep(steps::step).submit(unit, claimed.workspace(), description, title, paperText, cites,
@@ -150,6 +142,18 @@ public final class SubmitCommand implements Callable<Integer> {
             }
         }
         return report != null && !report.getDecided() ? ExitCodes.TIMED_OUT : ExitCodes.OK;
+    }
+
+    /**
+     * A paper given to a unit already submitted: its experiment is in, and the paper, written once
+     * the outcome was known, is what `publish` takes. The hint said only "claim again", and no
+     * command published a paper after the submit.
+     */
+    private CommandException publishInstead(CommandException e, String unitId) {
+        List<String> submitted = ClaimFiles.submitted(dataDir.path(), unitId);
+        String commit = submitted.isEmpty() ? "COMMIT" : submitted.get(submitted.size() - 1);
+        return e.withHint("to publish the paper about its experiment: `rhizome publish --paper "
+                + Shell.quote(paper.toString()) + " --commit " + commit + "`; " + e.hint());
     }
 
     /** What an interruption of `--wait` leaves: the experiment submitted, and the command that waits for it. */
