@@ -1,5 +1,7 @@
 package dev.rhizome.client.agent;
 
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.util.function.Consumer;
 
@@ -10,6 +12,8 @@ import java.util.function.Consumer;
  * as {@code lease_expired} and its work went nowhere. The lease is renewed once two thirds of the
  * time since it was last granted have passed (the coordinator allows 100 renewals a lease), so a
  * round that ends, or an agent that dies, holds it no longer than one lease beyond its last renewal.
+ * A renewal that fails for a reason that may pass (the coordinator unreachable or busy, a local I/O
+ * error) is tried again while the lease lasts; a refusal (expired, given back, not this key's) ends it.
  */
 final class LeaseKeeper implements AutoCloseable {
     /** Never sooner than this after a grant, whatever a short lease says: no renewal storm. */
@@ -43,6 +47,22 @@ final class LeaseKeeper implements AutoCloseable {
         return grantedMs + Math.max(MIN_WAIT_MS, (deadlineMs - grantedMs) * 2 / 3);
     }
 
+    /**
+     * After a renewal failed with {@code exitCode} at {@code nowMs}: how long to wait before trying
+     * again, or -1 to stop (a refusal or a usage error, which no retry changes, or a lease that ends
+     * before a retry could help). Every 10 s at most, sooner as the deadline nears.
+     */
+    static long retryInMs(int exitCode, long nowMs, long deadlineMs) {
+        if (exitCode == ExitCodes.REFUSED || exitCode == ExitCodes.USAGE) {
+            return -1;
+        }
+        long left = deadlineMs - nowMs;
+        if (left < 2_000) {
+            return -1;
+        }
+        return Math.max(1_000, Math.min(10_000, left / 4));
+    }
+
     /** The unit with the deadline of its latest renewal, as `submit` must check it. */
     WorkUnit unit() {
         return unit;
@@ -56,8 +76,21 @@ final class LeaseKeeper implements AutoCloseable {
                 if (wait > 0) {
                     Thread.sleep(wait);
                 }
-                granted = System.currentTimeMillis();
-                long deadline = research.renew(unit.getId(), null);
+                long asked = System.currentTimeMillis();
+                long deadline;
+                try {
+                    deadline = research.renew(unit.getId(), null);
+                } catch (CommandException e) {
+                    long retry = retryInMs(e.exitCode(), System.currentTimeMillis(), unit.getLeaseDeadlineMs());
+                    if (retry < 0) {
+                        throw e;
+                    }
+                    progress.accept("could not renew the lease on unit " + unit.getId() + " (" + e.getMessage()
+                            + "): trying again in " + (retry / 1000) + " s");
+                    Thread.sleep(retry);
+                    continue;  // past its renewal time still: asks again at once
+                }
+                granted = asked;
                 unit = unit.toBuilder().setLeaseDeadlineMs(deadline).build();
                 progress.accept("renewed the lease on unit " + unit.getId() + " while the command runs: "
                         + Math.max(0, (deadline - System.currentTimeMillis()) / 1000) + " s left");
