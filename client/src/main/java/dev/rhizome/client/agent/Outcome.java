@@ -68,7 +68,7 @@ public final class Outcome {
     }
 
     /**
-     * A candidate that passed at the trial seeds: the fresh seeds the coordinator drew for it, and
+     * A candidate that passed at the trial seeds: the fresh seeds derived for it (drawn by the coordinator before round 23), and
      * whether it is still CONFIRMING there (its or the frontier's trials pending), CONFIRMED
      * (adopted), REFUSED (it lost there; never adopted) or SUPERSEDED (another candidate was
      * adopted meanwhile and it no longer passes the trial seeds against it; never adopted; the

@@ -41,7 +41,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The confirmation stage on a real coordinator on loopback, on both stores: a candidate that wins
  * at the public trial seeds is adopted only after it wins again, paired with the frontier, at
- * fresh seeds the coordinator drew after the pass. 2 replicas per trial, 3 trial seeds, 3
+ * fresh seeds derived after the pass. 2 replicas per trial, 3 trial seeds, 3
  * confirmation seeds (the default).
  */
 @ParameterizedClass(name = "{0}")

@@ -109,8 +109,8 @@ public record DemoSummary(long experiments, long results, long okResults, long v
         if (a.adoptions() > 0) {
             String how = a.confirmed() >= a.adoptions()
                     ? (a.adoptions() == 1 ? "it" : "each") + " beat its frontier at the trial seeds and again at fresh seeds"
-                            + " the coordinator drew"
-                    : a.confirmed() + " confirmed again at fresh seeds the coordinator drew";
+                            + " derived from its results"
+                    : a.confirmed() + " confirmed again at fresh seeds derived from their results";
             b.append(String.format("  adopted: %d new frontier%s (%s), the first after %.0f s%n", a.adoptions(),
                     a.adoptions() == 1 ? "" : "s", how, a.firstAdoptionSeconds() == null ? seconds : a.firstAdoptionSeconds()));
         } else {
