@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.Deflater;
@@ -46,18 +47,9 @@ class CoordinatorUpgradeTest {
         Path data = dir.resolve("data");
         Path log = dir.resolve("coordinator.log");
         Process coordinator = RealProcess.start(command(jar, data), log);
-        try {
-            await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(data.resolve("coordinator.url")) || !coordinator.isAlive());
-            assertThat(coordinator.isAlive()).as(RealProcess.output(log)).isTrue();
-            rewriteInPlace(jar);
-
-            coordinator.destroy();  // SIGTERM
-            assertThat(coordinator.waitFor(2, TimeUnit.MINUTES)).as("stopped on SIGTERM: %s", RealProcess.output(log)).isTrue();
-            assertThat(RealProcess.output(log)).doesNotContain("NoClassDefFoundError").doesNotContain("Exception");
-            assertThat(coordinator.exitValue()).as(RealProcess.output(log)).isZero();
-        } finally {
-            RealProcess.kill(coordinator);
-        }
+        String output = stoppedAfterRewrite(coordinator, jar, log, () -> Files.exists(data.resolve("coordinator.url")));
+        assertThat(output).doesNotContain("Exception");
+        assertThat(coordinator.exitValue()).as(output).isZero();
 
         Files.delete(data.resolve("coordinator.url"));
         Path again = dir.resolve("again.log");
@@ -80,18 +72,29 @@ class CoordinatorUpgradeTest {
         Path log = dir.resolve("node.log");
         Process node = RealProcess.start(java(jar, "node", "--data-dir", data.toString(), "--coordinator",
                 "http://127.0.0.1:9", "--cpu-jobs", "0", "--gpus", "none"), log);
+        String output = stoppedAfterRewrite(node, jar, log, () -> RealProcess.output(log).contains("peer server on"));
+        assertThat(output).doesNotContain("ClassNotFoundException");
+        assertThat(output).as("its orderly stop ran").contains("node stopped");
+    }
+
+    /**
+     * Waits until {@code process} is {@code ready}, rewrites its jar in place, sends SIGTERM and
+     * expects it to end within 2 minutes with no class missing; its output then.
+     */
+    private static String stoppedAfterRewrite(Process process, Path jar, Path log, Callable<Boolean> ready)
+            throws Exception {
         try {
-            await().atMost(Duration.ofSeconds(120)).until(() -> RealProcess.output(log).contains("peer server on")
-                    || !node.isAlive());
-            assertThat(node.isAlive()).as(RealProcess.output(log)).isTrue();
+            await().atMost(Duration.ofSeconds(120)).until(() -> ready.call() || !process.isAlive());
+            assertThat(process.isAlive()).as(RealProcess.output(log)).isTrue();
             rewriteInPlace(jar);
 
-            node.destroy();  // SIGTERM
-            assertThat(node.waitFor(2, TimeUnit.MINUTES)).as("stopped on SIGTERM: %s", RealProcess.output(log)).isTrue();
-            assertThat(RealProcess.output(log)).doesNotContain("NoClassDefFoundError").doesNotContain("ClassNotFoundException");
-            assertThat(RealProcess.output(log)).as("its orderly stop ran").contains("node stopped");
+            process.destroy();  // SIGTERM
+            assertThat(process.waitFor(2, TimeUnit.MINUTES)).as("stopped on SIGTERM: %s", RealProcess.output(log)).isTrue();
+            String output = RealProcess.output(log);
+            assertThat(output).doesNotContain("NoClassDefFoundError");
+            return output;
         } finally {
-            RealProcess.kill(node);
+            RealProcess.kill(process);
         }
     }
 

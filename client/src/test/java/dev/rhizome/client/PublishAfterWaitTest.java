@@ -3,9 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
-import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -16,7 +14,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,13 +35,9 @@ class PublishAfterWaitTest {
             Path agent = dir.resolve("agent");
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
             Seed seed = OpenDirections.seed(operator, "tiny", "lr", "other");
-            CliRun claim = CliRun.at(url, agent, "claim", "--direction", "lr", "--json");
-            assertThat(claim.code()).as(claim.out() + claim.err()).isZero();
-            String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
-            // the record `claim --workspace` leaves in a checkout (filling one needs a node serving the commit)
-            Path ws = dir.resolve("ws");
-            Files.createDirectories(ws.resolve(".git"));
-            new WorkspaceClaim(unit, agent, url).write(ws);
+            ClaimedWorkspace claimed = ClaimedWorkspace.claim(url, agent, dir.resolve("ws"), "lr");
+            Path ws = claimed.ws();
+            String unit = claimed.unit();
             Path paper = dir.resolve("finding.md");
             Files.writeString(paper, PAPER);
 
@@ -54,10 +47,7 @@ class PublishAfterWaitTest {
             assertThat(early.get("option").getAsString()).isEqualTo("--commit");
             assertThat(early.get("message").getAsString()).contains("not submitted yet").contains(unit);
 
-            // what submit records once its commit is registered (a real submit needs a node serving it)
-            String commit = OpenDirections.register(new CoordinatorClient(url, Identity.generate()), seed, "lr",
-                    "raise the learning rate");
-            ClaimFiles.remove(agent, ClaimFiles.load(agent, unit), List.of(commit));
+            String commit = claimed.submitted(seed, "lr", "raise the learning rate");
 
             // the paper written after `wait`: submit refuses it, and says which command takes it
             JsonObject again = CliRun.child(ws, "submit", "--paper", paper.toString(), "--json")

@@ -3,17 +3,13 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
-import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,13 +30,9 @@ class WaitInWorkspaceTest {
             Path agent = dir.resolve("agent");
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
             Seed seed = OpenDirections.seed(operator, "tiny", "lr");
-            CliRun claim = CliRun.at(url, agent, "claim", "--direction", "lr", "--json");
-            assertThat(claim.code()).as(claim.out() + claim.err()).isZero();
-            String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
-            // the record `claim --workspace` leaves in a checkout (filling one needs a node serving the commit)
-            Path ws = dir.resolve("ws");
-            Files.createDirectories(ws.resolve(".git"));
-            new WorkspaceClaim(unit, agent, url).write(ws);
+            ClaimedWorkspace claimed = ClaimedWorkspace.claim(url, agent, dir.resolve("ws"), "lr");
+            Path ws = claimed.ws();
+            String unit = claimed.unit();
 
             CliRun early = CliRun.child(ws, "wait", "--json");
             assertThat(early.code()).as(early.out() + early.err()).isEqualTo(ExitCodes.USAGE);
@@ -50,10 +42,7 @@ class WaitInWorkspaceTest {
             assertThat(notYet.get("message").getAsString()).contains("not submitted yet").contains(unit);
             assertThat(notYet.get("hint").getAsString()).contains("rhizome submit --wait");
 
-            // what submit records once its commit is registered (a real submit needs a node serving it)
-            String commit = OpenDirections.register(new CoordinatorClient(url, Identity.generate()), seed, "lr",
-                    "raise the learning rate");
-            ClaimFiles.remove(agent, ClaimFiles.load(agent, unit), List.of(commit));
+            String commit = claimed.submitted(seed, "lr", "raise the learning rate");
 
             CliRun waited = CliRun.child(ws, "wait", "--timeout", "0", "--json");
             assertThat(waited.code()).as(waited.out() + waited.err()).isEqualTo(ExitCodes.TIMED_OUT);
