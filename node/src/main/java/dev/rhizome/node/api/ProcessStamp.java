@@ -1,9 +1,6 @@
 package dev.rhizome.node.api;
 
 import dev.rhizome.protocol.files.ProcessStarts;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.regex.Matcher;
@@ -58,30 +55,15 @@ public record ProcessStamp(long pid, long start, boolean ticks) {
      * as alive.
      */
     public boolean alive() {
-        if (ticks) {
-            return ProcessStarts.running(pid, OptionalLong.of(start));
-        }
-        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        if (process.isEmpty() || zombie(pid)) {
+        // alive and not a zombie (killed, not yet reaped by its parent: its pid still answers)
+        if (!ProcessStarts.running(pid, ticks ? OptionalLong.of(start) : OptionalLong.empty())) {
             return false;
         }
-        long started = startMsOf(process.get());
-        return started == 0 || start == 0 || started == start;
-    }
-
-    /**
-     * Killed and not yet reaped by its parent (an agent's harness that kills its command and waits
-     * later): it runs no more, though its pid still answers.
-     */
-    private static boolean zombie(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // "pid (comm) S ...": the command may hold spaces and parentheses, so the state follows the last ')'
-            int end = stat.lastIndexOf(')');
-            return end > 0 && end + 2 < stat.length() && "ZX".indexOf(stat.charAt(end + 2)) >= 0;
-        } catch (IOException | RuntimeException e) {
-            return false;  // no /proc (not Linux), or gone meanwhile: isAlive said enough
+        if (ticks) {
+            return true;
         }
+        long started = ProcessHandle.of(pid).map(ProcessStamp::startMsOf).orElse(0L);
+        return started == 0 || start == 0 || started == start;
     }
 
     private static long startMsOf(ProcessHandle process) {
