@@ -770,7 +770,14 @@ class SandboxEscapeTest {
                         total += float(x.sum()) + sum(float(y.sum()) for y in ys)
                     print('STRATEGY', torch.multiprocessing.get_sharing_strategy(), 'LOADED', total)
                 """);
-        JobOutcome outcome = new JobRunner(sandbox).run(new JobSpec(checkout, List.of("/bin/sh", "-c",
+        // room in memory for five processes that each import torch (their sum came near the class's
+        // 256 MiB and was stopped there once): what this case is about is the descriptor limit
+        SandboxPlan p = sandbox.plan();
+        SandboxLimits roomy = new SandboxLimits(1L << 30, p.limits().processes(), p.limits().tmpBytes(),
+                p.limits().pendingSignals());
+        BwrapLauncher withRoom = new BwrapLauncher(new SandboxPlan(p.bwrap(), p.prlimit(), p.setpriv(), p.jobUid(), roomy,
+                p.memory(), p.gpus()), cgroup, HostView.real()).atCallersPriority();
+        JobOutcome outcome = new JobRunner(withRoom).run(new JobSpec(checkout, List.of("/bin/sh", "-c",
                 "/usr/bin/python3 load.py && echo 'val_bpb: 1.0'"), Map.of(), TORCH_JOB_BUDGET,
                 dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
 
