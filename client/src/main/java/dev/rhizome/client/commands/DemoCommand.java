@@ -44,7 +44,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--duration", converter = Bounded.PositiveSeconds.class, paramLabel = "SECONDS",
             description = {"How long the explorers run, in seconds or with a unit (90s, 5m). Default: until the first "
-                + "adoption, at least 90 s and at most 5 minutes."})
+                + "adoption, at least 90 s and at most 5 minutes (8 when a candidate is then confirming at fresh seeds)."})
     Long durationSeconds;
 
     @Option(names = "--min-results", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "N",

@@ -175,7 +175,9 @@ public final class Demo {
      * Until the config's rule stops it ({@link DemoConfig#stopAt}: at {@code duration}, or at the first
      * adoption past the floor), then while fewer than {@code minResults} results are in (or no
      * experiment is registered yet: the baseline's results alone show no research), for at most
-     * the extra wait the machine's load then allows: a progress line every few seconds throughout,
+     * the extra wait the machine's load then allows, or, without a given duration, while a candidate is
+     * confirming at its fresh seeds, for at most {@link DemoConfig#CONFIRMATION_GRACE}: a progress
+     * line every few seconds throughout,
      * so a long wait on a loaded machine shows what it waits for and until when, and a line for each
      * stage a candidate reaches (confirming, refused, adopted) as it happens.
      */
@@ -183,32 +185,41 @@ public final class Demo {
             throws InterruptedException, IOException {
         long end = started + config.duration().toNanos();
         long extendedEnd = 0;
-        boolean extended = false;
+        DemoConfig.Extension extension = DemoConfig.Extension.NONE;
         Pipeline pipeline = Pipeline.EMPTY;
         while (true) {
             long now = System.nanoTime();
             DemoConfig.Stop stop = config.stopAt(Duration.ofNanos(now - started), pipeline.adoptionCount());
-            if (stop == DemoConfig.Stop.ADOPTION && !tooFewResults(operator)) {
+            boolean tooFew = stop != DemoConfig.Stop.NOT_YET && tooFewResults(operator);
+            if (stop == DemoConfig.Stop.ADOPTION && !tooFew) {
                 progress.println("a change has been adopted; stopping (with --duration the demo runs that long instead)");
                 return stop;
             }
-            if (stop == DemoConfig.Stop.DURATION) {
-                if (!tooFewResults(operator)) {
+            if (now - end >= 0) {
+                DemoConfig.Extension why = config.extensionAt(tooFew, pipeline.confirming());
+                if (why == DemoConfig.Extension.NONE) {
                     return stop;
                 }
-                if (!extended) {
-                    Duration extra = config.extraWaitNow();
+                if (extension == DemoConfig.Extension.NONE) {
+                    extension = why;
+                    Duration extra = why == DemoConfig.Extension.RESULTS ? config.extraWaitNow() : DemoConfig.CONFIRMATION_GRACE;
                     extendedEnd = end + extra.toNanos();
-                    extended = true;
-                    progress.println("duration reached with fewer than " + config.minResults()
-                            + " results or no experiment yet; waiting for them (at most " + extra.toSeconds()
-                            + " s more at this machine's load)");
+                    progress.println(why == DemoConfig.Extension.RESULTS
+                            ? "duration reached with fewer than " + config.minResults()
+                                    + " results or no experiment yet; waiting for them (at most " + extra.toSeconds()
+                                    + " s more at this machine's load)"
+                            : "the demo's cap (" + config.duration().toSeconds() + " s) reached with " + pipeline.confirming()
+                                    + " candidate(s) confirming at fresh seeds;"
+                                    + " waiting for the decision (at most " + extra.toSeconds() + " s more)");
                 }
-                if (now >= extendedEnd) {
-                    progress.println("still fewer than " + config.minResults() + " results or no experiment; stopping");
+                if (now - extendedEnd >= 0) {
+                    progress.println(extension == DemoConfig.Extension.RESULTS
+                            ? "still fewer than " + config.minResults() + " results or no experiment; stopping"
+                            : "still confirming; stopping (rhizome demo --duration 10m runs long enough to see it decided)");
                     return stop;
                 }
             }
+            boolean extended = extension != DemoConfig.Extension.NONE;
             long until = extended ? extendedEnd : end;
             Thread.sleep(Math.min(3000, Math.max(1, (until - now) / 1_000_000)));
             for (ChildProcess child : children) {
@@ -220,9 +231,11 @@ public final class Demo {
             latest.newsSince(pipeline, metricName).forEach(progress::println);
             pipeline = latest;
             String line = progressLine(operator, root, started, pipeline);
-            if (extended) {
-                line += String.format("  (waiting for %d results and an experiment, at most %d s more)", config.minResults(),
-                        Math.max(0, (extendedEnd - System.nanoTime()) / 1_000_000_000L));
+            long left = Math.max(0, (extendedEnd - System.nanoTime()) / 1_000_000_000L);
+            if (extension == DemoConfig.Extension.RESULTS) {
+                line += String.format("  (waiting for %d results and an experiment, at most %d s more)", config.minResults(), left);
+            } else if (extension == DemoConfig.Extension.CONFIRMATION) {
+                line += String.format("  (waiting for a confirming candidate's decision, at most %d s more)", left);
             }
             progress.println(line);
         }

@@ -34,6 +34,19 @@ public record DemoConfig(int nodes, Duration duration, int directions, int minRe
      */
     public static final Duration ADOPTION_FLOOR = Duration.ofSeconds(90);
 
+    /**
+     * How long a demo that runs until an adoption goes on past its cap while a candidate that passed
+     * at the trial seeds is confirming at fresh ones: its 6 confirmation runs take about a minute on
+     * 2 quiet cores, and twice a loaded run ended at 5 minutes with one still confirming. Fixed, not
+     * scaled with the load, so the default demo ends within 8 minutes whatever happens.
+     */
+    public static final Duration CONFIRMATION_GRACE = Duration.ofMinutes(3);
+
+    /** Why a demo at its end ({@link Stop#DURATION}) goes on for a while, if it does. */
+    public enum Extension {
+        NONE, RESULTS, CONFIRMATION
+    }
+
     /** Why the demo's watch ends, or that it goes on. */
     public enum Stop {
         NOT_YET, ADOPTION, DURATION;
@@ -55,13 +68,30 @@ public record DemoConfig(int nodes, Duration duration, int directions, int minRe
      * floor has passed. Results still short of {@code minResults} then extend it ({@link #extraWait}).
      */
     public Stop stopAt(Duration elapsed, long adoptions) {
-        if (elapsed.compareTo(duration) >= 0) {
-            return Stop.DURATION;
-        }
+        // an adoption during an extension past the cap ends the demo as one, not as the cap
         if (untilAdoption && adoptions > 0 && elapsed.compareTo(ADOPTION_FLOOR) >= 0) {
             return Stop.ADOPTION;
         }
+        if (elapsed.compareTo(duration) >= 0) {
+            return Stop.DURATION;
+        }
         return Stop.NOT_YET;
+    }
+
+    /**
+     * Whether a demo at its end goes on, and why: too few results or no experiment yet (for at most
+     * {@link #extraWait}), else, for a demo that runs until an adoption, a candidate confirming at
+     * its fresh seeds (for at most {@link #CONFIRMATION_GRACE}: the adoption the user ran it to see
+     * is a minute or two away). A given {@code --duration} is kept to, as its flag says.
+     */
+    public Extension extensionAt(boolean tooFewResults, long confirming) {
+        if (tooFewResults) {
+            return Extension.RESULTS;
+        }
+        if (untilAdoption && confirming > 0) {
+            return Extension.CONFIRMATION;
+        }
+        return Extension.NONE;
     }
 
     /**

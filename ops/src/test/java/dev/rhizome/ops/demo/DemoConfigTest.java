@@ -43,10 +43,27 @@ class DemoConfigTest {
     }
 
     @Test
+    void theDefaultRunGoesOnPastTheCapWhileACandidateIsConfirmingAndEndsAsAnAdoptionIfOneComes() {
+        DemoConfig demo = new DemoConfig(3, DemoConfig.DEFAULT_CAP, 3, 0, Path.of("demo"), List.of("rhizome"), true);
+        Duration cap = DemoConfig.DEFAULT_CAP;
+        assertThat(demo.extensionAt(false, 1)).as("an adoption is a minute or two away")
+                .isEqualTo(DemoConfig.Extension.CONFIRMATION);
+        assertThat(demo.extensionAt(false, 0)).as("nothing confirming: the cap ends it").isEqualTo(DemoConfig.Extension.NONE);
+        assertThat(demo.extensionAt(true, 1)).as("too few results wins: its wait scales with the load")
+                .isEqualTo(DemoConfig.Extension.RESULTS);
+        assertThat(demo.stopAt(cap.plusSeconds(40), 1)).as("adopted during the grace").isEqualTo(DemoConfig.Stop.ADOPTION);
+        assertThat(demo.stopAt(cap.plus(DemoConfig.CONFIRMATION_GRACE), 0)).isEqualTo(DemoConfig.Stop.DURATION);
+        assertThat(cap.plus(DemoConfig.CONFIRMATION_GRACE)).as("demo --help's and the README's \"8 when a candidate is confirming\"")
+                .isEqualTo(Duration.ofMinutes(8));
+    }
+
+    @Test
     void aGivenDurationRunsThatLongWhateverIsAdopted() {
         DemoConfig demo = lasting(Duration.ofMinutes(10));
         assertThat(demo.untilAdoption()).isFalse();
         assertThat(demo.stopAt(Duration.ofMinutes(9), 5)).isEqualTo(DemoConfig.Stop.NOT_YET);
         assertThat(demo.stopAt(Duration.ofMinutes(10), 5)).isEqualTo(DemoConfig.Stop.DURATION);
+        assertThat(demo.extensionAt(false, 2)).as("confirming candidates do not stretch a given --duration")
+                .isEqualTo(DemoConfig.Extension.NONE);
     }
 }
