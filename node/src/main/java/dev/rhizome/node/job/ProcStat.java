@@ -12,7 +12,7 @@ import java.util.List;
  * The job's {@code /proc/stat}: the host's as it was at the job's start, without the machine's event
  * counts. The host's {@code intr} line lists each interrupt line's count after the total, the same
  * per-line counts as {@code /proc/interrupts} ({@link BwrapCommand#INTERRUPT_COUNTS}, hidden in round 23),
- * the keyboard's among them, so a job sampling it timed the volunteer's typing; {@code softirq} and
+ * the keyboard's among them, so a job sampling it could time the volunteer's typing; {@code softirq} and
  * {@code ctxt} move with every event of the machine. They read 0 here. The CPU lines stay (glibc counts
  * the CPUs there where {@code /sys} is absent, as it is in the sandbox; programs read the times), as do
  * the boot time and process counts, fixed at the job's start: a copy cannot move, and a live file is
