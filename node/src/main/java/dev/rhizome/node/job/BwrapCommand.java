@@ -57,6 +57,8 @@ public final class BwrapCommand {
     static final int GROUP_FD = 6;
     static final int BOOT_ID_FD = 5;
     static final int HOSTS_FD = 4;
+    /** The descriptor the job's {@code /proc/stat} ({@link ProcStat}) reaches bubblewrap on. */
+    static final int STAT_FD = 3;
     /** The host's boot id: the same for every job until the machine restarts, so a fingerprint of it. */
     static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
     /** PID 1's memory, by both of the names /proc gives its first thread. */
@@ -76,6 +78,14 @@ public final class BwrapCommand {
      * known way to guess passwords from keystroke intervals. No program of training reads them.
      */
     static final List<String> INTERRUPT_COUNTS = List.of("/proc/interrupts", "/proc/softirqs");
+    /**
+     * Unreadable too: the machine's pressure stall counts, whose {@code total=} (microseconds that tasks
+     * of the whole machine waited for a CPU, for I/O, for memory) changed at every read 5 ms apart in a
+     * job while the host worked (round 24), a clock of the volunteer's activity. Nothing of training
+     * reads them; a kernel without PSI has none.
+     */
+    static final List<String> PRESSURE = List.of("/proc/pressure/cpu", "/proc/pressure/io", "/proc/pressure/memory",
+            "/proc/pressure/irq");
     static final int NOBODY = 65534;
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;
@@ -110,11 +120,12 @@ public final class BwrapCommand {
      * @param group     the job's {@link #group} file
      * @param bootId    the job's {@code /proc/sys/kernel/random/boot_id}: a random one of its own
      * @param hosts     the job's {@link #hosts} file
+     * @param stat      the job's {@code /proc/stat}, {@link ProcStat#forJob}
      * @param arguments bubblewrap's {@link #options}, NUL-separated, read through {@code --args}: they
      *                  are PID 1's command line inside the sandbox, which the job can read. When absent,
      *                  they are on the command line itself (what the unit tests look at).
      */
-    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Path hosts,
+    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Path hosts, Path stat,
             Optional<Path> arguments) {
         public Inputs {
             Objects.requireNonNull(seccomp, "seccomp");
@@ -122,6 +133,7 @@ public final class BwrapCommand {
             Objects.requireNonNull(group, "group");
             Objects.requireNonNull(bootId, "bootId");
             Objects.requireNonNull(hosts, "hosts");
+            Objects.requireNonNull(stat, "stat");
             Objects.requireNonNull(arguments, "arguments");
         }
     }
@@ -169,6 +181,8 @@ public final class BwrapCommand {
         open.append(' ').append(BOOT_ID_FD).append("<\"$").append(files.size()).append('"');
         files.add(inputs.hosts().toString());
         open.append(' ').append(HOSTS_FD).append("<\"$").append(files.size()).append('"');
+        files.add(inputs.stat().toString());
+        open.append(' ').append(STAT_FD).append("<\"$").append(files.size()).append('"');
         argv.addAll(List.of("/bin/sh", "-c", open + " && shift " + files.size() + " && exec \"$@\"", "rhizome-sandbox"));
         argv.addAll(files);
         cgroupProcs.ifPresent(procs -> {
@@ -365,6 +379,13 @@ public final class BwrapCommand {
                 argv.addAll(List.of("--ro-bind", "/dev/null", counts));
             }
         }
+        for (String pressure : PRESSURE) {
+            if (host.exists(Path.of(pressure))) {
+                argv.addAll(List.of("--ro-bind", "/dev/null", pressure));
+            }
+        }
+        // The host's lists every interrupt line's count, the keyboard's too: a copy made at the job's start.
+        argv.addAll(List.of("--ro-bind-data", Integer.toString(STAT_FD), ProcStat.PATH));
         // One of its own: the host's would let jobs (and whoever reads their results) tell machines apart.
         argv.addAll(List.of("--ro-bind-data", Integer.toString(BOOT_ID_FD), BOOT_ID));
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/tmp"));

@@ -229,6 +229,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
             Path hosts = stage(oneShot, "hosts-", BwrapCommand.hosts().getBytes(StandardCharsets.UTF_8));
+            Path stat = stage(oneShot, "stat-", ProcStat.forJob().getBytes(StandardCharsets.US_ASCII));
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
             Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
@@ -238,7 +239,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             }
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
-                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, Optional.of(arguments)), host,
+                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, stat, Optional.of(arguments)), host,
                     asJob.isPresent() ? asJob.get().enter() : List.of()), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);

@@ -10,6 +10,7 @@ import dev.rhizome.node.git.CheckoutTooLargeException;
 import dev.rhizome.node.job.JobDirNames;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
+import dev.rhizome.node.job.JobProgress;
 import dev.rhizome.node.job.JobRoots;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobSpec;
@@ -22,6 +23,7 @@ import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
@@ -166,11 +168,7 @@ public final class Evaluator {
         log.info("running {} ({} on {}, attempt {})", tag, unit.getDirection(), unit.getSeed(), unit.getAttempt());
         JobOutcome outcome;
         try {
-            outcome = runner.run(spec, line -> {
-                if (line.startsWith("step ")) {
-                    log.info("  {} {}", tag, JobText.printable(line, MAX_STEP_CHARS));
-                }
-            });
+            outcome = runner.run(spec, stepLines(tag));
         } finally {
             deleteTree(root);
         }
@@ -311,11 +309,7 @@ public final class Evaluator {
                     logFile(logRoot, unit.getId()), manifest.getMetric().getName());
             log.info("running {} ({} on {}, attempt {}, measured by the seed's harness)", tag, unit.getDirection(),
                     unit.getSeed(), unit.getAttempt());
-            run = harnessed.run(spec, line -> {
-                if (line.startsWith("step ")) {
-                    log.info("  {} {}", tag, JobText.printable(line, MAX_STEP_CHARS));
-                }
-            });
+            run = harnessed.run(spec, stepLines(tag));
         } finally {
             deleteTree(root);
         }
@@ -360,5 +354,19 @@ public final class Evaluator {
     /** Whatever the job did to its tree (nesting past the path limit, chmod 000): {@link JobDirs#deleteTree}. */
     private static void deleteTree(Path dir) throws IOException {
         JobDirs.deleteTree(dir);
+    }
+
+    /**
+     * A job's {@code step} lines into the node's log, each cut and made printable, within a budget of the
+     * job's own: the node's log rolls at 10 MB and keeps 200 MB in all, and a job printing nothing but
+     * short step lines would otherwise fill it with its 16 MiB of output, rolling away the volunteer's history.
+     */
+    private static JobProgress stepLines(String tag) {
+        WarnBudget budget = new WarnBudget(log);
+        return line -> {
+            if (line.startsWith("step ")) {
+                budget.info("  {} {}", tag, JobText.printable(line, MAX_STEP_CHARS));
+            }
+        };
     }
 }

@@ -12,15 +12,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A job that samples the machine's interrupt counts ({@code /proc/interrupts}, {@code /proc/softirqs})
- * in a loop learns when the volunteer presses a key (the keyboard's line, or its USB controller's,
- * counts each one): keystroke intervals are a known way to guess what was typed. In the real sandbox
- * neither can be read ({@link BwrapCommand#INTERRUPT_COUNTS}), where the host's hold its lines and change.
+ * A job that samples the machine's interrupt counts in a loop learns when the volunteer presses a key
+ * (the keyboard's line, or its USB controller's, counts each one): keystroke intervals are a known way
+ * to guess what was typed. They are in {@code /proc/interrupts} and {@code /proc/softirqs}, which cannot
+ * be read in the real sandbox ({@link BwrapCommand#INTERRUPT_COUNTS}), and in {@code /proc/stat}'s
+ * {@code intr} line, each line's count after the total, which the job's copy ({@link ProcStat}) has not;
+ * nor can the machine's pressure stall counts be read ({@link BwrapCommand#PRESSURE}), a microsecond
+ * clock of the whole machine's load.
  */
 class InterruptCountsProbeTest {
     private static final String PROBE = """
-            import time
-            for name in ('/proc/interrupts', '/proc/softirqs'):
+            import os, time
+            for name in ('/proc/interrupts', '/proc/softirqs', '/proc/pressure/cpu', '/proc/pressure/io',
+                         '/proc/pressure/memory', '/proc/pressure/irq'):
                 try:
                     first = open(name).read()
                     time.sleep(0.05)
@@ -28,7 +32,15 @@ class InterruptCountsProbeTest {
                     print('READ', name, len(first), 'CHANGED' if first != again else 'SAME')
                 except OSError as e:
                     print('REFUSED', name, e.errno)
-            print('STAT', len(open('/proc/stat').read()) > 0)
+            first = open('/proc/stat').read()
+            time.sleep(0.05)
+            again = open('/proc/stat').read()
+            lines = dict(l.split(' ', 1) for l in first.splitlines())
+            print('STAT', 'CHANGED' if first != again else 'SAME')
+            print('STAT intr=%s ctxt=%s softirq=%s' % (lines['intr'].split(), lines['ctxt'], lines['softirq'].split()[0]))
+            print('STAT cpus=%d' % sum(1 for l in first.splitlines() if l.startswith('cpu') and l[3].isdigit()))
+            print('STAT btime=%s' % lines.get('btime'))
+            print('CPU_COUNT', os.cpu_count())
             """;
 
     @TempDir
@@ -38,6 +50,12 @@ class InterruptCountsProbeTest {
     void aJobReadsNoInterruptCountsOfTheMachine() throws Exception {
         assumeTrue(Files.isReadable(Path.of("/proc/interrupts")) && !Files.readString(Path.of("/proc/interrupts")).isEmpty(),
                 "the host has interrupt counts to read");
+        List<String> hostStat = Files.readAllLines(Path.of("/proc/stat"));
+        // The host's lists each line's count after the total: what the job must not read.
+        assertThat(hostStat.stream().filter(l -> l.startsWith("intr ")).findFirst().orElseThrow().split(" ").length)
+                .isGreaterThan(2);
+        long hostCpus = hostStat.stream().filter(l -> l.matches("cpu[0-9]+ .*")).count();
+        String btime = hostStat.stream().filter(l -> l.startsWith("btime ")).findFirst().orElseThrow().substring(6);
         try (SandboxedJobs jobs = SandboxedJobs.open(tmp)) {
             JobOutcome outcome = jobs.runPython(PROBE, Map.of());
             String log = jobs.log();
@@ -46,8 +64,13 @@ class InterruptCountsProbeTest {
             for (String name : List.of("/proc/interrupts", "/proc/softirqs")) {
                 assertThat(log).as(log).containsAnyOf("REFUSED " + name + " 13", "READ " + name + " 0 SAME");
             }
-            // The CPUs' times stay: programs size their pools and report load from them.
-            assertThat(log).as(log).contains("STAT True");
+            for (String name : BwrapCommand.PRESSURE) {
+                assertThat(log).as(log).containsAnyOf("REFUSED " + name + " 13", "REFUSED " + name + " 2");
+            }
+            // /proc/stat: no line's count, no total, nothing that moves between two reads.
+            assertThat(log).as(log).contains("STAT intr=['0'] ctxt=0 softirq=0", "STAT SAME");
+            // What programs read there stays: a line per CPU (glibc's count, sysfs being absent), the boot time.
+            assertThat(log).as(log).contains("STAT cpus=" + hostCpus, "CPU_COUNT " + hostCpus, "STAT btime=" + btime);
         }
     }
 }
