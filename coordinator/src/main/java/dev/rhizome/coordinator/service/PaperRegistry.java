@@ -7,6 +7,8 @@ import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.store.Stored;
+import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.protocol.envelope.Verified;
@@ -47,6 +49,9 @@ public final class PaperRegistry {
             if (tx.direction(paper.getDirection()).isEmpty()) {
                 throw Rejection.notFound("unknown direction " + paper.getDirection());
             }
+            for (String commit : paper.getCommitsList()) {
+                requireExperimentOf(tx, paper.getDirection(), commit);
+            }
             for (String cited : paper.getCitesList()) {
                 if (!cited.matches("[0-9a-f]{64}")) {
                     throw Rejection.badRequest("cites must be paper ids (64 lower-case hex digits), got '" + cited + "'");
@@ -59,5 +64,21 @@ public final class PaperRegistry {
             tx.insertPaper(paper, request.envelope(), id, now);
             return ack(id, "paper published");
         });
+    }
+
+    /**
+     * A paper is a finding about experiments of its direction: one citing a commit that was never
+     * run there (made up, another direction's, or the base) would be shown beside those commits'
+     * reports and results as if it were about them. `rhizome publish` says the same before it sends.
+     */
+    private static void requireExperimentOf(Store.Transaction tx, String direction, String commit) {
+        Experiment experiment = tx.experiment(commit).map(Stored::record).orElseThrow(() -> Rejection.notFound(
+                "commit " + commit + " is not a registered experiment of direction " + direction
+                        + ": a paper is about experiments submitted to its direction"));
+        if (!experiment.getDirection().equals(direction)) {
+            throw Rejection.badRequest("commit " + commit + " is an experiment of direction "
+                    + experiment.getDirection() + ", not of " + direction
+                    + ": a paper is about experiments of one direction, its own");
+        }
     }
 }

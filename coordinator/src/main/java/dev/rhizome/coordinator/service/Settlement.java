@@ -383,8 +383,7 @@ final class Settlement {
                 case CONFIRMING -> {
                     if (!drawn.get().getFrontier().equals(d.frontier().commit())) {
                         // the frontier moved meanwhile: the new one runs at the same seeds, no new draw
-                        queueAt(tx, d, d.frontier().commit(), seeds, manifest, nowMs);
-                        tx.saveConfirmation(drawn.get().toBuilder().setFrontier(d.frontier().commit()).build());
+                        pairWithFrontier(tx, d, drawn.get(), manifest, nowMs);
                     }
                 }
                 case REFUSED -> {
@@ -431,8 +430,7 @@ final class Settlement {
             if (superseded.isEmpty()) {
                 if (Significance.compare(frontier.bySeed(), candidate.bySeed(), manifest).decision()
                         == Significance.Decision.ADOPT) {
-                    queueAt(tx, d, frontierCommit, open.getRandomSeedsList(), manifest, nowMs);
-                    tx.saveConfirmation(open.toBuilder().setFrontier(frontierCommit).build());
+                    pairWithFrontier(tx, d, open, manifest, nowMs);
                 }
                 continue;
             }
@@ -457,6 +455,38 @@ final class Settlement {
      * at that seed.
      */
     static void withdrawRunsOf(Store.Transaction tx, String direction, List<Confirmation> closed) {
+        Set<String> stillNeeded = runsStillNeeded(tx, direction);
+        for (Confirmation c : closed) {  // as it was while confirming: paired with the frontier before the move
+            withdrawUnneeded(tx, stillNeeded, c.getCommit(), c.getRandomSeedsList());
+            withdrawUnneeded(tx, stillNeeded, c.getFrontier(), c.getRandomSeedsList());
+        }
+    }
+
+    /**
+     * Pairs a candidate still confirming with {@code d}'s new frontier: the new frontier is queued
+     * at its seeds (no new draw: see ConfirmationRule), and the open runs there of the frontier it
+     * was paired with before are withdrawn under {@link #withdrawRunsOf}'s rule (nothing compares
+     * with a replaced frontier; with the frontier moving twice during one confirmation they ran on
+     * for nothing).
+     */
+    private static void pairWithFrontier(Store.Transaction tx, DirectionRecord d, Confirmation open,
+            Manifest manifest, long nowMs) {
+        queueAt(tx, d, d.frontier().commit(), open.getRandomSeedsList(), manifest, nowMs);
+        tx.saveConfirmation(open.toBuilder().setFrontier(d.frontier().commit()).build());
+        withdrawEarlierFrontiersRuns(tx, d.name(), open);
+    }
+
+    /**
+     * Withdraws the open runs of {@code before}'s frontier at its seeds, {@code before} being the
+     * record as it was until its candidate was paired with a newer frontier (already saved), unless
+     * a confirmation still open in the direction needs that commit at that seed.
+     */
+    static void withdrawEarlierFrontiersRuns(Store.Transaction tx, String direction, Confirmation before) {
+        withdrawUnneeded(tx, runsStillNeeded(tx, direction), before.getFrontier(), before.getRandomSeedsList());
+    }
+
+    /** "commit@seed" of every commit an open confirmation of the direction compares at each of its seeds. */
+    private static Set<String> runsStillNeeded(Store.Transaction tx, String direction) {
         Set<String> stillNeeded = new HashSet<>();
         for (Confirmation open : tx.openConfirmations(direction)) {
             for (long seed : open.getRandomSeedsList()) {
@@ -464,17 +494,18 @@ final class Settlement {
                 stillNeeded.add(open.getFrontier() + "@" + seed);
             }
         }
-        for (Confirmation c : closed) {  // as it was while confirming: paired with the frontier before the move
-            for (long randomSeed : c.getRandomSeedsList()) {
-                for (String commit : List.of(c.getCommit(), c.getFrontier())) {
-                    if (stillNeeded.contains(commit + "@" + randomSeed)) {
-                        continue;
-                    }
-                    for (UnitRecord pending : tx.pendingUnitsOfTrial(commit, randomSeed)) {
-                        if (pending.state() == UnitStatus.State.OPEN) {
-                            tx.updateUnit(pending.doneBy(ByteString.EMPTY));
-                        }
-                    }
+        return stillNeeded;
+    }
+
+    private static void withdrawUnneeded(Store.Transaction tx, Set<String> stillNeeded, String commit,
+            List<Long> seeds) {
+        for (long randomSeed : seeds) {
+            if (stillNeeded.contains(commit + "@" + randomSeed)) {
+                continue;
+            }
+            for (UnitRecord pending : tx.pendingUnitsOfTrial(commit, randomSeed)) {
+                if (pending.state() == UnitStatus.State.OPEN) {
+                    tx.updateUnit(pending.doneBy(ByteString.EMPTY));
                 }
             }
         }

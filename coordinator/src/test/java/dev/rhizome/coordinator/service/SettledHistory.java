@@ -23,6 +23,7 @@ import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.ToDoubleBiFunction;
 
@@ -86,21 +87,32 @@ final class SettledHistory {
 
     /** Runs every open evaluation, each claimed by a fresh runner, reporting {@code metric} of its commit and random seed. */
     void runOpenEvaluations(ToDoubleBiFunction<String, Long> metric) {
-        while (true) {
-            Identity runner = Identity.generate();
-            ClaimResponse claim = dispatcher.claim(signed(runner, ClaimRequest.newBuilder()
-                    .setNode(runner.publicId().toByteString()).setHardwareClass(HARDWARE).setTimeMs(clock.millis())
-                    .setNonce(Fixtures.nonce()).addKinds(WorkUnit.Kind.EVALUATE).build(),
-                    ClaimRequest.getDefaultInstance()));
-            if (!claim.hasUnit()) {
-                return;
-            }
-            WorkUnit unit = claim.getUnit();
-            String ack = results.accept(signed(runner, Fixtures.result(runner, unit,
-                    metric.applyAsDouble(unit.getCommit(), unit.getRandomSeed()), clock.millis()),
-                    Result.getDefaultInstance())).getMessage();
-            assertThat(ack).contains("result recorded");
+        for (Optional<Claimed> claimed = claim(); claimed.isPresent(); claimed = claim()) {
+            report(claimed.get(), metric);
         }
+    }
+
+    /** An evaluation leased to a runner and not yet reported. */
+    record Claimed(Identity runner, WorkUnit unit) {
+    }
+
+    /** The next open evaluation, leased to a fresh runner; empty when none is open. */
+    Optional<Claimed> claim() {
+        Identity runner = Identity.generate();
+        ClaimResponse claim = dispatcher.claim(signed(runner, ClaimRequest.newBuilder()
+                .setNode(runner.publicId().toByteString()).setHardwareClass(HARDWARE).setTimeMs(clock.millis())
+                .setNonce(Fixtures.nonce()).addKinds(WorkUnit.Kind.EVALUATE).build(),
+                ClaimRequest.getDefaultInstance()));
+        return claim.hasUnit() ? Optional.of(new Claimed(runner, claim.getUnit())) : Optional.empty();
+    }
+
+    /** Reports {@code metric} of the claimed unit's commit and random seed; it is stored and settled. */
+    void report(Claimed claimed, ToDoubleBiFunction<String, Long> metric) {
+        WorkUnit unit = claimed.unit();
+        String ack = results.accept(signed(claimed.runner(), Fixtures.result(claimed.runner(), unit,
+                metric.applyAsDouble(unit.getCommit(), unit.getRandomSeed()), clock.millis()),
+                Result.getDefaultInstance())).getMessage();
+        assertThat(ack).contains("result recorded");
     }
 
     static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {

@@ -9,7 +9,12 @@ import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.nio.file.Path;
+import dev.rhizome.protocol.seed.Manifests;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.ToDoubleBiFunction;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -17,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A confirmation closed as SUPERSEDED withdraws its open runs: the candidate's at its seeds and
  * also the frontier's it was paired with there (those ran on for nothing), except where a
- * confirmation still open needs that commit at that seed. On both stores.
+ * confirmation still open needs that commit at that seed; so does a candidate still confirming
+ * when it is paired with a new frontier, for the runs of the frontier it leaves. On both stores.
  */
 class SupersededRunsTest {
     @TempDir
@@ -50,6 +56,84 @@ class SupersededRunsTest {
             assertThat(open(store, frontier, 1002L)).as("still needed by the other confirmation").isEqualTo(2);
             assertThat(open(store, frontier, 1003L)).as("never the closed one's").isEqualTo(2);
             assertThat(open(store, other, 1001L)).as("another commit's runs at that seed").isEqualTo(2);
+        });
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void anEarlierFrontiersRunsAtAConfirmingCandidatesSeedsAreWithdrawnWhenItIsPairedWithANewOne(String kind)
+            throws Exception {
+        String candidate = Fixtures.commit();
+        String other = Fixtures.commit();
+        String earlier = Fixtures.commit();
+        String newer = Fixtures.commit();
+        Confirmation before = confirmation(candidate, earlier, 1001L, 1002L);
+        Confirmation notYetPaired = confirmation(other, earlier, 1002L, 1003L);
+        SettledHistory.onStore(kind, dir, store -> {
+            run(store, tx -> {
+                for (long seed : List.of(1001L, 1002L, 1003L)) {
+                    Settlement.queueTrial(tx, "tiny-lm", "d", earlier, "", ByteString.EMPTY, seed, 2, true, 0);
+                }
+                tx.saveConfirmation(before.toBuilder().setFrontier(newer).build());
+                tx.saveConfirmation(notYetPaired);
+                Settlement.withdrawEarlierFrontiersRuns(tx, "d", before);
+            });
+            assertThat(open(store, earlier, 1001L)).as("the replaced frontier's runs at the candidate's seed").isZero();
+            assertThat(open(store, earlier, 1002L)).as("still needed by a confirmation paired with it").isEqualTo(2);
+            assertThat(open(store, earlier, 1003L)).as("never the candidate's seed").isEqualTo(2);
+        });
+    }
+
+    /**
+     * Through the coordinator's own services: candidate C confirms against the base at its seeds,
+     * the frontier moves to B meanwhile and C still passes against B, so C is paired with B, which
+     * is queued at C's seeds; the base's runs there, open and needed by nothing, are withdrawn
+     * (they ran on: only a superseded candidate's frontier's runs were).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aReplacedFrontiersOpenRunsAtAStillConfirmingCandidatesSeedsAreWithdrawn(String kind) throws Exception {
+        SettledHistory.onStore(kind, dir, store -> {
+            SettledHistory h = new SettledHistory(store, Fixtures.manifest(1, 0.01, 3));
+            List<Long> trialSeeds = Manifests.trialSeeds(h.manifest);
+            Map<String, Double> quality = new HashMap<>(Map.of(h.base, 0.0));
+            ToDoubleBiFunction<String, Long> metric = (commit, seed) -> 3.2 + 0.01 * (seed % 7) + quality.get(commit);
+            h.runOpenEvaluations(metric);
+            String b = h.experiment(h.base);
+            String c = h.experiment(h.base);
+            quality.put(b, -0.05);
+            quality.put(c, -0.12);
+            // B's confirmation runs stay out (claimed, not reported) while C's trials run and C draws its seeds
+            List<SettledHistory.Claimed> held = new ArrayList<>();
+            while (store.inTransaction(tx -> tx.confirmation(c)).isEmpty()) {
+                SettledHistory.Claimed next = h.claim().orElseThrow();
+                if (trialSeeds.contains(next.unit().getRandomSeed())) {
+                    h.report(next, metric);
+                } else {
+                    assertThat(next.unit().getCommit()).as("B's confirmation or the base's there").isNotEqualTo(c);
+                    held.add(next);
+                }
+            }
+            Confirmation drawn = store.inTransaction(tx -> tx.confirmation(c)).orElseThrow();
+            assertThat(drawn.getFrontier()).isEqualTo(h.base);
+            for (long seed : drawn.getRandomSeedsList()) {
+                assertThat(open(store, h.base, seed)).as("the base queued at C's seed").isEqualTo(1);
+            }
+
+            held.forEach(claimed -> h.report(claimed, metric));  // B is adopted
+            assertThat(store.inTransaction(tx -> tx.direction(SettledHistory.DIRECTION)).orElseThrow().frontier()
+                    .commit()).isEqualTo(b);
+            Confirmation paired = store.inTransaction(tx -> tx.confirmation(c)).orElseThrow();
+            assertThat(paired.getState()).isEqualTo(Confirmation.State.CONFIRMING);
+            assertThat(paired.getFrontier()).isEqualTo(b);
+            for (long seed : paired.getRandomSeedsList()) {
+                assertThat(open(store, h.base, seed)).as("the replaced frontier's run at C's seed").isZero();
+                assertThat(open(store, b, seed)).as("the new frontier's").isEqualTo(1);
+            }
+
+            h.runOpenEvaluations(metric);
+            assertThat(store.inTransaction(tx -> tx.direction(SettledHistory.DIRECTION)).orElseThrow().frontier()
+                    .commit()).isEqualTo(c);
         });
     }
 

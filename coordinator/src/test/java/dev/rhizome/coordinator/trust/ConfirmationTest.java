@@ -117,6 +117,40 @@ class ConfirmationTest {
         assertThat(confirmationOf(lucky)).isEqualTo(c);
     }
 
+    /**
+     * One lucky random seed moves no frontier, however lucky: a commit far better than the frontier
+     * at one seed and the same at every other is a fluke to the paired rule (t = 1) at the trial
+     * seeds, and so is one that wins the trial seeds and is lucky at one confirmation seed alone.
+     */
+    @Test
+    void oneLuckySeedMovesNoFrontierAtEitherStage() {
+        String luckyAt42 = propose((c, seed) -> baseline(seed) - (seed == 42L ? 1.0 : 0.0));
+        runUntilIdle();
+        assertThat(trials(luckyAt42)).hasSize(3)
+                .allSatisfy(t -> assertThat(t.getState()).isEqualTo(ResultVerdict.State.VALID));
+        assertThat(frontier()).as("one lucky trial seed").isEqualTo(h.seedCommit);
+        assertThat(h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
+                .getConfirmationsList()).as("it never passed the trial seeds").isEmpty();
+
+        // better by 0.05 at the public seeds, then lucky at the first fresh seed it runs at, no better elsewhere
+        long[] luckySeed = {-1};
+        String luckyOnce = propose((c, seed) -> {
+            if (TRIAL_SEEDS.contains(seed)) {
+                return baseline(seed) - 0.05;
+            }
+            if (luckySeed[0] < 0) {
+                luckySeed[0] = seed;
+            }
+            return baseline(seed) - (seed == luckySeed[0] ? 1.0 : 0.0);
+        });
+        runUntilIdle();
+        Confirmation c = confirmationOf(luckyOnce);
+        assertThat(c.getRandomSeedsList()).contains(luckySeed[0]);
+        assertThat(c.getState()).as("one lucky confirmation seed").isEqualTo(Confirmation.State.REFUSED);
+        assertThat(frontier()).isEqualTo(h.seedCommit);
+        assertThat(h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptionsCount()).isZero();
+    }
+
     @Test
     void aRealWinIsAdoptedWithItsConfirmationOnTheRecord() {
         String loser = propose((c, seed) -> baseline(seed) + 0.03);
