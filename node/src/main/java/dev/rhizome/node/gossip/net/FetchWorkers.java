@@ -22,6 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,6 +38,8 @@ final class FetchWorkers implements AutoCloseable {
     private static final WarnBudget FAILED = new WarnBudget(log);
     private static final WarnBudget DECLINED = new WarnBudget(log);
     private static final WarnBudget HOLDERS_FAILED = new WarnBudget(log);
+    /** Cancelled transfers end at once; an import or a pack scan under way ends within this on a loaded machine. */
+    private static final long CLOSE_WAIT_SECONDS = 10;
 
     /** Where outcomes go; each method is called on a worker and must post to the core thread itself. */
     interface Outcomes {
@@ -269,5 +272,14 @@ final class FetchWorkers implements AutoCloseable {
     public void close() {
         running.values().forEach(Cancellation::cancel);
         pool.shutdownNow();
+        // A worker importing a bundle writes into the node's repository, which its owner closes next
+        // (a test's directory was found non-empty after close: JGit's pack files still being written).
+        try {
+            if (!pool.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("gossip fetch workers still running {} s after close", CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
