@@ -44,11 +44,16 @@ public final class Similarity {
      * thousand texts of up to 16 KiB inside its write transaction. The tokens are the same.
      */
     public static Set<String> tokens(String text) {
+        return tokens(text, Integer.MAX_VALUE);
+    }
+
+    /** {@link #tokens(String)}, stopped once it holds more than {@code most} (then {@code most + 1}). */
+    static Set<String> tokens(String text, int most) {
         String s = text.toLowerCase(Locale.ROOT);
         Set<String> tokens = new HashSet<>();
         int n = s.length();
         int i = 0;
-        while (i < n) {
+        while (i < n && tokens.size() <= most) {
             while (i < n && !inWord(s.codePointAt(i))) {
                 i += Character.charCount(s.codePointAt(i));
             }
@@ -105,8 +110,16 @@ public final class Similarity {
             return List.of();
         }
         List<Match> matches = new ArrayList<>();
+        // A text of more than twice the hypothesis's words is less than half similar, however many
+        // it shares (|A ∪ B| >= |B| > 2|A| >= 2|A ∩ B|): its reading stops there, so a short
+        // hypothesis is not compared word by word with every 16 KiB description.
+        int most = mine.size() > Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : 2 * mine.size();
         for (Text t : candidates) {
-            double s = jaccard(mine, tokens(t.text()));
+            Set<String> theirs = tokens(t.text(), most);
+            if (theirs.size() > most) {
+                continue;
+            }
+            double s = jaccard(mine, theirs);
             if (s >= NEAR_DUPLICATE) {
                 matches.add(new Match(t, s));
             }

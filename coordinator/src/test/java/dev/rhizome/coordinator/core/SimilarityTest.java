@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -38,6 +39,37 @@ class SimilarityTest {
             assertThat(Similarity.tokens(text.toString())).as("%s", text.codePoints().mapToObj(Integer::toHexString).toList())
                     .isEqualTo(byTheRule(text.toString()));
         }
+    }
+
+    /**
+     * A text read only up to twice the hypothesis's words is never one that would have matched:
+     * the matches are those of comparing every text whole, on random texts of many lengths.
+     */
+    @Test
+    void textsReadOnlyInPartAreNeverMatchesMissed() {
+        Random random = new Random(2024);
+        for (int k = 0; k < 300; k++) {
+            String hypothesis = words(random, 1 + random.nextInt(12));
+            List<Similarity.Text> candidates = new ArrayList<>();
+            for (int j = 0; j < 20; j++) {
+                candidates.add(new Similarity.Text("experiment", words(random, 1 + random.nextInt(40)), "c" + j, j));
+            }
+            Set<String> mine = Similarity.tokens(hypothesis);
+            List<Similarity.Text> whole = candidates.stream()
+                    .filter(t -> Similarity.jaccard(mine, Similarity.tokens(t.text())) >= Similarity.NEAR_DUPLICATE).toList();
+            assertThat(Similarity.nearDuplicates(hypothesis, candidates, 20)).extracting(Similarity.Match::text)
+                    .as(hypothesis).containsExactlyInAnyOrderElementsOf(whole);
+        }
+        assertThat(Similarity.tokens("a1 b2 c3 d4 e5 f6", 3)).as("stopped past 3").hasSize(4);
+    }
+
+    /** {@code count} words drawn from a small vocabulary, so that texts often share most of them. */
+    private static String words(Random random, int count) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            text.append("w").append(random.nextInt(16)).append(' ');
+        }
+        return text.toString();
     }
 
     private static Set<String> byTheRule(String text) {
