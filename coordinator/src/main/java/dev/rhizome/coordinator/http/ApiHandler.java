@@ -312,10 +312,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * for a read, against its client's budget ({@code client} null for a write: writes have their
      * own daily limits, and a node's result must not wait on its owner's browsing). A read is
      * charged the time PostgreSQL spent answering its views too ({@code databaseNanos}): a query
-     * the database works hard on costs the coordinator's thread little CPU while it waits.
+     * the database works hard on costs the coordinator's thread little CPU while it waits
+     * ({@code rhizome_http_database_seconds_total} by route, for a write too).
      */
     private void spentOn(ApiRequest request, String client, long cpuNanos, long databaseNanos) {
         metrics.cpu(router.label(request.path()), cpuNanos);
+        if (databaseNanos > 0) {
+            metrics.databaseTime(router.label(request.path()), databaseNanos);
+        }
         if (client != null) {
             reads.spent(client, cpuNanos + Math.max(0, databaseNanos));
         }

@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.PrometheusText;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.protocol.LoadScaledBudget;
@@ -16,6 +17,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,6 +77,12 @@ class ReadDatabaseTimePostgresTest {
             assertThat(refused.body()).contains("LIMIT_REACHED");
             try (RawHttp other = new RawHttp(h.coordinator.url(), "127.0.9.1")) {
                 assertThat(other.send(read).read().status()).as("another network's reader").isEqualTo(200);
+                // the operator sees where the time went: in the database, by route
+                RawHttp.Response metrics = other.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                double waited = PrometheusText.parse(metrics.body())
+                        .value("rhizome_http_database_seconds_total", Map.of("route", "/v1/papers"));
+                assertThat(waited).as("seconds the papers reads waited on PostgreSQL").isGreaterThanOrEqualTo(
+                        served * HELD_MS / 1000.0 * 0.9);
             }
         }
     }
