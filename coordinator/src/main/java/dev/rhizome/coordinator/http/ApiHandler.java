@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.http;
 import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
+import dev.rhizome.coordinator.store.DatabaseTime;
 import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
@@ -240,10 +241,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
                 workers.execute(next.client(), () -> {
                     long cpuStart = CpuClock.now();
+                    long databaseStart = DatabaseTime.waited();
                     Reply answer = handle(request);
                     HttpError unmet = read ? Preconditions.onAnswer(next.condition(), answer) : null;
                     Reply reply = unmet == null ? answer : refuse(request, unmet);
-                    spentOn(request, read ? client : null, CpuClock.now() - cpuStart);
+                    spentOn(request, read ? client : null, CpuClock.now() - cpuStart, DatabaseTime.waited() - databaseStart);
                     // A held claim's wait is not the coordinator's latency: timed up to its hold.
                     long nanos = System.nanoTime() - next.start();
                     if (reply.pending() == null) {
@@ -308,12 +310,18 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /**
      * Counts CPU a request's handling took: in {@code rhizome_http_cpu_seconds_total} by route, and,
      * for a read, against its client's budget ({@code client} null for a write: writes have their
-     * own daily limits, and a node's result must not wait on its owner's browsing).
+     * own daily limits, and a node's result must not wait on its owner's browsing). A read is
+     * charged the time PostgreSQL spent answering its views too ({@code databaseNanos}): a query
+     * the database works hard on costs the coordinator's thread little CPU while it waits
+     * ({@code rhizome_http_database_seconds_total} by route, for a write too).
      */
-    private void spentOn(ApiRequest request, String client, long nanos) {
-        metrics.cpu(router.label(request.path()), nanos);
+    private void spentOn(ApiRequest request, String client, long cpuNanos, long databaseNanos) {
+        metrics.cpu(router.label(request.path()), cpuNanos);
+        if (databaseNanos > 0) {
+            metrics.databaseTime(router.label(request.path()), databaseNanos);
+        }
         if (client != null) {
-            reads.spent(client, nanos);
+            reads.spent(client, cpuNanos + Math.max(0, databaseNanos));
         }
     }
 

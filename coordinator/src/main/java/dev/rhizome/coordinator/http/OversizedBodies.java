@@ -73,6 +73,12 @@ final class OversizedBodies extends HttpObjectAggregator {
                 full.release();
                 return tooLarge(pipeline.channel().alloc(), request);
             }
+            if (full.status().equals(HttpResponseStatus.CONTINUE) && !bodyToCome(request)) {
+                // nothing to send, so nothing to go on with (RFC 9110, 10.1.1): a GET or a
+                // Content-Length of 0 is answered as it is, with no interim 100 the client must skip
+                full.release();
+                return null;
+            }
             if (full.status().equals(HttpResponseStatus.CONTINUE)) {
                 HttpError refused = heads.refusal(request);
                 if (refused != null) {
@@ -97,6 +103,11 @@ final class OversizedBodies extends HttpObjectAggregator {
             }
         }
         return response;
+    }
+
+    /** Whether the head frames a body that has yet to come: chunked, or a length above 0. */
+    private static boolean bodyToCome(HttpRequest request) {
+        return HttpUtil.isTransferEncodingChunked(request) || HttpUtil.getContentLength(request, 0L) > 0;
     }
 
     /**

@@ -26,6 +26,10 @@ import java.util.function.LongSupplier;
  * pages as fast as it can. An address is its {@link AddressScope} (an IPv6 /64), a network its
  * {@link AddressScope#network} (IPv4 /24, IPv6 /48), so many addresses of one network share the
  * network's bucket, as they share its workers. No I/O: the owner supplies the clock.
+ *
+ * <p>On PostgreSQL a read's views wait on the database, whose work is not the thread's CPU: that
+ * wait ({@code store.DatabaseTime}) is charged with the CPU, so a read the database works hard on
+ * costs its sender what it cost.
  */
 final class ReadWork {
     /** How much CPU one scope may spend at once, and how fast that comes back. */

@@ -92,6 +92,16 @@ public final class CoordinatorMetrics {
                 .baseUnit("seconds").tag("route", route).register(registry).increment(nanos / 1e9);
     }
 
+    /**
+     * Time a route's views waited on PostgreSQL (its planning, scanning and sending, not the
+     * coordinator's CPU), by route: with {@code rhizome_http_cpu_seconds} what a read is charged.
+     */
+    public void databaseTime(String route, long nanos) {
+        Counter.builder("rhizome_http_database_seconds")
+                .description("Time requests' views waited on the database (PostgreSQL), by route")
+                .baseUnit("seconds").tag("route", route).register(registry).increment(nanos / 1e9);
+    }
+
     /** A request refused, by the API's error code (BAD_SIGNATURE, CONFLICT, LEASE_EXPIRED, ...). */
     public void refused(String route, String reason) {
         Counter.builder("rhizome_refusals").description("Requests refused, by reason")

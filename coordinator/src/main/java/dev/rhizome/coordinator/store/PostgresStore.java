@@ -311,7 +311,9 @@ public final class PostgresStore implements Store {
                 c.setReadOnly(true);
                 try {
                     snapshotAndLetWritersOn(c);
-                    T value = work.run(new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none()));
+                    // what PostgreSQL spends on the view is the asker's cost (http.ReadWork charges it)
+                    T value = DatabaseTime.timed(() -> work.run(
+                            new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none())));
                     outage.succeeded();
                     return value;
                 } catch (RuntimeException e) {

@@ -2,10 +2,14 @@ package dev.rhizome.coordinator.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.TestPostgres;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,6 +42,10 @@ class ReadAmplificationProbeTest {
     private static final int REPEATS = Integer.getInteger("probe.repeats", 10);
     private static final Pattern CPU = Pattern.compile("^rhizome_http_cpu_seconds_total\\{route=\"([^\"]*)\",?\\} (\\S+)$",
             Pattern.MULTILINE);
+    private static final Pattern DATABASE = Pattern.compile(
+            "^rhizome_http_database_seconds_total\\{route=\"([^\"]*)\",?\\} (\\S+)$", Pattern.MULTILINE);
+    /** {@code -Dprobe.store=postgresql}: the history and the coordinator on RHIZOME_TEST_PG's server. */
+    private static final boolean POSTGRES = "postgresql".equals(System.getProperty("probe.store"));
     private static final Pattern ROWS = Pattern.compile("^rhizome_store_rows_read_total (\\S+)$", Pattern.MULTILINE);
 
     @TempDir
@@ -50,7 +58,8 @@ class ReadAmplificationProbeTest {
         Assumptions.assumeTrue(System.getenv("RHIZOME_PROBE") != null, "RHIZOME_PROBE not set: the probe is not a test");
         BoardHistory history = new BoardHistory();
         String someCommit;
-        try (SqliteStore store = SqliteStore.open(dir)) {
+        TestPostgres pg = POSTGRES ? TestPostgres.create() : null;
+        try (Store store = POSTGRES ? PostgresStore.open(pg.address(4)) : SqliteStore.open(dir)) {
             store.inTransaction(tx -> {
                 history.open(tx, BoardHistory.DIRECTION);
                 return null;
@@ -66,7 +75,8 @@ class ReadAmplificationProbeTest {
                 return null;
             });
         }
-        try (Harness h = new Harness(dir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON)) {
+        try (pg; Harness h = Harness.on(Harness.SQLITE, dir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
+                CoordinatorLimits.defaults(), c -> POSTGRES ? c.withStore(pg.address(4)) : c)) {
             URI base = URI.create(h.coordinator.url());
             Map<String, String> classes = new LinkedHashMap<>();
             String d = "direction=" + BoardHistory.DIRECTION;
@@ -105,10 +115,12 @@ class ReadAmplificationProbeTest {
             }
             double baseline = figures.get("healthz (baseline)")[0];
             StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-                    "%n| request (history %d results) | CPU / request (ms) | x healthz | rows / request | bytes | statuses |%n"
-                            + "|---|---|---|---|---|---|%n", HISTORY + 200));
-            figures.forEach((name, f) -> table.append(String.format(Locale.ROOT, "| %s | %.3f | %.0f | %.0f | %.0f | %s |%n",
-                    name, f[0] * 1e3, f[0] / baseline, f[1], f[2], statuses(f))));
+                    "%n| request (history %d results, %s) | CPU / request (ms) | x healthz | database / request (ms) "
+                            + "| rows / request | bytes | statuses |%n|---|---|---|---|---|---|---|%n", HISTORY + 200,
+                    POSTGRES ? "PostgreSQL" : "SQLite"));
+            figures.forEach((name, f) -> table.append(String.format(Locale.ROOT,
+                    "| %s | %.3f | %.0f | %.3f | %.0f | %.0f | %s |%n",
+                    name, f[0] * 1e3, f[0] / baseline, f[6] * 1e3, f[1], f[2], statuses(f))));
             double[] flood = flood(base, "/v1/leaderboard?" + d, 1000);
             table.append(String.format(Locale.ROOT, "%nflood: 1000 x leaderboard (all) from one address: %d answered 200, "
                     + "%d refused 429, server CPU %.2f s%n", (long) flood[0], (long) flood[1], flood[2]));
@@ -127,11 +139,12 @@ class ReadAmplificationProbeTest {
         String local = "127.0." + (subnet++) + ".1";
         ask(base, local, target, 0);  // warm: classes load, shared views built once
         double cpu0 = cpu(base);
+        double database0 = sum(DATABASE, base);
         double rows0 = rows(base);
         double emptyRows = rows(base) - rows0;  // what a scrape itself reads
         rows0 = rows(base);
         long bytes = 0;
-        double[] f = new double[6];
+        double[] f = new double[7];
         for (int i = 1; i <= REPEATS; i++) {
             Answer a = ask(base, local, target, i);
             bytes += a.bytes;
@@ -142,6 +155,7 @@ class ReadAmplificationProbeTest {
         f[0] = (cpu1 - cpu0) / REPEATS;
         f[1] = Math.max(0, (rows1 - rows0 - 2 * emptyRows)) / REPEATS;
         f[2] = (double) bytes / REPEATS;
+        f[6] = (sum(DATABASE, base) - database0) / REPEATS;
         return f;
     }
 
@@ -160,7 +174,12 @@ class ReadAmplificationProbeTest {
 
     /** Server CPU so far, every route but /metrics (whose scrapes are the probe's own). */
     private static double cpu(URI base) throws IOException {
-        Matcher m = CPU.matcher(ask(base, "127.0.0.1", "/metrics", 0).text());
+        return sum(CPU, base);
+    }
+
+    /** A per-route counter's sum so far, every route but /metrics. */
+    private static double sum(Pattern counter, URI base) throws IOException {
+        Matcher m = counter.matcher(ask(base, "127.0.0.1", "/metrics", 0).text());
         double sum = 0;
         while (m.find()) {
             if (!m.group(1).equals("/metrics")) {

@@ -84,6 +84,11 @@ public final class RawHttp implements AutoCloseable {
         return new Response(Integer.parseInt(head.substring(9, 12)), head, "");
     }
 
+    /** Whether bytes of an answer have come and wait to be read (never blocks). */
+    public boolean answerWaiting() throws IOException {
+        return in.available() > 0;
+    }
+
     /** Half-closes: the server reads an end of stream after what was sent, and may still answer. */
     public void shutdownOutput() throws IOException {
         socket.shutdownOutput();
