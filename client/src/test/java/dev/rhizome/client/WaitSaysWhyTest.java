@@ -42,6 +42,7 @@ class WaitSaysWhyTest {
             JsonObject q = queued.json();
             assertThat(q.get("queued_reason").getAsString()).contains("no node has announced").contains("rhizome node");
             assertThat(q.get("publish_command").isJsonNull()).isTrue();
+            assertThat(queued.err()).as("the progress line says it too").contains("queued)").contains("no node has announced");
             CliRun queuedText = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");
             assertThat(queuedText.out()).contains("queued: no node has announced");
 
