@@ -42,6 +42,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -829,6 +830,7 @@ public final class Research {
         WaitProgress lines = new WaitProgress(commit, System.nanoTime(), timeout, WaitProgress.STILL_WAITING);
         long deadline = lines.deadlineNanos();
         long pollMs = 500;
+        NodesSeen cached = new NodesSeen();
         while (true) {
             ExperimentReport report;
             try {
@@ -844,7 +846,7 @@ public final class Research {
                 report = null;
             }
             if (report != null) {
-                lines.line(report, System.nanoTime()).ifPresent(progress);
+                lines.line(report, queuedReason(report, cached), System.nanoTime()).ifPresent(progress);
                 if (report.getDecided() || System.nanoTime() >= deadline) {
                     return report;
                 }
@@ -855,6 +857,36 @@ public final class Research {
             Thread.sleep(Math.min(pollMs, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
             pollMs = Math.min(5000, pollMs + 500);
         }
+    }
+
+    /**
+     * Why {@code report}'s evaluations stay queued (see {@link QueueReason}); empty when none is
+     * queued or the coordinator did not list its nodes. The listing is asked at most once a minute.
+     */
+    public Optional<String> queuedReason(ExperimentReport report) {
+        return queuedReason(report, new NodesSeen());
+    }
+
+    private Optional<String> queuedReason(ExperimentReport report, NodesSeen cached) {
+        if (!QueueReason.queued(report)) {
+            return Optional.empty();
+        }
+        if (cached.count < 0 || System.nanoTime() - cached.readAtNanos >= NodesSeen.EVERY_NANOS) {
+            try {
+                cached.count = client.nodes().getPeersCount();
+                cached.readAtNanos = System.nanoTime();
+            } catch (CoordinatorException e) {
+                return Optional.empty();  // the wait goes on; the reason is a courtesy
+            }
+        }
+        return QueueReason.of(report, cached.count);
+    }
+
+    /** The count of nodes the coordinator last listed, and when it was read. */
+    private static final class NodesSeen {
+        static final long EVERY_NANOS = Duration.ofSeconds(60).toNanos();
+        int count = -1;
+        long readAtNanos;
     }
 
     /** Files an agent writes for a unit (brief, paper) live here, outside the workspace, so they are never committed. */

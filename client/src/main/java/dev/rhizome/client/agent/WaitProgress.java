@@ -41,7 +41,12 @@ public final class WaitProgress {
 
     /** The line to print for {@code report} read at {@code nowNanos}, if any. */
     public Optional<String> line(ExperimentReport report, long nowNanos) {
-        String state = state(report);
+        return line(report, Optional.empty(), nowNanos);
+    }
+
+    /** {@link #line(ExperimentReport, long)}, saying why its evaluations stay queued when that is known. */
+    public Optional<String> line(ExperimentReport report, Optional<String> whyQueued, long nowNanos) {
+        String state = state(report) + whyQueued.map(w -> "; " + w).orElse("");
         if (!state.equals(last)) {
             last = state;
             saidAt = nowNanos;

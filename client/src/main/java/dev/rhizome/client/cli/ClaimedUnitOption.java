@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
  * then become the defaults.
  */
 public final class ClaimedUnitOption {
-    @Option(names = "--unit", description = "The claimed unit's id, `unit.id` in `rhizome claim --json` (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
+    @Option(names = "--unit", description = "The claimed unit's id, `unit.id` in `rhizome claim --json`; a unique start of it (4+ characters) is enough (default: the unit `rhizome claim` checked the workspace out for).", paramLabel = "UNIT")
     String unitId;
     @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.InputDirectory.class,
             description = "The workspace `rhizome claim` made (default: the one the current directory is in, "

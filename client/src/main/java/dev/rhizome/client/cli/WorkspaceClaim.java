@@ -102,12 +102,15 @@ public record WorkspaceClaim(String unitId, Path dataDir, String coordinator) {
             coordinator.defaultTo(c.coordinator());
         });
         if (unitOption != null) {
-            return unitOption;
+            return HeldClaims.resolve(dataDir.path(), unitOption, "--unit", m -> System.err.println("rhizome: " + m));
         }
+        // the claims held are listed: "pass --unit <id>" alone sent the user looking for an id
+        // printed minutes ago, when the data directory knows which units it could be
         return claim.map(WorkspaceClaim::unitId).orElseThrow(() -> CommandException.usage("--unit",
                 "--unit is missing, and " + workspace.toAbsolutePath().normalize()
-                        + " is not a workspace made by `rhizome claim --workspace`",
-                "pass --unit <id> (the id `rhizome claim` printed), or run this in the claimed workspace "
-                        + "(or name it with --workspace DIR)"));
+                        + " is not a workspace made by `rhizome claim --workspace`; " + HeldClaims.listed(dataDir.path()),
+                (HeldClaims.count(dataDir.path()) > 0 ? "pass --unit <id> (one of those; a unique start of it is enough)"
+                        : "pass --unit <id> (the id `rhizome claim` printed; another --data-dir may hold its claim)")
+                        + ", or run this in the claimed workspace (or name it with --workspace DIR)"));
     }
 }

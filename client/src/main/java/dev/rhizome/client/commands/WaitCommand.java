@@ -16,6 +16,7 @@ import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.protocol.CommitId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +42,7 @@ public final class WaitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric, replicas, hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED/SUPERSEDED, random_seeds, frontier_commit, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers; not decided in time (exit 6), also error (timed_out), message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric, replicas, hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED/SUPERSEDED, random_seeds, frontier_commit, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers, queued_reason (not decided: why its evaluations stay queued, as far as the coordinator's list of nodes tells; else null), publish_command (decided: the `rhizome publish` command for a paper about it; else null); not decided in time (exit 6), also error (timed_out), message, hint, option.")
     boolean json;
 
     @Override
@@ -62,16 +63,23 @@ public final class WaitCommand implements Callable<Integer> {
             throw UnsubmittedCommit.explain(e, commit);
         }
         Output out = new Output(System.out);
+        Optional<String> whyQueued = report.getDecided() ? Optional.empty() : research.queuedReason(report);
+        String publish = report.getDecided() ? publishCommand(full) : null;
         if (json) {
             JsonObject o = Outcome.json(full, report);
             if (!report.getDecided()) {
                 timedOut(o, full, timeoutSeconds);
             }
+            o.addProperty("queued_reason", whyQueued.orElse(null));
+            o.addProperty("publish_command", publish);
             out.json(o);
         } else {
             out.line(Outcome.text(full, report));
             if (!report.getDecided()) {
+                whyQueued.ifPresent(w -> out.line("queued: " + w));
                 out.line(timedOutLine(full, timeoutSeconds));
+            } else {
+                out.line("to tell the others what it showed (adopted or not, a result is worth a paper): " + publish);
             }
         }
         return report.getDecided() ? ExitCodes.OK : ExitCodes.TIMED_OUT;
@@ -97,6 +105,14 @@ public final class WaitCommand implements Callable<Integer> {
         String taken = commits.get(commits.size() - 1);
         System.err.println("rhizome: --commit " + taken + " (submitted with this workspace's claim, unit " + unit + ")");
         return taken;
+    }
+
+    /**
+     * The way on once the outcome is known: the wait ended on the metric with no word of the paper
+     * the README's loop ends with, so a newcomer stopped there.
+     */
+    static String publishCommand(String commit) {
+        return "rhizome publish --paper FINDING.md --commit " + CommitId.abbreviate(commit);
     }
 
     static void timedOut(JsonObject o, String commit, long timeoutSeconds) {

@@ -1,0 +1,74 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.work.InventoryAnnouncer;
+import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * `rhizome wait` on an experiment nothing runs said "1 evaluation(s) pending (0 with a runner, 1
+ * queued)" until its timeout, and once decided ended on the metric with no word of the paper the
+ * README's loop ends with (user24, by hand on loopback, a coordinator and no node yet). It now says
+ * why the evaluations stay queued and, decided, the `publish` command, in text and `--json`.
+ */
+class WaitSaysWhyTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aQueuedExperimentSaysNoNodeRunsItThenTheDecidedOnePointsToPublish() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String url = c.url();
+            Path agent = dir.resolve("agent");
+            CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
+            Seed seed = OpenDirections.seed(operator, "tiny", "d");
+            String commit = OpenDirections.register(operator, seed, "d", "raise the learning rate");
+
+            CliRun queued = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json");
+            assertThat(queued.code()).as(queued.out() + queued.err()).isEqualTo(ExitCodes.TIMED_OUT);
+            JsonObject q = queued.json();
+            assertThat(q.get("queued_reason").getAsString()).contains("no node has announced").contains("rhizome node");
+            assertThat(q.get("publish_command").isJsonNull()).isTrue();
+            assertThat(queued.err()).as("the progress line says it too").contains("queued)").contains("no node has announced");
+            CliRun queuedText = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");
+            assertThat(queuedText.out()).contains("queued: no node has announced");
+
+            Identity volunteer = Identity.generate();
+            new CoordinatorClient(url, volunteer).announce(InventoryAnnouncer.announcement(volunteer.publicId(),
+                    "127.0.0.1", 9, List.of(), "cpu:log", System.currentTimeMillis()));
+            JsonObject busy = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json").json();
+            assertThat(busy.get("queued_reason").getAsString()).contains("1 node(s) announced").contains("busy");
+
+            // the base's evaluation and the experiment's, reported as a node would
+            // (trial seeds, then confirmation seeds), each by a runner of its own key
+            JsonObject state = busy;
+            for (int i = 0; i < 30 && !state.get("decided").getAsBoolean(); i++) {
+                FreshRunner runner = FreshRunner.at(url, "cpu:log");
+                WorkUnit unit = runner.claimEvaluation();
+                runner.report(unit, Result.Status.OK, "", unit.getCommit().equals(commit) ? 1.0 : 1.5);
+                state = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json").json();
+            }
+            assertThat(state.get("decided").getAsBoolean()).as(state.toString()).isTrue();
+            CliRun decided = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");
+            assertThat(decided.code()).as(decided.out() + decided.err()).isZero();
+            String publish = "rhizome publish --paper FINDING.md --commit " + CommitId.abbreviate(commit);
+            assertThat(decided.out()).contains(publish).doesNotContain("queued:");
+            JsonObject d = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json").succeeded().json();
+            assertThat(d.get("publish_command").getAsString()).isEqualTo(publish);
+            assertThat(d.get("queued_reason").isJsonNull()).isTrue();
+        }
+    }
+}
