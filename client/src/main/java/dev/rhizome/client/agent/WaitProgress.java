@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
@@ -87,6 +88,14 @@ public final class WaitProgress {
         }
         if (report.getHasMetric()) {
             b.append(String.format(Locale.ROOT, ", %s %.6f", report.getMetricName(), report.getMetric()));
+        }
+        if (report.hasConfirmation() && report.getConfirmation().getState() == Confirmation.State.CONFIRMING) {
+            // "0 evaluation(s) pending" while the wait went on read as hung: the frontier's runs at
+            // the fresh seeds are pending on the frontier's commit, not on this one
+            Confirmation c = report.getConfirmation();
+            b.append("; passed at the trial seeds, confirming at fresh seeds ").append(c.getRandomSeedsList())
+                    .append(" against the frontier ").append(CommitId.abbreviate(c.getFrontier()))
+                    .append(" (its runs and the frontier's there decide)");
         }
         return b.toString();
     }

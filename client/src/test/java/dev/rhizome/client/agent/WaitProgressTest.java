@@ -2,6 +2,7 @@ package dev.rhizome.client.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -61,6 +62,21 @@ class WaitProgressTest {
                 "waiting for e16e6e68e0: 3 result(s) (1 CRASH, 2 OK), 1 evaluation(s) pending (0 with a runner, 1 queued), val_bpb 1.750000");
         assertThat(progress.line(mixed, 9 * SECOND)).isEmpty();
         assertThat(progress.line(mixed, 10 * SECOND)).get().asString().startsWith("still waiting for e16e6e68e0 after 10 s");
+    }
+
+    @Test
+    void aCandidateConfirmingWithNothingPendingOnItsOwnCommitSaysWhatItWaitsFor() {
+        WaitProgress progress = new WaitProgress(COMMIT, 0, Duration.ofMinutes(5), WaitProgress.STILL_WAITING);
+        ExperimentReport confirming = ExperimentReport.newBuilder().setPendingUnits(0).addResults(result(Result.Status.OK))
+                .setConfirmation(Confirmation.newBuilder().setState(Confirmation.State.CONFIRMING)
+                        .setFrontier("ab12cd34ef".repeat(4)).addRandomSeeds(7).addRandomSeeds(9))
+                .build();
+        assertThat(progress.line(confirming, 0)).hasValue("waiting for e16e6e68e0: 1 result(s) (1 OK), 0 evaluation(s) pending;"
+                + " passed at the trial seeds, confirming at fresh seeds [7, 9] against the frontier ab12cd34ef"
+                + " (its runs and the frontier's there decide)");
+        ExperimentReport refused = confirming.toBuilder()
+                .setConfirmation(confirming.getConfirmation().toBuilder().setState(Confirmation.State.REFUSED)).build();
+        assertThat(progress.line(refused, SECOND)).get().asString().doesNotContain("confirming");
     }
 
     static dev.rhizome.proto.v1.SignedEnvelope result(Result.Status status) {
