@@ -21,7 +21,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * twisted as a rogue written from the schema might: overlapping, out of order, each sent twice,
  * one byte past the range's end (past the bundle's last byte for the last piece), or of another
  * bundle's bytes at the true offsets. Whatever it sends, the bundle imported is the true one, the
- * honest holder completes it and is never named, and only the rogue is. Real sockets on loopback, a
+ * honest holder completes it and is never named, and the rogue is: for a wrong bundle (even true
+ * bytes out of order: a range's chunks come in order, so any other is a lie, refused at its first
+ * chunk), or for an oversized answer (a byte past the range). Real sockets on loopback, a
  * real Netty fetcher, the rogue a {@link RogueHolder}.
  */
 class TwistedRangeLoopbackTest {
@@ -33,7 +35,7 @@ class TwistedRangeLoopbackTest {
 
     /** How the rogue twists a range's true chunks, given the whole true bundle. */
     enum Twist {
-        OVERLAPPING((chunks, bundle) -> {
+        OVERLAPPING(PeerFailure.Kind.BAD_BUNDLE, (chunks, bundle) -> {
             // each chunk after the first starts 100 bytes into the one before it: true bytes, sent twice
             List<BundleChunk> out = new ArrayList<>();
             for (BundleChunk c : chunks) {
@@ -42,12 +44,12 @@ class TwistedRangeLoopbackTest {
             }
             return out;
         }),
-        OUT_OF_ORDER((chunks, bundle) -> {
+        OUT_OF_ORDER(PeerFailure.Kind.BAD_BUNDLE, (chunks, bundle) -> {
             List<BundleChunk> out = new ArrayList<>(chunks);
             Collections.reverse(out);
             return out;
         }),
-        REPEATED((chunks, bundle) -> {
+        REPEATED(PeerFailure.Kind.BAD_BUNDLE, (chunks, bundle) -> {
             List<BundleChunk> out = new ArrayList<>();
             chunks.forEach(c -> {
                 out.add(c);
@@ -55,22 +57,25 @@ class TwistedRangeLoopbackTest {
             });
             return out;
         }),
-        ONE_PAST_THE_END((chunks, bundle) -> {
+        ONE_PAST_THE_END(PeerFailure.Kind.OVERSIZED, (chunks, bundle) -> {
             List<BundleChunk> out = new ArrayList<>(chunks);
             BundleChunk last = chunks.get(chunks.size() - 1);
             out.add(chunk(last.getOffset() + last.getData().size(), ByteString.copyFrom(new byte[] {42})));
             return out;
         }),
-        ANOTHER_BUNDLES_BYTES((chunks, bundle) -> {
+        ANOTHER_BUNDLES_BYTES(PeerFailure.Kind.BAD_BUNDLE, (chunks, bundle) -> {
             byte[] other = new byte[bundle.length];
             new Random(99).nextBytes(other);
             return chunks.stream().map(c -> chunk(c.getOffset(), ByteString.copyFrom(other, (int) c.getOffset(), c.getData().size())))
                     .toList();
         });
 
+        /** What the fetcher names the rogue for. */
+        final PeerFailure.Kind kind;
         final BiFunction<List<BundleChunk>, byte[], List<BundleChunk>> twist;
 
-        Twist(BiFunction<List<BundleChunk>, byte[], List<BundleChunk>> twist) {
+        Twist(PeerFailure.Kind kind, BiFunction<List<BundleChunk>, byte[], List<BundleChunk>> twist) {
+            this.kind = kind;
             this.twist = twist;
         }
 
@@ -99,7 +104,10 @@ class TwistedRangeLoopbackTest {
                 assertThat(carol.repo.has(commit)).isTrue();
                 assertThat(result.bytes()).isEqualTo(bundle.length);
                 assertThat(rogue.offsets).as("the rogue was asked for a range").isNotEmpty();
-                assertThat(verdicts).as("only the rogue is named").allSatisfy(v -> assertThat(v.port()).isEqualTo(rogue.endpoint().getPort()));
+                assertThat(verdicts).as("the rogue, and only it, is named").isNotEmpty().allSatisfy(v -> {
+                    assertThat(v.port()).isEqualTo(rogue.endpoint().getPort());
+                    assertThat(v.kind()).isEqualTo(twist.kind);
+                });
             }
         }
     }
