@@ -168,7 +168,7 @@ class JsonKeysTest {
                         .isEqualTo(answers.get("rhizome node status").get("node_id")).isNotNull();
                 assertThat(answers.get("rhizome node resume").get("node_id"))
                         .isEqualTo(answers.get("rhizome node status").get("node_id"));
-                CliRun doctor = CliRun.of("node", "doctor", "--json", "--data-dir", dir.resolve("doctor").toString());
+                CliRun doctor = CliRun.of("node", "doctor", "--json", "--data-dir", agent.toString());  // a running node's: serving too
                 assertThat(doctor.code()).as(doctor.out() + doctor.err()).isIn(0, 1);  // 1: no sandbox on this machine
                 answers.put("rhizome node doctor", doctor.json());
 

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,6 +63,30 @@ class NodeDoctorTest {
             assertThat(each.get("disk_bytes").getAsLong()).isPositive().isLessThanOrEqualTo(whole.get("disk_bytes").getAsLong());
         } else {
             assertThat(report.get("why_not").getAsString()).isNotBlank();
+        }
+    }
+
+    /**
+     * A node whose reads of bundle files block on its disk serves peers less or nothing, and no asker
+     * blames it (each is told BUSY): the doctor asks the node running on the data directory how many of
+     * its readers are blocked, and a directory no node runs on has no such check. `node status` gives the count too.
+     */
+    @Test
+    void doctorAsksTheRunningNodeWhetherItsBundleReadsAreBlocked() throws Exception {
+        CliRun idle = CliRun.of("node", "doctor", "--json", "--data-dir", dir.resolve("none").toString());
+        assertThat(idle.json().get("serving").isJsonNull()).as(idle.out()).isTrue();
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")));
+                NodeDaemon node = TestNetwork.node(NodeConfig.defaults(dir.resolve("node"), c.url()))) {
+            CliRun doctor = CliRun.of("node", "doctor", "--json", "--data-dir", dir.resolve("node").toString());
+            JsonObject serving = doctor.json().getAsJsonObject("serving");
+            assertThat(serving).as(doctor.out() + doctor.err()).isNotNull();
+            assertThat(serving.get("ok").getAsBoolean()).isTrue();
+            assertThat(serving.get("bundle_readers_blocked").getAsInt()).isZero();
+            assertThat(serving.get("fix").isJsonNull()).isTrue();
+            CliRun text = CliRun.of("node", "doctor", "--data-dir", dir.resolve("node").toString());
+            assertThat(text.out()).contains("serving peers");
+            CliRun status = CliRun.of("node", "status", "--json", "--data-dir", dir.resolve("node").toString());
+            assertThat(status.json().getAsJsonObject("peers").get("bundle_readers_blocked").getAsInt()).isZero();
         }
     }
 

@@ -306,14 +306,15 @@ public final class NodeDaemon implements AutoCloseable {
 
     /** Whether peers can fetch from this node: its address against the coordinator's reach, then the coordinator's word. */
     private NodeStatus.Peers peers() {
+        int blocked = gossip.bundleReadersBlocked();
         if (unreachableBecause != null) {
-            return new NodeStatus.Peers(announcedAddress, false, unreachableBecause);
+            return new NodeStatus.Peers(announcedAddress, false, unreachableBecause, blocked);
         }
         return announcer.refusal()
                 .map(why -> new NodeStatus.Peers(announcedAddress, false, "the coordinator refused this node's announcement ("
                         + why + "): it lists this node to no one, so peers will not fetch from it (it still fetches and "
-                        + "runs work)"))
-                .orElse(new NodeStatus.Peers(announcedAddress, true, null));
+                        + "runs work)", blocked))
+                .orElse(new NodeStatus.Peers(announcedAddress, true, null, blocked));
     }
 
     /** {@code query} on the gossip core's thread, or {@code otherwise} when the protocol is not the core (or we are interrupted). */

@@ -33,7 +33,9 @@ import picocli.CommandLine.Option;
             "or the GPU driver's libraries), can be written and has room for a unit; and what each slot's job may take",
             "(the node's slots, as --gpus and --cpu-jobs or the data directory's node.properties make them, divide",
             "the node's budget) and all of them together.",
-            "Exit status 0 when jobs can run sandboxed here and the data directory is usable, 1 when not",
+            "When a node runs on the data directory: whether its reads of bundle files for peers are blocked on the disk.",
+            "Exit status 0 when jobs can run sandboxed here and the data directory is usable (and a node running on it reads",
+            "its bundles), 1 when not",
             "(each failed check says how to fix it)."})
 public final class NodeDoctorCommand implements Callable<Integer> {
     @Mixin
@@ -43,7 +45,8 @@ public final class NodeDoctorCommand implements Callable<Integer> {
             + "limits (memory_bytes, memory_enforced_by, processes, tmp_bytes), job_uid (own: each slot's jobs run as a uid of their own; shared: as the node's, with the job user check's remedy), job_uids (the range, when own), "
             + "gpu_devices, gpu_library_dirs, why_not (when jobs cannot run sandboxed), data_dir (path, ok, detail, fix (null when ok), "
             + "and shown_to_every_job: the place every job sees read-only that holds it, where `rhizome node` refuses to keep "
-            + "its key; null when none does); "
+            + "its key; null when none does); serving (null when no node runs on the data directory: ok, "
+            + "bundle_readers_blocked (null when the node did not answer), detail, fix); "
             + "when jobs can run sandboxed, slots (how many run at once), each_slot (what each slot's job may take) and node_wide "
             + "(what all of them together may take), each with memory_bytes, processes, tmp_bytes, pending_signals, "
             + "max_pending_signals, memory_mappings, pipes, epoll_watches, file_locks, memory_files, disk_bytes.")
@@ -131,12 +134,14 @@ public final class NodeDoctorCommand implements Callable<Integer> {
         GpuPassthrough passedThrough = report.plan().map(SandboxPlan::gpus)
                 .orElseGet(() -> GpuPassthrough.discover(HostView.real()));
         DataDirCheck data = DataDirCheck.of(dataDir.path(), passedThrough, HostView.real());
+        Optional<ServingCheck> serving = ServingCheck.of(dataDir.path());
         // a serve-only node (no slot) runs no job: there is no budget to divide
         Optional<SlotBudgets> budgets = slots == 0 ? Optional.empty() : report.plan().map(plan -> SlotBudgets.of(plan, slots));
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = report.toJson();
             o.add("data_dir", data.json());
+            o.add("serving", serving.map(ServingCheck::json).orElse(null));
             budgets.ifPresent(b -> {
                 o.addProperty("slots", b.slots());
                 o.add("each_slot", SlotBudgets.json(b.each(), b.diskEach()));
@@ -158,6 +163,12 @@ public final class NodeDoctorCommand implements Callable<Integer> {
             if (!data.ok()) {
                 out.line(String.format("     %-17s fix: %s", "", data.fix()));
             }
+            serving.ifPresent(c -> {
+                out.line(String.format("%s %-17s %s", c.ok() ? "ok  " : "FAIL", "serving peers", c.detail()));
+                if (!c.ok()) {
+                    out.line(String.format("     %-17s fix: %s", "", c.fix()));
+                }
+            });
             out.line(report.ok() ? "verdict: jobs run sandboxed here (" + report.plan().get().summary() + ")"
                     : "verdict: this machine cannot sandbox jobs; `rhizome node` will refuse to run them");
             budgets.ifPresent(b -> {
@@ -169,6 +180,6 @@ public final class NodeDoctorCommand implements Callable<Integer> {
                         + "sandbox; it serves the bundles it holds to peers");
             }
         }
-        return (report.ok() || slots == 0) && data.ok() ? ExitCodes.OK : ExitCodes.FAILED;
+        return (report.ok() || slots == 0) && data.ok() && serving.map(ServingCheck::ok).orElse(true) ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

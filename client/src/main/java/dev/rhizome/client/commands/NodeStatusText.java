@@ -60,6 +60,11 @@ final class NodeStatusText {
                     ? String.format("%npeers fetch from this node at %s", p.get("announced").getAsString())
                     : String.format("%nNOT REACHABLE BY PEERS at %s: %s", p.get("announced").getAsString(),
                             p.get("reason").getAsString()));
+            // a node older than this key has none
+            int blocked = p.has("bundle_readers_blocked") ? p.get("bundle_readers_blocked").getAsInt() : 0;
+            if (blocked > 0) {
+                out.append(String.format("%n%s", ServingCheck.blockedReaders(blocked)));
+            }
         }
         return out.toString();
     }

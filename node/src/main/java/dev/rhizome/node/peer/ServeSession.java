@@ -266,7 +266,7 @@ final class ServeSession {
 
     /** The current request's bundle was sent whole at {@code nowMs}: as {@link #finished()}, and its time feeds the slots' BUSY hint. */
     void finished(long nowMs) {
-        slots.release(upload, nowMs);
+        slots.completed(upload, nowMs);
         upload = null;
         state = State.READY;
     }

@@ -166,21 +166,32 @@ final class UploadSlots {
         return u.bytes / (double) Math.max(1, nowMs - u.startedMs);
     }
 
-    /** The upload is over (sent, failed, or its connection gone); nothing if it was already ended early. */
+    /**
+     * The upload ended without sending all it was asked (failed, refused, its connection gone): its slot
+     * is free, and its time says nothing of how long an upload takes. Nothing if it was ended already.
+     */
     synchronized void release(Upload upload) {
-        release(upload, upload == null ? 0 : upload.startedMs);
+        free(upload);
     }
 
-    /** As {@link #release(Upload)}, at {@code nowMs}: how long it held its slot feeds the BUSY hint. */
-    synchronized void release(Upload upload, long nowMs) {
-        if (upload != null && !upload.revoked) {
-            remove(upload);
-            upload.revoked = true;
+    /** The upload sent all it was asked at {@code nowMs}: its slot is free, and how long it held it feeds the BUSY hint. */
+    synchronized void completed(Upload upload, long nowMs) {
+        if (free(upload)) {
             long held = Math.max(0, nowMs - upload.startedMs);
             if (held > 0) {
                 meanHeldMs += (held - meanHeldMs) / 8;
             }
         }
+    }
+
+    /** Frees {@code upload}'s slot; false when there was none to free (null, or ended already). */
+    private boolean free(Upload upload) {
+        if (upload == null || upload.revoked) {
+            return false;
+        }
+        remove(upload);
+        upload.revoked = true;
+        return true;
     }
 
     /**

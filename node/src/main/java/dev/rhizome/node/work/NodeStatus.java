@@ -33,9 +33,11 @@ public record NodeStatus(String node, long pid, boolean paused, String gate, Lis
      * far as it can tell: not when the address is narrower than the coordinator's reach (a LAN
      * address behind a NAT, announced to a coordinator on the internet) or the coordinator refused
      * the announcement; {@code reason} says which and what to do (null when reachable). A public
-     * address behind a NAT that forwards no port cannot be told from here.
+     * address behind a NAT that forwards no port cannot be told from here. {@code bundleReadersBlocked}:
+     * the readers of bundle files held by a read past their patience (a disk that blocks); spares take
+     * their place up to a bound, past which every upload to peers is answered BUSY.
      */
-    public record Peers(String announced, boolean reachable, String reason) {
+    public record Peers(String announced, boolean reachable, String reason, int bundleReadersBlocked) {
     }
 
     public record Credit(long resultsReported, long experimentsProposed, long jobsRun, int outboxPending) {

@@ -73,10 +73,43 @@ class BlockedDiskHolderTest {
     }
 
     /**
-     * A dead disk holds every reader: from then on every upload is answered BUSY, which no asker
-     * blames, so nothing else would tell the volunteer that the node serves nothing. It says so: the
-     * readers blocked are counted ({@code rhizome_node_bundle_readers_blocked}), a warning is logged
-     * once (not once per upload), and a read that returns is logged too. Raw askers, each a key of its own.
+     * A few reads that never return (a bad sector, a hung file) hold some readers for good: each is
+     * written off and a spare reader started in its place, so the holder serves on. Before, four stuck
+     * reads stopped every upload until the node restarted. Raw askers, each a key of its own.
+     */
+    @Test
+    void readersBlockedForGoodAreReplacedAndTheHolderServesOn() throws Exception {
+        CountDownLatch disk = new CountDownLatch(1);
+        try (TestNode holder = new TestNode(tmp.resolve("holder"), PATIENT); TestNode other = new TestNode(tmp.resolve("other"), PATIENT)) {
+            String commit = PeerTransferTest.seed(holder);
+            other.fetcher.fetchFrom(holder.endpoint(), commit, TransferProgress.NONE, new Cancellation()); // the bundle built
+            BundleReaders readers = holder.server.bundleReaders();
+            readers.holdReads(disk, BundleReaders.THREADS);
+
+            List<CompletableFuture<PeerMessage>> stuck = new ArrayList<>();
+            for (int i = 0; i < BundleReaders.THREADS; i++) {
+                stuck.add(CompletableFuture.supplyAsync(() -> lastAnswer(holder, commit)));
+            }
+            for (CompletableFuture<PeerMessage> answer : stuck) {
+                assertThat(answer.get().getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE);
+            }
+            assertThat(readers.blocked()).isEqualTo(BundleReaders.THREADS);
+            assertThat(lastAnswer(holder, commit).hasBundleEnd()).as("served by a spare reader while four are stuck").isTrue();
+            assertThat(readers.threads()).isEqualTo(BundleReaders.THREADS + BundleReaders.SPARES);
+
+            disk.countDown();
+            await().atMost(Duration.ofSeconds(30)).until(() -> readers.blocked() == 0 && readers.threads() == BundleReaders.THREADS);
+        } finally {
+            disk.countDown();
+        }
+    }
+
+    /**
+     * A dead disk holds every reader, spares included: from then on every upload is answered BUSY,
+     * which no asker blames, so nothing else would tell the volunteer that the node serves nothing. It
+     * says so: the readers blocked are counted ({@code rhizome_node_bundle_readers_blocked}), a warning
+     * is logged once (not once per upload), and a read that returns is logged too. Raw askers, each a
+     * key of its own.
      */
     @Test
     void aDiskBlockingEveryReaderIsSaidOnceAndCountedAndItsReturnToo() throws Exception {
@@ -85,25 +118,30 @@ class BlockedDiskHolderTest {
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();
         logger.addAppender(lines);
+        int all = BundleReaders.THREADS + BundleReaders.SPARES;
         try (TestNode holder = new TestNode(tmp.resolve("holder"), PATIENT); TestNode other = new TestNode(tmp.resolve("other"), PATIENT)) {
             String commit = PeerTransferTest.seed(holder);
             other.fetcher.fetchFrom(holder.endpoint(), commit, TransferProgress.NONE, new Cancellation()); // the bundle built
             BundleReaders readers = holder.server.bundleReaders();
             readers.holdReads(disk);
 
-            List<CompletableFuture<PeerMessage>> first = new ArrayList<>();
-            for (int i = 0; i < BundleReaders.THREADS; i++) {
-                first.add(CompletableFuture.supplyAsync(() -> lastAnswer(holder, commit)));
+            for (int round = 0; round < 2; round++) {
+                List<CompletableFuture<PeerMessage>> asks = new ArrayList<>();
+                for (int i = 0; i < BundleReaders.THREADS; i++) {
+                    asks.add(CompletableFuture.supplyAsync(() -> lastAnswer(holder, commit)));
+                }
+                for (CompletableFuture<PeerMessage> answer : asks) {
+                    assertThat(answer.get().getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE);
+                }
             }
-            for (CompletableFuture<PeerMessage> answer : first) {
-                assertThat(answer.get().getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE);
-            }
-            // The next upload's read waits behind the four blocked ones: ended BUSY in its turn, and now it is said.
+            await().atMost(Duration.ofSeconds(30)).until(() -> readers.blocked() == all);
+            assertThat(readers.threads()).as("spares bounded: a dead disk costs %d threads, no more", all).isEqualTo(all);
+            // The next uploads' reads wait behind the blocked ones: ended BUSY in their turn, and now it is said.
             for (int i = 0; i < 2; i++) {
                 assertThat(lastAnswer(holder, commit).getError().getCode()).isEqualTo(Error.Code.UNAVAILABLE);
             }
-            assertThat(readers.blocked()).isEqualTo(BundleReaders.THREADS);
-            assertThat(lines.list.stream().filter(e -> e.getFormattedMessage().startsWith("all 4 bundle readers have been blocked")))
+            assertThat(readers.blocked()).isEqualTo(all);
+            assertThat(lines.list.stream().filter(e -> e.getFormattedMessage().startsWith("all " + all + " bundle readers have been blocked")))
                     .as("said once, not once per upload").hasSize(1);
 
             disk.countDown();

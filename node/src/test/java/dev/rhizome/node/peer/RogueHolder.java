@@ -17,8 +17,10 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 
 /**
  * A holder of one bundle played by hand over plain sockets, for the tests of transfers that end
@@ -77,6 +79,12 @@ final class RogueHolder implements AutoCloseable {
     private final BundleHeader header;
     /** Bytes a second each answer is paced to (0: as fast as the socket takes them). */
     private final long bytesPerSecond;
+    /**
+     * What a range's answer sends instead of its true chunks (each labelled with its offset), the
+     * header and end left true: chunks overlapping, out of order, repeated, past the end, of other bytes.
+     * A whole bundle's answer is left alone, so a fetch that asks in pieces meets the twist.
+     */
+    volatile UnaryOperator<List<BundleChunk>> rangeChunks = UnaryOperator.identity();
 
     RogueHolder(byte[] bundle, int chunkBytes, Plan plan) throws IOException {
         this(bundle, chunkBytes, plan, 0);
@@ -149,11 +157,16 @@ final class RogueHolder implements AutoCloseable {
             long stopAt = Math.min(end, answer.cutAt());
             long startedNanos = System.nanoTime();
             long shift = Math.max(-request.getOffset(), Math.min(answer.shiftBy(), bundle.length - end));
+            List<BundleChunk> chunks = new ArrayList<>();
             for (long offset = request.getOffset() + shift; offset < stopAt + shift; offset += chunkBytes) {
-                pace(offset - request.getOffset() - shift, startedNanos);
                 ByteString data = ByteString.copyFrom(bundle, (int) offset, (int) Math.min(chunkBytes, stopAt + shift - offset));
-                RawWire.write(out, PeerMessage.newBuilder().setBundleChunk(BundleChunk.newBuilder().setOffset(offset).setData(data))
-                        .build());
+                chunks.add(BundleChunk.newBuilder().setOffset(offset).setData(data).build());
+            }
+            long sent = 0;
+            for (BundleChunk chunk : request.getOffset() > 0 || request.getLength() > 0 ? rangeChunks.apply(chunks) : chunks) {
+                pace(sent, startedNanos);
+                sent += chunk.getData().size();
+                RawWire.write(out, PeerMessage.newBuilder().setBundleChunk(chunk).build());
             }
             if (stopAt == end) {
                 RawWire.write(out, PeerMessage.newBuilder().setBundleEnd(BundleEnd.newBuilder().setCommit(request.getCommit())).build());

@@ -164,7 +164,7 @@ class UploadSlotsTest {
         // Uploads lately held their slots 3 s each: four whole ones measured.
         for (int i = 0; i < 40; i++) {
             UploadSlots.Grant g = slots.acquire(peer(20, "10.0.0.20"), NOBODY, i * 10_000L);
-            slots.release(g.upload(), i * 10_000L + 3_000);
+            slots.completed(g.upload(), i * 10_000L + 3_000);
         }
         UploadSlots.Asker a = peer(1, "10.0.0.1");
         UploadSlots.Asker b = peer(2, "10.0.0.2");
@@ -201,7 +201,7 @@ class UploadSlotsTest {
         UploadSlots slow = new UploadSlots(1, 1, 10_000);
         for (int i = 0; i < 40; i++) {
             UploadSlots.Grant g = slow.acquire(peer(20, "10.0.0.20"), NOBODY, i * 1_000_000L);
-            slow.release(g.upload(), i * 1_000_000L + 900_000);  // 15 minutes an upload
+            slow.completed(g.upload(), i * 1_000_000L + 900_000);  // 15 minutes an upload
         }
         slow.acquire(a, NOBODY, 50_000_000);
         assertThat(slow.acquire(a, NOBODY, 50_000_001).retryAfterMs()).isEqualTo(BundleBuilders.MAX_RETRY_MS);

@@ -61,6 +61,27 @@ class GossipBusyHolderTest {
         return asked;
     }
 
+    /**
+     * A commit only {@code busyHolder} holds, announced now, is not asked of it within the 20 s hint it
+     * gave at {@code busySince}, and asked once after; the BUSY cost it nothing.
+     */
+    void askedOnlyAfterItsHint(GossipCore core, Peer busyHolder, String onlyThere, long busySince) {
+        List<Fetch> early = new ArrayList<>(busy(core, busyHolder.announces(core, now, onlyThere), f -> null));
+        early.addAll(runUntil(core, busySince + 19_500, f -> null));
+        assertThat(early).as("asks of the busy holder within its hint").isEmpty();
+        assertThat(runUntil(core, busySince + 21_000, f -> null)).singleElement().satisfies(f -> {
+            assertThat(f.from()).isEqualTo(busyHolder.id);
+            assertThat(f.commit()).isEqualTo(onlyThere);
+        });
+        assertThat(core.score(busyHolder.id)).isZero();
+        assertThat(core.isBanned(busyHolder.id, now)).isFalse();
+    }
+
+    /** {@code peer}, connected to {@code core} already, connects to {@code other} too. */
+    void alsoConnects(Peer peer, GossipCore other) {
+        assertThat(other.onConnected(peer.id, peer.hello(now), false, now)).noneMatch(e -> e instanceof Effect.Disconnect);
+    }
+
     @Test
     void aBusyHolderCostsNothingTheNextHolderIsAskedAtOnceAndTheBusyOneOnlyAfterItsHint() {
         GossipCore core = core();
@@ -79,18 +100,7 @@ class GossipBusyHolderTest {
         core.onFetched(other.id, shared, 1_000, now);
 
         // A commit only the busy holder has waits for its hint: not asked before, asked after.
-        String onlyThere = Peer.commit(2);
-        long busySince = now;
-        List<Fetch> early = new ArrayList<>(busy(core, full.announces(core, now, onlyThere), f -> null));
-        early.addAll(runUntil(core, busySince + 19_500, f -> null));
-        assertThat(early).as("asks of the busy holder within its hint").isEmpty();
-        List<Fetch> later = runUntil(core, busySince + 21_000, f -> null);
-        assertThat(later).singleElement().satisfies(f -> {
-            assertThat(f.from()).isEqualTo(full.id);
-            assertThat(f.commit()).isEqualTo(onlyThere);
-        });
-        assertThat(core.score(full.id)).isZero();
-        assertThat(core.isBanned(full.id, now)).isFalse();
+        askedOnlyAfterItsHint(core, full, Peer.commit(2), now);
     }
 
     @Test
@@ -160,9 +170,9 @@ class GossipBusyHolderTest {
         GossipCore viaBusy = core();
         GossipCore viaDecline = core();
         Peer holder = Peer.connectedTo(viaBusy, now);
-        assertThat(viaDecline.onConnected(holder.id, holder.hello(now), false, now)).noneMatch(e -> e instanceof Effect.Disconnect);
+        alsoConnects(holder, viaDecline);
         Peer second = Peer.connectedTo(viaBusy, now);
-        assertThat(viaDecline.onConnected(second.id, second.hello(now), false, now)).noneMatch(e -> e instanceof Effect.Disconnect);
+        alsoConnects(second, viaDecline);
         String commit = Peer.commit(9);
         for (GossipCore core : List.of(viaBusy, viaDecline)) {
             holder.announces(core, now, commit);
@@ -210,14 +220,7 @@ class GossipBusyHolderTest {
         core.onFetched(next.get(0).from(), b, 1_000, now);
 
         // A commit only it holds waits for the hint: not asked before, asked after, and it costs nothing.
-        String onlyThere = Peer.commit(13);
-        List<Fetch> early = new ArrayList<>(busy(core, full.announces(core, now, onlyThere), f -> null));
-        early.addAll(runUntil(core, busySince + 19_500, f -> null));
-        assertThat(early).as("asks of the busy holder within its hint").isEmpty();
-        assertThat(runUntil(core, busySince + 21_000, f -> null)).singleElement()
-                .satisfies(f -> assertThat(f.from()).isEqualTo(full.id));
-        assertThat(core.score(full.id)).isZero();
-        assertThat(core.isBanned(full.id, now)).isFalse();
+        askedOnlyAfterItsHint(core, full, Peer.commit(13), busySince);
     }
 
     @Test

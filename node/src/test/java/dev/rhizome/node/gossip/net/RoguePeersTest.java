@@ -169,6 +169,71 @@ class RoguePeersTest {
         assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 16);
     }
 
+    /**
+     * Handshake slowloris: a hundred connections each sending a valid gossip hello a byte a second
+     * (never idle, never a whole frame; the hello would take minutes) are each closed at the handshake
+     * deadline, counted from accept (2 s here), before the frame deadline (10 s and more) would close
+     * them, and an honest peer then links.
+     */
+    @Test
+    void helloesSentAByteASecondByTheHundredAreClosedAtTheHandshakeDeadlineAndAnHonestPeerLinks() throws Exception {
+        Node a = start("a", honest(1), List.of());
+        long fdsBefore = openFds();
+        List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            Identity made = Identity.generate();
+            SignedEnvelope info = Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
+                    .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+            byte[] body = PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info)).build().toByteArray();
+            frames.add(java.nio.ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array());
+        }
+        assertThat(frames).allSatisfy(f -> assertThat(f.length).as("a hello takes over a minute at a byte a second").isGreaterThan(60));
+        List<Socket> tricklers = new ArrayList<>();
+        Thread trickle = null;
+        long opened = System.nanoTime();
+        try {
+            for (int i = 0; i < frames.size(); i++) {
+                tricklers.add(new Socket("127.0.0.1", a.gossip().port()));
+            }
+            trickle = new Thread(() -> {
+                for (int at = 0; at < 60 && !Thread.currentThread().isInterrupted(); at++) {
+                    for (int i = 0; i < tricklers.size(); i++) {
+                        try {
+                            tricklers.get(i).getOutputStream().write(frames.get(i)[at]);
+                            tricklers.get(i).getOutputStream().flush();
+                        } catch (IOException closed) {
+                            // the node hung up: nothing more to trickle on this one
+                        }
+                    }
+                    try {
+                        Thread.sleep(1_000);  // the pace is the attack: a byte a second, not a wait for a condition
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "slowloris");
+            trickle.setDaemon(true);
+            trickle.start();
+            for (Socket s : tricklers) {
+                s.setSoTimeout(30_000);  // far under the minute a hello takes
+                drainUntilClosed(s);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - opened)).as("closed at the handshake deadline, not the frame's")
+                    .isLessThan(Duration.ofMillis(FrameDeadline.GRACE_MS));
+            Node b = start("b", honest(2), List.of(info(a)));
+            GossipServiceTest.await(() -> linked(a).contains(b.identity().publicId()), Duration.ofSeconds(60));
+        } finally {
+            if (trickle != null) {
+                trickle.interrupt();
+            }
+            for (Socket s : tricklers) {
+                s.close();
+            }
+        }
+        assertThat(linked(a)).as("only the honest peer linked").hasSize(1);
+        GossipServiceTest.await(() -> openFds() <= fdsBefore + 40, Duration.ofSeconds(60)); // B's own sockets and files
+    }
+
     @Test
     void paddedNodeInfosFromARogueNeitherFillTheTableNorGetAnHonestRelayBanned() throws Exception {
         // The rogue keeps every link it is offered (it dials none): A knows it from its bootstrap.
