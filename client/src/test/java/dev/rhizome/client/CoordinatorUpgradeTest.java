@@ -3,25 +3,18 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -43,7 +36,7 @@ class CoordinatorUpgradeTest {
     @Test
     void aCoordinatorWhoseJarWasRewrittenUnderItStopsOnSigtermAndTheNewJarStartsOnItsData() throws Exception {
         Path jar = dir.resolve("rhizome.jar");
-        writeJar(jar);
+        ClassPathJar.write(jar, name -> true);
         Path data = dir.resolve("data");
         Path log = dir.resolve("coordinator.log");
         Process coordinator = RealProcess.start(command(jar, data), log);
@@ -67,7 +60,7 @@ class CoordinatorUpgradeTest {
         // A volunteer upgrading in place: the node's stop (a shutdown hook: slots, gossip, the
         // peer server, its files) read classes it had not used from the rewritten jar.
         Path jar = dir.resolve("rhizome.jar");
-        writeJar(jar);
+        ClassPathJar.write(jar, name -> true);
         Path data = dir.resolve("node");
         Path log = dir.resolve("node.log");
         Process node = RealProcess.start(java(jar, "node", "--data-dir", data.toString(), "--coordinator",
@@ -108,61 +101,6 @@ class CoordinatorUpgradeTest {
                 jar.toString(), Main.class.getName()));
         command.addAll(List.of(args));
         return command;
-    }
-
-    /** One jar of the main classes and libraries on this class path, as the build's rhizome.jar holds them. */
-    private static void writeJar(Path jar) throws IOException {
-        Set<String> seen = new HashSet<>();
-        Map<String, StringBuilder> services = new TreeMap<>();
-        try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(jar))) {
-            out.setLevel(Deflater.BEST_SPEED);
-            for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-                Path p = Path.of(entry);
-                if (entry.contains("test-classes") || entry.endsWith("-tests.jar")) {
-                    continue;  // the shipped jar holds no test classes (nor their logback-test.xml)
-                }
-                if (Files.isDirectory(p)) {
-                    try (Stream<Path> files = Files.walk(p)) {
-                        for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
-                            String name = p.relativize(f).toString().replace(File.separatorChar, '/');
-                            if (seen.add(name)) {
-                                out.putNextEntry(new ZipEntry(name));
-                                Files.copy(f, out);
-                                out.closeEntry();
-                            }
-                        }
-                    }
-                } else if (Files.isRegularFile(p)) {
-                    try (ZipFile zip = new ZipFile(p.toFile())) {
-                        for (ZipEntry e : Collections.list(zip.entries())) {
-                            String name = e.getName();
-                            if (e.isDirectory() || name.equals("META-INF/MANIFEST.MF") || name.matches("META-INF/[^/]*\\.(SF|RSA|DSA|EC)")) {
-                                continue;
-                            }
-                            try (InputStream in = zip.getInputStream(e)) {
-                                if (name.startsWith("META-INF/services/")) {
-                                    services.computeIfAbsent(name, n -> new StringBuilder())
-                                            .append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
-                                } else if (seen.add(name)) {
-                                    out.putNextEntry(new ZipEntry(name));
-                                    in.transferTo(out);
-                                    out.closeEntry();
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            // merged, as the build's shading merges them: the JDBC drivers and logging are found through them
-            for (Map.Entry<String, StringBuilder> service : services.entrySet()) {
-                if (!seen.add(service.getKey())) {
-                    continue;  // a module's own, from its class directory
-                }
-                out.putNextEntry(new ZipEntry(service.getKey()));
-                out.write(service.getValue().toString().getBytes(StandardCharsets.UTF_8));
-                out.closeEntry();
-            }
-        }
     }
 
     /**

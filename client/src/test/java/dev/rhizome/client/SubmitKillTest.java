@@ -1,18 +1,24 @@
 package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.envelope.Envelopes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +79,65 @@ class SubmitKillTest {
                 // the rerun's close was refused (the killed one had closed the unit): the claim goes all the
                 // same; it used to stay, and later commands met a refusal instead of `already_submitted`
                 assertThat(agent.resolve("claims").resolve(unit + ".pb")).as("the claim after the last rerun").doesNotExist();
+            }
+        }
+    }
+
+    /**
+     * `rhizome submit` copies HEAD into the repository of the node running on its data directory,
+     * which serves it to peers. Killed inside that copy (the pack in, no ref yet: crash point
+     * {@code bundle-admitted}) while the node runs on, the rerun copies the commit whole and registers
+     * it, the node serves it (another node evaluates it, fetching it from there: no one else holds it),
+     * and nothing of the killed copy stays: its bundle in the temporary directory stayed until the
+     * node's next start.
+     */
+    @Test
+    void submitKilledInsideItsCopyIntoTheServingNodesRepositoryIsFinishedByItsRerun() throws Exception {
+        Path volunteer = dir.resolve("volunteer");
+        Path agent = dir.resolve("agent");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        String childTmp = "-Djava.io.tmpdir=" + tmp;
+        try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300))) {
+            String url = network.url();
+            try (NodeDaemon seedHolder = TestNetwork.node(NodeConfig.defaults(volunteer, url));
+                    NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, url))) {
+                Path ws = dir.resolve("ws");
+                CliRun claim = CliRun.of("claim", "--data-dir", agent.toString(), "--coordinator", url,
+                        "--direction", "d", "--workspace", ws.toString(), "--json");
+                assertThat(claim.code()).as(claim.err()).isZero();
+                String commit = TestNetwork.commitNearTheBest(ws);
+                List<String> submit = TestNetwork.launcher("submit", "--workspace", ws.toString(), "--data-dir",
+                        agent.toString(), "--coordinator", url, "--json");
+
+                Path killedLog = dir.resolve("killed.log");
+                Process killed = RealProcess.start(submit, killedLog, childTmp, RealProcess.crashPoint(CrashPoints.BUNDLE_ADMITTED));
+                try {
+                    await().atMost(Duration.ofMinutes(3)).until(() -> !killed.isAlive()
+                            || RealProcess.output(killedLog).contains("at crash point " + CrashPoints.BUNDLE_ADMITTED));
+                    assertThat(killed.isAlive()).as("held inside its copy: %s", RealProcess.output(killedLog)).isTrue();
+                    try (Stream<Path> left = Files.list(tmp)) {
+                        assertThat(left.map(p -> p.getFileName().toString())).as("its bundle, written")
+                                .anyMatch(n -> n.startsWith("rhizome-import-"));
+                    }
+                } finally {
+                    RealProcess.kill(killed);
+                }
+
+                Path rerunLog = dir.resolve("rerun.log");
+                Process rerun = RealProcess.start(submit, rerunLog, childTmp);
+                assertThat(rerun.waitFor(180, TimeUnit.SECONDS)).as("the rerun ended: %s", RealProcess.output(rerunLog)).isTrue();
+                String output = RealProcess.output(rerunLog);
+                assertThat(rerun.exitValue()).as(output).isZero();
+                assertThat(output).contains("\"commit\":\"" + commit + "\"");
+                try (Stream<Path> left = Files.list(tmp)) {
+                    assertThat(left.map(p -> p.getFileName().toString())).as("the killed copy's bundle")
+                            .noneMatch(n -> n.startsWith("rhizome-import-"));
+                }
+                try (Stream<Path> repository = Files.list(new NodeLayout(agent).repository())) {
+                    assertThat(repository.map(p -> p.getFileName().toString())).as("the killed copy's quarantine")
+                            .noneMatch(n -> n.startsWith("rhizome-quarantine-"));
+                }
+                await().atMost(Duration.ofMinutes(4)).until(() -> network.operator().results("d", commit).getEnvelopesCount() > 0);
             }
         }
     }

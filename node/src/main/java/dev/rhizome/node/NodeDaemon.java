@@ -24,6 +24,7 @@ import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
+import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.job.NodeJobDirs;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
@@ -146,6 +147,16 @@ public final class NodeDaemon implements AutoCloseable {
             NodeJobDirs startDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.startNodeJobDirs(layout.jobsName())
                     : JobDirs.startNode(layout.jobsName());
             this.jobDirs = startDirs.dir();
+            long deleting = System.nanoTime();
+            startDirs.leftoversDeleted().whenComplete((count, failed) -> {
+                if (failed != null) {
+                    log.warn("could not delete the job directories an earlier run left (the next start tries again): {}",
+                            JobText.printable(failed.toString(), 400)); // a path in it is a job's
+                } else if (count > 0) {
+                    log.info("deleted {} job director{} an earlier run left, in {} ms", count, count == 1 ? "y" : "ies",
+                            (System.nanoTime() - deleting) / 1_000_000);
+                }
+            });
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);

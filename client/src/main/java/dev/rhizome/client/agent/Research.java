@@ -14,6 +14,7 @@ import dev.rhizome.node.NodeEndpoint;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.disk.DataJanitor;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.git.Workspaces;
 import dev.rhizome.node.peer.BundleFetcher;
@@ -562,6 +563,9 @@ public final class Research {
         }
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
             steps.accept("importing HEAD into the node's repository");
+            // A submit killed inside its copy left its bundle (a commit's size) in the temporary
+            // directory, where only the node's next start looked: its rerun removes it.
+            DataJanitor.removeTempBundles();
             repo.importFrom(workspace, head.commit());
             checkRules(repo, unit, head.commit());
             steps.accept("comparing the change with the direction's newest experiments");

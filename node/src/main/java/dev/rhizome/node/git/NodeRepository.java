@@ -109,6 +109,7 @@ public final class NodeRepository implements AutoCloseable {
     public static NodeRepository open(Path dir) throws IOException {
         NoGitBinary.install();
         Path absolute = dir.toAbsolutePath();
+        UnmadeRepository.clear(absolute); // a first start killed while JGit made it
         Repository repository = new FileRepositoryBuilder().setGitDir(absolute.toFile()).setBare().build();
         if (!repository.getObjectDatabase().exists()) {
             repository.create(true);

@@ -23,6 +23,7 @@ import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -77,13 +78,20 @@ public final class JobDirs {
 
     /** {@link #prepareForNode(Path)}, each leftover handed to {@code handover} before it is deleted. */
     static Path prepareForNode(Path keyFile, Handover handover) throws IOException {
-        return startNode(keyFile, handover, made -> made).dir();
+        NodeJobDirs dirs = startNode(keyFile, handover, made -> made);
+        try {
+            dirs.leftoversDeleted().join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+        return dirs.dir();
     }
 
     /**
-     * This start's job directories ({@link NodeJobDirs}), once an earlier start's are deleted as in
-     * {@link #prepareForNode(Path)}: its own, made now, and one new for each job; {@code forJobs} makes
-     * each passable by the jobs' group where jobs run as subordinate uids.
+     * This start's job directories ({@link NodeJobDirs}), with a new key: its own, made now, and one new
+     * for each job; {@code forJobs} makes each passable by the jobs' group where jobs run as subordinate
+     * uids. What earlier starts left ({@link #leftovers} of their keys) is deleted on a thread of its own
+     * ({@link NodeJobDirs#leftoversDeleted}), its keys kept in {@link LeftoverJobDirs} until it is.
      */
     public static NodeJobDirs startNode(Path keyFile) throws IOException {
         return startNode(keyFile, left -> {
@@ -92,20 +100,52 @@ public final class JobDirs {
 
     static NodeJobDirs startNode(Path keyFile, Handover handover, NodeJobDirs.ForJobs forJobs) throws IOException {
         String previous = nameIn(keyFile);
-        for (Path old : leftovers(previous)) {
-            handover.giveBack(old);
-            deleteTree(old);
-            deleteLeftoverTrash(old);
-        }
+        LeftoverJobDirs kept = new LeftoverJobDirs(keyFile);
+        Set<String> keys = new java.util.LinkedHashSet<>(kept.keys());
+        keys.add(previous);
         String key;
         try {
+            kept.keep(keys);
             key = newNameIn(keyFile);
-        } catch (IOException e) {
-            // A node restarted on a full disk starts and waits for room (FullDiskNodeTest): the last
-            // key serves again, as it did before keys were new at each start.
-            key = previous;
+        } catch (IOException full) {
+            // A full disk (a killed job may have filled it): what the old keys tagged goes now, which
+            // may make the room, and the last key serves again if it does not (FullDiskNodeTest).
+            deleteLeftovers(keys, handover);
+            try {
+                key = newNameIn(keyFile);
+            } catch (IOException stillFull) {
+                key = previous;
+            }
+            return new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs, CompletableFuture.completedFuture(0));
         }
-        return new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs);
+        CompletableFuture<Integer> deleted = new CompletableFuture<>();
+        Thread deleter = new Thread(() -> {
+            try {
+                int count = deleteLeftovers(keys, handover);
+                kept.forget(keys);
+                deleted.complete(count);
+            } catch (IOException | RuntimeException e) {
+                deleted.completeExceptionally(e);
+            }
+        }, "job-dirs-leftovers");
+        deleter.setDaemon(true); // a stop does not wait for it: the keys stay kept, and the next start goes on
+        NodeJobDirs dirs = new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs, deleted);
+        deleter.start();
+        return dirs;
+    }
+
+    /** Deletes what {@code keys} tagged, each directory handed to {@code handover} first; how many there were. */
+    private static int deleteLeftovers(Set<String> keys, Handover handover) throws IOException {
+        int count = 0;
+        for (String k : keys) {
+            for (Path old : leftovers(k)) {
+                handover.giveBack(old);
+                deleteTree(old);
+                deleteLeftoverTrash(old);
+                count++;
+            }
+        }
+        return count;
     }
 
     /** A new job directory in the temporary directory, named and tagged with {@code key} ({@link JobDirNames#fresh}), made as {@link #create} does. */

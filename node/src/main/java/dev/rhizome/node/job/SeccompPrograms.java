@@ -92,15 +92,22 @@ final class SeccompPrograms {
             if (SWEPT.compareAndSet(false, true)) {
                 removeOrphans(tmp, pid);
             }
-            dir = Files.createTempDirectory(tmp, PREFIX + pid + "-",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             // Emptied and deleted at exit, not only the program: a node stopped (SIGTERM) while a
             // job runs exits before the job's one-shot files are deleted, and a directory's
             // delete-on-exit fails while it holds anything (the storm found one per stopped node).
+            // Hooked before the directory is made: a first job starting once the exit has begun
+            // (a node stopped as it resumed a unit) made it, was refused the hook, and left it.
             if (!hooked) {
+                try {
+                    Runtime.getRuntime().addShutdownHook(new Thread(this::closeAtExit, "seccomp-programs-exit"));
+                } catch (IllegalStateException exiting) {
+                    closed = true;
+                    throw new IOException("the process is exiting: no job starts now");
+                }
                 hooked = true;
-                Runtime.getRuntime().addShutdownHook(new Thread(this::closeAtExit, "seccomp-programs-exit"));
             }
+            dir = Files.createTempDirectory(tmp, PREFIX + pid + "-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         return dir;
     }

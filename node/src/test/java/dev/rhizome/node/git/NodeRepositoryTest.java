@@ -54,6 +54,29 @@ class NodeRepositoryTest {
         }
     }
 
+    /**
+     * A first start killed while JGit made the repository, after {@code refs/} and before
+     * {@code objects/}: no later start opened it ("Creating directory .../refs failed"). It is made
+     * again whole; a directory holding anything a making does not write is refused, saying what to do.
+     */
+    @Test
+    void aRepositoryWhoseMakingWasCutShortIsMadeAgainAndAForeignDirectoryRefused() throws IOException {
+        Path dir = tmp.resolve("node.git");
+        Files.createDirectories(dir.resolve("refs/heads"));
+        Files.createDirectories(dir.resolve("refs/tags"));
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            String seed = repo.commitFiles(null, Map.of("train.py", text("lr = 0.1\n")), "seed", AUTHOR);
+            assertThat(repo.has(seed)).isTrue();
+        }
+
+        Path foreign = tmp.resolve("foreign");
+        Files.createDirectories(foreign.resolve("notes"));
+        Files.writeString(foreign.resolve("notes/todo.txt"), "mine");
+        assertThatThrownBy(() -> NodeRepository.open(foreign)).isInstanceOf(IOException.class)
+                .hasMessageContaining("not a repository").hasMessageContaining("notes/todo.txt").hasMessageContaining("move it away");
+        assertThat(foreign.resolve("notes/todo.txt")).hasContent("mine");
+    }
+
     @Test
     void everyCommitHeldHasItsOwnRefAndSurvivesReopening() throws IOException {
         Path dir = tmp.resolve("node.git");

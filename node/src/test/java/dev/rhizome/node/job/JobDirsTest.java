@@ -3,11 +3,15 @@ package dev.rhizome.node.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -131,6 +135,68 @@ class JobDirsTest {
             if (second != null) {
                 JobDirs.delete(second);
             }
+        }
+    }
+
+    /**
+     * What a killed start left is deleted beside the next start, not before it: a killed job's tree
+     * (up to 200,000 entries) held the next start up, nothing run, for as long as its delete took
+     * (storm.md). The next start has its new key and its directory while the delete still runs; a
+     * start killed during that delete (its deleter held here, the files on disk as a kill leaves them)
+     * has kept the old key beside the key file, so the start after it deletes those directories too.
+     */
+    @Test
+    void whatAKilledStartLeftIsDeletedBesideTheNextStartAndAfterAKillDuringThatDelete() throws Exception {
+        Path keyFile = dataDir.resolve("jobs.name");
+        NodeJobDirs killed = JobDirs.startNode(keyFile);
+        killed.leftoversDeleted().get(60, TimeUnit.SECONDS);
+        Path job = killed.next();
+        Files.writeString(job.resolve("checkout"), "a job's file");
+        CountDownLatch handedOver = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(1);
+        NodeJobDirs second = null;
+        NodeJobDirs third = null;
+        try {
+            CompletableFuture<NodeJobDirs> starting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return JobDirs.startNode(keyFile, old -> {
+                        handedOver.countDown();
+                        try {
+                            held.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }, made -> made);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            second = starting.get(60, TimeUnit.SECONDS);  // it waited for the delete before: never, held so
+
+            assertThat(handedOver.await(60, TimeUnit.SECONDS)).as("the delete began").isTrue();
+            assertThat(second.leftoversDeleted()).isNotDone();
+            assertThat(second.dir()).isEmptyDirectory();
+            assertThat(job.resolve("checkout")).exists();
+
+            third = JobDirs.startNode(keyFile);
+
+            assertThat(third.leftoversDeleted().get(60, TimeUnit.SECONDS))
+                    .as("the killed start's two directories and the second start's own").isEqualTo(3);
+            assertThat(job).doesNotExist();
+            assertThat(killed.dir()).doesNotExist();
+            assertThat(second.dir()).doesNotExist();
+            assertThat(third.dir()).isEmptyDirectory();
+            held.countDown();
+            second.leftoversDeleted().get(60, TimeUnit.SECONDS);
+            assertThat(keyFile.resolveSibling("jobs.name.leftover")).as("no key left to delete for").doesNotExist();
+        } finally {
+            held.countDown();
+            for (NodeJobDirs d : new NodeJobDirs[] {killed, second, third}) {
+                if (d != null) {
+                    JobDirs.delete(d.dir());
+                }
+            }
+            JobDirs.delete(job);
         }
     }
 

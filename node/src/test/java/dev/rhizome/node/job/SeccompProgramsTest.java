@@ -58,6 +58,39 @@ class SeccompProgramsTest {
         }
     }
 
+    /** The child: its first job starts once its exit has begun (a shutdown hook of its own starts it). */
+    public static final class FirstJobDuringExit {
+        public static void main(String[] args) throws Exception {
+            SeccompPrograms programs = new SeccompPrograms(Path.of(args[0]), Optional.of(SeccompFilter.Arch.X86_64));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    programs.program();
+                } catch (IOException | RuntimeException refused) {
+                    System.out.println("refused: " + refused);
+                }
+            }));
+            System.exit(0);
+        }
+    }
+
+    /**
+     * A node stopped (SIGTERM) just as it resumed a unit: the first job's start came after the exit
+     * began, made the private directory, was refused the shutdown hook that deletes it, and left it
+     * (the PostgreSQL storm of 2026-12-05, its restart check). It is refused before anything is made.
+     */
+    @Test
+    void aFirstJobStartingAfterTheExitBeganLeavesNothing() throws Exception {
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), FirstJobDuringExit.class.getName(), tmp.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(child.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(output).contains("refused");
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.toList()).as("left in the temporary directory; the child said: %s", output).isEmpty();
+        }
+    }
+
     /**
      * A process that exits (a node stopped by SIGTERM while a job runs) with one-shot files still in
      * its directory leaves nothing: the directory's delete-on-exit failed on them, one directory
