@@ -51,10 +51,14 @@ class SupersededRunsTest {
                     Settlement.queueTrial(tx, "tiny-lm", "d", frontier, "", ByteString.EMPTY, seed, 2, true, 0);
                     Settlement.queueTrial(tx, "tiny-lm", "d", other, "", ByteString.EMPTY, seed, 2, true, 0);
                 }
+                UnitRecord leased = tx.pendingUnitsOfTrial(frontier, 1001L).get(0);
+                tx.updateUnit(leased.leasedTo(ByteString.copyFromUtf8("runner"), Long.MAX_VALUE));
                 tx.saveConfirmation(closed.toBuilder().setState(Confirmation.State.SUPERSEDED).build());
                 tx.saveConfirmation(stillOpen);
                 Settlement.withdrawRunsOf(tx, "d", List.of(closed));
             });
+            List<UnitRecord> pending = store.inTransaction(tx -> tx.pendingUnitsOfTrial(frontier, 1001L));
+            assertThat(pending).as("the frontier's leased run there too, or its expiry reopens it").isEmpty();
             assertThat(open(store, candidate, 1001L)).as("the candidate's own runs").isZero();
             assertThat(open(store, candidate, 1002L)).isZero();
             assertThat(open(store, frontier, 1001L)).as("the frontier's runs at its seed, needed by no one").isZero();
