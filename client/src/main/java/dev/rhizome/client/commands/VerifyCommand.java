@@ -28,7 +28,9 @@ public final class VerifyCommand implements Callable<Integer> {
             + "first record's; null when none names one), confirmations_unavailable (the export's coordinator served no "
             + "confirmations, an older one: adoptions re-derived at their trial seeds only), confirmations_drawn (how many "
             + "confirmations' seeds an older coordinator drew, its word alone; every other confirmation's seeds were "
-            + "re-derived from the candidate's results).")
+            + "re-derived from the candidate's results), papers_off_direction (index, id, why of each paper citing a commit "
+            + "that is no experiment of its direction: a coordinator refuses those since round 24, an older one stored "
+            + "them; named, not failed).")
     boolean json;
 
     @Override
@@ -61,9 +63,18 @@ public final class VerifyCommand implements Callable<Integer> {
                 problems.add(x);
             }
             j.add("problems", problems);
+            JsonArray offDirection = new JsonArray();
+            for (AuditVerifier.Problem p : report.papersOffDirection()) {
+                JsonObject x = new JsonObject();
+                x.addProperty("index", p.index());
+                x.addProperty("id", p.id());
+                x.addProperty("why", p.why());
+                offDirection.add(x);
+            }
             j.addProperty("network", report.network());
             j.addProperty("confirmations_unavailable", report.confirmationsUnavailable());
             j.addProperty("confirmations_drawn", report.confirmationsDrawn());
+            j.add("papers_off_direction", offDirection);
             o.json(j);
         } else {
             report.problems().forEach(p -> o.line("FAIL " + p));
@@ -76,6 +87,8 @@ public final class VerifyCommand implements Callable<Integer> {
                         + "(its word alone: which draw it kept cannot be checked); the others' seeds were re-derived "
                         + "from the candidates' results");
             }
+            report.papersOffDirection().forEach(p -> o.line("note: " + p + " (a coordinator refuses such a paper "
+                    + "since round 24; an older one stored it as sent)"));
             o.line((report.ok() ? "verified: " : "NOT verified: ") + report.envelopes() + " signed envelopes ("
                     + report.results() + " results), " + report.adoptions() + " adoptions re-derived"
                     + (report.network() == null ? "" : ", network " + report.network())

@@ -43,6 +43,13 @@ public final class Leases {
                     + (unit.kind() == WorkUnit.Kind.EXPLORE ? " (given back, or its experiment already submitted)"
                             : " (its result was reported)") + "; there is no lease left to renew");
         }
+        if (unit.state() == UnitStatus.State.DONE && unit.holder().isEmpty()) {
+            // withdrawn under its holder (its experiment given up, or the comparison it was for
+            // closed): "not leased to" you read as a lost lease or a key mix-up
+            throw Rejection.unitClosed("work unit " + unit.id() + " was withdrawn: its run is no longer needed "
+                    + "(its experiment was given up, or the comparison it was for was decided); there is no lease "
+                    + "left to renew, and a result for it is kept as TOO_LATE");
+        }
         if (unit.state() != UnitStatus.State.LEASED || !unit.holder().equals(node)) {
             throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(node));
         }

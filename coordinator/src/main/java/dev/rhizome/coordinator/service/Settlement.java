@@ -503,10 +503,11 @@ final class Settlement {
             if (stillNeeded.contains(commit + "@" + randomSeed)) {
                 continue;
             }
+            // leased ones too: one left LEASED came back OPEN when its lease ran out and ran for
+            // nothing; withdrawn, its holder's renewal is refused and its late result kept TOO_LATE
+            // ("closed without it", ResultIntake.lateness), as for an experiment given up
             for (UnitRecord pending : tx.pendingUnitsOfTrial(commit, randomSeed)) {
-                if (pending.state() == UnitStatus.State.OPEN) {
-                    tx.updateUnit(pending.doneBy(ByteString.EMPTY));
-                }
+                tx.updateUnit(pending.doneBy(ByteString.EMPTY));
             }
         }
     }

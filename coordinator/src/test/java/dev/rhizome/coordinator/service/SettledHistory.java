@@ -10,10 +10,12 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.MutableClock;
 import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
@@ -106,13 +108,24 @@ final class SettledHistory {
         return claim.hasUnit() ? Optional.of(new Claimed(runner, claim.getUnit())) : Optional.empty();
     }
 
-    /** Reports {@code metric} of the claimed unit's commit and random seed; it is stored and settled. */
-    void report(Claimed claimed, ToDoubleBiFunction<String, Long> metric) {
+    /**
+     * Reports {@code metric} of the claimed unit's commit and random seed; it is stored and
+     * settled. Returns the coordinator's answer.
+     */
+    String report(Claimed claimed, ToDoubleBiFunction<String, Long> metric) {
         WorkUnit unit = claimed.unit();
         String ack = results.accept(signed(claimed.runner(), Fixtures.result(claimed.runner(), unit,
                 metric.applyAsDouble(unit.getCommit(), unit.getRandomSeed()), clock.millis()),
                 Result.getDefaultInstance())).getMessage();
         assertThat(ack).contains("result recorded");
+        return ack;
+    }
+
+    /** The claimed unit's runner asks to renew its lease. */
+    Ack renew(Claimed claimed) {
+        return dispatcher.renew(signed(claimed.runner(), LeaseRenewal.newBuilder().setWorkUnitId(claimed.unit().getId())
+                .setNode(claimed.runner().publicId().toByteString()).setTimeMs(clock.millis()).build(),
+                LeaseRenewal.getDefaultInstance()));
     }
 
     static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {

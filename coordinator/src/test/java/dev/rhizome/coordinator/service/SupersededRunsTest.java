@@ -1,19 +1,24 @@
 package dev.rhizome.coordinator.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
 import java.nio.file.Path;
+import java.time.Duration;
 import dev.rhizome.protocol.seed.Manifests;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.ToDoubleBiFunction;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,10 +51,14 @@ class SupersededRunsTest {
                     Settlement.queueTrial(tx, "tiny-lm", "d", frontier, "", ByteString.EMPTY, seed, 2, true, 0);
                     Settlement.queueTrial(tx, "tiny-lm", "d", other, "", ByteString.EMPTY, seed, 2, true, 0);
                 }
+                UnitRecord leased = tx.pendingUnitsOfTrial(frontier, 1001L).get(0);
+                tx.updateUnit(leased.leasedTo(ByteString.copyFromUtf8("runner"), Long.MAX_VALUE));
                 tx.saveConfirmation(closed.toBuilder().setState(Confirmation.State.SUPERSEDED).build());
                 tx.saveConfirmation(stillOpen);
                 Settlement.withdrawRunsOf(tx, "d", List.of(closed));
             });
+            List<UnitRecord> pending = store.inTransaction(tx -> tx.pendingUnitsOfTrial(frontier, 1001L));
+            assertThat(pending).as("the frontier's leased run there too, or its expiry reopens it").isEmpty();
             assertThat(open(store, candidate, 1001L)).as("the candidate's own runs").isZero();
             assertThat(open(store, candidate, 1002L)).isZero();
             assertThat(open(store, frontier, 1001L)).as("the frontier's runs at its seed, needed by no one").isZero();
@@ -134,6 +143,77 @@ class SupersededRunsTest {
             h.runOpenEvaluations(metric);
             assertThat(store.inTransaction(tx -> tx.direction(SettledHistory.DIRECTION)).orElseThrow().frontier()
                     .commit()).isEqualTo(c);
+        });
+    }
+
+    /**
+     * As above, with the base's runs at C's seeds already leased when B is adopted: withdrawn
+     * too, so their leases running out does not make them OPEN again (a later claim never gets
+     * them), their holders' renewals are refused as withdrawn, and a result that comes anyway is
+     * kept as TOO_LATE and counts for nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"sqlite", "postgresql"})
+    void aReplacedFrontiersLeasedRunsAtAStillConfirmingCandidatesSeedsDoNotComeBackAtExpiry(String kind)
+            throws Exception {
+        SettledHistory.onStore(kind, dir, store -> {
+            SettledHistory h = new SettledHistory(store, Fixtures.manifest(1, 0.01, 3));
+            List<Long> trialSeeds = Manifests.trialSeeds(h.manifest);
+            Map<String, Double> quality = new HashMap<>(Map.of(h.base, 0.0));
+            ToDoubleBiFunction<String, Long> metric = (commit, seed) -> 3.2 + 0.01 * (seed % 7) + quality.get(commit);
+            h.runOpenEvaluations(metric);
+            String b = h.experiment(h.base);
+            String c = h.experiment(h.base);
+            quality.put(b, -0.05);
+            quality.put(c, -0.12);
+            List<SettledHistory.Claimed> held = new ArrayList<>();
+            while (store.inTransaction(tx -> tx.confirmation(c)).isEmpty()) {
+                SettledHistory.Claimed next = h.claim().orElseThrow();
+                if (trialSeeds.contains(next.unit().getRandomSeed())) {
+                    h.report(next, metric);
+                } else {
+                    held.add(next);
+                }
+            }
+            List<Long> cSeeds = store.inTransaction(tx -> tx.confirmation(c)).orElseThrow().getRandomSeedsList();
+            List<SettledHistory.Claimed> cRuns = new ArrayList<>();
+            List<SettledHistory.Claimed> baseAtCSeeds = new ArrayList<>();
+            for (Optional<SettledHistory.Claimed> next = h.claim(); next.isPresent(); next = h.claim()) {
+                boolean baseThere = next.get().unit().getCommit().equals(h.base)
+                        && cSeeds.contains(next.get().unit().getRandomSeed());
+                (baseThere ? baseAtCSeeds : cRuns).add(next.get());
+            }
+            assertThat(baseAtCSeeds).as("the base's runs at C's seeds, leased").hasSameSizeAs(cSeeds);
+
+            held.forEach(claimed -> h.report(claimed, metric));  // B is adopted; C, still passing, paired with B
+            Confirmation paired = store.inTransaction(tx -> tx.confirmation(c)).orElseThrow();
+            assertThat(paired.getState()).isEqualTo(Confirmation.State.CONFIRMING);
+            assertThat(paired.getFrontier()).isEqualTo(b);
+            for (long seed : cSeeds) {
+                List<UnitRecord> pending = store.inTransaction(tx -> tx.pendingUnitsOfTrial(h.base, seed));
+                assertThat(pending).as("the replaced frontier's leased run at C's seed, withdrawn").isEmpty();
+            }
+            cRuns.forEach(claimed -> h.report(claimed, metric));
+
+            h.clock.advance(Duration.ofMinutes(11));  // every lease of those runs has run out
+            for (Optional<SettledHistory.Claimed> next = h.claim(); next.isPresent(); next = h.claim()) {
+                WorkUnit unit = next.get().unit();
+                assertThat(unit.getCommit().equals(h.base) && cSeeds.contains(unit.getRandomSeed()))
+                        .as("a withdrawn run leased again: " + unit.getCommit() + " at " + unit.getRandomSeed())
+                        .isFalse();
+                h.report(next.get(), metric);
+            }
+            assertThat(store.inTransaction(tx -> tx.direction(SettledHistory.DIRECTION)).orElseThrow().frontier()
+                    .commit()).isEqualTo(c);
+
+            SettledHistory.Claimed late = baseAtCSeeds.get(0);
+            assertThatThrownBy(() -> h.renew(late)).isInstanceOfSatisfying(Rejection.class, r -> {
+                assertThat(r.code()).isEqualTo(dev.rhizome.proto.v1.Error.Code.UNIT_CLOSED);
+                assertThat(r.getMessage()).contains("withdrawn");
+            });
+            assertThat(h.report(late, metric)).contains("TOO_LATE").contains("closed without it");
+            assertThat(store.inTransaction(tx -> tx.direction(SettledHistory.DIRECTION)).orElseThrow().frontier()
+                    .commit()).as("the late result moves nothing").isEqualTo(c);
         });
     }
 

@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,7 +61,13 @@ public final class AuditVerifier {
      * names one.
      */
     public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
-            String network, boolean confirmationsUnavailable, int confirmationsDrawn) {
+            String network, boolean confirmationsUnavailable, int confirmationsDrawn, List<Problem> papersOffDirection) {
+        public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+                String network, boolean confirmationsUnavailable, int confirmationsDrawn) {
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, confirmationsUnavailable,
+                    confirmationsDrawn, List.of());
+        }
+
         public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
                 String network) {
             this(envelopes, results, adoptions, trialsOnReputation, problems, network, false, 0);
@@ -76,7 +83,9 @@ public final class AuditVerifier {
          * confirmations (one older than the confirmation stage), so adoptions were re-derived at
          * their trial seeds only. {@code confirmationsDrawn}: confirmations whose seeds the
          * coordinator drew (before round 23), whose choice is its word alone; every other
-         * confirmation's seeds were re-derived from its results.
+         * confirmation's seeds were re-derived from its results. {@code papersOffDirection}: papers
+         * citing a commit that is no experiment of their direction, each named with why; counted,
+         * not failed (see {@link AuditVerifier#paper}).
          */
         public boolean ok() {
             return problems.isEmpty();
@@ -110,6 +119,9 @@ public final class AuditVerifier {
     private String network;
     /** What named {@link #network}: "the export's header" or "record #N". */
     private String networkNamedBy;
+
+    /** Papers citing commits that are no experiments of their direction ({@link #paper}). */
+    private final List<Problem> papersOffDirection = new ArrayList<>();
 
     /** The header says the coordinator served no confirmations: adoptions are checked at their trial seeds only. */
     private boolean confirmationsUnavailable;
@@ -171,7 +183,7 @@ public final class AuditVerifier {
         int drawn = checkDerivations(onReputation);
         checkAdoptions(adoptions, statuses, onReputation);
         return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network,
-                confirmationsUnavailable, drawn);
+                confirmationsUnavailable, drawn, List.copyOf(papersOffDirection));
     }
 
     // --- envelopes ---------------------------------------------------------------------------
@@ -195,7 +207,7 @@ public final class AuditVerifier {
                 case "rhizome.v1.Experiment" ->
                         experiment(open(e, Experiment.getDefaultInstance(), Experiment::getProposer), index, id);
                 case "rhizome.v1.Result" -> result(open(e, Result.getDefaultInstance(), Result::getRunner), index, id);
-                case "rhizome.v1.Paper" -> open(e, Paper.getDefaultInstance(), Paper::getAuthor);
+                case "rhizome.v1.Paper" -> paper(open(e, Paper.getDefaultInstance(), Paper::getAuthor), index, id);
                 default -> problems.add(new Problem(type, index, id, "unknown record type " + e.getType()));
             }
         } catch (SignatureException ex) {
@@ -266,6 +278,34 @@ public final class AuditVerifier {
         }
         if (experiments.putIfAbsent(x.getCommit(), x) != null) {
             problems.add(new Problem("Experiment", index, id, "commit " + x.getCommit() + " registered twice"));
+        }
+    }
+
+    /**
+     * A paper is about experiments of its direction. A coordinator has always refused one naming
+     * an unknown direction (failed here), and since round 24 one citing a commit that is not an
+     * experiment of its direction registered before it (`PaperRegistry`); before, only `rhizome
+     * publish` checked, so a paper another client sent may cite any commit, and the coordinator
+     * serves it as stored. An export does not say which coordinator stored a paper, so those are
+     * named and counted, not failed, as older DRAWN confirmations are.
+     */
+    private void paper(Paper p, long index, String id) {
+        if (!directions.containsKey(p.getDirection())) {
+            problems.add(new Problem("Paper", index, id, "unknown direction " + p.getDirection()));
+            return;
+        }
+        List<String> why = new ArrayList<>();
+        for (String commit : new LinkedHashSet<>(p.getCommitsList())) {
+            Experiment x = experiments.get(commit);
+            if (x == null) {
+                why.add("commit " + commit + " is not a registered experiment of direction " + p.getDirection());
+            } else if (!x.getDirection().equals(p.getDirection())) {
+                why.add("commit " + commit + " is an experiment of direction " + x.getDirection() + ", not of "
+                        + p.getDirection());
+            }
+        }
+        if (!why.isEmpty()) {
+            papersOffDirection.add(new Problem("Paper", index, id, String.join("; ", why)));
         }
     }
 
