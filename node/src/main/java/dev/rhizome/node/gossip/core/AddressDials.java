@@ -122,6 +122,19 @@ final class AddressDials {
         }
     }
 
+    /** The dial of {@code id} reached its address and {@code answerer} proved its key there: the address's owner now. */
+    void answeredByAnother(PublicId id, PublicId answerer) {
+        NodeInfo info = inFlight.get(id);
+        if (info == null) {
+            return;
+        }
+        ended(id, Outcome.UNKNOWN, 0, null);
+        State a = state(addresses, address(info));
+        a.failures = 0;
+        a.owner = answerer;
+        state(hosts, host(info)).failures = 0;
+    }
+
     int inFlight() {
         return inFlight.size();
     }

@@ -94,6 +94,18 @@ final class Dialer {
         peers.table().dialFailed(peer, now, self.random());
     }
 
+    /**
+     * {@code answerer} proved its key at the address dialled for {@code peer}: the address is the
+     * answerer's (so other ids naming it are not dialled while it answers), not backed off, and
+     * {@code peer}'s record, which names an address that is not its own, is dropped from the table.
+     */
+    void dialAnsweredByAnother(PublicId peer, PublicId answerer, long now) {
+        if (peers.connections().dialEnded(peer)) {
+            peers.dials().answeredByAnother(peer, answerer);
+        }
+        peers.table().remove(peer);
+    }
+
     /** Dials that neither connected nor failed within {@code stallMs} count as failed. */
     void expireDials(long now, long stallMs) {
         for (PublicId peer : peers.connections().expireDials(now - stallMs)) {

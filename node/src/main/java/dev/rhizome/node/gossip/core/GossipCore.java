@@ -266,6 +266,21 @@ public final class GossipCore implements PeerProtocol {
         return settled(out);
     }
 
+    /**
+     * A Dial effect reached an address where another key proved itself: the dialled id's record
+     * lied (made-up ids naming a live node's address) or is out of date, and the address is the
+     * answerer's. Counted as a failed dial, it backed off a live node's address and its own
+     * record's dials with it, after every made-up id naming it.
+     */
+    @Override
+    public List<Effect> onDialAnsweredByAnother(PublicId peer, PublicId answerer, long nowMs) {
+        long now = clock.advance(nowMs);
+        dialer.dialAnsweredByAnother(peer, answerer, now);
+        List<Effect> out = new ArrayList<>();
+        dialer.keepDegree(now, out);
+        return settled(out);
+    }
+
     /** A gossip message from a connected peer: rate-limited, de-duplicated, verified, time-checked, scored. */
     @Override
     public List<Effect> onMessage(PublicId from, Gossip message, long nowMs) {

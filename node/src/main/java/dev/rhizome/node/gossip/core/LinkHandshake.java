@@ -51,6 +51,9 @@ public final class LinkHandshake {
     private final byte[] ourNonce;
     private State state = State.AWAIT_HELLO;
     private Verified<NodeInfo> peerInfo;
+    /** Outbound: a valid hello, in its window, from a key other than the one we dialled; null otherwise. */
+    private Verified<NodeInfo> otherInfo;
+    private PublicId answeredBy;
 
     private LinkHandshake(Identity self, PublicId dialled, SignedEnvelope ourInfo, byte[] ourNonce) {
         if (ourNonce.length != HandshakeProof.NONCE_BYTES) {
@@ -93,6 +96,15 @@ public final class LinkHandshake {
         return peerInfo == null ? null : peerInfo.signer();
     }
 
+    /**
+     * Outbound, refused: the key that answered at the address we dialled for another and proved
+     * itself there (its signature over our nonce verified); null otherwise. The dialled id's record
+     * names an address that is not its own, and the address is live: neither is a failed dial of it.
+     */
+    public PublicId answeredBy() {
+        return answeredBy;
+    }
+
     /** Outbound: the first message, our hello. */
     public Step open() {
         if (!outbound() || state != State.AWAIT_HELLO) {
@@ -115,6 +127,9 @@ public final class LinkHandshake {
         if (outbound() && state == State.AWAIT_HELLO && message.hasHello()) {
             Hello hello = message.getHello();
             String problem = check(hello, nowMs);
+            if (otherInfo != null && HandshakeProof.verify(otherInfo.signer(), ourNonce, self.publicId(), hello.getProof().toByteArray())) {
+                answeredBy = otherInfo.signer();
+            }
             if (problem == null && !proven(hello.getProof())) {
                 problem = "no valid proof of the key of " + peerInfo.signer().shortForm() + " (a copied hello?)";
             }
@@ -198,12 +213,13 @@ public final class LinkHandshake {
         if (info.signer().equals(self.publicId())) {
             return "is ourselves";
         }
-        if (dialled != null && !dialled.equals(info.signer())) {
-            return "is node " + info.signer().shortForm() + ", we dialled " + dialled.shortForm();
-        }
         long time = info.record().getTimeMs();
         if (time < nowMs - MAX_AGE_MS || time > nowMs + MAX_SKEW_MS) {
             return "NodeInfo signed at " + time + " is outside the window around " + nowMs;
+        }
+        if (dialled != null && !dialled.equals(info.signer())) {
+            otherInfo = info;
+            return "is node " + info.signer().shortForm() + ", we dialled " + dialled.shortForm();
         }
         peerInfo = info;
         return null;

@@ -65,6 +65,14 @@ public interface PeerProtocol {
     List<Effect> onDialFailed(PublicId peer, long nowMs);
 
     /**
+     * A Dial effect reached {@code peer}'s address and {@code answerer} proved its own key there: no
+     * link, but the address is live and not {@code peer}'s. A baseline may count it a failed dial.
+     */
+    default List<Effect> onDialAnsweredByAnother(PublicId peer, PublicId answerer, long nowMs) {
+        return onDialFailed(peer, nowMs);
+    }
+
+    /**
      * The link's outbound buffer went over its write mark ({@code writable} false: what is sent
      * meanwhile is dropped) or back under it. A baseline may ignore it.
      */

@@ -215,6 +215,11 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         return dialled;
     }
 
+    /** Outbound, refused: the key that proved itself at the address we dialled for another; null otherwise. */
+    PublicId answeredBy() {
+        return handshake.answeredBy();
+    }
+
     /** The peer, once the handshake passed; null before. */
     PublicId peer() {
         Verified<NodeInfo> verified = peerInfo;

@@ -85,7 +85,9 @@ final class LinkEvents {
             PublicId peer = link.peer();
             if (peer == null) {
                 if (link.outbound() && links.dialEnded(link.dialled())) {
-                    steps.run(p -> p.onDialFailed(link.dialled(), steps.nowMs()));
+                    PublicId answerer = link.answeredBy();
+                    steps.run(p -> answerer != null ? p.onDialAnsweredByAnother(link.dialled(), answerer, steps.nowMs())
+                            : p.onDialFailed(link.dialled(), steps.nowMs()));
                 }
                 return;
             }

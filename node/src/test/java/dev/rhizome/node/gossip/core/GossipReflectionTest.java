@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Made-up node ids (free to make) whose signed NodeInfos all name one victim's address: the core
  * must not dial the victim once per id, hand the ids on, or let them crowd out an honest peer.
- * Virtual time; dials are answered as failed, as a victim that runs no node (or another one) answers.
+ * Virtual time; dials are answered as failed, as a victim that runs no node answers, or as reached
+ * by another key, as a victim running a node of its own answers.
  */
 class GossipReflectionTest {
     static final String VICTIM_HOST = "198.51.100.7";
@@ -246,5 +247,47 @@ class GossipReflectionTest {
         }
         assertThat(only(effects, Dial.class)).as("dials to the owned address")
                 .allMatch(d -> d.peer().getNode().equals(owner.id.toByteString()));
+    }
+    @Test
+    void madeUpIdsNamingALiveNodesAddressCostItOneHandshakeAndItsOwnRecordIsStillDialledAndRelayed() {
+        Peer rogue = Peer.connectedTo(core, now);
+        Peer honest = Peer.connectedTo(core, now);
+        // A live node at the victim's address, not known here yet: it answers every dial there as itself.
+        Peer owner = new Peer();
+        NodeInfo ownerInfo = owner.info.toBuilder().setHost(VICTIM_HOST).setPort(VICTIM_PORT).build();
+
+        // A minute of a fresh made-up id there every 100 ms; each dial is answered at once by the owner's key.
+        int madeUpDials = 0;
+        List<Effect> effects = new ArrayList<>();
+        for (int step = 0; step < 600; step++) {
+            now += 100;
+            effects.addAll(core.onMessage(rogue.id, Peer.announce(madeUp(VICTIM_HOST, VICTIM_PORT, now)), now));
+            effects.addAll(core.onTick(now));
+            List<Dial> dials = only(effects, Dial.class);
+            effects = new ArrayList<>();
+            for (Dial d : dials) {
+                if (d.peer().getHost().equals(VICTIM_HOST)) {
+                    madeUpDials++;
+                    effects.addAll(core.onDialAnsweredByAnother(PublicId.of(d.peer().getNode()), owner.id, now));
+                }
+            }
+        }
+        // The first answer proved the address is the owner's: no id but the owner's is dialled there
+        // again (each such dial cost the owner a signature). Counted as failed dials, they went on
+        // every 1, 2, 4 ... s, a handshake at the victim each.
+        assertThat(madeUpDials).as("dials of made-up ids at a live node's address in a minute").isEqualTo(1);
+
+        // The owner's own record then comes: the address was never backed off nor its host failed,
+        // so it is relayed to the neighbour and dialled within the redial base.
+        SignedEnvelope ownerRecord = Envelopes.sign(owner.identity, ownerInfo.toBuilder().setTimeMs(now).build());
+        effects = new ArrayList<>(core.onMessage(honest.id, Peer.announce(ownerRecord), now));
+        assertThat(only(effects, Send.class)).as("the owner's record relayed")
+                .anyMatch(s -> s.to().equals(rogue.id) && s.message().hasAnnouncement()
+                        && s.message().getAnnouncement().getSigner().equals(owner.id.toByteString()));
+        for (long until = now + config.redialBase().toMillis() + 1_000; now < until; ) {
+            effects.addAll(core.onTick(now += 100));
+        }
+        assertThat(only(effects, Dial.class)).as("dials after the owner's record").extracting(d -> d.peer().getNode())
+                .containsExactly(owner.id.toByteString());
     }
 }

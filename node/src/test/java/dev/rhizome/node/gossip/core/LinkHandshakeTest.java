@@ -81,6 +81,23 @@ class LinkHandshakeTest {
 
         assertThat(step.state()).isEqualTo(LinkHandshake.State.REFUSED);
         assertThat(step.refusal()).contains("we dialled");
+        // c proved its key over our nonce: the address is c's, which the dialler reports (not a failed address).
+        assertThat(dialler.answeredBy()).isEqualTo(c.id);
+    }
+
+    @Test
+    void anotherNodesHelloCopiedWithoutItsProofAtTheAddressDialledProvesNoOneThere() {
+        Peer c = new Peer();
+        LinkHandshake dialler = LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce());
+        dialler.open();
+        // c's genuine hello and proof, made for another dialler's nonce, replayed by whoever sits at b's address.
+        PeerMessage copied = LinkHandshake.accept(c.identity, c.hello(NOW), nonce())
+                .receive(LinkHandshake.dial(a.identity, c.id, a.hello(NOW), nonce()).open().send().get(0), NOW).send().get(0);
+
+        LinkHandshake.Step step = dialler.receive(copied, NOW);
+
+        assertThat(step.state()).isEqualTo(LinkHandshake.State.REFUSED);
+        assertThat(dialler.answeredBy()).as("a copied answer names no owner for the address").isNull();
     }
 
     @Test

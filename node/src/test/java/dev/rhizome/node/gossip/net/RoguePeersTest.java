@@ -323,6 +323,60 @@ class RoguePeersTest {
     }
 
     @Test
+    void madeUpNodesNamingALiveNodesAddressGetItDialledOnceWhenItAnswersAsItself() throws Exception {
+        // The victim runs a node; a counting forwarder in front of it is the address the made-up ids name.
+        Node victim = start("victim", honest(3), List.of());
+        try (ServerSocket front = new ServerSocket(0, 512, InetAddress.getLoopbackAddress())) {
+            AtomicInteger accepted = new AtomicInteger();
+            Thread acceptor = new Thread(() -> {
+                while (!front.isClosed()) {
+                    try {
+                        Socket in = front.accept();
+                        accepted.incrementAndGet();
+                        Socket out = new Socket("127.0.0.1", victim.gossip().port());
+                        open.add(in);
+                        open.add(out);
+                        pipe(in, out);
+                        pipe(out, in);
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            }, "front");
+            acceptor.setDaemon(true);
+            acceptor.start();
+
+            Node rogue = start("rogue", id -> self -> HostileProtocols.reflector(id, self, "127.0.0.1", front.getLocalPort()),
+                    List.of());
+            Node a = start("a", honest(1), List.of(info(rogue)));
+            GossipServiceTest.await(() -> accepted.get() >= 1, Duration.ofSeconds(30));
+            // Hundreds of made-up ids there meanwhile. Each dial the victim answered as itself was a
+            // failed dial of the address: redialled every 0.2, 0.4 ... 2 s, a handshake at the victim each.
+            long before = stats(a).announcementsReceived();
+            GossipServiceTest.await(() -> stats(a).announcementsReceived() >= before + 300, Duration.ofSeconds(60));
+            assertThat(accepted.get()).as("dials at the live node's address").isEqualTo(1);
+        }
+    }
+
+    private static void pipe(Socket from, Socket to) {
+        Thread t = new Thread(() -> {
+            try {
+                from.getInputStream().transferTo(to.getOutputStream());
+            } catch (IOException closed) {
+                // either end closed
+            } finally {
+                try {
+                    to.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }
+        }, "pipe");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    @Test
     void aBannedPeerReconnectingIsClosedAtAcceptWithoutAHandshakeForAWhileAndItsAddressMatesThenLink() throws Exception {
         Node rogue = start("rogue", id -> self -> HostileProtocols.forger(id, self, Identity.generate().publicId()), List.of());
         Node a = start("a", honest(1), List.of(info(rogue)));
