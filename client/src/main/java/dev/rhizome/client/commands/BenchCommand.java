@@ -19,6 +19,7 @@ import dev.rhizome.ops.bench.GossipBenchConfig;
 import dev.rhizome.ops.bench.GossipSimulation;
 import dev.rhizome.ops.bench.NodeBench;
 import dev.rhizome.ops.bench.NodeJvm;
+import dev.rhizome.ops.bench.ReadsBench;
 import dev.rhizome.ops.bench.RepackBench;
 import dev.rhizome.ops.bench.SimulationConfig;
 import dev.rhizome.ops.bench.SoakBench;
@@ -40,7 +41,7 @@ import picocli.CommandLine;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
         subcommands = {BenchCommand.Gossip.class, BenchCommand.CoordinatorLoad.class, BenchCommand.Soak.class,
-                BenchCommand.Node.class, BenchCommand.Repack.class})
+                BenchCommand.Node.class, BenchCommand.Repack.class, BenchCommand.Reads.class})
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -352,6 +353,52 @@ public final class BenchCommand implements Runnable {
             RepackBench.Config config = settings(dataDir, "rhizome-bench-repack-", dir -> new RepackBench.Config(packs, imports,
                     dir));
             print(RepackBench.run(config, progress(json)), json);
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "reads", mixinStandardHelpOptions = true,
+            description = {"The costliest reads, each as a ratio to GET /healthz in this same run: a page of 1,000 trials and",
+                "one of 1,000 results from a coordinator on a history of --results experiments with a result each, and",
+                "a claim's similar-work search (in process) for hypotheses of 20 and 700 words against 500 hypotheses",
+                "of 4,096 characters and 500 descriptions of 16 KiB. Medians of --repeats after a warm-up.",
+                "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
+    static final class Reads implements Callable<Integer> {
+        @Option(names = "--results", converter = Bounded.PositiveInt.class, defaultValue = "1200",
+                description = "Experiments in the history, one result each (default ${DEFAULT-VALUE}).", paramLabel = "N")
+        int results;
+
+        @Option(names = "--repeats", converter = Bounded.PositiveInt.class, defaultValue = "10",
+                description = "Timed repeats of each read (default ${DEFAULT-VALUE}).", paramLabel = "N")
+        int repeats;
+
+        @Option(names = "--data-dir", paramLabel = "DIR", converter = PathArguments.DataDirectory.class, description = "The coordinator's data (default: a new temporary directory).")
+        Path dataDir;
+
+        @Option(names = "--store", paramLabel = "ADDRESS", defaultValue = "sqlite",
+                description = "sqlite (default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE; a fresh schema is used.")
+        String store;
+
+        @Option(names = "--json", description = "End with one JSON summary line on standard output.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
+            StoreOption.check(store, "--store", "--store", StoreOption.HINT);
+            if (store.matches(".*[?&]schema=.*")) {
+                throw CommandException.usage("--store", BadValue.refusal("--store", PostgresStore.redact(store),
+                        "the benchmark makes a fresh schema of its own"), "leave schema= out of --store");
+            }
+            String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
+                    + "schema=bench_" + Long.toHexString(System.nanoTime());
+            ReadsBench.Config config = settings(dataDir, "rhizome-bench-reads-", dir -> new ReadsBench.Config(results, repeats,
+                    address, dir));
+            try (BenchSchema schema = BenchSchema.of(address)) {
+                print(ReadsBench.run(config, progress(json)), json);
+            } catch (UnresolvableStoreHost e) {
+                throw StoreOption.unresolvable(e, "--store", "--store", store);
+            }
             return ExitCodes.OK;
         }
     }

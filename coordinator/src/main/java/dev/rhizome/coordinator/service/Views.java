@@ -439,12 +439,16 @@ public final class Views {
                 next = p.next();
             }
             TrialList.Builder list = TrialList.newBuilder();
+            // the page's results and reputations in a few statements, not two or more per commit
+            Map<String, List<Trials.Entry>> entries = tx.resultEntries(commits);
+            Map<String, Map<Long, Set<String>>> reputations = tx.reputationClasses(commits);
             for (String c : commits) {
                 Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
-                tx.resultEntries(c).forEach(en -> bySeed.computeIfAbsent(en.result().getRandomSeed(),
+                entries.get(c).forEach(en -> bySeed.computeIfAbsent(en.result().getRandomSeed(),
                         k -> new ArrayList<>()).add(en));
                 for (var seedEntries : bySeed.entrySet()) {
-                    Set<String> onReputation = tx.reputationClasses(c, seedEntries.getKey());
+                    Set<String> onReputation = reputations.getOrDefault(c, Map.of())
+                            .getOrDefault(seedEntries.getKey(), Set.of());
                     for (Trials.Outcome o : Trials.judge(seedEntries.getValue(), Manifests.quorum(manifest),
                             manifest.getMetric().getTolerance(), onReputation)) {
                         Trial.Builder t = Trial.newBuilder().setCommit(c).setRandomSeed(seedEntries.getKey())

@@ -171,6 +171,12 @@ final class AwaitedStore implements Store {
     }
 
     @Override
+    public long queriesRun() {
+        Store s = store;
+        return s == null ? 0 : s.queriesRun();
+    }
+
+    @Override
     public long readSteps() {
         Store s = store;
         return s == null ? 0 : s.readSteps();

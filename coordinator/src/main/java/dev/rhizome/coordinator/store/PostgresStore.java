@@ -539,6 +539,11 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public long queriesRun() {
+        return rowsRead.queries();
+    }
+
+    @Override
     public Optional<String> trouble() {
         return outage.now();
     }

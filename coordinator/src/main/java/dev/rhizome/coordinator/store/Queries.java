@@ -47,6 +47,7 @@ final class Queries {
             }
             statements.release(ps);
             statements.rowsRead.add(rows.size());
+            statements.rowsRead.queried();
             return rows;
         } catch (SQLException | RuntimeException e) {
             statements.discard(sql, ps);

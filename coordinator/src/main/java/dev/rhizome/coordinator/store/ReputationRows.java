@@ -5,6 +5,7 @@ import static dev.rhizome.coordinator.store.Rows.REPUTATION_COLUMNS;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Reputation;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -129,6 +130,16 @@ final class ReputationRows implements Reputations {
         return new LinkedHashSet<>(reputationClassMemo.computeIfAbsent(commit + "/" + randomSeed, k -> new LinkedHashSet<>(
                 q.list("SELECT hardware_class FROM reputation_trials WHERE commit_id = ? AND random_seed = ?",
                         rs -> rs.getString(1), commit, randomSeed))));
+    }
+
+    @Override
+    public Map<String, Map<Long, Set<String>>> reputationClasses(Collection<String> commits) {
+        Map<String, Map<Long, Set<String>>> classes = new HashMap<>();
+        q.listIn("SELECT commit_id, random_seed, hardware_class FROM reputation_trials WHERE commit_id IN", commits,
+                rs -> new Keyed<>(rs.getString(1), Map.entry(rs.getLong(2), rs.getString(3))))
+                .forEach(k -> classes.computeIfAbsent(k.key(), c -> new HashMap<>())
+                        .computeIfAbsent(k.value().getKey(), s -> new LinkedHashSet<>()).add(k.value().getValue()));
+        return classes;
     }
 
     @Override

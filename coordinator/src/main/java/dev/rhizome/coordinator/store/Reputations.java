@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,6 +17,12 @@ import java.util.Set;
 public interface Reputations {
     /** Hardware classes in which this trial was accepted on one trusted runner's result. */
     Set<String> reputationClasses(String commit, long randomSeed);
+
+    /**
+     * {@link #reputationClasses} of every trial of the commits named, by commit and then random
+     * seed (a trial with none is absent), in a few statements however many commits.
+     */
+    Map<String, Map<Long, Set<String>>> reputationClasses(Collection<String> commits);
 
     /** Trials of {@code commit} accepted on {@code runner}'s reputation alone. */
     int reputationTrialsBy(String commit, ByteString runner);

@@ -7,9 +7,12 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -235,6 +238,37 @@ final class ResultRows implements Experiments, Results {
     public List<Trials.Entry> resultEntries(String commit) {
         return resultEntriesMemo.computeIfAbsent(commit,
                 c -> TransactionScope.through(owned.resultEntries, wroteResultsFor, c, this::readResultEntries));
+    }
+
+    @Override
+    public Map<String, List<Trials.Entry>> resultEntries(Collection<String> commits) {
+        Map<String, List<Trials.Entry>> known = new LinkedHashMap<>();
+        List<String> unread = new ArrayList<>();
+        for (String c : commits) {
+            List<Trials.Entry> hit = resultEntriesMemo.containsKey(c) ? resultEntriesMemo.get(c)
+                    : wroteResultsFor.contains(c) ? null : owned.resultEntries.get(c);
+            if (hit != null) {
+                known.put(c, hit);
+            } else {
+                unread.add(c);
+            }
+        }
+        // Not kept in the shared reads: a page of a thousand old commits would push out the few
+        // that claims and results are reading now.
+        Map<String, List<Trials.Entry>> read = new HashMap<>();
+        q.listIn("SELECT r.envelope_seq, r.commit_id, e.id, e.bytes, r.late FROM results r "
+                        + "JOIN envelopes e ON e.seq = r.envelope_seq WHERE r.commit_id IN", unread,
+                rs -> new Keyed<>(rs.getLong(1), Map.entry(rs.getString(2), new Trials.Entry(rs.getString(3),
+                        Rows.stored(rs.getBytes(4), Result.parser()).record(), rs.getInt(5) != 0))))
+                .stream().sorted(Comparator.comparingLong(Keyed::key))
+                .forEach(k -> read.computeIfAbsent(k.value().getKey(), c -> new ArrayList<>()).add(k.value().getValue()));
+        Map<String, List<Trials.Entry>> all = new LinkedHashMap<>();
+        for (String c : commits) {
+            List<Trials.Entry> entries = known.containsKey(c) ? known.get(c) : List.copyOf(read.getOrDefault(c, List.of()));
+            resultEntriesMemo.putIfAbsent(c, entries);
+            all.put(c, entries);
+        }
+        return all;
     }
 
     private List<Trials.Entry> readResultEntries(String commit) {

@@ -5,7 +5,9 @@ import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,6 +39,13 @@ public interface Results {
 
     /** Results for a commit with their envelope ids, oldest first. */
     List<Trials.Entry> resultEntries(String commit);
+
+    /**
+     * {@link #resultEntries} of each commit named (each present, empty where it has none), read in
+     * a few statements however many commits: a page of a thousand commits asked one at a time
+     * was a thousand round trips to PostgreSQL.
+     */
+    Map<String, List<Trials.Entry>> resultEntries(Collection<String> commits);
 
     /** The last validation state written for a result. */
     Optional<ResultVerdict.State> resultState(String envelopeId);

@@ -11,12 +11,23 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class RowsRead {
     private final LongAdder rows = new LongAdder();
+    private final LongAdder queries = new LongAdder();
 
     void add(long n) {
         rows.add(n);
     }
 
+    /** One query ran: on PostgreSQL each is a round trip to the server, whatever rows it returns. */
+    void queried() {
+        queries.increment();
+    }
+
     public long total() {
         return rows.sum();
+    }
+
+    /** Queries run since the store opened (each slice of an {@code IN} list is one). */
+    public long queries() {
+        return queries.sum();
     }
 }

@@ -203,6 +203,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public long queriesRun() {
+        return rowsRead.queries();
+    }
+
+    @Override
     public long readSteps() {
         return readers.steps();
     }

@@ -334,6 +334,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Map<String, List<Trials.Entry>> resultEntries(Collection<String> commits) {
+        return results.resultEntries(commits);
+    }
+
+    @Override
     public Optional<ResultVerdict.State> resultState(String envelopeId) {
         return results.resultState(envelopeId);
     }
@@ -557,6 +562,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public Set<String> reputationClasses(String commit, long randomSeed) {
         return reputations.reputationClasses(commit, randomSeed);
+    }
+
+    @Override
+    public Map<String, Map<Long, Set<String>>> reputationClasses(Collection<String> commits) {
+        return reputations.reputationClasses(commits);
     }
 
     @Override

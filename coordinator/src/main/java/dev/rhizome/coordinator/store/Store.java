@@ -98,6 +98,14 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * Queries this store has run since it opened, by every transaction of this process: a view
+     * that asks once per item of a page shows here ({@code TrialsPageTest}).
+     */
+    default long queriesRun() {
+        return 0;
+    }
+
+    /**
      * SQLite's virtual-machine instructions run by this store's read transactions, in thousands
      * (0 where the store is not SQLite): what a view cost the database however few rows it
      * returned (metric {@code rhizome_store_sqlite_read_steps_total}).

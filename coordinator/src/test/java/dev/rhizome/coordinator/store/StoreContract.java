@@ -42,6 +42,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -391,6 +392,71 @@ abstract class StoreContract {
             assertThat(tx.resultEntries(c1)).extracting(Trials.Entry::result).containsExactly(result);
             return null;
         });
+    }
+
+    /**
+     * A page's results and reputation classes read together equal each commit's read alone, in a
+     * transaction that wrote some of them, before and after reading them one by one, across more
+     * than one slice of the store's IN lists, and after the transaction committed (where the SQLite
+     * store keeps a commit's results).
+     */
+    @Test
+    void resultsAndReputationsOfManyCommitsEqualEachCommitsOwn() throws Exception {
+        Store store = store();
+        Identity runner = Identity.generate();
+        List<String> commits = new ArrayList<>();
+        for (int i = 0; i < 130; i++) {
+            commits.add(Fixtures.commit());
+        }
+        Store.Work<Void> write = tx -> {
+            for (int i = 0; i < commits.size(); i += 2) {
+                for (long seed = 1; seed <= 1 + i % 3; seed++) {
+                    WorkUnit unit = WorkUnit.newBuilder().setId("u" + i + "-" + seed).setSeed("tiny-lm")
+                            .setDirection("d").setCommit(commits.get(i)).setRandomSeed(seed).build();
+                    Result r = Fixtures.result(runner, unit, 2.0 + seed, 30 + i);
+                    SignedEnvelope e = Envelopes.sign(runner, r);
+                    if (i % 6 == 0) {
+                        tx.insertLateResult(r, e, Envelopes.id(e), 30 + i);
+                    } else {
+                        tx.insertResult(r, e, Envelopes.id(e), 30 + i);
+                    }
+                }
+                if (i % 4 == 0) {
+                    tx.markAcceptedOnReputation(commits.get(i), 1, "cpu:x86_64", runner.publicId().toByteString());
+                }
+            }
+            return null;
+        };
+        run(store, tx -> {
+            tx.resultEntries(commits.get(0));  // read, then written below: the transaction's own list
+            write.run(tx);
+            checkManyEqualEach(tx, commits);
+            return null;
+        });
+        run(store, tx -> {
+            commits.forEach(tx::resultEntries);  // kept across transactions where the store keeps them
+            checkManyEqualEach(tx, commits);
+            return null;
+        });
+        int written = store.inReadTransaction(tx -> {
+            checkManyEqualEach(tx, commits);
+            return tx.resultEntries(commits).values().stream().mapToInt(List::size).sum();
+        });
+        assertThat(written).as("results written: 1 to 3 a commit on every other one").isEqualTo(130);
+    }
+
+    private static void checkManyEqualEach(Store.Transaction tx, List<String> commits) {
+        Map<String, List<Trials.Entry>> many = tx.resultEntries(commits);
+        Map<String, Map<Long, Set<String>>> classes = tx.reputationClasses(commits);
+        assertThat(many.keySet()).containsExactlyElementsOf(commits);
+        for (String c : commits) {
+            assertThat(many.get(c)).as(c).isEqualTo(tx.resultEntries(c));
+            for (long seed = 0; seed <= 3; seed++) {
+                assertThat(classes.getOrDefault(c, Map.of()).getOrDefault(seed, Set.of()))
+                        .isEqualTo(tx.reputationClasses(c, seed));
+            }
+        }
+        assertThat(classes).hasSize(33);
     }
 
     /**
