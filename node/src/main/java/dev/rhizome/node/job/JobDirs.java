@@ -78,13 +78,7 @@ public final class JobDirs {
 
     /** {@link #prepareForNode(Path)}, each leftover handed to {@code handover} before it is deleted. */
     static Path prepareForNode(Path keyFile, Handover handover) throws IOException {
-        NodeJobDirs dirs = startNode(keyFile, handover, made -> made);
-        try {
-            dirs.leftoversDeleted().join();
-        } catch (java.util.concurrent.CompletionException e) {
-            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-        }
-        return dirs.dir();
+        return startNode(keyFile, handover, made -> made).dirOnceLeftoversDeleted();
     }
 
     /**

@@ -41,6 +41,19 @@ public final class NodeJobDirs implements JobRoots {
         return leftoversDeleted;
     }
 
+    /**
+     * {@link #dir}, once {@link #leftoversDeleted} is done: for callers that want the old trees gone
+     * before they go on (a node's start does not wait).
+     */
+    public Path dirOnceLeftoversDeleted() throws IOException {
+        try {
+            leftoversDeleted.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        }
+        return dir;
+    }
+
     /** The directory made at this start (nothing of a job's is in it). */
     public Path dir() {
         return dir;

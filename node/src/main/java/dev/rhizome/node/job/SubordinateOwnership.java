@@ -63,7 +63,8 @@ final class SubordinateOwnership {
      * first, as in {@link #prepareJobDir(JobUserNamespace, String)}.
      */
     static Path prepareNodeJobDir(JobUserNamespace ns, Path keyFile) throws IOException {
-        return startNode(ns, keyFile).dir();
+        // as JobDirs.prepareForNode: the earlier starts' trees given back and deleted before it returns
+        return startNode(ns, keyFile).dirOnceLeftoversDeleted();
     }
 
     /**
