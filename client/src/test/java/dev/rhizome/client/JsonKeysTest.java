@@ -33,7 +33,7 @@ import picocli.CommandLine.Model.OptionSpec;
 class JsonKeysTest {
     /** Commands whose --json ends a long run with a summary line the README lists. */
     private static final Set<String> SUMMARY_LINE = Set.of("rhizome demo", "rhizome bench gossip",
-            "rhizome bench coordinator", "rhizome bench soak", "rhizome bench node", "rhizome bench repack");
+            "rhizome bench coordinator", "rhizome bench soak", "rhizome bench node", "rhizome bench repack", "rhizome bench reads");
     /**
      * Commands the first walk does not run: they need a running node, a decided experiment or a
      * seed directory. The second walk runs them all but `agent` (AgentLoopTest checks its lines).

@@ -379,7 +379,7 @@ public final class BenchCommand implements Runnable {
                 description = "sqlite (default) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE; a fresh schema is used.")
         String store;
 
-        @Option(names = "--json", description = "End with one JSON summary line on standard output.")
+        @Option(names = "--json", description = "End with one JSON summary line on standard output: store (sqlite or postgresql), results, repeats, healthz_ms (the baseline), reads (each with read, median_ms and ratio, its median over healthz_ms).")
         boolean json;
 
         @Override
