@@ -228,13 +228,7 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
-            StoreOption.check(store, "--store", "--store", StoreOption.HINT);
-            if (store.matches(".*[?&]schema=.*")) {
-                throw CommandException.usage("--store", BadValue.refusal("--store", PostgresStore.redact(store),
-                        "the benchmark makes a fresh schema of its own"), "leave schema= out of --store");
-            }
-            String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
-                    + "schema=bench_" + Long.toHexString(System.nanoTime());
+            String address = freshSchemaAddress(store);
             CoordinatorBench.Config config = settings(dataDir, "rhizome-bench-coordinator-", dir -> new CoordinatorBench.Config(units, clients, baselineRequests,
                     dir, address, warmupUnits, directions));
             try (BenchSchema schema = BenchSchema.of(address)) {
@@ -385,13 +379,7 @@ public final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
-            StoreOption.check(store, "--store", "--store", StoreOption.HINT);
-            if (store.matches(".*[?&]schema=.*")) {
-                throw CommandException.usage("--store", BadValue.refusal("--store", PostgresStore.redact(store),
-                        "the benchmark makes a fresh schema of its own"), "leave schema= out of --store");
-            }
-            String address = store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
-                    + "schema=bench_" + Long.toHexString(System.nanoTime());
+            String address = freshSchemaAddress(store);
             ReadsBench.Config config = settings(dataDir, "rhizome-bench-reads-", dir -> new ReadsBench.Config(results, repeats,
                     address, dir));
             try (BenchSchema schema = BenchSchema.of(address)) {
@@ -401,5 +389,19 @@ public final class BenchCommand implements Runnable {
             }
             return ExitCodes.OK;
         }
+    }
+
+    /**
+     * The store address a benchmark runs on, from its {@code --store}: "" for SQLite, or the PostgreSQL
+     * address with a fresh schema of its own (one given there is refused: the run drops its schema).
+     */
+    static String freshSchemaAddress(String store) {
+        StoreOption.check(store, "--store", "--store", StoreOption.HINT);
+        if (store.matches(".*[?&]schema=.*")) {
+            throw CommandException.usage("--store", BadValue.refusal("--store", PostgresStore.redact(store),
+                    "the benchmark makes a fresh schema of its own"), "leave schema= out of --store");
+        }
+        return store.equals("sqlite") ? "" : store + (store.contains("?") ? "&" : "?")
+                + "schema=bench_" + Long.toHexString(System.nanoTime());
     }
 }
