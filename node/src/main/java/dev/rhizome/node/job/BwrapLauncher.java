@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -229,17 +231,22 @@ public final class BwrapLauncher implements ProcessLauncher {
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
             Path hosts = stage(oneShot, "hosts-", BwrapCommand.hosts().getBytes(StandardCharsets.UTF_8));
-            Path stat = stage(oneShot, "stat-", ProcStat.forJob().getBytes(StandardCharsets.US_ASCII));
+            Map<String, Path> procViews = new LinkedHashMap<>();
+            for (Map.Entry<String, String> view : ProcViews.forJob(plan.limits().memoryBytes()).entrySet()) {
+                Path file = inputs.shown("proc-", view.getValue().getBytes(StandardCharsets.ISO_8859_1));
+                oneShot.add(file);
+                procViews.put(view.getKey(), file);
+            }
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
             Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
-                    BwrapCommand.options(plan, confinement, filter.isPresent(), host, !priority.ownSession())));
+                    BwrapCommand.options(plan, confinement, filter.isPresent(), host, !priority.ownSession(), procViews)));
             if (cgroup.isPresent()) {
                 jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
             }
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
-                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, stat, Optional.of(arguments)), host,
+                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, procViews, Optional.of(arguments)), host,
                     asJob.isPresent() ? asJob.get().enter() : List.of()), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);

@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * launcher's first shell opens on descriptors (bubblewrap's arguments, the job's passwd and
  * group), which the launcher deletes when the job ends.
  *
- * <p>The directory is {@code <tmp>/rhizome-seccomp-<pid>-<random>}, mode 0700, made anew when
+ * <p>The directory is {@code <tmp>/rhizome-seccomp-<pid>-<random>}, mode 0711 (its files 0600 but the ones shown to jobs), made anew when
  * something (a temp cleaner) removed it or it stopped being ours alone. Never a name of its own
  * in the shared temp directory: another local user could plant a program there, at the latest
  * once a temp cleaner had removed ours, and bubblewrap would load it. Named by the pid, so that
@@ -33,6 +33,8 @@ final class SeccompPrograms {
     /** A directory's name: the prefix, its writer's pid, a random part. */
     private static final Pattern NAME = Pattern.compile(PREFIX + "([0-9]{1,19})-[0-9]+");
     private static final String PROGRAM = "filter.bpf";
+    /** The directory's mode: its owner's, and passable by others to the files shown to jobs ({@link #shown}). */
+    static final String MODE = "rwx--x--x";
     /** Orphans are looked for once per process, when its first directory is made. */
     private static final AtomicBoolean SWEPT = new AtomicBoolean();
 
@@ -76,6 +78,18 @@ final class SeccompPrograms {
         return write(directory(), prefix, data);
     }
 
+    /**
+     * A new file of {@code data} for one start that the job's uid reads itself (bubblewrap binds it where
+     * the job sees it), mode 0444: only what every local user may read anyway, as the job's copies of
+     * {@code /proc} ({@link ProcViews}). The directory lets others pass (0711) but not list it, and its
+     * other files are its owner's alone.
+     */
+    synchronized Path shown(String prefix, byte[] data) throws IOException {
+        Path f = write(directory(), prefix, data);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--r--r--"));
+        return f;
+    }
+
     private static Path write(Path dir, String prefix, byte[] data) throws IOException {
         Path f = Files.createTempFile(dir, prefix, ".tmp");  // 0600
         Files.write(f, data);
@@ -108,6 +122,8 @@ final class SeccompPrograms {
             }
             dir = Files.createTempDirectory(tmp, PREFIX + pid + "-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // Passable (never listable) by the jobs' uids, which open the files shown to them ({@link #shown}).
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(MODE));
         }
         return dir;
     }
@@ -147,11 +163,12 @@ final class SeccompPrograms {
         return Files.deleteIfExists(d);
     }
 
-    /** Still ours alone: a real directory (not a link), owned by this process's user, mode 0700. */
+    /** Still ours alone: a real directory (not a link), owned by this process's user, mode 0711 (0700 before round 25). */
     static boolean isPrivateDir(Path dir) throws IOException {
         try {
             PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return a.isDirectory() && a.permissions().equals(PosixFilePermissions.fromString("rwx------"))
+            return a.isDirectory() && (a.permissions().equals(PosixFilePermissions.fromString(MODE))
+                    || a.permissions().equals(PosixFilePermissions.fromString("rwx------")))
                     && (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid();
         } catch (NoSuchFileException e) {
             return false;

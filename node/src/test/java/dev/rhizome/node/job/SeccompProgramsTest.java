@@ -138,8 +138,12 @@ class SeccompProgramsTest {
         Path dir = program.getParent();
         assertThat(dir.getParent()).isEqualTo(tmp);
         assertThat(dir.getFileName().toString()).startsWith("rhizome-seccomp-" + ProcessHandle.current().pid() + "-");
-        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        // Passable by the jobs' uids, not listable; each file its owner's alone but the ones shown to jobs.
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx--x--x"));
         assertThat(Files.getPosixFilePermissions(passwd)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        Path meminfo = programs.shown("meminfo-", "MemTotal: 1 kB\n".getBytes());
+        assertThat(meminfo.getParent()).isEqualTo(dir);
+        assertThat(Files.getPosixFilePermissions(meminfo)).isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
         assertThat(passwd.getParent()).isEqualTo(dir);
         assertThat(Files.readAllBytes(program)).isEqualTo(SeccompFilter.program(SeccompFilter.Arch.X86_64));
         assertThat(programs.program()).hasValue(program); // kept, not rewritten per job
