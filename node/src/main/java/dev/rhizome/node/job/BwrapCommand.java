@@ -87,10 +87,11 @@ public final class BwrapCommand {
     /**
      * Directories of /proc hidden under an empty read-only tmpfs: {@code /proc/irq}'s {@code spurious} files
      * hold each interrupt line's count (the keyboard's too, round 24's leak again), {@code /proc/fs}'s the
-     * file systems' allocator and cache counts, which move with every write of the machine. Nothing of
-     * training reads either.
+     * file systems' allocator and cache counts and {@code /proc/sys/fs/quota}'s the quota cache's, which
+     * move with the machine's writes, ZFS's {@code /proc/spl} its cache's hits at every read of any file.
+     * Nothing of training reads them.
      */
-    static final List<String> HIDDEN_PROC_DIRS = List.of("/proc/irq", "/proc/fs");
+    static final List<String> HIDDEN_PROC_DIRS = List.of("/proc/irq", "/proc/fs", "/proc/sys/fs/quota", "/proc/spl");
     static final int NOBODY = 65534;
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;

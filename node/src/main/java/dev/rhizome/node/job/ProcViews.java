@@ -17,15 +17,21 @@ import java.util.Optional;
  * keystrokes through {@code /proc/stat}'s interrupt counts; the same loop saw {@code /proc/meminfo},
  * {@code vmstat}, {@code loadavg}, {@code uptime}'s idle time, {@code diskstats}, {@code zoneinfo},
  * {@code buddyinfo} and {@code /proc/sys/fs}'s dentry and inode counts change 500 ms apart while the host
- * worked. Each is written once, at the job's start, from the host's ({@link #forJob}) and bound over the
+ * worked (round 25), and {@code /proc/locks} lists every lock of the machine as it is taken. Each is written once, at the job's start, from the host's ({@link #forJob}) and bound over the
  * host's read-only ({@link BwrapCommand#options}): a copy cannot move.
  *
  * <p>What programs read stays sound: {@code /proc/stat}'s CPU lines (glibc counts the CPUs there, sysfs
  * being absent) and boot time; {@code /proc/meminfo}'s {@code MemTotal}, {@code MemFree} and
  * {@code MemAvailable} (PyTorch's and numpy's, psutil's), which read the job's own memory limit, as a
  * container's do under LXCFS; {@code /proc/uptime}'s seconds since boot (the job has that clock anyway,
- * {@code CLOCK_BOOTTIME}), fixed at the start. The rest reads as counts of 0, or, for the lists of the
- * machine's disks and swap, as no entry.
+ * {@code CLOCK_BOOTTIME}), fixed at the start; {@code /proc/cpuinfo} as it was then. The rest reads as
+ * counts of 0, or, for the lists of the machine's disks, swap and locks, as no entry.
+ *
+ * <p>Not here: {@code /proc/net}'s machine-wide counts ({@code softnet_stat}, the TCP memory of
+ * {@code sockstat}): /proc looks each of its entries up anew at every open, which drops a mount on it.
+ * Nor the {@code sysinfo} system call, which answers the same load, free memory and process count live
+ * (glibc's {@code getloadavg} asks it; refusing it would leave glibc's count of the machine's memory, which
+ * the JVM sizes its heap by, unset). Both are in architecture.md's Known gaps.
  */
 final class ProcViews {
     static final String STAT = "/proc/stat";
@@ -34,12 +40,27 @@ final class ProcViews {
     static final String LOADAVG = "/proc/loadavg";
     /** No process was ever running: a load that cannot move. */
     static final String NO_LOAD = "0.00 0.00 0.00 1/1 1\n";
-    /** Lists of the machine's devices, whose counts move with their use: the job gets their header alone. */
-    static final List<String> DEVICE_LISTS = List.of("/proc/diskstats", "/proc/swaps");
-    /** Counters of the whole machine's memory, scheduler and file system: each number reads 0. */
+    /**
+     * Lists of the machine's: its disks' I/O counts, its swap's use, the file locks every process of it holds
+     * (each lock taken or let go shows), its disks, the kernel's command line (the root file system's UUID, a
+     * fingerprint of the machine as the boot id is); where a kernel has them readable, every task of the
+     * machine with its name and run time (sched_debug before Linux 5.13), every latency record, every timer.
+     * Each reads as its header alone, or empty.
+     */
+    static final List<String> MACHINE_LISTS = List.of("/proc/diskstats", "/proc/swaps", "/proc/locks",
+            "/proc/partitions", "/proc/cmdline", "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_list");
+    /** {@link #MACHINE_LISTS} whose first line is a header, which the job's copy keeps. */
+    private static final List<String> WITH_HEADER = List.of("/proc/swaps", "/proc/partitions");
+    /** Counters of the whole machine's memory, scheduler, file systems, terminals and asynchronous I/O: each number reads 0. */
     static final List<String> COUNTERS = List.of("/proc/vmstat", "/proc/zoneinfo", "/proc/buddyinfo",
             "/proc/schedstat", "/proc/sys/fs/dentry-state", "/proc/sys/fs/inode-nr", "/proc/sys/fs/inode-state",
-            "/proc/sys/fs/file-nr");
+            "/proc/sys/fs/file-nr", "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr");
+    /**
+     * Kept as the host had them at the start: programs read them (numpy and PyTorch the CPUs' model and
+     * flags), but they move: {@code cpu MHz} with the load of the other cores where the CPUs scale their
+     * clock, the entropy count with each key pressed (kernels before 5.18).
+     */
+    static final List<String> COPIES = List.of("/proc/cpuinfo", "/proc/sys/kernel/random/entropy_avail");
     /** meminfo's lines that read the job's memory limit; every other reads 0. */
     private static final List<String> JOBS_MEMORY = List.of("MemTotal", "MemFree", "MemAvailable");
     /** The lines of /proc/stat kept as the host had them at the start; others (intr, ctxt, softirq) are written as 0. */
@@ -83,11 +104,14 @@ final class ProcViews {
         if (host.read(LOADAVG).isPresent()) {
             views.put(LOADAVG, NO_LOAD);
         }
-        for (String list : DEVICE_LISTS) {
+        for (String list : MACHINE_LISTS) {
             Optional<String> text = host.read(list);
             if (text.isPresent()) {
-                views.put(list, list.equals("/proc/swaps") ? firstLine(text.get()) : "");
+                views.put(list, WITH_HEADER.contains(list) ? firstLine(text.get()) : "");
             }
+        }
+        for (String copy : COPIES) {
+            host.read(copy).ifPresent(text -> views.put(copy, text));
         }
         for (String counters : COUNTERS) {
             Optional<String> text = host.read(counters);

@@ -83,10 +83,12 @@ class ProcViewsTest {
     void onlyTheFilesTheHostHasAreCopied() throws IOException {
         Map<String, String> host = Map.of("/proc/stat", STAT, "/proc/meminfo", MEMINFO, "/proc/loadavg",
                 "6.24 3.44 2.19 8/218 32115\n", "/proc/diskstats", " 253       0 vda 8101 0 41 ...\n",
-                "/proc/vmstat", "pgfault 99\n");
+                "/proc/vmstat", "pgfault 99\n", "/proc/locks", "1: FLOCK  ADVISORY  WRITE 16050 fe:00:2154626 0 EOF\n",
+                "/proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: 2100.000\n");
         Map<String, String> views = ProcViews.forJob(GIB, path -> Optional.ofNullable(host.get(path)));
         assertThat(views).containsOnlyKeys("/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/diskstats",
-                "/proc/vmstat");
+                "/proc/vmstat", "/proc/locks", "/proc/cpuinfo");
+        assertThat(views).containsEntry("/proc/locks", "").containsEntry("/proc/cpuinfo", host.get("/proc/cpuinfo"));
         assertThat(views).containsEntry("/proc/loadavg", ProcViews.NO_LOAD).containsEntry("/proc/diskstats", "")
                 .containsEntry("/proc/vmstat", "pgfault 0\n");
         assertThatThrownBy(() -> ProcViews.forJob(GIB, path -> Optional.empty())).hasMessageContaining("/proc/stat");
