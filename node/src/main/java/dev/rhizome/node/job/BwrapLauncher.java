@@ -219,6 +219,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         boolean gpuJob = !plan.gpus().devicesFor(JobGpu.of(confinement.env())).isEmpty();
         Optional<Path> filter = seccompFile();
         List<Path> oneShot = new ArrayList<>();
+        Optional<Path> shown = Optional.empty();
         Optional<CgroupV2.JobCgroup> jobCgroup = Optional.empty();
         List<String> argv;
         try {
@@ -232,10 +233,11 @@ public final class BwrapLauncher implements ProcessLauncher {
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
             Path hosts = stage(oneShot, "hosts-", BwrapCommand.hosts().getBytes(StandardCharsets.UTF_8));
             Map<String, Path> procViews = new LinkedHashMap<>();
-            for (Map.Entry<String, String> view : ProcViews.forJob(plan.limits().memoryBytes()).entrySet()) {
-                Path file = inputs.shown("proc-", view.getValue().getBytes(StandardCharsets.ISO_8859_1));
-                oneShot.add(file);
-                procViews.put(view.getKey(), file);
+            Map<String, String> views = ProcViews.forJob(plan.limits().memoryBytes());
+            shown = Optional.of(inputs.shownDirectory());
+            for (Map.Entry<String, String> view : views.entrySet()) {
+                procViews.put(view.getKey(), SeccompPrograms.shown(shown.get(), "proc-",
+                        view.getValue().getBytes(StandardCharsets.ISO_8859_1)));
             }
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
@@ -250,6 +252,7 @@ public final class BwrapLauncher implements ProcessLauncher {
                     asJob.isPresent() ? asJob.get().enter() : List.of()), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
+            shown.ifPresent(inputs::removeShown);
             giveBackAfterFailure(giveBack);
             throw e;
         }
@@ -273,6 +276,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         } catch (IOException | RuntimeException e) {
             jobCgroup.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
+            shown.ifPresent(inputs::removeShown);
             giveBackAfterFailure(giveBack);
             throw e;
         }
@@ -288,9 +292,11 @@ public final class BwrapLauncher implements ProcessLauncher {
         if (LogPump.isFile(stderr) && !oneLog) {
             pumps.add(LogPump.start("job stderr", process.getErrorStream(), stderr));
         }
+        Optional<Path> shownToJob = shown;
         process.onExit().thenRun(() -> {
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
+            shownToJob.ifPresent(inputs::removeShown);
         });
         // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
         DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().fds() : DescriptorSource.onThisMachine();

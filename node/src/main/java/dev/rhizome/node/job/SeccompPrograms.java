@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -21,7 +22,7 @@ import java.util.stream.Stream;
  * launcher's first shell opens on descriptors (bubblewrap's arguments, the job's passwd and
  * group), which the launcher deletes when the job ends.
  *
- * <p>The directory is {@code <tmp>/rhizome-seccomp-<pid>-<random>}, mode 0711 (its files 0600 but the ones shown to jobs), made anew when
+ * <p>The directory is {@code <tmp>/rhizome-seccomp-<pid>-<random>}, mode 0700, made anew when
  * something (a temp cleaner) removed it or it stopped being ours alone. Never a name of its own
  * in the shared temp directory: another local user could plant a program there, at the latest
  * once a temp cleaner had removed ours, and bubblewrap would load it. Named by the pid, so that
@@ -33,8 +34,12 @@ final class SeccompPrograms {
     /** A directory's name: the prefix, its writer's pid, a random part. */
     private static final Pattern NAME = Pattern.compile(PREFIX + "([0-9]{1,19})-[0-9]+");
     private static final String PROGRAM = "filter.bpf";
-    /** The directory's mode: its owner's, and passable by others to the files shown to jobs ({@link #shown}). */
-    static final String MODE = "rwx--x--x";
+    /** A start's directory of files shown to its job ({@link #shownDirectory}): the prefix, a random part. */
+    static final String SHOWN_PREFIX = "rhizome-shown-";
+    /** The private directory's record of a {@link #shownDirectory}: this prefix, the same random part. */
+    private static final String SHOWN_MARK = "shown-";
+    private static final String SHOWN_MODE = "rwx--x--x";
+    private static final SecureRandom RANDOM = new SecureRandom();
     /** Orphans are looked for once per process, when its first directory is made. */
     private static final AtomicBoolean SWEPT = new AtomicBoolean();
 
@@ -79,15 +84,56 @@ final class SeccompPrograms {
     }
 
     /**
-     * A new file of {@code data} for one start that the job's uid reads itself (bubblewrap binds it where
-     * the job sees it), mode 0444: only what every local user may read anyway, as the job's copies of
-     * {@code /proc} ({@link ProcViews}). The directory lets others pass (0711) but not list it, and its
-     * other files are its owner's alone.
+     * A new directory for one start's files that the job's uid opens itself (bubblewrap binds them where
+     * the job sees them, {@link #shown}): 0711, so that the jobs' uids pass it but nobody lists it. Its name
+     * is random and new at each start, never the private directory's: the job reads the path in its
+     * {@code /proc/self/mountinfo}, and a name of the node's (its pid, the same for every job it runs) would
+     * tie its jobs together, as the host's boot id did. Recorded in the private directory first, so that
+     * the clean-up at exit and {@link #removeOrphans} delete it with that one; {@link #removeShown} once
+     * the job has ended.
      */
-    synchronized Path shown(String prefix, byte[] data) throws IOException {
-        Path f = write(directory(), prefix, data);
+    synchronized Path shownDirectory() throws IOException {
+        String random = Long.toUnsignedString(RANDOM.nextLong());
+        Files.createFile(directory().resolve(SHOWN_MARK + random));
+        Path shown = Files.createDirectory(tmp.resolve(SHOWN_PREFIX + random),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(shown, PosixFilePermissions.fromString(SHOWN_MODE));
+        return shown;
+    }
+
+    /**
+     * A file of {@code data} in {@code shown}, a {@link #shownDirectory}, mode 0444: only what every local user
+     * may read anyway, as the job's copies of {@code /proc} ({@link ProcViews}).
+     */
+    static Path shown(Path shown, String prefix, byte[] data) throws IOException {
+        Path f = write(shown, prefix, data);
         Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--r--r--"));
         return f;
+    }
+
+    /** Deletes {@code shown}, a {@link #shownDirectory}, with its files and its record; quietly, as at exit. */
+    synchronized void removeShown(Path shown) {
+        String name = shown.getFileName().toString();
+        removeShownQuietly(shown);
+        if (dir != null && name.startsWith(SHOWN_PREFIX)) {
+            try {
+                Files.deleteIfExists(dir.resolve(SHOWN_MARK + name.substring(SHOWN_PREFIX.length())));
+            } catch (IOException e) {
+                // deleted with the private directory at exit
+            }
+        }
+    }
+
+    private static void removeShownQuietly(Path shown) {
+        try {
+            PosixFileAttributes a = Files.readAttributes(shown, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isDirectory() && a.permissions().equals(PosixFilePermissions.fromString(SHOWN_MODE))
+                    && (Integer) Files.getAttribute(shown, "unix:uid", LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid()) {
+                removeFilesAndDirectory(shown);
+            }
+        } catch (IOException e) {
+            // gone already, or not ours: nothing of ours to delete
+        }
     }
 
     private static Path write(Path dir, String prefix, byte[] data) throws IOException {
@@ -122,8 +168,6 @@ final class SeccompPrograms {
             }
             dir = Files.createTempDirectory(tmp, PREFIX + pid + "-",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            // Passable (never listable) by the jobs' uids, which open the files shown to them ({@link #shown}).
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(MODE));
         }
         return dir;
     }
@@ -155,6 +199,11 @@ final class SeccompPrograms {
     private static boolean removeFilesAndDirectory(Path d) throws IOException {
         try (Stream<Path> files = Files.list(d)) {
             for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(SHOWN_MARK)) {
+                    // a start's shown directory, beside this one in the temporary directory
+                    removeShownQuietly(d.resolveSibling(SHOWN_PREFIX + name.substring(SHOWN_MARK.length())));
+                }
                 if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(f);
                 }
@@ -163,12 +212,11 @@ final class SeccompPrograms {
         return Files.deleteIfExists(d);
     }
 
-    /** Still ours alone: a real directory (not a link), owned by this process's user, mode 0711 (0700 before round 25). */
+    /** Still ours alone: a real directory (not a link), owned by this process's user, mode 0700. */
     static boolean isPrivateDir(Path dir) throws IOException {
         try {
             PosixFileAttributes a = Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            return a.isDirectory() && (a.permissions().equals(PosixFilePermissions.fromString(MODE))
-                    || a.permissions().equals(PosixFilePermissions.fromString("rwx------")))
+            return a.isDirectory() && a.permissions().equals(PosixFilePermissions.fromString("rwx------"))
                     && (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid();
         } catch (NoSuchFileException e) {
             return false;

@@ -54,7 +54,49 @@ class SeccompProgramsTest {
             SeccompPrograms programs = new SeccompPrograms(Path.of(args[0]), Optional.of(SeccompFilter.Arch.X86_64));
             programs.program().orElseThrow();
             programs.oneShot("passwd-", "nobody:x:65534:65534::/:/bin/sh\n".getBytes());
+            SeccompPrograms.shown(programs.shownDirectory(), "proc-", "MemTotal: 1 kB\n".getBytes());
             System.exit(0);  // as a node stopped while a job runs: its one-shot files are not deleted yet
+        }
+    }
+
+    /**
+     * The files a job opens itself (its copies of /proc) are in a directory of their own, new at each start and
+     * named by nothing of the node's (the job reads its path in its mountinfo): gone when the job ends, with
+     * the node's private directory at its exit, or with an orphaned one.
+     */
+    @Test
+    void aStartsShownDirectoryIsNewEachStartAndGoesWithTheJobOrWithItsNodesDirectory() throws Exception {
+        SeccompPrograms programs = new SeccompPrograms(tmp, Optional.of(SeccompFilter.Arch.X86_64));
+        Path privateDir = programs.program().orElseThrow().getParent();
+        Path first = programs.shownDirectory();
+        Path second = programs.shownDirectory();
+        Path meminfo = SeccompPrograms.shown(first, "proc-", "MemTotal: 1 kB\n".getBytes());
+
+        assertThat(first.getParent()).isEqualTo(tmp);
+        assertThat(first.getFileName().toString()).startsWith(SeccompPrograms.SHOWN_PREFIX)
+                .doesNotContain(Long.toString(ProcessHandle.current().pid()));
+        assertThat(second).isNotEqualTo(first);
+        assertThat(Files.getPosixFilePermissions(first)).isEqualTo(PosixFilePermissions.fromString("rwx--x--x"));
+        assertThat(Files.getPosixFilePermissions(meminfo)).isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
+
+        programs.removeShown(first);
+        assertThat(first).doesNotExist();
+        assertThat(second).exists();
+        programs.closeAtExit();
+        assertThat(second).doesNotExist();
+        assertThat(privateDir).doesNotExist();
+
+        // A node killed outright: its shown directories go with its private directory.
+        Process killed = new ProcessBuilder("sleep", "60").start();
+        killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        Path dead = program("rhizome-seccomp-" + killed.pid() + "-1", "filter.bpf");
+        Files.createFile(dead.resolve("shown-42"));
+        Path orphan = Files.createDirectory(tmp.resolve(SeccompPrograms.SHOWN_PREFIX + "42"));
+        Files.writeString(orphan.resolve("proc-1.tmp"), "MemTotal: 1 kB\n");
+        Files.setPosixFilePermissions(orphan, PosixFilePermissions.fromString("rwx--x--x"));
+        assertThat(SeccompPrograms.removeOrphans(tmp, ProcessHandle.current().pid())).isEqualTo(1);
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.toList()).isEmpty();
         }
     }
 
@@ -138,12 +180,8 @@ class SeccompProgramsTest {
         Path dir = program.getParent();
         assertThat(dir.getParent()).isEqualTo(tmp);
         assertThat(dir.getFileName().toString()).startsWith("rhizome-seccomp-" + ProcessHandle.current().pid() + "-");
-        // Passable by the jobs' uids, not listable; each file its owner's alone but the ones shown to jobs.
-        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx--x--x"));
+        assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
         assertThat(Files.getPosixFilePermissions(passwd)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        Path meminfo = programs.shown("meminfo-", "MemTotal: 1 kB\n".getBytes());
-        assertThat(meminfo.getParent()).isEqualTo(dir);
-        assertThat(Files.getPosixFilePermissions(meminfo)).isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
         assertThat(passwd.getParent()).isEqualTo(dir);
         assertThat(Files.readAllBytes(program)).isEqualTo(SeccompFilter.program(SeccompFilter.Arch.X86_64));
         assertThat(programs.program()).hasValue(program); // kept, not rewritten per job
