@@ -1,6 +1,7 @@
 package dev.rhizome.node.job;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -45,6 +46,7 @@ final class SeccompPrograms {
 
     private final Path tmp;
     private final Optional<SeccompFilter.Arch> arch;
+    private final Path shownParent;
     /** Null until first needed. */
     private Path dir;
     /** Set by the clean-up at exit: nothing is written after it (see {@link #closeAtExit}). */
@@ -52,13 +54,22 @@ final class SeccompPrograms {
     private boolean hooked;
 
     SeccompPrograms(Path tmp, Optional<SeccompFilter.Arch> arch) {
+        this(tmp, arch, tmp);
+    }
+
+    /** @param shownParent where each start's {@link #shownDirectory} is made */
+    SeccompPrograms(Path tmp, Optional<SeccompFilter.Arch> arch, Path shownParent) {
         this.tmp = tmp.toAbsolutePath();
         this.arch = arch;
+        this.shownParent = shownParent.toAbsolutePath();
     }
 
     /** For this machine's architecture, in the JVM's temporary directory. */
     static SeccompPrograms forThisMachine() {
-        return new SeccompPrograms(Path.of(System.getProperty("java.io.tmpdir")), SeccompFilter.Arch.host());
+        // Shown directories beside the job directories ({@link JobDirParent}): a place the jobs' uids pass, and
+        // whose path (which the job reads) names no user.
+        return new SeccompPrograms(Path.of(System.getProperty("java.io.tmpdir")), SeccompFilter.Arch.host(),
+                JobDirParent.of());
     }
 
     /** The program's file, written again (in a new private directory if need be) when it is gone; none on an architecture the filter does not know. */
@@ -88,14 +99,15 @@ final class SeccompPrograms {
      * the job sees them, {@link #shown}): 0711, so that the jobs' uids pass it but nobody lists it. Its name
      * is random and new at each start, never the private directory's: the job reads the path in its
      * {@code /proc/self/mountinfo}, and a name of the node's (its pid, the same for every job it runs) would
-     * tie its jobs together, as the host's boot id did. Recorded in the private directory first, so that
-     * the clean-up at exit and {@link #removeOrphans} delete it with that one; {@link #removeShown} once
-     * the job has ended.
+     * tie its jobs together, as the host's boot id did. Recorded in the private directory first (a file
+     * that holds its path), so that the clean-up at exit and {@link #removeOrphans} delete it with that
+     * one; {@link #removeShown} once the job has ended.
      */
     synchronized Path shownDirectory() throws IOException {
         String random = Long.toUnsignedString(RANDOM.nextLong());
-        Files.createFile(directory().resolve(SHOWN_MARK + random));
-        Path shown = Files.createDirectory(tmp.resolve(SHOWN_PREFIX + random),
+        Path shownPath = shownParent.resolve(SHOWN_PREFIX + random);
+        Files.writeString(directory().resolve(SHOWN_MARK + random), shownPath.toString(), StandardCharsets.UTF_8);
+        Path shown = Files.createDirectory(shownPath,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Files.setPosixFilePermissions(shown, PosixFilePermissions.fromString(SHOWN_MODE));
         return shown;
@@ -201,8 +213,15 @@ final class SeccompPrograms {
             for (Path f : (Iterable<Path>) files::iterator) {
                 String name = f.getFileName().toString();
                 if (name.startsWith(SHOWN_MARK)) {
-                    // a start's shown directory, beside this one in the temporary directory
-                    removeShownQuietly(d.resolveSibling(SHOWN_PREFIX + name.substring(SHOWN_MARK.length())));
+                    // a start's shown directory, by the path its record holds
+                    try {
+                        Path shown = Path.of(Files.readString(f, StandardCharsets.UTF_8));
+                        if (shown.getFileName().toString().equals(SHOWN_PREFIX + name.substring(SHOWN_MARK.length()))) {
+                            removeShownQuietly(shown);
+                        }
+                    } catch (IOException | RuntimeException unreadable) {
+                        // a record cut short by a kill: its directory stays, empty but for one start's copies
+                    }
                 }
                 if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(f);

@@ -90,14 +90,15 @@ class SeccompProgramsTest {
         Process killed = new ProcessBuilder("sleep", "60").start();
         killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         Path dead = program("rhizome-seccomp-" + killed.pid() + "-1", "filter.bpf");
-        Files.createFile(dead.resolve("shown-42"));
-        Path orphan = Files.createDirectory(tmp.resolve(SeccompPrograms.SHOWN_PREFIX + "42"));
+        Path orphan = Files.createDirectory(Files.createDirectory(tmp.resolve("jobs")).resolve(SeccompPrograms.SHOWN_PREFIX + "42"));
+        Files.writeString(dead.resolve("shown-42"), orphan.toString());
         Files.writeString(orphan.resolve("proc-1.tmp"), "MemTotal: 1 kB\n");
         Files.setPosixFilePermissions(orphan, PosixFilePermissions.fromString("rwx--x--x"));
         assertThat(SeccompPrograms.removeOrphans(tmp, ProcessHandle.current().pid())).isEqualTo(1);
         try (Stream<Path> files = Files.list(tmp)) {
-            assertThat(files.toList()).isEmpty();
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("jobs");
         }
+        assertThat(orphan).doesNotExist();
     }
 
     /** The child: its first job starts once its exit has begun (a shutdown hook of its own starts it). */
