@@ -17,8 +17,9 @@ import java.util.Optional;
  * keystrokes through {@code /proc/stat}'s interrupt counts; the same loop saw {@code /proc/meminfo},
  * {@code vmstat}, {@code loadavg}, {@code uptime}'s idle time, {@code diskstats}, {@code zoneinfo},
  * {@code buddyinfo} and {@code /proc/sys/fs}'s dentry and inode counts change 500 ms apart while the host
- * worked (round 25), and {@code /proc/locks} lists every lock of the machine as it is taken. Each is written once, at the job's start, from the host's ({@link #forJob}) and bound over the
- * host's read-only ({@link BwrapCommand#options}): a copy cannot move.
+ * worked (round 25), and {@code /proc/locks} lists every lock of the machine as it is taken. Each is
+ * written once, at the job's start, from the host's ({@link #forJob}) and bound over the host's read-only
+ * ({@link BwrapCommand#options}, from a {@link SeccompPrograms#shownDirectory}): a copy cannot move.
  *
  * <p>What programs read stays sound: {@code /proc/stat}'s CPU lines (glibc counts the CPUs there, sysfs
  * being absent) and boot time; {@code /proc/meminfo}'s {@code MemTotal}, {@code MemFree} and
@@ -31,7 +32,8 @@ import java.util.Optional;
  * {@code sockstat}): /proc looks each of its entries up anew at every open, which drops a mount on it.
  * Nor the {@code sysinfo} system call, which answers the same load, free memory and process count live
  * (glibc's {@code getloadavg} asks it; refusing it would leave glibc's count of the machine's memory, which
- * the JVM sizes its heap by, unset). Both are in architecture.md's Known gaps.
+ * the JVM sizes its heap by, unset), nor {@code statfs}'s free blocks of the host's file systems. They are
+ * in architecture.md's Known gaps.
  */
 final class ProcViews {
     static final String STAT = "/proc/stat";
