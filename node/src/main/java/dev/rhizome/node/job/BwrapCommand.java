@@ -57,8 +57,6 @@ public final class BwrapCommand {
     static final int GROUP_FD = 6;
     static final int BOOT_ID_FD = 5;
     static final int HOSTS_FD = 4;
-    /** The descriptor the job's {@code /proc/stat} ({@link ProcStat}) reaches bubblewrap on. */
-    static final int STAT_FD = 3;
     /** The host's boot id: the same for every job until the machine restarts, so a fingerprint of it. */
     static final String BOOT_ID = "/proc/sys/kernel/random/boot_id";
     /** PID 1's memory, by both of the names /proc gives its first thread. */
@@ -86,6 +84,14 @@ public final class BwrapCommand {
      */
     static final List<String> PRESSURE = List.of("/proc/pressure/cpu", "/proc/pressure/io", "/proc/pressure/memory",
             "/proc/pressure/irq");
+    /**
+     * Directories of /proc hidden under an empty read-only tmpfs: {@code /proc/irq}'s {@code spurious} files
+     * hold each interrupt line's count (the keyboard's too, round 24's leak again), {@code /proc/fs}'s the
+     * file systems' allocator and cache counts and {@code /proc/sys/fs/quota}'s the quota cache's, which
+     * move with the machine's writes, ZFS's {@code /proc/spl} its cache's hits at every read of any file.
+     * Nothing of training reads them.
+     */
+    static final List<String> HIDDEN_PROC_DIRS = List.of("/proc/irq", "/proc/fs", "/proc/sys/fs/quota", "/proc/spl");
     static final int NOBODY = 65534;
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;
@@ -120,20 +126,22 @@ public final class BwrapCommand {
      * @param group     the job's {@link #group} file
      * @param bootId    the job's {@code /proc/sys/kernel/random/boot_id}: a random one of its own
      * @param hosts     the job's {@link #hosts} file
-     * @param stat      the job's {@code /proc/stat}, {@link ProcStat#forJob}
+     * @param procViews the job's copies of /proc's machine-wide files ({@link ProcViews#forJob}), by their path
+     *                  inside, each in a file the job's uid can read (bubblewrap opens them by path: no
+     *                  descriptor is left for each, dash redirecting single digits alone)
      * @param arguments bubblewrap's {@link #options}, NUL-separated, read through {@code --args}: they
      *                  are PID 1's command line inside the sandbox, which the job can read. When absent,
      *                  they are on the command line itself (what the unit tests look at).
      */
-    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Path hosts, Path stat,
-            Optional<Path> arguments) {
+    public record Inputs(Optional<Path> seccomp, Path passwd, Path group, Path bootId, Path hosts,
+            Map<String, Path> procViews, Optional<Path> arguments) {
         public Inputs {
             Objects.requireNonNull(seccomp, "seccomp");
             Objects.requireNonNull(passwd, "passwd");
             Objects.requireNonNull(group, "group");
             Objects.requireNonNull(bootId, "bootId");
             Objects.requireNonNull(hosts, "hosts");
-            Objects.requireNonNull(stat, "stat");
+            procViews = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(procViews));
             Objects.requireNonNull(arguments, "arguments");
         }
     }
@@ -181,8 +189,6 @@ public final class BwrapCommand {
         open.append(' ').append(BOOT_ID_FD).append("<\"$").append(files.size()).append('"');
         files.add(inputs.hosts().toString());
         open.append(' ').append(HOSTS_FD).append("<\"$").append(files.size()).append('"');
-        files.add(inputs.stat().toString());
-        open.append(' ').append(STAT_FD).append("<\"$").append(files.size()).append('"');
         argv.addAll(List.of("/bin/sh", "-c", open + " && shift " + files.size() + " && exec \"$@\"", "rhizome-sandbox"));
         argv.addAll(files);
         cgroupProcs.ifPresent(procs -> {
@@ -197,7 +203,7 @@ public final class BwrapCommand {
             argv.addAll(List.of("--args", Integer.toString(ARGS_FD), "--"));
             argv.addAll(inside(plan, command, confinement));
         } else {
-            argv.addAll(arguments(plan, command, confinement, inputs.seccomp().isPresent(), host));
+            argv.addAll(arguments(plan, command, confinement, inputs.seccomp().isPresent(), host, inputs.procViews()));
         }
         return List.copyOf(argv);
     }
@@ -284,8 +290,8 @@ public final class BwrapCommand {
 
     /** Everything after bubblewrap's own name: its {@link #options}, then what it runs ({@link #inside}). */
     public static List<String> arguments(SandboxPlan plan, List<String> command, Confinement confinement,
-            boolean seccomp, HostView host) {
-        List<String> argv = new ArrayList<>(options(plan, confinement, seccomp, host));
+            boolean seccomp, HostView host, Map<String, Path> procViews) {
+        List<String> argv = new ArrayList<>(options(plan, confinement, seccomp, host, true, procViews));
         argv.add("--");
         argv.addAll(inside(plan, command, confinement));
         return List.copyOf(argv);
@@ -297,8 +303,9 @@ public final class BwrapCommand {
      *
      * @param seccomp whether a seccomp program comes on {@link #SECCOMP_FD}
      */
-    public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host) {
-        return options(plan, confinement, seccomp, host, true);
+    public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host,
+            Map<String, Path> procViews) {
+        return options(plan, confinement, seccomp, host, true, procViews);
     }
 
     /**
@@ -306,9 +313,10 @@ public final class BwrapCommand {
      *                   it has no controlling terminal); false when the launcher already started it in
      *                   one of its own ({@link JobPriority#ownSession}), whose autogroup a new session
      *                   would leave for one at nice 0
+     * @param procViews  the job's copies of /proc's machine-wide files, {@link Inputs#procViews}
      */
     public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host,
-            boolean newSession) {
+            boolean newSession, Map<String, Path> procViews) {
         List<String> argv = new ArrayList<>();
         if (seccomp) {
             argv.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
@@ -384,8 +392,15 @@ public final class BwrapCommand {
                 argv.addAll(List.of("--ro-bind", "/dev/null", pressure));
             }
         }
-        // The host's lists every interrupt line's count, the keyboard's too: a copy made at the job's start.
-        argv.addAll(List.of("--ro-bind-data", Integer.toString(STAT_FD), ProcStat.PATH));
+        for (String dir : HIDDEN_PROC_DIRS) {
+            if (host.exists(Path.of(dir))) {
+                argv.addAll(List.of("--tmpfs", dir)); // read-only below, once nothing more is mounted
+            }
+        }
+        // The machine's counters, each a clock of its activity (/proc/stat's of every interrupt line, the
+        // keyboard's too): copies made at the job's start (ProcViews). Not /proc/net/softnet_stat: /proc
+        // looks each entry of /proc/net up anew at every open, which drops a mount on it.
+        procViews.forEach((inside, file) -> argv.addAll(List.of("--ro-bind", file.toString(), inside)));
         // One of its own: the host's would let jobs (and whoever reads their results) tell machines apart.
         argv.addAll(List.of("--ro-bind-data", Integer.toString(BOOT_ID_FD), BOOT_ID));
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/tmp"));
@@ -419,7 +434,13 @@ public final class BwrapCommand {
         // PID 1 has the job's uid, so its oom_score_adj, coredump_filter, clear_refs, sched and
         // autogroup were the job's to write, and so were the job's own (its autogroup's nice, which
         // the launcher sets to the job's priority). The job's descriptors (/dev/stdout) still lead out.
-        argv.addAll(List.of("--remount-ro", "/proc", "--remount-ro", DEVPTS, "--remount-ro", "/dev", "--remount-ro", "/"));
+        argv.addAll(List.of("--remount-ro", "/proc"));
+        for (String dir : HIDDEN_PROC_DIRS) {
+            if (host.exists(Path.of(dir))) {
+                argv.addAll(List.of("--remount-ro", dir));
+            }
+        }
+        argv.addAll(List.of("--remount-ro", DEVPTS, "--remount-ro", "/dev", "--remount-ro", "/"));
         argv.addAll(List.of("--chdir", SandboxPaths.WORK_DIR));
         return List.copyOf(argv);
     }

@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -217,6 +219,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         boolean gpuJob = !plan.gpus().devicesFor(JobGpu.of(confinement.env())).isEmpty();
         Optional<Path> filter = seccompFile();
         List<Path> oneShot = new ArrayList<>();
+        Optional<Path> shown = Optional.empty();
         Optional<CgroupV2.JobCgroup> jobCgroup = Optional.empty();
         List<String> argv;
         try {
@@ -229,20 +232,27 @@ public final class BwrapLauncher implements ProcessLauncher {
             Path group = stage(oneShot, "group-", BwrapCommand.group(gid).getBytes(StandardCharsets.UTF_8));
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
             Path hosts = stage(oneShot, "hosts-", BwrapCommand.hosts().getBytes(StandardCharsets.UTF_8));
-            Path stat = stage(oneShot, "stat-", ProcStat.forJob().getBytes(StandardCharsets.US_ASCII));
+            Map<String, Path> procViews = new LinkedHashMap<>();
+            Map<String, String> views = ProcViews.forJob(plan.limits().memoryBytes());
+            shown = Optional.of(inputs.shownDirectory());
+            for (Map.Entry<String, String> view : views.entrySet()) {
+                procViews.put(view.getKey(), SeccompPrograms.shown(shown.get(), "proc-",
+                        view.getValue().getBytes(StandardCharsets.ISO_8859_1)));
+            }
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
             Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
-                    BwrapCommand.options(plan, confinement, filter.isPresent(), host, !priority.ownSession())));
+                    BwrapCommand.options(plan, confinement, filter.isPresent(), host, !priority.ownSession(), procViews)));
             if (cgroup.isPresent()) {
                 jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
             }
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
-                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, stat, Optional.of(arguments)), host,
+                    new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, procViews, Optional.of(arguments)), host,
                     asJob.isPresent() ? asJob.get().enter() : List.of()), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
+            shown.ifPresent(inputs::removeShown);
             giveBackAfterFailure(giveBack);
             throw e;
         }
@@ -266,6 +276,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         } catch (IOException | RuntimeException e) {
             jobCgroup.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
+            shown.ifPresent(inputs::removeShown);
             giveBackAfterFailure(giveBack);
             throw e;
         }
@@ -281,9 +292,11 @@ public final class BwrapLauncher implements ProcessLauncher {
         if (LogPump.isFile(stderr) && !oneLog) {
             pumps.add(LogPump.start("job stderr", process.getErrorStream(), stderr));
         }
+        Optional<Path> shownToJob = shown;
         process.onExit().thenRun(() -> {
             own.ifPresent(CgroupV2.JobCgroup::killAndRemove);
             deleteAll(oneShot);
+            shownToJob.ifPresent(inputs::removeShown);
         });
         // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
         DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().fds() : DescriptorSource.onThisMachine();

@@ -1,6 +1,7 @@
 package dev.rhizome.node.job;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
@@ -33,11 +35,18 @@ final class SeccompPrograms {
     /** A directory's name: the prefix, its writer's pid, a random part. */
     private static final Pattern NAME = Pattern.compile(PREFIX + "([0-9]{1,19})-[0-9]+");
     private static final String PROGRAM = "filter.bpf";
+    /** A start's directory of files shown to its job ({@link #shownDirectory}): the prefix, a random part. */
+    static final String SHOWN_PREFIX = "rhizome-shown-";
+    /** The private directory's record of a {@link #shownDirectory}: this prefix, the same random part. */
+    private static final String SHOWN_MARK = "shown-";
+    private static final String SHOWN_MODE = "rwx--x--x";
+    private static final SecureRandom RANDOM = new SecureRandom();
     /** Orphans are looked for once per process, when its first directory is made. */
     private static final AtomicBoolean SWEPT = new AtomicBoolean();
 
     private final Path tmp;
     private final Optional<SeccompFilter.Arch> arch;
+    private final Path shownParent;
     /** Null until first needed. */
     private Path dir;
     /** Set by the clean-up at exit: nothing is written after it (see {@link #closeAtExit}). */
@@ -45,13 +54,22 @@ final class SeccompPrograms {
     private boolean hooked;
 
     SeccompPrograms(Path tmp, Optional<SeccompFilter.Arch> arch) {
+        this(tmp, arch, tmp);
+    }
+
+    /** @param shownParent where each start's {@link #shownDirectory} is made */
+    SeccompPrograms(Path tmp, Optional<SeccompFilter.Arch> arch, Path shownParent) {
         this.tmp = tmp.toAbsolutePath();
         this.arch = arch;
+        this.shownParent = shownParent.toAbsolutePath();
     }
 
     /** For this machine's architecture, in the JVM's temporary directory. */
     static SeccompPrograms forThisMachine() {
-        return new SeccompPrograms(Path.of(System.getProperty("java.io.tmpdir")), SeccompFilter.Arch.host());
+        // Shown directories beside the job directories ({@link JobDirParent}): a place the jobs' uids pass, and
+        // whose path (which the job reads) names no user.
+        return new SeccompPrograms(Path.of(System.getProperty("java.io.tmpdir")), SeccompFilter.Arch.host(),
+                JobDirParent.of());
     }
 
     /** The program's file, written again (in a new private directory if need be) when it is gone; none on an architecture the filter does not know. */
@@ -74,6 +92,60 @@ final class SeccompPrograms {
      */
     synchronized Path oneShot(String prefix, byte[] data) throws IOException {
         return write(directory(), prefix, data);
+    }
+
+    /**
+     * A new directory for one start's files that the job's uid opens itself (bubblewrap binds them where
+     * the job sees them, {@link #shown}): 0711, so that the jobs' uids pass it but nobody lists it. Its name
+     * is random and new at each start, never the private directory's: the job reads the path in its
+     * {@code /proc/self/mountinfo}, and a name of the node's (its pid, the same for every job it runs) would
+     * tie its jobs together, as the host's boot id did. Recorded in the private directory first (a file
+     * that holds its path), so that the clean-up at exit and {@link #removeOrphans} delete it with that
+     * one; {@link #removeShown} once the job has ended.
+     */
+    synchronized Path shownDirectory() throws IOException {
+        String random = Long.toUnsignedString(RANDOM.nextLong());
+        Path shownPath = shownParent.resolve(SHOWN_PREFIX + random);
+        Files.writeString(directory().resolve(SHOWN_MARK + random), shownPath.toString(), StandardCharsets.UTF_8);
+        Path shown = Files.createDirectory(shownPath,
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.setPosixFilePermissions(shown, PosixFilePermissions.fromString(SHOWN_MODE));
+        return shown;
+    }
+
+    /**
+     * A file of {@code data} in {@code shown}, a {@link #shownDirectory}, mode 0444: only what every local user
+     * may read anyway, as the job's copies of {@code /proc} ({@link ProcViews}).
+     */
+    static Path shown(Path shown, String prefix, byte[] data) throws IOException {
+        Path f = write(shown, prefix, data);
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("r--r--r--"));
+        return f;
+    }
+
+    /** Deletes {@code shown}, a {@link #shownDirectory}, with its files and its record; quietly, as at exit. */
+    synchronized void removeShown(Path shown) {
+        String name = shown.getFileName().toString();
+        removeShownQuietly(shown);
+        if (dir != null && name.startsWith(SHOWN_PREFIX)) {
+            try {
+                Files.deleteIfExists(dir.resolve(SHOWN_MARK + name.substring(SHOWN_PREFIX.length())));
+            } catch (IOException e) {
+                // deleted with the private directory at exit
+            }
+        }
+    }
+
+    private static void removeShownQuietly(Path shown) {
+        try {
+            PosixFileAttributes a = Files.readAttributes(shown, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isDirectory() && a.permissions().equals(PosixFilePermissions.fromString(SHOWN_MODE))
+                    && (Integer) Files.getAttribute(shown, "unix:uid", LinkOption.NOFOLLOW_LINKS) == JobDirs.myUid()) {
+                removeFilesAndDirectory(shown);
+            }
+        } catch (IOException e) {
+            // gone already, or not ours: nothing of ours to delete
+        }
     }
 
     private static Path write(Path dir, String prefix, byte[] data) throws IOException {
@@ -139,6 +211,18 @@ final class SeccompPrograms {
     private static boolean removeFilesAndDirectory(Path d) throws IOException {
         try (Stream<Path> files = Files.list(d)) {
             for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.startsWith(SHOWN_MARK)) {
+                    // a start's shown directory, by the path its record holds
+                    try {
+                        Path shown = Path.of(Files.readString(f, StandardCharsets.UTF_8));
+                        if (shown.getFileName().toString().equals(SHOWN_PREFIX + name.substring(SHOWN_MARK.length()))) {
+                            removeShownQuietly(shown);
+                        }
+                    } catch (IOException | RuntimeException unreadable) {
+                        // a record cut short by a kill: its directory stays, empty but for one start's copies
+                    }
+                }
                 if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(f);
                 }

@@ -27,9 +27,15 @@ class BwrapCommandTest {
     private static final Path GROUP = Path.of("/tmp/rhizome-seccomp-1-2/group-4.tmp");
     private static final Path BOOT_ID = Path.of("/tmp/rhizome-seccomp-1-2/boot-6.tmp");
     private static final Path HOSTS = Path.of("/tmp/rhizome-seccomp-1-2/hosts-7.tmp");
-    private static final Path STAT = Path.of("/tmp/rhizome-seccomp-1-2/stat-8.tmp");
+    private static final Path STAT = Path.of("/tmp/rhizome-seccomp-1-2/proc-8.tmp");
+    private static final Path MEMINFO = Path.of("/tmp/rhizome-seccomp-1-2/proc-9.tmp");
+    private static final Map<String, Path> VIEWS = new java.util.LinkedHashMap<>(Map.of(ProcViews.STAT, STAT));
+
+    static {
+        VIEWS.put(ProcViews.MEMINFO, MEMINFO);
+    }
     private static final BwrapCommand.Inputs INPUTS = new BwrapCommand.Inputs(Optional.empty(), PASSWD, GROUP,
-            BOOT_ID, HOSTS, STAT, Optional.empty());
+            BOOT_ID, HOSTS, VIEWS, Optional.empty());
 
     private static List<String> argv(SandboxPlan plan, HostView host) {
         return BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(), INPUTS, host);
@@ -82,10 +88,10 @@ class BwrapCommandTest {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
                 FakeHost.debian());
 
-        assertThat(argv.subList(0, 9)).containsExactly("/bin/sh", "-c",
-                "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" 4<\"$4\" 3<\"$5\" && shift 5 && exec \"$@\"", "rhizome-sandbox",
-                PASSWD.toString(), GROUP.toString(), BOOT_ID.toString(), HOSTS.toString(), STAT.toString());
-        assertThat(argv.get(9)).isEqualTo("/usr/bin/bwrap");
+        assertThat(argv.subList(0, 8)).containsExactly("/bin/sh", "-c",
+                "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" 4<\"$4\" && shift 4 && exec \"$@\"", "rhizome-sandbox",
+                PASSWD.toString(), GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
+        assertThat(argv.get(8)).isEqualTo("/usr/bin/bwrap");
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
                 "--new-session", "--as-pid-1");
         assertThat(String.join(" ", argv)).contains("--cap-drop ALL", "--proc /proc", "--dev /dev",
@@ -104,7 +110,8 @@ class BwrapCommandTest {
                 "--ro-bind-try /etc/java-17-openjdk /etc/java-17-openjdk", "--ro-bind-try /etc/python3.11 /etc/python3.11",
                 "--ro-bind /dev/null /proc/1/mem", "--ro-bind /dev/null /proc/1/task/1/mem",
                 "--ro-bind /dev/null /proc/keys", // a kernel with keyrings; /proc/key-users is not on this host
-                "--ro-bind-data 3 /proc/stat", // a copy of the start's, without the interrupt lines' counts
+                // copies made at the start (ProcViews): /proc/stat without the interrupt lines' counts, ...
+                "--ro-bind " + STAT + " /proc/stat", "--ro-bind " + MEMINFO + " /proc/meminfo",
                 "--ro-bind-data 5 /proc/sys/kernel/random/boot_id",
                 "--bind " + CHECKOUT + " /job", // its host path named the node's temporary directory, uid and job directory
                 "--ro-bind /opt/jdk-17 /opt/jdk-17");
@@ -139,7 +146,7 @@ class BwrapCommandTest {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
                 List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), INPUTS, FakeHost.debian());
 
-        assertThat(argv.subList(9, 19)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+        assertThat(argv.subList(8, 18)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 "/sys/fs/cgroup/job-1/cgroup.procs", "/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
                 "--clear-groups", "--", "/usr/bin/bwrap");
     }
@@ -148,16 +155,16 @@ class BwrapCommandTest {
     void theSeccompProgramReachesBubblewrapOnItsOwnDescriptorBeforeAnythingElseRuns() {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
                 List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")),
-                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, HOSTS, STAT,
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, HOSTS, VIEWS,
                         Optional.empty()),
                 FakeHost.debian());
 
-        assertThat(argv.subList(0, 10)).containsExactly("/bin/sh", "-c",
-                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" 4<\"$5\" 3<\"$6\" && shift 6 && exec \"$@\"", "rhizome-sandbox",
-                "/tmp/filter.bpf", PASSWD.toString(), GROUP.toString(), BOOT_ID.toString(), HOSTS.toString(), STAT.toString());
+        assertThat(argv.subList(0, 9)).containsExactly("/bin/sh", "-c",
+                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" 4<\"$5\" && shift 5 && exec \"$@\"", "rhizome-sandbox",
+                "/tmp/filter.bpf", PASSWD.toString(), GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
         assertThat(argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.indexOf("/usr/bin/bwrap") + 3))
                 .containsExactly("/usr/bin/bwrap", "--seccomp", "9");
-        assertThat(argv.subList(10, 12)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
+        assertThat(argv.subList(9, 11)).containsExactly("/bin/sh", "-c"); // then the cgroup is joined, as without it
     }
 
     @Test
@@ -165,20 +172,20 @@ class BwrapCommandTest {
         SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.of(65534), GpuPassthrough.NONE);
         Path args = Path.of("/tmp/rhizome-seccomp-1-2/args-5.tmp");
         List<String> argv = BwrapCommand.argv(plan, List.of("java", "Train.java"), JOB, Optional.empty(),
-                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, HOSTS, STAT,
+                new BwrapCommand.Inputs(Optional.of(Path.of("/tmp/filter.bpf")), PASSWD, GROUP, BOOT_ID, HOSTS, VIEWS,
                         Optional.of(args)),
                 FakeHost.debian());
 
-        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" 4<\"$6\" 3<\"$7\" && shift 7 && exec \"$@\"");
+        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" 4<\"$6\" && shift 6 && exec \"$@\"");
         assertThat(argv.get(5)).isEqualTo(args.toString());
         assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
                 "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--memlock=8388608", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
         assertThat(String.join(" ", argv)).doesNotContain(CHECKOUT.toString(), "--bind");
 
-        List<String> options = BwrapCommand.options(plan, JOB, true, FakeHost.debian());
+        List<String> options = BwrapCommand.options(plan, JOB, true, FakeHost.debian(), VIEWS);
         assertThat(options.subList(0, 2)).containsExactly("--seccomp", "9");
         assertThat(options.subList(options.size() - 2, options.size())).containsExactly("--chdir", "/job");
-        assertThat(BwrapCommand.arguments(plan, List.of("java", "Train.java"), JOB, true, FakeHost.debian()))
+        assertThat(BwrapCommand.arguments(plan, List.of("java", "Train.java"), JOB, true, FakeHost.debian(), VIEWS))
                 .startsWith(options.toArray(String[]::new)).endsWith("--", "java", "Train.java");
         assertThat(new String(BwrapCommand.argumentsFile(List.of("--bind", "/a b", "/c")), StandardCharsets.UTF_8))
                 .isEqualTo("--bind\0/a b\0/c\0");

@@ -163,6 +163,6 @@ class GpuIsolationTest {
         return BwrapCommand.argv(plan, List.of("python3", "train.py"),
                 new Confinement(checkout, List.of(checkout), List.of(), env), Optional.empty(),
                 new BwrapCommand.Inputs(Optional.empty(), Path.of("/tmp/p"), Path.of("/tmp/g"), Path.of("/tmp/b"),
-                        Path.of("/tmp/h"), Path.of("/tmp/s"), Optional.empty()), machine);
+                        Path.of("/tmp/h"), java.util.Map.of(), Optional.empty()), machine);
     }
 }

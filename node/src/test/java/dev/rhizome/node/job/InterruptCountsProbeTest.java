@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (the keyboard's line, or its USB controller's, counts each one): keystroke intervals are a known way
  * to guess what was typed. They are in {@code /proc/interrupts} and {@code /proc/softirqs}, which cannot
  * be read in the real sandbox ({@link BwrapCommand#INTERRUPT_COUNTS}), and in {@code /proc/stat}'s
- * {@code intr} line, each line's count after the total, which the job's copy ({@link ProcStat}) has not;
+ * {@code intr} line, each line's count after the total, which the job's copy ({@link ProcViews}) has not;
  * nor can the machine's pressure stall counts be read ({@link BwrapCommand#PRESSURE}), a microsecond
  * clock of the whole machine's load.
  */

@@ -42,7 +42,7 @@ class SandboxPathsTest {
         assertThat(BwrapCommand.environment(harness)).containsEntry("HOME", "/job")
                 .containsEntry(HarnessedRunner.RESULT_FILE_ENV, "/out/result");
         assertThat(String.join(" ", BwrapCommand.options(BwrapCommandTest.plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE,
-                java.util.OptionalInt.empty(), GpuPassthrough.NONE), harness, false, FakeHost.debian())))
+                java.util.OptionalInt.empty(), GpuPassthrough.NONE), harness, false, FakeHost.debian(), java.util.Map.of())))
                 .contains("--ro-bind " + HARNESS + " /job", "--bind " + RESULT + " /out", "--chdir /job")
                 .doesNotContain("--bind " + HARNESS, "--ro-bind " + RESULT);
     }

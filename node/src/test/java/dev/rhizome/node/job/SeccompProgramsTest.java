@@ -54,8 +54,51 @@ class SeccompProgramsTest {
             SeccompPrograms programs = new SeccompPrograms(Path.of(args[0]), Optional.of(SeccompFilter.Arch.X86_64));
             programs.program().orElseThrow();
             programs.oneShot("passwd-", "nobody:x:65534:65534::/:/bin/sh\n".getBytes());
+            SeccompPrograms.shown(programs.shownDirectory(), "proc-", "MemTotal: 1 kB\n".getBytes());
             System.exit(0);  // as a node stopped while a job runs: its one-shot files are not deleted yet
         }
+    }
+
+    /**
+     * The files a job opens itself (its copies of /proc) are in a directory of their own, new at each start and
+     * named by nothing of the node's (the job reads its path in its mountinfo): gone when the job ends, with
+     * the node's private directory at its exit, or with an orphaned one.
+     */
+    @Test
+    void aStartsShownDirectoryIsNewEachStartAndGoesWithTheJobOrWithItsNodesDirectory() throws Exception {
+        SeccompPrograms programs = new SeccompPrograms(tmp, Optional.of(SeccompFilter.Arch.X86_64));
+        Path privateDir = programs.program().orElseThrow().getParent();
+        Path first = programs.shownDirectory();
+        Path second = programs.shownDirectory();
+        Path meminfo = SeccompPrograms.shown(first, "proc-", "MemTotal: 1 kB\n".getBytes());
+
+        assertThat(first.getParent()).isEqualTo(tmp);
+        assertThat(first.getFileName().toString()).startsWith(SeccompPrograms.SHOWN_PREFIX)
+                .doesNotContain(Long.toString(ProcessHandle.current().pid()));
+        assertThat(second).isNotEqualTo(first);
+        assertThat(Files.getPosixFilePermissions(first)).isEqualTo(PosixFilePermissions.fromString("rwx--x--x"));
+        assertThat(Files.getPosixFilePermissions(meminfo)).isEqualTo(PosixFilePermissions.fromString("r--r--r--"));
+
+        programs.removeShown(first);
+        assertThat(first).doesNotExist();
+        assertThat(second).exists();
+        programs.closeAtExit();
+        assertThat(second).doesNotExist();
+        assertThat(privateDir).doesNotExist();
+
+        // A node killed outright: its shown directories go with its private directory.
+        Process killed = new ProcessBuilder("sleep", "60").start();
+        killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        Path dead = program("rhizome-seccomp-" + killed.pid() + "-1", "filter.bpf");
+        Path orphan = Files.createDirectory(Files.createDirectory(tmp.resolve("jobs")).resolve(SeccompPrograms.SHOWN_PREFIX + "42"));
+        Files.writeString(dead.resolve("shown-42"), orphan.toString());
+        Files.writeString(orphan.resolve("proc-1.tmp"), "MemTotal: 1 kB\n");
+        Files.setPosixFilePermissions(orphan, PosixFilePermissions.fromString("rwx--x--x"));
+        assertThat(SeccompPrograms.removeOrphans(tmp, ProcessHandle.current().pid())).isEqualTo(1);
+        try (Stream<Path> files = Files.list(tmp)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("jobs");
+        }
+        assertThat(orphan).doesNotExist();
     }
 
     /** The child: its first job starts once its exit has begun (a shutdown hook of its own starts it). */

@@ -1,0 +1,209 @@
+package dev.rhizome.node.job;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The job's own copies of the files of {@code /proc} that describe the whole machine and move with its
+ * activity: each, read in a loop, is a clock of what the volunteer (or another job) does. Round 24 timed
+ * keystrokes through {@code /proc/stat}'s interrupt counts; the same loop saw {@code /proc/meminfo},
+ * {@code vmstat}, {@code loadavg}, {@code uptime}'s idle time, {@code diskstats}, {@code zoneinfo},
+ * {@code buddyinfo} and {@code /proc/sys/fs}'s dentry and inode counts change 500 ms apart while the host
+ * worked (round 25), and {@code /proc/locks} lists every lock of the machine as it is taken. Each is
+ * written once, at the job's start, from the host's ({@link #forJob}) and bound over the host's read-only
+ * ({@link BwrapCommand#options}, from a {@link SeccompPrograms#shownDirectory}): a copy cannot move.
+ *
+ * <p>What programs read stays sound: {@code /proc/stat}'s CPU lines (glibc counts the CPUs there, sysfs
+ * being absent) and boot time; {@code /proc/meminfo}'s {@code MemTotal}, {@code MemFree} and
+ * {@code MemAvailable} (PyTorch's and numpy's, psutil's), which read the job's own memory limit, as a
+ * container's do under LXCFS; {@code /proc/uptime}'s seconds since boot (the job has that clock anyway,
+ * {@code CLOCK_BOOTTIME}), fixed at the start; {@code /proc/cpuinfo} as it was then. The rest reads as
+ * counts of 0, or, for the lists of the machine's disks, swap and locks, as no entry.
+ *
+ * <p>Not here: {@code /proc/net}'s machine-wide counts ({@code softnet_stat}, the TCP memory of
+ * {@code sockstat}): /proc looks each of its entries up anew at every open, which drops a mount on it.
+ * Nor the {@code sysinfo} system call, which answers the same load, free memory and process count live
+ * (glibc's {@code getloadavg} asks it; refusing it would leave glibc's count of the machine's memory, which
+ * the JVM sizes its heap by, unset), nor {@code statfs}'s free blocks of the host's file systems. They are
+ * in architecture.md's Known gaps.
+ */
+final class ProcViews {
+    static final String STAT = "/proc/stat";
+    static final String MEMINFO = "/proc/meminfo";
+    static final String UPTIME = "/proc/uptime";
+    static final String LOADAVG = "/proc/loadavg";
+    /** No process was ever running: a load that cannot move. */
+    static final String NO_LOAD = "0.00 0.00 0.00 1/1 1\n";
+    /**
+     * Lists of the machine's: its disks' I/O counts, its swap's use, the file locks every process of it holds
+     * (each lock taken or let go shows), its disks, the kernel's command line (the root file system's UUID, a
+     * fingerprint of the machine as the boot id is); where a kernel has them readable, every task of the
+     * machine with its name and run time (sched_debug before Linux 5.13), every latency record, every timer.
+     * Each reads as its header alone, or empty.
+     */
+    static final List<String> MACHINE_LISTS = List.of("/proc/diskstats", "/proc/swaps", "/proc/locks",
+            "/proc/partitions", "/proc/cmdline", "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_list");
+    /** {@link #MACHINE_LISTS} whose first line is a header, which the job's copy keeps. */
+    private static final List<String> WITH_HEADER = List.of("/proc/swaps", "/proc/partitions");
+    /** Counters of the whole machine's memory, scheduler, file systems, terminals and asynchronous I/O: each number reads 0. */
+    static final List<String> COUNTERS = List.of("/proc/vmstat", "/proc/zoneinfo", "/proc/buddyinfo",
+            "/proc/schedstat", "/proc/sys/fs/dentry-state", "/proc/sys/fs/inode-nr", "/proc/sys/fs/inode-state",
+            "/proc/sys/fs/file-nr", "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr");
+    /**
+     * Kept as the host had them at the start: programs read them (numpy and PyTorch the CPUs' model and
+     * flags), but they move: {@code cpu MHz} with the load of the other cores where the CPUs scale their
+     * clock, the entropy count with each key pressed (kernels before 5.18).
+     */
+    static final List<String> COPIES = List.of("/proc/cpuinfo", "/proc/sys/kernel/random/entropy_avail");
+    /** meminfo's lines that read the job's memory limit; every other reads 0. */
+    private static final List<String> JOBS_MEMORY = List.of("MemTotal", "MemFree", "MemAvailable");
+    /** The lines of /proc/stat kept as the host had them at the start; others (intr, ctxt, softirq) are written as 0. */
+    private static final List<String> KEPT = List.of("btime", "processes", "procs_running", "procs_blocked");
+    /** The softirq line's counts after its total: one per kind of softirq (ten since Linux 2.6.34). */
+    private static final int SOFTIRQ_KINDS = 10;
+
+    /** The host's files, by their path; empty where this kernel has none. */
+    @FunctionalInterface
+    interface HostFiles {
+        Optional<String> read(String path) throws IOException;
+    }
+
+    private ProcViews() {
+    }
+
+    /** The job's copies, by their path in {@code /proc}, of this machine's files, for a job that may use {@code memoryBytes}. */
+    static Map<String, String> forJob(long memoryBytes) throws IOException {
+        return forJob(memoryBytes, ProcViews::readHost);
+    }
+
+    /**
+     * The job's copies of {@code host}'s files, by their path: only of those the host has (bubblewrap cannot
+     * bind over a file /proc lacks).
+     */
+    static Map<String, String> forJob(long memoryBytes, HostFiles host) throws IOException {
+        Map<String, String> views = new LinkedHashMap<>();
+        Optional<String> stat = host.read(STAT);
+        if (stat.isEmpty()) {
+            throw new IOException("no " + STAT + " on this machine");
+        }
+        views.put(STAT, stat(stat.get()));
+        Optional<String> meminfo = host.read(MEMINFO);
+        if (meminfo.isPresent()) {
+            views.put(MEMINFO, meminfo(meminfo.get(), memoryBytes));
+        }
+        Optional<String> uptime = host.read(UPTIME);
+        if (uptime.isPresent()) {
+            views.put(UPTIME, uptime(uptime.get()));
+        }
+        if (host.read(LOADAVG).isPresent()) {
+            views.put(LOADAVG, NO_LOAD);
+        }
+        for (String list : MACHINE_LISTS) {
+            Optional<String> text = host.read(list);
+            if (text.isPresent()) {
+                views.put(list, WITH_HEADER.contains(list) ? firstLine(text.get()) : "");
+            }
+        }
+        for (String copy : COPIES) {
+            host.read(copy).ifPresent(text -> views.put(copy, text));
+        }
+        for (String counters : COUNTERS) {
+            Optional<String> text = host.read(counters);
+            if (text.isPresent()) {
+                views.put(counters, zeroed(text.get()));
+            }
+        }
+        return views;
+    }
+
+    /**
+     * The job's {@code /proc/stat}. The host's {@code intr} line lists each interrupt line's count after the
+     * total, the keyboard's among them; {@code softirq} and {@code ctxt} move with every event of the
+     * machine. They read 0. The CPU lines stay, as do the boot time and process counts, as at the start.
+     */
+    static String stat(String host) throws IOException {
+        StringBuilder out = new StringBuilder();
+        boolean cpu = false;
+        for (String line : host.split("\n")) {
+            String name = line.split(" ", 2)[0];
+            if (name.startsWith("cpu") || KEPT.contains(name)) {
+                cpu |= name.equals("cpu");
+                out.append(line).append('\n');
+            } else if (name.equals("intr") || name.equals("ctxt")) {
+                out.append(name).append(" 0\n");
+            } else if (name.equals("softirq")) {
+                out.append(name).append(" 0").append(" 0".repeat(SOFTIRQ_KINDS)).append('\n');
+            }
+        }
+        if (!cpu) {
+            throw new IOException("no cpu line in " + STAT);
+        }
+        return out.toString();
+    }
+
+    /**
+     * The job's {@code /proc/meminfo}: the host's lines, each in kB, with the job's limit (or the machine's
+     * memory, if smaller) as its total, free and available memory, and 0 for every other; huge pages'
+     * counts 0, their size the host's.
+     */
+    static String meminfo(String host, long memoryBytes) {
+        long hostTotalKb = Long.MAX_VALUE;
+        for (String line : host.split("\n")) {
+            if (line.startsWith("MemTotal:")) {
+                hostTotalKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        long kb = Math.min(hostTotalKb, memoryBytes >> 10);
+        StringBuilder out = new StringBuilder();
+        for (String line : host.split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String name = line.substring(0, colon);
+            String value = line.substring(colon + 1).strip();
+            String kept = name.equals("Hugepagesize") ? value
+                    : (JOBS_MEMORY.contains(name) ? Long.toString(kb) : "0") + (value.endsWith(" kB") ? " kB" : "");
+            out.append(String.format("%-16s%s%n", name + ":", padded(kept)));
+        }
+        return out.toString();
+    }
+
+    /** The host's seconds since boot as at the start, and no idle time: the CPUs' idle time moves with the machine's load. */
+    static String uptime(String host) {
+        return host.strip().split("\\s+")[0] + " 0.00\n";
+    }
+
+    /** {@code text} with every number that stands alone (not a name's digits, as DMA32's) written as 0. */
+    static String zeroed(String text) {
+        return text.replaceAll("(?<=^|[\\s:])-?[0-9]+(?=$|\\s)", "0");
+    }
+
+    private static String firstLine(String text) {
+        int end = text.indexOf('\n');
+        return end < 0 ? text : text.substring(0, end + 1);
+    }
+
+    /** meminfo's values, right-aligned as the kernel writes them ("%8lu kB"). */
+    private static String padded(String value) {
+        return value.endsWith(" kB") ? String.format("%8s kB", value.substring(0, value.length() - 3))
+                : String.format("%8s", value);
+    }
+
+    private static Optional<String> readHost(String path) throws IOException {
+        try {
+            return Optional.of(Files.readString(Path.of(path), StandardCharsets.ISO_8859_1));
+        } catch (NoSuchFileException | AccessDeniedException e) {
+            // A kernel without it, or one that shows it to root alone: nothing to bind over for the job.
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class ProcViewsTest {
+    /** A two-CPU machine's, as Linux 6.x writes it (the intr line cut short). */
+    private static final String STAT = """
+            cpu  8432 12 3301 991200 410 0 95 0 0 0
+            cpu0 4200 6 1650 495600 205 0 50 0 0 0
+            cpu1 4232 6 1651 495600 205 0 45 0 0 0
+            intr 17717144 0 9 0 0 0 0 0 0 0 0 0 0 2705529 0 6301
+            ctxt 40210931
+            btime 1796470000
+            processes 182734
+            procs_running 3
+            procs_blocked 0
+            softirq 9311873 1 3120110 4 7210 270 0 22 2900000 0 3282256
+            """;
+    private static final String MEMINFO = """
+            MemTotal:       24608768 kB
+            MemFree:         1207952 kB
+            MemAvailable:   13311804 kB
+            Buffers:          402112 kB
+            Cached:         11023448 kB
+            SwapTotal:       8388604 kB
+            HugePages_Total:       0
+            Hugepagesize:       2048 kB
+            """;
+    private static final long GIB = 1L << 30;
+
+    @Test
+    void theJobsStatKeepsTheCpusAndBootTimeAndCountsNoEvent() throws IOException {
+        assertThat(ProcViews.stat(STAT)).isEqualTo("""
+                cpu  8432 12 3301 991200 410 0 95 0 0 0
+                cpu0 4200 6 1650 495600 205 0 50 0 0 0
+                cpu1 4232 6 1651 495600 205 0 45 0 0 0
+                intr 0
+                ctxt 0
+                btime 1796470000
+                processes 182734
+                procs_running 3
+                procs_blocked 0
+                softirq 0 0 0 0 0 0 0 0 0 0 0
+                """);
+        assertThat(ProcViews.stat(STAT + "gpu_irqs 1 2 3\n")).doesNotContain("gpu_irqs");
+        assertThatThrownBy(() -> ProcViews.stat("intr 5 1 2\n")).isInstanceOf(IOException.class)
+                .hasMessageContaining("/proc/stat");
+    }
+
+    @Test
+    void theJobsMeminfoShowsItsOwnLimitAsTheMachinesMemoryAndNothingThatMoves() {
+        assertThat(ProcViews.meminfo(MEMINFO, 2 * GIB)).isEqualTo("""
+                MemTotal:        2097152 kB
+                MemFree:         2097152 kB
+                MemAvailable:    2097152 kB
+                Buffers:               0 kB
+                Cached:                0 kB
+                SwapTotal:             0 kB
+                HugePages_Total:       0
+                Hugepagesize:       2048 kB
+                """);
+        // A limit above the machine's memory: the machine's.
+        assertThat(ProcViews.meminfo(MEMINFO, 64 * GIB)).startsWith("MemTotal:       24608768 kB\n");
+    }
+
+    @Test
+    void countersReadZeroAndNamesStay() {
+        assertThat(ProcViews.zeroed("nr_free_pages 120334\nnr_zone_inactive_anon 7\n"))
+                .isEqualTo("nr_free_pages 0\nnr_zone_inactive_anon 0\n");
+        assertThat(ProcViews.zeroed("Node 0, zone    DMA32   1107    975    612\n"))
+                .isEqualTo("Node 0, zone    DMA32   0    0    0\n");
+        assertThat(ProcViews.zeroed("48830\t0\t9223372036854775807\n")).isEqualTo("0\t0\t0\n");
+        assertThat(ProcViews.uptime("25457.92 16825.89\n")).isEqualTo("25457.92 0.00\n");
+    }
+
+    @Test
+    void onlyTheFilesTheHostHasAreCopied() throws IOException {
+        Map<String, String> host = Map.of("/proc/stat", STAT, "/proc/meminfo", MEMINFO, "/proc/loadavg",
+                "6.24 3.44 2.19 8/218 32115\n", "/proc/diskstats", " 253       0 vda 8101 0 41 ...\n",
+                "/proc/vmstat", "pgfault 99\n", "/proc/locks", "1: FLOCK  ADVISORY  WRITE 16050 fe:00:2154626 0 EOF\n",
+                "/proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: 2100.000\n");
+        Map<String, String> views = ProcViews.forJob(GIB, path -> Optional.ofNullable(host.get(path)));
+        assertThat(views).containsOnlyKeys("/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/diskstats",
+                "/proc/vmstat", "/proc/locks", "/proc/cpuinfo");
+        assertThat(views).containsEntry("/proc/locks", "").containsEntry("/proc/cpuinfo", host.get("/proc/cpuinfo"));
+        assertThat(views).containsEntry("/proc/loadavg", ProcViews.NO_LOAD).containsEntry("/proc/diskstats", "")
+                .containsEntry("/proc/vmstat", "pgfault 0\n");
+        assertThatThrownBy(() -> ProcViews.forJob(GIB, path -> Optional.empty())).hasMessageContaining("/proc/stat");
+    }
+
+    @Test
+    void theMachinesOwnAreRead() throws IOException {
+        Map<String, String> views = ProcViews.forJob(GIB);
+        assertThat(views.get("/proc/stat")).startsWith("cpu ").contains("\nintr 0\n");
+        assertThat(views.get("/proc/meminfo")).startsWith("MemTotal:        1048576 kB\n");
+    }
+}
