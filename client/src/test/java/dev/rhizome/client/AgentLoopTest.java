@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.protocol.CommitId;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -69,7 +70,12 @@ class AgentLoopTest {
                     assertThat(outcome.get("decided").getAsBoolean()).isTrue();
                     assertThat(outcome.getAsJsonArray("result_statuses")).isNotEmpty();
                     assertThat(outcome.getAsJsonArray("papers")).hasSize(1);
+                    // as `wait` ends: the command for a paper about the outcome
+                    assertThat(outcome.get("publish_command").getAsString())
+                            .isEqualTo("rhizome publish --paper FINDING.md --commit "
+                                    + CommitId.abbreviate(round.get("commit").getAsString()));
                 }
+                assertThat(agent.err()).contains("round 1: to tell the others what it showed");
                 JsonObject first = JsonParser.parseString(agent.lines().get(0)).getAsJsonObject();
                 assertThat(first.getAsJsonObject("outcome").get("metric").getAsDouble())
                         .isCloseTo(1.0, org.assertj.core.data.Offset.offset(0.001));

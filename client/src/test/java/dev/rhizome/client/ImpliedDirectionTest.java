@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * `brief`, `log`, `tree` and `agent` without --direction, through the real commands and
+ * `brief`, `log`, `tree`, `agent` and `claim` without --direction, through the real commands and
  * coordinator: a newcomer on a one-direction network was told "needs --direction" by each. They
  * take the only open direction (or the workspace's claim's) and say which on standard error; with
  * several open they are refused with the list, as any missing option is (exit 2, `usage`).
@@ -43,13 +43,17 @@ class ImpliedDirectionTest {
                 assertThat(run.json().get("direction").getAsString()).as(command).isEqualTo("lr");
                 assertThat(run.err()).as(command).contains("--direction lr (the only open direction)");
             }
+            // claim too: it leased a unit of whichever open direction the coordinator picked
+            CliRun claimOne = CliRun.at(url, agent, "claim", "--json");
+            assertThat(claimOne.code()).as(claimOne.out() + claimOne.err()).isIn(0, 3);
+            assertThat(claimOne.err()).contains("--direction lr (the only open direction)");
             CliRun text = CliRun.at(url, agent, "log");
             assertThat(text.code()).as(text.err()).isZero();
             assertThat(text.err()).contains("--direction lr (the only open direction)");
 
             OpenDirections.open(operator, seed, "warmup");
             for (String[] args : new String[][] {{"brief", "--json"}, {"log", "--json"}, {"tree", "--json"},
-                    {"agent", "--cmd", "true", "--json"}}) {
+                    {"agent", "--cmd", "true", "--json"}, {"claim", "--json"}}) {
                 CliRun run = CliRun.at(url, agent, args);
                 assertThat(run.code()).as(args[0] + ": " + run.out() + run.err()).isEqualTo(2);
                 JsonObject error = run.json();
@@ -61,6 +65,8 @@ class ImpliedDirectionTest {
             }
             assertThat(Files.exists(agent.resolve("agent").resolve("workspaces")))
                     .as("a refused agent claimed nothing and made no workspace").isFalse();
+            assertThat(new CoordinatorClient(url, Identity.generate()).units("LEASED").getUnitsList())
+                    .as("the refused claims leased nothing").allMatch(u -> u.getUnit().getDirection().equals("lr"));
             CliRun refusedText = CliRun.at(url, agent, "tree");
             assertThat(refusedText.code()).isEqualTo(2);
             assertThat(refusedText.err()).contains("2 open directions");

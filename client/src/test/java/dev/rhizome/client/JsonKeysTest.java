@@ -185,6 +185,9 @@ class JsonKeysTest {
                 answers.put("rhizome log", run(as, "log", "--direction", "d"));
                 answers.put("rhizome papers", run(as, "papers", "--commit", commit));
                 JsonObject outcome = submitted.getAsJsonObject("outcome");
+                // as `wait` ends: the paper's command once decided (submit --wait ended on the metric)
+                assertThat(outcome.get("publish_command").getAsString())
+                        .startsWith("rhizome publish --paper FINDING.md --commit ");
 
                 List<String> unnamed = new ArrayList<>();
                 answers.forEach((command, answer) -> unnamed.addAll(unnamed(command, answer, help.get(command))));

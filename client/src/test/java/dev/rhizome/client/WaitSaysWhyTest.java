@@ -50,7 +50,9 @@ class WaitSaysWhyTest {
             new CoordinatorClient(url, volunteer).announce(InventoryAnnouncer.announcement(volunteer.publicId(),
                     "127.0.0.1", 9, List.of(), "cpu:log", System.currentTimeMillis()));
             JsonObject busy = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json").json();
-            assertThat(busy.get("queued_reason").getAsString()).contains("1 node(s) announced").contains("busy");
+            // announced and idle, not busy: no unit of any direction is leased
+            assertThat(busy.get("queued_reason").getAsString()).contains("1 node(s) announced")
+                    .contains("no unit of any direction is leased now").doesNotContain("busy");
 
             // the base's evaluation and the experiment's, reported as a node would
             // (trial seeds, then confirmation seeds), each by a runner of its own key
@@ -69,6 +71,36 @@ class WaitSaysWhyTest {
             JsonObject d = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json").succeeded().json();
             assertThat(d.get("publish_command").getAsString()).isEqualTo(publish);
             assertThat(d.get("queued_reason").isJsonNull()).isTrue();
+        }
+    }
+
+    @Test
+    void aClosedDirectionAndSlotsTakenByAnotherDirectionAreToldApartFromBusy() throws Exception {
+        // both were "their slots are busy with earlier work": one waits for nothing, the other for
+        // another direction's work to end
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String url = c.url();
+            Path agent = dir.resolve("agent");
+            CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
+            Seed seed = OpenDirections.seed(operator, "tiny", "e");
+            FreshRunner.at(url, "cpu:log").claimEvaluation();  // e's base, leased and kept
+            OpenDirections.open(operator, seed, "d");
+            String commit = OpenDirections.register(operator, seed, "d", "raise the learning rate");
+            Identity volunteer = Identity.generate();
+            new CoordinatorClient(url, volunteer).announce(InventoryAnnouncer.announcement(volunteer.publicId(),
+                    "127.0.0.1", 9, List.of(), "cpu:log", System.currentTimeMillis()));
+
+            CliRun taken = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json");
+            assertThat(taken.code()).as(taken.out() + taken.err()).isEqualTo(ExitCodes.TIMED_OUT);
+            assertThat(taken.json().get("queued_reason").getAsString()).contains("1 node(s) announced")
+                    .contains("all of other directions (e: 1)").doesNotContain("busy with earlier work");
+
+            OpenDirections.close(operator, "d");
+            CliRun closed = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");
+            assertThat(closed.code()).as(closed.out() + closed.err()).isEqualTo(ExitCodes.TIMED_OUT);
+            assertThat(closed.out()).contains("queued: direction d is closed (done)").contains("no node runs these")
+                    .doesNotContain("busy");
+            assertThat(closed.err()).as("the progress line says it too").contains("direction d is closed");
         }
     }
 }

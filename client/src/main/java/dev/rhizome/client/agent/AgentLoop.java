@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.eclipse.jgit.api.Git;
@@ -147,9 +148,12 @@ public final class AgentLoop {
             if (settings.await()) {
                 ExperimentReport report = research.waitFor(s.commit(), settings.waitLimit(), progress);
                 JsonObject outcome = Outcome.json(s.commit(), report);
+                Optional<String> whyQueued = report.getDecided() ? Optional.empty() : research.queuedReason(report);
+                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued);
                 r.add("outcome", outcome);
                 count(report);
                 progress.accept("round " + n + ": " + Outcome.text(s.commit(), report));
+                OutcomeNextSteps.line(s.commit(), report, whyQueued).ifPresent(l -> progress.accept("round " + n + ": " + l));
             }
         } catch (CommandException e) {
             if (e.error().equals("unknown_direction") || e.error().equals("direction_closed")) {

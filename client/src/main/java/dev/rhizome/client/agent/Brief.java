@@ -306,7 +306,7 @@ public final class Brief {
         // The agent's own experiments still being evaluated.
         JsonArray pending = new JsonArray();
         t.append("## Your pending experiments\n\n");
-        List<Experiment> mine = experiments.stream().filter(e -> e.getProposer().equals(me)).toList();
+        List<Experiment> mine = experiments.stream().filter(e -> Mine.is(e, me)).toList();
         for (Experiment e : mine.subList(Math.max(0, mine.size() - OWN), mine.size())) {
             ExperimentReport r;
             try {

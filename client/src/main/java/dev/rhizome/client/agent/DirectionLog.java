@@ -72,7 +72,7 @@ public final class DirectionLog {
         o.addProperty("parent", e.getParent());
         o.addProperty("second_parent", e.getSecondParent().isEmpty() ? null : e.getSecondParent());
         o.addProperty("proposer_id", PublicId.hex(e.getProposer()));
-        o.addProperty("mine", e.getProposer().equals(me));
+        o.addProperty("mine", Mine.is(e, me));
         o.addProperty("created_ms", e.getCreatedMs());
         // null where the proposer gave none (an empty string is null in every answer)
         o.add("hypothesis", e.getDescription().isEmpty() ? null
@@ -102,7 +102,8 @@ public final class DirectionLog {
         t.append(String.format(Locale.ROOT, "%s  %-10s parent %s%s, by %s%s, %s%n", CommitId.abbreviate(e.getCommit()),
                 entry.outcome().toUpperCase(Locale.ROOT), CommitId.abbreviate(e.getParent()),
                 e.getSecondParent().isEmpty() ? "" : " + " + CommitId.abbreviate(e.getSecondParent()),
-                PublicId.of(e.getProposer()).shortForm(), e.getProposer().equals(me) ? " (you)" : "",
+                PublicId.of(e.getProposer()).shortForm(), Mine.is(e, me) ? " (you)"
+                        : Mine.byOwnNodesExplorer(e, me) ? " (your node's built-in explorer)" : "",
                 Instant.ofEpochMilli(e.getCreatedMs())));
         if (r == null) {
             t.append("  ").append(entry.unread()).append('\n');

@@ -1,17 +1,30 @@
 package dev.rhizome.client.agent;
 
 import dev.rhizome.proto.v1.ExperimentReport;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * Why an experiment's evaluations stay queued, as far as a client can tell: "3 queued" for minutes
  * left a newcomer guessing whether anything would ever run them. The coordinator lists the nodes
- * that announced themselves in its freshness window (10 minutes); none there means no volunteer to
- * run anything, some means they are busy or of another hardware class. Pure: the caller reads the
- * count.
+ * that announced themselves in its freshness window (10 minutes), whether the experiment's direction
+ * is closed, and the units (evaluations and explorations) leased now with their directions. Pure:
+ * the caller reads them.
  */
 public final class QueueReason {
     private QueueReason() {
+    }
+
+    /**
+     * What the coordinator told: the nodes it lists, the operator's reason when the experiment's
+     * direction is closed ("" for none; empty when open), and the units leased now, counted by
+     * direction (null when they were not read).
+     */
+    public record Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection) {
+        public static Seen nodes(int nodesListed) {
+            return new Seen(nodesListed, Optional.empty(), null);
+        }
     }
 
     /** Whether {@code report} has evaluations no runner holds (worth asking the coordinator for its nodes). */
@@ -21,18 +34,51 @@ public final class QueueReason {
 
     /** The reason in words, given the nodes the coordinator listed; empty when nothing is queued. */
     public static Optional<String> of(ExperimentReport report, int nodesListed) {
+        return of(report, Seen.nodes(nodesListed));
+    }
+
+    /** The reason in words, given what the coordinator told; empty when nothing is queued. */
+    public static Optional<String> of(ExperimentReport report, Seen seen) {
         if (!queued(report)) {
             return Optional.empty();
         }
-        if (nodesListed == 0) {
+        String direction = Records.experiment(report.getExperiment()).getDirection();
+        if (seen.directionClosed().isPresent()) {
+            // a closed direction hands out none of its evaluations: "their slots are busy" sent its
+            // waiter to wait for what no node would ever run
+            String why = seen.directionClosed().get();
+            return Optional.of("direction " + direction + " is closed" + (why.isEmpty() ? "" : " (" + why + ")")
+                    + ", and a closed direction hands out none of its evaluations: no node runs these unless an "
+                    + "operator opens it again; `rhizome direction list` shows the open ones");
+        }
+        if (seen.nodesListed() == 0) {
             return Optional.of("no node has announced itself to the coordinator in the last 10 minutes, so nothing runs "
                     + "queued evaluations: start one with `rhizome node --coordinator URL` (see `rhizome node --help`)");
         }
-        String hardware = report.getHardwareClass().isEmpty() ? "" : " (or of another hardware class than "
-                + report.getHardwareClass() + ")";
-        return Optional.of(nodesListed + " node(s) announced in the last 10 minutes" + (report.getLeasedUnits() > 0
-                ? " and the rest wait" : " and none has taken one yet")
-                + ": their slots are busy with earlier work" + hardware
-                + "; queued evaluations run in the order they were queued, a direction's base before experiments on it");
+        String nodes = seen.nodesListed() + " node(s) announced in the last 10 minutes"
+                + (report.getLeasedUnits() > 0 ? " and the rest wait" : " and none has taken one yet");
+        String hardware = report.getHardwareClass().isEmpty() ? "" : " of another hardware class than "
+                + report.getHardwareClass();
+        String order = "; queued evaluations run in the order they were queued, a direction's base before "
+                + "experiments on it";
+        Map<String, Integer> leased = seen.leasedByDirection();
+        if (leased != null && report.getLeasedUnits() == 0) {
+            if (leased.isEmpty()) {
+                return Optional.of(nodes + ", and no unit of any direction is leased now: the nodes are"
+                        + (hardware.isEmpty() ? " of another hardware class" : hardware) + ", or have not asked for "
+                        + "work since these were queued (a node asks every few seconds while idle)");
+            }
+            Map<String, Integer> others = new TreeMap<>(leased);
+            others.remove(direction);
+            if (!others.isEmpty() && !leased.containsKey(direction)) {
+                StringBuilder list = new StringBuilder();
+                others.forEach((d, n) -> list.append(list.isEmpty() ? "" : ", ").append(d).append(": ").append(n));
+                return Optional.of(nodes + ": the units leased now are all of other directions (" + list
+                        + "), so the slots are taken by their work" + (hardware.isEmpty() ? "" : " (or the nodes are"
+                        + hardware + ")") + order);
+            }
+        }
+        return Optional.of(nodes + ": their slots are busy with earlier work"
+                + (hardware.isEmpty() ? "" : " (or" + hardware + ")") + order);
     }
 }

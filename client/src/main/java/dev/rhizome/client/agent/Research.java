@@ -27,10 +27,12 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Paper;
+import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
@@ -43,8 +45,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.eclipse.jgit.api.Git;
@@ -875,21 +879,34 @@ public final class Research {
         if (!QueueReason.queued(report)) {
             return Optional.empty();
         }
-        if (cached.count < 0 || System.nanoTime() - cached.readAtNanos >= NodesSeen.EVERY_NANOS) {
+        if (cached.seen == null || System.nanoTime() - cached.readAtNanos >= NodesSeen.EVERY_NANOS) {
             try {
-                cached.count = client.nodes().getPeersCount();
+                String direction = Records.experiment(report.getExperiment()).getDirection();
+                Optional<String> closed = client.directions().getDirectionsList().stream()
+                        .filter(d -> d.getDirection().getName().equals(direction) && d.getClosed())
+                        .map(DirectionStatus::getClosedReason).findFirst();
+                int nodes = client.nodes().getPeersCount();
+                Map<String, Integer> leased = null;
+                if (nodes > 0 && closed.isEmpty() && report.getLeasedUnits() == 0) {
+                    // as many as the nodes' slots: whose work holds them tells "busy" from "taken by another direction"
+                    leased = new TreeMap<>();
+                    for (UnitStatus u : client.units("LEASED").getUnitsList()) {
+                        leased.merge(u.getUnit().getDirection(), 1, Integer::sum);
+                    }
+                }
+                cached.seen = new QueueReason.Seen(nodes, closed, leased);
                 cached.readAtNanos = System.nanoTime();
             } catch (CoordinatorException e) {
                 return Optional.empty();  // the wait goes on; the reason is a courtesy
             }
         }
-        return QueueReason.of(report, cached.count);
+        return QueueReason.of(report, cached.seen);
     }
 
-    /** The count of nodes the coordinator last listed, and when it was read. */
+    /** What the coordinator last told of its nodes and the direction, and when it was read. */
     private static final class NodesSeen {
         static final long EVERY_NANOS = Duration.ofSeconds(60).toNanos();
-        int count = -1;
+        QueueReason.Seen seen;
         long readAtNanos;
     }
 

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The direction of a command given no {@code --direction} (`brief`, `log`, `tree`, `agent`): the
+ * The direction of a command given no {@code --direction} (`brief`, `log`, `tree`, `agent`, `claim`): the
  * direction of the claim in the workspace the command runs in, else the coordinator's only open
  * direction. A newcomer on a one-direction network was told "needs --direction" by every reading
  * command, though only one answer could be meant. Where several are open the command is refused
@@ -65,6 +65,25 @@ public final class ImpliedDirection {
         List<DirectionStatus> all = claim.isPresent() ? List.of() : client.directions().getDirectionsList();
         Choice choice = choose(null, claim.map(Claimed::direction).orElse(null), claim.map(Claimed::unit).orElse(null), all,
                 command);
+        System.err.println("rhizome: --direction " + choice.name() + " (" + choice.why() + ")");
+        return choice.name();
+    }
+
+    /**
+     * The direction `rhizome claim` asks for when given none: as {@link #resolve}, except that with
+     * no direction open it asks for none (null), so the coordinator's no-work answer (exit 3, with
+     * when to claim again) stands, as a claim waiting for a first direction relies on. It leased a
+     * unit of whichever open direction the coordinator picked, which an agent had not chosen.
+     */
+    public static String resolveForClaim(String given, CoordinatorClient client) throws CoordinatorException {
+        if (given != null || workspaceClaim().isPresent()) {
+            return resolve(given, client, "rhizome claim");
+        }
+        List<DirectionStatus> all = client.directions().getDirectionsList();
+        if (all.stream().allMatch(DirectionStatus::getClosed)) {
+            return null;
+        }
+        Choice choice = choose(null, null, null, all, "rhizome claim");
         System.err.println("rhizome: --direction " + choice.name() + " (" + choice.why() + ")");
         return choice.name();
     }

@@ -7,6 +7,7 @@ import dev.rhizome.client.agent.UnitGiveBack;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.HelpText;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CoordinatorOption;
@@ -24,6 +25,7 @@ import dev.rhizome.client.cli.UnhandedClaims;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.client.cli.WorkspaceLock;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
@@ -57,7 +59,10 @@ public final class ClaimCommand implements Callable<Integer> {
                     + "(`rhizome node`) runs and reports evaluations, so a unit leased here would stay leased to nobody.",
             paramLabel = "explore|evaluate")
     Kind kind;
-    @Option(names = "--direction", description = "Only a unit of this direction (an unknown one is an error).", paramLabel = "DIRECTION")
+    @Option(names = "--direction", description = "A unit of this direction (an unknown one is an error). Default: "
+            + "that of the claim in the workspace this runs in, else the coordinator's only open direction; with several "
+            + "open, the claim is refused naming them (exit 2), never picked for you; with none open, exit 3 (no_work).",
+            paramLabel = "DIRECTION")
     String direction;
     @Option(names = "--from", paramLabel = "COMMIT",
             description = "Branch from this registered commit of the direction instead of its frontier (a unique prefix is enough).")
@@ -233,6 +238,11 @@ public final class ClaimCommand implements Callable<Integer> {
 
     private Integer claim() throws IOException {
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
+        try {
+            direction = ImpliedDirection.resolveForClaim(direction, client);
+        } catch (CoordinatorException e) {
+            throw Coordinators.failure(e, client, null);
+        }
         Research research = new Research(client, dataDir.path());
         UnitGiveBack giveBack = new UnitGiveBack(research, workspace, "it had not been handed to you yet",
                 "`rhizome claim`, which did not finish");

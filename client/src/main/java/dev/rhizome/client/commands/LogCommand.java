@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.rhizome.client.agent.DirectionLog;
+import dev.rhizome.client.agent.Mine;
 import dev.rhizome.client.agent.OutcomeWord;
 import dev.rhizome.client.agent.SeenMarks;
 import dev.rhizome.client.agent.Untrusted;
@@ -63,7 +64,7 @@ public final class LogCommand implements Callable<Integer> {
             + "confirming, rejected, crashed, given_up, pending, or a word a newer coordinator gives); kept within a "
             + "page, so a page may show fewer.")
     String outcome;
-    @Option(names = "--mine", description = "Only experiments this data directory's key proposed (within a page, as --outcome).")
+    @Option(names = "--mine", description = "Only experiments this data directory's key proposed, not those of the built-in explorer of a node sharing it (within a page, as --outcome).")
     boolean mine;
     @Option(names = "--max-chars", converter = Bounded.PositiveInt.class, defaultValue = "1000", paramLabel = "N",
             description = "Cut each hypothesis after this many characters (default ${DEFAULT-VALUE}).")
@@ -124,7 +125,7 @@ public final class LogCommand implements Callable<Integer> {
         }
         List<DirectionLog.Entry> shown = page.log().entries().stream()
                 .filter(e -> outcome == null || e.outcome().equalsIgnoreCase(outcome))
-                .filter(e -> !mine || e.experiment().getProposer().equals(page.me()))
+                .filter(e -> !mine || Mine.is(e.experiment(), page.me()))
                 .toList();
         Output out = new Output(System.out);
         if (json) {

@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.DiffSimilarity;
 import dev.rhizome.client.agent.Outcome;
+import dev.rhizome.client.agent.OutcomeNextSteps;
 import dev.rhizome.client.agent.PaperText;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.Bounded;
@@ -27,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,7 +63,7 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6.")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs; with --wait, outcome (as `rhizome wait --json`).")
+    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs; with --wait, outcome (as `rhizome wait --json`, queued_reason and publish_command included).")
     boolean json;
 
     @Override
@@ -104,6 +106,8 @@ public final class SubmitCommand implements Callable<Integer> {
                 ? research.waitFor(s.commit(), Duration.ofSeconds(timeoutSeconds), m -> System.err.println("rhizome: " + m))
                 : null;
         Interrupts.handedOver();
+        Optional<String> whyQueued = report == null || report.getDecided() ? Optional.empty()
+                : research.queuedReason(report);
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = new JsonObject();
@@ -122,7 +126,9 @@ public final class SubmitCommand implements Callable<Integer> {
             }
             o.add("similar_diffs", similar);
             if (report != null) {
-                o.add("outcome", Outcome.json(s.commit(), report));
+                JsonObject outcome = Outcome.json(s.commit(), report);
+                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued);
+                o.add("outcome", outcome);
                 if (!report.getDecided()) {
                     WaitCommand.timedOut(o, s.commit(), timeoutSeconds);
                 }
@@ -134,6 +140,7 @@ public final class SubmitCommand implements Callable<Integer> {
                     + (s.paperId() != null ? " with paper " + s.paperId() : ""));
             if (report != null) {
                 out.line(Outcome.text(s.commit(), report));
+                OutcomeNextSteps.line(s.commit(), report, whyQueued).ifPresent(out::line);
                 if (!report.getDecided()) {
                     out.line(WaitCommand.timedOutLine(s.commit(), timeoutSeconds));
                 }

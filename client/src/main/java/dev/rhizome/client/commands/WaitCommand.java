@@ -2,6 +2,7 @@ package dev.rhizome.client.commands;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Outcome;
+import dev.rhizome.client.agent.OutcomeNextSteps;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnsubmittedCommit;
 import dev.rhizome.client.cli.Bounded;
@@ -16,7 +17,6 @@ import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.proto.v1.ExperimentReport;
-import dev.rhizome.protocol.CommitId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -64,22 +64,18 @@ public final class WaitCommand implements Callable<Integer> {
         }
         Output out = new Output(System.out);
         Optional<String> whyQueued = report.getDecided() ? Optional.empty() : research.queuedReason(report);
-        String publish = report.getDecided() ? publishCommand(full) : null;
         if (json) {
             JsonObject o = Outcome.json(full, report);
             if (!report.getDecided()) {
                 timedOut(o, full, timeoutSeconds);
             }
-            o.addProperty("queued_reason", whyQueued.orElse(null));
-            o.addProperty("publish_command", publish);
+            OutcomeNextSteps.addTo(o, full, report, whyQueued);
             out.json(o);
         } else {
             out.line(Outcome.text(full, report));
+            OutcomeNextSteps.line(full, report, whyQueued).ifPresent(out::line);
             if (!report.getDecided()) {
-                whyQueued.ifPresent(w -> out.line("queued: " + w));
                 out.line(timedOutLine(full, timeoutSeconds));
-            } else {
-                out.line("to tell the others what it showed (adopted or not, a result is worth a paper): " + publish);
             }
         }
         return report.getDecided() ? ExitCodes.OK : ExitCodes.TIMED_OUT;
@@ -105,14 +101,6 @@ public final class WaitCommand implements Callable<Integer> {
         String taken = commits.get(commits.size() - 1);
         System.err.println("rhizome: --commit " + taken + " (submitted with this workspace's claim, unit " + unit + ")");
         return taken;
-    }
-
-    /**
-     * The way on once the outcome is known: the wait ended on the metric with no word of the paper
-     * the README's loop ends with, so a newcomer stopped there.
-     */
-    static String publishCommand(String commit) {
-        return "rhizome publish --paper FINDING.md --commit " + CommitId.abbreviate(commit);
     }
 
     static void timedOut(JsonObject o, String commit, long timeoutSeconds) {

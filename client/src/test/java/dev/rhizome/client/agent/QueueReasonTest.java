@@ -2,7 +2,11 @@ package dev.rhizome.client.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.SignedEnvelope;
+import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class QueueReasonTest {
@@ -18,5 +22,21 @@ class QueueReasonTest {
         // every pending one held by a runner, or decided: nothing is queued, nothing to explain
         assertThat(QueueReason.of(queued.toBuilder().setLeasedUnits(3).build(), 0)).isEmpty();
         assertThat(QueueReason.of(queued.toBuilder().setDecided(true).build(), 0)).isEmpty();
+    }
+
+    @Test
+    void whoseWorkHoldsTheSlotsTellsBusyFromAnotherDirectionsFromIdle() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2).setHardwareClass("cpu:log")
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d").build()
+                        .toByteString())).build();
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of("e", 2, "f", 1))))
+                .get().asString().contains("all of other directions (e: 2, f: 1)");
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of("d", 1, "e", 2))))
+                .get().asString().contains("busy with earlier work");
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of())))
+                .get().asString().contains("no unit of any direction is leased now");
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(0, Optional.of(""), null)))
+                .as("closed comes first: no node would run them").get().asString()
+                .startsWith("direction d is closed, and");
     }
 }

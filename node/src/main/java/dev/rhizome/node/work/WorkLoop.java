@@ -437,6 +437,7 @@ public final class WorkLoop implements Runnable {
                         .setDescription(p.description())
                         .setCreatedMs(clock.millis())
                         .setWorkUnitId(unit.getId())
+                        .setBuiltinExplorer(true)
                         .build());
                 experimentsProposed.incrementAndGet();
                 explorerPapers.proposed(p.commit(), unit.getDirection(), p.description());
