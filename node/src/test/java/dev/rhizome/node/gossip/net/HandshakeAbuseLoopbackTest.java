@@ -2,9 +2,9 @@ package dev.rhizome.node.gossip.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import ch.qos.logback.classic.Level;
 import com.google.protobuf.ByteString;
+import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import dev.rhizome.node.peer.FrameDeadline;
 import dev.rhizome.node.peer.RawWire;
 import dev.rhizome.protocol.WarnBudget;

@@ -2,8 +2,8 @@ package dev.rhizome.node.gossip.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import dev.rhizome.protocol.identity.PublicId;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -2,8 +2,8 @@ package dev.rhizome.node.gossip.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import com.google.protobuf.ByteString;
+import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.NodeInfo;

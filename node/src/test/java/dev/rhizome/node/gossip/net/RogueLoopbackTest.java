@@ -1,6 +1,5 @@
 package dev.rhizome.node.gossip.net;
 
-import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.google.protobuf.ByteString;
@@ -8,6 +7,7 @@ import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.SignatureCheck;
+import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.HelloProof;
