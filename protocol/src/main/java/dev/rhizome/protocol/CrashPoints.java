@@ -96,6 +96,11 @@ public final class CrashPoints {
         }
     }
 
+    /** Whether this process was started to stop at NAME (a test's), so a caller may move NAME's moment somewhere it can be held. */
+    public static boolean armed(String name) {
+        return !ARMED.isEmpty() && ARMED.equals(name);
+    }
+
     public static void at(String name) {
         if (ARMED.isEmpty() || !ARMED.equals(name)) {
             return;

@@ -21,6 +21,7 @@ import dev.rhizome.ops.bench.NodeBench;
 import dev.rhizome.ops.bench.NodeJvm;
 import dev.rhizome.ops.bench.ReadsBench;
 import dev.rhizome.ops.bench.RepackBench;
+import dev.rhizome.ops.bench.ReplayCost;
 import dev.rhizome.ops.bench.SimulationConfig;
 import dev.rhizome.ops.bench.SoakBench;
 import java.io.IOException;
@@ -102,6 +103,9 @@ public final class BenchCommand implements Runnable {
                 "injection to full delivery per bundle copy delivered.",
                 "With --simulate, drives the same protocol core without sockets over simulated latency and loss instead",
                 "(10,000 nodes by default) and prints time and rounds to full delivery.",
+                "With --replay, starts no nodes: it measures what a rogue replaying captured signed records costs one",
+                "gossip core per message once its seen cache forgot them, as ratios to a duplicate and to a fresh record",
+                "in the same run, and the share of a core such replays take at a link's full rate.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Gossip implements Callable<Integer> {
         @Option(names = "--nodes", converter = Bounded.PositiveInt.class, description = "Nodes (default 50, or 10000 with --simulate).", paramLabel = "N")
@@ -146,6 +150,9 @@ public final class BenchCommand implements Runnable {
                 "direct and ranged baselines measured again after it (default: as many as --bundles; 0 measures cold)."})
         Integer warmupBundles;
 
+        @Option(names = "--replay", description = "Measure instead what replayed signed records cost the gossip core per message (starts no nodes; the options of a run do not apply).")
+        boolean replay;
+
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
         boolean json;
 
@@ -156,6 +163,10 @@ public final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             if (!verbose) {
                 ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
+            }
+            if (replay) {
+                print(ReplayCost.measure(ReplayCost.MESSAGES, progress(json)), json);
+                return ExitCodes.OK;
             }
             if (simulate) {
                 SimulationConfig d = SimulationConfig.defaults();

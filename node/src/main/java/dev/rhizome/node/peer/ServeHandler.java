@@ -7,7 +7,6 @@ import dev.rhizome.proto.v1.BundleHeader;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.CommitId;
-import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import com.google.protobuf.ByteString;
@@ -38,6 +37,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
     /** Every connection a peer makes can end in one of these: bounded, or a peer writes our log. */
     private static final WarnBudget CLOSING = new WarnBudget(log);
     private static final WarnBudget PREEMPTED = new WarnBudget(log);
+    /** Built, its first byte not sent: where a test holds the node mid-serve. */
+    private static final ServePause PAUSE = ServePause.bundleServing();
 
     private final NodeRepository repo;
     private final BundleBuilders bundleBuilders;
@@ -198,15 +199,8 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
         });
         boolean queued = build != null;
         if (queued) {
-            build.whenComplete((built, failure) -> {
-                if (built instanceof Built.Bundle && !ctx.executor().inEventLoop()) {
-                    // Built, its first byte not sent: where a test pauses the node mid-serve, on the
-                    // builder's thread. Not inside the build: an ask of the same bundle would join it
-                    // and wait out the pause (answered BUSY), where a node resumed serves at once.
-                    CrashPoints.holdOnce(CrashPoints.BUNDLE_SERVING, 60_000);
-                }
-                ctx.executor().execute(() -> answerBuilt(ctx, mine, request, built, failure));
-            });
+            PAUSE.answerOnLoop(build, ctx.executor(), built -> built instanceof Built.Bundle,
+                    (built, failure) -> answerBuilt(ctx, mine, request, built, failure));
         }
         if (!queued) {
             if (bundleBuilders.closed()) {

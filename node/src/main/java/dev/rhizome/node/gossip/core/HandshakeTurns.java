@@ -19,6 +19,15 @@ import java.util.function.Predicate;
  * wait. What waits is bounded ({@link #MAX_WAITING_PER_ADDRESS} an address, {@link #MAX_WAITING}
  * in all, shared max-min): past that a hello is refused at once, and its dialler backs off and redials.
  *
+ * <p>Turns go first to networks ({@link NetworkGroup}: an IPv4 /16, an IPv6 /32), one each in turn,
+ * then to the addresses of a network, one each in turn; room in a full queue is made from the network
+ * with the most waiting. A rogue holding addresses in many /24s of a few networks takes a turn per
+ * network, not per address, and cannot fill the queue against a newcomer of another network (before
+ * round 25 a thousand of its addresses, one hello each, had every other network's hello refused and
+ * the rest wait a turn per rogue address: 20 s). An honest address inside the rogue's own network
+ * still waits behind that network's addresses, one each in turn (Bitcoin's netgroups draw the same
+ * line); it links meanwhile by the links its node dials out.
+ *
  * <p>Pure: time is passed in. Not thread-safe: the driver serialises calls.
  *
  * @param <T> what a turn starts (the driver's waiting handshake)
@@ -29,9 +38,15 @@ public final class HandshakeTurns<T> {
     static final int MAX_WAITING_PER_ADDRESS = 64;
     static final int MAX_WAITING = 1024;
 
+    /** The hellos waiting from one network, by address, in the order its addresses are served. */
+    private static final class Network<T> {
+        final Map<String, ArrayDeque<T>> addresses = new LinkedHashMap<>();
+        int waiting;
+    }
+
     private final TokenBucket budget;
-    /** Waiting hellos by address, in the order the addresses are served: the next served moves to the back. */
-    private final Map<String, ArrayDeque<T>> waiting = new LinkedHashMap<>();
+    /** Waiting networks in the order they are served: the next served moves to the back. */
+    private final Map<String, Network<T>> networks = new LinkedHashMap<>();
     private int waitingCount;
 
     public HandshakeTurns(long nowMs) {
@@ -40,57 +55,84 @@ public final class HandshakeTurns<T> {
 
     /**
      * A hello from {@code address} waits its turn. When {@link #MAX_WAITING} wait already, it takes
-     * the place of the newest hello of the address with the most waiting, if that address has more
-     * waiting than this one (so addresses that fill the queue together cannot shut others out);
-     * else it is refused.
+     * the place of the newest hello of the busiest address of the network with the most waiting, if
+     * that network has more waiting than this one's (so networks that fill the queue together cannot
+     * shut others out); else it is refused.
      *
      * @return what to refuse now: {@code handshake} itself, the one it displaced, or null for none
      */
     public T offer(String address, T handshake) {
-        ArrayDeque<T> queue = waiting.get(address);
-        int mine = queue == null ? 0 : queue.size();
-        if (mine >= MAX_WAITING_PER_ADDRESS) {
+        String group = NetworkGroup.ofLinkAddress(address);
+        Network<T> network = networks.get(group);
+        ArrayDeque<T> queue = network == null ? null : network.addresses.get(address);
+        if (queue != null && queue.size() >= MAX_WAITING_PER_ADDRESS) {
             return handshake;
         }
         T displaced = null;
         if (waitingCount >= MAX_WAITING) {
-            ArrayDeque<T> longest = null;
-            for (ArrayDeque<T> q : waiting.values()) {
-                if (longest == null || q.size() > longest.size()) {
-                    longest = q;
+            Network<T> busiest = null;
+            for (Network<T> n : networks.values()) {
+                if (busiest == null || n.waiting > busiest.waiting) {
+                    busiest = n;
                 }
             }
-            if (longest.size() <= mine + 1) {
+            int ours = network == null ? 0 : network.waiting;
+            if (busiest.waiting <= ours + 1) {
                 return handshake;
             }
-            displaced = longest.pollLast();
-            waitingCount--;
+            displaced = takeNewest(busiest);
+        }
+        if (network == null) {
+            network = new Network<>();
+            networks.put(group, network);
         }
         if (queue == null) {
             queue = new ArrayDeque<>();
-            waiting.put(address, queue);
+            network.addresses.put(address, queue);
         }
         queue.add(handshake);
+        network.waiting++;
         waitingCount++;
         return displaced;
     }
 
+    /** The newest hello of {@code network}'s address with the most waiting, taken out of the queue. */
+    private T takeNewest(Network<T> network) {
+        Map.Entry<String, ArrayDeque<T>> busiest = null;
+        for (Map.Entry<String, ArrayDeque<T>> e : network.addresses.entrySet()) {
+            if (busiest == null || e.getValue().size() > busiest.getValue().size()) {
+                busiest = e;
+            }
+        }
+        T newest = busiest.getValue().pollLast();
+        if (busiest.getValue().isEmpty()) {
+            network.addresses.remove(busiest.getKey());
+        }
+        network.waiting--;
+        waitingCount--;
+        // Never empty here: it had more waiting than the offering network, so at least 2.
+        return newest;
+    }
+
     /**
-     * The handshakes whose turn has come, one address after another, within the budget. One that is
-     * no longer {@code live} (its dialler hung up while it waited) is dropped without a turn, so a
-     * flood of hellos whose connections close at once spends nothing.
+     * The handshakes whose turn has come, one network after another and one address of each in turn,
+     * within the budget. One that is no longer {@code live} (its dialler hung up while it waited) is
+     * dropped without a turn, so a flood of hellos whose connections close at once spends nothing.
      */
     public List<T> take(long nowMs, Predicate<T> live) {
         List<T> due = new ArrayList<>();
         long nowNanos = nowMs * 1_000_000L;
         while (waitingCount > 0 && budget.nanosUntil(1, nowNanos) == 0) {
-            Iterator<Map.Entry<String, ArrayDeque<T>>> first = waiting.entrySet().iterator();
-            Map.Entry<String, ArrayDeque<T>> next = first.next();
-            first.remove();
-            T handshake = next.getValue().poll();
+            Map.Entry<String, Network<T>> network = popFirst(networks);
+            Map.Entry<String, ArrayDeque<T>> address = popFirst(network.getValue().addresses);
+            T handshake = address.getValue().poll();
+            network.getValue().waiting--;
             waitingCount--;
-            if (!next.getValue().isEmpty()) {
-                waiting.put(next.getKey(), next.getValue());  // to the back of the line
+            if (!address.getValue().isEmpty()) {
+                network.getValue().addresses.put(address.getKey(), address.getValue());  // to the back of its network's line
+            }
+            if (network.getValue().waiting > 0) {
+                networks.put(network.getKey(), network.getValue());  // to the back of the line
             }
             if (live.test(handshake)) {
                 budget.spend(1, nowNanos);
@@ -98,6 +140,13 @@ public final class HandshakeTurns<T> {
             }
         }
         return due;
+    }
+
+    private static <V> Map.Entry<String, V> popFirst(Map<String, V> inOrder) {
+        Iterator<Map.Entry<String, V>> first = inOrder.entrySet().iterator();
+        Map.Entry<String, V> next = first.next();
+        first.remove();
+        return Map.entry(next.getKey(), next.getValue());
     }
 
     /** When the next waiting handshake's turn comes; {@code Long.MAX_VALUE} when none waits. */

@@ -93,4 +93,45 @@ class HandshakeTurnsTest {
         assertThat(turns.waiting()).isEqualTo(HandshakeTurns.MAX_WAITING_PER_ADDRESS - HandshakeTurns.PER_SECOND);
         assertThat(turns.nextTurnMs(now)).as("the next token").isBetween(now + 1, now + 1_000 / HandshakeTurns.PER_SECOND);
     }
+
+    @Test
+    void aRogueOnAThousandAddressesOfOneNetworkCannotShutOutNewcomersOfOthers() {
+        // One hello from each of 1,024 addresses in 64 /24s of 10.1/16: the queue full, one each.
+        for (int i = 0; i < HandshakeTurns.MAX_WAITING; i++) {
+            assertThat(turns.offer("10.1." + (i / 16) + "." + (i % 16 + 1), "rogue")).isNull();
+        }
+        // Before, the busiest address had one waiting, as a newcomer would: the newcomer was refused.
+        assertThat(turns.offer("192.0.2.7", "newcomer")).as("a rogue's hello makes room").isEqualTo("rogue");
+        assertThat(turns.offer("198.51.100.9", "another")).isEqualTo("rogue");
+        assertThat(turns.waiting()).isEqualTo(HandshakeTurns.MAX_WAITING);
+
+        List<String> taken = turns.take(now, h -> true);
+        assertThat(taken.subList(0, 3)).as("one turn a network").containsExactlyInAnyOrder("rogue", "newcomer", "another");
+    }
+
+    @Test
+    void networksTakeTurnsBeforeAddressesSoHellosAfterARoguesHundredsComeFirstRound() {
+        for (int i = 0; i < 500; i++) {
+            assertThat(turns.offer("10.1." + (i / 100) + "." + (i % 100 + 1), "rogue")).isNull();
+        }
+        for (String honest : List.of("192.0.2.7", "198.51.100.9", "203.0.113.5")) {
+            assertThat(turns.offer(honest, honest)).isNull();
+        }
+        // Before, a turn per address: the three waited behind 500 (10 s at 50 a second).
+        List<String> taken = turns.take(now, h -> true);
+        assertThat(taken.subList(0, 4)).contains("192.0.2.7", "198.51.100.9", "203.0.113.5");
+        assertThat(taken).hasSize(HandshakeTurns.PER_SECOND);
+    }
+
+    @Test
+    void anHonestAddressInsideTheRoguesNetworkWaitsOneTurnPerAddressOfIt() {
+        for (int a = 0; a < 10; a++) {
+            for (int i = 0; i < HandshakeTurns.MAX_WAITING_PER_ADDRESS; i++) {
+                assertThat(turns.offer("10.1." + a + ".1", "rogue")).isNull();
+            }
+        }
+        assertThat(turns.offer("10.1.200.1", "honest")).isNull();
+        List<String> taken = turns.take(now, h -> true);
+        assertThat(taken.indexOf("honest")).as("within one round of its network's 11 addresses").isBetween(0, 10);
+    }
 }

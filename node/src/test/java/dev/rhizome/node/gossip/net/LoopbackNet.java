@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
@@ -84,6 +85,22 @@ final class LoopbackNet implements AutoCloseable {
      * default transfer limits, {@code listed} puts it in the directory others bootstrap from.
      */
     Started start(Path dir, Identity identity, Wants wants, PeerConfig peer, boolean listed) throws Exception {
+        Started started = startWith(dir, identity, GossipCore.factory(identity, GossipConfig.defaults(), wants), peer,
+                () -> List.copyOf(directory));
+        GossipService gossip = started.gossip();
+        if (listed) {
+            directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
+                    .setPort(gossip.port()).build());
+        }
+        return started;
+    }
+
+    /**
+     * A node with its repository in {@code dir}, ticking every 100 ms, its core made by {@code protocol}
+     * (honest or a rogue's), bootstrapping from {@code bootstrap}; {@code peer} null keeps the default transfer limits.
+     */
+    Started startWith(Path dir, Identity identity, Function<NodeInfo, PeerProtocol> protocol, PeerConfig peer,
+            Supplier<List<NodeInfo>> bootstrap) throws Exception {
         NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
         open.add(repo);
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
@@ -91,14 +108,9 @@ final class LoopbackNet implements AutoCloseable {
         if (peer != null) {
             settings = settings.withPeer(peer);
         }
-        GossipService gossip = GossipService.start(repo, identity, settings,
-                GossipCore.factory(identity, GossipConfig.defaults(), wants), () -> List.copyOf(directory),
+        GossipService gossip = GossipService.start(repo, identity, settings, protocol, bootstrap,
                 new TransferLog(dir.resolve("transfers.jsonl")), group);
         open.add(gossip);
-        if (listed) {
-            directory.add(NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1")
-                    .setPort(gossip.port()).build());
-        }
         return new Started(identity, repo, gossip);
     }
 
