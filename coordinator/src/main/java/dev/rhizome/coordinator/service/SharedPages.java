@@ -33,8 +33,11 @@ import java.util.function.Supplier;
  * <p>Bounded by the bytes the pages encode to ({@link #MAX_BYTES}); a failed build leaves nothing.
  */
 public final class SharedPages {
-    /** Bytes of pages kept at most (their encoded size; a page's heap is a few times that). */
-    static final long MAX_BYTES = 32L << 20;
+    /**
+     * Bytes of pages kept at most, by their encoded size: 30 pages of 1,000 trials. A page's heap is
+     * up to a few times that (a trial's small objects), so this is kept well under the encodings' 64 MiB.
+     */
+    static final long MAX_BYTES = 16L << 20;
     /** How long a page is served after its build began, where other processes write the store. */
     static final long OTHERS_BOUND_NANOS = 1_000_000_000L;
     /** How long a page is kept unasked where only this process writes (a newer version finds it no more). */
