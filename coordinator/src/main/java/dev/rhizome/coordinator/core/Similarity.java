@@ -7,7 +7,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Near-duplicate hypotheses: the token-set Jaccard similarity of two sentences, |A ∩ B| / |A ∪ B|
@@ -61,9 +60,27 @@ public final class Similarity {
         return tokens(text, Integer.MAX_VALUE);
     }
 
+    /**
+     * Where a search takes each text's tokens: {@code most} is as many as it needs, since a text
+     * with more is less than half similar to the hypothesis whatever it shares; a source may stop
+     * reading there and answer {@code most + 1} tokens.
+     */
+    @FunctionalInterface
+    public interface TokenSource {
+        Tokens of(Text text, int most);
+    }
+
+    /** Each text read afresh, up to what the search needs. */
+    public static final TokenSource AFRESH = (text, most) -> hashed(text.text(), most);
+
     /** {@link #tokens(String)} as {@link Tokens}. */
     public static Tokens hashed(String text) {
-        Set<String> tokens = tokens(text);
+        return hashed(text, Integer.MAX_VALUE);
+    }
+
+    /** {@link #tokens(String, int)} as {@link Tokens}: the whole text's when it holds at most {@code most}. */
+    public static Tokens hashed(String text, int most) {
+        Set<String> tokens = tokens(text, most);
         long[] hashes = new long[tokens.size()];
         int i = 0;
         for (String token : tokens) {
@@ -170,25 +187,26 @@ public final class Similarity {
 
     /** The candidates at least {@link #NEAR_DUPLICATE} similar to the hypothesis, most similar first. */
     public static List<Match> nearDuplicates(String hypothesis, List<Text> candidates, int limit) {
-        return nearDuplicates(hypothesis, candidates, limit, t -> hashed(t.text()));
+        return nearDuplicates(hypothesis, candidates, limit, AFRESH);
     }
 
     /**
-     * The same, each candidate's tokens given by {@code tokensOf} (a claim's are kept between
+     * The same, each candidate's tokens from {@code tokensOf} (a claim's are kept between
      * claims: texts do not change, and reading a thousand of up to 16 KiB afresh was most of its cost).
      */
     public static List<Match> nearDuplicates(String hypothesis, List<Text> candidates, int limit,
-            Function<Text, Tokens> tokensOf) {
+            TokenSource tokensOf) {
         Tokens mine = hashed(hypothesis);
         if (mine.size() == 0) {
             return List.of();
         }
         List<Match> matches = new ArrayList<>();
         // A text of more than twice the hypothesis's words is less than half similar, however many
-        // it shares (|A ∪ B| >= |B| > 2|A| >= 2|A ∩ B|): it is not compared token by token.
+        // it shares (|A ∪ B| >= |B| > 2|A| >= 2|A ∩ B|): its reading may stop there, so a short
+        // hypothesis is not compared word by word with every 16 KiB description.
         int most = mine.size() > Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : 2 * mine.size();
         for (Text t : candidates) {
-            Tokens theirs = tokensOf.apply(t);
+            Tokens theirs = tokensOf.of(t, most);
             if (theirs.size() > most) {
                 continue;
             }

@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 
 /** Where a new exploration starts, and what already done work its hypothesis resembles. */
 final class ExploreStart {
@@ -48,7 +47,7 @@ final class ExploreStart {
      * texts held every other writer (on SQLite, the one committer) meanwhile.
      */
     static <T extends Experiments & Explorations> List<SimilarWork> similarWork(T tx, String direction,
-            String hypothesis, String ownUnit, long nowMs, Function<Similarity.Text, Similarity.Tokens> tokensOf) {
+            String hypothesis, String ownUnit, long nowMs, Similarity.TokenSource tokensOf) {
         if (hypothesis.isBlank()) {
             return List.of();
         }
