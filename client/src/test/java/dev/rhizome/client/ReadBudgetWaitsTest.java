@@ -56,7 +56,7 @@ class ReadBudgetWaitsTest {
                     .onReadWait((call, seconds, why) -> {
                         assertThat(call).startsWith("GET /v1/");
                         assertThat(seconds).isBetween(1L, 60L);
-                        assertThat(why).contains("budget of CPU for reads");
+                        assertThat(why).contains("budget of time for reads (CPU and database time)");
                         waits.incrementAndGet();
                     });
             for (int i = 0; i < 6; i++) {
@@ -82,7 +82,7 @@ class ReadBudgetWaitsTest {
                 said.append(log.err()).append(results.err()).append(brief.err());
             }
             assertThat(said.toString()).as("each wait said on standard error")
-                    .contains("waiting ").contains(" s to ask again (GET /v1/").contains("budget of CPU for reads");
+                    .contains("waiting ").contains(" s to ask again (GET /v1/").contains("budget of time for reads (CPU and database time)");
 
             // an export reads a page after another from one address: it waited as told, silently,
             // so an export of a long trail paused a minute at a time with nothing on the screen
@@ -91,7 +91,7 @@ class ReadBudgetWaitsTest {
             assertThat(export.code()).as("rhizome export: %s %s", export.out(), export.err()).isZero();
             assertThat(export.json().get("envelopes").getAsInt()).as("every record exported").isEqualTo(5);
             assertThat(export.err()).as("the export's waits said on standard error, as every read's")
-                    .contains(" s to ask again (GET /v1/").contains("budget of CPU for reads");
+                    .contains(" s to ask again (GET /v1/").contains("budget of time for reads (CPU and database time)");
             assertThat(export.out()).doesNotContain("to ask again");
         }
     }

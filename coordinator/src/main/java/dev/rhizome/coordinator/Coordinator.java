@@ -76,6 +76,7 @@ public final class Coordinator implements AutoCloseable {
             metrics.watchHeldClaims(claims::held);
             Views views = new Views(store, metrics::rejectedSignatures);
             metrics.watch(store, views::storedStats);
+            metrics.watchSharedPages(views.sharedPages()::built, views.sharedPages()::shared);
             KeyBans bans = new KeyBans(store, clock::millis);
             PeerDirectory peers = new PeerDirectory(store, clock, quotas);
             Routes.Services services = new Routes.Services(

@@ -364,9 +364,11 @@ public final class BenchCommand implements Runnable {
 
     @Command(name = "reads", mixinStandardHelpOptions = true,
             description = {"The costliest reads, each as a ratio to GET /healthz in this same run: a page of 1,000 trials and",
-                "one of 1,000 results from a coordinator on a history of --results experiments with a result each, and",
-                "a claim's similar-work search (in process) for hypotheses of 20 and 700 words against 500 hypotheses",
-                "of 4,096 characters and 500 descriptions of 16 KiB. Medians of --repeats after a warm-up.",
+                "one of 1,000 results from a coordinator on a history of --results experiments with a result each, each",
+                "built (a page of its own at every ask) and asked again (shared by identical asks), and a claim's",
+                "similar-work search (in process) for hypotheses of 20 and 700 words against 500 hypotheses of 4,096",
+                "characters and 500 descriptions of 16 KiB, read afresh and with the tokens kept from earlier claims.",
+                "Medians of --repeats after a warm-up.",
                 "With --json the last line of standard output is one JSON object (progress goes to standard error)."})
     static final class Reads implements Callable<Integer> {
         @Option(names = "--results", converter = Bounded.PositiveInt.class, defaultValue = "1200",

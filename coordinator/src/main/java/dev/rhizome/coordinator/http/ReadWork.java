@@ -154,7 +154,8 @@ final class ReadWork {
         // Back when the debt is repaid and a tenth of the burst is free again, so the next answer fits.
         double seconds = (over + budget.burstNanos() / 10.0) / budget.refillNanosPerSecond();
         long retry = Math.max(1, (long) Math.ceil(seconds));
-        return new Refusal(whose + " budget of CPU for reads is spent (" + budget.burstNanos() / 1_000_000
+        // "time", not "CPU": on PostgreSQL the time a read's views wait on the database is charged too
+        return new Refusal(whose + " budget of time for reads (CPU and database time) is spent (" + budget.burstNanos() / 1_000_000
                 + " ms at once, " + budget.refillNanosPerSecond() / 1_000_000 + " ms a second): ask again in "
                 + retry + " s, and ask for smaller pages or less often", retry);
     }

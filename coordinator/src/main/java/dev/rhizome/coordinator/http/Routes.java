@@ -113,7 +113,7 @@ public final class Routes {
                         signed.open(r, ExploreDone.getDefaultInstance(), ExploreDone::getNode))))
                 .post("/v1/experiments", r -> Reply.of(s.experiments().register(
                         signed.open(r, Experiment.getDefaultInstance(), Experiment::getProposer), r.origin())))
-                .get("/v1/experiments", r -> Reply.of(r.param("newest").isEmpty()
+                .get("/v1/experiments", r -> Reply.shared(r.param("newest").isEmpty()
                         ? s.views().experiments(r.param("direction"), page(r, Views.EXPERIMENTS))
                         : s.views().newestExperiments(r.param("direction"), newestPage(r, Views.EXPERIMENTS))),
                         "direction", LIMIT, AFTER, NEWEST)
@@ -124,13 +124,13 @@ public final class Routes {
                     metrics.result(result.record().getStatus().name());
                     return reply;
                 })
-                .get("/v1/results", r -> Reply.of(r.param("newest").isEmpty()
+                .get("/v1/results", r -> Reply.shared(r.param("newest").isEmpty()
                         ? s.views().results(r.param("direction"), r.param("commit"), page(r, Views.RESULTS))
                         : s.views().newestResults(r.param("direction"), r.param("commit"), newest(r))),
                         "direction", "commit", LIMIT, AFTER, NEWEST)
                 .post("/v1/papers", r -> Reply.of(s.papers().publish(
                         signed.open(r, Paper.getDefaultInstance(), Paper::getAuthor), r.origin())))
-                .get("/v1/papers", r -> Reply.of(s.views().papers(r.param("direction"),
+                .get("/v1/papers", r -> Reply.shared(s.views().papers(r.param("direction"),
                         PaperFilter.of(r.param("search"), r.param("commit")), oldestFirst(r), page(r, Views.PAPERS))),
                         "direction", LIMIT, AFTER, "search", "commit", "order")
                 .post("/v1/announce", r -> Reply.of(s.peers().announce(
@@ -142,12 +142,12 @@ public final class Routes {
                 .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))),
                         "state", LIMIT, AFTER)
                 .get("/v1/stats", r -> Reply.of(s.views().stats()))
-                .get("/v1/audit", r -> Reply.of(s.views().auditTrail(page(r, Views.AUDIT))), PAGE)
+                .get("/v1/audit", r -> Reply.shared(s.views().auditTrail(page(r, Views.AUDIT))), PAGE)
                 // trust: validation states, volunteers' credit and standing, adoptions
-                .get("/v1/trials", r -> Reply.of(s.views().trials(r.param("direction"), r.param("commit"),
+                .get("/v1/trials", r -> Reply.shared(s.views().trials(r.param("direction"), r.param("commit"),
                         page(r, Views.TRIALS))), "direction", "commit", LIMIT, AFTER)
                 .get("/v1/volunteers", r -> Reply.of(volunteers(s, r)), LIMIT, AFTER, "key")
-                .get("/v1/adoptions", r -> Reply.of(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))),
+                .get("/v1/adoptions", r -> Reply.shared(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))),
                         "direction", LIMIT, AFTER)
                 .get("/v1/confirmations", r -> Reply.of(s.views().confirmations(r.param("direction"))), "direction");
     }

@@ -11,6 +11,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.function.ToDoubleFunction;
 
@@ -68,6 +69,23 @@ public final class CoordinatorMetrics {
     }
 
     private volatile Supplier<CoordinatorStats> stats;
+
+    private LongSupplier pagesBuilt;
+    private LongSupplier pagesShared;
+
+    /** The read routes' pages built, and those answered from one already built or being built for the same version. */
+    public void watchSharedPages(LongSupplier built, LongSupplier shared) {
+        // held here: a meter holds its object weakly, and these method references nobody else holds
+        // (collected, the counters read NaN)
+        pagesBuilt = built;
+        pagesShared = shared;
+        FunctionCounter.builder("rhizome_shared_pages", built, LongSupplier::getAsLong).tag("outcome", "built")
+                .description("Pages of the read routes built, or answered from an identical page built since the "
+                        + "last write (shared)").register(registry);
+        FunctionCounter.builder("rhizome_shared_pages", shared, LongSupplier::getAsLong).tag("outcome", "shared")
+                .description("Pages of the read routes built, or answered from an identical page built since the "
+                        + "last write (shared)").register(registry);
+    }
 
     private void stateGauge(String name, String tag, String value, ToDoubleFunction<CoordinatorStats> f) {
         Gauge.builder(name, () -> f.applyAsDouble(snapshot)).description("Work units by state").tag(tag, value)

@@ -85,6 +85,8 @@ public final class Dispatcher {
      * only (exactness never depends on it); bounded, emptied when full.
      */
     private final Set<String> nearTheCaps = ConcurrentHashMap.newKeySet();
+    /** The tokens of the texts explorations' hypotheses are compared with, kept between claims. */
+    private final KeptTokens keptTokens = new KeptTokens();
 
     /**
      * Claims of one network that may run at once on a shared store where a lease cap is set: each
@@ -284,7 +286,6 @@ public final class Dispatcher {
                 unit = UnitFactory.exploration(direction.direction().getSeed(), direction.name(),
                         ExploreStart.commit(tx, direction, claim.getFromCommit()), now);
                 tx.insertUnit(unit);
-                response.addAllSimilar(ExploreStart.similarWork(tx, direction.name(), claim.getHypothesis(), now));
                 tx.recordExploreClaim(unit.id(), direction.name(), claim.getBuiltinExplorer(),
                         claim.getHypothesis().strip(), now);
             } else {
@@ -310,7 +311,27 @@ public final class Dispatcher {
         if (refusedBy[0] != null && !again) {
             refusedClaims.accept(refusedBy[0].label());
         }
-        return new Attempt(answer, refusedBy[0] != null, opensAt[0]);
+        return new Attempt(withSimilarWork(answer, claim.getHypothesis(), now), refusedBy[0] != null, opensAt[0]);
+    }
+
+    /**
+     * An exploration's answer with the work its hypothesis resembles, read after the lease is
+     * committed ({@link ExploreStart#similarWork}). Advice only: a store that fails this read
+     * leaves the lease answered without it.
+     */
+    private ClaimResponse withSimilarWork(ClaimResponse answer, String hypothesis, long now) {
+        if (!answer.hasUnit() || answer.getUnit().getKind() != WorkUnit.Kind.EXPLORE || hypothesis.isBlank()) {
+            return answer;
+        }
+        WorkUnit unit = answer.getUnit();
+        try {
+            return answer.toBuilder().addAllSimilar(store.inReadTransaction(tx -> ExploreStart.similarWork(tx,
+                    unit.getDirection(), hypothesis, unit.getId(), now, keptTokens))).build();
+        } catch (StoreException e) {
+            LOG.warn("similar work of exploration {} not read ({}); its lease is answered without it", unit.getId(),
+                    e.getMessage());
+            return answer;
+        }
     }
 
     /**

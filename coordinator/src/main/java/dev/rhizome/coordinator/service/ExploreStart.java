@@ -40,13 +40,21 @@ final class ExploreStart {
         return fromCommit;
     }
 
+    /**
+     * The work already done or under way that {@code hypothesis} resembles: the direction's recent
+     * hypotheses but the claim's own ({@code ownUnit}'s), and its newest experiments. Read after the
+     * claim's commit, not in its write transaction: it is advice, and comparing with a thousand
+     * texts held every other writer (on SQLite, the one committer) meanwhile.
+     */
     static <T extends Experiments & Explorations> List<SimilarWork> similarWork(T tx, String direction,
-            String hypothesis, long nowMs) {
+            String hypothesis, String ownUnit, long nowMs, Similarity.TokenSource tokensOf) {
         if (hypothesis.isBlank()) {
             return List.of();
         }
-        List<Similarity.Text> candidates = new ArrayList<>(
-                tx.recentHypotheses(direction, nowMs - Similarity.WINDOW_MS, COMPARED));
+        List<Similarity.Text> candidates = new ArrayList<>();
+        // one more than compared: the claim's own hypothesis is among the newest, and left out
+        tx.recentHypotheses(direction, nowMs - Similarity.WINDOW_MS, COMPARED + 1).stream()
+                .filter(t -> !t.unitId().equals(ownUnit)).limit(COMPARED).forEach(candidates::add);
         // The newest only, read as such: reading the direction's every experiment (16 KiB of
         // description each) to keep the last few cost each exploration's claim the whole history.
         List<Stored<Experiment>> newest = tx.newestExperiments(direction, COMPARED);
@@ -56,7 +64,7 @@ final class ExploreStart {
         }
         Map<String, List<String>> registeredByUnit = registeredByUnit(newest);
         List<SimilarWork> similar = new ArrayList<>();
-        for (Similarity.Match m : Similarity.nearDuplicates(hypothesis, candidates, REPORTED)) {
+        for (Similarity.Match m : Similarity.nearDuplicates(hypothesis, candidates, REPORTED, tokensOf)) {
             Similarity.Text t = m.text();
             List<String> commits = t.commit().isEmpty()
                     ? registeredByUnit.getOrDefault(t.unitId(), List.of()) : List.of(t.commit());

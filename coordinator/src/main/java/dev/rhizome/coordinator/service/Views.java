@@ -64,6 +64,8 @@ public final class Views {
     /** The directions' boards, brought up to date at each build; idle ones dropped, and all bounded by weight. */
     private final DirectionBoards boards;
     private final BoardDescriptions descriptions;
+    /** The costly pages, shared by identical asks while no write has ended since ({@link SharedPages}). */
+    private final SharedPages pages;
 
     public Views(Store store, LongSupplier rejectedSignatures) {
         this(store, rejectedSignatures, new SharedViews());
@@ -78,6 +80,7 @@ public final class Views {
     Views(Store store, LongSupplier rejectedSignatures, DirectionBoards boards, BoardDescriptions descriptions) {
         this.store = store;
         this.rejectedSignatures = rejectedSignatures;
+        this.pages = new SharedPages(store);
         this.boards = boards;
         this.descriptions = descriptions;
         this.networkId = new NetworkId(store);
@@ -161,13 +164,13 @@ public final class Views {
     }
 
     public ExperimentList experiments(String direction, PageRequest page) {
-        return store.inReadTransaction(tx -> {
+        return pages.get(EXPERIMENTS, query(page, direction), () -> store.inReadTransaction(tx -> {
             Pages.Page<Stored<Experiment>> p = Pages.bounded(afterSeq(page), page.limit(),
                     (from, rows) -> tx.experiments(direction, from, rows), e -> e.envelope().getSerializedSize(),
                     seqCursor(EXPERIMENTS));
             return ExperimentList.newBuilder().addAllEnvelopes(p.items().stream().map(Stored::envelope).toList())
                     .setNext(p.next()).setNewest(p.last()).build();
-        });
+        }));
     }
 
     public EnvelopeList results(String direction, String commit, PageRequest page) {
@@ -175,9 +178,10 @@ public final class Views {
             // "?commit=abc123" (a prefix) matched no row: an empty list, as if nobody had run it
             RequestRules.commit("commit", commit);
         }
-        return store.inReadTransaction(tx -> oldestFirst(Pages.bounded(afterSeq(page), page.limit(),
-                (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows), SignedEnvelope::getSerializedSize,
-                seqCursor(RESULTS))));
+        return pages.get(RESULTS, query(page, direction, commit), () -> store.inReadTransaction(tx ->
+                oldestFirst(Pages.bounded(afterSeq(page), page.limit(),
+                        (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows),
+                        SignedEnvelope::getSerializedSize, seqCursor(RESULTS)))));
     }
 
     /**
@@ -194,13 +198,13 @@ public final class Views {
         long before = page.after().map(c -> c.number(0)).orElse(Long.MAX_VALUE);
         // Read newest first in chunks that stop at the byte cap (Pages.bounded): reading all n at once
         // materialised up to 1,000 experiments of 16 KiB descriptions to send a few hundred.
-        return store.inReadTransaction(tx -> {
+        return pages.get("newest " + EXPERIMENTS, query(page, direction), () -> store.inReadTransaction(tx -> {
             Pages.Page<Stored<Experiment>> p = Pages.bounded(before, page.limit(),
                     (from, rows) -> tx.newestExperiments(direction, from, rows),
                     e -> e.envelope().getSerializedSize(), seqCursor(EXPERIMENTS));
             return ExperimentList.newBuilder().addAllEnvelopes(p.items().stream().map(Stored::envelope).toList())
                     .setNext(p.next()).setNewest(p.first()).build();
-        });
+        }));
     }
 
     /**
@@ -212,12 +216,13 @@ public final class Views {
             RequestRules.commit("commit", commit);
         }
         // `newest`: the cursor at the newest result, for a later "what came since" (`results --new`)
-        return store.inReadTransaction(tx -> {
-            Pages.Page<SignedEnvelope> p = Pages.bounded(Long.MAX_VALUE, n,
-                    (before, rows) -> tx.newestResultEnvelopes(direction, commit, before, rows),
-                    SignedEnvelope::getSerializedSize, seqCursor(RESULTS));
-            return EnvelopeList.newBuilder().addAllEnvelopes(p.items()).setNewest(p.first()).build();
-        });
+        return pages.get("newest " + RESULTS, List.of(direction, commit, Integer.toString(n)),
+                () -> store.inReadTransaction(tx -> {
+                    Pages.Page<SignedEnvelope> p = Pages.bounded(Long.MAX_VALUE, n,
+                            (before, rows) -> tx.newestResultEnvelopes(direction, commit, before, rows),
+                            SignedEnvelope::getSerializedSize, seqCursor(RESULTS));
+                    return EnvelopeList.newBuilder().addAllEnvelopes(p.items()).setNewest(p.first()).build();
+                }));
     }
 
     /** Newest first: the cursor is the oldest paper shown, and the next page is older still. */
@@ -234,7 +239,9 @@ public final class Views {
      */
     public EnvelopeList papers(String direction, PaperFilter filter, boolean oldestFirst, PageRequest page) {
         long from = page.after().map(c -> c.number(0)).orElse(oldestFirst ? 0L : Long.MAX_VALUE);
-        return store.inReadTransaction(tx -> {
+        List<String> query = new ArrayList<>(query(page, direction, filter.commit(), oldestFirst ? "oldest" : "newest"));
+        query.addAll(filter.words());
+        return pages.get(PAPERS, query, () -> store.inReadTransaction(tx -> {
             Pages.SeqReader<SignedEnvelope> reader = oldestFirst
                     ? (after, rows) -> tx.papersAfter(direction, after, rows)
                     : (before, rows) -> tx.papers(direction, before, rows);
@@ -243,7 +250,7 @@ public final class Views {
                     : Pages.matching(from, page.limit(), reader, e -> filter.keeps(paper(e)),
                             SignedEnvelope::getSerializedSize, e -> filter.work(e.getSerializedSize()), seqCursor(PAPERS));
             return envelopes(p).toBuilder().setNewest(oldestFirst ? p.last() : p.first()).build();
-        });
+        }));
     }
 
     /** A stored paper's record: it was verified before it was stored, so reading it back only parses. */
@@ -270,8 +277,9 @@ public final class Views {
     }
 
     public EnvelopeList auditTrail(PageRequest page) {
-        return store.inReadTransaction(tx -> oldestFirst(Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail,
-                SignedEnvelope::getSerializedSize, seqCursor(AUDIT))));
+        return pages.get(AUDIT, query(page), () -> store.inReadTransaction(tx -> oldestFirst(
+                Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail, SignedEnvelope::getSerializedSize,
+                        seqCursor(AUDIT)))));
     }
 
     public LeaderboardList leaderboard(String direction, String hardwareClass) {
@@ -409,7 +417,7 @@ public final class Views {
         if (!commit.isEmpty()) {
             RequestRules.commit("commit", commit);  // "?commit=abc" was "404 unknown commit", as if looked up
         }
-        return store.inReadTransaction(tx -> {
+        return pages.get(TRIALS, query(page, direction, commit), () -> store.inReadTransaction(tx -> {
             List<String> commits = new ArrayList<>();
             Manifest manifest;
             String directionName = direction;
@@ -417,9 +425,12 @@ public final class Views {
             if (!commit.isEmpty()) {
                 commits.add(commit);
                 Optional<Experiment> e = tx.experiment(commit).map(Stored::record);
-                // a base that is no experiment is known by its units (one index probe), not by
-                // reading every direction to find one based on it
+                // a base that is no experiment is known by its units (one index probe), or, before
+                // any unit ran it, by the directions based on it (the base index): a known commit
+                // with no trial yet is an empty list, as a direction with none is; only a commit
+                // the coordinator never heard of is 404
                 String seed = e.map(Experiment::getSeed).or(() -> tx.seedOfCommit(commit))
+                        .or(() -> tx.directionsOn(commit).stream().findFirst().map(d -> d.direction().getSeed()))
                         .orElseThrow(() -> Rejection.notFound("unknown commit " + commit));
                 manifest = tx.seed(seed).orElseThrow().record().getManifest();
                 directionName = e.map(Experiment::getDirection).orElse(direction);
@@ -467,7 +478,7 @@ public final class Views {
                 }
             }
             return list.setNext(next).build();
-        });
+        }));
     }
 
     /**
@@ -542,11 +553,24 @@ public final class Views {
     public AdoptionList adoptions(String direction, PageRequest page) {
         Optional<Store.AdoptionKey> after = page.after().map(c -> new Store.AdoptionKey(c.number(0), c.number(1),
                 c.text(2), c.text(3)));
-        return store.inReadTransaction(tx -> {
+        return pages.get(ADOPTIONS, query(page, direction), () -> store.inReadTransaction(tx -> {
             Pages.Page<Adoption> p = Pages.of(tx.adoptions(direction, after,
                     Pages.rowsFor(page.limit())), page.limit(),
                     k -> Cursor.of(ADOPTIONS, k.auditCount(), k.adoptedMs(), k.direction(), k.commit()));
             return AdoptionList.newBuilder().addAllAdoptions(p.items()).setNext(p.next()).build();
-        });
+        }));
+    }
+
+    /** The pages shared by identical asks (their counts are metrics). */
+    public SharedPages sharedPages() {
+        return pages;
+    }
+
+    /** A page's key among the shared pages: its filters as given, then its size and cursor (parsed, so one spelling). */
+    private static List<String> query(PageRequest page, String... filters) {
+        List<String> query = new ArrayList<>(List.of(filters));
+        query.add(Integer.toString(page.limit()));
+        query.add(page.after().map(Cursor::encode).orElse(""));
+        return query;
     }
 }

@@ -171,6 +171,18 @@ final class AwaitedStore implements Store {
     }
 
     @Override
+    public long writeVersion() {
+        Store s = store;
+        return s == null ? WriteVersion.NONE : s.writeVersion();
+    }
+
+    @Override
+    public boolean writtenByOthers() {
+        Store s = store;
+        return s == null || s.writtenByOthers();
+    }
+
+    @Override
     public long queriesRun() {
         Store s = store;
         return s == null ? 0 : s.queriesRun();

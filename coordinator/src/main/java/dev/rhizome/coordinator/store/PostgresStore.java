@@ -84,6 +84,7 @@ public final class PostgresStore implements Store {
     private volatile boolean closed;
     private final SeedCache seeds = new SeedCache();
     private final RowsRead rowsRead = new RowsRead();
+    private final WriteVersion written = new WriteVersion();
     /** The database out of reach (stopped, killed, restarting) or its disk full: told once, and once when over. */
     private final StoreOutage outage;
     private final UnitsOpened unitsOpened = new UnitsOpened();
@@ -413,7 +414,11 @@ public final class PostgresStore implements Store {
                 if (answered) {
                     CrashPoints.at(CrashPoints.PG_COMMITTING);
                 }
-                c.commit();
+                try {
+                    c.commit();
+                } finally {
+                    written.moved();  // a failed commit call's outcome is unknown: moved as for a commit
+                }
                 if (answered) {
                     CrashPoints.at(CrashPoints.PG_COMMITTED);
                 }
@@ -536,6 +541,12 @@ public final class PostgresStore implements Store {
     @Override
     public long rowsRead() {
         return rowsRead.total();
+    }
+
+    /** This process's writes only: other coordinators on the database move it not ({@link #writtenByOthers}). */
+    @Override
+    public long writeVersion() {
+        return written.now();
     }
 
     @Override

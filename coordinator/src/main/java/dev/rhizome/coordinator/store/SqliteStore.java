@@ -66,6 +66,7 @@ public final class SqliteStore implements Store {
     private final WorkerFailures listenerFailures = new WorkerFailures(LOG, "the commit listener (metrics)");
     /** Rows read by the committer and the readers together. */
     private final RowsRead rowsRead = new RowsRead();
+    private final WriteVersion written = new WriteVersion();
     /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
     private final ReadConnections readers;
 
@@ -203,6 +204,17 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public long writeVersion() {
+        return written.now();
+    }
+
+    /** No: the store's file is held by this process alone ({@code ProcessLock}). */
+    @Override
+    public boolean writtenByOthers() {
+        return false;
+    }
+
+    @Override
     public long queriesRun() {
         return rowsRead.queries();
     }
@@ -276,7 +288,9 @@ public final class SqliteStore implements Store {
         groupOpenedWork = false;
         try {
             runAndCommit(batch, succeeded, afterCommit);
+            written.moved();
         } catch (SQLException | RuntimeException | Error e) {
+            written.moved();  // the commit call may have failed after the commit
             // The group is rolled back and each caller is told; the committer takes the next group.
             // An Error too (out of memory in a savepoint, a failed commit call): left to end this
             // thread, it left every later caller waiting for good.

@@ -114,6 +114,25 @@ public interface Store extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * A number every write transaction this process runs moves once it has committed (or failed
+     * to: a commit whose outcome is unknown moves it too), before its caller is answered
+     * ({@link WriteVersion}): a view built after reading a version holds every write this process
+     * acknowledged before it. {@link WriteVersion#NONE} where the store keeps none; then nothing
+     * read from it may be shared.
+     */
+    default long writeVersion() {
+        return WriteVersion.NONE;
+    }
+
+    /**
+     * Whether other processes may write this database too (PostgreSQL: several coordinators),
+     * whose writes do not move this process's {@link #writeVersion}.
+     */
+    default boolean writtenByOthers() {
+        return true;
+    }
+
     @Override
     void close();
 

@@ -63,6 +63,19 @@ class SimilarityTest {
         assertThat(Similarity.tokens("a1 b2 c3 d4 e5 f6", 3)).as("stopped past 3").hasSize(4);
     }
 
+    /** The hashed tokens a claim keeps measure what the sets of words measure. */
+    @Test
+    void hashedTokensMeasureWhatTheWordsDo() {
+        Random random = new Random(7);
+        for (int k = 0; k < 300; k++) {
+            String a = words(random, random.nextInt(30));
+            String b = words(random, random.nextInt(30));
+            assertThat(Similarity.jaccard(Similarity.hashed(a), Similarity.hashed(b))).as("%s / %s", a, b)
+                    .isEqualTo(Similarity.jaccard(Similarity.tokens(a), Similarity.tokens(b)));
+            assertThat(Similarity.hashed(a).size()).isEqualTo(Similarity.tokens(a).size());
+        }
+    }
+
     /** {@code count} words drawn from a small vocabulary, so that texts often share most of them. */
     private static String words(Random random, int count) {
         StringBuilder text = new StringBuilder();

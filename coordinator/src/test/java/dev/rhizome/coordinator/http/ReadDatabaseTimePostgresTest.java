@@ -56,7 +56,8 @@ class ReadDatabaseTimePostgresTest {
             for (int i = 0; i < 10 && refused == null; i++) {
                 try (Statement s = slow.createStatement()) {
                     s.execute("LOCK TABLE papers IN ACCESS EXCLUSIVE MODE");
-                    reader.send(read);
+                    // a page of its own each time: the same page again would be shared, not read
+                    reader.send("GET /v1/papers?limit=" + (2 + i) + " HTTP/1.1\r\nHost: x\r\n\r\n");
                     // the view's query is now in PostgreSQL, waiting: held there, then let go
                     boolean asked = awaitWaiterOnPapers(s, reader);
                     if (asked) {

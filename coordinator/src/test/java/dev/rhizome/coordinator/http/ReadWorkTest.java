@@ -106,7 +106,7 @@ class ReadWorkTest {
             }
             assertThat(refused).as("a 429 once 100 ms of CPU is spent (served %d)", served).isNotNull();
             assertThat(served).as("reads of 30 ms each: at least the budget's worth answered").isGreaterThanOrEqualTo(3);
-            assertThat(refused.body()).contains("LIMIT_REACHED").contains("budget of CPU for reads");
+            assertThat(refused.body()).contains("LIMIT_REACHED").contains("budget of time for reads (CPU and database time)");
             Matcher retry = Pattern.compile("(?im)^retry-after: (\\d+)\\r?$").matcher(refused.headers());
             assertThat(retry.find()).as("Retry-After in %s", refused.headers()).isTrue();
             assertThat(Long.parseLong(retry.group(1))).isBetween(1L, 60L);

@@ -4,6 +4,7 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.coordinator.core.Similarity;
+import dev.rhizome.coordinator.service.KeptTokens;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.ops.seed.TinyLmSeed;
@@ -100,10 +101,17 @@ public final class ReadsBench {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             String base = coordinator.url();
             reads.put("GET /healthz", () -> get(http, base + "/healthz"));
+            // Built: each ask a page of its own (limit 1000, 999, ...: the same work), so none is
+            // shared; asked again: the same page, shared since no write ended (service.SharedPages).
+            int[] asked = {0};
             reads.put("GET /v1/trials?direction=&limit=1000", () -> get(http, base + "/v1/trials?direction=" + DIRECTION
-                    + "&limit=1000"));
+                    + "&limit=" + (1000 - asked[0]++ % 500)));
+            reads.put("GET /v1/trials?direction=&limit=1000, asked again (shared)", () -> get(http,
+                    base + "/v1/trials?direction=" + DIRECTION + "&limit=1000"));
             reads.put("GET /v1/results?direction=&limit=1000", () -> get(http, base + "/v1/results?direction="
-                    + DIRECTION + "&limit=1000"));
+                    + DIRECTION + "&limit=" + (1000 - asked[0]++ % 500)));
+            reads.put("GET /v1/results?direction=&limit=1000, asked again (shared)", () -> get(http,
+                    base + "/v1/results?direction=" + DIRECTION + "&limit=1000"));
             List<Similarity.Text> texts = texts(random);
             String shortHypothesis = words(random, 20);
             String longHypothesis = words(random, 700);
@@ -111,6 +119,12 @@ public final class ReadsBench {
                     () -> Similarity.nearDuplicates(shortHypothesis, texts, 5));
             reads.put("similar work, 700-word hypothesis (in process)",
                     () -> Similarity.nearDuplicates(longHypothesis, texts, 5));
+            // a claim's: the texts' tokens kept from the claims before (the warm-up read them)
+            KeptTokens kept = new KeptTokens();
+            reads.put("similar work, 20-word hypothesis, tokens kept (in process)",
+                    () -> Similarity.nearDuplicates(shortHypothesis, texts, 5, kept));
+            reads.put("similar work, 700-word hypothesis, tokens kept (in process)",
+                    () -> Similarity.nearDuplicates(longHypothesis, texts, 5, kept));
             Map<String, Double> medians = new LinkedHashMap<>();
             for (Map.Entry<String, Supplier<Object>> read : reads.entrySet()) {
                 progress.printf("timing %s%n", read.getKey());
@@ -168,8 +182,8 @@ public final class ReadsBench {
     private static List<Similarity.Text> texts(Random random) {
         List<Similarity.Text> texts = new ArrayList<>();
         for (int i = 0; i < TEXTS; i++) {
-            texts.add(new Similarity.Text("hypothesis", characters(random, 4096), "", i));
-            texts.add(new Similarity.Text("description", characters(random, 16 << 10), "", i));
+            texts.add(new Similarity.Text("hypothesis", characters(random, 4096), "", "unit-" + i, i));
+            texts.add(new Similarity.Text("description", characters(random, 16 << 10), "commit-" + i, i));
         }
         return texts;
     }

@@ -1,0 +1,167 @@
+package dev.rhizome.coordinator.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.coordinator.store.SqliteStore;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.protocol.LoadScaledBudget;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link SharedPages} on a real store's write version: identical asks share a build (those that
+ * come while it runs wait for it), a write moves every page out, a failed build is nobody's
+ * answer but its caller's, and a store written by others serves a page at most the bound after its
+ * build began.
+ */
+class SharedPagesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void identicalAsksShareOneBuildUntilAWriteEnds() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            SharedPages pages = new SharedPages(store);
+            AtomicInteger builds = new AtomicInteger();
+            EnvelopeList first = pages.get("r", List.of("a", "10"), () -> page(builds));
+            assertThat(pages.get("r", List.of("a", "10"), () -> page(builds))).isSameAs(first);
+            assertThat(builds).hasValue(1);
+            assertThat(pages.get("r", List.of("b", "10"), () -> page(builds))).as("another query").isNotSameAs(first);
+            assertThat(pages.get("other", List.of("a", "10"), () -> page(builds))).as("another route").isNotSameAs(first);
+            assertThat(builds).hasValue(3);
+
+            store.inTransaction(tx -> null);  // any write transaction, acknowledged once it returns
+            EnvelopeList after = pages.get("r", List.of("a", "10"), () -> page(builds));
+            assertThat(after).as("built again after a write").isNotSameAs(first);
+            assertThat(builds).hasValue(4);
+            assertThat(pages.built()).isEqualTo(4);
+            assertThat(pages.shared()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void asksWhileABuildRunsWaitForItAndAFailedBuildIsKeptForNobody() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            SharedPages pages = new SharedPages(store);
+            AtomicInteger builds = new AtomicInteger();
+            CountDownLatch building = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                Future<EnvelopeList> builder = pool.submit(() -> pages.get("r", List.of(), () -> {
+                    building.countDown();
+                    await(release);
+                    return page(builds);
+                }));
+                await(building);
+                List<Future<EnvelopeList>> waiting = new ArrayList<>();
+                for (int i = 0; i < 7; i++) {
+                    waiting.add(pool.submit(() -> pages.get("r", List.of(), () -> page(builds))));
+                }
+                // all seven wait on the build in flight before it ends
+                org.awaitility.Awaitility.await().atMost(new LoadScaledBudget(Duration.ofSeconds(20), Duration.ofSeconds(60)).now())
+                        .until(() -> pages.waiting() == 7);
+                assertThat(waiting).noneMatch(Future::isDone);
+                release.countDown();
+                EnvelopeList built = builder.get(30, TimeUnit.SECONDS);
+                for (Future<EnvelopeList> f : waiting) {
+                    assertThat(f.get(30, TimeUnit.SECONDS)).isSameAs(built);
+                }
+                assertThat(builds).as("one build for eight asks").hasValue(1);
+            } finally {
+                pool.shutdownNow();
+            }
+
+            store.inTransaction(tx -> null);
+            assertThatThrownBy(() -> pages.get("r", List.of(), () -> {
+                throw new IllegalStateException("read failed");
+            })).hasMessage("read failed");
+            assertThat(pages.get("r", List.of(), () -> page(builds))).as("the failure was not kept").isNotNull();
+            assertThat(builds).hasValue(2);
+        }
+    }
+
+    @Test
+    void aStoreWithoutVersionsSharesNothing() {
+        Store unversioned = new Store() {
+            @Override
+            public <T> T inTransaction(Work<T> work) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        SharedPages pages = new SharedPages(unversioned);
+        AtomicInteger builds = new AtomicInteger();
+        pages.get("r", List.of(), () -> page(builds));
+        pages.get("r", List.of(), () -> page(builds));
+        assertThat(builds).hasValue(2);
+    }
+
+    /** Where other processes write the store, a kept page is served until a second after its build began, not after. */
+    @Test
+    void aStoreOthersWriteServesAPageAtMostTheBoundAfterItsBuildBegan() throws Exception {
+        try (SqliteStore sqlite = SqliteStore.open(dir)) {
+            Store shared = new Store() {
+                @Override
+                public <T> T inTransaction(Work<T> work) {
+                    return sqlite.inTransaction(work);
+                }
+
+                @Override
+                public long writeVersion() {
+                    return sqlite.writeVersion();
+                }
+
+                @Override
+                public boolean writtenByOthers() {
+                    return true;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+            AtomicLong now = new AtomicLong(1_000_000_000L);
+            SharedPages pages = new SharedPages(shared, now::get);
+            AtomicInteger builds = new AtomicInteger();
+            EnvelopeList first = pages.get("r", List.of(), () -> {
+                now.addAndGet(300_000_000L);  // a build of 300 ms
+                return page(builds);
+            });
+            now.addAndGet(600_000_000L);  // 900 ms after the build began
+            assertThat(pages.get("r", List.of(), () -> page(builds))).isSameAs(first);
+            now.addAndGet(150_000_000L);  // past 1 s after
+            assertThat(pages.get("r", List.of(), () -> page(builds))).isNotSameAs(first);
+            assertThat(builds).hasValue(2);
+        }
+    }
+
+    private static EnvelopeList page(AtomicInteger builds) {
+        return EnvelopeList.newBuilder().setNext("page " + builds.incrementAndGet()).build();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(60, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}
