@@ -88,6 +88,8 @@ class JsonKeysTest {
             String audit = dir.resolve("audit.jsonl").toString();
             answers.put("rhizome export", run(new String[] {"--coordinator", url}, "export", "--out", audit));
             answers.put("rhizome verify", run(new String[0], "verify", audit));
+            answers.put("rhizome node receipts", run(new String[] {"--data-dir", dir.resolve("agent").toString()},
+                    "node", "receipts", "--out", dir.resolve("receipts.jsonl").toString()));
             answers.put("rhizome ban", run(op, "ban", "--key", Identity.generate().publicId().toString(), "--reason", "r"));
             answers.put("rhizome coordinator backup", run(new String[] {"--data-dir", dir.resolve("coordinator").toString()},
                     "coordinator", "backup", "--out", dir.resolve("coordinator-backup.db").toString()));

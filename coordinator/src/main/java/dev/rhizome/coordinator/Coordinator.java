@@ -15,7 +15,9 @@ import dev.rhizome.coordinator.service.OperatorActions;
 import dev.rhizome.coordinator.service.Operators;
 import dev.rhizome.coordinator.service.PaperRegistry;
 import dev.rhizome.coordinator.service.PeerDirectory;
+import dev.rhizome.coordinator.service.NetworkId;
 import dev.rhizome.coordinator.service.ResultIntake;
+import dev.rhizome.coordinator.service.ResultReceipts;
 import dev.rhizome.coordinator.service.SeedsAndDirections;
 import dev.rhizome.coordinator.service.Views;
 import dev.rhizome.coordinator.service.WriteQuotas;
@@ -24,6 +26,7 @@ import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.coordinator.store.Stores;
 import dev.rhizome.protocol.WorkerFailures;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -85,7 +88,8 @@ public final class Coordinator implements AutoCloseable {
                     new PaperRegistry(store, clock, quotas),
                     dispatcher,
                     claims,
-                    new ResultIntake(store, clock),
+                    new ResultIntake(store, clock, new SecureRandom()::nextDouble, new ResultReceipts(store, clock,
+                            ResultReceipts.loadKey(config.dataDir()), new NetworkId(store))),
                     peers,
                     views,
                     new DashboardView(store, views, peers),

@@ -39,6 +39,11 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("outbox");
     }
 
+    /** The coordinator's receipts for this node's results (work.ReceiptBook), beside the outbox. */
+    public Path receipts() {
+        return dataDir.resolve(dev.rhizome.node.work.ReceiptBook.DIR_NAME);
+    }
+
     /** Append-only record of every bundle fetched from a peer. */
     public Path transfers() {
         return dataDir.resolve("transfers.jsonl");

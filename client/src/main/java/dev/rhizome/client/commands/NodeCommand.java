@@ -72,7 +72,7 @@ import picocli.CommandLine;
             "`rhizome node status|pause|resume` talk to the node running on the same data directory.",
             "Every job runs in a bubblewrap sandbox; a machine that can't build one is refused (see `rhizome node doctor`)."},
         subcommands = {NodeCommand.Status.class, NodeCommand.Pause.class, NodeCommand.Resume.class,
-            NodeDoctorCommand.class})
+            NodeDoctorCommand.class, NodeReceiptsCommand.class})
 public final class NodeCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -9,8 +9,12 @@ import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.ops.audit.AuditExport;
 import dev.rhizome.ops.audit.AuditVerifier;
+import dev.rhizome.ops.audit.ReceiptFiles;
+import dev.rhizome.proto.v1.KeptReceipt;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +27,7 @@ import picocli.CommandLine.Parameters;
 public final class VerifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", converter = PathArguments.InputFile.class, description = "An export written by `rhizome export`.")
     Path file;
-    @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, problems (type, index, id, why), "
+    @Option(names = "--json", description = "Print one JSON object: ok, envelopes, results, adoptions, trials_on_reputation, receipts (how many were checked), problems (type, index, id, why), "
             + "network (the network the records were checked against: the export header's, or in an older export the "
             + "first record's; null when none names one), confirmations_unavailable (the export's coordinator served no "
             + "confirmations, an older one: adoptions re-derived at their trial seeds only), confirmations_drawn (how many "
@@ -32,12 +36,27 @@ public final class VerifyCommand implements Callable<Integer> {
             + "that is no experiment of its direction: a coordinator refuses those since round 24, an older one stored "
             + "them; named, not failed).")
     boolean json;
+    @Option(names = "--receipts", arity = "1..*", paramLabel = "R", converter = PathArguments.InputFile.class,
+            description = "Files of `rhizome node receipts --out`: each receipt's signature is checked against the "
+                    + "receipt keys the export names, and each whose result is not in the export at its index (dropped, "
+                    + "altered or moved later after it was accepted) is a problem of type Receipt, with its trial judged "
+                    + "again with the result put back.")
+    List<Path> receipts = List.of();
 
     @Override
     public Integer call() {
         AuditVerifier.Report report;
+        List<KeptReceipt> kept = new ArrayList<>();
+        for (Path r : receipts) {
+            try {
+                kept.addAll(ReceiptFiles.read(r));
+            } catch (IOException e) {
+                throw new CommandException(ExitCodes.FAILED, "failed", "cannot read receipts " + r + ": "
+                        + Problems.describe(e), "pass the file `rhizome node receipts --out FILE` wrote, whole and unchanged");
+            }
+        }
         try {
-            report = AuditVerifier.verify(AuditExport.read(file));
+            report = AuditVerifier.verify(AuditExport.read(file), kept);
         } catch (IOException e) {
             String why = Problems.describe(e);
             // "fix what the message names" told nobody that the file is not an export at all
@@ -53,6 +72,7 @@ public final class VerifyCommand implements Callable<Integer> {
             j.addProperty("results", report.results());
             j.addProperty("adoptions", report.adoptions());
             j.addProperty("trials_on_reputation", report.trialsOnReputation());
+            j.addProperty("receipts", kept.size());
             JsonArray problems = new JsonArray();
             for (AuditVerifier.Problem p : report.problems()) {
                 JsonObject x = new JsonObject();
@@ -92,6 +112,7 @@ public final class VerifyCommand implements Callable<Integer> {
             o.line((report.ok() ? "verified: " : "NOT verified: ") + report.envelopes() + " signed envelopes ("
                     + report.results() + " results), " + report.adoptions() + " adoptions re-derived"
                     + (report.network() == null ? "" : ", network " + report.network())
+                    + (kept.isEmpty() ? "" : ", " + kept.size() + " receipt(s) checked")
                     + (report.trialsOnReputation() > 0 ? ", " + report.trialsOnReputation()
                             + " trial(s) rest on one trusted runner's result (adaptive replication)" : "")
                     + (report.ok() ? "" : "; " + report.problems().size() + " record(s) fail"));

@@ -141,7 +141,7 @@ public final class Routes {
                         r.param("hardware_class"), entries(r.param("limit")))), "direction", "hardware_class", LIMIT)
                 .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))),
                         "state", LIMIT, AFTER)
-                .get("/v1/stats", r -> Reply.of(s.views().stats()))
+                .get("/v1/stats", r -> Reply.of(s.results().receipts().named(s.views().stats())))
                 .get("/v1/audit", r -> Reply.shared(s.views().auditTrail(page(r, Views.AUDIT))), PAGE)
                 // trust: validation states, volunteers' credit and standing, adoptions
                 .get("/v1/trials", r -> Reply.shared(s.views().trials(r.param("direction"), r.param("commit"),

@@ -10,6 +10,7 @@ import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.AuditTrail;
 import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Units;
@@ -20,6 +21,7 @@ import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.Manifests;
 import dev.rhizome.protocol.seed.MetricRange;
@@ -40,65 +42,95 @@ public final class ResultIntake {
     private final Store store;
     private final Clock clock;
     private final DoubleSupplier spotCheckDraw;
+    private final ResultReceipts receipts;
 
+    /** Receipts signed with a key of this object's own, kept nowhere: for tests of the intake alone. */
     public ResultIntake(Store store, Clock clock) {
         this(store, clock, new SecureRandom()::nextDouble);
     }
 
     /** @param spotCheckDraw uniform draws in [0, 1) that decide adaptive replication's spot checks */
     public ResultIntake(Store store, Clock clock, DoubleSupplier spotCheckDraw) {
+        this(store, clock, spotCheckDraw, new ResultReceipts(store, clock, Identity.generate(), new NetworkId(store)));
+    }
+
+    public ResultIntake(Store store, Clock clock, DoubleSupplier spotCheckDraw, ResultReceipts receipts) {
         this.store = store;
         this.clock = clock;
         this.spotCheckDraw = spotCheckDraw;
+        this.receipts = receipts;
     }
 
+    /** Who signs this intake's receipts. */
+    public ResultReceipts receipts() {
+        return receipts;
+    }
+
+    /**
+     * Stores the result and settles what it decides; the ack carries a signed receipt, made once
+     * the transaction committed (a receipt for a result that then failed to commit would be a lie).
+     */
     public Ack accept(Verified<Result> request) {
-        Result result = request.record();
         String id = Envelopes.id(request.envelope());
+        AuditTrail.Accepted[] at = new AuditTrail.Accepted[1];
+        Ack ack = store(request, id, at);
+        return ack.toBuilder().setReceipt(receipts.sign(id, at[0])).build();
+    }
+
+    /** Stores the result; every answer (no refusal throws past here) leaves the envelope's place in {@code at[0]}. */
+    private Ack store(Verified<Result> request, String id, AuditTrail.Accepted[] at) {
+        Result result = request.record();
         long now = clock.millis();
         Store.Work<Ack> work = tx -> {
-            // A resend of a stored result (its ack was lost) is answered from what is committed,
-            // before the settlement's locks: on a shared store a busy direction's lock made it wait
-            // and then refused it 503, so the node kept sending a result that was already in. A
-            // stored result is never removed, so no lock is needed to know it is there; one
-            // committed while this waits is found by the look-up after the locks.
-            if (earlierResult(tx, result).filter(id::equals).isPresent()) {
-                return ack(id, "result already recorded");
-            }
-            SettlementScope.lock(tx, result);
-            // One look-up answers both "was this envelope stored?" and "did this runner already report
-            // this unit?": an envelope's id hashes its payload, which names the unit and the runner.
-            Optional<String> earlier = earlierResult(tx, result);
-            if (earlier.isPresent() && earlier.get().equals(id)) {
-                return ack(id, "result already recorded");  // a retry after a lost ack
-            }
-            ReplayWindow.check("time_ms", result.getTimeMs(), now);
-            UnitRecord unit = tx.unit(result.getWorkUnitId())
-                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + result.getWorkUnitId()));
-            Manifest manifest = tx.seed(unit.seed()).orElseThrow().record().getManifest();
-            checkMatchesUnit(result, unit, manifest);
-            checkRandomSeed(tx, result, unit);
-            Optional<String> late = lateness(tx, unit, result.getRunner(), earlier.isPresent());
-            if (late.isPresent()) {
-                tx.insertLateResult(result, request.envelope(), id, now);
-                tx.setResultState(id, ResultVerdict.State.TOO_LATE);
-                return ack(id, "result recorded as TOO_LATE: " + late.get()
-                        + "; it is kept, signed, but is no replica of its trial");
-            }
-            tx.insertResult(result, request.envelope(), id, now);
-            if (result.getStatus() == Result.Status.UNFETCHABLE) {
-                return ack(id, unfetchable(tx, unit, id, now));
-            }
-            tx.updateUnit(unit.doneBy(result.getRunner()));
-            List<String> notes = new ArrayList<>();
-            notes.add("result recorded");
-            notes.addAll(Settlement.settle(tx, unit, new Trials.Entry(id, result), manifest, now, spotCheckDraw));
-            return ack(id, String.join("; ", notes));
+            Ack answer = settle(tx, request, id, now);
+            at[0] = tx.accepted(id).orElseThrow(() -> new IllegalStateException("result " + id + " answered but not stored"));
+            return answer;
         };
         // An UNFETCHABLE report may give up its experiment, which weighs every runner seen lately:
         // it runs alone among the writers, as it is rare. Every other result settles beside others.
         return result.getStatus() == Result.Status.UNFETCHABLE ? store.inTransaction(work)
                 : store.inSettlingTransaction(work);
+    }
+
+    private Ack settle(Store.Transaction tx, Verified<Result> request, String id, long now) {
+        Result result = request.record();
+        // A resend of a stored result (its ack was lost) is answered from what is committed,
+        // before the settlement's locks: on a shared store a busy direction's lock made it wait
+        // and then refused it 503, so the node kept sending a result that was already in. A
+        // stored result is never removed, so no lock is needed to know it is there; one
+        // committed while this waits is found by the look-up after the locks.
+        if (earlierResult(tx, result).filter(id::equals).isPresent()) {
+            return ack(id, "result already recorded");
+        }
+        SettlementScope.lock(tx, result);
+        // One look-up answers both "was this envelope stored?" and "did this runner already report
+        // this unit?": an envelope's id hashes its payload, which names the unit and the runner.
+        Optional<String> earlier = earlierResult(tx, result);
+        if (earlier.isPresent() && earlier.get().equals(id)) {
+            return ack(id, "result already recorded");  // a retry after a lost ack
+        }
+        ReplayWindow.check("time_ms", result.getTimeMs(), now);
+        UnitRecord unit = tx.unit(result.getWorkUnitId())
+                .orElseThrow(() -> Rejection.notFound("unknown work unit " + result.getWorkUnitId()));
+        Manifest manifest = tx.seed(unit.seed()).orElseThrow().record().getManifest();
+        checkMatchesUnit(result, unit, manifest);
+        checkRandomSeed(tx, result, unit);
+        Optional<String> late = lateness(tx, unit, result.getRunner(), earlier.isPresent());
+        if (late.isPresent()) {
+            tx.insertLateResult(result, request.envelope(), id, now);
+            tx.setResultState(id, ResultVerdict.State.TOO_LATE);
+            return ack(id, "result recorded as TOO_LATE: " + late.get()
+                    + "; it is kept, signed, but is no replica of its trial");
+        }
+        tx.insertResult(result, request.envelope(), id, now);
+        if (result.getStatus() == Result.Status.UNFETCHABLE) {
+            return ack(id, unfetchable(tx, unit, id, now));
+        }
+        tx.updateUnit(unit.doneBy(result.getRunner()));
+        List<String> notes = new ArrayList<>();
+        notes.add("result recorded");
+        notes.addAll(Settlement.settle(tx, unit, new Trials.Entry(id, result), manifest, now, spotCheckDraw));
+        return ack(id, String.join("; ", notes));
     }
 
     /**

@@ -178,8 +178,8 @@ final class Settlement {
     /**
      * Adaptive replication: the first OK result of a trial may stand alone when its runner is
      * trusted, it did not propose the commit, no other trial of the commit already rests on its
-     * word alone, and the coordinator's draw skips the spot check. Replicas still open are then
-     * withdrawn. A spot-checked trial keeps its replicas, which other keys must run.
+     * word alone, and the coordinator's draw skips the spot check. Its other replicas, open or
+     * leased, are then withdrawn. A spot-checked trial keeps its replicas, which other keys must run.
      */
     private static Optional<String> acceptAloneIfTrusted(Store.Transaction tx, List<Trials.Entry> trial,
             Trials.Entry added, int quorum, DoubleSupplier draw, long nowMs) {
@@ -201,10 +201,10 @@ final class Settlement {
             return Optional.of("spot check: replicas of this trial stay queued" + reserveReplicas(tx, r, draw, nowMs));
         }
         tx.markAcceptedOnReputation(r.getCommit(), r.getRandomSeed(), r.getHardwareClass(), r.getRunner());
+        // leased replicas too, as withdrawUnneeded does: one left LEASED came back OPEN at its
+        // lease's expiry and ran for a trial already decided
         for (UnitRecord pending : tx.pendingUnitsOfTrial(r.getCommit(), r.getRandomSeed())) {
-            if (pending.state() == UnitStatus.State.OPEN) {
-                tx.updateUnit(pending.doneBy(ByteString.EMPTY));
-            }
+            tx.updateUnit(pending.doneBy(ByteString.EMPTY));
         }
         return Optional.of("accepted on the runner's reputation (" + rep.consecutiveValid() + " consecutive valid)");
     }

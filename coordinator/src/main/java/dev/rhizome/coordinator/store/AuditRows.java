@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.util.List;
@@ -62,5 +63,22 @@ final class AuditRows implements AuditTrail {
                 ? q.list(sql, row, direction, after.get().auditCount(), after.get().adoptedMs(), after.get().direction(),
                         after.get().commit(), limit)
                 : q.list(sql, row, direction, limit);
+    }
+
+    @Override
+    public Optional<Accepted> accepted(String id) {
+        return Queries.first(q.list("SELECT seq, received_ms FROM envelopes WHERE id = ?",
+                rs -> new Accepted(rs.getLong(1), rs.getLong(2)), id));
+    }
+
+    @Override
+    public void keepReceiptKey(ByteString key, long nowMs) {
+        q.update("INSERT INTO receipt_keys (key, first_ms) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                key.toByteArray(), nowMs);
+    }
+
+    @Override
+    public List<ByteString> receiptKeys() {
+        return q.list("SELECT key FROM receipt_keys ORDER BY first_ms, key", rs -> ByteString.copyFrom(rs.getBytes(1)));
     }
 }

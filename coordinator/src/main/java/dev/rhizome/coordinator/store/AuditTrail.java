@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.util.List;
@@ -26,4 +27,17 @@ public interface AuditTrail {
 
     /** Of one direction, or all when empty, decided after {@code after} (from the first when empty). */
     List<Keyed<Store.AdoptionKey, Adoption>> adoptions(String direction, Optional<Store.AdoptionKey> after, int limit);
+
+    /** Where a stored envelope sits in the trail: its key (from 1; keys only grow) and when it was stored. */
+    record Accepted(long seq, long receivedMs) {
+    }
+
+    /** The stored envelope {@code id}'s place in the trail, if it is stored. */
+    Optional<Accepted> accepted(String id);
+
+    /** Keeps a coordinator instance's receipt key (once; again is no change). */
+    void keepReceiptKey(ByteString key, long nowMs);
+
+    /** Every receipt key kept, oldest first. */
+    List<ByteString> receiptKeys();
 }

@@ -423,7 +423,11 @@ final class SqliteSchema {
             List.of("CREATE TABLE confirmations (commit_id TEXT PRIMARY KEY, direction TEXT NOT NULL, "
                             + "drawn_ms INTEGER NOT NULL, audit_count INTEGER NOT NULL, state INTEGER NOT NULL, "
                             + "bytes BLOB NOT NULL)",
-                    "CREATE INDEX confirmations_by_direction ON confirmations(direction, audit_count)"));
+                    "CREATE INDEX confirmations_by_direction ON confirmations(direction, audit_count)"),
+            // 27: the keys the store's coordinator instances sign result receipts with
+            // (service.ResultReceipts), each kept by its instance at start, so that GET /v1/stats and an
+            // export name every instance's key, not only the one answering.
+            List.of("CREATE TABLE receipt_keys (key BLOB PRIMARY KEY, first_ms INTEGER NOT NULL)"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

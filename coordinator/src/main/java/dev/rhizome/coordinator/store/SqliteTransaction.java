@@ -691,6 +691,21 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Optional<Accepted> accepted(String id) {
+        return audit.accepted(id);
+    }
+
+    @Override
+    public void keepReceiptKey(ByteString key, long nowMs) {
+        audit.keepReceiptKey(key, nowMs);
+    }
+
+    @Override
+    public List<ByteString> receiptKeys() {
+        return audit.receiptKeys();
+    }
+
+    @Override
     public void insertAdoption(Adoption adoption) {
         audit.insertAdoption(adoption);
     }

@@ -157,6 +157,11 @@ public final class ResultOutbox {
     }
 
     /** The name of the file that keeps the unit's result (the same under {@code refused/}). */
+    /** The outbox's directory. */
+    public Path dir() {
+        return dir;
+    }
+
     public static String fileName(String unitId) {
         return unitId.replaceAll("[^A-Za-z0-9._-]", "_") + SUFFIX;
     }

@@ -6,6 +6,7 @@ import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.explore.ExplorerPapers;
 import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.prefs.RunGate;
+import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Experiment;
@@ -66,6 +67,7 @@ public final class WorkLoop implements Runnable {
     private final Explorer explorer;   // null when this node doesn't explore
     private final ExplorerPapers explorerPapers;
     private final ResultOutbox outbox;
+    private final ReceiptBook receipts;
     private final InventoryAnnouncer announcer;
     private final RunGate gate;
     private final Settings settings;
@@ -99,6 +101,7 @@ public final class WorkLoop implements Runnable {
         this.commits = commits;
         this.explorer = explorer;
         this.outbox = outbox;
+        this.receipts = ReceiptBook.besideOutbox(outbox.dir());
         this.announcer = announcer;
         this.gate = gate;
         this.settings = settings;
@@ -233,7 +236,10 @@ public final class WorkLoop implements Runnable {
             }
             try {
                 pending = resignedIfOld(pending);
-                coordinator.reportResult(pending.envelope());
+                Ack ack = coordinator.reportResult(pending.envelope());
+                // kept before the result leaves the outbox: killed in between, it is sent again and
+                // its "already recorded" answer carries the same receipt
+                keepReceipt(ack, pending);
                 outbox.remove(pending);
                 // the unit's name lets a crash check match what a node was told was stored (ops/storm)
                 log.info("credit: {} results reported, {} experiments proposed (acknowledged {})",
@@ -248,6 +254,16 @@ public final class WorkLoop implements Runnable {
                     return;
                 }
             }
+        }
+    }
+
+    private void keepReceipt(Ack ack, ResultOutbox.Pending pending) {
+        try {
+            receipts.keep(ack.getReceipt(), pending.envelope());
+        } catch (IOException e) {
+            // the result is stored all the same; only the means to show it later is lost
+            log.warn("the coordinator's receipt for result {} could not be kept: {}", pending.file().getFileName(),
+                    e.toString());
         }
     }
 

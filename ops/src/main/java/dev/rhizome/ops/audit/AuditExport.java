@@ -107,7 +107,8 @@ public final class AuditExport {
         List<Adoption> adoptions = new ArrayList<>();
         // the network the coordinator serves, named in the header so that `rhizome verify` need not
         // guess it from the first record signed for one
-        String network = get(http, maxPageBytes, waits, coordinator, "/v1/stats", CoordinatorStats.parser()).getNetworkId();
+        CoordinatorStats stats = get(http, maxPageBytes, waits, coordinator, "/v1/stats", CoordinatorStats.parser());
+        String network = stats.getNetworkId();
         // A coordinator older than the confirmation stage has no such list: the export says so in
         // its header and goes on without it, rather than failing whole (one look, for a direction
         // name of no account: only whether the path is served matters here).
@@ -121,7 +122,9 @@ public final class AuditExport {
             };
             lw.write(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
                     .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true).setNetwork(network)
-                    .setConfirmationsUnavailable(!confirmationsServed)).build());
+                    .setConfirmationsUnavailable(!confirmationsServed)
+                    // every instance's of the store, so receipts from any of them check against this file
+                    .addAllReceiptKeys(stats.getReceiptKeysList())).build());
             forEachPage(http, maxPageBytes, waits, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
                 for (SignedEnvelope e : page.getEnvelopesList()) {
                     lw.write(AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());

@@ -12,6 +12,7 @@ import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.KeptReceipt;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
@@ -131,6 +132,22 @@ public final class AuditVerifier {
 
     public static Report verify(List<AuditLine> lines) {
         return new AuditVerifier().run(lines);
+    }
+
+    /**
+     * The same, and each of a node's {@code receipts} checked against the export
+     * ({@link ReceiptCheck}): a receipt whose result is not in it at its index is a problem of type
+     * {@code Receipt}, as is a receipt no key of the export's signed or made for another network.
+     */
+    public static Report verify(List<AuditLine> lines, List<KeptReceipt> receipts) {
+        Report r = verify(lines);
+        if (receipts.isEmpty()) {
+            return r;
+        }
+        List<Problem> all = new ArrayList<>(r.problems());
+        all.addAll(ReceiptCheck.check(lines, receipts));
+        return new Report(r.envelopes(), r.results(), r.adoptions(), r.trialsOnReputation(), List.copyOf(all),
+                r.network(), r.confirmationsUnavailable(), r.confirmationsDrawn(), r.papersOffDirection());
     }
 
     private Report run(List<AuditLine> lines) {
