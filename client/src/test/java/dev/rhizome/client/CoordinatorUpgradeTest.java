@@ -92,8 +92,8 @@ class CoordinatorUpgradeTest {
                 .withLeaseDuration(Duration.ofHours(1)))) {
             CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
             Path peerData = dir.resolve("peer");
-            // jobs of a minute: the stop comes while one runs; the seed is held by the peer alone
-            TestNetwork.publishWithDirection(operator, peerData, TestNetwork.slowSeed(600, 120), "d");
+            // jobs of some 15 s: the stop comes while one runs; the seed is held by the peer alone
+            TestNetwork.publishWithDirection(operator, peerData, TestNetwork.slowSeed(150, 120), "d");
             Process peer = RealProcess.start(TestNetwork.nodeCommand("node", "--data-dir", peerData.toString(),
                     "--coordinator", coordinator.url(), "--cpu-jobs", "0", "--gpus", "none"), peerLog);
             try {
@@ -104,9 +104,9 @@ class CoordinatorUpgradeTest {
                 command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
                         "-Drhizome.test.jobs-at-callers-priority=true");
                 Process node = RealProcess.start(command, log);
-                // one slot's job runs; the other's claim waits at the coordinator (the seed's replicas go
-                // to other runners): the stop settles that claim through classes it has not used yet
-                String output = stoppedAfterRewrite(node, jar, log, () -> RealProcess.output(log).contains("step 1/600")
+                // a job runs and a claim is in flight (once this node has taken every unit it may, it waits
+                // at the coordinator): the stop settles that claim through classes it has not used yet
+                String output = stoppedAfterRewrite(node, jar, log, () -> RealProcess.output(log).contains("step 1/150")
                         && claimsIn(data).size() == 1);
                 assertThat(output).doesNotContain("ClassNotFoundException");
                 assertThat(output).as("its orderly stop ran").contains("node stopped");
