@@ -3,6 +3,11 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeLayout;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import java.util.stream.Stream;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +74,59 @@ class CoordinatorUpgradeTest {
         String output = stoppedAfterRewrite(node, jar, log, () -> RealProcess.output(log).contains("peer server on"));
         assertThat(output).doesNotContain("ClassNotFoundException");
         assertThat(output).as("its orderly stop ran").contains("node stopped");
+    }
+
+    /**
+     * The same upgrade of a node at work: a job running, its commit fetched from a peer (a link
+     * open to it), another slot's claim waiting at the coordinator. The stop kills the job, settles its
+     * claims with the coordinator and closes its links, each through classes it may not have used yet.
+     */
+    @Test
+    void aNodeRunningAJobWithAPeerStopsOnSigtermFromARewrittenJarAndLeavesNothingInFlight() throws Exception {
+        Path jar = dir.resolve("rhizome.jar");
+        ClassPathJar.write(jar, name -> true);
+        Path data = dir.resolve("node");
+        Path log = dir.resolve("node.log");
+        Path peerLog = dir.resolve("peer.log");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
+                .withLeaseDuration(Duration.ofHours(1)))) {
+            CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+            Path peerData = dir.resolve("peer");
+            // jobs of some 15 s: the stop comes while one runs; the seed is held by the peer alone
+            TestNetwork.publishWithDirection(operator, peerData, TestNetwork.slowSeed(150, 120), "d");
+            Process peer = RealProcess.start(TestNetwork.nodeCommand("node", "--data-dir", peerData.toString(),
+                    "--coordinator", coordinator.url(), "--cpu-jobs", "0", "--gpus", "none"), peerLog);
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> RealProcess.output(peerLog).contains("peer server on")
+                        || !peer.isAlive());
+                List<String> command = java(jar, "node", "--data-dir", data.toString(), "--coordinator", coordinator.url(),
+                        "--cpu-jobs", "2", "--gpus", "none");
+                command.add(command.indexOf("-Dlogback.configurationFile=logback.xml"),
+                        "-Drhizome.test.jobs-at-callers-priority=true");
+                Process node = RealProcess.start(command, log);
+                // a job runs and a claim is in flight (once this node has taken every unit it may, it waits
+                // at the coordinator): the stop settles that claim through classes it has not used yet
+                String output = stoppedAfterRewrite(node, jar, log, () -> RealProcess.output(log).contains("step 1/150")
+                        && claimsIn(data).size() == 1);
+                assertThat(output).doesNotContain("ClassNotFoundException");
+                assertThat(output).as("its orderly stop ran").contains("node stopped");
+                assertThat(output).as("no ERROR at the stop").doesNotContain(" ERROR ");
+                assertThat(claimsIn(data)).as("claims left in flight: %s", output).isEmpty();
+                assertThat(peer.isAlive()).as("the peer, still serving: %s", RealProcess.output(peerLog)).isTrue();
+            } finally {
+                RealProcess.stop(peer);
+            }
+        }
+    }
+
+    private static List<Path> claimsIn(Path nodeData) throws IOException {
+        Path claims = new NodeLayout(nodeData).claims();
+        if (!Files.isDirectory(claims)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(claims)) {
+            return files.filter(p -> p.toString().endsWith(".claim")).toList();
+        }
     }
 
     /**

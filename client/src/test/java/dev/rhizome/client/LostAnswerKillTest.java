@@ -125,7 +125,7 @@ class LostAnswerKillTest {
                     .valid().stream().map(v -> v.record()).filter(r -> r.getWorkUnitId().equals(unit)).toList();
             assertThat(results).as("the unit's result").hasSize(1);
             assertThat(results.get(0).getRunner().toByteArray()).as("run by the node it was leased to").isEqualTo(nodeKey);
-            assertClaimsLeftAfterAStop(node, 1);
+            assertClaimsLeftAfterAStop(node, 1, log("node-2.log"));
         }
     }
 
@@ -173,7 +173,7 @@ class LostAnswerKillTest {
             } finally {
                 RealProcess.stop(second);
             }
-            assertClaimsLeftAfterAStop(node, 2);
+            assertClaimsLeftAfterAStop(node, 2, log("node-2.log"));
         }
     }
 
@@ -276,7 +276,7 @@ class LostAnswerKillTest {
                     .as("run by the node it was leased to").isEqualTo(nodeKey));
             assertThat(results.stream().map(Result::getWorkUnitId).distinct().count()).as("no unit run twice")
                     .isEqualTo(results.size());
-            assertClaimsLeftAfterAStop(node, 1);
+            assertClaimsLeftAfterAStop(node, 1, log("node-2.log"));
         }
     }
 
@@ -342,9 +342,9 @@ class LostAnswerKillTest {
      * 20 s): the stop sends that claim again to learn its answer, and its journal entry goes with
      * the answer. Nothing is left, whatever the slots ({@code slots}: kept for the callers' reading).
      */
-    private static void assertClaimsLeftAfterAStop(Path node, int slots) throws IOException {
-        assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop of %d slot(s)",
-                slots).isEmpty();
+    private static void assertClaimsLeftAfterAStop(Path node, int slots, String log) throws IOException {
+        assertThat(names(new NodeLayout(node).claims(), ".claim")).as("claims left in flight after a stop of %d slot(s); "
+                + "the node's log: %s", slots, log).isEmpty();
     }
 
     private Process node(Path data, String coordinatorUrl, String logName, String... more) throws IOException {

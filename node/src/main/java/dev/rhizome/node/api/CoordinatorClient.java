@@ -507,59 +507,88 @@ public final class CoordinatorClient {
      * its slots (the coordinator lets go of the held claim and answers; on a loaded machine that
      * took longer than 4 s, and the claim stayed in the journal for the next start to settle).
      */
-    static final LoadScaledBudget SETTLE_TIMEOUT = new LoadScaledBudget(Duration.ofSeconds(4), Duration.ofSeconds(8));
+    public static final LoadScaledBudget SETTLE_TIMEOUT = new LoadScaledBudget(Duration.ofSeconds(4), Duration.ofSeconds(8));
 
     /**
      * A claim cut by its caller's interruption (a node's stop, most often while the coordinator held
-     * the claim waiting for work): sent again, as signed, once and briefly, so that its journal entry
-     * goes when the answer is known: the coordinator lets go of the held claim and answers the
-     * same claim with the unit it leased (recorded as any unit is) or with its nonce used for
-     * nothing (a refusal). Kept only when that answer does not come: truly unknown, for the next start.
+     * the claim waiting for work): sent again, as signed, briefly, so that its journal entry goes
+     * when the answer is known: the coordinator lets go of the held claim and answers the same
+     * claim with the unit it leased (recorded as any unit is) or with its nonce used for nothing (a
+     * refusal). Kept only when that answer does not come: truly unknown, for the next start.
+     *
+     * <p>Sent twice when the first gets no answer in half the patience: a stop that cut the claim
+     * before the coordinator held it (its bytes not yet there, or its first run not yet done) makes
+     * the first copy the one held, for the claim's whole wait (20 s), and the stop ended without its
+     * answer, leaving the claim in the journal (a stop right after a result, in CI). The second copy
+     * finds the first held, which the coordinator lets go of, and is answered at once.
      */
     private boolean settleCutClaim(SignedEnvelope signed, Recorder recorder, ClaimJournal kept) {
         boolean interrupted = Thread.interrupted();
-        Duration patience = SETTLE_TIMEOUT.now();
+        long deadline = System.nanoTime() + SETTLE_TIMEOUT.now().toNanos();
         try {
-            HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/claim"))
-                    .timeout(patience)
-                    .header("Content-Type", PROTOBUF)
-                    .header("Accept", PROTOBUF)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(signed.toByteArray()))
-                    .build();
-            CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request,
-                    BoundedBody.handler(maxAnswerBytes));
-            HttpResponse<byte[]> response;
-            try {
-                response = exchange.get(patience.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (TimeoutException | ExecutionException | InterruptedException e) {
-                exchange.cancel(true);
-                if (e instanceof InterruptedException) {
+            for (int copy = 1; copy <= 2; copy++) {
+                long left = deadline - System.nanoTime();
+                Duration patience = Duration.ofNanos(copy == 1 ? left / 2 : left);
+                if (patience.toMillis() <= 0) {
+                    return false;
+                }
+                HttpResponse<byte[]> response;
+                try {
+                    response = settleCopy(signed, patience);
+                } catch (TimeoutException e) {
+                    continue;  // held, most likely: the next copy has the coordinator let go of it
+                } catch (InterruptedException e) {
                     interrupted = true;
+                    return false;  // unknown: the journal keeps it
                 }
-                return false;  // unknown: the journal keeps it
-            }
-            int status = response.statusCode();
-            if (status / 100 == 2) {
-                ClaimResponse answer = ClaimResponse.parseFrom(response.body());
-                if (answer.hasUnit()) {
-                    recorder.record(answer.getUnit());
-                }
-                kept.answered(signed);
-                return true;
-            }
-            Error refusal = status == 409 ? coordinatorError(response.body()) : null;
-            if (refusal != null && refusal.getCode() == Error.Code.CONFLICT) {
-                kept.answered(signed);  // its nonce was used and leased nothing: nothing to send again
-                return true;
+                return settled(response, signed, recorder, kept);
             }
             return false;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | ExecutionException | RuntimeException e) {
             return false;  // not recorded, or not read: the journal keeps it for the next start
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** One copy of a cut claim, its answer awaited for {@code patience} at most (then cancelled). */
+    private HttpResponse<byte[]> settleCopy(SignedEnvelope signed, Duration patience)
+            throws TimeoutException, InterruptedException, ExecutionException {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/claim"))
+                .timeout(patience)
+                .header("Content-Type", PROTOBUF)
+                .header("Accept", PROTOBUF)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(signed.toByteArray()))
+                .build();
+        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
+        try {
+            return exchange.get(patience.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | InterruptedException | ExecutionException e) {
+            exchange.cancel(true);
+            throw e;
+        }
+    }
+
+    /** Whether a copy's answer settles the cut claim (its journal entry gone): a unit recorded, or none leased. */
+    private static boolean settled(HttpResponse<byte[]> response, SignedEnvelope signed, Recorder recorder,
+            ClaimJournal kept) throws IOException {
+        int status = response.statusCode();
+        if (status / 100 == 2) {
+            ClaimResponse answer = ClaimResponse.parseFrom(response.body());
+            if (answer.hasUnit()) {
+                recorder.record(answer.getUnit());
+            }
+            kept.answered(signed);
+            return true;
+        }
+        Error refusal = status == 409 ? coordinatorError(response.body()) : null;
+        if (refusal != null && refusal.getCode() == Error.Code.CONFLICT) {
+            kept.answered(signed);  // its nonce was used and leased nothing: nothing to send again
+            return true;
+        }
+        return false;
     }
 
     /**

@@ -13,8 +13,16 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 @FunctionalInterface
 public interface JobRoots {
-    /** A new, empty directory for one job, which the caller deletes when the job is done. */
+    /** A new, empty directory for one job, which the caller hands to {@link #done} when the job is done. */
     Path next() throws IOException;
+
+    /**
+     * Deletes {@code root}, from {@link #next}, whatever its job did to it ({@link JobDirs#deleteTree}):
+     * here at once; a node's start deletes it off the slot's path ({@link NodeJobDirs#done}).
+     */
+    default void done(Path root) throws IOException {
+        JobDirs.deleteTree(root);
+    }
 
     /**
      * A new directory of a random name under {@code dir} for each job, passable by any uid (the job's

@@ -8,7 +8,6 @@ import dev.rhizome.node.job.HarnessedRunner;
 import dev.rhizome.node.job.HarnessedSpec;
 import dev.rhizome.node.git.CheckoutTooLargeException;
 import dev.rhizome.node.job.JobDirNames;
-import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobOutcome;
 import dev.rhizome.node.job.JobProgress;
 import dev.rhizome.node.job.JobRoots;
@@ -153,10 +152,10 @@ public final class Evaluator {
         try {
             checkout(commit, workDir);
         } catch (CheckoutTooLargeException e) {
-            deleteTree(root);
+            roots.done(root);
             return refuse(result, commit, e.getMessage());
         } catch (IOException | RuntimeException e) {
-            deleteTree(root);
+            roots.done(root);
             throw e;
         }
         Path logFile = logFile(logRoot, unit.getId());
@@ -170,7 +169,7 @@ public final class Evaluator {
         try {
             outcome = runner.run(spec, stepLines(tag));
         } finally {
-            deleteTree(root);
+            roots.done(root);
         }
         result.setStatus(outcome.status())
                 .setMeasuredBy(Result.Measurement.SELF_REPORTED)
@@ -311,7 +310,7 @@ public final class Evaluator {
                     unit.getSeed(), unit.getAttempt());
             run = harnessed.run(spec, stepLines(tag));
         } finally {
-            deleteTree(root);
+            roots.done(root);
         }
         JobOutcome outcome = run.outcome();
         if (!run.reason().isEmpty()) {
@@ -349,11 +348,6 @@ public final class Evaluator {
     static String fileName(String unitId) {
         String name = unitId.replaceAll("[^A-Za-z0-9._-]", "_");
         return name.chars().allMatch(c -> c == '.') ? "_" + name : name;
-    }
-
-    /** Whatever the job did to its tree (nesting past the path limit, chmod 000): {@link JobDirs#deleteTree}. */
-    private static void deleteTree(Path dir) throws IOException {
-        JobDirs.deleteTree(dir);
     }
 
     /**

@@ -124,10 +124,21 @@ public final class WorkLoop implements Runnable {
     public void stop() {
         stopping = true;
         stopped.countDown();
-        // once: a slot whose claim the stop cut asks what became of it (CoordinatorClient), and a
-        // second interrupt (the daemon's, through this loop's thread) would cut that question too
+        cutClaimsOnce();
+    }
+
+    /**
+     * Interrupts every thread that may be in a claim, the slots' and the claims ahead of their jobs
+     * (the prefetcher's), at once, so that each claim the stop cuts is settled within the stop's
+     * time (CoordinatorClient.SETTLE_TIMEOUT, all in parallel). A claim ahead used to be cut only
+     * once the slots had ended: still waiting at the coordinator for work (20 s) it outlasted the
+     * daemon's 10 s wait, the process exited, and the claim stayed in the journal. Once: a second
+     * interrupt (the daemon's, through this loop's thread) would cut the settling too.
+     */
+    private void cutClaimsOnce() {
         if (interruptedSlots.compareAndSet(false, true)) {
             threads.forEach(Thread::interrupt);
+            prefetcher.shutdownNow();
         }
     }
 
@@ -200,12 +211,12 @@ public final class WorkLoop implements Runnable {
             Thread.currentThread().interrupt();
         }
         reporter.shutdownNow();
-        prefetcher.shutdownNow();
+        cutClaimsOnce();  // the loop may end by itself (its unit budget spent): its claims ahead go too
         try {
             reporter.awaitTermination(10, TimeUnit.SECONDS);
-            // a claim ahead cut by the stop asks what became of it (CoordinatorClient.SETTLE_TIMEOUT)
-            // and keeps a unit it got in the slot's ahead file: before the process exits
-            prefetcher.awaitTermination(5, TimeUnit.SECONDS);
+            // a claim ahead cut by the stop asks what became of it (CoordinatorClient.SETTLE_TIMEOUT,
+            // counted from the stop) and keeps a unit it got in the slot's ahead file: before the process exits
+            prefetcher.awaitTermination(CoordinatorClient.SETTLE_TIMEOUT.ceiling().toMillis() + 1000, TimeUnit.MILLISECONDS);
             deliverPending();  // writes what the disk refused so far, if it takes it now
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());

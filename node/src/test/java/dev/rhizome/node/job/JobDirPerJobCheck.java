@@ -1,5 +1,7 @@
 package dev.rhizome.node.job;
 
+import static org.awaitility.Awaitility.await;
+
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
@@ -19,9 +21,11 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.core.ConditionTimeoutException;
 import org.eclipse.jgit.lib.PersonIdent;
 
 /**
@@ -67,6 +71,12 @@ public final class JobDirPerJobCheck {
             }
             System.out.println("START " + dirs.dir());
             System.out.println("KEY " + key);
+            try {
+                // deleted off the slot's path (NodeJobDirs.done): gone soon after the job, not as it ends
+                await().atMost(Duration.ofSeconds(60)).until(() -> taggedWith(key).size() == 1);
+            } catch (ConditionTimeoutException stillThere) {
+                // printed below, for the test to say
+            }
             System.out.println("TAGGED_AFTER " + taggedWith(key));
             // A node killed during a job left its directory: the next start finds it by the key's tag.
             Path leftBehind = dirs.next();

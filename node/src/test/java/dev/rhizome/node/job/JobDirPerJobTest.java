@@ -68,7 +68,7 @@ class JobDirPerJobTest {
             assertThat(JobDirNames.madeWith(p.getParent().getFileName().toString(), key))
                     .as("tagged with this start's key, found by the next start").isTrue();
         }
-        assertThat(line(out, "TAGGED_AFTER ")).as("each job's directory is gone once it is done").isEqualTo("[" + start + "]");
+        assertThat(line(out, "TAGGED_AFTER ")).as("each job's directory is gone soon after it is done (off the slot's path)").isEqualTo("[" + start + "]");
         assertThat(line(out, "LEFT_BEHIND_FOUND ")).as(out).isEqualTo("true");
     }
 
