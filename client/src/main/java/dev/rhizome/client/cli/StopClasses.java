@@ -24,8 +24,12 @@ import java.util.stream.Stream;
  * same fault and loads its own packages so.
  */
 public final class StopClasses {
-    /** A coordinator's packages, loaded with their subpackages. */
-    public static final List<String> COORDINATOR = List.of("dev/rhizome/coordinator/", "dev/rhizome/client/cli/");
+    /**
+     * A coordinator's packages, loaded with their subpackages, and the wire records: a stop answers
+     * the claims it holds and may be the first to build a refusal of some kind, as a node's stop was.
+     */
+    public static final List<String> COORDINATOR = List.of("dev/rhizome/coordinator/", "dev/rhizome/protocol/",
+            "dev/rhizome/proto/", "dev/rhizome/client/cli/");
     /**
      * A node's, and JGit's repository and pack files, which its close releases. The wire records too: a
      * stop settling a slot's cut claim read a refusal ({@code proto.v1.Error}) no claim had met before,
