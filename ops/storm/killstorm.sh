@@ -331,11 +331,9 @@ stop_all
 
 # what killed processes left outside their data directories (fetched bundles, job checkouts, seccomp
 # programs), now that every process has stopped; and no process of the storm may outlive it
-# (sqlite-jdbc's native library, extracted per coordinator process and deleted on exit, is a known gap:
-# architecture.md, Known gaps, "Crashes"; reported, not failed)
-known="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 -name 'sqlite-*libsqlitejdbc.so*' 2>/dev/null | wc -l)"
-[ "$known" -eq 0 ] || log "known gap: $known files of sqlite-jdbc's native library left by killed coordinators"
-left="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 ! -name 'sqlite-*libsqlitejdbc.so*' 2>/dev/null | sed "s|$DIR/tmp/||" | sed -E 's/[0-9]+/N/g' | sort | uniq -c | tr '\n' ';')"
+# (sqlite-jdbc's native library is loaded from a private directory deleted once it is loaded,
+# SqliteNativeLibrary: a killed coordinator leaves none of it, so it is counted with the rest)
+left="$(find "$DIR/tmp" -mindepth 1 -maxdepth 1 2>/dev/null | sed "s|$DIR/tmp/||" | sed -E 's/[0-9]+/N/g' | sort | uniq -c | tr '\n' ';')"
 log "left in the temporary directory after every process stopped: ${left:-nothing}"
 du -sh "$DIR/tmp" >&2
 [ -z "$left" ] || fail "temporary files left behind: $left"

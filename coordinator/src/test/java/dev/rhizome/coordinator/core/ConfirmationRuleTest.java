@@ -180,7 +180,7 @@ class ConfirmationRuleTest {
     }
 
     /**
-     * What the derivation leaves open (architecture.md, Known gaps "Trust"): a runner colluding with
+     * What the derivation leaves open (architecture.md, Known gaps "Confirmation"): a runner colluding with
      * the proposer that reports a deciding result last can re-sign it (another runtime, log tail or
      * time: another id) and derive each variant's seeds offline before it reports, running the
      * neutral candidate and the frontier there to see whether the draw is lucky. Measured here: the
