@@ -2,24 +2,14 @@ package dev.rhizome.ops.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.service.ResultReceipts;
-import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.AuditLine;
-import dev.rhizome.proto.v1.Budget;
-import dev.rhizome.proto.v1.ClaimRequest;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.KeptReceipt;
-import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultReceipt;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
-import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.Json;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
@@ -27,10 +17,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,38 +35,13 @@ class ReceiptVerifyTest {
     @Test
     void receiptsCatchADroppedAlteredOrMovedResultAndForgedReceiptsAreRefused() throws Exception {
         Identity operator = Identity.generate();
-        Manifest manifest = Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
-                .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42).setAdoptionSeeds(1)
-                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002)
-                        .setMin(0).setMax(64))
-                .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(2)
-                .build();
-        String base = HexFormat.of().formatHex(new byte[20]).replace('0', 'a');
         Path file = dir.resolve("audit.jsonl");
         Path coordinatorDir = dir.resolve("coordinator");
-        List<KeptReceipt> kept = new ArrayList<>();
+        List<KeptReceipt> kept;
         String network;
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(coordinatorDir)
                 .withOperators(Set.of(operator.publicId())))) {
-            CoordinatorClient op = new CoordinatorClient(c.url(), operator);
-            long now = System.currentTimeMillis();
-            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(base).setManifest(manifest)
-                    .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
-            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(base)
-                    .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
-            for (Identity runner : List.of(Identity.generate(), Identity.generate())) {
-                CoordinatorClient client = new CoordinatorClient(c.url(), runner);
-                WorkUnit u = client.claim(ClaimRequest.newBuilder().setNode(runner.publicId().toByteString())
-                        .setHardwareClass("cpu:x86_64").setTimeMs(System.currentTimeMillis()).build()).getUnit();
-                SignedEnvelope result = client.signed(Result.newBuilder().setWorkUnitId(u.getId()).setSeed(u.getSeed())
-                        .setDirection(u.getDirection()).setCommit(u.getCommit()).setStatus(Result.Status.OK)
-                        .setMetricName("val_bpb").setMetric(3.2).setHardwareClass("cpu:x86_64").setRuntimeMs(1500)
-                        .setLogSha256(ByteString.copyFrom(new byte[32])).setRunner(runner.publicId().toByteString())
-                        .setTimeMs(System.currentTimeMillis()).setBudget(u.getBudget()).setRandomSeed(u.getRandomSeed())
-                        .build());
-                Ack ack = client.reportResult(result);
-                kept.add(KeptReceipt.newBuilder().setReceipt(ack.getReceipt()).setResult(result).build());
-            }
+            kept = ReceiptedTrial.reportTwoReplicas(c.url(), operator);
             AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis(), n -> { });
             network = AuditExport.read(file).get(0).getHeader().getNetwork();
         }
@@ -93,7 +56,7 @@ class ReceiptVerifyTest {
 
         String second = Envelopes.id(kept.get(1).getResult());
         // removed: the trial had its quorum of 2 with it, 1 result without
-        List<AuditLine> dropped = renumber(without(lines, l -> l.getId().equals(second)));
+        List<AuditLine> dropped = ReceiptedTrial.withoutEnvelope(lines, second);
         assertThat(AuditVerifier.verify(dropped, kept).problems()).anySatisfy(p -> {
             assertThat(p.type()).isEqualTo("Receipt");
             assertThat(p.id()).isEqualTo(second);
@@ -119,7 +82,7 @@ class ReceiptVerifyTest {
 
         // moved later: the first result put after the second
         String first = Envelopes.id(kept.get(0).getResult());
-        List<AuditLine> moved = new ArrayList<>(without(lines, l -> l.getId().equals(first)));
+        List<AuditLine> moved = new ArrayList<>(ReceiptedTrial.withoutEnvelope(lines, first));
         int afterSecond = indexOfId(moved, second) + 1;
         moved.add(afterSecond, lines.get(indexOfId(lines, first)));
         assertThat(AuditVerifier.verify(renumber(moved), kept).problems()).anySatisfy(p -> {
@@ -148,10 +111,6 @@ class ReceiptVerifyTest {
         Path notReceipts = Files.writeString(dir.resolve("not.jsonl"), Json.compact(lines.get(0)) + "\n");
         assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> ReceiptFiles.read(notReceipts)))
                 .hasMessageContaining("line 1 is not a receipt");
-    }
-
-    private static List<AuditLine> without(List<AuditLine> lines, Predicate<AuditLine> drop) {
-        return lines.stream().filter(l -> !(l.hasEnvelope() && drop.test(l))).toList();
     }
 
     private static int indexOfId(List<AuditLine> lines, String id) {
