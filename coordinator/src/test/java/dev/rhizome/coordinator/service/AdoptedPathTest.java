@@ -170,7 +170,8 @@ class AdoptedPathTest {
                 Statement s = c.createStatement()) {  // back to schema 24
             s.execute("DROP TABLE adopted_path");
             s.execute("DROP TABLE adopted_path_heads");
-            s.execute("DROP TABLE confirmations");  // and what came after it (26)
+            s.execute("DROP TABLE confirmations");  // and what came after it: 26
+            s.execute("DROP TABLE receipt_keys");  // 27
             s.execute("DELETE FROM schema_version WHERE version >= 25");
         }
         try (SqliteStore store = SqliteStore.open(dir)) {
