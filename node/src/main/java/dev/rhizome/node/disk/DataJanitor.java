@@ -105,9 +105,8 @@ public final class DataJanitor {
      * peer list and endpoint in the data directory, outbox entries, buffered units, claims in
      * flight, cached bundles, kept receipts). Each is written whole to a {@code .tmp} file and
      * renamed, so a leftover never holds anything the node still needs (its rename never happened),
-     * and nothing else would ever
-     * delete it: the bundle cache's cap counts only finished bundles. Only for the directory's
-     * owner, which holds its lock.
+     * and nothing else would ever delete it: the bundle cache's cap counts only finished bundles.
+     * Only for the directory's owner, which holds its lock.
      */
     public static int removeInterruptedWrites(NodeLayout layout) throws IOException {
         int removed = 0;
