@@ -285,7 +285,7 @@ for i in range(1, nodes + 1):
     if corrupt:
         problems.append(f"node-{i}: corrupt outbox files {corrupt}")
     stray = []
-    for sub in ("outbox", "buffer", ""):
+    for sub in ("outbox", "outbox/refused", "buffer", "claims", "receipts", ""):
         p = os.path.join(nd, sub)
         if os.path.isdir(p):
             stray += [os.path.join(sub, f) for f in os.listdir(p) if f.endswith(".tmp")]
@@ -303,6 +303,34 @@ for p in problems:
 EOF
 cat "$DIR/check.txt" | tee -a "$DIR/storm.log" >&2
 while IFS= read -r line; do fail "${line#PROBLEM: }"; done < <(grep '^PROBLEM: ' "$DIR/check.txt")
+
+# the receipts the nodes kept match the coordinator's trail: each signed, each result in the export at its
+# index, and one for every result stored (a kill between the answer and the receipt's write sends the
+# result again, and its "already recorded" answer carries the receipt)
+receipt_files=()
+receipts_kept=0
+for i in $(seq 1 "$NODES"); do
+  if n="$("${JAVA[@]}" node receipts --data-dir "$DIR/node-$i" --out "$DIR/node-$i.receipts" --json 2>>"$DIR/storm.log")"; then
+    receipt_files+=("$DIR/node-$i.receipts")
+    receipts_kept=$((receipts_kept + $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["receipts"])' "$n")))
+  else
+    fail "node-$i: rhizome node receipts failed (storm.log)"
+  fi
+done
+if "${JAVA[@]}" export --coordinator "$URL" --out "$DIR/export.jsonl" >>"$DIR/storm.log" 2>&1; then
+  "${JAVA[@]}" verify "$DIR/export.jsonl" --receipts "${receipt_files[@]}" --json >"$DIR/verify.json" 2>>"$DIR/storm.log" \
+    || fail "rhizome verify --receipts: $(head -c 600 "$DIR/verify.json")"
+else
+  fail "rhizome export failed (storm.log)"
+fi
+at_coordinator="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["at_coordinator"])' "$DIR/check.json")"
+log "receipts: $receipts_kept kept by the nodes, $at_coordinator results at the coordinator; verify: $(head -c 300 "$DIR/verify.json" 2>/dev/null)"
+[ "$receipts_kept" -eq "$at_coordinator" ] \
+  || fail "the nodes kept $receipts_kept receipts for $at_coordinator results at the coordinator"
+python3 - "$DIR/check.json" "$receipts_kept" <<'EOF2'
+import json, sys
+c = json.load(open(sys.argv[1])); c["receipts_kept"] = int(sys.argv[2]); json.dump(c, open(sys.argv[1], "w"))
+EOF2
 
 # every node restarts on its data directory and its repository reads whole
 for i in $(seq 1 "$NODES"); do

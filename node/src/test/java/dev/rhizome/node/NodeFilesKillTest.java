@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.disk.DataJanitor;
 import dev.rhizome.node.gossip.net.PeersFile;
+import dev.rhizome.node.work.ReceiptBook;
 import dev.rhizome.node.work.ResultOutbox;
 import dev.rhizome.node.work.UnitBuffer;
+import dev.rhizome.proto.v1.KeptReceipt;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.ResultReceipt;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -37,7 +40,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A node killed (SIGKILL, a real child process) in the middle of writing one of the files it keeps
  * in its data directory: a result in its outbox, a unit in its buffer, its peers file, its endpoint,
- * its identity key. The child writes the file over and over as the node does, printing what each
+ * its identity key, a coordinator's receipt in its receipt book. The child writes the file over and over as the node does, printing what each
  * write that returned wrote (what the node relies on: a result acknowledged to the job, a key used
  * to sign); the kill lands while a write's temporary file exists. The restart must read every file
  * whole, find everything a returned write wrote, and leave no temporary file behind (each kill would
@@ -51,7 +54,7 @@ class NodeFilesKillTest {
 
     /** What the child writes, where its write's temporary file is, and what a restart must find. */
     enum Kind {
-        OUTBOX, BUFFER, PEERS, ENDPOINT, IDENTITY;
+        OUTBOX, BUFFER, PEERS, ENDPOINT, IDENTITY, RECEIPT;
 
         /** Whether write {@code next} of this kind is in the middle (its temporary file is there): cheap, looked at in a spin. */
         boolean writing(NodeLayout layout, int next) {
@@ -61,6 +64,7 @@ class NodeFilesKillTest {
                 case PEERS -> writingOf(layout.peers());
                 case ENDPOINT -> writingOf(layout.endpointFile());
                 case IDENTITY -> anyTemporary(keyDir(layout, next));
+                case RECEIPT -> anyTemporary(layout.receipts());
             };
         }
 
@@ -79,6 +83,7 @@ class NodeFilesKillTest {
             List<SignedEnvelope> peers = kind == Kind.PEERS ? peerRecords() : List.of();
             ResultOutbox outbox = kind == Kind.OUTBOX ? new ResultOutbox(layout.outbox()) : null;
             UnitBuffer buffer = kind == Kind.BUFFER ? new UnitBuffer(layout.buffer()) : null;
+            ReceiptBook receipts = new ReceiptBook(layout.receipts());
             for (int i = 0; ; i++) {
                 String what = "";
                 switch (kind) {
@@ -88,6 +93,7 @@ class NodeFilesKillTest {
                     case ENDPOINT -> new NodeEndpoint("node-" + i, "127.0.0.1", 1 + i % 65_000,
                             ProcessHandle.current().pid()).write(layout.dataDir());
                     case IDENTITY -> what = IdentityStore.loadOrCreate(keyDir(layout, i)).publicId().toString();
+                    case RECEIPT -> receipts.keep(receipt(i), result(i));
                 }
                 out.println("ack " + i + " " + what);
             }
@@ -152,6 +158,18 @@ class NodeFilesKillTest {
                 Identity made = IdentityStore.loadOrCreate(owner.dataDir());
                 assertThat(IdentityStore.loadOrCreate(owner.dataDir()).publicId()).isEqualTo(made.publicId());
             }
+            case RECEIPT -> {
+                List<KeptReceipt> kept = new ReceiptBook(layout.receipts()).all();
+                try (Stream<Path> files = Files.list(layout.receipts())) {
+                    assertThat(files.count()).as("receipt files, each one that reads").isEqualTo(kept.size());
+                }
+                Map<String, KeptReceipt> byResult = new HashMap<>();
+                kept.forEach(k -> byResult.put(Envelopes.id(k.getResult()), k));
+                for (int i = 0; i <= last; i++) {
+                    assertThat(byResult.get(Envelopes.id(result(i)))).as("receipt %d, kept before the kill", i)
+                            .isEqualTo(KeptReceipt.newBuilder().setReceipt(receipt(i)).setResult(result(i)).build());
+                }
+            }
         }
         assertThat(temporaryFiles(layout.dataDir())).as("temporary files left").isEmpty();
     }
@@ -186,6 +204,14 @@ class NodeFilesKillTest {
         new Random(i).nextBytes(payload);
         return SignedEnvelope.newBuilder().setVersion(1).setType("rhizome.v1.Result")
                 .setPayload(ByteString.copyFrom(payload)).build();
+    }
+
+    /** The coordinator's receipt for {@code result(i)}, stored at time {@code i + 1}. */
+    private static SignedEnvelope receipt(int i) {
+        return SignedEnvelope.newBuilder().setVersion(1).setType("rhizome.v1.ResultReceipt")
+                .setPayload(ResultReceipt.newBuilder().setEnvelopeId(Envelopes.id(result(i))).setAuditIndex(i)
+                        .setTimeMs(i + 1).build().toByteString())
+                .setSignature(ByteString.copyFrom(new byte[64])).build();
     }
 
     private static WorkUnit unit(int i) {

@@ -102,16 +102,16 @@ public final class DataJanitor {
 
     /**
      * At start, before anything writes: the temporary files of writes a crash interrupted (the
-     * peer list and endpoint in the data directory, outbox entries, buffered units, cached
-     * bundles). Each is written whole to a {@code .tmp} file and renamed, so a leftover never holds
-     * anything the node still needs (its rename never happened), and nothing else would ever
-     * delete it: the bundle cache's cap counts only finished bundles. Only for the directory's
-     * owner, which holds its lock.
+     * peer list and endpoint in the data directory, outbox entries, buffered units, claims in
+     * flight, cached bundles, kept receipts). Each is written whole to a {@code .tmp} file and
+     * renamed, so a leftover never holds anything the node still needs (its rename never happened),
+     * and nothing else would ever delete it: the bundle cache's cap counts only finished bundles.
+     * Only for the directory's owner, which holds its lock.
      */
     public static int removeInterruptedWrites(NodeLayout layout) throws IOException {
         int removed = 0;
         for (Path dir : List.of(layout.dataDir(), layout.outbox(), layout.outbox().resolve("refused"), layout.buffer(),
-                layout.claims(),
+                layout.claims(), layout.receipts(),
                 layout.repository().resolveSibling(layout.repository().getFileName() + ".bundles"))) {
             removed += DurableFiles.removeLeftovers(dir);
         }
