@@ -250,8 +250,9 @@ final class AnnouncementCheck {
         }
         if (envelope.getVersion() != Envelopes.VERSION) {
             return Outcome.refuse(Penalty.OTHER_NETWORK, kind + " signed version " + envelope.getVersion()
-                    + " for no network, not this network " + ours + " (its signer runs a release from before networks"
-                    + " were named, and must upgrade)");
+                    + " for no network, not this network " + ours + " (its signer has not learnt the network yet, as"
+                    + " on a node's first start before its coordinator answers, and re-signs once it has; or it runs a"
+                    + " release from before networks were named, and must upgrade)");
         }
         return Outcome.refuse(Penalty.OTHER_NETWORK, kind + " signed for network " + envelope.getNetwork()
                 + ", not this network " + ours);
