@@ -35,12 +35,7 @@ final class RefusalText {
     }
 
     private static String escaped(String message) {
-        boolean clean = true;
-        for (int i = 0; i < message.length() && clean; i++) {
-            char c = message.charAt(i);
-            clean = c != '\n' && c != '\t' && !Printable.unsafe(c) && !Character.isSurrogate(c);
-        }
-        if (clean) {
+        if (Printable.firstUnsafe(message) < 0 && message.indexOf('\n') < 0 && message.indexOf('\t') < 0) {
             return message;
         }
         StringBuilder out = new StringBuilder(message.length() + 16);
