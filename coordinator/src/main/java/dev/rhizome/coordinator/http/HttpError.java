@@ -34,8 +34,9 @@ final class HttpError extends RuntimeException {
         return status;
     }
 
+    /** The refusal as sent: its message made safe to show and bounded ({@link RefusalText}). */
     Error toError() {
-        return Error.newBuilder().setCode(code).setMessage(getMessage()).build();
+        return Error.newBuilder().setCode(code).setMessage(RefusalText.of(getMessage())).build();
     }
 
     static HttpResponseStatus statusOf(Error.Code code) {
