@@ -33,8 +33,10 @@ import org.junit.jupiter.api.Test;
  * of 127.0/16 (one network as {@code HandshakeTurns} and {@code InboundLimits} count them, 18 as
  * {@code RelinkChurn} counts them) floods the node's inbound handshake queue with valid hellos of
  * made-up nodes, hanging up as soon as each is answered and dialling again, while an honest node at
- * 127.0.0.1 (the same /16) dials in. The honest node links
- * while the flood goes on, and the rogue gets no more answers than the handshake budget.
+ * 127.0.0.1 (the same /16) dials in. The honest node links while the flood goes on, and the rogue
+ * gets no more answers than the handshake budget (with {@code HandshakeGate} answering at once,
+ * hundreds in 5 s). Each rogue address rests after its 12 abandoned handshakes, so the queue is
+ * full only moments here; {@code HandshakeTurnsTest} holds it full.
  */
 class ManyAddressHandshakeLoopbackTest extends RogueLoopbackTest {
     /** Waiting hellos live past the flood's length, so the queue fills with live ones, not expired ones. */
