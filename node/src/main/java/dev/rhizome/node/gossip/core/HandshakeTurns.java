@@ -26,7 +26,10 @@ import java.util.function.Predicate;
  * round 25 a thousand of its addresses, one hello each, had every other network's hello refused and
  * the rest wait a turn per rogue address: 20 s). An honest address inside the rogue's own network
  * still waits behind that network's addresses, one each in turn (Bitcoin's netgroups draw the same
- * line); it links meanwhile by the links its node dials out.
+ * line); it links meanwhile by the links its node dials out. In a full queue it takes the place of
+ * the newest hello of its network's busiest address (before, a rogue holding 16 addresses there
+ * and the queue full had every hello of that network's other addresses refused for as long as it
+ * kept hellos coming).
  *
  * <p>Pure: time is passed in. Not thread-safe: the driver serialises calls.
  *
@@ -57,7 +60,9 @@ public final class HandshakeTurns<T> {
      * A hello from {@code address} waits its turn. When {@link #MAX_WAITING} wait already, it takes
      * the place of the newest hello of the busiest address of the network with the most waiting, if
      * that network has more waiting than this one's (so networks that fill the queue together cannot
-     * shut others out); else it is refused.
+     * shut others out); failing that, of the busiest address of its own network, if that address has
+     * more waiting than this one (so a rogue's addresses cannot shut out an honest address of their
+     * network, as {@code peer.InboundLimits} shares its connections); else it is refused.
      *
      * @return what to refuse now: {@code handshake} itself, the one it displaced, or null for none
      */
@@ -77,10 +82,13 @@ public final class HandshakeTurns<T> {
                 }
             }
             int ours = network == null ? 0 : network.waiting;
-            if (busiest.waiting <= ours + 1) {
+            if (busiest.waiting > ours + 1) {
+                displaced = takeNewest(busiest);
+            } else if (network != null && busiestAddress(network).getValue().size() > (queue == null ? 0 : queue.size()) + 1) {
+                displaced = takeNewest(network);
+            } else {
                 return handshake;
             }
-            displaced = takeNewest(busiest);
         }
         if (network == null) {
             network = new Network<>();
@@ -98,20 +106,25 @@ public final class HandshakeTurns<T> {
 
     /** The newest hello of {@code network}'s address with the most waiting, taken out of the queue. */
     private T takeNewest(Network<T> network) {
-        Map.Entry<String, ArrayDeque<T>> busiest = null;
-        for (Map.Entry<String, ArrayDeque<T>> e : network.addresses.entrySet()) {
-            if (busiest == null || e.getValue().size() > busiest.getValue().size()) {
-                busiest = e;
-            }
-        }
+        Map.Entry<String, ArrayDeque<T>> busiest = busiestAddress(network);
         T newest = busiest.getValue().pollLast();
         if (busiest.getValue().isEmpty()) {
             network.addresses.remove(busiest.getKey());
         }
         network.waiting--;
         waitingCount--;
-        // Never empty here: it had more waiting than the offering network, so at least 2.
+        // Never empty here: it had at least two more waiting than the offering network or address.
         return newest;
+    }
+
+    private static <T> Map.Entry<String, ArrayDeque<T>> busiestAddress(Network<T> network) {
+        Map.Entry<String, ArrayDeque<T>> busiest = null;
+        for (Map.Entry<String, ArrayDeque<T>> e : network.addresses.entrySet()) {
+            if (busiest == null || e.getValue().size() > busiest.getValue().size()) {
+                busiest = e;
+            }
+        }
+        return busiest;
     }
 
     /**

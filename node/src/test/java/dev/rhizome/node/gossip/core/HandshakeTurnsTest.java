@@ -134,4 +134,22 @@ class HandshakeTurnsTest {
         List<String> taken = turns.take(now, h -> true);
         assertThat(taken.indexOf("honest")).as("within one round of its network's 11 addresses").isBetween(0, 10);
     }
+
+    @Test
+    void roguesFillingTheQueueFromAddressesOfOneNetworkDoNotShutOutAnHonestAddressOfIt() {
+        // 16 rogue addresses of 10.1/16, each at its share: the queue full, and no network busier than 10.1/16.
+        int rogues = HandshakeTurns.MAX_WAITING / HandshakeTurns.MAX_WAITING_PER_ADDRESS;
+        for (int r = 0; r < rogues; r++) {
+            for (int i = 0; i < HandshakeTurns.MAX_WAITING_PER_ADDRESS; i++) {
+                assertThat(turns.offer("10.1." + r + ".1", "rogue")).isNull();
+            }
+        }
+        // Before, the newcomer's network was the busiest: the honest hello was refused while the queue stayed full.
+        assertThat(turns.offer("10.1.200.1", "honest")).as("a rogue's newest hello makes room").isEqualTo("rogue");
+        assertThat(turns.waiting()).isEqualTo(HandshakeTurns.MAX_WAITING);
+        assertThat(turns.offer("10.1.0.1", "rogue")).as("a rogue address with its share takes no room from its peers")
+                .isEqualTo("rogue");
+        List<String> taken = turns.take(now, h -> true);
+        assertThat(taken.indexOf("honest")).as("within one round of its network's 17 addresses").isBetween(0, rogues);
+    }
 }
