@@ -60,9 +60,9 @@ final class SelfSigner {
     /**
      * Re-signed now when {@link #RESIGN_MS} passed since the last signature (or none was made), or
      * when the network was learnt (or changed) since; null otherwise. The network's case matters on a
-     * node's first start: its hellos were signed for no network until the coordinator answered, and
-     * every peer that knows the network refused them (as from a release that must upgrade) for up to
-     * a minute, until the time-based re-signature.
+     * node's first start: its hellos are signed for no network until the coordinator answers, and
+     * every peer that knows the network refuses them (as from a release that must upgrade); the end
+     * of every step asks too ({@link #helloIfNetworkLearnt}).
      */
     SignedEnvelope resignedIfDue(long now) {
         if (signedSelf == null || now - signedSelfAtMs >= RESIGN_MS || networkChanged()) {
