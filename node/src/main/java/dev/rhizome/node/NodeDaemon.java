@@ -120,9 +120,10 @@ public final class NodeDaemon implements AutoCloseable {
             TransferLog transfers = new TransferLog(layout.transfers());
             // the coordinator's network, kept in the data dir once learnt: gossip signs for it from
             // the start, even while the coordinator is away; checked at each ask for entry points
-            KnownNetwork kept = KnownNetwork.ofNode(layout.dataDir());
-            coordinator.keepNetworkIn(kept);
+            // (and gossip learns it from the first call that hears it: a slot's claim, a heartbeat)
             GossipNetwork network = GossipNetwork.unnamed();
+            KnownNetwork kept = KnownNetwork.ofNode(layout.dataDir()).telling(network::learn);
+            coordinator.keepNetworkIn(kept);
             String keptId = kept.read();
             if (keptId != null) {
                 network.learn(keptId);

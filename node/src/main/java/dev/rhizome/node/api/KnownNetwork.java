@@ -12,6 +12,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * The network id of one coordinator, kept in a file once first learnt, so that what is signed
@@ -30,14 +31,27 @@ public final class KnownNetwork {
     private final Path file;
     /** Whether another id answered replaces the kept one (the CLI's) rather than being refused (a node's). */
     private final boolean follows;
+    /** Told the id kept at each {@link #check} that keeps or confirms one. */
+    private final Consumer<String> kept;
 
     public KnownNetwork(Path file) {
-        this(file, false);
+        this(file, false, id -> { });
     }
 
-    private KnownNetwork(Path file, boolean follows) {
+    private KnownNetwork(Path file, boolean follows, Consumer<String> kept) {
         this.file = file;
         this.follows = follows;
+        this.kept = kept;
+    }
+
+    /**
+     * This file, telling {@code listener} the id kept once a coordinator's answer is checked against
+     * it (the kept one where another was answered and not followed). A node's gossip learns its
+     * network so from whichever call first hears it (a slot's claim, a heartbeat), not only from
+     * its own ask for entry points, which backs off up to minutes while the coordinator is away.
+     */
+    public KnownNetwork telling(Consumer<String> listener) {
+        return new KnownNetwork(file, follows, listener);
     }
 
     /** The file a node keeps its coordinator's network id in, in its data dir. */
@@ -53,7 +67,8 @@ public final class KnownNetwork {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(coordinator.toString().getBytes(StandardCharsets.UTF_8));
-            return new KnownNetwork(dataDir.resolve("networks").resolve(HexFormat.of().formatHex(digest, 0, 16)), true);
+            return new KnownNetwork(dataDir.resolve("networks").resolve(HexFormat.of().formatHex(digest, 0, 16)), true,
+                    id -> { });
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
@@ -89,13 +104,15 @@ public final class KnownNetwork {
      * another.
      */
     public void check(URI coordinator, String answered) throws IOException, Mismatch {
-        String kept = read();
-        if (kept == null || (follows && !kept.equals(answered))) {
+        String id = read();
+        if (id == null || (follows && !id.equals(answered))) {
             Files.createDirectories(file.toAbsolutePath().getParent());
             DurableFiles.replace(file, (answered + "\n" + coordinator + "\n").getBytes(StandardCharsets.UTF_8));
-        } else if (!kept.equals(answered)) {
-            throw new Mismatch(file, coordinator, kept, answered);
+        } else if (!id.equals(answered)) {
+            kept.accept(id);
+            throw new Mismatch(file, coordinator, id, answered);
         }
+        kept.accept(answered);
     }
 
     /** A coordinator that answers another network id than the one kept for it. */

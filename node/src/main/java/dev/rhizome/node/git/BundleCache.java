@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finished bundles on disk, one file per (tip, prerequisites): those this node built to serve and
@@ -30,6 +32,8 @@ import java.util.stream.Collectors;
  * by one thread at a time, so the size and digests handed out always match the file.
  */
 final class BundleCache {
+    private static final Logger log = LoggerFactory.getLogger(BundleCache.class);
+
     @FunctionalInterface
     interface BundleSource {
         void writeTo(OutputStream out) throws IOException;
@@ -170,7 +174,8 @@ final class BundleCache {
     private BundleFile load(String name, String tip, List<String> prerequisites, BundleSource source) {
         try {
             Path file = dir.resolve(name);
-            return index(Files.exists(file) ? describe(file, tip, prerequisites) : write(file, tip, prerequisites, source));
+            return index(Files.exists(file) && whole(file) ? describe(file, tip, prerequisites)
+                    : write(file, tip, prerequisites, source));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -197,6 +202,16 @@ final class BundleCache {
         } finally {
             Files.deleteIfExists(temp);
         }
+    }
+
+    /** Whether a file an earlier run left is whole; one that is not is made again (a power loss tore it). */
+    private static boolean whole(Path file) throws IOException {
+        String problem = WholeBundle.problem(file);
+        if (problem != null) {
+            log.warn("cached bundle {} is torn ({}), as a power loss leaves one: made again before it is served",
+                    file.getFileName(), problem);
+        }
+        return problem == null;
     }
 
     /** A file left by an earlier run: hash it again rather than trust a side file. */

@@ -168,7 +168,7 @@ public final class GossipCore implements PeerProtocol {
         lastTickMs = now;
         remembered.started(now);
         List<Effect> out = new ArrayList<>();
-        out.add(new Effect.SignedSelf(selfSigner.selfInfo(now)));
+        out.add(new Effect.SignedSelf(selfSigner.hello(now)));
         dialer.findPeers(now, out);
         dialer.keepDegree(now, out);
         return settled(out);
@@ -647,6 +647,10 @@ public final class GossipCore implements PeerProtocol {
      * otherwise open a connection to a peer it just banned. Then asks for a wakeup if the deadline moved.
      */
     private List<Effect> settled(List<Effect> out) {
+        SignedEnvelope renamed = selfSigner.helloIfNetworkLearnt(clock.nowMs());
+        if (renamed != null) {
+            out.add(0, new Effect.SignedSelf(renamed)); // first: before any link this step opens says hello
+        }
         Set<CancelFetch> cancels = new HashSet<>();
         Set<PublicId> disconnected = new HashSet<>();
         for (int i = out.size() - 1; i >= 0; i--) {

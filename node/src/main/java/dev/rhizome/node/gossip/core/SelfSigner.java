@@ -23,6 +23,10 @@ final class SelfSigner {
     private long signedSelfAtMs;
     /** The network {@link #signedSelf} names (null: none, as signed before it was known). */
     private String signedForNetwork;
+    /** Whether the driver was given a NodeInfo for its hellos ({@link #hello}) yet. */
+    private boolean helloGiven;
+    /** The network the NodeInfo last given to the driver for its hellos names (null: none). */
+    private String helloNetwork;
 
     SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config) {
         this(self, selfInfo, config, GossipNetwork.unnamed());
@@ -56,16 +60,38 @@ final class SelfSigner {
     /**
      * Re-signed now when {@link #RESIGN_MS} passed since the last signature (or none was made), or
      * when the network was learnt (or changed) since; null otherwise. The network's case matters on a
-     * node's first start: its hellos were signed for no network until the coordinator answered, and
-     * every peer that knows the network refused them (as from a release that must upgrade) for up to
-     * a minute, until the time-based re-signature.
+     * node's first start: its hellos are signed for no network until the coordinator answers, and
+     * every peer that knows the network refuses them (as from a release that must upgrade); the end
+     * of every step asks too ({@link #helloIfNetworkLearnt}).
      */
     SignedEnvelope resignedIfDue(long now) {
         if (signedSelf == null || now - signedSelfAtMs >= RESIGN_MS || networkChanged()) {
             signedSelf = null;
-            return selfInfo(now);
+            return hello(now);
         }
         return null;
+    }
+
+    /** This node's NodeInfo signed, as given to the driver for the hellos of new links. */
+    SignedEnvelope hello(long now) {
+        SignedEnvelope signed = selfInfo(now);
+        helloGiven = true;
+        helloNetwork = signed.getVersion() == Envelopes.VERSION ? signed.getNetwork() : null;
+        return signed;
+    }
+
+    /**
+     * The NodeInfo signed for the network learnt since the driver was last given one for its
+     * hellos; null when that one names the network known now (or none was given yet). Asked at the
+     * end of every step, so a network learnt on another thread (the coordinator's first answer) is
+     * in the hellos before any link the step opens: a step that learnt peers dialled them at once
+     * with the hello signed for no network, which every peer of the network refused.
+     */
+    SignedEnvelope helloIfNetworkLearnt(long now) {
+        if (!helloGiven || java.util.Objects.equals(network.id(), helloNetwork)) {
+            return null;
+        }
+        return hello(now);
     }
 
     /** When the NodeInfo is next due to be re-signed. */

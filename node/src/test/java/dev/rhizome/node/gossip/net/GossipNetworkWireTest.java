@@ -37,8 +37,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,11 +115,56 @@ class GossipNetworkWireTest {
         }
     }
 
+    /**
+     * A node's first start: its gossip knows no network until the coordinator's first answer, which
+     * also names the peers to dial. The hello of those first dials names the network: they went out
+     * in the step that learnt the peers, with the hello signed before, for no network, and every
+     * peer of the network refused them ("must upgrade"), the node's dials then backed off.
+     */
+    @Test
+    void aFirstStartNodeDialsItsFirstPeersWithAHelloForTheNetworkItJustLearnt() throws Exception {
+        try (ServerSocket peerPort = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+            Identity peer = Identity.generate();
+            NodeInfo peerInfo = NodeInfo.newBuilder().setNode(peer.publicId().toByteString()).setHost("127.0.0.1")
+                    .setPort(peerPort.getLocalPort()).build();
+            GossipNetwork unknownYet = GossipNetwork.unnamed();
+            CountDownLatch asked = new CountDownLatch(1);
+            startNode(unknownYet, () -> {
+                try {
+                    // the node is up and signed its hello for no network before its coordinator answers
+                    asked.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                unknownYet.learn("net-a");
+                return List.of(peerInfo);
+            });
+            assertThat(node.query(p -> p.signedSelfInfo(System.currentTimeMillis())).getVersion())
+                    .isEqualTo(Envelopes.VERSION_1);
+            asked.countDown();
+
+            peerPort.setSoTimeout(60_000);
+            try (Socket dialled = peerPort.accept()) {
+                dialled.setSoTimeout(60_000);
+                PeerMessage first = RawWire.read(dialled.getInputStream());
+                assertThat(first).isNotNull();
+                assertThat(first.hasHello()).as("the dialler says hello first").isTrue();
+                SignedEnvelope info = first.getHello().getNodeInfo();
+                assertThat(info.getVersion()).as("signed for a network").isEqualTo(Envelopes.VERSION);
+                assertThat(info.getNetwork()).isEqualTo("net-a");
+            }
+        }
+    }
+
     private void startNode(String network) throws Exception {
+        startNode(GossipNetwork.of(network), List::of);
+    }
+
+    private void startNode(GossipNetwork network, Supplier<List<NodeInfo>> bootstrap) throws Exception {
         repo = NodeRepository.open(tmp.resolve("repo.git"));
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", null).withPeer(PEER).withTick(Duration.ofMillis(100));
         node = GossipService.start(repo, nodeId, settings, self -> new GossipCore(nodeId, self, GossipConfig.defaults(),
-                new Random(5), SignatureCheck.envelopes(), Wants.everything(), GossipNetwork.of(network)), List::of,
+                new Random(5), SignatureCheck.envelopes(), Wants.everything(), network), bootstrap,
                 new TransferLog(tmp.resolve("transfers.jsonl")), group);
     }
 
