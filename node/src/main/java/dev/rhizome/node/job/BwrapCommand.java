@@ -41,6 +41,12 @@ public final class BwrapCommand {
     /** What of /etc programs need to start: the loader's cache, Debian's alternatives, time zone (users' names are {@link #passwd}'s). */
     static final List<Path> ETC_FILES = paths("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
             "/etc/alternatives", "/etc/localtime", "/etc/timezone", "/etc/nsswitch.conf");
+    /**
+     * /etc of the programs the volunteer installed locally, inside the /usr every job sees: their configuration
+     * (npm's global npmrc with its registry token, a locally built git's gitconfig), which a job needs no more
+     * than the host's /etc, of which it sees a short list. An empty read-only tmpfs.
+     */
+    static final List<String> HIDDEN_SYSTEM_DIRS = List.of("/usr/local/etc");
     /** Configuration directories of language runtimes that Debian keeps in /etc (java-17-openjdk, python3.11). */
     static final List<String> ETC_RUNTIME_PREFIXES = List.of("java-", "python3");
     static final String HOSTNAME = "rhizome-job";
@@ -347,6 +353,11 @@ public final class BwrapCommand {
                 mounted.add(root);
             }
         }
+        for (String dir : HIDDEN_SYSTEM_DIRS) {
+            if (hiddenHere(Path.of(dir), host)) {
+                argv.addAll(List.of("--tmpfs", dir)); // read-only below, once nothing more is mounted
+            }
+        }
         // "-try": /etc is full of symlinks (localtime, alternatives) that may dangle; a job needn't fail for one.
         for (Path etc : ETC_FILES) {
             if (host.exists(etc)) {
@@ -440,6 +451,11 @@ public final class BwrapCommand {
                 argv.addAll(List.of("--remount-ro", dir));
             }
         }
+        for (String dir : HIDDEN_SYSTEM_DIRS) {
+            if (hiddenHere(Path.of(dir), host)) {
+                argv.addAll(List.of("--remount-ro", dir));
+            }
+        }
         argv.addAll(List.of("--remount-ro", DEVPTS, "--remount-ro", "/dev", "--remount-ro", "/"));
         argv.addAll(List.of("--chdir", SandboxPaths.WORK_DIR));
         return List.copyOf(argv);
@@ -489,6 +505,22 @@ public final class BwrapCommand {
         // Each path of the job's own directories it is handed, where it is inside (the JDK's keeps its own).
         argv.addAll(SandboxPaths.of(confinement).insideAll(command));
         return List.copyOf(argv);
+    }
+
+    /**
+     * Whether {@code dir} is there to hide with no link on its way: bubblewrap would follow one (a /usr/local
+     * that leads to /opt) to a place the job's root lacks, and the job would not start.
+     */
+    private static boolean hiddenHere(Path dir, HostView host) {
+        if (!host.exists(dir)) {
+            return false;
+        }
+        for (Path p = dir; p != null && p.getNameCount() > 0; p = p.getParent()) {
+            if (host.symlinkTarget(p).isPresent()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -40,6 +40,13 @@ final class ProcViews {
     static final String MEMINFO = "/proc/meminfo";
     static final String UPTIME = "/proc/uptime";
     static final String LOADAVG = "/proc/loadavg";
+    /**
+     * Each cgroup controller's hierarchy, count of cgroups and state. The count moves with the machine: systemd
+     * makes a cgroup for each login session, service, container and desktop application the volunteer starts (a
+     * memory cgroup's count also keeps those removed while their pages stay cached), so a job reading it in a
+     * loop saw each of them come and go.
+     */
+    static final String CGROUPS = "/proc/cgroups";
     /** No process was ever running: a load that cannot move. */
     static final String NO_LOAD = "0.00 0.00 0.00 1/1 1\n";
     /**
@@ -105,6 +112,10 @@ final class ProcViews {
         }
         if (host.read(LOADAVG).isPresent()) {
             views.put(LOADAVG, NO_LOAD);
+        }
+        Optional<String> cgroups = host.read(CGROUPS);
+        if (cgroups.isPresent()) {
+            views.put(CGROUPS, cgroups(cgroups.get()));
         }
         for (String list : MACHINE_LISTS) {
             Optional<String> text = host.read(list);
@@ -180,6 +191,22 @@ final class ProcViews {
     /** The host's seconds since boot as at the start, and no idle time: the CPUs' idle time moves with the machine's load. */
     static String uptime(String host) {
         return host.strip().split("\\s+")[0] + " 0.00\n";
+    }
+
+    /**
+     * The job's {@code /proc/cgroups}: the host's controllers, hierarchies and states (what a container runtime
+     * reads it for), each controller's count of cgroups 1, its root's, as on a machine that made none.
+     */
+    static String cgroups(String host) {
+        StringBuilder out = new StringBuilder();
+        for (String line : host.split("\n")) {
+            String[] fields = line.split("\t");
+            if (!line.startsWith("#") && fields.length >= 3) {
+                fields[2] = "1";
+            }
+            out.append(String.join("\t", fields)).append('\n');
+        }
+        return out.toString();
     }
 
     /** {@code text} with every number that stands alone (not a name's digits, as DMA32's) written as 0. */

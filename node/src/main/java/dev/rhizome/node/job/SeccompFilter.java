@@ -29,8 +29,9 @@ import java.util.TreeSet;
  * EAFNOSUPPORT, a netlink socket of any protocol but routing's and an internet one of any but TCP, UDP
  * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
  * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM,
- * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM, and {@code prctl(PR_SET_PDEATHSIG)} is
- * answered as done without being done.
+ * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM, a {@code preadv2} that may not wait
+ * ({@code RWF_NOWAIT}) EOPNOTSUPP, and {@code prctl(PR_SET_PDEATHSIG)} and {@code POSIX_FADV_DONTNEED}
+ * are answered as done without being done.
  */
 public final class SeccompFilter {
     static final int EPERM = 1;
@@ -43,6 +44,10 @@ public final class SeccompFilter {
     static final int ENOTTY = 25;
     /** The answer of a call the filter pretends to have run: errno 0, a return of 0. */
     static final int DONE = 0;
+    /** preadv2's flag for a read that returns only what the page cache holds. */
+    static final int RWF_NOWAIT = 0x08;
+    /** fadvise64's advice that drops a file's cached pages (4 on x86-64 and arm64). */
+    static final int POSIX_FADV_DONTNEED = 4;
     /** prctl's option that sets the signal a process gets at its parent's death. */
     static final int PR_SET_PDEATHSIG = 1;
     static final int RET_ALLOW = 0x7fff0000;
@@ -318,6 +323,15 @@ public final class SeccompFilter {
         // programs set one on their workers and some fail on an error (a worker then outlives its parent
         // until the job's end, which kills all); the other options stay.
         new Judged("prctl", 157, 167, 0, Allowed.anyBut(PR_SET_PDEATHSIG), DONE),
+        // The page cache of the files a job shares with the host (/usr, the JDK) tells which of their pages
+        // the volunteer's programs touched: a read that may not wait returns cached pages only, and the
+        // advice to drop a file's pages works for any reader, so a job dropped a library's pages and looked
+        // again, as often as it liked (the side channel mincore was narrowed against in Linux 5.0, and
+        // cachestat, absent, reopened). Such a read answers as a file that cannot (EOPNOTSUPP), on which its
+        // callers read as usual; the advice to drop is answered done, undone, as the kernel may ignore any
+        // advice. Other flags and advice stay; a timed read still tells one page's state, once.
+        new Judged("preadv2", 327, 286, 5, Allowed.without(RWF_NOWAIT), EOPNOTSUPP),
+        new Judged("fadvise64", 221, 223, 3, Allowed.anyBut(POSIX_FADV_DONTNEED), DONE),
     };
 
     private static int[] without(int[] values, int value) {

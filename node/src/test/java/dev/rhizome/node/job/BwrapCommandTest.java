@@ -120,6 +120,20 @@ class BwrapCommandTest {
     }
 
     @Test
+    void localProgramsConfigurationIsAnEmptyReadOnlyTmpfsUnlessALinkLeadsThere() {
+        SandboxPlan plan = plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE);
+        String argv = String.join(" ", argv(plan, FakeHost.debian().file("/usr/local", "/usr/local/etc")));
+        assertThat(argv).contains("--tmpfs /usr/local/etc ", "--remount-ro /usr/local/etc ");
+        // Over /usr once it is bound, and read-only once nothing more is mounted.
+        assertThat(argv.indexOf("--tmpfs /usr/local/etc")).isGreaterThan(argv.indexOf("--ro-bind /usr /usr"));
+        assertThat(argv.indexOf("--remount-ro /usr/local/etc")).isGreaterThan(argv.lastIndexOf("--bind"));
+        // None there, or a /usr/local that leads elsewhere (bubblewrap would follow it to a place the job's root lacks).
+        assertThat(String.join(" ", argv(plan, FakeHost.debian()))).doesNotContain("/usr/local/etc");
+        assertThat(String.join(" ", argv(plan, FakeHost.debian().link("/usr/local", "/opt/local").file("/usr/local/etc"))))
+                .doesNotContain("/usr/local/etc");
+    }
+
+    @Test
     void theCheckoutIsMountedAfterTheTmpfsThatWouldHideIt() {
         List<String> argv = argv(plan(SandboxPlan.MemoryLimit.ADDRESS_SPACE, OptionalInt.empty(), GpuPassthrough.NONE),
                 FakeHost.debian());

@@ -8,13 +8,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A job that reads the machine's counters in a loop watches the volunteer's (or another job's) activity:
- * free memory, page faults, load, idle time, disk I/O, the dentry cache all move with it. Each file of
+ * free memory, page faults, load, idle time, disk I/O, the dentry cache, the count of cgroups (a login, a
+ * service, a container, an application started) all move with it. Each file of
  * {@link ProcViews} must read the same at every look while the host works, and what training reads of
  * them (the memory a job may use, the CPUs, a load average) must still come out sane, for Python, numpy
  * and PyTorch alike.
@@ -47,6 +51,9 @@ class MachineCountersProbeTest {
             print('MEM', meminfo['MemTotal'].strip(), meminfo['MemAvailable'].strip())
             print('LOAD', open('/proc/loadavg').read().strip())
             print('CPUS', os.cpu_count())
+            if os.path.exists('/proc/cgroups'):
+                counts = sorted({l.split('\t')[2] for l in open('/proc/cgroups').read().splitlines()[1:]})
+                print('CGROUP COUNTS', ' '.join(counts))
             try:
                 import numpy
                 print('NUMPY', float(numpy.ones((64, 64)).dot(numpy.ones(64)).sum()))
@@ -65,7 +72,7 @@ class MachineCountersProbeTest {
     @Test
     void everyCounterOfTheMachineReadsTheSameWhileTheHostWorksAndTrainingStillReadsSaneValues() throws Exception {
         List<String> names = new ArrayList<>(List.of(ProcViews.STAT, ProcViews.MEMINFO, ProcViews.UPTIME,
-                ProcViews.LOADAVG));
+                ProcViews.LOADAVG, ProcViews.CGROUPS));
         names.addAll(ProcViews.MACHINE_LISTS);
         names.addAll(ProcViews.COPIES);
         names.addAll(ProcViews.COUNTERS);
@@ -96,6 +103,10 @@ class MachineCountersProbeTest {
             // The job's own limit as the machine's memory, as containers show it; a load of nothing.
             assertThat(log).as(log).contains("MEM 1048576 kB 1048576 kB", "LOAD 0.00 0.00 0.00 1/1 1",
                     "CPUS " + Runtime.getRuntime().availableProcessors());
+            // The root's alone, whatever the host made: this host's memory controller counted 85 before.
+            if (Files.isReadable(Path.of(ProcViews.CGROUPS))) {
+                assertThat(log).as(log).contains("CGROUP COUNTS 1\n");
+            }
             if (numpyOnHost) {
                 assertThat(log).as(log).contains("NUMPY 4096.0");
             }
@@ -108,13 +119,26 @@ class MachineCountersProbeTest {
         }
     }
 
-    /** What a volunteer's machine does beside a job: allocates and frees memory, writes and syncs files. */
+    /**
+     * What a volunteer's machine does beside a job: allocates and frees memory, writes and syncs files, and
+     * (where this test may, as root) makes and removes a cgroup, as systemd does for each login or service.
+     */
     private void busyHost(AtomicBoolean working) {
         Path file = tmp.resolve("host-activity");
         byte[] block = new byte[1 << 20];
         List<byte[]> held = new ArrayList<>();
+        Optional<Path> cgroups = cgroupParent();
         try {
             while (working.get()) {
+                if (cgroups.isPresent()) {
+                    Path made = cgroups.get().resolve("rhizome-counters-" + UUID.randomUUID());
+                    try {
+                        Files.createDirectory(made);
+                        Files.delete(made);
+                    } catch (java.io.IOException refused) {
+                        cgroups = Optional.empty();
+                    }
+                }
                 for (int i = 0; i < 16; i++) {
                     byte[] b = new byte[1 << 20];
                     b[i] = 1;
@@ -129,5 +153,11 @@ class MachineCountersProbeTest {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** A cgroup hierarchy's root this test may make cgroups in: the unified one, or version 1's memory controller. */
+    private static Optional<Path> cgroupParent() {
+        return Stream.of("/sys/fs/cgroup", "/sys/fs/cgroup/memory", "/sys/fs/cgroup/unified").map(Path::of)
+                .filter(dir -> Files.exists(dir.resolve("cgroup.procs")) && Files.isWritable(dir)).findFirst();
     }
 }

@@ -80,6 +80,22 @@ class ProcViewsTest {
     }
 
     @Test
+    void theJobsCgroupsKeepsEachControllerButCountsOnlyTheRootCgroup() {
+        String host = """
+                #subsys_name\thierarchy\tnum_cgroups\tenabled
+                cpuset\t0\t212\t1
+                memory\t4\t85\t1
+                net_cls\t0\t1\t0
+                """;
+        assertThat(ProcViews.cgroups(host)).isEqualTo("""
+                #subsys_name\thierarchy\tnum_cgroups\tenabled
+                cpuset\t0\t1\t1
+                memory\t4\t1\t1
+                net_cls\t0\t1\t0
+                """);
+    }
+
+    @Test
     void onlyTheFilesTheHostHasAreCopied() throws IOException {
         Map<String, String> host = Map.of("/proc/stat", STAT, "/proc/meminfo", MEMINFO, "/proc/loadavg",
                 "6.24 3.44 2.19 8/218 32115\n", "/proc/diskstats", " 253       0 vda 8101 0 41 ...\n",

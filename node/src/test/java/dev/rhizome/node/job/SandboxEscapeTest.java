@@ -102,6 +102,22 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void theConfigurationOfProgramsTheVolunteerInstalledLocallyIsNotShown() throws Exception {
+        Path local = Path.of("/usr/local/etc");
+        assumeTrue(Files.isDirectory(local, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                && !Files.isSymbolicLink(Path.of("/usr/local")), "no /usr/local/etc of its own here");
+        // The host's own, whatever this machine has there (npm's npmrc on the development machine), and
+        // the mount itself, which tells where the host's is empty (a CI machine's).
+        JobOutcome outcome = run("echo \"LISTED[$(ls -A /usr/local/etc | tr '\\n' ' ')]\"; "
+                + "awk '$5 == \"/usr/local/etc\" { print \"MOUNTED[\" $6 \" \" $(NF - 2) \"]\" }' /proc/self/mountinfo; "
+                + "touch /usr/local/etc/planted 2>/dev/null && echo PLANTED; echo 'val_bpb: 1.0'", Long.MAX_VALUE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.OK);
+        assertThat(log()).as(log()).contains("LISTED[]").containsPattern("MOUNTED\\[ro,\\S* tmpfs\\]")
+                .doesNotContain("PLANTED");
+    }
+
+    @Test
     void theNodesWorkingDirectoryDoesNotReachTheJob() throws Exception {
         String cwd = Path.of("").toAbsolutePath().toString();
         assumeTrue(!cwd.equals("/"), "the test runs from /");

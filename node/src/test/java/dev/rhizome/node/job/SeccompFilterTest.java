@@ -316,6 +316,31 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
+    void aReadThatMayNotWaitAnswersAsAFileWithoutItAndDroppingCachedPagesAnswersDone(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int preadv2 = arch.judgedNumbers.get("preadv2");
+        // RWF_NOWAIT alone, with RWF_HIPRI, and with the high half of the register set, which the kernel does not read
+        for (long flags : new long[] {0x08, 0x09, (1L << 32) | 0x08}) {
+            assertThat(run(program, arch.auditArch, preadv2, new long[] {3, 0, 1, 0, 0, flags})).as("flags %x", flags)
+                    .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP);
+        }
+        // No flags, RWF_HIPRI, RWF_DSYNC, RWF_SYNC; and the offset (fourth argument) is not judged
+        for (long flags : new long[] {0, 0x01, 0x02, 0x04}) {
+            assertThat(run(program, arch.auditArch, preadv2, new long[] {3, 0, 1, 0x08, 0, flags})).as("flags %x", flags)
+                    .isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+        int fadvise = arch.judgedNumbers.get("fadvise64");
+        // POSIX_FADV_DONTNEED: returns 0, never run
+        assertThat(run(program, arch.auditArch, fadvise, new long[] {3, 0, 0, 4, 0, 0})).isEqualTo(SeccompFilter.RET_ERRNO);
+        // NORMAL, RANDOM, SEQUENTIAL, WILLNEED, NOREUSE; and a length of 4 (third argument) is not judged
+        for (long advice : new long[] {0, 1, 2, 3, 5}) {
+            assertThat(run(program, arch.auditArch, fadvise, new long[] {3, 0, 4, advice, 0, 0})).as("advice %d", advice)
+                    .isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
     void syncOfTheWholeMachineOrAFileSystemAnswersDoneWithoutRunningAndAFilesOwnSyncRuns(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         for (String call : List.of("sync", "syncfs")) {
