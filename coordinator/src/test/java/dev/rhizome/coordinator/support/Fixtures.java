@@ -103,4 +103,13 @@ public final class Fixtures {
             throw new AssertionError(e);
         }
     }
+
+    /** {@code record} signed by {@code signer} and opened as the HTTP layer hands it to a service. */
+    public static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {
+        try {
+            return Envelopes.open(Envelopes.sign(signer, record), prototype);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
 }
