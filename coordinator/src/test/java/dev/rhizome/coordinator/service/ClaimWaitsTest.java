@@ -17,7 +17,6 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
@@ -287,13 +286,6 @@ class ClaimWaitsTest {
     }
 
     private Verified<ClaimRequest> signed(Identity node, int waitS) {
-        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
-                .addKinds(WorkUnit.Kind.EVALUATE).setWaitS(waitS).build();
-        try {
-            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return Fixtures.signedClaim(node, clock.millis(), "", WorkUnit.Kind.EVALUATE, waitS);
     }
 }
