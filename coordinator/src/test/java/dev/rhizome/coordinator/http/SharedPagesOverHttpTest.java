@@ -3,8 +3,6 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.rhizome.coordinator.Coordinator;
-import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
@@ -12,7 +10,7 @@ import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.coordinator.support.PrometheusText;
 import dev.rhizome.coordinator.support.SeededOverApi;
-import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.coordinator.support.TwoCoordinators;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentList;
@@ -23,11 +21,9 @@ import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,14 +93,10 @@ class SharedPagesOverHttpTest extends OnEachStore {
     @Test
     void anotherCoordinatorsWriteIsServedWithinTheBound(@TempDir Path dir) throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(store.equals(Harness.POSTGRESQL), "two coordinators share PostgreSQL only");
-        Identity operator = Identity.generate();
-        try (TestPostgres pg = TestPostgres.create();
-                Coordinator a = Coordinator.start(config(dir.resolve("a"), pg, operator));
-                Coordinator b = Coordinator.start(config(dir.resolve("b"), pg, operator))) {
-            ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            SeededOverApi seeded = SeededOverApi.post(List.of(apiA, apiB), operator, "tiny-lm", Fixtures.commit(),
-                    Fixtures.manifest(1, 0.01), List.of("d"), 3);
+        try (TwoCoordinators two = TwoCoordinators.start(dir)) {
+            ApiClient apiA = two.apiA;
+            ApiClient apiB = two.apiB;
+            SeededOverApi seeded = two.seed(3);
             String page = "/v1/experiments?direction=d";
             Identity proposer = Identity.generate();
             for (int round = 0; round < 3; round++) {
@@ -124,10 +116,6 @@ class SharedPagesOverHttpTest extends OnEachStore {
                         .isLessThan(new LoadScaledBudget(Duration.ofSeconds(3), Duration.ofSeconds(15)).now().toMillis());
             }
         }
-    }
-
-    private static CoordinatorConfig config(Path dir, TestPostgres pg, Identity operator) {
-        return CoordinatorConfig.defaults(dir).withStore(pg.address(4)).withOperators(Set.of(operator.publicId()));
     }
 
     private PrometheusText metrics() {

@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.SeededOverApi;
 import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.coordinator.support.TwoCoordinators;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Result;
@@ -45,14 +46,10 @@ class SharedPostgresTest {
     void twoCoordinatorsOnOneDatabaseNeverLeaseAUnitTwiceAndLoseNoAcknowledgedResult() throws Exception {
         int experiments = 30;
         int runners = 6;
-        Identity operator = Identity.generate();
-        try (TestPostgres pg = TestPostgres.create();
-                Coordinator a = Coordinator.start(config(dir.resolve("a"), pg, operator));
-                Coordinator b = Coordinator.start(config(dir.resolve("b"), pg, operator))) {
-            ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            SeededOverApi.post(List.of(apiA, apiB), operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
-                    List.of("d"), experiments);
+        try (TwoCoordinators two = TwoCoordinators.start(dir)) {
+            ApiClient apiA = two.apiA;
+            ApiClient apiB = two.apiB;
+            two.seed(experiments);
 
             ExecutorService pool = Executors.newFixedThreadPool(runners);
             List<Future<List<SignedEnvelope>>> work = new ArrayList<>();
@@ -102,14 +99,10 @@ class SharedPostgresTest {
     void twoCoordinatorsLeaseNoMoreThanAnAddressesCapBetweenThem() throws Exception {
         int cap = 4;
         int claimants = 24;
-        Identity operator = Identity.generate();
-        try (TestPostgres pg = TestPostgres.create();
-                Coordinator a = Coordinator.start(capped(config(dir.resolve("a"), pg, operator), cap));
-                Coordinator b = Coordinator.start(capped(config(dir.resolve("b"), pg, operator), cap))) {
-            ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            SeededOverApi.post(List.of(apiA, apiB), operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
-                    List.of("d"), claimants);
+        try (TwoCoordinators two = TwoCoordinators.start(dir, config -> capped(config, cap))) {
+            ApiClient apiA = two.apiA;
+            ApiClient apiB = two.apiB;
+            two.seed(claimants);
             ExecutorService pool = Executors.newFixedThreadPool(8);
             CountDownLatch go = new CountDownLatch(1);
             List<Future<Boolean>> claims = new ArrayList<>();

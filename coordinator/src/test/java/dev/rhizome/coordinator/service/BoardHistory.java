@@ -3,12 +3,9 @@ package dev.rhizome.coordinator.service;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leaderboards;
-import dev.rhizome.coordinator.store.PostgresStore;
-import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.coordinator.support.Fixtures;
-import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.LeaderboardList;
@@ -47,15 +44,7 @@ final class BoardHistory {
      * (RHIZOME_TEST_PG); the opening of this package's tests on either store, boards' or claims'.
      */
     static void onStore(String kind, Path dir, Consumer<Store> check) throws Exception {
-        if (kind.equals("sqlite")) {
-            try (SqliteStore store = SqliteStore.open(dir)) {
-                check.accept(store);
-            }
-        } else {
-            try (TestPostgres postgres = TestPostgres.create(); PostgresStore store = PostgresStore.open(postgres.address(4))) {
-                check.accept(store);
-            }
-        }
+        SettledHistory.onStore(kind, dir, check::accept);
     }
 
     /** Publishes the seed (unless it is already) and opens the directions named on its commit. */

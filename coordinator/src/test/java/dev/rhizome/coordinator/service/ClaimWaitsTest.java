@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.Rejection;
-import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
@@ -16,11 +15,8 @@ import dev.rhizome.coordinator.support.MutableClock;
 import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Error;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
@@ -47,22 +43,19 @@ class ClaimWaitsTest {
     Path dir;
 
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
-    private final Identity operator = Identity.generate();
-    private final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
-            clock.millis());
-    private long unitTime = 100;
+    private final ClaimableWork work = new ClaimableWork(clock);
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aUnitOpenedWhileAClaimWaitsIsLeasedToIt(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
+            work.open(store);
             try (ClaimWaits waits = waits(store, 64)) {
                 CompletableFuture<ClaimResponse> answer = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
                 assertThat(answer).as("nothing to lease yet: the claim is held").isNotDone();
                 assertThat(waits.held()).isEqualTo(1);
 
-                String unit = addUnit(store);
+                String unit = work.addUnit(store);
                 // Well before the claim's wait of 20 s ends: only the wake-up could answer it so.
                 await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(answer::isDone);
                 ClaimResponse got = answer.join();
@@ -80,7 +73,7 @@ class ClaimWaitsTest {
         try (TestPostgres pg = TestPostgres.create();
                 PostgresStore first = PostgresStore.open(pg.address(2));
                 PostgresStore second = PostgresStore.open(pg.address(2))) {
-            begin(first);
+            work.open(first);
             try (ClaimWaits waits = waits(second, 64)) {
                 CompletableFuture<ClaimResponse> answer = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
                 assertThat(answer).isNotDone();
@@ -96,7 +89,7 @@ class ClaimWaitsTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     void heldClaimsReadNothingFromTheStoreWhileTheyWait(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
+            work.open(store);
             try (ClaimWaits waits = waits(store, 64)) {
                 for (int n : new int[] {1, 12}) {
                     List<CompletableFuture<ClaimResponse>> answers = new ArrayList<>();
@@ -121,7 +114,7 @@ class ClaimWaitsTest {
     @Test
     void claimsPastAnAddresssBoundAndClaimsThatDoNotWaitAreAnsweredAtOnce() throws Exception {
         try (SqliteStore store = SqliteStore.open(dir)) {
-            begin(store);
+            work.open(store);
             try (ClaimWaits waits = waits(store, 2)) {
                 waits.claim(signed(Identity.generate(), LONG_WAIT_S), "81.2.69.5");
                 waits.claim(signed(Identity.generate(), LONG_WAIT_S), "81.2.69.5");
@@ -140,7 +133,7 @@ class ClaimWaitsTest {
     @Test
     void closingAnswersEveryHeldClaimAndACancelledOneIsLetGo() throws Exception {
         try (SqliteStore store = SqliteStore.open(dir)) {
-            begin(store);
+            work.open(store);
             ClaimWaits waits = waits(store, 64);
             CompletableFuture<ClaimResponse> gone = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
             CompletableFuture<ClaimResponse> held = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
@@ -150,7 +143,7 @@ class ClaimWaitsTest {
             assertThat(held).isDone();
             assertThat(held.join().getWaited()).isTrue();
             assertThat(waits.held()).isZero();
-            String unit = addUnit(store);
+            String unit = work.addUnit(store);
             assertThat(store.inTransaction(tx -> tx.unit(unit)).orElseThrow().state().name())
                     .as("nobody left holding a claim took it").isEqualTo("OPEN");
         }
@@ -166,7 +159,7 @@ class ClaimWaitsTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aHeldClaimSentAgainLetsGoAndIsToldItsNonceLeasedNothing(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
+            work.open(store);
             try (ClaimWaits waits = waits(store, 64)) {
                 Verified<ClaimRequest> cut = signed(Identity.generate(), LONG_WAIT_S);
                 assertThat(waits.claim(cut, "")).as("nothing to lease yet: held").isNotDone();
@@ -177,7 +170,7 @@ class ClaimWaitsTest {
 
                 // the next unit goes to a claim still waiting, not to the one let go (the longest waiting)
                 CompletableFuture<ClaimResponse> other = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
-                String unit = addUnit(store);
+                String unit = work.addUnit(store);
                 await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(other::isDone);
                 assertThat(other.join().getUnit().getId()).isEqualTo(unit);
             }
@@ -195,7 +188,7 @@ class ClaimWaitsTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aHeldClaimEndedByItsClientIsAnsweredNowAndLeasesNothingWhileARunIsUnderWay(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
+            work.open(store);
             try (ClaimWaits waits = waits(store, 64)) {
                 CompletableFuture<ClaimResponse> ended = waits.claim(signed(Identity.generate(), LONG_WAIT_S), "");
                 assertThat(ended).isNotDone();
@@ -207,7 +200,7 @@ class ClaimWaitsTest {
                 Identity node = Identity.generate();
                 CompletableFuture<ClaimResponse> raced = waits.claim(signed(node, LONG_WAIT_S), "");
                 waits.hooks(new ClaimWaits.RunHooks(waits::endWait, a -> { }));  // the FIN lands as the run starts
-                String unit = addUnit(store);  // wakes the held claim, on the waker's thread
+                String unit = work.addUnit(store);  // wakes the held claim, on the waker's thread
                 await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(raced::isDone);
                 assertThat(raced.join().hasUnit()).as("the claim its client ended leases nothing").isFalse();
                 assertThat(raced.join().getWaited()).isTrue();
@@ -230,7 +223,7 @@ class ClaimWaitsTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aHeldClaimWhoseClientLeavesDuringItsRunLeavesNoLeaseBehind(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
+            work.open(store);
             try (ClaimWaits waits = waits(store, 64)) {
                 for (boolean afterTheQuestion : new boolean[] {false, true}) {
                     Identity node = Identity.generate();
@@ -240,7 +233,7 @@ class ClaimWaitsTest {
                     java.util.function.Consumer<CompletableFuture<ClaimResponse>> reset = a -> a.cancel(false);
                     waits.hooks(afterTheQuestion ? new ClaimWaits.RunHooks(a -> { }, reset)
                             : new ClaimWaits.RunHooks(reset, a -> { }));
-                    String unit = addUnit(store);
+                    String unit = work.addUnit(store);
                     await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(() -> waits.held() == 0);
                     waits.hooks(ClaimWaits.RunHooks.NONE);
                     assertThat(gone).isCancelled();
@@ -276,7 +269,7 @@ class ClaimWaitsTest {
         List<String> added = new ArrayList<>();
         await().atMost(Duration.ofSeconds(LONG_WAIT_S - 5)).until(() -> {
             if (!answer.isDone()) {
-                added.add(addUnit(store));
+                added.add(work.addUnit(store));
             }
             return answer.isDone();
         });
@@ -292,33 +285,7 @@ class ClaimWaitsTest {
         return new ClaimWaits(dispatcher, store, clock, new ClaimWaits.Limits(perAddress, 4 * perAddress, 1024));
     }
 
-    private void begin(Store store) {
-        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), clock.millis());
-        store.inTransaction(tx -> {
-            tx.insertSeed(seed, Envelopes.sign(operator, seed), clock.millis());
-            tx.insertDirection(direction, Envelopes.sign(operator, direction), clock.millis());
-            return null;
-        });
-    }
-
-    private String addUnit(Store store) {
-        String id = "u-" + unitTime;
-        store.inTransaction(tx -> {
-            tx.insertUnit(UnitRecord.open(id, WorkUnit.Kind.EVALUATE, "tiny-lm", "d", Fixtures.commit(), "",
-                    operator.publicId().toByteString(), unitTime++));
-            return null;
-        });
-        return id;
-    }
-
     private Verified<ClaimRequest> signed(Identity node, int waitS) {
-        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
-                .addKinds(WorkUnit.Kind.EVALUATE).setWaitS(waitS).build();
-        try {
-            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return Fixtures.signedClaim(node, clock.millis(), "", WorkUnit.Kind.EVALUATE, waitS);
     }
 }

@@ -4,16 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
-import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.MutableClock;
 import dev.rhizome.coordinator.support.TestPostgres;
-import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
@@ -36,10 +33,7 @@ class ClosedDirectionClaimsTest {
     Path dir;
 
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
-    private final Identity operator = Identity.generate();
-    private final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
-            clock.millis());
-    private long unitTime = 100;
+    private final ClaimableWork work = new ClaimableWork(clock);
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
@@ -48,8 +42,8 @@ class ClosedDirectionClaimsTest {
     }
 
     private void checkClaimCosts(Store store) {
-        begin(store);
-        addUnits(store, "d", 8);
+        work.open(store);
+        work.addUnits(store, "d", 8);
         Dispatcher dispatcher = dispatcher(store);
         long evaluate = claimCost(store, dispatcher, WorkUnit.Kind.EVALUATE);
         long explore = claimCost(store, dispatcher, WorkUnit.Kind.EXPLORE);
@@ -57,8 +51,9 @@ class ClosedDirectionClaimsTest {
         store.inTransaction(tx -> {
             for (int i = 0; i < CLOSED; i++) {
                 String name = "closed-" + i;
-                Direction direction = Fixtures.direction(operator, name, "tiny-lm", seed.getCommit(), clock.millis());
-                tx.insertDirection(direction, Envelopes.sign(operator, direction), clock.millis());
+                Direction direction = Fixtures.direction(work.operator, name, "tiny-lm", work.seed.getCommit(),
+                        clock.millis());
+                tx.insertDirection(direction, Envelopes.sign(work.operator, direction), clock.millis());
                 tx.closeDirection(name, "done", clock.millis());
             }
             return null;
@@ -80,8 +75,8 @@ class ClosedDirectionClaimsTest {
         try (TestPostgres pg = TestPostgres.create();
                 PostgresStore first = PostgresStore.open(pg.address(2));
                 PostgresStore second = PostgresStore.open(pg.address(2))) {
-            begin(first);
-            addUnits(first, "d", 2);
+            work.open(first);
+            work.addUnits(first, "d", 2);
             Dispatcher seconds = dispatcher(second);
             assertThat(claim(seconds, Identity.generate(), WorkUnit.Kind.EVALUATE).hasUnit())
                     .as("work before the closure").isTrue();
@@ -96,25 +91,6 @@ class ClosedDirectionClaimsTest {
             assertThat(named.getDirectionClosed()).isTrue();
             assertThat(named.getReason()).contains("closed").contains("budget spent");
         }
-    }
-
-    private void begin(Store store) {
-        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), clock.millis());
-        store.inTransaction(tx -> {
-            tx.insertSeed(seed, Envelopes.sign(operator, seed), clock.millis());
-            tx.insertDirection(direction, Envelopes.sign(operator, direction), clock.millis());
-            return null;
-        });
-    }
-
-    private void addUnits(Store store, String direction, int n) {
-        store.inTransaction(tx -> {
-            for (int i = 0; i < n; i++) {
-                tx.insertUnit(UnitRecord.open("u-" + direction + "-" + unitTime, WorkUnit.Kind.EVALUATE, "tiny-lm",
-                        direction, Fixtures.commit(), "", operator.publicId().toByteString(), unitTime++));
-            }
-            return null;
-        });
     }
 
     private Dispatcher dispatcher(Store store) {

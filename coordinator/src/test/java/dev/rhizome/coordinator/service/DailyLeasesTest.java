@@ -8,18 +8,14 @@ import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
-import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.MutableClock;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Error;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
@@ -44,19 +40,16 @@ class DailyLeasesTest {
     Path dir;
 
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
-    private final Identity operator = Identity.generate();
-    private final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
-            clock.millis());
-    private long unitTime = 100;
+    private final ClaimableWork work = new ClaimableWork(clock);
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void freshKeysFromOneAddressMeetItsDailyLeasesAndAnotherAddressIsServed(String kind) throws Exception {
         onStore(kind, store -> {
             Dispatcher dispatcher = dispatcher(store, new WriteQuota.Limit(0, 3, 1_000, 100));
-            begin(store);
+            work.open(store);
             for (int i = 0; i < 5; i++) {
-                addUnit(store);
+                work.addUnit(store);
             }
             for (int i = 0; i < 3; i++) {
                 assertThat(dispatcher.claim(claim(Identity.generate()), FARM).hasUnit()).as("lease %d", i).isTrue();
@@ -81,7 +74,7 @@ class DailyLeasesTest {
     void aLeaseGivenBackUnansweredCountsInNeitherTheKeysQuotaNorItsAddresssDay(String kind) throws Exception {
         onStore(kind, store -> {
             Dispatcher dispatcher = dispatcher(store, new WriteQuota.Limit(0, 1, 1_000, 100));
-            begin(store);
+            work.open(store);
             Identity node = Identity.generate();
             ByteString key = node.publicId().toByteString();
             // a key whose reputation allows one lease a day
@@ -89,8 +82,8 @@ class DailyLeasesTest {
                 tx.saveReputation(key, new Reputation(0, 0, 0, 0, 0, 1));
                 return null;
             });
-            String first = addUnit(store);
-            String second = addUnit(store);
+            String first = work.addUnit(store);
+            String second = work.addUnit(store);
             ClaimResponse lost = dispatcher.claim(claim(node), FARM);
             assertThat(lost.getUnit().getId()).isEqualTo(first);
             assertThat(leasedToday(store, key)).isEqualTo(1);
@@ -128,25 +121,6 @@ class DailyLeasesTest {
 
     private void onStore(String kind, Consumer<Store> test) throws Exception {
         BoardHistory.onStore(kind, dir, test);
-    }
-
-    private void begin(Store store) {
-        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), clock.millis());
-        store.inTransaction(tx -> {
-            tx.insertSeed(seed, Envelopes.sign(operator, seed), clock.millis());
-            tx.insertDirection(direction, Envelopes.sign(operator, direction), clock.millis());
-            return null;
-        });
-    }
-
-    private String addUnit(Store store) {
-        String id = "u-" + unitTime;
-        store.inTransaction(tx -> {
-            tx.insertUnit(UnitRecord.open(id, WorkUnit.Kind.EVALUATE, "tiny-lm", "d", Fixtures.commit(), "",
-                    operator.publicId().toByteString(), unitTime++));
-            return null;
-        });
-        return id;
     }
 
     private Verified<ClaimRequest> claim(Identity node) {

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import static dev.rhizome.coordinator.support.Fixtures.signed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.core.ClaimPolicy;
@@ -20,8 +21,6 @@ import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.envelope.Envelopes;
-import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -126,13 +125,5 @@ final class SettledHistory {
         return dispatcher.renew(signed(claimed.runner(), LeaseRenewal.newBuilder().setWorkUnitId(claimed.unit().getId())
                 .setNode(claimed.runner().publicId().toByteString()).setTimeMs(clock.millis()).build(),
                 LeaseRenewal.getDefaultInstance()));
-    }
-
-    static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {
-        try {
-            return Envelopes.open(Envelopes.sign(signer, record), prototype);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
     }
 }

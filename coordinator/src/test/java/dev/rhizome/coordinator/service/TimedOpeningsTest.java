@@ -15,11 +15,8 @@ import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.NodeAnnouncement;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
@@ -27,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,17 +49,14 @@ class TimedOpeningsTest {
     Path dir;
 
     private final Clock clock = Clock.systemUTC();
-    private final Identity operator = Identity.generate();
-    private final Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01),
-            clock.millis());
-    private final AtomicLong unitTime = new AtomicLong(100);
+    private final ClaimableWork work = new ClaimableWork(clock);
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aReservationForOtherKeysEndingAnswersTheHeldClaim(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
-            String unit = addUnit(store, Fixtures.commit());
+            work.open(store);
+            String unit = work.addUnit(store, Fixtures.commit());
             long until = clock.millis() + OPENS_IN_MS;
             store.inTransaction(tx -> {
                 tx.reserveUnit(unit, List.of(Identity.generate().publicId().toByteString()), until);
@@ -82,10 +75,10 @@ class TimedOpeningsTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     void theEndOfItsNetworksHoldOnAReplicaAnswersTheHeldClaim(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
+            work.open(store);
             String commit = Fixtures.commit();
-            String first = addUnit(store, commit);
-            String replica = addUnit(store, commit);
+            String first = work.addUnit(store, commit);
+            String replica = work.addUnit(store, commit);
             long now = clock.millis();
             // The first replica was leased from the claimant's network just under the hold ago,
             // and someone outside that network was seen (else nobody else could take it and the
@@ -113,8 +106,8 @@ class TimedOpeningsTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aLeaseRunningOutAnswersTheHeldClaimWithItsUnit(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
-            String unit = addUnit(store, Fixtures.commit());
+            work.open(store);
+            String unit = work.addUnit(store, Fixtures.commit());
             long deadline = clock.millis() + OPENS_IN_MS;
             store.inTransaction(tx -> {
                 tx.leaseUnit(tx.unit(unit).orElseThrow().leasedTo(Identity.generate().publicId().toByteString(), deadline), "");
@@ -134,7 +127,7 @@ class TimedOpeningsTest {
     @ValueSource(strings = {"sqlite", "postgresql"})
     void aResultThatOnlyEndsALeaseAnswersAClaimHeldAtTheCap(String kind) throws Exception {
         onStore(kind, store -> {
-            begin(store);
+            work.open(store);
             capFreedByAResult(store, store);
         });
     }
@@ -145,7 +138,7 @@ class TimedOpeningsTest {
         try (TestPostgres pg = TestPostgres.create();
                 PostgresStore first = PostgresStore.open(pg.address(2));
                 PostgresStore second = PostgresStore.open(pg.address(2))) {
-            begin(first);
+            work.open(first);
             capFreedByAResult(second, first);
         }
     }
@@ -157,12 +150,12 @@ class TimedOpeningsTest {
      */
     private void capFreedByAResult(Store holding, Store settling) {
         String address = "81.2.69.5";
-        String firstUnit = addUnit(settling, Fixtures.commit());
+        String firstUnit = work.addUnit(settling, Fixtures.commit());
         Identity runner = Identity.generate();
         try (ClaimWaits waits = waits(holding, new LeaseCaps.Limits(1, 0))) {
             ClaimResponse leased = waits.claim(signed(runner), address).join();
             assertThat(leased.getUnit().getId()).isEqualTo(firstUnit);
-            String second = addUnit(settling, Fixtures.commit());
+            String second = work.addUnit(settling, Fixtures.commit());
             CompletableFuture<ClaimResponse> answer = waits.claim(signed(Identity.generate()), address);
             assertThat(answer).as("the address holds its one lease").isNotDone();
             // The held claim may be run again by the unit just added (a wake-up); it is still refused.
@@ -194,34 +187,7 @@ class TimedOpeningsTest {
         return new ClaimWaits(dispatcher, store, clock, new ClaimWaits.Limits(64, 256, 1024));
     }
 
-    private void begin(Store store) {
-        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), clock.millis());
-        store.inTransaction(tx -> {
-            tx.insertSeed(seed, Envelopes.sign(operator, seed), clock.millis());
-            tx.insertDirection(direction, Envelopes.sign(operator, direction), clock.millis());
-            return null;
-        });
-    }
-
-    private String addUnit(Store store, String commit) {
-        long at = unitTime.getAndIncrement();
-        String id = "u-" + at;
-        store.inTransaction(tx -> {
-            tx.insertUnit(UnitRecord.open(id, WorkUnit.Kind.EVALUATE, "tiny-lm", "d", commit, "",
-                    operator.publicId().toByteString(), at));
-            return null;
-        });
-        return id;
-    }
-
     private Verified<ClaimRequest> signed(Identity node) {
-        ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce())
-                .addKinds(WorkUnit.Kind.EVALUATE).setWaitS(WAIT_S).build();
-        try {
-            return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return Fixtures.signedClaim(node, clock.millis(), "", WorkUnit.Kind.EVALUATE, WAIT_S);
     }
 }

@@ -9,11 +9,11 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.TestPostgres;
+import dev.rhizome.coordinator.support.TwoCoordinators;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -60,7 +60,7 @@ class ConcurrentUnitPathPostgresTest {
         try (TestPostgres pg = TestPostgres.create();
                 Coordinator coordinator = Coordinator.start(config(dir.resolve("a"), pg, CoordinatorLimits.defaults()))) {
             ApiClient api = new ApiClient(coordinator.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            setUp(api, api, 2, Fixtures.manifest(1, 0.01));
+            setUp(operator, api, api, 2, Fixtures.manifest(1, 0.01));
             Identity runner = Identity.generate();
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try (Connection writer = pg.connect()) {
@@ -98,12 +98,11 @@ class ConcurrentUnitPathPostgresTest {
     void oneKeyClaimingThroughTwoCoordinatorsAtOnceGetsExactlyItsLimitAndANonceTakesOneUnit() throws Exception {
         int limit = 3;
         CoordinatorLimits limits = CoordinatorLimits.defaults().withLeases(limit, 10);
-        try (TestPostgres pg = TestPostgres.create();
-                Coordinator a = Coordinator.start(config(dir.resolve("a"), pg, limits));
-                Coordinator b = Coordinator.start(config(dir.resolve("b"), pg, limits))) {
-            ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            setUp(apiA, apiB, 20, Fixtures.manifest(1, 0.01));
+        try (TwoCoordinators two = TwoCoordinators.start(dir, config -> config.withLimits(limits))) {
+            TestPostgres pg = two.pg;
+            ApiClient apiA = two.apiA;
+            ApiClient apiB = two.apiB;
+            setUp(two.operator, apiA, apiB, 20, Fixtures.manifest(1, 0.01));
             ExecutorService pool = Executors.newFixedThreadPool(16);
             try {
                 Identity greedy = Identity.generate();
@@ -169,12 +168,11 @@ class ConcurrentUnitPathPostgresTest {
     @Test
     void manyRunnersThroughTwoCoordinatorsLeaseEachUnitOnceAndAdoptAlongOneChain() throws Exception {
         int experiments = 24;
-        try (TestPostgres pg = TestPostgres.create();
-                Coordinator a = Coordinator.start(config(dir.resolve("a"), pg, CoordinatorLimits.defaults()));
-                Coordinator b = Coordinator.start(config(dir.resolve("b"), pg, CoordinatorLimits.defaults()))) {
-            ApiClient apiA = new ApiClient(a.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC());
-            String base = setUp(apiA, apiB, experiments, Fixtures.manifest(2, 0.5));
+        try (TwoCoordinators two = TwoCoordinators.start(dir)) {
+            TestPostgres pg = two.pg;
+            ApiClient apiA = two.apiA;
+            ApiClient apiB = two.apiB;
+            String base = setUp(two.operator, apiA, apiB, experiments, Fixtures.manifest(2, 0.5));
             ExecutorService pool = Executors.newFixedThreadPool(8);
             List<String> claimed = Collections.synchronizedList(new ArrayList<>());
             List<SignedEnvelope> acknowledged = Collections.synchronizedList(new ArrayList<>());
@@ -226,7 +224,7 @@ class ConcurrentUnitPathPostgresTest {
     }
 
     /** Publishes a seed and a direction and registers experiments; returns the base commit. */
-    private String setUp(ApiClient apiA, ApiClient apiB, int experiments, Manifest manifest) {
+    private String setUp(Identity operator, ApiClient apiA, ApiClient apiB, int experiments, Manifest manifest) {
         String base = Fixtures.commit();
         long now = System.currentTimeMillis();
         apiA.signAndPost("/v1/seeds", operator, Fixtures.seed(operator, "tiny-lm", base, manifest, now)).ack();

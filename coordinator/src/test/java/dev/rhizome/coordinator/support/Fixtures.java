@@ -94,11 +94,26 @@ public final class Fixtures {
      * {@code direction} empty for any direction.
      */
     public static Verified<ClaimRequest> signedClaim(Identity node, long nowMs, String direction, WorkUnit.Kind kind) {
+        return signedClaim(node, nowMs, direction, kind, 0);
+    }
+
+    /** As {@link #signedClaim(Identity, long, String, WorkUnit.Kind)}, waiting up to {@code waitS} for work. */
+    public static Verified<ClaimRequest> signedClaim(Identity node, long nowMs, String direction, WorkUnit.Kind kind,
+            int waitS) {
         ClaimRequest request = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
                 .setHardwareClass("cpu:x86_64").setTimeMs(nowMs).setNonce(nonce())
-                .setDirection(direction).addKinds(kind).build();
+                .setDirection(direction).addKinds(kind).setWaitS(waitS).build();
         try {
             return Envelopes.open(Envelopes.sign(node, request), ClaimRequest.getDefaultInstance());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** {@code record} signed by {@code signer} and opened as the HTTP layer hands it to a service. */
+    public static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {
+        try {
+            return Envelopes.open(Envelopes.sign(signer, record), prototype);
         } catch (Exception e) {
             throw new AssertionError(e);
         }

@@ -33,71 +33,40 @@ import dev.rhizome.protocol.identity.PublicId;
 import com.google.protobuf.ByteString;
 import dev.rhizome.proto.v1.Volunteer;
 import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.PeerAddress;
-import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.URLEncoder;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 
 /**
  * The coordinator's HTTP API as method calls, speaking protobuf. Every state-changing call is
- * signed here with the caller's identity; reads are plain GETs.
+ * signed here with the caller's identity; reads are plain GETs. The parts: {@link CoordinatorHttp}
+ * makes each exchange, {@link CoordinatorNetwork} keeps the network records are signed for, and
+ * {@link ClaimDelivery} sees each claim answered.
  */
 public final class CoordinatorClient {
-    private static final String PROTOBUF = "application/x-protobuf";
-
     private final URI base;
     private final Identity identity;
-    private final HttpClient http;
-    private final Duration timeout;
     /** The largest answer read (a whole direction's leaderboard of some 100,000 experiments fits). */
     public static final long MAX_ANSWER_BYTES = 128L << 20;
-    private final long maxAnswerBytes;
-    private final UnansweredClaim unanswered = new UnansweredClaim();
-    /** Claims in flight on disk, for a node's restart to send again; null: in memory only. */
-    private volatile ClaimJournal journal;
     /** A call still unanswered after this long is told to the {@link Reachability} watcher, which may say so. */
     public static final Duration SLOW_CALL = Duration.ofSeconds(5);
-    /** What a claim that waits leaves of the client's timeout for the claim itself. */
-    static final Duration CLAIM_ROOM = Duration.ofSeconds(5);
-    private volatile Reachability reachability = Reachability.NOBODY;
-    /** Told of each wait a read refused 429 makes before it asks again ({@link ReadRetry}). */
-    private volatile ReadRetry.Waits readWaits = ReadRetry.Waits.NOBODY;
-    /** The coordinator's network id once read ({@link #network()}); null until then. */
-    private volatile String network;
-    /** Where the network id is kept between processes ({@link #keepNetworkIn}); null: in memory only. */
-    private volatile KnownNetwork known;
-    /** Set by a {@code WRONG_NETWORK} refusal: the next {@link #network()} asks the coordinator, not the file. */
-    private volatile boolean askAgain;
-    /** Told of a record sent again for the network the coordinator now serves; null: such a refusal is the caller's. */
-    private volatile NetworkChange networkChange;
+    private final CoordinatorNetwork network;
+    private final CoordinatorHttp http;
+    private final ClaimDelivery claims;
 
     /**
      * Told when a record the coordinator refused as another network's went again, signed for the
@@ -118,7 +87,7 @@ public final class CoordinatorClient {
      * a node never opts in (what it keeps is its network's, {@link KnownNetwork}).
      */
     public CoordinatorClient resignOnceWhenNetworkChanges(NetworkChange said) {
-        this.networkChange = said;
+        network.resignOnceWhenItChanges(said);
         return this;
     }
 
@@ -154,13 +123,13 @@ public final class CoordinatorClient {
 
     /** Who is told of each wait a read refused {@code 429} makes before asking again (the default: nobody). */
     public CoordinatorClient onReadWait(ReadRetry.Waits waits) {
-        this.readWaits = waits == null ? ReadRetry.Waits.NOBODY : waits;
+        http.onReadWait(waits);
         return this;
     }
 
     /** Replaces the watcher (one per client; the default tells nobody). */
     public void watch(Reachability watcher) {
-        this.reachability = watcher == null ? Reachability.NOBODY : watcher;
+        http.watch(watcher);
     }
 
     public CoordinatorClient(String url, Identity identity) {
@@ -174,9 +143,9 @@ public final class CoordinatorClient {
     CoordinatorClient(String url, Identity identity, Duration timeout, long maxAnswerBytes) {
         this.base = parseUrl(url);
         this.identity = identity;
-        this.timeout = timeout;
-        this.maxAnswerBytes = maxAnswerBytes;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.network = new CoordinatorNetwork(base, identity, this::stats);
+        this.http = new CoordinatorHttp(base, timeout, maxAnswerBytes, network::refused);
+        this.claims = new ClaimDelivery(http, network);
     }
 
     public URI url() {
@@ -276,23 +245,7 @@ public final class CoordinatorClient {
      * network is another (the coordinator's store was replaced).
      */
     public String network() throws CoordinatorException {
-        String known = network;
-        if (known != null) {
-            return known;
-        }
-        KnownNetwork kept = this.known;
-        if (kept != null && !askAgain) {
-            try {
-                known = kept.read();
-            } catch (IOException e) {
-                throw new CoordinatorException(200, Error.Code.INTERNAL, e.getMessage());
-            }
-            if (known != null) {
-                network = known;
-                return known;
-            }
-        }
-        return networkAsAnswered();
+        return network.id();
     }
 
     /**
@@ -302,7 +255,7 @@ public final class CoordinatorClient {
      * {@code WRONG_NETWORK} error that says what to do, and this client keeps signing for the kept one.
      */
     public CoordinatorClient keepNetworkIn(KnownNetwork kept) {
-        this.known = kept;
+        network.keepIn(kept);
         return this;
     }
 
@@ -312,38 +265,12 @@ public final class CoordinatorClient {
      * points, so that a coordinator started on another store is noticed and said, not followed.
      */
     public String networkAsAnswered() throws CoordinatorException {
-        String id = stats().getNetworkId();
-        if (id.isEmpty()) {
-            throw new CoordinatorException(200, Error.Code.UNSUPPORTED, "the coordinator at " + base
-                    + " names no network (GET /v1/stats has no network_id): it predates records signed for"
-                    + " a network; upgrade it");
-        }
-        try {
-            Envelopes.checkNetwork(id);
-        } catch (IllegalArgumentException e) {
-            throw new CoordinatorException(200, Error.Code.INTERNAL, "the coordinator at " + base
-                    + " serves an unusable network id: " + e.getMessage());
-        }
-        KnownNetwork kept = this.known;
-        if (kept != null) {
-            try {
-                kept.check(base, id);
-            } catch (KnownNetwork.Mismatch e) {
-                network = e.kept();  // not followed: what is signed here stays the kept network's
-                throw new CoordinatorException(200, Error.Code.WRONG_NETWORK, e.getMessage());
-            } catch (IOException e) {
-                throw new CoordinatorException(200, Error.Code.INTERNAL, "cannot keep the coordinator's network id in "
-                        + kept.file() + ": " + e.getMessage());
-            }
-        }
-        askAgain = false;
-        network = id;
-        return id;
+        return network.asAnswered();
     }
 
     /** {@code record} signed with this client's key for the coordinator's network. */
     public SignedEnvelope signed(Message record) throws CoordinatorException {
-        return Envelopes.sign(identity, network(), record);
+        return network.sign(record);
     }
 
     public Ack publishSeed(Seed seed) throws CoordinatorException {
@@ -396,34 +323,7 @@ public final class CoordinatorClient {
      * leaves the journal ({@link Recorder}); its failure is thrown.
      */
     public ClaimResponse claim(ClaimRequest request, Recorder recorder) throws CoordinatorException, IOException {
-        request = withinTimeout(request);
-        if (!request.getNonce().isEmpty()) {
-            return post("/v1/claim", signed(request), ClaimResponse.parser(), held(request));
-        }
-        for (Optional<SignedEnvelope> again = unanswered.take(request, System.currentTimeMillis()); again.isPresent();
-                again = unanswered.take(request, System.currentTimeMillis())) {
-            try {
-                return sendClaim(again.get(), recorder);
-            } catch (CoordinatorException e) {
-                if (e.status() == 0) {
-                    throw e;
-                }
-            }
-        }
-        ClaimRequest fresh = request.toBuilder().setNonce(freshNonce()).build();
-        SignedEnvelope first = signed(fresh);
-        try {
-            return sendClaim(first, recorder);
-        } catch (CoordinatorException e) {
-            // refused, so nothing was leased for it: the same claim signed for the new network
-            // (a fresh nonce: the refused one is spent for nothing) is no second lease
-            SignedEnvelope again = resignedForChangedNetwork(e, "POST /v1/claim", first,
-                    fresh.toBuilder().setNonce(freshNonce()).build());
-            if (again == null) {
-                throw e;
-            }
-            return sendClaim(again, recorder);
-        }
+        return claims.claim(request, recorder);
     }
 
     /**
@@ -436,69 +336,12 @@ public final class CoordinatorClient {
         try {
             return post(path, first, parser);
         } catch (CoordinatorException e) {
-            SignedEnvelope again = resignedForChangedNetwork(e, "POST " + path, first, record);
+            SignedEnvelope again = network.resignedForChangedNetwork(e, "POST " + path, first, record);
             if (again == null) {
                 throw e;
             }
             return post(path, again, parser);
         }
-    }
-
-    /**
-     * {@code record} signed for the network the coordinator answers now, when {@code refusal} is a
-     * {@code WRONG_NETWORK} refusal of {@code first} and that network is another than
-     * {@code first}'s; null otherwise (the refusal stands: not opted in, another refusal, or the
-     * coordinator still answers the network {@code first} was signed for).
-     */
-    private SignedEnvelope resignedForChangedNetwork(CoordinatorException refusal, String call, SignedEnvelope first,
-            Message record) throws CoordinatorException {
-        NetworkChange said = networkChange;
-        if (said == null || refusal.status() == 0 || refusal.code() != Error.Code.WRONG_NETWORK) {
-            return null;
-        }
-        // asked of the coordinator, not read from the file: send() dropped the id it held
-        // (and, with a kept file, asked already and followed the answer)
-        String now = network();
-        if (now.equals(first.getNetwork())) {
-            return null;
-        }
-        said.resigned(call, first.getNetwork(), now);
-        return Envelopes.sign(identity, now, record);
-    }
-
-    /**
-     * Posts a signed claim; one that gets no answer is kept to be sent again, aged from its signing.
-     * Its journal entry goes once the answer is recorded: a unit by {@code recorder}, anything else
-     * at once.
-     */
-    private ClaimResponse sendClaim(SignedEnvelope signed, Recorder recorder) throws CoordinatorException, IOException {
-        ClaimJournal kept = journal;
-        if (kept != null) {
-            kept.write(signed, System.currentTimeMillis());
-        }
-        ClaimResponse answer;
-        try {
-            answer = post("/v1/claim", signed, ClaimResponse.parser(), held(signedRequest(signed)));
-        } catch (CoordinatorException e) {
-            if (e.status() == 0) {
-                boolean settled = kept != null && e.getCause() instanceof InterruptedException
-                        && settleCutClaim(signed, recorder, kept);
-                if (!settled) {
-                    unanswered.keep(signedRequest(signed), signed, System.currentTimeMillis());
-                }
-            } else if (kept != null) {
-                kept.answered(signed);
-            }
-            throw e;
-        }
-        if (answer.hasUnit()) {
-            CrashPoints.at(CrashPoints.CLAIM_ANSWERED);
-            recorder.record(answer.getUnit());
-        }
-        if (kept != null) {
-            kept.answered(signed);
-        }
-        return answer;
     }
 
     /**
@@ -510,110 +353,6 @@ public final class CoordinatorClient {
     public static final LoadScaledBudget SETTLE_TIMEOUT = new LoadScaledBudget(Duration.ofSeconds(4), Duration.ofSeconds(8));
 
     /**
-     * A claim cut by its caller's interruption (a node's stop, most often while the coordinator held
-     * the claim waiting for work): sent again, as signed, briefly, so that its journal entry goes
-     * when the answer is known: the coordinator lets go of the held claim and answers the same
-     * claim with the unit it leased (recorded as any unit is) or with its nonce used for nothing (a
-     * refusal). Kept only when that answer does not come: truly unknown, for the next start.
-     *
-     * <p>Sent twice when the first gets no answer in half the patience: a stop that cut the claim
-     * before the coordinator held it (its bytes not yet there, or its first run not yet done) makes
-     * the first copy the one held, for the claim's whole wait (20 s), and the stop ended without its
-     * answer, leaving the claim in the journal (a stop right after a result, in CI). The second copy
-     * finds the first held, which the coordinator lets go of, and is answered at once.
-     */
-    private boolean settleCutClaim(SignedEnvelope signed, Recorder recorder, ClaimJournal kept) {
-        boolean interrupted = Thread.interrupted();
-        long deadline = System.nanoTime() + SETTLE_TIMEOUT.now().toNanos();
-        try {
-            for (int copy = 1; copy <= 2; copy++) {
-                long left = deadline - System.nanoTime();
-                Duration patience = Duration.ofNanos(copy == 1 ? left / 2 : left);
-                if (patience.toMillis() <= 0) {
-                    return false;
-                }
-                HttpResponse<byte[]> response;
-                try {
-                    response = settleCopy(signed, patience);
-                } catch (TimeoutException e) {
-                    continue;  // held, most likely: the next copy has the coordinator let go of it
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                    return false;  // unknown: the journal keeps it
-                }
-                return settled(response, signed, recorder, kept);
-            }
-            return false;
-        } catch (IOException | ExecutionException | RuntimeException e) {
-            return false;  // not recorded, or not read: the journal keeps it for the next start
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** One copy of a cut claim, its answer awaited for {@code patience} at most (then cancelled). */
-    private HttpResponse<byte[]> settleCopy(SignedEnvelope signed, Duration patience)
-            throws TimeoutException, InterruptedException, ExecutionException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/claim"))
-                .timeout(patience)
-                .header("Content-Type", PROTOBUF)
-                .header("Accept", PROTOBUF)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(signed.toByteArray()))
-                .build();
-        CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
-        try {
-            return exchange.get(patience.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | InterruptedException | ExecutionException e) {
-            exchange.cancel(true);
-            throw e;
-        }
-    }
-
-    /** Whether a copy's answer settles the cut claim (its journal entry gone): a unit recorded, or none leased. */
-    private static boolean settled(HttpResponse<byte[]> response, SignedEnvelope signed, Recorder recorder,
-            ClaimJournal kept) throws IOException {
-        int status = response.statusCode();
-        if (status / 100 == 2) {
-            ClaimResponse answer = ClaimResponse.parseFrom(response.body());
-            if (answer.hasUnit()) {
-                recorder.record(answer.getUnit());
-            }
-            kept.answered(signed);
-            return true;
-        }
-        Error refusal = status == 409 ? coordinatorError(response.body()) : null;
-        if (refusal != null && refusal.getCode() == Error.Code.CONFLICT) {
-            kept.answered(signed);  // its nonce was used and leased nothing: nothing to send again
-            return true;
-        }
-        return false;
-    }
-
-    /**
-     * A claim's {@code wait_s} (docs/api.md "Claims that wait") shortened so that its answer still
-     * comes within this client's timeout, with room for the claim itself; 0 where none is left.
-     */
-    private ClaimRequest withinTimeout(ClaimRequest request) {
-        long room = Math.max(0, timeout.toSeconds() - CLAIM_ROOM.toSeconds());
-        return request.getWaitS() <= room ? request : request.toBuilder().setWaitS((int) room).build();
-    }
-
-    /** How long the coordinator may hold this claim before its answer is due. */
-    private static Duration held(ClaimRequest request) {
-        return Duration.ofSeconds(request.getWaitS());
-    }
-
-    private static ClaimRequest signedRequest(SignedEnvelope signed) {
-        try {
-            return ClaimRequest.parseFrom(signed.getPayload());
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("a claim signed here does not parse", e);
-        }
-    }
-
-    /**
      * Keeps each claim in flight in {@code dir} until it is answered, and takes those an earlier
      * process left there unanswered (killed before their answers came) to be sent again, each by one
      * later claim of the same kinds, as {@link UnansweredClaim} does within a process. For a node,
@@ -621,12 +360,7 @@ public final class CoordinatorClient {
      * claims kept (each slot has one in flight at most).
      */
     public void keepClaimsIn(Path dir, int slots) {
-        unanswered.capacity(slots);
-        ClaimJournal kept = new ClaimJournal(dir);
-        for (ClaimJournal.Unanswered left : kept.takeLeftovers(slots)) {
-            unanswered.keep(left.request(), left.signed(), left.writtenMs());
-        }
-        journal = kept;
+        claims.keepIn(dir, slots);
     }
 
     /**
@@ -635,15 +369,8 @@ public final class CoordinatorClient {
      * claims in files of its own, and takes over those of processes that died with claims
      * unanswered, to send them again. Once per client; a second call changes nothing.
      */
-    public synchronized void keepClaimsOfThisProcessIn(Path dir) {
-        if (journal != null) {
-            return;
-        }
-        ClaimJournal kept = ClaimJournal.shared(dir);
-        for (ClaimJournal.Unanswered left : kept.takeLeftovers(UnansweredClaim.DEFAULT_CAPACITY)) {
-            unanswered.keep(left.request(), left.signed(), left.writtenMs());
-        }
-        journal = kept;
+    public void keepClaimsOfThisProcessIn(Path dir) {
+        claims.keepOfThisProcessIn(dir);
     }
 
     /**
@@ -654,27 +381,7 @@ public final class CoordinatorClient {
      * process. A claim that reaches no coordinator stays kept, and this stops there.
      */
     public void resendUnansweredUnlike(ClaimRequest request, Recorder settle) {
-        for (Optional<SignedEnvelope> again = unanswered.takeUnlike(request, System.currentTimeMillis());
-                again.isPresent(); again = unanswered.takeUnlike(request, System.currentTimeMillis())) {
-            try {
-                sendClaim(again.get(), settle);
-            } catch (CoordinatorException e) {
-                if (e.status() == 0) {
-                    break;  // kept again by sendClaim; the coordinator is away for the rest too
-                }
-                // refused: it leased nothing, or its unit is no longer this key's
-            } catch (IOException e) {
-                // not settled: left in the journal, to the next process of this key
-            }
-        }
-    }
-
-    private static final SecureRandom NONCES = new SecureRandom();
-
-    static com.google.protobuf.ByteString freshNonce() {
-        byte[] nonce = new byte[16];
-        NONCES.nextBytes(nonce);
-        return com.google.protobuf.ByteString.copyFrom(nonce);
+        claims.resendUnansweredUnlike(request, settle);
     }
 
     /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */
@@ -877,147 +584,12 @@ public final class CoordinatorClient {
     }
 
     private <T extends Message> T post(String path, SignedEnvelope body, Parser<T> parser) throws CoordinatorException {
-        return post(path, body, parser, Duration.ZERO);
-    }
-
-    /** A post the coordinator may hold for {@code held} before it answers (a claim that waits). */
-    private <T extends Message> T post(String path, SignedEnvelope body, Parser<T> parser, Duration held)
-            throws CoordinatorException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
-                .timeout(timeout.plus(held))
-                .header("Content-Type", PROTOBUF)
-                .header("Accept", PROTOBUF)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()))
-                .build();
-        return send(request, parser, held);
+        return http.post(path, body, parser);
     }
 
     private <T extends Message> T get(String path, Map<String, String> query, Parser<T> parser)
             throws CoordinatorException {
-        String q = query.entrySet().stream()
-                .map(e -> e.getKey() + "=" + URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(q.isEmpty() ? path : path + "?" + q))
-                .timeout(timeout)
-                .header("Accept", PROTOBUF)
-                .GET()
-                .build();
-        return read(request, parser);
+        return http.get(path, query, parser);
     }
 
-    /**
-     * A read, asked again after each {@code 429} that names a Retry-After, as {@link ReadRetry} bounds
-     * it: the coordinator's CPU budget for reads refuses an address that spent it (many pages, a
-     * node and a CLI behind one NAT) until it refills. Only reads come here; no write is sent twice.
-     */
-    private <T extends Message> T read(HttpRequest request, Parser<T> parser) throws CoordinatorException {
-        long waited = 0;
-        while (true) {
-            try {
-                return send(request, parser);
-            } catch (CoordinatorException e) {
-                var wait = ReadRetry.waitSeconds(e.status(), e.retryAfterSeconds(), waited);
-                if (wait.isEmpty()) {
-                    throw e;
-                }
-                readWaits.waiting("GET " + request.uri().getPath(), wait.getAsLong(), e.getMessage());
-                try {
-                    Thread.sleep(wait.getAsLong() * 1000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new CoordinatorException("interrupted while waiting to ask " + request.uri() + " again",
-                            interrupted);
-                }
-                waited += wait.getAsLong();
-            }
-        }
-    }
-
-
-    private <T extends Message> T send(HttpRequest request, Parser<T> parser) throws CoordinatorException {
-        return send(request, parser, Duration.ZERO);
-    }
-
-    private <T extends Message> T send(HttpRequest request, Parser<T> parser, Duration held) throws CoordinatorException {
-        HttpResponse<byte[]> response;
-        // The request's own timeout ends with the answer's headers; the body gets a deadline too,
-        // or a server trickling a byte a second would hold the caller (a node's work loop) forever.
-        CompletableFuture<HttpResponse<byte[]>> exchange =
-                http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
-        try {
-            response = await(exchange, request, held);
-        } catch (TimeoutException e) {
-            exchange.cancel(true);
-            throw unreachable(new CoordinatorException("coordinator at " + base + " did not send a whole answer to "
-                    + request.method() + " " + request.uri().getPath() + " within "
-                    + (2 * timeout.toSeconds() + held.toSeconds()) + " s", e));
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof BoundedBody.TooLarge tooLarge) {
-                throw new CoordinatorException(200, Error.Code.INTERNAL, "the answer from " + request.uri()
-                        + " was refused: " + tooLarge.getMessage() + " (not a rhizome coordinator, or a hostile one)");
-            }
-            IOException io = cause instanceof IOException x ? x : new IOException(cause);
-            throw unreachable(new CoordinatorException("coordinator at " + base + " is unreachable: " + describe(io), io));
-        } catch (InterruptedException e) {
-            exchange.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new CoordinatorException("interrupted while calling " + request.uri(), e);
-        }
-        try {
-            if (response.statusCode() / 100 != 2) {
-                Error error = coordinatorError(response.body());
-                if (error == null) {
-                    // status 0: as for an unreachable coordinator, the caller may retry (a
-                    // proxy's 502) and the CLI says to check --coordinator
-                    throw unreachable(new CoordinatorException(notACoordinator(base, request.method(),
-                            request.uri().getPath(), response.statusCode()), null));
-                }
-                reachability.answered();
-                if (error.getCode() == Error.Code.WRONG_NETWORK) {
-                    network = null;  // read it again for the next record: the store may have been replaced
-                    askAgain = true;  // from the coordinator, not the file: checked against what is kept
-                    if (known != null) {
-                        // asked now, so that a coordinator now serving another network than the one
-                        // kept is said as such (what to do included), not as a refused record
-                        networkAsAnswered();
-                    }
-                }
-                // The coordinator's reason first: it is what the reader acts on; the route and status
-                // after it are for whoever reads the coordinator's log beside it.
-                throw new CoordinatorException(response.statusCode(), error.getCode(),
-                        error.getMessage() + " (refused by the coordinator: " + request.method() + " "
-                                + request.uri().getPath() + ", " + response.statusCode() + " " + error.getCode() + ")",
-                        ReadRetry.retryAfter(response.headers().firstValue("Retry-After").orElse(null)).orElse(0));
-            }
-            reachability.answered();
-            return parser.parseFrom(response.body());
-        } catch (InvalidProtocolBufferException e) {
-            throw new CoordinatorException(response.statusCode(), Error.Code.INTERNAL,
-                    "unreadable answer from " + request.uri() + " (HTTP " + response.statusCode() + ")");
-        }
-    }
-
-    /** The whole answer within twice the timeout; the watcher hears of a call still waiting after {@link #SLOW_CALL}. */
-    private HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> exchange,
-            HttpRequest request, Duration held) throws TimeoutException, ExecutionException,
-            InterruptedException {
-        // A claim the coordinator holds while it waits for work is not slow for that long.
-        long limitMs = 2 * timeout.toMillis() + held.toMillis();
-        long slowMs = SLOW_CALL.toMillis() + held.toMillis();
-        if (limitMs <= slowMs) {
-            return exchange.get(limitMs, TimeUnit.MILLISECONDS);
-        }
-        try {
-            return exchange.get(slowMs, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException stillWaiting) {
-            reachability.slow(request.method() + " " + request.uri().getPath(), SLOW_CALL);
-            return exchange.get(limitMs - slowMs, TimeUnit.MILLISECONDS);
-        }
-    }
-
-    private CoordinatorException unreachable(CoordinatorException e) {
-        reachability.unreachable(e.getMessage());
-        return e;
-    }
 }

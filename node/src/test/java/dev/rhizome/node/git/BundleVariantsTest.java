@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A rogue asker naming a different ancestor in its {@code have} list each time: the server builds
- * at most {@link NodeRepository#MAX_VARIANTS} bundles of one tip, and every asker still gets one it
+ * at most {@link ServedBundles#MAX_VARIANTS} bundles of one tip, and every asker still gets one it
  * can import.
  */
 class BundleVariantsTest {
@@ -63,10 +63,10 @@ class BundleVariantsTest {
             assertThat(asker.importBundle(bundle.path(), tip, 64L << 20)).isEqualTo(tip);
         }
 
-        assertThat(served.size()).as("bundles of one tip built for 11 askers").isLessThanOrEqualTo(NodeRepository.MAX_VARIANTS + 1);
+        assertThat(served.size()).as("bundles of one tip built for 11 askers").isLessThanOrEqualTo(ServedBundles.MAX_VARIANTS + 1);
         try (Stream<Path> files = Files.list(tmp.resolve("server.git.bundles"))) {
             long ofTip = files.filter(f -> f.getFileName().toString().startsWith(tip)).count();
-            assertThat(ofTip).isLessThanOrEqualTo(NodeRepository.MAX_VARIANTS + 1);
+            assertThat(ofTip).isLessThanOrEqualTo(ServedBundles.MAX_VARIANTS + 1);
         }
         // An asker holding the parent still gets a thin bundle (against an older ancestor, once the rogue took the places).
         BundleFile thin = server.bundle(tip, List.of(chain.get(chain.size() - 2)));

@@ -2,6 +2,7 @@ package dev.rhizome.node.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -83,7 +84,7 @@ class BundleBuildersTest {
             String commit = PeerTransferTest.seed(holder);
             // Every builder taken, the queue open: the request is accepted and waits for a builder.
             for (int i = 0; i < BundleBuilders.THREADS; i++) {
-                assertThat(holder.server.bundleBuilders().offer(() -> await(release))).isTrue();
+                assertThat(holder.server.bundleBuilders().offer(() -> holdUntil(release))).isTrue();
             }
             PeerFailure busy = failureOf(() -> asker.fetcher.fetchFrom(holder.endpoint(), commit, TransferProgress.NONE, new Cancellation()));
             assertThat(busy.declined()).as("a BUSY before the asker's stall window, not a stall: %s", busy.getMessage())
@@ -102,13 +103,13 @@ class BundleBuildersTest {
     /** Takes every builder and queue place with tasks that wait for {@code release}; how many it took. */
     static int occupy(BundleBuilders builders, CountDownLatch release) {
         int taken = 0;
-        while (taken < 1_000 && builders.offer(() -> await(release))) {
+        while (taken < 1_000 && builders.offer(() -> holdUntil(release))) {
             taken++;
         }
         return taken;
     }
 
-    static void await(CountDownLatch release) {
+    static void holdUntil(CountDownLatch release) {
         try {
             release.await();
         } catch (InterruptedException e) {
@@ -126,7 +127,7 @@ class BundleBuildersTest {
      * told BUSY). Any other failure fails the test.
      */
     private static void fetchOnceFree(TestNode asker, TestNode holder, String commit) {
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
             try {
                 asker.fetcher.fetchFrom(holder.endpoint(), commit, TransferProgress.NONE, new Cancellation());
                 return true;
