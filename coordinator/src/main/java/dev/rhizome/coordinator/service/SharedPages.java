@@ -129,9 +129,7 @@ public final class SharedPages {
                 return page;
             } catch (TimeoutException e) {
                 waitedOut.increment();
-                throw new Rejection(dev.rhizome.proto.v1.Error.Code.UNAVAILABLE, "an identical request's answer has been building for over "
-                        + TimeUnit.NANOSECONDS.toSeconds(waitNanos) + " s (the coordinator's database is slow or busy);"
-                        + " ask again in a few seconds, when it may be ready");
+                throw stillBuilding(waitNanos);
             } catch (ExecutionException e) {
                 return build.get();  // its failure (a refusal, a timeout) was its caller's to report
             } catch (InterruptedException e) {
@@ -152,6 +150,13 @@ public final class SharedPages {
         } finally {
             building.remove(key, mine);
         }
+    }
+
+    /** The refusal of an ask that waited {@code waitNanos} for an identical ask's build (a 503). */
+    static Rejection stillBuilding(long waitNanos) {
+        return new Rejection(dev.rhizome.proto.v1.Error.Code.UNAVAILABLE, "an identical request's answer has been building"
+                + " for over " + TimeUnit.NANOSECONDS.toSeconds(waitNanos) + " s (the coordinator's database is slow or"
+                + " busy); ask again in a few seconds, when it may be ready");
     }
 
     /** Pages built for a version the store had (metric {@code rhizome_shared_pages_total{outcome="built"}}). */
