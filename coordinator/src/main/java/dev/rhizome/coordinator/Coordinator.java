@@ -79,7 +79,8 @@ public final class Coordinator implements AutoCloseable {
             metrics.watchHeldClaims(claims::held);
             Views views = new Views(store, metrics::rejectedSignatures);
             metrics.watch(store, views::storedStats);
-            metrics.watchSharedPages(views.sharedPages()::built, views.sharedPages()::shared);
+            metrics.watchSharedPages(views.sharedPages()::built, views.sharedPages()::shared,
+                    views.sharedPages()::waitedOut);
             KeyBans bans = new KeyBans(store, clock::millis);
             PeerDirectory peers = new PeerDirectory(store, clock, quotas);
             Routes.Services services = new Routes.Services(

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import com.google.protobuf.Message;
+import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Error;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.concurrent.CompletableFuture;
@@ -27,7 +28,18 @@ record Reply(HttpResponseStatus status, Message message, String text, byte[] bod
         return new Reply(HttpResponseStatus.OK, message, null, null, null, null, null, null, null, true);
     }
 
+    /**
+     * A route's answer. An {@link Ack}'s message is read on a terminal or by an agent as a
+     * refusal's is, and may quote what a client stored: it is sent as {@link RefusalText} sends a
+     * refusal's (its id is a name, commit or key, checked when stored).
+     */
     static Reply of(Message message) {
+        if (message instanceof Ack ack) {
+            String shown = RefusalText.of(ack.getMessage());
+            if (!shown.equals(ack.getMessage())) {
+                message = ack.toBuilder().setMessage(shown).build();
+            }
+        }
         return new Reply(HttpResponseStatus.OK, message, null, null, null);
     }
 

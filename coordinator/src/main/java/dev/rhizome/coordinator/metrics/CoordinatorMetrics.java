@@ -72,17 +72,25 @@ public final class CoordinatorMetrics {
 
     private LongSupplier pagesBuilt;
     private LongSupplier pagesShared;
+    private LongSupplier pagesWaitedOut;
 
-    /** The read routes' pages built, and those answered from one already built or being built for the same version. */
-    public void watchSharedPages(LongSupplier built, LongSupplier shared) {
+    /**
+     * The read routes' pages built, those answered from one already built or being built for the same
+     * version, and the asks refused 503 after waiting the bound for another's build (waited_out).
+     */
+    public void watchSharedPages(LongSupplier built, LongSupplier shared, LongSupplier waitedOut) {
         // held here: a meter holds its object weakly, and these method references nobody else holds
         // (collected, the counters read NaN)
         pagesBuilt = built;
         pagesShared = shared;
+        pagesWaitedOut = waitedOut;
         FunctionCounter.builder("rhizome_shared_pages", built, LongSupplier::getAsLong).tag("outcome", "built")
                 .description("Pages of the read routes built, or answered from an identical page built since the "
                         + "last write (shared)").register(registry);
         FunctionCounter.builder("rhizome_shared_pages", shared, LongSupplier::getAsLong).tag("outcome", "shared")
+                .description("Pages of the read routes built, or answered from an identical page built since the "
+                        + "last write (shared)").register(registry);
+        FunctionCounter.builder("rhizome_shared_pages", waitedOut, LongSupplier::getAsLong).tag("outcome", "waited_out")
                 .description("Pages of the read routes built, or answered from an identical page built since the "
                         + "last write (shared)").register(registry);
     }

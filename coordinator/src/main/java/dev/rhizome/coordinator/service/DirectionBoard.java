@@ -86,9 +86,12 @@ final class DirectionBoard {
         }));
     }
 
-    /** Whether a ranking was ever built (a board that never was holds nothing worth keeping). */
+    /**
+     * Whether a ranking was ever built or is being built (a board that never was, and is not now,
+     * holds nothing worth keeping).
+     */
     boolean built() {
-        return ranking.built();
+        return ranking.built() || ranking.building();
     }
 
     /** Estimated heap bytes this board holds: what it keeps to bring itself up to date, and its ranking. */

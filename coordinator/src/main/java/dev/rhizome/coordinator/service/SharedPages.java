@@ -4,12 +4,15 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.google.protobuf.Message;
+import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.WriteVersion;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -31,6 +34,10 @@ import java.util.function.Supplier;
  * own process only; its pages go once idle for {@link #IDLE_NANOS}.
  *
  * <p>Bounded by the bytes the pages encode to ({@link #MAX_BYTES}); a failed build leaves nothing.
+ * Those waiting on another's build wait at most {@link #WAIT_NANOS}: a build stalled on the
+ * database (a PostgreSQL view may run to its {@code read_timeout}, 300 s) held every one of them,
+ * each a worker, for as long. Past the bound a waiter is refused {@code 503 UNAVAILABLE}, saying to
+ * ask again; the build runs on, and its page serves those who ask once it is done.
  */
 public final class SharedPages {
     /**
@@ -42,6 +49,8 @@ public final class SharedPages {
     static final long OTHERS_BOUND_NANOS = 1_000_000_000L;
     /** How long a page is kept unasked where only this process writes (a newer version finds it no more). */
     static final long IDLE_NANOS = 60_000_000_000L;
+    /** How long an ask waits for an identical ask's build before it is refused 503 (the write bound's default). */
+    static final long WAIT_NANOS = 10_000_000_000L;
 
     private record Key(String route, List<String> query, long version) {
     }
@@ -51,18 +60,25 @@ public final class SharedPages {
 
     private final Store store;
     private final LongSupplier nanoTime;
+    private final long waitNanos;
     private final Cache<Key, Built> kept;
     private final ConcurrentHashMap<Key, CompletableFuture<Message>> building = new ConcurrentHashMap<>();
     private final LongAdder built = new LongAdder();
     private final LongAdder shared = new LongAdder();
+    private final LongAdder waitedOut = new LongAdder();
 
     public SharedPages(Store store) {
-        this(store, System::nanoTime);
+        this(store, System::nanoTime, WAIT_NANOS);
     }
 
     SharedPages(Store store, LongSupplier nanoTime) {
+        this(store, nanoTime, WAIT_NANOS);
+    }
+
+    SharedPages(Store store, LongSupplier nanoTime, long waitNanos) {
         this.store = store;
         this.nanoTime = nanoTime;
+        this.waitNanos = waitNanos;
         boolean othersWrite = store.writtenByOthers();
         kept = Caffeine.newBuilder().maximumWeight(MAX_BYTES)
                 .weigher((Key k, Built b) -> b.page().getSerializedSize() + 64 * (1 + k.query().size()))
@@ -89,7 +105,8 @@ public final class SharedPages {
      * The page of {@code route} for {@code query} (the request's parameters as given, in a fixed
      * order): the one kept for the store's present version, the one being built for it, or one
      * built now by {@code build}. A build that fails is thrown to its caller only; those who waited
-     * on it build their own.
+     * on it build their own. One who waits longer than the wait bound for another's build is
+     * refused {@code UNAVAILABLE} (a 503).
      */
     @SuppressWarnings("unchecked")
     public <T extends Message> T get(String route, List<String> query, Supplier<T> build) {
@@ -107,9 +124,12 @@ public final class SharedPages {
         CompletableFuture<Message> theirs = building.putIfAbsent(key, mine);
         if (theirs != null) {
             try {
-                T page = (T) theirs.get();
+                T page = (T) theirs.get(waitNanos, TimeUnit.NANOSECONDS);
                 shared.increment();
                 return page;
+            } catch (TimeoutException e) {
+                waitedOut.increment();
+                throw stillBuilding(waitNanos);
             } catch (ExecutionException e) {
                 return build.get();  // its failure (a refusal, a timeout) was its caller's to report
             } catch (InterruptedException e) {
@@ -132,6 +152,13 @@ public final class SharedPages {
         }
     }
 
+    /** The refusal of an ask that waited {@code waitNanos} for an identical ask's build (a 503). */
+    static Rejection stillBuilding(long waitNanos) {
+        return new Rejection(dev.rhizome.proto.v1.Error.Code.UNAVAILABLE, "an identical request's answer has been building"
+                + " for over " + TimeUnit.NANOSECONDS.toSeconds(waitNanos) + " s (the coordinator's database is slow or"
+                + " busy); ask again in a few seconds, when it may be ready");
+    }
+
     /** Pages built for a version the store had (metric {@code rhizome_shared_pages_total{outcome="built"}}). */
     public long built() {
         return built.sum();
@@ -140,6 +167,11 @@ public final class SharedPages {
     /** Pages answered from one kept or being built (metric {@code rhizome_shared_pages_total{outcome="shared"}}). */
     public long shared() {
         return shared.sum();
+    }
+
+    /** Asks refused 503 after waiting the bound for another's build (metric {@code rhizome_shared_pages_total{outcome="waited_out"}}). */
+    public long waitedOut() {
+        return waitedOut.sum();
     }
 
     /** Asks waiting now for a build in flight (a test's look). */

@@ -18,18 +18,25 @@ import java.util.function.Supplier;
 public final class SharedViews {
     private final ConcurrentHashMap<String, FreshCopy<Object>> slots = new ConcurrentHashMap<>();
     private final LongSupplier nanoTime;
+    private final long waitNanos;
 
     public SharedViews() {
         this(System::nanoTime);
     }
 
     SharedViews(LongSupplier nanoTime) {
-        this.nanoTime = nanoTime;
+        this(nanoTime, SharedPages.WAIT_NANOS);
     }
 
-    /** A fresh copy on this clock, for a view kept elsewhere. */
+    /** @param waitNanos how long an asker waits for another's build of a view before it is refused 503 */
+    SharedViews(LongSupplier nanoTime, long waitNanos) {
+        this.nanoTime = nanoTime;
+        this.waitNanos = waitNanos;
+    }
+
+    /** A fresh copy on this clock and wait bound, for a view kept elsewhere. */
     <T> FreshCopy<T> newCopy() {
-        return new FreshCopy<>(nanoTime);
+        return new FreshCopy<>(nanoTime, waitNanos);
     }
 
     /** The view under {@code key}: the shared copy while fresh, else one built now by {@code build}. */
@@ -39,7 +46,7 @@ public final class SharedViews {
         try {
             return (T) slot.get(build::get);
         } catch (RuntimeException | Error e) {
-            if (!slot.built()) {
+            if (!slot.built() && !slot.building()) {
                 slots.remove(key, slot);
             }
             throw e;

@@ -87,6 +87,33 @@ class SharedPagesOverHttpTest extends OnEachStore {
     }
 
     /**
+     * Spellings of one ask are one page: a client varying how it writes {@code limit} ({@code
+     * 01000}), an empty {@code after} or the parameters' order must not make the coordinator
+     * build a page per spelling. Asked until a round comes with no write between (the lease sweep
+     * writes every second).
+     */
+    @Test
+    void spellingsOfOneAskShareItsPage() throws Exception {
+        open(Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults()).withSeedAndDirection();
+        List<String> spellings = List.of(
+                "/v1/experiments?limit=01000&direction=" + Harness.DIRECTION,
+                "/v1/experiments?direction=" + Harness.DIRECTION + "&after=&limit=0001000",
+                "/v1/experiments?after=&direction=" + Harness.DIRECTION + "&limit=1000");
+        boolean shared = false;
+        for (int tries = 0; tries < 10 && !shared; tries++) {
+            ExperimentList page = h.api.get(EXPERIMENTS, ExperimentList.newBuilder()).build();
+            PrometheusText counted = metrics();
+            for (String spelling : spellings) {
+                assertThat(h.api.get(spelling, ExperimentList.newBuilder()).build()).isEqualTo(page);
+            }
+            PrometheusText again = metrics();
+            shared = pages(again, "built") == pages(counted, "built")
+                    && pages(again, "shared") == pages(counted, "shared") + spellings.size();
+        }
+        assertThat(shared).as("three spellings of one ask answered from its page, none built again").isTrue();
+    }
+
+    /**
      * Two coordinators on one PostgreSQL: a page one of them keeps shows what the other
      * acknowledged once the page is a second old, never later (the bound docs/api.md states).
      */

@@ -3,9 +3,11 @@ package dev.rhizome.coordinator.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.EnvelopeList;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LoadScaledBudget;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,6 +93,51 @@ class SharedPagesTest {
             })).hasMessage("read failed");
             assertThat(pages.get("r", List.of(), () -> page(builds))).as("the failure was not kept").isNotNull();
             assertThat(builds).hasValue(2);
+        }
+    }
+
+    /**
+     * A build stalled (on the database, say) held everyone asking for the same page, each a worker,
+     * for as long as it ran: a PostgreSQL view may run to its read_timeout, 300 s. Now a waiter is
+     * refused 503 at the wait bound while the build runs on, and its page serves those asking after.
+     */
+    @Test
+    void anAskWaitingOnAStalledBuildIsRefusedUnavailableAtTheWaitBound() throws Exception {
+        try (SqliteStore store = SqliteStore.open(dir)) {
+            SharedPages pages = new SharedPages(store, System::nanoTime, TimeUnit.MILLISECONDS.toNanos(300));
+            AtomicInteger builds = new AtomicInteger();
+            CountDownLatch building = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            ExecutorService pool = Executors.newFixedThreadPool(2);
+            try {
+                Future<EnvelopeList> builder = pool.submit(() -> pages.get("r", List.of(), () -> {
+                    building.countDown();
+                    await(release);
+                    return page(builds);
+                }));
+                await(building);
+                Future<EnvelopeList> waiter = pool.submit(() -> pages.get("r", List.of(), () -> page(builds)));
+                Duration budget = new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now();
+                assertThatThrownBy(() -> waiter.get(budget.toMillis(), TimeUnit.MILLISECONDS))
+                        .as("the waiter is answered while the build is still stalled")
+                        .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                        .cause().isInstanceOfSatisfying(Rejection.class, r -> {
+                            assertThat(r.code()).isEqualTo(Error.Code.UNAVAILABLE);
+                            assertThat(r.getMessage()).contains("ask again");
+                        });
+                assertThat(builder).isNotDone();
+                assertThat(pages.waitedOut()).isEqualTo(1);
+                assertThat(builds).as("the waiter started no build of its own").hasValue(0);
+
+                release.countDown();
+                EnvelopeList built = builder.get(30, TimeUnit.SECONDS);
+                assertThat(pages.get("r", List.of(), () -> page(builds))).as("the stalled build's page, once done")
+                        .isSameAs(built);
+                assertThat(builds).hasValue(1);
+            } finally {
+                release.countDown();
+                pool.shutdownNow();
+            }
         }
     }
 

@@ -3,6 +3,10 @@ package dev.rhizome.coordinator.service;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.LoadScaledBudget;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,6 +80,47 @@ class SharedViewsTest {
             assertThat(third.get(10, TimeUnit.SECONDS)).isEqualTo("view 1");
             assertThat(builds).hasValue(1);
         } finally {
+            pool.shutdownNow();
+        }
+    }
+    /**
+     * A build stalled (on the database, say) held every asker of the view, each a worker, for as
+     * long as it ran. An asker now waits the bound and is refused 503; the build runs on and its
+     * view is shared once done. Views built per direction (leaderboards) take their copies here too.
+     */
+    @Test
+    void anAskerWaitingOnAStalledBuildIsRefusedUnavailableAtTheWaitBound() throws Exception {
+        SharedViews bounded = new SharedViews(now::get, TimeUnit.MILLISECONDS.toNanos(300));
+        CountDownLatch building = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<String> first = pool.submit(() -> bounded.get("k", () -> {
+                building.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+                return build();
+            }));
+            assertThat(building.await(10, TimeUnit.SECONDS)).isTrue();
+            Future<String> second = pool.submit(() -> bounded.get("k", this::build));
+            Duration budget = new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now();
+            assertThatThrownBy(() -> second.get(budget.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("answered while the build is still stalled")
+                    .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                    .cause().isInstanceOfSatisfying(Rejection.class, r -> {
+                        assertThat(r.code()).isEqualTo(Error.Code.UNAVAILABLE);
+                        assertThat(r.getMessage()).contains("ask again");
+                    });
+            assertThat(first).isNotDone();
+            release.countDown();
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo("view 1");
+            assertThat(bounded.get("k", this::build)).isEqualTo("view 1");
+            assertThat(builds).hasValue(1);
+        } finally {
+            release.countDown();
             pool.shutdownNow();
         }
     }
