@@ -78,7 +78,7 @@ public final class ClaimCommand implements Callable<Integer> {
     long waitS;  // in seconds, with or without a unit (20s), as every option in seconds takes
     @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.WorkspaceDirectory.class, description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
-    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, renew_command (what extends the lease before lease_deadline_ms: nothing renews a hand claim), workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); similar entries carry commits and experiments (commit, outcome as `rhizome wait --json`, paper_titles, unread), experiments_left_out; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, renew_command (the `rhizome renew` that extends the lease before lease_deadline_ms, from any directory: nothing renews a hand claim), workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); similar entries carry commits and experiments (commit, outcome as `rhizome wait --json`, paper_titles, unread), experiments_left_out; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
@@ -317,10 +317,12 @@ public final class ClaimCommand implements Callable<Integer> {
     /**
      * The command that extends the unit's lease. Said up front: an EXPLORE lease is twice the seed's
      * job timeout (4.5 minutes for tiny-lm), shorter than an agent working by hand, who learned of
-     * `renew` only from reads warning in its last 2 minutes.
+     * `renew` only from reads warning in its last 2 minutes. It names the data directory holding the
+     * claim's key and the coordinator that leased it, so it runs as copied from any directory.
      */
-    static String renewCommand(WorkUnit unit) {
-        return "rhizome renew --unit " + unit.getId();
+    private String renewCommand(WorkUnit unit) {
+        return "rhizome renew --unit " + unit.getId() + " --data-dir " + Shell.quote(dataDir.path())
+                + " --coordinator " + Shell.quote(coordinator.url());
     }
 
     /** Writes the claimed unit's answer (JSON or text) and flushes it. */
