@@ -32,6 +32,13 @@ class NewcomerStepsTest {
             CliRun claim = CliRun.of("claim", "--direction", "d", "--workspace", ws.toString(), "--json",
                     "--coordinator", c.url(), "--data-dir", node.toString());
             assertThat(claim.code()).as(claim.err()).isZero();
+            // the lease's end and what extends it, up front: a hand claim is renewed by nothing else
+            String unitId = claim.json().getAsJsonObject("unit").get("id").getAsString();
+            String renew = claim.json().get("renew_command").getAsString();
+            assertThat(renew).startsWith("rhizome renew --unit " + unitId + " ");
+            // as copied, from anywhere: the claim's key and the coordinator that leased it
+            assertThat(CliRun.flagValue(renew, "--data-dir")).isEqualTo(node.toString());
+            assertThat(CliRun.flagValue(renew, "--coordinator")).isEqualTo(c.url());
             String commit;
             try (Git git = Git.open(ws.toFile())) {
                 Files.writeString(ws.resolve("config.properties"), "x=2\n");
@@ -68,6 +75,8 @@ class NewcomerStepsTest {
             String unit = claim.lines().get(0).replaceAll(".*unit (\\S+) on.*", "$1");
             assertThat(claim.out()).contains("no workspace: nothing was checked out")
                     .contains("rhizome unclaim --unit " + unit).contains("--workspace DIR");
+            assertThat(claim.lines().get(1)).contains("nothing renews a hand claim")
+                    .contains("`rhizome renew --unit " + unit + " --data-dir ");
         }
     }
 }

@@ -53,6 +53,9 @@ class WaitSaysWhyTest {
             // announced and idle, not busy: no unit of any direction is leased
             assertThat(busy.get("queued_reason").getAsString()).contains("1 node(s) announced")
                     .contains("no unit of any direction is leased now").doesNotContain("busy");
+            // and where it stands: behind the base's evaluations, which it is compared with
+            assertThat(busy.get("queued_reason").getAsString()).contains("3 evaluation(s) are queued ahead of these, "
+                    + "3 of them of its parent " + CommitId.abbreviate(seed.getCommit()));
 
             // the base's evaluation and the experiment's, reported as a node would
             // (trial seeds, then confirmation seeds), each by a runner of its own key

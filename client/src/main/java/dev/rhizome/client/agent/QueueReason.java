@@ -1,6 +1,8 @@
 package dev.rhizome.client.agent;
 
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.protocol.CommitId;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -21,9 +23,48 @@ public final class QueueReason {
      * direction is closed ("" for none; empty when open), and the units leased now, counted by
      * direction (null when they were not read).
      */
-    public record Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection) {
+    public record Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
+            Ahead ahead) {
+        public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection) {
+            this(nodesListed, directionClosed, leasedByDirection, null);
+        }
+
         public static Seen nodes(int nodesListed) {
             return new Seen(nodesListed, Optional.empty(), null);
+        }
+    }
+
+    /**
+     * The open evaluations a claim is offered before the experiment's first (the coordinator hands
+     * them out oldest first), and how many of those are its parent's: "their slots are busy" left a
+     * newcomer on the README's network not knowing that the base's evaluations, which the experiment
+     * is compared with seed by seed, would take minutes first.
+     */
+    public record Ahead(int units, int ofParent) {
+        /** Counts {@code openEvaluations} (OPEN EVALUATE units' commits, oldest first) before {@code commit}'s first. */
+        public static Ahead of(List<String> openEvaluations, String commit, String parent) {
+            int units = 0;
+            int ofParent = 0;
+            for (String c : openEvaluations) {
+                if (c.equals(commit)) {
+                    break;
+                }
+                units++;
+                if (c.equals(parent)) {
+                    ofParent++;
+                }
+            }
+            return new Ahead(units, ofParent);
+        }
+
+        String words(String parent) {
+            if (units == 0) {
+                return "; no evaluation is queued ahead of these: they are next";
+            }
+            return "; " + units + " evaluation(s) are queued ahead of these" + (ofParent == 0 ? ""
+                    : ", " + ofParent + " of them of its parent " + CommitId.abbreviate(parent)
+                            + " (the base it is compared with, seed by seed)")
+                    + ", each about a job's time on a free slot";
         }
     }
 
@@ -42,6 +83,14 @@ public final class QueueReason {
         if (!queued(report)) {
             return Optional.empty();
         }
+        Optional<String> why = withoutPlace(report, seen);
+        if (why.isEmpty() || seen.ahead() == null || seen.directionClosed().isPresent() || seen.nodesListed() == 0) {
+            return why;
+        }
+        return Optional.of(why.get() + seen.ahead().words(Records.experiment(report.getExperiment()).getParent()));
+    }
+
+    private static Optional<String> withoutPlace(ExperimentReport report, Seen seen) {
         String direction = Records.experiment(report.getExperiment()).getDirection();
         if (seen.directionClosed().isPresent()) {
             // a closed direction hands out none of its evaluations: "their slots are busy" sent its

@@ -894,7 +894,20 @@ public final class Research {
                         leased.merge(u.getUnit().getDirection(), 1, Integer::sum);
                     }
                 }
-                cached.seen = new QueueReason.Seen(nodes, closed, leased);
+                QueueReason.Ahead ahead = null;
+                if (nodes > 0 && closed.isEmpty()) {
+                    // where the experiment stands in the queue: minutes behind the base's evaluations
+                    // read as "nothing happens" to a newcomer without it
+                    List<String> open = new ArrayList<>();
+                    for (UnitStatus u : client.units("OPEN").getUnitsList()) {
+                        if (u.getUnit().getKind() == WorkUnit.Kind.EVALUATE) {
+                            open.add(u.getUnit().getCommit());
+                        }
+                    }
+                    Experiment e = Records.experiment(report.getExperiment());
+                    ahead = QueueReason.Ahead.of(open, e.getCommit(), e.getParent());
+                }
+                cached.seen = new QueueReason.Seen(nodes, closed, leased, ahead);
                 cached.readAtNanos = System.nanoTime();
             } catch (CoordinatorException e) {
                 return Optional.empty();  // the wait goes on; the reason is a courtesy

@@ -78,7 +78,7 @@ public final class ClaimCommand implements Callable<Integer> {
     long waitS;  // in seconds, with or without a unit (20s), as every option in seconds takes
     @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.WorkspaceDirectory.class, description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
-    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); similar entries carry commits and experiments (commit, outcome as `rhizome wait --json`, paper_titles, unread), experiments_left_out; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, renew_command (the `rhizome renew` that extends the lease before lease_deadline_ms, from any directory: nothing renews a hand claim), workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); similar entries carry commits and experiments (commit, outcome as `rhizome wait --json`, paper_titles, unread), experiments_left_out; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
@@ -314,6 +314,17 @@ public final class ClaimCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /**
+     * The command that extends the unit's lease. Said up front: an EXPLORE lease is twice the seed's
+     * job timeout (4.5 minutes for tiny-lm), shorter than an agent working by hand, who learned of
+     * `renew` only from reads warning in its last 2 minutes. It names the data directory holding the
+     * claim's key and the coordinator that leased it, so it runs as copied from any directory.
+     */
+    private String renewCommand(WorkUnit unit) {
+        return "rhizome renew --unit " + unit.getId() + " --data-dir " + Shell.quote(dataDir.path())
+                + " --coordinator " + Shell.quote(coordinator.url());
+    }
+
     /** Writes the claimed unit's answer (JSON or text) and flushes it. */
     private void print(Output out, WorkUnit unit, boolean resumed, Path briefFile, Brief brief, ClaimResponse response) {
         long left = Math.max(0, (unit.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000);
@@ -321,6 +332,7 @@ public final class ClaimCommand implements Callable<Integer> {
             JsonObject o = new JsonObject();
             o.add("unit", Output.toJson(unit));
             o.addProperty("lease_seconds_left", left);
+            o.addProperty("renew_command", renewCommand(unit));
             o.addProperty("resumed", resumed);
             o.addProperty("workspace", workspace == null ? null : workspace.toAbsolutePath().toString());
             o.addProperty("brief", briefFile == null ? null : briefFile.toString());
@@ -333,6 +345,8 @@ public final class ClaimCommand implements Callable<Integer> {
             out.line("claimed " + unit.getKind() + " unit " + unit.getId() + " on " + unit.getDirection()
                     + " at " + CommitId.abbreviate(unit.getCommit()) + ", lease until "
                     + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()) + " (" + left + " s left)");
+            out.line("the lease is yours only until then, and nothing renews a hand claim: run `" + renewCommand(unit)
+                    + "` before it ends (each renewal gives a full lease again from then), or the unit goes to another claimant");
             if (!brief.similarWork().isEmpty()) {
                 out.line("warning: " + brief.similarWork().size() + " recent hypotheses or experiments on "
                         + unit.getDirection() + " look like yours (" + brief.similarWork().tally()

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,27 @@ class QueueReasonTest {
         // every pending one held by a runner, or decided: nothing is queued, nothing to explain
         assertThat(QueueReason.of(queued.toBuilder().setLeasedUnits(3).build(), 0)).isEmpty();
         assertThat(QueueReason.of(queued.toBuilder().setDecided(true).build(), 0)).isEmpty();
+    }
+
+    @Test
+    void theReasonSaysHowManyEvaluationsAreQueuedAheadAndHowManyAreItsParents() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2).setHardwareClass("cpu:log")
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).setParent("b".repeat(40)).build().toByteString())).build();
+        QueueReason.Ahead ahead = QueueReason.Ahead.of(List.of("b".repeat(40), "e".repeat(40), "b".repeat(40),
+                "c".repeat(40), "b".repeat(40)), "c".repeat(40), "b".repeat(40));
+        assertThat(ahead).isEqualTo(new QueueReason.Ahead(3, 2));
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of("d", 1), ahead)))
+                .get().asString().contains("busy with earlier work")
+                .endsWith("; 3 evaluation(s) are queued ahead of these, 2 of them of its parent bbbbbbbbbb (the base it "
+                        + "is compared with, seed by seed), each about a job's time on a free slot");
+        QueueReason.Ahead next = QueueReason.Ahead.of(List.of("c".repeat(40), "b".repeat(40)), "c".repeat(40),
+                "b".repeat(40));
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of("d", 1), next)))
+                .get().asString().endsWith("no evaluation is queued ahead of these: they are next");
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(0, Optional.empty(), null, ahead)))
+                .as("with no node, the queue's order is not the reason").get().asString()
+                .doesNotContain("queued ahead");
     }
 
     @Test
