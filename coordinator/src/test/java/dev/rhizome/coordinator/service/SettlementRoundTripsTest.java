@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * what they are now, counted by the store itself.
  */
 class SettlementRoundTripsTest {
-    /** A result's read statements on PostgreSQL (the locks' and its inserts' RETURNING included): 26 before. */
+    /** A result's read statements on PostgreSQL (the locks' and its inserts' RETURNING included): 27 before. */
     private static final int MAX_READS = 21;
 
     @TempDir
