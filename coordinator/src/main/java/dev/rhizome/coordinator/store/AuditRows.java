@@ -67,6 +67,10 @@ final class AuditRows implements AuditTrail {
 
     @Override
     public Optional<Accepted> accepted(String id) {
+        Accepted stored = scope.envelopesAccepted.get(id);
+        if (stored != null) {
+            return Optional.of(stored);
+        }
         return Queries.first(q.list("SELECT seq, received_ms FROM envelopes WHERE id = ?",
                 rs -> new Accepted(rs.getLong(1), rs.getLong(2)), id));
     }

@@ -35,6 +35,11 @@ final class DirectionRows implements Seeds, Directions {
     private final SeedCache seeds;
     private final Map<String, Optional<Stored<Seed>>> seedMemo = new HashMap<>();
     private final Map<String, Optional<DirectionRecord>> directionMemo = new HashMap<>();
+    /**
+     * The directions on a commit, as this transaction read them: a settling result asks four
+     * times (twice to name its locks, twice in settlement), each a round trip on PostgreSQL.
+     */
+    private final Map<String, List<DirectionRecord>> directionsOnMemo = new HashMap<>();
     /** Set once this transaction inserts a seed: until it commits, what it reads is not shared. */
     private boolean insertedSeed;
     private boolean wroteDirections;
@@ -50,6 +55,7 @@ final class DirectionRows implements Seeds, Directions {
     /** Forgets what this transaction read of directions (seeds never change). */
     void forgetReads() {
         directionMemo.clear();
+        directionsOnMemo.clear();
     }
 
     @Override
@@ -122,8 +128,9 @@ final class DirectionRows implements Seeds, Directions {
             return sharedDirections().inOrder().stream().filter(d -> d.direction().getBaseCommit().equals(commit)
                     || d.frontier().commit().equals(commit)).toList();
         }
-        return q.list("SELECT " + DIRECTION_COLUMNS + " FROM directions d WHERE d.base_commit = ? "
-                + "OR d.frontier_commit = ? ORDER BY d.envelope_seq", Rows::direction, commit, commit);
+        return directionsOnMemo.computeIfAbsent(commit, c -> List.copyOf(q.list("SELECT " + DIRECTION_COLUMNS
+                + " FROM directions d WHERE d.base_commit = ? OR d.frontier_commit = ? ORDER BY d.envelope_seq",
+                Rows::direction, c, c)));
     }
 
     @Override
@@ -160,6 +167,7 @@ final class DirectionRows implements Seeds, Directions {
 
     private void wroteDirections() {
         directionMemo.clear();
+        directionsOnMemo.clear();
         owned.directions.clear();
         wroteDirections = true;
     }

@@ -29,6 +29,8 @@ final class ResultRows implements Experiments, Results {
     private final Queries q;
     private final OwnedReads owned;
     private final Map<String, List<Trials.Entry>> resultEntriesMemo = new HashMap<>();
+    /** A commit's experiment as this transaction read it: a settling result asks three times after its locks. */
+    private final Map<String, Optional<Stored<Experiment>>> experimentMemo = new HashMap<>();
     /** Validation states this transaction knows without a read: none for a result it just stored. */
     private final Map<String, Optional<ResultVerdict.State>> resultStateMemo = new HashMap<>();
     private final Set<String> wroteExperiments = new HashSet<>();
@@ -44,14 +46,15 @@ final class ResultRows implements Experiments, Results {
     void forgetReads() {
         resultEntriesMemo.clear();
         resultStateMemo.clear();
+        experimentMemo.clear();
     }
 
     // --- experiments ---------------------------------------------------------------------------
 
     @Override
     public Optional<Stored<Experiment>> experiment(String commit) {
-        return Optional.ofNullable(TransactionScope.through(owned.experiments, wroteExperiments, commit,
-                c -> readExperiment(c).orElse(null)));
+        return experimentMemo.computeIfAbsent(commit, c -> Optional.ofNullable(
+                TransactionScope.through(owned.experiments, wroteExperiments, c, k -> readExperiment(k).orElse(null))));
     }
 
     private Optional<Stored<Experiment>> readExperiment(String commit) {
@@ -93,6 +96,7 @@ final class ResultRows implements Experiments, Results {
     public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
         TransactionScope.wrote(owned.experiments, wroteExperiments, experiment.getCommit());
         Stored<Experiment> stored = new Stored<>(experiment, envelope);
+        experimentMemo.remove(experiment.getCommit());
         scope.afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
         q.update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",

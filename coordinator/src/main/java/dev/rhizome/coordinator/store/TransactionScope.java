@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.store;
 
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -104,11 +105,19 @@ final class TransactionScope {
     /** Whether this transaction leased a unit (a crash test holds such a commit: {@code CrashPoints}). */
     boolean leasesRecorded;
 
+    /**
+     * The envelopes this transaction stored, by id, with their place in the trail: a result's
+     * receipt asks for its own ({@link AuditTrail#accepted}), which the insert already answered.
+     */
+    final Map<String, AuditTrail.Accepted> envelopesAccepted = new HashMap<>();
+
     /** Stores a signed record's envelope, in key order (see {@link WriteOrder#appendInOrder}); returns its key. */
     long insertEnvelope(SignedEnvelope envelope, String id, long nowMs) {
         order.appendInOrder();
         envelopesStored++;
-        return queries.count("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?) RETURNING seq",
+        long seq = queries.count("INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, ?, ?, ?) RETURNING seq",
                 id, envelope.getType(), envelope.toByteArray(), nowMs);
+        envelopesAccepted.put(id, new AuditTrail.Accepted(seq, nowMs));
+        return seq;
     }
 }

@@ -47,6 +47,12 @@ final class UnitRows implements Units {
     private final UnitWrites writes;
     private final ReputationRows reputations;
     private final Map<String, List<OwnedReads.NetworkLease>> networkLeasesMemo = new HashMap<>();
+    /**
+     * Units this transaction read {@code FOR UPDATE}, as read: nobody else changes them until it
+     * ends, so a settling result's second look at its unit needs no round trip. Dropped when
+     * this transaction writes the unit.
+     */
+    private final Map<String, Optional<UnitRecord>> lockedUnitMemo = new HashMap<>();
     private final Set<String> wroteNetworkLeasesFor = new HashSet<>();
     private final Set<String> wroteUnitSeeds = new HashSet<>();
     /** Keys whose lease of the day this transaction forgot: their count is read, not kept, until it ends. */
@@ -63,6 +69,7 @@ final class UnitRows implements Units {
     /** Forgets what this transaction read of other writers' leases. */
     void forgetReads() {
         networkLeasesMemo.clear();
+        lockedUnitMemo.clear();
     }
 
     @Override
@@ -76,8 +83,17 @@ final class UnitRows implements Units {
                 return Optional.of(leased.unit());
             }
         }
-        return Queries.first(q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ?" + scope.order.lockingRead(""),
+        Optional<UnitRecord> locked = lockedUnitMemo.get(id);
+        if (locked != null) {
+            return locked;
+        }
+        String locking = scope.order.lockingRead("");
+        Optional<UnitRecord> read = Queries.first(q.list("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ?" + locking,
                 Rows::unit, id));
+        if (!locking.isEmpty() && read.isPresent()) {
+            lockedUnitMemo.put(id, read);
+        }
+        return read;
     }
 
     @Override
@@ -92,6 +108,7 @@ final class UnitRows implements Units {
 
     private void insert(UnitRecord u, boolean ahead) {
         scope.order.appendInOrder();
+        lockedUnitMemo.remove(u.id());
         scope.unitsOpened |= u.state() == UnitStatus.State.OPEN;
         scope.unitsMadeOpen |= u.state() == UnitStatus.State.OPEN;
         scope.workOpened |= u.state() == UnitStatus.State.OPEN;
@@ -155,6 +172,7 @@ final class UnitRows implements Units {
      * when none is known and a kept structure needs the row, it is read back.
      */
     private void wroteUnitState(UnitRecord written, boolean inserted, String leasedFrom) {
+        lockedUnitMemo.remove(written.id());
         if (!owned.enabled()) {
             return;
         }

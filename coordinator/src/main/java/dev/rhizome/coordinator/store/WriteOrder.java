@@ -21,6 +21,11 @@ final class WriteOrder {
     /** Run once a lock is taken: what was read before the wait may have changed since. */
     private final Runnable forgetReads;
     private Writers writers = Writers.NONE;
+    /**
+     * Whether a settling transaction's shared hold on the writers' lock is taken yet: it is sent
+     * with the settlement's locks, in their one statement, as nothing before them writes.
+     */
+    private boolean sharedTaken;
     /** Units read to change are locked: under the writers' lock alone, or a settlement's locks. */
     private boolean locksRows;
 
@@ -63,6 +68,10 @@ final class WriteOrder {
     void appendInOrder() {
         if (writers == Writers.NONE) {
             serializeWithWriters();
+        } else if (writers == Writers.SHARED && !sharedTaken) {
+            queries.list("SELECT pg_advisory_xact_lock_shared(?, ?)", rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE,
+                    writersLock);
+            sharedTaken = true;
         }
     }
 
@@ -85,13 +94,15 @@ final class WriteOrder {
     /**
      * Holds the writers' lock shared, beside other settling results and apart from every other
      * writer; no row is locked until {@link #lockForSettlement} has taken the settlement's locks.
+     * The shared hold is taken in {@link #lockForSettlement}'s statement, ahead of the others, one
+     * round trip fewer a result: what runs before it only reads, each statement from a fresh
+     * snapshot, and is read again once the locks are held. An append before it takes it alone
+     * ({@link #appendInOrder}).
      */
     void settleBesideOthers() {
         if (!shared || writers != Writers.NONE) {
             throw new IllegalStateException("settling beside others is for a fresh transaction of a shared store");
         }
-        queries.list("SELECT pg_advisory_xact_lock_shared(?, ?)", rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE,
-                writersLock);
         writers = Writers.SHARED;
     }
 
@@ -110,16 +121,32 @@ final class WriteOrder {
         if (writers != Writers.SHARED || locksRows) {
             throw new IllegalStateException("a settlement's locks are taken once, after the writers' lock shared");
         }
-        queries.list("SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
-                rs -> Boolean.TRUE, (Object) ascendingKeys);
+        if (sharedTaken) {
+            queries.list("SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+                    rs -> Boolean.TRUE, (Object) ascendingKeys);
+        } else {
+            // The shared hold first (row 1, whose key is a placeholder), then the keys in order: a
+            // volatile call in the select list is evaluated after the sort, row by row.
+            long[] withShared = new long[ascendingKeys.length + 1];
+            System.arraycopy(ascendingKeys, 0, withShared, 1, ascendingKeys.length);
+            queries.list("SELECT CASE WHEN i = 1 THEN pg_advisory_xact_lock_shared(?, ?) ELSE pg_advisory_xact_lock(k) END"
+                    + " FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+                    rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE, writersLock, (Object) withShared);
+            sharedTaken = true;
+        }
         locksRows = true;
         forgetReads.run();
     }
 
     /** Takes the transaction-scoped locks of a keyed transaction (PostgreSQL), in the order given. */
     void lockKeys(int[] keys) {
-        for (int key : keys) {
-            queries.list("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.KEY_SPACE, key);
+        if (keys.length == 1) {
+            queries.list("SELECT pg_advisory_xact_lock(?, ?)", rs -> Boolean.TRUE, PostgresStore.KEY_SPACE, keys[0]);
+        } else if (keys.length > 1) {
+            // one round trip for all (a claim's key and network are two); taken in the order given,
+            // a volatile call in the select list being evaluated after the sort, row by row
+            queries.list("SELECT pg_advisory_xact_lock(?, k) FROM unnest(?::int[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+                    rs -> Boolean.TRUE, PostgresStore.KEY_SPACE, (Object) keys);
         }
     }
 

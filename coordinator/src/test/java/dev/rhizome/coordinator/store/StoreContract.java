@@ -363,6 +363,64 @@ abstract class StoreContract {
         return run(store, tx -> tx.directionsOn(commit)).stream().map(DirectionRecord::name).toList();
     }
 
+    /**
+     * A settling result's reads under its locks (its unit, read to change, a commit's experiment,
+     * the directions on a commit) are remembered within the transaction, a round trip each saved
+     * on PostgreSQL; they follow the transaction's own writes.
+     */
+    @Test
+    void aSettlingTransactionsRememberedReadsFollowItsOwnWrites() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        ByteString runner = Identity.generate().publicId().toByteString();
+        String c1 = Fixtures.commit();
+        String c2 = Fixtures.commit();
+        Experiment experiment = Fixtures.experiment(operator, "tiny-lm", "d", c2, seed.getCommit(), 3);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertUnit(evaluation("u1", c1, 10).leasedTo(runner, 1_000));
+            return null;
+        });
+        store.inSettlingTransaction(tx -> {
+            tx.lockForSettlement(List.of("d"), c1, List.of(runner));
+            UnitRecord leased = tx.unit("u1").orElseThrow();
+            assertThat(leased.state()).isEqualTo(UnitStatus.State.LEASED);
+            tx.updateUnit(leased.doneBy(runner));
+            assertThat(tx.unit("u1").orElseThrow().state()).as("the unit after its update").isEqualTo(UnitStatus.State.DONE);
+            assertThat(tx.experiment(c2)).isEmpty();
+            tx.insertExperiment(experiment, Envelopes.sign(operator, experiment), 3);
+            assertThat(tx.experiment(c2).map(Stored::record)).as("the experiment after its insert").contains(experiment);
+            assertThat(tx.directionsOn(c1)).isEmpty();
+            tx.updateFrontier("d", new Frontier(c1, OptionalDouble.of(2.0), "cpu:x86_64"));
+            assertThat(tx.directionsOn(c1)).as("the directions on a commit after a frontier moved onto it")
+                    .extracting(DirectionRecord::name).containsExactly("d");
+            return null;
+        });
+        assertThat(run(store, tx -> tx.unit("u1")).orElseThrow().state()).isEqualTo(UnitStatus.State.DONE);
+        assertThat(names(store, c1)).containsExactly("d");
+    }
+
+    /** A stored envelope's place in the trail, told by the transaction that stored it, is the one kept. */
+    @Test
+    void anEnvelopesPlaceToldByItsOwnTransactionIsTheOneKept() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        SignedEnvelope envelope = Envelopes.sign(operator, direction);
+        String id = Envelopes.id(envelope);
+        AuditTrail.Accepted told = run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            assertThat(tx.accepted(id)).isEmpty();
+            tx.insertDirection(direction, envelope, 2);
+            return tx.accepted(id).orElseThrow();
+        });
+        assertThat(told.receivedMs()).isEqualTo(2);
+        Optional<AuditTrail.Accepted> kept = store.inTransaction(tx -> tx.accepted(id));
+        assertThat(kept).contains(told);
+    }
+
     /** Reads remembered within a transaction (seed, direction, a commit's results) follow its own writes. */
     @Test
     void aTransactionReadsItsOwnWritesAfterReadingTheSameRowsBefore() throws Exception {

@@ -1,0 +1,92 @@
+package dev.rhizome.coordinator.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.coordinator.core.ClaimPolicy;
+import dev.rhizome.coordinator.core.Leases;
+import dev.rhizome.coordinator.store.Store;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.MutableClock;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * On a store shared by several coordinators every statement of a result is a round trip to the
+ * database, and one direction's results settle one after the other, so a result's statements
+ * bound that direction's result rate (docs/performance.md). A settling result read its unit
+ * three times, its commit's experiment four, the directions on its commit four, and took the
+ * writers' lock shared in a round trip of its own; now what it read under its locks is read once
+ * and the shared lock goes with the others. This holds the reads of a result on PostgreSQL to
+ * what they are now, counted by the store itself.
+ */
+class SettlementRoundTripsTest {
+    /** A result's read statements on PostgreSQL (the locks' and its inserts' RETURNING included): 27 before. */
+    private static final int MAX_READS = 21;
+
+    @TempDir
+    Path dir;
+
+    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private final Identity operator = Identity.generate();
+    private final Identity proposer = Identity.generate();
+    private final String seedCommit = Fixtures.commit();
+
+    @Test
+    void aResultOnASharedStoreReadsWhatItHoldsLockedOnce() throws Exception {
+        BoardHistory.onStore("postgresql", dir, this::checkReads);
+    }
+
+    private void checkReads(Store store) {
+        SeedsAndDirections operators = new SeedsAndDirections(store, clock, new Operators(Set.of()));
+        operators.publishSeed(signed(operator, Fixtures.seed(operator, "tiny-lm", seedCommit, Fixtures.manifest(2, 0.01),
+                clock.millis()), Seed.getDefaultInstance()));
+        operators.openDirection(signed(operator, Fixtures.direction(operator, "d", "tiny-lm", seedCommit, clock.millis()),
+                Direction.getDefaultInstance()));
+        ExperimentRegistry experiments = new ExperimentRegistry(store, clock);
+        Dispatcher dispatcher = new Dispatcher(store, clock, new Leases(Duration.ofMinutes(10)),
+                new ClaimPolicy(Duration.ZERO), new Dispatcher.ClaimLimits(4, 8));
+        ResultIntake results = new ResultIntake(store, clock, () -> 0.99);
+        reads(store, dispatcher, results);  // the base's measurement
+        experiments.register(signed(proposer, Fixtures.experiment(proposer, "tiny-lm", "d", Fixtures.commit(), seedCommit,
+                clock.millis()), Experiment.getDefaultInstance()));
+        long first = reads(store, dispatcher, results);
+        long second = reads(store, dispatcher, results);
+        assertThat(first).as("reads of an experiment's first replica's result").isLessThanOrEqualTo(MAX_READS);
+        assertThat(second).as("reads of the replica's result that completes the trial").isLessThanOrEqualTo(MAX_READS);
+    }
+
+    /** Read statements run by storing and settling the result of the next unit a fresh runner claims. */
+    private long reads(Store store, Dispatcher dispatcher, ResultIntake results) {
+        Identity runner = Identity.generate();
+        ClaimResponse claim = dispatcher.claim(signed(runner, ClaimRequest.newBuilder()
+                .setNode(runner.publicId().toByteString()).setHardwareClass("cpu:x86_64").setTimeMs(clock.millis())
+                .setNonce(Fixtures.nonce()).addKinds(WorkUnit.Kind.EVALUATE).build(), ClaimRequest.getDefaultInstance()));
+        assertThat(claim.hasUnit()).isTrue();
+        long before = store.queriesRun();
+        String ack = results.accept(signed(runner, Fixtures.result(runner, claim.getUnit(), 3.2, clock.millis()),
+                Result.getDefaultInstance())).getMessage();
+        assertThat(ack).contains("result recorded");
+        return store.queriesRun() - before;
+    }
+
+    private static <T extends com.google.protobuf.Message> Verified<T> signed(Identity signer, T record, T prototype) {
+        try {
+            return Envelopes.open(Envelopes.sign(signer, record), prototype);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
