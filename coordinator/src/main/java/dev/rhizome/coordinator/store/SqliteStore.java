@@ -17,6 +17,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.core.DB;
 
 /**
  * The embedded store: one SQLite file, {@value #FILE_NAME}, in write-ahead-log mode with full
@@ -38,6 +40,8 @@ public final class SqliteStore implements Store {
     private final Path file;
     private final ProcessLock owner;
     private final Connection connection;
+    /** The driver's handle of {@link #connection}, for SQLite's count of rows changed. */
+    private final DB database;
     /** The committer's compiled statements, kept for the life of the connection. */
     private final Statements.Cached statements;
     /** The transaction the committer is running now: one per caller, so memos die with a savepoint. */
@@ -76,10 +80,19 @@ public final class SqliteStore implements Store {
         void committed(int transactions, long nanos);
     }
 
+    private static DB unwrapped(Connection connection) {
+        try {
+            return connection.unwrap(SQLiteConnection.class).getDatabase();
+        } catch (SQLException e) {
+            throw new IllegalStateException("not a connection of sqlite-jdbc: " + connection.getClass().getName(), e);
+        }
+    }
+
     private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener) {
         this.file = file;
         this.owner = owner;
         this.connection = connection;
+        this.database = unwrapped(connection);
         this.statements = new Statements.Cached(connection, rowsRead);
         this.listener = listener;
         this.readers = new ReadConnections(file, READERS, rowsRead);
@@ -287,8 +300,11 @@ public final class SqliteStore implements Store {
         groupOpenedUnits = false;
         groupOpenedWork = false;
         try {
+            long changesBefore = rowsChanged();
             runAndCommit(batch, succeeded, afterCommit);
-            written.moved();
+            if (rowsChanged() != changesBefore) {
+                written.moved();
+            }
         } catch (SQLException | RuntimeException | Error e) {
             written.moved();  // the commit call may have failed after the commit
             // The group is rolled back and each caller is told; the committer takes the next group.
@@ -353,6 +369,16 @@ public final class SqliteStore implements Store {
     }
 
     /** Runs the batch, each caller in its own savepoint, taking in what arrives meanwhile; then commits. */
+    /**
+     * Rows the committer's connection has inserted, updated or deleted since it opened (SQLite's
+     * own count, no statement). A group that changed none leaves every view as it was, so it does
+     * not move {@link #writeVersion}: the lease sweep's transaction each second finds nothing due
+     * on an idle coordinator, and moving the version for it kept shared pages alive a second at most.
+     */
+    private long rowsChanged() throws SQLException {
+        return database.total_changes();
+    }
+
     private void runAndCommit(List<Pending<?>> batch, List<Pending<?>> succeeded, List<Runnable> afterCommit)
             throws SQLException {
         boolean stop = false;  // the close's STOP was taken in: nothing more is drained
