@@ -515,10 +515,11 @@ public final class AuditVerifier {
      * accepted before, and, for a COMMITTED one, from its revealed secret, which must match the
      * commitment published before every one of those results. One the coordinator drew (the older
      * kind) cannot be checked and is counted; one drawn so after the coordinator derived another is
-     * named: calling a ground draw the older kind would otherwise pass it. A DERIVED one (no
-     * secret) is counted where its candidate was registered before the export's first commitment,
-     * and named after it: the secret is fixed at registration, so a coordinator that commits had one
-     * for it. The drawn and the unrevealed ones counted.
+     * named: calling a ground draw the older kind would otherwise pass it. One without a reveal
+     * (DRAWN, or DERIVED without a secret) is counted where its candidate was registered before the
+     * export's first commitment, and named where it was registered after it or has a commitment:
+     * the secret is fixed at registration, so a coordinator that commits had one for it. The drawn
+     * and the unrevealed (DERIVED) ones counted.
      */
     private int[] checkDerivations(Map<String, Map<Long, Set<String>>> onReputation) {
         int drawn = 0;
@@ -539,6 +540,20 @@ public final class AuditVerifier {
         for (Confirmation c : confirmations.values()) {
             String id = c.getDirection() + "@" + c.getCommit();
             int index = i++;
+            boolean committed = c.getDerivation() == Confirmation.Derivation.COMMITTED;
+            SeedCommitment commitment = commitments.get(c.getCommit());
+            if (!committed) {
+                long registered = experimentIndexes.getOrDefault(c.getCommit(), -1L);
+                if (commitment != null || registered >= firstCommitment) {
+                    problems.add(new Problem("Confirmation", index, id, "its seeds are "
+                            + (c.getDerivation() == Confirmation.Derivation.DRAWN ? "the coordinator's draw"
+                                    : "derived without a secret")
+                            + ", though " + (commitment != null ? "the coordinator committed to a secret for it"
+                                    : "it was registered after the coordinator began committing to secrets (a "
+                                            + "commitment made when " + firstCommitment + " envelopes were accepted)")
+                            + ": a downgrade that lets the seeds be ground"));
+                }
+            }
             if (c.getDerivation() == Confirmation.Derivation.DRAWN) {
                 drawn++;
                 if (c.getAuditCount() > firstDerived) {
@@ -548,16 +563,7 @@ public final class AuditVerifier {
                 }
                 continue;
             }
-            boolean committed = c.getDerivation() == Confirmation.Derivation.COMMITTED;
-            SeedCommitment commitment = commitments.get(c.getCommit());
             if (!committed) {
-                long registered = experimentIndexes.getOrDefault(c.getCommit(), -1L);
-                if (commitment != null || registered >= firstCommitment) {
-                    problems.add(new Problem("Confirmation", index, id, "its seeds are derived without a secret, "
-                            + "though " + (commitment != null ? "the coordinator committed to one for it"
-                            : "it was registered after the coordinator began committing to secrets (commitment at "
-                                    + "envelope #" + firstCommitment + ")") + ": a downgrade a runner can grind"));
-                }
                 unrevealed++;
             }
             Direction d = directions.get(c.getDirection());
