@@ -254,26 +254,27 @@ class ConfirmationRuleTest {
                     != ConfirmationRule.Stage.DRAW);
             byte[] secret = secret(random);
             byte[] guess = secret(random);  // all it knows of the secret is its commitment
+            Map<String, Double> runs = new HashMap<>();  // this candidate's and its frontier's
             String chosen = null;
             String chosenWithoutSecret = null;
             for (int t = 0; t < 20 && (chosen == null || chosenWithoutSecret == null); t++) {
                 String variant = Long.toHexString(random.nextLong());
                 List<String> basis = List.of("honest-" + g, variant);
                 List<Long> guessed = ConfirmationRule.derive("c" + g, basis, guess, n, trialSeeds);
-                if (chosen == null && lucky(frontier, candidate, guessed, noise, m)) {
+                if (chosen == null && lucky(frontier, candidate, guessed, runs, noise, m)) {
                     chosen = variant;
                 }
                 List<Long> known = ConfirmationRule.derive("c" + g, basis, n, trialSeeds);
-                if (chosenWithoutSecret == null && lucky(frontier, candidate, known, noise, m)) {
+                if (chosenWithoutSecret == null && lucky(frontier, candidate, known, runs, noise, m)) {
                     chosenWithoutSecret = variant;
                 }
             }
             List<Long> real = ConfirmationRule.derive("c" + g, List.of("honest-" + g,
                     chosen == null ? "last-try" : chosen), secret, n, trialSeeds);
-            grinderAdopted += lucky(frontier, candidate, real, noise, m) ? 1 : 0;
+            grinderAdopted += lucky(frontier, candidate, real, runs, noise, m) ? 1 : 0;
             List<Long> honest = ConfirmationRule.derive("c" + g, List.of("honest-" + g, "first"), secret, n,
                     trialSeeds);
-            honestAdopted += lucky(frontier, candidate, honest, noise, m) ? 1 : 0;
+            honestAdopted += lucky(frontier, candidate, honest, runs, noise, m) ? 1 : 0;
             grinderWithoutSecretAdopted += chosenWithoutSecret != null ? 1 : 0;
         }
         double grinder = grinderAdopted / (double) candidates;
@@ -287,11 +288,20 @@ class ConfirmationRuleTest {
         assertThat(grinderWithoutSecretAdopted / (double) candidates).isGreaterThan(0.7);
     }
 
-    /** Whether the candidate wins at {@code seeds}: its and the frontier's fresh runs there. */
+    /**
+     * Whether the candidate wins at {@code seeds}. A run at a seed is reproducible (replicas agree
+     * within the tolerance), so each (commit, seed) has one metric, kept in {@code runs}: what the
+     * grinder learns by running at seeds is what the confirmation's runners will report there.
+     */
     private static boolean lucky(Map<Long, Double> frontier, Map<Long, Double> candidate, List<Long> seeds,
-            Noise noise, Manifest m) {
-        return ConfirmationRule.judge(frontier, candidate, seeds, noise.run(0, seeds), noise.run(0, seeds), m).stage()
-                == ConfirmationRule.Stage.ADOPT;
+            Map<String, Double> runs, Noise noise, Manifest m) {
+        Map<Long, Double> f = new HashMap<>();
+        Map<Long, Double> c = new HashMap<>();
+        for (long s : seeds) {
+            f.put(s, runs.computeIfAbsent("frontier@" + s, k -> noise.run(0, List.of(s)).get(s)));
+            c.put(s, runs.computeIfAbsent("candidate@" + s, k -> noise.run(0, List.of(s)).get(s)));
+        }
+        return ConfirmationRule.judge(frontier, candidate, seeds, f, c, m).stage() == ConfirmationRule.Stage.ADOPT;
     }
 
     private static byte[] secret(SplittableRandom random) {
