@@ -32,7 +32,8 @@ public final class VerifyCommand implements Callable<Integer> {
             + "first record's; null when none names one), confirmations_unavailable (the export's coordinator served no "
             + "confirmations, an older one: adoptions re-derived at their trial seeds only), confirmations_drawn (how many "
             + "confirmations' seeds an older coordinator drew, its word alone; every other confirmation's seeds were "
-            + "re-derived from the candidate's results), papers_off_direction (index, id, why of each paper citing a commit "
+            + "re-derived from the candidate's results), confirmations_unrevealed (how many confirmations' seeds were derived "
+            + "without a committed secret, for candidates registered before their coordinator committed to one), papers_off_direction (index, id, why of each paper citing a commit "
             + "that is no experiment of its direction: a coordinator refuses those since round 24, an older one stored "
             + "them; named, not failed).")
     boolean json;
@@ -94,6 +95,7 @@ public final class VerifyCommand implements Callable<Integer> {
             j.addProperty("network", report.network());
             j.addProperty("confirmations_unavailable", report.confirmationsUnavailable());
             j.addProperty("confirmations_drawn", report.confirmationsDrawn());
+            j.addProperty("confirmations_unrevealed", report.confirmationsUnrevealed());
             j.add("papers_off_direction", offDirection);
             o.json(j);
         } else {
@@ -106,6 +108,11 @@ public final class VerifyCommand implements Callable<Integer> {
                 o.line("note: " + report.confirmationsDrawn() + " confirmation(s) have seeds an older coordinator drew "
                         + "(its word alone: which draw it kept cannot be checked); the others' seeds were re-derived "
                         + "from the candidates' results");
+            }
+            if (report.confirmationsUnrevealed() > 0) {
+                o.line("note: " + report.confirmationsUnrevealed() + " confirmation(s) have seeds derived from their "
+                        + "results without a committed secret (candidates registered before their coordinator "
+                        + "committed to one): a runner holding every deciding result could have ground them");
             }
             report.papersOffDirection().forEach(p -> o.line("note: " + p + " (a coordinator refuses such a paper "
                     + "since round 24; an older one stored it as sent)"));

@@ -8,6 +8,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,46 @@ public final class ConfirmationRule {
      * is fixed, and anyone with an export recomputes them ({@link #derivationProblem}).
      */
     public static List<Long> derive(String commit, Collection<String> basis, int n, Collection<Long> taken) {
+        return derive(DERIVATION_TAG, commit, basis, "", n, taken);
+    }
+
+    /**
+     * Prefixed to a committed derivation's input ({@code Confirmation.Derivation.COMMITTED}): the
+     * inputs differ from v1's by the reveal, so the tag does too.
+     */
+    static final String COMMITTED_TAG = "rhizome confirmation seeds v2";
+
+    /** Prefixed to the secret in its commitment, so the hash commits to this use of it alone. */
+    static final String COMMITMENT_TAG = "rhizome confirmation secret v1\n";
+
+    /** The length of a seed secret: 256 bits, so nobody finds it from its commitment. */
+    public static final int SECRET_BYTES = 32;
+
+    /**
+     * The candidate's confirmation seeds as {@link #derive(String, Collection, int, Collection)}
+     * gives them, with the coordinator's {@code secret} among the inputs. The secret was fixed, and
+     * only its {@link #commitment} published, when the candidate was registered; so a runner
+     * signing a deciding result cannot compute the seeds its id would give, and varying its id
+     * (re-signing) draws fresh seeds it cannot see: no better than chance (ConfirmationRuleTest).
+     */
+    public static List<Long> derive(String commit, Collection<String> basis, byte[] secret, int n,
+            Collection<Long> taken) {
+        if (secret.length != SECRET_BYTES) {
+            throw new IllegalArgumentException("a seed secret is " + SECRET_BYTES + " bytes, got " + secret.length);
+        }
+        return derive(COMMITTED_TAG, commit, basis, HexFormat.of().formatHex(secret), n, taken);
+    }
+
+    /** The commitment to a seed secret: SHA-256 over {@link #COMMITMENT_TAG} and the secret. */
+    public static byte[] commitment(byte[] secret) {
+        MessageDigest sha = sha256();
+        sha.update(COMMITMENT_TAG.getBytes(StandardCharsets.UTF_8));
+        sha.update(secret);
+        return sha.digest();
+    }
+
+    private static List<Long> derive(String tag, String commit, Collection<String> basis, String reveal, int n,
+            Collection<Long> taken) {
         if (n < 0 || n > Manifests.MAX_ADOPTION_SEEDS) {
             throw new IllegalArgumentException("confirmation seeds must be 0 to " + Manifests.MAX_ADOPTION_SEEDS
                     + ", got " + n);
@@ -134,9 +175,12 @@ public final class ConfirmationRule {
         List<Long> seeds = new ArrayList<>();
         for (int counter = 0; seeds.size() < n; counter++) {
             MessageDigest sha = sha256();
-            sha.update((DERIVATION_TAG + "\n" + commit).getBytes(StandardCharsets.UTF_8));
+            sha.update((tag + "\n" + commit).getBytes(StandardCharsets.UTF_8));
             for (String id : sorted) {
                 sha.update(("\n" + id).getBytes(StandardCharsets.UTF_8));
+            }
+            if (!reveal.isEmpty()) {
+                sha.update(("\nsecret " + reveal).getBytes(StandardCharsets.UTF_8));
             }
             sha.update(("\n" + counter).getBytes(StandardCharsets.UTF_8));
             byte[] h = sha.digest();
@@ -170,6 +214,16 @@ public final class ConfirmationRule {
      */
     public static Optional<String> derivationProblem(String commit, List<String> namedBasis, List<Long> namedSeeds,
             List<String> basis, Manifest manifest) {
+        return derivationProblem(commit, namedBasis, namedSeeds, basis, null, manifest);
+    }
+
+    /**
+     * The same for a COMMITTED confirmation, whose seeds are derived with {@code reveal} too (null:
+     * a DERIVED one, without). The reveal's match with the published commitment is the caller's to
+     * check ({@link #commitment}).
+     */
+    public static Optional<String> derivationProblem(String commit, List<String> namedBasis, List<Long> namedSeeds,
+            List<String> basis, byte[] reveal, Manifest manifest) {
         List<String> named = namedBasis.stream().sorted().toList();
         if (!named.equals(basis)) {
             return Optional.of("derived from results " + named + ", but the results that decided its trial stage "
@@ -178,8 +232,12 @@ public final class ConfirmationRule {
         if (basis.isEmpty()) {
             return Optional.of("derived from no results: its trial stage was not decided when the seeds were drawn");
         }
-        List<Long> expected = derive(commit, basis, Manifests.confirmationSeeds(manifest),
-                Manifests.trialSeeds(manifest));
+        if (reveal != null && reveal.length != SECRET_BYTES) {
+            return Optional.of("its revealed secret is " + reveal.length + " bytes, not " + SECRET_BYTES);
+        }
+        List<Long> expected = reveal == null
+                ? derive(commit, basis, Manifests.confirmationSeeds(manifest), Manifests.trialSeeds(manifest))
+                : derive(commit, basis, reveal, Manifests.confirmationSeeds(manifest), Manifests.trialSeeds(manifest));
         if (!expected.equals(namedSeeds)) {
             return Optional.of("its seeds " + namedSeeds + " are not the ones derived from its results, " + expected
                     + ": chosen, not derived");

@@ -118,6 +118,9 @@ public final class ExperimentRegistry {
             });
             quotas.charge(tx, WriteQuota.Kind.EXPERIMENTS, e.getProposer(), origin, now);
             tx.insertExperiment(e, request.envelope(), now);
+            if (Manifests.confirmationSeeds(seed.getManifest()) > 0) {
+                SeedSecrets.commit(tx, direction.name(), e.getCommit(), now);
+            }
             return ack(e.getCommit(), "experiment registered; " + queueTrials(tx, seed, direction, e, now));
         });
     }

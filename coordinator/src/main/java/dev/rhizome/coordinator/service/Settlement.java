@@ -514,19 +514,23 @@ final class Settlement {
 
     /**
      * Derives a candidate's confirmation seeds (once: the record is kept whatever follows) from its
-     * commit and the results that decided its trial stage ({@link ConfirmationRule#derive}: no
-     * draw to repeat, so every coordinator on one store derives the same seeds), and queues its
+     * commit, the results that decided its trial stage and the secret fixed when it was registered
+     * ({@link ConfirmationRule#derive}, {@link SeedSecrets}: no draw to repeat, and the secret is
+     * stored, so every coordinator on one store derives the same seeds), and queues its
      * trials and the frontier's there, as any trial: same budget, quorum and replication rules.
      */
     private static String drawConfirmation(Store.Transaction tx, DirectionRecord d, String hardwareClass,
             String commit, Manifest manifest, long nowMs) {
         List<String> basis = ConfirmationRule.basis(trialOutcomes(tx, commit, manifest), hardwareClass);
-        List<Long> seeds = ConfirmationRule.derive(commit, basis, Manifests.confirmationSeeds(manifest),
-                Manifests.trialSeeds(manifest));
-        tx.saveConfirmation(Confirmation.newBuilder().setDirection(d.name()).setCommit(commit)
+        Optional<byte[]> secret = SeedSecrets.reveal(tx, commit);
+        int n = Manifests.confirmationSeeds(manifest);
+        List<Long> seeds = secret.isPresent()
+                ? ConfirmationRule.derive(commit, basis, secret.get(), n, Manifests.trialSeeds(manifest))
+                : ConfirmationRule.derive(commit, basis, n, Manifests.trialSeeds(manifest));
+        tx.saveConfirmation(SeedSecrets.label(Confirmation.newBuilder().setDirection(d.name()).setCommit(commit)
                 .setFrontier(d.frontier().commit()).setHardwareClass(hardwareClass).addAllRandomSeeds(seeds)
                 .setState(Confirmation.State.CONFIRMING).setDrawnMs(nowMs).setAuditCount(tx.auditCount())
-                .setDerivation(Confirmation.Derivation.DERIVED).addAllDerivedFrom(basis).build());
+                .addAllDerivedFrom(basis), secret).build());
         queueAt(tx, d, commit, seeds, manifest, nowMs);
         queueAt(tx, d, d.frontier().commit(), seeds, manifest, nowMs);
         List<String> shown = seeds.stream().map(Long::toUnsignedString).toList();

@@ -543,11 +543,14 @@ public final class Views {
 
     /**
      * The confirmations drawn for a direction's candidates (every direction's without one), in the
-     * order drawn: one per candidate that passed at its trial seeds, so few, in one answer.
+     * order drawn: one per candidate that passed at its trial seeds, so few, in one answer; with
+     * the direction's seed commitments (one per candidate registered since its coordinator
+     * committed: about 100 bytes each), published before the candidate's results.
      */
     public ConfirmationList confirmations(String direction) {
         return store.inReadTransaction(tx -> ConfirmationList.newBuilder()
-                .addAllConfirmations(tx.confirmations(direction)).build());
+                .addAllConfirmations(tx.confirmations(direction))
+                .addAllSeedCommitments(tx.seedCommitments(direction)).build());
     }
 
     public AdoptionList adoptions(String direction, PageRequest page) {

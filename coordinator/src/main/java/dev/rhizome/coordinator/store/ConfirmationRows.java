@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.proto.v1.Confirmation;
+import dev.rhizome.proto.v1.SeedCommitment;
 import java.util.List;
 import java.util.Optional;
 
@@ -47,9 +48,41 @@ final class ConfirmationRows implements Confirmations {
                 Confirmation.State.CONFIRMING_VALUE);
     }
 
+    @Override
+    public SeedCommitment commitSeedSecret(SeedCommitment c, byte[] secret) {
+        q.update("INSERT INTO seed_commitments (commit_id, direction, audit_count, committed_ms, commitment, secret) "
+                        + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (commit_id) DO NOTHING",
+                c.getCommit(), c.getDirection(), c.getAuditCount(), c.getCommittedMs(), c.getCommitment().toByteArray(),
+                secret);
+        return Queries.first(q.list("SELECT " + COMMITMENT_COLUMNS + " FROM seed_commitments WHERE commit_id = ?",
+                ConfirmationRows::commitment, c.getCommit())).orElseThrow();
+    }
+
+    @Override
+    public Optional<byte[]> seedSecret(String commit) {
+        return Queries.first(q.list("SELECT secret FROM seed_commitments WHERE commit_id = ?",
+                rs -> rs.getBytes(1), commit));
+    }
+
+    @Override
+    public List<SeedCommitment> seedCommitments(String direction) {
+        return q.list("SELECT " + COMMITMENT_COLUMNS + " FROM seed_commitments WHERE "
+                + Queries.equalUnlessEmpty("direction", direction) + " ORDER BY audit_count, commit_id",
+                ConfirmationRows::commitment, direction);
+    }
+
+    private static final String COMMITMENT_COLUMNS = "commit_id, direction, audit_count, committed_ms, commitment";
+
+    private static SeedCommitment commitment(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return SeedCommitment.newBuilder().setCommit(rs.getString(1)).setDirection(rs.getString(2))
+                .setAuditCount(rs.getLong(3)).setCommittedMs(rs.getLong(4))
+                .setCommitment(com.google.protobuf.ByteString.copyFrom(rs.getBytes(5))).build();
+    }
+
     private static boolean sameChoice(Confirmation a, Confirmation b) {
         return a.getRandomSeedsList().equals(b.getRandomSeedsList()) && a.getDerivation() == b.getDerivation()
-                && a.getDerivedFromList().equals(b.getDerivedFromList()) && a.getAuditCount() == b.getAuditCount();
+                && a.getDerivedFromList().equals(b.getDerivedFromList()) && a.getAuditCount() == b.getAuditCount()
+                && a.getSeedReveal().equals(b.getSeedReveal());
     }
 
     private static Confirmation parse(byte[] bytes) {

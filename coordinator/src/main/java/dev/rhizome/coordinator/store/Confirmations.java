@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import dev.rhizome.proto.v1.Confirmation;
+import dev.rhizome.proto.v1.SeedCommitment;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,4 +30,17 @@ public interface Confirmations {
      * that passed at the trial seeds).
      */
     List<Confirmation> openConfirmations(String direction);
+
+    /**
+     * Keeps the secret a candidate's confirmation seeds will be derived with, and its published
+     * commitment (migration 28), unless one is kept for the candidate already: the first stays, so
+     * every coordinator on the store derives with the same secret. The stored commitment.
+     */
+    SeedCommitment commitSeedSecret(SeedCommitment commitment, byte[] secret);
+
+    /** The secret kept for the candidate, if its coordinator committed to one. Never served before its reveal. */
+    Optional<byte[]> seedSecret(String commit);
+
+    /** A direction's seed commitments (every direction's when empty), in the order made. */
+    List<SeedCommitment> seedCommitments(String direction);
 }

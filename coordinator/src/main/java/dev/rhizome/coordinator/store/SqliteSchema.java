@@ -427,7 +427,15 @@ final class SqliteSchema {
             // 27: the keys the store's coordinator instances sign result receipts with
             // (service.ResultReceipts), each kept by its instance at start, so that GET /v1/stats and an
             // export name every instance's key, not only the one answering.
-            List.of("CREATE TABLE receipt_keys (key BLOB PRIMARY KEY, first_ms INTEGER NOT NULL)"));
+            List.of("CREATE TABLE receipt_keys (key BLOB PRIMARY KEY, first_ms INTEGER NOT NULL)"),
+            // 28: the secret each candidate's confirmation seeds are derived with
+            // (service.SeedSecrets, core.ConfirmationRule), fixed in the transaction that registers
+            // the candidate, so every coordinator on the store derives with the same one; its
+            // commitment is served at once, the secret only in the confirmation that reveals it.
+            List.of("CREATE TABLE seed_commitments (commit_id TEXT PRIMARY KEY, direction TEXT NOT NULL, "
+                            + "audit_count INTEGER NOT NULL, committed_ms INTEGER NOT NULL, commitment BLOB NOT NULL, "
+                            + "secret BLOB NOT NULL)",
+                    "CREATE INDEX seed_commitments_by_direction ON seed_commitments(direction, audit_count)"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

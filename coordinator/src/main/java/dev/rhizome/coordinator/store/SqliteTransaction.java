@@ -903,6 +903,22 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public dev.rhizome.proto.v1.SeedCommitment commitSeedSecret(dev.rhizome.proto.v1.SeedCommitment commitment,
+            byte[] secret) {
+        return confirmations.commitSeedSecret(commitment, secret);
+    }
+
+    @Override
+    public Optional<byte[]> seedSecret(String commit) {
+        return confirmations.seedSecret(commit);
+    }
+
+    @Override
+    public List<dev.rhizome.proto.v1.SeedCommitment> seedCommitments(String direction) {
+        return confirmations.seedCommitments(direction);
+    }
+
+    @Override
     public Optional<PathHead> pathHead(String direction) {
         return paths.pathHead(direction);
     }

@@ -20,6 +20,7 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.Confirmation;
+import dev.rhizome.proto.v1.SeedCommitment;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
@@ -853,6 +854,51 @@ abstract class StoreContract {
             return null;
         })).hasStackTraceContaining("were chosen once");
         assertThat(run(store, (Store.Transaction tx) -> tx.confirmation(commit))).contains(refused);
+    }
+
+    /**
+     * A candidate's seed secret is fixed once for the store: a second coordinator that commits
+     * another for the same candidate (both registering it at once) keeps the first, so both derive
+     * the same confirmation seeds; one rolled back (a coordinator killed before its registration
+     * committed) leaves no secret; the commitment, not the secret, is what the direction lists.
+     */
+    @Test
+    void aCandidatesSeedSecretIsFixedOnceAndEveryCoordinatorDerivesTheSameSeeds() throws Exception {
+        Store store = store();
+        Store second = secondStore(store);
+        String commit = Fixtures.commit();
+        byte[] first = new byte[ConfirmationRule.SECRET_BYTES];
+        byte[] other = new byte[ConfirmationRule.SECRET_BYTES];
+        new java.security.SecureRandom().nextBytes(first);
+        new java.security.SecureRandom().nextBytes(other);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.commitSeedSecret(commitment(commit, other, 6), other);
+            throw new IllegalStateException("killed before the registration committed");
+        })).hasStackTraceContaining("killed before");
+        assertThat(run(second, (Store.Transaction tx) -> tx.seedSecret(commit))).isEmpty();
+
+        SeedCommitment kept = run(store, tx -> tx.commitSeedSecret(commitment(commit, first, 7), first));
+        SeedCommitment raced = run(second, tx -> tx.commitSeedSecret(commitment(commit, other, 8), other));
+        assertThat(raced).isEqualTo(kept).isEqualTo(commitment(commit, first, 7));
+
+        List<String> basis = List.of("a".repeat(64), "b".repeat(64));
+        List<List<Long>> derived = new ArrayList<>();
+        for (Store s : List.of(store, second)) {
+            byte[] secret = run(s, (Store.Transaction tx) -> tx.seedSecret(commit)).orElseThrow();
+            assertThat(secret).isEqualTo(first);
+            derived.add(ConfirmationRule.derive(commit, basis, secret, 3, List.of(42L)));
+            assertThat(run(s, (Store.Transaction tx) -> tx.seedCommitments("d"))).containsExactly(kept);
+            assertThat(run(s, (Store.Transaction tx) -> tx.seedCommitments(""))).containsExactly(kept);
+            assertThat(run(s, (Store.Transaction tx) -> tx.seedCommitments("elsewhere"))).isEmpty();
+        }
+        assertThat(derived.get(1)).isEqualTo(derived.get(0));
+        assertThat(kept.getCommitment().toByteArray()).isEqualTo(ConfirmationRule.commitment(first));
+    }
+
+    private static SeedCommitment commitment(String commit, byte[] secret, long auditCount) {
+        return SeedCommitment.newBuilder().setDirection("d").setCommit(commit).setAuditCount(auditCount)
+                .setCommittedMs(5).setCommitment(com.google.protobuf.ByteString.copyFrom(
+                        ConfirmationRule.commitment(secret))).build();
     }
 
     /**

@@ -17,6 +17,7 @@ import dev.rhizome.proto.v1.ConfirmationList;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.proto.v1.SeedCommitment;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -289,7 +290,8 @@ class ConfirmationTest {
 
     /**
      * Two coordinators on one PostgreSQL database, runners reporting through either: the seeds
-     * are the one derivation from the candidate's commit and its deciding results, whichever
+     * are the one derivation from the candidate's commit, its deciding results and the secret
+     * stored when it was registered (both serve its commitment from then on), whichever
      * coordinator settled the pass, and both serve that one record (a draw per process could differ).
      */
     @Test
@@ -298,6 +300,13 @@ class ConfirmationTest {
         try (Coordinator b = Coordinator.start(h.config().withDataDir(dataDir.resolve("b")))) {
             ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, h.clock);
             String real = propose((c, seed) -> baseline(seed) - 0.05);
+            // the commitment is public before any result: both coordinators serve the one the registration stored
+            List<SeedCommitment> committed = apiB.get("/v1/confirmations?direction=" + DIRECTION,
+                    ConfirmationList.newBuilder()).getSeedCommitmentsList().stream()
+                    .filter(x -> x.getCommit().equals(real)).toList();
+            assertThat(committed).hasSize(1);
+            assertThat(h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
+                    .getSeedCommitmentsList()).contains(committed.get(0));
             for (int round = 0; round < 200; round++) {
                 boolean worked = false;
                 for (int r = 0; r < runners.size(); r++) {
@@ -319,9 +328,12 @@ class ConfirmationTest {
                     .flatMap(t -> t.getResultsList().stream())
                     .filter(v -> v.getState() == ResultVerdict.State.VALID).map(ResultVerdict::getEnvelopeId).toList();
             assertThat(deciding).hasSize(6);
-            assertThat(c.getDerivation()).isEqualTo(Confirmation.Derivation.DERIVED);
+            assertThat(c.getDerivation()).isEqualTo(Confirmation.Derivation.COMMITTED);
             assertThat(c.getDerivedFromList()).containsExactlyInAnyOrderElementsOf(deciding);
-            assertThat(c.getRandomSeedsList()).isEqualTo(ConfirmationRule.derive(real, deciding, 3, List.of(42L, 43L, 44L)));
+            byte[] reveal = c.getSeedReveal().toByteArray();
+            assertThat(ConfirmationRule.commitment(reveal)).isEqualTo(committed.get(0).getCommitment().toByteArray());
+            assertThat(c.getRandomSeedsList())
+                    .isEqualTo(ConfirmationRule.derive(real, deciding, reveal, 3, List.of(42L, 43L, 44L)));
             assertThat(apiB.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
                     .getConfirmationsList()).containsExactly(c);
         }

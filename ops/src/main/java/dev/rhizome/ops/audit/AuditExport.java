@@ -11,6 +11,7 @@ import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.ConfirmationList;
+import dev.rhizome.proto.v1.SeedCommitment;
 import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditHeader;
 import dev.rhizome.proto.v1.CoordinatorStats;
@@ -147,6 +148,9 @@ public final class AuditExport {
             for (DirectionStatus d : confirmationsServed ? directions : List.<DirectionStatus>of()) {
                 ConfirmationList page = get(http, maxPageBytes, waits, coordinator, CONFIRMATIONS + "?direction="
                         + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), ConfirmationList.parser());
+                for (SeedCommitment c : page.getSeedCommitmentsList()) {
+                    lw.write(AuditLine.newBuilder().setSeedCommitment(c).build());
+                }
                 for (Confirmation c : page.getConfirmationsList()) {
                     lw.write(AuditLine.newBuilder().setConfirmation(c).build());
                 }

@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Confirmation;
+import dev.rhizome.proto.v1.SeedCommitment;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Experiment;
@@ -25,6 +26,7 @@ import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
 import dev.rhizome.protocol.seed.MetricRange;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -62,7 +64,15 @@ public final class AuditVerifier {
      * names one.
      */
     public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
-            String network, boolean confirmationsUnavailable, int confirmationsDrawn, List<Problem> papersOffDirection) {
+            String network, boolean confirmationsUnavailable, int confirmationsDrawn, List<Problem> papersOffDirection,
+            int confirmationsUnrevealed) {
+        public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+                String network, boolean confirmationsUnavailable, int confirmationsDrawn,
+                List<Problem> papersOffDirection) {
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, confirmationsUnavailable,
+                    confirmationsDrawn, papersOffDirection, 0);
+        }
+
         public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
                 String network, boolean confirmationsUnavailable, int confirmationsDrawn) {
             this(envelopes, results, adoptions, trialsOnReputation, problems, network, confirmationsUnavailable,
@@ -86,7 +96,9 @@ public final class AuditVerifier {
          * coordinator drew (before round 23), whose choice is its word alone; every other
          * confirmation's seeds were re-derived from its results. {@code papersOffDirection}: papers
          * citing a commit that is no experiment of their direction, each named with why; counted,
-         * not failed (see {@link AuditVerifier#paper}).
+         * not failed (see {@link AuditVerifier#paper}). {@code confirmationsUnrevealed}: DERIVED
+         * confirmations of candidates registered before the coordinator committed to seed secrets
+         * (before round 26), re-derived from their results but with no secret: counted, not failed.
          */
         public boolean ok() {
             return problems.isEmpty();
@@ -112,6 +124,10 @@ public final class AuditVerifier {
      * before the envelopes: a result at such a seed is a trial only if drawn before it arrived).
      */
     private final Map<String, Confirmation> confirmations = new LinkedHashMap<>();
+    /** The coordinator's seed commitments, by candidate commit (read before the envelopes, as confirmations). */
+    private final Map<String, SeedCommitment> commitments = new HashMap<>();
+    /** Each experiment's position in the audit trail, by commit. */
+    private final Map<String, Long> experimentIndexes = new HashMap<>();
 
     /**
      * The export's network: its header's (exports since the header names it), else the one its
@@ -164,6 +180,13 @@ public final class AuditVerifier {
                 && lines.get(0).getHeader().getConfirmationsUnavailable();
         lines.stream().filter(AuditLine::hasConfirmation).map(AuditLine::getConfirmation)
                 .forEach(c -> confirmations.putIfAbsent(c.getCommit(), c));
+        lines.stream().filter(AuditLine::hasSeedCommitment).map(AuditLine::getSeedCommitment).forEach(c -> {
+            SeedCommitment kept = commitments.putIfAbsent(c.getCommit(), c);
+            if (kept != null && !kept.equals(c)) {
+                problems.add(new Problem("Confirmation", 0, c.getDirection() + "@" + c.getCommit(), "two different "
+                        + "seed commitments for one candidate: the secret was fixed twice"));
+            }
+        });
         long expected = 0;
         int envelopes = 0;
         Map<String, Map<Long, Set<String>>> onReputation = new HashMap<>();
@@ -197,10 +220,10 @@ public final class AuditVerifier {
         }
         int reputationTrials = onReputation.values().stream().mapToInt(m -> m.values().stream().mapToInt(Set::size).sum())
                 .sum();
-        int drawn = checkDerivations(onReputation);
+        int[] older = checkDerivations(onReputation);
         checkAdoptions(adoptions, statuses, onReputation);
         return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network,
-                confirmationsUnavailable, drawn, List.copyOf(papersOffDirection));
+                confirmationsUnavailable, older[0], List.copyOf(papersOffDirection), older[1]);
     }
 
     // --- envelopes ---------------------------------------------------------------------------
@@ -293,6 +316,7 @@ public final class AuditVerifier {
         if (!x.getParent().equals(seed.getCommit()) && !isExperimentOf(x.getParent(), seed)) {
             problems.add(new Problem("Experiment", index, id, "parent " + x.getParent() + " is unknown"));
         }
+        experimentIndexes.putIfAbsent(x.getCommit(), index);
         if (experiments.putIfAbsent(x.getCommit(), x) != null) {
             problems.add(new Problem("Experiment", index, id, "commit " + x.getCommit() + " registered twice"));
         }
@@ -488,23 +512,49 @@ public final class AuditVerifier {
     /**
      * Each confirmation's seeds re-derived ({@link ConfirmationRule#derive}) from its candidate's
      * results that had decided its trial stage when they were drawn, judged here from the results
-     * accepted before. One the coordinator drew (the older kind) cannot be checked and is counted;
-     * one drawn so after the coordinator derived another is named: calling a ground draw the older
-     * kind would otherwise pass it. The drawn ones counted.
+     * accepted before, and, for a COMMITTED one, from its revealed secret, which must match the
+     * commitment published before every one of those results. One the coordinator drew (the older
+     * kind) cannot be checked and is counted; one drawn so after the coordinator derived another is
+     * named: calling a ground draw the older kind would otherwise pass it. One without a reveal
+     * (DRAWN, or DERIVED without a secret) is counted where its candidate was registered before the
+     * export's first commitment, and named where it was registered after it or has a commitment:
+     * the secret is fixed at registration, so a coordinator that commits had one for it. The drawn
+     * and the unrevealed (DERIVED) ones counted.
      */
-    private int checkDerivations(Map<String, Map<Long, Set<String>>> onReputation) {
+    private int[] checkDerivations(Map<String, Map<Long, Set<String>>> onReputation) {
         int drawn = 0;
+        int unrevealed = 0;
         long firstDerived = Long.MAX_VALUE;
         for (Confirmation c : confirmations.values()) {
-            if (c.getDerivation() == Confirmation.Derivation.DERIVED) {
+            if (c.getDerivation() != Confirmation.Derivation.DRAWN) {
                 firstDerived = Math.min(firstDerived, c.getAuditCount());
             }
+        }
+        long firstCommitment = commitments.values().stream().mapToLong(SeedCommitment::getAuditCount).min()
+                .orElse(Long.MAX_VALUE);
+        Map<String, Long> resultIndexById = new HashMap<>();
+        for (int r = 0; r < results.size(); r++) {
+            resultIndexById.putIfAbsent(results.get(r).envelopeId(), resultIndexes.get(r));
         }
         int i = 0;
         for (Confirmation c : confirmations.values()) {
             String id = c.getDirection() + "@" + c.getCommit();
             int index = i++;
-            if (c.getDerivation() != Confirmation.Derivation.DERIVED) {
+            boolean committed = c.getDerivation() == Confirmation.Derivation.COMMITTED;
+            SeedCommitment commitment = commitments.get(c.getCommit());
+            if (!committed) {
+                long registered = experimentIndexes.getOrDefault(c.getCommit(), -1L);
+                if (commitment != null || registered >= firstCommitment) {
+                    problems.add(new Problem("Confirmation", index, id, "its seeds are "
+                            + (c.getDerivation() == Confirmation.Derivation.DRAWN ? "the coordinator's draw"
+                                    : "derived without a secret")
+                            + ", though " + (commitment != null ? "the coordinator committed to a secret for it"
+                                    : "it was registered after the coordinator began committing to secrets (a "
+                                            + "commitment made when " + firstCommitment + " envelopes were accepted)")
+                            + ": a downgrade that lets the seeds be ground"));
+                }
+            }
+            if (c.getDerivation() == Confirmation.Derivation.DRAWN) {
                 drawn++;
                 if (c.getAuditCount() > firstDerived) {
                     problems.add(new Problem("Confirmation", index, id, "its seeds are the coordinator's draw (the "
@@ -512,6 +562,9 @@ public final class AuditVerifier {
                             + "that derives never draws"));
                 }
                 continue;
+            }
+            if (!committed) {
+                unrevealed++;
             }
             Direction d = directions.get(c.getDirection());
             Seed seed = d == null ? null : seeds.get(d.getSeed());
@@ -528,11 +581,43 @@ public final class AuditVerifier {
                     outcomes.addAll(o);
                 }
             });
-            ConfirmationRule.derivationProblem(c.getCommit(), c.getDerivedFromList(), c.getRandomSeedsList(),
-                    ConfirmationRule.basis(outcomes, c.getHardwareClass()), m)
-                    .ifPresent(why -> problems.add(new Problem("Confirmation", index, id, why)));
+            List<String> basis = ConfirmationRule.basis(outcomes, c.getHardwareClass());
+            byte[] reveal = committed ? c.getSeedReveal().toByteArray() : null;
+            if (committed) {
+                commitmentProblem(c, commitment, basis, resultIndexById)
+                        .ifPresent(why -> problems.add(new Problem("Confirmation", index, id, why)));
+            }
+            ConfirmationRule.derivationProblem(c.getCommit(), c.getDerivedFromList(), c.getRandomSeedsList(), basis,
+                    reveal, m).ifPresent(why -> problems.add(new Problem("Confirmation", index, id, why)));
         }
-        return drawn;
+        return new int[] {drawn, unrevealed};
+    }
+
+    /**
+     * Why a COMMITTED confirmation's reveal does not stand, if it does not: the export must hold
+     * the candidate's commitment, the reveal must be its secret, and the commitment must precede
+     * every result that decided the trial stage (one made after could be chosen knowing them).
+     */
+    private static Optional<String> commitmentProblem(Confirmation c, SeedCommitment commitment, List<String> basis,
+            Map<String, Long> resultIndexById) {
+        if (commitment == null) {
+            return Optional.of("it reveals a seed secret, but the export holds no commitment to it for "
+                    + c.getCommit());
+        }
+        byte[] reveal = c.getSeedReveal().toByteArray();
+        if (!MessageDigest.isEqual(ConfirmationRule.commitment(reveal), commitment.getCommitment().toByteArray())) {
+            return Optional.of("its revealed secret does not match the commitment published for it at envelope #"
+                    + commitment.getAuditCount() + ": the secret was changed after it was fixed");
+        }
+        for (String resultId : basis) {
+            long at = resultIndexById.getOrDefault(resultId, -1L);
+            if (at < commitment.getAuditCount()) {
+                return Optional.of("its seed commitment (made when " + commitment.getAuditCount() + " envelopes were "
+                        + "accepted) does not precede deciding result #" + at + " " + resultId + ": a secret fixed "
+                        + "after a result can be chosen to suit it");
+            }
+        }
+        return Optional.empty();
     }
 
     /** A commit's decided trial metrics by random seed, judged from the results accepted before {@code auditCount}. */

@@ -13,6 +13,7 @@ import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Confirmation;
+import dev.rhizome.proto.v1.SeedCommitment;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
@@ -250,10 +251,13 @@ class AuditVerifyTest {
     }
 
     /**
-     * The confirmation's seeds are derived from the winner's commit and the results that decided
-     * its trial stage, and verify recomputes them from the export alone: seeds the coordinator
-     * chose (a ground draw), a chosen subset of the results, or a draw relabelled as the older
-     * kind after a derivation are each named; an export of the older kind alone is counted, not failed.
+     * The confirmation's seeds are derived from the winner's commit, the results that decided its
+     * trial stage and the secret its coordinator committed to when it was registered, and verify
+     * recomputes them from the export alone: seeds the coordinator chose (a ground draw), a chosen
+     * subset of the results, a reveal that is not the committed secret, a commitment placed after
+     * a deciding result, a confirmation without a reveal for a committed candidate, and a draw
+     * relabelled as the older kind after a derivation are each named; an export of an older kind
+     * alone is counted, not failed.
      */
     private void confirmationSeedsAreDerivedNotChosen(List<AuditLine> lines, Manifest manifest) throws Exception {
         int at = -1;
@@ -264,13 +268,27 @@ class AuditVerifyTest {
         }
         AuditLine line = lines.get(at);
         Confirmation derived = line.getConfirmation();
-        assertThat(derived.getDerivation()).isEqualTo(Confirmation.Derivation.DERIVED);
+        assertThat(derived.getDerivation()).isEqualTo(Confirmation.Derivation.COMMITTED);
+        byte[] secret = derived.getSeedReveal().toByteArray();
         // quorum 2 at 3 trial seeds: the 6 results that decided the winner's trial stage, each one in the export
         assertThat(derived.getDerivedFromList()).hasSize(6).isSorted().allSatisfy(id ->
                 assertThat(lines).anyMatch(l -> l.hasEnvelope() && l.getId().equals(id)
                         && l.getIndex() < derived.getAuditCount()));
         assertThat(derived.getRandomSeedsList()).isEqualTo(ConfirmationRule.derive(derived.getCommit(),
-                derived.getDerivedFromList(), 3, Manifests.trialSeeds(manifest)));
+                derived.getDerivedFromList(), secret, 3, Manifests.trialSeeds(manifest)));
+        // the commitment was exported, made right after the experiment: before each of its results
+        int commitmentAt = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).hasSeedCommitment() && lines.get(i).getSeedCommitment().getCommit().equals(
+                    derived.getCommit())) {
+                commitmentAt = i;
+            }
+        }
+        SeedCommitment commitment = lines.get(commitmentAt).getSeedCommitment();
+        assertThat(lines).filteredOn(AuditLine::hasSeedCommitment).hasSize(2);
+        assertThat(commitment.getCommitment().toByteArray()).isEqualTo(ConfirmationRule.commitment(secret));
+        assertThat(derived.getDerivedFromList()).allSatisfy(id -> assertThat(lines).anyMatch(l -> l.hasEnvelope()
+                && l.getId().equals(id) && l.getIndex() >= commitment.getAuditCount()));
 
         // a coordinator that drew until it liked the seeds, on the record as derived (the adoption
         // and the results agree with its draw: only the derivation can tell)
@@ -290,21 +308,70 @@ class AuditVerifyTest {
         List<String> picked = derived.getDerivedFromList().subList(0, 5);
         List<AuditLine> subset = withConfirmation(lines, at, derived.toBuilder().clearDerivedFrom()
                 .addAllDerivedFrom(picked).clearRandomSeeds().addAllRandomSeeds(ConfirmationRule.derive(
-                        derived.getCommit(), picked, 3, Manifests.trialSeeds(manifest))).build());
+                        derived.getCommit(), picked, secret, 3, Manifests.trialSeeds(manifest))).build());
         assertThat(AuditVerifier.verify(subset).problems()).anySatisfy(p -> {
             assertThat(p.type()).isEqualTo("Confirmation");
             assertThat(p.why()).contains("the results that decided its trial stage");
         });
 
+        // another secret revealed, the seeds derived with it: only the commitment tells
+        byte[] other = secret.clone();
+        other[0] ^= 1;
+        List<AuditLine> otherSecret = withConfirmation(lines, at, derived.toBuilder()
+                .setSeedReveal(ByteString.copyFrom(other)).clearRandomSeeds().addAllRandomSeeds(ConfirmationRule
+                        .derive(derived.getCommit(), derived.getDerivedFromList(), other, 3,
+                                Manifests.trialSeeds(manifest))).build());
+        assertThat(AuditVerifier.verify(otherSecret).problems()).filteredOn(p -> p.type().equals("Confirmation"))
+                .singleElement().satisfies(p -> {
+                    assertThat(p.id()).isEqualTo("lr@" + derived.getCommit());
+                    assertThat(p.why()).contains("does not match the commitment");
+                });
+
+        // the commitment made after the results it should precede (a secret chosen to suit them)
+        List<AuditLine> lateCommitment = new ArrayList<>(lines);
+        lateCommitment.set(commitmentAt, lines.get(commitmentAt).toBuilder().setSeedCommitment(commitment.toBuilder()
+                .setAuditCount(derived.getAuditCount())).build());
+        assertThat(AuditVerifier.verify(writeAndRead(lateCommitment, "late-commitment.jsonl")).problems())
+                .anySatisfy(p -> {
+                    assertThat(p.type()).isEqualTo("Confirmation");
+                    assertThat(p.id()).isEqualTo("lr@" + derived.getCommit());
+                    assertThat(p.why()).contains("does not precede deciding result");
+                });
+
+        // the commitment left out of the export: the reveal cannot be checked
+        List<AuditLine> noCommitment = new ArrayList<>(lines);
+        noCommitment.remove(commitmentAt);
+        assertThat(AuditVerifier.verify(noCommitment).problems()).anySatisfy(p ->
+                assertThat(p.why()).contains("holds no commitment"));
+
+        // a committed candidate's seeds derived without the secret (a runner could grind those): a downgrade
+        Confirmation unrevealed = derived.toBuilder().setDerivation(Confirmation.Derivation.DERIVED).clearSeedReveal()
+                .clearRandomSeeds().addAllRandomSeeds(ConfirmationRule.derive(derived.getCommit(),
+                        derived.getDerivedFromList(), 3, Manifests.trialSeeds(manifest))).build();
+        assertThat(AuditVerifier.verify(withConfirmation(lines, at, unrevealed)).problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Confirmation");
+            assertThat(p.id()).isEqualTo("lr@" + derived.getCommit());
+            assertThat(p.why()).contains("derived without a secret").contains("committed to a secret for it");
+        });
+
+        // the same from a coordinator of rounds 23 to 25, which committed to nothing: counted, not failed
+        List<AuditLine> beforeCommitments = withConfirmation(lines, at, unrevealed);
+        beforeCommitments.removeIf(AuditLine::hasSeedCommitment);
+        AuditVerifier.Report derivedReport = AuditVerifier.verify(writeAndRead(beforeCommitments, "derived.jsonl"));
+        // (its adoption and results are at the committed seeds, which this relabelling changed)
+        assertThat(derivedReport.problems()).noneMatch(p -> p.type().equals("Confirmation"));
+        assertThat(derivedReport.confirmationsUnrevealed()).isEqualTo(1);
+
         // the older kind (a coordinator before round 23 drew the seeds): counted, not failed
-        List<AuditLine> older = withConfirmation(lines, at, derived.toBuilder()
-                .setDerivation(Confirmation.Derivation.DRAWN).clearDerivedFrom().build());
+        List<AuditLine> older = withConfirmation(beforeCommitments, beforeCommitments.indexOf(lines.get(at)
+                .toBuilder().setConfirmation(unrevealed).build()), derived.toBuilder()
+                .setDerivation(Confirmation.Derivation.DRAWN).clearDerivedFrom().clearSeedReveal().build());
         AuditVerifier.Report olderReport = AuditVerifier.verify(writeAndRead(older, "older.jsonl"));
         assertThat(olderReport.problems()).isEmpty();
         assertThat(olderReport.confirmationsDrawn()).isEqualTo(1);
 
         // but a draw after a derivation is a coordinator hiding a ground draw as the older kind
-        Confirmation earlier = derived.toBuilder().setCommit("f".repeat(40)).setAuditCount(1).build();
+        Confirmation earlier = unrevealed.toBuilder().setCommit("f".repeat(40)).setAuditCount(1).build();
         List<AuditLine> downgraded = new ArrayList<>(older);
         downgraded.add(at, AuditLine.newBuilder().setConfirmation(earlier).build());
         assertThat(AuditVerifier.verify(downgraded).problems()).anySatisfy(p -> {
@@ -312,6 +379,11 @@ class AuditVerifyTest {
             assertThat(p.id()).isEqualTo("lr@" + derived.getCommit());
             assertThat(p.why()).contains("made after it had derived others");
         });
+        // and a draw for a committed candidate is a downgrade too
+        assertThat(AuditVerifier.verify(withConfirmation(lines, at, derived.toBuilder()
+                .setDerivation(Confirmation.Derivation.DRAWN).clearDerivedFrom().clearSeedReveal().build()))
+                .problems()).anySatisfy(p -> assertThat(p.why()).contains("the coordinator's draw, though the "
+                        + "coordinator committed to a secret for it"));
     }
 
     private static List<AuditLine> withConfirmation(List<AuditLine> lines, int at, Confirmation c) {
