@@ -23,7 +23,6 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
@@ -102,12 +101,6 @@ final class LoopbackNet implements AutoCloseable {
      */
     Started startWith(Path dir, Identity identity, Function<NodeInfo, PeerProtocol> protocol, PeerConfig peer,
             Supplier<List<NodeInfo>> bootstrap) throws Exception {
-        return startWith(dir, identity, protocol, peer, bootstrap, System::currentTimeMillis);
-    }
-
-    /** {@link #startWith} on {@code clock} (milliseconds since the epoch): a node whose clock is off. */
-    Started startWith(Path dir, Identity identity, Function<NodeInfo, PeerProtocol> protocol, PeerConfig peer,
-            Supplier<List<NodeInfo>> bootstrap, LongSupplier clock) throws Exception {
         NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
         open.add(repo);
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin"))
@@ -116,7 +109,7 @@ final class LoopbackNet implements AutoCloseable {
             settings = settings.withPeer(peer);
         }
         GossipService gossip = GossipService.start(repo, identity, settings, protocol, bootstrap,
-                new TransferLog(dir.resolve("transfers.jsonl")), group, clock);
+                new TransferLog(dir.resolve("transfers.jsonl")), group);
         open.add(gossip);
         return new Started(identity, repo, gossip);
     }
