@@ -102,6 +102,15 @@ public sealed interface Effect {
     }
 
     /**
+     * {@code peer}'s own record was refused for its date ({@code reason} says how far off): its clock
+     * or this node's is wrong by more than the skew allowed. No offence (an honest node's clock may
+     * drift): the adapter tells the operator, since if most peers' records are refused so, it is this
+     * node's clock that is wrong.
+     */
+    record ClockSkew(PublicId peer, String reason) implements Effect {
+    }
+
+    /**
      * Nobody is left to ask for {@code commit}, which the node's work needed ({@link GossipCore#want}):
      * every holder failed, was banned, or none was usable. The adapter fails those waiting for it.
      */

@@ -56,6 +56,11 @@ final class InboundAnnouncements {
                 self.counters().invalid++;
                 return; // dropped: the signer's clock (or the relayer's lag) is at fault, not the relay
             }
+            if (NodeInfoCheck.ownOutOfWindow(outcome, envelope, from)) {
+                self.counters().invalid++;
+                out.add(new Effect.ClockSkew(from, outcome.reason()));
+                return;
+            }
             if (outcome.penalty() != null) {
                 self.counters().invalid++;
                 discipline.penalise(from, outcome.penalty(), now, out);

@@ -215,7 +215,10 @@ public final class LinkHandshake {
         }
         long time = info.record().getTimeMs();
         if (time < nowMs - MAX_AGE_MS || time > nowMs + MAX_SKEW_MS) {
-            return "NodeInfo signed at " + time + " is outside the window around " + nowMs;
+            // Most often a clock off by more than the skew allowed, the peer's or ours: say which way.
+            return "NodeInfo signed at " + time + " is outside the window around " + nowMs + " ("
+                    + (time > nowMs ? (time - nowMs) / 1000 + " s ahead of" : (nowMs - time) / 1000 + " s behind")
+                    + " this node's clock; if most peers' are, this node's clock is wrong)";
         }
         if (dialled != null && !dialled.equals(info.signer())) {
             otherInfo = info;

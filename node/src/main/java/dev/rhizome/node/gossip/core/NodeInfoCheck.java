@@ -46,4 +46,13 @@ final class NodeInfoCheck {
     static boolean relayedOutOfWindow(Outcome outcome, SignedEnvelope envelope, PublicId from) {
         return !outcome.accepted() && outcome.penalty() == Penalty.STALE && !envelope.getSigner().equals(from.toByteString());
     }
+
+    /**
+     * {@code from}'s own record, with a valid signature, refused only for its date: one of the two
+     * clocks is off by more than the skew allowed. Dropped, reported ({@link Effect.ClockSkew}) and
+     * not scored; the rest of a peer exchange carrying it is still read.
+     */
+    static boolean ownOutOfWindow(Outcome outcome, SignedEnvelope envelope, PublicId from) {
+        return !outcome.accepted() && outcome.penalty() == Penalty.STALE && envelope.getSigner().equals(from.toByteString());
+    }
 }

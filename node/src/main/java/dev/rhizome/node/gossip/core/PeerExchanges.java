@@ -155,6 +155,11 @@ final class PeerExchanges {
                 self.counters().invalid++;
                 continue; // another node's record dated ahead of our clock: its clock's fault, not the sender's
             }
+            if (NodeInfoCheck.ownOutOfWindow(outcome, record, from)) {
+                self.counters().invalid++;
+                out.add(new Effect.ClockSkew(from, outcome.reason()));
+                continue; // its own record, dated by a clock far from ours: no forgery, the rest is read
+            }
             if (!outcome.accepted()) {
                 self.counters().invalid++;
                 discipline.penalise(from, outcome.penalty(), now, out);

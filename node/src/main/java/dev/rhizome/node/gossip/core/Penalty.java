@@ -11,8 +11,14 @@ enum Penalty {
      * of a peer whose own records are another network's is of no use and is closed.
      */
     OTHER_NETWORK(0),
-    /** The peer's own record outside the time window: a replay after the seen cache forgot it, or a time far in the future (another node's record relayed is dropped instead). */
-    STALE(-2),
+    /**
+     * A record outside the time window: refused and not scored. An honest node whose clock runs
+     * more than the skew allowed ahead or behind dates every record of its own outside it, and
+     * scoring each banned it (-2 a record); a replay of the peer's own old records after the seen
+     * cache forgot them gains it nothing and is bounded by the link's token bucket. The peer's own
+     * record refused so is reported ({@link Effect.ClockSkew}); another node's relayed is dropped.
+     */
+    STALE(0),
     RATE_LIMITED(-1),
     MALFORMED_MESSAGE(-8),
     MALFORMED_FRAME(-8),

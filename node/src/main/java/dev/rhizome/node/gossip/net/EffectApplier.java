@@ -23,6 +23,8 @@ final class EffectApplier {
     /** Peers that stop reading, each a line per hundred messages dropped, could else fill the log between them. */
     private static final WarnBudget NOT_READING = new WarnBudget(log);
     private static final WarnBudget CHURNING = new WarnBudget(log);
+    /** Every peer's records, when it is this node's clock that is wrong: one line each would fill the log. */
+    private static final WarnBudget CLOCK_SKEW = new WarnBudget(log);
 
     private final CoreSteps steps;
     private final CoreThread core;
@@ -98,6 +100,11 @@ final class EffectApplier {
         } else if (effect instanceof Effect.Churning churning) {
             offenders.offence(churning.address());
             CHURNING.warn("inbound gossip links from {} come and go in a loop: its new connections wait a while", churning.address());
+        } else if (effect instanceof Effect.ClockSkew skew) {
+            meters.clockSkew();
+            CLOCK_SKEW.warn("gossip peer {}'s own record refused, not held against it: {} by this node's clock, more"
+                    + " than the skew allowed; if most peers' are, this node's clock is wrong (check its time"
+                    + " synchronisation, NTP)", skew.peer().shortForm(), skew.reason());
         } else if (effect instanceof Effect.DuplicateLink duplicate) {
             links.resolveDuplicate(duplicate.peer(), duplicate.keepNew());
         } else if (effect instanceof Effect.Fetch fetch) {

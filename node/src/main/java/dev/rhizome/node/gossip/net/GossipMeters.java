@@ -17,6 +17,7 @@ final class GossipMeters {
     private final Counter fetchesStarted;
     private final Counter violations;
     private final Counter resultsHeard;
+    private final Counter clockSkews;
     private final LongSupplier bytesReceived;
 
     /** @param bytesReceived bundle bytes received from peers, counted by the fetcher as it reads them */
@@ -29,6 +30,9 @@ final class GossipMeters {
         fetchesStarted = counter(registry, "rhizome_node_fetches_started", "Bundle fetches started from peers");
         resultsHeard = counter(registry, "rhizome_node_results_heard",
                 "Verified results heard from the gossip network (this node's own not counted)");
+        clockSkews = counter(registry, "rhizome_node_gossip_clock_skews",
+                "Peers' own records refused for a date further from this node's clock than the skew allowed"
+                        + " (rising with most peers: this node's clock is wrong)");
         FunctionCounter.builder("rhizome_node_bytes_fetched", bytesReceived, s -> s.getAsLong())
                 .description("Bundle bytes received from peers").register(registry);
     }
@@ -61,6 +65,10 @@ final class GossipMeters {
 
     void resultHeard() {
         resultsHeard.increment();
+    }
+
+    void clockSkew() {
+        clockSkews.increment();
     }
 
     long resultsHeard() {

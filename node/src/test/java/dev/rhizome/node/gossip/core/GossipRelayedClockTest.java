@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
 /**
  * A record dated outside the time window by its signer's clock is the signer's fault: the peer
  * that relays it honestly (it passed that peer's own window) pays nothing, and the record is
- * dropped. A peer's own record out of the window still costs it.
+ * dropped. A peer's own record out of the window is refused too, and not scored: an honest node
+ * whose clock is off dates all of its records so (and sees all of ours so); it is reported instead.
  */
 class GossipRelayedClockTest {
     final GossipConfig config = GossipConfig.defaults();
@@ -84,12 +85,61 @@ class GossipRelayedClockTest {
     }
 
     @Test
-    void aPeersOwnRecordDatedAheadStillCostsIt() {
+    void anHonestPeerWhoseClockRunsAheadIsNeverBannedForItsOwnRecordsAndItsSkewIsReported() {
         Peer fast = Peer.connectedTo(core, now);
+        long t = now;
+        List<Effect> effects = new java.util.ArrayList<>();
 
-        core.onMessage(fast.id, Peer.announce(fast.result(ahead, Peer.commit(7))), now);
+        // Round 26 scored each -2: 32 of them disconnected the peer, 64 banned it.
+        for (int i = 0; i < 100; i++) {
+            t += 1_000;
+            long itsClock = t + config.maxClockSkew().toMillis() + 5 * 60_000;
+            effects.addAll(core.onMessage(fast.id, Peer.announce(fast.inventory(itsClock, Peer.commit(i))), t));
+            effects.addAll(core.onMessage(fast.id, Peer.announce(fast.result(itsClock, Peer.commit(1000 + i))), t));
+        }
 
-        assertThat(core.score(fast.id)).isEqualTo(Penalty.STALE.weight);
+        assertThat(core.score(fast.id)).isZero();
+        assertThat(core.isBanned(fast.id, t)).isFalse();
+        assertThat(core.connectedPeers()).contains(fast.id);
+        assertThat(only(effects, Effect.Disconnect.class)).isEmpty();
+        assertThat(only(effects, Effect.ClockSkew.class)).hasSize(200)
+                .allMatch(s -> s.peer().equals(fast.id) && s.reason().contains("in the future"));
+        assertThat(core.stats().invalid()).isEqualTo(200);
+    }
+
+    @Test
+    void aNodeWhoseOwnClockRunsAheadNeverBansItsHonestPeersForTheirRecords() {
+        // This core's clock is ahead: the honest peer's fresh records look old to it.
+        long ourClock = now + config.seenTtl().toMillis() + config.maxClockSkew().toMillis() + 60_000;
+        Peer honest = Peer.connectedTo(core, ourClock);
+        long t = ourClock;
+        List<Effect> effects = new java.util.ArrayList<>();
+
+        for (int i = 0; i < 100; i++) {
+            t += 1_000;
+            long itsClock = t - config.seenTtl().toMillis() - config.maxClockSkew().toMillis() - 60_000;
+            effects.addAll(core.onMessage(honest.id, Peer.announce(honest.inventory(itsClock, Peer.commit(i))), t));
+        }
+
+        assertThat(core.score(honest.id)).isZero();
+        assertThat(core.connectedPeers()).contains(honest.id);
+        assertThat(only(effects, Effect.ClockSkew.class)).hasSize(100).allMatch(s -> s.reason().contains("ms old"));
+    }
+
+    @Test
+    void aPeerExchangeCarryingTheSendersOwnRecordDatedAheadStillOffersTheRest() {
+        Peer peer = new Peer();
+        assertThat(only(core.onConnected(peer.id, peer.hello(now), true, now), Send.class))
+                .anyMatch(s -> s.message().hasPeerExchangeRequest());
+        Peer fine = new Peer();
+        int known = core.stats().peerTableSize();
+
+        List<Effect> effects = core.onMessage(peer.id, Gossip.newBuilder().setPeerExchange(PeerExchange.newBuilder()
+                .addNodes(peer.hello(ahead)).addNodes(fine.hello(now))).build(), now);
+
+        assertThat(core.score(peer.id)).isZero();
+        assertThat(only(effects, Effect.ClockSkew.class)).singleElement().matches(s -> s.peer().equals(peer.id));
+        assertThat(core.stats().peerTableSize()).isEqualTo(known + 1);
     }
 
     @Test
