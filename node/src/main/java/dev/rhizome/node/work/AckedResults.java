@@ -3,6 +3,8 @@ package dev.rhizome.node.work;
 import dev.rhizome.node.disk.DiskRoom;
 import dev.rhizome.proto.v1.Ack;
 import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +20,8 @@ final class AckedResults {
 
     private final ResultOutbox outbox;
     private final ReceiptBook receipts;
+    /** Results the coordinator stored whose receipts could not be kept yet, by outbox file name. */
+    private final Set<String> stored = ConcurrentHashMap.newKeySet();
 
     AckedResults(ResultOutbox outbox, ReceiptBook receipts) {
         this.outbox = outbox;
@@ -35,9 +39,16 @@ final class AckedResults {
             log.warn("the coordinator stored result {}, but its receipt could not be kept ({}{}); the result stays in "
                     + "the outbox and is sent again for its receipt", pending.file().getFileName(), e.toString(),
                     DiskRoom.isFull(e) ? ": the disk is full" : "");
+            stored.add(pending.file().getFileName().toString());
             return false;
         }
         outbox.remove(pending);
+        stored.remove(pending.file().getFileName().toString());
         return true;
+    }
+
+    /** Whether the coordinator acknowledged the result kept under {@code outboxName}, its receipt not kept yet. */
+    boolean storedWithoutReceipt(String outboxName) {
+        return stored.contains(outboxName);
     }
 }

@@ -223,7 +223,13 @@ public final class WorkLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<String> lost = outbox.heldInMemory();
+        List<String> held = outbox.heldInMemory();
+        List<String> receiptsLost = held.stream().filter(acked::storedWithoutReceipt).toList();
+        if (!receiptsLost.isEmpty()) {
+            log.warn("stopping with {} results the coordinator stored but neither they nor their receipts written "
+                    + "(the disk refused them): their receipts are lost: {}", receiptsLost.size(), receiptsLost);
+        }
+        List<String> lost = held.stream().filter(name -> !acked.storedWithoutReceipt(name)).toList();
         if (!lost.isEmpty()) {
             log.error("stopping with {} results neither written (the disk refused them) nor acknowledged: {} are lost "
                     + "and their units will be issued again", lost.size(), lost);

@@ -38,6 +38,7 @@ class AckedResultsTest {
             ResultOutbox.Pending pending = outbox.pending().get(0);
             assertThat(acked.settle(pending, ack)).as("settled with its receipt unwritten").isFalse();
             assertThat(book.all()).isEmpty();
+            assertThat(acked.storedWithoutReceipt("u-1.result")).as("named so by a stop").isTrue();
             assertThat(new ResultOutbox(outboxDir).pending()).as("what a node killed now finds, to send again")
                     .extracting(ResultOutbox.Pending::envelope).containsExactly(result);
 
@@ -46,6 +47,7 @@ class AckedResultsTest {
             assertThat(book.all()).containsExactly(
                     KeptReceipt.newBuilder().setReceipt(receipt(result)).setResult(result).build());
             assertThat(new ResultOutbox(outboxDir).pending()).isEmpty();
+            assertThat(acked.storedWithoutReceipt("u-1.result")).isFalse();
         }
     }
 
