@@ -7,6 +7,14 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.ops.seed.TinyLmSeed;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
@@ -59,6 +68,62 @@ class CoordinatorUpgradeTest {
         } finally {
             RealProcess.stop(upgraded);
         }
+    }
+
+    /**
+     * With claims held: a unit leased and a claim waiting for work (wait_s). The stop answers the
+     * waiting claim and may build answers and refusals no request had needed before, from classes
+     * it must not read from the rewritten jar.
+     */
+    @Test
+    void aCoordinatorHoldingClaimsStopsOnSigtermFromARewrittenJar() throws Exception {
+        Path jar = dir.resolve("rhizome.jar");
+        ClassPathJar.write(jar, name -> true);
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("coordinator.log");
+        Process coordinator = RealProcess.start(command(jar, data), log);
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> Files.exists(data.resolve("coordinator.url"))
+                    || !coordinator.isAlive());
+            String url = Files.readString(data.resolve("coordinator.url")).strip();
+            CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
+            Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
+            Seed seed = Seed.newBuilder().setName("held").setCommit("ab".repeat(20)).setManifest(manifest)
+                    .setPublisher(operator.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
+                    .build();
+            operator.publishSeed(seed);
+            operator.openDirection(Direction.newBuilder().setName("held").setSeed("held").setBaseCommit(seed.getCommit())
+                    .setOpenedBy(operator.identity().publicId().toByteString()).setOpenedMs(System.currentTimeMillis())
+                    .build());
+            int leased = 0;
+            while (!claim(url, 0).getUnit().getId().isEmpty()) {
+                leased++;  // the seed's units (a replica each), every one leased
+            }
+            assertThat(leased).as("units leased").isPositive();
+            CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return "answered: " + claim(url, 60);
+                } catch (CoordinatorException e) {
+                    return "cut: " + e.getMessage();
+                }
+            });
+            // nothing to lease: the claim is held at the coordinator for its wait
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(30)).failFast("the claim did not wait",
+                    waiting::isDone).until(() -> true);
+            String output = stoppedAfterRewrite(coordinator, jar, log, () -> true);
+            assertThat(output).doesNotContain("Exception");
+            assertThat(coordinator.exitValue()).as(output).isZero();
+            assertThat(waiting.get(1, TimeUnit.MINUTES)).as("the waiting claim, after the stop").isNotNull();
+        } finally {
+            RealProcess.kill(coordinator);
+        }
+    }
+
+    private static ClaimResponse claim(String url, int waitS) throws CoordinatorException {
+        Identity runner = Identity.generate();
+        return new CoordinatorClient(url, runner, Duration.ofMinutes(2)).claim(ClaimRequest.newBuilder()
+                .setNode(runner.publicId().toByteString()).setHardwareClass("cpu:held")
+                .addKinds(WorkUnit.Kind.EVALUATE).setWaitS(waitS).setTimeMs(System.currentTimeMillis()).build());
     }
 
     @Test

@@ -37,6 +37,11 @@ public final class CrashPoints {
     /** As {@link #PG_COMMITTING}, after the commit, before its answer leaves: committed, unanswered. */
     public static final String PG_COMMITTED = "pg-committed";
     /**
+     * A coordinator's result committed (either store), before its receipt is signed: stored, no
+     * receipt made yet; the runner's resend must get one.
+     */
+    public static final String RESULT_STORED = "result-stored";
+    /**
      * A bundle fetched from a peer unpacked, judged and its pack moved into the node's repository,
      * before the refs of its commits are made (its quarantine directory still there).
      */

@@ -20,6 +20,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -74,6 +75,7 @@ public final class ResultIntake {
         String id = Envelopes.id(request.envelope());
         AuditTrail.Accepted[] at = new AuditTrail.Accepted[1];
         Ack ack = store(request, id, at);
+        CrashPoints.at(CrashPoints.RESULT_STORED);
         return ack.toBuilder().setReceipt(receipts.sign(id, at[0])).build();
     }
 

@@ -18,9 +18,10 @@ import java.util.regex.Pattern;
  * The coordinator's signed receipts for this node's results, each beside the result it names,
  * kept so that an export that dropped or moved one can be shown to ({@code rhizome verify
  * --receipts}). One file a result, named by the result's envelope id and written whole through
- * {@link DurableFiles}: a kill between the coordinator's answer and the write loses that receipt
- * alone (the result, still in the outbox, is sent again and its "already recorded" answer carries
- * the receipt again), never a file half written. Bounded: past {@link #MAX_KEPT} the oldest go.
+ * {@link DurableFiles}: a kill between the coordinator's answer and the write, or a write the disk
+ * refuses, leaves that receipt unkept only until the result, still in the outbox
+ * ({@link AckedResults}), is sent again and its "already recorded" answer carries the receipt
+ * again; never a file half written. Bounded: past {@link #MAX_KEPT} the oldest go.
  */
 public final class ReceiptBook {
     /** The directory's name, beside the outbox's ({@code NodeLayout.receipts}). */

@@ -67,7 +67,7 @@ public final class WorkLoop implements Runnable {
     private final Explorer explorer;   // null when this node doesn't explore
     private final ExplorerPapers explorerPapers;
     private final ResultOutbox outbox;
-    private final ReceiptBook receipts;
+    private final AckedResults acked;
     private final InventoryAnnouncer announcer;
     private final RunGate gate;
     private final Settings settings;
@@ -101,7 +101,7 @@ public final class WorkLoop implements Runnable {
         this.commits = commits;
         this.explorer = explorer;
         this.outbox = outbox;
-        this.receipts = ReceiptBook.besideOutbox(outbox.dir());
+        this.acked = new AckedResults(outbox, ReceiptBook.besideOutbox(outbox.dir()));
         this.announcer = announcer;
         this.gate = gate;
         this.settings = settings;
@@ -223,7 +223,13 @@ public final class WorkLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        List<String> lost = outbox.heldInMemory();
+        List<String> held = outbox.heldInMemory();
+        List<String> receiptsLost = held.stream().filter(acked::storedWithoutReceipt).toList();
+        if (!receiptsLost.isEmpty()) {
+            log.warn("stopping with {} results the coordinator stored but neither they nor their receipts written "
+                    + "(the disk refused them): their receipts are lost: {}", receiptsLost.size(), receiptsLost);
+        }
+        List<String> lost = held.stream().filter(name -> !acked.storedWithoutReceipt(name)).toList();
         if (!lost.isEmpty()) {
             log.error("stopping with {} results neither written (the disk refused them) nor acknowledged: {} are lost "
                     + "and their units will be issued again", lost.size(), lost);
@@ -248,10 +254,9 @@ public final class WorkLoop implements Runnable {
             try {
                 pending = resignedIfOld(pending);
                 Ack ack = coordinator.reportResult(pending.envelope());
-                // kept before the result leaves the outbox: killed in between, it is sent again and
-                // its "already recorded" answer carries the same receipt
-                keepReceipt(ack, pending);
-                outbox.remove(pending);
+                if (!acked.settle(pending, ack)) {
+                    return;  // its receipt is asked for again with the next round, the rest wait behind it
+                }
                 // the unit's name lets a crash check match what a node was told was stored (ops/storm)
                 log.info("credit: {} results reported, {} experiments proposed (acknowledged {})",
                         resultsReported.incrementAndGet(), experimentsProposed.get(), pending.file().getFileName());
@@ -265,16 +270,6 @@ public final class WorkLoop implements Runnable {
                     return;
                 }
             }
-        }
-    }
-
-    private void keepReceipt(Ack ack, ResultOutbox.Pending pending) {
-        try {
-            receipts.keep(ack.getReceipt(), pending.envelope());
-        } catch (IOException e) {
-            // the result is stored all the same; only the means to show it later is lost
-            log.warn("the coordinator's receipt for result {} could not be kept: {}", pending.file().getFileName(),
-                    e.toString());
         }
     }
 
