@@ -536,7 +536,10 @@ public final class NodeCommand implements Callable<Integer> {
         @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), pid (the node's process: `kill PID` stops it), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not; bundle_readers_blocked: its reads of bundle files for peers blocked on the disk, 0 when none), "
                 + "coordinator (the URL the node works for), coordinator_credit (the credit the coordinator keeps for the node's key across "
                 + "restarts, asked with a 3 s timeout: credit_seconds, valid, invalid, errors, trusted; null when it did not answer) and "
-                + "coordinator_credit_problem (why coordinator_credit is null, else null).")
+                + "coordinator_credit_problem (why coordinator_credit is null, else null), and failures (this run's jobs that "
+                + "measured nothing, one entry per outcome, most frequent first: outcome (TIMEOUT, CRASH, REFUSED, UNFETCHABLE), "
+                + "count, last_reason, last_unit, last_seed, last_runtime_ms, last_time_ms of the latest, and advice: what to "
+                + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine).")
         boolean json;
 
         @Override
@@ -548,6 +551,7 @@ public final class NodeCommand implements Callable<Integer> {
         void addTo(JsonObject answer) {
             if (answer.has("slots")) {
                 CoordinatorCredit.add(answer, dataDir.path());
+                FailureAdvice.addTo(answer);
             }
         }
 

@@ -45,6 +45,7 @@ final class NodeStatusText {
                 o.get("queued").getAsInt(), c.get("results_reported").getAsLong(), c.get("experiments_proposed").getAsLong(),
                 c.get("jobs_run").getAsLong(), c.get("outbox_pending").getAsInt()));
         out.append(lastingCredit(o));
+        out.append(failures(o));
         if (o.has("disk") && !o.get("disk").isJsonNull()) {
             JsonObject d = o.getAsJsonObject("disk");
             long repo = d.get("repo_bytes").getAsLong();
@@ -65,6 +66,30 @@ final class NodeStatusText {
             if (blocked > 0) {
                 out.append(String.format("%n%s", ServingCheck.blockedReaders(blocked)));
             }
+        }
+        return out.toString();
+    }
+
+    /**
+     * This run's failed jobs by outcome, each with its latest reason and what to do: the coordinator's
+     * "4 errors" does not say which.
+     */
+    private static String failures(JsonObject o) {
+        if (!o.has("failures") || !o.get("failures").isJsonArray() || o.getAsJsonArray("failures").isEmpty()) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(String.format("%njobs that measured nothing since this node started:"));
+        for (JsonElement e : o.getAsJsonArray("failures")) {
+            JsonObject f = e.getAsJsonObject();
+            // a single-command seed's job gives no reason for a TIMEOUT or CRASH: its run time still says a lot
+            String reason = f.get("last_reason").isJsonNull() || f.get("last_reason").getAsString().isEmpty()
+                    ? "" : ": " + f.get("last_reason").getAsString();
+            out.append(String.format(Locale.ROOT, "%n  %d %s, the latest unit %s of seed %s after %.1f s%s",
+                    f.get("count").getAsLong(), f.get("outcome").getAsString(), f.get("last_unit").getAsString(),
+                    f.get("last_seed").getAsString(), f.get("last_runtime_ms").getAsLong() / 1000.0, reason));
+            String advice = f.has("advice") ? f.get("advice").getAsString()
+                    : FailureAdvice.of(f.get("outcome").getAsString(), f.get("last_runtime_ms").getAsLong());
+            out.append(String.format("%n    %s", advice));
         }
         return out.toString();
     }

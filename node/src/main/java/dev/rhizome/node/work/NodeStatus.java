@@ -8,24 +8,26 @@ import java.util.List;
  * reach it, and the coordinator it works for (null until the daemon adds them): `node status` asks
  * that coordinator for the credit it keeps for this node's key. {@code pid} is the node's process,
  * the one `kill PID` stops (the --json ready line's pid, which a reader of the status lacked).
+ * {@code failures}: this run's results that measured nothing, one entry per outcome, most frequent first.
  */
 public record NodeStatus(String node, long pid, boolean paused, String gate, List<SlotStatus> slots, int queued,
-                         Credit credit, Disk disk, Peers peers, String coordinator) {
+                         Credit credit, Disk disk, Peers peers, String coordinator, List<Failures> failures) {
 
-    public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit) {
-        this(node, ProcessHandle.current().pid(), paused, gate, slots, queued, credit, null, null, null);
+    public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit,
+                      List<Failures> failures) {
+        this(node, ProcessHandle.current().pid(), paused, gate, slots, queued, credit, null, null, null, failures);
     }
 
     public NodeStatus withDisk(Disk value) {
-        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, value, peers, coordinator);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, value, peers, coordinator, failures);
     }
 
     public NodeStatus withPeers(Peers value) {
-        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, value, coordinator);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, value, coordinator, failures);
     }
 
     public NodeStatus withCoordinator(String url) {
-        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, url);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, url, failures);
     }
 
     /**
@@ -38,6 +40,14 @@ public record NodeStatus(String node, long pid, boolean paused, String gate, Lis
      * their place up to a bound, past which every upload to peers is answered BUSY.
      */
     public record Peers(String announced, boolean reachable, String reason, int bundleReadersBlocked) {
+    }
+
+    /**
+     * The results of one outcome (a {@code Result.Status} name: TIMEOUT, CRASH, REFUSED, UNFETCHABLE)
+     * since the node started: how many, and the latest one's reason, unit, seed, run time and time.
+     */
+    public record Failures(String outcome, long count, String lastReason, String lastUnit, String lastSeed,
+                           long lastRuntimeMs, long lastTimeMs) {
     }
 
     public record Credit(long resultsReported, long experimentsProposed, long jobsRun, int outboxPending) {

@@ -79,6 +79,7 @@ public final class WorkLoop implements Runnable {
     private final ScheduledExecutorService reporter;
     private final AtomicInteger claimed = new AtomicInteger();
     private final AtomicLong resultsReported = new AtomicLong();
+    private final FailureTally failures = new FailureTally();
     private final AtomicLong experimentsProposed = new AtomicLong();
     /** Outbox files of units a slot still buffers: not delivered until it releases them (SlotWorker.Work#released). */
     private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
@@ -170,7 +171,8 @@ public final class WorkLoop implements Runnable {
             pending = -1;
         }
         return new NodeStatus(identity.publicId().toString(), gate.paused(), gate.closedBecause().orElse("open"), slots,
-                queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending));
+                queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending),
+                failures.snapshot());
     }
 
     @Override
@@ -417,6 +419,7 @@ public final class WorkLoop implements Runnable {
             heldBack.add(ResultOutbox.fileName(result.getWorkUnitId()));  // before the reporter's next pass can list it
             outbox.put(result.getWorkUnitId(), signed);
             signedResults.accept(signed);
+            failures.record(result);
             log.info("{}: result {} {}: {} {} in {} ms (unit {})", slot.name(), CommitId.abbreviate(result.getCommit()),
                     result.getStatus(), result.getMetricName(),
                     result.getStatus() == Result.Status.OK ? result.getMetric() : "-", result.getRuntimeMs(),

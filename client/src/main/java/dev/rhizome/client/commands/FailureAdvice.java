@@ -1,0 +1,43 @@
+package dev.rhizome.client.commands;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import java.util.Locale;
+
+/**
+ * What a volunteer can do about the node's failed jobs of one outcome, beside the node's counts:
+ * "4 errors" alone did not say whether the commits were bad or the machine too busy for the seed's
+ * time limit.
+ */
+final class FailureAdvice {
+    private FailureAdvice() {
+    }
+
+    /** Adds {@code advice} to each entry of the status's {@code failures} (a node older than the key has none). */
+    static void addTo(JsonObject status) {
+        if (!status.has("failures") || !status.get("failures").isJsonArray()) {
+            return;
+        }
+        for (JsonElement e : status.getAsJsonArray("failures")) {
+            JsonObject f = e.getAsJsonObject();
+            f.addProperty("advice", of(f.get("outcome").getAsString(), f.get("last_runtime_ms").getAsLong()));
+        }
+    }
+
+    static String of(String outcome, long lastRuntimeMs) {
+        return switch (outcome) {
+            // jobs run at nice 19 against a wall-clock limit: at load 20 on 2 cores a job that needs a
+            // CPU second may not get it in 120 s (docs/architecture.md, "Tests on a loaded machine")
+            case "TIMEOUT" -> String.format(Locale.ROOT, "the job ran into its seed's time limit (the latest after %.0f s). "
+                    + "Jobs run at low priority and the limit is wall-clock time, so other work on this machine counts "
+                    + "against it: run fewer jobs at once (--cpu-jobs 1) or only while the machine is idle (--idle-only); "
+                    + "if jobs time out on an idle machine too, it is too slow for this seed", lastRuntimeMs / 1000.0);
+            case "CRASH" -> "the commit's code failed (the reason says how): the experiment's fault, not this machine's, "
+                    + "unless every job crashes; then `rhizome node doctor` checks this machine";
+            case "REFUSED" -> "the commit broke its seed's rules (e.g. changed a protected file): nothing to do here";
+            case "UNFETCHABLE" -> "no peer served the commit: nothing to do here unless it repeats; then `rhizome node doctor` "
+                    + "checks that this node reaches its peers";
+            default -> "the reason says what happened";
+        };
+    }
+}

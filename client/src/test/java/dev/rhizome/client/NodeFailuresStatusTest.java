@@ -1,0 +1,72 @@
+package dev.rhizome.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import dev.rhizome.coordinator.Coordinator;
+import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.protocol.LoadScaledBudget;
+import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.SortedMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A volunteer whose jobs all fail reads in `rhizome node status` which outcome they had, the latest
+ * reason and what to do: the status said "4 errors" (the coordinator's count) and no more, so a
+ * machine too busy for the seed's time limit could not be told from bad commits.
+ */
+class NodeFailuresStatusTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void jobsThatTimeOutAreNamedWithTheirReasonAndWhatToDo() throws Exception {
+        Path node = dir.resolve("node");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+            // 100 steps of 100 ms against a 1 s limit: every job runs into its timeout
+            SortedMap<String, byte[]> seed = TestNetwork.slowSeed(100, 1);
+            TestNetwork.seedInto(node, seed);
+            TestNetwork.publishWithDirection(operator, dir.resolve("operator-repo"), seed, "d");
+            NodeDaemon daemon = TestNetwork.node(NodeConfig.defaults(node, coordinator.url()).withMaxUnits(2));
+            try {
+                JsonObject timeouts = await().atMost(new LoadScaledBudget(Duration.ofSeconds(60), Duration.ofSeconds(240)).now())
+                        .until(() -> timeouts(node), t -> t != null);
+                assertThat(timeouts.get("count").getAsLong()).isPositive();
+                assertThat(timeouts.get("last_runtime_ms").getAsLong()).as("ran to the seed's limit").isGreaterThanOrEqualTo(1000);
+                assertThat(timeouts.get("last_seed").getAsString()).isEqualTo("slow");
+                assertThat(timeouts.get("last_unit").getAsString()).isNotBlank();
+                assertThat(timeouts.get("advice").getAsString()).contains("time limit").contains("--cpu-jobs 1");
+
+                CliRun text = CliRun.of("node", "status", "--data-dir", node.toString()).succeeded("node status");
+                assertThat(text.out()).contains("jobs that measured nothing since this node started:")
+                        .containsPattern("\\d+ TIMEOUT, the latest unit \\S+ of seed slow after \\d+\\.\\d s")
+                        .contains("--cpu-jobs 1");
+            } finally {
+                daemon.close();
+            }
+        }
+    }
+
+    /** The status's TIMEOUT entry, or null while there is none. */
+    private static JsonObject timeouts(Path node) {
+        JsonObject status = CliRun.of("node", "status", "--json", "--data-dir", node.toString())
+                .succeeded("node status --json").json();
+        JsonArray failures = status.getAsJsonArray("failures");
+        for (int i = 0; failures != null && i < failures.size(); i++) {
+            JsonObject f = failures.get(i).getAsJsonObject();
+            if (f.get("outcome").getAsString().equals("TIMEOUT")) {
+                return f;
+            }
+        }
+        return null;
+    }
+}
