@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
  * alone, which neither `ban --key` users nor `rhizome id` readers could match.
  */
 class KeyFieldsTest {
-    /** Bytes that are not a public key: digests, nonces, proofs, payloads. */
+    /** Bytes that are not a public key: digests, nonces, proofs, payloads, a confirmation's revealed secret. */
     private static final Set<String> NOT_KEYS = Set.of("nonce", "log_sha256", "bundle_sha256", "sha256", "data",
-            "proof", "signature", "payload");
+            "proof", "signature", "payload", "commitment", "seed_reveal");
 
     @Test
     void everyBytesFieldIsAKnownKeyOrNamedAsSomethingElse() {
