@@ -1,7 +1,6 @@
 package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.support.TestPostgres;
@@ -29,8 +28,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -78,19 +75,7 @@ class AdoptionKillTest {
             baseClient.reportResult(baseClient.signed(result(base, baseRunner, 2.0)));
             CoordinatorClient runnerClient = new CoordinatorClient(url, runner, Duration.ofMinutes(5));
             SignedEnvelope adopting = runnerClient.signed(result(unit, runner, 1.0));
-            CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
-                try {
-                    runnerClient.reportResult(adopting);
-                } catch (CoordinatorException e) {
-                    // the kill cuts it: no answer
-                }
-            });
-            await().atMost(Duration.ofMinutes(3)).until(() -> !c.isAlive()
-                    || coordinators.output("c").contains("at crash point " + CrashPoints.ADOPTED));
-            assertThat(c.isAlive()).as("held inside the adopting transaction; its log: %s", coordinators.output("c"))
-                    .isTrue();
-            RealProcess.kill(c);  // SIGKILL
-            held.get(2, TimeUnit.MINUTES);
+            coordinators.killHeldAt("c", c, CrashPoints.ADOPTED, "inside the adopting transaction", () -> runnerClient.reportResult(adopting));
 
             Process again = coordinators.start("c", store, List.of());
             try {

@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.storm.ChildProcess;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -13,6 +14,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Coordinators started as `rhizome coordinator` processes, to be killed with SIGKILL: each named,
@@ -67,6 +70,33 @@ final class CoordinatorProcesses {
 
     String output(String name) throws IOException {
         return ChildProcess.output(log(name));
+    }
+
+    /** A request a kill may cut: its failure is expected, not the test's. */
+    @FunctionalInterface
+    interface CutRequest {
+        void send() throws CoordinatorException;
+    }
+
+    /**
+     * What a coordinator killed at one instant leaves: sends {@code request} from another thread to
+     * coordinator {@code name} (started with a crash point at {@code point}), waits until the
+     * request holds it there ({@code where} says where, for the failure's text), SIGKILLs it and
+     * waits for the cut request to end.
+     */
+    void killHeldAt(String name, Process p, String point, String where, CutRequest request) throws Exception {
+        CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
+            try {
+                request.send();
+            } catch (CoordinatorException e) {
+                // the kill cuts it: no answer
+            }
+        });
+        await().atMost(Duration.ofMinutes(3)).until(() -> !p.isAlive()
+                || output(name).contains("at crash point " + point));
+        assertThat(p.isAlive()).as("held %s; its log: %s", where, output(name)).isTrue();
+        RealProcess.kill(p);  // SIGKILL
+        held.get(2, TimeUnit.MINUTES);
     }
 
     /** SIGTERM, the coordinator's own stop; SIGKILL if it has not stopped in 60 s. */

@@ -1,7 +1,6 @@
 package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.support.TestPostgres;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -26,8 +25,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -63,19 +60,7 @@ class ReceiptKillTest {
                     .setTimeMs(System.currentTimeMillis()).build()).getUnit();
             assertThat(unit.getId()).as("a unit claimed").isNotEmpty();
             SignedEnvelope result = runnerClient.signed(result(unit, runner));
-            CompletableFuture<Void> held = CompletableFuture.runAsync(() -> {
-                try {
-                    runnerClient.reportResult(result);
-                } catch (CoordinatorException e) {
-                    // the kill cuts it: no answer, no receipt
-                }
-            });
-            await().atMost(Duration.ofMinutes(3)).until(() -> !c.isAlive()
-                    || coordinators.output("c").contains("at crash point " + CrashPoints.RESULT_STORED));
-            assertThat(c.isAlive()).as("held between the commit and the receipt; its log: %s", coordinators.output("c"))
-                    .isTrue();
-            RealProcess.kill(c);  // SIGKILL
-            held.get(2, TimeUnit.MINUTES);
+            coordinators.killHeldAt("c", c, CrashPoints.RESULT_STORED, "between the commit and the receipt", () -> runnerClient.reportResult(result));
 
             Process again = coordinators.start("c", store, List.of());
             try {

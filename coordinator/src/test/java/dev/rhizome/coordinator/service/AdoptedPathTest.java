@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.store.SchemaRewind;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.support.Fixtures;
@@ -11,9 +12,6 @@ import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.protocol.envelope.Envelopes;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -166,14 +164,7 @@ class AdoptedPathTest {
             register(store, "untouched", Fixtures.commit(), history.seed.getCommit(), "");
             adopt(store, "d", chain.get(3));
         }
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(SqliteStore.FILE_NAME));
-                Statement s = c.createStatement()) {  // back to schema 24
-            s.execute("DROP TABLE adopted_path");
-            s.execute("DROP TABLE adopted_path_heads");
-            s.execute("DROP TABLE confirmations");  // and what came after it: 26
-            s.execute("DROP TABLE receipt_keys");  // 27
-            s.execute("DELETE FROM schema_version WHERE version >= 25");
-        }
+        SchemaRewind.sqlite(dir.resolve(SqliteStore.FILE_NAME), 24);
         try (SqliteStore store = SqliteStore.open(dir)) {
             store.inReadTransaction(tx -> {
                 assertThat(tx.onKeptPath("untouched", history.seed.getCommit(), commitsOf("untouched").get(0)))
