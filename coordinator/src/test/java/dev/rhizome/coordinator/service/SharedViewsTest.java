@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LoadScaledBudget;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -62,15 +63,7 @@ class SharedViewsTest {
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            Future<String> first = pool.submit(() -> views.get("k", () -> {
-                building.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return build();
-            }));
+            Future<String> first = heldBuild(pool, views, building, release);
             assertThat(building.await(10, TimeUnit.SECONDS)).isTrue();
             Future<String> second = pool.submit(() -> views.get("k", this::build));
             Future<String> third = pool.submit(() -> views.get("k", this::build));
@@ -83,6 +76,7 @@ class SharedViewsTest {
             pool.shutdownNow();
         }
     }
+
     /**
      * A build stalled (on the database, say) held every asker of the view, each a worker, for as
      * long as it ran. An asker now waits the bound and is refused 503; the build runs on and its
@@ -95,21 +89,13 @@ class SharedViewsTest {
         CountDownLatch release = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<String> first = pool.submit(() -> bounded.get("k", () -> {
-                building.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-                return build();
-            }));
+            Future<String> first = heldBuild(pool, bounded, building, release);
             assertThat(building.await(10, TimeUnit.SECONDS)).isTrue();
             Future<String> second = pool.submit(() -> bounded.get("k", this::build));
             Duration budget = new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now();
             assertThatThrownBy(() -> second.get(budget.toMillis(), TimeUnit.MILLISECONDS))
                     .as("answered while the build is still stalled")
-                    .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                    .isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOfSatisfying(Rejection.class, r -> {
                         assertThat(r.code()).isEqualTo(Error.Code.UNAVAILABLE);
                         assertThat(r.getMessage()).contains("ask again");
@@ -123,5 +109,18 @@ class SharedViewsTest {
             release.countDown();
             pool.shutdownNow();
         }
+    }
+
+    /** Asks {@code on} for "k" from {@code pool} with a build that starts, says so and waits for {@code release}. */
+    private Future<String> heldBuild(ExecutorService pool, SharedViews on, CountDownLatch building, CountDownLatch release) {
+        return pool.submit(() -> on.get("k", () -> {
+            building.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            return build();
+        }));
     }
 }
