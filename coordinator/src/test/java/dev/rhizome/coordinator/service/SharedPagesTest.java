@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.store.SqliteStore;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -79,18 +81,14 @@ class SharedPagesTest {
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
-                Future<EnvelopeList> builder = pool.submit(() -> pages.get("r", List.of(), () -> {
-                    building.countDown();
-                    await(release);
-                    return page(builds);
-                }));
-                await(building);
+                Future<EnvelopeList> builder = heldBuild(pool, pages, builds, building, release);
+                holdUntil(building);
                 List<Future<EnvelopeList>> waiting = new ArrayList<>();
                 for (int i = 0; i < 7; i++) {
                     waiting.add(pool.submit(() -> pages.get("r", List.of(), () -> page(builds))));
                 }
                 // all seven wait on the build in flight before it ends
-                org.awaitility.Awaitility.await().atMost(new LoadScaledBudget(Duration.ofSeconds(20), Duration.ofSeconds(60)).now())
+                await().atMost(new LoadScaledBudget(Duration.ofSeconds(20), Duration.ofSeconds(60)).now())
                         .until(() -> pages.waiting() == 7);
                 assertThat(waiting).noneMatch(Future::isDone);
                 release.countDown();
@@ -126,17 +124,13 @@ class SharedPagesTest {
             CountDownLatch release = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(2);
             try {
-                Future<EnvelopeList> builder = pool.submit(() -> pages.get("r", List.of(), () -> {
-                    building.countDown();
-                    await(release);
-                    return page(builds);
-                }));
-                await(building);
+                Future<EnvelopeList> builder = heldBuild(pool, pages, builds, building, release);
+                holdUntil(building);
                 Future<EnvelopeList> waiter = pool.submit(() -> pages.get("r", List.of(), () -> page(builds)));
                 Duration budget = new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now();
                 assertThatThrownBy(() -> waiter.get(budget.toMillis(), TimeUnit.MILLISECONDS))
                         .as("the waiter is answered while the build is still stalled")
-                        .isInstanceOf(java.util.concurrent.ExecutionException.class)
+                        .isInstanceOf(ExecutionException.class)
                         .cause().isInstanceOfSatisfying(Rejection.class, r -> {
                             assertThat(r.code()).isEqualTo(Error.Code.UNAVAILABLE);
                             assertThat(r.getMessage()).contains("ask again");
@@ -219,7 +213,17 @@ class SharedPagesTest {
         return EnvelopeList.newBuilder().setNext("page " + builds.incrementAndGet()).build();
     }
 
-    private static void await(CountDownLatch latch) {
+    /** Asks {@code pages} for route "r" from {@code pool} with a build that starts, says so and waits for {@code release}. */
+    private static Future<EnvelopeList> heldBuild(ExecutorService pool, SharedPages pages, AtomicInteger builds,
+            CountDownLatch building, CountDownLatch release) {
+        return pool.submit(() -> pages.get("r", List.of(), () -> {
+            building.countDown();
+            holdUntil(release);
+            return page(builds);
+        }));
+    }
+
+    private static void holdUntil(CountDownLatch latch) {
         try {
             assertThat(latch.await(60, TimeUnit.SECONDS)).isTrue();
         } catch (InterruptedException e) {
