@@ -8,6 +8,7 @@ import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 
 /** What this node signs as itself: its NodeInfo for hellos and relays, kept fresh, and its Inventories. */
 final class SelfSigner {
@@ -88,7 +89,7 @@ final class SelfSigner {
      * with the hello signed for no network, which every peer of the network refused.
      */
     SignedEnvelope helloIfNetworkLearnt(long now) {
-        if (!helloGiven || java.util.Objects.equals(network.id(), helloNetwork)) {
+        if (!helloGiven || Objects.equals(network.id(), helloNetwork)) {
             return null;
         }
         return hello(now);
@@ -113,7 +114,7 @@ final class SelfSigner {
     }
 
     private boolean networkChanged() {
-        return !java.util.Objects.equals(network.id(), signedForNetwork);
+        return !Objects.equals(network.id(), signedForNetwork);
     }
 
     /** Signed for this node's network once it is known; until then naming none, as older nodes sign. */
