@@ -54,10 +54,14 @@ final class ProcViews {
      * (each lock taken or let go shows), its disks, the kernel's command line (the root file system's UUID, a
      * fingerprint of the machine as the boot id is); where a kernel has them readable, every task of the
      * machine with its name and run time (sched_debug before Linux 5.13), every latency record, every timer.
+     * The kernel's loaded modules with each one's count of users (round 27: a webcam's driver counts each
+     * program that has the camera open, a sound card's each that has it open, and a module loads as a device
+     * is plugged in), and every symbol of the kernel and of those modules, which names them too.
      * Each reads as its header alone, or empty.
      */
     static final List<String> MACHINE_LISTS = List.of("/proc/diskstats", "/proc/swaps", "/proc/locks",
-            "/proc/partitions", "/proc/cmdline", "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_list");
+            "/proc/partitions", "/proc/cmdline", "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_list",
+            "/proc/modules", "/proc/kallsyms");
     /** {@link #MACHINE_LISTS} whose first line is a header, which the job's copy keeps. */
     private static final List<String> WITH_HEADER = List.of("/proc/swaps", "/proc/partitions");
     /** Counters of the whole machine's memory, scheduler, file systems, terminals and asynchronous I/O: each number reads 0. */
