@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 
 /**
  * The job's own copies of the files of {@code /proc} that describe the whole machine and move with its
@@ -47,6 +48,14 @@ final class ProcViews {
      * loop saw each of them come and go.
      */
     static final String CGROUPS = "/proc/cgroups";
+    /**
+     * The kernel's banner: its release, who built it where, with what and when. A kernel the volunteer built
+     * names the volunteer's user and the machine's host name there ({@code Linux version 6.8.1 (ada@ada-desktop)}),
+     * which the job's own host name and {@code /etc/hosts} hide; the job's copy names {@link #BUILT_BY} instead.
+     */
+    static final String VERSION = "/proc/version";
+    /** Who built the kernel, as the job's copy of {@link #VERSION} says: the job's own user and host name. */
+    static final String BUILT_BY = "(" + BwrapCommand.JOB_USER + "@" + BwrapCommand.HOSTNAME + ")";
     /** No process was ever running: a load that cannot move. */
     static final String NO_LOAD = "0.00 0.00 0.00 1/1 1\n";
     /**
@@ -116,6 +125,10 @@ final class ProcViews {
         }
         if (host.read(LOADAVG).isPresent()) {
             views.put(LOADAVG, NO_LOAD);
+        }
+        Optional<String> version = host.read(VERSION);
+        if (version.isPresent()) {
+            views.put(VERSION, version(version.get()));
         }
         Optional<String> cgroups = host.read(CGROUPS);
         if (cgroups.isPresent()) {
@@ -195,6 +208,12 @@ final class ProcViews {
     /** The host's seconds since boot as at the start, and no idle time: the CPUs' idle time moves with the machine's load. */
     static String uptime(String host) {
         return host.strip().split("\\s+")[0] + " 0.00\n";
+    }
+
+    /** The job's {@code /proc/version}: the host's, with the builder's {@code (user@host)} after the release as {@link #BUILT_BY}. */
+    static String version(String host) {
+        return host.replaceFirst("^(Linux version \\S+ )\\([^()\\s]*@[^()\\s]*\\)",
+                "$1" + Matcher.quoteReplacement(BUILT_BY));
     }
 
     /**
