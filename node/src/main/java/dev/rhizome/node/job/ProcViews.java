@@ -94,14 +94,32 @@ final class ProcViews {
     @FunctionalInterface
     interface HostFiles {
         Optional<String> read(String path) throws IOException;
+
+        /** Whether the host has {@code path} readable; a list read as empty needs no more (kallsyms is megabytes). */
+        default boolean has(String path) throws IOException {
+            return read(path).isPresent();
+        }
     }
+
+    /** This machine's files. */
+    private static final HostFiles HOST = new HostFiles() {
+        @Override
+        public Optional<String> read(String path) throws IOException {
+            return readHost(path);
+        }
+
+        @Override
+        public boolean has(String path) {
+            return Files.isReadable(Path.of(path));
+        }
+    };
 
     private ProcViews() {
     }
 
     /** The job's copies, by their path in {@code /proc}, of this machine's files, for a job that may use {@code memoryBytes}. */
     static Map<String, String> forJob(long memoryBytes) throws IOException {
-        return forJob(memoryBytes, ProcViews::readHost);
+        return forJob(memoryBytes, HOST);
     }
 
     /**
@@ -135,9 +153,15 @@ final class ProcViews {
             views.put(CGROUPS, cgroups(cgroups.get()));
         }
         for (String list : MACHINE_LISTS) {
+            if (!WITH_HEADER.contains(list)) {
+                if (host.has(list)) {
+                    views.put(list, "");
+                }
+                continue;
+            }
             Optional<String> text = host.read(list);
             if (text.isPresent()) {
-                views.put(list, WITH_HEADER.contains(list) ? firstLine(text.get()) : "");
+                views.put(list, firstLine(text.get()));
             }
         }
         for (String copy : COPIES) {
