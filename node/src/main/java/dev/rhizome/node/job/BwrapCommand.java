@@ -110,8 +110,8 @@ public final class BwrapCommand {
     static final List<String> DEVICE_PROC_DIRS = List.of("/proc/asound", "/proc/acpi", "/proc/bus", "/proc/scsi",
             "/proc/tty");
     /**
-     * Drivers' own entries ({@code /proc/driver/rtc}: the clock chip's wake alarm, which the volunteer's
-     * suspend sets): hidden from a job without a GPU; a GPU job keeps the NVIDIA driver's there (its
+     * Drivers' own entries ({@code /proc/driver/rtc}: the clock chip's wake alarm, when the machine is set to
+     * wake): hidden from a job without a GPU; a GPU job keeps the NVIDIA driver's there (its
      * {@code params} and {@code capabilities}, which the CUDA driver reads), the clock's bound over.
      */
     static final String DRIVERS_PROC_DIR = "/proc/driver";
@@ -526,10 +526,6 @@ public final class BwrapCommand {
     }
 
     /**
-     * Whether {@code dir} is there to hide with no link on its way: bubblewrap would follow one (a /usr/local
-     * that leads to /opt) to a place the job's root lacks, and the job would not start.
-     */
-    /**
      * The directories of /proc this machine has that a job sees as empty: the counters' and the devices' always,
      * {@link #DRIVERS_PROC_DIR} unless the job has a GPU (bubblewrap cannot mount over what /proc lacks).
      */
@@ -543,6 +539,10 @@ public final class BwrapCommand {
         return List.copyOf(dirs);
     }
 
+    /**
+     * Whether {@code dir} is there to hide with no link on its way: bubblewrap would follow one (a /usr/local
+     * that leads to /opt) to a place the job's root lacks, and the job would not start.
+     */
     private static boolean hiddenHere(Path dir, HostView host) {
         if (!host.exists(dir)) {
             return false;
