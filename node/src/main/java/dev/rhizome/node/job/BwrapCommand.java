@@ -98,6 +98,24 @@ public final class BwrapCommand {
      * Nothing of training reads them.
      */
     static final List<String> HIDDEN_PROC_DIRS = List.of("/proc/irq", "/proc/fs", "/proc/sys/fs/quota", "/proc/spl");
+    /**
+     * Directories of /proc in which drivers show the volunteer's devices, hidden the same way (round 27): ALSA's
+     * {@code /proc/asound} says of each sound stream, playback and capture (a call's microphone), whether it
+     * runs; {@code /proc/acpi} holds, where the kernel has them, the lid's state and a ThinkPad's fan, temperature
+     * and keys; {@code /proc/bus/input/devices}, {@code /proc/scsi/scsi} and {@code /proc/tty/drivers} list
+     * input devices, disks and serial lines as they are plugged in (a security key, a USB stick, a headset), and
+     * {@code /proc/bus/pci} the machine's hardware. Nothing of training reads them (sysfs, which NVML and
+     * PyTorch read for devices, is absent anyway).
+     */
+    static final List<String> DEVICE_PROC_DIRS = List.of("/proc/asound", "/proc/acpi", "/proc/bus", "/proc/scsi",
+            "/proc/tty");
+    /**
+     * Drivers' own entries ({@code /proc/driver/rtc}: the clock chip's wake alarm, when the machine is set to
+     * wake): hidden from a job without a GPU; a GPU job keeps the NVIDIA driver's there (its
+     * {@code params} and {@code capabilities}, which the CUDA driver reads), the clock's bound over.
+     */
+    static final String DRIVERS_PROC_DIR = "/proc/driver";
+    static final String CLOCK_CHIP = "/proc/driver/rtc";
     static final int NOBODY = 65534;
     /** RLIMIT_NOFILE of every job process: four times the soft limit most distributions give a login. */
     static final int OPEN_FILES = 4096;
@@ -403,10 +421,14 @@ public final class BwrapCommand {
                 argv.addAll(List.of("--ro-bind", "/dev/null", pressure));
             }
         }
-        for (String dir : HIDDEN_PROC_DIRS) {
-            if (host.exists(Path.of(dir))) {
-                argv.addAll(List.of("--tmpfs", dir)); // read-only below, once nothing more is mounted
-            }
+        Optional<JobGpu> gpu = JobGpu.of(confinement.env());
+        List<Path> gpuDevices = plan.gpus().devicesFor(gpu);
+        List<String> hiddenProcDirs = hiddenProcDirs(!gpuDevices.isEmpty(), host);
+        for (String dir : hiddenProcDirs) {
+            argv.addAll(List.of("--tmpfs", dir)); // read-only below, once nothing more is mounted
+        }
+        if (!gpuDevices.isEmpty() && host.exists(Path.of(CLOCK_CHIP))) {
+            argv.addAll(List.of("--ro-bind", "/dev/null", CLOCK_CHIP));
         }
         // The machine's counters, each a clock of its activity (/proc/stat's of every interrupt line, the
         // keyboard's too): copies made at the job's start (ProcViews). Not /proc/net/softnet_stat: /proc
@@ -420,8 +442,6 @@ public final class BwrapCommand {
         // and both are made read-only below once everything is mounted on them.
         argv.addAll(List.of("--size", Long.toString(plan.limits().tmpBytes()), "--tmpfs", "/dev/shm"));
         // Only the job's own GPU (and the driver's shared control devices) is there; a CPU job sees none.
-        Optional<JobGpu> gpu = JobGpu.of(confinement.env());
-        List<Path> gpuDevices = plan.gpus().devicesFor(gpu);
         for (Path dev : gpuDevices) {
             argv.addAll(List.of("--dev-bind", dev.toString(), dev.toString()));
         }
@@ -446,10 +466,8 @@ public final class BwrapCommand {
         // autogroup were the job's to write, and so were the job's own (its autogroup's nice, which
         // the launcher sets to the job's priority). The job's descriptors (/dev/stdout) still lead out.
         argv.addAll(List.of("--remount-ro", "/proc"));
-        for (String dir : HIDDEN_PROC_DIRS) {
-            if (host.exists(Path.of(dir))) {
-                argv.addAll(List.of("--remount-ro", dir));
-            }
+        for (String dir : hiddenProcDirs) {
+            argv.addAll(List.of("--remount-ro", dir));
         }
         for (String dir : HIDDEN_SYSTEM_DIRS) {
             if (hiddenHere(Path.of(dir), host)) {
@@ -505,6 +523,20 @@ public final class BwrapCommand {
         // Each path of the job's own directories it is handed, where it is inside (the JDK's keeps its own).
         argv.addAll(SandboxPaths.of(confinement).insideAll(command));
         return List.copyOf(argv);
+    }
+
+    /**
+     * The directories of /proc this machine has that a job sees as empty: the counters' and the devices' always,
+     * {@link #DRIVERS_PROC_DIR} unless the job has a GPU (bubblewrap cannot mount over what /proc lacks).
+     */
+    static List<String> hiddenProcDirs(boolean gpuJob, HostView host) {
+        List<String> dirs = new ArrayList<>(HIDDEN_PROC_DIRS);
+        dirs.addAll(DEVICE_PROC_DIRS);
+        if (!gpuJob) {
+            dirs.add(DRIVERS_PROC_DIR);
+        }
+        dirs.removeIf(dir -> !host.exists(Path.of(dir)));
+        return List.copyOf(dirs);
     }
 
     /**

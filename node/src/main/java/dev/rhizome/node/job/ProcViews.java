@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 
 /**
  * The job's own copies of the files of {@code /proc} that describe the whole machine and move with its
@@ -47,6 +48,14 @@ final class ProcViews {
      * loop saw each of them come and go.
      */
     static final String CGROUPS = "/proc/cgroups";
+    /**
+     * The kernel's banner: its release, who built it where, with what and when. A kernel the volunteer built
+     * names the volunteer's user and the machine's host name there ({@code Linux version 6.8.1 (ada@ada-desktop)}),
+     * which the job's own host name and {@code /etc/hosts} hide; the job's copy names {@link #BUILT_BY} instead.
+     */
+    static final String VERSION = "/proc/version";
+    /** Who built the kernel, as the job's copy of {@link #VERSION} says: the job's own user and host name. */
+    static final String BUILT_BY = "(" + BwrapCommand.JOB_USER + "@" + BwrapCommand.HOSTNAME + ")";
     /** No process was ever running: a load that cannot move. */
     static final String NO_LOAD = "0.00 0.00 0.00 1/1 1\n";
     /**
@@ -54,10 +63,14 @@ final class ProcViews {
      * (each lock taken or let go shows), its disks, the kernel's command line (the root file system's UUID, a
      * fingerprint of the machine as the boot id is); where a kernel has them readable, every task of the
      * machine with its name and run time (sched_debug before Linux 5.13), every latency record, every timer.
+     * The kernel's loaded modules with each one's count of users (round 27: a webcam's driver counts each
+     * program that has the camera open, a sound card's each that has it open, and a module loads as a device
+     * is plugged in), and every symbol of the kernel and of those modules, which names them too.
      * Each reads as its header alone, or empty.
      */
     static final List<String> MACHINE_LISTS = List.of("/proc/diskstats", "/proc/swaps", "/proc/locks",
-            "/proc/partitions", "/proc/cmdline", "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_list");
+            "/proc/partitions", "/proc/cmdline", "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_list",
+            "/proc/modules", "/proc/kallsyms");
     /** {@link #MACHINE_LISTS} whose first line is a header, which the job's copy keeps. */
     private static final List<String> WITH_HEADER = List.of("/proc/swaps", "/proc/partitions");
     /** Counters of the whole machine's memory, scheduler, file systems, terminals and asynchronous I/O: each number reads 0. */
@@ -81,14 +94,32 @@ final class ProcViews {
     @FunctionalInterface
     interface HostFiles {
         Optional<String> read(String path) throws IOException;
+
+        /** Whether the host has {@code path} readable; a list read as empty needs no more (kallsyms is megabytes). */
+        default boolean has(String path) throws IOException {
+            return read(path).isPresent();
+        }
     }
+
+    /** This machine's files. */
+    private static final HostFiles HOST = new HostFiles() {
+        @Override
+        public Optional<String> read(String path) throws IOException {
+            return readHost(path);
+        }
+
+        @Override
+        public boolean has(String path) {
+            return Files.isReadable(Path.of(path));
+        }
+    };
 
     private ProcViews() {
     }
 
     /** The job's copies, by their path in {@code /proc}, of this machine's files, for a job that may use {@code memoryBytes}. */
     static Map<String, String> forJob(long memoryBytes) throws IOException {
-        return forJob(memoryBytes, ProcViews::readHost);
+        return forJob(memoryBytes, HOST);
     }
 
     /**
@@ -113,14 +144,24 @@ final class ProcViews {
         if (host.read(LOADAVG).isPresent()) {
             views.put(LOADAVG, NO_LOAD);
         }
+        Optional<String> version = host.read(VERSION);
+        if (version.isPresent()) {
+            views.put(VERSION, version(version.get()));
+        }
         Optional<String> cgroups = host.read(CGROUPS);
         if (cgroups.isPresent()) {
             views.put(CGROUPS, cgroups(cgroups.get()));
         }
         for (String list : MACHINE_LISTS) {
+            if (!WITH_HEADER.contains(list)) {
+                if (host.has(list)) {
+                    views.put(list, "");
+                }
+                continue;
+            }
             Optional<String> text = host.read(list);
             if (text.isPresent()) {
-                views.put(list, WITH_HEADER.contains(list) ? firstLine(text.get()) : "");
+                views.put(list, firstLine(text.get()));
             }
         }
         for (String copy : COPIES) {
@@ -191,6 +232,12 @@ final class ProcViews {
     /** The host's seconds since boot as at the start, and no idle time: the CPUs' idle time moves with the machine's load. */
     static String uptime(String host) {
         return host.strip().split("\\s+")[0] + " 0.00\n";
+    }
+
+    /** The job's {@code /proc/version}: the host's, with the builder's {@code (user@host)} after the release as {@link #BUILT_BY}. */
+    static String version(String host) {
+        return host.replaceFirst("^(Linux version \\S+ )\\([^()\\s]*@[^()\\s]*\\)",
+                "$1" + Matcher.quoteReplacement(BUILT_BY));
     }
 
     /**

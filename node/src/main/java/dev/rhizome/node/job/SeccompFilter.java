@@ -30,8 +30,8 @@ import java.util.TreeSet;
  * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
  * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM,
  * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM, a {@code preadv2} that may not wait
- * ({@code RWF_NOWAIT}) EOPNOTSUPP, and {@code prctl(PR_SET_PDEATHSIG)} and {@code POSIX_FADV_DONTNEED}
- * are answered as done without being done.
+ * ({@code RWF_NOWAIT}) EOPNOTSUPP, {@code madvise(MADV_MERGEABLE)} EINVAL, and {@code prctl(PR_SET_PDEATHSIG)},
+ * {@code prctl(PR_SET_MEMORY_MERGE)} and {@code POSIX_FADV_DONTNEED} are answered as done without being done.
  */
 public final class SeccompFilter {
     static final int EPERM = 1;
@@ -50,6 +50,10 @@ public final class SeccompFilter {
     static final int POSIX_FADV_DONTNEED = 4;
     /** prctl's option that sets the signal a process gets at its parent's death. */
     static final int PR_SET_PDEATHSIG = 1;
+    /** prctl's option that offers all of a process's memory to the kernel's same-page merging (Linux 6.4). */
+    static final int PR_SET_MEMORY_MERGE = 67;
+    /** madvise's advice that offers a range to the kernel's same-page merging (KSM). */
+    static final int MADV_MERGEABLE = 12;
     static final int RET_ALLOW = 0x7fff0000;
     static final int RET_ERRNO = 0x00050000;
     static final int X32_SYSCALL_BIT = 0x40000000;
@@ -322,7 +326,14 @@ public final class SeccompFilter {
         // with, is killed: cleared, the job outlived the node. Answered as done, not refused, since
         // programs set one on their workers and some fail on an error (a worker then outlives its parent
         // until the job's end, which kills all); the other options stay.
-        new Judged("prctl", 157, 167, 0, Allowed.anyBut(PR_SET_PDEATHSIG), DONE),
+        // Same-page merging (KSM, where the volunteer turned it on: ksmtuned, a VM host) shares a page of the
+        // job's with any identical one of the machine offered to it (QEMU offers its guests' memory, systemd's
+        // MemoryKSM= a service's), and a write to a merged page takes a copy, which takes measurably longer:
+        // a job that offered pages of its choosing learned which of them the host's programs held, page by
+        // page (the deduplication side channel). Offering all of a process's memory answers done, undone,
+        // as the kernel's scanning promises nothing; the range's advice below as a kernel without KSM.
+        new Judged("prctl", 157, 167, 0, Allowed.anyBut(PR_SET_PDEATHSIG, PR_SET_MEMORY_MERGE), DONE),
+        new Judged("madvise", 28, 233, 2, Allowed.anyBut(MADV_MERGEABLE), EINVAL),
         // The page cache of the files a job shares with the host (/usr, the JDK) tells which of their pages
         // the volunteer's programs touched: a read that may not wait returns cached pages only, and the
         // advice to drop a file's pages works for any reader, so a job dropped a library's pages and looked

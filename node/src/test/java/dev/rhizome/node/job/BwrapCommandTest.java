@@ -273,6 +273,31 @@ class BwrapCommandTest {
     }
 
     @Test
+    void theDriversDirectoriesOfProcAreEmptyAndAGpuJobKeepsOnlyTheNvidiaDriversOwn() {
+        FakeHost gpuBox = FakeHost.debian()
+                .file("/dev/nvidia0", "/dev/nvidiactl", "/proc/asound", "/proc/acpi", "/proc/bus", "/proc/tty",
+                        "/proc/driver", "/proc/driver/rtc", "/proc/driver/nvidia");
+        GpuPassthrough gpus = GpuPassthrough.discover(gpuBox);
+        SandboxPlan plan = plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus);
+        Confinement gpuJob = new Confinement(CHECKOUT, List.of(CHECKOUT), List.of(), Map.of("RHIZOME_GPU_INDEX", "0"));
+
+        String cpu = String.join(" ", argv(plan, gpuBox));
+        String gpu = String.join(" ", BwrapCommand.argv(plan, List.of("python3", "train.py"), gpuJob, Optional.empty(),
+                INPUTS, gpuBox));
+
+        for (String dir : List.of("/proc/asound", "/proc/acpi", "/proc/bus", "/proc/tty")) {
+            assertThat(cpu).contains("--tmpfs " + dir + " ", "--remount-ro " + dir + " ");
+            assertThat(gpu).contains("--tmpfs " + dir + " ", "--remount-ro " + dir + " ");
+        }
+        assertThat(cpu).as("a job without a GPU sees no driver's entries").contains("--tmpfs /proc/driver ",
+                "--remount-ro /proc/driver ").doesNotContain("/proc/driver/rtc");
+        assertThat(gpu).as("the CUDA driver reads the NVIDIA driver's; the clock chip's alarm is hidden")
+                .doesNotContain("--tmpfs /proc/driver ").contains("--ro-bind /dev/null /proc/driver/rtc");
+        assertThat(String.join(" ", argv(plan, FakeHost.debian()))).as("nothing to mount over where /proc lacks them")
+                .doesNotContain("/proc/asound", "/proc/driver", "/proc/scsi");
+    }
+
+    @Test
     void noGpuWithoutBothAControlDeviceAndAGpuDevice() {
         assertThat(GpuPassthrough.discover(FakeHost.debian().file("/dev/nvidiactl")).present()).isFalse();
         assertThat(GpuPassthrough.discover(FakeHost.debian().file("/dev/nvidia0")).present()).isFalse();

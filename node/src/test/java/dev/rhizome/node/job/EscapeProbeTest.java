@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EscapeProbeTest {
     /** The routes the probe tries, each of which must say HELD at least once. */
     private static final List<String> ROUTES = List.of("handles", "keyrings", "io_uring", "bpf", "perf_events",
-            "userfaultfd", "devices", "ptrace", "pidfd", "namespaces", "mounts", "kcmp", "personality", "clock",
+            "userfaultfd", "devices", "ptrace", "pidfd", "namespaces", "mounts", "kcmp", "personality", "merging", "clock",
             "reboot", "swap", "kexec", "modules", "kernel log", "accounting", "root", "settings", "key", "processes",
             "network", "terminal", "privileges", "core dumps", "signals", "sockets", "descriptors", "environment",
             "scheduling", "limits", "init");

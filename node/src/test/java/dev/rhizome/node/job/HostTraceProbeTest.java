@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -52,6 +53,13 @@ class HostTraceProbeTest {
                 }
             }
             assertThat(items.get("gethostname").trim()).isEqualTo(BwrapCommand.HOSTNAME);
+            // Who built the kernel where: a kernel the volunteer built names its user and machine there.
+            Matcher builtBy = Pattern.compile("^Linux version \\S+ (\\([^()\\s]*@[^()\\s]*\\))")
+                    .matcher(Files.readString(Path.of(ProcViews.VERSION)));
+            if (builtBy.find()) {
+                assertThat(items.get(ProcViews.VERSION)).as(ProcViews.VERSION).doesNotContain(builtBy.group(1))
+                        .contains(ProcViews.BUILT_BY);
+            }
             // The node's user: neither its name nor its home in the job's users, environment or ids.
             String user = System.getProperty("user.name");
             String home = System.getProperty("user.home");

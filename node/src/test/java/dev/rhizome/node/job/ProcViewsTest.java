@@ -96,6 +96,16 @@ class ProcViewsTest {
     }
 
     @Test
+    void theKernelsBannerNamesNeitherTheUserNorTheMachineThatBuiltIt() {
+        assertThat(ProcViews.version("Linux version 6.8.1-custom (ada@ada-desktop) (gcc (GCC) 13.2.0, GNU ld 2.41)"
+                + " #3 SMP PREEMPT_DYNAMIC Sat Mar 16 10:00:00 CET 2024\n"))
+                .isEqualTo("Linux version 6.8.1-custom (rhizome@rhizome-job) (gcc (GCC) 13.2.0, GNU ld 2.41)"
+                        + " #3 SMP PREEMPT_DYNAMIC Sat Mar 16 10:00:00 CET 2024\n");
+        String unusual = "Linux version 6.1.0 (gcc version 12) #1 SMP\n";
+        assertThat(ProcViews.version(unusual)).as("no builder to hide").isEqualTo(unusual);
+    }
+
+    @Test
     void onlyTheFilesTheHostHasAreCopied() throws IOException {
         Map<String, String> host = Map.of("/proc/stat", STAT, "/proc/meminfo", MEMINFO, "/proc/loadavg",
                 "6.24 3.44 2.19 8/218 32115\n", "/proc/diskstats", " 253       0 vda 8101 0 41 ...\n",

@@ -341,6 +341,30 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
+    void offeringMemoryToSamePageMergingAnswersAsAKernelWithoutItAndOtherAdvicePasses(SeccompFilter.Arch arch) {
+        byte[] program = SeccompFilter.program(arch);
+        int madvise = arch.judgedNumbers.get("madvise");
+        // MADV_MERGEABLE, and with the high half of the register set, which the kernel does not read
+        for (long advice : new long[] {12, (1L << 32) | 12}) {
+            assertThat(run(program, arch.auditArch, madvise, new long[] {0x7f0000000000L, 4096, advice, 0, 0, 0}))
+                    .as("advice %x", advice).isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EINVAL);
+        }
+        // NORMAL, DONTNEED, FREE, UNMERGEABLE, HUGEPAGE, DONTFORK; and a length of 12 (second argument) is not judged
+        for (long advice : new long[] {0, 4, 8, 13, 14, 10}) {
+            assertThat(run(program, arch.auditArch, madvise, new long[] {0x7f0000000000L, 12, advice, 0, 0, 0}))
+                    .as("advice %d", advice).isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+        int prctl = arch.judgedNumbers.get("prctl");
+        // PR_SET_MEMORY_MERGE: returns 0, never run; PR_GET_MEMORY_MERGE and PR_SET_NAME run
+        assertThat(run(program, arch.auditArch, prctl, new long[] {67, 1, 0, 0, 0, 0})).isEqualTo(SeccompFilter.RET_ERRNO);
+        for (long option : new long[] {68, 15}) {
+            assertThat(run(program, arch.auditArch, prctl, new long[] {option, 0, 0, 0, 0, 0})).as("option %d", option)
+                    .isEqualTo(SeccompFilter.RET_ALLOW);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(SeccompFilter.Arch.class)
     void syncOfTheWholeMachineOrAFileSystemAnswersDoneWithoutRunningAndAFilesOwnSyncRuns(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         for (String call : List.of("sync", "syncfs")) {

@@ -4,7 +4,7 @@
 # real escape. Inputs (environment): PROBE_KEY, the node's key file by its host path; PROBE_DATA,
 # the node's data directory; PROBE_PORT, a port the test listens on on every address of the host;
 # PROBE_HOSTS, the host's addresses; PROBE_TAG, a tag for the process meant to outlive the job.
-import ctypes, errno, fcntl, os, platform, signal, socket, struct, resource, termios, time
+import ctypes, errno, fcntl, mmap, os, platform, signal, socket, struct, resource, termios, time
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -136,6 +136,15 @@ refused('mounts', 'chroot', b'/tmp')
 refused('kcmp', 'kcmp', os.getpid(), 1, 0, 0, 0)  # KCMP_FILE
 refused('personality', 'personality', 0x0040000)  # ADDR_NO_RANDOMIZE
 refused('personality', 'personality', 0x0400000)  # READ_IMPLIES_EXEC
+# Same-page merging: pages offered to it are shared with identical ones of the host's, and a write's copy
+# times which. madvise(MADV_MERGEABLE) of a range, then prctl(PR_SET_MEMORY_MERGE) of all memory, read back.
+merged = mmap.mmap(-1, 1 << 20)
+ctypes.set_errno(0)
+r = libc.madvise(ctypes.c_void_p(ctypes.addressof(ctypes.c_char.from_buffer(merged))), ctypes.c_size_t(1 << 20), 12)
+say(r < 0, 'merging', 'madvise(MADV_MERGEABLE) -> %d %s' % (r, errno.errorcode.get(ctypes.get_errno(), '')))
+libc.prctl(67, 1, 0, 0, 0)  # PR_SET_MEMORY_MERGE
+r = libc.prctl(68, 0, 0, 0, 0)  # PR_GET_MEMORY_MERGE: 1 once set; -1 on a kernel before it
+say(r != 1, 'merging', 'PR_GET_MEMORY_MERGE after setting it -> %d' % r)
 # The machine's clock, its power, its swap, its kernel.
 now = buf(16)
 struct.pack_into('qq', now, 0, int(time.time()), 0)  # the time it is: no harm done were it set

@@ -61,7 +61,7 @@ for pid in ('self', '1'):
 for path in ('/etc/passwd', '/etc/group', '/etc/hosts', '/etc/hostname', '/etc/resolv.conf', '/etc/machine-id',
              '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname', '/proc/sys/kernel/random/boot_id',
              '/proc/self/net/if_inet6', '/proc/keys', '/proc/key-users', '/proc/cgroups', '/proc/swaps',
-             '/proc/sys/fs/binfmt_misc/status', '/proc/sys/kernel/core_pattern'):
+             '/proc/sys/fs/binfmt_misc/status', '/proc/sys/kernel/core_pattern', '/proc/version'):
     item(path, read(path))
 # Every name the job can list in the directories a job would look through first.
 for top in ('/', '/tmp', '/dev', '/dev/shm', '/run', '/home', '/root', '/var', '/var/tmp', '/mnt', '/media',
