@@ -68,6 +68,22 @@ public final class WarnBudget {
         emit(false, format, args);
     }
 
+    /**
+     * Logs {@code what} at ERROR with {@code failure}'s stack trace within the budget, else at
+     * DEBUG: for a failure a peer's input may cause again and again (a step of the gossip core that
+     * threw), where each line would carry a whole stack trace.
+     */
+    public void error(String what, Throwable failure) {
+        long held = admit(System.nanoTime() / 1_000_000);
+        if (held < 0) {
+            log.debug(what, failure);
+        } else if (held > 0) {
+            log.error(what + HELD_BACK, held, failure);
+        } else {
+            log.error(what, failure);
+        }
+    }
+
     private void emit(boolean warn, String format, Object... args) {
         long held = admit(System.nanoTime() / 1_000_000);
         if (held < 0) {

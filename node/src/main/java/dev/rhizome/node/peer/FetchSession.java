@@ -9,6 +9,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -155,7 +156,7 @@ final class FetchSession {
     void onHeader(BundleHeader header) throws PeerFailure {
         expect(State.AWAIT_HEADER, "bundle header");
         if (!commit.equals(header.getCommit())) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "offered bundle " + header.getCommit() + " when asked for " + commit);
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "offered bundle " + LogSafe.of(header.getCommit()) + " when asked for " + commit);
         }
         if (header.getSize() <= 0) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "announced a bundle of " + Long.toUnsignedString(header.getSize())
@@ -239,7 +240,7 @@ final class FetchSession {
     void onEnd(BundleEnd end, byte[] digest) throws PeerFailure {
         expect(State.RECEIVING, "bundle end");
         if (!commit.equals(end.getCommit())) {
-            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "ended bundle " + end.getCommit() + " while sending " + commit);
+            throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "ended bundle " + LogSafe.of(end.getCommit()) + " while sending " + commit);
         }
         if (received != this.end) {
             throw new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, ranged
@@ -252,21 +253,30 @@ final class FetchSession {
         state = State.DONE;
     }
 
+    /**
+     * The holder's own words, as they go into the failure (logged, and reported with the fetch):
+     * control characters escaped and cut short, since a rogue's could forge log lines or fill the
+     * log with a frame's worth (1 MiB) at each answer.
+     */
+    private static String said(Error error) {
+        return LogSafe.of(error.getMessage());
+    }
+
     void onError(Error error) throws PeerFailure {
         if (!proven()) {
-            throw unproven("answered " + error.getCode() + " before proving its key: " + error.getMessage());
+            throw unproven("answered " + error.getCode() + " before proving its key: " + said(error));
         }
         throw switch (error.getCode()) {
-            case NOT_FOUND -> new PeerFailure(PeerFailure.Kind.NOT_FOUND, "answered " + error.getCode() + ": " + error.getMessage());
+            case NOT_FOUND -> new PeerFailure(PeerFailure.Kind.NOT_FOUND, "answered " + error.getCode() + ": " + said(error));
             case UNAVAILABLE -> state == State.RECEIVING && LateDecline.isLate(received - offset, end - offset)
                     ? PeerFailure.declined(PeerFailure.Declined.ENDED_LATE, "busy after " + (received - offset) + " of "
-                            + (end - offset) + " bytes: " + error.getMessage())
-                    : PeerFailure.busy(PeerFailure.Declined.BUSY, "busy: " + error.getMessage(),
+                            + (end - offset) + " bytes: " + said(error))
+                    : PeerFailure.busy(PeerFailure.Declined.BUSY, "busy: " + said(error),
                             Integer.toUnsignedLong(error.getRetryAfterMs()));
-            case CONFLICT -> PeerFailure.declined(PeerFailure.Declined.OTHER_BUNDLE, "has another bundle: " + error.getMessage());
+            case CONFLICT -> PeerFailure.declined(PeerFailure.Declined.OTHER_BUNDLE, "has another bundle: " + said(error));
             case INTERNAL, UNSUPPORTED -> PeerFailure.declined(PeerFailure.Declined.UNABLE,
-                    "could not serve (" + error.getCode() + "): " + error.getMessage());
-            default -> new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "answered " + error.getCode() + ": " + error.getMessage());
+                    "could not serve (" + error.getCode() + "): " + said(error));
+            default -> new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "answered " + error.getCode() + ": " + said(error));
         };
     }
 

@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -174,14 +175,14 @@ final class ServeSession {
             return new Refuse(Error.Code.BAD_REQUEST, "bundle request while a bundle is still being sent");
         }
         if (!CommitId.isValid(request.getCommit())) {
-            return new Refuse(Error.Code.BAD_REQUEST, "requested commit is not a commit id: '" + request.getCommit() + "'");
+            return new Refuse(Error.Code.BAD_REQUEST, "requested commit is not a commit id: '" + LogSafe.of(request.getCommit()) + "'");
         }
         if (request.getHaveCount() > MAX_HAVE) {
             return new Refuse(Error.Code.TOO_LARGE, "request lists " + request.getHaveCount() + " commits held, limit " + MAX_HAVE);
         }
         for (String have : request.getHaveList()) {
             if (!CommitId.isValid(have)) {
-                return new Refuse(Error.Code.BAD_REQUEST, "request lists a malformed commit id held: '" + have + "'");
+                return new Refuse(Error.Code.BAD_REQUEST, "request lists a malformed commit id held: '" + LogSafe.of(have) + "'");
             }
         }
         if (request.getOffset() < 0) {

@@ -14,6 +14,9 @@ import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 
 class FetchSessionTest {
@@ -95,6 +98,37 @@ class FetchSessionTest {
         }
         assertThatThrownBy(() -> session.onProof(HelloProof.getDefaultInstance())).hasMessageContaining("out of turn")
                 .isInstanceOfSatisfying(PeerFailure.class, f -> assertThat(f.kind()).isEqualTo(PeerFailure.Kind.BAD_BUNDLE));
+    }
+
+    /** What a holder says goes into its failure, which is logged and reported: a rogue's words there forged log lines, a megabyte at a time. */
+    @Test
+    void aHoldersOwnWordsReachTheFailureEscapedAndCutShort() throws Exception {
+        String forged = "gone\n2026-12-06 12:00:00.000 ERROR NodeDaemon - forged \u001b[2J" + "x".repeat(900_000);
+        List<ThrowingCallable> answers = new ArrayList<>();
+        for (Error.Code code : Error.Code.values()) {
+            if (code != Error.Code.UNRECOGNIZED) {
+                answers.add(() -> session.onError(Error.newBuilder().setCode(code).setMessage(forged).build()));
+            }
+        }
+        FetchSession unproven = new FetchSession(commit, 100, ByteString.EMPTY);
+        unproven.open(us, HandshakeProof.newNonce());
+        answers.add(() -> unproven.onError(Error.newBuilder().setCode(Error.Code.NOT_FOUND).setMessage(forged).build()));
+        FetchSession otherCommit = new FetchSession(commit, 100, ByteString.EMPTY);
+        greet(otherCommit);
+        answers.add(() -> otherCommit.onHeader(header().toBuilder().setCommit(forged).build()));
+        FetchSession otherEnd = new FetchSession(commit, 100, ByteString.EMPTY);
+        greet(otherEnd);
+        otherEnd.onHeader(header());
+        otherEnd.onChunk(chunk(0, bundle, 0, bundle.length));
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(bundle);
+        answers.add(() -> otherEnd.onEnd(BundleEnd.newBuilder().setCommit(forged).build(), digest));
+
+        greet(session);
+        for (ThrowingCallable answer : answers) {
+            assertThatThrownBy(answer).isInstanceOf(PeerFailure.class).satisfies(f -> {
+                assertThat(f.getMessage()).doesNotContain("\n", "\u001b").contains("\\n2026-12-06").hasSizeLessThan(1_000);
+            });
+        }
     }
 
     @Test

@@ -113,6 +113,21 @@ class ServeSessionTest {
         assertThat(session.onMessage(request(BundleRequest.newBuilder().setCommit(commit)))).isInstanceOf(ServeSession.Ignore.class);
     }
 
+    /** The refusal's reason is logged and sent back: a rogue's commit id in it forged log lines, a megabyte at a time. */
+    @Test
+    void aMalformedCommitIdInARequestIsQuotedEscapedAndCutShort() {
+        String forged = "x\n2026-12-06 12:00:00.000 ERROR NodeDaemon - forged " + "y".repeat(900_000);
+        for (BundleRequest.Builder request : List.of(BundleRequest.newBuilder().setCommit(forged),
+                BundleRequest.newBuilder().setCommit(commit).addHave(forged))) {
+            ServeSession serving = new ServeSession(us, HandshakeProof.newNonce());
+            greet(serving, Identity.generate());
+            assertThat(serving.onMessage(request(request))).isInstanceOfSatisfying(ServeSession.Refuse.class, r -> {
+                assertThat(r.code()).isEqualTo(Error.Code.BAD_REQUEST);
+                assertThat(r.reason()).contains("'x\\n2026-12-06").doesNotContain("\n").hasSizeLessThan(1_000);
+            });
+        }
+    }
+
     @Test
     void answersHelloThenServesOneRequestAtATime() {
         greet(session, Identity.generate());

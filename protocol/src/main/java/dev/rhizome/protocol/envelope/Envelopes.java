@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.io.ByteArrayOutputStream;
@@ -99,7 +100,7 @@ public final class Envelopes {
             throw new SignatureException("a version-1 envelope names no network, but this one carries an unsigned one");
         }
         if (!expectedType.equals(envelope.getType())) {
-            throw new SignatureException("expected a signed " + expectedType + ", got " + envelope.getType());
+            throw new SignatureException("expected a signed " + expectedType + ", got " + LogSafe.of(envelope.getType()));
         }
         byte[] signer = envelope.getSigner().toByteArray();
         if (signer.length != PublicId.LENGTH) {

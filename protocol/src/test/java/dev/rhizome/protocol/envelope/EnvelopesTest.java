@@ -44,6 +44,17 @@ class EnvelopesTest {
                 .isInstanceOf(SignatureException.class).hasMessageContaining("but is signed by");
     }
 
+    /** A refusal's reason is logged by whoever was sent the envelope: the sender's type name in it is escaped and cut short. */
+    @Test
+    void anEnvelopesOwnTypeNameIsEscapedAndCutShortInItsRefusal() {
+        SignedEnvelope retyped = Envelopes.sign(runner, result).toBuilder()
+                .setType("rhizome.v1.Nothing\n12:00:00.000 ERROR forged " + "x".repeat(900_000)).build();
+
+        assertThatThrownBy(() -> Envelopes.open(retyped, Result.getDefaultInstance()))
+                .isInstanceOf(SignatureException.class).hasMessageContaining("got rhizome.v1.Nothing\\n12:00")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n").hasSizeLessThan(1_000));
+    }
+
     @Test
     void signatureCannotBeReplayedAsAnotherType() {
         SignedEnvelope envelope = Envelopes.sign(runner, result);

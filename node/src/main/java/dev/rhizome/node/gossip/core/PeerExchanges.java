@@ -115,7 +115,9 @@ final class PeerExchanges {
             return;
         }
         link.asks.answeredMs = now;
-        int max = request.getMax() == 0 ? EXCHANGE_SIZE : Math.min(request.getMax(), EXCHANGE_SIZE);
+        // max is a uint32: 2^31 and up arrive as negative ints.
+        long asked = Integer.toUnsignedLong(request.getMax());
+        int max = asked == 0 ? EXCHANGE_SIZE : (int) Math.min(asked, EXCHANGE_SIZE);
         List<SignedEnvelope> records = new ArrayList<>();
         records.add(selfSigner.selfInfo(now));
         for (SignedEnvelope e : peers.table().sample(max, link.remote().reach(), self.random())) {

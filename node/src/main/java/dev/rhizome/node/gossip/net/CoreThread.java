@@ -1,5 +1,6 @@
 package dev.rhizome.node.gossip.net;
 
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.WorkerFailures;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -29,6 +30,11 @@ final class CoreThread implements AutoCloseable {
     /** The core's wakeups that threw; core thread only, but WorkerFailures is safe anywhere. */
     private final WorkerFailures tickFailures =
             new WorkerFailures(log, "the gossip core's wakeup");
+    /**
+     * Steps that threw: a peer's message is a step, so a rogue that finds one that throws could
+     * repeat it on every link; each line carries a stack trace.
+     */
+    private final WarnBudget stepFailures = new WarnBudget(log);
     /** How soon a wakeup that threw (and so asked for no next one) runs again. */
     static final long RETRY_MS = 1_000;
 
@@ -48,7 +54,7 @@ final class CoreThread implements AutoCloseable {
                 try {
                     task.run();
                 } catch (RuntimeException | Error e) {  // an Error too: the executor would swallow it unlogged
-                    log.error("gossip core step failed", e);
+                    stepFailures.error("gossip core step failed", e);
                 }
             });
         } catch (RejectedExecutionException e) {

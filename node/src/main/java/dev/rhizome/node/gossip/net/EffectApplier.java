@@ -25,6 +25,8 @@ final class EffectApplier {
     private static final WarnBudget CHURNING = new WarnBudget(log);
     /** Every peer's records, when it is this node's clock that is wrong: one line each would fill the log. */
     private static final WarnBudget CLOCK_SKEW = new WarnBudget(log);
+    /** An effect that throws may be one a peer's message asked for, again on every message. */
+    private static final WarnBudget EFFECT_FAILURES = new WarnBudget(log);
 
     private final CoreSteps steps;
     private final CoreThread core;
@@ -73,7 +75,7 @@ final class EffectApplier {
             try {
                 applyOne(effect);
             } catch (RuntimeException e) {
-                log.error("gossip effect {} failed; the step's other effects go on", effect.getClass().getSimpleName(), e);
+                EFFECT_FAILURES.error("gossip effect " + effect.getClass().getSimpleName() + " failed; the step's other effects go on", e);
             }
         }
     }

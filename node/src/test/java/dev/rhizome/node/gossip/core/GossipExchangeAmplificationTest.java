@@ -50,6 +50,24 @@ class GossipExchangeAmplificationTest {
         assertThat(exchangesTo(again, core.onMessage(again.id, ASK, now))).hasSize(1);
     }
 
+    @Test
+    void anAskForMoreThanTwoBillionRecordsIsAnAskForTheUsualSample() {
+        Peer teller = Peer.connectedTo(core, now);
+        for (int i = 0; i < 40; i++) {
+            core.onMessage(teller.id, Peer.announce(new Peer().hello(now)), now);
+        }
+        // max is a uint32: 2^31 and up read as a negative int in Java, and a negative count threw in the core's step.
+        for (int max : new int[] {-1, Integer.MIN_VALUE, Integer.MAX_VALUE}) {
+            Peer asker = Peer.connectedTo(core, now);
+            Gossip ask = Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(max)).build();
+            List<Send> answers = exchangesTo(asker, core.onMessage(asker.id, ask, now));
+            assertThat(answers).as("the answer to max %s", Integer.toUnsignedString(max)).hasSize(1);
+            assertThat(answers.get(0).message().getPeerExchange().getNodesCount())
+                    .isGreaterThan(1).isLessThanOrEqualTo(PeerExchanges.EXCHANGE_SIZE);
+            assertThat(core.score(asker.id)).isGreaterThanOrEqualTo(-0.0);
+        }
+    }
+
     private static List<Send> exchangesTo(Peer peer, List<Effect> effects) {
         return only(effects, Send.class).stream().filter(s -> s.to().equals(peer.id) && s.message().hasPeerExchange()).toList();
     }

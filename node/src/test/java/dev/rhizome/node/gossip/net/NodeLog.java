@@ -34,13 +34,13 @@ final class NodeLog implements AutoCloseable {
         return logged.list;
     }
 
-    /** Each call site's WARN lines within its budget for every minute the test ran (one format, one call site). */
+    /** Each call site's WARN and ERROR lines within its budget for every minute the test ran (one format, one call site). */
     void assertWarningsWithinBudget(long startedNanos) {
-        Map<String, Long> perSite = logged.list.stream().filter(e -> e.getLevel() == Level.WARN)
+        Map<String, Long> perSite = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                 .collect(Collectors.groupingBy(e -> e.getLoggerName().substring(e.getLoggerName().lastIndexOf('.') + 1) + ": "
                         + e.getMessage().replace(WarnBudget.HELD_BACK, ""), TreeMap::new, Collectors.counting()));
         long minutes = 1 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) / WarnBudget.WINDOW_MS;
-        assertThat(perSite).as("WARN lines per call site in " + minutes + " minute(s)")
+        assertThat(perSite).as("WARN and ERROR lines per call site in " + minutes + " minute(s)")
                 .allSatisfy((site, lines) -> assertThat(lines).as(site).isLessThanOrEqualTo(minutes * WarnBudget.PER_WINDOW));
     }
 

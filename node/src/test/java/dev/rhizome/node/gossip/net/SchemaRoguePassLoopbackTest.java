@@ -2,6 +2,7 @@ package dev.rhizome.node.gossip.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.GossipConfig;
@@ -17,6 +18,7 @@ import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.WarnBudget;
@@ -158,6 +160,50 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
         }
         assertThreadsBounded(threadsBefore);
         logged.assertWarningsWithinBudget(started);
+    }
+
+    /**
+     * PeerExchangeRequest.max is a uint32: an ask for 2^31 records or more arrived as a negative
+     * int and threw in the core's step, so the asker got no answer and the node wrote an ERROR with
+     * a stack trace for every such ask (one per link every 10 s). Now it is an ask for the usual sample.
+     */
+    @Test
+    void anAskForMoreThanTwoBillionPeersIsAnsweredWithTheUsualSampleOnEveryLink() throws Exception {
+        LoopbackNet.Started victim = startOn("victim", NETWORK);
+        LoopbackNet.Started honest = startOn("honest", NETWORK);
+        GossipServiceTest.await(() -> victim.linkedTo(honest.id()) && honest.linkedTo(victim.id()), Duration.ofSeconds(60));
+        logged.watch();
+        long started = System.nanoTime();
+
+        List<Socket> links = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                Identity rogue = Identity.generate();
+                Socket s = new Socket("127.0.0.1", victim.gossip().port());
+                links.add(s);
+                s.setSoTimeout(30_000);
+                RawWire.write(s.getOutputStream(), gossipHello(rogue, Envelopes.sign(rogue, NETWORK, info(rogue))));
+                RawWire.write(s.getOutputStream(), proof(rogue, s.getInputStream(), victim.id()));
+                for (int max : new int[] {-1, Integer.MIN_VALUE}) {
+                    RawWire.write(s.getOutputStream(), PeerMessage.newBuilder().setGossip(Gossip.newBuilder()
+                            .setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(max))).build());
+                }
+                PeerMessage answer;
+                do {
+                    answer = RawWire.read(s.getInputStream());
+                    assertThat(answer).as("the node hung up on rogue %d before answering its ask", i).isNotNull();
+                } while (!answer.getGossip().hasPeerExchange());
+                assertThat(answer.getGossip().getPeerExchange().getNodesCount()).as("records in the answer").isBetween(1, 32);
+            }
+            assertThat(victim.linkedTo(honest.id())).isTrue();
+            assertThat(victim.scoreOf(honest.id())).isZero();
+        } finally {
+            for (Socket s : links) {
+                s.close();
+            }
+        }
+        logged.assertWarningsWithinBudget(started);
+        assertThat(logged.lines()).as("lines at ERROR").noneMatch(e -> e.getLevel() == Level.ERROR);
     }
 
     /** A completed gossip link as {@code id} that announces {@code commits} in one signed inventory and stays open. */
