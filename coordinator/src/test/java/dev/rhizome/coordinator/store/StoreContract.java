@@ -928,6 +928,56 @@ abstract class StoreContract {
         assertThat(kept.getCommitment().toByteArray()).isEqualTo(ConfirmationRule.commitment(first));
     }
 
+    /**
+     * {@code /v1/confirmations} pages its two lists on one key, audit count then commit: each read
+     * returns the rows after the key in that order, one direction's or every direction's, so a
+     * walk sees every record once however many share an audit count.
+     */
+    @Test
+    void confirmationsAndSeedCommitmentsAreReadAfterAKeyInOrder() throws Exception {
+        Store store = store();
+        List<String> commits = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            commits.add(Fixtures.commit());
+        }
+        byte[] secret = new byte[ConfirmationRule.SECRET_BYTES];
+        run(store, tx -> {
+            for (int i = 0; i < commits.size(); i++) {
+                long auditCount = i / 2;  // two a count: the commit orders them
+                tx.commitSeedSecret(commitment(commits.get(i), secret, auditCount).toBuilder()
+                        .setDirection(i == 5 ? "elsewhere" : "d").build(), secret);
+                tx.saveConfirmation(Confirmation.newBuilder().setDirection(i == 5 ? "elsewhere" : "d")
+                        .setCommit(commits.get(i)).setFrontier("f").setHardwareClass("cpu")
+                        .setState(Confirmation.State.CONFIRMING).setDrawnMs(100 - i).setAuditCount(auditCount)
+                        .setDerivation(Confirmation.Derivation.DERIVED).addRandomSeeds(i).build());
+            }
+            return null;
+        });
+        Comparator<String> byKey = Comparator.comparing(c -> commits.indexOf(c) / 2);
+        List<String> ordered = commits.stream().sorted(byKey.thenComparing(Comparator.naturalOrder())).toList();
+        List<String> walked = new ArrayList<>();
+        Confirmations.ListKey after = Confirmations.ListKey.FIRST;
+        while (true) {
+            Confirmations.ListKey from = after;
+            List<SeedCommitment> page = run(store, (Store.Transaction tx) -> tx.seedCommitments("", from, 2));
+            List<Confirmation> drawn = run(store, (Store.Transaction tx) -> tx.confirmations("", from, 2));
+            assertThat(drawn).extracting(Confirmation::getCommit)
+                    .containsExactlyElementsOf(page.stream().map(SeedCommitment::getCommit).toList());
+            if (page.isEmpty()) {
+                break;
+            }
+            page.forEach(c -> walked.add(c.getCommit()));
+            SeedCommitment last = page.get(page.size() - 1);
+            after = new Confirmations.ListKey(last.getAuditCount(), last.getCommit());
+        }
+        assertThat(walked).containsExactlyElementsOf(ordered);
+        assertThat(run(store, (Store.Transaction tx) -> tx.confirmations("d", Confirmations.ListKey.FIRST, 10)))
+                .extracting(Confirmation::getCommit).containsExactlyElementsOf(
+                        ordered.stream().filter(c -> !c.equals(commits.get(5))).toList());
+        assertThat(run(store, (Store.Transaction tx) -> tx.seedCommitments("elsewhere", Confirmations.ListKey.FIRST, 10)))
+                .extracting(SeedCommitment::getCommit).containsExactly(commits.get(5));
+    }
+
     private static SeedCommitment commitment(String commit, byte[] secret, long auditCount) {
         return SeedCommitment.newBuilder().setDirection("d").setCommit(commit).setAuditCount(auditCount)
                 .setCommittedMs(5).setCommitment(com.google.protobuf.ByteString.copyFrom(
