@@ -149,7 +149,8 @@ public final class Routes {
                 .get("/v1/volunteers", r -> Reply.of(volunteers(s, r)), LIMIT, AFTER, "key")
                 .get("/v1/adoptions", r -> Reply.shared(s.views().adoptions(r.param("direction"), page(r, Views.ADOPTIONS))),
                         "direction", LIMIT, AFTER)
-                .get("/v1/confirmations", r -> Reply.of(s.views().confirmations(r.param("direction"))), "direction");
+                .get("/v1/confirmations", r -> Reply.shared(s.views().confirmations(r.param("direction"),
+                        page(r, Views.CONFIRMATIONS))), "direction", LIMIT, AFTER);
     }
 
     /** {@code /v1/volunteers}: a page of them, or with {@code key} that one volunteer alone (one page). */

@@ -11,6 +11,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.Confirmations;
 import dev.rhizome.coordinator.store.HistoryCounts;
 import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Store;
@@ -98,12 +99,14 @@ public final class Views {
     public static final String TRIALS = "trials";
     public static final String VOLUNTEERS = "volunteers";
     public static final String ADOPTIONS = "adoptions";
+    public static final String CONFIRMATIONS = "confirmations";
 
     /** How many parts a list's cursor has: one sequence number, except where the order has more keys. */
     public static int cursorParts(String list) {
         return switch (list) {
             case VOLUNTEERS -> 3;
             case ADOPTIONS -> 4;
+            case CONFIRMATIONS -> 2;
             default -> 1;
         };
     }
@@ -542,15 +545,17 @@ public final class Views {
     }
 
     /**
-     * The confirmations drawn for a direction's candidates (every direction's without one), in the
-     * order drawn: one per candidate that passed at its trial seeds, so few, in one answer; with
-     * the direction's seed commitments (one per candidate registered since its coordinator
-     * committed: about 100 bytes each), published before the candidate's results.
+     * A page of the confirmations drawn for a direction's candidates (every direction's without
+     * one), one per candidate that passed at its trial seeds, with the direction's seed commitments
+     * (one per candidate registered since its coordinator committed: about 100 bytes each),
+     * published before the candidate's results. Both grow with the history, so they are paged
+     * together on one key ({@link ConfirmationPages}) and shared as the other lists are.
      */
-    public ConfirmationList confirmations(String direction) {
-        return store.inReadTransaction(tx -> ConfirmationList.newBuilder()
-                .addAllConfirmations(tx.confirmations(direction))
-                .addAllSeedCommitments(tx.seedCommitments(direction)).build());
+    public ConfirmationList confirmations(String direction, PageRequest page) {
+        Confirmations.ListKey after = ConfirmationPages.after(page.after());
+        return pages.get(CONFIRMATIONS, query(page, direction), () -> store.inReadTransaction(tx -> ConfirmationPages.page(
+                tx.confirmations(direction, after, Pages.rowsFor(page.limit())),
+                tx.seedCommitments(direction, after, Pages.rowsFor(page.limit())), page.limit())));
     }
 
     public AdoptionList adoptions(String direction, PageRequest page) {

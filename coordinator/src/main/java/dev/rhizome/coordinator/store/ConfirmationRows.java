@@ -42,6 +42,16 @@ final class ConfirmationRows implements Confirmations {
     }
 
     @Override
+    public List<Confirmation> confirmations(String direction, ListKey after, int rows) {
+        return q.list("SELECT bytes FROM confirmations WHERE " + Queries.equalUnlessEmpty("direction", direction)
+                        + AFTER_KEY + " ORDER BY audit_count, commit_id LIMIT ?", rs -> parse(rs.getBytes(1)),
+                direction, after.auditCount(), after.auditCount(), after.commit(), rows);
+    }
+
+    /** The rows after a {@link ListKey}: its audit count, then its commit. */
+    private static final String AFTER_KEY = " AND (audit_count > ? OR (audit_count = ? AND commit_id > ?))";
+
+    @Override
     public List<Confirmation> openConfirmations(String direction) {
         return q.list("SELECT bytes FROM confirmations WHERE direction = ? AND state = ? "
                         + "ORDER BY audit_count, drawn_ms, commit_id", rs -> parse(rs.getBytes(1)), direction,
@@ -69,6 +79,14 @@ final class ConfirmationRows implements Confirmations {
         return q.list("SELECT " + COMMITMENT_COLUMNS + " FROM seed_commitments WHERE "
                 + Queries.equalUnlessEmpty("direction", direction) + " ORDER BY audit_count, commit_id",
                 ConfirmationRows::commitment, direction);
+    }
+
+    @Override
+    public List<SeedCommitment> seedCommitments(String direction, ListKey after, int rows) {
+        return q.list("SELECT " + COMMITMENT_COLUMNS + " FROM seed_commitments WHERE "
+                        + Queries.equalUnlessEmpty("direction", direction) + AFTER_KEY
+                        + " ORDER BY audit_count, commit_id LIMIT ?", ConfirmationRows::commitment,
+                direction, after.auditCount(), after.auditCount(), after.commit(), rows);
     }
 
     private static final String COMMITMENT_COLUMNS = "commit_id, direction, audit_count, committed_ms, commitment";

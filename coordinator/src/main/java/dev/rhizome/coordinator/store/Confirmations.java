@@ -25,6 +25,13 @@ public interface Confirmations {
     List<Confirmation> confirmations(String direction);
 
     /**
+     * Up to {@code rows} of a direction's confirmations (every direction's when empty) after
+     * {@code after}, by audit count then commit: a page of {@code /v1/confirmations}, which pages
+     * them with the seed commitments on the same key.
+     */
+    List<Confirmation> confirmations(String direction, ListKey after, int rows);
+
+    /**
      * A direction's confirmations still CONFIRMING, in the order drawn: read where its frontier
      * moves (an adoption), along the direction's index; a direction has few (one per candidate
      * that passed at the trial seeds).
@@ -43,4 +50,21 @@ public interface Confirmations {
 
     /** A direction's seed commitments (every direction's when empty), in the order made. */
     List<SeedCommitment> seedCommitments(String direction);
+
+    /** Up to {@code rows} of a direction's seed commitments (every direction's when empty) after {@code after}, as {@link #confirmations(String, ListKey, int)}. */
+    List<SeedCommitment> seedCommitments(String direction, ListKey after, int rows);
+
+    /**
+     * Where a page of confirmations and seed commitments ends: the audit count, then the candidate
+     * commit (each list's key, so every record is on exactly one page of its list).
+     */
+    record ListKey(long auditCount, String commit) {
+        /** Before every record (audit counts start at 0). */
+        public static final ListKey FIRST = new ListKey(-1, "");
+
+        /** Whether a record at {@code auditCount} and {@code commit} comes after this key. */
+        public boolean before(long auditCount, String commit) {
+            return auditCount > this.auditCount || (auditCount == this.auditCount && commit.compareTo(this.commit) > 0);
+        }
+    }
 }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -414,10 +415,13 @@ public final class PostgresStore implements Store {
                 if (answered) {
                     CrashPoints.at(CrashPoints.PG_COMMITTING);
                 }
+                boolean wrote = wroteRows(c);
                 try {
                     c.commit();
                 } finally {
-                    written.moved();  // a failed commit call's outcome is unknown: moved as for a commit
+                    if (wrote) {
+                        written.moved();  // a failed commit call's outcome is unknown: moved as for a commit
+                    }
                 }
                 if (answered) {
                     CrashPoints.at(CrashPoints.PG_COMMITTED);
@@ -452,6 +456,21 @@ public final class PostgresStore implements Store {
                 outage.failed(broken);
                 throw new BrokenConnection(new StoreException("database connection lost: " + broken.getMessage(), broken));
             }
+        }
+    }
+
+    /**
+     * Whether the transaction on {@code c} has changed a row: PostgreSQL gives a transaction its id
+     * at its first insert, update, delete or row lock, never for reads, advisory locks or notices.
+     * One that has none commits nothing a view could read, so it leaves {@link #writeVersion} (the
+     * lease sweep's each second on an idle coordinator: moving the version for it made no shared
+     * page outlive a second). One round trip more a write; the name is PostgreSQL 10's, which
+     * later servers keep.
+     */
+    private static boolean wroteRows(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet assigned = s.executeQuery("SELECT txid_current_if_assigned() IS NOT NULL")) {
+            return !assigned.next() || assigned.getBoolean(1);
         }
     }
 

@@ -435,7 +435,11 @@ final class SqliteSchema {
             List.of("CREATE TABLE seed_commitments (commit_id TEXT PRIMARY KEY, direction TEXT NOT NULL, "
                             + "audit_count INTEGER NOT NULL, committed_ms INTEGER NOT NULL, commitment BLOB NOT NULL, "
                             + "secret BLOB NOT NULL)",
-                    "CREATE INDEX seed_commitments_by_direction ON seed_commitments(direction, audit_count)"));
+                    "CREATE INDEX seed_commitments_by_direction ON seed_commitments(direction, audit_count)"),
+            // 29: GET /v1/confirmations pages both lists by audit count then commit (round 27); every
+            // direction's page, without these, sorted the whole table for each page.
+            List.of("CREATE INDEX confirmations_in_order ON confirmations(audit_count, commit_id)",
+                    "CREATE INDEX seed_commitments_in_order ON seed_commitments(audit_count, commit_id)"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -898,6 +898,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<dev.rhizome.proto.v1.Confirmation> confirmations(String direction, ListKey after, int rows) {
+        return confirmations.confirmations(direction, after, rows);
+    }
+
+    @Override
     public List<dev.rhizome.proto.v1.Confirmation> openConfirmations(String direction) {
         return confirmations.openConfirmations(direction);
     }
@@ -916,6 +921,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<dev.rhizome.proto.v1.SeedCommitment> seedCommitments(String direction) {
         return confirmations.seedCommitments(direction);
+    }
+
+    @Override
+    public List<dev.rhizome.proto.v1.SeedCommitment> seedCommitments(String direction, ListKey after, int rows) {
+        return confirmations.seedCommitments(direction, after, rows);
     }
 
     @Override

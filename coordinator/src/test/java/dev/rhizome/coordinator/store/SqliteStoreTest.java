@@ -533,30 +533,6 @@ class SqliteStoreTest extends StoreContract {
         }
     }
 
-    /**
-     * Shared pages live while the write version stands; the lease sweep runs a transaction every
-     * second, and on an idle coordinator it changes nothing: moving the version for it made every
-     * page last a second at most.
-     */
-    @Test
-    void aTransactionThatChangedNoRowLeavesTheWriteVersionAndOneThatWroteMovesIt() throws Exception {
-        try (SqliteStore store = SqliteStore.open(dataDir)) {
-            long before = store.writeVersion();
-            store.inTransaction(tx -> {
-                tx.forgetClaimNonces(0);
-                tx.forgetWriteCounts(0);
-                return null;
-            });
-            assertThat(store.writeVersion()).as("a sweep with nothing due").isEqualTo(before);
-            Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);
-            store.inTransaction(tx -> {
-                tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
-                return null;
-            });
-            assertThat(store.writeVersion()).as("a transaction that stored a seed").isGreaterThan(before);
-        }
-    }
-
     @Test
     void anOnlineBackupRestoresToTheSameState() throws Exception {
         Seed seed = Fixtures.seed(operator, "tiny-lm", Fixtures.commit(), Fixtures.manifest(1, 0.01), 1);

@@ -75,6 +75,39 @@ abstract class StoreContract {
         return s;
     }
 
+    /**
+     * Shared pages live while the write version stands; the lease sweep runs a transaction every
+     * second, and on an idle coordinator it changes nothing: moving the version for it made every
+     * page last a second at most (on PostgreSQL until round 27, where every commit moved it).
+     */
+    @Test
+    void aTransactionThatChangedNoRowLeavesTheWriteVersionAndOneThatWroteMovesIt() throws Exception {
+        Store store = store();
+        long before = store.writeVersion();
+        store.inTransaction(tx -> {  // the sweep's statements with nothing due
+            assertThat(tx.expiredLeases(Long.MAX_VALUE)).isEmpty();
+            tx.forgetClaimNonces(0);
+            tx.forgetWriteCounts(0);
+            tx.forgetNodesSeenBefore(0, 100);
+            return null;
+        });
+        store.inTransaction(tx -> tx.seed("none"));
+        assertThat(store.writeVersion()).as("a sweep with nothing due, and a read").isEqualTo(before);
+        Seed seed = seed();
+        store.inTransaction(tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            return null;
+        });
+        long stored = store.writeVersion();
+        assertThat(stored).as("a transaction that stored a seed").isGreaterThan(before);
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 3);
+        store.inTransaction(tx -> {
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 3);
+            return null;
+        });
+        assertThat(store.writeVersion()).as("a transaction that stored a direction").isGreaterThan(stored);
+    }
+
     @AfterEach
     void closeStores() {
         Collections.reverse(opened);
@@ -893,6 +926,56 @@ abstract class StoreContract {
         }
         assertThat(derived.get(1)).isEqualTo(derived.get(0));
         assertThat(kept.getCommitment().toByteArray()).isEqualTo(ConfirmationRule.commitment(first));
+    }
+
+    /**
+     * {@code /v1/confirmations} pages its two lists on one key, audit count then commit: each read
+     * returns the rows after the key in that order, one direction's or every direction's, so a
+     * walk sees every record once however many share an audit count.
+     */
+    @Test
+    void confirmationsAndSeedCommitmentsAreReadAfterAKeyInOrder() throws Exception {
+        Store store = store();
+        List<String> commits = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            commits.add(Fixtures.commit());
+        }
+        byte[] secret = new byte[ConfirmationRule.SECRET_BYTES];
+        run(store, tx -> {
+            for (int i = 0; i < commits.size(); i++) {
+                long auditCount = i / 2;  // two a count: the commit orders them
+                tx.commitSeedSecret(commitment(commits.get(i), secret, auditCount).toBuilder()
+                        .setDirection(i == 5 ? "elsewhere" : "d").build(), secret);
+                tx.saveConfirmation(Confirmation.newBuilder().setDirection(i == 5 ? "elsewhere" : "d")
+                        .setCommit(commits.get(i)).setFrontier("f").setHardwareClass("cpu")
+                        .setState(Confirmation.State.CONFIRMING).setDrawnMs(100 - i).setAuditCount(auditCount)
+                        .setDerivation(Confirmation.Derivation.DERIVED).addRandomSeeds(i).build());
+            }
+            return null;
+        });
+        Comparator<String> byKey = Comparator.comparing(c -> commits.indexOf(c) / 2);
+        List<String> ordered = commits.stream().sorted(byKey.thenComparing(Comparator.naturalOrder())).toList();
+        List<String> walked = new ArrayList<>();
+        Confirmations.ListKey after = Confirmations.ListKey.FIRST;
+        while (true) {
+            Confirmations.ListKey from = after;
+            List<SeedCommitment> page = run(store, (Store.Transaction tx) -> tx.seedCommitments("", from, 2));
+            List<Confirmation> drawn = run(store, (Store.Transaction tx) -> tx.confirmations("", from, 2));
+            assertThat(drawn).extracting(Confirmation::getCommit)
+                    .containsExactlyElementsOf(page.stream().map(SeedCommitment::getCommit).toList());
+            if (page.isEmpty()) {
+                break;
+            }
+            page.forEach(c -> walked.add(c.getCommit()));
+            SeedCommitment last = page.get(page.size() - 1);
+            after = new Confirmations.ListKey(last.getAuditCount(), last.getCommit());
+        }
+        assertThat(walked).containsExactlyElementsOf(ordered);
+        assertThat(run(store, (Store.Transaction tx) -> tx.confirmations("d", Confirmations.ListKey.FIRST, 10)))
+                .extracting(Confirmation::getCommit).containsExactlyElementsOf(
+                        ordered.stream().filter(c -> !c.equals(commits.get(5))).toList());
+        assertThat(run(store, (Store.Transaction tx) -> tx.seedCommitments("elsewhere", Confirmations.ListKey.FIRST, 10)))
+                .extracting(SeedCommitment::getCommit).containsExactly(commits.get(5));
     }
 
     private static SeedCommitment commitment(String commit, byte[] secret, long auditCount) {

@@ -536,9 +536,9 @@ public final class CoordinatorClient {
         return getAll("/v1/adoptions", query("direction", direction), AdoptionList.parser());
     }
 
-    /** The confirmations drawn for candidates (one direction's, or every direction's when null), in one answer. */
+    /** The confirmations drawn for candidates and their seed commitments (one direction's, or every direction's when null), every page. */
     public ConfirmationList confirmations(String direction) throws CoordinatorException {
-        return get("/v1/confirmations", query("direction", direction), ConfirmationList.parser());
+        return getAll("/v1/confirmations", query("direction", direction), ConfirmationList.parser());
     }
 
     /** Volunteers' credit (compute seconds of valid results), reputation and quota, most credit first. */

@@ -146,14 +146,15 @@ public final class AuditExport {
                 });
             }
             for (DirectionStatus d : confirmationsServed ? directions : List.<DirectionStatus>of()) {
-                ConfirmationList page = get(http, maxPageBytes, waits, coordinator, CONFIRMATIONS + "?direction="
-                        + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), ConfirmationList.parser());
-                for (SeedCommitment c : page.getSeedCommitmentsList()) {
-                    lw.write(AuditLine.newBuilder().setSeedCommitment(c).build());
-                }
-                for (Confirmation c : page.getConfirmationsList()) {
-                    lw.write(AuditLine.newBuilder().setConfirmation(c).build());
-                }
+                forEachPage(http, maxPageBytes, waits, coordinator, CONFIRMATIONS + "?direction="
+                        + URLEncoder.encode(d.getDirection().getName(), StandardCharsets.UTF_8), ConfirmationList.parser(), page -> {
+                    for (SeedCommitment c : page.getSeedCommitmentsList()) {
+                        lw.write(AuditLine.newBuilder().setSeedCommitment(c).build());
+                    }
+                    for (Confirmation c : page.getConfirmationsList()) {
+                        lw.write(AuditLine.newBuilder().setConfirmation(c).build());
+                    }
+                });
             }
             for (Adoption a : adoptions) {
                 lw.write(AuditLine.newBuilder().setAdoption(a).build());
