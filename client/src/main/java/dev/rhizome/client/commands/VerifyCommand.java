@@ -33,7 +33,8 @@ public final class VerifyCommand implements Callable<Integer> {
             + "confirmations, an older one: adoptions re-derived at their trial seeds only), confirmations_drawn (how many "
             + "confirmations' seeds an older coordinator drew, its word alone; every other confirmation's seeds were "
             + "re-derived from the candidate's results), confirmations_unrevealed (how many confirmations' seeds were derived "
-            + "without a committed secret, for candidates registered before their coordinator committed to one), papers_off_direction (index, id, why of each paper citing a commit "
+            + "without a committed secret, for candidates registered before their coordinator committed to one), confirmations_unattested (how many committed confirmations have a deciding result from a node "
+            + "older than round 27, which signs no seed commitment: the commitment's place before it is the coordinator's word), papers_off_direction (index, id, why of each paper citing a commit "
             + "that is no experiment of its direction: a coordinator refuses those since round 24, an older one stored "
             + "them; named, not failed).")
     boolean json;
@@ -96,6 +97,7 @@ public final class VerifyCommand implements Callable<Integer> {
             j.addProperty("confirmations_unavailable", report.confirmationsUnavailable());
             j.addProperty("confirmations_drawn", report.confirmationsDrawn());
             j.addProperty("confirmations_unrevealed", report.confirmationsUnrevealed());
+            j.addProperty("confirmations_unattested", report.confirmationsUnattested());
             j.add("papers_off_direction", offDirection);
             o.json(j);
         } else {
@@ -113,6 +115,11 @@ public final class VerifyCommand implements Callable<Integer> {
                 o.line("note: " + report.confirmationsUnrevealed() + " confirmation(s) have seeds derived from their "
                         + "results without a committed secret (candidates registered before their coordinator "
                         + "committed to one): a runner holding every deciding result could have ground them");
+            }
+            if (report.confirmationsUnattested() > 0) {
+                o.line("note: " + report.confirmationsUnattested() + " committed confirmation(s) rest on deciding "
+                        + "results from nodes older than round 27, which sign no seed commitment: that their "
+                        + "commitment came before those results is the coordinator's word");
             }
             report.papersOffDirection().forEach(p -> o.line("note: " + p + " (a coordinator refuses such a paper "
                     + "since round 24; an older one stored it as sent)"));

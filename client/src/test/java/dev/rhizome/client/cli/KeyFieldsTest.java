@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class KeyFieldsTest {
     /** Bytes that are not a public key: digests, nonces, proofs, payloads, a confirmation's revealed secret. */
     private static final Set<String> NOT_KEYS = Set.of("nonce", "log_sha256", "bundle_sha256", "sha256", "data",
-            "proof", "signature", "payload", "commitment", "seed_reveal");
+            "proof", "signature", "payload", "commitment", "seed_reveal", "seed_commitment");
 
     @Test
     void everyBytesFieldIsAKnownKeyOrNamedAsSomethingElse() {

@@ -11,6 +11,7 @@ import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.AuditTrail;
+import dev.rhizome.coordinator.store.Confirmations;
 import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Units;
@@ -29,6 +30,7 @@ import dev.rhizome.protocol.seed.MetricRange;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -117,6 +119,7 @@ public final class ResultIntake {
         Manifest manifest = tx.seed(unit.seed()).orElseThrow().record().getManifest();
         checkMatchesUnit(result, unit, manifest);
         checkRandomSeed(tx, result, unit);
+        checkSeedCommitment(tx, result, unit);
         Optional<String> late = lateness(tx, unit, result.getRunner(), earlier.isPresent());
         if (late.isPresent()) {
             tx.insertLateResult(result, request.envelope(), id, now);
@@ -221,6 +224,24 @@ public final class ResultIntake {
         if (expected.isPresent() && r.getRandomSeed() != expected.getAsLong()) {
             throw Rejection.badRequest("random_seed " + Long.toUnsignedString(r.getRandomSeed()) + " differs from work unit "
                     + unit.id() + " (" + Long.toUnsignedString(expected.getAsLong()) + ")");
+        }
+    }
+
+    /**
+     * A runner attests the commitment its unit carried. One naming another than the candidate's
+     * stored commitment ran under a lease this store never gave (another coordinator's, or made
+     * up): signed beside the deciding results, it would make the export's commitment look
+     * unattested or altered. An empty one is an older node's (or a lease made before the commitment).
+     */
+    private static void checkSeedCommitment(Confirmations tx, Result r, UnitRecord unit) {
+        if (r.getSeedCommitment().isEmpty()) {
+            return;
+        }
+        Optional<ByteString> stored = SeedSecrets.commitment(tx, unit.commit());
+        if (!stored.equals(Optional.of(r.getSeedCommitment()))) {
+            throw Rejection.badRequest("seed_commitment " + HexFormat.of().formatHex(r.getSeedCommitment().toByteArray())
+                    + " differs from the one made for commit " + unit.commit() + " of work unit " + unit.id() + " ("
+                    + stored.map(c -> HexFormat.of().formatHex(c.toByteArray())).orElse("none") + ")");
         }
     }
 

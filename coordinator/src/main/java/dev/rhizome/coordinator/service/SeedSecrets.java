@@ -40,6 +40,15 @@ final class SeedSecrets {
         return tx.seedSecret(commit);
     }
 
+    /**
+     * The commitment published for the candidate's secret, which its EVALUATE units carry and their
+     * runners sign back (round 27); empty where none was made (before round 26, or a seed without
+     * confirmation seeds).
+     */
+    static Optional<ByteString> commitment(Confirmations tx, String commit) {
+        return tx.seedSecret(commit).map(s -> ByteString.copyFrom(ConfirmationRule.commitment(s)));
+    }
+
     /** How a confirmation derived with {@code secret} (or without, when empty) is labelled. */
     static Confirmation.Builder label(Confirmation.Builder c, Optional<byte[]> secret) {
         return secret.map(s -> c.setDerivation(Confirmation.Derivation.COMMITTED).setSeedReveal(ByteString.copyFrom(s)))

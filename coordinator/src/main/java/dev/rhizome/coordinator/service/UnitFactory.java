@@ -46,6 +46,9 @@ final class UnitFactory {
         if (unit.kind() == WorkUnit.Kind.EXPLORE) {
             // The explorer varies only the knobs its direction is about.
             tx.direction(unit.direction()).ifPresent(d -> b.addAllKnobs(d.direction().getKnobsList()));
+        } else {
+            // The runner signs it back: its attestation that the commitment existed before it ran.
+            SeedSecrets.commitment(tx, unit.commit()).ifPresent(b::setSeedCommitment);
         }
         return b.build();
     }

@@ -44,6 +44,11 @@ final class TrustServices {
     double draw;
 
     TrustServices(Store store) {
+        this(store, 1);
+    }
+
+    /** The same with the seed's {@code adoptionSeeds} (above 1: as many confirmation seeds). */
+    TrustServices(Store store, int adoptionSeeds) {
         this.store = store;
         experiments = new ExperimentRegistry(store, clock);
         dispatcher = new Dispatcher(store, clock, new Leases(Duration.ZERO), new ClaimPolicy(Duration.ofSeconds(30)),
@@ -52,7 +57,7 @@ final class TrustServices {
         views = new Views(store, () -> 0);
         SeedsAndDirections operators = new SeedsAndDirections(store, clock, new Operators(Set.of()));
         operators.publishSeed(signed(operator, Fixtures.seed(operator, "tiny-lm", seedCommit,
-                Fixtures.manifest(2, 0.01, 1), clock.millis()), Seed.getDefaultInstance()));
+                Fixtures.manifest(2, 0.01, adoptionSeeds), clock.millis()), Seed.getDefaultInstance()));
         operators.openDirection(signed(operator, Fixtures.direction(operator, "d", "tiny-lm", seedCommit, clock.millis()),
                 Direction.getDefaultInstance()));
         report(veteran, claim(veteran), 3.2);

@@ -236,7 +236,10 @@ public final class Evaluator {
                 .setRunner(identity.publicId().toByteString())
                 .setProposer(unit.getProposer())
                 .setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed());
+                .setRandomSeed(unit.getRandomSeed())
+                // signed back as leased: the runner's word that the commitment preceded its run
+                .setSeedCommitment(unit.getSeedCommitment())
+                .setAttestsSeedCommitment(true);
     }
 
     /**

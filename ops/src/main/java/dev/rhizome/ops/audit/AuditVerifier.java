@@ -23,6 +23,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
 import dev.rhizome.protocol.seed.MetricRange;
@@ -30,6 +31,7 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -65,7 +67,14 @@ public final class AuditVerifier {
      */
     public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
             String network, boolean confirmationsUnavailable, int confirmationsDrawn, List<Problem> papersOffDirection,
-            int confirmationsUnrevealed) {
+            int confirmationsUnrevealed, int confirmationsUnattested) {
+        public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+                String network, boolean confirmationsUnavailable, int confirmationsDrawn,
+                List<Problem> papersOffDirection, int confirmationsUnrevealed) {
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, confirmationsUnavailable,
+                    confirmationsDrawn, papersOffDirection, confirmationsUnrevealed, 0);
+        }
+
         public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
                 String network, boolean confirmationsUnavailable, int confirmationsDrawn,
                 List<Problem> papersOffDirection) {
@@ -99,6 +108,8 @@ public final class AuditVerifier {
          * not failed (see {@link AuditVerifier#paper}). {@code confirmationsUnrevealed}: DERIVED
          * confirmations of candidates registered before the coordinator committed to seed secrets
          * (before round 26), re-derived from their results but with no secret: counted, not failed.
+         * {@code confirmationsUnattested}: COMMITTED confirmations with a deciding result from a node
+         * older than round 27, which signs no seed commitment: counted, not failed.
          */
         public boolean ok() {
             return problems.isEmpty();
@@ -163,7 +174,8 @@ public final class AuditVerifier {
         List<Problem> all = new ArrayList<>(r.problems());
         all.addAll(ReceiptCheck.check(lines, receipts));
         return new Report(r.envelopes(), r.results(), r.adoptions(), r.trialsOnReputation(), List.copyOf(all),
-                r.network(), r.confirmationsUnavailable(), r.confirmationsDrawn(), r.papersOffDirection());
+                r.network(), r.confirmationsUnavailable(), r.confirmationsDrawn(), r.papersOffDirection(),
+                r.confirmationsUnrevealed(), r.confirmationsUnattested());
     }
 
     private Report run(List<AuditLine> lines) {
@@ -223,7 +235,7 @@ public final class AuditVerifier {
         int[] older = checkDerivations(onReputation);
         checkAdoptions(adoptions, statuses, onReputation);
         return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network,
-                confirmationsUnavailable, older[0], List.copyOf(papersOffDirection), older[1]);
+                confirmationsUnavailable, older[0], List.copyOf(papersOffDirection), older[1], older[2]);
     }
 
     // --- envelopes ---------------------------------------------------------------------------
@@ -533,9 +545,12 @@ public final class AuditVerifier {
         long firstCommitment = commitments.values().stream().mapToLong(SeedCommitment::getAuditCount).min()
                 .orElse(Long.MAX_VALUE);
         Map<String, Long> resultIndexById = new HashMap<>();
+        Map<String, Result> resultById = new HashMap<>();
         for (int r = 0; r < results.size(); r++) {
             resultIndexById.putIfAbsent(results.get(r).envelopeId(), resultIndexes.get(r));
+            resultById.putIfAbsent(results.get(r).envelopeId(), results.get(r).result());
         }
+        int unattested = 0;
         int i = 0;
         for (Confirmation c : confirmations.values()) {
             String id = c.getDirection() + "@" + c.getCommit();
@@ -585,12 +600,48 @@ public final class AuditVerifier {
             byte[] reveal = committed ? c.getSeedReveal().toByteArray() : null;
             if (committed) {
                 commitmentProblem(c, commitment, basis, resultIndexById)
+                        .or(() -> attestationProblem(c, commitment, basis, resultById, resultIndexById))
                         .ifPresent(why -> problems.add(new Problem("Confirmation", index, id, why)));
+                if (basis.stream().map(resultById::get).anyMatch(r -> r != null && !r.getAttestsSeedCommitment())) {
+                    unattested++;
+                }
             }
             ConfirmationRule.derivationProblem(c.getCommit(), c.getDerivedFromList(), c.getRandomSeedsList(), basis,
                     reveal, m).ifPresent(why -> problems.add(new Problem("Confirmation", index, id, why)));
         }
-        return new int[] {drawn, unrevealed};
+        return new int[] {drawn, unrevealed, unattested};
+    }
+
+    /**
+     * Why a COMMITTED confirmation's deciding results do not attest its commitment, if they do
+     * not (round 27): each runner signed the commitment its lease carried, so a result naming
+     * another ran before this one was made (or under another), and one whose node attests
+     * commitments but names none was leased while the candidate had none: either way the
+     * secret may have been fixed after the results. Results of older nodes attest nothing and
+     * are counted ({@code confirmationsUnattested}), as older records are.
+     */
+    private static Optional<String> attestationProblem(Confirmation c, SeedCommitment commitment, List<String> basis,
+            Map<String, Result> resultById, Map<String, Long> resultIndexById) {
+        for (String resultId : basis) {
+            Result r = resultById.get(resultId);
+            if (r == null || !r.getAttestsSeedCommitment()) {
+                continue;
+            }
+            String trial = "deciding result #" + resultIndexById.get(resultId) + " " + resultId + " (trial of "
+                    + c.getCommit() + " at seed " + Long.toUnsignedString(r.getRandomSeed()) + ", "
+                    + r.getHardwareClass() + ", run by " + PublicId.hex(r.getRunner()) + ")";
+            if (r.getSeedCommitment().isEmpty()) {
+                return Optional.of(trial + " names no seed commitment, though its runner's node signs the one its "
+                        + "lease carries: the commitment published at envelope #" + commitment.getAuditCount()
+                        + " was not in its lease, so the secret may have been fixed after the result");
+            }
+            if (!r.getSeedCommitment().equals(commitment.getCommitment())) {
+                return Optional.of(trial + " names seed commitment "
+                        + HexFormat.of().formatHex(r.getSeedCommitment().toByteArray())
+                        + ", not the one revealed: the secret was not the one its runner was shown");
+            }
+        }
+        return Optional.empty();
     }
 
     /**

@@ -103,6 +103,7 @@ class AuditVerifyTest {
         assertThat(clean.confirmationsDrawn()).isZero();
         confirmationsAreReDerived(lines, winner);
         confirmationSeedsAreDerivedNotChosen(lines, manifest);
+        decidingResultsAttestTheCommitment(lines, manifest, runners);
 
         // A result whose metric was edited after signing: its signature no longer holds.
         int resultLine = indexOf(lines, "rhizome.v1.Result", 5);
@@ -386,6 +387,87 @@ class AuditVerifyTest {
                         + "coordinator committed to a secret for it"));
     }
 
+    /**
+     * Each runner signed the seed commitment its lease carried (round 27), so the commitment's
+     * place before the deciding results is theirs to attest, not the coordinator's word: deciding
+     * results that attest none (the coordinator had made none when it leased them, and placed the
+     * commitment earlier in its export) or another are named with their trial; results of older
+     * nodes, which attest nothing, are counted, not failed.
+     */
+    private void decidingResultsAttestTheCommitment(List<AuditLine> lines, Manifest manifest, List<Identity> runners)
+            throws Exception {
+        int at = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).hasConfirmation()) {
+                at = i;
+            }
+        }
+        Confirmation derived = lines.get(at).getConfirmation();
+        ByteString commitment = ByteString.copyFrom(ConfirmationRule.commitment(derived.getSeedReveal().toByteArray()));
+        // the units of the candidate carried its commitment, and every deciding result signed it back
+        assertThat(derived.getDerivedFromList()).allSatisfy(id -> assertThat(resultOf(lines, id).getSeedCommitment())
+                .isEqualTo(commitment));
+        assertThat(AuditVerifier.verify(lines).confirmationsUnattested()).isZero();
+
+        // runners whose leases named no commitment: the coordinator made it after they ran
+        List<AuditLine> withheld = resigned(lines, at, manifest, runners,
+                r -> r.toBuilder().clearSeedCommitment().build());
+        assertThat(AuditVerifier.verify(withheld).problems()).filteredOn(p -> p.type().equals("Confirmation"))
+                .singleElement().satisfies(p -> {
+                    assertThat(p.id()).isEqualTo("lr@" + derived.getCommit());
+                    assertThat(p.why()).contains("names no seed commitment").contains("trial of " + derived.getCommit()
+                            + " at seed ");
+                });
+        // runners shown another commitment than the one revealed
+        ByteString other = ByteString.copyFrom(ConfirmationRule.commitment(new byte[ConfirmationRule.SECRET_BYTES]));
+        List<AuditLine> another = resigned(lines, at, manifest, runners,
+                r -> r.toBuilder().setSeedCommitment(other).build());
+        assertThat(AuditVerifier.verify(another).problems()).filteredOn(p -> p.type().equals("Confirmation"))
+                .singleElement().satisfies(p -> assertThat(p.why()).contains("names seed commitment "
+                        + HexFormat.of().formatHex(other.toByteArray())).contains("not the one revealed"));
+        // older nodes attest nothing: counted, not failed
+        List<AuditLine> olderNodes = resigned(lines, at, manifest, runners,
+                r -> r.toBuilder().clearSeedCommitment().clearAttestsSeedCommitment().build());
+        AuditVerifier.Report older = AuditVerifier.verify(olderNodes);
+        assertThat(older.problems()).noneMatch(p -> p.type().equals("Confirmation"));
+        assertThat(older.confirmationsUnattested()).isEqualTo(1);
+    }
+
+    private static Result resultOf(List<AuditLine> lines, String id) throws IOException {
+        return Result.parseFrom(lines.stream().filter(l -> l.hasEnvelope() && l.getId().equals(id)).findFirst()
+                .orElseThrow().getEnvelope().getPayload());
+    }
+
+    /**
+     * The export with the confirmation's deciding results changed and signed again by their own
+     * runners (new ids), and the confirmation derived honestly from the new ids with its secret:
+     * what a coordinator would export had the runners signed those results.
+     */
+    private static List<AuditLine> resigned(List<AuditLine> lines, int at, Manifest manifest, List<Identity> runners,
+            java.util.function.UnaryOperator<Result> change) throws IOException {
+        Confirmation c = lines.get(at).getConfirmation();
+        String network = lines.get(0).getHeader().getNetwork();
+        List<AuditLine> out = new ArrayList<>(lines);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < out.size(); i++) {
+            AuditLine l = out.get(i);
+            if (l.hasEnvelope() && c.getDerivedFromList().contains(l.getId())) {
+                Result r = change.apply(Result.parseFrom(l.getEnvelope().getPayload()));
+                Identity runner = runners.stream().filter(k -> k.publicId().toByteString().equals(r.getRunner()))
+                        .findFirst().orElseThrow();
+                SignedEnvelope e = Envelopes.sign(runner, network, r);
+                out.set(i, l.toBuilder().setEnvelope(e).setId(Envelopes.id(e)).build());
+                ids.add(Envelopes.id(e));
+            }
+        }
+        ids.sort(null);
+        byte[] secret = c.getSeedReveal().toByteArray();
+        out.set(at, lines.get(at).toBuilder().setConfirmation(c.toBuilder().clearDerivedFrom().addAllDerivedFrom(ids)
+                .clearRandomSeeds().addAllRandomSeeds(ConfirmationRule.derive(c.getCommit(), ids, secret, 3,
+                        Manifests.trialSeeds(manifest)))).build());
+        return out;
+    }
+
     private static List<AuditLine> withConfirmation(List<AuditLine> lines, int at, Confirmation c) {
         List<AuditLine> changed = new ArrayList<>(lines);
         changed.set(at, lines.get(at).toBuilder().setConfirmation(c).build());
@@ -460,6 +542,8 @@ class AuditVerifyTest {
                         .setHardwareClass("cpu:x86_64").setRuntimeMs(1500).setLogSha256(ByteString.copyFrom(new byte[32]))
                         .setRunner(runner.publicId().toByteString()).setProposer(u.getProposer())
                         .setTimeMs(System.currentTimeMillis()).setBudget(u.getBudget()).setRandomSeed(u.getRandomSeed())
+                        // as a round-27 node: the unit's seed commitment signed back
+                        .setSeedCommitment(u.getSeedCommitment()).setAttestsSeedCommitment(true)
                         .build()));
                 worked = true;
             }
