@@ -115,6 +115,17 @@ public final class AckedResults {
         }
     }
 
+    /**
+     * The result under {@code outboxName} left the outbox without its receipt (the coordinator
+     * refused it when it was sent again for it, a coordinator restored from an older backup): it
+     * waits for none any more, and the status must not count it for good.
+     */
+    public synchronized void dropped(String outboxName) {
+        if (stored.remove(outboxName) != null && stored.isEmpty()) {
+            problem = null;
+        }
+    }
+
     private synchronized void kept(String name) {
         if (stored.remove(name) != null && stored.isEmpty()) {
             log.info("receipts are kept again: every result the coordinator stored since {} ms ago has its receipt",

@@ -65,6 +65,7 @@ public final class OutboxDelivery {
                 if (e.isRefusal()) {
                     log.warn("coordinator refused result {}: {}; kept under outbox/refused", name, e.getMessage());
                     outbox.refuse(pending);
+                    acked.dropped(name);
                 } else {
                     log.warn("result {} stays in the outbox: {}", name, e.getMessage());
                     return;

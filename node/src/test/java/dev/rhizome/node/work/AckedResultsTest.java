@@ -132,6 +132,24 @@ class AckedResultsTest {
         }
     }
 
+    /** A result refused when sent again for its receipt left the outbox: the status no longer counts it. */
+    @Test
+    void aResultRefusedAtItsResendIsNoLongerCountedAsWaitingForItsReceipt() throws Exception {
+        Path outboxDir = tmp.resolve("outbox");
+        ResultOutbox outbox = new ResultOutbox(outboxDir);
+        Files.writeString(outboxDir.resolveSibling(ReceiptBook.DIR_NAME), "not a directory");
+        AckedResults acked = new AckedResults(outbox, ReceiptBook.besideOutbox(outboxDir), () -> now);
+        outbox.put("u-1", result("u-1"));
+        ResultOutbox.Pending pending = outbox.pending().get(0);
+        assertThat(acked.settle(pending, ack(pending.envelope()))).isFalse();
+        assertThat(acked.unkept()).isPresent();
+
+        outbox.refuse(pending);
+        acked.dropped("u-1.result");
+        assertThat(acked.unkept()).isEmpty();
+        assertThat(acked.storedWithoutReceipt("u-1.result")).isFalse();
+    }
+
     private static List<String> warnings(ListAppender<ILoggingEvent> lines) {
         return lines.list.stream().filter(e -> e.getLevel() == Level.WARN).map(ILoggingEvent::getFormattedMessage).toList();
     }
