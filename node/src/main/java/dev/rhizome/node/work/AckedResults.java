@@ -106,10 +106,10 @@ public final class AckedResults {
         if (starts || changed || now - warnedMs >= REMIND_MS) {
             warnedMs = now;
             log.warn("the coordinator stored result {}, but its receipt could not be kept ({}); {} results wait in the "
-                    + "outbox for their receipts (since {} ms ago), each sent again for it at most every {} minutes "
-                    + "(`rhizome node status` shows them; this line again in {} minutes while it lasts, or when "
-                    + "the reason changes)", name, reason, stored.size(), now - spellSinceMs, RETRY_MAX_MS / 60_000,
-                    REMIND_MS / 60_000);
+                    + "outbox for their receipts (for {} s), each sent again for it at waits doubling to {} minutes; "
+                    + "free space or fix the permissions of the node's data directory (`rhizome node status` shows "
+                    + "them; this line again in {} minutes while it lasts, or when the reason changes)", name, reason,
+                    stored.size(), (now - spellSinceMs) / 1000, RETRY_MAX_MS / 60_000, REMIND_MS / 60_000);
         } else {
             log.debug("receipt of result {} not kept again ({}), next try in {} s", name, reason, wait / 1000);
         }
@@ -128,8 +128,8 @@ public final class AckedResults {
 
     private synchronized void kept(String name) {
         if (stored.remove(name) != null && stored.isEmpty()) {
-            log.info("receipts are kept again: every result the coordinator stored since {} ms ago has its receipt",
-                    nowMs.getAsLong() - spellSinceMs);
+            log.info("receipts are kept again: every result the coordinator stored in the last {} s has its receipt",
+                    (nowMs.getAsLong() - spellSinceMs) / 1000);
             problem = null;
         }
     }

@@ -6,7 +6,6 @@ import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.explore.ExplorerPapers;
 import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.prefs.RunGate;
-import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Experiment;
@@ -222,7 +221,7 @@ public final class WorkLoop implements Runnable {
             // a claim ahead cut by the stop asks what became of it (CoordinatorClient.SETTLE_TIMEOUT,
             // counted from the stop) and keeps a unit it got in the slot's ahead file: before the process exits
             prefetcher.awaitTermination(CoordinatorClient.SETTLE_TIMEOUT.ceiling().toMillis() + 1000, TimeUnit.MILLISECONDS);
-            deliverPending(true);  // writes what the disk refused so far, if it takes it now
+            delivery.round(true);  // writes what the disk refused so far, if it takes it now
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
         } catch (InterruptedException e) {
@@ -243,16 +242,11 @@ public final class WorkLoop implements Runnable {
 
     private void deliverAndAnnounce() {
         try {
-            deliverPending(false);
+            delivery.round(false);
             announcer.announceIfDue(HEARTBEAT_MS);
         } catch (IOException | RuntimeException e) {
             log.warn("reporting: {}", e.toString());
         }
-    }
-
-    /** Sends every result in the outbox that is due; keeps those the coordinator could not take yet. */
-    private void deliverPending(boolean receiptsToo) throws IOException {
-        delivery.round(receiptsToo);
     }
 
     private static ThreadFactory daemon(String name) {
