@@ -68,8 +68,12 @@ DIR="$(cd "$DIR" && pwd)"
 # the demo's flags: small heaps and the quick JIT, so the jobs get the CPU
 # a copy: a rebuild during the storm must not change the jar under running processes
 cp "$JAR" "$DIR/rhizome.jar"
-# a temporary directory of the storm's own, so what killed processes leave there can be counted
+# a temporary directory of the storm's own, so what killed processes leave there can be counted;
+# a job's sandbox binds files the node writes there (its /proc views), and a root node's jobs run
+# as uids of their own (node.job.JobUids) that must reach them: mktemp's 0700 refused them, and
+# every node's trial job failed ("bwrap: Can't find source path ...: Permission denied")
 mkdir -p "$DIR/tmp"
+chmod 711 "$DIR"
 JAVA_CP=(java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Djava.io.tmpdir=$DIR/tmp" -cp "$DIR/rhizome.jar")
 JAVA=("${JAVA_CP[@]}" dev.rhizome.client.Main)
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

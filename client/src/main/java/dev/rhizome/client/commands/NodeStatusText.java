@@ -44,6 +44,7 @@ final class NodeStatusText {
                 + "%d jobs run; %d in outbox%n",
                 o.get("queued").getAsInt(), c.get("results_reported").getAsLong(), c.get("experiments_proposed").getAsLong(),
                 c.get("jobs_run").getAsLong(), c.get("outbox_pending").getAsInt()));
+        out.append(receiptsUnkept(c));
         out.append(lastingCredit(o));
         out.append(failures(o));
         if (o.has("disk") && !o.get("disk").isJsonNull()) {
@@ -92,6 +93,22 @@ final class NodeStatusText {
             out.append(String.format("%n    %s", advice));
         }
         return out.toString();
+    }
+
+    /**
+     * Results the coordinator stored that wait in the outbox because their receipts cannot be
+     * written: otherwise an outbox that never empties says nothing of why.
+     */
+    private static String receiptsUnkept(JsonObject credit) {
+        if (!credit.has("receipts_unkept") || !credit.get("receipts_unkept").isJsonObject()) {
+            return "";  // none, or a node older than this key
+        }
+        JsonObject u = credit.getAsJsonObject("receipts_unkept");
+        long minutes = Math.max(0, System.currentTimeMillis() - u.get("since_ms").getAsLong()) / 60_000;
+        return String.format("RECEIPTS NOT KEPT for %d minutes: %d results the coordinator stored wait in the outbox "
+                        + "because their receipts cannot be written (%s); free space or fix the permissions of the "
+                        + "node's data directory: the node asks for them again by itself%n",
+                minutes, u.get("results").getAsInt(), u.get("problem").getAsString());
     }
 
     /** The coordinator's credit for the node's key, or why it is not shown and where to look. */

@@ -35,6 +35,20 @@ class NodeStatusTextTest {
                 .doesNotContain("credit: 0 results");
     }
 
+    /** Results kept in the outbox for receipts the node cannot write: the status says how many, why and what to do. */
+    @Test
+    void resultsWaitingForReceiptsTheNodeCannotWriteAreNamedWithTheirReason() {
+        JsonObject o = status("null");
+        JsonObject unkept = new JsonObject();
+        unkept.addProperty("results", 3);
+        unkept.addProperty("since_ms", System.currentTimeMillis() - 5 * 60_000);
+        unkept.addProperty("problem", "java.nio.file.FileSystemException: /d/receipts/x.tmp: No space left on device: the disk is full");
+        o.getAsJsonObject("credit").add("receipts_unkept", unkept);
+        assertThat(NodeStatusText.render(o)).contains("RECEIPTS NOT KEPT for 5 minutes: 3 results the coordinator stored")
+                .contains("No space left on device: the disk is full");
+        assertThat(NodeStatusText.render(status("null"))).as("none, or an older node").doesNotContain("RECEIPTS");
+    }
+
     private static JsonObject status(String peers) {
         return JsonParser.parseString(STATUS.formatted(peers)).getAsJsonObject();
     }

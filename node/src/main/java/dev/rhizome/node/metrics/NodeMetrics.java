@@ -63,6 +63,10 @@ public final class NodeMetrics {
                 .description("Jobs run by this node's slots (evaluations and explorations)").register(registry);
         Gauge.builder("rhizome_node_outbox_pending", this, m -> m.node == null ? 0 : m.node.credit().outboxPending())
                 .description("Signed results not yet acknowledged by the coordinator").register(registry);
+        Gauge.builder("rhizome_node_receipts_unkept", this, m -> m.node == null || m.node.credit().receiptsUnkept() == null
+                        ? 0 : m.node.credit().receiptsUnkept().results())
+                .description("Results the coordinator stored whose receipts the node could not write (kept in the outbox)")
+                .register(registry);
         Gauge.builder("rhizome_node_paused", this, m -> m.node != null && m.node.paused() ? 1 : 0)
                 .description("1 while the volunteer has paused the node").register(registry);
         FunctionCounter.builder("rhizome_node_bytes_served", gossip, GossipService::bytesServed)

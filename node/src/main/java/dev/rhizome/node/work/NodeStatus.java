@@ -50,7 +50,13 @@ public record NodeStatus(String node, long pid, boolean paused, String gate, Lis
                            long lastRuntimeMs, long lastTimeMs) {
     }
 
-    public record Credit(long resultsReported, long experimentsProposed, long jobsRun, int outboxPending) {
+    /**
+     * {@code receiptsUnkept}: the results in the outbox the coordinator stored but whose receipts
+     * the node could not write (since when, and why), null when there are none: they are what keeps
+     * such an outbox from emptying.
+     */
+    public record Credit(long resultsReported, long experimentsProposed, long jobsRun, int outboxPending,
+                         AckedResults.Unkept receiptsUnkept) {
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.rhizome.node.explore.Explorer;
 import dev.rhizome.node.explore.ExplorerPapers;
 import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.prefs.RunGate;
-import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Experiment;
@@ -60,14 +59,13 @@ public final class WorkLoop implements Runnable {
     }
 
     private final Identity identity;
-    /** Picks this node's own results signed version 1 in the outbox, to sign them again for the network. */
-    private final OwnResultResigner resigner;
     private final CoordinatorClient coordinator;
     private final CommitSource commits;
     private final Explorer explorer;   // null when this node doesn't explore
     private final ExplorerPapers explorerPapers;
     private final ResultOutbox outbox;
     private final AckedResults acked;
+    private final OutboxDelivery delivery;
     private final InventoryAnnouncer announcer;
     private final RunGate gate;
     private final Settings settings;
@@ -97,12 +95,15 @@ public final class WorkLoop implements Runnable {
             InventoryAnnouncer announcer, RunGate gate, Settings settings, Path logRoot, Clock clock,
             Consumer<SignedEnvelope> signedResults) {
         this.identity = identity;
-        this.resigner = new OwnResultResigner(identity);
         this.coordinator = coordinator;
         this.commits = commits;
         this.explorer = explorer;
         this.outbox = outbox;
-        this.acked = new AckedResults(outbox, ReceiptBook.besideOutbox(outbox.dir()));
+        this.acked = new AckedResults(outbox, ReceiptBook.besideOutbox(outbox.dir()), clock::millis);
+        // the unit's name lets a crash check match what a node was told was stored (ops/storm)
+        this.delivery = new OutboxDelivery(outbox, acked, coordinator, identity, heldBack,
+                name -> log.info("credit: {} results reported, {} experiments proposed (acknowledged {})",
+                        resultsReported.incrementAndGet(), experimentsProposed.get(), name));
         this.announcer = announcer;
         this.gate = gate;
         this.settings = settings;
@@ -171,7 +172,8 @@ public final class WorkLoop implements Runnable {
             pending = -1;
         }
         return new NodeStatus(identity.publicId().toString(), gate.paused(), gate.closedBecause().orElse("open"), slots,
-                queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending),
+                queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending,
+                        acked.unkept().orElse(null)),
                 failures.snapshot());
     }
 
@@ -219,7 +221,7 @@ public final class WorkLoop implements Runnable {
             // a claim ahead cut by the stop asks what became of it (CoordinatorClient.SETTLE_TIMEOUT,
             // counted from the stop) and keeps a unit it got in the slot's ahead file: before the process exits
             prefetcher.awaitTermination(CoordinatorClient.SETTLE_TIMEOUT.ceiling().toMillis() + 1000, TimeUnit.MILLISECONDS);
-            deliverPending();  // writes what the disk refused so far, if it takes it now
+            delivery.round(true);  // writes what the disk refused so far, if it takes it now
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
         } catch (InterruptedException e) {
@@ -240,56 +242,11 @@ public final class WorkLoop implements Runnable {
 
     private void deliverAndAnnounce() {
         try {
-            deliverPending();
+            delivery.round(false);
             announcer.announceIfDue(HEARTBEAT_MS);
         } catch (IOException | RuntimeException e) {
             log.warn("reporting: {}", e.toString());
         }
-    }
-
-    /** Sends every result in the outbox; keeps those the coordinator could not take yet. */
-    private synchronized void deliverPending() throws IOException {
-        for (ResultOutbox.Pending pending : outbox.pending()) {
-            if (heldBack.contains(pending.file().getFileName().toString())) {
-                continue;  // delivered once its slot has released the unit
-            }
-            try {
-                pending = resignedIfOld(pending);
-                Ack ack = coordinator.reportResult(pending.envelope());
-                if (!acked.settle(pending, ack)) {
-                    return;  // its receipt is asked for again with the next round, the rest wait behind it
-                }
-                // the unit's name lets a crash check match what a node was told was stored (ops/storm)
-                log.info("credit: {} results reported, {} experiments proposed (acknowledged {})",
-                        resultsReported.incrementAndGet(), experimentsProposed.get(), pending.file().getFileName());
-            } catch (CoordinatorException e) {
-                if (e.isRefusal()) {
-                    log.warn("coordinator refused result {}: {}; kept under outbox/refused",
-                            pending.file().getFileName(), e.getMessage());
-                    outbox.refuse(pending);
-                } else {
-                    log.warn("result {} stays in the outbox: {}", pending.file().getFileName(), e.getMessage());
-                    return;
-                }
-            }
-        }
-    }
-
-    /**
-     * A result of this node's that waits signed version 1 (before round 15) signed again for the
-     * coordinator's network and written back in its place before it goes ({@link OwnResultResigner}):
-     * the coordinator would refuse it for good as it is.
-     */
-    private ResultOutbox.Pending resignedIfOld(ResultOutbox.Pending pending) throws CoordinatorException {
-        Optional<Result> old = resigner.toResign(pending.envelope());
-        if (old.isEmpty()) {
-            return pending;
-        }
-        SignedEnvelope again = coordinator.signed(old.get());
-        outbox.put(old.get().getWorkUnitId(), again);
-        log.info("result {} was signed version 1 (before networks were named): signed again for network {}",
-                pending.file().getFileName(), again.getNetwork());
-        return new ResultOutbox.Pending(pending.file(), again);
     }
 
     private static ThreadFactory daemon(String name) {
