@@ -87,7 +87,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         if (handshake.state() != LinkHandshake.State.AWAIT_HELLO || !ctx.channel().isActive()) {
             return;
         }
-        LinkHandshake.Step step = handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), events.nowMs());
+        LinkHandshake.Step step = handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), events.wallMs());
         if (step.state() == LinkHandshake.State.AWAIT_PROOF) {
             answered = remote();
         }
@@ -97,7 +97,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
         if (handshake.state() != LinkHandshake.State.UP) {
-            step(handshake.receive(message, events.nowMs()));
+            step(handshake.receive(message, events.wallMs()));
             return;
         }
         Gossip gossip;

@@ -164,7 +164,10 @@ public final class GossipService implements AutoCloseable {
         return start(repo, identity, settings, protocolFor, bootstrap, transferLog, shared, System::currentTimeMillis);
     }
 
-    /** {@link #start} on the given clock (milliseconds since the epoch, as the core's announcements are dated). */
+    /**
+     * {@link #start} on the given wall clock (milliseconds since the epoch, as the core's announcements
+     * are dated); the core's timers run on the monotonic clock whatever it does.
+     */
     static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
                                Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
                                TransferLog transferLog, EventLoopGroup shared, LongSupplier clock) throws InterruptedException {
@@ -214,6 +217,7 @@ public final class GossipService implements AutoCloseable {
     /** On the core thread: the protocol learns what we hold, then starts from the remembered peers. */
     private void begin(PeerProtocol made) {
         protocol = made;
+        core.beforeEach(this::tellWallClock);
         long now = nowMs();
         self.signed(protocol.signedSelfInfo(now));
         // Held before any link is up, so nothing is announced: neighbours learn of them as links open.
@@ -242,6 +246,14 @@ public final class GossipService implements AutoCloseable {
                 apply(protocol.onTick(t));
             });
         }
+    }
+
+    /**
+     * Core thread, before each step: where the wall clock stands against the core's (monotonic)
+     * time, so records are dated and judged by it; the core decides what a step of it means.
+     */
+    private void tellWallClock() {
+        apply(protocol.onWallClock(core.wallMs(), nowMs()));
     }
 
     /** Caps the bytes per second this node downloads in bundles (0: no cap). */
@@ -415,6 +427,11 @@ public final class GossipService implements AutoCloseable {
         @Override
         public long nowMs() {
             return core.nowMs();
+        }
+
+        @Override
+        public long wallMs() {
+            return core.wallMs();
         }
     }
 

@@ -23,8 +23,9 @@ final class LinkEvents {
         this.meters = meters;
     }
 
-    long nowMs() {
-        return steps.nowMs();
+    /** The wall clock, by which a hello's NodeInfo is judged. */
+    long wallMs() {
+        return steps.wallMs();
     }
 
     void linkUp(GossipLink link, boolean outbound) {
