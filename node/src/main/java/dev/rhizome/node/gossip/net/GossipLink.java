@@ -52,6 +52,8 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private volatile boolean closedByUs;
     /** An inbound link's remote end once we answered its hello (a verification and a signature paid); null before. */
     private LinkEnd answered;
+    /** Whether the peer's clock, read from its hello, was told ({@link LinkEvents#peerClock}); once a link. */
+    private boolean clockTold;
 
     /** @param dialled the node we dialled, or null for a link the peer opened */
     GossipLink(LinkEvents events, LinkHandshake handshake, PublicId dialled, long handshakeTimeoutMs) {
@@ -130,6 +132,10 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
 
     /** Carries out one step of the handshake: write what it says, then close or report the link up. */
     private void step(LinkHandshake.Step step) {
+        if (!clockTold && handshake.clockOf() != null) {
+            clockTold = true;
+            events.peerClock(handshake.clockOf(), handshake.clockAheadMs());
+        }
         step.send().forEach(ctx::writeAndFlush);
         switch (step.state()) {
             case REFUSED -> {

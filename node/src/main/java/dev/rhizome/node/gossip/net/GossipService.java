@@ -91,6 +91,7 @@ public final class GossipService implements AutoCloseable {
     private final FetchWaiters waiters = new FetchWaiters();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final SelfHello self = new SelfHello();
+    private final PeerClocks clocks = new PeerClocks();
     private final CoreSteps steps = new Steps();
     private final GossipMeters meters;
     private final LinkEvents linkEvents;
@@ -117,7 +118,7 @@ public final class GossipService implements AutoCloseable {
         this.workers = new FetchWorkers(fetcher, resolver, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
         this.knownPeers = settings.peersFile() == null ? null : new KnownPeers(settings.peersFile());
         this.meters = new GossipMeters(registry, fetcher::bytesReceived);
-        this.linkEvents = new LinkEvents(steps, links, meters);
+        this.linkEvents = new LinkEvents(steps, links, meters, clocks);
         this.dialler = new OutboundDialler(steps, links, linkEvents, identity, self, settings.peer(), group, resolver);
         this.applier = new EffectApplier(steps, core, links, offenders, dialler,
                 new GossipFetches(steps, links, workers, waiters, repo, listeners, meters), waiters,
@@ -384,6 +385,19 @@ public final class GossipService implements AutoCloseable {
     /** Bundle readers held by a read past their patience (all of them: a dead disk, and every upload answered BUSY). */
     public int bundleReadersBlocked() {
         return server == null ? 0 : server.bundleReaders().blocked();
+    }
+
+    /**
+     * This node's clock against its peers' (the median of the dates of the hellos its handshakes read
+     * lately, and the problem when it is off by more than the skew allowed), or null with too few
+     * peers read: a node whose clock is wrong has its links refused at both ends, with no reason sent.
+     */
+    public ClockCheck clockCheck() {
+        return clocks.verdict(core.nowMs());
+    }
+
+    /** See {@link #clockCheck}: peers' clocks ahead of ours by {@code peersAheadMs} (the median of {@code peers}); {@code problem} null when within the skew. */
+    public record ClockCheck(long peersAheadMs, int peers, String problem) {
     }
 
     /** Control traffic and losses, read from the meters {@code /metrics} serves. */

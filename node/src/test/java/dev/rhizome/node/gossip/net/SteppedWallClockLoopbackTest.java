@@ -64,6 +64,26 @@ class SteppedWallClockLoopbackTest {
         }
     }
 
+    /**
+     * A node whose clock is two hours behind from the start: peers that dial it are refused (their
+     * hellos look two hours ahead to it), and it says why in its status rather than only warning.
+     */
+    @Test
+    void aNodeWhoseClockIsWrongSaysSoOnceTwoPeersHelloesWereRead() throws Exception {
+        try (LoopbackNet net = new LoopbackNet()) {
+            Started wrong = startOn(net, tmp.resolve("wrong"), () -> System.currentTimeMillis() - HOURS_2);
+            net.directory.add(NodeInfo.newBuilder().setNode(wrong.id().toByteString()).setHost("127.0.0.1")
+                    .setPort(wrong.gossip().port()).build());
+            Started b = net.start(tmp.resolve("b"), Identity.generate(), Wants.everything(), null, true);
+            Started c = net.start(tmp.resolve("c"), Identity.generate(), Wants.everything(), null, true);
+            await(() -> wrong.gossip().clockCheck() != null && wrong.gossip().clockCheck().problem() != null, WAIT.now());
+            assertThat(wrong.gossip().clockCheck().problem()).contains("behind its peers'").contains("enable NTP");
+            await(() -> b.linkedTo(c.id()), WAIT.now());
+            assertThat(b.gossip().clockCheck() == null || b.gossip().clockCheck().problem() == null)
+                    .as("a node with a right clock is not told its clock is wrong").isTrue();
+        }
+    }
+
     /** A node of {@code net} on the wall clock {@code wall}, bootstrapping from the nodes listed there. */
     private static Started startOn(LoopbackNet net, Path dir, LongSupplier wall) throws Exception {
         Identity identity = Identity.generate();
