@@ -319,14 +319,16 @@ public final class NodeDaemon implements AutoCloseable {
     /** Whether peers can fetch from this node: its address against the coordinator's reach, then the coordinator's word. */
     private NodeStatus.Peers peers() {
         int blocked = gossip.bundleReadersBlocked();
+        GossipService.ClockCheck check = gossip.clockCheck();
+        NodeStatus.Clock clock = check == null ? null : new NodeStatus.Clock(check.peersAheadMs(), check.peers(), check.problem());
         if (unreachableBecause != null) {
-            return new NodeStatus.Peers(announcedAddress, false, unreachableBecause, blocked);
+            return new NodeStatus.Peers(announcedAddress, false, unreachableBecause, blocked, clock);
         }
         return announcer.refusal()
                 .map(why -> new NodeStatus.Peers(announcedAddress, false, "the coordinator refused this node's announcement ("
                         + why + "): it lists this node to no one, so peers will not fetch from it (it still fetches and "
-                        + "runs work)", blocked))
-                .orElse(new NodeStatus.Peers(announcedAddress, true, null, blocked));
+                        + "runs work)", blocked, clock))
+                .orElse(new NodeStatus.Peers(announcedAddress, true, null, blocked, clock));
     }
 
     /** {@code query} on the gossip core's thread, or {@code otherwise} when the protocol is not the core (or we are interrupted). */

@@ -67,6 +67,11 @@ final class NodeStatusText {
             if (blocked > 0) {
                 out.append(String.format("%n%s", ServingCheck.blockedReaders(blocked)));
             }
+            // a node older than this key has none; within the skew it says nothing
+            if (p.has("clock") && p.get("clock").isJsonObject() && p.getAsJsonObject("clock").has("problem")
+                    && !p.getAsJsonObject("clock").get("problem").isJsonNull()) {
+                out.append(String.format("%nCLOCK WRONG: %s", p.getAsJsonObject("clock").get("problem").getAsString()));
+            }
         }
         return out.toString();
     }

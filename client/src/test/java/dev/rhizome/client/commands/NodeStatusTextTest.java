@@ -27,6 +27,18 @@ class NodeStatusTextTest {
         assertThat(NodeStatusText.render(status("null"))).doesNotContain("peers");
     }
 
+    /** A node whose clock is off by more than the skew is refused links with no reason sent: the status says so, and what to do. */
+    @Test
+    void aWrongClockIsShownWithWhatToDoAndARightOneIsNot() {
+        String wrong = NodeStatusText.render(status("""
+                {"announced":"8.8.8.8:7000","reachable":true,"reason":null,"clock":{"peers_ahead_ms":7200000,"peers":3,
+                 "problem":"this node's clock is 7200 s behind its peers' (enable NTP)"}}"""));
+        assertThat(wrong).contains("CLOCK WRONG: this node's clock is 7200 s behind its peers' (enable NTP)");
+        assertThat(NodeStatusText.render(status("""
+                {"announced":"8.8.8.8:7000","reachable":true,"reason":null,"clock":{"peers_ahead_ms":40,"peers":3,"problem":null}}""")))
+                .doesNotContain("CLOCK");
+    }
+
     /** A node just restarted counts from zero: the status says these are this run's counts, and where the lasting credit is. */
     @Test
     void theCountsAreSaidToBeThisRunsAndTheLastingCreditIsNamed() {

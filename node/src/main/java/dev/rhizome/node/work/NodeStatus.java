@@ -37,9 +37,18 @@ public record NodeStatus(String node, long pid, boolean paused, String gate, Lis
      * the announcement; {@code reason} says which and what to do (null when reachable). A public
      * address behind a NAT that forwards no port cannot be told from here. {@code bundleReadersBlocked}:
      * the readers of bundle files held by a read past their patience (a disk that blocks); spares take
-     * their place up to a bound, past which every upload to peers is answered BUSY.
+     * their place up to a bound, past which every upload to peers is answered BUSY. {@code clock}: this
+     * node's clock against its peers' (null until the hellos of two peers were read).
      */
-    public record Peers(String announced, boolean reachable, String reason, int bundleReadersBlocked) {
+    public record Peers(String announced, boolean reachable, String reason, int bundleReadersBlocked, Clock clock) {
+    }
+
+    /**
+     * Peers' clocks ahead of this node's by {@code peersAheadMs} (negative: behind), the median of the
+     * signed hellos of {@code peers} peers read lately; {@code problem}: null within the skew allowed,
+     * else what is wrong and what to do (a node whose clock is wrong has its links refused at both ends).
+     */
+    public record Clock(long peersAheadMs, int peers, String problem) {
     }
 
     /**

@@ -51,12 +51,15 @@ final class AnnouncementCheck {
     private final GossipConfig config;
     private final SignatureCheck signatures;
     private final GossipNetwork network;
+    /** Records' times are judged by the wall clock (they travel between nodes), not by the core's timers' clock. */
+    private final CoreClock clock;
 
     AnnouncementCheck(GossipConfig config, SignatureCheck signatures) {
-        this(config, signatures, GossipNetwork.unnamed());
+        this(config, signatures, GossipNetwork.unnamed(), new CoreClock());
     }
 
-    AnnouncementCheck(GossipConfig config, SignatureCheck signatures, GossipNetwork network) {
+    AnnouncementCheck(GossipConfig config, SignatureCheck signatures, GossipNetwork network, CoreClock clock) {
+        this.clock = clock;
         this.config = config;
         this.signatures = signatures;
         this.network = network;
@@ -258,7 +261,8 @@ final class AnnouncementCheck {
                 + ", not this network " + ours);
     }
 
-    private Outcome window(Outcome accepted, long timeMs, long nowMs, boolean mustBeRecent) {
+    private Outcome window(Outcome accepted, long timeMs, long coreNowMs, boolean mustBeRecent) {
+        long nowMs = clock.wallMs(coreNowMs);
         if (timeMs > nowMs + config.maxClockSkew().toMillis()) {
             return Outcome.refuse(Penalty.STALE, accepted.kind() + " dated " + (timeMs - nowMs) + " ms in the future");
         }

@@ -63,6 +63,11 @@ public final class GossipCore implements PeerProtocol {
      * checked this often. Every other deadline (a stall, a backed-off holder) is asked for exactly.
      */
     static final long HOUSEKEEPING_MS = 1_000;
+    /**
+     * How far the wall clock may move against the core's own before the hello is re-signed: NTP
+     * slews by at most 0.5 ms a second, so only a step (or hours of drift) reaches it.
+     */
+    static final long WALL_STEP_MS = 1_000;
 
     private final Self self;
     private final Peers peers;
@@ -108,12 +113,12 @@ public final class GossipCore implements PeerProtocol {
     public GossipCore(Identity self, NodeInfo selfInfo, GossipConfig config, Random random, SignatureCheck signatures,
                       Wants wants, GossipNetwork network) {
         Objects.requireNonNull(wants, "wants");
-        this.selfSigner = new SelfSigner(self, selfInfo, config, network);
+        this.selfSigner = new SelfSigner(self, selfInfo, config, network, clock);
         this.self = new Self(selfSigner.id(), config, random, new Counters());
         this.peers = new Peers(new Connections(), new PeerTable(config, selfInfo), new PeerScores(config), new AddressDials(config));
         this.bundles = Bundles.of(wants, config);
         this.seen = new SeenCache(config, clock);
-        AnnouncementCheck check = new AnnouncementCheck(config, signatures, network);
+        AnnouncementCheck check = new AnnouncementCheck(config, signatures, network, clock);
         this.starvation = new Starvation(config.fetchStall().toMillis());
         this.addresses = new HolderAddresses(peers);
         this.fetches = new FetchStarter(this.self, bundles, addresses, clock);
@@ -550,6 +555,23 @@ public final class GossipCore implements PeerProtocol {
         List<Effect> out = new ArrayList<>();
         seen.firstSighting(SeenCache.idOf(result)); // so our own result coming back is a duplicate
         outbox.relay(result, Set.of(), now, out);
+        return settled(out);
+    }
+
+    /**
+     * The wall clock reads {@code wallMs} at the core's {@code nowMs}: records are dated and judged by
+     * it from now on, while every timer keeps running on {@code nowMs}. A step of it (more than
+     * {@link #WALL_STEP_MS} since the last reading: a correction, a suspended machine, a volunteer
+     * setting the time) has the hello re-signed at once, since its date is the old clock's.
+     */
+    @Override
+    public List<Effect> onWallClock(long wallMs, long nowMs) {
+        long now = clock.advance(nowMs);
+        if (Math.abs(clock.wallClock(wallMs, now)) < WALL_STEP_MS) {
+            return List.of();  // told before every step: the usual answer costs nothing
+        }
+        List<Effect> out = new ArrayList<>();
+        out.add(new Effect.SignedSelf(selfSigner.resignedForStep(now)));
         return settled(out);
     }
 

@@ -54,6 +54,9 @@ public final class LinkHandshake {
     /** Outbound: a valid hello, in its window, from a key other than the one we dialled; null otherwise. */
     private Verified<NodeInfo> otherInfo;
     private PublicId answeredBy;
+    /** The signer of the last hello whose NodeInfo verified, and how far its date was ahead of our clock. */
+    private PublicId clockOf;
+    private long clockAheadMs;
 
     private LinkHandshake(Identity self, PublicId dialled, SignedEnvelope ourInfo, byte[] ourNonce) {
         if (ourNonce.length != HandshakeProof.NONCE_BYTES) {
@@ -84,6 +87,19 @@ public final class LinkHandshake {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * The node whose signed hello was read (null until one verified), refused for its date or not:
+     * its clock against ours, for the operator ({@link #clockAheadMs}).
+     */
+    public PublicId clockOf() {
+        return clockOf;
+    }
+
+    /** How far the date of {@link #clockOf}'s NodeInfo was ahead of our wall clock (negative: behind); signed within a minute. */
+    public long clockAheadMs() {
+        return clockAheadMs;
     }
 
     /** The peer's NodeInfo from its hello, verified; null before its hello passed. */
@@ -214,6 +230,8 @@ public final class LinkHandshake {
             return "is ourselves";
         }
         long time = info.record().getTimeMs();
+        clockOf = info.signer();
+        clockAheadMs = time - nowMs;
         if (time < nowMs - MAX_AGE_MS || time > nowMs + MAX_SKEW_MS) {
             // Most often a clock off by more than the skew allowed, the peer's or ours: say which way.
             return "NodeInfo signed at " + time + " is outside the window around " + nowMs + " ("

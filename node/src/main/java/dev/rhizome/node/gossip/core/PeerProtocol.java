@@ -114,6 +114,15 @@ public interface PeerProtocol {
         return List.of();
     }
 
+    /**
+     * The wall clock reads {@code wallMs} now, when the driver's clock (monotonic: every timer's)
+     * reads {@code nowMs}. A driver tells it before each step; records are dated and judged by it.
+     * A protocol whose time is the wall clock's (the simulations' one virtual clock) is never told.
+     */
+    default List<Effect> onWallClock(long wallMs, long nowMs) {
+        return List.of();
+    }
+
     /** Bundle bytes of a Fetch arrived (called now and then during a long transfer). */
     default List<Effect> onFetchProgress(PublicId from, String commit, long bytesSoFar, long nowMs) {
         return List.of();

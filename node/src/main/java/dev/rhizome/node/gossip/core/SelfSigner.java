@@ -20,6 +20,8 @@ final class SelfSigner {
     private final NodeInfo selfInfo;
     private final GossipConfig config;
     private final GossipNetwork network;
+    /** Dates what is signed by the wall clock; every other time here is the core's own. */
+    private final CoreClock clock;
     private SignedEnvelope signedSelf;
     private long signedSelfAtMs;
     /** The network {@link #signedSelf} names (null: none, as signed before it was known). */
@@ -30,11 +32,12 @@ final class SelfSigner {
     private String helloNetwork;
 
     SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config) {
-        this(self, selfInfo, config, GossipNetwork.unnamed());
+        this(self, selfInfo, config, GossipNetwork.unnamed(), new CoreClock());
     }
 
-    SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config, GossipNetwork network) {
+    SelfSigner(Identity self, NodeInfo selfInfo, GossipConfig config, GossipNetwork network, CoreClock clock) {
         this.network = network;
+        this.clock = clock;
         this.self = self;
         this.selfId = self.publicId();
         this.selfInfo = selfInfo.toBuilder().setNode(selfId.toByteString()).build();
@@ -52,7 +55,7 @@ final class SelfSigner {
     SignedEnvelope selfInfo(long now) {
         if (signedSelf == null || now - signedSelfAtMs > config.seenTtl().toMillis() / 2 || networkChanged()) {
             signedForNetwork = network.id();
-            signedSelf = sign(selfInfo.toBuilder().setTimeMs(now).build(), signedForNetwork);
+            signedSelf = sign(selfInfo.toBuilder().setTimeMs(clock.wallMs(now)).build(), signedForNetwork);
             signedSelfAtMs = now;
         }
         return signedSelf;
@@ -95,6 +98,15 @@ final class SelfSigner {
         return hello(now);
     }
 
+    /**
+     * The wall clock stepped: the NodeInfo given for hellos is dated by the clock as it was, so a
+     * step back has it from the future and a step on has it old in peers' eyes; signed again now.
+     */
+    SignedEnvelope resignedForStep(long now) {
+        signedSelf = null;
+        return hello(now);
+    }
+
     /** When the NodeInfo is next due to be re-signed. */
     long nextResignMs() {
         return signedSelfAtMs + RESIGN_MS;
@@ -108,7 +120,7 @@ final class SelfSigner {
     SignedEnvelope inventory(Collection<String> commits, List<PublicId> keepers, Collection<String> gone,
                              Collection<String> released, long now) {
         Inventory.Builder inventory = Inventory.newBuilder().setNode(selfId.toByteString()).addAllCommits(commits)
-                .addAllGone(gone).addAllReleased(released).setTimeMs(now);
+                .addAllGone(gone).addAllReleased(released).setTimeMs(clock.wallMs(now));
         keepers.forEach(k -> inventory.addKeep(k.toByteString()));
         return sign(inventory.build());
     }

@@ -20,6 +20,9 @@ interface CoreSteps {
     /** Runs {@code work} on the core thread, later, in order with the steps. */
     void later(Runnable work);
 
-    /** The core's clock, in milliseconds since the epoch. */
+    /** The core's clock: monotonic, in milliseconds (the wall clock's time when the node started, then moved on by elapsed time). */
     long nowMs();
+
+    /** The wall clock, in milliseconds since the epoch: what signed records (a hello's NodeInfo) are judged by. */
+    long wallMs();
 }

@@ -17,14 +17,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The one thread every call into the gossip core runs on, in order (so the core needs no lock), with
- * the clock it reads and the one timer the core asks for ({@link dev.rhizome.node.gossip.core.Effect.Wakeup}).
- * Both are injected: a test may hand in its own clock.
+ * the clocks it reads and the one timer the core asks for ({@link dev.rhizome.node.gossip.core.Effect.Wakeup}).
+ * The core's time ({@link #nowMs}) is monotonic: the wall clock at start, then {@link System#nanoTime}'s
+ * progress, so the timer and every deadline the core keeps are moved by no step of the system clock
+ * (on the wall clock a step on past the link idle limit closed every link as silent, and a step back
+ * put the next wakeup off by the step). The wall clock ({@link #wallMs}) is injected, so a test may
+ * step it; the core dates and judges signed records by it.
  */
 final class CoreThread implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CoreThread.class);
 
     private final ScheduledExecutorService executor;
-    private final LongSupplier clock;
+    private final LongSupplier wall;
+    private final long startWallMs;
+    private final long startNanos;
+    /** Run on the core thread before each task posted and each wakeup (the wall clock told to the core). */
+    private volatile Runnable beforeEach = () -> { };
     private ScheduledFuture<?> wakeup;     // core thread only
     private long wakeupAtMs = Long.MAX_VALUE;
     /** The core's wakeups that threw; core thread only, but WorkerFailures is safe anywhere. */
@@ -38,13 +46,27 @@ final class CoreThread implements AutoCloseable {
     /** How soon a wakeup that threw (and so asked for no next one) runs again. */
     static final long RETRY_MS = 1_000;
 
-    CoreThread(String name, LongSupplier clock) {
+    /** @param wall the wall clock, in milliseconds since the epoch */
+    CoreThread(String name, LongSupplier wall) {
         this.executor = Executors.newSingleThreadScheduledExecutor(daemon(name));
-        this.clock = clock;
+        this.wall = wall;
+        this.startNanos = System.nanoTime();
+        this.startWallMs = wall.getAsLong();
     }
 
+    /** The core's time: monotonic, in milliseconds, reading the wall clock's time at start. */
     long nowMs() {
-        return clock.getAsLong();
+        return startWallMs + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    /** The wall clock now, in milliseconds since the epoch (what signed records are dated by). */
+    long wallMs() {
+        return wall.getAsLong();
+    }
+
+    /** Sets the work run on the core thread before each posted task and each wakeup. */
+    void beforeEach(Runnable work) {
+        this.beforeEach = work;
     }
 
     /** Runs {@code task} on the core thread, after what is already queued; dropped once closed. */
@@ -52,6 +74,7 @@ final class CoreThread implements AutoCloseable {
         try {
             executor.execute(() -> {
                 try {
+                    beforeEach.run();
                     task.run();
                 } catch (RuntimeException | Error e) {  // an Error too: the executor would swallow it unlogged
                     stepFailures.error("gossip core step failed", e);
@@ -84,6 +107,7 @@ final class CoreThread implements AutoCloseable {
             wakeup = executor.schedule(() -> {
                 wakeupAtMs = Long.MAX_VALUE;
                 try {
+                    beforeEach.run();
                     tick.run();
                     tickFailures.succeeded();
                 } catch (RuntimeException | Error e) {

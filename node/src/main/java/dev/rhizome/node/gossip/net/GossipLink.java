@@ -52,6 +52,8 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private volatile boolean closedByUs;
     /** An inbound link's remote end once we answered its hello (a verification and a signature paid); null before. */
     private LinkEnd answered;
+    /** Whether the peer's clock, read from its hello, was told ({@link LinkEvents#peerClock}); once a link. */
+    private boolean clockTold;
 
     /** @param dialled the node we dialled, or null for a link the peer opened */
     GossipLink(LinkEvents events, LinkHandshake handshake, PublicId dialled, long handshakeTimeoutMs) {
@@ -87,7 +89,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
         if (handshake.state() != LinkHandshake.State.AWAIT_HELLO || !ctx.channel().isActive()) {
             return;
         }
-        LinkHandshake.Step step = handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), events.nowMs());
+        LinkHandshake.Step step = handshake.receive(PeerMessage.newBuilder().setHello(hello).build(), events.wallMs());
         if (step.state() == LinkHandshake.State.AWAIT_PROOF) {
             answered = remote();
         }
@@ -97,7 +99,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
         if (handshake.state() != LinkHandshake.State.UP) {
-            step(handshake.receive(message, events.nowMs()));
+            step(handshake.receive(message, events.wallMs()));
             return;
         }
         Gossip gossip;
@@ -130,6 +132,10 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
 
     /** Carries out one step of the handshake: write what it says, then close or report the link up. */
     private void step(LinkHandshake.Step step) {
+        if (!clockTold && handshake.clockOf() != null) {
+            clockTold = true;
+            events.peerClock(handshake.clockOf(), handshake.clockAheadMs());
+        }
         step.send().forEach(ctx::writeAndFlush);
         switch (step.state()) {
             case REFUSED -> {

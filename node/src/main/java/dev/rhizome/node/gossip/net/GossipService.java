@@ -91,6 +91,7 @@ public final class GossipService implements AutoCloseable {
     private final FetchWaiters waiters = new FetchWaiters();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final SelfHello self = new SelfHello();
+    private final PeerClocks clocks = new PeerClocks();
     private final CoreSteps steps = new Steps();
     private final GossipMeters meters;
     private final LinkEvents linkEvents;
@@ -117,7 +118,7 @@ public final class GossipService implements AutoCloseable {
         this.workers = new FetchWorkers(fetcher, resolver, GossipCore.MAX_CONCURRENT_FETCHES, "gossip-fetch-" + name);
         this.knownPeers = settings.peersFile() == null ? null : new KnownPeers(settings.peersFile());
         this.meters = new GossipMeters(registry, fetcher::bytesReceived);
-        this.linkEvents = new LinkEvents(steps, links, meters);
+        this.linkEvents = new LinkEvents(steps, links, meters, clocks);
         this.dialler = new OutboundDialler(steps, links, linkEvents, identity, self, settings.peer(), group, resolver);
         this.applier = new EffectApplier(steps, core, links, offenders, dialler,
                 new GossipFetches(steps, links, workers, waiters, repo, listeners, meters), waiters,
@@ -164,7 +165,10 @@ public final class GossipService implements AutoCloseable {
         return start(repo, identity, settings, protocolFor, bootstrap, transferLog, shared, System::currentTimeMillis);
     }
 
-    /** {@link #start} on the given clock (milliseconds since the epoch, as the core's announcements are dated). */
+    /**
+     * {@link #start} on the given wall clock (milliseconds since the epoch, as the core's announcements
+     * are dated); the core's timers run on the monotonic clock whatever it does.
+     */
     static GossipService start(NodeRepository repo, Identity identity, GossipSettings settings,
                                Function<NodeInfo, PeerProtocol> protocolFor, Supplier<List<NodeInfo>> bootstrap,
                                TransferLog transferLog, EventLoopGroup shared, LongSupplier clock) throws InterruptedException {
@@ -214,6 +218,7 @@ public final class GossipService implements AutoCloseable {
     /** On the core thread: the protocol learns what we hold, then starts from the remembered peers. */
     private void begin(PeerProtocol made) {
         protocol = made;
+        core.beforeEach(this::tellWallClock);
         long now = nowMs();
         self.signed(protocol.signedSelfInfo(now));
         // Held before any link is up, so nothing is announced: neighbours learn of them as links open.
@@ -242,6 +247,14 @@ public final class GossipService implements AutoCloseable {
                 apply(protocol.onTick(t));
             });
         }
+    }
+
+    /**
+     * Core thread, before each step: where the wall clock stands against the core's (monotonic)
+     * time, so records are dated and judged by it; the core decides what a step of it means.
+     */
+    private void tellWallClock() {
+        apply(protocol.onWallClock(core.wallMs(), nowMs()));
     }
 
     /** Caps the bytes per second this node downloads in bundles (0: no cap). */
@@ -374,6 +387,19 @@ public final class GossipService implements AutoCloseable {
         return server == null ? 0 : server.bundleReaders().blocked();
     }
 
+    /**
+     * This node's clock against its peers' (the median of the dates of the hellos its handshakes read
+     * lately, and the problem when it is off by more than the skew allowed), or null with too few
+     * peers read: a node whose clock is wrong has its links refused at both ends, with no reason sent.
+     */
+    public ClockCheck clockCheck() {
+        return clocks.verdict(core.nowMs());
+    }
+
+    /** See {@link #clockCheck}: peers' clocks ahead of ours by {@code peersAheadMs} (the median of {@code peers}); {@code problem} null when within the skew. */
+    public record ClockCheck(long peersAheadMs, int peers, String problem) {
+    }
+
     /** Control traffic and losses, read from the meters {@code /metrics} serves. */
     public Counters counters() {
         return meters.counters();
@@ -415,6 +441,11 @@ public final class GossipService implements AutoCloseable {
         @Override
         public long nowMs() {
             return core.nowMs();
+        }
+
+        @Override
+        public long wallMs() {
+            return core.wallMs();
         }
     }
 

@@ -16,15 +16,23 @@ final class LinkEvents {
     private final CoreSteps steps;
     private final LinkRegistry links;
     private final GossipMeters meters;
+    private final PeerClocks clocks;
 
-    LinkEvents(CoreSteps steps, LinkRegistry links, GossipMeters meters) {
+    LinkEvents(CoreSteps steps, LinkRegistry links, GossipMeters meters, PeerClocks clocks) {
+        this.clocks = clocks;
         this.steps = steps;
         this.links = links;
         this.meters = meters;
     }
 
-    long nowMs() {
-        return steps.nowMs();
+    /** A handshake read {@code peer}'s signed hello, dated {@code aheadMs} ahead of our wall clock (any thread). */
+    void peerClock(PublicId peer, long aheadMs) {
+        clocks.read(peer, aheadMs, steps.nowMs());
+    }
+
+    /** The wall clock, by which a hello's NodeInfo is judged. */
+    long wallMs() {
+        return steps.wallMs();
     }
 
     void linkUp(GossipLink link, boolean outbound) {
