@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.coordinator.store.SettlementReach;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.StoreException;
 import dev.rhizome.proto.v1.Result;
@@ -43,12 +44,26 @@ final class SettlementScope {
         if (!tx.settlesBesideOthers()) {
             return;
         }
-        Locks wanted = of(tx, result);
+        Locks wanted = reached(tx.settlementReach(result.getWorkUnitId(), result.getCommit()), result);
         tx.lockForSettlement(wanted.directions(), wanted.commit(), wanted.keys());
         Locks now = of(tx, result);
         if (!wanted.covers(now)) {
             throw StoreException.raced("what settling a result on " + wanted.commit() + " changes grew while it waited");
         }
+    }
+
+    /**
+     * The locks named from what the store says {@code result} reaches, in one statement: the same
+     * set as {@link #of}, which reads it a piece at a time and keeps what it read under the locks
+     * for the rest of the settlement; before the locks nothing read is kept, so one round trip does.
+     */
+    static Locks reached(SettlementReach reach, Result result) {
+        Set<String> directions = new TreeSet<>(reach.directions());
+        directions.add(result.getDirection());
+        Set<ByteString> keys = new HashSet<>(reach.runners());
+        keys.add(result.getRunner());
+        keys.remove(ByteString.EMPTY);
+        return new Locks(directions, reach.commit(), keys);
     }
 
     static Locks of(Store.Transaction tx, Result result) {

@@ -189,6 +189,12 @@ final class AwaitedStore implements Store {
     }
 
     @Override
+    public long statementsRun() {
+        Store s = store;
+        return s == null ? 0 : s.statementsRun();
+    }
+
+    @Override
     public long readSteps() {
         Store s = store;
         return s == null ? 0 : s.readSteps();

@@ -574,6 +574,11 @@ public final class PostgresStore implements Store {
     }
 
     @Override
+    public long statementsRun() {
+        return rowsRead.statements();
+    }
+
+    @Override
     public Optional<String> trouble() {
         return outage.now();
     }

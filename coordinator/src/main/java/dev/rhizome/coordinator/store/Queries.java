@@ -86,6 +86,7 @@ final class Queries {
             }
             int changed = ps.executeUpdate();
             statements.release(ps);
+            statements.rowsRead.wrote();
             return changed;
         } catch (SQLException | RuntimeException e) {
             statements.discard(sql, ps);

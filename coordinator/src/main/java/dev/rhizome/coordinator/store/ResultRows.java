@@ -275,6 +275,33 @@ final class ResultRows implements Experiments, Results {
         return all;
     }
 
+    @Override
+    public SettlementReach settlementReach(String unitId, String commit) {
+        // kind 0: the commit; 1: a direction; 2: a runner (the four reads of SettlementScope, as one)
+        List<Object[]> rows = q.list("WITH c AS (SELECT COALESCE((SELECT commit_id FROM units WHERE id = ?), ?) AS commit_id) "
+                + "SELECT 0, commit_id, CAST(NULL AS BYTEA) FROM c "
+                + "UNION ALL SELECT 1, direction, NULL FROM units WHERE id = ? "
+                + "UNION ALL SELECT 1, direction, NULL FROM experiments WHERE commit_id = (SELECT commit_id FROM c) "
+                + "UNION ALL SELECT 1, name, NULL FROM directions WHERE frontier_commit = (SELECT commit_id FROM c) "
+                + "UNION ALL SELECT 2, NULL, runner FROM results WHERE commit_id = (SELECT commit_id FROM c)",
+                rs -> new Object[] {rs.getInt(1), rs.getString(2), rs.getBytes(3)}, unitId, commit, unitId);
+        String reached = commit;
+        Set<String> directions = new HashSet<>();
+        Set<ByteString> runners = new HashSet<>();
+        for (Object[] row : rows) {
+            switch ((Integer) row[0]) {
+                case 0 -> reached = (String) row[1];
+                case 1 -> directions.add((String) row[1]);
+                default -> {
+                    if (row[2] != null && ((byte[]) row[2]).length > 0) {
+                        runners.add(ByteString.copyFrom((byte[]) row[2]));
+                    }
+                }
+            }
+        }
+        return new SettlementReach(reached, directions, runners);
+    }
+
     private List<Trials.Entry> readResultEntries(String commit) {
         return List.copyOf(q.list("SELECT e.id, e.bytes, r.late FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE r.commit_id = ? ORDER BY r.envelope_seq",

@@ -41,6 +41,15 @@ public interface Results {
     List<Trials.Entry> resultEntries(String commit);
 
     /**
+     * What settling a result of unit {@code unitId} may reach: the unit's commit ({@code commit}
+     * where no such unit is stored), the unit's direction, its experiment's, those whose frontier
+     * is that commit, and the runners of its results. One statement, from one snapshot, where
+     * reading the unit, the experiment, the directions and the results took four: a settling
+     * result names its locks from it before it holds them (and so reads nothing kept).
+     */
+    SettlementReach settlementReach(String unitId, String commit);
+
+    /**
      * {@link #resultEntries} of each commit named (each present, empty where it has none), read in
      * a few statements however many commits: a page of a thousand commits asked one at a time
      * was a thousand round trips to PostgreSQL.

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class RowsRead {
     private final LongAdder rows = new LongAdder();
     private final LongAdder queries = new LongAdder();
+    private final LongAdder writes = new LongAdder();
 
     void add(long n) {
         rows.add(n);
@@ -22,6 +23,11 @@ public final class RowsRead {
         queries.increment();
     }
 
+    /** One statement that changes rows ran: a round trip to PostgreSQL as much as a query is. */
+    void wrote() {
+        writes.increment();
+    }
+
     public long total() {
         return rows.sum();
     }
@@ -29,5 +35,10 @@ public final class RowsRead {
     /** Queries run since the store opened (each slice of an {@code IN} list is one). */
     public long queries() {
         return queries.sum();
+    }
+
+    /** Statements run since the store opened, queries and writes (a JDBC batch is one). */
+    public long statements() {
+        return queries.sum() + writes.sum();
     }
 }

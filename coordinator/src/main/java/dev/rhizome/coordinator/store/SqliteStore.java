@@ -233,6 +233,11 @@ public final class SqliteStore implements Store {
     }
 
     @Override
+    public long statementsRun() {
+        return rowsRead.statements();
+    }
+
+    @Override
     public long readSteps() {
         return readers.steps();
     }

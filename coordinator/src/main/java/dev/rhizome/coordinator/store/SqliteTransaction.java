@@ -339,6 +339,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public SettlementReach settlementReach(String unitId, String commit) {
+        return results.settlementReach(unitId, commit);
+    }
+
+    @Override
     public Optional<ResultVerdict.State> resultState(String envelopeId) {
         return results.resultState(envelopeId);
     }

@@ -106,6 +106,15 @@ public interface Store extends AutoCloseable {
     }
 
     /**
+     * Statements this store has run since it opened, queries and writes, commits not counted:
+     * on PostgreSQL each is a round trip, so a claim's or a result's count bounds its rate where
+     * transactions queue on one lock ({@code SettlementRoundTripsTest}).
+     */
+    default long statementsRun() {
+        return 0;
+    }
+
+    /**
      * SQLite's virtual-machine instructions run by this store's read transactions, in thousands
      * (0 where the store is not SQLite): what a view cost the database however few rows it
      * returned (metric {@code rhizome_store_sqlite_read_steps_total}).

@@ -436,6 +436,57 @@ abstract class StoreContract {
         assertThat(names(store, c1)).containsExactly("d");
     }
 
+    /**
+     * What a settling result names its locks from before it holds them, read in one statement, is
+     * what the unit, the commit's experiment, the directions on the commit and its results say
+     * one read at a time: the unit's and the experiment's directions, those whose frontier is the
+     * commit (not those based on it), and the runners of every result on it, late ones included.
+     * A set smaller than the one read again under the locks would make every try race.
+     */
+    @Test
+    void aSettlementsReachReadInOneStatementIsWhatItsPiecesSay() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        String c1 = Fixtures.commit();
+        Identity counted = Identity.generate();
+        Identity late = Identity.generate();
+        WorkUnit unit = WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d").setCommit(c1).build();
+        Result countedResult = Fixtures.result(counted, unit, 2.0, 30);
+        Result lateResult = Fixtures.result(late, unit, 1.0, 31);
+        Experiment experiment = Fixtures.experiment(operator, "tiny-lm", "x", c1, seed.getCommit(), 3);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            for (String name : List.of("d", "x", "on", "based")) {
+                Direction d = Fixtures.direction(operator, name, "tiny-lm", seed.getCommit(), 2);
+                tx.insertDirection(d, Envelopes.sign(operator, d), 2);
+            }
+            tx.insertUnit(evaluation("u1", c1, 10));
+            return null;
+        });
+        SettlementReach bare = run(store, tx -> tx.settlementReach("u1", "another"));
+        assertThat(bare.commit()).as("the unit's commit, not the one the result names").isEqualTo(c1);
+        assertThat(bare.directions()).containsExactly("d");
+        assertThat(bare.runners()).isEmpty();
+        run(store, tx -> {
+            tx.insertExperiment(experiment, Envelopes.sign(operator, experiment), 3);
+            tx.updateFrontier("on", new Frontier(c1, OptionalDouble.of(2.0), "cpu:x86_64"));
+            SignedEnvelope e1 = Envelopes.sign(counted, countedResult);
+            tx.insertResult(countedResult, e1, Envelopes.id(e1), 30);
+            SignedEnvelope e2 = Envelopes.sign(late, lateResult);
+            tx.insertLateResult(lateResult, e2, Envelopes.id(e2), 31);
+            return null;
+        });
+        SettlementReach reach = run(store, tx -> tx.settlementReach("u1", c1));
+        assertThat(reach.commit()).isEqualTo(c1);
+        assertThat(reach.directions()).containsExactlyInAnyOrder("d", "x", "on");
+        assertThat(reach.runners()).containsExactlyInAnyOrder(counted.publicId().toByteString(), late.publicId().toByteString());
+        SettlementReach noUnit = run(store, tx -> tx.settlementReach("no such unit", c1));
+        assertThat(noUnit).as("a unit not stored: the result's commit").isEqualTo(new SettlementReach(c1, Set.of("x", "on"),
+                reach.runners()));
+        SettlementReach nothing = run(store, tx -> tx.settlementReach("no such unit", "nothing"));
+        assertThat(nothing).isEqualTo(new SettlementReach("nothing", Set.of(), Set.of()));
+    }
+
     /** A stored envelope's place in the trail, told by the transaction that stored it, is the one kept. */
     @Test
     void anEnvelopesPlaceToldByItsOwnTransactionIsTheOneKept() throws Exception {
