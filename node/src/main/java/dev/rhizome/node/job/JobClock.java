@@ -18,7 +18,7 @@ import java.util.OptionalLong;
  * still be reported. Pure: the caller samples the clock and the process tree ({@link TreeCpu}).
  */
 public final class JobClock {
-    static final int WALL_BOUND_FACTOR = 2;
+    public static final int WALL_BOUND_FACTOR = 2;
 
     private final long limitNanos;
     private final long startNanos;
