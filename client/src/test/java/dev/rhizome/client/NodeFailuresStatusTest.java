@@ -45,6 +45,9 @@ class NodeFailuresStatusTest {
                 assertThat(timeouts.get("last_seed").getAsString()).isEqualTo("slow");
                 assertThat(timeouts.get("last_unit").getAsString()).isNotBlank();
                 assertThat(timeouts.get("advice").getAsString()).contains("time limit").contains("--cpu-jobs 1");
+                // a single-command seed's TIMEOUT says which limit it hit (it said nothing): on a loaded
+                // machine, the wall-clock bound, the JVM at nice 19 having had next to no CPU
+                assertThat(timeouts.get("last_reason").getAsString()).startsWith("timed out: ");
 
                 CliRun text = CliRun.of("node", "status", "--data-dir", node.toString()).succeeded("node status");
                 assertThat(text.out()).contains("jobs that measured nothing since this node started:")

@@ -24,7 +24,13 @@ final class OpenDirections {
 
     /** Publishes seed {@code name} (one replica a trial) and opens each of {@code directions} at its commit. */
     static Seed seed(CoordinatorClient operator, String name, String... directions) throws CoordinatorException {
-        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
+        return seed(operator, name, TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build(),
+                directions);
+    }
+
+    /** The same, with a manifest of the test's own (a hardware class it needs, say). */
+    static Seed seed(CoordinatorClient operator, String name, Manifest manifest, String... directions)
+            throws CoordinatorException {
         Seed seed = Seed.newBuilder().setName(name).setCommit(commit()).setManifest(manifest)
                 .setPublisher(operator.identity().publicId().toByteString()).setPublishedMs(System.currentTimeMillis())
                 .build();

@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.work.InventoryAnnouncer;
+import dev.rhizome.ops.seed.TinyLmSeed;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.proto.v1.Result;
@@ -104,6 +105,36 @@ class WaitSaysWhyTest {
             assertThat(closed.out()).contains("queued: direction d is closed (done)").contains("no node runs these")
                     .doesNotContain("busy");
             assertThat(closed.err()).as("the progress line says it too").contains("direction d is closed");
+        }
+    }
+
+    @Test
+    void nodesNoneOfWhichIsOfTheSeedsHardwareClassAreToldApartFromBusy() throws Exception {
+        // "busy or of another hardware class" was one sentence: a seed needing a GPU waited on CPU
+        // nodes that would never run it, and the waiter could not tell
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String url = c.url();
+            Path agent = dir.resolve("agent");
+            CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
+            Seed seed = OpenDirections.seed(operator, "gpu-seed", TinyLmSeed.manifest().toBuilder().setQuorum(1)
+                    .clearTrustedProposers().setHardwareClass("gpu:nvidia").build(), "d");
+            String commit = OpenDirections.register(operator, seed, "d", "raise the learning rate");
+            Identity cpuNode = Identity.generate();
+            new CoordinatorClient(url, cpuNode).announce(InventoryAnnouncer.announcement(cpuNode.publicId(),
+                    "127.0.0.1", 9, List.of(), "cpu:log", System.currentTimeMillis()));
+
+            CliRun none = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json");
+            assertThat(none.code()).as(none.out() + none.err()).isEqualTo(ExitCodes.TIMED_OUT);
+            assertThat(none.json().get("queued_reason").getAsString()).startsWith("1 node(s) announced in the last 10 "
+                    + "minutes (1 cpu:log), and none is of the hardware class the seed needs (gpu:nvidia)")
+                    .doesNotContain("busy").doesNotContain("queued ahead");
+
+            Identity gpuNode = Identity.generate();
+            new CoordinatorClient(url, gpuNode).announce(InventoryAnnouncer.announcement(gpuNode.publicId(),
+                    "127.0.0.1", 10, List.of(), "gpu:nvidia-h100", System.currentTimeMillis()));
+            CliRun one = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");
+            assertThat(one.out()).contains("2 node(s) announced in the last 10 minutes (1 of them of the hardware class "
+                    + "the seed needs, gpu:nvidia)").contains("queued ahead");
         }
     }
 }

@@ -189,7 +189,8 @@ public final class Brief {
                         m.getMetric().hasMin() ? m.getMetric().getMin() : "-inf",
                         m.getMetric().hasMax() ? m.getMetric().getMax() : "+inf") : "").append(".\n");
         t.append("- Budget: ").append(Manifests.describe(m.getBudget())).append(", killed after ")
-                .append(m.getTimeoutSeconds()).append(" s; hardware class `").append(m.getHardwareClass())
+                .append(m.getTimeoutSeconds()).append(" s of running (time on a CPU: a runner's busy machine stretches it, "
+                        + "up to twice that in wall-clock time); hardware class `").append(m.getHardwareClass())
                 .append("`; ").append(Manifests.quorum(m)).append(" agreeing replica(s) make a result valid.\n");
         t.append("- You may change only: ").append(String.join(", ", m.getEditableFilesList())).append(".\n");
         for (ProtectedRegion r : m.getProtectedRegionsList()) {

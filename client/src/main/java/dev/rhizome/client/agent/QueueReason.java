@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import dev.rhizome.coordinator.core.HardwareClasses;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.protocol.CommitId;
 import java.util.List;
@@ -24,9 +25,14 @@ public final class QueueReason {
      * direction (null when they were not read).
      */
     public record Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
-            Ahead ahead) {
+            Ahead ahead, Classes classes) {
+        public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
+                Ahead ahead) {
+            this(nodesListed, directionClosed, leasedByDirection, ahead, null);
+        }
+
         public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection) {
-            this(nodesListed, directionClosed, leasedByDirection, null);
+            this(nodesListed, directionClosed, leasedByDirection, null, null);
         }
 
         public static Seen nodes(int nodesListed) {
@@ -68,6 +74,28 @@ public final class QueueReason {
         }
     }
 
+    /**
+     * The hardware class the experiment's seed needs ({@code Manifest.hardware_class}: "any", a
+     * class, or a prefix of one) and those the listed nodes announced, counted: "busy or of another
+     * hardware class" was one sentence, and a newcomer whose seed needs a GPU waited on CPU nodes
+     * that would never run it. Null where the coordinator's list carries no classes (older than
+     * round 27) or the seed's unit was not read.
+     */
+    public record Classes(String required, Map<String, Integer> nodes) {
+        /** How many of the listed nodes can run the seed's units (the coordinator's own rule, {@link HardwareClasses}). */
+        int fitting() {
+            return nodes.entrySet().stream().filter(e -> HardwareClasses.fits(required, e.getKey()))
+                    .mapToInt(Map.Entry::getValue).sum();
+        }
+
+        String listed() {
+            StringBuilder b = new StringBuilder();
+            // as the nodes announced them, unsigned: shown as untrusted text
+            nodes.forEach((c, n) -> b.append(b.isEmpty() ? "" : ", ").append(n).append(" ").append(Untrusted.line(c, 80)));
+            return b.toString();
+        }
+    }
+
     /** Whether {@code report} has evaluations no runner holds (worth asking the coordinator for its nodes). */
     public static boolean queued(ExperimentReport report) {
         return !report.getDecided() && report.getPendingUnits() > report.getLeasedUnits();
@@ -84,7 +112,8 @@ public final class QueueReason {
             return Optional.empty();
         }
         Optional<String> why = withoutPlace(report, seen);
-        if (why.isEmpty() || seen.ahead() == null || seen.directionClosed().isPresent() || seen.nodesListed() == 0) {
+        if (why.isEmpty() || seen.ahead() == null || seen.directionClosed().isPresent() || seen.nodesListed() == 0
+                || seen.classes() != null && seen.classes().fitting() == 0) { // no place in a queue no node serves
             return why;
         }
         return Optional.of(why.get() + seen.ahead().words(Records.experiment(report.getExperiment()).getParent()));
@@ -104,18 +133,29 @@ public final class QueueReason {
             return Optional.of("no node has announced itself to the coordinator in the last 10 minutes, so nothing runs "
                     + "queued evaluations: start one with `rhizome node --coordinator URL` (see `rhizome node --help`)");
         }
+        Classes classes = seen.classes();
+        if (classes != null && classes.fitting() == 0) {
+            return Optional.of(seen.nodesListed() + " node(s) announced in the last 10 minutes (" + classes.listed()
+                    + "), and none is of the hardware class the seed needs (" + Untrusted.line(classes.required(), 80) + "), so none of them "
+                    + "runs these: they wait for a node of that class (`rhizome node` on such a machine; "
+                    + "`rhizome node doctor` shows a machine's class)");
+        }
         String nodes = seen.nodesListed() + " node(s) announced in the last 10 minutes"
+                + (classes != null && classes.fitting() < seen.nodesListed() ? " (" + classes.fitting() + " of them of "
+                        + "the hardware class the seed needs, " + Untrusted.line(classes.required(), 80) + ")" : "")
                 + (report.getLeasedUnits() > 0 ? " and the rest wait" : " and none has taken one yet");
-        String hardware = report.getHardwareClass().isEmpty() ? "" : " of another hardware class than "
+        // Classes known: every node counted above can run these, so "of another hardware class" is not why.
+        String hardware = classes != null || report.getHardwareClass().isEmpty() ? "" : " of another hardware class than "
                 + report.getHardwareClass();
         String order = "; queued evaluations run in the order they were queued, a direction's base before "
                 + "experiments on it";
         Map<String, Integer> leased = seen.leasedByDirection();
         if (leased != null && report.getLeasedUnits() == 0) {
             if (leased.isEmpty()) {
-                return Optional.of(nodes + ", and no unit of any direction is leased now: the nodes are"
-                        + (hardware.isEmpty() ? " of another hardware class" : hardware) + ", or have not asked for "
-                        + "work since these were queued (a node asks every few seconds while idle)");
+                return Optional.of(nodes + ", and no unit of any direction is leased now: the nodes "
+                        + (classes != null ? "" : "are" + (hardware.isEmpty() ? " of another hardware class" : hardware)
+                                + ", or ") + "have not asked for work since these were queued (a node asks every few "
+                        + "seconds while idle)");
             }
             Map<String, Integer> others = new TreeMap<>(leased);
             others.remove(direction);

@@ -27,6 +27,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ExploreDone;
@@ -885,7 +886,8 @@ public final class Research {
                 Optional<String> closed = client.directions().getDirectionsList().stream()
                         .filter(d -> d.getDirection().getName().equals(direction) && d.getClosed())
                         .map(DirectionStatus::getClosedReason).findFirst();
-                int nodes = client.nodes().getPeersCount();
+                List<PeerEndpoint> listed = client.nodes().getPeersList();
+                int nodes = listed.size();
                 Map<String, Integer> leased = null;
                 if (nodes > 0 && closed.isEmpty() && report.getLeasedUnits() == 0) {
                     // as many as the nodes' slots: whose work holds them tells "busy" from "taken by another direction"
@@ -895,25 +897,45 @@ public final class Research {
                     }
                 }
                 QueueReason.Ahead ahead = null;
+                QueueReason.Classes classes = null;
                 if (nodes > 0 && closed.isEmpty()) {
                     // where the experiment stands in the queue: minutes behind the base's evaluations
                     // read as "nothing happens" to a newcomer without it
+                    Experiment e = Records.experiment(report.getExperiment());
                     List<String> open = new ArrayList<>();
+                    String required = null;
                     for (UnitStatus u : client.units("OPEN").getUnitsList()) {
                         if (u.getUnit().getKind() == WorkUnit.Kind.EVALUATE) {
                             open.add(u.getUnit().getCommit());
+                            if (required == null && u.getUnit().getCommit().equals(e.getCommit())) {
+                                required = u.getUnit().getManifest().getHardwareClass();
+                            }
                         }
                     }
-                    Experiment e = Records.experiment(report.getExperiment());
                     ahead = QueueReason.Ahead.of(open, e.getCommit(), e.getParent());
+                    classes = classes(required, listed);
                 }
-                cached.seen = new QueueReason.Seen(nodes, closed, leased, ahead);
+                cached.seen = new QueueReason.Seen(nodes, closed, leased, ahead, classes);
                 cached.readAtNanos = System.nanoTime();
             } catch (CoordinatorException e) {
                 return Optional.empty();  // the wait goes on; the reason is a courtesy
             }
         }
         return QueueReason.of(report, cached.seen);
+    }
+
+    /**
+     * The seed's class and the listed nodes', counted by class; null where either is unknown: the
+     * experiment's unit was not among the open ones, or a node's entry has no class (a coordinator
+     * older than the list's {@code hardware_class}).
+     */
+    private static QueueReason.Classes classes(String required, List<PeerEndpoint> listed) {
+        if (required == null || listed.stream().anyMatch(p -> p.getHardwareClass().isEmpty())) {
+            return null;
+        }
+        Map<String, Integer> byClass = new TreeMap<>();
+        listed.forEach(p -> byClass.merge(p.getHardwareClass(), 1, Integer::sum));
+        return new QueueReason.Classes(required.isEmpty() ? "any" : required, byClass);
     }
 
     /** What the coordinator last told of its nodes and the direction, and when it was read. */

@@ -26,12 +26,14 @@ final class FailureAdvice {
 
     static String of(String outcome, long lastRuntimeMs) {
         return switch (outcome) {
-            // jobs run at nice 19 against a wall-clock limit: at load 20 on 2 cores a job that needs a
-            // CPU second may not get it in 120 s (docs/architecture.md, "Tests on a loaded machine")
-            case "TIMEOUT" -> String.format(Locale.ROOT, "the job ran into its seed's time limit (the latest after %.0f s). "
-                    + "Jobs run at low priority and the limit is wall-clock time, so other work on this machine counts "
-                    + "against it: run fewer jobs at once (--cpu-jobs 1) or only while the machine is idle (--idle-only); "
-                    + "if jobs time out on an idle machine too, it is too slow for this seed", lastRuntimeMs / 1000.0);
+            // jobs run at nice 19; the limit counts their time on a CPU, but a job starved of one by other
+            // work is stopped at twice the limit in wall-clock time (node/job/JobClock)
+            case "TIMEOUT" -> String.format(Locale.ROOT, "the job ran into its seed's time limit (the latest after %.0f s; "
+                    + "the reason says whether it used its time on a CPU or waited for one). Jobs run at low priority: the "
+                    + "limit counts their time on a CPU, but a job that waits for one is stopped at twice the limit in "
+                    + "wall-clock time, so a machine busy with other work still times them out: run fewer jobs at once "
+                    + "(--cpu-jobs 1) or only while the machine is idle (--idle-only); if jobs use their whole time on an "
+                    + "idle machine too, it is too slow for this seed", lastRuntimeMs / 1000.0);
             case "CRASH" -> "the commit's code failed (the reason says how): the experiment's fault, not this machine's, "
                     + "unless every job crashes; then `rhizome node doctor` checks this machine";
             case "REFUSED" -> "the commit broke its seed's rules (e.g. changed a protected file): nothing to do here";

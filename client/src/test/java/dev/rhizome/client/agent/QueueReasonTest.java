@@ -61,4 +61,31 @@ class QueueReasonTest {
                 .as("closed comes first: no node would run them").get().asString()
                 .startsWith("direction d is closed, and");
     }
+
+    @Test
+    void nodesOfAnotherHardwareClassThanTheSeedNeedsAreNamedAsWhyNothingRuns() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2)
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).setParent("b".repeat(40)).build().toByteString())).build();
+        QueueReason.Ahead ahead = new QueueReason.Ahead(3, 0);
+        QueueReason.Classes noneFits = new QueueReason.Classes("gpu:nvidia", Map.of("cpu:x86_64", 2));
+
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(2, Optional.empty(), Map.of("d", 1), ahead, noneFits)))
+                .get().asString().isEqualTo("2 node(s) announced in the last 10 minutes (2 cpu:x86_64), and none is of "
+                        + "the hardware class the seed needs (gpu:nvidia), so none of them runs these: they wait for a "
+                        + "node of that class (`rhizome node` on such a machine; `rhizome node doctor` shows a machine's "
+                        + "class)");
+
+        QueueReason.Classes oneFits = new QueueReason.Classes("gpu:nvidia",
+                Map.of("cpu:x86_64", 2, "gpu:nvidia-h100", 1));
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 1), ahead, oneFits)))
+                .get().asString().startsWith("3 node(s) announced in the last 10 minutes (1 of them of the hardware "
+                        + "class the seed needs, gpu:nvidia) and none has taken one yet: their slots are busy")
+                .contains("3 evaluation(s) are queued ahead");
+        QueueReason.Classes allFit = new QueueReason.Classes("any", Map.of("cpu:x86_64", 1));
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of(), ahead, allFit)))
+                .as("every node can run them: the class is not the reason").get().asString()
+                .contains("no unit of any direction is leased now: the nodes have not asked for work")
+                .doesNotContain("hardware class");
+    }
 }

@@ -82,9 +82,11 @@ final class NodeRows implements Nodes {
 
     @Override
     public List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit) {
-        return q.list("SELECT node, host, port FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
+        return q.list("SELECT node, host, port, hardware_class FROM nodes WHERE last_seen_ms >= ? "
+                        + "ORDER BY last_seen_ms DESC LIMIT ?",
                 rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
-                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), sinceMs, limit);
+                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4)).build(),
+                sinceMs, limit);
     }
 
     @Override

@@ -28,7 +28,7 @@ public interface Nodes {
     /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
     List<PeerEndpoint> peers(String commit, int limit);
 
-    /** Nodes that announced at or after {@code sinceMs}, most recently seen first. */
+    /** Nodes that announced at or after {@code sinceMs}, most recently seen first, each with the hardware class it announced. */
     List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit);
 
     /**

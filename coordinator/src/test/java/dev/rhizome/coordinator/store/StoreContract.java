@@ -1590,7 +1590,9 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.peers(c1, 10))).isEmpty();
         assertThat(run(store, (Store.Transaction tx) -> tx.peers(c2, 10))).extracting(PeerEndpoint::getHost).containsExactly("10.0.0.2");
         assertThat(run(store, (Store.Transaction tx) -> tx.peers("", 10))).hasSize(1);
-        assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(200, 10))).hasSize(1);
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(200, 10)))
+                .as("with the class it announced, which a waiting client compares with a seed's")
+                .extracting(PeerEndpoint::getHardwareClass).containsExactly("cpu:x86_64");
         assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(201, 10))).isEmpty();
         assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(200, 10)))
                 .as("no valid result on record yet").isEmpty();

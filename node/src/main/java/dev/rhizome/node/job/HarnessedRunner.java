@@ -47,6 +47,8 @@ public final class HarnessedRunner {
     /** The harness's error line, in a signed result's reason: printable ({@link JobText}) and cut. */
     static final int MAX_REASON_CHARS = 1000;
     private static final Duration POLL = Duration.ofMillis(50);
+    /** The evaluation's CPU time is read once a second, as a job's ({@link JobRunner}). */
+    private static final int POLLS_PER_CPU_CHARGE = 20;
     /** How long a killed evaluation process is waited on for its end, which gives its directories back to the node. */
     private static final Duration GIVE_BACK_WAIT = Duration.ofSeconds(10);
     private static final Pattern ERROR_LINE = Pattern.compile("^error:\\s*(.+)$", Pattern.MULTILINE);
@@ -66,10 +68,13 @@ public final class HarnessedRunner {
         this.maxLogBytes = maxLogBytes;
     }
 
-    /** Runs every phase within the spec's one time limit; every process is dead when this returns. */
+    /**
+     * Runs every phase within the spec's one time limit, charged as a job's is ({@link JobClock}: time
+     * on a CPU, within a wall-clock bound); every process is dead when this returns.
+     */
     public HarnessedOutcome run(HarnessedSpec spec, JobProgress progress) throws IOException, InterruptedException {
         long start = System.nanoTime();
-        long deadline = start + spec.timeout().toNanos();
+        JobClock deadline = new JobClock(spec.timeout(), start);
         Path logFile = spec.logFile().toAbsolutePath();
         Files.createDirectories(logFile.getParent());
         Parts parts = new Parts(logFile);
@@ -79,13 +84,13 @@ public final class HarnessedRunner {
                         JobProgress.IGNORE);
                 if (prepared.status() != Result.Status.OK) {
                     return finish(parts, start, prepared.status(), prepared.exitCode(), OptionalLong.empty(),
-                            OptionalDouble.empty(), "prepare " + describe(prepared));
+                            OptionalDouble.empty(), "prepare " + prepared.reason());
                 }
             }
             JobOutcome trained = phase(spec, spec.trainCommand(), deadline, parts.add("train"), progress);
             if (trained.status() != Result.Status.OK) {
                 return finish(parts, start, trained.status(), trained.exitCode(), trained.steps(),
-                        OptionalDouble.empty(), "training " + describe(trained));
+                        OptionalDouble.empty(), "training " + trained.reason());
             }
             return evaluate(spec, deadline, parts, start, trained.steps());
         } finally {
@@ -93,18 +98,18 @@ public final class HarnessedRunner {
         }
     }
 
-    private JobOutcome phase(HarnessedSpec spec, List<String> command, long deadline, Path log, JobProgress progress)
-            throws IOException, InterruptedException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
+    private JobOutcome phase(HarnessedSpec spec, List<String> command, JobClock deadline, Path log,
+            JobProgress progress) throws IOException, InterruptedException {
+        Optional<String> used = deadline.overrun(System.nanoTime());
+        if (used.isPresent()) {
             Files.writeString(log, "not started: the time limit was used up\n");
             return new JobOutcome(Result.Status.TIMEOUT, OptionalDouble.empty(), 0, new byte[0], -1,
-                    OptionalLong.empty());
+                    OptionalLong.empty(), used.get() + " before it could start");
         }
-        return runner.run(new JobSpec(spec.checkout(), command, spec.env(), Duration.ofNanos(left), log, ""), progress);
+        return runner.run(new JobSpec(spec.checkout(), command, spec.env(), spec.timeout(), log, ""), progress, deadline);
     }
 
-    private HarnessedOutcome evaluate(HarnessedSpec spec, long deadline, Parts parts, long start, OptionalLong steps)
+    private HarnessedOutcome evaluate(HarnessedSpec spec, JobClock deadline, Parts parts, long start, OptionalLong steps)
             throws IOException, InterruptedException {
         Path serveLog = parts.add("serve (the model's stderr)");
         Path harnessLog = parts.add("harness (its stderr)");
@@ -114,7 +119,9 @@ public final class HarnessedRunner {
         Map<String, String> harnessEnv = new HashMap<>(environment(spec.harnessDir(), spec.env()));
         harnessEnv.put(RESULT_FILE_ENV, resultFile.toString());
 
-        boolean timedOut = false;
+        Optional<String> timedOut = Optional.empty();
+        TreeCpu harnessCpu = new TreeCpu();
+        TreeCpu modelCpu = new TreeCpu();
         boolean tooMuchOutput = false;
         Optional<String> broken = Optional.empty();
         Process harness = launcher.start(spec.harnessCommand(),
@@ -135,7 +142,7 @@ public final class HarnessedRunner {
             modelTree = new ProcessTree(model);
             relays.add(Relay.start("relay harness->model", harness.getInputStream(), model.getOutputStream()));
             relays.add(Relay.start("relay model->harness", model.getInputStream(), harness.getOutputStream()));
-            while (!harness.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS)) {
+            for (int polls = 1; !harness.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS); polls++) {
                 harnessTree.look();
                 modelTree.look();
                 if ((broken = harnessTree.broken().or(modelTree::broken)).isPresent()) {
@@ -145,8 +152,14 @@ public final class HarnessedRunner {
                     tooMuchOutput = true;
                     break;
                 }
-                if (System.nanoTime() - deadline >= 0) {
-                    timedOut = true;
+                long now = System.nanoTime();
+                if (polls % POLLS_PER_CPU_CHARGE == 0) {
+                    OptionalLong harnessUsed = harnessCpu.since(harnessTree.alive());
+                    OptionalLong modelUsed = modelCpu.since(modelTree.alive());
+                    deadline.charge(now, harnessUsed.isPresent() && modelUsed.isPresent()
+                            ? OptionalLong.of(harnessUsed.getAsLong() + modelUsed.getAsLong()) : OptionalLong.empty());
+                }
+                if ((timedOut = deadline.overrun(now)).isPresent()) {
                     break;
                 }
             }
@@ -182,9 +195,9 @@ public final class HarnessedRunner {
         String result = readResult(resultFile);
         Files.writeString(parts.add("result (written by the harness)"), result);
         OptionalDouble metric = new MetricParser(spec.metricName()).parse(result);
-        if (timedOut) {
+        if (timedOut.isPresent()) {
             return finish(parts, start, Result.Status.TIMEOUT, exit, steps, OptionalDouble.empty(),
-                    "evaluation timed out");
+                    "evaluation " + timedOut.get());
         }
         if (tooMuchOutput) {
             return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(),
@@ -213,10 +226,6 @@ public final class HarnessedRunner {
         long runtimeMs = (System.nanoTime() - start) / 1_000_000;
         byte[] log = parts.combine(maxLogBytes, reason);
         return new HarnessedOutcome(new JobOutcome(status, metric, runtimeMs, sha256(log), exitCode, steps), reason);
-    }
-
-    private static String describe(JobOutcome o) {
-        return o.status() == Result.Status.TIMEOUT ? "timed out" : "failed (exit status " + o.exitCode() + ")";
     }
 
     /** The same scrubbed environment the job runner gives: PATH, LANG, HOME in the work dir, the budget. */

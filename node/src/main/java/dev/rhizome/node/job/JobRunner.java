@@ -38,6 +38,8 @@ public final class JobRunner {
     private static final Duration POLL = Duration.ofMillis(50);
     /** The work directory is walked once a second, not every poll: a checkout can hold many files. */
     private static final int POLLS_PER_DISK_CHECK = 20;
+    /** The job's CPU time is read once a second: {@code /proc} counts it in hundredths of a second. */
+    private static final int POLLS_PER_CPU_CHARGE = 20;
 
     private final ProcessLauncher launcher;
     private final long maxLogBytes;
@@ -111,11 +113,17 @@ public final class JobRunner {
     }
 
     /**
-     * Runs the job to its end, its timeout or its log limit. Whatever happens, including an
+     * Runs the job to its end, its time limit ({@link JobClock}: the spec's timeout in time on a CPU,
+     * within a wall-clock bound above it) or its log limit. Whatever happens, including an
      * interrupt of the calling thread or an exception from {@code progress}, the job and every
      * descendant it was seen with are dead when this returns or throws.
      */
     public JobOutcome run(JobSpec spec, JobProgress progress) throws IOException, InterruptedException {
+        return run(spec, progress, null);
+    }
+
+    /** The same, charged to {@code clock} (null: one of its own, from the spec's timeout), which a harnessed run's phases share. */
+    JobOutcome run(JobSpec spec, JobProgress progress, JobClock clock) throws IOException, InterruptedException {
         Path log = spec.logFile().toAbsolutePath();
         Files.createDirectories(log.getParent());
         Path workDir = spec.workDir().toAbsolutePath();
@@ -130,14 +138,16 @@ public final class JobRunner {
                 .walkedBy(launcher.treeUsage());
         Optional<String> overrun = Optional.empty();
         long start = System.nanoTime();
+        JobClock time = clock != null ? clock : new JobClock(spec.timeout(), start);
         Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toLog);
         ProcessTree tree = new ProcessTree(process);
+        TreeCpu cpu = new TreeCpu();
+        Optional<String> timeUp = Optional.empty();
         boolean timedOut = false;
         boolean logTooLarge = false;
         long runtimeMs;
         try (LogTail tail = new LogTail(log, progress, maxLogBytes)) {
             process.getOutputStream().close(); // no input: a job that reads stdin sees its end at once
-            long deadline = start + spec.timeout().toNanos();
             // The size is checked before reading: a job that floods its output is killed within one poll.
             for (int polls = 1; !process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS); polls++) {
                 tree.look();
@@ -151,7 +161,11 @@ public final class JobRunner {
                     break;
                 }
                 tail.poll();
-                if (System.nanoTime() - deadline >= 0) {
+                long now = System.nanoTime();
+                if (polls % POLLS_PER_CPU_CHARGE == 0) {
+                    time.charge(now, cpu.since(tree.alive()));
+                }
+                if ((timeUp = time.overrun(now)).isPresent()) {
                     timedOut = true;
                     break;
                 }
@@ -198,8 +212,15 @@ public final class JobRunner {
         } else {
             status = Result.Status.CRASH;
         }
+        Optional<String> stopped = timeUp;
+        if (stopped.isEmpty() && overrun.isPresent()) {
+            stopped = Optional.of("stopped: " + overrun.get() + " (its limit on this machine)");
+        } else if (stopped.isEmpty() && logTooLarge) {
+            stopped = Optional.of("stopped: it wrote more than " + maxLogBytes + " bytes of output");
+        }
+        String reason = status == Result.Status.OK ? "" : JobReason.of(stopped, exitCode, spec.metricName(), output);
         return new JobOutcome(status, status == Result.Status.OK ? metric : OptionalDouble.empty(), runtimeMs,
-                sha256(bytes), exitCode, steps(output));
+                sha256(bytes), exitCode, steps(output), reason);
     }
 
     // The log is handled through RandomAccessFile, never a FileChannel: an interrupt would close a

@@ -117,7 +117,7 @@ final class ProcessTree {
 
     // Through RandomAccessFile, not Files: a FileChannel would turn an interrupt of the runner's
     // thread into a ClosedByInterruptException instead of letting it surface as an interrupt.
-    private static String readStat(long pid) throws IOException {
+    static String readStat(long pid) throws IOException {
         try (RandomAccessFile f = new RandomAccessFile("/proc/" + pid + "/stat", "r")) {
             byte[] buf = new byte[4096];
             int n = f.read(buf);

@@ -171,8 +171,12 @@ public final class Evaluator {
         } finally {
             roots.done(root);
         }
+        if (!outcome.reason().isEmpty()) {
+            log.info("  {} {}: {}", tag, outcome.status(), outcome.reason());
+        }
         result.setStatus(outcome.status())
                 .setMeasuredBy(Result.Measurement.SELF_REPORTED)
+                .setReason(outcome.reason())
                 .setRuntimeMs(outcome.runtimeMs())
                 .setLogSha256(ByteString.copyFrom(outcome.logSha256()))
                 .setTimeMs(clock.millis());

@@ -1,5 +1,6 @@
 package dev.rhizome.node.work;
 
+import dev.rhizome.node.job.JobClock;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -9,8 +10,8 @@ import java.util.Map;
 /**
  * How long a unit's job is expected to take on this node: the longest of the last runs of its
  * seed here (a pessimistic guess keeps the buffer from holding what it cannot finish), and
- * before any run the manifest's timeout, the one bound every job respects. Never more than the
- * timeout. Thread-safe: slots record and ask concurrently.
+ * before any run the manifest's timeout. Never more than a job's wall-clock bound
+ * ({@link JobClock}), the one bound every job respects. Thread-safe: slots record and ask concurrently.
  */
 public final class RuntimeEstimates {
     private static final int KEEP = 8;
@@ -30,6 +31,9 @@ public final class RuntimeEstimates {
         if (runs == null || runs.isEmpty()) {
             return timeoutMs;
         }
-        return Math.min(timeoutMs, runs.stream().mapToLong(Long::longValue).max().orElse(timeoutMs));
+        // A job charged its CPU time may run to its wall-clock bound on a busy machine (JobClock): a node
+        // whose jobs did is expected to again, and claims no unit ahead that it could not start in time.
+        long boundMs = timeoutMs * JobClock.WALL_BOUND_FACTOR;
+        return Math.min(boundMs, runs.stream().mapToLong(Long::longValue).max().orElse(timeoutMs));
     }
 }

@@ -68,15 +68,17 @@ class SlotsPlanningTest {
     }
 
     @Test
-    void runtimeEstimatesAreTheLongestRecentRunCappedByTheTimeout() {
+    void runtimeEstimatesAreTheLongestRecentRunCappedByTheJobsWallClockBound() {
         RuntimeEstimates estimates = new RuntimeEstimates();
         WorkUnit unit = WorkUnit.newBuilder().setSeed("s").setManifest(Manifest.newBuilder().setTimeoutSeconds(100)).build();
         assertThat(estimates.expectedMs(unit)).isEqualTo(100_000);
         estimates.record("s", 20_000);
         estimates.record("s", 30_000);
         assertThat(estimates.expectedMs(unit)).isEqualTo(30_000);
+        estimates.record("s", 150_000); // starved of a CPU: past its timeout, within its bound
+        assertThat(estimates.expectedMs(unit)).isEqualTo(150_000);
         estimates.record("s", 500_000);
-        assertThat(estimates.expectedMs(unit)).isEqualTo(100_000);
+        assertThat(estimates.expectedMs(unit)).isEqualTo(200_000);
     }
 
     @Test

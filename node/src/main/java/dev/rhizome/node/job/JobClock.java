@@ -1,0 +1,79 @@
+package dev.rhizome.node.job;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * A job's time limit, charged as a volunteer-compute client charges one: BOINC counts a task's CPU
+ * time against its limit and bounds its elapsed time far above it. A job runs at a volunteer's
+ * priority (nice 19) on a machine it shares, so wall-clock time counted the minutes it waited for a
+ * CPU, and on a loaded machine honest work timed out before it had run. Here each interval between
+ * two samples is charged the job's CPU time in it, at most the interval itself: a job on several
+ * cores is charged wall-clock time, as before; a job starved of CPU is charged nothing while it
+ * waits. A job that waits on anything else (a sleep, a GPU it does not spin on) is charged little
+ * too, so its elapsed time is bounded: {@value #WALL_BOUND_FACTOR} times the limit, inside the lease
+ * the coordinator grants for it (twice the seed's timeout and 30 s), so that what it measures can
+ * still be reported. Pure: the caller samples the clock and the process tree ({@link TreeCpu}).
+ */
+public final class JobClock {
+    public static final int WALL_BOUND_FACTOR = 2;
+
+    private final long limitNanos;
+    private final long startNanos;
+    private long lastNanos;
+    private long chargedNanos;
+    private long cpuNanos;
+
+    public JobClock(Duration limit, long startNanos) {
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("a job's time limit must be positive, got " + limit);
+        }
+        this.limitNanos = limit.toNanos();
+        this.startNanos = startNanos;
+        this.lastNanos = startNanos;
+    }
+
+    /**
+     * Charges the time from the last sample to {@code nowNanos}: {@code cpuNanos} of CPU used in it,
+     * at most the interval; the whole interval where the CPU time is unknown (no {@code /proc}).
+     */
+    public void charge(long nowNanos, OptionalLong cpuNanos) {
+        long interval = Math.max(0, nowNanos - lastNanos);
+        long used = cpuNanos.isPresent() ? Math.max(0, cpuNanos.getAsLong()) : interval;
+        chargedNanos += Math.min(interval, used);
+        this.cpuNanos += used;
+        lastNanos = Math.max(lastNanos, nowNanos);
+    }
+
+    /** Why the job must stop now, in words for its result's reason; empty while it may run on. */
+    public Optional<String> overrun(long nowNanos) {
+        long elapsed = nowNanos - startNanos;
+        if (chargedNanos >= limitNanos) {
+            return Optional.of("timed out: it ran " + seconds(chargedNanos) + " s, the seed's limit (timeout_seconds), in "
+                    + seconds(elapsed) + " s of wall-clock time on this machine");
+        }
+        if (elapsed >= wallBoundNanos()) {
+            return Optional.of("timed out: " + seconds(elapsed) + " s of wall-clock time passed, " + WALL_BOUND_FACTOR
+                    + " times the seed's limit of " + seconds(limitNanos) + " s, and it was charged only "
+                    + seconds(chargedNanos) + " s of running (" + seconds(cpuNanos) + " s of CPU time): it waited, for a CPU"
+                    + " on a busy machine or on something else (a sleep, a GPU, its input)");
+        }
+        return Optional.empty();
+    }
+
+    /** The time charged so far: the CPU time counted against the limit. */
+    public Duration charged() {
+        return Duration.ofNanos(chargedNanos);
+    }
+
+    /** The wall-clock bound: no job runs longer than this, however little it was charged. */
+    public long wallBoundNanos() {
+        return limitNanos > Long.MAX_VALUE / WALL_BOUND_FACTOR ? Long.MAX_VALUE : limitNanos * WALL_BOUND_FACTOR;
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(Locale.ROOT, "%.1f", nanos / 1e9);
+    }
+}

@@ -1,0 +1,63 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.Test;
+
+/** How a job's time limit is charged: time on a CPU, at most one second a second, within a wall-clock bound. */
+class JobClockTest {
+    private static final long S = 1_000_000_000L;
+
+    @Test
+    void aJobOnOneCoreIsChargedItsCpuTimeAndStopsAtTheLimit() {
+        JobClock clock = new JobClock(Duration.ofSeconds(10), 0);
+        for (int t = 1; t <= 9; t++) {
+            clock.charge(t * S, OptionalLong.of(S));
+        }
+        assertThat(clock.overrun(9 * S)).isEmpty();
+
+        clock.charge(10 * S, OptionalLong.of(S));
+
+        assertThat(clock.overrun(10 * S)).hasValueSatisfying(why -> assertThat(why)
+                .startsWith("timed out: it ran 10.0 s, the seed's limit (timeout_seconds)"));
+    }
+
+    @Test
+    void aJobOnSeveralCoresIsChargedWallClockTimeNotItsCpuTime() {
+        JobClock clock = new JobClock(Duration.ofSeconds(10), 0);
+        for (int t = 1; t <= 9; t++) {
+            clock.charge(t * S, OptionalLong.of(16 * S)); // sixteen threads: 16 CPU seconds a second
+        }
+
+        assertThat(clock.charged()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(clock.overrun(9 * S)).isEmpty();
+    }
+
+    @Test
+    void aJobWaitingForACpuIsNotChargedTheWaitButStopsAtTheWallClockBound() {
+        JobClock clock = new JobClock(Duration.ofSeconds(10), 0);
+        for (int t = 1; t <= 19; t++) {
+            clock.charge(t * S, OptionalLong.of(S / 10)); // a tenth of a core, as at nice 19 on a busy machine
+        }
+        assertThat(clock.charged()).isEqualTo(Duration.ofMillis(1900));
+        assertThat(clock.overrun(19 * S)).as("past its limit in wall-clock time, far from it on a CPU").isEmpty();
+
+        clock.charge(20 * S, OptionalLong.of(S / 10));
+
+        assertThat(clock.overrun(20 * S)).hasValueSatisfying(why -> assertThat(why)
+                .contains("20.0 s of wall-clock time passed, 2 times the seed's limit of 10.0 s")
+                .contains("charged only 2.0 s").contains("for a CPU on a busy machine"));
+    }
+
+    @Test
+    void withoutACpuCountTheWallClockIsCharged() {
+        JobClock clock = new JobClock(Duration.ofSeconds(2), 0);
+
+        clock.charge(2 * S, OptionalLong.empty());
+
+        assertThat(clock.charged()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(clock.overrun(2 * S)).isPresent();
+    }
+}
