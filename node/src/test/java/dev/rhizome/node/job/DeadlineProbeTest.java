@@ -22,8 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * job's command, whose kill takes them all).
  */
 class DeadlineProbeTest {
-    /** Long enough for python to start and fork at load 30 on 2 cores; the test waits for that anyway. */
-    private static final Duration DEADLINE = Duration.ofSeconds(45);
+    /**
+     * Of CPU time (job.JobClock), far more than python uses to start and fork; this probe then
+     * sleeps, so it ends at the wall-clock bound, twice this, which is long enough for that start at
+     * load 30 on 2 cores (the test waits for it anyway).
+     */
+    private static final Duration DEADLINE = Duration.ofSeconds(22);
 
     @TempDir
     Path dataDir;
@@ -48,7 +52,7 @@ class DeadlineProbeTest {
             assertThat(run.isDone()).as("the probe set its processes up before its deadline: %s",
                     run.isDone() ? Files.readString(log) + run.get() : "").isFalse();
 
-            JobOutcome outcome = run.get(DEADLINE.toSeconds() + 300, TimeUnit.SECONDS);
+            JobOutcome outcome = run.get(2 * DEADLINE.toSeconds() + 300, TimeUnit.SECONDS);
 
             assertThat(outcome.status()).as(Files.readString(log)).isEqualTo(Result.Status.TIMEOUT);
             assertThat(Files.readString(log)).contains("READY");
