@@ -52,11 +52,13 @@ class NeverReadingFetcherLoopbackTest {
                 RawWire.write(s.getOutputStream(), request(big));
                 assertThat(RawWire.read(s.getInputStream()).hasBundleHeader()).as("rogue %d holds an upload slot", i).isTrue();
             }
+            AtomicLong mostQueued = new AtomicLong(carol.server.bytesQueued());
+            assertThat(mostQueued.get()).as("bytes queued for the rogues once each has its header")
+                    .isLessThanOrEqualTo(ROGUES * QUEUED_PER_CONNECTION);
             assertThat(askFrom("127.0.0.9", carol, big).getError().getCode()).as("every slot is the rogues'")
                     .isEqualTo(dev.rhizome.proto.v1.Error.Code.UNAVAILABLE);
 
             // None reads on: the server writes what their sockets take, then waits, until the rule cuts them.
-            AtomicLong mostQueued = new AtomicLong();
             Duration window = Duration.ofMillis(new SlowReaderRule(CHUNK).windowMs());
             Duration bound = new LoadScaledBudget(window.multipliedBy(3), window.multipliedBy(9)).now();
             await().atMost(bound).pollInterval(Duration.ofMillis(50)).until(() -> {
@@ -75,6 +77,39 @@ class NeverReadingFetcherLoopbackTest {
         } finally {
             rogues.addAll(askers);
             for (Socket s : rogues) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void connectionsFromOneAddressThatStopMidHandshakeHoldAtMostItsShareOfDescriptorsUntilTheDeadline() throws Exception {
+        // Patient idle rule: only the handshake's deadline (2 s) and the per-address share bound them.
+        PeerConfig patient = new PeerConfig(1 << 20, CHUNK, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120));
+        List<Socket> halfOpen = new ArrayList<>();
+        try (TestNode dave = new TestNode(tmp.resolve("dave"), patient); TestNode bob = new TestNode(tmp.resolve("bob"))) {
+            String commit = PeerTransferTest.seed(dave);
+            AtomicLong mostOpen = new AtomicLong();
+            for (int i = 0; i < InboundLimits.MAX_PER_ADDRESS + 144; i++) {
+                Socket s = new Socket();
+                halfOpen.add(s);
+                s.bind(new InetSocketAddress("127.0.0.2", 0));
+                s.connect(new InetSocketAddress("127.0.0.1", dave.server.port()));
+                s.getOutputStream().write(new byte[] {0, 0, 0, 100, 10});  // a hello's length and its first byte, then nothing
+                mostOpen.accumulateAndGet(dave.server.openConnections(), Math::max);
+            }
+            bob.fetcher.fetch(commit, List.of(dave.endpoint()), TransferProgress.NONE);
+            assertThat(bob.repo.has(commit)).as("an honest fetch from another address goes on meanwhile").isTrue();
+            Duration bound = new LoadScaledBudget(patient.connectTimeout().multipliedBy(5), Duration.ofSeconds(40)).now();
+            await().atMost(bound).pollInterval(Duration.ofMillis(50)).until(() -> {
+                mostOpen.accumulateAndGet(dave.server.openConnections(), Math::max);
+                return dave.server.openConnections() == 0;
+            });
+            // Its share, the one over it being closed at accept, and Bob's fetch.
+            assertThat(mostOpen.get()).as("descriptors the half-open connections of one address held at once")
+                    .isGreaterThanOrEqualTo(InboundLimits.MAX_PER_ADDRESS).isLessThanOrEqualTo(InboundLimits.MAX_PER_ADDRESS + 2);
+        } finally {
+            for (Socket s : halfOpen) {
                 s.close();
             }
         }
