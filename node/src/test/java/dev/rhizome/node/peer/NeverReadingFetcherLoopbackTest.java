@@ -84,8 +84,8 @@ class NeverReadingFetcherLoopbackTest {
 
     @Test
     void connectionsFromOneAddressThatStopMidHandshakeHoldAtMostItsShareOfDescriptorsUntilTheDeadline() throws Exception {
-        // Patient idle rule: only the handshake's deadline (2 s) and the per-address share bound them.
-        PeerConfig patient = new PeerConfig(1 << 20, CHUNK, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120));
+        // Patient idle rule: only the handshake's deadline (10 s) and the per-address share bound them.
+        PeerConfig patient = new PeerConfig(1 << 20, CHUNK, 64L << 20, Duration.ofSeconds(10), Duration.ofSeconds(120));
         List<Socket> halfOpen = new ArrayList<>();
         try (TestNode dave = new TestNode(tmp.resolve("dave"), patient); TestNode bob = new TestNode(tmp.resolve("bob"))) {
             String commit = PeerTransferTest.seed(dave);
@@ -100,7 +100,7 @@ class NeverReadingFetcherLoopbackTest {
             }
             bob.fetcher.fetch(commit, List.of(dave.endpoint()), TransferProgress.NONE);
             assertThat(bob.repo.has(commit)).as("an honest fetch from another address goes on meanwhile").isTrue();
-            Duration bound = new LoadScaledBudget(patient.connectTimeout().multipliedBy(5), Duration.ofSeconds(40)).now();
+            Duration bound = new LoadScaledBudget(patient.connectTimeout().multipliedBy(2), Duration.ofSeconds(50)).now();
             await().atMost(bound).pollInterval(Duration.ofMillis(50)).until(() -> {
                 mostOpen.accumulateAndGet(dave.server.openConnections(), Math::max);
                 return dave.server.openConnections() == 0;
