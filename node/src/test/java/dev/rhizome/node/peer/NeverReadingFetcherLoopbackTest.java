@@ -8,7 +8,7 @@ import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -112,6 +112,32 @@ class NeverReadingFetcherLoopbackTest {
             for (Socket s : halfOpen) {
                 s.close();
             }
+        }
+    }
+
+    @Test
+    void aProvenFetcherSendingItsRequestAByteASecondIsCutAtTheFrameDeadlineWhileOthersAreServed() throws Exception {
+        // Its key proven (no handshake deadline left) and never idle: only the frame deadline can end it.
+        PeerConfig patient = new PeerConfig(1 << 20, CHUNK, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(120));
+        try (TestNode dave = new TestNode(tmp.resolve("dave"), patient); TestNode bob = new TestNode(tmp.resolve("bob"));
+             Socket trickler = openFrom("127.0.0.2", dave)) {
+            String commit = PeerTransferTest.seed(dave);
+            OutputStream out = trickler.getOutputStream();
+            long started = System.nanoTime();
+            out.write(new byte[] {0, 0, 0, 100});  // a 100-byte request, then a byte of it a second
+            bob.fetcher.fetch(commit, List.of(dave.endpoint()), TransferProgress.NONE);
+            assertThat(bob.repo.has(commit)).as("an honest fetch goes on meanwhile").isTrue();
+            Duration deadline = Duration.ofMillis(FrameDeadline.deadlineMs(100));
+            await().atMost(new LoadScaledBudget(deadline.multipliedBy(2), deadline.multipliedBy(5)).now())
+                    .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                        try {
+                            out.write(10);
+                            return false;
+                        } catch (IOException closed) {
+                            return true;
+                        }
+                    });
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("not cut before its deadline").isGreaterThanOrEqualTo(deadline);
         }
     }
 
