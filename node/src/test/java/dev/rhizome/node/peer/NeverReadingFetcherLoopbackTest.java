@@ -22,9 +22,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Fetchers that ask a real server on loopback for a large bundle and then never read a byte: what
- * they may hold of the holder's memory (Netty's outbound buffer, paced by the write mark) and its
- * upload slots, and for how long (the slow-reader rule's window).
+ * Fetch connections to a real server on loopback that stop partway: fetchers that ask for a large
+ * bundle and never read a byte (what they hold of the holder's memory, Netty's outbound buffer
+ * paced by the write mark, and of its upload slots, until the slow-reader rule cuts them), one
+ * that sends its request a byte a second, and half-open connections from one address (the
+ * descriptors they hold until the handshake deadline).
  */
 class NeverReadingFetcherLoopbackTest {
     private static final int CHUNK = 16 << 10;
@@ -39,7 +41,7 @@ class NeverReadingFetcherLoopbackTest {
     Path tmp;
 
     @Test
-    void fetchersThatNeverReadHoldAFewChunksOfMemoryEachAndGiveTheirSlotsBackWithinTheWindow() throws Exception {
+    void fetchersThatNeverReadHoldAFewChunksOfMemoryEachAndGiveTheirSlotsBackWhenTheRuleCutsThem() throws Exception {
         byte[] noise = new byte[8 << 20];
         new Random(11).nextBytes(noise);
         List<Socket> rogues = new ArrayList<>();
