@@ -7,14 +7,18 @@ import dev.rhizome.protocol.identity.Identity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -42,15 +46,17 @@ public final class PeerServer implements AutoCloseable {
     private final BundleReaders bundleReaders;
     private final Channel channel;
     private final AtomicLong bytesServed;
+    private final ChannelGroup connections;
 
     private PeerServer(EventLoopGroup group, boolean ownsGroup, BundleBuilders bundleBuilders, BundleReaders bundleReaders, Channel channel,
-                       AtomicLong bytesServed) {
+                       AtomicLong bytesServed, ChannelGroup connections) {
         this.group = group;
         this.ownsGroup = ownsGroup;
         this.bundleBuilders = bundleBuilders;
         this.bundleReaders = bundleReaders;
         this.channel = channel;
         this.bytesServed = bytesServed;
+        this.connections = connections;
     }
 
     /** Listens on host:port (0 picks a free port) for bundle clients only; fails if the address cannot be bound. */
@@ -92,6 +98,7 @@ public final class PeerServer implements AutoCloseable {
         UploadSlots slots = new UploadSlots(config.maxUploads());
         UploadPacer pacer = new UploadPacer(config.uploadBytesPerSecond(), config.uploadBurstBytes(), System.nanoTime());
         InboundLimits limits = new InboundLimits(backoff);
+        ChannelGroup connections = new DefaultChannelGroup("peer-connections", GlobalEventExecutor.INSTANCE);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -101,6 +108,7 @@ public final class PeerServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);  // the group lets a closed one go by itself
                         ch.pipeline().addLast(LIMITS, limits);
                         // All-idle, not reader-idle: a client quietly downloading is busy, one that stopped reading is not.
                         ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, config.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
@@ -120,7 +128,7 @@ public final class PeerServer implements AutoCloseable {
         try {
             Channel channel = bootstrap.bind(host, port).sync().channel();
             log.info("serving bundles on {}", channel.localAddress());
-            return new PeerServer(group, ownsGroup, bundleBuilders, bundleReaders, channel, bytesServed);
+            return new PeerServer(group, ownsGroup, bundleBuilders, bundleReaders, channel, bytesServed, connections);
         } catch (InterruptedException | RuntimeException e) {
             shutdown(ownsGroup ? group : null, bundleBuilders, bundleReaders);
             throw e;
@@ -150,6 +158,27 @@ public final class PeerServer implements AutoCloseable {
     /** Bundle bytes written to peers since start. */
     public long bytesServed() {
         return bytesServed.get();
+    }
+
+    /** Peers' connections open now (fetches and gossip links, proven or not): the descriptors peers hold. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /**
+     * Bytes written to peers' connections (bundles and gossip) that their sockets have not taken
+     * yet, all connections together: the memory that peers who stop reading hold of ours (a few
+     * chunks each, past which nothing more is written until they read).
+     */
+    public long bytesQueued() {
+        long queued = 0;
+        for (Channel connection : connections) {
+            ChannelOutboundBuffer buffer = connection.unsafe().outboundBuffer();
+            if (buffer != null) {  // null once closed
+                queued += buffer.totalPendingWriteBytes();
+            }
+        }
+        return queued;
     }
 
     @Override
