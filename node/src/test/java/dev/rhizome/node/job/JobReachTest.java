@@ -79,6 +79,21 @@ class JobReachTest {
     }
 
     @Test
+    void aTemporaryDirectoryOthersCannotPassGivesWayToTheFirstSystemOneTheyCan() {
+        Path home = Path.of("/home/ada");
+        Path privateTmp = Path.of("/tmp/tmp.Xy12/tmp");
+        assertThat(JobDirParent.choose(privateTmp, home, "ada", JobDirParent.SYSTEM, p -> true,
+                p -> !p.startsWith("/tmp/tmp.Xy12"))).isEqualTo(Path.of("/var/tmp"));
+        assertThat(JobDirParent.choose(privateTmp, home, "ada", JobDirParent.SYSTEM, p -> true,
+                p -> p.equals(Path.of("/tmp")))).isEqualTo(Path.of("/tmp"));
+        // none passable: the node keeps its own, and each job is refused naming the way (above)
+        assertThat(JobDirParent.choose(privateTmp, home, "ada", JobDirParent.SYSTEM, p -> true, p -> false))
+                .isEqualTo(privateTmp);
+        assertThat(JobDirParent.choose(Path.of("/scratch"), home, "ada", JobDirParent.SYSTEM, p -> true, p -> true))
+                .isEqualTo(Path.of("/scratch"));
+    }
+
+    @Test
     void aDirectoryIsPassedByItsOwnerItsGroupOrOthersByTheirOwnBit() {
         var mode = new JobReach.Mode(10, 20, PosixFilePermissions.fromString("rwx--x---"));
         assertThat(mode.passable(10, 99)).isTrue();
