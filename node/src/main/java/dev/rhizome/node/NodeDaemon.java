@@ -85,6 +85,8 @@ public final class NodeDaemon implements AutoCloseable {
     private final WorkLoop loop;
     private final Thread loopThread;
     private final Path jobDirs;
+    /** This start's job directories, whose delete under way a stop lets end cleanly. */
+    private final NodeJobDirs startDirs;
     private final RunGate gate;
     private final ControlServer control;
     private final DataJanitor janitor;
@@ -145,7 +147,7 @@ public final class NodeDaemon implements AutoCloseable {
             // start of its left.
             // And each job's directory is new too (NodeJobDirs): one kept for the run let its jobs tell that they
             // ran on the same node.
-            NodeJobDirs startDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.startNodeJobDirs(layout.jobsName())
+            this.startDirs = launcher instanceof BwrapLauncher sandbox ? sandbox.startNodeJobDirs(layout.jobsName())
                     : JobDirs.startNode(layout.jobsName());
             this.jobDirs = startDirs.dir();
             long deleting = System.nanoTime();
@@ -486,6 +488,8 @@ public final class NodeDaemon implements AutoCloseable {
         } catch (IOException e) {
             log.debug("could not remove {}", layout.endpointFile(), e);
         }
+        // A job directory's delete cut by the process's end left its trash in the temporary directory.
+        startDirs.stop(java.time.Duration.ofSeconds(10));
         try {
             JobDirs.delete(jobDirs);
         } catch (IOException e) {

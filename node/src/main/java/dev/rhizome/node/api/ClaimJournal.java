@@ -6,6 +6,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -60,9 +61,13 @@ final class ClaimJournal {
             Files.createDirectories(dir);
             removeOlderThan(nowMs - UnansweredClaim.MAX_AGE_MS);
             DurableFiles.replace(file(signed), signed.toByteArray());
+        } catch (ClosedByInterruptException e) {
+            // An orderly stop interrupts the claiming thread: the claim is not sent either, so nothing is lost.
+            log.info("claim in flight not kept in {}: the node is stopping ({})", dir, e.toString());
         } catch (IOException e) {
+            // toString: an interrupted or closed channel's exception has no message of its own.
             log.warn("cannot keep the claim in flight in {} ({}); a kill before its answer would leave its unit "
-                    + "leased until its deadline", dir, e.getMessage());
+                    + "leased until its deadline", dir, e.toString());
         }
     }
 

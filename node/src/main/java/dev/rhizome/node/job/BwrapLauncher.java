@@ -241,8 +241,16 @@ public final class BwrapLauncher implements ProcessLauncher {
             }
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
-            Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(
-                    BwrapCommand.options(plan, confinement, filter.isPresent(), host, !priority.ownSession(), procViews)));
+            List<String> options = BwrapCommand.options(plan, confinement, filter.isPresent(), host,
+                    !priority.ownSession(), procViews);
+            if (plan.jobUid().isPresent()) {
+                // bubblewrap opens each source as the job's uid: one it cannot reach is named here, not by bubblewrap.
+                Optional<String> unreachable = JobReach.refusal(JobReach.bindSources(options), uid, gid);
+                if (unreachable.isPresent()) {
+                    throw new IOException(unreachable.get());
+                }
+            }
+            Path arguments = stage(oneShot, "args-", BwrapCommand.argumentsFile(options));
             if (cgroup.isPresent()) {
                 jobCgroup = Optional.of(cgroup.get().create(plan.limits()));
             }

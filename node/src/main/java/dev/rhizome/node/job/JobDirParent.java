@@ -27,19 +27,32 @@ public final class JobDirParent {
     /** This JVM's choice: {@link #choose} for its temporary directory, its user's home and name. */
     public static Path of() {
         return choose(Path.of(System.getProperty("java.io.tmpdir")), Path.of(System.getProperty("user.home")),
-                System.getProperty("user.name"), SYSTEM, JobDirParent::usable);
+                System.getProperty("user.name"), SYSTEM, JobDirParent::usable, JobReach::passableByOthers);
+    }
+
+    /** {@link #choose(Path, Path, String, List, Predicate, Predicate)} where every directory is passable. */
+    static Path choose(Path tmpDir, Path home, String user, List<Path> system, Predicate<Path> usable) {
+        return choose(tmpDir, home, user, system, usable, p -> true);
     }
 
     /**
-     * {@code tmpDir} when it names no user ({@link #namesUser}), else the first of {@code system} that is
-     * {@code usable} and names none, else {@code tmpDir}.
+     * {@code tmpDir} when it names no user ({@link #namesUser}) and is {@code passable}, else the first of
+     * {@code system} that is {@code usable}, {@code passable} and names none, else {@code tmpDir}.
+     *
+     * @param passable whether every directory from {@code /} to a directory lets other users pass: the jobs
+     *     of a root node, or of subordinate uids, run as uids of their own, and bubblewrap opens what it binds
+     *     (their checkouts, their copies of {@code /proc}) as that uid. A temporary directory under a 0700
+     *     directory ({@code mktemp -d}) failed every such job; a node whose jobs share its uid moves too, and
+     *     loses nothing by it
      */
-    static Path choose(Path tmpDir, Path home, String user, List<Path> system, Predicate<Path> usable) {
+    static Path choose(Path tmpDir, Path home, String user, List<Path> system, Predicate<Path> usable,
+            Predicate<Path> passable) {
         Path tmp = tmpDir.toAbsolutePath().normalize();
-        if (!namesUser(tmp, home, user)) {
+        if (!namesUser(tmp, home, user) && passable.test(tmp)) {
             return tmp;
         }
-        Optional<Path> other = system.stream().filter(p -> !namesUser(p, home, user)).filter(usable).findFirst();
+        Optional<Path> other = system.stream().filter(p -> !namesUser(p, home, user)).filter(usable).filter(passable)
+                .findFirst();
         return other.orElse(tmp);
     }
 

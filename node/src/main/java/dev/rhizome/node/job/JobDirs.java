@@ -344,20 +344,38 @@ public final class JobDirs {
      * in before the move, is deleted as a link). Symbolic links are deleted, never followed.
      */
     public static void deleteTree(Path dir) throws IOException {
+        deleteTree(dir, () -> false);
+    }
+
+    /**
+     * {@link #deleteTree(Path)}, which, once {@code stopping} says so, undoes what it started rather than
+     * leave its trash behind: the directories waiting in the trash go back into {@code dir} and the
+     * trash is removed, so that a node's stop leaves the job directory whole (tagged with its start's key,
+     * which the next start deletes) and no {@code .<name>.deleting-*} beside it. Returns whether it
+     * deleted {@code dir}.
+     */
+    public static boolean deleteTree(Path dir, java.util.function.BooleanSupplier stopping) throws IOException {
         Path root = dir.toAbsolutePath().normalize();
         BasicFileAttributes top = attributes(root);
         if (top == null) {
-            return;
+            return true;
         }
         if (!top.isDirectory()) {
             Files.deleteIfExists(root);
-            return;
+            return true;
+        }
+        if (stopping.getAsBoolean()) {
+            return false;
         }
         Trash trash = new Trash(root);
         try {
             openUp(root);
             trash.drain(root);
             for (Path d = trash.next(); d != null; d = trash.next()) {
+                if (stopping.getAsBoolean()) {
+                    trash.putBack(d, root);
+                    return false;
+                }
                 BasicFileAttributes a = attributes(d);
                 if (a == null) {
                     continue;
@@ -371,6 +389,7 @@ public final class JobDirs {
                 Files.deleteIfExists(d);
             }
             Files.deleteIfExists(root);
+            return true;
         } finally {
             trash.close();
         }
@@ -471,6 +490,23 @@ public final class JobDirs {
                 Files.move(e, to, StandardCopyOption.ATOMIC_MOVE);
             }
             pending.add(to);
+        }
+
+        /**
+         * Moves {@code current} and every directory still waiting back into {@code root}, which nothing of the
+         * job's can reach any more (its job has ended), so that {@link #close} removes the trash.
+         */
+        void putBack(Path current, Path root) throws IOException {
+            pending.addFirst(current);
+            while (!pending.isEmpty()) {
+                Path d = pending.peek();
+                Path to = root.resolve(d.getFileName().toString());
+                for (int i = 0; Files.exists(to, LinkOption.NOFOLLOW_LINKS); i++) {
+                    to = root.resolve(d.getFileName() + "-" + i);
+                }
+                Files.move(d, to, StandardCopyOption.ATOMIC_MOVE);
+                pending.poll();
+            }
         }
 
         /** The trash itself, once emptied; left for the next start's delete when it could not be. */

@@ -33,6 +33,9 @@ public final class NodeJobDirs implements JobRoots {
     private final ForJobs forJobs;
     private final CompletableFuture<Integer> leftoversDeleted;
     private final Executor deleter;
+    /** Held by the delete under way ({@link #done}), which {@link #stop} waits for. */
+    private final java.util.concurrent.locks.ReentrantLock deleting = new java.util.concurrent.locks.ReentrantLock();
+    private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
 
     NodeJobDirs(Path dir, String key, ForJobs forJobs, CompletableFuture<Integer> leftoversDeleted) {
         this(dir, key, forJobs, leftoversDeleted, oneDeleter());
@@ -99,11 +102,31 @@ public final class NodeJobDirs implements JobRoots {
     @Override
     public void done(Path root) {
         deleter.execute(() -> {
+            deleting.lock();
             try {
-                JobDirs.deleteTree(root);
+                JobDirs.deleteTree(root, stopping::get);
             } catch (IOException | RuntimeException e) {
                 log.warn("could not delete the job directory {} ({}); the node's next start deletes it", root, e.toString());
+            } finally {
+                deleting.unlock();
             }
         });
+    }
+
+    /**
+     * For a node's stop: the delete under way undoes what it started ({@link JobDirs#deleteTree(Path,
+     * java.util.function.BooleanSupplier)}) at its next directory, and this waits for that, so that the
+     * process's end (which the daemon thread does not outlive) cuts no delete in the middle and leaves no
+     * trash in the temporary directory; the deletes not begun are left whole to the next start, as a kill
+     * leaves them. Waits at most {@code wait}.
+     */
+    public void stop(java.time.Duration wait) throws InterruptedException {
+        stopping.set(true);
+        if (deleting.tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            deleting.unlock();
+        } else {
+            log.warn("a job directory's delete did not stop within {} s; the node's next start removes what it leaves",
+                    wait.toSeconds());
+        }
     }
 }
