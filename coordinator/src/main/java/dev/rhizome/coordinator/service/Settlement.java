@@ -216,7 +216,7 @@ final class Settlement {
     /** Reserves the spot check's open replicas for keys the coordinator picks ({@link SpotChecks}). */
     private static <T extends Nodes & OpenEvaluations & Units> String reserveReplicas(T tx, Result r,
             DoubleSupplier draw, long nowMs) {
-        List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(
+        List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(r.getRunner(), r.getProposer(),
                 Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS), PeerDirectory.MAX_NODES_LISTED);
         List<ByteString> chosen = SpotChecks.choose(r.getRunner(), r.getProposer(), seen, draw);
         if (chosen.isEmpty()) {

@@ -94,10 +94,25 @@ final class NodeRows implements Nodes {
     }
 
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
-        return q.list("SELECT node, host, network FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
+    public List<SpotChecks.Candidate> spotCheckCandidates(ByteString runner, ByteString proposer, long sinceMs,
+            int limit) {
+        // One row per network (each node with none known is a network of its own), its key with the
+        // most valid results; keys without any never take part, so fresh keys cost an attacker nothing
+        // and win it nothing. Networks are taken by standing, not by recency, so a burst of
+        // announcements cannot push established ones out of the limit.
+        byte[] r = runner.toByteArray();
+        byte[] p = proposer.toByteArray();
+        return q.list("SELECT node, host, network FROM (SELECT n.node, n.host, n.network, n.last_seen_ms, "
+                        + "s.valid_results, ROW_NUMBER() OVER (PARTITION BY n.network, "
+                        + "CASE WHEN n.network = '' THEN n.node END "
+                        + "ORDER BY s.valid_results DESC, n.last_seen_ms DESC, n.node) AS place "
+                        + "FROM nodes n JOIN reputations s ON s.runner = n.node "
+                        + "WHERE n.last_seen_ms >= ? AND s.valid_results > 0 AND n.node <> ? AND n.node <> ? "
+                        + "AND NOT EXISTS (SELECT 1 FROM nodes t WHERE (t.node = ? OR t.node = ?) "
+                        + "AND (t.host = n.host OR (t.network <> '' AND t.network = n.network)))) c "
+                        + "WHERE place = 1 ORDER BY valid_results DESC, last_seen_ms DESC, node LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
-                sinceMs, limit);
+                sinceMs, r, p, r, p, limit);
     }
 
     @Override

@@ -39,10 +39,14 @@ public interface Nodes {
     boolean nodeSeenOutside(String network, long sinceMs);
 
     /**
-     * Nodes that announced at or after {@code sinceMs}, most recently seen first, with the host
-     * each announced and the network its latest announcement came from: whom a spot check may choose.
+     * Whom a spot check of {@code runner}'s result on {@code proposer}'s commit may choose: of the
+     * nodes that announced at or after {@code sinceMs} with at least one valid result on record,
+     * one for each network (a node whose network is not known counts as one of its own), the one
+     * with the most valid results; none of the runner's or proposer's host or network, as their
+     * latest announcements (seen at any time) named them. Up to {@code limit}, most valid results
+     * first, with the host each announced and the network its latest announcement came from.
      */
-    List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit);
+    List<SpotChecks.Candidate> spotCheckCandidates(ByteString runner, ByteString proposer, long sinceMs, int limit);
 
     /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
     Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);

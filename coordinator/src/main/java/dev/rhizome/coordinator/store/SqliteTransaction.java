@@ -654,8 +654,9 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
-        return nodes.spotCheckCandidates(sinceMs, limit);
+    public List<SpotChecks.Candidate> spotCheckCandidates(ByteString runner, ByteString proposer, long sinceMs,
+            int limit) {
+        return nodes.spotCheckCandidates(runner, proposer, sinceMs, limit);
     }
 
     @Override

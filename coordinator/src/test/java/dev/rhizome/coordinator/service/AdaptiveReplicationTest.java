@@ -29,6 +29,8 @@ import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -146,6 +148,32 @@ class AdaptiveReplicationTest {
         assertThat(trust.report(veteran, trust.claim(veteran), 1.0)).contains("spot check")
                 .contains("1 key(s) the coordinator chose");
         assertThat(trust.tryClaim(accomplice).hasUnit()).as("not chosen").isFalse();
+        assertThat(trust.claim(checker).getCommit()).isEqualTo(checked);
+    }
+
+    /**
+     * Fresh keys announced from another network than the runner's, more of them than the nodes a
+     * directory lists, were the keys seen last and so the only ones a spot check drew from: the
+     * runner checked itself. Keys without a valid result on record are not drawn.
+     */
+    @Test
+    void aSpotChecksReplicaIsNotReservedForFreshKeysAnnouncedInBulkFromAnotherNetwork() {
+        trust.agreeOn(Reputation.TRUST_AFTER - 1);
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(checker, "checker.example", "84.17.46.8");
+        List<Identity> fresh = new ArrayList<>();
+        for (int i = 0; i < PeerDirectory.MAX_NODES_LISTED + 10; i++) {
+            trust.clock.advance(Duration.ofMillis(1));
+            Identity key = Identity.generate();
+            fresh.add(key);
+            announce(key, "x" + i + ".example", "93.184.216.34");
+        }
+        trust.draw = 0.0;
+        String checked = trust.propose();
+        assertThat(trust.report(veteran, trust.claim(veteran), 1.0)).contains("spot check")
+                .contains("1 key(s) the coordinator chose");
+        assertThat(fresh.subList(0, 5)).allSatisfy(key ->
+                assertThat(trust.tryClaim(key).hasUnit()).as("a fresh key is not chosen").isFalse());
         assertThat(trust.claim(checker).getCommit()).isEqualTo(checked);
     }
 
