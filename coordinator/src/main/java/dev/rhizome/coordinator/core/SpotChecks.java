@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.core;
 import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,10 +39,18 @@ public final class SpotChecks {
      */
     public static List<ByteString> choose(ByteString runner, ByteString proposer, List<Candidate> seen,
             DoubleSupplier draw) {
+        return choose(List.of(runner, proposer), seen, draw);
+    }
+
+    /**
+     * The same, leaving out every key of {@code excluded} (a tie-breaker's: the trial's runners
+     * and its proposer) and the hosts and networks of those among {@code seen}.
+     */
+    public static List<ByteString> choose(Collection<ByteString> excluded, List<Candidate> seen, DoubleSupplier draw) {
         Set<String> theirHosts = new HashSet<>();
         Set<String> theirNetworks = new HashSet<>();
         for (Candidate c : seen) {
-            if (c.key().equals(runner) || c.key().equals(proposer)) {
+            if (excluded.contains(c.key())) {
                 theirHosts.add(c.host());
                 if (!c.network().isEmpty()) {
                     theirNetworks.add(c.network());
@@ -50,7 +59,7 @@ public final class SpotChecks {
         }
         List<ByteString> eligible = new ArrayList<>();
         for (Candidate c : seen) {
-            if (!c.key().equals(runner) && !c.key().equals(proposer) && !theirHosts.contains(c.host())
+            if (!excluded.contains(c.key()) && !theirHosts.contains(c.host())
                     && !theirNetworks.contains(c.network()) && !eligible.contains(c.key())) {
                 eligible.add(c.key());
             }

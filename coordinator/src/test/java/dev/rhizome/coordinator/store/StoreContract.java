@@ -1245,12 +1245,11 @@ abstract class StoreContract {
             tx.announce(announcement(a, 200, "a.example"), "198.51.100.0/24", 200);
             return null;
         });
-        ByteString nobody = ByteString.EMPTY;
-        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(nobody, nobody, 100, 10)))
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 100, 10)))
                 .as("most standing first").containsExactly(
                         new SpotChecks.Candidate(b.publicId().toByteString(), "b.example", ""),
                         new SpotChecks.Candidate(a.publicId().toByteString(), "a.example", "198.51.100.0/24"));
-        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(nobody, nobody, 160, 10)))
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 160, 10)))
                 .extracting(SpotChecks.Candidate::key).containsExactly(a.publicId().toByteString());
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 100)))
                 .as("a node with no network known").isTrue();
@@ -1300,7 +1299,7 @@ abstract class StoreContract {
         ByteString runnerKey = runner.publicId().toByteString();
         ByteString proposerKey = proposer.publicId().toByteString();
         List<SpotChecks.Candidate> candidates = run(store, (Store.Transaction tx) ->
-                tx.spotCheckCandidates(runnerKey, proposerKey, 100, 64));
+                tx.spotCheckCandidates(List.of(runnerKey, proposerKey), 100, 64));
         java.util.Random random = new java.util.Random(27);
         int picks = 0;
         int theirs = 0;
