@@ -15,7 +15,11 @@ import java.util.function.DoubleSupplier;
  * up to {@link #RESERVED_KEYS} drawn at random among the nodes seen lately, leaving out the
  * checked runner, the commit's proposer and every node that announced the same host as either of
  * them or whose announcements came from the same network ({@link ReplicaNetworks#of}: what the
- * coordinator saw, where the host is the node's own word). Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
+ * coordinator saw, where the host is the node's own word). The store offers one key per network,
+ * among keys with a valid result on record ({@code Store.spotCheckCandidates}), so each network
+ * is one share of the draw however many keys announce from it: keys are free, networks and valid
+ * results are not. A spot check's tie-breaker is drawn the same way, leaving out every runner of
+ * the trial. Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
  * may (as for any replica), so a check whose chosen keys went away is not stuck. With no node to
  * choose, nothing is reserved.
  */
