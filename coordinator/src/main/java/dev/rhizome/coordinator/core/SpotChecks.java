@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.core;
 import com.google.protobuf.ByteString;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,7 +15,11 @@ import java.util.function.DoubleSupplier;
  * up to {@link #RESERVED_KEYS} drawn at random among the nodes seen lately, leaving out the
  * checked runner, the commit's proposer and every node that announced the same host as either of
  * them or whose announcements came from the same network ({@link ReplicaNetworks#of}: what the
- * coordinator saw, where the host is the node's own word). Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
+ * coordinator saw, where the host is the node's own word). The store offers one key per network,
+ * among keys with a valid result on record ({@code Store.spotCheckCandidates}), so each network
+ * is one share of the draw however many keys announce from it: keys are free, networks and valid
+ * results are not. A spot check's tie-breaker is drawn the same way, leaving out every runner of
+ * the trial. Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
  * may (as for any replica), so a check whose chosen keys went away is not stuck. With no node to
  * choose, nothing is reserved.
  */
@@ -38,10 +43,18 @@ public final class SpotChecks {
      */
     public static List<ByteString> choose(ByteString runner, ByteString proposer, List<Candidate> seen,
             DoubleSupplier draw) {
+        return choose(List.of(runner, proposer), seen, draw);
+    }
+
+    /**
+     * The same, leaving out every key of {@code excluded} (a tie-breaker's: the trial's runners
+     * and its proposer) and the hosts and networks of those among {@code seen}.
+     */
+    public static List<ByteString> choose(Collection<ByteString> excluded, List<Candidate> seen, DoubleSupplier draw) {
         Set<String> theirHosts = new HashSet<>();
         Set<String> theirNetworks = new HashSet<>();
         for (Candidate c : seen) {
-            if (c.key().equals(runner) || c.key().equals(proposer)) {
+            if (excluded.contains(c.key())) {
                 theirHosts.add(c.host());
                 if (!c.network().isEmpty()) {
                     theirNetworks.add(c.network());
@@ -50,7 +63,7 @@ public final class SpotChecks {
         }
         List<ByteString> eligible = new ArrayList<>();
         for (Candidate c : seen) {
-            if (!c.key().equals(runner) && !c.key().equals(proposer) && !theirHosts.contains(c.host())
+            if (!excluded.contains(c.key()) && !theirHosts.contains(c.host())
                     && !theirNetworks.contains(c.network()) && !eligible.contains(c.key())) {
                 eligible.add(c.key());
             }

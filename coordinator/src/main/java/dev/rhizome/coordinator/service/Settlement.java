@@ -34,6 +34,7 @@ import dev.rhizome.protocol.seed.Manifests;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -132,8 +133,13 @@ final class Settlement {
                     outcome.inTime(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
                 queueTrial(tx, unit.seed(), unit.direction(), commit, unit.parent(), unit.proposer(), randomSeed, 1,
                         !Manifests.trialSeeds(manifest).contains(randomSeed), nowMs);
+                // A spot check's tie-breaker decides between the checked runner and its checker: left
+                // open, a second network of the runner's took it at once and outvoted the checker.
+                String reserved = tx.trialWasReserved(commit, randomSeed)
+                        ? reserveReplicas(tx, commit, randomSeed, runnersOf(trial, result.getProposer()), draw, nowMs)
+                        : "";
                 notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)
-                        + "; another evaluation queued");
+                        + "; another evaluation queued" + reserved);
             }
             if (outcome.hardwareClass().equals(result.getHardwareClass())) {
                 notes.add("trial at seed " + Long.toUnsignedString(randomSeed) + " is " + outcome.state());
@@ -202,7 +208,9 @@ final class Settlement {
             return Optional.empty();
         }
         if (!rep.standsAlone(draw.getAsDouble())) {
-            return Optional.of("spot check: replicas of this trial stay queued" + reserveReplicas(tx, r, draw, nowMs));
+            return Optional.of("spot check: replicas of this trial stay queued"
+                    + reserveReplicas(tx, r.getCommit(), r.getRandomSeed(), List.of(r.getRunner(), r.getProposer()),
+                            draw, nowMs));
         }
         tx.markAcceptedOnReputation(r.getCommit(), r.getRandomSeed(), r.getHardwareClass(), r.getRunner());
         // leased replicas too, as withdrawUnneeded does: one left LEASED came back OPEN at its
@@ -213,22 +221,33 @@ final class Settlement {
         return Optional.of("accepted on the runner's reputation (" + rep.consecutiveValid() + " consecutive valid)");
     }
 
-    /** Reserves the spot check's open replicas for keys the coordinator picks ({@link SpotChecks}). */
-    private static <T extends Nodes & OpenEvaluations & Units> String reserveReplicas(T tx, Result r,
-            DoubleSupplier draw, long nowMs) {
-        List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(
+    /**
+     * Reserves the open units of a spot check's trial for keys the coordinator picks ({@link SpotChecks}),
+     * none of {@code excluded}'s.
+     */
+    private static <T extends Nodes & OpenEvaluations & Units> String reserveReplicas(T tx, String commit,
+            long randomSeed, List<ByteString> excluded, DoubleSupplier draw, long nowMs) {
+        List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(excluded,
                 Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS), PeerDirectory.MAX_NODES_LISTED);
-        List<ByteString> chosen = SpotChecks.choose(r.getRunner(), r.getProposer(), seen, draw);
+        List<ByteString> chosen = SpotChecks.choose(excluded, seen, draw);
         if (chosen.isEmpty()) {
             return "";
         }
         long until = SpotChecks.reservedUntil(nowMs);
-        for (UnitRecord pending : tx.pendingUnitsOfTrial(r.getCommit(), r.getRandomSeed())) {
+        for (UnitRecord pending : tx.pendingUnitsOfTrial(commit, randomSeed)) {
             if (pending.state() == UnitStatus.State.OPEN) {
                 tx.reserveUnit(pending.id(), chosen, until);
             }
         }
         return " for " + chosen.size() + " key(s) the coordinator chose, until " + until + " ms";
+    }
+
+    /** The keys that ran {@code trial}, and its proposer: none of them may break its tie. */
+    private static List<ByteString> runnersOf(List<Trials.Entry> trial, ByteString proposer) {
+        Set<ByteString> keys = new LinkedHashSet<>();
+        trial.forEach(e -> keys.add(e.result().getRunner()));
+        keys.add(proposer);
+        return List.copyOf(keys);
     }
 
     /** Writes each result's new state and moves its runner's reputation on state changes. */

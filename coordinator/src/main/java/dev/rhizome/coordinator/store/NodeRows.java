@@ -7,6 +7,9 @@ import dev.rhizome.proto.v1.PeerEndpoint;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -96,10 +99,33 @@ final class NodeRows implements Nodes {
     }
 
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
-        return q.list("SELECT node, host, network FROM nodes WHERE last_seen_ms >= ? ORDER BY last_seen_ms DESC LIMIT ?",
+    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, int limit) {
+        // One row per network (each node with none known is a network of its own), its key with the
+        // most valid results; keys without any never take part, so fresh keys cost an attacker nothing
+        // and win it nothing. Networks are taken by standing, not by recency, so a burst of
+        // announcements cannot push established ones out of the limit.
+        List<byte[]> keys = new ArrayList<>();
+        excluded.forEach(k -> keys.add(k.toByteArray()));
+        if (keys.isEmpty()) {
+            keys.add(new byte[0]);  // no key: an IN list may not be empty
+        }
+        String in = "(" + String.join(", ", Collections.nCopies(keys.size(), "?")) + ")";
+        List<Object> params = new ArrayList<>();
+        params.add(sinceMs);
+        params.addAll(keys);
+        params.addAll(keys);
+        params.add(limit);
+        return q.list("SELECT node, host, network FROM (SELECT n.node, n.host, n.network, n.last_seen_ms, "
+                        + "s.valid_results, ROW_NUMBER() OVER (PARTITION BY n.network, "
+                        + "CASE WHEN n.network = '' THEN n.node END "
+                        + "ORDER BY s.valid_results DESC, n.last_seen_ms DESC, n.node) AS place "
+                        + "FROM nodes n JOIN reputations s ON s.runner = n.node "
+                        + "WHERE n.last_seen_ms >= ? AND s.valid_results > 0 AND n.node NOT IN " + in
+                        + " AND NOT EXISTS (SELECT 1 FROM nodes t WHERE t.node IN " + in + " "
+                        + "AND (t.host = n.host OR (t.network <> '' AND t.network = n.network)))) c "
+                        + "WHERE place = 1 ORDER BY valid_results DESC, last_seen_ms DESC, node LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
-                sinceMs, limit);
+                params.toArray());
     }
 
     @Override

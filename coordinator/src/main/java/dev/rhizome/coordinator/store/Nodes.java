@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.PeerEndpoint;
+import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 
@@ -39,10 +40,15 @@ public interface Nodes {
     boolean nodeSeenOutside(String network, long sinceMs);
 
     /**
-     * Nodes that announced at or after {@code sinceMs}, most recently seen first, with the host
-     * each announced and the network its latest announcement came from: whom a spot check may choose.
+     * Whom a spot check may choose: of the nodes that announced at or after {@code sinceMs} with at
+     * least one valid result on record, one for each network (a node whose network is not known
+     * counts as one of its own), the one with the most valid results; none of the {@code excluded}
+     * keys (the checked runner, the proposer, a tie-breaker's runners) nor any node announcing the
+     * host or from the network their latest announcements (seen at any time) named. Up to
+     * {@code limit}, most valid results first, with the host each announced and the network its
+     * latest announcement came from.
      */
-    List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit);
+    List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, int limit);
 
     /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
     Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);

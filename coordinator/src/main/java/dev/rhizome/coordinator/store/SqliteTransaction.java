@@ -515,6 +515,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public boolean trialWasReserved(String commit, long randomSeed) {
+        return claims.trialWasReserved(commit, randomSeed);
+    }
+
+    @Override
     public List<ByteString> reservation(String unitId, long nowMs) {
         return claims.reservation(unitId, nowMs);
     }
@@ -654,8 +659,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(long sinceMs, int limit) {
-        return nodes.spotCheckCandidates(sinceMs, limit);
+    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, int limit) {
+        return nodes.spotCheckCandidates(excluded, sinceMs, limit);
     }
 
     @Override

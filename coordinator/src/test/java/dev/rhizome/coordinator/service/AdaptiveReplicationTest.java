@@ -29,6 +29,8 @@ import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
@@ -147,6 +149,48 @@ class AdaptiveReplicationTest {
                 .contains("1 key(s) the coordinator chose");
         assertThat(trust.tryClaim(accomplice).hasUnit()).as("not chosen").isFalse();
         assertThat(trust.claim(checker).getCommit()).isEqualTo(checked);
+    }
+
+    /**
+     * Fresh keys announced from another network than the runner's, more of them than the nodes a
+     * directory lists, were the keys seen last and so the only ones a spot check drew from: the
+     * runner checked itself. Keys without a valid result on record are not drawn, for the check's
+     * replica nor for its tie-breaker (which was open to any key: one from the runner's second
+     * network outvoted the checker).
+     */
+    @Test
+    void aSpotCheckAndItsTieBreakerAreNotReservedForFreshKeysAnnouncedInBulkFromAnotherNetwork() {
+        trust.agreeOn(Reputation.TRUST_AFTER - 1);
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(checker, "checker.example", "84.17.46.8");
+        List<Identity> fresh = new ArrayList<>();
+        for (int i = 0; i < PeerDirectory.MAX_NODES_LISTED + 10; i++) {
+            trust.clock.advance(Duration.ofMillis(1));
+            Identity key = Identity.generate();
+            fresh.add(key);
+            announce(key, "x" + i + ".example", "93.184.216.34");
+        }
+        trust.draw = 0.0;
+        String checked = trust.propose();
+        assertThat(trust.report(veteran, trust.claim(veteran), 1.0)).contains("spot check")
+                .contains("1 key(s) the coordinator chose");
+        assertThat(fresh.subList(0, 5)).allSatisfy(key ->
+                assertThat(trust.tryClaim(key).hasUnit()).as("a fresh key is not chosen").isFalse());
+        WorkUnit replica = trust.claim(checker);
+        assertThat(replica.getCommit()).isEqualTo(checked);
+
+        store.inTransaction(tx -> {
+            tx.saveReputation(third.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            return null;
+        });
+        announce(third, "third.example", "62.3.4.5");
+        assertThat(trust.report(checker, replica, 3.3)).contains("another evaluation queued")
+                .contains("1 key(s) the coordinator chose");
+        assertThat(fresh.subList(0, 5)).allSatisfy(key ->
+                assertThat(trust.tryClaim(key).hasUnit()).as("a fresh key does not break the tie").isFalse());
+        trust.report(third, trust.claim(third), 3.3);
+        assertThat(trust.trial(checked).getResultsList()).extracting(ResultVerdict::getState)
+                .containsExactly(ResultVerdict.State.INVALID, ResultVerdict.State.VALID, ResultVerdict.State.VALID);
     }
 
     @Test

@@ -1237,22 +1237,83 @@ abstract class StoreContract {
         run(store, tx -> {
             tx.announce(announcement(a, 100, "a.example", Fixtures.commit()), "203.0.113.0/24", 100);
             tx.announce(announcement(b, 150, "b.example"), 150);
+            tx.saveReputation(a.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            tx.saveReputation(b.publicId().toByteString(), Reputation.fresh().onValid(1_000).onValid(1_000));
             return null;
         });
         run(store, tx -> {
             tx.announce(announcement(a, 200, "a.example"), "198.51.100.0/24", 200);
             return null;
         });
-        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(100, 10))).containsExactly(
-                new SpotChecks.Candidate(a.publicId().toByteString(), "a.example", "198.51.100.0/24"),
-                new SpotChecks.Candidate(b.publicId().toByteString(), "b.example", ""));
-        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(160, 10)))
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 100, 10)))
+                .as("most standing first").containsExactly(
+                        new SpotChecks.Candidate(b.publicId().toByteString(), "b.example", ""),
+                        new SpotChecks.Candidate(a.publicId().toByteString(), "a.example", "198.51.100.0/24"));
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 160, 10)))
                 .extracting(SpotChecks.Candidate::key).containsExactly(a.publicId().toByteString());
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 100)))
                 .as("a node with no network known").isTrue();
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 160))).isFalse();
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 160))).isTrue();
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 201))).isFalse();
+    }
+
+    /**
+     * A spot check's keys are drawn by network, among keys with standing: an attacker announcing
+     * hundreds of fresh keys from a network of its own (the announcement quota allows 1,000 new
+     * nodes per address a day) no longer fills the draw and checks itself. Round 27's list was the
+     * 64 nodes seen last, every one of them the attacker's: it was chosen every time.
+     */
+    @Test
+    void aSpotCheckDrawsNetworksWithStandingSoFreshKeysOfOneNetworkCannotFillIt() throws Exception {
+        Store store = store();
+        Identity runner = Identity.generate();
+        Identity proposer = Identity.generate();
+        Identity runnersOther = Identity.generate();
+        List<Identity> honest = new ArrayList<>();
+        Set<ByteString> attacker = new java.util.HashSet<>();
+        run(store, tx -> {
+            tx.announce(announcement(runner, 100, "runner.example"), "81.2.69.0/24", 100);
+            tx.announce(announcement(runnersOther, 100, "other.example"), "81.2.69.0/24", 100);
+            tx.announce(announcement(proposer, 100, "proposer.example"), "84.17.46.0/24", 100);
+            for (Identity key : List.of(runner, runnersOther, proposer)) {
+                tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000).onValid(1_000));
+            }
+            for (int i = 0; i < 5; i++) {
+                Identity key = Identity.generate();
+                honest.add(key);
+                tx.announce(announcement(key, 110, "h" + i + ".example"), "93.184." + i + ".0/24", 110);
+                tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            }
+            // the attacker's network: keys with standing earned there, and many fresh ones seen last
+            for (int i = 0; i < 200; i++) {
+                Identity key = Identity.generate();
+                attacker.add(key.publicId().toByteString());
+                tx.announce(announcement(key, 200 + i, "x" + i + ".example"), "198.51.100.0/24", 200 + i);
+                if (i < 3) {
+                    tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+                }
+            }
+            return null;
+        });
+        ByteString runnerKey = runner.publicId().toByteString();
+        ByteString proposerKey = proposer.publicId().toByteString();
+        List<SpotChecks.Candidate> candidates = run(store, (Store.Transaction tx) ->
+                tx.spotCheckCandidates(List.of(runnerKey, proposerKey), 100, 64));
+        java.util.Random random = new java.util.Random(27);
+        int picks = 0;
+        int theirs = 0;
+        for (int i = 0; i < 2_000; i++) {
+            for (ByteString key : SpotChecks.choose(runnerKey, proposerKey, candidates, random::nextDouble)) {
+                picks++;
+                theirs += attacker.contains(key) ? 1 : 0;
+            }
+        }
+        assertThat((double) theirs / picks).as("the attacker's share of the keys chosen: one network in six")
+                .isBetween(0.12, 0.22);
+        assertThat(candidates).as("one key for each network with standing, none of the runner's or proposer's")
+                .hasSize(6).extracting(SpotChecks.Candidate::network).doesNotHaveDuplicates()
+                .doesNotContain("81.2.69.0/24", "84.17.46.0/24");
     }
 
     private static List<String> page(Store store, ByteString node, long nowMs, int offset, int limit) {
