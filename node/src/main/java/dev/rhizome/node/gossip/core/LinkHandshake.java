@@ -24,15 +24,21 @@ import java.util.Objects;
  * dialler checks that hello and proof and answers with its signature over the acceptor's nonce. A
  * link is up only once each side has verified the other's proof, so a hello copied from elsewhere
  * can't pose as its node. A hello must carry our protocol version, a NodeInfo signed by the node it
- * names, signed recently (one copied from peer exchange goes stale), and, when we dialled, the node
- * we meant to reach.
+ * names, and, when we dialled, the node we meant to reach.
+ *
+ * <p>Freshness comes from the nonces alone, not from the NodeInfo's date: a hello replayed on
+ * another connection (or copied from peer exchange) fails at the proof, whatever its date, and a
+ * node whose wall clock is hours off is still the node it says and links. Its date is noted
+ * ({@link #clockAheadMs}) for the operator, and the core judges the record itself by its date
+ * ({@code LinkLifecycle}: used for the link, not kept or relayed when outside the window).
  */
 public final class LinkHandshake {
     /** How far a peer's clock may be from ours either way, as for announcements ({@link GossipConfig#defaults}). */
     public static final long MAX_SKEW_MS = 10 * 60_000;
     /**
      * We re-sign our own NodeInfo every minute; older than ten minutes by the signer's clock (so
-     * this, by ours) in a hello means it was copied.
+     * this, by ours) in a hello means its clock is off by more than the skew, or it was copied (the
+     * proof refuses that). A release before round 27 refused such a hello; it is now only noted.
      */
     public static final long MAX_AGE_MS = 10 * 60_000 + MAX_SKEW_MS;
 
@@ -204,7 +210,7 @@ public final class LinkHandshake {
         return HandshakeProof.verify(peerInfo.signer(), ourNonce, self.publicId(), proof.toByteArray());
     }
 
-    /** The hello's version, NodeInfo, signer and age; sets {@link #peerInfo} when it passes. Returns why not, or null. */
+    /** The hello's version, NodeInfo and signer (its date noted); sets {@link #peerInfo} when it passes. Returns why not, or null. */
     private String check(Hello hello, long nowMs) {
         String problem = PeerMessages.helloProblem(hello);
         if (problem != null) {
@@ -229,15 +235,9 @@ public final class LinkHandshake {
         if (info.signer().equals(self.publicId())) {
             return "is ourselves";
         }
-        long time = info.record().getTimeMs();
+        // Not refused by its date: the proof over our nonce is what shows the hello is not replayed.
         clockOf = info.signer();
-        clockAheadMs = time - nowMs;
-        if (time < nowMs - MAX_AGE_MS || time > nowMs + MAX_SKEW_MS) {
-            // Most often a clock off by more than the skew allowed, the peer's or ours: say which way.
-            return "NodeInfo signed at " + time + " is outside the window around " + nowMs + " ("
-                    + (time > nowMs ? (time - nowMs) / 1000 + " s ahead of" : (nowMs - time) / 1000 + " s behind")
-                    + " this node's clock; if most peers' are, this node's clock is wrong)";
-        }
+        clockAheadMs = info.record().getTimeMs() - nowMs;
         if (dialled != null && !dialled.equals(info.signer())) {
             otherInfo = info;
             return "is node " + info.signer().shortForm() + ", we dialled " + dialled.shortForm();

@@ -75,20 +75,27 @@ final class LinkLifecycle {
             return;
         }
         Outcome hello = nodeInfos.hello(peerInfo, verified, now);
-        if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
+        boolean clockOff = NodeInfoCheck.provenOutOfWindow(hello, peerInfo, verified, peer);
+        if (clockOff) {
+            out.add(new Effect.ClockSkew(peer, hello.reason()));
+        } else if (!hello.accepted() || !peerInfo.getSigner().equals(peer.toByteString())) {
             self.counters().invalid++;
             discipline.penalise(peer, hello.penalty() != null ? hello.penalty() : Penalty.FORGED_SIGNER, now, out);
             out.add(new Disconnect(peer, "hello: " + (hello.reason() != null ? hello.reason() : "node info of another node")));
             return;
         }
-        if (PeerTable.undialable((NodeInfo) hello.record())) {
+        NodeInfo helloInfo = clockOff ? verified.record() : (NodeInfo) hello.record();
+        if (PeerTable.undialable(helloInfo)) {
             // No node listens there: holders are fetched from at their hello's address, and dialled at it.
             out.add(Disconnect.routine(peer, "hello names an address no node can be dialled at"));
             return;
         }
-        // Learn the address even when refusing: the peer table is how the network finds itself.
-        NodeInfo helloInfo = (NodeInfo) hello.record();
-        peers.table().offer(peer, helloInfo, peerInfo, reach, dialer::kept);
+        // Learn the address even when refusing: the peer table is how the network finds itself. Not
+        // from a record dated in the future: kept, it would outrank (and, relayed, be refused in place
+        // of) every record the node signs until its clock passes that date.
+        if (!clockOff) {
+            peers.table().offer(peer, helloInfo, peerInfo, reach, dialer::kept);
+        }
         // A hello naming an address narrower than the link (a node behind a NAT announcing its LAN
         // address, or a rogue naming ours): linked, but never fetched from or dialled there.
         boolean outOfReach = PeerTable.outOfReach(helloInfo, reach);
@@ -110,7 +117,7 @@ final class LinkLifecycle {
         bundles.claims().relinked(peer);
         announcer.linked(peer, opened, now, out);
         peers.table().connected(peer);
-        if (!outOfReach) {
+        if (!outOfReach && !clockOff) {
             remembered.linked(peer, peerInfo);
         }
         greet(peer, now, out);

@@ -55,4 +55,15 @@ final class NodeInfoCheck {
     static boolean ownOutOfWindow(Outcome outcome, SignedEnvelope envelope, PublicId from) {
         return !outcome.accepted() && outcome.penalty() == Penalty.STALE && envelope.getSigner().equals(from.toByteString());
     }
+
+    /**
+     * {@code peer}'s hello NodeInfo, refused only for its date, whose signer the link handshake
+     * proved fresh by its signature over our nonce ({@code verified}): a skewed but honest node.
+     * Its link is admitted on that proof; the record is used for the link alone (not kept in the
+     * peer table, remembered or relayed), since its date is what every other check relies on.
+     */
+    static boolean provenOutOfWindow(Outcome outcome, SignedEnvelope envelope, Verified<NodeInfo> verified, PublicId peer) {
+        return verified != null && verified.envelope().equals(envelope) && verified.signer().equals(peer)
+                && ownOutOfWindow(outcome, envelope, peer);
+    }
 }

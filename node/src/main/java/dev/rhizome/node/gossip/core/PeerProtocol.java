@@ -41,7 +41,9 @@ public interface PeerProtocol {
     /**
      * As {@link #onConnected(PublicId, SignedEnvelope, boolean, long)}, for a NodeInfo whose
      * signature the link handshake already verified ({@link LinkHandshake#peerInfo()}): a protocol
-     * may skip checking that signature again.
+     * may skip checking that signature again, and, since the handshake proved the peer answered our
+     * nonce, may admit the link when the record is dated outside the window (the peer's clock, or
+     * ours, is off) while keeping the record from its peer table.
      */
     default List<Effect> onConnected(PublicId peer, Verified<NodeInfo> peerInfo,
             boolean outbound, long nowMs) {

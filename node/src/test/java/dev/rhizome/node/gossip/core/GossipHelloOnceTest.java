@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A hello's NodeInfo verified by the link handshake is not verified again by the core on a first
- * connection; every other check on it still holds (the time window, the signer it names).
+ * connection; every other check on it still holds (the signer it names, the time window: a record
+ * outside it links, as the handshake proved the peer fresh, but is not kept).
  */
 class GossipHelloOnceTest {
     final AtomicInteger verifies = new AtomicInteger();
@@ -57,16 +58,44 @@ class GossipHelloOnceTest {
     }
 
     @Test
-    void aVerifiedHelloOutsideTheTimeWindowOrOfAnotherNodeIsStillRefused() throws Exception {
+    void aVerifiedHelloOfAnotherNodeIsStillRefused() throws Exception {
         GossipCore core = core();
-        Peer future = new Peer();
-        long ahead = now + GossipConfig.defaults().maxClockSkew().toMillis() + 60_000;
-        assertThat(core.onConnected(future.id, verified(future, ahead), false, now))
-                .anyMatch(e -> e instanceof Effect.Disconnect);
         Peer liar = new Peer();
         Peer named = new Peer();
         assertThat(core.onConnected(named.id, verified(liar, now), false, now))
                 .anyMatch(e -> e instanceof Effect.Disconnect);
-        assertThat(core.connectedPeers()).doesNotContain(future.id, named.id);
+        assertThat(core.connectedPeers()).doesNotContain(named.id);
+    }
+
+    /**
+     * A peer whose clock is hours ahead: the handshake proved its key answered our nonce, so its
+     * link is admitted and its skew reported, but its record, dated in the future, is kept from the
+     * peer table (so never handed on in peer exchange nor outranking its later, rightly dated ones).
+     */
+    @Test
+    void aVerifiedHelloDatedHoursAheadLinksIsReportedAndIsNotKeptInThePeerTable() throws Exception {
+        GossipCore core = core();
+        Peer future = new Peer();
+        long ahead = now + 2 * 3_600_000L;
+
+        List<Effect> out = core.onConnected(future.id, verified(future, ahead), false, now);
+
+        assertThat(out).noneMatch(e -> e instanceof Effect.Disconnect);
+        assertThat(out).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(Effect.ClockSkew.class,
+                skew -> assertThat(skew.peer()).isEqualTo(future.id)));
+        assertThat(core.connectedPeers()).contains(future.id);
+        assertThat(core.stats().peerTableSize()).as("its future-dated record is not kept to hand on").isZero();
+        assertThat(core.score(future.id)).as("not held against it").isZero();
+    }
+
+    /** Without the handshake's proof (a driver handing the envelope alone), a record dated outside the window refuses the link. */
+    @Test
+    void anUnverifiedHelloOutsideTheTimeWindowIsStillRefused() {
+        GossipCore core = core();
+        Peer future = new Peer();
+        long ahead = now + GossipConfig.defaults().maxClockSkew().toMillis() + 60_000;
+        assertThat(core.onConnected(future.id, future.hello(ahead), false, now))
+                .anyMatch(e -> e instanceof Effect.Disconnect);
+        assertThat(core.connectedPeers()).doesNotContain(future.id);
     }
 }

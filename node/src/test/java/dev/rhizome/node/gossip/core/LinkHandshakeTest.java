@@ -100,16 +100,58 @@ class LinkHandshakeTest {
         assertThat(dialler.answeredBy()).as("a copied answer names no owner for the address").isNull();
     }
 
+    /**
+     * A node whose clock is hours off either way, dialling or answering, is still the node it says:
+     * each side proves its key over a nonce the other chose, so both ends come up, each noting how
+     * far the other's clock is from its own.
+     */
     @Test
-    void aStaleNodeInfoIsRefusedByTheClockPassedIn() {
-        LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
-        PeerMessage old = LinkHandshake.dial(a.identity, b.id, a.hello(NOW - LinkHandshake.MAX_AGE_MS - 1), nonce()).open()
-                .send().get(0);
+    void peersWhoseClocksAreHoursOffLinkOnTheirProofsAndTheSkewIsNoted() {
+        long hours2 = 2 * 3_600_000L;
+        for (long offset : new long[] {-hours2, hours2}) {
+            // a's clock is off: its NodeInfo is dated by it, and it judges b's by it.
+            LinkHandshake dialler = LinkHandshake.dial(a.identity, b.id, a.hello(NOW + offset), nonce());
+            LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
 
-        LinkHandshake.Step step = acceptor.receive(old, NOW);
+            LinkHandshake.Step answer = acceptor.receive(dialler.open().send().get(0), NOW);
+            assertThat(answer.state()).as("b reads a's hello, clock off by %d ms", offset).isEqualTo(LinkHandshake.State.AWAIT_PROOF);
+            LinkHandshake.Step proof = dialler.receive(answer.send().get(0), NOW + offset);
+            assertThat(proof.state()).as("a reads b's answer, clock off by %d ms", offset).isEqualTo(LinkHandshake.State.UP);
+            assertThat(acceptor.receive(proof.send().get(0), NOW).state()).isEqualTo(LinkHandshake.State.UP);
 
-        assertThat(step.state()).isEqualTo(LinkHandshake.State.REFUSED);
-        assertThat(step.refusal()).contains("outside the window");
+            assertThat(acceptor.clockOf()).isEqualTo(a.id);
+            assertThat(acceptor.clockAheadMs()).isEqualTo(offset);
+            assertThat(dialler.clockAheadMs()).isEqualTo(-offset);
+        }
+    }
+
+    /**
+     * The date window is gone from the handshake, so a replay must fail on the nonces alone: a whole
+     * captured dialler's side (its hello and its proof, dated anything) sent again to a new
+     * connection, and an acceptor's captured answer handed to a new dialler, are both refused.
+     */
+    @Test
+    void aCapturedHandshakeReplayedOnANewConnectionIsRefusedWhateverItsDate() {
+        for (long age : new long[] {0, LinkHandshake.MAX_AGE_MS + 1, 3 * 3_600_000L}) {
+            LinkHandshake dialler = LinkHandshake.dial(a.identity, b.id, a.hello(NOW - age), nonce());
+            LinkHandshake acceptor = LinkHandshake.accept(b.identity, b.hello(NOW - age), nonce());
+            PeerMessage hello = dialler.open().send().get(0);
+            PeerMessage answer = acceptor.receive(hello, NOW - age).send().get(0);
+            PeerMessage proof = dialler.receive(answer, NOW - age).send().get(0);
+            assertThat(acceptor.receive(proof, NOW - age).state()).isEqualTo(LinkHandshake.State.UP);
+
+            LinkHandshake again = LinkHandshake.accept(b.identity, b.hello(NOW), nonce());
+            assertThat(again.receive(hello, NOW).state()).isEqualTo(LinkHandshake.State.AWAIT_PROOF);
+            LinkHandshake.Step replayed = again.receive(proof, NOW);
+            assertThat(replayed.state()).as("a hello %d ms old replayed with its proof", age).isEqualTo(LinkHandshake.State.REFUSED);
+            assertThat(replayed.refusal()).contains("copied hello");
+
+            LinkHandshake redial = LinkHandshake.dial(a.identity, b.id, a.hello(NOW), nonce());
+            redial.open();
+            LinkHandshake.Step answered = redial.receive(answer, NOW);
+            assertThat(answered.state()).as("an answer %d ms old replayed", age).isEqualTo(LinkHandshake.State.REFUSED);
+            assertThat(answered.send()).as("no proof of ours goes to a replayer").isEmpty();
+        }
     }
 
     /** A peer whose clock is minutes fast or slow is still a peer: only a copied NodeInfo is refused. */

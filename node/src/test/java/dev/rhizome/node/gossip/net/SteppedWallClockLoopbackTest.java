@@ -65,8 +65,9 @@ class SteppedWallClockLoopbackTest {
     }
 
     /**
-     * A node whose clock is two hours behind from the start: peers that dial it are refused (their
-     * hellos look two hours ahead to it), and it says why in its status rather than only warning.
+     * A node whose clock is two hours behind from the start: it reads the hellos of the peers that
+     * link with it (two hours ahead to it), and says its clock is wrong in its status rather than
+     * only warning.
      */
     @Test
     void aNodeWhoseClockIsWrongSaysSoOnceTwoPeersHelloesWereRead() throws Exception {
