@@ -14,7 +14,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * What a decoded HTTP/1.x request must look like beyond what Netty's codec checks (RFC 9112), and
@@ -29,10 +28,13 @@ final class MessageRules {
 
     /**
      * A Host field's value: uri-host [ ":" port ] (RFC 3986: an IP literal in brackets, or a
-     * reg-name of unreserved, sub-delims and percent-escapes, which covers IPv4), or empty.
+     * reg-name of unreserved, sub-delims and percent-escapes, which covers IPv4), or empty. Read
+     * by a loop, not a pattern: Java's regex engine recurses once per repetition of a group with
+     * alternatives, so a reg-name of 2,000 characters (well inside the 8 KiB of header lines)
+     * overflowed the event loop's stack and the connection closed with no answer.
      */
-    private static final Pattern HOST = Pattern.compile(
-            "(\\[[0-9A-Za-z:.%_~-]+]|([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*)(:[0-9]*)?");
+    private static final String REG_NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~!$&'()*+,;=-";
+    private static final String IP_LITERAL_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:.%_~-";
 
     /**
      * The header fields this server reads (RFC 9110 field names, lower case): their values must be
@@ -76,7 +78,46 @@ final class MessageRules {
 
     /** A Host field's value (or an absolute-form target's authority): a host and optional port up to 65535. */
     static boolean isHost(String value) {
-        return HOST.matcher(value).matches() && portInRange(value);
+        int end = hostEnd(value);
+        if (end < 0) {
+            return false;
+        }
+        if (end == value.length()) {
+            return true;
+        }
+        return value.charAt(end) == ':' && isPort(value.substring(end + 1));
+    }
+
+    /** Where the uri-host at the start of value ends, or -1 when it is none. */
+    private static int hostEnd(String value) {
+        if (value.startsWith("[")) {
+            int close = value.indexOf(']');
+            if (close < 2) {
+                return -1;
+            }
+            for (int i = 1; i < close; i++) {
+                if (IP_LITERAL_CHARS.indexOf(value.charAt(i)) < 0) {
+                    return -1;
+                }
+            }
+            return close + 1;
+        }
+        int i = 0;
+        while (i < value.length()) {
+            char c = value.charAt(i);
+            if (c == '%') {
+                if (i + 2 >= value.length() || Character.digit(value.charAt(i + 1), 16) < 0
+                        || Character.digit(value.charAt(i + 2), 16) < 0) {
+                    return -1;
+                }
+                i += 3;
+            } else if (REG_NAME_CHARS.indexOf(c) >= 0) {
+                i++;
+            } else {
+                return i;
+            }
+        }
+        return i;
     }
 
     /**
@@ -222,17 +263,19 @@ final class MessageRules {
     }
 
     /**
-     * A Host's port, when it has one, is at most 65535: "x:99999999999999999999" matched the
-     * pattern's digits and passed. Called on a value the pattern matched, so what follows the last
-     * ":" outside brackets is digits.
+     * A Host's port: ASCII digits, at most 65535, or empty (RFC 3986 allows "host:");
+     * "x:99999999999999999999" once passed.
      */
-    private static boolean portInRange(String host) {
-        int colon = host.lastIndexOf(':');
-        if (colon < 0 || colon < host.lastIndexOf(']')) {
-            return true;
+    private static boolean isPort(String port) {
+        if (port.length() > 5) {
+            return false;
         }
-        String port = host.substring(colon + 1);
-        return port.length() <= 5 && (port.isEmpty() || Integer.parseInt(port) <= 65535);
+        for (int i = 0; i < port.length(); i++) {
+            if (port.charAt(i) < '0' || port.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return port.isEmpty() || Integer.parseInt(port) <= 65535;
     }
 
     /** The non-empty elements (codings, options) a list field names, over all the lines it was sent on. */
