@@ -77,7 +77,9 @@ class ReflectedTextProbeTest {
         RawHttp.Response response = send(RawHttp.bytes("POST", "/v1/claim", "application/json", body));
         assertThat(response.status()).as(response.body()).isIn(400, 401);
         String message = message(response);
-        assertThat(message).contains("rhizome.v1.Claim\\u000aRequest\\u202e\\u0085");
+        // The envelope's check names the type as any outside text in a message (LogSafe: \n for a line
+        // feed); the refusal's own escaping then shows the override.
+        assertThat(message).contains("rhizome.v1.Claim\\nRequest\\u202e\\u0085");
         assertShowable(message);
     }
 }
