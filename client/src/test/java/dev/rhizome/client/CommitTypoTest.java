@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A commit id copied by hand with one slip (user27b, on loopback: `wait --commit b3394104` for
  * b33941039d) was told only "no registered commit starts with b3394104" and to list the tree; the
  * commit it meant is now offered in the hint, for a prefix and for a whole id alike, and an id
- * nothing is near offers nothing.
+ * nothing is near offers nothing. Its tree command names the direction where the coordinator has
+ * only one, rather than `--direction D`.
  */
 class CommitTypoTest {
     @TempDir
@@ -51,7 +52,9 @@ class CommitTypoTest {
             String far = flip(commit.charAt(0)) + "" + flip(commit.charAt(1)) + flip(commit.charAt(2)) + flip(commit.charAt(3));
             JsonObject none = CliRun.at(url, agent, "wait", "--commit", far, "--timeout", "0", "--json")
                     .failure(ExitCodes.USAGE, "unknown_commit", far);
-            assertThat(none.get("hint").getAsString()).doesNotContain("did you mean").contains("rhizome tree");
+            // and, with no --direction given, the tree of the coordinator's one direction, not `--direction D`
+            assertThat(none.get("hint").getAsString()).doesNotContain("did you mean")
+                    .contains("`rhizome tree --direction d`");
         }
     }
 

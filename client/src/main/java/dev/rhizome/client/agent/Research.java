@@ -233,11 +233,32 @@ public final class Research {
 
     /** {@link #unknownCommit(String, String, String)}, its hint offering those of {@code registered} a slip away from {@code id}. */
     public static CommandException unknownCommit(String option, String direction, String id, List<String> registered) {
+        return unknownCommit(option, direction, id, registered, direction);
+    }
+
+    private static CommandException unknownCommit(String option, String direction, String id, List<String> registered,
+            String treeDirection) {
         return Unknown.error("commit", "no registered commit"
                 + (direction == null ? "" : " of direction " + direction)
                 + (CommitId.isValid(id) ? " is " : " starts with ") + id,
                 Sentences.join(Suggestions.phrase(NearCommits.of(id, registered)),
-                        "list the direction's commits with " + treeCommand(direction)), option);
+                        "list the direction's commits with " + treeCommand(treeDirection)), option);
+    }
+
+    /**
+     * The direction a hint's `rhizome tree` names: the one given, else the coordinator's only one
+     * (`wait --commit` outside a workspace was told `--direction D` on a network of one direction).
+     */
+    private String treeDirection(String direction) {
+        if (direction != null) {
+            return direction;
+        }
+        try {
+            var directions = client.directions().getDirectionsList();
+            return directions.size() == 1 ? directions.get(0).getDirection().getName() : null;
+        } catch (CoordinatorException e) {
+            return null;
+        }
     }
 
     /**
@@ -328,7 +349,7 @@ public final class Research {
         }
         List<String> matches = candidates.stream().filter(c -> c.startsWith(lower)).distinct().toList();
         if (matches.isEmpty()) {
-            throw unknownCommit(option, direction, id, candidates);
+            throw unknownCommit(option, direction, id, candidates, treeDirection(direction));
         }
         if (matches.size() > 1) {
             throw new CommandException(ExitCodes.USAGE, "ambiguous_commit", id + " matches " + matches.size()
