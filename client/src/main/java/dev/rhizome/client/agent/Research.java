@@ -7,6 +7,9 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Unknown;
+import dev.rhizome.client.cli.NearCommits;
+import dev.rhizome.client.cli.Sentences;
+import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.RecordBounds;
@@ -225,10 +228,37 @@ public final class Research {
      * {@code not_found} with no option, a prefix of it {@code unknown_commit} naming the option.
      */
     public static CommandException unknownCommit(String option, String direction, String id) {
+        return unknownCommit(option, direction, id, List.of());
+    }
+
+    /** {@link #unknownCommit(String, String, String)}, its hint offering those of {@code registered} a slip away from {@code id}. */
+    public static CommandException unknownCommit(String option, String direction, String id, List<String> registered) {
+        return unknownCommit(option, direction, id, registered, direction);
+    }
+
+    private static CommandException unknownCommit(String option, String direction, String id, List<String> registered,
+            String treeDirection) {
         return Unknown.error("commit", "no registered commit"
                 + (direction == null ? "" : " of direction " + direction)
                 + (CommitId.isValid(id) ? " is " : " starts with ") + id,
-                "list the direction's commits with " + treeCommand(direction), option);
+                Sentences.join(Suggestions.phrase(NearCommits.of(id, registered)),
+                        "list the direction's commits with " + treeCommand(treeDirection)), option);
+    }
+
+    /**
+     * The direction a hint's `rhizome tree` names: the one given, else the coordinator's only one
+     * (`wait --commit` outside a workspace was told `--direction D` on a network of one direction).
+     */
+    private String treeDirection(String direction) {
+        if (direction != null) {
+            return direction;
+        }
+        try {
+            var directions = client.directions().getDirectionsList();
+            return directions.size() == 1 ? directions.get(0).getDirection().getName() : null;
+        } catch (CoordinatorException e) {
+            return null;
+        }
     }
 
     /**
@@ -246,7 +276,7 @@ public final class Research {
             based = List.of();  // the plain answer then: it is no experiment either way
         }
         if (based.isEmpty()) {
-            return unknownCommit(option, null, commit);
+            return unknownCommit(option, null, commit, registeredOrNone(null));
         }
         String direction = based.get(0);
         return new CommandException(ExitCodes.USAGE, "unknown_commit", commit + " is the base of direction "
@@ -264,6 +294,20 @@ public final class Research {
             return candidates(direction).contains(commit);
         } catch (CoordinatorException e) {
             throw Coordinators.failure(e, client, direction, "--direction");
+        }
+    }
+
+    /** {@link #unknownCommit(String, String, String)} for a full id, offering the registered commits it is a slip away from. */
+    public CommandException unknownCommitNearest(String option, String direction, String id) {
+        return unknownCommit(option, direction, id, registeredOrNone(direction));
+    }
+
+    /** The registered commits to offer for a typo, or none when they cannot be read: the error is the same without them. */
+    private List<String> registeredOrNone(String direction) {
+        try {
+            return candidates(direction);
+        } catch (CoordinatorException | CommandException e) {
+            return List.of();
         }
     }
 
@@ -305,7 +349,7 @@ public final class Research {
         }
         List<String> matches = candidates.stream().filter(c -> c.startsWith(lower)).distinct().toList();
         if (matches.isEmpty()) {
-            throw unknownCommit(option, direction, id);
+            throw unknownCommit(option, direction, id, candidates, treeDirection(direction));
         }
         if (matches.size() > 1) {
             throw new CommandException(ExitCodes.USAGE, "ambiguous_commit", id + " matches " + matches.size()

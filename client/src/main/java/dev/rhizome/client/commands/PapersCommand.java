@@ -174,7 +174,7 @@ public final class PapersCommand implements Callable<Integer> {
                 .limit(limit).toList();
         if (about != null && after == null && shown.isEmpty() && !research.registered(direction, about)) {
             // a full id is taken as given: no paper may be a typo, not a commit nobody wrote about
-            throw Research.unknownCommit("--commit", direction, about);
+            throw research.unknownCommitNearest("--commit", direction, about);
         }
         Output out = new Output(System.out);
         if (json) {

@@ -113,7 +113,7 @@ public final class ResultsCommand implements Callable<Integer> {
             // a full id is taken as given: none of its results may be a typo, not a commit nobody ran
             if (full != null && results.getEnvelopesCount() == 0 && (after == null || after.isEmpty())
                     && !research.registered(direction, full)) {
-                throw Research.unknownCommit("--commit", direction, full);
+                throw research.unknownCommitNearest("--commit", direction, full);
             }
             return results;
         });
