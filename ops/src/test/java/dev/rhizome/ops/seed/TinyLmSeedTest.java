@@ -141,7 +141,8 @@ class TinyLmSeedTest {
         assertThat(run.outcome.status()).isEqualTo(Result.Status.CRASH);
         assertThat(run.outcome.exitCode()).isNotZero();
         assertThat(run.log).contains("val_bpb: FAIL");
-        assertThat(run.reason).startsWith("training failed");
+        // The reason says how it ended and shows the run's own last words (job.JobReason).
+        assertThat(run.reason).startsWith("training exited with status ").contains("loss is Infinity");
     }
 
     @Test
