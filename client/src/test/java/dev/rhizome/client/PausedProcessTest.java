@@ -94,7 +94,7 @@ class PausedProcessTest {
                 }
                 assertThat(reissued).as("unit %s leased again while its node was paused", unitOfA).isNotNull();
                 CoordinatorClient otherClient = new CoordinatorClient(coordinator.url(), other);
-                otherClient.reportResult(otherClient.signed(result(reissued, other)));
+                otherClient.reportResult(otherClient.signed(HandRunResults.ok(reissued, other, "cpu:test", "val_bpb", 1.5)));
                 assertThat(done(operator, unitOfA)).as("the reissued unit done by the other key").isTrue();
 
                 signal("CONT", a);
@@ -164,7 +164,7 @@ class PausedProcessTest {
 
             if (!held.getId().isEmpty()) {
                 CoordinatorClient agentClient = new CoordinatorClient(url, agent, Duration.ofMinutes(2));
-                agentClient.reportResult(agentClient.signed(result(held, agent)));
+                agentClient.reportResult(agentClient.signed(HandRunResults.ok(held, agent, "cpu:test", "val_bpb", 1.5)));
             }
             // it goes on: node a's results for two units, the one it held at the pause and a later one
             await().atMost(Duration.ofMinutes(5)).until(() -> !node.isAlive() || !c.isAlive()
@@ -207,15 +207,6 @@ class PausedProcessTest {
     private static ClaimRequest claim(Identity who) {
         return ClaimRequest.newBuilder().setNode(who.publicId().toByteString()).setHardwareClass("cpu:test")
                 .addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis()).build();
-    }
-
-    private static Result result(WorkUnit unit, Identity runner) {
-        return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed()).setDirection(unit.getDirection())
-                .setCommit(unit.getCommit()).setParent(unit.getParent()).setStatus(Result.Status.OK)
-                .setMetricName("val_bpb").setMetric(1.5).setHardwareClass("cpu:test").setRuntimeMs(3000)
-                .setRunner(runner.publicId().toByteString()).setProposer(unit.getProposer())
-                .setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget()).setRandomSeed(unit.getRandomSeed())
-                .build();
     }
 
     private static List<UnitStatus> heldBy(CoordinatorClient operator, ByteString key) throws CoordinatorException {

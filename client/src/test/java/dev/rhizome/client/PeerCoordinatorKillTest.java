@@ -14,7 +14,6 @@ import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
@@ -91,7 +90,7 @@ class PeerCoordinatorKillTest {
                 CoordinatorClient xAtB = new CoordinatorClient(urlB, x);
                 assertThat(xAtB.claim(xClaim).getUnit().getId()).as("the unit a leased to x, found at b by its nonce")
                         .isEqualTo(u1.getId());
-                xAtB.reportResult(xAtB.signed(result(u1, x)));
+                xAtB.reportResult(xAtB.signed(HandRunResults.ok(u1, x, "cpu:peers", TinyLmSeed.manifest().getMetric().getName(), 2.0)));
                 assertThat(units(operatorB, "DONE")).as("x's unit, its result taken by b").contains(u1.getId());
 
                 // z sends its claim again to b, as a claimant does with a claim that got no answer: a
@@ -172,15 +171,6 @@ class PeerCoordinatorKillTest {
             }
             throw new IllegalStateException(e);
         }
-    }
-
-    private static Result result(WorkUnit unit, Identity runner) {
-        return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                .setStatus(Result.Status.OK).setMetricName(TinyLmSeed.manifest().getMetric().getName()).setMetric(2.0)
-                .setHardwareClass("cpu:peers").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
-                .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed()).build();
     }
 
     private static List<String> units(CoordinatorClient operator, String state) throws CoordinatorException {

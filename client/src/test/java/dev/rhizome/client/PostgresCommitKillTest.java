@@ -13,7 +13,6 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -73,7 +72,7 @@ class PostgresCommitKillTest {
                     Runner r = new Runner(Identity.generate(), freshNonce());
                     r.unit = r.client(url).claim(r.request()).getUnit();
                     assertThat(r.unit.getId()).as("a unit claimed before the kill").isNotEmpty();
-                    r.result = r.client(url).signed(result(r.unit, r.identity));
+                    r.result = r.client(url).signed(HandRunResults.ok(r.unit, r.identity, "cpu:commit", TinyLmSeed.manifest().getMetric().getName(), 2.0));
                     leased.add(r);
                 }
                 // two results acknowledged before the kill
@@ -299,15 +298,6 @@ class PostgresCommitKillTest {
         operator.registerExperiment(Experiment.newBuilder().setSeed(seed.getName()).setDirection("load")
                 .setCommit(commit()).setParent(seed.getCommit()).setProposer(operator.identity().publicId().toByteString())
                 .setCreatedMs(System.currentTimeMillis()).build());
-    }
-
-    private static Result result(WorkUnit unit, Identity runner) {
-        return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                .setStatus(Result.Status.OK).setMetricName(TinyLmSeed.manifest().getMetric().getName()).setMetric(2.0)
-                .setHardwareClass("cpu:commit").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
-                .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed()).build();
     }
 
     private String commit() {

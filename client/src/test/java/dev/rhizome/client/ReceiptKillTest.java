@@ -11,7 +11,6 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultReceipt;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -59,7 +58,7 @@ class ReceiptKillTest {
                     .setHardwareClass("cpu:receipt").addKinds(WorkUnit.Kind.EVALUATE)
                     .setTimeMs(System.currentTimeMillis()).build()).getUnit();
             assertThat(unit.getId()).as("a unit claimed").isNotEmpty();
-            SignedEnvelope result = runnerClient.signed(result(unit, runner));
+            SignedEnvelope result = runnerClient.signed(HandRunResults.ok(unit, runner, "cpu:receipt", TinyLmSeed.manifest().getMetric().getName(), 2.0));
             coordinators.killHeldAt("c", c, CrashPoints.RESULT_STORED, "between the commit and the receipt", () -> runnerClient.reportResult(result));
 
             Process again = coordinators.start("c", store, List.of());
@@ -107,14 +106,5 @@ class ReceiptKillTest {
         operator.openDirection(Direction.newBuilder().setName("kept").setSeed("receipt")
                 .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
                 .setOpenedMs(System.currentTimeMillis()).build());
-    }
-
-    private static Result result(WorkUnit unit, Identity runner) {
-        return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                .setStatus(Result.Status.OK).setMetricName(TinyLmSeed.manifest().getMetric().getName()).setMetric(2.0)
-                .setHardwareClass("cpu:receipt").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
-                .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed()).build();
     }
 }

@@ -13,7 +13,6 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.KeptReceipt;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultReceipt;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -62,7 +61,7 @@ class UnkeptReceiptsTest {
                         .setHardwareClass("cpu:receipt").addKinds(WorkUnit.Kind.EVALUATE)
                         .setTimeMs(System.currentTimeMillis()).build()).getUnit();
                 assertThat(unit.getId()).as("unit %d claimed", i).isNotEmpty();
-                SignedEnvelope result = runnerClient.signed(result(unit, runner));
+                SignedEnvelope result = runnerClient.signed(HandRunResults.ok(unit, runner, "cpu:receipt", TinyLmSeed.manifest().getMetric().getName(), 2.0));
                 outbox.put(unit.getId(), result);
                 results.add(result);
             }
@@ -122,14 +121,5 @@ class UnkeptReceiptsTest {
                 .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
                 .setOpenedMs(System.currentTimeMillis()).build());
         return seed.getCommit();
-    }
-
-    private static Result result(WorkUnit unit, Identity runner) {
-        return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
-                .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
-                .setStatus(Result.Status.OK).setMetricName(TinyLmSeed.manifest().getMetric().getName()).setMetric(2.0)
-                .setHardwareClass("cpu:receipt").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
-                .setProposer(unit.getProposer()).setTimeMs(System.currentTimeMillis()).setBudget(unit.getBudget())
-                .setRandomSeed(unit.getRandomSeed()).build();
     }
 }
