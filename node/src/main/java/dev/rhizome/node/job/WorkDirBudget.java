@@ -201,7 +201,7 @@ public final class WorkDirBudget {
         while (!dirs.isEmpty()) {
             JobTreeEntries.Entry d = dirs.pop();
             // Listed only if it is still the directory seen: one swapped for a link since is not followed.
-            JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes());
+            JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes(), maxEntries - entries + 1);
             if (listed == null) {
                 BasicFileAttributes now;
                 try {
