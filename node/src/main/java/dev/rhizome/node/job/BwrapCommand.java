@@ -104,11 +104,13 @@ public final class BwrapCommand {
      * runs; {@code /proc/acpi} holds, where the kernel has them, the lid's state and a ThinkPad's fan, temperature
      * and keys; {@code /proc/bus/input/devices}, {@code /proc/scsi/scsi} and {@code /proc/tty/drivers} list
      * input devices, disks and serial lines as they are plugged in (a security key, a USB stick, a headset), and
-     * {@code /proc/bus/pci} the machine's hardware. Nothing of training reads them (sysfs, which NVML and
-     * PyTorch read for devices, is absent anyway).
+     * {@code /proc/bus/pci} the machine's hardware. Round 28: {@code /proc/sys/dev/parport}'s {@code autoprobe}
+     * files hold each parallel-port printer's maker and model, {@code /proc/sys/dev/cdrom/info} each optical
+     * drive and whether it holds a disc. Nothing of training reads them (sysfs, which NVML and PyTorch read for
+     * devices, is absent anyway).
      */
     static final List<String> DEVICE_PROC_DIRS = List.of("/proc/asound", "/proc/acpi", "/proc/bus", "/proc/scsi",
-            "/proc/tty");
+            "/proc/tty", "/proc/sys/dev/parport", "/proc/sys/dev/cdrom");
     /**
      * Drivers' own entries ({@code /proc/driver/rtc}: the clock chip's wake alarm, when the machine is set to
      * wake): hidden from a job without a GPU; a GPU job keeps the NVIDIA driver's there (its

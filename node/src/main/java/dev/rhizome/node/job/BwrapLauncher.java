@@ -233,7 +233,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             Path bootId = stage(oneShot, "boot-", BwrapCommand.bootId().getBytes(StandardCharsets.UTF_8));
             Path hosts = stage(oneShot, "hosts-", BwrapCommand.hosts().getBytes(StandardCharsets.UTF_8));
             Map<String, Path> procViews = new LinkedHashMap<>();
-            Map<String, String> views = ProcViews.forJob(plan.limits().memoryBytes());
+            Map<String, String> views = ProcViews.forJob(plan.limits().memoryBytes(), gpuJob);
             shown = Optional.of(inputs.shownDirectory());
             for (Map.Entry<String, String> view : views.entrySet()) {
                 procViews.put(view.getKey(), SeccompPrograms.shown(shown.get(), "proc-",
@@ -243,9 +243,13 @@ public final class BwrapLauncher implements ProcessLauncher {
             // not every path it binds.
             List<String> options = BwrapCommand.options(plan, confinement, filter.isPresent(), host,
                     !priority.ownSession(), procViews);
-            if (plan.jobUid().isPresent()) {
+            if (plan.jobUid().isPresent() || asJob.isPresent()) {
                 // bubblewrap opens each source as the job's uid: one it cannot reach is named here, not by bubblewrap.
-                Optional<String> unreachable = JobReach.refusal(JobReach.bindSources(options), uid, gid);
+                // A subordinate id is judged as the host's modes see it: the host uid and gid it maps to. (Java reads
+                // an id past 2^31 as a negative int, as the cast gives it.)
+                int hostUid = asJob.isPresent() ? (int) asJob.get().jobs().hostUid(uid) : uid;
+                int hostGid = asJob.isPresent() ? (int) asJob.get().jobs().hostGid(gid) : gid;
+                Optional<String> unreachable = JobReach.refusal(JobReach.bindSources(options), hostUid, hostGid);
                 if (unreachable.isPresent()) {
                     throw new IOException(unreachable.get());
                 }

@@ -112,6 +112,11 @@ public final class JobRunner {
         return WorkDirBudget.shareOf(dir, maxWorkBytes, share);
     }
 
+    /** How many files and directories a job of this runner's may have in its work directory: its share of the node's. */
+    public int workEntries() {
+        return WorkDirBudget.entriesFor(share);
+    }
+
     /**
      * Runs the job to its end, its time limit ({@link JobClock}: the spec's timeout in time on a CPU,
      * within a wall-clock bound above it) or its log limit. Whatever happens, including an

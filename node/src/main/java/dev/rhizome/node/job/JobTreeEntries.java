@@ -85,9 +85,11 @@ final class JobTreeEntries {
      * directory; {@link Listing#SWAPPED} when what {@code dir} names now is another file (the job
      * swapped it, or a directory above it, for a link or moved it); null when it cannot be listed, as
      * {@link #of}. Where the JDK gives no descriptor-relative access (not Linux), the entries are read
-     * by path after the same check.
+     * by path after the same check. At most {@code limit} entries are read: the callers stop past their
+     * bound, and a job that filled one directory with millions of empty files (a second's work for it)
+     * had them all read, looked at and held in the node's memory first, while it went on making more.
      */
-    static Listing seen(Path dir, BasicFileAttributes seen) {
+    static Listing seen(Path dir, BasicFileAttributes seen, long limit) {
         List<Entry> entries = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("."))) {
             SecureDirectoryStream<Path> open = s instanceof SecureDirectoryStream<Path> secure ? secure : null;
@@ -97,6 +99,9 @@ final class JobTreeEntries {
                 return Listing.SWAPPED;
             }
             for (Path e : s) {
+                if (entries.size() >= limit) {
+                    break;
+                }
                 Path name = e.getFileName();
                 BasicFileAttributes a;
                 try {

@@ -133,7 +133,7 @@ final class MemoryFiles implements TreeRule {
             while (!dirs.isEmpty()) {
                 JobTreeEntries.Entry d = dirs.pop();
                 // Listed only if it is still the directory seen: one swapped for a link since is not followed.
-                JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes());
+                JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes(), maxEntries - entries + 1);
                 if (listed == null) {
                     Optional<Map<String, Object>> now;
                     try {

@@ -71,6 +71,18 @@ final class ProcViews {
     static final List<String> MACHINE_LISTS = List.of("/proc/diskstats", "/proc/swaps", "/proc/locks",
             "/proc/partitions", "/proc/cmdline", "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_list",
             "/proc/modules", "/proc/kallsyms");
+    /**
+     * Lists of the kernel's drivers and of the machine's hardware (round 28): the device numbers of each
+     * loaded driver, the miscellaneous devices ({@code kvm}, {@code vboxdrv}), the crypto algorithms of the
+     * loaded modules, the kernel's build configuration, and the memory and I/O ranges of each PCI device by its
+     * bus address and driver. Each names the machine's hardware and what the volunteer installed, and the first
+     * three change as a module loads, which a device plugged in makes happen, as {@code /proc/modules} did.
+     * Nothing of training reads them. Each reads empty, but {@link #DEVICE_NUMBERS} for a GPU job.
+     */
+    static final List<String> DRIVER_LISTS = List.of("/proc/devices", "/proc/misc", "/proc/crypto", "/proc/config.gz",
+            "/proc/iomem", "/proc/ioports");
+    /** Kept whole for a GPU job: the CUDA driver looks up the NVIDIA driver's device numbers there. */
+    static final String DEVICE_NUMBERS = "/proc/devices";
     /** {@link #MACHINE_LISTS} whose first line is a header, which the job's copy keeps. */
     private static final List<String> WITH_HEADER = List.of("/proc/swaps", "/proc/partitions");
     /** Counters of the whole machine's memory, scheduler, file systems, terminals and asynchronous I/O: each number reads 0. */
@@ -80,9 +92,11 @@ final class ProcViews {
     /**
      * Kept as the host had them at the start: programs read them (numpy and PyTorch the CPUs' model and
      * flags), but they move: {@code cpu MHz} with the load of the other cores where the CPUs scale their
-     * clock, the entropy count with each key pressed (kernels before 5.18).
+     * clock, the entropy count with each key pressed (kernels before 5.18), the file systems the kernel knows
+     * with each module of one that loads (a USB stick of exFAT plugged in; libselinux reads the list).
      */
-    static final List<String> COPIES = List.of("/proc/cpuinfo", "/proc/sys/kernel/random/entropy_avail");
+    static final List<String> COPIES = List.of("/proc/cpuinfo", "/proc/sys/kernel/random/entropy_avail",
+            "/proc/filesystems");
     /** meminfo's lines that read the job's memory limit; every other reads 0. */
     private static final List<String> JOBS_MEMORY = List.of("MemTotal", "MemFree", "MemAvailable");
     /** The lines of /proc/stat kept as the host had them at the start; others (intr, ctxt, softirq) are written as 0. */
@@ -118,15 +132,15 @@ final class ProcViews {
     }
 
     /** The job's copies, by their path in {@code /proc}, of this machine's files, for a job that may use {@code memoryBytes}. */
-    static Map<String, String> forJob(long memoryBytes) throws IOException {
-        return forJob(memoryBytes, HOST);
+    static Map<String, String> forJob(long memoryBytes, boolean gpuJob) throws IOException {
+        return forJob(memoryBytes, gpuJob, HOST);
     }
 
     /**
      * The job's copies of {@code host}'s files, by their path: only of those the host has (bubblewrap cannot
      * bind over a file /proc lacks).
      */
-    static Map<String, String> forJob(long memoryBytes, HostFiles host) throws IOException {
+    static Map<String, String> forJob(long memoryBytes, boolean gpuJob, HostFiles host) throws IOException {
         Map<String, String> views = new LinkedHashMap<>();
         Optional<String> stat = host.read(STAT);
         if (stat.isEmpty()) {
@@ -162,6 +176,11 @@ final class ProcViews {
             Optional<String> text = host.read(list);
             if (text.isPresent()) {
                 views.put(list, firstLine(text.get()));
+            }
+        }
+        for (String list : DRIVER_LISTS) {
+            if (host.has(list) && !(gpuJob && list.equals(DEVICE_NUMBERS))) {
+                views.put(list, "");
             }
         }
         for (String copy : COPIES) {

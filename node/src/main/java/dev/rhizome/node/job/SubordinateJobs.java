@@ -29,12 +29,15 @@ final class SubordinateJobs implements AutoCloseable {
     private final JobUserNamespace namespace;
     private final NamespaceFds fds;
     private final SubordinateIds uids;
+    private final SubordinateIds gids;
     private final JobUidLeases leases;
 
-    private SubordinateJobs(JobUserNamespace namespace, NamespaceFds fds, SubordinateIds uids, JobUidLeases leases) {
+    private SubordinateJobs(JobUserNamespace namespace, NamespaceFds fds, SubordinateIds uids, SubordinateIds gids,
+            JobUidLeases leases) {
         this.namespace = namespace;
         this.fds = fds;
         this.uids = uids;
+        this.gids = gids;
         this.leases = leases;
     }
 
@@ -56,7 +59,7 @@ final class SubordinateJobs implements AutoCloseable {
         JobUidLeases leases = new JobUidLeases(leaseDir(uid), uids.first(), slots);
         JobUserNamespace namespace = JobUserNamespace.start(uid, gid, uids, gids);
         try {
-            return new SubordinateJobs(namespace, NamespaceFds.start(namespace), uids, leases);
+            return new SubordinateJobs(namespace, NamespaceFds.start(namespace), uids, gids, leases);
         } catch (IOException | RuntimeException e) {
             namespace.close();
             throw e;
@@ -103,6 +106,11 @@ final class SubordinateJobs implements AutoCloseable {
     /** The host uid of the namespace's id {@code id}. */
     long hostUid(int id) {
         return JobUserNamespace.hostId(uids, id);
+    }
+
+    /** The host gid of the namespace's gid {@code id} (1 and up; {@link #JOBS_GID} is the jobs'). */
+    long hostGid(int id) {
+        return JobUserNamespace.hostId(gids, id);
     }
 
     @Override

@@ -18,13 +18,20 @@ import java.util.Optional;
  * write: without a bound, a stranger's code fills the disk (the sandbox hides the rest of the
  * machine, but a full disk stops the volunteer's own programs). The jobs of a node get at most
  * half of what is free when each starts, less a reserve the volunteer keeps ({@link #share}),
- * divided among the jobs that run at once ({@link NodeShare}); and each at most {@link #MAX_ENTRIES} files and
- * directories. Measured from outside, by walking the directory, since nothing the job says about
+ * divided among the jobs that run at once ({@link NodeShare}); and at most {@link #MAX_ENTRIES} files and
+ * directories, divided the same way ({@link #entriesFor}). Measured from outside, by walking the directory, since nothing the job says about
  * itself counts.
  */
 public final class WorkDirBudget {
     static final long MIN_RESERVE = 1L << 30;
     public static final int MAX_ENTRIES = 200_000;
+    /**
+     * A job's count of files is never cut below this. Each slot's job had all of {@link #MAX_ENTRIES} (round 28): a node
+     * of 16 slots let its jobs make 3.2 million empty files, more than the inodes of a 20 GB ext4 file system
+     * (1.3 million), and a file system out of inodes stops the volunteer's programs as a full one does, with
+     * space free (Java reads no count of free inodes to keep a floor of, as it does of bytes).
+     */
+    static final int MIN_ENTRIES = 20_000;
     /** However full the disk: a job that cannot write this much could not run at all. */
     static final long FLOOR = 16L << 20;
 
@@ -32,6 +39,7 @@ public final class WorkDirBudget {
     /** What was there before the job started (its checkout): the job is charged for what it adds. */
     private final long before;
     private final long maxBytes;
+    private final long maxEntries;
     private final FileStore disk;
     /** The work directory's device: files deleted but held open there are the job's too ({@link DeletedFiles}). */
     private final long device;
@@ -53,13 +61,14 @@ public final class WorkDirBudget {
 
     static final TreeUsage LOCAL = WorkDirBudget::usage;
 
-    private WorkDirBudget(Path dir, long before, long maxBytes, FileStore disk, long device, long floorFree,
-            DeletedFiles deleted) {
-        this(dir, before, maxBytes, disk, device, floorFree, deleted, LOCAL);
+    private WorkDirBudget(Path dir, long before, long maxBytes, long maxEntries, FileStore disk, long device,
+            long floorFree, DeletedFiles deleted) {
+        this(dir, before, maxBytes, maxEntries, disk, device, floorFree, deleted, LOCAL);
     }
 
-    private WorkDirBudget(Path dir, long before, long maxBytes, FileStore disk, long device, long floorFree,
-            DeletedFiles deleted, TreeUsage walk) {
+    private WorkDirBudget(Path dir, long before, long maxBytes, long maxEntries, FileStore disk, long device,
+            long floorFree, DeletedFiles deleted, TreeUsage walk) {
+        this.maxEntries = maxEntries;
         this.walk = walk;
         this.deleted = deleted;
         this.dir = dir;
@@ -85,7 +94,7 @@ public final class WorkDirBudget {
         long before = usage(dir, Long.MAX_VALUE, Long.MAX_VALUE).bytes();
         long total = disk.getTotalSpace();
         long usable = disk.getUsableSpace();
-        return new WorkDirBudget(dir, before, share.of(Math.min(cap, share(total, usable)), FLOOR), disk,
+        return new WorkDirBudget(dir, before, share.of(Math.min(cap, share(total, usable)), FLOOR), entriesFor(share), disk,
                 (Long) Files.getAttribute(dir, "unix:dev", LinkOption.NOFOLLOW_LINKS), floor(total, usable),
                 DeletedFiles.onThisMachine());
     }
@@ -95,13 +104,22 @@ public final class WorkDirBudget {
      * namespace where its uid is a subordinate one, whose descriptors the node cannot list itself.
      */
     WorkDirBudget withDescriptors(DescriptorSource source) {
-        return new WorkDirBudget(dir, before, maxBytes, disk, device, floorFree,
+        return new WorkDirBudget(dir, before, maxBytes, maxEntries, disk, device, floorFree,
                 new DeletedFiles(source, DeletedFiles.MAX_DESCRIPTORS), walk);
     }
 
     /** This budget with the tree walked by {@code walk} while the job runs (its start was measured by the node, owner then). */
     WorkDirBudget walkedBy(TreeUsage walk) {
-        return new WorkDirBudget(dir, before, maxBytes, disk, device, floorFree, deleted, walk);
+        return new WorkDirBudget(dir, before, maxBytes, maxEntries, disk, device, floorFree, deleted, walk);
+    }
+
+    /**
+     * The files and directories one job of {@code share} may have in its work directory, its checkout's among them:
+     * a {@code ways}-th of {@link #MAX_ENTRIES}, so that the jobs that run at once together make no more than one
+     * alone was let, as with bytes; never below {@link #MIN_ENTRIES}.
+     */
+    static int entriesFor(NodeShare share) {
+        return share.of(MAX_ENTRIES, MIN_ENTRIES);
     }
 
     /**
@@ -154,14 +172,14 @@ public final class WorkDirBudget {
      *                  directory's disk count too: they have no name for the walk to find
      */
     Optional<String> overrun(List<ProcessHandle> processes) throws IOException {
-        Usage used = walk.measure(dir, before + maxBytes, MAX_ENTRIES);
+        Usage used = walk.measure(dir, before + maxBytes, maxEntries);
         long held = used.bytes() - before > maxBytes || processes.isEmpty() ? 0 : deleted.bytes(processes, device);
         if (used.bytes() + held - before > maxBytes) {
             return Optional.of("it wrote more than " + mib(maxBytes) + " MiB to its work directory"
                     + (held > 0 ? " (" + mib(held) + " MiB of it in files it deleted and holds open)" : ""));
         }
-        if (used.entries() > MAX_ENTRIES) {
-            return Optional.of("it made more than " + MAX_ENTRIES + " files in its work directory");
+        if (used.entries() > maxEntries) {
+            return Optional.of("it made more than " + maxEntries + " files in its work directory");
         }
         if (used.unmeasured().isPresent()) {
             // What the walk cannot see, it cannot count: a directory made unreadable, or nested
@@ -201,7 +219,7 @@ public final class WorkDirBudget {
         while (!dirs.isEmpty()) {
             JobTreeEntries.Entry d = dirs.pop();
             // Listed only if it is still the directory seen: one swapped for a link since is not followed.
-            JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes());
+            JobTreeEntries.Listing listed = JobTreeEntries.seen(d.path(), d.attributes(), maxEntries - entries + 1);
             if (listed == null) {
                 BasicFileAttributes now;
                 try {

@@ -340,7 +340,7 @@ public final class Evaluator {
      * it adds, so the checkout is bounded here.
      */
     private void checkout(String commit, Path workDir) throws IOException {
-        repository.checkout(commit, workDir, runner.workBytesAt(workDir.getParent()), WorkDirBudget.MAX_ENTRIES);
+        repository.checkout(commit, workDir, runner.workBytesAt(workDir.getParent()), runner.workEntries());
     }
 
     /** Where the log of a unit's job goes, so that status can show its last progress line. */

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
  * What drivers show in /proc of the volunteer's devices, live: whether a sound stream plays or records, the
  * lid's state, each input device, disk and serial line as it is plugged in, the machine's PCI hardware, the
  * loaded modules with each one's count of users (a webcam's counts the programs that have it open) and the
- * kernel's symbols, which name those modules. A job reading them in a loop would watch the volunteer's desk. A
+ * kernel's symbols, which name those modules; the drivers' device numbers, the miscellaneous devices, the
+ * crypto algorithms of loaded modules, the kernel's configuration and each PCI device's memory and I/O ranges
+ * (round 28). A job reading them in a loop would watch the volunteer's desk. A
  * real job in the real sandbox must find each directory this machine has empty and each list empty, and a
  * job without a GPU no driver's entry at all.
  */
@@ -41,8 +43,8 @@ class DeviceListsProbeTest {
     void aJobFindsTheDriversDirectoriesOfProcEmptyAndTheModulesUnlisted() throws Exception {
         List<String> dirs = Stream.concat(BwrapCommand.DEVICE_PROC_DIRS.stream(),
                 Stream.of(BwrapCommand.DRIVERS_PROC_DIR)).filter(d -> Files.isDirectory(Path.of(d))).toList();
-        List<String> lists = Stream.of("/proc/modules", "/proc/kallsyms").filter(n -> Files.isReadable(Path.of(n)))
-                .toList();
+        List<String> lists = Stream.concat(Stream.of("/proc/modules", "/proc/kallsyms"), ProcViews.DRIVER_LISTS.stream())
+                .filter(n -> Files.isReadable(Path.of(n))).toList();
         String script = PROBE.formatted(quoted(dirs), quoted(lists));
         try (SandboxedJobs jobs = SandboxedJobs.open(tmp)) {
             JobOutcome outcome = jobs.runPython(script, Map.of());

@@ -111,19 +111,35 @@ class ProcViewsTest {
                 "6.24 3.44 2.19 8/218 32115\n", "/proc/diskstats", " 253       0 vda 8101 0 41 ...\n",
                 "/proc/vmstat", "pgfault 99\n", "/proc/locks", "1: FLOCK  ADVISORY  WRITE 16050 fe:00:2154626 0 EOF\n",
                 "/proc/cpuinfo", "processor\t: 0\ncpu MHz\t\t: 2100.000\n");
-        Map<String, String> views = ProcViews.forJob(GIB, path -> Optional.ofNullable(host.get(path)));
+        Map<String, String> views = ProcViews.forJob(GIB, false, path -> Optional.ofNullable(host.get(path)));
         assertThat(views).containsOnlyKeys("/proc/stat", "/proc/meminfo", "/proc/loadavg", "/proc/diskstats",
                 "/proc/vmstat", "/proc/locks", "/proc/cpuinfo");
         assertThat(views).containsEntry("/proc/locks", "").containsEntry("/proc/cpuinfo", host.get("/proc/cpuinfo"));
         assertThat(views).containsEntry("/proc/loadavg", ProcViews.NO_LOAD).containsEntry("/proc/diskstats", "")
                 .containsEntry("/proc/vmstat", "pgfault 0\n");
-        assertThatThrownBy(() -> ProcViews.forJob(GIB, path -> Optional.empty())).hasMessageContaining("/proc/stat");
+        assertThatThrownBy(() -> ProcViews.forJob(GIB, false, path -> Optional.empty())).hasMessageContaining("/proc/stat");
     }
 
     @Test
     void theMachinesOwnAreRead() throws IOException {
-        Map<String, String> views = ProcViews.forJob(GIB);
+        Map<String, String> views = ProcViews.forJob(GIB, false);
         assertThat(views.get("/proc/stat")).startsWith("cpu ").contains("\nintr 0\n");
         assertThat(views.get("/proc/meminfo")).startsWith("MemTotal:        1048576 kB\n");
+    }
+
+    @Test
+    void theDriversListsReadEmptyButAGpuJobKeepsTheDeviceNumbers() throws IOException {
+        Map<String, String> host = Map.of("/proc/stat", STAT, "/proc/devices", "Character devices:\n195 nvidia\n",
+                "/proc/misc", "232 kvm\n", "/proc/crypto", "name : aes\n", "/proc/iomem",
+                "00000000-00000000 : 0000:01:00.0\n", "/proc/filesystems", "nodev\ttmpfs\n\texfat\n");
+
+        Map<String, String> cpuJob = ProcViews.forJob(GIB, false, path -> Optional.ofNullable(host.get(path)));
+        Map<String, String> gpuJob = ProcViews.forJob(GIB, true, path -> Optional.ofNullable(host.get(path)));
+
+        assertThat(cpuJob).containsEntry("/proc/devices", "").containsEntry("/proc/misc", "")
+                .containsEntry("/proc/crypto", "").containsEntry("/proc/iomem", "")
+                .containsEntry("/proc/filesystems", host.get("/proc/filesystems"))
+                .doesNotContainKeys("/proc/config.gz", "/proc/ioports"); // not on this host: nothing to bind over
+        assertThat(gpuJob).doesNotContainKey("/proc/devices").containsEntry("/proc/misc", "");
     }
 }

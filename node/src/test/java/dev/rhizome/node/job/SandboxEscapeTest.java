@@ -833,6 +833,32 @@ class SandboxEscapeTest {
     }
 
     @Test
+    void aSlotsJobIsStoppedPastItsShareOfTheWorkDirectorysFiles() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 makes the files");
+        // Each slot's job had all 200,000 files: a node of 16 slots let its jobs take 3.2 million inodes of the
+        // volunteer's file system. One job of ten slots' now has a tenth (at least 20,000). It waits 20 s after
+        // making its files and then reports, so a job left to run ends OK.
+        int files = WorkDirBudget.MIN_ENTRIES + 5_000;
+        String script = """
+                /usr/bin/python3 -c "
+                import os, time
+                for i in range(%d):
+                    open('f%%d' %% i, 'w').close()
+                print('MADE', flush=True)
+                time.sleep(20)
+                "
+                echo 'val_bpb: 1.0'
+                """.formatted(files);
+        JobRunner oneOfTen = new JobRunner(sandbox, JobRunner.DEFAULT_MAX_LOG_BYTES, Long.MAX_VALUE).shared(10);
+
+        JobOutcome outcome = oneOfTen.run(new JobSpec(checkout, List.of("/bin/sh", "-c", script, "job-" + tag), Map.of(),
+                JOB_BUDGET, dataDir.resolve("logs/job.log"), "val_bpb"), JobProgress.IGNORE);
+
+        assertThat(outcome.status()).as(log()).isEqualTo(Result.Status.CRASH);
+        assertThat(log()).contains("it made more than " + WorkDirBudget.MIN_ENTRIES + " files in its work directory");
+    }
+
+    @Test
     void aJobCannotRaiseItsIoPriority() throws Exception {
         assumeTrue(SandboxProbe.onPath("ionice").isPresent(), "no ionice here");
         // An unprivileged process may move itself from the idle I/O class (a CPU job's) to

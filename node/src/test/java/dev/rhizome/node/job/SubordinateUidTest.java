@@ -67,4 +67,26 @@ class SubordinateUidTest {
             assertThat(nodeUid).isNotEqualTo((int) first);
         }
     }
+
+    /**
+     * bubblewrap opens each bind's source as the job's subordinate uid: a checkout under a directory of the
+     * node user's that lets no other user pass failed every job with bubblewrap's bare "Can't find source
+     * path". The launcher names the directory, for which uid, and the remedy, as it does for a root node's.
+     */
+    @Test
+    void aCheckoutTheSubordinateUidCannotReachIsRefusedNamingTheDirectoryInTheWay() throws Exception {
+        try (TestUser user = TestUser.withSubordinateIds()) {
+            Map<String, String> env = new HashMap<>();
+            env.put("XDG_RUNTIME_DIR", null);
+            String out = user.runJava(SubordinateReachCheck.class, env, 2);
+            String closed = out.lines().filter(l -> l.startsWith("CLOSED ")).findFirst().orElseThrow().substring(7);
+            long first = user.firstSubordinateUid().orElseThrow();
+
+            assertThat(out).as(out).contains("LAUNCHER_SUBORDINATE true\n")
+                    .contains("REFUSED jobs run as uid " + first + " ")
+                    .contains(closed + " (rwx------, owner uid " + user.uid() + ") does not let them pass",
+                            "chmod o+x " + closed)
+                    .doesNotContain("STARTED");
+        }
+    }
 }

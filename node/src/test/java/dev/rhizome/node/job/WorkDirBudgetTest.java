@@ -43,6 +43,26 @@ class WorkDirBudgetTest {
     }
 
     @Test
+    void theJobsThatRunAtOnceShareTheCountOfFilesAsTheyShareTheBytes() throws Exception {
+        // Each slot's job had all 200,000: a node of 16 slots let its jobs take 3.2 million inodes, more
+        // than a 20 GB ext4 file system has, and one out of inodes stops the volunteer's programs.
+        NodeShare ofTen = NodeShare.ALONE.times(10);
+        assertThat(WorkDirBudget.entriesFor(NodeShare.ALONE)).isEqualTo(WorkDirBudget.MAX_ENTRIES);
+        assertThat(WorkDirBudget.entriesFor(NodeShare.ALONE.times(4))).isEqualTo(WorkDirBudget.MAX_ENTRIES / 4);
+        assertThat(WorkDirBudget.entriesFor(ofTen)).isEqualTo(WorkDirBudget.MIN_ENTRIES);
+
+        WorkDirBudget budget = WorkDirBudget.forJob(dir, Long.MAX_VALUE, ofTen);
+        for (int i = 0; i < WorkDirBudget.MIN_ENTRIES - 1; i++) { // the directory itself is one
+            Files.createFile(dir.resolve("f" + i));
+        }
+        assertThat(budget.overrun()).isEmpty();
+
+        Files.createFile(dir.resolve("one-more"));
+        assertThat(budget.overrun()).hasValue("it made more than " + WorkDirBudget.MIN_ENTRIES
+                + " files in its work directory");
+    }
+
+    @Test
     void aFileDeletedButHeldOpenCounts() throws Exception {
         WorkDirBudget budget = WorkDirBudget.forJob(dir, 3 * 4096);
         Path held = dir.resolve("held");
