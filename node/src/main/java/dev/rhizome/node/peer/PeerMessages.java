@@ -60,7 +60,7 @@ public final class PeerMessages {
     /** Checks a hello's version and node id; returns why it is unacceptable, or null. */
     public static String helloProblem(Hello hello) {
         if (hello.getProtocolVersion() != PROTOCOL_VERSION) {
-            return "speaks protocol version " + hello.getProtocolVersion() + ", we speak " + PROTOCOL_VERSION;
+            return "speaks protocol version " + Integer.toUnsignedString(hello.getProtocolVersion()) + ", we speak " + PROTOCOL_VERSION;
         }
         if (hello.getNode().size() != PublicId.LENGTH) {
             return "hello carries a node id of " + hello.getNode().size() + " bytes";
