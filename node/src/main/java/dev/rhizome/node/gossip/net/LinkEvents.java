@@ -95,6 +95,7 @@ final class LinkEvents {
         } catch (RuntimeException e) {
             MESSAGE_FAILURES.error("gossip message " + message.getBodyCase() + " from " + peer.shortForm()
                     + " failed in the core; its sender is scored as for a malformed message", e);
+            meters.violation();
             steps.run(p -> p.onViolation(peer, Violation.FAILED_MESSAGE, steps.nowMs()));
         }
     }
