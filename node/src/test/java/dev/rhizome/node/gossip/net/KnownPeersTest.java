@@ -62,7 +62,8 @@ class KnownPeersTest {
         try (NodeLog logged = new NodeLog()) {
             logged.watch();
             loaded = file.load();
-            List<String> warned = logged.lines().stream().filter(e -> e.getLevel() == Level.WARN)
+            List<String> warned = logged.lines().stream()
+                    .filter(e -> e.getLevel() == Level.WARN && e.getLoggerName().equals(KnownPeers.class.getName()))
                     .map(ILoggingEvent::getFormattedMessage).toList();
             assertThat(warned).hasSize(1);
             assertThat(warned.get(0)).contains("500").contains("\\n").contains("\\u202e")
