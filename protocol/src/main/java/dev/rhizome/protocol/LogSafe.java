@@ -3,7 +3,8 @@ package dev.rhizome.protocol;
 /**
  * Makes a value from outside safe to put in a log line: control characters (CR and LF that would
  * forge lines, NUL that makes the log binary, ESC that drives terminals, and the other C0, DEL and C1
- * characters, plus the Unicode line and paragraph separators) become visible escapes, and anything
+ * characters, plus the Unicode line and paragraph separators and the bidirectional controls that
+ * show text in another order than stored) become visible escapes, and anything
  * longer than {@link #MAX_CHARS} is cut with a note of how much was left out.
  */
 public final class LogSafe {
@@ -30,8 +31,8 @@ public final class LogSafe {
                 case '\t' -> out.append("\\t");
                 case '\\' -> out.append("\\\\");
                 default -> {
-                    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == '\u2028' || c == '\u2029'
-                            || Character.isSurrogate(c) && !validPair(value, i)) {
+                    // Printable's rule (bidi controls too: a host or name spelled backwards reads as another), pairs kept
+                    if (Character.isSurrogate(c) ? !validPair(value, i) : Printable.unsafe(c)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

@@ -17,6 +17,8 @@ class LogSafeAndStrictJsonTest {
         assertThat(cut).startsWith("x".repeat(LogSafe.MAX_CHARS)).endsWith("...(899800 more chars)");
         assertThat(LogSafe.of("caf\u00e9 \ud83d\ude00")).isEqualTo("caf\u00e9 \ud83d\ude00");
         assertThat(LogSafe.of("lone \ud83d")).isEqualTo("lone \\ud83d");
+        // The bidi controls show what follows in another order: a name spelled backwards reads as another.
+        assertThat(LogSafe.of("a\u202Eb\u2066c\u2069d\u200Fe\u061Cf")).isEqualTo("a\\u202eb\\u2066c\\u2069d\\u200fe\\u061cf");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.rhizome.node.peer;
 
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.WarnBudget;
 import com.google.protobuf.ByteString;
 import dev.rhizome.node.git.BundleException;
@@ -465,8 +466,9 @@ public final class BundleFetcher implements AutoCloseable {
         }
     }
 
-    private static String label(PeerEndpoint peer) {
-        return peer.getHost() + ":" + peer.getPort();
+    /** A holder's address as a log line or failure may show it: its host is a peer's or the coordinator's text. */
+    static String label(PeerEndpoint peer) {
+        return LogSafe.of(peer.getHost()) + ":" + peer.getPort();
     }
 
     @Override

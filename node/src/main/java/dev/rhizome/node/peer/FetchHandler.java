@@ -24,6 +24,11 @@ import java.util.concurrent.CompletableFuture;
 final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     /** Bytes a transfer must advance per idle period: 64 KiB, as in the gossip core's stall rule. */
     static final long MIN_PROGRESS_BYTES = StallFloor.MIN_PROGRESS_BYTES;
+    /**
+     * Idle periods a holder has, from the connection, to send its header: an honest one answers its
+     * hello at once and is silent at most one period while it builds the bundle (the idle timeout).
+     */
+    static final int HEADER_PERIODS = 3;
 
     private final String commit;
     private final FetchSession session;
@@ -38,6 +43,8 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private long receivedAtCheck;
     private long checkedAtNanos;
     private boolean progressArmed;
+    /** Periods judged with no header yet: only the header ends the wait, not any frame or byte. */
+    private int periodsWithoutHeader;
 
     FetchHandler(Identity self, String commit, FetchSession session, TransferSink sink, PeerMessage request,
                  TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis) {
@@ -166,6 +173,12 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
             // the rule holds from the first full period after it.
             progressArmed = session.size() > 0;
             receivedAtCheck = received;
+            if (!progressArmed && ++periodsWithoutHeader >= HEADER_PERIODS && !outcome.isDone()) {
+                // Any byte resets the idle timeout, and none counted before the header: a holder sending a
+                // newer kind's frame, or its header a byte at a time, held the fetch (and a slot's unit) for ever.
+                fail(ctx, PeerFailure.stalled("stalled: no bundle header within " + HEADER_PERIODS * idleMillis + " ms",
+                        sinceMs, true));
+            }
             return;
         }
         long left = session.size() > 0 ? session.remaining() : minProgressBytes;

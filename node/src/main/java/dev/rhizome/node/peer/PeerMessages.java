@@ -6,6 +6,7 @@ import dev.rhizome.proto.v1.Hello;
 import dev.rhizome.proto.v1.HelloProof;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.HandshakeProof;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
@@ -59,7 +60,7 @@ public final class PeerMessages {
     /** Checks a hello's version and node id; returns why it is unacceptable, or null. */
     public static String helloProblem(Hello hello) {
         if (hello.getProtocolVersion() != PROTOCOL_VERSION) {
-            return "speaks protocol version " + hello.getProtocolVersion() + ", we speak " + PROTOCOL_VERSION;
+            return "speaks protocol version " + Integer.toUnsignedString(hello.getProtocolVersion()) + ", we speak " + PROTOCOL_VERSION;
         }
         if (hello.getNode().size() != PublicId.LENGTH) {
             return "hello carries a node id of " + hello.getNode().size() + " bytes";
@@ -90,11 +91,12 @@ public final class PeerMessages {
     public static String describe(Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (cause instanceof TooLongFrameException || root instanceof TooLongFrameException) {
-            return "frame over the size limit (" + root.getMessage() + ")";
+            return "frame over the size limit (" + LogSafe.of(root.getMessage()) + ")";
         }
         if (cause instanceof CorruptedFrameException || cause instanceof DecoderException) {
-            return "malformed frame (" + root.getMessage() + ")";
+            return "malformed frame (" + LogSafe.of(root.getMessage()) + ")";
         }
-        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+        // A message may quote the peer (a host name it gave, bytes it sent): escaped and cut as its own text is
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + LogSafe.of(root.getMessage()));
     }
 }

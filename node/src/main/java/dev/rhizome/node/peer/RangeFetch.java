@@ -313,7 +313,6 @@ final class RangeFetch {
     }
 
     private String label(int holder) {
-        PeerEndpoint peer = holders.get(holder);
-        return peer.getHost() + ":" + peer.getPort();
+        return BundleFetcher.label(holders.get(holder));
     }
 }

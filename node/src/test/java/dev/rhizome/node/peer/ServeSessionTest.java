@@ -193,6 +193,12 @@ class ServeSessionTest {
                 .setNonce(ByteString.copyFrom(HandshakeProof.newNonce()))
                 .setNode(ByteString.copyFrom(new byte[32]))).build()))
                 .extracting(d -> ((ServeSession.Refuse) d).code()).isEqualTo(Error.Code.UNSUPPORTED);
+        // protocol_version is a uint32: a version of 2^32-1 is named as such, not as -1
+        ServeSession newest = new ServeSession(us, HandshakeProof.newNonce());
+        assertThat(newest.onMessage(PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(-1)
+                .setNonce(ByteString.copyFrom(HandshakeProof.newNonce()))
+                .setNode(ByteString.copyFrom(new byte[32]))).build()))
+                .isEqualTo(new ServeSession.Refuse(Error.Code.UNSUPPORTED, "speaks protocol version 4294967295, we speak 1"));
         ServeSession shortId = new ServeSession(us, HandshakeProof.newNonce());
         assertThat(shortId.onMessage(PeerMessage.newBuilder().setHello(Hello.newBuilder().setProtocolVersion(1)
                 .setNode(ByteString.copyFrom(new byte[3]))).build())).isInstanceOf(ServeSession.Refuse.class);

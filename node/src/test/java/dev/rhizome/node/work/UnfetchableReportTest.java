@@ -12,24 +12,35 @@ import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.peer.TransferProgress;
+import dev.rhizome.node.peer.RawWire;
+import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.support.RefusedPort;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -120,6 +131,108 @@ class UnfetchableReportTest {
     }
 
 
+    /**
+     * Round 28, end to end over the wire: the only holders named for the unit's commit are rogues
+     * written from the schemas, one answering every request BUSY (asking to be retried in a second),
+     * one proving its key and then sending nothing. The slot reports the unit UNFETCHABLE naming both,
+     * within the fetcher's bounds (three rounds, each bounded by the idle limit), and moves on; the
+     * rogues' connections are closed and no thread is left behind for them.
+     */
+    @Test
+    void anEvaluationWhoseOnlyHoldersAreBusyForeverOrServeNothingIsReportedUnfetchable() throws Exception {
+        Set<String> threadsBefore = threadNames();
+        String commit = "be".repeat(20);
+        try (RogueServer busy = new RogueServer((in, out) -> {
+                    while (RawWire.read(in) != null) {
+                        RawWire.write(out, PeerMessage.newBuilder().setError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE)
+                                .setMessage("busy").setRetryAfterMs(1_000)).build());
+                    }
+                });
+             RogueServer silent = new RogueServer((in, out) -> {
+                    while (RawWire.read(in) != null) {
+                        // the request read, nothing ever sent
+                    }
+                });
+             BundleFetcher impatient = new BundleFetcher(repo, runner, new PeerConfig(1 << 20, 256 << 10, 64L << 20,
+                     Duration.ofSeconds(2), Duration.ofSeconds(1)), new TransferLog(dir.resolve("rogues.log")))) {
+            WorkUnit unit = WorkUnit.newBuilder().setId("unit-r").setKind(WorkUnit.Kind.EVALUATE).setSeed("tiny-lm")
+                    .setDirection("lr").setCommit(commit).setParent("cd".repeat(20)).setSeedCommit("cd".repeat(20))
+                    .setProposer(ByteString.copyFromUtf8("proposer")).setRandomSeed(1)
+                    .addPeers(busy.endpoint()).addPeers(silent.endpoint()).setLeaseDeadlineMs(Long.MAX_VALUE)
+                    .setManifest(Manifest.newBuilder().setTimeoutSeconds(60).setMetric(MetricSpec.newBuilder().setName("val_bpb")))
+                    .build();
+
+            OneUnit work = runSlot(impatient, unit, refused.port(), false, w -> !w.reports.isEmpty(), Duration.ofSeconds(90));
+
+            Result r = work.reports.get(0);
+            assertThat(r.getStatus()).isEqualTo(Result.Status.UNFETCHABLE);
+            assertThat(r.getReason()).contains(commit).contains("127.0.0.1:" + busy.port()).contains("127.0.0.1:" + silent.port());
+            assertThat(repo.has(commit)).isFalse();
+            assertThat(busy.connections.get()).as("connections to the busy rogue").isPositive();
+            assertThat(silent.connections.get()).as("connections to the silent rogue").isPositive();
+            await().atMost(Duration.ofSeconds(30)).until(() -> busy.open.get() == 0 && silent.open.get() == 0);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> threadNames().size() <= threadsBefore.size() + 4);
+    }
+
+    private static Set<String> threadNames() {
+        return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).collect(Collectors.toSet());
+    }
+
+    /** A holder played by hand: it proves its key to each fetcher, then {@code then} runs on the connection. */
+    private static final class RogueServer implements AutoCloseable {
+        interface Then {
+            void run(InputStream in, OutputStream out) throws IOException;
+        }
+
+        final AtomicInteger connections = new AtomicInteger();
+        final AtomicInteger open = new AtomicInteger();
+        private final Identity identity = Identity.generate();
+        private final ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final ExecutorService threads = Executors.newCachedThreadPool();
+
+        RogueServer(Then then) throws IOException {
+            threads.execute(() -> {
+                while (!socket.isClosed()) {
+                    try {
+                        Socket s = socket.accept();
+                        connections.incrementAndGet();
+                        open.incrementAndGet();
+                        threads.execute(() -> {
+                            try (s) {
+                                PeerMessage hello = RawWire.read(s.getInputStream());
+                                if (hello != null) {
+                                    RawWire.answerFetch(hello, s.getInputStream(), s.getOutputStream(), identity);
+                                    then.run(s.getInputStream(), s.getOutputStream());
+                                }
+                            } catch (IOException gone) {
+                                // the fetcher hung up
+                            } finally {
+                                open.decrementAndGet();
+                            }
+                        });
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        int port() {
+            return socket.getLocalPort();
+        }
+
+        PeerEndpoint endpoint() {
+            return PeerEndpoint.newBuilder().setNode(identity.publicId().toByteString()).setHost("127.0.0.1").setPort(port()).build();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+            threads.shutdownNow();
+        }
+    }
+
     private static PeerEndpoint deadPeer(int port) {
         return PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost("127.0.0.1")
                 .setPort(port).build();
@@ -128,6 +241,11 @@ class UnfetchableReportTest {
     /** Runs a real slot on the one unit until {@code done} holds of what it did, then stops it. */
     private OneUnit runSlot(WorkUnit unit, int deadPort, boolean mayExplore, Predicate<OneUnit> done)
             throws Exception {
+        return runSlot(bundles, unit, deadPort, mayExplore, done, Duration.ofSeconds(30));
+    }
+
+    private OneUnit runSlot(BundleFetcher bundles, WorkUnit unit, int deadPort, boolean mayExplore, Predicate<OneUnit> done,
+            Duration within) throws Exception {
         // Nobody answers at the coordinator's address either, so only the unit's peer is asked, every round.
         CommitFetcher fetcher = new CommitFetcher((c, hints, reach) -> bundles.fetch(c, hints, TransferProgress.NONE),
                 new CoordinatorClient("http://127.0.0.1:" + deadPort, runner), 1);
@@ -140,7 +258,7 @@ class UnfetchableReportTest {
         Thread thread = new Thread(worker, "slot");
         thread.start();
         try {
-            await().atMost(Duration.ofSeconds(30)).until(() -> done.test(work));
+            await().atMost(within).until(() -> done.test(work));
         } finally {
             work.stop.set(true);
             thread.interrupt();

@@ -16,6 +16,8 @@ public final class FrameCodec {
     /** Large enough for a 256 KiB bundle chunk plus framing; nothing else on the wire comes close. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
     public static final String DECODER = "frame-decoder";
+    /** Drops frames read after the channel closed, before they are parsed ({@link FramesWhileOpen}). */
+    public static final String GATE = "frame-gate";
     public static final String PREPENDER = "frame-prepender";
     public static final String PROTOBUF_DECODER = "protobuf-decoder";
     public static final String PROTOBUF_ENCODER = "protobuf-encoder";
@@ -29,6 +31,7 @@ public final class FrameCodec {
             throw new IllegalArgumentException("max frame size must be positive: " + maxFrameBytes);
         }
         pipeline.addLast(DECODER, new LengthFieldBasedFrameDecoder(maxFrameBytes, 0, 4, 0, 4, true));
+        pipeline.addLast(GATE, FramesWhileOpen.INSTANCE);
         pipeline.addLast(PROTOBUF_DECODER, new ProtobufDecoder(prototype));
         pipeline.addLast(PREPENDER, new LengthFieldPrepender(4));
         pipeline.addLast(PROTOBUF_ENCODER, new ProtobufEncoder());

@@ -8,8 +8,12 @@ import dev.rhizome.proto.v1.BundleChunk;
 import dev.rhizome.proto.v1.PeerMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.TooLongFrameException;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FrameCodecTest {
@@ -50,5 +54,34 @@ class FrameCodecTest {
         EmbeddedChannel receiver = channel(1024);
         receiver.writeInbound(Unpooled.buffer().writeInt(50).writeBytes(new byte[10]));
         assertThat((Object) receiver.readInbound()).isNull();
+    }
+
+    /** A handler that closed the channel (a refused handshake) is handed none of the frames the same read brought after. */
+    @Test
+    void framesReadAfterTheChannelClosedAreDroppedUnparsed() {
+        EmbeddedChannel sender = channel(1024);
+        EmbeddedChannel receiver = channel(1024);
+        List<PeerMessage> handed = new ArrayList<>();
+        receiver.pipeline().addLast(new SimpleChannelInboundHandler<PeerMessage>() {
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, PeerMessage message) {
+                handed.add(message);
+                ctx.close();
+            }
+        });
+        ByteBuf oneRead = Unpooled.buffer();
+        for (int i = 1; i <= 5; i++) {
+            sender.writeOutbound(chunk(i));
+            for (ByteBuf part = sender.readOutbound(); part != null; part = sender.readOutbound()) {
+                oneRead.writeBytes(part);
+                part.release();
+            }
+        }
+        oneRead.writeInt(3).writeBytes(new byte[] {(byte) 0xff, (byte) 0xff, (byte) 0xff});  // would not parse
+
+        receiver.writeInbound(oneRead);
+
+        assertThat(handed).containsExactly(chunk(1));
+        assertThat(oneRead.refCnt()).as("the read's bytes, released").isZero();
     }
 }

@@ -46,6 +46,7 @@ enum Penalty {
             case MALFORMED_FRAME -> MALFORMED_FRAME;
             case OVERSIZED_FRAME -> OVERSIZED_FRAME;
             case UNEXPECTED_MESSAGE -> UNEXPECTED_MESSAGE;
+            case FAILED_MESSAGE -> MALFORMED_MESSAGE;
         };
     }
 

@@ -2,6 +2,7 @@ package dev.rhizome.node.gossip.net;
 
 import dev.rhizome.node.gossip.core.RecordLimits;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
@@ -35,27 +36,36 @@ final class KnownPeers {
         this.file = file;
     }
 
-    /** Reads the file; records that don't verify (a torn write, tampering) are skipped. */
+    /**
+     * Reads the file; records that don't verify (a torn write, tampering) are skipped, and counted in
+     * one line with the first one's reason: a line each let a file of many bad records flood the log.
+     */
     synchronized List<NodeInfo> load() {
         List<NodeInfo> loaded = new ArrayList<>();
+        int skipped = 0;
+        String firstReason = null;
         try (InputStream in = Files.newInputStream(file)) {
             for (SignedEnvelope e = SignedEnvelope.parseDelimitedFrom(in); e != null && loaded.size() < MAX;
                  e = SignedEnvelope.parseDelimitedFrom(in)) {
-                String tooLarge = RecordLimits.nodeInfoTooLarge(e);
-                if (tooLarge != null) {
-                    log.warn("skipping a remembered peer in {}: {}", file, tooLarge);
-                    continue;
+                String refused = RecordLimits.nodeInfoTooLarge(e);
+                if (refused == null) {
+                    try {
+                        loaded.add(Envelopes.openSignedBy(e, NodeInfo.getDefaultInstance(), NodeInfo::getNode).record());
+                        continue;
+                    } catch (SignatureException bad) {
+                        refused = bad.getMessage();
+                    }
                 }
-                try {
-                    loaded.add(Envelopes.openSignedBy(e, NodeInfo.getDefaultInstance(), NodeInfo::getNode).record());
-                } catch (SignatureException bad) {
-                    log.warn("skipping a remembered peer in {}: {}", file, bad.getMessage());
-                }
+                skipped++;
+                firstReason = firstReason == null ? refused : firstReason;
             }
         } catch (NoSuchFileException e) {
             return loaded;
         } catch (IOException e) {
-            log.warn("cannot read remembered peers from {} (keeping {}): {}", file, loaded.size(), e.getMessage());
+            log.warn("cannot read remembered peers from {} (keeping {}): {}", file, loaded.size(), LogSafe.of(e.getMessage()));
+        }
+        if (skipped > 0) {
+            log.warn("skipped {} remembered peer(s) in {} that do not verify; the first: {}", skipped, file, LogSafe.of(firstReason));
         }
         return loaded;
     }
@@ -90,7 +100,7 @@ final class KnownPeers {
                 }
             });
         } catch (IOException e) {
-            log.warn("cannot remember peers in {}: {}", file, e.getMessage());
+            log.warn("cannot remember peers in {}: {}", file, LogSafe.of(e.getMessage()));
         }
     }
 }

@@ -4,7 +4,10 @@ import dev.rhizome.node.gossip.core.LinkEnd;
 import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.protocol.identity.PublicId;
+import dev.rhizome.protocol.WarnBudget;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a {@link GossipLink} tells, from its event loop, turned into the core's steps on the core
@@ -13,6 +16,9 @@ import java.util.List;
  * whether a link stays is the core's.
  */
 final class LinkEvents {
+    private static final Logger log = LoggerFactory.getLogger(LinkEvents.class);
+    /** Each line carries a stack trace, and a rogue may find a message that throws and send it on every link. */
+    private static final WarnBudget MESSAGE_FAILURES = new WarnBudget(log);
     private final CoreSteps steps;
     private final LinkRegistry links;
     private final GossipMeters meters;
@@ -73,9 +79,25 @@ final class LinkEvents {
         steps.later(() -> {
             link.handled();
             if (links.isCurrent(link)) {
-                steps.run(p -> p.onMessage(link.peer(), message, steps.nowMs()));
+                handle(link.peer(), message);
             }
         });
+    }
+
+    /**
+     * Core thread: one gossip message's step. A well-framed message the core did not expect can
+     * make its step throw; its sender pays as for a malformed message, so a rogue that found one
+     * cannot repeat it on its link for free (it was only logged).
+     */
+    private void handle(PublicId peer, Gossip message) {
+        try {
+            steps.run(p -> p.onMessage(peer, message, steps.nowMs()));
+        } catch (RuntimeException e) {
+            MESSAGE_FAILURES.error("gossip message " + message.getBodyCase() + " from " + peer.shortForm()
+                    + " failed in the core; its sender is scored as for a malformed message", e);
+            meters.violation();
+            steps.run(p -> p.onViolation(peer, Violation.FAILED_MESSAGE, steps.nowMs()));
+        }
     }
 
     /** The link's outbound buffer crossed its write mark: the core bounds how long a peer may read nothing. */

@@ -263,7 +263,7 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
     private static final ThreadLocal<PeerMessage> pending = new ThreadLocal<>();
 
     /** Our proof over the nonce of the node's hello (read already by {@link #exchange}, or read here). */
-    private static PeerMessage proof(Identity id, InputStream in, PublicId victim) throws IOException {
+    static PeerMessage proof(Identity id, InputStream in, PublicId victim) throws IOException {
         PeerMessage theirs = pending.get();
         pending.remove();
         if (theirs == null) {
@@ -277,7 +277,7 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
     }
 
     /** Reads what the node says until it hangs up (true), or until it stays quiet for 20 s with the connection open (false). */
-    private static boolean drain(Socket s) throws IOException {
+    static boolean drain(Socket s) throws IOException {
         s.setSoTimeout(20_000);
         DataInputStream in = new DataInputStream(s.getInputStream());
         try {
@@ -313,12 +313,12 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
         return new LoopbackNet.Started(identity, repo, gossip);
     }
 
-    private static NodeInfo info(Identity id) {
+    static NodeInfo info(Identity id) {
         return NodeInfo.newBuilder().setNode(id.publicId().toByteString()).setHost("127.0.0.1").setPort(1)
                 .setTimeMs(System.currentTimeMillis()).build();
     }
 
-    private static PeerMessage gossipHello(Identity id, NodeInfo info) {
+    static PeerMessage gossipHello(Identity id, NodeInfo info) {
         return gossipHello(id, Envelopes.sign(id, info));
     }
 
