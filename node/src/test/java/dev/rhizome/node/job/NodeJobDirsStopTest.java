@@ -66,7 +66,7 @@ class NodeJobDirsStopTest {
         NodeJobDirs killed = JobDirs.startNode(keyFile);
         killed.leftoversDeleted().get(60, TimeUnit.SECONDS);
         Path job = killed.next();
-        for (int i = 0; i < 10_000; i++) {
+        for (int i = 0; i < 4_000; i++) {
             Files.createDirectories(job.resolve("a" + i).resolve("b"));
         }
         NodeJobDirs restarted = null;
