@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobDirs {
     private static final Logger log = LoggerFactory.getLogger(JobDirs.class);
+
     private JobDirs() {
     }
 
@@ -132,8 +133,8 @@ public final class JobDirs {
                 deleted.completeExceptionally(e);
             }
         }, "job-dirs-leftovers");
-        // a daemon: a stop tells it to stop ({@link NodeJobDirs#stop}) and waits a bounded time, and a
-        // kill leaves the keys kept, so the process's end never waits on a tree of 200,000 entries
+        // a daemon: a stop tells it to stop (NodeJobDirs.stop) and waits a bounded time, and a kill
+        // leaves the keys kept, so the process's end never waits on a tree of 200,000 entries
         deleter.setDaemon(true);
         deleter.start();
         return dirs;
