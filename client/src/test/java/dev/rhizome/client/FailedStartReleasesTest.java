@@ -79,7 +79,7 @@ class FailedStartReleasesTest {
             NodeJobDirs killed = JobDirs.startNode(new NodeLayout(data).jobsName());
             killed.leftoversDeleted().get(60, TimeUnit.SECONDS);
             Path job = killed.next();
-            for (int i = 0; i < 10_000; i++) {
+            for (int i = 0; i < 5_000; i++) {
                 Files.createDirectories(job.resolve("a" + i).resolve("b"));
             }
             try {
