@@ -299,6 +299,14 @@ public final class NodeDaemon implements AutoCloseable {
         if (gossip != null) {
             gossip.close();
         }
+        if (startDirs != null) {
+            // the leftovers' delete stopped as a stop stops it: the process's end, which may follow, would cut it
+            try {
+                startDirs.stop(java.time.Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         if (jobDirs != null) {
             try {
                 JobDirs.delete(jobDirs);

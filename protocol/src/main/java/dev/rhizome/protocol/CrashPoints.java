@@ -16,6 +16,16 @@ public final class CrashPoints {
      * removed: killed here, the next claim resumes or gives back a unit the killed one printed.
      */
     public static final String CLAIM_PRINTED = "claim-printed";
+    /**
+     * A node's job ended and its result signed and kept in the outbox, before its slot clears the unit
+     * from its buffer: killed here, the restart finds the unit buffered and its result waiting.
+     */
+    public static final String RESULT_KEPT = "result-kept";
+    /**
+     * A node's result acknowledged and its receipt kept in the receipt book, before the result leaves
+     * the outbox: killed here, the restart sends it again and is given the same receipt.
+     */
+    public static final String RECEIPT_KEPT = "receipt-kept";
     /** A node's unit claimed ahead of its slot's running job and kept in its ahead file, the job still running. */
     public static final String CLAIMED_AHEAD = "claimed-ahead";
     /** {@code rhizome renew}'s renewal answered with the new deadline, before the saved claim is rewritten. */

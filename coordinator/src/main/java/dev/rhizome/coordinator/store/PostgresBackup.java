@@ -88,6 +88,42 @@ public final class PostgresBackup {
         } catch (IOException e) {
             throw new MissingPgDump(builder.command().get(0), e);
         }
+        // pg_dump is a process of its own: a SIGTERM of ours (System.exit) left it running, holding its
+        // snapshot open for the rest of the dump and then leaving a whole FILE.tmp nobody renames
+        Thread stopDump = new Thread(() -> stopAtExit(process, tmp), "pg_dump-stop");
+        try {
+            Runtime.getRuntime().addShutdownHook(stopDump);
+        } catch (IllegalStateException exiting) {
+            stopAtExit(process, tmp);
+            throw new IOException("stopped before pg_dump could run: this process is exiting");
+        }
+        try {
+            return waitAndKeep(process, address, tmp, target, everySeconds, progress);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopDump);
+            } catch (IllegalStateException exiting) {
+                // the hook runs: what it deletes is the temporary file, never the target
+            }
+        }
+    }
+
+    /** At this process's exit while pg_dump runs: pg_dump stopped (SIGTERM, then SIGKILL) and its file deleted. */
+    private static void stopAtExit(Process process, Path tmp) {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(5, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(tmp);
+        } catch (InterruptedException | IOException e) {
+            // the exit goes on; the next backup to the target removes the temporary file first
+        }
+    }
+
+    private static long waitAndKeep(Process process, PostgresAddress address, Path tmp, Path target,
+            long everySeconds, Consumer<Long> progress) throws IOException, InterruptedException {
         List<String> said = new ArrayList<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),

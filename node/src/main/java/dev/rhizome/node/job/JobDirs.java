@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Where a node checks out the code its jobs run: a directory of its own under the system's
@@ -32,6 +34,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * sandboxed job has is nowhere near the node's key, repository or results.
  */
 public final class JobDirs {
+    private static final Logger log = LoggerFactory.getLogger(JobDirs.class);
+
     private JobDirs() {
     }
 
@@ -113,33 +117,60 @@ public final class JobDirs {
             return new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs, CompletableFuture.completedFuture(0));
         }
         CompletableFuture<Integer> deleted = new CompletableFuture<>();
+        NodeJobDirs dirs = new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs, deleted);
         Thread deleter = new Thread(() -> {
             try {
-                int count = deleteLeftovers(keys, handover);
-                kept.forget(keys);
-                deleted.complete(count);
+                LeftoversDeleted done = deleteLeftovers(keys, handover, dirs::stopping);
+                if (done.stopped()) {
+                    // the keys stay kept: the next start deletes what is left, from where this one stopped
+                    log.info("the delete of the job directories an earlier run left stopped with the node after {} "
+                            + "of them; the next start goes on with it", done.count());
+                } else {
+                    kept.forget(keys);
+                }
+                deleted.complete(done.count());
             } catch (IOException | RuntimeException e) {
                 deleted.completeExceptionally(e);
             }
         }, "job-dirs-leftovers");
-        deleter.setDaemon(true); // a stop does not wait for it: the keys stay kept, and the next start goes on
-        NodeJobDirs dirs = new NodeJobDirs(forJobs.apply(newTagged(key)), key, forJobs, deleted);
+        // a daemon: a stop tells it to stop (NodeJobDirs.stop) and waits a bounded time, and a kill
+        // leaves the keys kept, so the process's end never waits on a tree of 200,000 entries
+        deleter.setDaemon(true);
         deleter.start();
         return dirs;
     }
 
-    /** Deletes what {@code keys} tagged, each directory handed to {@code handover} first; how many there were. */
-    private static int deleteLeftovers(Set<String> keys, Handover handover) throws IOException {
+    /** How many leftovers a start deleted, and whether a stop cut it before the last. */
+    private record LeftoversDeleted(int count, boolean stopped) {
+    }
+
+    /**
+     * Deletes what {@code keys} tagged, each directory handed to {@code handover} first; once
+     * {@code stopping} says so, it undoes the tree under way ({@link #deleteTree(Path,
+     * java.util.function.BooleanSupplier)}) and leaves the rest whole for the next start.
+     */
+    private static LeftoversDeleted deleteLeftovers(Set<String> keys, Handover handover,
+            java.util.function.BooleanSupplier stopping) throws IOException {
         int count = 0;
         for (String k : keys) {
             for (Path old : leftovers(k)) {
+                if (stopping.getAsBoolean()) {
+                    return new LeftoversDeleted(count, true);
+                }
                 handover.giveBack(old);
-                deleteTree(old);
+                if (!deleteTree(old, stopping)) {
+                    return new LeftoversDeleted(count, true);
+                }
                 deleteLeftoverTrash(old);
                 count++;
             }
         }
-        return count;
+        return new LeftoversDeleted(count, false);
+    }
+
+    /** {@link #deleteLeftovers(Set, Handover, java.util.function.BooleanSupplier)}, run to its end. */
+    private static int deleteLeftovers(Set<String> keys, Handover handover) throws IOException {
+        return deleteLeftovers(keys, handover, () -> false).count();
     }
 
     /** A new job directory in the temporary directory, named and tagged with {@code key} ({@link JobDirNames#fresh}), made as {@link #create} does. */

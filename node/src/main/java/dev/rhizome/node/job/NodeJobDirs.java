@@ -114,19 +114,36 @@ public final class NodeJobDirs implements JobRoots {
     }
 
     /**
-     * For a node's stop: the delete under way undoes what it started ({@link JobDirs#deleteTree(Path,
+     * For a node's stop: the delete under way, of a job's directory or of an earlier run's leftovers
+     * ({@link #leftoversDeleted}), undoes what it started ({@link JobDirs#deleteTree(Path,
      * java.util.function.BooleanSupplier)}) at its next directory, and this waits for that, so that the
-     * process's end (which the daemon thread does not outlive) cuts no delete in the middle and leaves no
+     * process's end (which the daemon threads do not outlive) cuts no delete in the middle and leaves no
      * trash in the temporary directory; the deletes not begun are left whole to the next start, as a kill
-     * leaves them. Waits at most {@code wait}.
+     * leaves them (the leftovers' keys stay kept until their delete ends). Waits at most {@code wait} in all.
      */
     public void stop(java.time.Duration wait) throws InterruptedException {
         stopping.set(true);
+        long deadline = System.nanoTime() + wait.toNanos();
+        boolean stopped = false;
         if (deleting.tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
             deleting.unlock();
-        } else {
+            try {
+                leftoversDeleted.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                stopped = true;
+            } catch (java.util.concurrent.ExecutionException e) {
+                stopped = true; // its failure is the start's to report (NodeDaemon); it deletes no more
+            } catch (java.util.concurrent.TimeoutException e) {
+                // below
+            }
+        }
+        if (!stopped) {
             log.warn("a job directory's delete did not stop within {} s; the node's next start removes what it leaves",
                     wait.toSeconds());
         }
+    }
+
+    /** Whether {@link #stop} was called: the deletes of this start's directories and leftovers stop at it. */
+    boolean stopping() {
+        return stopping.get();
     }
 }

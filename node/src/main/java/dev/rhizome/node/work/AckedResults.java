@@ -2,6 +2,7 @@ package dev.rhizome.node.work;
 
 import dev.rhizome.node.disk.DiskRoom;
 import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -69,6 +70,7 @@ public final class AckedResults {
             failed(name, e);
             return false;
         }
+        CrashPoints.at(CrashPoints.RECEIPT_KEPT);
         outbox.remove(pending);
         kept(name);
         return true;

@@ -15,6 +15,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.WorkerFailures;
 import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
@@ -375,6 +376,7 @@ public final class WorkLoop implements Runnable {
             }
             heldBack.add(ResultOutbox.fileName(result.getWorkUnitId()));  // before the reporter's next pass can list it
             outbox.put(result.getWorkUnitId(), signed);
+            CrashPoints.at(CrashPoints.RESULT_KEPT);
             signedResults.accept(signed);
             failures.record(result);
             log.info("{}: result {} {}: {} {} in {} ms (unit {})", slot.name(), CommitId.abbreviate(result.getCommit()),

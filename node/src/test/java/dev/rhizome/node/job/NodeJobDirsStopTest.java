@@ -54,6 +54,48 @@ class NodeJobDirsStopTest {
         }
     }
 
+    /**
+     * "The delete of an earlier run's leftovers does not stop cleanly" (Known gaps, round 27): a node stopped
+     * while its start deleted a killed run's job directory let that delete run on to the process's end,
+     * which cut it, its trash left in the temporary directory. The stop now stops it too, and the next
+     * start, which still has the killed run's key kept, finishes it.
+     */
+    @Test
+    void aStopDuringTheDeleteOfAnEarlierRunsLeftoversStopsItAndTheNextStartResumesIt() throws Exception {
+        Path keyFile = dataDir.resolve("jobs.name");
+        NodeJobDirs killed = JobDirs.startNode(keyFile);
+        killed.leftoversDeleted().get(60, TimeUnit.SECONDS);
+        Path job = killed.next();
+        for (int i = 0; i < 4_000; i++) {
+            Files.createDirectories(job.resolve("a" + i).resolve("b"));
+        }
+        NodeJobDirs restarted = null;
+        NodeJobDirs next = null;
+        try {
+            restarted = JobDirs.startNode(keyFile); // the killed run's job directory is its leftover
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(1)).until(() -> !trashOf(job).isEmpty());
+
+            restarted.stop(Duration.ofSeconds(60));
+
+            assertThat(restarted.leftoversDeleted()).as("the leftovers' delete, stopped").isDone();
+            assertThat(trashOf(job)).as("the trash beside the leftover").isEmpty();
+            assertThat(job).as("the leftover, undone").isDirectory();
+            next = JobDirs.startNode(keyFile);
+            assertThat(next.leftoversDeleted().get(120, TimeUnit.SECONDS)).as("the killed run's directory and the "
+                    + "stopped start's").isGreaterThanOrEqualTo(2);
+            assertThat(job).as("the leftover, deleted by the next start").doesNotExist();
+            assertThat(trashOf(job)).isEmpty();
+        } finally {
+            JobDirs.deleteTree(job);
+            JobDirs.delete(killed.dir());
+            for (NodeJobDirs d : new NodeJobDirs[] {restarted, next}) {
+                if (d != null) {
+                    JobDirs.delete(d.dir());
+                }
+            }
+        }
+    }
+
     private static java.util.List<Path> trashOf(Path root) throws java.io.IOException {
         String prefix = JobDirs.trashPrefix(root);
         try (Stream<Path> list = Files.list(root.getParent())) {
