@@ -40,7 +40,7 @@ class FloodedNodeListsTest extends OnEachStore {
         h.clock.advance(Duration.ofSeconds(1));
         Set<ByteString> flood = new HashSet<>();
         for (int i = 0; i < 120; i++) {
-            flood.add(announce("198.51.100." + (i % 8 + 1), commit));
+            flood.add(announce("81.2.69." + (i % 8 + 1), commit));
             h.clock.advance(Duration.ofMillis(10));
         }
 

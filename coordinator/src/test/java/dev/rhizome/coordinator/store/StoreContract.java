@@ -1104,6 +1104,36 @@ abstract class StoreContract {
     }
 
     /**
+     * A reserved unit (a spot check's replica) goes to a chosen key's claim only from a network
+     * that never leased its trial: the replicas' hold on a network ends 10 minutes after its
+     * lease, and until round 28 a key of the checked runner's, chosen for the network it
+     * announced from, could then claim the check from the runner's.
+     */
+    @Test
+    void aReservedUnitIsNotOfferedToAChosenKeyClaimingFromANetworkThatLeasedItsTrial() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        ByteString runner = Identity.generate().publicId().toByteString();
+        ByteString chosen = Identity.generate().publicId().toByteString();
+        long now = 10 + ReplicaNetworks.HOLD.toMillis() + 1;
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u0", commit, 1));
+            tx.recordLease("u0", runner, 10, ByteString.EMPTY, 10, "81.2.69.0/24", "81.2.69.5");
+            tx.insertUnit(evaluation("u1", commit, 2));
+            tx.reserveUnit("u1", List.of(chosen), now + 1_000);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, "81.2.69.0/24", now, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u0");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, "62.3.4.0/24", now, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u0", "u1");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, "", now, 0, 10)))
+                    .as("no network: loopback").extracting(UnitRecord::id).containsExactly("u0", "u1");
+        }
+    }
+
+    /**
      * The claim page leaves out a trial's replicas for a key that holds one, and units reserved
      * for other keys, also when the lease or the reservation was written after pages were read
      * (a store may know either without a read) or earlier in the same transaction.
