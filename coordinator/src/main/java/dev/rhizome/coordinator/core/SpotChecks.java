@@ -31,9 +31,10 @@ public final class SpotChecks {
     /**
      * How far back the networks a key's leases were claimed from count as its own: a key may
      * announce from one network and claim (and run) from another, and the coordinator sees where
-     * its claims come from; a lease of the checked trial was claimed within a unit's deadline.
+     * its claims come from. A day holds the checked trial's lease and the proposer's exploration,
+     * and bounds what a check reads of a busy key's leases.
      */
-    public static final Duration NETWORKS_REMEMBERED = Duration.ofDays(7);
+    public static final Duration NETWORKS_REMEMBERED = Duration.ofDays(1);
 
     /**
      * A node seen lately, the host it announced and the network its announcements came from

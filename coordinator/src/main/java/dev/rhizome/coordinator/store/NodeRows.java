@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.PeerListing;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.PeerEndpoint;
@@ -134,30 +135,36 @@ final class NodeRows implements Nodes {
         // most valid results; keys without any never take part, so fresh keys cost an attacker nothing
         // and win it nothing. Networks are taken by standing, not by recency, so a burst of
         // announcements cannot push established ones out of the limit. The excluded keys' networks
-        // are those they announced from and those their evaluations' leases were claimed from: a
-        // key may announce from one network and claim from another, and only the claims' are
-        // where its work came from. A key that claimed from one of those networks is left out too,
-        // whatever network it announces from.
+        // are those they announced from and those any of their leases (explorations too: a
+        // proposer's) were claimed from: a key may announce from one network and claim from
+        // another, and only the claims' are where its work came from. A key whose evaluations were
+        // claimed from one of those networks is left out too, whatever network it announces from.
         List<byte[]> keys = new ArrayList<>();
         excluded.forEach(k -> keys.add(k.toByteArray()));
         if (keys.isEmpty()) {
             keys.add(new byte[0]);  // no key: an IN list may not be empty
         }
         String in = "(" + String.join(", ", Collections.nCopies(keys.size(), "?")) + ")";
-        String theirNetworks = "(SELECT t.network FROM nodes t WHERE t.node IN " + in + " AND t.network <> '' "
-                + "UNION SELECT l.network FROM unit_leases l WHERE l.holder IN " + in + " AND l.leased_ms >= ? "
-                + "AND l.network <> '')";
+        List<Object> addressParams = new ArrayList<>(keys);
+        addressParams.add(leasesSinceMs);
+        Set<String> theirs = new LinkedHashSet<>(q.list("SELECT network FROM nodes WHERE node IN " + in
+                + " AND network <> ''", rs -> rs.getString(1), keys.toArray()));
+        for (String address : q.list("SELECT DISTINCT address FROM unit_leases WHERE holder IN " + in
+                + " AND leased_ms >= ? AND address <> ''", rs -> rs.getString(1), addressParams.toArray())) {
+            theirs.add(ReplicaNetworks.of(address));
+        }
+        theirs.remove("");
+        if (theirs.isEmpty()) {
+            theirs.add("");  // matches no network: '' is never compared (an IN list may not be empty)
+        }
+        String networks = "(" + String.join(", ", Collections.nCopies(theirs.size(), "?")) + ")";
         List<Object> params = new ArrayList<>();
         params.add(sinceMs);
         params.addAll(keys);
         params.addAll(keys);
-        params.addAll(keys);
-        params.addAll(keys);
+        params.addAll(theirs);
         params.add(leasesSinceMs);
-        params.add(leasesSinceMs);
-        params.addAll(keys);
-        params.addAll(keys);
-        params.add(leasesSinceMs);
+        params.addAll(theirs);
         params.add(limit);
         return q.list("SELECT node, host, network FROM (SELECT n.node, n.host, n.network, n.last_seen_ms, "
                         + "s.valid_results, ROW_NUMBER() OVER (PARTITION BY n.network, "
@@ -166,9 +173,9 @@ final class NodeRows implements Nodes {
                         + "FROM nodes n JOIN reputations s ON s.runner = n.node "
                         + "WHERE n.last_seen_ms >= ? AND s.valid_results > 0 AND n.node NOT IN " + in
                         + " AND NOT EXISTS (SELECT 1 FROM nodes t WHERE t.node IN " + in + " AND t.host = n.host)"
-                        + " AND n.network NOT IN " + theirNetworks
+                        + " AND (n.network = '' OR n.network NOT IN " + networks + ")"
                         + " AND NOT EXISTS (SELECT 1 FROM unit_leases m WHERE m.holder = n.node AND m.leased_ms >= ? "
-                        + "AND m.network IN " + theirNetworks + ")) c "
+                        + "AND m.network <> '' AND m.network IN " + networks + ")) c "
                         + "WHERE place = 1 ORDER BY valid_results DESC, last_seen_ms DESC, node LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
                 params.toArray());

@@ -54,9 +54,10 @@ public interface Nodes {
      * counts as one of its own), the one with the most valid results; none of the {@code excluded}
      * keys (the checked runner, the proposer, a tie-breaker's runners) nor any node announcing the
      * host of their latest announcements, nor any node whose latest announcement or whose leases
-     * since {@code leasesSinceMs} came from one of their networks: the networks their latest
-     * announcements (seen at any time) came from and those their leases since then were claimed
-     * from. Up to {@code limit}, most valid results first, with the host each announced and the
+     * (evaluations) since {@code leasesSinceMs} came from one of their networks: the networks their
+     * latest announcements (seen at any time) came from and those their leases of either kind
+     * since then were claimed from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of} of
+     * each lease's address). Up to {@code limit}, most valid results first, with the host each announced and the
      * network its latest announcement came from.
      */
     List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, long leasesSinceMs,

@@ -1348,42 +1348,46 @@ abstract class StoreContract {
 
     /**
      * A runner may announce from one network and claim from another: the networks its leases were
-     * claimed from are its own too, and so are a key's that claimed from the runner's. Until round
-     * 28 only announcements counted, so a second key announcing from the network the runner
-     * claimed from (or claiming from the one it announced from) was chosen to check it.
+     * claimed from are its own too (a proposer's explorations' as well), and so are a key's that
+     * claimed evaluations from the runner's. Until round 28 only announcements counted, so a second
+     * key announcing from the network the runner claimed from (or claiming from the one it
+     * announced from) was chosen to check it.
      */
     @Test
     void aSpotCheckLeavesOutTheNetworksTheRunnerClaimedFromAndKeysThatClaimedFromItsNetworks() throws Exception {
         Store store = store();
         Identity runner = Identity.generate();
+        Identity proposer = Identity.generate();
         Identity announcedWhereRunnerClaimed = Identity.generate();
+        Identity announcedWhereProposerExplored = Identity.generate();
         Identity claimedWhereRunnerAnnounced = Identity.generate();
         Identity honest = Identity.generate();
         Identity leasedThereLongAgo = Identity.generate();
         run(store, tx -> {
             tx.announce(announcement(runner, 1_000, "runner.example"), "81.2.69.0/24", 1_000);
             tx.recordLease("u-runner", runner.publicId().toByteString(), 900, ByteString.EMPTY, 900,
-                    "198.51.100.0/24", "198.51.100.7");
-            tx.announce(announcement(announcedWhereRunnerClaimed, 1_000, "b.example"), "198.51.100.0/24", 1_000);
-            tx.announce(announcement(claimedWhereRunnerAnnounced, 1_000, "c.example"), "203.0.113.0/24", 1_000);
+                    "62.3.4.0/24", "62.3.4.7");
+            tx.recordLease("u-explore", proposer.publicId().toByteString(), 900, ByteString.EMPTY, 900, "", "5.6.7.8");
+            tx.announce(announcement(announcedWhereRunnerClaimed, 1_000, "b.example"), "62.3.4.0/24", 1_000);
+            tx.announce(announcement(announcedWhereProposerExplored, 1_000, "p.example"), "5.6.7.0/24", 1_000);
+            tx.announce(announcement(claimedWhereRunnerAnnounced, 1_000, "c.example"), "84.17.46.0/24", 1_000);
             tx.recordLease("u-sybil", claimedWhereRunnerAnnounced.publicId().toByteString(), 950, ByteString.EMPTY,
                     950, "81.2.69.0/24", "81.2.69.9");
             tx.announce(announcement(honest, 1_000, "h.example"), "93.184.1.0/24", 1_000);
             tx.announce(announcement(leasedThereLongAgo, 1_000, "old.example"), "93.184.2.0/24", 1_000);
             tx.recordLease("u-old", leasedThereLongAgo.publicId().toByteString(), 10, ByteString.EMPTY, 10,
                     "81.2.69.0/24", "81.2.69.10");
-            for (Identity key : List.of(runner, announcedWhereRunnerClaimed, claimedWhereRunnerAnnounced, honest,
-                    leasedThereLongAgo)) {
+            for (Identity key : List.of(runner, announcedWhereRunnerClaimed, announcedWhereProposerExplored,
+                    claimedWhereRunnerAnnounced, honest, leasedThereLongAgo)) {
                 tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
             }
             return null;
         });
-        List<SpotChecks.Candidate> candidates = run(store, (Store.Transaction tx) ->
-                tx.spotCheckCandidates(List.of(runner.publicId().toByteString()), 500, 100, 64));
-        assertThat(candidates).extracting(SpotChecks.Candidate::key).as("leases before the window do not count")
+        List<ByteString> excluded = List.of(runner.publicId().toByteString(), proposer.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 500, 100, 64)))
+                .extracting(SpotChecks.Candidate::key).as("leases before the window do not count")
                 .containsExactlyInAnyOrder(honest.publicId().toByteString(), leasedThereLongAgo.publicId().toByteString());
-        assertThat(run(store, (Store.Transaction tx) ->
-                tx.spotCheckCandidates(List.of(runner.publicId().toByteString()), 500, 0, 64)))
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 500, 0, 64)))
                 .extracting(SpotChecks.Candidate::key).containsExactly(honest.publicId().toByteString());
     }
 
