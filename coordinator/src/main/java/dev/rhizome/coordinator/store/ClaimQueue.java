@@ -174,8 +174,7 @@ final class ClaimQueue implements OpenEvaluations {
         // A reservation is a row of its own, not of the unit, so one committed after this
         // statement began was not seen; none can be made while the unit is locked here (settlement
         // locks a trial's units before it reserves them), so one more read finds them all.
-        return page.stream().filter(u -> reservationAdmits(u.id(), new Trial(u.commit(), units.randomSeedOrNull(u.id())),
-                node, network, nowMs)).toList();
+        return page.stream().filter(u -> reservationAdmits(u, node, network, nowMs)).toList();
     }
 
     /**
@@ -225,7 +224,7 @@ final class ClaimQueue implements OpenEvaluations {
             UnitRecord u = queued.next();
             Trial trial = new Trial(u.commit(), units.randomSeedOrNull(u.id()));
             if (held.contains(trial) || reportedOn(node, trial) || !networkMayTake(network, trial, nowMs)
-                    || (someReserved && !reservationAdmits(u.id(), trial, node, network, nowMs))) {
+                    || (someReserved && !reservationAdmits(u, node, network, nowMs))) {
                 continue;
             }
             if (skipped < offset) {
@@ -337,18 +336,19 @@ final class ClaimQueue implements OpenEvaluations {
      * has often passed by the time a check is reserved: the checked runner's second key could
      * claim the check from the runner's own network.
      */
-    private boolean reservationAdmits(String unitId, Trial trial, ByteString node, String network, long nowMs) {
-        List<ByteString> keys = reservation(unitId, nowMs);
-        return keys.isEmpty() || (keys.contains(node) && !trialLeasedFrom(network, trial));
+    private boolean reservationAdmits(UnitRecord unit, ByteString node, String network, long nowMs) {
+        List<ByteString> keys = reservation(unit.id(), nowMs);
+        return keys.isEmpty() || (keys.contains(node) && !trialLeasedFrom(network, unit));
     }
 
-    /** Whether a lease of the trial, at any time, was claimed from {@code network} (never for none). */
-    private boolean trialLeasedFrom(String network, Trial trial) {
+    /** Whether a lease of the unit's trial, at any time, was claimed from {@code network} (never for none). */
+    private boolean trialLeasedFrom(String network, UnitRecord unit) {
         if (network.isEmpty()) {
             return false;
         }
-        for (OwnedReads.NetworkLease l : units.networkLeases(trial.commit())) {
-            if (Objects.equals(l.randomSeed(), trial.randomSeed()) && l.lease().network().equals(network)) {
+        Long randomSeed = units.randomSeedOrNull(unit.id());
+        for (OwnedReads.NetworkLease l : units.networkLeases(unit.commit())) {
+            if (Objects.equals(l.randomSeed(), randomSeed) && l.lease().network().equals(network)) {
                 return true;
             }
         }
