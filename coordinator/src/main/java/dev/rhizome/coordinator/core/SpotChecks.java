@@ -14,8 +14,10 @@ import java.util.function.DoubleSupplier;
  * them under a second key of its own and confirm its own lie. So the coordinator picks the keys:
  * up to {@link #RESERVED_KEYS} drawn at random among the nodes seen lately, leaving out the
  * checked runner, the commit's proposer and every node that announced the same host as either of
- * them or whose announcements came from the same network ({@link ReplicaNetworks#of}: what the
- * coordinator saw, where the host is the node's own word). The store offers one key per network,
+ * them or whose announcements or evaluations' leases came from a network either announced or
+ * claimed from ({@link ReplicaNetworks#of}: what the coordinator saw, where the host is the node's
+ * own word; until round 28 only the announcements' networks counted, so a runner announcing from
+ * one network and claiming from another had its own key there chosen to check it). The store offers one key per network,
  * among keys with a valid result on record ({@code Store.spotCheckCandidates}), so each network
  * is one share of the draw however many keys announce from it: keys are free, networks and valid
  * results are not. A spot check's tie-breaker is drawn the same way, leaving out every runner of
@@ -26,6 +28,13 @@ import java.util.function.DoubleSupplier;
 public final class SpotChecks {
     public static final int RESERVED_KEYS = 3;
     public static final Duration HOLD = Duration.ofMinutes(10);
+    /**
+     * How far back the networks a key's leases were claimed from count as its own: a key may
+     * announce from one network and claim (and run) from another, and the coordinator sees where
+     * its claims come from. A day holds the checked trial's lease and the proposer's exploration,
+     * and bounds what a check reads of a busy key's leases.
+     */
+    public static final Duration NETWORKS_REMEMBERED = Duration.ofDays(1);
 
     /**
      * A node seen lately, the host it announced and the network its announcements came from

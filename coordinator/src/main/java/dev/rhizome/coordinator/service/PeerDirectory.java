@@ -85,11 +85,15 @@ public final class PeerDirectory {
                 .build();
     }
 
-    /** Nodes seen recently, newest first: where a node joining the gossip network dials first. */
+    /**
+     * Nodes seen recently, a bounded share per network, keys with standing first
+     * ({@link dev.rhizome.coordinator.core.PeerListing}): where a node joining the gossip network
+     * dials first, so no network's flood of fresh keys can make it the only one a joining node meets.
+     */
     public PeerList nodes() {
         long since = clock.millis() - NODE_FRESHNESS_MS;
         return PeerList.newBuilder()
-                .addAllPeers(store.inReadTransaction(tx -> tx.nodesSeenSince(since, MAX_NODES_LISTED)))
+                .addAllPeers(store.inReadTransaction(tx -> tx.nodesListedSince(since, MAX_NODES_LISTED)))
                 .build();
     }
 }

@@ -228,7 +228,8 @@ final class Settlement {
     private static <T extends Nodes & OpenEvaluations & Units> String reserveReplicas(T tx, String commit,
             long randomSeed, List<ByteString> excluded, DoubleSupplier draw, long nowMs) {
         List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(excluded,
-                Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS), PeerDirectory.MAX_NODES_LISTED);
+                Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS),
+                Saturating.minus(nowMs, SpotChecks.NETWORKS_REMEMBERED.toMillis()), PeerDirectory.MAX_NODES_LISTED);
         List<ByteString> chosen = SpotChecks.choose(excluded, seen, draw);
         if (chosen.isEmpty()) {
             return "";

@@ -42,6 +42,13 @@ final class ClaimQueue implements OpenEvaluations {
     private static final String PAGE_NOT_RESERVED = "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v "
             + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR EXISTS (SELECT 1 FROM unit_reservations w "
             + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?)) ";
+    // The same for a claimant with a network, which may not take a reserved unit whose trial its
+    // network leased at any time ({@link #reservationAdmits}).
+    private static final String PAGE_NOT_RESERVED_FROM_NETWORK = "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v "
+            + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR (EXISTS (SELECT 1 FROM unit_reservations w "
+            + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?) AND NOT EXISTS (SELECT 1 FROM unit_leases rl "
+            + "LEFT JOIN unit_seeds rs ON rs.unit_id = rl.unit_id WHERE rl.commit_id = u.commit_id AND rl.network = ? "
+            + "AND rl.network <> '' AND rs.random_seed IS NOT DISTINCT FROM s.random_seed))) ";
     /*
      * A trial the claimant's network leased within the hold (core.ReplicaNetworks) waits for other
      * networks. One probe of the partial index on (commit_id, network, leased_ms) per row read,
@@ -143,9 +150,12 @@ final class ClaimQueue implements OpenEvaluations {
             sql.append(PAGE_NOT_HELD);
             params.addAll(List.of(LEASED, key));
         }
-        if (someReserved) {
+        if (someReserved && network.isEmpty()) {
             sql.append(PAGE_NOT_RESERVED);
             params.addAll(List.of(nowMs, key, nowMs));
+        } else if (someReserved) {
+            sql.append(PAGE_NOT_RESERVED_FROM_NETWORK);
+            params.addAll(List.of(nowMs, key, nowMs, network));
         }
         if (!network.isEmpty()) {
             sql.append(PAGE_NOT_NETWORK);
@@ -164,10 +174,7 @@ final class ClaimQueue implements OpenEvaluations {
         // A reservation is a row of its own, not of the unit, so one committed after this
         // statement began was not seen; none can be made while the unit is locked here (settlement
         // locks a trial's units before it reserves them), so one more read finds them all.
-        return page.stream().filter(u -> {
-            List<ByteString> reserved = reservation(u.id(), nowMs);
-            return reserved.isEmpty() || reserved.contains(node);
-        }).toList();
+        return page.stream().filter(u -> reservationAdmits(u, node, network, nowMs)).toList();
     }
 
     /**
@@ -217,7 +224,7 @@ final class ClaimQueue implements OpenEvaluations {
             UnitRecord u = queued.next();
             Trial trial = new Trial(u.commit(), units.randomSeedOrNull(u.id()));
             if (held.contains(trial) || reportedOn(node, trial) || !networkMayTake(network, trial, nowMs)
-                    || (someReserved && reservedForOthers(u.id(), node, nowMs))) {
+                    || (someReserved && !reservationAdmits(u, node, network, nowMs))) {
                 continue;
             }
             if (skipped < offset) {
@@ -321,9 +328,31 @@ final class ClaimQueue implements OpenEvaluations {
         return ReplicaNetworks.mayTake(network, leases, nowMs);
     }
 
-    private boolean reservedForOthers(String unitId, ByteString node, long nowMs) {
-        List<ByteString> keys = reservation(unitId, nowMs);
-        return !keys.isEmpty() && !keys.contains(node);
+    /**
+     * Whether a unit reserved until now for chosen keys (a spot check's replica or tie-breaker) may
+     * go to this claim: to one of those keys only, and not from a network that leased its trial
+     * before, however long ago. A key is chosen by the networks it announced and claimed from,
+     * but its claim may come from anywhere, and the trial's hold ({@link ReplicaNetworks#HOLD})
+     * has often passed by the time a check is reserved: the checked runner's second key could
+     * claim the check from the runner's own network.
+     */
+    private boolean reservationAdmits(UnitRecord unit, ByteString node, String network, long nowMs) {
+        List<ByteString> keys = reservation(unit.id(), nowMs);
+        return keys.isEmpty() || (keys.contains(node) && !trialLeasedFrom(network, unit));
+    }
+
+    /** Whether a lease of the unit's trial, at any time, was claimed from {@code network} (never for none). */
+    private boolean trialLeasedFrom(String network, UnitRecord unit) {
+        if (network.isEmpty()) {
+            return false;
+        }
+        Long randomSeed = units.randomSeedOrNull(unit.id());
+        for (OwnedReads.NetworkLease l : units.networkLeases(unit.commit())) {
+            if (Objects.equals(l.randomSeed(), randomSeed) && l.lease().network().equals(network)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.PeerListing;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.PeerEndpoint;
@@ -75,12 +77,10 @@ final class NodeRows implements Nodes {
     }
 
     private List<PeerEndpoint> readPeers(String commit, int limit) {
-        String sql = commit.isEmpty()
-                ? "SELECT n.node, n.host, n.port FROM nodes n WHERE ? = '' ORDER BY n.last_seen_ms DESC LIMIT ?"
-                : "SELECT n.node, n.host, n.port FROM node_commits c JOIN nodes n ON n.node = c.node "
-                        + "WHERE c.commit_id = ? ORDER BY n.last_seen_ms DESC LIMIT ?";
-        return q.list(sql, rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
-                .setHost(rs.getString(2)).setPort(rs.getInt(3)).build(), commit, limit);
+        return commit.isEmpty()
+                ? PeerListing.choose(offered("nodes n", "1 = 1", limit), limit)
+                : PeerListing.choose(offered("node_commits k JOIN nodes n ON n.node = k.node", "k.commit_id = ?", limit,
+                        commit), limit);
     }
 
     @Override
@@ -93,27 +93,78 @@ final class NodeRows implements Nodes {
     }
 
     @Override
+    public List<PeerEndpoint> nodesListedSince(long sinceMs, int limit) {
+        return PeerListing.choose(offered("nodes n", "n.last_seen_ms >= ?", limit, sinceMs), limit);
+    }
+
+    /**
+     * What {@link PeerListing#choose} picks from, read in one query: each network's first
+     * {@link PeerListing#perNetwork} nodes (standing first, then newest), and of those up to
+     * {@code limit} with standing and {@code limit} without, newest first. A flood of fresh keys
+     * is cut to its networks' places here, so the answer's size does not grow with it.
+     */
+    private List<PeerListing.Offered> offered(String from, String where, int limit, Object... whereParams) {
+        List<Object> params = new ArrayList<>(List.of(whereParams));
+        params.add(PeerListing.perNetwork(limit));
+        params.add(limit);
+        return q.list("SELECT node, host, port, hardware_class, network, standing, last_seen_ms FROM ("
+                        + "SELECT c.node, c.host, c.port, c.hardware_class, c.network, c.standing, c.last_seen_ms, "
+                        + "ROW_NUMBER() OVER (PARTITION BY c.standing ORDER BY c.last_seen_ms DESC, c.node) AS class_place "
+                        + "FROM (SELECT n.node, n.host, n.port, n.hardware_class, n.network, n.last_seen_ms, "
+                        + "CASE WHEN r.valid_results > 0 THEN 1 ELSE 0 END AS standing, "
+                        + "ROW_NUMBER() OVER (PARTITION BY n.network, CASE WHEN n.network = '' THEN n.node END "
+                        + "ORDER BY CASE WHEN r.valid_results > 0 THEN 1 ELSE 0 END DESC, n.last_seen_ms DESC, n.node) "
+                        + "AS place FROM " + from + " LEFT JOIN reputations r ON r.runner = n.node WHERE " + where
+                        + ") c WHERE c.place <= ?) d WHERE class_place <= ?",
+                rs -> new PeerListing.Offered(PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
+                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4)).build(),
+                        rs.getString(5), rs.getInt(6) == 1, rs.getLong(7)),
+                params.toArray());
+    }
+
+    @Override
     public boolean nodeSeenOutside(String network, long sinceMs) {
         return q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? LIMIT 1) n",
                 sinceMs, network) > 0;
     }
 
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, int limit) {
+    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs,
+            long leasesSinceMs, int limit) {
         // One row per network (each node with none known is a network of its own), its key with the
         // most valid results; keys without any never take part, so fresh keys cost an attacker nothing
         // and win it nothing. Networks are taken by standing, not by recency, so a burst of
-        // announcements cannot push established ones out of the limit.
+        // announcements cannot push established ones out of the limit. The excluded keys' networks
+        // are those they announced from and those any of their leases (explorations too: a
+        // proposer's) were claimed from: a key may announce from one network and claim from
+        // another, and only the claims' are where its work came from. A key whose evaluations were
+        // claimed from one of those networks is left out too, whatever network it announces from.
         List<byte[]> keys = new ArrayList<>();
         excluded.forEach(k -> keys.add(k.toByteArray()));
         if (keys.isEmpty()) {
             keys.add(new byte[0]);  // no key: an IN list may not be empty
         }
         String in = "(" + String.join(", ", Collections.nCopies(keys.size(), "?")) + ")";
+        List<Object> addressParams = new ArrayList<>(keys);
+        addressParams.add(leasesSinceMs);
+        Set<String> theirs = new LinkedHashSet<>(q.list("SELECT network FROM nodes WHERE node IN " + in
+                + " AND network <> ''", rs -> rs.getString(1), keys.toArray()));
+        for (String address : q.list("SELECT DISTINCT address FROM unit_leases WHERE holder IN " + in
+                + " AND leased_ms >= ? AND address <> ''", rs -> rs.getString(1), addressParams.toArray())) {
+            theirs.add(ReplicaNetworks.of(address));
+        }
+        theirs.remove("");
+        if (theirs.isEmpty()) {
+            theirs.add("");  // matches no network: '' is never compared (an IN list may not be empty)
+        }
+        String networks = "(" + String.join(", ", Collections.nCopies(theirs.size(), "?")) + ")";
         List<Object> params = new ArrayList<>();
         params.add(sinceMs);
         params.addAll(keys);
         params.addAll(keys);
+        params.addAll(theirs);
+        params.add(leasesSinceMs);
+        params.addAll(theirs);
         params.add(limit);
         return q.list("SELECT node, host, network FROM (SELECT n.node, n.host, n.network, n.last_seen_ms, "
                         + "s.valid_results, ROW_NUMBER() OVER (PARTITION BY n.network, "
@@ -121,8 +172,10 @@ final class NodeRows implements Nodes {
                         + "ORDER BY s.valid_results DESC, n.last_seen_ms DESC, n.node) AS place "
                         + "FROM nodes n JOIN reputations s ON s.runner = n.node "
                         + "WHERE n.last_seen_ms >= ? AND s.valid_results > 0 AND n.node NOT IN " + in
-                        + " AND NOT EXISTS (SELECT 1 FROM nodes t WHERE t.node IN " + in + " "
-                        + "AND (t.host = n.host OR (t.network <> '' AND t.network = n.network)))) c "
+                        + " AND NOT EXISTS (SELECT 1 FROM nodes t WHERE t.node IN " + in + " AND t.host = n.host)"
+                        + " AND (n.network = '' OR n.network NOT IN " + networks + ")"
+                        + " AND NOT EXISTS (SELECT 1 FROM unit_leases m WHERE m.holder = n.node AND m.leased_ms >= ? "
+                        + "AND m.network <> '' AND m.network IN " + networks + ")) c "
                         + "WHERE place = 1 ORDER BY valid_results DESC, last_seen_ms DESC, node LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
                 params.toArray());

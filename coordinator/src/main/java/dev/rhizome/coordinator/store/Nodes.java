@@ -26,11 +26,20 @@ public interface Nodes {
      */
     boolean announce(NodeAnnouncement announcement, String network, long nowMs);
 
-    /** Nodes holding {@code commit} (any node when empty), most recently seen first. */
+    /**
+     * Nodes holding {@code commit} (any node when empty) as {@link dev.rhizome.coordinator.core.PeerListing}
+     * lists them: a bounded share per network, keys with standing first, each newest first.
+     */
     List<PeerEndpoint> peers(String commit, int limit);
 
     /** Nodes that announced at or after {@code sinceMs}, most recently seen first, each with the hardware class it announced. */
     List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit);
+
+    /**
+     * The nodes that announced at or after {@code sinceMs} that a joining node is told of, as
+     * {@link dev.rhizome.coordinator.core.PeerListing} lists them, each with its hardware class.
+     */
+    List<PeerEndpoint> nodesListedSince(long sinceMs, int limit);
 
     /**
      * Whether some node announced at or after {@code sinceMs} from another network than
@@ -44,11 +53,15 @@ public interface Nodes {
      * least one valid result on record, one for each network (a node whose network is not known
      * counts as one of its own), the one with the most valid results; none of the {@code excluded}
      * keys (the checked runner, the proposer, a tie-breaker's runners) nor any node announcing the
-     * host or from the network their latest announcements (seen at any time) named. Up to
-     * {@code limit}, most valid results first, with the host each announced and the network its
-     * latest announcement came from.
+     * host of their latest announcements, nor any node whose latest announcement or whose leases
+     * (evaluations) since {@code leasesSinceMs} came from one of their networks: the networks their
+     * latest announcements (seen at any time) came from and those their leases of either kind
+     * since then were claimed from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of} of
+     * each lease's address). Up to {@code limit}, most valid results first, with the host each announced and the
+     * network its latest announcement came from.
      */
-    List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, int limit);
+    List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, long leasesSinceMs,
+            int limit);
 
     /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
     Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);

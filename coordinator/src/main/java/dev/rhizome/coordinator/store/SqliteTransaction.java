@@ -654,13 +654,19 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<PeerEndpoint> nodesListedSince(long sinceMs, int limit) {
+        return nodes.nodesListedSince(sinceMs, limit);
+    }
+
+    @Override
     public boolean nodeSeenOutside(String network, long sinceMs) {
         return nodes.nodeSeenOutside(network, sinceMs);
     }
 
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, int limit) {
-        return nodes.spotCheckCandidates(excluded, sinceMs, limit);
+    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs,
+            long leasesSinceMs, int limit) {
+        return nodes.spotCheckCandidates(excluded, sinceMs, leasesSinceMs, limit);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.support.Fixtures;
@@ -191,6 +192,62 @@ class AdaptiveReplicationTest {
         trust.report(third, trust.claim(third), 3.3);
         assertThat(trust.trial(checked).getResultsList()).extracting(ResultVerdict::getState)
                 .containsExactly(ResultVerdict.State.INVALID, ResultVerdict.State.VALID, ResultVerdict.State.VALID);
+    }
+
+    /**
+     * A runner may announce from one network and claim from another: the coordinator saw its
+     * claim, so the claim's network is the runner's too, and a key of the runner's announcing from
+     * there (with standing earned there) is not chosen to check it. Until round 28 only the
+     * announcement's network was left out, and that key was chosen.
+     */
+    @Test
+    void aRunnerAnnouncingFromOneNetworkAndClaimingFromAnotherIsNotCheckedByItsKeyThere() {
+        trust.agreeOn(Reputation.TRUST_AFTER - 1);
+        Identity accomplice = Identity.generate();
+        standing(accomplice);
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(accomplice, "accomplice.example", "62.3.4.5");
+        announce(checker, "checker.example", "84.17.46.8");
+        trust.draw = 0.0;
+        String checked = trust.propose();
+        WorkUnit leased = trust.tryClaim(veteran, "62.3.4.9").getUnit();
+        assertThat(trust.report(veteran, leased, 1.0)).contains("spot check")
+                .contains("1 key(s) the coordinator chose");
+        assertThat(trust.tryClaim(accomplice).hasUnit()).as("not chosen").isFalse();
+        assertThat(trust.claim(checker).getCommit()).isEqualTo(checked);
+    }
+
+    /**
+     * A chosen key's claim may come from anywhere: a key of the runner's chosen for the network it
+     * announced from may not take the check from a network that leased the trial, even once the
+     * replicas' hold on that network (10 minutes from its lease, often past when a check is
+     * reserved) has passed. Until round 28 it could, and checked its own runner.
+     */
+    @Test
+    void aChosenKeyMayNotTakeTheCheckFromANetworkThatLeasedTheTrial() {
+        trust.agreeOn(Reputation.TRUST_AFTER - 1);
+        Identity accomplice = Identity.generate();
+        standing(accomplice);
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(accomplice, "accomplice.example", "62.3.4.5");
+        trust.draw = 0.0;
+        String checked = trust.propose();
+        WorkUnit leased = trust.tryClaim(veteran, "81.2.69.5").getUnit();
+        trust.clock.advance(ReplicaNetworks.HOLD.plusSeconds(1));  // the job ran
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(accomplice, "accomplice.example", "62.3.4.5");
+        announce(checker, "checker.example", "84.17.46.8");
+        assertThat(trust.report(veteran, leased, 1.0)).contains("spot check")
+                .contains("2 key(s) the coordinator chose");
+        assertThat(trust.tryClaim(accomplice, "81.2.69.77").hasUnit()).as("from the runner's network").isFalse();
+        assertThat(trust.claim(checker).getCommit()).isEqualTo(checked);
+    }
+
+    private void standing(Identity key) {
+        store.inTransaction(tx -> {
+            tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            return null;
+        });
     }
 
     @Test

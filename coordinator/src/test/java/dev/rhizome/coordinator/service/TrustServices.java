@@ -83,9 +83,14 @@ final class TrustServices {
 
     /** A CPU node's claim for any work, as the dispatcher answers it. */
     ClaimResponse tryClaim(Identity node) {
+        return tryClaim(node, "");
+    }
+
+    /** The same, sent from {@code origin} (an address scope; "" for none, as loopback). */
+    ClaimResponse tryClaim(Identity node, String origin) {
         return dispatcher.claim(signed(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
                 .setHardwareClass("cpu:x86_64").setTimeMs(clock.millis()).setNonce(Fixtures.nonce()).build(),
-                ClaimRequest.getDefaultInstance()));
+                ClaimRequest.getDefaultInstance()), origin);
     }
 
     /** The unit leased to {@code node}; fails the test when there is none. */

@@ -1104,6 +1104,36 @@ abstract class StoreContract {
     }
 
     /**
+     * A reserved unit (a spot check's replica) goes to a chosen key's claim only from a network
+     * that never leased its trial: the replicas' hold on a network ends 10 minutes after its
+     * lease, and until round 28 a key of the checked runner's, chosen for the network it
+     * announced from, could then claim the check from the runner's.
+     */
+    @Test
+    void aReservedUnitIsNotOfferedToAChosenKeyClaimingFromANetworkThatLeasedItsTrial() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        ByteString runner = Identity.generate().publicId().toByteString();
+        ByteString chosen = Identity.generate().publicId().toByteString();
+        long now = 10 + ReplicaNetworks.HOLD.toMillis() + 1;
+        run(store, tx -> {
+            tx.insertUnit(evaluation("u0", commit, 1));
+            tx.recordLease("u0", runner, 10, ByteString.EMPTY, 10, "81.2.69.0/24", "81.2.69.5");
+            tx.insertUnit(evaluation("u1", commit, 2));
+            tx.reserveUnit("u1", List.of(chosen), now + 1_000);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, "81.2.69.0/24", now, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u0");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, "62.3.4.0/24", now, 0, 10)))
+                    .extracting(UnitRecord::id).containsExactly("u0", "u1");
+            assertThat(run(s, (Store.Transaction tx) -> tx.openEvaluationsFor(chosen, "", now, 0, 10)))
+                    .as("no network: loopback").extracting(UnitRecord::id).containsExactly("u0", "u1");
+        }
+    }
+
+    /**
      * The claim page leaves out a trial's replicas for a key that holds one, and units reserved
      * for other keys, also when the lease or the reservation was written after pages were read
      * (a store may know either without a read) or earlier in the same transaction.
@@ -1245,11 +1275,11 @@ abstract class StoreContract {
             tx.announce(announcement(a, 200, "a.example"), "198.51.100.0/24", 200);
             return null;
         });
-        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 100, 10)))
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 100, 0, 10)))
                 .as("most standing first").containsExactly(
                         new SpotChecks.Candidate(b.publicId().toByteString(), "b.example", ""),
                         new SpotChecks.Candidate(a.publicId().toByteString(), "a.example", "198.51.100.0/24"));
-        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 160, 10)))
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 160, 0, 10)))
                 .extracting(SpotChecks.Candidate::key).containsExactly(a.publicId().toByteString());
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 100)))
                 .as("a node with no network known").isTrue();
@@ -1299,7 +1329,7 @@ abstract class StoreContract {
         ByteString runnerKey = runner.publicId().toByteString();
         ByteString proposerKey = proposer.publicId().toByteString();
         List<SpotChecks.Candidate> candidates = run(store, (Store.Transaction tx) ->
-                tx.spotCheckCandidates(List.of(runnerKey, proposerKey), 100, 64));
+                tx.spotCheckCandidates(List.of(runnerKey, proposerKey), 100, 0, 64));
         java.util.Random random = new java.util.Random(27);
         int picks = 0;
         int theirs = 0;
@@ -1314,6 +1344,105 @@ abstract class StoreContract {
         assertThat(candidates).as("one key for each network with standing, none of the runner's or proposer's")
                 .hasSize(6).extracting(SpotChecks.Candidate::network).doesNotHaveDuplicates()
                 .doesNotContain("81.2.69.0/24", "84.17.46.0/24");
+    }
+
+    /**
+     * A runner may announce from one network and claim from another: the networks its leases were
+     * claimed from are its own too (a proposer's explorations' as well), and so are a key's that
+     * claimed evaluations from the runner's. Until round 28 only announcements counted, so a second
+     * key announcing from the network the runner claimed from (or claiming from the one it
+     * announced from) was chosen to check it.
+     */
+    @Test
+    void aSpotCheckLeavesOutTheNetworksTheRunnerClaimedFromAndKeysThatClaimedFromItsNetworks() throws Exception {
+        Store store = store();
+        Identity runner = Identity.generate();
+        Identity proposer = Identity.generate();
+        Identity announcedWhereRunnerClaimed = Identity.generate();
+        Identity announcedWhereProposerExplored = Identity.generate();
+        Identity claimedWhereRunnerAnnounced = Identity.generate();
+        Identity honest = Identity.generate();
+        Identity leasedThereLongAgo = Identity.generate();
+        run(store, tx -> {
+            tx.announce(announcement(runner, 1_000, "runner.example"), "81.2.69.0/24", 1_000);
+            tx.recordLease("u-runner", runner.publicId().toByteString(), 900, ByteString.EMPTY, 900,
+                    "62.3.4.0/24", "62.3.4.7");
+            tx.recordLease("u-explore", proposer.publicId().toByteString(), 900, ByteString.EMPTY, 900, "", "5.6.7.8");
+            tx.announce(announcement(announcedWhereRunnerClaimed, 1_000, "b.example"), "62.3.4.0/24", 1_000);
+            tx.announce(announcement(announcedWhereProposerExplored, 1_000, "p.example"), "5.6.7.0/24", 1_000);
+            tx.announce(announcement(claimedWhereRunnerAnnounced, 1_000, "c.example"), "84.17.46.0/24", 1_000);
+            tx.recordLease("u-sybil", claimedWhereRunnerAnnounced.publicId().toByteString(), 950, ByteString.EMPTY,
+                    950, "81.2.69.0/24", "81.2.69.9");
+            tx.announce(announcement(honest, 1_000, "h.example"), "93.184.1.0/24", 1_000);
+            tx.announce(announcement(leasedThereLongAgo, 1_000, "old.example"), "93.184.2.0/24", 1_000);
+            tx.recordLease("u-old", leasedThereLongAgo.publicId().toByteString(), 10, ByteString.EMPTY, 10,
+                    "81.2.69.0/24", "81.2.69.10");
+            for (Identity key : List.of(runner, announcedWhereRunnerClaimed, announcedWhereProposerExplored,
+                    claimedWhereRunnerAnnounced, honest, leasedThereLongAgo)) {
+                tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            }
+            return null;
+        });
+        List<ByteString> excluded = List.of(runner.publicId().toByteString(), proposer.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 500, 100, 64)))
+                .extracting(SpotChecks.Candidate::key).as("leases before the window do not count")
+                .containsExactlyInAnyOrder(honest.publicId().toByteString(), leasedThereLongAgo.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 500, 0, 64)))
+                .extracting(SpotChecks.Candidate::key).containsExactly(honest.publicId().toByteString());
+    }
+
+    /**
+     * The lists a node is given (where it joins, who holds a commit) hold a bounded share per
+     * network: keys are free (1,000 new ones per address a day), and round 27's lists were the
+     * nodes seen last, every one of them a flood's. Keys with standing come first; a quarter of
+     * the places stay open to fresh keys, so a new honest volunteer is still listed.
+     */
+    @Test
+    void aFloodOfFreshKeysFromTwoNetworksTakesAFewPlacesInTheListsOfNodesAndHolders() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        Set<ByteString> honest = new java.util.HashSet<>();
+        Set<ByteString> attacker = new java.util.HashSet<>();
+        run(store, tx -> {
+            for (int i = 0; i < 10; i++) {
+                Identity key = Identity.generate();
+                honest.add(key.publicId().toByteString());
+                tx.announce(announcement(key, 100, "h" + i + ".example", commit), "93.184." + i + ".0/24", 100);
+                if (i < 3) {
+                    tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+                }
+            }
+            for (int i = 0; i < 300; i++) {
+                Identity key = Identity.generate();
+                attacker.add(key.publicId().toByteString());
+                tx.announce(announcement(key, 200 + i, "x" + i + ".example", commit),
+                        i % 2 == 0 ? "198.51.100.0/24" : "203.0.113.0/24", 200 + i);
+            }
+            return null;
+        });
+        List<PeerEndpoint> nodes = run(store, (Store.Transaction tx) -> tx.nodesListedSince(100, 64));
+        assertThat(nodes).extracting(PeerEndpoint::getNode).as("every honest node, standing first")
+                .containsAll(honest).filteredOn(attacker::contains).hasSize(8);
+        assertThat(nodes).hasSize(18);
+        assertThat(nodes.subList(0, 3)).extracting(PeerEndpoint::getNode).allMatch(honest::contains);
+        List<PeerEndpoint> holders = run(store, (Store.Transaction tx) -> tx.peers(commit, 100));
+        assertThat(holders).extracting(PeerEndpoint::getNode).containsAll(honest).filteredOn(attacker::contains)
+                .hasSize(12);
+
+        // 70 networks with standing cannot push a new volunteer out either
+        Identity newcomer = Identity.generate();
+        run(store, tx -> {
+            for (int i = 0; i < 70; i++) {
+                Identity key = Identity.generate();
+                tx.announce(announcement(key, 600, "s" + i + ".example"), "101." + (i + 1) + ".7.0/24", 600);
+                tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            }
+            tx.announce(announcement(newcomer, 500, "new.example"), "81.2.69.0/24", 500);
+            return null;
+        });
+        List<PeerEndpoint> crowded = run(store, (Store.Transaction tx) -> tx.nodesListedSince(100, 64));
+        assertThat(crowded).hasSize(64).extracting(PeerEndpoint::getNode).contains(newcomer.publicId().toByteString());
+        assertThat(crowded).extracting(PeerEndpoint::getNode).filteredOn(attacker::contains).hasSizeLessThanOrEqualTo(8);
     }
 
     private static List<String> page(Store store, ByteString node, long nowMs, int offset, int limit) {
