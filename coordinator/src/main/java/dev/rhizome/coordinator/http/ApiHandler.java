@@ -89,6 +89,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private ReplyHolders.Holder holder;
     /** Replies written to the channel and not yet taken by the socket. */
     private int unwritten;
+    /** This handler's place in its connection's pipeline, for refusals made before it ({@link #refuseInPlace}). */
+    private ChannelHandlerContext self;
+    /** The last reply closes the connection lingering: its client may still be sending a body. */
+    private boolean lingering;
     /** A handler before this one failed between requests: the connection closes once those read are answered. */
     private boolean closeWhenAnswered;
 
@@ -138,6 +142,33 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         this.maxPipelined = maxPipelined;
         this.deadline = deadline;
         this.metrics = metrics;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        self = ctx;
+    }
+
+    /**
+     * Answers a request refused before it reached this handler, whose body is cut short (too large
+     * for the limit or for its client's share of the body budget), in its place among the
+     * connection's replies, after those of the requests before it; then the connection closes,
+     * lingering when {@code linger} (the client may still be sending its body: OversizedBodies).
+     * Written at once, as they were, such a refusal was read by a client that had pipelined
+     * requests before it as the answer to the first of them still in progress.
+     */
+    void refuseInPlace(HttpError refusal, boolean head, boolean protobuf, boolean linger) {
+        if (closing) {
+            if (order.outstanding() == 0) {
+                self.close();  // nothing more is answered here, and nothing is owed
+            }
+            return;
+        }
+        closing = true;
+        lingering = linger;
+        deadline.requestReceived();
+        send(self, order.arrive(), new Outgoing(refuse(String.valueOf(self.channel().remoteAddress()), refusal), false,
+                protobuf, head));
     }
 
     @Override
@@ -544,7 +575,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             });
             if (!o.keepAlive()) {
                 ctx.flush();
-                written.addListener(ChannelFutureListener.CLOSE);
+                if (lingering) {
+                    written.addListener(f -> OversizedBodies.lingerThenClose(ctx.channel(), f.isSuccess()));
+                } else {
+                    written.addListener(ChannelFutureListener.CLOSE);
+                }
                 ready.subList(i + 1, ready.size()).forEach(ApiHandler::undelivered);  // the connection closes first
                 return;
             }
