@@ -84,7 +84,17 @@ public final class WarnBudget {
         }
     }
 
-    private void emit(boolean warn, String format, Object... args) {
+    /**
+     * Logs at ERROR within the budget, else at DEBUG; a last argument that is a {@link Throwable}
+     * is logged as the failure, with its stack trace: for a failure of one's own code that a
+     * client's request may set off again and again, each line naming what it was about.
+     */
+    public void errorAbout(String format, Object... args) {
+        emit(null, format, args);
+    }
+
+    /** {@code warn}: true for WARN, false for INFO, null for ERROR. */
+    private void emit(Boolean warn, String format, Object... args) {
         long held = admit(System.nanoTime() / 1_000_000);
         if (held < 0) {
             log.debug(format, args);
@@ -95,9 +105,14 @@ public final class WarnBudget {
         if (held > 0) {
             line = format + HELD_BACK;
             values = Arrays.copyOf(args, args.length + 1);
-            values[args.length] = held;
+            // the count goes to its placeholder, before a failure that ends the arguments
+            int at = args.length > 0 && args[args.length - 1] instanceof Throwable ? args.length - 1 : args.length;
+            System.arraycopy(args, at, values, at + 1, args.length - at);
+            values[at] = held;
         }
-        if (warn) {
+        if (warn == null) {
+            log.error(line, values);
+        } else if (warn) {
             log.warn(line, values);
         } else {
             log.info(line, values);

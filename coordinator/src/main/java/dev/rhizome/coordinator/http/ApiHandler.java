@@ -32,6 +32,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,6 +52,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      */
     private static final WarnBudget REFUSALS = new WarnBudget(LOG);
     private static final WarnBudget BROKEN = new WarnBudget(LOG);
+    /**
+     * Failures of the coordinator's own code, each answered with a 500 naming an incident: a client
+     * that found a request setting one off could send it in a loop, each line a stack trace.
+     */
+    private static final WarnBudget INCIDENTS_LOGGED = new WarnBudget(LOG);
     /** Names each 500 at random, so that an answer can be matched to its log line. */
     private static final SplittableRandom INCIDENTS = new SplittableRandom();
 
@@ -78,6 +84,17 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean readRunning;
     /** The client shut its side down: nothing more will arrive (see {@link #closeIfDone}). */
     private boolean inputClosed;
+    /** Connections holding unread replies, this one among them while {@link #unwritten} is above 0. */
+    private final ReplyHolders holders;
+    private ReplyHolders.Holder holder;
+    /** Replies written to the channel and not yet taken by the socket. */
+    private int unwritten;
+    /** This handler's place in its connection's pipeline, for refusals made before it ({@link #refuseInPlace}). */
+    private ChannelHandlerContext self;
+    /** The last reply closes the connection lingering: its client may still be sending a body. */
+    private boolean lingering;
+    /** A handler before this one failed between requests: the connection closes once those read are answered. */
+    private boolean closeWhenAnswered;
 
     /**
      * @param client the address the request is counted against (its worker share, its daily writes)
@@ -109,11 +126,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
             CoordinatorMetrics metrics, ByteShares replies) {
-        this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE, ReadWork.defaults());
+        this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE, ReadWork.defaults(),
+                new ReplyHolders(TimeUnit.SECONDS.toNanos(1)));
     }
 
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
-            CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies, ReadWork reads) {
+            CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies, ReadWork reads,
+            ReplyHolders holders) {
+        this.holders = holders;
         this.proxies = proxies;
         this.reads = reads;
         this.replies = replies;
@@ -125,15 +145,58 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        self = ctx;
+    }
+
+    /**
+     * Answers a request refused before it reached this handler, whose body is cut short (too large
+     * for the limit or for its client's share of the body budget), in its place among the
+     * connection's replies, after those of the requests before it; then the connection closes,
+     * lingering when {@code linger} (the client may still be sending its body: OversizedBodies).
+     * Written at once, as they were, such a refusal was read by a client that had pipelined
+     * requests before it as the answer to the first of them still in progress.
+     */
+    void refuseInPlace(HttpError refusal, boolean head, boolean protobuf, boolean linger) {
+        if (closing) {
+            if (order.outstanding() == 0) {
+                self.close();  // nothing more is answered here, and nothing is owed
+            }
+            return;
+        }
+        closing = true;
+        lingering = linger;
+        deadline.requestReceived();
+        send(self, order.arrive(), new Outgoing(refuse(String.valueOf(self.channel().remoteAddress()), refusal), false,
+                protobuf, head));
+    }
+
+    @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
         deadline.requestReceived();
         if (closing) {
             return;  // the client asked to close, or was told we would; what it sent after is dropped
         }
+        long seq = order.arrive();
+        boolean head = HttpMethod.HEAD.equals(msg.method());
+        try {
+            accept(ctx, msg, seq, head);
+        } catch (RuntimeException | java.lang.Error e) {
+            // A failure of the checks below, not of the request: it is answered in its place (it
+            // threw before handing the request on), and the connection closes after it, for what
+            // follows was to be judged by the code that failed. It used to escape to
+            // exceptionCaught, which closed the connection with no answer.
+            closing = true;
+            waiting.removeIf(w -> w.seq() == seq);
+            send(ctx, seq, new Outgoing(incident("a request from " + ctx.channel().remoteAddress(), e), false, false,
+                    head));
+        }
+    }
+
+    /** Judges a whole request as it came: answers it at once (refused), or queues it for a worker. */
+    private void accept(ChannelHandlerContext ctx, FullHttpRequest msg, long seq, boolean head) {
         boolean keepAlive = HttpUtil.isKeepAlive(msg);
         boolean protobuf = BodyFormat.prefersProtobuf(msg.headers());
-        boolean head = HttpMethod.HEAD.equals(msg.method());
-        long seq = order.arrive();
         if (!keepAlive) {
             closing = true;
         }
@@ -195,7 +258,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         waiting.add(new Waiting(seq, request, keepAlive, protobuf, System.nanoTime(), client,
                 !msg.protocolVersion().isKeepAliveDefault(), Preconditions.condition(msg.headers())));
-        dispatch(ctx);
+        dispatch(ctx);  // it never throws: the request is on its way, or answered in its place
     }
 
     /**
@@ -218,7 +281,30 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             ApiRequest request = next.request();
             boolean head = request.method().equals("HEAD");
             String client = AddressScope.of(next.client());
-            ReadWork.Refusal spent = read ? reads.refusal(client) : null;
+            ReadWork.Refusal spent;
+            ByteShares.Bound full;
+            // A probe (/healthz: a few bytes, asked by load balancers) is never refused for what its
+            // address spent or holds: a NAT neighbour's browsing or non-reading made it 503.
+            boolean limited = read && !router.isProbe(request.path());
+            try {
+                spent = limited ? reads.refusal(client) : null;
+                full = limited && spent == null ? replies.full(client) : null;
+                if (full != null && unwritten == 0) {
+                    // This connection holds nothing: the share is full of others' unread replies. The
+                    // one that held them longest (past the grace) is let go, and this one is served.
+                    ReplyHolders.Holder longest = holders.longestHeld(client, full, System.nanoTime());
+                    if (longest != null) {
+                        longest.letGo();
+                        full = null;
+                    }
+                }
+            } catch (RuntimeException | java.lang.Error e) {
+                closing = true;  // as for a refusal below: answered in its place, what still waits is dropped
+                waiting.clear();
+                send(ctx, next.seq(), new Outgoing(incident(describe(request), e), false, next.protobuf(), head, client,
+                        false));
+                return;
+            }
             if (spent != null) {
                 // Over its budget of CPU for reads: told when to come back; nothing runs. The
                 // connection stays (its framing is sound), and what it pipelined behind is judged the same.
@@ -227,48 +313,19 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         next.http10(), null, spent.retryAfterSeconds()));
                 continue;
             }
-            ByteShares.Bound full = read ? replies.full(client) : null;
             if (full != null) {
                 closing = true;  // like every 503: the connection closes after it; what still waits is dropped
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        Error.Code.UNAVAILABLE, replies.refusal(full))), false, next.protobuf(), head, client, false));
+                        Error.Code.UNAVAILABLE, replies.refusal(full))), false, next.protobuf(), head, client, false, null,
+                        1));
                 return;
             }
             running++;
             readRunning = read;
             try {
                 // Each remote address has its own share of the workers and the queue (FairWorkers).
-                workers.execute(next.client(), () -> {
-                    long cpuStart = CpuClock.now();
-                    long databaseStart = DatabaseTime.waited();
-                    Reply answer = handle(request);
-                    HttpError unmet = read ? Preconditions.onAnswer(next.condition(), answer) : null;
-                    Reply reply = unmet == null ? answer : refuse(request, unmet);
-                    spentOn(request, read ? client : null, CpuClock.now() - cpuStart, DatabaseTime.waited() - databaseStart);
-                    // A held claim's wait is not the coordinator's latency: timed up to its hold.
-                    long nanos = System.nanoTime() - next.start();
-                    if (reply.pending() == null) {
-                        answered(ctx, next, request, head, client, reply, nanos);
-                        return;
-                    }
-                    // Answered later (a claim that waits): the worker is free meanwhile; the
-                    // connection stays busy (not idled out) until the answer is sent.
-                    CompletableFuture<Reply> later = reply.pending();
-                    ctx.executor().execute(() -> {
-                        pending.put(later, reply.hurry());
-                        if (inputClosed) {
-                            reply.hurry().run();  // the client shut its side while this ran
-                        }
-                    });
-                    later.whenComplete((done, failure) -> {
-                        ctx.executor().execute(() -> pending.remove(later));
-                        if (!later.isCancelled()) {
-                            answered(ctx, next, request, head, client,
-                                    failure == null ? done : failed(request, failure), nanos);
-                        }
-                    });
-                });
+                workers.execute(next.client(), () -> run(ctx, next, request, read, head, client));
             } catch (RejectedExecutionException e) {
                 running--;
                 readRunning = false;
@@ -282,18 +339,77 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    /**
+     * On a worker: runs the request's route and answers it, whatever fails. A failure outside the
+     * route (its answer's checks, the accounting) used to end the task: FairWorkers logged it, the
+     * request was never answered, and its connection, busy with it, was never idled out.
+     */
+    private void run(ChannelHandlerContext ctx, Waiting next, ApiRequest request, boolean read, boolean head,
+            String client) {
+        boolean handedOn = false;
+        try {
+            long cpuStart = CpuClock.now();
+            long databaseStart = DatabaseTime.waited();
+            Reply answer = handle(request);
+            HttpError unmet = read ? Preconditions.onAnswer(next.condition(), answer) : null;
+            Reply reply = unmet == null ? answer : refuse(request, unmet);
+            spentOn(request, read ? client : null, CpuClock.now() - cpuStart, DatabaseTime.waited() - databaseStart);
+            // A held claim's wait is not the coordinator's latency: timed up to its hold.
+            long nanos = System.nanoTime() - next.start();
+            if (reply.pending() == null) {
+                handedOn = true;
+                answered(ctx, next, request, head, client, reply, nanos);
+                return;
+            }
+            // Answered later (a claim that waits): the worker is free meanwhile; the
+            // connection stays busy (not idled out) until the answer is sent.
+            CompletableFuture<Reply> later = reply.pending();
+            Runnable hurry = reply.hurry() != null ? reply.hurry() : () -> { };
+            handedOn = true;
+            ctx.executor().execute(() -> {
+                pending.put(later, hurry);
+                if (inputClosed) {
+                    hurry.run();  // the client shut its side while this ran
+                }
+            });
+            later.whenComplete((done, failure) -> {
+                ctx.executor().execute(() -> pending.remove(later));
+                if (!later.isCancelled()) {
+                    answered(ctx, next, request, head, client,
+                            failure == null ? done : failed(request, failure), nanos);
+                }
+            });
+        } catch (RuntimeException | java.lang.Error e) {
+            if (!handedOn) {
+                answered(ctx, next, request, head, client, failed(request, e), System.nanoTime() - next.start());
+            } else {
+                throw e;
+            }
+        }
+    }
+
     /** Sends a worker's reply back on the event loop, in its place, and hands the next request on. */
     private void answered(ChannelHandlerContext ctx, Waiting next, ApiRequest request, boolean head, String client,
             Reply reply, long nanos) {
+        // A route that answered nothing (null, now or later) is a failure of the route: a 500, not
+        // an exception on the event loop that left the request unanswered.
+        Reply shown = reply != null ? reply
+                : failed(request, new IllegalStateException("the route answered null"));
+        try {
+            ctx.executor().execute(() -> {
+                running--;
+                readRunning = false;
+                send(ctx, next.seq(), new Outgoing(shown, next.keepAlive(), next.protobuf(), head, client,
+                        next.http10(), isRead(request.method()) ? router.label(request.path()) : null, 0));
+                dispatch(ctx);
+            });
+        } catch (RejectedExecutionException e) {
+            // the event loop stopped (the server is closing): nobody will read it
+            undelivered(new Outgoing(shown, false, false, head));
+            return;
+        }
         metrics.request(router.methodLabel(request.method()), router.label(request.path()),
-                reply.status().code(), nanos);
-        ctx.executor().execute(() -> {
-            running--;
-            readRunning = false;
-            send(ctx, next.seq(), new Outgoing(reply, next.keepAlive(), next.protobuf(), head, client,
-                    next.http10(), isRead(request.method()) ? router.label(request.path()) : null, 0));
-            dispatch(ctx);
-        });
+                shown.status().code(), nanos);
     }
 
     /** The connection closed: answers still to come are not wanted (a held claim lets go). */
@@ -303,6 +419,9 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             later.cancel(false);
         }
         pending.clear();
+        if (holder != null) {
+            holders.taken(holder);
+        }
         order.drop().forEach(ApiHandler::undelivered);
         super.channelInactive(ctx);
     }
@@ -335,7 +454,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private Reply handle(ApiRequest request) {
         try {
-            return router.route(request.method(), request.path()).handle(request);
+            Reply reply = router.route(request.method(), request.path()).handle(request);
+            if (reply == null) {
+                throw new IllegalStateException("the route answered null");
+            }
+            return reply;
         } catch (RuntimeException | java.lang.Error e) {
             return failed(request, e);
         }
@@ -366,16 +489,24 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // An Error (a stack overflow, out of memory) is answered too: left to the worker, it
         // left the request unanswered and its connection held for good (nothing idles out while
         // a request is in progress).
-        // The exception's message is for the operator: it can name tables, SQL, file paths or
-        // library internals. The client gets a number to quote, which the log line carries.
-        String incident = String.format("%08x", incident());
-        LOG.error("{} failed (incident {})", describe(request), incident, e);
+        return incident(describe(request), e);
+    }
+
+    /**
+     * The answer to a failure of the coordinator's own code: a 500 naming an incident. The
+     * exception's message is for the operator: it can name tables, SQL, file paths or library
+     * internals. The client gets a number to quote, which the log line carries (within
+     * {@link #INCIDENTS_LOGGED}; past it the line is at DEBUG).
+     */
+    private static Reply incident(String what, Throwable e) {
+        String incident = String.format("%08x", incidentNumber());
+        INCIDENTS_LOGGED.errorAbout("{} failed (incident {})", what, incident, e);
         return Reply.error(HttpResponseStatus.INTERNAL_SERVER_ERROR, Error.newBuilder()
                 .setCode(Error.Code.INTERNAL).setMessage("internal error (incident " + incident
                         + "); the coordinator's log has the details").build());
     }
 
-    private static synchronized int incident() {
+    private static synchronized int incidentNumber() {
         return INCIDENTS.nextInt();
     }
 
@@ -408,8 +539,75 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ready.subList(i, ready.size()).forEach(ApiHandler::undelivered);
                 return;
             }
-            long cpuStart = CpuClock.now();
-            FullHttpResponse response = Responses.of(ctx.alloc(), o.reply(), o.protobuf());
+            FullHttpResponse response;
+            try {
+                response = response(ctx, o);
+            } catch (RuntimeException | java.lang.Error e) {
+                // The reply could not be made into a response (a message that does not encode, a
+                // header value HTTP forbids): a 500 goes in its place. It used to throw here, on
+                // the event loop, and the request stayed unanswered, the connection held for it.
+                response = response(ctx, new Outgoing(incident("the reply to a request from "
+                        + ctx.channel().remoteAddress(), e), o.keepAlive(), o.protobuf(), o.head(), o.client(),
+                        o.http10()));
+            }
+            long bytes = response.content().readableBytes();
+            String client = o.client() != null ? o.client() : AddressScope.of(remoteAddress(ctx));
+            replies.add(client, bytes);
+            if (unwritten++ == 0) {
+                holders.holding(holder(ctx), client, System.nanoTime());
+            }
+            var written = ctx.write(response);
+            written.addListener(f -> {
+                replies.release(client, bytes);  // sent, or the connection went
+                if (--unwritten == 0) {
+                    holders.taken(holder);
+                }
+                if (!f.isSuccess()) {
+                    undelivered(o);
+                    if (ctx.channel().isActive()) {
+                        // Not written, the connection still open: the replies after it would be
+                        // read as the answers to the wrong requests.
+                        BROKEN.warn("closing connection from {}: a reply could not be written: {}",
+                                ctx.channel().remoteAddress(), LogSafe.of(String.valueOf(f.cause())));
+                        ctx.channel().close();
+                    }
+                }
+            });
+            if (!o.keepAlive()) {
+                ctx.flush();
+                if (lingering) {
+                    written.addListener(f -> OversizedBodies.lingerThenClose(ctx.channel(), f.isSuccess()));
+                } else {
+                    written.addListener(ChannelFutureListener.CLOSE);
+                }
+                ready.subList(i + 1, ready.size()).forEach(ApiHandler::undelivered);  // the connection closes first
+                return;
+            }
+        }
+        if (!ready.isEmpty()) {
+            ctx.flush();
+        }
+        closeIfDone(ctx);
+        resumeReadingIfDue(ctx);
+    }
+
+    /** This connection as a holder of replies: let go by closing it, when a neighbour needs the room. */
+    private ReplyHolders.Holder holder(ChannelHandlerContext ctx) {
+        if (holder == null) {
+            holder = () -> {
+                BROKEN.warn("closing connection from {}: its client had not read its replies, the longest held, "
+                        + "and a neighbour needed the room", ctx.channel().remoteAddress());
+                ctx.channel().close();
+            };
+        }
+        return holder;
+    }
+
+    /** The response for a reply, as its request asked for it. */
+    private FullHttpResponse response(ChannelHandlerContext ctx, Outgoing o) {
+        long cpuStart = CpuClock.now();
+        FullHttpResponse response = Responses.of(ctx.alloc(), o.reply(), o.protobuf());
+        try {
             if (o.readRoute() != null) {
                 // A large page is encoded here, on the event loop: its cost is the read's too.
                 long nanos = CpuClock.now() - cpuStart;
@@ -430,28 +628,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 // left behind stayed open here, under its address's cap, until the idle timeout.
                 response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
-            long bytes = response.content().readableBytes();
-            String client = o.client() != null ? o.client() : AddressScope.of(remoteAddress(ctx));
-            replies.add(client, bytes);
-            var written = ctx.write(response);
-            written.addListener(f -> {
-                replies.release(client, bytes);  // sent, or the connection went
-                if (!f.isSuccess()) {
-                    undelivered(o);
-                }
-            });
-            if (!o.keepAlive()) {
-                ctx.flush();
-                written.addListener(ChannelFutureListener.CLOSE);
-                ready.subList(i + 1, ready.size()).forEach(ApiHandler::undelivered);  // the connection closes first
-                return;
-            }
+            return response;
+        } catch (RuntimeException | java.lang.Error e) {
+            response.release();
+            throw e;
         }
-        if (!ready.isEmpty()) {
-            ctx.flush();
-        }
-        closeIfDone(ctx);
-        resumeReadingIfDue(ctx);
     }
 
     /**
@@ -473,7 +654,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** After a half-close, the connection closes once every request read before it is answered. */
     private void closeIfDone(ChannelHandlerContext ctx) {
-        if (inputClosed && order.outstanding() == 0 && ctx.channel().isActive()) {
+        if ((inputClosed || closeWhenAnswered) && order.outstanding() == 0 && ctx.channel().isActive()) {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
     }
@@ -552,6 +733,24 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException && inputClosed) {
             ctx.close();  // the partial request was already answered (userEventTriggered)
             return;
+        }
+        if (!(cause instanceof java.io.IOException) && ctx.channel().isActive() && !closing) {
+            closing = true;  // what the pipeline that failed would read next is not read
+            if (deadline.inProgress()) {
+                // A handler before this one failed on a request in progress: it is answered in its
+                // place, after those before it, and the connection closes (its framing is in doubt).
+                // It used to close at once with no answer, the requests before it dropped too.
+                boolean head = deadline.mayBeHead();
+                deadline.requestReceived();
+                send(ctx, order.arrive(), new Outgoing(incident("a request from " + ctx.channel().remoteAddress(),
+                        cause), false, false, head));
+                return;
+            }
+            if (order.outstanding() > 0) {
+                closeWhenAnswered = true;  // nothing of a next request came: those before are answered, then it closes
+                ctx.channel().config().setAutoRead(false);
+                return;
+            }
         }
         BROKEN.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), LogSafe.of(cause.toString()));
         ctx.close();

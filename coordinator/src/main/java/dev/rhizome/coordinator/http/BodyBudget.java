@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -78,13 +79,21 @@ final class BodyBudget extends ChannelDuplexHandler {
         refused = true;
         giveBack();
         String message = budget.refusal(over);
+        ctx.channel().config().setAutoRead(false);
+        ApiHandler answers = ctx.pipeline().get(ApiHandler.class);
+        if (answers != null) {
+            // answered in its place, after the replies to the requests pipelined before it
+            answers.refuseInPlace(new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE, message),
+                    request != null && HttpMethod.HEAD.equals(request.method()),
+                    request != null && BodyFormat.prefersProtobuf(request.headers()), false);
+            return;
+        }
         Reply refusal = ApiHandler.refuse(String.valueOf(ctx.channel().remoteAddress()),
                 new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE, message));
         // Content follows its request's headers, so the request is known here unless the decoder erred.
         FullHttpResponse response = request == null ? Responses.of(ctx.alloc(), refusal, false)
                 : Responses.answering(ctx.alloc(), refusal, request);
         HttpUtil.setKeepAlive(response, false);
-        ctx.channel().config().setAutoRead(false);
         ctx.channel().writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
 

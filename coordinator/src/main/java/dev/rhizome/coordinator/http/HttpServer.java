@@ -99,6 +99,8 @@ public final class HttpServer implements AutoCloseable {
                 limits.maxConnectionsPerAddress());
         long idleMs = limits.idleTimeout().toMillis();
         HeadRefusals heads = new HeadRefusals(router);
+        // A tenth of the time a non-reader could hold its replies anyway (WriteStall).
+        ReplyHolders holders = new ReplyHolders(limits.replyStallTimeout().toNanos() / 10);
         try {
             Channel channel = new ServerBootstrap()
                     .group(boss, io)
@@ -122,7 +124,7 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new BodyBudget(bodies, proxies))
                                     .addLast(new OversizedBodies(maxBodyBytes, heads))
                                     .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies,
-                                            proxies, reads));
+                                            proxies, reads, holders));
                         }
                     })
                     .bind(host, port).sync().channel();

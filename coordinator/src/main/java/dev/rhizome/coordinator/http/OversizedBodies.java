@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -150,19 +151,34 @@ final class OversizedBodies extends HttpObjectAggregator {
             super.handleOversizedMessage(ctx, oversized);
             return;
         }
-        FullHttpResponse response = tooLarge(ctx.alloc(), request);
-        HttpUtil.setKeepAlive(response, false);
         Channel channel = ctx.channel();
         // From here on, bytes are counted and dropped before any decoder sees them.
         channel.pipeline().addFirst("linger", new Linger());
-        ctx.writeAndFlush(response).addListener(written -> {
-            if (!written.isSuccess() || !(channel instanceof SocketChannel socket)) {
-                channel.close();
-                return;
-            }
-            socket.shutdownOutput();
-            channel.eventLoop().schedule(() -> channel.close(), LINGER_MS, TimeUnit.MILLISECONDS);
-        });
+        String message = "request body exceeds " + maxBodyBytes + " bytes";
+        ApiHandler answers = channel.pipeline().get(ApiHandler.class);
+        if (answers != null) {
+            // answered in its place, after the replies to the requests pipelined before it
+            answers.refuseInPlace(new HttpError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Error.Code.TOO_LARGE,
+                    message), HttpMethod.HEAD.equals(request.method()), BodyFormat.prefersProtobuf(request.headers()),
+                    true);
+            return;
+        }
+        FullHttpResponse response = tooLarge(ctx.alloc(), request);
+        HttpUtil.setKeepAlive(response, false);
+        ctx.writeAndFlush(response).addListener(written -> lingerThenClose(channel, written.isSuccess()));
+    }
+
+    /**
+     * After the refusal of a body still arriving: sends a FIN, and closes after {@link #LINGER_MS}
+     * (meanwhile {@link Linger} drops what comes), so a client still writing reads the refusal.
+     */
+    static void lingerThenClose(Channel channel, boolean written) {
+        if (!written || !(channel instanceof SocketChannel socket)) {
+            channel.close();
+            return;
+        }
+        socket.shutdownOutput();
+        channel.eventLoop().schedule(() -> channel.close(), LINGER_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Discards what a refused client still sends, up to {@link #LINGER_BYTES}, then closes. */

@@ -47,6 +47,16 @@ final class Responses {
         }
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(),
                 alloc.buffer(body.length).writeBytes(body));
+        try {
+            return withHeaders(response, reply, contentType, body.length);
+        } catch (RuntimeException e) {
+            response.release();  // a header value HTTP forbids: the caller answers otherwise
+            throw e;
+        }
+    }
+
+    private static FullHttpResponse withHeaders(FullHttpResponse response, Reply reply, String contentType,
+            int length) {
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         // Untrusted text (titles, descriptions) is in every JSON answer and on the dashboard: a
         // browser must never sniff an answer into HTML, and the page runs only its own scripts, so
@@ -61,7 +71,7 @@ final class Responses {
             response.headers().set(HttpHeaderNames.CONTENT_SECURITY_POLICY, PAGE_POLICY);
             response.headers().set(HttpHeaderNames.X_FRAME_OPTIONS, "DENY");
         }
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, length);
         if (reply.allow() != null) {
             response.headers().set(HttpHeaderNames.ALLOW, reply.allow());
         }

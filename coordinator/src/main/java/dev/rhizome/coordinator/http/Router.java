@@ -4,6 +4,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -30,6 +31,7 @@ final class Router {
     private final Map<String, Map<String, Handler>> routes = new HashMap<>();
     /** The query parameters each API read takes, so that a test can walk every one of them. */
     private final Map<String, Set<String>> params = new HashMap<>();
+    private final Set<String> probes = new HashSet<>();
 
     /**
      * An API read that takes exactly these query parameters: any other is {@code 400} naming it
@@ -47,6 +49,19 @@ final class Router {
      */
     Router page(String path, Handler handler) {
         return add("GET", path, handler);
+    }
+
+    /**
+     * A page whose answer is a few bytes of the server's own state, asked by load balancers and
+     * monitors (/healthz): never refused for what its address spent on reads or holds unread.
+     */
+    Router probe(String path, Handler handler) {
+        probes.add(path);
+        return page(path, handler);
+    }
+
+    boolean isProbe(String path) {
+        return probes.contains(path);
     }
 
     /** A signed write: its body says everything, so it takes no query parameters. */

@@ -65,7 +65,7 @@ public final class Routes {
 
     static Router build(Services s, SignedRequests signed, CoordinatorMetrics metrics) {
         return new Router()
-                .page("/healthz", r -> health(s.storeTrouble().get()))
+                .probe("/healthz", r -> health(s.storeTrouble().get()))
                 .page("/metrics", r -> Reply.text(metrics.scrape()))
                 .page("/", r -> DashboardAssets.page())
                 .page("/dashboard/app.js", r -> DashboardAssets.script())

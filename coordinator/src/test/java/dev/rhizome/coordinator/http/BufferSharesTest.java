@@ -111,6 +111,51 @@ class BufferSharesTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> bodies.held("127.0.0.1") == 0);
     }
 
+    @Test
+    void aNonReaderBehindANatHoldsItsAddressesShareOnlyUntilANeighbourAsksAndHealthzIsAlwaysAnswered()
+            throws Exception {
+        byte[] big = new byte[16 << 20];
+        Arrays.fill(big, (byte) 'a');
+        Router router = new Router().get("/big", r -> Reply.bytes(big, "text/plain")).get("/small", r -> Reply.text("ok"))
+                .probe("/healthz", r -> Reply.text("ok"));
+        ByteShares replies = ByteShares.replies(64L << 20);
+        // WriteStall would close the non-readers after 60 s; a neighbour may have them let go after 6 s.
+        server = HttpServer.start("127.0.0.1", 0, 1 << 20,
+                CoordinatorLimits.defaults().withReplyStallTimeout(Duration.ofSeconds(60)), router,
+                new CoordinatorMetrics(), replies);
+        url = "http://127.0.0.1:" + server.port();
+        long began = System.nanoTime();
+        // Behind one address (a NAT), a client asks for large pages on two connections and reads nothing.
+        nonReader("127.0.0.1");
+        nonReader("127.0.0.1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> replies.held("127.0.0.1") >= big.length);
+
+        // A load balancer's probe from that address is answered whatever its share holds.
+        for (int i = 0; i < 3; i++) {
+            RawHttp probe = connection("127.0.0.1");
+            assertThat(probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+            assertThat(probe.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n").readHeadOnly().status()).isEqualTo(200);
+        }
+        // A neighbour behind the same address is told to come back in a second while the holder is
+        // new, and is served once the longest holder has held its share for the grace: it is let go.
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            RawHttp.Response r = connection("127.0.0.1").send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            if (r.status() == 503) {
+                assertThat(r.headers()).containsIgnoringCase("retry-after: 1");
+                return false;
+            }
+            return r.status() == 200 && r.body().equals("ok");
+        });
+        // So is a neighbour's large page, the other holder let go for it.
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            RawHttp.Response r = connection("127.0.0.1").send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n").read();
+            return r.status() == 200 && r.body().length() == big.length;
+        });
+        assertThat(Duration.ofNanos(System.nanoTime() - began)).as("before WriteStall would have closed them")
+                .isLessThan(Duration.ofSeconds(60));
+        await().atMost(Duration.ofSeconds(30)).until(() -> replies.held() == 0);
+    }
+
     private RawHttp connection(String from) throws Exception {
         RawHttp raw = new RawHttp(url, from);
         open.add(raw);
