@@ -32,6 +32,8 @@ final class Connections {
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         private boolean closing;
         private long closingSinceMs;
+        /** How far the peer's clock read ahead of ours at its handshake, when past the skew; 0 otherwise. */
+        private long clockAheadMs;
         final LinkLiveness.Times times;
         final Outbox.Waiting waiting = new Outbox.Waiting();
         final PeerExchanges.Asks asks = new PeerExchanges.Asks();
@@ -57,6 +59,14 @@ final class Connections {
 
         LinkEnd remote() {
             return remote;
+        }
+
+        long clockAheadMs() {
+            return clockAheadMs;
+        }
+
+        void clockAheadMs(long aheadMs) {
+            this.clockAheadMs = aheadMs;
         }
 
         boolean closing() {

@@ -35,6 +35,11 @@ final class NodeInfoCheck {
         return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
     }
 
+    /** How far the clock of the node whose hello the handshake verified reads ahead of ours, past the skew (else 0). */
+    long provenClockAheadMs(Verified<NodeInfo> verified, long now) {
+        return check.provenClockAheadMs(verified, now);
+    }
+
     /**
      * A record signed by someone other than {@code from}, with a valid signature, refused only for
      * its date: {@code from} relayed it as it got it, and an honest relayer accepted it by its own
