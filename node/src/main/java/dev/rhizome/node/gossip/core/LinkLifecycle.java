@@ -119,7 +119,9 @@ final class LinkLifecycle {
         bundles.claims().relinked(peer);
         announcer.linked(peer, opened, now, out);
         peers.table().connected(peer);
-        if (!outOfReach && !clockOff) {
+        // Remembered even when dated ahead: peers.bin is read back unsigned (never handed on, replaced by
+        // any signed record of the peer), so a restart redials a peer whose clock is off as any other.
+        if (!outOfReach) {
             remembered.linked(peer, peerInfo);
         }
         greet(peer, now, out);

@@ -64,8 +64,9 @@ final class NodeInfoCheck {
     /**
      * {@code peer}'s hello NodeInfo, refused only for its date, whose signer the link handshake
      * proved fresh by its signature over our nonce ({@code verified}): a skewed but honest node.
-     * Its link is admitted on that proof; the record is used for the link alone (not kept in the
-     * peer table, remembered or relayed), since its date is what every other check relies on.
+     * Its link is admitted on that proof; the record is not kept in the peer table or relayed, since
+     * its date is what every other check relies on. It is remembered for a restart: peers.bin is read
+     * back unsigned, so it is dialled but never handed on, and any signed record of the peer replaces it.
      */
     static boolean provenOutOfWindow(Outcome outcome, SignedEnvelope envelope, Verified<NodeInfo> verified, PublicId peer) {
         return verified != null && verified.envelope().equals(envelope) && verified.signer().equals(peer)
