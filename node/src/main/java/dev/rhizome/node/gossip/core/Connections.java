@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Open gossip connections and dials in flight, with each connection's rate limit. */
 final class Connections {
@@ -143,6 +144,11 @@ final class Connections {
 
     Link remove(PublicId peer) {
         return links.remove(peer);
+    }
+
+    /** The peers a dial of ours is under way to. */
+    Set<PublicId> dialingPeers() {
+        return dialing.keySet();
     }
 
     void dialing(PublicId peer, long nowMs) {

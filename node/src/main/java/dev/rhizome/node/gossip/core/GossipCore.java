@@ -189,7 +189,7 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> learn(List<NodeInfo> peers, Reach learntOver, long nowMs) {
         long now = clock.advance(nowMs);
-        dialer.offerAll(peers, info -> learntOver);
+        dialer.offerListed(peers, info -> learntOver);
         List<Effect> out = new ArrayList<>();
         dialer.keepDegree(now, out);
         return settled(out);

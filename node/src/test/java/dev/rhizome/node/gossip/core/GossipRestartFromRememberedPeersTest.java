@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
 /**
  * A node restarted after a day offline rejoins through the peers it remembered (peers.bin): a peer
  * whose clock was hours off is among them and is dialled again, a banned one is not, and a node whose
- * whole remembered set is gone reaches the peers its coordinator lists within a bounded time, on
- * virtual time with each dial to a gone peer failing at the connect timeout.
+ * whole remembered set is gone reaches the peers its coordinator lists within a bounded time (each
+ * round of dials tries one listed peer first), on virtual time with each dial to a gone peer failing
+ * at the connect timeout.
  */
 class GossipRestartFromRememberedPeersTest {
     static final long HOURS_2 = 2 * 3_600_000L;
@@ -92,11 +93,22 @@ class GossipRestartFromRememberedPeersTest {
     /**
      * Every one of the 64 remembered peers is gone (each dial fails at the connect timeout), and the
      * coordinator, asked at start, answers a second later with three live peers: the node holds its
-     * outbound quota of links with them within a minute, without waiting out the remembered ones.
+     * outbound quota of links with them within 30 s, whatever its random draws (20 seeds). Before
+     * round 28 its dials were drawn among all 67 at random, each gone one dialled again a second or
+     * two after it failed: 107 s on average over 300 seeds, over a minute in 237, never within 5
+     * minutes in some.
      */
     @Test
-    void aNodeWhoseRememberedPeersAreAllGoneLinksThroughItsCoordinatorsListWithinAMinute() throws Exception {
-        GossipCore core = core(4);
+    void aNodeWhoseRememberedPeersAreAllGoneLinksThroughItsCoordinatorsListWithinHalfAMinute() throws Exception {
+        for (int seed = 1; seed <= 20; seed++) {
+            assertThat(msUntilLinkedToTheListed(seed)).as("seed %d: ms from start until linked with all three listed", seed)
+                    .isBetween(0L, 30_000L);
+        }
+    }
+
+    /** Ms from the start until the node linked with all three live peers its coordinator listed; -1 if not within 5 minutes. */
+    private long msUntilLinkedToTheListed(int seed) throws Exception {
+        GossipCore core = core(seed);
         List<NodeInfo> gone = new ArrayList<>();
         for (int i = 0; i < RememberedPeers.REMEMBERED_PEERS; i++) {
             gone.add(new Peer().info.toBuilder().setTimeMs(now - 24 * 3_600_000L).build());
@@ -146,7 +158,6 @@ class GossipRestartFromRememberedPeersTest {
             }
         }
         
-        assertThat(linkedAt).as("linked with all three listed peers").isPositive();
-        assertThat(linkedAt - now).as("ms from start until linked").isLessThanOrEqualTo(60_000);
+        return linkedAt < 0 ? -1 : linkedAt - now;
     }
 }
