@@ -72,7 +72,7 @@ final class AnnouncementCheck {
 
     /**
      * An announcement pushed to us by {@code from}, whose clock its link's handshake measured
-     * {@code fromClockAheadMs} ahead of ours ({@link #provenClockAheadMs}; 0 within the skew).
+     * {@code fromClockAheadMs} ahead of ours ({@link #provenClockAheadMs}).
      */
     Outcome announcement(SignedEnvelope envelope, PublicId from, long nowMs, long fromClockAheadMs) {
         Outcome misshapen = misshapen(envelope);
@@ -200,16 +200,16 @@ final class AnnouncementCheck {
 
     /**
      * How far the clock of the node whose hello the link handshake verified ({@code verified}) reads
-     * ahead of ours (negative: behind), when by more than the skew allowed; 0 within it, or with no
-     * handshake behind the hello. The hello is re-signed every minute, so this is its clock less up
-     * to a minute, well inside the window's slack.
+     * ahead of ours (negative: behind); 0 with no handshake behind the hello. The hello is re-signed
+     * every minute, so this is its clock less up to a minute, well inside the window's slack.
      */
     long provenClockAheadMs(Verified<NodeInfo> verified, long coreNowMs) {
-        if (verified == null) {
-            return 0;
-        }
-        long ahead = verified.record().getTimeMs() - clock.wallMs(coreNowMs);
-        return Math.abs(ahead) > config.maxClockSkew().toMillis() ? ahead : 0;
+        return verified == null ? 0 : verified.record().getTimeMs() - clock.wallMs(coreNowMs);
+    }
+
+    /** Whether a peer's clock measured {@code clockAheadMs} ahead of ours is off by more than the skew allowed. */
+    boolean pastTheSkew(long clockAheadMs) {
+        return Math.abs(clockAheadMs) > config.maxClockSkew().toMillis();
     }
 
     /**
@@ -243,7 +243,7 @@ final class AnnouncementCheck {
             }
         }
         Outcome dated = window(o, inventory.getTimeMs(), nowMs, true);
-        if (dated.accepted() || fromClockAheadMs == 0) {
+        if (dated.accepted() || !pastTheSkew(fromClockAheadMs)) {
             return dated;
         }
         Outcome onItsClock = window(o, inventory.getTimeMs() - fromClockAheadMs, nowMs, true);

@@ -33,8 +33,12 @@ final class Connections {
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         private boolean closing;
         private long closingSinceMs;
-        /** How far the peer's clock read ahead of ours at its handshake, when past the skew; 0 otherwise. */
+        /**
+         * How far the peer's clock read ahead of ours at its handshake (0 with no handshake behind its
+         * hello), moved with each step of our wall clock since ({@link Connections#wallClockMoved}).
+         */
         private long clockAheadMs;
+        private boolean clockMeasured;
         final LinkLiveness.Times times;
         final Outbox.Waiting waiting = new Outbox.Waiting();
         final PeerExchanges.Asks asks = new PeerExchanges.Asks();
@@ -62,12 +66,15 @@ final class Connections {
             return remote;
         }
 
+        /** 0 for a link with no handshake behind its hello: nothing was measured. */
         long clockAheadMs() {
-            return clockAheadMs;
+            return clockMeasured ? clockAheadMs : 0;
         }
 
-        void clockAheadMs(long aheadMs) {
+        /** The peer's clock as its proven hello dated it against ours; {@code measured} false with no handshake behind it. */
+        void clockAheadMs(long aheadMs, boolean measured) {
             this.clockAheadMs = aheadMs;
+            this.clockMeasured = measured;
         }
 
         boolean closing() {
@@ -144,6 +151,19 @@ final class Connections {
 
     Link remove(PublicId peer) {
         return links.remove(peer);
+    }
+
+    /**
+     * Our wall clock moved by {@code movedMs} against the core's: each link's peer now reads that
+     * much further behind ours, so a link made before a step of our clock keeps its peer's own
+     * Inventories judged by the peer's clock.
+     */
+    void wallClockMoved(long movedMs) {
+        for (Link link : links.values()) {
+            if (link.clockMeasured) {
+                link.clockAheadMs -= movedMs;
+            }
+        }
     }
 
     /** The peers a dial of ours is under way to. */

@@ -136,8 +136,8 @@ final class LinkLifecycle {
     private void measureClock(PublicId peer, Link link, Verified<NodeInfo> verified, boolean reported, long now,
             List<Effect> out) {
         long aheadMs = nodeInfos.provenClockAheadMs(verified, now);
-        link.clockAheadMs(aheadMs);
-        if (aheadMs != 0 && !reported) {
+        link.clockAheadMs(aheadMs, verified != null);
+        if (nodeInfos.pastTheSkew(aheadMs) && !reported) {
             out.add(new Effect.ClockSkew(peer, "its hello dated " + Math.abs(aheadMs) + " ms "
                     + (aheadMs > 0 ? "in the future" : "in the past")));
         }

@@ -35,9 +35,13 @@ final class NodeInfoCheck {
         return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
     }
 
-    /** How far the clock of the node whose hello the handshake verified reads ahead of ours, past the skew (else 0). */
+    /** How far the clock of the node whose hello the handshake verified reads ahead of ours (0 with no handshake). */
     long provenClockAheadMs(Verified<NodeInfo> verified, long now) {
         return check.provenClockAheadMs(verified, now);
+    }
+
+    boolean pastTheSkew(long clockAheadMs) {
+        return check.pastTheSkew(clockAheadMs);
     }
 
     /**

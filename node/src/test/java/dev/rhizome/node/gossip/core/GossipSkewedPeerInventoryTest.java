@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * coordinator's hints (before round 28 each was refused as dated out of the window). The measure is
  * the proven link's alone: a replay older than the window by the peer's clock is still refused, its
  * relayed records (NodeInfo, Result) are still judged by our clock, and a link with no handshake
- * behind it measures nothing. The skew is reported once at the link either way.
+ * behind it measures nothing. The skew is reported once at the link either way, and a step of our
+ * own clock after the link moves the measure with it.
  */
 class GossipSkewedPeerInventoryTest {
     static final long HOURS_2 = 2 * 3_600_000L;
@@ -109,6 +110,24 @@ class GossipSkewedPeerInventoryTest {
 
         assertThat(only(effects, Fetch.class)).isEmpty();
         assertThat(only(effects, ClockSkew.class)).hasSize(1);
+    }
+
+    /**
+     * Our own clock steps two hours after the link came up (a wrong NTP step, a resumed VM): the
+     * measure moves with it, so the peer's records, dated by its right clock, are still taken.
+     */
+    @Test
+    void aStepOfOurOwnClockAfterTheLinkMovesTheMeasureWithIt() throws Exception {
+        Peer right = new Peer();
+        core.onWallClock(now, now);
+        core.onConnected(right.id, verified(right, now - 30_000), false, now);
+        long later = now + 60_000;
+        core.onWallClock(later + HOURS_2, later);
+
+        List<Effect> effects = core.onMessage(right.id, Peer.announce(right.inventory(later, Peer.commit(7))), later);
+
+        assertThat(only(effects, Fetch.class)).singleElement().matches(f -> f.commit().equals(Peer.commit(7)));
+        assertThat(only(effects, ClockSkew.class)).isEmpty();
     }
 
     @Test
