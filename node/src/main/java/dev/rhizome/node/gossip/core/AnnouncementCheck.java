@@ -67,6 +67,14 @@ final class AnnouncementCheck {
 
     /** An announcement pushed to us by {@code from}. */
     Outcome announcement(SignedEnvelope envelope, PublicId from, long nowMs) {
+        return announcement(envelope, from, nowMs, 0);
+    }
+
+    /**
+     * An announcement pushed to us by {@code from}, whose clock its link's handshake measured
+     * {@code fromClockAheadMs} ahead of ours ({@link #provenClockAheadMs}).
+     */
+    Outcome announcement(SignedEnvelope envelope, PublicId from, long nowMs, long fromClockAheadMs) {
         Outcome misshapen = misshapen(envelope);
         if (misshapen != null) {
             return misshapen;
@@ -77,7 +85,7 @@ final class AnnouncementCheck {
         }
         String type = envelope.getType();
         if (type.equals(INVENTORY)) {
-            return inventory(envelope, nowMs);
+            return inventory(envelope, nowMs, fromClockAheadMs);
         }
         if (!envelope.getSigner().equals(from.toByteString())) {
             Outcome stale = staleBeforeVerifying(envelope, nowMs, true);
@@ -190,8 +198,31 @@ final class AnnouncementCheck {
         return window(Outcome.accept(Kind.NODE_INFO, verified.record()), verified.record().getTimeMs(), nowMs, false);
     }
 
-    /** An Inventory its signer sent ({@link #misdirected} passed). */
-    private Outcome inventory(SignedEnvelope envelope, long nowMs) {
+    /**
+     * How far the clock of the node whose hello the link handshake verified ({@code verified}) reads
+     * ahead of ours (negative: behind); 0 with no handshake behind the hello. The hello is re-signed
+     * every minute, so this is its clock less up to a minute, well inside the window's slack.
+     */
+    long provenClockAheadMs(Verified<NodeInfo> verified, long coreNowMs) {
+        return verified == null ? 0 : verified.record().getTimeMs() - clock.wallMs(coreNowMs);
+    }
+
+    /** Whether a peer's clock measured {@code clockAheadMs} ahead of ours is off by more than the skew allowed. */
+    boolean pastTheSkew(long clockAheadMs) {
+        return Math.abs(clockAheadMs) > config.maxClockSkew().toMillis();
+    }
+
+    /**
+     * An Inventory its signer sent ({@link #misdirected} passed), dated inside the window by our
+     * clock or by the signer's as its link's handshake measured it ({@code fromClockAheadMs}). The
+     * latter lets a node whose clock is hours off announce what it holds: only the signer's own
+     * Inventory is judged so, and only on the link whose handshake it proved with its key over our
+     * nonce, and Inventories are never relayed, so no one else can replay one on the strength of that
+     * measure; a key holder choosing its hello's date to widen its own window gains nothing it could
+     * not have by signing anew. Its NodeInfo and Results are relayed to nodes that cannot measure it,
+     * so they are still judged by our clock alone (refused and reported).
+     */
+    private Outcome inventory(SignedEnvelope envelope, long nowMs, long fromClockAheadMs) {
         Outcome o = open(envelope, Inventory.getDefaultInstance(), Inventory::getNode, Kind.INVENTORY);
         if (!o.accepted()) {
             return o;
@@ -211,7 +242,12 @@ final class AnnouncementCheck {
                 return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names a malformed commit id");
             }
         }
-        return window(o, inventory.getTimeMs(), nowMs, true);
+        Outcome dated = window(o, inventory.getTimeMs(), nowMs, true);
+        if (dated.accepted() || !pastTheSkew(fromClockAheadMs)) {
+            return dated;
+        }
+        Outcome onItsClock = window(o, inventory.getTimeMs() - fromClockAheadMs, nowMs, true);
+        return onItsClock.accepted() ? onItsClock : dated;
     }
 
     private static Iterable<String> allCommits(Inventory inventory) {

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Open gossip connections and dials in flight, with each connection's rate limit. */
 final class Connections {
@@ -32,6 +33,12 @@ final class Connections {
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         private boolean closing;
         private long closingSinceMs;
+        /**
+         * How far the peer's clock read ahead of ours at its handshake (0 with no handshake behind its
+         * hello), moved with each step of our wall clock since ({@link Connections#wallClockMoved}).
+         */
+        private long clockAheadMs;
+        private boolean clockMeasured;
         final LinkLiveness.Times times;
         final Outbox.Waiting waiting = new Outbox.Waiting();
         final PeerExchanges.Asks asks = new PeerExchanges.Asks();
@@ -57,6 +64,17 @@ final class Connections {
 
         LinkEnd remote() {
             return remote;
+        }
+
+        /** 0 for a link with no handshake behind its hello: nothing was measured. */
+        long clockAheadMs() {
+            return clockMeasured ? clockAheadMs : 0;
+        }
+
+        /** The peer's clock as its proven hello dated it against ours; {@code measured} false with no handshake behind it. */
+        void clockAheadMs(long aheadMs, boolean measured) {
+            this.clockAheadMs = aheadMs;
+            this.clockMeasured = measured;
         }
 
         boolean closing() {
@@ -133,6 +151,24 @@ final class Connections {
 
     Link remove(PublicId peer) {
         return links.remove(peer);
+    }
+
+    /**
+     * Our wall clock moved by {@code movedMs} against the core's: each link's peer now reads that
+     * much further behind ours, so a link made before a step of our clock keeps its peer's own
+     * Inventories judged by the peer's clock.
+     */
+    void wallClockMoved(long movedMs) {
+        for (Link link : links.values()) {
+            if (link.clockMeasured) {
+                link.clockAheadMs -= movedMs;
+            }
+        }
+    }
+
+    /** The peers a dial of ours is under way to. */
+    Set<PublicId> dialingPeers() {
+        return dialing.keySet();
     }
 
     void dialing(PublicId peer, long nowMs) {

@@ -189,7 +189,7 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> learn(List<NodeInfo> peers, Reach learntOver, long nowMs) {
         long now = clock.advance(nowMs);
-        dialer.offerAll(peers, info -> learntOver);
+        dialer.offerListed(peers, info -> learntOver);
         List<Effect> out = new ArrayList<>();
         dialer.keepDegree(now, out);
         return settled(out);
@@ -567,7 +567,11 @@ public final class GossipCore implements PeerProtocol {
     @Override
     public List<Effect> onWallClock(long wallMs, long nowMs) {
         long now = clock.advance(nowMs);
-        if (Math.abs(clock.wallClock(wallMs, now)) < WALL_STEP_MS) {
+        long moved = clock.wallClock(wallMs, now);
+        if (moved != 0) {
+            peers.connections().wallClockMoved(moved);
+        }
+        if (Math.abs(moved) < WALL_STEP_MS) {
             return List.of();  // told before every step: the usual answer costs nothing
         }
         List<Effect> out = new ArrayList<>();

@@ -50,7 +50,7 @@ final class InboundAnnouncements {
             self.counters().duplicates++;
             return;
         }
-        Outcome outcome = check.announcement(envelope, from, now);
+        Outcome outcome = check.announcement(envelope, from, now, link.clockAheadMs());
         if (!outcome.accepted()) {
             if (NodeInfoCheck.relayedOutOfWindow(outcome, envelope, from)) {
                 self.counters().invalid++;

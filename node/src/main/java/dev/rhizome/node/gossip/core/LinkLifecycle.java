@@ -68,6 +68,7 @@ final class LinkLifecycle {
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.replaced(outbound, remote, inboundRate(now), now);
+                measureClock(peer, existing, verified, false, now, out);
                 bundles.claims().unclaim(peer, now); // withdrawals sent on the old link may be lost with it
                 bundles.claims().relinked(peer);
                 greet(peer, now, out);
@@ -114,13 +115,32 @@ final class LinkLifecycle {
             return;
         }
         Link opened = peers.connections().open(peer, outbound, inboundRate(now), linkInfo, remote, now);
+        measureClock(peer, opened, verified, clockOff, now, out);
         bundles.claims().relinked(peer);
         announcer.linked(peer, opened, now, out);
         peers.table().connected(peer);
-        if (!outOfReach && !clockOff) {
+        // Remembered even when dated ahead: peers.bin is read back unsigned (never handed on, replaced by
+        // any signed record of the peer), so a restart redials a peer whose clock is off as any other.
+        if (!outOfReach) {
             remembered.linked(peer, peerInfo);
         }
         greet(peer, now, out);
+    }
+
+    /**
+     * Notes on the link how far the peer's clock reads from ours, as its proven hello's date says,
+     * so that its own Inventories are judged by its clock ({@link AnnouncementCheck#announcement}),
+     * and reports a skew past the limit that the hello's own check did not ({@code reported}): a
+     * clock behind dates an old hello, which is kept as any old address record is.
+     */
+    private void measureClock(PublicId peer, Link link, Verified<NodeInfo> verified, boolean reported, long now,
+            List<Effect> out) {
+        long aheadMs = nodeInfos.provenClockAheadMs(verified, now);
+        link.clockAheadMs(aheadMs, verified != null);
+        if (nodeInfos.pastTheSkew(aheadMs) && !reported) {
+            out.add(new Effect.ClockSkew(peer, "its hello dated " + Math.abs(aheadMs) + " ms "
+                    + (aheadMs > 0 ? "in the future" : "in the past")));
+        }
     }
 
     /** An inbound link closed before the core heard it was up: its handshake was paid all the same. */

@@ -35,6 +35,15 @@ final class NodeInfoCheck {
         return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
     }
 
+    /** How far the clock of the node whose hello the handshake verified reads ahead of ours (0 with no handshake). */
+    long provenClockAheadMs(Verified<NodeInfo> verified, long now) {
+        return check.provenClockAheadMs(verified, now);
+    }
+
+    boolean pastTheSkew(long clockAheadMs) {
+        return check.pastTheSkew(clockAheadMs);
+    }
+
     /**
      * A record signed by someone other than {@code from}, with a valid signature, refused only for
      * its date: {@code from} relayed it as it got it, and an honest relayer accepted it by its own
@@ -59,8 +68,9 @@ final class NodeInfoCheck {
     /**
      * {@code peer}'s hello NodeInfo, refused only for its date, whose signer the link handshake
      * proved fresh by its signature over our nonce ({@code verified}): a skewed but honest node.
-     * Its link is admitted on that proof; the record is used for the link alone (not kept in the
-     * peer table, remembered or relayed), since its date is what every other check relies on.
+     * Its link is admitted on that proof; the record is not kept in the peer table or relayed, since
+     * its date is what every other check relies on. It is remembered for a restart: peers.bin is read
+     * back unsigned, so it is dialled but never handed on, and any signed record of the peer replaces it.
      */
     static boolean provenOutOfWindow(Outcome outcome, SignedEnvelope envelope, Verified<NodeInfo> verified, PublicId peer) {
         return verified != null && verified.envelope().equals(envelope) && verified.signer().equals(peer)

@@ -29,6 +29,8 @@ final class PeerTable {
         Reach learntOver;
         int failures;
         long nextDialMs;
+        /** Named by the bootstrap source's list (the coordinator's, of nodes heard from lately) since this node started. */
+        boolean listed;
 
         Entry(PublicId id, NodeInfo info, SignedEnvelope signed, Reach learntOver) {
             this.id = id;
@@ -287,6 +289,19 @@ final class PeerTable {
         long base = config.redialBase().toMillis();
         long delay = Math.min(config.redialMax().toMillis(), base << Math.min(e.failures - 1, 20));
         e.nextDialMs = nowMs + delay / 2 + (long) (random.nextDouble() * (delay / 2.0));
+    }
+
+    /** The table's entry for {@code id}; null when it holds none. */
+    Entry get(PublicId id) {
+        return peers.get(id);
+    }
+
+    /** {@code id} was named by the bootstrap source's list ({@link Entry#listed}). */
+    void listed(PublicId id) {
+        Entry e = peers.get(id);
+        if (e != null) {
+            e.listed = true;
+        }
     }
 
     void connected(PublicId id) {

@@ -50,6 +50,38 @@ class SkewedClockLinkLoopbackTest extends RogueLoopbackTest {
         linksAndExchangesBundlesWithAClockOff(-HOURS_2);
     }
 
+    /**
+     * What each node holds spreads by gossip alone, no hint: each judges the other's Inventories by
+     * the other's clock as its proven handshake measured it. Before round 28 every one was refused
+     * by its date, so the skewed node's commits reached others only through the coordinator's hints.
+     */
+    @Test
+    void aNodeTwoHoursAheadsCommitsSpreadByGossipAndItTakesOthers() throws Exception {
+        spreadsByGossipWithAClockOff(HOURS_2);
+    }
+
+    @Test
+    void aNodeTwoHoursBehindsCommitsSpreadByGossipAndItTakesOthers() throws Exception {
+        spreadsByGossipWithAClockOff(-HOURS_2);
+    }
+
+    private void spreadsByGossipWithAClockOff(long offsetMs) throws Exception {
+        SimpleMeterRegistry rightMeters = new SimpleMeterRegistry();
+        Started right = startOn(tmp.resolve("right"), System::currentTimeMillis, List::of, rightMeters);
+        Started skewed = startOn(tmp.resolve("skewed"), () -> System.currentTimeMillis() + offsetMs,
+                () -> List.of(info(right)), new SimpleMeterRegistry());
+        await(() -> right.linkedTo(skewed.id()) && skewed.linkedTo(right.id()), SteppedWallClockLoopbackTest.WAIT.now());
+
+        String made = skewed.commitAndAnnounce("made on a clock two hours off, announced");
+        await(() -> right.repo().has(made), SteppedWallClockLoopbackTest.WAIT.now());
+        String back = right.commitAndAnnounce("made on a right clock, announced");
+        await(() -> skewed.repo().has(back), SteppedWallClockLoopbackTest.WAIT.now());
+
+        assertThat(rightMeters.counter("rhizome_node_gossip_clock_skews").count()).as("still reported").isPositive();
+        assertThat(right.scoreOf(skewed.id())).isGreaterThanOrEqualTo(0);
+        assertThat(skewed.scoreOf(right.id())).isGreaterThanOrEqualTo(0);
+    }
+
     private void linksAndExchangesBundlesWithAClockOff(long offsetMs) throws Exception {
         SimpleMeterRegistry rightMeters = new SimpleMeterRegistry();
         Started right = startOn(tmp.resolve("right"), System::currentTimeMillis, List::of, rightMeters);
