@@ -116,7 +116,8 @@ public final class JobRunner {
      * Runs the job to its end, its time limit ({@link JobClock}: the spec's timeout in time on a CPU,
      * within a wall-clock bound above it) or its log limit. Whatever happens, including an
      * interrupt of the calling thread or an exception from {@code progress}, the job and every
-     * descendant it was seen with are dead when this returns or throws.
+     * descendant it was seen with are dead when this returns or throws. A job this machine kept off
+     * a CPU until the wall-clock bound is no outcome of the commit's: {@link MachineBusyException}.
      */
     public JobOutcome run(JobSpec spec, JobProgress progress) throws IOException, InterruptedException {
         return run(spec, progress, null);
@@ -144,6 +145,7 @@ public final class JobRunner {
         TreeCpu cpu = new TreeCpu();
         Optional<String> timeUp = Optional.empty();
         boolean timedOut = false;
+        boolean starved = false;
         boolean logTooLarge = false;
         long runtimeMs;
         try (LogTail tail = new LogTail(log, progress, maxLogBytes)) {
@@ -163,10 +165,11 @@ public final class JobRunner {
                 tail.poll();
                 long now = System.nanoTime();
                 if (polls % POLLS_PER_CPU_CHARGE == 0) {
-                    time.charge(now, cpu.since(tree.alive()));
+                    time.charge(now, cpu.since(tree.alive()), cpu.waitedForCpu());
                 }
                 if ((timeUp = time.overrun(now)).isPresent()) {
                     timedOut = true;
+                    starved = time.starvedOfCpu(now);
                     break;
                 }
             }
@@ -197,6 +200,9 @@ public final class JobRunner {
             // Judged on a log missing its end, the run would be a CRASH charged to the proposer.
             throw new IOException("the job's output could not be kept (" + job.logFailure().get()
                     + "); the run is not reported, as the fault is this machine's, not the commit's");
+        }
+        if (starved) {
+            throw new MachineBusyException(timeUp.get());
         }
         byte[] bytes = readAll(log);
         String output = new String(bytes, StandardCharsets.UTF_8);
