@@ -60,7 +60,7 @@ class MachineBusyTest {
 
         assertThat(outcome.status()).isEqualTo(Result.Status.TIMEOUT);
         assertThat(outcome.reason()).startsWith("timed out: ").contains("mostly not for a CPU")
-                .contains("its output's last lines: started");
+                .contains("its standard output's last lines: started");
     }
 
     private JobSpec sh(String script) {
