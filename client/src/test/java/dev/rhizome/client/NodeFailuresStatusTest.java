@@ -10,10 +10,13 @@ import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SortedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,8 +42,14 @@ class NodeFailuresStatusTest {
             NodeDaemon daemon = TestNetwork.node(NodeConfig.defaults(node, coordinator.url()).withMaxUnits(2));
             try {
                 JsonObject timeouts = await().atMost(new LoadScaledBudget(Duration.ofSeconds(60), Duration.ofSeconds(240)).now())
-                        .until(() -> timeouts(node), t -> t != null);
+                        .until(() -> failure(node, "TIMEOUT", "MACHINE_BUSY"), t -> t != null);
                 assertThat(timeouts.get("count").getAsLong()).isPositive();
+                if (timeouts.get("outcome").getAsString().equals("MACHINE_BUSY")) {
+                    // a loaded machine kept the JVM off a CPU to the wall-clock bound: not the commit's TIMEOUT
+                    assertThat(timeouts.get("last_reason").getAsString()).startsWith("not run to its end: ");
+                    assertThat(timeouts.get("advice").getAsString()).contains("not reported").contains("--cpu-jobs 1");
+                    return;
+                }
                 assertThat(timeouts.get("last_runtime_ms").getAsLong()).as("ran to the seed's limit").isGreaterThanOrEqualTo(1000);
                 assertThat(timeouts.get("last_seed").getAsString()).isEqualTo("slow");
                 assertThat(timeouts.get("last_unit").getAsString()).isNotBlank();
@@ -59,14 +68,55 @@ class NodeFailuresStatusTest {
         }
     }
 
-    /** The status's TIMEOUT entry, or null while there is none. */
-    private static JsonObject timeouts(Path node) {
+    /**
+     * A job at a volunteer's priority (nice 19) on a machine whose every core the owner's work keeps
+     * busy gets next to no CPU until its wall-clock bound. It was a TIMEOUT, reported and charged to
+     * the commit; the node now reports nothing for it (the coordinator holds no result of the commit)
+     * and names it MACHINE_BUSY in `node status`, with what to do.
+     */
+    @Test
+    void jobsKeptOffTheCpuByTheOwnersWorkAreNotReportedAgainstTheCommit() throws Exception {
+        Path node = dir.resolve("node");
+        List<Process> owners = new ArrayList<>();
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CoordinatorClient operator = new CoordinatorClient(coordinator.url(), Identity.generate());
+            SortedMap<String, byte[]> seed = TestNetwork.slowSeed(100, 2);
+            TestNetwork.seedInto(node, seed);
+            String base = TestNetwork.publishWithDirection(operator, dir.resolve("operator-repo"), seed, "d").getCommit();
+            for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+                owners.add(new ProcessBuilder("/bin/sh", "-c", "while :; do :; done").start());
+            }
+            // a volunteer's priority, as `rhizome node` runs its jobs
+            NodeDaemon daemon = NodeDaemon.start(NodeConfig.defaults(node, coordinator.url()).withMaxUnits(1),
+                    SandboxProbe.launcher());
+            try {
+                JsonObject busy = await().atMost(new LoadScaledBudget(Duration.ofSeconds(60), Duration.ofSeconds(240)).now())
+                        .until(() -> failure(node, "MACHINE_BUSY"), t -> t != null);
+                assertThat(busy.get("last_reason").getAsString()).startsWith("not run to its end: ")
+                        .contains("s for a CPU, which other work on this busy machine held");
+                assertThat(busy.get("advice").getAsString()).contains("not reported").contains("--cpu-jobs 1");
+                assertThat(failure(node, "TIMEOUT")).as("no TIMEOUT charged to the commit").isNull();
+                assertThat(operator.results("d", base).getEnvelopesCount()).as("nothing reported of the commit").isZero();
+
+                CliRun text = CliRun.of("node", "status", "--data-dir", node.toString()).succeeded("node status");
+                assertThat(text.out()).containsPattern("\\d+ MACHINE_BUSY, the latest unit \\S+ of seed slow after")
+                        .contains("not reported");
+            } finally {
+                daemon.close();
+            }
+        } finally {
+            owners.forEach(Process::destroyForcibly);
+        }
+    }
+
+    /** The status's entry of the first of {@code outcomes} it has, or null while there is none. */
+    private static JsonObject failure(Path node, String... outcomes) {
         JsonObject status = CliRun.of("node", "status", "--json", "--data-dir", node.toString())
                 .succeeded("node status --json").json();
         JsonArray failures = status.getAsJsonArray("failures");
         for (int i = 0; failures != null && i < failures.size(); i++) {
             JsonObject f = failures.get(i).getAsJsonObject();
-            if (f.get("outcome").getAsString().equals("TIMEOUT")) {
+            if (List.of(outcomes).contains(f.get("outcome").getAsString())) {
                 return f;
             }
         }

@@ -137,4 +137,43 @@ class WaitSaysWhyTest {
                     + "the seed needs, gpu:nvidia)").contains("queued ahead");
         }
     }
+
+    /**
+     * `rhizome log` showed a pending experiment as "not decided yet" without the reason `wait` gives
+     * (round 27's newcomer): an agent reading its direction's log could not tell "nothing runs" from
+     * "behind the base's evaluations".
+     */
+    @Test
+    void logSaysWhyAPendingExperimentIsQueuedAsWaitDoes() throws Exception {
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            String url = c.url();
+            Path agent = dir.resolve("agent");
+            CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
+            Seed seed = OpenDirections.seed(operator, "tiny", "d");
+            String commit = OpenDirections.register(operator, seed, "d", "raise the learning rate");
+
+            CliRun text = CliRun.at(url, agent, "log", "--direction", "d").succeeded();
+            assertThat(text.out()).contains("not decided yet").contains("queued: no node has announced");
+            assertThat(entry(CliRun.at(url, agent, "log", "--direction", "d", "--json").succeeded().json(), commit)
+                    .get("queued_reason").getAsString()).contains("no node has announced").contains("rhizome node");
+
+            Identity volunteer = Identity.generate();
+            new CoordinatorClient(url, volunteer).announce(InventoryAnnouncer.announcement(volunteer.publicId(),
+                    "127.0.0.1", 9, List.of(), "cpu:log", System.currentTimeMillis()));
+            JsonObject listed = entry(CliRun.at(url, agent, "log", "--direction", "d", "--json").succeeded().json(), commit);
+            JsonObject waited = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json").json();
+            assertThat(listed.get("queued_reason").getAsString()).contains("1 node(s) announced")
+                    .contains("3 evaluation(s) are queued ahead of these")
+                    .isEqualTo(waited.get("queued_reason").getAsString());
+        }
+    }
+
+    private static JsonObject entry(JsonObject log, String commit) {
+        for (var e : log.getAsJsonArray("experiments")) {
+            if (e.getAsJsonObject().get("commit").getAsString().equals(commit)) {
+                return e.getAsJsonObject();
+            }
+        }
+        throw new AssertionError("no entry for " + commit + " in " + log);
+    }
 }

@@ -96,6 +96,11 @@ public final class DirectionLog {
 
     /** The entry for a reader: a heading line, the outcome line, the hypothesis and paper titles fenced. */
     public static String text(Entry entry, ByteString me, int maxChars) {
+        return text(entry, me, maxChars, null);
+    }
+
+    /** The same, with why its evaluations stay queued ({@code queued}, null for none) under the outcome line. */
+    public static String text(Entry entry, ByteString me, int maxChars, String queued) {
         Experiment e = entry.experiment();
         ExperimentReport r = entry.report();
         StringBuilder t = new StringBuilder();
@@ -109,6 +114,9 @@ public final class DirectionLog {
             t.append("  ").append(entry.unread()).append('\n');
         } else {
             t.append("  ").append(Outcome.text(e.getCommit(), r)).append('\n');
+            if (queued != null) {
+                t.append("  queued: ").append(queued).append('\n');
+            }
             String reason = OutcomeWord.reason(r);
             if (reason != null) {
                 t.append("  why: ").append(reason).append('\n');

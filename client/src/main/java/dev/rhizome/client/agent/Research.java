@@ -30,13 +30,10 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
-import dev.rhizome.proto.v1.PeerEndpoint;
-import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Paper;
-import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.CrashPoints;
@@ -920,66 +917,39 @@ public final class Research {
         return queuedReason(report, new NodesSeen());
     }
 
+    /**
+     * The same for each of {@code reports} (`log`'s page), keyed by commit, reading each listing
+     * once for all; empty when none is queued or the coordinator did not answer.
+     */
+    public static Map<String, String> queuedReasons(CoordinatorClient client, List<ExperimentReport> reports) {
+        Map<String, String> reasons = new TreeMap<>();
+        QueueReads reads = new QueueReads(client);
+        try {
+            for (ExperimentReport report : reports) {
+                if (QueueReason.queued(report)) {
+                    QueueReason.of(report, reads.seenFor(report))
+                            .ifPresent(why -> reasons.put(Records.experiment(report.getExperiment()).getCommit(), why));
+                }
+            }
+        } catch (CoordinatorException e) {
+            return Map.of();  // a courtesy: the listing stands without it
+        }
+        return reasons;
+    }
+
     private Optional<String> queuedReason(ExperimentReport report, NodesSeen cached) {
         if (!QueueReason.queued(report)) {
             return Optional.empty();
         }
         if (cached.seen == null || System.nanoTime() - cached.readAtNanos >= NodesSeen.EVERY_NANOS) {
             try {
-                String direction = Records.experiment(report.getExperiment()).getDirection();
-                Optional<String> closed = client.directions().getDirectionsList().stream()
-                        .filter(d -> d.getDirection().getName().equals(direction) && d.getClosed())
-                        .map(DirectionStatus::getClosedReason).findFirst();
-                List<PeerEndpoint> listed = client.nodes().getPeersList();
-                int nodes = listed.size();
-                Map<String, Integer> leased = null;
-                if (nodes > 0 && closed.isEmpty() && report.getLeasedUnits() == 0) {
-                    // as many as the nodes' slots: whose work holds them tells "busy" from "taken by another direction"
-                    leased = new TreeMap<>();
-                    for (UnitStatus u : client.units("LEASED").getUnitsList()) {
-                        leased.merge(u.getUnit().getDirection(), 1, Integer::sum);
-                    }
-                }
-                QueueReason.Ahead ahead = null;
-                QueueReason.Classes classes = null;
-                if (nodes > 0 && closed.isEmpty()) {
-                    // where the experiment stands in the queue: minutes behind the base's evaluations
-                    // read as "nothing happens" to a newcomer without it
-                    Experiment e = Records.experiment(report.getExperiment());
-                    List<String> open = new ArrayList<>();
-                    String required = null;
-                    for (UnitStatus u : client.units("OPEN").getUnitsList()) {
-                        if (u.getUnit().getKind() == WorkUnit.Kind.EVALUATE) {
-                            open.add(u.getUnit().getCommit());
-                            if (required == null && u.getUnit().getCommit().equals(e.getCommit())) {
-                                required = u.getUnit().getManifest().getHardwareClass();
-                            }
-                        }
-                    }
-                    ahead = QueueReason.Ahead.of(open, e.getCommit(), e.getParent());
-                    classes = classes(required, listed);
-                }
-                cached.seen = new QueueReason.Seen(nodes, closed, leased, ahead, classes);
+                cached.seen = new QueueReads(client).seenFor(report);
                 cached.readAtNanos = System.nanoTime();
             } catch (CoordinatorException e) {
                 return Optional.empty();  // the wait goes on; the reason is a courtesy
             }
         }
         return QueueReason.of(report, cached.seen);
-    }
-
-    /**
-     * The seed's class and the listed nodes', counted by class; null where either is unknown: the
-     * experiment's unit was not among the open ones, or a node's entry has no class (a coordinator
-     * older than the list's {@code hardware_class}).
-     */
-    private static QueueReason.Classes classes(String required, List<PeerEndpoint> listed) {
-        if (required == null || listed.stream().anyMatch(p -> p.getHardwareClass().isEmpty())) {
-            return null;
-        }
-        Map<String, Integer> byClass = new TreeMap<>();
-        listed.forEach(p -> byClass.merge(p.getHardwareClass(), 1, Integer::sum));
-        return new QueueReason.Classes(required.isEmpty() ? "any" : required, byClass);
     }
 
     /** What the coordinator last told of its nodes and the direction, and when it was read. */

@@ -21,6 +21,7 @@ import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.StepNotices;
 import dev.rhizome.client.cli.UnhandedClaims;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.client.cli.WorkspaceLock;
@@ -249,18 +250,27 @@ public final class ClaimCommand implements Callable<Integer> {
         Interrupts.undoIfInterrupted(giveBack);
         ClaimResponse response = null;
         boolean resumed = false;
+        // A claim on a loaded machine, or one the coordinator holds until work opens (--wait), was
+        // seconds of silence: each step that runs past a few seconds is named on standard error.
+        StepNotices steps = StepNotices.on(System.err);
         try {
             research.markUnitsUnhanded();
             WorkUnit left = takeOverUnhanded(research);
             resumed = left != null;
+            steps.step(waitS > 0 ? "asking the coordinator for a unit (it holds the claim up to " + waitS
+                    + " s until work opens)" : "asking the coordinator for a unit");
             response = resumed ? ClaimResponse.newBuilder().setUnit(left).build()
                     : research.claimExplore(direction, from, hypothesis, hardwareClass, (int) waitS);
+        } catch (RuntimeException | Error e) {
+            steps.close();
+            throw e;
         } finally {
             // null when the claim failed or leased nothing: nothing to give back
             giveBack.granted(response != null && response.hasUnit() ? response.getUnit() : null);
         }
         Output out = new Output(System.out);
         if (!response.hasUnit()) {
+            steps.close();
             Interrupts.handedOver();
             String reason = response.getReason().isEmpty() ? "no work available right now" : response.getReason();
             if (json) {
@@ -281,6 +291,7 @@ public final class ClaimCommand implements Callable<Integer> {
         try {
             CrashPoints.at(CrashPoints.CLAIM_KEPT);
             if (workspace != null) {
+                steps.step("checking out " + CommitId.abbreviate(unit.getCommit()) + " into " + workspace);
                 research.checkout(unit, workspace);
                 try {
                     new WorkspaceClaim(unit.getId(), dataDir.path(), coordinator.url()).write(workspace);
@@ -289,9 +300,12 @@ public final class ClaimCommand implements Callable<Integer> {
                             + " (submit and renew there will need --unit): " + Problems.describe(e));
                 }
             }
+            steps.step("writing the brief (the direction's goal, results and papers)");
             brief = Brief.collect(client, dataDir.path(), unit.getDirection(), unit, workspace, response.getSimilarList());
             briefFile = brief.write(research.unitDir(unit.getId()).resolve("BRIEF.md"));
+            steps.close();
         } catch (RuntimeException | IOException e) {
+            steps.close();
             // give the unit back at once: a lease nobody can use would hold the direction's share
             // of EXPLORE capacity until it ran out (a workspace that cannot be filled, a brief
             // that cannot be written, the coordinator gone in between)

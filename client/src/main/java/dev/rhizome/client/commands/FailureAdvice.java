@@ -30,10 +30,16 @@ final class FailureAdvice {
             // work is stopped at twice the limit in wall-clock time (node/job/JobClock)
             case "TIMEOUT" -> String.format(Locale.ROOT, "the job ran into its seed's time limit (the latest after %.0f s; "
                     + "the reason says whether it used its time on a CPU or waited for one). Jobs run at low priority: the "
-                    + "limit counts their time on a CPU, but a job that waits for one is stopped at twice the limit in "
-                    + "wall-clock time, so a machine busy with other work still times them out: run fewer jobs at once "
-                    + "(--cpu-jobs 1) or only while the machine is idle (--idle-only); if jobs use their whole time on an "
-                    + "idle machine too, it is too slow for this seed", lastRuntimeMs / 1000.0);
+                    + "limit counts their time on a CPU, and a job that waited mostly for one is not reported (MACHINE_BUSY); "
+                    + "one that used its whole time on a CPU is too slow for this machine (run fewer jobs at once, "
+                    + "--cpu-jobs 1, or only while the machine is idle, --idle-only), and one that waited on something "
+                    + "else (a sleep, its input) is the commit's fault", lastRuntimeMs / 1000.0);
+            // a job starved of a CPU to its wall-clock bound is not reported (node/job/MachineBusyException)
+            case "MACHINE_BUSY" -> String.format(Locale.ROOT, "other work on this machine kept the job off a CPU until "
+                    + "twice its seed's time limit (the latest after %.0f s): it was not reported, so the commit is not "
+                    + "blamed, and its unit goes to another node once its lease runs out, which counts against this node's "
+                    + "quota. Run fewer jobs at once (--cpu-jobs 1) or only while the machine is idle (--idle-only)",
+                    lastRuntimeMs / 1000.0);
             case "CRASH" -> "the commit's code failed (the reason says how): the experiment's fault, not this machine's, "
                     + "unless every job crashes; then `rhizome node doctor` checks this machine";
             case "REFUSED" -> "the commit broke its seed's rules (e.g. changed a protected file): nothing to do here";

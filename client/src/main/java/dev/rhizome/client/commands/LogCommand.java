@@ -5,6 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.rhizome.client.agent.DirectionLog;
 import dev.rhizome.client.agent.Mine;
+import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.OutcomeWord;
 import dev.rhizome.client.agent.SeenMarks;
 import dev.rhizome.client.agent.Untrusted;
@@ -18,12 +19,14 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Paging;
 import dev.rhizome.client.cli.Suggestions;
+import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.ExperimentList;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,7 +75,8 @@ public final class LogCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object: direction, notice, experiments (each: commit, parent, "
             + "second_parent, proposer_id, mine, created_ms, hypothesis as {untrusted, source, text, truncated}, outcome, "
             + "metric, delta_parent, delta_frontier, reason, paper_titles, report (what `wait --json` gives for it, null "
-            + "when unread), unread), invalid_signatures, next (the --after value for older ones; null on the last page "
+            + "when unread), unread, queued_reason (pending: why its evaluations stay queued, as `wait` says it; else "
+            + "null)), invalid_signatures, next (the --after value for older ones; null on the last page "
             + "and with --new), new (whether --new was given), first_look (--new with no mark yet: the newest page was "
             + "shown), more_new (with --new: more arrived than --limit showed; run it again).")
     boolean json;
@@ -104,8 +108,9 @@ public final class LogCommand implements Callable<Integer> {
                 ByteString me = c.identity().publicId().toByteString();
                 if (!onlyNew) {
                     ExperimentList l = c.newestExperimentsPage(direction, limit, after == null ? "" : after);
-                    return new Page(l.getEnvelopesList(), Paging.next(l.getNext()), false, false,
-                            DirectionLog.read(c, l.getEnvelopesList()), me);
+                    DirectionLog log = DirectionLog.read(c, l.getEnvelopesList());
+                    return new Page(l.getEnvelopesList(), Paging.next(l.getNext()), false, false, log, me,
+                            queuedReasons(c, log));
                 }
                 var mark = marks.get(c, LIST, direction);
                 ExperimentList l = mark.isPresent() ? c.experimentsPage(direction, limit, mark.get())
@@ -114,8 +119,9 @@ public final class LogCommand implements Callable<Integer> {
                 if (mark.isPresent()) {
                     Collections.reverse(newestFirst);  // read oldest first from the mark; shown newest first
                 }
+                DirectionLog log = DirectionLog.read(c, newestFirst);
                 Page p = new Page(newestFirst, null, mark.isEmpty(), mark.isPresent() && !l.getNext().isEmpty(),
-                        DirectionLog.read(c, newestFirst), me);
+                        log, me, queuedReasons(c, log));
                 // marked once the page is read: a run that fails before showing it moves nothing
                 marks.put(c, LIST, direction, l.getNewest());
                 return p;
@@ -133,7 +139,11 @@ public final class LogCommand implements Callable<Integer> {
             o.addProperty("direction", direction);
             o.addProperty("notice", Untrusted.NOTICE);
             JsonArray arr = new JsonArray();
-            shown.forEach(e -> arr.add(DirectionLog.json(e, page.me(), maxChars)));
+            for (DirectionLog.Entry e : shown) {
+                JsonObject entry = DirectionLog.json(e, page.me(), maxChars);
+                entry.addProperty("queued_reason", page.queued().get(e.experiment().getCommit()));
+                arr.add(entry);
+            }
             o.add("experiments", arr);
             o.addProperty("invalid_signatures", page.log().invalidSignatures());
             o.addProperty("next", page.next());
@@ -147,7 +157,8 @@ public final class LogCommand implements Callable<Integer> {
             out.line(Untrusted.NOTICE);
             out.line("");
         }
-        shown.forEach(e -> out.stream().print(DirectionLog.text(e, page.me(), maxChars) + "\n"));
+        shown.forEach(e -> out.stream().print(DirectionLog.text(e, page.me(), maxChars,
+                page.queued().get(e.experiment().getCommit())) + "\n"));
         out.line(summary(page, shown.size()));
         return ExitCodes.OK;
     }
@@ -171,7 +182,13 @@ public final class LogCommand implements Callable<Integer> {
         return page.next() == null ? text : text + "\nolder: --after " + page.next();
     }
 
+    /** Why each pending experiment's evaluations stay queued, by commit, as `wait` says it (its reads shared by the page). */
+    private static Map<String, String> queuedReasons(CoordinatorClient c, DirectionLog log) {
+        return Research.queuedReasons(c, log.entries().stream().map(DirectionLog.Entry::report)
+                .filter(r -> r != null && !r.getDecided()).toList());
+    }
+
     private record Page(List<SignedEnvelope> envelopes, String next, boolean firstLook, boolean moreNew,
-            DirectionLog log, ByteString me) {
+            DirectionLog log, ByteString me, Map<String, String> queued) {
     }
 }

@@ -537,7 +537,8 @@ public final class NodeCommand implements Callable<Integer> {
                 + "coordinator (the URL the node works for), coordinator_credit (the credit the coordinator keeps for the node's key across "
                 + "restarts, asked with a 3 s timeout: credit_seconds, valid, invalid, errors, trusted; null when it did not answer) and "
                 + "coordinator_credit_problem (why coordinator_credit is null, else null), and failures (this run's jobs that "
-                + "measured nothing, one entry per outcome, most frequent first: outcome (TIMEOUT, CRASH, REFUSED, UNFETCHABLE), "
+                + "measured nothing, one entry per outcome, most frequent first: outcome (TIMEOUT, CRASH, REFUSED, UNFETCHABLE, or MACHINE_BUSY: a job this machine kept off a CPU "
+                + "until twice its limit, not reported, its unit issued again), "
                 + "count, last_reason, last_unit, last_seed, last_runtime_ms, last_time_ms of the latest, and advice: what to "
                 + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine).")
         boolean json;

@@ -100,7 +100,11 @@ public final class HarnessedRunner {
 
     private JobOutcome phase(HarnessedSpec spec, List<String> command, JobClock deadline, Path log,
             JobProgress progress) throws IOException, InterruptedException {
-        Optional<String> used = deadline.overrun(System.nanoTime());
+        long now = System.nanoTime();
+        Optional<String> used = deadline.overrun(now);
+        if (used.isPresent() && deadline.starvedOfCpu(now)) {
+            throw new MachineBusyException(used.get() + ", before its next phase could start");
+        }
         if (used.isPresent()) {
             Files.writeString(log, "not started: the time limit was used up\n");
             return new JobOutcome(Result.Status.TIMEOUT, OptionalDouble.empty(), 0, new byte[0], -1,
@@ -120,6 +124,7 @@ public final class HarnessedRunner {
         harnessEnv.put(RESULT_FILE_ENV, resultFile.toString());
 
         Optional<String> timedOut = Optional.empty();
+        boolean starved = false;
         TreeCpu harnessCpu = new TreeCpu();
         TreeCpu modelCpu = new TreeCpu();
         boolean tooMuchOutput = false;
@@ -156,10 +161,15 @@ public final class HarnessedRunner {
                 if (polls % POLLS_PER_CPU_CHARGE == 0) {
                     OptionalLong harnessUsed = harnessCpu.since(harnessTree.alive());
                     OptionalLong modelUsed = modelCpu.since(modelTree.alive());
+                    OptionalLong harnessWaited = harnessCpu.waitedForCpu();
+                    OptionalLong modelWaited = modelCpu.waitedForCpu();
                     deadline.charge(now, harnessUsed.isPresent() && modelUsed.isPresent()
-                            ? OptionalLong.of(harnessUsed.getAsLong() + modelUsed.getAsLong()) : OptionalLong.empty());
+                            ? OptionalLong.of(harnessUsed.getAsLong() + modelUsed.getAsLong()) : OptionalLong.empty(),
+                            harnessWaited.isPresent() && modelWaited.isPresent()
+                            ? OptionalLong.of(harnessWaited.getAsLong() + modelWaited.getAsLong()) : OptionalLong.empty());
                 }
                 if ((timedOut = deadline.overrun(now)).isPresent()) {
+                    starved = deadline.starvedOfCpu(now);
                     break;
                 }
             }
@@ -191,6 +201,9 @@ public final class HarnessedRunner {
             throw new InterruptedException("interrupted while evaluating in " + spec.checkout());
         }
 
+        if (starved) {
+            throw new MachineBusyException("evaluation " + timedOut.get());
+        }
         int exit = harness.isAlive() ? -1 : harness.exitValue();
         String result = readResult(resultFile);
         Files.writeString(parts.add("result (written by the harness)"), result);

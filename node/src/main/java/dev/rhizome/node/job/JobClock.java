@@ -16,6 +16,11 @@ import java.util.OptionalLong;
  * too, so its elapsed time is bounded: {@value #WALL_BOUND_FACTOR} times the limit, inside the lease
  * the coordinator grants for it (twice the seed's timeout and 30 s), so that what it measures can
  * still be reported. Pure: the caller samples the clock and the process tree ({@link TreeCpu}).
+ *
+ * <p>At that bound the clock tells the machine's fault from the commit's by what the job did with the
+ * time it was not charged: a job that spent most of it runnable but waiting on a run queue (the
+ * kernel's {@code run_delay}) was kept off a CPU by other work, and would not have been stopped on a
+ * machine with one to spare ({@link #starvedOfCpu}); a job that slept or blocked was slow by itself.
  */
 public final class JobClock {
     public static final int WALL_BOUND_FACTOR = 2;
@@ -25,6 +30,8 @@ public final class JobClock {
     private long lastNanos;
     private long chargedNanos;
     private long cpuNanos;
+    private long waitedNanos;
+    private boolean waitKnown = true;
 
     public JobClock(Duration limit, long startNanos) {
         if (limit.isNegative() || limit.isZero()) {
@@ -40,10 +47,26 @@ public final class JobClock {
      * at most the interval; the whole interval where the CPU time is unknown (no {@code /proc}).
      */
     public void charge(long nowNanos, OptionalLong cpuNanos) {
+        charge(nowNanos, cpuNanos, OptionalLong.empty());
+    }
+
+    /**
+     * The same, with the time the job's processes spent runnable but waiting for a CPU in the
+     * interval ({@code runQueueNanos}; empty where unknown: then no wait is ever blamed on the
+     * machine). Counted at most the part of the interval it was not charged: several waiting threads
+     * wait at once.
+     */
+    public void charge(long nowNanos, OptionalLong cpuNanos, OptionalLong runQueueNanos) {
         long interval = Math.max(0, nowNanos - lastNanos);
         long used = cpuNanos.isPresent() ? Math.max(0, cpuNanos.getAsLong()) : interval;
-        chargedNanos += Math.min(interval, used);
+        long charged = Math.min(interval, used);
+        chargedNanos += charged;
         this.cpuNanos += used;
+        if (runQueueNanos.isPresent()) {
+            waitedNanos += Math.min(interval - charged, Math.max(0, runQueueNanos.getAsLong()));
+        } else {
+            waitKnown = false;
+        }
         lastNanos = Math.max(lastNanos, nowNanos);
     }
 
@@ -55,12 +78,29 @@ public final class JobClock {
                     + seconds(elapsed) + " s of wall-clock time on this machine");
         }
         if (elapsed >= wallBoundNanos()) {
-            return Optional.of("timed out: " + seconds(elapsed) + " s of wall-clock time passed, " + WALL_BOUND_FACTOR
+            String bound = seconds(elapsed) + " s of wall-clock time passed, " + WALL_BOUND_FACTOR
                     + " times the seed's limit of " + seconds(limitNanos) + " s, and it was charged only "
-                    + seconds(chargedNanos) + " s of running (" + seconds(cpuNanos) + " s of CPU time): it waited, for a CPU"
-                    + " on a busy machine or on something else (a sleep, a GPU, its input)");
+                    + seconds(chargedNanos) + " s of running (" + seconds(cpuNanos) + " s of CPU time)";
+            if (starvedOfCpu(nowNanos)) {
+                return Optional.of("not run to its end: " + bound + ": it waited " + seconds(waitedNanos)
+                        + " s for a CPU, which other work on this busy machine held");
+            }
+            return Optional.of("timed out: " + bound + ": it waited, " + (waitKnown
+                    ? "mostly not for a CPU (" + seconds(waitedNanos) + " s of it), but on a sleep, a GPU or its input"
+                    : "for a CPU on a busy machine or on something else (a sleep, a GPU, its input)"));
         }
         return Optional.empty();
+    }
+
+    /**
+     * Whether the job, stopped at the wall-clock bound short of its limit, spent at least half of
+     * the time it was not charged waiting for a CPU: the machine's fault, not the commit's. False
+     * where the wait could not be read.
+     */
+    public boolean starvedOfCpu(long nowNanos) {
+        long elapsed = nowNanos - startNanos;
+        return waitKnown && chargedNanos < limitNanos && elapsed >= wallBoundNanos()
+                && 2 * waitedNanos >= elapsed - chargedNanos;
     }
 
     /** The time charged so far: the CPU time counted against the limit. */

@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * Why a single-command job's run is not OK, in words for its result's reason: what stopped it (its
  * time limit, a limit of this machine, a signal, its exit status, no metric line) and the last lines
- * of its output (stdout and stderr, as they were written), where a traceback or an out-of-memory
- * error says what the proposer needs to know. A harnessed run gets one from {@link HarnessedRunner}.
+ * of its output, each stream's apart and named (standard error first: a traceback or an
+ * out-of-memory error says what the proposer needs to know, and a cut reason keeps it). A harnessed run gets one from {@link HarnessedRunner}.
  * The text is the job's: made printable and cut ({@link JobText}), as it goes into a signed result.
  */
 final class JobReason {
@@ -23,9 +23,16 @@ final class JobReason {
     }
 
     /** What stopped a job that ended by itself, or was stopped by a limit ({@code stopped}). */
-    static String of(Optional<String> stopped, int exitCode, String metricName, String output) {
+    static String of(Optional<String> stopped, int exitCode, String metricName, String stdout, String stderr) {
         String what = stopped.orElseGet(() -> exit(exitCode, metricName));
-        return JobText.printable(what + tail(output), MAX_CHARS);
+        List<String> err = lastLines(stderr);
+        List<String> out = lastLines(stdout);
+        if (err.isEmpty() && out.isEmpty()) {
+            return JobText.printable(what + "; it printed nothing", MAX_CHARS);
+        }
+        String tails = (err.isEmpty() ? "" : "; its standard error's last lines: " + String.join(" | ", err))
+                + (out.isEmpty() ? "" : "; its standard output's last lines: " + String.join(" | ", out));
+        return JobText.printable(what + tails, MAX_CHARS);
     }
 
     private static String exit(int exitCode, String metricName) {
@@ -40,8 +47,8 @@ final class JobReason {
         return exitCode < 0 ? "outlived its kill" : "exited with status " + exitCode;
     }
 
-    /** "; its output's last lines: a | b": a stack trace's end, an error's words. */
-    private static String tail(String output) {
+    /** A stream's last non-empty lines, each cut: a stack trace's end, an error's words. */
+    private static List<String> lastLines(String output) {
         List<String> lines = new ArrayList<>();
         String[] all = output.split("\r?\n|\r");
         for (int i = all.length - 1; i >= 0 && lines.size() < LAST_LINES; i--) {
@@ -50,6 +57,6 @@ final class JobReason {
                 lines.add(0, line.length() > MAX_LINE_CHARS ? line.substring(0, MAX_LINE_CHARS) + "..." : line);
             }
         }
-        return lines.isEmpty() ? "; it printed nothing" : "; its output's last lines: " + String.join(" | ", lines);
+        return lines;
     }
 }

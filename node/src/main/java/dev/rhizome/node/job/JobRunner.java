@@ -121,7 +121,8 @@ public final class JobRunner {
      * Runs the job to its end, its time limit ({@link JobClock}: the spec's timeout in time on a CPU,
      * within a wall-clock bound above it) or its log limit. Whatever happens, including an
      * interrupt of the calling thread or an exception from {@code progress}, the job and every
-     * descendant it was seen with are dead when this returns or throws.
+     * descendant it was seen with are dead when this returns or throws. A job this machine kept off
+     * a CPU until the wall-clock bound is no outcome of the commit's: {@link MachineBusyException}.
      */
     public JobOutcome run(JobSpec spec, JobProgress progress) throws IOException, InterruptedException {
         return run(spec, progress, null);
@@ -133,25 +134,32 @@ public final class JobRunner {
         Files.createDirectories(log.getParent());
         Path workDir = spec.workDir().toAbsolutePath();
         Confinement confinement = new Confinement(workDir, List.of(workDir), List.of(javaHome()), environment(spec));
-        try (RandomAccessFile truncate = new RandomAccessFile(log.toFile(), "rw")) {
-            truncate.setLength(0);
+        // Each stream to a file of its own, so that a reason can say which said what (a traceback is
+        // standard error's); the log keeps both, standard error after standard output (StreamLogs).
+        Path errLog = StreamLogs.stderrOf(log);
+        for (Path file : List.of(log, errLog)) {
+            try (RandomAccessFile truncate = new RandomAccessFile(file.toFile(), "rw")) {
+                truncate.setLength(0);
+            }
         }
-        // Both streams append to one file: each write lands at its end, so they interleave as written.
         Redirect toLog = Redirect.appendTo(log.toFile());
+        Redirect toErrLog = Redirect.appendTo(errLog.toFile());
 
         WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes, share).withDescriptors(launcher.descriptors())
                 .walkedBy(launcher.treeUsage());
         Optional<String> overrun = Optional.empty();
         long start = System.nanoTime();
         JobClock time = clock != null ? clock : new JobClock(spec.timeout(), start);
-        Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toLog);
+        Process process = launcher.start(resolve(spec.command()), confinement, Redirect.PIPE, toLog, toErrLog);
         ProcessTree tree = new ProcessTree(process);
         TreeCpu cpu = new TreeCpu();
         Optional<String> timeUp = Optional.empty();
         boolean timedOut = false;
+        boolean starved = false;
         boolean logTooLarge = false;
         long runtimeMs;
-        try (LogTail tail = new LogTail(log, progress, maxLogBytes)) {
+        try (LogTail tail = new LogTail(log, progress, maxLogBytes);
+                LogTail errTail = new LogTail(errLog, progress, maxLogBytes)) {
             process.getOutputStream().close(); // no input: a job that reads stdin sees its end at once
             // The size is checked before reading: a job that floods its output is killed within one poll.
             for (int polls = 1; !process.waitFor(POLL.toMillis(), TimeUnit.MILLISECONDS); polls++) {
@@ -159,19 +167,21 @@ public final class JobRunner {
                 if ((overrun = tree.broken()).isPresent()) {
                     break;
                 }
-                if (tail.size() > maxLogBytes) {
+                if (tail.size() + errTail.size() > maxLogBytes) {
                     break;
                 }
                 if (polls % POLLS_PER_DISK_CHECK == 0 && (overrun = disk.overrun(tree.alive())).isPresent()) {
                     break;
                 }
                 tail.poll();
+                errTail.poll();
                 long now = System.nanoTime();
                 if (polls % POLLS_PER_CPU_CHARGE == 0) {
-                    time.charge(now, cpu.since(tree.alive()));
+                    time.charge(now, cpu.since(tree.alive()), cpu.waitedForCpu());
                 }
                 if ((timeUp = time.overrun(now)).isPresent()) {
                     timedOut = true;
+                    starved = time.starvedOfCpu(now);
                     break;
                 }
             }
@@ -181,14 +191,21 @@ public final class JobRunner {
             if (overrun.isEmpty()) {
                 overrun = disk.overrun(); // a job that wrote too much and ended between two checks
             }
-            logTooLarge = cutToLimit(log);
+            logTooLarge = cutToLimit(log, maxLogBytes);
+            logTooLarge |= cutToLimit(errLog, maxLogBytes - Math.min(maxLogBytes, Files.size(log)));
             if (overrun.isPresent()) {
                 note(log, "rhizome: job stopped: " + overrun.get() + " (its limit on this machine)");
             }
             tail.finish();
+            errTail.finish();
         } finally {
             tree.kill();
         }
+        // one log again, whatever comes of the run: its file of standard error never outlives it
+        byte[] stdout = readAll(log);
+        byte[] stderr = readAll(errLog);
+        byte[] bytes = StreamLogs.merge(log, stdout, stderr);
+        Files.deleteIfExists(errLog);
         if (Thread.interrupted()) {
             throw new InterruptedException("interrupted while running " + spec.command());
         }
@@ -203,8 +220,13 @@ public final class JobRunner {
             throw new IOException("the job's output could not be kept (" + job.logFailure().get()
                     + "); the run is not reported, as the fault is this machine's, not the commit's");
         }
-        byte[] bytes = readAll(log);
-        String output = new String(bytes, StandardCharsets.UTF_8);
+        if (starved) {
+            throw new MachineBusyException(timeUp.get());
+        }
+        String stdoutText = new String(stdout, StandardCharsets.UTF_8);
+        String stderrText = new String(stderr, StandardCharsets.UTF_8);
+        // A metric or step count printed to either stream counts, as when both shared one file.
+        String output = stdoutText + "\n" + stderrText;
         int exitCode = process.isAlive() ? -1 : process.exitValue(); // -1: it outlived even SIGKILL's grace
         // No metric name: a phase whose exit status alone says whether it worked (a harnessed seed's training).
         OptionalDouble metric = spec.metricName().isEmpty() ? OptionalDouble.empty()
@@ -223,7 +245,8 @@ public final class JobRunner {
         } else if (stopped.isEmpty() && logTooLarge) {
             stopped = Optional.of("stopped: it wrote more than " + maxLogBytes + " bytes of output");
         }
-        String reason = status == Result.Status.OK ? "" : JobReason.of(stopped, exitCode, spec.metricName(), output);
+        String reason = status == Result.Status.OK ? "" : JobReason.of(stopped, exitCode, spec.metricName(), stdoutText,
+                stderrText);
         return new JobOutcome(status, status == Result.Status.OK ? metric : OptionalDouble.empty(), runtimeMs,
                 sha256(bytes), exitCode, steps(output), reason);
     }
@@ -231,13 +254,13 @@ public final class JobRunner {
     // The log is handled through RandomAccessFile, never a FileChannel: an interrupt would close a
     // channel under us and surface as an IOException instead of an InterruptedException.
 
-    /** Cuts a log that grew past the limit back to it, and says whether it had to. */
-    private boolean cutToLimit(Path log) throws IOException {
+    /** Cuts a log that grew past {@code limit} back to it, and says whether it had to. */
+    private static boolean cutToLimit(Path log, long limit) throws IOException {
         try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "rw")) {
-            if (file.length() <= maxLogBytes) {
+            if (file.length() <= limit) {
                 return false;
             }
-            file.setLength(maxLogBytes);
+            file.setLength(limit);
             return true;
         }
     }

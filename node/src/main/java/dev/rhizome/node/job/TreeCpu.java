@@ -1,6 +1,8 @@
 package dev.rhizome.node.job;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,32 +14,69 @@ import java.util.OptionalLong;
  * (where a finished child's time goes). A process that ended between two looks and was not waited
  * for by one of the tree takes its last interval's time with it, so the count is at most low, and a
  * job charged too little is still bounded by its {@link JobClock}'s wall-clock bound.
+ *
+ * <p>Beside it, the time the same processes spent runnable but waiting for a CPU ({@code run_delay},
+ * the second field of {@code /proc/<pid>/schedstat}): what tells a job starved by other work from
+ * one that slept. A finished process's wait is not passed to its parent, so a job of many short
+ * processes shows less wait than it had, and is at worst judged as before (a TIMEOUT).
  */
 final class TreeCpu {
     /** USER_HZ, the unit of {@code /proc}'s times: 100 on every Linux architecture the node runs on. */
     private static final long TICK_NANOS = 10_000_000L;
 
     private final Map<ProcessHandle, Long> lastTicks = new HashMap<>();
+    private final Map<ProcessHandle, Long> lastWaits = new HashMap<>();
+    private OptionalLong waited = OptionalLong.empty();
 
     /** The CPU time {@code alive} used since the last call; empty when the root's could not be read (no {@code /proc}). */
     OptionalLong since(List<ProcessHandle> alive) {
         long added = 0;
+        long addedWait = 0;
+        boolean waitKnown = true;
         Map<ProcessHandle, Long> now = new HashMap<>();
+        Map<ProcessHandle, Long> waitsNow = new HashMap<>();
         for (int i = 0; i < alive.size(); i++) {
             ProcessHandle handle = alive.get(i);
             OptionalLong ticks = ticks(handle.pid());
             if (ticks.isEmpty()) {
                 if (i == 0) {
+                    waited = OptionalLong.empty();
                     return OptionalLong.empty();
                 }
                 continue; // gone since the tree was looked at
             }
             now.put(handle, ticks.getAsLong());
             added += Math.max(0, ticks.getAsLong() - lastTicks.getOrDefault(handle, 0L));
+            OptionalLong wait = runDelay(handle.pid());
+            if (wait.isPresent()) {
+                waitsNow.put(handle, wait.getAsLong());
+                addedWait += Math.max(0, wait.getAsLong() - lastWaits.getOrDefault(handle, 0L));
+            } else if (i == 0) {
+                waitKnown = false; // no schedstat (a kernel without CONFIG_SCHED_INFO)
+            }
         }
         lastTicks.clear();
         lastTicks.putAll(now);
+        lastWaits.clear();
+        lastWaits.putAll(waitsNow);
+        waited = waitKnown ? OptionalLong.of(addedWait) : OptionalLong.empty();
         return OptionalLong.of(added * TICK_NANOS);
+    }
+
+    /** The time the processes of the last {@link #since} call waited for a CPU since the one before; empty where unknown. */
+    OptionalLong waitedForCpu() {
+        return waited;
+    }
+
+    private static OptionalLong runDelay(long pid) {
+        try (RandomAccessFile f = new RandomAccessFile("/proc/" + pid + "/schedstat", "r")) {
+            byte[] buf = new byte[128];
+            int n = f.read(buf);
+            String[] fields = n <= 0 ? new String[0] : new String(buf, 0, n, StandardCharsets.US_ASCII).trim().split(" ");
+            return fields.length < 2 ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(fields[1]));
+        } catch (IOException | RuntimeException e) {
+            return OptionalLong.empty();
+        }
     }
 
     private static OptionalLong ticks(long pid) {

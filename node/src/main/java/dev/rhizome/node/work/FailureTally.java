@@ -1,32 +1,45 @@
 package dev.rhizome.node.work;
 
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.WorkUnit;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * This node's results that measured nothing since it started, by outcome (TIMEOUT, CRASH, ...), with
  * the latest of each: `node status` said "4 errors" (the coordinator's count) and a volunteer could
- * not tell whether the commits were bad or the machine too slow for the seed's time limit.
+ * not tell whether the commits were bad or the machine too slow for the seed's time limit. Beside the
+ * results' outcomes, {@value #MACHINE_BUSY}: jobs this machine kept off a CPU until their wall-clock
+ * bound, not reported at all (job.MachineBusyException).
  */
 final class FailureTally {
-    private final Map<Result.Status, NodeStatus.Failures> byStatus = new EnumMap<>(Result.Status.class);
+    static final String MACHINE_BUSY = "MACHINE_BUSY";
+
+    private final Map<String, NodeStatus.Failures> byOutcome = new HashMap<>();
 
     synchronized void record(Result result) {
         if (result.getStatus() == Result.Status.OK) {
             return;
         }
-        NodeStatus.Failures before = byStatus.get(result.getStatus());
-        byStatus.put(result.getStatus(), new NodeStatus.Failures(result.getStatus().name(),
-                before == null ? 1 : before.count() + 1, result.getReason(), result.getWorkUnitId(), result.getSeed(),
-                result.getRuntimeMs(), result.getTimeMs()));
+        add(result.getStatus().name(), result.getReason(), result.getWorkUnitId(), result.getSeed(),
+                result.getRuntimeMs(), result.getTimeMs());
+    }
+
+    synchronized void recordNotRun(WorkUnit unit, long runtimeMs, String reason, long timeMs) {
+        add(MACHINE_BUSY, reason, unit.getId(), unit.getSeed(), runtimeMs, timeMs);
+    }
+
+    private void add(String outcome, String reason, String unit, String seed, long runtimeMs, long timeMs) {
+        NodeStatus.Failures before = byOutcome.get(outcome);
+        byOutcome.put(outcome, new NodeStatus.Failures(outcome, before == null ? 1 : before.count() + 1, reason, unit,
+                seed, runtimeMs, timeMs));
     }
 
     /** Most frequent first. */
     synchronized List<NodeStatus.Failures> snapshot() {
-        List<NodeStatus.Failures> all = new ArrayList<>(byStatus.values());
+        List<NodeStatus.Failures> all = new ArrayList<>(byOutcome.values());
         all.sort((a, b) -> Long.compare(b.count(), a.count()));
         return all;
     }

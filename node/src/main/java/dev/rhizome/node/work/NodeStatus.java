@@ -52,7 +52,8 @@ public record NodeStatus(String node, long pid, boolean paused, String gate, Lis
     }
 
     /**
-     * The results of one outcome (a {@code Result.Status} name: TIMEOUT, CRASH, REFUSED, UNFETCHABLE)
+     * The results of one outcome (a {@code Result.Status} name: TIMEOUT, CRASH, REFUSED, UNFETCHABLE; or
+     * MACHINE_BUSY, jobs kept off a CPU and not reported)
      * since the node started: how many, and the latest one's reason, unit, seed, run time and time.
      */
     public record Failures(String outcome, long count, String lastReason, String lastUnit, String lastSeed,

@@ -2,6 +2,7 @@ package dev.rhizome.node.work;
 
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.job.MachineBusyException;
 import dev.rhizome.node.hardware.GpuSampler;
 import dev.rhizome.node.job.JobText;
 import dev.rhizome.node.peer.FetchException;
@@ -60,6 +61,14 @@ final class SlotWorker implements Runnable {
          * {@link #released} its unit.
          */
         void report(Slot slot, Result result) throws IOException;
+
+        /**
+         * The unit's job was kept off a CPU by other work on this machine until its wall-clock bound
+         * ({@link MachineBusyException}): nothing is reported, its lease runs out and the unit is issued
+         * again; counted for `node status`.
+         */
+        default void notRun(Slot slot, WorkUnit unit, long runtimeMs, String reason) {
+        }
 
         /**
          * The slot no longer buffers the unit: its result may be delivered now. Not before: a node
@@ -418,7 +427,11 @@ final class SlotWorker implements Runnable {
         boolean ran = false;
         try {
             if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
-                work.report(slot, evaluate(unit));
+                try {
+                    work.report(slot, evaluate(unit));
+                } catch (MachineBusyException e) {
+                    work.notRun(slot, unit, (System.nanoTime() - started) / 1_000_000, e.getMessage());
+                }
             } else {
                 work.explore(unit);
             }

@@ -386,6 +386,14 @@ public final class WorkLoop implements Runnable {
         }
 
         @Override
+        public void notRun(Slot slot, WorkUnit unit, long runtimeMs, String reason) {
+            failures.recordNotRun(unit, runtimeMs, reason, clock.millis());
+            log.warn("{}: {} not reported (unit {}): {}; the commit is not blamed: its lease runs out and the coordinator "
+                    + "issues it again. Fewer jobs at once (--cpu-jobs 1) or --idle-only leave them a CPU", slot.name(),
+                    CommitId.abbreviate(unit.getCommit()), unit.getId(), reason);
+        }
+
+        @Override
         public void released(String unitId) {
             if (heldBack.remove(ResultOutbox.fileName(unitId))) {
                 reporter.execute(() -> {

@@ -60,4 +60,42 @@ class JobClockTest {
         assertThat(clock.charged()).isEqualTo(Duration.ofSeconds(2));
         assertThat(clock.overrun(2 * S)).isPresent();
     }
+
+    @Test
+    void aJobThatWaitedMostlyForACpuIsTheMachinesFaultAtTheBound() {
+        JobClock clock = new JobClock(Duration.ofSeconds(10), 0);
+        for (int t = 1; t <= 20; t++) {
+            // a tenth of a core, the rest of each second runnable on a run queue (two threads: 1.8 s of it)
+            clock.charge(t * S, OptionalLong.of(S / 10), OptionalLong.of(18 * S / 10));
+        }
+
+        assertThat(clock.starvedOfCpu(20 * S)).isTrue();
+        assertThat(clock.overrun(20 * S)).hasValueSatisfying(why -> assertThat(why).startsWith("not run to its end")
+                .contains("charged only 2.0 s").contains("it waited 18.0 s for a CPU"));
+    }
+
+    @Test
+    void aJobThatSleptIsTheCommitsFaultAtTheBoundThoughTheMachineWasBusyToo() {
+        JobClock clock = new JobClock(Duration.ofSeconds(10), 0);
+        for (int t = 1; t <= 20; t++) {
+            clock.charge(t * S, OptionalLong.of(S / 10), OptionalLong.of(4 * S / 10)); // asleep half of each second
+        }
+
+        assertThat(clock.starvedOfCpu(20 * S)).isFalse();
+        assertThat(clock.overrun(20 * S)).hasValueSatisfying(why -> assertThat(why).startsWith("timed out")
+                .contains("mostly not for a CPU (8.0 s of it)"));
+    }
+
+    @Test
+    void noBlameOnTheMachineBeforeTheBoundNorWhereTheWaitIsUnknown() {
+        JobClock early = new JobClock(Duration.ofSeconds(10), 0);
+        early.charge(19 * S, OptionalLong.of(S), OptionalLong.of(18 * S));
+        assertThat(early.starvedOfCpu(19 * S)).isFalse();
+
+        JobClock unknown = new JobClock(Duration.ofSeconds(10), 0);
+        unknown.charge(10 * S, OptionalLong.of(S), OptionalLong.of(9 * S));
+        unknown.charge(20 * S, OptionalLong.of(S), OptionalLong.empty());
+        assertThat(unknown.starvedOfCpu(20 * S)).isFalse();
+        assertThat(unknown.overrun(20 * S)).hasValueSatisfying(why -> assertThat(why).startsWith("timed out"));
+    }
 }

@@ -24,8 +24,27 @@ class JobReasonTest {
                 + " echo 'ZeroDivisionError: division by zero' >&2; exit 3", JobBudgets.ENDS_BY_ITSELF);
 
         assertThat(outcome.status()).isEqualTo(Result.Status.CRASH);
-        assertThat(outcome.reason()).isEqualTo("exited with status 3; its output's last lines: step 1"
-                + " | Traceback (most recent call last): | ZeroDivisionError: division by zero");
+        assertThat(outcome.reason()).isEqualTo("exited with status 3; its standard error's last lines: Traceback (most"
+                + " recent call last): | ZeroDivisionError: division by zero; its standard output's last lines: step 1");
+    }
+
+    @Test
+    void theLogKeepsBothStreamsAndSaysWhichIsWhich() throws Exception {
+        JobOutcome outcome = run("echo 'step 1'; echo 'warning: slow' >&2; echo 'step 2'; echo 'val_bpb: 1.5'",
+                JobBudgets.ENDS_BY_ITSELF);
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.OK);
+        assertThat(java.nio.file.Files.readString(dir.resolve("job.log")))
+                .isEqualTo("step 1\nstep 2\nval_bpb: 1.5\nrhizome: the job's standard error:\nwarning: slow\n");
+        assertThat(dir.resolve("job.log.stderr")).doesNotExist();
+    }
+
+    @Test
+    void aMetricOnStandardErrorStillCounts() throws Exception {
+        JobOutcome outcome = run("echo 'step 1'; echo 'val_bpb: 1.25' >&2", JobBudgets.ENDS_BY_ITSELF);
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.OK);
+        assertThat(outcome.metric()).hasValue(1.25);
     }
 
     @Test

@@ -66,7 +66,10 @@ class JobRunnerTest {
                 .contains("HOME", "PATH", "RHIZOME_STEPS")
                 .isSubsetOf("HOME", "PATH", "LANG", "RHIZOME_STEPS");
         byte[] log = Files.readAllBytes(spec.logFile());
-        assertThat(String.join("\n", lines) + "\n").isEqualTo(new String(log, StandardCharsets.UTF_8));
+        // standard output as it came, then standard error after the node's line (job.StreamLogs)
+        List<String> stdout = lines.stream().filter(l -> !l.equals("a warning on stderr")).toList();
+        assertThat(String.join("\n", stdout) + "\n" + StreamLogs.STDERR_HEADING + "\na warning on stderr\n")
+                .isEqualTo(new String(log, StandardCharsets.UTF_8));
         assertThat(outcome.logSha256()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(log));
     }
 

@@ -56,7 +56,7 @@ class JobTimeChargeTest {
         assertThat(outcome.status()).isEqualTo(Result.Status.TIMEOUT);
         assertThat(outcome.runtimeMs()).isGreaterThanOrEqualTo(JobClock.WALL_BOUND_FACTOR * LIMIT.toMillis());
         assertThat(outcome.reason()).contains("2 times the seed's limit of 5.0 s").contains("it waited")
-                .contains("its output's last lines: pid ");
+                .contains("its standard output's last lines: pid ");
     }
 
     private CompletableFuture<JobOutcome> start(JobSpec spec) {

@@ -28,7 +28,8 @@ class SelfReportedReasonTest {
 
         assertThat(r.getStatus()).isEqualTo(Result.Status.CRASH);
         assertThat(r.getMeasuredBy()).isEqualTo(Result.Measurement.SELF_REPORTED);
-        assertThat(r.getReason()).startsWith("exited with status 1; its output's last lines: ")
-                .contains("x = 1 / 0").endsWith("ZeroDivisionError: division by zero");
+        assertThat(r.getReason()).startsWith("exited with status 1; its standard error's last lines: ")
+                .contains("x = 1 / 0").endsWith("ZeroDivisionError: division by zero; its standard output's last lines: "
+                        + "step 1/10 loss 3.2");
     }
 }

@@ -1,0 +1,93 @@
+package dev.rhizome.client.agent;
+
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.PeerEndpoint;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What {@link QueueReason} is told, read from the coordinator: its directions, its list of nodes,
+ * the units leased now and the open ones. Each listing is read once, when first needed, however many
+ * experiments ask: `wait` asks for one, `log` for every pending experiment of its page.
+ */
+final class QueueReads {
+    private final CoordinatorClient client;
+    private List<DirectionStatus> directions;
+    private List<PeerEndpoint> nodes;
+    private Map<String, Integer> leasedByDirection;
+    private List<UnitStatus> open;
+
+    QueueReads(CoordinatorClient client) {
+        this.client = client;
+    }
+
+    /** What the coordinator tells of {@code report}'s experiment's queue. */
+    QueueReason.Seen seenFor(ExperimentReport report) throws CoordinatorException {
+        Experiment e = Records.experiment(report.getExperiment());
+        if (directions == null) {
+            directions = client.directions().getDirectionsList();
+        }
+        Optional<String> closed = directions.stream()
+                .filter(d -> d.getDirection().getName().equals(e.getDirection()) && d.getClosed())
+                .map(DirectionStatus::getClosedReason).findFirst();
+        if (nodes == null) {
+            nodes = client.nodes().getPeersList();
+        }
+        Map<String, Integer> leased = null;
+        if (!nodes.isEmpty() && closed.isEmpty() && report.getLeasedUnits() == 0) {
+            // as many as the nodes' slots: whose work holds them tells "busy" from "taken by another direction"
+            if (leasedByDirection == null) {
+                leasedByDirection = new TreeMap<>();
+                for (UnitStatus u : client.units("LEASED").getUnitsList()) {
+                    leasedByDirection.merge(u.getUnit().getDirection(), 1, Integer::sum);
+                }
+            }
+            leased = leasedByDirection;
+        }
+        QueueReason.Ahead ahead = null;
+        QueueReason.Classes classes = null;
+        if (!nodes.isEmpty() && closed.isEmpty()) {
+            // where the experiment stands in the queue: minutes behind the base's evaluations
+            // read as "nothing happens" to a newcomer without it
+            if (open == null) {
+                open = client.units("OPEN").getUnitsList();
+            }
+            List<String> openEvaluations = new ArrayList<>();
+            String required = null;
+            for (UnitStatus u : open) {
+                if (u.getUnit().getKind() == WorkUnit.Kind.EVALUATE) {
+                    openEvaluations.add(u.getUnit().getCommit());
+                    if (required == null && u.getUnit().getCommit().equals(e.getCommit())) {
+                        required = u.getUnit().getManifest().getHardwareClass();
+                    }
+                }
+            }
+            ahead = QueueReason.Ahead.of(openEvaluations, e.getCommit(), e.getParent());
+            classes = classes(required, nodes);
+        }
+        return new QueueReason.Seen(nodes.size(), closed, leased, ahead, classes);
+    }
+
+    /**
+     * The seed's class and the listed nodes', counted by class; null where either is unknown: the
+     * experiment's unit was not among the open ones, or a node's entry has no class (a coordinator
+     * older than the list's {@code hardware_class}).
+     */
+    private static QueueReason.Classes classes(String required, List<PeerEndpoint> listed) {
+        if (required == null || listed.stream().anyMatch(p -> p.getHardwareClass().isEmpty())) {
+            return null;
+        }
+        Map<String, Integer> byClass = new TreeMap<>();
+        listed.forEach(p -> byClass.merge(p.getHardwareClass(), 1, Integer::sum));
+        return new QueueReason.Classes(required.isEmpty() ? "any" : required, byClass);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.rhizome.node.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.rhizome.proto.v1.Result;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real job at a volunteer's priority (nice 19) on a machine whose every core is busy with the
+ * owner's work (spinning processes at the test's priority): it gets almost no CPU until its
+ * wall-clock bound. Reported, it was a TIMEOUT charged to the commit, though the commit had barely
+ * run; it is now no outcome of the commit's. A job that sleeps on the same busy machine still is one.
+ */
+class MachineBusyTest {
+    private static final Duration LIMIT = Duration.ofSeconds(3);
+
+    @TempDir
+    Path dir;
+
+    private final List<Process> owners = new ArrayList<>();
+
+    @BeforeEach
+    void busyEveryCore() throws IOException {
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+            owners.add(new ProcessBuilder("/bin/sh", "-c", "while :; do :; done").start());
+        }
+    }
+
+    @AfterEach
+    void stopTheOwnersWork() {
+        owners.forEach(Process::destroyForcibly);
+    }
+
+    @Test
+    void aJobKeptOffTheCpuUntilTheWallClockBoundIsNotTheCommitsTimeout() {
+        JobSpec spec = sh("echo started; while :; do :; done");
+
+        assertThatThrownBy(() -> new JobRunner(new PlainLauncher()).run(spec, JobProgress.IGNORE))
+                .isInstanceOf(MachineBusyException.class)
+                .hasMessageStartingWith("not run to its end: ")
+                .hasMessageContaining(JobClock.WALL_BOUND_FACTOR + " times the seed's limit of 3.0 s")
+                .hasMessageContaining("s for a CPU, which other work on this busy machine held");
+    }
+
+    @Test
+    void aJobThatSleepsOnTheSameBusyMachineIsStillATimeout() throws Exception {
+        JobSpec spec = sh("echo started; sleep 60");
+
+        JobOutcome outcome = new JobRunner(new PlainLauncher()).run(spec, JobProgress.IGNORE);
+
+        assertThat(outcome.status()).isEqualTo(Result.Status.TIMEOUT);
+        assertThat(outcome.reason()).startsWith("timed out: ").contains("mostly not for a CPU")
+                .contains("its standard output's last lines: started");
+    }
+
+    private JobSpec sh(String script) {
+        return new JobSpec(dir, List.of("/bin/sh", "-c", script), Map.of(), LIMIT, dir.resolve("job.log"), "val_bpb");
+    }
+}
