@@ -43,10 +43,10 @@ final class SeedSecrets {
     /**
      * The commitment published for the candidate's secret, which its EVALUATE units carry and their
      * runners sign back (round 27); empty where none was made (before round 26, or a seed without
-     * confirmation seeds).
+     * confirmation seeds). The one stored beside the secret, made from it in {@link #commit}.
      */
     static Optional<ByteString> commitment(Confirmations tx, String commit) {
-        return tx.seedSecret(commit).map(s -> ByteString.copyFrom(ConfirmationRule.commitment(s)));
+        return tx.seedCommitment(commit).map(ByteString::copyFrom);
     }
 
     /** How a confirmation derived with {@code secret} (or without, when empty) is labelled. */

@@ -6,6 +6,8 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.seed.Manifests;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Makes work units and describes them as the node receives them. */
@@ -38,16 +40,19 @@ final class UnitFactory {
                 .setProposer(unit.proposer())
                 .setAttempt(unit.attempts())
                 .addAllPeers(tx.peers(unit.commit(), PEERS_PER_UNIT));
-        tx.seed(unit.seed()).map(s -> s.record()).ifPresent((Seed seed) -> b
-                .setManifest(seed.getManifest())
-                .setBudget(seed.getManifest().getBudget())
-                .setRandomSeed(tx.unitRandomSeed(unit.id()).orElse(seed.getManifest().getRandomSeed()))
-                .setSeedCommit(seed.getCommit()));
+        Optional<Seed> seed = tx.seed(unit.seed()).map(s -> s.record());
+        seed.ifPresent(s -> b
+                .setManifest(s.getManifest())
+                .setBudget(s.getManifest().getBudget())
+                .setRandomSeed(tx.unitRandomSeed(unit.id()).orElse(s.getManifest().getRandomSeed()))
+                .setSeedCommit(s.getCommit()));
         if (unit.kind() == WorkUnit.Kind.EXPLORE) {
             // The explorer varies only the knobs its direction is about.
             tx.direction(unit.direction()).ifPresent(d -> b.addAllKnobs(d.direction().getKnobsList()));
-        } else {
+        } else if (seed.filter(s -> Manifests.confirmationSeeds(s.getManifest()) > 0).isPresent()) {
             // The runner signs it back: its attestation that the commitment existed before it ran.
+            // A candidate has one only where its seed draws confirmation seeds (ExperimentRegistry):
+            // elsewhere there is none to read, a statement a claim saved.
             SeedSecrets.commitment(tx, unit.commit()).ifPresent(b::setSeedCommitment);
         }
         return b.build();

@@ -9,9 +9,13 @@ import java.util.Optional;
 /** {@link Confirmations} over {@code confirmations}: the record as bytes, keyed by the candidate commit. */
 final class ConfirmationRows implements Confirmations {
     private final Queries q;
+    private final SeedCache shared;
+    /** Set once this transaction inserts a commitment: until it commits, what it reads is not shared. */
+    private boolean insertedCommitment;
 
-    ConfirmationRows(Queries q) {
+    ConfirmationRows(Queries q, SeedCache shared) {
         this.q = q;
+        this.shared = shared;
     }
 
     @Override
@@ -60,6 +64,7 @@ final class ConfirmationRows implements Confirmations {
 
     @Override
     public SeedCommitment commitSeedSecret(SeedCommitment c, byte[] secret) {
+        insertedCommitment = true;
         q.update("INSERT INTO seed_commitments (commit_id, direction, audit_count, committed_ms, commitment, secret) "
                         + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (commit_id) DO NOTHING",
                 c.getCommit(), c.getDirection(), c.getAuditCount(), c.getCommittedMs(), c.getCommitment().toByteArray(),
@@ -72,6 +77,20 @@ final class ConfirmationRows implements Confirmations {
     public Optional<byte[]> seedSecret(String commit) {
         return Queries.first(q.list("SELECT secret FROM seed_commitments WHERE commit_id = ?",
                 rs -> rs.getBytes(1), commit));
+    }
+
+    @Override
+    public Optional<byte[]> seedCommitment(String commit) {
+        Optional<byte[]> kept = shared.commitment(commit);
+        if (kept.isPresent()) {
+            return kept;
+        }
+        Optional<byte[]> read = Queries.first(q.list("SELECT commitment FROM seed_commitments WHERE commit_id = ?",
+                rs -> rs.getBytes(1), commit));
+        if (read.isPresent() && !insertedCommitment) {
+            shared.putCommitment(commit, read.get());
+        }
+        return read;
     }
 
     @Override

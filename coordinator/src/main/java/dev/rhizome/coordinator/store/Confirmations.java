@@ -48,6 +48,14 @@ public interface Confirmations {
     /** The secret kept for the candidate, if its coordinator committed to one. Never served before its reveal. */
     Optional<byte[]> seedSecret(String commit);
 
+    /**
+     * The commitment published for the candidate's secret, if one was made: what its EVALUATE
+     * units carry and their results sign back. Read without the secret, and kept for the store
+     * once committed (it never changes), so describing units and checking results costs no
+     * statement after the first.
+     */
+    Optional<byte[]> seedCommitment(String commit);
+
     /** A direction's seed commitments (every direction's when empty), in the order made. */
     List<SeedCommitment> seedCommitments(String direction);
 

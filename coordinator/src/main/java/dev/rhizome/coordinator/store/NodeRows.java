@@ -6,9 +6,6 @@ import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.PeerEndpoint;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -23,13 +20,11 @@ import java.util.Set;
  */
 final class NodeRows implements Nodes {
     private final Queries q;
-    private final Connection connection;
     private final OwnedReads owned;
     private boolean wrotePeers;
 
-    NodeRows(TransactionScope scope, Connection connection) {
+    NodeRows(TransactionScope scope) {
         this.q = scope.queries;
-        this.connection = connection;
         this.owned = scope.owned;
     }
 
@@ -48,17 +43,11 @@ final class NodeRows implements Nodes {
         owned.peers.clear();
         wrotePeers = true;
         q.update("DELETE FROM node_commits WHERE node = ?", (Object) node);
-        try (PreparedStatement ps = connection.prepareStatement(
-                "INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
-            for (String commit : a.getCommitsList()) {
-                ps.setString(1, commit);
-                ps.setBytes(2, node);
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        } catch (SQLException e) {
-            throw Queries.failed("record announced commits", e);
+        List<Object[]> held = new ArrayList<>(a.getCommitsCount());
+        for (String commit : a.getCommitsList()) {
+            held.add(new Object[] {commit, node});
         }
+        q.batch("INSERT INTO node_commits (commit_id, node) VALUES (?, ?) ON CONFLICT DO NOTHING", held);
         return true;
     }
 

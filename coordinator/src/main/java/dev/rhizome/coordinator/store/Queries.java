@@ -26,6 +26,12 @@ final class Queries {
     private static final int IN_SLICE = 100;
 
     private final Statements statements;
+    /**
+     * Rows the statements run here changed, as the database counted them (an update's count, the
+     * rows an insert's {@code RETURNING} gave back). Never more than were changed; a statement
+     * whose changes it cannot see (a {@code WITH} that writes) adds nothing.
+     */
+    private long rowsChanged;
 
     Queries(Statements statements) {
         this.statements = statements;
@@ -48,6 +54,9 @@ final class Queries {
             statements.release(ps);
             statements.rowsRead.add(rows.size());
             statements.rowsRead.queried();
+            if (returnsChangedRows(sql)) {
+                rowsChanged += rows.size();
+            }
             return rows;
         } catch (SQLException | RuntimeException e) {
             statements.discard(sql, ps);
@@ -87,11 +96,65 @@ final class Queries {
             int changed = ps.executeUpdate();
             statements.release(ps);
             statements.rowsRead.wrote();
+            rowsChanged += Math.max(0, changed);
             return changed;
         } catch (SQLException | RuntimeException e) {
             statements.discard(sql, ps);
             throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
         }
+    }
+
+    /**
+     * Runs {@code sql}, a statement that changes rows, once for each row of parameters, as one JDBC
+     * batch (one statement and one round trip by the count, however many rows). Returns how many
+     * rows it changed where the driver tells ({@link java.sql.Statement#SUCCESS_NO_INFO} counts none).
+     */
+    long batch(String sql, List<Object[]> rows) {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        PreparedStatement ps = null;
+        try {
+            ps = statements.prepare(sql);
+            for (Object[] params : rows) {
+                for (int i = 0; i < params.length; i++) {
+                    ps.setObject(i + 1, params[i]);
+                }
+                ps.addBatch();
+            }
+            long changed = 0;
+            for (int n : ps.executeBatch()) {
+                changed += Math.max(0, n);
+            }
+            statements.release(ps);
+            statements.rowsRead.wrote();
+            rowsChanged += changed;
+            return changed;
+        } catch (SQLException | RuntimeException e) {
+            if (ps != null) {
+                try {
+                    ps.clearBatch();
+                } catch (SQLException ignored) {
+                    // the statement is discarded below either way
+                }
+            }
+            statements.discard(sql, ps);
+            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
+        }
+    }
+
+    /**
+     * Rows changed by the statements run here: more than 0 means the transaction wrote; 0 means
+     * none of the counted statements did, not that nothing was written.
+     */
+    long rowsChanged() {
+        return rowsChanged;
+    }
+
+    /** A write whose rows come back by {@code RETURNING}: each row it returns is one it changed. */
+    private static boolean returnsChangedRows(String sql) {
+        return sql.regionMatches(true, 0, "INSERT ", 0, 7) || sql.regionMatches(true, 0, "UPDATE ", 0, 7)
+                || sql.regionMatches(true, 0, "DELETE ", 0, 7);
     }
 
     /**

@@ -98,13 +98,13 @@ final class SqliteTransaction implements Store.Transaction {
         this.units = new UnitRows(scope, unitWrites, reputations);
         this.results = new ResultRows(scope);
         this.claims = new ClaimQueue(scope, unitWrites, units, results);
-        this.nodes = new NodeRows(scope, connection);
+        this.nodes = new NodeRows(scope);
         this.papers = new PaperRows(scope);
         this.audit = new AuditRows(scope);
         this.quotas = new QuotaRows(queries);
         this.explorations = new ExploreClaims(queries);
         this.candidates = new CandidateRows(queries);
-        this.confirmations = new ConfirmationRows(queries);
+        this.confirmations = new ConfirmationRows(queries, seeds);
         this.paths = new PathRows(queries);
     }
 
@@ -192,6 +192,11 @@ final class SqliteTransaction implements Store.Transaction {
     /** Called by the store once this caller's savepoint is released (see {@link UnitWrites#released}). */
     void released() {
         unitWrites.released();
+    }
+
+    /** Rows this transaction's statements changed, as counted ({@link Queries#rowsChanged}). */
+    long rowsChanged() {
+        return queries.rowsChanged();
     }
 
     /** Runs a statement no store method runs (tests that break the database on purpose). */
@@ -932,6 +937,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public Optional<byte[]> seedSecret(String commit) {
         return confirmations.seedSecret(commit);
+    }
+
+    @Override
+    public Optional<byte[]> seedCommitment(String commit) {
+        return confirmations.seedCommitment(commit);
     }
 
     @Override

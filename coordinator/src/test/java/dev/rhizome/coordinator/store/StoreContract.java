@@ -980,6 +980,43 @@ abstract class StoreContract {
     }
 
     /**
+     * Every EVALUATE unit described and every result checked names its candidate's commitment, so
+     * the store keeps it once read (round 28): the kept one is the committed one, never what a
+     * transaction that rolled back inserted and read, and reading it again runs no statement.
+     */
+    @Test
+    void aSeedCommitmentIsReadOnceAndNeverKeptFromATransactionThatRolledBack() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        byte[] first = new byte[ConfirmationRule.SECRET_BYTES];
+        byte[] other = new byte[ConfirmationRule.SECRET_BYTES];
+        new java.security.SecureRandom().nextBytes(first);
+        new java.security.SecureRandom().nextBytes(other);
+        assertThatThrownBy(() -> run(store, tx -> {
+            tx.commitSeedSecret(commitment(commit, other, 6), other);
+            assertThat(tx.seedCommitment(commit)).hasValueSatisfying(
+                    c -> assertThat(c).isEqualTo(ConfirmationRule.commitment(other)));
+            throw new IllegalStateException("killed before the registration committed");
+        })).hasStackTraceContaining("killed before");
+        assertThat(run(store, (Store.Transaction tx) -> tx.seedCommitment(commit))).as("after the rollback").isEmpty();
+
+        run(store, tx -> tx.commitSeedSecret(commitment(commit, first, 7), first));
+        assertThat(run(store, (Store.Transaction tx) -> tx.seedCommitment(commit))).hasValueSatisfying(
+                c -> assertThat(c).isEqualTo(ConfirmationRule.commitment(first)));
+        long before = store.queriesRun();
+        assertThat(run(store, (Store.Transaction tx) -> tx.seedCommitment(Fixtures.commit()))).isEmpty();
+        long readingOne = store.queriesRun() - before;  // a transaction's own statements, and the read
+        before = store.queriesRun();
+        byte[] again = run(store, (Store.Transaction tx) -> tx.seedCommitment(commit)).orElseThrow();
+        assertThat(store.queriesRun() - before).as("statements of a transaction reading a kept commitment")
+                .isEqualTo(readingOne - 1);
+        assertThat(again).isEqualTo(ConfirmationRule.commitment(first));
+        again[0] ^= 1;  // a caller's copy: the kept one is not changed through it
+        assertThat(run(store, (Store.Transaction tx) -> tx.seedCommitment(commit))).hasValueSatisfying(
+                c -> assertThat(c).isEqualTo(ConfirmationRule.commitment(first)));
+    }
+
+    /**
      * {@code /v1/confirmations} pages its two lists on one key, audit count then commit: each read
      * returns the rows after the key in that order, one direction's or every direction's, so a
      * walk sees every record once however many share an audit count.
