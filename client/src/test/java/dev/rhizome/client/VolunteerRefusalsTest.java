@@ -74,4 +74,16 @@ class VolunteerRefusalsTest {
         assertThat(other.get("hint").getAsString()).doesNotContain("0.0.0.0");
         assertThat(data).as("a refused start leaves no data directory behind").doesNotExist();
     }
+
+    @Test
+    void aCoordinatorUrlWithAMistypedSchemeIsOfferedTheHttpUrlItMeant() {
+        // the scheme was kept: "did you mean http://htp:/127.0.0.1:7700 ?"
+        CliRun typo = CliRun.of("node", "--data-dir", dir.resolve("node").toString(), "--coordinator",
+                "htp:/127.0.0.1:7700");
+        assertThat(typo.code()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typo.err()).contains("invalid value 'htp:/127.0.0.1:7700' for --coordinator: expected "
+                + "http://HOST:PORT (did you mean http://127.0.0.1:7700 ?)");
+        CliRun bare = CliRun.of("node", "--data-dir", dir.resolve("node").toString(), "--coordinator", "127.0.0.1:7700");
+        assertThat(bare.err()).contains("(did you mean http://127.0.0.1:7700 ?)");
+    }
 }
