@@ -115,9 +115,19 @@ public final class BadValue extends TypeConversionException {
             expected = bad.expected();
         } else if (arg.type().isEnum()) {
             expected = "one of " + String.join(", ", enumNames(arg.type()));
+        } else if (arg.type() == boolean.class || arg.type() == Boolean.class) {
+            expected = booleanForm(arg, name);
         } else {
             expected = String.valueOf(cause.getMessage());
         }
         return message(name, e.getValue() == null ? "" : e.getValue(), expected);
+    }
+
+    /**
+     * What a true|false option takes. picocli's own words were "expected 'yes' is not a boolean",
+     * said for {@code --idle-only=yes} and for every {@code idle-only=yes} of node.properties.
+     */
+    public static String booleanForm(CommandLine.Model.ArgSpec arg, String name) {
+        return arg.arity().min() == 0 ? "true or false (or nothing: " + name + " alone is true)" : "true or false";
     }
 }

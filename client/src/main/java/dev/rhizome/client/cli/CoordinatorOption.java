@@ -2,6 +2,8 @@ package dev.rhizome.client.cli;
 
 import dev.rhizome.node.api.CoordinatorClient;
 import java.net.URI;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** Which coordinator to talk to. */
@@ -28,14 +30,32 @@ public final class CoordinatorOption {
         try {
             return CoordinatorClient.parseUrl(url);
         } catch (IllegalArgumentException e) {
-            String trimmed = url == null ? "" : url.strip();
-            boolean noScheme = !trimmed.isEmpty() && !trimmed.contains("://");
+            String meant = meant(url == null ? "" : url.strip());
             String from = this.url == null && System.getenv("RHIZOME_COORDINATOR") != null ? "RHIZOME_COORDINATOR"
                     : "--coordinator";
             throw CommandException.usage("--coordinator", BadValue.message(from, url, "http://HOST:PORT"
-                    + (noScheme ? " (did you mean http://" + trimmed + " ?)" : "")),
+                    + (meant.isEmpty() ? "" : " (did you mean " + meant + " ?)")),
                     "pass --coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR)");
         }
+    }
+
+    private static final Pattern SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*:/+(.+)$");
+
+    /**
+     * The http URL a refused one most likely meant, or empty: {@code 127.0.0.1:7700} lacks its
+     * scheme; {@code htp:/host:7700} or {@code tcp://host:7700} has a wrong one, which was kept
+     * ("did you mean http://htp:/host:7700 ?").
+     */
+    static String meant(String refused) {
+        if (refused.isEmpty()) {
+            return "";
+        }
+        Matcher scheme = SCHEME.matcher(refused);
+        if (scheme.matches()) {
+            String rest = scheme.group(1);
+            return refused.startsWith("http://") ? "" : "http://" + rest;
+        }
+        return refused.contains("://") ? "" : "http://" + refused;
     }
 
     /**

@@ -183,8 +183,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             if (before != null && before.arity().min() == 0 && before.arity().max() == 1
                     && (before.type() == boolean.class || before.type() == Boolean.class)) {
                 return Optional.of(new CommandLine.ParameterException(cli, "invalid value", new BadValue(
-                        "true or false (or nothing: " + before.longestName() + " alone is true)",
-                        List.of("true", "false")), before, word));
+                        BadValue.booleanForm(before, before.longestName()), List.of("true", "false")), before, word));
             }
         }
         return Optional.empty();

@@ -282,6 +282,11 @@ public final class NodeCommand implements Callable<Integer> {
                     + "this machine's own, not " + host, "give this machine's address on the network its peers share "
                     + "(127.0.0.1 when they all run here)");
         }
+        OwnAddress.problem(host).ifPresent(why -> {
+            throw CommandException.usage("--host", why, "give one of this machine's addresses (`ip -brief address` "
+                    + "lists them; 127.0.0.1 when its peers all run here), or leave --host out for the one on the "
+                    + "route to the coordinator");
+        });
         AnnouncedHost.narrowerThanCoordinator(host, coordinatorUri).ifPresent(System.err::println);
         if (peerPort < 0 || peerPort > 65535) {
             throw BadValue.of("--peer-port", Integer.toString(peerPort), "a port from 0 to 65535 (0: any free one)", "");
