@@ -120,7 +120,7 @@ public final class Routes {
                 .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))), "commit")
                 .post("/v1/results", r -> {
                     Verified<Result> result = signed.open(r, Result.getDefaultInstance(), Result::getRunner);
-                    Reply reply = Reply.of(s.results().accept(result));
+                    Reply reply = Reply.of(s.results().accept(result, r.origin()));
                     metrics.result(result.record().getStatus().name());
                     return reply;
                 })

@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Experiments;
@@ -117,7 +118,7 @@ public final class ExperimentRegistry {
                 throw Rejection.forbidden(reason);
             });
             quotas.charge(tx, WriteQuota.Kind.EXPERIMENTS, e.getProposer(), origin, now);
-            tx.insertExperiment(e, request.envelope(), now);
+            tx.insertExperiment(e, request.envelope(), now, ReplicaNetworks.of(origin));
             if (Manifests.confirmationSeeds(seed.getManifest()) > 0) {
                 SeedSecrets.commit(tx, direction.name(), e.getCommit(), now);
             }

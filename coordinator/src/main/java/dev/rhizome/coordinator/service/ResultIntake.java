@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
+import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.AuditTrail;
@@ -74,19 +75,27 @@ public final class ResultIntake {
      * the transaction committed (a receipt for a result that then failed to commit would be a lie).
      */
     public Ack accept(Verified<Result> request) {
+        return accept(request, "");
+    }
+
+    /**
+     * The same for a result sent from {@code origin} (the request's address scope, or the one a
+     * trusted proxy names): its network is stored with the result, in the row it already writes.
+     */
+    public Ack accept(Verified<Result> request, String origin) {
         String id = Envelopes.id(request.envelope());
         AuditTrail.Accepted[] at = new AuditTrail.Accepted[1];
-        Ack ack = store(request, id, at);
+        Ack ack = store(request, ReplicaNetworks.of(origin), id, at);
         CrashPoints.at(CrashPoints.RESULT_STORED);
         return ack.toBuilder().setReceipt(receipts.sign(id, at[0])).build();
     }
 
     /** Stores the result; every answer (no refusal throws past here) leaves the envelope's place in {@code at[0]}. */
-    private Ack store(Verified<Result> request, String id, AuditTrail.Accepted[] at) {
+    private Ack store(Verified<Result> request, String network, String id, AuditTrail.Accepted[] at) {
         Result result = request.record();
         long now = clock.millis();
         Store.Work<Ack> work = tx -> {
-            Ack answer = settle(tx, request, id, now);
+            Ack answer = settle(tx, request, network, id, now);
             at[0] = tx.accepted(id).orElseThrow(() -> new IllegalStateException("result " + id + " answered but not stored"));
             return answer;
         };
@@ -96,7 +105,7 @@ public final class ResultIntake {
                 : store.inSettlingTransaction(work);
     }
 
-    private Ack settle(Store.Transaction tx, Verified<Result> request, String id, long now) {
+    private Ack settle(Store.Transaction tx, Verified<Result> request, String network, String id, long now) {
         Result result = request.record();
         // A resend of a stored result (its ack was lost) is answered from what is committed,
         // before the settlement's locks: on a shared store a busy direction's lock made it wait
@@ -122,12 +131,12 @@ public final class ResultIntake {
         checkSeedCommitment(tx, result, unit);
         Optional<String> late = lateness(tx, unit, result.getRunner(), earlier.isPresent());
         if (late.isPresent()) {
-            tx.insertLateResult(result, request.envelope(), id, now);
+            tx.insertLateResult(result, request.envelope(), id, now, network);
             tx.setResultState(id, ResultVerdict.State.TOO_LATE);
             return ack(id, "result recorded as TOO_LATE: " + late.get()
                     + "; it is kept, signed, but is no replica of its trial");
         }
-        tx.insertResult(result, request.envelope(), id, now);
+        tx.insertResult(result, request.envelope(), id, now, network);
         if (result.getStatus() == Result.Status.UNFETCHABLE) {
             return ack(id, unfetchable(tx, unit, id, now));
         }

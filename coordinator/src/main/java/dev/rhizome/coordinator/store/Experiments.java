@@ -19,7 +19,17 @@ public interface Experiments {
     /** The experiments of the commits named that are experiments (one read of all), in no particular order. */
     List<Stored<Experiment>> experiments(Collection<String> commits);
 
-    void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs);
+    /** Stores an experiment registered from no known network (a replay, a test's store). */
+    default void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
+        insertExperiment(experiment, envelope, nowMs, "");
+    }
+
+    /**
+     * Stores an experiment registered from {@code network} ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}
+     * of the request's origin; "" for none): a proposer that registers its own commit with no
+     * exploration's lease showed no other network, and a spot check counts this one as its.
+     */
+    void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs, String network);
 
     /** Marks a commit's evaluations given up, with why; replaces the reason if already marked. */
     void abandonExperiment(String commit, String reason, long nowMs);

@@ -126,22 +126,30 @@ final class NodeRows implements Nodes {
         // announcements cannot push established ones out of the limit. The excluded keys' networks
         // are those they announced from and those any of their leases (explorations too: a
         // proposer's) were claimed from: a key may announce from one network and claim from
-        // another, and only the claims' are where its work came from. A key whose evaluations were
-        // claimed from one of those networks is left out too, whatever network it announces from.
+        // another, and only the claims' are where its work came from. The networks its results were
+        // sent from count too, and those its experiments were registered from (round 28): a lease's
+        // network says where it was claimed, not where the run was sent from, and a proposer that
+        // registers its own commit leased nothing. A key that claimed, reported or proposed from
+        // one of those networks is left out too, whatever network it announces from.
         List<byte[]> keys = new ArrayList<>();
         excluded.forEach(k -> keys.add(k.toByteArray()));
         if (keys.isEmpty()) {
             keys.add(new byte[0]);  // no key: an IN list may not be empty
         }
         String in = "(" + String.join(", ", Collections.nCopies(keys.size(), "?")) + ")";
-        List<Object> addressParams = new ArrayList<>(keys);
-        addressParams.add(leasesSinceMs);
-        Set<String> theirs = new LinkedHashSet<>(q.list("SELECT network FROM nodes WHERE node IN " + in
-                + " AND network <> ''", rs -> rs.getString(1), keys.toArray()));
-        for (String address : q.list("SELECT DISTINCT address FROM unit_leases WHERE holder IN " + in
-                + " AND leased_ms >= ? AND address <> ''", rs -> rs.getString(1), addressParams.toArray())) {
-            theirs.add(ReplicaNetworks.of(address));
-        }
+        // One read of all four: the announcements' networks, the leases' addresses (a network
+        // depends on the address's reach, ReplicaNetworks.of), the results' and experiments' networks.
+        List<Object> theirParams = new ArrayList<>(keys);
+        theirParams.addAll(keys);
+        theirParams.add(leasesSinceMs);
+        theirParams.addAll(keys);
+        theirParams.addAll(keys);
+        Set<String> theirs = new LinkedHashSet<>(q.list("SELECT network, 0 FROM nodes WHERE node IN " + in
+                        + " AND network <> '' UNION SELECT address, 1 FROM unit_leases WHERE holder IN " + in
+                        + " AND leased_ms >= ? AND address <> '' UNION SELECT network, 0 FROM results WHERE runner IN "
+                        + in + " AND network <> '' UNION SELECT network, 0 FROM experiments WHERE proposer IN " + in
+                        + " AND network <> ''",
+                rs -> rs.getInt(2) == 1 ? ReplicaNetworks.of(rs.getString(1)) : rs.getString(1), theirParams.toArray()));
         theirs.remove("");
         if (theirs.isEmpty()) {
             theirs.add("");  // matches no network: '' is never compared (an IN list may not be empty)
@@ -154,6 +162,8 @@ final class NodeRows implements Nodes {
         params.addAll(theirs);
         params.add(leasesSinceMs);
         params.addAll(theirs);
+        params.addAll(theirs);
+        params.addAll(theirs);
         params.add(limit);
         return q.list("SELECT node, host, network FROM (SELECT n.node, n.host, n.network, n.last_seen_ms, "
                         + "s.valid_results, ROW_NUMBER() OVER (PARTITION BY n.network, "
@@ -164,7 +174,11 @@ final class NodeRows implements Nodes {
                         + " AND NOT EXISTS (SELECT 1 FROM nodes t WHERE t.node IN " + in + " AND t.host = n.host)"
                         + " AND (n.network = '' OR n.network NOT IN " + networks + ")"
                         + " AND NOT EXISTS (SELECT 1 FROM unit_leases m WHERE m.holder = n.node AND m.leased_ms >= ? "
-                        + "AND m.network <> '' AND m.network IN " + networks + ")) c "
+                        + "AND m.network <> '' AND m.network IN " + networks + ")"
+                        + " AND NOT EXISTS (SELECT 1 FROM results x WHERE x.runner = n.node "
+                        + "AND x.network <> '' AND x.network IN " + networks + ")"
+                        + " AND NOT EXISTS (SELECT 1 FROM experiments p WHERE p.proposer = n.node "
+                        + "AND p.network <> '' AND p.network IN " + networks + ")) c "
                         + "WHERE place = 1 ORDER BY valid_results DESC, last_seen_ms DESC, node LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
                 params.toArray());

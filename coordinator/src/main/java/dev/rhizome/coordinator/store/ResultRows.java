@@ -93,14 +93,16 @@ final class ResultRows implements Experiments, Results {
     }
 
     @Override
-    public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
+    public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs, String network) {
         TransactionScope.wrote(owned.experiments, wroteExperiments, experiment.getCommit());
         Stored<Experiment> stored = new Stored<>(experiment, envelope);
         experimentMemo.remove(experiment.getCommit());
         scope.afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
-        q.update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq) VALUES (?, ?, ?, ?)",
-                experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq);
+        q.update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq, proposer, network) "
+                        + "VALUES (?, ?, ?, ?, ?, ?)",
+                experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq,
+                experiment.getProposer().toByteArray(), network);
         String commit = experiment.getCommit();
         if (owned.enabled() && !wroteResultsFor.contains(commit) && !resultEntriesMemo.containsKey(commit)) {
             // Every result for this commit reads its results first (one read a cycle, on the hot
@@ -147,22 +149,26 @@ final class ResultRows implements Experiments, Results {
     }
 
     @Override
-    public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        insert(result, envelope, envelopeId, nowMs, false);
+    public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, String network) {
+        insert(result, envelope, envelopeId, nowMs, network, false);
     }
 
     @Override
-    public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        insert(result, envelope, envelopeId, nowMs, true);
+    public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs,
+            String network) {
+        insert(result, envelope, envelopeId, nowMs, network, true);
     }
 
-    private void insert(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, boolean late) {
+    private void insert(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, String network,
+            boolean late) {
         String commit = result.getCommit();
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = scope.insertEnvelope(envelope, envelopeId, nowMs);
-        q.update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late) VALUES (?, ?, ?, ?, ?, ?)",
-                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0);
+        q.update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late, network) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0,
+                network);
         // it has the largest sequence number, so it comes last
         scope.appendKept(resultEntriesMemo, owned.resultEntries, wroteResultsFor, commit,
                 new Trials.Entry(envelopeId, result, late));

@@ -20,14 +20,29 @@ public interface Results {
 
     Optional<Stored<Result>> resultOfUnit(String unitId, ByteString runner);
 
-    void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
+    /** Stores a result sent from no known network (a replay, a test's store). */
+    default void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insertResult(result, envelope, envelopeId, nowMs, "");
+    }
+
+    /**
+     * Stores a result sent from {@code network} ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}
+     * of the request's origin; "" for none): a key may claim from one network and report from
+     * another, and a spot check counts both as the key's.
+     */
+    void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, String network);
 
     /**
      * Stores a result that came after its unit was re-leased to another key: found by
      * {@link #resultOfUnit} and in the audit trail like any other, but a late entry in
      * {@link #resultEntries} (never a replica) and left out of {@link #resultsForCommit}.
      */
-    void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs);
+    default void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
+        insertLateResult(result, envelope, envelopeId, nowMs, "");
+    }
+
+    /** The same, sent from {@code network} ({@link #insertResult(Result, SignedEnvelope, String, long, String)}). */
+    void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, String network);
 
     /** Results of a commit that count (late ones left out), oldest first. */
     List<Result> resultsForCommit(String commit);

@@ -439,7 +439,16 @@ final class SqliteSchema {
             // 29: GET /v1/confirmations pages both lists by audit count then commit (round 27); every
             // direction's page, without these, sorted the whole table for each page.
             List.of("CREATE INDEX confirmations_in_order ON confirmations(audit_count, commit_id)",
-                    "CREATE INDEX seed_commitments_in_order ON seed_commitments(audit_count, commit_id)"));
+                    "CREATE INDEX seed_commitments_in_order ON seed_commitments(audit_count, commit_id)"),
+            // 30: the network each result was sent from and each experiment registered from, with
+            // its proposer (core.ReplicaNetworks#of of the request's origin; "" for none, and for
+            // rows stored before), written in the row each already inserts, so a spot check counts
+            // the networks a key reported and proposed from beside those it claimed from.
+            List.of("ALTER TABLE results ADD COLUMN network TEXT NOT NULL DEFAULT ''",
+                    "CREATE INDEX results_by_runner_network ON results(runner, network) WHERE network <> ''",
+                    "ALTER TABLE experiments ADD COLUMN proposer BLOB",
+                    "ALTER TABLE experiments ADD COLUMN network TEXT NOT NULL DEFAULT ''",
+                    "CREATE INDEX experiments_by_proposer_network ON experiments(proposer, network) WHERE network <> ''"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -284,8 +284,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs) {
-        results.insertExperiment(experiment, envelope, nowMs);
+    public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs, String network) {
+        results.insertExperiment(experiment, envelope, nowMs, network);
     }
 
     @Override
@@ -309,13 +309,13 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        results.insertResult(result, envelope, envelopeId, nowMs);
+    public void insertResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, String network) {
+        results.insertResult(result, envelope, envelopeId, nowMs, network);
     }
 
     @Override
-    public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs) {
-        results.insertLateResult(result, envelope, envelopeId, nowMs);
+    public void insertLateResult(Result result, SignedEnvelope envelope, String envelopeId, long nowMs, String network) {
+        results.insertLateResult(result, envelope, envelopeId, nowMs, network);
     }
 
     @Override

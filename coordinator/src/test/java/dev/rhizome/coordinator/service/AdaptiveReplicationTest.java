@@ -218,6 +218,52 @@ class AdaptiveReplicationTest {
     }
 
     /**
+     * A lease's network says where it was claimed, not where its result came from: an attacker
+     * that leases from one network and reports from another showed both, and its key announcing
+     * from the second (with standing earned there) is not chosen to check it. Until round 28 the
+     * result's network was not recorded, and that key was chosen.
+     */
+    @Test
+    void aRunnerLeasingFromOneNetworkAndReportingFromAnotherIsNotCheckedByItsKeyThere() {
+        trust.agreeOn(Reputation.TRUST_AFTER - 1);
+        Identity accomplice = Identity.generate();
+        standing(accomplice);
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(accomplice, "accomplice.example", "95.142.1.5");
+        announce(checker, "checker.example", "84.17.46.8");
+        trust.draw = 0.0;
+        String checked = trust.propose();
+        WorkUnit leased = trust.tryClaim(veteran, "62.3.4.9").getUnit();
+        assertThat(trust.report(veteran, leased, 1.0, "95.142.1.7")).contains("spot check")
+                .contains("1 key(s) the coordinator chose");
+        assertThat(trust.tryClaim(accomplice).hasUnit()).as("not chosen").isFalse();
+        assertThat(trust.claim(checker).getCommit()).isEqualTo(checked);
+    }
+
+    /**
+     * A proposer that registers its own commit claims no exploration, so the network it registered
+     * from is the only one the coordinator saw it use: a key announcing from there is not chosen to
+     * check a trial of its commit. Until round 28 the proposer was known by its announcements
+     * alone, and one that never announced by none.
+     */
+    @Test
+    void aProposerIsNotCheckedByAKeyAnnouncingFromTheNetworkItRegisteredFrom() {
+        trust.agreeOn(Reputation.TRUST_AFTER - 1);
+        Identity accomplice = Identity.generate();
+        standing(accomplice);
+        announce(veteran, "veteran.example", "81.2.69.5");
+        announce(accomplice, "accomplice.example", "5.6.7.9");
+        announce(checker, "checker.example", "84.17.46.8");
+        trust.draw = 0.0;
+        String checked = trust.propose("5.6.7.8");
+        WorkUnit leased = trust.tryClaim(veteran, "81.2.69.5").getUnit();
+        assertThat(trust.report(veteran, leased, 1.0, "81.2.69.5")).contains("spot check")
+                .contains("1 key(s) the coordinator chose");
+        assertThat(trust.tryClaim(accomplice).hasUnit()).as("not chosen").isFalse();
+        assertThat(trust.claim(checker).getCommit()).isEqualTo(checked);
+    }
+
+    /**
      * A chosen key's claim may come from anywhere: a key of the runner's chosen for the network it
      * announced from may not take the check from a network that leased the trial, even once the
      * replicas' hold on that network (10 minutes from its lease, often past when a check is

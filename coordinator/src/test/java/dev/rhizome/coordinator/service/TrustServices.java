@@ -75,9 +75,14 @@ final class TrustServices {
 
     /** Registers the proposer's experiment on the seed's commit; returns its commit. */
     String propose() {
+        return propose("");
+    }
+
+    /** The same, registered from {@code origin} (an address scope; "" for none, as loopback). */
+    String propose(String origin) {
         String commit = Fixtures.commit();
         experiments.register(signed(proposer, Fixtures.experiment(proposer, "tiny-lm", "d", commit, seedCommit,
-                clock.millis()), Experiment.getDefaultInstance()));
+                clock.millis()), Experiment.getDefaultInstance()), origin);
         return commit;
     }
 
@@ -102,8 +107,13 @@ final class TrustServices {
 
     /** Reports {@code metric} for {@code unit}; returns the coordinator's answer. */
     String report(Identity runner, WorkUnit unit, double metric) {
+        return report(runner, unit, metric, "");
+    }
+
+    /** The same, sent from {@code origin} (an address scope; "" for none, as loopback). */
+    String report(Identity runner, WorkUnit unit, double metric, String origin) {
         return results.accept(signed(runner, Fixtures.result(runner, unit, metric, clock.millis()),
-                Result.getDefaultInstance())).getMessage();
+                Result.getDefaultInstance()), origin).getMessage();
     }
 
     Trial trial(String commit) {

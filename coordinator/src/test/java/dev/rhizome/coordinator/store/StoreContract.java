@@ -1429,6 +1429,66 @@ abstract class StoreContract {
     }
 
     /**
+     * A result's network and an experiment's are stored with them (migration 30) and count as their
+     * keys' beside announcements and leases: a runner may claim from one network and report from
+     * another, and a proposer that registers its own commit claims nothing. Until then a key that
+     * announced from the network the runner reported from (or the proposer registered from) was
+     * chosen to check them, and so was a key that reported or proposed from the runner's network.
+     */
+    @Test
+    void aSpotCheckLeavesOutTheNetworksResultsWereSentFromAndExperimentsRegisteredFrom() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Identity runner = Identity.generate();
+        Identity proposer = Identity.generate();
+        Identity announcedWhereRunnerReported = Identity.generate();
+        Identity announcedWhereProposerRegistered = Identity.generate();
+        Identity reportedWhereRunnerAnnounced = Identity.generate();
+        Identity proposedWhereRunnerAnnounced = Identity.generate();
+        Identity honest = Identity.generate();
+        String commit = Fixtures.commit();
+        Experiment experiment = Fixtures.experiment(proposer, "tiny-lm", "d", commit, seed.getCommit(), 3);
+        Experiment sybils = Fixtures.experiment(proposedWhereRunnerAnnounced, "tiny-lm", "d", Fixtures.commit(),
+                seed.getCommit(), 3);
+        WorkUnit unit = WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d").setCommit(commit).build();
+        Result reported = Fixtures.result(runner, unit, 2.0, 30);
+        Result sybilsResult = Fixtures.result(reportedWhereRunnerAnnounced,
+                unit.toBuilder().setId("u2").build(), 2.0, 30);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertExperiment(experiment, Envelopes.sign(proposer, experiment), 3, "5.6.7.0/24");
+            tx.insertExperiment(sybils, Envelopes.sign(proposedWhereRunnerAnnounced, sybils), 3, "81.2.69.0/24");
+            tx.announce(announcement(runner, 1_000, "runner.example"), "81.2.69.0/24", 1_000);
+            tx.recordLease("u1", runner.publicId().toByteString(), 900, ByteString.EMPTY, 900,
+                    "62.3.4.0/24", "62.3.4.7");
+            SignedEnvelope e1 = Envelopes.sign(runner, reported);
+            tx.insertResult(reported, e1, Envelopes.id(e1), 950, "198.51.100.0/24");
+            SignedEnvelope e2 = Envelopes.sign(reportedWhereRunnerAnnounced, sybilsResult);
+            tx.insertLateResult(sybilsResult, e2, Envelopes.id(e2), 960, "81.2.69.0/24");
+            tx.announce(announcement(announcedWhereRunnerReported, 1_000, "a.example"), "198.51.100.0/24", 1_000);
+            tx.announce(announcement(announcedWhereProposerRegistered, 1_000, "b.example"), "5.6.7.0/24", 1_000);
+            tx.announce(announcement(reportedWhereRunnerAnnounced, 1_000, "c.example"), "84.17.46.0/24", 1_000);
+            tx.announce(announcement(proposedWhereRunnerAnnounced, 1_000, "d.example"), "84.17.47.0/24", 1_000);
+            tx.announce(announcement(honest, 1_000, "h.example"), "93.184.1.0/24", 1_000);
+            for (Identity key : List.of(runner, announcedWhereRunnerReported, announcedWhereProposerRegistered,
+                    reportedWhereRunnerAnnounced, proposedWhereRunnerAnnounced, honest)) {
+                tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            }
+            return null;
+        });
+        List<ByteString> excluded = List.of(runner.publicId().toByteString(), proposer.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 500, 0, 64)))
+                .extracting(SpotChecks.Candidate::key).containsExactly(honest.publicId().toByteString());
+        // and the other way round: the runner reported from the checked key's network
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(
+                List.of(announcedWhereRunnerReported.publicId().toByteString()), 500, 0, 64)))
+                .extracting(SpotChecks.Candidate::key).doesNotContain(runner.publicId().toByteString())
+                .contains(honest.publicId().toByteString());
+    }
+
+    /**
      * The lists a node is given (where it joins, who holds a commit) hold a bounded share per
      * network: keys are free (1,000 new ones per address a day), and round 27's lists were the
      * nodes seen last, every one of them a flood's. Keys with standing come first; a quarter of
