@@ -98,9 +98,19 @@ class NodeFailuresStatusTest {
                 assertThat(failure(node, "TIMEOUT")).as("no TIMEOUT charged to the commit").isNull();
                 assertThat(operator.results("d", base).getEnvelopesCount()).as("nothing reported of the commit").isZero();
 
+                // the owner's spinners still hold every core: the node claims nothing until they leave one
+                JsonObject status = CliRun.of("node", "status", "--json", "--data-dir", node.toString())
+                        .succeeded("node status --json").json();
+                JsonObject backoff = status.getAsJsonObject("busy");
+                assertThat(backoff.get("claiming").getAsBoolean()).as("claiming on a machine that starves its jobs").isFalse();
+                assertThat(backoff.get("since_ms").getAsLong()).isPositive();
+                assertThat(backoff.get("waiting_for").getAsString()).contains("the load to leave 1 core");
+                assertThat(status.getAsJsonArray("slots").get(0).getAsJsonObject().get("state").getAsString())
+                        .startsWith("not claiming (a job was kept off a CPU)");
+
                 CliRun text = CliRun.of("node", "status", "--data-dir", node.toString()).succeeded("node status");
                 assertThat(text.out()).containsPattern("\\d+ MACHINE_BUSY, the latest unit \\S+ of seed slow after")
-                        .contains("not reported");
+                        .contains("not reported").contains("this machine is busy: NOT CLAIMING since ");
             } finally {
                 daemon.close();
             }

@@ -2,6 +2,8 @@ package dev.rhizome.client.commands;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /** The node's status (or a pause/resume answer) as lines for a person. */
@@ -47,6 +49,7 @@ final class NodeStatusText {
         out.append(receiptsUnkept(c));
         out.append(lastingCredit(o));
         out.append(failures(o));
+        out.append(busy(o));
         if (o.has("disk") && !o.get("disk").isJsonNull()) {
             JsonObject d = o.getAsJsonObject("disk");
             long repo = d.get("repo_bytes").getAsLong();
@@ -98,6 +101,23 @@ final class NodeStatusText {
             out.append(String.format("%n    %s", advice));
         }
         return out.toString();
+    }
+
+    /**
+     * Fewer CPU jobs, or none claimed, since a job was kept off a CPU: a node that claims nothing
+     * otherwise looks idle for no reason. Absent (an older node) or null (none) says nothing.
+     */
+    private static String busy(JsonObject o) {
+        if (!o.has("busy") || !o.get("busy").isJsonObject()) {
+            return "";
+        }
+        JsonObject b = o.getAsJsonObject("busy");
+        String since = Instant.ofEpochMilli(b.get("since_ms").getAsLong()).truncatedTo(ChronoUnit.SECONDS).toString();
+        String what = b.get("claiming").getAsBoolean()
+                ? String.format("%d of %d CPU jobs at once", b.get("allowed").getAsInt(), b.get("cpu_jobs").getAsInt())
+                : "NOT CLAIMING";
+        return String.format("%nthis machine is busy: %s since %s, a job having been kept off a CPU; waiting for %s",
+                what, since, b.get("waiting_for").isJsonNull() ? "the load to fall" : b.get("waiting_for").getAsString());
     }
 
     /**

@@ -93,6 +93,14 @@ final class SlotWorker implements Runnable {
         /** Why jobs may not start now, or empty. */
         Optional<String> gateClosed();
 
+        /**
+         * Why this slot may claim no unit now though jobs may start, or empty: this machine kept a job
+         * off a CPU lately ({@link BusyBackoff}). A unit it holds still runs.
+         */
+        default Optional<String> claimHold(Slot slot) {
+            return Optional.empty();
+        }
+
         boolean stopping();
 
         long backoffMs(long current);
@@ -235,6 +243,12 @@ final class SlotWorker implements Runnable {
                 Optional<String> closed = work.gateClosed();
                 if (closed.isPresent()) {
                     state = closed.get();
+                    Thread.sleep(1000);
+                    continue;
+                }
+                Optional<String> held = next == null && resumedAhead == null ? work.claimHold(slot) : Optional.empty();
+                if (held.isPresent()) {
+                    state = held.get();
                     Thread.sleep(1000);
                     continue;
                 }
@@ -495,7 +509,8 @@ final class SlotWorker implements Runnable {
             long began = System.nanoTime();
             long now = clock.millis();
             long leaseMs = Math.max(0, current.getLeaseDeadlineMs() - now) + (now - runningSinceMs);
-            if (!LeasePlanner.mayBuffer(now, runningSinceMs, runningExpectedMs, estimates.expectedMs(current), leaseMs)) {
+            if (!LeasePlanner.mayBuffer(now, runningSinceMs, runningExpectedMs, estimates.expectedMs(current), leaseMs)
+                    || work.claimHold(slot).isPresent()) {
                 return null;
             }
             // kept in the slot's ahead file (the buffer's own file holds the running job's unit) before

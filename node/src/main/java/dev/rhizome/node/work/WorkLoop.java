@@ -22,6 +22,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,6 +80,10 @@ public final class WorkLoop implements Runnable {
     private final AtomicInteger claimed = new AtomicInteger();
     private final AtomicLong resultsReported = new AtomicLong();
     private final FailureTally failures = new FailureTally();
+    /** Fewer CPU jobs, or none claimed, after a job was kept off a CPU: until the load leaves room. */
+    private final BusyBackoff busy;
+    /** Each CPU slot's place among them (GPU slots have none): the first {@code allowed} claim while backing off. */
+    private final Map<Slot, Integer> cpuIndex = new HashMap<>();
     private final AtomicLong experimentsProposed = new AtomicLong();
     /** Outbox files of units a slot still buffers: not delivered until it releases them (SlotWorker.Work#released). */
     private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
@@ -115,6 +120,12 @@ public final class WorkLoop implements Runnable {
         this.reporter = Executors.newSingleThreadScheduledExecutor(daemon("reporter"));
         RuntimeEstimates estimates = new RuntimeEstimates();
         SlotWorker.Work work = new SharedWork();
+        for (Slot s : new LinkedHashMap<>(slots).keySet()) {
+            if (s.gpu().isEmpty()) {
+                cpuIndex.put(s, cpuIndex.size());
+            }
+        }
+        this.busy = new BusyBackoff(cpuIndex.size());
         boolean first = true;
         for (Map.Entry<Slot, Evaluator> e : new LinkedHashMap<>(slots).entrySet()) {
             // Only the first slot explores: proposals write commits, which needs no GPU and one writer.
@@ -175,7 +186,7 @@ public final class WorkLoop implements Runnable {
         return new NodeStatus(identity.publicId().toString(), gate.paused(), gate.closedBecause().orElse("open"), slots,
                 queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending,
                         acked.unkept().orElse(null)),
-                failures.snapshot());
+                failures.snapshot(), busy.status().orElse(null));
     }
 
     @Override
@@ -391,6 +402,23 @@ public final class WorkLoop implements Runnable {
             log.warn("{}: {} not reported (unit {}): {}; the commit is not blamed: its lease runs out and the coordinator "
                     + "issues it again. Fewer jobs at once (--cpu-jobs 1) or --idle-only leave them a CPU", slot.name(),
                     CommitId.abbreviate(unit.getCommit()), unit.getId(), reason);
+            if (cpuIndex.containsKey(slot)) {
+                log.warn("{}", busy.starved(clock.millis(), reason));
+            }
+        }
+
+        @Override
+        public Optional<String> claimHold(Slot slot) {
+            Integer index = cpuIndex.get(slot);
+            if (index == null) {
+                return Optional.empty();  // a GPU's job is not the one the CPU load starves
+            }
+            int ownJobs = (int) workers.stream().filter(w -> w.busy() && cpuIndex.containsKey(w.slot())).count();
+            String change = busy.read(clock.millis(), MachineLoad.read(), ownJobs);
+            if (change != null) {
+                log.info("{}", change);
+            }
+            return busy.hold(index);
         }
 
         @Override

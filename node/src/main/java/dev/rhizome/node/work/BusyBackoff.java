@@ -1,0 +1,127 @@
+package dev.rhizome.node.work;
+
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * How many CPU jobs this node runs at once, and whether it claims at all, after a job was kept off
+ * a CPU to its wall-clock bound ({@code MachineBusyException}): each such job costs the node a
+ * lease run out (its quota halved) and the network a unit's time, so a node that kept claiming on
+ * a machine its owner keeps busy paid that again and again. Pure: it decides from the times and
+ * load readings it is given ({@link MachineLoad}), so it is tested with given readings.
+ *
+ * <p>A starved job halves the CPU jobs allowed (down to one) and stops every claim until the load
+ * leaves a core for a job: a job's wall-clock bound is twice its limit, so half a core would see
+ * it through, but the load is a rough measure (MachineLoad), so a whole core is asked.
+ * One more job is then allowed for each {@link #RAISE_AFTER_MS} that the load leaves a core for it
+ * too (or every core, where the volunteer allowed more jobs than cores), up to the volunteer's
+ * number. Where the load cannot be read it waits {@link #UNREAD_HOLD_MS} instead of each reading.
+ */
+final class BusyBackoff {
+    static final long RAISE_AFTER_MS = 60_000;
+    static final long UNREAD_HOLD_MS = 5 * 60_000;
+
+    /**
+     * What `node status` shows while the node backs off: {@code allowed} of the volunteer's
+     * {@code cpuJobs} at once, whether it claims now, since when it backs off, what it waits for
+     * and the starved job's reason that began it.
+     */
+    record Status(int cpuJobs, int allowed, boolean claiming, long sinceMs, String waitingFor, String reason) {
+    }
+
+    private final int cpuJobs;
+    private int allowed;
+    private boolean waiting;
+    private long sinceMs;
+    /** When {@code allowed} or {@code waiting} last changed: a raise waits a while after it. */
+    private long changedMs;
+    private String reason;
+    private String waitingFor;
+
+    BusyBackoff(int cpuJobs) {
+        this.cpuJobs = cpuJobs;
+        this.allowed = cpuJobs;
+    }
+
+    /** A job was kept off a CPU ({@code why}, its reason); the line to log. */
+    synchronized String starved(long nowMs, String why) {
+        if (!backingOff()) {
+            sinceMs = nowMs;
+        }
+        allowed = Math.max(1, allowed / 2);
+        waiting = true;
+        changedMs = nowMs;
+        reason = why;
+        waitingFor = "a reading of this machine's load";
+        return String.format(Locale.ROOT, "a job was kept off a CPU: no unit is claimed until this machine's load "
+                + "leaves a core for a job, and then %d CPU job%s at once (of %d) until it leaves one for more",
+                allowed, allowed == 1 ? "" : "s", cpuJobs);
+    }
+
+    /**
+     * Judges a reading ({@code ownJobs}: this node's CPU jobs running now, which the load counts);
+     * the line to log when it changes what may run, else null.
+     */
+    synchronized String read(long nowMs, Optional<MachineLoad> load, int ownJobs) {
+        if (!backingOff()) {
+            return null;
+        }
+        boolean due;
+        double free = 0;
+        if (load.isEmpty()) {
+            due = nowMs - changedMs >= UNREAD_HOLD_MS;
+            waitingFor = String.format(Locale.ROOT, "%d s (this machine's load cannot be read)",
+                    Math.max(0, (changedMs + UNREAD_HOLD_MS - nowMs + 999) / 1000));
+        } else {
+            MachineLoad l = load.get();
+            double others = Math.max(0, l.tasks() - ownJobs);
+            free = l.cores() - others;
+            int wanted = waiting ? 1 : Math.min(allowed + 1, l.cores());
+            due = free >= wanted && (waiting || nowMs - changedMs >= RAISE_AFTER_MS);
+            waitingFor = String.format(Locale.ROOT, "the load to leave %d core%s for this node's jobs: "
+                    + "%.2f tasks besides them want a CPU (the last minute's load, or the tasks running now if more), "
+                    + "on %d cores", wanted, wanted == 1 ? "" : "s",
+                    others, l.cores());
+        }
+        if (!due) {
+            return null;
+        }
+        changedMs = nowMs;
+        if (waiting) {
+            waiting = false;
+        } else {
+            allowed++;
+        }
+        String read = load.isEmpty() ? "its load unread" : String.format(Locale.ROOT, "%.1f cores free", free);
+        if (!backingOff()) {
+            reason = null;
+            waitingFor = null;
+            return String.format(Locale.ROOT, "this machine has room again (%s): %d CPU job%s at once, as set",
+                    read, allowed, allowed == 1 ? "" : "s");
+        }
+        return String.format(Locale.ROOT, "this machine has room for more (%s): claiming again, %d CPU job%s at once "
+                + "(of %d)", read, allowed, allowed == 1 ? "" : "s", cpuJobs);
+    }
+
+    /** Why the CPU slot of index {@code cpuIndex} (0 for the first) claims nothing now, or empty. */
+    synchronized Optional<String> hold(int cpuIndex) {
+        if (waiting) {
+            return Optional.of("not claiming (a job was kept off a CPU): waiting for " + waitingFor);
+        }
+        if (cpuIndex >= allowed) {
+            return Optional.of(String.format(Locale.ROOT, "not claiming: %d of %d CPU jobs at once on this busy "
+                    + "machine, waiting for %s", allowed, cpuJobs, waitingFor));
+        }
+        return Optional.empty();
+    }
+
+    /** Empty while the node runs the jobs it was set to. */
+    synchronized Optional<Status> status() {
+        return backingOff() ? Optional.of(new Status(cpuJobs, allowed, !waiting, sinceMs, waitingFor, reason))
+                : Optional.empty();
+    }
+
+    private boolean backingOff() {
+        return waiting || allowed < cpuJobs;
+    }
+}

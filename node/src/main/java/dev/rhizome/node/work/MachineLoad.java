@@ -1,0 +1,42 @@
+package dev.rhizome.node.work;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The machine's run-queue load over the last minute ({@code /proc/loadavg}'s first field: tasks
+ * running or waiting for a CPU, and in uninterruptible sleep), the tasks runnable at this moment
+ * (its fourth field's first number, less the one reading it) and the cores this process may use:
+ * what {@link BusyBackoff} judges whether a job would get its CPU from. The minute's average
+ * trails a load that just came by most of a minute, the count of a moment is noisy: the larger of
+ * the two is taken ({@link #tasks()}).
+ */
+record MachineLoad(double lastMinute, int runnableNow, int cores) {
+    private static final Path LOADAVG = Path.of("/proc/loadavg");
+
+    /** The reading now, or empty where there is no {@code /proc/loadavg} (not Linux) or it cannot be parsed. */
+    static Optional<MachineLoad> read() {
+        return read(LOADAVG, Runtime.getRuntime().availableProcessors());
+    }
+
+    static Optional<MachineLoad> read(Path loadavg, int cores) {
+        try {
+            String[] fields = Files.readString(loadavg, StandardCharsets.US_ASCII).trim().split(" ");
+            double load = Double.parseDouble(fields[0]);
+            int slash = fields[3].indexOf('/');
+            int runnable = Integer.parseInt(fields[3].substring(0, slash)) - 1;
+            return load >= 0 && Double.isFinite(load) && runnable >= 0
+                    ? Optional.of(new MachineLoad(load, runnable, cores)) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The tasks that want a CPU, as far as the two measures tell. */
+    double tasks() {
+        return Math.max(lastMinute, runnableNow);
+    }
+}
