@@ -28,7 +28,14 @@ final class BodyFormat {
     /** Parses a request body as a SignedEnvelope; JSON unless the Content-Type says protobuf. */
     static SignedEnvelope envelope(ApiRequest request) {
         checkContentType(request.contentType());
-        if (mediaType(request.contentType()).equals(PROTOBUF)) {
+        boolean protobuf = mediaType(request.contentType()).equals(PROTOBUF);
+        if (request.body().length == 0) {
+            // read as protobuf it was an envelope of version 0 (401, counted as a bad signature); as
+            // JSON "expected a JSON object, got null": neither said the body was missing
+            throw badBody(protobuf ? "protobuf" : "JSON", "the body is empty; every POST route takes one signed record "
+                    + "in a SignedEnvelope");
+        }
+        if (protobuf) {
             try {
                 return SignedEnvelope.parseFrom(request.body());
             } catch (InvalidProtocolBufferException e) {

@@ -168,6 +168,7 @@ public final class Views {
 
     public ExperimentList experiments(String direction, PageRequest page) {
         return pages.get(EXPERIMENTS, query(page, direction), () -> store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
             Pages.Page<Stored<Experiment>> p = Pages.bounded(afterSeq(page), page.limit(),
                     (from, rows) -> tx.experiments(direction, from, rows), e -> e.envelope().getSerializedSize(),
                     seqCursor(EXPERIMENTS));
@@ -181,10 +182,12 @@ public final class Views {
             // "?commit=abc123" (a prefix) matched no row: an empty list, as if nobody had run it
             RequestRules.commit("commit", commit);
         }
-        return pages.get(RESULTS, query(page, direction, commit), () -> store.inReadTransaction(tx ->
-                oldestFirst(Pages.bounded(afterSeq(page), page.limit(),
-                        (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows),
-                        SignedEnvelope::getSerializedSize, seqCursor(RESULTS)))));
+        return pages.get(RESULTS, query(page, direction, commit), () -> store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
+            return oldestFirst(Pages.bounded(afterSeq(page), page.limit(),
+                    (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows),
+                    SignedEnvelope::getSerializedSize, seqCursor(RESULTS)));
+        }));
     }
 
     /**
@@ -202,6 +205,7 @@ public final class Views {
         // Read newest first in chunks that stop at the byte cap (Pages.bounded): reading all n at once
         // materialised up to 1,000 experiments of 16 KiB descriptions to send a few hundred.
         return pages.get("newest " + EXPERIMENTS, query(page, direction), () -> store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
             Pages.Page<Stored<Experiment>> p = Pages.bounded(before, page.limit(),
                     (from, rows) -> tx.newestExperiments(direction, from, rows),
                     e -> e.envelope().getSerializedSize(), seqCursor(EXPERIMENTS));
@@ -221,6 +225,7 @@ public final class Views {
         // `newest`: the cursor at the newest result, for a later "what came since" (`results --new`)
         return pages.get("newest " + RESULTS, List.of(direction, commit, Integer.toString(n)),
                 () -> store.inReadTransaction(tx -> {
+                    requireKnown(tx, direction);
                     Pages.Page<SignedEnvelope> p = Pages.bounded(Long.MAX_VALUE, n,
                             (before, rows) -> tx.newestResultEnvelopes(direction, commit, before, rows),
                             SignedEnvelope::getSerializedSize, seqCursor(RESULTS));
@@ -245,6 +250,7 @@ public final class Views {
         List<String> query = new ArrayList<>(query(page, direction, filter.commit(), oldestFirst ? "oldest" : "newest"));
         query.addAll(filter.words());
         return pages.get(PAPERS, query, () -> store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
             Pages.SeqReader<SignedEnvelope> reader = oldestFirst
                     ? (after, rows) -> tx.papersAfter(direction, after, rows)
                     : (before, rows) -> tx.papers(direction, before, rows);
@@ -553,20 +559,34 @@ public final class Views {
      */
     public ConfirmationList confirmations(String direction, PageRequest page) {
         Confirmations.ListKey after = ConfirmationPages.after(page.after());
-        return pages.get(CONFIRMATIONS, query(page, direction), () -> store.inReadTransaction(tx -> ConfirmationPages.page(
-                tx.confirmations(direction, after, Pages.rowsFor(page.limit())),
-                tx.seedCommitments(direction, after, Pages.rowsFor(page.limit())), page.limit())));
+        return pages.get(CONFIRMATIONS, query(page, direction), () -> store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
+            return ConfirmationPages.page(tx.confirmations(direction, after, Pages.rowsFor(page.limit())),
+                    tx.seedCommitments(direction, after, Pages.rowsFor(page.limit())), page.limit());
+        }));
     }
 
     public AdoptionList adoptions(String direction, PageRequest page) {
         Optional<Store.AdoptionKey> after = page.after().map(c -> new Store.AdoptionKey(c.number(0), c.number(1),
                 c.text(2), c.text(3)));
         return pages.get(ADOPTIONS, query(page, direction), () -> store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
             Pages.Page<Adoption> p = Pages.of(tx.adoptions(direction, after,
                     Pages.rowsFor(page.limit())), page.limit(),
                     k -> Cursor.of(ADOPTIONS, k.auditCount(), k.adoptedMs(), k.direction(), k.commit()));
             return AdoptionList.newBuilder().addAllAdoptions(p.items()).setNext(p.next()).build();
         }));
+    }
+
+    /**
+     * A list filtered by {@code direction} (none when empty) answers 404 for a direction never
+     * opened, as the leaderboard and trials do (docs/api.md): an empty page for a misspelt name
+     * ("lr-swep", "lr-sweep " with a stray "+") read as "nothing here yet" to a client or agent.
+     */
+    private static void requireKnown(Store.Transaction tx, String direction) {
+        if (!direction.isEmpty() && tx.direction(direction).isEmpty()) {
+            throw Rejection.notFound("unknown direction " + direction);
+        }
     }
 
     /** The pages shared by identical asks (their counts are metrics). */

@@ -81,6 +81,11 @@ class ConfirmationsPagingTest {
                 assertThat(all.getConfirmationsList()).extracting(Confirmation::getCommit)
                         .as("limit %d", limit).containsExactlyElementsOf(confirmed());
             }
+            assertThat(h.api.get("/v1/confirmations?direction=other").status()).as("no direction of that name")
+                    .isEqualTo(404);
+            h.withSeedAndDirection();
+            h.api.signAndPost("/v1/directions", h.operator, Fixtures.direction(h.operator, "other", Harness.SEED,
+                    h.seedCommit, h.clock.millis())).ack();
             ConfirmationList one = walk(h, "/v1/confirmations?direction=other", 5);
             assertThat(one.getSeedCommitmentsList()).extracting(SeedCommitment::getCommit).containsExactly(elsewhere);
             assertThat(one.getConfirmationsList()).extracting(Confirmation::getCommit).containsExactly(elsewhere);

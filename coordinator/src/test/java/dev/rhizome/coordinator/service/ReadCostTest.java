@@ -368,8 +368,10 @@ class ReadCostTest {
             routes.put("GET /v1/results?direction=d&commit=<run there>",
                     () -> views.results("d", measured, page(Views.RESULTS)));
             routes.put("GET /v1/results?commit=<never run>", () -> views.results("", unknown, page(Views.RESULTS)));
-            routes.put("GET /v1/results?direction=<none>", () -> views.results("none", "", page(Views.RESULTS)));
-            routes.put("GET /v1/experiments?direction=<none>", () -> views.experiments("none", page(Views.EXPERIMENTS)));
+            // a direction never opened is a 404, found by one probe however long the history
+            routes.put("GET /v1/results?direction=<none>", () -> refusal(() -> views.results("none", "", page(Views.RESULTS))));
+            routes.put("GET /v1/experiments?direction=<none>",
+                    () -> refusal(() -> views.experiments("none", page(Views.EXPERIMENTS))));
             routes.put("GET /v1/papers?direction=d", () -> views.papers("d", page(Views.PAPERS)));
             routes.put("GET /v1/adoptions?direction=d", () -> views.adoptions("d", page(Views.ADOPTIONS)));
             routes.put("GET /v1/trials?commit=<run there>", () -> views.trials("", measured, page(Views.TRIALS)));
@@ -591,5 +593,15 @@ class ReadCostTest {
             costs.put(route, store.rowsRead() - start);
         });
         return costs;
+    }
+
+    /** The refusal a read answers (its message), which the caller requires it to give. */
+    private static Object refusal(Supplier<Object> read) {
+        try {
+            read.get();
+        } catch (dev.rhizome.coordinator.core.Rejection e) {
+            return e.getMessage();
+        }
+        throw new AssertionError("expected a refusal");
     }
 }
