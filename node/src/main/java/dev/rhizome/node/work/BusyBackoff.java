@@ -77,7 +77,11 @@ final class BusyBackoff {
             double others = Math.max(0, l.tasks() - ownJobs);
             free = l.cores() - others;
             int wanted = waiting ? 1 : Math.min(allowed + 1, l.cores());
-            due = free >= wanted && (waiting || nowMs - changedMs >= RAISE_AFTER_MS);
+            // Every core free is never read where the node itself runs (its own threads keep a little
+            // load), so where all cores are wanted half a core of others' load is let pass: without it
+            // a one-core machine never claimed again after a starved job.
+            double room = Math.min(wanted, l.cores() - 0.5);
+            due = free >= room && (waiting || nowMs - changedMs >= RAISE_AFTER_MS);
             waitingFor = String.format(Locale.ROOT, "the load to leave %d core%s for this node's jobs: "
                     + "%.2f tasks besides them want a CPU (the last minute's load, or the tasks running now if more), "
                     + "on %d cores", wanted, wanted == 1 ? "" : "s",

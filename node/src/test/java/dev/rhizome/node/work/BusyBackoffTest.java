@@ -84,6 +84,15 @@ class BusyBackoffTest {
     }
 
     @Test
+    void aOneCoreMachineClaimsAgainUnderTheLittleLoadTheNodeItselfMakes() {
+        BusyBackoff busy = new BusyBackoff(1);
+        busy.starved(T0, "r");
+        assertThat(busy.read(T0 + 1000, load(1.0, 1, 1), 0)).as("the owner's work on its one core").isNull();
+        assertThat(busy.read(T0 + 2000, load(0.3, 0, 1), 0)).contains("room again");
+        assertThat(busy.status()).isEmpty();
+    }
+
+    @Test
     void moreJobsThanCoresComeBackOnceEveryCoreIsFree() {
         BusyBackoff busy = new BusyBackoff(4);
         busy.starved(T0, "r");
