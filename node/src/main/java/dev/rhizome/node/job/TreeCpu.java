@@ -3,6 +3,9 @@ package dev.rhizome.node.job;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +19,7 @@ import java.util.OptionalLong;
  * job charged too little is still bounded by its {@link JobClock}'s wall-clock bound.
  *
  * <p>Beside it, the time the same processes spent runnable but waiting for a CPU ({@code run_delay},
- * the second field of {@code /proc/<pid>/schedstat}): what tells a job starved by other work from
+ * the second field of each thread's {@code /proc/<pid>/task/<tid>/schedstat}): what tells a job starved by other work from
  * one that slept. A finished process's wait is not passed to its parent, so a job of many short
  * processes shows less wait than it had, and is at worst judged as before (a TIMEOUT).
  */
@@ -68,8 +71,32 @@ final class TreeCpu {
         return waited;
     }
 
+    /**
+     * The wait of all of {@code pid}'s threads: {@code /proc/<pid>/schedstat} is its first thread's
+     * alone (unlike {@code stat}'s times, which are the whole process's), and a JVM's or PyTorch's
+     * first thread mostly sleeps while others run, so a starved job read there looked as if it had
+     * slept. A thread that ended takes its wait with it (at worst judged as before, a TIMEOUT).
+     */
     private static OptionalLong runDelay(long pid) {
-        try (RandomAccessFile f = new RandomAccessFile("/proc/" + pid + "/schedstat", "r")) {
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        long sum = 0;
+        boolean read = false;
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path thread : threads) {
+                OptionalLong wait = runDelayOf(thread.resolve("schedstat"));
+                if (wait.isPresent()) {
+                    sum += wait.getAsLong();
+                    read = true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return runDelayOf(Path.of("/proc", Long.toString(pid), "schedstat"));
+        }
+        return read ? OptionalLong.of(sum) : runDelayOf(Path.of("/proc", Long.toString(pid), "schedstat"));
+    }
+
+    private static OptionalLong runDelayOf(Path schedstat) {
+        try (RandomAccessFile f = new RandomAccessFile(schedstat.toFile(), "r")) {
             byte[] buf = new byte[128];
             int n = f.read(buf);
             String[] fields = n <= 0 ? new String[0] : new String(buf, 0, n, StandardCharsets.US_ASCII).trim().split(" ");
