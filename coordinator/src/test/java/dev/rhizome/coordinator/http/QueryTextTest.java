@@ -65,8 +65,11 @@ class QueryTextTest {
         ApiClient.Response cursor = h.api.get("/v1/adoptions?after=" + forged);
         assertThat(cursor.status()).as(cursor.text()).isEqualTo(400);
         assertThat(cursor.error().getMessage()).contains("query parameter after is not a cursor of this list");
-        // Printable names still look up as before: tabs, line feeds and any other script are text.
-        assertThat(h.api.get("/v1/experiments?direction=caf%C3%A9%09x").status()).isEqualTo(200);
+        // Printable names still look up as before: tabs, line feeds and any other script are text
+        // (no such direction is open, which is a 404 naming it, as decoded).
+        ApiClient.Response named = h.api.get("/v1/experiments?direction=caf%C3%A9%09x");
+        assertThat(named.status()).as(named.text()).isEqualTo(404);
+        assertThat(named.error().getMessage()).contains("unknown direction caf\u00e9");
         assertThat(h.api.get("/v1/trials?direction=" + Harness.DIRECTION).status()).isEqualTo(200);
         // A commit that is no commit id is malformed (400) on every route that takes one, not "unknown" (404)
         for (String route : new String[] {"/v1/trials", "/v1/results", "/v1/experiment", "/v1/peers"}) {
@@ -94,10 +97,11 @@ class QueryTextTest {
                             .doesNotContain("\\u001b").doesNotContain("\\u009b");
                 }
             }
-            // the same, percent-encoded, is read as meant
+            // the same, percent-encoded, is read as meant: a name looked up (no such direction is open)
             try (RawHttp raw = new RawHttp(h.coordinator.url())) {
-                assertThat(raw.send("GET /v1/experiments?direction=caf%C3%A9 HTTP/1.1\r\nHost: x\r\n\r\n").read().status())
-                        .isEqualTo(200);
+                RawHttp.Response r = raw.send("GET /v1/experiments?direction=caf%C3%A9 HTTP/1.1\r\nHost: x\r\n\r\n").read();
+                assertThat(r.status()).as(r.body()).isEqualTo(404);
+                assertThat(r.body()).contains("unknown direction caf");
             }
         }
     }
