@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.store.PostgresBackup;
 import dev.rhizome.coordinator.store.SqliteBackup;
+import dev.rhizome.protocol.files.ProcessStarts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +56,8 @@ class BackupStopTest {
             command.destroy();  // SIGTERM
             assertThat(command.waitFor(60, TimeUnit.SECONDS)).as("the backup stopped").isTrue();
             ProcessHandle running = pgDump.get();
-            await().atMost(Duration.ofSeconds(20)).until(() -> !running.isAlive());
+            // running, not isAlive: a killed pg_dump orphaned where nothing reaps orphans stays a zombie
+            await().atMost(Duration.ofSeconds(20)).until(() -> !ProcessStarts.running(running.pid(), OptionalLong.empty()));
             assertThat(tmp).as("the stopped dump's temporary file").doesNotExist();
             assertThat(backup).as("nothing under the backup's name").doesNotExist();
             assertThat(Files.readString(dir.resolve("backup.log"))).contains("stopped by SIGTERM");

@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import dev.rhizome.protocol.files.ChildrenAtExit;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -31,20 +32,19 @@ final class AgentCommandRunner {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         pb.environment().putAll(env);
         long start = System.nanoTime();
-        Process p = pb.start();
-        Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();  // the reaper reads it too
+        Set<ProcessHandle> seen = ConcurrentHashMap.newKeySet();  // the exit's stop reads it too
         // `rhizome agent` stopped by Ctrl-C or SIGTERM mid-round exits through System.exit: without
         // this the agent command (a coding agent, running for many minutes) went on editing a
         // workspace nobody would submit, orphaned
-        Thread reaper = new Thread(() -> {
+        ChildrenAtExit.Child child = ChildrenAtExit.start(pb, started -> {
             try {
-                kill(p, seen);
+                kill(started, seen);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, "agent-command-reaper");
-        boolean hooked = addHook(reaper);
-        try {
+        });
+        Process p = child.process();
+        try (child) {
             long deadline = start + limit.toNanos();
             while (!p.waitFor(Math.min(200, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
                 p.descendants().forEach(seen::add);
@@ -57,23 +57,6 @@ final class AgentCommandRunner {
             p.descendants().forEach(seen::add);
             seen.forEach(ProcessHandle::destroyForcibly);
             return new Run(p.exitValue(), false, (System.nanoTime() - start) / 1_000_000, log);
-        } finally {
-            if (hooked) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(reaper);
-                } catch (IllegalStateException exiting) {
-                    // the hook is running: it kills the command
-                }
-            }
-        }
-    }
-
-    private static boolean addHook(Thread reaper) {
-        try {
-            Runtime.getRuntime().addShutdownHook(reaper);
-            return true;
-        } catch (IllegalStateException exiting) {
-            return false;
         }
     }
 

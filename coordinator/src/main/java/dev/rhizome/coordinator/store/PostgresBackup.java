@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.protocol.files.ChildrenAtExit;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -82,42 +83,27 @@ public final class PostgresBackup {
         }
         // a database that does not answer is named after the store's own timeout, not TCP's minutes
         builder.environment().put("PGCONNECT_TIMEOUT", String.valueOf(Math.max(2, address.timeoutSeconds())));
-        Process process;
+        // pg_dump is a process of its own: a SIGTERM of ours (System.exit) left it running, holding its
+        // snapshot open for the rest of the dump and then leaving a whole FILE.tmp nobody renames
+        ChildrenAtExit.Child child;
         try {
-            process = builder.start();
+            child = ChildrenAtExit.start(builder, process -> stopAtExit(process, tmp));
+        } catch (ChildrenAtExit.Exiting e) {
+            throw e;
         } catch (IOException e) {
             throw new MissingPgDump(builder.command().get(0), e);
         }
-        // pg_dump is a process of its own: a SIGTERM of ours (System.exit) left it running, holding its
-        // snapshot open for the rest of the dump and then leaving a whole FILE.tmp nobody renames
-        Thread stopDump = new Thread(() -> stopAtExit(process, tmp), "pg_dump-stop");
-        try {
-            Runtime.getRuntime().addShutdownHook(stopDump);
-        } catch (IllegalStateException exiting) {
-            stopAtExit(process, tmp);
-            throw new IOException("stopped before pg_dump could run: this process is exiting");
-        }
-        try {
-            return waitAndKeep(process, address, tmp, target, everySeconds, progress);
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(stopDump);
-            } catch (IllegalStateException exiting) {
-                // the hook runs: what it deletes is the temporary file, never the target
-            }
+        try (child) {
+            return waitAndKeep(child.process(), address, tmp, target, everySeconds, progress);
         }
     }
 
     /** At this process's exit while pg_dump runs: pg_dump stopped (SIGTERM, then SIGKILL) and its file deleted. */
     private static void stopAtExit(Process process, Path tmp) {
-        process.destroy();
+        ChildrenAtExit.terminate(process, 5);
         try {
-            if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                process.waitFor(5, TimeUnit.SECONDS);
-            }
             Files.deleteIfExists(tmp);
-        } catch (InterruptedException | IOException e) {
+        } catch (IOException e) {
             // the exit goes on; the next backup to the target removes the temporary file first
         }
     }
