@@ -115,6 +115,30 @@ class SybilSettlementTest {
         assertThat(late.getRandomSeed()).isEqualTo(honestReplica.getRandomSeed());
     }
 
+    /**
+     * The network a result came from is the one the trusted proxy names: a liar that leases from
+     * one network and reports from another showed both, and a key of the second (with standing
+     * earned there) does not break the tie with the liar.
+     */
+    @Test
+    void aKeyOfTheNetworkALiarReportedFromDoesNotBreakItsTie() {
+        Identity liar = Identity.generate();
+        Identity accomplice = honest.get(3);  // standing earned on 84.17.49.0/24
+        String commit = propose(Identity.generate(), "93.184.216.7");
+        WorkUnit honestReplica = claim(honest.get(0), honestNetworks.get(0));
+        WorkUnit lyingReplica = claim(liar, "81.2.69.5");
+        claim(honest.get(1), honestNetworks.get(1));
+        claim(honest.get(2), honestNetworks.get(2));
+        report(honest.get(0), honestReplica, HONEST);
+        h.api.from("84.17.49.99").signAndPost("/v1/results", liar,
+                Fixtures.result(liar, lyingReplica, LIE, h.clock.millis())).ack();
+
+        assertThat(claim(accomplice, honestNetworks.get(3))).as("not chosen: its network sent the lie").isNull();
+        WorkUnit tieBreaker = claim(honest.get(1), honestNetworks.get(1));
+        assertThat(tieBreaker.getCommit()).isEqualTo(commit);
+        assertThat(tieBreaker.getRandomSeed()).isEqualTo(honestReplica.getRandomSeed());
+    }
+
     // --- helpers ---------------------------------------------------------------------------
 
     private void announce(Identity node, String from) {
