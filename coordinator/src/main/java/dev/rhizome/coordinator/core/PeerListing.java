@@ -17,7 +17,11 @@ import java.util.Map;
  * known is a network of its own) holds at most {@link #perNetwork} places, and keys with standing
  * (a valid result on record: a run that agreed with another network's) come before fresh ones,
  * each newest first. A quarter of the places ({@link #freshPlaces}) stay open to fresh keys, so
- * that a new honest volunteer is still found however many nodes have standing.
+ * that a new honest volunteer is still found however many nodes have standing. Within each class
+ * every network's first node comes before any network's second (round 29): by recency alone, 16
+ * networks of keys announcing every few seconds took all 64 places at 4 each, and the volunteers
+ * of other networks (most with one node each) were listed nowhere; now an attacker's share of a
+ * list is about its networks' share of the networks seen.
  */
 public final class PeerListing {
     /** A node the store offers: its endpoint, its network, whether its key has standing, when it was seen last. */
@@ -43,8 +47,7 @@ public final class PeerListing {
         newestFirst.sort(Comparator.comparingLong(Offered::lastSeenMs).reversed()
                 .thenComparing(o -> o.endpoint().getNode(), ByteString.unsignedLexicographicalComparator()));
         Map<Object, Integer> taken = new HashMap<>();
-        List<Offered> standing = new ArrayList<>();
-        List<Offered> fresh = new ArrayList<>();
+        Map<Offered, Integer> place = new HashMap<>();
         // Standing first within a network too, so that fresh keys cannot push its established nodes out.
         for (boolean withStanding : new boolean[] {true, false}) {
             for (Offered o : newestFirst) {
@@ -52,11 +55,18 @@ public final class PeerListing {
                     continue;
                 }
                 Object network = o.network().isEmpty() ? o.endpoint().getNode() : o.network();
-                if (taken.merge(network, 1, Integer::sum) <= perNetwork(limit)) {
-                    (withStanding ? standing : fresh).add(o);
+                int p = taken.merge(network, 1, Integer::sum);
+                if (p <= perNetwork(limit)) {
+                    place.put(o, p);
                 }
             }
         }
+        // Each network's first place, then each one's second: newestFirst is sorted, so a stable
+        // sort by place keeps the newest first within a round.
+        List<Offered> standing = new ArrayList<>();
+        List<Offered> fresh = new ArrayList<>();
+        newestFirst.stream().filter(place::containsKey).sorted(Comparator.comparingInt(place::get))
+                .forEach(o -> (o.standing() ? standing : fresh).add(o));
         int forStanding = limit - Math.min(fresh.size(), freshPlaces(limit));
         List<PeerEndpoint> listed = new ArrayList<>();
         standing.stream().limit(forStanding).forEach(o -> listed.add(o.endpoint()));

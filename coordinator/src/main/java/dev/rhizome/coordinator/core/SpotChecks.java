@@ -20,8 +20,9 @@ import java.util.function.DoubleSupplier;
  * one network and claiming from another had its own key there chosen to check it). The store offers one key per network,
  * among keys with a valid result on record ({@code Store.spotCheckCandidates}), so each network
  * is one share of the draw however many keys announce from it: keys are free, networks and valid
- * results are not. A spot check's tie-breaker is drawn the same way, leaving out every runner of
- * the trial. Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
+ * results are not. Every trial's tie-breaker is drawn the same way, leaving out every runner of
+ * the trial and its proposer (round 29: left open, a liar's second network took it and outvoted the
+ * honest replica it disagreed with). Nobody else may claim the replicas until {@link #HOLD} has passed, after which anyone
  * may (as for any replica), so a check whose chosen keys went away is not stuck. With no node to
  * choose, nothing is reserved.
  */

@@ -1,5 +1,7 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.core.AddressScope;
+import dev.rhizome.protocol.PeerAddress;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -12,7 +14,8 @@ import java.util.regex.Pattern;
  * from a listed proxy is counted against the address the proxies say it came from: the rightmost
  * address of the header that is not itself a listed proxy (what each proxy appended; anything to
  * its left was written by the client and may be made up). Without this every client behind a
- * proxy was one address: one share of the workers, one address's daily writes. Pure.
+ * proxy was one address: one share of the workers, one address's daily writes. Pure but for
+ * the warning it gives once per proxy it leaves out ({@link UnlistedProxies}).
  */
 public final class TrustedProxies {
     public static final TrustedProxies NONE = new TrustedProxies(List.of(), List.of());
@@ -44,6 +47,7 @@ public final class TrustedProxies {
 
     private final List<Block> blocks;
     private final List<String> spelled;
+    private final UnlistedProxies unlisted = new UnlistedProxies();
 
     private TrustedProxies(List<Block> blocks, List<String> spelled) {
         this.blocks = blocks;
@@ -101,6 +105,9 @@ public final class TrustedProxies {
      * is the last one a trusted proxy vouched for.
      */
     InetAddress client(InetAddress peer, List<String> forwardedFor) {
+        if (leavesOut(peer, forwardedFor)) {
+            unlisted.seen(peer);
+        }
         if (blocks.isEmpty() || !trusts(peer) || forwardedFor.isEmpty()) {
             return peer;
         }
@@ -122,6 +129,20 @@ public final class TrustedProxies {
             }
         }
         return client;
+    }
+
+    /**
+     * Whether {@code peer} looks like a proxy this list leaves out: it forwarded a request (the
+     * request carries {@code X-Forwarded-For}) from the coordinator's own machine or its private
+     * network, where proxies run. A client on the internet may write the header itself, so only
+     * those count. Behind such a proxy every client is the proxy: on loopback no network at all
+     * (replicas of a trial are not kept apart, spot checks tell no network apart), elsewhere one.
+     */
+    boolean leavesOut(InetAddress peer, List<String> forwardedFor) {
+        if (forwardedFor.isEmpty() || trusts(peer)) {
+            return false;
+        }
+        return AddressScope.reach(AddressScope.of(peer)) != PeerAddress.Reach.GLOBAL;
     }
 
     /** A literal IPv4 or IPv6 address, or null: never a name (no lookup is ever made). */

@@ -133,11 +133,12 @@ final class Settlement {
                     outcome.inTime(), quorum, tx.pendingUnitsOfTrial(commit, randomSeed).size())) {
                 queueTrial(tx, unit.seed(), unit.direction(), commit, unit.parent(), unit.proposer(), randomSeed, 1,
                         !Manifests.trialSeeds(manifest).contains(randomSeed), nowMs);
-                // A spot check's tie-breaker decides between the checked runner and its checker: left
-                // open, a second network of the runner's took it at once and outvoted the checker.
-                String reserved = tx.trialWasReserved(commit, randomSeed)
-                        ? reserveReplicas(tx, commit, randomSeed, runnersOf(trial, result.getProposer()), draw, nowMs)
-                        : "";
+                // A tie-breaker decides between the replicas that disagree: left open, the liar's
+                // second network took it at once and outvoted the honest runner, who lost standing
+                // (round 28 reserved a spot check's alone). Keys the coordinator draws, one per
+                // network with standing, take it; an attacker's share is its networks of standing.
+                String reserved = reserveReplicas(tx, commit, randomSeed, runnersOf(trial, result.getProposer()),
+                        draw, nowMs);
                 notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)
                         + "; another evaluation queued" + reserved);
             }

@@ -118,13 +118,6 @@ final class ClaimQueue implements OpenEvaluations {
     }
 
     @Override
-    public boolean trialWasReserved(String commit, long randomSeed) {
-        return q.count("SELECT COUNT(*) FROM (SELECT 1 FROM units u JOIN unit_seeds s ON s.unit_id = u.id "
-                + "JOIN unit_reservations v ON v.unit_id = u.id WHERE u.commit_id = ? AND s.random_seed = ? "
-                + "AND u.kind = ? LIMIT 1) r", commit, randomSeed, EVALUATE) > 0;
-    }
-
-    @Override
     public List<ByteString> reservation(String unitId, long nowMs) {
         return q.list("SELECT node FROM unit_reservations WHERE unit_id = ? AND until_ms >= ? ORDER BY node",
                 rs -> ByteString.copyFrom(rs.getBytes(1)), unitId, nowMs);

@@ -89,8 +89,9 @@ final class NodeRows implements Nodes {
     /**
      * What {@link PeerListing#choose} picks from, read in one query: each network's first
      * {@link PeerListing#perNetwork} nodes (standing first, then newest), and of those up to
-     * {@code limit} with standing and {@code limit} without, newest first. A flood of fresh keys
-     * is cut to its networks' places here, so the answer's size does not grow with it.
+     * {@code limit} with standing and {@code limit} without, every network's first before any
+     * one's second, newest first within each (as {@link PeerListing#choose} takes them). A flood
+     * of fresh keys is cut to its networks' places here, so the answer's size does not grow with it.
      */
     private List<PeerListing.Offered> offered(String from, String where, int limit, Object... whereParams) {
         List<Object> params = new ArrayList<>(List.of(whereParams));
@@ -98,7 +99,7 @@ final class NodeRows implements Nodes {
         params.add(limit);
         return q.list("SELECT node, host, port, hardware_class, network, standing, last_seen_ms FROM ("
                         + "SELECT c.node, c.host, c.port, c.hardware_class, c.network, c.standing, c.last_seen_ms, "
-                        + "ROW_NUMBER() OVER (PARTITION BY c.standing ORDER BY c.last_seen_ms DESC, c.node) AS class_place "
+                        + "ROW_NUMBER() OVER (PARTITION BY c.standing ORDER BY c.place, c.last_seen_ms DESC, c.node) AS class_place "
                         + "FROM (SELECT n.node, n.host, n.port, n.hardware_class, n.network, n.last_seen_ms, "
                         + "CASE WHEN r.valid_results > 0 THEN 1 ELSE 0 END AS standing, "
                         + "ROW_NUMBER() OVER (PARTITION BY n.network, CASE WHEN n.network = '' THEN n.node END "

@@ -48,12 +48,6 @@ public interface OpenEvaluations {
      */
     long nextOpening(ByteString node, String network, long nowMs);
 
-    /**
-     * Whether a unit of the trial of {@code commit} at {@code randomSeed} was ever reserved: whether
-     * the trial is a spot check ({@link SpotChecks}), whose tie-breaker is reserved too.
-     */
-    boolean trialWasReserved(String commit, long randomSeed);
-
     /** The keys a unit is reserved for at {@code nowMs}; empty when it is open to all. */
     List<ByteString> reservation(String unitId, long nowMs);
 }

@@ -520,11 +520,6 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public boolean trialWasReserved(String commit, long randomSeed) {
-        return claims.trialWasReserved(commit, randomSeed);
-    }
-
-    @Override
     public List<ByteString> reservation(String unitId, long nowMs) {
         return claims.reservation(unitId, nowMs);
     }

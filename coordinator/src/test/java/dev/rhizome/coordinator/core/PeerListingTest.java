@@ -65,4 +65,22 @@ class PeerListingTest {
         List<PeerEndpoint> withOne = PeerListing.choose(fewFresh, 64);
         assertThat(withOne).hasSize(64).last().isEqualTo(alone.endpoint());
     }
+
+    @Test
+    void everyNetworksFirstNodeIsListedBeforeAnyNetworksSecond() {
+        List<PeerListing.Offered> offered = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            offered.add(node("honest" + i, true, i));  // one volunteer each, seen a while ago
+        }
+        for (int i = 0; i < 16 * 8; i++) {
+            offered.add(node("sybil" + i % 16, true, 1_000 + i));  // 16 networks announcing all the time
+        }
+        List<PeerEndpoint> listed = PeerListing.choose(offered, 64);
+        assertThat(listed).hasSize(64);
+        assertThat(hosts(listed)).as("each honest network's one node")
+                .contains("n0.example", "n1.example", "n2.example", "n3.example", "n4.example", "n5.example",
+                        "n6.example", "n7.example", "n8.example", "n9.example");
+        assertThat(hosts(listed.subList(0, 26))).as("the first round: one place per network")
+                .contains("n0.example", "n9.example");
+    }
 }

@@ -52,6 +52,29 @@ class FloodedNodeListsTest extends OnEachStore {
         assertThat(holders).filteredOn(flood::contains).as("one network's share of 100").hasSize(6);
     }
 
+    @Test
+    void sixteenNetworksOfFreshKeysDoNotListTheVolunteersOfOthersOut() throws Exception {
+        h = Harness.on(store, dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults(),
+                c -> c.withTrustedProxies(List.of("127.0.0.1")));
+        String commit = Fixtures.commit();
+        Set<ByteString> honest = new HashSet<>();
+        for (int i = 0; i < 10; i++) {
+            honest.add(announce("93.184." + i + ".20", commit));
+        }
+        h.clock.advance(Duration.ofSeconds(1));
+        // 16 /24s (a few cloud machines), 5 keys each, all announcing after the volunteers: until
+        // round 29 their 4 newest each took all 64 entry points and no volunteer was listed
+        Set<ByteString> flood = new HashSet<>();
+        for (int i = 0; i < 80; i++) {
+            flood.add(announce("81.2." + (i % 16 + 1) + ".5", commit));
+            h.clock.advance(Duration.ofMillis(10));
+        }
+        List<ByteString> entryPoints = listed("/v1/nodes");
+        assertThat(entryPoints).hasSize(64).containsAll(honest);
+        assertThat(entryPoints.subList(0, 26)).as("one place per network before any second").containsAll(honest);
+        assertThat(listed("/v1/peers?commit=" + commit)).containsAll(honest);
+    }
+
     /** One client per address: each holds its connections open, and an address's are capped. */
     private final Map<String, ApiClient> clients = new HashMap<>();
 

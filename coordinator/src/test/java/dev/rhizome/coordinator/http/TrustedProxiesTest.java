@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -97,5 +98,30 @@ class TrustedProxiesTest {
             assertThat(announce(c, "127.0.0.2", "198.51.100.9").status()).isEqualTo(200);
             assertThat(announce(c, "127.0.0.2", "198.51.100.10").status()).isEqualTo(429);
         }
+    }
+
+    /**
+     * nginx on the coordinator's machine, not listed: it works, but every volunteer is loopback,
+     * so replicas of a trial are not kept on distinct networks. Nothing said so until round 29; the
+     * operator is now told once per proxy, and a client on the internet writing the header (no
+     * proxy) or a listed proxy is no cause.
+     */
+    @Test
+    void aProxyOnTheCoordinatorsMachineThatIsNotListedIsNamedOnce() throws Exception {
+        try (LogCapture log = new LogCapture();
+                Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dataDir)
+                        .withTrustedProxies(List.of("127.0.0.2")))) {
+            assertThat(announce(c, "127.0.0.2", "198.51.100.7").status()).isEqualTo(200);
+            assertThat(announce(c, "127.0.0.1", null).status()).isEqualTo(200);
+            assertThat(log.warningsMentioning("trusted_proxies")).as("a listed proxy, or no header").isEmpty();
+            assertThat(announce(c, "127.0.0.1", "198.51.100.8").status()).isEqualTo(200);
+            assertThat(announce(c, "127.0.0.1", "198.51.100.9").status()).isEqualTo(200);
+            assertThat(log.warningsMentioning("is not in trusted_proxies")).hasSize(1).first().asString()
+                    .contains("127.0.0.1").contains("no network at all");
+        }
+        TrustedProxies none = TrustedProxies.of(List.of());
+        assertThat(none.leavesOut(ip("81.2.69.5"), List.of("198.51.100.7"))).as("a client on the internet").isFalse();
+        assertThat(none.leavesOut(ip("10.1.2.3"), List.of("198.51.100.7"))).as("a proxy on the LAN").isTrue();
+        assertThat(none.leavesOut(ip("10.1.2.3"), List.of())).isFalse();
     }
 }
