@@ -52,7 +52,8 @@ import picocli.CommandLine;
             "                git commit; in ws, rhizome submit --wait --json; then",
             "                rhizome publish --paper finding.md",
             "  a volunteer:  rhizome node doctor, then rhizome node --coordinator URL",
-            "  an operator:  rhizome coordinator, rhizome seed publish, rhizome direction open",
+            "  an operator:  rhizome coordinator, then rhizome seed publish and",
+            "                rhizome direction open",
             "  to watch:     rhizome demo (a coordinator and 3 nodes on this machine)"
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -75,6 +75,8 @@ class EveryHelpTest {
         assertThat(help).contains("Where to start").contains("an agent:").contains("a volunteer:")
                 .contains("an operator:").contains("docs/agents.md");
         String start = help.substring(help.indexOf("Where to start"));
+        // picocli wraps past 80 columns, which broke "rhizome direction open" over two lines
+        assertThat(start.lines().skip(1).filter(l -> !l.isBlank()).toList()).as(start).allMatch(l -> l.startsWith("  "));
         Matcher named = Pattern.compile("rhizome ([a-z]+)(?: ([a-z]+))?").matcher(start);
         int seen = 0;
         while (named.find()) {
