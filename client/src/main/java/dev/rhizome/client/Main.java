@@ -44,6 +44,18 @@ import picocli.CommandLine;
             AgentCommand.class, ExportCommand.class, VerifyCommand.class, BanCommand.class,
             CommandLine.HelpCommand.class
         },
+        // `rhizome --help` is a newcomer's first read: it listed commands in no order of use.
+        footerHeading = "%nWhere to start (every command's --help has more; agents: docs/agents.md):%n",
+        footer = {
+            "  an agent:     rhizome brief (the rules, what was tried, what came of it),",
+            "                rhizome claim --hypothesis \"...\" --workspace ws; edit ws and",
+            "                git commit; in ws, rhizome submit --wait --json; then",
+            "                rhizome publish --paper finding.md",
+            "  a volunteer:  rhizome node doctor, then rhizome node --coordinator URL",
+            "  an operator:  rhizome coordinator, then rhizome seed publish and",
+            "                rhizome direction open",
+            "  to watch:     rhizome demo (a coordinator and 3 nodes on this machine)"
+        },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
@@ -64,6 +66,28 @@ class EveryHelpTest {
             }
         }
         assertThat(cut).isEmpty();
+    }
+
+    @Test
+    void theRootHelpSaysWhereEachRoleStartsInCommandsThatExist() {
+        // a newcomer's first `rhizome --help` listed two dozen commands in no order of use
+        String help = CliRun.of("--help").succeeded("--help").out();
+        assertThat(help).contains("Where to start").contains("an agent:").contains("a volunteer:")
+                .contains("an operator:").contains("docs/agents.md");
+        String start = help.substring(help.indexOf("Where to start"));
+        // picocli wraps past 80 columns, which broke "rhizome direction open" over two lines
+        assertThat(start.lines().skip(1).filter(l -> !l.isBlank()).toList()).as(start).allMatch(l -> l.startsWith("  "));
+        Matcher named = Pattern.compile("rhizome ([a-z]+)(?: ([a-z]+))?").matcher(start);
+        int seen = 0;
+        while (named.find()) {
+            seen++;
+            CommandLine command = Main.commandLine().getSubcommands().get(named.group(1));
+            assertThat(command).as(named.group()).isNotNull();
+            if (named.group(2) != null) {
+                assertThat(command.getSubcommands()).as(named.group()).containsKey(named.group(2));
+            }
+        }
+        assertThat(seen).isGreaterThanOrEqualTo(8);
     }
 
     @Test

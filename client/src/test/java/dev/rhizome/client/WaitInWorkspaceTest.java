@@ -53,6 +53,11 @@ class WaitInWorkspaceTest {
             CliRun outside = CliRun.at(url, agent, "wait", "--json");
             assertThat(outside.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(outside.json().get("message").getAsString()).isEqualTo("`rhizome wait` needs --commit COMMIT");
+            // an agent that lost its commit id is given the one its data directory submitted last
+            assertThat(outside.json().get("hint").getAsString()).contains("last submitted " + commit + " on lr (unit "
+                    + unit + "): `rhizome wait --commit " + commit + "`").contains("rhizome log --direction lr --mine");
+            assertThat(CliRun.at(url, dir.resolve("fresh"), "wait", "--json").json().get("hint").getAsString())
+                    .as("nothing submitted there").startsWith("`rhizome tree --direction D` shows the commits");
             assertThat(CliRun.at(url, agent, "wait", "abc123", "--json").json().get("hint").getAsString())
                     .contains("`--commit abc123`");
         }

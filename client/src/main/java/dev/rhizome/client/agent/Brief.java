@@ -22,6 +22,7 @@ import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.ProtectedRegion;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.CommitId;
@@ -44,9 +45,9 @@ import java.util.stream.Collectors;
 
 /**
  * Everything an agent needs to work on a direction, in the spirit of autoresearch's program.md:
- * the goal and rules, the frontier, the best results and recent failures, the most relevant
- * papers, the agent's own pending experiments and the exact commands. Text for a model,
- * JSON for a program. Everything written by other participants is fenced as untrusted data.
+ * the goal and rules, the frontier, what was tried lately and what came of it, the best results and
+ * recent failures, the most relevant papers, the agent's own pending experiments and the exact
+ * commands. Text for a model, JSON for a program. Everything written by other participants is fenced as untrusted data.
  */
 public final class Brief {
     static final int TOP = 5;
@@ -54,6 +55,8 @@ public final class Brief {
     static final int RECENT_RESULTS = 500;
     static final int RECENT_EXPERIMENTS = 1000;
     static final int FAILURES = 5;
+    /** The newest experiments shown with their outcomes: each costs one report read. */
+    static final int TRIED = 10;
     static final int PAPERS = 5;
     static final int OWN = 10;
     static final int PAPER_CHARS = 2000;
@@ -121,8 +124,8 @@ public final class Brief {
         // a direction's experiments and results made a claim take most of a minute at 10,000 results.
         List<Leaderboard> boards = client.leaderboard(direction, "", TOP).getLeaderboardsList();
         Leaderboard board = boards.isEmpty() ? Leaderboard.getDefaultInstance() : boards.get(0);
-        List<Experiment> experiments = new ArrayList<>(Records.experiments(
-                client.newestExperiments(direction, RECENT_EXPERIMENTS).getEnvelopesList()));
+        List<SignedEnvelope> newestFirst = client.newestExperiments(direction, RECENT_EXPERIMENTS).getEnvelopesList();
+        List<Experiment> experiments = new ArrayList<>(Records.experiments(newestFirst));
         Collections.reverse(experiments);  // oldest of them first
         Map<String, Experiment> byCommit = experiments.stream()
                 .collect(Collectors.toMap(Experiment::getCommit, e -> e, (a, b) -> a));
@@ -279,11 +282,35 @@ public final class Brief {
         t.append('\n');
         o.add("top", top);
 
-        // Recent failures.
+        // What was tried, whatever came of it: the top results and the failures leave out the
+        // experiments that ran and lost, and those still running, which an agent about to repeat
+        // one needs most (it had to find `rhizome log` to see them).
+        DirectionLog tried = DirectionLog.read(client, newestFirst.subList(0, Math.min(TRIED, newestFirst.size())));
+        JsonArray triedJson = new JsonArray();
+        t.append("## Tried on this direction (newest ").append(tried.entries().size()).append(" of ")
+                .append(Math.max(ds.getExperiments(), tried.entries().size())).append(")\n\n");
+        for (DirectionLog.Entry e : tried.entries()) {
+            triedJson.add(DirectionLog.json(e, me, LINE_CHARS));
+            t.append(DirectionLog.text(e, me, LINE_CHARS));
+        }
+        long leftOut = Math.max(0, ds.getExperiments() - tried.entries().size());
+        if (tried.entries().isEmpty()) {
+            t.append("Nothing yet.\n");
+        } else if (leftOut > 0) {
+            t.append(leftOut).append(" older experiment(s): `rhizome log --direction ").append(direction)
+                    .append("` pages through them all.\n");
+        }
+        t.append('\n');
+        o.add("tried", triedJson);
+        o.addProperty("tried_left_out", leftOut);
+
+        // Recent failures, one line a commit (an experiment that crashed at every seed filled the list alone).
         JsonArray failures = new JsonArray();
         t.append("## Recent failures\n\n");
+        Set<String> failedCommits = new HashSet<>();
         List<Result> failed = results.stream().filter(r -> r.getStatus() != Result.Status.OK)
-                .sorted(Comparator.comparingLong(Result::getTimeMs).reversed()).limit(FAILURES).toList();
+                .sorted(Comparator.comparingLong(Result::getTimeMs).reversed())
+                .filter(r -> failedCommits.add(r.getCommit())).limit(FAILURES).toList();
         for (Result r : failed) {
             Experiment e = byCommit.get(r.getCommit());
             JsonObject fo = new JsonObject();

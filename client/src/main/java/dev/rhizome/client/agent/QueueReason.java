@@ -155,7 +155,8 @@ public final class QueueReason {
                 return Optional.of(nodes + ", and no unit of any direction is leased now: the nodes "
                         + (classes != null ? "" : "are" + (hardware.isEmpty() ? " of another hardware class" : hardware)
                                 + ", or ") + "have not asked for work since these were queued (a node asks every few "
-                        + "seconds while idle)");
+                        + "seconds while idle, but not while its owner's work leaves it no free core: "
+                        + "`rhizome node status` on a node says which)");
             }
             Map<String, Integer> others = new TreeMap<>(leased);
             others.remove(direction);
@@ -167,7 +168,10 @@ public final class QueueReason {
                         + hardware + ")") + order);
             }
         }
+        // A node whose last job was kept off a CPU claims nothing until its machine's load falls: from
+        // here that looks the same as busy slots, and only the node can tell them apart.
         return Optional.of(nodes + ": their slots are busy with earlier work"
-                + (hardware.isEmpty() ? "" : " (or" + hardware + ")") + order);
+                + (hardware.isEmpty() ? "" : " (or" + hardware + ")")
+                + ", or their machines with their owners' (`rhizome node status` on a node says which)" + order);
     }
 }

@@ -5,12 +5,15 @@ import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -71,6 +74,36 @@ public final class HeldClaims {
         return dataDir + " holds " + clauses.size() + (clauses.size() == 1 ? " claim: " : " claims: ")
                 + String.join("; ", clauses.size() > 10 ? clauses.subList(0, 10) : clauses)
                 + (clauses.size() > 10 ? "; ..." : "");
+    }
+
+    /**
+     * The way to the experiment this data directory submitted last, for a command given no commit
+     * outside a workspace: an agent that lost its commit id was sent to read the tree. Empty when
+     * it submitted none.
+     */
+    public static Optional<String> lastSubmitted(Path dataDir) {
+        Optional<String> unit = ids(dataDir, List.of(".submitted")).stream()
+                .max(Comparator.comparing((String id) -> modified(dataDir.resolve("claims").resolve(id + ".submitted"))));
+        if (unit.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> commits = ClaimFiles.submitted(dataDir, unit.get());
+        if (commits.isEmpty()) {
+            return Optional.empty();
+        }
+        String commit = commits.get(commits.size() - 1);
+        Optional<String> direction = ClaimFiles.direction(dataDir, unit.get());
+        return Optional.of(dataDir + " last submitted " + commit + direction.map(d -> " on " + d).orElse("")
+                + " (unit " + unit.get() + "): `rhizome wait --commit " + commit + "`"
+                + direction.map(d -> "; `rhizome log --direction " + d + " --mine` lists all of yours").orElse(""));
+    }
+
+    private static FileTime modified(Path file) {
+        try {
+            return Files.getLastModifiedTime(file);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);  // gone meanwhile: the oldest
+        }
     }
 
     /** The number of claims the data directory holds (given back or submitted ones are not held). */

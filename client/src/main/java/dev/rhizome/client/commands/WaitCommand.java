@@ -13,10 +13,12 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.HeldClaims;
 import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.proto.v1.ExperimentReport;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -49,7 +51,7 @@ public final class WaitCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         LeaseNotice.sayOnce();
         if (commit == null) {
-            commit = submittedHere();
+            commit = submittedHere(dataDir.path());
         }
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         String full;
@@ -86,11 +88,12 @@ public final class WaitCommand implements Callable<Integer> {
      * ran `submit` in the workspace and then `wait` there was told only "needs --commit COMMIT",
      * though the workspace's claim recorded the one answer.
      */
-    private static String submittedHere() {
+    private static String submittedHere(Path dataDir) {
         Optional<WorkspaceClaim> claim = WorkspaceClaim.ofWorkingDirectory();
         if (claim.isEmpty()) {
             throw CommandException.usage("--commit", "`rhizome wait` needs --commit COMMIT",
-                    "`rhizome tree --direction D` shows the commits; see `rhizome wait --help`");
+                    HeldClaims.lastSubmitted(dataDir).map(s -> s + "; see `rhizome wait --help`")
+                            .orElse("`rhizome tree --direction D` shows the commits; see `rhizome wait --help`"));
         }
         String unit = claim.get().unitId();
         List<String> commits = ClaimFiles.submitted(claim.get().dataDir(), unit);

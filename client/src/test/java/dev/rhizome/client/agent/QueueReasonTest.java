@@ -54,9 +54,14 @@ class QueueReasonTest {
         assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of("e", 2, "f", 1))))
                 .get().asString().contains("all of other directions (e: 2, f: 1)");
         assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of("d", 1, "e", 2))))
-                .get().asString().contains("busy with earlier work");
+                .get().asString().contains("busy with earlier work")
+                // a node held back by its machine's load looks the same from here: say where to tell
+                .contains("or their machines with their owners' (`rhizome node status` on a node says which)");
         assertThat(QueueReason.of(queued, new QueueReason.Seen(1, Optional.empty(), Map.of())))
-                .get().asString().contains("no unit of any direction is leased now");
+                .get().asString().contains("no unit of any direction is leased now")
+                // what a node held back by its machine's load looks like from here (the README's network, round 29)
+                .contains("but not while its owner's work leaves it no free core: `rhizome node status` on a node "
+                        + "says which");
         assertThat(QueueReason.of(queued, new QueueReason.Seen(0, Optional.of(""), null)))
                 .as("closed comes first: no node would run them").get().asString()
                 .startsWith("direction d is closed, and");
