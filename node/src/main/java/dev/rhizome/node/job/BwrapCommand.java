@@ -173,6 +173,18 @@ public final class BwrapCommand {
     }
 
     /**
+     * Makes the job's tree the kernel's first choice when the machine runs out of memory: where no
+     * cgroup bounds a job, its memory is summed once a second ({@link JobMemory}) and one process may
+     * touch its whole RLIMIT_AS (the limit plus 4 GiB) in between, as many at once as it has tasks, and
+     * the kernel's OOM killer, left to itself, takes the process of most memory, the volunteer's as
+     * readily as the job's. Set in
+     * the first shell, before anything of the job's exists, so every process after it inherits it; a
+     * job can only raise it (lowering takes {@code CAP_SYS_RESOURCE}, and its {@code /proc} is
+     * read-only). Where the write fails the job still starts (stderr first, so no word of it reaches the log).
+     */
+    static final String OOM_FIRST = "echo 1000 2>/dev/null >/proc/self/oom_score_adj; ";
+
+    /**
      * The full command: a shell that opens the {@link Inputs} on their descriptors, optionally
      * entering the job's cgroup and dropping to the job uid, then bubblewrap, then prlimit inside
      * the sandbox, then the job's own command.
@@ -215,7 +227,8 @@ public final class BwrapCommand {
         open.append(' ').append(BOOT_ID_FD).append("<\"$").append(files.size()).append('"');
         files.add(inputs.hosts().toString());
         open.append(' ').append(HOSTS_FD).append("<\"$").append(files.size()).append('"');
-        argv.addAll(List.of("/bin/sh", "-c", open + " && shift " + files.size() + " && exec \"$@\"", "rhizome-sandbox"));
+        argv.addAll(List.of("/bin/sh", "-c", OOM_FIRST + open + " && shift " + files.size() + " && exec \"$@\"",
+                "rhizome-sandbox"));
         argv.addAll(files);
         cgroupProcs.ifPresent(procs -> {
             // Joins the cgroup before anything else runs, so that no process of the job starts outside it.

@@ -312,8 +312,8 @@ public final class BwrapLauncher implements ProcessLauncher {
         });
         // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
         DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().fds() : DescriptorSource.onThisMachine();
-        TreeRule memoryFiles = asJob.isPresent() ? MemoryFiles.forSandbox(share, asJob.get().jobs().fds()::memoryFiles)
-                : MemoryFiles.forSandbox(share);
+        TreeRule memoryFiles = asJob.isPresent() ? MemoryFiles.forSandbox(share, asJob.get().jobs().fds()::memoryFiles, fds)
+                : MemoryFiles.forSandbox(share, fds);
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(memoryFiles)
                 .and(HeldDescriptors.forJob(share, fds)).and(FileLocks.forJob(share)).and(SocketBuffers.forJob(share))
                 .and(PendingSignals.forJob(plan.limits()))

@@ -39,4 +39,22 @@ final class DeletedFiles {
         }
         return bytes;
     }
+
+    /**
+     * How many files without a name {@code processes} hold open on {@code devices} (the job's memory
+     * mounts, {@link MemoryFiles}): each takes an inode of kernel memory there that no walk sees.
+     */
+    long files(List<ProcessHandle> processes, Set<Long> devices) {
+        if (devices.isEmpty()) {
+            return 0;
+        }
+        Set<List<Long>> seen = new HashSet<>();
+        for (JobDescriptor d : source.look(processes.stream().map(ProcessHandle::pid).toList(), maxDescriptors, 0)
+                .descriptors()) {
+            if (d.regular() && d.nlink() == 0 && devices.contains(d.dev())) {
+                seen.add(List.of(d.dev(), d.ino()));
+            }
+        }
+        return seen.size();
+    }
 }

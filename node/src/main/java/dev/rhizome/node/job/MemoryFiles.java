@@ -2,6 +2,7 @@ package dev.rhizome.node.job;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -9,9 +10,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Bounds the files a sandboxed job keeps in its memory mounts, {@code /tmp} and {@code /dev/shm}.
@@ -20,7 +23,11 @@ import java.util.Optional;
  * 16 MiB {@code /tmp}: 99 MiB of slab), nor does RLIMIT_AS. The node cannot mount them otherwise
  * (bubblewrap 0.8 has no option for it, and the job has no capability to), so it counts them from
  * outside, as it does the work directory: through {@code /proc/<pid>/root} of a process in the
- * sandbox's mount namespace, once a second, and stops the job past {@link #MAX_ENTRIES}.
+ * sandbox's mount namespace, once a second, and stops the job past {@link #MAX_ENTRIES}. A file
+ * deleted but held open there has no name for the walk and keeps its inode all the same (a job of
+ * three processes held 7,500 so past its share of 6,250, unseen): the node counts those too, from the job
+ * processes' descriptors ({@link DeletedFiles#files}), on the devices the job's own
+ * {@code mountinfo} names for the two mounts.
  *
  * <p>A directory the job swaps for a symbolic link between the walk's look and its open is
  * followed, from the node's root (as with the work directory's walk): it is only counted, up to
@@ -48,28 +55,38 @@ final class MemoryFiles implements TreeRule {
     }
 
     private final Optional<Counter> counter;
+    /** Counts the job's held files without a name; empty where the walk is all (the helper's own count). */
+    private final Optional<DeletedFiles> held;
     /** The first count comes a second after the start, once bubblewrap has made the job's root. */
     private long last = System.nanoTime();
 
     MemoryFiles(Path proc, int maxEntries) {
-        this(proc, maxEntries, Optional.empty());
+        this(proc, maxEntries, Optional.empty(), Optional.empty());
     }
 
-    private MemoryFiles(Path proc, int maxEntries, Optional<Counter> counter) {
+    private MemoryFiles(Path proc, int maxEntries, Optional<Counter> counter, Optional<DeletedFiles> held) {
         this.counter = counter;
+        this.held = held;
         this.proc = proc;
         this.maxEntries = maxEntries;
         this.ownMounts = link(proc.resolve("self/ns/mnt"));
     }
 
-    /** The rule for one job of a {@link NodeShare}: its share of {@link #MAX_ENTRIES}. */
-    static TreeRule forSandbox(NodeShare share) {
-        return new MemoryFiles(Path.of("/proc"), limitFor(share));
+    /**
+     * The rule for one job of a {@link NodeShare}: its share of {@link #MAX_ENTRIES}, the files it holds
+     * without a name read from {@code fds}.
+     */
+    static TreeRule forSandbox(NodeShare share, DescriptorSource fds) {
+        return new MemoryFiles(Path.of("/proc"), limitFor(share), Optional.empty(), Optional.of(heldIn(fds)));
     }
 
-    /** {@link #forSandbox}, counted by {@code counter} (the helper in the jobs' user namespace). */
-    static TreeRule forSandbox(NodeShare share, Counter counter) {
-        return new MemoryFiles(Path.of("/proc"), limitFor(share), Optional.of(counter));
+    /** {@link #forSandbox}, the walk done by {@code counter} (the helper in the jobs' user namespace). */
+    static TreeRule forSandbox(NodeShare share, Counter counter, DescriptorSource fds) {
+        return new MemoryFiles(Path.of("/proc"), limitFor(share), Optional.of(counter), Optional.of(heldIn(fds)));
+    }
+
+    private static DeletedFiles heldIn(DescriptorSource fds) {
+        return new DeletedFiles(fds, DeletedFiles.MAX_DESCRIPTORS);
     }
 
     static int limitFor(NodeShare share) {
@@ -95,9 +112,55 @@ final class MemoryFiles implements TreeRule {
                 // host's root: the host's /tmp is not the job's. Another may do.
                 continue;
             }
-            return counter.isPresent() ? counter.get().count(p.pid(), maxEntries) : count(pid.resolve("root"));
+            long unnamed = held.isEmpty() ? 0 : held.get().files(alive, mountDevices(pid.resolve("mountinfo")));
+            if (unnamed > maxEntries) {
+                return Optional.of(tooMany(unnamed));
+            }
+            int walkLimit = (int) (maxEntries - unnamed);
+            Optional<String> walked = counter.isPresent() ? counter.get().count(p.pid(), walkLimit)
+                    : count(pid.resolve("root"), walkLimit);
+            // The walk's own words name the bound it was given, which is what the held files left of the job's.
+            return unnamed > 0 && walked.isPresent() && walked.get().startsWith(MADE_MORE)
+                    ? Optional.of(tooMany(unnamed)) : walked;
         }
         return Optional.empty();
+    }
+
+    private static final String MADE_MORE = "it made more than ";
+
+    private String tooMany(long unnamed) {
+        return MADE_MORE + maxEntries + " files in its /tmp and /dev/shm (" + unnamed + " of them deleted but held open)";
+    }
+
+    /**
+     * The devices of the mounts at {@code /tmp} and {@code /dev/shm} in a job process's {@code mountinfo}
+     * (its own root's view), encoded as {@code stat} reports them; none when it cannot be read.
+     */
+    static Set<Long> mountDevices(Path mountinfo) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(mountinfo, StandardCharsets.ISO_8859_1);
+        } catch (IOException | UncheckedIOException gone) {
+            return Set.of();
+        }
+        Set<Long> devices = new HashSet<>();
+        for (String line : lines) {
+            String[] f = line.split(" ");
+            if (f.length > 4 && MOUNTS.contains(f[4].substring(1))) {
+                String[] majorMinor = f[2].split(":");
+                try {
+                    devices.add(statDevice(Long.parseLong(majorMinor[0]), Long.parseLong(majorMinor[1])));
+                } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+                    // not a line of the kernel's format: nothing to take from it
+                }
+            }
+        }
+        return devices;
+    }
+
+    /** glibc's {@code makedev}: the {@code st_dev} that {@code unix:dev} answers for a device of these numbers. */
+    static long statDevice(long major, long minor) {
+        return ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12) | (minor & 0xffL);
     }
 
     /**
@@ -106,6 +169,11 @@ final class MemoryFiles implements TreeRule {
      * plain {@code open} of a directory the job swapped for a FIFO would block the node's thread.
      */
     Optional<String> count(Path root) {
+        return count(root, maxEntries);
+    }
+
+    /** {@link #count(Path)} against a bound of {@code maxEntries}. */
+    private Optional<String> count(Path root, long maxEntries) {
         long entries = 0;
         for (String mount : MOUNTS) {
             Path top = root.resolve(mount);
@@ -166,7 +234,7 @@ final class MemoryFiles implements TreeRule {
                         }
                     }
                     if (++entries > maxEntries) {
-                        return Optional.of("it made more than " + maxEntries + " files in its /tmp and /dev/shm");
+                        return Optional.of(MADE_MORE + maxEntries + " files in its /tmp and /dev/shm");
                     }
                     if (e.isDirectory()) {
                         dirs.push(e);

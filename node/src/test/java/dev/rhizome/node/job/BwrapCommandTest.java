@@ -89,7 +89,7 @@ class BwrapCommandTest {
                 FakeHost.debian());
 
         assertThat(argv.subList(0, 8)).containsExactly("/bin/sh", "-c",
-                "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" 4<\"$4\" && shift 4 && exec \"$@\"", "rhizome-sandbox",
+                BwrapCommand.OOM_FIRST + "exec 7<\"$1\" 6<\"$2\" 5<\"$3\" 4<\"$4\" && shift 4 && exec \"$@\"", "rhizome-sandbox",
                 PASSWD.toString(), GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
         assertThat(argv.get(8)).isEqualTo("/usr/bin/bwrap");
         assertThat(argv).contains("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent",
@@ -174,7 +174,7 @@ class BwrapCommandTest {
                 FakeHost.debian());
 
         assertThat(argv.subList(0, 9)).containsExactly("/bin/sh", "-c",
-                "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" 4<\"$5\" && shift 5 && exec \"$@\"", "rhizome-sandbox",
+                BwrapCommand.OOM_FIRST + "exec 9<\"$1\" 7<\"$2\" 6<\"$3\" 5<\"$4\" 4<\"$5\" && shift 5 && exec \"$@\"", "rhizome-sandbox",
                 "/tmp/filter.bpf", PASSWD.toString(), GROUP.toString(), BOOT_ID.toString(), HOSTS.toString());
         assertThat(argv.subList(argv.indexOf("/usr/bin/bwrap"), argv.indexOf("/usr/bin/bwrap") + 3))
                 .containsExactly("/usr/bin/bwrap", "--seccomp", "9");
@@ -190,7 +190,7 @@ class BwrapCommandTest {
                         Optional.of(args)),
                 FakeHost.debian());
 
-        assertThat(argv.get(2)).isEqualTo("exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" 4<\"$6\" && shift 6 && exec \"$@\"");
+        assertThat(argv.get(2)).isEqualTo(BwrapCommand.OOM_FIRST + "exec 9<\"$1\" 8<\"$2\" 7<\"$3\" 6<\"$4\" 5<\"$5\" 4<\"$6\" && shift 6 && exec \"$@\"");
         assertThat(argv.get(5)).isEqualTo(args.toString());
         assertThat(fromBwrap(argv)).containsExactly("/usr/bin/bwrap", "--args", "8", "--", "/usr/bin/prlimit",
                 "--nproc=512", "--core=0", "--rtprio=0", "--nice=0", "--nofile=4096", "--sigpending=1024", "--msgqueue=0", "--memlock=8388608", "--as=" + LIMITS.addressSpaceBytes(), "--", "java", "Train.java");
