@@ -73,6 +73,13 @@ final class InboundAnnouncements {
             return;
         }
         PublicId signer = PublicId.of(envelope.getSigner());
+        if (outcome.onSendersClock() && outcome.kind() != AnnouncementCheck.Kind.INVENTORY) {
+            // Its own record, dated by its clock hours off ours: heard here, handed on to no one (see AnnouncementCheck.dated).
+            if (outcome.kind() == AnnouncementCheck.Kind.RESULT) {
+                records.resultHeardHere(envelope, out);
+            }
+            return;
+        }
         switch (outcome.kind()) {
             case INVENTORY -> inventories.received(from, link, (Inventory) outcome.record(), now, out);
             case NODE_INFO -> {
