@@ -216,6 +216,11 @@ final class AnnouncementCheck {
         return verified == null ? 0 : verified.record().getTimeMs() - clock.wallMs(coreNowMs);
     }
 
+    /** How far a record dated {@code timeMs} reads ahead of our wall clock now (negative: behind). */
+    long clockAheadMs(long timeMs, long coreNowMs) {
+        return timeMs - clock.wallMs(coreNowMs);
+    }
+
     /** Whether a peer's clock measured {@code clockAheadMs} ahead of ours is off by more than the skew allowed. */
     boolean pastTheSkew(long clockAheadMs) {
         return Math.abs(clockAheadMs) > config.maxClockSkew().toMillis();

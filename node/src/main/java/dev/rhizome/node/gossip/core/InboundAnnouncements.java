@@ -14,6 +14,7 @@ import java.util.List;
  * what fails), then handed by kind to {@link InboundInventories} or {@link RecordRelays}.
  */
 final class InboundAnnouncements {
+    private static final String NODE_INFO = NodeInfo.getDescriptor().getFullName();
     private final Self self;
     private final SeenCache seen;
     private final AnnouncementCheck check;
@@ -51,6 +52,10 @@ final class InboundAnnouncements {
             return;
         }
         Outcome outcome = check.announcement(envelope, from, now, link.clockAheadMs());
+        if (remeasured(from, link, envelope, outcome, now, out)) {
+            self.counters().announcementsReceived++;
+            return;
+        }
         if (!outcome.accepted()) {
             if (NodeInfoCheck.relayedOutOfWindow(outcome, envelope, from)) {
                 self.counters().invalid++;
@@ -91,5 +96,41 @@ final class InboundAnnouncements {
             }
             case RESULT -> records.result(from, signer, envelope, now, out);
         }
+    }
+
+    /**
+     * The peer's own NodeInfo on a link whose handshake measured its clock: the measure is taken
+     * again from its date (its node re-signs it every minute or so and pushes it every 10 minutes),
+     * so a peer whose clock steps while linked is judged by its clock as it is now, not as it was at
+     * the handshake (nor by ours until it relinks). Its date can be any it chose: it is its own
+     * records alone that the measure judges, and it could date them anew by signing anew. True when
+     * the record was refused for its date alone and is now taken on its clock (this node's alone, as
+     * {@link AnnouncementCheck#announcement} would take it), the new skew reported once.
+     */
+    private boolean remeasured(PublicId from, Link link, SignedEnvelope envelope, Outcome outcome, long now,
+            List<Effect> out) {
+        boolean ownNodeInfo = outcome.kind() == AnnouncementCheck.Kind.NODE_INFO
+                ? ((NodeInfo) outcome.record()).getNode().equals(from.toByteString())
+                : NodeInfoCheck.ownOutOfWindow(outcome, envelope, from) && envelope.getType().equals(NODE_INFO);
+        if (!link.clockMeasured() || !ownNodeInfo) {
+            return false;
+        }
+        long timeMs;
+        try {
+            timeMs = outcome.accepted() ? ((NodeInfo) outcome.record()).getTimeMs() : NodeInfo.parseFrom(envelope.getPayload()).getTimeMs();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return false; // its signature was checked over these bytes: not reached
+        }
+        long aheadMs = check.clockAheadMs(timeMs, now);
+        boolean wasPast = check.pastTheSkew(link.clockAheadMs());
+        link.clockAheadMs(aheadMs, true);
+        if (outcome.accepted()) {
+            return false;
+        }
+        if (!wasPast) {
+            out.add(new Effect.ClockSkew(from, "its clock stepped while linked: its NodeInfo dated "
+                    + Math.abs(aheadMs) + " ms " + (aheadMs > 0 ? "in the future" : "in the past")));
+        }
+        return true;
     }
 }

@@ -178,6 +178,43 @@ class GossipSkewedPeerInventoryTest {
         assertThat(only(effects, ClockSkew.class)).isEmpty();
     }
 
+    /**
+     * A peer's clock steps two hours while linked (a wrong NTP step, a resumed VM): its own NodeInfo,
+     * signed by its new clock, measures it again, so its Inventories are taken on its clock as it is
+     * now. Before round 29 the measure was the handshake's until it relinked: every Inventory of
+     * the stepped peer was refused as dated in the future.
+     */
+    @Test
+    void aPeerWhoseClockStepsWhileLinkedIsMeasuredAgainByItsOwnNodeInfo() throws Exception {
+        Peer stepped = new Peer();
+        core.onConnected(stepped.id, verified(stepped, now - 30_000), false, now);
+        Peer.connectedTo(core, now); // someone its NodeInfo would be relayed to
+        long later = now + 60_000;
+
+        List<Effect> beacon = core.onMessage(stepped.id, Peer.announce(stepped.hello(later + HOURS_2)), later);
+        List<Effect> effects = core.onMessage(stepped.id, Peer.announce(stepped.inventory(later + HOURS_2 + 1_000, Peer.commit(9))),
+                later + 1_000);
+
+        assertThat(only(beacon, ClockSkew.class)).as("the step reported once").singleElement()
+                .matches(s -> s.peer().equals(stepped.id) && s.reason().contains("stepped"));
+        assertThat(only(beacon, Send.class)).as("its NodeInfo on its new clock is not relayed").isEmpty();
+        assertThat(only(effects, Fetch.class)).singleElement().matches(f -> f.commit().equals(Peer.commit(9)));
+        assertThat(only(effects, ClockSkew.class)).isEmpty();
+        assertThat(core.score(stepped.id)).isZero();
+    }
+
+    /** Only a link whose handshake measured the peer is measured again: a NodeInfo on any other link moves nothing. */
+    @Test
+    void aNodeInfoOnALinkWithNoHandshakeMeasuresNothing() {
+        Peer unproven = Peer.connectedTo(core, now);
+
+        core.onMessage(unproven.id, Peer.announce(unproven.hello(now + HOURS_2)), now);
+        List<Effect> effects = core.onMessage(unproven.id, Peer.announce(unproven.inventory(now + HOURS_2, Peer.commit(10))), now);
+
+        assertThat(only(effects, Fetch.class)).isEmpty();
+        assertThat(only(effects, ClockSkew.class)).hasSize(1);
+    }
+
     @Test
     void aPeerWithinTheSkewIsJudgedAsBefore() throws Exception {
         Peer near = new Peer();
