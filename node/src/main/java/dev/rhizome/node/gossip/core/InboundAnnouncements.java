@@ -99,20 +99,16 @@ final class InboundAnnouncements {
     }
 
     /**
-     * The peer's own NodeInfo on a link whose handshake measured its clock: the measure is taken
-     * again from its date (its node re-signs it every minute or so and pushes it every 10 minutes),
-     * so a peer whose clock steps while linked is judged by its clock as it is now, not as it was at
-     * the handshake (nor by ours until it relinks). Its date can be any it chose: it is its own
-     * records alone that the measure judges, and it could date them anew by signing anew. True when
-     * the record was refused for its date alone and is now taken on its clock (this node's alone, as
-     * {@link AnnouncementCheck#announcement} would take it), the new skew reported once.
+     * The peer's own NodeInfo measures its clock again ({@link ClockMeasure}) on a link whose
+     * handshake measured it. True when the record was refused for its date alone and is now taken
+     * on its clock (this node's alone, as {@link AnnouncementCheck#announcement} would take it).
      */
     private boolean remeasured(PublicId from, Link link, SignedEnvelope envelope, Outcome outcome, long now,
             List<Effect> out) {
         boolean ownNodeInfo = outcome.kind() == AnnouncementCheck.Kind.NODE_INFO
                 ? ((NodeInfo) outcome.record()).getNode().equals(from.toByteString())
                 : NodeInfoCheck.ownOutOfWindow(outcome, envelope, from) && envelope.getType().equals(NODE_INFO);
-        if (!link.clockMeasured() || !ownNodeInfo) {
+        if (!ownNodeInfo) {
             return false;
         }
         long timeMs;
@@ -121,16 +117,6 @@ final class InboundAnnouncements {
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             return false; // its signature was checked over these bytes: not reached
         }
-        long aheadMs = check.clockAheadMs(timeMs, now);
-        boolean wasPast = check.pastTheSkew(link.clockAheadMs());
-        link.clockAheadMs(aheadMs, true);
-        if (outcome.accepted()) {
-            return false;
-        }
-        if (!wasPast) {
-            out.add(new Effect.ClockSkew(from, "its clock stepped while linked: its NodeInfo dated "
-                    + Math.abs(aheadMs) + " ms " + (aheadMs > 0 ? "in the future" : "in the past")));
-        }
-        return true;
+        return ClockMeasure.retake(check, from, link, timeMs, now, out) && !outcome.accepted();
     }
 }

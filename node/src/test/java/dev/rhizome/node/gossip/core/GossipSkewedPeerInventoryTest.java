@@ -203,6 +203,28 @@ class GossipSkewedPeerInventoryTest {
         assertThat(core.score(stepped.id)).isZero();
     }
 
+    /**
+     * The same step, followed through the peer's answer to a peer exchange (its own record comes
+     * first in each, and a quiet link's keepalive asks for one a minute): measured again there too.
+     */
+    @Test
+    void aPeerWhoseClockStepsWhileLinkedIsMeasuredAgainByItsPeerExchangeAnswer() throws Exception {
+        Peer stepped = new Peer();
+        List<Effect> linked = core.onConnected(stepped.id, verified(stepped, now - 30_000), false, now);
+        assertThat(only(linked, Send.class)).as("peers asked for at the link")
+                .anyMatch(s -> s.message().hasPeerExchangeRequest());
+        long later = now + 60_000;
+
+        List<Effect> answer = core.onMessage(stepped.id, dev.rhizome.proto.v1.Gossip.newBuilder().setPeerExchange(
+                dev.rhizome.proto.v1.PeerExchange.newBuilder().addNodes(stepped.hello(later + HOURS_2))).build(), later);
+        List<Effect> effects = core.onMessage(stepped.id, Peer.announce(stepped.inventory(later + HOURS_2 + 1_000, Peer.commit(11))),
+                later + 1_000);
+
+        assertThat(only(answer, ClockSkew.class)).singleElement().matches(s -> s.reason().contains("stepped"));
+        assertThat(only(effects, Fetch.class)).singleElement().matches(f -> f.commit().equals(Peer.commit(11)));
+        assertThat(core.score(stepped.id)).isZero();
+    }
+
     /** Only a link whose handshake measured the peer is measured again: a NodeInfo on any other link moves nothing. */
     @Test
     void aNodeInfoOnALinkWithNoHandshakeMeasuresNothing() {
