@@ -23,8 +23,16 @@ final class AnnouncementCheck {
 
     enum Kind { NODE_INFO, INVENTORY, RESULT }
 
-    /** Either {@code record} is set (accepted), or {@code penalty} with {@code reason} (refused), or neither (ignored). */
-    record Outcome(Kind kind, Message record, Penalty penalty, String reason) {
+    /**
+     * Either {@code record} is set (accepted), or {@code penalty} with {@code reason} (refused), or
+     * neither (ignored). {@code onSendersClock}: accepted only as dated by its signer's clock as the
+     * signer's own proven link measured it, so for this node alone (never relayed or handed on).
+     */
+    record Outcome(Kind kind, Message record, Penalty penalty, String reason, boolean onSendersClock) {
+        Outcome(Kind kind, Message record, Penalty penalty, String reason) {
+            this(kind, record, penalty, reason, false);
+        }
+
         boolean accepted() {
             return record != null;
         }
@@ -93,13 +101,14 @@ final class AnnouncementCheck {
                 return stale;
             }
         }
+        long ownClockAheadMs = envelope.getSigner().equals(from.toByteString()) ? fromClockAheadMs : 0;
         if (type.equals(NODE_INFO)) {
             Outcome o = open(envelope, NodeInfo.getDefaultInstance(), NodeInfo::getNode, Kind.NODE_INFO);
-            return o.accepted() ? window(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, true) : o;
+            return o.accepted() ? dated(o, ((NodeInfo) o.record()).getTimeMs(), nowMs, ownClockAheadMs) : o;
         }
         if (type.equals(RESULT)) {
             Outcome o = open(envelope, Result.getDefaultInstance(), Result::getRunner, Kind.RESULT);
-            return o.accepted() ? window(o, ((Result) o.record()).getTimeMs(), nowMs, true) : o;
+            return o.accepted() ? dated(o, ((Result) o.record()).getTimeMs(), nowMs, ownClockAheadMs) : o;
         }
         throw new IllegalStateException("misshapen() lets through the known types only");
     }
@@ -207,6 +216,11 @@ final class AnnouncementCheck {
         return verified == null ? 0 : verified.record().getTimeMs() - clock.wallMs(coreNowMs);
     }
 
+    /** How far a record dated {@code timeMs} reads ahead of our wall clock now (negative: behind). */
+    long clockAheadMs(long timeMs, long coreNowMs) {
+        return timeMs - clock.wallMs(coreNowMs);
+    }
+
     /** Whether a peer's clock measured {@code clockAheadMs} ahead of ours is off by more than the skew allowed. */
     boolean pastTheSkew(long clockAheadMs) {
         return Math.abs(clockAheadMs) > config.maxClockSkew().toMillis();
@@ -214,13 +228,7 @@ final class AnnouncementCheck {
 
     /**
      * An Inventory its signer sent ({@link #misdirected} passed), dated inside the window by our
-     * clock or by the signer's as its link's handshake measured it ({@code fromClockAheadMs}). The
-     * latter lets a node whose clock is hours off announce what it holds: only the signer's own
-     * Inventory is judged so, and only on the link whose handshake it proved with its key over our
-     * nonce, and Inventories are never relayed, so no one else can replay one on the strength of that
-     * measure; a key holder choosing its hello's date to widen its own window gains nothing it could
-     * not have by signing anew. Its NodeInfo and Results are relayed to nodes that cannot measure it,
-     * so they are still judged by our clock alone (refused and reported).
+     * clock or by the signer's as its link's handshake measured it ({@link #dated}).
      */
     private Outcome inventory(SignedEnvelope envelope, long nowMs, long fromClockAheadMs) {
         Outcome o = open(envelope, Inventory.getDefaultInstance(), Inventory::getNode, Kind.INVENTORY);
@@ -242,12 +250,28 @@ final class AnnouncementCheck {
                 return Outcome.refuse(Penalty.MALFORMED_MESSAGE, "inventory names a malformed commit id");
             }
         }
-        Outcome dated = window(o, inventory.getTimeMs(), nowMs, true);
-        if (dated.accepted() || !pastTheSkew(fromClockAheadMs)) {
-            return dated;
+        return dated(o, inventory.getTimeMs(), nowMs, fromClockAheadMs);
+    }
+
+    /**
+     * One rule for every record a peer signed itself and sent on its own link: dated inside the
+     * window by our clock, or by the signer's as that link's handshake measured it
+     * ({@code ownClockAheadMs}, 0 for a record of another node or a link with no handshake behind
+     * it). The latter lets a node whose clock is hours off announce what it holds, where it is and
+     * what it ran to the nodes it links to: only on the link whose handshake it proved with its key
+     * over our nonce, and a key holder choosing its hello's date to widen its own window gains
+     * nothing it could not have by signing anew. A record taken only on that measure is this
+     * node's alone ({@link Outcome#onSendersClock}): the nodes it would be relayed to cannot
+     * measure the signer and would refuse it, and its date would order the peer table's records
+     * (a record dated hours ahead would keep its signer's right ones out once its clock is fixed).
+     */
+    private Outcome dated(Outcome o, long timeMs, long nowMs, long ownClockAheadMs) {
+        Outcome byOurClock = window(o, timeMs, nowMs, true);
+        if (byOurClock.accepted() || !pastTheSkew(ownClockAheadMs)) {
+            return byOurClock;
         }
-        Outcome onItsClock = window(o, inventory.getTimeMs() - fromClockAheadMs, nowMs, true);
-        return onItsClock.accepted() ? onItsClock : dated;
+        Outcome byItsClock = window(o, timeMs - ownClockAheadMs, nowMs, true);
+        return byItsClock.accepted() ? new Outcome(o.kind(), o.record(), null, null, true) : byOurClock;
     }
 
     private static Iterable<String> allCommits(Inventory inventory) {

@@ -71,6 +71,11 @@ final class Connections {
             return clockMeasured ? clockAheadMs : 0;
         }
 
+        /** Whether a handshake proved the hello the link's clock measure was first taken from. */
+        boolean clockMeasured() {
+            return clockMeasured;
+        }
+
         /** The peer's clock as its proven hello dated it against ours; {@code measured} false with no handshake behind it. */
         void clockAheadMs(long aheadMs, boolean measured) {
             this.clockAheadMs = aheadMs;

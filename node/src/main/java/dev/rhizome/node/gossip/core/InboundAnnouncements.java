@@ -14,6 +14,7 @@ import java.util.List;
  * what fails), then handed by kind to {@link InboundInventories} or {@link RecordRelays}.
  */
 final class InboundAnnouncements {
+    private static final String NODE_INFO = NodeInfo.getDescriptor().getFullName();
     private final Self self;
     private final SeenCache seen;
     private final AnnouncementCheck check;
@@ -51,6 +52,10 @@ final class InboundAnnouncements {
             return;
         }
         Outcome outcome = check.announcement(envelope, from, now, link.clockAheadMs());
+        if (remeasured(from, link, envelope, outcome, now, out)) {
+            self.counters().announcementsReceived++;
+            return;
+        }
         if (!outcome.accepted()) {
             if (NodeInfoCheck.relayedOutOfWindow(outcome, envelope, from)) {
                 self.counters().invalid++;
@@ -73,6 +78,13 @@ final class InboundAnnouncements {
             return;
         }
         PublicId signer = PublicId.of(envelope.getSigner());
+        if (outcome.onSendersClock() && outcome.kind() != AnnouncementCheck.Kind.INVENTORY) {
+            // Its own record, dated by its clock hours off ours: heard here, handed on to no one (see AnnouncementCheck.dated).
+            if (outcome.kind() == AnnouncementCheck.Kind.RESULT) {
+                records.resultHeardHere(envelope, out);
+            }
+            return;
+        }
         switch (outcome.kind()) {
             case INVENTORY -> inventories.received(from, link, (Inventory) outcome.record(), now, out);
             case NODE_INFO -> {
@@ -84,5 +96,27 @@ final class InboundAnnouncements {
             }
             case RESULT -> records.result(from, signer, envelope, now, out);
         }
+    }
+
+    /**
+     * The peer's own NodeInfo measures its clock again ({@link ClockMeasure}) on a link whose
+     * handshake measured it. True when the record was refused for its date alone and is now taken
+     * on its clock (this node's alone, as {@link AnnouncementCheck#announcement} would take it).
+     */
+    private boolean remeasured(PublicId from, Link link, SignedEnvelope envelope, Outcome outcome, long now,
+            List<Effect> out) {
+        boolean ownNodeInfo = outcome.kind() == AnnouncementCheck.Kind.NODE_INFO
+                ? ((NodeInfo) outcome.record()).getNode().equals(from.toByteString())
+                : NodeInfoCheck.ownOutOfWindow(outcome, envelope, from) && envelope.getType().equals(NODE_INFO);
+        if (!ownNodeInfo) {
+            return false;
+        }
+        long timeMs;
+        try {
+            timeMs = outcome.accepted() ? ((NodeInfo) outcome.record()).getTimeMs() : NodeInfo.parseFrom(envelope.getPayload()).getTimeMs();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            return false; // its signature was checked over these bytes: not reached
+        }
+        return ClockMeasure.retake(check, from, link, timeMs, now, out) && !outcome.accepted();
     }
 }

@@ -159,13 +159,18 @@ final class PeerExchanges {
             }
             if (NodeInfoCheck.ownOutOfWindow(outcome, record, from)) {
                 self.counters().invalid++;
-                out.add(new Effect.ClockSkew(from, outcome.reason()));
+                if (!ClockMeasure.retake(check, from, link, dateOf(record), now, out)) {
+                    out.add(new Effect.ClockSkew(from, outcome.reason()));
+                }
                 continue; // its own record, dated by a clock far from ours: no forgery, the rest is read
             }
             if (!outcome.accepted()) {
                 self.counters().invalid++;
                 discipline.penalise(from, outcome.penalty(), now, out);
                 return; // one forgery taints the rest of the message
+            }
+            if (record.getSigner().equals(from.toByteString())) {
+                ClockMeasure.retake(check, from, link, ((NodeInfo) outcome.record()).getTimeMs(), now, out);
             }
             PublicId node = PublicId.of(record.getSigner());
             if (!node.equals(self.id()) && !peers.scores().isBanned(node, now)) {
@@ -180,5 +185,14 @@ final class PeerExchanges {
         Link link = peers.connections().get(peer);
         link.asks.asked(EXCHANGE_SIZE);
         outbox.send(peer, Gossip.newBuilder().setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(EXCHANGE_SIZE)).build(), out);
+    }
+
+    /** The date of a NodeInfo whose signature was checked (so it parses). */
+    private static long dateOf(SignedEnvelope record) {
+        try {
+            return NodeInfo.parseFrom(record.getPayload()).getTimeMs();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a NodeInfo whose signature was checked does not parse", e);
+        }
     }
 }

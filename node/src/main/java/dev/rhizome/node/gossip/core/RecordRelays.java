@@ -50,8 +50,13 @@ final class RecordRelays {
     }
 
     void result(PublicId from, PublicId signer, SignedEnvelope envelope, long now, List<Effect> out) {
-        out.add(new ResultSeen(envelope));
+        resultHeardHere(envelope, out);
         outbox.relay(envelope, except(from, signer), now, out);
+    }
+
+    /** A Result handed to the node and not relayed: its date holds only by its signer's clock as its link measured it. */
+    void resultHeardHere(SignedEnvelope envelope, List<Effect> out) {
+        out.add(new ResultSeen(envelope));
     }
 
     private static Set<PublicId> except(PublicId from, PublicId signer) {

@@ -104,7 +104,8 @@ final class EffectApplier {
             CHURNING.warn("inbound gossip links from {} come and go in a loop: its new connections wait a while", churning.address());
         } else if (effect instanceof Effect.ClockSkew skew) {
             meters.clockSkew();
-            CLOCK_SKEW.warn("gossip peer {}'s own record refused, not held against it: {} by this node's clock, more"
+            // Said of a record refused by date and of a clock measured at a link or its step alike: not "refused".
+            CLOCK_SKEW.warn("gossip peer {}'s clock is off, not held against it: {} by this node's clock, more"
                     + " than the skew allowed; if most peers' are, this node's clock is wrong (check its time"
                     + " synchronisation, NTP)", skew.peer().shortForm(), skew.reason());
         } else if (effect instanceof Effect.DuplicateLink duplicate) {

@@ -5,10 +5,15 @@ import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.node.gossip.core.FetchFailure;
 import dev.rhizome.node.gossip.core.PeerAddressing;
 import dev.rhizome.node.peer.FetchResult;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Carries out the core's Fetch and CancelFetch on the {@link FetchWorkers}, and turns what the
@@ -17,6 +22,9 @@ import java.util.List;
  * tells the {@link GossipService.Listener}s. Whom to fetch from, and what a fault costs, is the core's.
  */
 final class GossipFetches {
+    private static final Logger log = LoggerFactory.getLogger(GossipFetches.class);
+    /** Each line carries a stack trace, and a holder may find an outcome whose step throws and repeat it. */
+    private static final WarnBudget OUTCOME_FAILURES = new WarnBudget(log);
     private final CoreSteps steps;
     private final LinkRegistry links;
     private final FetchWorkers workers;
@@ -85,7 +93,7 @@ final class GossipFetches {
                     // since the worker imported it, and its withdrawal, which came first, named a
                     // commit the core did not hold yet; announced now, it would be a claim no
                     // withdrawal follows.
-                    steps.run(p -> p.onFetched(t.from(), t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
+                    ended(t, "imported", p -> p.onFetched(t.from(), t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
                 }
                 waiters.complete(t.commit(), result);
             });
@@ -105,12 +113,41 @@ final class GossipFetches {
 
         @Override
         public void failed(FetchWorkers.Transfer t, FetchFailure failure) {
-            steps.post(p -> workers.finish(t) ? p.onFetchFailed(t.from(), t.commit(), failure, steps.nowMs()) : List.of());
+            steps.later(() -> {
+                if (workers.finish(t)) {
+                    ended(t, "failed " + failure, p -> p.onFetchFailed(t.from(), t.commit(), failure, steps.nowMs()));
+                }
+            });
         }
 
         @Override
         public void busy(FetchWorkers.Transfer t, long retryAfterMs) {
-            steps.post(p -> workers.finish(t) ? p.onFetchBusy(t.from(), t.commit(), retryAfterMs, steps.nowMs()) : List.of());
+            steps.later(() -> {
+                if (workers.finish(t)) {
+                    ended(t, "answered busy", p -> p.onFetchBusy(t.from(), t.commit(), retryAfterMs, steps.nowMs()));
+                }
+            });
         }
     };
+
+    /**
+     * Core thread: the step telling the core a fetch ended. One that throws left the fetch in flight
+     * in the core for ever: its slot taken, the commit never asked of another holder, and the work
+     * loop's caller ({@link FetchWaiters}, which waits without a deadline) never answered; nor
+     * did a bundle imported complete its waiters. It is ended in the core as a lost connection
+     * instead (free to the holder; the next one is asked, or the commit reported unavailable).
+     */
+    private void ended(FetchWorkers.Transfer t, String how, Function<PeerProtocol, List<Effect>> step) {
+        try {
+            steps.run(step);
+        } catch (RuntimeException e) {
+            OUTCOME_FAILURES.error("gossip core step for the fetch of " + t.commit() + " from " + t.from().shortForm()
+                    + " (" + how + ") failed; the fetch is ended as a lost connection", e);
+            try {
+                steps.run(p -> p.onFetchFailed(t.from(), t.commit(), FetchFailure.CONNECTION_LOST, steps.nowMs()));
+            } catch (RuntimeException again) {
+                OUTCOME_FAILURES.error("gossip core step ending the fetch of " + t.commit() + " failed too", again);
+            }
+        }
+    }
 }

@@ -5,7 +5,6 @@ import dev.rhizome.node.gossip.core.Violation;
 import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.WarnBudget;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,11 +61,38 @@ final class LinkEvents {
                 steps.run(p -> p.onDisconnected(peer, steps.nowMs()));
             }
             boolean first = links.add(peer, link);
-            steps.run(p -> p.onConnected(peer, link.peerInfo(), outbound, link.remote(), steps.nowMs()));
+            try {
+                steps.run(p -> p.onConnected(peer, link.peerInfo(), outbound, link.remote(), steps.nowMs()));
+            } catch (RuntimeException e) {
+                failedLinkStep(peer, "its link coming up", e);
+                // Its hello, proven by its key, is what the step read: its sender pays as for a message that threw.
+                steps.run(p -> p.onViolation(peer, Violation.FAILED_MESSAGE, steps.nowMs()));
+                return;
+            }
             if (!first) {
                 links.dropDuplicate(peer);  // the core kept the old link without saying so (a baseline)
             }
         });
+    }
+
+    /**
+     * Core thread: a step about {@code peer}'s link that threw. Contained as the peer's alone: the
+     * core may hold the link half made (opened but not greeted, or not opened while the driver
+     * sends it the peer's messages, which it then drops as from no link: both ends linked, nothing
+     * heard, for as long as the link lives), so the core is told the link is gone (its claims and
+     * dial end as at any close) and the connection is closed; the peer may link again. Logged
+     * within a budget, naming the peer. Before, such a throw was only logged, and the link stayed.
+     */
+    private void failedLinkStep(PublicId peer, String step, RuntimeException e) {
+        MESSAGE_FAILURES.error("gossip core step for " + step + " with " + peer.shortForm()
+                + " failed; its link is closed", e);
+        meters.violation();
+        links.close(peer);
+        try {
+            steps.run(p -> p.onDisconnected(peer, steps.nowMs()));
+        } catch (RuntimeException again) {
+            MESSAGE_FAILURES.error("gossip core step for closing the link with " + peer.shortForm() + " failed", again);
+        }
     }
 
     /** An inbound handshake from {@code remote} ended after our hello, before a valid proof. */
@@ -102,7 +128,16 @@ final class LinkEvents {
 
     /** The link's outbound buffer crossed its write mark: the core bounds how long a peer may read nothing. */
     void linkWritability(GossipLink link, boolean writable) {
-        steps.post(p -> links.isCurrent(link) ? p.onWritable(link.peer(), writable, steps.nowMs()) : List.of());
+        steps.later(() -> {
+            if (!links.isCurrent(link)) {
+                return;
+            }
+            try {
+                steps.run(p -> p.onWritable(link.peer(), writable, steps.nowMs()));
+            } catch (RuntimeException e) {
+                failedLinkStep(link.peer(), "its link's writability", e);
+            }
+        });
     }
 
     void linkViolation(GossipLink link, Violation violation) {

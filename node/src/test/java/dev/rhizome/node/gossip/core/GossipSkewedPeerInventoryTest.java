@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
  * A peer whose clock is hours off, linked on its handshake's proof: its own Inventories are judged
  * by its clock as the handshake measured it, so what it holds spreads by gossip and not only by the
  * coordinator's hints (before round 28 each was refused as dated out of the window). The measure is
- * the proven link's alone: a replay older than the window by the peer's clock is still refused, its
- * relayed records (NodeInfo, Result) are still judged by our clock, and a link with no handshake
- * behind it measures nothing. The skew is reported once at the link either way, and a step of our
+ * the proven link's alone: a replay older than the window by the peer's clock is still refused,
+ * records of other nodes it relays are judged by our clock, and a link with no handshake behind it
+ * measures nothing. Since round 29 its own NodeInfo and Results are judged by the same rule, and
+ * what is taken only on its clock is this node's alone (never relayed or tabled). The skew is reported once at the link either way, and a step of our
  * own clock after the link moves the measure with it.
  */
 class GossipSkewedPeerInventoryTest {
@@ -86,17 +87,64 @@ class GossipSkewedPeerInventoryTest {
         assertThat(only(corrected.announces(core, now + 1_000, Peer.commit(3)), Fetch.class)).hasSize(1);
     }
 
+    /**
+     * One rule for its own records on its proven link: its Result, dated by its clock, is heard here
+     * (not reported as a skew again, not refused) but relayed to no one, since the nodes it would
+     * reach cannot measure its clock. Before round 29 it was refused and reported, as a relayed one is.
+     */
     @Test
-    void itsOwnResultIsStillJudgedByOurClockSinceOthersCannotMeasureItsClock() throws Exception {
+    void itsOwnResultIsTakenOnItsClockButNotRelayedSinceOthersCannotMeasureItsClock() throws Exception {
         Peer skewed = new Peer();
         core.onConnected(skewed.id, verified(skewed, now + HOURS_2), false, now);
         Peer.connectedTo(core, now); // someone it would be relayed to
 
         List<Effect> effects = core.onMessage(skewed.id, Peer.announce(skewed.result(now + HOURS_2, Peer.commit(4))), now);
 
-        assertThat(only(effects, Effect.ResultSeen.class)).isEmpty();
+        assertThat(only(effects, Effect.ResultSeen.class)).as("heard here").hasSize(1);
         assertThat(only(effects, Send.class)).as("not relayed").isEmpty();
-        assertThat(only(effects, ClockSkew.class)).hasSize(1);
+        assertThat(only(effects, ClockSkew.class)).isEmpty();
+        assertThat(core.score(skewed.id)).isZero();
+    }
+
+    /**
+     * Its own NodeInfo, dated by its clock, is taken without a skew report each time, and neither
+     * relayed nor kept in the peer table: its date there would order its records, and one dated two
+     * hours ahead would keep its right ones out once its clock is fixed.
+     */
+    @Test
+    void itsOwnNodeInfoOnItsClockIsNeitherRelayedNorTabled() throws Exception {
+        Peer skewed = new Peer();
+        core.onConnected(skewed.id, verified(skewed, now + HOURS_2), false, now);
+        Peer.connectedTo(core, now);
+        int tabled = core.stats().peerTableSize();
+
+        List<Effect> effects = core.onMessage(skewed.id, Peer.announce(skewed.hello(now + HOURS_2 + 60_000)), now);
+
+        assertThat(only(effects, Send.class)).as("not relayed").isEmpty();
+        assertThat(only(effects, ClockSkew.class)).isEmpty();
+        assertThat(core.stats().peerTableSize()).isEqualTo(tabled);
+        assertThat(core.stats().invalid()).isZero();
+    }
+
+    /**
+     * The measure is the signer's own link's: a skewed peer relaying another node's records dated
+     * by the skewed clock gets them judged by ours (dropped, free), so it cannot launder records
+     * it did not sign through its own measure.
+     */
+    @Test
+    void anotherNodesRecordsRelayedByTheSkewedPeerAreJudgedByOurClock() throws Exception {
+        Peer skewed = new Peer();
+        core.onConnected(skewed.id, verified(skewed, now + HOURS_2), false, now);
+        Peer other = new Peer();
+
+        List<Effect> effects = new java.util.ArrayList<>();
+        effects.addAll(core.onMessage(skewed.id, Peer.announce(other.result(now + HOURS_2, Peer.commit(8))), now));
+        effects.addAll(core.onMessage(skewed.id, Peer.announce(other.hello(now + HOURS_2)), now));
+
+        assertThat(only(effects, Effect.ResultSeen.class)).isEmpty();
+        assertThat(only(effects, Send.class)).isEmpty();
+        assertThat(core.score(skewed.id)).isZero();
+        assertThat(core.stats().invalid()).isEqualTo(2);
     }
 
     @Test
@@ -128,6 +176,65 @@ class GossipSkewedPeerInventoryTest {
 
         assertThat(only(effects, Fetch.class)).singleElement().matches(f -> f.commit().equals(Peer.commit(7)));
         assertThat(only(effects, ClockSkew.class)).isEmpty();
+    }
+
+    /**
+     * A peer's clock steps two hours while linked (a wrong NTP step, a resumed VM): its own NodeInfo,
+     * signed by its new clock, measures it again, so its Inventories are taken on its clock as it is
+     * now. Before round 29 the measure was the handshake's until it relinked: every Inventory of
+     * the stepped peer was refused as dated in the future.
+     */
+    @Test
+    void aPeerWhoseClockStepsWhileLinkedIsMeasuredAgainByItsOwnNodeInfo() throws Exception {
+        Peer stepped = new Peer();
+        core.onConnected(stepped.id, verified(stepped, now - 30_000), false, now);
+        Peer.connectedTo(core, now); // someone its NodeInfo would be relayed to
+        long later = now + 60_000;
+
+        List<Effect> beacon = core.onMessage(stepped.id, Peer.announce(stepped.hello(later + HOURS_2)), later);
+        List<Effect> effects = core.onMessage(stepped.id, Peer.announce(stepped.inventory(later + HOURS_2 + 1_000, Peer.commit(9))),
+                later + 1_000);
+
+        assertThat(only(beacon, ClockSkew.class)).as("the step reported once").singleElement()
+                .matches(s -> s.peer().equals(stepped.id) && s.reason().contains("stepped"));
+        assertThat(only(beacon, Send.class)).as("its NodeInfo on its new clock is not relayed").isEmpty();
+        assertThat(only(effects, Fetch.class)).singleElement().matches(f -> f.commit().equals(Peer.commit(9)));
+        assertThat(only(effects, ClockSkew.class)).isEmpty();
+        assertThat(core.score(stepped.id)).isZero();
+    }
+
+    /**
+     * The same step, followed through the peer's answer to a peer exchange (its own record comes
+     * first in each, and a quiet link's keepalive asks for one a minute): measured again there too.
+     */
+    @Test
+    void aPeerWhoseClockStepsWhileLinkedIsMeasuredAgainByItsPeerExchangeAnswer() throws Exception {
+        Peer stepped = new Peer();
+        List<Effect> linked = core.onConnected(stepped.id, verified(stepped, now - 30_000), false, now);
+        assertThat(only(linked, Send.class)).as("peers asked for at the link")
+                .anyMatch(s -> s.message().hasPeerExchangeRequest());
+        long later = now + 60_000;
+
+        List<Effect> answer = core.onMessage(stepped.id, dev.rhizome.proto.v1.Gossip.newBuilder().setPeerExchange(
+                dev.rhizome.proto.v1.PeerExchange.newBuilder().addNodes(stepped.hello(later + HOURS_2))).build(), later);
+        List<Effect> effects = core.onMessage(stepped.id, Peer.announce(stepped.inventory(later + HOURS_2 + 1_000, Peer.commit(11))),
+                later + 1_000);
+
+        assertThat(only(answer, ClockSkew.class)).singleElement().matches(s -> s.reason().contains("stepped"));
+        assertThat(only(effects, Fetch.class)).singleElement().matches(f -> f.commit().equals(Peer.commit(11)));
+        assertThat(core.score(stepped.id)).isZero();
+    }
+
+    /** Only a link whose handshake measured the peer is measured again: a NodeInfo on any other link moves nothing. */
+    @Test
+    void aNodeInfoOnALinkWithNoHandshakeMeasuresNothing() {
+        Peer unproven = Peer.connectedTo(core, now);
+
+        core.onMessage(unproven.id, Peer.announce(unproven.hello(now + HOURS_2)), now);
+        List<Effect> effects = core.onMessage(unproven.id, Peer.announce(unproven.inventory(now + HOURS_2, Peer.commit(10))), now);
+
+        assertThat(only(effects, Fetch.class)).isEmpty();
+        assertThat(only(effects, ClockSkew.class)).hasSize(1);
     }
 
     @Test

@@ -11,7 +11,9 @@ import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.PeerAddress.Reach;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
@@ -80,6 +82,25 @@ class SkewedClockLinkLoopbackTest extends RogueLoopbackTest {
         assertThat(rightMeters.counter("rhizome_node_gossip_clock_skews").count()).as("still reported").isPositive();
         assertThat(right.scoreOf(skewed.id())).isGreaterThanOrEqualTo(0);
         assertThat(skewed.scoreOf(right.id())).isGreaterThanOrEqualTo(0);
+    }
+
+    /**
+     * A Result the skewed node signed, dated by its clock, is heard by the node it is linked to (its
+     * own record on its proven link, judged by its clock as measured). Before round 29 it was refused
+     * by its date and reported as a skew.
+     */
+    @Test
+    void aResultOfANodeTwoHoursAheadIsHeardByItsLinkedPeer() throws Exception {
+        Started right = startOn(tmp.resolve("right"), System::currentTimeMillis, List::of, new SimpleMeterRegistry());
+        Started skewed = startOn(tmp.resolve("skewed"), () -> System.currentTimeMillis() + HOURS_2,
+                () -> List.of(info(right)), new SimpleMeterRegistry());
+        await(() -> right.linkedTo(skewed.id()) && skewed.linkedTo(right.id()), SteppedWallClockLoopbackTest.WAIT.now());
+
+        skewed.gossip().announceResult(Envelopes.sign(skewed.identity(), Result.newBuilder().setCommit("c".repeat(40))
+                .setRunner(skewed.id().toByteString()).setTimeMs(System.currentTimeMillis() + HOURS_2).build()));
+
+        await(() -> right.gossip().resultsHeard() == 1, SteppedWallClockLoopbackTest.WAIT.now());
+        assertThat(right.scoreOf(skewed.id())).isGreaterThanOrEqualTo(0);
     }
 
     private void linksAndExchangesBundlesWithAClockOff(long offsetMs) throws Exception {
