@@ -75,7 +75,8 @@ final class ResultRows implements Experiments, Results {
     @SuppressWarnings("unchecked")
     void keepExperiment(String commit, List<?> rows) {
         if (!wroteExperiments.contains(commit)) {
-            experimentMemo.putIfAbsent(commit, rows.isEmpty() ? Optional.empty() : Optional.of((Stored<Experiment>) rows.get(0)));
+            experimentMemo.putIfAbsent(commit,
+                    rows.isEmpty() ? Optional.empty() : Optional.of((Stored<Experiment>) rows.get(0)));
         }
     }
 
@@ -303,7 +304,8 @@ final class ResultRows implements Experiments, Results {
         // kind 0: the commit; 1: a direction; 2: a runner (the four reads of SettlementScope, as one)
         // With it, in the same round trip, the results of the commit the result names: a result
         // looks there first for itself stored already (a resend), before its locks.
-        List<List<?>> read = q.together(List.of(new Queries.Read<Object[]>("WITH c AS (SELECT COALESCE((SELECT commit_id FROM units WHERE id = ?), ?) AS commit_id) "
+        List<List<?>> read = q.together(List.of(new Queries.Read<Object[]>(
+                "WITH c AS (SELECT COALESCE((SELECT commit_id FROM units WHERE id = ?), ?) AS commit_id) "
                 + "SELECT 0, commit_id, CAST(NULL AS BYTEA) FROM c "
                 + "UNION ALL SELECT 1, direction, NULL FROM units WHERE id = ? "
                 + "UNION ALL SELECT 1, direction, NULL FROM experiments WHERE commit_id = (SELECT commit_id FROM c) "
@@ -344,7 +346,10 @@ final class ResultRows implements Experiments, Results {
                         rs.getInt(3) != 0), commit);
     }
 
-    /** Keeps the rows of {@link #entriesRead}, as {@link #resultEntries} keeps what it reads, unless this transaction wrote the commit's. */
+    /**
+     * Keeps the rows of {@link #entriesRead}, as {@link #resultEntries} keeps what it reads, unless
+     * this transaction wrote the commit's.
+     */
     @SuppressWarnings("unchecked")
     void keepEntries(String commit, List<?> rows) {
         if (!wroteResultsFor.contains(commit)) {

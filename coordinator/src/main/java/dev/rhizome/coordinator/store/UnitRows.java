@@ -98,7 +98,10 @@ final class UnitRows implements Units {
         return read;
     }
 
-    /** The unit's row, locked: read with a settlement's locks ({@link WriteOrder#lockForSettlement}), kept by {@link #keepLocked}. */
+    /**
+     * The unit's row, locked: read with a settlement's locks ({@link WriteOrder#lockForSettlement}),
+     * kept by {@link #keepLocked}.
+     */
     Queries.Read<UnitRecord> lockedUnitRead(String id) {
         return new Queries.Read<>("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ? FOR UPDATE", Rows::unit, id);
     }
@@ -115,7 +118,7 @@ final class UnitRows implements Units {
         return new Queries.Read<>("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id);
     }
 
-    /** Keeps the rows of {@link #randomSeedRead}, where there is a seed (one written later would be kept by its writer). */
+    /** Keeps the rows of {@link #randomSeedRead}, where there is a seed and this transaction did not write it. */
     void keepRandomSeed(String id, List<?> rows) {
         if (!rows.isEmpty() && !wroteUnitSeeds.contains(id)) {
             randomSeedMemo.put(id, (Long) rows.get(0));
