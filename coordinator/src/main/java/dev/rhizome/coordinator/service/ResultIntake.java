@@ -14,6 +14,7 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.AuditTrail;
 import dev.rhizome.coordinator.store.Confirmations;
 import dev.rhizome.coordinator.store.Results;
+import dev.rhizome.coordinator.store.SettlementReach;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Ack;
@@ -111,11 +112,13 @@ public final class ResultIntake {
         // before the settlement's locks: on a shared store a busy direction's lock made it wait
         // and then refused it 503, so the node kept sending a result that was already in. A
         // stored result is never removed, so no lock is needed to know it is there; one
-        // committed while this waits is found by the look-up after the locks.
+        // committed while this waits is found by the look-up after the locks. On a shared store
+        // the set to lock is read first: the commit's results come with it, in its round trip.
+        SettlementReach reach = SettlementScope.reach(tx, result);
         if (earlierResult(tx, result).filter(id::equals).isPresent()) {
             return ack(id, "result already recorded");
         }
-        SettlementScope.lock(tx, result);
+        SettlementScope.lock(tx, result, reach);
         // One look-up answers both "was this envelope stored?" and "did this runner already report
         // this unit?": an envelope's id hashes its payload, which names the unit and the runner.
         Optional<String> earlier = earlierResult(tx, result);

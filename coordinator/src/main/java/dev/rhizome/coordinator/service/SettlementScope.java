@@ -41,11 +41,25 @@ final class SettlementScope {
      * there, and the transaction is run again with the larger set.
      */
     static void lock(Store.Transaction tx, Result result) {
-        if (!tx.settlesBesideOthers()) {
+        lock(tx, result, reach(tx, result));
+    }
+
+    /**
+     * What settling {@code result} may reach, read before the locks, where the store settles
+     * results beside each other (null elsewhere). The store reads with it, in its round trip, the
+     * results of the commit the result names, so a look there before the locks costs nothing more.
+     */
+    static SettlementReach reach(Store.Transaction tx, Result result) {
+        return tx.settlesBesideOthers() ? tx.settlementReach(result.getWorkUnitId(), result.getCommit()) : null;
+    }
+
+    /** {@link #lock(Store.Transaction, Result)} with the set {@link #reach} read (null: nothing to lock). */
+    static void lock(Store.Transaction tx, Result result, SettlementReach reach) {
+        if (reach == null) {
             return;
         }
-        Locks wanted = reached(tx.settlementReach(result.getWorkUnitId(), result.getCommit()), result);
-        tx.lockForSettlement(wanted.directions(), wanted.commit(), wanted.keys());
+        Locks wanted = reached(reach, result);
+        tx.lockForSettlement(result.getWorkUnitId(), wanted.directions(), wanted.commit(), wanted.keys());
         Locks now = of(tx, result);
         if (!wanted.covers(now)) {
             throw StoreException.raced("what settling a result on " + wanted.commit() + " changes grew while it waited");

@@ -128,9 +128,25 @@ final class DirectionRows implements Seeds, Directions {
             return sharedDirections().inOrder().stream().filter(d -> d.direction().getBaseCommit().equals(commit)
                     || d.frontier().commit().equals(commit)).toList();
         }
-        return directionsOnMemo.computeIfAbsent(commit, c -> List.copyOf(q.list("SELECT " + DIRECTION_COLUMNS
+        return directionsOnMemo.computeIfAbsent(commit, c -> {
+            Queries.Read<DirectionRecord> read = directionsOnRead(c);
+            return List.copyOf(q.list(read.sql(), read.row(), read.params()));
+        });
+    }
+
+    /** The directions on the commit ({@link #directionsOn}), for {@link #keepDirectionsOn}. */
+    Queries.Read<DirectionRecord> directionsOnRead(String commit) {
+        return new Queries.Read<>("SELECT " + DIRECTION_COLUMNS
                 + " FROM directions d WHERE d.base_commit = ? OR d.frontier_commit = ? ORDER BY d.envelope_seq",
-                Rows::direction, c, c)));
+                Rows::direction, commit, commit);
+    }
+
+    /** Keeps the rows of {@link #directionsOnRead} where {@link #directionsOn} would keep what it reads. */
+    @SuppressWarnings("unchecked")
+    void keepDirectionsOn(String commit, List<?> rows) {
+        if (!owned.enabled() && !wroteDirections) {
+            directionsOnMemo.putIfAbsent(commit, List.copyOf((List<DirectionRecord>) rows));
+        }
     }
 
     @Override

@@ -64,6 +64,63 @@ final class Queries {
         }
     }
 
+    /** One read of {@link #together}: its statement, how its rows map, its parameters. */
+    record Read<T>(String sql, Row<T> row, Object... params) {
+    }
+
+    /**
+     * The rows of each read, in order. On PostgreSQL they go as one prepared text of several
+     * statements, sent at once and answered at once: one round trip, and one query by the count.
+     * The server still runs them one after the other, each READ COMMITTED statement with a
+     * snapshot taken as it starts, so each sees what it would have seen sent alone, after the one
+     * before it returned (a lock waited for, a row locked). Elsewhere (SQLite's driver runs only
+     * the first statement of such a text) they run one at a time.
+     */
+    List<List<?>> together(List<Read<?>> reads) {
+        if (!statements.sendsTogether()) {
+            List<List<?>> each = new ArrayList<>();
+            for (Read<?> r : reads) {
+                each.add(list(r.sql(), r.row(), r.params()));
+            }
+            return each;
+        }
+        String sql = String.join(";\n", reads.stream().map(Read::sql).toList());
+        PreparedStatement ps = null;
+        try {
+            ps = statements.prepare(sql);
+            int at = 1;
+            for (Read<?> r : reads) {
+                for (Object param : r.params()) {
+                    ps.setObject(at++, param);
+                }
+            }
+            boolean rowsNext = ps.execute();
+            List<List<?>> each = new ArrayList<>();
+            long read = 0;
+            for (Read<?> r : reads) {
+                if (!rowsNext) {
+                    throw new SQLException("no rows came back for " + r.sql());
+                }
+                List<Object> rows = new ArrayList<>();
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        rows.add(r.row().map(rs));
+                    }
+                }
+                each.add(rows);
+                read += rows.size();
+                rowsNext = ps.getMoreResults();
+            }
+            statements.release(ps);
+            statements.rowsRead.add(read);
+            statements.rowsRead.queried();
+            return each;
+        } catch (SQLException | RuntimeException e) {
+            statements.discard(sql, ps);
+            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
+        }
+    }
+
     /**
      * The rows of {@code sql}, which ends in {@code IN}, for the distinct {@code keys}: run in
      * slices, so that a statement's parameters stay few (and its compiled form reusable) whatever

@@ -58,8 +58,26 @@ final class ResultRows implements Experiments, Results {
     }
 
     private Optional<Stored<Experiment>> readExperiment(String commit) {
-        return Queries.first(q.list("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
-                + "WHERE x.commit_id = ?", rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), commit));
+        Queries.Read<Stored<Experiment>> read = experimentRead(commit);
+        return Queries.first(q.list(read.sql(), read.row(), read.params()));
+    }
+
+    /** The commit's experiment, for {@link #keepExperiment}. */
+    Queries.Read<Stored<Experiment>> experimentRead(String commit) {
+        return new Queries.Read<>("SELECT e.bytes FROM experiments x JOIN envelopes e ON e.seq = x.envelope_seq "
+                + "WHERE x.commit_id = ?", rs -> Rows.stored(rs.getBytes(1), Experiment.parser()), commit);
+    }
+
+    /**
+     * Keeps the rows of {@link #experimentRead}, read with a settlement's locks, as
+     * {@link #experiment} keeps what it reads (experiments are only added, by writers alone).
+     */
+    @SuppressWarnings("unchecked")
+    void keepExperiment(String commit, List<?> rows) {
+        if (!wroteExperiments.contains(commit)) {
+            experimentMemo.putIfAbsent(commit,
+                    rows.isEmpty() ? Optional.empty() : Optional.of((Stored<Experiment>) rows.get(0)));
+        }
     }
 
     /** The experiments of the commits named that are experiments, in no particular order. */
@@ -284,13 +302,20 @@ final class ResultRows implements Experiments, Results {
     @Override
     public SettlementReach settlementReach(String unitId, String commit) {
         // kind 0: the commit; 1: a direction; 2: a runner (the four reads of SettlementScope, as one)
-        List<Object[]> rows = q.list("WITH c AS (SELECT COALESCE((SELECT commit_id FROM units WHERE id = ?), ?) AS commit_id) "
+        // With it, in the same round trip, the results of the commit the result names: a result
+        // looks there first for itself stored already (a resend), before its locks.
+        List<List<?>> read = q.together(List.of(new Queries.Read<Object[]>(
+                "WITH c AS (SELECT COALESCE((SELECT commit_id FROM units WHERE id = ?), ?) AS commit_id) "
                 + "SELECT 0, commit_id, CAST(NULL AS BYTEA) FROM c "
                 + "UNION ALL SELECT 1, direction, NULL FROM units WHERE id = ? "
                 + "UNION ALL SELECT 1, direction, NULL FROM experiments WHERE commit_id = (SELECT commit_id FROM c) "
                 + "UNION ALL SELECT 1, name, NULL FROM directions WHERE frontier_commit = (SELECT commit_id FROM c) "
                 + "UNION ALL SELECT 2, NULL, runner FROM results WHERE commit_id = (SELECT commit_id FROM c)",
-                rs -> new Object[] {rs.getInt(1), rs.getString(2), rs.getBytes(3)}, unitId, commit, unitId);
+                rs -> new Object[] {rs.getInt(1), rs.getString(2), rs.getBytes(3)}, unitId, commit, unitId),
+                entriesRead(commit)));
+        keepEntries(commit, read.get(1));
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = (List<Object[]>) read.get(0);
         String reached = commit;
         Set<String> directions = new HashSet<>();
         Set<ByteString> runners = new HashSet<>();
@@ -309,10 +334,27 @@ final class ResultRows implements Experiments, Results {
     }
 
     private List<Trials.Entry> readResultEntries(String commit) {
-        return List.copyOf(q.list("SELECT e.id, e.bytes, r.late FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
+        Queries.Read<Trials.Entry> read = entriesRead(commit);
+        return List.copyOf(q.list(read.sql(), read.row(), read.params()));
+    }
+
+    /** Every result of the commit ({@link #resultEntries}), for {@link #keepEntries}. */
+    Queries.Read<Trials.Entry> entriesRead(String commit) {
+        return new Queries.Read<>("SELECT e.id, e.bytes, r.late FROM results r JOIN envelopes e ON e.seq = r.envelope_seq "
                         + "WHERE r.commit_id = ? ORDER BY r.envelope_seq",
                 rs -> new Trials.Entry(rs.getString(1), Rows.stored(rs.getBytes(2), Result.parser()).record(),
-                        rs.getInt(3) != 0), commit));
+                        rs.getInt(3) != 0), commit);
+    }
+
+    /**
+     * Keeps the rows of {@link #entriesRead}, as {@link #resultEntries} keeps what it reads, unless
+     * this transaction wrote the commit's.
+     */
+    @SuppressWarnings("unchecked")
+    void keepEntries(String commit, List<?> rows) {
+        if (!wroteResultsFor.contains(commit)) {
+            resultEntriesMemo.putIfAbsent(commit, List.copyOf((List<Trials.Entry>) rows));
+        }
     }
 
     @Override

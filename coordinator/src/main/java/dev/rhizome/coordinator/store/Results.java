@@ -60,7 +60,9 @@ public interface Results {
      * where no such unit is stored), the unit's direction, its experiment's, those whose frontier
      * is that commit, and the runners of its results. One statement, from one snapshot, where
      * reading the unit, the experiment, the directions and the results took four: a settling
-     * result names its locks from it before it holds them (and so reads nothing kept).
+     * result names its locks from it before it holds them (and so reads nothing kept). The
+     * results of {@code commit} ({@link #resultEntries}) come with it, in its round trip, and are
+     * read from there until the locks are taken: a result looks there for itself first (a resend).
      */
     SettlementReach settlementReach(String unitId, String commit);
 

@@ -37,7 +37,10 @@ public final class RowsRead {
         return queries.sum();
     }
 
-    /** Statements run since the store opened, queries and writes (a JDBC batch is one). */
+    /**
+     * Statements run since the store opened, queries and writes (a JDBC batch is one, and so are
+     * reads sent together, {@code Queries.together}: each is one round trip to PostgreSQL).
+     */
     public long statements() {
         return queries.sum() + writes.sum();
     }

@@ -157,8 +157,36 @@ final class SqliteTransaction implements Store.Transaction {
         if (!order.settlesBesideOthers()) {
             return false;
         }
-        order.lockForSettlement(settlementLocks.keys(directions, commit, keys));
+        order.lockForSettlement(settlementLocks.keys(directions, commit, keys), List.of());
         return true;
+    }
+
+    /**
+     * The locks, and in the same round trip, once they are held, what settlement reads first: the
+     * unit (locked) and its random seed, and the commit's experiment, directions and results.
+     * Each was a round trip of its own after the locks; each is kept as the read it replaces
+     * would have kept it.
+     */
+    @Override
+    public boolean lockForSettlement(String unitId, Collection<String> directions, String commit,
+            Collection<ByteString> keys) {
+        if (!order.settlesBesideOthers()) {
+            return false;
+        }
+        List<List<?>> read = order.lockForSettlement(settlementLocks.keys(directions, commit, keys),
+                List.of(units.lockedUnitRead(unitId), units.randomSeedRead(unitId), results.experimentRead(commit),
+                        this.directions.directionsOnRead(commit), results.entriesRead(commit)));
+        units.keepLocked(unitId, read.get(0));
+        units.keepRandomSeed(unitId, read.get(1));
+        results.keepExperiment(commit, read.get(2));
+        this.directions.keepDirectionsOn(commit, read.get(3));
+        results.keepEntries(commit, read.get(4));
+        return true;
+    }
+
+    /** This transaction's statements: a test's way to run one the store itself does not. */
+    Queries queries() {
+        return queries;
     }
 
     /** Run by the store once this transaction is committed, in the order written (never if it rolled back). */

@@ -23,6 +23,9 @@ abstract class Statements {
 
     abstract PreparedStatement prepare(String sql) throws SQLException;
 
+    /** Whether the driver sends a text of several statements at once ({@link Queries#together}): PostgreSQL's. */
+    abstract boolean sendsTogether();
+
     /** The statement's work is done (its result set closed): ready it for the next use. */
     abstract void release(PreparedStatement statement) throws SQLException;
 
@@ -35,6 +38,11 @@ abstract class Statements {
 
     static Statements uncached(Connection connection, RowsRead rowsRead) {
         return new Statements(rowsRead) {
+            @Override
+            boolean sendsTogether() {
+                return isPostgres(connection);
+            }
+
             @Override
             PreparedStatement prepare(String sql) throws SQLException {
                 return connection.prepareStatement(sql);
@@ -73,6 +81,11 @@ abstract class Statements {
         }
 
         @Override
+        boolean sendsTogether() {
+            return isPostgres(connection);
+        }
+
+        @Override
         void release(PreparedStatement statement) throws SQLException {
             statement.clearParameters();  // no bound blob outlives its request
         }
@@ -88,6 +101,14 @@ abstract class Statements {
         public void close() {
             bySql.values().forEach(Statements::closeQuietly);
             bySql.clear();
+        }
+    }
+
+    private static boolean isPostgres(Connection connection) {
+        try {
+            return connection.getMetaData().getURL().startsWith("jdbc:postgresql:");
+        } catch (SQLException e) {
+            return false;  // then the reads run one at a time, as everywhere else
         }
     }
 

@@ -209,6 +209,16 @@ public interface Store extends AutoCloseable {
         }
 
         /**
+         * {@link #lockForSettlement}, where the result settling reports on {@code unitId}: a store
+         * may then read, with the locks and in their round trip, what settlement reads first (the
+         * unit, locked, and the commit's experiment, directions and results).
+         */
+        default boolean lockForSettlement(String unitId, Collection<String> directions, String commit,
+                Collection<ByteString> keys) {
+            return lockForSettlement(directions, commit, keys);
+        }
+
+        /**
          * In a keyed transaction (a claim) of a shared store: holds one of the {@code slots}
          * locks of {@code group}, so that at most that many of the group's claims run at once;
          * true then. False, taking nothing, where the store has one writer (whose transactions

@@ -53,6 +53,8 @@ final class UnitRows implements Units {
      * this transaction writes the unit.
      */
     private final Map<String, Optional<UnitRecord>> lockedUnitMemo = new HashMap<>();
+    /** Random seeds this transaction read with its settlement's locks; a unit's seed never changes once written. */
+    private final Map<String, Long> randomSeedMemo = new HashMap<>();
     private final Set<String> wroteNetworkLeasesFor = new HashSet<>();
     private final Set<String> wroteUnitSeeds = new HashSet<>();
     /** Keys whose lease of the day this transaction forgot: their count is read, not kept, until it ends. */
@@ -94,6 +96,33 @@ final class UnitRows implements Units {
             lockedUnitMemo.put(id, read);
         }
         return read;
+    }
+
+    /**
+     * The unit's row, locked: read with a settlement's locks ({@link WriteOrder#lockForSettlement}),
+     * kept by {@link #keepLocked}.
+     */
+    Queries.Read<UnitRecord> lockedUnitRead(String id) {
+        return new Queries.Read<>("SELECT " + UNIT_COLUMNS + " FROM units WHERE id = ? FOR UPDATE", Rows::unit, id);
+    }
+
+    /** Keeps the rows of {@link #lockedUnitRead}, as {@link #unit} keeps a unit it read locked. */
+    void keepLocked(String id, List<?> rows) {
+        if (!rows.isEmpty()) {
+            lockedUnitMemo.put(id, Optional.of((UnitRecord) rows.get(0)));
+        }
+    }
+
+    /** The unit's random seed, for {@link #keepRandomSeed}. */
+    Queries.Read<Long> randomSeedRead(String id) {
+        return new Queries.Read<>("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id);
+    }
+
+    /** Keeps the rows of {@link #randomSeedRead}, where there is a seed and this transaction did not write it. */
+    void keepRandomSeed(String id, List<?> rows) {
+        if (!rows.isEmpty() && !wroteUnitSeeds.contains(id)) {
+            randomSeedMemo.put(id, (Long) rows.get(0));
+        }
     }
 
     @Override
@@ -464,12 +493,17 @@ final class UnitRows implements Units {
     @Override
     public void setUnitRandomSeed(String unitId, long randomSeed) {
         TransactionScope.wrote(owned.unitRandomSeeds, wroteUnitSeeds, unitId);
+        randomSeedMemo.remove(unitId);
         scope.afterCommit.add(() -> owned.unitRandomSeeds.put(unitId, randomSeed));
         q.update("INSERT INTO unit_seeds (unit_id, random_seed) VALUES (?, ?)", unitId, randomSeed);
     }
 
     @Override
     public OptionalLong unitRandomSeed(String unitId) {
+        Long kept = randomSeedMemo.get(unitId);
+        if (kept != null) {
+            return OptionalLong.of(kept);
+        }
         Long seed = TransactionScope.through(owned.unitRandomSeeds, wroteUnitSeeds, unitId, id -> Queries.first(
                 q.list("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id)).orElse(null));
         return seed == null ? OptionalLong.empty() : OptionalLong.of(seed);

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.store;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -115,27 +116,34 @@ final class WriteOrder {
      * Takes a settlement's locks (single-key advisory locks, apart from the two-key ones) all at
      * once, in ascending order: every settling transaction takes its whole set in that one order
      * and waits for no other lock before, so none waits on another in a cycle. Then rows are
-     * locked as under the writers' lock, and what was read before is read again.
+     * locked as under the writers' lock, and what was read before is read again: {@code thenRead},
+     * sent with the locks' statement in one round trip ({@link Queries#together}) and run once
+     * they are held, gives back its rows (after what was read before is forgotten, so the caller
+     * keeps them).
      */
-    void lockForSettlement(long[] ascendingKeys) {
+    List<List<?>> lockForSettlement(long[] ascendingKeys, List<Queries.Read<?>> thenRead) {
         if (writers != Writers.SHARED || locksRows) {
             throw new IllegalStateException("a settlement's locks are taken once, after the writers' lock shared");
         }
+        List<Queries.Read<?>> reads = new ArrayList<>();
         if (sharedTaken) {
-            queries.list("SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
-                    rs -> Boolean.TRUE, (Object) ascendingKeys);
+            reads.add(new Queries.Read<>("SELECT pg_advisory_xact_lock(k) FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) "
+                    + "ORDER BY i", rs -> Boolean.TRUE, (Object) ascendingKeys));
         } else {
             // The shared hold first (row 1, whose key is a placeholder), then the keys in order: a
             // volatile call in the select list is evaluated after the sort, row by row.
             long[] withShared = new long[ascendingKeys.length + 1];
             System.arraycopy(ascendingKeys, 0, withShared, 1, ascendingKeys.length);
-            queries.list("SELECT CASE WHEN i = 1 THEN pg_advisory_xact_lock_shared(?, ?) ELSE pg_advisory_xact_lock(k) END"
-                    + " FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
-                    rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE, writersLock, (Object) withShared);
-            sharedTaken = true;
+            reads.add(new Queries.Read<>("SELECT CASE WHEN i = 1 THEN pg_advisory_xact_lock_shared(?, ?) "
+                    + "ELSE pg_advisory_xact_lock(k) END FROM unnest(?::bigint[]) WITH ORDINALITY AS t(k, i) ORDER BY i",
+                    rs -> Boolean.TRUE, PostgresStore.LOCK_SPACE, writersLock, (Object) withShared));
         }
+        reads.addAll(thenRead);
+        List<List<?>> rows = queries.together(reads);
+        sharedTaken = true;
         locksRows = true;
         forgetReads.run();
+        return rows.subList(1, rows.size());
     }
 
     /** Takes the transaction-scoped locks of a keyed transaction (PostgreSQL), in the order given. */

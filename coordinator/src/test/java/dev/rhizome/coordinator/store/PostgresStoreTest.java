@@ -39,6 +39,49 @@ class PostgresStoreTest extends StoreContract {
         return PostgresStore.open(postgres.address(4));
     }
 
+    /**
+     * A write the statements' own counts cannot see (a {@code WITH} that inserts, run as a read)
+     * still moves the write version: the store asks the server whether the transaction was given
+     * an id before it commits. Without that question the version stays, and a page shared from
+     * before the write is served after it.
+     */
+    @Test
+    void aWriteTheCountsCannotSeeStillMovesTheWriteVersion() throws Exception {
+        Store store = store();
+        long before = store.writeVersion();
+        Long inserted = store.inTransaction(tx -> ((SqliteTransaction) tx).queries().count(
+                "WITH w AS (INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?) RETURNING 1) "
+                        + "SELECT COUNT(*) FROM w", new byte[] {1}, new byte[] {2}, 3L));
+        assertThat(inserted).isEqualTo(1L);
+        assertThat(store.writeVersion()).as("after a transaction whose only write was a WITH").isGreaterThan(before);
+        Long stored = store.inTransaction(tx -> ((SqliteTransaction) tx).queries().count("SELECT COUNT(*) FROM claim_nonces"));
+        assertThat(stored).as("the write committed").isEqualTo(1L);
+    }
+
+    /**
+     * Reads sent together ({@code Queries.together}) are one round trip by the store's count, give
+     * each read its own rows in order, and run one after the other: each sees what the one before
+     * it did, as a read after a lock sees what the lock's holder committed.
+     */
+    @Test
+    void readsSentTogetherAreOneQueryAndRunInOrder() throws Exception {
+        Store store = store();
+        long[] counted = new long[1];
+        List<List<?>> rows = store.<List<List<?>>>inTransaction(tx -> {
+            long before = store.queriesRun();
+            List<List<?>> read = ((SqliteTransaction) tx).queries().together(List.of(
+                    new Queries.Read<>("WITH w AS (INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?), (?, ?, ?) "
+                            + "RETURNING time_ms) SELECT MIN(time_ms) FROM w", rs -> rs.getLong(1),
+                            new byte[] {1}, new byte[] {1}, 5L, new byte[] {1}, new byte[] {2}, 7L),
+                    new Queries.Read<>("SELECT time_ms FROM claim_nonces ORDER BY time_ms", rs -> rs.getLong(1)),
+                    new Queries.Read<>("SELECT time_ms FROM claim_nonces WHERE time_ms > ?", rs -> rs.getLong(1), 100L)));
+            counted[0] = store.queriesRun() - before;
+            return read;
+        });
+        assertThat(rows).containsExactly(List.of(5L), List.of(5L, 7L), List.of());
+        assertThat(counted[0]).as("queries counted for the three reads sent together").isEqualTo(1);
+    }
+
     @Test
     void migratesOnceWithPostgresTypes() throws Exception {
         store().close();
