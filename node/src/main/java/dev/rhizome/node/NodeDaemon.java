@@ -98,6 +98,7 @@ public final class NodeDaemon implements AutoCloseable {
     /** Why peers cannot fetch from this node at its announced address, judged at start; null when they can. */
     private final String unreachableBecause;
     private final String announcedAddress;
+    private final int announcedPort;
     /** The coordinator this node works for: its status names it, for `node status` to ask it for the credit. */
     private final String coordinatorUrl;
 
@@ -132,7 +133,8 @@ public final class NodeDaemon implements AutoCloseable {
             }
             PrometheusMeterRegistry meters = NodeMetrics.newRegistry();
             this.gossip = GossipService.start(repository, identity,
-                    GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
+                    GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers())
+                            .withAnnounce(config.announce()),
                     // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
                     // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
                     GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
@@ -201,12 +203,15 @@ public final class NodeDaemon implements AutoCloseable {
                     ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
                             identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
                     : null;
-            this.announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
-                    gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
-            this.unreachableBecause = AnnouncedReach.narrowerThanCoordinator(config.host(), coordinator.reach(),
+            // Behind a NAT or in a container, what peers dial (--announce) is not what the server binds:
+            // the coordinator, the peers and the reach check all hear the announced one.
+            this.announcedPort = config.announce() != null ? config.announce().port() : gossip.port();
+            this.announcer = new InventoryAnnouncer(coordinator, repository, config.announcedHost(),
+                    announcedPort, hardware.hardwareClass(), clock, gossip::onLocalCommit);
+            this.unreachableBecause = AnnouncedReach.narrowerThanCoordinator(config.announcedHost(), coordinator.reach(),
                     coordinator.url().toString()).orElse(null);
-            this.announcedAddress = config.host().contains(":") ? "[" + config.host() + "]:" + gossip.port()
-                    : config.host() + ":" + gossip.port();
+            this.announcedAddress = config.announcedHost().contains(":")
+                    ? "[" + config.announcedHost() + "]:" + announcedPort : config.announcedHost() + ":" + announcedPort;
             if (unreachableBecause != null) {
                 log.warn("not reachable by peers: {}", unreachableBecause);
             }
@@ -262,7 +267,9 @@ public final class NodeDaemon implements AutoCloseable {
                     TimeUnit.MINUTES);
             log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
             try {
-                new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
+                // what commands sharing the directory announce for this node: where peers dial it
+                new NodeEndpoint(identity.publicId().toString(), config.announcedHost(), announcedPort,
+                        ProcessHandle.current().pid())
                         .write(config.dataDir());
             } catch (IOException e) {
                 // A node restarted on a full disk failed here, and a service manager restarted it
@@ -276,7 +283,8 @@ public final class NodeDaemon implements AutoCloseable {
                 log.info("metrics on http://127.0.0.1:{}/metrics", metricsServer.port());
             }
             this.loopThread = new Thread(loop, "work-loop");
-            log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
+            log.info("peer server on {}:{}{}, coordinator {}, {}", config.host(), gossip.port(),
+                    config.announce() != null ? " (peers dial " + announcedAddress + ")" : "",
                     config.coordinatorUrl(), slots.isEmpty() ? "serving only"
                     : config.explore() ? "exploring and evaluating" : "evaluating");
         } catch (Throwable e) { // a port in use, say (Netty rethrows its BindException undeclared)
@@ -436,6 +444,11 @@ public final class NodeDaemon implements AutoCloseable {
 
     public int peerPort() {
         return gossip.port();
+    }
+
+    /** Where peers dial this node, HOST:PORT: its {@code --announce}, or the address its peer server binds. */
+    public String announcedAddress() {
+        return announcedAddress;
     }
 
     public NodeRepository repository() {
