@@ -99,6 +99,7 @@ public final class NodeDaemon implements AutoCloseable {
     private final String unreachableBecause;
     private final String announcedAddress;
     private final int announcedPort;
+    private final NodeStatus.Preferences preferencesShown;
     /** The coordinator this node works for: its status names it, for `node status` to ask it for the credit. */
     private final String coordinatorUrl;
 
@@ -165,6 +166,8 @@ public final class NodeDaemon implements AutoCloseable {
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);
+            this.preferencesShown = NodeStatus.Preferences.of(prefs, (int) slots.stream().filter(s -> s.gpu().isPresent())
+                    .count());
             if (slots.isEmpty()) {
                 // its journal of claims in flight is left for a later run with slots: this one sends none
                 log.info("serve-only: no slot (no GPU chosen and cpu-jobs 0), so this node claims no work and runs no "
@@ -331,7 +334,7 @@ public final class NodeDaemon implements AutoCloseable {
         GossipCore.KeepUsage keep = onCore(gossip, GossipCore::keepUsage, new GossipCore.KeepUsage(0, 0, 0, 0));
         return loop.status().withDisk(new NodeStatus.Disk(repo == null ? -1 : repo.bytes(), janitor.repoBudgetBytes(),
                 repo == null ? -1 : repo.packs(), keep.usedBytes(), keep.budgetBytes(), keep.declined()))
-                .withPeers(peers()).withCoordinator(coordinatorUrl);
+                .withPeers(peers()).withCoordinator(coordinatorUrl).withPreferences(preferencesShown);
     }
 
     /** Whether peers can fetch from this node: its address against the coordinator's reach, then the coordinator's word. */
@@ -394,12 +397,23 @@ public final class NodeDaemon implements AutoCloseable {
         return start(config, launcher, lockDataDir(config.dataDir()));
     }
 
+    /**
+     * The one value a node's start refuses itself: its data directory. A type of its own, so that a
+     * caller naming the option at fault ({@code --data-dir}) names it for this refusal only, not for
+     * any other {@link IllegalArgumentException} a start may meet.
+     */
+    public static final class DataDirRefused extends IllegalArgumentException {
+        DataDirRefused(String message) {
+            super(message);
+        }
+    }
+
     /** A data directory every job of {@code launcher}'s would see (the node's key with it) is refused. */
     private static void refuseDataDirShownToJobs(NodeConfig config, ProcessLauncher launcher) throws IOException {
         if (launcher instanceof BwrapLauncher sandbox) {
             Optional<ShownDataDir> shown = sandbox.shownToEveryJob(config.dataDir());
             if (shown.isPresent()) {
-                throw new IllegalArgumentException(shown.get().problem() + "; " + ShownDataDir.FIX);
+                throw new DataDirRefused(shown.get().problem() + "; " + ShownDataDir.FIX);
             }
         }
     }

@@ -411,8 +411,9 @@ public final class NodeCommand implements Callable<Integer> {
         }
         try {
             return NodeDaemon.start(config, launcher, owner);
-        } catch (IllegalArgumentException e) {
-            // the one value the daemon refuses itself: a data directory every job would see
+        } catch (NodeDaemon.DataDirRefused e) {
+            // the one value the daemon refuses itself: a data directory every job would see (any other
+            // IllegalArgumentException was named --data-dir too, whatever it was about)
             throw CommandException.usage("--data-dir", e.getMessage(), "");
         }
     }
@@ -566,7 +567,9 @@ public final class NodeCommand implements Callable<Integer> {
                 + "measured nothing, one entry per outcome, most frequent first: outcome (TIMEOUT, CRASH, REFUSED, UNFETCHABLE, or MACHINE_BUSY: a job this machine kept off a CPU "
                 + "until twice its limit, not reported, its unit issued again), "
                 + "count, last_reason, last_unit, last_seed, last_runtime_ms, last_time_ms of the latest, and advice: what to "
-                + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine).")
+                + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine), and preferences (what it "
+                + "runs with, from the command line and node.properties: gpus, cpu_jobs, idle_only, idle_minutes, "
+                + "idle_max_load, run_hours, max_download_kbps (0: no cap), bundle_cache_mb, work_mb, repo_mb, prefetch).")
         boolean json;
 
         @Override
