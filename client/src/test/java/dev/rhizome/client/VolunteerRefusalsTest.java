@@ -7,6 +7,7 @@ import com.google.gson.JsonParser;
 import dev.rhizome.client.cli.ExitCodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,6 +74,32 @@ class VolunteerRefusalsTest {
         assertThat(other.get("message").getAsString()).contains("192.0.2.1").contains("not an address of this machine");
         assertThat(other.get("hint").getAsString()).doesNotContain("0.0.0.0");
         assertThat(data).as("a refused start leaves no data directory behind").doesNotExist();
+    }
+
+    @Test
+    void anAnnouncedAddressPeersCouldNotDialIsRefusedAsAnnounceFromTheCommandLineAndTheFile() throws Exception {
+        Path data = dir.resolve("node");
+        // each was announced as given: the coordinator and every peer dropped it, and the node never said why
+        for (String bad : List.of("203.0.113.7", "0.0.0.0:7070", "203.0.113.7:0", "203.0.113.7:70000", "2001:db8::7:7070",
+                "under_score.example:7070")) {
+            CliRun run = CliRun.of("node", "--data-dir", data.toString(), "--coordinator", "http://127.0.0.1:1",
+                    "--cpu-jobs", "0", "--gpus", "none", "--announce", bad, "--json");
+            assertThat(run.code()).as(bad + ": " + run.err()).isEqualTo(ExitCodes.USAGE);
+            JsonObject error = errorObject(run);
+            assertThat(error.get("option").getAsString()).isEqualTo("--announce");
+            assertThat(error.get("message").getAsString()).as(bad)
+                    .startsWith("invalid value '" + bad + "' for --announce: expected HOST:PORT where peers dial this node");
+        }
+        assertThat(errorObject(CliRun.of("node", "--data-dir", data.toString(), "--coordinator", "http://127.0.0.1:1",
+                "--announce", "2001:db8::7:7070", "--json")).get("message").getAsString())
+                .contains("brackets").contains("[2001:db8::7]:7070");
+        assertThat(data).as("a refused start leaves no data directory behind").doesNotExist();
+
+        Files.createDirectories(data);
+        Files.writeString(data.resolve("node.properties"), "announce=0.0.0.0:7070\n");
+        CliRun fromFile = CliRun.of("node", "--data-dir", data.toString(), "--coordinator", "http://127.0.0.1:1");
+        assertThat(fromFile.code()).as(fromFile.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(fromFile.err()).contains("node.properties: invalid value '0.0.0.0:7070' for --announce");
     }
 
     @Test

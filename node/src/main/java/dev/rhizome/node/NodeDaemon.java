@@ -98,6 +98,8 @@ public final class NodeDaemon implements AutoCloseable {
     /** Why peers cannot fetch from this node at its announced address, judged at start; null when they can. */
     private final String unreachableBecause;
     private final String announcedAddress;
+    private final int announcedPort;
+    private final NodeStatus.Preferences preferencesShown;
     /** The coordinator this node works for: its status names it, for `node status` to ask it for the credit. */
     private final String coordinatorUrl;
 
@@ -132,7 +134,8 @@ public final class NodeDaemon implements AutoCloseable {
             }
             PrometheusMeterRegistry meters = NodeMetrics.newRegistry();
             this.gossip = GossipService.start(repository, identity,
-                    GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers()),
+                    GossipSettings.defaults(config.host(), config.peerPort(), hardware.hardwareClass(), layout.peers())
+                            .withAnnounce(config.announce()),
                     // The wants filter: fetch what the work needs, and keep copies of neighbours' new commits when named.
                     // Keeper duties within half the repository's budget, each reserving the largest bundle until it arrives.
                     GossipCore.factory(identity, GossipConfig.defaults(), Wants.workAndReplicas(Wants.DEFAULT_COPIES,
@@ -163,6 +166,8 @@ public final class NodeDaemon implements AutoCloseable {
             NodePreferences prefs = config.preferences();
             gossip.capDownloads(prefs.maxDownloadKBps() * 1024);
             List<Slot> slots = SlotPlan.of(hardware, prefs);
+            this.preferencesShown = NodeStatus.Preferences.of(prefs, (int) slots.stream().filter(s -> s.gpu().isPresent())
+                    .count());
             if (slots.isEmpty()) {
                 // its journal of claims in flight is left for a later run with slots: this one sends none
                 log.info("serve-only: no slot (no GPU chosen and cpu-jobs 0), so this node claims no work and runs no "
@@ -201,12 +206,15 @@ public final class NodeDaemon implements AutoCloseable {
                     ? new Explorer(repository, new PersonIdent("rhizome explorer " + identity.publicId().shortForm(),
                             identity.publicId().shortForm() + "@rhizome"), new SecureRandom(), 2)
                     : null;
-            this.announcer = new InventoryAnnouncer(coordinator, repository, config.host(),
-                    gossip.port(), hardware.hardwareClass(), clock, gossip::onLocalCommit);
-            this.unreachableBecause = AnnouncedReach.narrowerThanCoordinator(config.host(), coordinator.reach(),
+            // Behind a NAT or in a container, what peers dial (--announce) is not what the server binds:
+            // the coordinator, the peers and the reach check all hear the announced one.
+            this.announcedPort = config.announce() != null ? config.announce().port() : gossip.port();
+            this.announcer = new InventoryAnnouncer(coordinator, repository, config.announcedHost(),
+                    announcedPort, hardware.hardwareClass(), clock, gossip::onLocalCommit);
+            this.unreachableBecause = AnnouncedReach.narrowerThanCoordinator(config.announcedHost(), coordinator.reach(),
                     coordinator.url().toString()).orElse(null);
-            this.announcedAddress = config.host().contains(":") ? "[" + config.host() + "]:" + gossip.port()
-                    : config.host() + ":" + gossip.port();
+            this.announcedAddress = config.announcedHost().contains(":")
+                    ? "[" + config.announcedHost() + "]:" + announcedPort : config.announcedHost() + ":" + announcedPort;
             if (unreachableBecause != null) {
                 log.warn("not reachable by peers: {}", unreachableBecause);
             }
@@ -262,7 +270,9 @@ public final class NodeDaemon implements AutoCloseable {
                     TimeUnit.MINUTES);
             log.info("slots: {}", slots.stream().map(s -> s.name() + " (" + s.hardwareClass() + ")").toList());
             try {
-                new NodeEndpoint(identity.publicId().toString(), config.host(), gossip.port(), ProcessHandle.current().pid())
+                // what commands sharing the directory announce for this node: where peers dial it
+                new NodeEndpoint(identity.publicId().toString(), config.announcedHost(), announcedPort,
+                        ProcessHandle.current().pid())
                         .write(config.dataDir());
             } catch (IOException e) {
                 // A node restarted on a full disk failed here, and a service manager restarted it
@@ -276,7 +286,8 @@ public final class NodeDaemon implements AutoCloseable {
                 log.info("metrics on http://127.0.0.1:{}/metrics", metricsServer.port());
             }
             this.loopThread = new Thread(loop, "work-loop");
-            log.info("peer server on {}:{}, coordinator {}, {}", config.host(), gossip.port(),
+            log.info("peer server on {}:{}{}, coordinator {}, {}", config.host(), gossip.port(),
+                    config.announce() != null ? " (peers dial " + announcedAddress + ")" : "",
                     config.coordinatorUrl(), slots.isEmpty() ? "serving only"
                     : config.explore() ? "exploring and evaluating" : "evaluating");
         } catch (Throwable e) { // a port in use, say (Netty rethrows its BindException undeclared)
@@ -323,7 +334,7 @@ public final class NodeDaemon implements AutoCloseable {
         GossipCore.KeepUsage keep = onCore(gossip, GossipCore::keepUsage, new GossipCore.KeepUsage(0, 0, 0, 0));
         return loop.status().withDisk(new NodeStatus.Disk(repo == null ? -1 : repo.bytes(), janitor.repoBudgetBytes(),
                 repo == null ? -1 : repo.packs(), keep.usedBytes(), keep.budgetBytes(), keep.declined()))
-                .withPeers(peers()).withCoordinator(coordinatorUrl);
+                .withPeers(peers()).withCoordinator(coordinatorUrl).withPreferences(preferencesShown);
     }
 
     /** Whether peers can fetch from this node: its address against the coordinator's reach, then the coordinator's word. */
@@ -386,12 +397,23 @@ public final class NodeDaemon implements AutoCloseable {
         return start(config, launcher, lockDataDir(config.dataDir()));
     }
 
+    /**
+     * The one value a node's start refuses itself: its data directory. A type of its own, so that a
+     * caller naming the option at fault ({@code --data-dir}) names it for this refusal only, not for
+     * any other {@link IllegalArgumentException} a start may meet.
+     */
+    public static final class DataDirRefused extends IllegalArgumentException {
+        DataDirRefused(String message) {
+            super(message);
+        }
+    }
+
     /** A data directory every job of {@code launcher}'s would see (the node's key with it) is refused. */
     private static void refuseDataDirShownToJobs(NodeConfig config, ProcessLauncher launcher) throws IOException {
         if (launcher instanceof BwrapLauncher sandbox) {
             Optional<ShownDataDir> shown = sandbox.shownToEveryJob(config.dataDir());
             if (shown.isPresent()) {
-                throw new IllegalArgumentException(shown.get().problem() + "; " + ShownDataDir.FIX);
+                throw new DataDirRefused(shown.get().problem() + "; " + ShownDataDir.FIX);
             }
         }
     }
@@ -436,6 +458,11 @@ public final class NodeDaemon implements AutoCloseable {
 
     public int peerPort() {
         return gossip.port();
+    }
+
+    /** Where peers dial this node, HOST:PORT: its {@code --announce}, or the address its peer server binds. */
+    public String announcedAddress() {
+        return announcedAddress;
     }
 
     public NodeRepository repository() {

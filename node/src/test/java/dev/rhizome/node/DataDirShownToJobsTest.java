@@ -37,7 +37,7 @@ class DataDirShownToJobsTest {
     void aNodeWhoseDataDirectoryEveryJobSeesRefusesToStartAndWritesNothing() throws Exception {
         Path underUsr = Path.of("/usr/local/rhizome-test-" + ProcessHandle.current().pid());
         assertThatThrownBy(() -> NodeDaemon.start(NodeConfig.defaults(underUsr, "http://127.0.0.1:1"), sandbox()))
-                .isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(NodeDaemon.DataDirRefused.class)
                 .hasMessageContaining("the data directory " + underUsr + " is under /usr, which every job sees");
         assertThat(underUsr).doesNotExist();
 

@@ -28,6 +28,7 @@ import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.job.ProcessLauncher;
 import dev.rhizome.node.job.SandboxProbe;
 import dev.rhizome.node.job.SandboxUnavailableException;
+import dev.rhizome.node.peer.DialAddress;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.TimeWindows;
 import dev.rhizome.node.hardware.HardwareProbe;
@@ -59,6 +60,8 @@ import picocli.CommandLine;
             "  rhizome node --coordinator http://HOST:7700",
             "  # start jobs only at night, two at once",
             "  rhizome node --cpu-jobs 2 --run-hours 22:00-07:00",
+            "  # behind a NAT whose router forwards its port 7070 to this machine's 7070",
+            "  rhizome node --peer-port 7070 --announce PUBLIC_IP:7070",
             "  # serve bundles to peers only, run no jobs",
             "  rhizome node --coordinator http://HOST:7700 --cpu-jobs 0 --gpus none",
             "  # in another terminal: slots, jobs with progress, credit",
@@ -87,8 +90,14 @@ public final class NodeCommand implements Callable<Integer> {
             description = "Preferences file (default: DIR/node.properties when it exists); keys are these options' names.")
     Path config;
 
-    @Option(names = "--host", description = "Address the peer server binds and announces: one of this machine's own, which peers dial, not 0.0.0.0 (default: this machine's address on the route to the coordinator; 127.0.0.1 for a coordinator on this machine).", paramLabel = "HOST")
+    @Option(names = "--host", description = "Address the peer server binds and announces: one of this machine's own, which peers dial, not 0.0.0.0 (default: this machine's address on the route to the coordinator; 127.0.0.1 for a coordinator on this machine). With --announce it is only bound, and may be 0.0.0.0 (every interface, as in a container).", paramLabel = "HOST")
     String host;
+
+    @Option(names = "--announce", paramLabel = "HOST:PORT", converter = NodeValues.Announce.class,
+            description = "Where peers dial this node when that is not --host and --peer-port: the public address "
+                    + "and port a NAT's router forwards to --peer-port, or a container's published port. Announced "
+                    + "to the coordinator and peers, never bound (default: --host and the bound port).")
+    DialAddress announce;
 
     @Option(names = "--peer-port", converter = Bounded.Port.class, defaultValue = "0", description = "Peer server port, 0 for any free one (default).", paramLabel = "PORT")
     int peerPort;
@@ -156,7 +165,8 @@ public final class NodeCommand implements Callable<Integer> {
     boolean noSandbox;
 
     @Option(names = "--json", description = "Once it runs, print one JSON line: node_id (its key, hex), data_dir, coordinator, "
-            + "host and peer_port (where peers dial it), metrics_port (null: off), control_socket, pid. A refusal at start "
+            + "host and peer_port (where it listens), announced (HOST:PORT where peers dial it: --announce, or host and "
+            + "peer_port), metrics_port (null: off), control_socket, pid. A refusal at start "
             + "(a flag, a key of node.properties: `option`) is the error object {error, message, hint, option}.")
     boolean json;
 
@@ -276,18 +286,27 @@ public final class NodeCommand implements Callable<Integer> {
         if (host == null) {
             host = AnnouncedHost.towards(coordinatorUri);
         }
-        if (!dialable(host)) {
+        if (announce == null && !dialable(host)) {
             // the coordinator refuses such an announcement, and a peer dialling it would reach itself
             throw CommandException.usage("--host", "--host is the address peers dial, so it must be one of "
                     + "this machine's own, not " + host, "give this machine's address on the network its peers share "
                     + "(127.0.0.1 when they all run here)");
         }
-        OwnAddress.problem(host).ifPresent(why -> {
-            throw CommandException.usage("--host", why, "give one of this machine's addresses (`ip -brief address` "
-                    + "lists them; 127.0.0.1 when its peers all run here), or leave --host out for the one on the "
-                    + "route to the coordinator");
-        });
-        AnnouncedHost.narrowerThanCoordinator(host, coordinatorUri).ifPresent(System.err::println);
+        if (announce == null || dialable(host)) {
+            OwnAddress.problem(host).ifPresent(why -> {
+                throw CommandException.usage("--host", why, "give one of this machine's addresses (`ip -brief address` "
+                        + "lists them; 127.0.0.1 when its peers all run here), or leave --host out for the one on the "
+                        + "route to the coordinator");
+            });
+        }
+        // what the coordinator and peers judge is the address they are told, which --announce replaces
+        AnnouncedHost.narrowerThanCoordinator(announce != null ? announce.host() : host, coordinatorUri)
+                .ifPresent(System.err::println);
+        if (announce != null && peerPort == 0) {
+            System.err.println("warning: --announce " + announce + " with --peer-port 0: the node listens on a port "
+                    + "the system picks, which a forward set up in advance cannot name; give --peer-port the port "
+                    + "the router or container forwards " + announce.port() + " to");
+        }
         if (peerPort < 0 || peerPort > 65535) {
             throw BadValue.of("--peer-port", Integer.toString(peerPort), "a port from 0 to 65535 (0: any free one)", "");
         }
@@ -361,6 +380,7 @@ public final class NodeCommand implements Callable<Integer> {
         boolean serveOnly = slots(prefs) == 0;
         NodeConfig config = NodeConfig.defaults(dataDir.path(), coordinator.url())
                 .withPeerAddress(host, peerPort)
+                .withAnnounce(announce)
                 .withExplore(explore)
                 .withDirection(direction)
                 .withMaxUnits(Math.max(0, maxUnits))
@@ -391,8 +411,9 @@ public final class NodeCommand implements Callable<Integer> {
         }
         try {
             return NodeDaemon.start(config, launcher, owner);
-        } catch (IllegalArgumentException e) {
-            // the one value the daemon refuses itself: a data directory every job would see
+        } catch (NodeDaemon.DataDirRefused e) {
+            // the one value the daemon refuses itself: a data directory every job would see (any other
+            // IllegalArgumentException was named --data-dir too, whatever it was about)
             throw CommandException.usage("--data-dir", e.getMessage(), "");
         }
     }
@@ -458,6 +479,7 @@ public final class NodeCommand implements Callable<Integer> {
         o.addProperty("coordinator", coordinator.url());
         o.addProperty("host", host);
         o.addProperty("peer_port", daemon.peerPort());
+        o.addProperty("announced", daemon.announcedAddress());
         o.addProperty("metrics_port", daemon.metricsPort().isPresent() ? daemon.metricsPort().getAsInt() : null);
         o.addProperty("control_socket", daemon.controlSocket().toString());
         o.addProperty("pid", ProcessHandle.current().pid());
@@ -545,7 +567,9 @@ public final class NodeCommand implements Callable<Integer> {
                 + "measured nothing, one entry per outcome, most frequent first: outcome (TIMEOUT, CRASH, REFUSED, UNFETCHABLE, or MACHINE_BUSY: a job this machine kept off a CPU "
                 + "until twice its limit, not reported, its unit issued again), "
                 + "count, last_reason, last_unit, last_seed, last_runtime_ms, last_time_ms of the latest, and advice: what to "
-                + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine).")
+                + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine), and preferences (what it "
+                + "runs with, from the command line and node.properties: gpus, cpu_jobs, idle_only, idle_minutes, "
+                + "idle_max_load, run_hours, max_download_kbps (0: no cap), bundle_cache_mb, work_mb, repo_mb, prefetch).")
         boolean json;
 
         @Override

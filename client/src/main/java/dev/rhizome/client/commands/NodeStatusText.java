@@ -50,6 +50,7 @@ final class NodeStatusText {
         out.append(lastingCredit(o));
         out.append(failures(o));
         out.append(busy(o));
+        out.append(preferences(o));
         if (o.has("disk") && !o.get("disk").isJsonNull()) {
             JsonObject d = o.getAsJsonObject("disk");
             long repo = d.get("repo_bytes").getAsLong();
@@ -107,6 +108,24 @@ final class NodeStatusText {
      * Fewer CPU jobs, or none claimed, since a job was kept off a CPU: a node that claims nothing
      * otherwise looks idle for no reason. Absent (an older node) or null (none) says nothing.
      */
+    /** The preferences it runs with: a volunteer read them back only from node.properties and the command line. */
+    private static String preferences(JsonObject o) {
+        if (!o.has("preferences") || !o.get("preferences").isJsonObject()) {
+            return "";  // a node older than this status
+        }
+        JsonObject p = o.getAsJsonObject("preferences");
+        long kbps = p.get("max_download_kbps").getAsLong();
+        return String.format(Locale.ROOT, "%npreferences: gpus %s, cpu-jobs %d, %s, run-hours %s, downloads %s, "
+                        + "prefetch %s; caps: repo %d MiB, bundle cache %d MiB, work %d MiB",
+                p.get("gpus").getAsString(), p.get("cpu_jobs").getAsInt(),
+                p.get("idle_only").getAsBoolean() ? String.format(Locale.ROOT, "idle-only (%d min without input, load "
+                        + "under %.2f a core)", p.get("idle_minutes").getAsInt(), p.get("idle_max_load").getAsDouble())
+                        : "not idle-only",
+                p.get("run_hours").getAsString(), kbps == 0 ? "uncapped" : kbps + " KiB/s at most",
+                p.get("prefetch").getAsBoolean() ? "on" : "off", p.get("repo_mb").getAsLong(),
+                p.get("bundle_cache_mb").getAsLong(), p.get("work_mb").getAsLong());
+    }
+
     private static String busy(JsonObject o) {
         if (!o.has("busy") || !o.get("busy").isJsonObject()) {
             return "";

@@ -1,6 +1,7 @@
 package dev.rhizome.client.commands;
 
 import dev.rhizome.client.cli.BadValue;
+import dev.rhizome.node.peer.DialAddress;
 import dev.rhizome.node.prefs.TimeWindows;
 import java.util.HashSet;
 import java.util.List;
@@ -45,6 +46,18 @@ final class NodeValues {
                 }
             }
             return indices;
+        }
+    }
+
+    /** {@code HOST:PORT} where peers dial the node ({@code --announce}): refused as peers and the coordinator would. */
+    static final class Announce implements ITypeConverter<DialAddress> {
+        @Override
+        public DialAddress convert(String value) {
+            try {
+                return DialAddress.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new BadValue(DialAddress.FORM + " (" + e.getMessage().replace("; expected " + DialAddress.FORM, "") + ")");
+            }
         }
     }
 

@@ -29,7 +29,8 @@ public final class AnnouncedReach {
         return Optional.of("this node announces " + host + " (" + where(announced) + ") to a coordinator "
                 + where(coordinator) + " (" + coordinatorUrl + "), which refuses an address narrower than the one it "
                 + "is reached from: peers will not fetch from this node (it still fetches and runs work); pass --host "
-                + "with an address its peers can dial (and forward --peer-port through a NAT)");
+                + "with an address its peers can dial, or behind a NAT forward --peer-port and pass --announce "
+                + "PUBLIC_HOST:PORT");
     }
 
     /** A reach as a volunteer reads it. */

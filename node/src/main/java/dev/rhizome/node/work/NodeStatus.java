@@ -1,5 +1,6 @@
 package dev.rhizome.node.work;
 
+import dev.rhizome.node.prefs.NodePreferences;
 import java.util.List;
 
 /**
@@ -14,23 +15,52 @@ import java.util.List;
  */
 public record NodeStatus(String node, long pid, boolean paused, String gate, List<SlotStatus> slots, int queued,
                          Credit credit, Disk disk, Peers peers, String coordinator, List<Failures> failures,
-                         BusyBackoff.Status busy) {
+                         BusyBackoff.Status busy, Preferences preferences) {
 
     public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit,
                       List<Failures> failures, BusyBackoff.Status busy) {
-        this(node, ProcessHandle.current().pid(), paused, gate, slots, queued, credit, null, null, null, failures, busy);
+        this(node, ProcessHandle.current().pid(), paused, gate, slots, queued, credit, null, null, null, failures, busy,
+                null);
     }
 
     public NodeStatus withDisk(Disk value) {
-        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, value, peers, coordinator, failures, busy);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, value, peers, coordinator, failures, busy,
+                preferences);
     }
 
     public NodeStatus withPeers(Peers value) {
-        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, value, coordinator, failures, busy);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, value, coordinator, failures, busy,
+                preferences);
     }
 
     public NodeStatus withCoordinator(String url) {
-        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, url, failures, busy);
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, url, failures, busy,
+                preferences);
+    }
+
+    public NodeStatus withPreferences(Preferences value) {
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, coordinator, failures, busy,
+                value);
+    }
+
+    /**
+     * What the volunteer let this node use, as it runs with them (the command line over
+     * {@code node.properties} over the defaults), read back without the file: {@code gpus} "all",
+     * "none" or the indices; {@code cpuJobs} the CPU jobs at once it was set to (before any
+     * back-off, which {@code busy} shows); {@code runHours} "any time" or the windows;
+     * {@code maxDownloadKbps} 0 for no cap.
+     */
+    public record Preferences(String gpus, int cpuJobs, boolean idleOnly, int idleMinutes, double idleMaxLoad,
+                              String runHours, long maxDownloadKbps, long bundleCacheMb, long workMb, long repoMb,
+                              boolean prefetch) {
+        public static Preferences of(NodePreferences prefs, int gpuSlots) {
+            String gpus = prefs.noGpus() ? "none" : prefs.gpuSelection().map(chosen -> String.join(",",
+                    chosen.stream().sorted().map(String::valueOf).toList())).orElse("all");
+            String hours = prefs.runHours().toString();
+            return new Preferences(gpus, prefs.cpuJobs(gpuSlots), prefs.idleOnly(), prefs.idleMinutes(),
+                    prefs.idleMaxLoad(), hours.isEmpty() ? "any time" : hours, prefs.maxDownloadKBps(),
+                    prefs.bundleCacheMb(), prefs.workMb(), prefs.repoMb(), prefs.prefetch());
+        }
     }
 
     /**

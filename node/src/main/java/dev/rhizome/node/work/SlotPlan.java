@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The slots a machine offers under the volunteer's preferences: chosen GPUs first, then CPU jobs.
@@ -34,8 +35,11 @@ public final class SlotPlan {
                 Set<Integer> missing = new TreeSet<>(chosen.get());
                 hardware.gpus().forEach(g -> missing.remove(g.index()));
                 if (!missing.isEmpty()) {
-                    throw new NoSuchGpu("gpus: no GPU with index " + missing + " on this machine (it has "
-                            + hardware.gpus().stream().map(Gpu::index).toList() + ")");
+                    // "(it has [])" on a machine without one read as a fault of the probe's
+                    throw new NoSuchGpu("gpus: no GPU with index " + missing + " on this machine (" + (hardware.gpus()
+                            .isEmpty() ? "nvidia-smi finds no GPU here: --gpus none runs CPU jobs only"
+                            : "its GPUs' indices are " + hardware.gpus().stream().map(g -> Integer.toString(g.index()))
+                            .collect(Collectors.joining(", "))) + ")");
                 }
             }
             for (Gpu gpu : hardware.gpus()) {

@@ -556,7 +556,20 @@ final class SlotWorker implements Runnable {
         SlotStatus.Queued q = queued == null ? null : new SlotStatus.Queued(queued.unit().getId(),
                 queued.unit().getCommit(), queued.unit().getLeaseDeadlineMs(), queued.fetched());
         return new SlotStatus(slot.name(), slot.hardwareClass(), slot.gpu().map(g -> g.index()).orElse(null),
-                state, job, q, jobsRun, prefetchedRuns);
+                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns);
+    }
+
+    /**
+     * What a slot with no job is doing as its owner reads it: the loop sets its state only between
+     * claims, so a slot paused (or outside its hours) while its claim waited at the coordinator (up
+     * to 20 s) or while it backed off read "claiming" or "waiting for work" as if nothing had closed.
+     */
+    static String shownState(String state, Optional<String> gateClosed) {
+        if (gateClosed.isEmpty() || state.equals(gateClosed.get()) || state.equals("stopped")) {
+            return state;
+        }
+        return state.startsWith("claiming") ? gateClosed.get() + " (a claim sent before is still waiting at the "
+                + "coordinator; a unit it brings runs)" : gateClosed.get();
     }
 
     /** The last line starting with "step " in the last 4 KiB of a job's log, or null. */

@@ -48,7 +48,11 @@ class SlotsPlanningTest {
         Hardware cpuOnly = new Hardware("cpu", 8, List.of(), "cpu:cpu");
         assertThat(SlotPlan.of(cpuOnly, prefs(Set.of(), false, -1))).extracting(Slot::name).containsExactly("cpu0");
         assertThatThrownBy(() -> SlotPlan.of(hw, prefs(Set.of(3), false, -1)))
-                .hasMessageContaining("no GPU with index [3]");
+                .hasMessageContaining("no GPU with index [3]").hasMessageContaining("its GPUs' indices are 0, 1");
+        // a machine with none said "(it has [])"
+        assertThatThrownBy(() -> SlotPlan.of(cpuOnly, prefs(Set.of(3), false, -1)))
+                .hasMessageContaining("no GPU with index [3]").hasMessageContaining("nvidia-smi finds no GPU here")
+                .hasMessageNotContaining("[]");
         // no GPU and cpu-jobs 0: a serve-only node, which runs no job
         assertThat(SlotPlan.of(cpuOnly, prefs(Set.of(), false, 0))).isEmpty();
         assertThat(SlotPlan.of(hw, prefs(Set.of(), true, 0))).isEmpty();

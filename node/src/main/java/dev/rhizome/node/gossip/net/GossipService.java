@@ -10,6 +10,7 @@ import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.peer.AddressBackoff;
 import dev.rhizome.node.peer.BundleBuilders;
 import dev.rhizome.node.peer.BundleFetcher;
+import dev.rhizome.node.peer.DialAddress;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
 import dev.rhizome.node.peer.PeerMessages;
@@ -201,13 +202,17 @@ public final class GossipService implements AutoCloseable {
         try {
             service.server = PeerServer.start(repo, identity, settings.host(), settings.port(), settings.peer(), group,
                     service::accept, service::servedWhole, service.offenders);
-            NodeInfo self = NodeInfo.newBuilder().setNode(identity.publicId().toByteString()).setHost(settings.host())
-                    .setPort(service.server.port()).setHardwareClass(settings.hardwareClass()).build();
+            DialAddress announce = settings.announce();
+            NodeInfo self = NodeInfo.newBuilder().setNode(identity.publicId().toByteString())
+                    .setHost(announce != null ? announce.host() : settings.host())
+                    .setPort(announce != null ? announce.port() : service.server.port())
+                    .setHardwareClass(settings.hardwareClass()).build();
             service.core.call(() -> {
                 service.begin(protocolFor.apply(self));
                 return null;
             });
-            log.info("gossip on {}:{} as {}", settings.host(), service.server.port(), identity.publicId().shortForm());
+            log.info("gossip on {}:{} as {}{}", settings.host(), service.server.port(), identity.publicId().shortForm(),
+                    announce != null ? ", dialled at " + announce : "");
             return service;
         } catch (RuntimeException | InterruptedException e) {
             service.close();
