@@ -86,7 +86,7 @@ class PipelinedConnectionEdgesProbeTest {
                     + "Expect: 100-continue\r\n\r\n{}" + get("/healthz", "HTTP/1.1", ""));
             assertThat(raw.readHeadOnly().status()).isEqualTo(100);
             RawHttp.Response refused = raw.read();
-            assertThat(refused.status()).as(refused.body()).isEqualTo(401);  // an empty envelope signs nothing
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);  // an empty envelope is malformed
             assertThat(raw.read().status()).as("the read pipelined after it").isEqualTo(200);
             assertThat(raw.closedByServer()).isFalse();
         }
