@@ -235,7 +235,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Judges a whole request as it came: answers it at once (refused), or queues it for a worker. */
     private void accept(ChannelHandlerContext ctx, FullHttpRequest msg, long seq, boolean head) {
-        boolean keepAlive = HttpUtil.isKeepAlive(msg);
+        // The last request a connection is answered: its reply closes it (the client opens another).
+        boolean keepAlive = HttpUtil.isKeepAlive(msg) && seq + 1 < MessageRules.MAX_REQUESTS_PER_CONNECTION;
         boolean protobuf = BodyFormat.prefersProtobuf(msg.headers());
         if (!keepAlive) {
             closing = true;
