@@ -98,4 +98,21 @@ class MalformedEnvelopesProbeTest extends SeededCoordinatorTest {
         assertThat(h.units("LEASED").getUnitsCount()).as("one lease, for the one claim served").isEqualTo(1);
         assertThat(rejectedSignatures()).isEqualTo(before);
     }
+
+    @Test
+    void aContentLengthShortOfTheBodyLeavesTheRestToBeReadAsTheNextRequest() throws Exception {
+        // Keep-alive: the body's declared length ends it; what follows is the next request, read and
+        // refused by name (here a method no route knows), never glued to the envelope before it.
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            raw.send("POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n"
+                    + "{}xxGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Response envelope = raw.read();
+            assertThat(envelope.status()).as(envelope.body()).isEqualTo(400);
+            assertThat(envelope.body()).contains("no version");
+            RawHttp.Response rest = raw.read();
+            assertThat(rest.status()).as(rest.body()).isEqualTo(501);
+            assertThat(rest.body()).contains("method xxGET is not one this server knows");
+        }
+        assertThat(exchange("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").body()).isEqualTo("ok");
+    }
 }
