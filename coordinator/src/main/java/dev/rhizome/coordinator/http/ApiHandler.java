@@ -57,6 +57,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * that found a request setting one off could send it in a loop, each line a stack trace.
      */
     private static final WarnBudget INCIDENTS_LOGGED = new WarnBudget(LOG);
+    /** The route label of a refusal made before a request's target was read, or of no request at all. */
+    static final String UNROUTED = "unrouted";
     /** Names each 500 at random, so that an answer can be matched to its log line. */
     private static final SplittableRandom INCIDENTS = new SplittableRandom();
 
@@ -95,6 +97,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean lingering;
     /** A handler before this one failed between requests: the connection closes once those read are answered. */
     private boolean closeWhenAnswered;
+    /** A "100 Continue" waiting for the replies owed before its request to go ({@link #continueInPlace}). */
+    private FullHttpResponse heldContinue;
 
     /**
      * @param client the address the request is counted against (its worker share, its daily writes)
@@ -158,6 +162,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
      * requests before it as the answer to the first of them still in progress.
      */
     void refuseInPlace(HttpError refusal, boolean head, boolean protobuf, boolean linger) {
+        refuseInPlace(null, refusal, head, protobuf, linger);
+    }
+
+    /** As {@link #refuseInPlace(HttpError, boolean, boolean, boolean)}, counted under {@code path}'s route (null: none read). */
+    void refuseInPlace(String path, HttpError refusal, boolean head, boolean protobuf, boolean linger) {
+        String route = path == null ? UNROUTED : router.label(path);
         if (closing) {
             if (order.outstanding() == 0) {
                 self.close();  // nothing more is answered here, and nothing is owed
@@ -167,13 +177,43 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         closing = true;
         lingering = linger;
         deadline.requestReceived();
-        send(self, order.arrive(), new Outgoing(refuse(String.valueOf(self.channel().remoteAddress()), refusal), false,
-                protobuf, head));
+        send(self, order.arrive(), new Outgoing(refuse(route, String.valueOf(self.channel().remoteAddress()), refusal),
+                false, protobuf, head));
+    }
+
+    /**
+     * Sends the "100 Continue" for the request whose head just came in its place: at once when every
+     * request before it is answered, else right after the last of their replies. Written at once, a
+     * client that had pipelined requests before it read the 100 as the interim answer to the first
+     * of them, and went on waiting for its own. Dropped if the body comes first (RFC 9110 10.1.1
+     * lets a server omit it then) or the connection is closing (nothing more is answered).
+     *
+     * @return whether it is held (or dropped) here: the caller writes nothing
+     */
+    boolean continueInPlace(FullHttpResponse hundred) {
+        if (order.outstanding() == 0 && !closing) {
+            return false;
+        }
+        dropHeldContinue();
+        if (closing) {
+            hundred.release();
+        } else {
+            heldContinue = hundred;
+        }
+        return true;
+    }
+
+    private void dropHeldContinue() {
+        if (heldContinue != null) {
+            heldContinue.release();
+            heldContinue = null;
+        }
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest msg) {
         deadline.requestReceived();
+        dropHeldContinue();  // its body came without it
         if (closing) {
             return;  // the client asked to close, or was told we would; what it sent after is dropped
         }
@@ -195,7 +235,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Judges a whole request as it came: answers it at once (refused), or queues it for a worker. */
     private void accept(ChannelHandlerContext ctx, FullHttpRequest msg, long seq, boolean head) {
-        boolean keepAlive = HttpUtil.isKeepAlive(msg);
+        // The last request a connection is answered: its reply closes it (the client opens another).
+        boolean keepAlive = HttpUtil.isKeepAlive(msg) && seq + 1 < MessageRules.MAX_REQUESTS_PER_CONNECTION;
         boolean protobuf = BodyFormat.prefersProtobuf(msg.headers());
         if (!keepAlive) {
             closing = true;
@@ -209,7 +250,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // answered, in order, then this refusal, then the connection closes. Netty's codec used to
             // close it after the next reply instead, the requests it had read dropped unanswered.
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            send(ctx, seq, new Outgoing(refuseUnrouted(new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     Error.Code.UNAVAILABLE, "more than " + MessageRules.MAX_PIPELINED_AHEAD + " requests were sent on "
                             + "this connection ahead of their replies; those before this answer were answered, the rest "
                             + "were not read: read replies before sending more, and resend the rest on a new connection")),
@@ -218,12 +259,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (!msg.decoderResult().isSuccess()) {
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", MessageRules.undecodable(msg)), false, protobuf, head));
+            send(ctx, seq, new Outgoing(refuseUnrouted(MessageRules.undecodable(msg)), false, protobuf, head));
             return;
         }
         if (msg.protocolVersion().majorVersion() != 1) {
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+            send(ctx, seq, new Outgoing(refuseUnrouted(new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     Error.Code.BAD_REQUEST, "HTTP version " + msg.protocolVersion().text()
                             + " is not supported; speak HTTP/1.1")), false, protobuf, head));
             return;
@@ -233,7 +274,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // The message was read, but its framing or headers are not what HTTP/1.1 allows: what
             // follows it on the connection cannot be trusted to be read the same way by everyone.
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", framing), false, protobuf, head));
+            send(ctx, seq, new Outgoing(refuseUnrouted(framing), false, protobuf, head));
             return;
         }
         ApiRequest request;
@@ -247,7 +288,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // The target could not be read (bad percent-encoding, not UTF-8): answered like any
             // other bad request, where an exception here used to close the connection unanswered.
             closing = true;
-            send(ctx, seq, new Outgoing(refuse("?", e), false, protobuf, head));
+            send(ctx, seq, new Outgoing(refuseUnrouted(e), false, protobuf, head));
             return;
         }
         HttpError unmet = Preconditions.beforeContent(router, request.method(), request.path(), msg.headers());
@@ -331,7 +372,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 readRunning = false;
                 closing = true;  // the connection closes after this answer; what still waits is dropped
                 waiting.clear();
-                send(ctx, next.seq(), new Outgoing(refuse(describe(request), new HttpError(
+                send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(
                         HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
                         "coordinator is overloaded; retry later")), false, next.protobuf(), head, client, false));
                 return;
@@ -423,6 +464,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             holders.taken(holder);
         }
         order.drop().forEach(ApiHandler::undelivered);
+        dropHeldContinue();
         super.channelInactive(ctx);
     }
 
@@ -511,8 +553,22 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private Reply refuse(ApiRequest request, HttpError e) {
-        metrics.refused(router.label(request.path()), e.toError().getCode().name());
-        return refuse(describe(request), e);
+        return refuse(router.label(request.path()), describe(request), e);
+    }
+
+    /** A refusal of a request whose route was not read (its head or framing is at fault), counted as such. */
+    private Reply refuseUnrouted(HttpError e) {
+        return refuse(UNROUTED, "?", e);
+    }
+
+    /**
+     * Every refusal this handler sends is counted in {@code rhizome_refusals_total} by route and
+     * reason, those made before a route was read too (under {@link #UNROUTED}): an operator sees a
+     * client sending malformed heads, smuggling attempts or slow requests, not only bad bodies.
+     */
+    private Reply refuse(String route, String request, HttpError e) {
+        metrics.refused(route, e.toError().getCode().name());
+        return refuse(request, e);
     }
 
     /** Logs a refusal once, with everything that came from the request escaped and capped. */
@@ -583,6 +639,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 ready.subList(i + 1, ready.size()).forEach(ApiHandler::undelivered);  // the connection closes first
                 return;
             }
+        }
+        if (heldContinue != null && order.outstanding() == 0) {
+            ctx.write(heldContinue);  // every reply owed before its request has gone
+            heldContinue = null;
         }
         if (!ready.isEmpty()) {
             ctx.flush();
@@ -697,7 +757,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 // place in the order, like a request whose headers were cut short.
                 boolean head = deadline.mayBeHead();
                 deadline.requestReceived();
-                send(ctx, order.arrive(), new Outgoing(refuse("?", new HttpError(HttpResponseStatus.BAD_REQUEST,
+                send(ctx, order.arrive(), new Outgoing(refuseUnrouted(new HttpError(HttpResponseStatus.BAD_REQUEST,
                         Error.Code.BAD_REQUEST, "request cut short: the client shut its side of the connection "
                                 + "down before the whole request (headers and body) arrived")), false, false, head));
                 return;
@@ -714,7 +774,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 return;
             }
             closing = true;
-            send(ctx, order.arrive(), new Outgoing(refuse(String.valueOf(ctx.channel().remoteAddress()),
+            send(ctx, order.arrive(), new Outgoing(refuse(UNROUTED, String.valueOf(ctx.channel().remoteAddress()),
                     new HttpError(HttpResponseStatus.REQUEST_TIMEOUT, Error.Code.TIMEOUT, expired.message())),
                     false, false, expired.mayBeHead()));
             return;

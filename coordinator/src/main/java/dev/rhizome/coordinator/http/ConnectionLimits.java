@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import dev.rhizome.coordinator.core.AddressScope;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -41,6 +42,9 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong lastLogMs = new AtomicLong(Long.MIN_VALUE / 2);
 
+    /** Told the cap each refused connection met: an operator sees a flood of connections in /metrics. */
+    private Consumer<String> refusedByCap = cap -> { };
+
     ConnectionLimits(int maxTotal, int maxPerNetwork, int maxPerAddress) {
         this(maxTotal, maxPerNetwork, maxPerAddress, MAX_ANSWERING);
     }
@@ -51,6 +55,12 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
         this.maxPerNetwork = maxPerNetwork;
         this.maxPerAddress = maxPerAddress;
         this.maxAnswering = maxAnswering;
+    }
+
+    /** These limits, counting each refused connection by the cap it met (before any connection is accepted). */
+    ConnectionLimits counting(Consumer<String> refusedByCap) {
+        this.refusedByCap = refusedByCap;
+        return this;
     }
 
     /**
@@ -74,9 +84,11 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         String scope = AddressScope.of(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
-        String over = refusal(scope);
-        if (over != null) {
+        Over cap = over(scope);
+        if (cap != null) {
+            String over = cap.message();
             refuse(scope);
+            refusedByCap.accept(cap.cap());
             if (!startAnswering()) {
                 // A flood: each answer holds its socket up to OverCapAnswer.WAIT_MS, so past the
                 // bound they are closed as accepted, unanswered, as every one was before answers.
@@ -102,21 +114,30 @@ final class ConnectionLimits extends ChannelInboundHandlerAdapter {
      * which cap is reached, in words for the client.
      */
     String refusal(String scope) {
+        Over over = over(scope);
+        return over == null ? null : over.message();
+    }
+
+    /** Which cap a refused connection met ("total", "network" or "address", a metrics label) and why, in words. */
+    private record Over(String cap, String message) {
+    }
+
+    private Over over(String scope) {
         if (total.incrementAndGet() > maxTotal) {
             total.decrementAndGet();
-            return "the coordinator holds its most connections (" + maxTotal + "); retry later";
+            return new Over("total", "the coordinator holds its most connections (" + maxTotal + "); retry later");
         }
         String network = AddressScope.network(scope);
         if (!take(perNetwork, network, maxPerNetwork)) {
             total.decrementAndGet();
-            return "your network (an IPv4 /24, an IPv6 /48) holds its most connections (" + maxPerNetwork
-                    + "); close some before opening more";
+            return new Over("network", "your network (an IPv4 /24, an IPv6 /48) holds its most connections ("
+                    + maxPerNetwork + "); close some before opening more");
         }
         if (!take(perAddress, scope, maxPerAddress)) {
             give(perNetwork, network);
             total.decrementAndGet();
-            return "your address (an IPv6 /64 as one) holds its most connections (" + maxPerAddress
-                    + "); close some, or send more requests on each (keep-alive), before opening more";
+            return new Over("address", "your address (an IPv6 /64 as one) holds its most connections ("
+                    + maxPerAddress + "); close some, or send more requests on each (keep-alive), before opening more");
         }
         return null;
     }

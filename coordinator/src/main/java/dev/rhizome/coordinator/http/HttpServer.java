@@ -96,7 +96,7 @@ public final class HttpServer implements AutoCloseable {
         FairWorkers workers = new FairWorkers(WORKERS, QUEUED_REQUESTS, PER_ADDRESS, PER_NETWORK,
                 "coordinator-worker");
         ConnectionLimits connections = new ConnectionLimits(limits.maxConnections(), limits.maxConnectionsPerNetwork(),
-                limits.maxConnectionsPerAddress());
+                limits.maxConnectionsPerAddress()).counting(metrics::connectionRefused);
         long idleMs = limits.idleTimeout().toMillis();
         HeadRefusals heads = new HeadRefusals(router);
         // A tenth of the time a non-reader could hold its replies anyway (WriteStall).

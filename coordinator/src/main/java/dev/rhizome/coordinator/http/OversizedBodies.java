@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.SocketChannel;
@@ -25,6 +26,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -47,8 +49,12 @@ final class OversizedBodies extends HttpObjectAggregator {
     static final long LINGER_MS = 2_000;
     static final long LINGER_BYTES = 4L << 20;
 
+    private static final String LINGER = "linger";
+
     private final int maxBodyBytes;
     private final HeadRefusals heads;
+    /** The last head's refusal was given to ApiHandler: its body, if it comes, is dropped. */
+    private boolean refusedInPlace;
     /** The request whose body is being aggregated, for a refusal of its chunks' declared sizes. */
     private HttpRequest current;
 
@@ -59,51 +65,61 @@ final class OversizedBodies extends HttpObjectAggregator {
     }
 
     /**
-     * A client that sent "Expect: 100-continue" with a too-large Content-Length learns why, and so does
-     * one that sent an expectation other than 100-continue (Netty's 417 had an empty body).
+     * What answers a head that asked "Expect: 100-continue": the 100 itself, or a refusal in its
+     * place (a too-large Content-Length, an expectation other than 100-continue, whatever
+     * {@link HeadRefusals} finds in the head alone), each given to {@link ApiHandler} to send in its
+     * place among the connection's replies. Written here at once, as they were, after pipelined
+     * requests still in progress the refusal (or the 100) was read as the answer to the first of
+     * them. What is returned is then written at once: nothing ({@link Unpooled#EMPTY_BUFFER}) where
+     * {@code ApiHandler} sends the answer.
      */
     @Override
     protected Object newContinueResponse(HttpMessage start, int maxContentLength, ChannelPipeline pipeline) {
+        refusedInPlace = false;
         if (!start.decoderResult().isSuccess()) {
             return null;  // a head refused as it came (RequestDecoder) is answered for that, with no 100 or 417 first
         }
         String expectation = start.headers().get(HttpHeaderNames.EXPECT);  // Netty removes it below
         Object response = super.newContinueResponse(start, maxContentLength, pipeline);
-        if (response instanceof FullHttpResponse full && start instanceof HttpRequest request) {
-            if (full.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
-                full.release();
-                return tooLarge(pipeline.channel().alloc(), request);
-            }
-            if (full.status().equals(HttpResponseStatus.CONTINUE) && !bodyToCome(request)) {
-                // nothing to send, so nothing to go on with (RFC 9110, 10.1.1): a GET or a
-                // Content-Length of 0 is answered as it is, with no interim 100 the client must skip
-                full.release();
-                return null;
-            }
-            if (full.status().equals(HttpResponseStatus.CONTINUE)) {
-                HttpError refused = heads.refusal(request);
-                if (refused != null) {
-                    // answered now, as RFC 9110 10.1.1 allows: the client need not send a body that
-                    // cannot be served, and the connection closes rather than read one it sends anyway
-                    full.release();
-                    FullHttpResponse answer = Responses.answering(pipeline.channel().alloc(),
-                            ApiHandler.refuse(LogSafe.of(request.method() + " " + request.uri()), refused), request);
-                    HttpUtil.setKeepAlive(answer, false);
-                    return answer;
-                }
-            }
-            if (full.status().equals(HttpResponseStatus.EXPECTATION_FAILED)) {
-                full.release();
-                String message = "Expect: " + expectation
-                        + " is not supported; the only expectation understood is 100-continue";
-                FullHttpResponse refused = Responses.answering(pipeline.channel().alloc(), ApiHandler.refuse(
-                        LogSafe.of(request.method() + " " + request.uri()), new HttpError(HttpResponseStatus.EXPECTATION_FAILED,
-                                Error.Code.BAD_REQUEST, message)), request);
-                HttpUtil.setKeepAlive(refused, false);
-                return refused;
-            }
+        if (!(response instanceof FullHttpResponse full) || !(start instanceof HttpRequest request)) {
+            return response;
         }
-        return response;
+        HttpError refusal;
+        if (full.status().equals(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE)) {
+            refusal = new HttpError(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Error.Code.TOO_LARGE,
+                    "request body exceeds " + maxBodyBytes + " bytes");
+        } else if (full.status().equals(HttpResponseStatus.EXPECTATION_FAILED)) {
+            refusal = new HttpError(HttpResponseStatus.EXPECTATION_FAILED, Error.Code.BAD_REQUEST, "Expect: "
+                    + expectation + " is not supported; the only expectation understood is 100-continue");
+        } else if (!bodyToCome(request)) {
+            // nothing to send, so nothing to go on with (RFC 9110, 10.1.1): a GET or a
+            // Content-Length of 0 is answered as it is, with no interim 100 the client must skip
+            full.release();
+            return null;
+        } else {
+            // answered now, as RFC 9110 10.1.1 allows: the client need not send a body that
+            // cannot be served, and the connection closes rather than read one it sends anyway
+            refusal = heads.refusal(request);
+        }
+        ApiHandler answers = pipeline.get(ApiHandler.class);
+        if (refusal == null) {
+            return answers != null && answers.continueInPlace(full) ? Unpooled.EMPTY_BUFFER : full;
+        }
+        full.release();
+        if (answers == null) {
+            FullHttpResponse answer = Responses.answering(pipeline.channel().alloc(),
+                    ApiHandler.refuse(LogSafe.of(request.method() + " " + request.uri()), refusal), request);
+            HttpUtil.setKeepAlive(answer, false);
+            return answer;
+        }
+        // From here on what the client sends is counted and dropped: the refusal closes the connection.
+        if (pipeline.get(LINGER) == null) {
+            pipeline.addFirst(LINGER, new Linger());
+        }
+        answers.refuseInPlace(new QueryStringDecoder(request.uri()).rawPath(), refusal,
+                HttpMethod.HEAD.equals(request.method()), BodyFormat.prefersProtobuf(request.headers()), true);
+        refusedInPlace = true;
+        return Unpooled.EMPTY_BUFFER;
     }
 
     /** Whether the head frames a body that has yet to come: chunked, or a length above 0. */
@@ -118,7 +134,16 @@ final class OversizedBodies extends HttpObjectAggregator {
      */
     @Override
     protected boolean ignoreContentAfterContinueResponse(Object msg) {
+        if (msg == Unpooled.EMPTY_BUFFER) {
+            return refusedInPlace;  // a 100 held by ApiHandler: the body is aggregated as ever
+        }
         return msg instanceof HttpResponse response && response.status().code() >= 400;
+    }
+
+    /** A refusal given to ApiHandler closes the connection after the replies before it, not at once. */
+    @Override
+    protected boolean closeAfterContinueResponse(Object msg) {
+        return msg != Unpooled.EMPTY_BUFFER && super.closeAfterContinueResponse(msg);
     }
 
     /** A head refused as it came is answered for that, not with a 413 for its declared length. */
@@ -153,7 +178,9 @@ final class OversizedBodies extends HttpObjectAggregator {
         }
         Channel channel = ctx.channel();
         // From here on, bytes are counted and dropped before any decoder sees them.
-        channel.pipeline().addFirst("linger", new Linger());
+        if (channel.pipeline().get(LINGER) == null) {
+            channel.pipeline().addFirst(LINGER, new Linger());
+        }
         String message = "request body exceeds " + maxBodyBytes + " bytes";
         ApiHandler answers = channel.pipeline().get(ApiHandler.class);
         if (answers != null) {

@@ -17,6 +17,7 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.MalformedEnvelopeException;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.UnknownFieldException;
 import dev.rhizome.protocol.envelope.Verified;
@@ -80,6 +81,11 @@ final class SignedRequests {
             // client that signs the old way; not counted as a forgery.
             throw new HttpError(HttpResponseStatus.FORBIDDEN, Error.Code.WRONG_NETWORK, e.getMessage());
         } catch (UnknownFieldException e) {
+            throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, e.getMessage());
+        } catch (MalformedEnvelopeException e) {
+            // No signature was checked ({}, no version, another record type than the route's): a
+            // malformed request, not a forgery, so not counted among rejected signatures, where a
+            // client's broken encoder read as an attack on its keys and an attacker's noise as forgeries.
             throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, e.getMessage());
         } catch (SignatureException e) {
             if (e.getCause() instanceof com.google.protobuf.InvalidProtocolBufferException) {

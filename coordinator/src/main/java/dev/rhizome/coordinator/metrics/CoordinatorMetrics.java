@@ -134,6 +134,15 @@ public final class CoordinatorMetrics {
                 .tags("route", route, "reason", reason).register(registry).increment();
     }
 
+    /**
+     * A connection refused as it opened, by the cap it met ({@code total}, {@code network},
+     * {@code address}: http.ConnectionLimits); it never reaches the routes, so rhizome_refusals has it not.
+     */
+    public void connectionRefused(String cap) {
+        Counter.builder("rhizome_connections_refused").description("Connections refused as they opened, by the cap met")
+                .tag("cap", cap).register(registry).increment();
+    }
+
     /** A claim answered with no unit because its address or network holds its leases' cap ({@code core.LeaseCaps}). */
     /** Claims held now, waiting for work (service.ClaimWaits). */
     public void watchHeldClaims(java.util.function.IntSupplier held) {

@@ -115,7 +115,7 @@ class EarlyRefusalsTest {
         // all in one write, with the next request after it: the framing is followed to the byte
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
             raw.send(CHUNKED_CLAIM + body + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-            assertThat(raw.read().status()).as("the envelope inside was read: unsigned").isEqualTo(401);
+            assertThat(raw.read().body()).as("the envelope inside was read: unsigned").contains("no version");
             assertThat(raw.read().status()).isEqualTo(200);
         }
         // a byte at a time
@@ -123,7 +123,7 @@ class EarlyRefusalsTest {
             for (char c : (CHUNKED_CLAIM + body).toCharArray()) {
                 raw.send(String.valueOf(c));
             }
-            assertThat(raw.read().status()).isEqualTo(401);
+            assertThat(raw.read().body()).contains("no version");
         }
         // a body of exactly the limit, declared in one chunk
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {

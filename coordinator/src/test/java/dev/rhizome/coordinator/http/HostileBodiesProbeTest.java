@@ -98,9 +98,9 @@ class HostileBodiesProbeTest {
             assertAnswered(body.getKey(), postJson(body.getValue()), 400, "BAD_REQUEST", "JSON");
         }
         // A lone surrogate in an escape reads as text, then fails as a type (docs: Known gaps); an
-        // envelope with no network is no signature at all.
-        assertAnswered("a lone surrogate's escape", postJson(utf8("{\"version\":2,\"type\":\"\\ud800\"}")), 401,
-                "BAD_SIGNATURE", "network");
+        // envelope with no network is no signature at all: malformed, not a forgery.
+        assertAnswered("a lone surrogate's escape", postJson(utf8("{\"version\":2,\"type\":\"\\ud800\"}")), 400,
+                "BAD_REQUEST", "network");
         assertCoordinatorUntouched();
     }
 
@@ -123,7 +123,7 @@ class HostileBodiesProbeTest {
                 answer.status() == 401 ? "BAD_SIGNATURE" : "BAD_REQUEST", "");
         // and a paper's envelope, as signed, on the claim route: its type is not the route's
         RawHttp.Response wrongRoute = postJson(utf8(Json.print(h.api.sign(author, paper))));
-        assertAnswered("a paper on the claim route", wrongRoute, 401, "BAD_SIGNATURE", "rhizome.v1.Paper");
+        assertAnswered("a paper on the claim route", wrongRoute, 400, "BAD_REQUEST", "rhizome.v1.Paper");
         assertCoordinatorUntouched();
     }
 

@@ -351,6 +351,15 @@ class HostileClientsTest extends OnEachStore {
                     return false;
                 }
             });
+            // and the operator sees them: three refused by the address's cap, at least
+            String metrics;
+            try (RawHttp scrape = new RawHttp(coordinator.url())) {
+                metrics = scrape.send(RawHttp.bytes("GET", "/metrics", null, new byte[0])).read().body();
+            }
+            java.util.regex.Matcher refused = java.util.regex.Pattern
+                    .compile("(?m)^rhizome_connections_refused_total\\{cap=\"address\"} ([0-9.]+)$").matcher(metrics);
+            assertThat(refused.find()).as(metrics).isTrue();
+            assertThat(Double.parseDouble(refused.group(1))).isGreaterThanOrEqualTo(3);
         } finally {
             for (RawHttp r : open) {
                 r.close();

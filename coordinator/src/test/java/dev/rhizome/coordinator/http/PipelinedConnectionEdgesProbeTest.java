@@ -51,6 +51,29 @@ class PipelinedConnectionEdgesProbeTest {
     }
 
     @Test
+    void oneConnectionIsAnsweredABoundedNumberOfRequestsThenToldItCloses() throws Exception {
+        // One connection sending requests forever was never idle, so never closed: its place under
+        // its address's cap, and its buffers, were held for good. The last of its budget's replies
+        // says "close", and what was pipelined after it is not answered (the client resends it).
+        int budget = MessageRules.MAX_REQUESTS_PER_CONNECTION;
+        String batch = get("/healthz", "HTTP/1.1", "").repeat(100);
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            for (int sent = 0; sent < budget; sent += 100) {
+                raw.send(batch);
+                for (int i = 1; i <= 100; i++) {
+                    RawHttp.Response r = raw.read();
+                    assertThat(r.status()).isEqualTo(200);
+                    assertThat(says(r, "close")).as("reply %d", sent + i).isEqualTo(sent + i == budget);
+                }
+            }
+            assertThat(raw.closedByServer()).isTrue();
+        }
+        try (RawHttp raw = new RawHttp(h.coordinator.url())) {
+            assertThat(raw.send(get("/healthz", "HTTP/1.1", "")).read().status()).as("a new one is served").isEqualTo(200);
+        }
+    }
+
+    @Test
     void anOptionThatOnlyLooksLikeCloseKeepsTheConnection() throws Exception {
         for (String fields : new String[] {"Connection: closed\r\n", "Connection:\r\n", "Connection: keep-alive\r\n"}) {
             try (RawHttp raw = new RawHttp(h.coordinator.url())) {
@@ -86,7 +109,7 @@ class PipelinedConnectionEdgesProbeTest {
                     + "Expect: 100-continue\r\n\r\n{}" + get("/healthz", "HTTP/1.1", ""));
             assertThat(raw.readHeadOnly().status()).isEqualTo(100);
             RawHttp.Response refused = raw.read();
-            assertThat(refused.status()).as(refused.body()).isEqualTo(401);  // an empty envelope signs nothing
+            assertThat(refused.status()).as(refused.body()).isEqualTo(400);  // an empty envelope is malformed
             assertThat(raw.read().status()).as("the read pipelined after it").isEqualTo(200);
             assertThat(raw.closedByServer()).isFalse();
         }

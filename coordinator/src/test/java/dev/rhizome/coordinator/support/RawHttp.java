@@ -33,7 +33,7 @@ public final class RawHttp implements AutoCloseable {
         socket = localAddress == null ? new Socket(uri.getHost(), uri.getPort())
                 : new Socket(uri.getHost(), uri.getPort(), InetAddress.getByName(localAddress), 0);
         socket.setSoTimeout(20_000);
-        in = socket.getInputStream();
+        in = new java.io.BufferedInputStream(socket.getInputStream());  // read() a byte at a time
         out = socket.getOutputStream();
     }
 

@@ -29,6 +29,8 @@ public final class Envelopes {
     private static final byte[] DOMAIN = "rhizome-envelope-v1\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] DOMAIN_2 = "rhizome-envelope-v2\n".getBytes(StandardCharsets.UTF_8);
     /** A network id: no newline (the signed bytes stay unambiguous) and nothing a terminal or URL would mangle. */
+    /** An Ed25519 signature's length: anything else is not a signature to check. */
+    private static final int SIGNATURE_LENGTH = 64;
     private static final Pattern NETWORK = Pattern.compile("[A-Za-z0-9._-]{1,64}");
 
     private Envelopes() {
@@ -83,28 +85,38 @@ public final class Envelopes {
     /**
      * Verifies the envelope and parses its payload as {@code type}.
      *
-     * @throws SignatureException naming what is wrong: version, type, signature or payload
+     * @throws SignatureException naming what is wrong: version, type, signature or payload;
+     *         {@link MalformedEnvelopeException} where no signature was checked (version, network, type, lengths)
      */
     public static <T extends Message> Verified<T> open(SignedEnvelope envelope, T prototype)
             throws SignatureException {
         String expectedType = prototype.getDescriptorForType().getFullName();
         if (envelope.getVersion() != VERSION && envelope.getVersion() != VERSION_1) {
-            throw new SignatureException("unsupported envelope version " + envelope.getVersion());
+            throw new MalformedEnvelopeException(envelope.getVersion() == 0
+                    ? "the envelope has no version; a signed " + expectedType + " is envelope version " + VERSION
+                    : "unsupported envelope version " + envelope.getVersion() + "; a signed " + expectedType
+                            + " is envelope version " + VERSION);
         }
         if (envelope.getVersion() == VERSION && !NETWORK.matcher(envelope.getNetwork()).matches()) {
-            throw new SignatureException("a version-2 envelope must name its network (1 to 64 characters of "
+            throw new MalformedEnvelopeException("a version-2 envelope must name its network (1 to 64 characters of "
                     + "A-Z a-z 0-9 . _ -)");
         }
         if (envelope.getVersion() == VERSION_1 && !envelope.getNetwork().isEmpty()) {
             // not covered by a version-1 signature: anyone could have added it
-            throw new SignatureException("a version-1 envelope names no network, but this one carries an unsigned one");
+            throw new MalformedEnvelopeException(
+                    "a version-1 envelope names no network, but this one carries an unsigned one");
         }
         if (!expectedType.equals(envelope.getType())) {
-            throw new SignatureException("expected a signed " + expectedType + ", got " + LogSafe.of(envelope.getType()));
+            throw new MalformedEnvelopeException("expected a signed " + expectedType + ", got "
+                    + (envelope.getType().isEmpty() ? "an envelope with no type" : LogSafe.of(envelope.getType())));
         }
         byte[] signer = envelope.getSigner().toByteArray();
         if (signer.length != PublicId.LENGTH) {
-            throw new SignatureException("signer key must be " + PublicId.LENGTH + " bytes, got " + signer.length);
+            throw new MalformedEnvelopeException("signer key must be " + PublicId.LENGTH + " bytes, got " + signer.length);
+        }
+        if (envelope.getSignature().size() != SIGNATURE_LENGTH) {
+            throw new MalformedEnvelopeException("signature must be " + SIGNATURE_LENGTH + " bytes (Ed25519), got "
+                    + envelope.getSignature().size());
         }
         if (!Identity.verify(signer, signedBytes(envelope),
                 envelope.getSignature().toByteArray())) {

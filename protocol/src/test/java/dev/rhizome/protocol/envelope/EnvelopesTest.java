@@ -79,6 +79,25 @@ class EnvelopesTest {
     }
 
     @Test
+    void onlyASignatureCheckedAndFailedIsAForgeryTheRestIsMalformed() {
+        SignedEnvelope envelope = Envelopes.sign(runner, "net-a", result);
+        for (SignedEnvelope malformed : new SignedEnvelope[] {SignedEnvelope.getDefaultInstance(),
+                envelope.toBuilder().clearVersion().build(), envelope.toBuilder().clearNetwork().build(),
+                envelope.toBuilder().setType("rhizome.v1.Paper").build(), envelope.toBuilder().clearSigner().build(),
+                envelope.toBuilder().setSignature(envelope.getSignature().substring(1)).build()}) {
+            assertThatThrownBy(() -> Envelopes.open(malformed, Result.getDefaultInstance()))
+                    .as("%s", malformed).isInstanceOf(MalformedEnvelopeException.class);
+        }
+        byte[] flipped = envelope.getSignature().toByteArray();
+        flipped[0] ^= 1;
+        assertThatThrownBy(() -> Envelopes.open(envelope.toBuilder().setSignature(ByteString.copyFrom(flipped)).build(),
+                Result.getDefaultInstance())).isNotInstanceOf(MalformedEnvelopeException.class)
+                .hasMessageContaining("does not verify");
+        assertThatThrownBy(() -> Envelopes.open(envelope.toBuilder().setNetwork("net-b").build(),
+                Result.getDefaultInstance())).isNotInstanceOf(MalformedEnvelopeException.class);
+    }
+
+    @Test
     void aRecordSignedForANetworkOpensThereAndNowhereElse() throws Exception {
         SignedEnvelope envelope = Envelopes.sign(runner, "net-a", result);
 
