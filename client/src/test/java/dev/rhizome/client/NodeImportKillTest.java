@@ -72,7 +72,10 @@ class NodeImportKillTest {
                     await().atMost(Duration.ofMinutes(4)).until(() -> !restarted.isAlive()
                             || transfers(nodeB).contains(commit));
                     assertThat(restarted.isAlive()).as("node b restarted; its log: %s", log("second.log")).isTrue();
-                    assertThat(quarantines(gitDir)).as("quarantines once restarted").isEmpty();
+                    // the restarted node keeps its own quarantine directory between imports, empty
+                    assertThat(quarantines(gitDir)).as("the killed import's quarantine once restarted")
+                            .noneMatch(q -> q.getFileName().toString().startsWith("rhizome-quarantine-" + firstPid + "-"));
+                    assertThat(filesIn(quarantines(gitDir))).as("files in quarantines once restarted").isEmpty();
                     assertThat(bundlesOf(firstPid)).as("the killed node's fetched bundles in the temporary directory")
                             .isEmpty();
                     await().atMost(Duration.ofMinutes(2)).until(() -> operator.peers(commit).getPeersList().stream()
@@ -134,6 +137,16 @@ class NodeImportKillTest {
         try (Stream<Path> files = Files.list(gitDir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("rhizome-quarantine-")).toList();
         }
+    }
+
+    private static List<Path> filesIn(List<Path> quarantines) throws IOException {
+        List<Path> files = new java.util.ArrayList<>();
+        for (Path quarantine : quarantines) {
+            try (Stream<Path> inside = Files.walk(quarantine)) {
+                inside.filter(Files::isRegularFile).forEach(files::add);
+            }
+        }
+        return files;
     }
 
     /** Bundles a fetch or an import of the process {@code pid} keeps in the temporary directory ({@code git.TempBundles}). */

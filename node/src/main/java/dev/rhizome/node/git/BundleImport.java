@@ -43,10 +43,12 @@ final class BundleImport {
 
     private final Repository repository;
     private final CommitRefs refs;
+    private final QuarantineDir quarantines;
 
     BundleImport(Repository repository, CommitRefs refs) {
         this.repository = repository;
         this.refs = refs;
+        this.quarantines = new QuarantineDir(repository.getDirectory().toPath());
     }
 
     /**
@@ -107,7 +109,7 @@ final class BundleImport {
                 if (refs.hasRef(tip)) {
                     return tip;
                 }
-                try (Quarantine quarantine = Quarantine.open(repository)) {
+                try (Quarantine quarantine = Quarantine.open(repository, quarantines)) {
                     Set<ObjectId> received = unpack(quarantine.repository(), in, limits);
                     ObjectId tipId = ObjectId.fromString(tip);
                     List<ObjectId> fresh = newHistory(quarantine.repository(), tipId);
@@ -255,6 +257,11 @@ final class BundleImport {
             }
             return fresh;
         }
+    }
+
+    /** Removes the directory imports unpack into (the repository is closing). */
+    void close() throws IOException {
+        quarantines.close();
     }
 
     /** {@link NodeRepository#importFrom}: the workspace's commits enter the way a peer's do. */

@@ -366,6 +366,14 @@ public final class NodeRepository implements AutoCloseable {
 
     @Override
     public void close() {
-        repository.close();
+        try {
+            imports.close();
+        } catch (IOException e) {
+            // a quarantine left behind is removed by the next open (Quarantine#removeAbandoned)
+            org.slf4j.LoggerFactory.getLogger(NodeRepository.class).warn("cannot remove the import quarantine of {}: {}",
+                    repository.getDirectory(), e.getMessage());
+        } finally {
+            repository.close();
+        }
     }
 }

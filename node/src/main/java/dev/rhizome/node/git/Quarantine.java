@@ -34,30 +34,27 @@ final class Quarantine implements AutoCloseable {
     static final String PREFIX = "rhizome-quarantine-";
 
     private final Path dir;
+    private final QuarantineDir place;
     private final Repository repository;
 
-    private Quarantine(Path dir, Repository repository) {
+    private Quarantine(Path dir, QuarantineDir place, Repository repository) {
         this.dir = dir;
+        this.place = place;
         this.repository = repository;
     }
 
-    /** A new, empty quarantine beside {@code main}'s objects. */
-    static Quarantine open(Repository main) throws IOException {
+    /** An empty quarantine beside {@code main}'s objects, in {@code place}'s directory until closed. */
+    static Quarantine open(Repository main, QuarantineDir place) throws IOException {
         Path gitDir = main.getDirectory().toPath();
-        // named by this process, so that the next open removes it at once once this process is
-        // dead (a node SIGKILLed mid-import) rather than an hour later, its age being all that
-        // tells an unnamed one from another process's import running now
-        Path dir = Files.createTempDirectory(gitDir, PREFIX + ProcessStamp.current().name() + "-");
+        Path dir = place.take();
         try {
-            Path objects = dir.resolve("objects");
-            Files.createDirectories(objects.resolve("pack"));
             Repository repository = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare()
-                    .setObjectDirectory(objects.toFile())
+                    .setObjectDirectory(dir.resolve("objects").toFile())
                     .addAlternateObjectDirectory(gitDir.resolve("objects").toFile())
                     .build();
-            return new Quarantine(dir, repository);
+            return new Quarantine(dir, place, repository);
         } catch (IOException | RuntimeException e) {
-            delete(dir);
+            place.giveBack(dir);
             throw e;
         }
     }
@@ -98,11 +95,14 @@ final class Quarantine implements AutoCloseable {
         }
     }
 
-    /** Forgets the quarantine and whatever it still holds. */
+    /** Forgets whatever the quarantine still holds. */
     @Override
     public void close() throws IOException {
-        repository.close();
-        delete(dir);
+        try {
+            repository.close();
+        } finally {
+            place.giveBack(dir);
+        }
     }
 
     /**
@@ -143,7 +143,7 @@ final class Quarantine implements AutoCloseable {
     }
 
     /** Deletes {@code dir} and everything in it; the bytes its files took. */
-    private static long delete(Path dir) throws IOException {
+    static long delete(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return 0;
         }

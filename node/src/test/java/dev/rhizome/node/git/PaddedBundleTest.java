@@ -79,6 +79,42 @@ class PaddedBundleTest {
         assertThat(target.readFile(tip, "train.py")).hasValue("lr = 0.2\n".getBytes());
     }
 
+    /**
+     * Imports unpack into one directory, emptied after each: what a refused bundle unpacked there
+     * must not complete the next bundle's history. The second bundle's tree names the smuggled blob
+     * and its pack leaves it out (as held); only the first bundle ever brought it.
+     */
+    @Test
+    void whatARefusedBundleUnpackedNeverCompletesTheNextImport() throws Exception {
+        byte[] data = new byte[50_000];
+        new Random(11).nextBytes(data);
+        String smuggled = source.commitFiles(null, Map.of("data.bin", data), "anything at all", AUTHOR);
+        byte[] padded = PaddedBundles.bundle(source, tip, List.of(base), List.of(tip, smuggled), List.of(base));
+        assertThatThrownBy(() -> target.importBundle(padded, tip, 64 << 20)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("does not reach");
+        String reuses = source.commitFiles(base, Map.of("data.bin", data), "the same data", AUTHOR);
+        byte[] incomplete = withoutBlobs(source, reuses, base);
+
+        assertThatThrownBy(() -> target.importBundle(incomplete, reuses, 64 << 20)).isInstanceOf(BundleException.class)
+                .hasMessageContaining("missing");
+        assertThat(target.has(reuses)).isFalse();
+        assertThat(target.repository().getObjectDatabase().has(blobOf(source, smuggled, "data.bin"))).isFalse();
+        assertThat(quarantines(target)).isEmpty();
+        assertThat(target.importBundle(source.bundle(tip, List.of(base)).path(), tip, 64 << 20)).isEqualTo(tip);
+    }
+
+    /** A repository closed with its quarantine kept removes it: nothing is left beside the objects. */
+    @Test
+    void closingTheRepositoryRemovesItsQuarantine() throws Exception {
+        target.importBundle(source.bundle(tip, List.of(base)).path(), tip, 64 << 20);
+        Path gitDir = target.repository().getDirectory().toPath();
+        target.close();
+        try (Stream<Path> files = Files.list(gitDir)) {
+            assertThat(files.filter(p -> p.getFileName().toString().startsWith(Quarantine.PREFIX))).isEmpty();
+        }
+        target = NodeRepository.open(tmp.resolve("target.git"));
+    }
+
     @Test
     void aPackCarryingThePrerequisitesOwnHistoryIsRefused() throws Exception {
         String next = source.commitFiles(tip, Map.of("train.py", "lr = 0.3\n".getBytes()), "lower it again", AUTHOR);
@@ -250,9 +286,29 @@ class PaddedBundleTest {
         }
     }
 
-    private static List<Path> quarantines(NodeRepository repo) throws IOException {
-        try (Stream<Path> files = Files.list(repo.repository().getDirectory().toPath())) {
-            return files.filter(p -> p.getFileName().toString().startsWith(Quarantine.PREFIX)).toList();
+    /** A bundle of {@code tip} (a child of {@code prerequisite}) whose pack carries its commit and tree only. */
+    private static byte[] withoutBlobs(NodeRepository repo, String tip, String prerequisite) throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes((PaddedBundles.headerLines(tip, List.of(prerequisite), "refs/rhizome/commits/" + tip) + "\n").getBytes());
+        try (org.eclipse.jgit.revwalk.RevWalk walk = new org.eclipse.jgit.revwalk.RevWalk(repo.repository());
+                org.eclipse.jgit.internal.storage.pack.PackWriter writer = new org.eclipse.jgit.internal.storage.pack.PackWriter(repo.repository())) {
+            org.eclipse.jgit.revwalk.RevCommit commit = walk.parseCommit(ObjectId.fromString(tip));
+            writer.preparePack(List.<org.eclipse.jgit.revwalk.RevObject>of(commit, commit.getTree()).iterator());
+            writer.writePack(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, out);
         }
+        return out.toByteArray();
+    }
+
+    /** The files in the repository's quarantines: none once an import has ended (the directory is kept for the next). */
+    private static List<Path> quarantines(NodeRepository repo) throws IOException {
+        List<Path> held = new java.util.ArrayList<>();
+        try (Stream<Path> files = Files.list(repo.repository().getDirectory().toPath())) {
+            for (Path quarantine : files.filter(p -> p.getFileName().toString().startsWith(Quarantine.PREFIX)).toList()) {
+                try (Stream<Path> inside = Files.walk(quarantine)) {
+                    inside.filter(Files::isRegularFile).forEach(held::add);
+                }
+            }
+        }
+        return held;
     }
 }
