@@ -48,6 +48,13 @@ public final class ChildrenAtExit {
      * before the signal was armed, and then nothing would stop it.
      */
     private static final String PARENT_ALIVE = "[ \"$PPID\" = \"$1\" ] || exit 137; shift; exec \"$@\"";
+    /**
+     * {@link #PARENT_ALIVE} for {@link #startGroup}: this shell leads a session of its own and stays,
+     * its command in the background, so the parent-death signal (SIGTERM, trapped) kills the whole group.
+     */
+    private static final String GROUP_LEADER = "[ \"$PPID\" = \"$1\" ] || exit 137; shift; "
+            + "trap 'kill -KILL 0' TERM; \"$@\" & wait $!";
+    private static final Optional<Path> SETSID = onPath("setsid");
 
     static {
         try {
@@ -100,7 +107,24 @@ public final class ChildrenAtExit {
             if (exiting) {
                 throw new Exiting(builder.command().get(0));
             }
-            Child child = new Child(spawn(builder), stop);
+            Child child = new Child(spawn(builder, false), stop);
+            LIVE.add(child);
+            return child;
+        }
+    }
+
+    /**
+     * {@link #start}, for a child whose own children must die with this process too (an agent's
+     * command: a shell running a coding agent and its tools): the child runs in a session of its own
+     * under a shell that kills that session's process group when this process dies. Its pid is that
+     * shell's; a SIGTERM to it (Process.destroy) kills the whole group at once.
+     */
+    public static Child startGroup(ProcessBuilder builder, Consumer<Process> stop) throws IOException {
+        synchronized (LOCK) {
+            if (exiting) {
+                throw new Exiting(builder.command().get(0));
+            }
+            Child child = new Child(spawn(builder, SETSID.isPresent()), stop);
             LIVE.add(child);
             return child;
         }
@@ -119,12 +143,21 @@ public final class ChildrenAtExit {
         return argv;
     }
 
-    private static Process spawn(ProcessBuilder builder) throws IOException {
+    /** {@link #tied} for a group: setsid (util-linux) makes the shell a session leader without forking. */
+    static List<String> tiedGroup(Path setpriv, Path setsid, long parentPid, List<String> command) {
+        List<String> argv = new ArrayList<>(List.of(setpriv.toString(), "--pdeathsig", "TERM", "--", setsid.toString(),
+                "/bin/sh", "-c", GROUP_LEADER, "rhizome-child", Long.toString(parentPid)));
+        argv.addAll(command);
+        return argv;
+    }
+
+    private static Process spawn(ProcessBuilder builder, boolean group) throws IOException {
         List<String> command = List.copyOf(builder.command());
         if (SETPRIV.isEmpty() || !findable(command.get(0), builder)) {
             return builder.start();  // untied; a program that is missing fails here, named as the caller's
         }
-        builder.command(tied(SETPRIV.get(), ProcessHandle.current().pid(), command));
+        long parent = ProcessHandle.current().pid();
+        builder.command(group ? tiedGroup(SETPRIV.get(), SETSID.get(), parent, command) : tied(SETPRIV.get(), parent, command));
         Future<Process> started = SPAWNER.submit(() -> {
             try {
                 return builder.start();
@@ -176,8 +209,12 @@ public final class ChildrenAtExit {
     }
 
     private static Optional<Path> setpriv() {
+        return onPath("setpriv");
+    }
+
+    private static Optional<Path> onPath(String program) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, "setpriv");
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, program);
             if (!dir.isEmpty() && Files.isExecutable(candidate)) {
                 return Optional.of(candidate);
             }

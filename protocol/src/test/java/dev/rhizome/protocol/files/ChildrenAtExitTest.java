@@ -118,6 +118,15 @@ class ChildrenAtExitTest {
     }
 
     @Test
+    void aGroupsLeaderKeepsItsCommandsArgumentsAndExitStatus() throws Exception {
+        Process p = ChildrenAtExit.startGroup(new ProcessBuilder("/bin/sh", "-c", "printf '%s|' \"$@\"; exit 7", "x", "a b", ""),
+                q -> { }).process();
+        assertThat(new String(p.getInputStream().readAllBytes())).isEqualTo("a b||");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(7);
+    }
+
+    @Test
     void aJvmExitingWhileItStartsChildrenLeavesNoneRunning() throws Exception {
         for (long exitAfter : new long[] {0, 30, 150, 400}) {
             Path pids = dir.resolve("pids-" + exitAfter);
