@@ -11,8 +11,8 @@
 # --store: empty (SQLite in the coordinator's data directory, the default) or a postgresql:// address;
 # use a schema of its own (?schema=storm_...) so earlier runs do not count. --coordinators 2 (with a
 # postgresql:// store only) runs two coordinator processes on that one store, each with its nodes
-# (node i uses coordinator ((i-1) mod C)+1), and each coordinator kill picks one of them at random. After the storm, unless
-# --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
+# (node i uses coordinator ((i-1) mod C)+1), and each coordinator kill picks one of them at random.
+# After the storm, unless --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
 # (dev.rhizome.ops.storm.CoordinatorCrash). A progress line every 30 s on standard error; the last line
 # of standard output is a JSON summary (also in DIR/summary.json). Exit status 0 when every check
 # passed, 1 when one failed (the summary's "failures" say which), 2 on bad usage.

@@ -36,7 +36,7 @@ public final class ChildrenAtExit {
     private static final Object LOCK = new Object();
     private static final Set<Child> LIVE = new LinkedHashSet<>();
     private static boolean exiting;
-    private static final Optional<Path> SETPRIV = setpriv();
+    private static final Optional<Path> SETPRIV = onPath("setpriv");
     /** The one thread that starts children: a child's parent-death signal fires when its starter thread ends. */
     private static final ExecutorService SPAWNER = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "children-spawner");
@@ -206,10 +206,6 @@ public final class ChildrenAtExit {
             }
         }
         return false;
-    }
-
-    private static Optional<Path> setpriv() {
-        return onPath("setpriv");
     }
 
     private static Optional<Path> onPath(String program) {
