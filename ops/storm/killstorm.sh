@@ -4,12 +4,15 @@
 #
 #   ops/storm/killstorm.sh [--minutes M] [--nodes N] [--coordinator-kills K] [--store ADDRESS] [--dir DIR]
 #                          [--node-kill-seconds MIN-MAX] [--drain-seconds S] [--no-crash-load]
+#                          [--coordinators C]
 #
 # --node-kill-seconds: each node is killed after a random MIN to MAX seconds (20-60); give MIN more
 # than a job takes on this machine, or no job finishes and the storm checks no delivery (it fails so).
 # --store: empty (SQLite in the coordinator's data directory, the default) or a postgresql:// address;
-# use a schema of its own (?schema=storm_...) so earlier runs do not count. After the storm, unless
-# --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
+# use a schema of its own (?schema=storm_...) so earlier runs do not count. --coordinators 2 (with a
+# postgresql:// store only) runs two coordinator processes on that one store, each with its nodes
+# (node i uses coordinator ((i-1) mod C)+1), and each coordinator kill picks one of them at random.
+# After the storm, unless --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
 # (dev.rhizome.ops.storm.CoordinatorCrash). A progress line every 30 s on standard error; the last line
 # of standard output is a JSON summary (also in DIR/summary.json). Exit status 0 when every check
 # passed, 1 when one failed (the summary's "failures" say which), 2 on bad usage.
@@ -31,6 +34,7 @@ NODE_MIN_S=20
 NODE_MAX_S=60
 DRAIN_S=90
 CRASH_LOAD=1
+COORDINATORS=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES="$2"; shift 2 ;;
@@ -46,18 +50,24 @@ while [ $# -gt 0 ]; do
       esac
       shift 2 ;;
     --no-crash-load) CRASH_LOAD=0; shift ;;
+    --coordinators) COORDINATORS="$2"; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$KILLSTORM_ROOT/ops/storm/killstorm.sh"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 for pair in "--minutes=$MINUTES" "--nodes=$NODES" "--coordinator-kills=$COORDINATOR_KILLS" "--drain-seconds=$DRAIN_S" \
-    "--node-kill-seconds=$NODE_MIN_S-$NODE_MAX_S"; do
+    "--node-kill-seconds=$NODE_MIN_S-$NODE_MAX_S" "--coordinators=$COORDINATORS"; do
   case "${pair#*=}" in
     ''|*[!0-9-]*|-*|*-|*-*-*) echo "${pair%%=*} takes whole seconds or a count, got '${pair#*=}'" >&2; exit 2 ;;
   esac
 done
 [ "$NODE_MIN_S" -le "$NODE_MAX_S" ] || { echo "--node-kill-seconds: MIN ($NODE_MIN_S) is more than MAX ($NODE_MAX_S)" >&2; exit 2; }
 [ "$NODES" -ge 1 ] || { echo "--nodes must be at least 1" >&2; exit 2; }
+[ "$COORDINATORS" -ge 1 ] || { echo "--coordinators must be at least 1" >&2; exit 2; }
+case "$STORE" in
+  postgresql://*) ;;
+  *) [ "$COORDINATORS" -eq 1 ] || { echo "--coordinators $COORDINATORS needs a shared store: give --store postgresql://... (SQLite is one process's)" >&2; exit 2; } ;;
+esac
 
 ROOT="$KILLSTORM_ROOT"
 JAR="$ROOT/client/target/rhizome.jar"
@@ -76,8 +86,15 @@ mkdir -p "$DIR/tmp"
 chmod 711 "$DIR"
 JAVA_CP=(java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 "-Djava.io.tmpdir=$DIR/tmp" -cp "$DIR/rhizome.jar")
 JAVA=("${JAVA_CP[@]}" dev.rhizome.client.Main)
-PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-URL="http://127.0.0.1:$PORT"
+# coordinator 1 is named "coordinator" (its directory too, as before there were two); others coordinator-C
+coordinator_name() { if [ "$1" -eq 1 ]; then echo coordinator; else echo "coordinator-$1"; fi; }
+declare -A PORTS URLS
+for c in $(seq 1 "$COORDINATORS"); do
+  PORTS[$c]="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  URLS[$c]="http://127.0.0.1:${PORTS[$c]}"
+done
+PORT="${PORTS[1]}"
+URL="${URLS[1]}"
 STORE_ARGS=()
 [ -n "$STORE" ] && STORE_ARGS=(--store "$STORE")
 
@@ -91,23 +108,32 @@ KILLS_COORD=0
 UNEXPECTED_EXITS=0
 
 start_coordinator() {
-  rm -f "$DIR/coordinator/coordinator.url"
-  "${JAVA[@]}" coordinator --data-dir "$DIR/coordinator" --port "$PORT" "${STORE_ARGS[@]}" \
-      >>"$DIR/coordinator/coordinator.log" 2>&1 &
-  PID[coordinator]=$!
+  local c=${1:-1}
+  local name
+  name="$(coordinator_name "$c")"
+  mkdir -p "$DIR/$name"
+  rm -f "$DIR/$name/coordinator.url"
+  "${JAVA[@]}" coordinator --data-dir "$DIR/$name" --port "${PORTS[$c]}" "${STORE_ARGS[@]}" \
+      >>"$DIR/$name/coordinator.log" 2>&1 &
+  PID[$name]=$!
   local deadline=$((SECONDS + 90))
-  while [ ! -f "$DIR/coordinator/coordinator.url" ]; do
-    if ! kill -0 "${PID[coordinator]}" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
-      fail "the coordinator did not start; its log ends: $(tail -5 "$DIR/coordinator/coordinator.log")"
+  while [ ! -f "$DIR/$name/coordinator.url" ]; do
+    if ! kill -0 "${PID[$name]}" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
+      fail "$name did not start; its log ends: $(tail -5 "$DIR/$name/coordinator.log")"
       return 1
     fi
     sleep 0.2
   done
 }
+start_all_coordinators() {
+  local c ok=0
+  for c in $(seq 1 "$COORDINATORS"); do start_coordinator "$c" || ok=1; done
+  return $ok
+}
 
 start_node() {
   local i=$1
-  "${JAVA[@]}" node --data-dir "$DIR/node-$i" --coordinator "$URL" --explore \
+  "${JAVA[@]}" node --data-dir "$DIR/node-$i" --coordinator "${URLS[$(( (i - 1) % COORDINATORS + 1 ))]}" --explore \
       >>"$DIR/node-$i/node.log" 2>&1 &
   PID[node-$i]=$!
 }
@@ -120,7 +146,7 @@ kill9() {
   echo "--- $(date -u +%H:%M:%S) storm: kill -9 $pid ---" >>"$(logfile "$name")"
 }
 
-logfile() { case "$1" in coordinator) echo "$DIR/coordinator/coordinator.log" ;; *) echo "$DIR/$1/node.log" ;; esac; }
+logfile() { case "$1" in coordinator*) echo "$DIR/$1/coordinator.log" ;; *) echo "$DIR/$1/node.log" ;; esac; }
 
 rand_between() { echo $(($1 + RANDOM % ($2 - $1 + 1))); }
 
@@ -137,7 +163,7 @@ progress() {
 write_summary() {
   printf '%s\0' "${FAILURES[@]}" | python3 -c '
 import json, os, re, sys
-d, store, minutes, nodes, kn, kc, unexpected, crash_load = sys.argv[1:9]
+d, store, minutes, nodes, kn, kc, unexpected, crash_load, coordinators = sys.argv[1:10]
 failures = [f for f in sys.stdin.read().split("\0") if f]
 def load(name):
     try:
@@ -154,14 +180,14 @@ if crash_load == "1":
                          map(int, m.groups()))) if m else {"unparsed": line.strip()}
     except OSError:
         crash = {"unparsed": ""}
-summary = {"dir": d, "store": store or "sqlite", "minutes": int(minutes), "nodes": int(nodes),
+summary = {"dir": d, "store": store or "sqlite", "coordinators": int(coordinators), "minutes": int(minutes), "nodes": int(nodes),
            "node_kills": int(kn), "coordinator_kills": int(kc), "unexpected_exits": int(unexpected),
            "results": load("check.json"), "coordinator_under_load": crash,
            "passed": not failures, "failures": failures}
 text = json.dumps(summary)
 open(os.path.join(d, "summary.json"), "w").write(text + "\n")
 print(text)
-' "$DIR" "$STORE" "$MINUTES" "$NODES" "$KILLS_NODE" "$KILLS_COORD" "$UNEXPECTED_EXITS" "$CRASH_LOAD"
+' "$DIR" "$STORE" "$MINUTES" "$NODES" "$KILLS_NODE" "$KILLS_COORD" "$UNEXPECTED_EXITS" "$CRASH_LOAD" "$COORDINATORS"
 }
 
 stop_all() {
@@ -172,11 +198,11 @@ trap 'stop_all; write_summary' EXIT
 
 mkdir -p "$DIR/coordinator"
 for i in $(seq 1 "$NODES"); do mkdir -p "$DIR/node-$i"; done
-log "storm in $DIR: $NODES nodes, $MINUTES min, $COORDINATOR_KILLS coordinator kills, store ${STORE:-sqlite}, port $PORT"
-start_coordinator || exit 1
+log "storm in $DIR: $NODES nodes, $MINUTES min, $COORDINATOR_KILLS coordinator kills, store ${STORE:-sqlite}, $COORDINATORS coordinator(s) on port(s) ${PORTS[*]}"
+start_all_coordinators || exit 1
 "${JAVA[@]}" seed publish --builtin tiny-lm --data-dir "$DIR/node-1" --coordinator "$URL" >>"$DIR/storm.log" 2>&1 \
   || { fail "seed publish failed"; exit 1; }
-"${JAVA[@]}" direction open --name storm --seed tiny-lm --data-dir "$DIR/operator" --coordinator "$URL" \
+"${JAVA[@]}" direction open --name storm --seed tiny-lm --data-dir "$DIR/operator" --coordinator "${URLS[$COORDINATORS]}" \
   >>"$DIR/storm.log" 2>&1 || { fail "direction open failed"; exit 1; }
 declare -A NEXT_KILL
 for i in $(seq 1 "$NODES"); do
@@ -202,14 +228,19 @@ while [ $SECONDS -lt $STORM_END ]; do
       wait "${PID[$name]}" 2>/dev/null; rc=$?
       UNEXPECTED_EXITS=$((UNEXPECTED_EXITS + 1))
       fail "$name exited on its own (status $rc); its log ends: $(tail -3 "$(logfile "$name")" | tr '\n' ' ')"
-      if [ "$name" = coordinator ]; then start_coordinator; else start_node "${name#node-}"; fi
+      case "$name" in
+        coordinator) start_coordinator 1 ;;
+        coordinator-*) start_coordinator "${name#coordinator-}" ;;
+        *) start_node "${name#node-}" ;;
+      esac
     fi
   done
   if [ ${#COORD_KILL_AT[@]} -gt 0 ] && [ $SECONDS -ge "${COORD_KILL_AT[0]}" ]; then
     COORD_KILL_AT=("${COORD_KILL_AT[@]:1}")
-    kill9 coordinator; KILLS_COORD=$((KILLS_COORD + 1))
-    log "kill -9 coordinator (#$KILLS_COORD); restarting"
-    start_coordinator
+    victim=$(rand_between 1 "$COORDINATORS")
+    kill9 "$(coordinator_name "$victim")"; KILLS_COORD=$((KILLS_COORD + 1))
+    log "kill -9 $(coordinator_name "$victim") (#$KILLS_COORD); restarting"
+    start_coordinator "$victim"
   fi
   for i in $(seq 1 "$NODES"); do
     if [ $SECONDS -ge "${NEXT_KILL[node-$i]}" ]; then
@@ -237,6 +268,16 @@ for i in $(seq 1 "$NODES"); do wait "${PID[node-$i]}" 2>/dev/null; unset "PID[no
 # --- checks ---
 "${JAVA[@]}" results --json --coordinator "$URL" >"$DIR/results.json" 2>>"$DIR/storm.log" \
   || fail "rhizome results failed"
+# one store: every other coordinator must answer the same results as the first
+for c in $(seq 2 "$COORDINATORS"); do
+  "${JAVA[@]}" results --json --coordinator "${URLS[$c]}" >"$DIR/results-$c.json" 2>>"$DIR/storm.log" \
+    || fail "rhizome results from coordinator-$c failed"
+  python3 -c '
+import json, sys
+ids = lambda p: sorted(json.dumps(r, sort_keys=True) for r in json.load(open(p)).get("results", []))
+sys.exit(0 if ids(sys.argv[1]) == ids(sys.argv[2]) else 1)' "$DIR/results.json" "$DIR/results-$c.json" \
+    || fail "coordinator-$c answers other results than coordinator (results.json, results-$c.json)"
+done
 python3 - "$DIR" "$NODES" >"$DIR/check.txt" <<'EOF'
 import json, os, re, sys, collections
 d, nodes = sys.argv[1], int(sys.argv[2])
@@ -342,12 +383,15 @@ for i in $(seq 1 "$NODES"); do
     || fail "node-$i's repository check failed: $(tail -2 "$DIR/check.txt" | tr '\n' ' ')"
 done 2>/dev/null
 # the coordinator restarts once more, and a SQLite store passes its integrity check
-kill -TERM "${PID[coordinator]}" 2>/dev/null; wait "${PID[coordinator]}" 2>/dev/null
+for c in $(seq 1 "$COORDINATORS"); do
+  name="$(coordinator_name "$c")"
+  kill -TERM "${PID[$name]}" 2>/dev/null; wait "${PID[$name]}" 2>/dev/null
+done
 if [ -z "$STORE" ]; then
   ic="$(sqlite3 "$DIR/coordinator/coordinator.db" 'PRAGMA integrity_check' 2>&1)"
   [ "$ic" = ok ] || fail "SQLite integrity check: $ic"
 fi
-start_coordinator && log "coordinator restarts cleanly"
+start_all_coordinators && log "every coordinator restarts cleanly"
 for i in $(seq 1 "$NODES"); do
   start_node "$i"
   # a hang, not a speed check: on 2 shared cores a node's start (sandbox probe included) took over 60 s
@@ -381,11 +425,11 @@ orphans="$(ps -eo pid=,comm=,args= | grep -F -- "$DIR" \
 [ -z "$orphans" ] || fail "processes outlived the storm: $(echo "$orphans" | tr '\n' ';')"
 
 # what the logs say: errors, warnings and stack traces, by kind
-for f in "$DIR"/coordinator/coordinator.log "$DIR"/node-*/node.log; do
+for f in "$DIR"/coordinator*/coordinator.log "$DIR"/node-*/node.log; do
   n_err=$(grep -c ' ERROR ' "$f"); n_warn=$(grep -c ' WARN ' "$f"); n_trace=$(grep -cE '^\s+at |^Caused by' "$f")
   log "$(basename "$(dirname "$f")"): $n_err ERROR, $n_warn WARN, $n_trace stack-trace lines"
 done
-grep -hE ' (ERROR|WARN) ' "$DIR"/coordinator/coordinator.log "$DIR"/node-*/node.log \
+grep -hE ' (ERROR|WARN) ' "$DIR"/coordinator*/coordinator.log "$DIR"/node-*/node.log \
   | sed -E 's/^[0-9:. -]+//; s/[0-9a-f]{8,}/H/g; s/[0-9]+/N/g' | sort | uniq -c | sort -rn | head -40 >"$DIR/warnings.txt"
 log "distinct ERROR/WARN messages (numbers and ids masked), most frequent first: $DIR/warnings.txt"
 cat "$DIR/warnings.txt" >&2

@@ -216,6 +216,40 @@ class InterruptTest {
         }
     }
 
+    /**
+     * `rhizome agent` SIGKILLed mid-round runs no exit: its agent command dies with it by the
+     * parent-death signal (ChildrenAtExit); it went on editing a workspace nobody would submit. The
+     * unit stays leased until its deadline (a kill gives nothing back).
+     */
+    @Test
+    void anAgentKilledMidRoundTakesItsCommandWithIt() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.rhizome.protocol.files.ChildrenAtExit.tiedToParent(),
+                "setpriv (util-linux) is not installed here");
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("operator")));
+            Path agent = dir.resolve("agent");
+            TestNetwork.publishWithDirection(operator, agent, TestNetwork.slowSeed(1, 60), "d");
+            Process p = start("agent", List.of("agent", "--json", "--direction", "d", "--rounds", "1", "--cmd",
+                    "sleep 600", "--coordinator", c.url(), "--data-dir", agent.toString()));
+            try {
+                await().atMost(Duration.ofSeconds(120)).until(() -> !p.isAlive()
+                        || p.descendants().anyMatch(h -> h.info().command().orElse("").endsWith("sleep")));
+                assertThat(p.isAlive()).as(Files.readString(dir.resolve("agent.err"))).isTrue();
+                List<ProcessHandle> command = p.descendants().toList();
+                p.destroyForcibly();  // SIGKILL
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                // running, not isAlive: a killed orphan where nothing reaps orphans stays a zombie
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(command.stream()
+                        .filter(h -> dev.rhizome.protocol.files.ProcessStarts.running(h.pid(), java.util.OptionalLong.empty()))
+                        .map(h -> h.pid() + " " + h.info().commandLine().orElse("?")))
+                        .as("the agent's processes still running").isEmpty());
+            } finally {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     void aSignalledDemoTakesItsCoordinatorAndNodesDownWithIt() throws Exception {
         Path data = dir.resolve("demo");

@@ -36,7 +36,8 @@ final class AgentCommandRunner {
         // `rhizome agent` stopped by Ctrl-C or SIGTERM mid-round exits through System.exit: without
         // this the agent command (a coding agent, running for many minutes) went on editing a
         // workspace nobody would submit, orphaned
-        ChildrenAtExit.Child child = ChildrenAtExit.start(pb, started -> {
+        // a group: a SIGKILL of `rhizome agent` takes the command's own children (its tools) with it
+        ChildrenAtExit.Child child = ChildrenAtExit.startGroup(pb, started -> {
             try {
                 kill(started, seen);
             } catch (InterruptedException e) {

@@ -1,8 +1,11 @@
 package dev.rhizome.protocol.files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,6 +50,80 @@ class ChildrenAtExitTest {
                 }
             }
         }
+    }
+
+    /**
+     * Starts one child from a thread that then ends (as a command's worker thread does), writes the
+     * child's pid, and waits to be killed.
+     */
+    public static final class Holder {
+        public static void main(String[] args) throws Exception {
+            Path pid = Path.of(args[0]);
+            Process[] child = new Process[1];
+            Thread starter = new Thread(() -> {
+                try {
+                    child[0] = ChildrenAtExit.start(new ProcessBuilder("sleep", "300"), p -> ChildrenAtExit.terminate(p, 2))
+                            .process();
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            starter.start();
+            starter.join();
+            Files.writeString(pid, Long.toString(child[0].pid()));
+            Thread.sleep(Long.MAX_VALUE);
+        }
+    }
+
+    @Test
+    void aSigkilledJvmsChildrenDieWithItButNotWithTheThreadThatStartedThem() throws Exception {
+        assumeTrue(ChildrenAtExit.tiedToParent(), "setpriv (util-linux) is not installed here");
+        Path pidFile = dir.resolve("child.pid");
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), Holder.class.getName(), pidFile.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("holder.log").toFile()).start();
+        long child = 0;
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(pidFile) && !Files.readString(pidFile).isBlank());
+            child = Long.parseLong(Files.readString(pidFile).strip());
+            long pid = child;
+            // the thread that started it has ended: a parent-death signal armed on that thread would have fired
+            assertThat(ProcessStarts.running(pid, OptionalLong.empty())).as("the child outlives its starter thread").isTrue();
+            assertThat(ProcessHandle.of(pid).flatMap(h -> h.info().command())).as("the child runs its own command")
+                    .hasValueSatisfying(c -> assertThat(c).endsWith("sleep"));
+            holder.destroyForcibly();  // SIGKILL: no shutdown hook runs
+            assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> !ProcessStarts.running(pid, OptionalLong.empty()));
+        } finally {
+            holder.destroyForcibly();
+            if (child != 0) {
+                ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        }
+    }
+
+    @Test
+    void aMissingProgramIsNamedAsBefore() {
+        assertThatThrownBy(() -> ChildrenAtExit.start(new ProcessBuilder("rhizome-no-such-program"), p -> { }))
+                .isInstanceOf(IOException.class).hasMessageContaining("rhizome-no-such-program");
+    }
+
+    @Test
+    void aChildKeepsItsArgumentsAndExitStatusBehindTheTie() throws Exception {
+        Process p = ChildrenAtExit.start(new ProcessBuilder("/bin/sh", "-c", "printf '%s|' \"$@\"; exit 7", "x", "a b", "$HOME", ""),
+                q -> { }).process();
+        assertThat(new String(p.getInputStream().readAllBytes())).isEqualTo("a b|$HOME||");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(7);
+    }
+
+    @Test
+    void aGroupsLeaderKeepsItsCommandsArgumentsAndExitStatus() throws Exception {
+        Process p = ChildrenAtExit.startGroup(new ProcessBuilder("/bin/sh", "-c", "printf '%s|' \"$@\"; exit 7", "x", "a b", ""),
+                q -> { }).process();
+        assertThat(new String(p.getInputStream().readAllBytes())).isEqualTo("a b||");
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(7);
     }
 
     @Test
