@@ -25,8 +25,8 @@ import java.util.TreeMap;
  * The claim page: the open evaluations a claimant may take, in the queue's order, and the
  * reservations that hold a unit for chosen keys (a spot check's replicas). A unit is left out
  * when the claimant already reported on its trial (commit and random seed), holds a lease on it,
- * its network leased the trial within the hold ({@link ReplicaNetworks}), or it is reserved until
- * now for other keys. Read by one statement, or, where one process owns the database, walked
+ * its network leased the trial within the hold ({@link ReplicaNetworks}) or registered its commit,
+ * or it is reserved until now for other keys. Read by one statement, or, where one process owns the database, walked
  * from the open queue kept in memory ({@link OwnedReads.OpenUnits}) with the same tests.
  */
 final class ClaimQueue implements OpenEvaluations {
@@ -43,12 +43,15 @@ final class ClaimQueue implements OpenEvaluations {
             + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR EXISTS (SELECT 1 FROM unit_reservations w "
             + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?)) ";
     // The same for a claimant with a network, which may not take a reserved unit whose trial its
-    // network leased at any time ({@link #reservationAdmits}).
+    // network leased or sent a result of at any time ({@link #reservationAdmits}); the commit's
+    // own network is kept off every unit of it (PAGE_NOT_NETWORK).
     private static final String PAGE_NOT_RESERVED_FROM_NETWORK = "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v "
             + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR (EXISTS (SELECT 1 FROM unit_reservations w "
             + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?) AND NOT EXISTS (SELECT 1 FROM unit_leases rl "
             + "LEFT JOIN unit_seeds rs ON rs.unit_id = rl.unit_id WHERE rl.commit_id = u.commit_id AND rl.network = ? "
-            + "AND rl.network <> '' AND rs.random_seed IS NOT DISTINCT FROM s.random_seed))) ";
+            + "AND rl.network <> '' AND rs.random_seed IS NOT DISTINCT FROM s.random_seed) AND NOT EXISTS (SELECT 1 "
+            + "FROM results rr LEFT JOIN unit_seeds rrs ON rrs.unit_id = rr.unit_id WHERE rr.commit_id = u.commit_id "
+            + "AND rr.network = ? AND rrs.random_seed IS NOT DISTINCT FROM s.random_seed))) ";
     /*
      * A trial the claimant's network leased within the hold (core.ReplicaNetworks) waits for other
      * networks. One probe of the partial index on (commit_id, network, leased_ms) per row read,
@@ -59,6 +62,13 @@ final class ClaimQueue implements OpenEvaluations {
     private static final String PAGE_NOT_NETWORK = "AND NOT EXISTS (SELECT 1 FROM unit_leases nl LEFT JOIN unit_seeds ns "
             + "ON ns.unit_id = nl.unit_id WHERE nl.commit_id = u.commit_id AND nl.network = ? AND nl.network <> '' "
             + "AND nl.leased_ms > ? AND ns.random_seed IS NOT DISTINCT FROM s.random_seed) ";
+    /*
+     * The network the commit's experiment was registered from is kept off all its trials, not for
+     * a hold: a proposer's second key there would run (and confirm) its own experiment. One probe
+     * of the experiments' primary key per row read.
+     */
+    private static final String PAGE_NOT_PROPOSERS_NETWORK = "AND NOT EXISTS (SELECT 1 FROM experiments pe "
+            + "WHERE pe.commit_id = u.commit_id AND pe.network = ?) ";
     private static final String PAGE_ORDER = "ORDER BY u.seq LIMIT ? OFFSET ?";
 
     private final TransactionScope scope;
@@ -148,11 +158,11 @@ final class ClaimQueue implements OpenEvaluations {
             params.addAll(List.of(nowMs, key, nowMs));
         } else if (someReserved) {
             sql.append(PAGE_NOT_RESERVED_FROM_NETWORK);
-            params.addAll(List.of(nowMs, key, nowMs, network));
+            params.addAll(List.of(nowMs, key, nowMs, network, network));
         }
         if (!network.isEmpty()) {
-            sql.append(PAGE_NOT_NETWORK);
-            params.addAll(List.of(network, ReplicaNetworks.heldAfter(nowMs)));
+            sql.append(PAGE_NOT_NETWORK).append(PAGE_NOT_PROPOSERS_NETWORK);
+            params.addAll(List.of(network, ReplicaNetworks.heldAfter(nowMs), network));
         }
         sql.append(PAGE_ORDER);
         params.addAll(List.of(limit, offset));
@@ -307,10 +317,16 @@ final class ClaimQueue implements OpenEvaluations {
         return false;
     }
 
-    /** {@link ReplicaNetworks#mayTake} over the trial's leases from networks; no look at all for a claimant with none. */
+    /**
+     * {@link ReplicaNetworks#mayTake} over the trial's leases from networks, and never from the
+     * network its commit was registered from; no look at all for a claimant with none.
+     */
     private boolean networkMayTake(String network, Trial trial, long nowMs) {
         if (network.isEmpty()) {
             return true;
+        }
+        if (results.experimentNetwork(trial.commit()).equals(network)) {
+            return false;
         }
         List<ReplicaNetworks.Lease> leases = new ArrayList<>();
         for (OwnedReads.NetworkLease l : units.networkLeases(trial.commit())) {
@@ -323,15 +339,29 @@ final class ClaimQueue implements OpenEvaluations {
 
     /**
      * Whether a unit reserved until now for chosen keys (a spot check's replica or tie-breaker) may
-     * go to this claim: to one of those keys only, and not from a network that leased its trial
-     * before, however long ago. A key is chosen by the networks it announced and claimed from,
-     * but its claim may come from anywhere, and the trial's hold ({@link ReplicaNetworks#HOLD})
-     * has often passed by the time a check is reserved: the checked runner's second key could
-     * claim the check from the runner's own network.
+     * go to this claim: to one of those keys only, and not from a network that leased its trial or
+     * sent a result of it before, however long ago (nor from the network that registered its
+     * commit, kept off every unit of it). A key is chosen by the networks it announced, claimed,
+     * reported and proposed from, but its claim may come from anywhere, and the trial's hold
+     * ({@link ReplicaNetworks#HOLD}) has often passed by the time a check is reserved: the checked
+     * runner's second key could claim the check from the runner's own network.
      */
     private boolean reservationAdmits(UnitRecord unit, ByteString node, String network, long nowMs) {
         List<ByteString> keys = reservation(unit.id(), nowMs);
-        return keys.isEmpty() || (keys.contains(node) && !trialLeasedFrom(network, unit));
+        return keys.isEmpty() || (keys.contains(node) && !trialLeasedFrom(network, unit)
+                && !trialReportedFrom(network, unit)
+                && (network.isEmpty() || !results.experimentNetwork(unit.commit()).equals(network)));
+    }
+
+    /** Whether a result of the unit's trial was sent from {@code network} (never for none). */
+    private boolean trialReportedFrom(String network, UnitRecord unit) {
+        Long randomSeed = units.randomSeedOrNull(unit.id());
+        for (String reported : results.unitsReportedFrom(unit.commit(), network)) {
+            if (Objects.equals(units.randomSeedOrNull(reported), randomSeed)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether a lease of the unit's trial, at any time, was claimed from {@code network} (never for none). */

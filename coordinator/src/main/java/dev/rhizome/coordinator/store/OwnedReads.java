@@ -60,6 +60,12 @@ final class OwnedReads {
      * each unit it passes, so the commits at the head of the queue are read once, not per claim.
      */
     final Keyed<String, List<NetworkLease>> networkLeases;
+    /**
+     * Per commit, the network its experiment was registered from ("" for none, or no experiment):
+     * the claim page keeps that network off the commit's trials, so it is looked up for each unit
+     * a claim from a network passes.
+     */
+    final Keyed<String, String> experimentNetworks;
     final Keyed<String, List<PeerEndpoint>> peers;
     /**
      * Every LEASED unit's row: leases held, whether any expired (every claim asks), and the unit a
@@ -88,6 +94,7 @@ final class OwnedReads {
         proposers = new Keyed<>(keys);
         resultEntries = new Keyed<>(keys);
         networkLeases = new Keyed<>(keys);
+        experimentNetworks = new Keyed<>(keys);
         peers = new Keyed<>(keys);
         leasedUnits = new LeasedUnits();
         leasesSince = new Keyed<>(keys);
@@ -121,6 +128,7 @@ final class OwnedReads {
         proposers.clear();
         resultEntries.clear();
         networkLeases.clear();
+        experimentNetworks.clear();
         peers.clear();
         leasedUnits.clear();
         leasesSince.clear();

@@ -57,6 +57,27 @@ final class ResultRows implements Experiments, Results {
                 TransactionScope.through(owned.experiments, wroteExperiments, c, k -> readExperiment(k).orElse(null))));
     }
 
+    /**
+     * The network the commit's experiment was registered from: "" for none (loopback, an unknown
+     * origin), for one stored before migration 30, and for a commit no experiment registered.
+     */
+    String experimentNetwork(String commit) {
+        // A commit with no experiment is not remembered (null): one may be registered after this read.
+        String network = TransactionScope.through(owned.experimentNetworks, wroteExperiments, commit,
+                c -> Queries.first(q.list("SELECT network FROM experiments WHERE commit_id = ?", rs -> rs.getString(1), c))
+                        .orElse(null));
+        return network == null ? "" : network;
+    }
+
+    /** The units of the commit that a result sent from {@code network} reported on (none for no network). */
+    List<String> unitsReportedFrom(String commit, String network) {
+        if (network.isEmpty()) {
+            return List.of();
+        }
+        return q.list("SELECT unit_id FROM results WHERE commit_id = ? AND network = ?", rs -> rs.getString(1),
+                commit, network);
+    }
+
     private Optional<Stored<Experiment>> readExperiment(String commit) {
         Queries.Read<Stored<Experiment>> read = experimentRead(commit);
         return Queries.first(q.list(read.sql(), read.row(), read.params()));
@@ -113,6 +134,8 @@ final class ResultRows implements Experiments, Results {
     @Override
     public void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs, String network) {
         TransactionScope.wrote(owned.experiments, wroteExperiments, experiment.getCommit());
+        owned.experimentNetworks.remove(experiment.getCommit());
+        scope.afterCommit.add(() -> owned.experimentNetworks.put(experiment.getCommit(), network));
         Stored<Experiment> stored = new Stored<>(experiment, envelope);
         experimentMemo.remove(experiment.getCommit());
         scope.afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));

@@ -1171,6 +1171,66 @@ abstract class StoreContract {
     }
 
     /**
+     * The network a commit's experiment was registered from is kept off every unit of the commit,
+     * with no hold (a proposer's second key there would confirm its own experiment), also where
+     * the experiment was stored after a page was read; and a reserved unit is not offered to a
+     * chosen key claiming from a network that sent a result of its trial.
+     */
+    @Test
+    void aCommitsNetworkIsKeptOffItAndAReservedTrialOffTheNetworksItsResultsCameFrom() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        String commit = Fixtures.commit();
+        Experiment experiment = Fixtures.experiment(operator, "tiny-lm", "d", commit, seed.getCommit(), 3);
+        Identity runner = Identity.generate();
+        ByteString chosen = Identity.generate().publicId().toByteString();
+        String proposers = "93.184.216.0/24";
+        String reporters = "62.1.1.0/24";
+        String elsewhere = "198.51.100.0/24";
+        long now = 10 + ReplicaNetworks.HOLD.toMillis() + 1;
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            Direction d = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+            tx.insertDirection(d, Envelopes.sign(operator, d), 2);
+            for (String id : List.of("u0", "u1", "u2")) {
+                tx.insertUnit(evaluation(id, commit, 1));
+                tx.setUnitRandomSeed(id, id.equals("u2") ? 8 : 7);
+            }
+            return null;
+        });
+        // read first, so that a store keeping what it read must follow the experiment below
+        assertThat(networkPage(store, chosen, proposers, now)).containsExactly("u0", "u1", "u2");
+        run(store, tx -> {
+            tx.insertExperiment(experiment, Envelopes.sign(operator, experiment), 3, proposers);
+            assertThat(ids(tx.openEvaluationsFor(chosen, proposers, now, 0, 10))).as("in the registering transaction")
+                    .isEmpty();
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(networkPage(s, chosen, proposers, now)).as("the proposer's network").isEmpty();
+            assertThat(networkPage(s, chosen, proposers, now + 100 * ReplicaNetworks.HOLD.toMillis()))
+                    .as("long after").isEmpty();
+            assertThat(networkPage(s, chosen, reporters, now)).containsExactly("u0", "u1", "u2");
+            assertThat(networkPage(s, chosen, "", now)).as("no network: loopback").containsExactly("u0", "u1", "u2");
+        }
+        WorkUnit u0 = WorkUnit.newBuilder().setId("u0").setSeed("tiny-lm").setDirection("d").setCommit(commit).build();
+        Result result = Fixtures.result(runner, u0, 2.0, 30);
+        run(store, tx -> {
+            SignedEnvelope envelope = Envelopes.sign(runner, result);
+            tx.insertResult(result, envelope, Envelopes.id(envelope), 30, reporters);
+            tx.reserveUnit("u1", List.of(chosen), now + 1_000);
+            return null;
+        });
+        for (Store s : List.of(store, secondStore(store))) {
+            assertThat(networkPage(s, chosen, reporters, now)).as("a result of u1's trial came from there")
+                    .containsExactly("u0", "u2");
+            assertThat(networkPage(s, chosen, elsewhere, now)).containsExactly("u0", "u1", "u2");
+            assertThat(networkPage(s, chosen, reporters, now + 1_001)).as("the reservation over")
+                    .containsExactly("u0", "u1", "u2");
+        }
+    }
+
+    /**
      * The claim page leaves out a trial's replicas for a key that holds one, and units reserved
      * for other keys, also when the lease or the reservation was written after pages were read
      * (a store may know either without a read) or earlier in the same transaction.

@@ -1,9 +1,11 @@
 package dev.rhizome.coordinator.support;
 
+import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.proto.v1.Manifest;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.Parameter;
@@ -32,6 +34,13 @@ public abstract class OnEachStore {
     protected Harness open(Manifest manifest, ApiClient.Format format, CoordinatorLimits limits)
             throws IOException, InterruptedException {
         h = Harness.on(store, dataDir, manifest, format, limits);
+        return h;
+    }
+
+    /** {@link #open}, its configuration changed by {@code adjust} at every start. */
+    protected Harness open(Manifest manifest, ApiClient.Format format, CoordinatorLimits limits,
+            UnaryOperator<CoordinatorConfig> adjust) throws IOException, InterruptedException {
+        h = Harness.on(store, dataDir, manifest, format, limits, adjust);
         return h;
     }
 

@@ -5,38 +5,33 @@ import static dev.rhizome.coordinator.support.Harness.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
-import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A Sybil operator with many free keys on a few networks attacks settlement through HTTP, behind
  * a proxy the coordinator trusts (loopback) that names each client's origin. Four honest
  * volunteers on networks of their own have earned standing on the base commit; the attacker's
- * keys are new.
+ * keys are new. On each store: the claim page is a statement on PostgreSQL and a walk of the
+ * open queue kept in memory on SQLite.
  */
-class SybilSettlementTest {
+class SybilSettlementTest extends OnEachStore {
     private static final double HONEST = 3.25;
     private static final double LIE = 1.0;
 
-    @TempDir
-    Path dataDir;
-
-    private Harness h;
     private final List<Identity> honest = List.of(Identity.generate(), Identity.generate(), Identity.generate(),
             Identity.generate());
     private final List<String> honestNetworks = List.of("84.17.46.7", "84.17.47.7", "84.17.48.7", "84.17.49.7");
@@ -44,9 +39,8 @@ class SybilSettlementTest {
     @BeforeEach
     void start() throws Exception {
         // 2 replicas per trial, 2 random seeds; leases (2 x 600 s + 30 s) outlast the hold
-        h = new Harness(dataDir, Fixtures.manifest(2, 0.01, 2).toBuilder().setTimeoutSeconds(600).build(),
-                ApiClient.Format.PROTOBUF);
-        h.restart(ApiClient.Format.PROTOBUF, c -> c.withTrustedProxies(List.of("127.0.0.1", "::1")));
+        open(Fixtures.manifest(2, 0.01, 2).toBuilder().setTimeoutSeconds(600).build(), ApiClient.Format.PROTOBUF,
+                CoordinatorLimits.defaults(), c -> c.withTrustedProxies(List.of("127.0.0.1", "::1")));
         h.withSeedAndDirection();
         for (int i = 0; i < honest.size(); i++) {
             announce(honest.get(i), honestNetworks.get(i));
@@ -58,11 +52,6 @@ class SybilSettlementTest {
         }
         assertThat(trials(h.seedCommit)).hasSize(2)
                 .allSatisfy(t -> assertThat(t.getState()).isEqualTo(ResultVerdict.State.VALID));
-    }
-
-    @AfterEach
-    void stop() {
-        h.close();
     }
 
     @Test
@@ -137,6 +126,53 @@ class SybilSettlementTest {
         WorkUnit tieBreaker = claim(honest.get(1), honestNetworks.get(1));
         assertThat(tieBreaker.getCommit()).isEqualTo(commit);
         assertThat(tieBreaker.getRandomSeed()).isEqualTo(honestReplica.getRandomSeed());
+    }
+
+    /**
+     * A chosen key may claim from anywhere: from the network the liar sent its result from, it is
+     * the liar's second key as far as the coordinator can tell, and waits (round 29: only the
+     * networks that leased the trial were refused).
+     */
+    @Test
+    void aChosenKeyClaimingFromTheNetworkALiarReportedFromDoesNotBreakItsTie() {
+        Identity liar = Identity.generate();
+        String commit = propose(Identity.generate(), "93.184.216.7");
+        WorkUnit honestReplica = claim(honest.get(0), honestNetworks.get(0));
+        WorkUnit lyingReplica = claim(liar, "81.2.69.5");
+        claim(honest.get(1), honestNetworks.get(1));
+        claim(honest.get(2), honestNetworks.get(2));
+        report(honest.get(0), honestReplica, HONEST);
+        h.api.from("62.1.1.9").signAndPost("/v1/results", liar,
+                Fixtures.result(liar, lyingReplica, LIE, h.clock.millis())).ack();
+
+        assertThat(claim(honest.get(3), "62.1.1.50")).as("from the network the lie was sent from").isNull();
+        WorkUnit tieBreaker = claim(honest.get(3), honestNetworks.get(3));
+        assertThat(tieBreaker.getCommit()).isEqualTo(commit);
+        assertThat(tieBreaker.getRandomSeed()).isEqualTo(honestReplica.getRandomSeed());
+    }
+
+    /**
+     * A proposer's second key on its own network does not run its experiment, neither a replica
+     * nor a tie-breaker it was chosen for: it would confirm the proposer's own metric.
+     */
+    @Test
+    void theNetworkThatRegisteredACommitDoesNotRunIt() {
+        Identity proposer = Identity.generate();
+        Identity second = Identity.generate();
+        announce(second, "81.2.70.5");
+        String commit = propose(proposer, "93.184.216.7");
+        assertThat(claim(second, "93.184.216.99")).as("the proposer's network, another key").isNull();
+        assertThat(claim(honest.get(3), "93.184.216.98")).as("a key with standing, from the proposer's network")
+                .isNull();
+        WorkUnit replica = claim(second, "81.2.70.5");
+        assertThat(replica.getCommit()).as("the same key from elsewhere").isEqualTo(commit);
+
+        // the hold that lets any network take a trial after 10 minutes does not open it to this one
+        // (while another network's node announces: with none, nobody else could take it)
+        h.clock.advance(SpotChecks.HOLD.plus(Duration.ofSeconds(1)));
+        announce(honest.get(0), honestNetworks.get(0));
+        assertThat(claim(honest.get(3), "93.184.216.98")).isNull();
+        assertThat(claim(honest.get(0), honestNetworks.get(0)).getCommit()).isEqualTo(commit);
     }
 
     // --- helpers ---------------------------------------------------------------------------
