@@ -3,6 +3,8 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.Message;
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.RawHttp;
@@ -105,6 +107,36 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
             assertThat(metrics).as("each route refused the ten records of the others")
                     .contains("rhizome_refusals_total{reason=\"BAD_REQUEST\",route=\"" + route + "\"} 10.0");
         }
+    }
+
+    /**
+     * A claim refused on its own route before it leases (its key holds its leases' cap: 429) is
+     * rolled back whole, its nonce with it: sent again once the key's lease is done, the same
+     * bytes are a claim like any other. Only a claim that ran to its answer spends its nonce.
+     */
+    @Test
+    void aClaimRefusedAtItsKeysLeaseCapKeepsItsNonce() throws Exception {
+        h.close();
+        h = new Harness(dataDir.resolve("capped"), Fixtures.manifest(1, 0.01), ApiClient.Format.JSON,
+                CoordinatorLimits.defaults().withLeases(1, 10)).withSeedAndDirection();
+        WorkUnit held = h.api.claim(node, WorkUnit.Kind.EVALUATE);
+        String claim = Json.print(h.api.sign(node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
+                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce())
+                .addKinds(WorkUnit.Kind.EVALUATE).build()));
+        RawHttp.Response capped = post("/v1/claim", claim);
+        assertThat(capped.status()).as(capped.body()).isEqualTo(429);
+        assertThat(capped.body()).contains("LIMIT_REACHED").contains("holds 1 leases");
+
+        RawHttp.Response result = post("/v1/results", Json.print(h.api.sign(node,
+                Fixtures.result(node, held, 3.0, h.clock.millis()))));
+        assertThat(result.status()).as(result.body()).isEqualTo(200);
+        RawHttp.Response taken = post("/v1/claim", claim);
+        assertThat(taken.status()).as("the nonce the 429 did not spend: %s", taken.body()).isEqualTo(200);
+        assertThat(taken.body()).doesNotContain("already used");
+        // this one ran to its answer (no work left): now the nonce is spent
+        RawHttp.Response spent = post("/v1/claim", claim);
+        assertThat(spent.status()).as(spent.body()).isEqualTo(409);
+        assertThat(spent.body()).contains("nonce was already used");
     }
 
     /**
