@@ -236,9 +236,13 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Judges a whole request as it came: answers it at once (refused), or queues it for a worker. */
     private void accept(ChannelHandlerContext ctx, FullHttpRequest msg, long seq, boolean head) {
         // The last request a connection is answered: its reply closes it (the client opens another).
-        boolean keepAlive = HttpUtil.isKeepAlive(msg) && seq + 1 < MessageRules.MAX_REQUESTS_PER_CONNECTION;
+        boolean asksToKeep = HttpUtil.isKeepAlive(msg);
+        boolean keepAlive = asksToKeep && seq + 1 < MessageRules.MAX_REQUESTS_PER_CONNECTION;
         boolean protobuf = BodyFormat.prefersProtobuf(msg.headers());
         if (!keepAlive) {
+            if (asksToKeep) {
+                metrics.connectionClosed(ConnectionCloses.REQUEST_BUDGET);
+            }
             closing = true;
         }
         if (order.outstanding() >= maxPipelined) {
@@ -657,6 +661,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             holder = () -> {
                 BROKEN.warn("closing connection from {}: its client had not read its replies, the longest held, "
                         + "and a neighbour needed the room", ctx.channel().remoteAddress());
+                metrics.connectionClosed(ConnectionCloses.REPLY_HOLDERS);
                 ctx.channel().close();
             };
         }
@@ -782,6 +787,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // Nothing on a worker: requests still waiting wait on the client reading its replies (the
         // channel is unwritable), and a client that reads nothing for the idle timeout is gone.
         if (evt instanceof IdleStateEvent && running == 0) {
+            metrics.connectionClosed(ConnectionCloses.IDLE);
             ctx.close();
             return;
         }

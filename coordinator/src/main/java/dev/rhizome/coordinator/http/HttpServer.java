@@ -113,7 +113,7 @@ public final class HttpServer implements AutoCloseable {
                             RequestDeadline deadline = new RequestDeadline(limits.requestTimeout());
                             ch.pipeline()
                                     .addLast(connections)
-                                    .addLast(new WriteStall(limits.replyStallTimeout()))
+                                    .addLast(new WriteStall(limits.replyStallTimeout(), metrics))
                                     .addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS))
                                     .addLast(deadline)
                                     // Decoder and encoder apart, not HttpServerCodec: past its cap on requests

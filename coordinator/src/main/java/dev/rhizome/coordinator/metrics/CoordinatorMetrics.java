@@ -143,6 +143,17 @@ public final class CoordinatorMetrics {
                 .tag("cap", cap).register(registry).increment();
     }
 
+    /**
+     * A connection the coordinator closed on its own, by reason: {@code idle} (nothing asked or
+     * sent for the idle timeout), {@code write_stall} (its client read none of its replies for the
+     * reply stall timeout), {@code reply_holders} (let go, the longest holder of unread replies, for
+     * a neighbour), {@code request_budget} (its 10,000th request answered). What a client closes is not counted.
+     */
+    public void connectionClosed(String reason) {
+        Counter.builder("rhizome_connections_closed").description("Connections closed by the coordinator, by reason")
+                .tag("reason", reason).register(registry).increment();
+    }
+
     /** A claim answered with no unit because its address or network holds its leases' cap ({@code core.LeaseCaps}). */
     /** Claims held now, waiting for work (service.ClaimWaits). */
     public void watchHeldClaims(java.util.function.IntSupplier held) {

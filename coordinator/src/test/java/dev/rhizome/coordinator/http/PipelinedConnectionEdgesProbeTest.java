@@ -71,6 +71,8 @@ class PipelinedConnectionEdgesProbeTest {
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
             assertThat(raw.send(get("/healthz", "HTTP/1.1", "")).read().status()).as("a new one is served").isEqualTo(200);
         }
+        assertThat(h.api.get("/metrics").text()).as("counted for the operator, by reason")
+                .contains("rhizome_connections_closed_total{reason=\"request_budget\"} 1.0");
     }
 
     @Test

@@ -121,7 +121,7 @@ class ReplayedRequestsTest extends OnEachStore {
     }
 
     /** What a client can read of the coordinator's state. */
-    private static List<Object> state(Harness h) {
+    static List<Object> state(Harness h) {
         return List.of(h.units(""), h.api.get("/v1/stats", CoordinatorStats.newBuilder()).build(),
                 h.api.get("/v1/seeds", SeedList.newBuilder()).build(),
                 h.api.get("/v1/directions", DirectionList.newBuilder()).build(),

@@ -8,6 +8,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.MalformedEnvelopeException;
 import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
@@ -286,6 +287,11 @@ final class AnnouncementCheck {
         Verified<T> verified;
         try {
             verified = signatures.open(envelope, prototype);
+        } catch (MalformedEnvelopeException e) {
+            // No signature was checked (no version, a signer or signature of the wrong length, another
+            // record type than the message's slot): a malformed message, as the coordinator answers it
+            // (400, not 401). It costs what a forgery costs, but the peer's link is closed for what it was.
+            return Outcome.refuse(Penalty.MALFORMED_MESSAGE, e.getMessage());
         } catch (SignatureException e) {
             return Outcome.refuse(Penalty.BAD_SIGNATURE, e.getMessage());
         }
