@@ -10,6 +10,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -21,6 +22,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -399,11 +401,25 @@ public final class WorkLoop implements Runnable {
         @Override
         public void notRun(Slot slot, WorkUnit unit, long runtimeMs, String reason) {
             failures.recordNotRun(unit, runtimeMs, reason, clock.millis());
-            log.warn("{}: {} not reported (unit {}): {}; the commit is not blamed: its lease runs out and the coordinator "
-                    + "issues it again. Fewer jobs at once (--cpu-jobs 1) or --idle-only leave them a CPU", slot.name(),
+            log.warn("{}: {} not reported (unit {}): {}; the commit is not blamed: the unit is given back and the "
+                    + "coordinator issues it again. Fewer jobs at once (--cpu-jobs 1) or --idle-only leave them a CPU", slot.name(),
                     CommitId.abbreviate(unit.getCommit()), unit.getId(), reason);
             if (cpuIndex.containsKey(slot)) {
                 log.warn("{}", busy.starved(clock.millis(), reason));
+            }
+        }
+
+        @Override
+        public void giveBack(Slot slot, WorkUnit unit, String reason) {
+            try {
+                coordinator.giveBackLease(LeaseGiveBack.newBuilder().setWorkUnitId(unit.getId())
+                        .setNode(identity.publicId().toByteString()).setReason(reason).setTimeMs(clock.millis()).build());
+                log.info("{}: gave unit {} back unrun: {}", slot.name(), unit.getId(), reason);
+            } catch (CoordinatorException e) {
+                // refused: no longer this node's (expired, given back already), or a coordinator
+                // older than the route; unreachable: the lease runs out as it did before the route
+                log.info("{}: unit {} not given back ({}); its lease runs out at {}", slot.name(), unit.getId(),
+                        e.getMessage(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
             }
         }
 
