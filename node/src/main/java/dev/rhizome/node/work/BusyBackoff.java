@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * How many CPU jobs this node runs at once, and whether it claims at all, after a job was kept off
- * a CPU to its wall-clock bound ({@code MachineBusyException}): each such job costs the node a
- * lease run out (its quota halved) and the network a unit's time, so a node that kept claiming on
- * a machine its owner keeps busy paid that again and again. Pure: it decides from the times and
+ * a CPU to its wall-clock bound ({@code MachineBusyException}): each such job costs the network a
+ * unit's time (the unit is given back, but only once its job reached that bound), so a node that
+ * kept claiming on a machine its owner keeps busy cost that again and again. Pure: it decides from the times and
  * load readings it is given ({@link MachineLoad}), so it is tested with given readings.
  *
  * <p>A starved job halves the CPU jobs allowed (down to one) and stops every claim until the load

@@ -64,8 +64,8 @@ final class SlotWorker implements Runnable {
 
         /**
          * The unit's job was kept off a CPU by other work on this machine until its wall-clock bound
-         * ({@link MachineBusyException}): nothing is reported, its lease runs out and the unit is issued
-         * again; counted for `node status`.
+         * ({@link MachineBusyException}): nothing is reported (the unit is then given back,
+         * {@link #giveBack}); counted for `node status`.
          */
         default void notRun(Slot slot, WorkUnit unit, long runtimeMs, String reason) {
         }
