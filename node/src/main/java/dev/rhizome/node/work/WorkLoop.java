@@ -86,6 +86,8 @@ public final class WorkLoop implements Runnable {
     private final BusyBackoff busy;
     /** Each CPU slot's place among them (GPU slots have none): the first {@code allowed} claim while backing off. */
     private final Map<Slot, Integer> cpuIndex = new HashMap<>();
+    /** Each GPU slot's own back-off: its job starves of a CPU as theirs do, but runs on no CPU slot's share. */
+    private final Map<Slot, BusyBackoff> gpuBusy = new HashMap<>();
     private final AtomicLong experimentsProposed = new AtomicLong();
     /** Outbox files of units a slot still buffers: not delivered until it releases them (SlotWorker.Work#released). */
     private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
@@ -125,6 +127,8 @@ public final class WorkLoop implements Runnable {
         for (Slot s : new LinkedHashMap<>(slots).keySet()) {
             if (s.gpu().isEmpty()) {
                 cpuIndex.put(s, cpuIndex.size());
+            } else {
+                gpuBusy.put(s, BusyBackoff.forGpuSlot(s.name()));
             }
         }
         this.busy = new BusyBackoff(cpuIndex.size());
@@ -404,8 +408,9 @@ public final class WorkLoop implements Runnable {
             log.warn("{}: {} not reported (unit {}): {}; the commit is not blamed: the unit is given back and the "
                     + "coordinator issues it again. Fewer jobs at once (--cpu-jobs 1) or --idle-only leave them a CPU", slot.name(),
                     CommitId.abbreviate(unit.getCommit()), unit.getId(), reason);
-            if (cpuIndex.containsKey(slot)) {
-                log.warn("{}", busy.starved(clock.millis(), reason));
+            BusyBackoff backoff = backoffOf(slot);
+            if (backoff != null) {
+                log.warn("{}: {}", slot.name(), backoff.starved(clock.millis(), reason));
             }
         }
 
@@ -425,16 +430,23 @@ public final class WorkLoop implements Runnable {
 
         @Override
         public Optional<String> claimHold(Slot slot) {
-            Integer index = cpuIndex.get(slot);
-            if (index == null) {
-                return Optional.empty();  // a GPU's job is not the one the CPU load starves
+            BusyBackoff backoff = backoffOf(slot);
+            if (backoff == null) {
+                return Optional.empty();
             }
-            int ownJobs = (int) workers.stream().filter(w -> w.busy() && cpuIndex.containsKey(w.slot())).count();
-            String change = busy.read(clock.millis(), MachineLoad.read(), ownJobs);
+            // the jobs of ours the load counts: the CPU slots' for theirs, every one for a GPU slot's
+            boolean gpu = backoff != busy;
+            int ownJobs = (int) workers.stream().filter(w -> w.busy() && (gpu || cpuIndex.containsKey(w.slot()))).count();
+            String change = backoff.read(clock.millis(), MachineLoad.read(), ownJobs);
             if (change != null) {
-                log.info("{}", change);
+                log.info("{}: {}", slot.name(), change);
             }
-            return busy.hold(index);
+            return backoff.hold(gpu ? 0 : cpuIndex.get(slot));
+        }
+
+        /** The back-off that holds {@code slot}'s claims: the CPU slots' shared one, or its GPU's own. */
+        private BusyBackoff backoffOf(Slot slot) {
+            return cpuIndex.containsKey(slot) ? busy : gpuBusy.get(slot);
         }
 
         @Override
