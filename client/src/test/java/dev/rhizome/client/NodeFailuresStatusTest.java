@@ -100,9 +100,10 @@ class NodeFailuresStatusTest {
                 assertThat(operator.results("d", base).getEnvelopesCount()).as("nothing reported of the commit").isZero();
                 // given back (POST /v1/leases/give-back): open to the next claim at once, where it waited out
                 // its lease and counted as an expired one against this node
+                String starved = busy.get("last_unit").getAsString();
                 UnitStatus unit = await().atMost(new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now())
                         .until(() -> operator.units("OPEN").getUnitsList().stream()
-                                .filter(u -> u.getUnit().getCommit().equals(base)).findFirst().orElse(null), u -> u != null);
+                                .filter(u -> u.getUnit().getId().equals(starved)).findFirst().orElse(null), u -> u != null);
                 assertThat(unit.getExpiredLeases()).as("given back, not expired").isZero();
 
                 // the owner's spinners still hold every core: the node claims nothing until they leave one
