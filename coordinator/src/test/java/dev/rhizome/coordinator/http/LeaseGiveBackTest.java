@@ -1,27 +1,40 @@
 package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A node gives back an EVALUATE unit it will not run (its job kept off a CPU, its owner paused it):
  * the unit used to wait out the lease (150 s here) before anyone else got it, counted as an expired
  * lease against the node and a failed attempt of the commit.
  */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
 class LeaseGiveBackTest {
+    @Parameter
+    String store;
+
     private Harness h;
     @RegisterExtension
-    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.protobuf().into(started -> h = started);
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.protobuf().store(() -> store).into(started -> h = started);
     private final Identity first = Identity.generate();
     private final Identity second = Identity.generate();
 
@@ -43,6 +56,17 @@ class LeaseGiveBackTest {
 
         h.api.signAndPost("/v1/results", second, Fixtures.result(second, reissued, 3.5, h.clock.millis())).ack();
         assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.DONE);
+    }
+
+    @Test
+    void aClaimWaitingForWorkGetsTheUnitGivenBack() throws Exception {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        CompletableFuture<ClaimResponse> waiting = CompletableFuture.supplyAsync(
+                () -> h.api.claimResponse(second, 20, WorkUnit.Kind.EVALUATE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiting() == 1);
+        h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, "paused")).ack();
+        ClaimResponse woken = waiting.get(10, TimeUnit.SECONDS);  // its wait was 20 s
+        assertThat(woken.getUnit().getId()).as("woken by the give-back, not left to its wait").isEqualTo(unit.getId());
     }
 
     @Test
@@ -89,6 +113,15 @@ class LeaseGiveBackTest {
         var explore = h.api.signAndPost("/v1/leases/give-back", second, giveBack(second, exploration, ""));
         assertThat(explore.status()).isEqualTo(400);
         assertThat(explore.error().getMessage()).contains("EXPLORE").contains("/v1/explore-done");
+    }
+
+    private double waiting() {
+        for (String line : h.api.get("/metrics").text().split("\n")) {
+            if (line.startsWith("rhizome_claims_waiting ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no rhizome_claims_waiting in /metrics");
     }
 
     private LeaseGiveBack giveBack(Identity node, WorkUnit unit, String reason) {
