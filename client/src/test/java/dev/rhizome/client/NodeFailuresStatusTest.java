@@ -11,6 +11,7 @@ import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.job.SandboxProbe;
+import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
@@ -97,6 +98,13 @@ class NodeFailuresStatusTest {
                 assertThat(busy.get("advice").getAsString()).contains("not reported").contains("--cpu-jobs 1");
                 assertThat(failure(node, "TIMEOUT")).as("no TIMEOUT charged to the commit").isNull();
                 assertThat(operator.results("d", base).getEnvelopesCount()).as("nothing reported of the commit").isZero();
+                // given back (POST /v1/leases/give-back): open to the next claim at once, where it waited out
+                // its lease and counted as an expired one against this node
+                String starved = busy.get("last_unit").getAsString();
+                UnitStatus unit = await().atMost(new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now())
+                        .until(() -> operator.units("OPEN").getUnitsList().stream()
+                                .filter(u -> u.getUnit().getId().equals(starved)).findFirst().orElse(null), u -> u != null);
+                assertThat(unit.getExpiredLeases()).as("given back, not expired").isZero();
 
                 // the owner's spinners still hold every core: the node claims nothing until they leave one
                 JsonObject status = CliRun.of("node", "status", "--json", "--data-dir", node.toString())

@@ -23,6 +23,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
@@ -109,6 +110,8 @@ public final class Routes {
                 })
                 .post("/v1/leases/renew", r -> Reply.of(s.dispatcher().renew(
                         signed.open(r, LeaseRenewal.getDefaultInstance(), LeaseRenewal::getNode))))
+                .post("/v1/leases/give-back", r -> Reply.of(s.dispatcher().giveBack(
+                        signed.open(r, LeaseGiveBack.getDefaultInstance(), LeaseGiveBack::getNode))))
                 .post("/v1/explore-done", r -> Reply.of(s.dispatcher().exploreDone(
                         signed.open(r, ExploreDone.getDefaultInstance(), ExploreDone::getNode))))
                 .post("/v1/experiments", r -> Reply.of(s.experiments().register(

@@ -11,6 +11,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
@@ -55,6 +56,7 @@ final class SignedRequests {
             Map.entry(KeyBan.getDescriptor().getFullName(), "ban keys"),
             Map.entry(ClaimRequest.getDescriptor().getFullName(), "claim work"),
             Map.entry(LeaseRenewal.getDescriptor().getFullName(), "renew leases"),
+            Map.entry(LeaseGiveBack.getDescriptor().getFullName(), "give back leases"),
             Map.entry(ExploreDone.getDescriptor().getFullName(), "report explorations done"),
             Map.entry(Experiment.getDescriptor().getFullName(), "propose experiments"),
             Map.entry(Result.getDescriptor().getFullName(), "report results"),

@@ -26,10 +26,12 @@ import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.Printable;
 import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
@@ -356,6 +358,49 @@ public final class Dispatcher {
             GIVEN_BACK_LOG.info("lease on {} unit {} given back: its claim's answer reached nobody ({} left)",
                     unit.get().kind(), unitId, PublicId.hex(node));
             return true;
+        });
+    }
+
+    /** The most characters of a give-back's reason kept in the log line. */
+    static final int MAX_GIVE_BACK_REASON = 500;
+
+    /**
+     * An EVALUATE unit its holder gives back unrun (its job was kept off a CPU, its owner paused it,
+     * it is stopping): OPEN again at once, the attempt not counted (nobody ran it), neither an
+     * expired lease against the holder's standing nor a failed attempt of the commit. The lease stays
+     * in the key's leases of the day, unlike {@link #giveBackUnanswered}: the node did receive it, and
+     * a key that claims and gives back in a loop is bounded by its quota. Idempotent: a unit no longer
+     * LEASED (given back already, expired, settled) is answered {@code 200} with nothing changed; one
+     * leased to another key is refused {@code 409}, nothing changed either.
+     */
+    public Ack giveBack(Verified<LeaseGiveBack> request) {
+        LeaseGiveBack back = request.record();
+        long now = clock.millis();
+        if (back.getReason().length() > MAX_GIVE_BACK_REASON) {
+            throw Rejection.badRequest("reason is " + back.getReason().length() + " characters; at most "
+                    + MAX_GIVE_BACK_REASON);
+        }
+        ReplayWindow.check("time_ms", back.getTimeMs(), now);
+        return store.inTransaction(tx -> {
+            UnitRecord unit = tx.unit(back.getWorkUnitId())
+                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + back.getWorkUnitId()));
+            if (unit.kind() != WorkUnit.Kind.EVALUATE) {
+                throw Rejection.badRequest("work unit " + unit.id() + " is an EXPLORE unit; give it back with "
+                        + "POST /v1/explore-done and a reason");
+            }
+            if (unit.state() != UnitStatus.State.LEASED) {
+                return ack(unit.id(), "work unit " + unit.id() + " is not leased (" + unit.state()
+                        + "): nothing given back");
+            }
+            if (!unit.holder().equals(back.getNode())) {
+                throw Rejection.conflict("work unit " + unit.id() + " is not leased to " + PublicId.hex(back.getNode())
+                        + ": nothing given back");
+            }
+            tx.updateUnit(unit.unanswered());
+            GIVEN_BACK_LOG.info("lease on {} unit {} given back unrun by {}: {}", unit.kind(), unit.id(),
+                    PublicId.hex(back.getNode()), back.getReason().isBlank() ? "no reason given"
+                            : Printable.shown(back.getReason()).replace('\n', ' '));
+            return ack(unit.id(), "given back; open to the next claim");
         });
     }
 

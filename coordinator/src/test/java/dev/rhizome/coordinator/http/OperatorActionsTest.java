@@ -16,6 +16,7 @@ import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
@@ -127,6 +128,8 @@ class OperatorActionsTest {
                     Map.entry("/v1/claim", ClaimRequest.newBuilder().setNode(cheat.publicId().toByteString())
                             .setHardwareClass("cpu:x86_64").setTimeMs(now).setNonce(Fixtures.nonce()).build()),
                     Map.entry("/v1/leases/renew", renewal(cheat, unit, h)),
+                    Map.entry("/v1/leases/give-back", LeaseGiveBack.newBuilder().setWorkUnitId(unit.getId())
+                            .setNode(cheat.publicId().toByteString()).setTimeMs(now).build()),
                     Map.entry("/v1/explore-done", ExploreDone.newBuilder().setWorkUnitId(unit.getId())
                             .setNode(cheat.publicId().toByteString()).setTimeMs(now).build()),
                     Map.entry("/v1/experiments",

@@ -17,6 +17,7 @@ import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.ExperimentList;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
@@ -68,6 +69,11 @@ class ReplayedRequestsTest extends OnEachStore {
         replay(h, walked, "/v1/experiments", explorer, Fixtures.experiment(explorer, Harness.SEED,
                 Harness.DIRECTION, commit, exploration.getCommit(), h.clock.millis()).toBuilder()
                 .setWorkUnitId(exploration.getId()).build());
+        Identity quitter = Identity.generate();
+        WorkUnit unrun = h.api.claim(quitter, WorkUnit.Kind.EVALUATE);
+        assertThat(unrun).as("an evaluation of the experiment to give back").isNotNull();
+        replay(h, walked, "/v1/leases/give-back", quitter, LeaseGiveBack.newBuilder().setWorkUnitId(unrun.getId())
+                .setNode(quitter.publicId().toByteString()).setReason("paused").setTimeMs(h.clock.millis()).build());
         replay(h, walked, "/v1/explore-done", explorer, ExploreDone.newBuilder().setWorkUnitId(exploration.getId())
                 .setNode(explorer.publicId().toByteString()).addCommits(commit).setTimeMs(h.clock.millis()).build());
         replay(h, walked, "/v1/papers", explorer, Paper.newBuilder().setDirection(Harness.DIRECTION).setTitle("t")

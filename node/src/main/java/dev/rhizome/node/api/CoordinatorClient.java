@@ -20,6 +20,7 @@ import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.LeaderboardList;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
@@ -382,6 +383,14 @@ public final class CoordinatorClient {
      */
     public void resendUnansweredUnlike(ClaimRequest request, Recorder settle) {
         claims.resendUnansweredUnlike(request, settle);
+    }
+
+    /**
+     * Gives back an EVALUATE unit this node holds and will not run: open to the next claim at once,
+     * not counted as a failed attempt nor against this node's standing.
+     */
+    public Ack giveBackLease(LeaseGiveBack giveBack) throws CoordinatorException {
+        return postSigned("/v1/leases/give-back", giveBack, Ack.parser());
     }
 
     /** Extends a lease this node holds; the Ack's message is the new deadline in epoch ms. */

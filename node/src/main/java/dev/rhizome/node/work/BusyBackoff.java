@@ -5,9 +5,9 @@ import java.util.Optional;
 
 /**
  * How many CPU jobs this node runs at once, and whether it claims at all, after a job was kept off
- * a CPU to its wall-clock bound ({@code MachineBusyException}): each such job costs the node a
- * lease run out (its quota halved) and the network a unit's time, so a node that kept claiming on
- * a machine its owner keeps busy paid that again and again. Pure: it decides from the times and
+ * a CPU to its wall-clock bound ({@code MachineBusyException}): each such job costs the network a
+ * unit's time (the unit is given back, but only once its job reached that bound), so a node that
+ * kept claiming on a machine its owner keeps busy cost that again and again. Pure: it decides from the times and
  * load readings it is given ({@link MachineLoad}), so it is tested with given readings.
  *
  * <p>A starved job halves the CPU jobs allowed (down to one) and stops every claim until the load
@@ -16,6 +16,11 @@ import java.util.Optional;
  * One more job is then allowed for each {@link #RAISE_AFTER_MS} that the load leaves a core for it
  * too (or every core, where the volunteer allowed more jobs than cores), up to the volunteer's
  * number. Where the load cannot be read it waits {@link #UNREAD_HOLD_MS} instead of each reading.
+ *
+ * <p>A GPU slot has one of its own ({@link #forGpuSlot}, one job): its job wants a CPU too (the
+ * process that feeds the GPU), and starved of one it used to claim again at once and lose the next
+ * unit the same way. The CPU slots' back-off leaves it alone, as its job does not run on their
+ * share of the cores.
  */
 final class BusyBackoff {
     static final long RAISE_AFTER_MS = 60_000;
@@ -30,6 +35,9 @@ final class BusyBackoff {
     }
 
     private final int cpuJobs;
+    /** What its jobs are called in its lines: "CPU job", or "job on gpu0". */
+    private final String job;
+    private final String jobs;
     private int allowed;
     private boolean waiting;
     private long sinceMs;
@@ -39,8 +47,23 @@ final class BusyBackoff {
     private String waitingFor;
 
     BusyBackoff(int cpuJobs) {
+        this(cpuJobs, "CPU job", "CPU jobs");
+    }
+
+    private BusyBackoff(int cpuJobs, String job, String jobs) {
         this.cpuJobs = cpuJobs;
         this.allowed = cpuJobs;
+        this.job = job;
+        this.jobs = jobs;
+    }
+
+    /** The back-off of one GPU slot, named {@code slot} in its lines: it runs one job at a time. */
+    static BusyBackoff forGpuSlot(String slot) {
+        return new BusyBackoff(1, "job on " + slot, "jobs on " + slot);
+    }
+
+    private String jobs(int n) {
+        return n == 1 ? job : jobs;
     }
 
     /** A job was kept off a CPU ({@code why}, its reason); the line to log. */
@@ -54,8 +77,8 @@ final class BusyBackoff {
         reason = why;
         waitingFor = "a reading of this machine's load";
         return String.format(Locale.ROOT, "a job was kept off a CPU: no unit is claimed until this machine's load "
-                + "leaves a core for a job, and then %d CPU job%s at once (of %d) until it leaves one for more",
-                allowed, allowed == 1 ? "" : "s", cpuJobs);
+                + "leaves a core for a job, and then %d %s at once (of %d) until it leaves one for more",
+                allowed, jobs(allowed), cpuJobs);
     }
 
     /**
@@ -100,11 +123,11 @@ final class BusyBackoff {
         if (!backingOff()) {
             reason = null;
             waitingFor = null;
-            return String.format(Locale.ROOT, "this machine has room again (%s): %d CPU job%s at once, as set",
-                    read, allowed, allowed == 1 ? "" : "s");
+            return String.format(Locale.ROOT, "this machine has room again (%s): %d %s at once, as set",
+                    read, allowed, jobs(allowed));
         }
-        return String.format(Locale.ROOT, "this machine has room for more (%s): claiming again, %d CPU job%s at once "
-                + "(of %d)", read, allowed, allowed == 1 ? "" : "s", cpuJobs);
+        return String.format(Locale.ROOT, "this machine has room for more (%s): claiming again, %d %s at once "
+                + "(of %d)", read, allowed, jobs(allowed), cpuJobs);
     }
 
     /** Why the CPU slot of index {@code cpuIndex} (0 for the first) claims nothing now, or empty. */
@@ -113,8 +136,8 @@ final class BusyBackoff {
             return Optional.of("not claiming (a job was kept off a CPU): waiting for " + waitingFor);
         }
         if (cpuIndex >= allowed) {
-            return Optional.of(String.format(Locale.ROOT, "not claiming: %d of %d CPU jobs at once on this busy "
-                    + "machine, waiting for %s", allowed, cpuJobs, waitingFor));
+            return Optional.of(String.format(Locale.ROOT, "not claiming: %d of %d %s at once on this busy "
+                    + "machine, waiting for %s", allowed, cpuJobs, jobs, waitingFor));
         }
         return Optional.empty();
     }

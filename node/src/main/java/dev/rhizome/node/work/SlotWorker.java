@@ -64,8 +64,8 @@ final class SlotWorker implements Runnable {
 
         /**
          * The unit's job was kept off a CPU by other work on this machine until its wall-clock bound
-         * ({@link MachineBusyException}): nothing is reported, its lease runs out and the unit is issued
-         * again; counted for `node status`.
+         * ({@link MachineBusyException}): nothing is reported (the unit is then given back,
+         * {@link #giveBack}); counted for `node status`.
          */
         default void notRun(Slot slot, WorkUnit unit, long runtimeMs, String reason) {
         }
@@ -82,6 +82,15 @@ final class SlotWorker implements Runnable {
         /** Whether a result for this unit waits in the outbox: a unit buffered before a crash that already has one is done. */
         default boolean holdsResultFor(String unitId) {
             return false;
+        }
+
+        /**
+         * Gives back an EVALUATE unit this slot holds and will not run (its job was kept off a CPU,
+         * jobs may not start now): the coordinator opens it to the next claim at once instead of when
+         * the lease runs out, and counts no failed attempt. Best effort: an unreachable coordinator
+         * leaves the lease to run out, as before.
+         */
+        default void giveBack(Slot slot, WorkUnit unit, String reason) {
         }
 
         /** Does an EXPLORE unit. */
@@ -243,6 +252,7 @@ final class SlotWorker implements Runnable {
                 Optional<String> closed = work.gateClosed();
                 if (closed.isPresent()) {
                     state = closed.get();
+                    giveBackHeld("jobs may not start on this node now: " + closed.get());
                     Thread.sleep(1000);
                     continue;
                 }
@@ -361,6 +371,31 @@ final class SlotWorker implements Runnable {
         }
     }
 
+    /**
+     * Gives back the units this slot holds but has not started, while jobs may not start (paused,
+     * outside its hours): held, each kept its unit from every other node until its lease ran out.
+     * The buffer is cleared after the give-back: a kill in between resumes a unit the coordinator
+     * may have issued again, whose result it then refuses, where the other order left a unit leased
+     * to a node that no longer knew of it.
+     */
+    private void giveBackHeld(String reason) throws IOException {
+        Buffered held = next;
+        if (held != null && held.unit().getKind() == WorkUnit.Kind.EVALUATE) {
+            // an exploration is kept: the agent's work on it is not lost to a pause
+            next = null;
+            work.giveBack(slot, held.unit(), reason);
+            buffer.clear(slot.name());
+            work.released(held.unit().getId());
+        }
+        WorkUnit heldAhead = resumedAhead;
+        if (heldAhead != null) {  // claimed ahead: an evaluation
+            resumedAhead = null;
+            work.giveBack(slot, heldAhead, reason);
+            buffer.clearAhead(slot.name());
+            work.released(heldAhead.getId());
+        }
+    }
+
     /** The buffered unit, or a freshly claimed one (fetched by the caller); null when there is none. */
     private Buffered takeNext() throws CoordinatorException, IOException {
         Buffered buffered = next;
@@ -445,6 +480,8 @@ final class SlotWorker implements Runnable {
                     work.report(slot, evaluate(unit));
                 } catch (MachineBusyException e) {
                     work.notRun(slot, unit, (System.nanoTime() - started) / 1_000_000, e.getMessage());
+                    work.giveBack(slot, unit, JobText.printable("its job was kept off a CPU by other work on the "
+                            + "machine: " + e.getMessage(), Evaluator.MAX_REASON_CHARS));
                 }
             } else {
                 work.explore(unit);

@@ -10,6 +10,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -21,6 +22,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -84,6 +86,8 @@ public final class WorkLoop implements Runnable {
     private final BusyBackoff busy;
     /** Each CPU slot's place among them (GPU slots have none): the first {@code allowed} claim while backing off. */
     private final Map<Slot, Integer> cpuIndex = new HashMap<>();
+    /** Each GPU slot's own back-off: its job starves of a CPU as theirs do, but runs on no CPU slot's share. */
+    private final Map<Slot, BusyBackoff> gpuBusy = new HashMap<>();
     private final AtomicLong experimentsProposed = new AtomicLong();
     /** Outbox files of units a slot still buffers: not delivered until it releases them (SlotWorker.Work#released). */
     private final Set<String> heldBack = ConcurrentHashMap.newKeySet();
@@ -123,6 +127,8 @@ public final class WorkLoop implements Runnable {
         for (Slot s : new LinkedHashMap<>(slots).keySet()) {
             if (s.gpu().isEmpty()) {
                 cpuIndex.put(s, cpuIndex.size());
+            } else {
+                gpuBusy.put(s, BusyBackoff.forGpuSlot(s.name()));
             }
         }
         this.busy = new BusyBackoff(cpuIndex.size());
@@ -399,26 +405,48 @@ public final class WorkLoop implements Runnable {
         @Override
         public void notRun(Slot slot, WorkUnit unit, long runtimeMs, String reason) {
             failures.recordNotRun(unit, runtimeMs, reason, clock.millis());
-            log.warn("{}: {} not reported (unit {}): {}; the commit is not blamed: its lease runs out and the coordinator "
-                    + "issues it again. Fewer jobs at once (--cpu-jobs 1) or --idle-only leave them a CPU", slot.name(),
+            log.warn("{}: {} not reported (unit {}): {}; the commit is not blamed: the unit is given back and the "
+                    + "coordinator issues it again. Fewer jobs at once (--cpu-jobs 1) or --idle-only leave them a CPU", slot.name(),
                     CommitId.abbreviate(unit.getCommit()), unit.getId(), reason);
-            if (cpuIndex.containsKey(slot)) {
-                log.warn("{}", busy.starved(clock.millis(), reason));
+            BusyBackoff backoff = backoffOf(slot);
+            if (backoff != null) {
+                log.warn("{}: {}", slot.name(), backoff.starved(clock.millis(), reason));
+            }
+        }
+
+        @Override
+        public void giveBack(Slot slot, WorkUnit unit, String reason) {
+            try {
+                coordinator.giveBackLease(LeaseGiveBack.newBuilder().setWorkUnitId(unit.getId())
+                        .setNode(identity.publicId().toByteString()).setReason(reason).setTimeMs(clock.millis()).build());
+                log.info("{}: gave unit {} back unrun: {}", slot.name(), unit.getId(), reason);
+            } catch (CoordinatorException e) {
+                // refused: no longer this node's (expired, given back already), or a coordinator
+                // older than the route; unreachable: the lease runs out as it did before the route
+                log.info("{}: unit {} not given back ({}); its lease runs out at {}", slot.name(), unit.getId(),
+                        e.getMessage(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
             }
         }
 
         @Override
         public Optional<String> claimHold(Slot slot) {
-            Integer index = cpuIndex.get(slot);
-            if (index == null) {
-                return Optional.empty();  // a GPU's job is not the one the CPU load starves
+            BusyBackoff backoff = backoffOf(slot);
+            if (backoff == null) {
+                return Optional.empty();
             }
-            int ownJobs = (int) workers.stream().filter(w -> w.busy() && cpuIndex.containsKey(w.slot())).count();
-            String change = busy.read(clock.millis(), MachineLoad.read(), ownJobs);
+            // the jobs of ours the load counts: the CPU slots' for theirs, every one for a GPU slot's
+            boolean gpu = backoff != busy;
+            int ownJobs = (int) workers.stream().filter(w -> w.busy() && (gpu || cpuIndex.containsKey(w.slot()))).count();
+            String change = backoff.read(clock.millis(), MachineLoad.read(), ownJobs);
             if (change != null) {
-                log.info("{}", change);
+                log.info("{}: {}", slot.name(), change);
             }
-            return busy.hold(index);
+            return backoff.hold(gpu ? 0 : cpuIndex.get(slot));
+        }
+
+        /** The back-off that holds {@code slot}'s claims: the CPU slots' shared one, or its GPU's own. */
+        private BusyBackoff backoffOf(Slot slot) {
+            return cpuIndex.containsKey(slot) ? busy : gpuBusy.get(slot);
         }
 
         @Override

@@ -84,6 +84,19 @@ class BusyBackoffTest {
     }
 
     @Test
+    void aGpuSlotStarvedOfACpuBacksOffOnItsOwnUntilTheLoadLeavesItACore() {
+        BusyBackoff gpu = BusyBackoff.forGpuSlot("gpu0");
+        assertThat(gpu.hold(0)).as("claiming before any job starved").isEmpty();
+        assertThat(gpu.starved(T0, "not run to its end")).contains("no unit is claimed").contains("1 job on gpu0 at once (of 1)");
+        assertThat(gpu.hold(0)).get().asString().startsWith("not claiming (a job was kept off a CPU)");
+        assertThat(gpu.read(T0 + 1000, load(4.0, 4, 4), 0)).as("the owner's work holds every core").isNull();
+        assertThat(gpu.hold(0)).isPresent();
+        assertThat(gpu.read(T0 + 2000, load(2.0, 0, 4), 1)).contains("room again").contains("1 job on gpu0 at once");
+        assertThat(gpu.hold(0)).isEmpty();
+        assertThat(gpu.status()).isEmpty();
+    }
+
+    @Test
     void aOneCoreMachineClaimsAgainUnderTheLittleLoadTheNodeItselfMakes() {
         BusyBackoff busy = new BusyBackoff(1);
         busy.starved(T0, "r");

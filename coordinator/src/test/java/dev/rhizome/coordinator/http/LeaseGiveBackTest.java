@@ -1,0 +1,131 @@
+package dev.rhizome.coordinator.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
+import dev.rhizome.coordinator.support.Fixtures;
+import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.LeaseGiveBack;
+import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.identity.Identity;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A node gives back an EVALUATE unit it will not run (its job kept off a CPU, its owner paused it):
+ * the unit used to wait out the lease (150 s here) before anyone else got it, counted as an expired
+ * lease against the node and a failed attempt of the commit.
+ */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
+class LeaseGiveBackTest {
+    @Parameter
+    String store;
+
+    private Harness h;
+    @RegisterExtension
+    final CoordinatorOnLoopback loopback = CoordinatorOnLoopback.protobuf().store(() -> store).into(started -> h = started);
+    private final Identity first = Identity.generate();
+    private final Identity second = Identity.generate();
+
+    @Test
+    void aUnitGivenBackIsOfferedToTheNextClaimAtOnceAndCountsAsNoFailure() {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        assertThat(h.api.claim(second)).as("held by the first node").isNull();
+
+        var back = h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, "kept off a CPU"));
+        assertThat(back.status()).isEqualTo(200);
+        assertThat(back.ack().getMessage()).contains("given back");
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.OPEN);
+
+        WorkUnit reissued = h.claimEvaluation(second, h.seedCommit);  // the clock never moved
+        assertThat(reissued.getId()).isEqualTo(unit.getId());
+        assertThat(reissued.getAttempt()).as("the unrun attempt is not counted").isEqualTo(1);
+        assertThat(h.unit(unit.getId()).getExpiredLeases()).isZero();
+        assertThat(h.api.get("/v1/stats", CoordinatorStats.newBuilder()).getLeasesExpired()).isZero();
+
+        h.api.signAndPost("/v1/results", second, Fixtures.result(second, reissued, 3.5, h.clock.millis())).ack();
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.DONE);
+    }
+
+    @Test
+    void aClaimWaitingForWorkGetsTheUnitGivenBack() throws Exception {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        CompletableFuture<ClaimResponse> waiting = CompletableFuture.supplyAsync(
+                () -> h.api.claimResponse(second, 20, WorkUnit.Kind.EVALUATE));
+        await().atMost(Duration.ofSeconds(10)).until(() -> waiting() == 1);
+        h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, "paused")).ack();
+        ClaimResponse woken = waiting.get(10, TimeUnit.SECONDS);  // its wait was 20 s
+        assertThat(woken.getUnit().getId()).as("woken by the give-back, not left to its wait").isEqualTo(unit.getId());
+    }
+
+    @Test
+    void onlyTheHolderGivesBackAndAGiveBackSentAgainChangesNothing() {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+
+        var stranger = h.api.signAndPost("/v1/leases/give-back", second, giveBack(second, unit, ""));
+        assertThat(stranger.status()).as("not the holder").isEqualTo(409);
+        assertThat(stranger.error().getMessage()).contains("not leased to");
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.LEASED);
+        assertThat(h.unit(unit.getId()).getHolder()).isEqualTo(first.publicId().toByteString());
+
+        assertThat(h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, "")).status()).isEqualTo(200);
+        var again = h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, ""));
+        assertThat(again.status()).as("a retry after a lost answer").isEqualTo(200);
+        assertThat(again.ack().getMessage()).contains("nothing given back");
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.OPEN);
+
+        WorkUnit reissued = h.claimEvaluation(second, h.seedCommit);
+        var late = h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, ""));
+        assertThat(late.status()).as("the unit is the second node's now").isEqualTo(409);
+        assertThat(h.unit(reissued.getId()).getHolder()).isEqualTo(second.publicId().toByteString());
+    }
+
+    @Test
+    void badGiveBacksAreRefusedByName() {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        var unknown = h.api.signAndPost("/v1/leases/give-back", first,
+                giveBack(first, unit, "").toBuilder().setWorkUnitId("no-such-unit").build());
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.error().getMessage()).contains("unknown work unit no-such-unit");
+
+        var tooLong = h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, "x".repeat(501)));
+        assertThat(tooLong.status()).isEqualTo(400);
+        assertThat(tooLong.error().getMessage()).contains("reason").contains("at most 500");
+
+        var stale = h.api.signAndPost("/v1/leases/give-back", first,
+                giveBack(first, unit, "").toBuilder().setTimeMs(h.clock.millis() - 3_600_000).build());
+        assertThat(stale.status()).as("signed outside the replay window").isEqualTo(400);
+        assertThat(h.unit(unit.getId()).getState()).as("none of them gave it back").isEqualTo(UnitStatus.State.LEASED);
+
+        WorkUnit exploration = h.api.claim(second, WorkUnit.Kind.EXPLORE);
+        assertThat(exploration).isNotNull();
+        var explore = h.api.signAndPost("/v1/leases/give-back", second, giveBack(second, exploration, ""));
+        assertThat(explore.status()).isEqualTo(400);
+        assertThat(explore.error().getMessage()).contains("EXPLORE").contains("/v1/explore-done");
+    }
+
+    private double waiting() {
+        for (String line : h.api.get("/metrics").text().split("\n")) {
+            if (line.startsWith("rhizome_claims_waiting ")) {
+                return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no rhizome_claims_waiting in /metrics");
+    }
+
+    private LeaseGiveBack giveBack(Identity node, WorkUnit unit, String reason) {
+        return LeaseGiveBack.newBuilder().setWorkUnitId(unit.getId()).setNode(node.publicId().toByteString())
+                .setReason(reason).setTimeMs(h.clock.millis()).build();
+    }
+}
