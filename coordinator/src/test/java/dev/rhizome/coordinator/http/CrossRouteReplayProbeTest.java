@@ -14,6 +14,7 @@ import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
@@ -47,6 +48,7 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
         TAKES.put("/v1/leases/renew", "rhizome.v1.LeaseRenewal");
         TAKES.put("/v1/results", "rhizome.v1.Result");
         TAKES.put("/v1/experiments", "rhizome.v1.Experiment");
+        TAKES.put("/v1/leases/give-back", "rhizome.v1.LeaseGiveBack");
         TAKES.put("/v1/explore-done", "rhizome.v1.ExploreDone");
         TAKES.put("/v1/papers", "rhizome.v1.Paper");
         TAKES.put("/v1/directions/close", "rhizome.v1.DirectionClosure");
@@ -90,6 +92,12 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
         String commit = Fixtures.commit();
         walk("/v1/experiments", "experiment already registered", explorer, Fixtures.experiment(explorer, Harness.SEED, Harness.DIRECTION, commit,
                 exploration.getCommit(), h.clock.millis()).toBuilder().setWorkUnitId(exploration.getId()).build());
+        // an evaluation of the experiment, given back unrun: the second sending finds it open and changes nothing
+        Identity quitter = Identity.generate();
+        WorkUnit unrun = h.api.claim(quitter, WorkUnit.Kind.EVALUATE);
+        assertThat(unrun).as("an evaluation of the experiment to give back").isNotNull();
+        walk("/v1/leases/give-back", "nothing given back", quitter, LeaseGiveBack.newBuilder().setWorkUnitId(unrun.getId())
+                .setNode(quitter.publicId().toByteString()).setReason("paused").setTimeMs(h.clock.millis()).build());
         walk("/v1/explore-done", "exploration already closed", explorer, ExploreDone.newBuilder().setWorkUnitId(exploration.getId())
                 .setNode(explorer.publicId().toByteString()).addCommits(commit).setTimeMs(h.clock.millis()).build());
         walk("/v1/papers", "paper already published", explorer, Paper.newBuilder().setDirection(Harness.DIRECTION).setTitle("t")
