@@ -230,7 +230,7 @@ public final class NodeDaemon implements AutoCloseable {
                     new DiskRoom(List.of(config.dataDir(), jobDirs), DiskRoom.MIN_FREE_BYTES));
             this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
                     explorer, new ResultOutbox(layout.outbox(),
-                            new SpaceReserve(layout.outbox().resolve(SpaceReserve.FILE_NAME), SpaceReserve.BYTES)), new UnitBuffer(layout.buffer()), announcer, gate,
+                            new SpaceReserve(layout.outbox().resolve(SpaceReserve.FILE_NAME), SpaceReserve.BYTES)), new UnitBuffer(layout.buffer()), layout.giveBacks(), announcer, gate,
                     new WorkLoop.Settings(config.direction(), config.maxUnits(), config.maxBackoff().toMillis(),
                             prefs.prefetch()), layout.logs(), clock, signed -> {
                         metrics.resultSigned(signed);

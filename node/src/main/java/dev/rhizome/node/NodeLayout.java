@@ -64,6 +64,11 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("buffer");
     }
 
+    /** Units given back unrun that the coordinator has not heard of yet, sent again until it does (work.GiveBacks). */
+    public Path giveBacks() {
+        return dataDir.resolve("give-backs");
+    }
+
     /** Claims sent and not yet answered, so a node killed before an answer sends the claim again at restart. */
     public Path claims() {
         return dataDir.resolve("claims");

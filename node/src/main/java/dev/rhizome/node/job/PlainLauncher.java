@@ -2,6 +2,7 @@ package dev.rhizome.node.job;
 
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -12,14 +13,22 @@ import java.util.List;
  */
 public final class PlainLauncher implements ProcessLauncher {
     private final JobPriority priority;
+    /** Whether the job's tree is made the OOM killer's first choice ({@link BwrapCommand#OOM_FIRST}). */
+    private final boolean oomFirst;
 
-    /** A volunteer's job: at the lowest priority ({@link JobPriority}), so it yields to the owner's programs. */
+    /**
+     * A volunteer's job: at the lowest priority ({@link JobPriority}), so it yields to the owner's
+     * programs, and the kernel's first choice when memory runs out, as a sandboxed job is: unsandboxed
+     * it ran at the node's own adjustment (0), level with the volunteer's programs, whose memory the
+     * OOM killer then weighed against the job's.
+     */
     public PlainLauncher() {
-        this(JobPriority.onThisMachine());
+        this(JobPriority.onThisMachine(), true);
     }
 
-    private PlainLauncher(JobPriority priority) {
+    private PlainLauncher(JobPriority priority, boolean oomFirst) {
         this.priority = priority;
+        this.oomFirst = oomFirst;
     }
 
     /**
@@ -29,14 +38,14 @@ public final class PlainLauncher implements ProcessLauncher {
      * 160 s at load 25 on 2 cores, where a budget grown by the load per core expected a fair share.
      */
     public static PlainLauncher atCallersPriority() {
-        return new PlainLauncher(JobPriority.unchanged());
+        return new PlainLauncher(JobPriority.unchanged(), false);
     }
 
     @Override
     public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
             Redirect stderr) throws IOException {
         boolean gpuJob = JobGpu.of(confinement.env()).isPresent();
-        ProcessBuilder builder = new ProcessBuilder(priority.apply(command, gpuJob))
+        ProcessBuilder builder = new ProcessBuilder(priority.apply(oomFirst ? oomFirst(command) : command, gpuJob))
                 .directory(confinement.workDir().toFile())
                 .redirectInput(stdin)
                 .redirectOutput(stdout)
@@ -45,5 +54,16 @@ public final class PlainLauncher implements ProcessLauncher {
         builder.environment().putAll(confinement.env());
         Process process = builder.start();
         return new JobProcess(process, () -> new ProcessTree(process).kill(), priority.rule(gpuJob));
+    }
+
+    /**
+     * {@code command} behind a shell that sets its own adjustment first, so every process of the job
+     * inherits it; the job could lower it only to the node's own (0), never below the volunteer's.
+     */
+    static List<String> oomFirst(List<String> command) {
+        List<String> argv = new ArrayList<>(List.of("/bin/sh", "-c", BwrapCommand.OOM_FIRST + "exec \"$@\"",
+                "rhizome-job"));
+        argv.addAll(command);
+        return List.copyOf(argv);
     }
 }

@@ -16,10 +16,19 @@ import java.util.Optional;
  */
 record MachineLoad(double lastMinute, int runnableNow, int cores) {
     private static final Path LOADAVG = Path.of("/proc/loadavg");
+    private static final CpuQuotaLoad QUOTA = CpuQuotaLoad.ofThisProcess();
 
-    /** The reading now, or empty where there is no {@code /proc/loadavg} (not Linux) or it cannot be parsed. */
+    /**
+     * The reading now: the cgroup's own where a CPU quota bounds this process ({@link CpuQuotaLoad}:
+     * in a container the host's load average is not this node's), else the machine's; empty where
+     * neither can be read (not Linux).
+     */
     static Optional<MachineLoad> read() {
-        return read(LOADAVG, Runtime.getRuntime().availableProcessors());
+        return read(QUOTA, LOADAVG, Runtime.getRuntime().availableProcessors());
+    }
+
+    static Optional<MachineLoad> read(CpuQuotaLoad quota, Path loadavg, int cores) {
+        return quota.read().or(() -> read(loadavg, cores));
     }
 
     static Optional<MachineLoad> read(Path loadavg, int cores) {

@@ -87,10 +87,15 @@ final class SlotWorker implements Runnable {
         /**
          * Gives back an EVALUATE unit this slot holds and will not run (its job was kept off a CPU,
          * jobs may not start now): the coordinator opens it to the next claim at once instead of when
-         * the lease runs out, and counts no failed attempt. Best effort: an unreachable coordinator
-         * leaves the lease to run out, as before.
+         * the lease runs out, and counts no failed attempt. Kept on disk before it returns and sent
+         * until the coordinator hears or the lease's deadline passes ({@link GiveBacks}).
          */
         default void giveBack(Slot slot, WorkUnit unit, String reason) {
+        }
+
+        /** Whether a give-back of this unit waits to be heard: a unit buffered before a kill that has one is not run. */
+        default boolean givingBack(String unitId) {
+            return false;
         }
 
         /** Does an EXPLORE unit. */
@@ -185,10 +190,17 @@ final class SlotWorker implements Runnable {
                 clearQuietly();
                 return false;
             }
+            if (work.givingBack(u.getId())) {
+                // killed between keeping its give-back and clearing the buffer: it is no longer this node's to run
+                log.info("{}: unit {} claimed before the restart is being given back", slot.name(), u.getId());
+                clearQuietly();
+                return false;
+            }
             return true;
         });
         Optional<WorkUnit> claimedAhead = buffer.ahead(slot.name())
-                .filter(a -> resumed.isEmpty() || !resumed.get().getId().equals(a.getId()));
+                .filter(a -> resumed.isEmpty() || !resumed.get().getId().equals(a.getId()))
+                .filter(a -> !work.givingBack(a.getId()));
         if (resumed.isPresent()) {
             log.info("{}: resuming unit {} claimed before the restart", slot.name(), resumed.get().getId());
             next = new Buffered(resumed.get(), false);
@@ -282,10 +294,12 @@ final class SlotWorker implements Runnable {
                 if (!current.fetched() && !fetchOrReport(current.unit())) {
                     continue;
                 }
-                if (!leaseCovers(current.unit())) {
+                WorkUnit covered = leaseCovers(current.unit());
+                if (covered == null) {
                     continue;
                 }
-                runOne(current);
+                // with the deadline it has now: a give-back's record and every line after name the renewed one
+                runOne(new Buffered(covered, current.fetched()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
@@ -312,7 +326,8 @@ final class SlotWorker implements Runnable {
                 if (work.stopping()) {
                     // The stop interrupted the unit's setup (a checkout, a file write): that is the
                     // stop, not a failure, and a kill storm's log check counts every ERROR.
-                    log.info("{}: stopped in the middle of a unit ({}); its lease will expire", slot.name(), e.toString());
+                    log.info("{}: stopped in the middle of a unit ({}): one not started yet is given back as the "
+                            + "node stops, one whose job had started is left to its lease", slot.name(), e.toString());
                     break;
                 }
                 backoff = Math.max(1000, work.backoffMs(backoff));
@@ -432,16 +447,26 @@ final class SlotWorker implements Runnable {
         }
     }
 
-    /** Renews a lease that would run out during the job; false when the lease is lost. */
-    private boolean leaseCovers(WorkUnit unit) throws IOException {
+    /**
+     * Renews a lease that would run out during the job; the unit with the deadline it now has (the
+     * renewed one, kept in the buffer too), or null when the lease is lost. The unit as claimed kept
+     * its first deadline after a renewal: a give-back after the job starved, and its log line, named
+     * a deadline long past, and the claim ahead judged the running job's lease by it.
+     */
+    private WorkUnit leaseCovers(WorkUnit unit) throws IOException {
         long expected = estimates.expectedMs(unit);
         if (!LeasePlanner.needsRenewal(clock.millis(), unit.getLeaseDeadlineMs(), expected)) {
-            return true;
+            return unit;
         }
         try {
             long deadline = work.renew(unit);
-            log.info("{}: renewed the lease on {} to {}", slot.name(), unit.getId(), deadline);
-            return true;
+            log.info("{}: renewed the lease on {} to {}", slot.name(), unit.getId(), Instant.ofEpochMilli(deadline));
+            if (deadline == unit.getLeaseDeadlineMs()) {
+                return unit;
+            }
+            WorkUnit renewed = unit.toBuilder().setLeaseDeadlineMs(deadline).build();
+            buffer.put(slot.name(), renewed);
+            return renewed;
         } catch (CoordinatorException e) {
             if (e.status() == 0 && unit.getLeaseDeadlineMs() > clock.millis()) {
                 // Unreachable is not refused: the unit is still this node's, and dropping it leaves it
@@ -449,11 +474,11 @@ final class SlotWorker implements Runnable {
                 // dropped the unit it resumed: the storm of 2026-12-03).
                 log.warn("{}: cannot renew the lease on {} ({}); running it on the lease it holds, until {}",
                         slot.name(), unit.getId(), e.getMessage(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
-                return true;
+                return unit;
             }
             log.warn("{}: dropping unit {}: its lease could not be renewed ({})", slot.name(), unit.getId(), e.getMessage());
             buffer.clear(slot.name());
-            return false;
+            return null;
         }
     }
 
@@ -478,6 +503,14 @@ final class SlotWorker implements Runnable {
             if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
                 try {
                     work.report(slot, evaluate(unit));
+                } catch (InterruptedException e) {
+                    if (work.stopping()) {
+                        // kept as it was: a stop does not wait for a job (it may run for hours)
+                        log.info("{}: unit {} was running when the node stopped: its job is stopped, nothing is "
+                                + "reported, and the unit is left to its lease (until {}), which then sends it to "
+                                + "another node", slot.name(), unit.getId(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
+                    }
+                    throw e;
                 } catch (MachineBusyException e) {
                     work.notRun(slot, unit, (System.nanoTime() - started) / 1_000_000, e.getMessage());
                     work.giveBack(slot, unit, JobText.printable("its job was kept off a CPU by other work on the "

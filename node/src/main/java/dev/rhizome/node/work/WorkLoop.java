@@ -68,6 +68,9 @@ public final class WorkLoop implements Runnable {
     private final Explorer explorer;   // null when this node doesn't explore
     private final ExplorerPapers explorerPapers;
     private final ResultOutbox outbox;
+    private final UnitBuffer buffer;
+    /** Units given back unrun, kept until the coordinator hears of each (or its lease runs out). */
+    private final GiveBacks giveBacks;
     private final AckedResults acked;
     private final OutboxDelivery delivery;
     private final InventoryAnnouncer announcer;
@@ -101,14 +104,18 @@ public final class WorkLoop implements Runnable {
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitSource commits,
-            Map<Slot, Evaluator> slots, Explorer explorer, ResultOutbox outbox, UnitBuffer buffer,
+            Map<Slot, Evaluator> slots, Explorer explorer, ResultOutbox outbox, UnitBuffer buffer, Path giveBacksDir,
             InventoryAnnouncer announcer, RunGate gate, Settings settings, Path logRoot, Clock clock,
-            Consumer<SignedEnvelope> signedResults) {
+            Consumer<SignedEnvelope> signedResults) throws IOException {
         this.identity = identity;
         this.coordinator = coordinator;
         this.commits = commits;
         this.explorer = explorer;
         this.outbox = outbox;
+        this.buffer = buffer;
+        this.giveBacks = new GiveBacks(giveBacksDir, p -> coordinator.giveBackLease(LeaseGiveBack.newBuilder()
+                .setWorkUnitId(p.unitId()).setNode(identity.publicId().toByteString()).setReason(p.reason())
+                .setTimeMs(clock.millis()).build()), clock::millis);
         this.acked = new AckedResults(outbox, ReceiptBook.besideOutbox(outbox.dir()), clock::millis);
         // the unit's name lets a crash check match what a node was told was stored (ops/storm)
         this.delivery = new OutboxDelivery(outbox, acked, coordinator, identity, heldBack,
@@ -229,9 +236,8 @@ public final class WorkLoop implements Runnable {
                 }
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        // The interrupt is kept for the end: set now, it cut the waits below short, the claims ahead
+        // settling and the stop's give-backs with them.
         reporter.shutdownNow();
         cutClaimsOnce();  // the loop may end by itself (its unit budget spent): its claims ahead go too
         try {
@@ -243,8 +249,9 @@ public final class WorkLoop implements Runnable {
         } catch (IOException e) {
             log.warn("results left in the outbox for next start: {}", e.getMessage());
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            interrupted = true;
         }
+        giveBackWhatIsLeft();
         List<String> held = outbox.heldInMemory();
         List<String> receiptsLost = held.stream().filter(acked::storedWithoutReceipt).toList();
         if (!receiptsLost.isEmpty()) {
@@ -256,10 +263,64 @@ public final class WorkLoop implements Runnable {
             log.error("stopping with {} results neither written (the disk refused them) nor acknowledged: {} are lost "
                     + "and their units will be issued again", lost.size(), lost);
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * At the end of the run (an orderly stop, or the unit budget spent), every evaluation still in a
+     * slot's buffer, its claimed-ahead unit or one a slot held behind a closed gate, will not be run by
+     * this process: each is given back, once, before the process exits, where it used to wait out its
+     * lease (or a restart in time). The running job's unit is not among them: its job is stopped and
+     * its lease runs out, as before (SlotWorker says so). An exploration is kept for the next start, as
+     * a pause keeps it. Within {@link CoordinatorClient#SETTLE_TIMEOUT}, all at once; what the
+     * coordinator did not hear by then stays kept, sent by the next start while its lease lasts.
+     */
+    private void giveBackWhatIsLeft() {
+        Map<String, GiveBacks.Pending> left = new LinkedHashMap<>();
+        for (SlotWorker w : workers) {
+            String slot = w.slot().name();
+            for (Optional<WorkUnit> held : List.of(buffer.get(slot), buffer.ahead(slot))) {
+                WorkUnit unit = held.orElse(null);
+                if (unit == null || outbox.holds(unit.getId())) {
+                    continue;  // none, or run already: its result waits in the outbox
+                }
+                if (unit.getKind() != WorkUnit.Kind.EVALUATE) {
+                    log.info("{}: exploration {} is kept for the next start (its lease runs out at {})", slot,
+                            unit.getId(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
+                    continue;
+                }
+                left.putIfAbsent(unit.getId(), new GiveBacks.Pending(unit.getId(), slot,
+                        "the node stopped before running it", unit.getLeaseDeadlineMs()));
+            }
+        }
+        for (GiveBacks.Pending p : left.values()) {
+            giveBacks.keep(p);
+        }
+        for (SlotWorker w : workers) {
+            try {
+                if (buffer.get(w.slot().name()).filter(u -> left.containsKey(u.getId())).isPresent()) {
+                    buffer.clear(w.slot().name());
+                }
+                if (buffer.ahead(w.slot().name()).filter(u -> left.containsKey(u.getId())).isPresent()) {
+                    buffer.clearAhead(w.slot().name());
+                }
+            } catch (IOException e) {
+                log.warn("{}: cannot clear the units given back from the buffer: {}", w.slot().name(), e.getMessage());
+            }
+        }
+        List<GiveBacks.Pending> unheard = giveBacks.sendAllWithin(CoordinatorClient.SETTLE_TIMEOUT.ceiling());
+        if (!unheard.isEmpty()) {
+            log.warn("stopping with {} units not given back (the coordinator did not answer in time): kept, and given "
+                    + "back by the next start while their leases last: {}", unheard.size(),
+                    unheard.stream().map(GiveBacks.Pending::unitId).toList());
+        }
     }
 
     private void deliverAndAnnounce() {
         try {
+            giveBacks.round();
             delivery.round(false);
             announcer.announceIfDue(HEARTBEAT_MS);
         } catch (IOException | RuntimeException e) {
@@ -416,16 +477,19 @@ public final class WorkLoop implements Runnable {
 
         @Override
         public void giveBack(Slot slot, WorkUnit unit, String reason) {
+            // kept before the slot forgets the unit, and sent by the reporter at once, then again
+            // until the coordinator hears (GiveBacks): a slot never waits on the coordinator for it
+            giveBacks.keep(new GiveBacks.Pending(unit.getId(), slot.name(), reason, unit.getLeaseDeadlineMs()));
             try {
-                coordinator.giveBackLease(LeaseGiveBack.newBuilder().setWorkUnitId(unit.getId())
-                        .setNode(identity.publicId().toByteString()).setReason(reason).setTimeMs(clock.millis()).build());
-                log.info("{}: gave unit {} back unrun: {}", slot.name(), unit.getId(), reason);
-            } catch (CoordinatorException e) {
-                // refused: no longer this node's (expired, given back already), or a coordinator
-                // older than the route; unreachable: the lease runs out as it did before the route
-                log.info("{}: unit {} not given back ({}); its lease runs out at {}", slot.name(), unit.getId(),
-                        e.getMessage(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
+                reporter.execute(giveBacks::round);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the reporter has ended: the stop's own pass sends it (giveBackWhatIsLeft)
             }
+        }
+
+        @Override
+        public boolean givingBack(String unitId) {
+            return giveBacks.holds(unitId);
         }
 
         @Override

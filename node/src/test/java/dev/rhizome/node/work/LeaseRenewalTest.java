@@ -65,14 +65,50 @@ class LeaseRenewalTest {
         assertThat(new UnitBuffer(dir.resolve("buffer")).get("cpu0")).as("dropped from the buffer").isEmpty();
     }
 
-    /** A real slot on one exploration whose lease ends in 10 s, within the renewal margin, until its renewal was tried. */
-    private RenewFails run(CoordinatorException renewal) throws Exception {
-        WorkUnit unit = WorkUnit.newBuilder().setId("u").setKind(WorkUnit.Kind.EXPLORE).setSeed("s").setDirection("d")
+    /**
+     * A renewed lease's deadline is the one the slot carries on with: the unit as claimed kept its
+     * first, so a give-back after its job starved was kept (and logged) with a deadline long past.
+     * The buffer holds it too, for a restart.
+     */
+    @Test
+    void aRenewedDeadlineIsTheOneTheUnitRunsWithAndTheBufferKeeps() throws Exception {
+        long renewedTo = System.currentTimeMillis() + 3_600_000;
+        java.util.List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.List<Long> buffered = new java.util.concurrent.CopyOnWriteArrayList<>();
+        UnitBuffer buffer = new UnitBuffer(dir.resolve("buffer"));
+        RenewFails work = new RenewFails(exploration(), null) {
+            @Override
+            public long renew(WorkUnit u) {
+                renewals.incrementAndGet();
+                return renewedTo;
+            }
+
+            @Override
+            public void explore(WorkUnit u) throws Exception {
+                seen.add(u.getLeaseDeadlineMs());
+                buffer.get("cpu0").ifPresent(b -> buffered.add(b.getLeaseDeadlineMs()));
+                super.explore(u);
+            }
+        };
+        runSlot(work);
+        assertThat(seen).as("the unit run carries the renewed deadline").containsExactly(renewedTo);
+        assertThat(buffered).as("and the buffer keeps it").containsExactly(renewedTo);
+    }
+
+    private static WorkUnit exploration() {
+        return WorkUnit.newBuilder().setId("u").setKind(WorkUnit.Kind.EXPLORE).setSeed("s").setDirection("d")
                 .setCommit("ab".repeat(20)).setSeedCommit("ab".repeat(20))
                 .setLeaseDeadlineMs(System.currentTimeMillis() + 10_000).build();
+    }
+
+    /** A real slot on one exploration whose lease ends in 10 s, within the renewal margin, until its renewal was tried. */
+    private RenewFails run(CoordinatorException renewal) throws Exception {
+        return runSlot(new RenewFails(exploration(), renewal));
+    }
+
+    private RenewFails runSlot(RenewFails work) throws Exception {
         Evaluator evaluator = new Evaluator(runner, repo, null, new JobRunner(PlainLauncher.atCallersPriority()), PlainLauncher.atCallersPriority(),
                 "cpu-test", dir.resolve("work"), dir.resolve("logs"), Clock.systemUTC());
-        RenewFails work = new RenewFails(unit, renewal);
         SlotWorker worker = new SlotWorker(new Slot("cpu0", "cpu-test", Optional.empty()), evaluator, work, true, false,
                 new UnitBuffer(dir.resolve("buffer")), new RuntimeEstimates(), prefetcher, dir.resolve("logs"),
                 Clock.systemUTC());
@@ -90,7 +126,7 @@ class LeaseRenewalTest {
     }
 
     /** Hands out one exploration, whose renewal fails as given. */
-    private static final class RenewFails extends OneUnitWork {
+    private static class RenewFails extends OneUnitWork {
         final AtomicInteger renewals = new AtomicInteger();
         private final CoordinatorException renewal;
 

@@ -1,0 +1,85 @@
+package dev.rhizome.node.work;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.Error;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What follows each attempt at a give-back ({@link GiveBacks#after}, pure), and that what is kept
+ * outlives the process that kept it. Against a real coordinator stopped and started again:
+ * the client module's GiveBackRetriedTest.
+ */
+class GiveBacksTest {
+    private static final long NOW = 1_000_000;
+    private static final long DEADLINE = NOW + 600_000;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void anAcknowledgementOrARefusalEndsItNoAnswerIsTriedAgainBackingOff() {
+        assertThat(GiveBacks.after(200, 0, 1, NOW, DEADLINE).done()).as("given back, or nothing given back").isTrue();
+        assertThat(GiveBacks.after(409, 0, 1, NOW, DEADLINE).done()).as("another node's now").isTrue();
+        assertThat(GiveBacks.after(404, 0, 1, NOW, DEADLINE).done()).as("a coordinator older than the route").isTrue();
+        assertThat(GiveBacks.after(0, 0, 1, NOW, DEADLINE)).isEqualTo(new GiveBacks.Next(false, NOW + 1_000));
+        assertThat(GiveBacks.after(503, 0, 2, NOW, DEADLINE)).isEqualTo(new GiveBacks.Next(false, NOW + 2_000));
+        assertThat(GiveBacks.after(0, 0, 30, NOW, DEADLINE).atMs()).as("a minute at most").isEqualTo(NOW + 60_000);
+        assertThat(GiveBacks.after(429, 30, 1, NOW, DEADLINE)).as("asked again when told")
+                .isEqualTo(new GiveBacks.Next(false, NOW + 30_000));
+    }
+
+    @Test
+    void nothingIsSentPastTheLeasesDeadline() {
+        assertThat(GiveBacks.after(0, 0, 1, NOW, NOW + 500).done()).as("the unit is open by then anyway").isTrue();
+    }
+
+    @Test
+    void whatIsKeptOutlivesTheProcessAndIsSentOnceHeard() throws Exception {
+        AtomicInteger answer = new AtomicInteger(0);
+        List<String> sent = new CopyOnWriteArrayList<>();
+        AtomicLong clock = new AtomicLong(NOW);
+        GiveBacks.Sender coordinator = p -> {
+            sent.add(p.unitId());
+            if (answer.get() != 200) {
+                throw new CoordinatorException(answer.get(), Error.Code.CODE_UNSPECIFIED, "no answer");
+            }
+        };
+        GiveBacks first = new GiveBacks(dir, coordinator, clock::get);
+        first.keep(new GiveBacks.Pending("u/1", "cpu0", "paused by its owner", DEADLINE));
+        assertThat(first.round()).isEqualTo(1);
+        assertThat(first.round()).as("not again before its back-off").isEqualTo(1);
+        assertThat(sent).hasSize(1);
+
+        GiveBacks second = new GiveBacks(dir, coordinator, clock::get);  // the node restarted
+        answer.set(200);
+        assertThat(second.pending()).containsExactly(new GiveBacks.Pending("u/1", "cpu0", "paused by its owner", DEADLINE));
+        assertThat(second.round()).isZero();
+        assertThat(sent).hasSize(2);
+        assertThat(second.holds("u/1")).isFalse();
+        assertThat(Files.list(dir)).isEmpty();
+    }
+
+    @Test
+    void aTornFileIsDroppedAndOnePastItsDeadlineIsNotSent() throws Exception {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        AtomicLong clock = new AtomicLong(NOW);
+        GiveBacks giveBacks = new GiveBacks(dir, p -> sent.add(p.unitId()), clock::get);
+        Files.writeString(dir.resolve("torn.give-back"), "unit=torn\nlease_deadline_ms=12");  // cut mid-number, or not
+        Files.writeString(dir.resolve("bad.give-back"), "unit=bad\nlease_deadline_ms=");
+        giveBacks.keep(new GiveBacks.Pending("late", "cpu0", "paused", NOW - 1));
+
+        giveBacks.round();
+
+        assertThat(sent).as("the torn one had a deadline long past; the other none").isEmpty();
+        assertThat(Files.list(dir)).isEmpty();
+    }
+}
