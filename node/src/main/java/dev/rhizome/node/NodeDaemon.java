@@ -512,7 +512,10 @@ public final class NodeDaemon implements AutoCloseable {
         housekeeping.shutdownNow();
         loop.stop();
         loopThread.interrupt();
-        loopThread.join(10_000);
+        // The loop's own end settles its claims-ahead and gives back what it will not run, each up to
+        // a settle budget, after its slots: the wait covers both beside the slots' 10 s.
+        Duration stopWait = Duration.ofSeconds(10).plus(CoordinatorClient.SETTLE_TIMEOUT.now().multipliedBy(2));
+        loopThread.join(stopWait.toMillis());
         // A slot still finishing may still write into the data directory: its lock is then left to
         // this process's exit, so a node started on the directory meanwhile cannot meet that write.
         boolean loopEnded = !loopThread.isAlive();
@@ -539,8 +542,8 @@ public final class NodeDaemon implements AutoCloseable {
                 log.debug("could not release {}", layout.ownerLock(), e);
             }
         } else {
-            log.warn("a slot was still finishing 10 s after the stop: the data directory stays locked ({}) until this process exits",
-                    layout.ownerLock());
+            log.warn("a slot was still finishing {} s after the stop: the data directory stays locked ({}) until this process exits",
+                    stopWait.toSeconds(), layout.ownerLock());
         }
         log.info("node stopped: {} results reported, {} experiments proposed", loop.resultsReported(),
                 loop.experimentsProposed());
