@@ -25,6 +25,7 @@ import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.ObjectWalk;
+import org.eclipse.jgit.revwalk.RevBlob;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevSort;
@@ -112,11 +113,11 @@ final class BundleImport {
                 try (Quarantine quarantine = Quarantine.open(repository, quarantines)) {
                     Set<ObjectId> received = unpack(quarantine.repository(), in, limits);
                     ObjectId tipId = ObjectId.fromString(tip);
-                    List<ObjectId> fresh = newHistory(quarantine.repository(), tipId);
-                    PackReach.check(quarantine.repository(), tipId, header.prerequisites(), received);
+                    PackReach.Walked walked = newHistory(quarantine.repository(), tipId, received);
+                    PackReach.check(quarantine.repository(), tipId, header.prerequisites(), received, walked);
                     quarantine.admitInto(repository);
                     CrashPoints.at(CrashPoints.BUNDLE_ADMITTED);
-                    for (ObjectId id : fresh) {
+                    for (ObjectId id : walked.fresh()) {
                         refs.createRef(id);
                     }
                 }
@@ -226,9 +227,12 @@ final class BundleImport {
     /**
      * The tip and each of its ancestors that no ref reached before, oldest first (parents before
      * children: were the refs written from it cut short, no commit would have a ref while an
-     * ancestor of it lacked one), once the history is known complete in {@code objects}.
+     * ancestor of it lacked one), once the history is known complete in {@code objects}; with what
+     * of the pack's objects ({@code received}) the walk never reached, so that {@link PackReach}
+     * need not walk the same commits and trees again where its boundary is the same.
      */
-    private List<ObjectId> newHistory(Repository objects, ObjectId tip) throws BundleException, IOException {
+    private PackReach.Walked newHistory(Repository objects, ObjectId tip, Set<ObjectId> received)
+            throws BundleException, IOException {
         try (ObjectWalk walk = new ObjectWalk(objects)) {
             RevObject tipObject;
             try {
@@ -241,21 +245,32 @@ final class BundleImport {
                         + Constants.typeString(tipObject.getType()) + ", not a commit");
             }
             List<ObjectId> fresh = new ArrayList<>();
+            Set<ObjectId> boundary = new HashSet<>();
+            Set<ObjectId> unreached = new HashSet<>(received);
             try {
                 walk.sort(RevSort.TOPO);
                 walk.sort(RevSort.REVERSE, true);
                 walk.markStart(tipCommit);
                 for (RevCommit held : heldBoundary(walk, tipCommit)) {
                     walk.markUninteresting(held);
+                    boundary.add(held.copy());
                 }
                 for (RevCommit commit = walk.next(); commit != null; commit = walk.next()) {
                     fresh.add(commit.copy());
+                    unreached.remove(commit);
                 }
-                walk.checkConnectivity();
+                // ObjectWalk#checkConnectivity's pass over the trees and blobs, noting what it reaches.
+                ObjectReader reader = walk.getObjectReader();
+                for (RevObject o = walk.nextObject(); o != null; o = walk.nextObject()) {
+                    if (o instanceof RevBlob && !reader.has(o)) {
+                        throw new MissingObjectException(o, Constants.OBJ_BLOB);
+                    }
+                    unreached.remove(o);
+                }
             } catch (MissingObjectException e) {
                 throw new BundleException("bundle is incomplete: missing " + e.getMessage(), e);
             }
-            return fresh;
+            return new PackReach.Walked(fresh, boundary, unreached);
         }
     }
 

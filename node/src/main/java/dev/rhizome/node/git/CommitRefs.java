@@ -16,6 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.locks.ReentrantLock;
+import org.eclipse.jgit.internal.storage.file.LockFile;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.RefUpdate;
@@ -176,14 +177,27 @@ final class CommitRefs {
         }
     }
 
+    /**
+     * Writes {@code commit}'s own ref as a loose ref, through JGit's lock file as its ref update
+     * does. Not through a {@link RefUpdate}: for a ref that does not exist yet it looked the name up
+     * twice, the second time by every abbreviation prefix ({@code refs/}, {@code refs/tags/}, ...),
+     * each a failed open with an exception's stack (docs/performance.md, "Where one import's CPU
+     * goes"), to learn an old value that cannot differ: the ref's name is the commit's id, so any
+     * writer of it writes the same value, and a second writer's rename only puts it there again.
+     * The caller looked it up once already ({@link #hasRef}); a stale lock is cleared by
+     * {@link StaleRefLock} as for any ref.
+     */
     private RefUpdate.Result newRef(ObjectId commit) throws IOException {
-        RefUpdate update = repository.updateRef(COMMIT_REFS + commit.name());
-        update.setNewObjectId(commit);
-        update.setExpectedOldObjectId(ObjectId.zeroId());
-        // A bare repository keeps no reflog for these refs, but JGit would still build (a
-        // PersonIdent, a formatted date) and look up a log entry for every one before skipping it.
-        update.disableRefLog();
-        return update.update();
+        LockFile lock = new LockFile(repository.getDirectory().toPath().resolve(COMMIT_REFS + commit.name()).toFile());
+        if (!lock.lock()) {
+            return RefUpdate.Result.LOCK_FAILURE;
+        }
+        try {
+            lock.write(commit);
+            return lock.commit() ? RefUpdate.Result.NEW : RefUpdate.Result.LOCK_FAILURE;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void learn(String commit) {

@@ -41,12 +41,28 @@ final class PackReach {
     }
 
     /**
-     * @param repository  sees the received objects and the ones held (the quarantine)
-     * @param received    every object the pack carried (not the bases a thin pack borrowed)
-     * @throws BundleException the pack carries something else, or a prerequisite the history never meets
+     * What the import's own walk from the tip found (its connectivity check): the new commits,
+     * oldest first, the held commits it stopped at, and the pack's objects it never reached.
+     * Where it stopped at the same commits as this check's writer's walk would, the two walks
+     * yield the same objects, so the check takes the import's instead of walking again.
      */
+    record Walked(List<ObjectId> fresh, Set<ObjectId> boundary, Set<ObjectId> unreached) {
+    }
+
+    /** {@link #check(Repository, ObjectId, Collection, Set, Walked)} walking on its own. */
     static void check(Repository repository, ObjectId tip, Collection<String> prerequisites, Set<ObjectId> received)
             throws BundleException, IOException {
+        check(repository, tip, prerequisites, received, null);
+    }
+
+    /**
+     * @param repository  sees the received objects and the ones held (the quarantine)
+     * @param received    every object the pack carried (not the bases a thin pack borrowed)
+     * @param walked      the import's walk from the tip, or null: the writer's walk is made here
+     * @throws BundleException the pack carries something else, or a prerequisite the history never meets
+     */
+    static void check(Repository repository, ObjectId tip, Collection<String> prerequisites, Set<ObjectId> received,
+                      Walked walked) throws BundleException, IOException {
         Set<ObjectId> unexplained = new HashSet<>(received);
         try (RevWalk commits = new RevWalk(repository)) {
             History history = history(commits, commits.parseCommit(tip), prerequisites, received);
@@ -61,7 +77,13 @@ final class PackReach {
                 new TreePaths(reader).requireWritable(history.commits());
             }
             if (!unexplained.isEmpty()) {
-                writersWalk(repository, tip, history.boundary(), unexplained);
+                if (walked != null && sameCommits(walked.boundary(), history.boundary())) {
+                    unexplained.retainAll(walked.unreached());
+                } else {
+                    // The import stopped elsewhere (a held commit the pack carries again, or one
+                    // with no ref yet): its walk yielded another set, so the writer's is made.
+                    writersWalk(repository, tip, history.boundary(), unexplained);
+                }
             }
             if (!unexplained.isEmpty()) {
                 wholeTrees(repository, history.commits(), unexplained);
@@ -104,6 +126,10 @@ final class PackReach {
             }
         }
         return new History(commits, met, boundary);
+    }
+
+    private static boolean sameCommits(Set<ObjectId> walkedBoundary, Set<RevCommit> boundary) {
+        return walkedBoundary.size() == boundary.size() && walkedBoundary.containsAll(boundary);
     }
 
     /** Removes from {@code unexplained} what a writer's walk from the tip, the boundary uninteresting, yields. */

@@ -33,19 +33,19 @@ final class Connections {
         /** Disconnect was asked for; kept until the adapter reports the close so late messages still count against it. */
         private boolean closing;
         private long closingSinceMs;
-        /**
-         * How far the peer's clock read ahead of ours at its handshake (0 with no handshake behind its
-         * hello), moved with each step of our wall clock since ({@link Connections#wallClockMoved}).
-         */
-        private long clockAheadMs;
-        private boolean clockMeasured;
+        /** Whose link this is: its clock measure is the peer's, kept in {@link #clocks}, shared by every link of it. */
+        private final PublicId peer;
+        private final ClockMeasures clocks;
         final LinkLiveness.Times times;
         final Outbox.Waiting waiting = new Outbox.Waiting();
         final PeerExchanges.Asks asks = new PeerExchanges.Asks();
         /** The count of links the core closed, shared by every link of one {@link Connections}. */
         private final long[] closes;
 
-        private Link(boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote, long now, long[] closes) {
+        private Link(PublicId peer, ClockMeasures clocks, boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote,
+                     long now, long[] closes) {
+            this.peer = peer;
+            this.clocks = clocks;
             this.closes = closes;
             this.outbound = outbound;
             this.bucket = bucket;
@@ -66,20 +66,26 @@ final class Connections {
             return remote;
         }
 
-        /** 0 for a link with no handshake behind its hello: nothing was measured. */
+        /**
+         * How far the peer's clock reads ahead of ours, as its last proven hello or own record dated
+         * it (the peer's measure, whichever of its links read it); 0 when nothing was measured.
+         */
         long clockAheadMs() {
-            return clockMeasured ? clockAheadMs : 0;
+            return clocks.aheadMs(peer);
         }
 
-        /** Whether a handshake proved the hello the link's clock measure was first taken from. */
+        /** Whether a handshake proved a hello of the peer's since it last linked: its clock is measured. */
         boolean clockMeasured() {
-            return clockMeasured;
+            return clocks.measured(peer);
         }
 
-        /** The peer's clock as its proven hello dated it against ours; {@code measured} false with no handshake behind it. */
+        /** The peer's clock as its proven hello dated it against ours; {@code measured} false with no handshake behind it (nothing kept). */
         void clockAheadMs(long aheadMs, boolean measured) {
-            this.clockAheadMs = aheadMs;
-            this.clockMeasured = measured;
+            if (measured) {
+                clocks.take(peer, aheadMs);
+            } else {
+                clocks.forget(peer);
+            }
         }
 
         boolean closing() {
@@ -121,6 +127,7 @@ final class Connections {
     }
 
     private final Map<PublicId, Link> links = new LinkedHashMap<>();
+    private final ClockMeasures clocks = new ClockMeasures();
     /** Links the core closed itself (a ban, an idle or unread link), not to give a slot to another: one element, shared with each link. */
     private final long[] closes = {0};
     private final Map<PublicId, Long> dialing = new HashMap<>();
@@ -140,7 +147,7 @@ final class Connections {
     }
 
     Link open(PublicId peer, boolean outbound, TokenBucket bucket, NodeInfo info, LinkEnd remote, long now) {
-        Link link = new Link(outbound, bucket, info, remote, now, closes);
+        Link link = new Link(peer, clocks, outbound, bucket, info, remote, now, closes);
         links.put(peer, link);
         return link;
     }
@@ -154,8 +161,15 @@ final class Connections {
         return closes[0];
     }
 
+    /** The peer is gone: its link, and with it the measure of its clock (a peer that links again is measured anew). */
     Link remove(PublicId peer) {
+        clocks.forget(peer);
         return links.remove(peer);
+    }
+
+    /** How many peers' clocks are measured: none outlives its peer's links. */
+    int clocksMeasured() {
+        return clocks.size();
     }
 
     /**
@@ -164,11 +178,7 @@ final class Connections {
      * Inventories judged by the peer's clock.
      */
     void wallClockMoved(long movedMs) {
-        for (Link link : links.values()) {
-            if (link.clockMeasured) {
-                link.clockAheadMs -= movedMs;
-            }
-        }
+        clocks.wallClockMoved(movedMs);
     }
 
     /** The peers a dial of ours is under way to. */
@@ -200,7 +210,13 @@ final class Connections {
 
     /** Forgets closing links whose close the adapter never reported, so they can't pile up. */
     void expireClosing(long cutoffMs) {
-        links.values().removeIf(link -> link.closing && link.closingSinceMs < cutoffMs);
+        links.entrySet().removeIf(e -> {
+            boolean gone = e.getValue().closing && e.getValue().closingSinceMs < cutoffMs;
+            if (gone) {
+                clocks.forget(e.getKey());  // the peer is gone with its last link
+            }
+            return gone;
+        });
     }
 
     List<PublicId> openPeers() {

@@ -628,6 +628,11 @@ public final class GossipCore implements PeerProtocol {
         return new LinkedHashSet<>(peers.connections().openPeers());
     }
 
+    /** How many peers' clocks are measured now (one measure a peer, none past its links); for tests. */
+    int clocksMeasured() {
+        return peers.connections().clocksMeasured();
+    }
+
     /** Whether {@code peer} declined so often lately that it is not asked for bundles now; for tests and diagnostics. */
     public boolean isResting(PublicId peer) {
         return bundles.planner().resting(peer, clock.nowMs());

@@ -65,13 +65,19 @@ final class LinkLifecycle {
         if (existing != null && !existing.closing()) {
             boolean keepNew = keepsNewLink(peer, existing.outbound(), outbound);
             out.add(new Effect.DuplicateLink(peer, keepNew));
+            // The peer's one clock, measured again from the duplicate's proven hello whichever link is
+            // kept: a measure per link let a peer have its records judged by the one it liked. A skew
+            // already reported for the peer is not reported again for each duplicate it opens.
+            boolean reported = existing.clockMeasured() && nodeInfos.pastTheSkew(existing.clockAheadMs());
             if (keepNew) {
                 // The old link may be dead (the peer restarted): greet on the new one as on a fresh link.
                 existing.replaced(outbound, remote, inboundRate(now), now);
-                measureClock(peer, existing, verified, false, now, out);
+                measureClock(peer, existing, verified, reported, now, out);
                 bundles.claims().unclaim(peer, now); // withdrawals sent on the old link may be lost with it
                 bundles.claims().relinked(peer);
                 greet(peer, now, out);
+            } else if (verified != null) {
+                measureClock(peer, existing, verified, reported, now, out);
             }
             return;
         }

@@ -25,6 +25,7 @@ final class GossipFetches {
     private static final Logger log = LoggerFactory.getLogger(GossipFetches.class);
     /** Each line carries a stack trace, and a holder may find an outcome whose step throws and repeat it. */
     private static final WarnBudget OUTCOME_FAILURES = new WarnBudget(log);
+    private static final String IMPORTED = "imported";
     private final CoreSteps steps;
     private final LinkRegistry links;
     private final FetchWorkers workers;
@@ -81,7 +82,11 @@ final class GossipFetches {
     private final FetchWorkers.Outcomes outcomes = new FetchWorkers.Outcomes() {
         @Override
         public void progress(FetchWorkers.Transfer t, long bytesSoFar) {
-            steps.post(p -> workers.isCurrent(t) ? p.onFetchProgress(t.from(), t.commit(), bytesSoFar, steps.nowMs()) : List.of());
+            steps.later(() -> {
+                if (workers.isCurrent(t)) {
+                    during(t, "progress at " + bytesSoFar + " bytes", p -> p.onFetchProgress(t.from(), t.commit(), bytesSoFar, steps.nowMs()));
+                }
+            });
         }
 
         @Override
@@ -93,7 +98,7 @@ final class GossipFetches {
                     // since the worker imported it, and its withdrawal, which came first, named a
                     // commit the core did not hold yet; announced now, it would be a claim no
                     // withdrawal follows.
-                    ended(t, "imported", p -> p.onFetched(t.from(), t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
+                    ended(t, IMPORTED, p -> p.onFetched(t.from(), t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
                 }
                 waiters.complete(t.commit(), result);
             });
@@ -103,12 +108,15 @@ final class GossipFetches {
         public void holderFault(FetchWorkers.Transfer t, PublicId holder, FetchFailure failure, long silentForMs) {
             // When the range fell silent, on the core's clock, read as the verdict comes (not when the core gets to it).
             long silentSinceMs = steps.nowMs() - silentForMs;
-            steps.post(p -> p.onHolderFault(holder, t.commit(), failure, silentSinceMs, steps.nowMs()));
+            // A fault proven is the holder's to pay even when the transfer was cancelled meanwhile.
+            steps.later(() -> during(t, "holder " + holder.shortForm() + " at fault: " + failure,
+                    p -> p.onHolderFault(holder, t.commit(), failure, silentSinceMs, steps.nowMs())));
         }
 
         @Override
         public void holderBusy(FetchWorkers.Transfer t, PublicId holder, long retryAfterMs) {
-            steps.post(p -> p.onHolderBusy(holder, t.commit(), retryAfterMs, steps.nowMs()));
+            steps.later(() -> during(t, "holder " + holder.shortForm() + " busy",
+                    p -> p.onHolderBusy(holder, t.commit(), retryAfterMs, steps.nowMs())));
         }
 
         @Override
@@ -141,12 +149,47 @@ final class GossipFetches {
         try {
             steps.run(step);
         } catch (RuntimeException e) {
-            OUTCOME_FAILURES.error("gossip core step for the fetch of " + t.commit() + " from " + t.from().shortForm()
-                    + " (" + how + ") failed; the fetch is ended as a lost connection", e);
-            try {
-                steps.run(p -> p.onFetchFailed(t.from(), t.commit(), FetchFailure.CONNECTION_LOST, steps.nowMs()));
-            } catch (RuntimeException again) {
-                OUTCOME_FAILURES.error("gossip core step ending the fetch of " + t.commit() + " failed too", again);
+            OUTCOME_FAILURES.error(failedLine(t, how), e);
+            // An imported bundle's callers are answered with it whatever the core makes of it.
+            lostInCore(t, !how.equals(IMPORTED));
+        }
+    }
+
+    /**
+     * Core thread: a step while the fetch goes on (its progress, a verdict on one of the holders its
+     * pieces come from). One that throws leaves the core's view of the fetch unknown (its stall
+     * clock, its holders' standing) while the transfer goes on: it is ended as {@link #ended} ends
+     * one, its pieces' connections closed by the cancellation, rather than left for the stall rule
+     * to end (which scores the holder a staller) or for nobody to end.
+     */
+    private void during(FetchWorkers.Transfer t, String how, Function<PeerProtocol, List<Effect>> step) {
+        try {
+            steps.run(step);
+        } catch (RuntimeException e) {
+            OUTCOME_FAILURES.error(failedLine(t, how), e);
+            if (workers.finish(t)) {
+                t.cancel().cancel();
+                lostInCore(t, true);
+            }
+        }
+    }
+
+    private static String failedLine(FetchWorkers.Transfer t, String how) {
+        return "gossip core step for the fetch of " + t.commit() + " from " + t.from().shortForm()
+                + " (" + how + ") failed; the fetch is ended as a lost connection";
+    }
+
+    /**
+     * Core thread: tells the core the fetch was lost. Should that step throw too, the core cannot
+     * be told, so nobody would answer the fetch's callers: they are answered here.
+     */
+    private void lostInCore(FetchWorkers.Transfer t, boolean answerCallers) {
+        try {
+            steps.run(p -> p.onFetchFailed(t.from(), t.commit(), FetchFailure.CONNECTION_LOST, steps.nowMs()));
+        } catch (RuntimeException again) {
+            OUTCOME_FAILURES.error("gossip core step ending the fetch of " + t.commit() + " failed too", again);
+            if (answerCallers) {
+                waiters.fail(t.commit(), "the gossip core failed ending its fetch from " + t.from().shortForm());
             }
         }
     }

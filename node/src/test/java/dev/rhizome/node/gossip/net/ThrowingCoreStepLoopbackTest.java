@@ -110,7 +110,7 @@ class ThrowingCoreStepLoopbackTest extends LoopbackTest {
     }
 
     /** {@code core}, whose first step {@code step} naming {@code about} first throws before it is run. */
-    private static PeerProtocol failingOnce(GossipCore core, String step, Object about, AtomicBoolean threw) {
+    static PeerProtocol failingOnce(GossipCore core, String step, Object about, AtomicBoolean threw) {
         return (PeerProtocol) Proxy.newProxyInstance(PeerProtocol.class.getClassLoader(), new Class<?>[] {PeerProtocol.class},
                 (proxy, method, args) -> {
                     if (method.getName().equals(step) && args != null && Arrays.asList(args).contains(about) && threw.compareAndSet(false, true)) {
