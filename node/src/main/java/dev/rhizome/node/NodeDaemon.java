@@ -57,6 +57,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -313,7 +314,7 @@ public final class NodeDaemon implements AutoCloseable {
         if (startDirs != null) {
             // the leftovers' delete stopped as a stop stops it: the process's end, which may follow, would cut it
             try {
-                startDirs.stop(java.time.Duration.ofSeconds(10));
+                startDirs.stop(Duration.ofSeconds(10));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -527,7 +528,7 @@ public final class NodeDaemon implements AutoCloseable {
             log.debug("could not remove {}", layout.endpointFile(), e);
         }
         // A job directory's delete cut by the process's end left its trash in the temporary directory.
-        startDirs.stop(java.time.Duration.ofSeconds(10));
+        startDirs.stop(Duration.ofSeconds(10));
         try {
             JobDirs.delete(jobDirs);
         } catch (IOException e) {
