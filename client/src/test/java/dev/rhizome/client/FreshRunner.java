@@ -34,6 +34,11 @@ final class FreshRunner {
         return new FreshRunner(url, hardwareClass);
     }
 
+    /** Its key: announced, it is a listed node holding what it leased. */
+    Identity identity() {
+        return identity;
+    }
+
     /** The next evaluation, leased (the test expects one to be open). */
     WorkUnit claimEvaluation() throws CoordinatorException {
         WorkUnit unit = client.claim(ClaimRequest.newBuilder().setNode(identity.publicId().toByteString())

@@ -87,17 +87,29 @@ class WaitSaysWhyTest {
             Path agent = dir.resolve("agent");
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
             Seed seed = OpenDirections.seed(operator, "tiny", "e");
-            FreshRunner.at(url, "cpu:log").claimEvaluation();  // e's base, leased and kept
+            FreshRunner runner = FreshRunner.at(url, "cpu:log");
+            runner.claimEvaluation();  // e's base, leased and kept
             OpenDirections.open(operator, seed, "d");
             String commit = OpenDirections.register(operator, seed, "d", "raise the learning rate");
-            Identity volunteer = Identity.generate();
-            new CoordinatorClient(url, volunteer).announce(InventoryAnnouncer.announcement(volunteer.publicId(),
-                    "127.0.0.1", 9, List.of(), "cpu:log", System.currentTimeMillis()));
+            // the node holding e's unit is the one listed: its slot is taken by e's work
+            new CoordinatorClient(url, runner.identity()).announce(InventoryAnnouncer.announcement(
+                    runner.identity().publicId(), "127.0.0.1", 9, List.of(), "cpu:log", System.currentTimeMillis()));
 
             CliRun taken = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json");
             assertThat(taken.code()).as(taken.out() + taken.err()).isEqualTo(ExitCodes.TIMED_OUT);
             assertThat(taken.json().get("queued_reason").getAsString()).contains("1 node(s) announced")
-                    .contains("all of other directions (e: 1)").doesNotContain("busy with earlier work");
+                    .contains("all of other directions (e: 1)").doesNotContain("busy with earlier work")
+                    .contains("claim other work meanwhile");
+
+            // a second node that holds nothing is idle, not busy: "their slots are busy" was said of it too
+            Identity idle = Identity.generate();
+            new CoordinatorClient(url, idle).announce(InventoryAnnouncer.announcement(idle.publicId(),
+                    "127.0.0.1", 10, List.of(), "cpu:log", System.currentTimeMillis()));
+            CliRun oneIdle = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json");
+            assertThat(oneIdle.code()).as(oneIdle.out() + oneIdle.err()).isEqualTo(ExitCodes.TIMED_OUT);
+            assertThat(oneIdle.json().get("queued_reason").getAsString()).startsWith("2 node(s) announced")
+                    .contains("1 of them holds no unit of any direction now").doesNotContain("busy")
+                    .contains("`rhizome wait --commit " + commit + "` follows them");
 
             OpenDirections.close(operator, "d");
             CliRun closed = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");

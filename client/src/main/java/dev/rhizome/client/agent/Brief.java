@@ -55,7 +55,7 @@ public final class Brief {
     static final int RECENT_RESULTS = 500;
     static final int RECENT_EXPERIMENTS = 1000;
     static final int FAILURES = 5;
-    /** The newest experiments shown with their outcomes: each costs one report read. */
+    /** The newest experiments shown with their outcomes, their reports read in one request ({@link ReportReads}). */
     static final int TRIED = 10;
     static final int PAPERS = 5;
     static final int OWN = 10;
@@ -285,7 +285,15 @@ public final class Brief {
         // What was tried, whatever came of it: the top results and the failures leave out the
         // experiments that ran and lost, and those still running, which an agent about to repeat
         // one needs most (it had to find `rhizome log` to see them).
-        DirectionLog tried = DirectionLog.read(client, newestFirst.subList(0, Math.min(TRIED, newestFirst.size())));
+        // The tried experiments' reports and the agent's own newest are read together: one request
+        // (GET /v1/experiment-reports) where a brief made one per experiment, up to twenty.
+        List<SignedEnvelope> triedEnvelopes = newestFirst.subList(0, Math.min(TRIED, newestFirst.size()));
+        List<Experiment> mine = experiments.stream().filter(e -> Mine.is(e, me)).toList();
+        List<Experiment> ownNewest = mine.subList(Math.max(0, mine.size() - OWN), mine.size());
+        List<String> toRead = new ArrayList<>(DirectionLog.commits(triedEnvelopes));
+        ownNewest.forEach(e -> toRead.add(e.getCommit()));
+        Map<String, ReportReads.ReportRead> reports = ReportReads.read(client, toRead);
+        DirectionLog tried = DirectionLog.of(triedEnvelopes, reports);
         JsonArray triedJson = new JsonArray();
         t.append("## Tried on this direction (newest ").append(tried.entries().size()).append(" of ")
                 .append(Math.max(ds.getExperiments(), tried.entries().size())).append(")\n\n");
@@ -334,15 +342,9 @@ public final class Brief {
         // The agent's own experiments still being evaluated.
         JsonArray pending = new JsonArray();
         t.append("## Your pending experiments\n\n");
-        List<Experiment> mine = experiments.stream().filter(e -> Mine.is(e, me)).toList();
-        for (Experiment e : mine.subList(Math.max(0, mine.size() - OWN), mine.size())) {
-            ExperimentReport r;
-            try {
-                r = client.experimentReport(e.getCommit());
-            } catch (CoordinatorException ex) {
-                continue;
-            }
-            if (!r.getDecided()) {
+        for (Experiment e : ownNewest) {
+            ExperimentReport r = reports.get(e.getCommit()).report();
+            if (r != null && !r.getDecided()) {
                 JsonObject po = new JsonObject();
                 po.addProperty("commit", e.getCommit());
                 po.addProperty("results", r.getResultsCount());

@@ -45,8 +45,17 @@ public final class DirectionLog {
 
     /** The experiments of {@code envelopes} whose proposer's signature verifies, in that order, each with its report. */
     public static DirectionLog read(CoordinatorClient client, List<SignedEnvelope> envelopes) {
+        return of(envelopes, ReportReads.read(client, commits(envelopes)));
+    }
+
+    /** The commits of {@code envelopes}' experiments whose signature verifies: what {@link #of} needs read. */
+    public static List<String> commits(List<SignedEnvelope> envelopes) {
+        return Records.experiments(envelopes).stream().map(Experiment::getCommit).toList();
+    }
+
+    /** The same with the reports already read ({@code reads} holds every one of {@link #commits}). */
+    public static DirectionLog of(List<SignedEnvelope> envelopes, Map<String, ReportRead> reads) {
         List<Experiment> experiments = Records.experiments(envelopes);
-        Map<String, ReportRead> reads = ReportReads.read(client, experiments.stream().map(Experiment::getCommit).toList());
         List<Entry> entries = new ArrayList<>();
         for (Experiment e : experiments) {
             ReportRead read = reads.get(e.getCommit());

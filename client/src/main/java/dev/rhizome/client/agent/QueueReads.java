@@ -1,5 +1,7 @@
 package dev.rhizome.client.agent;
 
+import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.HardwareClasses;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.DirectionStatus;
@@ -9,9 +11,11 @@ import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -25,6 +29,7 @@ final class QueueReads {
     private List<PeerEndpoint> nodes;
     private Map<String, Integer> leasedByDirection;
     private List<UnitStatus> open;
+    private Set<ByteString> holders;
 
     QueueReads(CoordinatorClient client) {
         this.client = client;
@@ -43,14 +48,10 @@ final class QueueReads {
             nodes = client.nodes().getPeersList();
         }
         Map<String, Integer> leased = null;
-        if (!nodes.isEmpty() && closed.isEmpty() && report.getLeasedUnits() == 0) {
-            // as many as the nodes' slots: whose work holds them tells "busy" from "taken by another direction"
-            if (leasedByDirection == null) {
-                leasedByDirection = new TreeMap<>();
-                for (UnitStatus u : client.units("LEASED").getUnitsList()) {
-                    leasedByDirection.merge(u.getUnit().getDirection(), 1, Integer::sum);
-                }
-            }
+        if (!nodes.isEmpty() && closed.isEmpty()) {
+            // as many as the nodes' slots: whose work holds them tells "busy" from "taken by another
+            // direction", and a listed node holding none from either
+            readLeased();
             leased = leasedByDirection;
         }
         QueueReason.Ahead ahead = null;
@@ -74,7 +75,32 @@ final class QueueReads {
             ahead = QueueReason.Ahead.of(openEvaluations, e.getCommit(), e.getParent());
             classes = classes(required, nodes);
         }
-        return new QueueReason.Seen(nodes.size(), closed, leased, ahead, classes);
+        QueueReason.Classes fitting = classes;
+        Integer idle = leased == null ? null : (int) nodes.stream().filter(p -> !holders.contains(p.getNode()))
+                .filter(p -> fitting == null || HardwareClasses.fits(fitting.required(), p.getHardwareClass()))
+                .count();
+        return new QueueReason.Seen(nodes.size(), closed, leased, ahead, classes, idle);
+    }
+
+    /**
+     * The units leased now to the listed nodes, counted by direction, and the listed nodes holding
+     * any: a unit an agent holds (its exploration) or a node no longer listed holds takes no listed
+     * node's slot.
+     */
+    private void readLeased() throws CoordinatorException {
+        if (leasedByDirection != null) {
+            return;
+        }
+        Set<ByteString> listed = new HashSet<>();
+        nodes.forEach(p -> listed.add(p.getNode()));
+        leasedByDirection = new TreeMap<>();
+        holders = new HashSet<>();
+        for (UnitStatus u : client.units("LEASED").getUnitsList()) {
+            if (listed.contains(u.getHolder())) {
+                leasedByDirection.merge(u.getUnit().getDirection(), 1, Integer::sum);
+                holders.add(u.getHolder());
+            }
+        }
     }
 
     /**

@@ -21,11 +21,18 @@ public final class QueueReason {
 
     /**
      * What the coordinator told: the nodes it lists, the operator's reason when the experiment's
-     * direction is closed ("" for none; empty when open), and the units leased now, counted by
-     * direction (null when they were not read).
+     * direction is closed ("" for none; empty when open), the units leased now to the listed nodes,
+     * counted by direction (null when they were not read), and how many of the listed nodes (of the
+     * seed's hardware class, when known) hold no unit at all (null when not read): those are idle as
+     * far as the network can tell, and "their slots are busy" was said of them too.
      */
     public record Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
-            Ahead ahead, Classes classes) {
+            Ahead ahead, Classes classes, Integer idleNodes) {
+        public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
+                Ahead ahead, Classes classes) {
+            this(nodesListed, directionClosed, leasedByDirection, ahead, classes, null);
+        }
+
         public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
                 Ahead ahead) {
             this(nodesListed, directionClosed, leasedByDirection, ahead, null);
@@ -149,15 +156,28 @@ public final class QueueReason {
                 + report.getHardwareClass();
         String order = "; queued evaluations run in the order they were queued, a direction's base before "
                 + "experiments on it";
+        String meanwhile = "; nothing is lost by leaving them queued: claim other work meanwhile, and "
+                + waitCommand(report) + " follows them";
         Map<String, Integer> leased = seen.leasedByDirection();
+        if (leased != null && leased.isEmpty() && report.getLeasedUnits() == 0) {
+            return Optional.of(nodes + ", and no unit of any direction is leased now: the nodes "
+                    + (classes != null ? "" : "are" + (hardware.isEmpty() ? " of another hardware class" : hardware)
+                            + ", or ") + "have not asked for work since these were queued (a node asks every few "
+                    + "seconds while idle, but not while its owner's work leaves it no free core: "
+                    + "`rhizome node status` on a node says which)" + meanwhile);
+        }
+        Integer idle = seen.idleNodes();
+        if (idle != null && idle > 0) {
+            // A node that holds no unit is not busy with the network's work, whatever else holds the
+            // others: "their slots are busy" sent its waiter to wait for nothing in particular.
+            return Optional.of(nodes + ", and " + idle + " of them hold" + (idle == 1 ? "s" : "") + " no unit of any "
+                    + "direction now: an idle node asks for work every few seconds, so these should start within a "
+                    + "minute; if they stay queued, " + (idle == 1 ? "that node is" : "those nodes are")
+                    + (classes != null || hardware.isEmpty() ? "" : hardware + ",")
+                    + " paused or kept from asking by its owner's work on the machine (`rhizome node status` on a "
+                    + "node says which)" + meanwhile);
+        }
         if (leased != null && report.getLeasedUnits() == 0) {
-            if (leased.isEmpty()) {
-                return Optional.of(nodes + ", and no unit of any direction is leased now: the nodes "
-                        + (classes != null ? "" : "are" + (hardware.isEmpty() ? " of another hardware class" : hardware)
-                                + ", or ") + "have not asked for work since these were queued (a node asks every few "
-                        + "seconds while idle, but not while its owner's work leaves it no free core: "
-                        + "`rhizome node status` on a node says which)");
-            }
             Map<String, Integer> others = new TreeMap<>(leased);
             others.remove(direction);
             if (!others.isEmpty() && !leased.containsKey(direction)) {
@@ -165,13 +185,20 @@ public final class QueueReason {
                 others.forEach((d, n) -> list.append(list.isEmpty() ? "" : ", ").append(d).append(": ").append(n));
                 return Optional.of(nodes + ": the units leased now are all of other directions (" + list
                         + "), so the slots are taken by their work" + (hardware.isEmpty() ? "" : " (or the nodes are"
-                        + hardware + ")") + order);
+                        + hardware + ")") + order + meanwhile);
             }
         }
         // A node whose last job was kept off a CPU claims nothing until its machine's load falls: from
         // here that looks the same as busy slots, and only the node can tell them apart.
         return Optional.of(nodes + ": their slots are busy with earlier work"
                 + (hardware.isEmpty() ? "" : " (or" + hardware + ")")
-                + ", or their machines with their owners' (`rhizome node status` on a node says which)" + order);
+                + ", or their machines with their owners' (`rhizome node status` on a node says which)" + order
+                + meanwhile);
+    }
+
+    /** The command that follows {@code report}'s experiment until it is decided. */
+    private static String waitCommand(ExperimentReport report) {
+        String commit = Records.experiment(report.getExperiment()).getCommit();
+        return commit.isEmpty() ? "`rhizome wait --commit C`" : "`rhizome wait --commit " + commit + "`";
     }
 }

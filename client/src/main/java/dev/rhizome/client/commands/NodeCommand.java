@@ -444,8 +444,6 @@ public final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    private static final Logger log = LoggerFactory.getLogger(NodeCommand.class);
-
     /**
      * `node --direction` names a direction the coordinator has, or the node stops at once with
      * {@code unknown_direction} naming the option, as every command's --direction does: it was
@@ -463,6 +461,10 @@ public final class NodeCommand implements Callable<Integer> {
                 throw Coordinators.failure(e);
             }
             // said at start, since the volunteer is watching then: the node does not stop here
+            // asked for here, not held in a static field: picocli makes every command at start, and
+            // a static logger made every `rhizome` command (`--version` too) load and configure
+            // logback, 600 classes of its start (docs/performance.md, "A command's start")
+            Logger log = LoggerFactory.getLogger(NodeCommand.class);
             log.warn("--direction {} is not checked yet: the coordinator at {} does not answer ({}); the node "
                     + "starts, and its first claim that reaches the coordinator checks it (an unknown direction "
                     + "stops the node then, naming --direction)", direction, coordinator.url() + " (set by "

@@ -68,6 +68,29 @@ class QueueReasonTest {
     }
 
     @Test
+    void aListedNodeHoldingNoUnitIsIdleNotBusyAndEveryWaitingReasonSaysWhatToDo() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2)
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).setParent("b".repeat(40)).build().toByteString())).build();
+        QueueReason.Classes allFit = new QueueReason.Classes("any", Map.of("cpu:x86_64", 3));
+        String idle = QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 2),
+                new QueueReason.Ahead(2, 2), allFit, 1)).orElseThrow();
+        assertThat(idle).contains("1 of them holds no unit of any direction now").contains("should start within a minute")
+                .doesNotContain("busy").endsWith("2 evaluation(s) are queued ahead of these, 2 of them of its parent "
+                        + "bbbbbbbbbb (the base it is compared with, seed by seed), each about a job's time on a free slot");
+        String busy = QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 3),
+                null, allFit, 0)).orElseThrow();
+        assertThat(busy).contains("their slots are busy with earlier work");
+        String others = QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("e", 3),
+                null, allFit, 0)).orElseThrow();
+        for (String waiting : List.of(idle, busy, others,
+                QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of(), null, allFit, 3)).orElseThrow())) {
+            assertThat(waiting).as("what the agent can do").contains("claim other work meanwhile, and `rhizome wait "
+                    + "--commit " + "c".repeat(40) + "` follows them");
+        }
+    }
+
+    @Test
     void nodesOfAnotherHardwareClassThanTheSeedNeedsAreNamedAsWhyNothingRuns() {
         ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2)
                 .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")

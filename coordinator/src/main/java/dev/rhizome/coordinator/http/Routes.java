@@ -121,6 +121,8 @@ public final class Routes {
                         : s.views().newestExperiments(r.param("direction"), newestPage(r, Views.EXPERIMENTS))),
                         "direction", LIMIT, AFTER, NEWEST)
                 .get("/v1/experiment", r -> Reply.of(s.views().experimentReport(r.param("commit"))), "commit")
+                .get("/v1/experiment-reports", r -> Reply.of(s.views().experimentReports(r.param("commits"))),
+                        "commits")
                 .post("/v1/results", r -> {
                     Verified<Result> result = signed.open(r, Result.getDefaultInstance(), Result::getRunner);
                     Reply reply = Reply.of(s.results().accept(result, r.origin()));

@@ -13,11 +13,13 @@ import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ExperimentReportList;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.seed.Manifests;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -40,6 +42,57 @@ public final class ExperimentReports {
 
     public ExperimentReports(Store store) {
         this.store = store;
+    }
+
+    /** Commits one {@link #reports} answer names at most: a page of `rhizome log` at its default size. */
+    public static final int REPORTS_AT_ONCE = 20;
+
+    /**
+     * The reports of {@code commits} (comma-separated, at most {@link #REPORTS_AT_ONCE}), each as
+     * {@link #report} gives it, in the order named, once each: a brief read ten reports one request
+     * at a time. An unregistered commit is named in {@code unknown} (the others are still answered);
+     * the answer is bounded in bytes as a page is, the first report always in it, and those that did
+     * not fit are named in {@code left_out}. Each report is its own read transaction, as when asked
+     * alone; the read budget charges the answer's whole cost to its sender.
+     */
+    public ExperimentReportList reports(String commits) {
+        if (commits.isEmpty()) {
+            throw Rejection.badRequest("query parameter commits is required: up to " + REPORTS_AT_ONCE
+                    + " commit ids separated by commas");
+        }
+        List<String> named = List.of(commits.split(",", -1));
+        if (named.size() > REPORTS_AT_ONCE) {
+            throw Rejection.badRequest("query parameter commits names " + named.size() + " commits, at most "
+                    + REPORTS_AT_ONCE + " at once: ask for the rest in another request");
+        }
+        RequestRules.commits("commits", named);
+        ExperimentReportList.Builder answer = ExperimentReportList.newBuilder();
+        long bytes = 0;
+        for (String commit : new LinkedHashSet<>(named)) {
+            if (bytes >= Pages.MAX_PAGE_BYTES) {
+                answer.addLeftOut(commit);
+                continue;
+            }
+            ExperimentReport report;
+            try {
+                report = report(commit);
+            } catch (Rejection e) {
+                if (e.code() != dev.rhizome.proto.v1.Error.Code.NOT_FOUND) {
+                    throw e;
+                }
+                answer.addUnknown(commit);
+                continue;
+            }
+            int size = report.getSerializedSize();
+            if (answer.getReportsCount() > 0 && bytes + size > Pages.MAX_PAGE_BYTES) {
+                answer.addLeftOut(commit);
+                bytes = Pages.MAX_PAGE_BYTES;  // the rest are left out unread
+                continue;
+            }
+            answer.addReports(report);
+            bytes += size;
+        }
+        return answer.build();
     }
 
     public ExperimentReport report(String commit) {

@@ -27,6 +27,7 @@ import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentList;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ExperimentReportList;
 import dev.rhizome.proto.v1.Leaderboard;
 import dev.rhizome.proto.v1.LeaderboardEntry;
 import dev.rhizome.proto.v1.LeaderboardList;
@@ -283,6 +284,11 @@ public final class Views {
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
     public ExperimentReport experimentReport(String commit) {
         return new ExperimentReports(store).report(commit);
+    }
+
+    /** Several experiments' reports in one answer (see {@link ExperimentReports#reports}). */
+    public ExperimentReportList experimentReports(String commits) {
+        return new ExperimentReports(store).reports(commits);
     }
 
     public EnvelopeList auditTrail(PageRequest page) {

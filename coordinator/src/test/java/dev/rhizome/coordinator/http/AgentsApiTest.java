@@ -10,6 +10,7 @@ import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ExperimentReportList;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Paper;
@@ -145,6 +146,33 @@ class AgentsApiTest {
         ApiClient.Response expired = h.api.signAndPost("/v1/experiments", agent, after.toBuilder()
                 .setWorkUnitId(late.getId()).setCreatedMs(h.clock.millis()).build());
         assertThat(expired.error().getCode()).isEqualTo(Error.Code.LEASE_EXPIRED);
+    }
+
+    @Test
+    void severalReportsAreOneAnswerInTheOrderAskedWithTheUnknownNamed() {
+        WorkUnit unit = claimed(agent, ClaimRequest.newBuilder().setDirection(Harness.DIRECTION)).getUnit();
+        String a = register(agent, unit, h.seedCommit, null, "a");
+        String b = register(agent, unit, h.seedCommit, null, "b");
+        String unknown = Fixtures.commit();
+        ExperimentReportList both = h.api.get("/v1/experiment-reports?commits=" + b + "," + unknown + "," + a + "," + b,
+                ExperimentReportList.newBuilder()).build();
+        // each as GET /v1/experiment answers it alone, once, in the order asked; the unknown named, not a 404
+        assertThat(both.getReportsList()).containsExactly(
+                h.api.get("/v1/experiment?commit=" + b, ExperimentReport.newBuilder()).build(),
+                h.api.get("/v1/experiment?commit=" + a, ExperimentReport.newBuilder()).build());
+        assertThat(both.getUnknownList()).containsExactly(unknown);
+        assertThat(both.getLeftOutList()).isEmpty();
+
+        ApiClient.Response tooMany = h.api.get("/v1/experiment-reports?commits="
+                + String.join(",", java.util.Collections.nCopies(21, a)));
+        assertThat(tooMany.status()).isEqualTo(400);
+        assertThat(tooMany.error().getMessage()).contains("names 21 commits, at most 20");
+        ApiClient.Response bad = h.api.get("/v1/experiment-reports?commits=" + a + ",HEAD");
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.error().getMessage()).contains("commits[1] must be a 40-hex-digit commit id, got 'HEAD'");
+        ApiClient.Response none = h.api.get("/v1/experiment-reports");
+        assertThat(none.status()).isEqualTo(400);
+        assertThat(none.error().getMessage()).contains("query parameter commits is required");
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentList;
 import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.ExperimentReportList;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.LeaderboardList;
@@ -49,6 +50,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -405,6 +407,14 @@ public final class CoordinatorClient {
     /** One experiment's outcome, results and papers together. */
     public ExperimentReport experimentReport(String commit) throws CoordinatorException {
         return get("/v1/experiment", query("commit", commit), ExperimentReport.parser());
+    }
+
+    /**
+     * Several experiments' reports in one answer (at most 20 commits; a coordinator older than round
+     * 30 answers 404 for the route: ask for each with {@link #experimentReport}).
+     */
+    public ExperimentReportList experimentReports(List<String> commits) throws CoordinatorException {
+        return get("/v1/experiment-reports", query("commits", String.join(",", commits)), ExperimentReportList.parser());
     }
 
     public Ack exploreDone(ExploreDone done) throws CoordinatorException {
