@@ -29,17 +29,26 @@ public final class SqliteFileCheck {
     }
 
     /**
-     * Refuses {@code file} when it holds bytes but is not a whole SQLite database. A missing or empty
-     * file passes (SQLite makes a new database there), and so does one with a write-ahead log beside it
-     * (its newest pages may live in the log until a checkpoint, a coordinator killed mid-run).
+     * Refuses {@code file} when it is not a whole SQLite database. A missing file passes (SQLite makes
+     * a new database there), and so does one with a write-ahead log beside it (its newest pages may live
+     * in the log until a checkpoint, a coordinator killed mid-run). An empty one is refused: a backup
+     * killed as its copy began leaves one, and SQLite would make a new, empty store in it; a coordinator
+     * writes its header (WAL mode) as it opens the file, so none of its own stays empty.
      */
     public static void requireWhole(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             return;
         }
         long size = Files.size(file);
+        Path wal = file.resolveSibling(file.getFileName() + "-wal");
+        boolean logged = Files.isRegularFile(wal) && Files.size(wal) > 0;
         if (size == 0) {
-            return;
+            if (logged) {
+                return;
+            }
+            throw new NotWhole(file + " is empty: not a database, as a backup killed as its copy began leaves "
+                    + "it (named FILE" + SqliteBackup.PARTIAL_SUFFIX + "); put a whole backup there, or delete it "
+                    + "to start a new, empty store");
         }
         byte[] header = new byte[100];
         int read;
@@ -52,8 +61,7 @@ public final class SqliteFileCheck {
                     + SqliteBackup.PARTIAL_SUFFIX + "); put a whole backup there (one `rhizome coordinator backup` "
                     + "finished)");
         }
-        Path wal = file.resolveSibling(file.getFileName() + "-wal");
-        if (Files.isRegularFile(wal) && Files.size(wal) > 0) {
+        if (logged) {
             return;
         }
         int rawPageSize = u16(header, 16);

@@ -55,14 +55,22 @@ class SqliteFileCheckTest {
         SqliteStore.open(data).close();
     }
 
-    /** A whole backup, an empty file (SQLite's new database) and a live store killed with its log all open. */
+    /** What a backup killed as its copy began leaves: an empty file, in which SQLite made a new, empty store. */
+    @Test
+    void anEmptyCopyIsRefusedByName() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("restored"));
+        Path db = Files.createFile(data.resolve(SqliteStore.FILE_NAME));
+        assertThatThrownBy(() -> SqliteStore.open(data)).isInstanceOf(SqliteFileCheck.NotWhole.class)
+                .hasMessageContaining(db.toString()).hasMessageContaining("is empty");
+        assertThat(Files.size(db)).isZero();
+    }
+
+    /** A whole backup, no file at all (a new store) and a live store killed with its log all open. */
     @Test
     void wholeDatabasesOpen() throws Exception {
         Path whole = dir.resolve("whole.db");
         backup(whole);
         SqliteFileCheck.requireWhole(whole);
-        Path empty = Files.createFile(dir.resolve("empty.db"));
-        SqliteFileCheck.requireWhole(empty);
         SqliteFileCheck.requireWhole(dir.resolve("none.db"));
         Path live = Files.createDirectories(dir.resolve("live"));
         try (SqliteStore store = SqliteStore.open(live)) {
