@@ -4,14 +4,17 @@
 #
 #   ops/storm/killstorm.sh [--minutes M] [--nodes N] [--coordinator-kills K] [--store ADDRESS] [--dir DIR]
 #                          [--node-kill-seconds MIN-MAX] [--drain-seconds S] [--no-crash-load]
-#                          [--coordinators C]
+#                          [--coordinators C] [--coordinator-kills-at-once K]
 #
 # --node-kill-seconds: each node is killed after a random MIN to MAX seconds (20-60); give MIN more
 # than a job takes on this machine, or no job finishes and the storm checks no delivery (it fails so).
 # --store: empty (SQLite in the coordinator's data directory, the default) or a postgresql:// address;
 # use a schema of its own (?schema=storm_...) so earlier runs do not count. --coordinators 2 (with a
 # postgresql:// store only) runs two coordinator processes on that one store, each with its nodes
-# (node i uses coordinator ((i-1) mod C)+1), and each coordinator kill picks one of them at random.
+# (node i uses coordinator ((i-1) mod C)+1); the coordinator kills take them in turn (kill k hits
+# coordinator ((k-1) mod C)+1, each at its own moment), and --coordinator-kills-at-once K (1 with two or
+# more coordinators, else 0) adds K moments at which every coordinator is killed at once (no
+# coordinator answers until they restart).
 # After the storm, unless --no-crash-load, the coordinator is also killed 4 times under claim/result load from 8 clients
 # (dev.rhizome.ops.storm.CoordinatorCrash). A progress line every 30 s on standard error; the last line
 # of standard output is a JSON summary (also in DIR/summary.json). Exit status 0 when every check
@@ -35,6 +38,7 @@ NODE_MAX_S=60
 DRAIN_S=90
 CRASH_LOAD=1
 COORDINATORS=1
+AT_ONCE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) MINUTES="$2"; shift 2 ;;
@@ -51,12 +55,14 @@ while [ $# -gt 0 ]; do
       shift 2 ;;
     --no-crash-load) CRASH_LOAD=0; shift ;;
     --coordinators) COORDINATORS="$2"; shift 2 ;;
+    --coordinator-kills-at-once) AT_ONCE="$2"; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$KILLSTORM_ROOT/ops/storm/killstorm.sh"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 for pair in "--minutes=$MINUTES" "--nodes=$NODES" "--coordinator-kills=$COORDINATOR_KILLS" "--drain-seconds=$DRAIN_S" \
-    "--node-kill-seconds=$NODE_MIN_S-$NODE_MAX_S" "--coordinators=$COORDINATORS"; do
+    "--node-kill-seconds=$NODE_MIN_S-$NODE_MAX_S" "--coordinators=$COORDINATORS" \
+    "--coordinator-kills-at-once=${AT_ONCE:-0}"; do
   case "${pair#*=}" in
     ''|*[!0-9-]*|-*|*-|*-*-*) echo "${pair%%=*} takes whole seconds or a count, got '${pair#*=}'" >&2; exit 2 ;;
   esac
@@ -64,6 +70,9 @@ done
 [ "$NODE_MIN_S" -le "$NODE_MAX_S" ] || { echo "--node-kill-seconds: MIN ($NODE_MIN_S) is more than MAX ($NODE_MAX_S)" >&2; exit 2; }
 [ "$NODES" -ge 1 ] || { echo "--nodes must be at least 1" >&2; exit 2; }
 [ "$COORDINATORS" -ge 1 ] || { echo "--coordinators must be at least 1" >&2; exit 2; }
+if [ -z "$AT_ONCE" ]; then
+  if [ "$COORDINATORS" -gt 1 ]; then AT_ONCE=1; else AT_ONCE=0; fi
+fi
 case "$STORE" in
   postgresql://*) ;;
   *) [ "$COORDINATORS" -eq 1 ] || { echo "--coordinators $COORDINATORS needs a shared store: give --store postgresql://... (SQLite is one process's)" >&2; exit 2; } ;;
@@ -105,6 +114,8 @@ fail() { FAILURES+=("$*"); log "FAIL: $*"; }
 declare -A PID
 KILLS_NODE=0
 KILLS_COORD=0
+KILLS_AT_ONCE=0
+declare -A KILLS_EACH
 UNEXPECTED_EXITS=0
 
 start_coordinator() {
@@ -163,7 +174,7 @@ progress() {
 write_summary() {
   printf '%s\0' "${FAILURES[@]}" | python3 -c '
 import json, os, re, sys
-d, store, minutes, nodes, kn, kc, unexpected, crash_load, coordinators = sys.argv[1:10]
+d, store, minutes, nodes, kn, kc, unexpected, crash_load, coordinators, at_once, each = sys.argv[1:12]
 failures = [f for f in sys.stdin.read().split("\0") if f]
 def load(name):
     try:
@@ -181,13 +192,16 @@ if crash_load == "1":
     except OSError:
         crash = {"unparsed": ""}
 summary = {"dir": d, "store": store or "sqlite", "coordinators": int(coordinators), "minutes": int(minutes), "nodes": int(nodes),
-           "node_kills": int(kn), "coordinator_kills": int(kc), "unexpected_exits": int(unexpected),
+           "node_kills": int(kn), "coordinator_kills": int(kc), "coordinator_kills_at_once": int(at_once),
+           "coordinator_kills_each": {k: int(v) for k, v in (p.split("=") for p in each.split() if p)},
+           "unexpected_exits": int(unexpected),
            "results": load("check.json"), "coordinator_under_load": crash,
            "passed": not failures, "failures": failures}
 text = json.dumps(summary)
 open(os.path.join(d, "summary.json"), "w").write(text + "\n")
 print(text)
-' "$DIR" "$STORE" "$MINUTES" "$NODES" "$KILLS_NODE" "$KILLS_COORD" "$UNEXPECTED_EXITS" "$CRASH_LOAD" "$COORDINATORS"
+' "$DIR" "$STORE" "$MINUTES" "$NODES" "$KILLS_NODE" "$KILLS_COORD" "$UNEXPECTED_EXITS" "$CRASH_LOAD" "$COORDINATORS" \
+  "$KILLS_AT_ONCE" "$(for c in $(seq 1 "$COORDINATORS"); do n="$(coordinator_name "$c")"; echo "$n=${KILLS_EACH[$n]:-0}"; done)"
 }
 
 stop_all() {
@@ -211,9 +225,17 @@ for i in $(seq 1 "$NODES"); do
 done
 STORM_START=$SECONDS
 STORM_END=$((SECONDS + MINUTES * 60))
+# who each coordinator kill hits: the coordinators in turn, and AT_ONCE moments of all of them spread
+# among those (a random pick left one coordinator unkilled in a whole storm, and never both at once)
+COORD_KILL_WHO=()
+for k in $(seq 1 "$COORDINATOR_KILLS"); do COORD_KILL_WHO+=($(( (k - 1) % COORDINATORS + 1 ))); done
+for a in $(seq 1 "$AT_ONCE"); do
+  at=$(( a * (${#COORD_KILL_WHO[@]} + 1) / (AT_ONCE + 1) ))
+  COORD_KILL_WHO=("${COORD_KILL_WHO[@]:0:$at}" all "${COORD_KILL_WHO[@]:$at}")
+done
 COORD_KILL_AT=()
-for k in $(seq 1 "$COORDINATOR_KILLS"); do
-  COORD_KILL_AT+=($((STORM_START + k * MINUTES * 60 / (COORDINATOR_KILLS + 1) + $(rand_between 0 10))))
+for k in $(seq 1 "${#COORD_KILL_WHO[@]}"); do
+  COORD_KILL_AT+=($((STORM_START + k * MINUTES * 60 / (${#COORD_KILL_WHO[@]} + 1) + $(rand_between 0 10))))
 done
 
 NEXT_PROGRESS=$((SECONDS + 30))
@@ -237,10 +259,25 @@ while [ $SECONDS -lt $STORM_END ]; do
   done
   if [ ${#COORD_KILL_AT[@]} -gt 0 ] && [ $SECONDS -ge "${COORD_KILL_AT[0]}" ]; then
     COORD_KILL_AT=("${COORD_KILL_AT[@]:1}")
-    victim=$(rand_between 1 "$COORDINATORS")
-    kill9 "$(coordinator_name "$victim")"; KILLS_COORD=$((KILLS_COORD + 1))
-    log "kill -9 $(coordinator_name "$victim") (#$KILLS_COORD); restarting"
-    start_coordinator "$victim"
+    who="${COORD_KILL_WHO[0]}"
+    COORD_KILL_WHO=("${COORD_KILL_WHO[@]:1}")
+    if [ "$who" = all ]; then
+      victims=$(seq 1 "$COORDINATORS")
+      KILLS_AT_ONCE=$((KILLS_AT_ONCE + 1))
+    else
+      victims=$who
+    fi
+    # every victim killed before any restarts: at once, no coordinator answers a node in between
+    for victim in $victims; do
+      name="$(coordinator_name "$victim")"
+      kill -9 "${PID[$name]}" 2>/dev/null
+    done
+    for victim in $victims; do
+      name="$(coordinator_name "$victim")"
+      kill9 "$name"; KILLS_COORD=$((KILLS_COORD + 1)); KILLS_EACH[$name]=$(( ${KILLS_EACH[$name]:-0} + 1 ))
+      log "kill -9 $name (#$KILLS_COORD$([ "$who" = all ] && echo ", every coordinator at once")); restarting"
+    done
+    for victim in $victims; do start_coordinator "$victim"; done
   fi
   for i in $(seq 1 "$NODES"); do
     if [ $SECONDS -ge "${NEXT_KILL[node-$i]}" ]; then
@@ -253,6 +290,14 @@ while [ $SECONDS -lt $STORM_END ]; do
 done
 
 log "storm over: $KILLS_NODE node kills, $KILLS_COORD coordinator kills; $DRAIN_S s without kills so outboxes drain"
+# the drain counts from when every node runs again: a node killed in the storm's last seconds spent 95 s
+# of a 90 s drain starting (its sandbox probe at load 25), and its kept result was counted as stuck
+started_since_kill() { awk '/storm: kill -9/ { up = 0 } /NodeDaemon - peer server on/ { up = 1 } END { exit !up }' "$1"; }
+UP_BY=$((SECONDS + 300))
+for i in $(seq 1 "$NODES"); do
+  while ! started_since_kill "$DIR/node-$i/node.log" && [ $SECONDS -lt $UP_BY ]; do sleep 2; done
+done
+log "every node running again after $(( SECONDS - (UP_BY - 300) )) s; the drain starts"
 DRAIN_END=$((SECONDS + DRAIN_S))
 while [ $SECONDS -lt $DRAIN_END ]; do
   sleep $(( DRAIN_END - SECONDS < 30 ? DRAIN_END - SECONDS : 30 ))

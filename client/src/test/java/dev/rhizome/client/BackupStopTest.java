@@ -34,14 +34,39 @@ class BackupStopTest {
 
     /**
      * SIGKILL runs no exit: pg_dump is tied to the command by the parent-death signal
-     * (ChildrenAtExit), and ran to the dump's end before. Its temporary file stays, for the next
-     * backup to the same target to delete first.
+     * (ChildrenAtExit), and ran to the dump's end before. Its partial file stays, named so (never
+     * {@code FILE} nor {@code FILE.tmp}), for the next backup to the same target to delete first and name.
      */
     @Test
     void aBackupKilledWhilePgDumpRunsTakesPgDumpWithIt() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.rhizome.protocol.files.ChildrenAtExit.tiedToParent(),
                 "setpriv (util-linux) is not installed here");
         backupStoppedWhilePgDumpRuns(true);
+    }
+
+    /** The next backup to the same FILE deletes the killed one's partial file first, and says which. */
+    private void nextBackupRemovesAndNames(Path backup, Path tmp) throws Exception {
+        Path whole = dir.resolve("whole-pg_dump");
+        Files.writeString(whole, "#!/bin/sh\n"
+                + "for a; do case \"$a\" in --file=*) out=\"${a#--file=}\";; esac; done\n"
+                + "printf 'PGDMP whole' > \"$out\"\n");
+        Files.setPosixFilePermissions(whole, PosixFilePermissions.fromString("rwx------"));
+        ProcessBuilder builder = new ProcessBuilder(TestNetwork.launcher("coordinator", "backup", "--store",
+                "postgresql://rhizome:secret@127.0.0.1:1/coord?schema=team_a", "--out", backup.toString(), "--json"))
+                .redirectError(dir.resolve("backup-2.err").toFile());
+        builder.environment().put(PostgresBackup.PROGRAM_VARIABLE, whole.toString());
+        Process again = builder.start();
+        String out = new String(again.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(again.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        String err = Files.readString(dir.resolve("backup-2.err"));
+        assertThat(again.exitValue()).as(out + err).isZero();
+        com.google.gson.JsonObject answer = com.google.gson.JsonParser.parseString(out.lines()
+                .filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow()).getAsJsonObject();
+        assertThat(answer.getAsJsonArray("removed_partial")).extracting(e -> e.getAsString())
+                .containsExactly(tmp.toString());
+        assertThat(err).contains("removed " + tmp);
+        assertThat(tmp).doesNotExist();
+        assertThat(Files.readString(backup)).isEqualTo("PGDMP whole");
     }
 
     private void backupStoppedWhilePgDumpRuns(boolean sigkill) throws Exception {
@@ -80,6 +105,9 @@ class BackupStopTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> !ProcessStarts.running(running.pid(), OptionalLong.empty()));
             if (sigkill) {
                 assertThat(backup).as("nothing under the backup's name").doesNotExist();
+                assertThat(tmp).as("the killed dump's partial file, named for what it is").exists()
+                        .satisfies(p -> assertThat(p.getFileName().toString()).endsWith(".partial"));
+                nextBackupRemovesAndNames(backup, tmp);
                 return;
             }
             assertThat(tmp).as("the stopped dump's temporary file").doesNotExist();

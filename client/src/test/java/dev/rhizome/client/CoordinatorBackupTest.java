@@ -1,6 +1,7 @@
 package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
@@ -115,11 +116,26 @@ class CoordinatorBackupTest {
             assertThat(tmp).as("killed while writing its copy; its log: %s",
                     Files.readString(dir.resolve("backup-1.log"))).exists();
             assertThat(backup).as("nothing under the backup's name").doesNotExist();
+            assertThat(tmp.getFileName().toString()).as("named for what it is").endsWith(".partial");
+
+            // restored anyway: SQLite opened the cut copy as an empty database, and a coordinator started
+            // there with no directions and no results; it is refused by name, and the file left as it was
+            Path restored = Files.createDirectories(dir.resolve("restored-partial"));
+            Files.copy(tmp, restored.resolve(SqliteStore.FILE_NAME));
+            long size = Files.size(restored.resolve(SqliteStore.FILE_NAME));
+            assertThatThrownBy(() -> Coordinator.start(CoordinatorConfig.defaults(restored)).close())
+                    .hasMessageContaining(restored.resolve(SqliteStore.FILE_NAME).toString())
+                    .hasMessageMatching("(?s).*(is empty|not a whole SQLite database|is cut short).*");
+            assertThat(Files.size(restored.resolve(SqliteStore.FILE_NAME))).as("the refused file untouched")
+                    .isEqualTo(size);
 
             // --data-dir before the subcommand, as `rhizome coordinator --data-dir D` was typed to start it
             CliRun again = CliRun.child(null, "coordinator", "--data-dir", data.toString(), "backup", "--out",
                     backup.toString(), "--json");
             assertThat(again.code()).as(again.err()).isEqualTo(ExitCodes.OK);
+            assertThat(again.json().getAsJsonArray("removed_partial")).as("the killed backup's file, named")
+                    .extracting(e -> e.getAsString()).containsExactly(tmp.toString());
+            assertThat(again.err()).contains("removed " + tmp);
         }
         assertThat(tmp).as("the killed backup's temporary file").doesNotExist();
         assertThat(SqliteBackup.temporary(backup).resolveSibling(tmp.getFileName() + "-journal")).doesNotExist();

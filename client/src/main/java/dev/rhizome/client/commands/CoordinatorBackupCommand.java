@@ -1,5 +1,6 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
@@ -16,6 +17,8 @@ import dev.rhizome.coordinator.store.SqliteStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -29,14 +32,16 @@ import picocli.CommandLine.ParentCommand;
             "  # add --print-command to only print that pg_dump line, to run elsewhere"},
         name = "backup", mixinStandardHelpOptions = true,
         description = {"Copy a coordinator's SQLite database (<data-dir>/coordinator.db) to FILE, whole and consistent as",
-            "of one moment, while the coordinator runs or not. The copy is written beside FILE as FILE.tmp and renamed",
-            "into place once it is on disk: FILE is never left partial, and a FILE already there is replaced only by a",
-            "whole copy. Restore: stop the coordinator, copy FILE to <new-data-dir>/coordinator.db and start",
-            "`rhizome coordinator --data-dir <new-data-dir>`.",
+            "of one moment, while the coordinator runs or not. The copy is written beside FILE as FILE.partial and",
+            "renamed into place once it is on disk: FILE is never left partial, and a FILE already there is replaced",
+            "only by a whole copy. A FILE.partial a killed backup left is not a backup: the next backup to FILE deletes",
+            "it first and says so, and a coordinator refuses to start on a copy cut short. Restore: stop the",
+            "coordinator, copy FILE to <new-data-dir>/coordinator.db and start `rhizome coordinator --data-dir",
+            "<new-data-dir>`.",
             "A PostgreSQL store (--store postgresql://...) is dumped by PostgreSQL's own pg_dump (custom format, the",
             "store's schema only; one snapshot, so coordinators may keep writing), run by this command with the",
             "address's password in its environment (RHIZOME_PG_DUMP names another pg_dump than the PATH's, e.g. one",
-            "as new as the server), the same FILE.tmp and rename; a line on standard error every 10 s while it runs.",
+            "as new as the server), the same FILE.partial and rename; a line on standard error every 10 s while it runs.",
             "Restore: stop the coordinators, run the printed pg_restore line (it replaces what the schema holds, in one",
             "transaction; PGPASSWORD or ~/.pgpass gives it the password), then start them.",
             "Exit 0 once FILE is whole; 1 when pg_dump is missing or fails (its words are in the error)."})
@@ -57,7 +62,8 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
     String store;
 
     @Option(names = "--json", description = "One JSON object: file, database (the SQLite file, or the PostgreSQL "
-            + "address without its password), bytes; for PostgreSQL also schema, command (the pg_dump line run, without "
+            + "address without its password), bytes, removed_partial (the partial files of killed backups to FILE "
+            + "deleted first); for PostgreSQL also schema, command (the pg_dump line run, without "
             + "the password) and restore_command (the pg_restore line that restores FILE). With --print-command: "
             + "command and restore_command only.")
     boolean json;
@@ -65,6 +71,8 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
     @Option(names = "--print-command", description = "PostgreSQL only: print the pg_dump line (and, on standard error, "
             + "the pg_restore line) instead of running it, and exit 0.")
     boolean printCommand;
+
+    private final List<Path> removed = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -100,7 +108,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
         }
         long bytes;
         try {
-            bytes = SqliteBackup.write(database, target);
+            bytes = SqliteBackup.write(database, target, this::removedLeftover);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "backup of " + database + " to " + target
                     + " failed: " + e.getMessage(), "check the disk has room for a copy and FILE's directory is writable");
@@ -111,11 +119,25 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             o.addProperty("file", target.toString());
             o.addProperty("database", database.toString());
             o.addProperty("bytes", bytes);
+            o.add("removed_partial", removedJson());
             output.json(o);
         } else {
             output.line("backed up " + database + " to " + target + " (" + bytes + " bytes)");
         }
         return ExitCodes.OK;
+    }
+
+    /** Said as it goes, before the copy: a partial file is never left unexplained beside a backup. */
+    private void removedLeftover(Path file) {
+        removed.add(file);
+        System.err.println("removed " + file + ": the partial copy of a backup to " + out + " that was killed before "
+                + "its end (never a backup)");
+    }
+
+    private JsonArray removedJson() {
+        JsonArray a = new JsonArray();
+        removed.forEach(p -> a.add(p.toString()));
+        return a;
     }
 
     /** A PostgreSQL store: pg_dump run here (or its line printed), FILE whole or absent. */
@@ -152,7 +174,8 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
         long bytes;
         try {
             bytes = PostgresBackup.write(address, target, 10, written -> System.err.println("still dumping: "
-                    + written + " bytes written, " + (System.nanoTime() - started) / 1_000_000_000L + " s"));
+                    + written + " bytes written, " + (System.nanoTime() - started) / 1_000_000_000L + " s"),
+                    this::removedLeftover);
         } catch (PostgresBackup.MissingPgDump e) {
             throw new CommandException(ExitCodes.FAILED, "pg_dump_missing", "cannot back up " + database + ": "
                     + e.getMessage(), "install PostgreSQL's client tools (Debian: apt-get install postgresql-client), "
@@ -174,6 +197,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             o.addProperty("database", database);
             o.addProperty("bytes", bytes);
             o.addProperty("schema", address.schema());
+            o.add("removed_partial", removedJson());
             o.addProperty("command", PostgresStore.dumpCommand(address, target));
             o.addProperty("restore_command", PostgresStore.restoreCommand(address, target));
             output.json(o);

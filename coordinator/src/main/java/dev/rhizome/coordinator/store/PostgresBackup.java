@@ -19,9 +19,10 @@ import java.util.function.Consumer;
  * A backup of a PostgreSQL store's schema by PostgreSQL's own {@code pg_dump} (custom format, which
  * {@code pg_restore} reads back): pg_dump reads one snapshot of the database in a repeatable-read
  * transaction, so coordinators may go on writing while it runs, and every result acknowledged before
- * it started is in the copy. It writes to a temporary sibling of the target ({@code <target>.tmp}),
- * forced to disk and renamed into place, as {@link SqliteBackup} does: a failed or killed dump never
- * leaves a partial file under the target's name.
+ * it started is in the copy. It writes to a sibling of the target ({@code <target>.partial}), forced
+ * to disk and renamed into place, as {@link SqliteBackup} does: a failed or killed dump never leaves a
+ * partial file under the target's name; the partial one, given to the printed restore line anyway,
+ * ends that pg_restore with an error at its cut, and the line's one transaction changes nothing.
  *
  * <p>The password travels to pg_dump in its environment ({@code PGPASSWORD}), never on its command
  * line, where any user of the machine could read it; an address without one leaves pg_dump to
@@ -74,8 +75,14 @@ public final class PostgresBackup {
      */
     public static long write(PostgresAddress address, Path target, long everySeconds, Consumer<Long> progress)
             throws IOException, InterruptedException {
+        return write(address, target, everySeconds, progress, removed -> { });
+    }
+
+    /** As above, telling {@code leftovers} each file a killed backup to {@code target} left, deleted first. */
+    public static long write(PostgresAddress address, Path target, long everySeconds, Consumer<Long> progress,
+            Consumer<Path> leftovers) throws IOException, InterruptedException {
         Path tmp = SqliteBackup.temporary(target);
-        Files.deleteIfExists(tmp);  // a backup killed before its rename
+        SqliteBackup.removeLeftovers(target).forEach(leftovers);  // a backup killed before its rename
         ProcessBuilder builder = new ProcessBuilder(arguments(address, tmp)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         if (address.password() != null) {
@@ -84,7 +91,7 @@ public final class PostgresBackup {
         // a database that does not answer is named after the store's own timeout, not TCP's minutes
         builder.environment().put("PGCONNECT_TIMEOUT", String.valueOf(Math.max(2, address.timeoutSeconds())));
         // pg_dump is a process of its own: a SIGTERM of ours (System.exit) left it running, holding its
-        // snapshot open for the rest of the dump and then leaving a whole FILE.tmp nobody renames
+        // snapshot open for the rest of the dump and then leaving a whole FILE.partial nobody renames
         ChildrenAtExit.Child child;
         try {
             child = ChildrenAtExit.start(builder, process -> stopAtExit(process, tmp));

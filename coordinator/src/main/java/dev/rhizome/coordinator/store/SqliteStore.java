@@ -114,6 +114,12 @@ public final class SqliteStore implements Store {
         ProcessLock owner = ProcessLock.acquire(dataDir.resolve(FILE_NAME + ".lock"),
                 "the coordinator database " + file.toAbsolutePath());
         try {
+            SqliteFileCheck.requireWhole(file);
+        } catch (IOException e) {
+            owner.close();
+            throw e;
+        }
+        try {
             Connection connection = connect(file);
             SqliteSchema.migrate(connection, Dialect.SQLITE);
             return new SqliteStore(file, owner, connection, listener);
