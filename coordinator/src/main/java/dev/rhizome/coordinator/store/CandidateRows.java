@@ -20,7 +20,7 @@ final class CandidateRows implements Candidates {
 
     @Override
     public void dropCandidate(String direction, String hardwareClass, String commit) {
-        q.update("DELETE FROM adoption_candidates WHERE direction = ? AND hardware_class = ? AND commit_id = ?",
+        q.write("DELETE FROM adoption_candidates WHERE direction = ? AND hardware_class = ? AND commit_id = ?",
                 direction, hardwareClass, commit);
     }
 

@@ -10,6 +10,8 @@ import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -30,7 +32,8 @@ import java.util.TreeMap;
  * from the open queue kept in memory ({@link OwnedReads.OpenUnits}) with the same tests.
  */
 final class ClaimQueue implements OpenEvaluations {
-    private static final String PAGE_SELECT = "SELECT " + Rows.of("u", UNIT_COLUMNS) + " FROM units u "
+    // The unit's random seed comes with it (the claim's answer names it): no read of its own.
+    private static final String PAGE_SELECT = "SELECT " + Rows.of("u", UNIT_COLUMNS) + ", s.random_seed FROM units u "
             + "LEFT JOIN unit_seeds s ON s.unit_id = u.id WHERE u.state = ? AND u.kind = ? "
             + "AND NOT EXISTS (SELECT 1 FROM results r LEFT JOIN unit_seeds rs ON rs.unit_id = r.unit_id "
             + "WHERE r.commit_id = u.commit_id AND rs.random_seed IS NOT DISTINCT FROM s.random_seed "
@@ -167,17 +170,27 @@ final class ClaimQueue implements OpenEvaluations {
         sql.append(PAGE_ORDER);
         params.addAll(List.of(limit, offset));
         if (!scope.order.isShared()) {
-            return q.list(sql.toString(), Rows::unit, params.toArray());
+            return q.list(sql.toString(), this::unitKeepingSeed, params.toArray());
         }
         // Several claims read the head of the queue at once: each locks the units it reads and
         // passes over those another holds, and a unit leased (or closed) since this statement
         // began is seen as last committed and left out, so no unit is leased twice.
         sql.append(" FOR UPDATE OF u SKIP LOCKED");
-        List<UnitRecord> page = q.list(sql.toString(), Rows::unit, params.toArray());
+        List<UnitRecord> page = q.list(sql.toString(), this::unitKeepingSeed, params.toArray());
         // A reservation is a row of its own, not of the unit, so one committed after this
         // statement began was not seen; none can be made while the unit is locked here (settlement
         // locks a trial's units before it reserves them), so one more read finds them all.
         return page.stream().filter(u -> reservationAdmits(u, node, network, nowMs)).toList();
+    }
+
+    /** A row of the page: its unit, whose random seed (column 14, where it has one) is kept for the transaction. */
+    private UnitRecord unitKeepingSeed(ResultSet rs) throws SQLException {
+        UnitRecord unit = Rows.unit(rs);
+        long seed = rs.getLong(14);
+        if (!rs.wasNull()) {
+            units.keepRandomSeed(unit.id(), List.of(seed));
+        }
+        return unit;
     }
 
     /**

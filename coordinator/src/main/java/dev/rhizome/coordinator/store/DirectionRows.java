@@ -204,7 +204,7 @@ final class DirectionRows implements Seeds, Directions {
     @Override
     public void updateFrontier(String direction, Frontier frontier) {
         wroteDirections();
-        q.update("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
+        q.write("UPDATE directions SET frontier_commit = ?, frontier_metric = ?, frontier_class = ? WHERE name = ?",
                 frontier.commit(), frontier.metric().isPresent() ? frontier.metric().getAsDouble() : null,
                 frontier.hardwareClass(), direction);
     }
@@ -212,7 +212,7 @@ final class DirectionRows implements Seeds, Directions {
     @Override
     public void setBaselineMetric(String direction, double metric) {
         wroteDirections();
-        q.update("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
+        q.write("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
 
     /**

@@ -400,6 +400,7 @@ public final class PostgresStore implements Store {
                 SqliteTransaction tx = new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
                         writersLock(schema));
                 T value = work.run(tx);
+                tx.sendWaitingWrites();
                 boolean leasesOnly = tx.unitsOpened() && !tx.workOpened();
                 if (tx.unitsMadeOpen() || (tx.unitsOpened() && !tx.settlesBesideOthers())) {
                     // The other coordinators' held claims. PostgreSQL commits the transactions that

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.IntConsumer;
 
 /**
  * Runs one statement on a transaction's statements and counts what it read ({@link RowsRead}).
@@ -32,13 +33,30 @@ final class Queries {
      * whose changes it cannot see (a {@code WITH} that writes) adds nothing.
      */
     private long rowsChanged;
+    /**
+     * Statements whose answers nothing needs before the next statement ({@link #write},
+     * {@link #ahead}): on PostgreSQL they wait here and go with the next statement, in the same
+     * round trip ({@link #flush} before the commit). Empty elsewhere: there they run at once.
+     */
+    private final List<Pending> pending = new ArrayList<>();
+
+    /** A statement sent ahead of the next: a write and the check of its count, or a lock whose rows say nothing. */
+    private record Pending(String sql, Object[] params, IntConsumer check) {
+        boolean returnsRows() {
+            return check == null;
+        }
+    }
 
     Queries(Statements statements) {
         this.statements = statements;
     }
 
     /** Every row {@code sql} returns, mapped by {@code row}. */
+    @SuppressWarnings("unchecked")
     <T> List<T> list(String sql, Row<T> row, Object... params) {
+        if (!pending.isEmpty()) {
+            return (List<T>) sendWithPending(List.of(new Read<>(sql, row, params)), null).get(0);
+        }
         PreparedStatement ps = null;
         try {
             ps = statements.prepare(sql);
@@ -77,6 +95,9 @@ final class Queries {
      * the first statement of such a text) they run one at a time.
      */
     List<List<?>> together(List<Read<?>> reads) {
+        if (!pending.isEmpty()) {
+            return sendWithPending(reads, null);
+        }
         if (!statements.sendsTogether()) {
             List<List<?>> each = new ArrayList<>();
             for (Read<?> r : reads) {
@@ -144,6 +165,11 @@ final class Queries {
 
     /** Runs a statement that changes rows; returns how many it changed. */
     int update(String sql, Object... params) {
+        if (!pending.isEmpty()) {
+            int[] changed = {0};
+            sendWithPending(List.of(), new Pending(sql, params, n -> changed[0] = n));
+            return changed[0];
+        }
         PreparedStatement ps = null;
         try {
             ps = statements.prepare(sql);
@@ -170,6 +196,7 @@ final class Queries {
         if (rows.isEmpty()) {
             return 0;
         }
+        flush();  // a batch is one statement run many times: nothing else goes with it
         PreparedStatement ps = null;
         try {
             ps = statements.prepare(sql);
@@ -198,6 +225,145 @@ final class Queries {
             statements.discard(sql, ps);
             throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
         }
+    }
+
+    /**
+     * Runs {@code sql}, a write whose count nobody needs at once: the same as {@link #update} with
+     * the count left unread. A failure (a conflict, a constraint) fails the transaction as there,
+     * only on PostgreSQL at the next statement or at {@link #flush}, before the commit.
+     */
+    void write(String sql, Object... params) {
+        writeChecked(sql, changed -> { }, params);
+    }
+
+    /**
+     * Runs {@code sql}, a write, and gives {@code check} its count once it has run (the check
+     * throws where the count is wrong: the transaction fails, nothing of it is committed). On
+     * PostgreSQL it waits for the next statement and goes with it, one round trip for both
+     * (their order kept: the next statement sees the write); elsewhere it runs now.
+     */
+    void writeChecked(String sql, IntConsumer check, Object... params) {
+        if (statements.sendsTogether()) {
+            pending.add(new Pending(sql, params, check));
+        } else {
+            check.accept(update(sql, params));
+        }
+    }
+
+    /**
+     * Runs {@code sql}, a statement whose rows say nothing (a lock taken by a select): on
+     * PostgreSQL it goes with the next statement, which runs once it has returned (the lock held).
+     */
+    void ahead(String sql, Object... params) {
+        if (statements.sendsTogether()) {
+            pending.add(new Pending(sql, params, null));
+        } else {
+            list(sql, rs -> Boolean.TRUE, params);
+        }
+    }
+
+    /** Sends what waits ({@link #write}, {@link #ahead}) now, in one round trip: before a commit, or a statement not run here. */
+    void flush() {
+        if (!pending.isEmpty()) {
+            sendWithPending(List.of(), null);
+        }
+    }
+
+    /**
+     * Sends the waiting statements, then {@code reads}, then {@code last} (a write) if given, as one
+     * prepared text: one round trip, counted as one query where it reads, else one write. Each
+     * write's check runs with its count, in order; the first that throws fails the transaction.
+     */
+    private List<List<?>> sendWithPending(List<Read<?>> reads, Pending last) {
+        List<Pending> ahead = List.copyOf(pending);
+        pending.clear();
+        List<String> texts = new ArrayList<>();
+        ahead.forEach(p -> texts.add(p.sql()));
+        reads.forEach(r -> texts.add(r.sql()));
+        if (last != null) {
+            texts.add(last.sql());
+        }
+        String sql = String.join(";\n", texts);
+        PreparedStatement ps = null;
+        try {
+            ps = statements.prepare(sql);
+            int at = 1;
+            for (Pending p : ahead) {
+                for (Object param : p.params()) {
+                    ps.setObject(at++, param);
+                }
+            }
+            for (Read<?> r : reads) {
+                for (Object param : r.params()) {
+                    ps.setObject(at++, param);
+                }
+            }
+            if (last != null) {
+                for (Object param : last.params()) {
+                    ps.setObject(at++, param);
+                }
+            }
+            boolean rowsNext = ps.execute();
+            long read = 0;
+            for (Pending p : ahead) {
+                rowsNext = skipOrCheck(ps, p, rowsNext);
+            }
+            List<List<?>> each = new ArrayList<>();
+            for (Read<?> r : reads) {
+                if (!rowsNext) {
+                    throw new SQLException("no rows came back for " + r.sql());
+                }
+                List<Object> rows = new ArrayList<>();
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) {
+                        rows.add(r.row().map(rs));
+                    }
+                }
+                each.add(rows);
+                read += rows.size();
+                if (returnsChangedRows(r.sql())) {
+                    rowsChanged += rows.size();
+                }
+                rowsNext = ps.getMoreResults();
+            }
+            if (last != null) {
+                skipOrCheck(ps, last, rowsNext);
+            }
+            statements.release(ps);
+            statements.rowsRead.add(read);
+            if (reads.isEmpty()) {
+                statements.rowsRead.wrote();
+            } else {
+                statements.rowsRead.queried();
+            }
+            return each;
+        } catch (SQLException | RuntimeException e) {
+            statements.discard(sql, ps);
+            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
+        }
+    }
+
+    /** Steps over one sent-ahead statement's answer: a lock's rows, or a write's count given to its check. */
+    private boolean skipOrCheck(PreparedStatement ps, Pending p, boolean rowsNext) throws SQLException {
+        if (p.returnsRows()) {
+            if (!rowsNext) {
+                throw new SQLException("no rows came back for " + p.sql());
+            }
+            ps.getResultSet().close();
+        } else {
+            int changed = ps.getUpdateCount();
+            if (rowsNext || changed < 0) {
+                throw new SQLException("no count came back for " + p.sql());
+            }
+            rowsChanged += changed;
+            p.check().accept(changed);
+        }
+        return ps.getMoreResults();
+    }
+
+    /** Whether statements wait to be sent ({@link #write}, {@link #ahead}). */
+    boolean hasPending() {
+        return !pending.isEmpty();
     }
 
     /**

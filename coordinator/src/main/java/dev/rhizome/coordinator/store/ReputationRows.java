@@ -56,7 +56,7 @@ final class ReputationRows implements Reputations {
     public void saveReputation(ByteString runner, Reputation r) {
         TransactionScope.wrote(owned.reputations, wroteReputations, runner);
         scope.afterCommit.add(() -> owned.reputations.put(runner, Optional.of(r)));
-        q.update("INSERT INTO reputations (" + REPUTATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?) "
+        q.write("INSERT INTO reputations (" + REPUTATION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (runner) DO UPDATE SET valid_results = excluded.valid_results, "
                         + "invalid_results = excluded.invalid_results, error_results = excluded.error_results, "
                         + "consecutive_valid = excluded.consecutive_valid, credit_ms = excluded.credit_ms, "

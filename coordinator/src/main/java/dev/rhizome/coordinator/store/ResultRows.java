@@ -206,7 +206,7 @@ final class ResultRows implements Experiments, Results {
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = scope.insertEnvelope(envelope, envelopeId, nowMs);
-        q.update("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late, network) "
+        q.write("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late, network) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0,
                 network);
@@ -393,7 +393,7 @@ final class ResultRows implements Experiments, Results {
     @Override
     public void setResultState(String envelopeId, ResultVerdict.State state) {
         resultStateMemo.put(envelopeId, Optional.of(state));
-        q.update("INSERT INTO result_states (envelope_id, state) VALUES (?, ?) "
+        q.write("INSERT INTO result_states (envelope_id, state) VALUES (?, ?) "
                 + "ON CONFLICT (envelope_id) DO UPDATE SET state = excluded.state", envelopeId, state.getNumber());
     }
 }

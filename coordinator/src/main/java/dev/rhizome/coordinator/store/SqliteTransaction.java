@@ -222,6 +222,14 @@ final class SqliteTransaction implements Store.Transaction {
         unitWrites.released();
     }
 
+    /**
+     * Sends the writes still waiting for a next statement ({@link Queries#write}) and runs their
+     * checks: the store calls it before it commits, so nothing is committed unchecked.
+     */
+    void sendWaitingWrites() {
+        queries.flush();
+    }
+
     /** Rows this transaction's statements changed, as counted ({@link Queries#rowsChanged}). */
     long rowsChanged() {
         return queries.rowsChanged();

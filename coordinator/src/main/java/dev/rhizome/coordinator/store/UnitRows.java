@@ -165,12 +165,14 @@ final class UnitRows implements Units {
 
     @Override
     public void updateUnit(UnitRecord u) {
-        int changed = q.update("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
-                        + "expired_leases = ?, commit_id = ? WHERE id = ?", u.state().getNumber(), u.holder().toByteArray(),
+        // checked once it has run: on PostgreSQL it goes with the next statement (Queries.writeChecked)
+        q.writeChecked("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
+                        + "expired_leases = ?, commit_id = ? WHERE id = ?", changed -> {
+                    if (changed != 1) {
+                        throw new StoreException("no work unit " + u.id() + " to update", null);
+                    }
+                }, u.state().getNumber(), u.holder().toByteArray(),
                 u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(), u.commit(), u.id());
-        if (changed != 1) {
-            throw new StoreException("no work unit " + u.id() + " to update", null);
-        }
         // A renewal stays LEASED; anything else ends a lease or reopens the unit.
         scope.unitsOpened |= u.state() != UnitStatus.State.LEASED;
         scope.unitsMadeOpen |= u.state() == UnitStatus.State.OPEN;
@@ -184,13 +186,13 @@ final class UnitRows implements Units {
         // The same one statement as any update: the origin costs the claim no round trip. The
         // columns are left as they are once the unit is no longer leased; every count reads
         // them only where state is LEASED.
-        int changed = q.update("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
-                        + "expired_leases = ?, commit_id = ?, lease_address = ?, lease_network = ? WHERE id = ?",
-                u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
+        q.writeChecked("UPDATE units SET state = ?, holder = ?, lease_deadline_ms = ?, attempts = ?, "
+                        + "expired_leases = ?, commit_id = ?, lease_address = ?, lease_network = ? WHERE id = ?", changed -> {
+                    if (changed != 1) {
+                        throw new StoreException("no work unit " + u.id() + " to lease", null);
+                    }
+                }, u.state().getNumber(), u.holder().toByteArray(), u.leaseDeadlineMs(), u.attempts(), u.expiredLeases(),
                 u.commit(), address, AddressScope.network(address), u.id());
-        if (changed != 1) {
-            throw new StoreException("no work unit " + u.id() + " to lease", null);
-        }
         wroteUnitState(u, false, address);
     }
 
@@ -241,11 +243,11 @@ final class UnitRows implements Units {
                 ? Queries.first(q.list("SELECT commit_id FROM units WHERE id = ?", rs -> rs.getString(1), unitId)).orElse("")
                 : null;
         if (commit != null) {
-            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
+            q.write("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
                     + "address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, commit,
                     network, address);
         } else {
-            q.update("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
+            q.write("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
                             + "address) VALUES (?, ?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), "
                             + "?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, unitId, network, address);
         }

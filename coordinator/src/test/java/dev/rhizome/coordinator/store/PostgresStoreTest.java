@@ -82,6 +82,59 @@ class PostgresStoreTest extends StoreContract {
         assertThat(counted[0]).as("queries counted for the three reads sent together").isEqualTo(1);
     }
 
+    /**
+     * A write whose count nobody needs at once goes with the statement after it (one round trip by
+     * the count), which sees it; one left waiting at the end of the transaction is sent before the
+     * commit and is committed.
+     */
+    @Test
+    void writesGoWithTheNextStatementWhichSeesThem() throws Exception {
+        Store store = store();
+        long[] counted = new long[1];
+        List<Long> seen = store.<List<Long>>inTransaction(tx -> {
+            Queries q = ((SqliteTransaction) tx).queries();
+            long before = store.statementsRun();
+            q.write("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)", new byte[] {1}, new byte[] {1}, 5L);
+            q.write("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)", new byte[] {1}, new byte[] {2}, 7L);
+            List<Long> read = q.list("SELECT time_ms FROM claim_nonces ORDER BY time_ms", rs -> rs.getLong(1));
+            counted[0] = store.statementsRun() - before;
+            q.write("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)", new byte[] {1}, new byte[] {3}, 9L);
+            return read;
+        });
+        assertThat(seen).as("the read sent after two writes sees them").containsExactly(5L, 7L);
+        assertThat(counted[0]).as("round trips counted for two writes and the read after them").isEqualTo(1);
+        assertThat(store.<Long>inReadTransaction(tx -> ((SqliteTransaction) tx).queries().count(
+                "SELECT COUNT(*) FROM claim_nonces"))).as("the write left waiting was sent before the commit").isEqualTo(3);
+    }
+
+    /**
+     * A waiting write's check runs on its count once it has run, and a check that fails, or a write
+     * the database refuses, fails the whole transaction: nothing of it is committed, the writes
+     * before it included.
+     */
+    @Test
+    void aWaitingWriteThatFailsItsCheckOrItsConstraintCommitsNothing() throws Exception {
+        Store store = store();
+        assertThatThrownBy(() -> store.inTransaction(tx -> {
+            Queries q = ((SqliteTransaction) tx).queries();
+            q.write("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)", new byte[] {1}, new byte[] {1}, 5L);
+            q.writeChecked("UPDATE units SET attempts = 1 WHERE id = ?", changed -> {
+                if (changed != 1) {
+                    throw new StoreException("no work unit nowhere to update", null);
+                }
+            }, "nowhere");
+            return null;
+        })).hasMessageContaining("no work unit nowhere");
+        assertThatThrownBy(() -> store.inTransaction(tx -> {
+            Queries q = ((SqliteTransaction) tx).queries();
+            q.write("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)", new byte[] {1}, new byte[] {1}, 5L);
+            q.write("INSERT INTO claim_nonces (node, nonce, time_ms) VALUES (?, ?, ?)", new byte[] {1}, new byte[] {1}, 6L);
+            return q.list("SELECT time_ms FROM claim_nonces", rs -> rs.getLong(1));
+        })).isInstanceOf(StoreException.class).hasMessageContaining("claim_nonces");
+        assertThat(store.<Long>inReadTransaction(tx -> ((SqliteTransaction) tx).queries().count(
+                "SELECT COUNT(*) FROM claim_nonces"))).as("nothing of either transaction was committed").isZero();
+    }
+
     @Test
     void migratesOnceWithPostgresTypes() throws Exception {
         store().close();
