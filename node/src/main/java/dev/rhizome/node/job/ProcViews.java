@@ -95,7 +95,8 @@ final class ProcViews {
      * clock, the entropy count with each key pressed (kernels before 5.18), the file systems the kernel knows
      * with each module of one that loads (a USB stick of exFAT plugged in; libselinux reads the list).
      */
-    static final List<String> COPIES = List.of("/proc/cpuinfo", "/proc/sys/kernel/random/entropy_avail",
+    static final String CPUINFO = "/proc/cpuinfo";
+    static final List<String> COPIES = List.of(CPUINFO, "/proc/sys/kernel/random/entropy_avail",
             "/proc/filesystems");
     /**
      * A limit of the kernel's, by its path, that the kernel sizes at boot from the machine's memory, as a
@@ -237,7 +238,7 @@ final class ProcViews {
             }
         }
         for (String copy : COPIES) {
-            host.read(copy).ifPresent(text -> views.put(copy, text));
+            host.read(copy).ifPresent(text -> views.put(copy, copy.equals(CPUINFO) ? cpuinfo(text) : text));
         }
         for (String counters : COUNTERS) {
             Optional<String> text = host.read(counters);
@@ -318,6 +319,15 @@ final class ProcViews {
 
     private static long clamp(long value, long min, long max) {
         return Math.max(min, Math.min(max, value));
+    }
+
+    /**
+     * The job's {@code /proc/cpuinfo}: the host's, but for the board's serial number, which arm64 kernels of some
+     * boards (a Raspberry Pi's) print there, one of its own for each machine: it reads as zeros, as on a board
+     * without one.
+     */
+    static String cpuinfo(String host) {
+        return host.replaceAll("(?m)^(Serial\\s*:\\s*)\\S+$", "$10000000000000000");
     }
 
     /** The host's seconds since boot as at the start, and no idle time: the CPUs' idle time moves with the machine's load. */

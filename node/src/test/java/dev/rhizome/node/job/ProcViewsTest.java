@@ -160,6 +160,15 @@ class ProcViewsTest {
     }
 
     @Test
+    void aBoardsSerialNumberInCpuinfoReadsAsZerosAndEverythingElseStays() {
+        String pi = "processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\n\n"
+                + "Hardware\t: BCM2835\nRevision\t: c03114\nSerial\t\t: 10000000a3b4c5d6\nModel\t\t: Raspberry Pi 4\n";
+        assertThat(ProcViews.cpuinfo(pi)).isEqualTo(pi.replace("10000000a3b4c5d6", "0000000000000000"));
+        String x86 = "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu vme de pse\n";
+        assertThat(ProcViews.cpuinfo(x86)).isEqualTo(x86);
+    }
+
+    @Test
     void theMachinesOwnAreRead() throws IOException {
         Map<String, String> views = ProcViews.forJob(GIB, false);
         assertThat(views.get("/proc/stat")).startsWith("cpu ").contains("\nintr 0\n");
