@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 
 /**
@@ -89,13 +90,14 @@ final class ProcViews {
     static final List<String> COUNTERS = List.of("/proc/vmstat", "/proc/zoneinfo", "/proc/buddyinfo",
             "/proc/schedstat", "/proc/sys/fs/dentry-state", "/proc/sys/fs/inode-nr", "/proc/sys/fs/inode-state",
             "/proc/sys/fs/file-nr", "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr");
+    /** The CPUs' description, kept but for a board's serial number ({@link #cpuinfo}). */
+    static final String CPUINFO = "/proc/cpuinfo";
     /**
      * Kept as the host had them at the start: programs read them (numpy and PyTorch the CPUs' model and
      * flags), but they move: {@code cpu MHz} with the load of the other cores where the CPUs scale their
      * clock, the entropy count with each key pressed (kernels before 5.18), the file systems the kernel knows
      * with each module of one that loads (a USB stick of exFAT plugged in; libselinux reads the list).
      */
-    static final String CPUINFO = "/proc/cpuinfo";
     static final List<String> COPIES = List.of(CPUINFO, "/proc/sys/kernel/random/entropy_avail",
             "/proc/filesystems");
     /**
@@ -106,7 +108,7 @@ final class ProcViews {
      * a fingerprint of the machine and of its size. Each formula is the kernel's (x86-64 and arm64, Linux 6),
      * on the job's memory: the job learns what it knows already.
      */
-    record SizedByMemory(String path, java.util.function.LongFunction<String> ofKb) {
+    record SizedByMemory(String path, LongFunction<String> ofKb) {
     }
 
     /**
