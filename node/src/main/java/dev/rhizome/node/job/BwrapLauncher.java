@@ -311,7 +311,9 @@ public final class BwrapLauncher implements ProcessLauncher {
             shownToJob.ifPresent(inputs::removeShown);
         });
         // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
-        DescriptorSource fds = asJob.isPresent() ? asJob.get().jobs().fds() : DescriptorSource.onThisMachine();
+        // One look a second for both rules that read them (RecentLook).
+        DescriptorSource fds = RecentLook.forJob(asJob.isPresent() ? asJob.get().jobs().fds() : DescriptorSource.onThisMachine(),
+                HeldDescriptors.watchesFor(share) + 1L);
         TreeRule memoryFiles = asJob.isPresent() ? MemoryFiles.forSandbox(share, asJob.get().jobs().fds()::memoryFiles, fds)
                 : MemoryFiles.forSandbox(share, fds);
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(memoryFiles)

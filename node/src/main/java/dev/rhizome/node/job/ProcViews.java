@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.LongFunction;
 import java.util.regex.Matcher;
 
 /**
@@ -89,14 +90,63 @@ final class ProcViews {
     static final List<String> COUNTERS = List.of("/proc/vmstat", "/proc/zoneinfo", "/proc/buddyinfo",
             "/proc/schedstat", "/proc/sys/fs/dentry-state", "/proc/sys/fs/inode-nr", "/proc/sys/fs/inode-state",
             "/proc/sys/fs/file-nr", "/proc/sys/fs/aio-nr", "/proc/sys/kernel/pty/nr");
+    /** The CPUs' description, kept but for a board's serial number ({@link #cpuinfo}). */
+    static final String CPUINFO = "/proc/cpuinfo";
     /**
      * Kept as the host had them at the start: programs read them (numpy and PyTorch the CPUs' model and
      * flags), but they move: {@code cpu MHz} with the load of the other cores where the CPUs scale their
      * clock, the entropy count with each key pressed (kernels before 5.18), the file systems the kernel knows
      * with each module of one that loads (a USB stick of exFAT plugged in; libselinux reads the list).
      */
-    static final List<String> COPIES = List.of("/proc/cpuinfo", "/proc/sys/kernel/random/entropy_avail",
+    static final List<String> COPIES = List.of(CPUINFO, "/proc/sys/kernel/random/entropy_avail",
             "/proc/filesystems");
+    /**
+     * A limit of the kernel's, by its path, that the kernel sizes at boot from the machine's memory, as a
+     * machine of {@code kb} kilobytes of it would have it: the job's copy reads that of a machine of the job's
+     * own memory (as {@link #MEMINFO} does), whatever the host's. Round 30: the host's {@code threads-max}
+     * (192,735) and {@code epoll/max_user_watches} (5,491,667) each gave its memory to the megabyte (24 GB),
+     * a fingerprint of the machine and of its size. Each formula is the kernel's (x86-64 and arm64, Linux 6),
+     * on the job's memory: the job learns what it knows already.
+     */
+    record SizedByMemory(String path, LongFunction<String> ofKb) {
+    }
+
+    /**
+     * The kernel's limits sized by memory (the count of tasks, of open files, of epoll, inotify and fanotify
+     * watches, the memory kept from users and for the administrator and at the least free) and the network's
+     * hash tables (TCP's, with the time-wait and SYN queues sized from it, UDP's, connection tracking's), each
+     * sized by the machine's memory and shown in every network namespace. Nothing of training reads them; a
+     * program that sizes itself by one finds its own machine's.
+     */
+    static final List<SizedByMemory> SIZED_BY_MEMORY = List.of(
+            // fork_init: totalram / (8 * THREAD_SIZE), THREAD_SIZE 16 KiB
+            new SizedByMemory("/proc/sys/kernel/threads-max", kb -> Long.toString(clamp(kb / 128, 20, 0x3fffffff))),
+            // files_maxfiles_init: a tenth of memory in KiB, NR_FILE at least
+            new SizedByMemory("/proc/sys/fs/file-max", kb -> Long.toString(Math.max(kb / 10, 8192))),
+            // eventpoll_init: 4% of memory over the cost of a watch (an epitem and its eppoll_entry, 184 bytes)
+            new SizedByMemory("/proc/sys/fs/epoll/max_user_watches", kb -> Long.toString((kb << 10) / 25 / 184)),
+            // inotify_user_setup, fanotify_user_setup (Linux 5.11, 5.13): 1% of memory over the cost of a mark
+            new SizedByMemory("/proc/sys/fs/inotify/max_user_watches",
+                    kb -> Long.toString(clamp((kb << 10) / 100 / 1312, 8192, 1 << 20))),
+            new SizedByMemory("/proc/sys/fs/fanotify/max_user_marks",
+                    kb -> Long.toString(clamp((kb << 10) / 100 / 1232, 8192, 1 << 20))),
+            // init_admin_reserve, init_user_reserve: 1/32 of free memory, up to 8 GiB and 128 MiB
+            new SizedByMemory("/proc/sys/vm/admin_reserve_kbytes", kb -> Long.toString(Math.min(kb / 32, 8L << 20))),
+            new SizedByMemory("/proc/sys/vm/user_reserve_kbytes", kb -> Long.toString(Math.min(kb / 32, 128L << 10))),
+            // calculate_min_free_kbytes: the square root of 16 times memory in KiB, 128 KiB to 256 MiB
+            new SizedByMemory("/proc/sys/vm/min_free_kbytes",
+                    kb -> Long.toString(clamp((long) Math.sqrt(kb * 16.0), 128, 256L << 10))),
+            // alloc_large_system_hash: TCP's established table one entry per 128 KiB, UDP's per 2 MiB, a power of two;
+            // a network namespace of its own shows the machine's as negative, and the queues sized from TCP's.
+            new SizedByMemory("/proc/sys/net/ipv4/tcp_ehash_entries", kb -> Long.toString(-tcpHash(kb))),
+            new SizedByMemory("/proc/sys/net/ipv4/tcp_max_tw_buckets", kb -> Long.toString(tcpHash(kb) / 2)),
+            new SizedByMemory("/proc/sys/net/ipv4/tcp_max_syn_backlog", kb -> Long.toString(Math.max(128, tcpHash(kb) / 128))),
+            new SizedByMemory("/proc/sys/net/ipv4/udp_hash_entries",
+                    kb -> Long.toString(-clamp(Long.highestOneBit(Math.max(1, kb >> 11) * 2 - 1), 256, 65536))),
+            // nf_conntrack_init_start: 262,144 buckets past 4 GiB, one per 16 KiB over a pointer's size below
+            new SizedByMemory("/proc/sys/net/netfilter/nf_conntrack_buckets", kb -> Long.toString(conntrack(kb))),
+            new SizedByMemory("/proc/sys/net/netfilter/nf_conntrack_max", kb -> Long.toString(conntrack(kb))));
+
     /** meminfo's lines that read the job's memory limit; every other reads 0. */
     private static final List<String> JOBS_MEMORY = List.of("MemTotal", "MemFree", "MemAvailable");
     /** The lines of /proc/stat kept as the host had them at the start; others (intr, ctxt, softirq) are written as 0. */
@@ -183,8 +233,14 @@ final class ProcViews {
                 views.put(list, "");
             }
         }
+        long memoryKb = jobMemoryKb(meminfo.orElse(""), memoryBytes);
+        for (SizedByMemory sized : SIZED_BY_MEMORY) {
+            if (host.has(sized.path())) {
+                views.put(sized.path(), sized.ofKb().apply(memoryKb) + "\n");
+            }
+        }
         for (String copy : COPIES) {
-            host.read(copy).ifPresent(text -> views.put(copy, text));
+            host.read(copy).ifPresent(text -> views.put(copy, copy.equals(CPUINFO) ? cpuinfo(text) : text));
         }
         for (String counters : COUNTERS) {
             Optional<String> text = host.read(counters);
@@ -226,13 +282,7 @@ final class ProcViews {
      * counts 0, their size the host's.
      */
     static String meminfo(String host, long memoryBytes) {
-        long hostTotalKb = Long.MAX_VALUE;
-        for (String line : host.split("\n")) {
-            if (line.startsWith("MemTotal:")) {
-                hostTotalKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        long kb = Math.min(hostTotalKb, memoryBytes >> 10);
+        long kb = jobMemoryKb(host, memoryBytes);
         StringBuilder out = new StringBuilder();
         for (String line : host.split("\n")) {
             int colon = line.indexOf(':');
@@ -246,6 +296,40 @@ final class ProcViews {
             out.append(String.format("%-16s%s%n", name + ":", padded(kept)));
         }
         return out.toString();
+    }
+
+    /** The memory the job is shown, in KiB: its limit, or the machine's ({@code meminfo}'s total) where that is less. */
+    static long jobMemoryKb(String hostMeminfo, long memoryBytes) {
+        long hostTotalKb = Long.MAX_VALUE;
+        for (String line : hostMeminfo.split("\n")) {
+            if (line.startsWith("MemTotal:")) {
+                hostTotalKb = Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return Math.min(hostTotalKb, memoryBytes >> 10);
+    }
+
+    /** TCP's established table for a machine of {@code kb}: one entry per 128 KiB, rounded up to a power of two. */
+    private static long tcpHash(long kb) {
+        return Long.highestOneBit(Math.max(1 << 10, kb >> 7) * 2 - 1);
+    }
+
+    /** Connection tracking's table (and its maximum) for a machine of {@code kb}. */
+    private static long conntrack(long kb) {
+        return kb >= (4L << 20) ? 262_144 : Math.max(1024, (kb << 10) / 16384 / 8);
+    }
+
+    private static long clamp(long value, long min, long max) {
+        return Math.max(min, Math.min(max, value));
+    }
+
+    /**
+     * The job's {@code /proc/cpuinfo}: the host's, but for the board's serial number, which arm64 kernels of some
+     * boards (a Raspberry Pi's) print there, one of its own for each machine: it reads as zeros, as on a board
+     * without one.
+     */
+    static String cpuinfo(String host) {
+        return host.replaceAll("(?m)^(Serial\\s*:\\s*)\\S+$", "$10000000000000000");
     }
 
     /** The host's seconds since boot as at the start, and no idle time: the CPUs' idle time moves with the machine's load. */

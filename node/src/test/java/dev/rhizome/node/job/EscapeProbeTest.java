@@ -70,8 +70,13 @@ class EscapeProbeTest {
                     + "k = libc.syscall(" + (isX86() ? 248 : 217) + ", b'user', b'" + abstractName
                     + "', b'payload', 7, ctypes.c_long(-4))\n"
                     + "libc.syscall(" + (isX86() ? 250 : 219) + ", 15, ctypes.c_long(k), 60)\nprint(k, flush=True)"));
+            // The node's control socket, where a node keeps it (NodeLayout.controlSocket), listening.
+            Path control = new dev.rhizome.node.NodeLayout(dataDir).controlSocket();
+            Files.createDirectories(control.getParent());
+            host.add(hostPython(-1, "import socket, time\ns = socket.socket(socket.AF_UNIX)\ns.bind('" + control
+                    + "')\ns.listen(5)\ntime.sleep(120)"));
             Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(Path.of("/proc/net/unix"))
-                    .contains("@" + abstractName));
+                    .contains("@" + abstractName) && Files.exists(control));
             assertThat(host.get(1).waitFor()).isZero();
             JobOutcome outcome = jobs.runPython(probe(), Map.of("PROBE_KEY", key.toString(), "PROBE_DATA",
                     dataDir.toString(), "PROBE_PORT", Integer.toString(server.getLocalPort()), "PROBE_HOSTS",

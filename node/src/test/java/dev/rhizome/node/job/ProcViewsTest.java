@@ -121,6 +121,54 @@ class ProcViewsTest {
     }
 
     @Test
+    void limitsTheKernelSizesByMemoryReadAsOnAMachineOfTheJobsMemoryWhateverTheHosts() throws IOException {
+        // Two hosts, of 24 GB and 96 GB, with the values their kernels gave them: the job's copies are the same.
+        Map<String, String> small = new java.util.HashMap<>(Map.of("/proc/stat", STAT, "/proc/meminfo", MEMINFO));
+        Map<String, String> large = new java.util.HashMap<>(Map.of("/proc/stat", STAT, "/proc/meminfo",
+                MEMINFO.replace("24608768", "98435072")));
+        for (ProcViews.SizedByMemory sized : ProcViews.SIZED_BY_MEMORY) {
+            small.put(sized.path(), "192735\n");
+            large.put(sized.path(), "770940\n");
+        }
+        Map<String, String> onSmall = ProcViews.forJob(GIB, false, path -> Optional.ofNullable(small.get(path)));
+        Map<String, String> onLarge = ProcViews.forJob(GIB, false, path -> Optional.ofNullable(large.get(path)));
+        assertThat(onSmall).isEqualTo(onLarge);
+        // A machine of 1 GiB, by the kernel's own formulas.
+        assertThat(onSmall).containsEntry("/proc/sys/kernel/threads-max", "8192\n")
+                .containsEntry("/proc/sys/fs/file-max", "104857\n")
+                .containsEntry("/proc/sys/fs/epoll/max_user_watches", "233422\n")
+                .containsEntry("/proc/sys/fs/inotify/max_user_watches", "8192\n")
+                .containsEntry("/proc/sys/fs/fanotify/max_user_marks", "8715\n")
+                .containsEntry("/proc/sys/vm/admin_reserve_kbytes", "32768\n")
+                .containsEntry("/proc/sys/vm/user_reserve_kbytes", "32768\n")
+                .containsEntry("/proc/sys/vm/min_free_kbytes", "4096\n")
+                .containsEntry("/proc/sys/net/ipv4/tcp_ehash_entries", "-8192\n")
+                .containsEntry("/proc/sys/net/ipv4/tcp_max_tw_buckets", "4096\n")
+                .containsEntry("/proc/sys/net/ipv4/tcp_max_syn_backlog", "128\n")
+                .containsEntry("/proc/sys/net/ipv4/udp_hash_entries", "-512\n")
+                .containsEntry("/proc/sys/net/netfilter/nf_conntrack_max", "8192\n");
+        // A limit above the machine's memory shows the machine's, as meminfo does: nothing past what it says.
+        Map<String, String> whole = ProcViews.forJob(64 * GIB, false, path -> Optional.ofNullable(small.get(path)));
+        assertThat(whole).containsEntry("/proc/sys/kernel/threads-max", (24608768 / 128) + "\n")
+                .containsEntry("/proc/sys/net/ipv4/tcp_ehash_entries", "-262144\n")
+                .containsEntry("/proc/sys/net/ipv4/udp_hash_entries", "-16384\n")
+                .containsEntry("/proc/sys/net/netfilter/nf_conntrack_max", "262144\n");
+        // None is bound where the host lacks it (bubblewrap cannot bind over what /proc lacks).
+        Map<String, String> bare = ProcViews.forJob(GIB, false, path -> Optional.ofNullable(
+                Map.of("/proc/stat", STAT).get(path)));
+        assertThat(bare).containsOnlyKeys("/proc/stat");
+    }
+
+    @Test
+    void aBoardsSerialNumberInCpuinfoReadsAsZerosAndEverythingElseStays() {
+        String pi = "processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\n\n"
+                + "Hardware\t: BCM2835\nRevision\t: c03114\nSerial\t\t: 10000000a3b4c5d6\nModel\t\t: Raspberry Pi 4\n";
+        assertThat(ProcViews.cpuinfo(pi)).isEqualTo(pi.replace("10000000a3b4c5d6", "0000000000000000"));
+        String x86 = "processor\t: 0\nmodel name\t: AMD EPYC 7B13\nflags\t\t: fpu vme de pse\n";
+        assertThat(ProcViews.cpuinfo(x86)).isEqualTo(x86);
+    }
+
+    @Test
     void theMachinesOwnAreRead() throws IOException {
         Map<String, String> views = ProcViews.forJob(GIB, false);
         assertThat(views.get("/proc/stat")).startsWith("cpu ").contains("\nintr 0\n");

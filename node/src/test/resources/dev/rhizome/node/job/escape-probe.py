@@ -260,6 +260,11 @@ for field in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'):
     say(int(status[field], 16) == 0, 'privileges', '%s %s' % (field, status[field].strip()))
 say(status['NoNewPrivs'].strip() == '1', 'privileges', 'no new privileges')
 say(status['Seccomp'].strip() == '2', 'privileges', 'seccomp filter')
+# A set-user-id program of the host's (su, mount, passwd in /usr/bin) runs as the job: every mount is nosuid.
+with open('/proc/self/mountinfo') as f:
+    for line in f.read().splitlines():
+        fields = line.split()
+        say('nosuid' in fields[5].split(','), 'privileges', '%s mounted %s' % (fields[4], fields[5]))
 # Core dumps: none, and none allowed back.
 say(resource.getrlimit(resource.RLIMIT_CORE) == (0, 0), 'core dumps', 'RLIMIT_CORE %s' % (resource.getrlimit(resource.RLIMIT_CORE),))
 try:
@@ -357,6 +362,9 @@ with open('/proc/net/unix') as f:
 paths = ['/tmp/.X11-unix/X0', '/run/dbus/system_bus_socket', '/var/run/dbus/system_bus_socket', '/run/systemd/private',
          '/run/systemd/notify', '/run/systemd/journal/socket', '/var/run/docker.sock', '/run/containerd/containerd.sock',
          '/run/user/0/bus', '/run/user/1000/bus']
+# The node's own control socket, where NodeLayout keeps it (the test listens there), by its path and through PID 1's root.
+control = os.path.join(DATA, 'run', 'control.sock')
+paths += [control, '/proc/1/root' + control, '/proc/self/root' + control]
 for address in abstract + paths:
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(2)
