@@ -44,7 +44,12 @@ public final class PeerDirectory {
      */
     private final FreshCopy<PeerList> entryPoints;
     private final AtomicLong rankings = new AtomicLong();
-    private volatile long rankedAtMs = Long.MIN_VALUE / 2;
+    private final LongSupplier nanoTime;
+    /** When the shared ranking was last built, on the directory's clock and the process's. */
+    private volatile Ranked ranked = new Ranked(0, 0);
+
+    private record Ranked(long atMs, long atNanos) {
+    }
 
     public PeerDirectory(Store store, Clock clock) {
         this(store, clock, WriteQuotas.defaults());
@@ -59,6 +64,7 @@ public final class PeerDirectory {
         this.store = store;
         this.clock = clock;
         this.quotas = quotas;
+        this.nanoTime = nanoTime;
         this.entryPoints = new FreshCopy<>(nanoTime, SharedPages.WAIT_NANOS);
     }
 
@@ -118,16 +124,18 @@ public final class PeerDirectory {
      * second late, or kept a second past its freshness, which a joining node's dials never notice.
      */
     public PeerList nodes() {
-        long now = clock.millis();
-        if (Math.abs(now - rankedAtMs) >= FreshCopy.MIN_AGE_NANOS / 1_000_000) {
-            // A ranking is for one freshness cutoff: where this clock moved on (or back) a second
-            // past it, whatever the process's own clock says (a test's, held still and moved), it is another.
+        Ranked last = ranked;
+        long drift = (clock.millis() - last.atMs()) - (nanoTime.getAsLong() - last.atNanos()) / 1_000_000;
+        if (Math.abs(drift) >= FreshCopy.MIN_AGE_NANOS / 1_000_000) {
+            // A ranking is for one freshness cutoff: where this clock moved a second away from the
+            // process's own since (a test's, held still and moved; a wall clock set), it is another.
             entryPoints.changed();
         }
         return entryPoints.get(() -> {
             rankings.incrementAndGet();
-            long since = clock.millis() - NODE_FRESHNESS_MS;
-            rankedAtMs = clock.millis();
+            long nowMs = clock.millis();
+            ranked = new Ranked(nowMs, nanoTime.getAsLong());
+            long since = nowMs - NODE_FRESHNESS_MS;
             return PeerList.newBuilder()
                     .addAllPeers(store.inReadTransaction(tx -> tx.nodesListedSince(since, MAX_NODES_LISTED)))
                     .build();
