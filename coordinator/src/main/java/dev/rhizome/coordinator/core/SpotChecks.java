@@ -30,10 +30,14 @@ public final class SpotChecks {
     public static final int RESERVED_KEYS = 3;
     public static final Duration HOLD = Duration.ofMinutes(10);
     /**
-     * How far back the networks a key's leases were claimed from count as its own: a key may
-     * announce from one network and claim (and run) from another, and the coordinator sees where
-     * its claims come from. A day holds the checked trial's lease and the proposer's exploration,
-     * and bounds what a check reads of a busy key's leases.
+     * How far back the networks a key's leases were claimed from, its results sent from and its
+     * experiments registered from count as its own: a key may announce from one network and claim
+     * (and run, and report) from another, and the coordinator sees where its requests come from. A
+     * day holds the checked trial's lease, its results and the proposer's exploration and
+     * experiment, and bounds what a check reads of a busy key's rows; past it a volunteer who
+     * moved house (or whose NAT changed) is checked and checks by where it is now, not where it
+     * once was (until round 30 results' and experiments' networks counted for as long as the rows
+     * existed).
      */
     public static final Duration NETWORKS_REMEMBERED = Duration.ofDays(1);
 

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.service;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -25,6 +26,9 @@ final class FreshCopy<T> {
     private volatile T value;
     private long builtAt;
     private long cost;
+    /** Moved by {@link #changed}; a copy built before the latest move is stale, however young. */
+    private final AtomicLong changes = new AtomicLong();
+    private long builtOnChanges;
 
     FreshCopy(LongSupplier nanoTime, long waitNanos) {
         this.nanoTime = nanoTime;
@@ -53,7 +57,9 @@ final class FreshCopy<T> {
 
     private T getLocked(Supplier<T> build) {
         long now = nanoTime.getAsLong();
-        if (value != null && now - builtAt < Math.max(MIN_AGE_NANOS, COST_FACTOR * cost)) {
+        long changesNow = changes.get();
+        if (value != null && changesNow == builtOnChanges
+                && now - builtAt < Math.max(MIN_AGE_NANOS, COST_FACTOR * cost)) {
             return value;
         }
         T built = build.get();
@@ -61,7 +67,18 @@ final class FreshCopy<T> {
         value = built;
         builtAt = end;
         cost = end - now;
+        // read before the build: a change during it makes the next ask build again
+        builtOnChanges = changesNow;
         return built;
+    }
+
+    /**
+     * What the copy shows has changed: the next ask builds afresh, however young the copy. For
+     * changes an asker cannot make at will (each must cost the changer more than a build), or the
+     * copy bounds nothing.
+     */
+    void changed() {
+        changes.incrementAndGet();
     }
 
     /**

@@ -12,6 +12,8 @@ import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.PeerList;
 import dev.rhizome.protocol.envelope.Verified;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Who holds which commit. The coordinator only introduces peers; bundles travel between them.
@@ -34,15 +36,36 @@ public final class PeerDirectory {
     private final Store store;
     private final Clock clock;
     private final WriteQuotas quotas;
+    /**
+     * The entry points ranked once and shared ({@link FreshCopy}: for a second, longer where a
+     * ranking grows expensive), rebuilt early when a key announces for the first time. Each ask
+     * ranked the whole node table (every network's first node before any second), so a client
+     * asking in a loop had the coordinator sort it in a loop.
+     */
+    private final FreshCopy<PeerList> entryPoints;
+    private final AtomicLong rankings = new AtomicLong();
+    private final LongSupplier nanoTime;
+    /** When the shared ranking was last built, on the directory's clock and the process's. */
+    private volatile Ranked ranked = new Ranked(0, 0);
+
+    private record Ranked(long atMs, long atNanos) {
+    }
 
     public PeerDirectory(Store store, Clock clock) {
         this(store, clock, WriteQuotas.defaults());
     }
 
     public PeerDirectory(Store store, Clock clock, WriteQuotas quotas) {
+        this(store, clock, quotas, System::nanoTime);
+    }
+
+    /** @param nanoTime the clock the shared ranking's age is read on (tests hold it still or move it) */
+    PeerDirectory(Store store, Clock clock, WriteQuotas quotas, LongSupplier nanoTime) {
         this.store = store;
         this.clock = clock;
         this.quotas = quotas;
+        this.nanoTime = nanoTime;
+        this.entryPoints = new FreshCopy<>(nanoTime, SharedPages.WAIT_NANOS);
     }
 
     public Ack announce(Verified<NodeAnnouncement> request) {
@@ -63,12 +86,20 @@ public final class PeerDirectory {
         long now = clock.millis();
         ReplayWindow.check("time_ms", a.getTimeMs(), now);
         RequestRules.announcement(a, origin);
+        boolean[] first = new boolean[1];
         boolean applied = store.inTransaction(tx -> {
-            if (!tx.knownNode(a.getNode())) {
+            first[0] = !tx.knownNode(a.getNode());
+            if (first[0]) {
                 quotas.charge(tx, WriteQuota.Kind.NEW_NODES, a.getNode(), origin, now);
             }
             return tx.announce(a, ReplicaNetworks.of(origin), now);
         });
+        if (applied && first[0]) {
+            // A node that just joined is listed at once (the next joining node dials it). Only a
+            // key's first announcement: each is counted in the daily new-node limits, so it cannot
+            // be made a ranking per ask, where a known node's (every 10 s) could.
+            entryPoints.changed();
+        }
         // A copy of an announcement (or an older one, late) changes nothing, not even when the node
         // was last seen: a captured announcement can't keep a node that stopped listed as live.
         return ack(request.signer().toString(), applied ? "announced " + a.getCommitsCount() + " commit(s)"
@@ -89,11 +120,30 @@ public final class PeerDirectory {
      * Nodes seen recently, a bounded share per network, keys with standing first
      * ({@link dev.rhizome.coordinator.core.PeerListing}): where a node joining the gossip network
      * dials first, so no network's flood of fresh keys can make it the only one a joining node meets.
+     * Shared by every ask for a second at least ({@link #entryPoints}): a node is listed up to a
+     * second late, or kept a second past its freshness, which a joining node's dials never notice.
      */
     public PeerList nodes() {
-        long since = clock.millis() - NODE_FRESHNESS_MS;
-        return PeerList.newBuilder()
-                .addAllPeers(store.inReadTransaction(tx -> tx.nodesListedSince(since, MAX_NODES_LISTED)))
-                .build();
+        Ranked last = ranked;
+        long drift = (clock.millis() - last.atMs()) - (nanoTime.getAsLong() - last.atNanos()) / 1_000_000;
+        if (Math.abs(drift) >= FreshCopy.MIN_AGE_NANOS / 1_000_000) {
+            // A ranking is for one freshness cutoff: where this clock moved a second away from the
+            // process's own since (a test's, held still and moved; a wall clock set), it is another.
+            entryPoints.changed();
+        }
+        return entryPoints.get(() -> {
+            rankings.incrementAndGet();
+            long nowMs = clock.millis();
+            ranked = new Ranked(nowMs, nanoTime.getAsLong());
+            long since = nowMs - NODE_FRESHNESS_MS;
+            return PeerList.newBuilder()
+                    .addAllPeers(store.inReadTransaction(tx -> tx.nodesListedSince(since, MAX_NODES_LISTED)))
+                    .build();
+        });
+    }
+
+    /** How many times {@link #nodes} ranked the nodes (the rest were served the shared ranking). */
+    long rankings() {
+        return rankings.get();
     }
 }

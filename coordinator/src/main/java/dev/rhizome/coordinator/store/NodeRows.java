@@ -120,7 +120,7 @@ final class NodeRows implements Nodes {
 
     @Override
     public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs,
-            long leasesSinceMs, int limit) {
+            long networksSinceMs, int limit) {
         // One row per network (each node with none known is a network of its own), its key with the
         // most valid results; keys without any never take part, so fresh keys cost an attacker nothing
         // and win it nothing. Networks are taken by standing, not by recency, so a burst of
@@ -131,7 +131,9 @@ final class NodeRows implements Nodes {
         // sent from count too, and those its experiments were registered from (round 28): a lease's
         // network says where it was claimed, not where the run was sent from, and a proposer that
         // registers its own commit leased nothing. A key that claimed, reported or proposed from
-        // one of those networks is left out too, whatever network it announces from.
+        // one of those networks is left out too, whatever network it announces from. Leases,
+        // results and experiments count from networksSinceMs on (SpotChecks.NETWORKS_REMEMBERED,
+        // migration 31): a volunteer who moved house is no longer its old network's for ever.
         List<byte[]> keys = new ArrayList<>();
         excluded.forEach(k -> keys.add(k.toByteArray()));
         if (keys.isEmpty()) {
@@ -142,14 +144,16 @@ final class NodeRows implements Nodes {
         // depends on the address's reach, ReplicaNetworks.of), the results' and experiments' networks.
         List<Object> theirParams = new ArrayList<>(keys);
         theirParams.addAll(keys);
-        theirParams.add(leasesSinceMs);
+        theirParams.add(networksSinceMs);
         theirParams.addAll(keys);
+        theirParams.add(networksSinceMs);
         theirParams.addAll(keys);
+        theirParams.add(networksSinceMs);
         Set<String> theirs = new LinkedHashSet<>(q.list("SELECT network, 0 FROM nodes WHERE node IN " + in
                         + " AND network <> '' UNION SELECT address, 1 FROM unit_leases WHERE holder IN " + in
                         + " AND leased_ms >= ? AND address <> '' UNION SELECT network, 0 FROM results WHERE runner IN "
-                        + in + " AND network <> '' UNION SELECT network, 0 FROM experiments WHERE proposer IN " + in
-                        + " AND network <> ''",
+                        + in + " AND network_ms >= ? AND network <> '' UNION SELECT network, 0 FROM experiments "
+                        + "WHERE proposer IN " + in + " AND network_ms >= ? AND network <> ''",
                 rs -> rs.getInt(2) == 1 ? ReplicaNetworks.of(rs.getString(1)) : rs.getString(1), theirParams.toArray()));
         theirs.remove("");
         if (theirs.isEmpty()) {
@@ -161,9 +165,11 @@ final class NodeRows implements Nodes {
         params.addAll(keys);
         params.addAll(keys);
         params.addAll(theirs);
-        params.add(leasesSinceMs);
+        params.add(networksSinceMs);
         params.addAll(theirs);
+        params.add(networksSinceMs);
         params.addAll(theirs);
+        params.add(networksSinceMs);
         params.addAll(theirs);
         params.add(limit);
         return q.list("SELECT node, host, network FROM (SELECT n.node, n.host, n.network, n.last_seen_ms, "
@@ -176,9 +182,9 @@ final class NodeRows implements Nodes {
                         + " AND (n.network = '' OR n.network NOT IN " + networks + ")"
                         + " AND NOT EXISTS (SELECT 1 FROM unit_leases m WHERE m.holder = n.node AND m.leased_ms >= ? "
                         + "AND m.network <> '' AND m.network IN " + networks + ")"
-                        + " AND NOT EXISTS (SELECT 1 FROM results x WHERE x.runner = n.node "
+                        + " AND NOT EXISTS (SELECT 1 FROM results x WHERE x.runner = n.node AND x.network_ms >= ? "
                         + "AND x.network <> '' AND x.network IN " + networks + ")"
-                        + " AND NOT EXISTS (SELECT 1 FROM experiments p WHERE p.proposer = n.node "
+                        + " AND NOT EXISTS (SELECT 1 FROM experiments p WHERE p.proposer = n.node AND p.network_ms >= ? "
                         + "AND p.network <> '' AND p.network IN " + networks + ")) c "
                         + "WHERE place = 1 ORDER BY valid_results DESC, last_seen_ms DESC, node LIMIT ?",
                 rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),

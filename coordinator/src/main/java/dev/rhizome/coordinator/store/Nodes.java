@@ -53,14 +53,15 @@ public interface Nodes {
      * least one valid result on record, one for each network (a node whose network is not known
      * counts as one of its own), the one with the most valid results; none of the {@code excluded}
      * keys (the checked runner, the proposer, a tie-breaker's runners) nor any node announcing the
-     * host of their latest announcements, nor any node whose latest announcement or whose leases
-     * (evaluations) since {@code leasesSinceMs} came from one of their networks: the networks their
-     * latest announcements (seen at any time) came from and those their leases of either kind
-     * since then were claimed from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of} of
-     * each lease's address). Up to {@code limit}, most valid results first, with the host each announced and the
-     * network its latest announcement came from.
+     * host of their latest announcements, nor any node whose latest announcement, or whose leases
+     * (evaluations), results or experiments since {@code networksSinceMs}, came from one of their
+     * networks: the networks their latest announcements (seen at any time) came from and those
+     * their leases of either kind, their results and their experiments since then were claimed,
+     * sent and registered from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of} of each
+     * lease's address; {@code SpotChecks.NETWORKS_REMEMBERED}). Up to {@code limit}, most valid
+     * results first, with the host each announced and the network its latest announcement came from.
      */
-    List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, long leasesSinceMs,
+    List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, long networksSinceMs,
             int limit);
 
     /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */

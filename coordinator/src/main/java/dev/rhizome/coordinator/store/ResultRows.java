@@ -140,10 +140,10 @@ final class ResultRows implements Experiments, Results {
         experimentMemo.remove(experiment.getCommit());
         scope.afterCommit.add(() -> owned.experiments.put(experiment.getCommit(), stored));
         long seq = scope.insertEnvelope(envelope, Envelopes.id(envelope), nowMs);
-        q.update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq, proposer, network) "
-                        + "VALUES (?, ?, ?, ?, ?, ?)",
+        q.update("INSERT INTO experiments (commit_id, seed, direction, envelope_seq, proposer, network, network_ms) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 experiment.getCommit(), experiment.getSeed(), experiment.getDirection(), seq,
-                experiment.getProposer().toByteArray(), network);
+                experiment.getProposer().toByteArray(), network, nowMs);
         String commit = experiment.getCommit();
         if (owned.enabled() && !wroteResultsFor.contains(commit) && !resultEntriesMemo.containsKey(commit)) {
             // Every result for this commit reads its results first (one read a cycle, on the hot
@@ -206,10 +206,10 @@ final class ResultRows implements Experiments, Results {
         // result_states rows are written for stored results only, so a new one has none yet
         resultStateMemo.put(envelopeId, Optional.empty());
         long seq = scope.insertEnvelope(envelope, envelopeId, nowMs);
-        q.write("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late, network) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        q.write("INSERT INTO results (envelope_seq, unit_id, direction, commit_id, runner, late, network, network_ms) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 seq, result.getWorkUnitId(), result.getDirection(), commit, result.getRunner().toByteArray(), late ? 1 : 0,
-                network);
+                network, nowMs);
         // it has the largest sequence number, so it comes last
         scope.appendKept(resultEntriesMemo, owned.resultEntries, wroteResultsFor, commit,
                 new Trials.Entry(envelopeId, result, late));

@@ -448,7 +448,25 @@ final class SqliteSchema {
                     "CREATE INDEX results_by_runner_network ON results(runner, network) WHERE network <> ''",
                     "ALTER TABLE experiments ADD COLUMN proposer BLOB",
                     "ALTER TABLE experiments ADD COLUMN network TEXT NOT NULL DEFAULT ''",
-                    "CREATE INDEX experiments_by_proposer_network ON experiments(proposer, network) WHERE network <> ''"));
+                    "CREATE INDEX experiments_by_proposer_network ON experiments(proposer, network) WHERE network <> ''"),
+            // 31: when each of those networks was seen (the row's receipt, as its envelope's
+            // received_ms), so a spot check counts a key's results' and experiments' networks for
+            // SpotChecks.NETWORKS_REMEMBERED, as its leases', not for as long as the rows exist (a
+            // volunteer who moved house was kept off every check for ever, and the read grew with
+            // history). Rows stored before take their envelope's receipt time, which is when their
+            // network was seen; rows with no network keep 0 and are never read for one. The indexes
+            // lead with the key and the time, so a check reads a key's recent rows only.
+            List.of("ALTER TABLE results ADD COLUMN network_ms INTEGER NOT NULL DEFAULT 0",
+                    "UPDATE results SET network_ms = (SELECT e.received_ms FROM envelopes e WHERE e.seq = results.envelope_seq) "
+                            + "WHERE network <> ''",
+                    "DROP INDEX results_by_runner_network",
+                    "CREATE INDEX results_by_runner_recent ON results(runner, network_ms, network) WHERE network <> ''",
+                    "ALTER TABLE experiments ADD COLUMN network_ms INTEGER NOT NULL DEFAULT 0",
+                    "UPDATE experiments SET network_ms = (SELECT e.received_ms FROM envelopes e "
+                            + "WHERE e.seq = experiments.envelope_seq) WHERE network <> ''",
+                    "DROP INDEX experiments_by_proposer_network",
+                    "CREATE INDEX experiments_by_proposer_recent ON experiments(proposer, network_ms, network) "
+                            + "WHERE network <> ''"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -701,8 +701,8 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs,
-            long leasesSinceMs, int limit) {
-        return nodes.spotCheckCandidates(excluded, sinceMs, leasesSinceMs, limit);
+            long networksSinceMs, int limit) {
+        return nodes.spotCheckCandidates(excluded, sinceMs, networksSinceMs, limit);
     }
 
     @Override

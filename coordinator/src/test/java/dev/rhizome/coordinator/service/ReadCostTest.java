@@ -381,7 +381,11 @@ class ReadCostTest {
             routes.put("GET /v1/experiment?commit=<run there>", () -> views.experimentReport(measured));
             routes.put("GET /v1/volunteers", () -> views.volunteers(history.time, page(Views.VOLUNTEERS)));
             routes.put("GET /v1/audit", () -> views.auditTrail(page(Views.AUDIT)));
-            PeerDirectory peers = new PeerDirectory(store, Clock.systemUTC());
+            // its process clock a second on at every ask: /v1/nodes' shared ranking is built at each,
+            // so what is measured is the ranking's read, not the copy's
+            java.util.concurrent.atomic.AtomicLong everyAskAfresh = new java.util.concurrent.atomic.AtomicLong();
+            PeerDirectory peers = new PeerDirectory(store, Clock.systemUTC(), WriteQuotas.defaults(),
+                    () -> everyAskAfresh.addAndGet(FreshCopy.MIN_AGE_NANOS));
             routes.put("GET /v1/peers?commit=<never run>", () -> peers.peers(unknown));
             routes.put("GET /v1/nodes", peers::nodes);
 

@@ -154,4 +154,75 @@ final class MigrationCarryOver {
             return null;
         });
     }
+
+    /** The runner and proposer {@link #writeVersion30} wrote rows for, and the networks they were sent from. */
+    static final ByteString RUNNER_30 = ByteString.copyFromUtf8("runner-from-v30");
+    static final ByteString PROPOSER_30 = ByteString.copyFromUtf8("proposer-from-v30");
+    static final String REPORTED_FROM = "198.51.100.0/24";
+    static final String REGISTERED_FROM = "5.6.7.0/24";
+
+    /**
+     * Brings an empty database to version 30 (the last before the networks' times) and writes an
+     * experiment registered from {@link #REGISTERED_FROM}, received at 3,000 ms, and a result
+     * sent from {@link #REPORTED_FROM}, received at 4,000 ms, straight into their tables.
+     */
+    static void writeVersion30(Connection c, Dialect dialect) throws Exception {
+        c.setAutoCommit(false);
+        assertThat(SqliteSchema.migrate(c, dialect, 30)).isEqualTo(30);
+        try (PreparedStatement envelopes = c.prepareStatement(
+                        "INSERT INTO envelopes (id, type, bytes, received_ms) VALUES (?, 'x', ?, ?) RETURNING seq");
+                PreparedStatement experiment = c.prepareStatement("INSERT INTO experiments (commit_id, seed, "
+                        + "direction, envelope_seq, proposer, network) VALUES ('c1', 's', 'd', ?, ?, ?)");
+                PreparedStatement result = c.prepareStatement("INSERT INTO results (envelope_seq, unit_id, direction, "
+                        + "commit_id, runner, network) VALUES (?, 'u1', 'd', 'c1', ?, ?)")) {
+            experiment.setLong(1, envelope(envelopes, "x1", 3_000));
+            experiment.setBytes(2, PROPOSER_30.toByteArray());
+            experiment.setString(3, REGISTERED_FROM);
+            experiment.executeUpdate();
+            result.setLong(1, envelope(envelopes, "x2", 4_000));
+            result.setBytes(2, RUNNER_30.toByteArray());
+            result.setString(3, REPORTED_FROM);
+            result.executeUpdate();
+        }
+        c.commit();
+    }
+
+    private static long envelope(PreparedStatement insert, String id, long receivedMs) throws Exception {
+        insert.setString(1, id);
+        insert.setBytes(2, id.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        insert.setLong(3, receivedMs);
+        try (ResultSet rs = insert.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * The rows {@link #writeVersion30} wrote count for a spot check from their envelope's receipt
+     * on, as a row written since: within the window the keys announcing from their networks are
+     * left out, past it they are drawn again.
+     */
+    static void checkNetworksCountFromTheirReceipt(Store store) {
+        ByteString whereReported = ByteString.copyFromUtf8("announces-where-the-runner-reported");
+        ByteString whereRegistered = ByteString.copyFromUtf8("announces-where-the-proposer-registered");
+        store.inTransaction(tx -> {
+            for (var node : List.of(Map.entry(whereReported, REPORTED_FROM), Map.entry(whereRegistered, REGISTERED_FROM))) {
+                tx.announce(dev.rhizome.proto.v1.NodeAnnouncement.newBuilder().setNode(node.getKey())
+                        .setHost(node.getValue() + ".example").setPort(7000).setHardwareClass("cpu").setTimeMs(9_000)
+                        .build(), node.getValue(), 9_000);
+                tx.saveReputation(node.getKey(), Reputation.fresh().onValid(1_000));
+            }
+            return null;
+        });
+        List<ByteString> excluded = List.of(RUNNER_30, PROPOSER_30);
+        store.inReadTransaction(tx -> {
+            assertThat(tx.spotCheckCandidates(excluded, 8_000, 3_000, 64)).isEmpty();
+            assertThat(tx.spotCheckCandidates(excluded, 8_000, 3_001, 64))
+                    .extracting(dev.rhizome.coordinator.core.SpotChecks.Candidate::key).containsExactly(whereRegistered);
+            assertThat(tx.spotCheckCandidates(excluded, 8_000, 4_001, 64))
+                    .extracting(dev.rhizome.coordinator.core.SpotChecks.Candidate::key)
+                    .containsExactlyInAnyOrder(whereRegistered, whereReported);
+            return null;
+        });
+    }
 }

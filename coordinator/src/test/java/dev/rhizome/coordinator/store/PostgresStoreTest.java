@@ -236,6 +236,15 @@ class PostgresStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationThirtyOneTimesTheNetworksOfRowsThereByTheirReceipt() throws Exception {
+        try (Connection c = postgres.connect()) {
+            c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);
+            MigrationCarryOver.writeVersion30(c, Dialect.POSTGRESQL);
+        }
+        MigrationCarryOver.checkNetworksCountFromTheirReceipt(store());
+    }
+
+    @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = postgres.connect()) {
             c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);

@@ -498,6 +498,14 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationThirtyOneTimesTheNetworksOfRowsThereByTheirReceipt() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeVersion30(c, Dialect.SQLITE);
+        }
+        MigrationCarryOver.checkNetworksCountFromTheirReceipt(store());
+    }
+
+    @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
             MigrationCarryOver.writeVersion15(c, Dialect.SQLITE);

@@ -1549,6 +1549,57 @@ abstract class StoreContract {
     }
 
     /**
+     * The networks a key reported and proposed from are its own for {@code networksSinceMs} on
+     * (SpotChecks.NETWORKS_REMEMBERED), as its leases' are: a volunteer who reported from a
+     * network it has since left (it moved house, its NAT changed) checks and is checked by where
+     * it is now. Until round 30 they counted for as long as the rows existed.
+     */
+    @Test
+    void theNetworksAKeyReportedAndProposedFromCountWithinTheWindowOnly() throws Exception {
+        Store store = store();
+        Seed seed = seed();
+        Direction direction = Fixtures.direction(operator, "d", "tiny-lm", seed.getCommit(), 2);
+        Identity runner = Identity.generate();
+        Identity proposer = Identity.generate();
+        Identity whereRunnerReported = Identity.generate();
+        Identity whereProposerRegistered = Identity.generate();
+        String commit = Fixtures.commit();
+        Experiment experiment = Fixtures.experiment(proposer, "tiny-lm", "d", commit, seed.getCommit(), 3);
+        WorkUnit unit = WorkUnit.newBuilder().setId("u1").setSeed("tiny-lm").setDirection("d").setCommit(commit).build();
+        Result reported = Fixtures.result(runner, unit, 2.0, 30);
+        run(store, tx -> {
+            tx.insertSeed(seed, Envelopes.sign(operator, seed), 1);
+            tx.insertDirection(direction, Envelopes.sign(operator, direction), 2);
+            tx.insertExperiment(experiment, Envelopes.sign(proposer, experiment), 3_000, "5.6.7.0/24");
+            SignedEnvelope e1 = Envelopes.sign(runner, reported);
+            tx.insertResult(reported, e1, Envelopes.id(e1), 4_000, "198.51.100.0/24");
+            tx.announce(announcement(runner, 9_000, "runner.example"), "81.2.69.0/24", 9_000);
+            tx.announce(announcement(whereRunnerReported, 9_000, "a.example"), "198.51.100.0/24", 9_000);
+            tx.announce(announcement(whereProposerRegistered, 9_000, "b.example"), "5.6.7.0/24", 9_000);
+            for (Identity key : List.of(runner, whereRunnerReported, whereProposerRegistered)) {
+                tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            }
+            return null;
+        });
+        List<ByteString> excluded = List.of(runner.publicId().toByteString(), proposer.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 8_000, 3_000, 64)))
+                .as("both rows within the window").isEmpty();
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 8_000, 3_001, 64)))
+                .as("the experiment before it, the result within").extracting(SpotChecks.Candidate::key)
+                .containsExactly(whereProposerRegistered.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 8_000, 4_001, 64)))
+                .as("both before it").extracting(SpotChecks.Candidate::key)
+                .containsExactlyInAnyOrder(whereProposerRegistered.publicId().toByteString(),
+                        whereRunnerReported.publicId().toByteString());
+        // and the other way round: the runner, checking a key of the network it once reported from
+        List<ByteString> other = List.of(whereRunnerReported.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(other, 8_000, 4_000, 64)))
+                .extracting(SpotChecks.Candidate::key).doesNotContain(runner.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(other, 8_000, 4_001, 64)))
+                .extracting(SpotChecks.Candidate::key).contains(runner.publicId().toByteString());
+    }
+
+    /**
      * The lists a node is given (where it joins, who holds a commit) hold a bounded share per
      * network: keys are free (1,000 new ones per address a day), and round 27's lists were the
      * nodes seen last, every one of them a flood's. Keys with standing come first; a quarter of
