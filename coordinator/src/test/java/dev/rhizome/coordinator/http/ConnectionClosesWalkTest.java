@@ -59,8 +59,13 @@ class ConnectionClosesWalkTest {
     void eachCloseIsCountedOnceUnderItsOwnReason(String reason) throws Exception {
         provoke(reason);
         await().atMost(Duration.ofSeconds(60)).until(() -> closed(reason) == 1);
-        long all = REASONS.stream().mapToLong(this::closed).sum();
-        assertThat(all).as("counted under " + reason + " alone, once: " + metrics.scrape()).isEqualTo(1);
+        // A neighbour asking while the reply budget is full is answered 503, which ends its connection
+        // (refused): those are other connections, each counted once, and not this one.
+        List<String> others = REASONS.stream().filter(r -> !r.equals(reason))
+                .filter(r -> !(reason.equals(ConnectionCloses.REPLY_HOLDERS) && r.equals(ConnectionCloses.REFUSED)))
+                .toList();
+        assertThat(others.stream().mapToLong(this::closed).sum())
+                .as("counted under " + reason + " alone, once: " + metrics.scrape()).isZero();
     }
 
     private void provoke(String reason) throws Exception {
