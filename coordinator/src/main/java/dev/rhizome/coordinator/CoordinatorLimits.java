@@ -32,26 +32,49 @@ import java.util.Objects;
  *                                ({@link LeaseCaps}); a claim beyond them gets no unit and a retry hint
  * @param readBudgets             CPU one address and one network may spend on reads before they get
  *                                {@code 429} with a {@code Retry-After} ({@link ReadBudgets})
+ * @param maxRequestsPerConnection requests one connection is answered; the last reply says
+ *                                {@code Connection: close} (nginx's keepalive_requests)
+ * @param minDataRate             the slowest a request may arrive once begun ({@link MinDataRate})
  */
 public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
         Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
         int maxRenewalsPerLease, Duration replyStallTimeout, WriteQuota.Limits dailyWrites,
-        LeaseCaps.Limits leasesHeld, ReadBudgets readBudgets) {
+        LeaseCaps.Limits leasesHeld, ReadBudgets readBudgets, int maxRequestsPerConnection, MinDataRate minDataRate) {
     /** Long enough for any reader that reads at all; short enough that honest readers barely notice non-readers. */
     public static final Duration DEFAULT_REPLY_STALL = Duration.ofSeconds(10);
+    /**
+     * Requests one connection is answered before its last reply says "Connection: close": one
+     * connection sending requests forever held its place, its buffers and its event loop's
+     * attention for good, never idle.
+     */
+    public static final int DEFAULT_REQUESTS_PER_CONNECTION = 10_000;
 
     public CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
             Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
             int maxRenewalsPerLease) {
         this(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
                 maxLeasesPerNode, maxRenewalsPerLease, DEFAULT_REPLY_STALL, WriteQuota.Limits.defaults(),
-                LeaseCaps.Limits.defaults(), ReadBudgets.defaults());
+                LeaseCaps.Limits.defaults(), ReadBudgets.defaults(), DEFAULT_REQUESTS_PER_CONNECTION, MinDataRate.DEFAULT);
+    }
+
+    /** The limits before the request budget and the data rate were settable: those at their defaults. */
+    public CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
+            Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
+            int maxRenewalsPerLease, Duration replyStallTimeout, WriteQuota.Limits dailyWrites,
+            LeaseCaps.Limits leasesHeld, ReadBudgets readBudgets) {
+        this(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
+                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets,
+                DEFAULT_REQUESTS_PER_CONNECTION, MinDataRate.DEFAULT);
     }
 
     public CoordinatorLimits {
         Objects.requireNonNull(dailyWrites, "dailyWrites");
         Objects.requireNonNull(leasesHeld, "leasesHeld");
         Objects.requireNonNull(readBudgets, "readBudgets");
+        Objects.requireNonNull(minDataRate, "minDataRate");
+        if (maxRequestsPerConnection < 1) {
+            throw new IllegalArgumentException("requests per connection must be positive, got " + maxRequestsPerConnection);
+        }
         if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxPipelined < 1 || maxBufferedBodyBytes < 1
                 || maxLeasesPerNode < 1 || maxRenewalsPerLease < 0) {
             throw new IllegalArgumentException("limits must be positive (renewals: not negative)");
@@ -79,42 +102,67 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
 
     public CoordinatorLimits withConnections(int total, int perAddress) {
         return new CoordinatorLimits(total, perAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
+                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 
     public CoordinatorLimits withTimeouts(Duration request, Duration idle) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, request, idle, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 
     public CoordinatorLimits withMaxBufferedBodyBytes(long bytes) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
+                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 
     public CoordinatorLimits withLeases(int perNode, int renewalsPerLease) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets);
+                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 
     public CoordinatorLimits withReplyStallTimeout(Duration stall) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites, leasesHeld, readBudgets);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites, leasesHeld,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 
     public CoordinatorLimits withDailyWrites(WriteQuota.Limits writes) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes, leasesHeld, readBudgets);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes, leasesHeld,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 
     public CoordinatorLimits withLeasesHeld(LeaseCaps.Limits caps) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, caps, readBudgets);
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, caps,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 
     public CoordinatorLimits withReadBudgets(ReadBudgets budgets) {
         return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
                 maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                budgets);
+                budgets, maxRequestsPerConnection, minDataRate);
+    }
+
+    public CoordinatorLimits withRequestsPerConnection(int requests) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                readBudgets, requests, minDataRate);
+    }
+
+    public CoordinatorLimits withMinDataRate(MinDataRate rate) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                readBudgets, maxRequestsPerConnection, rate);
+    }
+
+    public CoordinatorLimits withMaxPipelined(int pipelined) {
+        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, pipelined,
+                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
+                readBudgets, maxRequestsPerConnection, minDataRate);
     }
 }

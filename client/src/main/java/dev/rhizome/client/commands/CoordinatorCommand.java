@@ -62,7 +62,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", converter = PathArguments.InputFile.class,
             description = "JSON config file (keys: host, port, store, lease_seconds, max_body_bytes, operators, "
-                    + "reply_stall_seconds, daily_write_limits, leases_held, read_budget, trusted_proxies; all optional, each described "
+                    + "reply_stall_seconds, daily_write_limits, leases_held, read_budget, trusted_proxies, connections; all optional, each described "
                     + "in the README, \"Running a coordinator in production\"); flags override it. There is no default "
                     + "file: without --config none is read. ops/systemd/coordinator.json is an example, installed as "
                     + "/etc/rhizome/coordinator.json by ops/systemd/rhizome-coordinator.service. A wrong value or an unknown "
@@ -151,8 +151,9 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .withOperators(ops)
                 .withStore(store)
                 .withMaxBodyBytes(maxBodyBytes);
-        config = config.withLimits(config.limits().withReplyStallTimeout(Duration.ofSeconds(stallSeconds))
-                .withDailyWrites(writeLimits).withLeasesHeld(leaseCaps).withReadBudgets(readBudgets));
+        CoordinatorLimits limits = config.limits().withReplyStallTimeout(Duration.ofSeconds(stallSeconds))
+                .withDailyWrites(writeLimits).withLeasesHeld(leaseCaps).withReadBudgets(readBudgets);
+        config = config.withLimits(configFile == null ? limits : file.connectionLimits(configFile, limits));
         if (file.trustedProxies() != null) {
             try {
                 config = config.withTrustedProxies(file.trustedProxies());

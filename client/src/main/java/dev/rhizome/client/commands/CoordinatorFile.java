@@ -11,6 +11,8 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.JsonKeyLines;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Suggestions;
+import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.MinDataRate;
 import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
@@ -18,6 +20,7 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -33,15 +36,16 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         @SerializedName("daily_write_limits") JsonObject dailyWriteLimits,
         @SerializedName("trusted_proxies") List<String> trustedProxies,
         @SerializedName("leases_held") JsonObject leasesHeld,
-        @SerializedName("read_budget") JsonObject readBudget) {
+        @SerializedName("read_budget") JsonObject readBudget,
+        JsonObject connections) {
 
     static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null, null,
-            null);
+            null, null);
 
     /** The keys the file may hold; any other is a typo that would otherwise be silently ignored. */
     static final Set<String> KEYS = new LinkedHashSet<>(
             List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators", "reply_stall_seconds",
-                    "daily_write_limits", "trusted_proxies", "leases_held", "read_budget"));
+                    "daily_write_limits", "trusted_proxies", "leases_held", "read_budget", "connections"));
 
     static CoordinatorFile read(Path file) throws CommandException {
         String text;
@@ -81,7 +85,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                 case "host", "store" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
                 case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> v.isJsonPrimitive()
                         && v.getAsJsonPrimitive().isNumber() && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0;
-                case "daily_write_limits", "leases_held", "read_budget" -> v.isJsonObject();
+                case "daily_write_limits", "leases_held", "read_budget", "connections" -> v.isJsonObject();
                 default -> v.isJsonArray() && v.getAsJsonArray().asList().stream()
                         .allMatch(e -> e.isJsonPrimitive() && e.getAsJsonPrimitive().isString());
             };
@@ -92,6 +96,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                     case "daily_write_limits" -> "an object {\"experiments\": {\"per_key\": N, ...}, ...}";
                     case "leases_held" -> "an object {\"per_address\": N, \"per_network\": N}";
                     case "read_budget" -> READ_BUDGET_SHAPE;
+                    case "connections" -> "an object {\"max_total\": N, \"requests_per_connection\": N, ...}";
                     case "trusted_proxies" -> "a list of addresses or blocks (strings, e.g. \"10.0.0.0/8\")";
                     default -> "a list of public ids (strings)";
                 };
@@ -129,6 +134,67 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             }
         }
         return new LeaseCaps.Limits(perAddress, perNetwork);
+    }
+
+    /** A bound of {@code connections}: its name, its least value, and what it is, for an error's words. */
+    private record ConnectionBound(String name, long least, String means) {
+    }
+
+    private static final List<ConnectionBound> CONNECTION_BOUNDS = List.of(
+            new ConnectionBound("max_total", 1, "open connections in total (4096)"),
+            new ConnectionBound("max_per_address", 1, "open connections from one address, an IPv6 /64 as one (64)"),
+            new ConnectionBound("request_seconds", 1, "seconds a whole request may take to arrive (30)"),
+            new ConnectionBound("idle_seconds", 1, "seconds a connection may sit idle (120)"),
+            new ConnectionBound("max_pipelined", 1, "requests of one connection handled at once (16)"),
+            new ConnectionBound("requests_per_connection", 1, "requests one connection is answered (10000)"),
+            new ConnectionBound("max_buffered_body_bytes", 1, "bytes of unfinished bodies held across all connections (268435456)"),
+            new ConnectionBound("min_bytes_per_second", 0, "the slowest a request may arrive, 0: no floor (240)"),
+            new ConnectionBound("min_rate_window_seconds", 1, "seconds over which that rate is judged (10)"));
+
+    /**
+     * The connection limits: {@code base}, with each bound the file's {@code connections} names
+     * replaced, each checked by its dotted key ({@code connections.requests_per_connection}).
+     */
+    CoordinatorLimits connectionLimits(Path file, CoordinatorLimits base) throws CommandException {
+        if (connections == null) {
+            return base;
+        }
+        List<String> names = CONNECTION_BOUNDS.stream().map(ConnectionBound::name).toList();
+        CoordinatorLimits limits = base;
+        MinDataRate rate = base.minDataRate();
+        for (String name : connections.keySet()) {
+            String key = "connections." + name;
+            ConnectionBound bound = CONNECTION_BOUNDS.stream().filter(b -> b.name().equals(name)).findFirst()
+                    .orElseThrow(() -> CommandException.usage(key, where(file, key) + ": connections: unknown bound '"
+                            + name + "' (the bounds are " + String.join(", ", names) + ")",
+                            Suggestions.hint(name, names, HINT)));
+            JsonElement v = connections.get(name);
+            boolean ok = v.isJsonPrimitive() && v.getAsJsonPrimitive().isNumber()
+                    && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0
+                    && v.getAsBigDecimal().compareTo(BigDecimal.valueOf(bound.least())) >= 0
+                    && v.getAsBigDecimal().compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) <= 0;
+            if (!ok) {
+                throw bad(file, key, v, "a whole number from " + bound.least() + " to " + Integer.MAX_VALUE + ": "
+                        + bound.means(), HINT);
+            }
+            int n = v.getAsInt();
+            limits = switch (name) {
+                case "max_total" -> limits.withConnections(n, limits.maxConnectionsPerAddress());
+                case "max_per_address" -> limits.withConnections(limits.maxConnections(), n);
+                case "request_seconds" -> limits.withTimeouts(Duration.ofSeconds(n), limits.idleTimeout());
+                case "idle_seconds" -> limits.withTimeouts(limits.requestTimeout(), Duration.ofSeconds(n));
+                case "max_pipelined" -> limits.withMaxPipelined(n);
+                case "requests_per_connection" -> limits.withRequestsPerConnection(n);
+                case "max_buffered_body_bytes" -> limits.withMaxBufferedBodyBytes(n);
+                default -> limits;  // the rate's two parts, set together below
+            };
+            if (name.equals("min_bytes_per_second")) {
+                rate = new MinDataRate(n, rate.window());
+            } else if (name.equals("min_rate_window_seconds")) {
+                rate = new MinDataRate(rate.bytesPerSecond(), Duration.ofSeconds(n));
+            }
+        }
+        return limits.withMinDataRate(rate);
     }
 
     private static final String READ_BUDGET_SHAPE = "an object {\"per_address\": {\"burst_ms\": N, "

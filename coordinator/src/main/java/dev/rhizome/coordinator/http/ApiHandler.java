@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.http;
 
 import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.store.DatabaseTime;
 import dev.rhizome.coordinator.store.StoreException;
@@ -65,6 +66,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Router router;
     private final FairWorkers workers;
     private final int maxPipelined;
+    private final int maxRequests;
     private final RequestDeadline deadline;
     private final CoordinatorMetrics metrics;
     private final ByteShares replies;
@@ -131,12 +133,14 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
             CoordinatorMetrics metrics, ByteShares replies) {
         this(router, workers, maxPipelined, deadline, metrics, replies, TrustedProxies.NONE, ReadWork.defaults(),
-                new ReplyHolders(TimeUnit.SECONDS.toNanos(1)));
+                new ReplyHolders(TimeUnit.SECONDS.toNanos(1)), CoordinatorLimits.DEFAULT_REQUESTS_PER_CONNECTION);
     }
 
+    /** @param maxRequests requests the connection is answered; the last reply closes it */
     ApiHandler(Router router, FairWorkers workers, int maxPipelined, RequestDeadline deadline,
             CoordinatorMetrics metrics, ByteShares replies, TrustedProxies proxies, ReadWork reads,
-            ReplyHolders holders) {
+            ReplyHolders holders, int maxRequests) {
+        this.maxRequests = maxRequests;
         this.holders = holders;
         this.proxies = proxies;
         this.reads = reads;
@@ -151,6 +155,16 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         self = ctx;
+        // Its client may be waiting on us, not sending: replies it is owed, a 100 held behind them,
+        // replies not yet taken by the socket (a client that reads before it writes on).
+        deadline.pausedWhile(() -> order.outstanding() > 0 || heldContinue != null || unwritten > 0
+                || !ctx.channel().isWritable());
+    }
+
+    /** The connection will close for {@code reason} once what it is owed is answered (ConnectionCloses). */
+    private void closeFor(String reason) {
+        closing = true;
+        ConnectionCloses.because(self.channel(), reason);
     }
 
     /**
@@ -174,7 +188,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             return;
         }
-        closing = true;
+        closeFor(ConnectionCloses.REFUSED);
         lingering = linger;
         deadline.requestReceived();
         send(self, order.arrive(), new Outgoing(refuse(route, String.valueOf(self.channel().remoteAddress()), refusal),
@@ -226,7 +240,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // threw before handing the request on), and the connection closes after it, for what
             // follows was to be judged by the code that failed. It used to escape to
             // exceptionCaught, which closed the connection with no answer.
-            closing = true;
+            closeFor(ConnectionCloses.PIPELINE_FAILURE);
             waiting.removeIf(w -> w.seq() == seq);
             send(ctx, seq, new Outgoing(incident("a request from " + ctx.channel().remoteAddress(), e), false, false,
                     head));
@@ -237,11 +251,11 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private void accept(ChannelHandlerContext ctx, FullHttpRequest msg, long seq, boolean head) {
         // The last request a connection is answered: its reply closes it (the client opens another).
         boolean asksToKeep = HttpUtil.isKeepAlive(msg);
-        boolean keepAlive = asksToKeep && seq + 1 < MessageRules.MAX_REQUESTS_PER_CONNECTION;
+        boolean keepAlive = asksToKeep && seq + 1 < maxRequests;
         boolean protobuf = BodyFormat.prefersProtobuf(msg.headers());
         if (!keepAlive) {
             if (asksToKeep) {
-                metrics.connectionClosed(ConnectionCloses.REQUEST_BUDGET);
+                closeFor(ConnectionCloses.REQUEST_BUDGET);
             }
             closing = true;
         }
@@ -253,7 +267,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             // few are handled at once. Past the cap the rest are not kept: the ones before are
             // answered, in order, then this refusal, then the connection closes. Netty's codec used to
             // close it after the next reply instead, the requests it had read dropped unanswered.
-            closing = true;
+            closeFor(ConnectionCloses.REFUSED);
             send(ctx, seq, new Outgoing(refuseUnrouted(new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
                     Error.Code.UNAVAILABLE, "more than " + MessageRules.MAX_PIPELINED_AHEAD + " requests were sent on "
                             + "this connection ahead of their replies; those before this answer were answered, the rest "
@@ -262,12 +276,12 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         if (!msg.decoderResult().isSuccess()) {
-            closing = true;
+            closeFor(ConnectionCloses.REFUSED);
             send(ctx, seq, new Outgoing(refuseUnrouted(MessageRules.undecodable(msg)), false, protobuf, head));
             return;
         }
         if (msg.protocolVersion().majorVersion() != 1) {
-            closing = true;
+            closeFor(ConnectionCloses.REFUSED);
             send(ctx, seq, new Outgoing(refuseUnrouted(new HttpError(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
                     Error.Code.BAD_REQUEST, "HTTP version " + msg.protocolVersion().text()
                             + " is not supported; speak HTTP/1.1")), false, protobuf, head));
@@ -277,7 +291,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (framing != null) {
             // The message was read, but its framing or headers are not what HTTP/1.1 allows: what
             // follows it on the connection cannot be trusted to be read the same way by everyone.
-            closing = true;
+            closeFor(ConnectionCloses.REFUSED);
             send(ctx, seq, new Outgoing(refuseUnrouted(framing), false, protobuf, head));
             return;
         }
@@ -291,7 +305,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (HttpError e) {
             // The target could not be read (bad percent-encoding, not UTF-8): answered like any
             // other bad request, where an exception here used to close the connection unanswered.
-            closing = true;
+            closeFor(ConnectionCloses.REFUSED);
             send(ctx, seq, new Outgoing(refuseUnrouted(e), false, protobuf, head));
             return;
         }
@@ -344,7 +358,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                     }
                 }
             } catch (RuntimeException | java.lang.Error e) {
-                closing = true;  // as for a refusal below: answered in its place, what still waits is dropped
+                closeFor(ConnectionCloses.PIPELINE_FAILURE);  // as for a refusal below: answered in its place, what still waits is dropped
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(incident(describe(request), e), false, next.protobuf(), head, client,
                         false));
@@ -359,7 +373,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 continue;
             }
             if (full != null) {
-                closing = true;  // like every 503: the connection closes after it; what still waits is dropped
+                closeFor(ConnectionCloses.REFUSED);  // like every 503: the connection closes after it; what still waits is dropped
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(HttpResponseStatus.SERVICE_UNAVAILABLE,
                         Error.Code.UNAVAILABLE, replies.refusal(full))), false, next.protobuf(), head, client, false, null,
@@ -374,7 +388,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             } catch (RejectedExecutionException e) {
                 running--;
                 readRunning = false;
-                closing = true;  // the connection closes after this answer; what still waits is dropped
+                closeFor(ConnectionCloses.REFUSED);  // the connection closes after this answer; what still waits is dropped
                 waiting.clear();
                 send(ctx, next.seq(), new Outgoing(refuse(request, new HttpError(
                         HttpResponseStatus.SERVICE_UNAVAILABLE, Error.Code.UNAVAILABLE,
@@ -629,6 +643,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                         // read as the answers to the wrong requests.
                         BROKEN.warn("closing connection from {}: a reply could not be written: {}",
                                 ctx.channel().remoteAddress(), LogSafe.of(String.valueOf(f.cause())));
+                        ConnectionCloses.because(ctx.channel(), ConnectionCloses.REPLY_UNWRITABLE);
                         ctx.channel().close();
                     }
                 }
@@ -661,7 +676,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             holder = () -> {
                 BROKEN.warn("closing connection from {}: its client had not read its replies, the longest held, "
                         + "and a neighbour needed the room", ctx.channel().remoteAddress());
-                metrics.connectionClosed(ConnectionCloses.REPLY_HOLDERS);
+                ConnectionCloses.because(ctx.channel(), ConnectionCloses.REPLY_HOLDERS);
                 ctx.channel().close();
             };
         }
@@ -771,6 +786,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         if (evt instanceof RequestDeadline.Expired expired) {
+            ConnectionCloses.because(ctx.channel(), expired.reason());
             if (closing) {
                 // it closes after the replies it is owed; the request cut off is dropped with the rest
                 if (order.outstanding() == 0) {
@@ -787,7 +803,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // Nothing on a worker: requests still waiting wait on the client reading its replies (the
         // channel is unwritable), and a client that reads nothing for the idle timeout is gone.
         if (evt instanceof IdleStateEvent && running == 0) {
-            metrics.connectionClosed(ConnectionCloses.IDLE);
+            ConnectionCloses.because(ctx.channel(), ConnectionCloses.IDLE);
             ctx.close();
             return;
         }
@@ -799,6 +815,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (cause instanceof io.netty.handler.codec.PrematureChannelClosureException && inputClosed) {
             ctx.close();  // the partial request was already answered (userEventTriggered)
             return;
+        }
+        if (!(cause instanceof java.io.IOException)) {
+            // A client's reset is its own close, counted by none; anything else is a handler failing.
+            ConnectionCloses.because(ctx.channel(), ConnectionCloses.PIPELINE_FAILURE);
         }
         if (!(cause instanceof java.io.IOException) && ctx.channel().isActive() && !closing) {
             closing = true;  // what the pipeline that failed would read next is not read

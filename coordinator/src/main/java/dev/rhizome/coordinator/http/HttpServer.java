@@ -110,10 +110,12 @@ public final class HttpServer implements AutoCloseable {
                     .childHandler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
-                            RequestDeadline deadline = new RequestDeadline(limits.requestTimeout());
+                            RequestDeadline deadline = new RequestDeadline(limits.requestTimeout(), limits.minDataRate());
+                            // Counted once, when it closes, under the reason its closer named (ConnectionCloses).
+                            ConnectionCloses.countedBy(ch, metrics);
                             ch.pipeline()
                                     .addLast(connections)
-                                    .addLast(new WriteStall(limits.replyStallTimeout(), metrics))
+                                    .addLast(new WriteStall(limits.replyStallTimeout()))
                                     .addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS))
                                     .addLast(deadline)
                                     // Decoder and encoder apart, not HttpServerCodec: past its cap on requests
@@ -124,7 +126,7 @@ public final class HttpServer implements AutoCloseable {
                                     .addLast(new BodyBudget(bodies, proxies))
                                     .addLast(new OversizedBodies(maxBodyBytes, heads))
                                     .addLast(new ApiHandler(router, workers, limits.maxPipelined(), deadline, metrics, replies,
-                                            proxies, reads, holders));
+                                            proxies, reads, holders, limits.maxRequestsPerConnection()));
                         }
                     })
                     .bind(host, port).sync().channel();

@@ -22,12 +22,6 @@ import java.util.Set;
 final class MessageRules {
     /** Requests a connection may have decoded ahead of their replies (HttpServerCodec's cap was the same). */
     static final int MAX_PIPELINED_AHEAD = 128;
-    /**
-     * Requests one connection is answered before its last reply says "Connection: close" (nginx's
-     * keepalive_requests, 1,000 by default, is the same bound): one connection sending requests
-     * forever held its place, its buffers and its event loop's attention for good, never idle.
-     */
-    static final int MAX_REQUESTS_PER_CONNECTION = 10_000;
     /** Netty's codec's defaults: one request line, all header lines together. */
     static final int MAX_LINE_BYTES = 4096;
     static final int MAX_HEADER_BYTES = 8192;

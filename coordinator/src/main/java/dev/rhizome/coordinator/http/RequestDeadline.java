@@ -1,22 +1,35 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.coordinator.MinDataRate;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * Slow clients: a request must be fully received within a deadline counted from its first byte,
- * so trickling headers or a body a byte at a time holds a connection for a bounded time only. Sits
+ * so trickling headers or a body a byte at a time holds a connection for a bounded time only; and,
+ * sooner, it must keep arriving at the {@link MinDataRate}: each whole window from its first byte
+ * must bring the floor's bytes, so a body that stopped arriving is cut after a window or two, not
+ * the whole deadline. A window is not judged while the client may be waiting on us (replies owed
+ * to its earlier requests, a "100 Continue" held behind them: {@link #pausedWhile}) or while this
+ * server is not reading it (back-pressure). Sits
  * before the HTTP decoder (it sees raw bytes arrive); {@link ApiHandler} tells it when a whole
  * request has come. Runs on the connection's event loop only.
  */
 final class RequestDeadline extends ChannelDuplexHandler {
     private final long timeoutNanos;
+    private final MinDataRate rate;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
+    /** The data rate's judgement of the current window, and the bytes read in it. */
+    private ScheduledFuture<?> rateCheck;
+    private long windowBytes;
+    /** Whether the client may be waiting on this server rather than sending (told by ApiHandler). */
+    private BooleanSupplier paused = () -> false;
     /**
      * The request in progress is, or may yet turn out to be, a HEAD (its method is "HEAD", or what
      * came of it so far is a prefix of that): its refusal is sent without a body, which its client
@@ -25,7 +38,17 @@ final class RequestDeadline extends ChannelDuplexHandler {
     private boolean mayBeHead;
 
     RequestDeadline(Duration timeout) {
+        this(timeout, new MinDataRate(0, Duration.ofSeconds(1)));
+    }
+
+    RequestDeadline(Duration timeout, MinDataRate rate) {
         this.timeoutNanos = timeout.toNanos();
+        this.rate = rate;
+    }
+
+    /** While {@code waiting} holds, the client may be waiting on this server: no window is judged. */
+    void pausedWhile(BooleanSupplier waiting) {
+        this.paused = waiting;
     }
 
     @Override
@@ -35,8 +58,11 @@ final class RequestDeadline extends ChannelDuplexHandler {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-        if (timer == null && msg instanceof ByteBuf bytes && bytes.isReadable()) {
-            timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+        if (msg instanceof ByteBuf bytes && bytes.isReadable()) {
+            if (timer == null) {
+                start();
+            }
+            windowBytes += bytes.readableBytes();
         }
         super.channelRead(ctx, msg);
     }
@@ -47,8 +73,37 @@ final class RequestDeadline extends ChannelDuplexHandler {
      */
     void requestStarted() {
         if (timer == null && ctx.channel().isActive()) {
-            timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+            start();
         }
+    }
+
+    private void start() {
+        timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
+        windowBytes = 0;
+        if (rate.enforced()) {
+            rateCheck = ctx.executor().schedule(this::judgeWindow, rate.window().toNanos(), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** A whole window of the request in progress has passed: it brought the floor's bytes, or the request is cut. */
+    private void judgeWindow() {
+        rateCheck = null;
+        if (timer == null || !ctx.channel().isActive()) {
+            return;
+        }
+        long bytes = windowBytes;
+        windowBytes = 0;
+        boolean judged = ctx.channel().config().isAutoRead() && !paused.getAsBoolean();
+        if (judged && !rate.met(bytes)) {
+            timer.cancel(false);
+            timer = null;
+            fire(new Expired("request arriving too slowly: " + bytes + " bytes in the last "
+                    + rate.window().toMillis() / 1000.0 + " s, under the minimum of " + rate.bytesPerSecond()
+                    + " bytes a second; send the whole request at once, or on a faster link",
+                    mayBeHead, ConnectionCloses.SLOW_REQUEST));
+            return;
+        }
+        rateCheck = ctx.executor().schedule(this::judgeWindow, rate.window().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** What the decoder knows of the current request's method: whether it is, or may be, HEAD. */
@@ -71,6 +126,11 @@ final class RequestDeadline extends ChannelDuplexHandler {
             timer.cancel(false);
             timer = null;
         }
+        if (rateCheck != null) {
+            rateCheck.cancel(false);
+            rateCheck = null;
+        }
+        windowBytes = 0;
         mayBeHead = false;
     }
 
@@ -80,17 +140,25 @@ final class RequestDeadline extends ChannelDuplexHandler {
      * replies still owed to earlier requests (a claim held for work, up to 20 s): the client read the
      * 408 as the answer to its claim.
      */
-    record Expired(String message, boolean mayBeHead) {
+    record Expired(String message, boolean mayBeHead, String reason) {
     }
 
     private void expire() {
         timer = null;
+        if (rateCheck != null) {
+            rateCheck.cancel(false);
+            rateCheck = null;
+        }
+        fire(new Expired("request not received within " + timeoutNanos / 1_000_000_000
+                + " s of its first byte", mayBeHead, ConnectionCloses.REQUEST_TIMEOUT));
+    }
+
+    private void fire(Expired expired) {
         if (!ctx.channel().isActive()) {
             return;
         }
         ctx.channel().config().setAutoRead(false);  // nothing more of it is read
-        ctx.fireUserEventTriggered(new Expired("request not received within " + timeoutNanos / 1_000_000_000
-                + " s of its first byte", mayBeHead));
+        ctx.fireUserEventTriggered(expired);
     }
 
     @Override

@@ -7,7 +7,6 @@ import io.netty.channel.nio.AbstractNioChannel;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.protocol.WarnBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +27,6 @@ final class WriteStall extends ChannelDuplexHandler {
     private static final WarnBudget STALLED = new WarnBudget(LOG);
 
     private final long stallNanos;
-    private final CoordinatorMetrics metrics;
     private final long checkNanos;
     private ScheduledFuture<?> check;
     /** Bytes waiting at the last check, and when they last shrank (or began to wait). */
@@ -36,9 +34,8 @@ final class WriteStall extends ChannelDuplexHandler {
     private long lastPartly;
     private long progressAt;
 
-    WriteStall(Duration stall, CoordinatorMetrics metrics) {
+    WriteStall(Duration stall) {
         this.stallNanos = stall.toNanos();
-        this.metrics = metrics;
         // Checked several times per timeout so a stalled connection goes within about 1.25 timeouts.
         this.checkNanos = Math.max(TimeUnit.MILLISECONDS.toNanos(50), stallNanos / 4);
     }
@@ -81,7 +78,7 @@ final class WriteStall extends ChannelDuplexHandler {
         if (now - progressAt >= stallNanos) {
             STALLED.warn("closing connection from {}: its client read none of {} reply bytes for {} ms",
                     ctx.channel().remoteAddress(), pending, TimeUnit.NANOSECONDS.toMillis(now - progressAt));
-            metrics.connectionClosed(ConnectionCloses.WRITE_STALL);
+            ConnectionCloses.because(ctx.channel(), ConnectionCloses.WRITE_STALL);
             ctx.close();
             return;
         }

@@ -147,7 +147,12 @@ public final class CoordinatorMetrics {
      * A connection the coordinator closed on its own, by reason: {@code idle} (nothing asked or
      * sent for the idle timeout), {@code write_stall} (its client read none of its replies for the
      * reply stall timeout), {@code reply_holders} (let go, the longest holder of unread replies, for
-     * a neighbour), {@code request_budget} (its 10,000th request answered). What a client closes is not counted.
+     * a neighbour), {@code request_budget} (its last request of the per-connection budget answered),
+     * {@code request_timeout} and {@code slow_request} (a request not received within its deadline,
+     * or arriving below the minimum data rate: 408), {@code refused} (a refusal that ends the
+     * connection: framing in doubt, a body too large, no room), {@code reply_unwritable} (a reply
+     * the socket would not take) and {@code pipeline_failure} (a handler failed). Each connection is
+     * counted once, under the first reason; what a client closes is not counted.
      */
     public void connectionClosed(String reason) {
         Counter.builder("rhizome_connections_closed").description("Connections closed by the coordinator, by reason")

@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.coordinator.support.RawHttp;
@@ -55,7 +56,7 @@ class PipelinedConnectionEdgesProbeTest {
         // One connection sending requests forever was never idle, so never closed: its place under
         // its address's cap, and its buffers, were held for good. The last of its budget's replies
         // says "close", and what was pipelined after it is not answered (the client resends it).
-        int budget = MessageRules.MAX_REQUESTS_PER_CONNECTION;
+        int budget = CoordinatorLimits.DEFAULT_REQUESTS_PER_CONNECTION;
         String batch = get("/healthz", "HTTP/1.1", "").repeat(100);
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
             for (int sent = 0; sent < budget; sent += 100) {

@@ -111,10 +111,11 @@ public final class AuditExport {
         CoordinatorStats stats = get(http, maxPageBytes, waits, coordinator, "/v1/stats", CoordinatorStats.parser());
         String network = stats.getNetworkId();
         // A coordinator older than the confirmation stage has no such list: the export says so in
-        // its header and goes on without it, rather than failing whole (one look, for a direction
-        // name of no account: only whether the path is served matters here).
+        // its header and goes on without it, rather than failing whole. One look, at one entry of
+        // the whole list: a well-formed ask the coordinator answers 200 (a made-up direction name
+        // was a 404 it logged as a refusal on every export).
         boolean confirmationsServed = getIfServed(http, maxPageBytes, waits, coordinator,
-                CONFIRMATIONS + "?direction=-", ConfirmationList.parser()) != null;
+                CONFIRMATIONS + "?limit=1", ConfirmationList.parser()) != null;
         DurableFiles.replace(file, out -> {
             BufferedWriter w = new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8));
             LineWriter lw = line -> {
