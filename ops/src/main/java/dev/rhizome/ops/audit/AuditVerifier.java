@@ -385,9 +385,10 @@ public final class AuditVerifier {
             if (x != null && !x.getProposer().equals(r.getProposer())) {
                 why.add("proposer differs from the experiment's");
             }
-            if (r.getStatus() != Result.Status.OK && r.getStatus() != Result.Status.CRASH
-                    && r.getStatus() != Result.Status.TIMEOUT) {
-                why.add("status " + r.getStatus() + " is not a run's outcome");
+            // the coordinator's intake rule: REFUSED and UNFETCHABLE are outcomes too (a commit that
+            // breaks the seed's policy, a commit no peer served), never a measurement
+            if (r.getStatus() == Result.Status.STATUS_UNSPECIFIED || r.getStatus() == Result.Status.UNRECOGNIZED) {
+                why.add("status " + r.getStatus() + " is no outcome (OK, CRASH, TIMEOUT, REFUSED or UNFETCHABLE)");
             }
             if (r.getStatus() == Result.Status.OK) {
                 if (!r.getMetricName().equals(m.getMetric().getName())) {
