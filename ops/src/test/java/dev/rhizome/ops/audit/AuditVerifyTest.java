@@ -10,14 +10,12 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AuditEnd;
 import dev.rhizome.proto.v1.AuditLine;
-import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.SeedCommitment;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
@@ -58,12 +56,7 @@ class AuditVerifyTest {
         Identity operator = Identity.generate();
         Identity proposer = Identity.generate();
         List<Identity> runners = List.of(Identity.generate(), Identity.generate(), Identity.generate());
-        Manifest manifest = Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
-                .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42).setAdoptionSeeds(3)
-                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002)
-                        .setMin(0).setMax(64))
-                .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(2)
-                .build();
+        Manifest manifest = TinyLmDirection.manifest(3);
         String seedCommit = commit();
         String winner = commit();
         String loser = commit();
@@ -72,11 +65,7 @@ class AuditVerifyTest {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
                 .withOperators(Set.of(operator.publicId())))) {
             CoordinatorClient op = new CoordinatorClient(c.url(), operator);
-            long now = System.currentTimeMillis();
-            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(seedCommit).setManifest(manifest)
-                    .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
-            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(seedCommit)
-                    .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
+            TinyLmDirection.open(c.url(), operator, seedCommit, manifest);
             CoordinatorClient p = new CoordinatorClient(c.url(), proposer);
             for (String commit : List.of(loser, winner)) {
                 p.registerExperiment(Experiment.newBuilder().setSeed("tiny-lm").setDirection("lr").setCommit(commit)

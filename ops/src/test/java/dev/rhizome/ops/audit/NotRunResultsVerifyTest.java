@@ -6,13 +6,9 @@ import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.AuditLine;
-import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.ClaimRequest;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.Result;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -39,22 +35,12 @@ class NotRunResultsVerifyTest {
     void unfetchableAndRefusedResultsVerifyAndAStatusThatIsNoOutcomeIsNamed() throws Exception {
         Identity operator = Identity.generate();
         List<Identity> runners = List.of(Identity.generate(), Identity.generate());
-        Manifest manifest = Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
-                .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42).setAdoptionSeeds(3)
-                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002)
-                        .setMin(0).setMax(64))
-                .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(2)
-                .build();
+        Manifest manifest = TinyLmDirection.manifest(3);
         String seedCommit = "b".repeat(40);
         Path file = dir.resolve("audit.jsonl");
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
                 .withOperators(Set.of(operator.publicId())))) {
-            CoordinatorClient op = new CoordinatorClient(c.url(), operator);
-            long now = System.currentTimeMillis();
-            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(seedCommit).setManifest(manifest)
-                    .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
-            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(seedCommit)
-                    .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
+            TinyLmDirection.open(c.url(), operator, seedCommit, manifest);
             List<Result.Status> statuses = List.of(Result.Status.UNFETCHABLE, Result.Status.REFUSED);
             for (int i = 0; i < runners.size(); i++) {
                 Identity runner = runners.get(i);

@@ -8,12 +8,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
-import dev.rhizome.node.api.CoordinatorClient;
-import dev.rhizome.proto.v1.Budget;
-import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.MetricSpec;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.identity.Identity;
 import java.net.URI;
 import java.nio.file.Path;
@@ -46,19 +40,8 @@ class QuietExportTest {
         coordinatorLog.addAppender(lines);
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator"))
                 .withOperators(Set.of(operator.publicId())))) {
-            CoordinatorClient op = new CoordinatorClient(c.url(), operator);
             String seedCommit = HexFormat.of().formatHex(new byte[20]).replace('0', 'a');
-            Manifest manifest = Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
-                    .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42).setAdoptionSeeds(3)
-                    .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002)
-                            .setMin(0).setMax(64))
-                    .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(2)
-                    .build();
-            long now = System.currentTimeMillis();
-            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(seedCommit).setManifest(manifest)
-                    .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
-            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(seedCommit)
-                    .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
+            TinyLmDirection.open(c.url(), operator, seedCommit, TinyLmDirection.manifest(3));
 
             AuditExport.Summary summary = AuditExport.export(URI.create(c.url()), dir.resolve("audit.jsonl"),
                     System.currentTimeMillis(), n -> { });

@@ -4,14 +4,9 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.AuditLine;
-import dev.rhizome.proto.v1.Budget;
 import dev.rhizome.proto.v1.ClaimRequest;
-import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.KeptReceipt;
-import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.Result;
-import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
@@ -33,18 +28,7 @@ public final class ReceiptedTrial {
 
     /** The two runners' results with their receipts, in the order they were reported. */
     public static List<KeptReceipt> reportTwoReplicas(String url, Identity operator) throws Exception {
-        Manifest manifest = Manifest.newBuilder().setName("tiny-lm").addCommand("java").addCommand("Train.java")
-                .setBudget(Budget.newBuilder().setSteps(400)).setRandomSeed(42).setAdoptionSeeds(1)
-                .setMetric(MetricSpec.newBuilder().setName("val_bpb").setLowerIsBetter(true).setTolerance(0.002)
-                        .setMin(0).setMax(64))
-                .addEditableFiles("config.properties").setHardwareClass("any").setTimeoutSeconds(60).setQuorum(2)
-                .build();
-        CoordinatorClient op = new CoordinatorClient(url, operator);
-        long now = System.currentTimeMillis();
-        op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(BASE).setManifest(manifest)
-                .setPublisher(operator.publicId().toByteString()).setPublishedMs(now).build());
-        op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(BASE)
-                .setOpenedBy(operator.publicId().toByteString()).setOpenedMs(now).build());
+        TinyLmDirection.open(url, operator, BASE, TinyLmDirection.manifest(1));
         List<KeptReceipt> kept = new ArrayList<>();
         for (Identity runner : List.of(Identity.generate(), Identity.generate())) {
             CoordinatorClient client = new CoordinatorClient(url, runner);
