@@ -95,51 +95,14 @@ final class Queries {
      * the first statement of such a text) they run one at a time.
      */
     List<List<?>> together(List<Read<?>> reads) {
-        if (!pending.isEmpty()) {
-            return sendWithPending(reads, null);
-        }
-        if (!statements.sendsTogether()) {
+        if (pending.isEmpty() && !statements.sendsTogether()) {
             List<List<?>> each = new ArrayList<>();
             for (Read<?> r : reads) {
                 each.add(list(r.sql(), r.row(), r.params()));
             }
             return each;
         }
-        String sql = String.join(";\n", reads.stream().map(Read::sql).toList());
-        PreparedStatement ps = null;
-        try {
-            ps = statements.prepare(sql);
-            int at = 1;
-            for (Read<?> r : reads) {
-                for (Object param : r.params()) {
-                    ps.setObject(at++, param);
-                }
-            }
-            boolean rowsNext = ps.execute();
-            List<List<?>> each = new ArrayList<>();
-            long read = 0;
-            for (Read<?> r : reads) {
-                if (!rowsNext) {
-                    throw new SQLException("no rows came back for " + r.sql());
-                }
-                List<Object> rows = new ArrayList<>();
-                try (ResultSet rs = ps.getResultSet()) {
-                    while (rs.next()) {
-                        rows.add(r.row().map(rs));
-                    }
-                }
-                each.add(rows);
-                read += rows.size();
-                rowsNext = ps.getMoreResults();
-            }
-            statements.release(ps);
-            statements.rowsRead.add(read);
-            statements.rowsRead.queried();
-            return each;
-        } catch (SQLException | RuntimeException e) {
-            statements.discard(sql, ps);
-            throw e instanceof SQLException q ? failed(sql, q) : (RuntimeException) e;
-        }
+        return sendWithPending(reads, null);
     }
 
     /**

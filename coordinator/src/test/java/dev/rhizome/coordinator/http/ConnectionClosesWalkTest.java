@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.params.provider.FieldSource;
  * other, once. The list walked is {@link ConnectionCloses#ALL}: a reason added without a way to
  * provoke it here fails. A write that fails and a handler that throws are provoked in an embedded
  * pipeline (the coordinator's own handlers, with a socket that refuses writes); the rest on loopback.
+ * A connection its client closes is counted by none.
  */
 class ConnectionClosesWalkTest {
     static final List<String> REASONS = ConnectionCloses.ALL;
@@ -66,6 +68,24 @@ class ConnectionClosesWalkTest {
                 .toList();
         assertThat(others.stream().mapToLong(this::closed).sum())
                 .as("counted under " + reason + " alone, once: " + metrics.scrape()).isZero();
+    }
+
+    /**
+     * Leaving is the client's own doing: a connection it closes is counted under no reason. An idle
+     * one closed by the server a second after it is the mark that its close was seen.
+     */
+    @Test
+    void aConnectionItsClientClosesIsCountedByNone() throws Exception {
+        start(CoordinatorLimits.defaults().withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(1)), 16 << 20);
+        try (RawHttp leaving = new RawHttp(url)) {
+            assertThat(leaving.send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        }
+        RawHttp idle = connection();
+        assertThat(idle.send("GET /small HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(30)).until(idle::closedByServer);
+        await().atMost(Duration.ofSeconds(10)).until(() -> closed(ConnectionCloses.IDLE) == 1);
+        assertThat(REASONS.stream().mapToLong(this::closed).sum()).as("the idle one alone: " + metrics.scrape())
+                .isEqualTo(1);
     }
 
     private void provoke(String reason) throws Exception {
