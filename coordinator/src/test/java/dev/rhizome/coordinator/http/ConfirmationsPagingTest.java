@@ -50,6 +50,7 @@ class ConfirmationsPagingTest {
         Map<String, String> bounded = Map.of(
                 "/v1/dashboard", "one summary; its lists capped (DashboardView)",
                 "/v1/experiment", "one commit's report, 4 MiB at most",
+                "/v1/experiment-reports", "the commits asked for, 20 at most, 4 MiB at most",
                 "/v1/stats", "counts",
                 "/v1/peers", "PeerDirectory.MAX_PEERS_LISTED",
                 "/v1/nodes", "PeerDirectory.MAX_NODES_LISTED",
