@@ -5,6 +5,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.Cursor;
 import dev.rhizome.coordinator.service.Views;
 import dev.rhizome.coordinator.support.ApiClient;
@@ -71,9 +72,15 @@ class QueryFuzzTest {
     /** Every problem found, reported together: one run shows each class of defect. */
     private SoftAssertions soft;
 
+    /** The store the coordinator runs on: a hostile value must reach PostgreSQL too ("%00" once was a 500 there). */
+    String store() {
+        return Harness.SQLITE;
+    }
+
     @BeforeAll
     void startCoordinator() throws Exception {
-        h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection();
+        h = Harness.on(store(), dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON, CoordinatorLimits.defaults())
+                .withSeedAndDirection();
         Identity proposer = Identity.generate();
         commit = Fixtures.commit();
         h.api.signAndPost("/v1/experiments", proposer, Fixtures.experiment(proposer, Harness.SEED, Harness.DIRECTION,
@@ -94,7 +101,9 @@ class QueryFuzzTest {
         root.detachAppender(lines);
         coordinatorLog.setLevel(levelBefore);
         lines.stop();
-        h.close();
+        if (h != null) {  // none where PostgreSQL is not named and the class is skipped
+            h.close();
+        }
     }
 
     @Test
