@@ -563,8 +563,9 @@ public final class Research {
     }
 
     /**
-     * Submits HEAD of the workspace for the unit: checks the workspace is clean, the lease is
-     * alive, HEAD's real parent is registered, and the seed's rules hold, then registers the
+     * Submits HEAD of the workspace for the unit: checks the lease is alive, the workspace is clean,
+     * a node serves the data directory, HEAD's real parent is registered, and the seed's rules hold
+     * (in that order: the first error is the one to fix first), then registers the
      * experiment (and the paper, if any) and closes the exploration unless {@code keepLease}. Run
      * again after it was killed part way, it goes on from where that run stopped, storing nothing
      * twice ({@link EarlierSubmission}).
@@ -574,9 +575,11 @@ public final class Research {
         if (unit.getKind() != WorkUnit.Kind.EXPLORE) {
             throw new CommandException(ExitCodes.USAGE, "unit " + unit.getId() + " is " + unit.getKind() + ", not EXPLORE");
         }
-        // What the agent fixes in its workspace and its own text comes first, then what needs a node
-        // or the coordinator: a dirty workspace was reported as no_node, and starting a node only led
-        // to the next refusal. The first error is the one to fix first.
+        // A lease that ran out (the saved deadline) comes first: nothing else can be fixed under it,
+        // and its hint reads the workspace to say how the work still goes in. Then what the agent
+        // fixes in its workspace and its own text, then what needs a node or the coordinator: a
+        // dirty workspace was reported as no_node, and starting a node only led to the next refusal.
+        requireLiveLease(unit, workspace);
         Head head = head(workspace);
         if (head.commit().equals(unit.getCommit())) {
             throw new CommandException(ExitCodes.USAGE, "nothing_to_submit", "HEAD is the unit's base commit "
@@ -603,8 +606,6 @@ public final class Research {
                 "start `rhizome node --data-dir " + Shell.quote(dataDir.toAbsolutePath()) + " --coordinator "
                         + Shell.quote(client.url().toString()) + "` so peers can fetch your commit (add `--cpu-jobs 0 "
                         + "--gpus none` for a node that only serves and runs no jobs), then submit again"));
-        steps.accept("checking the unit's lease with the coordinator");
-        requireLiveLease(unit, workspace);
         steps.accept("checking that HEAD's parents are registered");
         requireRegistered(unit, head.parent(), "parent");
         if (!head.secondParent().isEmpty()) {
