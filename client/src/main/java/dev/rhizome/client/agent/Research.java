@@ -273,7 +273,7 @@ public final class Research {
             based = List.of();  // the plain answer then: it is no experiment either way
         }
         if (based.isEmpty()) {
-            return unknownCommit(option, null, commit, registeredOrNone(null));
+            return unknownCommit(option, null, commit, registeredOrNone(null), treeDirection(null));
         }
         String direction = based.get(0);
         return new CommandException(ExitCodes.USAGE, "unknown_commit", commit + " is the base of direction "
@@ -296,7 +296,7 @@ public final class Research {
 
     /** {@link #unknownCommit(String, String, String)} for a full id, offering the registered commits it is a slip away from. */
     public CommandException unknownCommitNearest(String option, String direction, String id) {
-        return unknownCommit(option, direction, id, registeredOrNone(direction));
+        return unknownCommit(option, direction, id, registeredOrNone(direction), treeDirection(direction));
     }
 
     /** The registered commits to offer for a typo, or none when they cannot be read: the error is the same without them. */
@@ -336,7 +336,7 @@ public final class Research {
         }
         if (!lower.matches("[0-9a-f]{4,39}")) {
             throw new CommandException(ExitCodes.USAGE, "bad_commit", "'" + id + "' is not a commit id",
-                    "give 4 to 40 hex digits of a commit from " + treeCommand(direction), option);
+                    "give 4 to 40 hex digits of a commit from " + treeCommand(treeDirection(direction)), option);
         }
         List<String> candidates;
         try {
@@ -563,8 +563,9 @@ public final class Research {
     }
 
     /**
-     * Submits HEAD of the workspace for the unit: checks the workspace is clean, the lease is
-     * alive, HEAD's real parent is registered, and the seed's rules hold, then registers the
+     * Submits HEAD of the workspace for the unit: checks the lease is alive, the workspace is clean,
+     * a node serves the data directory, HEAD's real parent is registered, and the seed's rules hold
+     * (in that order: the first error is the one to fix first), then registers the
      * experiment (and the paper, if any) and closes the exploration unless {@code keepLease}. Run
      * again after it was killed part way, it goes on from where that run stopped, storing nothing
      * twice ({@link EarlierSubmission}).
@@ -574,15 +575,11 @@ public final class Research {
         if (unit.getKind() != WorkUnit.Kind.EXPLORE) {
             throw new CommandException(ExitCodes.USAGE, "unit " + unit.getId() + " is " + unit.getKind() + ", not EXPLORE");
         }
-        steps.accept("checking the unit's lease with the coordinator");
+        // A lease that ran out (the saved deadline) comes first: nothing else can be fixed under it,
+        // and its hint reads the workspace to say how the work still goes in. Then what the agent
+        // fixes in its workspace and its own text, then what needs a node or the coordinator: a
+        // dirty workspace was reported as no_node, and starting a node only led to the next refusal.
         requireLiveLease(unit, workspace);
-        PaperText.check(paperText);
-        NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
-                "no_node", "no node is serving " + dataDir,
-                // with its coordinator: the command alone started a node that tried the default one
-                "start `rhizome node --data-dir " + Shell.quote(dataDir.toAbsolutePath()) + " --coordinator "
-                        + Shell.quote(client.url().toString()) + "` so peers can fetch your commit (add `--cpu-jobs 0 "
-                        + "--gpus none` for a node that only serves and runs no jobs), then submit again"));
         Head head = head(workspace);
         if (head.commit().equals(unit.getCommit())) {
             throw new CommandException(ExitCodes.USAGE, "nothing_to_submit", "HEAD is the unit's base commit "
@@ -594,11 +591,6 @@ public final class Research {
                     + " has " + head.parentCount() + " parents", "an experiment is one commit on top of "
                             + CommitId.abbreviate(unit.getCommit()) + " (or a merge of two registered commits)");
         }
-        steps.accept("checking that HEAD's parents are registered");
-        requireRegistered(unit, head.parent(), "parent");
-        if (!head.secondParent().isEmpty()) {
-            requireRegistered(unit, head.secondParent(), "second parent");
-        }
         // The coordinator refuses text that is not printable (it reaches other people's terminals):
         // escape sequences an agent copied from colored output are dropped, CRLF becomes LF.
         String what = printable(description != null && !description.isBlank() ? description : head.message());
@@ -606,6 +598,18 @@ public final class Research {
             throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
                     + what.length() + " characters; at most " + RecordBounds.MAX_DESCRIPTION_CHARS
                     + " are accepted", "give a shorter --description (or a shorter first line of the commit message)");
+        }
+        PaperText.check(paperText);
+        NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
+                "no_node", "no node is serving " + dataDir,
+                // with its coordinator: the command alone started a node that tried the default one
+                "start `rhizome node --data-dir " + Shell.quote(dataDir.toAbsolutePath()) + " --coordinator "
+                        + Shell.quote(client.url().toString()) + "` so peers can fetch your commit (add `--cpu-jobs 0 "
+                        + "--gpus none` for a node that only serves and runs no jobs), then submit again"));
+        steps.accept("checking that HEAD's parents are registered");
+        requireRegistered(unit, head.parent(), "parent");
+        if (!head.secondParent().isEmpty()) {
+            requireRegistered(unit, head.secondParent(), "second parent");
         }
         try (NodeRepository repo = NodeRepository.open(new NodeLayout(dataDir).repository())) {
             steps.accept("importing HEAD into the node's repository");
@@ -707,7 +711,7 @@ public final class Research {
                     if (e.code() == Error.Code.NOT_FOUND) {
                         throw Unknown.error("commit", "commit " + commit + " is not a registered experiment"
                                 + (where == null ? "" : " of direction " + where), "a paper is about experiments "
-                                + "submitted with `rhizome submit`: " + treeCommand(where) + " lists them", "--commit");
+                                + "submitted with `rhizome submit`: " + treeCommand(treeDirection(where)) + " lists them", "--commit");
                     }
                     throw e;
                 }
@@ -961,8 +965,13 @@ public final class Research {
 
     /** Files an agent writes for a unit (brief, paper) live here, outside the workspace, so they are never committed. */
     public Path unitDir(String unitId) throws IOException {
-        Path dir = dataDir.resolve("agent").resolve(unitId.replaceAll("[^A-Za-z0-9._-]", "_"));
+        Path dir = unitPath(dataDir, unitId);
         Files.createDirectories(dir);
         return dir;
+    }
+
+    /** Where {@link #unitDir} keeps a unit's files, created or not. */
+    static Path unitPath(Path dataDir, String unitId) {
+        return dataDir.resolve("agent").resolve(unitId.replaceAll("[^A-Za-z0-9._-]", "_"));
     }
 }

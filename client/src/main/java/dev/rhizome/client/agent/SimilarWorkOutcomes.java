@@ -2,6 +2,7 @@ package dev.rhizome.client.agent;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import com.google.protobuf.ByteString;
 import dev.rhizome.client.agent.ReportReads.ReportRead;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.SimilarWork;
@@ -24,14 +25,26 @@ public final class SimilarWorkOutcomes {
 
     private final List<SimilarWork> similar;
     private final Map<String, ReportRead> reads;
+    /** This data directory's key: its own earlier work is listed too, marked as its own. */
+    private final ByteString me;
 
-    private SimilarWorkOutcomes(List<SimilarWork> similar, Map<String, ReportRead> reads) {
+    private SimilarWorkOutcomes(List<SimilarWork> similar, Map<String, ReportRead> reads, ByteString me) {
         this.similar = similar;
         this.reads = reads;
+        this.me = me;
     }
 
     public static SimilarWorkOutcomes none() {
-        return new SimilarWorkOutcomes(List.of(), Map.of());
+        return new SimilarWorkOutcomes(List.of(), Map.of(), ByteString.EMPTY);
+    }
+
+    /**
+     * Whether the entry is this agent's own (its earlier claim's hypothesis, or its experiment): a
+     * second claim listed its own first one at similarity 1.0 as if someone else had tried it. Kept
+     * in the list, marked, as `brief` marks `tried` (`mine`): a new session may not remember it.
+     */
+    boolean mine(SimilarWork s) {
+        return !me.isEmpty() && s.getProposer().equals(me);
     }
 
     /**
@@ -45,7 +58,7 @@ public final class SimilarWorkOutcomes {
         List<String> commits = new ArrayList<>();
         similar.forEach(s -> commits.addAll(shown(s)));
         Map<String, ReportRead> reads = ReportReads.read(client, commits);
-        return new SimilarWorkOutcomes(List.copyOf(similar), reads);
+        return new SimilarWorkOutcomes(List.copyOf(similar), reads, client.identity().publicId().toByteString());
     }
 
     public boolean isEmpty() {
@@ -54,6 +67,11 @@ public final class SimilarWorkOutcomes {
 
     public int size() {
         return similar.size();
+    }
+
+    /** How many of the entries are this agent's own. */
+    public int mineCount() {
+        return (int) similar.stream().filter(this::mine).count();
     }
 
     /** The experiments an entry registered, the coordinator's `commit` alone from one that predates `commits`. */
@@ -95,6 +113,7 @@ public final class SimilarWorkOutcomes {
             List<String> commits = commits(s);
             so.addProperty("commit", commits.isEmpty() ? null : commits.get(0));
             so.addProperty("similarity", s.getSimilarity());
+            so.addProperty("mine", mine(s));
             JsonArray all = new JsonArray();
             commits.forEach(all::add);
             so.add("commits", all);
@@ -125,8 +144,9 @@ public final class SimilarWorkOutcomes {
         StringBuilder t = new StringBuilder();
         for (SimilarWork s : similar) {
             List<String> commits = commits(s);
-            t.append(String.format(Locale.ROOT, "- %s%s, similarity %.2f:%n", s.getKind(),
-                    commits.isEmpty() ? "" : " " + CommitId.abbreviate(commits.get(0)), s.getSimilarity()));
+            t.append(String.format(Locale.ROOT, "- %s%s%s, similarity %.2f:%n", s.getKind(),
+                    commits.isEmpty() ? "" : " " + CommitId.abbreviate(commits.get(0)), mine(s) ? " (yours)" : "",
+                    s.getSimilarity()));
             t.append(Untrusted.fence(s.getKind(), s.getText(), textChars));
             if (commits.isEmpty()) {
                 t.append("  What came of it: no experiment registered yet (still being worked on, given up, or older "

@@ -148,6 +148,10 @@ public final class Coordinators {
     public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction,
             String option) {
         CommandException failure = failure(e);
+        if (direction != null && !direction.isEmpty() && failure.hint().contains("--direction D ")) {
+            // the refusal's hint (lease_expired, unit_closed) names the request's direction, as other hints do
+            failure = failure.withHint(failure.hint().replace("--direction D ", "--direction " + Shell.quote(direction) + " "));
+        }
         if (e.code() != Error.Code.NOT_FOUND || direction == null || direction.isEmpty()) {
             return failure;
         }

@@ -106,6 +106,11 @@ public final class HeldClaims {
         }
     }
 
+    /** The ids of the claims the data directory holds (given back or submitted ones are not held), sorted. */
+    public static List<String> heldIds(Path dataDir) {
+        return ids(dataDir, List.of(".pb"));
+    }
+
     /** The number of claims the data directory holds (given back or submitted ones are not held). */
     public static int count(Path dataDir) {
         return ids(dataDir, List.of(".pb")).size();

@@ -5,6 +5,8 @@ import dev.rhizome.client.agent.Brief;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnitGiveBack;
 import dev.rhizome.client.agent.Untrusted;
+import dev.rhizome.client.agent.WorkspacelessClaims;
+import com.google.gson.JsonArray;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.ImpliedDirection;
@@ -79,7 +81,7 @@ public final class ClaimCommand implements Callable<Integer> {
     long waitS;  // in seconds, with or without a unit (20s), as every option in seconds takes
     @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.WorkspaceDirectory.class, description = "Check the unit's commit out here (must not exist or be empty).")
     Path workspace;
-    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, renew_command (the `rhizome renew` that extends the lease before lease_deadline_ms, from any directory: nothing renews a hand claim), workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); similar entries carry commits and experiments (commit, outcome as `rhizome wait --json`, paper_titles, unread), experiments_left_out; with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: unit (the WorkUnit: id, commit, lease_deadline_ms, manifest, ...), lease_seconds_left, renew_command (the `rhizome renew` that extends the lease before lease_deadline_ms, from any directory: nothing renews a hand claim), workspace, brief, seed_brief, similar, resumed (true: the unit of an earlier claim of this --data-dir, killed before it printed it, that asked the same); similar entries carry mine (true: your own earlier claim or experiment), commits and experiments (commit, outcome as `rhizome wait --json`, paper_titles, unread), experiments_left_out; held_without_workspace (the earlier claims of this --data-dir made without --workspace and still held: unit, direction, commit, lease_seconds_left, unclaim_command); with no work (exit 3): unit (null), reason, retry_after_s, error, message, hint, option.")
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
@@ -290,6 +292,9 @@ public final class ClaimCommand implements Callable<Integer> {
         Brief brief = null;
         try {
             CrashPoints.at(CrashPoints.CLAIM_KEPT);
+            if (workspace == null) {
+                WorkspacelessClaims.mark(dataDir.path(), unit.getId());
+            }
             if (workspace != null) {
                 steps.step("checking out " + CommitId.abbreviate(unit.getCommit()) + " into " + workspace);
                 research.checkout(unit, workspace);
@@ -339,6 +344,26 @@ public final class ClaimCommand implements Callable<Integer> {
                 + " --coordinator " + Shell.quote(coordinator.url());
     }
 
+    private String unclaimCommand(WorkUnit unit) {
+        return "rhizome unclaim --unit " + unit.getId() + " --data-dir " + Shell.quote(dataDir.path())
+                + " --coordinator " + Shell.quote(coordinator.url());
+    }
+
+    private List<WorkUnit> heldWithoutWorkspace(WorkUnit claimed) {
+        return WorkspacelessClaims.held(dataDir.path(), claimed.getId(), System.currentTimeMillis());
+    }
+
+    /**
+     * An earlier claim of this data directory with nothing checked out, still held: a second claim
+     * (for a workspace) left it leased unseen until it ran out, holding a unit of the direction.
+     */
+    private String heldWithoutWorkspaceLine(WorkUnit other) {
+        return "note: " + dataDir.path() + " still holds unit " + other.getId() + " on " + other.getDirection()
+                + " (claimed earlier without --workspace, at " + CommitId.abbreviate(other.getCommit())
+                + "); this claim is a second unit. Give that one back: `" + unclaimCommand(other) + "`; or submit a commit on it from a git checkout: "
+                + "`rhizome submit --unit " + other.getId() + " --workspace DIR`";
+    }
+
     /** Writes the claimed unit's answer (JSON or text) and flushes it. */
     private void print(Output out, WorkUnit unit, boolean resumed, Path briefFile, Brief brief, ClaimResponse response) {
         long left = Math.max(0, (unit.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000);
@@ -354,16 +379,33 @@ public final class ClaimCommand implements Callable<Integer> {
                     : workspace.toAbsolutePath().resolve(unit.getManifest().getBrief()).toString());
             // each with the experiments it registered and their outcomes (as `wait`), read for the brief
             o.add("similar", brief.similarWork().json(300));
+            JsonArray heldBare = new JsonArray();
+            for (WorkUnit other : heldWithoutWorkspace(unit)) {
+                JsonObject h = new JsonObject();
+                h.addProperty("unit", other.getId());
+                h.addProperty("direction", other.getDirection());
+                h.addProperty("commit", other.getCommit());
+                h.addProperty("lease_seconds_left", Math.max(0, (other.getLeaseDeadlineMs() - System.currentTimeMillis()) / 1000));
+                h.addProperty("unclaim_command", unclaimCommand(other));
+                heldBare.add(h);
+                System.err.println("rhizome: " + heldWithoutWorkspaceLine(other));
+            }
+            o.add("held_without_workspace", heldBare);
             out.json(o);
         } else {
+            for (WorkUnit other : heldWithoutWorkspace(unit)) {
+                out.line(heldWithoutWorkspaceLine(other));
+            }
             out.line("claimed " + unit.getKind() + " unit " + unit.getId() + " on " + unit.getDirection()
                     + " at " + CommitId.abbreviate(unit.getCommit()) + ", lease until "
                     + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()) + " (" + left + " s left)");
             out.line("the lease is yours only until then, and nothing renews a hand claim: run `" + renewCommand(unit)
                     + "` before it ends (each renewal gives a full lease again from then), or the unit goes to another claimant");
             if (!brief.similarWork().isEmpty()) {
+                int own = brief.similarWork().mineCount();
                 out.line("warning: " + brief.similarWork().size() + " recent hypotheses or experiments on "
-                        + unit.getDirection() + " look like yours (" + brief.similarWork().tally()
+                        + unit.getDirection() + " look like yours" + (own == 0 ? "" : " (" + own + " of them your own earlier work)")
+                        + " (" + brief.similarWork().tally()
                         + "); see what came of them under \"Similar work\" in the brief");
             }
             if (workspace != null) {
@@ -376,7 +418,9 @@ public final class ClaimCommand implements Callable<Integer> {
                 // edit and no word of how to get a checkout
                 out.line("no workspace: nothing was checked out (--workspace DIR does that); to work on this unit, "
                         + "give it back (`rhizome unclaim --unit " + unit.getId() + "`) and claim again with "
-                        + "`--workspace DIR`");
+                        + "`--workspace DIR`; to submit a commit on " + CommitId.abbreviate(unit.getCommit())
+                        + " from a git checkout you have, `rhizome submit --unit " + unit.getId()
+                        + " --workspace THAT_DIR`. The lease is held until you do either: a later claim holds a second unit");
             }
             if (brief != null) {
                 out.line("brief: " + briefFile);

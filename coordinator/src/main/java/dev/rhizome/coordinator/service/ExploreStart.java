@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Similarity;
@@ -63,6 +64,8 @@ final class ExploreStart {
             candidates.add(new Similarity.Text("experiment", e.getDescription(), e.getCommit(), e.getCreatedMs()));
         }
         Map<String, List<String>> registeredByUnit = registeredByUnit(newest);
+        Map<String, Experiment> byCommit = new HashMap<>();
+        newest.forEach(stored -> byCommit.put(stored.record().getCommit(), stored.record()));
         List<SimilarWork> similar = new ArrayList<>();
         for (Similarity.Match m : Similarity.nearDuplicates(hypothesis, candidates, REPORTED, tokensOf)) {
             Similarity.Text t = m.text();
@@ -70,9 +73,22 @@ final class ExploreStart {
                     ? registeredByUnit.getOrDefault(t.unitId(), List.of()) : List.of(t.commit());
             similar.add(SimilarWork.newBuilder().setKind(t.kind()).setText(t.text())
                     .setCommit(commits.isEmpty() ? "" : commits.get(0)).addAllCommits(commits)
-                    .setSimilarity(m.similarity()).setTimeMs(t.timeMs()).build());
+                    .setSimilarity(m.similarity()).setTimeMs(t.timeMs())
+                    .setProposer(proposerOf(tx, t, byCommit)).build());
         }
         return similar;
+    }
+
+    /**
+     * Whose the work is, for the claimant to tell its own from other people's: the agent key that
+     * claimed a hypothesis, or proposed an experiment; empty for the built-in explorer's.
+     */
+    private static ByteString proposerOf(Explorations tx, Similarity.Text t, Map<String, Experiment> byCommit) {
+        if (t.commit().isEmpty()) {
+            return tx.agentClaimant(t.unitId()).orElse(ByteString.EMPTY);
+        }
+        Experiment e = byCommit.get(t.commit());
+        return e == null || e.getBuiltinExplorer() ? ByteString.EMPTY : e.getProposer();
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.rhizome.coordinator.store;
 
 import dev.rhizome.coordinator.core.Similarity;
+import com.google.protobuf.ByteString;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 /**
@@ -17,4 +19,7 @@ public interface Explorations {
 
     /** Non-empty hypotheses stated in claims on a direction since {@code sinceMs}, newest first. */
     List<Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit);
+
+    /** The key an agent claimed the EXPLORE unit with; empty for the built-in explorer's or an unknown unit. */
+    Optional<ByteString> agentClaimant(String unitId);
 }

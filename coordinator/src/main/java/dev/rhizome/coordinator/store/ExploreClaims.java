@@ -3,10 +3,12 @@ package dev.rhizome.coordinator.store;
 import static dev.rhizome.coordinator.store.Rows.EXPLORE;
 import static dev.rhizome.coordinator.store.Rows.LEASED;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.Similarity;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Explorations claimed, for one transaction: who explores (an agent or the built-in explorer)
@@ -41,5 +43,13 @@ final class ExploreClaims implements Explorations {
                         + "AND hypothesis <> '' ORDER BY claimed_ms DESC LIMIT ?",
                 rs -> new Similarity.Text("hypothesis", rs.getString(1), "", rs.getString(3), rs.getLong(2)),
                 direction, sinceMs, limit);
+    }
+
+    @Override
+    public Optional<ByteString> agentClaimant(String unitId) {
+        // the lease's holder: an EXPLORE unit is leased once, to the key that claimed it
+        return Queries.first(q.list("SELECT l.holder FROM explore_claims c JOIN unit_leases l ON l.unit_id = c.unit_id "
+                        + "WHERE c.unit_id = ? AND c.builtin_explorer = 0 ORDER BY l.leased_ms LIMIT 1",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), unitId));
     }
 }

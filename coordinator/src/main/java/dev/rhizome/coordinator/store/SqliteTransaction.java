@@ -578,6 +578,11 @@ final class SqliteTransaction implements Store.Transaction {
         return explorations.recentHypotheses(direction, sinceMs, limit);
     }
 
+    @Override
+    public Optional<ByteString> agentClaimant(String unitId) {
+        return explorations.agentClaimant(unitId);
+    }
+
     // --- reputation and proposers --------------------------------------------------------------
 
     @Override
