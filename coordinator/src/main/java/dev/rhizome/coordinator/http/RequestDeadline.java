@@ -14,9 +14,12 @@ import java.util.function.BooleanSupplier;
  * so trickling headers or a body a byte at a time holds a connection for a bounded time only; and,
  * sooner, it must keep arriving at the {@link MinDataRate}: each whole window from its first byte
  * must bring the floor's bytes, so a body that stopped arriving is cut after a window or two, not
- * the whole deadline. A window is not judged while the client may be waiting on us (replies owed
- * to its earlier requests, a "100 Continue" held behind them: {@link #pausedWhile}) or while this
- * server is not reading it (back-pressure). Sits
+ * the whole deadline. A window is judged only if the client was never seen waiting on us in it
+ * (replies owed to its earlier requests, a "100 Continue" held behind them: {@link #pausedWhile})
+ * nor this server not reading it (back-pressure): the state is looked at every eighth of a window,
+ * and a window seen paused starts again whole from the first look that finds it not, so a client
+ * whose wait just ended has a whole window to send the rest (judged at the end of a window it had
+ * mostly spent waiting, an honest pipelining client was cut). Sits
  * before the HTTP decoder (it sees raw bytes arrive); {@link ApiHandler} tells it when a whole
  * request has come. Runs on the connection's event loop only.
  */
@@ -25,8 +28,9 @@ final class RequestDeadline extends ChannelDuplexHandler {
     private final MinDataRate rate;
     private ChannelHandlerContext ctx;
     private ScheduledFuture<?> timer;
-    /** The data rate's judgement of the current window, and the bytes read in it. */
+    /** The data rate's next look at the current window, when the window began, and the bytes read in it. */
     private ScheduledFuture<?> rateCheck;
+    private long windowStartNanos;
     private long windowBytes;
     /** Whether the client may be waiting on this server rather than sending (told by ApiHandler). */
     private BooleanSupplier paused = () -> false;
@@ -79,22 +83,44 @@ final class RequestDeadline extends ChannelDuplexHandler {
 
     private void start() {
         timer = ctx.executor().schedule(this::expire, timeoutNanos, TimeUnit.NANOSECONDS);
-        windowBytes = 0;
+        newWindow();
         if (rate.enforced()) {
-            rateCheck = ctx.executor().schedule(this::judgeWindow, rate.window().toNanos(), TimeUnit.NANOSECONDS);
+            lookAgain();
         }
     }
 
-    /** A whole window of the request in progress has passed: it brought the floor's bytes, or the request is cut. */
-    private void judgeWindow() {
+    private void newWindow() {
+        windowStartNanos = System.nanoTime();
+        windowBytes = 0;
+    }
+
+    private void lookAgain() {
+        rateCheck = ctx.executor().schedule(this::lookAtWindow, Math.max(1, rate.window().toNanos() / 8),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A look at the request in progress: a client waiting on us (or not read) starts its window
+     * again; a window that has passed whole is judged, and brought the floor's bytes or the request
+     * is cut.
+     */
+    private void lookAtWindow() {
         rateCheck = null;
         if (timer == null || !ctx.channel().isActive()) {
             return;
         }
+        if (!ctx.channel().config().isAutoRead() || paused.getAsBoolean()) {
+            newWindow();
+            lookAgain();
+            return;
+        }
+        if (System.nanoTime() - windowStartNanos < rate.window().toNanos()) {
+            lookAgain();
+            return;
+        }
         long bytes = windowBytes;
-        windowBytes = 0;
-        boolean judged = ctx.channel().config().isAutoRead() && !paused.getAsBoolean();
-        if (judged && !rate.met(bytes)) {
+        newWindow();
+        if (!rate.met(bytes)) {
             timer.cancel(false);
             timer = null;
             fire(new Expired("request arriving too slowly: " + bytes + " bytes in the last "
@@ -103,7 +129,7 @@ final class RequestDeadline extends ChannelDuplexHandler {
                     mayBeHead, ConnectionCloses.SLOW_REQUEST));
             return;
         }
-        rateCheck = ctx.executor().schedule(this::judgeWindow, rate.window().toNanos(), TimeUnit.NANOSECONDS);
+        lookAgain();
     }
 
     /** What the decoder knows of the current request's method: whether it is, or may be, HEAD. */
