@@ -6,7 +6,10 @@ package dev.rhizome.protocol;
  * overwrites what a line showed; NUL makes text binary), DEL and the C1 controls (0x9B is a CSI on
  * its own), the bidirectional embeddings, overrides, isolates and marks (they show text in an
  * order other than the one stored: a class or name spelled backwards reads as another), the line
- * and paragraph separators, and a surrogate without its pair. Pure.
+ * and paragraph separators, a surrogate without its pair, and the noncharacters (U+FDD0-FDEF and
+ * the last two of every plane, U+FFFE and U+FFFF among them: never for interchange, and no XML
+ * document may hold them, so one in a logged refusal made the test report that held it unreadable).
+ * Pure.
  */
 public final class Printable {
     private Printable() {
@@ -15,7 +18,13 @@ public final class Printable {
     /** True for a code point that must not reach a reader as it is. */
     public static boolean unsafe(int c) {
         return (Character.isISOControl(c) && c != '\t' && c != '\n') || bidiControl(c)
-                || c == '\u2028' || c == '\u2029' || Character.getType(c) == Character.SURROGATE;
+                || c == '\u2028' || c == '\u2029' || Character.getType(c) == Character.SURROGATE
+                || nonCharacter(c);
+    }
+
+    /** U+FDD0-FDEF, and U+xxFFFE and U+xxFFFF of every plane. */
+    private static boolean nonCharacter(int c) {
+        return (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE;
     }
 
     /** The index of the first unsafe character of {@code text}, or -1 when there is none. */
