@@ -45,7 +45,12 @@ public final class PlainLauncher implements ProcessLauncher {
     public Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout,
             Redirect stderr) throws IOException {
         boolean gpuJob = JobGpu.of(confinement.env()).isPresent();
-        ProcessBuilder builder = new ProcessBuilder(priority.apply(oomFirst ? oomFirst(command) : command, gpuJob))
+        // The adjustment's shell runs first, at the node's own priority, and execs the lowered chain:
+        // behind nice it was one more start at nice 19, and on a machine whose cores were busy a job
+        // that only slept then spent most of its wall-clock bound waiting for a CPU to start
+        // (MachineBusyTest read it as a busy machine, not the commit's timeout).
+        List<String> lowered = priority.apply(command, gpuJob);
+        ProcessBuilder builder = new ProcessBuilder(oomFirst ? oomFirst(lowered) : lowered)
                 .directory(confinement.workDir().toFile())
                 .redirectInput(stdin)
                 .redirectOutput(stdout)
