@@ -6,21 +6,21 @@ import static org.awaitility.Awaitility.await;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.work.GiveBacks;
-import dev.rhizome.ops.seed.TinyLmSeed;
+
 import dev.rhizome.proto.v1.ClaimRequest;
-import dev.rhizome.proto.v1.Direction;
+
 import dev.rhizome.proto.v1.LeaseGiveBack;
-import dev.rhizome.proto.v1.Manifest;
-import dev.rhizome.proto.v1.Seed;
+
+
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
+
 import java.time.Duration;
-import java.util.HexFormat;
+
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,8 +35,6 @@ class GiveBackRetriedTest {
     @TempDir
     Path dir;
 
-    private final SecureRandom random = new SecureRandom();
-
     @Test
     void aGiveBackTheCoordinatorMissedIsSentAgainAcrossARestartUntilItHears() throws Exception {
         CoordinatorProcesses coordinators = new CoordinatorProcesses(dir);
@@ -45,7 +43,7 @@ class GiveBackRetriedTest {
         try {
             String url = coordinators.url("c", c);
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
-            publishSeedAndDirection(operator, "a");
+            UnkeptReceiptsTest.publishSeedAndDirection(operator, "a");
             Identity node = Identity.generate();
             CoordinatorClient client = new CoordinatorClient(url, node, Duration.ofSeconds(10));
             WorkUnit unit = claim(client, node);
@@ -85,7 +83,7 @@ class GiveBackRetriedTest {
         try {
             String url = coordinators.url("c", c);
             CoordinatorClient operator = new CoordinatorClient(url, Identity.generate());
-            publishSeedAndDirection(operator, "a");
+            UnkeptReceiptsTest.publishSeedAndDirection(operator, "a");
             Identity other = Identity.generate();
             WorkUnit theirs = claim(new CoordinatorClient(url, other, Duration.ofSeconds(30)), other);
             Identity node = Identity.generate();
@@ -115,18 +113,5 @@ class GiveBackRetriedTest {
                 .setTimeMs(System.currentTimeMillis()).build()).getUnit();
         assertThat(unit.getId()).as("a unit claimed").isNotEmpty();
         return unit;
-    }
-
-    private void publishSeedAndDirection(CoordinatorClient operator, String name) throws CoordinatorException {
-        Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
-        byte[] commit = new byte[20];
-        random.nextBytes(commit);
-        Seed seed = Seed.newBuilder().setName(name).setCommit(HexFormat.of().formatHex(commit))
-                .setManifest(manifest).setPublisher(operator.identity().publicId().toByteString())
-                .setPublishedMs(System.currentTimeMillis()).build();
-        operator.publishSeed(seed);
-        operator.openDirection(Direction.newBuilder().setName("kept-" + name).setSeed(name)
-                .setBaseCommit(seed.getCommit()).setOpenedBy(operator.identity().publicId().toByteString())
-                .setOpenedMs(System.currentTimeMillis()).build());
     }
 }

@@ -41,8 +41,6 @@ class UnkeptReceiptsTest {
     @TempDir
     Path dir;
 
-    private final SecureRandom random = new SecureRandom();
-
     @Test
     void resultsBehindAnUnwritableReceiptStillReachTheCoordinatorAndLeaveOnceTheirReceiptsAreKept() throws Exception {
         CoordinatorProcesses coordinators = new CoordinatorProcesses(dir);
@@ -108,11 +106,14 @@ class UnkeptReceiptsTest {
         return stored;
     }
 
-    /** One replica: the seed's own evaluation is its direction's only unit. */
-    private String publishSeedAndDirection(CoordinatorClient operator, String name) throws CoordinatorException {
+    /**
+     * Seed {@code name} at a random made-up commit and direction "kept-{@code name}" on it, one
+     * replica: the seed's own evaluation is its direction's only unit. Returns the commit.
+     */
+    static String publishSeedAndDirection(CoordinatorClient operator, String name) throws CoordinatorException {
         Manifest manifest = TinyLmSeed.manifest().toBuilder().setQuorum(1).clearTrustedProposers().build();
         byte[] commit = new byte[20];
-        random.nextBytes(commit);
+        new SecureRandom().nextBytes(commit);
         Seed seed = Seed.newBuilder().setName(name).setCommit(HexFormat.of().formatHex(commit))
                 .setManifest(manifest).setPublisher(operator.identity().publicId().toByteString())
                 .setPublishedMs(System.currentTimeMillis()).build();
