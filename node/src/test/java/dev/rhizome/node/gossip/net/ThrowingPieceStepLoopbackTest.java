@@ -51,14 +51,14 @@ class ThrowingPieceStepLoopbackTest extends LoopbackTest {
 
     @Test
     void aVerdictOnAHolderAtFaultThatThrowsEndsTheFetchAndItsCallerIsAnswered() throws Exception {
-        Pieces pieces = oneHonestHolderBeside(new NotFoundHolder());
+        Pieces pieces = oneHonestHolderBeside(ErrorHolder.notFound());
         Fetched fetched = fetchWithAThrowIn("onHolderFault", pieces.commit, pieces.holders);
         fetched.assertEndedAndAnswered(pieces.commit, pieces.first);
     }
 
     @Test
     void aVerdictOnABusyHolderThatThrowsEndsTheFetchAndItsCallerIsAnswered() throws Exception {
-        Pieces pieces = oneHonestHolderBeside(new BusyHolder());
+        Pieces pieces = oneHonestHolderBeside(ErrorHolder.busy());
         Fetched fetched = fetchWithAThrowIn("onHolderBusy", pieces.commit, pieces.holders);
         fetched.assertEndedAndAnswered(pieces.commit, pieces.first);
     }
@@ -130,10 +130,26 @@ class ThrowingPieceStepLoopbackTest extends LoopbackTest {
         return new Fetched(victim, real.get(), threw, future, logged.lines());
     }
 
-    /** Answers every bundle request NOT_FOUND: a holder at fault (it was named as one), not a decline. */
-    private static final class NotFoundHolder extends SocketRogue {
-        NotFoundHolder() throws IOException {
-            super("not-found-holder");
+    /**
+     * Links and says nothing, and answers every bundle request with one error: NOT_FOUND makes it a
+     * holder at fault (it was named as one), not a decline; UNAVAILABLE with a hint, a busy one.
+     */
+    private static final class ErrorHolder extends SocketRogue {
+        private final Error answer;
+
+        ErrorHolder(String name, Error answer) throws IOException {
+            super(name);
+            this.answer = answer;
+        }
+
+        static ErrorHolder notFound() throws IOException {
+            return new ErrorHolder("not-found-holder", Error.newBuilder().setCode(Error.Code.NOT_FOUND)
+                    .setMessage("no such commit").build());
+        }
+
+        static ErrorHolder busy() throws IOException {
+            return new ErrorHolder("busy-holder", Error.newBuilder().setCode(Error.Code.UNAVAILABLE)
+                    .setMessage("busy").setRetryAfterMs(5_000).build());
         }
 
         @Override
@@ -145,28 +161,7 @@ class ThrowingPieceStepLoopbackTest extends LoopbackTest {
 
         @Override
         void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException {
-            write(out, PeerMessage.newBuilder().setError(Error.newBuilder().setCode(Error.Code.NOT_FOUND)
-                    .setMessage("no such commit")).build());
-        }
-    }
-
-    /** Answers every bundle request BUSY with a hint of when it expects room. */
-    private static final class BusyHolder extends SocketRogue {
-        BusyHolder() throws IOException {
-            super("busy-holder");
-        }
-
-        @Override
-        void onGossipLink(DataInputStream in, DataOutputStream out) throws IOException {
-            while (read(in) != null) {
-                // links, says nothing
-            }
-        }
-
-        @Override
-        void onBundleRequest(PeerMessage request, DataInputStream in, DataOutputStream out) throws IOException {
-            write(out, PeerMessage.newBuilder().setError(Error.newBuilder().setCode(Error.Code.UNAVAILABLE)
-                    .setMessage("busy").setRetryAfterMs(5_000)).build());
+            write(out, PeerMessage.newBuilder().setError(answer).build());
         }
     }
 }
