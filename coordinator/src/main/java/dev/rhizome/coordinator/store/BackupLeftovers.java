@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * FILE ever removed FILE.partial). Each {@code *.partial} file there (and its SQLite
  * {@code -journal}) is found and named; it is removed only when it is certainly a killed backup of
  * this kind, that is when all hold: it is empty (killed before its first write; deleting it loses
- * nothing) or begins as this kind's copy does (SQLite's header, or pg_dump's {@code PGDMP}), it belongs to the user running this backup, and no process this user can see has
+ * nothing) or begins as this kind's copy does (SQLite's header, or pg_dump's {@code PGDMP}; a SQLite
+ * copy cut before its commit, which writes page 1 last, begins with a zeroed 100-byte header), it belongs to the user running this backup, and no process this user can see has
  * it open (a backup under way holds its partial file open from its creation to its rename). Anything
  * else is left where it is and named with the reason.
  */
@@ -41,6 +42,8 @@ public final class BackupLeftovers {
     }
 
     private static final String JOURNAL = "-journal";
+    /** The size of a SQLite database's header, at the start of its page 1. */
+    private static final int SQLITE_HEADER_BYTES = 100;
 
     private BackupLeftovers() {
     }
@@ -107,12 +110,15 @@ public final class BackupLeftovers {
         if (open.contains(f.toRealPath())) {
             return "left: a process has it open (a backup under way)";
         }
-        byte[] head = new byte[kind.head.length];
+        byte[] head = new byte[Math.max(kind.head.length, SQLITE_HEADER_BYTES)];
         int read;
         try (InputStream in = Files.newInputStream(f)) {
             read = in.readNBytes(head, 0, head.length);
         }
-        if (read > 0 && (read < head.length || !Arrays.equals(head, kind.head))) {
+        boolean begun = read >= kind.head.length && Arrays.equals(Arrays.copyOf(head, kind.head.length), kind.head);
+        // VACUUM INTO writes page 1, which holds the header, at its commit: a copy cut before begins with zeros
+        boolean pageOnePending = kind == Kind.SQLITE && read == head.length && Arrays.equals(head, new byte[head.length]);
+        if (read > 0 && !begun && !pageOnePending) {
             return "left: it does not begin as a " + (kind == Kind.SQLITE ? "SQLite" : "pg_dump") + " backup does";
         }
         return null;

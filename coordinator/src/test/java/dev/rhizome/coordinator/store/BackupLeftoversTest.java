@@ -28,6 +28,7 @@ class BackupLeftoversTest {
         Path killed = write("coord-2026-12-05.db.partial", sqliteHead());
         Path killedJournal = write("coord-2026-12-05.db.partial-journal", new byte[] {(byte) 0xd9, (byte) 0xd5});
         Path cutAtOnce = write("coord-2026-12-04.db.partial", new byte[0]);
+        Path pageOnePending = write("coord-2026-12-02.db.partial", new byte[4096]);
         Path notABackup = write("notes.txt.partial", "someone's download".getBytes(StandardCharsets.UTF_8));
         Path aDump = write("r.dump.partial", "PGDMP\u0001\u000e".getBytes(StandardCharsets.US_ASCII));
         Path underWay = write("coord-2026-12-06.db.partial", sqliteHead());
@@ -39,14 +40,14 @@ class BackupLeftoversTest {
         }
 
         assertThat(found).filteredOn(BackupLeftovers.Found::removed).extracting(BackupLeftovers.Found::file)
-                .containsExactlyInAnyOrder(own, killed, killedJournal, cutAtOnce);
+                .containsExactlyInAnyOrder(own, killed, killedJournal, cutAtOnce, pageOnePending);
         assertThat(found).filteredOn(f -> !f.removed()).extracting(BackupLeftovers.Found::file)
                 .containsExactlyInAnyOrder(notABackup, aDump, underWay);
         assertThat(found).filteredOn(f -> f.file().equals(underWay)).singleElement()
                 .extracting(BackupLeftovers.Found::why).asString().contains("open");
         assertThat(found).filteredOn(f -> f.file().equals(notABackup)).singleElement()
                 .extracting(BackupLeftovers.Found::why).asString().contains("does not begin as a SQLite backup");
-        assertThat(List.of(own, killed, killedJournal, cutAtOnce)).allSatisfy(p -> assertThat(p).doesNotExist());
+        assertThat(List.of(own, killed, killedJournal, cutAtOnce, pageOnePending)).allSatisfy(p -> assertThat(p).doesNotExist());
         assertThat(List.of(notABackup, aDump, underWay, unrelated)).allSatisfy(p -> assertThat(p).exists());
     }
 
