@@ -175,7 +175,7 @@ class CoordinatorBackupTest {
                     tuesday.toString(), "--json");
             assertThat(next.code()).as(next.err()).isEqualTo(ExitCodes.OK);
             assertThat(next.json().getAsJsonArray("removed_partial")).extracting(e -> e.getAsString())
-                    .as("Monday's killed copy, named").contains(killed.toString())
+                    .as("Monday's killed copy, named; found: %s", next.json().get("found_partial")).contains(killed.toString())
                     .isSubsetOf(killed.toString(), killed + "-journal");
             assertThat(next.json().getAsJsonArray("found_partial")).singleElement()
                     .satisfies(e -> assertThat(e.getAsJsonObject().get("file").getAsString()).isEqualTo(notOurs.toString()))
