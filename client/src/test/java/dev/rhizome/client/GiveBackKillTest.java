@@ -98,8 +98,11 @@ class GiveBackKillTest {
                 if (!first.isAlive()) {
                     return new JsonObject();
                 }
-                JsonObject s = CliRun.of("node", "status", "--json", "--data-dir", node.toString())
-                        .succeeded("node status --json").json().getAsJsonArray("slots").get(0).getAsJsonObject();
+                CliRun status = CliRun.of("node", "status", "--json", "--data-dir", node.toString());
+                if (status.code() != 0) {
+                    return null;  // not serving its control socket yet
+                }
+                JsonObject s = status.json().getAsJsonArray("slots").get(0).getAsJsonObject();
                 return s.get("job").isJsonObject() && s.get("next").isJsonObject() ? s : null;
             }, s -> s != null);
             assertThat(first.isAlive()).as("running a job with a unit claimed ahead; its log: %s", log("node-1.log"))
