@@ -375,10 +375,10 @@ for i in range(1, nodes + 1):
     if corrupt:
         problems.append(f"node-{i}: corrupt outbox files {corrupt}")
     stray = []
-    for sub in ("outbox", "outbox/refused", "buffer", "claims", "receipts", ""):
+    for sub in ("outbox", "outbox/refused", "buffer", "claims", "receipts", "give-backs", ""):
         p = os.path.join(nd, sub)
         if os.path.isdir(p):
-            stray += [os.path.join(sub, f) for f in os.listdir(p) if f.endswith(".tmp")]
+            stray += [os.path.join(sub, f) for f in os.listdir(p) if f.endswith((".tmp", ".partial"))]
     print(f"node-{i}: leftover temporary files: {stray}")
     if stray:
         problems.append(f"node-{i}: leftover temporary files {stray}")

@@ -103,16 +103,7 @@ class CoordinatorBackupTest {
                 s.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + fillerRows
                         + ") INSERT INTO backup_test_filler SELECT randomblob(1048576) FROM n");
             }
-            Process backupProcess = new ProcessBuilder(TestNetwork.launcher("coordinator", "backup", "--data-dir",
-                    data.toString(), "--out", backup.toString())).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("backup-1.log").toFile()).start();
-            try {
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(2))
-                        .until(() -> Files.exists(tmp) || !backupProcess.isAlive());
-            } finally {
-                backupProcess.destroyForcibly();  // SIGKILL
-                assertThat(backupProcess.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            }
+            killedMidCopy(data, backup, "backup-1.log");
             assertThat(tmp).as("killed while writing its copy; its log: %s",
                     Files.readString(dir.resolve("backup-1.log"))).exists();
             assertThat(backup).as("nothing under the backup's name").doesNotExist();
@@ -152,6 +143,74 @@ class CoordinatorBackupTest {
                 count.next();
                 assertThat(count.getInt(1)).as("the whole database copied").isEqualTo(fillerRows);
             }
+        }
+    }
+
+    /**
+     * Dated backups (a new name each night): a backup killed mid-copy left its partial file under a name
+     * no later backup writes to again. The next night's backup, to another name, finds it in the same
+     * directory, removes it (a SQLite copy nobody holds open) and names it, and leaves a partial file
+     * that is not a backup's, naming it and why.
+     */
+    @Test
+    void aBackupToANewNameRemovesTheKilledPartialCopyOfAnEarlierName() throws Exception {
+        Path data = dir.resolve("coordinator");
+        Path backups = Files.createDirectories(dir.resolve("backups"));
+        Path monday = backups.resolve("coord-2026-12-07.db");
+        Path tuesday = backups.resolve("coord-2026-12-08.db");
+        Path killed = SqliteBackup.temporary(monday);
+        Path notOurs = Files.writeString(backups.resolve("notes.txt.partial"), "a download cut short");
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(data))) {
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + data.resolve(SqliteStore.FILE_NAME));
+                    Statement s = c.createStatement()) {
+                s.execute("PRAGMA busy_timeout = 10000");
+                s.execute("CREATE TABLE backup_test_filler (b BLOB)");
+                s.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 160) "
+                        + "INSERT INTO backup_test_filler SELECT randomblob(1048576) FROM n");
+            }
+            killedMidCopy(data, monday, "backup-monday.log");
+            assertThat(killed).as("the killed backup's partial copy").exists();
+
+            CliRun next = CliRun.child(null, "coordinator", "backup", "--data-dir", data.toString(), "--out",
+                    tuesday.toString(), "--json");
+            assertThat(next.code()).as(next.err()).isEqualTo(ExitCodes.OK);
+            assertThat(next.json().getAsJsonArray("removed_partial")).extracting(e -> e.getAsString())
+                    .as("Monday's killed copy, named; found: %s", next.json().get("found_partial")).contains(killed.toString())
+                    .isSubsetOf(killed.toString(), killed + "-journal");
+            assertThat(next.json().getAsJsonArray("found_partial")).singleElement()
+                    .satisfies(e -> assertThat(e.getAsJsonObject().get("file").getAsString()).isEqualTo(notOurs.toString()))
+                    .satisfies(e -> assertThat(e.getAsJsonObject().get("why").getAsString())
+                            .contains("does not begin as a SQLite backup"));
+            assertThat(next.err()).contains("removed " + killed).contains("found " + notOurs);
+        }
+        assertThat(killed).doesNotExist();
+        assertThat(Path.of(killed + "-journal")).doesNotExist();
+        assertThat(notOurs).as("not a backup's: left").exists();
+        assertThat(tuesday).exists();
+        assertThat(monday).doesNotExist();
+    }
+
+    /** `rhizome coordinator backup` of {@code data} to {@code out} SIGKILLed once its partial copy has bytes. */
+    private void killedMidCopy(Path data, Path out, String logName) throws Exception {
+        Path tmp = SqliteBackup.temporary(out);
+        Process backupProcess = new ProcessBuilder(TestNetwork.launcher("coordinator", "backup", "--data-dir",
+                data.toString(), "--out", out.toString())).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(logName).toFile()).start();
+        try {
+            // the partial file is made (empty) before the copy: wait for the copy's first bytes
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(2))
+                    .until(() -> sizeOf(tmp) > 0 || !backupProcess.isAlive());
+        } finally {
+            backupProcess.destroyForcibly();  // SIGKILL
+            assertThat(backupProcess.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (java.io.IOException gone) {
+            return 0;
         }
     }
 

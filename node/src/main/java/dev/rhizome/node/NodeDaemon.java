@@ -312,7 +312,7 @@ public final class NodeDaemon implements AutoCloseable {
             gossip.close();
         }
         if (startDirs != null) {
-            // the leftovers' delete stopped as a stop stops it: the process's end, which may follow, would cut it
+            // the leftovers' delete finished or stopped as a stop does: the process's end, which may follow, would cut it
             try {
                 startDirs.stop(Duration.ofSeconds(10));
             } catch (InterruptedException e) {
@@ -527,7 +527,8 @@ public final class NodeDaemon implements AutoCloseable {
         } catch (IOException e) {
             log.debug("could not remove {}", layout.endpointFile(), e);
         }
-        // A job directory's delete cut by the process's end left its trash in the temporary directory.
+        // A job directory's delete cut by the process's end left its trash in the temporary directory, and one
+        // undone at once left the directory itself after a node's last stop: finished within 10 s, else undone.
         startDirs.stop(Duration.ofSeconds(10));
         try {
             JobDirs.delete(jobDirs);

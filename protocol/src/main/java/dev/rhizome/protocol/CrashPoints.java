@@ -33,6 +33,16 @@ public final class CrashPoints {
     /** A give-back acknowledged by the coordinator, before the claimant forgets the claim. */
     public static final String GIVEN_BACK = "given-back";
     /**
+     * A node's give-back of a unit written whole to {@code <data-dir>/give-backs}, before it is sent:
+     * killed here, the restart sends it (and does not run the unit).
+     */
+    public static final String GIVE_BACK_KEPT = "give-back-kept";
+    /**
+     * A node's give-back acknowledged by the coordinator (200), before its file is deleted: killed
+     * here, the restart sends it again and takes the coordinator's "nothing given back" as done.
+     */
+    public static final String GIVE_BACK_HEARD = "give-back-heard";
+    /**
      * A coordinator's settling result moved a direction's frontier and wrote its adopted path, inside
      * that result's transaction, before its commit (on SQLite this holds the committer: nothing else
      * commits until the kill).

@@ -9,6 +9,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.StoreOption;
+import dev.rhizome.coordinator.store.BackupLeftovers;
 import dev.rhizome.coordinator.store.PostgresAddress;
 import dev.rhizome.coordinator.store.PostgresBackup;
 import dev.rhizome.coordinator.store.PostgresStore;
@@ -35,7 +36,10 @@ import picocli.CommandLine.ParentCommand;
             "of one moment, while the coordinator runs or not. The copy is written beside FILE as FILE.partial and",
             "renamed into place once it is on disk: FILE is never left partial, and a FILE already there is replaced",
             "only by a whole copy. A FILE.partial a killed backup left is not a backup: the next backup to FILE deletes",
-            "it first and says so, and a coordinator refuses to start on a copy cut short. Restore: stop the",
+            "it first and says so, and a coordinator refuses to start on a copy cut short. Killed backups to other",
+            "names in FILE's directory (dated backups) are found too: each OTHER.partial there is deleted when it is",
+            "certainly one (it begins as this kind of backup does, it is this user's, and no process has it open: a",
+            "backup under way holds its file open) and otherwise left; each is named on standard error. Restore: stop the",
             "coordinator, copy FILE to <new-data-dir>/coordinator.db and start `rhizome coordinator --data-dir",
             "<new-data-dir>`.",
             "A PostgreSQL store (--store postgresql://...) is dumped by PostgreSQL's own pg_dump (custom format, the",
@@ -62,8 +66,9 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
     String store;
 
     @Option(names = "--json", description = "One JSON object: file, database (the SQLite file, or the PostgreSQL "
-            + "address without its password), bytes, removed_partial (the partial files of killed backups to FILE "
-            + "deleted first); for PostgreSQL also schema, command (the pg_dump line run, without "
+            + "address without its password), bytes, removed_partial (the partial files of killed backups deleted "
+            + "first: FILE's, and other names' in its directory), found_partial (the partial files there left in place, "
+            + "each with file and why); for PostgreSQL also schema, command (the pg_dump line run, without "
             + "the password) and restore_command (the pg_restore line that restores FILE). With --print-command: "
             + "command and restore_command only.")
     boolean json;
@@ -72,7 +77,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             + "the pg_restore line) instead of running it, and exit 0.")
     boolean printCommand;
 
-    private final List<Path> removed = new ArrayList<>();
+    private final List<BackupLeftovers.Found> leftovers = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -120,6 +125,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             o.addProperty("database", database.toString());
             o.addProperty("bytes", bytes);
             o.add("removed_partial", removedJson());
+            o.add("found_partial", foundJson());
             output.json(o);
         } else {
             output.line("backed up " + database + " to " + target + " (" + bytes + " bytes)");
@@ -128,15 +134,30 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
     }
 
     /** Said as it goes, before the copy: a partial file is never left unexplained beside a backup. */
-    private void removedLeftover(Path file) {
-        removed.add(file);
-        System.err.println("removed " + file + ": the partial copy of a backup to " + out + " that was killed before "
-                + "its end (never a backup)");
+    private void removedLeftover(BackupLeftovers.Found found) {
+        leftovers.add(found);
+        if (found.removed()) {
+            System.err.println("removed " + found.file() + ": " + found.why() + ", killed before its end (never a "
+                    + "backup)");
+        } else {
+            System.err.println("found " + found.file() + ", a partial file beside the backup; " + found.why());
+        }
     }
 
     private JsonArray removedJson() {
         JsonArray a = new JsonArray();
-        removed.forEach(p -> a.add(p.toString()));
+        leftovers.stream().filter(BackupLeftovers.Found::removed).forEach(f -> a.add(f.file().toString()));
+        return a;
+    }
+
+    private JsonArray foundJson() {
+        JsonArray a = new JsonArray();
+        leftovers.stream().filter(f -> !f.removed()).forEach(f -> {
+            JsonObject o = new JsonObject();
+            o.addProperty("file", f.file().toString());
+            o.addProperty("why", f.why());
+            a.add(o);
+        });
         return a;
     }
 
@@ -198,6 +219,7 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             o.addProperty("bytes", bytes);
             o.addProperty("schema", address.schema());
             o.add("removed_partial", removedJson());
+            o.add("found_partial", foundJson());
             o.addProperty("command", PostgresStore.dumpCommand(address, target));
             o.addProperty("restore_command", PostgresStore.restoreCommand(address, target));
             output.json(o);

@@ -78,11 +78,14 @@ public final class PostgresBackup {
         return write(address, target, everySeconds, progress, removed -> { });
     }
 
-    /** As above, telling {@code leftovers} each file a killed backup to {@code target} left, deleted first. */
+    /**
+     * As above, telling {@code leftovers} each file killed backups left in the target's directory, as
+     * {@link SqliteBackup#write(Path, Path, Consumer)} does (pg_dump's partial files here).
+     */
     public static long write(PostgresAddress address, Path target, long everySeconds, Consumer<Long> progress,
-            Consumer<Path> leftovers) throws IOException, InterruptedException {
+            Consumer<BackupLeftovers.Found> leftovers) throws IOException, InterruptedException {
         Path tmp = SqliteBackup.temporary(target);
-        SqliteBackup.removeLeftovers(target).forEach(leftovers);  // a backup killed before its rename
+        BackupLeftovers.clear(target, BackupLeftovers.Kind.POSTGRES).forEach(leftovers);
         ProcessBuilder builder = new ProcessBuilder(arguments(address, tmp)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         if (address.password() != null) {
@@ -100,8 +103,10 @@ public final class PostgresBackup {
         } catch (IOException e) {
             throw new MissingPgDump(builder.command().get(0), e);
         }
-        try (child) {
-            return waitAndKeep(child.process(), address, tmp, target, everySeconds, progress);
+        // held open from here to its rename (pg_dump truncates and writes it): another backup into this
+        // directory sees it in use and leaves it (BackupLeftovers)
+        try (child; FileChannel held = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            return waitAndKeep(child.process(), held, address, tmp, target, everySeconds, progress);
         }
     }
 
@@ -115,7 +120,7 @@ public final class PostgresBackup {
         }
     }
 
-    private static long waitAndKeep(Process process, PostgresAddress address, Path tmp, Path target,
+    private static long waitAndKeep(Process process, FileChannel held, PostgresAddress address, Path tmp, Path target,
             long everySeconds, Consumer<Long> progress) throws IOException, InterruptedException {
         List<String> said = new ArrayList<>();
         Thread reader = new Thread(() -> {
@@ -159,9 +164,7 @@ public final class PostgresBackup {
             throw new DumpFailed("pg_dump ended with exit status " + code
                     + (output.isEmpty() ? "" : ": " + output));
         }
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);  // pg_dump closes its file without forcing it
-        }
+        held.force(true);  // pg_dump closes its file without forcing it
         long size = Files.size(tmp);
         DurableFiles.move(tmp, target);
         return size;

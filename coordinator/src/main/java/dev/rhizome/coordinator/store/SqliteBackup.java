@@ -72,15 +72,16 @@ public final class SqliteBackup {
     }
 
     /**
-     * As {@link #write(Path, Path)}, telling {@code leftovers} each file a killed backup to {@code
-     * target} left, deleted before this one starts.
+     * As {@link #write(Path, Path)}, telling {@code leftovers} each file killed backups left in the
+     * target's directory before this one starts: the target's own partial file, deleted, and those of
+     * backups to other names, deleted or left by {@link BackupLeftovers}'s rule.
      */
-    public static long write(Path database, Path target, Consumer<Path> leftovers) throws IOException {
+    public static long write(Path database, Path target, Consumer<BackupLeftovers.Found> leftovers) throws IOException {
         if (!Files.isRegularFile(database)) {
             throw new NoSuchFileException(database.toString(), null, "no coordinator database");
         }
         Path tmp = temporary(target);
-        removeLeftovers(target).forEach(leftovers);
+        BackupLeftovers.clear(target, BackupLeftovers.Kind.SQLITE).forEach(leftovers);
         // SIGTERM (System.exit) mid-copy: the partial copy goes with the process; SIGKILL leaves it for the next backup
         Thread atExit = new Thread(() -> {
             try {
@@ -90,7 +91,9 @@ public final class SqliteBackup {
             }
         }, "backup-partial-cleanup");
         Runtime.getRuntime().addShutdownHook(atExit);
-        try {
+        // held open from its creation to its rename: another backup into this directory sees it in use
+        // (BackupLeftovers) and leaves it; VACUUM INTO writes into an empty file that exists
+        try (FileChannel held = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             try (Connection reader = SqliteStore.connect(database); Statement s = reader.createStatement()) {
                 reader.setAutoCommit(true);
                 s.execute("VACUUM INTO '" + tmp.toAbsolutePath().toString().replace("'", "''") + "'");
@@ -98,9 +101,7 @@ public final class SqliteBackup {
                 removeLeftovers(target);
                 throw new IOException("backup of " + database + " failed: " + e.getMessage(), e);
             }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);  // VACUUM INTO leaves its copy to the page cache
-            }
+            held.force(true);  // VACUUM INTO leaves its copy to the page cache
             long size = Files.size(tmp);
             DurableFiles.move(tmp, target);
             return size;

@@ -33,9 +33,12 @@ public final class NodeJobDirs implements JobRoots {
     private final ForJobs forJobs;
     private final CompletableFuture<Integer> leftoversDeleted;
     private final Executor deleter;
-    /** Held by the delete under way ({@link #done}), which {@link #stop} waits for. */
-    private final java.util.concurrent.locks.ReentrantLock deleting = new java.util.concurrent.locks.ReentrantLock();
+    /** How long a stop whose wait ran out waits more for the delete under way to undo itself (one directory's step). */
+    private static final long UNDO_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
+    /** When a stop's wait runs out ({@link System#nanoTime}): the deletes still under way then undo themselves. */
+    private volatile long giveUpAt;
 
     NodeJobDirs(Path dir, String key, ForJobs forJobs, CompletableFuture<Integer> leftoversDeleted) {
         this(dir, key, forJobs, leftoversDeleted, oneDeleter());
@@ -101,49 +104,60 @@ public final class NodeJobDirs implements JobRoots {
      */
     @Override
     public void done(Path root) {
+        // a job that ends once the stop has begun is not waited for: its directory is left whole to the next start
+        boolean afterStop = stopping.get();
         deleter.execute(() -> {
-            deleting.lock();
+            if (afterStop) {
+                return;
+            }
             try {
-                JobDirs.deleteTree(root, stopping::get);
+                JobDirs.deleteTree(root, this::stopping);
             } catch (IOException | RuntimeException e) {
                 log.warn("could not delete the job directory {} ({}); the node's next start deletes it", root, e.toString());
-            } finally {
-                deleting.unlock();
             }
         });
     }
 
     /**
-     * For a node's stop: the delete under way, of a job's directory or of an earlier run's leftovers
-     * ({@link #leftoversDeleted}), undoes what it started ({@link JobDirs#deleteTree(Path,
-     * java.util.function.BooleanSupplier)}) at its next directory, and this waits for that, so that the
-     * process's end (which the daemon threads do not outlive) cuts no delete in the middle and leaves no
-     * trash in the temporary directory; the deletes not begun are left whole to the next start, as a kill
-     * leaves them (the leftovers' keys stay kept until their delete ends). Waits at most {@code wait} in all.
+     * For a node's stop: the deletes of job directories that ended before it (queued or under way) and of
+     * an earlier run's leftovers ({@link #leftoversDeleted}) are finished within {@code wait}, so that a
+     * node's last stop leaves nothing in the temporary directory (storm failure 3 of round 30: a stop
+     * that undid a delete at once left the job's directory whole, for a next start that never came).
+     * Past {@code wait}, the delete under way undoes what it started ({@link JobDirs#deleteTree(Path,
+     * java.util.function.BooleanSupplier)}) at its next directory, and this waits (at most 10 s more) for
+     * that, so that the process's end (which the daemon threads do not outlive) cuts no delete in the
+     * middle and leaves no trash ({@code .<name>.deleting-*}); what is not deleted then is left whole,
+     * tagged with its start's key, to the next start, as a kill leaves it (the leftovers' keys stay kept).
      */
     public void stop(java.time.Duration wait) throws InterruptedException {
+        giveUpAt = System.nanoTime() + wait.toNanos();
         stopping.set(true);
-        long deadline = System.nanoTime() + wait.toNanos();
-        boolean stopped = false;
-        if (deleting.tryLock(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
-            deleting.unlock();
-            try {
-                leftoversDeleted.get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
-                stopped = true;
-            } catch (java.util.concurrent.ExecutionException e) {
-                stopped = true; // its failure is the start's to report (NodeDaemon); it deletes no more
-            } catch (java.util.concurrent.TimeoutException e) {
-                // below
-            }
-        }
-        if (!stopped) {
+        // the deleter runs in order: once this runs, every delete handed to it before the stop has ended
+        CompletableFuture<Void> queued = CompletableFuture.runAsync(() -> { }, deleter);
+        CompletableFuture<Void> all = CompletableFuture.allOf(queued, leftoversDeleted.handle((n, e) -> null));
+        boolean ended = endedBy(all, giveUpAt) || endedBy(all, giveUpAt + UNDO_WAIT_NANOS);
+        if (!ended) {
             log.warn("a job directory's delete did not stop within {} s; the node's next start removes what it leaves",
-                    wait.toSeconds());
+                    wait.toSeconds() + java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(UNDO_WAIT_NANOS));
         }
     }
 
-    /** Whether {@link #stop} was called: the deletes of this start's directories and leftovers stop at it. */
+    private static boolean endedBy(CompletableFuture<Void> all, long deadlineNanos) throws InterruptedException {
+        try {
+            all.get(Math.max(0, deadlineNanos - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true;  // a delete's failure is reported where it happens; it deletes no more
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Whether the deletes of this start's directories and leftovers stop now: a stop began and its wait
+     * ran out ({@link #stop}).
+     */
     boolean stopping() {
-        return stopping.get();
+        return stopping.get() && System.nanoTime() - giveUpAt >= 0;
     }
 }

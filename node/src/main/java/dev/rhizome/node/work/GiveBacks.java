@@ -1,6 +1,7 @@
 package dev.rhizome.node.work;
 
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.io.StringReader;
@@ -15,12 +16,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.nio.file.attribute.FileTime;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,6 +37,14 @@ import org.slf4j.LoggerFactory;
  * give-back that met a coordinator down or restarting left the unit leased to nobody who would run
  * it until that deadline; and a stop or a kill lost it with the process. Files an earlier process
  * left are sent by this one ({@link #round}).
+ *
+ * <p>A give-back is signed afresh at each attempt, so the coordinator cannot tell a resend of one
+ * it already heard from a give-back of a later lease of the same unit: a node killed after the 200
+ * and before the file's delete, whose restart claims the reopened unit again, would give back its
+ * own new lease. Before each attempt the node's buffer is asked when a slot's file holding the unit
+ * was written ({@code heldSince}): a slot forgets a unit right after keeping its give-back, so one
+ * written after the give-back's file holds a later lease, and the give-back is done unsent (the
+ * earlier lease is over, since the unit was leased again).
  */
 public final class GiveBacks {
     private static final Logger log = LoggerFactory.getLogger(GiveBacks.class);
@@ -58,6 +69,7 @@ public final class GiveBacks {
     private final Path dir;
     private final Sender sender;
     private final LongSupplier clock;
+    private final Function<String, Optional<FileTime>> heldSince;
     /** Attempts so far and the next one's time, by unit: a restart starts each afresh, at once. */
     private final Map<String, Next> retries = new ConcurrentHashMap<>();
     private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
@@ -65,9 +77,19 @@ public final class GiveBacks {
     private final Map<String, Pending> unkept = new ConcurrentHashMap<>();
 
     public GiveBacks(Path dir, Sender sender, LongSupplier clock) throws IOException {
+        this(dir, sender, clock, unit -> Optional.empty());
+    }
+
+    /**
+     * @param heldSince when the file in which one of this node's slots holds a unit now (buffered or
+     *     claimed ahead) was written, empty when none holds it ({@link UnitBuffer#heldSince})
+     */
+    public GiveBacks(Path dir, Sender sender, LongSupplier clock, Function<String, Optional<FileTime>> heldSince)
+            throws IOException {
         this.dir = Files.createDirectories(dir);
         this.sender = sender;
         this.clock = clock;
+        this.heldSince = heldSince;
     }
 
     /**
@@ -100,6 +122,7 @@ public final class GiveBacks {
             StringWriter text = new StringWriter();
             p.store(text, null);
             DurableFiles.replace(file(pending.unitId()), text.toString().getBytes(StandardCharsets.UTF_8));
+            CrashPoints.at(CrashPoints.GIVE_BACK_KEPT);
             return true;
         } catch (IOException e) {
             log.warn("{}: the give-back of unit {} could not be written ({}); it is sent from memory, and lost to a "
@@ -200,9 +223,16 @@ public final class GiveBacks {
             done(p);
             return;
         }
+        if (leasedAgain(p)) {
+            log.info("{}: unit {} not given back again: this node holds a later lease on it, so the coordinator "
+                    + "heard the give-back of the earlier one", p.slot(), p.unitId());
+            done(p);
+            return;
+        }
         int attempt = attempts.merge(p.unitId(), 1, Integer::sum);
         try {
             sender.send(p);
+            CrashPoints.at(CrashPoints.GIVE_BACK_HEARD);
             log.info("{}: gave unit {} back unrun: {}", p.slot(), p.unitId(), p.reason());
             done(p);
         } catch (CoordinatorException e) {
@@ -222,6 +252,19 @@ public final class GiveBacks {
                 }
                 retries.put(p.unitId(), next);
             }
+        }
+    }
+
+    /** Whether a slot took the unit into its buffer after this give-back was kept: a later lease of it. */
+    private boolean leasedAgain(Pending p) {
+        Optional<FileTime> held = heldSince.apply(p.unitId());
+        if (held.isEmpty()) {
+            return false;
+        }
+        try {
+            return held.get().compareTo(Files.getLastModifiedTime(file(p.unitId()))) > 0;
+        } catch (IOException unkept) {
+            return false;  // kept in memory only: this process gave it back, and its slot had forgotten it then
         }
     }
 

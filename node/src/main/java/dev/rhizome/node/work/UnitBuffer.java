@@ -3,7 +3,9 @@ package dev.rhizome.node.work;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import dev.rhizome.protocol.files.DurableFiles;
 import java.util.Optional;
 
@@ -53,6 +55,25 @@ public final class UnitBuffer {
 
     public void clearAhead(String slot) throws IOException {
         Files.deleteIfExists(aheadFile(slot));
+    }
+
+    /**
+     * When the file in which a slot holds {@code unitId} (its unit or the one claimed ahead) was written;
+     * empty when no slot holds it. A give-back kept before that holds an earlier lease ({@link GiveBacks}).
+     */
+    public Optional<FileTime> heldSince(String unitId) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if ((name.endsWith(".unit") || name.endsWith(".ahead"))
+                        && read(f).filter(u -> u.getId().equals(unitId)).isPresent()) {
+                    return Optional.of(Files.getLastModifiedTime(f));
+                }
+            }
+        } catch (IOException e) {
+            // unreadable: as held by none, so the give-back is sent
+        }
+        return Optional.empty();
     }
 
     private static Optional<WorkUnit> read(Path file) {

@@ -115,7 +115,7 @@ public final class WorkLoop implements Runnable {
         this.buffer = buffer;
         this.giveBacks = new GiveBacks(giveBacksDir, p -> coordinator.giveBackLease(LeaseGiveBack.newBuilder()
                 .setWorkUnitId(p.unitId()).setNode(identity.publicId().toByteString()).setReason(p.reason())
-                .setTimeMs(clock.millis()).build()), clock::millis);
+                .setTimeMs(clock.millis()).build()), clock::millis, buffer::heldSince);
         this.acked = new AckedResults(outbox, ReceiptBook.besideOutbox(outbox.dir()), clock::millis);
         // the unit's name lets a crash check match what a node was told was stored (ops/storm)
         this.delivery = new OutboxDelivery(outbox, acked, coordinator, identity, heldBack,

@@ -82,4 +82,36 @@ class GiveBacksTest {
         assertThat(sent).as("the torn one had a deadline long past; the other none").isEmpty();
         assertThat(Files.list(dir)).isEmpty();
     }
+
+    /**
+     * A node killed after the coordinator heard its give-back and before the file's delete, whose
+     * restart claimed the reopened unit again: the resend would give back the new lease (signed afresh,
+     * the coordinator cannot tell it from a give-back of that lease). A unit held in the buffer since
+     * before the give-back was kept (the same lease: a kill before the slot forgot it) is given back.
+     */
+    @Test
+    void aGiveBackIsNotSentForALeaseTheSlotTookAfterIt() throws Exception {
+        Path kept = Files.createDirectories(dir.resolve("give-backs"));
+        UnitBuffer buffer = new UnitBuffer(dir.resolve("buffer"));
+        List<String> sent = new CopyOnWriteArrayList<>();
+        AtomicLong clock = new AtomicLong(NOW);
+        GiveBacks giveBacks = new GiveBacks(kept, p -> sent.add(p.unitId()), clock::get, buffer::heldSince);
+        giveBacks.keep(new GiveBacks.Pending("again", "cpu0", "the node stopped before running it", DEADLINE));
+        giveBacks.keep(new GiveBacks.Pending("same", "cpu1", "the node stopped before running it", DEADLINE));
+        java.nio.file.attribute.FileTime keptAt = Files.getLastModifiedTime(kept.resolve("again.give-back"));
+        buffer.put("cpu0", dev.rhizome.proto.v1.WorkUnit.newBuilder().setId("again").setLeaseDeadlineMs(DEADLINE + 9)
+                .build());
+        buffer.putAhead("cpu1", dev.rhizome.proto.v1.WorkUnit.newBuilder().setId("same").setLeaseDeadlineMs(DEADLINE)
+                .build());
+        Files.setLastModifiedTime(dir.resolve("buffer").resolve("cpu0.unit"),
+                java.nio.file.attribute.FileTime.fromMillis(keptAt.toMillis() + 1_000));
+        Files.setLastModifiedTime(dir.resolve("buffer").resolve("cpu1.ahead"),
+                java.nio.file.attribute.FileTime.fromMillis(keptAt.toMillis() - 1_000));
+
+        assertThat(giveBacks.round()).as("nothing left waiting").isZero();
+
+        assertThat(sent).as("only the give-back of the lease the buffer held before it").containsExactly("same");
+        assertThat(Files.list(kept)).isEmpty();
+        assertThat(buffer.get("cpu0")).as("the later lease, kept").isPresent();
+    }
 }
