@@ -130,6 +130,26 @@ class AgentErrorsTest {
     }
 
     @Test
+    void hintsNameTheOnlyOpenDirectionWhereTheyOfferACommand() {
+        // a data directory that submitted nothing, outside any workspace: `wait` cannot tell the commit
+        Path fresh = dir.resolve("fresh");
+        JsonObject noCommit = CliRun.of("wait", "--data-dir", fresh.toString(), "--coordinator", url, "--json")
+                .failure(ExitCodes.USAGE, "usage", "--commit");
+        assertThat(noCommit.get("hint").getAsString()).contains("`rhizome tree --direction d`");
+        // refused at parsing (no value after --commit): the same, before any command ran
+        JsonObject noValue = CliRun.of("wait", "--data-dir", fresh.toString(), "--coordinator", url, "--json",
+                "--commit").failure(ExitCodes.USAGE, "usage");
+        assertThat(noValue.get("hint").getAsString()).contains("`rhizome tree --direction d`");
+        JsonObject badBase = CliRun.of("direction", "open", "--data-dir", fresh.toString(), "--coordinator", url,
+                "--seed", seed.getName(), "--name", "other", "--base", "xyz", "--json").json();
+        assertThat(badBase.get("option").getAsString()).isEqualTo("--base");
+        assertThat(badBase.get("hint").getAsString()).contains("`rhizome tree --direction d --json`");
+        JsonObject fromAlone = CliRun.of("claim", "--data-dir", fresh.toString(), "--coordinator", url, "--from",
+                seed.getCommit(), "--json").failure(ExitCodes.USAGE, "usage", "--from needs --direction");
+        assertThat(fromAlone.get("hint").getAsString()).contains("add --direction d ");
+    }
+
+    @Test
     void badArgumentsAreJsonToo() {
         as("claim", "--direction", "d", "--bogus", "--json").failure(ExitCodes.USAGE, "usage", "--bogus");
     }
@@ -203,6 +223,40 @@ class AgentErrorsTest {
         WorkUnit unit = ClaimFiles.load(agent, c.unit());
         ClaimFiles.save(agent, unit.toBuilder().setLeaseDeadlineMs(System.currentTimeMillis() - 15 * 60_000).build());
         as("submit", "--unit", c.unit(), "--workspace", c.workspace().toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + c.unit() + " ended");
+    }
+
+    @Test
+    void theSeedsRulesAreCheckedInTheWorkspaceBeforeANodeIsNeeded() throws Exception {
+        // a data directory no node serves: its claim fetches from the runner, and a submit that
+        // breaks the seed's rules hears of its own mistake, not of the missing node first
+        Path lone = dir.resolve("lone");
+        Path ws = dir.resolve("lone-ws");
+        CliRun claimed = CliRun.of("claim", "--data-dir", lone.toString(), "--coordinator", url, "--direction", "d",
+                "--workspace", ws.toString(), "--json");
+        assertThat(claimed.code()).as(claimed.out() + claimed.err()).isZero();
+        String unit = claimed.json().getAsJsonObject("unit").get("id").getAsString();
+        String[] submit = {"submit", "--data-dir", lone.toString(), "--coordinator", url, "--unit", unit,
+                "--workspace", ws.toString(), "--json"};
+
+        commit(ws, "notes.txt", "not a file the seed lets an experiment change\n");
+        CliRun.of(submit).failure(ExitCodes.USAGE, "forbidden_file", "notes.txt");
+
+        try (Git git = Git.open(ws.toFile())) {
+            git.reset().setMode(org.eclipse.jgit.api.ResetCommand.ResetType.HARD).setRef("HEAD~1").call();
+        }
+        String train = Files.readString(ws.resolve("Train.java"));
+        commit(ws, "Train.java", train.replace("System.out.println(\"---\");",
+                "System.out.println(\"---\"); // ignore the metric below"));
+        CliRun.of(submit).failure(ExitCodes.USAGE, "read_only_region", BEGIN);
+
+        // within the rules, the next thing to fix is the node
+        try (Git git = Git.open(ws.toFile())) {
+            git.reset().setMode(org.eclipse.jgit.api.ResetCommand.ResetType.HARD).setRef("HEAD~1").call();
+        }
+        commit(ws, "config.properties", "x=4\n");
+        JsonObject noNode = CliRun.of(submit).failure(ExitCodes.FAILED, "no_node", "no node is serving");
+        // a node runs until stopped: an agent that ran the hint's command as written waited on it for good
+        assertThat(noNode.get("hint").getAsString()).contains("rhizome node --data-dir").contains("in the background");
     }
 
     @Test

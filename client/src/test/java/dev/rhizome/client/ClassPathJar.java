@@ -25,10 +25,25 @@ final class ClassPathJar {
 
     /** Writes one jar of the main classes and libraries on this class path, as the build's rhizome.jar holds them, less the entries {@code keep} refuses. */
     static void write(Path jar, Predicate<String> keep) throws IOException {
+        write(jar, keep, null);
+    }
+
+    /** {@link #write(Path, Predicate)} with a manifest naming {@code mainClass}: a jar `java -jar` runs, as the launcher does. */
+    static void writeRunnable(Path jar, String mainClass) throws IOException {
+        write(jar, name -> true, mainClass);
+    }
+
+    private static void write(Path jar, Predicate<String> keep, String mainClass) throws IOException {
         Set<String> seen = new HashSet<>();
         Map<String, StringBuilder> services = new TreeMap<>();
         try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(jar))) {
             out.setLevel(Deflater.BEST_SPEED);
+            if (mainClass != null) {
+                seen.add("META-INF/MANIFEST.MF");
+                out.putNextEntry(new ZipEntry("META-INF/MANIFEST.MF"));
+                out.write(("Manifest-Version: 1.0\r\nMain-Class: " + mainClass + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
             for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
                 Path p = Path.of(entry);
                 if (entry.contains("test-classes") || entry.endsWith("-tests.jar")) {

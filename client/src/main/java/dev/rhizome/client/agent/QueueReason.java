@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.HardwareClasses;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.protocol.CommitId;
@@ -115,10 +116,19 @@ public final class QueueReason {
 
     /** The reason in words, given what the coordinator told; empty when nothing is queued. */
     public static Optional<String> of(ExperimentReport report, Seen seen) {
+        return of(report, seen, null);
+    }
+
+    /**
+     * {@link #of(ExperimentReport, Seen)}, the `rhizome node` command it offers naming
+     * {@code coordinatorUrl} (null: URL, for the reader to fill in): a newcomer was told
+     * `--coordinator URL` by the command that had just asked that coordinator.
+     */
+    public static Optional<String> of(ExperimentReport report, Seen seen, String coordinatorUrl) {
         if (!queued(report)) {
             return Optional.empty();
         }
-        Optional<String> why = withoutPlace(report, seen);
+        Optional<String> why = withoutPlace(report, seen, coordinatorUrl);
         if (why.isEmpty() || seen.ahead() == null || seen.directionClosed().isPresent() || seen.nodesListed() == 0
                 || seen.classes() != null && seen.classes().fitting() == 0) { // no place in a queue no node serves
             return why;
@@ -126,7 +136,7 @@ public final class QueueReason {
         return Optional.of(why.get() + seen.ahead().words(Records.experiment(report.getExperiment()).getParent()));
     }
 
-    private static Optional<String> withoutPlace(ExperimentReport report, Seen seen) {
+    private static Optional<String> withoutPlace(ExperimentReport report, Seen seen, String coordinatorUrl) {
         String direction = Records.experiment(report.getExperiment()).getDirection();
         if (seen.directionClosed().isPresent()) {
             // a closed direction hands out none of its evaluations: "their slots are busy" sent its
@@ -138,7 +148,8 @@ public final class QueueReason {
         }
         if (seen.nodesListed() == 0) {
             return Optional.of("no node has announced itself to the coordinator in the last 10 minutes, so nothing runs "
-                    + "queued evaluations: start one with `rhizome node --coordinator URL` (see `rhizome node --help`)");
+                    + "queued evaluations: start one with `rhizome node --coordinator "
+                    + (coordinatorUrl == null ? "URL" : Shell.quote(coordinatorUrl)) + "` (see `rhizome node --help`)");
         }
         Classes classes = seen.classes();
         if (classes != null && classes.fitting() == 0) {

@@ -564,8 +564,8 @@ public final class Research {
 
     /**
      * Submits HEAD of the workspace for the unit: checks the lease is alive, the workspace is clean,
-     * a node serves the data directory, HEAD's real parent is registered, and the seed's rules hold
-     * (in that order: the first error is the one to fix first), then registers the
+     * the seed's rules hold (read in the workspace), a node serves the data directory, and HEAD's
+     * real parent is registered (in that order: the first error is the one to fix first), then registers the
      * experiment (and the paper, if any) and closes the exploration unless {@code keepLease}. Run
      * again after it was killed part way, it goes on from where that run stopped, storing nothing
      * twice ({@link EarlierSubmission}).
@@ -600,11 +600,16 @@ public final class Research {
                     + " are accepted", "give a shorter --description (or a shorter first line of the commit message)");
         }
         PaperText.check(paperText);
+        // the seed's rules, read in the workspace itself: a forbidden file is the agent's own
+        // mistake, and was reported only after no_node (the node's repository needed the commit)
+        steps.accept("checking HEAD against the seed's rules");
+        boolean ruled = checkRulesInWorkspace(workspace, unit, head.commit());
         NodeEndpoint node = Announce.servingNode(dataDir).orElseThrow(() -> new CommandException(ExitCodes.FAILED,
                 "no_node", "no node is serving " + dataDir,
                 // with its coordinator: the command alone started a node that tried the default one
                 "start `rhizome node --data-dir " + Shell.quote(dataDir.toAbsolutePath()) + " --coordinator "
-                        + Shell.quote(client.url().toString()) + "` so peers can fetch your commit (add `--cpu-jobs 0 "
+                        + Shell.quote(client.url().toString()) + "` in the background (it runs until stopped: end "
+                        + "the line with `&`, or use another terminal) so peers can fetch your commit (add `--cpu-jobs 0 "
                         + "--gpus none` for a node that only serves and runs no jobs), then submit again"));
         steps.accept("checking that HEAD's parents are registered");
         requireRegistered(unit, head.parent(), "parent");
@@ -617,7 +622,9 @@ public final class Research {
             // directory, where only the node's next start looked: its rerun removes it.
             DataJanitor.removeTempBundles();
             repo.importFrom(workspace, head.commit());
-            checkRules(repo, unit, head.commit());
+            if (!ruled) {
+                checkRules(repo, unit, head.commit());
+            }
             steps.accept("comparing the change with the direction's newest experiments");
             // near-duplicates are looked for among the newest experiments only (oldest of them first)
             List<Experiment> recent = new ArrayList<>(Records.experiments(
@@ -809,16 +816,45 @@ public final class Research {
         return PaperText.printable(text);
     }
 
+    /**
+     * {@link #checkRules(NodeRepository, WorkUnit, String)} against the workspace's own repository;
+     * false when it does not hold the seed's commit (a workspace that is not a claim's checkout),
+     * which leaves the check to the node's repository once HEAD is imported.
+     */
+    private static boolean checkRulesInWorkspace(Path workspace, WorkUnit unit, String commit) {
+        if (!CommitId.isValid(unit.getSeedCommit())) {
+            return false;
+        }
+        try {
+            Optional<WorkspaceCommits> held = WorkspaceCommits.holding(workspace, unit.getSeedCommit());
+            if (held.isEmpty()) {
+                return false;
+            }
+            try (WorkspaceCommits commits = held.get()) {
+                checkRules(commits.changedPaths(unit.getSeedCommit(), commit), commits::readFile, unit, commit);
+            }
+            return true;
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "cannot read HEAD in " + workspace.toAbsolutePath().normalize()
+                    + ": " + Problems.describe(e));
+        }
+    }
+
     /** The seed's rules, as the node will check them before it runs anything. */
     public static void checkRules(NodeRepository repo, WorkUnit unit, String commit) throws IOException {
-        Set<String> forbidden = CommitPolicy.forbiddenChanges(repo.changedPaths(unit.getSeedCommit(), commit),
+        checkRules(repo.changedPaths(unit.getSeedCommit(), commit), repo::readFile, unit, commit);
+    }
+
+    private static void checkRules(Set<String> changedSinceSeed, CommitPolicy.FileReader files, WorkUnit unit,
+            String commit) throws IOException {
+        Set<String> forbidden = CommitPolicy.forbiddenChanges(changedSinceSeed,
                 unit.getManifest().getEditableFilesList());
         if (!forbidden.isEmpty()) {
             throw new CommandException(ExitCodes.USAGE, "forbidden_file", "the commit changes files the seed does not allow: "
                     + forbidden, "change only " + unit.getManifest().getEditableFilesList()
                             + "; undo the rest and amend the commit");
         }
-        List<String> regions = CommitPolicy.protectedRegionViolations(repo, unit.getManifest(), unit.getSeedCommit(),
+        List<String> regions = CommitPolicy.protectedRegionViolations(files, unit.getManifest(), unit.getSeedCommit(),
                 commit);
         if (!regions.isEmpty()) {
             throw new CommandException(ExitCodes.USAGE, "read_only_region", String.join("; ", regions),
@@ -931,7 +967,7 @@ public final class Research {
         try {
             for (ExperimentReport report : reports) {
                 if (QueueReason.queued(report)) {
-                    QueueReason.of(report, reads.seenFor(report))
+                    QueueReason.of(report, reads.seenFor(report), client.url().toString())
                             .ifPresent(why -> reasons.put(Records.experiment(report.getExperiment()).getCommit(), why));
                 }
             }
@@ -953,7 +989,7 @@ public final class Research {
                 return Optional.empty();  // the wait goes on; the reason is a courtesy
             }
         }
-        return QueueReason.of(report, cached.seen);
+        return QueueReason.of(report, cached.seen, client.url().toString());
     }
 
     /** What the coordinator last told of its nodes and the direction, and when it was read. */

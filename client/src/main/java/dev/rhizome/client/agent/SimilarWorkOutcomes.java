@@ -8,9 +8,11 @@ import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.protocol.CommitId;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The work a claim's hypothesis resembles, each with what came of it: the experiments it
@@ -28,7 +30,7 @@ public final class SimilarWorkOutcomes {
     /** This data directory's key: its own earlier work is listed too, marked as its own. */
     private final ByteString me;
 
-    private SimilarWorkOutcomes(List<SimilarWork> similar, Map<String, ReportRead> reads, ByteString me) {
+    SimilarWorkOutcomes(List<SimilarWork> similar, Map<String, ReportRead> reads, ByteString me) {
         this.similar = similar;
         this.reads = reads;
         this.me = me;
@@ -87,13 +89,21 @@ public final class SimilarWorkOutcomes {
         return all.subList(0, Math.min(PER_ENTRY, all.size()));
     }
 
-    /** How many of the experiments shown were decided and adopted: "2 decided, 1 adopted". */
+    /**
+     * How many of the experiments shown were decided and adopted, and whose they are: "3 experiment(s)
+     * of others, 2 decided, 1 adopted". It said "of theirs" of the agent's own earlier work too, which
+     * the same line counts as "your own".
+     */
     public String tally() {
+        Set<String> own = new LinkedHashSet<>();
+        Set<String> others = new LinkedHashSet<>();
+        for (SimilarWork s : similar) {
+            (mine(s) ? own : others).addAll(shown(s));
+        }
+        others.removeAll(own);
         int decided = 0;
         int adopted = 0;
-        int experiments = 0;
         for (ReportRead r : reads.values()) {
-            experiments++;
             if (r.report() != null && r.report().getDecided()) {
                 decided++;
             }
@@ -101,7 +111,10 @@ public final class SimilarWorkOutcomes {
                 adopted++;
             }
         }
-        return experiments + " experiment(s) of theirs, " + decided + " decided, " + adopted + " adopted";
+        String whose = own.isEmpty() && others.isEmpty() ? "" : own.isEmpty() ? " of others"
+                : others.isEmpty() ? " of your own"
+                : " (" + others.size() + " of others, " + own.size() + " your own)";
+        return reads.size() + " experiment(s)" + whose + ", " + decided + " decided, " + adopted + " adopted";
     }
 
     /** The {@code similar} array of `claim --json` and `brief --json`. */

@@ -143,7 +143,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         if (meant.isEmpty()) {
             meant = flagFor(e).map(List::of).orElse(List.of());
         }
-        String hint = meant.isEmpty() ? missingHint(e, help) : Sentences.join(Suggestions.phrase(meant), topicNote(e), help);
+        String hint = meant.isEmpty() ? missingHint(e, args, help) : Sentences.join(Suggestions.phrase(meant), topicNote(e), help);
         cli.getErr().println(Printable.shown("rhizome: " + message));
         // The message names the problem; the whole help after it would bury it (and an agent
         // reading the output would have to dig it out), so point to --help instead.
@@ -203,7 +203,7 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
 
     /** Where to find the value of a missing option an agent most often lacks, then the help. */
-    private static String missingHint(CommandLine.ParameterException e, String help) {
+    private static String missingHint(CommandLine.ParameterException e, String[] args, String help) {
         if (!(e instanceof CommandLine.MissingParameterException m)) {
             return help;
         }
@@ -212,13 +212,33 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             if (a instanceof CommandLine.Model.OptionSpec o) {
                 switch (o.longestName()) {
                     case "--direction" -> where.add("`rhizome direction list` shows the directions");
-                    case "--commit" -> where.add("`rhizome tree --direction D` shows the commits");
+                    case "--commit" -> where.add(ImpliedDirection.treeCommandForHint(typedDirection(args),
+                            coordinatorOf(e.getCommandLine())) + " shows the commits");
                     case "--unit" -> where.add("the unit is the id `rhizome claim` printed");
                     default -> { }
                 }
             }
         }
         return where.isEmpty() ? help : String.join("; ", where) + "; " + help;
+    }
+
+    /** The {@code --direction} typed (either form), or null. */
+    private static String typedDirection(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--direction") && i + 1 < args.length) {
+                return args[i + 1];
+            }
+            if (args[i].startsWith("--direction=")) {
+                return args[i].substring("--direction=".length());
+            }
+        }
+        return null;
+    }
+
+    /** The command's {@code --coordinator}, as far as it was parsed before the error; null for a command without one. */
+    private static CoordinatorOption coordinatorOf(CommandLine cli) {
+        return cli.getCommandSpec().mixins().values().stream().map(CommandLine.Model.CommandSpec::userObject)
+                .filter(CoordinatorOption.class::isInstance).map(CoordinatorOption.class::cast).findFirst().orElse(null);
     }
 
     /** The word not understood, without an option's {@code =value}; null when it was something else. */

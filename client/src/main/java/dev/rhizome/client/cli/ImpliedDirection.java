@@ -3,6 +3,8 @@ package dev.rhizome.client.cli;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.protocol.identity.Identity;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -91,6 +93,63 @@ public final class ImpliedDirection {
     /** {@link #resolve(String, CoordinatorClient, String)}, its failures the command's exit; asks nothing when given. */
     public static String resolve(String given, CoordinatorOption coordinator, DataDirOption dataDir, String command) {
         return given != null ? given : Coordinators.read(coordinator, dataDir, c -> resolve(null, c, command));
+    }
+
+    /** What a hint's example command names where no direction can be told: the user fills it in. */
+    public static final String PLACEHOLDER = "D";
+
+    /**
+     * The direction an example command in a hint names: {@code given}, else that of the claim in
+     * the workspace this runs in, else the coordinator's only open direction ({@code client} may be
+     * null: not asked), else {@link #PLACEHOLDER}. Hints said `--direction D` on a network of one
+     * direction, which a newcomer copied as written. Never fails: a hint is no place for a second error.
+     */
+    public static String forHint(String given, CoordinatorClient client) {
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        Optional<Claimed> claim = workspaceClaim();
+        if (claim.isPresent()) {
+            return claim.get().direction();
+        }
+        if (client != null) {
+            try {
+                List<String> open = client.directions().getDirectionsList().stream().filter(d -> !d.getClosed())
+                        .map(d -> d.getDirection().getName()).toList();
+                if (open.size() == 1) {
+                    return open.get(0);
+                }
+            } catch (CoordinatorException | RuntimeException e) {
+                // unreachable or refused: the placeholder, and the command's own error stands
+            }
+        }
+        return PLACEHOLDER;
+    }
+
+    /**
+     * {@link #forHint(String, CoordinatorClient)}, asking the coordinator {@code coordinator} names
+     * (null: none) with a key made for this one read: a hint, even one of a mistyped command,
+     * creates no key in a data directory.
+     */
+    public static String forHint(String given, CoordinatorOption coordinator) {
+        if ((given != null && !given.isBlank()) || coordinator == null) {
+            return forHint(given, (CoordinatorClient) null);
+        }
+        CoordinatorClient client;
+        try {
+            client = new CoordinatorClient(coordinator.uri().toString(), Identity.generate(), HINT_READ);
+        } catch (RuntimeException e) {
+            client = null;  // a refused URL: the command's own error says so
+        }
+        return forHint(null, client);
+    }
+
+    /** How long a hint waits for the coordinator's list: a hint is not worth a command's full timeout. */
+    private static final Duration HINT_READ = Duration.ofSeconds(5);
+
+    /** {@link #forHint(String, CoordinatorOption)} as a `rhizome tree` command to copy. */
+    public static String treeCommandForHint(String given, CoordinatorOption coordinator) {
+        return "`rhizome tree --direction " + Shell.quote(forHint(given, coordinator)) + "`";
     }
 
     /** The help text of a {@code --direction} that may be left out. */

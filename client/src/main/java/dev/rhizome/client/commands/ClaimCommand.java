@@ -102,8 +102,10 @@ public final class ClaimCommand implements Callable<Integer> {
             throw new CommandException(ExitCodes.USAGE, "evaluate_needs_node",
                     "`claim --kind evaluate` would lease an evaluation that no `rhizome` command can run or report: "
                             + "evaluations are claimed, run and reported by a node",
-                    "to evaluate, run a node: `rhizome node --data-dir DIR --coordinator URL` (see `rhizome node --help`); "
-                            + "to propose a change, `rhizome claim --direction D --workspace DIR`", "--kind");
+                    "to evaluate, run a node: `rhizome node --data-dir " + Shell.quote(dataDir.path().toAbsolutePath())
+                            + " --coordinator " + Shell.quote(coordinator.url()) + "` (see `rhizome node --help`); "
+                            + "to propose a change, `rhizome claim --direction "
+                            + Shell.quote(ImpliedDirection.forHint(direction, coordinator)) + " --workspace DIR`", "--kind");
         }
         if (workspace != null && !Files.exists(workspace) && workspace.toAbsolutePath().getParent() != null
                 && Files.exists(workspace.toAbsolutePath().getParent())
@@ -117,7 +119,8 @@ public final class ClaimCommand implements Callable<Integer> {
         }
         if (from != null && direction == null) {
             throw CommandException.usage("--direction", "--from needs --direction",
-                    "add --direction D (the direction the commit belongs to)");
+                    "add --direction " + Shell.quote(ImpliedDirection.forHint(null, coordinator))
+                            + " (the direction the commit belongs to)");
         }
         if (workspace == null) {
             return claim();
@@ -130,7 +133,7 @@ public final class ClaimCommand implements Callable<Integer> {
         }
     }
 
-    private static void requireEmpty(Path workspace) throws IOException {
+    private void requireEmpty(Path workspace) throws IOException {
         if (Files.isDirectory(workspace)) {
             try (var entries = Files.list(workspace)) {
                 if (entries.findAny().isPresent()) {
@@ -159,12 +162,14 @@ public final class ClaimCommand implements Callable<Integer> {
                     // the data directory that claimed it holds no such claim (removed, replaced, or
                     // the record copied in): a submit there is refused as unknown_unit, so
                     // "commit there and submit" was wrong advice too
+                    String hintDirection = Shell.quote(ImpliedDirection.forHint(direction, coordinator));
                     throw notEmpty(workspace, ": it is the workspace of unit " + claim.unitId() + ", whose claim "
                             + claim.dataDir() + " (the data directory that claimed it) does not hold",
                             "nothing can be submitted under unit " + claim.unitId() + " from there; give a new or empty "
-                                    + "directory for a new claim (`rhizome claim --direction D --workspace NEW_DIR`); "
-                                    + "to submit commits of " + Shell.quote(workspace) + ", claim their base again with "
-                                    + "`rhizome claim --direction D --from <base commit> --json` (without --workspace), then "
+                                    + "directory for a new claim (`rhizome claim --direction " + hintDirection
+                                    + " --workspace NEW_DIR`); to submit commits of " + Shell.quote(workspace)
+                                    + ", claim their base again with `rhizome claim --direction " + hintDirection
+                                    + " --from <base commit> --json` (without --workspace), then "
                                     + "`rhizome submit --unit NEW_UNIT --workspace " + Shell.quote(workspace) + "`");
                 }
             }

@@ -5,6 +5,8 @@ import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
@@ -77,7 +79,8 @@ public final class DirectionCommand {
                 }
                 String baseCommit = base != null ? base : s.getCommit();
                 if (!CommitId.isValid(baseCommit)) {
-                    throw BadValue.of("--base", baseCommit, "a commit id of 40 hex digits", "copy the full commit from `rhizome tree --direction D --json`");
+                    throw BadValue.of("--base", baseCommit, "a commit id of 40 hex digits", "copy the full commit from `rhizome tree --direction "
+                            + Shell.quote(ImpliedDirection.forHint(null, client)) + " --json`, or leave --base out (the seed's commit)");
                 }
                 // the coordinator acknowledges a second open of the same direction, keeping what the first
                 // said: answered "opened", an agent took knobs or a description it changed as applied

@@ -11,11 +11,13 @@ import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Paging;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.PaperFilter;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -75,7 +77,8 @@ public final class PapersCommand implements Callable<Integer> {
         if (after != null || search != null || commit != null) {
             throw CommandException.usage(after != null ? "--after" : search != null ? "--search" : "--commit",
                     "--new goes with neither --after, --search nor --commit",
-                    "`rhizome papers --direction D --new`: what was published on D since you last ran it");
+                    "`rhizome papers --direction " + Shell.quote(ImpliedDirection.forHint(direction, coordinator))
+                            + " --new`: what was published on that direction since you last ran it");
         }
         SeenMarks marks = new SeenMarks(dataDir.path());
         String where = direction == null ? "" : direction;

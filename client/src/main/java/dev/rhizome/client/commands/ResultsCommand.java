@@ -7,11 +7,13 @@ import dev.rhizome.client.agent.SeenMarks;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Paging;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.proto.v1.Result;
@@ -63,7 +65,8 @@ public final class ResultsCommand implements Callable<Integer> {
         if (direction == null || commit != null || after != null) {
             throw CommandException.usage(direction == null ? "--direction" : commit != null ? "--commit" : "--after",
                     "--new needs --direction, and goes with neither --commit nor --after",
-                    "`rhizome results --direction D --new`: what was filed on D since you last ran it");
+                    "`rhizome results --direction " + Shell.quote(ImpliedDirection.forHint(direction, coordinator))
+                            + " --new`: what was filed on that direction since you last ran it");
         }
         SeenMarks marks = new SeenMarks(dataDir.path());
         return Coordinators.read(coordinator, dataDir, c -> {

@@ -9,6 +9,8 @@ import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
+import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
 import dev.rhizome.client.cli.DataDirOption;
@@ -51,7 +53,7 @@ public final class WaitCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         LeaseNotice.sayOnce();
         if (commit == null) {
-            commit = submittedHere(dataDir.path());
+            commit = submittedHere(dataDir.path(), coordinator, direction);
         }
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         String full;
@@ -88,12 +90,13 @@ public final class WaitCommand implements Callable<Integer> {
      * ran `submit` in the workspace and then `wait` there was told only "needs --commit COMMIT",
      * though the workspace's claim recorded the one answer.
      */
-    private static String submittedHere(Path dataDir) {
+    private static String submittedHere(Path dataDir, CoordinatorOption coordinator, String direction) {
         Optional<WorkspaceClaim> claim = WorkspaceClaim.ofWorkingDirectory();
         if (claim.isEmpty()) {
             throw CommandException.usage("--commit", "`rhizome wait` needs --commit COMMIT",
                     HeldClaims.lastSubmitted(dataDir).map(s -> s + "; see `rhizome wait --help`")
-                            .orElse("`rhizome tree --direction D` shows the commits; see `rhizome wait --help`"));
+                            .orElseGet(() -> ImpliedDirection.treeCommandForHint(direction, coordinator)
+                                    + " shows the commits; see `rhizome wait --help`"));
         }
         String unit = claim.get().unitId();
         List<String> commits = ClaimFiles.submitted(claim.get().dataDir(), unit);

@@ -26,6 +26,15 @@ class QueueReasonTest {
     }
 
     @Test
+    void noNodeListedOffersTheNodeCommandForTheCoordinatorAsked() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(1).build();
+        assertThat(QueueReason.of(queued, QueueReason.Seen.nodes(0), "http://10.0.0.5:7700"))
+                .get().asString().contains("`rhizome node --coordinator http://10.0.0.5:7700`");
+        // not known: the placeholder, for the reader to fill in
+        assertThat(QueueReason.of(queued, 0)).get().asString().contains("`rhizome node --coordinator URL`");
+    }
+
+    @Test
     void theReasonSaysHowManyEvaluationsAreQueuedAheadAndHowManyAreItsParents() {
         ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2).setHardwareClass("cpu:log")
                 .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")

@@ -34,20 +34,32 @@ public final class CommitPolicy {
      */
     public static List<String> protectedRegionViolations(NodeRepository repository, Manifest manifest,
             String seedCommit, String commit) throws IOException {
+        return protectedRegionViolations(repository::readFile, manifest, seedCommit, commit);
+    }
+
+    /** A file of a commit as some repository holds it: a node's, or an agent's workspace before `submit` imports anything. */
+    @FunctionalInterface
+    public interface FileReader {
+        Optional<byte[]> readFile(String commit, String path) throws IOException;
+    }
+
+    /** As {@link #protectedRegionViolations(NodeRepository, Manifest, String, String)}, reading through {@code files}. */
+    public static List<String> protectedRegionViolations(FileReader files, Manifest manifest, String seedCommit,
+            String commit) throws IOException {
         if (manifest.getProtectedRegionsCount() == 0) {
             return List.of();
         }
         try {
             return ProtectedRegions.violations(manifest.getProtectedRegionsList(),
-                    path -> text(repository, seedCommit, path), path -> text(repository, commit, path));
+                    path -> text(files, seedCommit, path), path -> text(files, commit, path));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
     }
 
-    private static Optional<String> text(NodeRepository repository, String commit, String path) {
+    private static Optional<String> text(FileReader files, String commit, String path) {
         try {
-            return repository.readFile(commit, path).map(b -> new String(b, StandardCharsets.UTF_8));
+            return files.readFile(commit, path).map(b -> new String(b, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
