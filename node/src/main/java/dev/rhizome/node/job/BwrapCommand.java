@@ -106,11 +106,13 @@ public final class BwrapCommand {
      * input devices, disks and serial lines as they are plugged in (a security key, a USB stick, a headset), and
      * {@code /proc/bus/pci} the machine's hardware. Round 28: {@code /proc/sys/dev/parport}'s {@code autoprobe}
      * files hold each parallel-port printer's maker and model, {@code /proc/sys/dev/cdrom/info} each optical
-     * drive and whether it holds a disc. Nothing of training reads them (sysfs, which NVML and PyTorch read for
-     * devices, is absent anyway).
+     * drive and whether it holds a disc. Round 31: the rest of {@code /proc/sys/dev} is the drivers' too, each
+     * entry there only where its driver is loaded ({@code i915} and {@code xe} an Intel GPU's, {@code raid} the
+     * software RAID's, {@code hpet}, {@code mac_hid}): hidden whole, as every kernel has the directory. Nothing
+     * of training reads them (sysfs, which NVML and PyTorch read for devices, is absent anyway).
      */
     static final List<String> DEVICE_PROC_DIRS = List.of("/proc/asound", "/proc/acpi", "/proc/bus", "/proc/scsi",
-            "/proc/tty", "/proc/sys/dev/parport", "/proc/sys/dev/cdrom");
+            "/proc/tty", "/proc/sys/dev");
     /**
      * Drivers' own entries ({@code /proc/driver/rtc}: the clock chip's wake alarm, when the machine is set to
      * wake): hidden from a job without a GPU; a GPU job keeps the NVIDIA driver's there (its

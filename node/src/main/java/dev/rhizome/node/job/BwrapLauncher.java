@@ -311,7 +311,7 @@ public final class BwrapLauncher implements ProcessLauncher {
             shownToJob.ifPresent(inputs::removeShown);
         });
         // A subordinate uid's descriptors are the helper's to read: the node's own look at its /proc/<pid>/fd is refused.
-        // One look a second for both rules that read them (RecentLook).
+        // One look a second for both rules that read them and the runner's disk check (RecentLook).
         DescriptorSource fds = RecentLook.forJob(asJob.isPresent() ? asJob.get().jobs().fds() : DescriptorSource.onThisMachine(),
                 HeldDescriptors.watchesFor(share) + 1L);
         TreeRule memoryFiles = asJob.isPresent() ? MemoryFiles.forSandbox(share, asJob.get().jobs().fds()::memoryFiles, fds)
@@ -319,7 +319,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         return new JobProcess(process, killAll, pumps, priority.rule(gpuJob).and(memoryFiles)
                 .and(HeldDescriptors.forJob(share, fds)).and(FileLocks.forJob(share)).and(SocketBuffers.forJob(share))
                 .and(PendingSignals.forJob(plan.limits()))
-                .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)), giveBack);
+                .and(MemoryMappings.forJob(share)).and(treeMemory(gpuJob)), giveBack, Optional.of(fds));
     }
 
     /** The descriptors of this launcher's jobs as the node may read them: through the namespace's helper for subordinate uids. */

@@ -26,6 +26,11 @@ final class JobProcess extends Process {
      * the end, since a callback of {@link Process#onExit} would race the runner's reads and deletes.
      */
     private final Ended ended;
+    /**
+     * The look at the job's descriptors its rules take ({@link RecentLook}), for the disk check's
+     * {@link DeletedFiles} to share rather than read every descriptor again in the same poll.
+     */
+    private final Optional<DescriptorSource> descriptors;
     private boolean endedRun;
     /** Why {@link #ended} failed, if it did. */
     private volatile String endFailure;
@@ -46,6 +51,12 @@ final class JobProcess extends Process {
     }
 
     JobProcess(Process process, Runnable killAll, List<Thread> pumps, TreeRule rule, Ended ended) {
+        this(process, killAll, pumps, rule, ended, Optional.empty());
+    }
+
+    JobProcess(Process process, Runnable killAll, List<Thread> pumps, TreeRule rule, Ended ended,
+            Optional<DescriptorSource> descriptors) {
+        this.descriptors = Objects.requireNonNull(descriptors, "descriptors");
         this.process = process;
         this.killAll = killAll;
         this.pumps = List.copyOf(pumps);
@@ -68,6 +79,11 @@ final class JobProcess extends Process {
         } catch (java.io.IOException | RuntimeException e) {
             endFailure = String.valueOf(e.getMessage());
         }
+    }
+
+    /** The look at the job's descriptors its rules share, where they read them ({@link RecentLook}). */
+    Optional<DescriptorSource> descriptors() {
+        return descriptors;
     }
 
     /** What the node holds the running job's processes to ({@link ProcessTree#look}). */

@@ -101,6 +101,25 @@ final class ProcViews {
     static final List<String> COPIES = List.of(CPUINFO, "/proc/sys/kernel/random/entropy_avail",
             "/proc/filesystems");
     /**
+     * Settings of {@code /proc/sys} that the volunteer or the distribution chose, or that a driver loaded changed,
+     * each shown as the kernel's default (round 31): read together they link one machine's jobs, and nothing a
+     * job does depends on them. {@code kernel/tainted} tells an out-of-tree or unsigned driver loaded (NVIDIA's,
+     * VirtualBox's) and whether the kernel has oopsed since boot; {@code vm/swappiness} a tuning; the huge pages'
+     * counts the pages set aside, which {@link #MEMINFO}'s copy already shows as none. What a job's programs act
+     * on stays true: {@code overcommit_memory} and {@code overcommit_ratio} (whether a large allocation
+     * succeeds follows them), {@code max_map_count}, the descriptor and pipe limits.
+     */
+    static final Map<String, String> DEFAULTS = Map.of(
+            "/proc/sys/kernel/tainted", "0\n",
+            "/proc/sys/vm/swappiness", "60\n",
+            "/proc/sys/vm/nr_hugepages", "0\n",
+            "/proc/sys/vm/nr_overcommit_hugepages", "0\n");
+    /** Open files, unused handles and the most there may be: the first two read 0 ({@link #COUNTERS}), the last as the job's {@code file-max}. */
+    static final String FILE_NR = "/proc/sys/fs/file-nr";
+    /** The kernel's limit on open files, one of {@link #SIZED_BY_MEMORY}, which {@link #FILE_NR} repeats. */
+    static final String FILE_MAX = "/proc/sys/fs/file-max";
+
+    /**
      * A limit of the kernel's, by its path, that the kernel sizes at boot from the machine's memory, as a
      * machine of {@code kb} kilobytes of it would have it: the job's copy reads that of a machine of the job's
      * own memory (as {@link #MEMINFO} does), whatever the host's. Round 30: the host's {@code threads-max}
@@ -245,7 +264,12 @@ final class ProcViews {
         for (String counters : COUNTERS) {
             Optional<String> text = host.read(counters);
             if (text.isPresent()) {
-                views.put(counters, zeroed(text.get()));
+                views.put(counters, counters.equals(FILE_NR) ? fileNr(text.get(), memoryKb) : zeroed(text.get()));
+            }
+        }
+        for (Map.Entry<String, String> setting : DEFAULTS.entrySet()) {
+            if (host.has(setting.getKey())) {
+                views.put(setting.getKey(), setting.getValue());
             }
         }
         return views;
@@ -357,6 +381,21 @@ final class ProcViews {
             out.append(String.join("\t", fields)).append('\n');
         }
         return out.toString();
+    }
+
+    /**
+     * The job's {@code file-nr}: no file open and none unused, as its other counters read, and at most what its
+     * {@code file-max} reads (a third field of 0, beside a {@code file-max} of a machine's, was a copy no
+     * kernel writes).
+     */
+    static String fileNr(String host, long memoryKb) {
+        String max = SIZED_BY_MEMORY.stream().filter(s -> s.path().equals(FILE_MAX)).findFirst().orElseThrow()
+                .ofKb().apply(memoryKb);
+        String[] fields = zeroed(host).strip().split("\\s+");
+        if (fields.length != 3) {
+            return zeroed(host);
+        }
+        return fields[0] + "\t" + fields[1] + "\t" + max + "\n";
     }
 
     /** {@code text} with every number that stands alone (not a name's digits, as DMA32's) written as 0. */

@@ -2,11 +2,9 @@ package dev.rhizome.node.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.rhizome.proto.v1.Result;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,9 +45,7 @@ class DeviceListsProbeTest {
                 .filter(n -> Files.isReadable(Path.of(n))).toList();
         String script = PROBE.formatted(quoted(dirs), quoted(lists));
         try (SandboxedJobs jobs = SandboxedJobs.open(tmp)) {
-            JobOutcome outcome = jobs.runPython(script, Map.of());
-            String log = jobs.log();
-            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+                        String log = jobs.runOk(script);
             for (String dir : dirs) {
                 assertThat(log).as(log).contains("ENTRIES " + dir + " 0\n");
             }

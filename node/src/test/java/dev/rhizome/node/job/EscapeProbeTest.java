@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * swap, kexec, modules, the kernel's settings, sysfs and cgroupfs, devices, the node's key by
  * every path and descriptor, other processes' command lines, the host's network, a terminal to
  * type into, privileges (and the prctl options that take them), core dumps, every limit the sandbox
- * sets raised back, bubblewrap's init signalled and paged out through a pidfd, and a process meant
- * to outlive the job; and the host's own
+ * sets raised back, bubblewrap's init signalled and paged out through a pidfd, a process meant
+ * to outlive the job; since round 31 the node's processes traced and read by their host pids and the
+ * job's own child traced; and the host's own
  * things the test sets out for it: a unix socket of an abstract name, a file in {@code /dev/shm}, a
  * key in the kernel's keyring of the job's uid, the node's processes to signal. Each route must be
  * tried and held; what the probe said of each is in the log.

@@ -35,10 +35,7 @@ class HostTraceProbeTest {
         Path dataDir = Files.createDirectories(tmp.resolve("home").resolve(marker).resolve(".rhizome"));
         Files.writeString(dataDir.resolve("identity.key"), "SECRET-" + marker);
         try (SandboxedJobs jobs = SandboxedJobs.open(dataDir)) {
-            JobOutcome outcome = jobs.runPython(SandboxedJobs.script("trace-probe.py"), Map.of());
-
-            String log = jobs.log();
-            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+                        String log = jobs.runOk(SandboxedJobs.script("trace-probe.py"));
             assertThat(log).contains("TRACED");
             String trace = Files.readString(jobs.checkout.resolve("trace.txt"));
             Map<String, String> items = items(trace);

@@ -3,7 +3,6 @@ package dev.rhizome.node.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import dev.rhizome.proto.v1.Result;
 import java.io.File;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -11,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,9 +55,7 @@ class PageCacheProbeTest {
             written(shared, HOSTS_PAGE + 4096);
             assertThat(hostProbe(shared)).as("the host's page, written and synced").isEqualTo("CACHED");
 
-            JobOutcome outcome = jobs.runPython(JOB, Map.of());
-            String log = jobs.log();
-            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+                        String log = jobs.runOk(JOB);
             // As a file that cannot be read without waiting, which the callers of RWF_NOWAIT read as "read as usual".
             assertThat(log).as(log).contains("DROPPED\n", "NOWAIT ERRNO 95\n", "READ 4096\n");
             // The job's advice dropped nothing: the host's page is where it was.

@@ -160,6 +160,33 @@ class ProcViewsTest {
     }
 
     @Test
+    void fileNrCountsNoFileAndReadsTheJobsFileMaxAsItsMost() throws IOException {
+        // The host's: 2,881 open, 0 unused, at most 2,466,248 (a machine of 24 GB's file-max).
+        Map<String, String> host = Map.of("/proc/stat", STAT, "/proc/meminfo", MEMINFO,
+                "/proc/sys/fs/file-nr", "2881\t0\t2466248\n", "/proc/sys/fs/file-max", "2466248\n");
+        Map<String, String> views = ProcViews.forJob(GIB, false, path -> Optional.ofNullable(host.get(path)));
+        assertThat(views).containsEntry("/proc/sys/fs/file-max", "104857\n")
+                .containsEntry("/proc/sys/fs/file-nr", "0\t0\t104857\n");
+        // A file-nr not of three fields (no kernel writes one) reads as the other counters do.
+        assertThat(ProcViews.fileNr("7 8\n", 1 << 20)).isEqualTo("0 0\n");
+    }
+
+    @Test
+    void settingsTheVolunteerOrADriverChangedReadAsTheKernelsDefaultsAndTheOnesAJobActsOnStay() throws IOException {
+        // A host with NVIDIA's module loaded (tainted 4097), swappiness tuned, huge pages set aside, overcommit off.
+        Map<String, String> host = Map.of("/proc/stat", STAT, "/proc/sys/kernel/tainted", "4097\n",
+                "/proc/sys/vm/swappiness", "10\n", "/proc/sys/vm/nr_hugepages", "512\n",
+                "/proc/sys/vm/nr_overcommit_hugepages", "16\n", "/proc/sys/vm/overcommit_memory", "2\n");
+        Map<String, String> views = ProcViews.forJob(GIB, false, path -> Optional.ofNullable(host.get(path)));
+        assertThat(views).containsEntry("/proc/sys/kernel/tainted", "0\n").containsEntry("/proc/sys/vm/swappiness", "60\n")
+                .containsEntry("/proc/sys/vm/nr_hugepages", "0\n").containsEntry("/proc/sys/vm/nr_overcommit_hugepages", "0\n")
+                .doesNotContainKey("/proc/sys/vm/overcommit_memory");
+        // None is bound where the host lacks it.
+        assertThat(ProcViews.forJob(GIB, false, path -> Optional.ofNullable(Map.of("/proc/stat", STAT).get(path))))
+                .doesNotContainKeys(ProcViews.DEFAULTS.keySet().toArray(String[]::new));
+    }
+
+    @Test
     void aBoardsSerialNumberInCpuinfoReadsAsZerosAndEverythingElseStays() {
         String pi = "processor\t: 0\nBogoMIPS\t: 108.00\nFeatures\t: fp asimd evtstrm crc32 cpuid\n\n"
                 + "Hardware\t: BCM2835\nRevision\t: c03114\nSerial\t\t: 10000000a3b4c5d6\nModel\t\t: Raspberry Pi 4\n";

@@ -53,6 +53,8 @@ class RecentLookTest {
         // One poll: the held files ask first (no watches), the descriptors' rule next; the kernel is read once.
         assertThat(deleted.files(alive, Set.of(1L))).isZero();
         assertThat(held.check(alive)).isEmpty();
+        // and the runner's disk check in the same poll (JobProcess#descriptors hands it the same look)
+        assertThat(deleted.bytes(alive, 1L)).isZero();
         assertThat(looks).hasValue(1);
         int seen = shared.look(List.of(job.pid()), DeletedFiles.MAX_DESCRIPTORS, 0).descriptors().size();
         assertThat(seen).isGreaterThanOrEqualTo(200);

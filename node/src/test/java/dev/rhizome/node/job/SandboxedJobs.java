@@ -1,6 +1,9 @@
 package dev.rhizome.node.job;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.rhizome.proto.v1.Result;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -36,11 +39,19 @@ final class SandboxedJobs implements AutoCloseable {
     final Path jobDir;
     final Path checkout;
     private final Path log;
+    private final NodeJobDirs dirs;
+    /** Whether closing deletes the node's job directories too: the first job's does, a {@link #nextJob}'s its own alone. */
+    private final boolean ownsNode;
 
     private SandboxedJobs(BwrapLauncher sandbox, Path dataDir) throws IOException {
-        this.sandbox = sandbox;
         // Laid out as a node lays out its own (NodeDaemon, Evaluator): a job reads this path in its mountinfo.
-        NodeJobDirs dirs = JobDirs.startNode(KEY_FILE);
+        this(sandbox, JobDirs.startNode(KEY_FILE), dataDir, true);
+    }
+
+    private SandboxedJobs(BwrapLauncher sandbox, NodeJobDirs dirs, Path dataDir, boolean ownsNode) throws IOException {
+        this.sandbox = sandbox;
+        this.dirs = dirs;
+        this.ownsNode = ownsNode;
         this.jobs = dirs.dir();
         this.jobDir = dirs.next();
         this.checkout = Files.createDirectory(jobDir.resolve(JobDirNames.forOneJob()));
@@ -76,6 +87,15 @@ final class SandboxedJobs implements AutoCloseable {
                 .atCallersPriority(), dataDir);
     }
 
+    /**
+     * Another job of the same node, as its other slot's would be: its own job directory and checkout beside this
+     * one's, started by the same launcher, its node's data in {@code dataDir}. (A second {@link #open} would be
+     * a node started anew, which deletes the job directories of the one before.)
+     */
+    SandboxedJobs nextJob(Path dataDir) throws IOException {
+        return new SandboxedJobs(sandbox, dirs, dataDir, false);
+    }
+
     /** Runs {@code python} as the job's {@code probe.py}, then says its metric. */
     JobOutcome runPython(String python, Map<String, String> env) throws IOException, InterruptedException {
         return runPython(python, env, sandbox);
@@ -89,6 +109,17 @@ final class SandboxedJobs implements AutoCloseable {
         return new JobRunner(launcher).run(new JobSpec(checkout,
                 List.of("/bin/sh", "-c", "/usr/bin/python3 probe.py; echo 'val_bpb: 1.0'", "job-" + tag), env,
                 JobBudgets.ENDS_BY_ITSELF, log, "val_bpb"), JobProgress.IGNORE);
+    }
+
+    /**
+     * Runs {@code python} as {@link #runPython(String, Map)} does, with no environment of its own, and says its
+     * log; fails the test, naming the log, where the job did not end OK (a probe that crashed tells nothing).
+     */
+    String runOk(String python) throws IOException, InterruptedException {
+        JobOutcome outcome = runPython(python, Map.of());
+        String log = log();
+        assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+        return log;
     }
 
     /** A probe script kept beside these tests, e.g. {@code escape-probe.py}. */
@@ -135,6 +166,8 @@ final class SandboxedJobs implements AutoCloseable {
     @Override
     public void close() throws IOException {
         JobDirs.deleteTree(jobDir);
-        JobDirs.deleteTree(jobs);
+        if (ownsNode) {
+            JobDirs.deleteTree(jobs);
+        }
     }
 }

@@ -449,6 +449,24 @@ if init >= 0:
     refused('init', 'process_madvise', init, iov, 1, 21, 0)  # MADV_PAGEOUT of PID 1's memory
 else:
     say(True, 'init', 'pidfd_open(1) -> %s' % errno.errorcode.get(e, e))
+# Round 31's pass. The node's processes by their host pids: no trace, no memory, no /proc entry (its PID
+# namespace has none of them; a pid the job's own namespace also has is no node's).
+own = set(p for p in os.listdir('/proc') if p.isdigit())
+for pid in [int(p) for p in os.environ['PROBE_NODE_PIDS'].split() if p not in own]:
+    refused('ptrace', 'ptrace', 16, pid, 0, 0)  # PTRACE_ATTACH
+    refused('ptrace', 'ptrace', 0x4206, pid, 0, 0)  # PTRACE_SEIZE
+    refused('ptrace', 'process_vm_readv', pid, local, 1, remote, 1, 0)
+    say(not os.path.exists('/proc/%d' % pid), 'ptrace', '/proc/%d exists: %s' % (pid, os.path.exists('/proc/%d' % pid)))
+# Its own child: the filter refuses ptrace whoever the target, so no process of the job traces another
+# (nor, through one, bubblewrap's init or anything it could reach).
+child = os.fork()
+if child == 0:
+    time.sleep(30)
+    os._exit(0)
+refused('ptrace', 'ptrace', 16, child, 0, 0)
+refused('ptrace', 'ptrace', 0x4206, child, 0, 0)
+os.kill(child, signal.SIGKILL)
+os.waitpid(child, 0)
 # Outliving the job: a process in a session of its own that ignores every signal it can.
 if os.fork() == 0:
     os.setsid()
