@@ -49,45 +49,43 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
      */
     public static final int DEFAULT_REQUESTS_PER_CONNECTION = 10_000;
 
-    public CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
-            Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
-            int maxRenewalsPerLease) {
-        this(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease, DEFAULT_REPLY_STALL, WriteQuota.Limits.defaults(),
-                LeaseCaps.Limits.defaults(), ReadBudgets.defaults(), DEFAULT_REQUESTS_PER_CONNECTION, MinDataRate.DEFAULT);
-    }
-
-    /** The limits before the request budget and the data rate were settable: those at their defaults. */
-    public CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress, Duration requestTimeout,
-            Duration idleTimeout, int maxPipelined, long maxBufferedBodyBytes, int maxLeasesPerNode,
-            int maxRenewalsPerLease, Duration replyStallTimeout, WriteQuota.Limits dailyWrites,
-            LeaseCaps.Limits leasesHeld, ReadBudgets readBudgets) {
-        this(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld, readBudgets,
-                DEFAULT_REQUESTS_PER_CONNECTION, MinDataRate.DEFAULT);
-    }
-
     public CoordinatorLimits {
         Objects.requireNonNull(dailyWrites, "dailyWrites");
         Objects.requireNonNull(leasesHeld, "leasesHeld");
         Objects.requireNonNull(readBudgets, "readBudgets");
         Objects.requireNonNull(minDataRate, "minDataRate");
-        if (maxRequestsPerConnection < 1) {
-            throw new IllegalArgumentException("requests per connection must be positive, got " + maxRequestsPerConnection);
+        atLeast(1, maxConnections, "maxConnections");
+        atLeast(1, maxConnectionsPerAddress, "maxConnectionsPerAddress");
+        atLeast(1, maxPipelined, "maxPipelined");
+        atLeast(1, maxBufferedBodyBytes, "maxBufferedBodyBytes");
+        atLeast(1, maxLeasesPerNode, "maxLeasesPerNode");
+        atLeast(0, maxRenewalsPerLease, "maxRenewalsPerLease");
+        atLeast(1, maxRequestsPerConnection, "maxRequestsPerConnection");
+        positive(requestTimeout, "requestTimeout");
+        positive(idleTimeout, "idleTimeout");
+        positive(replyStallTimeout, "replyStallTimeout");
+    }
+
+    private static void atLeast(long least, long value, String limit) {
+        if (value < least) {
+            throw new IllegalArgumentException(limit + " must be at least " + least + ", got " + value);
         }
-        if (maxConnections < 1 || maxConnectionsPerAddress < 1 || maxPipelined < 1 || maxBufferedBodyBytes < 1
-                || maxLeasesPerNode < 1 || maxRenewalsPerLease < 0) {
-            throw new IllegalArgumentException("limits must be positive (renewals: not negative)");
-        }
-        if (requestTimeout.isNegative() || requestTimeout.isZero() || idleTimeout.isNegative() || idleTimeout.isZero()
-                || replyStallTimeout.isNegative() || replyStallTimeout.isZero()) {
-            throw new IllegalArgumentException("timeouts must be positive");
+    }
+
+    private static void positive(Duration value, String limit) {
+        Objects.requireNonNull(value, limit);
+        if (value.isNegative() || value.isZero()) {
+            throw new IllegalArgumentException(limit + " must be positive, got " + value);
         }
     }
 
     public static CoordinatorLimits defaults() {
-        return new CoordinatorLimits(4096, 64, Duration.ofSeconds(30), Duration.ofSeconds(120), 16,
-                256L << 20, 8, 100);
+        return new Builder().build();
+    }
+
+    /** These limits as a {@link Builder}, to change some and keep the rest. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
     /**
@@ -101,68 +99,167 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
     }
 
     public CoordinatorLimits withConnections(int total, int perAddress) {
-        return new CoordinatorLimits(total, perAddress, requestTimeout, idleTimeout, maxPipelined, maxBufferedBodyBytes,
-                maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().maxConnections(total).maxConnectionsPerAddress(perAddress).build();
     }
 
     public CoordinatorLimits withTimeouts(Duration request, Duration idle) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, request, idle, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().requestTimeout(request).idleTimeout(idle).build();
     }
 
     public CoordinatorLimits withMaxBufferedBodyBytes(long bytes) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                bytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().maxBufferedBodyBytes(bytes).build();
     }
 
     public CoordinatorLimits withLeases(int perNode, int renewalsPerLease) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, perNode, renewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().maxLeasesPerNode(perNode).maxRenewalsPerLease(renewalsPerLease).build();
     }
 
     public CoordinatorLimits withReplyStallTimeout(Duration stall) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, stall, dailyWrites, leasesHeld,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().replyStallTimeout(stall).build();
     }
 
     public CoordinatorLimits withDailyWrites(WriteQuota.Limits writes) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, writes, leasesHeld,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().dailyWrites(writes).build();
     }
 
     public CoordinatorLimits withLeasesHeld(LeaseCaps.Limits caps) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, caps,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().leasesHeld(caps).build();
     }
 
     public CoordinatorLimits withReadBudgets(ReadBudgets budgets) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                budgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().readBudgets(budgets).build();
     }
 
     public CoordinatorLimits withRequestsPerConnection(int requests) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                readBudgets, requests, minDataRate);
+        return toBuilder().maxRequestsPerConnection(requests).build();
     }
 
     public CoordinatorLimits withMinDataRate(MinDataRate rate) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, maxPipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                readBudgets, maxRequestsPerConnection, rate);
+        return toBuilder().minDataRate(rate).build();
     }
 
     public CoordinatorLimits withMaxPipelined(int pipelined) {
-        return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout, pipelined,
-                maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout, dailyWrites, leasesHeld,
-                readBudgets, maxRequestsPerConnection, minDataRate);
+        return toBuilder().maxPipelined(pipelined).build();
+    }
+
+    /**
+     * Limits set one field at a time (a setter each, named as the record's component), starting
+     * from the defaults or from limits given ({@link CoordinatorLimits#toBuilder}): a new limit is
+     * a component, its field and setter here, and a line in the copying constructor and
+     * {@link #build}; no wither copies every field by hand. The record's constructor checks them all.
+     */
+    public static final class Builder {
+        private int maxConnections = 4096;
+        private int maxConnectionsPerAddress = 64;
+        private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = Duration.ofSeconds(120);
+        private int maxPipelined = 16;
+        private long maxBufferedBodyBytes = 256L << 20;
+        private int maxLeasesPerNode = 8;
+        private int maxRenewalsPerLease = 100;
+        private Duration replyStallTimeout = DEFAULT_REPLY_STALL;
+        private WriteQuota.Limits dailyWrites = WriteQuota.Limits.defaults();
+        private LeaseCaps.Limits leasesHeld = LeaseCaps.Limits.defaults();
+        private ReadBudgets readBudgets = ReadBudgets.defaults();
+        private int maxRequestsPerConnection = DEFAULT_REQUESTS_PER_CONNECTION;
+        private MinDataRate minDataRate = MinDataRate.DEFAULT;
+
+        /** The defaults ({@link CoordinatorLimits#defaults}). */
+        public Builder() {
+        }
+
+        private Builder(CoordinatorLimits l) {
+            maxConnections = l.maxConnections;
+            maxConnectionsPerAddress = l.maxConnectionsPerAddress;
+            requestTimeout = l.requestTimeout;
+            idleTimeout = l.idleTimeout;
+            maxPipelined = l.maxPipelined;
+            maxBufferedBodyBytes = l.maxBufferedBodyBytes;
+            maxLeasesPerNode = l.maxLeasesPerNode;
+            maxRenewalsPerLease = l.maxRenewalsPerLease;
+            replyStallTimeout = l.replyStallTimeout;
+            dailyWrites = l.dailyWrites;
+            leasesHeld = l.leasesHeld;
+            readBudgets = l.readBudgets;
+            maxRequestsPerConnection = l.maxRequestsPerConnection;
+            minDataRate = l.minDataRate;
+        }
+
+        public Builder maxConnections(int total) {
+            maxConnections = total;
+            return this;
+        }
+
+        public Builder maxConnectionsPerAddress(int perAddress) {
+            maxConnectionsPerAddress = perAddress;
+            return this;
+        }
+
+        public Builder requestTimeout(Duration request) {
+            requestTimeout = request;
+            return this;
+        }
+
+        public Builder idleTimeout(Duration idle) {
+            idleTimeout = idle;
+            return this;
+        }
+
+        public Builder maxPipelined(int pipelined) {
+            maxPipelined = pipelined;
+            return this;
+        }
+
+        public Builder maxBufferedBodyBytes(long bytes) {
+            maxBufferedBodyBytes = bytes;
+            return this;
+        }
+
+        public Builder maxLeasesPerNode(int perNode) {
+            maxLeasesPerNode = perNode;
+            return this;
+        }
+
+        public Builder maxRenewalsPerLease(int renewals) {
+            maxRenewalsPerLease = renewals;
+            return this;
+        }
+
+        public Builder replyStallTimeout(Duration stall) {
+            replyStallTimeout = stall;
+            return this;
+        }
+
+        public Builder dailyWrites(WriteQuota.Limits writes) {
+            dailyWrites = writes;
+            return this;
+        }
+
+        public Builder leasesHeld(LeaseCaps.Limits caps) {
+            leasesHeld = caps;
+            return this;
+        }
+
+        public Builder readBudgets(ReadBudgets budgets) {
+            readBudgets = budgets;
+            return this;
+        }
+
+        public Builder maxRequestsPerConnection(int requests) {
+            maxRequestsPerConnection = requests;
+            return this;
+        }
+
+        public Builder minDataRate(MinDataRate rate) {
+            minDataRate = rate;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException naming the limit that is out of range */
+        public CoordinatorLimits build() {
+            return new CoordinatorLimits(maxConnections, maxConnectionsPerAddress, requestTimeout, idleTimeout,
+                    maxPipelined, maxBufferedBodyBytes, maxLeasesPerNode, maxRenewalsPerLease, replyStallTimeout,
+                    dailyWrites, leasesHeld, readBudgets, maxRequestsPerConnection, minDataRate);
+        }
     }
 }

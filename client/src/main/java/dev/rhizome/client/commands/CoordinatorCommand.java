@@ -151,8 +151,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
                 .withOperators(ops)
                 .withStore(store)
                 .withMaxBodyBytes(maxBodyBytes);
-        CoordinatorLimits limits = config.limits().withReplyStallTimeout(Duration.ofSeconds(stallSeconds))
-                .withDailyWrites(writeLimits).withLeasesHeld(leaseCaps).withReadBudgets(readBudgets);
+        CoordinatorLimits limits = config.limits().toBuilder().replyStallTimeout(Duration.ofSeconds(stallSeconds))
+                .dailyWrites(writeLimits).leasesHeld(leaseCaps).readBudgets(readBudgets).build();
         config = config.withLimits(configFile == null ? limits : file.connectionLimits(configFile, limits));
         if (file.trustedProxies() != null) {
             try {

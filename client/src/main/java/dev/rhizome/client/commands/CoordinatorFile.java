@@ -160,7 +160,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             return base;
         }
         List<String> names = CONNECTION_BOUNDS.stream().map(ConnectionBound::name).toList();
-        CoordinatorLimits limits = base;
+        CoordinatorLimits.Builder limits = base.toBuilder();
         MinDataRate rate = base.minDataRate();
         for (String name : connections.keySet()) {
             String key = "connections." + name;
@@ -178,23 +178,20 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                         + bound.means(), HINT);
             }
             int n = v.getAsInt();
-            limits = switch (name) {
-                case "max_total" -> limits.withConnections(n, limits.maxConnectionsPerAddress());
-                case "max_per_address" -> limits.withConnections(limits.maxConnections(), n);
-                case "request_seconds" -> limits.withTimeouts(Duration.ofSeconds(n), limits.idleTimeout());
-                case "idle_seconds" -> limits.withTimeouts(limits.requestTimeout(), Duration.ofSeconds(n));
-                case "max_pipelined" -> limits.withMaxPipelined(n);
-                case "requests_per_connection" -> limits.withRequestsPerConnection(n);
-                case "max_buffered_body_bytes" -> limits.withMaxBufferedBodyBytes(n);
-                default -> limits;  // the rate's two parts, set together below
-            };
-            if (name.equals("min_bytes_per_second")) {
-                rate = new MinDataRate(n, rate.window());
-            } else if (name.equals("min_rate_window_seconds")) {
-                rate = new MinDataRate(rate.bytesPerSecond(), Duration.ofSeconds(n));
+            switch (name) {
+                case "max_total" -> limits.maxConnections(n);
+                case "max_per_address" -> limits.maxConnectionsPerAddress(n);
+                case "request_seconds" -> limits.requestTimeout(Duration.ofSeconds(n));
+                case "idle_seconds" -> limits.idleTimeout(Duration.ofSeconds(n));
+                case "max_pipelined" -> limits.maxPipelined(n);
+                case "requests_per_connection" -> limits.maxRequestsPerConnection(n);
+                case "max_buffered_body_bytes" -> limits.maxBufferedBodyBytes(n);
+                case "min_bytes_per_second" -> rate = new MinDataRate(n, rate.window());
+                case "min_rate_window_seconds" -> rate = new MinDataRate(rate.bytesPerSecond(), Duration.ofSeconds(n));
+                default -> throw new IllegalStateException("bound " + name + " is listed but not applied");
             }
         }
-        return limits.withMinDataRate(rate);
+        return limits.minDataRate(rate).build();
     }
 
     private static final String READ_BUDGET_SHAPE = "an object {\"per_address\": {\"burst_ms\": N, "

@@ -25,7 +25,7 @@ public record PaperFilter(List<String> words, String commit) {
                     + MAX_SEARCH_CHARS);
         }
         if (!commit.isEmpty()) {
-            RequestRules.commit("query parameter commit", commit);
+            RequestRules.queryCommit("commit", commit);
         }
         return new PaperFilter(words(search), commit);
     }

@@ -40,6 +40,31 @@ public final class RequestRules {
         }
     }
 
+    /**
+     * A commit id given as the URL's query parameter {@code name}: refused naming the parameter as
+     * the user typed it ("query parameter commit must be..."), not a record's field.
+     */
+    public static void queryCommit(String name, String value) {
+        commit(QUERY + name, value);
+    }
+
+    /**
+     * Commit ids separated by commas in query parameter {@code name}: one that is none is refused
+     * naming the parameter and the id's place in the list as typed (1st, 2nd), where the record
+     * field's "commits[0]" named an array the URL never held.
+     */
+    public static void queryCommits(String name, List<String> values) {
+        for (int i = 0; i < values.size(); i++) {
+            if (!CommitId.isValid(values.get(i))) {
+                throw Rejection.badRequest(QUERY + name + " must be 40-hex-digit commit ids separated by commas; id "
+                        + (i + 1) + " of " + values.size() + " is '" + values.get(i) + "'");
+            }
+        }
+    }
+
+    /** How a refusal names a value that came in the URL's query. */
+    public static final String QUERY = "query parameter ";
+
     public static void announcement(NodeAnnouncement a) {
         if (!isHost(a.getHost())) {
             throw Rejection.badRequest("host must be a literal IP address (not unspecified, multicast or broadcast) "

@@ -74,9 +74,9 @@ final class RequestDecoder extends HttpRequestDecoder {
             refuseUndecodable(buffer, out, badLine);
             return;
         }
-        if (!headDecoded && foldsALine(buffer)) {
-            refuseUndecodable(buffer, out, "obsolete line folding: a header line starts with a space or tab; send "
-                    + "each header field on one line");
+        String badHead = headDecoded ? null : headLineProblem(buffer);
+        if (badHead != null) {
+            refuseUndecodable(buffer, out, badHead);
             return;
         }
         if (chunked != null && refusedChunk(buffer, out)) {
@@ -195,34 +195,52 @@ final class RequestDecoder extends HttpRequestDecoder {
     }
 
     /**
-     * Whether the head in the buffer has a line that starts with a space or tab. The decoder consumes
-     * whole lines only, so the buffer starts at a line: the request line (after the empty lines and
-     * whitespace the decoder skips before it) when nothing of this request was consumed yet, else a
-     * header line. The head ends at its first empty line.
+     * What is wrong with the lines of the head in the buffer, or null: a line that starts with a
+     * space or tab (obs-fold), a line ended by a bare LF, or a bare CR inside a line. Netty's decoder
+     * takes a bare LF for a line's end and a CR inside a field's value as part of it (or refuses it
+     * as "Validation failed", naming nothing), where a proxy in front may end lines at CRLF only:
+     * "X: a\nContent-Length: 9" is one field to it and two here, the same bytes framed two ways
+     * (RFC 9112, 2.2 lets a recipient accept a bare LF; this one does not, as it refuses folding).
+     * The decoder consumes whole lines only, so the buffer starts at a line: the request line (after
+     * the empty lines and whitespace the decoder skips before it) when nothing of this request was
+     * consumed yet, else a header line. The head ends at its first empty line.
      */
-    private boolean foldsALine(ByteBuf buffer) {
-        int i = buffer.readerIndex();
+    private String headLineProblem(ByteBuf buffer) {
+        int start = buffer.readerIndex();
         int end = buffer.writerIndex();
         if (!partial) {
-            while (i < end && skippedBeforeTheRequestLine((char) (buffer.getByte(i) & 0xff))) {
-                i++;
-            }
-        } else if (i < end && isSpaceOrTab(buffer.getByte(i))) {
-            return true;
-        }
-        for (; i < end - 1; i++) {
-            if (buffer.getByte(i) == '\n') {
-                byte next = buffer.getByte(i + 1);
-                if (isSpaceOrTab(next)) {
-                    return true;
-                }
-                if (next == '\r' || next == '\n') {
-                    return false;  // the empty line that ends the head
-                }
+            while (start < end && skippedBeforeTheRequestLine((char) (buffer.getByte(start) & 0xff))) {
+                start++;
             }
         }
-        return false;
+        for (int line = start; line < end; ) {
+            if ((partial || line > start) && isSpaceOrTab(buffer.getByte(line))) {
+                return FOLDED;  // a header line (not the request line) that continues the one before
+            }
+            if (buffer.getByte(line) == '\r' && line + 1 < end && buffer.getByte(line + 1) == '\n') {
+                return null;  // the empty line that ends the head
+            }
+            int k = line;
+            while (k < end && buffer.getByte(k) != '\n') {
+                if (buffer.getByte(k) == '\r' && k + 1 < end && buffer.getByte(k + 1) != '\n') {
+                    return "a line of the request head holds a bare CR (one not followed by LF): end each line "
+                            + "with CRLF and send no CR inside one (RFC 9112, 2.2)";
+                }
+                k++;
+            }
+            if (k == end) {
+                return null;  // the line is not whole yet: judged when more comes
+            }
+            if (k == line || buffer.getByte(k - 1) != '\r') {
+                return "a line of the request head ends in a bare LF: end each line with CRLF (RFC 9112, 2.2)";
+            }
+            line = k + 1;
+        }
+        return null;
     }
+
+    private static final String FOLDED = "obsolete line folding: a header line starts with a space or tab; send "
+            + "each header field on one line";
 
     /** As Netty's decoder skips them: control characters and whitespace. */
     private static boolean skippedBeforeTheRequestLine(char c) {

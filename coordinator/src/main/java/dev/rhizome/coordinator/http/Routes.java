@@ -219,7 +219,7 @@ public final class Routes {
             case "OPEN" -> Optional.of(UnitStatus.State.OPEN);
             case "LEASED" -> Optional.of(UnitStatus.State.LEASED);
             case "DONE" -> Optional.of(UnitStatus.State.DONE);
-            default -> throw Rejection.badRequest("state must be OPEN, LEASED or DONE, got '" + name + "'");
+            default -> throw Rejection.badRequest("query parameter state must be OPEN, LEASED or DONE, got '" + name + "'");
         };
     }
 }

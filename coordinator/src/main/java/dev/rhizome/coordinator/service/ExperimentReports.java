@@ -65,7 +65,7 @@ public final class ExperimentReports {
             throw Rejection.badRequest("query parameter commits names " + named.size() + " commits, at most "
                     + REPORTS_AT_ONCE + " at once: ask for the rest in another request");
         }
-        RequestRules.commits("commits", named);
+        RequestRules.queryCommits("commits", named);
         ExperimentReportList.Builder answer = ExperimentReportList.newBuilder();
         long bytes = 0;
         for (String commit : new LinkedHashSet<>(named)) {
@@ -96,7 +96,7 @@ public final class ExperimentReports {
     }
 
     public ExperimentReport report(String commit) {
-        RequestRules.commit("commit", commit);
+        RequestRules.queryCommit("commit", commit);
         return store.inReadTransaction(tx -> {
             Stored<Experiment> stored = tx.experiment(commit)
                     .orElseThrow(() -> Rejection.notFound("commit " + commit + " is not a registered experiment"));

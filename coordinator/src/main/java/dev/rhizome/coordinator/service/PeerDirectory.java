@@ -109,7 +109,7 @@ public final class PeerDirectory {
     /** @param commit a commit id, or empty for every known node */
     public PeerList peers(String commit) {
         if (!commit.isEmpty()) {
-            RequestRules.commit("commit", commit);
+            RequestRules.queryCommit("commit", commit);
         }
         return PeerList.newBuilder()
                 .addAllPeers(store.inReadTransaction(tx -> tx.peers(commit, MAX_PEERS_LISTED)))

@@ -181,7 +181,7 @@ public final class Views {
     public EnvelopeList results(String direction, String commit, PageRequest page) {
         if (!commit.isEmpty()) {
             // "?commit=abc123" (a prefix) matched no row: an empty list, as if nobody had run it
-            RequestRules.commit("commit", commit);
+            RequestRules.queryCommit("commit", commit);
         }
         return pages.get(RESULTS, query(page, direction, commit), () -> store.inReadTransaction(tx -> {
             requireKnown(tx, direction);
@@ -221,7 +221,7 @@ public final class Views {
      */
     public EnvelopeList newestResults(String direction, String commit, int n) {
         if (!commit.isEmpty()) {
-            RequestRules.commit("commit", commit);
+            RequestRules.queryCommit("commit", commit);
         }
         // `newest`: the cursor at the newest result, for a later "what came since" (`results --new`)
         return pages.get("newest " + RESULTS, List.of(direction, commit, Integer.toString(n)),
@@ -430,7 +430,7 @@ public final class Views {
             throw Rejection.badRequest("query parameter direction or commit is required");
         }
         if (!commit.isEmpty()) {
-            RequestRules.commit("commit", commit);  // "?commit=abc" was "404 unknown commit", as if looked up
+            RequestRules.queryCommit("commit", commit);  // "?commit=abc" was "404 unknown commit", as if looked up
         }
         return pages.get(TRIALS, query(page, direction, commit), () -> store.inReadTransaction(tx -> {
             List<String> commits = new ArrayList<>();
