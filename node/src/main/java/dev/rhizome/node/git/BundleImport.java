@@ -110,7 +110,7 @@ final class BundleImport {
                 if (refs.hasRef(tip)) {
                     return tip;
                 }
-                try (Quarantine quarantine = Quarantine.open(repository, quarantines)) {
+                try (Quarantine quarantine = Quarantine.open(quarantines)) {
                     Set<ObjectId> received = unpack(quarantine.repository(), in, limits);
                     ObjectId tipId = ObjectId.fromString(tip);
                     PackReach.Walked walked = newHistory(quarantine.repository(), tipId, received);

@@ -15,7 +15,6 @@ import java.util.stream.Stream;
 import org.eclipse.jgit.internal.storage.file.ObjectDirectory;
 import org.eclipse.jgit.lib.ObjectDatabase;
 import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
  * Where a received pack is unpacked and judged before the repository holds any of it: an object
@@ -23,7 +22,8 @@ import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
  * pack is a rename), reading the repository's objects as an alternate (a thin pack's bases, the
  * prerequisites' history), as git's own receive quarantine does. A bundle refused once unpacked
  * (padded, incomplete, a tip that is no commit) leaves nothing in the repository: its objects
- * were never there. Before, they stayed in a pack of their own until a repack dropped them.
+ * were never there. Before, they stayed in a pack of their own until a repack dropped them. The
+ * directory and its JGit repository are kept for the next import ({@link QuarantineDir}).
  */
 final class Quarantine implements AutoCloseable {
     /**
@@ -37,26 +37,15 @@ final class Quarantine implements AutoCloseable {
     private final QuarantineDir place;
     private final Repository repository;
 
-    private Quarantine(Path dir, QuarantineDir place, Repository repository) {
-        this.dir = dir;
+    private Quarantine(QuarantineDir place, Repository repository) {
+        this.dir = repository.getDirectory().toPath();
         this.place = place;
         this.repository = repository;
     }
 
-    /** An empty quarantine beside {@code main}'s objects, in {@code place}'s directory until closed. */
-    static Quarantine open(Repository main, QuarantineDir place) throws IOException {
-        Path gitDir = main.getDirectory().toPath();
-        Path dir = place.take();
-        try {
-            Repository repository = new FileRepositoryBuilder().setGitDir(dir.toFile()).setBare()
-                    .setObjectDirectory(dir.resolve("objects").toFile())
-                    .addAlternateObjectDirectory(gitDir.resolve("objects").toFile())
-                    .build();
-            return new Quarantine(dir, place, repository);
-        } catch (IOException | RuntimeException e) {
-            place.giveBack(dir);
-            throw e;
-        }
+    /** An empty quarantine beside its repository's objects (an alternate), {@code place}'s until closed. */
+    static Quarantine open(QuarantineDir place) throws IOException {
+        return new Quarantine(place, place.take());
     }
 
     /** Reads the quarantined objects and, through the alternate, the repository's. */
@@ -98,11 +87,7 @@ final class Quarantine implements AutoCloseable {
     /** Forgets whatever the quarantine still holds. */
     @Override
     public void close() throws IOException {
-        try {
-            repository.close();
-        } finally {
-            place.giveBack(dir);
-        }
+        place.giveBack(repository);
     }
 
     /**

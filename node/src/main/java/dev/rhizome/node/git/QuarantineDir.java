@@ -8,6 +8,9 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
 
 /**
  * The directory one repository's imports unpack into ({@link Quarantine}), made once and emptied
@@ -18,14 +21,23 @@ import java.util.stream.Stream;
  * rather than shared. It is named as a fresh quarantine is, after this process, so a process
  * killed with it in use leaves one that the next open removes at once ({@link Quarantine#removeAbandoned}).
  *
+ * <p>The JGit repository on it is kept too (building one read its configuration and opened the
+ * alternate for every import). Its skeleton is {@code objects/pack} and {@code objects/info/alternates}
+ * naming the repository's own objects: a thin pack's bases, the prerequisites' history and the
+ * held commits a reach check stops at are read through it. The builder's alternate would not do:
+ * JGit drops it when the object database is closed and reopens alternates only from that file.
+ *
  * <p>What a refused bundle unpacked must never be seen by the next import: were it, a rogue's
- * objects could complete another bundle's history. So it is emptied of every file and directory
- * but its own skeleton when given back, and where emptying fails it is removed whole and the next
- * import gets a new one.
+ * objects could complete another bundle's history. So when it is given back the repository's
+ * object database is closed first (its list of packs, still open on files about to be deleted,
+ * and its cache of loose object names are dropped; the next import's first look scans the
+ * directory again), then the directory is emptied of every file and directory but its skeleton;
+ * where either fails both are thrown away and the next import gets new ones.
  */
 final class QuarantineDir implements AutoCloseable {
     private final Path gitDir;
     private Path dir;
+    private Repository repository;
     private boolean taken;
     private boolean closed;
 
@@ -33,36 +45,44 @@ final class QuarantineDir implements AutoCloseable {
         this.gitDir = gitDir;
     }
 
-    /** The empty directory, with {@code objects/pack} in it, made on first use; until given back, no one else's. */
-    synchronized Path take() throws IOException {
+    /** The repository on the empty directory, made on first use; until given back, no one else's. */
+    synchronized Repository take() throws IOException {
         if (closed) {
             throw new IOException("repository " + gitDir + " is closed");
         }
         if (taken) {
             throw new IllegalStateException("quarantine of " + gitDir + " is already in use: imports run one at a time");
         }
-        if (dir == null || !Files.isDirectory(dir.resolve("objects").resolve("pack"))) {
+        if (dir == null || !Files.isDirectory(dir.resolve("objects").resolve("pack"))
+                || !Files.isRegularFile(dir.resolve("objects").resolve(Constants.INFO_ALTERNATES))) {
+            forget();
             // named by this process, so that the next open removes it at once once this process is dead
             Path made = Files.createTempDirectory(gitDir, Quarantine.PREFIX + ProcessStamp.current().name() + "-");
             try {
-                Files.createDirectories(made.resolve("objects").resolve("pack"));
-            } catch (IOException e) {
+                Path objects = made.resolve("objects");
+                Files.createDirectories(objects.resolve("pack"));
+                Files.createDirectories(objects.resolve("info"));
+                Files.writeString(objects.resolve(Constants.INFO_ALTERNATES),
+                        gitDir.toAbsolutePath().resolve("objects") + "\n");
+                repository = new FileRepositoryBuilder().setGitDir(made.toFile()).setBare()
+                        .setObjectDirectory(objects.toFile()).build();
+            } catch (IOException | RuntimeException e) {
                 Quarantine.delete(made);
                 throw e;
-            }
-            if (dir != null) {
-                Quarantine.delete(dir);
             }
             dir = made;
         }
         taken = true;
-        return dir;
+        return repository;
     }
 
-    /** Empties the directory for the next import; where it cannot, removes it, so that none sees what it held. */
-    synchronized void giveBack(Path given) throws IOException {
-        if (given != dir || !taken) {
-            throw new IllegalStateException("not the quarantine taken: " + given);
+    /**
+     * Forgets what the import unpacked: the object database closed, the directory emptied; where it
+     * cannot, both are thrown away, so that none sees what they held.
+     */
+    synchronized void giveBack(Repository given) throws IOException {
+        if (given != repository || !taken) {
+            throw new IllegalStateException("not the quarantine taken: " + given.getDirectory());
         }
         taken = false;
         if (closed) {
@@ -70,7 +90,8 @@ final class QuarantineDir implements AutoCloseable {
             return;
         }
         try {
-            empty(given);
+            repository.getObjectDatabase().close();
+            empty(dir);
         } catch (IOException | RuntimeException e) {
             forget();
             throw e;
@@ -87,23 +108,34 @@ final class QuarantineDir implements AutoCloseable {
     }
 
     private void forget() throws IOException {
+        Repository kept = repository;
         Path gone = dir;
+        repository = null;
         dir = null;
-        if (gone != null) {
-            Quarantine.delete(gone);
+        try {
+            if (kept != null) {
+                kept.close();
+            }
+        } finally {
+            if (gone != null) {
+                Quarantine.delete(gone);
+            }
         }
     }
 
-    /** Deletes everything below {@code quarantine} but {@code objects/pack} and its parent. */
+    /** Deletes everything below {@code quarantine} but its skeleton: {@code objects/pack} and {@code objects/info/alternates}. */
     private static void empty(Path quarantine) throws IOException {
         Path objects = quarantine.resolve("objects");
         Path pack = objects.resolve("pack");
+        Path info = objects.resolve("info");
+        Path alternates = objects.resolve(Constants.INFO_ALTERNATES);
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(quarantine)) {
             paths = walk.sorted(Comparator.reverseOrder()).toList();
         }
         for (Path path : paths) {
-            if (path.equals(quarantine) || path.equals(objects) || path.equals(pack)) {
+            if (path.equals(quarantine) || path.equals(objects) || path.equals(pack) || path.equals(info)
+                    || path.equals(alternates)) {
                 continue;
             }
             try {

@@ -3,8 +3,10 @@ package dev.rhizome.node.gossip.net;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
+import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
+import dev.rhizome.node.gossip.core.PeerProtocol;
 import dev.rhizome.node.gossip.core.SignatureCheck;
 import dev.rhizome.node.gossip.core.Wants;
 import dev.rhizome.node.peer.FetchResult;
@@ -16,13 +18,17 @@ import dev.rhizome.protocol.identity.PublicId;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -61,6 +67,70 @@ class ThrowingPieceStepLoopbackTest extends LoopbackTest {
         Pieces pieces = oneHonestHolderBeside(ErrorHolder.busy());
         Fetched fetched = fetchWithAThrowIn("onHolderBusy", pieces.commit, pieces.holders);
         fetched.assertEndedAndAnswered(pieces.commit, pieces.first);
+    }
+
+    /**
+     * A progress step that throws every time (our defect, for good): each fetch is ended as a lost
+     * connection when its first progress is told, and the commit is asked again within the
+     * planner's retry rule (each holder at most three times, later each time), then given up: the
+     * caller is answered, the commit is not held, and neither honest holder pays for our step.
+     */
+    @Test
+    void aProgressStepThatAlwaysThrowsIsAskedAgainWithinTheRetryRuleThenGivenUp() throws Exception {
+        Pieces pieces = twoHonestHolders();
+        Identity victimId = Identity.generate();
+        AtomicInteger threw = new AtomicInteger();
+        AtomicInteger started = new AtomicInteger();
+        AtomicReference<GossipCore> real = new AtomicReference<>();
+        logged.watch();
+        long began = System.nanoTime();
+        LoopbackNet.Started victim = net.startWith(tmp.resolve("victim"), victimId, self -> {
+            real.set(new GossipCore(victimId, self, GossipConfig.defaults(), new SecureRandom(), SignatureCheck.envelopes(),
+                    Wants.everything()));
+            return alwaysThrowingProgress(real.get(), pieces.commit, threw, started);
+        }, null, List::of);
+
+        CompletableFuture<FetchResult> future = victim.gossip().fetch(pieces.commit, pieces.holders);
+        GossipServiceTest.await(future::isDone, Duration.ofSeconds(120));
+
+        assertThat(future).as("the caller, answered with the commit given up").isCompletedExceptionally();
+        assertThat(victim.repo().has(pieces.commit)).isFalse();
+        assertThat(started.get()).as("fetches of the commit started: asked again after each ended one")
+                .isGreaterThanOrEqualTo(2)
+                // FetchPlanner.MAX_ATTEMPTS (3) for each of the two holders
+                .isLessThanOrEqualTo(2 * 3);
+        assertThat(threw.get()).as("the step threw for each fetch started").isGreaterThanOrEqualTo(started.get());
+        for (PeerEndpoint holder : pieces.holders) {
+            PublicId id = PublicId.of(holder.getNode());
+            assertThat((double) LoopbackNet.<Double>ask(victim.gossip(), p -> real.get().score(id)))
+                    .as("holder %s's score: our step failed, not its transfer", id.shortForm()).isZero();
+            assertThat(victim.bans(id)).isFalse();
+        }
+        assertThat(started.get()).as("nothing asked once the commit was given up")
+                .isEqualTo(LoopbackNet.<Integer>ask(victim.gossip(), p -> started.get()));
+        logged.assertWarningsWithinBudget(began);
+    }
+
+    /** {@code core}, whose progress step for {@code commit} always throws; counting the fetches of it the core starts. */
+    private static PeerProtocol alwaysThrowingProgress(GossipCore core, String commit, AtomicInteger threw, AtomicInteger started) {
+        return (PeerProtocol) Proxy.newProxyInstance(PeerProtocol.class.getClassLoader(), new Class<?>[] {PeerProtocol.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("onFetchProgress") && args != null && Arrays.asList(args).contains(commit)) {
+                        threw.incrementAndGet();
+                        throw new IllegalStateException("a case the core did not expect");
+                    }
+                    Object out;
+                    try {
+                        out = method.invoke(core, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (out instanceof List<?> effects) {
+                        effects.stream().filter(e -> e instanceof Effect.Fetch f && f.commit().equals(commit))
+                                .forEach(e -> started.incrementAndGet());
+                    }
+                    return out;
+                });
     }
 
     /** A commit of four 1 MiB pieces and the holders it is asked of, the first an honest node that holds it. */
