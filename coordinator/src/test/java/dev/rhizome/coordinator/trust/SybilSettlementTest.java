@@ -193,7 +193,9 @@ class SybilSettlementTest extends OnEachStore {
         String commit = propose(proposer, "93.184.216.7");
         WorkUnit honestReplica = claim(honest.get(0), honestNetworks.get(0));
         WorkUnit lyingReplica = claim(liar, "81.2.69.5");
+        // the other trial is taken by two other honest networks: the tie-breaker is all that is left
         claim(honest.get(1), honestNetworks.get(1));
+        claim(honest.get(2), honestNetworks.get(2));
         report(honest.get(0), honestReplica, HONEST);
         String ack = h.api.signAndPost("/v1/results", liar, Fixtures.result(liar, lyingReplica, LIE, h.clock.millis()))
                 .ack().getMessage();
@@ -219,6 +221,7 @@ class SybilSettlementTest extends OnEachStore {
         WorkUnit honestReplica = claim(honest.get(0), honestNetworks.get(0));
         WorkUnit lyingReplica = claim(liar, "81.2.69.5");
         claim(honest.get(1), honestNetworks.get(1));
+        claim(honest.get(2), honestNetworks.get(2));
         h.clock.advance(Duration.ofSeconds(1));  // a later announcement replaces the one on record
         announce(honest.get(3), "81.2.69.5");  // the liar's second key, with standing earned elsewhere
         report(honest.get(0), honestReplica, HONEST);
