@@ -77,7 +77,7 @@ public final class Coordinator implements AutoCloseable {
                     config.limits().maxConnectionsPerAddress(), config.limits().maxConnectionsPerNetwork(),
                     config.limits().maxConnections()));
             metrics.watchHeldClaims(claims::held);
-            Views views = new Views(store, metrics::rejectedSignatures);
+            Views views = new Views(store, metrics::rejectedSignatures, clock::millis);
             metrics.watch(store, views::storedStats);
             metrics.watchSharedPages(views.sharedPages()::built, views.sharedPages()::shared,
                     views.sharedPages()::waitedOut);

@@ -25,9 +25,15 @@ public final class OutcomeNextSteps {
         return "to tell the others what it showed (adopted or not, a result is worth a paper): " + publishCommand(commit);
     }
 
-    /** Adds {@code queued_reason} and {@code publish_command} (each null where it does not apply) to an outcome. */
+    /**
+     * Adds {@code queued_reason} and {@code publish_command} (each null where it does not apply) to an
+     * outcome, and {@code waiting_for_independent_runner}: true while its queued evaluations wait for
+     * a fitting node outside its proposer's network (the coordinator's word; false otherwise).
+     */
     public static void addTo(JsonObject outcome, String commit, ExperimentReport report, Optional<String> whyQueued) {
         outcome.addProperty("queued_reason", report.getDecided() ? null : whyQueued.orElse(null));
+        outcome.addProperty("waiting_for_independent_runner", !report.getDecided()
+                && report.getWaitingForIndependentRunner());
         outcome.addProperty("publish_command", report.getDecided() ? publishCommand(commit) : null);
     }
 

@@ -17,6 +17,12 @@ import java.util.TreeMap;
  * the caller reads them.
  */
 public final class QueueReason {
+    /**
+     * The words that open the reason when the only fitting nodes share the proposer's network
+     * ({@code ExperimentReport.waiting_for_independent_runner}, which `--json` answers as it is).
+     */
+    public static final String INDEPENDENT_RUNNER = "waiting for an independent runner";
+
     private QueueReason() {
     }
 
@@ -130,6 +136,7 @@ public final class QueueReason {
         }
         Optional<String> why = withoutPlace(report, seen, coordinatorUrl);
         if (why.isEmpty() || seen.ahead() == null || seen.directionClosed().isPresent() || seen.nodesListed() == 0
+                || report.getWaitingForIndependentRunner()
                 || seen.classes() != null && seen.classes().fitting() == 0) { // no place in a queue no node serves
             return why;
         }
@@ -150,6 +157,19 @@ public final class QueueReason {
             return Optional.of("no node has announced itself to the coordinator in the last 10 minutes, so nothing runs "
                     + "queued evaluations: start one with `rhizome node --coordinator "
                     + (coordinatorUrl == null ? "URL" : Shell.quote(coordinatorUrl)) + "` (see `rhizome node --help`)");
+        }
+        if (report.getWaitingForIndependentRunner()) {
+            // Only the coordinator knows the networks: the node list carries none, and "their slots
+            // are busy" was said of nodes that may not run these at all (round 30's gap).
+            int sharing = report.getProposersNetworkNodes();
+            return Optional.of(INDEPENDENT_RUNNER + ": the only node(s) seen in the last 10 minutes that can run these ("
+                    + sharing + (sharing >= 100 ? " or more" : "") + ") announced from the network this experiment "
+                    + "was registered from, and the coordinator keeps its proposer's network off its evaluations "
+                    + "while nodes of other networks are about, so that someone else measures it; they start when "
+                    + "a node of the seed's hardware class announces from another network (`rhizome node` on such "
+                    + "a machine), or once no node of another network has announced for 10 minutes"
+                    + "; nothing is lost by leaving them queued: claim other work meanwhile, and " + waitCommand(report)
+                    + " follows them");
         }
         Classes classes = seen.classes();
         if (classes != null && classes.fitting() == 0) {

@@ -76,7 +76,7 @@ public final class LogCommand implements Callable<Integer> {
             + "second_parent, proposer_id, mine, created_ms, hypothesis as {untrusted, source, text, truncated}, outcome, "
             + "metric, delta_parent, delta_frontier, reason, paper_titles, report (what `wait --json` gives for it, null "
             + "when unread), unread, queued_reason (pending: why its evaluations stay queued, as `wait` says it; else "
-            + "null)), invalid_signatures, next (the --after value for older ones; null on the last page "
+            + "null), waiting_for_independent_runner (as `wait --json` gives it)), invalid_signatures, next (the --after value for older ones; null on the last page "
             + "and with --new), new (whether --new was given), first_look (--new with no mark yet: the newest page was "
             + "shown), more_new (with --new: more arrived than --limit showed; run it again).")
     boolean json;
@@ -142,6 +142,8 @@ public final class LogCommand implements Callable<Integer> {
             for (DirectionLog.Entry e : shown) {
                 JsonObject entry = DirectionLog.json(e, page.me(), maxChars);
                 entry.addProperty("queued_reason", page.queued().get(e.experiment().getCommit()));
+                entry.addProperty("waiting_for_independent_runner", e.report() != null && !e.report().getDecided()
+                        && e.report().getWaitingForIndependentRunner());
                 arr.add(entry);
             }
             o.add("experiments", arr);

@@ -125,4 +125,30 @@ class QueueReasonTest {
                 .contains("no unit of any direction is leased now: the nodes have not asked for work")
                 .doesNotContain("hardware class");
     }
+
+    /**
+     * The coordinator keeps the proposer's network off its commit's trials; where the only fitting
+     * nodes are there, the report says so, and the reason names the wait and what ends it rather
+     * than "their slots are busy" (round 30 left it unnamed).
+     */
+    @Test
+    void evaluationsWhoseOnlyFittingNodesShareTheProposersNetworkSayTheyWaitForAnIndependentRunner() {
+        ExperimentReport waiting = ExperimentReport.newBuilder().setPendingUnits(2).setWaitingForIndependentRunner(true)
+                .setProposersNetworkNodes(2)
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).setParent("b".repeat(40)).build().toByteString())).build();
+        QueueReason.Classes fit = new QueueReason.Classes("gpu:nvidia", Map.of("gpu:nvidia-h100", 2, "cpu:x86_64", 1));
+        String why = QueueReason.of(waiting, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 1),
+                new QueueReason.Ahead(0, 0), fit, 2)).orElseThrow();
+        assertThat(why).startsWith(QueueReason.INDEPENDENT_RUNNER + ": the only node(s) seen in the last 10 minutes "
+                        + "that can run these (2)")
+                .contains("announces from another network").contains("no node of another network has announced for "
+                        + "10 minutes")
+                .doesNotContain("busy").doesNotContain("should start within a minute").doesNotContain("queued ahead");
+        assertThat(QueueReason.of(waiting.toBuilder().setWaitingForIndependentRunner(false).build(),
+                new QueueReason.Seen(3, Optional.empty(), Map.of("d", 1), new QueueReason.Ahead(0, 0), fit, 2)))
+                .get().asString().doesNotStartWith(QueueReason.INDEPENDENT_RUNNER);
+        assertThat(QueueReason.of(waiting, new QueueReason.Seen(0, Optional.empty(), null)))
+                .as("no node at all comes first").get().asString().startsWith("no node has announced");
+    }
 }

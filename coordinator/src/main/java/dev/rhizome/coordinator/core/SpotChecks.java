@@ -13,12 +13,17 @@ import java.util.function.DoubleSupplier;
  * Who may run a spot check's replicas. Were they open to any key, the checked runner could claim
  * them under a second key of its own and confirm its own lie. So the coordinator picks the keys:
  * up to {@link #RESERVED_KEYS} drawn at random among the nodes seen lately, leaving out the
- * checked runner, the commit's proposer and every node that announced the same host as either of
- * them or whose announcements or evaluations' leases came from a network either announced or
- * claimed from ({@link ReplicaNetworks#of}: what the coordinator saw, where the host is the node's
- * own word; until round 28 only the announcements' networks counted, so a runner announcing from
- * one network and claiming from another had its own key there chosen to check it). The store offers one key per network,
- * among keys with a valid result on record ({@code Store.spotCheckCandidates}), so each network
+ * checked runner, the commit's proposer and every node whose announcements or evaluations' leases
+ * came from a network either announced or claimed from ({@link ReplicaNetworks#of}: what the
+ * coordinator saw; until round 28 only the announcements' networks counted, so a runner announcing
+ * from one network and claiming from another had its own key there chosen to check it). A host a
+ * node announced leaves nobody out (until round 31 it did: a host is the node's own word, and a
+ * liar announcing the hosts of the keys with standing emptied a young network's draw, so the
+ * tie-breaker was open at once to its second network); one address seen from two keys is one
+ * network, so real sharing still does. The store offers one key per network,
+ * among keys with a valid result on record whose announced hardware class fits the seed's (round
+ * 31: a drawn key that could not claim held the check for nothing until {@link #HOLD} passed)
+ * ({@code Store.spotCheckCandidates}), so each network
  * is one share of the draw however many keys announce from it: keys are free, networks and valid
  * results are not. Every trial's tie-breaker is drawn the same way, leaving out every runner of
  * the trial and its proposer (round 29: left open, a liar's second network took it and outvoted the
@@ -42,10 +47,10 @@ public final class SpotChecks {
     public static final Duration NETWORKS_REMEMBERED = Duration.ofDays(1);
 
     /**
-     * A node seen lately, the host it announced and the network its announcements came from
-     * ({@link ReplicaNetworks#of}; "" for none known, which matches no other).
+     * A node seen lately and the network its announcements came from ({@link ReplicaNetworks#of};
+     * "" for none known, which matches no other). No announced host: it is the node's own word.
      */
-    public record Candidate(ByteString key, String host, String network) {
+    public record Candidate(ByteString key, String network) {
     }
 
     private SpotChecks() {
@@ -62,23 +67,18 @@ public final class SpotChecks {
 
     /**
      * The same, leaving out every key of {@code excluded} (a tie-breaker's: the trial's runners
-     * and its proposer) and the hosts and networks of those among {@code seen}.
+     * and its proposer) and the networks of those among {@code seen}.
      */
     public static List<ByteString> choose(Collection<ByteString> excluded, List<Candidate> seen, DoubleSupplier draw) {
-        Set<String> theirHosts = new HashSet<>();
         Set<String> theirNetworks = new HashSet<>();
         for (Candidate c : seen) {
-            if (excluded.contains(c.key())) {
-                theirHosts.add(c.host());
-                if (!c.network().isEmpty()) {
-                    theirNetworks.add(c.network());
-                }
+            if (excluded.contains(c.key()) && !c.network().isEmpty()) {
+                theirNetworks.add(c.network());
             }
         }
         List<ByteString> eligible = new ArrayList<>();
         for (Candidate c : seen) {
-            if (!excluded.contains(c.key()) && !theirHosts.contains(c.host())
-                    && !theirNetworks.contains(c.network()) && !eligible.contains(c.key())) {
+            if (!excluded.contains(c.key()) && !theirNetworks.contains(c.network()) && !eligible.contains(c.key())) {
                 eligible.add(c.key());
             }
         }

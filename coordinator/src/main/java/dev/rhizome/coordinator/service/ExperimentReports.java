@@ -5,7 +5,9 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.FiniteMean;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.store.Keyed;
+import dev.rhizome.coordinator.store.Nodes;
 import dev.rhizome.coordinator.store.Reputations;
 import dev.rhizome.coordinator.store.Results;
 import dev.rhizome.coordinator.store.Store;
@@ -23,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
@@ -39,9 +42,16 @@ public final class ExperimentReports {
     static final int PAPERS_SCANNED = 200;
 
     private final Store store;
+    private final LongSupplier nowMs;
 
     public ExperimentReports(Store store) {
+        this(store, System::currentTimeMillis);
+    }
+
+    /** @param nowMs the coordinator's clock: which nodes were seen lately ({@link #report}'s wait) */
+    public ExperimentReports(Store store, LongSupplier nowMs) {
         this.store = store;
+        this.nowMs = nowMs;
     }
 
     /** Commits one {@link #reports} answer names at most: a page of `rhizome log` at its default size. */
@@ -144,8 +154,33 @@ public final class ExperimentReports {
                     .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
             d.frontier().metric().ifPresent(m -> b.setFrontierMetric(m).setHasFrontierMetric(true));
             confirmation.ifPresent(b::setConfirmation);
+            if (!b.getDecided() && pending > b.getLeasedUnits()) {
+                int sharing = onlyFittingNodesShareTheProposersNetwork(tx, commit, manifest.getHardwareClass(),
+                        Saturating.minus(nowMs.getAsLong(), PeerDirectory.NODE_FRESHNESS_MS));
+                b.setWaitingForIndependentRunner(sharing > 0).setProposersNetworkNodes(sharing);
+            }
             return b.build();
         });
+    }
+
+    /**
+     * How many nodes seen lately fit the seed and share the network the commit was registered from,
+     * where those are the only fitting ones and a node of another network was seen (so the claim
+     * queue keeps that network off the commit's trials, {@code ClaimQueue}); else 0. Round 30 left
+     * this wait unnamed: `rhizome wait` said the evaluations were queued with nodes listed, not that
+     * none of those nodes may run them.
+     */
+    private static int onlyFittingNodesShareTheProposersNetwork(Store.Transaction tx, String commit,
+            String requiredClass, long since) {
+        String network = tx.experimentNetwork(commit);
+        if (network.isEmpty()) {
+            return 0;  // registered from no known network: nobody is kept off its trials
+        }
+        Nodes.FittingNodes fitting = tx.fittingNodesSeen(requiredClass, network, since);
+        if (fitting.onNetwork() == 0 || fitting.elsewhere() || !tx.nodeSeenOutside(network, since)) {
+            return 0;
+        }
+        return fitting.onNetwork();
     }
 
     /**

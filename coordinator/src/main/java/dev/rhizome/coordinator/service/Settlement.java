@@ -138,7 +138,7 @@ final class Settlement {
                 // (round 28 reserved a spot check's alone). Keys the coordinator draws, one per
                 // network with standing, take it; an attacker's share is its networks of standing.
                 String reserved = reserveReplicas(tx, commit, randomSeed, runnersOf(trial, result.getProposer()),
-                        draw, nowMs);
+                        manifest.getHardwareClass(), draw, nowMs);
                 notes.add("replicas disagree at seed " + Long.toUnsignedString(randomSeed)
                         + "; another evaluation queued" + reserved);
             }
@@ -211,7 +211,7 @@ final class Settlement {
         if (!rep.standsAlone(draw.getAsDouble())) {
             return Optional.of("spot check: replicas of this trial stay queued"
                     + reserveReplicas(tx, r.getCommit(), r.getRandomSeed(), List.of(r.getRunner(), r.getProposer()),
-                            draw, nowMs));
+                            manifest.getHardwareClass(), draw, nowMs));
         }
         tx.markAcceptedOnReputation(r.getCommit(), r.getRandomSeed(), r.getHardwareClass(), r.getRunner());
         // leased replicas too, as withdrawUnneeded does: one left LEASED came back OPEN at its
@@ -224,11 +224,11 @@ final class Settlement {
 
     /**
      * Reserves the open units of a spot check's trial for keys the coordinator picks ({@link SpotChecks}),
-     * none of {@code excluded}'s.
+     * none of {@code excluded}'s, among nodes of a class that fits {@code requiredClass} (the seed's).
      */
     private static <T extends Nodes & OpenEvaluations & Units> String reserveReplicas(T tx, String commit,
-            long randomSeed, List<ByteString> excluded, DoubleSupplier draw, long nowMs) {
-        List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(excluded,
+            long randomSeed, List<ByteString> excluded, String requiredClass, DoubleSupplier draw, long nowMs) {
+        List<SpotChecks.Candidate> seen = tx.spotCheckCandidates(excluded, requiredClass,
                 Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS),
                 Saturating.minus(nowMs, SpotChecks.NETWORKS_REMEMBERED.toMillis()), PeerDirectory.MAX_NODES_LISTED);
         List<ByteString> chosen = SpotChecks.choose(excluded, seen, draw);

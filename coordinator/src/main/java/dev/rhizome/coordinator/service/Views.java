@@ -62,6 +62,7 @@ public final class Views {
     private final Store store;
     private final LongSupplier rejectedSignatures;
     private final NetworkId networkId;
+    private final LongSupplier nowMs;
 
     /** The directions' boards, brought up to date at each build; idle ones dropped, and all bounded by weight. */
     private final DirectionBoards boards;
@@ -70,7 +71,12 @@ public final class Views {
     private final SharedPages pages;
 
     public Views(Store store, LongSupplier rejectedSignatures) {
-        this(store, rejectedSignatures, new SharedViews());
+        this(store, rejectedSignatures, System::currentTimeMillis);
+    }
+
+    /** @param nowMs the coordinator's clock: which nodes were seen lately, for an experiment's wait */
+    public Views(Store store, LongSupplier rejectedSignatures, LongSupplier nowMs) {
+        this(store, rejectedSignatures, new DirectionBoards(store, new SharedViews()), new BoardDescriptions(store), nowMs);
     }
 
     /** With the shared views' clock given, for tests that hold it still. */
@@ -80,6 +86,12 @@ public final class Views {
 
     /** With the boards and their descriptions given, for tests of their bounds. */
     Views(Store store, LongSupplier rejectedSignatures, DirectionBoards boards, BoardDescriptions descriptions) {
+        this(store, rejectedSignatures, boards, descriptions, System::currentTimeMillis);
+    }
+
+    private Views(Store store, LongSupplier rejectedSignatures, DirectionBoards boards, BoardDescriptions descriptions,
+            LongSupplier nowMs) {
+        this.nowMs = nowMs;
         this.store = store;
         this.rejectedSignatures = rejectedSignatures;
         this.pages = new SharedPages(store);
@@ -283,12 +295,12 @@ public final class Views {
 
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
     public ExperimentReport experimentReport(String commit) {
-        return new ExperimentReports(store).report(commit);
+        return new ExperimentReports(store, nowMs).report(commit);
     }
 
     /** Several experiments' reports in one answer (see {@link ExperimentReports#reports}). */
     public ExperimentReportList experimentReports(String commits) {
-        return new ExperimentReports(store).reports(commits);
+        return new ExperimentReports(store, nowMs).reports(commits);
     }
 
     public EnvelopeList auditTrail(PageRequest page) {

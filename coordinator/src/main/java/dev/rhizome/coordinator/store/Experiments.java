@@ -31,6 +31,13 @@ public interface Experiments {
      */
     void insertExperiment(Experiment experiment, SignedEnvelope envelope, long nowMs, String network);
 
+    /**
+     * The network the commit's experiment was registered from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}
+     * of the request's origin): "" for none known, for one stored before migration 30 and for a
+     * commit no experiment registered. Its trials are kept off that network.
+     */
+    String experimentNetwork(String commit);
+
     /** Marks a commit's evaluations given up, with why; replaces the reason if already marked. */
     void abandonExperiment(String commit, String reason, long nowMs);
 

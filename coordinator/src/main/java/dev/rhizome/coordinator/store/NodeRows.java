@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.HardwareClasses;
 import dev.rhizome.coordinator.core.PeerListing;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.SpotChecks;
@@ -118,9 +119,39 @@ final class NodeRows implements Nodes {
                 sinceMs, network) > 0;
     }
 
+    /**
+     * {@link HardwareClasses#fits} in SQL, for {@code column}: "" where every class fits ("any" or
+     * nothing), else a condition on the prefix that takes {@code requiredClass} as its one
+     * parameter. substr, not LIKE: a class's '%' or '_' is no pattern.
+     */
+    private static String fits(String requiredClass, String column) {
+        if (requiredClass.isEmpty() || HardwareClasses.ANY.equals(requiredClass)) {
+            return "";
+        }
+        // substr counts characters, String.length UTF-16 units
+        return " AND substr(" + column + ", 1, " + requiredClass.codePointCount(0, requiredClass.length()) + ") = ?";
+    }
+
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs,
-            long networksSinceMs, int limit) {
+    public FittingNodes fittingNodesSeen(String requiredClass, String network, long sinceMs) {
+        String fits = fits(requiredClass, "hardware_class");
+        List<Object> on = new ArrayList<>(List.of(sinceMs, network));
+        List<Object> off = new ArrayList<>(List.of(sinceMs, network));
+        if (!fits.isEmpty()) {
+            on.add(requiredClass);
+            off.add(requiredClass);
+        }
+        on.add(FittingNodes.COUNTED);
+        int onNetwork = (int) q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network = ?"
+                + fits + " LIMIT ?) n", on.toArray());
+        boolean elsewhere = q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ?"
+                + fits + " LIMIT 1) n", off.toArray()) > 0;
+        return new FittingNodes(onNetwork, elsewhere);
+    }
+
+    @Override
+    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, String requiredClass,
+            long sinceMs, long networksSinceMs, int limit) {
         // One row per network (each node with none known is a network of its own), its key with the
         // most valid results; keys without any never take part, so fresh keys cost an attacker nothing
         // and win it nothing. Networks are taken by standing, not by recency, so a burst of
@@ -134,6 +165,11 @@ final class NodeRows implements Nodes {
         // one of those networks is left out too, whatever network it announces from. Leases,
         // results and experiments count from networksSinceMs on (SpotChecks.NETWORKS_REMEMBERED,
         // migration 31): a volunteer who moved house is no longer its old network's for ever.
+        // No node is left out for the host it announced (round 31): a host is the node's own word,
+        // and a liar announcing the hosts of the keys with standing emptied the draw of a young
+        // network. Sharing is judged by what the coordinator saw: the networks above, each a
+        // private address whole and a public one's /24, so a key announcing from the runner's
+        // address is still left out.
         List<byte[]> keys = new ArrayList<>();
         excluded.forEach(k -> keys.add(k.toByteArray()));
         if (keys.isEmpty()) {
@@ -160,9 +196,14 @@ final class NodeRows implements Nodes {
             theirs.add("");  // matches no network: '' is never compared (an IN list may not be empty)
         }
         String networks = "(" + String.join(", ", Collections.nCopies(theirs.size(), "?")) + ")";
+        // Only keys whose announced class fits the unit's (round 31): a key that cannot claim it
+        // took a place of the draw, and once the hold passed the tie-breaker was anyone's.
+        String fits = fits(requiredClass, "n.hardware_class");
         List<Object> params = new ArrayList<>();
         params.add(sinceMs);
-        params.addAll(keys);
+        if (!fits.isEmpty()) {
+            params.add(requiredClass);
+        }
         params.addAll(keys);
         params.addAll(theirs);
         params.add(networksSinceMs);
@@ -172,13 +213,12 @@ final class NodeRows implements Nodes {
         params.add(networksSinceMs);
         params.addAll(theirs);
         params.add(limit);
-        return q.list("SELECT node, host, network FROM (SELECT n.node, n.host, n.network, n.last_seen_ms, "
+        return q.list("SELECT node, network FROM (SELECT n.node, n.network, n.last_seen_ms, "
                         + "s.valid_results, ROW_NUMBER() OVER (PARTITION BY n.network, "
                         + "CASE WHEN n.network = '' THEN n.node END "
                         + "ORDER BY s.valid_results DESC, n.last_seen_ms DESC, n.node) AS place "
                         + "FROM nodes n JOIN reputations s ON s.runner = n.node "
-                        + "WHERE n.last_seen_ms >= ? AND s.valid_results > 0 AND n.node NOT IN " + in
-                        + " AND NOT EXISTS (SELECT 1 FROM nodes t WHERE t.node IN " + in + " AND t.host = n.host)"
+                        + "WHERE n.last_seen_ms >= ?" + fits + " AND s.valid_results > 0 AND n.node NOT IN " + in
                         + " AND (n.network = '' OR n.network NOT IN " + networks + ")"
                         + " AND NOT EXISTS (SELECT 1 FROM unit_leases m WHERE m.holder = n.node AND m.leased_ms >= ? "
                         + "AND m.network <> '' AND m.network IN " + networks + ")"
@@ -187,7 +227,7 @@ final class NodeRows implements Nodes {
                         + " AND NOT EXISTS (SELECT 1 FROM experiments p WHERE p.proposer = n.node AND p.network_ms >= ? "
                         + "AND p.network <> '' AND p.network IN " + networks + ")) c "
                         + "WHERE place = 1 ORDER BY valid_results DESC, last_seen_ms DESC, node LIMIT ?",
-                rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2), rs.getString(3)),
+                rs -> new SpotChecks.Candidate(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2)),
                 params.toArray());
     }
 

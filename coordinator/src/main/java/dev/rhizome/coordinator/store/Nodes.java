@@ -49,20 +49,48 @@ public interface Nodes {
     boolean nodeSeenOutside(String network, long sinceMs);
 
     /**
+     * The nodes that announced at or after {@code sinceMs} with a hardware class that fits
+     * {@code requiredClass} ({@link dev.rhizome.coordinator.core.HardwareClasses#fits}): how many
+     * announced from {@code network} (up to {@link FittingNodes#COUNTED}), and whether any announced
+     * from another network (or none known). A commit's trials are kept off its proposer's network
+     * while a node of another network is seen: where only the proposer's network has nodes that fit,
+     * its evaluations wait for an independent runner, and the report says so.
+     */
+    FittingNodes fittingNodesSeen(String requiredClass, String network, long sinceMs);
+
+    /** What {@link #fittingNodesSeen} counts. */
+    record FittingNodes(int onNetwork, boolean elsewhere) {
+        /** Nodes on the network counted at most: a report says how many, and reads no more. */
+        public static final int COUNTED = 100;
+    }
+
+    /**
      * Whom a spot check may choose: of the nodes that announced at or after {@code sinceMs} with at
      * least one valid result on record, one for each network (a node whose network is not known
      * counts as one of its own), the one with the most valid results; none of the {@code excluded}
-     * keys (the checked runner, the proposer, a tie-breaker's runners) nor any node announcing the
-     * host of their latest announcements, nor any node whose latest announcement, or whose leases
+     * keys (the checked runner, the proposer, a tie-breaker's runners) nor any node whose latest
+     * announcement, or whose leases
      * (evaluations), results or experiments since {@code networksSinceMs}, came from one of their
      * networks: the networks their latest announcements (seen at any time) came from and those
      * their leases of either kind, their results and their experiments since then were claimed,
      * sent and registered from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of} of each
      * lease's address; {@code SpotChecks.NETWORKS_REMEMBERED}). Up to {@code limit}, most valid
-     * results first, with the host each announced and the network its latest announcement came from.
+     * results first, with the network its latest announcement came from. No node is left out for
+     * the host it announced: that is its own word (round 31).
      */
-    List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs, long networksSinceMs,
-            int limit);
+    default List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs,
+            long networksSinceMs, int limit) {
+        return spotCheckCandidates(excluded, dev.rhizome.coordinator.core.HardwareClasses.ANY, sinceMs, networksSinceMs,
+                limit);
+    }
+
+    /**
+     * The same, among nodes whose announced hardware class fits {@code requiredClass} (the unit's
+     * seed's, {@link dev.rhizome.coordinator.core.HardwareClasses#fits}): a key drawn that cannot
+     * claim the unit holds it for nothing until the hold passes, and then anyone may take it.
+     */
+    List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, String requiredClass, long sinceMs,
+            long networksSinceMs, int limit);
 
     /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
     Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);

@@ -57,11 +57,8 @@ final class ResultRows implements Experiments, Results {
                 TransactionScope.through(owned.experiments, wroteExperiments, c, k -> readExperiment(k).orElse(null))));
     }
 
-    /**
-     * The network the commit's experiment was registered from: "" for none (loopback, an unknown
-     * origin), for one stored before migration 30, and for a commit no experiment registered.
-     */
-    String experimentNetwork(String commit) {
+    @Override
+    public String experimentNetwork(String commit) {
         // A commit with no experiment is not remembered (null): one may be registered after this read.
         String network = TransactionScope.through(owned.experimentNetworks, wroteExperiments, commit,
                 c -> Queries.first(q.list("SELECT network FROM experiments WHERE commit_id = ?", rs -> rs.getString(1), c))

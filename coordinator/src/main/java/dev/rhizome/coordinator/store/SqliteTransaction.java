@@ -325,6 +325,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public String experimentNetwork(String commit) {
+        return results.experimentNetwork(commit);
+    }
+
+    @Override
     public void abandonExperiment(String commit, String reason, long nowMs) {
         results.abandonExperiment(commit, reason, nowMs);
     }
@@ -705,9 +710,14 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, long sinceMs,
-            long networksSinceMs, int limit) {
-        return nodes.spotCheckCandidates(excluded, sinceMs, networksSinceMs, limit);
+    public FittingNodes fittingNodesSeen(String requiredClass, String network, long sinceMs) {
+        return nodes.fittingNodesSeen(requiredClass, network, sinceMs);
+    }
+
+    @Override
+    public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, String requiredClass,
+            long sinceMs, long networksSinceMs, int limit) {
+        return nodes.spotCheckCandidates(excluded, requiredClass, sinceMs, networksSinceMs, limit);
     }
 
     @Override

@@ -18,27 +18,27 @@ class SpotChecksTest {
         return ByteString.copyFromUtf8(name);
     }
 
-    private static SpotChecks.Candidate node(String name, String host) {
-        return new SpotChecks.Candidate(key(name), host, "");
+    /** A node seen from {@code network} (as {@link ReplicaNetworks#of} records it; "" for none). */
+    private static SpotChecks.Candidate node(String name, String network) {
+        return new SpotChecks.Candidate(key(name), network);
     }
 
     @Test
-    void neitherTheRunnerNorTheProposerNorAnyNodeOnTheirHostsIsChosen() {
-        List<SpotChecks.Candidate> seen = List.of(node("runner", "10.0.0.1"), node("proposer", "10.0.0.2"),
-                node("sybil", "10.0.0.1"), node("friend", "10.0.0.2"), node("honest", "10.0.0.3"));
-        assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.5)).containsExactly(key("honest"));
-    }
-
-    @Test
-    void aNodeSeenFromTheRunnersOrProposersNetworkIsNotChosenWhateverHostItAnnounces() {
-        List<SpotChecks.Candidate> seen = List.of(new SpotChecks.Candidate(RUNNER, "runner.example", "203.0.113.0/24"),
-                new SpotChecks.Candidate(PROPOSER, "p.example", "198.51.100.0/24"),
-                new SpotChecks.Candidate(key("sybil"), "elsewhere.example", "203.0.113.0/24"),
-                new SpotChecks.Candidate(key("friend"), "far.example", "198.51.100.0/24"),
-                new SpotChecks.Candidate(key("loopback"), "127.0.0.1", ""),
-                new SpotChecks.Candidate(key("honest"), "h.example", "192.0.2.0/24"));
+    void neitherTheRunnerNorTheProposerNorAnyNodeSeenFromTheirNetworksIsChosen() {
+        List<SpotChecks.Candidate> seen = List.of(node("runner", "203.0.113.0/24"), node("proposer", "198.51.100.0/24"),
+                node("sybil", "203.0.113.0/24"), node("friend", "198.51.100.0/24"),
+                node("sameLan", "10.0.0.1"), node("honest", "192.0.2.0/24"));
         assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.0))
-                .as("no network known matches no other").containsExactlyInAnyOrder(key("loopback"), key("honest"));
+                .containsExactlyInAnyOrder(key("sameLan"), key("honest"));
+    }
+
+    @Test
+    void oneAddressSeenFromTwoKeysIsOneNetworkAndNoNetworkKnownMatchesNoOther() {
+        // a private address is a network of its own (ReplicaNetworks.of): two keys seen at it share it
+        List<SpotChecks.Candidate> seen = List.of(node("runner", "10.0.0.7"), node("proposer", ""),
+                node("sameMachine", "10.0.0.7"), node("lanNeighbour", "10.0.0.8"), node("loopback", ""));
+        assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.0))
+                .containsExactlyInAnyOrder(key("lanNeighbour"), key("loopback"));
     }
 
     @Test
@@ -56,7 +56,7 @@ class SpotChecksTest {
         }
         assertThat(everChosen).as("every eligible node is drawn sometimes").hasSize(10);
         assertThat(SpotChecks.choose(RUNNER, PROPOSER, seen, () -> 0.999_999)).hasSize(3);
-        assertThat(SpotChecks.choose(RUNNER, PROPOSER, List.of(node("runner", "h")), () -> 0.0)).isEmpty();
+        assertThat(SpotChecks.choose(RUNNER, PROPOSER, List.of(node("runner", "")), () -> 0.0)).isEmpty();
     }
 
     @Test

@@ -116,9 +116,9 @@ class AdaptiveReplicationTest {
     void aSpotChecksReplicaWaitsForAKeyTheCoordinatorChoseNotASecondKeyOfTheRunner() {
         trust.agreeOn(Reputation.TRUST_AFTER - 1);
         Identity accomplice = Identity.generate();
-        announce(veteran, "10.0.0.7");
-        announce(accomplice, "10.0.0.7");  // the same machine as the veteran
-        announce(checker, "10.0.0.8");
+        announce(veteran, "10.0.0.7", "10.0.0.7");
+        announce(accomplice, "10.0.0.7", "10.0.0.7");  // the same machine as the veteran, as the coordinator saw it
+        announce(checker, "10.0.0.8", "10.0.0.8");
         trust.draw = 0.0;
         String checked = trust.propose();
         assertThat(trust.report(veteran, trust.claim(veteran), 1.0)).contains("spot check")

@@ -1374,8 +1374,8 @@ abstract class StoreContract {
         });
         assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 100, 0, 10)))
                 .as("most standing first").containsExactly(
-                        new SpotChecks.Candidate(b.publicId().toByteString(), "b.example", ""),
-                        new SpotChecks.Candidate(a.publicId().toByteString(), "a.example", "198.51.100.0/24"));
+                        new SpotChecks.Candidate(b.publicId().toByteString(), ""),
+                        new SpotChecks.Candidate(a.publicId().toByteString(), "198.51.100.0/24"));
         assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 160, 0, 10)))
                 .extracting(SpotChecks.Candidate::key).containsExactly(a.publicId().toByteString());
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("198.51.100.0/24", 100)))
@@ -1441,6 +1441,86 @@ abstract class StoreContract {
         assertThat(candidates).as("one key for each network with standing, none of the runner's or proposer's")
                 .hasSize(6).extracting(SpotChecks.Candidate::network).doesNotHaveDuplicates()
                 .doesNotContain("81.2.69.0/24", "84.17.46.0/24");
+    }
+
+    /**
+     * A host is a node's own word: a liar and its proposer announcing the hosts of the keys with
+     * standing left them out of the draw (round 30), so a young network's draw was empty and the
+     * tie-breaker open at once to the liar's second network. Only what the coordinator saw leaves a
+     * key out: one address seen from two keys (a private address is a network whole, a public
+     * one's /24 holds it) still does.
+     */
+    @Test
+    void aLiarAnnouncingTheHostsOfKeysWithStandingDoesNotKeepThemOutButAnAddressSeenFromBothDoes()
+            throws Exception {
+        Store store = store();
+        Identity liar = Identity.generate();
+        Identity proposer = Identity.generate();
+        Identity first = Identity.generate();
+        Identity second = Identity.generate();
+        Identity sameMachine = Identity.generate();
+        Identity lanNeighbour = Identity.generate();
+        run(store, tx -> {
+            tx.announce(announcement(first, 100, "first.example"), "84.17.46.0/24", 100);
+            tx.announce(announcement(second, 100, "second.example"), "84.17.47.0/24", 100);
+            tx.announce(announcement(lanNeighbour, 100, "10.0.0.8"), "10.0.0.8", 100);
+            // the liar's keys announce the others' hosts, from networks of their own
+            tx.announce(announcement(liar, 110, "first.example"), "81.2.69.0/24", 110);
+            tx.announce(announcement(proposer, 110, "second.example"), "10.0.0.7", 110);
+            // a second key of the proposer on its machine: the coordinator saw the same address
+            tx.announce(announcement(sameMachine, 110, "elsewhere.example"), "10.0.0.7", 110);
+            for (Identity key : List.of(first, second, sameMachine, lanNeighbour)) {
+                tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            }
+            return null;
+        });
+        List<ByteString> excluded = List.of(liar.publicId().toByteString(), proposer.publicId().toByteString());
+        List<SpotChecks.Candidate> candidates = run(store,
+                (Store.Transaction tx) -> tx.spotCheckCandidates(excluded, 50, 0, 64));
+        assertThat(candidates).extracting(SpotChecks.Candidate::key).as("the hosts the liar named leave nobody out")
+                .containsExactlyInAnyOrder(first.publicId().toByteString(), second.publicId().toByteString(),
+                        lanNeighbour.publicId().toByteString());
+        assertThat(SpotChecks.choose(excluded, candidates, () -> 0.0)).hasSize(3)
+                .doesNotContain(sameMachine.publicId().toByteString());
+    }
+
+    /**
+     * A key drawn for a check must be able to claim it: one whose announced class does not fit the
+     * seed's held a place of the draw for nothing, and once the hold passed the tie-breaker was
+     * anyone's (the liar's second network's). Each network offers its best key that fits.
+     */
+    @Test
+    void aSpotCheckDrawsOnlyKeysWhoseAnnouncedClassFitsTheSeeds() throws Exception {
+        Store store = store();
+        Identity cpu = Identity.generate();
+        Identity gpu = Identity.generate();
+        Identity cpuVeteran = Identity.generate();
+        Identity gpuBeside = Identity.generate();
+        run(store, tx -> {
+            tx.announce(classed(cpu, "cpu:x86_64"), "84.17.46.0/24", 100);
+            tx.announce(classed(gpu, "gpu:nvidia-h100"), "84.17.47.0/24", 100);
+            // one network: its most valid key is a CPU's, a GPU beside it has fewer
+            tx.announce(classed(cpuVeteran, "cpu:arm64"), "84.17.48.0/24", 100);
+            tx.announce(classed(gpuBeside, "gpu:nvidia_a100%"), "84.17.48.0/24", 100);
+            tx.saveReputation(cpu.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            tx.saveReputation(gpu.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            tx.saveReputation(cpuVeteran.publicId().toByteString(), Reputation.fresh().onValid(1_000).onValid(1_000));
+            tx.saveReputation(gpuBeside.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), "gpu:nvidia", 50, 0, 64)))
+                .extracting(SpotChecks.Candidate::key)
+                .containsExactlyInAnyOrder(gpu.publicId().toByteString(), gpuBeside.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), "gpu:nvidia_", 50, 0, 64)))
+                .as("a class's '_' is no pattern").extracting(SpotChecks.Candidate::key)
+                .containsExactly(gpuBeside.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), "any", 50, 0, 64)))
+                .as("one per network").hasSize(3).extracting(SpotChecks.Candidate::key)
+                .contains(cpuVeteran.publicId().toByteString()).doesNotContain(gpuBeside.publicId().toByteString());
+    }
+
+    private static NodeAnnouncement classed(Identity node, String hardwareClass) {
+        return announcement(node, 100, "n.example").toBuilder().setHardwareClass(hardwareClass).build();
     }
 
     /**

@@ -146,8 +146,18 @@ public final class ApiClient {
 
     /** A claim that may wait up to {@code waitS} for work (docs/api.md "Claims that wait"). */
     public ClaimResponse claimResponse(Identity node, int waitS, WorkUnit.Kind... kinds) {
+        return claimResponse(node, "cpu:x86_64", waitS, kinds);
+    }
+
+    /** A claim from a node of {@code hardwareClass}; its unit, or null when it got none. */
+    public WorkUnit claimAs(Identity node, String hardwareClass, WorkUnit.Kind... kinds) {
+        ClaimResponse parsed = claimResponse(node, hardwareClass, 0, kinds);
+        return parsed.hasUnit() ? parsed.getUnit() : null;
+    }
+
+    private ClaimResponse claimResponse(Identity node, String hardwareClass, int waitS, WorkUnit.Kind... kinds) {
         ClaimRequest.Builder claim = ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(now()).setNonce(Fixtures.nonce()).setWaitS(waitS);
+                .setHardwareClass(hardwareClass).setTimeMs(now()).setNonce(Fixtures.nonce()).setWaitS(waitS);
         for (WorkUnit.Kind kind : kinds) {
             claim.addKinds(kind);
         }

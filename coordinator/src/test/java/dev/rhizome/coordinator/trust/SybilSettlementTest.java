@@ -175,11 +175,75 @@ class SybilSettlementTest extends OnEachStore {
         assertThat(claim(honest.get(0), honestNetworks.get(0)).getCommit()).isEqualTo(commit);
     }
 
+    /**
+     * A host is a node's own word: the liar and its proposer announce the hosts of two keys with
+     * standing. Until round 31 the draw left those keys out, so a network with few such keys had
+     * nobody to draw and the tie-breaker was open at once to the liar's second network. Now the
+     * draw leaves out only what the coordinator saw: both keys stay in it, and one of them takes
+     * the tie-breaker.
+     */
+    @Test
+    void aLiarAnnouncingTheHostsOfKeysWithStandingDoesNotKeepThemOutOfTheTieBreakersDraw() {
+        Identity liar = Identity.generate();
+        Identity liarsSecond = Identity.generate();
+        Identity proposer = Identity.generate();
+        announce(liarsSecond, "81.2.70.5");
+        announce(liar, "81.2.69.5", "node-" + honestNetworks.get(3) + ".example");
+        announce(proposer, "93.184.216.7", "node-" + honestNetworks.get(2) + ".example");
+        String commit = propose(proposer, "93.184.216.7");
+        WorkUnit honestReplica = claim(honest.get(0), honestNetworks.get(0));
+        WorkUnit lyingReplica = claim(liar, "81.2.69.5");
+        // the other trial is taken by two other honest networks: the tie-breaker is all that is left
+        claim(honest.get(1), honestNetworks.get(1));
+        claim(honest.get(2), honestNetworks.get(2));
+        report(honest.get(0), honestReplica, HONEST);
+        String ack = h.api.signAndPost("/v1/results", liar, Fixtures.result(liar, lyingReplica, LIE, h.clock.millis()))
+                .ack().getMessage();
+        assertThat(ack).as("honest 1, 2 and 3: the hosts the liar named leave nobody out")
+                .contains("for 3 key(s) the coordinator chose");
+
+        assertThat(claim(liarsSecond, "81.2.70.5")).as("the liar's second network waits").isNull();
+        WorkUnit tieBreaker = claim(honest.get(3), honestNetworks.get(3));
+        assertThat(tieBreaker.getCommit()).as("the key whose host the liar announced").isEqualTo(commit);
+        assertThat(tieBreaker.getRandomSeed()).isEqualTo(honestReplica.getRandomSeed());
+        report(honest.get(3), tieBreaker, HONEST);
+        assertThat(stateOf(trial(commit, honestReplica.getRandomSeed()), liar)).isEqualTo(ResultVerdict.State.INVALID);
+    }
+
+    /**
+     * Sharing the coordinator saw still leaves a key out: a key with standing whose latest
+     * announcement came from the liar's address is not drawn, whatever host it names.
+     */
+    @Test
+    void aKeyAnnouncingFromTheLiarsAddressIsLeftOutOfTheDraw() {
+        Identity liar = Identity.generate();
+        String commit = propose(Identity.generate(), "93.184.216.7");
+        WorkUnit honestReplica = claim(honest.get(0), honestNetworks.get(0));
+        WorkUnit lyingReplica = claim(liar, "81.2.69.5");
+        claim(honest.get(1), honestNetworks.get(1));
+        claim(honest.get(2), honestNetworks.get(2));
+        h.clock.advance(Duration.ofSeconds(1));  // a later announcement replaces the one on record
+        announce(honest.get(3), "81.2.69.5");  // the liar's second key, with standing earned elsewhere
+        report(honest.get(0), honestReplica, HONEST);
+        String ack = h.api.signAndPost("/v1/results", liar, Fixtures.result(liar, lyingReplica, LIE, h.clock.millis()))
+                .ack().getMessage();
+        assertThat(ack).as("honest 1 and 2 only").contains("for 2 key(s) the coordinator chose");
+        assertThat(claim(honest.get(3), honestNetworks.get(3))).as("seen at the liar's address").isNull();
+        WorkUnit tieBreaker = claim(honest.get(2), honestNetworks.get(2));
+        assertThat(tieBreaker.getCommit()).isEqualTo(commit);
+        assertThat(tieBreaker.getRandomSeed()).isEqualTo(honestReplica.getRandomSeed());
+    }
+
     // --- helpers ---------------------------------------------------------------------------
 
     private void announce(Identity node, String from) {
+        announce(node, from, "node-" + from + ".example");
+    }
+
+    /** @param host the host it names, its own word */
+    private void announce(Identity node, String from, String host) {
         h.api.from(from).signAndPost("/v1/announce", node, NodeAnnouncement.newBuilder()
-                .setNode(node.publicId().toByteString()).setHost("node-" + from + ".example").setPort(7000)
+                .setNode(node.publicId().toByteString()).setHost(host).setPort(7000)
                 .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).build()).ack();
     }
 
