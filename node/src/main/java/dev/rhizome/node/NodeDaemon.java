@@ -227,7 +227,7 @@ public final class NodeDaemon implements AutoCloseable {
                             gossip::dropped));
             janitor.removeLeftoverWork();
             this.metrics = new NodeMetrics(meters, gossip, this::status);
-            this.gate = new RunGate(prefs, new IdleSignals(), clock, hardware.cores(), () -> self[0].runningJobs(),
+            this.gate = new RunGate(prefs, new IdleSignals(), clock, () -> self[0].runningJobs(),
                     new DiskRoom(List.of(config.dataDir(), jobDirs), DiskRoom.MIN_FREE_BYTES));
             this.loop = new WorkLoop(identity, coordinator, (commit, peers) -> commits.fetch(commit, peers), evaluators,
                     explorer, new ResultOutbox(layout.outbox(),

@@ -166,7 +166,8 @@ public final class HarnessedRunner {
                     deadline.charge(now, harnessUsed.isPresent() && modelUsed.isPresent()
                             ? OptionalLong.of(harnessUsed.getAsLong() + modelUsed.getAsLong()) : OptionalLong.empty(),
                             harnessWaited.isPresent() && modelWaited.isPresent()
-                            ? OptionalLong.of(harnessWaited.getAsLong() + modelWaited.getAsLong()) : OptionalLong.empty());
+                            ? OptionalLong.of(harnessWaited.getAsLong() + modelWaited.getAsLong()) : OptionalLong.empty(),
+                            harnessCpu.asleep() && modelCpu.asleep());
                 }
                 if ((timedOut = deadline.overrun(now)).isPresent()) {
                     starved = deadline.starvedOfCpu(now);

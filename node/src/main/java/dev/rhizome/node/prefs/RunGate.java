@@ -15,18 +15,16 @@ public final class RunGate {
     private final NodePreferences prefs;
     private final IdleSignals idle;
     private final Clock clock;
-    private final int cores;
     private final IntSupplier runningJobs;
     private final DiskRoom disk;
     private volatile boolean paused;
 
-    public RunGate(NodePreferences prefs, IdleSignals idle, Clock clock, int cores, IntSupplier runningJobs,
+    public RunGate(NodePreferences prefs, IdleSignals idle, Clock clock, IntSupplier runningJobs,
             DiskRoom disk) {
         this.disk = disk;
         this.prefs = prefs;
         this.idle = idle;
         this.clock = clock;
-        this.cores = cores;
         this.runningJobs = runningJobs;
     }
 
@@ -56,7 +54,7 @@ public final class RunGate {
             return full;
         }
         if (prefs.idleOnly()) {
-            return idle.busy(prefs, runningJobs.getAsInt(), cores, clock.millis()).map(r -> "machine in use: " + r);
+            return idle.busy(prefs, runningJobs.getAsInt(), clock.millis()).map(r -> "machine in use: " + r);
         }
         return Optional.empty();
     }

@@ -349,12 +349,12 @@ public final class Evaluator {
     }
 
     /**
-     * The unit's id as one file name in the work root. An id of dots alone ("..") named the work
-     * root's parent, the temp directory, which the evaluator deletes before and after each job.
+     * The unit's id as one file name in the work root, one to one ({@link UnitFileNames}): an id of dots
+     * alone ("..") named the work root's parent, and two ids that differed only in characters replaced by
+     * '_' shared one log, in which two slots' jobs truncated and read each other's output.
      */
     static String fileName(String unitId) {
-        String name = unitId.replaceAll("[^A-Za-z0-9._-]", "_");
-        return name.chars().allMatch(c -> c == '.') ? "_" + name : name;
+        return UnitFileNames.of(unitId);
     }
 
     /**

@@ -90,6 +90,31 @@ public final class GiveBacks {
         this.sender = sender;
         this.clock = clock;
         this.heldSince = heldSince;
+        renameOldFiles();
+    }
+
+    /**
+     * Gives each file an earlier version named by its unit's id made plain ({@link UnitFileNames#legacy})
+     * the name that is its unit's now, so that it is sent, found by {@link #holds} and deleted when heard.
+     * Where two units shared a name then, only the last one's give-back was kept: its lease runs out for the other.
+     */
+    private void renameOldFiles() {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
+            for (Path f : files) {
+                Optional<Pending> p = read(f);
+                if (p.isEmpty() || f.equals(file(p.get().unitId()))) {
+                    continue;
+                }
+                if (Files.exists(file(p.get().unitId()))) {
+                    forget(f);  // a give-back of the same unit kept since, under its name now
+                } else {
+                    DurableFiles.move(f, file(p.get().unitId()));
+                }
+            }
+        } catch (IOException e) {
+            log.warn("cannot rename the give-backs in {} to their units' names ({}): those of units whose ids hold "
+                    + "characters other than letters, digits, '.', '_' and '-' are left to their leases", dir, e.getMessage());
+        }
     }
 
     /**
@@ -283,7 +308,8 @@ public final class GiveBacks {
         }
     }
 
-    private Path file(String unitId) {
-        return dir.resolve(unitId.replaceAll("[^A-Za-z0-9._-]", "_") + SUFFIX);
+    /** One file to a unit ({@link UnitFileNames}): two ids that differ never share one. */
+    Path file(String unitId) {
+        return dir.resolve(UnitFileNames.of(unitId) + SUFFIX);
     }
 }

@@ -12,9 +12,10 @@ import java.util.Optional;
  * (its fourth field's first number, less the one reading it) and the cores this process may use:
  * what {@link BusyBackoff} judges whether a job would get its CPU from. The minute's average
  * trails a load that just came by most of a minute, the count of a moment is noisy: the larger of
- * the two is taken ({@link #tasks()}).
+ * the two is taken ({@link #tasks()}). The idle-only gate ({@code prefs.IdleSignals}) reads the same
+ * source, so that "idle" and "busy" mean the same CPUs: a container's own where it has a quota.
  */
-record MachineLoad(double lastMinute, int runnableNow, int cores) {
+public record MachineLoad(double lastMinute, int runnableNow, int cores) {
     private static final Path LOADAVG = Path.of("/proc/loadavg");
     private static final CpuQuotaLoad QUOTA = CpuQuotaLoad.ofThisProcess();
 
@@ -23,7 +24,7 @@ record MachineLoad(double lastMinute, int runnableNow, int cores) {
      * in a container the host's load average is not this node's), else the machine's; empty where
      * neither can be read (not Linux).
      */
-    static Optional<MachineLoad> read() {
+    public static Optional<MachineLoad> read() {
         return read(QUOTA, LOADAVG, Runtime.getRuntime().availableProcessors());
     }
 
@@ -31,7 +32,7 @@ record MachineLoad(double lastMinute, int runnableNow, int cores) {
         return quota.read().or(() -> read(loadavg, cores));
     }
 
-    static Optional<MachineLoad> read(Path loadavg, int cores) {
+    public static Optional<MachineLoad> read(Path loadavg, int cores) {
         try {
             String[] fields = Files.readString(loadavg, StandardCharsets.US_ASCII).trim().split(" ");
             double load = Double.parseDouble(fields[0]);

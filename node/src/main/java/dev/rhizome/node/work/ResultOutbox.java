@@ -1,6 +1,7 @@
 package dev.rhizome.node.work;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import java.io.IOException;
 import dev.rhizome.node.disk.DiskRoom;
@@ -48,6 +49,40 @@ public final class ResultOutbox {
         this.reserve = reserve;
         if (reserve != null) {
             reserve.keep();
+        }
+        renameOldFiles(this.dir);
+        Path refused = this.dir.resolve("refused");
+        if (Files.isDirectory(refused)) {
+            renameOldFiles(refused);
+        }
+    }
+
+    /**
+     * Gives each result an earlier version named by its unit's id made plain ({@link UnitFileNames#legacy})
+     * the name that is its unit's now ({@link #fileName}), read from the result itself, so that
+     * {@link #holds} finds it (a unit whose result waits is not run again). Where two units shared a
+     * name then, only the last one's result was kept.
+     */
+    private static void renameOldFiles(Path dir) {
+        List<Path> files;
+        try (Stream<Path> s = Files.list(dir)) {
+            files = s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).toList();
+        } catch (IOException e) {
+            log.warn("cannot list {} to rename its results to their units' names: {}", dir, e.getMessage());
+            return;
+        }
+        for (Path f : files) {
+            try {
+                SignedEnvelope envelope = SignedEnvelope.parseFrom(Files.readAllBytes(f));
+                String unitId = Result.parseFrom(envelope.getPayload()).getWorkUnitId();
+                Path named = dir.resolve(fileName(unitId));
+                if (unitId.isEmpty() || named.equals(f) || Files.exists(named)) {
+                    continue;  // not a result of ours to name (pending() moves it aside), or named already
+                }
+                DurableFiles.move(f, named);
+            } catch (IOException e) {
+                // unreadable: pending() moves it aside and says so
+            }
         }
     }
 
@@ -156,14 +191,17 @@ public final class ResultOutbox {
         }
     }
 
-    /** The name of the file that keeps the unit's result (the same under {@code refused/}). */
     /** The outbox's directory. */
     public Path dir() {
         return dir;
     }
 
+    /**
+     * The name of the file that keeps the unit's result (the same under {@code refused/}): one to one
+     * ({@link UnitFileNames}), so that no unit's result overwrites another's.
+     */
     public static String fileName(String unitId) {
-        return unitId.replaceAll("[^A-Za-z0-9._-]", "_") + SUFFIX;
+        return UnitFileNames.of(unitId) + SUFFIX;
     }
 
     public record Pending(Path file, SignedEnvelope envelope) {

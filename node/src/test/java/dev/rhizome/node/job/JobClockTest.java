@@ -98,4 +98,32 @@ class JobClockTest {
         assertThat(unknown.starvedOfCpu(20 * S)).isFalse();
         assertThat(unknown.overrun(20 * S)).hasValueSatisfying(why -> assertThat(why).startsWith("timed out"));
     }
+
+    /**
+     * A job that waited most of its first seconds just to start (nice 19 behind the owner's work) and
+     * then slept: asleep when its time ran out, it is the commit's TIMEOUT, not the machine's fault.
+     */
+    @Test
+    void aJobAsleepWhenItsTimeRanOutIsTheCommitsFaultWhateverItWaitedBefore() {
+        JobClock clock = new JobClock(Duration.ofSeconds(10), 0);
+        for (int t = 1; t <= 20; t++) {
+            boolean starting = t <= 12;
+            clock.charge(t * S, OptionalLong.of(starting ? S / 100 : 0), OptionalLong.of(starting ? S : 0), !starting);
+        }
+
+        assertThat(clock.starvedOfCpu(20 * S)).isFalse();
+        assertThat(clock.overrun(20 * S)).hasValueSatisfying(why -> assertThat(why).startsWith("timed out")
+                .contains("it waited 11.9 s for a CPU, but was asleep when its time ran out"));
+    }
+
+    /** Asleep now and then at the end (a job that blocks between its steps) is still starved while mostly runnable. */
+    @Test
+    void aJobMostlyRunnableAtTheEndIsStillStarved() {
+        JobClock clock = new JobClock(Duration.ofSeconds(10), 0);
+        for (int t = 1; t <= 20; t++) {
+            clock.charge(t * S, OptionalLong.of(S / 10), OptionalLong.of(9 * S / 10), t % 3 == 0);
+        }
+
+        assertThat(clock.starvedOfCpu(20 * S)).isTrue();
+    }
 }

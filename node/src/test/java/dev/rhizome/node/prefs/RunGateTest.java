@@ -12,7 +12,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalTime;
 import java.time.ZoneOffset;
+import dev.rhizome.node.work.MachineLoad;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,11 +39,11 @@ class RunGateTest {
     void pauseAndRunHoursCloseTheGate() {
         Clock nine = Clock.fixed(Instant.parse("2026-12-01T09:00:00Z"), ZoneOffset.UTC);
         RunGate gate = new RunGate(NodePreferences.defaults().withRunHours(TimeWindows.parse("22:00-07:00")),
-                new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0, roomy());
+                new IdleSignals(dir, Optional::empty), nine, () -> 0, roomy());
         assertThat(gate.closedBecause()).hasValue("outside run-hours 22:00-07:00");
         gate.pause();
         assertThat(gate.closedBecause()).hasValue("paused");
-        RunGate anyTime = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, dir.resolve("loadavg")), nine, 4, () -> 0, roomy());
+        RunGate anyTime = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, Optional::empty), nine, () -> 0, roomy());
         assertThat(anyTime.closedBecause()).isEmpty();
     }
 
@@ -49,20 +52,38 @@ class RunGateTest {
         Files.createDirectories(dir.resolve("pts"));
         Path tty = Files.createFile(dir.resolve("pts/0"));
         Path loadavg = dir.resolve("loadavg");
-        IdleSignals idle = new IdleSignals(dir, loadavg);
+        IdleSignals idle = new IdleSignals(dir, () -> MachineLoad.read(loadavg, 4));
         NodePreferences prefs = NodePreferences.defaults(); // 5 minutes, 0.3 per core
         long now = 1_800_000_000_000L;
 
         Files.setAttribute(tty, "lastAccessTime", FileTime.fromMillis(now - 60_000));
         Files.writeString(loadavg, "0.10 0.05 0.01 1/200 1234\n");
-        assertThat(idle.busy(prefs, 0, 4, now)).hasValue("user input 60 s ago");
+        assertThat(idle.busy(prefs, 0, now)).hasValue("user input 60 s ago");
 
         Files.setAttribute(tty, "lastAccessTime", FileTime.fromMillis(now - 600_000));
-        assertThat(idle.busy(prefs, 0, 4, now)).isEmpty();
+        assertThat(idle.busy(prefs, 0, now)).isEmpty();
 
         Files.writeString(loadavg, "3.00 2.00 1.00 3/200 1234\n");
-        assertThat(idle.busy(prefs, 0, 4, now)).hasValueSatisfying(r -> assertThat(r).startsWith("load 0.75 per core"));
-        assertThat(idle.busy(prefs, 3, 4, now)).as("three of the load's four are our own jobs").isEmpty();
+        assertThat(idle.busy(prefs, 0, now)).hasValueSatisfying(r -> assertThat(r).startsWith("load 0.75 per core"));
+        assertThat(idle.busy(prefs, 3, now)).as("three of the load's four are our own jobs").isEmpty();
+    }
+
+    /**
+     * A node in a container with a CPU quota of 2 cores on a host whose load average is 60: idle is
+     * read from the container's own CPUs, as "machine busy" reads it. Read from the host's load
+     * average against the quota's cores (30 per core) it never opened.
+     */
+    @Test
+    void inAContainerIdleIsReadFromItsQuotaNotTheHostsLoad() throws Exception {
+        Files.writeString(dir.resolve("loadavg"), "60.00 58.00 50.00 61/900 1234\n");
+        AtomicReference<Optional<MachineLoad>> quota = new AtomicReference<>(Optional.of(new MachineLoad(0.2, 0, 2)));
+        IdleSignals idle = new IdleSignals(dir, quota::get);  // no terminal here: nobody typing
+        NodePreferences prefs = NodePreferences.defaults();  // 0.3 per core
+
+        assertThat(idle.busy(prefs, 0, 1_800_000_000_000L)).as("0.1 per core of the quota's 2").isEmpty();
+        quota.set(Optional.of(new MachineLoad(1.6, 0, 2)));
+        assertThat(idle.busy(prefs, 0, 1_800_000_000_000L)).hasValue("load 0.80 per core besides our jobs, on 2 cores");
+        assertThat(idle.busy(prefs, 2, 1_800_000_000_000L)).as("all of it our two jobs").isEmpty();
     }
 
     private DiskRoom roomy() {
@@ -74,8 +95,8 @@ class RunGateTest {
         try (SmallDisk disk = SmallDisk.mount(8)) {
             Path data = disk.root().resolve("node");
             Files.createDirectories(data);
-            RunGate gate = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, dir.resolve("loadavg")),
-                    Clock.systemUTC(), 4, () -> 0, new DiskRoom(List.of(dir, data), 1L << 20));
+            RunGate gate = new RunGate(NodePreferences.defaults(), new IdleSignals(dir, Optional::empty),
+                    Clock.systemUTC(), () -> 0, new DiskRoom(List.of(dir, data), 1L << 20));
             assertThat(gate.closedBecause()).isEmpty();
             disk.fill();
             assertThat(gate.closedBecause()).hasValueSatisfying(why -> assertThat(why).startsWith("disk full: ")

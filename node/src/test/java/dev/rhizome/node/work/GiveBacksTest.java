@@ -114,4 +114,49 @@ class GiveBacksTest {
         assertThat(Files.list(kept)).isEmpty();
         assertThat(buffer.get("cpu0")).as("the later lease, kept").isPresent();
     }
+
+    /**
+     * Two units whose ids differ only in characters a file name does not hold plainly: their names
+     * were once one ("u_1"), and the second give-back overwrote the first, whose unit then stayed
+     * leased to a node that would not run it until the lease ran out.
+     */
+    @Test
+    void twoUnitsWhoseIdsDifferOnlyInReplacedCharactersKeepOneGiveBackEach() throws Exception {
+        List<String> sent = new CopyOnWriteArrayList<>();
+        GiveBacks giveBacks = new GiveBacks(dir, p -> sent.add(p.unitId()), () -> NOW);
+        List<String> ids = List.of("u/1", "u:1", "u_1", "u%2F1", "..", ".", "", "u\u00e91", "u\u00c31");
+        for (String id : ids) {
+            giveBacks.keep(new GiveBacks.Pending(id, "cpu0", "paused", DEADLINE));
+        }
+
+        assertThat(Files.list(dir)).hasSize(ids.size()).allSatisfy(f -> assertThat(f.getParent()).isEqualTo(dir));
+        assertThat(giveBacks.pending()).extracting(GiveBacks.Pending::unitId).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(giveBacks.round()).isZero();
+        assertThat(sent).containsExactlyInAnyOrderElementsOf(ids);
+        assertThat(Files.list(dir)).isEmpty();
+    }
+
+    /** A give-back an earlier version kept under the id made plain is sent, found and deleted once heard. */
+    @Test
+    void aGiveBackKeptUnderTheOldNameIsSentAfterAnUpgrade() throws Exception {
+        Files.writeString(dir.resolve("u_1.give-back"),
+                "unit=u/1\nslot=cpu0\nreason=paused\nlease_deadline_ms=" + DEADLINE + "\n");
+        List<String> sent = new CopyOnWriteArrayList<>();
+        AtomicInteger answer = new AtomicInteger(0);
+        GiveBacks giveBacks = new GiveBacks(dir, p -> {
+            sent.add(p.unitId());
+            if (answer.get() != 200) {
+                throw new CoordinatorException(answer.get(), Error.Code.CODE_UNSPECIFIED, "no answer");
+            }
+        }, () -> NOW);
+
+        assertThat(giveBacks.holds("u/1")).as("a unit buffered before the upgrade is not run").isTrue();
+        assertThat(giveBacks.holds("u_1")).isFalse();
+        assertThat(giveBacks.round()).isEqualTo(1);
+        answer.set(200);
+        GiveBacks again = new GiveBacks(dir, p -> sent.add(p.unitId()), () -> NOW + 120_000);
+        assertThat(again.round()).isZero();
+        assertThat(sent).containsExactly("u/1", "u/1");
+        assertThat(Files.list(dir)).as("deleted once heard, not sent every round until its deadline").isEmpty();
+    }
 }

@@ -122,4 +122,41 @@ class ResultOutboxTest {
             assertThat(disk.root().resolve("outbox").resolve("refused").resolve("u-1.result")).exists();
         }
     }
+
+    /** Ids once made one name ("u_1"): the second result overwrote the first, a finished run lost. */
+    @Test
+    void twoUnitsWhoseIdsDifferOnlyInReplacedCharactersKeepOneResultEach() throws IOException {
+        ResultOutbox outbox = new ResultOutbox(dir);
+        java.util.List<String> ids = java.util.List.of("u/1", "u:1", "u_1", "u%2F1", "..", "");
+        for (String id : ids) {
+            outbox.put(id, result(id));
+        }
+
+        assertThat(outbox.pending()).extracting(ResultOutboxTest::unitOf).containsExactlyInAnyOrderElementsOf(ids);
+        ids.forEach(id -> assertThat(outbox.holds(id)).as(id).isTrue());
+        assertThat(outbox.holds("u\u00e91")).isFalse();
+    }
+
+    /** A result an earlier version kept under the id made plain is still found by its unit after an upgrade. */
+    @Test
+    void aResultKeptUnderTheOldNameIsFoundByItsUnitAfterAnUpgrade() throws IOException {
+        Files.write(dir.resolve("u_1.result"), result("u/1").toByteArray());
+        Files.createDirectories(dir.resolve("refused"));
+        Files.write(dir.resolve("refused").resolve("v_2.result"), result("v:2").toByteArray());
+
+        ResultOutbox outbox = new ResultOutbox(dir);
+
+        assertThat(outbox.holds("u/1")).as("its unit is not run again").isTrue();
+        assertThat(outbox.holds("v:2")).isTrue();
+        assertThat(outbox.holds("u_1")).isFalse();
+        assertThat(outbox.pending()).extracting(ResultOutboxTest::unitOf).containsExactly("u/1");
+    }
+
+    private static String unitOf(ResultOutbox.Pending pending) {
+        try {
+            return Result.parseFrom(pending.envelope().getPayload()).getWorkUnitId();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
 }
