@@ -285,14 +285,18 @@ public final class PostgresStore implements Store {
     private void commitGroup(Connection c, List<SettlingGroups.Member<?>> group) {
         List<SettlingGroups.Member<?>> stored = new ArrayList<>();
         List<SqliteTransaction> done = new ArrayList<>();
+        // A group of one needs no savepoint: its failure rolls back the whole transaction, as before groups.
+        boolean alone = group.size() == 1;
         try (Statement savepoints = c.createStatement()) {
             boolean first = true;
             for (SettlingGroups.Member<?> m : group) {
-                // the previous member's release goes with this one's savepoint: one round trip
-                savepoints.execute(first ? "SAVEPOINT caller" : "RELEASE SAVEPOINT caller; SAVEPOINT caller");
-                rowsRead.wrote();  // a round trip, counted as the statements of the member are
+                if (!alone) {
+                    // the previous member's release goes with this one's savepoint: one round trip
+                    savepoints.execute(first ? "SAVEPOINT caller" : "RELEASE SAVEPOINT caller; SAVEPOINT caller");
+                    rowsRead.wrote();  // a round trip, counted as the statements of the member are
+                }
                 first = false;
-                SqliteTransaction tx = runMember(c, savepoints, m);
+                SqliteTransaction tx = runMember(c, alone ? null : savepoints, m);
                 if (tx != null) {
                     stored.add(m);
                     done.add(tx);
@@ -350,8 +354,9 @@ public final class PostgresStore implements Store {
     }
 
     /**
-     * Runs one member in the savepoint just taken: its transaction once its work and waiting writes
-     * are in, or null where it failed (rolled back to the savepoint and told). A deadlock or
+     * Runs one member in the savepoint just taken ({@code savepoints} null: alone in its transaction,
+     * none taken): its transaction once its work and waiting writes are in, or null where it failed
+     * (rolled back to the savepoint, or wholly where alone, and told). A deadlock or
      * serialization failure runs it again from the savepoint, as {@link #run} runs a transaction
      * again from its start. A failure to roll back to the savepoint is the transaction's: thrown.
      */
@@ -367,8 +372,12 @@ public final class PostgresStore implements Store {
                 return tx;
             } catch (RuntimeException e) {
                 outage.failed(e);
-                savepoints.execute("ROLLBACK TO SAVEPOINT caller");
-                rowsRead.wrote();
+                if (savepoints == null) {
+                    c.rollback();
+                } else {
+                    savepoints.execute("ROLLBACK TO SAVEPOINT caller");
+                    rowsRead.wrote();
+                }
                 if (Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
                     backoff(attempt);
                     continue;
