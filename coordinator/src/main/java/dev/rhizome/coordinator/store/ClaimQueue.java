@@ -13,6 +13,8 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
@@ -80,8 +82,10 @@ final class ClaimQueue implements OpenEvaluations {
     private final UnitWrites writes;
     private final UnitRows units;
     private final ResultRows results;
+    private final DirectionRows directions;
 
-    ClaimQueue(TransactionScope scope, UnitWrites writes, UnitRows units, ResultRows results) {
+    ClaimQueue(TransactionScope scope, UnitWrites writes, UnitRows units, ResultRows results, DirectionRows directions) {
+        this.directions = directions;
         this.scope = scope;
         this.q = scope.queries;
         this.owned = scope.owned;
@@ -177,19 +181,49 @@ final class ClaimQueue implements OpenEvaluations {
         // began is seen as last committed and left out, so no unit is leased twice.
         sql.append(" FOR UPDATE OF u SKIP LOCKED");
         List<UnitRecord> page = q.list(sql.toString(), this::unitKeepingSeed, params.toArray());
+        if (page.isEmpty()) {
+            return page;
+        }
         // A reservation is a row of its own, not of the unit, so one committed after this
         // statement began was not seen; none can be made while the unit is locked here (settlement
-        // locks a trial's units before it reserves them), so one more read finds them all.
-        return page.stream().filter(u -> reservationAdmits(u, node, network, nowMs)).toList();
+        // locks a trial's units before it reserves them), so one more read finds them all: the
+        // reservations of the whole page in one statement, and with it, in its round trip, the
+        // closures of the page's directions, which the claim asks for next.
+        List<String> ids = page.stream().map(UnitRecord::id).toList();
+        List<String> directionNames = page.stream().map(UnitRecord::direction).distinct().toList();
+        List<Queries.Read<?>> reads = new ArrayList<>();
+        reads.add(new Queries.Read<>("SELECT unit_id, node FROM unit_reservations WHERE until_ms >= ? AND unit_id IN ("
+                + String.join(", ", Collections.nCopies(ids.size(), "?")) + ") ORDER BY unit_id, node",
+                rs -> Map.entry(rs.getString(1), ByteString.copyFrom(rs.getBytes(2))), withFirst(nowMs, ids)));
+        Optional<Queries.Read<Map.Entry<String, String>>> closures = directions.closuresRead(directionNames);
+        closures.ifPresent(reads::add);
+        List<List<?>> read = q.together(reads);
+        Map<String, List<ByteString>> reserved = new HashMap<>();
+        for (Object row : read.get(0)) {
+            Map.Entry<?, ?> r = (Map.Entry<?, ?>) row;
+            reserved.computeIfAbsent((String) r.getKey(), k -> new ArrayList<>()).add((ByteString) r.getValue());
+        }
+        if (closures.isPresent()) {
+            directions.keepClosures(directionNames, read.get(1));
+        }
+        return page.stream().filter(u -> reservationAdmits(u, reserved.getOrDefault(u.id(), List.of()), node, network,
+                nowMs)).toList();
     }
 
-    /** A row of the page: its unit, whose random seed (column 14, where it has one) is kept for the transaction. */
+    private static Object[] withFirst(Object first, List<String> rest) {
+        Object[] all = new Object[rest.size() + 1];
+        all[0] = first;
+        for (int i = 0; i < rest.size(); i++) {
+            all[i + 1] = rest.get(i);
+        }
+        return all;
+    }
+
+    /** A row of the page: its unit, whose random seed (column 14), or that it has none, is kept for the transaction. */
     private UnitRecord unitKeepingSeed(ResultSet rs) throws SQLException {
         UnitRecord unit = Rows.unit(rs);
         long seed = rs.getLong(14);
-        if (!rs.wasNull()) {
-            units.keepRandomSeed(unit.id(), List.of(seed));
-        }
+        units.keepRandomSeed(unit.id(), rs.wasNull() ? List.of() : List.of(seed));
         return unit;
     }
 
@@ -360,7 +394,12 @@ final class ClaimQueue implements OpenEvaluations {
      * runner's second key could claim the check from the runner's own network.
      */
     private boolean reservationAdmits(UnitRecord unit, ByteString node, String network, long nowMs) {
-        List<ByteString> keys = reservation(unit.id(), nowMs);
+        return reservationAdmits(unit, reservation(unit.id(), nowMs), node, network, nowMs);
+    }
+
+    /** {@link #reservationAdmits} with the unit's reservation until now already read: {@code keys}. */
+    private boolean reservationAdmits(UnitRecord unit, List<ByteString> keys, ByteString node, String network,
+            long nowMs) {
         return keys.isEmpty() || (keys.contains(node) && !trialLeasedFrom(network, unit)
                 && !trialReportedFrom(network, unit)
                 && (network.isEmpty() || !results.experimentNetwork(unit.commit()).equals(network)));

@@ -15,10 +15,14 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -44,6 +48,13 @@ final class DirectionRows implements Seeds, Directions {
     private boolean insertedSeed;
     private boolean wroteDirections;
     private boolean wroteClosures;
+    /**
+     * Closures of directions as this transaction read them, a direction absent from the map not
+     * read: a claim's are read with the reservations of its page, in their round trip
+     * ({@link #closuresRead}), and asked for after.
+     */
+    private final Map<String, String> closureMemo = new HashMap<>();
+    private final Set<String> closureRead = new HashSet<>();
 
     DirectionRows(TransactionScope scope, SeedCache seeds) {
         this.scope = scope;
@@ -56,6 +67,8 @@ final class DirectionRows implements Seeds, Directions {
     void forgetReads() {
         directionMemo.clear();
         directionsOnMemo.clear();
+        closureRead.clear();
+        closureMemo.clear();
     }
 
     @Override
@@ -252,9 +265,37 @@ final class DirectionRows implements Seeds, Directions {
             names.stream().filter(kept::containsKey).forEach(n -> out.put(n, kept.get(n)));
             return out;
         }
+        if (!wroteClosures && closureRead.containsAll(names)) {
+            names.stream().filter(closureMemo::containsKey).forEach(n -> out.put(n, closureMemo.get(n)));
+            return out;
+        }
         q.listIn("SELECT direction, reason FROM direction_closures WHERE direction IN", names,
                 rs -> out.put(rs.getString(1), rs.getString(2)));
         return out;
+    }
+
+    /**
+     * The read of the closures of {@code names} (at most {@link Queries}' slice of them), to send
+     * with another; its rows go to {@link #keepClosures}. Empty where the closures are kept across
+     * transactions, or there are too many names for one statement.
+     */
+    Optional<Queries.Read<Map.Entry<String, String>>> closuresRead(Collection<String> names) {
+        List<String> distinct = List.copyOf(new LinkedHashSet<>(names));
+        if (owned.enabled() || wroteClosures || distinct.isEmpty() || distinct.size() > 100) {
+            return Optional.empty();
+        }
+        return Optional.of(new Queries.Read<>("SELECT direction, reason FROM direction_closures WHERE direction IN ("
+                + String.join(", ", Collections.nCopies(distinct.size(), "?")) + ")",
+                rs -> Map.entry(rs.getString(1), rs.getString(2)), distinct.toArray()));
+    }
+
+    /** Keeps what {@link #closuresRead} of {@code names} gave: the closed ones and their reasons, the rest open. */
+    void keepClosures(Collection<String> names, List<?> rows) {
+        closureRead.addAll(names);
+        for (Object row : rows) {
+            Map.Entry<?, ?> closure = (Map.Entry<?, ?>) row;
+            closureMemo.put((String) closure.getKey(), (String) closure.getValue());
+        }
     }
 
     @Override

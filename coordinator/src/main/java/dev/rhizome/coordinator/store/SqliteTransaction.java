@@ -97,7 +97,7 @@ final class SqliteTransaction implements Store.Transaction {
         this.reputations = new ReputationRows(scope);
         this.units = new UnitRows(scope, unitWrites, reputations);
         this.results = new ResultRows(scope);
-        this.claims = new ClaimQueue(scope, unitWrites, units, results);
+        this.claims = new ClaimQueue(scope, unitWrites, units, results, directions);
         this.nodes = new NodeRows(scope);
         this.papers = new PaperRows(scope);
         this.audit = new AuditRows(scope);

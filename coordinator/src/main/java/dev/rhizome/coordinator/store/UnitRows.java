@@ -53,8 +53,12 @@ final class UnitRows implements Units {
      * this transaction writes the unit.
      */
     private final Map<String, Optional<UnitRecord>> lockedUnitMemo = new HashMap<>();
-    /** Random seeds this transaction read with its settlement's locks; a unit's seed never changes once written. */
-    private final Map<String, Long> randomSeedMemo = new HashMap<>();
+    /**
+     * Random seeds this transaction read with its settlement's locks or its claim page, and units
+     * it found to have none: a unit's seed row is written with the unit and never changes, so an
+     * absent one stays absent (each claim of a unit without one asked again).
+     */
+    private final Map<String, OptionalLong> randomSeedMemo = new HashMap<>();
     private final Set<String> wroteNetworkLeasesFor = new HashSet<>();
     private final Set<String> wroteUnitSeeds = new HashSet<>();
     /** Keys whose lease of the day this transaction forgot: their count is read, not kept, until it ends. */
@@ -118,10 +122,10 @@ final class UnitRows implements Units {
         return new Queries.Read<>("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id);
     }
 
-    /** Keeps the rows of {@link #randomSeedRead}, where there is a seed and this transaction did not write it. */
+    /** Keeps the rows of {@link #randomSeedRead} (none: the unit has no seed), where this transaction did not write it. */
     void keepRandomSeed(String id, List<?> rows) {
-        if (!rows.isEmpty() && !wroteUnitSeeds.contains(id)) {
-            randomSeedMemo.put(id, (Long) rows.get(0));
+        if (!wroteUnitSeeds.contains(id)) {
+            randomSeedMemo.put(id, rows.isEmpty() ? OptionalLong.empty() : OptionalLong.of((Long) rows.get(0)));
         }
     }
 
@@ -502,9 +506,9 @@ final class UnitRows implements Units {
 
     @Override
     public OptionalLong unitRandomSeed(String unitId) {
-        Long kept = randomSeedMemo.get(unitId);
+        OptionalLong kept = randomSeedMemo.get(unitId);
         if (kept != null) {
-            return OptionalLong.of(kept);
+            return kept;
         }
         Long seed = TransactionScope.through(owned.unitRandomSeeds, wroteUnitSeeds, unitId, id -> Queries.first(
                 q.list("SELECT random_seed FROM unit_seeds WHERE unit_id = ?", rs -> rs.getLong(1), id)).orElse(null));
