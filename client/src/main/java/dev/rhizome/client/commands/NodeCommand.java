@@ -508,6 +508,8 @@ public final class NodeCommand implements Callable<Integer> {
             Path socket = new NodeLayout(dataDir.path()).controlSocket();
             try {
                 answer = ControlClient.request(socket, request());
+            } catch (ControlClient.NotAnswering e) {
+                throw notAnswering(dataDir.path(), request(), e);
             } catch (IOException e) {
                 // the same error name as submit's: no node runs on this data directory
                 boolean noNode = !Files.exists(socket) || e instanceof ConnectException
@@ -536,6 +538,27 @@ public final class NodeCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         }
+    }
+
+    /**
+     * A node whose socket took the request and never answered: stopped (SIGSTOP, a debugger, a
+     * suspended terminal job) or wedged. Its pid is in the data directory's owner lock.
+     */
+    static CommandException notAnswering(Path dataDir, String request, ControlClient.NotAnswering e) {
+        String pid = "";
+        try {
+            String text = Files.readString(new NodeLayout(dataDir).ownerLock()).trim();
+            pid = text.matches("\\d{1,10}") ? text : "";
+        } catch (IOException ignored) {
+            // no pid to name: the hint names the process by its data directory
+        }
+        String process = pid.isEmpty() ? "the node's process" : "its process " + pid;
+        return new CommandException(ExitCodes.FAILED, "node_not_answering", "the node on " + dataDir
+                + " took '" + request + "' but did not answer within " + e.patience().toSeconds() + " s",
+                "it is stopped or stuck: if stopped (Ctrl-Z, `kill -STOP`, a debugger), resume it with `kill -CONT "
+                        + (pid.isEmpty() ? "<pid>" : pid) + "`; otherwise its log says what it waits on (its standard "
+                        + "error, or `journalctl -u rhizome-node` under systemd), and restarting " + process
+                        + " ends it (`rhizome node --data-dir " + Shell.quote(dataDir) + "`)");
     }
 
     private static final String NODE_LOG_HINT = "the node's log says more (its standard error, or `journalctl -u "
