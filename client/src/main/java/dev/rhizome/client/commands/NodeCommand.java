@@ -583,7 +583,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show the running node's slots (idle and why, or the job with its progress), queued units and",
                 "what it did since it started, and the lasting credit the coordinator keeps for its key (asked with a",
-                "short timeout: when the coordinator does not answer, status says so and shows the node's own counts)."})
+                "short timeout: when the coordinator does not answer, status says so and shows the node's own counts).",
+                "A node that takes the request and does not answer within 15 s (stopped by Ctrl-Z or `kill -STOP`, or",
+                "stuck) ends it with error node_not_answering, whose hint names the node's pid."})
     static final class Status extends Control {
         @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), pid (the node's process: `kill PID` stops it), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending, receipts_unkept: results, since_ms and problem of the results the coordinator stored whose receipts the node could not write, null when none; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not; bundle_readers_blocked: its reads of bundle files for peers blocked on the disk, 0 when none), "
                 + "coordinator (the URL the node works for), coordinator_credit (the credit the coordinator keeps for the node's key across "
