@@ -1,5 +1,6 @@
 package dev.rhizome.client;
 
+import dev.rhizome.client.cli.CommandWord;
 import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HelpText;
@@ -29,7 +30,7 @@ import dev.rhizome.client.commands.TreeCommand;
 import dev.rhizome.client.commands.UnclaimCommand;
 import dev.rhizome.client.commands.VerifyCommand;
 import dev.rhizome.client.commands.WaitCommand;
-import java.util.Set;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -89,11 +90,8 @@ public final class Main implements Runnable {
         return cli;
     }
 
-    /** Commands that run for as long as they are let: their logs are their progress. */
-    private static final Set<String> SERVICES = Set.of("node", "coordinator", "demo", "bench");
-
     public static void main(String[] args) {
-        if (args.length == 0 || !SERVICES.contains(args[0])) {
+        if (!CommandWord.isService(List.of(args))) {
             // before anything logs (logback.xml reads it once): see logback.xml
             System.setProperty("rhizome.fetch.log", "ERROR");
         }

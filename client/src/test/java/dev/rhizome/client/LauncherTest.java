@@ -2,6 +2,7 @@ package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.client.cli.CommandWord;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.protocol.LoadScaledBudget;
 import java.io.IOException;
@@ -65,7 +66,11 @@ class LauncherTest {
             throw new AssertionError("`rhizome " + String.join(" ", args) + "` did not end within " + patience
                     + ": " + Files.readString(out) + Files.readString(err));
         }
-        return new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        Run run = new Run(p.exitValue(), Files.readString(out), Files.readString(err));
+        // the script and Main (its fetch logging) share one rule for which command is a service
+        assertThat(run.quick()).as("the launcher's JIT for `rhizome %s` against CommandWord", String.join(" ", args))
+                .isEqualTo(!CommandWord.isService(List.of(args)));
+        return run;
     }
 
     @Test
@@ -106,6 +111,10 @@ class LauncherTest {
         assertThat(status.code()).isEqualTo(ExitCodes.FAILED);
         assertThat(status.out()).contains("no_node");
         assertThat(status.quick()).isTrue();
+        // options before the subcommand do not make it a node
+        Run later = run("node", "--data-dir", data.toString(), "status", "--json");
+        assertThat(later.out()).contains("no_node");
+        assertThat(later.quick()).isTrue();
         assertThat(run("node", "doctor", "--help").quick()).isTrue();
         assertThat(run("node", "--help").quick()).isTrue();
     }

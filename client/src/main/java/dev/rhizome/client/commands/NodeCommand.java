@@ -508,6 +508,8 @@ public final class NodeCommand implements Callable<Integer> {
             Path socket = new NodeLayout(dataDir.path()).controlSocket();
             try {
                 answer = ControlClient.request(socket, request());
+            } catch (ControlClient.NotAnswering e) {
+                throw notAnswering(dataDir.path(), request(), e);
             } catch (IOException e) {
                 // the same error name as submit's: no node runs on this data directory
                 boolean noNode = !Files.exists(socket) || e instanceof ConnectException
@@ -538,6 +540,27 @@ public final class NodeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A node whose socket took the request and never answered: stopped (SIGSTOP, a debugger, a
+     * suspended terminal job) or wedged. Its pid is in the data directory's owner lock.
+     */
+    static CommandException notAnswering(Path dataDir, String request, ControlClient.NotAnswering e) {
+        String pid = "";
+        try {
+            String text = Files.readString(new NodeLayout(dataDir).ownerLock()).trim();
+            pid = text.matches("\\d{1,10}") ? text : "";
+        } catch (IOException ignored) {
+            // no pid to name: the hint names the process by its data directory
+        }
+        String process = pid.isEmpty() ? "the node's process" : "its process " + pid;
+        return new CommandException(ExitCodes.FAILED, "node_not_answering", "the node on " + dataDir
+                + " took '" + request + "' but did not answer within " + e.patience().toSeconds() + " s",
+                "it is stopped or stuck: if stopped (Ctrl-Z, `kill -STOP`, a debugger), resume it with `kill -CONT "
+                        + (pid.isEmpty() ? "<pid>" : pid) + "`; otherwise its log says what it waits on (its standard "
+                        + "error, or `journalctl -u rhizome-node` under systemd), and restarting " + process
+                        + " ends it (`rhizome node --data-dir " + Shell.quote(dataDir) + "`)");
+    }
+
     private static final String NODE_LOG_HINT = "the node's log says more (its standard error, or `journalctl -u "
             + "rhizome-node` under systemd); if it keeps failing, restart it";
 
@@ -560,7 +583,9 @@ public final class NodeCommand implements Callable<Integer> {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = {"Show the running node's slots (idle and why, or the job with its progress), queued units and",
                 "what it did since it started, and the lasting credit the coordinator keeps for its key (asked with a",
-                "short timeout: when the coordinator does not answer, status says so and shows the node's own counts)."})
+                "short timeout: when the coordinator does not answer, status says so and shows the node's own counts).",
+                "A node that takes the request and does not answer within 15 s (stopped by Ctrl-Z or `kill -STOP`, or",
+                "stuck) ends it with error node_not_answering, whose hint names the node's pid."})
     static final class Status extends Control {
         @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), pid (the node's process: `kill PID` stops it), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending, receipts_unkept: results, since_ms and problem of the results the coordinator stored whose receipts the node could not write, null when none; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not; bundle_readers_blocked: its reads of bundle files for peers blocked on the disk, 0 when none), "
                 + "coordinator (the URL the node works for), coordinator_credit (the credit the coordinator keeps for the node's key across "

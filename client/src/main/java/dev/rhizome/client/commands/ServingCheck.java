@@ -6,11 +6,8 @@ import dev.rhizome.node.control.ControlClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * `rhizome node doctor`'s look at the node running on the data directory, if one does: whether its
@@ -30,27 +27,14 @@ record ServingCheck(boolean ok, int bundleReadersBlocked, String detail, String 
         if (!Files.exists(socket)) {
             return Optional.empty();
         }
-        CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
-            try {
-                return ControlClient.request(socket, "status");
-            } catch (IOException e) {
-                return null;  // none runs there: the socket is left from one that stopped
-            }
-        });
         String text;
         try {
-            text = answer.get(ANSWER_MS, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
+            text = ControlClient.request(socket, "status", Duration.ofMillis(ANSWER_MS));
+        } catch (ControlClient.NotAnswering e) {
             return Optional.of(new ServingCheck(false, -1, "the node on this data directory did not answer its status in "
                     + ANSWER_MS / 1000 + " s", "its log says why (`journalctl -u rhizome-node` under systemd); " + FIX));
-        } catch (ExecutionException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        }
-        if (text == null) {
-            return Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();  // none runs there: the socket is left from one that stopped
         }
         JsonObject status = NodeCommand.answerOf(text);
         if (!status.has("peers") || !status.get("peers").isJsonObject()
