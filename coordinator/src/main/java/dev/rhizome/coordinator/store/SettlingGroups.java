@@ -76,34 +76,12 @@ final class SettlingGroups {
         }
     }
 
-    /** One caller's settling work and its answer. */
-    static final class Member<T> {
-        private final Store.Work<T> work;
-        private T value;
-        private Throwable failure;
-        private boolean done;
-        private boolean leads;
+    /** One caller's settling work and its answer, or the lead of the next group handed to it. */
+    static final class Member<T> extends GroupedWork<T> {
+        private boolean leads;  // guarded by this
 
         Member(Store.Work<T> work) {
-            this.work = work;
-        }
-
-        /** Runs the work; its value is kept for the caller until {@link #complete}. */
-        void run(Store.Transaction tx) {
-            value = work.run(tx);
-        }
-
-        synchronized void complete() {
-            done = true;
-            notifyAll();
-        }
-
-        synchronized void fail(Throwable t) {
-            if (!done) {
-                failure = t;
-                done = true;
-                notifyAll();
-            }
+            super(work);
         }
 
         synchronized void lead() {
@@ -114,7 +92,7 @@ final class SettlingGroups {
         /** Waits until answered (false) or handed the lead (true). */
         synchronized boolean awaitLeadOrDone() {
             boolean interrupted = false;
-            while (!done && !leads) {
+            while (!isDone() && !leads) {
                 try {
                     wait();
                 } catch (InterruptedException e) {
@@ -124,20 +102,15 @@ final class SettlingGroups {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-            return !done;
+            return !isDone();
         }
 
+        @Override
         synchronized T await() {
-            if (!done) {
+            if (!isDone()) {
                 throw new IllegalStateException("a settling caller returned before its group ended");
             }
-            if (failure instanceof RuntimeException e) {
-                throw e;
-            }
-            if (failure instanceof Error e) {
-                throw e;
-            }
-            return value;
+            return super.await();
         }
     }
 }
