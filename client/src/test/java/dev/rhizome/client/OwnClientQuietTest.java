@@ -3,10 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
+import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import java.nio.file.Files;
@@ -16,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
 
 /**
  * Our own client never makes the coordinator refuse or warn: every command that talks to the
@@ -32,16 +28,9 @@ class OwnClientQuietTest {
 
     @Test
     void wellFormedCommandsAndNodesRaiseNoCoordinatorWarningOrRefusal() throws Exception {
-        Logger coordinatorLog = (Logger) LoggerFactory.getLogger("dev.rhizome.coordinator");
-        Level before = coordinatorLog.getLevel();
-        ListAppender<ILoggingEvent> lines = new ListAppender<>();
-        lines.start();
-        // every level: a refusal's line is WARN only within a budget shared by the whole JVM, DEBUG past it
-        coordinatorLog.setLevel(Level.DEBUG);
-        coordinatorLog.addAppender(lines);
         List<String> ran = new ArrayList<>();
         List<String> said;
-        try {
+        try (LogCapture log = LogCapture.everyLevel()) {
             Path volunteer = dir.resolve("volunteer");
             Path agent = dir.resolve("agent");
             try (SeededCoordinator network = SeededCoordinator.start(dir, volunteer, TestNetwork.slowSeed(3, 300));
@@ -82,18 +71,9 @@ class OwnClientQuietTest {
                 run(ran, url, agent, "claim", "--direction", "d", "--workspace", ws2.toString());
                 run(ran, null, null, "unclaim", "--workspace", ws2.toString());
                 run(ran, url, null, "export", "--out", dir.resolve("audit.jsonl").toString());
-                synchronized (lines) {
-                    said = lines.list.stream()
-                            // what it says of its own configuration (started without --operator) is no client's doing
-                            .filter(e -> !e.getFormattedMessage().startsWith("no operators configured"))
-                            .filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN) || e.getFormattedMessage().contains("refused with"))
-                            .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage()).toList();
-                }
+                // what it says of its own configuration (started without --operator) is no client's doing
+                said = log.complaints("no operators configured");
             }
-        } finally {
-            coordinatorLog.detachAppender(lines);
-            coordinatorLog.setLevel(before);
-            lines.stop();
         }
         assertThat(ran).as("the commands run").hasSizeGreaterThan(20);
         assertThat(said).as("what the coordinator said of well-formed commands (%s) and nodes", ran).isEmpty();

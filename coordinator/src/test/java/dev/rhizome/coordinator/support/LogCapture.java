@@ -77,6 +77,25 @@ public final class LogCapture implements AutoCloseable {
                 .toList();
     }
 
+    /**
+     * What the coordinator complained of, as "LEVEL logger: message": every line at WARN or above and
+     * every refusal at any level (with {@link #everyLevel}), less those whose message starts with one of
+     * {@code expected}. For tests that our own client, used as documented, never makes it refuse or warn.
+     */
+    public List<String> complaints(String... expected) {
+        List<ILoggingEvent> events;
+        synchronized (appender) {
+            events = List.copyOf(appender.list);
+        }
+        return events.stream()
+                .filter(e -> e.getLoggerName().startsWith("dev.rhizome.coordinator"))
+                .filter(e -> e.getLevel().isGreaterOrEqual(ch.qos.logback.classic.Level.WARN)
+                        || e.getFormattedMessage().contains("refused with"))
+                .filter(e -> java.util.Arrays.stream(expected).noneMatch(e.getFormattedMessage()::startsWith))
+                .map(e -> e.getLevel() + " " + e.getLoggerName() + ": " + e.getFormattedMessage())
+                .toList();
+    }
+
     public List<String> warningsMentioning(String text) {
         return warnings().stream().filter(m -> m.contains(text)).toList();
     }
