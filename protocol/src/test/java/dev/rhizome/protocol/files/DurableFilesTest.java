@@ -143,7 +143,10 @@ class DurableFilesTest {
             }
             assertThat(left).as("a kill landed while the victim's temporary file was there").isNotNull();
             Path killed = left;
-            await().atMost(Duration.ofSeconds(90)).until(() -> !Files.exists(killed) || !survivor.isAlive());
+            // the survivor removes the leftover as its next write begins, and renames its own file in at that
+            // write's end: wait for both (the test read the target between them once, before any write had ended)
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> !Files.exists(killed) && Files.exists(target) || !survivor.isAlive());
             assertThat(survivor.isAlive()).as("the survivor never failed a write (%s)",
                     Files.readString(dir.resolve("hammer-b.log"))).isTrue();
             assertThat(killed).as("the killed writer's temporary file, after the survivor's next write").doesNotExist();
