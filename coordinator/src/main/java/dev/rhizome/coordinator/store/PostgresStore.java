@@ -33,8 +33,6 @@ import java.util.concurrent.TimeUnit;
  *       the locks of the directions, the commit and the keys it will change
  *       ({@link Transaction#lockForSettlement}) all at once, in ascending order, before it locks
  *       a row: results that share none of them run at once, the others one after the other.
- *       The results of this coordinator share transactions ({@link SettlingGroups}): each in a
- *       savepoint of its own, one commit for the group, every member answered after it.
  *   <li>A view ({@link #inReadTransaction}) takes its snapshot while no writer is in flight, so
  *       the keys results append beside each other, which may commit out of order, are never
  *       skipped by a keyset page.
@@ -247,145 +245,10 @@ public final class PostgresStore implements Store {
      */
     @Override
     public <T> T inSettlingTransaction(Work<T> work) {
-        return settling.run(work);
-    }
-
-    /** Settling results waiting for, or in, the group now running ({@link #runGroup}). */
-    private final SettlingGroups settling = new SettlingGroups(this::runGroup);
-
-    /** Callers waiting for a settling group (a test holds a group open until they are there). */
-    int settlingWaiting() {
-        return settling.waiting();
-    }
-
-    /**
-     * Runs a group of settling results in one transaction: each in a savepoint of its own, taking
-     * its own locks as it would alone, then one commit for all (one WAL flush and one round trip
-     * where each paid its own), and only then is any of them answered. A member that fails is
-     * rolled back to its savepoint and told, alone: the others go on; one that meets a deadlock
-     * or serialization failure is run again from its savepoint. A failure of the transaction
-     * itself (the commit, a broken connection) fails every member still unanswered, none of it
-     * committed. Each member holds its locks to the group's commit: results of other directions
-     * on this coordinator now run one after the other, in one transaction, rather than beside each
-     * other on connections of their own.
-     */
-    private void runGroup(List<SettlingGroups.Member<?>> group) {
-        Connection c = borrow(waits.writeMs());
-        boolean healthy = true;
-        try {
-            commitGroup(c, group);
-        } catch (BrokenConnection e) {
-            healthy = false;
-            group.forEach(m -> m.fail(e.failure));
-        } finally {
-            giveBack(c, healthy);
-        }
-    }
-
-    private void commitGroup(Connection c, List<SettlingGroups.Member<?>> group) {
-        List<SettlingGroups.Member<?>> stored = new ArrayList<>();
-        List<SqliteTransaction> done = new ArrayList<>();
-        // A group of one needs no savepoint: its failure rolls back the whole transaction, as before groups.
-        boolean alone = group.size() == 1;
-        try (Statement savepoints = c.createStatement()) {
-            boolean first = true;
-            for (SettlingGroups.Member<?> m : group) {
-                if (!alone) {
-                    // the previous member's release goes with this one's savepoint: one round trip
-                    savepoints.execute(first ? "SAVEPOINT caller" : "RELEASE SAVEPOINT caller; SAVEPOINT caller");
-                    rowsRead.wrote();  // a round trip, counted as the statements of the member are
-                }
-                first = false;
-                SqliteTransaction tx = runMember(c, alone ? null : savepoints, m);
-                if (tx != null) {
-                    stored.add(m);
-                    done.add(tx);
-                }
-            }
-            if (stored.isEmpty()) {
-                c.rollback();
-                return;
-            }
-            boolean opened = done.stream().anyMatch(SqliteTransaction::unitsMadeOpen);
-            boolean workOpened = done.stream().anyMatch(SqliteTransaction::workOpened);
-            boolean leasesOnly = !opened && done.stream().anyMatch(SqliteTransaction::unitsOpened);
-            if (opened) {
-                OpenedUnitsChannel.notify(c, schema, !workOpened);  // see run: a result that opened a unit
-            }
-            boolean answered = done.stream().anyMatch(SqliteTransaction::storedRecordsOrLeases);
-            if (answered) {
-                CrashPoints.at(CrashPoints.PG_COMMITTING);
-            }
-            boolean wrote = done.stream().anyMatch(tx -> tx.rowsChanged() > 0) || wroteRows(c, done.get(0));
-            try {
-                c.commit();
-            } finally {
-                if (wrote) {
-                    written.moved();
-                }
-            }
-            if (answered) {
-                CrashPoints.at(CrashPoints.PG_COMMITTED);
-            }
-            outage.succeeded();
-            if (workOpened) {
-                unitsOpened.fire();
-            } else if (done.stream().anyMatch(SqliteTransaction::unitsOpened)) {
-                unitsOpened.leasesEnded();
-            }
-            if (leasesOnly) {
-                leaseNotices().send();
-            }
-            stored.forEach(SettlingGroups.Member::complete);
-        } catch (SQLException | RuntimeException | Error e) {
-            // an Error too: the connection goes back to the pool, never with this transaction open
-            outage.failed(e);
-            SQLException broken = rollback(c);
-            RuntimeException failure = e instanceof RuntimeException r ? r
-                    : new StoreException("database commit failed: " + e.getMessage(), e);
-            if (broken == null) {
-                group.forEach(m -> m.fail(failure));
-                return;
-            }
-            broken.addSuppressed(failure);
-            outage.failed(broken);
-            throw new BrokenConnection(new StoreException("database connection lost: " + broken.getMessage(), broken));
-        }
-    }
-
-    /**
-     * Runs one member in the savepoint just taken ({@code savepoints} null: alone in its transaction,
-     * none taken): its transaction once its work and waiting writes are in, or null where it failed
-     * (rolled back to the savepoint, or wholly where alone, and told). A deadlock or
-     * serialization failure runs it again from the savepoint, as {@link #run} runs a transaction
-     * again from its start. A failure to roll back to the savepoint is the transaction's: thrown.
-     */
-    private SqliteTransaction runMember(Connection c, Statement savepoints, SettlingGroups.Member<?> m)
-            throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            SqliteTransaction tx = new SqliteTransaction(c, Statements.uncached(c, rowsRead), seeds, OwnedReads.none(),
-                    writersLock(schema));
-            try {
-                tx.settleBesideOthers();
-                m.run(tx);
-                tx.sendWaitingWrites();
-                return tx;
-            } catch (RuntimeException e) {
-                outage.failed(e);
-                if (savepoints == null) {
-                    c.rollback();
-                } else {
-                    savepoints.execute("ROLLBACK TO SAVEPOINT caller");
-                    rowsRead.wrote();
-                }
-                if (Dialect.isRetryable(e) && attempt < MAX_ATTEMPTS) {
-                    backoff(attempt);
-                    continue;
-                }
-                m.fail(e);
-                return null;
-            }
-        }
+        return onWritingConnection(tx -> {
+            tx.settleBesideOthers();
+            return work.run(tx);
+        });
     }
 
     /**

@@ -475,11 +475,54 @@ public final class SqliteStore implements Store {
     }
 
     /** One caller's transaction, waiting for the commit it is part of. */
-    private static final class Pending<T> extends GroupedWork<T> {
+    private static final class Pending<T> {
         static final Pending<Object> STOP = new Pending<>(tx -> null);
 
+        private final Work<T> work;
+        private T value;
+        private Throwable failure;
+        private boolean done;
+
         Pending(Work<T> work) {
-            super(work);
+            this.work = work;
+        }
+
+        void run(Store.Transaction tx) {
+            value = work.run(tx);
+        }
+
+        synchronized void complete() {
+            done = true;
+            notifyAll();
+        }
+
+        synchronized void fail(Throwable t) {
+            if (!done) {
+                failure = t;
+                done = true;
+                notifyAll();
+            }
+        }
+
+        synchronized T await() {
+            boolean interrupted = false;
+            while (!done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;  // the transaction may commit anyway; its outcome must be reported
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
+            return value;
         }
     }
 }
