@@ -57,7 +57,8 @@ class WaitInWorkspaceTest {
             assertThat(outside.json().get("hint").getAsString()).contains("last submitted " + commit + " on lr (unit "
                     + unit + "): `rhizome wait --commit " + commit + "`").contains("rhizome log --direction lr --mine");
             assertThat(CliRun.at(url, dir.resolve("fresh"), "wait", "--json").json().get("hint").getAsString())
-                    .as("nothing submitted there").startsWith("`rhizome tree --direction D` shows the commits");
+                    .as("nothing submitted there: the one direction open named")
+                    .startsWith("`rhizome tree --direction lr` shows the commits");
             assertThat(CliRun.at(url, agent, "wait", "abc123", "--json").json().get("hint").getAsString())
                     .contains("`--commit abc123`");
         }
