@@ -51,6 +51,9 @@ public final class Outcome {
         o.addProperty("adopted", r.getAdopted());
         o.addProperty("pending_units", r.getPendingUnits());
         o.addProperty("leased_units", r.getLeasedUnits());
+        // the coordinator's word on why the queued ones stay queued: a fact of the experiment, so in every
+        // outcome (similar work, log reports), not only a wait's
+        o.addProperty("waiting_for_independent_runner", !r.getDecided() && r.getWaitingForIndependentRunner());
         o.add("confirmation", r.hasConfirmation() ? confirmation(r.getConfirmation()) : JsonNull.INSTANCE);
         JsonArray statuses = new JsonArray();
         List<Result> results = Records.results(r.getResultsList());

@@ -27,13 +27,10 @@ public final class OutcomeNextSteps {
 
     /**
      * Adds {@code queued_reason} and {@code publish_command} (each null where it does not apply) to an
-     * outcome, and {@code waiting_for_independent_runner}: true while its queued evaluations wait for
-     * a fitting node outside its proposer's network (the coordinator's word; false otherwise).
+     * outcome ({@link Outcome#json} carries {@code waiting_for_independent_runner}, the coordinator's word).
      */
     public static void addTo(JsonObject outcome, String commit, ExperimentReport report, Optional<String> whyQueued) {
         outcome.addProperty("queued_reason", report.getDecided() ? null : whyQueued.orElse(null));
-        outcome.addProperty("waiting_for_independent_runner", !report.getDecided()
-                && report.getWaitingForIndependentRunner());
         outcome.addProperty("publish_command", report.getDecided() ? publishCommand(commit) : null);
     }
 
