@@ -169,7 +169,7 @@ class AgentsApiTest {
         assertThat(tooMany.error().getMessage()).contains("names 21 commits, at most 20");
         ApiClient.Response bad = h.api.get("/v1/experiment-reports?commits=" + a + ",HEAD");
         assertThat(bad.status()).isEqualTo(400);
-        assertThat(bad.error().getMessage()).contains("commits[1] must be a 40-hex-digit commit id, got 'HEAD'");
+        assertThat(bad.error().getMessage()).contains("query parameter commits must be 40-hex-digit commit ids separated by commas; id 2 of 2 is 'HEAD'");
         ApiClient.Response none = h.api.get("/v1/experiment-reports");
         assertThat(none.status()).isEqualTo(400);
         assertThat(none.error().getMessage()).contains("query parameter commits is required");
