@@ -78,6 +78,8 @@ class ExplorerPapersTest {
             assertThat(published).hasSize(1);
             assertThat(published.get(0).paper().getCommitsList()).containsExactly(better);
             assertThat(published.get(0).paper().getTitle()).contains("x 1 -> 1.6487");
+            // the metric is a mean over the trial seeds, not one figure its replicas agreed on
+            assertThat(published.get(0).paper().getBodyMarkdown()).contains("the mean of").doesNotContain("replica");
             assertThat(published.get(0).paper().getBodyMarkdown()).contains("1.000000").contains("1.500000")
                     .contains("-0.500000");
         }

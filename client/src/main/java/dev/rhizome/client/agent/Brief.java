@@ -181,6 +181,10 @@ public final class Brief {
             regions.add(ro);
         }
         goal.add("protected_regions", regions);
+        // the adoption rule's numbers, as the text's rule line states it
+        goal.addProperty("adoption_seeds", Manifests.adoptionSeeds(m));
+        goal.addProperty("significance", Manifests.significance(m));
+        goal.addProperty("confirmation_seeds", Manifests.confirmationSeeds(m));
         goal.add("floor", null);
         o.add("goal", goal);
         t.append("## Goal and rules\n\n");
@@ -203,7 +207,7 @@ public final class Brief {
         }
         t.append("- An experiment is one commit whose parent is a registered commit of the seed (your unit's base); "
                 + "a merge of two registered commits is allowed and records both parents.\n");
-        t.append("- A change is adopted when its replicas agree and it beats the frontier by more than the tolerance.\n\n");
+        t.append(adoptionRule(m)).append("\n\n");
 
         // Frontier.
         JsonObject frontier = new JsonObject();
@@ -436,5 +440,22 @@ public final class Brief {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /** The rule the coordinator applies (docs/architecture.md, "Adoption"), so an agent sizes its gains against it and not against the tolerance alone. */
+    public static String adoptionRule(Manifest m) {
+        int seeds = Manifests.adoptionSeeds(m);
+        if (seeds <= 1) {
+            return "- A change is adopted when its replicas agree and it beats the frontier by more than the tolerance.";
+        }
+        int confirmation = Manifests.confirmationSeeds(m);
+        return String.format(Locale.ROOT,
+                "- A change is adopted when its replicas agree and, run beside the frontier at the same %d seeds, its mean gain "
+                        + "is more than the tolerance and more than %s standard errors of the per-seed gains (a win at one seed "
+                        + "alone never passes)%s.",
+                seeds, Manifests.significance(m),
+                confirmation > 0 ? String.format(Locale.ROOT,
+                        "; it is then confirming, and adopted only if it wins again the same way at %d fresh seeds derived "
+                                + "from its results", confirmation) : "");
     }
 }

@@ -110,12 +110,26 @@ public final class Outcome {
         return " (" + String.join(", ", parts) + ")";
     }
 
+    /** Distinct random seeds of the OK results in the report's hardware class: what its metric averages over. */
+    private static int okSeeds(ExperimentReport r) {
+        Set<Long> seeds = new TreeSet<>();
+        for (Result x : Records.results(r.getResultsList())) {
+            if (x.getStatus() == Result.Status.OK && x.getHardwareClass().equals(r.getHardwareClass())) {
+                seeds.add(x.getRandomSeed());
+            }
+        }
+        return seeds.size();
+    }
+
     public static String text(String commit, ExperimentReport r) {
         StringBuilder b = new StringBuilder();
         b.append(CommitId.abbreviate(commit)).append(r.getDecided() ? ": decided" : ": not decided yet");
         if (r.getHasMetric()) {
-            b.append(String.format(Locale.ROOT, ", %s %.6f over %d replica(s) on %s%s", r.getMetricName(), r.getMetric(),
-                    r.getReplicas(), r.getHardwareClass(), r.getValid() ? ""
+            // "over 3 replica(s)" read as three runs agreeing on one figure; it is the mean over the trial seeds
+            int seeds = okSeeds(r);
+            b.append(String.format(Locale.ROOT, ", %s %.6f, the mean of %d OK result(s)%s on %s%s", r.getMetricName(),
+                    r.getMetric(), r.getReplicas(), seeds > 0 ? " at " + seeds + " seed(s)" : "", r.getHardwareClass(),
+                    r.getValid() ? ""
                             // decided, "do not agree yet" promised a wait that never ends; the failed runs say why
                             : r.getDecided() ? ", not valid" + failures(Records.results(r.getResultsList()))
                             : " (replicas do not agree yet)"));

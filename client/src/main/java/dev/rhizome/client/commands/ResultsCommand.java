@@ -167,12 +167,15 @@ public final class ResultsCommand implements Callable<Integer> {
             out.json(o);
             return ExitCodes.OK;
         }
-        out.printf("%-12s %-14s %-8s %10s %8s %-28s %-12s%n", "COMMIT", "DIRECTION", "STATUS", "METRIC", "SECONDS",
-                "HARDWARE", "RUNNER");
+        // SEED: adoption pairs a candidate with its parent seed by seed, so a reader compares rows of the same seed
+        out.printf("%-12s %-14s %-8s %10s %10s %8s %-28s %-12s%n", "COMMIT", "DIRECTION", "STATUS", "METRIC", "SEED",
+                "SECONDS", "HARDWARE", "RUNNER");
         for (Verified<Result> v : shown) {
             Result r = v.record();
-            out.printf("%-12s %-14s %-8s %10s %8.1f %-28s %-12s%n", CommitId.abbreviate(r.getCommit()), r.getDirection(),
-                    r.getStatus(), r.getStatus() == Result.Status.OK ? String.format("%.4f", r.getMetric()) : "-",
+            out.printf("%-12s %-14s %-8s %10s %10s %8.1f %-28s %-12s%n", CommitId.abbreviate(r.getCommit()),
+                    r.getDirection(), r.getStatus(),
+                    r.getStatus() == Result.Status.OK ? String.format("%.4f", r.getMetric()) : "-",
+                    Long.toUnsignedString(r.getRandomSeed()),
                     r.getRuntimeMs() / 1000.0, r.getHardwareClass(), v.signer().shortForm());
         }
         out.line(valid.size() + " results with valid signatures, " + checked.invalid().size() + " invalid"

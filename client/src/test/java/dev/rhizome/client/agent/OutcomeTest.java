@@ -97,9 +97,33 @@ class OutcomeTest {
         // one seed's run timed out: decided and not valid, which said "(replicas do not agree yet)"
         ExperimentReport partly = measured.toBuilder().setMetricName("val_bpb").setHardwareClass("cpu:x")
                 .addResults(WaitProgressTest.result(Result.Status.TIMEOUT)).build();
-        assertThat(Outcome.text(e.getCommit(), partly)).isEqualTo("e16e6e68e0: decided, val_bpb 1.800000 over 1 replica(s) "
-                + "on cpu:x, not valid (1 OK, 1 TIMEOUT: prepare timed out); not adopted");
+        assertThat(Outcome.text(e.getCommit(), partly)).isEqualTo("e16e6e68e0: decided, val_bpb 1.800000, the mean of 1 OK "
+                + "result(s) on cpu:x, not valid (1 OK, 1 TIMEOUT: prepare timed out); not adopted");
         assertThat(Outcome.text(e.getCommit(), partly.toBuilder().setDecided(false).build()))
                 .contains("(replicas do not agree yet)");
+    }
+
+    /**
+     * A tiny-lm experiment (quorum 1, 3 trial seeds) ended "val_bpb 2.250199 over 3 replica(s)": a new
+     * agent read three runs agreeing on one figure, when it was the mean of one run at each of three
+     * seeds, each far from the others.
+     */
+    @Test
+    void aMeasuredExperimentSaysItsMetricIsTheMeanOverItsSeeds() {
+        Identity proposer = Identity.generate();
+        Experiment e = Experiment.newBuilder().setCommit("e16e6e68e09d7325ed18e6cdc17c771f2130b810").setParent("p".repeat(40))
+                .setDirection("d").setProposer(proposer.publicId().toByteString()).build();
+        ExperimentReport.Builder report = ExperimentReport.newBuilder().setExperiment(Envelopes.sign(proposer, e))
+                .setDecided(true).setValid(true).setHasMetric(true).setMetric(2.25).setMetricName("val_bpb")
+                .setHardwareClass("cpu:x").setReplicas(3);
+        for (long seed = 42; seed < 45; seed++) {
+            Identity runner = Identity.generate();
+            report.addResults(Envelopes.sign(runner, Result.newBuilder().setCommit(e.getCommit())
+                    .setStatus(Result.Status.OK).setHardwareClass("cpu:x").setRandomSeed(seed)
+                    .setRunner(runner.publicId().toByteString()).build()));
+        }
+        assertThat(Outcome.text(e.getCommit(), report.build()))
+                .startsWith("e16e6e68e0: decided, val_bpb 2.250000, the mean of 3 OK result(s) at 3 seed(s) on cpu:x;")
+                .doesNotContain("replica");
     }
 }

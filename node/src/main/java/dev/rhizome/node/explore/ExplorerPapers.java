@@ -75,7 +75,7 @@ public final class ExplorerPapers {
         String metric = report.getMetricName().isEmpty() ? "metric" : report.getMetricName();
         StringBuilder body = new StringBuilder();
         body.append("The built-in explorer varied ").append(f.description()).append(".\n\n");
-        body.append(String.format(Locale.ROOT, "- %s at %s: %.6f over %d replica(s) on %s%n", metric,
+        body.append(String.format(Locale.ROOT, "- %s at %s: %.6f, the mean of %d OK result(s) on %s%n", metric,
                 CommitId.abbreviate(commit), report.getMetric(), report.getReplicas(), report.getHardwareClass()));
         if (report.getHasParentMetric()) {
             body.append(String.format(Locale.ROOT, "- parent: %.6f (delta %+.6f)%n", report.getParentMetric(),
