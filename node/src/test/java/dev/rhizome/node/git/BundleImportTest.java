@@ -25,6 +25,7 @@ class BundleImportTest {
     @TempDir
     Path tmp;
 
+    SenderAndReceiver repos;
     NodeRepository source;
     NodeRepository target;
     String seed;
@@ -32,16 +33,16 @@ class BundleImportTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        source = NodeRepository.open(tmp.resolve("source.git"));
-        target = NodeRepository.open(tmp.resolve("target.git"));
+        repos = new SenderAndReceiver(tmp);
+        source = repos.source();
+        target = repos.target();
         seed = source.commitFiles(null, Map.of("train.py", text("lr = 0.1\n"), "README.md", text("seed")), "seed", AUTHOR);
         experiment = source.commitFiles(seed, Map.of("train.py", text("lr = 0.2\n")), "raise lr", AUTHOR);
     }
 
     @AfterEach
     void tearDown() {
-        source.close();
-        target.close();
+        repos.close();
     }
 
     @Test
@@ -133,7 +134,7 @@ class BundleImportTest {
         assertThat(again.sha256()).isEqualTo(first.sha256());
 
         source.close();
-        source = NodeRepository.open(tmp.resolve("source.git"));
+        source = repos.reopenSource();
         BundleFile afterRestart = source.bundle(experiment, List.of(seed));
         assertThat(afterRestart.path()).isEqualTo(first.path());
         assertThat(afterRestart.sha256()).isEqualTo(first.sha256());

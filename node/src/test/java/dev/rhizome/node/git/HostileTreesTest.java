@@ -43,22 +43,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 class HostileTreesTest {
     @TempDir
     Path tmp;
+    SenderAndReceiver repos;
     NodeRepository source;
     NodeRepository target;
     String base;
 
     @BeforeEach
     void setUp() throws Exception {
-        source = NodeRepository.open(tmp.resolve("source.git"));
-        target = NodeRepository.open(tmp.resolve("target.git"));
-        base = source.commitFiles(null, Map.of("train.py", "lr = 0.1\n".getBytes()), "seed", AUTHOR);
-        target.importBundle(source.bundle(base, List.of()).path(), base, 64 << 20);
+        repos = new SenderAndReceiver(tmp);
+        source = repos.source();
+        target = repos.target();
+        base = repos.commitHeldByBoth(null, Map.of("train.py", "lr = 0.1\n".getBytes()), "seed");
     }
 
     @AfterEach
     void tearDown() {
-        source.close();
-        target.close();
+        repos.close();
     }
 
     static Stream<Arguments> hostileNames() {

@@ -36,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PaddedBundleTest {
     @TempDir
     Path tmp;
+    SenderAndReceiver repos;
     NodeRepository source;
     NodeRepository target;
     String base;
@@ -43,17 +44,16 @@ class PaddedBundleTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        source = NodeRepository.open(tmp.resolve("source.git"));
-        target = NodeRepository.open(tmp.resolve("target.git"));
-        base = source.commitFiles(null, Map.of("train.py", "lr = 0.1\n".getBytes()), "seed", AUTHOR);
+        repos = new SenderAndReceiver(tmp);
+        source = repos.source();
+        target = repos.target();
+        base = repos.commitHeldByBoth(null, Map.of("train.py", "lr = 0.1\n".getBytes()), "seed");
         tip = source.commitFiles(base, Map.of("train.py", "lr = 0.2\n".getBytes()), "lower the rate", AUTHOR);
-        target.importBundle(source.bundle(base, List.of()).path(), base, 64 << 20);
     }
 
     @AfterEach
     void tearDown() {
-        source.close();
-        target.close();
+        repos.close();
     }
 
     @Test
@@ -73,7 +73,7 @@ class PaddedBundleTest {
         assertThat(target.repository().getObjectDatabase().has(smuggledBlob)).as("the smuggled data, stored").isFalse();
         assertThat(target.repository().getObjectDatabase().has(ObjectId.fromString(tip))).as("the tip, stored unrefed").isFalse();
         assertThat(packs(target)).isEqualTo(packsBefore);
-        assertThat(quarantines(target)).isEmpty();
+        assertThat(SenderAndReceiver.quarantineFiles(target)).isEmpty();
 
         assertThat(target.importBundle(source.bundle(tip, List.of(base)).path(), tip, 64 << 20)).isEqualTo(tip);
         assertThat(target.readFile(tip, "train.py")).hasValue("lr = 0.2\n".getBytes());
@@ -99,7 +99,7 @@ class PaddedBundleTest {
                 .hasMessageContaining("missing");
         assertThat(target.has(reuses)).isFalse();
         assertThat(target.repository().getObjectDatabase().has(blobOf(source, smuggled, "data.bin"))).isFalse();
-        assertThat(quarantines(target)).isEmpty();
+        assertThat(SenderAndReceiver.quarantineFiles(target)).isEmpty();
         assertThat(target.importBundle(source.bundle(tip, List.of(base)).path(), tip, 64 << 20)).isEqualTo(tip);
     }
 
@@ -112,7 +112,7 @@ class PaddedBundleTest {
         try (Stream<Path> files = Files.list(gitDir)) {
             assertThat(files.filter(p -> p.getFileName().toString().startsWith(Quarantine.PREFIX))).isEmpty();
         }
-        target = NodeRepository.open(tmp.resolve("target.git"));
+        target = repos.reopenTarget();
     }
 
     @Test
@@ -127,7 +127,7 @@ class PaddedBundleTest {
                 .isInstanceOf(BundleException.class)
                 .hasMessageContaining("does not reach without its prerequisites' history");
         assertThat(target.has(next)).isFalse();
-        assertThat(quarantines(target)).isEmpty();
+        assertThat(SenderAndReceiver.quarantineFiles(target)).isEmpty();
     }
 
     @Test
@@ -141,7 +141,7 @@ class PaddedBundleTest {
         // A full bundle to a node that holds most of it: every object is the tip's history.
         assertThat(target.importBundle(source.bundle(later, List.of()).path(), later, 64 << 20)).isEqualTo(later);
         assertThat(target.readFile(back, "train.py")).hasValue("lr = 0.1\n".getBytes());
-        assertThat(quarantines(target)).isEmpty();
+        assertThat(SenderAndReceiver.quarantineFiles(target)).isEmpty();
     }
 
     @Test
@@ -297,23 +297,5 @@ class PaddedBundleTest {
             writer.writePack(org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, org.eclipse.jgit.lib.NullProgressMonitor.INSTANCE, out);
         }
         return out.toByteArray();
-    }
-
-    /**
-     * The files in the repository's quarantines but their skeleton's alternates file: none once an
-     * import has ended (the directory is kept for the next).
-     */
-    static List<Path> quarantines(NodeRepository repo) throws IOException {
-        List<Path> held = new java.util.ArrayList<>();
-        try (Stream<Path> files = Files.list(repo.repository().getDirectory().toPath())) {
-            for (Path quarantine : files.filter(p -> p.getFileName().toString().startsWith(Quarantine.PREFIX)).toList()) {
-                try (Stream<Path> inside = Files.walk(quarantine)) {
-                    inside.filter(Files::isRegularFile)
-                            .filter(p -> !p.equals(quarantine.resolve("objects").resolve("info").resolve("alternates")))
-                            .forEach(held::add);
-                }
-            }
-        }
-        return held;
     }
 }

@@ -38,22 +38,22 @@ class QuarantineReuseTest {
     @TempDir
     Path tmp;
 
+    SenderAndReceiver repos;
     NodeRepository source;
     NodeRepository target;
     String base;
 
     @BeforeEach
     void setUp() throws Exception {
-        source = NodeRepository.open(tmp.resolve("source.git"));
-        target = NodeRepository.open(tmp.resolve("target.git"));
-        base = source.commitFiles(null, Map.of("train.py", script(0)), "seed", AUTHOR);
-        target.importBundle(source.bundle(base, List.of()).path(), base, 64 << 20);
+        repos = new SenderAndReceiver(tmp);
+        source = repos.source();
+        target = repos.target();
+        base = repos.commitHeldByBoth(null, Map.of("train.py", script(0)), "seed");
     }
 
     @AfterEach
     void tearDown() {
-        source.close();
-        target.close();
+        repos.close();
     }
 
     /**
@@ -70,7 +70,7 @@ class QuarantineReuseTest {
             parent = child;
         }
         assertThat(quarantineDirs()).as("one quarantine served every import").hasSize(1);
-        assertThat(PaddedBundleTest.quarantines(target)).isEmpty();
+        assertThat(SenderAndReceiver.quarantineFiles(target)).isEmpty();
     }
 
     /**
@@ -101,7 +101,7 @@ class QuarantineReuseTest {
         assertThat(target.has(refused)).isFalse();
         assertThat(target.has(sameTree)).isFalse();
         assertThat(target.repository().getObjectDatabase().has(ObjectId.fromString(refused))).isFalse();
-        assertThat(PaddedBundleTest.quarantines(target)).isEmpty();
+        assertThat(SenderAndReceiver.quarantineFiles(target)).isEmpty();
         assertThat(target.importBundle(source.bundle(sameTree, List.of(good)).path(), sameTree, 64 << 20)).isEqualTo(sameTree);
         assertThat(target.readFile(sameTree, "data.bin")).hasValue(data);
     }
@@ -173,7 +173,7 @@ class QuarantineReuseTest {
         assertThat(target.repository().getObjectDatabase().has(smuggledBlob)).as("the smuggled blob, held").isFalse();
         assertThat(target.has(smuggled)).isFalse();
         assertThat(target.has(lure)).isFalse();
-        assertThat(PaddedBundleTest.quarantines(target)).isEmpty();
+        assertThat(SenderAndReceiver.quarantineFiles(target)).isEmpty();
         assertThat(quarantineDirs()).hasSize(1);
     }
 
