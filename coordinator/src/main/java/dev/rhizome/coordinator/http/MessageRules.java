@@ -28,8 +28,8 @@ final class MessageRules {
     /**
      * Field lines in a head (or a trailer section), and the bytes of each. Within the 8 KiB of all
      * field lines, four-byte lines ("a:" CRLF) made two thousand fields: each one a header entry and
-     * two strings kept while the head was still coming, some 300 KB of objects for 8 KiB a slow
-     * client sent, on each of thousands of connections. One field of nearly 8 KiB is no header a
+     * two strings, kept while the head was still coming, many times the 8 KiB a slow client sent,
+     * on each of thousands of connections. One field of nearly 8 KiB is no header a
      * client of this server sends. Apache's defaults are close (100 fields); its line is 8 KiB.
      */
     static final int MAX_FIELD_LINES = 100;
