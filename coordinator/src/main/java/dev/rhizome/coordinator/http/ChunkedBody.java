@@ -19,8 +19,11 @@ import io.netty.buffer.ByteBuf;
  * Pure: fed bytes, it says what it found.
  */
 final class ChunkedBody {
-    /** {@code ENDED}: the last chunk and the trailer section after it were read. */
-    enum Verdict { READING, ENDED, TOO_LARGE, MALFORMED }
+    /**
+     * {@code ENDED}: the last chunk and the trailer section after it were read; {@code TRAILER_TOO_LARGE}:
+     * the trailer section is past the bounds of a head's field lines (431, as a head's would be).
+     */
+    enum Verdict { READING, ENDED, TOO_LARGE, MALFORMED, TRAILER_TOO_LARGE }
 
     private enum State {
         SIZE, AFTER_SIZE, EXTENSION, SIZE_LF, DATA, DATA_CR, DATA_LF,
@@ -40,6 +43,10 @@ final class ChunkedBody {
     private String problem = "";
     /** The trailer field name being read (its first {@link #NAME_KEPT} characters). */
     private final StringBuilder name = new StringBuilder();
+    /** The trailer section's field lines so far, the bytes of the one being read, and of all. */
+    private int trailerLines;
+    private int lineBytes;
+    private int trailerBytes;
 
     /** @param maxBytes the most all the chunks' data together may declare */
     ChunkedBody(long maxBytes) {
@@ -78,6 +85,18 @@ final class ChunkedBody {
     }
 
     private void step(int b) {
+        if (state == State.TRAILER_NAME || state == State.TRAILER_VALUE || state == State.TRAILER_LF) {
+            lineBytes++;
+            trailerBytes++;
+            if (state != State.TRAILER_LF && b != '\r' && lineBytes > MessageRules.MAX_FIELD_LINE_BYTES) {
+                tooLarge(MessageRules.fieldLineTooLong("trailer", name.toString()).getMessage());
+                return;
+            }
+            if (trailerBytes > MessageRules.MAX_HEADER_BYTES) {
+                tooLarge(MessageRules.fieldLinesTooLarge().getMessage());
+                return;
+            }
+        }
         switch (state) {
             case SIZE -> {
                 int digit = Character.digit(b, 16);
@@ -142,9 +161,13 @@ final class ChunkedBody {
                             + "on one line");
                 } else if (b == '\n') {
                     malformed("a trailer line ends in a bare LF, not CRLF");
+                } else if (++trailerLines > MessageRules.MAX_FIELD_LINES) {
+                    tooLarge(MessageRules.tooManyFieldLines("trailer").getMessage());
                 } else {
                     name.setLength(0);
                     name.append((char) b);
+                    lineBytes = 1;
+                    trailerBytes++;
                     state = State.TRAILER_NAME;
                 }
             }
@@ -184,6 +207,11 @@ final class ChunkedBody {
             }
             default -> throw new IllegalStateException(state.name());
         }
+    }
+
+    private void tooLarge(String why) {
+        verdict = Verdict.TRAILER_TOO_LARGE;
+        problem = why;
     }
 
     private void malformed(String why) {

@@ -25,6 +25,15 @@ final class MessageRules {
     /** Netty's codec's defaults: one request line, all header lines together. */
     static final int MAX_LINE_BYTES = 4096;
     static final int MAX_HEADER_BYTES = 8192;
+    /**
+     * Field lines in a head (or a trailer section), and the bytes of each. Within the 8 KiB of all
+     * field lines, four-byte lines ("a:" CRLF) made two thousand fields: each one a header entry and
+     * two strings, kept while the head was still coming, many times the 8 KiB a slow client sent,
+     * on each of thousands of connections. One field of nearly 8 KiB is no header a
+     * client of this server sends. Apache's defaults are close (100 fields); its line is 8 KiB.
+     */
+    static final int MAX_FIELD_LINES = 100;
+    static final int MAX_FIELD_LINE_BYTES = 4096;
 
     /**
      * A Host field's value: uri-host [ ":" port ] (RFC 3986: an IP literal in brackets, or a
@@ -136,11 +145,29 @@ final class MessageRules {
                     "request line is longer than " + MAX_LINE_BYTES + " bytes; shorten the request target");
         }
         if (cause instanceof TooLongHttpHeaderException) {
-            return new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Error.Code.TOO_LARGE,
-                    "request header (or trailer) lines are larger than " + MAX_HEADER_BYTES + " bytes in all");
+            return fieldLinesTooLarge();
         }
         return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST,
                 "malformed HTTP request: " + reason(cause));
+    }
+
+    /** A head (or trailer section) with more field lines than {@link #MAX_FIELD_LINES}: 431 naming the limit. */
+    static HttpError tooManyFieldLines(String section) {
+        return new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Error.Code.TOO_LARGE, "request "
+                + section + " has more than " + MAX_FIELD_LINES + " field lines; send at most " + MAX_FIELD_LINES);
+    }
+
+    /** A field line longer than {@link #MAX_FIELD_LINE_BYTES}: 431 naming the limit and the field. */
+    static HttpError fieldLineTooLong(String section, String name) {
+        return new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Error.Code.TOO_LARGE, "a request "
+                + section + " field line" + (name.isEmpty() ? "" : " (" + LogSafe.of(name, 40) + ")") + " is longer than "
+                + MAX_FIELD_LINE_BYTES + " bytes; each is at most " + MAX_FIELD_LINE_BYTES);
+    }
+
+    /** Field lines over {@link #MAX_HEADER_BYTES} in all (Netty's own refusal reads the same). */
+    static HttpError fieldLinesTooLarge() {
+        return new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, Error.Code.TOO_LARGE,
+                "request header (or trailer) lines are larger than " + MAX_HEADER_BYTES + " bytes in all");
     }
 
     /** Methods whose request content has a meaning (RFC 9110, 9.3); the others' is refused. */
@@ -208,6 +235,15 @@ final class MessageRules {
                             + " is not supported: send the body unencoded (RFC 9110, 8.4)");
         }
         List<String> transferCodings = codings(msg, HttpHeaderNames.TRANSFER_ENCODING);
+        List<String> expectations = codings(msg, HttpHeaderNames.EXPECT);
+        if (http11 && expectations.stream().anyMatch(e -> !e.equalsIgnoreCase("100-continue"))) {
+            // Netty's aggregator judged the first Expect line only: "Expect: 100-continue" then
+            // "Expect: x" on a line of its own was told 100 Continue, the second expectation unmet
+            // and unsaid (RFC 9110, 10.1.1: 417 for one that cannot be met). HTTP/1.0's are ignored, as it says.
+            return new HttpError(HttpResponseStatus.EXPECTATION_FAILED, Error.Code.BAD_REQUEST, "Expect: "
+                    + LogSafe.of(String.join(", ", expectations), 80) + " is not supported; the only expectation "
+                    + "understood is 100-continue");
+        }
         String method = msg.method().name();
         if (!transferCodings.isEmpty() && !BODY_METHODS.contains(method)) {
             // "GET ... Transfer-Encoding: chunked" then "0" and an empty line: read here as an empty

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.proto.v1.Error;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
@@ -30,6 +32,9 @@ import java.util.List;
  * read as two different requests. A server may refuse it with 400, and this one does: the head is
  * answered as undecodable and nothing after it on the connection is read.
  *
+ * <p>A head's field lines are bounded by their number and each one's bytes, not only by their
+ * bytes in all ({@link #headLineProblem}): 431, the connection closed.
+ *
  * <p>A request line is held to its grammar first ({@link RequestLine}): one space between its
  * parts, nothing but empty lines before it, the version named {@code HTTP}.
  *
@@ -50,6 +55,9 @@ final class RequestDecoder extends HttpRequestDecoder {
     private boolean partial;
     /** The current request's head was decoded (its body may still be coming). */
     private boolean headDecoded;
+    /** Field lines of the current head the decoder consumed, and their bytes with their CRLFs. */
+    private int fieldLines;
+    private int fieldBytes;
     /** A folded line was found: everything from there on is dropped, and the connection closes. */
     private boolean refused;
 
@@ -71,10 +79,10 @@ final class RequestDecoder extends HttpRequestDecoder {
         String badLine = headDecoded || partial ? null
                 : RequestLine.problem(buffer, buffer.readerIndex(), buffer.writerIndex());
         if (badLine != null) {
-            refuseUndecodable(buffer, out, badLine);
+            refuseUndecodable(buffer, out, new IllegalArgumentException(badLine));
             return;
         }
-        String badHead = headDecoded ? null : headLineProblem(buffer);
+        RuntimeException badHead = headDecoded ? null : headLineProblem(buffer);
         if (badHead != null) {
             refuseUndecodable(buffer, out, badHead);
             return;
@@ -121,13 +129,13 @@ final class RequestDecoder extends HttpRequestDecoder {
     }
 
     /** Answers the request as undecodable, naming why; the rest of the connection's bytes are dropped. */
-    private void refuseUndecodable(ByteBuf buffer, List<Object> out, String why) {
+    private void refuseUndecodable(ByteBuf buffer, List<Object> out, RuntimeException why) {
         refused = true;
         partial = false;
         buffer.skipBytes(buffer.readableBytes());
         DefaultFullHttpRequest undecodable = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1,
                 deadline.mayBeHead() ? HttpMethod.HEAD : HttpMethod.GET, "/");
-        undecodable.setDecoderResult(DecoderResult.failure(new IllegalArgumentException(why)));
+        undecodable.setDecoderResult(DecoderResult.failure(why));
         out.add(undecodable);
     }
 
@@ -161,16 +169,19 @@ final class RequestDecoder extends HttpRequestDecoder {
             ahead += chunked.read(buffer, from, buffer.writerIndex());
         }
         ChunkedBody.Verdict verdict = chunked.verdict();
-        if (verdict != ChunkedBody.Verdict.TOO_LARGE && verdict != ChunkedBody.Verdict.MALFORMED) {
+        if (verdict == ChunkedBody.Verdict.READING || verdict == ChunkedBody.Verdict.ENDED) {
             return false;
         }
         refused = true;
         partial = false;
         buffer.skipBytes(buffer.readableBytes());
         LastHttpContent end = new DefaultLastHttpContent();
-        end.setDecoderResult(DecoderResult.failure(verdict == ChunkedBody.Verdict.TOO_LARGE
-                ? new TooLongHttpContentException(chunked.problem())
-                : new IllegalArgumentException(chunked.problem())));
+        end.setDecoderResult(DecoderResult.failure(switch (verdict) {
+            case TOO_LARGE -> new TooLongHttpContentException(chunked.problem());
+            case TRAILER_TOO_LARGE -> new HttpError(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    Error.Code.TOO_LARGE, chunked.problem());
+            default -> new IllegalArgumentException(chunked.problem());
+        }));
         chunked = null;
         out.add(end);
         return true;
@@ -196,26 +207,35 @@ final class RequestDecoder extends HttpRequestDecoder {
 
     /**
      * What is wrong with the lines of the head in the buffer, or null: a line that starts with a
-     * space or tab (obs-fold), a line ended by a bare LF, or a bare CR inside a line. Netty's decoder
-     * takes a bare LF for a line's end and a CR inside a field's value as part of it (or refuses it
+     * space or tab (obs-fold), a line ended by a bare LF, or a bare CR inside a line (400), or field
+     * lines past their bounds (431: more than {@link MessageRules#MAX_FIELD_LINES}, one longer than
+     * {@link MessageRules#MAX_FIELD_LINE_BYTES}, or more than {@link MessageRules#MAX_HEADER_BYTES}
+     * in all, judged as they come, a line too long before its end arrives). Netty's decoder takes a
+     * bare LF for a line's end and a CR inside a field's value as part of it (or refuses it
      * as "Validation failed", naming nothing), where a proxy in front may end lines at CRLF only:
      * "X: a\nContent-Length: 9" is one field to it and two here, the same bytes framed two ways
      * (RFC 9112, 2.2 lets a recipient accept a bare LF; this one does not, as it refuses folding).
-     * The decoder consumes whole lines only, so the buffer starts at a line: the request line (after
-     * the empty lines and whitespace the decoder skips before it) when nothing of this request was
-     * consumed yet, else a header line. The head ends at its first empty line.
+     * The decoder consumes whole lines only, and every whole line of a head in the buffer at once, so
+     * the buffer starts at a line: the request line (after the empty lines and whitespace the decoder
+     * skips before it) when nothing of this request was consumed yet, else a header line; the whole
+     * field lines seen here are counted with those consumed before. The head ends at its first empty line.
      */
-    private String headLineProblem(ByteBuf buffer) {
+    private RuntimeException headLineProblem(ByteBuf buffer) {
         int start = buffer.readerIndex();
         int end = buffer.writerIndex();
         if (!partial) {
+            fieldLines = 0;
+            fieldBytes = 0;
             while (start < end && skippedBeforeTheRequestLine((char) (buffer.getByte(start) & 0xff))) {
                 start++;
             }
         }
+        int lines = fieldLines;
+        int bytes = fieldBytes;
         for (int line = start; line < end; ) {
-            if ((partial || line > start) && isSpaceOrTab(buffer.getByte(line))) {
-                return FOLDED;  // a header line (not the request line) that continues the one before
+            boolean field = partial || line > start;  // not the request line, whose bound is the decoder's (414)
+            if (field && isSpaceOrTab(buffer.getByte(line))) {
+                return bad(FOLDED);  // a header line (not the request line) that continues the one before
             }
             if (buffer.getByte(line) == '\r' && line + 1 < end && buffer.getByte(line + 1) == '\n') {
                 return null;  // the empty line that ends the head
@@ -223,20 +243,54 @@ final class RequestDecoder extends HttpRequestDecoder {
             int k = line;
             while (k < end && buffer.getByte(k) != '\n') {
                 if (buffer.getByte(k) == '\r' && k + 1 < end && buffer.getByte(k + 1) != '\n') {
-                    return "a line of the request head holds a bare CR (one not followed by LF): end each line "
-                            + "with CRLF and send no CR inside one (RFC 9112, 2.2)";
+                    return bad("a line of the request head holds a bare CR (one not followed by LF): end each line "
+                            + "with CRLF and send no CR inside one (RFC 9112, 2.2)");
                 }
                 k++;
             }
+            if (field) {
+                int length = k == end ? k - line : k - line - 1;  // without its CRLF
+                if (length > MessageRules.MAX_FIELD_LINE_BYTES) {
+                    return MessageRules.fieldLineTooLong("header", fieldName(buffer, line, k));
+                }
+                if (bytes + (k - line) > MessageRules.MAX_HEADER_BYTES) {
+                    return MessageRules.fieldLinesTooLarge();
+                }
+            }
             if (k == end) {
+                fieldLines = lines;  // the whole lines before this one are consumed by the decoder now
+                fieldBytes = bytes;
                 return null;  // the line is not whole yet: judged when more comes
             }
             if (k == line || buffer.getByte(k - 1) != '\r') {
-                return "a line of the request head ends in a bare LF: end each line with CRLF (RFC 9112, 2.2)";
+                return bad("a line of the request head ends in a bare LF: end each line with CRLF (RFC 9112, 2.2)");
+            }
+            if (field) {
+                lines++;
+                bytes += k + 1 - line;
+                if (lines > MessageRules.MAX_FIELD_LINES) {
+                    return MessageRules.tooManyFieldLines("header");
+                }
             }
             line = k + 1;
         }
+        fieldLines = lines;
+        fieldBytes = bytes;
         return null;
+    }
+
+    /** The name of the field line from {@code line} to {@code end}: up to its colon, at most 40 characters. */
+    private static String fieldName(ByteBuf buffer, int line, int end) {
+        StringBuilder name = new StringBuilder();
+        for (int i = line; i < end && i < line + 40 && buffer.getByte(i) != ':'; i++) {
+            name.append((char) (buffer.getByte(i) & 0xff));
+        }
+        return name.toString();
+    }
+
+    /** Answered 400 as "malformed HTTP request: " and why ({@link MessageRules#undecodable}). */
+    private static IllegalArgumentException bad(String why) {
+        return new IllegalArgumentException(why);
     }
 
     private static final String FOLDED = "obsolete line folding: a header line starts with a space or tab; send "

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.LogSafe;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -21,6 +22,7 @@ final class RequestTarget {
         checkCharacters(uri);
         checkEscapes(uri);
         String target = originForm(uri);
+        checkForm(method, target);
         int question = target.indexOf('?');
         QueryParameters query = QueryParameters.parse(question < 0 ? null : target.substring(question + 1));
         // The path as sent, escapes not decoded: routes are matched on it, so "/v1%2Fbans" or
@@ -67,6 +69,30 @@ final class RequestTarget {
         }
         String rest = uri.substring(end);
         return rest.startsWith("/") ? rest : "/" + rest;
+    }
+
+    /**
+     * Targets that are no path (RFC 9112, 3.2), refused here with the rest of the target's faults,
+     * so they close the connection as those do: a request line with such a target is malformed, not
+     * a request for a resource this server lacks. "*" (asterisk form) is for OPTIONS only (the
+     * router answers "OPTIONS *"); "GET *" was answered 400 and the connection kept, as if only the
+     * resource were wrong. CONNECT (authority form) asks a proxy for a tunnel, which this server is
+     * not: its client may send the tunnel's bytes (a TLS hello) right after the head without waiting,
+     * which kept connection read as the next request. Any other target that does not start with "/"
+     * ("healthz", "example.com:443") is malformed.
+     */
+    private static void checkForm(String method, String target) {
+        if (method.equals("CONNECT")) {
+            throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
+                    "this server is not a proxy: CONNECT is not accepted; it serves " + Router.SERVED, Router.SERVED);
+        }
+        if (target.equals("*") && method.equals("OPTIONS")) {
+            return;
+        }
+        if (!target.startsWith("/")) {
+            throw bad("request target " + LogSafe.of(target, 80) + " is not a path: it must start with \"/\" (or be \"*\" "
+                    + "for OPTIONS)");
+        }
     }
 
     /**

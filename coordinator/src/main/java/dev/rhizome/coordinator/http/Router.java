@@ -21,7 +21,7 @@ final class Router {
      */
     private static final Set<String> KNOWN_METHODS =
             Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
-    private static final String SERVED = "GET, HEAD, POST";
+    static final String SERVED = "GET, HEAD, POST";
 
     @FunctionalInterface
     interface Handler {
@@ -106,29 +106,11 @@ final class Router {
     }
 
     /**
-     * Targets that are no path (RFC 9112, 3.2): "OPTIONS *" asks about the server as a whole and
-     * gets the methods it serves; CONNECT (authority form) asks a proxy for a tunnel, which this
-     * server is not; "*" with another method, or any other target not starting with "/", is
-     * malformed. Each was "404 no route", as if a path had been asked for. Null for a path.
+     * "OPTIONS *" asks about the server as a whole (RFC 9110, 9.3.7) and gets the methods it
+     * serves. Every other target that is no path was refused before routing ({@link RequestTarget}).
      */
-    private Handler otherTargetForm(String method, String path) {
-        String served = SERVED;
-        if (method.equals("CONNECT")) {
-            return r -> {
-                throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
-                        "this server is not a proxy: CONNECT is not accepted; it serves " + served, served);
-            };
-        }
-        if (path.equals("*") && method.equals("OPTIONS")) {
-            return r -> Reply.text("").withAllow(served);
-        }
-        if (!path.startsWith("/")) {
-            return r -> {
-                throw new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "request target "
-                        + path + " is not a path: it must start with \"/\" (or be \"*\" for OPTIONS)");
-            };
-        }
-        return null;
+    private static Handler asteriskForm(String method, String path) {
+        return path.equals("*") && method.equals("OPTIONS") ? r -> Reply.text("").withAllow(SERVED) : null;
     }
 
     /** Whether a request with this method and path would reach a handler (no 404, 405 or 501 first). */
@@ -158,9 +140,9 @@ final class Router {
             throw new HttpError(HttpResponseStatus.NOT_IMPLEMENTED, Error.Code.UNSUPPORTED, "method "
                     + LogSafe.of(method, 40) + " is not one this server knows; it serves " + SERVED);
         }
-        Handler other = otherTargetForm(method, path);
-        if (other != null) {
-            return other;
+        Handler options = asteriskForm(method, path);
+        if (options != null) {
+            return options;
         }
         Map<String, Handler> byMethod = routes.get(path);
         if (byMethod == null) {

@@ -85,4 +85,28 @@ class ChunkedBodyTest {
             assertThat(body.problem()).as(c[0]).contains(c[1]);
         }
     }
+
+    @Test
+    void aTrailerSectionIsBoundedAsAHeadIs() {
+        StringBuilder hundred = new StringBuilder();
+        for (int i = 0; i < MessageRules.MAX_FIELD_LINES; i++) {
+            hundred.append("X-T").append(i).append(": 1\r\n");
+        }
+        assertThat(fed("0\r\n", hundred.toString(), "\r\n").verdict()).as("100 trailer lines").isEqualTo(ChunkedBody.Verdict.ENDED);
+        ChunkedBody many = fed("0\r\n", hundred.toString(), "X-More: 1\r\n");
+        assertThat(many.verdict()).isEqualTo(ChunkedBody.Verdict.TRAILER_TOO_LARGE);
+        assertThat(many.problem()).contains("more than 100 field lines");
+
+        String name = "X-Sum: ";
+        String exact = name + "s".repeat(MessageRules.MAX_FIELD_LINE_BYTES - name.length());
+        assertThat(fed("0\r\n", exact + "\r\n\r\n").verdict()).as("a line of 4,096 bytes").isEqualTo(ChunkedBody.Verdict.ENDED);
+        ChunkedBody longLine = fed("0\r\n", exact + "s");
+        assertThat(longLine.verdict()).as("judged before the line ends").isEqualTo(ChunkedBody.Verdict.TRAILER_TOO_LARGE);
+        assertThat(longLine.problem()).contains("(X-Sum) is longer than 4096 bytes");
+
+        String line = "X-Big: " + "b".repeat(3_000) + "\r\n";
+        ChunkedBody large = fed("0\r\n", line, line, line);
+        assertThat(large.verdict()).isEqualTo(ChunkedBody.Verdict.TRAILER_TOO_LARGE);
+        assertThat(large.problem()).contains("larger than 8192 bytes in all");
+    }
 }

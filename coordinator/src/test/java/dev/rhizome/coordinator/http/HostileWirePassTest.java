@@ -73,14 +73,31 @@ class HostileWirePassTest extends SeededCoordinatorTest {
             new Case("the absolute form with userinfo", "GET http://user@coordinator.example/v1/stats HTTP/1.1\r\n"
                     + "Host: x\r\n\r\n", 400, "request target", true),
             new Case("the authority form", "CONNECT coordinator.example:443 HTTP/1.1\r\nHost: x\r\n\r\n",
-                    405, "not a proxy", false),
+                    405, "not a proxy", true),
             new Case("the asterisk form", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 200, "", false),
-            new Case("the asterisk form of GET", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, "request target", false),
+            new Case("the asterisk form of GET", "GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, "request target", true),
+            new Case("the authority form of GET", "GET coordinator.example:443 HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                    "is not a path", true),
             new Case("one huge header field", "GET /v1/stats HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(9_000)
-                    + "\r\n\r\n", 431, "larger than 8192 bytes", true),
-            // fields are bounded by their bytes, not their count: a thousand small ones (8 KB) are served
-            new Case("two thousand header fields", "GET /v1/stats HTTP/1.1\r\nHost: x\r\n" + "X-N: 1\r\n".repeat(2_000)
-                    + "\r\n", 431, "larger than 8192 bytes", true),
+                    + "\r\n\r\n", 431, "(X-Big) is longer than 4096 bytes", true),
+            new Case("three large header fields", "GET /v1/stats HTTP/1.1\r\nHost: x\r\n" + ("X-Big: " + "a".repeat(3_000)
+                    + "\r\n").repeat(3) + "\r\n", 431, "larger than 8192 bytes", true),
+            // fields are bounded by their count too: two thousand tiny ones fit in 8 KB
+            new Case("two thousand header fields", "GET /v1/stats HTTP/1.1\r\nHost: x\r\n" + "X: \r\n".repeat(2_000)
+                    + "\r\n", 431, "more than 100 field lines", true),
+            new Case("TRACE in the asterisk form", "TRACE * HTTP/1.1\r\nHost: x\r\n\r\n", 400, "for OPTIONS", true),
+            new Case("an HTTP/1.0 body framed by chunks", "POST /v1/claim HTTP/1.0\r\nHost: x\r\nContent-Type: "
+                    + "application/json\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                    400, "only allowed in HTTP/1.1", true),
+            new Case("a second expectation on a line of its own", POST_JSON + "Content-Length: 2\r\nExpect: 100-continue\r\n"
+                    + "Expect: 200-ok\r\n\r\n{}", 417, "200-ok", true),
+            new Case("HTTP/1.0 kept alive", "GET /v1/stats HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 200, "\"seeds\"",
+                    false),
+            new Case("a field name with a space", "GET /v1/stats HTTP/1.1\r\nHost: x\r\nX Y: 1\r\n\r\n", 400, "", true),
+            new Case("a NUL in a field not read", "GET /v1/stats HTTP/1.1\r\nHost: x\r\nX-Note: a\u0000b\r\n\r\n", 400, "",
+                    true),
+            new Case("a chunk extension of 4,000 bytes", POST_JSON + "Transfer-Encoding: chunked\r\n\r\n2;e=" + "x".repeat(4_000)
+                    + "\r\n{}\r\n0\r\n\r\n", 400, "", false),
             new Case("an escape that is not UTF-8", "GET /v1/results?direction=%FF HTTP/1.1\r\nHost: x\r\n\r\n",
                     400, "percent-escape", true),
             new Case("an overlong escape of '/'", "GET /v1/results?direction=%C0%AF HTTP/1.1\r\nHost: x\r\n\r\n",
