@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the node's, which is what closing the page cache's side channel ({@code cachestat}, {@code RWF_NOWAIT})
  * was for. The filter sees no path, so a directory of the checkout, on the host's disk, stands for
  * {@code /usr}'s, read by the host all the while: inside, the watch answers EINVAL, as a kernel built without
- * dnotify (before the filter refused it, the job's first notice came within the host's first read).
+ * dnotify (before the filter refused it, the watch took and the job was signalled as the host read).
  */
 class DirectoryWatchProbeTest {
     private static final String JOB = """
