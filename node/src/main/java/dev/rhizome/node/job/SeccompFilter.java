@@ -27,8 +27,8 @@ import java.util.TreeSet;
  * argument ({@link #JUDGED}): {@code fallocate} with any mode but 0 answers EOPNOTSUPP (reserving
  * disk a file's size does not show), a socket of a family the network namespace does not confine
  * EAFNOSUPPORT, a netlink socket of any protocol but routing's and an internet one of any but TCP, UDP
- * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe
- * or locking an open file description EINVAL, a {@code personality} other than Linux's own EPERM,
+ * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe,
+ * locking an open file description or watching a directory (dnotify) EINVAL, a {@code personality} other than Linux's own EPERM,
  * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM, a {@code preadv2} that may not wait
  * ({@code RWF_NOWAIT}) EOPNOTSUPP, {@code madvise(MADV_MERGEABLE)} EINVAL, and {@code prctl(PR_SET_PDEATHSIG)},
  * {@code prctl(PR_SET_MEMORY_MERGE)} and {@code POSIX_FADV_DONTNEED} are answered as done without being done.
@@ -226,6 +226,8 @@ public final class SeccompFilter {
     static final int[] PERSONALITIES = {0, 0x0008, 0x20000, 0x20008, 0xffffffff};
     /** fcntl's command that sets a pipe's size, and those of open file descriptions' locks. */
     static final int F_SETPIPE_SZ = 1031;
+    /** fcntl's command that watches a directory (dnotify), the one fsnotify interface inotify's and fanotify's absence left. */
+    static final int F_NOTIFY = 1026;
     static final int F_OFD_GETLK = 36;
     static final int F_OFD_SETLK = 37;
     static final int F_OFD_SETLKW = 38;
@@ -306,7 +308,12 @@ public final class SeccompFilter {
         // does not run as root, gets two pages and none may grow; what grows pipes for speed goes on
         // without. Locks of an open file description name no process in /proc/locks, where the node
         // counts a job's locks (FileLocks); what takes them falls back to the process's own (F_SETLK).
-        new Judged("fcntl", 72, 25, 1, Allowed.anyBut(F_SETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW), EINVAL),
+        // F_NOTIFY as a kernel built without dnotify: a watch with DN_ACCESS on a directory the job
+        // shares with the host (/usr, the JDK) signalled the job at each read of a file there by any
+        // process of the machine, the volunteer's and the node's, which the page cache's side channel
+        // (cachestat, RWF_NOWAIT) was closed against; inotify and fanotify are absent already.
+        new Judged("fcntl", 72, 25, 1,
+                Allowed.anyBut(F_SETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_NOTIFY), EINVAL),
         // The execution domain: only Linux's own, its 32-bit uname and the query, as Docker allows. The
         // flags (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO) turn off address randomization,
         // make data executable and map page zero in what the job runs next, which exploits want and

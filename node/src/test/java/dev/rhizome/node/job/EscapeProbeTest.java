@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * type into, privileges (and the prctl options that take them), core dumps, every limit the sandbox
  * sets raised back, bubblewrap's init signalled and paged out through a pidfd, a process meant
  * to outlive the job; since round 31 the node's processes traced and read by their host pids and the
- * job's own child traced; and the host's own
+ * job's own child traced; since round 32 a watch of the host's reads in a shared directory (dnotify); and the host's own
  * things the test sets out for it: a unix socket of an abstract name, a file in {@code /dev/shm}, a
  * key in the kernel's keyring of the job's uid, the node's processes to signal. Each route must be
  * tried and held; what the probe said of each is in the log.
@@ -41,7 +41,7 @@ class EscapeProbeTest {
     private static final List<String> ROUTES = List.of("handles", "keyrings", "io_uring", "bpf", "perf_events",
             "userfaultfd", "devices", "ptrace", "pidfd", "namespaces", "mounts", "kcmp", "personality", "merging", "clock",
             "reboot", "swap", "kexec", "modules", "kernel log", "accounting", "root", "settings", "key", "processes",
-            "network", "terminal", "privileges", "core dumps", "signals", "sockets", "descriptors", "environment",
+            "network", "terminal", "notify", "privileges", "core dumps", "signals", "sockets", "descriptors", "environment",
             "scheduling", "limits", "init");
 
     @TempDir

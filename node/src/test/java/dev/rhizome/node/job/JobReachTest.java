@@ -58,16 +58,13 @@ class JobReachTest {
     @Test
     void aCheckoutItsJobCannotReachIsRefusedNamingThePathTheUidAndTheRemedy() throws Exception {
         assumeTrue(JobDirs.myUid() == 0, "jobs run as uids of their own only for a root node");
-        SandboxReport report = SandboxProbe.probe(HostView.real(), CgroupV2.detect(), SandboxedJobs.SMALL);
-        assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        BwrapLauncher launcher = new BwrapLauncher(report.plan().get(), CgroupV2.detect().cgroup(), HostView.real())
-                .atCallersPriority();
+        BwrapLauncher launcher = SandboxedJobs.atJobPriority(SandboxedJobs.SMALL).atCallersPriority();
         Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
         Path privateDir = Files.createDirectory(tmp.resolve("private"));
         Files.setPosixFilePermissions(privateDir, PosixFilePermissions.fromString("rwx------"));
         Path checkout = Files.createDirectory(privateDir.resolve("checkout"));
         Files.writeString(checkout.resolve("probe.py"), "print('hi')\n");
-        int uid = report.plan().get().jobUid().getAsInt();
+        int uid = launcher.plan().jobUid().getAsInt();
         assertThatThrownBy(() -> new JobRunner(launcher).run(new JobSpec(checkout,
                 List.of("/bin/sh", "-c", "/usr/bin/python3 probe.py"), Map.of(), JobBudgets.ENDS_BY_ITSELF,
                 tmp.resolve("job.log"), "val_bpb"), JobProgress.IGNORE))

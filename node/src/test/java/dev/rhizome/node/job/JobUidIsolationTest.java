@@ -42,12 +42,9 @@ class JobUidIsolationTest {
     @BeforeAll
     static void buildSandbox() throws IOException {
         assumeTrue(JobDirs.myUid() == 0, "only a node running as root gives its jobs uids of their own");
-        CgroupV2.Detection detected = CgroupV2.detect();
-        SandboxReport report = SandboxProbe.probe(HostView.real(), detected, SMALL);
-        assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
         // At the test's own priority: which uid a job runs as does not depend on its niceness, and at a
         // volunteer's nice 19 the jobs got next to nothing of a machine busy with the build's JVMs.
-        sandbox = new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real()).atCallersPriority();
+        sandbox = SandboxedJobs.atJobPriority(SMALL).atCallersPriority();
         setpriv = SandboxProbe.onPath("setpriv").orElseThrow();
     }
 

@@ -58,10 +58,7 @@ class SandboxTest {
 
     @BeforeAll
     static void buildSandbox() {
-        CgroupV2.Detection cgroup = CgroupV2.detect();
-        SandboxReport report = SandboxProbe.probe(HostView.real(), cgroup, SMALL);
-        assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        atJobPriority = new BwrapLauncher(report.plan().get(), cgroup.cgroup(), HostView.real());
+        atJobPriority = SandboxedJobs.atJobPriority(SMALL);
         sandbox = atJobPriority.atCallersPriority();
     }
 

@@ -79,12 +79,26 @@ final class SandboxedJobs implements AutoCloseable {
     /** As {@link #open(Path)}, with jobs held to {@code limits}. */
     static SandboxedJobs open(Path dataDir, SandboxLimits limits) throws IOException {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 runs the probes");
+        // At the test's own priority: a hostile script's limit, not a machine busy with builds, is what ends it.
+        return new SandboxedJobs(atJobPriority(limits).atCallersPriority(), dataDir);
+    }
+
+    /**
+     * This machine's sandbox as the node's start-up trial finds it ({@link SandboxProbe#probe}), its jobs held
+     * to {@code limits} at the priority a node gives them; skips the test where the machine cannot sandbox.
+     * For the tests that lay out their own checkouts; {@link BwrapLauncher#atCallersPriority} of it runs a
+     * hostile script at the test's own priority.
+     */
+    static BwrapLauncher atJobPriority(SandboxLimits limits) {
+        return atJobPriority(limits, NodeLimits.own());
+    }
+
+    /** As {@link #atJobPriority(SandboxLimits)}, each share's tasks sized from {@code node}'s own limits. */
+    static BwrapLauncher atJobPriority(SandboxLimits limits, NodeLimits node) {
         CgroupV2.Detection detected = CgroupV2.detect();
         SandboxReport report = SandboxProbe.probe(HostView.real(), detected, limits);
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
-        // At the test's own priority: a hostile script's limit, not a machine busy with builds, is what ends it.
-        return new SandboxedJobs(new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real())
-                .atCallersPriority(), dataDir);
+        return new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real(), node);
     }
 
     /**

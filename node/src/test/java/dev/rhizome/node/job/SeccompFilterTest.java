@@ -181,7 +181,7 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
-    void fcntlMayDoAnythingButGrowAPipeOrLockAnOpenFileDescription(SeccompFilter.Arch arch) {
+    void fcntlMayDoAnythingButGrowAPipeLockAnOpenFileDescriptionOrWatchADirectory(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int nr = arch.judgedNumbers.get("fcntl");
         // F_GETFD, F_SETFL, F_SETLK, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, F_ADD_SEALS
@@ -190,7 +190,8 @@ class SeccompFilterTest {
                     .isEqualTo(SeccompFilter.RET_ALLOW);
         }
         int absent = SeccompFilter.RET_ERRNO | SeccompFilter.EINVAL;
-        for (long command : new long[] {SeccompFilter.F_SETPIPE_SZ, (1L << 32) | SeccompFilter.F_SETPIPE_SZ, 36, 37, 38}) {
+        for (long command : new long[] {SeccompFilter.F_SETPIPE_SZ, (1L << 32) | SeccompFilter.F_SETPIPE_SZ, 36, 37, 38,
+                1026, (1L << 32) | 1026}) {
             assertThat(run(program, arch.auditArch, nr, new long[] {3, command, 4096, 0, 0, 0})).as("command %d", command)
                     .isEqualTo(absent);
         }

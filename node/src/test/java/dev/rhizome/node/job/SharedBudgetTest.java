@@ -187,13 +187,10 @@ class SharedBudgetTest {
     /** This machine's sandbox with small limits, its tasks sized from {@code node}, for one job alone. */
     private static BwrapLauncher sandbox(NodeLimits node) {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "python3 runs the probes");
-        CgroupV2.Detection detected = CgroupV2.detect();
-        SandboxReport report = SandboxProbe.probe(HostView.real(), detected,
-                new SandboxLimits(512L << 20, SandboxLimits.tasksFor(node), 16L << 20));
-        assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
         // At the test's own priority: what each job may take does not depend on its niceness, and at a
         // volunteer's nice 19 the jobs got next to nothing of a machine busy with the build's JVMs.
-        return new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real(), node).atCallersPriority();
+        return SandboxedJobs.atJobPriority(new SandboxLimits(512L << 20, SandboxLimits.tasksFor(node), 16L << 20), node)
+                .atCallersPriority();
     }
 
     /**
