@@ -56,15 +56,21 @@ class FirstHourGapsTest {
             // the brief's claim from a commit names the frontier, and a claim copied from it gets a unit
             JsonObject commands = CliRun.at(c.url(), agent, "brief", "--direction", "d", "--json").json()
                     .getAsJsonObject("commands");
-            String from = commands.get("claim_from_a_commit").getAsString();
+            Path ws = dir.resolve("ws");
+            String from = commands.get("claim_from_a_commit").getAsString().replace("<dir>", ws.toString());
             assertThat(CliRun.flagValue(from, "--from")).isEqualTo(base);
             // nothing registered yet: no commit to wait for, and the placeholder says so
             assertThat(commands.get("wait_for_a_result").getAsString()).contains("<commit>");
-            Path ws = dir.resolve("ws");
-            String copied = from.replace("<dir>", ws.toString()).replaceFirst("^rhizome ", "");
+            String copied = from.replaceFirst("^rhizome ", "");
             CliRun claim = CliRun.at(c.url(), agent, CliRun.shellWords(copied).toArray(String[]::new));
             assertThat(claim.code()).as(claim.out() + claim.err()).isZero();
             assertThat(claim.json().getAsJsonObject("unit").get("commit").getAsString()).isEqualTo(base);
+            // the claim's brief is read elsewhere: its reads name the claim's coordinator too (its `wait`
+            // and `tree`, run from another directory, asked the default coordinator)
+            String tree2 = CliRun.firstCommand(Files.readString(Path.of(claim.json().get("brief").getAsString())).lines()
+                    .filter(l -> l.startsWith("- see the tree:")).findFirst().orElseThrow());
+            assertThat(CliRun.flagValue(tree2, "--coordinator")).isEqualTo(c.url());
+            assertThat(CliRun.flagValue(tree2, "--data-dir")).isEqualTo(agent.toString());
 
             // with a second direction open, the data directory's own claims still tell the direction
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
@@ -82,7 +88,8 @@ class FirstHourGapsTest {
                 JsonObject after = CliRun.at(c.url(), agent, "brief", "--direction", "d", "--json").json()
                         .getAsJsonObject("commands");
                 assertThat(CliRun.flagValue(after.get("wait_for_a_result").getAsString(), "--commit")).isEqualTo(commit);
-                assertThat(CliRun.flagValue(after.get("publish_a_paper_after_the_wait").getAsString(), "--commit"))
+                assertThat(CliRun.flagValue(after.get("publish_a_paper_after_the_wait").getAsString()
+                        .replace("<finding.md>", "finding.md"), "--commit"))
                         .isEqualTo(commit);
             }
         }
