@@ -393,7 +393,10 @@ public final class Brief {
                     .append(program.strip()).append("\n\n");
         }
 
-        JsonObject commands = commands(direction, unit, workspace, dataDir, client.url().toString());
+        String newest = experiments.isEmpty() ? null : experiments.get(experiments.size() - 1).getCommit();
+        String ownCommit = mine.isEmpty() ? null : mine.get(mine.size() - 1).getCommit();
+        JsonObject commands = commands(direction, unit, workspace, dataDir, client.url().toString(),
+                new Examples(ds.getFrontierCommit(), ownCommit != null ? ownCommit : newest, ownCommit));
         o.add("commands", commands);
         t.append("## Commands\n\n");
         commands.entrySet().forEach(e -> t.append("- ").append(e.getKey().replace('_', ' ')).append(": `")
@@ -404,24 +407,40 @@ public final class Brief {
     /**
      * The commands as they run when copied: for a claimed unit, from any directory (the data
      * directory that holds the claim and the coordinator that leased it are named, since a brief
-     * is read elsewhere than where the claim was made), with every path absolute and quoted.
+     * is read elsewhere than where the claim was made), with every path absolute and quoted. Every
+     * command names them, the reads too: `wait` from another directory asked the default coordinator.
      */
-    private static JsonObject commands(String direction, WorkUnit unit, Path workspace, Path dataDir, String coordinator) {
+    /**
+     * The commits the example commands name, each null where none is known (the command then keeps
+     * its {@code <commit>}): {@code from}, the frontier; {@code waitFor}, your newest experiment,
+     * else the direction's; {@code publishOn}, your newest experiment. They said `<commit>` where a
+     * brief had just listed the very commits, and a new user copied the placeholder as written.
+     */
+    private record Examples(String from, String waitFor, String publishOn) {
+        static String or(String commit) {
+            return commit != null && CommitId.isValid(commit) ? commit : "<commit>";
+        }
+    }
+
+    private static JsonObject commands(String direction, WorkUnit unit, Path workspace, Path dataDir, String coordinator,
+            Examples examples) {
         String where = unit == null ? "" : " --data-dir " + Shell.quote(dataDir) + " --coordinator " + Shell.quote(coordinator);
         String unitId = unit == null ? "<unit>" : unit.getId();
         String ws = workspace == null ? "<workspace>" : Shell.quote(workspace);
         JsonObject c = new JsonObject();
-        c.addProperty("read_papers", "rhizome papers --direction " + direction + " --search '<words>' --json");
-        c.addProperty("see_the_tree", "rhizome tree --direction " + direction + " --json");
-        c.addProperty("claim", "rhizome claim --direction " + direction + " --hypothesis '<one sentence>' --workspace <dir> --json");
-        c.addProperty("claim_from_a_commit", "rhizome claim --direction " + direction + " --from <commit> --workspace <dir> --json");
+        c.addProperty("read_papers", "rhizome papers --direction " + direction + " --search '<words>'" + where + " --json");
+        c.addProperty("see_the_tree", "rhizome tree --direction " + direction + where + " --json");
+        c.addProperty("claim", "rhizome claim --direction " + direction + " --hypothesis '<one sentence>' --workspace <dir>"
+                + where + " --json");
+        c.addProperty("claim_from_a_commit", "rhizome claim --direction " + direction + " --from " + Examples.or(examples.from())
+                + " --workspace <dir>" + where + " --json");
         c.addProperty("renew_the_lease", "rhizome renew --unit " + unitId + where + " --json");
         c.addProperty("give_the_unit_back", "rhizome unclaim --unit " + unitId + where + " --json");
         c.addProperty("submit_and_wait", "rhizome submit --unit " + unitId + " --workspace " + ws + where
                 + " --paper <finding.md> --wait --json");
-        c.addProperty("wait_for_a_result", "rhizome wait --commit <commit> --json");
-        c.addProperty("publish_a_paper_after_the_wait", "rhizome publish --paper <finding.md> --commit <commit>" + where
-                + " --json");
+        c.addProperty("wait_for_a_result", "rhizome wait --commit " + Examples.or(examples.waitFor()) + where + " --json");
+        c.addProperty("publish_a_paper_after_the_wait", "rhizome publish --paper <finding.md> --commit "
+                + Examples.or(examples.publishOn()) + where + " --json");
         return c;
     }
 

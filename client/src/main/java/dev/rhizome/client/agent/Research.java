@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.UnhandedClaims;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Unknown;
 import dev.rhizome.client.cli.NearCommits;
 import dev.rhizome.client.cli.Sentences;
@@ -531,9 +532,25 @@ public final class Research {
             }
             WorkUnit unit = ClaimFiles.load(dataDir, unitId, option, workspace);
             return ClaimFiles.isRenewing(dataDir, unitId) ? finishRenewal(unit) : unit;
+        } catch (CommandException e) {
+            throw namedDirection(e);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         }
+    }
+
+    /**
+     * A refusal whose hint's `rhizome claim` still says {@code --direction D} (nothing in the data
+     * directory named one): the coordinator's only open direction, where it has one.
+     */
+    private CommandException namedDirection(CommandException e) {
+        String placeholder = "--direction " + ImpliedDirection.PLACEHOLDER + " ";
+        if (e.hint() == null || !e.hint().contains(placeholder)) {
+            return e;
+        }
+        String direction = ImpliedDirection.forHint(null, client);
+        return direction.equals(ImpliedDirection.PLACEHOLDER) ? e
+                : e.withHint(e.hint().replace(placeholder, "--direction " + Shell.quote(direction) + " "));
     }
 
     /** A renewal whose answer a kill kept from the saved claim: sent again, its deadline saved. */
@@ -847,6 +864,20 @@ public final class Research {
 
     private static void checkRules(Set<String> changedSinceSeed, CommitPolicy.FileReader files, WorkUnit unit,
             String commit) throws IOException {
+        // the node refuses a change to the seed's harness or data source first, as protected: said
+        // here the same way (it read "files the seed does not allow", hint "change only ...")
+        Set<String> touched = CommitPolicy.protectedChanges(changedSinceSeed, unit.getManifest());
+        if (!touched.isEmpty()) {
+            String seed = unit.getSeedCommit().isEmpty() ? "<seed commit>" : unit.getSeedCommit();
+            throw new CommandException(ExitCodes.USAGE, "forbidden_file", "the commit changes "
+                    + String.join(", ", touched) + ", protected by the seed (its harness and data source measure "
+                    + "every candidate alike; every node would refuse it)",
+                    "restore " + (touched.size() == 1 ? "it" : "them") + " as the seed has "
+                            + (touched.size() == 1 ? "it" : "them") + " (`git checkout " + seed + " -- "
+                            + touched.stream().map(Shell::quote).collect(java.util.stream.Collectors.joining(" "))
+                            + "`), commit, and submit again; change only " + unit.getManifest().getEditableFilesList()
+                                    .stream().filter(f -> !unit.getManifest().getProtectedFilesList().contains(f)).toList());
+        }
         Set<String> forbidden = CommitPolicy.forbiddenChanges(changedSinceSeed,
                 unit.getManifest().getEditableFilesList());
         if (!forbidden.isEmpty()) {

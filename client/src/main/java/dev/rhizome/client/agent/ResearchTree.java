@@ -103,8 +103,12 @@ public final class ResearchTree {
     public JsonObject json() {
         JsonObject o = new JsonObject();
         o.addProperty("direction", direction);
+        // `base` and `frontier` stay (a contract); `base_commit` and `frontier_commit` are the same
+        // commits under the names `direction open --json`, `direction list --json` and `wait --json` use
         o.addProperty("base", base);
+        o.addProperty("base_commit", base);
         o.addProperty("frontier", frontier);
+        o.addProperty("frontier_commit", frontier);
         o.addProperty("metric_name", board.getMetricName());
         o.addProperty("lower_is_better", board.getLowerIsBetter());
         o.addProperty("hardware_class", board.getHardwareClass());

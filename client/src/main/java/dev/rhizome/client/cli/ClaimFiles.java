@@ -73,7 +73,8 @@ public final class ClaimFiles {
                     + " (claim it first with `rhizome claim`)" + held(dataDir, unitId),
                     "a claim is kept in the --data-dir that claimed it until its experiment is submitted: "
                             + "pass that --data-dir (or RHIZOME_DATA_DIR), or claim a new unit with "
-                            + "`rhizome claim --direction D --workspace DIR`", option);
+                            + "`rhizome claim --direction " + Shell.quote(hintDirection(dataDir)) + " --workspace NEW_DIR`",
+                    option);
         }
         try {
             return WorkUnit.parseFrom(Files.readAllBytes(f));
@@ -83,6 +84,30 @@ public final class ClaimFiles {
     }
 
     private static final String DIRECTION = "direction=";
+
+    /**
+     * The direction a hint's `rhizome claim` names where the unit is not known: the one every claim
+     * this data directory kept (held, submitted or given back) was of, else the workspace's claim
+     * this runs in, else {@link ImpliedDirection#PLACEHOLDER} (the caller that can ask the
+     * coordinator fills that in). It said `--direction D` where the data directory had only ever
+     * claimed one direction.
+     */
+    private static String hintDirection(Path dataDir) {
+        java.util.Set<String> directions = new java.util.TreeSet<>();
+        try (var files = Files.list(dataDir.resolve("claims"))) {
+            for (Path p : files.toList()) {
+                String name = p.getFileName().toString();
+                int dot = name.indexOf('.');
+                if (dot > 0 && (name.endsWith(".pb") || name.endsWith(".submitted") || name.endsWith(".given-back"))) {
+                    direction(dataDir, name.substring(0, dot)).ifPresent(directions::add);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no claims directory, or one unreadable: nothing names a direction
+        }
+        return directions.size() == 1 ? directions.iterator().next()
+                : ImpliedDirection.forHint(null, (dev.rhizome.node.api.CoordinatorClient) null);
+    }
 
     /** The claims the data directory does hold, and the nearest to a mistyped id: cheap to list, and the id is long. */
     private static String held(Path dataDir, String unitId) {

@@ -19,6 +19,8 @@ final class CommandTopics {
                     Map.entry("experiments", List.of("log", "tree", "results")),
                     Map.entry("experiment", List.of("log", "wait --commit C", "tree")),
                     Map.entry("tried", List.of("log")),
+                    // `similar` is a key of `claim --json` and `brief`: the work like a hypothesis
+                    Map.entry("similar", List.of("claim --hypothesis H", "brief", "log")),
                     Map.entry("outcomes", List.of("log", "wait --commit C")),
                     Map.entry("new", List.of("log --new")),
                     Map.entry("news", List.of("log --new")),

@@ -30,7 +30,7 @@ public final class TreeCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--json", description = "Print one JSON object: direction, base, frontier, metric_name, lower_is_better, hardware_class, nodes.")
+    @Option(names = "--json", description = "Print one JSON object: direction, base, base_commit (the same commit as base), frontier, frontier_commit (the same commit as frontier), metric_name, lower_is_better, hardware_class, nodes.")
     boolean json;
 
     @Override

@@ -20,6 +20,23 @@ public final class CommitPolicy {
     private CommitPolicy() {
     }
 
+    /**
+     * The changed paths that are the seed's {@code protected_files} (its harness and data source,
+     * which measure every candidate alike), empty when none is: checked before the editable files,
+     * so the node's refusal and `submit`'s name the same files for the same reason.
+     */
+    public static Set<String> protectedChanges(Collection<String> changedSinceSeed, Manifest manifest) {
+        Set<String> touched = new TreeSet<>(changedSinceSeed);
+        touched.retainAll(manifest.getProtectedFilesList());
+        return touched;
+    }
+
+    /** Why a commit that changed {@code touched}, all of them protected files, may not run. */
+    public static String protectedReason(Set<String> touched) {
+        return "it changes " + String.join(", ", touched)
+                + ", protected by the seed: the harness and its data source measure every candidate alike";
+    }
+
     /** The changed paths that the seed does not allow, empty when the commit may run. */
     public static Set<String> forbiddenChanges(Collection<String> changedSinceSeed, Collection<String> editableFiles) {
         Set<String> forbidden = new TreeSet<>(changedSinceSeed);

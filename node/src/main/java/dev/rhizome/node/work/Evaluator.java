@@ -123,11 +123,9 @@ public final class Evaluator {
         }
         if (CommitId.isValid(unit.getSeedCommit()) && !unit.getSeedCommit().equals(commit)) {
             Set<String> changed = repository.changedPaths(unit.getSeedCommit(), commit);
-            Set<String> touched = new TreeSet<>(changed);
-            touched.retainAll(manifest.getProtectedFilesList());
+            Set<String> touched = CommitPolicy.protectedChanges(changed, manifest);
             if (!touched.isEmpty()) {
-                return refuse(result, commit, "it changes " + String.join(", ", touched)
-                        + ", protected by the seed: the harness and its data source measure every candidate alike");
+                return refuse(result, commit, CommitPolicy.protectedReason(touched));
             }
             Set<String> forbidden = CommitPolicy.forbiddenChanges(changed, manifest.getEditableFilesList());
             if (!forbidden.isEmpty()) {
