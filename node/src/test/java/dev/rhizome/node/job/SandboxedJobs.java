@@ -28,8 +28,10 @@ import java.util.UUID;
 final class SandboxedJobs implements AutoCloseable {
     static final SandboxLimits SMALL = new SandboxLimits(256L << 20, 64, 16L << 20);
 
-    /** The key of the stand-in node's job directories: a job must find it nowhere. */
-    /** Where the tests' node keeps the key of its job directories (new at each {@link #open}, as at each node start). */
+    /**
+     * Where the tests' node keeps the key of its job directories (new at each {@link #open}, as at
+     * each node start): a job must find it nowhere.
+     */
     static final Path KEY_FILE = keyFile();
 
     final BwrapLauncher sandbox;
@@ -60,7 +62,17 @@ final class SandboxedJobs implements AutoCloseable {
 
     private static Path keyFile() {
         try {
-            return Files.createTempDirectory("sandboxed-jobs-key").resolve("jobs.name");
+            Path dir = Files.createTempDirectory("sandboxed-jobs-key");
+            // One folder a test JVM, outside any @TempDir: removed as the JVM ends, not left in /tmp.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    Files.deleteIfExists(dir.resolve("jobs.name"));
+                    Files.deleteIfExists(dir);
+                } catch (IOException e) {
+                    // a folder left in the system's temporary directory harms no later run
+                }
+            }, "sandboxed-jobs-key-cleanup"));
+            return dir.resolve("jobs.name");
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
