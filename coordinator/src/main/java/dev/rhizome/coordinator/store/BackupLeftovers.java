@@ -60,6 +60,11 @@ public final class BackupLeftovers {
     private BackupLeftovers() {
     }
 
+    /** Whether a backup failed because another backup to the same FILE is under way (its partial file locked). */
+    public static boolean isInUse(IOException e) {
+        return e instanceof BackupPartial.InUse;
+    }
+
     /**
      * Makes and locks {@code target}'s partial file for a backup to it, telling {@code found} what killed
      * backups left: the target's own partial file, journal and {@code FILE.tmp} (the name before round
