@@ -87,6 +87,16 @@ public final class CrashPoints {
      * index are renamed into place and the old packs go.
      */
     public static final String REPACK_WRITTEN = "repack-written";
+    /**
+     * A coordinator backup's partial file made and locked, before its copy's first byte: killed here,
+     * an empty {@code FILE.partial} is left, unlocked.
+     */
+    public static final String BACKUP_STARTED = "backup-started";
+    /**
+     * A coordinator backup's copy whole, forced to disk and locked again, before its rename over
+     * FILE: killed here, a whole copy is left as {@code FILE.partial}, unlocked, and no FILE.
+     */
+    public static final String BACKUP_COPIED = "backup-copied";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */

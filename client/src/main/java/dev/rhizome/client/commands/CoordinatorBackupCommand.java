@@ -36,10 +36,12 @@ import picocli.CommandLine.ParentCommand;
             "of one moment, while the coordinator runs or not. The copy is written beside FILE as FILE.partial and",
             "renamed into place once it is on disk: FILE is never left partial, and a FILE already there is replaced",
             "only by a whole copy. A FILE.partial a killed backup left is not a backup: the next backup to FILE deletes",
-            "it first and says so, and a coordinator refuses to start on a copy cut short. Killed backups to other",
-            "names in FILE's directory (dated backups) are found too: each OTHER.partial there is deleted when it is",
-            "certainly one (it begins as this kind of backup does, it is this user's, and no process has it open: a",
-            "backup under way holds its file open) and otherwise left; each is named on standard error. Restore: stop the",
+            "it first and says so (a backup to FILE under way, whose FILE.partial is locked, makes this one fail), and a",
+            "coordinator refuses to start on a copy cut short. Killed backups to other names in FILE's directory (dated",
+            "backups) are found too: each OTHER.partial (or OTHER.partial-journal whose OTHER.partial is gone) there is",
+            "deleted when it is certainly one (its lock can be taken: a backup under way, any user's, holds an exclusive",
+            "lock on its file until its rename, which a kill ends; it begins as this kind of backup does; it is this",
+            "user's) and otherwise left; each is named on standard error. Restore: stop the",
             "coordinator, copy FILE to <new-data-dir>/coordinator.db and start `rhizome coordinator --data-dir",
             "<new-data-dir>`.",
             "A PostgreSQL store (--store postgresql://...) is dumped by PostgreSQL's own pg_dump (custom format, the",
@@ -116,7 +118,8 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             bytes = SqliteBackup.write(database, target, this::removedLeftover);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "backup of " + database + " to " + target
-                    + " failed: " + e.getMessage(), "check the disk has room for a copy and FILE's directory is writable");
+                    + " failed: " + e.getMessage(), hintFor(e, "check the disk has room for a copy and FILE's directory "
+                    + "is writable"));
         }
         Output output = new Output(System.out);
         if (json) {
@@ -131,6 +134,12 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
             output.line("backed up " + database + " to " + target + " (" + bytes + " bytes)");
         }
         return ExitCodes.OK;
+    }
+
+    /** What to do about a failed backup: a backup to FILE under way has its own answer. */
+    private static String hintFor(IOException e, String otherwise) {
+        return BackupLeftovers.isInUse(e) ? "another backup to FILE is running: let it end (or stop it), then run this "
+                + "again" : otherwise;
     }
 
     /** Said as it goes, before the copy: a partial file is never left unexplained beside a backup. */
@@ -211,6 +220,12 @@ public final class CoordinatorBackupCommand implements Callable<Integer> {
                     + "writable";
             throw new CommandException(ExitCodes.FAILED, "failed", "backup of schema " + address.schema() + " of "
                     + database + " failed: " + e.getMessage() + "; nothing was written under " + target, hint);
+        } catch (IOException e) {
+            if (!BackupLeftovers.isInUse(e)) {
+                throw e;
+            }
+            throw new CommandException(ExitCodes.FAILED, "failed", "backup of schema " + address.schema() + " of "
+                    + database + " to " + target + " failed: " + e.getMessage(), hintFor(e, ""));
         }
         if (json) {
             JsonObject o = new JsonObject();

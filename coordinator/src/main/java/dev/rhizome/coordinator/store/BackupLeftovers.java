@@ -1,29 +1,38 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.stream.Stream;
+import java.util.function.Consumer;
 
 /**
- * The partial files that killed backups to other names left in a backup's directory (dated backups,
- * {@code --out coord-2026-12-06.db} each night, never come back to a name, so no later backup to
- * FILE ever removed FILE.partial). Each {@code *.partial} file there (and its SQLite
- * {@code -journal}) is found and named; it is removed only when it is certainly a killed backup of
- * this kind, that is when all hold: it is empty (killed before its first write; deleting it loses
- * nothing) or begins as this kind's copy does (SQLite's header, or pg_dump's {@code PGDMP}; a SQLite
- * copy cut before its commit, which writes page 1 last, begins with a zeroed 100-byte header), it belongs to the user running this backup, and no process this user can see has
- * it open (a backup under way holds its partial file open from its creation to its rename). Anything
- * else is left where it is and named with the reason.
+ * What killed backups left in a backup's directory, found before a backup starts. The backup's own
+ * {@code FILE.partial} is replaced (a backup to FILE replaces it) unless a backup to FILE is under way,
+ * which this one then refuses to race ({@link BackupPartial.InUse}); dated backups ({@code --out
+ * coord-2026-12-06.db} each night) never come back to a name, so every other {@code *.partial} file
+ * there (and its SQLite {@code -journal}) is found and named too, and removed only when it is certainly
+ * a killed backup of this kind, that is when all hold: its lock can be taken (a backup holds an
+ * exclusive lock on its partial file from its creation to its rename, {@link BackupPartial}, which
+ * the kernel ends with the process, so a SIGKILLed backup's file is unlocked and a live one's, whoever
+ * runs it, is not), it is empty (killed before its first write; deleting it loses nothing) or begins
+ * as this kind's copy does (SQLite's header, or pg_dump's {@code PGDMP}; a SQLite copy cut before its
+ * commit, which writes page 1 last, begins with a zeroed 100-byte header), and it belongs to the user
+ * running this backup. A lone {@code OTHER.partial-journal} (its partial file gone: a kill between the
+ * two deletions) is removed when it begins as SQLite's journal does, under the name of its partial
+ * file, which this backup makes and locks for the while, so that no backup to OTHER can be under way.
+ * Anything else is left where it is and named with the reason.
  */
 public final class BackupLeftovers {
     /** What a backup of a store of this kind writes first. */
@@ -41,113 +50,201 @@ public final class BackupLeftovers {
     public record Found(Path file, boolean removed, String why) {
     }
 
-    private static final String JOURNAL = "-journal";
+    static final String JOURNAL = "-journal";
     /** The size of a SQLite database's header, at the start of its page 1. */
     private static final int SQLITE_HEADER_BYTES = 100;
+    /** What a SQLite rollback journal begins with (its header is zeroed where it is reset, not deleted). */
+    private static final byte[] JOURNAL_MAGIC = {(byte) 0xd9, (byte) 0xd5, 0x05, (byte) 0xf9, 0x20, (byte) 0xa1, 0x63,
+        (byte) 0xd7};
 
     private BackupLeftovers() {
     }
 
-    /**
-     * What killed backups left in {@code target}'s directory: the target's own partial file (and its
-     * journal, and the {@code FILE.tmp} of the name before round 30), always removed, as a backup to
-     * FILE replaces it; then the partial files of backups to other names, each removed or left by the
-     * rule above.
-     */
-    public static List<Found> clear(Path target, Kind kind) throws IOException {
-        List<Found> found = new ArrayList<>();
-        for (Path p : SqliteBackup.removeLeftovers(target)) {
-            found.add(new Found(p, true, "the partial copy of a killed backup to " + target.getFileName()));
-        }
-        found.addAll(sweep(target, kind));
-        return found;
+    /** Whether a backup failed because another backup to the same FILE is under way (its partial file locked). */
+    public static boolean isInUse(IOException e) {
+        return e instanceof BackupPartial.InUse;
     }
 
     /**
-     * The partial files of backups to names other than {@code target} in its directory, each removed or
-     * left by the rule above. The target's own partial file is {@link SqliteBackup#removeLeftovers}'s.
+     * Makes and locks {@code target}'s partial file for a backup to it, telling {@code found} what killed
+     * backups left: the target's own partial file, journal and {@code FILE.tmp} (the name before round
+     * 30), removed; then the other names' partial files and lone journals, each removed or left by the
+     * rule above.
+     *
+     * @throws BackupPartial.InUse when a backup to {@code target} is under way
      */
-    public static List<Found> sweep(Path target, Kind kind) throws IOException {
+    static BackupPartial claim(Path target, Kind kind, Consumer<Found> found) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path own = SqliteBackup.temporary(absolute);
+        String killed = "the partial copy of a killed backup to " + absolute.getFileName();
+        BackupPartial claim;
+        try {
+            claim = BackupPartial.create(own);
+        } catch (FileAlreadyExistsException leftover) {
+            if (!removeUnlocked(own)) {
+                throw new BackupPartial.InUse(own);
+            }
+            found.accept(new Found(own, true, killed));
+            claim = BackupPartial.create(own);
+        }
+        try {
+            // the name held: no other backup to the target writes these
+            Path old = absolute.resolveSibling(absolute.getFileName() + DurableFiles.TEMP_SUFFIX);
+            for (Path f : List.of(BackupPartial.journalOf(own), old, BackupPartial.journalOf(old))) {
+                if (Files.deleteIfExists(f)) {
+                    found.accept(new Found(f, true, killed));
+                }
+            }
+            sweep(absolute, kind).forEach(found);
+            return claim;
+        } catch (IOException | RuntimeException e) {
+            claim.close();
+            throw e;
+        }
+    }
+
+    /** Removes {@code partial} (and its journal) when no backup holds it, whatever it holds; false when one does. */
+    private static boolean removeUnlocked(Path partial) throws IOException {
+        if (BackupPartial.heldHere(partial)) {
+            return false;
+        }
+        try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.READ)) {
+            if (BackupPartial.test(channel) == null) {
+                return false;
+            }
+            Files.deleteIfExists(BackupPartial.journalOf(partial));
+            Files.deleteIfExists(partial);
+            return true;
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return true;
+        }
+    }
+
+    /**
+     * The partial files and lone journals of backups to names other than {@code target} in its
+     * directory, each removed or left by the rule above.
+     */
+    static List<Found> sweep(Path target, Kind kind) throws IOException {
         Path dir = target.toAbsolutePath().normalize().getParent();
         Path own = SqliteBackup.temporary(target.toAbsolutePath().normalize()).getFileName();
+        Path ownJournal = BackupPartial.journalOf(own);
         List<Path> partials = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SqliteBackup.PARTIAL_SUFFIX)) {
+        List<Path> journals = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SqliteBackup.PARTIAL_SUFFIX + "*")) {
             for (Path f : files) {
-                if (!f.getFileName().equals(own) && Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                String name = f.getFileName().toString();
+                if (f.getFileName().equals(own) || f.getFileName().equals(ownJournal)
+                        || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                if (name.endsWith(SqliteBackup.PARTIAL_SUFFIX)) {
                     partials.add(f);
+                } else if (name.endsWith(SqliteBackup.PARTIAL_SUFFIX + JOURNAL)) {
+                    journals.add(f);
                 }
             }
         }
-        if (partials.isEmpty()) {
-            return List.of();
-        }
-        Set<Path> open = openFiles();
         String user = System.getProperty("user.name");
         List<Found> found = new ArrayList<>();
         for (Path f : partials) {
-            String why = reasonToKeep(f, kind, open, user);
-            if (why != null) {
-                found.add(new Found(f, false, why));
-                continue;
-            }
-            Path journal = f.resolveSibling(f.getFileName() + JOURNAL);
-            if (Files.deleteIfExists(f)) {
-                found.add(new Found(f, true, "a killed backup's partial copy"));
-            }
-            if (Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS) && !open.contains(journal.toRealPath())
-                    && Files.deleteIfExists(journal)) {
-                found.add(new Found(journal, true, "SQLite's journal of a killed backup's partial copy"));
+            judgePartial(f, kind, user, found);
+        }
+        for (Path j : journals) {
+            Path partial = j.resolveSibling(j.getFileName().toString().substring(0,
+                    j.getFileName().toString().length() - JOURNAL.length()));
+            if (!Files.exists(partial, LinkOption.NOFOLLOW_LINKS) && Files.exists(j, LinkOption.NOFOLLOW_LINKS)) {
+                judgeLoneJournal(j, partial, user, found);
             }
         }
         return found;
     }
 
-    /** Why {@code f} is not certainly a killed backup of {@code kind}; null when it is. */
-    private static String reasonToKeep(Path f, Kind kind, Set<Path> open, String user) throws IOException {
-        if (!Files.getOwner(f, LinkOption.NOFOLLOW_LINKS).getName().equals(user)) {
-            return "left: it belongs to " + Files.getOwner(f, LinkOption.NOFOLLOW_LINKS).getName() + ", not " + user;
+    private static void judgePartial(Path f, Kind kind, String user, List<Found> found) throws IOException {
+        if (BackupPartial.heldHere(f)) {
+            found.add(new Found(f, false, "left: a backup under way in this process holds it"));
+            return;
         }
-        if (open.contains(f.toRealPath())) {
-            return "left: a process has it open (a backup under way)";
+        String owner = Files.getOwner(f, LinkOption.NOFOLLOW_LINKS).getName();
+        if (!owner.equals(user)) {
+            found.add(new Found(f, false, "left: it belongs to " + owner + ", not " + user));
+            return;
         }
-        byte[] head = new byte[Math.max(kind.head.length, SQLITE_HEADER_BYTES)];
+        try (FileChannel channel = FileChannel.open(f, StandardOpenOption.READ)) {
+            FileLock test = BackupPartial.test(channel);
+            if (test == null) {
+                found.add(new Found(f, false, "left: a backup under way holds its lock"));
+                return;
+            }
+            String why = reasonToKeep(channel, kind);
+            if (why != null) {
+                found.add(new Found(f, false, why));
+                return;
+            }
+            // under the test's lock no backup makes this name its own: the journal first, so a kill
+            // between the two leaves the partial file, found again by this rule
+            Path journal = BackupPartial.journalOf(f);
+            if (Files.isRegularFile(journal, LinkOption.NOFOLLOW_LINKS) && Files.deleteIfExists(journal)) {
+                found.add(new Found(journal, true, "SQLite's journal of a killed backup's partial copy"));
+            }
+            if (Files.deleteIfExists(f)) {
+                found.add(new Found(f, true, "a killed backup's partial copy"));
+            }
+        } catch (java.nio.file.NoSuchFileException gone) {
+            // removed meanwhile by another backup's sweep
+        }
+    }
+
+    private static void judgeLoneJournal(Path journal, Path partial, String user, List<Found> found) throws IOException {
+        String owner = Files.getOwner(journal, LinkOption.NOFOLLOW_LINKS).getName();
+        if (!owner.equals(user)) {
+            found.add(new Found(journal, false, "left: it belongs to " + owner + ", not " + user));
+            return;
+        }
+        byte[] head = new byte[JOURNAL_MAGIC.length];
         int read;
-        try (InputStream in = Files.newInputStream(f)) {
+        try (var in = Files.newInputStream(journal, LinkOption.NOFOLLOW_LINKS)) {
             read = in.readNBytes(head, 0, head.length);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return;
         }
-        boolean begun = read >= kind.head.length && Arrays.equals(Arrays.copyOf(head, kind.head.length), kind.head);
+        boolean journalHead = Arrays.equals(head, 0, read, JOURNAL_MAGIC, 0, read)
+                || Arrays.equals(head, 0, read, new byte[read], 0, read);
+        if (!journalHead) {
+            found.add(new Found(journal, false, "left: its partial file is gone and it does not begin as SQLite's "
+                    + "journal does"));
+            return;
+        }
+        // the partial file's name made and locked while the journal goes: no backup to it is under way
+        BackupPartial claim;
+        try {
+            claim = BackupPartial.create(partial);
+        } catch (FileAlreadyExistsException begun) {
+            return;  // a backup to that name began meanwhile: the journal is its own now
+        }
+        try (claim) {
+            if (Files.deleteIfExists(journal)) {
+                found.add(new Found(journal, true, "SQLite's journal of a killed backup's partial copy, its partial "
+                        + "file gone"));
+            }
+        }
+    }
+
+    /** Why the file open on {@code channel} is not certainly a killed backup of {@code kind}; null when it is. */
+    private static String reasonToKeep(FileChannel channel, Kind kind) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(Math.max(kind.head.length, SQLITE_HEADER_BYTES));
+        while (buffer.hasRemaining() && channel.read(buffer, buffer.position()) > 0) {
+            // read from the same channel as the lock: closing another would end the test's lock
+        }
+        int read = buffer.position();
+        byte[] head = Arrays.copyOf(buffer.array(), read);
+        boolean begun = read >= kind.head.length && Arrays.equals(head, 0, kind.head.length, kind.head, 0,
+                kind.head.length);
         // VACUUM INTO writes page 1, which holds the header, at its commit: a copy cut before begins with zeros
-        boolean pageOnePending = kind == Kind.SQLITE && read == head.length && Arrays.equals(head, new byte[head.length]);
+        boolean pageOnePending = kind == Kind.SQLITE && read == SQLITE_HEADER_BYTES
+                && Arrays.equals(head, new byte[SQLITE_HEADER_BYTES]);
         if (read > 0 && !begun && !pageOnePending) {
             return "left: it does not begin as a " + (kind == Kind.SQLITE ? "SQLite" : "pg_dump") + " backup does";
         }
         return null;
-    }
-
-    /** The files the processes this one can see hold open (Linux's /proc; none where it is not). */
-    static Set<Path> openFiles() {
-        Set<Path> open = new HashSet<>();
-        Path proc = Path.of("/proc");
-        if (!Files.isDirectory(proc)) {
-            return open;
-        }
-        try (Stream<Path> pids = Files.list(proc)) {
-            for (Path pid : pids.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
-                try (Stream<Path> fds = Files.list(pid.resolve("fd"))) {
-                    for (Path fd : fds.toList()) {
-                        try {
-                            open.add(Files.readSymbolicLink(fd));
-                        } catch (IOException | UnsupportedOperationException gone) {
-                            // closed meanwhile
-                        }
-                    }
-                } catch (IOException | RuntimeException notOurs) {
-                    // another user's process, or one that ended
-                }
-            }
-        } catch (IOException e) {
-            // no /proc to read: nothing known open, so the owner and head decide
-        }
-        return open;
     }
 }

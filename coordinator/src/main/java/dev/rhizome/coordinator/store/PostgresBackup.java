@@ -1,15 +1,13 @@
 package dev.rhizome.coordinator.store;
 
+import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.files.ChildrenAtExit;
-import dev.rhizome.protocol.files.DurableFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -84,44 +82,43 @@ public final class PostgresBackup {
      */
     public static long write(PostgresAddress address, Path target, long everySeconds, Consumer<Long> progress,
             Consumer<BackupLeftovers.Found> leftovers) throws IOException, InterruptedException {
-        Path tmp = SqliteBackup.temporary(target);
-        BackupLeftovers.clear(target, BackupLeftovers.Kind.POSTGRES).forEach(leftovers);
-        ProcessBuilder builder = new ProcessBuilder(arguments(address, tmp)).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-        if (address.password() != null) {
-            builder.environment().put("PGPASSWORD", address.password());
-        }
-        // a database that does not answer is named after the store's own timeout, not TCP's minutes
-        builder.environment().put("PGCONNECT_TIMEOUT", String.valueOf(Math.max(2, address.timeoutSeconds())));
-        // pg_dump is a process of its own: a SIGTERM of ours (System.exit) left it running, holding its
-        // snapshot open for the rest of the dump and then leaving a whole FILE.partial nobody renames
-        ChildrenAtExit.Child child;
-        try {
-            child = ChildrenAtExit.start(builder, process -> stopAtExit(process, tmp));
-        } catch (ChildrenAtExit.Exiting e) {
-            throw e;
-        } catch (IOException e) {
-            throw new MissingPgDump(builder.command().get(0), e);
-        }
-        // held open from here to its rename (pg_dump truncates and writes it): another backup into this
-        // directory sees it in use and leaves it (BackupLeftovers)
-        try (child; FileChannel held = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-            return waitAndKeep(child.process(), held, address, tmp, target, everySeconds, progress);
+        try (BackupPartial partial = BackupLeftovers.claim(target, BackupLeftovers.Kind.POSTGRES, leftovers)) {
+            CrashPoints.at(CrashPoints.BACKUP_STARTED);
+            Path tmp = partial.file();
+            ProcessBuilder builder = new ProcessBuilder(arguments(address, tmp)).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            if (address.password() != null) {
+                builder.environment().put("PGPASSWORD", address.password());
+            }
+            // a database that does not answer is named after the store's own timeout, not TCP's minutes
+            builder.environment().put("PGCONNECT_TIMEOUT", String.valueOf(Math.max(2, address.timeoutSeconds())));
+            // pg_dump is a process of its own: a SIGTERM of ours (System.exit) left it running, holding its
+            // snapshot open for the rest of the dump and then leaving a whole FILE.partial nobody renames
+            ChildrenAtExit.Child child;
+            try {
+                child = ChildrenAtExit.start(builder, process -> stopAtExit(process, partial));
+            } catch (ChildrenAtExit.Exiting e) {
+                throw e;
+            } catch (IOException e) {
+                throw new MissingPgDump(builder.command().get(0), e);
+            }
+            // pg_dump truncates and writes the locked file: its descriptor is its own process's, whose
+            // close leaves this process's lock in place
+            try (child) {
+                return waitAndKeep(child.process(), partial, address, target, everySeconds, progress);
+            }
         }
     }
 
     /** At this process's exit while pg_dump runs: pg_dump stopped (SIGTERM, then SIGKILL) and its file deleted. */
-    private static void stopAtExit(Process process, Path tmp) {
+    private static void stopAtExit(Process process, BackupPartial partial) {
         ChildrenAtExit.terminate(process, 5);
-        try {
-            Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-            // the exit goes on; the next backup to the target removes the temporary file first
-        }
+        partial.discard();
     }
 
-    private static long waitAndKeep(Process process, FileChannel held, PostgresAddress address, Path tmp, Path target,
+    private static long waitAndKeep(Process process, BackupPartial partial, PostgresAddress address, Path target,
             long everySeconds, Consumer<Long> progress) throws IOException, InterruptedException {
+        Path tmp = partial.file();
         List<String> said = new ArrayList<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
@@ -147,13 +144,11 @@ public final class PostgresBackup {
         } catch (InterruptedException e) {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);
-            Files.deleteIfExists(tmp);
-            throw e;
+            throw e;  // the partial file goes as the backup's claim closes
         }
         reader.join(5_000);
         int code = process.exitValue();
         if (code != 0 || !Files.isRegularFile(tmp)) {
-            Files.deleteIfExists(tmp);
             String output;
             synchronized (said) {
                 output = String.join("\n", said).strip();
@@ -164,9 +159,6 @@ public final class PostgresBackup {
             throw new DumpFailed("pg_dump ended with exit status " + code
                     + (output.isEmpty() ? "" : ": " + output));
         }
-        held.force(true);  // pg_dump closes its file without forcing it
-        long size = Files.size(tmp);
-        DurableFiles.move(tmp, target);
-        return size;
+        return partial.keepAs(target);  // forced there: pg_dump closes its file without forcing it
     }
 }

@@ -1,17 +1,13 @@
 package dev.rhizome.coordinator.store;
 
-import dev.rhizome.protocol.files.DurableFiles;
+import dev.rhizome.protocol.CrashPoints;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -42,26 +38,6 @@ public final class SqliteBackup {
     }
 
     /**
-     * Deletes what a killed backup to {@code target} left beside it (its partial copy, SQLite's
-     * journal of it, and the {@code FILE.tmp} of the name used before round 30).
-     *
-     * @return the files deleted, for the command to name
-     */
-    public static List<Path> removeLeftovers(Path target) throws IOException {
-        List<Path> removed = new ArrayList<>();
-        Path partial = temporary(target);
-        Path old = target.resolveSibling(target.getFileName() + DurableFiles.TEMP_SUFFIX);
-        for (Path p : List.of(partial, old)) {
-            for (Path f : List.of(p, p.resolveSibling(p.getFileName() + "-journal"))) {
-                if (Files.deleteIfExists(f)) {
-                    removed.add(f);
-                }
-            }
-        }
-        return removed;
-    }
-
-    /**
      * Copies the database {@code database} to {@code target}.
      *
      * @return the copy's size in bytes
@@ -80,36 +56,29 @@ public final class SqliteBackup {
         if (!Files.isRegularFile(database)) {
             throw new NoSuchFileException(database.toString(), null, "no coordinator database");
         }
-        Path tmp = temporary(target);
-        BackupLeftovers.clear(target, BackupLeftovers.Kind.SQLITE).forEach(leftovers);
-        // SIGTERM (System.exit) mid-copy: the partial copy goes with the process; SIGKILL leaves it for the next backup
-        Thread atExit = new Thread(() -> {
+        try (BackupPartial partial = BackupLeftovers.claim(target, BackupLeftovers.Kind.SQLITE, leftovers)) {
+            // SIGTERM (System.exit) mid-copy: the partial copy goes with the process; SIGKILL leaves it,
+            // unlocked, for the next backup into this directory
+            Thread atExit = new Thread(partial::discard, "backup-partial-cleanup");
+            Runtime.getRuntime().addShutdownHook(atExit);
             try {
-                removeLeftovers(target);
-            } catch (IOException e) {
-                // the exit goes on; the next backup to the target deletes it first
-            }
-        }, "backup-partial-cleanup");
-        Runtime.getRuntime().addShutdownHook(atExit);
-        // held open from its creation to its rename: another backup into this directory sees it in use
-        // (BackupLeftovers) and leaves it; VACUUM INTO writes into an empty file that exists
-        try (FileChannel held = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            try (Connection reader = SqliteStore.connect(database); Statement s = reader.createStatement()) {
-                reader.setAutoCommit(true);
-                s.execute("VACUUM INTO '" + tmp.toAbsolutePath().toString().replace("'", "''") + "'");
-            } catch (SQLException e) {
-                removeLeftovers(target);
-                throw new IOException("backup of " + database + " failed: " + e.getMessage(), e);
-            }
-            held.force(true);  // VACUUM INTO leaves its copy to the page cache
-            long size = Files.size(tmp);
-            DurableFiles.move(tmp, target);
-            return size;
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(atExit);
-            } catch (IllegalStateException exiting) {
-                // the exit began: its hook runs
+                CrashPoints.at(CrashPoints.BACKUP_STARTED);
+                // VACUUM INTO writes into an empty file that exists
+                try (Connection reader = SqliteStore.connect(database); Statement s = reader.createStatement()) {
+                    reader.setAutoCommit(true);
+                    s.execute("VACUUM INTO '" + partial.file().toString().replace("'", "''") + "'");
+                } catch (SQLException e) {
+                    throw new IOException("backup of " + database + " failed: " + e.getMessage(), e);
+                }
+                // SQLite closed its descriptor of the copy, and the kernel ended this process's lock with it
+                partial.relock();
+                return partial.keepAs(target);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(atExit);
+                } catch (IllegalStateException exiting) {
+                    // the exit began: its hook runs
+                }
             }
         }
     }

@@ -99,18 +99,9 @@ public final class GiveBacks {
      * Where two units shared a name then, only the last one's give-back was kept: its lease runs out for the other.
      */
     private void renameOldFiles() {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
-            for (Path f : files) {
-                Optional<Pending> p = read(f);
-                if (p.isEmpty() || f.equals(file(p.get().unitId()))) {
-                    continue;
-                }
-                if (Files.exists(file(p.get().unitId()))) {
-                    forget(f);  // a give-back of the same unit kept since, under its name now
-                } else {
-                    DurableFiles.move(f, file(p.get().unitId()));
-                }
-            }
+        try {
+            UnitFileNames.renameOldFiles(dir, SUFFIX, f -> read(f).map(Pending::unitId),
+                    UnitFileNames.WhenBothNamed.DELETE_OLD);  // a give-back of the same unit kept since
         } catch (IOException e) {
             log.warn("cannot rename the give-backs in {} to their units' names ({}): those of units whose ids hold "
                     + "characters other than letters, digits, '.', '_' and '-' are left to their leases", dir, e.getMessage());

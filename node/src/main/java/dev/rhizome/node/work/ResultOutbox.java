@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -64,25 +65,20 @@ public final class ResultOutbox {
      * name then, only the last one's result was kept.
      */
     private static void renameOldFiles(Path dir) {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> p.getFileName().toString().endsWith(SUFFIX)).toList();
+        try {
+            UnitFileNames.renameOldFiles(dir, SUFFIX, ResultOutbox::unitIdOf, UnitFileNames.WhenBothNamed.LEAVE_OLD);
         } catch (IOException e) {
             log.warn("cannot list {} to rename its results to their units' names: {}", dir, e.getMessage());
-            return;
         }
-        for (Path f : files) {
-            try {
-                SignedEnvelope envelope = SignedEnvelope.parseFrom(Files.readAllBytes(f));
-                String unitId = Result.parseFrom(envelope.getPayload()).getWorkUnitId();
-                Path named = dir.resolve(fileName(unitId));
-                if (unitId.isEmpty() || named.equals(f) || Files.exists(named)) {
-                    continue;  // not a result of ours to name (pending() moves it aside), or named already
-                }
-                DurableFiles.move(f, named);
-            } catch (IOException e) {
-                // unreadable: pending() moves it aside and says so
-            }
+    }
+
+    /** The unit a kept result is of; empty when unreadable (pending() moves it aside and says so). */
+    private static Optional<String> unitIdOf(Path f) {
+        try {
+            SignedEnvelope envelope = SignedEnvelope.parseFrom(Files.readAllBytes(f));
+            return Optional.of(Result.parseFrom(envelope.getPayload()).getWorkUnitId());
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 

@@ -1,9 +1,17 @@
 package dev.rhizome.node.work;
 
+import dev.rhizome.protocol.files.DurableFiles;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A unit's id as one file name, one to one: the node keeps a file per unit (its give-back, its
@@ -48,6 +56,67 @@ final class UnitFileNames {
     /** The name the id had before names were one to one: read at start so that no file of it is lost. */
     static String legacy(String unitId) {
         return unitId.replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    /** What {@link #renameOldFiles} does with an old-named file whose unit's file, under its name now, is there too. */
+    enum WhenBothNamed {
+        /** Leave it: its owner's own pass deals with it (the outbox sends every file it holds). */
+        LEAVE_OLD,
+        /** Delete it: the file under the unit's name now was kept since, and replaces it. */
+        DELETE_OLD
+    }
+
+    /** Reads the unit id a unit's file holds; empty when it holds none of ours (unreadable, or not ours to name). */
+    @FunctionalInterface
+    interface UnitIdReader {
+        Optional<String> unitId(Path file);
+    }
+
+    /**
+     * Gives each file of {@code dir} ending in {@code suffix} that was named by its unit's id made plain
+     * ({@link #legacy}) the name that is its unit's now ({@link #of}), read from the file itself by
+     * {@code reader}. Only a name that can be of that naming is read, one that {@link #of} does not
+     * give any id that way: a stem holding {@code _} (what the old naming wrote for every character
+     * outside the plain ones), of dots alone or none, or longer than {@link #MAX_CHARS} (the old
+     * naming kept it whole): a large outbox of usual ids starts without reading its files. A file
+     * that cannot be moved stays under its old name (its owner's pass still finds it by its content).
+     *
+     * @throws IOException when {@code dir} cannot be listed
+     */
+    static void renameOldFiles(Path dir, String suffix, UnitIdReader reader, WhenBothNamed whenBothNamed)
+            throws IOException {
+        List<Path> maybeOld = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*" + suffix)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (canBeOld(name.substring(0, name.length() - suffix.length()))) {
+                    maybeOld.add(f);
+                }
+            }
+        }
+        for (Path f : maybeOld) {
+            Optional<String> unitId = reader.unitId(f);
+            if (unitId.isEmpty() || unitId.get().isEmpty()) {
+                continue;
+            }
+            Path named = dir.resolve(of(unitId.get()) + suffix);
+            try {
+                if (named.equals(f)) {
+                    continue;
+                } else if (!Files.exists(named)) {
+                    DurableFiles.move(f, named);
+                } else if (whenBothNamed == WhenBothNamed.DELETE_OLD) {
+                    DurableFiles.delete(f);
+                }
+            } catch (IOException e) {
+                // left under its old name, where its owner still reads it
+            }
+        }
+    }
+
+    /** Whether {@code stem} can be a name the old naming gave that {@link #of} gives no id. */
+    static boolean canBeOld(String stem) {
+        return stem.indexOf('_') >= 0 || stem.chars().allMatch(c -> c == '.') || stem.length() > MAX_CHARS;
     }
 
     private static boolean plain(int c) {

@@ -159,4 +159,27 @@ class GiveBacksTest {
         assertThat(sent).containsExactly("u/1", "u/1");
         assertThat(Files.list(dir)).as("deleted once heard, not sent every round until its deadline").isEmpty();
     }
+
+    /**
+     * An old-named give-back whose unit has a give-back under its name now as well: the one kept since
+     * stays and the old one goes; a give-back under a name of the usual kind is not read at start.
+     */
+    @Test
+    void anOldNamedGiveBackGivesWayToOneKeptSinceAndUsualNamesAreNotReadAtStart() throws Exception {
+        String since = "unit=u/1\nslot=cpu1\nreason=stopped\nlease_deadline_ms=" + DEADLINE + "\n";
+        Files.writeString(dir.resolve("u_1.give-back"), "unit=u/1\nslot=cpu0\nreason=paused\nlease_deadline_ms="
+                + DEADLINE + "\n");
+        Files.writeString(dir.resolve("u%2F1.give-back"), since);
+        Files.writeString(dir.resolve("unit-7.give-back"), "unit=x/9\nslot=cpu0\nreason=paused\nlease_deadline_ms="
+                + DEADLINE + "\n");
+
+        GiveBacks giveBacks = new GiveBacks(dir, p -> { }, () -> NOW);
+
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("u%2F1.give-back", "unit-7.give-back");
+        }
+        assertThat(Files.readString(dir.resolve("u%2F1.give-back"))).as("the one kept since").isEqualTo(since);
+        assertThat(giveBacks.holds("u/1")).isTrue();
+    }
 }

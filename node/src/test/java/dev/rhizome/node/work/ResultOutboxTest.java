@@ -9,6 +9,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import dev.rhizome.node.disk.SpaceReserve;
 import dev.rhizome.protocol.files.SmallDisk;
 import org.junit.jupiter.api.Test;
@@ -150,6 +151,38 @@ class ResultOutboxTest {
         assertThat(outbox.holds("v:2")).isTrue();
         assertThat(outbox.holds("u_1")).isFalse();
         assertThat(outbox.pending()).extracting(ResultOutboxTest::unitOf).containsExactly("u/1");
+    }
+
+    /**
+     * Only names the old naming can have given are read at start (a stem holding '_', of dots alone,
+     * or longer than a name is now): a result under a name of the usual kind is not read, so not
+     * moved even where its content names another unit; every old name of an id is one of those read
+     * ({@link UnitFileNames#canBeOld}), and an old-named result whose unit's file is there too is left.
+     */
+    @Test
+    void onlyNamesTheOldNamingCanHaveGivenAreReadAtStart() throws IOException {
+        String longId = "a".repeat(UnitFileNames.MAX_CHARS + 20);
+        Files.write(dir.resolve("...result"), result("..").toByteArray());
+        Files.write(dir.resolve(longId + ".result"), result(longId).toByteArray());
+        Files.write(dir.resolve("unit-7.result"), result("x/9").toByteArray());
+        Files.write(dir.resolve("w_3.result"), result("w:3").toByteArray());
+        Files.write(dir.resolve(ResultOutbox.fileName("w:3")), result("w:3").toByteArray());
+
+        new ResultOutbox(dir);
+
+        try (var names = Files.list(dir)) {
+            assertThat(names.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
+                    ResultOutbox.fileName(".."), ResultOutbox.fileName(longId), "unit-7.result", "w_3.result",
+                    ResultOutbox.fileName("w:3"));
+        }
+        for (String id : List.of("u/1", "u:1", "..", ".", "", "\u00e9t\u00e9", "a b", longId, longId + "/x", "unit-42",
+                "a.b", "u_1")) {
+            if (!UnitFileNames.legacy(id).equals(UnitFileNames.of(id))) {
+                assertThat(UnitFileNames.canBeOld(UnitFileNames.legacy(id))).as("the old name of %s", id).isTrue();
+            }
+        }
+        assertThat(UnitFileNames.canBeOld(UnitFileNames.of("unit-42"))).isFalse();
+        assertThat(UnitFileNames.canBeOld(UnitFileNames.of("3f2a9c1e-8b7d-4e6f-a5c4-0d1e2f3a4b5c"))).isFalse();
     }
 
     private static String unitOf(ResultOutbox.Pending pending) {
