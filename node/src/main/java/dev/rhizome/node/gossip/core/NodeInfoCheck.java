@@ -35,6 +35,19 @@ final class NodeInfoCheck {
         return held != null ? Outcome.accept(AnnouncementCheck.Kind.NODE_INFO, held) : check.nodeInfo(record, now);
     }
 
+    /**
+     * Another node's record, relayed in a peer exchange, dated before the one this node verified and
+     * holds for its signer: the table keeps the newer one, so the older is dropped unread, and
+     * unverified. Each node re-signs its record every minute and neighbours hand on whichever
+     * version they hold, so most records an exchange brings are either the held one (not verified
+     * again, {@link #checkNodeInfo}) or an older one: checking those cost an Ed25519 verification
+     * each and proved nothing, whether honest (a neighbour a version behind) or replayed by a rogue.
+     * A record of the same date that differs in any byte is still verified (and penalised if forged).
+     */
+    boolean supersededBeforeVerifying(SignedEnvelope record, PublicId from) {
+        return !record.getSigner().equals(from.toByteString()) && peers.table().holdsNewerThan(record);
+    }
+
     /** How far the clock of the node whose hello the handshake verified reads ahead of ours (0 with no handshake). */
     long provenClockAheadMs(Verified<NodeInfo> verified, long now) {
         return check.provenClockAheadMs(verified, now);

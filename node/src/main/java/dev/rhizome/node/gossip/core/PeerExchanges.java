@@ -148,6 +148,9 @@ final class PeerExchanges {
             return;
         }
         for (SignedEnvelope record : exchange.getNodesList()) {
+            if (nodeInfos.supersededBeforeVerifying(record, from)) {
+                continue; // a version older than the one held: the table would not take it
+            }
             // Another node's record dated ahead is dropped whatever its signature: not verified.
             Outcome outcome = record.getSigner().equals(from.toByteString()) ? null : check.staleBeforeVerifying(record, now, false);
             if (outcome == null) {

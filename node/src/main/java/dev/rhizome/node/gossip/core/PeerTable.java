@@ -252,6 +252,27 @@ final class PeerTable {
         return e != null && e.signed != null && e.signed.equals(signed) ? e.info : null;
     }
 
+    /**
+     * Whether the table holds a verified record of {@code signed}'s signer dated after the one
+     * {@code signed} claims (read from its payload, unverified): such a record would never replace the
+     * one held ({@link #offer} takes only a newer one), whatever its signature says. False when the
+     * payload does not parse or nothing signed is held for the signer.
+     */
+    boolean holdsNewerThan(SignedEnvelope signed) {
+        if (signed.getSigner().size() != PublicId.LENGTH) {
+            return false;
+        }
+        Entry e = peers.get(PublicId.of(signed.getSigner()));
+        if (e == null || e.signed == null) {
+            return false;
+        }
+        try {
+            return NodeInfo.parseFrom(signed.getPayload()).getTimeMs() < e.info.getTimeMs();
+        } catch (com.google.protobuf.InvalidProtocolBufferException malformed) {
+            return false; // the signature check says what is wrong with it
+        }
+    }
+
     /** The peer's known address, or null. */
     NodeInfo info(PublicId id) {
         Entry e = peers.get(id);

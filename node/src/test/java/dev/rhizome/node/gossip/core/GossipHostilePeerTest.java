@@ -12,6 +12,7 @@ import dev.rhizome.proto.v1.Gossip;
 import dev.rhizome.proto.v1.Inventory;
 import dev.rhizome.proto.v1.NodeInfo;
 import dev.rhizome.proto.v1.PeerExchange;
+import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
@@ -339,14 +340,61 @@ class GossipHostilePeerTest {
         assertThat(verified).hasValue(3);
         assertThat(counted.connectedPeers()).contains(second.id);
 
-        // A newer record of a held peer, and a copy with a flipped signature bit, are other records: checked.
+        // A newer record of a held peer, and a copy of it with a flipped signature bit, are other records: checked.
         Peer third = Peer.connectedTo(counted, now);
         counted.onMessage(third.id, exchange(stranger.hello(now + 1)), now + 1);
         assertThat(verified).hasValue(5);
         Peer fourth = Peer.connectedTo(counted, now + 1);
-        counted.onMessage(fourth.id, exchange(Peer.tampered(strangerRecord)), now + 1);
+        counted.onMessage(fourth.id, exchange(Peer.tampered(stranger.hello(now + 1))), now + 1);
         assertThat(verified).hasValue(7);
         assertThat(counted.score(fourth.id)).isEqualTo(-8.0);
+    }
+
+    @Test
+    void anOlderVersionOfAHeldRecordIsDroppedUnverifiedAndTheNewerOneIsKept() {
+        AtomicInteger verified = new AtomicInteger();
+        SignatureCheck counting = new SignatureCheck() {
+            @Override
+            public <T extends com.google.protobuf.Message> Verified<T> open(
+                    SignedEnvelope envelope, T prototype) throws SignatureException {
+                verified.incrementAndGet();
+                return Envelopes.open(envelope, prototype);
+            }
+        };
+        GossipCore counted = new GossipCore(selfId, NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config,
+                new Random(1), counting);
+        Peer stranger = new Peer();
+        SignedEnvelope older = stranger.hello(now - 60_000);
+        SignedEnvelope newer = stranger.hello(now);
+        Peer first = Peer.connectedTo(counted, now);   // its hello: one check
+        counted.onMessage(first.id, exchange(newer), now);
+        assertThat(verified).hasValue(2);
+
+        // A neighbour still holding last minute's version hands it on (each node re-signs every
+        // minute): the table would not take it, so it is not verified, and the neighbour is not blamed.
+        Peer behind = Peer.connectedTo(counted, now);
+        assertThat(verified).hasValue(3);
+        counted.onMessage(behind.id, exchange(older, behind.hello(now)), now);
+        assertThat(verified).as("neither: the neighbour's own record is the one its hello brought").hasValue(3);
+        assertThat(counted.score(behind.id)).isZero();
+        // A replayed old version with a forged signature costs no check either, and taints nothing after it.
+        Peer replayer = Peer.connectedTo(counted, now);
+        Peer third = new Peer();
+        counted.onMessage(replayer.id, exchange(Peer.tampered(older), third.hello(now)), now);
+        assertThat(verified).as("the replayer's hello and the new record after the old one").hasValue(5);
+        assertThat(counted.score(replayer.id)).isZero();
+
+        List<Effect> answer = counted.onMessage(first.id, Gossip.newBuilder()
+                .setPeerExchangeRequest(PeerExchangeRequest.newBuilder().setMax(32)).build(), now);
+        assertThat(only(answer, Send.class).get(0).message().getPeerExchange().getNodesList())
+                .as("the newer version is the one kept and handed on").contains(newer, third.hello(now)).doesNotContain(older);
+
+        // A record of the same date that differs in a byte is still checked, and a forgery penalised.
+        Peer forger = Peer.connectedTo(counted, now);
+        assertThat(verified).hasValue(6);
+        counted.onMessage(forger.id, exchange(Peer.tampered(newer)), now);
+        assertThat(verified).hasValue(7);
+        assertThat(counted.score(forger.id)).isEqualTo(-8.0);
     }
 
     private static Gossip exchange(SignedEnvelope... records) {

@@ -36,7 +36,11 @@ final class NodeLog implements AutoCloseable {
 
     /** Each call site's WARN and ERROR lines within its budget for every minute the test ran (one format, one call site). */
     void assertWarningsWithinBudget(long startedNanos) {
-        Map<String, Long> perSite = logged.list.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
+        List<ILoggingEvent> sofar;
+        synchronized (logged) { // the node's threads still log: AppenderBase.doAppend appends holding this lock
+            sofar = new java.util.ArrayList<>(logged.list);
+        }
+        Map<String, Long> perSite = sofar.stream().filter(e -> e.getLevel().isGreaterOrEqual(Level.WARN))
                 .collect(Collectors.groupingBy(e -> e.getLoggerName().substring(e.getLoggerName().lastIndexOf('.') + 1) + ": "
                         + e.getMessage().replace(WarnBudget.HELD_BACK, ""), TreeMap::new, Collectors.counting()));
         long minutes = 1 + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) / WarnBudget.WINDOW_MS;
