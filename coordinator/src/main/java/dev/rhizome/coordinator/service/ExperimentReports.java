@@ -154,6 +154,10 @@ public final class ExperimentReports {
                     .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
             d.frontier().metric().ifPresent(m -> b.setFrontierMetric(m).setHasFrontierMetric(true));
             confirmation.ifPresent(b::setConfirmation);
+            AdoptionComparisons.Pair compared = AdoptionComparisons.of(tx, d, commit, manifest, b.getAdopted(),
+                    confirmation);
+            compared.trials().ifPresent(b::setTrialComparison);
+            compared.confirmation().ifPresent(b::setConfirmationComparison);
             if (!b.getDecided() && pending > b.getLeasedUnits()) {
                 int sharing = onlyFittingNodesShareTheProposersNetwork(tx, commit, manifest.getHardwareClass(),
                         Saturating.minus(nowMs.getAsLong(), PeerDirectory.NODE_FRESHNESS_MS));
