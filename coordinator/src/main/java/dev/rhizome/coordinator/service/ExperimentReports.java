@@ -174,7 +174,7 @@ public final class ExperimentReports {
      * this wait unnamed: `rhizome wait` said the evaluations were queued with nodes listed, not that
      * none of those nodes may run them.
      */
-    private static int onlyFittingNodesShareTheProposersNetwork(Store.Transaction tx, String commit,
+    static int onlyFittingNodesShareTheProposersNetwork(Store.Transaction tx, String commit,
             String requiredClass, long since) {
         String network = tx.experimentNetwork(commit);
         if (network.isEmpty()) {
