@@ -55,6 +55,11 @@ public final class Outcome {
         // outcome (similar work, log reports), not only a wait's
         o.addProperty("waiting_for_independent_runner", !r.getDecided() && r.getWaitingForIndependentRunner());
         o.add("confirmation", r.hasConfirmation() ? confirmation(r.getConfirmation()) : JsonNull.INSTANCE);
+        // the adoption rule's numbers at each stage (null where the coordinator sent none: an older one,
+        // the base, an unmeasured frontier): why a commit was not adopted, by how much
+        o.add("trial_comparison", r.hasTrialComparison() ? Comparisons.json(r.getTrialComparison()) : JsonNull.INSTANCE);
+        o.add("confirmation_comparison", r.hasConfirmationComparison()
+                ? Comparisons.json(r.getConfirmationComparison()) : JsonNull.INSTANCE);
         JsonArray statuses = new JsonArray();
         List<Result> results = Records.results(r.getResultsList());
         results.forEach(x -> statuses.add(x.getStatus().name()));
@@ -158,6 +163,10 @@ public final class Outcome {
             });
         }
         b.append(r.getAdopted() ? "; ADOPTED" : "; not adopted");
+        String why = Comparisons.whyNotAdopted(r);
+        if (why != null) {
+            b.append(" (").append(why).append(')');
+        }
         return b.toString();
     }
 }

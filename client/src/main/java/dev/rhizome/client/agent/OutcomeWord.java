@@ -54,10 +54,15 @@ public final class OutcomeWord {
     }
 
     /**
-     * Why, in a line, where the report says: the confirmation's paired comparison (gain and its
-     * standard error), why its evaluations were given up, or what its failed runs said; null else.
+     * Why, in a line, where the report says: the paired comparison that kept it out (mean gain, its
+     * standard error and the bound it had to pass, at the trial or the confirmation seeds), the
+     * confirmation's reason (superseded), why its evaluations were given up, or what its failed runs said; null else.
      */
     public static String reason(ExperimentReport r) {
+        String numbers = Comparisons.whyNotAdopted(r);
+        if (numbers != null) {
+            return numbers;  // the rule's numbers where the coordinator sends them (round 32)
+        }
         if (r.hasConfirmation() && !r.getConfirmation().getReason().isEmpty()) {
             return Untrusted.line(r.getConfirmation().getReason(), 500);
         }

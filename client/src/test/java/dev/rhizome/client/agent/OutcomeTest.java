@@ -55,6 +55,41 @@ class OutcomeTest {
                 .contains("superseded").contains("not adopted");
     }
 
+    /** A commit the paired rule turned down says by how much: its mean gain, SE and the bound it missed. */
+    @Test
+    void aRejectedCommitSaysTheNumbersItWasDecidedBy() {
+        Identity proposer = Identity.generate();
+        Experiment e = Experiment.newBuilder().setCommit("c".repeat(40)).setParent("p".repeat(40)).setDirection("d")
+                .setProposer(proposer.publicId().toByteString()).build();
+        dev.rhizome.proto.v1.PairedComparison trials = dev.rhizome.proto.v1.PairedComparison.newBuilder()
+                .setDecision(dev.rhizome.proto.v1.PairedComparison.Decision.NOT_PASSED).setFrontier("f".repeat(40))
+                .setHardwareClass("cpu:x86_64").addRandomSeeds(42).addRandomSeeds(43).addRandomSeeds(44)
+                .addCandidateMetrics(3.2).addCandidateMetrics(3.1).addCandidateMetrics(3.0)
+                .addFrontierMetrics(3.21).addFrontierMetrics(3.16).addFrontierMetrics(3.11)
+                .setMeanGain(0.06).setStandardError(0.03).setSignificance(2).setBound(0.06 + 1e-12)
+                .setTolerance(0.01).setSeedsCompared(3).setReason("mean gain 0.06 is not above 2 standard errors")
+                .build();
+        ExperimentReport rejected = ExperimentReport.newBuilder().setExperiment(Envelopes.sign(proposer, e))
+                .setDecided(true).setHasMetric(true).setMetric(3.1).setTrialComparison(trials).build();
+        JsonObject o = Outcome.json(e.getCommit(), rejected);
+        JsonObject t = o.getAsJsonObject("trial_comparison");
+        assertThat(t.get("decision").getAsString()).isEqualTo("NOT_PASSED");
+        assertThat(t.get("mean_gain").getAsDouble()).isEqualTo(0.06);
+        assertThat(t.get("standard_error").getAsDouble()).isEqualTo(0.03);
+        assertThat(t.get("bound").getAsDouble()).isEqualTo(0.06 + 1e-12);
+        assertThat(t.get("seeds_compared").getAsInt()).isEqualTo(3);
+        assertThat(t.getAsJsonArray("candidate_metrics")).hasSize(3);
+        assertThat(t.get("frontier_commit").getAsString()).isEqualTo("f".repeat(40));
+        assertThat(o.get("confirmation_comparison").isJsonNull()).isTrue();
+        String why = "at the trial seeds against ffffffffff: mean gain 0.06 (SE 0.03) over 3 seed(s), needed "
+                + "above 0.06 (2 x SE) and the tolerance 0.01: not passed";
+        assertThat(Outcome.text(e.getCommit(), rejected)).contains("not adopted (" + why + ")");
+        assertThat(OutcomeWord.reason(rejected)).isEqualTo(why);
+        assertThat(OutcomeWord.of(rejected)).isEqualTo(OutcomeWord.REJECTED);
+        // undecided: no verdict shown yet
+        assertThat(Outcome.text(e.getCommit(), rejected.toBuilder().setDecided(false).build())).doesNotContain("needed");
+    }
+
     @Test
     void anExperimentWhoseEvaluationsWereGivenUpSaysWhyInJsonAndText() {
         Identity proposer = Identity.generate();

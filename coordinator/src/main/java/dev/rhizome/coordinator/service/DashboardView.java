@@ -11,6 +11,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Directions;
+import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.store.Experiments;
 import dev.rhizome.coordinator.store.HistoryCounts;
 import dev.rhizome.coordinator.store.Keyed;
@@ -150,7 +151,8 @@ public final class DashboardView {
                     v[1]++;
                 }
                 dir.add("results", points);
-                dir.add("tree", tree(tx, d, dir, treeShown));
+                dir.add("tree", tree(tx, d, dir, treeShown, manifest.getHardwareClass(),
+                        Saturating.minus(views.nowMs(), PeerDirectory.NODE_FRESHNESS_MS)));
                 directions.add(dir);
             }
             o.add("directions", directions);
@@ -293,8 +295,8 @@ public final class DashboardView {
      * child shown is a dead end. The frontier's steps are the adopted path in order, each at its
      * last result.
      */
-    private static <T extends Experiments & Results> JsonArray tree(T tx, DirectionRecord d, JsonObject dir,
-            int treeShown) {
+    private static JsonArray tree(Store.Transaction tx, DirectionRecord d, JsonObject dir, int treeShown,
+            String requiredClass, long seenSince) {
         Map<String, Experiment> shown = new LinkedHashMap<>();
         List<Stored<Experiment>> newest = new ArrayList<>(tx.newestExperiments(d.name(), treeShown));
         Collections.reverse(newest);
@@ -344,6 +346,15 @@ public final class DashboardView {
                     : m == null ? "pending"
                     : parents.contains(e.getCommit()) ? "explored" : "dead end";
             n.addProperty("state", state);
+            if (m == null) {
+                // as its report says (ExperimentReports): queued, none leased, and the only fitting nodes
+                // seen lately share the network it was registered from, which its trials are kept off
+                int pending = tx.pendingUnitsForCommit(e.getCommit());
+                boolean waiting = pending > 0 && pending > tx.leasedUnitsForCommit(e.getCommit())
+                        && ExperimentReports.onlyFittingNodesShareTheProposersNetwork(tx, e.getCommit(),
+                                requiredClass, seenSince) > 0;
+                n.addProperty("waiting_for_independent_runner", waiting);
+            }
             if (m != null && !m.ok().isEmpty()) {
                 n.addProperty("metric", FiniteMean.of(m.ok().stream().mapToDouble(Double::doubleValue)).orElse(0));
             }

@@ -154,6 +154,10 @@ public final class ExperimentReports {
                     .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
             d.frontier().metric().ifPresent(m -> b.setFrontierMetric(m).setHasFrontierMetric(true));
             confirmation.ifPresent(b::setConfirmation);
+            AdoptionComparisons.Pair compared = AdoptionComparisons.of(tx, d, commit, manifest, b.getAdopted(),
+                    confirmation);
+            compared.trials().ifPresent(b::setTrialComparison);
+            compared.confirmation().ifPresent(b::setConfirmationComparison);
             if (!b.getDecided() && pending > b.getLeasedUnits()) {
                 int sharing = onlyFittingNodesShareTheProposersNetwork(tx, commit, manifest.getHardwareClass(),
                         Saturating.minus(nowMs.getAsLong(), PeerDirectory.NODE_FRESHNESS_MS));
@@ -170,7 +174,7 @@ public final class ExperimentReports {
      * this wait unnamed: `rhizome wait` said the evaluations were queued with nodes listed, not that
      * none of those nodes may run them.
      */
-    private static int onlyFittingNodesShareTheProposersNetwork(Store.Transaction tx, String commit,
+    static int onlyFittingNodesShareTheProposersNetwork(Store.Transaction tx, String commit,
             String requiredClass, long since) {
         String network = tx.experimentNetwork(commit);
         if (network.isEmpty()) {

@@ -74,6 +74,11 @@ public final class Views {
         this(store, rejectedSignatures, System::currentTimeMillis);
     }
 
+    /** The coordinator's clock, as the views read it (which nodes were seen lately). */
+    long nowMs() {
+        return nowMs.getAsLong();
+    }
+
     /** @param nowMs the coordinator's clock: which nodes were seen lately, for an experiment's wait */
     public Views(Store store, LongSupplier rejectedSignatures, LongSupplier nowMs) {
         this(store, rejectedSignatures, new DirectionBoards(store, new SharedViews()), new BoardDescriptions(store), nowMs);

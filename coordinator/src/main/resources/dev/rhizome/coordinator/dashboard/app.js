@@ -120,6 +120,11 @@ function direction(d) {
     const cls = n.state === "adopted" ? "adopted" : n.state === "dead end" ? "dead" : n.state === "pending" ? "pending" : "";
     const li = node(cls, n.commit, n.description + " — " + n.state
         + (typeof n.metric === "number" ? " (" + fmt(n.metric) + ")" : ""));
+    if (n.waiting_for_independent_runner) {
+      // queued, and the only fitting nodes seen share the proposer's network, which its trials are kept off
+      li.dataset.waiting = "independent-runner";
+      li.appendChild(el("span", " waiting for an independent runner", "waiting-independent"));
+    }
     ul.appendChild(li);
     if (depth < 50 && children.has(n.commit)) { const sub = el("ul"); li.appendChild(sub); add(n.commit, sub, depth + 1); }
   });

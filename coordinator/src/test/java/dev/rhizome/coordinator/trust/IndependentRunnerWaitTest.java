@@ -7,17 +7,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.core.SpotChecks;
 import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Chromium;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.OnEachStore;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A commit's trials are kept off the network it was registered from while a node of another
@@ -70,6 +73,21 @@ class IndependentRunnerWaitTest extends OnEachStore {
             itsTaken.add(unit.getCommit());
         }
         assertThat(itsTaken).contains(commit);
+    }
+
+    /** The dashboard's direction view says it too, on the experiment's node of the research tree. */
+    @Test
+    void theDashboardShowsTheWaitOnTheExperimentsNode(@TempDir Path profile) throws Exception {
+        String commit = propose();
+        announce(gpuAtTheProposers, "93.184.216.50", "gpu:nvidia-h100");
+        announce(cpuElsewhere, "84.17.46.7", "cpu:x86_64");
+        assertThat(report(commit).getWaitingForIndependentRunner()).isTrue();
+        String dom = Chromium.dumpDom(profile, h.coordinator.url() + "/");
+        String node = "<code>" + commit.substring(0, 10) + "</code>";
+        assertThat(dom).contains(node);
+        String li = dom.substring(dom.lastIndexOf("<li", dom.indexOf(node)), dom.indexOf("</li>", dom.indexOf(node)));
+        assertThat(li).contains("data-waiting=\"independent-runner\"").contains("waiting for an independent runner");
+        assertThat(dom).as("only that experiment waits").containsOnlyOnce("waiting for an independent runner");
     }
 
     @Test
