@@ -331,10 +331,15 @@ class SchemaRoguePassLoopbackTest extends LoopbackTest {
         return Thread.getAllStackTraces().keySet().stream().map(Thread::getName).collect(Collectors.toSet());
     }
 
-    /** No thread per rogue connection: what the node runs now besides what it ran before is its few pools' threads. */
+    /**
+     * No thread per rogue connection: what the node runs now besides what it ran before is its few
+     * pools' threads. Those start as work comes (Netty's loops take a thread at their first channel,
+     * the fetch and import workers at their first task), so how many of them a run has started
+     * depends on the machine's load (11 seen at load 40); a thread a link would be 41 or more.
+     */
     private static void assertThreadsBounded(Set<String> before) {
         try {
-            GossipServiceTest.await(() -> threadNames().size() <= before.size() + 8, Duration.ofSeconds(60));
+            GossipServiceTest.await(() -> threadNames().size() <= before.size() + 16, Duration.ofSeconds(60));
         } catch (RuntimeException | AssertionError e) {
             Set<String> now = threadNames();
             now.removeAll(before);
