@@ -255,11 +255,13 @@ public final class NodeDaemon implements AutoCloseable {
                 @Override
                 public void pause() {
                     gate.pause();
+                    loop.availabilityChanged();  // the coordinator hears at once, not at the next heartbeat
                 }
 
                 @Override
                 public void resume() {
                     gate.resume();
+                    loop.availabilityChanged();
                 }
             });
             this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {

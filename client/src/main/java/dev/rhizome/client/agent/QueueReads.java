@@ -76,10 +76,24 @@ final class QueueReads {
             classes = classes(required, nodes);
         }
         QueueReason.Classes fitting = classes;
-        Integer idle = leased == null ? null : (int) nodes.stream().filter(p -> !holders.contains(p.getNode()))
-                .filter(p -> fitting == null || HardwareClasses.fits(fitting.required(), p.getHardwareClass()))
-                .count();
-        return new QueueReason.Seen(nodes.size(), closed, leased, ahead, classes, idle);
+        List<PeerEndpoint> fit = nodes.stream()
+                .filter(p -> fitting == null || HardwareClasses.fits(fitting.required(), p.getHardwareClass())).toList();
+        // A node that says it claims nothing (paused by its volunteer, outside its hours, backing off)
+        // is not idle, whatever it holds: it was counted as one, and "should start within a minute"
+        // was said of a paused node (round 32).
+        Integer idle = leased == null ? null : (int) fit.stream().filter(p -> !holders.contains(p.getNode()))
+                .filter(QueueReads::claims).count();
+        int paused = (int) fit.stream().filter(PeerEndpoint::getPaused).count();
+        Map<String, Integer> notClaiming = new TreeMap<>();
+        fit.stream().filter(p -> !p.getPaused() && !p.getNotClaiming().isEmpty())
+                .forEach(p -> notClaiming.merge(p.getNotClaiming(), 1, Integer::sum));
+        return new QueueReason.Seen(nodes.size(), closed, leased, ahead, classes, idle,
+                new QueueReason.NotClaiming(fit.size(), paused, notClaiming));
+    }
+
+    /** Whether the node says it claims work (an older node, which says nothing, is taken to). */
+    private static boolean claims(PeerEndpoint node) {
+        return !node.getPaused() && node.getNotClaiming().isEmpty();
     }
 
     /**

@@ -34,7 +34,12 @@ public final class QueueReason {
      * far as the network can tell, and "their slots are busy" was said of them too.
      */
     public record Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
-            Ahead ahead, Classes classes, Integer idleNodes) {
+            Ahead ahead, Classes classes, Integer idleNodes, NotClaiming notClaiming) {
+        public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
+                Ahead ahead, Classes classes, Integer idleNodes) {
+            this(nodesListed, directionClosed, leasedByDirection, ahead, classes, idleNodes, null);
+        }
+
         public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
                 Ahead ahead, Classes classes) {
             this(nodesListed, directionClosed, leasedByDirection, ahead, classes, null);
@@ -51,6 +56,35 @@ public final class QueueReason {
 
         public static Seen nodes(int nodesListed) {
             return new Seen(nodesListed, Optional.empty(), null);
+        }
+    }
+
+    /**
+     * What the listed nodes that can run the seed's units (all listed, where the classes are not
+     * known) say of themselves ({@code PeerEndpoint.paused}, {@code .not_claiming}): how many there
+     * are, how many their volunteers paused, and the others' reasons for claiming nothing now,
+     * counted (as the nodes announced them: untrusted text). A paused node was counted as an idle
+     * runner, and its waiter was told the evaluations should start within a minute.
+     */
+    public record NotClaiming(int fitting, int paused, Map<String, Integer> reasons) {
+        int count() {
+            return paused + reasons.values().stream().mapToInt(Integer::intValue).sum();
+        }
+
+        /** "2 of them are paused by their volunteers, 1 claims nothing now (outside run-hours 09:00-17:00)". */
+        String words() {
+            List<String> parts = new java.util.ArrayList<>();
+            if (paused > 0) {
+                parts.add(paused + (paused == 1 ? " is paused by its volunteer" : " are paused by their volunteers"));
+            }
+            int others = count() - paused;
+            if (others > 0) {
+                StringBuilder why = new StringBuilder();
+                reasons.forEach((r, n) -> why.append(why.isEmpty() ? "" : ", ").append(Untrusted.line(r, 120))
+                        .append(n > 1 ? " x" + n : ""));
+                parts.add(others + (others == 1 ? " claims" : " claim") + " nothing now (" + why + ")");
+            }
+            return String.join(", ", parts);
         }
     }
 
@@ -185,6 +219,18 @@ public final class QueueReason {
         // Classes known: every node counted above can run these, so "of another hardware class" is not why.
         String hardware = classes != null || report.getHardwareClass().isEmpty() ? "" : " of another hardware class than "
                 + report.getHardwareClass();
+        NotClaiming standing = seen.notClaiming();
+        if (standing != null && standing.fitting() > 0 && standing.count() == standing.fitting()) {
+            // every node that could run these said it claims nothing: none will until one does
+            return Optional.of(nodes + ", and none of " + (standing.fitting() == 1 ? "it" : "them")
+                    + " claims work now: " + standing.words() + "; these start once one of them claims again "
+                    + "(`rhizome node resume` on a paused one; the others say when above)"
+                    + "; nothing is lost by leaving them queued: claim other work meanwhile, and "
+                    + waitCommand(report) + " follows them");
+        }
+        if (standing != null && standing.count() > 0) {
+            nodes += " (of those that can run them, " + standing.words() + ")";
+        }
         String order = "; queued evaluations run in the order they were queued, a direction's base before "
                 + "experiments on it";
         String meanwhile = "; nothing is lost by leaving them queued: claim other work meanwhile, and "

@@ -594,7 +594,10 @@ public final class NodeCommand implements Callable<Integer> {
                 + "measured nothing, one entry per outcome, most frequent first: outcome (TIMEOUT, CRASH, REFUSED, UNFETCHABLE, or MACHINE_BUSY: a job this machine kept off a CPU "
                 + "until twice its limit, not reported, its unit issued again), "
                 + "count, last_reason, last_unit, last_seed, last_runtime_ms, last_time_ms of the latest, and advice: what to "
-                + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine), and preferences (what it "
+                + "do about it, e.g. fewer jobs at once for jobs timing out on a busy machine), busy (null unless the CPU slots back "
+                + "off after a job was kept off a CPU: cpu_jobs, allowed, claiming, since_ms, waiting_for, reason, resource \"cpu\"), "
+                + "busy_slots (every back-off in force, the CPU slots' and each GPU slot's, with the same keys, resource "
+                + "naming the slot: empty when none), and preferences (what it "
                 + "runs with, from the command line and node.properties: gpus, cpu_jobs, idle_only, idle_minutes, "
                 + "idle_max_load, run_hours, max_download_kbps (0: no cap), bundle_cache_mb, work_mb, repo_mb, prefetch).")
         boolean json;

@@ -4,6 +4,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /** The node's status (or a pause/resume answer) as lines for a person. */
@@ -104,10 +106,6 @@ final class NodeStatusText {
         return out.toString();
     }
 
-    /**
-     * Fewer CPU jobs, or none claimed, since a job was kept off a CPU: a node that claims nothing
-     * otherwise looks idle for no reason. Absent (an older node) or null (none) says nothing.
-     */
     /** The preferences it runs with: a volunteer read them back only from node.properties and the command line. */
     private static String preferences(JsonObject o) {
         if (!o.has("preferences") || !o.get("preferences").isJsonObject()) {
@@ -126,17 +124,38 @@ final class NodeStatusText {
                 p.get("bundle_cache_mb").getAsLong(), p.get("work_mb").getAsLong());
     }
 
+    /**
+     * Fewer CPU jobs, or none claimed, since a job was kept off a CPU: a node that claims nothing
+     * otherwise looks idle for no reason. Each back-off in force ({@code busy_slots}: the CPU slots'
+     * and each GPU slot's), or {@code busy} alone from a node older than that key; absent or null
+     * (none) says nothing.
+     */
     private static String busy(JsonObject o) {
-        if (!o.has("busy") || !o.get("busy").isJsonObject()) {
-            return "";
+        List<JsonObject> backoffs = new ArrayList<>();
+        if (o.has("busy_slots") && o.get("busy_slots").isJsonArray()) {
+            o.getAsJsonArray("busy_slots").forEach(b -> backoffs.add(b.getAsJsonObject()));
+        } else if (o.has("busy") && o.get("busy").isJsonObject()) {
+            backoffs.add(o.getAsJsonObject("busy"));
         }
-        JsonObject b = o.getAsJsonObject("busy");
-        String since = Instant.ofEpochMilli(b.get("since_ms").getAsLong()).truncatedTo(ChronoUnit.SECONDS).toString();
-        String what = b.get("claiming").getAsBoolean()
-                ? String.format("%d of %d CPU jobs at once", b.get("allowed").getAsInt(), b.get("cpu_jobs").getAsInt())
-                : "NOT CLAIMING";
-        return String.format("%nthis machine is busy: %s since %s, a job having been kept off a CPU; waiting for %s",
-                what, since, b.get("waiting_for").isJsonNull() ? "the load to fall" : b.get("waiting_for").getAsString());
+        StringBuilder out = new StringBuilder();
+        for (JsonObject b : backoffs) {
+            String resource = b.has("resource") ? b.get("resource").getAsString() : "cpu";
+            String since = Instant.ofEpochMilli(b.get("since_ms").getAsLong()).truncatedTo(ChronoUnit.SECONDS).toString();
+            String waiting = b.get("waiting_for").isJsonNull() ? "the load to fall" : b.get("waiting_for").getAsString();
+            if (resource.equals("cpu")) {
+                String what = b.get("claiming").getAsBoolean()
+                        ? String.format("%d of %d CPU jobs at once", b.get("allowed").getAsInt(), b.get("cpu_jobs").getAsInt())
+                        : "NOT CLAIMING";
+                out.append(String.format("%nthis machine is busy: %s since %s, a job having been kept off a CPU; "
+                        + "waiting for %s", what, since, waiting));
+            } else {
+                // the GPU slot's job wants a CPU to feed its GPU: starved of one, the slot backs off on its own
+                out.append(String.format("%nthis machine is busy for slot %s: %s since %s, its job having been kept off "
+                        + "a CPU (the GPU was free); waiting for %s", resource,
+                        b.get("claiming").getAsBoolean() ? "claiming again" : "NOT CLAIMING", since, waiting));
+            }
+        }
+        return out.toString();
     }
 
     /**

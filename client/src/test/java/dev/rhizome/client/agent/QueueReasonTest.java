@@ -151,4 +151,25 @@ class QueueReasonTest {
         assertThat(QueueReason.of(waiting, new QueueReason.Seen(0, Optional.empty(), null)))
                 .as("no node at all comes first").get().asString().startsWith("no node has announced");
     }
+
+    /**
+     * A node its volunteer paused (or that says it claims nothing now) is not an idle runner: the
+     * waiter was told the evaluations "should start within a minute" of a paused node.
+     */
+    @Test
+    void nodesThatSayTheyClaimNothingAreNotCountedIdle() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2).setHardwareClass("cpu:log")
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).build().toByteString())).build();
+        String none = QueueReason.of(queued, new QueueReason.Seen(2, Optional.empty(), Map.of("e", 1), null, null, 0,
+                new QueueReason.NotClaiming(2, 1, Map.of("outside run-hours 09:00-17:00", 1)))).orElseThrow();
+        assertThat(none).contains("none of them claims work now")
+                .contains("1 is paused by its volunteer, 1 claims nothing now (outside run-hours 09:00-17:00)")
+                .contains("`rhizome node resume`").doesNotContain("should start within a minute");
+
+        String some = QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("e", 1), null, null, 1,
+                new QueueReason.NotClaiming(3, 2, Map.of()))).orElseThrow();
+        assertThat(some).contains("(of those that can run them, 2 are paused by their volunteers)")
+                .contains("1 of them holds no unit of any direction now");
+    }
 }

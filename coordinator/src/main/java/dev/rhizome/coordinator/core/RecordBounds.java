@@ -29,6 +29,8 @@ public final class RecordBounds {
     public static final int MAX_LABEL_CHARS = 200;
     public static final int MAX_BYTES = 1_024;
     public static final int MAX_ENTRIES = 1_000;
+    /** A node's announced reason for claiming nothing ({@code NodeAnnouncement.not_claiming}): one line. */
+    public static final int MAX_NOT_CLAIMING_CHARS = 300;
 
     /** Fields with their own bound on characters (strings) or entries (repeated), by name or full name. */
     private static final Map<String, Integer> TEXT = Map.of(
@@ -38,7 +40,9 @@ public final class RecordBounds {
             // checked in bytes by RequestRules.paper (64 KiB of UTF-8); this only keeps the walk from refusing it first
             "rhizome.v1.Paper.body_markdown", RequestRules.MAX_PAPER_BODY_BYTES,
             // a label: part of trial keys, leaderboard names and the dashboard's volunteers
-            "hardware_class", MAX_LABEL_CHARS);
+            "hardware_class", MAX_LABEL_CHARS,
+            // a node's own line on why it claims nothing now, shown beside it in the node list
+            "rhizome.v1.NodeAnnouncement.not_claiming", MAX_NOT_CLAIMING_CHARS);
     private static final Map<String, Integer> ENTRIES = Map.of(
             "rhizome.v1.NodeAnnouncement.commits", RequestRules.MAX_ANNOUNCED_COMMITS);
 

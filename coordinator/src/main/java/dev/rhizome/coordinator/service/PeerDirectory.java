@@ -6,12 +6,14 @@ import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.store.Nodes;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.PeerList;
 import dev.rhizome.protocol.envelope.Verified;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -87,17 +89,22 @@ public final class PeerDirectory {
         ReplayWindow.check("time_ms", a.getTimeMs(), now);
         RequestRules.announcement(a, origin);
         boolean[] first = new boolean[1];
+        boolean[] turned = new boolean[1];
         boolean applied = store.inTransaction(tx -> {
-            first[0] = !tx.knownNode(a.getNode());
+            Optional<Nodes.Availability> before = tx.announcedAvailability(a.getNode());
+            first[0] = before.isEmpty();
+            turned[0] = before.isPresent() && before.get().paused() != a.getPaused();
             if (first[0]) {
                 quotas.charge(tx, WriteQuota.Kind.NEW_NODES, a.getNode(), origin, now);
             }
             return tx.announce(a, ReplicaNetworks.of(origin), now);
         });
-        if (applied && first[0]) {
-            // A node that just joined is listed at once (the next joining node dials it). Only a
-            // key's first announcement: each is counted in the daily new-node limits, so it cannot
-            // be made a ranking per ask, where a known node's (every 10 s) could.
+        if (applied && (first[0] || turned[0])) {
+            // A node that just joined is listed at once (the next joining node dials it), and a node
+            // paused or resumed is listed so at once (a waiting client counts it idle or not). Only
+            // those: a first announcement is counted in the daily new-node limits, and a pause turns
+            // with its volunteer's command, so a known node's announcement (every 10 s) never makes a
+            // ranking per ask. Its reason for not claiming is listed with the next ranking (a second).
             entryPoints.changed();
         }
         // A copy of an announcement (or an older one, late) changes nothing, not even when the node

@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -32,13 +33,15 @@ final class NodeRows implements Nodes {
     @Override
     public boolean announce(NodeAnnouncement a, String network, long nowMs) {
         byte[] node = a.getNode().toByteArray();
-        if (q.update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, network, signed_ms) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?) "
+        if (q.update("INSERT INTO nodes (node, host, port, hardware_class, last_seen_ms, network, signed_ms, paused, "
+                        + "not_claiming) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         + "ON CONFLICT (node) DO UPDATE SET host = excluded.host, port = excluded.port, "
                         + "hardware_class = excluded.hardware_class, last_seen_ms = excluded.last_seen_ms, "
-                        + "network = excluded.network, signed_ms = excluded.signed_ms "
+                        + "network = excluded.network, signed_ms = excluded.signed_ms, paused = excluded.paused, "
+                        + "not_claiming = excluded.not_claiming "
                         + "WHERE nodes.signed_ms IS NULL OR nodes.signed_ms < excluded.signed_ms",
-                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs, network, a.getTimeMs()) == 0) {
+                node, a.getHost(), a.getPort(), a.getHardwareClass(), nowMs, network, a.getTimeMs(),
+                a.getPaused() ? 1 : 0, a.getNotClaiming()) == 0) {
             return false;
         }
         owned.peers.clear();
@@ -75,10 +78,11 @@ final class NodeRows implements Nodes {
 
     @Override
     public List<PeerEndpoint> nodesSeenSince(long sinceMs, int limit) {
-        return q.list("SELECT node, host, port, hardware_class FROM nodes WHERE last_seen_ms >= ? "
+        return q.list("SELECT node, host, port, hardware_class, paused, not_claiming FROM nodes WHERE last_seen_ms >= ? "
                         + "ORDER BY last_seen_ms DESC LIMIT ?",
                 rs -> PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
-                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4)).build(),
+                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4))
+                        .setPaused(rs.getInt(5) == 1).setNotClaiming(rs.getString(6)).build(),
                 sinceMs, limit);
     }
 
@@ -98,24 +102,28 @@ final class NodeRows implements Nodes {
         List<Object> params = new ArrayList<>(List.of(whereParams));
         params.add(PeerListing.perNetwork(limit));
         params.add(limit);
-        return q.list("SELECT node, host, port, hardware_class, network, standing, last_seen_ms FROM ("
+        return q.list("SELECT node, host, port, hardware_class, network, standing, last_seen_ms, paused, not_claiming FROM ("
                         + "SELECT c.node, c.host, c.port, c.hardware_class, c.network, c.standing, c.last_seen_ms, "
+                        + "c.paused, c.not_claiming, "
                         + "ROW_NUMBER() OVER (PARTITION BY c.standing ORDER BY c.place, c.last_seen_ms DESC, c.node) AS class_place "
                         + "FROM (SELECT n.node, n.host, n.port, n.hardware_class, n.network, n.last_seen_ms, "
+                        + "n.paused, n.not_claiming, "
                         + "CASE WHEN r.valid_results > 0 THEN 1 ELSE 0 END AS standing, "
                         + "ROW_NUMBER() OVER (PARTITION BY n.network, CASE WHEN n.network = '' THEN n.node END "
                         + "ORDER BY CASE WHEN r.valid_results > 0 THEN 1 ELSE 0 END DESC, n.last_seen_ms DESC, n.node) "
                         + "AS place FROM " + from + " LEFT JOIN reputations r ON r.runner = n.node WHERE " + where
                         + ") c WHERE c.place <= ?) d WHERE class_place <= ?",
                 rs -> new PeerListing.Offered(PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
-                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4)).build(),
+                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4))
+                        .setPaused(rs.getInt(8) == 1).setNotClaiming(rs.getString(9)).build(),
                         rs.getString(5), rs.getInt(6) == 1, rs.getLong(7)),
                 params.toArray());
     }
 
     @Override
     public boolean nodeSeenOutside(String network, long sinceMs) {
-        return q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? LIMIT 1) n",
+        return q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? AND paused = 0 "
+                        + "LIMIT 1) n",
                 sinceMs, network) > 0;
     }
 
@@ -142,9 +150,11 @@ final class NodeRows implements Nodes {
             off.add(requiredClass);
         }
         on.add(FittingNodes.COUNTED);
-        int onNetwork = (int) q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network = ?"
+        int onNetwork = (int) q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network = ? "
+                + "AND paused = 0"
                 + fits + " LIMIT ?) n", on.toArray());
-        boolean elsewhere = q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ?"
+        boolean elsewhere = q.count("SELECT COUNT(*) FROM (SELECT 1 FROM nodes WHERE last_seen_ms >= ? AND network <> ? "
+                + "AND paused = 0"
                 + fits + " LIMIT 1) n", off.toArray()) > 0;
         return new FittingNodes(onNetwork, elsewhere);
     }
@@ -218,7 +228,7 @@ final class NodeRows implements Nodes {
                         + "CASE WHEN n.network = '' THEN n.node END "
                         + "ORDER BY s.valid_results DESC, n.last_seen_ms DESC, n.node) AS place "
                         + "FROM nodes n JOIN reputations s ON s.runner = n.node "
-                        + "WHERE n.last_seen_ms >= ?" + fits + " AND s.valid_results > 0 AND n.node NOT IN " + in
+                        + "WHERE n.last_seen_ms >= ?" + fits + " AND n.paused = 0 AND s.valid_results > 0 AND n.node NOT IN " + in
                         + " AND (n.network = '' OR n.network NOT IN " + networks + ")"
                         + " AND NOT EXISTS (SELECT 1 FROM unit_leases m WHERE m.holder = n.node AND m.leased_ms >= ? "
                         + "AND m.network <> '' AND m.network IN " + networks + ")"
@@ -252,6 +262,13 @@ final class NodeRows implements Nodes {
             wrotePeers = true;
         }
         return gone.size();
+    }
+
+    @Override
+    public Optional<Availability> announcedAvailability(ByteString node) {
+        List<Availability> row = q.list("SELECT paused, not_claiming FROM nodes WHERE node = ?",
+                rs -> new Availability(rs.getInt(1) == 1, rs.getString(2)), (Object) node.toByteArray());
+        return row.stream().findFirst();
     }
 
     @Override

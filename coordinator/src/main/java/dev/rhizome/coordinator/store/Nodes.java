@@ -6,6 +6,7 @@ import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -94,6 +95,16 @@ public interface Nodes {
 
     /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
     Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);
+
+    /**
+     * What the node last announced of itself beside its endpoint: whether its volunteer paused it
+     * and why it claims nothing now ("" while it claims); empty for a key never announced.
+     */
+    Optional<Availability> announcedAvailability(ByteString node);
+
+    /** A node's own word on whether it claims work ({@code NodeAnnouncement.paused}, {@code .not_claiming}). */
+    record Availability(boolean paused, String notClaiming) {
+    }
 
     /** Whether this key has announced itself as a node before. */
     boolean knownNode(ByteString node);

@@ -466,7 +466,13 @@ final class SqliteSchema {
                             + "WHERE e.seq = experiments.envelope_seq) WHERE network <> ''",
                     "DROP INDEX experiments_by_proposer_network",
                     "CREATE INDEX experiments_by_proposer_recent ON experiments(proposer, network_ms, network) "
-                            + "WHERE network <> ''"));
+                            + "WHERE network <> ''"),
+            // 32: what each node last announced of itself beside its endpoint (NodeAnnouncement.paused,
+            // .not_claiming): a node its volunteer paused was counted as an idle runner by the queue's
+            // reasons, kept its network's replicas held back for it (Dispatcher) and could be drawn
+            // for a spot check it would never run. Rows stored before read as claiming.
+            List.of("ALTER TABLE nodes ADD COLUMN paused INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE nodes ADD COLUMN not_claiming TEXT NOT NULL DEFAULT ''"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -730,6 +730,11 @@ final class SqliteTransaction implements Store.Transaction {
         return nodes.knownNode(node);
     }
 
+    @Override
+    public Optional<Availability> announcedAvailability(ByteString node) {
+        return nodes.announcedAvailability(node);
+    }
+
     // --- papers, the audit trail, adoptions ----------------------------------------------------
 
     @Override

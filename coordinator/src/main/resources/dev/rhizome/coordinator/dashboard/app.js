@@ -13,9 +13,10 @@ function el(tag, text, cls) {
 
 // What a live node works on: "2 units: lr-sweep evaluate x2", "idle". Direction names are the
 // network's (untrusted): the cell is set as textContent, as every cell.
+// A node that says it claims nothing (paused by its volunteer, or its own reason) is not "idle".
 function leased(n) {
   if (n.leases_held === undefined) return "";
-  if (!n.leases_held) return "idle";
+  if (!n.leases_held) return n.paused ? "paused" : n.not_claiming ? "not claiming: " + n.not_claiming : "idle";
   const groups = n.leases_on || [];
   const named = groups.reduce((sum, g) => sum + g.units, 0);
   const on = groups.map(g => g.direction + " " + String(g.kind).toLowerCase() + (g.units > 1 ? " x" + g.units : ""));

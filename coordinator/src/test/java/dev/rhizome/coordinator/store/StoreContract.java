@@ -1386,6 +1386,56 @@ abstract class StoreContract {
     }
 
     /**
+     * A node its volunteer paused says so, and the store keeps its word (migration 32): the node
+     * list shows it paused with its reason, and no rule that asks whether a runner is about counts
+     * it (the replica hold on the proposer's network, the independent-runner wait, the spot check's
+     * draw). Its resume is kept as soon as it is announced, and a copy of the paused announcement sent
+     * again after it changes nothing.
+     */
+    @Test
+    void aPausedNodeIsListedPausedAndCountsAsNoRunnerUntilItsResume() throws Exception {
+        Store store = store();
+        Identity paused = Identity.generate();
+        Identity proposers = Identity.generate();
+        NodeAnnouncement pausedAt200 = announcement(paused, 200, "p.example").toBuilder().setPaused(true)
+                .setNotClaiming("paused by its volunteer").build();
+        run(store, tx -> {
+            tx.announce(announcement(paused, 100, "p.example"), "198.51.100.0/24", 100);
+            tx.announce(announcement(proposers, 100, "q.example"), "203.0.113.0/24", 100);
+            tx.saveReputation(paused.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            return null;
+        });
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 50))).isTrue();
+        run(store, tx -> tx.announce(pausedAt200, "198.51.100.0/24", 200));
+
+        PeerEndpoint listed = run(store, (Store.Transaction tx) -> tx.nodesListedSince(50, 64)).stream()
+                .filter(p -> p.getNode().equals(paused.publicId().toByteString())).findFirst().orElseThrow();
+        assertThat(listed.getPaused()).isTrue();
+        assertThat(listed.getNotClaiming()).isEqualTo("paused by its volunteer");
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodesSeenSince(50, 64))).filteredOn(PeerEndpoint::getPaused)
+                .extracting(PeerEndpoint::getNotClaiming).containsExactly("paused by its volunteer");
+        assertThat(run(store, (Store.Transaction tx) -> tx.announcedAvailability(paused.publicId().toByteString())))
+                .contains(new Nodes.Availability(true, "paused by its volunteer"));
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 50)))
+                .as("a paused node takes no replica the proposer's network is kept off").isFalse();
+        assertThat(run(store, (Store.Transaction tx) -> tx.fittingNodesSeen("any", "203.0.113.0/24", 50)))
+                .isEqualTo(new Nodes.FittingNodes(1, false));
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 50, 0, 10)))
+                .as("a paused node is drawn for no spot check").isEmpty();
+
+        run(store, tx -> tx.announce(announcement(paused, 300, "p.example"), "198.51.100.0/24", 300));
+        assertThat(run(store, (Store.Transaction tx) -> tx.announce(pausedAt200, "198.51.100.0/24", 310)))
+                .as("the paused announcement again, after the resume").isFalse();
+        assertThat(run(store, (Store.Transaction tx) -> tx.announcedAvailability(paused.publicId().toByteString())))
+                .contains(new Nodes.Availability(false, ""));
+        assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 50))).isTrue();
+        assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 50, 0, 10)))
+                .extracting(SpotChecks.Candidate::key).containsExactly(paused.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.announcedAvailability(Identity.generate().publicId()
+                .toByteString()))).isEmpty();
+    }
+
+    /**
      * A spot check's keys are drawn by network, among keys with standing: an attacker announcing
      * hundreds of fresh keys from a network of its own (the announcement quota allows 1,000 new
      * nodes per address a day) no longer fills the draw and checks itself. Round 27's list was the

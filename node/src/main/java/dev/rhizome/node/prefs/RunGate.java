@@ -40,6 +40,27 @@ public final class RunGate {
         return paused;
     }
 
+    /**
+     * {@link #closedBecause()}'s reason in the few stable words a node announces to the coordinator
+     * ({@code NodeAnnouncement.not_claiming}): without the seconds since input or the MiB free, which
+     * change at every look, and without the data directory's path, which is the volunteer's business.
+     */
+    public static String announced(String closedBecause) {
+        if (closedBecause.equals("paused")) {
+            return "paused by its volunteer";
+        }
+        if (closedBecause.startsWith("outside run-hours")) {
+            return closedBecause;
+        }
+        if (closedBecause.startsWith("disk full")) {
+            return "disk full";
+        }
+        if (closedBecause.startsWith("machine in use")) {
+            return "machine in use (it runs jobs only while idle)";
+        }
+        return "not claiming";
+    }
+
     /** Why no job may start now, or empty when one may. */
     public Optional<String> closedBecause() {
         if (paused) {

@@ -29,12 +29,17 @@ final class BusyBackoff {
     /**
      * What `node status` shows while the node backs off: {@code allowed} of the volunteer's
      * {@code cpuJobs} at once, whether it claims now, since when it backs off, what it waits for
-     * and the starved job's reason that began it.
+     * and the starved job's reason that began it. {@code resource}: whose jobs back off, "cpu" for
+     * the CPU slots' (their {@code cpuJobs} the volunteer's number) or a GPU slot's name ("gpu0",
+     * one job). Its job starved of a CPU either way: the GPU is not what is busy.
      */
-    record Status(int cpuJobs, int allowed, boolean claiming, long sinceMs, String waitingFor, String reason) {
+    record Status(int cpuJobs, int allowed, boolean claiming, long sinceMs, String waitingFor, String reason,
+                  String resource) {
     }
 
     private final int cpuJobs;
+    /** "cpu", or the GPU slot's name: {@link Status#resource}. */
+    private final String resource;
     /** What its jobs are called in its lines: "CPU job", or "job on gpu0". */
     private final String job;
     private final String jobs;
@@ -47,11 +52,12 @@ final class BusyBackoff {
     private String waitingFor;
 
     BusyBackoff(int cpuJobs) {
-        this(cpuJobs, "CPU job", "CPU jobs");
+        this(cpuJobs, "cpu", "CPU job", "CPU jobs");
     }
 
-    private BusyBackoff(int cpuJobs, String job, String jobs) {
+    private BusyBackoff(int cpuJobs, String resource, String job, String jobs) {
         this.cpuJobs = cpuJobs;
+        this.resource = resource;
         this.allowed = cpuJobs;
         this.job = job;
         this.jobs = jobs;
@@ -59,7 +65,7 @@ final class BusyBackoff {
 
     /** The back-off of one GPU slot, named {@code slot} in its lines: it runs one job at a time. */
     static BusyBackoff forGpuSlot(String slot) {
-        return new BusyBackoff(1, "job on " + slot, "jobs on " + slot);
+        return new BusyBackoff(1, slot, "job on " + slot, "jobs on " + slot);
     }
 
     private String jobs(int n) {
@@ -144,7 +150,8 @@ final class BusyBackoff {
 
     /** Empty while the node runs the jobs it was set to. */
     synchronized Optional<Status> status() {
-        return backingOff() ? Optional.of(new Status(cpuJobs, allowed, !waiting, sinceMs, waitingFor, reason))
+        return backingOff() ? Optional.of(new Status(cpuJobs, allowed, !waiting, sinceMs, waitingFor, reason,
+                resource))
                 : Optional.empty();
     }
 

@@ -3,6 +3,7 @@ package dev.rhizome.node.work;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.job.JobText;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Tells the coordinator where this node serves bundles and which commits it holds, so runners
- * can be pointed at it. Sent on every change of inventory and periodically as a heartbeat. Each
+ * can be pointed at it, and whether it claims work ({@link Availability}): a node its volunteer
+ * paused was listed as one more idle runner. Sent on every change of inventory or availability and
+ * periodically as a heartbeat. Each
  * commit new to the inventory is also passed to {@code neighbours} (the gossip layer), however it
  * got into the repository: made by the explorer, fetched, or imported by an agent's command.
  */
@@ -34,7 +37,10 @@ public final class InventoryAnnouncer {
     private final Consumer<String> neighbours;
     private final Set<String> toldNeighbours = new HashSet<>();
     private List<String> lastAnnounced = List.of();
+    private Availability lastAvailability = Availability.CLAIMING;
     private long lastAnnouncedMs;
+    /** The last announcement's time_ms: each is signed later, as the coordinator keeps only a later one. */
+    private long lastSignedMs;
     private final RepeatedLines refusals;
     private volatile String refusal;
 
@@ -50,8 +56,33 @@ public final class InventoryAnnouncer {
         this.refusals = new RepeatedLines(clock, Duration.ofMinutes(10));
     }
 
-    /** Announces when the inventory changed or {@code heartbeatMs} passed; false if the coordinator is unreachable. */
-    public synchronized boolean announceIfDue(long heartbeatMs) {
+    /**
+     * Whether this node claims work, as it tells the coordinator: {@code paused} by its volunteer,
+     * and {@code notClaiming}, in a few stable words, why it claims nothing now ("" while it claims).
+     * Stable: a reason whose words changed at every look (seconds since input, MiB free) would be
+     * announced again at every look.
+     */
+    public record Availability(boolean paused, String notClaiming) {
+        public static final Availability CLAIMING = new Availability(false, "");
+
+        public Availability {
+            notClaiming = JobText.printable(notClaiming, MAX_NOT_CLAIMING_CHARS - 3);  // and its "..."
+        }
+    }
+
+    /** The coordinator's bound on {@code not_claiming} (RecordBounds): a longer reason is cut here, not refused there. */
+    static final int MAX_NOT_CLAIMING_CHARS = 300;
+
+    /** {@link #announceIfDue(long, Availability)} of a node that claims. */
+    public boolean announceIfDue(long heartbeatMs) {
+        return announceIfDue(heartbeatMs, Availability.CLAIMING);
+    }
+
+    /**
+     * Announces when the inventory or the availability changed or {@code heartbeatMs} passed; false
+     * if the coordinator is unreachable.
+     */
+    public synchronized boolean announceIfDue(long heartbeatMs, Availability availability) {
         List<String> commits = capped(repository.commits());
         for (String commit : commits) {
             if (toldNeighbours.add(commit)) {
@@ -59,12 +90,17 @@ public final class InventoryAnnouncer {
             }
         }
         long now = clock.millis();
-        if (commits.equals(lastAnnounced) && now - lastAnnouncedMs < heartbeatMs) {
+        if (commits.equals(lastAnnounced) && availability.equals(lastAvailability) && now - lastAnnouncedMs < heartbeatMs) {
             return true;
         }
+        // a pause and a resume within one millisecond: the second is kept only if signed later
+        long signedMs = Math.max(now, lastSignedMs + 1);
         try {
-            coordinator.announce(announcement(coordinator.identity().publicId(), host, port, commits, hardwareClass, now));
+            coordinator.announce(announcement(coordinator.identity().publicId(), host, port, commits, hardwareClass,
+                    signedMs, availability));
+            lastSignedMs = signedMs;
             lastAnnounced = commits;
+            lastAvailability = availability;
             lastAnnouncedMs = now;
             refusals.reset();
             refusal = null;
@@ -74,7 +110,9 @@ public final class InventoryAnnouncer {
                 // A refusal (a banned key, an address the coordinator will not list) stands until
                 // something changes: asked again at the next heartbeat or inventory change, not on
                 // every result and retry, and said once in a while rather than every two seconds.
+                lastSignedMs = signedMs;
                 lastAnnounced = commits;
+                lastAvailability = availability;
                 lastAnnouncedMs = now;
                 refusal = e.getMessage();
                 String line = refusals.show(e.getMessage());
@@ -97,7 +135,15 @@ public final class InventoryAnnouncer {
     /** What a node tells the coordinator about itself; at most {@link #MAX_COMMITS}, the coordinator's limit. */
     public static NodeAnnouncement announcement(PublicId node, String host, int port, List<String> commits,
             String hardwareClass, long timeMs) {
+        return announcement(node, host, port, commits, hardwareClass, timeMs, Availability.CLAIMING);
+    }
+
+    /** The same, saying whether the node claims work. */
+    public static NodeAnnouncement announcement(PublicId node, String host, int port, List<String> commits,
+            String hardwareClass, long timeMs, Availability availability) {
         return NodeAnnouncement.newBuilder()
+                .setPaused(availability.paused())
+                .setNotClaiming(availability.notClaiming())
                 .setNode(node.toByteString())
                 .setHost(host).setPort(port)
                 .addAllCommits(capped(commits))
@@ -111,9 +157,14 @@ public final class InventoryAnnouncer {
     }
 
     public boolean announceNow() {
+        return announceNow(Availability.CLAIMING);
+    }
+
+    /** Announces now, whatever changed: a new commit to point runners at, or a pause or resume to be heard at once. */
+    public boolean announceNow(Availability availability) {
         synchronized (this) {
             lastAnnouncedMs = 0;
         }
-        return announceIfDue(0);
+        return announceIfDue(0, availability);
     }
 }

@@ -10,37 +10,44 @@ import java.util.List;
  * that coordinator for the credit it keeps for this node's key. {@code pid} is the node's process,
  * the one `kill PID` stops (the --json ready line's pid, which a reader of the status lacked).
  * {@code failures}: this run's results that measured nothing, one entry per outcome, most frequent first.
- * {@code busy}: null while the node runs the CPU jobs it was set to; else, after a job was kept off a
- * CPU, how many it runs now, whether it claims and what it waits for ({@link BusyBackoff}).
+ * {@code busy}: null while the node runs the CPU jobs it was set to; else, after a CPU slot's job was
+ * kept off a CPU, how many it runs now, whether it claims and what it waits for ({@link BusyBackoff};
+ * its {@code resource} is "cpu"). {@code busySlots}: every back-off in force, the CPU slots' and each
+ * GPU slot's (whose job starved of a CPU too), each naming its {@code resource}; empty when none.
  */
 public record NodeStatus(String node, long pid, boolean paused, String gate, List<SlotStatus> slots, int queued,
                          Credit credit, Disk disk, Peers peers, String coordinator, List<Failures> failures,
-                         BusyBackoff.Status busy, Preferences preferences) {
+                         BusyBackoff.Status busy, Preferences preferences, List<BusyBackoff.Status> busySlots) {
 
     public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit,
                       List<Failures> failures, BusyBackoff.Status busy) {
         this(node, ProcessHandle.current().pid(), paused, gate, slots, queued, credit, null, null, null, failures, busy,
-                null);
+                null, List.of());
+    }
+
+    public NodeStatus withBusySlots(List<BusyBackoff.Status> value) {
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, coordinator, failures, busy,
+                preferences, List.copyOf(value));
     }
 
     public NodeStatus withDisk(Disk value) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, value, peers, coordinator, failures, busy,
-                preferences);
+                preferences, busySlots);
     }
 
     public NodeStatus withPeers(Peers value) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, value, coordinator, failures, busy,
-                preferences);
+                preferences, busySlots);
     }
 
     public NodeStatus withCoordinator(String url) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, url, failures, busy,
-                preferences);
+                preferences, busySlots);
     }
 
     public NodeStatus withPreferences(Preferences value) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, coordinator, failures, busy,
-                value);
+                value, busySlots);
     }
 
     /**

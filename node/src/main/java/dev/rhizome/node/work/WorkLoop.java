@@ -42,6 +42,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,6 +78,8 @@ public final class WorkLoop implements Runnable {
     private final RunGate gate;
     private final Settings settings;
     private final Clock clock;
+    /** This machine's load as the busy back-offs read it: {@link MachineLoad#read}, or a test's readings. */
+    private final Supplier<Optional<MachineLoad>> load;
     private final Consumer<SignedEnvelope> signedResults;
     private final List<SlotWorker> workers = new ArrayList<>();
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
@@ -107,6 +110,16 @@ public final class WorkLoop implements Runnable {
             Map<Slot, Evaluator> slots, Explorer explorer, ResultOutbox outbox, UnitBuffer buffer, Path giveBacksDir,
             InventoryAnnouncer announcer, RunGate gate, Settings settings, Path logRoot, Clock clock,
             Consumer<SignedEnvelope> signedResults) throws IOException {
+        this(identity, coordinator, commits, slots, explorer, outbox, buffer, giveBacksDir, announcer, gate, settings,
+                logRoot, clock, MachineLoad::read, signedResults);
+    }
+
+    /** The same, reading this machine's load from {@code load} (as the time from {@code clock}). */
+    public WorkLoop(Identity identity, CoordinatorClient coordinator, CommitSource commits,
+            Map<Slot, Evaluator> slots, Explorer explorer, ResultOutbox outbox, UnitBuffer buffer, Path giveBacksDir,
+            InventoryAnnouncer announcer, RunGate gate, Settings settings, Path logRoot, Clock clock,
+            Supplier<Optional<MachineLoad>> load, Consumer<SignedEnvelope> signedResults) throws IOException {
+        this.load = load;
         this.identity = identity;
         this.coordinator = coordinator;
         this.commits = commits;
@@ -199,7 +212,59 @@ public final class WorkLoop implements Runnable {
         return new NodeStatus(identity.publicId().toString(), gate.paused(), gate.closedBecause().orElse("open"), slots,
                 queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending,
                         acked.unkept().orElse(null)),
-                failures.snapshot(), busy.status().orElse(null));
+                failures.snapshot(), busy.status().orElse(null)).withBusySlots(busySlots());
+    }
+
+    /**
+     * Every back-off in force, the CPU slots' shared one first ({@code resource} "cpu") and then each
+     * GPU slot's (its slot's name): {@code busy} alone showed the CPU slots', and a GPU slot that
+     * claimed nothing after its job starved looked idle for no reason.
+     */
+    private List<BusyBackoff.Status> busySlots() {
+        List<BusyBackoff.Status> all = new ArrayList<>();
+        busy.status().ifPresent(all::add);
+        for (SlotWorker w : workers) {
+            BusyBackoff gpu = gpuBusy.get(w.slot());
+            if (gpu != null) {
+                gpu.status().ifPresent(all::add);
+            }
+        }
+        return all;
+    }
+
+    /**
+     * Whether this node claims work, as the coordinator is told: paused by its volunteer, and why no
+     * slot claims now (the run gate's reason in stable words, or the busy back-off where it holds
+     * every slot; a node without slots serves bundles only). A node that claims says "".
+     */
+    InventoryAnnouncer.Availability availability() {
+        boolean paused = gate.paused();
+        if (workers.isEmpty()) {
+            return new InventoryAnnouncer.Availability(paused, "serves bundles only: no slot runs jobs");
+        }
+        Optional<String> closed = gate.closedBecause();
+        if (closed.isPresent()) {
+            return new InventoryAnnouncer.Availability(paused, RunGate.announced(closed.get()));
+        }
+        boolean everySlotHeld = workers.stream().allMatch(w -> {
+            BusyBackoff backoff = cpuIndex.containsKey(w.slot()) ? busy : gpuBusy.get(w.slot());
+            return backoff != null && backoff.hold(cpuIndex.getOrDefault(w.slot(), 0)).isPresent();
+        });
+        return new InventoryAnnouncer.Availability(paused, everySlotHeld
+                ? "backing off: a job was kept off a CPU by other work on this machine, and it claims again once "
+                        + "the load leaves room" : "");
+    }
+
+    /**
+     * The volunteer paused or resumed this node: the coordinator is told at once, on the reporter's
+     * thread (a pause's command never waits on the coordinator), where it heard at the next heartbeat.
+     */
+    public void availabilityChanged() {
+        try {
+            reporter.execute(() -> announcer.announceNow(availability()));
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // the loop has ended: nothing claims, and the coordinator forgets the node in time
+        }
     }
 
     @Override
@@ -322,7 +387,7 @@ public final class WorkLoop implements Runnable {
         try {
             giveBacks.round();
             delivery.round(false);
-            announcer.announceIfDue(HEARTBEAT_MS);
+            announcer.announceIfDue(HEARTBEAT_MS, availability());
         } catch (IOException | RuntimeException e) {
             log.warn("reporting: {}", e.toString());
         }
@@ -501,7 +566,7 @@ public final class WorkLoop implements Runnable {
             // the jobs of ours the load counts: the CPU slots' for theirs, every one for a GPU slot's
             boolean gpu = backoff != busy;
             int ownJobs = (int) workers.stream().filter(w -> w.busy() && (gpu || cpuIndex.containsKey(w.slot()))).count();
-            String change = backoff.read(clock.millis(), MachineLoad.read(), ownJobs);
+            String change = backoff.read(clock.millis(), load.get(), ownJobs);
             if (change != null) {
                 log.info("{}: {}", slot.name(), change);
             }
@@ -517,7 +582,7 @@ public final class WorkLoop implements Runnable {
         public void released(String unitId) {
             if (heldBack.remove(ResultOutbox.fileName(unitId))) {
                 reporter.execute(() -> {
-                    announcer.announceNow();
+                    announcer.announceNow(availability());
                     deliverAndAnnounce();
                 });
             }
@@ -536,7 +601,7 @@ public final class WorkLoop implements Runnable {
             explorerPapers.followUp(coordinator);
             commits.fetch(unit.getCommit(), unit.getPeersList());
             List<Explorer.Proposal> proposals = explorer.propose(unit);
-            announcer.announceNow();
+            announcer.announceNow(availability());
             ExploreDone.Builder done = ExploreDone.newBuilder().setWorkUnitId(unit.getId())
                     .setNode(identity.publicId().toByteString());
             for (Explorer.Proposal p : proposals) {

@@ -33,6 +33,7 @@ class BusyBackoffTest {
         assertThat(status.claiming()).isFalse();
         assertThat(status.sinceMs()).isEqualTo(T0);
         assertThat(status.reason()).isEqualTo("not run to its end");
+        assertThat(status.resource()).as("whose jobs back off: node status's busy said CPU only").isEqualTo("cpu");
 
         assertThat(busy.read(T0 + 1500, load(0.5, 5, 4), 0)).as("a load that just came: the minute's average trails it")
                 .isNull();
@@ -89,6 +90,8 @@ class BusyBackoffTest {
         assertThat(gpu.hold(0)).as("claiming before any job starved").isEmpty();
         assertThat(gpu.starved(T0, "not run to its end")).contains("no unit is claimed").contains("1 job on gpu0 at once (of 1)");
         assertThat(gpu.hold(0)).get().asString().startsWith("not claiming (a job was kept off a CPU)");
+        assertThat(gpu.status()).get().extracting(BusyBackoff.Status::resource, BusyBackoff.Status::claiming)
+                .containsExactly("gpu0", false);
         assertThat(gpu.read(T0 + 1000, load(4.0, 4, 4), 0)).as("the owner's work holds every core").isNull();
         assertThat(gpu.hold(0)).isPresent();
         assertThat(gpu.read(T0 + 2000, load(2.0, 0, 4), 1)).contains("room again").contains("1 job on gpu0 at once");
