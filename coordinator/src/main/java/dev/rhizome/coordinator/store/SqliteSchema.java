@@ -466,7 +466,16 @@ final class SqliteSchema {
                             + "WHERE e.seq = experiments.envelope_seq) WHERE network <> ''",
                     "DROP INDEX experiments_by_proposer_network",
                     "CREATE INDEX experiments_by_proposer_recent ON experiments(proposer, network_ms, network) "
-                            + "WHERE network <> ''"));
+                            + "WHERE network <> ''"),
+            // 33: the latest deadline of any reservation of the unit (a spot check's replicas,
+            // unit_reservations), kept on its row and never lowered, NULL where none was made. On
+            // PostgreSQL a claim's page locks its units, and the locked row is the one last
+            // committed, so a page whose units show no deadline until now is known to be held for
+            // nobody without reading unit_reservations after the locks (ClaimQueue). Started from
+            // the reservations there.
+            List.of("ALTER TABLE units ADD COLUMN reserved_until_ms INTEGER",
+                    "UPDATE units SET reserved_until_ms = (SELECT MAX(v.until_ms) FROM unit_reservations v "
+                            + "WHERE v.unit_id = units.id) WHERE id IN (SELECT unit_id FROM unit_reservations)"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {
