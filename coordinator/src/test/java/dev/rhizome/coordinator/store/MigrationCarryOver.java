@@ -242,7 +242,8 @@ final class MigrationCarryOver {
         assertThat(SqliteSchema.migrate(c, dialect, before)).isEqualTo(before);
         try (PreparedStatement units = c.prepareStatement("INSERT INTO units (id, kind, seed, direction, commit_id, "
                         + "parent, proposer, state, holder, lease_deadline_ms, attempts, expired_leases, created_ms) "
-                        + "VALUES (?, 1, 'tiny-lm', 'd', ?, '', ?, 1, ?, 0, 0, 0, ?)");
+                        + "VALUES (?, " + dev.rhizome.proto.v1.WorkUnit.Kind.EVALUATE_VALUE + ", 'tiny-lm', 'd', ?, '', ?, "
+                        + dev.rhizome.proto.v1.UnitStatus.State.OPEN_VALUE + ", ?, 0, 0, 0, ?)");
                 PreparedStatement reservations = c.prepareStatement(
                         "INSERT INTO unit_reservations (unit_id, node, until_ms) VALUES ('r1', ?, ?)")) {
             for (int i = 1; i <= 2; i++) {
