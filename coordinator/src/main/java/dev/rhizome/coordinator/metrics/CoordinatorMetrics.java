@@ -46,6 +46,9 @@ public final class CoordinatorMetrics {
     public void watch(Store store, Supplier<CoordinatorStats> stats) {
         FunctionCounter.builder("rhizome_store_rows_read", store, Store::rowsRead)
                 .description("Rows the store read: returned by a query, or gone through by a count").register(registry);
+        FunctionCounter.builder("rhizome_store_statements", store, Store::statementsRun)
+                .description("Statements the store ran, reads and writes, commits not counted; on PostgreSQL "
+                        + "each is a round trip (statements sent together count as one)").register(registry);
         FunctionCounter.builder("rhizome_store_sqlite_read_steps", store, Store::readSteps)
                 .description("SQLite only: thousands of virtual-machine instructions the views ran, "
                         + "what a read cost however few rows it returned").register(registry);

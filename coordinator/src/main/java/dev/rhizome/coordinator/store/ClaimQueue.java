@@ -35,7 +35,15 @@ import java.util.TreeMap;
  */
 final class ClaimQueue implements OpenEvaluations {
     // The unit's random seed comes with it (the claim's answer names it): no read of its own.
-    private static final String PAGE_SELECT = "SELECT " + Rows.of("u", UNIT_COLUMNS) + ", s.random_seed FROM units u "
+    private static final String PAGE_COLUMNS = "SELECT " + Rows.of("u", UNIT_COLUMNS) + ", s.random_seed";
+    /*
+     * Where several coordinators share the store, the page locks its units: the unit's latest
+     * reservation deadline (column 15) comes from the row as last committed, and its direction's
+     * closure (16; NULL where open) with it, which the claim asks for next.
+     */
+    private static final String LOCKED_PAGE_COLUMNS = ", u.reserved_until_ms, "
+            + "(SELECT c.reason FROM direction_closures c WHERE c.direction = u.direction)";
+    private static final String PAGE_FROM = " FROM units u "
             + "LEFT JOIN unit_seeds s ON s.unit_id = u.id WHERE u.state = ? AND u.kind = ? "
             + "AND NOT EXISTS (SELECT 1 FROM results r LEFT JOIN unit_seeds rs ON rs.unit_id = r.unit_id "
             + "WHERE r.commit_id = u.commit_id AND rs.random_seed IS NOT DISTINCT FROM s.random_seed "
@@ -43,14 +51,20 @@ final class ClaimQueue implements OpenEvaluations {
     private static final String PAGE_NOT_HELD = "AND NOT EXISTS (SELECT 1 FROM units l LEFT JOIN unit_seeds ls "
             + "ON ls.unit_id = l.id WHERE l.commit_id = u.commit_id AND ls.random_seed IS NOT DISTINCT FROM s.random_seed "
             + "AND l.state = ? AND l.holder = ?) ";
-    // A unit reserved for other keys (a spot check's replica) waits for them until its deadline.
-    private static final String PAGE_NOT_RESERVED = "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v "
+    /*
+     * A unit reserved for other keys (a spot check's replica) waits for them until its deadline.
+     * A unit whose row shows no deadline lasting until now (migration 33) is reserved for nobody:
+     * no probe of unit_reservations for it.
+     */
+    private static final String PAGE_NOT_RESERVED = "AND (u.reserved_until_ms IS NULL OR u.reserved_until_ms < ? "
+            + "OR NOT EXISTS (SELECT 1 FROM unit_reservations v "
             + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR EXISTS (SELECT 1 FROM unit_reservations w "
             + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?)) ";
     // The same for a claimant with a network, which may not take a reserved unit whose trial its
     // network leased or sent a result of at any time ({@link #reservationAdmits}); the commit's
     // own network is kept off every unit of it (PAGE_NOT_NETWORK).
-    private static final String PAGE_NOT_RESERVED_FROM_NETWORK = "AND (NOT EXISTS (SELECT 1 FROM unit_reservations v "
+    private static final String PAGE_NOT_RESERVED_FROM_NETWORK = "AND (u.reserved_until_ms IS NULL "
+            + "OR u.reserved_until_ms < ? OR NOT EXISTS (SELECT 1 FROM unit_reservations v "
             + "WHERE v.unit_id = u.id AND v.until_ms >= ?) OR (EXISTS (SELECT 1 FROM unit_reservations w "
             + "WHERE w.unit_id = u.id AND w.node = ? AND w.until_ms >= ?) AND NOT EXISTS (SELECT 1 FROM unit_leases rl "
             + "LEFT JOIN unit_seeds rs ON rs.unit_id = rl.unit_id WHERE rl.commit_id = u.commit_id AND rl.network = ? "
@@ -98,6 +112,10 @@ final class ClaimQueue implements OpenEvaluations {
     public void reserveUnit(String unitId, List<ByteString> nodes, long untilMs) {
         if (!nodes.isEmpty()) {
             writes.reserved(untilMs);
+            // The latest deadline on the unit's own row too (migration 33), never lowered: a
+            // claim that holds the row locked knows from it whether any reservation may last.
+            q.write("UPDATE units SET reserved_until_ms = ? WHERE id = ? AND (reserved_until_ms IS NULL "
+                    + "OR reserved_until_ms < ?)", untilMs, unitId, untilMs);
         }
         for (ByteString node : nodes) {
             q.update("INSERT INTO unit_reservations (unit_id, node, until_ms) VALUES (?, ?, ?) "
@@ -155,17 +173,18 @@ final class ClaimQueue implements OpenEvaluations {
         boolean holdsSome = !owned.enabled() || units.heldFromMemory(node) > 0;
         boolean someReserved = !noReservationLastsUntil(nowMs);
         List<Object> params = new ArrayList<>(List.of(OPEN, EVALUATE, key));
-        StringBuilder sql = new StringBuilder(PAGE_SELECT);
+        boolean locks = scope.order.isShared();
+        StringBuilder sql = new StringBuilder(PAGE_COLUMNS).append(locks ? LOCKED_PAGE_COLUMNS : "").append(PAGE_FROM);
         if (holdsSome) {
             sql.append(PAGE_NOT_HELD);
             params.addAll(List.of(LEASED, key));
         }
         if (someReserved && network.isEmpty()) {
             sql.append(PAGE_NOT_RESERVED);
-            params.addAll(List.of(nowMs, key, nowMs));
+            params.addAll(List.of(nowMs, nowMs, key, nowMs));
         } else if (someReserved) {
             sql.append(PAGE_NOT_RESERVED_FROM_NETWORK);
-            params.addAll(List.of(nowMs, key, nowMs, network, network));
+            params.addAll(List.of(nowMs, nowMs, key, nowMs, network, network));
         }
         if (!network.isEmpty()) {
             sql.append(PAGE_NOT_NETWORK).append(PAGE_NOT_PROPOSERS_NETWORK);
@@ -173,38 +192,38 @@ final class ClaimQueue implements OpenEvaluations {
         }
         sql.append(PAGE_ORDER);
         params.addAll(List.of(limit, offset));
-        if (!scope.order.isShared()) {
+        if (!locks) {
             return q.list(sql.toString(), this::unitKeepingSeed, params.toArray());
         }
         // Several claims read the head of the queue at once: each locks the units it reads and
         // passes over those another holds, and a unit leased (or closed) since this statement
         // began is seen as last committed and left out, so no unit is leased twice.
         sql.append(" FOR UPDATE OF u SKIP LOCKED");
-        List<UnitRecord> page = q.list(sql.toString(), this::unitKeepingSeed, params.toArray());
-        if (page.isEmpty()) {
-            return page;
-        }
-        // A reservation is a row of its own, not of the unit, so one committed after this
-        // statement began was not seen; none can be made while the unit is locked here (settlement
-        // locks a trial's units before it reserves them), so one more read finds them all: the
-        // reservations of the whole page in one statement, and with it, in its round trip, the
-        // closures of the page's directions, which the claim asks for next.
-        List<String> ids = page.stream().map(UnitRecord::id).toList();
-        List<String> directionNames = page.stream().map(UnitRecord::direction).distinct().toList();
-        List<Queries.Read<?>> reads = new ArrayList<>();
-        reads.add(new Queries.Read<>("SELECT unit_id, node FROM unit_reservations WHERE until_ms >= ? AND unit_id IN ("
-                + String.join(", ", Collections.nCopies(ids.size(), "?")) + ") ORDER BY unit_id, node",
-                rs -> Map.entry(rs.getString(1), ByteString.copyFrom(rs.getBytes(2))), withFirst(nowMs, ids)));
-        Optional<Queries.Read<Map.Entry<String, String>>> closures = directions.closuresRead(directionNames);
-        closures.ifPresent(reads::add);
-        List<List<?>> read = q.together(reads);
+        Map<String, Long> reservedUntil = new HashMap<>();
+        Map<String, String> closures = new HashMap<>();
+        List<UnitRecord> page = q.list(sql.toString(), rs -> {
+            UnitRecord unit = unitKeepingSeed(rs);
+            long until = rs.getLong(15);
+            if (!rs.wasNull()) {
+                reservedUntil.put(unit.id(), until);
+            }
+            closures.put(unit.direction(), rs.getString(16));
+            return unit;
+        }, params.toArray());
+        directions.keepClosures(closures);
+        // A reservation committed after this statement began was not seen by its test, but the
+        // unit's row, locked here, is the one last committed, and whoever reserves a unit writes
+        // its deadline there (settlement locks a trial's units before it reserves them): only
+        // units whose deadline lasts until now have reservations to read, which none has unless a
+        // spot check is waiting.
+        List<String> mayBeReserved = page.stream().map(UnitRecord::id)
+                .filter(id -> reservedUntil.getOrDefault(id, Long.MIN_VALUE) >= nowMs).toList();
         Map<String, List<ByteString>> reserved = new HashMap<>();
-        for (Object row : read.get(0)) {
-            Map.Entry<?, ?> r = (Map.Entry<?, ?>) row;
-            reserved.computeIfAbsent((String) r.getKey(), k -> new ArrayList<>()).add((ByteString) r.getValue());
-        }
-        if (closures.isPresent()) {
-            directions.keepClosures(directionNames, read.get(1));
+        if (!mayBeReserved.isEmpty()) {
+            q.list("SELECT unit_id, node FROM unit_reservations WHERE until_ms >= ? AND unit_id IN ("
+                    + String.join(", ", Collections.nCopies(mayBeReserved.size(), "?")) + ") ORDER BY unit_id, node",
+                    rs -> reserved.computeIfAbsent(rs.getString(1), k -> new ArrayList<>())
+                            .add(ByteString.copyFrom(rs.getBytes(2))), withFirst(nowMs, mayBeReserved));
         }
         return page.stream().filter(u -> reservationAdmits(u, reserved.getOrDefault(u.id(), List.of()), node, network,
                 nowMs)).toList();

@@ -15,10 +15,8 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,8 +48,7 @@ final class DirectionRows implements Seeds, Directions {
     private boolean wroteClosures;
     /**
      * Closures of directions as this transaction read them, a direction absent from the map not
-     * read: a claim's are read with the reservations of its page, in their round trip
-     * ({@link #closuresRead}), and asked for after.
+     * read: a claim's come with its page's units ({@link #keepClosures}), and are asked for after.
      */
     private final Map<String, String> closureMemo = new HashMap<>();
     private final Set<String> closureRead = new HashSet<>();
@@ -275,27 +272,20 @@ final class DirectionRows implements Seeds, Directions {
     }
 
     /**
-     * The read of the closures of {@code names} (at most {@link Queries}' slice of them), to send
-     * with another; its rows go to {@link #keepClosures}. Empty where the closures are kept across
-     * transactions, or there are too many names for one statement.
+     * Keeps the closures a claim's page read with its units ({@code ClaimQueue}): each direction
+     * named, with its closure's reason, or null where it is open. Not where the closures are kept
+     * across transactions, or this transaction wrote one (it is then read again).
      */
-    Optional<Queries.Read<Map.Entry<String, String>>> closuresRead(Collection<String> names) {
-        List<String> distinct = List.copyOf(new LinkedHashSet<>(names));
-        if (owned.enabled() || wroteClosures || distinct.isEmpty() || distinct.size() > 100) {
-            return Optional.empty();
+    void keepClosures(Map<String, String> reasonOrNullByDirection) {
+        if (owned.enabled() || wroteClosures) {
+            return;
         }
-        return Optional.of(new Queries.Read<>("SELECT direction, reason FROM direction_closures WHERE direction IN ("
-                + String.join(", ", Collections.nCopies(distinct.size(), "?")) + ")",
-                rs -> Map.entry(rs.getString(1), rs.getString(2)), distinct.toArray()));
-    }
-
-    /** Keeps what {@link #closuresRead} of {@code names} gave: the closed ones and their reasons, the rest open. */
-    void keepClosures(Collection<String> names, List<?> rows) {
-        closureRead.addAll(names);
-        for (Object row : rows) {
-            Map.Entry<?, ?> closure = (Map.Entry<?, ?>) row;
-            closureMemo.put((String) closure.getKey(), (String) closure.getValue());
-        }
+        reasonOrNullByDirection.forEach((direction, reason) -> {
+            closureRead.add(direction);
+            if (reason != null) {
+                closureMemo.put(direction, reason);
+            }
+        });
     }
 
     @Override

@@ -70,10 +70,18 @@ final class NodeRows implements Nodes {
     }
 
     private List<PeerEndpoint> readPeers(String commit, int limit) {
-        return commit.isEmpty()
-                ? PeerListing.choose(offered("nodes n", "1 = 1", limit), limit)
-                : PeerListing.choose(offered("node_commits k JOIN nodes n ON n.node = k.node", "k.commit_id = ?", limit,
-                        commit), limit);
+        if (commit.isEmpty()) {
+            return PeerListing.choose(offered("nodes n", "1 = 1", limit), limit);
+        }
+        if (owned.enabled() && q.count("SELECT EXISTS (SELECT 1 FROM node_commits WHERE commit_id = ?)", commit) == 0) {
+            // The ranking's window functions cost SQLite their sorters and temporary tables even
+            // where no row comes (the largest cost of a claim on the committer, performance.md's
+            // eleventh pass); one probe of the key first. Not on a shared store, where the probe
+            // would be a round trip of its own before the ranking.
+            return List.of();
+        }
+        return PeerListing.choose(offered("node_commits k JOIN nodes n ON n.node = k.node", "k.commit_id = ?", limit,
+                commit), limit);
     }
 
     @Override

@@ -472,7 +472,16 @@ final class SqliteSchema {
             // reasons, kept its network's replicas held back for it (Dispatcher) and could be drawn
             // for a spot check it would never run. Rows stored before read as claiming.
             List.of("ALTER TABLE nodes ADD COLUMN paused INTEGER NOT NULL DEFAULT 0",
-                    "ALTER TABLE nodes ADD COLUMN not_claiming TEXT NOT NULL DEFAULT ''"));
+                    "ALTER TABLE nodes ADD COLUMN not_claiming TEXT NOT NULL DEFAULT ''"),
+            // 33: the latest deadline of any reservation of the unit (a spot check's replicas,
+            // unit_reservations), kept on its row and never lowered, NULL where none was made. On
+            // PostgreSQL a claim's page locks its units, and the locked row is the one last
+            // committed, so a page whose units show no deadline until now is known to be held for
+            // nobody without reading unit_reservations after the locks (ClaimQueue). Started from
+            // the reservations there.
+            List.of("ALTER TABLE units ADD COLUMN reserved_until_ms INTEGER",
+                    "UPDATE units SET reserved_until_ms = (SELECT MAX(v.until_ms) FROM unit_reservations v "
+                            + "WHERE v.unit_id = units.id) WHERE id IN (SELECT unit_id FROM unit_reservations)"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

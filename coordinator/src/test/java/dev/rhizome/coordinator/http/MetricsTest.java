@@ -50,6 +50,9 @@ class MetricsTest {
             assertThat(after.value("rhizome_units", Map.of("state", "open"))).isZero();
             assertThat(after.value("rhizome_units", Map.of("state", "done"))).isEqualTo(1);
             assertThat(after.value("rhizome_store_commit_transactions_count", Map.of())).isPositive();
+            assertThat(after.type("rhizome_store_statements_total")).isEqualTo("counter");
+            assertThat(after.value("rhizome_store_statements_total", Map.of()))
+                    .as("the claim's and the result's statements").isGreaterThan(before.value("rhizome_store_statements_total", Map.of()));
         }
     }
 

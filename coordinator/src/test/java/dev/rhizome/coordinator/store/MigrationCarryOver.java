@@ -225,4 +225,60 @@ final class MigrationCarryOver {
             return null;
         });
     }
+
+    /** The key {@link #writeBeforeReservationDeadlines} reserved its unit for, until {@link #RESERVED_UNTIL}. */
+    static final ByteString RESERVED_FOR = ByteString.copyFromUtf8("key-a-spot-check-chose");
+    static final long RESERVED_UNTIL = 5_000;
+
+    /**
+     * Brings an empty database to the version before the reservation deadline on units' rows
+     * (migration 33, the newest) and writes two open evaluations, "r1" reserved for
+     * {@link #RESERVED_FOR} until {@link #RESERVED_UNTIL} (and once, earlier, until 3,000) and
+     * "r2" reserved for nobody, straight into their tables.
+     */
+    static void writeBeforeReservationDeadlines(Connection c, Dialect dialect) throws Exception {
+        c.setAutoCommit(false);
+        int before = SqliteSchema.latestVersion() - 1;
+        assertThat(SqliteSchema.migrate(c, dialect, before)).isEqualTo(before);
+        try (PreparedStatement units = c.prepareStatement("INSERT INTO units (id, kind, seed, direction, commit_id, "
+                        + "parent, proposer, state, holder, lease_deadline_ms, attempts, expired_leases, created_ms) "
+                        + "VALUES (?, " + dev.rhizome.proto.v1.WorkUnit.Kind.EVALUATE_VALUE + ", 'tiny-lm', 'd', ?, '', ?, "
+                        + dev.rhizome.proto.v1.UnitStatus.State.OPEN_VALUE + ", ?, 0, 0, 0, ?)");
+                PreparedStatement reservations = c.prepareStatement(
+                        "INSERT INTO unit_reservations (unit_id, node, until_ms) VALUES ('r1', ?, ?)")) {
+            for (int i = 1; i <= 2; i++) {
+                units.setString(1, "r" + i);
+                units.setString(2, "commit-" + i);
+                units.setBytes(3, new byte[0]);
+                units.setBytes(4, new byte[0]);
+                units.setInt(5, i);
+                units.executeUpdate();
+            }
+            reservations.setBytes(1, ByteString.copyFromUtf8("another-key-chosen-earlier").toByteArray());
+            reservations.setLong(2, 3_000);
+            reservations.executeUpdate();
+            reservations.setBytes(1, RESERVED_FOR.toByteArray());
+            reservations.setLong(2, RESERVED_UNTIL);
+            reservations.executeUpdate();
+        }
+        c.commit();
+    }
+
+    /**
+     * A reservation made before the deadline was kept on the unit's row still holds the unit for
+     * its key until its deadline, for a store's own claims and for a second coordinator's (whose
+     * page tells a reserved unit by that deadline).
+     */
+    static void checkReservationsStillHold(Store store, Store second) {
+        ByteString other = ByteString.copyFromUtf8("a-key-nobody-chose");
+        for (Store s : List.of(store, second)) {
+            assertThat(s.inTransaction((Store.Transaction tx) -> tx.openEvaluationsFor(other, RESERVED_UNTIL, 0, 10)))
+                    .extracting(dev.rhizome.coordinator.core.UnitRecord::id).as("reserved for another key").containsExactly("r2");
+            assertThat(s.inTransaction((Store.Transaction tx) -> tx.openEvaluationsFor(RESERVED_FOR, RESERVED_UNTIL, 0, 10)))
+                    .extracting(dev.rhizome.coordinator.core.UnitRecord::id).containsExactly("r1", "r2");
+            assertThat(s.inTransaction((Store.Transaction tx) -> tx.openEvaluationsFor(other, RESERVED_UNTIL + 1, 0, 10)))
+                    .extracting(dev.rhizome.coordinator.core.UnitRecord::id).as("past its deadline")
+                    .containsExactly("r1", "r2");
+        }
+    }
 }

@@ -244,6 +244,17 @@ class PostgresStoreTest extends StoreContract {
         MigrationCarryOver.checkNetworksCountFromTheirReceipt(store());
     }
 
+    /** On PostgreSQL every store's claims lock their page, and tell a reserved unit by its row's deadline. */
+    @Test
+    void migrationThirtyThreeKeepsTheReservationsThereHolding() throws Exception {
+        try (Connection c = postgres.connect()) {
+            c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);
+            MigrationCarryOver.writeBeforeReservationDeadlines(c, Dialect.POSTGRESQL);
+        }
+        Store store = store();
+        MigrationCarryOver.checkReservationsStillHold(store, store());
+    }
+
     @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = postgres.connect()) {

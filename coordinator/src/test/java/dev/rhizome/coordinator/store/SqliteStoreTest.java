@@ -506,6 +506,15 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationThirtyThreeKeepsTheReservationsThereHolding() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeBeforeReservationDeadlines(c, Dialect.SQLITE);
+        }
+        Store store = store();
+        MigrationCarryOver.checkReservationsStillHold(store, store);
+    }
+
+    @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
             MigrationCarryOver.writeVersion15(c, Dialect.SQLITE);
