@@ -100,12 +100,11 @@ class FirstHourGapsTest {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             Path agent = dir.resolve("agent");
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
-            // a single-command seed may protect a file it also lists as editable (only a harnessed
-            // seed's manifest is held to keep them apart); the node refuses a change to it all the same
+            // a single-command seed may protect its training code; the node refuses a change to it
             SortedMap<String, byte[]> files = TestNetwork.slowSeed(1, 60);
             String manifest = new String(files.get("rhizome.json"), StandardCharsets.UTF_8).replace(
                     "\"editable_files\": [\"config.properties\"]",
-                    "\"editable_files\": [\"config.properties\", \"Train.java\"], \"protected_files\": [\"Train.java\"]");
+                    "\"editable_files\": [\"config.properties\"], \"protected_files\": [\"Train.java\"]");
             files.put("rhizome.json", manifest.getBytes(StandardCharsets.UTF_8));
             String seed = TestNetwork.publishWithDirection(operator, agent, files, "d").getCommit();
             Path ws = dir.resolve("ws");

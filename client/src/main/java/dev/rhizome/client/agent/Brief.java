@@ -239,7 +239,9 @@ public final class Brief {
             t.append("## Your unit\n\nUnit `").append(unit.getId()).append("`, base ").append(unit.getCommit())
                     .append(", lease ends ").append(Instant.ofEpochMilli(unit.getLeaseDeadlineMs())).append(" (")
                     .append(left).append(" s left; extend it with `rhizome renew --unit ").append(unit.getId())
-                    .append("`).");
+                    // from any directory, as the brief's commands: a bare `renew` asked ~/.rhizome
+                    .append(" --data-dir ").append(Shell.quote(dataDir)).append(" --coordinator ")
+                    .append(Shell.quote(client.url().toString())).append("`).");
             if (workspace != null) {
                 t.append(" Workspace: ").append(workspace.toAbsolutePath()).append('.');
             }

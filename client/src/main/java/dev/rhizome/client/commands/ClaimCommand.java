@@ -415,8 +415,8 @@ public final class ClaimCommand implements Callable<Integer> {
             }
             if (workspace != null) {
                 out.line("workspace: " + workspace.toAbsolutePath() + " (commit your change, then `rhizome submit --unit "
-                        + unit.getId() + " --workspace " + Shell.quote(workspace) + " --wait`; or give it back: `rhizome unclaim --unit "
-                        + unit.getId() + "`)");
+                        + unit.getId() + " --workspace " + Shell.quote(workspace) + " --wait`; or give it back: `"
+                        + unclaimCommand(unit) + "`)");
             }
             if (workspace == null) {
                 // without --workspace nothing was checked out: a newcomer held a lease with nothing to

@@ -47,7 +47,7 @@ public final class SubmitCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Mixin
     ClaimedUnitOption claimed;
-    @Option(names = "--description", description = "What the experiment changes (default: the commit message's first line).", paramLabel = "TEXT")
+    @Option(names = "--description", description = "What the experiment changes: its hypothesis in `log`, `brief` and `tree` (default: the commit message's first line; claim's --hypothesis is not carried over).", paramLabel = "TEXT")
     String description;
     @Option(names = "--paper", paramLabel = "FILE", converter = PathArguments.InputFile.class, description = "A markdown paper about this experiment to publish with it.")
     Path paper;
@@ -63,7 +63,7 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6.")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs; with --wait, outcome (as `rhizome wait --json`, queued_reason, waiting_for_independent_runner and publish_command included).")
+    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, queued_reason, waiting_for_independent_runner and publish_command included).")
     boolean json;
 
     @Override
@@ -125,6 +125,7 @@ public final class SubmitCommand implements Callable<Integer> {
                 similar.add(so);
             }
             o.add("similar_diffs", similar);
+            o.addProperty("wait_command", waitCommand(s.commit()));
             if (report != null) {
                 JsonObject outcome = Outcome.json(s.commit(), report);
                 OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued);
@@ -145,7 +146,7 @@ public final class SubmitCommand implements Callable<Integer> {
                     out.line(WaitCommand.timedOutLine(s.commit(), timeoutSeconds));
                 }
             } else {
-                out.line("follow it with `rhizome wait --commit " + s.commit() + "`");
+                out.line("follow it with `" + waitCommand(s.commit()) + "`");
             }
         }
         return report != null && !report.getDecided() ? ExitCodes.TIMED_OUT : ExitCodes.OK;
@@ -163,14 +164,21 @@ public final class SubmitCommand implements Callable<Integer> {
                 + Shell.quote(paper.toString()) + " --commit " + commit + "`; " + e.hint());
     }
 
+    /**
+     * The wait for this experiment, runnable from any directory: outside the workspace a bare
+     * `rhizome wait` asked the default coordinator and data directory, not the claim's.
+     */
+    private String waitCommand(String commit) {
+        return "rhizome wait --commit " + commit + " --coordinator " + Shell.quote(coordinator.url())
+                + " --data-dir " + Shell.quote(dataDir.path().toAbsolutePath());
+    }
+
     /** What an interruption of `--wait` leaves: the experiment submitted, and the command that waits for it. */
     private Interrupts.Undone waitCut(String commit) {
         JsonObject keys = new JsonObject();
         keys.addProperty("commit", commit);
         keys.addProperty("submitted", true);
         return new Interrupts.Undone("experiment " + commit + " was submitted; only the wait for its outcome was cut",
-                keys, "wait for its outcome: `rhizome wait --commit " + commit + " --coordinator "
-                        + Shell.quote(coordinator.url()) + " --data-dir " + Shell.quote(dataDir.path().toAbsolutePath())
-                        + " --json` (submitting again answers already_submitted)");
+                keys, "wait for its outcome: `" + waitCommand(commit) + " --json` (submitting again answers already_submitted)");
     }
 }

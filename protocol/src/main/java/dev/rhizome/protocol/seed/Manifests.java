@@ -78,6 +78,7 @@ public final class Manifests {
         if (m.getEditableFilesCount() == 0) {
             problems.add("editable_files is empty: experiments could change nothing");
         }
+        checkProtectedFiles(m, problems);
         for (Knob k : m.getKnobsList()) {
             if (k.getName().isBlank() || k.getFile().isBlank()) {
                 problems.add("knob needs a name and a file: " + k);
@@ -155,11 +156,18 @@ public final class Manifests {
         if (m.getProtectedFilesCount() == 0) {
             problems.add("protected_files is empty: the harness and its data source must be protected");
         }
+    }
+
+    /**
+     * Held for every seed, single-command ones too: a file both editable and protected invites an
+     * edit that every node refuses, and a path spelled otherwise than git spells it protects nothing.
+     */
+    private static void checkProtectedFiles(Manifest m, List<String> problems) {
         for (String path : m.getProtectedFilesList()) {
             if (!isPlainRelativePath(path)) {
                 problems.add("protected_files: not a plain relative path: " + path);
             } else if (m.getEditableFilesList().contains(path)) {
-                problems.add("protected_files: " + path + " is also an editable file");
+                problems.add("protected_files: " + path + " is also an editable file (list it in one of the two)");
             }
         }
     }

@@ -68,6 +68,22 @@ class ManifestsTest {
     }
 
     @Test
+    void everySeedIsRefusedAFileBothEditableAndProtected() throws ManifestException {
+        String singleCommand = GOOD.replace("\"editable_files\": [\"config.properties\"]",
+                "\"editable_files\": [\"config.properties\", \"Train.java\"], \"protected_files\": [\"Train.java\"]");
+        assertThatThrownBy(() -> Manifests.parse(singleCommand))
+                .isInstanceOf(ManifestException.class).hasMessageContaining("protected_files: Train.java is also an editable file");
+        assertThatThrownBy(() -> Manifests.parse(singleCommand.replace("\"protected_files\": [\"Train.java\"]",
+                "\"protected_files\": [\"./Train.java\"]")))
+                .as("a path git never spells so would protect nothing")
+                .isInstanceOf(ManifestException.class).hasMessageContaining("not a plain relative path: ./Train.java");
+        // protecting a file that is not editable stays allowed without a harness
+        Manifest apart = Manifests.parse(GOOD.replace("\"editable_files\"", "\"protected_files\": [\"Train.java\"], \"editable_files\""));
+        assertThat(Manifests.harnessed(apart)).isFalse();
+        assertThat(apart.getProtectedFilesList()).containsExactly("Train.java");
+    }
+
+    @Test
     void adoptionSeedsAndSignificanceHaveDefaultsAndBounds() throws ManifestException {
         Manifest m = Manifests.parse(GOOD);
         assertThat(Manifests.adoptionSeeds(m)).isEqualTo(3);
