@@ -127,7 +127,9 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--idle-only", arity = "0..1",
             description = "Start jobs only while the machine is idle: no terminal input for --idle-minutes and a load "
-                    + "below --idle-max-load per core besides our jobs.", paramLabel = "true|false")
+                    + "below --idle-max-load per core besides our jobs. Input that touches no terminal (a graphical "
+                    + "session; the host's, seen from a container) is not seen: use --run-hours or rhizome node pause "
+                    + "there.", paramLabel = "true|false")
     boolean idleOnly;
 
     @Option(names = "--idle-minutes", converter = Bounded.NonNegativeInt.class, defaultValue = "5", description = "Minutes without input that count as idle (default ${DEFAULT-VALUE}).", paramLabel = "MINUTES")
