@@ -63,7 +63,7 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6.")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, queued_reason, waiting_for_independent_runner and publish_command included).")
+    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, trial_comparison, confirmation_comparison, queued_reason, waiting_for_independent_runner and publish_command included).")
     boolean json;
 
     @Override
