@@ -3,9 +3,9 @@ package dev.rhizome.coordinator.http;
 import static dev.rhizome.coordinator.support.Harness.DIRECTION;
 import static dev.rhizome.coordinator.support.Harness.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.rhizome.coordinator.support.ApiClient;
+import dev.rhizome.coordinator.support.Chromium;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.DirectionClosure;
@@ -14,15 +14,10 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,7 +36,7 @@ class DashboardTest {
 
     @Test
     void theDashboardShowsDirectionsFrontierChartClosedDirectionsAndPapersAsText() throws Exception {
-        String chromium = chromium();
+        String chromium = Chromium.find();
         try (Harness h = new Harness(dataDir, Fixtures.manifest(1, 0.01), ApiClient.Format.JSON).withSeedAndDirection()) {
             Identity runner = Identity.generate();
             Identity other = Identity.generate();
@@ -74,7 +69,7 @@ class DashboardTest {
             WorkUnit working = h.api.claim(worker);
             assertThat(working).as("a unit of the open direction for the worker").isNotNull();
 
-            String dom = run(chromium, dataDir.resolve("profile-dom"), "--dump-dom", h.coordinator.url() + "/");
+            String dom = Chromium.run(chromium, dataDir.resolve("profile-dom"), "--dump-dom", h.coordinator.url() + "/");
             assertThat(dom).containsPattern("(?s)<table id=\"nodes\">.*<td>1 unit: " + working.getDirection() + " "
                     + working.getKind().name().toLowerCase(java.util.Locale.ROOT) + "</td>");
             String closed = section(dom, DIRECTION);
@@ -104,7 +99,7 @@ class DashboardTest {
             Path shot = Paths.get("target", "dashboard.png").toAbsolutePath();
             Files.createDirectories(shot.getParent());
             Files.deleteIfExists(shot);
-            run(chromium, dataDir.resolve("profile-shot"), "--screenshot=" + shot, "--window-size=1280,1600",
+            Chromium.run(chromium, dataDir.resolve("profile-shot"), "--screenshot=" + shot, "--window-size=1280,1600",
                     h.coordinator.url() + "/");
             assertThat(shot).exists();
             assertThat(Files.size(shot)).isGreaterThan(10_000);
@@ -118,33 +113,5 @@ class DashboardTest {
         int end = dom.indexOf("</section>", start);
         assertThat(end).as("the end of the section for %s", direction).isPositive();
         return dom.substring(start, end);
-    }
-
-    private static String chromium() {
-        for (String candidate : List.of("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")) {
-            if (Files.isExecutable(Path.of(candidate))) {
-                return candidate;
-            }
-        }
-        if ("1".equals(System.getenv("RHIZOME_REQUIRE_PG"))) {  // set by CI, which installs chromium too
-            throw new IllegalStateException("chromium is not installed");
-        }
-        assumeTrue(false, "chromium is not installed; the dashboard test needs it");
-        return null;
-    }
-
-    private static String run(String chromium, Path profile, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-                "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--virtual-time-budget=8000"));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("chromium did not finish in 120 s");
-        }
-        assertThat(p.exitValue()).as("chromium exit status").isZero();
-        return new String(out, StandardCharsets.UTF_8);
     }
 }
