@@ -1,7 +1,6 @@
 package dev.rhizome.coordinator.trust;
 
 import static dev.rhizome.coordinator.support.Harness.DIRECTION;
-import static dev.rhizome.coordinator.support.Harness.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.coordinator.Coordinator;
@@ -10,11 +9,11 @@ import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.HonestRunners;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.ConfirmationList;
-import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.SeedCommitment;
@@ -23,13 +22,10 @@ import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Predicate;
-import java.util.function.ToDoubleBiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
@@ -58,18 +54,15 @@ class ConfirmationTest {
     Path dataDir;
 
     private Harness h;
-    private final Identity proposer = Identity.generate();
-    private final List<Identity> runners = List.of(Identity.generate(), Identity.generate(), Identity.generate(),
-            Identity.generate());
-    /** What an honest run of a commit measures at a random seed. */
-    private final Map<String, ToDoubleBiFunction<String, Long>> truth = new HashMap<>();
+    private HonestRunners net;
 
     @BeforeEach
     void start() throws Exception {
         h = Harness.on(store, dataDir, Fixtures.manifest(2, 0.01, 3), ApiClient.Format.PROTOBUF,
                 CoordinatorLimits.defaults()).withSeedAndDirection();
-        truth.put(h.seedCommit, (c, seed) -> baseline(seed));
-        runUntilIdle();
+        net = new HonestRunners(h);
+        net.measures(h.seedCommit, (c, seed) -> baseline(seed));
+        net.runUntilIdle();
     }
 
     @AfterEach
@@ -87,10 +80,10 @@ class ConfirmationTest {
     @Test
     void aLuckyPassAtTheTrialSeedsThatLosesAtConfirmationIsNotAdopted() {
         // better by 0.05 at the three public seeds (tuned to them), worse by 0.02 anywhere else
-        String lucky = propose((c, seed) -> baseline(seed) + (TRIAL_SEEDS.contains(seed) ? -0.05 : 0.02));
-        runUntilIdle();
+        String lucky = net.propose((c, seed) -> baseline(seed) + (TRIAL_SEEDS.contains(seed) ? -0.05 : 0.02));
+        net.runUntilIdle();
 
-        assertThat(frontier()).as("not adopted").isEqualTo(h.seedCommit);
+        assertThat(net.frontier()).as("not adopted").isEqualTo(h.seedCommit);
         assertThat(h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptionsCount()).isZero();
         Confirmation c = confirmationOf(lucky);
         assertThat(c.getState()).isEqualTo(Confirmation.State.REFUSED);
@@ -114,7 +107,7 @@ class ConfirmationTest {
         assertThat(report.getConfirmation().getRandomSeedsList()).isEqualTo(c.getRandomSeedsList());
 
         // the one draw is spent: nothing more is queued for it, and it stays refused
-        runUntilIdle();
+        net.runUntilIdle();
         assertThat(confirmationOf(lucky)).isEqualTo(c);
     }
 
@@ -125,17 +118,17 @@ class ConfirmationTest {
      */
     @Test
     void oneLuckySeedMovesNoFrontierAtEitherStage() {
-        String luckyAt42 = propose((c, seed) -> baseline(seed) - (seed == 42L ? 1.0 : 0.0));
-        runUntilIdle();
+        String luckyAt42 = net.propose((c, seed) -> baseline(seed) - (seed == 42L ? 1.0 : 0.0));
+        net.runUntilIdle();
         assertThat(trials(luckyAt42)).hasSize(3)
                 .allSatisfy(t -> assertThat(t.getState()).isEqualTo(ResultVerdict.State.VALID));
-        assertThat(frontier()).as("one lucky trial seed").isEqualTo(h.seedCommit);
+        assertThat(net.frontier()).as("one lucky trial seed").isEqualTo(h.seedCommit);
         assertThat(h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
                 .getConfirmationsList()).as("it never passed the trial seeds").isEmpty();
 
         // better by 0.05 at the public seeds, then lucky at the first fresh seed it runs at, no better elsewhere
         long[] luckySeed = {-1};
-        String luckyOnce = propose((c, seed) -> {
+        String luckyOnce = net.propose((c, seed) -> {
             if (TRIAL_SEEDS.contains(seed)) {
                 return baseline(seed) - 0.05;
             }
@@ -144,21 +137,21 @@ class ConfirmationTest {
             }
             return baseline(seed) - (seed == luckySeed[0] ? 1.0 : 0.0);
         });
-        runUntilIdle();
+        net.runUntilIdle();
         Confirmation c = confirmationOf(luckyOnce);
         assertThat(c.getRandomSeedsList()).contains(luckySeed[0]);
         assertThat(c.getState()).as("one lucky confirmation seed").isEqualTo(Confirmation.State.REFUSED);
-        assertThat(frontier()).isEqualTo(h.seedCommit);
+        assertThat(net.frontier()).isEqualTo(h.seedCommit);
         assertThat(h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptionsCount()).isZero();
     }
 
     @Test
     void aRealWinIsAdoptedWithItsConfirmationOnTheRecord() {
-        String loser = propose((c, seed) -> baseline(seed) + 0.03);
-        String real = propose((c, seed) -> baseline(seed) - 0.05);
-        runUntilIdle();
+        String loser = net.propose((c, seed) -> baseline(seed) + 0.03);
+        String real = net.propose((c, seed) -> baseline(seed) - 0.05);
+        net.runUntilIdle();
 
-        assertThat(frontier()).isEqualTo(real);
+        assertThat(net.frontier()).isEqualTo(real);
         List<Confirmation> all = h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
                 .getConfirmationsList();
         assertThat(all).extracting(Confirmation::getCommit).as("the loser never passed: nothing drawn")
@@ -182,9 +175,9 @@ class ConfirmationTest {
 
         // A later candidate that passes the trial seeds against the new frontier is confirmed
         // against it: the new frontier runs at the later candidate's own fresh seeds.
-        String next = propose((c2, seed) -> baseline(seed) - 0.10);
-        runUntilIdle();
-        assertThat(frontier()).isEqualTo(next);
+        String next = net.propose((c2, seed) -> baseline(seed) - 0.10);
+        net.runUntilIdle();
+        assertThat(net.frontier()).isEqualTo(next);
         Confirmation second = confirmationOf(next);
         assertThat(second.getFrontier()).isEqualTo(real);
         Set<Long> realSeeds = new java.util.HashSet<>();
@@ -198,15 +191,15 @@ class ConfirmationTest {
      */
     @Test
     void aConfirmationTrialIsClaimedAheadOfOlderOrdinaryWork() {
-        String real = propose((c, seed) -> baseline(seed) - 0.05);
-        String older = propose((c, seed) -> baseline(seed) + 0.03);  // ordinary work, queued before any draw
+        String real = net.propose((c, seed) -> baseline(seed) - 0.05);
+        String older = net.propose((c, seed) -> baseline(seed) + 0.03);  // ordinary work, queued before any draw
         boolean drawn = false;
         for (int round = 0; round < 50 && !drawn; round++) {
-            for (Identity runner : runners) {
+            for (Identity runner : net.runners()) {
                 WorkUnit unit = h.api.claim(runner);
                 assertThat(unit).as("work remains until the draw").isNotNull();
                 assertThat(unit.getCommit()).as("the older work is reached only after the draw").isNotEqualTo(older);
-                report(runner, unit);
+                net.report(runner, unit);
                 if (h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())
                         .getConfirmationsCount() > 0) {
                     drawn = true;
@@ -218,12 +211,12 @@ class ConfirmationTest {
         Set<Long> drawnSeeds = Set.copyOf(confirmationOf(real).getRandomSeedsList());
         assertThat(trials(older)).as("its trials are still queued").isEmpty();
 
-        WorkUnit next = h.api.claim(runners.get(0));
+        WorkUnit next = h.api.claim(net.runners().get(0));
         assertThat(next.getCommit()).as("a confirmation trial, not the older candidate's").isIn(real, h.seedCommit);
         assertThat(drawnSeeds).contains(next.getRandomSeed());
-        report(runners.get(0), next);
-        runUntilIdle();
-        assertThat(frontier()).isEqualTo(real);
+        net.report(net.runners().get(0), next);
+        net.runUntilIdle();
+        assertThat(net.frontier()).isEqualTo(real);
         assertThat(h.api.get("/v1/experiment?commit=" + older, ExperimentReport.newBuilder()).build().getDecided())
                 .as("the older work still ran").isTrue();
     }
@@ -235,14 +228,14 @@ class ConfirmationTest {
      */
     @Test
     void aConfirmingCandidateThatNoLongerPassesAgainstANewFrontierIsSuperseded() {
-        String first = propose((c, seed) -> baseline(seed) - 0.05);
-        String better = propose((c, seed) -> baseline(seed) - 0.12);
+        String first = net.propose((c, seed) -> baseline(seed) - 0.05);
+        String better = net.propose((c, seed) -> baseline(seed) - 0.12);
         // Runners hold the first candidate's own confirmation runs (its seeds are not the trial
         // seeds) while everything else runs: the better one passes, confirms and is adopted.
-        List<Map.Entry<Identity, WorkUnit>> held = runUntilIdleHolding(
+        List<Map.Entry<Identity, WorkUnit>> held = net.runUntilIdleHolding(
                 unit -> unit.getCommit().equals(first) && !TRIAL_SEEDS.contains(unit.getRandomSeed()));
         assertThat(held).as("the first candidate's confirmation runs, held").isNotEmpty();
-        assertThat(frontier()).isEqualTo(better);
+        assertThat(net.frontier()).isEqualTo(better);
 
         Confirmation c = confirmationOf(first);
         assertThat(c.getState()).isEqualTo(Confirmation.State.SUPERSEDED);
@@ -256,10 +249,10 @@ class ConfirmationTest {
         assertThat(report.getConfirmation().getReason()).isEqualTo(c.getReason());
 
         // the held runs still come back and are stored; the closed confirmation stays closed
-        held.forEach(e -> report(e.getKey(), e.getValue()));
-        runUntilIdle();
+        held.forEach(e -> net.report(e.getKey(), e.getValue()));
+        net.runUntilIdle();
         assertThat(confirmationOf(first)).isEqualTo(c);
-        assertThat(frontier()).isEqualTo(better);
+        assertThat(net.frontier()).isEqualTo(better);
         assertThat(h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptionsList())
                 .extracting(Adoption::getCommit).containsExactly(better);
     }
@@ -271,17 +264,17 @@ class ConfirmationTest {
      */
     @Test
     void aCandidateIsNotDecidedWhileTheFrontierStillRunsAtItsConfirmationSeeds() {
-        String real = propose((c, seed) -> baseline(seed) - 0.05);
+        String real = net.propose((c, seed) -> baseline(seed) - 0.05);
         // the frontier's confirmation trials, leased and not yet reported
-        List<Map.Entry<Identity, WorkUnit>> held = runUntilIdleHolding(unit -> unit.getCommit().equals(h.seedCommit));
+        List<Map.Entry<Identity, WorkUnit>> held = net.runUntilIdleHolding(unit -> unit.getCommit().equals(h.seedCommit));
         assertThat(held).as("the frontier's replicas at the drawn seeds").isNotEmpty();
         ExperimentReport waiting = h.api.get("/v1/experiment?commit=" + real, ExperimentReport.newBuilder()).build();
         assertThat(waiting.getPendingUnits()).as("its own trials are all in").isZero();
         assertThat(waiting.getConfirmation().getState()).isEqualTo(Confirmation.State.CONFIRMING);
         assertThat(waiting.getDecided()).as("not decided while the frontier runs at its seeds").isFalse();
 
-        held.forEach(e -> report(e.getKey(), e.getValue()));
-        runUntilIdle();
+        held.forEach(e -> net.report(e.getKey(), e.getValue()));
+        net.runUntilIdle();
         ExperimentReport decided = h.api.get("/v1/experiment?commit=" + real, ExperimentReport.newBuilder()).build();
         assertThat(decided.getDecided()).isTrue();
         assertThat(decided.getAdopted()).isTrue();
@@ -299,7 +292,7 @@ class ConfirmationTest {
         Assumptions.assumeTrue(store.equals(Harness.POSTGRESQL), "two coordinators share a PostgreSQL database");
         try (Coordinator b = Coordinator.start(h.config().withDataDir(dataDir.resolve("b")))) {
             ApiClient apiB = new ApiClient(b.url(), ApiClient.Format.PROTOBUF, h.clock);
-            String real = propose((c, seed) -> baseline(seed) - 0.05);
+            String real = net.propose((c, seed) -> baseline(seed) - 0.05);
             // the commitment is public before any result: both coordinators serve the one the registration stored
             List<SeedCommitment> committed = apiB.get("/v1/confirmations?direction=" + DIRECTION,
                     ConfirmationList.newBuilder()).getSeedCommitmentsList().stream()
@@ -309,20 +302,20 @@ class ConfirmationTest {
                     .getSeedCommitmentsList()).contains(committed.get(0));
             for (int round = 0; round < 200; round++) {
                 boolean worked = false;
-                for (int r = 0; r < runners.size(); r++) {
+                for (int r = 0; r < net.runners().size(); r++) {
                     ApiClient api = r % 2 == 0 ? h.api : apiB;
-                    WorkUnit unit = api.claim(runners.get(r));
+                    WorkUnit unit = api.claim(net.runners().get(r));
                     if (unit != null) {
                         worked = true;
-                        api.signAndPost("/v1/results", runners.get(r),
-                                Fixtures.result(runners.get(r), unit, honestly(unit), h.clock.millis())).ack();
+                        api.signAndPost("/v1/results", net.runners().get(r),
+                                Fixtures.result(net.runners().get(r), unit, net.honestly(unit), h.clock.millis())).ack();
                     }
                 }
                 if (!worked) {
                     break;
                 }
             }
-            assertThat(frontier()).isEqualTo(real);
+            assertThat(net.frontier()).isEqualTo(real);
             Confirmation c = confirmationOf(real);
             List<String> deciding = trials(real).stream().filter(t -> TRIAL_SEEDS.contains(t.getRandomSeed()))
                     .flatMap(t -> t.getResultsList().stream())
@@ -340,58 +333,6 @@ class ConfirmationTest {
     }
 
     // --- helpers ---------------------------------------------------------------------------
-
-    private String propose(ToDoubleBiFunction<String, Long> metric) {
-        String commit = Fixtures.commit();
-        truth.put(commit, metric);
-        h.api.signAndPost("/v1/experiments", proposer,
-                Fixtures.experiment(proposer, SEED, DIRECTION, commit, frontier(), h.clock.millis())).ack();
-        return commit;
-    }
-
-    private double honestly(WorkUnit unit) {
-        return truth.get(unit.getCommit()).applyAsDouble(unit.getCommit(), unit.getRandomSeed());
-    }
-
-    /** Each runner in turn claims one unit and reports its honest metric, until no one gets work. */
-    private void runUntilIdle() {
-        assertThat(runUntilIdleHolding(unit -> false)).isEmpty();
-    }
-
-    /**
-     * The same, except that the units {@code hold} picks stay leased and unreported (a runner still
-     * at work on them): those units with their runners.
-     */
-    private List<Map.Entry<Identity, WorkUnit>> runUntilIdleHolding(Predicate<WorkUnit> hold) {
-        List<Map.Entry<Identity, WorkUnit>> held = new ArrayList<>();
-        for (int round = 0; round < 200; round++) {
-            boolean worked = false;
-            for (Identity runner : runners) {
-                WorkUnit unit = h.api.claim(runner);
-                if (unit == null) {
-                    continue;
-                }
-                worked = true;
-                if (hold.test(unit)) {
-                    held.add(Map.entry(runner, unit));
-                } else {
-                    report(runner, unit);
-                }
-            }
-            if (!worked) {
-                return held;
-            }
-        }
-        throw new AssertionError("work never ran out");
-    }
-
-    private void report(Identity runner, WorkUnit unit) {
-        h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, honestly(unit), h.clock.millis())).ack();
-    }
-
-    private String frontier() {
-        return h.api.get("/v1/directions", DirectionList.newBuilder()).getDirections(0).getFrontierCommit();
-    }
 
     private Confirmation confirmationOf(String commit) {
         return h.api.get("/v1/confirmations?direction=" + DIRECTION, ConfirmationList.newBuilder())

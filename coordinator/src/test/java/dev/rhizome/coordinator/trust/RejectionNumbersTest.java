@@ -1,7 +1,5 @@
 package dev.rhizome.coordinator.trust;
 
-import static dev.rhizome.coordinator.support.Harness.DIRECTION;
-import static dev.rhizome.coordinator.support.Harness.SEED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.offset;
 
@@ -9,20 +7,15 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.HonestRunners;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.AdoptionList;
 import dev.rhizome.proto.v1.Confirmation;
-import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.PairedComparison;
-import dev.rhizome.proto.v1.WorkUnit;
-import dev.rhizome.protocol.identity.Identity;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.function.ToDoubleBiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,17 +48,15 @@ class RejectionNumbersTest {
     Path dataDir;
 
     private Harness h;
-    private final Identity proposer = Identity.generate();
-    private final List<Identity> runners = List.of(Identity.generate(), Identity.generate(), Identity.generate(),
-            Identity.generate());
-    private final Map<String, ToDoubleBiFunction<String, Long>> truth = new HashMap<>();
+    private HonestRunners net;
 
     @BeforeEach
     void start() throws Exception {
         h = Harness.on(store, dataDir, Fixtures.manifest(2, 0.01, 3), ApiClient.Format.PROTOBUF,
                 CoordinatorLimits.defaults()).withSeedAndDirection();
-        truth.put(h.seedCommit, (c, seed) -> baseline(seed));
-        runUntilIdle();
+        net = new HonestRunners(h);
+        net.measures(h.seedCommit, (c, seed) -> baseline(seed));
+        net.runUntilIdle();
     }
 
     @AfterEach
@@ -87,9 +78,9 @@ class RejectionNumbersTest {
     @Test
     void eachStageSaysTheNumbersItDecidedWith() {
         // 1. Just too wide at the trial seeds: not adopted, and the report says by how much.
-        String below = propose((c, seed) -> TRIAL_SEEDS.contains(seed) ? spread(TRIAL_SEEDS, seed, JUST_TOO_WIDE)
+        String below = net.propose((c, seed) -> TRIAL_SEEDS.contains(seed) ? spread(TRIAL_SEEDS, seed, JUST_TOO_WIDE)
                 : baseline(seed) - GAIN);
-        runUntilIdle();
+        net.runUntilIdle();
         ExperimentReport r = report(below);
         assertThat(r.getDecided()).isTrue();
         assertThat(r.getAdopted()).isFalse();
@@ -116,7 +107,7 @@ class RejectionNumbersTest {
 
         // 2. Passes the trial seeds, just too wide at its confirmation seeds: refused there, with those numbers.
         List<Long> refusedSeeds = new ArrayList<>();
-        String refused = propose((c, seed) -> {
+        String refused = net.propose((c, seed) -> {
             if (TRIAL_SEEDS.contains(seed)) {
                 return baseline(seed) - GAIN;
             }
@@ -125,7 +116,7 @@ class RejectionNumbersTest {
             }
             return spread(refusedSeeds, seed, JUST_TOO_WIDE);
         });
-        runUntilIdle();
+        net.runUntilIdle();
         r = report(refused);
         assertThat(r.getDecided()).isTrue();
         assertThat(r.getAdopted()).isFalse();
@@ -145,7 +136,7 @@ class RejectionNumbersTest {
 
         // 3. Just narrow enough at both stages: adopted, and the report's numbers are the adoption's.
         List<Long> adoptedSeeds = new ArrayList<>();
-        String above = propose((c2, seed) -> {
+        String above = net.propose((c2, seed) -> {
             if (TRIAL_SEEDS.contains(seed)) {
                 return spread(TRIAL_SEEDS, seed, JUST_NARROW_ENOUGH);
             }
@@ -154,8 +145,8 @@ class RejectionNumbersTest {
             }
             return spread(adoptedSeeds, seed, JUST_NARROW_ENOUGH);
         });
-        runUntilIdle();
-        assertThat(frontier()).isEqualTo(above);
+        net.runUntilIdle();
+        assertThat(net.frontier()).isEqualTo(above);
         Adoption a = h.api.get("/v1/adoptions", AdoptionList.newBuilder()).getAdoptions(0);
         r = report(above);
         assertThat(r.getAdopted()).isTrue();
@@ -184,40 +175,9 @@ class RejectionNumbersTest {
                 offset(1e-9));
     }
 
-    // --- helpers (as ConfirmationTest's) -------------------------------------------------
+    // --- helpers -------------------------------------------------------------------------
 
     private ExperimentReport report(String commit) {
         return h.api.get("/v1/experiment?commit=" + commit, ExperimentReport.newBuilder()).build();
-    }
-
-    private String propose(ToDoubleBiFunction<String, Long> metric) {
-        String commit = Fixtures.commit();
-        truth.put(commit, metric);
-        h.api.signAndPost("/v1/experiments", proposer,
-                Fixtures.experiment(proposer, SEED, DIRECTION, commit, frontier(), h.clock.millis())).ack();
-        return commit;
-    }
-
-    private void runUntilIdle() {
-        for (int round = 0; round < 200; round++) {
-            boolean worked = false;
-            for (Identity runner : runners) {
-                WorkUnit unit = h.api.claim(runner);
-                if (unit == null) {
-                    continue;
-                }
-                worked = true;
-                double metric = truth.get(unit.getCommit()).applyAsDouble(unit.getCommit(), unit.getRandomSeed());
-                h.api.signAndPost("/v1/results", runner, Fixtures.result(runner, unit, metric, h.clock.millis())).ack();
-            }
-            if (!worked) {
-                return;
-            }
-        }
-        throw new AssertionError("work never ran out");
-    }
-
-    private String frontier() {
-        return h.api.get("/v1/directions", DirectionList.newBuilder()).getDirections(0).getFrontierCommit();
     }
 }
