@@ -3,9 +3,7 @@ package dev.rhizome.node.gossip.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.rhizome.proto.v1.NodeInfo;
-import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
-import dev.rhizome.protocol.envelope.SignatureException;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.util.List;
@@ -19,15 +17,8 @@ import org.junit.jupiter.api.Test;
  * outside it links, as the handshake proved the peer fresh, but is not kept).
  */
 class GossipHelloOnceTest {
-    final AtomicInteger verifies = new AtomicInteger();
-    final SignatureCheck counting = new SignatureCheck() {
-        @Override
-        public <T extends com.google.protobuf.Message> Verified<T> open(SignedEnvelope envelope, T prototype)
-                throws SignatureException {
-            verifies.incrementAndGet();
-            return Envelopes.open(envelope, prototype);
-        }
-    };
+    final CountingSignatureCheck counting = new CountingSignatureCheck();
+    final AtomicInteger verifies = counting.checks;
     long now = 70_000_000;
 
     GossipCore core() {

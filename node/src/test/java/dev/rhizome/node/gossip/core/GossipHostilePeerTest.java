@@ -15,8 +15,6 @@ import dev.rhizome.proto.v1.PeerExchange;
 import dev.rhizome.proto.v1.PeerExchangeRequest;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
-import dev.rhizome.protocol.envelope.SignatureException;
-import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.Identity;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -311,15 +309,8 @@ class GossipHostilePeerTest {
 
     @Test
     void aRecordThisNodeVerifiedAndHoldsIsNotVerifiedAgainButAnyOtherCopyIs() {
-        AtomicInteger verified = new AtomicInteger();
-        SignatureCheck counting = new SignatureCheck() {
-            @Override
-            public <T extends com.google.protobuf.Message> Verified<T> open(
-                    SignedEnvelope envelope, T prototype) throws SignatureException {
-                verified.incrementAndGet();
-                return Envelopes.open(envelope, prototype);
-            }
-        };
+        CountingSignatureCheck counting = new CountingSignatureCheck();
+        AtomicInteger verified = counting.checks;
         GossipCore counted = new GossipCore(selfId, NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config,
                 new Random(1), counting);
         Peer stranger = new Peer();
@@ -352,15 +343,8 @@ class GossipHostilePeerTest {
 
     @Test
     void anOlderVersionOfAHeldRecordIsDroppedUnverifiedAndTheNewerOneIsKept() {
-        AtomicInteger verified = new AtomicInteger();
-        SignatureCheck counting = new SignatureCheck() {
-            @Override
-            public <T extends com.google.protobuf.Message> Verified<T> open(
-                    SignedEnvelope envelope, T prototype) throws SignatureException {
-                verified.incrementAndGet();
-                return Envelopes.open(envelope, prototype);
-            }
-        };
+        CountingSignatureCheck counting = new CountingSignatureCheck();
+        AtomicInteger verified = counting.checks;
         GossipCore counted = new GossipCore(selfId, NodeInfo.newBuilder().setHost("192.0.2.9").setPort(7000).build(), config,
                 new Random(1), counting);
         Peer stranger = new Peer();
