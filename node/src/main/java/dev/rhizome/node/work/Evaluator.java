@@ -169,12 +169,18 @@ public final class Evaluator {
         } finally {
             roots.done(root);
         }
-        if (!outcome.reason().isEmpty()) {
-            log.info("  {} {}: {}", tag, outcome.status(), outcome.reason());
+        return measured(result, outcome, Result.Measurement.SELF_REPORTED, outcome.reason(), manifest, tag);
+    }
+
+    /** The result of a run that ended (well or not), as measured by the job itself or the harness. */
+    private Result measured(Result.Builder result, JobOutcome outcome, Result.Measurement measuredBy,
+            String reason, Manifest manifest, String tag) {
+        if (!reason.isEmpty()) {
+            log.info("  {} {}: {}", tag, outcome.status(), reason);
         }
         result.setStatus(outcome.status())
-                .setMeasuredBy(Result.Measurement.SELF_REPORTED)
-                .setReason(outcome.reason())
+                .setMeasuredBy(measuredBy)
+                .setReason(reason)
                 .setRuntimeMs(outcome.runtimeMs())
                 .setLogSha256(ByteString.copyFrom(outcome.logSha256()))
                 .setTimeMs(clock.millis());
@@ -317,19 +323,7 @@ public final class Evaluator {
         } finally {
             roots.done(root);
         }
-        JobOutcome outcome = run.outcome();
-        if (!run.reason().isEmpty()) {
-            log.info("  {} {}: {}", tag, outcome.status(), run.reason());
-        }
-        result.setStatus(outcome.status())
-                .setMeasuredBy(Result.Measurement.HARNESS)
-                .setReason(run.reason())
-                .setRuntimeMs(outcome.runtimeMs())
-                .setLogSha256(ByteString.copyFrom(outcome.logSha256()))
-                .setTimeMs(clock.millis());
-        outcome.metric().ifPresent(result::setMetric);
-        outcome.steps().ifPresent(result::setSteps);
-        return inSeedRange(result, manifest, tag).build();
+        return measured(result, run.outcome(), Result.Measurement.HARNESS, run.reason(), manifest, tag);
     }
 
     /**
