@@ -72,6 +72,12 @@ public final class CrashPoints {
      */
     public static final String BUNDLE_SERVING = "bundle-serving";
     /**
+     * A bundle written whole to its temporary file in a node's bundle cache (one built here to serve,
+     * or one received from a peer and imported), before its rename into place: killed here, the
+     * temporary file is left and nothing is under the bundle's name.
+     */
+    public static final String BUNDLE_CACHED = "bundle-cached";
+    /**
      * A node's janitor deleted the first cached bundle its cap allows it to, before the others:
      * killed here, the cache is half pruned.
      */
@@ -97,6 +103,17 @@ public final class CrashPoints {
      * FILE: killed here, a whole copy is left as {@code FILE.partial}, unlocked, and no FILE.
      */
     public static final String BACKUP_COPIED = "backup-copied";
+    /**
+     * A pause point ({@link #pause}): a SQLite backup's {@code VACUUM INTO} done, its copy whole in
+     * {@code FILE.partial}, whose lock SQLite's close of its own descriptor ended, before the backup
+     * locks it again: the one moment a live backup's partial file is unlocked.
+     */
+    public static final String BACKUP_UNLOCKED = "backup-unlocked";
+    /**
+     * A pause point ({@link #pause}): a backup's copy whole, forced and locked, before its rename over
+     * FILE: a reader of FILE (a restore) meanwhile reads the backup before it.
+     */
+    public static final String BACKUP_RENAMING = "backup-renaming";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */
@@ -128,6 +145,26 @@ public final class CrashPoints {
                 Thread.currentThread().interrupt();
                 return;
             }
+        }
+    }
+
+    /**
+     * A pause point a test ends: the first time this process reaches NAME (armed as a crash point is),
+     * it says so on stderr ("rhizome: paused at NAME") and holds the calling thread until a line (or
+     * the end) comes on its standard input, which the test writes once it has done what it does in
+     * that moment; no clock decides. Later passes, and every pass when unarmed, go straight through.
+     */
+    public static void pause(String name) {
+        if (ARMED.isEmpty() || !ARMED.equals(name) || !HELD.compareAndSet(false, true)) {
+            return;
+        }
+        System.err.println("rhizome: paused at " + name);
+        System.err.flush();
+        try {
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in,
+                    java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        } catch (java.io.IOException e) {
+            // a closed input ends the pause as a line does
         }
     }
 

@@ -4,14 +4,12 @@ import dev.rhizome.protocol.files.DurableFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -51,6 +49,8 @@ public final class BackupLeftovers {
     }
 
     static final String JOURNAL = "-journal";
+    /** How many times a backup makes its partial file again when another backup to FILE removed it as it was made. */
+    private static final int CLAIM_TRIES = 5;
     /** The size of a SQLite database's header, at the start of its page 1. */
     private static final int SQLITE_HEADER_BYTES = 100;
     /** What a SQLite rollback journal begins with (its header is zeroed where it is reset, not deleted). */
@@ -77,15 +77,22 @@ public final class BackupLeftovers {
         Path absolute = target.toAbsolutePath().normalize();
         Path own = SqliteBackup.temporary(absolute);
         String killed = "the partial copy of a killed backup to " + absolute.getFileName();
-        BackupPartial claim;
-        try {
-            claim = BackupPartial.create(own);
-        } catch (FileAlreadyExistsException leftover) {
-            if (!removeUnlocked(own)) {
-                throw new BackupPartial.InUse(own);
+        BackupPartial claim = null;
+        // two backups to FILE started at once: one makes FILE.partial, the other finds it locked (or
+        // removes it as a killed one's in the moment before its maker locks it, and the maker, finding
+        // its file gone, then finds the other's locked): exactly one goes on, the other is InUse
+        for (int tries = 1; claim == null; tries++) {
+            try {
+                claim = BackupPartial.create(own);
+            } catch (FileAlreadyExistsException leftover) {
+                BackupPartial.Taken taken = removeUnlocked(own);
+                if (taken == BackupPartial.Taken.LOCKED || tries == CLAIM_TRIES) {
+                    throw new BackupPartial.InUse(own);
+                }
+                if (taken == BackupPartial.Taken.TAKEN) {
+                    found.accept(new Found(own, true, killed));
+                }
             }
-            found.accept(new Found(own, true, killed));
-            claim = BackupPartial.create(own);
         }
         try {
             // the name held: no other backup to the target writes these
@@ -103,20 +110,20 @@ public final class BackupLeftovers {
         }
     }
 
-    /** Removes {@code partial} (and its journal) when no backup holds it, whatever it holds; false when one does. */
-    private static boolean removeUnlocked(Path partial) throws IOException {
+    /**
+     * Removes {@code partial} (and its journal) when no backup holds it, whatever it holds: TAKEN when
+     * removed, LOCKED when a backup holds it, MOVED when another backup removed or made it meanwhile.
+     */
+    private static BackupPartial.Taken removeUnlocked(Path partial) throws IOException {
         if (BackupPartial.heldHere(partial)) {
-            return false;
+            return BackupPartial.Taken.LOCKED;
         }
-        try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.READ)) {
-            if (BackupPartial.test(channel) == null) {
-                return false;
+        try (BackupPartial.Test test = BackupPartial.take(partial)) {
+            if (test.taken() == BackupPartial.Taken.TAKEN) {
+                Files.deleteIfExists(BackupPartial.journalOf(partial));
+                Files.deleteIfExists(partial);
             }
-            Files.deleteIfExists(BackupPartial.journalOf(partial));
-            Files.deleteIfExists(partial);
-            return true;
-        } catch (java.nio.file.NoSuchFileException gone) {
-            return true;
+            return test.taken();
         }
     }
 
@@ -169,13 +176,15 @@ public final class BackupLeftovers {
             found.add(new Found(f, false, "left: it belongs to " + owner + ", not " + user));
             return;
         }
-        try (FileChannel channel = FileChannel.open(f, StandardOpenOption.READ)) {
-            FileLock test = BackupPartial.test(channel);
-            if (test == null) {
+        try (BackupPartial.Test test = BackupPartial.take(f)) {
+            if (test.taken() == BackupPartial.Taken.LOCKED) {
                 found.add(new Found(f, false, "left: a backup under way holds its lock"));
                 return;
             }
-            String why = reasonToKeep(channel, kind);
+            if (test.taken() == BackupPartial.Taken.MOVED) {
+                return;  // removed, or made again, by another backup meanwhile: not a leftover this one found
+            }
+            String why = reasonToKeep(test.channel(), kind);
             if (why != null) {
                 found.add(new Found(f, false, why));
                 return;
@@ -189,8 +198,8 @@ public final class BackupLeftovers {
             if (Files.deleteIfExists(f)) {
                 found.add(new Found(f, true, "a killed backup's partial copy"));
             }
-        } catch (java.nio.file.NoSuchFileException gone) {
-            // removed meanwhile by another backup's sweep
+        } catch (java.nio.file.AccessDeniedException readOnly) {
+            found.add(new Found(f, false, "left: it cannot be opened for writing, which testing its lock takes"));
         }
     }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * A backup's partial file ({@code FILE.partial}), made by this process and locked by it from its
  * creation to its rename: an exclusive lock on the whole file (fcntl's, which every process on the
  * machine sees, whoever owns it), so another backup into the directory tells a backup under way from a
- * killed one's leftover by taking the lock, not by looking for processes ({@link BackupLeftovers}).
+ * killed one's leftover by taking the lock ({@link #take}: exclusive, the name checked under it), not
+ * by looking for processes ({@link BackupLeftovers}).
  * The kernel drops such a lock with its process, so a SIGKILL leaves the file unlocked, and with
  * every descriptor of the file this process closes: SQLite's {@code VACUUM INTO} closes its own at
  * its end, which is why {@link #relock} follows it, and why {@link BackupLeftovers} never opens a
@@ -107,8 +108,9 @@ final class BackupPartial implements AutoCloseable {
         }
         lock = channel.lock();
         if (!key.equals(keyOf(file))) {
-            throw new IOException(file + " was removed while the copy was written (by whom is not known: nothing of "
-                    + "this project removes a locked partial file)");
+            throw new IOException(file + " was taken over by another backup to the same file while this one's copy was "
+                    + "finished (SQLite's close of the copy ends this backup's lock for a moment): that backup's copy "
+                    + "goes there instead, and nothing was renamed by this one");
         }
     }
 
@@ -124,15 +126,27 @@ final class BackupPartial implements AutoCloseable {
         }
         long size = Files.size(file);
         CrashPoints.at(CrashPoints.BACKUP_COPIED);
+        CrashPoints.pause(CrashPoints.BACKUP_RENAMING);
         DurableFiles.move(file, target);
         kept = true;
         return size;
     }
 
-    /** Deletes the file and SQLite's journal of it (a failed or stopped backup's), once, unless kept. */
+    /**
+     * Deletes the file and SQLite's journal of it (a failed or stopped backup's), once, unless kept, and
+     * only while the name holds this backup's file: one taken over in the moment its lock was down
+     * ({@link #relock}) is the other backup's now, and deleting it by name ended that one too.
+     */
     void discard() {
         if (kept) {
             return;
+        }
+        try {
+            if (!key.equals(keyOf(file))) {
+                return;
+            }
+        } catch (IOException e) {
+            return;  // left for the next backup into this directory, which finds it unlocked
         }
         for (Path f : new Path[] {journalOf(file), file}) {
             try {
@@ -168,17 +182,75 @@ final class BackupPartial implements AutoCloseable {
         }
     }
 
+    /** What a test of a partial file found ({@link #take}). */
+    enum Taken { TAKEN, LOCKED, MOVED }
+
     /**
-     * Tests a partial file's lock from a channel open on it: a shared lock on the whole file, which
-     * no process can take while a backup holds its exclusive one (nor while SQLite writes the copy).
-     *
-     * @return the test's lock, held until the channel closes; null when a backup holds the file
+     * A test of the partial file at a name: its lock taken, exclusive, on a descriptor of its own, and
+     * the name found still to hold that very file once it is. Held, no other process can take the file:
+     * every remover of a partial file (this test, a backup's own discard) holds a lock on it, so while
+     * this one is held the name holds the locked file until it is deleted here. A shared test (round 32)
+     * let two removers hold it at once, and one deleted by name the file another backup had made there
+     * meanwhile (two backups to FILE finding one killed leftover, or a sweep beside them).
      */
-    static FileLock test(FileChannel channel) throws IOException {
+    static final class Test implements AutoCloseable {
+        private final FileChannel channel;
+        private final Taken taken;
+
+        private Test(FileChannel channel, Taken taken) {
+            this.channel = channel;
+            this.taken = taken;
+        }
+
+        Taken taken() {
+            return taken;
+        }
+
+        /** The tested file's bytes are read through this channel: closing another would end the lock. */
+        FileChannel channel() {
+            return channel;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (channel != null) {
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * Tests the partial file at {@code file}: {@link Taken#TAKEN} with its lock held until the test
+     * closes, {@link Taken#LOCKED} when a live backup holds it (or SQLite writes it), {@link Taken#MOVED}
+     * when the name is gone or now holds another file (another backup removed or made it meanwhile).
+     */
+    static Test take(Path file) throws IOException {
+        Object before = keyOf(file);
+        if (before == null) {
+            return new Test(null, Taken.MOVED);
+        }
+        FileChannel channel;
         try {
-            return channel.tryLock(0, Long.MAX_VALUE, true);
-        } catch (OverlappingFileLockException thisProcess) {
-            return null;
+            channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+            return new Test(null, Taken.MOVED);
+        }
+        try {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException thisProcess) {
+                lock = null;
+            }
+            Taken taken = lock == null ? Taken.LOCKED : before.equals(keyOf(file)) ? Taken.TAKEN : Taken.MOVED;
+            if (taken != Taken.TAKEN) {
+                channel.close();
+                return new Test(null, taken);
+            }
+            return new Test(channel, taken);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
     }
 

@@ -71,6 +71,7 @@ public final class SqliteBackup {
                     throw new IOException("backup of " + database + " failed: " + e.getMessage(), e);
                 }
                 // SQLite closed its descriptor of the copy, and the kernel ended this process's lock with it
+                CrashPoints.pause(CrashPoints.BACKUP_UNLOCKED);
                 partial.relock();
                 return partial.keepAs(target);
             } finally {

@@ -118,6 +118,7 @@ final class BundleCache {
             Files.move(received, temp);
             PieceDigests.Result digests = usable(known) ? known : PieceDigests.of(temp, pieceBytes);
             Path file = dir.resolve(name);
+            CrashPoints.at(CrashPoints.BUNDLE_CACHED);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return replace(name, new BundleFile(tip, file, Files.size(file), digests.sha256(), prerequisites,
                     digests.pieceBytes(), digests.pieceSha256()));
@@ -142,6 +143,7 @@ final class BundleCache {
         Path temp = Files.createTempFile(dir, name, ".tmp");
         try {
             Files.write(temp, received);
+            CrashPoints.at(CrashPoints.BUNDLE_CACHED);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return replace(name, new BundleFile(tip, file, received.length, known.sha256(), prerequisites,
                     known.pieceBytes(), known.pieceSha256()));
@@ -197,6 +199,7 @@ final class BundleCache {
             }
             PieceDigests.Result result = digests.finish();
             long size = Files.size(temp);
+            CrashPoints.at(CrashPoints.BUNDLE_CACHED);
             Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             return new BundleFile(tip, file, size, result.sha256(), prerequisites, result.pieceBytes(), result.pieceSha256());
         } finally {
