@@ -1,50 +1,97 @@
 package dev.rhizome.node.peer;
 
 import dev.rhizome.protocol.WarnBudget;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
+import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Closes an inbound connection that has not proved who it is within the deadline. The idle rule
- * alone is not enough before then: a peer sending a byte now and then is never idle, and one that
- * says hello and then nothing more is idle only after the idle timeout (minutes), so hello-only
- * connections from a few addresses held the server's whole connection limit. The deadline is lifted
- * ({@link #passed}) by whoever takes the connection over: the gossip link, whose handshake has a
- * timeout of its own, or the serving handler once the fetcher's proof of key is checked.
+ * Closes a connection whose peer has not proved who it is in time, by the rule of
+ * {@link HandshakeClock}: each of the peer's turns has its window from the moment our last message
+ * reached the socket (or the connection opened), our own turns do not count, and the whole
+ * handshake has a cap. It sits after the frame codec on every server connection and every dialled
+ * gossip link, so it sees our handshake messages go out; a handler whose answer waits on something
+ * of ours (a gossip hello waiting its turn) says so ({@link #ourTurn}). It is lifted
+ * ({@link #passed}) once the peer proved its key: by the serving handler when a fetcher's proof is
+ * checked, by the gossip link when its handshake is up.
+ *
+ * <p>The idle rule alone is not enough before then: a peer sending a byte now and then is never
+ * idle, and one that says hello and then nothing more is idle only after the idle timeout
+ * (minutes), so hello-only connections from a few addresses held the server's whole connection
+ * limit.
  */
-final class HandshakeDeadline extends ChannelInboundHandlerAdapter {
+public final class HandshakeDeadline extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(HandshakeDeadline.class);
     private static final WarnBudget SILENT = new WarnBudget(log);
-    static final String NAME = "handshake-deadline";
+    public static final String NAME = "handshake-deadline";
 
-    private final long deadlineMs;
+    private final Duration connectTimeout;
+    private HandshakeClock clock;
     private ScheduledFuture<?> timer;
 
-    HandshakeDeadline(long deadlineMs) {
-        this.deadlineMs = deadlineMs;
+    /** @param connectTimeout what this node gives itself to connect; the peer's turns are measured in it */
+    public HandshakeDeadline(Duration connectTimeout) {
+        this.connectTimeout = connectTimeout;
     }
 
-    /** The connection proved its key, or went to a handler with a deadline of its own: no longer ours to close. */
-    static void passed(ChannelPipeline pipeline) {
+    /** The connection proved its key: no longer ours to close. */
+    public static void passed(ChannelPipeline pipeline) {
         if (pipeline.get(NAME) instanceof HandshakeDeadline deadline) {
             deadline.cancel();
             pipeline.remove(deadline);
         }
     }
 
+    /** Our answer waits on us (a gossip hello waiting its turn): the peer's turn stops until we write. On the event loop. */
+    public static void ourTurn(ChannelPipeline pipeline) {
+        if (pipeline.get(NAME) instanceof HandshakeDeadline deadline && deadline.clock != null) {
+            deadline.clock.ourTurn();
+            deadline.arm(pipeline.context(deadline));
+        }
+    }
+
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        timer = ctx.executor().schedule(() -> {
-            SILENT.warn("closing connection from {}: no proven hello within {} ms", PeerMessages.remote(ctx.channel()),
-                    deadlineMs);
-            ctx.close();
-        }, deadlineMs, TimeUnit.MILLISECONDS);
+        clock = HandshakeClock.forConnectTimeout(connectTimeout, nowMs());
+        arm(ctx);
         super.channelActive(ctx);
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        ChannelPromise written = promise.unvoid();
+        written.addListener(done -> {
+            // The event loop runs this: the handler may have been lifted meanwhile (the write was the last proof).
+            if (done.isSuccess() && clock != null && timer != null) {
+                clock.peerTurn(nowMs());
+                arm(ctx);
+            }
+        });
+        if (clock != null) {
+            clock.ourTurn();  // until the message is on the socket: a slow write of ours is not the peer's time
+            arm(ctx);
+        }
+        super.write(ctx, msg, written);
+    }
+
+    private void arm(ChannelHandlerContext ctx) {
+        cancel();
+        long delay = Math.max(0, clock.deadlineMs() - nowMs());
+        timer = ctx.executor().schedule(() -> {
+            long now = nowMs();
+            if (!clock.expired(now)) {
+                arm(ctx);  // its turn moved on since this was armed
+                return;
+            }
+            SILENT.warn("closing connection with {}: its key not proven, {}", PeerMessages.remote(ctx.channel()), clock.why(now));
+            ctx.close();
+        }, delay, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -58,5 +105,9 @@ final class HandshakeDeadline extends ChannelInboundHandlerAdapter {
             timer.cancel(false);
             timer = null;
         }
+    }
+
+    private static long nowMs() {
+        return System.nanoTime() / 1_000_000;
     }
 }

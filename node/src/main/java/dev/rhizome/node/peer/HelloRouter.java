@@ -25,7 +25,7 @@ final class HelloRouter extends ChannelInboundHandlerAdapter {
             // Bundle serving and its idle rule are for clients; a gossip link is long-lived and quiet.
             ctx.pipeline().remove(PeerServer.SERVE);
             ctx.pipeline().remove(PeerServer.IDLE);
-            HandshakeDeadline.passed(ctx.pipeline());  // the link's handshake has its own timeout
+            // The handshake deadline stays until the link is up: the link lifts it (GossipLink).
             gossip.accept(ctx.channel(), message.getHello());
         } else {
             ctx.fireChannelRead(msg);

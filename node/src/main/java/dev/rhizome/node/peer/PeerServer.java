@@ -115,9 +115,8 @@ public final class PeerServer implements AutoCloseable {
                         // A started frame must be whole in time: the decoder alone waits forever for the rest.
                         ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
-                        // A peer says hello and proves its key as soon as it connects: as long as we give ourselves to connect.
-                        ch.pipeline().addLast(HandshakeDeadline.NAME,
-                                new HandshakeDeadline(config.connectTimeout().toMillis()));
+                        // A peer says hello and proves its key as soon as it connects: each of its turns is measured in what we give ourselves to connect.
+                        ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(config.connectTimeout()));
                         if (gossip != null) {
                             ch.pipeline().addLast(HelloRouter.NAME, new HelloRouter(gossip));
                         }

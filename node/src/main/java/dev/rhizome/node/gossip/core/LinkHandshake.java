@@ -186,11 +186,6 @@ public final class LinkHandshake {
         return refuse("sent " + message.getBodyCase() + " before completing the handshake");
     }
 
-    /** The adapter's handshake timer ran out. */
-    public Step timedOut(long afterMs) {
-        return refuse("no hello within " + afterMs + " ms");
-    }
-
     private Step refuse(String why) {
         state = State.REFUSED;
         return Step.refused(why);

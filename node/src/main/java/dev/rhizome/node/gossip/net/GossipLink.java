@@ -4,6 +4,7 @@ import dev.rhizome.node.gossip.core.LinkBacklog;
 import dev.rhizome.node.gossip.core.LinkEnd;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.gossip.core.Violation;
+import dev.rhizome.node.peer.HandshakeDeadline;
 import dev.rhizome.node.peer.InboundLimits;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.protocol.WarnBudget;
@@ -20,7 +21,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.DecoderException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +43,6 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private final LinkEvents events;
     private final LinkHandshake handshake;
     private final PublicId dialled;
-    private final long handshakeTimeoutMs;
     /** Our messages handed to the core and not yet handled: the core's bound says when to stop reading. */
     private final LinkBacklog backlog = new LinkBacklog();
     private ChannelHandlerContext ctx;
@@ -56,21 +55,16 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
     private boolean clockTold;
 
     /** @param dialled the node we dialled, or null for a link the peer opened */
-    GossipLink(LinkEvents events, LinkHandshake handshake, PublicId dialled, long handshakeTimeoutMs) {
+    GossipLink(LinkEvents events, LinkHandshake handshake, PublicId dialled) {
         this.events = events;
         this.handshake = handshake;
         this.dialled = dialled;
-        this.handshakeTimeoutMs = handshakeTimeoutMs;
     }
 
+    /** The handshake's time is kept by the {@link HandshakeDeadline} before this handler, on both ends. */
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        ctx.executor().schedule(() -> {
-            if (handshake.state() != LinkHandshake.State.UP && ctx.channel().isActive()) {
-                step(handshake.timedOut(handshakeTimeoutMs));
-            }
-        }, handshakeTimeoutMs, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -144,6 +138,7 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             }
             case UP -> {
                 peerInfo = handshake.peerInfo();
+                HandshakeDeadline.passed(ctx.pipeline());
                 InboundLimits.proven(ctx.channel());  // an inbound link's place is kept from newcomers
                 events.linkUp(this, handshake.outbound());
             }

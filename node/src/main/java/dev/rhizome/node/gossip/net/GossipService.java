@@ -13,6 +13,7 @@ import dev.rhizome.node.peer.BundleFetcher;
 import dev.rhizome.node.peer.DialAddress;
 import dev.rhizome.node.peer.FetchException;
 import dev.rhizome.node.peer.FetchResult;
+import dev.rhizome.node.peer.HandshakeDeadline;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.node.peer.PeerServer;
 import dev.rhizome.node.peer.TransferLog;
@@ -457,10 +458,11 @@ public final class GossipService implements AutoCloseable {
     // --- the server's callbacks, from event loops ------------------------------------------------
 
     private void accept(Channel channel, Hello peerHello) {
-        GossipLink link = new GossipLink(linkEvents, LinkHandshake.accept(identity, self.info(), HandshakeProof.newNonce()), null,
-                settings.peer().connectTimeout().toMillis());
+        GossipLink link = new GossipLink(linkEvents, LinkHandshake.accept(identity, self.info(), HandshakeProof.newNonce()), null);
         channel.config().setOption(ChannelOption.WRITE_BUFFER_WATER_MARK, GossipLink.WATER_MARK);
         channel.pipeline().addLast(GossipLink.NAME, link);
+        // Its wait for a turn, and our answer, are ours: the peer's next turn starts when our hello is written.
+        HandshakeDeadline.ourTurn(channel.pipeline());
         handshakes.admit(channel, () -> link.acceptHello(peerHello));
     }
 

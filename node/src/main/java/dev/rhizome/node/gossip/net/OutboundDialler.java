@@ -3,6 +3,7 @@ package dev.rhizome.node.gossip.net;
 import dev.rhizome.node.gossip.core.Effect;
 import dev.rhizome.node.gossip.core.LinkHandshake;
 import dev.rhizome.node.peer.FrameDeadline;
+import dev.rhizome.node.peer.HandshakeDeadline;
 import dev.rhizome.node.peer.PeerMessages;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -87,8 +88,7 @@ final class OutboundDialler implements AutoCloseable {
     }
 
     private void connect(PublicId id, NodeInfo peer, InetSocketAddress at) {
-        GossipLink link = new GossipLink(events, LinkHandshake.dial(identity, id, self.info(), HandshakeProof.newNonce()), id,
-                settings.connectTimeout().toMillis());
+        GossipLink link = new GossipLink(events, LinkHandshake.dial(identity, id, self.info(), HandshakeProof.newNonce()), id);
         ChannelFuture connecting;
         try {
             connecting = new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -100,6 +100,8 @@ final class OutboundDialler implements AutoCloseable {
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(FrameDeadline.NAME, new FrameDeadline());
                             FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), settings.maxFrameBytes());
+                            // Armed once connected: the connect has its own timeout, the handshake its turns.
+                            ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(settings.connectTimeout()));
                             ch.pipeline().addLast(GossipLink.NAME, link);
                         }
                     })
