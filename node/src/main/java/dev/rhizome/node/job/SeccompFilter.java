@@ -255,9 +255,15 @@ public final class SeccompFilter {
      * unprivileged owner may add a v2 key, which stays in the file system's keyring, charged to the job's uid
      * on the host, after the job ends, and a directory whose key it removed again is one whose entries the
      * node cannot move, which its delete does) and fs-verity ({@code FS_IOC_ENABLE_VERITY}: the Merkle tree
-     * lies past the file's end, where the work directory's budget, reading sizes, does not look).
+     * lies past the file's end, where the work directory's budget, reading sizes, does not look); and btrfs's
+     * subvolumes and snapshots ({@code BTRFS_IOC_SUBVOL_CREATE}, {@code BTRFS_IOC_SNAP_CREATE}, each with its
+     * v2, and {@code BTRFS_IOC_SUBVOL_SETFLAGS}), which any owner of the directory may make: a subvolume is a
+     * file system of its own to {@code rename}, so the node's delete, which moves each directory into a trash
+     * beside the tree before listing it, fails inside one (EXDEV), and one its owner set read-only refuses
+     * every unlink (EROFS); a tree the node cannot delete keeps it from starting.
      */
-    static final int[] FILE_SYSTEM_STATE = {0x800c6613, 0xc0506617, 0xc0406618, 0xc0406619, 0x40806685};
+    static final int[] FILE_SYSTEM_STATE = {0x800c6613, 0xc0506617, 0xc0406618, 0xc0406619, 0x40806685,
+        0x5000940e, 0x50009418, 0x50009401, 0x50009417, 0x4008941a};
     /** fcntl's command that takes a lease: a signal to the holder whenever another process opens the file. */
     static final int F_SETLEASE = 1024;
     /** The bits of a socket's type that name the type; the rest are SOCK_NONBLOCK and SOCK_CLOEXEC. */
