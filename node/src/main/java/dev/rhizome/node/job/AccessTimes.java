@@ -71,8 +71,9 @@ final class AccessTimes {
         return new SandboxReport.Check(CHECK, false, false, String.join(", ", where)
                 + " updates access times: every job reads when each file there was last read, so when each of this "
                 + "machine's programs last ran, within a day",
-                "mount " + points + " with noatime (add noatime to its options in /etc/fstab, and for now: mount -o "
-                        + "remount,noatime " + keeping.keySet().iterator().next() + ")");
+                "mount " + points + " with noatime (add noatime to the options in /etc/fstab, and for now: "
+                        + String.join("; ", keeping.keySet().stream().map(p -> "mount -o remount,noatime " + p).toList())
+                        + ")");
     }
 
     private static String join(List<Path> paths) {

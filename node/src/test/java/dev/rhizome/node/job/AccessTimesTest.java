@@ -38,6 +38,11 @@ class AccessTimesTest {
                 + line(22, "/usr", "rw,noatime") + line(23, "/opt/jdk\\04017", "ro,relatime")), SHOWN);
         assertThat(check.ok()).isFalse();
         assertThat(check.detail()).startsWith("/ (holding /etc) updates access times");
+
+        SandboxReport.Check two = AccessTimes.check(Optional.of(line(20, "/", "rw,relatime")
+                + line(22, "/usr", "rw,relatime")), SHOWN);
+        assertThat(two.detail()).startsWith("/usr (holding /usr), / (holding /etc, /opt/jdk 17) updates access times");
+        assertThat(two.fix()).contains("mount /usr, / with noatime", "mount -o remount,noatime /usr; mount -o remount,noatime /)");
     }
 
     @Test
