@@ -186,6 +186,8 @@ public final class SandboxProbe {
                         + " refused by a seccomp filter (" + String.join(", ", a.deniedNames().subList(0, 6)) + ", ...)")
                 .orElse("no seccomp filter for this architecture (" + System.getProperty("os.arch") + ")"),
                 arch.isPresent() ? "" : "jobs still run in the sandbox, with the kernel's full system call surface"));
+        // What stat tells every job of the volunteer's use of its programs, which only the volunteer's mounts can stop.
+        checks.add(AccessTimes.check(host.readText(Path.of("/proc/self/mountinfo")), AccessTimes.shown()));
 
         if (version.isEmpty() || prlimit.isEmpty() || !jobUserOk) {
             return new SandboxReport(checks, Optional.empty());

@@ -28,7 +28,7 @@ import java.util.TreeSet;
  * disk a file's size does not show), a socket of a family the network namespace does not confine
  * EAFNOSUPPORT, a netlink socket of any protocol but routing's and an internet one of any but TCP, UDP
  * and ping EPROTONOSUPPORT, a mode with the set-user-ID or set-group-ID bit EPERM, {@code fcntl} growing a pipe,
- * locking an open file description or watching a directory (dnotify) EINVAL, a {@code personality} other than Linux's own EPERM,
+ * locking an open file description, watching a directory (dnotify) or taking a lease EINVAL, a {@code personality} other than Linux's own EPERM,
  * {@code mmap} of huge pages ({@code MAP_HUGETLB}) ENOMEM, a {@code preadv2} that may not wait
  * ({@code RWF_NOWAIT}) EOPNOTSUPP, {@code madvise(MADV_MERGEABLE)} EINVAL, and {@code prctl(PR_SET_PDEATHSIG)},
  * {@code prctl(PR_SET_MEMORY_MERGE)} and {@code POSIX_FADV_DONTNEED} are answered as done without being done.
@@ -239,6 +239,33 @@ public final class SeccompFilter {
      * past a file's end that its size, all the work directory's budget reads, does not show.
      */
     static final int FS_IOC_FSSETXATTR = 0x401c5820;
+    /**
+     * ioctl's requests that name the file system a file lies on, answered ENOTTY, as a file system without
+     * them: its label, which the volunteer chose ({@code FS_IOC_GETFSLABEL}; ext4, XFS and btrfs answer it
+     * to any reader), its UUID ({@code FS_IOC_GETFSUUID}, ext4's own {@code EXT4_IOC_GETFSUUID}, btrfs's
+     * {@code BTRFS_IOC_FS_INFO}; the id that {@code /etc/fstab}, the kernel's command line and {@code blkid}
+     * give the disk), the block device's name ({@code FS_IOC_GETFSSYSFSPATH}) and, on btrfs, each device's
+     * UUID and path ({@code BTRFS_IOC_DEV_INFO}). A job's checkout and {@code /usr} lie on the host's disks.
+     */
+    static final int[] FILE_SYSTEM_IDENTITY = {0x81009431, 0x80111500, 0x80811501, 0x8008662c, 0x8400941f, 0xd000941e};
+    /**
+     * ioctl's requests that leave state in the file system beyond a file's bytes, answered ENOTTY likewise:
+     * fscrypt's policy on a directory and its keys ({@code FS_IOC_SET_ENCRYPTION_POLICY},
+     * {@code FS_IOC_ADD_ENCRYPTION_KEY}, {@code FS_IOC_REMOVE_ENCRYPTION_KEY} and its all-users twin: an
+     * unprivileged owner may add a v2 key, which stays in the file system's keyring, charged to the job's uid
+     * on the host, after the job ends, and a directory whose key it removed again is one whose entries the
+     * node cannot move, which its delete does) and fs-verity ({@code FS_IOC_ENABLE_VERITY}: the Merkle tree
+     * lies past the file's end, where the work directory's budget, reading sizes, does not look); and btrfs's
+     * subvolumes and snapshots ({@code BTRFS_IOC_SUBVOL_CREATE}, {@code BTRFS_IOC_SNAP_CREATE}, each with its
+     * v2, and {@code BTRFS_IOC_SUBVOL_SETFLAGS}), which any owner of the directory may make: a subvolume is a
+     * file system of its own to {@code rename}, so the node's delete, which moves each directory into a trash
+     * beside the tree before listing it, fails inside one (EXDEV), and one its owner set read-only refuses
+     * every unlink (EROFS); a tree the node cannot delete keeps it from starting.
+     */
+    static final int[] FILE_SYSTEM_STATE = {0x800c6613, 0xc0506617, 0xc0406618, 0xc0406619, 0x40806685,
+        0x5000940e, 0x50009418, 0x50009401, 0x50009417, 0x4008941a};
+    /** fcntl's command that takes a lease: a signal to the holder whenever another process opens the file. */
+    static final int F_SETLEASE = 1024;
     /** The bits of a socket's type that name the type; the rest are SOCK_NONBLOCK and SOCK_CLOEXEC. */
     static final int SOCK_TYPE_MASK = 0xf;
     static final int SOCK_STREAM = 1;
@@ -312,8 +339,12 @@ public final class SeccompFilter {
         // shares with the host (/usr, the JDK) signalled the job at each read of a file there by any
         // process of the machine, the volunteer's and the node's, which the page cache's side channel
         // (cachestat, RWF_NOWAIT) was closed against; inotify and fanotify are absent already.
+        // F_SETLEASE as a kernel with leases turned off (fs.leases-enable 0): a job's lease on a file of its
+        // own (its checkout, on the host's disk) signalled it whenever any process of the machine opened the
+        // file (the node, the volunteer's backup or virus scanner), and held that open up to
+        // fs.lease-break-time (45 s) unless the job let go. File servers (Samba, NFS) take leases; training does not.
         new Judged("fcntl", 72, 25, 1,
-                Allowed.anyBut(F_SETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_NOTIFY), EINVAL),
+                Allowed.anyBut(F_SETPIPE_SZ, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW, F_NOTIFY, F_SETLEASE), EINVAL),
         // The execution domain: only Linux's own, its 32-bit uname and the query, as Docker allows. The
         // flags (ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, MMAP_PAGE_ZERO) turn off address randomization,
         // make data executable and map page zero in what the job runs next, which exploits want and
@@ -327,7 +358,9 @@ public final class SeccompFilter {
         new Judged("mmap", 9, 222, 3, Allowed.without(MAP_HUGETLB), ENOMEM),
         // Read by its request, whose number the kernel takes as 32 bits: FS_IOC_FSSETXATTR answers as a
         // file that has no such ioctl (ENOTTY), on which xfs_io and what sets hints go on without one.
-        new Judged("ioctl", 16, 29, 1, Allowed.anyBut(FS_IOC_FSSETXATTR), ENOTTY),
+        // The file system's identity (the volunteer's label, the disk's UUID and device) and state a file's
+        // bytes do not hold (fscrypt's policies and keys, fs-verity's tree) likewise; see their tables.
+        new Judged("ioctl", 16, 29, 1, Allowed.anyBut(ioctlsRefused()), ENOTTY),
         // The job's command is its PID namespace's init (BwrapCommand's --as-pid-1), and its parent-death
         // signal (bubblewrap's SIGKILL) is what ends the namespace when bubblewrap, or the node it dies
         // with, is killed: cleared, the job outlived the node. Answered as done, not refused, since
@@ -351,6 +384,12 @@ public final class SeccompFilter {
         new Judged("preadv2", 327, 286, 5, Allowed.without(RWF_NOWAIT), EOPNOTSUPP),
         new Judged("fadvise64", 221, 223, 3, Allowed.anyBut(POSIX_FADV_DONTNEED), DONE),
     };
+
+    private static int[] ioctlsRefused() {
+        return java.util.stream.IntStream.concat(java.util.stream.IntStream.of(FS_IOC_FSSETXATTR),
+                java.util.stream.IntStream.concat(java.util.Arrays.stream(FILE_SYSTEM_IDENTITY),
+                        java.util.Arrays.stream(FILE_SYSTEM_STATE))).toArray();
+    }
 
     private static int[] without(int[] values, int value) {
         return java.util.Arrays.stream(values).filter(v -> v != value).toArray();

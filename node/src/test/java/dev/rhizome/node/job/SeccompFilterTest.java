@@ -181,17 +181,17 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
-    void fcntlMayDoAnythingButGrowAPipeLockAnOpenFileDescriptionOrWatchADirectory(SeccompFilter.Arch arch) {
+    void fcntlMayDoAnythingButGrowAPipeLockAnOpenFileDescriptionWatchADirectoryOrTakeALease(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int nr = arch.judgedNumbers.get("fcntl");
-        // F_GETFD, F_SETFL, F_SETLK, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, F_ADD_SEALS
-        for (long command : new long[] {1, 4, 6, 1030, 1032, 1033}) {
+        // F_GETFD, F_SETFL, F_SETLK, F_DUPFD_CLOEXEC, F_GETPIPE_SZ, F_ADD_SEALS, F_GETLEASE
+        for (long command : new long[] {1, 4, 6, 1030, 1032, 1033, 1025}) {
             assertThat(run(program, arch.auditArch, nr, new long[] {3, command, 1 << 20, 0, 0, 0})).as("command %d", command)
                     .isEqualTo(SeccompFilter.RET_ALLOW);
         }
         int absent = SeccompFilter.RET_ERRNO | SeccompFilter.EINVAL;
         for (long command : new long[] {SeccompFilter.F_SETPIPE_SZ, (1L << 32) | SeccompFilter.F_SETPIPE_SZ, 36, 37, 38,
-                1026, (1L << 32) | 1026}) {
+                1026, (1L << 32) | 1026, 1024, (1L << 32) | 1024}) {
             assertThat(run(program, arch.auditArch, nr, new long[] {3, command, 4096, 0, 0, 0})).as("command %d", command)
                     .isEqualTo(absent);
         }
@@ -300,7 +300,7 @@ class SeccompFilterTest {
 
     @ParameterizedTest
     @EnumSource(SeccompFilter.Arch.class)
-    void settingAFilesFsxattrByIoctlAnswersAsAFileWithoutThatIoctlAndOtherIoctlsPass(SeccompFilter.Arch arch) {
+    void settingAFilesFsxattrNamingTheFileSystemOrLeavingStateInItByIoctlAnswersAsAFileWithoutThatIoctlAndOtherIoctlsPass(SeccompFilter.Arch arch) {
         byte[] program = SeccompFilter.program(arch);
         int ioctl = arch.judgedNumbers.get("ioctl");
         // FS_IOC_FSSETXATTR, and with the high half of the register set, which the kernel does not read
@@ -308,8 +308,20 @@ class SeccompFilterTest {
             assertThat(run(program, arch.auditArch, ioctl, new long[] {3, request, 0, 0, 0, 0}))
                     .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOTTY);
         }
-        // FS_IOC_FSGETXATTR, TCGETS, FIONREAD, FIONBIO, FS_IOC_GETFLAGS
-        for (long request : new long[] {0x801c581fL, 0x5401, 0x541b, 0x5421, 0x80086601L}) {
+        // The file system's label, UUID (the generic, ext4's and btrfs's requests), device name and btrfs's
+        // devices; fscrypt's policy and keys, fs-verity's enabling, btrfs's subvolumes, snapshots and their
+        // read-only flag: each as the kernel's headers number it
+        for (long request : new long[] {0x81009431L, 0x80111500L, 0x80811501L, 0x8008662cL, 0x8400941fL, 0xd000941eL,
+                0x800c6613L, 0xc0506617L, 0xc0406618L, 0xc0406619L, 0x40806685L, 0x5000940eL, 0x50009418L, 0x50009401L,
+                0x50009417L, 0x4008941aL, (1L << 32) | 0x81009431L}) {
+            assertThat(run(program, arch.auditArch, ioctl, new long[] {3, request, 0, 0, 0, 0}))
+                    .as("request %x", request).isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOTTY);
+        }
+        // FS_IOC_FSGETXATTR, TCGETS, FIONREAD, FIONBIO, FS_IOC_GETFLAGS, FS_IOC_SETFLAGS (the flags an owner may
+        // set change no file's reach; immutable and append-only need CAP_LINUX_IMMUTABLE), fscrypt's and
+        // fs-verity's reads (FS_IOC_GET_ENCRYPTION_POLICY_EX, FS_IOC_MEASURE_VERITY), btrfs's subvolume flags' read
+        for (long request : new long[] {0x801c581fL, 0x5401, 0x541b, 0x5421, 0x80086601L, 0x40086602L, 0xc0096616L,
+                0xc0046686L, 0x80089419L}) {
             assertThat(run(program, arch.auditArch, ioctl, new long[] {3, request, 0, 0, 0, 0}))
                     .as("request %x", request).isEqualTo(SeccompFilter.RET_ALLOW);
         }
