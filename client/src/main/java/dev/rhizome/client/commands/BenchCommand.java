@@ -233,6 +233,13 @@ public final class BenchCommand implements Runnable {
                         + "on PostgreSQL results of different directions settle at once.", paramLabel = "N")
         int directions;
 
+        // Real nodes announce the commits they hold, and a claim then ranks the holders of its
+        // unit's commit; without announcements that read always finds none (runs before round 33).
+        @Option(names = "--no-announce", description = "The clients announce no commits, as runs before round 33 did: "
+                + "no claim then has holders to rank (by default each client announces the seed's commit and every "
+                + "open unit's before each phase, as a node that gossip delivered them to would).")
+        boolean noAnnounce;
+
         @Option(names = "--json", description = "End with one JSON summary line on standard output.")
         boolean json;
 
@@ -241,7 +248,7 @@ public final class BenchCommand implements Runnable {
             ((Logger) LoggerFactory.getLogger("dev.rhizome")).setLevel(Level.WARN);
             String address = freshSchemaAddress(store);
             CoordinatorBench.Config config = settings(dataDir, "rhizome-bench-coordinator-", dir -> new CoordinatorBench.Config(units, clients, baselineRequests,
-                    dir, address, warmupUnits, directions));
+                    dir, address, warmupUnits, directions, !noAnnounce));
             try (BenchSchema schema = BenchSchema.of(address)) {
                 print(CoordinatorBench.run(config, progress(json)), json);
             } catch (UnresolvableStoreHost e) {

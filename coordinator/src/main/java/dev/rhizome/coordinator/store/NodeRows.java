@@ -73,15 +73,33 @@ final class NodeRows implements Nodes {
         if (commit.isEmpty()) {
             return PeerListing.choose(offered("nodes n", "1 = 1", limit), limit);
         }
-        if (owned.enabled() && q.count("SELECT EXISTS (SELECT 1 FROM node_commits WHERE commit_id = ?)", commit) == 0) {
-            // The ranking's window functions cost SQLite their sorters and temporary tables even
-            // where no row comes (the largest cost of a claim on the committer, performance.md's
-            // eleventh pass); one probe of the key first. Not on a shared store, where the probe
-            // would be a round trip of its own before the ranking.
-            return List.of();
+        if (owned.enabled()) {
+            // The ranking's window functions cost SQLite their sorters and temporary tables on every
+            // run, however few rows come (the largest cost of a claim with holders on the committer,
+            // performance.md's twelfth pass; of one without, the eleventh). PeerListing.choose ranks
+            // any superset of the windows' cut alike, so up to FEW_HOLDERS holders are read plainly
+            // (one seek, no sorter) and ranked here; more, and the windows cut them in SQL, so a
+            // flood of fresh keys holding a commit still costs a bounded answer. Not on a shared
+            // store, where the plain read would be a round trip of its own before the ranking.
+            List<PeerListing.Offered> holders = holders(commit, FEW_HOLDERS + 1);
+            if (holders.size() <= FEW_HOLDERS) {
+                return PeerListing.choose(holders, limit);
+            }
         }
         return PeerListing.choose(offered("node_commits k JOIN nodes n ON n.node = k.node", "k.commit_id = ?", limit,
                 commit), limit);
+    }
+
+    /** Holders of a commit read without the ranking's windows, up to which {@link #readPeers} ranks them in Java. */
+    static final int FEW_HOLDERS = 64;
+
+    /** Up to {@code most} nodes holding {@code commit}, unranked, with what {@link PeerListing#choose} ranks by. */
+    private List<PeerListing.Offered> holders(String commit, int most) {
+        return q.list("SELECT n.node, n.host, n.port, n.hardware_class, n.network, "
+                        + "CASE WHEN r.valid_results > 0 THEN 1 ELSE 0 END, n.last_seen_ms, n.paused, n.not_claiming "
+                        + "FROM node_commits k JOIN nodes n ON n.node = k.node LEFT JOIN reputations r ON r.runner = n.node "
+                        + "WHERE k.commit_id = ? LIMIT ?",
+                NodeRows::offered, commit, most);
     }
 
     @Override
@@ -121,11 +139,15 @@ final class NodeRows implements Nodes {
                         + "ORDER BY CASE WHEN r.valid_results > 0 THEN 1 ELSE 0 END DESC, n.last_seen_ms DESC, n.node) "
                         + "AS place FROM " + from + " LEFT JOIN reputations r ON r.runner = n.node WHERE " + where
                         + ") c WHERE c.place <= ?) d WHERE class_place <= ?",
-                rs -> new PeerListing.Offered(PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
-                        .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4))
-                        .setPaused(rs.getInt(8) == 1).setNotClaiming(rs.getString(9)).build(),
-                        rs.getString(5), rs.getInt(6) == 1, rs.getLong(7)),
-                params.toArray());
+                NodeRows::offered, params.toArray());
+    }
+
+    /** A row of node, host, port, hardware class, network, standing (0 or 1), last seen, paused, not claiming. */
+    private static PeerListing.Offered offered(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new PeerListing.Offered(PeerEndpoint.newBuilder().setNode(ByteString.copyFrom(rs.getBytes(1)))
+                .setHost(rs.getString(2)).setPort(rs.getInt(3)).setHardwareClass(rs.getString(4))
+                .setPaused(rs.getInt(8) == 1).setNotClaiming(rs.getString(9)).build(),
+                rs.getString(5), rs.getInt(6) == 1, rs.getLong(7));
     }
 
     @Override

@@ -1783,6 +1783,39 @@ abstract class StoreContract {
         assertThat(crowded).extracting(PeerEndpoint::getNode).filteredOn(attacker::contains).hasSizeLessThanOrEqualTo(8);
     }
 
+    /**
+     * The holders of a commit are ranked alike however a store reads them (SQLite ranks a few
+     * holders in Java, more and PostgreSQL in SQL's windows): standing first, then fresh keys,
+     * every network's first before any one's second, newest first within each, a network's share
+     * bounded ({@link dev.rhizome.coordinator.core.PeerListing}).
+     */
+    @Test
+    void aCommitsFewHoldersAreRankedByStandingThenNetworkThenRecency() throws Exception {
+        Store store = store();
+        String commit = Fixtures.commit();
+        Identity a1 = Identity.generate(), a2 = Identity.generate(), a3 = Identity.generate();
+        Identity b1 = Identity.generate(), b2 = Identity.generate(), c1 = Identity.generate(), d1 = Identity.generate();
+        run(store, tx -> {
+            tx.announce(announcement(a1, 100, "a1.example", commit), "93.184.1.0/24", 100);
+            tx.announce(announcement(a2, 300, "a2.example", commit), "93.184.1.0/24", 300);
+            tx.announce(announcement(a3, 200, "a3.example", commit), "93.184.1.0/24", 200);
+            tx.announce(announcement(b1, 250, "b1.example", commit), "93.184.2.0/24", 250);
+            tx.announce(announcement(b2, 150, "b2.example", commit), "93.184.2.0/24", 150);
+            tx.announce(announcement(c1, 400, "c1.example", commit), "", 400);  // no network known: its own
+            tx.announce(announcement(d1, 50, "d1.example", commit), "93.184.4.0/24", 50);
+            tx.saveReputation(a1.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            tx.saveReputation(d1.publicId().toByteString(), Reputation.fresh().onValid(1_000));
+            return null;
+        });
+
+        // 32 places: two a network
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(commit, 32))).extracting(PeerEndpoint::getHost)
+                .containsExactly("a1.example", "d1.example", "c1.example", "b1.example", "a2.example", "b2.example");
+        // 8 places (a claim's): one a network, two kept for fresh keys
+        assertThat(run(store, (Store.Transaction tx) -> tx.peers(commit, 8))).extracting(PeerEndpoint::getHost)
+                .containsExactly("a1.example", "d1.example", "c1.example", "b1.example");
+    }
+
     private static List<String> page(Store store, ByteString node, long nowMs, int offset, int limit) {
         return run(store, (Store.Transaction tx) -> tx.openEvaluationsFor(node, nowMs, offset, limit)).stream()
                 .map(UnitRecord::id).toList();

@@ -65,8 +65,9 @@ public final class CoordinatorBench {
 
     /** @param store empty for SQLite in {@code dataDir}, or a {@code postgresql://} address */
     /** @param warmupUnits units claimed and reported before the timed phase, by other keys, not counted */
+    /** @param announce whether the clients announce the commits they hold first ({@link AnnouncedHoldings}) */
     public record Config(int units, int clients, int baselineRequests, Path dataDir, String store, int warmupUnits,
-            int directions) {
+            int directions, boolean announce) {
         public Config(int units, int clients, int baselineRequests, Path dataDir) {
             this(units, clients, baselineRequests, dataDir, "");
         }
@@ -77,6 +78,11 @@ public final class CoordinatorBench {
 
         public Config(int units, int clients, int baselineRequests, Path dataDir, String store, int warmupUnits) {
             this(units, clients, baselineRequests, dataDir, store, warmupUnits, 1);
+        }
+
+        public Config(int units, int clients, int baselineRequests, Path dataDir, String store, int warmupUnits,
+                int directions) {
+            this(units, clients, baselineRequests, dataDir, store, warmupUnits, directions, true);
         }
 
         public Config {
@@ -109,7 +115,9 @@ public final class CoordinatorBench {
             double baselineRequestsPerSecond, double claimP50Ms, double claimP99Ms, double resultP50Ms,
             double resultP99Ms, double baselineP50Ms, String store, int cores, double verifiesPerSecond,
             double claimP999Ms, double resultP999Ms, int warmupUnits, double coordinatorCpuUsPerCycle,
-            double clientCpuUsPerCycle, double verifyCpuUs, double jitCpuUsPerCycle) implements BenchReport {
+            double clientCpuUsPerCycle, double verifyCpuUs, double jitCpuUsPerCycle, int announcedCommitsPerNode,
+            double claimsWithPeers)
+            implements BenchReport {
 
         /** CPU the limit allows per cycle: the two verifies and nothing else. */
         public double verifyCpuUsPerCycle() {
@@ -165,6 +173,8 @@ public final class CoordinatorBench {
             o.addProperty("verify_cpu_us", round(verifyCpuUs));
             o.addProperty("cpu_ratio_to_limit", Math.round(cpuRatioToLimit() * 1000) / 1000.0);
             o.addProperty("jit_cpu_us_per_cycle", round(jitCpuUsPerCycle));
+            o.addProperty("announced_commits_per_node", announcedCommitsPerNode);
+            o.addProperty("claims_with_peers", Math.round(claimsWithPeers * 1000) / 1000.0);
             return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
         }
 
@@ -177,12 +187,13 @@ public final class CoordinatorBench {
                     + "  Ed25519 verify: %.0f/s on %d cores, limit %.1f cycles/s (%d signatures per cycle)%n"
                     + "  ratio to limit: %.3f%n"
                     + "  CPU per cycle: coordinator %.0f us (of which JIT compiling %.0f us), clients %.0f us; two verifies "
-                    + "%.0f us; CPU ratio to limit %.3f%n",
+                    + "%.0f us; CPU ratio to limit %.3f%n"
+                    + "  each client announced %d commits it holds before the timed phase; claims naming peers: %.3f%n",
                     units, clients, store, cores, cyclesPerSecond, requestsPerSecond, claimP50Ms, claimP99Ms,
                     claimP999Ms, resultP50Ms, resultP99Ms, resultP999Ms, baselineRequestsPerSecond, baselineP50Ms,
                     ratioToBaseline(), verifiesPerSecond, cores, limitCyclesPerSecond(), SIGNATURES_PER_CYCLE,
                     ratioToLimit(), coordinatorCpuUsPerCycle, jitCpuUsPerCycle, clientCpuUsPerCycle, verifyCpuUsPerCycle(),
-                    cpuRatioToLimit());
+                    cpuRatioToLimit(), announcedCommitsPerNode, claimsWithPeers);
         }
 
         private static double round(double v) {
@@ -231,6 +242,7 @@ public final class CoordinatorBench {
             for (int r = 1; config.warmupUnits() > 0 && r <= MAX_REHEARSALS; r++) {
                 register(http, proposers, seed, config.units(), random);
                 List<PresignedNode> rehearsal = presign(ops, config.clients(), config.units() + 1, metric);
+                holdings(coordinator.url(), ops, seed, rehearsal, config);
                 baseline(http, config);
                 long cpuBefore = processCpuNanos();
                 ThreadCpu jit = ThreadCpu.start();
@@ -251,6 +263,11 @@ public final class CoordinatorBench {
                     nodes.stream().mapToInt(PresignedNode::claimCount).sum(),
                     nodes.stream().mapToLong(PresignedNode::resultCount).sum(), nodes.size(),
                     (System.nanoTime() - signStart) / 1e9);
+            int announced = holdings(coordinator.url(), ops, seed, nodes, config);
+            if (config.announce()) {
+                progress.printf("each of %d clients announced the %d commits it holds (the seed's and every open"
+                        + " unit's), before the timed phase%n", nodes.size(), announced);
+            }
             Samples baseline = baseline(http, config);
             progress.printf("baseline: %d GET /healthz in %.1f s%n", baseline.count(), baseline.seconds);
             // The limit is measured here, on a JVM as warm as the coordinator it is compared with:
@@ -283,8 +300,17 @@ public final class CoordinatorBench {
                     store.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@"), cores, verifies.perSecond(),
                     claims.percentile(99.9), results.percentile(99.9), config.warmupUnits(),
                     coordinatorCpu / 1000.0 / cycles, clientsCpu / 1000.0 / cycles, verifies.cpuNanos() / 1000.0,
-                    jitCpu);
+                    jitCpu, announced, load.withPeers / (double) cycles);
         }
+    }
+
+    /** The clients announce what they hold, as nodes do, when the run asks; returns the commits each announced. */
+    private static int holdings(String url, CoordinatorClient ops, Seed seed, List<PresignedNode> nodes, Config config)
+            throws CoordinatorException {
+        if (!config.announce()) {
+            return 0;
+        }
+        return AnnouncedHoldings.announce(url, nodes, AnnouncedHoldings.held(seed.getCommit(), open(ops)));
     }
 
     private static long gcMillis() {
@@ -407,18 +433,20 @@ public final class CoordinatorBench {
     }
 
     /** Latencies of one closed-loop run; every list is filled on the clients' one event loop thread. */
-    private record Cycles(List<Double> claims, List<Double> results, double seconds) {
+    /** @param withPeers claims whose unit named at least one node holding its commit */
+    private record Cycles(List<Double> claims, List<Double> results, double seconds, int withPeers) {
     }
 
     private static Cycles cycles(ClosedLoopClients http, List<PresignedNode> nodes) throws Exception {
         List<Double> claims = new ArrayList<>();
         List<Double> results = new ArrayList<>();
+        int[] withPeers = new int[1];
         List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
         for (PresignedNode node : nodes) {
-            conversations.add(() -> new Cycle(http, node, claims, results));
+            conversations.add(() -> new Cycle(http, node, claims, results, withPeers));
         }
         double seconds = http.run(conversations);
-        return new Cycles(claims, results, seconds);
+        return new Cycles(claims, results, seconds, withPeers[0]);
     }
 
     /** Claim, then report the pre-signed result for the unit the coordinator handed out; until none is left. */
@@ -427,11 +455,13 @@ public final class CoordinatorBench {
         private final PresignedNode node;
         private final List<Double> claims;
         private final List<Double> results;
+        private final int[] withPeers;
         private int claimed;
         private boolean awaitingClaim;
 
-        Cycle(ClosedLoopClients http, PresignedNode node, List<Double> claims, List<Double> results) {
+        Cycle(ClosedLoopClients http, PresignedNode node, List<Double> claims, List<Double> results, int[] withPeers) {
             this.http = http;
+            this.withPeers = withPeers;
             this.node = node;
             this.claims = claims;
             this.results = results;
@@ -455,6 +485,9 @@ public final class CoordinatorBench {
                 ClaimResponse claim = ClaimResponse.parseFrom(ByteBufUtil.getBytes(response.content()));
                 if (!claim.hasUnit()) {
                     return null;
+                }
+                if (claim.getUnit().getPeersCount() > 0) {
+                    withPeers[0]++;
                 }
                 byte[] result = node.resultFor(claim.getUnit().getId());
                 if (result == null) {

@@ -24,6 +24,8 @@ import java.util.Map;
  */
 final class PresignedNode {
     private static final SecureRandom NONCES = new SecureRandom();
+    /** The class every bench node claims and reports with (and announces, when it announces). */
+    static final String HARDWARE_CLASS = "cpu:bench";
 
     private final Identity identity;
     private final List<byte[]> claims;
@@ -48,7 +50,7 @@ final class PresignedNode {
         for (int i = 0; i < claims; i++) {
             byte[] nonce = new byte[16];
             NONCES.nextBytes(nonce);
-            ClaimRequest claim = ClaimRequest.newBuilder().setNode(key).setHardwareClass("cpu:bench")
+            ClaimRequest claim = ClaimRequest.newBuilder().setNode(key).setHardwareClass(HARDWARE_CLASS)
                     .addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(now).setNonce(ByteString.copyFrom(nonce)).build();
             signedClaims.add(Envelopes.sign(identity, network, claim).toByteArray());
         }
@@ -64,7 +66,7 @@ final class PresignedNode {
         return Result.newBuilder().setWorkUnitId(unit.getId()).setSeed(unit.getSeed())
                 .setDirection(unit.getDirection()).setCommit(unit.getCommit()).setParent(unit.getParent())
                 .setStatus(Result.Status.OK).setMetricName(metricName).setMetric(2.0)
-                .setHardwareClass("cpu:bench").setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
+                .setHardwareClass(HARDWARE_CLASS).setRuntimeMs(1000).setRunner(runner.publicId().toByteString())
                 .setProposer(unit.getProposer()).setTimeMs(timeMs).setBudget(unit.getBudget())
                 .setRandomSeed(unit.getRandomSeed()).build();
     }

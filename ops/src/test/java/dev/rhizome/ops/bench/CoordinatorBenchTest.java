@@ -45,6 +45,27 @@ class CoordinatorBenchTest {
     }
 
     @Test
+    void theClientsAnnounceWhatTheyHoldSoEveryClaimNamesItsCommitsHolders() throws Exception {
+        CoordinatorBench.Report report = CoordinatorBench.run(new CoordinatorBench.Config(10, 3, 20, dir, "", 0),
+                new PrintStream(new ByteArrayOutputStream(), true));
+
+        // the seed's commit (which the direction's baseline unit evaluates) and the 10 experiments'
+        assertThat(report.announcedCommitsPerNode()).isEqualTo(11);
+        assertThat(report.claimsWithPeers()).isEqualTo(1.0);
+        assertThat(JsonParser.parseString(report.toJson()).getAsJsonObject().get("claims_with_peers").getAsDouble())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void withoutAnnouncementsNoClaimNamesAHolderAsBeforeRound33() throws Exception {
+        CoordinatorBench.Report report = CoordinatorBench.run(new CoordinatorBench.Config(10, 3, 20, dir, "", 0, 1, false),
+                new PrintStream(new ByteArrayOutputStream(), true));
+
+        assertThat(report.announcedCommitsPerNode()).isZero();
+        assertThat(report.claimsWithPeers()).isZero();
+    }
+
+    @Test
     void moreUnitsThanTheClientsKeysMayLeaseInADayIsAUsageError() {
         assertThatThrownBy(() -> new CoordinatorBench.Config(1000, 4, 10, dir))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("use more --clients");
