@@ -233,8 +233,9 @@ final class ChunkedBody {
     }
 
     private String control(int b, String part) {
-        return String.format("a control character (U+%04X%s) in trailer field %s's %s: a field's name and value hold no "
-                + "control characters but tab (RFC 9110, 5.5)", b, b == 0 ? ", NUL" : "", LogSafe.of(name.toString(), 40), part);
+        String field = name.length() == 0 ? "a trailer field, at its first byte" : "trailer field " + LogSafe.of(name.toString(), 40);
+        return String.format("a control character (U+%04X%s) in the %s of %s: field names and values hold no control "
+                + "characters but tab (RFC 9110, 5.5)", b, b == 0 ? ", NUL" : "", part, field);
     }
 
     private static String describe(int b) {

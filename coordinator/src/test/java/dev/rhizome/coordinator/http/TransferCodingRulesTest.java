@@ -46,7 +46,7 @@ class TransferCodingRulesTest {
             {"chunked|gzip", "final transfer coding must be chunked"}, {"chunked, identity", "must be chunked"},
             {"identity", "must be chunked"}, {"gzip", "must be chunked"}, {"chunked;q=1", "must be chunked"},
             {"\"chunked\"", "must be chunked"}, {"xchunked", "must be chunked"},
-            {"", "names no coding"}, {" , ", "names no coding"}, {"|", "names no coding"}};
+            {"", "names no coding"}, {",", "names no coding"}, {", ,", "names no coding"}, {"|", "names no coding"}};
         for (String[] c : cases) {
             HttpError e = MessageRules.checkHead(post(c[0].split("\\|", -1)));
             assertThat(status(e)).as(c[0]).isEqualTo(400);
