@@ -161,6 +161,8 @@ public final class Json {
         }
     }
 
+    private static final String LENIENT_ADVICE = "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ";
+
     /** Longest path kept in a reason: a deeply nested body's path repeats itself for kilobytes. */
     static final int MAX_REASON_CHARS = 300;
 
@@ -174,8 +176,13 @@ public final class Json {
             t = t.getCause();
         }
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        message = message.lines().findFirst().orElse(message)
-                .replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON ", "");
+        message = message.lines().findFirst().orElse(message);
+        if (message.contains(LENIENT_ADVICE)) {
+            // Gson's advice was all it said of what is wrong ("... malformed JSON at line 1 column 13"):
+            // a NaN, or a number of 500,000 digits, was refused naming only where
+            message = message.replace(LENIENT_ADVICE, "something strict JSON (RFC 8259) does not have, such as an "
+                    + "unquoted or single-quoted name or word (NaN, Infinity), a comment or a number too long to read, ");
+        }
         return message.length() > MAX_REASON_CHARS ? message.substring(0, MAX_REASON_CHARS) + "..." : message;
     }
 

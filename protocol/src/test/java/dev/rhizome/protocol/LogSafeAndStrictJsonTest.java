@@ -69,6 +69,13 @@ class LogSafeAndStrictJsonTest {
                 .hasMessageContaining("line 1 column")
                 .hasMessageNotContaining("com.google").hasMessageNotContaining("LENIENT")
                 .hasMessageNotContaining("\n");
+        // where Gson's only words were its advice to parse leniently, what strict JSON lacks is named
+        for (String bad : new String[] {"{\"version\": NaN}", "{\"version\": 1" + "0".repeat(5_000) + "}",
+            "{'version': 2}", "/* c */ {}"}) {
+            assertThatThrownBy(() -> Json.parse(bad, SignedEnvelope.newBuilder())).as(bad.length() > 20 ? bad.substring(0, 20) : bad)
+                    .hasMessageStartingWith("malformed JSON: something strict JSON (RFC 8259) does not have")
+                    .hasMessageContaining("at line 1 column");
+        }
         // nesting is refused at Gson's limit; the path it names must not echo the bomb back
         String bomb = "{\"title\":".repeat(5000) + "1" + "}".repeat(5000);
         assertThatThrownBy(() -> Json.parse(bomb, Paper.newBuilder()))

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -161,6 +162,9 @@ final class ChunkedBody {
                             + "on one line");
                 } else if (b == '\n') {
                     malformed("a trailer line ends in a bare LF, not CRLF");
+                } else if (isControl(b)) {
+                    name.setLength(0);
+                    malformed(control(b, "name"));
                 } else if (++trailerLines > MessageRules.MAX_FIELD_LINES) {
                     tooLarge(MessageRules.tooManyFieldLines("trailer").getMessage());
                 } else {
@@ -185,6 +189,8 @@ final class ChunkedBody {
                     malformed("a trailer field's name is followed by whitespace before its \":\" (RFC 9112, 5.1)");
                 } else if (b == '\r' || b == '\n') {
                     malformed("a trailer line has no \":\"; a trailer field is NAME: VALUE");
+                } else if (isControl(b)) {
+                    malformed(control(b, "name"));
                 } else if (name.length() < NAME_KEPT) {
                     name.append((char) b);
                 }
@@ -194,6 +200,8 @@ final class ChunkedBody {
                     state = State.TRAILER_LF;
                 } else if (b == '\n') {
                     malformed("a trailer line ends in a bare LF, not CRLF");
+                } else if (isControl(b)) {
+                    malformed(control(b, "value"));
                 }
             }
             case TRAILER_LF, END_LF -> {
@@ -217,6 +225,17 @@ final class ChunkedBody {
     private void malformed(String why) {
         verdict = Verdict.MALFORMED;
         problem = why;
+    }
+
+    /** A C0 control other than tab (CR and LF end lines, judged apart), or DEL: no field holds one (RFC 9110, 5.5). */
+    private static boolean isControl(int b) {
+        return (b < 0x20 && b != '\t' && b != '\r' && b != '\n') || b == 0x7f;
+    }
+
+    private String control(int b, String part) {
+        String field = name.length() == 0 ? "a trailer field, at its first byte" : "trailer field " + LogSafe.of(name.toString(), 40);
+        return String.format("a control character (U+%04X%s) in the %s of %s: field names and values hold no control "
+                + "characters but tab (RFC 9110, 5.5)", b, b == 0 ? ", NUL" : "", part, field);
     }
 
     private static String describe(int b) {

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.http;
 
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
@@ -246,6 +247,9 @@ final class RequestDecoder extends HttpRequestDecoder {
                     return bad("a line of the request head holds a bare CR (one not followed by LF): end each line "
                             + "with CRLF and send no CR inside one (RFC 9112, 2.2)");
                 }
+                if (field && isControl(buffer.getByte(k))) {
+                    return controlInField(buffer, line, k);
+                }
                 k++;
             }
             if (field) {
@@ -277,6 +281,35 @@ final class RequestDecoder extends HttpRequestDecoder {
         fieldLines = lines;
         fieldBytes = bytes;
         return null;
+    }
+
+    /**
+     * A control character in a field line (a C0 control other than tab, or DEL): 400 naming the
+     * field, the character and where it stands. RFC 9110, 5.5 lets a recipient refuse them, and
+     * Netty does, but its words ("Validation failed for header 'X-Note'") named neither the
+     * character nor where it was, for a NUL in a field this server does not even read.
+     */
+    private static IllegalArgumentException controlInField(ByteBuf buffer, int line, int at) {
+        int colon = line;
+        while (colon < at && buffer.getByte(colon) != ':') {
+            colon++;
+        }
+        String name = fieldName(buffer, line, at);
+        int c = buffer.getByte(at) & 0xff;
+        int value = colon + 1;
+        while (value < at && isSpaceOrTab(buffer.getByte(value))) {
+            value++;
+        }
+        String where = colon < at
+                ? "at byte " + (at - value) + " of the value of header " + LogSafe.of(name, 40)
+                : "at byte " + (at - line) + " of the name of a header field (" + LogSafe.of(name, 40) + ")";
+        return bad(String.format("a control character (U+%04X%s) %s: field names and values hold no control "
+                + "characters but tab (RFC 9110, 5.5); leave it out or encode it", c, c == 0 ? ", NUL" : "", where));
+    }
+
+    /** A C0 control other than tab (CR and LF end lines, judged apart), or DEL. */
+    private static boolean isControl(byte b) {
+        return (b >= 0 && b < 0x20 && b != '\t' && b != '\r' && b != '\n') || b == 0x7f;
     }
 
     /** The name of the field line from {@code line} to {@code end}: up to its colon, at most 40 characters. */

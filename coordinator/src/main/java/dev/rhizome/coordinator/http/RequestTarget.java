@@ -21,7 +21,7 @@ final class RequestTarget {
     static ApiRequest parse(String method, String uri, String contentType, byte[] body) {
         checkCharacters(uri);
         checkEscapes(uri);
-        String target = originForm(uri);
+        String target = originForm(method, uri);
         checkForm(method, target);
         int question = target.indexOf('?');
         QueryParameters query = QueryParameters.parse(question < 0 ? null : target.substring(question + 1));
@@ -38,8 +38,12 @@ final class RequestTarget {
      * an empty host, userinfo ("http://user@host/", RFC 9110, 4.2.4) or a port past 65535 were
      * served as if they named this server, and "http://host?x=/v1/stats" was taken as the path
      * "/v1/stats". The authority names no virtual host here: nothing is proxied or virtual-hosted.
+     * An OPTIONS whose absolute-form target has an empty path and no query ("OPTIONS http://host:80")
+     * asks about the server as a whole, as a proxy forwards it: "OPTIONS *" (RFC 9112, 3.2.4). It
+     * was read as "OPTIONS /", the dashboard, and refused 405. "OPTIONS http://host/" names the
+     * resource "/" and is answered as "OPTIONS /".
      */
-    private static String originForm(String uri) {
+    private static String originForm(String method, String uri) {
         int colon = uri.indexOf("://");
         if (colon <= 0 || !uri.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
             return uri;
@@ -68,6 +72,9 @@ final class RequestTarget {
                     + "is at most 65535; RFC 9112, 3.2.2)");
         }
         String rest = uri.substring(end);
+        if (rest.isEmpty() && method.equals("OPTIONS")) {
+            return "*";
+        }
         return rest.startsWith("/") ? rest : "/" + rest;
     }
 

@@ -78,7 +78,10 @@ class ChunkedBodyTest {
                     .contains("goes in its header section");
         }
         String[][] cases = {{"0\r\nX-A: 1\r\n b\r\n", "obsolete line folding"}, {"0\r\nX-A : 1\r\n", "whitespace"},
-            {"0\r\nX-A: 1\n", "bare LF"}, {"0\r\nno-colon\r\n", "has no \":\""}, {"0\r\n\rx", "not LF"}};
+            {"0\r\nX-A: 1\n", "bare LF"}, {"0\r\nno-colon\r\n", "has no \":\""}, {"0\r\n\rx", "not LF"},
+            {"0\r\nX-A: a\u0000", "control character (U+0000, NUL) in the value of trailer field X-A"},
+            {"0\r\nX-\u001bA: 1", "(U+001B) in the name of trailer field X-: "},
+            {"0\r\n\u007fX: 1", "(U+007F) in the name of a trailer field, at its first byte"}};
         for (String[] c : cases) {
             ChunkedBody body = fed(c[0]);
             assertThat(body.verdict()).as(c[0]).isEqualTo(ChunkedBody.Verdict.MALFORMED);

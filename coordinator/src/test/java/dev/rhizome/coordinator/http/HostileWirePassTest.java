@@ -94,8 +94,27 @@ class HostileWirePassTest extends SeededCoordinatorTest {
             new Case("HTTP/1.0 kept alive", "GET /v1/stats HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", 200, "\"seeds\"",
                     false),
             new Case("a field name with a space", "GET /v1/stats HTTP/1.1\r\nHost: x\r\nX Y: 1\r\n\r\n", 400, "", true),
-            new Case("a NUL in a field not read", "GET /v1/stats HTTP/1.1\r\nHost: x\r\nX-Note: a\u0000b\r\n\r\n", 400, "",
-                    true),
+            new Case("a NUL in a field not read", "GET /v1/stats HTTP/1.1\r\nHost: x\r\nX-Note: a\u0000b\r\n\r\n", 400,
+                    "a control character (U+0000, NUL) at byte 1 of the value of header X-Note", true),
+            new Case("an ESC in a field read", POST_JSON.replace("application/json", "application/json; a=\u001b")
+                    + "Content-Length: 2\r\n\r\n{}", 400, "(U+001B) at byte 20 of the value of header Content-Type", true),
+            new Case("a DEL in a field's name", "GET /v1/stats HTTP/1.1\r\nHost: x\r\nX\u007fNote: ab\r\n\r\n", 400,
+                    "(U+007F) at byte 1 of the name of a header field", true),
+            new Case("a NUL in a trailer field", POST_JSON + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n"
+                    + "0\r\nX-Sum: a\u0000b\r\n\r\n", 400, "(U+0000, NUL) in the value of trailer field X-Sum", true),
+            new Case("chunked on two lines", POST_JSON + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "2\r\n{}\r\n0\r\n\r\n", 400, "more than once", true),
+            new Case("chunked then gzip on two lines", POST_JSON + "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip"
+                    + "\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400, "chunked", true),
+            new Case("Transfer-Encoding identity", POST_JSON + "Transfer-Encoding: identity\r\n\r\n{}", 400, "chunked", true),
+            new Case("an empty Transfer-Encoding with Content-Length", POST_JSON + "Transfer-Encoding: \r\n"
+                    + "Content-Length: 2\r\n\r\n{}", 400, "", true),
+            new Case("chunked in mixed case", POST_JSON + "Transfer-Encoding: ChUnKeD\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+                    400, "no version", false),
+            new Case("OPTIONS of a whole server in absolute form", "OPTIONS http://coordinator.example:8080 HTTP/1.1\r\n"
+                    + "Host: x\r\n\r\n", 200, "", false),
+            new Case("OPTIONS of / in absolute form", "OPTIONS http://coordinator.example/ HTTP/1.1\r\nHost: x\r\n\r\n",
+                    405, "/ does not accept OPTIONS", false),
             new Case("a chunk extension of 4,000 bytes", POST_JSON + "Transfer-Encoding: chunked\r\n\r\n2;e=" + "x".repeat(4_000)
                     + "\r\n{}\r\n0\r\n\r\n", 400, "", false),
             new Case("an escape that is not UTF-8", "GET /v1/results?direction=%FF HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -151,6 +170,25 @@ class HostileWirePassTest extends SeededCoordinatorTest {
         soft.assertThat(exchange("GET /v1/stats HTTP/1.1\r\nHost: x\r\n\r\n").body()).as("nothing was stored")
                 .isEqualTo(statsBefore);
         soft.assertAll();
+    }
+
+    /**
+     * An absolute-form OPTIONS with an empty path and no query is how a proxy passes on "OPTIONS *"
+     * (RFC 9112, 3.2.4): the server's methods, as for "*"; with a path it asks about that resource.
+     */
+    @Test
+    void anAbsoluteFormOptionsWithNoPathAsksAboutTheWholeServer() throws Exception {
+        RawHttp.Response asterisk = exchange("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
+        for (String target : new String[] {"http://coordinator.example", "HTTPS://coordinator.example:443", "http://[::1]:80"}) {
+            RawHttp.Response r = exchange("OPTIONS " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(r.status()).as(target).isEqualTo(200);
+            assertThat(r.headers()).as(target).containsIgnoringCase("\r\nallow: GET, HEAD, POST\r\n");
+            assertThat(r.body()).as(target).isEqualTo(asterisk.body());
+        }
+        RawHttp.Response withQuery = exchange("OPTIONS http://coordinator.example?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertThat(withQuery.status()).as("a query names a resource, /").isEqualTo(405);
+        assertThat(exchange("GET http://coordinator.example HTTP/1.1\r\nHost: x\r\n\r\n").headers())
+                .as("any other method's empty path is /, the dashboard").contains("text/html");
     }
 
     /** HEAD is GET without the body: the next request on the connection is read where the head ended. */
