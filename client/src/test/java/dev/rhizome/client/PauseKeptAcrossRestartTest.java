@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * `rhizome node pause` outlasts a restart of the node (a reboot, an upgrade, a service manager
  * restarting it after a crash): it was kept in memory only, and the node came back claiming work
  * its volunteer had stopped. The restarted node says it is paused in `node status --json`, starts no
- * job, and its very first announcement says so: here to a coordinator that never heard of it, so
- * the first listing there is that announcement's. `rhizome node resume` ends it for good.
+ * job, and its very first announcement says so (each start binds a port of its own, so the first
+ * listing at the new port is that announcement's). `rhizome node resume` ends it for good.
  */
 class PauseKeptAcrossRestartTest {
     @TempDir
@@ -37,44 +37,44 @@ class PauseKeptAcrossRestartTest {
     void aPauseOutlastsARestartAndIsAnnouncedFromItsFirstAnnouncement() throws Exception {
         Path nodeDir = dir.resolve("node");
         Path socket = new NodeLayout(nodeDir).controlSocket();
-        long pausedSince;
-        try (Coordinator first = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("first")));
-                NodeDaemon node = TestNetwork.node(NodeConfig.defaults(nodeDir, first.url()))) {
-            JsonObject paused = answer(socket, "pause");
-            assertThat(paused.get("paused").getAsBoolean()).isTrue();
-            assertThat(paused.get("kept").getAsBoolean()).as(paused.toString()).isTrue();
-            assertThat(new NodeLayout(nodeDir).pauseFile()).exists();
-            JsonObject status = answer(socket, "status");
-            pausedSince = status.get("paused_since_ms").getAsLong();
-            assertThat(pausedSince).isPositive();
-        }
+        try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            CoordinatorClient reader = new CoordinatorClient(coordinator.url(), Identity.generate());
+            long pausedSince;
+            try (NodeDaemon node = TestNetwork.node(NodeConfig.defaults(nodeDir, coordinator.url()))) {
+                JsonObject paused = answer(socket, "pause");
+                assertThat(paused.get("paused").getAsBoolean()).isTrue();
+                assertThat(paused.get("kept").getAsBoolean()).as(paused.toString()).isTrue();
+                assertThat(new NodeLayout(nodeDir).pauseFile()).exists();
+                pausedSince = answer(socket, "status").get("paused_since_ms").getAsLong();
+                assertThat(pausedSince).isPositive();
+            }
 
-        try (Coordinator second = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("second")));
-                NodeDaemon node = TestNetwork.node(NodeConfig.defaults(nodeDir, second.url()))) {
-            CoordinatorClient reader = new CoordinatorClient(second.url(), Identity.generate());
-            PeerEndpoint listed = await().atMost(soon).until(() -> listed(reader), p -> p != null);
-            assertThat(listed.getPaused()).as("its first announcement after the restart").isTrue();
-            assertThat(listed.getNotClaiming()).isEqualTo("paused by its volunteer");
+            try (NodeDaemon node = TestNetwork.node(NodeConfig.defaults(nodeDir, coordinator.url()))) {
+                // each start binds a port of its own: the first listing at the new one is the restart's first announcement
+                PeerEndpoint listed = await().atMost(soon).until(() -> listed(reader),
+                        p -> p != null && (p.getHost() + ":" + p.getPort()).equals(node.announcedAddress()));
+                assertThat(listed.getPaused()).as("its first announcement after the restart").isTrue();
+                assertThat(listed.getNotClaiming()).isEqualTo("paused by its volunteer");
 
-            JsonObject status = answer(socket, "status");
-            assertThat(status.get("paused").getAsBoolean()).isTrue();
-            assertThat(status.get("gate").getAsString()).isEqualTo("paused");
-            assertThat(status.get("paused_since_ms").getAsLong()).as("the pause's own start, not the restart's")
-                    .isEqualTo(pausedSince);
-            assertThat(node.loop().runningJobs()).isZero();
+                JsonObject status = answer(socket, "status");
+                assertThat(status.get("paused").getAsBoolean()).isTrue();
+                assertThat(status.get("gate").getAsString()).isEqualTo("paused");
+                assertThat(status.get("paused_since_ms").getAsLong()).as("the pause's own start, not the restart's")
+                        .isEqualTo(pausedSince);
+                assertThat(node.loop().runningJobs()).isZero();
 
-            JsonObject resumed = answer(socket, "resume");
-            assertThat(resumed.get("kept").getAsBoolean()).isTrue();
-            assertThat(new NodeLayout(nodeDir).pauseFile()).doesNotExist();
-            assertThat(answer(socket, "status").get("paused_since_ms").isJsonNull()).isTrue();
-        }
+                JsonObject resumed = answer(socket, "resume");
+                assertThat(resumed.get("kept").getAsBoolean()).isTrue();
+                assertThat(new NodeLayout(nodeDir).pauseFile()).doesNotExist();
+                assertThat(answer(socket, "status").get("paused_since_ms").isJsonNull()).isTrue();
+            }
 
-        try (Coordinator third = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("third")));
-                NodeDaemon node = TestNetwork.node(NodeConfig.defaults(nodeDir, third.url()))) {
-            CoordinatorClient reader = new CoordinatorClient(third.url(), Identity.generate());
-            PeerEndpoint listed = await().atMost(soon).until(() -> listed(reader), p -> p != null);
-            assertThat(listed.getPaused()).as("resumed before the restart: it claims").isFalse();
-            assertThat(answer(socket, "status").get("paused").getAsBoolean()).isFalse();
+            try (NodeDaemon node = TestNetwork.node(NodeConfig.defaults(nodeDir, coordinator.url()))) {
+                PeerEndpoint listed = await().atMost(soon).until(() -> listed(reader),
+                        p -> p != null && (p.getHost() + ":" + p.getPort()).equals(node.announcedAddress()));
+                assertThat(listed.getPaused()).as("resumed before the restart: it claims").isFalse();
+                assertThat(answer(socket, "status").get("paused").getAsBoolean()).isFalse();
+            }
         }
     }
 
