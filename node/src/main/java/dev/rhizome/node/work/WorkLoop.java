@@ -287,23 +287,24 @@ public final class WorkLoop implements Runnable {
         try {
             told = onRequest.submit(() -> announcer.announceTelling(availability()));
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
-            return new InventoryAnnouncer.Told(announcer.hardwareClass(), now.paused(), now.notClaiming(), false,
-                    "the node is stopping");
+            return notTold(now, "the node is stopping");
         }
         try {
             return told.get(within.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            return new InventoryAnnouncer.Told(announcer.hardwareClass(), now.paused(), now.notClaiming(), false,
-                    "the coordinator did not answer within " + within.toSeconds() + " s (the node announces again at "
-                            + "its next heartbeat)");
+            return notTold(now, "the coordinator did not answer within " + within.toSeconds() + " s (the node "
+                    + "announces again at its next heartbeat)");
         } catch (java.util.concurrent.ExecutionException e) {
-            return new InventoryAnnouncer.Told(announcer.hardwareClass(), now.paused(), now.notClaiming(), false,
-                    String.valueOf(e.getCause()));
+            return notTold(now, String.valueOf(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new InventoryAnnouncer.Told(announcer.hardwareClass(), now.paused(), now.notClaiming(), false,
-                    "interrupted");
+            return notTold(now, "interrupted");
         }
+    }
+
+    private InventoryAnnouncer.Told notTold(InventoryAnnouncer.Availability availability, String why) {
+        return new InventoryAnnouncer.Told(announcer.hardwareClass(), availability.paused(), availability.notClaiming(),
+                false, why);
     }
 
     @Override
