@@ -35,6 +35,7 @@ import dev.rhizome.node.metrics.NodeMetrics;
 import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.prefs.IdleSignals;
+import dev.rhizome.node.prefs.KeptPause;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.RunGate;
 import dev.rhizome.node.work.CommitFetcher;
@@ -78,6 +79,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class NodeDaemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeDaemon.class);
+    /**
+     * How long the control socket's {@code announce} waits for the coordinator: under the 15 s a
+     * command waits for the node's answer ({@code ControlClient.PATIENCE}), so the command hears
+     * the node's word and can announce itself in time where the node's did not go through.
+     */
+    static final Duration ANNOUNCE_ON_REQUEST = Duration.ofSeconds(10);
 
     private final NodeLayout layout;
     private final Identity identity;
@@ -238,6 +245,13 @@ public final class NodeDaemon implements AutoCloseable {
                         gossip.announceResult(signed);
                     });
             self[0] = loop;
+            // a pause the volunteer left in force: kept from before this start, and so announced from the first heartbeat
+            Optional<Long> pausedSince = KeptPause.since(layout.dataDir());
+            if (pausedSince.isPresent()) {
+                gate.pause(pausedSince.get());
+                log.info("paused{} (kept from before this start): no job starts until `rhizome node resume`",
+                        pausedSince.get() < 0 ? "" : " since " + java.time.Instant.ofEpochMilli(pausedSince.get()));
+            }
             if (config.directionUnchecked()) {
                 loop.checkDirectionAtFirstClaim();
             }
@@ -253,15 +267,48 @@ public final class NodeDaemon implements AutoCloseable {
                 }
 
                 @Override
-                public void pause() {
-                    gate.pause();
+                public Optional<String> pause() {
+                    long now = clock.millis();
+                    // Kept before it takes effect, so a pause the node answered is one its restart keeps;
+                    // a disk that refuses the file still pauses the node now, and the answer says so.
+                    Optional<String> unkept = kept(() -> KeptPause.keep(layout.dataDir(), now), "written");
+                    gate.pause(now);
                     loop.availabilityChanged();  // the coordinator hears at once, not at the next heartbeat
+                    return unkept;
                 }
 
                 @Override
-                public void resume() {
+                public Optional<String> resume() {
+                    Optional<String> unkept = kept(() -> KeptPause.forget(layout.dataDir()), "removed");
                     gate.resume();
                     loop.availabilityChanged();
+                    return unkept;
+                }
+
+                @Override
+                public Object announce() {
+                    InventoryAnnouncer.Told told = loop.announceOnRequest(ANNOUNCE_ON_REQUEST);
+                    Map<String, Object> answer = new LinkedHashMap<>();
+                    answer.put("node", identity.publicId().toString());
+                    answer.put("coordinator", coordinatorUrl);
+                    answer.put("announced", told.announced());
+                    answer.put("hardware_class", told.hardwareClass());
+                    answer.put("paused", told.paused());
+                    answer.put("not_claiming", told.notClaiming());
+                    answer.put("problem", told.problem());
+                    return answer;
+                }
+
+                private Optional<String> kept(KeptPause.Change change, String done) {
+                    try {
+                        change.run();
+                        return Optional.empty();
+                    } catch (IOException e) {
+                        String why = layout.pauseFile() + " could not be " + done + ": " + e.getMessage()
+                                + (DiskRoom.isFull(e) ? " (the disk is full)" : "");
+                        log.warn("{}", why);
+                        return Optional.of(why);
+                    }
                 }
             });
             this.housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {

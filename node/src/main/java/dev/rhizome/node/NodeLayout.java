@@ -79,6 +79,14 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("run").resolve("control.sock");
     }
 
+    /**
+     * Present while the volunteer has the node paused (`rhizome node pause`), so a restart starts
+     * paused ({@link dev.rhizome.node.prefs.KeptPause}); `rhizome node resume` removes it.
+     */
+    public Path pauseFile() {
+        return dataDir.resolve("paused.json");
+    }
+
     /** The volunteer's preferences, one key per flag of `rhizome node`. */
     public Path preferences() {
         return dataDir.resolve("node.properties");

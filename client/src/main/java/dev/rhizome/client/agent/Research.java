@@ -650,7 +650,7 @@ public final class Research {
             List<DiffSimilarity.Match> similarDiffs = DiffSimilarity.nearDuplicates(repo, head.parent(), head.commit(),
                     recent);
             steps.accept("announcing the commit to the node serving " + dataDir);
-            Announce.inventory(client, repo, node);
+            Announce.inventory(client, repo, node, dataDir);
             steps.accept("registering the experiment with the coordinator");
             EarlierSubmission earlier = EarlierSubmission.of(client, head.commit());
             Experiment.Builder experiment = Experiment.newBuilder()

@@ -72,7 +72,7 @@ import picocli.CommandLine;
             "One job runs per GPU and up to --cpu-jobs on the CPUs; each slot's next unit is claimed and fetched while",
             "its job runs. Every option can also be set in DIR/node.properties (or --config FILE) under its own name",
             "without the dashes, e.g. `cpu-jobs=2`; options on the command line win.",
-            "`rhizome node status|pause|resume` talk to the node running on the same data directory.",
+            "`rhizome node status|pause|resume` talk to the node running on the same data directory; a pause outlasts restarts.",
             "Every job runs in a bubblewrap sandbox; a machine that can't build one is refused (see `rhizome node doctor`)."},
         subcommands = {NodeCommand.Status.class, NodeCommand.Pause.class, NodeCommand.Resume.class,
             NodeDoctorCommand.class, NodeReceiptsCommand.class})
@@ -589,7 +589,7 @@ public final class NodeCommand implements Callable<Integer> {
                 "A node that takes the request and does not answer within 15 s (stopped by Ctrl-Z or `kill -STOP`, or",
                 "stuck) ends it with error node_not_answering, whose hint names the node's pid."})
     static final class Status extends Control {
-        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), pid (the node's process: `kill PID` stops it), paused, gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending, receipts_unkept: results, since_ms and problem of the results the coordinator stored whose receipts the node could not write, null when none; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not; bundle_readers_blocked: its reads of bundle files for peers blocked on the disk, 0 when none), "
+        @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), pid (the node's process: `kill PID` stops it), paused, paused_since_ms (when the pause began: it is kept across restarts; null while not paused, -1 where not known), gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending, receipts_unkept: results, since_ms and problem of the results the coordinator stored whose receipts the node could not write, null when none; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not; bundle_readers_blocked: its reads of bundle files for peers blocked on the disk, 0 when none), "
                 + "coordinator (the URL the node works for), coordinator_credit (the credit the coordinator keeps for the node's key across "
                 + "restarts, asked with a 3 s timeout: credit_seconds, valid, invalid, errors, trusted; null when it did not answer) and "
                 + "coordinator_credit_problem (why coordinator_credit is null, else null), and failures (this run's jobs that "
@@ -624,10 +624,13 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
-            description = "Start no new jobs (running jobs finish; buffered units are kept, their leases renewed on resume).")
+            description = {"Start no new jobs (running jobs finish; evaluations held but not started are given back to the coordinator,",
+                "explorations kept). The pause is kept in the data directory: a restarted node stays paused until `rhizome node resume`."})
     static final class Pause extends Control {
-        // it printed status's whole list of keys, though the answer is these three
-        @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (true).")
+        // it printed status's whole list of keys, though the answer is these
+        @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (true), "
+                + "kept (whether a restart of the node stays paused: false where the data directory could not be written), "
+                + "problem (why not kept, else null).")
         boolean json;
 
         @Override
@@ -641,9 +644,11 @@ public final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Start jobs again after a pause.")
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Start jobs again after a pause (a restart no longer pauses the node).")
     static final class Resume extends Control {
-        @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (false).")
+        @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (false), "
+                + "kept (false where the kept pause could not be removed: a restart would pause the node again), problem "
+                + "(why, else null).")
         boolean json;
 
         @Override

@@ -13,9 +13,26 @@ final class NodeStatusText {
     private NodeStatusText() {
     }
 
+    /** " since HH:MM" of a pause whose start the node knows (it outlasts restarts), else "". */
+    private static String pausedSince(JsonObject o) {
+        if (!o.has("paused_since_ms") || o.get("paused_since_ms").isJsonNull() || o.get("paused_since_ms").getAsLong() < 0) {
+            return "";
+        }
+        return " since " + Instant.ofEpochMilli(o.get("paused_since_ms").getAsLong()).truncatedTo(ChronoUnit.SECONDS);
+    }
+
     static String render(JsonObject o) {
         if (!o.has("slots")) {
-            return o.get("paused").getAsBoolean() ? "paused: running jobs finish, no new ones start" : "resumed";
+            boolean paused = o.get("paused").getAsBoolean();
+            String line = paused ? "paused: running jobs finish, no new ones start, and a restart stays paused until "
+                    + "`rhizome node resume`" : "resumed";
+            if (o.has("kept") && !o.get("kept").getAsBoolean()) {
+                // a node older than the kept pause answers neither key
+                line = (paused ? "paused: running jobs finish, no new ones start; NOT kept across a restart: "
+                        : "resumed; a restart would find it paused again: ")
+                        + (o.get("problem").isJsonNull() ? "the data directory could not be written" : o.get("problem").getAsString());
+            }
+            return line;
         }
         StringBuilder out = new StringBuilder();
         out.append("node ").append(o.get("node").getAsString());
@@ -24,7 +41,8 @@ final class NodeStatusText {
             out.append(" (pid ").append(o.get("pid").getAsLong()).append(')');
         }
         out.append(": ")
-                .append(o.get("paused").getAsBoolean() ? "PAUSED" : "jobs " + o.get("gate").getAsString()).append('\n');
+                .append(o.get("paused").getAsBoolean() ? "PAUSED" + pausedSince(o) + " (`rhizome node resume` starts jobs again)"
+                        : "jobs " + o.get("gate").getAsString()).append('\n');
         for (JsonElement e : o.getAsJsonArray("slots")) {
             JsonObject s = e.getAsJsonObject();
             out.append(String.format("  %-6s %-28s %-18s", s.get("name").getAsString(), s.get("hardware_class").getAsString(),

@@ -88,7 +88,7 @@ public final class SeedCommand {
                 Optional<NodeEndpoint> node = Announce.servingNode(dataDir.path());
                 if (node.isPresent()) {
                     steps.step("announcing the seed's commit to the node serving " + dataDir.path());
-                    Announce.inventory(client, repo, node.get());
+                    Announce.inventory(client, repo, node.get(), dataDir.path());
                 } else {
                     // with its --coordinator: the note's command alone started a node that tried the default
                     // coordinator; and a node still starting there (`rhizome node ... &` just before) is fine

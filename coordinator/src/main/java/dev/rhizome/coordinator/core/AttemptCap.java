@@ -40,7 +40,7 @@ public final class AttemptCap {
      * @param unit               the unit after its latest failure, OPEN again: each of its {@link UnitRecord#attempts()}
      *                           leases failed (a result would have closed it)
      * @param failedBy           the distinct keys it was leased to, the latest included: every one of them failed it
-     * @param runnersSeen        keys running lately (nodes that announced themselves), failing ones or not
+     * @param runnersSeen        keys running lately (nodes that announced themselves, not paused), failing ones or not
      * @param withStanding       keys with a valid result on record: runners seen lately, and any of {@code failedBy}
      * @param unfetchableReports UNFETCHABLE results its holders reported, for the reason only
      * @param proposal           the unit's commit is a registered experiment, not a direction's base or frontier

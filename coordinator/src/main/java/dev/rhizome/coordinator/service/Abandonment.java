@@ -12,11 +12,9 @@ import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
 import dev.rhizome.coordinator.core.Saturating;
-import dev.rhizome.proto.v1.PeerEndpoint;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +32,8 @@ final class Abandonment {
     /**
      * Applies a failed attempt of {@code failed} (already stored in its reissued or expired state);
      * returns why the experiment was given up, or empty when the unit is reissued. The runners seen
-     * are the nodes that announced themselves lately (they announce every 10 s while they run).
+     * are the nodes that announced themselves lately (they announce every 10 s while they run), not
+     * paused by their volunteers.
      */
     static Optional<String> afterFailedAttempt(Store.Transaction tx, UnitRecord failed, long nowMs) {
         int reports = (int) tx.resultEntries(failed.commit()).stream()
@@ -43,8 +42,11 @@ final class Abandonment {
                 .count();
         Set<ByteString> failedBy = tx.leaseHolders(failed.id());
         long since = Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS);
-        Set<ByteString> runnersSeen = tx.nodesSeenSince(since, AttemptCap.MAX_FAILED_ATTEMPTS + failedBy.size()).stream()
-                .map(PeerEndpoint::getNode).collect(Collectors.toSet());
+        // Paused nodes are left out of both counts: a node its volunteer paused runs nothing, so a network whose
+        // other runners are paused gives an unfetchable commit up on the failures of those still running, where a
+        // paused runner (one with standing above all) kept the bar out of reach for as long as it stayed paused,
+        // and the commit circulated, each expired lease halving its runner's quota.
+        Set<ByteString> runnersSeen = tx.runnersSeenSince(since, AttemptCap.MAX_FAILED_ATTEMPTS + failedBy.size());
         Set<ByteString> withStanding = new HashSet<>(tx.runnersWithStandingSeenSince(since, AttemptCap.MAX_FAILED_ATTEMPTS));
         for (ByteString key : failedBy) {
             if (tx.reputation(key).map(r -> r.valid() > 0).orElse(false)) {

@@ -272,9 +272,16 @@ final class NodeRows implements Nodes {
     }
 
     @Override
+    public Set<ByteString> runnersSeenSince(long sinceMs, int limit) {
+        return new LinkedHashSet<>(q.list("SELECT node FROM nodes WHERE last_seen_ms >= ? AND paused = 0 "
+                        + "ORDER BY last_seen_ms DESC LIMIT ?",
+                rs -> ByteString.copyFrom(rs.getBytes(1)), sinceMs, limit));
+    }
+
+    @Override
     public Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit) {
         return new LinkedHashSet<>(q.list("SELECT n.node FROM nodes n JOIN reputations r ON r.runner = n.node "
-                        + "WHERE n.last_seen_ms >= ? AND r.valid_results > 0 ORDER BY n.last_seen_ms DESC LIMIT ?",
+                        + "WHERE n.last_seen_ms >= ? AND n.paused = 0 AND r.valid_results > 0 ORDER BY n.last_seen_ms DESC LIMIT ?",
                 rs -> ByteString.copyFrom(rs.getBytes(1)), sinceMs, limit));
     }
 

@@ -93,7 +93,17 @@ public interface Nodes {
     List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, String requiredClass, long sinceMs,
             long networksSinceMs, int limit);
 
-    /** Up to {@code limit} nodes seen since then whose key has at least one valid result on record (runners with standing). */
+    /**
+     * Up to {@code limit} nodes seen since then that claim work: those whose latest announcement
+     * was not paused by their volunteer, most recently seen first. A paused node runs nothing, so it
+     * is no runner an evaluation could still go to (Abandonment's count of runners seen).
+     */
+    Set<ByteString> runnersSeenSince(long sinceMs, int limit);
+
+    /**
+     * Up to {@code limit} nodes seen since then whose key has at least one valid result on record
+     * (runners with standing), paused ones left out as in {@link #runnersSeenSince}.
+     */
     Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit);
 
     /**

@@ -721,6 +721,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Set<ByteString> runnersSeenSince(long sinceMs, int limit) {
+        return nodes.runnersSeenSince(sinceMs, limit);
+    }
+
+    @Override
     public Set<ByteString> runnersWithStandingSeenSince(long sinceMs, int limit) {
         return nodes.runnersWithStandingSeenSince(sinceMs, limit);
     }

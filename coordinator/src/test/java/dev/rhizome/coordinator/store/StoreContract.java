@@ -1422,6 +1422,11 @@ abstract class StoreContract {
                 .isEqualTo(new Nodes.FittingNodes(1, false));
         assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 50, 0, 10)))
                 .as("a paused node is drawn for no spot check").isEmpty();
+        // Abandonment's counts of the runners an evaluation could still go to: a paused one is none
+        assertThat(run(store, (Store.Transaction tx) -> tx.runnersSeenSince(50, 64)))
+                .containsExactly(proposers.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(50, 64)))
+                .as("its standing does not make a paused node a runner").isEmpty();
 
         run(store, tx -> tx.announce(announcement(paused, 300, "p.example"), "198.51.100.0/24", 300));
         assertThat(run(store, (Store.Transaction tx) -> tx.announce(pausedAt200, "198.51.100.0/24", 310)))
@@ -1431,6 +1436,11 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.nodeSeenOutside("203.0.113.0/24", 50))).isTrue();
         assertThat(run(store, (Store.Transaction tx) -> tx.spotCheckCandidates(List.of(), 50, 0, 10)))
                 .extracting(SpotChecks.Candidate::key).containsExactly(paused.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.runnersSeenSince(50, 64)))
+                .as("resumed, most recently seen first")
+                .containsExactly(paused.publicId().toByteString(), proposers.publicId().toByteString());
+        assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(50, 64)))
+                .containsExactly(paused.publicId().toByteString());
         assertThat(run(store, (Store.Transaction tx) -> tx.announcedAvailability(Identity.generate().publicId()
                 .toByteString()))).isEmpty();
     }

@@ -17,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Supplier;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -28,8 +29,8 @@ import org.slf4j.LoggerFactory;
  * user may enter (0700, the socket itself 0600), so nobody else can even connect; and every
  * connection's peer credentials (SO_PEERCRED) are checked against the node's user anyway, in
  * case the directory's mode was loosened. root is let in too, since root could read the node's
- * memory regardless. One request line ({@code status}, {@code pause} or {@code resume}), one JSON
- * line back.
+ * memory regardless. One request line ({@code status}, {@code pause}, {@code resume} or
+ * {@code announce}), one JSON line back.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
@@ -44,9 +45,17 @@ public final class ControlServer implements AutoCloseable {
         /** The node's key (hex), named in every answer as `status` names it: pause and resume said only "paused". */
         String node();
 
-        void pause();
+        /** Pauses the node; returns why the pause will not outlast a restart, or empty when it is kept. */
+        Optional<String> pause();
 
-        void resume();
+        /** Resumes the node; returns why a restart would find it paused again, or empty. */
+        Optional<String> resume();
+
+        /**
+         * Announces the node to its coordinator now, as its heartbeat does, for a command that just
+         * added commits to its repository: what it announced and whether the coordinator took it.
+         */
+        Object announce();
     }
 
     private final Path socket;
@@ -122,23 +131,31 @@ public final class ControlServer implements AutoCloseable {
         return switch (request) {
             case "status" -> handler.status();
             case "pause" -> {
-                handler.pause();
-                log.info("paused by {}: running jobs finish, no new ones start", user);
-                yield paused(true);
+                Optional<String> unkept = handler.pause();
+                log.info("paused by {}: running jobs finish, no new ones start{}", user,
+                        unkept.map(why -> "; NOT kept across a restart: " + why).orElse(" (kept across restarts)"));
+                yield paused(true, unkept);
             }
             case "resume" -> {
-                handler.resume();
-                log.info("resumed by {}", user);
-                yield paused(false);
+                Optional<String> unkept = handler.resume();
+                log.info("resumed by {}{}", user, unkept.map(why -> "; a restart would pause it again: " + why).orElse(""));
+                yield paused(false, unkept);
             }
-            default -> Map.of("error", "unknown request '" + request + "': status, pause or resume");
+            case "announce" -> handler.announce();
+            default -> Map.of("error", "unknown request '" + request + "': status, pause, resume or announce");
         };
     }
 
-    private Map<String, Object> paused(boolean paused) {
+    /**
+     * {@code kept}: whether a restart of the node finds it as this answer says (the pause written to,
+     * or the resume removed from, its data directory); {@code problem}: why not, else null.
+     */
+    private Map<String, Object> paused(boolean paused, Optional<String> unkept) {
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("node", handler.node());
         answer.put("paused", paused);
+        answer.put("kept", unkept.isEmpty());
+        answer.put("problem", unkept.orElse(null));
         return answer;
     }
 

@@ -17,7 +17,8 @@ public final class RunGate {
     private final Clock clock;
     private final IntSupplier runningJobs;
     private final DiskRoom disk;
-    private volatile boolean paused;
+    /** When the volunteer paused the node ({@code -1}: not known, a kept pause whose file was unreadable); null while not paused. */
+    private volatile Long pausedSinceMs;
 
     public RunGate(NodePreferences prefs, IdleSignals idle, Clock clock, IntSupplier runningJobs,
             DiskRoom disk) {
@@ -29,15 +30,25 @@ public final class RunGate {
     }
 
     public void pause() {
-        paused = true;
+        pause(clock.millis());
+    }
+
+    /** Paused since {@code sinceMs}: now, or a pause kept from before a restart ({@link KeptPause}). */
+    public void pause(long sinceMs) {
+        pausedSinceMs = sinceMs;
     }
 
     public void resume() {
-        paused = false;
+        pausedSinceMs = null;
     }
 
     public boolean paused() {
-        return paused;
+        return pausedSinceMs != null;
+    }
+
+    /** When the volunteer paused the node ({@code -1} where not known); empty while it is not paused. */
+    public Optional<Long> pausedSince() {
+        return Optional.ofNullable(pausedSinceMs);
     }
 
     /**
@@ -63,7 +74,7 @@ public final class RunGate {
 
     /** Why no job may start now, or empty when one may. */
     public Optional<String> closedBecause() {
-        if (paused) {
+        if (paused()) {
             return Optional.of("paused");
         }
         LocalTime now = LocalTime.now(clock);

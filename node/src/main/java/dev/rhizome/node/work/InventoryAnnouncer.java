@@ -43,6 +43,8 @@ public final class InventoryAnnouncer {
     private long lastSignedMs;
     private final RepeatedLines refusals;
     private volatile String refusal;
+    /** Why the last announcement was not taken (refused, or the coordinator unreachable); null once one is. */
+    private volatile String lastFailure;
 
     public InventoryAnnouncer(CoordinatorClient coordinator, NodeRepository repository, String host, int port,
             String hardwareClass, Clock clock, Consumer<String> neighbours) {
@@ -104,8 +106,10 @@ public final class InventoryAnnouncer {
             lastAnnouncedMs = now;
             refusals.reset();
             refusal = null;
+            lastFailure = null;
             return true;
         } catch (CoordinatorException e) {
+            lastFailure = e.getMessage();
             if (e.isRefusal()) {
                 // A refusal (a banned key, an address the coordinator will not list) stands until
                 // something changes: asked again at the next heartbeat or inventory change, not on
@@ -125,6 +129,25 @@ public final class InventoryAnnouncer {
             }
             return false;
         }
+    }
+
+    /** The class this node announces: its first GPU's, or its CPU's. */
+    public String hardwareClass() {
+        return hardwareClass;
+    }
+
+    /**
+     * What an announcement made on request told the coordinator of this node, and whether the
+     * coordinator took it ({@code problem}: why not, else null).
+     */
+    public record Told(String hardwareClass, boolean paused, String notClaiming, boolean announced, String problem) {
+    }
+
+    /** {@link #announceNow(Availability)}, saying what it told and whether it was taken. */
+    public synchronized Told announceTelling(Availability availability) {
+        boolean taken = announceNow(availability);
+        return new Told(hardwareClass, availability.paused(), availability.notClaiming(), taken,
+                taken ? null : Optional.ofNullable(lastFailure).orElse("the coordinator did not take it"));
     }
 
     /** Why the coordinator refused the last announcement, while it does (empty once one is taken). */

@@ -14,40 +14,52 @@ import java.util.List;
  * kept off a CPU, how many it runs now, whether it claims and what it waits for ({@link BusyBackoff};
  * its {@code resource} is "cpu"). {@code busySlots}: every back-off in force, the CPU slots' and each
  * GPU slot's (whose job starved of a CPU too), each naming its {@code resource}; empty when none.
+ * {@code pausedSinceMs}: when the volunteer paused it, a pause the data directory keeps across restarts
+ * (-1 where the time is not known); null while it is not paused.
  */
 public record NodeStatus(String node, long pid, boolean paused, String gate, List<SlotStatus> slots, int queued,
                          Credit credit, Disk disk, Peers peers, String coordinator, List<Failures> failures,
-                         BusyBackoff.Status busy, Preferences preferences, List<BusyBackoff.Status> busySlots) {
+                         BusyBackoff.Status busy, Preferences preferences, List<BusyBackoff.Status> busySlots,
+                         Long pausedSinceMs) {
 
     public NodeStatus(String node, boolean paused, String gate, List<SlotStatus> slots, int queued, Credit credit,
                       List<Failures> failures, BusyBackoff.Status busy) {
         this(node, ProcessHandle.current().pid(), paused, gate, slots, queued, credit, null, null, null, failures, busy,
-                null, List.of());
+                null, List.of(), null);
+    }
+
+    /**
+     * When the volunteer paused the node, kept across restarts ({@code -1}: paused, since when not
+     * known); null while it is not paused.
+     */
+    public NodeStatus withPausedSince(Long sinceMs) {
+        return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, coordinator, failures, busy,
+                preferences, busySlots, sinceMs);
     }
 
     public NodeStatus withBusySlots(List<BusyBackoff.Status> value) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, coordinator, failures, busy,
-                preferences, List.copyOf(value));
+                preferences, List.copyOf(value), pausedSinceMs);
     }
 
     public NodeStatus withDisk(Disk value) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, value, peers, coordinator, failures, busy,
-                preferences, busySlots);
+                preferences, busySlots, pausedSinceMs);
     }
 
     public NodeStatus withPeers(Peers value) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, value, coordinator, failures, busy,
-                preferences, busySlots);
+                preferences, busySlots, pausedSinceMs);
     }
 
     public NodeStatus withCoordinator(String url) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, url, failures, busy,
-                preferences, busySlots);
+                preferences, busySlots, pausedSinceMs);
     }
 
     public NodeStatus withPreferences(Preferences value) {
         return new NodeStatus(node, pid, paused, gate, slots, queued, credit, disk, peers, coordinator, failures, busy,
-                value, busySlots);
+                value, busySlots, pausedSinceMs);
     }
 
     /**

@@ -22,6 +22,7 @@ import dev.rhizome.protocol.identity.Identity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -85,6 +86,8 @@ public final class WorkLoop implements Runnable {
     private final List<Thread> threads = new CopyOnWriteArrayList<>();
     private final ExecutorService prefetcher;
     private final ScheduledExecutorService reporter;
+    /** Announcements a command asked for ({@link #announceOnRequest}): one at a time, off the reporter's thread. */
+    private final ExecutorService onRequest;
     private final AtomicInteger claimed = new AtomicInteger();
     private final AtomicLong resultsReported = new AtomicLong();
     private final FailureTally failures = new FailureTally();
@@ -142,6 +145,7 @@ public final class WorkLoop implements Runnable {
         this.signedResults = signedResults;
         this.prefetcher = Executors.newCachedThreadPool(daemon("prefetch"));
         this.reporter = Executors.newSingleThreadScheduledExecutor(daemon("reporter"));
+        this.onRequest = Executors.newSingleThreadExecutor(daemon("announce-on-request"));
         RuntimeEstimates estimates = new RuntimeEstimates();
         SlotWorker.Work work = new SharedWork();
         for (Slot s : new LinkedHashMap<>(slots).keySet()) {
@@ -212,7 +216,8 @@ public final class WorkLoop implements Runnable {
         return new NodeStatus(identity.publicId().toString(), gate.paused(), gate.closedBecause().orElse("open"), slots,
                 queued, new NodeStatus.Credit(resultsReported.get(), experimentsProposed.get(), jobs, pending,
                         acked.unkept().orElse(null)),
-                failures.snapshot(), busy.status().orElse(null)).withBusySlots(busySlots());
+                failures.snapshot(), busy.status().orElse(null)).withBusySlots(busySlots())
+                .withPausedSince(gate.pausedSince().orElse(null));
     }
 
     /**
@@ -267,6 +272,41 @@ public final class WorkLoop implements Runnable {
         }
     }
 
+    /**
+     * Announces this node now, as its heartbeat does (its class, whether it is paused and why it
+     * claims nothing, its inventory), for a command that just added commits to its repository
+     * (`rhizome submit`, `rhizome seed publish`) and registers them next: that command announced
+     * them itself, under this node's key but classless and claiming, so a paused node read as
+     * claiming until its next heartbeat. Made on a thread of its own and waited for at most
+     * {@code within}, so a coordinator that does not answer holds neither the reporter nor the
+     * control socket; past it the answer says so, and the announcement still goes on.
+     */
+    public InventoryAnnouncer.Told announceOnRequest(Duration within) {
+        InventoryAnnouncer.Availability now = availability();
+        java.util.concurrent.Future<InventoryAnnouncer.Told> told;
+        try {
+            told = onRequest.submit(() -> announcer.announceTelling(availability()));
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            return notTold(now, "the node is stopping");
+        }
+        try {
+            return told.get(within.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return notTold(now, "the coordinator did not answer within " + within.toSeconds() + " s (the node "
+                    + "announces again at its next heartbeat)");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return notTold(now, String.valueOf(e.getCause()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return notTold(now, "interrupted");
+        }
+    }
+
+    private InventoryAnnouncer.Told notTold(InventoryAnnouncer.Availability availability, String why) {
+        return new InventoryAnnouncer.Told(announcer.hardwareClass(), availability.paused(), availability.notClaiming(),
+                false, why);
+    }
+
     @Override
     public void run() {
         // Guarded: a periodic task that throws is never run again, and the outbox would wait for good.
@@ -304,6 +344,7 @@ public final class WorkLoop implements Runnable {
         // The interrupt is kept for the end: set now, it cut the waits below short, the claims ahead
         // settling and the stop's give-backs with them.
         reporter.shutdownNow();
+        onRequest.shutdownNow();
         cutClaimsOnce();  // the loop may end by itself (its unit budget spent): its claims ahead go too
         try {
             reporter.awaitTermination(10, TimeUnit.SECONDS);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
@@ -34,24 +35,35 @@ class ControlServerTest {
         }
 
         @Override
-        public void pause() {
+        public Optional<String> pause() {
             paused.set(true);
+            return Optional.empty();
         }
 
         @Override
-        public void resume() {
+        public Optional<String> resume() {
             paused.set(false);
+            return Optional.of("the disk is read-only");
+        }
+
+        @Override
+        public Object announce() {
+            return Map.of("announced", true);
         }
     };
 
     @Test
     void statusPauseAndResumeOverTheSocket() throws Exception {
         try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), handler)) {
-            assertThat(ControlClient.request(server.socket(), "pause")).isEqualTo("{\"node\":\"ab12\",\"paused\":true}");
+            assertThat(ControlClient.request(server.socket(), "pause"))
+                    .isEqualTo("{\"node\":\"ab12\",\"paused\":true,\"kept\":true,\"problem\":null}");
             assertThat(paused).isTrue();
             assertThat(ControlClient.request(server.socket(), "status")).contains("\"paused\":true");
-            assertThat(ControlClient.request(server.socket(), "resume")).isEqualTo("{\"node\":\"ab12\",\"paused\":false}");
+            // a resume the data directory could not keep: a restart would find the node paused again, and it says so
+            assertThat(ControlClient.request(server.socket(), "resume"))
+                    .isEqualTo("{\"node\":\"ab12\",\"paused\":false,\"kept\":false,\"problem\":\"the disk is read-only\"}");
             assertThat(paused).isFalse();
+            assertThat(ControlClient.request(server.socket(), "announce")).isEqualTo("{\"announced\":true}");
             assertThat(ControlClient.request(server.socket(), "reboot")).contains("unknown request 'reboot'");
         }
         assertThat(dir.resolve("run/control.sock")).doesNotExist();
@@ -71,12 +83,18 @@ class ControlServerTest {
             }
 
             @Override
-            public void pause() {
+            public Optional<String> pause() {
                 throw new IllegalStateException("stopping");
             }
 
             @Override
-            public void resume() {
+            public Optional<String> resume() {
+                return Optional.empty();
+            }
+
+            @Override
+            public Object announce() {
+                throw new IllegalStateException("stopping");
             }
         };
         try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), failing)) {
@@ -85,7 +103,8 @@ class ControlServerTest {
             assertThat(ControlClient.request(server.socket(), "pause")).contains("failed to answer 'pause'")
                     .contains("stopping");
             // and it still serves the next request
-            assertThat(ControlClient.request(server.socket(), "resume")).isEqualTo("{\"node\":\"ab12\",\"paused\":false}");
+            assertThat(ControlClient.request(server.socket(), "resume"))
+                    .isEqualTo("{\"node\":\"ab12\",\"paused\":false,\"kept\":true,\"problem\":null}");
         }
     }
 
