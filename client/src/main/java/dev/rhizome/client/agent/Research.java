@@ -203,6 +203,9 @@ public final class Research {
                 UnhandedClaims.mark(dataDir, unit.getId(), asking);
             }
             ClaimFiles.save(dataDir, unit);
+            if (asking != null && !asking.hypothesis().isEmpty()) {
+                ClaimFiles.saveHypothesis(dataDir, unit.getId(), asking.hypothesis());
+            }
         } catch (IOException e) {
             try {
                 client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
@@ -611,7 +614,9 @@ public final class Research {
         }
         // The coordinator refuses text that is not printable (it reaches other people's terminals):
         // escape sequences an agent copied from colored output are dropped, CRLF becomes LF.
-        String what = printable(description != null && !description.isBlank() ? description : head.message());
+        // --description, else the sentence the unit was claimed with, else the commit message
+        String what = printable(description != null && !description.isBlank() ? description
+                : ClaimFiles.hypothesis(dataDir, unit.getId()).orElse(head.message()));
         if (what.length() > RecordBounds.MAX_DESCRIPTION_CHARS) {
             throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
                     + what.length() + " characters; at most " + RecordBounds.MAX_DESCRIPTION_CHARS

@@ -72,7 +72,7 @@ public final class ClaimCommand implements Callable<Integer> {
             description = "Branch from this registered commit of the direction instead of its frontier (a unique prefix is enough).")
     String from;
     @Option(names = "--hypothesis", paramLabel = "SENTENCE",
-            description = "What you mean to try; the coordinator warns when recent work on the direction looks the same.")
+            description = "What you mean to try; the coordinator warns when recent work on the direction looks the same, and `submit` registers it as the experiment's description unless given --description.")
     String hypothesis;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;

@@ -48,7 +48,7 @@ public final class SubmitCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Mixin
     ClaimedUnitOption claimed;
-    @Option(names = "--description", description = "What the experiment changes: its hypothesis in `log`, `brief` and `tree` (default: the commit message's first line; claim's --hypothesis is not carried over).", paramLabel = "TEXT")
+    @Option(names = "--description", description = "What the experiment changes: its hypothesis in `log`, `brief` and `tree` (default: the unit's `claim --hypothesis`, else the commit message's first line).", paramLabel = "TEXT")
     String description;
     @Option(names = "--paper", paramLabel = "FILE", converter = PathArguments.InputFile.class, description = "A markdown paper about this experiment to publish with it.")
     Path paper;
