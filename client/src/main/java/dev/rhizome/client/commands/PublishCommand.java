@@ -95,8 +95,8 @@ public final class PublishCommand implements Callable<Integer> {
                     + p.direction() + (p.commits().isEmpty() ? "" : " about "
                             + String.join(", ", p.commits().stream().map(CommitId::abbreviate).toList()))
                     + ": " + p.title());
-            out.line("read it with `rhizome papers " + (p.commits().isEmpty() ? "--direction " + p.direction()
-                    : "--commit " + p.commits().get(0)) + "`");
+            out.line("read it with `" + FollowUp.of(coordinator, dataDir).command("papers " + (p.commits().isEmpty()
+                    ? "--direction " + p.direction() : "--commit " + p.commits().get(0))) + "`");
         }
         if (p.earlier() && json) {
             System.err.println("rhizome: the same paper was published before as " + p.paperId() + ": nothing was sent");
