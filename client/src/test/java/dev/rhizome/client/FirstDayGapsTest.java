@@ -31,6 +31,10 @@ class FirstDayGapsTest {
         try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             Path agent = dir.resolve("agent");
             CliRun.openDirection(c.url(), dir.resolve("op"), agent, "d");
+            // before any result the board has no hardware class yet: said, not a bare null
+            JsonObject tree = CliRun.at(c.url(), agent, "tree", "--direction", "d", "--json").succeeded().json();
+            assertThat(tree.get("hardware_class").isJsonNull()).isTrue();
+            assertThat(tree.get("hardware_class_pending").getAsBoolean()).isTrue();
             Path ws = dir.resolve("ws");
             String hypothesis = "x near e^0.5 lowers the loss of the slow seed";
             CliRun claim = CliRun.at(c.url(), agent, "claim", "--direction", "d", "--hypothesis", hypothesis,
