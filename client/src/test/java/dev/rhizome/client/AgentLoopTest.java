@@ -9,6 +9,7 @@ import com.google.gson.JsonParser;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.protocol.CommitId;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +74,8 @@ class AgentLoopTest {
                     // as `wait` ends: the command for a paper about the outcome
                     assertThat(outcome.get("publish_command").getAsString())
                             .isEqualTo("rhizome publish --paper FINDING.md --commit "
-                                    + CommitId.abbreviate(round.get("commit").getAsString()));
+                                    + CommitId.abbreviate(round.get("commit").getAsString())
+                                    + " --data-dir " + Shell.quote(agentDir) + " --coordinator " + Shell.quote(url));
                 }
                 assertThat(agent.err()).contains("round 1: to tell the others what it showed");
                 JsonObject first = JsonParser.parseString(agent.lines().get(0)).getAsJsonObject();

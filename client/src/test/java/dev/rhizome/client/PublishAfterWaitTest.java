@@ -58,7 +58,7 @@ class PublishAfterWaitTest {
             assertThat(published.code()).as(published.out() + published.err()).isZero();
             assertThat(published.err()).contains("--commit " + commit + " (submitted with this workspace's claim");
             JsonObject p = published.json();
-            assertThat(p.keySet()).containsExactlyInAnyOrder("paper_id", "direction", "commits", "title");
+            assertThat(p.keySet()).containsExactlyInAnyOrder("paper_id", "direction", "commits", "title", "undecided");
             assertThat(p.get("direction").getAsString()).isEqualTo("lr");
             assertThat(p.getAsJsonArray("commits")).hasSize(1);
             assertThat(p.getAsJsonArray("commits").get(0).getAsString()).isEqualTo(commit);

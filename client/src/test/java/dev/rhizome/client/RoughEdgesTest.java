@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
@@ -41,12 +42,13 @@ class RoughEdgesTest {
                 // a timed-out wait in text said only "not decided yet", exit 6: now what happened and what next
                 CliRun submit = CliRun.of("submit", "--workspace", ws.toString(), "--wait", "--timeout", "1");
                 assertThat(submit.code()).as(submit.err()).isEqualTo(ExitCodes.TIMED_OUT);
-                assertThat(submit.out()).contains("was not decided within 1 s (exit 6): wait again with `rhizome wait --commit "
-                        + commit + "`");
+                String waitAgain = "wait again with `rhizome wait --commit " + commit + " --data-dir " + Shell.quote(agent)
+                        + " --coordinator " + Shell.quote(url) + "`";
+                assertThat(submit.out()).contains("was not decided within 1 s (exit 6): " + waitAgain);
                 CliRun waited = CliRun.of("wait", "--commit", commit.substring(0, 8), "--timeout", "0",
                         "--data-dir", agent.toString(), "--coordinator", url);
                 assertThat(waited.code()).as(waited.err()).isEqualTo(ExitCodes.TIMED_OUT);
-                assertThat(waited.out()).contains("wait again with `rhizome wait --commit " + commit + "`");
+                assertThat(waited.out()).contains(waitAgain);
 
                 // a direction that is not there is the mistake, not the commit (was unknown_commit, --commit)
                 JsonObject nope = CliRun.of("wait", "--commit", commit.substring(0, 8), "--direction", "nope", "--json",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.NodeConfig;
@@ -36,7 +37,8 @@ class SubmitWaitLineTest {
                 JsonObject answer = submit.json();
                 assertThat(answer.get("commit").getAsString()).isEqualTo(commit);
                 assertThat(submit.err()).contains("rhizome: submitted " + commit + " on d; waiting for the network's decision")
-                        .contains("`rhizome wait --commit " + commit + "` waits again");
+                        .contains("`rhizome wait --commit " + commit + " --data-dir " + Shell.quote(agent)
+                                + " --coordinator " + Shell.quote(c.url()) + "` waits again");
                 assertThat(submit.err().indexOf("submitted " + commit))
                         .as("said before the first progress line").isLessThan(submit.err().indexOf("waiting for "
                                 + commit.substring(0, 10)));

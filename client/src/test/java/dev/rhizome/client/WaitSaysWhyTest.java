@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -14,7 +15,9 @@ import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.WorkUnit;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,11 +73,19 @@ class WaitSaysWhyTest {
             assertThat(state.get("decided").getAsBoolean()).as(state.toString()).isTrue();
             CliRun decided = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");
             assertThat(decided.code()).as(decided.out() + decided.err()).isZero();
-            String publish = "rhizome publish --paper FINDING.md --commit " + CommitId.abbreviate(commit);
+            // with the data directory and coordinator the wait was given: it runs as printed from anywhere
+            String publish = "rhizome publish --paper FINDING.md --commit " + CommitId.abbreviate(commit)
+                    + " --data-dir " + Shell.quote(agent) + " --coordinator " + Shell.quote(url);
             assertThat(decided.out()).contains(publish).doesNotContain("queued:");
             JsonObject d = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0", "--json").succeeded().json();
             assertThat(d.get("publish_command").getAsString()).isEqualTo(publish);
             assertThat(d.get("queued_reason").isJsonNull()).isTrue();
+            Path finding = Files.writeString(dir.resolve("FINDING.md"), "# A higher rate\n\nIt was adopted.\n");
+            List<String> words = new ArrayList<>(CliRun.shellWords(publish.replaceFirst("^rhizome ", "")));
+            words.set(words.indexOf("FINDING.md"), finding.toString());
+            words.add("--json");
+            CliRun published = CliRun.of(words.toArray(String[]::new));
+            assertThat(published.code()).as(publish + ": " + published.out() + published.err()).isZero();
         }
     }
 
@@ -109,7 +120,8 @@ class WaitSaysWhyTest {
             assertThat(oneIdle.code()).as(oneIdle.out() + oneIdle.err()).isEqualTo(ExitCodes.TIMED_OUT);
             assertThat(oneIdle.json().get("queued_reason").getAsString()).startsWith("2 node(s) announced")
                     .contains("1 of them holds no unit of any direction now").doesNotContain("busy")
-                    .contains("`rhizome wait --commit " + commit + "` follows them");
+                    .contains("`rhizome wait --commit " + commit + " --data-dir " + Shell.quote(agent)
+                            + " --coordinator " + Shell.quote(url) + "` follows them");
 
             OpenDirections.close(operator, "d");
             CliRun closed = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");

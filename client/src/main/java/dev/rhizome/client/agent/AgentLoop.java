@@ -149,11 +149,11 @@ public final class AgentLoop {
                 ExperimentReport report = research.waitFor(s.commit(), settings.waitLimit(), progress);
                 JsonObject outcome = Outcome.json(s.commit(), report);
                 Optional<String> whyQueued = report.getDecided() ? Optional.empty() : research.queuedReason(report);
-                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued);
+                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued, research.followUp());
                 r.add("outcome", outcome);
                 count(report);
                 progress.accept("round " + n + ": " + Outcome.text(s.commit(), report));
-                OutcomeNextSteps.line(s.commit(), report, whyQueued).ifPresent(l -> progress.accept("round " + n + ": " + l));
+                OutcomeNextSteps.line(s.commit(), report, whyQueued, research.followUp()).ifPresent(l -> progress.accept("round " + n + ": " + l));
             }
         } catch (CommandException e) {
             if (e.error().equals("unknown_direction") || e.error().equals("direction_closed")) {

@@ -8,6 +8,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -238,10 +239,9 @@ public final class Brief {
             o.add("unit", u);
             t.append("## Your unit\n\nUnit `").append(unit.getId()).append("`, base ").append(unit.getCommit())
                     .append(", lease ends ").append(Instant.ofEpochMilli(unit.getLeaseDeadlineMs())).append(" (")
-                    .append(left).append(" s left; extend it with `rhizome renew --unit ").append(unit.getId())
                     // from any directory, as the brief's commands: a bare `renew` asked ~/.rhizome
-                    .append(" --data-dir ").append(Shell.quote(dataDir)).append(" --coordinator ")
-                    .append(Shell.quote(client.url().toString())).append("`).");
+                    .append(left).append(" s left; extend it with `").append(new FollowUp(client.url().toString(),
+                            dataDir).command("renew --unit " + unit.getId())).append("`).");
             if (workspace != null) {
                 t.append(" Workspace: ").append(workspace.toAbsolutePath()).append('.');
             }
@@ -359,8 +359,9 @@ public final class Brief {
                 pending.add(po);
                 t.append("- ").append(CommitId.abbreviate(e.getCommit())).append(": ").append(r.getResultsCount())
                         .append(" result(s), ").append(r.getPendingUnits()).append(" evaluation(s) pending, ")
-                        .append(r.getLeasedUnits()).append(" with a runner (`rhizome wait --commit ")
-                        .append(e.getCommit()).append("`)\n");
+                        .append(r.getLeasedUnits()).append(" with a runner (`")
+                        .append(new FollowUp(client.url().toString(), dataDir).command("wait --commit " + e.getCommit()))
+                        .append("`)\n");
             }
         }
         if (pending.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.HardwareClasses;
 import dev.rhizome.proto.v1.ExperimentReport;
@@ -156,19 +157,20 @@ public final class QueueReason {
 
     /** The reason in words, given what the coordinator told; empty when nothing is queued. */
     public static Optional<String> of(ExperimentReport report, Seen seen) {
-        return of(report, seen, null);
+        return of(report, seen, FollowUp.BARE);
     }
 
     /**
-     * {@link #of(ExperimentReport, Seen)}, the `rhizome node` command it offers naming
-     * {@code coordinatorUrl} (null: URL, for the reader to fill in): a newcomer was told
-     * `--coordinator URL` by the command that had just asked that coordinator.
+     * {@link #of(ExperimentReport, Seen)}, the commands it offers naming the data directory and
+     * coordinator of {@code where} (a `rhizome node` with no coordinator known says URL, for the
+     * reader to fill in): a newcomer was told `--coordinator URL` by the command that had just asked
+     * that coordinator, and `rhizome wait --commit X` without the --data-dir it had used.
      */
-    public static Optional<String> of(ExperimentReport report, Seen seen, String coordinatorUrl) {
+    public static Optional<String> of(ExperimentReport report, Seen seen, FollowUp where) {
         if (!queued(report)) {
             return Optional.empty();
         }
-        Optional<String> why = withoutPlace(report, seen, coordinatorUrl);
+        Optional<String> why = withoutPlace(report, seen, where);
         if (why.isEmpty() || seen.ahead() == null || seen.directionClosed().isPresent() || seen.nodesListed() == 0
                 || report.getWaitingForIndependentRunner()
                 || seen.classes() != null && seen.classes().fitting() == 0) { // no place in a queue no node serves
@@ -177,7 +179,7 @@ public final class QueueReason {
         return Optional.of(why.get() + seen.ahead().words(Records.experiment(report.getExperiment()).getParent()));
     }
 
-    private static Optional<String> withoutPlace(ExperimentReport report, Seen seen, String coordinatorUrl) {
+    private static Optional<String> withoutPlace(ExperimentReport report, Seen seen, FollowUp where) {
         String direction = Records.experiment(report.getExperiment()).getDirection();
         if (seen.directionClosed().isPresent()) {
             // a closed direction hands out none of its evaluations: "their slots are busy" sent its
@@ -190,7 +192,7 @@ public final class QueueReason {
         if (seen.nodesListed() == 0) {
             return Optional.of("no node has announced itself to the coordinator in the last 10 minutes, so nothing runs "
                     + "queued evaluations: start one with `rhizome node --coordinator "
-                    + (coordinatorUrl == null ? "URL" : Shell.quote(coordinatorUrl)) + "` (see `rhizome node --help`)");
+                    + (where.coordinator() == null ? "URL" : Shell.quote(where.coordinator())) + "` (see `rhizome node --help`)");
         }
         if (report.getWaitingForIndependentRunner()) {
             // Only the coordinator knows the networks: the node list carries none, and "their slots
@@ -202,7 +204,7 @@ public final class QueueReason {
                     + "while nodes of other networks are about, so that someone else measures it; they start when "
                     + "a node of the seed's hardware class announces from another network (`rhizome node` on such "
                     + "a machine), or once no node of another network has announced for 10 minutes"
-                    + "; nothing is lost by leaving them queued: claim other work meanwhile, and " + waitCommand(report)
+                    + "; nothing is lost by leaving them queued: claim other work meanwhile, and " + waitCommand(report, where)
                     + " follows them");
         }
         Classes classes = seen.classes();
@@ -226,7 +228,7 @@ public final class QueueReason {
                     + " claims work now: " + standing.words() + "; these start once one of them claims again "
                     + "(`rhizome node resume` on a paused one; the others say when above)"
                     + "; nothing is lost by leaving them queued: claim other work meanwhile, and "
-                    + waitCommand(report) + " follows them");
+                    + waitCommand(report, where) + " follows them");
         }
         if (standing != null && standing.count() > 0) {
             nodes += " (of those that can run them, " + standing.words() + ")";
@@ -234,7 +236,7 @@ public final class QueueReason {
         String order = "; queued evaluations run in the order they were queued, a direction's base before "
                 + "experiments on it";
         String meanwhile = "; nothing is lost by leaving them queued: claim other work meanwhile, and "
-                + waitCommand(report) + " follows them";
+                + waitCommand(report, where) + " follows them";
         Map<String, Integer> leased = seen.leasedByDirection();
         if (leased != null && leased.isEmpty() && report.getLeasedUnits() == 0) {
             return Optional.of(nodes + ", and no unit of any direction is leased now: the nodes "
@@ -274,8 +276,8 @@ public final class QueueReason {
     }
 
     /** The command that follows {@code report}'s experiment until it is decided. */
-    private static String waitCommand(ExperimentReport report) {
+    private static String waitCommand(ExperimentReport report, FollowUp where) {
         String commit = Records.experiment(report.getExperiment()).getCommit();
-        return commit.isEmpty() ? "`rhizome wait --commit C`" : "`rhizome wait --commit " + commit + "`";
+        return "`" + where.command("wait --commit " + (commit.isEmpty() ? "C" : commit)) + "`";
     }
 }

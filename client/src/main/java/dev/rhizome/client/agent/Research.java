@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.UnhandedClaims;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Unknown;
 import dev.rhizome.client.cli.NearCommits;
@@ -202,6 +203,9 @@ public final class Research {
                 UnhandedClaims.mark(dataDir, unit.getId(), asking);
             }
             ClaimFiles.save(dataDir, unit);
+            if (asking != null && !asking.hypothesis().isEmpty()) {
+                ClaimFiles.saveHypothesis(dataDir, unit.getId(), asking.hypothesis());
+            }
         } catch (IOException e) {
             try {
                 client.exploreDone(ExploreDone.newBuilder().setWorkUnitId(unit.getId())
@@ -610,7 +614,9 @@ public final class Research {
         }
         // The coordinator refuses text that is not printable (it reaches other people's terminals):
         // escape sequences an agent copied from colored output are dropped, CRLF becomes LF.
-        String what = printable(description != null && !description.isBlank() ? description : head.message());
+        // --description, else the sentence the unit was claimed with, else the commit message
+        String what = printable(description != null && !description.isBlank() ? description
+                : ClaimFiles.hypothesis(dataDir, unit.getId()).orElse(head.message()));
         if (what.length() > RecordBounds.MAX_DESCRIPTION_CHARS) {
             throw new CommandException(ExitCodes.USAGE, "description_too_long", "the experiment's description is "
                     + what.length() + " characters; at most " + RecordBounds.MAX_DESCRIPTION_CHARS
@@ -992,13 +998,14 @@ public final class Research {
      * The same for each of {@code reports} (`log`'s page), keyed by commit, reading each listing
      * once for all; empty when none is queued or the coordinator did not answer.
      */
-    public static Map<String, String> queuedReasons(CoordinatorClient client, List<ExperimentReport> reports) {
+    public static Map<String, String> queuedReasons(CoordinatorClient client, List<ExperimentReport> reports,
+            Path dataDir) {
         Map<String, String> reasons = new TreeMap<>();
         QueueReads reads = new QueueReads(client);
         try {
             for (ExperimentReport report : reports) {
                 if (QueueReason.queued(report)) {
-                    QueueReason.of(report, reads.seenFor(report), client.url().toString())
+                    QueueReason.of(report, reads.seenFor(report), new FollowUp(client.url().toString(), dataDir))
                             .ifPresent(why -> reasons.put(Records.experiment(report.getExperiment()).getCommit(), why));
                 }
             }
@@ -1020,7 +1027,12 @@ public final class Research {
                 return Optional.empty();  // the wait goes on; the reason is a courtesy
             }
         }
-        return QueueReason.of(report, cached.seen, client.url().toString());
+        return QueueReason.of(report, cached.seen, followUp());
+    }
+
+    /** The data directory and coordinator of this session, for the commands it prints. */
+    public FollowUp followUp() {
+        return new FollowUp(client.url().toString(), dataDir);
     }
 
     /** What the coordinator last told of its nodes and the direction, and when it was read. */

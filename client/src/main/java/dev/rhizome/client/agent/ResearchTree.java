@@ -112,6 +112,9 @@ public final class ResearchTree {
         o.addProperty("metric_name", board.getMetricName());
         o.addProperty("lower_is_better", board.getLowerIsBetter());
         o.addProperty("hardware_class", board.getHardwareClass());
+        // null read as a fault to a newcomer: the board takes the class of the direction's first
+        // result (its base's evaluations), and before that there is none to give
+        o.addProperty("hardware_class_pending", board.getHardwareClass().isEmpty());
         JsonArray arr = new JsonArray();
         for (Node n : nodes.values()) {
             JsonObject j = new JsonObject();

@@ -38,6 +38,26 @@ public final class ClaimFiles {
     }
 
     /**
+     * Keeps the claim's {@code --hypothesis} beside it: `submit` without --description registered
+     * the commit message's first line, and the sentence the agent had claimed with was lost from
+     * `log`, `brief` and `tree` (what the others read as the experiment's hypothesis).
+     */
+    public static void saveHypothesis(Path dataDir, String unitId, String hypothesis) throws IOException {
+        Path f = file(dataDir, unitId).resolveSibling(unitId + ".hypothesis");
+        DurableFiles.replace(f, hypothesis.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The hypothesis {@code unitId} was claimed with; empty when it was claimed without one. */
+    public static Optional<String> hypothesis(Path dataDir, String unitId) {
+        try {
+            String text = Files.readString(file(dataDir, unitId).resolveSibling(unitId + ".hypothesis"));
+            return text.isBlank() ? Optional.empty() : Optional.of(text.strip());
+        } catch (IOException e) {
+            return Optional.empty();  // none kept (claimed without one, or before round 33)
+        }
+    }
+
+    /**
      * The claim of {@code unitId} saved in {@code dataDir}; none there is {@code unknown_unit}
      * (exit 2: no coordinator was asked), naming {@code option} when that gave the id (null: it
      * came from a workspace's claim, whose data directory may be the one at fault).
@@ -249,6 +269,7 @@ public final class ClaimFiles {
     }
 
     public static void remove(Path dataDir, String unitId) throws IOException {
+        Files.deleteIfExists(file(dataDir, unitId).resolveSibling(unitId + ".hypothesis"));
         Files.deleteIfExists(file(dataDir, unitId));
     }
 
@@ -261,6 +282,7 @@ public final class ClaimFiles {
         Files.createDirectories(f.getParent());
         DurableFiles.replace(f.resolveSibling(unit.getId() + ".given-back"), ("given back by " + by + "\n"
                 + DIRECTION + unit.getDirection() + "\n" + COMMIT + unit.getCommit() + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.deleteIfExists(f.resolveSibling(unit.getId() + ".hypothesis"));
         Files.deleteIfExists(f);
     }
 
@@ -277,6 +299,7 @@ public final class ClaimFiles {
                     + (unit.getDirection().isEmpty() ? "" : DIRECTION + unit.getDirection() + "\n"))
                     .getBytes(StandardCharsets.UTF_8));
         }
+        Files.deleteIfExists(f.resolveSibling(unit.getId() + ".hypothesis"));
         Files.deleteIfExists(f);
     }
 }

@@ -18,6 +18,7 @@ import dev.rhizome.client.cli.ErrorFields;
 import dev.rhizome.client.cli.ErrorReporter;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Problems;
@@ -71,7 +72,7 @@ public final class ClaimCommand implements Callable<Integer> {
             description = "Branch from this registered commit of the direction instead of its frontier (a unique prefix is enough).")
     String from;
     @Option(names = "--hypothesis", paramLabel = "SENTENCE",
-            description = "What you mean to try; the coordinator warns when recent work on the direction looks the same.")
+            description = "What you mean to try; the coordinator warns when recent work on the direction looks the same, and `submit` registers it as the experiment's description unless given --description.")
     String hypothesis;
     @Option(names = "--hardware-class", defaultValue = "any", description = "Hardware class to claim for (default ${DEFAULT-VALUE}: any). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
@@ -345,13 +346,11 @@ public final class ClaimCommand implements Callable<Integer> {
      * claim's key and the coordinator that leased it, so it runs as copied from any directory.
      */
     private String renewCommand(WorkUnit unit) {
-        return "rhizome renew --unit " + unit.getId() + " --data-dir " + Shell.quote(dataDir.path())
-                + " --coordinator " + Shell.quote(coordinator.url());
+        return FollowUp.of(coordinator, dataDir).command("renew --unit " + unit.getId());
     }
 
     private String unclaimCommand(WorkUnit unit) {
-        return "rhizome unclaim --unit " + unit.getId() + " --data-dir " + Shell.quote(dataDir.path())
-                + " --coordinator " + Shell.quote(coordinator.url());
+        return FollowUp.of(coordinator, dataDir).command("unclaim --unit " + unit.getId());
     }
 
     private List<WorkUnit> heldWithoutWorkspace(WorkUnit claimed) {

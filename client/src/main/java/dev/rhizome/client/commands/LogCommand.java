@@ -110,7 +110,7 @@ public final class LogCommand implements Callable<Integer> {
                     ExperimentList l = c.newestExperimentsPage(direction, limit, after == null ? "" : after);
                     DirectionLog log = DirectionLog.read(c, l.getEnvelopesList());
                     return new Page(l.getEnvelopesList(), Paging.next(l.getNext()), false, false, log, me,
-                            queuedReasons(c, log));
+                            queuedReasons(c, log, dataDir.path()));
                 }
                 var mark = marks.get(c, LIST, direction);
                 ExperimentList l = mark.isPresent() ? c.experimentsPage(direction, limit, mark.get())
@@ -121,7 +121,7 @@ public final class LogCommand implements Callable<Integer> {
                 }
                 DirectionLog log = DirectionLog.read(c, newestFirst);
                 Page p = new Page(newestFirst, null, mark.isEmpty(), mark.isPresent() && !l.getNext().isEmpty(),
-                        log, me, queuedReasons(c, log));
+                        log, me, queuedReasons(c, log, dataDir.path()));
                 // marked once the page is read: a run that fails before showing it moves nothing
                 marks.put(c, LIST, direction, l.getNewest());
                 return p;
@@ -185,9 +185,9 @@ public final class LogCommand implements Callable<Integer> {
     }
 
     /** Why each pending experiment's evaluations stay queued, by commit, as `wait` says it (its reads shared by the page). */
-    private static Map<String, String> queuedReasons(CoordinatorClient c, DirectionLog log) {
+    private static Map<String, String> queuedReasons(CoordinatorClient c, DirectionLog log, java.nio.file.Path dataDir) {
         return Research.queuedReasons(c, log.entries().stream().map(DirectionLog.Entry::report)
-                .filter(r -> r != null && !r.getDecided()).toList());
+                .filter(r -> r != null && !r.getDecided()).toList(), dataDir);
     }
 
     private record Page(List<SignedEnvelope> envelopes, String next, boolean firstLook, boolean moreNew,

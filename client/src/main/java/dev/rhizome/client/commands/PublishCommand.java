@@ -10,11 +10,14 @@ import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
 import dev.rhizome.client.cli.StepNotices;
 import dev.rhizome.client.cli.WorkspaceClaim;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -53,7 +56,7 @@ public final class PublishCommand implements Callable<Integer> {
             + "commits' direction; with no commit, that of the claim in the workspace this runs in, else the "
             + "coordinator's only open direction).")
     String direction;
-    @Option(names = "--json", description = "Print one JSON object: paper_id, direction, commits, title.")
+    @Option(names = "--json", description = "Print one JSON object: paper_id, direction, commits, title, undecided (the commits whose experiments were not decided yet: the paper went out before their outcome, and a warning said so on standard error).")
     boolean json;
 
     @Override
@@ -69,6 +72,7 @@ public final class PublishCommand implements Callable<Integer> {
             where = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome publish");
             System.err.println("rhizome: the paper is about no commit (--commit ties it to experiments)");
         }
+        List<String> undecided = undecided(research, full);
         Research.Publication p;
         try (StepNotices steps = StepNotices.on(System.err)) {
             p = research.onStep(steps::step).publish(where, full, title, markdown, cites);
@@ -82,19 +86,46 @@ public final class PublishCommand implements Callable<Integer> {
             p.commits().forEach(about::add);
             o.add("commits", about);
             o.addProperty("title", p.title());
+            JsonArray early = new JsonArray();
+            undecided.forEach(early::add);
+            o.add("undecided", early);
             out.json(o);
         } else {
             out.line((p.earlier() ? "already published as paper " : "published paper ") + p.paperId() + " on "
                     + p.direction() + (p.commits().isEmpty() ? "" : " about "
                             + String.join(", ", p.commits().stream().map(CommitId::abbreviate).toList()))
                     + ": " + p.title());
-            out.line("read it with `rhizome papers " + (p.commits().isEmpty() ? "--direction " + p.direction()
-                    : "--commit " + p.commits().get(0)) + "`");
+            out.line("read it with `" + FollowUp.of(coordinator, dataDir).command("papers " + (p.commits().isEmpty()
+                    ? "--direction " + p.direction() : "--commit " + p.commits().get(0))) + "`");
         }
         if (p.earlier() && json) {
             System.err.println("rhizome: the same paper was published before as " + p.paperId() + ": nothing was sent");
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The commits of {@code commits} whose experiments the network has not decided, each said on
+     * standard error: a paper published before its outcome told the others nothing of what came of
+     * it, and nothing said so (the README's loop publishes after `wait`). Not read: none listed.
+     */
+    private List<String> undecided(Research research, List<String> commits) {
+        List<String> open = new ArrayList<>();
+        for (String commit : commits) {
+            try {
+                ExperimentReport report = research.client().experimentReport(commit);
+                if (report.hasExperiment() && !report.getDecided()) {
+                    open.add(commit);
+                    System.err.println("rhizome: warning: experiment " + CommitId.abbreviate(commit) + " is not decided yet ("
+                            + report.getPendingUnits() + " evaluation(s) pending), so the paper cannot say what came of it: "
+                            + "`" + FollowUp.of(coordinator, dataDir).command("wait --commit " + commit) + "` waits for its "
+                            + "outcome (publish again once it is decided: a second paper is sent as a new one)");
+                }
+            } catch (CoordinatorException e) {
+                // a courtesy: the paper goes out without it
+            }
+        }
+        return open;
     }
 
     /**

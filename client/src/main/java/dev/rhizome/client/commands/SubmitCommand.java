@@ -15,6 +15,7 @@ import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.PathArguments;
@@ -47,7 +48,7 @@ public final class SubmitCommand implements Callable<Integer> {
     CoordinatorOption coordinator;
     @Mixin
     ClaimedUnitOption claimed;
-    @Option(names = "--description", description = "What the experiment changes: its hypothesis in `log`, `brief` and `tree` (default: the commit message's first line; claim's --hypothesis is not carried over).", paramLabel = "TEXT")
+    @Option(names = "--description", description = "What the experiment changes: its hypothesis in `log`, `brief` and `tree` (default: the unit's `claim --hypothesis`, else the commit message's first line).", paramLabel = "TEXT")
     String description;
     @Option(names = "--paper", paramLabel = "FILE", converter = PathArguments.InputFile.class, description = "A markdown paper about this experiment to publish with it.")
     Path paper;
@@ -99,7 +100,7 @@ public final class SubmitCommand implements Callable<Integer> {
             // only now, so a Ctrl-C prompted by this line gets the hint about the wait (InterruptTest).
             System.err.println("rhizome: submitted " + s.commit() + " on " + s.direction()
                     + (s.paperId() != null ? " with paper " + s.paperId() : "") + "; waiting for the network's decision"
-                    + " (Ctrl-C stops the wait, not the experiment; `rhizome wait --commit " + s.commit()
+                    + " (Ctrl-C stops the wait, not the experiment; `" + waitCommand(s.commit())
                     + "` waits again)");
         }
         ExperimentReport report = await
@@ -128,10 +129,10 @@ public final class SubmitCommand implements Callable<Integer> {
             o.addProperty("wait_command", waitCommand(s.commit()));
             if (report != null) {
                 JsonObject outcome = Outcome.json(s.commit(), report);
-                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued);
+                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued, research.followUp());
                 o.add("outcome", outcome);
                 if (!report.getDecided()) {
-                    WaitCommand.timedOut(o, s.commit(), timeoutSeconds);
+                    WaitCommand.timedOut(o, s.commit(), timeoutSeconds, research.followUp());
                 }
             }
             out.json(o);
@@ -141,9 +142,9 @@ public final class SubmitCommand implements Callable<Integer> {
                     + (s.paperId() != null ? " with paper " + s.paperId() : ""));
             if (report != null) {
                 out.line(Outcome.text(s.commit(), report));
-                OutcomeNextSteps.line(s.commit(), report, whyQueued).ifPresent(out::line);
+                OutcomeNextSteps.line(s.commit(), report, whyQueued, research.followUp()).ifPresent(out::line);
                 if (!report.getDecided()) {
-                    out.line(WaitCommand.timedOutLine(s.commit(), timeoutSeconds));
+                    out.line(WaitCommand.timedOutLine(s.commit(), timeoutSeconds, research.followUp()));
                 }
             } else {
                 out.line("follow it with `" + waitCommand(s.commit()) + "`");
@@ -169,8 +170,7 @@ public final class SubmitCommand implements Callable<Integer> {
      * `rhizome wait` asked the default coordinator and data directory, not the claim's.
      */
     private String waitCommand(String commit) {
-        return "rhizome wait --commit " + commit + " --coordinator " + Shell.quote(coordinator.url())
-                + " --data-dir " + Shell.quote(dataDir.path().toAbsolutePath());
+        return FollowUp.of(coordinator, dataDir).command("wait --commit " + commit);
     }
 
     /** What an interruption of `--wait` leaves: the experiment submitted, and the command that waits for it. */

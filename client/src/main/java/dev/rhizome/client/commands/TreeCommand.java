@@ -30,7 +30,7 @@ public final class TreeCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--hardware-class", description = "Metrics of this hardware class (default: the first measured). " + HelpText.HARDWARE_CLASS, paramLabel = "CLASS")
     String hardwareClass;
-    @Option(names = "--json", description = "Print one JSON object: direction, base, base_commit (the same commit as base), frontier, frontier_commit (the same commit as frontier), metric_name, lower_is_better, hardware_class, nodes.")
+    @Option(names = "--json", description = "Print one JSON object: direction, base, base_commit (the same commit as base), frontier, frontier_commit (the same commit as frontier), metric_name, lower_is_better, hardware_class (the class the direction's results are measured on: that of its first result; null before one), hardware_class_pending (true until that first result sets it), nodes.")
     boolean json;
 
     @Override

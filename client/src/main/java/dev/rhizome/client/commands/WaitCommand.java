@@ -13,6 +13,7 @@ import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ErrorFields;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HeldClaims;
@@ -71,15 +72,15 @@ public final class WaitCommand implements Callable<Integer> {
         if (json) {
             JsonObject o = Outcome.json(full, report);
             if (!report.getDecided()) {
-                timedOut(o, full, timeoutSeconds);
+                timedOut(o, full, timeoutSeconds, research.followUp());
             }
-            OutcomeNextSteps.addTo(o, full, report, whyQueued);
+            OutcomeNextSteps.addTo(o, full, report, whyQueued, research.followUp());
             out.json(o);
         } else {
             out.line(Outcome.text(full, report));
-            OutcomeNextSteps.line(full, report, whyQueued).ifPresent(out::line);
+            OutcomeNextSteps.line(full, report, whyQueued, research.followUp()).ifPresent(out::line);
             if (!report.getDecided()) {
-                out.line(timedOutLine(full, timeoutSeconds));
+                out.line(timedOutLine(full, timeoutSeconds, research.followUp()));
             }
         }
         return report.getDecided() ? ExitCodes.OK : ExitCodes.TIMED_OUT;
@@ -109,23 +110,23 @@ public final class WaitCommand implements Callable<Integer> {
         return taken;
     }
 
-    static void timedOut(JsonObject o, String commit, long timeoutSeconds) {
-        ErrorFields.put(o, "timed_out", timedOutMessage(commit, timeoutSeconds), waitAgain(commit));
+    static void timedOut(JsonObject o, String commit, long timeoutSeconds, FollowUp where) {
+        ErrorFields.put(o, "timed_out", timedOutMessage(commit, timeoutSeconds), waitAgain(commit, where));
     }
 
     /**
      * The text answer's last line when time ran out: it was the outcome alone ("not decided yet"),
      * exit 6, with no word of the timeout or of what to do next, which `--json` had.
      */
-    static String timedOutLine(String commit, long timeoutSeconds) {
-        return timedOutMessage(commit, timeoutSeconds) + " (exit 6): " + waitAgain(commit);
+    static String timedOutLine(String commit, long timeoutSeconds, FollowUp where) {
+        return timedOutMessage(commit, timeoutSeconds) + " (exit 6): " + waitAgain(commit, where);
     }
 
     private static String timedOutMessage(String commit, long timeoutSeconds) {
         return "experiment " + commit + " was not decided within " + timeoutSeconds + " s";
     }
 
-    private static String waitAgain(String commit) {
-        return "wait again with `rhizome wait --commit " + commit + "`";
+    private static String waitAgain(String commit, FollowUp where) {
+        return "wait again with `" + where.command("wait --commit " + commit) + "`";
     }
 }

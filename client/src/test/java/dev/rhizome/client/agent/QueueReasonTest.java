@@ -2,9 +2,11 @@ package dev.rhizome.client.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,10 +30,21 @@ class QueueReasonTest {
     @Test
     void noNodeListedOffersTheNodeCommandForTheCoordinatorAsked() {
         ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(1).build();
-        assertThat(QueueReason.of(queued, QueueReason.Seen.nodes(0), "http://10.0.0.5:7700"))
+        assertThat(QueueReason.of(queued, QueueReason.Seen.nodes(0), new FollowUp("http://10.0.0.5:7700", null)))
                 .get().asString().contains("`rhizome node --coordinator http://10.0.0.5:7700`");
         // not known: the placeholder, for the reader to fill in
         assertThat(QueueReason.of(queued, 0)).get().asString().contains("`rhizome node --coordinator URL`");
+    }
+
+    @Test
+    void theWaitCommandItOffersNamesTheDataDirectoryAndCoordinatorInUse() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2)
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).build().toByteString())).build();
+        FollowUp where = new FollowUp("http://10.0.0.5:7700", Path.of("/tmp/my agent"));
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 3)), where))
+                .get().asString().contains("`rhizome wait --commit " + "c".repeat(40)
+                        + " --data-dir '/tmp/my agent' --coordinator http://10.0.0.5:7700` follows them");
     }
 
     @Test
