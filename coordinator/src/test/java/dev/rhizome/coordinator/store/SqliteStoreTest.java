@@ -405,7 +405,7 @@ class SqliteStoreTest extends StoreContract {
                                 List<UnitRecord> page = tx.openEvaluationsFor(node, network, now, 0, 1);
                                 if (!page.isEmpty()) {
                                     tx.updateUnit(page.get(0).leasedTo(node, now + 5_000 + pick));
-                                    tx.recordLease(page.get(0).id(), node, now, ByteString.EMPTY, Long.MIN_VALUE, network, "");
+                                    tx.recordLease(page.get(0).id(), node, now, ByteString.EMPTY, Long.MIN_VALUE, network, "", "");
                                 }
                             }
                             case 3 -> tx.expiredLeases(now).forEach(u -> tx.updateUnit(u.expired()));
