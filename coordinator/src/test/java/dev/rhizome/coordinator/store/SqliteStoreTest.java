@@ -515,6 +515,14 @@ class SqliteStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationThirtyFourLeavesTheLeasesThereWithNoClass() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeBeforeLeaseClasses(c, Dialect.SQLITE);
+        }
+        MigrationCarryOver.checkLeasesBeforeKeepNoClass(store());
+    }
+
+    @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
             MigrationCarryOver.writeVersion15(c, Dialect.SQLITE);
