@@ -82,13 +82,19 @@ class TrustedProxiesTest {
         // a comma inside a quoted value does not split the element
         assertThat(proxies.client(ip("10.1.2.3"), List.of("for=1.1.1.1;host=\"a,b\", for=198.51.100.8")))
                 .isEqualTo(ip("198.51.100.8"));
-        // obfuscated, unknown, no for=, bare IPv6 (the grammar brackets it), an unclosed quote:
-        // each ends the walk at the last hop a proxy vouched for
-        for (String line : List.of("for=_hidden", "for=unknown", "proto=https", "for=2001:db8::1", "for=\"[2001:db8::1",
-                "for=\"198.51.100.7", "for=198.51.100.7;for=1.1.1.1", "garbage")) {
+        // obfuscated, unknown, no for=, bare IPv6 (the grammar brackets it), two for=, not a
+        // parameter: each ends the walk at the last hop a proxy vouched for
+        for (String line : List.of("for=_hidden", "for=unknown", "proto=https", "for=2001:db8::1",
+                "for=198.51.100.7;for=1.1.1.1", "garbage")) {
             assertThat(proxies.client(ip("10.1.2.3"), List.of(line))).as(line).isEqualTo(ip("10.1.2.3"));
             assertThat(proxies.client(ip("10.1.2.3"), List.of("for=203.0.113.9, " + line + ", for=10.9.9.9")))
                     .as(line).isEqualTo(ip("10.9.9.9"));
+        }
+        // a quote a client leaves open swallows the hops after it, the proxy's too: the request is
+        // counted as the proxy, never as an address the client wrote
+        for (String line : List.of("for=\"[2001:db8::1", "for=\"198.51.100.7")) {
+            assertThat(proxies.client(ip("10.1.2.3"), List.of(line + ", for=198.51.100.7"))).as(line)
+                    .isEqualTo(ip("10.1.2.3"));
         }
         assertThatThrownBy(() -> TrustedProxies.Header.named("X-Real-IP")).hasMessageContaining("trusted_proxy_header")
                 .hasMessageContaining("X-Real-IP").hasMessageContaining("Forwarded");
