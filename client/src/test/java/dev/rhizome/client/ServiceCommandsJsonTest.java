@@ -101,6 +101,10 @@ class ServiceCommandsJsonTest {
         assertThat(coordinator("--config", config.toString()).get("option").getAsString()).isEqualTo("port");
         Files.writeString(config, "{\"trusted_proxies\": [\"x/99\"]}");
         assertThat(coordinator("--config", config.toString()).get("option").getAsString()).isEqualTo("trusted_proxies");
+        Files.writeString(config, "{\"trusted_proxies\": [\"10.0.0.0/8\"], \"trusted_proxy_header\": \"X-Real-IP\"}");
+        var header = coordinator("--config", config.toString());
+        assertThat(header.get("option").getAsString()).isEqualTo("trusted_proxy_header");
+        assertThat(header.toString()).contains("X-Real-IP").contains("Forwarded");
         assertThat(coordinator("--store", "mysql://db/x").get("option").getAsString()).isEqualTo("--store");
         // a PostgreSQL address is checked whole before the coordinator starts (it was `failed`, exit
         // 1, option null, once the store opened), its password never shown

@@ -98,7 +98,7 @@ public final class Coordinator implements AutoCloseable {
                     bans,
                     store::trouble);
             HttpServer server = HttpServer.start(config.host(), config.port(), config.maxBodyBytes(), config.limits(),
-                    services, metrics, TrustedProxies.of(config.trustedProxies()));
+                    services, metrics, TrustedProxies.of(config.trustedProxies(), config.trustedProxyHeader()));
             ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "coordinator-lease-sweeper");
                 t.setDaemon(true);

@@ -26,11 +26,13 @@ import java.util.Set;
  * @param store              empty for SQLite in {@code dataDir}; {@code postgresql://...} for a
  *                           PostgreSQL database that several coordinators may share
  * @param trustedProxies     addresses or blocks (10.0.0.0/8) of proxies in front whose
- *                           X-Forwarded-For names the client; empty (the default): the header is ignored
+ *                           forwarding header names the client; empty (the default): no such header is read
+ * @param trustedProxyHeader which header those proxies write: X-Forwarded-For (the default) or RFC
+ *                           7239 Forwarded; the other is never read
  */
 public record CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
         Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store,
-        List<String> trustedProxies) {
+        List<String> trustedProxies, TrustedProxies.Header trustedProxyHeader) {
 
     public static final int DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
@@ -42,6 +44,7 @@ public record CoordinatorConfig(Path dataDir, String host, int port, Duration le
         Objects.requireNonNull(clock, "clock");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(trustedProxyHeader, "trustedProxyHeader");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0-65535, got " + port);
         }
@@ -59,55 +62,60 @@ public record CoordinatorConfig(Path dataDir, String host, int port, Duration le
     public CoordinatorConfig(Path dataDir, String host, int port, Duration leaseDuration, int maxBodyBytes,
             Set<PublicId> operators, Duration selfEvaluateAfter, Clock clock, CoordinatorLimits limits, String store) {
         this(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store,
-                List.of());
+                List.of(), TrustedProxies.Header.X_FORWARDED_FOR);
     }
 
     public static CoordinatorConfig defaults(Path dataDir) {
         return new CoordinatorConfig(dataDir, "127.0.0.1", 0, Duration.ZERO, DEFAULT_MAX_BODY_BYTES, Set.of(),
-                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults(), "", List.of());
+                Duration.ofSeconds(30), Clock.systemUTC(), CoordinatorLimits.defaults(), "", List.of(),
+                TrustedProxies.Header.X_FORWARDED_FOR);
     }
 
     public CoordinatorConfig withDataDir(Path dataDir) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withHost(String host) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withPort(int port) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withLeaseDuration(Duration leaseDuration) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withMaxBodyBytes(int maxBodyBytes) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withOperators(Set<PublicId> operators) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withSelfEvaluateAfter(Duration selfEvaluateAfter) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withClock(Clock clock) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withLimits(CoordinatorLimits limits) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withStore(String store) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 
     public CoordinatorConfig withTrustedProxies(List<String> trustedProxies) {
-        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies);
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
+    }
+
+    public CoordinatorConfig withTrustedProxyHeader(TrustedProxies.Header trustedProxyHeader) {
+        return new CoordinatorConfig(dataDir, host, port, leaseDuration, maxBodyBytes, operators, selfEvaluateAfter, clock, limits, store, trustedProxies, trustedProxyHeader);
     }
 }

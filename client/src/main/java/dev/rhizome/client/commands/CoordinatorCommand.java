@@ -19,6 +19,7 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.ReadBudgets;
 import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.WriteQuota;
+import dev.rhizome.coordinator.http.TrustedProxies;
 import dev.rhizome.coordinator.store.PostgresStore;
 import dev.rhizome.coordinator.store.SqliteStore;
 import dev.rhizome.coordinator.store.RefusedStore;
@@ -62,7 +63,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", converter = PathArguments.InputFile.class,
             description = "JSON config file (keys: host, port, store, lease_seconds, max_body_bytes, operators, "
-                    + "reply_stall_seconds, daily_write_limits, leases_held, read_budget, trusted_proxies, connections; all optional, each described "
+                    + "reply_stall_seconds, daily_write_limits, leases_held, read_budget, trusted_proxies, trusted_proxy_header, connections; all optional, each described "
                     + "in the README, \"Running a coordinator in production\"); flags override it. There is no default "
                     + "file: without --config none is read. ops/systemd/coordinator.json is an example, installed as "
                     + "/etc/rhizome/coordinator.json by ops/systemd/rhizome-coordinator.service. A wrong value or an unknown "
@@ -160,6 +161,14 @@ public final class CoordinatorCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw CommandException.usage("trusted_proxies", CoordinatorFile.where(configFile, "trusted_proxies")
                         + ": trusted_proxies: " + e.getMessage(), CoordinatorFile.HINT);
+            }
+        }
+        if (file.trustedProxyHeader() != null) {
+            try {
+                config = config.withTrustedProxyHeader(TrustedProxies.Header.named(file.trustedProxyHeader()));
+            } catch (IllegalArgumentException e) {
+                throw CommandException.usage("trusted_proxy_header", CoordinatorFile.where(configFile,
+                        "trusted_proxy_header") + ": " + e.getMessage(), CoordinatorFile.HINT);
             }
         }
         Files.createDirectories(dir);

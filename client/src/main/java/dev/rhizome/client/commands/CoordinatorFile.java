@@ -35,17 +35,18 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
         @SerializedName("reply_stall_seconds") Long replyStallSeconds,
         @SerializedName("daily_write_limits") JsonObject dailyWriteLimits,
         @SerializedName("trusted_proxies") List<String> trustedProxies,
+        @SerializedName("trusted_proxy_header") String trustedProxyHeader,
         @SerializedName("leases_held") JsonObject leasesHeld,
         @SerializedName("read_budget") JsonObject readBudget,
         JsonObject connections) {
 
     static final CoordinatorFile EMPTY = new CoordinatorFile(null, null, null, null, null, null, null, null, null, null,
-            null, null);
+            null, null, null);
 
     /** The keys the file may hold; any other is a typo that would otherwise be silently ignored. */
     static final Set<String> KEYS = new LinkedHashSet<>(
             List.of("host", "port", "store", "lease_seconds", "max_body_bytes", "operators", "reply_stall_seconds",
-                    "daily_write_limits", "trusted_proxies", "leases_held", "read_budget", "connections"));
+                    "daily_write_limits", "trusted_proxies", "trusted_proxy_header", "leases_held", "read_budget", "connections"));
 
     static CoordinatorFile read(Path file) throws CommandException {
         String text;
@@ -82,7 +83,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
                 continue;
             }
             boolean ok = switch (key) {
-                case "host", "store" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
+                case "host", "store", "trusted_proxy_header" -> v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
                 case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> v.isJsonPrimitive()
                         && v.getAsJsonPrimitive().isNumber() && v.getAsBigDecimal().stripTrailingZeros().scale() <= 0;
                 case "daily_write_limits", "leases_held", "read_budget", "connections" -> v.isJsonObject();
@@ -92,6 +93,7 @@ record CoordinatorFile(String host, Integer port, String store, @SerializedName(
             if (!ok) {
                 String expected = switch (key) {
                     case "host", "store" -> "a string";
+                    case "trusted_proxy_header" -> "a string: \"X-Forwarded-For\" or \"Forwarded\"";
                     case "port", "lease_seconds", "max_body_bytes", "reply_stall_seconds" -> "a whole number";
                     case "daily_write_limits" -> "an object {\"experiments\": {\"per_key\": N, ...}, ...}";
                     case "leases_held" -> "an object {\"per_address\": N, \"per_network\": N}";

@@ -34,6 +34,11 @@ public final class Rejection extends RuntimeException {
         return new Rejection(Error.Code.CONFLICT, message);
     }
 
+    /** A result in another hardware class than its lease was claimed with, or one its seed's class does not fit. */
+    public static Rejection wrongHardwareClass(String message) {
+        return new Rejection(Error.Code.WRONG_HARDWARE_CLASS, message);
+    }
+
     public static Rejection leaseExpired(String message) {
         return new Rejection(Error.Code.LEASE_EXPIRED, message);
     }

@@ -296,8 +296,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         ApiRequest request;
-        // A listed proxy's X-Forwarded-For names the client; anyone else's is ignored (TrustedProxies).
-        InetAddress client = proxies.client(remoteAddress(ctx), msg.headers().getAll("X-Forwarded-For"));
+        // A listed proxy's forwarding header names the client; anyone else's is ignored (TrustedProxies).
+        InetAddress client = proxies.client(remoteAddress(ctx), msg.headers().getAll(proxies.header()));
         try {
             request = RequestTarget.parse(msg.method().name(), msg.uri(),
                     msg.headers().get(HttpHeaderNames.CONTENT_TYPE), ByteBufUtil.getBytes(msg.content()))

@@ -27,7 +27,7 @@ import java.net.InetSocketAddress;
 final class BodyBudget extends ChannelDuplexHandler {
     private final ByteShares budget;
     private final TrustedProxies proxies;
-    /** Who the body in progress is counted against: the client its request names (a listed proxy's X-Forwarded-For). */
+    /** Who the body in progress is counted against: the client its request names (a listed proxy's forwarding header). */
     private String scope;
     private long mine;
     private boolean refused;
@@ -47,7 +47,7 @@ final class BodyBudget extends ChannelDuplexHandler {
         if (msg instanceof HttpRequest started) {
             giveBack();  // counted under the client of the request it belonged to, should one have been cut short
             request = started;
-            scope = AddressScope.of(proxies.client(remote(ctx), started.headers().getAll("X-Forwarded-For")));
+            scope = AddressScope.of(proxies.client(remote(ctx), started.headers().getAll(proxies.header())));
         }
         if (msg instanceof HttpContent content) {
             int bytes = content.content().readableBytes();

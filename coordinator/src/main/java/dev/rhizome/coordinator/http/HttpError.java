@@ -43,7 +43,7 @@ final class HttpError extends RuntimeException {
         return switch (code) {
             case BAD_REQUEST, CODE_UNSPECIFIED, UNRECOGNIZED -> HttpResponseStatus.BAD_REQUEST;
             case BAD_SIGNATURE -> HttpResponseStatus.UNAUTHORIZED;
-            case FORBIDDEN, WRONG_NETWORK -> HttpResponseStatus.FORBIDDEN;
+            case FORBIDDEN, WRONG_NETWORK, WRONG_HARDWARE_CLASS -> HttpResponseStatus.FORBIDDEN;
             case NOT_FOUND -> HttpResponseStatus.NOT_FOUND;
             case CONFLICT, LEASE_EXPIRED, UNIT_CLOSED -> HttpResponseStatus.CONFLICT;
             case TOO_LARGE -> HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE;

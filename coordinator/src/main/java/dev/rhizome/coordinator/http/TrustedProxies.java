@@ -9,16 +9,50 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * The proxies in front of the coordinator whose {@code X-Forwarded-For} is believed (opt-in: none
- * by default, and then the header is ignored, since any client can send it). A request that comes
- * from a listed proxy is counted against the address the proxies say it came from: the rightmost
- * address of the header that is not itself a listed proxy (what each proxy appended; anything to
- * its left was written by the client and may be made up). Without this every client behind a
- * proxy was one address: one share of the workers, one address's daily writes. Pure but for
- * the warning it gives once per proxy it leaves out ({@link UnlistedProxies}).
+ * The proxies in front of the coordinator whose forwarding header is believed (opt-in: none by
+ * default, and then no such header is read, since any client can send one). The operator names
+ * the one header its proxies write, {@code X-Forwarded-For} (the default) or RFC 7239
+ * {@code Forwarded}; the other is never read, since a client behind a proxy that writes one can
+ * write the other itself and the proxy passes it on. A request that comes from a listed proxy is
+ * counted against the address the proxies say it came from: the rightmost address of the header
+ * that is not itself a listed proxy (what each proxy appended; anything to its left was written
+ * by the client and may be made up). Without this every client behind a proxy was one address:
+ * one share of the workers, one address's daily writes. Pure but for the warning it gives once
+ * per proxy it leaves out ({@link UnlistedProxies}).
  */
 public final class TrustedProxies {
-    public static final TrustedProxies NONE = new TrustedProxies(List.of(), List.of());
+    /** The header the listed proxies write, named as the config setting {@code trusted_proxy_header} names it. */
+    public enum Header {
+        X_FORWARDED_FOR("X-Forwarded-For"), FORWARDED("Forwarded");
+
+        private final String field;
+
+        Header(String field) {
+            this.field = field;
+        }
+
+        /** The header field's name. */
+        public String field() {
+            return field;
+        }
+
+        /**
+         * The header a setting names, case-insensitively as header names are.
+         *
+         * @throws IllegalArgumentException naming the setting and the two it may be
+         */
+        public static Header named(String name) {
+            for (Header h : values()) {
+                if (h.field.equalsIgnoreCase(name.strip())) {
+                    return h;
+                }
+            }
+            throw new IllegalArgumentException("trusted_proxy_header '" + name + "' is neither X-Forwarded-For nor "
+                    + "Forwarded (the header your proxies write)");
+        }
+    }
+
+    public static final TrustedProxies NONE = new TrustedProxies(List.of(), List.of(), Header.X_FORWARDED_FOR);
 
     private static final Pattern IPV4 =
             Pattern.compile("(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
@@ -47,18 +81,26 @@ public final class TrustedProxies {
 
     private final List<Block> blocks;
     private final List<String> spelled;
-    private final UnlistedProxies unlisted = new UnlistedProxies();
+    private final Header header;
+    private final UnlistedProxies unlisted;
 
-    private TrustedProxies(List<Block> blocks, List<String> spelled) {
+    private TrustedProxies(List<Block> blocks, List<String> spelled, Header header) {
         this.blocks = blocks;
         this.spelled = spelled;
+        this.header = header;
+        this.unlisted = new UnlistedProxies(header.field());
+    }
+
+    /** Listed proxies that write {@code X-Forwarded-For}. */
+    public static TrustedProxies of(List<String> entries) {
+        return of(entries, Header.X_FORWARDED_FOR);
     }
 
     /**
      * @param entries literal addresses ("10.0.0.5", "::1") or blocks ("10.0.0.0/8", "fd00::/8")
      * @throws IllegalArgumentException naming the first entry that is neither
      */
-    public static TrustedProxies of(List<String> entries) {
+    public static TrustedProxies of(List<String> entries, Header header) {
         List<Block> blocks = new ArrayList<>();
         for (String entry : entries) {
             String text = entry.trim();
@@ -82,11 +124,16 @@ public final class TrustedProxies {
             }
             blocks.add(new Block(address.getAddress(), bits));
         }
-        return new TrustedProxies(List.copyOf(blocks), List.copyOf(entries));
+        return new TrustedProxies(List.copyOf(blocks), List.copyOf(entries), header);
     }
 
     public List<String> entries() {
         return spelled;
+    }
+
+    /** The header field this reads: the one the listed proxies write. */
+    public String header() {
+        return header.field();
     }
 
     boolean trusts(InetAddress address) {
@@ -100,9 +147,13 @@ public final class TrustedProxies {
 
     /**
      * The address a request is counted against: its connection's, or, when that is a listed proxy,
-     * the rightmost address of {@code X-Forwarded-For} (all its lines, in order) that is not a
-     * listed proxy. An entry that is not a literal address ends the walk: the address to its right
-     * is the last one a trusted proxy vouched for.
+     * the rightmost address of the {@link #header()} (all its lines, in order; of {@code Forwarded},
+     * each element's {@code for=}) that is not a listed proxy. An entry that is not a literal
+     * address (a name, {@code unknown}, an obfuscated identifier, an element without {@code for=}
+     * or not well formed) ends the walk: the address to its right is the last one a trusted proxy
+     * vouched for.
+     *
+     * @param forwardedFor the lines of {@link #header()} the request carries
      */
     InetAddress client(InetAddress peer, List<String> forwardedFor) {
         if (leavesOut(peer, forwardedFor)) {
@@ -112,9 +163,13 @@ public final class TrustedProxies {
             return peer;
         }
         List<String> hops = new ArrayList<>();
-        for (String line : forwardedFor) {
-            for (String hop : line.split(",")) {
-                hops.add(hop.trim());
+        if (header == Header.FORWARDED) {
+            hops = ForwardedHeader.forNodes(forwardedFor);
+        } else {
+            for (String line : forwardedFor) {
+                for (String hop : line.split(",")) {
+                    hops.add(hop.trim());
+                }
             }
         }
         InetAddress client = peer;
@@ -133,7 +188,7 @@ public final class TrustedProxies {
 
     /**
      * Whether {@code peer} looks like a proxy this list leaves out: it forwarded a request (the
-     * request carries {@code X-Forwarded-For}) from the coordinator's own machine or its private
+     * request carries the {@link #header()}) from the coordinator's own machine or its private
      * network, where proxies run. A client on the internet may write the header itself, so only
      * those count. Behind such a proxy every client is the proxy: on loopback no network at all
      * (replicas of a trial are not kept apart, spot checks tell no network apart), elsewhere one.

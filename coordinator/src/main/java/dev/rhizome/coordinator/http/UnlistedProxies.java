@@ -19,15 +19,21 @@ final class UnlistedProxies {
     static final int REMEMBERED = 64;
 
     private final Set<InetAddress> warned = ConcurrentHashMap.newKeySet();
+    private final String header;
+
+    /** @param header the forwarding header read (and looked for) */
+    UnlistedProxies(String header) {
+        this.header = header;
+    }
 
     void seen(InetAddress proxy) {
         if (warned.size() >= REMEMBERED || !warned.add(proxy)) {
             return;
         }
-        LOG.warn("requests from {} carry X-Forwarded-For, but {} is not in trusted_proxies: every client behind it "
+        LOG.warn("requests from {} carry {}, but {} is not in trusted_proxies: every client behind it "
                         + "counts as that one address ({}), so replicas of a trial are not kept on distinct networks "
                         + "and its clients share one address's limits; list it in trusted_proxies if it is your proxy",
-                proxy.getHostAddress(), proxy.getHostAddress(),
+                proxy.getHostAddress(), header, proxy.getHostAddress(),
                 proxy.isLoopbackAddress() ? "loopback: no network at all" : "one network");
     }
 }

@@ -189,6 +189,12 @@ public final class Dispatcher {
                 throw Rejection.badRequest("kinds must be EVALUATE or EXPLORE, got " + kind);
             }
         }
+        if (ClaimPolicy.acceptsEvaluate(claim) && claim.getHardwareClass().isBlank()) {
+            // The lease keeps the class it was claimed with, and its result is taken in that class
+            // only (ResultIntake): a lease of no class would bind its result to none.
+            throw Rejection.badRequest("hardware_class is missing; an evaluation's result is compared only in the "
+                    + "class its lease was claimed with");
+        }
         if (claim.getHypothesis().length() > MAX_HYPOTHESIS_CHARS) {
             throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
                     + MAX_HYPOTHESIS_CHARS + " are allowed");
@@ -303,7 +309,7 @@ public final class Dispatcher {
             // An evaluation's lease keeps its network off the trial's other replicas for a while;
             // an exploration is no replica of anything. Either kind is held by its address.
             tx.recordLease(leased.id(), claim.getNode(), now, claim.getNonce(), claim.getTimeMs(),
-                    leased.kind() == WorkUnit.Kind.EVALUATE ? network : "", origin);
+                    leased.kind() == WorkUnit.Kind.EVALUATE ? network : "", origin, claim.getHardwareClass());
             // Counted by address and network, whatever key (a key's own day is its quota above),
             // last: the day's counts are rows every claim of the address, network and store
             // writes, locked on a shared store from here to the commit.

@@ -6,6 +6,7 @@ import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
+import dev.rhizome.coordinator.core.HardwareClasses;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
@@ -132,7 +133,9 @@ public final class ResultIntake {
         checkMatchesUnit(result, unit, manifest);
         checkRandomSeed(tx, result, unit);
         checkSeedCommitment(tx, result, unit);
-        Optional<String> late = lateness(tx, unit, result.getRunner(), earlier.isPresent());
+        Optional<String> leaseClass = tx.leaseClass(unit.id(), result.getRunner());
+        Optional<String> late = lateness(unit, result.getRunner(), earlier.isPresent(), leaseClass.isPresent());
+        checkHardwareClass(result, unit, manifest, leaseClass.orElse(""));
         if (late.isPresent()) {
             tx.insertLateResult(result, request.envelope(), id, now, network);
             tx.setResultState(id, ResultVerdict.State.TOO_LATE);
@@ -230,6 +233,27 @@ public final class ResultIntake {
         }
     }
 
+    /**
+     * A result is judged in its hardware class: the trial it joins, the leaderboard that ranks it
+     * and, for a direction's base, the class the direction compares in. That class is the one the
+     * runner claimed the unit with (a claim is handed only units whose seed's class it fits), not
+     * a word written at report time: a key that claimed as {@code cpu:x86_64} cannot decide a
+     * trial in a class of its own. A lease made before classes were kept ({@code ""}) binds by the
+     * seed's class alone. Late results too: a TOO_LATE result is shown in its class.
+     */
+    private static void checkHardwareClass(Result r, UnitRecord unit, Manifest manifest, String leaseClass) {
+        String seedClass = manifest.getHardwareClass();
+        if (!HardwareClasses.fits(seedClass, r.getHardwareClass())) {
+            throw Rejection.wrongHardwareClass("hardware_class '" + r.getHardwareClass() + "' does not fit seed "
+                    + unit.seed() + "'s class '" + seedClass + "' (work unit " + unit.id() + ")");
+        }
+        if (!leaseClass.isEmpty() && !leaseClass.equals(r.getHardwareClass())) {
+            throw Rejection.wrongHardwareClass("hardware_class '" + r.getHardwareClass() + "' differs from '"
+                    + leaseClass + "', the class " + PublicId.hex(r.getRunner()) + " claimed work unit " + unit.id()
+                    + " with; a result is compared only in the class its lease was claimed with");
+        }
+    }
+
     /** Replicas are only comparable at one random seed: the one the unit was issued with. */
     private static void checkRandomSeed(Units tx, Result r, UnitRecord unit) {
         OptionalLong expected = tx.unitRandomSeed(unit.id());
@@ -276,8 +300,8 @@ public final class ResultIntake {
      * Empty when the result counts; why it is late otherwise. One result per key and unit, and a
      * key reports only on units it leased, so late results are bounded by the key's leases.
      */
-    private static Optional<String> lateness(Units tx, UnitRecord unit, ByteString runner,
-            boolean reportedBefore) {
+    private static Optional<String> lateness(UnitRecord unit, ByteString runner, boolean reportedBefore,
+            boolean everLeased) {
         if (reportedBefore) {
             throw Rejection.conflict(PublicId.hex(runner) + " already reported a different result for work unit "
                     + unit.id() + "; resend the original envelope");
@@ -285,7 +309,7 @@ public final class ResultIntake {
         if (unit.holder().equals(runner) && unit.state() != UnitStatus.State.DONE) {
             return Optional.empty();
         }
-        if (!tx.everLeasedTo(unit.id(), runner)) {
+        if (!everLeased) {
             throw Rejection.forbidden("work unit " + unit.id() + " is not leased to " + PublicId.hex(runner));
         }
         if (unit.state() == UnitStatus.State.DONE) {

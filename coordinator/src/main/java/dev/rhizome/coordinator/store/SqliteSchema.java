@@ -481,7 +481,13 @@ final class SqliteSchema {
             // the reservations there.
             List.of("ALTER TABLE units ADD COLUMN reserved_until_ms INTEGER",
                     "UPDATE units SET reserved_until_ms = (SELECT MAX(v.until_ms) FROM unit_reservations v "
-                            + "WHERE v.unit_id = units.id) WHERE id IN (SELECT unit_id FROM unit_reservations)"));
+                            + "WHERE v.unit_id = units.id) WHERE id IN (SELECT unit_id FROM unit_reservations)"),
+            // 34: the hardware class each lease was claimed with (ClaimRequest.hardware_class), so a
+            // result is taken only in the class its runner claimed the unit with (ResultIntake):
+            // a class of one's own is then one the claim had to fit the seed's with, not a word
+            // written at report time. Leases made before have none ("") and are bound by the seed's
+            // class alone.
+            List.of("ALTER TABLE unit_leases ADD COLUMN hardware_class TEXT NOT NULL DEFAULT ''"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

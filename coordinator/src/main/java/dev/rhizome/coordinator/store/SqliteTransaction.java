@@ -433,8 +433,8 @@ final class SqliteTransaction implements Store.Transaction {
 
     @Override
     public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network, String address) {
-        units.recordLease(unitId, holder, nowMs, claimNonce, signedMs, network, address);
+            String network, String address, String hardwareClass) {
+        units.recordLease(unitId, holder, nowMs, claimNonce, signedMs, network, address, hardwareClass);
         scope.leasesRecorded = true;
     }
 
@@ -444,8 +444,8 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
-    public boolean everLeasedTo(String unitId, ByteString node) {
-        return units.everLeasedTo(unitId, node);
+    public Optional<String> leaseClass(String unitId, ByteString node) {
+        return units.leaseClass(unitId, node);
     }
 
     @Override

@@ -236,7 +236,7 @@ final class UnitRows implements Units {
 
     @Override
     public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network, String address) {
+            String network, String address, String hardwareClass) {
         Long signed = signedMs == Long.MIN_VALUE ? null : signedMs;
         byte[] nonce = claimNonce.isEmpty() ? null : claimNonce.toByteArray();
         // The unit's commit goes with the lease, for the index a claim probes by trial and network.
@@ -248,12 +248,13 @@ final class UnitRows implements Units {
                 : null;
         if (commit != null) {
             q.write("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
-                    + "address) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, commit,
-                    network, address);
+                    + "address, hardware_class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", unitId, holder.toByteArray(), nowMs,
+                    nonce, signed, commit, network, address, hardwareClass);
         } else {
             q.write("INSERT INTO unit_leases (unit_id, holder, leased_ms, claim_nonce, signed_ms, commit_id, network, "
-                            + "address) VALUES (?, ?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u WHERE u.id = ?), ''), "
-                            + "?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, unitId, network, address);
+                            + "address, hardware_class) VALUES (?, ?, ?, ?, ?, COALESCE((SELECT u.commit_id FROM units u "
+                            + "WHERE u.id = ?), ''), ?, ?, ?)", unitId, holder.toByteArray(), nowMs, nonce, signed, unitId,
+                    network, address, hardwareClass);
         }
         if (owned.enabled()) {
             writes.recordedLease(holder, nowMs);
@@ -289,9 +290,9 @@ final class UnitRows implements Units {
     }
 
     @Override
-    public boolean everLeasedTo(String unitId, ByteString node) {
-        return q.count("SELECT COUNT(*) FROM unit_leases WHERE unit_id = ? AND holder = ?", unitId,
-                node.toByteArray()) > 0;
+    public Optional<String> leaseClass(String unitId, ByteString node) {
+        return Queries.first(q.list("SELECT hardware_class FROM unit_leases WHERE unit_id = ? AND holder = ? "
+                + "ORDER BY leased_ms DESC LIMIT 1", rs -> rs.getString(1), unitId, node.toByteArray()));
     }
 
     @Override

@@ -43,10 +43,11 @@ public interface Units {
      * lease's renewals must be signed ({@link #recordRenewal}); the network it was claimed
      * from ({@link dev.rhizome.coordinator.core.ReplicaNetworks#of}; "" for none), which keeps
      * that network off the unit's trial for a while; and the address it was claimed from, kept
-     * with the lease ("" for none).
+     * with the lease ("" for none); and the hardware class the claim named, which binds the
+     * class of the holder's result ({@link #leaseClass}).
      */
     void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
-            String network, String address);
+            String network, String address, String hardwareClass);
 
     /**
      * The unit that {@code node}'s claim with this nonce was leased, among leases made at or after
@@ -55,7 +56,15 @@ public interface Units {
      */
     Optional<String> unitClaimedWith(ByteString node, ByteString claimNonce, long sinceMs);
 
-    boolean everLeasedTo(String unitId, ByteString node);
+    default boolean everLeasedTo(String unitId, ByteString node) {
+        return leaseClass(unitId, node).isPresent();
+    }
+
+    /**
+     * The hardware class {@code node}'s newest lease of {@code unitId} was claimed with ("" for a
+     * lease made before classes were kept); empty when the unit was never leased to it.
+     */
+    Optional<String> leaseClass(String unitId, ByteString node);
 
     /** A lease forgotten by {@link #forgetLease}: the address it was claimed from ("" for none) and when. */
     record ForgottenLease(String address, long leasedMs) {

@@ -176,7 +176,7 @@ class HostileClientsTest extends OnEachStore {
             // A signed claim (signature check and a database commit), then requests that need neither.
             Identity claimer = Identity.generate();
             byte[] claim = Json.print(h.api.sign(claimer, ClaimRequest.newBuilder()
-                    .setNode(claimer.publicId().toByteString()).addKinds(WorkUnit.Kind.EVALUATE)
+                    .setNode(claimer.publicId().toByteString()).addKinds(WorkUnit.Kind.EVALUATE).setHardwareClass("cpu")
                     .setDirection("nowhere-" + i).setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).build()))
                     .getBytes(StandardCharsets.UTF_8);
             burst.add(RawHttp.bytes("POST", "/v1/claim", "application/json", claim));

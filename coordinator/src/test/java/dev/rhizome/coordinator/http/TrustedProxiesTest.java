@@ -67,14 +67,78 @@ class TrustedProxiesTest {
                 .hasMessageContaining("0-128");
     }
 
+    @Test
+    void forwardedIsReadByTheSameRuleWhenTheOperatorNamesIt() throws Exception {
+        TrustedProxies proxies = TrustedProxies.of(List.of("10.0.0.0/8", "::1"), TrustedProxies.Header.FORWARDED);
+        assertThat(proxies.header()).isEqualTo("Forwarded");
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("for=198.51.100.7"))).isEqualTo(ip("198.51.100.7"));
+        // quoted IPv6 with a port, other parameters beside for=, the token case-insensitive
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("For=\"[2001:db8:cafe::17]:4711\";proto=https;by=10.0.0.1")))
+                .isEqualTo(ip("2001:db8:cafe::17"));
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("for=\"198.51.100.7:47011\""))).isEqualTo(ip("198.51.100.7"));
+        // the rightmost hop not a listed proxy; what the client wrote to its left is not believed
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("for=1.1.1.1, for=198.51.100.7", "for=10.9.9.9")))
+                .isEqualTo(ip("198.51.100.7"));
+        // a comma inside a quoted value does not split the element
+        assertThat(proxies.client(ip("10.1.2.3"), List.of("for=1.1.1.1;host=\"a,b\", for=198.51.100.8")))
+                .isEqualTo(ip("198.51.100.8"));
+        // obfuscated, unknown, no for=, bare IPv6 (the grammar brackets it), two for=, not a
+        // parameter: each ends the walk at the last hop a proxy vouched for
+        for (String line : List.of("for=_hidden", "for=unknown", "proto=https", "for=2001:db8::1",
+                "for=198.51.100.7;for=1.1.1.1", "garbage")) {
+            assertThat(proxies.client(ip("10.1.2.3"), List.of(line))).as(line).isEqualTo(ip("10.1.2.3"));
+            assertThat(proxies.client(ip("10.1.2.3"), List.of("for=203.0.113.9, " + line + ", for=10.9.9.9")))
+                    .as(line).isEqualTo(ip("10.9.9.9"));
+        }
+        // a quote a client leaves open swallows the hops after it, the proxy's too: the request is
+        // counted as the proxy, never as an address the client wrote
+        for (String line : List.of("for=\"[2001:db8::1", "for=\"198.51.100.7")) {
+            assertThat(proxies.client(ip("10.1.2.3"), List.of(line + ", for=198.51.100.7"))).as(line)
+                    .isEqualTo(ip("10.1.2.3"));
+        }
+        assertThatThrownBy(() -> TrustedProxies.Header.named("X-Real-IP")).hasMessageContaining("trusted_proxy_header")
+                .hasMessageContaining("X-Real-IP").hasMessageContaining("Forwarded");
+        assertThat(TrustedProxies.Header.named("forwarded")).isEqualTo(TrustedProxies.Header.FORWARDED);
+    }
+
+    /**
+     * Behind a proxy that writes Forwarded, each client is counted as the address the proxy
+     * appended, and a client writing X-Forwarded-For itself (which that proxy passes on untouched)
+     * picks nothing; nor does a client sending either header to the coordinator directly.
+     */
+    @Test
+    void behindAProxyWritingForwardedNeitherHeaderIsTheClientsToForge() throws Exception {
+        WriteQuota.Limits limits = WriteQuota.Limits.defaults()
+                .with(WriteQuota.Kind.NEW_NODES, new WriteQuota.Limit(0, 1, 100, 0));
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dataDir)
+                .withLimits(CoordinatorLimits.defaults().withDailyWrites(limits))
+                .withTrustedProxies(List.of("127.0.0.1")).withTrustedProxyHeader(TrustedProxies.Header.FORWARDED))) {
+            assertThat(announce(c, "127.0.0.1", "Forwarded", "for=\"[2001:db8::7]:5000\"").status()).isEqualTo(200);
+            RawHttp.Response again = announce(c, "127.0.0.1", "Forwarded", "for=1.2.3.4, for=\"[2001:db8::7]:6000\"");
+            assertThat(again.status()).as("the same client, whatever it wrote to the left").isEqualTo(429);
+            assertThat(again.body()).contains("this address");
+            assertThat(announce(c, "127.0.0.1", "Forwarded", "for=198.51.100.8").status()).isEqualTo(200);
+            // the proxy's Forwarded names the client; the X-Forwarded-For the client wrote is not read
+            assertThat(announce(c, "127.0.0.1", "Forwarded", "for=198.51.100.8\r\nX-Forwarded-For: 203.0.113.1")
+                    .status()).isEqualTo(429);
+            // not a listed proxy: neither header is believed, it is counted as itself
+            assertThat(announce(c, "127.0.0.2", "Forwarded", "for=198.51.100.9").status()).isEqualTo(200);
+            assertThat(announce(c, "127.0.0.2", "X-Forwarded-For", "198.51.100.10").status()).isEqualTo(429);
+        }
+    }
+
     private RawHttp.Response announce(Coordinator c, String from, String forwardedFor) throws Exception {
+        return announce(c, from, "X-Forwarded-For", forwardedFor);
+    }
+
+    private RawHttp.Response announce(Coordinator c, String from, String header, String forwardedFor) throws Exception {
         Identity node = Identity.generate();
         byte[] body = Envelopes.sign(node, new ApiClient(c.url(), ApiClient.Format.PROTOBUF, Clock.systemUTC()).network(), NodeAnnouncement.newBuilder().setNode(node.publicId().toByteString())
                 // a name: the clients behind the proxy are public addresses, and may not announce loopback
                 .setHost("node.example").setPort(7000).setHardwareClass("cpu").setTimeMs(System.currentTimeMillis()).build())
                 .toByteArray();
         String head = "POST /v1/announce HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
-                + (forwardedFor == null ? "" : "X-Forwarded-For: " + forwardedFor + "\r\n")
+                + (forwardedFor == null ? "" : header + ": " + forwardedFor + "\r\n")
                 + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
         try (RawHttp raw = new RawHttp(c.url(), from)) {
             return raw.send(head).send(body).read();

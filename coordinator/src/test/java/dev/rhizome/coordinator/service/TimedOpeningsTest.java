@@ -88,7 +88,7 @@ class TimedOpeningsTest {
             store.inTransaction(tx -> {
                 UnitRecord u = tx.unit(first).orElseThrow();
                 tx.leaseUnit(u.leasedTo(other, now + 3_600_000), "81.2.69.7");
-                tx.recordLease(first, other, leasedMs, ByteString.EMPTY, Long.MIN_VALUE, "81.2.69.0/24", "81.2.69.7");
+                tx.recordLease(first, other, leasedMs, ByteString.EMPTY, Long.MIN_VALUE, "81.2.69.0/24", "81.2.69.7", "");
                 tx.announce(NodeAnnouncement.newBuilder().setNode(Identity.generate().publicId().toByteString())
                         .setHost("198.51.100.9").setPort(7000).setHardwareClass("cpu").setTimeMs(now).build(),
                         "198.51.100.0/24", now);

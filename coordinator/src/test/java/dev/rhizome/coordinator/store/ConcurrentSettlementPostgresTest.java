@@ -148,7 +148,7 @@ class ConcurrentSettlementPostgresTest {
                         if (unit.state() == UnitStatus.State.OPEN) {
                             tx.updateUnit(unit.leasedTo(result.record().getRunner(), System.currentTimeMillis() + 600_000));
                             tx.recordLease(unit.id(), result.record().getRunner(), System.currentTimeMillis(),
-                                    ByteString.EMPTY, Long.MIN_VALUE, "", "");
+                                    ByteString.EMPTY, Long.MIN_VALUE, "", "", result.record().getHardwareClass());
                         }
                         return null;
                     });

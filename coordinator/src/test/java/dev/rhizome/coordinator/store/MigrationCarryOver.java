@@ -232,13 +232,13 @@ final class MigrationCarryOver {
 
     /**
      * Brings an empty database to the version before the reservation deadline on units' rows
-     * (migration 33, the newest) and writes two open evaluations, "r1" reserved for
+     * (migration 33) and writes two open evaluations, "r1" reserved for
      * {@link #RESERVED_FOR} until {@link #RESERVED_UNTIL} (and once, earlier, until 3,000) and
      * "r2" reserved for nobody, straight into their tables.
      */
     static void writeBeforeReservationDeadlines(Connection c, Dialect dialect) throws Exception {
         c.setAutoCommit(false);
-        int before = SqliteSchema.latestVersion() - 1;
+        int before = 32;
         assertThat(SqliteSchema.migrate(c, dialect, before)).isEqualTo(before);
         try (PreparedStatement units = c.prepareStatement("INSERT INTO units (id, kind, seed, direction, commit_id, "
                         + "parent, proposer, state, holder, lease_deadline_ms, attempts, expired_leases, created_ms) "
@@ -280,5 +280,36 @@ final class MigrationCarryOver {
                     .extracting(dev.rhizome.coordinator.core.UnitRecord::id).as("past its deadline")
                     .containsExactly("r1", "r2");
         }
+    }
+
+    /**
+     * Brings an empty database to the version before leases kept their class (migration 34) and
+     * writes a lease of unit "c1" to {@link #RESERVED_FOR}, straight into its table.
+     */
+    static void writeBeforeLeaseClasses(Connection c, Dialect dialect) throws Exception {
+        c.setAutoCommit(false);
+        assertThat(SqliteSchema.migrate(c, dialect, 33)).isEqualTo(33);
+        try (PreparedStatement lease = c.prepareStatement(
+                "INSERT INTO unit_leases (unit_id, holder, leased_ms) VALUES ('c1', ?, 10)")) {
+            lease.setBytes(1, RESERVED_FOR.toByteArray());
+            lease.executeUpdate();
+        }
+        c.commit();
+    }
+
+    /**
+     * A lease made before the migration is still its holder's (its result is taken), with no class
+     * kept: its result is bound by the seed's class alone; a lease made after keeps its claim's.
+     */
+    static void checkLeasesBeforeKeepNoClass(Store store) {
+        assertThat(store.inTransaction((Store.Transaction tx) -> tx.leaseClass("c1", RESERVED_FOR))).contains("");
+        assertThat(store.inTransaction((Store.Transaction tx) -> tx.leaseClass("c1", ByteString.copyFromUtf8("other"))))
+                .isEmpty();
+        store.inTransaction((Store.Transaction tx) -> {
+            tx.recordLease("c1", RESERVED_FOR, 20, ByteString.EMPTY, Long.MIN_VALUE, "", "", "cpu:x86_64");
+            return null;
+        });
+        assertThat(store.inTransaction((Store.Transaction tx) -> tx.leaseClass("c1", RESERVED_FOR)))
+                .as("the newest lease's class").contains("cpu:x86_64");
     }
 }

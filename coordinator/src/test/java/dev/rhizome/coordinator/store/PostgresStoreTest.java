@@ -256,6 +256,15 @@ class PostgresStoreTest extends StoreContract {
     }
 
     @Test
+    void migrationThirtyFourLeavesTheLeasesThereWithNoClass() throws Exception {
+        try (Connection c = postgres.connect()) {
+            c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);
+            MigrationCarryOver.writeBeforeLeaseClasses(c, Dialect.POSTGRESQL);
+        }
+        MigrationCarryOver.checkLeasesBeforeKeepNoClass(store());
+    }
+
+    @Test
     void migrationSixteenStartsTheKeptCountsFromTheRowsThere() throws Exception {
         try (Connection c = postgres.connect()) {
             c.createStatement().execute("CREATE SCHEMA IF NOT EXISTS " + postgres.schema);

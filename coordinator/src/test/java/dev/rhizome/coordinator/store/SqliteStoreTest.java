@@ -405,7 +405,7 @@ class SqliteStoreTest extends StoreContract {
                                 List<UnitRecord> page = tx.openEvaluationsFor(node, network, now, 0, 1);
                                 if (!page.isEmpty()) {
                                     tx.updateUnit(page.get(0).leasedTo(node, now + 5_000 + pick));
-                                    tx.recordLease(page.get(0).id(), node, now, ByteString.EMPTY, Long.MIN_VALUE, network, "");
+                                    tx.recordLease(page.get(0).id(), node, now, ByteString.EMPTY, Long.MIN_VALUE, network, "", "");
                                 }
                             }
                             case 3 -> tx.expiredLeases(now).forEach(u -> tx.updateUnit(u.expired()));
@@ -512,6 +512,14 @@ class SqliteStoreTest extends StoreContract {
         }
         Store store = store();
         MigrationCarryOver.checkReservationsStillHold(store, store);
+    }
+
+    @Test
+    void migrationThirtyFourLeavesTheLeasesThereWithNoClass() throws Exception {
+        try (Connection c = SqliteStore.connect(dataDir.resolve(SqliteStore.FILE_NAME))) {
+            MigrationCarryOver.writeBeforeLeaseClasses(c, Dialect.SQLITE);
+        }
+        MigrationCarryOver.checkLeasesBeforeKeepNoClass(store());
     }
 
     @Test

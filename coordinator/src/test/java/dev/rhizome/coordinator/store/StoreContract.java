@@ -127,7 +127,7 @@ abstract class StoreContract {
 
     /** A lease as a claim with no nonce, signed time, network or address records it. */
     static void leased(Store.Transaction tx, String unitId, ByteString holder, long nowMs) {
-        tx.recordLease(unitId, holder, nowMs, ByteString.EMPTY, Long.MIN_VALUE, "", "");
+        tx.recordLease(unitId, holder, nowMs, ByteString.EMPTY, Long.MIN_VALUE, "", "", "");
     }
 
     private static <T> T run(Store store, Store.Work<T> work) {
@@ -1155,7 +1155,7 @@ abstract class StoreContract {
         long now = 10 + ReplicaNetworks.HOLD.toMillis() + 1;
         run(store, tx -> {
             tx.insertUnit(evaluation("u0", commit, 1));
-            tx.recordLease("u0", runner, 10, ByteString.EMPTY, 10, "81.2.69.0/24", "81.2.69.5");
+            tx.recordLease("u0", runner, 10, ByteString.EMPTY, 10, "81.2.69.0/24", "81.2.69.5", "");
             tx.insertUnit(evaluation("u1", commit, 2));
             tx.reserveUnit("u1", List.of(chosen), now + 1_000);
             return null;
@@ -1314,7 +1314,7 @@ abstract class StoreContract {
                 .containsExactly("u1", "u2", "u3");
         run(store, tx -> {
             tx.updateUnit(tx.unit("u1").orElseThrow().leasedTo(first, 5 * hold));
-            tx.recordLease("u1", first, leasedMs, ByteString.EMPTY, Long.MIN_VALUE, home, "");
+            tx.recordLease("u1", first, leasedMs, ByteString.EMPTY, Long.MIN_VALUE, home, "", "");
             assertThat(ids(tx.openEvaluationsFor(second, home, leasedMs, 0, 10))).as("in the leasing transaction")
                     .containsExactly("u3");
             return null;
@@ -1338,7 +1338,7 @@ abstract class StoreContract {
         // the other network takes u2; at the hold's end the first network may take the tie-breaker
         run(store, tx -> {
             tx.updateUnit(tx.unit("u2").orElseThrow().leasedTo(elsewhere, 5 * hold));
-            tx.recordLease("u2", elsewhere, leasedMs + 2, ByteString.EMPTY, Long.MIN_VALUE, away, "");
+            tx.recordLease("u2", elsewhere, leasedMs + 2, ByteString.EMPTY, Long.MIN_VALUE, away, "", "");
             tx.insertUnit(evaluation("u4", commit, 3));
             tx.setUnitRandomSeed("u4", 7);
             return null;
@@ -1603,17 +1603,17 @@ abstract class StoreContract {
         run(store, tx -> {
             tx.announce(announcement(runner, 1_000, "runner.example"), "81.2.69.0/24", 1_000);
             tx.recordLease("u-runner", runner.publicId().toByteString(), 900, ByteString.EMPTY, 900,
-                    "62.3.4.0/24", "62.3.4.7");
-            tx.recordLease("u-explore", proposer.publicId().toByteString(), 900, ByteString.EMPTY, 900, "", "5.6.7.8");
+                    "62.3.4.0/24", "62.3.4.7", "");
+            tx.recordLease("u-explore", proposer.publicId().toByteString(), 900, ByteString.EMPTY, 900, "", "5.6.7.8", "");
             tx.announce(announcement(announcedWhereRunnerClaimed, 1_000, "b.example"), "62.3.4.0/24", 1_000);
             tx.announce(announcement(announcedWhereProposerExplored, 1_000, "p.example"), "5.6.7.0/24", 1_000);
             tx.announce(announcement(claimedWhereRunnerAnnounced, 1_000, "c.example"), "84.17.46.0/24", 1_000);
             tx.recordLease("u-sybil", claimedWhereRunnerAnnounced.publicId().toByteString(), 950, ByteString.EMPTY,
-                    950, "81.2.69.0/24", "81.2.69.9");
+                    950, "81.2.69.0/24", "81.2.69.9", "");
             tx.announce(announcement(honest, 1_000, "h.example"), "93.184.1.0/24", 1_000);
             tx.announce(announcement(leasedThereLongAgo, 1_000, "old.example"), "93.184.2.0/24", 1_000);
             tx.recordLease("u-old", leasedThereLongAgo.publicId().toByteString(), 10, ByteString.EMPTY, 10,
-                    "81.2.69.0/24", "81.2.69.10");
+                    "81.2.69.0/24", "81.2.69.10", "");
             for (Identity key : List.of(runner, announcedWhereRunnerClaimed, announcedWhereProposerExplored,
                     claimedWhereRunnerAnnounced, honest, leasedThereLongAgo)) {
                 tx.saveReputation(key.publicId().toByteString(), Reputation.fresh().onValid(1_000));
@@ -1662,7 +1662,7 @@ abstract class StoreContract {
             tx.insertExperiment(sybils, Envelopes.sign(proposedWhereRunnerAnnounced, sybils), 3, "81.2.69.0/24");
             tx.announce(announcement(runner, 1_000, "runner.example"), "81.2.69.0/24", 1_000);
             tx.recordLease("u1", runner.publicId().toByteString(), 900, ByteString.EMPTY, 900,
-                    "62.3.4.0/24", "62.3.4.7");
+                    "62.3.4.0/24", "62.3.4.7", "");
             SignedEnvelope e1 = Envelopes.sign(runner, reported);
             tx.insertResult(reported, e1, Envelopes.id(e1), 950, "198.51.100.0/24");
             SignedEnvelope e2 = Envelopes.sign(reportedWhereRunnerAnnounced, sybilsResult);
@@ -2090,7 +2090,7 @@ abstract class StoreContract {
         run(store, tx -> {
             tx.insertUnit(evaluation("n1", Fixtures.commit(), 1));
             tx.insertUnit(evaluation("n2", Fixtures.commit(), 2));
-            tx.recordLease("n1", a, 100, nonce, 100, "", "");
+            tx.recordLease("n1", a, 100, nonce, 100, "", "", "");
             leased(tx, "n2", a, 110);  // a lease no claim nonce names (an older coordinator's)
             return null;
         });
@@ -2364,7 +2364,7 @@ abstract class StoreContract {
         ByteString node = Identity.generate().publicId().toByteString();
         run(store, tx -> {
             tx.insertUnit(evaluation("u1", Fixtures.commit(), 1));
-            tx.recordLease("u1", node, 10, ByteString.EMPTY, 1_000, "", "");
+            tx.recordLease("u1", node, 10, ByteString.EMPTY, 1_000, "", "", "");
             return null;
         });
         assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 1_000)))
@@ -2376,7 +2376,7 @@ abstract class StoreContract {
                 .as("an older renewal, late").isFalse();
         assertThat(StoreContract.<Integer>run(store, tx -> tx.leaseRenewals("u1", node))).isEqualTo(1);
         run(store, tx -> {
-            tx.recordLease("u1", node, 20, ByteString.EMPTY, 5_000, "", "");
+            tx.recordLease("u1", node, 20, ByteString.EMPTY, 5_000, "", "", "");
             return null;
         });
         assertThat(StoreContract.<Boolean>run(store, tx -> tx.recordRenewal("u1", node, 3_000)))

@@ -104,7 +104,7 @@ final class HostileClient {
         byte[] nonce = new byte[16];
         new SecureRandom().nextBytes(nonce);
         SignedEnvelope claim = Envelopes.sign(identity, network, ClaimRequest.newBuilder()
-                .setNode(identity.publicId().toByteString()).setDirection(CLOSED_DIRECTION)
+                .setNode(identity.publicId().toByteString()).setDirection(CLOSED_DIRECTION).setHardwareClass("cpu:bench")
                 .setTimeMs(System.currentTimeMillis()).setNonce(com.google.protobuf.ByteString.copyFrom(nonce)).build());
         byte[] body = claim.toByteArray();
         int first = post("/v1/claim", "application/x-protobuf", body);
