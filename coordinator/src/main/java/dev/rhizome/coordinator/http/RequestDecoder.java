@@ -302,7 +302,7 @@ final class RequestDecoder extends HttpRequestDecoder {
         }
         String where = colon < at
                 ? "at byte " + (at - value) + " of the value of header " + LogSafe.of(name, 40)
-                : "at byte " + (at - line) + " of the name of a header field (" + LogSafe.of(name, 40) + ")";
+                : "at byte " + (at - line) + " of a header name (" + LogSafe.of(name, 40) + ")";
         return bad(String.format("a control character (U+%04X%s) %s: field names and values hold no control "
                 + "characters but tab (RFC 9110, 5.5); leave it out or encode it", c, c == 0 ? ", NUL" : "", where));
     }
