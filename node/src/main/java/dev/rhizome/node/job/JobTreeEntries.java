@@ -83,13 +83,38 @@ final class JobTreeEntries {
      * The entries of the directory {@code dir} as the walk saw it ({@code seen}: its attributes from
      * {@link #lstat} or an earlier {@link Entry}), each with attributes read relative to the open
      * directory; {@link Listing#SWAPPED} when what {@code dir} names now is another file (the job
-     * swapped it, or a directory above it, for a link or moved it); null when it cannot be listed, as
-     * {@link #of}. Where the JDK gives no descriptor-relative access (not Linux), the entries are read
-     * by path after the same check. At most {@code limit} entries are read: the callers stop past their
+     * swapped it, or a directory above it, for a link or moved it, or it is gone); null when it is
+     * still the directory seen and cannot be listed (unreadable, or its path past the kernel's limit).
+     * Where the JDK gives no descriptor-relative access (not Linux), the entries are read by path
+     * after the same check. At most {@code limit} entries are read: the callers stop past their
      * bound, and a job that filled one directory with millions of empty files (a second's work for it)
      * had them all read, looked at and held in the node's memory first, while it went on making more.
      */
     static Listing seen(Path dir, BasicFileAttributes seen, long limit) {
+        for (int tries = 1; ; tries++) {
+            Listing listed = listOnce(dir, seen, limit);
+            if (listed != null || tries == LIST_TRIES) {
+                return listed;
+            }
+            // A job flipping a directory above this one for a link (and back) makes the open fail
+            // for an instant: one still there as seen is tried again before it counts as unlistable,
+            // one gone or swapped since is nothing of the tree to count.
+            BasicFileAttributes now;
+            try {
+                now = lstat(dir);
+            } catch (IOException e) {
+                return null;
+            }
+            if (now == null || !now.isDirectory() || !Objects.equals(now.fileKey(), seen.fileKey())) {
+                return Listing.SWAPPED;
+            }
+        }
+    }
+
+    /** How often a directory still there as seen is opened before it counts as one that cannot be listed. */
+    private static final int LIST_TRIES = 3;
+
+    private static Listing listOnce(Path dir, BasicFileAttributes seen, long limit) {
         List<Entry> entries = new ArrayList<>();
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir.resolve("."))) {
             SecureDirectoryStream<Path> open = s instanceof SecureDirectoryStream<Path> secure ? secure : null;
