@@ -43,6 +43,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
@@ -504,6 +505,14 @@ public final class NodeCommand implements Callable<Integer> {
         void addTo(JsonObject answer) {
         }
 
+        /**
+         * The answer this command gives itself when no node runs on the data directory (pause and
+         * resume change the kept pause its next start reads), or empty: then it fails {@code no_node}.
+         */
+        Optional<JsonObject> withoutNode() {
+            return Optional.empty();
+        }
+
         @Override
         public Integer call() {
             String answer;
@@ -516,6 +525,10 @@ public final class NodeCommand implements Callable<Integer> {
                 // the same error name as submit's: no node runs on this data directory
                 boolean noNode = !Files.exists(socket) || e instanceof ConnectException
                         || e.getCause() instanceof ConnectException;
+                Optional<JsonObject> own = noNode ? withoutNode() : Optional.empty();
+                if (own.isPresent()) {
+                    return print(own.get());
+                }
                 throw new CommandException(ExitCodes.FAILED, noNode ? "no_node" : "failed",
                         noNode && Files.exists(socket) ? "no node is running on " + dataDir.path()
                                 + " (its control socket " + socket + " is left from one that stopped)" : e.getMessage(),
@@ -527,6 +540,10 @@ public final class NodeCommand implements Callable<Integer> {
                 throw new CommandException(ExitCodes.FAILED, "failed", "the node on " + dataDir.path() + " refused: "
                         + parsed.get("error").getAsString(), NODE_LOG_HINT);
             }
+            return print(parsed);
+        }
+
+        private int print(JsonObject parsed) {
             addTo(parsed);
             boolean json = json();
             if (json && parsed.has("node") && !parsed.has("node_id")) {
@@ -625,12 +642,14 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Command(name = "pause", mixinStandardHelpOptions = true,
             description = {"Start no new jobs (running jobs finish; evaluations held but not started are given back to the coordinator,",
-                "explorations kept). The pause is kept in the data directory: a restarted node stays paused until `rhizome node resume`."})
+                "explorations kept). The pause is kept in the data directory: a restarted node stays paused until `rhizome node resume`.",
+                "With no node running on a data directory a node has used, it only keeps the pause: the node's next start begins paused."})
     static final class Pause extends Control {
         // it printed status's whole list of keys, though the answer is these
         @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (true), "
                 + "kept (whether a restart of the node stays paused: false where the data directory could not be written), "
-                + "problem (why not kept, else null).")
+                + "problem (why not kept, else null), running (false where no node was running: the pause was only kept, "
+                + "and the node's next start begins paused).")
         boolean json;
 
         @Override
@@ -639,21 +658,43 @@ public final class NodeCommand implements Callable<Integer> {
         }
 
         @Override
+        Optional<JsonObject> withoutNode() {
+            return OfflinePause.change(dataDir.path(), true);
+        }
+
+        @Override
+        void addTo(JsonObject answer) {
+            OfflinePause.markRunning(answer);
+        }
+
+        @Override
         boolean json() {
             return json;
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Start jobs again after a pause (a restart no longer pauses the node).")
+    @Command(name = "resume", mixinStandardHelpOptions = true, description = {"Start jobs again after a pause (a restart no longer pauses the node).",
+                "With no node running, it only removes the kept pause: the node's next start claims work."})
     static final class Resume extends Control {
         @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (false), "
                 + "kept (false where the kept pause could not be removed: a restart would pause the node again), problem "
-                + "(why, else null).")
+                + "(why, else null), running (false where no node was running: the kept pause was only removed, and the "
+                + "node's next start claims work).")
         boolean json;
 
         @Override
         String request() {
             return "resume";
+        }
+
+        @Override
+        Optional<JsonObject> withoutNode() {
+            return OfflinePause.change(dataDir.path(), false);
+        }
+
+        @Override
+        void addTo(JsonObject answer) {
+            OfflinePause.markRunning(answer);
         }
 
         @Override

@@ -26,7 +26,10 @@ final class NodeStatusText {
             boolean paused = o.get("paused").getAsBoolean();
             String line = paused ? "paused: running jobs finish, no new ones start, and a restart stays paused until "
                     + "`rhizome node resume`" : "resumed";
-            if (o.has("kept") && !o.get("kept").getAsBoolean()) {
+            if (o.has("running") && !o.get("running").getAsBoolean()) {
+                line = paused ? "no node is running: the pause is kept, and its next start begins paused until "
+                        + "`rhizome node resume`" : "no node is running: the kept pause is removed, and its next start claims work";
+            } else if (o.has("kept") && !o.get("kept").getAsBoolean()) {
                 // a node older than the kept pause answers neither key
                 line = (paused ? "paused: running jobs finish, no new ones start; NOT kept across a restart: "
                         : "resumed; a restart would find it paused again: ")

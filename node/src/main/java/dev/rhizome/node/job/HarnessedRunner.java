@@ -166,8 +166,7 @@ public final class HarnessedRunner {
                     deadline.charge(now, harnessUsed.isPresent() && modelUsed.isPresent()
                             ? OptionalLong.of(harnessUsed.getAsLong() + modelUsed.getAsLong()) : OptionalLong.empty(),
                             harnessWaited.isPresent() && modelWaited.isPresent()
-                            ? OptionalLong.of(harnessWaited.getAsLong() + modelWaited.getAsLong()) : OptionalLong.empty(),
-                            harnessCpu.asleep() && modelCpu.asleep());
+                            ? OptionalLong.of(harnessWaited.getAsLong() + modelWaited.getAsLong()) : OptionalLong.empty());
                 }
                 if ((timedOut = deadline.overrun(now)).isPresent()) {
                     starved = deadline.starvedOfCpu(now);

@@ -181,7 +181,7 @@ public final class JobRunner {
                 errTail.poll();
                 long now = System.nanoTime();
                 if (polls % POLLS_PER_CPU_CHARGE == 0) {
-                    time.charge(now, cpu.since(tree.alive()), cpu.waitedForCpu(), cpu.asleep());
+                    time.charge(now, cpu.since(tree.alive()), cpu.waitedForCpu());
                 }
                 if ((timeUp = time.overrun(now)).isPresent()) {
                     timedOut = true;

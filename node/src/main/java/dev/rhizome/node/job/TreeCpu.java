@@ -30,15 +30,12 @@ final class TreeCpu {
     private final Map<ProcessHandle, Long> lastTicks = new HashMap<>();
     private final Map<ProcessHandle, Long> lastWaits = new HashMap<>();
     private OptionalLong waited = OptionalLong.empty();
-    private boolean asleep;
 
     /** The CPU time {@code alive} used since the last call; empty when the root's could not be read (no {@code /proc}). */
     OptionalLong since(List<ProcessHandle> alive) {
         long added = 0;
         long addedWait = 0;
         boolean waitKnown = true;
-        boolean anyRunnable = false;
-        boolean stateKnown = false;
         Map<ProcessHandle, Long> now = new HashMap<>();
         Map<ProcessHandle, Long> waitsNow = new HashMap<>();
         for (int i = 0; i < alive.size(); i++) {
@@ -47,17 +44,13 @@ final class TreeCpu {
             if (ticks.isEmpty()) {
                 if (i == 0) {
                     waited = OptionalLong.empty();
-                    asleep = false;
                     return OptionalLong.empty();
                 }
                 continue; // gone since the tree was looked at
             }
             now.put(handle, ticks.getAsLong());
             added += Math.max(0, ticks.getAsLong() - lastTicks.getOrDefault(handle, 0L));
-            Threads threads = threads(handle.pid());
-            anyRunnable |= threads.anyRunnable();
-            stateKnown |= threads.stateKnown();
-            OptionalLong wait = threads.runDelay();
+            OptionalLong wait = runDelay(handle.pid());
             if (wait.isPresent()) {
                 waitsNow.put(handle, wait.getAsLong());
                 addedWait += Math.max(0, wait.getAsLong() - lastWaits.getOrDefault(handle, 0L));
@@ -70,54 +63,12 @@ final class TreeCpu {
         lastWaits.clear();
         lastWaits.putAll(waitsNow);
         waited = waitKnown ? OptionalLong.of(addedWait) : OptionalLong.empty();
-        asleep = stateKnown && !anyRunnable;
         return OptionalLong.of(added * TICK_NANOS);
     }
 
     /** The time the processes of the last {@link #since} call waited for a CPU since the one before; empty where unknown. */
     OptionalLong waitedForCpu() {
         return waited;
-    }
-
-    /**
-     * Whether no thread of the processes of the last {@link #since} call was runnable at that moment
-     * (each asleep, blocked or stopped): false where that could not be read.
-     */
-    boolean asleep() {
-        return asleep;
-    }
-
-    /** Of one process's threads: their wait for a CPU, summed, and whether any is runnable now. */
-    private record Threads(OptionalLong runDelay, boolean anyRunnable, boolean stateKnown) {
-    }
-
-    private static Threads threads(long pid) {
-        Path tasks = Path.of("/proc", Long.toString(pid), "task");
-        boolean anyRunnable = false;
-        boolean stateKnown = false;
-        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
-            for (Path thread : threads) {
-                char state = stateOf(thread.resolve("stat"));
-                anyRunnable |= state == 'R';
-                stateKnown |= state != '?';
-            }
-        } catch (IOException | RuntimeException e) {
-            // unknown: judged as if runnable
-        }
-        return new Threads(runDelay(pid), anyRunnable, stateKnown);
-    }
-
-    /** A thread's state ({@code R} running or runnable, {@code S} asleep, ...), or {@code ?} where unread. */
-    private static char stateOf(Path stat) {
-        try (RandomAccessFile f = new RandomAccessFile(stat.toFile(), "r")) {
-            byte[] buf = new byte[512];
-            int n = f.read(buf);
-            String text = n <= 0 ? "" : new String(buf, 0, n, StandardCharsets.US_ASCII);
-            int end = text.lastIndexOf(')');  // the command name before it may hold spaces and parentheses
-            return end < 0 || end + 2 >= text.length() ? '?' : text.charAt(end + 2);
-        } catch (IOException | RuntimeException e) {
-            return '?';
-        }
     }
 
     /**
