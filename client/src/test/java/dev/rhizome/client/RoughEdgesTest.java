@@ -115,7 +115,8 @@ class RoughEdgesTest {
                         .failure(ExitCodes.USAGE, "given_back");
                 assertThat(givenBack.get("hint").getAsString())
                         .contains("--from " + base.substring(0, 10) + " --json` (without --workspace)")
-                        .contains("`rhizome submit --unit NEW_UNIT --workspace '" + back.toAbsolutePath() + "'`");
+                        .contains("`rhizome submit --unit NEW_UNIT --workspace '" + back.toAbsolutePath() + "' --data-dir "
+                                + Shell.quote(agent) + " --coordinator " + url + "`");
                 CliRun reclaimed = CliRun.of("claim", "--direction", "d", "--from", base.substring(0, 10), "--json",
                         "--data-dir", agent.toString(), "--coordinator", url);
                 assertThat(reclaimed.code()).as(reclaimed.out() + reclaimed.err()).isZero();

@@ -253,7 +253,7 @@ public final class Brief {
         SimilarWorkOutcomes similarWork = SimilarWorkOutcomes.read(client, similar);
         if (!similarWork.isEmpty()) {
             t.append("## Similar work already tried or under way\n\n");
-            t.append(similarWork.text(LINE_CHARS));
+            t.append(similarWork.text(LINE_CHARS, new FollowUp(client.url().toString(), dataDir)));
             t.append('\n');
         }
         o.add("similar", similarWork.json(LINE_CHARS));
