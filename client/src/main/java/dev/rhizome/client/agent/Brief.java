@@ -311,8 +311,8 @@ public final class Brief {
         if (tried.entries().isEmpty()) {
             t.append("Nothing yet.\n");
         } else if (leftOut > 0) {
-            t.append(leftOut).append(" older experiment(s): `rhizome log --direction ").append(direction)
-                    .append("` pages through them all.\n");
+            t.append(leftOut).append(" older experiment(s): `").append(new FollowUp(client.url().toString(), dataDir)
+                    .command("log --direction " + Shell.quote(direction))).append("` pages through them all.\n");
         }
         t.append('\n');
         o.add("tried", triedJson);
