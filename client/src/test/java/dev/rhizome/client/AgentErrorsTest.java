@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
@@ -135,11 +136,13 @@ class AgentErrorsTest {
         Path fresh = dir.resolve("fresh");
         JsonObject noCommit = CliRun.of("wait", "--data-dir", fresh.toString(), "--coordinator", url, "--json")
                 .failure(ExitCodes.USAGE, "usage", "--commit");
-        assertThat(noCommit.get("hint").getAsString()).contains("`rhizome tree --direction d`");
+        // named with the data directory and coordinator in use: it runs as printed from anywhere
+        String tree = "`rhizome tree --direction d --data-dir " + Shell.quote(fresh) + " --coordinator " + url + "`";
+        assertThat(noCommit.get("hint").getAsString()).contains(tree);
         // refused at parsing (no value after --commit): the same, before any command ran
         JsonObject noValue = CliRun.of("wait", "--data-dir", fresh.toString(), "--coordinator", url, "--json",
                 "--commit").failure(ExitCodes.USAGE, "usage");
-        assertThat(noValue.get("hint").getAsString()).contains("`rhizome tree --direction d`");
+        assertThat(noValue.get("hint").getAsString()).contains(tree);
         JsonObject badBase = CliRun.of("direction", "open", "--data-dir", fresh.toString(), "--coordinator", url,
                 "--seed", seed.getName(), "--name", "other", "--base", "xyz", "--json").json();
         assertThat(badBase.get("option").getAsString()).isEqualTo("--base");

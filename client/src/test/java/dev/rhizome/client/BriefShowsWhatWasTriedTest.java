@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -85,7 +86,8 @@ class BriefShowsWhatWasTriedTest {
             String text = CliRun.at(url, dir.resolve("agent"), "brief", "--direction", DIRECTION).succeeded("brief").out();
             assertThat(text).contains("## Tried on this direction (newest 10 of 11)")
                     .contains("| widen the hidden layer to 49").contains("PENDING")
-                    .contains("1 older experiment(s): `rhizome log --direction tried` pages through them all.");
+                    .contains("1 older experiment(s): `rhizome log --direction tried --data-dir "
+                            + Shell.quote(dir.resolve("agent")) + " --coordinator " + url + "` pages through them all.");
             assertThat(text.substring(text.indexOf("## Recent failures"), text.indexOf("## Your pending")))
                     .containsOnlyOnce("- " + crashed.substring(0, 10) + " CRASH");
         }

@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
 import java.nio.file.Files;
@@ -88,7 +89,8 @@ class ClaimSubmitOrderTest {
             // an unknown commit's hint names the one direction there is, not `--direction D`
             JsonObject unknown = CliRun.at(url, agent, "results", "--commit", "ab".repeat(20), "--json")
                     .failure(ExitCodes.USAGE, "unknown_commit");
-            assertThat(unknown.get("hint").getAsString()).contains("rhizome tree --direction d`")
+            assertThat(unknown.get("hint").getAsString()).contains("rhizome tree --direction d --data-dir " + Shell.quote(agent)
+                    + " --coordinator " + url + "`")
                     .doesNotContain("--direction D");
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -54,7 +55,7 @@ class CommitTypoTest {
                     .failure(ExitCodes.USAGE, "unknown_commit", far);
             // and, with no --direction given, the tree of the coordinator's one direction, not `--direction D`
             assertThat(none.get("hint").getAsString()).doesNotContain("did you mean")
-                    .contains("`rhizome tree --direction d`");
+                    .contains("`rhizome tree --direction d --data-dir " + Shell.quote(agent) + " --coordinator " + url + "`");
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import java.nio.file.Files;
@@ -79,7 +80,8 @@ class CopyableCommandsTest {
             // a hint names the direction it knows, rather than a placeholder to fill in (it said `--direction D`)
             JsonObject badFrom = CliRun.of("claim", "--direction", "d", "--from", "zzzz", "--json", "--coordinator",
                     c.url(), "--data-dir", agent.toString()).failure(ExitCodes.USAGE, "bad_commit");
-            assertThat(badFrom.get("hint").getAsString()).contains("`rhizome tree --direction d`");
+            assertThat(badFrom.get("hint").getAsString()).contains("`rhizome tree --direction d --data-dir "
+                    + Shell.quote(agent) + " --coordinator " + c.url() + "`");
         }
     }
 }

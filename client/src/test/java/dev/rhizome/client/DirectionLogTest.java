@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -130,7 +131,8 @@ class DirectionLogTest {
             JsonObject brief = ok("brief", "--direction", DIRECTION, "--json").json();
             assertThat(brief.getAsJsonObject("new_since_last_look").get("marked").getAsBoolean()).isFalse();
             assertThat(brief.getAsJsonObject("new_since_last_look").get("command").getAsString())
-                    .isEqualTo("rhizome log --direction tried --new");
+                    .isEqualTo("rhizome log --direction tried --new --data-dir " + Shell.quote(dir.resolve("agent"))
+                    + " --coordinator " + url);
             assertThat(brief.getAsJsonObject("goal").has("metric_min")).isTrue();
 
             // the first look: the newest page, marked as seen

@@ -114,8 +114,10 @@ class RoughEdgesTest {
                 JsonObject givenBack = CliRun.of("submit", "--workspace", back.toString(), "--json")
                         .failure(ExitCodes.USAGE, "given_back");
                 assertThat(givenBack.get("hint").getAsString())
-                        .contains("--from " + base.substring(0, 10) + " --json` (without --workspace)")
-                        .contains("`rhizome submit --unit NEW_UNIT --workspace '" + back.toAbsolutePath() + "'`");
+                        .contains("--from " + base.substring(0, 10) + " --data-dir " + Shell.quote(agent) + " --coordinator "
+                                + url + " --json` (without --workspace)")
+                        .contains("`rhizome submit --unit NEW_UNIT --workspace '" + back.toAbsolutePath() + "' --data-dir "
+                                + Shell.quote(agent) + " --coordinator " + url + "`");
                 CliRun reclaimed = CliRun.of("claim", "--direction", "d", "--from", base.substring(0, 10), "--json",
                         "--data-dir", agent.toString(), "--coordinator", url);
                 assertThat(reclaimed.code()).as(reclaimed.out() + reclaimed.err()).isZero();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -54,11 +55,14 @@ class WaitInWorkspaceTest {
             assertThat(outside.code()).isEqualTo(ExitCodes.USAGE);
             assertThat(outside.json().get("message").getAsString()).isEqualTo("`rhizome wait` needs --commit COMMIT");
             // an agent that lost its commit id is given the one its data directory submitted last
+            String flags = " --data-dir " + Shell.quote(agent) + " --coordinator " + url;
             assertThat(outside.json().get("hint").getAsString()).contains("last submitted " + commit + " on lr (unit "
-                    + unit + "): `rhizome wait --commit " + commit + "`").contains("rhizome log --direction lr --mine");
+                    + unit + "): `rhizome wait --commit " + commit + flags + "`")
+                    .contains("`rhizome log --direction lr --mine" + flags + "`");
             assertThat(CliRun.at(url, dir.resolve("fresh"), "wait", "--json").json().get("hint").getAsString())
                     .as("nothing submitted there: the one direction open named")
-                    .startsWith("`rhizome tree --direction lr` shows the commits");
+                    .startsWith("`rhizome tree --direction lr --data-dir " + Shell.quote(dir.resolve("fresh"))
+                            + " --coordinator " + url + "` shows the commits");
             assertThat(CliRun.at(url, agent, "wait", "abc123", "--json").json().get("hint").getAsString())
                     .contains("`--commit abc123`");
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.SeenMarks;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -49,7 +50,8 @@ class WhatIsNewReadsTest {
             }
             JsonObject brief = ok("brief", "--direction", DIRECTION, "--json").json().getAsJsonObject("new_since_last_look");
             assertThat(brief.get("papers_marked").getAsBoolean()).isFalse();
-            assertThat(brief.get("papers_command").getAsString()).isEqualTo("rhizome papers --direction news --new");
+            assertThat(brief.get("papers_command").getAsString()).isEqualTo("rhizome papers --direction news --new --data-dir "
+                    + Shell.quote(dir.resolve("agent")) + " --coordinator " + url);
 
             JsonObject firstLook = ok("papers", "--direction", DIRECTION, "--new", "--limit", "2", "--json").json();
             assertThat(firstLook.get("first_look").getAsBoolean()).isTrue();

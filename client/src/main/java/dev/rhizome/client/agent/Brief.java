@@ -253,7 +253,7 @@ public final class Brief {
         SimilarWorkOutcomes similarWork = SimilarWorkOutcomes.read(client, similar);
         if (!similarWork.isEmpty()) {
             t.append("## Similar work already tried or under way\n\n");
-            t.append(similarWork.text(LINE_CHARS));
+            t.append(similarWork.text(LINE_CHARS, new FollowUp(client.url().toString(), dataDir)));
             t.append('\n');
         }
         o.add("similar", similarWork.json(LINE_CHARS));
@@ -311,8 +311,8 @@ public final class Brief {
         if (tried.entries().isEmpty()) {
             t.append("Nothing yet.\n");
         } else if (leftOut > 0) {
-            t.append(leftOut).append(" older experiment(s): `rhizome log --direction ").append(direction)
-                    .append("` pages through them all.\n");
+            t.append(leftOut).append(" older experiment(s): `").append(new FollowUp(client.url().toString(), dataDir)
+                    .command("log --direction " + Shell.quote(direction))).append("` pages through them all.\n");
         }
         t.append('\n');
         o.add("tried", triedJson);

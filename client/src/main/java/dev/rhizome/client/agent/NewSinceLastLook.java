@@ -1,6 +1,7 @@
 package dev.rhizome.client.agent;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
@@ -21,8 +22,9 @@ public record NewSinceLastLook(boolean marked, int experiments, boolean more, St
 
     public static NewSinceLastLook read(CoordinatorClient client, Path dataDir, String direction)
             throws CoordinatorException {
-        String command = "rhizome log --direction " + Shell.quote(direction) + " --new";
-        String papersCommand = "rhizome papers --direction " + Shell.quote(direction) + " --new";
+        FollowUp where = new FollowUp(client.url().toString(), dataDir);
+        String command = where.command("log --direction " + Shell.quote(direction) + " --new");
+        String papersCommand = where.command("papers --direction " + Shell.quote(direction) + " --new");
         SeenMarks marks = new SeenMarks(dataDir);
         Optional<String> mark = marks.get(client, "experiments", direction);
         int experiments = 0;

@@ -190,6 +190,8 @@ public final class QueueReason {
                     + "operator opens it again; `rhizome direction list` shows the open ones");
         }
         if (seen.nodesListed() == 0) {
+            // Only --coordinator, not FollowUp's --data-dir: the node to start is anyone's machine,
+            // and the waiter's own data directory is held by its own node if one runs (a second is refused).
             return Optional.of("no node has announced itself to the coordinator in the last 10 minutes, so nothing runs "
                     + "queued evaluations: start one with `rhizome node --coordinator "
                     + (where.coordinator() == null ? "URL" : Shell.quote(where.coordinator())) + "` (see `rhizome node --help`)");

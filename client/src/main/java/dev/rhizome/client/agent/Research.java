@@ -130,15 +130,15 @@ public final class Research {
             if (response.getDirectionClosed()) {
                 // not "no work yet": no wait reopens it, so neither exit 3 nor a retry_after_s to obey
                 throw new CommandException(ExitCodes.REFUSED, "direction_closed", response.getReason(),
-                        "an operator closed " + direction + " for good (its history stays readable: `rhizome tree "
-                                + "--direction " + direction + "`); pick an open direction from `rhizome direction list`");
+                        "an operator closed " + direction + " for good (its history stays readable: " + treeCommand(direction)
+                                + "); pick an open direction from `" + followUp().command("direction list") + "`");
             }
             return response;
         } catch (CoordinatorException e) {
             CommandException failure = Coordinators.failure(e, client, direction, "--direction");
             if (failure.error().equals("not_found") && fromCommit != null) {
                 // the direction is there (else unknown_direction): what was not found is --from's commit
-                throw unknownCommit("--from", direction, request.getFromCommit());
+                throw unknownCommit("--from", direction, request.getFromCommit(), followUp());
             }
             throw failure;
         }
@@ -219,8 +219,12 @@ public final class Research {
     }
 
     /** The tree command for the direction, named when known (the hint said `--direction D` for `claim --direction lr`). */
-    public static String treeCommand(String direction) {
-        return "`rhizome tree --direction " + (direction == null ? "D" : direction) + "`";
+    static String treeCommand(String direction, FollowUp where) {
+        return "`" + where.command("tree --direction " + (direction == null ? "D" : Shell.quote(direction))) + "`";
+    }
+
+    private String treeCommand(String direction) {
+        return treeCommand(direction, followUp());
     }
 
     /**
@@ -229,22 +233,23 @@ public final class Research {
      * not null). A full id the coordinator answered "not found" for is told so too: it was
      * {@code not_found} with no option, a prefix of it {@code unknown_commit} naming the option.
      */
-    public static CommandException unknownCommit(String option, String direction, String id) {
-        return unknownCommit(option, direction, id, List.of());
+    public static CommandException unknownCommit(String option, String direction, String id, FollowUp where) {
+        return unknownCommit(option, direction, id, List.of(), direction, where);
     }
 
-    /** {@link #unknownCommit(String, String, String)}, its hint offering those of {@code registered} a slip away from {@code id}. */
-    public static CommandException unknownCommit(String option, String direction, String id, List<String> registered) {
-        return unknownCommit(option, direction, id, registered, direction);
-    }
-
-    private static CommandException unknownCommit(String option, String direction, String id, List<String> registered,
+    private CommandException unknownCommit(String option, String direction, String id, List<String> registered,
             String treeDirection) {
+        return unknownCommit(option, direction, id, registered, treeDirection, followUp());
+    }
+
+    /** Its hint offers those of {@code registered} a slip away from {@code id}, and the tree command of {@code where}. */
+    private static CommandException unknownCommit(String option, String direction, String id, List<String> registered,
+            String treeDirection, FollowUp where) {
         return Unknown.error("commit", "no registered commit"
                 + (direction == null ? "" : " of direction " + direction)
                 + (CommitId.isValid(id) ? " is " : " starts with ") + id,
                 Sentences.join(Suggestions.phrase(NearCommits.of(id, registered)),
-                        "list the direction's commits with " + treeCommand(treeDirection)), option);
+                        "list the direction's commits with " + treeCommand(treeDirection, where)), option);
     }
 
     /**
@@ -284,7 +289,7 @@ public final class Research {
         return new CommandException(ExitCodes.USAGE, "unknown_commit", commit + " is the base of direction "
                 + String.join(", ", based) + ", not a submitted experiment: nothing is evaluated for it to wait for",
                 "wait for a commit you submitted (`rhizome submit` prints it); the base's metric is in "
-                        + "`rhizome brief --direction " + direction + "` and " + treeCommand(direction), option);
+                        + "`" + followUp().command("brief --direction " + Shell.quote(direction)) + "` and " + treeCommand(direction), option);
     }
 
     /**
@@ -386,10 +391,11 @@ public final class Research {
                                     ? "no running node holds this commit as far as the coordinator knows: the node of the "
                                             + "data directory that published the seed (`rhizome seed publish --data-dir DIR`) "
                                             + "or submitted the commit must run (`rhizome node --data-dir DIR`); then claim again"
-                                    : "the nodes holding this commit did not answer (stopped?): run `rhizome node --data-dir "
-                                    + Shell.quote(dataDir) + "` if this data directory holds it, retry later")
-                                    + ", or claim from another commit (`rhizome claim --direction " + unit.getDirection()
-                                    + " --from <commit>`, see `rhizome tree`)");
+                                    : "the nodes holding this commit did not answer (stopped?): run `"
+                                    + followUp().command("node") + "` if this data directory holds it, retry later")
+                                    + ", or claim from another commit (`" + followUp().command("claim --direction "
+                                    + unit.getDirection() + " --from <commit>") + "`, see "
+                                    + treeCommand(unit.getDirection()) + ")");
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot check out " + unit.getCommit() + " into "
                     + workspace + ": " + Problems.describe(e), "give --workspace a new or empty directory you can write");
@@ -407,19 +413,19 @@ public final class Research {
      * are kept and go in under a new claim of the same commit ({@code workspace}: the checkout the
      * work is in, null when not known).
      */
-    private static void requireLiveLease(WorkUnit unit, Path workspace) {
+    private void requireLiveLease(WorkUnit unit, Path workspace) {
         long now = System.currentTimeMillis();
         if (unit.getLeaseDeadlineMs() < now) {
             throw new CommandException(ExitCodes.REFUSED, "lease_expired", "the lease on unit " + unit.getId()
                     + " ended " + (now - unit.getLeaseDeadlineMs()) / 1000 + " s ago, at "
                     + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()) + ": it cannot be renewed, and nothing can be "
-                    + "submitted under it", expiredHint(unit, workspace));
+                    + "submitted under it", expiredHint(unit, workspace, followUp()));
         }
     }
 
     /** Claim the same commit again (no workspace: the old one keeps the work), then submit the old workspace under the new unit. */
-    public static String expiredHint(WorkUnit unit, Path workspace) {
-        return goOnHint(unit, workspace) + "; renew before lease_seconds_left runs out next time";
+    public static String expiredHint(WorkUnit unit, Path workspace, FollowUp where) {
+        return goOnHint(unit, workspace, where) + "; renew before lease_seconds_left runs out next time";
     }
 
     /**
@@ -427,12 +433,12 @@ public final class Research {
      * commit. Said as the workspace stands: with nothing committed there yet there is nothing to
      * submit, and with no workspace known the agent is told what holds if it committed.
      */
-    static String goOnHint(WorkUnit unit, Path workspace) {
+    static String goOnHint(WorkUnit unit, Path workspace, FollowUp where) {
         String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
         String base = CommitId.abbreviate(unit.getCommit());
-        String claimAgain = "`rhizome claim --direction " + unit.getDirection() + " --from " + base
+        String claimAgain = "`" + where.command("claim --direction " + unit.getDirection() + " --from " + base)
                 + " --json` (without --workspace)";
-        String submit = "`rhizome submit --unit NEW_UNIT --workspace " + ws + "` (NEW_UNIT: the claim's unit.id)";
+        String submit = "`" + where.command("submit --unit NEW_UNIT --workspace " + ws) + "` (NEW_UNIT: the claim's unit.id)";
         return switch (WorkspaceProgress.of(workspace, unit.getCommit())) {
             case COMMITTED -> "what you committed in " + ws + " can still be submitted, under a new claim: claim the "
                     + "same commit again with " + claimAgain + ", then " + submit;
@@ -441,7 +447,7 @@ public final class Research {
                     + "change in " + ws + ", then " + submit + "; or claim afresh into a new directory";
             case UNKNOWN -> "if you committed on top of " + base + ", that can still be submitted under a new claim: "
                     + "claim the same commit again with " + claimAgain + ", then " + submit + "; with nothing committed, "
-                    + "claim afresh (`rhizome claim --direction " + unit.getDirection() + " --workspace NEW_DIR`)";
+                    + "claim afresh (`" + where.command("claim --direction " + unit.getDirection() + " --workspace NEW_DIR") + "`)";
         };
     }
 
@@ -458,15 +464,15 @@ public final class Research {
                 + " (started afresh since the claim, or not the coordinator that leased it): the claim cannot go on there; ";
         if (failure.error().equals("unknown_direction")) {
             return new CommandException(failure.exitCode(), failure.error(), failure.getMessage(), unknownHere
-                    + "once direction " + unit.getDirection() + " is open there, " + goOnHint(unit, workspace)
+                    + "once direction " + unit.getDirection() + " is open there, " + goOnHint(unit, workspace, followUp())
                     + "; or pass --coordinator with the one that leased it", failure.option());
         }
         if (e.code() == Error.Code.NOT_FOUND && e.getMessage().contains("unknown work unit")) {
-            return new CommandException(ExitCodes.USAGE, "unknown_unit", e.getMessage(), unknownHere + goOnHint(unit, workspace)
+            return new CommandException(ExitCodes.USAGE, "unknown_unit", e.getMessage(), unknownHere + goOnHint(unit, workspace, followUp())
                     + "; or pass --coordinator with the one that leased it");
         }
         if (e.code() == Error.Code.LEASE_EXPIRED) {
-            return new CommandException(failure.exitCode(), failure.error(), failure.getMessage(), expiredHint(unit, workspace));
+            return new CommandException(failure.exitCode(), failure.error(), failure.getMessage(), expiredHint(unit, workspace, followUp()));
         }
         return failure;
     }
@@ -534,7 +540,7 @@ public final class Research {
             if (ClaimFiles.isGivingBack(dataDir, unitId)) {
                 giveBack(ClaimFiles.load(dataDir, unitId, option), ClaimFiles.givingBackBy(dataDir, unitId));
             }
-            WorkUnit unit = ClaimFiles.load(dataDir, unitId, option, workspace);
+            WorkUnit unit = ClaimFiles.load(dataDir, unitId, option, workspace, followUp());
             return ClaimFiles.isRenewing(dataDir, unitId) ? finishRenewal(unit) : unit;
         } catch (CommandException e) {
             throw namedDirection(e);

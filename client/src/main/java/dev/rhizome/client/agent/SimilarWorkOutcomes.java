@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
 import dev.rhizome.client.agent.ReportReads.ReportRead;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.proto.v1.SimilarWork;
 import dev.rhizome.protocol.CommitId;
@@ -152,8 +153,11 @@ public final class SimilarWorkOutcomes {
         return out;
     }
 
-    /** The brief's section on similar work, each entry's text fenced and followed by its outcomes. */
-    public String text(int textChars) {
+    /**
+     * The brief's section on similar work, each entry's text fenced and followed by its outcomes;
+     * the `rhizome wait` for those left out names {@code where}.
+     */
+    public String text(int textChars, FollowUp where) {
         StringBuilder t = new StringBuilder();
         for (SimilarWork s : similar) {
             List<String> commits = commits(s);
@@ -180,7 +184,8 @@ public final class SimilarWorkOutcomes {
                 }
             }
             if (commits.size() > PER_ENTRY) {
-                t.append("  - and ").append(commits.size() - PER_ENTRY).append(" more: `rhizome wait --commit C --timeout 0`\n");
+                t.append("  - and ").append(commits.size() - PER_ENTRY).append(" more: `")
+                        .append(where.command("wait --commit C --timeout 0")).append("`\n");
             }
         }
         return t.toString();

@@ -1,6 +1,7 @@
 package dev.rhizome.client.agent;
 
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import java.io.IOException;
@@ -26,7 +27,7 @@ public final class UnsubmittedCommit {
      * naming the remedy when the working directory's checkout holds {@code id}; {@code unknown}
      * itself otherwise. The error, exit status and option stay the same: only the words change.
      */
-    public static CommandException explain(CommandException unknown, String id) {
+    public static CommandException explain(CommandException unknown, String id, FollowUp where) {
         if (!"unknown_commit".equals(unknown.error())) {
             return unknown;
         }
@@ -39,14 +40,15 @@ public final class UnsubmittedCommit {
             return unknown;
         }
         boolean claimed = WorkspaceClaim.read(checkout.get()).isPresent();
-        String where = Shell.quote(checkout.get());
+        String checkoutWord = Shell.quote(checkout.get());
         String hint = claimed
-                ? "submit it first: `rhizome submit --workspace " + where + " --wait` (with HEAD at that commit); "
-                        + "`rhizome wait` follows only commits `rhizome submit` registered"
-                : "submit it from the workspace `rhizome claim --workspace DIR` made (`rhizome submit --workspace DIR`); "
+                ? "submit it first: `" + where.command("submit --workspace " + checkoutWord + " --wait")
+                        + "` (with HEAD at that commit); `rhizome wait` follows only commits `rhizome submit` registered"
+                : "submit it from the workspace `rhizome claim --workspace DIR` made (`"
+                        + where.command("submit --workspace DIR") + "`); "
                         + "`rhizome wait` follows only commits `rhizome submit` registered";
         return new CommandException(unknown.exitCode(), unknown.error(), unknown.getMessage() + ": "
-                + full.get() + " is a commit of " + where + " that was never submitted", hint, unknown.option());
+                + full.get() + " is a commit of " + checkoutWord + " that was never submitted", hint, unknown.option());
     }
 
     /** The full id of {@code id} (a full id or a prefix) in the checkout at {@code dir}, if it is a commit there. */

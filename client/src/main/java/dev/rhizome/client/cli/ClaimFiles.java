@@ -63,11 +63,15 @@ public final class ClaimFiles {
      * came from a workspace's claim, whose data directory may be the one at fault).
      */
     public static WorkUnit load(Path dataDir, String unitId, String option) throws IOException {
-        return load(dataDir, unitId, option, null);
+        return load(dataDir, unitId, option, null, new FollowUp(null, dataDir));
     }
 
-    /** As {@link #load(Path, String, String)}; {@code workspace}: the unit's checkout, named by a given-back hint (null: not known). */
-    public static WorkUnit load(Path dataDir, String unitId, String option, Path workspace) throws IOException {
+    /**
+     * As {@link #load(Path, String, String)}; {@code workspace}: the unit's checkout, named by a
+     * given-back hint (null: not known); {@code where}: named in the commands its hints print.
+     */
+    public static WorkUnit load(Path dataDir, String unitId, String option, Path workspace, FollowUp where)
+            throws IOException {
         Path f = file(dataDir, unitId);
         Path done = f.resolveSibling(unitId + ".submitted");
         if (!Files.exists(f) && Files.isRegularFile(done)) {
@@ -77,23 +81,24 @@ public final class ClaimFiles {
             String commits = lines.isEmpty() ? "" : lines.get(0).strip();
             throw new CommandException(ExitCodes.USAGE, "already_submitted", "unit " + unitId
                     + " was already submitted (commit " + commits + "); its lease is closed",
-                    "to go on from there, claim again: `rhizome claim --direction " + direction(lines) + " --from "
-                            + commits.split(" ")[0] + " --workspace NEW_DIR` (and `rhizome wait --commit "
-                            + commits.split(" ")[0] + "` for its outcome)");
+                    "to go on from there, claim again: `" + where.command("claim --direction " + direction(lines)
+                            + " --from " + commits.split(" ")[0] + " --workspace NEW_DIR") + "` (and `"
+                            + where.command("wait --commit " + commits.split(" ")[0]) + "` for its outcome)");
         }
         Path givenBack = f.resolveSibling(unitId + ".given-back");
         if (!Files.exists(f) && Files.isRegularFile(givenBack)) {
             // given_back, not the generic usage: an agent acts on it (claim anew) without reading the words
             List<String> lines = Files.readAllLines(givenBack);
             throw new CommandException(ExitCodes.USAGE, "given_back", "unit " + unitId + " was given back "
-                    + by(lines) + "; its lease is closed", givenBackHint(direction(lines), commit(lines), workspace));
+                    + by(lines) + "; its lease is closed", givenBackHint(direction(lines), commit(lines), workspace, where));
         }
         if (!Files.exists(f)) {
             throw Unknown.error("unit", "no claim of unit " + unitId + " in " + dataDir
                     + " (claim it first with `rhizome claim`)" + held(dataDir, unitId),
                     "a claim is kept in the --data-dir that claimed it until its experiment is submitted: "
                             + "pass that --data-dir (or RHIZOME_DATA_DIR), or claim a new unit with "
-                            + "`rhizome claim --direction " + Shell.quote(hintDirection(dataDir)) + " --workspace NEW_DIR`",
+                            + "`" + where.command("claim --direction " + Shell.quote(hintDirection(dataDir))
+                            + " --workspace NEW_DIR") + "`",
                     option);
         }
         try {
@@ -195,14 +200,14 @@ public final class ClaimFiles {
      * commit, without a workspace (the old one keeps the work), submitted from the old workspace
      * ({@code base}: the unit's commit, abbreviated; {@code workspace}: its checkout, null when not known).
      */
-    public static String givenBackHint(String direction, String base, Path workspace) {
+    public static String givenBackHint(String direction, String base, Path workspace, FollowUp where) {
         String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
         return "if you committed in " + (workspace == null ? "its workspace" : ws) + ", that can still go in under a new "
                 + "claim: claim the same commit again "
-                + "with `rhizome claim --direction " + direction + " --from " + base + " --json` (without --workspace), "
-                + "then `rhizome submit --unit NEW_UNIT --workspace " + ws + "` (NEW_UNIT: the claim's unit.id); "
-                + "with nothing committed, claim a new unit: `rhizome claim --direction " + direction
-                + " --workspace NEW_DIR` (`rhizome direction list` shows the directions)";
+                + "with `" + where.command("claim --direction " + direction + " --from " + base) + " --json` (without "
+                + "--workspace), then `" + where.command("submit --unit NEW_UNIT --workspace " + ws) + "` (NEW_UNIT: the "
+                + "claim's unit.id); with nothing committed, claim a new unit: `" + where.command("claim --direction "
+                + direction + " --workspace NEW_DIR") + "` (`" + where.command("direction list") + "` shows the directions)";
     }
 
     private static final String COMMIT = "commit=";

@@ -213,7 +213,8 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
                 switch (o.longestName()) {
                     case "--direction" -> where.add("`rhizome direction list` shows the directions");
                     case "--commit" -> where.add(ImpliedDirection.treeCommandForHint(typedDirection(args),
-                            coordinatorOf(e.getCommandLine())) + " shows the commits");
+                            mixin(e.getCommandLine(), CoordinatorOption.class),
+                            mixin(e.getCommandLine(), DataDirOption.class)) + " shows the commits");
                     case "--unit" -> where.add("the unit is the id `rhizome claim` printed");
                     default -> { }
                 }
@@ -236,9 +237,9 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
 
     /** The command's {@code --coordinator}, as far as it was parsed before the error; null for a command without one. */
-    private static CoordinatorOption coordinatorOf(CommandLine cli) {
+    private static <T> T mixin(CommandLine cli, Class<T> type) {
         return cli.getCommandSpec().mixins().values().stream().map(CommandLine.Model.CommandSpec::userObject)
-                .filter(CoordinatorOption.class::isInstance).map(CoordinatorOption.class::cast).findFirst().orElse(null);
+                .filter(type::isInstance).map(type::cast).findFirst().orElse(null);
     }
 
     /** The word not understood, without an option's {@code =value}; null when it was something else. */

@@ -81,7 +81,8 @@ public final class HeldClaims {
      * outside a workspace: an agent that lost its commit id was sent to read the tree. Empty when
      * it submitted none.
      */
-    public static Optional<String> lastSubmitted(Path dataDir) {
+    public static Optional<String> lastSubmitted(FollowUp where) {
+        Path dataDir = where.dataDir();
         Optional<String> unit = ids(dataDir, List.of(".submitted")).stream()
                 .max(Comparator.comparing((String id) -> modified(dataDir.resolve("claims").resolve(id + ".submitted"))));
         if (unit.isEmpty()) {
@@ -94,8 +95,9 @@ public final class HeldClaims {
         String commit = commits.get(commits.size() - 1);
         Optional<String> direction = ClaimFiles.direction(dataDir, unit.get());
         return Optional.of(dataDir + " last submitted " + commit + direction.map(d -> " on " + d).orElse("")
-                + " (unit " + unit.get() + "): `rhizome wait --commit " + commit + "`"
-                + direction.map(d -> "; `rhizome log --direction " + d + " --mine` lists all of yours").orElse(""));
+                + " (unit " + unit.get() + "): `" + where.command("wait --commit " + commit) + "`"
+                + direction.map(d -> "; `" + where.command("log --direction " + Shell.quote(d) + " --mine")
+                        + "` lists all of yours").orElse(""));
     }
 
     private static FileTime modified(Path file) {

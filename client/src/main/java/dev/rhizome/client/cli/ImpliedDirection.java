@@ -147,9 +147,14 @@ public final class ImpliedDirection {
     /** How long a hint waits for the coordinator's list: a hint is not worth a command's full timeout. */
     private static final Duration HINT_READ = Duration.ofSeconds(5);
 
-    /** {@link #forHint(String, CoordinatorOption)} as a `rhizome tree` command to copy. */
-    public static String treeCommandForHint(String given, CoordinatorOption coordinator) {
-        return "`rhizome tree --direction " + Shell.quote(forHint(given, coordinator)) + "`";
+    /**
+     * {@link #forHint(String, CoordinatorOption)} as a `rhizome tree` command to copy, naming the
+     * data directory and coordinator in use where known (null: left out).
+     */
+    public static String treeCommandForHint(String given, CoordinatorOption coordinator, DataDirOption dataDir) {
+        FollowUp where = new FollowUp(coordinator == null ? null : coordinator.url(),
+                dataDir == null ? null : dataDir.path());
+        return "`" + where.command("tree --direction " + Shell.quote(forHint(given, coordinator))) + "`";
     }
 
     /** The help text of a {@code --direction} that may be left out. */

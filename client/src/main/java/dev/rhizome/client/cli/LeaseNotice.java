@@ -21,6 +21,8 @@ public final class LeaseNotice {
 
     /** The notice for a held claim ending at {@code deadlineMs}, or empty while more than {@link #WARN_MS} is left. */
     static Optional<String> line(String unitId, long deadlineMs, long nowMs) {
+        // The commands it names are bare on purpose (unlike cli.FollowUp's): it speaks only in a
+        // claimed workspace, whose claim names the data directory and coordinator to commands run there.
         long left = deadlineMs - nowMs;
         if (left > WARN_MS) {
             return Optional.empty();

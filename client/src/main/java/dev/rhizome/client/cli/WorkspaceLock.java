@@ -30,7 +30,7 @@ public final class WorkspaceLock implements AutoCloseable {
      * Takes the workspace for this claim (its parent made if missing), or refuses with
      * {@code workspace_in_use} (exit 2) naming the claim that holds it.
      */
-    public static WorkspaceLock take(Path workspace) throws IOException {
+    public static WorkspaceLock take(Path workspace, FollowUp where) throws IOException {
         Path file = fileOf(workspace);
         Files.createDirectories(file.getParent());
         try {
@@ -39,7 +39,8 @@ public final class WorkspaceLock implements AutoCloseable {
             throw new CommandException(ExitCodes.USAGE, "workspace_in_use", "--workspace " + workspace
                     + " is being filled by another `rhizome claim`" + held.holder(),
                     "give this claim another --workspace, or wait for that claim to finish and work there "
-                            + "(`rhizome submit --workspace " + Shell.quote(workspace) + "`)", "--workspace");
+                            + "(`" + where.command("submit --workspace " + Shell.quote(workspace.toAbsolutePath().normalize())) + "`)",
+                    "--workspace");
         }
     }
 

@@ -128,7 +128,7 @@ public final class ClaimCommand implements Callable<Integer> {
         }
         // taken before the emptiness check and the lease, and held until the answer: a second
         // claim into the same directory is refused at once rather than leasing and filling it too
-        try (WorkspaceLock taken = WorkspaceLock.take(workspace)) {
+        try (WorkspaceLock taken = WorkspaceLock.take(workspace, FollowUp.of(coordinator, dataDir))) {
             requireEmpty(workspace);
             return claim();
         }

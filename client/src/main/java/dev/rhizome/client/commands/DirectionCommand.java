@@ -10,6 +10,7 @@ import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
@@ -116,7 +117,7 @@ public final class DirectionCommand {
             } catch (CoordinatorException e) {
                 if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND && base != null) {
                     // the seed is there (checked above): what was not found is --base's commit
-                    throw Research.unknownCommit("--base", null, base);
+                    throw Research.unknownCommit("--base", null, base, FollowUp.of(coordinator, dataDir));
                 }
                 throw Coordinators.failure(e);
             }

@@ -16,6 +16,8 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Paging;
 import dev.rhizome.client.cli.Suggestions;
@@ -86,7 +88,8 @@ public final class LogCommand implements Callable<Integer> {
         if (onlyNew && after != null) {
             throw CommandException.usage("--after", "--new and --after do not go together: --new reads on from "
                     + "where this data directory last looked, --after from a page's cursor",
-                    "give one of them: `rhizome log" + (direction == null ? "" : " --direction " + direction) + " --new`");
+                    "give one of them: `" + FollowUp.of(coordinator, dataDir).command("log"
+                            + (direction == null ? "" : " --direction " + Shell.quote(direction)) + " --new") + "`");
         }
         if (limit > MAX_LIMIT) {
             throw CommandException.usage("--limit", "invalid value for --limit: at most " + MAX_LIMIT + " a page, got "
@@ -165,19 +168,24 @@ public final class LogCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** This `rhizome log --new`, as typed again from anywhere (the data directory keeps its mark). */
+    private String newCommand() {
+        return FollowUp.of(coordinator, dataDir).command("log --direction " + Shell.quote(direction) + " --new");
+    }
+
     private String summary(Page page, int shown) {
         int listed = page.log().entries().size();
         String filtered = shown < listed ? " (" + shown + " of the page's " + listed + " match)" : "";
         if (onlyNew) {
             if (page.firstLook()) {
                 return "first look from this data directory: the " + listed + " newest shown" + filtered
-                        + "; from now on `rhizome log --direction " + direction + " --new` shows only what arrives";
+                        + "; from now on `" + newCommand() + "` shows only what arrives";
             }
             if (listed == 0) {
                 return "nothing new on " + direction + " since you last looked";
             }
             return listed + " new since you last looked" + filtered + (page.moreNew()
-                    ? "; more arrived: run `rhizome log --direction " + direction + " --new` again" : "");
+                    ? "; more arrived: run `" + newCommand() + "` again" : "");
         }
         String text = listed == 0 ? (after == null ? "no experiments on " + direction + " yet" : "no older experiments")
                 : listed + " experiment(s), newest first" + filtered;

@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.Paging;
 import dev.rhizome.client.cli.Shell;
@@ -65,8 +66,9 @@ public final class ResultsCommand implements Callable<Integer> {
         if (direction == null || commit != null || after != null) {
             throw CommandException.usage(direction == null ? "--direction" : commit != null ? "--commit" : "--after",
                     "--new needs --direction, and goes with neither --commit nor --after",
-                    "`rhizome results --direction " + Shell.quote(ImpliedDirection.forHint(direction, coordinator))
-                            + " --new`: what was filed on that direction since you last ran it");
+                    "`" + FollowUp.of(coordinator, dataDir).command("results --direction "
+                            + Shell.quote(ImpliedDirection.forHint(direction, coordinator)) + " --new")
+                            + "`: what was filed on that direction since you last ran it");
         }
         SeenMarks marks = new SeenMarks(dataDir.path());
         return Coordinators.read(coordinator, dataDir, c -> {

@@ -8,6 +8,7 @@ import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -64,9 +65,10 @@ public final class UnclaimCommand implements Callable<Integer> {
                     .resolve("claims").resolve(unitId + ".pb") + " by hand");
         }
         Output out = new Output(System.out);
-        String claimAgain = "`rhizome claim --direction " + unit.getDirection() + " --workspace NEW_DIR`";
+        FollowUp where = FollowUp.of(coordinator, dataDir);
+        String claimAgain = "`" + where.command("claim --direction " + unit.getDirection() + " --workspace NEW_DIR") + "`";
         String hint = reason == null ? null : ("lease_expired".equals(reason)
-                ? "nothing to do for this unit; to go on with its work, " + Research.expiredHint(unit, claimed.workspaceOf(unitId))
+                ? "nothing to do for this unit; to go on with its work, " + Research.expiredHint(unit, claimed.workspaceOf(unitId), where)
                 : "nothing to do for this unit; claim another with " + claimAgain);
         if (json) {
             JsonObject o = new JsonObject();
@@ -77,7 +79,7 @@ public final class UnclaimCommand implements Callable<Integer> {
             out.json(o);
         } else if (reason == null) {
             out.line("gave unit " + unitId + " back; " + ClaimFiles.givenBackHint(unit.getDirection(),
-                    CommitId.abbreviate(unit.getCommit()), claimed.workspaceOf(unitId)));
+                    CommitId.abbreviate(unit.getCommit()), claimed.workspaceOf(unitId), where));
         } else {
             out.line("unit " + unitId + " was no longer leased to you, so nothing was given back: "
                     + ("lease_expired".equals(reason) ? "its lease had ended at " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs())

@@ -54,7 +54,7 @@ public final class WaitCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         LeaseNotice.sayOnce();
         if (commit == null) {
-            commit = submittedHere(dataDir.path(), coordinator, direction);
+            commit = submittedHere(dataDir, coordinator, direction);
         }
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         String full;
@@ -65,7 +65,7 @@ public final class WaitCommand implements Callable<Integer> {
                     m -> System.err.println("rhizome: " + m));
         } catch (CommandException e) {
             // a commit of the user's own checkout, committed and never submitted: say so
-            throw UnsubmittedCommit.explain(e, commit);
+            throw UnsubmittedCommit.explain(e, commit, FollowUp.of(coordinator, dataDir));
         }
         Output out = new Output(System.out);
         Optional<String> whyQueued = report.getDecided() ? Optional.empty() : research.queuedReason(report);
@@ -91,12 +91,12 @@ public final class WaitCommand implements Callable<Integer> {
      * ran `submit` in the workspace and then `wait` there was told only "needs --commit COMMIT",
      * though the workspace's claim recorded the one answer.
      */
-    private static String submittedHere(Path dataDir, CoordinatorOption coordinator, String direction) {
+    private static String submittedHere(DataDirOption dataDir, CoordinatorOption coordinator, String direction) {
         Optional<WorkspaceClaim> claim = WorkspaceClaim.ofWorkingDirectory();
         if (claim.isEmpty()) {
             throw CommandException.usage("--commit", "`rhizome wait` needs --commit COMMIT",
-                    HeldClaims.lastSubmitted(dataDir).map(s -> s + "; see `rhizome wait --help`")
-                            .orElseGet(() -> ImpliedDirection.treeCommandForHint(direction, coordinator)
+                    HeldClaims.lastSubmitted(FollowUp.of(coordinator, dataDir)).map(s -> s + "; see `rhizome wait --help`")
+                            .orElseGet(() -> ImpliedDirection.treeCommandForHint(direction, coordinator, dataDir)
                                     + " shows the commits; see `rhizome wait --help`"));
         }
         String unit = claim.get().unitId();
