@@ -11,6 +11,7 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -221,7 +222,19 @@ final class CoordinatorHttp {
         CompletableFuture<HttpResponse<byte[]>> exchange = http.sendAsync(request, BoundedBody.handler(maxAnswerBytes));
         try {
             return exchange.get(patience.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException | InterruptedException | ExecutionException e) {
+        } catch (ExecutionException e) {
+            exchange.cancel(true);
+            if (e.getCause() instanceof HttpTimeoutException) {
+                // The request's own timeout and this wait are the same patience, and either may end
+                // first: both are a copy not answered in time (a cut claim's caller then sends the
+                // next copy), not a failed exchange. Seen at load: the first copy's HttpTimeoutException
+                // ended the settling and left the claim in the journal (CutClaimSettleTest).
+                TimeoutException late = new TimeoutException("no answer within " + patience.toMillis() + " ms");
+                late.initCause(e.getCause());
+                throw late;
+            }
+            throw e;
+        } catch (TimeoutException | InterruptedException e) {
             exchange.cancel(true);
             throw e;
         }
