@@ -20,27 +20,30 @@ final class ForwardedHeader {
     static List<String> forNodes(List<String> lines) {
         List<String> hops = new ArrayList<>();
         for (String line : lines) {
-            for (String element : elements(line)) {
+            for (String element : splitOutsideQuotes(line, ',')) {  // null: its quote never closed
                 hops.add(forNode(element));
             }
         }
         return hops;
     }
 
-    /** The line split at the commas outside quoted strings; null marks an element whose quote never closed. */
-    private static List<String> elements(String line) {
+    /**
+     * {@code text} split at each {@code separator} outside quoted strings (a backslash escapes the
+     * next character inside one); the last part is null when its quote never closed.
+     */
+    private static List<String> splitOutsideQuotes(String text, char separator) {
         List<String> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted && c == '\\' && i + 1 < line.length()) {
-                current.append(c).append(line.charAt(++i));
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quoted && c == '\\' && i + 1 < text.length()) {
+                current.append(c).append(text.charAt(++i));
                 continue;
             }
             if (c == '"') {
                 quoted = !quoted;
-            } else if (c == ',' && !quoted) {
+            } else if (c == separator && !quoted) {
                 out.add(current.toString());
                 current.setLength(0);
                 continue;
@@ -75,30 +78,16 @@ final class ForwardedHeader {
         return found;
     }
 
-    /** The element split at the semicolons outside quoted strings, blank pairs left out. */
+    /**
+     * The element split at the semicolons outside quoted strings, blank pairs left out (an element
+     * given here has its quotes closed: {@link #forNode} stops at one whose quote never closed).
+     */
     private static List<String> pairs(String element) {
         List<String> out = new ArrayList<>();
-        StringBuilder current = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < element.length(); i++) {
-            char c = element.charAt(i);
-            if (quoted && c == '\\' && i + 1 < element.length()) {
-                current.append(c).append(element.charAt(++i));
-                continue;
+        for (String pair : splitOutsideQuotes(element, ';')) {
+            if (pair != null && !pair.isBlank()) {
+                out.add(pair);
             }
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ';' && !quoted) {
-                if (!current.toString().isBlank()) {
-                    out.add(current.toString());
-                }
-                current.setLength(0);
-                continue;
-            }
-            current.append(c);
-        }
-        if (!current.toString().isBlank()) {
-            out.add(current.toString());
         }
         return out;
     }

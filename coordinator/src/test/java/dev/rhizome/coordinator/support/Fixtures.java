@@ -80,6 +80,15 @@ public final class Fixtures {
                 .build();
     }
 
+    /** A runner's word that it could fetch {@code unit}'s commit from none of its holders. */
+    public static Result unfetchable(Identity runner, WorkUnit unit, long nowMs) {
+        return result(runner, unit, 0, nowMs).toBuilder().clearMetric().clearRuntimeMs()
+                .clearLogSha256().setStatus(Result.Status.UNFETCHABLE)
+                .setReason("cannot fetch " + unit.getCommit() + " from any of 2 peers: 127.0.0.1:1 refused; "
+                        + "127.0.0.1:2 does not hold it")
+                .build();
+    }
+
     private static final SecureRandom NONCES = new SecureRandom();
 
     /** A fresh claim nonce. */

@@ -307,10 +307,6 @@ class UnfetchableCommitsTest {
     }
 
     private Result unfetchable(Identity runner, WorkUnit unit) {
-        return Fixtures.result(runner, unit, 0, h.clock.millis()).toBuilder().clearMetric().clearRuntimeMs()
-                .clearLogSha256().setStatus(Result.Status.UNFETCHABLE)
-                .setReason("cannot fetch " + unit.getCommit() + " from any of 2 peers: 127.0.0.1:1 refused; "
-                        + "127.0.0.1:2 does not hold it")
-                .build();
+        return Fixtures.unfetchable(runner, unit, h.clock.millis());
     }
 }
