@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
@@ -52,7 +53,9 @@ class ColdStartTest {
         // (`brief` takes the only open direction when --direction is left out: ImpliedDirectionTest)
         JsonObject missing = CliRun.of("wait", "--json").failure(ExitCodes.USAGE, "usage");
         assertThat(missing.get("message").getAsString()).isEqualTo("`rhizome wait` needs --commit COMMIT");
-        assertThat(missing.get("hint").getAsString()).contains("`rhizome tree --direction D` shows the commits");
+        // the tree command names the data directory and coordinator in use (cli.FollowUp)
+        assertThat(missing.get("hint").getAsString()).contains("`rhizome tree --direction D --data-dir ")
+                .contains(" --coordinator ").contains("` shows the commits");
         assertThat(missing.get("option").getAsString()).isEqualTo("--commit");
         // it said "needs --dir DIR and --builtin NAME", which picocli then refuses as mutually exclusive
         JsonObject oneOf = CliRun.of("seed", "publish", "--json").failure(ExitCodes.USAGE, "usage");
@@ -164,10 +167,11 @@ class ColdStartTest {
             // what was committed in the workspace still goes in (it said only "claim a new unit"):
             // the same commit claimed again without a workspace, the old workspace submitted under it
             String base = claim.json().getAsJsonObject("unit").get("commit").getAsString();
+            String flags = " --data-dir " + Shell.quote(agent) + " --coordinator " + c.url();
             assertThat(renew.get("hint").getAsString())
-                    .contains("`rhizome claim --direction d --from " + base.substring(0, 10) + " --json` (without --workspace)")
-                    .contains("`rhizome submit --unit NEW_UNIT --workspace YOUR_WORKSPACE`")
-                    .contains("`rhizome claim --direction d --workspace NEW_DIR`");
+                    .contains("`rhizome claim --direction d --from " + base.substring(0, 10) + flags + " --json` (without --workspace)")
+                    .contains("`rhizome submit --unit NEW_UNIT --workspace YOUR_WORKSPACE" + flags + "`")
+                    .contains("`rhizome claim --direction d --workspace NEW_DIR" + flags + "`");
 
             // a claim kept elsewhere (a data directory copied before the give-back, which knows
             // nothing of it) reaches the coordinator, which says the same: closed by its holder, not
