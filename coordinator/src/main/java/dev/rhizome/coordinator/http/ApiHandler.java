@@ -454,6 +454,10 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         // an exception on the event loop that left the request unanswered.
         Reply shown = reply != null ? reply
                 : failed(request, new IllegalStateException("the route answered null"));
+        // Counted before the answer is handed to the event loop: a client that has its answer
+        // must find the request in /metrics (counted after, a scrape raced it and missed it).
+        metrics.request(router.methodLabel(request.method()), router.label(request.path()),
+                shown.status().code(), nanos);
         try {
             ctx.executor().execute(() -> {
                 running--;
@@ -465,10 +469,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         } catch (RejectedExecutionException e) {
             // the event loop stopped (the server is closing): nobody will read it
             undelivered(new Outgoing(shown, false, false, head));
-            return;
         }
-        metrics.request(router.methodLabel(request.method()), router.label(request.path()),
-                shown.status().code(), nanos);
     }
 
     /** The connection closed: answers still to come are not wanted (a held claim lets go). */
