@@ -205,7 +205,7 @@ final class CommitRefs {
             return RefUpdate.Result.LOCK_FAILURE;
         }
         try {
-            lock.setFSync(true);  // as JGit's own ref updates do under core.fsyncRefFiles (RepoSync)
+            lock.setFSync(RepoSync.refFilesForced(repository));  // as JGit's own ref updates do
             lock.write(commit);
             return lock.commit() ? RefUpdate.Result.NEW : RefUpdate.Result.LOCK_FAILURE;
         } finally {

@@ -59,6 +59,11 @@ final class RepoSync {
         }
     }
 
+    /** Whether ref files are forced before their rename ({@code core.fsyncRefFiles}): our own ref writes follow JGit's. */
+    static boolean refFilesForced(Repository repository) {
+        return repository.getConfig().getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncRefFiles", false);
+    }
+
     /** After packs were moved into {@code objects/pack}: before any ref names their commits. */
     void packsMoved() throws IOException {
         force.force(gitDir.resolve("objects").resolve("pack"));
