@@ -3,6 +3,7 @@ package dev.rhizome.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.node.api.KnownNetwork;
 import dev.rhizome.node.disk.DataJanitor;
 import dev.rhizome.node.gossip.net.PeersFile;
 import dev.rhizome.node.work.ReceiptBook;
@@ -19,6 +20,7 @@ import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +42,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A node killed (SIGKILL, a real child process) in the middle of writing one of the files it keeps
  * in its data directory: a result in its outbox, a unit in its buffer, its peers file, its endpoint,
- * its identity key, a coordinator's receipt in its receipt book. The child writes the file over and over as the node does, printing what each
+ * its identity key, a coordinator's receipt in its receipt book, the network id the CLI keeps for a
+ * coordinator ({@code networks/}, which follows a coordinator's new id). The child writes the file over and over as the node does, printing what each
  * write that returned wrote (what the node relies on: a result acknowledged to the job, a key used
  * to sign); the kill lands while a write's temporary file exists. The restart must read every file
  * whole, find everything a returned write wrote, and leave no temporary file behind (each kill would
@@ -54,7 +57,7 @@ class NodeFilesKillTest {
 
     /** What the child writes, where its write's temporary file is, and what a restart must find. */
     enum Kind {
-        OUTBOX, BUFFER, PEERS, ENDPOINT, IDENTITY, RECEIPT;
+        OUTBOX, BUFFER, PEERS, ENDPOINT, IDENTITY, RECEIPT, NETWORK;
 
         /** Whether write {@code next} of this kind is in the middle (its temporary file is there): cheap, looked at in a spin. */
         boolean writing(NodeLayout layout, int next) {
@@ -65,6 +68,7 @@ class NodeFilesKillTest {
                 case ENDPOINT -> writingOf(layout.endpointFile());
                 case IDENTITY -> anyTemporary(keyDir(layout, next));
                 case RECEIPT -> anyTemporary(layout.receipts());
+                case NETWORK -> writingOf(network(layout).file());
             };
         }
 
@@ -94,6 +98,7 @@ class NodeFilesKillTest {
                             ProcessHandle.current().pid()).write(layout.dataDir());
                     case IDENTITY -> what = IdentityStore.loadOrCreate(keyDir(layout, i)).publicId().toString();
                     case RECEIPT -> receipts.keep(receipt(i), result(i));
+                    case NETWORK -> network(layout).check(COORDINATOR, networkId(i));
                 }
                 out.println("ack " + i + " " + what);
             }
@@ -120,7 +125,13 @@ class NodeFilesKillTest {
         if (kind == Kind.IDENTITY && !left.startsWith(owner.dataDir())) {
             owner = new NodeLayout(left.getParent());  // the key after, made whole but not yet printed
         }
-        assertThat(DataJanitor.removeInterruptedWrites(owner)).as("the restart's clean-up of %s", left).isPositive();
+        if (kind == Kind.NETWORK) {
+            // the CLI's file: no daemon owns its directory; the next write there removes the dead writer's file
+            assertThat(network(layout).read()).as("the id kept, whole").isIn(networkId(last), networkId(last + 1));
+            network(layout).check(COORDINATOR, networkId(last + 2));
+        } else {
+            assertThat(DataJanitor.removeInterruptedWrites(owner)).as("the restart's clean-up of %s", left).isPositive();
+        }
         switch (kind) {
             case OUTBOX -> {
                 ResultOutbox outbox = new ResultOutbox(layout.outbox());
@@ -170,6 +181,7 @@ class NodeFilesKillTest {
                             .isEqualTo(KeptReceipt.newBuilder().setReceipt(receipt(i)).setResult(result(i)).build());
                 }
             }
+            case NETWORK -> assertThat(network(layout).read()).as("the id written after the restart").isEqualTo(networkId(last + 2));
         }
         assertThat(temporaryFiles(layout.dataDir())).as("temporary files left").isEmpty();
     }
@@ -229,6 +241,17 @@ class NodeFilesKillTest {
                     .setHost("127.0.0.1").setPort(20_000 + i).setTimeMs(1_700_000_000_000L).build()));
         }
         return records;
+    }
+
+    private static final URI COORDINATOR = URI.create("http://127.0.0.1:7070");
+
+    /** The CLI's file of the network id its coordinator answered, which follows a coordinator's new id. */
+    private static KnownNetwork network(NodeLayout layout) {
+        return KnownNetwork.ofCli(layout.dataDir(), COORDINATOR);
+    }
+
+    private static String networkId(int i) {
+        return "net-" + i;
     }
 
     private static Path keyDir(NodeLayout layout, int i) {

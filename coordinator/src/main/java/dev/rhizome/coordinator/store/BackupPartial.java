@@ -98,7 +98,11 @@ final class BackupPartial implements AutoCloseable {
 
     /**
      * Locks the file again after a writer in this process (SQLite) closed a descriptor of it, which
-     * released the lock; checks the file at the name is still this one.
+     * released the lock; checks the file at the name is still this one. An open-file-description lock
+     * ({@code F_OFD_SETLK}) would survive that close, but Java 17 cannot take one (the JDK's lock is
+     * {@code F_SETLK}; no JNA in the build), and one over the whole file would refuse SQLite's own
+     * locks on the copy, OFD and process locks conflicting within one process (docs/architecture.md,
+     * "Crashes").
      */
     void relock() throws IOException {
         try {

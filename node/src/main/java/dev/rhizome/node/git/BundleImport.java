@@ -116,10 +116,15 @@ final class BundleImport {
                     PackReach.Walked walked = newHistory(quarantine.repository(), tipId, received);
                     PackReach.check(quarantine.repository(), tipId, header.prerequisites(), received, walked);
                     quarantine.admitInto(repository);
+                    // JGit forced the pack and its index; their renames into objects/pack are on
+                    // disk before any ref names the commits (a power loss keeps no ref without its pack)
+                    refs.sync().packsMoved();
                     CrashPoints.at(CrashPoints.BUNDLE_ADMITTED);
                     for (ObjectId id : walked.fresh()) {
                         refs.createRef(id);
                     }
+                    // before the caller tells a peer or the coordinator that the commit is held
+                    refs.sync().refsWritten(NodeRepository.COMMIT_REFS);
                 }
                 return tip;
             } finally {

@@ -30,6 +30,7 @@ import org.eclipse.jgit.lib.Repository;
  */
 final class CommitRefs {
     private final Repository repository;
+    private final RepoSync sync;
     private final ReentrantLock writes = new ReentrantLock();
     /**
      * Commits this instance knows to have a ref. Refs are removed only by this instance's
@@ -51,7 +52,8 @@ final class CommitRefs {
     /** More than a repository gives up in the time a fetch takes. */
     static final int GIVEN_UP_REMEMBERED = 10_000;
 
-    CommitRefs(Repository repository) {
+    CommitRefs(Repository repository, RepoSync sync) {
+        this.sync = sync;
         this.repository = repository;
     }
 
@@ -111,7 +113,16 @@ final class CommitRefs {
         return false;
     }
 
-    /** Under {@link #writes}: {@code commit}'s own ref, once its history is known complete here. */
+    /** What forces this repository's directories. */
+    RepoSync sync() {
+        return sync;
+    }
+
+    /**
+     * Under {@link #writes}: {@code commit}'s own ref, once its history is known complete here; the
+     * file forced, its directory left to the caller, once for all the refs it writes
+     * ({@link RepoSync#refsWritten}).
+     */
     void createRef(ObjectId commit) throws IOException {
         RefUpdate.Result result = StaleRefLock.update(repository.getDirectory().toPath(), COMMIT_REFS + commit.name(),
                 () -> newRef(commit));
@@ -162,6 +173,7 @@ final class CommitRefs {
                 && result != RefUpdate.Result.FAST_FORWARD && result != RefUpdate.Result.FORCED) {
             throw new IOException("cannot mark " + commit.name() + " as made here: " + result);
         }
+        sync.refsWritten(NodeRepository.OWN_REFS);
     }
 
     /** The lock every write of objects or refs takes; the compactor holds it while it drops refs and repacks. */
@@ -193,6 +205,7 @@ final class CommitRefs {
             return RefUpdate.Result.LOCK_FAILURE;
         }
         try {
+            lock.setFSync(RepoSync.refFilesForced(repository));  // as JGit's own ref updates do
             lock.write(commit);
             return lock.commit() ? RefUpdate.Result.NEW : RefUpdate.Result.LOCK_FAILURE;
         } finally {

@@ -53,9 +53,9 @@ public final class NodeRepository implements AutoCloseable {
     private final ServedBundles bundles;
     private final BundleImport imports;
 
-    private NodeRepository(Repository repository, BundleCache bundles) {
+    private NodeRepository(Repository repository, BundleCache bundles, RepoSync.DirectoryForce force) {
         this.repository = repository;
-        this.refs = new CommitRefs(repository);
+        this.refs = new CommitRefs(repository, new RepoSync(repository.getDirectory().toPath(), force));
         this.checkouts = new CommitCheckout(repository, refs);
         this.bundles = new ServedBundles(repository, refs, bundles);
         this.imports = new BundleImport(repository, refs);
@@ -63,6 +63,11 @@ public final class NodeRepository implements AutoCloseable {
 
     /** Opens the bare repository at {@code dir}, creating it if missing; bundles are cached beside it. */
     public static NodeRepository open(Path dir) throws IOException {
+        return open(dir, RepoSync.DISK);
+    }
+
+    /** As {@link #open(Path)}, its directories forced through {@code force} (a test records their order). */
+    static NodeRepository open(Path dir, RepoSync.DirectoryForce force) throws IOException {
         NoGitBinary.install();
         Path absolute = dir.toAbsolutePath();
         UnmadeRepository.clear(absolute); // a first start killed while JGit made it
@@ -70,6 +75,7 @@ public final class NodeRepository implements AutoCloseable {
         if (!repository.getObjectDatabase().exists()) {
             repository.create(true);
         }
+        RepoSync.enable(repository);
         ensurePackedRefsFile(absolute);
         // A kill -9 mid-write leaves locks and temporary files that would fail or silence every
         // later write of the same kind (see both classes); nothing a person should have to delete.
@@ -81,8 +87,11 @@ public final class NodeRepository implements AutoCloseable {
         StaleGcLock.clear(absolute);
         Quarantine.removeAbandoned(absolute, StaleGcLock.IMPORT_AGE);
         NodeRepository opened = new NodeRepository(repository,
-                new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")));
+                new BundleCache(absolute.resolveSibling(absolute.getFileName() + ".bundles")), force);
         opened.refs.learnHeld();
+        // what a process killed between its writes and their forces left in the page cache is on
+        // disk before this one tells anyone it holds a commit a ref found here names
+        opened.refs.sync().atOpen();
         return opened;
     }
 
@@ -149,6 +158,11 @@ public final class NodeRepository implements AutoCloseable {
         refs.forget(commit);
     }
 
+    /** Under {@link #writeLock}: refs were dropped; on disk before the repack deletes what they held. */
+    void refsDropped() throws IOException {
+        refs.sync().refsDropped();
+    }
+
     /**
      * Commits {@code changes} (path to new content; null deletes) on top of {@code parent}, or as a
      * root commit when parent is null, without a working copy. Returns the new commit's id.
@@ -157,7 +171,7 @@ public final class NodeRepository implements AutoCloseable {
             throws IOException {
         changes.keySet().forEach(GitPaths::requireSafe);
         refs.writeLock().lock();
-        try (ObjectInserter inserter = repository.newObjectInserter();
+        try (NotingInserter inserter = new NotingInserter(repository.newObjectInserter());
              ObjectReader reader = inserter.newReader();
              RevWalk walk = new RevWalk(reader)) {
             RevCommit parentCommit = parent == null ? null : walk.parseCommit(refs.requireHeld(parent));
@@ -173,7 +187,9 @@ public final class NodeRepository implements AutoCloseable {
             commit.setMessage(message);
             ObjectId id = inserter.insert(commit);
             inserter.flush();
+            refs.sync().looseWritten(inserter.inserted());  // the objects on disk before a ref names them
             refs.createRef(id);
+            refs.sync().refsWritten(COMMIT_REFS);
             refs.markOwn(id);
             return id.name();
         } finally {

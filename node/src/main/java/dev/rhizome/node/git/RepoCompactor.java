@@ -280,6 +280,9 @@ public final class RepoCompactor {
                 throw new IOException("cannot drop the ref of " + commit + ": " + result);
             }
         }
+        if (!commits.isEmpty()) {
+            repository.refsDropped();
+        }
     }
 
     /** Under the write lock: every reachable object into one pack, old packs (older than the expiry) and unreachable loose objects deleted. */
