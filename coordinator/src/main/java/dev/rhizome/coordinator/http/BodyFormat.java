@@ -50,6 +50,9 @@ final class BodyFormat {
             // the decoder's own words were "Input length = 1"
             throw badBody("JSON", "the body is not UTF-8 (a JSON body must be)" + protobufHint(request.body()));
         }
+        // A body may start with one byte order mark, which is ignored (RFC 8259, 8.1 lets a parser:
+        // editors and PowerShell on Windows write one at the start of a UTF-8 file): Gson's reader
+        // skips one before the text; a second, or one anywhere else, is malformed JSON (400).
         try {
             return Json.parse(text, SignedEnvelope.newBuilder()).build();
         } catch (InvalidProtocolBufferException e) {
@@ -62,7 +65,10 @@ final class BodyFormat {
      * the other is the commonest mistake, and the parser's words ("invalid wire type") did not say so.
      */
     private static boolean looksLikeJson(byte[] body) {
-        for (byte b : body) {
+        // a byte order mark (EF BB BF) before it is JSON's too: it is ignored when read as JSON
+        boolean bom = body.length >= 3 && (body[0] & 0xff) == 0xEF && (body[1] & 0xff) == 0xBB && (body[2] & 0xff) == 0xBF;
+        for (int i = bom ? 3 : 0; i < body.length; i++) {
+            byte b = body[i];
             if (b != ' ' && b != '\t' && b != '\r' && b != '\n') {
                 return b == '{';
             }

@@ -36,4 +36,34 @@ final class HeadRefusals {
             return e;
         }
     }
+
+    /**
+     * The path a head's target names as the router reads it (an absolute-form target's too), for a
+     * refusal's route label; null when the target cannot be read (counted as unrouted).
+     */
+    static String path(HttpRequest head) {
+        try {
+            return RequestTarget.parse(head.method().name(), head.uri(), null, new byte[0]).path();
+        } catch (HttpError e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code 411} for a head that frames no body ({@link MessageRules#framesNoBody}) on a route that
+     * takes one; null for any other head, a head whose target, method or path is refused anyway
+     * among them (it is answered for that, in the words it always was: a {@code PUT} is {@code 405}).
+     */
+    HttpError lengthRequired(HttpRequest head) {
+        if (!MessageRules.framesNoBody(head)) {
+            return null;
+        }
+        try {
+            ApiRequest request = RequestTarget.parse(head.method().name(), head.uri(), null, new byte[0]);
+            return router.serves(request.method(), request.path())
+                    ? MessageRules.lengthRequired(request.method(), request.path()) : null;
+        } catch (HttpError e) {
+            return null;
+        }
+    }
 }

@@ -4,6 +4,7 @@ import dev.rhizome.proto.v1.Error;
 import dev.rhizome.protocol.LogSafe;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -256,6 +257,25 @@ final class MessageRules {
     }
 
     /**
+     * Leaves a head that {@link #checkHead} passed with its expectation in the one spelling Netty's
+     * aggregator reads: {@code Expect: 100-continue} when it named 100-continue (in HTTP/1.1), else
+     * no Expect at all. The aggregator compares the first line's whole value, so
+     * {@code 100-continue,} (an empty list element, which is nothing), {@code 100-continue,
+     * 100-continue} or an empty {@code Expect} (an empty list: no expectation) were {@code 417}
+     * "not supported" where the rule here reads 100-continue, or nothing: two readings of one head.
+     */
+    static void expectAsChecked(HttpRequest msg) {
+        if (!msg.headers().contains(HttpHeaderNames.EXPECT)) {
+            return;
+        }
+        boolean continues = msg.protocolVersion().minorVersion() >= 1 && !codings(msg, HttpHeaderNames.EXPECT).isEmpty();
+        msg.headers().remove(HttpHeaderNames.EXPECT);
+        if (continues) {
+            msg.headers().set(HttpHeaderNames.EXPECT, HttpHeaderValues.CONTINUE);
+        }
+    }
+
+    /**
      * A Transfer-Encoding's codings, over all its lines (RFC 9110, 5.3: two lines are one list),
      * judged by RFC 9112: a list whose last coding is not {@code chunked} (any case) leaves the
      * body's length unknown, 400 and close (6.3); so does {@code chunked} named twice, which a sender
@@ -291,6 +311,29 @@ final class MessageRules {
                     + " is not supported; send the body as is, or chunked alone");
         }
         return null;
+    }
+
+    /**
+     * Whether a head in a method whose content has a meaning frames no body at all: neither
+     * {@code Content-Length} nor {@code Transfer-Encoding}. RFC 9112, 6.3 reads such a request's body
+     * as empty, so whatever its client sends after the head is read as the next request; a route
+     * that takes a body answers it {@link #lengthRequired} ({@link HeadRefusals#lengthRequired}).
+     */
+    static boolean framesNoBody(HttpRequest head) {
+        return BODY_METHODS.contains(head.method().name()) && !head.headers().contains(HttpHeaderNames.CONTENT_LENGTH)
+                && !head.headers().contains(HttpHeaderNames.TRANSFER_ENCODING);
+    }
+
+    /**
+     * 411 for a request to a route that takes a body whose head frames none (RFC 9110, 15.5.12):
+     * it used to be read as an empty body (400 "the body is empty"), and a body sent after such a
+     * head anyway was read as the next request, so the connection closes unread.
+     */
+    static HttpError lengthRequired(String method, String path) {
+        return new HttpError(HttpResponseStatus.LENGTH_REQUIRED, Error.Code.BAD_REQUEST, method + " "
+                + LogSafe.of(path, 80) + " takes a body, and this request frames none: it has neither Content-Length "
+                + "nor Transfer-Encoding (RFC 9112, 6.3); send Content-Length: N (the body's bytes) or "
+                + "Transfer-Encoding: chunked");
     }
 
     /**

@@ -26,7 +26,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import java.util.List;
 import org.slf4j.Logger;
@@ -116,7 +115,7 @@ final class OversizedBodies extends HttpObjectAggregator {
         if (pipeline.get(LINGER) == null) {
             pipeline.addFirst(LINGER, new Linger());
         }
-        answers.refuseInPlace(new QueryStringDecoder(request.uri()).rawPath(), refusal,
+        answers.refuseInPlace(HeadRefusals.path(request), refusal,
                 HttpMethod.HEAD.equals(request.method()), BodyFormat.prefersProtobuf(request.headers()), true);
         refusedInPlace = true;
         return Unpooled.EMPTY_BUFFER;
@@ -161,6 +160,12 @@ final class OversizedBodies extends HttpObjectAggregator {
     protected void decode(ChannelHandlerContext ctx, HttpObject msg, List<Object> out) throws Exception {
         if (msg instanceof HttpRequest started) {
             current = started;
+            // judged before the aggregator, which sets a Content-Length of 0 on the whole request
+            HttpError unframed = started.decoderResult().isSuccess() ? heads.lengthRequired(started) : null;
+            if (unframed != null) {
+                refuseUnframed(ctx, started, unframed);
+                return;
+            }
         }
         if (msg instanceof HttpContent content && current != null
                 && content.decoderResult().cause() instanceof TooLongHttpContentException) {
@@ -168,6 +173,28 @@ final class OversizedBodies extends HttpObjectAggregator {
             return;
         }
         super.decode(ctx, msg, out);
+    }
+
+    /**
+     * Answers a head that frames no body where one is due with {@code 411}, in its place among the
+     * connection's replies, and closes lingering: its client may be sending a body after the head
+     * anyway, which read on would be taken for the next request. The head's empty end, which the
+     * decoder emits next, finds no message being aggregated and is dropped.
+     */
+    private void refuseUnframed(ChannelHandlerContext ctx, HttpRequest request, HttpError refusal) {
+        ApiHandler answers = ctx.pipeline().get(ApiHandler.class);
+        if (ctx.pipeline().get(LINGER) == null) {
+            ctx.pipeline().addFirst(LINGER, new Linger());
+        }
+        if (answers == null) {
+            FullHttpResponse answer = Responses.answering(ctx.alloc(),
+                    ApiHandler.refuse(LogSafe.of(request.method() + " " + request.uri()), refusal), request);
+            HttpUtil.setKeepAlive(answer, false);
+            ctx.writeAndFlush(answer).addListener(written -> lingerThenClose(ctx.channel(), written.isSuccess()));
+            return;
+        }
+        answers.refuseInPlace(HeadRefusals.path(request), refusal,
+                HttpMethod.HEAD.equals(request.method()), BodyFormat.prefersProtobuf(request.headers()), true);
     }
 
     @Override

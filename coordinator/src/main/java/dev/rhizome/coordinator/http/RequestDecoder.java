@@ -107,6 +107,7 @@ final class RequestDecoder extends HttpRequestDecoder {
                         refuseHead(request, wrong, buffer, out, i);
                         return;
                     }
+                    MessageRules.expectAsChecked(request);
                     if (HttpUtil.isTransferEncodingChunked(request)) {
                         chunked = new ChunkedBody(maxBodyBytes);
                         ahead = 0;

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.protocol.LogSafe;
 import io.netty.buffer.ByteBuf;
 
 /**
@@ -64,10 +65,45 @@ final class RequestLine {
                         + "with one space each (RFC 9112, 3)";
             }
         }
+        if (spaces > 2) {
+            // A target holds no space, and nothing follows the version. Netty 4.2 refuses these too,
+            // as "Illegal character in request line: 0x20" or "invalid version format: X HTTP/1.1";
+            // the rule is this server's, in words that say it, whatever the codec's version does.
+            return "the request line has " + spaces + " spaces: method, target and version are separated by one "
+                    + "space each, and nothing follows the version (RFC 9112, 3)";
+        }
         if (spaces == 2 && end - lastSpace > 5 && isVersionNameInAnotherCase(buffer, lastSpace + 1)) {
             return "the protocol is named HTTP, in capitals (RFC 9112, 2.3)";
         }
+        if (spaces == 2 && !isVersion(buffer, lastSpace + 1, end)) {
+            // one digit each (Netty 4.2's words for "HTTP/1.01" were "invalid version format")
+            StringBuilder version = new StringBuilder();
+            for (int k = lastSpace + 1; k < end && version.length() < 20; k++) {
+                version.append((char) (buffer.getByte(k) & 0xff));
+            }
+            return "the request line's version " + LogSafe.of(version.toString(), 20) + " is not HTTP/DIGIT.DIGIT "
+                    + "(RFC 9112, 2.3)";
+        }
         return null;
+    }
+
+    /** HTTP-version (RFC 9112, 2.3): "HTTP/" DIGIT "." DIGIT, from {@code at} to {@code end}. */
+    private static boolean isVersion(ByteBuf buffer, int at, int end) {
+        if (end - at != 8) {
+            return false;
+        }
+        for (int k = 0; k < 8; k++) {
+            byte b = buffer.getByte(at + k);
+            boolean fits = switch (k) {
+                case 5, 7 -> b >= '0' && b <= '9';
+                case 6 -> b == '.';
+                default -> b == "HTTP/".charAt(k);
+            };
+            if (!fits) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isVersionNameInAnotherCase(ByteBuf buffer, int at) {

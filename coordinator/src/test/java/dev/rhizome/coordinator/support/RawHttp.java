@@ -112,6 +112,21 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the server closes the connection (end of stream or reset) within {@code wait} with
+     * nothing more sent first: false when a byte of another answer comes, or nothing at all.
+     */
+    public boolean closedWithin(java.time.Duration wait) {
+        try {
+            socket.setSoTimeout((int) Math.max(1, wait.toMillis()));
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     private String readHead() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
