@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -100,7 +101,7 @@ public final class SeedCommand {
             } catch (ManifestException e) {
                 throw new CommandException(ExitCodes.FAILED, "failed", e.getMessage(), MANIFEST_HINT);
             } catch (CoordinatorException e) {
-                throw Coordinators.failure(e);
+                throw Coordinators.failure(e, FollowUp.of(coordinator, dataDir));
             }
             Output out = new Output(System.out);
             if (json) {
