@@ -186,6 +186,12 @@ public final class DirectionCommand {
                 out.jsonList("directions", list.getDirectionsList());
                 return ExitCodes.OK;
             }
+            if (list.getDirectionsList().isEmpty()) {
+                // a header over nothing read as a failure to a newcomer; this says what to do
+                out.line("no direction on " + coordinator.url() + " yet; "
+                        + Coordinators.noDirectionHint(FollowUp.of(coordinator, dataDir)));
+                return ExitCodes.OK;
+            }
             out.printf("%-16s %-10s %-12s %10s %10s %6s %6s %s%n", "DIRECTION", "SEED", "FRONTIER", "BASELINE", "FRONTIER_M",
                     "EXPS", "RESULTS", "STATE");
             for (DirectionStatus d : list.getDirectionsList()) {

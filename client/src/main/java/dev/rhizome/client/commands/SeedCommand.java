@@ -132,6 +132,10 @@ public final class SeedCommand {
             Output out = new Output(System.out);
             if (json) {
                 out.jsonList("seeds", seeds.getSeedsList());
+            } else if (seeds.getSeedsList().isEmpty()) {
+                // an empty answer printed nothing at all, which a newcomer read as a hang or a failure
+                out.line("no seed is published on " + coordinator.url() + " yet; an operator publishes one: `"
+                        + FollowUp.of(coordinator, dataDir).command("seed publish --builtin tiny-lm") + "` (or --dir DIR)");
             } else {
                 seeds.getSeedsList().forEach(s -> out.printf("%-16s %s  metric %s, budget %s%n", s.getName(), s.getCommit(),
                         s.getManifest().getMetric().getName(), Manifests.describe(s.getManifest().getBudget())));

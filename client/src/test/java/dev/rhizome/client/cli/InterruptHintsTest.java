@@ -26,7 +26,7 @@ class InterruptHintsTest {
         assertThat(hint("status", "--json")).contains("only reads");
         assertThat(hint("node", "status", "--data-dir", "/tmp/x", "--json")).contains("only reads");
         assertThat(hint("seed", "list")).contains("only reads");
-        assertThat(hint("node", "pause")).contains("`rhizome node status` shows whether it is paused");
+        assertThat(hint("node", "pause")).contains("`rhizome node status --data-dir ").contains("` shows whether it is paused");
     }
 
     @Test
