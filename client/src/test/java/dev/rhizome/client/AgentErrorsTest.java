@@ -146,7 +146,8 @@ class AgentErrorsTest {
         JsonObject badBase = CliRun.of("direction", "open", "--data-dir", fresh.toString(), "--coordinator", url,
                 "--seed", seed.getName(), "--name", "other", "--base", "xyz", "--json").json();
         assertThat(badBase.get("option").getAsString()).isEqualTo("--base");
-        assertThat(badBase.get("hint").getAsString()).contains("`rhizome tree --direction d --json`");
+        assertThat(badBase.get("hint").getAsString()).contains("`rhizome tree --direction d --json --data-dir "
+                + Shell.quote(fresh) + " --coordinator " + url + "`");
         JsonObject fromAlone = CliRun.of("claim", "--data-dir", fresh.toString(), "--coordinator", url, "--from",
                 seed.getCommit(), "--json").failure(ExitCodes.USAGE, "usage", "--from needs --direction");
         assertThat(fromAlone.get("hint").getAsString()).contains("add --direction d ");

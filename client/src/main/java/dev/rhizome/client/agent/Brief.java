@@ -109,13 +109,14 @@ public final class Brief {
         try {
             return assemble(client, dataDir, direction, unit, workspace, similar);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, direction);
+            throw Coordinators.failure(e, client, direction, new FollowUp(client.url().toString(), dataDir));
         }
     }
 
     private static Brief assemble(CoordinatorClient client, Path dataDir, String direction, WorkUnit unit, Path workspace,
             List<SimilarWork> similar) throws CoordinatorException {
-        DirectionStatus ds = Coordinators.direction(client, direction);
+        FollowUp where = new FollowUp(client.url().toString(), dataDir);
+        DirectionStatus ds = Coordinators.direction(client, direction, where);
         String seedName = ds.getDirection().getSeed();
         Seed seed = client.seeds().getSeedsList().stream().filter(s -> s.getName().equals(seedName)).findFirst()
                 .orElse(Seed.newBuilder().setName(seedName).build());
@@ -147,7 +148,7 @@ public final class Brief {
         if (ds.getClosed()) {
             o.add("closed_reason", Untrusted.json("closure reason", ds.getClosedReason(), LINE_CHARS));
             t.append("**This direction is closed**: it hands out no more work and takes no more experiments. "
-                    + "Pick an open one with `rhizome direction list`.\n\n")
+                    + "Pick an open one with `" + where.command("direction list") + "`.\n\n")
                     .append(Untrusted.fence("the operator's reason", ds.getClosedReason(), LINE_CHARS)).append('\n');
         } else {
             o.add("closed_reason", JsonNull.INSTANCE);

@@ -187,7 +187,7 @@ public final class QueueReason {
             String why = seen.directionClosed().get();
             return Optional.of("direction " + direction + " is closed" + (why.isEmpty() ? "" : " (" + why + ")")
                     + ", and a closed direction hands out none of its evaluations: no node runs these unless an "
-                    + "operator opens it again; `rhizome direction list` shows the open ones");
+                    + "operator opens it again; `" + where.command("direction list") + "` shows the open ones");
         }
         if (seen.nodesListed() == 0) {
             // Only --coordinator, not FollowUp's --data-dir: the node to start is anyone's machine,

@@ -135,7 +135,7 @@ public final class Research {
             }
             return response;
         } catch (CoordinatorException e) {
-            CommandException failure = Coordinators.failure(e, client, direction, "--direction");
+            CommandException failure = Coordinators.failure(e, client, direction, "--direction", followUp());
             if (failure.error().equals("not_found") && fromCommit != null) {
                 // the direction is there (else unknown_direction): what was not found is --from's commit
                 throw unknownCommit("--from", direction, request.getFromCommit(), followUp());
@@ -300,7 +300,7 @@ public final class Research {
         try {
             return candidates(direction).contains(commit);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, direction, "--direction");
+            throw Coordinators.failure(e, client, direction, "--direction", followUp());
         }
     }
 
@@ -324,7 +324,7 @@ public final class Research {
             // `wait --commit 24147b --direction nope` said "no registered commit of direction nope
             // starts with 24147b" (unknown_commit, option --commit): the commit was never the mistake
             throw Coordinators.unknownDirection("--direction", direction,
-                    directions.stream().map(d -> d.getDirection().getName()).toList());
+                    directions.stream().map(d -> d.getDirection().getName()).toList(), followUp());
         }
         List<String> candidates = new ArrayList<>(Records.experiments(client, direction == null ? "" : direction)
                 .stream().map(Experiment::getCommit).toList());
@@ -352,7 +352,7 @@ public final class Research {
         try {
             candidates = candidates(direction);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, direction, "--direction");
+            throw Coordinators.failure(e, client, direction, "--direction", followUp());
         }
         List<String> matches = candidates.stream().filter(c -> c.startsWith(lower)).distinct().toList();
         if (matches.isEmpty()) {
@@ -459,7 +459,7 @@ public final class Research {
      * the way on with the work ({@code workspace}: where it is, null when not known).
      */
     private CommandException unitFailure(CoordinatorException e, WorkUnit unit, Path workspace) {
-        CommandException failure = Coordinators.failure(e, client, unit.getDirection());
+        CommandException failure = Coordinators.failure(e, client, unit.getDirection(), followUp());
         String unknownHere = "the coordinator at " + client.url() + " does not know unit " + unit.getId()
                 + " (started afresh since the claim, or not the coordinator that leased it): the claim cannot go on there; ";
         if (failure.error().equals("unknown_direction")) {
@@ -778,7 +778,7 @@ public final class Research {
             steps.accept("publishing the paper");
             return new Publication(client.publishPaper(paper).getId(), where, commits, paper.getTitle(), false);
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, where, "--direction");
+            throw Coordinators.failure(e, client, where, "--direction", followUp());
         }
     }
 
@@ -835,7 +835,7 @@ public final class Research {
             forget.run();
             return accepted;
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, unit.getDirection());
+            throw Coordinators.failure(e, client, unit.getDirection(), followUp());
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());
         }
@@ -919,7 +919,7 @@ public final class Research {
                                 + " (e.g. `git reset --soft " + CommitId.abbreviate(unit.getCommit())
                                 + " && git commit`), or merge registered commits only");
             }
-            throw Coordinators.failure(e, client, unit.getDirection());
+            throw Coordinators.failure(e, client, unit.getDirection(), followUp());
         }
     }
 
@@ -973,7 +973,7 @@ public final class Research {
                     throw notAnExperiment(option, commit);
                 }
                 if (e.isRefusal()) {
-                    throw Coordinators.failure(e, client, null);
+                    throw Coordinators.failure(e, client, null, followUp());
                 }
                 progress.accept("coordinator unreachable, retrying: " + e.getMessage());
                 report = null;

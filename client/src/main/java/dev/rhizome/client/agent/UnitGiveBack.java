@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,7 @@ public final class UnitGiveBack implements Interrupts.Undo {
                     + PATIENCE.now().toSeconds() + " s: the next `rhizome claim` or `agent` of this --data-dir, within "
                     + "4 minutes, sends it again and takes over or gives back a unit it leased; after that, such a "
                     + "unit stays leased until its deadline",
-                    keys, next("check the coordinator (`rhizome status`), then claim again"));
+                    keys, next("check the coordinator (`" + research.followUp().command("status") + "`), then claim again"));
         } catch (ExecutionException | InterruptedException e) {
             return null;
         }
@@ -108,15 +109,21 @@ public final class UnitGiveBack implements Interrupts.Undo {
             keys.addProperty("given_back", true);
             return new Interrupts.Undone("unit " + unit.getId() + " was given back to the coordinator ("
                     + unused + ")", keys,
-                    next("nothing is leased to you: claim again when you are ready (`rhizome claim --help`)"));
+                    next("nothing is leased to you: claim again when you are ready (`" + claimAgain(unit) + "`)"));
         } catch (TimeoutException | ExecutionException | InterruptedException | RuntimeException e) {
             keys.addProperty("given_back", false);
             String why = e instanceof TimeoutException ? "no answer within " + PATIENCE.now().toSeconds() + " s"
                     : Problems.describe(e instanceof ExecutionException x && x.getCause() != null ? x.getCause() : e);
             return new Interrupts.Undone("unit " + unit.getId() + " could not be given back (" + why
                     + "): it stays leased until " + Instant.ofEpochMilli(unit.getLeaseDeadlineMs()), keys,
-                    next("claim again; the unit returns to the pool at its deadline"));
+                    next("claim again (`" + claimAgain(unit) + "`); the unit returns to the pool at its deadline"));
         }
+    }
+
+    /** The claim to run again: the unit's direction, this command's --data-dir and --coordinator. */
+    private String claimAgain(WorkUnit unit) {
+        return research.followUp().command("claim --direction " + Shell.quote(unit.getDirection())
+                + (workspace == null ? "" : " --workspace NEW_DIR"));
     }
 
     private void giveBack(WorkUnit unit) throws TimeoutException, ExecutionException, InterruptedException {

@@ -90,7 +90,7 @@ public final class Coordinators {
         try {
             return read.from(client(coordinator, dataDir));
         } catch (CoordinatorException e) {
-            throw failure(e);
+            throw failure(e, FollowUp.of(coordinator, dataDir));
         }
     }
 
@@ -99,12 +99,13 @@ public final class Coordinators {
      * Every command that takes {@code --direction} checks it this way, so a typo is never an empty
      * answer with exit 0.
      */
-    public static DirectionStatus direction(CoordinatorClient client, String name) throws CoordinatorException {
+    public static DirectionStatus direction(CoordinatorClient client, String name, FollowUp where)
+            throws CoordinatorException {
         List<DirectionStatus> all = client.directions().getDirectionsList();
         return all.stream()
                 .filter(d -> d.getDirection().getName().equals(name)).findFirst()
                 .orElseThrow(() -> unknownDirection("--direction", name,
-                        all.stream().map(d -> d.getDirection().getName()).toList()));
+                        all.stream().map(d -> d.getDirection().getName()).toList(), where));
     }
 
     /**
@@ -113,25 +114,37 @@ public final class Coordinators {
      *
      * @param option the option that named it, or null when it came from a claim
      */
-    public static CommandException unknownDirection(String option, String name, List<String> known) {
-        return Unknown.of("direction", option, name, known, "list them with `rhizome direction list`", NO_DIRECTION_HINT);
+    public static CommandException unknownDirection(String option, String name, List<String> known, FollowUp where) {
+        return Unknown.of("direction", option, name, known, "list them with `" + where.command("direction list") + "`",
+                noDirectionHint(where));
     }
 
     /** {@code unknown_seed}: the seed {@code --seed} named is not published on this coordinator. */
-    public static CommandException unknownSeed(String name, List<String> known) {
-        return Unknown.of("seed", "--seed", name, known, "list them with `rhizome seed list`",
-                "an operator publishes one first: `rhizome seed publish --builtin tiny-lm` (or --dir DIR)");
+    public static CommandException unknownSeed(String name, List<String> known, FollowUp where) {
+        return Unknown.of("seed", "--seed", name, known, "list them with `" + where.command("seed list") + "`",
+                "an operator publishes one first: `" + where.command("seed publish --builtin tiny-lm")
+                        + "` (or --dir DIR)");
     }
 
-    /** What to do on a coordinator that has no direction at all. */
-    public static final String NO_DIRECTION_HINT = "an operator opens one: `rhizome seed publish --builtin tiny-lm`, "
-            + "then `rhizome direction open --seed tiny-lm --name NAME` (README.md, \"Running a network by hand\"); "
-            + "`rhizome direction list` shows what is open";
+    /**
+     * What to do on a coordinator that has no direction at all; every command in it names the
+     * coordinator that has none (an operator's --data-dir is theirs, but the one given is the
+     * reader's best guess, and a command that runs as printed beats one that asks ~/.rhizome).
+     */
+    public static String noDirectionHint(FollowUp where) {
+        return "an operator opens one: `" + where.command("seed publish --builtin tiny-lm") + "`, then `"
+                + where.command("direction open --seed tiny-lm --name NAME")
+                + "` (README.md, \"Running a network by hand\"); `" + where.command("direction list")
+                + "` shows what is open";
+    }
 
     /** What to do when the coordinator will not let this key do something. */
-    static final String FORBIDDEN_HINT = "the key of this --data-dir (`rhizome id` prints it) may not do this: a unit "
-            + "leased to another key (or whose lease ran out) needs a new claim; seeds, directions and bans need the "
-            + "--data-dir of one of the coordinator's operators; a banned key stays refused (the message gives the operator's reason)";
+    static String forbiddenHint(FollowUp where) {
+        return "the key of this --data-dir (`" + where.command("id") + "` prints it) may not do this: a unit "
+                + "leased to another key (or whose lease ran out) needs a new claim; seeds, directions and bans need the "
+                + "--data-dir of one of the coordinator's operators; a banned key stays refused (the message gives the "
+                + "operator's reason)";
+    }
 
     /**
      * {@link #failure(CoordinatorException)}, where a request that named {@code direction} (null
@@ -140,14 +153,15 @@ public final class Coordinators {
      * direction themselves do. The name is the one the request carried, never read back out of the
      * coordinator's message: a message worded otherwise would lose the list.
      */
-    public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction) {
-        return failure(e, client, direction, null);
+    public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction,
+            FollowUp where) {
+        return failure(e, client, direction, null, where);
     }
 
-    /** {@link #failure(CoordinatorException, CoordinatorClient, String)} where {@code option} gave the direction. */
+    /** {@link #failure(CoordinatorException, CoordinatorClient, String, FollowUp)} where {@code option} gave the direction. */
     public static CommandException failure(CoordinatorException e, CoordinatorClient client, String direction,
-            String option) {
-        CommandException failure = failure(e);
+            String option, FollowUp where) {
+        CommandException failure = failure(e, where);
         if (direction != null && !direction.isEmpty() && failure.hint().contains("--direction D ")) {
             // the refusal's hint (lease_expired, unit_closed) names the request's direction, as other hints do
             failure = failure.withHint(failure.hint().replace("--direction D ", "--direction " + Shell.quote(direction) + " "));
@@ -158,14 +172,19 @@ public final class Coordinators {
         try {
             List<String> known = client.directions().getDirectionsList().stream()
                     .map(d -> d.getDirection().getName()).toList();
-            return known.contains(direction) ? failure : unknownDirection(option, direction, known);
+            return known.contains(direction) ? failure : unknownDirection(option, direction, known, where);
         } catch (CoordinatorException again) {
             return failure;
         }
     }
 
-    /** Maps a coordinator failure to the exit code that says what kind it was, and an error name. */
-    public static CommandException failure(CoordinatorException e) {
+    /**
+     * Maps a coordinator failure to the exit code that says what kind it was, and an error name;
+     * each command a hint prints carries {@code where}'s --data-dir and --coordinator, as every
+     * other printed follow-up does (a bare `rhizome claim` asked ~/.rhizome and the default
+     * coordinator, and was refused or claimed elsewhere).
+     */
+    public static CommandException failure(CoordinatorException e, FollowUp where) {
         if (e.status() == 0) {
             return new CommandException(ExitCodes.UNREACHABLE, "unreachable", e.getMessage(),
                     "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)");
@@ -178,7 +197,8 @@ public final class Coordinators {
                             + " signed for a network the coordinator no longer answers goes again by itself, so this"
                             + " one was refused while the coordinator still answers the network it signed for (or"
                             + " another network each time: two coordinators behind one URL?): check --coordinator"
-                            + " and `curl URL/v1/stats` (network_id), then run the command again");
+                            + " and `curl " + (where.coordinator() == null ? "URL" : Shell.quote(where.coordinator() + "/v1/stats"))
+                            + (where.coordinator() == null ? "/v1/stats" : "") + "` (network_id), then run the command again");
         }
         if (!e.isRefusal()) {
             return new CommandException(ExitCodes.FAILED, "coordinator_error", e.getMessage(), "retry later");
@@ -186,14 +206,15 @@ public final class Coordinators {
         String message = e.getMessage();
         return switch (e.code()) {
             case NOT_FOUND -> message.contains("unknown direction")
-                    ? Unknown.error("direction", message, "list the open directions with `rhizome direction list`", null)
+                    ? Unknown.error("direction", message, "list the open directions with `"
+                            + where.command("direction list") + "`", null)
                     : new CommandException(ExitCodes.REFUSED, "not_found", message, "");
             case LEASE_EXPIRED -> new CommandException(ExitCodes.REFUSED, "lease_expired", message,
-                    "claim again (`rhizome claim --direction D --from <commit>`) and resubmit; "
-                            + "renew long work with `rhizome renew --unit U`");
+                    "claim again (`" + where.command("claim --direction D --from <commit>") + "`) and resubmit; "
+                            + "renew long work with `" + where.command("renew --unit U") + "`");
             // each kind says what to do about it: the one hint for all ("`rhizome seed list` and
             // `rhizome direction list` show what it has") told a banned key or a non-operator nothing
-            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message, FORBIDDEN_HINT);
+            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message, forbiddenHint(where));
             case CONFLICT -> new CommandException(ExitCodes.REFUSED, "conflict", message,
                     "the coordinator already holds something else under that name or for that unit (the message "
                             + "says what): pick another name, or claim again for a fresh unit");
@@ -202,11 +223,11 @@ public final class Coordinators {
             // the refusals below all came out as "refused" with no hint of their own: an agent could
             // not tell a unit it gave back from a limit to wait out or a key the coordinator doubts
             case UNIT_CLOSED -> new CommandException(ExitCodes.REFUSED, "unit_closed", message,
-                    "the unit's lease is over: claim a new unit (`rhizome claim --direction D --workspace NEW_DIR`; "
+                    "the unit's lease is over: claim a new unit (`" + where.command("claim --direction D --workspace NEW_DIR") + "`; "
                             + "`--from <commit>` goes on from a commit of yours)");
             case LIMIT_REACHED -> new CommandException(ExitCodes.REFUSED, "limit_reached", message,
                     "a per-key limit is reached (the message says which): finish or give back units you hold "
-                            + "(`rhizome unclaim`), or wait for the daily quota to recover");
+                            + "(`" + where.command("unclaim --unit U") + "`), or wait for the daily quota to recover");
             case TOO_LARGE -> new CommandException(ExitCodes.REFUSED, "too_large", message,
                     "send less (a shorter paper or description, fewer commits); the message gives the limit");
             case BAD_SIGNATURE -> new CommandException(ExitCodes.REFUSED, "bad_signature", message,

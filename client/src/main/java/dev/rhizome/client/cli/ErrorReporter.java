@@ -36,7 +36,8 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         CommandException ce = explain(e);
         if (ce.hint().isEmpty()) {
             // every failure says what to do next, even where the code that threw it had nothing to add
-            ce = ce.withHint(defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName()));
+            ce = ce.withHint(defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName(),
+                    followUp(commandLine)));
         }
         if (ce.exitCode() == ExitCodes.UNREACHABLE && ce.getMessage().contains(CoordinatorOption.DEFAULT_URL)
                 && namesNoCoordinator(parseResult)) {
@@ -211,7 +212,8 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
         for (CommandLine.Model.ArgSpec a : m.getMissing()) {
             if (a instanceof CommandLine.Model.OptionSpec o) {
                 switch (o.longestName()) {
-                    case "--direction" -> where.add("`rhizome direction list` shows the directions");
+                    case "--direction" -> where.add("`" + followUp(e.getCommandLine()).command("direction list")
+                            + "` shows the directions");
                     case "--commit" -> where.add(ImpliedDirection.treeCommandForHint(typedDirection(args),
                             mixin(e.getCommandLine(), CoordinatorOption.class),
                             mixin(e.getCommandLine(), DataDirOption.class)) + " shows the commits");
@@ -237,6 +239,13 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
 
     /** The command's {@code --coordinator}, as far as it was parsed before the error; null for a command without one. */
+    /** The --data-dir and --coordinator a command has (given or defaulted; null: it has no such option). */
+    private static FollowUp followUp(CommandLine cli) {
+        CoordinatorOption coordinator = mixin(cli, CoordinatorOption.class);
+        DataDirOption dataDir = mixin(cli, DataDirOption.class);
+        return new FollowUp(coordinator == null ? null : coordinator.url(), dataDir == null ? null : dataDir.path());
+    }
+
     private static <T> T mixin(CommandLine cli, Class<T> type) {
         return cli.getCommandSpec().mixins().values().stream().map(CommandLine.Model.CommandSpec::userObject)
                 .filter(type::isInstance).map(type::cast).findFirst().orElse(null);
@@ -386,12 +395,12 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
     }
 
     /** What to do about a failure whose code gave no hint of its own, by its kind (exit code). */
-    static String defaultHint(int exitCode, String command) {
+    static String defaultHint(int exitCode, String command, FollowUp where) {
         return switch (exitCode) {
             case ExitCodes.USAGE -> "see `" + command + " --help`";
             case ExitCodes.NO_WORK -> "try again later";
             case ExitCodes.REFUSED -> "the coordinator refused for the reason in the message; "
-                    + "`rhizome seed list` and `rhizome direction list` show what it has";
+                    + "`" + where.command("seed list") + "` and `" + where.command("direction list") + "` show what it has";
             case ExitCodes.UNREACHABLE -> "start the coordinator or pass --coordinator URL (or set RHIZOME_COORDINATOR)";
             case ExitCodes.TIMED_OUT -> "wait again, with a longer --timeout";
             default -> "fix what the message names and run the command again";

@@ -29,10 +29,11 @@ public final class ImpliedDirection {
      * @param given     {@code --direction} as typed, or null
      * @param claimed   the direction of the workspace's claim, or null when there is none
      * @param claimUnit that claim's unit
-     * @param command   the command as typed before its options ("rhizome brief"), for the hint
+     * @param command   the command's words after `rhizome` ("brief"), for the hint
+     * @param where     the --data-dir and --coordinator the hint's commands name
      */
     public static Choice choose(String given, String claimed, String claimUnit, List<DirectionStatus> all,
-            String command) {
+            String command, FollowUp where) {
         if (given != null) {
             return new Choice(given, null);
         }
@@ -47,26 +48,29 @@ public final class ImpliedDirection {
             List<String> closed = all.stream().map(d -> d.getDirection().getName()).toList();
             throw CommandException.usage("--direction", "--direction is missing, and the coordinator has no open "
                     + "direction" + (closed.isEmpty() ? " yet" : " (closed: " + Unknown.shown(closed) + ")"),
-                    closed.isEmpty() ? Coordinators.NO_DIRECTION_HINT
-                            : "name a closed one to read it: `" + command + " --direction " + closed.get(0) + "`");
+                    closed.isEmpty() ? Coordinators.noDirectionHint(where)
+                            : "name a closed one to read it: `" + where.command(command + " --direction "
+                                    + Shell.quote(closed.get(0))) + "`");
         }
         throw CommandException.usage("--direction", "--direction is missing, and the coordinator has "
                 + open.size() + " open directions: " + Unknown.shown(open),
-                "name one: `" + command + " --direction " + open.get(0) + "` (`rhizome direction list` describes them)");
+                "name one: `" + where.command(command + " --direction " + Shell.quote(open.get(0))) + "` (`"
+                        + where.command("direction list") + "` describes them)");
     }
 
     /**
      * The direction to act on, saying on standard error which was taken when it was not given.
      * Runs before the command's other reads, so a refusal costs one request.
      */
-    public static String resolve(String given, CoordinatorClient client, String command) throws CoordinatorException {
+    public static String resolve(String given, CoordinatorClient client, String command, FollowUp where)
+            throws CoordinatorException {
         if (given != null) {
             return given;
         }
         Optional<Claimed> claim = workspaceClaim();
         List<DirectionStatus> all = claim.isPresent() ? List.of() : client.directions().getDirectionsList();
         Choice choice = choose(null, claim.map(Claimed::direction).orElse(null), claim.map(Claimed::unit).orElse(null), all,
-                command);
+                command, where);
         System.err.println("rhizome: --direction " + choice.name() + " (" + choice.why() + ")");
         return choice.name();
     }
@@ -77,22 +81,24 @@ public final class ImpliedDirection {
      * when to claim again) stands, as a claim waiting for a first direction relies on. It leased a
      * unit of whichever open direction the coordinator picked, which an agent had not chosen.
      */
-    public static String resolveForClaim(String given, CoordinatorClient client) throws CoordinatorException {
+    public static String resolveForClaim(String given, CoordinatorClient client, FollowUp where)
+            throws CoordinatorException {
         if (given != null || workspaceClaim().isPresent()) {
-            return resolve(given, client, "rhizome claim");
+            return resolve(given, client, "claim", where);
         }
         List<DirectionStatus> all = client.directions().getDirectionsList();
         if (all.stream().allMatch(DirectionStatus::getClosed)) {
             return null;
         }
-        Choice choice = choose(null, null, null, all, "rhizome claim");
+        Choice choice = choose(null, null, null, all, "claim", where);
         System.err.println("rhizome: --direction " + choice.name() + " (" + choice.why() + ")");
         return choice.name();
     }
 
-    /** {@link #resolve(String, CoordinatorClient, String)}, its failures the command's exit; asks nothing when given. */
+    /** {@link #resolve(String, CoordinatorClient, String, FollowUp)}, its failures the command's exit; asks nothing when given. */
     public static String resolve(String given, CoordinatorOption coordinator, DataDirOption dataDir, String command) {
-        return given != null ? given : Coordinators.read(coordinator, dataDir, c -> resolve(null, c, command));
+        return given != null ? given : Coordinators.read(coordinator, dataDir,
+                c -> resolve(null, c, command, FollowUp.of(coordinator, dataDir)));
     }
 
     /** What a hint's example command names where no direction can be told: the user fills it in. */

@@ -3,6 +3,8 @@ package dev.rhizome.client.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import picocli.CommandLine;
 import picocli.CommandLine.ParseResult;
 
 /**
@@ -13,52 +15,59 @@ import picocli.CommandLine.ParseResult;
  * say more through {@link Interrupts.Undo}; this is what the others say.
  */
 public final class InterruptHints {
-    /** For a command not listed below (claim, agent, a mistyped one): what holds for any of them. */
-    static final String GENERIC = "run the command again; `rhizome claim` leases and experiments "
-            + "already sent stay with the coordinator (`rhizome brief`, `rhizome wait` show them)";
+    /**
+     * For a command not listed below (claim, agent, a mistyped one): what holds for any of them;
+     * the commands it offers name {@code where}'s --data-dir and --coordinator.
+     */
+    static String generic(FollowUp where) {
+        return "run the command again; `rhizome claim` leases and experiments already sent stay with the coordinator (`"
+                + where.command("brief") + "` shows them; `" + where.command("wait --commit COMMIT") + "` follows one)";
+    }
 
     private static final String READ_ONLY = "it only reads, so nothing was changed here or at the coordinator: "
             + "run it again";
 
-    private static final Map<String, String> HINTS = Map.ofEntries(
-            Map.entry("status", READ_ONLY),
-            Map.entry("brief", READ_ONLY),
-            Map.entry("tree", READ_ONLY),
-            Map.entry("papers", READ_ONLY),
-            Map.entry("leaderboard", READ_ONLY),
-            Map.entry("results", READ_ONLY),
-            Map.entry("id", READ_ONLY),
-            Map.entry("seed list", READ_ONLY),
-            Map.entry("direction list", READ_ONLY),
-            Map.entry("node status", READ_ONLY),
-            Map.entry("node doctor", "it only looks at this machine, so nothing was changed: run it again"),
-            Map.entry("verify", "it only reads the file, so nothing was changed and nothing was verified to the end: "
-                    + "run it again"),
-            Map.entry("renew", "the renewal may or may not have reached the coordinator: run the same `rhizome renew` "
-                    + "again (renewing twice does no harm)"),
-            Map.entry("unclaim", "the unit may or may not have been given back: run the same `rhizome unclaim` again; "
-                    + "its answer says which"),
-            Map.entry("seed publish", "the seed may or may not have been published: `rhizome seed list` shows whether "
-                    + "it was; if not, run the same command again"),
-            Map.entry("direction open", "the direction may or may not have been opened: `rhizome direction list` "
-                    + "shows whether it was; if not, run the same command again"),
-            Map.entry("direction close", "the direction may or may not have been closed: `rhizome direction list` "
-                    + "shows whether it was; if not, run the same command again"),
-            Map.entry("ban", "the ban may or may not have reached the coordinator: run the same command again "
+    /** Each command's hint, its commands naming the --data-dir and --coordinator the interrupted one used. */
+    private static final Map<String, Function<FollowUp, String>> HINTS = Map.ofEntries(
+            Map.entry("status", where -> READ_ONLY),
+            Map.entry("brief", where -> READ_ONLY),
+            Map.entry("tree", where -> READ_ONLY),
+            Map.entry("papers", where -> READ_ONLY),
+            Map.entry("leaderboard", where -> READ_ONLY),
+            Map.entry("results", where -> READ_ONLY),
+            Map.entry("id", where -> READ_ONLY),
+            Map.entry("seed list", where -> READ_ONLY),
+            Map.entry("direction list", where -> READ_ONLY),
+            Map.entry("node status", where -> READ_ONLY),
+            Map.entry("node doctor", where -> "it only looks at this machine, so nothing was changed: run it again"),
+            Map.entry("verify", where -> "it only reads the file, so nothing was changed and nothing was verified to "
+                    + "the end: run it again"),
+            Map.entry("renew", where -> "the renewal may or may not have reached the coordinator: run the same "
+                    + "`rhizome renew` again (renewing twice does no harm)"),
+            Map.entry("unclaim", where -> "the unit may or may not have been given back: run the same `rhizome unclaim` "
+                    + "again; its answer says which"),
+            Map.entry("seed publish", where -> "the seed may or may not have been published: `"
+                    + where.command("seed list") + "` shows whether it was; if not, run the same command again"),
+            Map.entry("direction open", where -> "the direction may or may not have been opened: `"
+                    + where.command("direction list") + "` shows whether it was; if not, run the same command again"),
+            Map.entry("direction close", where -> "the direction may or may not have been closed: `"
+                    + where.command("direction list") + "` shows whether it was; if not, run the same command again"),
+            Map.entry("ban", where -> "the ban may or may not have reached the coordinator: run the same command again "
                     + "(banning a key twice does no harm)"),
-            Map.entry("node pause", "the request may not have reached the node: `rhizome node status` shows whether "
-                    + "it is paused"),
-            Map.entry("node resume", "the request may not have reached the node: `rhizome node status` shows whether "
-                    + "it is paused"),
-            Map.entry("export", "no export file was written (the file is written aside and moved into place only "
-                    + "once complete; one there before is untouched): run it again"),
-            Map.entry("coordinator backup", "no backup was written (FILE.tmp is renamed to FILE only once the copy "
-                    + "is complete; a FILE there before is untouched): run it again"),
-            Map.entry("demo", "the demo's coordinator and nodes were stopped with it; their logs and data stay in "
-                    + "the directory it printed at the start: run `rhizome demo` again (`--duration` for longer)"),
-            Map.entry("bench", "the benchmark stopped before its figures, so nothing was measured to the end (the "
-                    + "nodes, coordinator and any PostgreSQL schema it started stop or go with it): run it again, on "
-                    + "a machine as quiet as you can"));
+            // the node's control socket is in its data directory: --coordinator means nothing to `node status`
+            Map.entry("node pause", where -> "the request may not have reached the node: `"
+                    + new FollowUp(null, where.dataDir()).command("node status") + "` shows whether it is paused"),
+            Map.entry("node resume", where -> "the request may not have reached the node: `"
+                    + new FollowUp(null, where.dataDir()).command("node status") + "` shows whether it is paused"),
+            Map.entry("export", where -> "no export file was written (the file is written aside and moved into place "
+                    + "only once complete; one there before is untouched): run it again"),
+            Map.entry("coordinator backup", where -> "no backup was written (FILE.tmp is renamed to FILE only once the "
+                    + "copy is complete; a FILE there before is untouched): run it again"),
+            Map.entry("demo", where -> "the demo's coordinator and nodes were stopped with it; their logs and data stay "
+                    + "in the directory it printed at the start: run `rhizome demo` again (`--duration` for longer)"),
+            Map.entry("bench", where -> "the benchmark stopped before its figures, so nothing was measured to the end "
+                    + "(the nodes, coordinator and any PostgreSQL schema it started stop or go with it): run it again, "
+                    + "on a machine as quiet as you can"));
 
     private InterruptHints() {
     }
@@ -89,7 +98,29 @@ public final class InterruptHints {
                     + "` again, which says whether it went in; `rhizome wait --commit \"$(git -C " + Shell.quote(workspace)
                     + " rev-parse HEAD)\"` then follows it; the unit stays yours until its lease runs out";
         }
-        return forCommand(names);
+        return forCommand(names, followUp(leaf));
+    }
+
+    /**
+     * The --data-dir and --coordinator the parsed command uses (given, or its defaults), from its
+     * options; a command without one leaves it out.
+     */
+    static FollowUp followUp(ParseResult leaf) {
+        String coordinator = null;
+        java.nio.file.Path dataDir = null;
+        for (CommandLine.Model.CommandSpec mixin : leaf.commandSpec().mixins().values()) {
+            try {
+                if (mixin.userObject() instanceof CoordinatorOption c) {
+                    coordinator = c.url();
+                } else if (mixin.userObject() instanceof DataDirOption d) {
+                    dataDir = d.path();
+                }
+            } catch (RuntimeException e) {
+                // an unreadable workspace claim behind a default: the hint leaves that flag out,
+                // and the command's own run says what is wrong with it
+            }
+        }
+        return new FollowUp(coordinator, dataDir);
     }
 
     /** The command as parsed, to run again: its words and each option given with its value, quoted for the shell. */
@@ -109,14 +140,14 @@ public final class InterruptHints {
     }
 
     /** The hint for a command named by its path below `rhizome` (empty: none was named). */
-    static String forCommand(List<String> names) {
+    static String forCommand(List<String> names, FollowUp where) {
         // the most specific name listed: `node pause`, else its group's (`bench` for `bench gossip`)
         for (int n = names.size(); n > 0; n--) {
-            String hint = HINTS.get(String.join(" ", names.subList(0, n)));
+            Function<FollowUp, String> hint = HINTS.get(String.join(" ", names.subList(0, n)));
             if (hint != null) {
-                return hint;
+                return hint.apply(where);
             }
         }
-        return GENERIC;
+        return generic(where);
     }
 }

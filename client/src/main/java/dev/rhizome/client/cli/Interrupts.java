@@ -24,7 +24,7 @@ public final class Interrupts {
     private static Undo pending;
     private static boolean undoing;
     /** Until the command line is parsed: the generic hint, and --json as typed anywhere. */
-    private static volatile String hint = InterruptHints.GENERIC;
+    private static volatile String hint = InterruptHints.generic(FollowUp.BARE);
     private static volatile boolean json;
 
     /**

@@ -62,7 +62,7 @@ public final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome agent");
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "agent");
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         Path ws = workspaces != null ? workspaces.toAbsolutePath() : dataDir.path().resolve("agent").resolve("workspaces");
         AgentLoop loop = new AgentLoop(research, new AgentLoop.Settings(direction, command, rounds, hypothesis,

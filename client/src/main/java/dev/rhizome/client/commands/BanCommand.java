@@ -5,6 +5,7 @@ import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -83,7 +84,7 @@ public final class BanCommand implements Callable<Integer> {
             }
             return ExitCodes.OK;
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, FollowUp.of(coordinator, dataDir));
         }
     }
 }

@@ -33,7 +33,7 @@ public final class BriefCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         LeaseNotice.sayOnce();
-        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome brief");
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "brief");
         Brief brief = Brief.collect(Coordinators.client(coordinator, dataDir), dataDir.path(), direction, null, null,
                 List.of());
         Output out = new Output(System.out);

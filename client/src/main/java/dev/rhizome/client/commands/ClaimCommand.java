@@ -86,10 +86,10 @@ public final class ClaimCommand implements Callable<Integer> {
     boolean json;
 
     /** What to do when no unit came: wait and claim again (a closed direction is the {@code direction_closed} error). */
-    public static String noWorkHint(String reason, long retryAfterS) {
+    public static String noWorkHint(String reason, long retryAfterS, FollowUp where) {
         if (reason.startsWith("no direction is open")) {
             return "claim again in " + retryAfterS + " s, once one is open; "
-                    + Coordinators.NO_DIRECTION_HINT;
+                    + Coordinators.noDirectionHint(where);
         }
         return "claim again in " + retryAfterS + " s";
     }
@@ -248,9 +248,9 @@ public final class ClaimCommand implements Callable<Integer> {
     private Integer claim() throws IOException {
         CoordinatorClient client = Coordinators.client(coordinator, dataDir);
         try {
-            direction = ImpliedDirection.resolveForClaim(direction, client);
+            direction = ImpliedDirection.resolveForClaim(direction, client, FollowUp.of(coordinator, dataDir));
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e, client, null);
+            throw Coordinators.failure(e, client, null, FollowUp.of(coordinator, dataDir));
         }
         Research research = new Research(client, dataDir.path());
         UnitGiveBack giveBack = new UnitGiveBack(research, workspace, "it had not been handed to you yet",
@@ -286,10 +286,10 @@ public final class ClaimCommand implements Callable<Integer> {
                 o.add("unit", null);
                 o.addProperty("reason", reason);
                 o.addProperty("retry_after_s", response.getRetryAfterS());
-                ErrorFields.put(o, "no_work", reason, noWorkHint(reason, response.getRetryAfterS()));
+                ErrorFields.put(o, "no_work", reason, noWorkHint(reason, response.getRetryAfterS(), FollowUp.of(coordinator, dataDir)));
                 out.json(o);
             } else {
-                out.line("no work: " + reason + "; " + noWorkHint(reason, response.getRetryAfterS()));
+                out.line("no work: " + reason + "; " + noWorkHint(reason, response.getRetryAfterS(), FollowUp.of(coordinator, dataDir)));
             }
             return ExitCodes.NO_WORK;
         }

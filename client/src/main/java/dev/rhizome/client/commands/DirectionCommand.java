@@ -67,7 +67,8 @@ public final class DirectionCommand {
             try {
                 List<Seed> seeds = client.seeds().getSeedsList();
                 Seed s = seeds.stream().filter(x -> x.getName().equals(seed)).findFirst()
-                        .orElseThrow(() -> Coordinators.unknownSeed(seed, seeds.stream().map(Seed::getName).toList()));
+                        .orElseThrow(() -> Coordinators.unknownSeed(seed, seeds.stream().map(Seed::getName).toList(),
+                                FollowUp.of(coordinator, dataDir)));
                 List<String> known = s.getManifest().getKnobsList().stream().map(k -> k.getName()).toList();
                 for (String knob : knobs) {
                     if (!known.contains(knob)) {
@@ -80,8 +81,10 @@ public final class DirectionCommand {
                 }
                 String baseCommit = base != null ? base : s.getCommit();
                 if (!CommitId.isValid(baseCommit)) {
-                    throw BadValue.of("--base", baseCommit, "a commit id of 40 hex digits", "copy the full commit from `rhizome tree --direction "
-                            + Shell.quote(ImpliedDirection.forHint(null, client)) + " --json`, or leave --base out (the seed's commit)");
+                    throw BadValue.of("--base", baseCommit, "a commit id of 40 hex digits", "copy the full commit from `"
+                            + FollowUp.of(coordinator, dataDir).command("tree --direction "
+                                    + Shell.quote(ImpliedDirection.forHint(null, client)) + " --json")
+                            + "`, or leave --base out (the seed's commit)");
                 }
                 // the coordinator acknowledges a second open of the same direction, keeping what the first
                 // said: answered "opened", an agent took knobs or a description it changed as applied
@@ -119,7 +122,7 @@ public final class DirectionCommand {
                     // the seed is there (checked above): what was not found is --base's commit
                     throw Research.unknownCommit("--base", null, base, FollowUp.of(coordinator, dataDir));
                 }
-                throw Coordinators.failure(e);
+                throw Coordinators.failure(e, FollowUp.of(coordinator, dataDir));
             }
         }
     }
@@ -161,7 +164,7 @@ public final class DirectionCommand {
             } catch (CoordinatorException e) {
                 // an unknown --name lists the directions there are and the nearest, as every other
                 // command's unknown direction does (it was the coordinator's raw "404 NOT_FOUND")
-                throw Coordinators.failure(e, client, name, "--name");
+                throw Coordinators.failure(e, client, name, "--name", FollowUp.of(coordinator, dataDir));
             }
         }
     }
@@ -181,6 +184,12 @@ public final class DirectionCommand {
             Output out = new Output(System.out);
             if (json) {
                 out.jsonList("directions", list.getDirectionsList());
+                return ExitCodes.OK;
+            }
+            if (list.getDirectionsList().isEmpty()) {
+                // a header over nothing read as a failure to a newcomer; this says what to do
+                out.line("no direction on " + coordinator.url() + " yet; "
+                        + Coordinators.noDirectionHint(FollowUp.of(coordinator, dataDir)));
                 return ExitCodes.OK;
             }
             out.printf("%-16s %-10s %-12s %10s %10s %6s %6s %s%n", "DIRECTION", "SEED", "FRONTIER", "BASELINE", "FRONTIER_M",

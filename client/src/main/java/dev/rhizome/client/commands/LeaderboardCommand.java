@@ -6,6 +6,7 @@ import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.HelpText;
@@ -62,7 +63,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
         try {
             List<String> names = new ArrayList<>();
             if (direction != null) {
-                names.add(Coordinators.direction(client, direction).getDirection().getName());
+                names.add(Coordinators.direction(client, direction, FollowUp.of(coordinator, dataDir)).getDirection().getName());
             } else {
                 for (DirectionStatus d : client.directions().getDirectionsList()) {
                     names.add(d.getDirection().getName());
@@ -84,7 +85,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
                 }
             }
         } catch (CoordinatorException e) {
-            throw Coordinators.failure(e);
+            throw Coordinators.failure(e, FollowUp.of(coordinator, dataDir));
         }
         Output out = new Output(System.out);
         if (json) {

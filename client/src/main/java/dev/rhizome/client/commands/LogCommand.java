@@ -102,12 +102,12 @@ public final class LogCommand implements Callable<Integer> {
             throw CommandException.usage("--outcome", "invalid value for --outcome: '" + Untrusted.line(outcome, 80) + "'",
                     Suggestions.hint(outcome, OutcomeWord.KNOWN, "One of " + String.join(", ", OutcomeWord.KNOWN) + "."));
         }
-        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome log");
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "log");
         SeenMarks marks = new SeenMarks(dataDir.path());
         Page page;
         try {
             page = Coordinators.read(coordinator, dataDir, c -> {
-                Coordinators.direction(c, direction);
+                Coordinators.direction(c, direction, FollowUp.of(coordinator, dataDir));
                 ByteString me = c.identity().publicId().toByteString();
                 if (!onlyNew) {
                     ExperimentList l = c.newestExperimentsPage(direction, limit, after == null ? "" : after);

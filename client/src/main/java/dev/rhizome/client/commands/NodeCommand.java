@@ -9,6 +9,7 @@ import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Interrupts;
@@ -441,9 +442,9 @@ public final class NodeCommand implements Callable<Integer> {
         try {
             List<String> known = Coordinators.client(coordinator, dataDir).directions().getDirectionsList().stream()
                     .map(d -> d.getDirection().getName()).toList();
-            return Coordinators.unknownDirection("--direction", direction, known);
+            return Coordinators.unknownDirection("--direction", direction, known, FollowUp.of(coordinator, dataDir));
         } catch (CoordinatorException e) {
-            return Coordinators.unknownDirection("--direction", direction, List.of());
+            return Coordinators.unknownDirection("--direction", direction, List.of(), FollowUp.of(coordinator, dataDir));
         }
     }
 
@@ -457,11 +458,11 @@ public final class NodeCommand implements Callable<Integer> {
      */
     private boolean requireKnownDirection() {
         try {
-            Coordinators.direction(Coordinators.client(coordinator, dataDir), direction);
+            Coordinators.direction(Coordinators.client(coordinator, dataDir), direction, FollowUp.of(coordinator, dataDir));
             return true;
         } catch (CoordinatorException e) {
             if (e.isRefusal()) {
-                throw Coordinators.failure(e);
+                throw Coordinators.failure(e, FollowUp.of(coordinator, dataDir));
             }
             // said at start, since the volunteer is watching then: the node does not stop here
             // asked for here, not held in a static field: picocli makes every command at start, and

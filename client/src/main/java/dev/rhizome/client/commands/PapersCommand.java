@@ -13,6 +13,7 @@ import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -84,7 +85,7 @@ public final class PapersCommand implements Callable<Integer> {
         String where = direction == null ? "" : direction;
         return Coordinators.read(coordinator, dataDir, c -> {
             if (direction != null) {
-                Coordinators.direction(c, direction);
+                Coordinators.direction(c, direction, FollowUp.of(coordinator, dataDir));
             }
             var mark = marks.get(c, LIST, where);
             int size = Paging.size(limit, limit);
@@ -143,7 +144,7 @@ public final class PapersCommand implements Callable<Integer> {
             // first): a prefix nothing registered starts with was an empty list with exit 0, a typo
             // looking like "nobody wrote about it"
             if (direction != null) {
-                Coordinators.read(coordinator, dataDir, c -> Coordinators.direction(c, direction));
+                Coordinators.read(coordinator, dataDir, c -> Coordinators.direction(c, direction, FollowUp.of(coordinator, dataDir)));
             }
             research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
             about = research.resolveCommit("--commit", direction, commit);
@@ -158,7 +159,7 @@ public final class PapersCommand implements Callable<Integer> {
                 listed = readNew();
             } else {
                 if (direction != null && about == null) {
-                    Coordinators.read(coordinator, dataDir, c -> Coordinators.direction(c, direction));
+                    Coordinators.read(coordinator, dataDir, c -> Coordinators.direction(c, direction, FollowUp.of(coordinator, dataDir)));
                 }
                 listed = read(about);
             }

@@ -69,7 +69,7 @@ public final class PublishCommand implements Callable<Integer> {
         List<String> full = given.stream().map(c -> research.resolveCommit("--commit", direction, c)).distinct().toList();
         String where = direction;
         if (full.isEmpty()) {
-            where = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome publish");
+            where = ImpliedDirection.resolve(direction, coordinator, dataDir, "publish");
             System.err.println("rhizome: the paper is about no commit (--commit ties it to experiments)");
         }
         List<String> undecided = undecided(research, full);

@@ -72,7 +72,7 @@ public final class ResultsCommand implements Callable<Integer> {
         }
         SeenMarks marks = new SeenMarks(dataDir.path());
         return Coordinators.read(coordinator, dataDir, c -> {
-            Coordinators.direction(c, direction);
+            Coordinators.direction(c, direction, FollowUp.of(coordinator, dataDir));
             var mark = marks.get(c, "results", direction);
             int size = Paging.size(limit, PAGE);
             EnvelopeList l;
@@ -99,7 +99,7 @@ public final class ResultsCommand implements Callable<Integer> {
     private EnvelopeList read() {
         return Coordinators.read(coordinator, dataDir, c -> {
             if (direction != null) {
-                Coordinators.direction(c, direction);
+                Coordinators.direction(c, direction, FollowUp.of(coordinator, dataDir));
             }
             // a prefix is resolved to the one registered commit it names, as in `wait`
             Research research = new Research(c, dataDir.path());

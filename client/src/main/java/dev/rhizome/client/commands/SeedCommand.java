@@ -6,6 +6,7 @@ import dev.rhizome.client.cli.BadValue;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
@@ -100,7 +101,7 @@ public final class SeedCommand {
             } catch (ManifestException e) {
                 throw new CommandException(ExitCodes.FAILED, "failed", e.getMessage(), MANIFEST_HINT);
             } catch (CoordinatorException e) {
-                throw Coordinators.failure(e);
+                throw Coordinators.failure(e, FollowUp.of(coordinator, dataDir));
             }
             Output out = new Output(System.out);
             if (json) {
@@ -131,6 +132,10 @@ public final class SeedCommand {
             Output out = new Output(System.out);
             if (json) {
                 out.jsonList("seeds", seeds.getSeedsList());
+            } else if (seeds.getSeedsList().isEmpty()) {
+                // an empty answer printed nothing at all, which a newcomer read as a hang or a failure
+                out.line("no seed is published on " + coordinator.url() + " yet; an operator publishes one: `"
+                        + FollowUp.of(coordinator, dataDir).command("seed publish --builtin tiny-lm") + "` (or --dir DIR)");
             } else {
                 seeds.getSeedsList().forEach(s -> out.printf("%-16s %s  metric %s, budget %s%n", s.getName(), s.getCommit(),
                         s.getManifest().getMetric().getName(), Manifests.describe(s.getManifest().getBudget())));

@@ -5,6 +5,7 @@ import dev.rhizome.client.agent.ResearchTree;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
+import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
@@ -35,9 +36,9 @@ public final class TreeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "rhizome tree");
+        direction = ImpliedDirection.resolve(direction, coordinator, dataDir, "tree");
         ResearchTree tree = Coordinators.read(coordinator, dataDir, c -> {
-            DirectionStatus d = Coordinators.direction(c, direction);
+            DirectionStatus d = Coordinators.direction(c, direction, FollowUp.of(coordinator, dataDir));
             List<Leaderboard> boards = c.leaderboard(direction, hardwareClass).getLeaderboardsList();
             var manifest = c.seeds().getSeedsList().stream()
                     .filter(s -> s.getName().equals(d.getDirection().getSeed())).findFirst()

@@ -26,13 +26,14 @@ class InterruptHintsTest {
         assertThat(hint("status", "--json")).contains("only reads");
         assertThat(hint("node", "status", "--data-dir", "/tmp/x", "--json")).contains("only reads");
         assertThat(hint("seed", "list")).contains("only reads");
-        assertThat(hint("node", "pause")).contains("`rhizome node status` shows whether it is paused");
+        assertThat(hint("node", "pause")).contains("`rhizome node status --data-dir ").contains("` shows whether it is paused");
     }
 
     @Test
     void anOptionsValueThatSpellsACommandIsNotTakenForIt() {
         // the node itself, not `node status`
-        assertThat(hint("node", "--data-dir", "/tmp/status", "--json")).isEqualTo(InterruptHints.GENERIC);
+        assertThat(hint("node", "--data-dir", "/tmp/status", "--json")).startsWith("run the command again;")
+                .contains("--data-dir /tmp/status");
         assertThat(hint("node", "doctor", "--data-dir", "pause")).contains("only looks at this machine");
         assertThat(hint("wait", "--commit", "abc", "--coordinator", "http://h:1")).contains("waiting changes nothing");
         assertThat(hint("direction", "close", "--name", "list", "--reason", "done"))
@@ -41,8 +42,8 @@ class InterruptHintsTest {
 
     @Test
     void writingCommandsSayTheRequestMayHaveGoneInAndHowToTell() {
-        assertThat(hint("direction", "open", "--seed", "s", "--name", "n")).contains("`rhizome direction list`");
-        assertThat(hint("seed", "publish", "--builtin", "tiny-lm")).contains("`rhizome seed list`");
+        assertThat(hint("direction", "open", "--seed", "s", "--name", "n")).contains("`rhizome direction list --data-dir ");
+        assertThat(hint("seed", "publish", "--builtin", "tiny-lm")).contains("`rhizome seed list --data-dir ");
         assertThat(hint("submit", "--unit", "u")).contains("may have reached the coordinator");
         assertThat(hint("export", "--out", "f")).contains("no export file was written");
     }
@@ -62,7 +63,25 @@ class InterruptHintsTest {
 
     @Test
     void claimKeepsTheGenericHint() {
-        assertThat(hint("claim", "--direction", "lr")).isEqualTo(InterruptHints.GENERIC);
-        assertThat(InterruptHints.forCommand(java.util.List.of())).isEqualTo(InterruptHints.GENERIC);
+        FollowUp where = new FollowUp("http://h:1", java.nio.file.Path.of("/tmp/d"));
+        assertThat(hint("claim", "--direction", "lr", "--data-dir", "/tmp/d", "--coordinator", "http://h:1"))
+                .isEqualTo(InterruptHints.generic(where));
+        assertThat(InterruptHints.forCommand(java.util.List.of(), FollowUp.BARE)).isEqualTo(InterruptHints.generic(FollowUp.BARE));
+    }
+
+    @Test
+    void theCommandsAHintOffersNameTheDataDirectoryAndCoordinatorInUse() {
+        // "`rhizome direction list` shows whether it was" asked ~/.rhizome and the default coordinator,
+        // not the ones the interrupted `direction open` used
+        assertThat(hint("direction", "open", "--seed", "s", "--name", "n", "--data-dir", "/tmp/my dir",
+                "--coordinator", "http://h:7")).contains("`rhizome direction list --data-dir '/tmp/my dir' --coordinator http://h:7`");
+        assertThat(hint("seed", "publish", "--builtin", "tiny-lm", "--coordinator", "http://h:7"))
+                .contains("`rhizome seed list --data-dir ").contains(" --coordinator http://h:7`");
+        // a node's control socket is in its data directory: `node status` names that, and no coordinator
+        assertThat(hint("node", "pause", "--data-dir", "/tmp/n1"))
+                .contains("`rhizome node status --data-dir /tmp/n1` shows whether it is paused");
+        assertThat(hint("claim", "--direction", "lr", "--data-dir", "/tmp/a", "--coordinator", "http://h:7"))
+                .contains("`rhizome brief --data-dir /tmp/a --coordinator http://h:7`")
+                .contains("`rhizome wait --commit COMMIT --data-dir /tmp/a --coordinator http://h:7`");
     }
 }
