@@ -39,10 +39,11 @@ import org.slf4j.LoggerFactory;
  * own, well under the totals: {@link #MAX_UNPROVEN_PER_ADDRESS} from one address and
  * {@link #MAX_UNPROVEN} in all. Before round 34 only the totals bounded them, so one address held
  * 256 handshakes open (each a descriptor and a place in the handshake queue) for the handshake
- * deadline and opened them again as they closed. Past its address's bound a connection is closed as
- * it is accepted, before a byte is read; past the overall bound a newcomer takes the newest unproven
- * place of a more crowded network or address, as at the total, or is closed. An honest peer proves
- * its key within a turn, so its place counts only for that turn.
+ * deadline and opened them again as they closed. At its address's bound a newcomer takes the place
+ * of that address's oldest half-open connection (nothing is read from either; the address holds no
+ * more, and an honest peer behind the same NAT as a flood is not locked out); past the overall bound
+ * it takes the newest unproven place of a more crowded network or address, as at the total, or is
+ * closed. An honest peer proves its key within a turn, so its place counts only for that turn.
  */
 @ChannelHandler.Sharable
 public final class InboundLimits extends ChannelInboundHandlerAdapter {
@@ -146,9 +147,17 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
             fromAddress = perAddress.getOrDefault(key, 0);
             halfOpen = unproven;
             halfOpenFromAddress = unprovenPerAddress.getOrDefault(key, 0);
-            // Every newcomer is half-open: its address's share of those is checked first, at no cost to anyone.
-            admitted = fromAddress < maxPerAddress && halfOpenFromAddress < maxUnprovenPerAddress;
-            if (admitted && (total >= maxConnections || halfOpen >= maxUnproven)) {
+            admitted = fromAddress < maxPerAddress;
+            if (admitted && halfOpenFromAddress >= maxUnprovenPerAddress) {
+                // Every newcomer is half-open: at its address's share, it takes the place of that address's
+                // oldest half-open connection (the nearest its deadline), so the address holds no more,
+                // and an honest peer behind the same NAT as a flood still gets its turn to prove its key.
+                displaced = oldestUnprovenOf(key);
+                admitted = displaced != null;
+                if (admitted) {
+                    forget(displaced);
+                }
+            } else if (admitted && (total >= maxConnections || halfOpen >= maxUnproven)) {
                 displaced = toDisplace(origin);
                 admitted = displaced != null;
                 if (admitted) {
@@ -211,6 +220,16 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
             }
         }
         return best;
+    }
+
+    /** Under the lock: the oldest connection from {@code address} whose peer has not proved its key. */
+    private Channel oldestUnprovenOf(String address) {
+        for (Map.Entry<Channel, Origin> e : held.entrySet()) {  // in the order accepted
+            if (e.getValue().address().equals(address) && e.getKey().attr(PROVEN).get() == null) {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     @Override

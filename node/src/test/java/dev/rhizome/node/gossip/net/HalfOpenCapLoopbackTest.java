@@ -18,9 +18,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Half-open connections (accepted, nothing proven) over real sockets: one address holds at most
  * {@code InboundLimits.MAX_UNPROVEN_PER_ADDRESS} (64) of them and the node at most
- * {@code MAX_UNPROVEN} (256) in all; past its address's bound a connection is closed as it is
- * accepted, and past the overall bound a newcomer from a less crowded address takes the newest place
- * of the most crowded one. Before round 34 one address held 256 and the node 1,024, each for a
+ * {@code MAX_UNPROVEN} (256) in all; at its address's bound a newcomer takes the place of that
+ * address's oldest half-open connection, and past the overall bound a newcomer from a less crowded
+ * address takes the newest place of the most crowded one. Before round 34 one address held 256 and the node 1,024, each for a
  * handshake turn (two minutes here), opened again as they closed. An honest node at 127.0.0.1 links
  * while the flood's sockets are held.
  */
@@ -37,7 +37,7 @@ class HalfOpenCapLoopbackTest extends RogueLoopbackTest {
         InetSocketAddress target = new InetSocketAddress("127.0.0.1", a.gossip().port());
         Map<String, List<Socket>> flood = new LinkedHashMap<>();
         try {
-            // One address, past its bound: the excess is closed at accept, before a byte is read.
+            // One address, past its bound: its oldest give their places to its newest, nothing read from either.
             open(flood, "127.0.0.2", 100, target);
             GossipServiceTest.await(() -> closedOf(flood.get("127.0.0.2")) >= 100 - PER_ADDRESS_CAP, Duration.ofSeconds(60));
             assertThat(openOf(flood.get("127.0.0.2"))).as("half-open connections one address holds").isEqualTo(PER_ADDRESS_CAP);
