@@ -34,16 +34,6 @@ import org.slf4j.LoggerFactory;
  * nothing (or hello, and never proved a key) from four addresses held all 1,024 for the handshake
  * deadline, opened again as each closed, and every other peer was refused. A proven connection
  * (a link, an upload) is never displaced: honest peers behind one NAT keep theirs.
- *
- * <p>Connections not yet proven (half-open: a hello at most, no key proven) have bounds of their
- * own, well under the totals: {@link #MAX_UNPROVEN_PER_ADDRESS} from one address and
- * {@link #MAX_UNPROVEN} in all. Before round 34 only the totals bounded them, so one address held
- * 256 handshakes open (each a descriptor and a place in the handshake queue) for the handshake
- * deadline and opened them again as they closed. At its address's bound a newcomer takes the place
- * of that address's oldest half-open connection (nothing is read from either; the address holds no
- * more, and an honest peer behind the same NAT as a flood is not locked out); past the overall bound
- * it takes the newest unproven place of a more crowded network or address, as at the total, or is
- * closed. An honest peer proves its key within a turn, so its place counts only for that turn.
  */
 @ChannelHandler.Sharable
 public final class InboundLimits extends ChannelInboundHandlerAdapter {
@@ -60,26 +50,14 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
      * address; it bounds one host's share, the total bounds everyone's.
      */
     static final int MAX_PER_ADDRESS = 256;
-    /**
-     * Half-open connections from one address: the handshake queue's share of an address
-     * ({@code HandshakeTurns}), enough for a test network of dozens of nodes dialling at once on loopback.
-     */
-    static final int MAX_UNPROVEN_PER_ADDRESS = 64;
-    /** Half-open connections in all: a quarter of the total, so proven links and uploads always have room. */
-    static final int MAX_UNPROVEN = 256;
-    private static final AttributeKey<InboundLimits> COUNTED_BY = AttributeKey.valueOf("rhizome.inbound.limits");
 
     private final int maxConnections;
     private final int maxPerAddress;
-    private final int maxUnprovenPerAddress;
-    private final int maxUnproven;
     private final AddressBackoff backoff;
     /** The connections held, each with where it comes from, in the order they were accepted. */
     private final Map<Channel, Origin> held = new LinkedHashMap<>();
     private final Map<String, Integer> perAddress = new HashMap<>();
     private final Map<String, Integer> perNetwork = new HashMap<>();
-    private final Map<String, Integer> unprovenPerAddress = new HashMap<>();
-    private int unproven;
 
     private record Origin(String address, String network) {
     }
@@ -93,14 +71,8 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
     }
 
     InboundLimits(int maxConnections, int maxPerAddress, AddressBackoff backoff) {
-        this(maxConnections, maxPerAddress, Math.min(maxPerAddress, MAX_UNPROVEN_PER_ADDRESS), Math.min(maxConnections, MAX_UNPROVEN), backoff);
-    }
-
-    InboundLimits(int maxConnections, int maxPerAddress, int maxUnprovenPerAddress, int maxUnproven, AddressBackoff backoff) {
         this.maxConnections = maxConnections;
         this.maxPerAddress = maxPerAddress;
-        this.maxUnprovenPerAddress = maxUnprovenPerAddress;
-        this.maxUnproven = maxUnproven;
         this.backoff = backoff;
     }
 
@@ -109,17 +81,7 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
      * place is no longer given to a newcomer of a less crowded network or address.
      */
     public static void proven(Channel channel) {
-        InboundLimits limits = channel.attr(COUNTED_BY).get();
-        if (limits == null) {
-            channel.attr(PROVEN).set(Boolean.TRUE);
-            return;
-        }
-        synchronized (limits) {
-            // Under the lock: forget() reads the mark to know whether the place was still a half-open one.
-            if (channel.attr(PROVEN).getAndSet(Boolean.TRUE) == null && limits.held.containsKey(channel)) {
-                limits.unprovenLeft(limits.held.get(channel));
-            }
-        }
+        channel.attr(PROVEN).set(Boolean.TRUE);
     }
 
     @Override
@@ -139,25 +101,11 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
         Channel displaced = null;
         int total;
         int fromAddress;
-        int halfOpen;
-        int halfOpenFromAddress;
-        boolean admitted;
         synchronized (this) {
             total = held.size();
             fromAddress = perAddress.getOrDefault(key, 0);
-            halfOpen = unproven;
-            halfOpenFromAddress = unprovenPerAddress.getOrDefault(key, 0);
-            admitted = fromAddress < maxPerAddress;
-            if (admitted && halfOpenFromAddress >= maxUnprovenPerAddress) {
-                // Every newcomer is half-open: at its address's share, it takes the place of that address's
-                // oldest half-open connection (the nearest its deadline), so the address holds no more,
-                // and an honest peer behind the same NAT as a flood still gets its turn to prove its key.
-                displaced = oldestUnprovenOf(key);
-                admitted = displaced != null;
-                if (admitted) {
-                    forget(displaced);
-                }
-            } else if (admitted && (total >= maxConnections || halfOpen >= maxUnproven)) {
+            boolean admitted = fromAddress < maxPerAddress;
+            if (admitted && total >= maxConnections) {
                 displaced = toDisplace(origin);
                 admitted = displaced != null;
                 if (admitted) {
@@ -168,20 +116,15 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
                 held.put(ctx.channel(), origin);
                 perAddress.merge(origin.address(), 1, Integer::sum);
                 perNetwork.merge(origin.network(), 1, Integer::sum);
-                unprovenPerAddress.merge(origin.address(), 1, Integer::sum);
-                unproven++;
-                ctx.channel().attr(COUNTED_BY).set(this);
             }
         }
         if (displaced != null) {
-            DISPLACED.warn("closing an unproven connection from {} for one from {}: {} open in all (at most {}), {} not yet proven (at most {})",
-                    PeerMessages.remote(displaced), address.getHostAddress(), total, maxConnections, halfOpen, maxUnproven);
+            DISPLACED.warn("closing an unproven connection from {} for one from {}: {} open in all (at most {})",
+                    PeerMessages.remote(displaced), address.getHostAddress(), total, maxConnections);
             displaced.close();
-        } else if (!admitted) {
-            REFUSED.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {}), "
-                            + "{} not yet proven (at most {}), {} of them from that address (at most {})",
-                    address.getHostAddress(), total, maxConnections, fromAddress, maxPerAddress, halfOpen, maxUnproven,
-                    halfOpenFromAddress, maxUnprovenPerAddress);
+        } else if (total >= maxConnections || fromAddress >= maxPerAddress) {
+            REFUSED.warn("refusing a connection from {}: {} open in all (at most {}), {} from that address (at most {})",
+                    address.getHostAddress(), total, maxConnections, fromAddress, maxPerAddress);
             ctx.close();
             return;
         }
@@ -222,16 +165,6 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
         return best;
     }
 
-    /** Under the lock: the oldest connection from {@code address} whose peer has not proved its key. */
-    private Channel oldestUnprovenOf(String address) {
-        for (Map.Entry<Channel, Origin> e : held.entrySet()) {  // in the order accepted
-            if (e.getValue().address().equals(address) && e.getKey().attr(PROVEN).get() == null) {
-                return e.getKey();
-            }
-        }
-        return null;
-    }
-
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         synchronized (this) {
@@ -246,26 +179,12 @@ public final class InboundLimits extends ChannelInboundHandlerAdapter {
         if (origin != null) {
             perAddress.computeIfPresent(origin.address(), (a, n) -> n == 1 ? null : n - 1);
             perNetwork.computeIfPresent(origin.network(), (a, n) -> n == 1 ? null : n - 1);
-            if (channel.attr(PROVEN).get() == null) {
-                unprovenLeft(origin);
-            }
         }
-    }
-
-    /** Under the lock: a half-open place of {@code origin} is no longer one (proven, or gone). */
-    private void unprovenLeft(Origin origin) {
-        unproven--;
-        unprovenPerAddress.computeIfPresent(origin.address(), (a, n) -> n == 1 ? null : n - 1);
     }
 
     /** Connections open now. */
     synchronized int open() {
         return held.size();
-    }
-
-    /** Connections open now whose peer has not proved its key. */
-    synchronized int unproven() {
-        return unproven;
     }
 
     /** The remote host; a channel that is not a socket's (a test's, a local one) counts as loopback. */
