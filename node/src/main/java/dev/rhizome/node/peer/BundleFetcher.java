@@ -435,6 +435,9 @@ public final class BundleFetcher implements AutoCloseable {
                         }
                         ch.pipeline().addLast("idle", new IdleStateHandler(idleMillis, 0, 0, TimeUnit.MILLISECONDS));
                         FrameCodec.install(ch.pipeline(), PeerMessage.getDefaultInstance(), config.maxFrameBytes());
+                        // The holder's hello and proof each within a turn (HandshakeClock), not the idle timeout:
+                        // an address that takes the connection and says nothing costs a turn, not 30 s.
+                        ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(config.connectTimeout()));
                         ch.pipeline().addLast("fetch", new FetchHandler(identity, commit, session, sink, request, progress, outcome,
                                 idleMillis, minProgressBytes));
                     }

@@ -90,7 +90,10 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
                     ctx.write(session.onHello(message.getHello()));
                     ctx.writeAndFlush(request);
                 }
-                case HELLO_PROOF -> session.onProof(message.getHelloProof());
+                case HELLO_PROOF -> {
+                    session.onProof(message.getHelloProof());
+                    HandshakeDeadline.passed(ctx.pipeline());  // the holder's key is proven: the idle and progress rules judge it from here
+                }
                 case BUNDLE_HEADER -> {
                     session.onHeader(message.getBundleHeader());
                     // The peer has found the bundle and started: worth telling a stall clock before the first chunk.
@@ -134,6 +137,9 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
             fail(ctx, PeerFailure.stalled("stalled: nothing received for " + idleMillis + " ms", idleMillis, false));
+        } else if (event instanceof HandshakeDeadline.Expired expired) {
+            // Nothing proven at this address in its turn: as good as unreachable, whoever (if anyone) is there.
+            fail(ctx, PeerFailure.declined(PeerFailure.Declined.UNREACHABLE, "proved no key: " + expired.why()));
         } else {
             ctx.fireUserEventTriggered(event);
         }

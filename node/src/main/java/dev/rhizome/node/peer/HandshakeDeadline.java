@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * {@link HandshakeClock}: each of the peer's turns has its window from the moment our last message
  * reached the socket (or the connection opened), our own turns do not count, and the whole
  * handshake has a cap. It sits after the frame codec on every server connection and every dialled
- * gossip link, so it sees our handshake messages go out; a handler whose answer waits on something
+ * gossip link and every fetch connection (round 34: a holder's address that took the connection and
+ * never said hello held the fetch for the idle timeout, 30 s, and was retried as a stall), so it sees
+ * our handshake messages go out; a handler whose answer waits on something
  * of ours (a gossip hello waiting its turn) says so ({@link #ourTurn}). It is lifted
  * ({@link #passed}) once the peer proved its key: by the serving handler when a fetcher's proof is
  * checked, by the gossip link when its handshake is up.
@@ -30,6 +32,13 @@ public final class HandshakeDeadline extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(HandshakeDeadline.class);
     private static final WarnBudget SILENT = new WarnBudget(log);
     public static final String NAME = "handshake-deadline";
+
+    /**
+     * Fired down the pipeline just before the deadline closes the connection, so a handler that
+     * reports the connection's end (the fetcher's) can say why rather than "it hung up".
+     */
+    public record Expired(String why) {
+    }
 
     private final Duration connectTimeout;
     private HandshakeClock clock;
@@ -90,6 +99,7 @@ public final class HandshakeDeadline extends ChannelDuplexHandler {
                 return;
             }
             SILENT.warn("closing connection with {}: its key not proven, {}", PeerMessages.remote(ctx.channel()), clock.why(now));
+            ctx.fireUserEventTriggered(new Expired(clock.why(now)));
             ctx.close();
         }, delay, TimeUnit.MILLISECONDS);
     }

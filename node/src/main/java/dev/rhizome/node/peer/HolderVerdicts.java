@@ -23,4 +23,15 @@ public interface HolderVerdicts {
      */
     default void busy(PeerEndpoint holder, long retryAfterMs) {
     }
+
+    /**
+     * Nothing was proven at {@code holder}'s address (no connection, no hello or proof in its turn,
+     * or another key answered there): no offence, but the caller's scheduler may rest the holder, so
+     * the next fetch, of this commit or another, does not dial the same dead address again at once.
+     * Before round 34 such a holder was dropped for this fetch only and named again in every range
+     * fetch after it: a hint at a silent address was dialled 17 times in one minute. Dropped for the
+     * rest of this fetch either way.
+     */
+    default void unreachable(PeerEndpoint holder) {
+    }
 }

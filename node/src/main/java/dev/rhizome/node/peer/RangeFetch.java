@@ -268,6 +268,8 @@ final class RangeFetch {
             verdicts.failed(holders.get(job.holder()), failure);
         } else if (failure.declined() == PeerFailure.Declined.BUSY && failure.retryAfterMs() > 0) {
             verdicts.busy(holders.get(job.holder()), failure.retryAfterMs());  // its hint, for the caller's scheduler
+        } else if (failure.declined() == PeerFailure.Declined.UNREACHABLE || failure.declined() == PeerFailure.Declined.UNPROVEN) {
+            verdicts.unreachable(holders.get(job.holder()));
         }
         if (job.piece() == PiecePlan.PROBE) {
             plan.probeFailed(job.holder());

@@ -31,11 +31,25 @@ public enum FetchFailure {
      * and one slow again and again rests as a holder that keeps declining does ({@code Declines}). A
      * transfer that sent nothing at all in its stall window is {@link #STALLED}, as a rogue's is.
      */
-    SLOW;
+    SLOW,
+    /**
+     * Nothing was proven at the holder's address: it took no connection, said no hello (or no proof
+     * of its key) within its turn, hung up first, or another key answered there. No penalty: whoever
+     * answers at an address can do that, and an honest holder that went down looks the same. But it
+     * rests at once, for every commit, as {@link #DECLINED_LATE} does: a hint (the work's, or a
+     * peer's record) naming an address that leads nowhere costs one ask, then one after the rest,
+     * not a streak of asks per commit; the node that does answer there is never the one charged.
+     */
+    UNREACHABLE;
 
     /** Whether the holder said "not now" rather than failed. */
     boolean declined() {
-        return this == DECLINED || this == DECLINED_LATE;
+        return this == DECLINED || this == DECLINED_LATE || this == UNREACHABLE;
+    }
+
+    /** Whether the holder rests at once, not after a streak of declines. */
+    boolean restsAtOnce() {
+        return this == DECLINED_LATE || this == UNREACHABLE;
     }
 
     /** Whether this costs the holder nothing but counts towards its rest: it declined, or was slow. */

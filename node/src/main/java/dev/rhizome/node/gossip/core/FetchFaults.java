@@ -71,6 +71,11 @@ final class FetchFaults {
             bundles.planner().ranSlow(holder, now); // its range advanced, too slowly: no offence (the fetch dropped it already)
             return;
         }
+        if (failure == FetchFailure.UNREACHABLE) {
+            bundles.planner().rest(holder, now); // nothing proven at its address: no offence, but not dialled again at once
+            fetches.startReady(now, out);
+            return;
+        }
         if (failure == FetchFailure.CONNECTION_LOST || failure.declined()
                 || (failure == FetchFailure.STALLED && starvation.excusesStall(now))) {
             return; // no offence: busy, declined or gone, or this node itself was starved
@@ -134,8 +139,7 @@ final class FetchFaults {
         if (failure == FetchFailure.SLOW) {
             bundles.planner().ranSlow(from, now); // before the next holder is picked: one not known slow first
         }
-        Start next = bundles.planner().failed(from, commit, mayRetry, failure.rests(),
-                failure == FetchFailure.DECLINED_LATE, now);
+        Start next = bundles.planner().failed(from, commit, mayRetry, failure.rests(), failure.restsAtOnce(), now);
         if (next != null) {
             fetches.startFetch(next, out);
         }

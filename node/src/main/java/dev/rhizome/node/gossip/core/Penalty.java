@@ -58,7 +58,7 @@ enum Penalty {
             case OVERSIZED -> OVERSIZED_BUNDLE;
             case TOO_LARGE -> TOO_LARGE;
             case CONNECTION_LOST -> CONNECTION_LOST;
-            case DECLINED, DECLINED_LATE, SLOW -> DECLINED;
+            case DECLINED, DECLINED_LATE, UNREACHABLE, SLOW -> DECLINED;
         };
     }
 }

@@ -166,8 +166,7 @@ final class FetchWorkers implements AutoCloseable {
             if (e.declined() == PeerFailure.Declined.BUSY) {
                 outcomes.busy(transfer, e.retryAfterMs());
             } else {
-                outcomes.failed(transfer, e.declined() == PeerFailure.Declined.ENDED_LATE ? FetchFailure.DECLINED_LATE
-                        : e.declined() != null ? FetchFailure.DECLINED : failure(e));
+                outcomes.failed(transfer, failure(e));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -208,6 +207,15 @@ final class FetchWorkers implements AutoCloseable {
                                 ownFault.compareAndSet(null, failure);
                             } else if (holder.getNode().size() == PublicId.LENGTH) {
                                 outcomes.holderFault(transfer, PublicId.of(holder.getNode()), failure, fault.silentForMs());
+                            }
+                        }
+
+                        @Override
+                        public void unreachable(PeerEndpoint holder) {
+                            // Its own peer's too: the transfer may still end well from the others, and the
+                            // address led nowhere all the same (it rests; the delivery is the server's).
+                            if (holder.getNode().size() == PublicId.LENGTH) {
+                                outcomes.holderFault(transfer, PublicId.of(holder.getNode()), FetchFailure.UNREACHABLE, 0);
                             }
                         }
 
@@ -253,6 +261,14 @@ final class FetchWorkers implements AutoCloseable {
 
     /** What {@code failure} tells the core: a stall on a live connection (bytes arrived, too few) is the holder's pace, {@link FetchFailure#SLOW}. */
     static FetchFailure failure(PeerFailure failure) {
+        if (failure.declined() != null) {
+            return switch (failure.declined()) {
+                case ENDED_LATE -> FetchFailure.DECLINED_LATE;
+                // Nothing proven at the address: the hint (or record) that named it rests at once (FetchFailure.UNREACHABLE).
+                case UNREACHABLE, UNPROVEN -> FetchFailure.UNREACHABLE;
+                case BUSY, OTHER_BUNDLE, UNABLE -> FetchFailure.DECLINED;
+            };
+        }
         return failure.kind() == PeerFailure.Kind.STALLED && failure.trickled() ? FetchFailure.SLOW : failure(failure.kind());
     }
 

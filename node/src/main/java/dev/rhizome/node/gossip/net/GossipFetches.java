@@ -79,6 +79,11 @@ final class GossipFetches {
         workers.cancel(new FetchWorkers.Key(cancel.from(), cancel.commit()));
     }
 
+    /** Who served {@code result}: the key its holder proved, else the transfer's own peer. */
+    static PublicId servedBy(FetchWorkers.Transfer t, FetchResult result) {
+        return result.from() != null && result.from().getNode().size() == PublicId.LENGTH ? PublicId.of(result.from().getNode()) : t.from();
+    }
+
     private final FetchWorkers.Outcomes outcomes = new FetchWorkers.Outcomes() {
         @Override
         public void progress(FetchWorkers.Transfer t, long bytesSoFar) {
@@ -98,7 +103,12 @@ final class GossipFetches {
                     // since the worker imported it, and its withdrawal, which came first, named a
                     // commit the core did not hold yet; announced now, it would be a claim no
                     // withdrawal follows.
-                    ended(t, IMPORTED, p -> p.onFetched(t.from(), t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
+                    // The delivery is credited to the holder that proved its key and served the bundle (a fetch
+                    // in pieces: the one whose header it followed), not to the peer the transfer was started
+                    // for: a hint whose address led nowhere, its bundle served by the others, was credited
+                    // a delivery, which ended the rest its dead address had earned.
+                    PublicId servedBy = servedBy(t, result);
+                    ended(t, IMPORTED, p -> p.onFetched(servedBy, t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
                 }
                 waiters.complete(t.commit(), result);
             });
