@@ -73,6 +73,8 @@ public final class SqliteStore implements Store {
     private final WriteVersion written = new WriteVersion();
     /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
     private final ReadConnections readers;
+    /** Copies the log into the database file off the committer (its auto-checkpoint is off). */
+    private final WalCheckpointer checkpointer;
 
     /** Told the size of each group commit, for metrics. */
     @FunctionalInterface
@@ -88,7 +90,8 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener) {
+    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener)
+            throws SQLException {
         this.file = file;
         this.owner = owner;
         this.connection = connection;
@@ -97,6 +100,7 @@ public final class SqliteStore implements Store {
         this.listener = listener;
         this.readers = new ReadConnections(file, READERS, rowsRead);
         this.outage = new StoreOutage(LOG, file.toString());
+        this.checkpointer = WalCheckpointer.start(file, written::now);
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
         committer.start();
@@ -122,6 +126,12 @@ public final class SqliteStore implements Store {
         try {
             Connection connection = connect(file);
             SqliteSchema.migrate(connection, Dialect.SQLITE);
+            // SQLite's own checkpoint would run inside whichever group commit crossed 1,000 pages
+            // of log, and every caller behind it would wait: WalCheckpointer does it instead.
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA wal_autocheckpoint = 0");
+            }
+            connection.commit();
             return new SqliteStore(file, owner, connection, listener);
         } catch (SQLException | RuntimeException e) {
             owner.close();
@@ -210,6 +220,23 @@ public final class SqliteStore implements Store {
         SqliteBackup.write(file, target);
     }
 
+    /** SQLite's auto-checkpoint threshold on the committer's connection, in pages (0: never): for tests. */
+    int committerAutoCheckpointPages() {
+        return inTransaction(tx -> {
+            try (Statement s = connection.createStatement();
+                    java.sql.ResultSet r = s.executeQuery("PRAGMA wal_autocheckpoint")) {
+                r.next();
+                return r.getInt(1);
+            } catch (SQLException e) {
+                throw new StoreException("cannot read wal_autocheckpoint: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    WalCheckpointer checkpointer() {
+        return checkpointer;
+    }
+
     private void refuseIfStopped() {
         Throwable why = stopped;
         if (why != null) {
@@ -280,6 +307,7 @@ public final class SqliteStore implements Store {
                 }
             }
         }
+        checkpointer.close();
         statements.close();
         readers.close();
         try {
