@@ -75,6 +75,12 @@ public final class SqliteStore implements Store {
     private final ReadConnections readers;
     /** Copies the log into the database file off the committer (its auto-checkpoint is off). */
     private final WalCheckpointer checkpointer;
+    /**
+     * Held by the committer from a group's first statement to its commit or rollback, and by the
+     * checkpointer's TRUNCATE: that one holds SQLite's write lock while it waits for readers, and a
+     * transaction that has read cannot wait for the write lock (SQLite answers it BUSY at once).
+     */
+    private final java.util.concurrent.locks.ReentrantLock group = new java.util.concurrent.locks.ReentrantLock();
 
     /** Told the size of each group commit, for metrics. */
     @FunctionalInterface
@@ -100,7 +106,7 @@ public final class SqliteStore implements Store {
         this.listener = listener;
         this.readers = new ReadConnections(file, READERS, rowsRead);
         this.outage = new StoreOutage(LOG, file.toString());
-        this.checkpointer = WalCheckpointer.start(file, written::now);
+        this.checkpointer = WalCheckpointer.start(file, written::now, group);
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
         committer.start();
@@ -338,6 +344,7 @@ public final class SqliteStore implements Store {
         stopAfterBatch = false;
         groupOpenedUnits = false;
         groupOpenedWork = false;
+        group.lock();
         try {
             long changesBefore = rowsChanged();
             runAndCommit(batch, succeeded, afterCommit);
@@ -364,6 +371,8 @@ public final class SqliteStore implements Store {
                 p.fail(failure);  // no effect on those already failed
             }
             return stopAfterBatch;
+        } finally {
+            group.unlock();
         }
         if (!succeeded.isEmpty()) {
             outage.succeeded();

@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Lock;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,8 @@ import org.sqlite.BusyHandler;
  * written for a period) or the log is past {@link #CAP_BYTES}, a TRUNCATE checkpoint copies the rest
  * and empties the file. That one holds the write lock while it waits for readers, at most
  * {@link #WAIT_MILLIS}; if they are not done by then it gives up and the next period tries again.
+ * It runs between the committer's groups (their lock): a transaction that has read is answered
+ * BUSY at once by SQLite, not made to wait, when another connection holds the write lock.
  *
  * <p>Durability is SQLite's own and unchanged: a commit is durable once its frames are in the log
  * and the log is forced (the committer's {@code synchronous=FULL}); a checkpoint forces the log
@@ -47,6 +50,8 @@ final class WalCheckpointer {
     private final Path log;
     private final Connection connection;
     private final LongSupplier writes;
+    /** The committer's group lock: a TRUNCATE runs between groups, never beside one (see SqliteStore). */
+    private final Lock group;
     private final Thread thread;
     private final WorkerFailures failures = new WorkerFailures(LOG, "the write-ahead log's checkpoint");
     private final AtomicLong passives = new AtomicLong();
@@ -57,7 +62,7 @@ final class WalCheckpointer {
      * Starts checkpointing {@code file}'s log; {@code writes} moves whenever the store committed a
      * change (the store's write version), which is all the committer does for it.
      */
-    static WalCheckpointer start(Path file, LongSupplier writes) throws SQLException {
+    static WalCheckpointer start(Path file, LongSupplier writes, Lock group) throws SQLException {
         Connection connection = SqliteStore.connect(file);
         try {
             connection.setAutoCommit(true);
@@ -79,15 +84,16 @@ final class WalCheckpointer {
             connection.close();
             throw e;
         }
-        WalCheckpointer checkpointer = new WalCheckpointer(file, connection, writes);
+        WalCheckpointer checkpointer = new WalCheckpointer(file, connection, writes, group);
         checkpointer.thread.start();
         return checkpointer;
     }
 
-    private WalCheckpointer(Path file, Connection connection, LongSupplier writes) {
+    private WalCheckpointer(Path file, Connection connection, LongSupplier writes, Lock group) {
         this.log = file.resolveSibling(file.getFileName() + "-wal");
         this.connection = connection;
         this.writes = writes;
+        this.group = group;
         this.thread = new Thread(this::run, "sqlite-checkpointer");
         thread.setDaemon(true);
     }
@@ -105,12 +111,18 @@ final class WalCheckpointer {
             seen = now;
             try {
                 long size = logSize();
-                if (size > CAP_BYTES || (!wrote && size > 0)) {
-                    checkpoint("TRUNCATE", truncations);
+                if (size > CAP_BYTES) {
+                    // past the cap the committer waits one TRUNCATE (a period's log and the readers, 100 ms at most)
+                    group.lockInterruptibly();
+                    truncate();
+                } else if (!wrote && size > 0 && group.tryLock()) {
+                    truncate();  // idle: a group that starts meanwhile waits for it
                 } else if (wrote) {
                     checkpoint("PASSIVE", passives);
                 }
                 failures.succeeded();
+            } catch (InterruptedException e) {
+                break;
             } catch (SQLException | IOException | RuntimeException e) {
                 // The log keeps every commit until a checkpoint succeeds: nothing is lost, the
                 // log grows meanwhile, and the operator is told (once, and once it is over).
@@ -121,6 +133,15 @@ final class WalCheckpointer {
             connection.close();
         } catch (SQLException ignored) {
             // this connection wrote nothing; the committer's close checkpoints what is left
+        }
+    }
+
+    /** A TRUNCATE checkpoint, the group lock held (taken by the caller, let go here). */
+    private void truncate() throws SQLException {
+        try {
+            checkpoint("TRUNCATE", truncations);
+        } finally {
+            group.unlock();
         }
     }
 
