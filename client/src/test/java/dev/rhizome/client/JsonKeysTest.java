@@ -33,7 +33,9 @@ import picocli.CommandLine.Model.OptionSpec;
 class JsonKeysTest {
     /** Commands whose --json ends a long run with a summary line the README lists. */
     private static final Set<String> SUMMARY_LINE = Set.of("rhizome demo", "rhizome bench gossip",
-            "rhizome bench coordinator", "rhizome bench soak", "rhizome bench node", "rhizome bench repack", "rhizome bench reads");
+            "rhizome bench soak", "rhizome bench node", "rhizome bench repack", "rhizome bench reads");
+    /** Commands whose keys a test of their own checks against their help (too long a run for the walks). */
+    private static final Set<String> CHECKED_APART = Set.of("rhizome bench coordinator");
     /**
      * Commands the first walk does not run: they need a running node, a decided experiment or a
      * seed directory. The second walk runs them all but `agent` (AgentLoopTest checks its lines).
@@ -130,6 +132,7 @@ class JsonKeysTest {
         all.removeAll(SUMMARY_LINE);
         all.removeAll(NOT_WALKED);
         all.removeAll(SERVICES);
+        all.removeAll(CHECKED_APART);
         assertThat(answers.keySet()).as("a new --json command is walked here, or named in NOT_WALKED")
                 .containsExactlyInAnyOrderElementsOf(all);
     }
@@ -213,6 +216,22 @@ class JsonKeysTest {
         }
         assertThat(answers.keySet()).as("every command the first walk leaves out, but agent (AgentLoopTest)")
                 .containsAll(NOT_WALKED.stream().filter(c -> !c.equals("rhizome agent")).toList());
+    }
+
+    /**
+     * `bench coordinator --json` is read by scripts that compare runs (docs/performance.md's
+     * tables): its help names exactly the keys its report prints, no more and no fewer.
+     */
+    @Test
+    void benchCoordinatorsHelpNamesExactlyTheKeysItsReportPrints() {
+        String description = jsonHelp().get("rhizome bench coordinator");
+        var report = new dev.rhizome.ops.bench.CoordinatorBench.Report(10, 2, 50.0, 100.0, 400.0, 3.0, 9.0, 4.0, 11.0,
+                1.0, "sqlite", 2, 8_000.0, 12.0, 14.0, 0, 1_500.0, 80.0, 120.0, 5.0, 11, 1.0, 3);
+        JsonObject printed = com.google.gson.JsonParser.parseString(report.toJson()).getAsJsonObject();
+        assertThat(keys(description)).as("the keys --help names").containsExactlyInAnyOrderElementsOf(printed.keySet());
+        assertThat(printed.keySet()).contains("limit_cycles_per_second", "ratio_to_limit", "claim_p99_ms", "result_p99_ms",
+                "cpu_ratio_to_limit", "heartbeats");
+        assertThat(printed.get("ratio_to_limit").getAsDouble()).as("cycles over the verify rate's half").isEqualTo(0.013);
     }
 
     /** The keys of {@code answer} that {@code description} (a --json option's) does not name. */

@@ -114,6 +114,13 @@ public final class CrashPoints {
      * FILE: a reader of FILE (a restore) meanwhile reads the backup before it.
      */
     public static final String BACKUP_RENAMING = "backup-renaming";
+    /**
+     * Inside a SQLite coordinator's TRUNCATE checkpoint (its checkpointer thread, when the store
+     * is idle or the log past its cap): the checkpoint's locks held (writers wait), the log not yet
+     * emptied, SQLite asking its busy handler because a reader stands in the way; what the reader
+     * no longer needs may already be copied into the database file by an earlier passive checkpoint.
+     */
+    public static final String CHECKPOINT_WAITING = "checkpoint-waiting";
     /** A new identity key's temporary file written, before it is linked into place. */
     public static final String KEY_WRITTEN = "key-written";
     /** A new identity key linked into place, before its temporary file is removed. */

@@ -237,10 +237,16 @@ public final class BenchCommand implements Runnable {
         // unit's commit; without announcements that read always finds none (runs before round 33).
         @Option(names = "--no-announce", description = "The clients announce no commits, as runs before round 33 did: "
                 + "no claim then has holders to rank (by default each client announces the seed's commit and every "
-                + "open unit's before each phase, as a node that gossip delivered them to would).")
+                + "open unit's before each phase, as a node that gossip delivered them to would, and again every 10 s "
+                + "in the phase, as a node's heartbeat).")
         boolean noAnnounce;
 
-        @Option(names = "--json", description = "End with one JSON summary line on standard output.")
+        @Option(names = "--json", description = "End with one JSON summary line on standard output: mode, store, cores, "
+                + "units, clients, cycles_per_second, requests_per_second, baseline_requests_per_second, ratio_to_baseline, "
+                + "verifies_per_second, limit_cycles_per_second, ratio_to_limit, claim_p50_ms, claim_p99_ms, claim_p999_ms, "
+                + "result_p50_ms, result_p99_ms, result_p999_ms, baseline_p50_ms, warmup_units, coordinator_cpu_us_per_cycle, "
+                + "client_cpu_us_per_cycle, verify_cpu_us, cpu_ratio_to_limit, jit_cpu_us_per_cycle, "
+                + "announced_commits_per_node, claims_with_peers, heartbeats.")
         boolean json;
 
         @Override

@@ -73,6 +73,14 @@ public final class SqliteStore implements Store {
     private final WriteVersion written = new WriteVersion();
     /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
     private final ReadConnections readers;
+    /** Copies the log into the database file off the committer (its auto-checkpoint is off). */
+    private final WalCheckpointer checkpointer;
+    /**
+     * Held by the committer from a group's first statement to its commit or rollback, and by the
+     * checkpointer's TRUNCATE: that one holds SQLite's write lock while it waits for readers, and a
+     * transaction that has read cannot wait for the write lock (SQLite answers it BUSY at once).
+     */
+    private final java.util.concurrent.locks.ReentrantLock group = new java.util.concurrent.locks.ReentrantLock();
 
     /** Told the size of each group commit, for metrics. */
     @FunctionalInterface
@@ -88,7 +96,8 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener) {
+    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener)
+            throws SQLException {
         this.file = file;
         this.owner = owner;
         this.connection = connection;
@@ -97,6 +106,7 @@ public final class SqliteStore implements Store {
         this.listener = listener;
         this.readers = new ReadConnections(file, READERS, rowsRead);
         this.outage = new StoreOutage(LOG, file.toString());
+        this.checkpointer = WalCheckpointer.start(file, written::now, group);
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
         committer.start();
@@ -122,6 +132,12 @@ public final class SqliteStore implements Store {
         try {
             Connection connection = connect(file);
             SqliteSchema.migrate(connection, Dialect.SQLITE);
+            // SQLite's own checkpoint would run inside whichever group commit crossed 1,000 pages
+            // of log, and every caller behind it would wait: WalCheckpointer does it instead.
+            try (Statement s = connection.createStatement()) {
+                s.execute("PRAGMA wal_autocheckpoint = 0");
+            }
+            connection.commit();
             return new SqliteStore(file, owner, connection, listener);
         } catch (SQLException | RuntimeException e) {
             owner.close();
@@ -210,6 +226,23 @@ public final class SqliteStore implements Store {
         SqliteBackup.write(file, target);
     }
 
+    /** SQLite's auto-checkpoint threshold on the committer's connection, in pages (0: never): for tests. */
+    int committerAutoCheckpointPages() {
+        return inTransaction(tx -> {
+            try (Statement s = connection.createStatement();
+                    java.sql.ResultSet r = s.executeQuery("PRAGMA wal_autocheckpoint")) {
+                r.next();
+                return r.getInt(1);
+            } catch (SQLException e) {
+                throw new StoreException("cannot read wal_autocheckpoint: " + e.getMessage(), e);
+            }
+        });
+    }
+
+    WalCheckpointer checkpointer() {
+        return checkpointer;
+    }
+
     private void refuseIfStopped() {
         Throwable why = stopped;
         if (why != null) {
@@ -280,6 +313,7 @@ public final class SqliteStore implements Store {
                 }
             }
         }
+        checkpointer.close();
         statements.close();
         readers.close();
         try {
@@ -310,6 +344,7 @@ public final class SqliteStore implements Store {
         stopAfterBatch = false;
         groupOpenedUnits = false;
         groupOpenedWork = false;
+        group.lock();
         try {
             long changesBefore = rowsChanged();
             runAndCommit(batch, succeeded, afterCommit);
@@ -336,6 +371,8 @@ public final class SqliteStore implements Store {
                 p.fail(failure);  // no effect on those already failed
             }
             return stopAfterBatch;
+        } finally {
+            group.unlock();
         }
         if (!succeeded.isEmpty()) {
             outage.succeeded();

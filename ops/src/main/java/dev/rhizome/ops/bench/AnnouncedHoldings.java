@@ -15,7 +15,8 @@ import java.util.Set;
  * claim's peers read (ranking the holders) was never measured with holders to rank. Gossip
  * delivers every bundle to every node, so each node holds the seed's commit and every open unit's
  * (the newest {@value InventoryAnnouncer#MAX_COMMITS} where there are more, as a node caps them).
- * Announced before a phase's clock starts, once: a node's 10-second heartbeat is not simulated.
+ * Announced before a phase's clock starts; in the phase each node sends it again every 10 seconds
+ * ({@link Heartbeats}), as a running node does.
  */
 final class AnnouncedHoldings {
     /** Where the bench's nodes say they serve bundles: loopback, nothing listens (no runner dials in a bench). */

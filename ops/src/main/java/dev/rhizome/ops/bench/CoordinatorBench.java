@@ -116,7 +116,7 @@ public final class CoordinatorBench {
             double resultP99Ms, double baselineP50Ms, String store, int cores, double verifiesPerSecond,
             double claimP999Ms, double resultP999Ms, int warmupUnits, double coordinatorCpuUsPerCycle,
             double clientCpuUsPerCycle, double verifyCpuUs, double jitCpuUsPerCycle, int announcedCommitsPerNode,
-            double claimsWithPeers)
+            double claimsWithPeers, int heartbeats)
             implements BenchReport {
 
         /** CPU the limit allows per cycle: the two verifies and nothing else. */
@@ -175,6 +175,7 @@ public final class CoordinatorBench {
             o.addProperty("jit_cpu_us_per_cycle", round(jitCpuUsPerCycle));
             o.addProperty("announced_commits_per_node", announcedCommitsPerNode);
             o.addProperty("claims_with_peers", Math.round(claimsWithPeers * 1000) / 1000.0);
+            o.addProperty("heartbeats", heartbeats);
             return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
         }
 
@@ -188,12 +189,13 @@ public final class CoordinatorBench {
                     + "  ratio to limit: %.3f%n"
                     + "  CPU per cycle: coordinator %.0f us (of which JIT compiling %.0f us), clients %.0f us; two verifies "
                     + "%.0f us; CPU ratio to limit %.3f%n"
-                    + "  each client announced %d commits it holds before the timed phase; claims naming peers: %.3f%n",
+                    + "  each client announced %d commits it holds before the timed phase; claims naming peers: %.3f;"
+                    + " heartbeats (every %d s a node) in the timed phase: %d%n",
                     units, clients, store, cores, cyclesPerSecond, requestsPerSecond, claimP50Ms, claimP99Ms,
                     claimP999Ms, resultP50Ms, resultP99Ms, resultP999Ms, baselineRequestsPerSecond, baselineP50Ms,
                     ratioToBaseline(), verifiesPerSecond, cores, limitCyclesPerSecond(), SIGNATURES_PER_CYCLE,
                     ratioToLimit(), coordinatorCpuUsPerCycle, jitCpuUsPerCycle, clientCpuUsPerCycle, verifyCpuUsPerCycle(),
-                    cpuRatioToLimit(), announcedCommitsPerNode, claimsWithPeers);
+                    cpuRatioToLimit(), announcedCommitsPerNode, claimsWithPeers, Heartbeats.PERIOD_MS / 1000, heartbeats);
         }
 
         private static double round(double v) {
@@ -242,11 +244,11 @@ public final class CoordinatorBench {
             for (int r = 1; config.warmupUnits() > 0 && r <= MAX_REHEARSALS; r++) {
                 register(http, proposers, seed, config.units(), random);
                 List<PresignedNode> rehearsal = presign(ops, config.clients(), config.units() + 1, metric);
-                holdings(coordinator.url(), ops, seed, rehearsal, config);
+                Held rehearsalHeld = holdings(coordinator.url(), ops, seed, rehearsal, config);
                 baseline(http, config);
                 long cpuBefore = processCpuNanos();
                 ThreadCpu jit = ThreadCpu.start();
-                Cycles rehearsed = cycles(http, rehearsal);
+                Cycles rehearsed = cycles(http, rehearsal, rehearsalHeld);
                 int n = rehearsed.results.size();
                 double jitShare = jit.jitSince(n) / ((processCpuNanos() - cpuBefore) / 1000.0 / n);
                 progress.printf("rehearsal %d: %d units claimed and reported in %.1f s, JIT %.0f%% of the CPU (not"
@@ -263,10 +265,12 @@ public final class CoordinatorBench {
                     nodes.stream().mapToInt(PresignedNode::claimCount).sum(),
                     nodes.stream().mapToLong(PresignedNode::resultCount).sum(), nodes.size(),
                     (System.nanoTime() - signStart) / 1e9);
-            int announced = holdings(coordinator.url(), ops, seed, nodes, config);
+            Held held = holdings(coordinator.url(), ops, seed, nodes, config);
+            int announced = held.announced();
             if (config.announce()) {
                 progress.printf("each of %d clients announced the %d commits it holds (the seed's and every open"
-                        + " unit's), before the timed phase%n", nodes.size(), announced);
+                        + " unit's), before the timed phase, and announces them again every %d s in it%n",
+                        nodes.size(), announced, Heartbeats.PERIOD_MS / 1000);
             }
             Samples baseline = baseline(http, config);
             progress.printf("baseline: %d GET /healthz in %.1f s%n", baseline.count(), baseline.seconds);
@@ -278,7 +282,7 @@ public final class CoordinatorBench {
             ThreadCpu threads = ThreadCpu.start();
             long jitMs = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
             long gcMs = gcMillis();
-            Cycles load = cycles(http, nodes);
+            Cycles load = cycles(http, nodes, held);
             long coordinatorCpu = processCpuNanos() - processCpu - (http.cpuNanos() - clientCpu);
             long clientsCpu = http.cpuNanos() - clientCpu;
             int cycles = load.results.size();
@@ -300,17 +304,22 @@ public final class CoordinatorBench {
                     store.replaceAll("//([^:/@]*):[^@]*@", "//$1:***@"), cores, verifies.perSecond(),
                     claims.percentile(99.9), results.percentile(99.9), config.warmupUnits(),
                     coordinatorCpu / 1000.0 / cycles, clientsCpu / 1000.0 / cycles, verifies.cpuNanos() / 1000.0,
-                    jitCpu, announced, load.withPeers / (double) cycles);
+                    jitCpu, announced, load.withPeers / (double) cycles, load.heartbeats);
         }
     }
 
-    /** The clients announce what they hold, as nodes do, when the run asks; returns the commits each announced. */
-    private static int holdings(String url, CoordinatorClient ops, Seed seed, List<PresignedNode> nodes, Config config)
+    /** @param commits what each node holds and sends again in its heartbeats; @param announced how many it announced */
+    private record Held(List<String> commits, int announced) {
+    }
+
+    /** The clients announce what they hold, as nodes do, when the run asks (else they hold nothing). */
+    private static Held holdings(String url, CoordinatorClient ops, Seed seed, List<PresignedNode> nodes, Config config)
             throws CoordinatorException {
         if (!config.announce()) {
-            return 0;
+            return new Held(List.of(), 0);
         }
-        return AnnouncedHoldings.announce(url, nodes, AnnouncedHoldings.held(seed.getCommit(), open(ops)));
+        List<String> held = AnnouncedHoldings.held(seed.getCommit(), open(ops));
+        return new Held(held, AnnouncedHoldings.announce(url, nodes, held));
     }
 
     private static long gcMillis() {
@@ -434,51 +443,78 @@ public final class CoordinatorBench {
 
     /** Latencies of one closed-loop run; every list is filled on the clients' one event loop thread. */
     /** @param withPeers claims whose unit named at least one node holding its commit */
-    private record Cycles(List<Double> claims, List<Double> results, double seconds, int withPeers) {
+    /** @param heartbeats the nodes' heartbeats sent during the run */
+    private record Cycles(List<Double> claims, List<Double> results, double seconds, int withPeers, int heartbeats) {
     }
 
-    private static Cycles cycles(ClosedLoopClients http, List<PresignedNode> nodes) throws Exception {
+    /** The nodes' cycles; with {@code held} commits (they announced them), each node's heartbeat too. */
+    private static Cycles cycles(ClosedLoopClients http, List<PresignedNode> nodes, Held held) throws Exception {
         List<Double> claims = new ArrayList<>();
         List<Double> results = new ArrayList<>();
-        int[] withPeers = new int[1];
+        int[] counts = new int[2];  // claims with peers, heartbeats
         List<Supplier<ClosedLoopClients.Conversation>> conversations = new ArrayList<>();
-        for (PresignedNode node : nodes) {
-            conversations.add(() -> new Cycle(http, node, claims, results, withPeers));
+        long start = System.nanoTime();
+        for (int i = 0; i < nodes.size(); i++) {
+            PresignedNode node = nodes.get(i);
+            Heartbeats heartbeats = held.commits().isEmpty() ? null
+                    : Heartbeats.of(node, http.network(), i, nodes.size(), held.commits(), start);
+            conversations.add(() -> new Cycle(http, node, claims, results, counts, heartbeats));
         }
         double seconds = http.run(conversations);
-        return new Cycles(claims, results, seconds, withPeers[0]);
+        return new Cycles(claims, results, seconds, counts[0], counts[1]);
     }
 
-    /** Claim, then report the pre-signed result for the unit the coordinator handed out; until none is left. */
+    /**
+     * Claim, then report the pre-signed result for the unit the coordinator handed out; until none is
+     * left. Before a claim, the node's heartbeat when one is due (a node's work loop sends it between
+     * its exchanges), on the same connection; its latency is not one of the claims'.
+     */
     private static final class Cycle implements ClosedLoopClients.Conversation {
         private final ClosedLoopClients http;
         private final PresignedNode node;
         private final List<Double> claims;
         private final List<Double> results;
-        private final int[] withPeers;
+        /** Claims with peers, heartbeats sent: shared by the run's conversations, on the clients' one thread. */
+        private final int[] counts;
+        private final Heartbeats heartbeats;
         private int claimed;
         private boolean awaitingClaim;
+        private boolean awaitingHeartbeat;
 
-        Cycle(ClosedLoopClients http, PresignedNode node, List<Double> claims, List<Double> results, int[] withPeers) {
+        Cycle(ClosedLoopClients http, PresignedNode node, List<Double> claims, List<Double> results, int[] counts,
+                Heartbeats heartbeats) {
             this.http = http;
-            this.withPeers = withPeers;
+            this.counts = counts;
             this.node = node;
             this.claims = claims;
             this.results = results;
+            this.heartbeats = heartbeats;
         }
 
         @Override
         public FullHttpRequest first() {
-            return claim();
+            return claimOrHeartbeat();
         }
 
-        private FullHttpRequest claim() {
+        private FullHttpRequest claimOrHeartbeat() {
+            long now = System.nanoTime();
+            if (heartbeats != null && heartbeats.due(now)) {
+                awaitingHeartbeat = true;
+                return http.post("/v1/announce", heartbeats.next(now));
+            }
             awaitingClaim = true;
             return http.post("/v1/claim", node.claim(claimed++));
         }
 
         @Override
         public FullHttpRequest next(FullHttpResponse response, double ms) throws IOException {
+            if (awaitingHeartbeat) {
+                expectOk(response, "heartbeat");
+                awaitingHeartbeat = false;
+                counts[1]++;
+                awaitingClaim = true;
+                return http.post("/v1/claim", node.claim(claimed++));
+            }
             if (awaitingClaim) {
                 expectOk(response, "claim");
                 claims.add(ms);
@@ -487,7 +523,7 @@ public final class CoordinatorBench {
                     return null;
                 }
                 if (claim.getUnit().getPeersCount() > 0) {
-                    withPeers[0]++;
+                    counts[0]++;
                 }
                 byte[] result = node.resultFor(claim.getUnit().getId());
                 if (result == null) {
@@ -499,7 +535,7 @@ public final class CoordinatorBench {
             expectOk(response, "result");
             results.add(ms);
             // Out of pre-signed claims (the daily quota of a fresh key): this client stops.
-            return claimed < node.claimCount() ? claim() : null;
+            return claimed < node.claimCount() ? claimOrHeartbeat() : null;
         }
     }
 
