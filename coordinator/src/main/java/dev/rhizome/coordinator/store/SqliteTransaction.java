@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.ComparisonClasses;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
@@ -735,6 +736,11 @@ final class SqliteTransaction implements Store.Transaction {
     public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, String requiredClass,
             long sinceMs, long networksSinceMs, int limit) {
         return nodes.spotCheckCandidates(excluded, requiredClass, sinceMs, networksSinceMs, limit);
+    }
+
+    @Override
+    public List<ComparisonClasses.Seen> classesWithStandingSeen(String requiredClass, long sinceMs, int limit) {
+        return nodes.classesWithStandingSeen(requiredClass, sinceMs, limit);
     }
 
     @Override
