@@ -125,7 +125,7 @@ public final class Brief {
         // Only the newest of a long history: a brief is written at every claim, and reading all of
         // a direction's experiments and results made a claim take most of a minute at 10,000 results.
         List<Leaderboard> boards = client.leaderboard(direction, "", TOP).getLeaderboardsList();
-        Leaderboard board = boards.isEmpty() ? Leaderboard.getDefaultInstance() : boards.get(0);
+        Leaderboard board = ComparedBoard.of(boards);
         List<SignedEnvelope> newestFirst = client.newestExperiments(direction, RECENT_EXPERIMENTS).getEnvelopesList();
         List<Experiment> experiments = new ArrayList<>(Records.experiments(newestFirst));
         Collections.reverse(experiments);  // oldest of them first

@@ -43,7 +43,7 @@ public final class LeaderboardCommand implements Callable<Integer> {
     @Option(names = "--limit", converter = Bounded.PositiveInt.class, defaultValue = "10", description = "Entries per board in the table (default ${DEFAULT-VALUE}).", paramLabel = "N")
     int limit;
     @Option(names = "--json", description = "Print one JSON object: leaderboards (direction, hardware_class, metric_name, "
-            + "lower_is_better, entries, entries_left_out); with --volunteers, volunteers, most credit first, each {key, "
+            + "lower_is_better, entries, entries_left_out, compared: the class the direction compares in); with --volunteers, volunteers, most credit first, each {key, "
             + "key_id, credit_seconds, valid, invalid, errors, consecutive_valid, daily_quota, leased_today, trusted}: key "
             + "and key_id are the same 64-hex public id (what `rhizome id` prints and `ban --key` takes), key_id as every "
             + "other command names a key (runner_id, node_id, ...), key as this answer always had it; both stay.")
@@ -93,8 +93,11 @@ public final class LeaderboardCommand implements Callable<Integer> {
             return ExitCodes.OK;
         }
         for (Leaderboard b : boards) {
+            // A class is the node's word: only the board of the class the direction compares in
+            // ranks what adoption reads; any other may be a class a few keys made up.
             out.line(b.getDirection() + " on " + b.getHardwareClass() + " (" + b.getMetricName() + ", "
-                    + (b.getLowerIsBetter() ? "lower" : "higher") + " is better)");
+                    + (b.getLowerIsBetter() ? "lower" : "higher") + " is better)"
+                    + (b.getCompared() ? ", the class this direction compares in" : ""));
             int rank = 0;
             for (LeaderboardEntry e : b.getEntriesList()) {
                 if (++rank > limit) {

@@ -11,6 +11,7 @@ import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.proto.v1.DirectionStatus;
+import dev.rhizome.client.agent.ComparedBoard;
 import dev.rhizome.proto.v1.Leaderboard;
 import dev.rhizome.proto.v1.Seed;
 import java.util.List;
@@ -49,7 +50,7 @@ public final class TreeCommand implements Callable<Integer> {
             Leaderboard unmeasured = manifest.map(m -> Leaderboard.newBuilder().setMetricName(m.getMetric().getName())
                     .setLowerIsBetter(m.getMetric().getLowerIsBetter()).build()).orElse(Leaderboard.getDefaultInstance());
             return new ResearchTree(direction, d.getDirection().getBaseCommit(), d.getFrontierCommit(),
-                    Records.experiments(c, direction), boards.isEmpty() ? unmeasured : boards.get(0),
+                    Records.experiments(c, direction), boards.isEmpty() ? unmeasured : ComparedBoard.of(boards),
                     Records.results(c.results(direction, "").getEnvelopesList()), tolerance);
         });
         Output out = new Output(System.out);

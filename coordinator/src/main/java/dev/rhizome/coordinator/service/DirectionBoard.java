@@ -145,9 +145,9 @@ final class DirectionBoard {
         experiments.forEach(byCommit::putIfAbsent);
         List<Leaderboards.Measurement> measurements = new ArrayList<>(counted.values());
         measurements.addAll(baseElsewhere);
-        LeaderboardList boards = describeBase(Leaderboards.build(direction, manifest.getMetric(), byCommit,
+        LeaderboardList boards = markCompared(describeBase(Leaderboards.build(direction, manifest.getMetric(), byCommit,
                 measurements, d.frontier().commit()), base,
-                baseExperiment.map(Experiment::getDescription).orElse("base of " + direction));
+                baseExperiment.map(Experiment::getDescription).orElse("base of " + direction)), d);
         weigh(boards);
         return boards;
     }
@@ -162,6 +162,20 @@ final class DirectionBoard {
             board.getEntriesBuilderList().stream().filter(e -> e.getCommit().equals(base))
                     .forEach(e -> e.setDescription(description));
         }
+        return out.build();
+    }
+
+    /**
+     * The board of the class the direction compares in says so: a class's board is the node's
+     * word for its class, and one a few keys made up ranks beside the real ones.
+     */
+    private static LeaderboardList markCompared(LeaderboardList boards, DirectionRecord d) {
+        if (!d.frontier().isMeasured() || d.frontier().hardwareClass().isEmpty()) {
+            return boards;
+        }
+        LeaderboardList.Builder out = boards.toBuilder();
+        out.getLeaderboardsBuilderList().stream().filter(b -> b.getHardwareClass().equals(d.frontier().hardwareClass()))
+                .forEach(b -> b.setCompared(true));
         return out.build();
     }
 

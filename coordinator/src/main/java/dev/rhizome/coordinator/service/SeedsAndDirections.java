@@ -115,7 +115,7 @@ public final class SeedsAndDirections {
         int queued = Settlement.queueMissingTrials(tx, seed.getName(), seed.getManifest(), direction.getName(), base,
                 baseExperiment.map(Experiment::getParent).orElse(""),
                 baseExperiment.map(Experiment::getProposer).orElse(ByteString.EMPTY), now);
-        var measured = Settlement.trialMetrics(tx, base, "", seed.getManifest());
+        var measured = Settlement.frontierMetrics(tx, base, "", seed.getManifest(), now);
         if (!measured.bySeed().isEmpty()) {
             double metric = measured.mean().getAsDouble();
             tx.updateFrontier(direction.getName(), new Frontier(base, OptionalDouble.of(metric), measured.hardwareClass()));

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.ComparisonClasses;
 import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.FiniteMean;
@@ -41,6 +42,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.DoubleSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,7 +157,7 @@ final class Settlement {
         }
         AdoptionCandidates.refresh(tx, commit, manifest);
         for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
-            remeasureFrontier(tx, d, manifest).ifPresent(notes::add);
+            remeasureFrontier(tx, d, unit, manifest, nowMs).ifPresent(notes::add);
         }
         // A frontier's new trial can change every comparison of its direction; a candidate's only its own.
         for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
@@ -299,6 +301,44 @@ final class Settlement {
     /** The same at {@code seeds} (a confirmation's). */
     static <T extends Reputations & Results> TrialMetrics metricsAt(T tx, String commit, String hardwareClass,
             Manifest manifest, List<Long> seeds) {
+        return metricsAt(tx, commit, hardwareClass, manifest, seeds, c -> true);
+    }
+
+    /**
+     * A frontier's decided trial metrics in {@code frontierClass}, the class its direction compares
+     * in; where none is fixed yet (its base not yet measured), in the first decided class that is
+     * established ({@link ComparisonClasses}), none where no decided class is: a class the node
+     * names is its word, and one of a colluding pair's own must not become what every comparison
+     * of the direction reads.
+     */
+    static TrialMetrics frontierMetrics(Store.Transaction tx, String commit, String frontierClass, Manifest manifest,
+            long nowMs) {
+        if (!frontierClass.isEmpty()) {
+            return trialMetrics(tx, commit, frontierClass, manifest);
+        }
+        Predicate<String> established = establishedClasses(tx, manifest, nowMs);
+        return metricsAt(tx, commit, "", manifest, Manifests.trialSeeds(manifest), established);
+    }
+
+    /** {@link ComparisonClasses#established}, over the nodes of standing seen lately (read once, when first asked). */
+    private static Predicate<String> establishedClasses(Nodes tx, Manifest manifest, long nowMs) {
+        var seen = new Object() {
+            List<ComparisonClasses.Seen> read;
+        };
+        return hardwareClass -> {
+            if (seen.read == null) {
+                seen.read = tx.classesWithStandingSeen(manifest.getHardwareClass(),
+                        Saturating.minus(nowMs, PeerDirectory.NODE_FRESHNESS_MS), CLASSES_READ);
+            }
+            return ComparisonClasses.established(hardwareClass, seen.read);
+        };
+    }
+
+    /** The (class, network) groups of nodes of standing read to judge a class: far more than any network has classes. */
+    private static final int CLASSES_READ = 10_000;
+
+    private static <T extends Reputations & Results> TrialMetrics metricsAt(T tx, String commit, String hardwareClass,
+            Manifest manifest, List<Long> seeds, Predicate<String> mayChoose) {
         Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
         tx.resultEntries(commit).forEach(e -> bySeed.computeIfAbsent(e.result().getRandomSeed(), s -> new ArrayList<>())
                 .add(e));
@@ -307,7 +347,8 @@ final class Settlement {
         for (var entry : bySeed.entrySet()) {
             for (Trials.Outcome o : Trials.judge(entry.getValue(), Manifests.quorum(manifest),
                     manifest.getMetric().getTolerance(), tx.reputationClasses(commit, entry.getKey()))) {
-                if (o.decided() && (chosen.isEmpty() || chosen.equals(o.hardwareClass()))) {
+                if (o.decided() && (chosen.isEmpty() ? mayChoose.test(o.hardwareClass())
+                        : chosen.equals(o.hardwareClass()))) {
                     chosen = o.hardwareClass();
                     metrics.put(entry.getKey(), o.metric().getAsDouble());
                 }
@@ -336,11 +377,19 @@ final class Settlement {
         }
     }
 
-    /** The frontier's metric: the mean of its decided trials at the adoption seeds, in its class. */
-    private static Optional<String> remeasureFrontier(Store.Transaction tx, DirectionRecord d, Manifest manifest) {
-        TrialMetrics m = trialMetrics(tx, d.frontier().commit(), d.frontier().hardwareClass(), manifest);
+    /**
+     * The frontier's metric: the mean of its decided trials at the adoption seeds, in its class
+     * (for a base not yet measured, an established one: {@link #frontierMetrics}). A base whose
+     * trials were decided only in classes not established is not measured; each such trial with
+     * no evaluation pending is queued again, {@code quorum} replicas, so that runners of an
+     * established class can decide it (its units were all taken, by the runners of the other).
+     */
+    private static Optional<String> remeasureFrontier(Store.Transaction tx, DirectionRecord d, UnitRecord unit,
+            Manifest manifest, long nowMs) {
+        TrialMetrics m = frontierMetrics(tx, d.frontier().commit(), d.frontier().hardwareClass(), manifest, nowMs);
         if (m.bySeed().isEmpty()) {
-            return Optional.empty();
+            return d.frontier().hardwareClass().isEmpty() ? requeueForAnEstablishedClass(tx, d, unit, manifest, nowMs)
+                    : Optional.empty();
         }
         double mean = m.mean().getAsDouble();
         tx.updateFrontier(d.name(), new Frontier(d.frontier().commit(), OptionalDouble.of(mean), m.hardwareClass()));
@@ -349,6 +398,30 @@ final class Settlement {
         }
         return Optional.of("direction " + d.name() + " frontier measured at " + mean + " over " + m.bySeed().size()
                 + " seed(s)");
+    }
+
+    /** See {@link #remeasureFrontier}: the unmeasured base's trials decided in classes not established. */
+    private static Optional<String> requeueForAnEstablishedClass(Store.Transaction tx, DirectionRecord d,
+            UnitRecord unit, Manifest manifest, long nowMs) {
+        String commit = d.frontier().commit();
+        List<Long> queued = new ArrayList<>();
+        for (long randomSeed : Manifests.trialSeeds(manifest)) {
+            boolean decided = Trials.judge(trialEntries(tx, commit, randomSeed), Manifests.quorum(manifest),
+                    manifest.getMetric().getTolerance(), tx.reputationClasses(commit, randomSeed)).stream()
+                    .anyMatch(Trials.Outcome::decided);
+            if (decided && tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty()) {
+                queueTrial(tx, unit.seed(), d.name(), commit, unit.parent(), unit.proposer(), randomSeed,
+                        Manifests.quorum(manifest), nowMs);
+                queued.add(randomSeed);
+            }
+        }
+        if (queued.isEmpty()) {
+            return Optional.empty();
+        }
+        LOG.warn("direction {}: the base's trials at seed(s) {} were decided in a hardware class not established "
+                + "(fewer networks of standing announce it than another class); queued again", d.name(), queued);
+        return Optional.of("direction " + d.name() + " not measured: its base's trials were decided only in a hardware "
+                + "class not established; evaluations queued again at " + queued.size() + " seed(s)");
     }
 
     record Winner(String commit, Significance.Comparison comparison) {

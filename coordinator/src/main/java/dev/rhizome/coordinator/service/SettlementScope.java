@@ -59,7 +59,7 @@ final class SettlementScope {
             return;
         }
         Locks wanted = reached(reach, result);
-        tx.lockForSettlement(result.getWorkUnitId(), wanted.directions(), wanted.commit(), wanted.keys());
+        tx.lockForSettlement(result.getWorkUnitId(), result.getRunner(), wanted.directions(), wanted.commit(), wanted.keys());
         Locks now = of(tx, result);
         if (!wanted.covers(now)) {
             throw StoreException.raced("what settling a result on " + wanted.commit() + " changes grew while it waited");

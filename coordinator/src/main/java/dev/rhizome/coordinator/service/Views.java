@@ -172,6 +172,7 @@ public final class Views {
             DirectionStatus.Builder s = DirectionStatus.newBuilder()
                     .setDirection(d.direction())
                     .setFrontierCommit(d.frontier().commit())
+                    .setHardwareClass(d.frontier().isMeasured() ? d.frontier().hardwareClass() : "")
                     .setExperiments((int) Math.min(Integer.MAX_VALUE, n.experiments()))
                     .setResults((int) Math.min(Integer.MAX_VALUE, n.results()));
             if (closed.containsKey(d.name())) {

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.ComparisonClasses;
 import dev.rhizome.coordinator.core.HardwareClasses;
 import dev.rhizome.coordinator.core.PeerListing;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
@@ -168,6 +169,22 @@ final class NodeRows implements Nodes {
         }
         // substr counts characters, String.length UTF-16 units
         return " AND substr(" + column + ", 1, " + requiredClass.codePointCount(0, requiredClass.length()) + ") = ?";
+    }
+
+    @Override
+    public List<ComparisonClasses.Seen> classesWithStandingSeen(String requiredClass, long sinceMs, int limit) {
+        String fits = fits(requiredClass, "n.hardware_class");
+        List<Object> params = new ArrayList<>();
+        params.add(sinceMs);
+        if (!fits.isEmpty()) {
+            params.add(requiredClass);
+        }
+        params.add(limit);
+        return q.list("SELECT n.hardware_class, n.network, COUNT(*) FROM nodes n "
+                        + "JOIN reputations s ON s.runner = n.node WHERE n.last_seen_ms >= ?" + fits
+                        + " AND n.paused = 0 AND s.valid_results > 0 GROUP BY n.hardware_class, n.network LIMIT ?",
+                rs -> new ComparisonClasses.Seen(rs.getString(1), rs.getString(2),
+                        (int) Math.min(Integer.MAX_VALUE, rs.getLong(3))), params.toArray());
     }
 
     @Override

@@ -59,6 +59,16 @@ public interface Nodes {
      */
     FittingNodes fittingNodesSeen(String requiredClass, String network, long sinceMs);
 
+    /**
+     * The nodes seen since {@code sinceMs}, not paused, with standing (a valid result on record)
+     * whose announced hardware class fits {@code requiredClass} (the seed's), grouped by class
+     * and network (the network of their latest announcement, "" where not known), as the
+     * spot-check draw counts them ({@link #spotCheckCandidates}): which class a direction
+     * compares in is judged by these ({@code core.ComparisonClasses}). At most {@code limit} groups.
+     */
+    List<dev.rhizome.coordinator.core.ComparisonClasses.Seen> classesWithStandingSeen(String requiredClass, long sinceMs,
+            int limit);
+
     /** What {@link #fittingNodesSeen} counts. */
     record FittingNodes(int onNetwork, boolean elsewhere) {
         /** Nodes on the network counted at most: a report says how many, and reads no more. */

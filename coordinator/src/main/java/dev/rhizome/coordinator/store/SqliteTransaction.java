@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.ComparisonClasses;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Frontier;
@@ -23,6 +24,7 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -170,17 +172,33 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public boolean lockForSettlement(String unitId, Collection<String> directions, String commit,
             Collection<ByteString> keys) {
+        return lockForSettlement(unitId, null, directions, commit, keys);
+    }
+
+    /**
+     * The same, and the class of {@code runner}'s lease of the unit (null: not read), which
+     * intake checks once the unit is locked: a round trip of its own in round 33.
+     */
+    @Override
+    public boolean lockForSettlement(String unitId, ByteString runner, Collection<String> directions, String commit,
+            Collection<ByteString> keys) {
         if (!order.settlesBesideOthers()) {
             return false;
         }
-        List<List<?>> read = order.lockForSettlement(settlementLocks.keys(directions, commit, keys),
-                List.of(units.lockedUnitRead(unitId), units.randomSeedRead(unitId), results.experimentRead(commit),
-                        this.directions.directionsOnRead(commit), results.entriesRead(commit)));
+        List<Queries.Read<?>> reads = new ArrayList<>(List.of(units.lockedUnitRead(unitId), units.randomSeedRead(unitId),
+                results.experimentRead(commit), this.directions.directionsOnRead(commit), results.entriesRead(commit)));
+        if (runner != null) {
+            reads.add(units.leaseClassRead(unitId, runner));
+        }
+        List<List<?>> read = order.lockForSettlement(settlementLocks.keys(directions, commit, keys), reads);
         units.keepLocked(unitId, read.get(0));
         units.keepRandomSeed(unitId, read.get(1));
         results.keepExperiment(commit, read.get(2));
         this.directions.keepDirectionsOn(commit, read.get(3));
         results.keepEntries(commit, read.get(4));
+        if (runner != null) {
+            units.keepLeaseClass(unitId, runner, read.get(5));
+        }
         return true;
     }
 
@@ -718,6 +736,11 @@ final class SqliteTransaction implements Store.Transaction {
     public List<SpotChecks.Candidate> spotCheckCandidates(Collection<ByteString> excluded, String requiredClass,
             long sinceMs, long networksSinceMs, int limit) {
         return nodes.spotCheckCandidates(excluded, requiredClass, sinceMs, networksSinceMs, limit);
+    }
+
+    @Override
+    public List<ComparisonClasses.Seen> classesWithStandingSeen(String requiredClass, long sinceMs, int limit) {
+        return nodes.classesWithStandingSeen(requiredClass, sinceMs, limit);
     }
 
     @Override

@@ -219,6 +219,16 @@ public interface Store extends AutoCloseable {
         }
 
         /**
+         * {@link #lockForSettlement(String, Collection, String, Collection)}, where {@code runner}
+         * reports on the unit: the class of its lease ({@link Units#leaseClass}), which binds the
+         * result's, may come in the same round trip.
+         */
+        default boolean lockForSettlement(String unitId, ByteString runner, Collection<String> directions,
+                String commit, Collection<ByteString> keys) {
+            return lockForSettlement(unitId, directions, commit, keys);
+        }
+
+        /**
          * In a keyed transaction (a claim) of a shared store: holds one of the {@code slots}
          * locks of {@code group}, so that at most that many of the group's claims run at once;
          * true then. False, taking nothing, where the store has one writer (whose transactions

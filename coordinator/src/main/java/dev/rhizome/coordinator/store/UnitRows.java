@@ -60,6 +60,15 @@ final class UnitRows implements Units {
      */
     private final Map<String, OptionalLong> randomSeedMemo = new HashMap<>();
     private final Set<String> wroteNetworkLeasesFor = new HashSet<>();
+    /**
+     * The class of a holder's newest lease of a unit, read with a settlement's locks ({@link
+     * #leaseClassRead}): a result's intake asks it once the unit is locked, and it was a round trip
+     * of its own (round 33). Dropped when this transaction records or forgets a lease of that pair.
+     */
+    private final Map<LeaseOf, Optional<String>> leaseClassMemo = new HashMap<>();
+
+    private record LeaseOf(String unitId, ByteString holder) {
+    }
     private final Set<String> wroteUnitSeeds = new HashSet<>();
     /** Keys whose lease of the day this transaction forgot: their count is read, not kept, until it ends. */
     private final Set<ByteString> forgotLeasesOf = new HashSet<>();
@@ -76,6 +85,7 @@ final class UnitRows implements Units {
     void forgetReads() {
         networkLeasesMemo.clear();
         lockedUnitMemo.clear();
+        leaseClassMemo.clear();
     }
 
     @Override
@@ -237,6 +247,7 @@ final class UnitRows implements Units {
     @Override
     public void recordLease(String unitId, ByteString holder, long nowMs, ByteString claimNonce, long signedMs,
             String network, String address, String hardwareClass) {
+        leaseClassMemo.remove(new LeaseOf(unitId, holder));
         Long signed = signedMs == Long.MIN_VALUE ? null : signedMs;
         byte[] nonce = claimNonce.isEmpty() ? null : claimNonce.toByteArray();
         // The unit's commit goes with the lease, for the index a claim probes by trial and network.
@@ -291,12 +302,28 @@ final class UnitRows implements Units {
 
     @Override
     public Optional<String> leaseClass(String unitId, ByteString node) {
-        return Queries.first(q.list("SELECT hardware_class FROM unit_leases WHERE unit_id = ? AND holder = ? "
-                + "ORDER BY leased_ms DESC LIMIT 1", rs -> rs.getString(1), unitId, node.toByteArray()));
+        Optional<String> kept = leaseClassMemo.get(new LeaseOf(unitId, node));
+        if (kept != null) {
+            return kept;
+        }
+        Queries.Read<String> read = leaseClassRead(unitId, node);
+        return Queries.first(q.list(read.sql(), read.row(), read.params()));
+    }
+
+    /** {@link #leaseClass} as a read to send with others, for {@link #keepLeaseClass}. */
+    Queries.Read<String> leaseClassRead(String unitId, ByteString node) {
+        return new Queries.Read<>("SELECT hardware_class FROM unit_leases WHERE unit_id = ? AND holder = ? "
+                + "ORDER BY leased_ms DESC LIMIT 1", rs -> rs.getString(1), unitId, node.toByteArray());
+    }
+
+    /** Keeps the rows of {@link #leaseClassRead} (none: never leased to {@code node}). */
+    void keepLeaseClass(String unitId, ByteString node, List<?> rows) {
+        leaseClassMemo.put(new LeaseOf(unitId, node), rows.isEmpty() ? Optional.empty() : Optional.of((String) rows.get(0)));
     }
 
     @Override
     public Optional<ForgottenLease> forgetLease(String unitId, ByteString holder) {
+        leaseClassMemo.remove(new LeaseOf(unitId, holder));
         byte[] key = holder.toByteArray();
         Optional<Object[]> newest = Queries.first(q.list("SELECT address, leased_ms, commit_id, network FROM unit_leases "
                         + "WHERE unit_id = ? AND holder = ? ORDER BY leased_ms DESC LIMIT 1",
