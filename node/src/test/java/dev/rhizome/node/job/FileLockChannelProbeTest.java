@@ -79,8 +79,16 @@ class FileLockChannelProbeTest {
         return files;
     }
 
+    /**
+     * Whether the jobs' shared directories are overlays; {@code RHIZOME_REQUIRE_OVERLAYS=1} fails the test where
+     * they are not (a machine whose bubblewrap is 0.11 or later), as {@code RHIZOME_REQUIRE_PG} does for PostgreSQL.
+     */
     private static boolean overlays(SandboxedJobs jobs) {
-        return jobs.sandbox.plan().overlays();
+        boolean overlays = jobs.sandbox.plan().overlays();
+        if ("1".equals(System.getenv("RHIZOME_REQUIRE_OVERLAYS"))) {
+            assertThat(overlays).as("RHIZOME_REQUIRE_OVERLAYS: the plan " + jobs.sandbox.plan().summary()).isTrue();
+        }
+        return overlays;
     }
 
     /** What the log or output says of {@code path}, per kind ("FLOCK"/"POSIX"): HELD where the other side's lock was met. */
