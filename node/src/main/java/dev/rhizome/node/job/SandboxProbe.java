@@ -395,7 +395,8 @@ public final class SandboxProbe {
             p.getOutputStream().close();
             String out;
             try (InputStream in = p.getInputStream()) {
-                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+                // Up to its end: a tool still writing is not done, and bubblewrap's --help is past 4 KiB since 0.11.
+                out = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
             }
             if (!p.waitFor(TRY.now().toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();
