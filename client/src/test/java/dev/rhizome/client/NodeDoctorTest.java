@@ -44,6 +44,10 @@ class NodeDoctorTest {
         assertThat(code).as(out).isEqualTo(sandbox ? 0 : 1);
         if (sandbox) {
             assertThat(names).contains("user namespace", "pid namespace", "network namespace", "sandboxed job");
+            // Whether a job's file locks meet only its own: never required, so passed or not the node runs.
+            JsonObject locks = checkNamed(report, "file locks");
+            assertThat(locks.get("required").getAsBoolean()).isFalse();
+            assertThat(locks.get("detail").getAsString()).contains(locks.get("ok").getAsBoolean() ? "overlays" : "flock");
             assertThat(report.getAsJsonObject("limits").get("processes").getAsInt()).isPositive();
             // Which isolation jobs get: a uid of each slot's own under a root node; the node's, named with its remedy, otherwise.
             boolean root = dev.rhizome.node.job.JobDirs.myUid() == 0;

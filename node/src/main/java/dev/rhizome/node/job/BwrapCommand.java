@@ -358,6 +358,19 @@ public final class BwrapCommand {
      */
     public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host,
             boolean newSession, Map<String, Path> procViews) {
+        return options(plan, confinement, seccomp, host, newSession, procViews, Optional.empty());
+    }
+
+    /**
+     * @param procViews  the job's copies of host files by their path inside: /proc's machine-wide files
+     *                   ({@link Inputs#procViews}) and the small files of {@link #ETC_FILES} ({@link #etcCopies}),
+     *                   each bound in the place of the host's
+     * @param emptyLayer an empty directory of this job's, with which each directory every job sees is made an
+     *                   overlay of its own where the plan {@link SandboxPlan#overlays overlays} ({@link SharedTrees})
+     */
+    public static List<String> options(SandboxPlan plan, Confinement confinement, boolean seccomp, HostView host,
+            boolean newSession, Map<String, Path> procViews, Optional<Path> emptyLayer) {
+        SharedTrees trees = plan.overlays() ? SharedTrees.of(emptyLayer, host) : SharedTrees.bindsOnly();
         List<String> argv = new ArrayList<>();
         if (seccomp) {
             argv.addAll(List.of("--seccomp", Integer.toString(SECCOMP_FD)));
@@ -384,7 +397,7 @@ public final class BwrapCommand {
             if (link.isPresent()) {
                 argv.addAll(List.of("--symlink", link.get().toString(), root.toString()));
             } else if (host.exists(root)) {
-                roBind(argv, root);
+                trees.mount(argv, root, root, false);
                 mounted.add(root);
             }
         }
@@ -394,9 +407,10 @@ public final class BwrapCommand {
             }
         }
         // "-try": /etc is full of symlinks (localtime, alternatives) that may dangle; a job needn't fail for one.
+        // A small file is the job's own copy (its inode too, so a lock on it meets no other job's), bound below.
         for (Path etc : ETC_FILES) {
-            if (host.exists(etc)) {
-                argv.addAll(List.of("--ro-bind-try", etc.toString(), etc.toString()));
+            if (host.exists(etc) && !procViews.containsKey(etc.toString())) {
+                shared(argv, trees, host, etc);
             }
         }
         // Ours, not the host's: the host's name the machine's users.
@@ -406,7 +420,7 @@ public final class BwrapCommand {
         for (Path etc : host.children(Path.of("/etc"))) {
             String name = etc.getFileName().toString();
             if (ETC_RUNTIME_PREFIXES.stream().anyMatch(name::startsWith)) {
-                argv.addAll(List.of("--ro-bind-try", etc.toString(), etc.toString()));
+                shared(argv, trees, host, etc);
             }
         }
         argv.addAll(List.of("--proc", "/proc", "--dev", "/dev"));
@@ -469,14 +483,21 @@ public final class BwrapCommand {
         }
         for (Path dir : plan.gpus().libraryDirsFor(gpu)) {
             if (!under(dir, mounted) && !under(dir, SYSTEM_ROOTS)) {
-                roBind(argv, dir);
+                trees.mount(argv, dir, dir, false);
             }
         }
         // The job's own directories at fixed paths inside (SandboxPaths): the directory it runs in always, at
         // /job, read-only unless the confinement lets it write it; its host path named the node's temporary
         // directory, uid and job directory. After /tmp's tmpfs, so that nothing inside lands under it.
+        // A read-only one (the JDK, a seed's files) is an overlay of the job's own like the system's.
         for (SandboxPaths.Mount m : SandboxPaths.of(confinement).mounts(mounted)) {
-            argv.addAll(List.of(m.writable() ? "--bind" : "--ro-bind", m.host().toString(), m.inside().toString()));
+            if (m.writable()) {
+                argv.addAll(List.of("--bind", m.host().toString(), m.inside().toString()));
+            } else if (!host.children(m.host()).isEmpty()) {
+                trees.mount(argv, m.host(), m.inside(), false);
+            } else {
+                argv.addAll(List.of("--ro-bind", m.host().toString(), m.inside().toString()));
+            }
         }
         // Last: nothing more is mounted, so the two unsized tmpfs can no longer be written. /proc too:
         // PID 1 has the job's uid, so its oom_score_adj, coredump_filter, clear_refs, sched and
@@ -597,8 +618,36 @@ public final class BwrapCommand {
         return roots.stream().anyMatch(r -> p.startsWith(r.toAbsolutePath().normalize()));
     }
 
-    private static void roBind(List<String> argv, Path path) {
-        argv.addAll(List.of("--ro-bind", path.toString(), path.toString()));
+    /**
+     * A place of /etc shown as it is on the host: a directory with entries as {@link SharedTrees} mounts one,
+     * anything else bound ("-try": /etc is full of symlinks, localtime and alternatives, that may dangle; a job
+     * needn't fail for one).
+     */
+    private static void shared(List<String> argv, SharedTrees trees, HostView host, Path etc) {
+        if (!host.children(etc).isEmpty()) {
+            trees.mount(argv, etc, etc, true);
+        } else {
+            argv.addAll(List.of("--ro-bind-try", etc.toString(), etc.toString()));
+        }
+    }
+
+    /** The largest file of {@link #ETC_FILES} a job gets a copy of ({@link #etcCopies}); the loader's cache is some 100 KiB. */
+    static final long ETC_COPY_MAX = 4L << 20;
+
+    /**
+     * The files of {@link #ETC_FILES} a job gets a copy of, not the host's: regular files (a link followed,
+     * as bubblewrap's bind follows it) of at most {@link #ETC_COPY_MAX}. A copy is an inode of the job's own,
+     * so no lock on it meets another job's or the host's (a bind of {@code /etc/ld.so.cache} carried
+     * {@code flock}'s signal between jobs), and its access time is the copy's.
+     */
+    static List<Path> etcCopies(HostView host) {
+        List<Path> copies = new ArrayList<>();
+        for (Path etc : ETC_FILES) {
+            if (host.exists(etc) && host.children(etc).isEmpty() && host.regularFileSize(etc).orElse(Long.MAX_VALUE) <= ETC_COPY_MAX) {
+                copies.add(etc);
+            }
+        }
+        return copies;
     }
 
     private static boolean under(Path path, Collection<Path> roots) {

@@ -239,10 +239,17 @@ public final class BwrapLauncher implements ProcessLauncher {
                 procViews.put(view.getKey(), SeccompPrograms.shown(shown.get(), "proc-",
                         view.getValue().getBytes(StandardCharsets.ISO_8859_1)));
             }
+            // /etc's small files as copies of the job's own, and an empty layer for its overlays: inodes no other
+            // job nor host process locks (SharedTrees). The launcher runs on the machine its view describes.
+            for (Path etc : BwrapCommand.etcCopies(host)) {
+                procViews.put(etc.toString(), SeccompPrograms.shown(shown.get(), "etc-", Files.readAllBytes(etc)));
+            }
+            Optional<Path> emptyLayer = plan.overlays() ? Optional.of(SeccompPrograms.emptyLayer(shown.get()))
+                    : Optional.empty();
             // Read through --args: PID 1's command line inside is then "bwrap --args 8 -- prlimit ... <command>",
             // not every path it binds.
             List<String> options = BwrapCommand.options(plan, confinement, filter.isPresent(), host,
-                    !priority.ownSession(), procViews);
+                    !priority.ownSession(), procViews, emptyLayer);
             if (plan.jobUid().isPresent() || asJob.isPresent()) {
                 // bubblewrap opens each source as the job's uid: one it cannot reach is named here, not by bubblewrap.
                 // A subordinate id is judged as the host's modes see it: the host uid and gid it maps to. (Java reads

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -33,6 +34,14 @@ public interface HostView {
 
     /** The text of a small regular file (at most 64 KiB, e.g. under /proc), or empty when it can't be read. */
     Optional<String> readText(Path path);
+
+    /**
+     * The size of the regular file at that path, a link followed (as bubblewrap's bind follows it); empty for
+     * anything else, or where it cannot be read. A view that does not say has none.
+     */
+    default OptionalLong regularFileSize(Path path) {
+        return OptionalLong.empty();
+    }
 
     /** This machine. */
     static HostView real() {
@@ -93,6 +102,16 @@ public interface HostView {
                 return s.map(c -> dir.resolve(c.getFileName().toString())).sorted().toList();
             } catch (IOException e) {
                 return List.of();
+            }
+        }
+
+        @Override
+        public OptionalLong regularFileSize(Path path) {
+            try {
+                Path p = at(path);
+                return Files.isRegularFile(p) ? OptionalLong.of(Files.size(p)) : OptionalLong.empty();
+            } catch (IOException | RuntimeException e) {
+                return OptionalLong.empty();
             }
         }
 

@@ -52,6 +52,10 @@ final class JobReach {
             if (BINDS.contains(options.get(i))) {
                 sources.add(Path.of(options.get(i + 1)));
                 i += 2;
+            } else if (options.get(i).equals("--overlay-src")) {
+                // An overlay's layer (SharedTrees), which bubblewrap opens as the job's uid as it does a bind's source.
+                sources.add(Path.of(options.get(i + 1)));
+                i += 1;
             }
         }
         return sources;

@@ -19,9 +19,11 @@ import java.util.OptionalInt;
  * @param limits       what a job may use
  * @param memory       how the memory limit is enforced
  * @param gpus         this machine's GPU devices; each GPU job is given its own GPU's only, a CPU job none
+ * @param overlays     whether the directories every job sees read-only are each job's own overlay
+ *                     ({@link SharedTrees}): bubblewrap 0.11's {@code --ro-overlay}, tried by the probe
  */
 public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jobUid, SandboxLimits limits,
-        MemoryLimit memory, GpuPassthrough gpus) {
+        MemoryLimit memory, GpuPassthrough gpus, boolean overlays) {
 
     /** How the memory limit reaches the kernel. */
     public enum MemoryLimit {
@@ -48,6 +50,12 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
         }
     }
 
+    /** A plan whose shared directories are bound, not overlaid. */
+    public SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jobUid, SandboxLimits limits,
+            MemoryLimit memory, GpuPassthrough gpus) {
+        this(bwrap, prlimit, setpriv, jobUid, limits, memory, gpus, false);
+    }
+
     /** The gid jobs run with: {@link JobUids#gidFor} the job's uid. */
     public OptionalInt jobGid() {
         return jobUid.isPresent() ? OptionalInt.of(JobUids.gidFor(jobUid.getAsInt())) : OptionalInt.empty();
@@ -63,7 +71,8 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
 
     /** The plan of slot {@code slot}'s jobs: its own uid of {@link JobUids}' when jobs run as one. */
     public SandboxPlan forSlot(int slot) {
-        return ownUid() ? new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(JobUids.uidOf(slot)), limits, memory, gpus)
+        return ownUid() ? new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(JobUids.uidOf(slot)), limits, memory, gpus,
+                overlays)
                 : this;
     }
 
@@ -72,7 +81,7 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
         if (!JobUids.isJobUid(uid)) {
             throw new IllegalArgumentException("uid " + uid + " is not one of the job uids (" + JobUids.describe() + ")");
         }
-        return new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(uid), limits, memory, gpus);
+        return new SandboxPlan(bwrap, prlimit, setpriv, OptionalInt.of(uid), limits, memory, gpus, overlays);
     }
 
     /** One line for the node's log: whose uid, which limits, which GPUs. */
@@ -84,10 +93,15 @@ public record SandboxPlan(Path bwrap, Path prlimit, Path setpriv, OptionalInt jo
                     case ADDRESS_SPACE -> "address space per process";
                     case NONE -> "not enforced for GPU jobs, address space per process for CPU jobs";
                 } + "), " + limits.processes() + " tasks, /tmp " + (limits.tmpBytes() >> 20) + " MiB, "
-                + limits.pendingSignals() + " real-time signals, " + (gpus.present() ? gpus.gpuCount() + " GPU(s)" : "no GPU");
+                + limits.pendingSignals() + " real-time signals, " + (gpus.present() ? gpus.gpuCount() + " GPU(s)" : "no GPU")
+                + (overlays ? ", system directories overlaid per job" : "");
     }
 
     public SandboxPlan withLimits(SandboxLimits value) {
-        return new SandboxPlan(bwrap, prlimit, setpriv, jobUid, value, memory, gpus);
+        return new SandboxPlan(bwrap, prlimit, setpriv, jobUid, value, memory, gpus, overlays);
+    }
+
+    public SandboxPlan withOverlays(boolean value) {
+        return new SandboxPlan(bwrap, prlimit, setpriv, jobUid, limits, memory, gpus, value);
     }
 }

@@ -192,7 +192,23 @@ public final class SandboxProbe {
         if (version.isEmpty() || prlimit.isEmpty() || !jobUserOk) {
             return new SandboxReport(checks, Optional.empty());
         }
-        SandboxPlan plan = new SandboxPlan(bwrap.get(), prlimit.get(), setpriv.orElse(null), jobUid, limits, memory, gpus);
+        // Each job's own overlay of the directories every job sees, where bubblewrap offers one and a trial job
+        // runs with it: a file lock there meets no other job's (SharedTrees). Else binds, as before 0.11.
+        boolean offered = output(List.of(bwrap.get().toString(), "--help")).map(SharedTrees::offeredBy).orElse(false);
+        SandboxPlan plan = new SandboxPlan(bwrap.get(), prlimit.get(), setpriv.orElse(null), jobUid, limits, memory, gpus,
+                offered);
+        Optional<Optional<String>> tried = Optional.empty();
+        Optional<String> overlayFailure = Optional.empty();
+        if (offered) {
+            Optional<String> withOverlays = trial(plan, cgroup, host, Optional.empty());
+            if (withOverlays.isEmpty()) {
+                tried = Optional.of(withOverlays);
+            } else {
+                overlayFailure = withOverlays;
+                plan = plan.withOverlays(false);
+            }
+        }
+        checks.add(fileLocks(version.get(), offered, overlayFailure));
         // A node of an ordinary user: its jobs as subordinate uids when the trial runs through all of it.
         if (jobUid.isEmpty() && uid > 0 && tools.apply("newuidmap").isPresent() && tools.apply("newgidmap").isPresent()
                 && tools.apply("nsenter").isPresent() && tools.apply("unshare").isPresent()) {
@@ -217,7 +233,7 @@ public final class SandboxProbe {
             }
         }
         // The trial uses every namespace at once; only when it fails is each tried alone, to say which one is missing.
-        Optional<String> failure = trial(plan, cgroup, host, Optional.empty());
+        Optional<String> failure = tried.isPresent() ? tried.get() : trial(plan, cgroup, host, Optional.empty());
         List<String> asJobUser = new ArrayList<>();
         jobUid.ifPresent(u -> asJobUser.addAll(List.of(setpriv.get().toString(), "--reuid=" + u,
                 "--regid=" + JobUids.gidFor(u), "--clear-groups", "--")));
@@ -243,6 +259,26 @@ public final class SandboxProbe {
                         + "its checkout writable and no network"), failure.isEmpty() ? "" : "fix the failed checks above; "
                         + "then `rhizome node doctor` tries again"));
         return new SandboxReport(checks, failure.isEmpty() ? Optional.of(plan) : Optional.empty());
+    }
+
+    static final String FILE_LOCKS = "file locks";
+
+    /**
+     * The doctor's check (never required: jobs run either way) of whether a job's file locks meet only its own:
+     * passed where each job's shared directories are overlays of its own ({@link SharedTrees}).
+     */
+    static SandboxReport.Check fileLocks(String version, boolean offered, Optional<String> overlayFailure) {
+        String devices = "; /dev's devices (/dev/null) stay the host's, lockable by every job";
+        if (offered && overlayFailure.isEmpty()) {
+            return new SandboxReport.Check(FILE_LOCKS, true, false, "each job's /usr, JDK and /etc are its own "
+                    + "(overlays and copies): its file locks there meet no other job's nor the host's" + devices, "");
+        }
+        String why = offered ? "a trial job with overlays failed (" + overlayFailure.get() + ")"
+                : version + " makes no overlays";
+        return new SandboxReport.Check(FILE_LOCKS, false, false, why + ": jobs see the host's own files of /usr and "
+                + "the JDK, so two jobs that run at once can signal each other by locking one (flock)" + devices,
+                offered ? "see the trial's failure above; jobs run meanwhile with the host's files bound"
+                        : "install bubblewrap 0.11 or later (its --ro-overlay)");
     }
 
     /** The trial's job directory: this prefix and the pid (its orphans are found by it). */
@@ -359,7 +395,8 @@ public final class SandboxProbe {
             p.getOutputStream().close();
             String out;
             try (InputStream in = p.getInputStream()) {
-                out = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+                // Up to its end: a tool still writing is not done, and bubblewrap's --help is past 4 KiB since 0.11.
+                out = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
             }
             if (!p.waitFor(TRY.now().toSeconds(), TimeUnit.SECONDS)) {
                 p.destroyForcibly();

@@ -123,6 +123,16 @@ final class SeccompPrograms {
         return f;
     }
 
+    /**
+     * The empty directory in {@code shown}, a {@link #shownDirectory}, that each overlay of the job's takes as its
+     * second layer ({@link SharedTrees#EMPTY_LAYER}), mode 0555: the job's uid lists it, nobody writes it.
+     */
+    static Path emptyLayer(Path shown) throws IOException {
+        Path empty = Files.createDirectory(shown.resolve(SharedTrees.EMPTY_LAYER));
+        Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("r-xr-xr-x"));
+        return empty;
+    }
+
     /** Deletes {@code shown}, a {@link #shownDirectory}, with its files and its record; quietly, as at exit. */
     synchronized void removeShown(Path shown) {
         String name = shown.getFileName().toString();
@@ -225,6 +235,8 @@ final class SeccompPrograms {
                 }
                 if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(f);
+                } else if (name.equals(SharedTrees.EMPTY_LAYER) && Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.deleteIfExists(f); // empty, as made (emptyLayer), or the delete fails and says so
                 }
             }
         }

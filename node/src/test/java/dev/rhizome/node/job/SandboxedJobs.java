@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -108,7 +109,11 @@ final class SandboxedJobs implements AutoCloseable {
     /** As {@link #atJobPriority(SandboxLimits)}, each share's tasks sized from {@code node}'s own limits. */
     static BwrapLauncher atJobPriority(SandboxLimits limits, NodeLimits node) {
         CgroupV2.Detection detected = CgroupV2.detect();
-        SandboxReport report = SandboxProbe.probe(HostView.real(), detected, limits);
+        // RHIZOME_TEST_BWRAP: a bubblewrap of another version than the PATH's (the build puts /usr/bin first).
+        String bwrap = System.getenv("RHIZOME_TEST_BWRAP");
+        SandboxReport report = bwrap == null || bwrap.isBlank() ? SandboxProbe.probe(HostView.real(), detected, limits)
+                : SandboxProbe.probe(HostView.real(), detected, limits,
+                        name -> name.equals("bwrap") ? Optional.of(Path.of(bwrap)) : SandboxProbe.onPath(name));
         assumeTrue(report.ok(), () -> "this machine cannot sandbox jobs:\n" + report.whyNot());
         return new BwrapLauncher(report.plan().get(), detected.cgroup(), HostView.real(), node);
     }

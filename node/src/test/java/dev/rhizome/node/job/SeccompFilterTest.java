@@ -310,8 +310,10 @@ class SeccompFilterTest {
         }
         // The file system's label, UUID (the generic, ext4's and btrfs's requests), device name and btrfs's
         // devices; fscrypt's policy and keys, fs-verity's enabling, btrfs's subvolumes, snapshots and their
-        // read-only flag: each as the kernel's headers number it
+        // read-only flag; XFS's geometry in its three sizes and btrfs's subvolume info (UUIDs): each as the kernel's
+        // headers (xfsprogs' for XFS) number it
         for (long request : new long[] {0x81009431L, 0x80111500L, 0x80811501L, 0x8008662cL, 0x8400941fL, 0xd000941eL,
+                0x80705864L, 0x8070587cL, 0x8100587eL, 0x81f8943cL,
                 0x800c6613L, 0xc0506617L, 0xc0406618L, 0xc0406619L, 0x40806685L, 0x5000940eL, 0x50009418L, 0x50009401L,
                 0x50009417L, 0x4008941aL, (1L << 32) | 0x81009431L}) {
             assertThat(run(program, arch.auditArch, ioctl, new long[] {3, request, 0, 0, 0, 0}))
@@ -319,9 +321,10 @@ class SeccompFilterTest {
         }
         // FS_IOC_FSGETXATTR, TCGETS, FIONREAD, FIONBIO, FS_IOC_GETFLAGS, FS_IOC_SETFLAGS (the flags an owner may
         // set change no file's reach; immutable and append-only need CAP_LINUX_IMMUTABLE), fscrypt's and
-        // fs-verity's reads (FS_IOC_GET_ENCRYPTION_POLICY_EX, FS_IOC_MEASURE_VERITY), btrfs's subvolume flags' read
+        // fs-verity's reads (FS_IOC_GET_ENCRYPTION_POLICY_EX, FS_IOC_MEASURE_VERITY), btrfs's subvolume flags' read,
+        // and the number beside XFS's first geometry request
         for (long request : new long[] {0x801c581fL, 0x5401, 0x541b, 0x5421, 0x80086601L, 0x40086602L, 0xc0096616L,
-                0xc0046686L, 0x80089419L}) {
+                0xc0046686L, 0x80089419L, 0x80705865L}) {
             assertThat(run(program, arch.auditArch, ioctl, new long[] {3, request, 0, 0, 0, 0}))
                     .as("request %x", request).isEqualTo(SeccompFilter.RET_ALLOW);
         }
