@@ -106,7 +106,7 @@ class JobRunningKillTest {
             return all.filter(p -> {
                 String n = p.getFileName().toString();
                 return n.endsWith(".tmp") || n.endsWith(".partial")
-                        || (n.endsWith(".lock") && !n.equals("node.lock") && !n.endsWith(".db.lock"));
+                        || (n.endsWith(".lock") && !n.equals("node.lock") && !n.equals("pause.lock") && !n.endsWith(".db.lock"));
             }).toList();
         }
     }

@@ -36,6 +36,7 @@ import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.node.peer.TransferLog;
 import dev.rhizome.node.prefs.IdleSignals;
 import dev.rhizome.node.prefs.KeptPause;
+import dev.rhizome.node.prefs.PauseLock;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.node.prefs.RunGate;
 import dev.rhizome.node.work.CommitFetcher;
@@ -85,6 +86,8 @@ public final class NodeDaemon implements AutoCloseable {
      * the node's word and can announce itself in time where the node's did not go through.
      */
     static final Duration ANNOUNCE_ON_REQUEST = Duration.ofSeconds(10);
+    /** How long a start waits for an offline pause or resume to finish its write (an fsync; seconds at most). */
+    static final Duration PAUSE_LOCK_PATIENCE = Duration.ofSeconds(30);
 
     private final NodeLayout layout;
     private final Identity identity;
@@ -102,6 +105,8 @@ public final class NodeDaemon implements AutoCloseable {
     private final NodeMetrics metrics;
     private final MetricsServer metricsServer;
     private final ProcessLock owner;
+    /** Held while this node answers pause and resume: offline commands leave the kept pause to it. */
+    private PauseLock pauseLock;
     private final InventoryAnnouncer announcer;
     /** Why peers cannot fetch from this node at its announced address, judged at start; null when they can. */
     private final String unreachableBecause;
@@ -245,6 +250,9 @@ public final class NodeDaemon implements AutoCloseable {
                         gossip.announceResult(signed);
                     });
             self[0] = loop;
+            // Held until the control socket closes: an offline `node pause` or `resume` changes the kept pause
+            // either before this read or not at all (it then asks this node, once its socket answers).
+            this.pauseLock = PauseLock.await(layout.dataDir(), PAUSE_LOCK_PATIENCE);
             // a pause the volunteer left in force: kept from before this start, and so announced from the first heartbeat
             Optional<Long> pausedSince = KeptPause.since(layout.dataDir());
             if (pausedSince.isPresent()) {
@@ -266,23 +274,34 @@ public final class NodeDaemon implements AutoCloseable {
                     return identity.publicId().toString();
                 }
 
+                /**
+                 * Pause and resume each change the kept file and then the gate: answered concurrently and
+                 * interleaved, a pause's file and a resume's gate could both land, leaving the node claiming
+                 * with a pause its restart keeps. One at a time, the file and the gate always agree.
+                 */
+                private final Object pauseChanges = new Object();
+
                 @Override
                 public Optional<String> pause() {
-                    long now = clock.millis();
-                    // Kept before it takes effect, so a pause the node answered is one its restart keeps;
-                    // a disk that refuses the file still pauses the node now, and the answer says so.
-                    Optional<String> unkept = kept(() -> KeptPause.keep(layout.dataDir(), now), "written");
-                    gate.pause(now);
-                    loop.availabilityChanged();  // the coordinator hears at once, not at the next heartbeat
-                    return unkept;
+                    synchronized (pauseChanges) {
+                        long now = clock.millis();
+                        // Kept before it takes effect, so a pause the node answered is one its restart keeps;
+                        // a disk that refuses the file still pauses the node now, and the answer says so.
+                        Optional<String> unkept = kept(() -> KeptPause.keep(layout.dataDir(), now), "written");
+                        gate.pause(now);
+                        loop.availabilityChanged();  // the coordinator hears at once, not at the next heartbeat
+                        return unkept;
+                    }
                 }
 
                 @Override
                 public Optional<String> resume() {
-                    Optional<String> unkept = kept(() -> KeptPause.forget(layout.dataDir()), "removed");
-                    gate.resume();
-                    loop.availabilityChanged();
-                    return unkept;
+                    synchronized (pauseChanges) {
+                        Optional<String> unkept = kept(() -> KeptPause.forget(layout.dataDir()), "removed");
+                        gate.resume();
+                        loop.availabilityChanged();
+                        return unkept;
+                    }
                 }
 
                 @Override
@@ -346,6 +365,16 @@ public final class NodeDaemon implements AutoCloseable {
         }
     }
 
+    private void releasePauseLock() {
+        if (pauseLock != null) {
+            try {
+                pauseLock.close();
+            } catch (IOException e) {
+                log.debug("could not release {}", layout.pauseLock(), e);
+            }
+        }
+    }
+
     /** What a failed start had opened, so a process that goes on (a test, an embedding) keeps no port or file. */
     private void closeWhatStarted() {
         if (metricsServer != null) {
@@ -354,6 +383,7 @@ public final class NodeDaemon implements AutoCloseable {
         if (control != null) {
             control.close();
         }
+        releasePauseLock();
         if (housekeeping != null) {
             housekeeping.shutdownNow();
         }
@@ -559,6 +589,7 @@ public final class NodeDaemon implements AutoCloseable {
             metricsServer.close();
         }
         control.close();
+        releasePauseLock();  // its socket closed, the node answers no pause: an offline one may keep it now
         housekeeping.shutdownNow();
         loop.stop();
         loopThread.interrupt();

@@ -87,6 +87,14 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("paused.json");
     }
 
+    /**
+     * Held by the running node while it answers pause and resume, else by an offline `rhizome node
+     * pause`/`resume` as it changes {@link #pauseFile} ({@link dev.rhizome.node.prefs.PauseLock}).
+     */
+    public Path pauseLock() {
+        return dataDir.resolve("pause.lock");
+    }
+
     /** The volunteer's preferences, one key per flag of `rhizome node`. */
     public Path preferences() {
         return dataDir.resolve("node.properties");

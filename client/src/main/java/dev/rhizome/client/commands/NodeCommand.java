@@ -367,9 +367,11 @@ public final class NodeCommand implements Callable<Integer> {
      * (a data directory every job would see, say) goes again: the refusal leaves nothing behind.
      */
     private static void removeIfOnlyItsLock(Path dir) {
-        Path lock = new NodeLayout(dir).ownerLock();
+        NodeLayout layout = new NodeLayout(dir);
+        Path lock = layout.ownerLock();
         try (var entries = Files.list(dir)) {
-            if (entries.allMatch(lock::equals)) {
+            if (entries.allMatch(p -> p.equals(lock) || p.equals(layout.pauseLock()))) {
+                Files.deleteIfExists(layout.pauseLock());
                 Files.deleteIfExists(lock);
                 Files.deleteIfExists(dir);
             }
@@ -518,23 +520,21 @@ public final class NodeCommand implements Callable<Integer> {
         public Integer call() {
             String answer;
             Path socket = new NodeLayout(dataDir.path()).controlSocket();
-            try {
-                answer = ControlClient.request(socket, request());
-            } catch (ControlClient.NotAnswering e) {
-                throw notAnswering(dataDir.path(), request(), e);
-            } catch (IOException e) {
-                // the same error name as submit's: no node runs on this data directory
-                boolean noNode = !Files.exists(socket) || e instanceof ConnectException
-                        || e.getCause() instanceof ConnectException;
-                Optional<JsonObject> own = noNode ? withoutNode() : Optional.empty();
-                if (own.isPresent()) {
-                    return print(own.get());
+            long deadline = System.nanoTime() + ControlClient.PATIENCE.toNanos();
+            while (true) {
+                try {
+                    answer = ControlClient.request(socket, request());
+                    break;
+                } catch (ControlClient.NotAnswering e) {
+                    throw notAnswering(dataDir.path(), request(), e);
+                } catch (IOException e) {
+                    Optional<JsonObject> own = answerWithoutNode(socket, e, deadline);
+                    if (own.isPresent()) {
+                        return print(own.get());
+                    }
+                    // a node holds the data directory's kept pause, its socket not answering yet: asked again
+                    sleepBeforeAskingAgain();
                 }
-                throw new CommandException(ExitCodes.FAILED, noNode ? "no_node" : "failed",
-                        noNode && Files.exists(socket) ? "no node is running on " + dataDir.path()
-                                + " (its control socket " + socket + " is left from one that stopped)" : e.getMessage(),
-                        noNode ? "start one with `rhizome node --data-dir " + Shell.quote(dataDir.path())
-                                + "`, or pass the --data-dir of the node you mean" : "");
             }
             JsonObject parsed = answerOf(answer);
             if (parsed.has("error")) {
@@ -542,6 +542,45 @@ public final class NodeCommand implements Callable<Integer> {
                         + parsed.get("error").getAsString(), NODE_LOG_HINT);
             }
             return print(parsed);
+        }
+
+        /**
+         * The answer with no node to give it (this command's own, else the no_node error), or empty
+         * where a node starting or stopping holds the kept pause and the time left lets it be asked again.
+         */
+        private Optional<JsonObject> answerWithoutNode(Path socket, IOException e, long deadline) {
+            // the same error name as submit's: no node runs on this data directory
+            boolean noNode = !Files.exists(socket) || e instanceof ConnectException
+                    || e.getCause() instanceof ConnectException;
+            Optional<JsonObject> own;
+            try {
+                own = noNode ? withoutNode() : Optional.empty();
+            } catch (OfflinePause.NodeHolds holds) {
+                if (System.nanoTime() - deadline < 0) {
+                    return Optional.empty();
+                }
+                throw new CommandException(ExitCodes.FAILED, "node_not_answering", "a node holds " + dataDir.path()
+                        + " (starting or stopping) and its control socket did not answer '" + request() + "' within "
+                        + ControlClient.PATIENCE.toSeconds() + " s", "run the command again once the node has "
+                        + "started (`rhizome node status --data-dir " + Shell.quote(dataDir.path()) + "`) or stopped");
+            }
+            if (own.isPresent()) {
+                return own;
+            }
+            throw new CommandException(ExitCodes.FAILED, noNode ? "no_node" : "failed",
+                    noNode && Files.exists(socket) ? "no node is running on " + dataDir.path()
+                            + " (its control socket " + socket + " is left from one that stopped)" : e.getMessage(),
+                    noNode ? "start one with `rhizome node --data-dir " + Shell.quote(dataDir.path())
+                            + "`, or pass the --data-dir of the node you mean" : "");
+        }
+
+        private static void sleepBeforeAskingAgain() {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new CommandException(ExitCodes.FAILED, "failed", "interrupted", "");
+            }
         }
 
         private int print(JsonObject parsed) {

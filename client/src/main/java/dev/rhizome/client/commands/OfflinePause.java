@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.node.prefs.KeptPause;
+import dev.rhizome.node.prefs.PauseLock;
 import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,17 +22,37 @@ final class OfflinePause {
     private OfflinePause() {
     }
 
-    /** The answer to a pause ({@code paused}) or resume kept in {@code dataDir}, or empty where no node has used it. */
+    /**
+     * A node holds the kept pause ({@link PauseLock}): one starting (its socket not yet bound) or
+     * stopping (its socket closed), or running with a socket this command could not reach: the
+     * change is the node's to make, asked again over its socket.
+     */
+    static final class NodeHolds extends RuntimeException {
+        NodeHolds() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The answer to a pause ({@code paused}) or resume kept in {@code dataDir}, or empty where no node
+     * has used it; {@link NodeHolds} where a node holds the kept pause now.
+     */
     static Optional<JsonObject> change(Path dataDir, boolean paused) {
         Path key = dataDir.resolve(IdentityStore.FILE_NAME);
         if (!Files.isRegularFile(key)) {
             return Optional.empty();
         }
         try {
-            if (paused) {
-                KeptPause.keep(dataDir, System.currentTimeMillis());
-            } else {
-                KeptPause.forget(dataDir);
+            Optional<PauseLock> lock = PauseLock.tryTake(dataDir);
+            if (lock.isEmpty()) {
+                throw new NodeHolds();
+            }
+            try (PauseLock held = lock.get()) {
+                if (paused) {
+                    KeptPause.keep(dataDir, System.currentTimeMillis());
+                } else {
+                    KeptPause.forget(dataDir);
+                }
             }
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "no node is running on " + dataDir + ", and the "

@@ -88,17 +88,43 @@ public final class ControlClient {
     private static String exchange(SocketChannel channel, Path socket, String request) throws IOException {
         channel.connect(UnixDomainSocketAddress.of(socket));
         ByteBuffer out = ByteBuffer.wrap((request + "\n").getBytes(StandardCharsets.UTF_8));
-        while (out.hasRemaining()) {
-            channel.write(out);
+        IOException unsent = null;
+        try {
+            while (out.hasRemaining()) {
+                channel.write(out);
+            }
+        } catch (AsynchronousCloseException deadline) {
+            throw deadline;
+        } catch (IOException e) {
+            // a node too busy to take the request answers and closes before reading it: its answer is still there
+            unsent = e;
         }
         ByteArrayOutputStream answer = new ByteArrayOutputStream();
         ByteBuffer in = ByteBuffer.allocate(8192);
-        while (channel.read(in) >= 0) {
+        while (true) {
+            int read;
+            try {
+                read = channel.read(in);
+            } catch (AsynchronousCloseException deadline) {
+                throw deadline;
+            } catch (IOException e) {
+                // a node that answered before reading all of the request closes with a reset after its answer
+                if (answer.size() > 0 && answer.toString(StandardCharsets.UTF_8).endsWith("\n")) {
+                    break;
+                }
+                throw e;
+            }
+            if (read < 0) {
+                break;
+            }
             answer.write(in.array(), 0, in.position());
             in.clear();
             if (answer.size() > (4 << 20)) {
                 throw new IOException("the node's answer is too long");
             }
+        }
+        if (unsent != null && answer.size() == 0) {
+            throw unsent;
         }
         return answer.toString(StandardCharsets.UTF_8).strip();
     }

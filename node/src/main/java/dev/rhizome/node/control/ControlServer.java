@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +16,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -31,12 +40,23 @@ import org.slf4j.LoggerFactory;
  * case the directory's mode was loosened. root is let in too, since root could read the node's
  * memory regardless. One request line ({@code status}, {@code pause}, {@code resume} or
  * {@code announce}), one JSON line back.
+ *
+ * <p>Requests are answered independently, each on a thread of its own: an {@code announce} waits
+ * on the coordinator for seconds, and answered one at a time it held every {@code status} and
+ * {@code pause} behind it, as did a client that connected and sent nothing. A request not sent
+ * within {@link #READ_PATIENCE} is dropped, and at most {@link #AT_ONCE} are answered at once;
+ * past that a request is answered at once with an error saying so (a retry finds room), so no
+ * number of slow or silent clients holds the node's own commands for long.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
     public static final Gson JSON = new GsonBuilder()
             .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).serializeNulls().disableHtmlEscaping().create();
     private static final int MAX_REQUEST = 256;
+    /** Requests answered at once: a handful of commands is the most a volunteer runs; more is a runaway script. */
+    static final int AT_ONCE = 16;
+    /** How long a connection has to send its request line: a command sends it at once. */
+    static final Duration READ_PATIENCE = Duration.ofSeconds(5);
 
     /** What the node does for each request. */
     public interface Handler {
@@ -63,6 +83,18 @@ public final class ControlServer implements AutoCloseable {
     private final Handler handler;
     private final UserPrincipal self;
     private final Thread thread;
+    private final Semaphore room = new Semaphore(AT_ONCE);
+    private final ExecutorService answering = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "control-request");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Drops a connection that has not sent its request in time: closing it ends the blocked read. */
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "control-deadline");
+        t.setDaemon(true);
+        return t;
+    });
     private volatile boolean closed;
 
     private ControlServer(Path socket, ServerSocketChannel server, Handler handler, UserPrincipal self) {
@@ -97,19 +129,86 @@ public final class ControlServer implements AutoCloseable {
 
     private void serve() {
         while (!closed) {
-            try (SocketChannel client = server.accept()) {
-                handle(client);
-            } catch (IOException | RuntimeException | Error e) {  // one bad request must not end the control thread
+            SocketChannel client;
+            try {
+                client = server.accept();
+            } catch (IOException | RuntimeException e) {
                 if (!closed) {
-                    log.warn("control connection: {}", e.toString());
+                    log.warn("control socket: {}", e.toString());
                 }
+                continue;
+            }
+            if (!room.tryAcquire()) {
+                refuseBusy(client);
+                continue;
+            }
+            try {
+                answering.execute(() -> {
+                    try {
+                        serveOne(client);
+                    } finally {
+                        room.release();
+                    }
+                });
+            } catch (RejectedExecutionException stopping) {
+                room.release();
+                closeQuietly(client);
             }
         }
     }
 
-    private void handle(SocketChannel client) throws IOException {
+    private void serveOne(SocketChannel client) {
+        ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(client), READ_PATIENCE.toMillis(),
+                TimeUnit.MILLISECONDS);
+        try (client) {
+            handle(client, deadline);
+        } catch (IOException | RuntimeException | Error e) {  // one bad request must not end the control socket
+            if (!closed) {
+                log.warn("control connection: {}", e.toString());
+            }
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
+    /**
+     * Past {@link #AT_ONCE}: answered on the accepting thread without waiting for the request (what
+     * the client already sent is read, so it reads the answer rather than a reset), never blocking it.
+     */
+    private void refuseBusy(SocketChannel client) {
+        try (client) {
+            client.configureBlocking(false);
+            client.read(ByteBuffer.allocate(MAX_REQUEST));
+            // a few hundred bytes into an empty socket buffer: a non-blocking write takes them whole
+            client.write(ByteBuffer.wrap((JSON.toJson(Map.of("error", BUSY)) + "\n").getBytes(StandardCharsets.UTF_8)));
+            log.warn("control socket: {} requests being answered already; one more refused", AT_ONCE);
+        } catch (IOException e) {
+            log.debug("refusing a control connection", e);
+        }
+    }
+
+    static final String BUSY = "busy: " + AT_ONCE + " control requests are being answered already; try again in a few seconds";
+
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            // closed already
+        }
+    }
+
+    private void handle(SocketChannel client, ScheduledFuture<?> deadline) throws IOException {
         // The request is read before the refusal is sent, so a refused client reads why instead of a reset.
-        String request = readLine(client);
+        String request;
+        try {
+            request = readLine(client);
+        } catch (ClosedChannelException silent) {
+            log.info("control socket: dropped a connection that sent no request within {} s", READ_PATIENCE.toSeconds());
+            return;
+        }
+        if (!deadline.cancel(false)) {
+            return;  // closed for silence: nobody to answer
+        }
         UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
         if (!peer.user().equals(self) && !peer.user().getName().equals("root")) {
             log.warn("control socket: refused {} (only {} may control this node)", peer.user().getName(), self.getName());
@@ -184,6 +283,8 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        answering.shutdownNow();  // interrupts requests still waiting (an announce): their clients read a close
+        deadlines.shutdownNow();
         try {
             server.close();
             Files.deleteIfExists(socket);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +86,20 @@ public final class InventoryAnnouncer {
      * if the coordinator is unreachable.
      */
     public synchronized boolean announceIfDue(long heartbeatMs, Availability availability) {
+        return sendIfDue(heartbeatMs, availability);
+    }
+
+    /**
+     * The same, with the availability read once this announcement's turn has come: read before it,
+     * an announcement waiting on one in flight (a coordinator answering slowly) could send a
+     * "claiming" read before a pause, signed after the pause's own announcement, and the coordinator
+     * would keep the stale one.
+     */
+    public synchronized boolean announceIfDue(long heartbeatMs, Supplier<Availability> availability) {
+        return sendIfDue(heartbeatMs, availability.get());
+    }
+
+    private boolean sendIfDue(long heartbeatMs, Availability availability) {
         List<String> commits = capped(repository.commits());
         for (String commit : commits) {
             if (toldNeighbours.add(commit)) {
@@ -144,8 +159,15 @@ public final class InventoryAnnouncer {
     }
 
     /** {@link #announceNow(Availability)}, saying what it told and whether it was taken. */
-    public synchronized Told announceTelling(Availability availability) {
-        boolean taken = announceNow(availability);
+    public Told announceTelling(Availability availability) {
+        return announceTelling(() -> availability);
+    }
+
+    /** The same, with the availability read in this announcement's turn ({@link #announceIfDue(long, Supplier)}). */
+    public synchronized Told announceTelling(Supplier<Availability> current) {
+        Availability availability = current.get();
+        lastAnnouncedMs = 0;
+        boolean taken = sendIfDue(0, availability);
         return new Told(hardwareClass, availability.paused(), availability.notClaiming(), taken,
                 taken ? null : Optional.ofNullable(lastFailure).orElse("the coordinator did not take it"));
     }
@@ -185,9 +207,12 @@ public final class InventoryAnnouncer {
 
     /** Announces now, whatever changed: a new commit to point runners at, or a pause or resume to be heard at once. */
     public boolean announceNow(Availability availability) {
-        synchronized (this) {
-            lastAnnouncedMs = 0;
-        }
-        return announceIfDue(0, availability);
+        return announceNow(() -> availability);
+    }
+
+    /** The same, with the availability read in this announcement's turn ({@link #announceIfDue(long, Supplier)}). */
+    public synchronized boolean announceNow(Supplier<Availability> availability) {
+        lastAnnouncedMs = 0;
+        return sendIfDue(0, availability.get());
     }
 }

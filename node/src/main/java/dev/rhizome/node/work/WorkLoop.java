@@ -266,7 +266,7 @@ public final class WorkLoop implements Runnable {
      */
     public void availabilityChanged() {
         try {
-            reporter.execute(() -> announcer.announceNow(availability()));
+            reporter.execute(() -> announcer.announceNow(this::availability));
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             // the loop has ended: nothing claims, and the coordinator forgets the node in time
         }
@@ -285,7 +285,7 @@ public final class WorkLoop implements Runnable {
         InventoryAnnouncer.Availability now = availability();
         java.util.concurrent.Future<InventoryAnnouncer.Told> told;
         try {
-            told = onRequest.submit(() -> announcer.announceTelling(availability()));
+            told = onRequest.submit(() -> announcer.announceTelling(this::availability));
         } catch (java.util.concurrent.RejectedExecutionException stopped) {
             return notTold(now, "the node is stopping");
         }
@@ -428,7 +428,7 @@ public final class WorkLoop implements Runnable {
         try {
             giveBacks.round();
             delivery.round(false);
-            announcer.announceIfDue(HEARTBEAT_MS, availability());
+            announcer.announceIfDue(HEARTBEAT_MS, this::availability);
         } catch (IOException | RuntimeException e) {
             log.warn("reporting: {}", e.toString());
         }
@@ -623,7 +623,7 @@ public final class WorkLoop implements Runnable {
         public void released(String unitId) {
             if (heldBack.remove(ResultOutbox.fileName(unitId))) {
                 reporter.execute(() -> {
-                    announcer.announceNow(availability());
+                    announcer.announceNow(WorkLoop.this::availability);
                     deliverAndAnnounce();
                 });
             }
@@ -642,7 +642,7 @@ public final class WorkLoop implements Runnable {
             explorerPapers.followUp(coordinator);
             commits.fetch(unit.getCommit(), unit.getPeersList());
             List<Explorer.Proposal> proposals = explorer.propose(unit);
-            announcer.announceNow(availability());
+            announcer.announceNow(WorkLoop.this::availability);
             ExploreDone.Builder done = ExploreDone.newBuilder().setWorkUnitId(unit.getId())
                     .setNode(identity.publicId().toByteString());
             for (Explorer.Proposal p : proposals) {

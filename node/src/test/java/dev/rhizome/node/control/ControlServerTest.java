@@ -2,8 +2,20 @@ package dev.rhizome.node.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -140,6 +152,109 @@ class ControlServerTest {
             String answer = probe(path, NOBODY);
             assertThat(answer).startsWith("ok ").contains("only root may control this node");
             assertThat(paused).isFalse();
+        }
+    }
+
+    /** A handler whose announce waits for {@code release}, counting those waiting: the coordinator answering slowly. */
+    private ControlServer.Handler slowAnnounce(CountDownLatch release, AtomicInteger waiting) {
+        return new ControlServer.Handler() {
+            @Override
+            public Object status() {
+                return handler.status();
+            }
+
+            @Override
+            public String node() {
+                return "ab12";
+            }
+
+            @Override
+            public Optional<String> pause() {
+                return handler.pause();
+            }
+
+            @Override
+            public Optional<String> resume() {
+                return handler.resume();
+            }
+
+            @Override
+            public Object announce() {
+                waiting.incrementAndGet();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return Map.of("announced", true);
+            }
+        };
+    }
+
+    @Test
+    void aSlowAnnounceOrASilentClientHoldsNoOtherRequest() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger waiting = new AtomicInteger();
+        try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowAnnounce(release, waiting));
+                SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.connect(UnixDomainSocketAddress.of(server.socket()));  // connected, and says nothing
+            CompletableFuture<String> announce = CompletableFuture.supplyAsync(() -> request(server.socket(), "announce"));
+            await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == 1);
+
+            assertThat(request(server.socket(), "pause")).contains("\"paused\":true");
+            assertThat(request(server.socket(), "status")).contains("\"paused\":true");
+            assertThat(announce).as("answered while the announce still waits").isNotDone();
+
+            release.countDown();
+            assertThat(announce.get(1, TimeUnit.MINUTES)).isEqualTo("{\"announced\":true}");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void pastTheBoundARequestIsToldTheNodeIsBusyAndTheNextFindsRoom() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger waiting = new AtomicInteger();
+        try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowAnnounce(release, waiting))) {
+            List<CompletableFuture<String>> announces = new ArrayList<>();
+            ExecutorService clients = Executors.newFixedThreadPool(ControlServer.AT_ONCE);
+            for (int i = 0; i < ControlServer.AT_ONCE; i++) {
+                announces.add(CompletableFuture.supplyAsync(() -> request(server.socket(), "announce"), clients));
+            }
+            clients.shutdown();
+            await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == ControlServer.AT_ONCE);
+
+            String refused = request(server.socket(), "status");
+            assertThat(refused).as("answered at once, saying why").isEqualTo("{\"error\":\"" + ControlServer.BUSY + "\"}");
+
+            release.countDown();
+            for (CompletableFuture<String> a : announces) {
+                assertThat(a.get(1, TimeUnit.MINUTES)).isEqualTo("{\"announced\":true}");
+            }
+            await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                    assertThat(request(server.socket(), "status")).contains("\"slots\":[]"));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    @Test
+    void aClientThatSendsNothingIsDroppedAndTheSocketServesOn() throws Exception {
+        try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), handler);
+                SocketChannel silent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            silent.connect(UnixDomainSocketAddress.of(server.socket()));
+            // dropped after READ_PATIENCE: the read sees the end, with no answer
+            assertThat(silent.read(ByteBuffer.allocate(64))).isEqualTo(-1);
+            assertThat(request(server.socket(), "status")).contains("\"slots\":[]");
+        }
+    }
+
+    private static String request(Path socket, String request) {
+        try {
+            return ControlClient.request(socket, request, Duration.ofMinutes(1));
+        } catch (Exception e) {
+            throw new AssertionError(request + ": " + e, e);
         }
     }
 
