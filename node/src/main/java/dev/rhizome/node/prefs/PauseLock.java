@@ -1,12 +1,9 @@
 package dev.rhizome.node.prefs;
 
 import dev.rhizome.node.NodeLayout;
+import dev.rhizome.protocol.files.ProcessLock;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -16,37 +13,26 @@ import java.util.Optional;
  * `rhizome node pause`/`resume` with no node running, for the instant of its change. Without it, a
  * node starting as an offline pause was written could read the old state and claim, and an offline
  * change could land over a running node's own. An OS file lock ({@code <data-dir>/pause.lock}),
- * released by the kernel when its holder dies, even by kill -9; the file itself is left in place.
+ * released by the kernel when its holder dies, even by kill -9 (a {@link ProcessLock}: the file
+ * names the holder's pid and is left in place).
  */
 public final class PauseLock implements AutoCloseable {
     private static final Duration POLL = Duration.ofMillis(20);
 
-    private final FileChannel channel;
-    private final FileLock lock;
+    private final ProcessLock lock;
 
-    private PauseLock(FileChannel channel, FileLock lock) {
-        this.channel = channel;
+    private PauseLock(ProcessLock lock) {
         this.lock = lock;
     }
 
     /** The lock, or empty while a node (or another command's change) holds it. */
     public static Optional<PauseLock> tryTake(Path dataDir) throws IOException {
-        Path file = new NodeLayout(dataDir).pauseLock();
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException heldInThisProcess) {
-            lock = null;
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        if (lock == null) {
-            channel.close();
+            return Optional.of(new PauseLock(ProcessLock.acquire(new NodeLayout(dataDir).pauseLock(),
+                    "the kept pause of " + dataDir)));
+        } catch (ProcessLock.Held held) {
             return Optional.empty();
         }
-        return Optional.of(new PauseLock(channel, lock));
     }
 
     /**
@@ -73,13 +59,6 @@ public final class PauseLock implements AutoCloseable {
     /** Releases the lock; a second call does nothing. */
     @Override
     public void close() throws IOException {
-        if (!channel.isOpen()) {
-            return;
-        }
-        try {
-            lock.release();
-        } finally {
-            channel.close();
-        }
+        lock.close();
     }
 }
