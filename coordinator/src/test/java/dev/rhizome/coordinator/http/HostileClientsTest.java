@@ -351,11 +351,19 @@ class HostileClientsTest extends OnEachStore {
                     return false;
                 }
             });
-            // and the operator sees them: three refused by the address's cap, at least
-            String metrics;
-            try (RawHttp scrape = new RawHttp(coordinator.url())) {
-                metrics = scrape.send(RawHttp.bytes("GET", "/metrics", null, new byte[0])).read().body();
-            }
+            // and the operator sees them: three refused by the address's cap, at least (the scrape
+            // retried: the coordinator may not yet have seen the last probe's close, and refuses it)
+            String[] scraped = new String[1];
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                try (RawHttp scrape = new RawHttp(coordinator.url())) {
+                    RawHttp.Response r = scrape.send(RawHttp.bytes("GET", "/metrics", null, new byte[0])).read();
+                    scraped[0] = r.body();
+                    return r.status() == 200;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+            String metrics = scraped[0];
             java.util.regex.Matcher refused = java.util.regex.Pattern
                     .compile("(?m)^rhizome_connections_refused_total\\{cap=\"address\"} ([0-9.]+)$").matcher(metrics);
             assertThat(refused.find()).as(metrics).isTrue();
