@@ -543,6 +543,12 @@ public final class Research {
             WorkUnit unit = ClaimFiles.load(dataDir, unitId, option, workspace, followUp());
             return ClaimFiles.isRenewing(dataDir, unitId) ? finishRenewal(unit) : unit;
         } catch (CommandException e) {
+            if (e.error().equals("unknown_unit")) {
+                OtherKeysLease.of(client, client.identity().publicId().toByteString(), unitId, option, followUp())
+                        .ifPresent(held -> {
+                            throw held;
+                        });
+            }
             throw namedDirection(e);
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, e.getMessage());

@@ -1,0 +1,62 @@
+package dev.rhizome.client.agent;
+
+import com.google.protobuf.ByteString;
+import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.ExitCodes;
+import dev.rhizome.client.cli.FollowUp;
+import dev.rhizome.client.cli.Shell;
+import dev.rhizome.node.api.CoordinatorClient;
+import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.proto.v1.UnitStatus;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * A unit this data directory never claimed may be another agent's lease: two agents on one
+ * direction see each other's units in `brief` and `log`, and the second one's `submit --unit
+ * <the other's unit>` was refused as {@code unknown_unit} ("claim it first"), so it never learned
+ * that the unit is held, by whom, or that only that key can submit under it. The coordinator knows
+ * the holder; this asks it, after the local refusal and only then (a lookup that fails leaves the
+ * local refusal as it was).
+ */
+final class OtherKeysLease {
+    /** The error an agent acts on: claim its own unit, not retry this one. */
+    static final String ERROR = "held_by_another_key";
+
+    private OtherKeysLease() {
+    }
+
+    /**
+     * {@code held_by_another_key} (exit 4) when the coordinator leases {@code unitId} to a key other
+     * than {@code own}; empty when it does not lease it, leases it to {@code own} (another data
+     * directory of the same key: the local refusal says to pass that one), or cannot be asked.
+     */
+    static Optional<CommandException> of(CoordinatorClient client, ByteString own, String unitId, String option,
+            FollowUp where) {
+        try {
+            for (UnitStatus u : client.units("LEASED").getUnitsList()) {
+                if (u.getUnit().getId().equals(unitId) && !u.getHolder().isEmpty() && !u.getHolder().equals(own)) {
+                    return Optional.of(refusal(u, own, option, where));
+                }
+            }
+        } catch (CoordinatorException | RuntimeException e) {
+            // the local refusal stands: it is true, only less helpful
+        }
+        return Optional.empty();
+    }
+
+    private static CommandException refusal(UnitStatus u, ByteString own, String option, FollowUp where) {
+        String direction = u.getUnit().getDirection();
+        String holder = HexFormat.of().formatHex(u.getHolder().toByteArray());
+        String message = "unit " + u.getUnit().getId() + " is held by another key (" + holder + ", until "
+                + Instant.ofEpochMilli(u.getUnit().getLeaseDeadlineMs()) + "), not by yours ("
+                + HexFormat.of().formatHex(own.toByteArray()) + "): only its holder can submit, renew or give it back";
+        String hint = "it is another agent's claim of direction " + direction + ": see what it tried with `"
+                + where.command("log --direction " + Shell.quote(direction)) + "`, and claim a unit of your own with `"
+                + where.command("claim --direction " + Shell.quote(direction) + " --workspace NEW_DIR")
+                + "`; if that key is yours, pass the --data-dir that claimed the unit (the one where `rhizome id --data-dir DIR` prints "
+                + holder + ")";
+        return new CommandException(ExitCodes.REFUSED, ERROR, message, hint, option);
+    }
+}
