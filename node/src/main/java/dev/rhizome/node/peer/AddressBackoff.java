@@ -19,7 +19,14 @@ import java.util.function.LongSupplier;
  * {@link #FORGET_MS} starts again. An honest node sharing a rogue's address loses its inbound
  * connections for those spans (it still dials out and fetches from others); the rogue gets one
  * handshake per span instead of one per connection. An address counts as {@link UploadSlots#addressKey}
- * counts it (an IPv6 address by its /64), as the inbound connection bound does. At most
+ * counts it (an IPv6 address by its /64), as the inbound connection bound does.
+ *
+ * <p>Offences reported while the address already rests are one offence, not one each: they come
+ * from connections accepted before the rest began (a flood's half-open handshakes reaching their
+ * deadline together), not from anything the address did since. Before round 34, 64 handshakes
+ * abandoned at once doubled the rest 52 times over, to {@link #MAX_MS}, from a single burst, and an
+ * honest node sharing the address (a NAT, a test network on loopback) was refused for the longest
+ * rest after the first flood. At most
  * {@link #MAX_ADDRESSES} are remembered, the least recently offending forgotten first.
  * Thread-safe: the core's driver reports, every event loop asks.
  */
@@ -70,8 +77,11 @@ public final class AddressBackoff {
             e = new Entry();
             addresses.put(key, e);
         }
-        e.offences = Math.min(e.offences + 1, 31);
         e.lastOffenceMs = nowMs;
+        if (nowMs < e.closedUntilMs) {
+            return;  // the same burst: the rest it earned runs
+        }
+        e.offences = Math.min(e.offences + 1, 31);
         e.closedUntilMs = nowMs + Math.min(MAX_MS, BASE_MS << Math.min(e.offences - 1, 20));
     }
 

@@ -31,6 +31,24 @@ class AddressBackoffTest {
         assertThat(backoff.closedFor("192.0.2.1", now)).as("forgotten after a quiet spell").isEqualTo(AddressBackoff.BASE_MS);
     }
 
+    /**
+     * A flood's half-open handshakes reach their deadline together and each is reported: one rest
+     * for the burst, not the longest, so an honest node sharing the address waits {@link
+     * AddressBackoff#BASE_MS}. The next offence after the rest doubles it as before.
+     */
+    @Test
+    void offencesWhileTheAddressRestsAreOneOffence() {
+        long now = 1_000_000;
+        for (int i = 0; i < 64; i++) {
+            backoff.offence("127.0.0.1", now + i * 10);
+        }
+        assertThat(backoff.closedFor("127.0.0.1", now + 640)).isEqualTo(AddressBackoff.BASE_MS - 640);
+        now += AddressBackoff.BASE_MS;
+        assertThat(backoff.closedFor("127.0.0.1", now)).isZero();
+        backoff.offence("127.0.0.1", now);
+        assertThat(backoff.closedFor("127.0.0.1", now)).as("offending again after the rest").isEqualTo(2 * AddressBackoff.BASE_MS);
+    }
+
     @Test
     void theMemoryIsBounded() {
         for (int i = 0; i < 3 * AddressBackoff.MAX_ADDRESSES; i++) {

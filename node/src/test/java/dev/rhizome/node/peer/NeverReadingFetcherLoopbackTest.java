@@ -86,13 +86,13 @@ class NeverReadingFetcherLoopbackTest {
 
     @Test
     void connectionsFromOneAddressThatStopMidHandshakeHoldAtMostItsShareOfDescriptorsUntilTheDeadline() throws Exception {
-        // Patient idle rule: only the handshake's deadline (10 s) and the per-address share bound them.
+        // Patient idle rule: only the handshake's deadline (10 s) and the per-address half-open bound bound them.
         PeerConfig patient = new PeerConfig(1 << 20, CHUNK, 64L << 20, Duration.ofSeconds(10), Duration.ofSeconds(120));
         List<Socket> halfOpen = new ArrayList<>();
         try (TestNode dave = new TestNode(tmp.resolve("dave"), patient); TestNode bob = new TestNode(tmp.resolve("bob"))) {
             String commit = PeerTransferTest.seed(dave);
             AtomicLong mostOpen = new AtomicLong();
-            for (int i = 0; i < InboundLimits.MAX_PER_ADDRESS + 144; i++) {
+            for (int i = 0; i < InboundLimits.MAX_HALF_OPEN_PER_ADDRESS + 144; i++) {
                 Socket s = new Socket();
                 halfOpen.add(s);
                 s.bind(new InetSocketAddress("127.0.0.2", 0));
@@ -109,7 +109,7 @@ class NeverReadingFetcherLoopbackTest {
             });
             // Its share, the one over it being closed at accept, and Bob's fetch.
             assertThat(mostOpen.get()).as("descriptors the half-open connections of one address held at once")
-                    .isGreaterThanOrEqualTo(InboundLimits.MAX_PER_ADDRESS).isLessThanOrEqualTo(InboundLimits.MAX_PER_ADDRESS + 2);
+                    .isGreaterThanOrEqualTo(InboundLimits.MAX_HALF_OPEN_PER_ADDRESS).isLessThanOrEqualTo(InboundLimits.MAX_HALF_OPEN_PER_ADDRESS + 2);
         } finally {
             for (Socket s : halfOpen) {
                 s.close();

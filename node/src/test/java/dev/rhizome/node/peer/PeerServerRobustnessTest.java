@@ -477,6 +477,7 @@ class PeerServerRobustnessTest {
         }
     }
 
+    /** Connections that proved their keys count against their address's share of all connections, not its half-open bound. */
     @Test
     void oneAddressCannotHoldMoreThanItsShareOfConnections() throws Exception {
         PeerConfig patient = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(60), Duration.ofSeconds(60));
@@ -485,11 +486,9 @@ class PeerServerRobustnessTest {
             for (int i = 0; i < InboundLimits.MAX_PER_ADDRESS; i++) {
                 Socket s = new Socket("127.0.0.1", dave.server.port());
                 held.add(s);
-                RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
-            }
-            for (Socket s : held) {
-                s.setSoTimeout(5000);
-                assertThat(RawWire.read(s.getInputStream()).hasHello()).as("each of its share is served").isTrue();
+                s.setSoTimeout(10_000);
+                assertThat(RawWire.openFetch(s.getInputStream(), s.getOutputStream(), Identity.generate()).hasHelloProof())
+                        .as("each of its share is served").isTrue();
             }
             try (Socket oneTooMany = new Socket("127.0.0.1", dave.server.port())) {
                 oneTooMany.setSoTimeout(5000);
@@ -497,11 +496,11 @@ class PeerServerRobustnessTest {
             }
             held.remove(0).close();
             await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> {
-                try (Socket again = new Socket("127.0.0.1", dave.server.port())) {
-                    again.setSoTimeout(5000);
-                    RawWire.write(again.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
-                    assertThat(RawWire.read(again.getInputStream()).hasHello()).as("a freed place is taken again").isTrue();
-                }
+                Socket again = new Socket("127.0.0.1", dave.server.port());
+                held.add(again);
+                again.setSoTimeout(5000);
+                assertThat(RawWire.openFetch(again.getInputStream(), again.getOutputStream(), Identity.generate()).hasHelloProof())
+                        .as("a freed place is taken again").isTrue();
             });
         } finally {
             for (Socket s : held) {
@@ -511,10 +510,77 @@ class PeerServerRobustnessTest {
     }
 
     /**
-     * Connections that never say who they are, 256 from each of four addresses, filled the
-     * server's 1,024 for the handshake deadline (and a rogue opens them again as they close):
-     * every other peer was refused. The total is shared now, and an honest fetch from another
-     * address takes the place of one of them.
+     * A rogue on one address holding handshakes open (a hello each, never a proof) holds at most its
+     * address's bound of them: the next from that address is closed at accept, before a byte is
+     * read, while another address is still answered. An honest peer sharing the rogue's address (a
+     * NAT mate) is let in as soon as one of them ends, and once it has proved its key it no longer
+     * counts against the address: the rogue gets no more than its bound back.
+     */
+    @Test
+    void halfOpenConnectionsFromOneAddressAreCappedAndAnHonestPeerThereIsServedOnceOneEnds() throws Exception {
+        PeerConfig patient = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(60), Duration.ofSeconds(60));
+        List<Socket> rogue = new ArrayList<>();
+        try (TestNode dave = new TestNode(tmp.resolve("dave"), patient)) {
+            String commit = PeerTransferTest.seed(dave);
+            for (int i = 0; i < InboundLimits.MAX_HALF_OPEN_PER_ADDRESS; i++) {
+                rogue.add(helloOnly("127.0.0.1", dave));
+            }
+            try (Socket oneTooMany = new Socket("127.0.0.1", dave.server.port())) {
+                oneTooMany.setSoTimeout(5000);
+                RawWire.write(oneTooMany.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
+                assertClosed(oneTooMany);
+            }
+            rogue.add(helloOnly("127.0.0.2", dave));  // another address is answered meanwhile
+
+            rogue.remove(0).close();
+            Socket honest = await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> {
+                Socket s = new Socket("127.0.0.1", dave.server.port());
+                try {
+                    s.setSoTimeout(10_000);
+                    assertThat(RawWire.openFetch(s.getInputStream(), s.getOutputStream(), Identity.generate()).hasHelloProof()).isTrue();
+                    return s;
+                } catch (IOException | AssertionError refused) {
+                    s.close();
+                    throw refused;
+                }
+            }, java.util.Objects::nonNull);
+            try (honest) {
+                rogue.add(helloOnly("127.0.0.1", dave));  // the honest peer's place is no longer a half-open one
+                try (Socket oneTooMany = new Socket("127.0.0.1", dave.server.port())) {
+                    oneTooMany.setSoTimeout(5000);
+                    assertClosed(oneTooMany);
+                }
+                RawWire.write(honest.getOutputStream(), request(commit, 0));
+                assertThat(RawWire.read(honest.getInputStream()).hasBundleHeader()).as("the honest peer is served").isTrue();
+            }
+        } finally {
+            for (Socket s : rogue) {
+                s.close();
+            }
+        }
+    }
+
+    /** A connection from {@code from} whose hello was answered, and which says nothing more. */
+    private static Socket helloOnly(String from, TestNode server) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.bind(new InetSocketAddress(from, 0));
+            s.connect(new InetSocketAddress("127.0.0.1", server.server.port()));
+            s.setSoTimeout(10_000);
+            RawWire.write(s.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
+            assertThat(RawWire.read(s.getInputStream()).hasHello()).as("a hello from " + from + " answered").isTrue();
+            return s;
+        } catch (IOException | AssertionError e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Connections that never say who they are from several addresses, each its address's bound of
+     * half-open ones, fill the server's half-open bound (and a rogue opens them again as they
+     * close): every other peer would be refused. The places are shared, and an honest fetch from
+     * another address takes the place of one of them.
      */
     @Test
     void connectionsThatNeverProveAnythingFromFourAddressesDoNotKeepAnHonestFetchOut() throws Exception {
@@ -522,8 +588,8 @@ class PeerServerRobustnessTest {
         List<Socket> held = new ArrayList<>();
         try (TestNode dave = new TestNode(tmp.resolve("dave"), patient)) {
             String commit = PeerTransferTest.seed(dave);
-            for (int a = 0; a < InboundLimits.MAX_CONNECTIONS / InboundLimits.MAX_PER_ADDRESS; a++) {
-                for (int i = 0; i < InboundLimits.MAX_PER_ADDRESS; i++) {
+            for (int a = 0; a < InboundLimits.MAX_HALF_OPEN / InboundLimits.MAX_HALF_OPEN_PER_ADDRESS; a++) {
+                for (int i = 0; i < InboundLimits.MAX_HALF_OPEN_PER_ADDRESS; i++) {
                     Socket s = new Socket();
                     held.add(s);
                     s.bind(new InetSocketAddress("127.0.0." + (2 + a), 0));

@@ -77,6 +77,47 @@ class RogueRequestsTest {
         assertThat(List.of(rogue.get(0), rogue.get(1), otherNetwork, sameNetworkOtherAddress)).allMatch(Accepted::isOpen);
     }
 
+    /**
+     * Half-open connections have their own bounds: past its address's, a newcomer from that
+     * address is refused at accept whatever room is left in all; one that proves its key no longer
+     * counts, so the address's next newcomer (an honest NAT mate) is let in. Past the bound in all,
+     * a newcomer from a less crowded address takes the newest half-open place of the most crowded,
+     * and proven places are never given up for it.
+     */
+    @Test
+    void halfOpenConnectionsAreBoundedPerAddressAndInAllAndAProvenOneNoLongerCounts() throws Exception {
+        InboundLimits limits = new InboundLimits(100, 50, 6, 3);
+        List<Accepted> flood = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            flood.add(new Accepted("10.0.0.1", limits));
+        }
+        assertThat(flood).allMatch(Accepted::isOpen);
+        assertThat(new Accepted("10.0.0.1", limits).isOpen()).as("a fourth half-open from one address").isFalse();
+
+        InboundLimits.proven(flood.get(0));
+        assertThat(limits.halfOpen()).isEqualTo(2);
+        Accepted mate = new Accepted("10.0.0.1", limits);
+        assertThat(mate.isOpen()).as("the address's place freed by a proof").isTrue();
+        InboundLimits.proven(mate);
+
+        List<Accepted> other = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            other.add(new Accepted("10.0.0.2", limits));
+        }
+        assertThat(limits.halfOpen()).as("the bound in all reached").isEqualTo(5);
+        flood.add(new Accepted("10.0.0.1", limits));
+        assertThat(limits.halfOpen()).isEqualTo(6);
+        assertThat(limits.open()).isEqualTo(8);
+
+        Accepted newcomer = new Accepted("192.0.2.7", limits);
+        assertThat(newcomer.isOpen()).as("from another network, with the half-open places full").isTrue();
+        assertThat(flood).extracting(Accepted::isOpen).as("the newest half-open of the most crowded network's most crowded addresses")
+                .containsExactly(true, true, true, false);
+        assertThat(other).allMatch(Accepted::isOpen);
+        assertThat(mate.isOpen()).as("proven, never displaced").isTrue();
+        assertThat(limits.halfOpen()).isEqualTo(6);
+    }
+
     @Test
     void aRangeWhoseEndOverflowsIsTheRestOfTheBundle() {
         long size = 10_000;

@@ -18,9 +18,12 @@ final class FetchFaults {
     private final Starvation starvation;
     private final FetchStarter fetches;
     private final Discipline discipline;
+    private final HolderAddresses addresses;
 
-    FetchFaults(Self self, Bundles bundles, Starvation starvation, FetchStarter fetches, Discipline discipline) {
+    FetchFaults(Self self, Bundles bundles, Starvation starvation, FetchStarter fetches, Discipline discipline,
+                HolderAddresses addresses) {
         this.self = self;
+        this.addresses = addresses;
         this.bundles = bundles;
         this.starvation = starvation;
         this.fetches = fetches;
@@ -73,6 +76,7 @@ final class FetchFaults {
         }
         if (failure == FetchFailure.UNREACHABLE) {
             bundles.planner().rest(holder, now); // nothing proven at its address: no offence, but not dialled again at once
+            restAlongside(holder, now);
             fetches.startReady(now, out);
             return;
         }
@@ -92,6 +96,16 @@ final class FetchFaults {
             discipline.penalise(holder, penalty, now, out);
         }
         fetches.startReady(now, out);
+    }
+
+    /**
+     * Nothing was proven at {@code holder}'s address: the other keys the work's hints name there rest
+     * too, so the address is dialled once per rest, not once per key. No offence, as for the holder.
+     */
+    private void restAlongside(PublicId holder, long now) {
+        for (PublicId key : addresses.hintedAlongside(holder)) {
+            bundles.planner().rest(key, now);
+        }
     }
 
     /** Each tick: stalled fetches fail, slow ones move, doubted claims past their grace are scored, and ready fetches start. */
@@ -138,6 +152,9 @@ final class FetchFaults {
         // its fetches go to others meanwhile; banning it as a staller banned honest nodes on slow disks.
         if (failure == FetchFailure.SLOW) {
             bundles.planner().ranSlow(from, now); // before the next holder is picked: one not known slow first
+        }
+        if (failure == FetchFailure.UNREACHABLE) {
+            restAlongside(from, now);  // before the next holder is picked: not another key at the same address
         }
         Start next = bundles.planner().failed(from, commit, mayRetry, failure.rests(), failure.restsAtOnce(), now);
         if (next != null) {

@@ -135,7 +135,7 @@ public final class GossipCore implements PeerProtocol {
                 new InboundInventories(this.self, peers, bundles, fetches, selfSigner, outbox, announcer),
                 new RecordRelays(this.self, peers, dialer, outbox));
         this.links = new LinkLifecycle(this.self, peers, bundles, nodeInfos, remembered, exchanges, announcer, discipline, dialer);
-        this.fetchFaults = new FetchFaults(this.self, bundles, starvation, fetches, discipline);
+        this.fetchFaults = new FetchFaults(this.self, bundles, starvation, fetches, discipline, addresses);
     }
 
     /** A factory for the network driver: a core per node, verifying every signature, with a strong random source. */

@@ -44,6 +44,32 @@ final class HolderAddresses {
     }
 
     /**
+     * The other keys reached at {@code peer}'s address only by the work's hints (no link, no address
+     * of their own in the peer table). When nothing was proven at that address, they rest with
+     * {@code peer}: keys cost nothing to make, and hints under many keys naming one address each
+     * cost a dial (a handshake turn at a silent one). A key linked or known at the address by its
+     * own record (an honest node whose address a hint borrowed) is not among them.
+     */
+    List<PublicId> hintedAlongside(PublicId peer) {
+        PeerAddressing at = address(peer);
+        if (at == null) {
+            return List.of();
+        }
+        String where = AddressDials.address(at.info());
+        List<PublicId> alongside = new ArrayList<>();
+        for (PublicId key : hinted.keys()) {
+            if (key.equals(peer)) {
+                continue;
+            }
+            PeerAddressing hint = hinted.get(key);
+            if (hint != null && address(key) == hint && AddressDials.address(hint.info()).equals(where)) {
+                alongside.add(key);
+            }
+        }
+        return alongside;
+    }
+
+    /**
      * Where to reach {@code peer}: its hello, the peer table, or the work's hints. A linked peer
      * whose hello named an address out of the link's reach is given without a host (the driver
      * must not fall back to that hello's address): nowhere to fetch from, a lost connection.
