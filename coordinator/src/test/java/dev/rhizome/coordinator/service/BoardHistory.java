@@ -139,6 +139,13 @@ final class BoardHistory {
                     d.frontier().commit(), "").toBuilder();
             boards.getLeaderboardsBuilderList().forEach(b -> b.getEntriesBuilderList()
                     .forEach(e -> e.setDescription(descriptions.get(e.getCommit()))));
+            // the board of the class the direction compares in (its measured frontier's) says so
+            if (d.frontier().isMeasured()) {
+                boards.getLeaderboardsBuilderList().stream()
+                        .filter(b -> !b.getHardwareClass().isEmpty()
+                                && b.getHardwareClass().equals(d.frontier().hardwareClass()))
+                        .forEach(b -> b.setCompared(true));
+            }
             return boards.build();
         });
     }
