@@ -85,14 +85,23 @@ class HandshakeAbuseLoopbackTest extends RogueLoopbackTest {
         List<Socket> halfOpen = new ArrayList<>();
         try {
             // Valid gossip hellos of made-up nodes (a signature costs nothing), then never the proof.
+            // Past the address's cap of half-open connections a socket is closed as it is accepted,
+            // so a write to it may meet a broken pipe: that is the cap at work, not a failure.
+            int refused = 0;
             for (int i = 0; i < 200; i++) {
                 Socket s = new Socket("127.0.0.1", a.gossip().port());
                 halfOpen.add(s);
                 Identity made = Identity.generate();
                 SignedEnvelope info = Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
                         .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
-                write(s, PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info)).build());
+                try {
+                    write(s, PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info)).build());
+                } catch (java.io.IOException closedAtAccept) {
+                    refused++;
+                }
             }
+            // (how many depends on how fast the flood's first handshakes time out and rest the address)
+            assertThat(refused).as("connections closed before their hello was written, the first never").isLessThan(200);
             Started b = start("b", honest(2), List.of(info(a)));
             GossipServiceTest.await(() -> linked(a).contains(b.identity().publicId()), Duration.ofSeconds(60));
             for (Socket s : halfOpen) {
