@@ -46,19 +46,14 @@ public final class InterruptHints {
                     + "`rhizome renew` again (renewing twice does no harm)"),
             Map.entry("unclaim", where -> "the unit may or may not have been given back: run the same `rhizome unclaim` "
                     + "again; its answer says which"),
-            Map.entry("seed publish", where -> "the seed may or may not have been published: `"
-                    + where.command("seed list") + "` shows whether it was; if not, run the same command again"),
-            Map.entry("direction open", where -> "the direction may or may not have been opened: `"
-                    + where.command("direction list") + "` shows whether it was; if not, run the same command again"),
-            Map.entry("direction close", where -> "the direction may or may not have been closed: `"
-                    + where.command("direction list") + "` shows whether it was; if not, run the same command again"),
+            Map.entry("seed publish", where -> mayHave("the seed", "published", where.command("seed list"))),
+            Map.entry("direction open", where -> mayHave("the direction", "opened", where.command("direction list"))),
+            Map.entry("direction close", where -> mayHave("the direction", "closed", where.command("direction list"))),
             Map.entry("ban", where -> "the ban may or may not have reached the coordinator: run the same command again "
                     + "(banning a key twice does no harm)"),
             // the node's control socket is in its data directory: --coordinator means nothing to `node status`
-            Map.entry("node pause", where -> "the request may not have reached the node: `"
-                    + new FollowUp(null, where.dataDir()).command("node status") + "` shows whether it is paused"),
-            Map.entry("node resume", where -> "the request may not have reached the node: `"
-                    + new FollowUp(null, where.dataDir()).command("node status") + "` shows whether it is paused"),
+            Map.entry("node pause", InterruptHints::nodeMayNotHaveHeard),
+            Map.entry("node resume", InterruptHints::nodeMayNotHaveHeard),
             Map.entry("export", where -> "no export file was written (the file is written aside and moved into place "
                     + "only once complete; one there before is untouched): run it again"),
             Map.entry("coordinator backup", where -> "no backup was written (FILE.tmp is renamed to FILE only once the "
@@ -70,6 +65,17 @@ public final class InterruptHints {
                     + "on a machine as quiet as you can"));
 
     private InterruptHints() {
+    }
+
+    /** A change the coordinator may or may not have made, and the listing that shows which. */
+    private static String mayHave(String thing, String done, String listing) {
+        return thing + " may or may not have been " + done + ": `" + listing
+                + "` shows whether it was; if not, run the same command again";
+    }
+
+    private static String nodeMayNotHaveHeard(FollowUp where) {
+        return "the request may not have reached the node: `" + new FollowUp(null, where.dataDir()).command("node status")
+                + "` shows whether it is paused";
     }
 
     /**

@@ -680,11 +680,38 @@ public final class NodeCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * Pause and resume: the running node's request, or with no node running, the kept pause changed
+     * in the data directory for its next start.
+     */
+    abstract static class KeptPauseChange extends Control {
+        private final boolean pausing;
+
+        KeptPauseChange(boolean pausing) {
+            this.pausing = pausing;
+        }
+
+        @Override
+        String request() {
+            return pausing ? "pause" : "resume";
+        }
+
+        @Override
+        Optional<JsonObject> withoutNode() {
+            return OfflinePause.change(dataDir.path(), pausing);
+        }
+
+        @Override
+        void addTo(JsonObject answer) {
+            OfflinePause.markRunning(answer);
+        }
+    }
+
     @Command(name = "pause", mixinStandardHelpOptions = true,
             description = {"Start no new jobs (running jobs finish; evaluations held but not started are given back to the coordinator,",
                 "explorations kept). The pause is kept in the data directory: a restarted node stays paused until `rhizome node resume`.",
                 "With no node running on a data directory a node has used, it only keeps the pause: the node's next start begins paused."})
-    static final class Pause extends Control {
+    static final class Pause extends KeptPauseChange {
         // it printed status's whole list of keys, though the answer is these
         @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (true), "
                 + "kept (whether a restart of the node stays paused: false where the data directory could not be written), "
@@ -692,19 +719,8 @@ public final class NodeCommand implements Callable<Integer> {
                 + "and the node's next start begins paused).")
         boolean json;
 
-        @Override
-        String request() {
-            return "pause";
-        }
-
-        @Override
-        Optional<JsonObject> withoutNode() {
-            return OfflinePause.change(dataDir.path(), true);
-        }
-
-        @Override
-        void addTo(JsonObject answer) {
-            OfflinePause.markRunning(answer);
+        Pause() {
+            super(true);
         }
 
         @Override
@@ -715,26 +731,15 @@ public final class NodeCommand implements Callable<Integer> {
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = {"Start jobs again after a pause (a restart no longer pauses the node).",
                 "With no node running, it only removes the kept pause: the node's next start claims work."})
-    static final class Resume extends Control {
+    static final class Resume extends KeptPauseChange {
         @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (false), "
                 + "kept (false where the kept pause could not be removed: a restart would pause the node again), problem "
                 + "(why, else null), running (false where no node was running: the kept pause was only removed, and the "
                 + "node's next start claims work).")
         boolean json;
 
-        @Override
-        String request() {
-            return "resume";
-        }
-
-        @Override
-        Optional<JsonObject> withoutNode() {
-            return OfflinePause.change(dataDir.path(), false);
-        }
-
-        @Override
-        void addTo(JsonObject answer) {
-            OfflinePause.markRunning(answer);
+        Resume() {
+            super(false);
         }
 
         @Override
