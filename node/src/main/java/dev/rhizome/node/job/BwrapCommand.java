@@ -116,7 +116,8 @@ public final class BwrapCommand {
     /**
      * Drivers' own entries ({@code /proc/driver/rtc}: the clock chip's wake alarm, when the machine is set to
      * wake): hidden from a job without a GPU; a GPU job keeps the NVIDIA driver's there (its
-     * {@code params} and {@code capabilities}, which the CUDA driver reads), the clock's bound over.
+     * {@code params} and {@code capabilities}, which the CUDA driver reads), the clock's bound over, and of the
+     * driver's {@code gpus} directory only its own GPU's entry ({@link GpuPassthrough#procDirFor}).
      */
     static final String DRIVERS_PROC_DIR = "/proc/driver";
     static final String CLOCK_CHIP = "/proc/driver/rtc";
@@ -461,6 +462,8 @@ public final class BwrapCommand {
         if (!gpuDevices.isEmpty() && host.exists(Path.of(CLOCK_CHIP))) {
             argv.addAll(List.of("--ro-bind", "/dev/null", CLOCK_CHIP));
         }
+        // In the driver's GPU list, hidden above for a GPU job, its own GPU's entry alone (GpuPassthrough.procDirFor).
+        plan.gpus().procDirFor(gpu, host).ifPresent(own -> argv.addAll(List.of("--ro-bind", own.toString(), own.toString())));
         // The machine's counters, each a clock of its activity (/proc/stat's of every interrupt line, the
         // keyboard's too): copies made at the job's start (ProcViews). Not /proc/net/softnet_stat: /proc
         // looks each entry of /proc/net up anew at every open, which drops a mount on it.
@@ -565,13 +568,16 @@ public final class BwrapCommand {
 
     /**
      * The directories of /proc this machine has that a job sees as empty: the counters' and the devices' always,
-     * {@link #DRIVERS_PROC_DIR} unless the job has a GPU (bubblewrap cannot mount over what /proc lacks).
+     * {@link #DRIVERS_PROC_DIR} unless the job has a GPU, and a GPU job's the driver's list of GPUs, where its own
+     * is then bound (bubblewrap cannot mount over what /proc lacks).
      */
     static List<String> hiddenProcDirs(boolean gpuJob, HostView host) {
         List<String> dirs = new ArrayList<>(HIDDEN_PROC_DIRS);
         dirs.addAll(DEVICE_PROC_DIRS);
         if (!gpuJob) {
             dirs.add(DRIVERS_PROC_DIR);
+        } else {
+            dirs.add(GpuPassthrough.DRIVER_GPUS.toString()); // but the job's own GPU's entry, bound in it
         }
         dirs.removeIf(dir -> !host.exists(Path.of(dir)));
         return List.copyOf(dirs);

@@ -38,6 +38,13 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
     static final Path DRIVER_GPUS = Path.of("/proc/driver/nvidia/gpus");
     private static final Pattern DEVICE = Pattern.compile("nvidia(\\d+|ctl|-uvm|-uvm-tools|-modeset|-caps)");
     private static final Pattern GPU = Pattern.compile("nvidia\\d+");
+    /**
+     * The display driver's device (NVKMS): its ioctls answer the machine's displays and what is plugged into
+     * them (each monitor's EDID, with its maker's serial number), and take kernel code no training reaches. CUDA
+     * never opens it; NVIDIA's container toolkit passes it only to a container asking for its display capability.
+     * Found, so that the doctor sees the driver whole, but no job is given it.
+     */
+    static final String DISPLAY_DEVICE = "nvidia-modeset";
     private static final Pattern MINOR = Pattern.compile("(?m)^Device Minor:\\s*(\\d+)\\s*$");
     private static final Pattern BUS_ID = Pattern.compile("([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\\.[0-7])");
     private static final Pattern DRIVER_LIBRARY = Pattern.compile(
@@ -118,8 +125,8 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
 
     /**
      * The device nodes one job is given: none for a CPU job; for a GPU job the control devices
-     * (nvidiactl, nvidia-uvm, nvidia-uvm-tools, nvidia-modeset, nvidia-caps, those present) and its
-     * GPU's node alone.
+     * (nvidiactl, nvidia-uvm, nvidia-uvm-tools, nvidia-caps, those present; not {@link #DISPLAY_DEVICE}) and
+     * its GPU's node alone.
      *
      * @throws IllegalArgumentException when the machine has no device node for that GPU
      */
@@ -135,11 +142,33 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
         }
         List<Path> passed = new ArrayList<>();
         for (Path d : devices) {
-            if (!GPU.matcher(d.getFileName().toString()).matches() || d.equals(node)) {
+            String name = d.getFileName().toString();
+            if (!name.equals(DISPLAY_DEVICE) && (!GPU.matcher(name).matches() || d.equals(node))) {
                 passed.add(d);
             }
         }
         return List.copyOf(passed);
+    }
+
+    /**
+     * The driver's {@code /proc} directory of the GPU a job is given ({@code /proc/driver/nvidia/gpus/<bus id>}), the
+     * only one of that directory the job sees ({@link BwrapCommand}): each holds its GPU's UUID, model, firmware
+     * and place on the bus, so the others told a job the machine's every GPU, which its devices do not reach.
+     * NVIDIA's container toolkit shows a container the same: the directories of its own GPUs alone. Empty for a
+     * CPU job, and where the driver lists no GPU of that minor (the index taken for it, {@link #minorOf}).
+     */
+    public Optional<Path> procDirFor(Optional<JobGpu> gpu, HostView host) {
+        if (gpu.isEmpty() || !present()) {
+            return Optional.empty();
+        }
+        int minor = minorOf(gpu.get());
+        for (Path dir : host.children(DRIVER_GPUS)) {
+            Optional<String> bus = busKey(dir.getFileName().toString());
+            if (bus.isPresent() && Integer.valueOf(minor).equals(minorByBusId.get(bus.get()))) {
+                return Optional.of(DRIVER_GPUS.resolve(dir.getFileName().toString()));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The driver's library directories, for a job that is given a GPU; none for a CPU job. */

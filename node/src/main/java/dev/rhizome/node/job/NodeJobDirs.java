@@ -35,6 +35,8 @@ public final class NodeJobDirs implements JobRoots {
     private final Executor deleter;
     /** How long a stop whose wait ran out waits more for the delete under way to undo itself (one directory's step). */
     private static final long UNDO_WAIT_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    /** A failed delete's own words in the log, cut: its path may be a job's tree nested to the path limit. */
+    static final int MAX_FAILURE_CHARS = 2000;
 
     private final java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean();
     /** When a stop's wait runs out ({@link System#nanoTime}): the deletes still under way then undo themselves. */
@@ -113,7 +115,10 @@ public final class NodeJobDirs implements JobRoots {
             try {
                 JobDirs.deleteTree(root, this::stopping);
             } catch (IOException | RuntimeException e) {
-                log.warn("could not delete the job directory {} ({}); the node's next start deletes it", root, e.toString());
+                // What failed names an entry of the job's tree, whose name the job chose: a line break or a terminal's
+                // escape in it would reach the volunteer's log and terminal as the job wrote it.
+                log.warn("could not delete the job directory {} ({}); the node's next start deletes it", root,
+                        JobText.printable(e.toString(), MAX_FAILURE_CHARS));
             }
         });
     }

@@ -180,6 +180,8 @@ public final class SandboxProbe {
                 ""));
         checks.add(new SandboxReport.Check("gpus", true, false, gpus.present()
                 ? gpus.gpuCount() + " GPU(s): devices " + gpus.devices() + ", driver libraries in " + gpus.libraryDirs()
+                        + "; a GPU job is given its own GPU's device and entry of /proc/driver/nvidia/gpus, and the control "
+                        + "devices but /dev/" + GpuPassthrough.DISPLAY_DEVICE + " (the displays')"
                 : "no NVIDIA GPU (no /dev/nvidiactl and /dev/nvidiaN)", ""));
         Optional<SeccompFilter.Arch> arch = SeccompFilter.Arch.host();
         checks.add(new SandboxReport.Check("system calls", arch.isPresent(), false, arch.map(a -> a.deniedNames().size()
@@ -276,7 +278,8 @@ public final class SandboxProbe {
         String why = offered ? "a trial job with overlays failed (" + overlayFailure.get() + ")"
                 : version + " makes no overlays";
         return new SandboxReport.Check(FILE_LOCKS, false, false, why + ": jobs see the host's own files of /usr and "
-                + "the JDK, so two jobs that run at once can signal each other by locking one (flock)" + devices,
+                + "the JDK, so two jobs that run at once can signal each other by locking one, or a directory (flock, or "
+                + "a POSIX read lock, which a read-only descriptor takes and another's test sees)" + devices,
                 offered ? "see the trial's failure above; jobs run meanwhile with the host's files bound"
                         : "install bubblewrap 0.11 or later (its --ro-overlay)");
     }

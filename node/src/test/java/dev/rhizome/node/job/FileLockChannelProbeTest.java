@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * has, and, where bubblewrap makes overlays (0.11), its own overlay of {@code /usr} and the JDK
  * ({@link SharedTrees}): no lock there meets another's. Where it makes none, the doctor's {@code file locks}
  * check says so, and this test holds it to its word: the channel through {@code /usr} is there exactly when
- * the check fails.
+ * the check fails, and the one through {@code /dev/null}, which the check names, always. Round 35: a POSIX read
+ * lock, which a read-only descriptor takes, is met as a {@code flock} is (another's {@code F_GETLK} for a write
+ * lock sees it), and so is a lock on a directory.
  */
 class FileLockChannelProbeTest {
     /** Takes every kind of lock a read-only file allows, says so in its checkout, and holds them until told. */
@@ -34,7 +36,7 @@ class FileLockChannelProbeTest {
                 if not os.path.exists(path):
                     print('MISSING', path, flush=True)
                     continue
-                f = open(path, 'rb')
+                f = os.open(path, os.O_RDONLY)
                 fcntl.flock(f, fcntl.LOCK_EX)
                 fcntl.lockf(f, fcntl.LOCK_SH)
                 held.append(f)
@@ -52,7 +54,7 @@ class FileLockChannelProbeTest {
                 if not os.path.exists(path):
                     print('MISSING', path, flush=True)
                     continue
-                f = open(path, 'rb')
+                f = os.open(path, os.O_RDONLY)
                 try:
                     fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     fcntl.flock(f, fcntl.LOCK_UN)
@@ -69,9 +71,13 @@ class FileLockChannelProbeTest {
     @TempDir
     Path otherData;
 
-    /** The shared files both sides lock: a program of /usr, the loader's cache and a file of this JDK. */
+    /**
+     * The shared files both sides lock: a program of /usr and its directory (a directory opened to read takes
+     * either lock as a file does), the loader's cache, a file of this JDK, and /dev/null, which every bubblewrap
+     * binds from the host ({@code --dev}: a job's user namespace makes no device).
+     */
     private static List<String> files() {
-        List<String> files = new ArrayList<>(List.of("/usr/bin/python3", "/etc/ld.so.cache"));
+        List<String> files = new ArrayList<>(List.of("/usr/bin/python3", "/usr/bin", "/etc/ld.so.cache", "/dev/null"));
         Path release = JobRunner.javaHome().resolve("release");
         if (Files.isRegularFile(release)) {
             files.add(release.toString());
@@ -117,10 +123,14 @@ class FileLockChannelProbeTest {
                 String log = prober.runOk(PROBER.replace("os.environ['LOCK_FILES']", "'" + files + "'"));
                 assertMet(log, "/etc/ld.so.cache", false);
                 assertMet(log, "/usr/bin/python3", !overlays(holder));
+                assertMet(log, "/usr/bin", !overlays(holder));
+                assertMet(log, "/dev/null", true);
                 // The host, while the job holds them.
                 String host = onHost(PROBER, files);
                 assertMet(host, "/etc/ld.so.cache", false);
                 assertMet(host, "/usr/bin/python3", !overlays(holder));
+                assertMet(host, "/usr/bin", !overlays(holder));
+                assertMet(host, "/dev/null", true);
             } finally {
                 Files.writeString(holder.checkout.resolve("done"), "");
             }
@@ -143,6 +153,8 @@ class FileLockChannelProbeTest {
             String log = job.runOk(PROBER.replace("os.environ['LOCK_FILES']", "'" + String.join(":", files) + "'"));
             assertMet(log, "/etc/ld.so.cache", false);
             assertMet(log, "/usr/bin/python3", !overlays(job));
+            assertMet(log, "/usr/bin", !overlays(job));
+            assertMet(log, "/dev/null", true);
         } finally {
             Files.writeString(dataDir.resolve("done"), "");
             host.waitFor(1, TimeUnit.MINUTES);

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * may, so the node is found by the GPU's PCI bus id.
  */
 class GpuIsolationTest {
-    private static final List<String> CONTROL = List.of("/dev/nvidia-caps", "/dev/nvidia-modeset", "/dev/nvidia-uvm",
+    /** What every GPU job is given besides its GPU: not the display driver's device, which the machine has too. */
+    private static final List<String> CONTROL = List.of("/dev/nvidia-caps", "/dev/nvidia-uvm",
             "/dev/nvidia-uvm-tools", "/dev/nvidiactl");
     /** nvidia-smi index -> (bus id as nvidia-smi writes it, the driver's device minor). */
     private static final String[] BUS = {"00000000:17:00.0", "00000000:2A:00.0", "00000000:3D:00.0",
@@ -87,6 +88,35 @@ class GpuIsolationTest {
     void slotThreesJobGetsTheControlDevicesAndItsOwnGpuOnly() {
         assertThat(gpuDevices(SlotEnv.of(Optional.of(gpu(3, BUS[3])))))
                 .containsExactlyInAnyOrderElementsOf(plus(CONTROL, "/dev/nvidia5"));
+    }
+
+    @Test
+    void aGpuJobSeesTheDriversEntryOfItsOwnGpuAloneAndNoDisplayDevice() {
+        assertThat(GpuPassthrough.discover(machine).devices()).as("found, for the doctor")
+                .contains(Path.of("/dev/nvidia-modeset"));
+        List<String> argv = argv(SlotEnv.of(Optional.of(gpu(3, BUS[3]))), GpuPassthrough.discover(machine));
+        String joined = String.join(" ", argv);
+
+        // slot 3's GPU is on bus 63, the driver's minor 5: its entry, bound over the hidden list, and no other's
+        assertThat(joined).contains("--tmpfs /proc/driver/nvidia/gpus",
+                "--ro-bind /proc/driver/nvidia/gpus/0000:63:00.0 /proc/driver/nvidia/gpus/0000:63:00.0",
+                "--remount-ro /proc/driver/nvidia/gpus").doesNotContain("nvidia-modeset");
+        assertThat(joined.indexOf("--tmpfs /proc/driver/nvidia/gpus")).as("the entry is bound in the hidden list")
+                .isLessThan(joined.indexOf("--ro-bind /proc/driver/nvidia/gpus/0000:63:00.0"));
+        assertThat(joined.indexOf("--ro-bind /proc/driver/nvidia/gpus/0000:63:00.0"))
+                .isLessThan(joined.indexOf("--remount-ro /proc/driver/nvidia/gpus"));
+        for (int i = 0; i < BUS.length; i++) {
+            if (i != 3) {
+                assertThat(joined).doesNotContain(BUS[i].substring(4).toLowerCase());
+            }
+        }
+        // a bus the driver does not list: the minor is the index, and no entry of another GPU is shown for it
+        String unlisted = String.join(" ", argv(Map.of("RHIZOME_GPU_INDEX", "6", "RHIZOME_GPU_BUS_ID", "0000:01:00.0"),
+                GpuPassthrough.discover(machine)));
+        assertThat(unlisted).contains("--tmpfs /proc/driver/nvidia/gpus", "--dev-bind /dev/nvidia6 /dev/nvidia6")
+                .doesNotContain("--ro-bind /proc/driver/nvidia/gpus/0000:cf:00.0");
+        assertThat(unlisted).as("minor 6 is the GPU on bus db's, which the driver lists")
+                .contains("--ro-bind /proc/driver/nvidia/gpus/0000:db:00.0 /proc/driver/nvidia/gpus/0000:db:00.0");
     }
 
     @Test
