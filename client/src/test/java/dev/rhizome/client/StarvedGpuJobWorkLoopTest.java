@@ -32,7 +32,12 @@ import dev.rhizome.node.work.Slot;
 import dev.rhizome.node.work.UnitBuffer;
 import dev.rhizome.node.work.WorkLoop;
 import dev.rhizome.ops.audit.SignedResults;
+import dev.rhizome.coordinator.core.StarvedGiveBacks;
+import dev.rhizome.proto.v1.ClaimRequest;
+import dev.rhizome.proto.v1.ClaimResponse;
+import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.identity.Identity;
@@ -57,7 +62,8 @@ import org.junit.jupiter.api.io.TempDir;
  * were reported as TIMEOUTs, judged asleep at the end), the starved unit is not reported and is
  * given back (open again at once, no expired lease), the slot claims nothing while the load leaves
  * no core (its own back-off, `busy_slots`, resource the slot's name), and it claims the commit's
- * units again once the load leaves one.
+ * units again once the load leaves one. Its give-back says starved (round 35): two more keys' starved
+ * give-backs bring the unit to the charge bound, where its next lease says charge_if_starved.
  */
 class StarvedGpuJobWorkLoopTest {
     @TempDir
@@ -129,6 +135,18 @@ class StarvedGpuJobWorkLoopTest {
                     await().atMost(soon).until(() -> loop.status().slots().get(0).state(), st -> st.startsWith("not claiming"));
                     assertThat(unit(operator, "OPEN", starved)).as("still open: the slot claimed nothing").isNotNull();
 
+                    // The loop's give-back said its job starved: with two more keys' (each its own on
+                    // loopback), three, and the unit's next lease is the commit's to time out. Had the
+                    // loop's not said so, two would not reach it.
+                    for (int i = 1; i < StarvedGiveBacks.CHARGE_AFTER; i++) {
+                        Leased other = leaseOf(coordinator.url(), gpu0.hardwareClass(), starved);
+                        assertThat(other.unit().getChargeIfStarved()).isFalse();
+                        other.giveBack(true);
+                    }
+                    Leased charged = leaseOf(coordinator.url(), gpu0.hardwareClass(), starved);
+                    assertThat(charged.unit().getChargeIfStarved()).as("given back starved from three").isTrue();
+                    charged.giveBack(false);
+
                     // the load leaves a core (as the loop reads it): the slot claims the unit again
                     owners.forEach(Process::destroyForcibly);
                     load.set(Optional.of(new MachineLoad(0, 0, cores)));
@@ -148,6 +166,30 @@ class StarvedGpuJobWorkLoopTest {
             }
         } finally {
             owners.forEach(Process::destroyForcibly);
+        }
+    }
+
+    /** A fresh key's lease of unit {@code id}, claimed with a core to spare: the units before it are held, not given back. */
+    private static Leased leaseOf(String url, String hardwareClass, String id) throws Exception {
+        Identity key = Identity.generate();
+        CoordinatorClient client = new CoordinatorClient(url, key);
+        for (int i = 0; i < 16; i++) {
+            ClaimResponse r = client.claim(ClaimRequest.newBuilder().setNode(key.publicId().toByteString())
+                    .setHardwareClass(hardwareClass).addKinds(WorkUnit.Kind.EVALUATE).setTimeMs(System.currentTimeMillis())
+                    .setCoreToSpare(true).build());
+            assertThat(r.hasUnit()).as("an open unit: %s", r.getReason()).isTrue();
+            if (r.getUnit().getId().equals(id)) {
+                return new Leased(client, key, r.getUnit());
+            }
+        }
+        throw new AssertionError("unit " + id + " was not leased in 16 claims");
+    }
+
+    private record Leased(CoordinatorClient client, Identity key, WorkUnit unit) {
+        void giveBack(boolean starved) throws Exception {
+            client.giveBackLease(LeaseGiveBack.newBuilder().setWorkUnitId(unit.getId()).setNode(key.publicId().toByteString())
+                    .setReason(starved ? "kept off a CPU" : "not run").setStarved(starved)
+                    .setTimeMs(System.currentTimeMillis()).build());
         }
     }
 

@@ -81,7 +81,9 @@ public final class Announce {
     static Optional<JsonObject> askNode(Path dataDir) {
         String text;
         try {
-            text = ControlClient.request(new NodeLayout(dataDir).controlSocket(), "announce");
+            // a busy node is asked again, bounded; one that stays busy is announced for as the command can
+            text = ControlClient.requestAskingAgain(new NodeLayout(dataDir).controlSocket(), "announce",
+                    ControlClient.REFUSED_PATIENCE);
         } catch (IOException e) {
             return Optional.empty();
         }

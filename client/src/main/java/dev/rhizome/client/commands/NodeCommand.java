@@ -24,6 +24,7 @@ import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.node.control.ControlClient;
+import dev.rhizome.node.control.ControlServer;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.PlainLauncher;
 import dev.rhizome.node.job.ProcessLauncher;
@@ -523,10 +524,12 @@ public final class NodeCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + ControlClient.PATIENCE.toNanos();
             while (true) {
                 try {
-                    answer = ControlClient.request(socket, request());
+                    answer = ControlClient.requestAskingAgain(socket, request(), ControlClient.REFUSED_PATIENCE);
                     break;
                 } catch (ControlClient.NotAnswering e) {
                     throw notAnswering(dataDir.path(), request(), e);
+                } catch (ControlClient.StillRefusing e) {
+                    throw stillRefusing(dataDir.path(), request(), e);
                 } catch (IOException e) {
                     Optional<JsonObject> own = answerWithoutNode(socket, e, deadline);
                     if (own.isPresent()) {
@@ -620,6 +623,21 @@ public final class NodeCommand implements Callable<Integer> {
                         + " ends it (`rhizome node --data-dir " + Shell.quote(dataDir) + "`)");
     }
 
+    /**
+     * A node that answered busy (its control requests all taken) or stopping to every ask for
+     * {@link ControlClient#REFUSED_PATIENCE}: {@code node_busy} or {@code node_stopping}, exit 1.
+     */
+    static CommandException stillRefusing(Path dataDir, String request, ControlClient.StillRefusing e) {
+        boolean stopping = e.refusal().code().equals(ControlServer.STOPPING_CODE);
+        return new CommandException(ExitCodes.FAILED, stopping ? "node_stopping" : "node_busy", "the node on " + dataDir
+                + " refused '" + request + "' " + e.asked() + " times in " + ControlClient.REFUSED_PATIENCE.toSeconds()
+                + " s: " + e.refusal().error(), stopping
+                ? "it is stopping: run the command again once it has stopped (an offline `node pause` or `node resume` "
+                        + "is kept for its next start)"
+                : "something keeps its control socket busy (a script sending requests in a loop?): stop it, or run "
+                        + "the command again in a minute");
+    }
+
     private static final String NODE_LOG_HINT = "the node's log says more (its standard error, or `journalctl -u "
             + "rhizome-node` under systemd); if it keeps failing, restart it";
 
@@ -644,7 +662,8 @@ public final class NodeCommand implements Callable<Integer> {
                 "what it did since it started, and the lasting credit the coordinator keeps for its key (asked with a",
                 "short timeout: when the coordinator does not answer, status says so and shows the node's own counts).",
                 "A node that takes the request and does not answer within 15 s (stopped by Ctrl-Z or `kill -STOP`, or",
-                "stuck) ends it with error node_not_answering, whose hint names the node's pid."})
+                "stuck) ends it with error node_not_answering, whose hint names the node's pid. A node that answers busy",
+                "(or stopping) is asked again for up to 15 s, then the command ends with error node_busy (node_stopping), exit 1."})
     static final class Status extends Control {
         @Option(names = "--json", description = "Print the node's JSON answer: node and node_id (its key, hex), pid (the node's process: `kill PID` stops it), paused, paused_since_ms (when the pause began: it is kept across restarts; null while not paused, -1 where not known), gate, slots (name, hardware_class, gpu_index, state, job, next, jobs_run, prefetched_runs), queued, credit (this run's counts, from zero at each start: results_reported, experiments_proposed, jobs_run, outbox_pending, receipts_unkept: results, since_ms and problem of the results the coordinator stored whose receipts the node could not write, null when none; the credit that lasts is the coordinator's, `rhizome leaderboard --volunteers`), disk, peers (announced, reachable, reason: whether peers can fetch from the node at the address it announces, and why not; bundle_readers_blocked: its reads of bundle files for peers blocked on the disk, 0 when none), "
                 + "coordinator (the URL the node works for), coordinator_credit (the credit the coordinator keeps for the node's key across "
@@ -710,7 +729,8 @@ public final class NodeCommand implements Callable<Integer> {
     @Command(name = "pause", mixinStandardHelpOptions = true,
             description = {"Start no new jobs (running jobs finish; evaluations held but not started are given back to the coordinator,",
                 "explorations kept). The pause is kept in the data directory: a restarted node stays paused until `rhizome node resume`.",
-                "With no node running on a data directory a node has used, it only keeps the pause: the node's next start begins paused."})
+                "With no node running on a data directory a node has used, it only keeps the pause: the node's next start begins paused.",
+                "A node that answers busy (or stopping) is asked again for up to 15 s, then error node_busy (node_stopping)."})
     static final class Pause extends KeptPauseChange {
         // it printed status's whole list of keys, though the answer is these
         @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (true), "
@@ -730,7 +750,8 @@ public final class NodeCommand implements Callable<Integer> {
     }
 
     @Command(name = "resume", mixinStandardHelpOptions = true, description = {"Start jobs again after a pause (a restart no longer pauses the node).",
-                "With no node running, it only removes the kept pause: the node's next start claims work."})
+                "With no node running, it only removes the kept pause: the node's next start claims work.",
+                "A node that answers busy (or stopping) is asked again for up to 15 s, then error node_busy (node_stopping)."})
     static final class Resume extends KeptPauseChange {
         @Option(names = "--json", description = "Print one JSON object: node and node_id (the node's key, hex), paused (false), "
                 + "kept (false where the kept pause could not be removed: a restart would pause the node again), problem "

@@ -14,6 +14,7 @@ import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.WriteQuota;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Saturating;
+import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Claimant;
 import dev.rhizome.coordinator.store.Directions;
@@ -22,6 +23,7 @@ import dev.rhizome.coordinator.store.OpenEvaluations;
 import dev.rhizome.coordinator.store.Seeds;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.StoreException;
+import dev.rhizome.coordinator.store.Units;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
@@ -234,7 +236,7 @@ public final class Dispatcher {
                         .flatMap(tx::unit)
                         .filter(u -> u.state() == UnitStatus.State.LEASED && u.holder().equals(claim.getNode()));
                 if (earlier.isPresent()) {
-                    return ClaimResponse.newBuilder().setUnit(UnitFactory.describe(tx, earlier.get())).build();
+                    return ClaimResponse.newBuilder().setUnit(leaseOf(tx, earlier.get())).build();
                 }
                 throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
                         + "; a claim is accepted once, send a new one with a fresh nonce");
@@ -314,12 +316,26 @@ public final class Dispatcher {
             // last: the day's counts are rows every claim of the address, network and store
             // writes, locked on a shared store from here to the commit.
             quotas.charge(tx, WriteQuota.Kind.LEASES, ByteString.EMPTY, origin, now);
-            return response.setUnit(UnitFactory.describe(tx, leased)).build();
+            return response.setUnit(leaseOf(tx, leased)).build();
         });
         if (refusedBy[0] != null && !again) {
             refusedClaims.accept(refusedBy[0].label());
         }
         return new Attempt(withSimilarWork(answer, claim.getHypothesis(), now), refusedBy[0] != null, opensAt[0]);
+    }
+
+    /**
+     * The leased unit as its claim's answer describes it: an evaluation given back starved from
+     * enough networks says {@code charge_if_starved} (StarvedGiveBacks).
+     */
+    private static WorkUnit leaseOf(Store.Transaction tx, UnitRecord leased) {
+        WorkUnit described = UnitFactory.describe(tx, leased);
+        if (leased.kind() != WorkUnit.Kind.EVALUATE) {
+            return described;
+        }
+        int networks = StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(leased.id()))
+                .getOrDefault(leased.id(), List.of()));
+        return StarvedGiveBacks.charged(networks) ? described.toBuilder().setChargeIfStarved(true).build() : described;
     }
 
     /**
@@ -402,12 +418,52 @@ public final class Dispatcher {
                 throw Rejection.conflict("work unit " + unit.id() + " is not leased to " + PublicId.hex(back.getNode())
                         + ": nothing given back");
             }
+            String why = back.getReason().isBlank() ? "no reason given"
+                    : Printable.shown(back.getReason()).replace('\n', ' ');
+            if (back.getStarved()) {
+                int before = StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(unit.id()))
+                        .getOrDefault(unit.id(), List.of()));
+                if (StarvedGiveBacks.charged(before)) {
+                    // Leased with charge_if_starved: its runner was to report the TIMEOUT. Taken as
+                    // unrun, this give-back would let any node dodge the charge forever.
+                    return chargedAsExpired(tx, unit, before, why, now);
+                }
+                tx.markStarved(unit.id(), back.getNode(), now);
+                int networks = StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(unit.id()))
+                        .getOrDefault(unit.id(), List.of()));
+                tx.updateUnit(unit.unanswered());
+                GIVEN_BACK_LOG.info("lease on {} unit {} given back unrun by {}, its job starved of a CPU (given back so "
+                        + "from {} network(s){}): {}", unit.kind(), unit.id(), PublicId.hex(back.getNode()), networks,
+                        StarvedGiveBacks.charged(networks) ? "; its next run is the commit's to time out"
+                                : !StarvedGiveBacks.offered(networks, false) ? "; offered only to a claim with a core to spare"
+                                : "", why);
+                return ack(unit.id(), "given back; open to the next claim" + (StarvedGiveBacks.charged(networks)
+                        ? " (given back starved from " + networks + " networks: its next run is charged if it times out)"
+                        : !StarvedGiveBacks.offered(networks, false) ? " with a core to spare (given back starved from "
+                        + networks + " networks)" : ""));
+            }
             tx.updateUnit(unit.unanswered());
             GIVEN_BACK_LOG.info("lease on {} unit {} given back unrun by {}: {}", unit.kind(), unit.id(),
-                    PublicId.hex(back.getNode()), back.getReason().isBlank() ? "no reason given"
-                            : Printable.shown(back.getReason()).replace('\n', ' '));
+                    PublicId.hex(back.getNode()), why);
             return ack(unit.id(), "given back; open to the next claim");
         });
+    }
+
+    /**
+     * A starved give-back of a lease that said {@code charge_if_starved}: as its lease running out
+     * would be (a failed attempt of the commit, an expired lease against the holder's standing),
+     * now rather than at its deadline.
+     */
+    private Ack chargedAsExpired(Store.Transaction tx, UnitRecord unit, int networks, String why, long now) {
+        UnitRecord expired = unit.expired();
+        tx.updateUnit(expired);
+        tx.saveReputation(unit.holder(), tx.reputation(unit.holder()).orElse(Reputation.fresh()).onLeaseExpired());
+        Abandonment.afterFailedAttempt(tx, expired, now);
+        GIVEN_BACK_LOG.info("lease on {} unit {} given back starved by {} after {} networks did: charged as an expired "
+                + "lease (it was leased to be reported as a TIMEOUT if starved): {}", unit.kind(), unit.id(),
+                PublicId.hex(unit.holder()), networks, why);
+        return ack(unit.id(), "charged as an expired lease: the unit was given back starved of a CPU from " + networks
+                + " networks, and its lease said charge_if_starved (report the run as a TIMEOUT)");
     }
 
     public Ack renew(Verified<LeaseRenewal> request) {
@@ -543,7 +599,7 @@ public final class Dispatcher {
      * explorations: the claim looks up the closures of the directions it meets only (its own, its
      * page's), never the whole list, which a store shared by several coordinators reads afresh.
      */
-    private <T extends Directions & OpenEvaluations & Explorations> ClaimPolicy.Decision choose(T tx,
+    private <T extends Directions & OpenEvaluations & Explorations & Units> ClaimPolicy.Decision choose(T tx,
             ClaimRequest claim, String network, long now, Function<String, Manifest> manifests) {
         if (!claim.getDirection().isEmpty()) {
             String reason = tx.closedDirections(List.of(claim.getDirection())).get(claim.getDirection());
@@ -561,6 +617,16 @@ public final class Dispatcher {
                     : tx.closedDirections(read.stream().map(UnitRecord::direction).toList());
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();
+            if (!claim.getCoreToSpare() && !page.isEmpty()) {
+                // A unit given back starved from a few networks waits for a machine that can tell a
+                // hung job from a starved one (StarvedGiveBacks).
+                Map<String, List<StarvedGiveBacks.GivenBack>> starved = tx.starvedGiveBacks(
+                        page.stream().map(UnitRecord::id).toList());
+                if (!starved.isEmpty()) {
+                    page = page.stream().filter(u -> StarvedGiveBacks.offered(
+                            StarvedGiveBacks.networks(starved.getOrDefault(u.id(), List.of())), false)).toList();
+                }
+            }
             List<DirectionLoad> loads = last && mayExplore ? tx.loadsOfOpenDirections() : List.of();
             Map<String, Integer> agentExplorations = last && mayExplore ? tx.leasedAgentExplorations() : Map.of();
             ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests, loads,

@@ -487,7 +487,13 @@ final class SqliteSchema {
             // a class of one's own is then one the claim had to fit the seed's with, not a word
             // written at report time. Leases made before have none ("") and are bound by the seed's
             // class alone.
-            List.of("ALTER TABLE unit_leases ADD COLUMN hardware_class TEXT NOT NULL DEFAULT ''"));
+            List.of("ALTER TABLE unit_leases ADD COLUMN hardware_class TEXT NOT NULL DEFAULT ''"),
+            // 35: when a lease was given back starved of a CPU (LeaseGiveBack.starved), NULL where it
+            // was not: a unit given back so from a few networks is offered only to a claim with a
+            // core to spare, then charged (StarvedGiveBacks). The index holds those leases alone, so
+            // a claim's page looks its units up among a few rows.
+            List.of("ALTER TABLE unit_leases ADD COLUMN starved_ms INTEGER",
+                    "CREATE INDEX unit_leases_starved ON unit_leases(unit_id) WHERE starved_ms IS NOT NULL"));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

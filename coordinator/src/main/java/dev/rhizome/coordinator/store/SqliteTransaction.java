@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Similarity;
 import dev.rhizome.coordinator.core.SpotChecks;
+import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.Adoption;
@@ -474,6 +475,16 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public Set<ByteString> leaseHolders(String unitId) {
         return units.leaseHolders(unitId);
+    }
+
+    @Override
+    public boolean markStarved(String unitId, ByteString holder, long nowMs) {
+        return units.markStarved(unitId, holder, nowMs);
+    }
+
+    @Override
+    public Map<String, List<StarvedGiveBacks.GivenBack>> starvedGiveBacks(Collection<String> unitIds) {
+        return units.starvedGiveBacks(unitIds);
     }
 
     @Override

@@ -11,9 +11,12 @@ import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.LeaseCaps;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
+import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -344,6 +347,30 @@ final class UnitRows implements Units {
             }
         }
         return Optional.of(new ForgottenLease((String) newest.get()[0], leasedMs));
+    }
+
+    @Override
+    public boolean markStarved(String unitId, ByteString holder, long nowMs) {
+        byte[] key = holder.toByteArray();
+        return q.update("UPDATE unit_leases SET starved_ms = ? WHERE unit_id = ? AND holder = ? AND leased_ms = "
+                + "(SELECT MAX(leased_ms) FROM unit_leases WHERE unit_id = ? AND holder = ?)", nowMs, unitId, key,
+                unitId, key) > 0;
+    }
+
+    @Override
+    public Map<String, List<StarvedGiveBacks.GivenBack>> starvedGiveBacks(Collection<String> unitIds) {
+        Map<String, List<StarvedGiveBacks.GivenBack>> byUnit = new HashMap<>();
+        if (unitIds.isEmpty()) {
+            return byUnit;
+        }
+        // starved_ms IS NOT NULL written out: only then may the planners use the partial index
+        for (Object[] row : q.listIn("SELECT unit_id, network, holder FROM unit_leases WHERE starved_ms IS NOT NULL "
+                + "AND unit_id IN", unitIds, rs -> new Object[] {rs.getString(1), rs.getString(2),
+                        ByteString.copyFrom(rs.getBytes(3))})) {
+            byUnit.computeIfAbsent((String) row[0], u -> new ArrayList<>())
+                    .add(new StarvedGiveBacks.GivenBack((String) row[1], (ByteString) row[2]));
+        }
+        return byUnit;
     }
 
     @Override

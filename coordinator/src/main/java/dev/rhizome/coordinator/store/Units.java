@@ -1,9 +1,12 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.UnitStatus;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -80,6 +83,15 @@ public interface Units {
 
     /** The distinct keys {@code unitId} was ever leased to. */
     Set<ByteString> leaseHolders(String unitId);
+
+    /**
+     * Marks {@code holder}'s newest lease of {@code unitId} given back starved of a CPU at {@code
+     * nowMs} (StarvedGiveBacks); false when it holds none.
+     */
+    boolean markStarved(String unitId, ByteString holder, long nowMs);
+
+    /** The leases of each of {@code unitIds} given back starved, by unit id; units with none are absent. */
+    Map<String, List<StarvedGiveBacks.GivenBack>> starvedGiveBacks(Collection<String> unitIds);
 
     List<UnitRecord> expiredLeases(long nowMs);
 

@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -47,6 +49,66 @@ public final class ControlClient {
 
         public Duration patience() {
             return patience;
+        }
+    }
+
+    /**
+     * How long a command asks again a node that refuses ({@link ControlRefusal}: busy, or stopping)
+     * before it gives up: a burst of commands clears in well under that, and a stop closes the socket
+     * within its drain ({@link ControlServer#DRAIN}), after which the node is asked no more.
+     */
+    public static final Duration REFUSED_PATIENCE = Duration.ofSeconds(15);
+    static final long FIRST_ASK_AGAIN_MS = 100;
+    static final long MOST_ASK_AGAIN_MS = 2_000;
+
+    /** A node that refused (busy or stopping) every time it was asked, until the bound. */
+    public static final class StillRefusing extends IOException {
+        private final ControlRefusal refusal;
+        private final int asked;
+
+        StillRefusing(Path socket, String request, ControlRefusal refusal, int asked, Duration bound) {
+            super("the node at " + socket + " refused '" + request + "' " + asked + " times in " + bound.toSeconds()
+                    + " s: " + refusal.error());
+            this.refusal = refusal;
+            this.asked = asked;
+        }
+
+        public ControlRefusal refusal() {
+            return refusal;
+        }
+
+        public int asked() {
+            return asked;
+        }
+    }
+
+    /**
+     * As {@link #request(Path, String)}, asking again a node that refuses (busy, or stopping) with a
+     * backoff (0.1 s doubling to 2 s, each wait drawn from its upper half so that a burst of commands
+     * does not come back together) until {@code bound}; then {@link StillRefusing}. A node that
+     * stopped meanwhile is no longer there: that is thrown as {@link #request} throws it.
+     */
+    public static String requestAskingAgain(Path socket, String request, Duration bound) throws IOException {
+        long deadline = System.nanoTime() + bound.toNanos();
+        long backoffMs = FIRST_ASK_AGAIN_MS;
+        for (int asked = 1; ; asked++) {
+            String answer = request(socket, request);
+            Optional<ControlRefusal> refused = ControlRefusal.of(answer);
+            if (refused.isEmpty()) {
+                return answer;
+            }
+            long leftMs = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (leftMs <= 0) {
+                throw new StillRefusing(socket, request, refused.get(), asked, bound);
+            }
+            long waitMs = Math.min(leftMs, backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1));
+            try {
+                Thread.sleep(waitMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while asking the node again");
+            }
+            backoffMs = Math.min(MOST_ASK_AGAIN_MS, backoffMs * 2);
         }
     }
 

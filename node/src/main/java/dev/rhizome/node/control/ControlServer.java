@@ -27,6 +27,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -47,6 +48,12 @@ import org.slf4j.LoggerFactory;
  * within {@link #READ_PATIENCE} is dropped, and at most {@link #AT_ONCE} are answered at once;
  * past that a request is answered at once with an error saying so (a retry finds room), so no
  * number of slow or silent clients holds the node's own commands for long.
+ *
+ * <p>Closing is graceful ({@link #close}): requests being answered finish, within {@link #DRAIN};
+ * one that comes meanwhile is answered at once that the node is stopping; then the socket closes.
+ * Closed at once, a {@code node pause} sent as the node stopped read a dropped connection and could
+ * not tell whether the pause was taken. A refusal answers {@code error} (words) and {@code code}
+ * ({@code busy} or {@code stopping}) so a client can tell one it should ask again.
  */
 public final class ControlServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControlServer.class);
@@ -54,9 +61,14 @@ public final class ControlServer implements AutoCloseable {
             .setFieldNamingPolicy(FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).serializeNulls().disableHtmlEscaping().create();
     private static final int MAX_REQUEST = 256;
     /** Requests answered at once: a handful of commands is the most a volunteer runs; more is a runaway script. */
-    static final int AT_ONCE = 16;
+    public static final int AT_ONCE = 16;
     /** How long a connection has to send its request line: a command sends it at once. */
     static final Duration READ_PATIENCE = Duration.ofSeconds(5);
+    /**
+     * How long a close waits for the requests being answered: a status or pause takes milliseconds,
+     * an announce is bounded by its own wait on the coordinator; a stop is not held longer for them.
+     */
+    static final Duration DRAIN = Duration.ofSeconds(5);
 
     /** What the node does for each request. */
     public interface Handler {
@@ -95,6 +107,9 @@ public final class ControlServer implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Set as a close begins: new requests are answered {@link #STOPPING}, those being answered finish. */
+    private volatile boolean closing;
+    private final AtomicLong busyRefusals = new AtomicLong();
     private volatile boolean closed;
 
     private ControlServer(Path socket, ServerSocketChannel server, Handler handler, UserPrincipal self) {
@@ -127,6 +142,11 @@ public final class ControlServer implements AutoCloseable {
         return socket;
     }
 
+    /** Requests refused so far for want of room ({@link #BUSY}), each counted before it is answered. */
+    public long busyRefusals() {
+        return busyRefusals.get();
+    }
+
     private void serve() {
         while (!closed) {
             SocketChannel client;
@@ -138,8 +158,14 @@ public final class ControlServer implements AutoCloseable {
                 }
                 continue;
             }
+            if (closing) {
+                refuse(client, STOPPING_CODE, STOPPING);
+                continue;
+            }
             if (!room.tryAcquire()) {
-                refuseBusy(client);
+                busyRefusals.incrementAndGet();  // counted before the client can read its refusal
+                refuse(client, BUSY_CODE, BUSY);
+                log.warn("control socket: {} requests being answered already; one more refused", AT_ONCE);
                 continue;
             }
             try {
@@ -152,7 +178,7 @@ public final class ControlServer implements AutoCloseable {
                 });
             } catch (RejectedExecutionException stopping) {
                 room.release();
-                closeQuietly(client);
+                refuse(client, STOPPING_CODE, STOPPING);
             }
         }
     }
@@ -172,22 +198,30 @@ public final class ControlServer implements AutoCloseable {
     }
 
     /**
-     * Past {@link #AT_ONCE}: answered on the accepting thread without waiting for the request (what
-     * the client already sent is read, so it reads the answer rather than a reset), never blocking it.
+     * Past {@link #AT_ONCE}, or while closing: answered on the accepting thread without waiting for
+     * the request (what the client already sent is read, so it reads the answer rather than a reset),
+     * never blocking it.
      */
-    private void refuseBusy(SocketChannel client) {
+    private static void refuse(SocketChannel client, String code, String why) {
         try (client) {
             client.configureBlocking(false);
             client.read(ByteBuffer.allocate(MAX_REQUEST));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("error", why);
+            answer.put("code", code);
             // a few hundred bytes into an empty socket buffer: a non-blocking write takes them whole
-            client.write(ByteBuffer.wrap((JSON.toJson(Map.of("error", BUSY)) + "\n").getBytes(StandardCharsets.UTF_8)));
-            log.warn("control socket: {} requests being answered already; one more refused", AT_ONCE);
+            client.write(ByteBuffer.wrap((JSON.toJson(answer) + "\n").getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             log.debug("refusing a control connection", e);
         }
     }
 
-    static final String BUSY = "busy: " + AT_ONCE + " control requests are being answered already; try again in a few seconds";
+    public static final String BUSY = "busy: " + AT_ONCE + " control requests are being answered already; try again in a few seconds";
+    /** The {@code code} of a refusal for want of room: asked again, it finds some. */
+    public static final String BUSY_CODE = "busy";
+    public static final String STOPPING = "stopping: the node is stopping and takes no new requests";
+    /** The {@code code} of a refusal while the node stops: once stopped, its data directory is free. */
+    public static final String STOPPING_CODE = "stopping";
 
     private static void closeQuietly(SocketChannel client) {
         try {
@@ -280,10 +314,27 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops taking requests: those being answered finish (at most {@link #DRAIN}; any still going
+     * then are interrupted and their clients read a close), new ones are answered {@link #STOPPING}
+     * meanwhile, then the socket closes and its file goes.
+     */
     @Override
     public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        answering.shutdown();
+        try {
+            if (!answering.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("control socket: requests still being answered {} s into the stop are cut short", DRAIN.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         closed = true;
-        answering.shutdownNow();  // interrupts requests still waiting (an announce): their clients read a close
+        answering.shutdownNow();
         deadlines.shutdownNow();
         try {
             server.close();

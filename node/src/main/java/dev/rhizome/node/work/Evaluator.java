@@ -227,6 +227,20 @@ public final class Evaluator {
                 .setTimeMs(timeMs).build();
     }
 
+    /**
+     * The TIMEOUT of a job kept off a CPU to its wall-clock bound whose unit came leased with {@code
+     * charge_if_starved} (given back so from three networks already): what an unstarved run that used
+     * its time would report, its reason saying how it was starved. The log is not kept, as for any
+     * starved run.
+     */
+    public Result starvedTimeout(WorkUnit unit, String starvedReason, long runtimeMs) {
+        String reason = JobText.printable("timed out on a busy machine: " + starvedReason + "; the unit was given back "
+                + "starved from other networks already, so its run is the commit's", MAX_REASON_CHARS);
+        log.warn("unit {}: {}", unit.getId(), reason);
+        return base(unit, unit.getCommit()).setStatus(Result.Status.TIMEOUT).setReason(reason).setRuntimeMs(runtimeMs)
+                .setTimeMs(clock.millis()).build();
+    }
+
     private Result.Builder base(WorkUnit unit, String commit) {
         return base(unit, commit, hardwareClass, identity);
     }

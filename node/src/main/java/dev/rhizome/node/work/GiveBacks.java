@@ -52,8 +52,15 @@ public final class GiveBacks {
     static final long FIRST_RETRY_MS = 1_000;
     static final long MAX_RETRY_MS = 60_000;
 
-    /** A unit to give back: which slot held it, why it is given back, and until when it is leased to this node. */
-    public record Pending(String unitId, String slot, String reason, long leaseDeadlineMs) {
+    /**
+     * A unit to give back: which slot held it, why it is given back, until when it is leased to this
+     * node, and whether its job was starved of a CPU (LeaseGiveBack.starved: the coordinator bounds those).
+     */
+    public record Pending(String unitId, String slot, String reason, long leaseDeadlineMs, boolean starved) {
+        /** One given back for another reason than a starved job: paused, stopping. */
+        public Pending(String unitId, String slot, String reason, long leaseDeadlineMs) {
+            this(unitId, slot, reason, leaseDeadlineMs, false);
+        }
     }
 
     /** Sends one give-back, signed afresh (its time must be inside the coordinator's replay window). */
@@ -135,6 +142,7 @@ public final class GiveBacks {
             p.setProperty("slot", pending.slot());
             p.setProperty("reason", pending.reason());
             p.setProperty("lease_deadline_ms", Long.toString(pending.leaseDeadlineMs()));
+            p.setProperty("starved", Boolean.toString(pending.starved()));
             StringWriter text = new StringWriter();
             p.store(text, null);
             DurableFiles.replace(file(pending.unitId()), text.toString().getBytes(StandardCharsets.UTF_8));
@@ -171,7 +179,9 @@ public final class GiveBacks {
             Properties p = new Properties();
             p.load(new StringReader(Files.readString(f, StandardCharsets.UTF_8)));
             return Optional.of(new Pending(p.getProperty("unit"), p.getProperty("slot", "?"), p.getProperty("reason", ""),
-                    Long.parseLong(p.getProperty("lease_deadline_ms"))));
+                    Long.parseLong(p.getProperty("lease_deadline_ms")),
+                    // a file from before round 35 says nothing of it: given back as not starved, as then
+                    Boolean.parseBoolean(p.getProperty("starved", "false"))));
         } catch (IOException | RuntimeException e) {
             log.warn("dropping the unreadable give-back {} ({}): its unit's lease runs out instead", f.getFileName(),
                     e.toString());

@@ -45,6 +45,15 @@ public record MachineLoad(double lastMinute, int runnableNow, int cores) {
         }
     }
 
+    /**
+     * Whether a core stands idle besides every task that wants one (this node's jobs among them):
+     * what a claim tells the coordinator as {@code core_to_spare}, since a job that starves here
+     * then was not starved by the machine.
+     */
+    public boolean leavesACoreIdle() {
+        return cores - tasks() >= 1;
+    }
+
     /** The tasks that want a CPU, as far as the two measures tell. */
     double tasks() {
         return Math.max(lastMinute, runnableNow);

@@ -91,6 +91,11 @@ final class SlotWorker implements Runnable {
          * until the coordinator hears or the lease's deadline passes ({@link GiveBacks}).
          */
         default void giveBack(Slot slot, WorkUnit unit, String reason) {
+            giveBack(slot, unit, reason, false);
+        }
+
+        /** The same, saying whether its job was starved of a CPU (the coordinator bounds those give-backs). */
+        default void giveBack(Slot slot, WorkUnit unit, String reason, boolean starved) {
         }
 
         /** Whether a give-back of this unit waits to be heard: a unit buffered before a kill that has one is not run. */
@@ -512,9 +517,16 @@ final class SlotWorker implements Runnable {
                     }
                     throw e;
                 } catch (MachineBusyException e) {
-                    work.notRun(slot, unit, (System.nanoTime() - started) / 1_000_000, e.getMessage());
-                    work.giveBack(slot, unit, JobText.printable("its job was kept off a CPU by other work on the "
-                            + "machine: " + e.getMessage(), Evaluator.MAX_REASON_CHARS));
+                    long runtimeMs = (System.nanoTime() - started) / 1_000_000;
+                    if (unit.getChargeIfStarved()) {
+                        // given back starved from three networks already: the coordinator charges the
+                        // commit now, and a give-back would be charged to this node as an expired lease
+                        work.report(slot, evaluator.starvedTimeout(unit, e.getMessage(), runtimeMs));
+                    } else {
+                        work.notRun(slot, unit, runtimeMs, e.getMessage());
+                        work.giveBack(slot, unit, JobText.printable("its job was kept off a CPU by other work on the "
+                                + "machine: " + e.getMessage(), Evaluator.MAX_REASON_CHARS), true);
+                    }
                 }
             } else {
                 work.explore(unit);

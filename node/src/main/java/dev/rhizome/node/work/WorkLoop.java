@@ -131,7 +131,7 @@ public final class WorkLoop implements Runnable {
         this.buffer = buffer;
         this.giveBacks = new GiveBacks(giveBacksDir, p -> coordinator.giveBackLease(LeaseGiveBack.newBuilder()
                 .setWorkUnitId(p.unitId()).setNode(identity.publicId().toByteString()).setReason(p.reason())
-                .setTimeMs(clock.millis()).build()), clock::millis, buffer::heldSince);
+                .setStarved(p.starved()).setTimeMs(clock.millis()).build()), clock::millis, buffer::heldSince);
         this.acked = new AckedResults(outbox, ReceiptBook.besideOutbox(outbox.dir()), clock::millis);
         // the unit's name lets a crash check match what a node was told was stored (ops/storm)
         this.delivery = new OutboxDelivery(outbox, acked, coordinator, identity, heldBack,
@@ -504,7 +504,9 @@ public final class WorkLoop implements Runnable {
                         .setHardwareClass(slot.hardwareClass())
                         .addKinds(WorkUnit.Kind.EVALUATE)
                         .setTimeMs(clock.millis())
-                        .setWaitS(CLAIM_WAIT_S);
+                        .setWaitS(CLAIM_WAIT_S)
+                        // a unit given back starved from a few networks waits for a machine with a core idle
+                        .setCoreToSpare(load.get().map(MachineLoad::leavesACoreIdle).orElse(false));
                 if (mayExplore) {
                     request.addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true);
                 }
@@ -582,10 +584,10 @@ public final class WorkLoop implements Runnable {
         }
 
         @Override
-        public void giveBack(Slot slot, WorkUnit unit, String reason) {
+        public void giveBack(Slot slot, WorkUnit unit, String reason, boolean starved) {
             // kept before the slot forgets the unit, and sent by the reporter at once, then again
             // until the coordinator hears (GiveBacks): a slot never waits on the coordinator for it
-            giveBacks.keep(new GiveBacks.Pending(unit.getId(), slot.name(), reason, unit.getLeaseDeadlineMs()));
+            giveBacks.keep(new GiveBacks.Pending(unit.getId(), slot.name(), reason, unit.getLeaseDeadlineMs(), starved));
             try {
                 reporter.execute(giveBacks::round);
             } catch (java.util.concurrent.RejectedExecutionException stopped) {

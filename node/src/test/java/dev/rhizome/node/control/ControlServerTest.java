@@ -226,7 +226,10 @@ class ControlServerTest {
             await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == ControlServer.AT_ONCE);
 
             String refused = request(server.socket(), "status");
-            assertThat(refused).as("answered at once, saying why").isEqualTo("{\"error\":\"" + ControlServer.BUSY + "\"}");
+            assertThat(refused).as("answered at once, saying why").isEqualTo("{\"error\":\"" + ControlServer.BUSY
+                    + "\",\"code\":\"busy\"}");
+            assertThat(ControlRefusal.of(refused)).contains(new ControlRefusal("busy", ControlServer.BUSY));
+            assertThat(server.busyRefusals()).isEqualTo(1);
 
             release.countDown();
             for (CompletableFuture<String> a : announces) {
@@ -234,6 +237,140 @@ class ControlServerTest {
             }
             await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
                     assertThat(request(server.socket(), "status")).contains("\"slots\":[]"));
+        } finally {
+            release.countDown();
+        }
+    }
+
+    /**
+     * A saturated socket: a command that asks again finds room once a request ends; one that never
+     * does gives up at its bound, saying the node stayed busy.
+     */
+    @Test
+    void aRefusedRequestIsAskedAgainUntilItFindsRoomOrItsBound() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger waiting = new AtomicInteger();
+        ExecutorService clients = Executors.newFixedThreadPool(ControlServer.AT_ONCE);
+        try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowAnnounce(release, waiting))) {
+            List<CompletableFuture<String>> announces = new ArrayList<>();
+            for (int i = 0; i < ControlServer.AT_ONCE; i++) {
+                announces.add(CompletableFuture.supplyAsync(() -> request(server.socket(), "announce"), clients));
+            }
+            await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == ControlServer.AT_ONCE);
+
+            ControlClient.StillRefusing gaveUp = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> ControlClient.requestAskingAgain(server.socket(), "status", Duration.ofMillis(300)),
+                    ControlClient.StillRefusing.class);
+            assertThat(gaveUp.refusal().code()).isEqualTo(ControlServer.BUSY_CODE);
+            assertThat(gaveUp.asked()).as("asked again before giving up").isGreaterThan(1);
+            assertThat(gaveUp).hasMessageContaining("refused 'status'").hasMessageContaining(ControlServer.BUSY);
+
+            long refusedBefore = server.busyRefusals();
+            CompletableFuture<String> status = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ControlClient.requestAskingAgain(server.socket(), "status", Duration.ofMinutes(2));
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            });
+            await().atMost(Duration.ofMinutes(1)).until(() -> server.busyRefusals() > refusedBefore);
+            assertThat(status).as("still asking: refused, not failed").isNotDone();
+            release.countDown();
+            assertThat(status.get(2, TimeUnit.MINUTES)).contains("\"slots\":[]");
+            for (CompletableFuture<String> a : announces) {
+                assertThat(a.get(1, TimeUnit.MINUTES)).isEqualTo("{\"announced\":true}");
+            }
+        } finally {
+            release.countDown();
+            clients.shutdown();
+        }
+    }
+
+    /**
+     * A close lets the request being answered finish (a pause the node took is answered, not cut),
+     * tells a request that comes meanwhile that the node is stopping, and only then closes.
+     */
+    @Test
+    void aCloseLetsARequestInProgressFinishAndTellsANewOneTheNodeIsStopping() throws Exception {
+        CountDownLatch pausing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        ControlServer.Handler slowPause = new ControlServer.Handler() {
+            @Override
+            public Object status() {
+                return handler.status();
+            }
+
+            @Override
+            public String node() {
+                return "ab12";
+            }
+
+            @Override
+            public Optional<String> pause() {
+                pausing.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("interrupted while pausing", e);
+                }
+                return handler.pause();
+            }
+
+            @Override
+            public Optional<String> resume() {
+                return handler.resume();
+            }
+
+            @Override
+            public Object announce() {
+                return handler.announce();
+            }
+        };
+        ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowPause);
+        CompletableFuture<Void> closed = null;
+        try {
+            CompletableFuture<String> pause = CompletableFuture.supplyAsync(() -> request(server.socket(), "pause"));
+            assertThat(pausing.await(1, TimeUnit.MINUTES)).isTrue();
+            closed = CompletableFuture.runAsync(server::close);
+
+            // asked while the close waits for the pause: told, at once, in words and a code
+            String told = await().atMost(Duration.ofMinutes(1)).until(() -> request(server.socket(), "status"),
+                    answer -> ControlRefusal.of(answer).isPresent());
+            assertThat(ControlRefusal.of(told)).contains(new ControlRefusal(ControlServer.STOPPING_CODE,
+                    ControlServer.STOPPING));
+            assertThat(closed).as("the close waits for the pause in progress").isNotDone();
+            assertThat(Files.exists(server.socket())).isTrue();
+
+            release.countDown();
+            assertThat(pause.get(1, TimeUnit.MINUTES)).as("answered, not dropped")
+                    .isEqualTo("{\"node\":\"ab12\",\"paused\":true,\"kept\":true,\"problem\":null}");
+            closed.get(1, TimeUnit.MINUTES);
+            assertThat(Files.exists(server.socket())).as("gone once closed").isFalse();
+        } finally {
+            release.countDown();
+            server.close();
+        }
+    }
+
+    @Test
+    void aCloseWaitsNoLongerThanItsDrainForARequestThatDoesNotEnd() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger waiting = new AtomicInteger();
+        ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowAnnounce(release, waiting));
+        try {
+            CompletableFuture<String> announce = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ControlClient.request(server.socket(), "announce", Duration.ofMinutes(1));
+                } catch (Exception e) {
+                    return "failed: " + e;
+                }
+            });
+            await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == 1);
+            // the announce never ends by itself: the close cuts it at its drain rather than wait for it
+            CompletableFuture.runAsync(server::close).get(1, TimeUnit.MINUTES);
+            assertThat(Files.exists(server.socket())).isFalse();
+            assertThat(announce.get(1, TimeUnit.MINUTES)).as("cut short: its client reads a close, no answer")
+                    .doesNotContain("announced");
         } finally {
             release.countDown();
         }

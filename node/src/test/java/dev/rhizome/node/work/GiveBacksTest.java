@@ -42,6 +42,25 @@ class GiveBacksTest {
         assertThat(GiveBacks.after(0, 0, 1, NOW, NOW + 500).done()).as("the unit is open by then anyway").isTrue();
     }
 
+    /** A starved job's give-back says so after a restart too: the coordinator bounds those alone. */
+    @Test
+    void aStarvedGiveBackIsKeptStarvedAcrossARestart() throws Exception {
+        List<GiveBacks.Pending> sent = new CopyOnWriteArrayList<>();
+        GiveBacks first = new GiveBacks(dir, p -> {
+            throw new CoordinatorException(0, Error.Code.CODE_UNSPECIFIED, "no answer");
+        }, () -> NOW);
+        first.keep(new GiveBacks.Pending("u/1", "cpu0", "kept off a CPU", DEADLINE, true));
+        first.keep(new GiveBacks.Pending("u/2", "cpu1", "paused by its owner", DEADLINE));
+        GiveBacks second = new GiveBacks(dir, sent::add, () -> NOW);  // the node restarted
+        assertThat(second.pending()).containsExactlyInAnyOrder(
+                new GiveBacks.Pending("u/1", "cpu0", "kept off a CPU", DEADLINE, true),
+                new GiveBacks.Pending("u/2", "cpu1", "paused by its owner", DEADLINE, false));
+        second.round();
+        assertThat(sent).extracting(GiveBacks.Pending::unitId, GiveBacks.Pending::starved)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("u/1", true),
+                        org.assertj.core.groups.Tuple.tuple("u/2", false));
+    }
+
     @Test
     void whatIsKeptOutlivesTheProcessAndIsSentOnceHeard() throws Exception {
         AtomicInteger answer = new AtomicInteger(0);
