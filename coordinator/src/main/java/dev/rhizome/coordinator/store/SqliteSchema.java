@@ -487,7 +487,15 @@ final class SqliteSchema {
             // a class of one's own is then one the claim had to fit the seed's with, not a word
             // written at report time. Leases made before have none ("") and are bound by the seed's
             // class alone.
-            List.of("ALTER TABLE unit_leases ADD COLUMN hardware_class TEXT NOT NULL DEFAULT ''"));
+            List.of("ALTER TABLE unit_leases ADD COLUMN hardware_class TEXT NOT NULL DEFAULT ''"),
+            // 35: how many times each trial (a commit at one random seed) was queued again because
+            // it was decided only in hardware classes other than the one it must be compared in
+            // (service.Settlement, TrialRequeues): unbounded, a stream of fresh keys of a made-up
+            // class taking every replica had the coordinator queue the trial for ever. Kept apart
+            // from the units, which a trial's tie-breakers and confirmations add to as well.
+            List.of("""
+                    CREATE TABLE trial_requeues (commit_id TEXT NOT NULL, random_seed BIGINT NOT NULL,
+                        times INTEGER NOT NULL, PRIMARY KEY (commit_id, random_seed)) WITHOUT ROWID"""));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {
