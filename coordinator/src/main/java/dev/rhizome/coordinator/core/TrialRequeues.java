@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.core;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * How often a trial decided only in hardware classes a direction does not compare in is queued
@@ -23,9 +24,13 @@ public final class TrialRequeues {
         return timesBefore < MAX_PER_TRIAL;
     }
 
-    /** The seeds among {@code times} (queued-again counts by random seed) whose requeues are spent. */
-    public static List<Long> spent(Map<Long, Integer> times) {
-        return times.entrySet().stream().filter(e -> !mayQueueAgain(e.getValue())).map(Map.Entry::getKey).toList();
+    /**
+     * The seeds among {@code times} (queued-again counts by random seed) whose requeues are spent:
+     * queued again the most times, and the last replicas no longer {@code pending}.
+     */
+    public static List<Long> spent(Map<Long, Integer> times, Predicate<Long> pending) {
+        return times.entrySet().stream().filter(e -> !mayQueueAgain(e.getValue()) && !pending.test(e.getKey()))
+                .map(Map.Entry::getKey).toList();
     }
 
     /**
@@ -43,14 +48,14 @@ public final class TrialRequeues {
             + "(closes it and opens another on the same base)";
 
     /**
-     * Why a direction's base is not measured, for its view: empty where its trials were never
-     * queued again (not yet decided at all, the ordinary wait).
+     * Why a direction's base is not measured, for its view, given its trials' requeues and those
+     * {@link #spent}: empty where its trials were never queued again (not yet decided at all, the
+     * ordinary wait).
      */
-    public static String unmeasuredBase(Map<Long, Integer> times) {
+    public static String unmeasuredBase(Map<Long, Integer> times, List<Long> spent) {
         if (times.isEmpty()) {
             return "";
         }
-        List<Long> spent = spent(times);
         String decided = "its base's trials were decided only in a hardware class not established";
         if (!spent.isEmpty()) {
             return decided + "; " + whenSpent(spent, BASE_WAITS);

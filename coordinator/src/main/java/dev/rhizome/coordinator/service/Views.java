@@ -154,9 +154,17 @@ public final class Views {
                     d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS));
             List<String> names = p.items().stream().map(DirectionRecord::name).toList();
             // the base's requeues, read only for a direction not measured (few, and those are the ones that wait)
-            Map<String, Map<Long, Integer>> requeues = new HashMap<>();
-            p.items().stream().filter(d -> !d.frontier().isMeasured())
-                    .forEach(d -> requeues.put(d.name(), tx.trialRequeues(d.frontier().commit())));
+            Map<String, DirectionStatus> requeues = new HashMap<>();
+            for (DirectionRecord d : p.items()) {
+                Map<Long, Integer> times = d.frontier().isMeasured() ? Map.of() : tx.trialRequeues(d.frontier().commit());
+                if (!times.isEmpty()) {
+                    List<Long> spent = TrialRequeues.spent(times,
+                            s -> !tx.pendingUnitsOfTrial(d.frontier().commit(), s).isEmpty());
+                    requeues.put(d.name(), DirectionStatus.newBuilder()
+                            .setNotMeasuredReason(TrialRequeues.unmeasuredBase(times, spent))
+                            .setRequeuesSpent(!spent.isEmpty()).build());
+                }
+            }
             return directionList(p.items(), tx.closedDirections(names), tx.directionCounts(names), requeues)
                     .toBuilder().setNext(p.next()).build();
         });
@@ -171,7 +179,7 @@ public final class Views {
     }
 
     private static DirectionList directionList(List<DirectionRecord> directions, Map<String, String> closed,
-            Map<String, HistoryCounts.OfDirection> counts, Map<String, Map<Long, Integer>> requeues) {
+            Map<String, HistoryCounts.OfDirection> counts, Map<String, DirectionStatus> requeues) {
         DirectionList.Builder list = DirectionList.newBuilder();
         for (DirectionRecord d : directions) {
             HistoryCounts.OfDirection n = counts.getOrDefault(d.name(), HistoryCounts.OfDirection.NONE);
@@ -186,9 +194,9 @@ public final class Views {
             }
             d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
             d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
-            Map<Long, Integer> times = requeues.getOrDefault(d.name(), Map.of());
-            s.setNotMeasuredReason(TrialRequeues.unmeasuredBase(times))
-                    .setRequeuesSpent(!TrialRequeues.spent(times).isEmpty());
+            if (requeues.containsKey(d.name())) {
+                s.mergeFrom(requeues.get(d.name()));
+            }
             list.addDirections(s);
         }
         return list.build();
