@@ -161,16 +161,16 @@ final class Settlement {
             remeasureFrontier(tx, d, manifest, nowMs).ifPresent(notes::add);
         }
         Optional<Stored<Experiment>> experiment = tx.experiment(commit);
-        Set<String> reading = new LinkedHashSet<>();
-        directionsWithFrontier(tx, commit).forEach(d -> reading.add(d.name()));
+        List<String> frontierOf = directionsWithFrontier(tx, commit).stream().map(DirectionRecord::name).toList();
+        Set<String> reading = new LinkedHashSet<>(frontierOf);
         experiment.ifPresent(x -> reading.add(x.record().getDirection()));
         for (String direction : reading) {
             notes.addAll(keepToComparisonClass(tx, tx.direction(direction).orElseThrow(), commit, randomSeed, outcomes,
                     manifest, nowMs));
         }
         // A frontier's new trial can change every comparison of its direction; a candidate's only its own.
-        for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
-            notes.addAll(adoptWhatWins(tx, d.name(), manifest, nowMs, Optional.empty()));
+        for (String direction : frontierOf) {
+            notes.addAll(adoptWhatWins(tx, direction, manifest, nowMs, Optional.empty()));
         }
         if (experiment.isPresent()) {
             String direction = experiment.get().record().getDirection();
@@ -486,8 +486,8 @@ final class Settlement {
             return revisitComparisonClass(tx, d, manifest, nowMs);
         }
         if (outcomes.stream().anyMatch(o -> o.decided() && o.hardwareClass().equals(compared))
-                || !tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty()) {
-            return List.of();
+                || !tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty() || tx.abandonment(commit).isPresent()) {
+            return List.of();  // decided there, still running, or given up (nobody could fetch it)
         }
         String trial = CommitId.abbreviate(commit) + " at seed " + Long.toUnsignedString(randomSeed);
         if (!TrialRequeues.mayQueueAgain(tx.trialRequeues(commit).getOrDefault(randomSeed, 0))) {

@@ -270,8 +270,10 @@ class MadeUpClassTest extends OnEachStore {
         }
         DirectionStatus measured = direction();
         assertThat(measured.getHardwareClass()).isEqualTo(REAL);
-        assertThat(measured.getFrontierMetric()).isEqualTo(3.2);
+        assertThat(measured.getBaselineMetric()).as("the base, measured in the real class").isEqualTo(3.2);
         assertThat(measured.getNotMeasuredReason()).isEmpty();
+        assertThat(measured.getFrontierCommit()).as("the honest candidate, compared in the real class, is adopted")
+                .isEqualTo(candidate);
         comparedBoardIs(REAL);
     }
 
