@@ -10,6 +10,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Saturating;
 import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.SpotChecks;
+import dev.rhizome.coordinator.core.TrialRequeues;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Directions;
@@ -157,13 +158,20 @@ final class Settlement {
         }
         AdoptionCandidates.refresh(tx, commit, manifest);
         for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
-            remeasureFrontier(tx, d, unit, manifest, nowMs).ifPresent(notes::add);
-        }
-        // A frontier's new trial can change every comparison of its direction; a candidate's only its own.
-        for (DirectionRecord d : directionsWithFrontier(tx, commit)) {
-            notes.addAll(adoptWhatWins(tx, d.name(), manifest, nowMs, Optional.empty()));
+            remeasureFrontier(tx, d, manifest, nowMs).ifPresent(notes::add);
         }
         Optional<Stored<Experiment>> experiment = tx.experiment(commit);
+        List<String> frontierOf = directionsWithFrontier(tx, commit).stream().map(DirectionRecord::name).toList();
+        Set<String> reading = new LinkedHashSet<>(frontierOf);
+        experiment.ifPresent(x -> reading.add(x.record().getDirection()));
+        for (String direction : reading) {
+            notes.addAll(keepToComparisonClass(tx, tx.direction(direction).orElseThrow(), commit, randomSeed, outcomes,
+                    manifest, nowMs));
+        }
+        // A frontier's new trial can change every comparison of its direction; a candidate's only its own.
+        for (String direction : frontierOf) {
+            notes.addAll(adoptWhatWins(tx, direction, manifest, nowMs, Optional.empty()));
+        }
         if (experiment.isPresent()) {
             String direction = experiment.get().record().getDirection();
             if (!tx.direction(direction).orElseThrow().frontier().commit().equals(commit)) {
@@ -384,11 +392,11 @@ final class Settlement {
      * no evaluation pending is queued again, {@code quorum} replicas, so that runners of an
      * established class can decide it (its units were all taken, by the runners of the other).
      */
-    private static Optional<String> remeasureFrontier(Store.Transaction tx, DirectionRecord d, UnitRecord unit,
-            Manifest manifest, long nowMs) {
+    private static Optional<String> remeasureFrontier(Store.Transaction tx, DirectionRecord d, Manifest manifest,
+            long nowMs) {
         TrialMetrics m = frontierMetrics(tx, d.frontier().commit(), d.frontier().hardwareClass(), manifest, nowMs);
         if (m.bySeed().isEmpty()) {
-            return d.frontier().hardwareClass().isEmpty() ? requeueForAnEstablishedClass(tx, d, unit, manifest, nowMs)
+            return d.frontier().hardwareClass().isEmpty() ? requeueForAnEstablishedClass(tx, d, manifest, nowMs)
                     : Optional.empty();
         }
         double mean = m.mean().getAsDouble();
@@ -400,28 +408,123 @@ final class Settlement {
                 + " seed(s)");
     }
 
-    /** See {@link #remeasureFrontier}: the unmeasured base's trials decided in classes not established. */
+    /**
+     * See {@link #remeasureFrontier}: the unmeasured base's trials decided in classes not
+     * established are queued again, each at most {@link TrialRequeues#MAX_PER_TRIAL} times.
+     */
     private static Optional<String> requeueForAnEstablishedClass(Store.Transaction tx, DirectionRecord d,
-            UnitRecord unit, Manifest manifest, long nowMs) {
+            Manifest manifest, long nowMs) {
         String commit = d.frontier().commit();
+        Map<Long, Integer> times = tx.trialRequeues(commit);
         List<Long> queued = new ArrayList<>();
+        List<Long> spent = new ArrayList<>();
         for (long randomSeed : Manifests.trialSeeds(manifest)) {
             boolean decided = Trials.judge(trialEntries(tx, commit, randomSeed), Manifests.quorum(manifest),
                     manifest.getMetric().getTolerance(), tx.reputationClasses(commit, randomSeed)).stream()
                     .anyMatch(Trials.Outcome::decided);
             if (decided && tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty()) {
-                queueTrial(tx, unit.seed(), d.name(), commit, unit.parent(), unit.proposer(), randomSeed,
-                        Manifests.quorum(manifest), nowMs);
-                queued.add(randomSeed);
+                if (TrialRequeues.mayQueueAgain(times.getOrDefault(randomSeed, 0))) {
+                    queueAgain(tx, d, commit, randomSeed, manifest, nowMs);
+                    queued.add(randomSeed);
+                } else {
+                    spent.add(randomSeed);
+                }
             }
         }
-        if (queued.isEmpty()) {
+        if (queued.isEmpty() && spent.isEmpty()) {
             return Optional.empty();
         }
-        LOG.warn("direction {}: the base's trials at seed(s) {} were decided in a hardware class not established "
-                + "(fewer networks of standing announce it than another class); queued again", d.name(), queued);
-        return Optional.of("direction " + d.name() + " not measured: its base's trials were decided only in a hardware "
-                + "class not established; evaluations queued again at " + queued.size() + " seed(s)");
+        String note = "direction " + d.name() + " not measured: its base's trials were decided only in a hardware "
+                + "class not established";
+        if (!queued.isEmpty()) {
+            LOG.warn("direction {}: the base's trials at seed(s) {} were decided in a hardware class not established "
+                    + "(fewer networks of standing announce it than another class); queued again", d.name(), queued);
+            note += "; evaluations queued again at " + queued.size() + " seed(s)";
+        }
+        if (!spent.isEmpty()) {
+            LOG.warn("direction {}: the base's trials at seed(s) {} were decided in a hardware class not established "
+                    + "and queued again {} times already; not queued again", d.name(), spent,
+                    TrialRequeues.MAX_PER_TRIAL);
+            note += "; " + TrialRequeues.whenSpent(spent, TrialRequeues.BASE_WAITS);
+        }
+        return Optional.of(note);
+    }
+
+    /**
+     * Queues {@code commit}'s trial at {@code randomSeed} again, {@code quorum} replicas ahead of
+     * ordinary work (it stands between a direction and its comparisons), and counts it. The keys
+     * that ran the trial never get another replica of it, and their networks are held off it a while.
+     */
+    private static void queueAgain(Store.Transaction tx, DirectionRecord d, String commit, long randomSeed,
+            Manifest manifest, long nowMs) {
+        Optional<Experiment> x = tx.experiment(commit).map(Stored::record);
+        queueTrial(tx, d.direction().getSeed(), d.name(), commit, x.map(Experiment::getParent).orElse(""),
+                x.map(Experiment::getProposer).orElse(ByteString.EMPTY), randomSeed, Manifests.quorum(manifest), true,
+                nowMs);
+        tx.countTrialRequeue(commit, randomSeed);
+    }
+
+    /**
+     * After a trial of a direction's commit (its frontier's, or a candidate's) is judged: where it
+     * was decided in a class other than the one the direction compares in, and that class is no
+     * longer established while nothing was adopted yet, the class is revisited
+     * ({@link #revisitComparisonClass}); else, where the trial is decided only in other classes and
+     * nothing of it is pending, it is queued again ahead for the direction's class (each trial at
+     * most {@link TrialRequeues#MAX_PER_TRIAL} times): the replicas were all taken by keys claiming
+     * in another class, and the comparison, which reads its own class only, waited for ever.
+     */
+    private static List<String> keepToComparisonClass(Store.Transaction tx, DirectionRecord d, String commit,
+            long randomSeed, List<Trials.Outcome> outcomes, Manifest manifest, long nowMs) {
+        if (!d.frontier().isMeasured()) {
+            return List.of();  // an unmeasured base: remeasureFrontier queues it for an established class
+        }
+        String compared = d.frontier().hardwareClass();
+        if (outcomes.stream().noneMatch(o -> o.decided() && !o.hardwareClass().equals(compared))) {
+            return List.of();
+        }
+        if (nothingAdopted(tx, d) && !establishedClasses(tx, manifest, nowMs).test(compared)) {
+            return revisitComparisonClass(tx, d, manifest, nowMs);
+        }
+        if (outcomes.stream().anyMatch(o -> o.decided() && o.hardwareClass().equals(compared))
+                || !tx.pendingUnitsOfTrial(commit, randomSeed).isEmpty() || tx.abandonment(commit).isPresent()) {
+            return List.of();  // decided there, still running, or given up (nobody could fetch it)
+        }
+        String trial = CommitId.abbreviate(commit) + " at seed " + Long.toUnsignedString(randomSeed);
+        if (!TrialRequeues.mayQueueAgain(tx.trialRequeues(commit).getOrDefault(randomSeed, 0))) {
+            return List.of("trial of " + trial + " was decided only in hardware classes direction " + d.name()
+                    + " does not compare in (" + compared + "); " + TrialRequeues.whenSpent(List.of(randomSeed),
+                    "the commit has no trial there to compare"));
+        }
+        queueAgain(tx, d, commit, randomSeed, manifest, nowMs);
+        LOG.info("direction {}: trial of {} decided only in classes other than {}; queued again for it", d.name(),
+                trial, compared);
+        return List.of("trial of " + trial + " was decided only in hardware classes direction " + d.name()
+                + " does not compare in (" + compared + "); queued again for it, ahead");
+    }
+
+    /** Whether {@code d} has adopted nothing: its frontier is still its base, and its class may be revisited. */
+    private static boolean nothingAdopted(Store.Transaction tx, DirectionRecord d) {
+        return d.frontier().commit().equals(d.direction().getBaseCommit()) && tx.adoptions(d.name()).isEmpty();
+    }
+
+    /**
+     * A class set while it was established, and no longer is (more networks of standing announce
+     * another: on a young network the first pair to decide the base set it with nobody else's
+     * standing around), is provisional until the direction's first adoption: the base is unmeasured
+     * again and measured in the first decided class that is established, or queued again for one
+     * ({@link #requeueForAnEstablishedClass}, bounded as there). From the first adoption the class is fixed.
+     */
+    private static List<String> revisitComparisonClass(Store.Transaction tx, DirectionRecord d, Manifest manifest,
+            long nowMs) {
+        String was = d.frontier().hardwareClass();
+        tx.updateFrontier(d.name(), new Frontier(d.frontier().commit(), OptionalDouble.empty(), ""));
+        LOG.warn("direction {}: its comparison class {} is no longer established and nothing was adopted in it; "
+                + "its base is measured again", d.name(), was);
+        List<String> notes = new ArrayList<>();
+        notes.add("direction " + d.name() + " compared in " + was + ", a hardware class no longer established "
+                + "(more networks of standing announce another), and adopted nothing yet: its class is chosen again");
+        remeasureFrontier(tx, tx.direction(d.name()).orElseThrow(), manifest, nowMs).ifPresent(notes::add);
+        return notes;
     }
 
     record Winner(String commit, Significance.Comparison comparison) {
@@ -674,6 +777,11 @@ final class Settlement {
             Optional<Confirmed> winner = confirmedWinner(tx, d, frontier, manifest, candidates, nowMs, notes);
             if (winner.isEmpty()) {
                 return notes;
+            }
+            if (nothingAdopted(tx, d) && !establishedClasses(tx, manifest, nowMs).test(frontier.hardwareClass())) {
+                // the first adoption fixes the class for good: one no longer established is chosen again first
+                notes.addAll(revisitComparisonClass(tx, d, manifest, nowMs));
+                continue;
             }
             String best = winner.get().commit();
             Significance.Comparison bestComparison = winner.get().verdict().trials();

@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.core.PaperFilter;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.RequestRules;
+import dev.rhizome.coordinator.core.TrialRequeues;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Confirmations;
@@ -48,6 +49,7 @@ import dev.rhizome.protocol.seed.Manifests;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,8 +153,20 @@ public final class Views {
             Pages.Page<DirectionRecord> p = Pages.bounded(afterSeq(page), page.limit(), tx::directions,
                     d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS));
             List<String> names = p.items().stream().map(DirectionRecord::name).toList();
-            return directionList(p.items(), tx.closedDirections(names), tx.directionCounts(names)).toBuilder()
-                    .setNext(p.next()).build();
+            // the base's requeues, read only for a direction not measured (few, and those are the ones that wait)
+            Map<String, DirectionStatus> requeues = new HashMap<>();
+            for (DirectionRecord d : p.items()) {
+                Map<Long, Integer> times = d.frontier().isMeasured() ? Map.of() : tx.trialRequeues(d.frontier().commit());
+                if (!times.isEmpty()) {
+                    List<Long> spent = TrialRequeues.spent(times,
+                            s -> !tx.pendingUnitsOfTrial(d.frontier().commit(), s).isEmpty());
+                    requeues.put(d.name(), DirectionStatus.newBuilder()
+                            .setNotMeasuredReason(TrialRequeues.unmeasuredBase(times, spent))
+                            .setRequeuesSpent(!spent.isEmpty()).build());
+                }
+            }
+            return directionList(p.items(), tx.closedDirections(names), tx.directionCounts(names), requeues)
+                    .toBuilder().setNext(p.next()).build();
         });
     }
 
@@ -165,7 +179,7 @@ public final class Views {
     }
 
     private static DirectionList directionList(List<DirectionRecord> directions, Map<String, String> closed,
-            Map<String, HistoryCounts.OfDirection> counts) {
+            Map<String, HistoryCounts.OfDirection> counts, Map<String, DirectionStatus> requeues) {
         DirectionList.Builder list = DirectionList.newBuilder();
         for (DirectionRecord d : directions) {
             HistoryCounts.OfDirection n = counts.getOrDefault(d.name(), HistoryCounts.OfDirection.NONE);
@@ -180,6 +194,9 @@ public final class Views {
             }
             d.frontier().metric().ifPresent(m -> s.setFrontierMetric(m).setHasFrontierMetric(true));
             d.baselineMetric().ifPresent(m -> s.setBaselineMetric(m).setHasBaselineMetric(true));
+            if (requeues.containsKey(d.name())) {
+                s.mergeFrom(requeues.get(d.name()));
+            }
             list.addDirections(s);
         }
         return list.build();

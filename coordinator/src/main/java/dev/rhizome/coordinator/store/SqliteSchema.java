@@ -493,7 +493,15 @@ final class SqliteSchema {
             // core to spare, then charged (StarvedGiveBacks). The index holds those leases alone, so
             // a claim's page looks its units up among a few rows.
             List.of("ALTER TABLE unit_leases ADD COLUMN starved_ms INTEGER",
-                    "CREATE INDEX unit_leases_starved ON unit_leases(unit_id) WHERE starved_ms IS NOT NULL"));
+                    "CREATE INDEX unit_leases_starved ON unit_leases(unit_id) WHERE starved_ms IS NOT NULL"),
+            // 36: how many times each trial (a commit at one random seed) was queued again because
+            // it was decided only in hardware classes other than the one it must be compared in
+            // (service.Settlement, TrialRequeues): unbounded, a stream of fresh keys of a made-up
+            // class taking every replica had the coordinator queue the trial for ever. Kept apart
+            // from the units, which a trial's tie-breakers and confirmations add to as well.
+            List.of("""
+                    CREATE TABLE trial_requeues (commit_id TEXT NOT NULL, random_seed BIGINT NOT NULL,
+                        times INTEGER NOT NULL, PRIMARY KEY (commit_id, random_seed)) WITHOUT ROWID"""));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

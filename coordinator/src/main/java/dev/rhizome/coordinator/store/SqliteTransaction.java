@@ -563,6 +563,16 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Map<Long, Integer> trialRequeues(String commit) {
+        return units.trialRequeues(commit);
+    }
+
+    @Override
+    public void countTrialRequeue(String commit, long randomSeed) {
+        units.countTrialRequeue(commit, randomSeed);
+    }
+
+    @Override
     public Set<String> commitsTouchedBy(ByteString node) {
         return units.commitsTouchedBy(node);
     }

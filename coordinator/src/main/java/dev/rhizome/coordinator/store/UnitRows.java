@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -620,6 +621,21 @@ final class UnitRows implements Units {
                         + "JOIN unit_seeds s ON s.unit_id = u.id WHERE u.commit_id = ? AND s.random_seed = ? "
                         + "AND u.kind = ? AND u.state IN (?, ?) ORDER BY u.seq" + scope.order.lockingRead(" OF u"),
                 Rows::unit, commit, randomSeed, EVALUATE, OPEN, LEASED);
+    }
+
+    @Override
+    public Map<Long, Integer> trialRequeues(String commit) {
+        Map<Long, Integer> times = new LinkedHashMap<>();
+        q.list("SELECT random_seed, times FROM trial_requeues WHERE commit_id = ? ORDER BY random_seed",
+                rs -> Map.entry(rs.getLong(1), rs.getInt(2)), commit).forEach(e -> times.put(e.getKey(), e.getValue()));
+        return times;
+    }
+
+    @Override
+    public void countTrialRequeue(String commit, long randomSeed) {
+        q.write("INSERT INTO trial_requeues (commit_id, random_seed, times) VALUES (?, ?, 1) "
+                + "ON CONFLICT (commit_id, random_seed) DO UPDATE SET times = trial_requeues.times + 1",
+                commit, randomSeed);
     }
 
     @Override

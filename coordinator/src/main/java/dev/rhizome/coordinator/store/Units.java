@@ -153,6 +153,15 @@ public interface Units {
     /** OPEN or LEASED EVALUATE units of one trial. */
     List<UnitRecord> pendingUnitsOfTrial(String commit, long randomSeed);
 
+    /**
+     * How many times each trial of {@code commit} was queued again for the class it must be
+     * compared in (table {@code trial_requeues}), by random seed; a trial never queued again is absent.
+     */
+    Map<Long, Integer> trialRequeues(String commit);
+
+    /** Counts one more time {@code commit}'s trial at {@code randomSeed} was queued again. */
+    void countTrialRequeue(String commit, long randomSeed);
+
     /** Units in a state (all when empty) created after unit {@code afterSeq}, oldest first. */
     List<Keyed<Long, UnitRecord>> units(Optional<UnitStatus.State> state, long afterSeq, int limit);
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.CoordinatorLimits;
+import dev.rhizome.coordinator.core.TrialRequeues;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.OnEachStore;
@@ -53,7 +54,16 @@ class MadeUpClassTest extends OnEachStore {
 
     /** Every key earns standing (one valid result) on a warm-up seed's base, one trial each. */
     private void warmUp(List<Identity> keys, List<String> networks) {
-        Manifest warm = Fixtures.manifest(1, 0.01, keys.size()).toBuilder().setName("warm-up").build();
+        warmUp(keys, networks, Fixtures.manifest(1, 0.01, keys.size()).getHardwareClass());
+    }
+
+    /**
+     * The same on a seed of {@code seedClass}: a made-up class that fits it, with more networks of
+     * standing than the warm-up's runners have yet, would keep the warm-up's own base unmeasured.
+     */
+    private void warmUp(List<Identity> keys, List<String> networks, String seedClass) {
+        Manifest warm = Fixtures.manifest(1, 0.01, keys.size()).toBuilder().setName("warm-up")
+                .setHardwareClass(seedClass).build();
         String commit = Fixtures.commit();
         h.api.signAndPost("/v1/seeds", h.operator, Fixtures.seed(h.operator, "warm-up", commit, warm, h.clock.millis()))
                 .ack();
@@ -167,5 +177,150 @@ class MadeUpClassTest extends OnEachStore {
         assertThat(direction().getFrontierMetric()).isEqualTo(3.2);
         assertThat(direction().getHardwareClass()).as("as before: the first class decided").isEqualTo(REAL);
         comparedBoardIs(REAL);
+    }
+
+    /** {@code n} fresh keys claiming in the made-up class, each from a network of its own never seen before. */
+    private static List<Identity> freshKeys(int n) {
+        return java.util.stream.IntStream.range(0, n).mapToObj(i -> Identity.generate()).toList();
+    }
+
+    @Test
+    void aStreamOfFreshKeysInAMadeUpClassGetsTheBasesTrialQueuedAgainAtMostThreeTimes() {
+        warmUp(honest, honestNetworks);
+        for (int i = 0; i < honest.size(); i++) {
+            announce(honest.get(i), honestNetworks.get(i), REAL);
+        }
+        h.withSeedAndDirection();
+
+        // the first pair decides the base's trial in its class, then three more fresh pairs decide
+        // each replica set queued again: the fourth decision queues nothing
+        for (int pair = 0; pair <= TrialRequeues.MAX_PER_TRIAL; pair++) {
+            List<Identity> keys = freshKeys(2);
+            String ack = "";
+            for (int i = 0; i < keys.size(); i++) {
+                String network = "81." + (10 + pair) + "." + (60 + i) + ".5";
+                WorkUnit unit = h.api.from(network).claimAs(keys.get(i), MADE_UP);
+                assertThat(unit).as("pair %d takes a replica of the base", pair).isNotNull();
+                assertThat(unit.getCommit()).isEqualTo(h.seedCommit);
+                ack = report(keys.get(i), network, unit, MADE_UP, 0.5).ack().getMessage();
+            }
+            if (pair < TrialRequeues.MAX_PER_TRIAL) {
+                assertThat(ack).contains("not measured").contains("evaluations queued again at 1 seed(s)");
+                assertThat(direction().getNotMeasuredReason()).contains("queued again for an established class ("
+                        + (pair + 1) + " of " + TrialRequeues.MAX_PER_TRIAL);
+                assertThat(direction().getRequeuesSpent()).isFalse();
+            } else {
+                assertThat(ack).as("the cap, said in the ack with what follows")
+                        .contains("queued again 3 times at seed(s)").contains("not queued again")
+                        .contains("until an operator acts").doesNotContain("evaluations queued again");
+            }
+        }
+        DirectionStatus waiting = direction();
+        assertThat(waiting.getHasFrontierMetric()).isFalse();
+        assertThat(waiting.getRequeuesSpent()).isTrue();
+        assertThat(waiting.getNotMeasuredReason()).contains("not queued again").contains("until an operator acts");
+        Identity another = Identity.generate();
+        assertThat(h.api.from("81.40.1.5").claimAs(another, MADE_UP)).as("nothing more is queued for the stream")
+                .isNull();
+        assertThat(h.api.from(honestNetworks.get(0)).claimAs(honest.get(0), REAL)).isNull();
+    }
+
+    @Test
+    void onAYoungNetworkThePairsClassIsChosenAgainOnceAnotherClassIsEstablishedBeforeAnythingIsAdopted() {
+        // nobody has standing yet: the pair, first on the base, sets the class as round 34 allowed
+        for (int i = 0; i < liars.size(); i++) {
+            announce(liars.get(i), liarNetworks.get(i), MADE_UP);
+        }
+        h.withSeedAndDirection();
+        for (int i = 0; i < liars.size(); i++) {
+            WorkUnit unit = h.api.from(liarNetworks.get(i)).claimAs(liars.get(i), MADE_UP);
+            assertThat(unit.getCommit()).isEqualTo(h.seedCommit);
+            report(liars.get(i), liarNetworks.get(i), unit, MADE_UP, 0.5).ack();
+        }
+        assertThat(direction().getHardwareClass()).as("a young network's first deciders").isEqualTo(MADE_UP);
+
+        // honest runners earn standing elsewhere, on three networks, and announce the real class
+        warmUp(honest, honestNetworks, REAL);
+        for (int i = 0; i < honest.size(); i++) {
+            announce(honest.get(i), honestNetworks.get(i), REAL);
+        }
+        Identity proposer = Identity.generate();
+        String candidate = Fixtures.commit();
+        h.api.from("93.184.216.7").signAndPost("/v1/experiments", proposer,
+                Fixtures.experiment(proposer, SEED, DIRECTION, candidate, h.seedCommit, h.clock.millis())).ack();
+        String ack = "";
+        for (int i = 0; i < 2; i++) {
+            WorkUnit unit = h.api.from(honestNetworks.get(i)).claimAs(honest.get(i), REAL);
+            assertThat(unit.getCommit()).as("claim %d (the base is %s; ack before: %s)", i, h.seedCommit, ack)
+                    .isEqualTo(candidate);
+            ack = report(honest.get(i), honestNetworks.get(i), unit, REAL, 3.0).ack().getMessage();
+        }
+        assertThat(ack).contains("a hardware class no longer established").contains("its class is chosen again");
+        DirectionStatus revisited = direction();
+        assertThat(revisited.getHardwareClass()).isEmpty();
+        assertThat(revisited.getHasFrontierMetric()).isFalse();
+        assertThat(revisited.getNotMeasuredReason()).contains("queued again for an established class (1 of 3");
+
+        // the base's trial, queued again ahead, goes to the real class's runners, who decide it there
+        for (int i = 0; i < 2; i++) {
+            WorkUnit unit = h.api.from(honestNetworks.get(i)).claimAs(honest.get(i), REAL);
+            assertThat(unit).as("a replica of the base queued again").isNotNull();
+            assertThat(unit.getCommit()).isEqualTo(h.seedCommit);
+            report(honest.get(i), honestNetworks.get(i), unit, REAL, 3.2).ack();
+        }
+        DirectionStatus measured = direction();
+        assertThat(measured.getHardwareClass()).isEqualTo(REAL);
+        assertThat(measured.getBaselineMetric()).as("the base, measured in the real class").isEqualTo(3.2);
+        assertThat(measured.getNotMeasuredReason()).isEmpty();
+        assertThat(measured.getFrontierCommit()).as("the honest candidate, compared in the real class, is adopted")
+                .isEqualTo(candidate);
+        comparedBoardIs(REAL);
+    }
+
+    @Test
+    void anHonestCandidateWhoseReplicasThePairTookIsOfferedToTheEstablishedClassFirst() {
+        warmUp(List.of(honest.get(0), honest.get(1), honest.get(2), liars.get(0), liars.get(1)),
+                List.of(honestNetworks.get(0), honestNetworks.get(1), honestNetworks.get(2), liarNetworks.get(0),
+                        liarNetworks.get(1)));
+        for (int i = 0; i < honest.size(); i++) {
+            announce(honest.get(i), honestNetworks.get(i), REAL);
+        }
+        for (int i = 0; i < liars.size(); i++) {
+            announce(liars.get(i), liarNetworks.get(i), MADE_UP);
+        }
+        h.withSeedAndDirection();
+        for (int i = 0; i < 2; i++) {
+            WorkUnit unit = h.api.from(honestNetworks.get(i)).claimAs(honest.get(i), REAL);
+            report(honest.get(i), honestNetworks.get(i), unit, REAL, 3.2).ack();
+        }
+        assertThat(direction().getHardwareClass()).isEqualTo(REAL);
+
+        // an honest candidate, then two more queued behind it
+        List<String> candidates = List.of(Fixtures.commit(), Fixtures.commit(), Fixtures.commit());
+        for (int c = 0; c < candidates.size(); c++) {
+            Identity proposer = Identity.generate();
+            h.api.from("93.184." + (216 + c) + ".7").signAndPost("/v1/experiments", proposer,
+                    Fixtures.experiment(proposer, SEED, DIRECTION, candidates.get(c), h.seedCommit, h.clock.millis()))
+                    .ack();
+        }
+        String ack = "";
+        for (int i = 0; i < liars.size(); i++) {
+            WorkUnit unit = h.api.from(liarNetworks.get(i)).claimAs(liars.get(i), MADE_UP);
+            assertThat(unit.getCommit()).isEqualTo(candidates.get(0));
+            ack = report(liars.get(i), liarNetworks.get(i), unit, MADE_UP, 0.1).ack().getMessage();
+        }
+        assertThat(ack).contains("decided only in hardware classes direction " + DIRECTION + " does not compare in ("
+                + REAL + "); queued again for it, ahead");
+
+        // the established class's runners get its replicas before the candidates queued after it
+        for (int i : List.of(2, 0)) {
+            WorkUnit unit = h.api.from(honestNetworks.get(i)).claimAs(honest.get(i), REAL);
+            assertThat(unit.getCommit()).as("the honest candidate's trial, queued again ahead")
+                    .isEqualTo(candidates.get(0));
+            report(honest.get(i), honestNetworks.get(i), unit, REAL, 3.0).ack();
+        }
+        assertThat(h.api.get("/v1/leaderboard?direction=" + DIRECTION, LeaderboardList.newBuilder())
+                .getLeaderboardsList()).filteredOn(b -> b.getHardwareClass().equals(REAL)).singleElement()
+                .satisfies(b -> assertThat(b.getEntriesList()).anyMatch(e -> e.getCommit().equals(candidates.get(0))));
     }
 }
