@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.ArrayList;
@@ -398,6 +399,22 @@ final class MessageRules {
             // it used to be read here and dropped, the request answered as if it had none.
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
                     + "and this one came with " + msg.content().readableBytes() + " bytes; send it without one");
+        }
+        return null;
+    }
+
+    /**
+     * What a head alone shows of {@link #check}'s rule, or null: a method that takes no body whose
+     * {@code Content-Length} declares one. Asked before {@code 100 Continue} is sent
+     * ({@link HeadRefusals}), so that its client is not told to send what is then refused; a
+     * chunked one was refused with its head ({@link #checkHead}).
+     */
+    static HttpError declaredBody(HttpRequest head) {
+        String method = head.method().name();
+        long length = HttpUtil.getContentLength(head, 0L);
+        if (length > 0 && !BODY_METHODS.contains(method)) {
+            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
+                    + "and this one declares Content-Length: " + length + "; send it without one");
         }
         return null;
     }

@@ -35,7 +35,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * that is a list, a Host spelt with a space before its colon, an absolute-form target whose
  * authority is not the Host; a write whose query its route refuses, with and without
  * {@code Expect: 100-continue} (the refusal comes in place of the 100, its body unread) and with an
- * {@code If-Match} (the query's 400 stands); header names with whitespace before the colon; chunk
+ * {@code If-Match} (the query's 400 stands); a GET declaring a body and asking to continue (400
+ * in place of the 100); header names with whitespace before the colon; chunk
  * sizes with leading zeros, extensions on the last chunk with a trailer, sizes past every integer;
  * paths with escaped slashes, dots and NULs; JSON bodies nested past any depth, with numbers past
  * any width, a key given twice, a lone surrogate, a number where a string goes. Each is followed in
@@ -108,6 +109,11 @@ class HostileRequestsOnBothStoresTest {
             new Case("a query on a write with an If-Match, asking to continue",
                     POST_JSON.replace("/v1/claim", "/v1/claim?wait=1") + EXPECT + "If-Match: \"v1\"\r\n"
                             + "Content-Length: 2\r\n\r\n{}", 400, "takes no query parameters", true),
+            new Case("a body on a GET, asking to continue", GET_STATS + EXPECT + "Content-Length: 2\r\n\r\n{}", 400,
+                    "GET takes no body, and this one declares Content-Length: 2", true),
+            new Case("a body on a method HTTP does not define, asking to continue", "BREW /v1/stats HTTP/1.1\r\n"
+                    + "Host: x\r\n" + EXPECT + "Content-Length: 3\r\n\r\nabc", 501, "method BREW is not one this server "
+                    + "knows", true),
             // header names
             new Case("a space before a colon", POST_JSON + "Content-Length : 2\r\n\r\n{}", 400,
                     "invalid character 0x20 at index 14", true),
