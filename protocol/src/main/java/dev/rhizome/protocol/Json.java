@@ -4,6 +4,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -79,6 +80,18 @@ public final class Json {
             }
             JsonElement value = entry.getValue();
             String at = path + "." + entry.getKey();
+            if (value.isJsonPrimitive()) {
+                rejectWrongText(field, value.getAsJsonPrimitive(), at);
+            }
+            if (value.isJsonArray() && !field.isMapField()) {
+                int i = 0;
+                for (JsonElement element : value.getAsJsonArray()) {
+                    if (element.isJsonPrimitive()) {
+                        rejectWrongText(field, element.getAsJsonPrimitive(), at + "[" + i + "]");
+                    }
+                    i++;
+                }
+            }
             if (value.isJsonArray() && !field.isRepeated()) {
                 throw new InvalidProtocolBufferException("field " + at + " takes one value, and was given an array");
             }
@@ -105,6 +118,38 @@ public final class Json {
                     }
                     i++;
                 }
+            }
+        }
+    }
+
+    /**
+     * A number or boolean given for a string or bytes field, or a string holding a lone surrogate:
+     * protobuf's parser reads a string field's value through Gson's {@code getAsString}, so
+     * {@code "network": 5} was the network "5" and {@code "type": true} the type "true", where any
+     * other reader of the body sees a number; and a lone surrogate (an escaped D800 with no low
+     * surrogate after it), which no UTF-8 can carry, became "?" once the record was encoded. Each is
+     * refused naming the field.
+     */
+    private static void rejectWrongText(Descriptors.FieldDescriptor field, JsonPrimitive value, String at)
+            throws InvalidProtocolBufferException {
+        Descriptors.FieldDescriptor.JavaType type = field.getJavaType();
+        if (type != Descriptors.FieldDescriptor.JavaType.STRING && type != Descriptors.FieldDescriptor.JavaType.BYTE_STRING) {
+            return;
+        }
+        if (!value.isString()) {
+            throw new InvalidProtocolBufferException("field " + at + " takes a string, and was given a "
+                    + (value.isNumber() ? "number" : "boolean") + " (" + LogSafe.of(value.toString(), 40)
+                    + "); quote it");
+        }
+        String text = value.getAsString();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new InvalidProtocolBufferException(String.format("field %s holds a lone surrogate (\\u%04x) at "
+                        + "character %d: a JSON string's \\u escapes must pair a high surrogate with a low one "
+                        + "(RFC 8259, 7), as UTF-8 text does", at, (int) c, i));
             }
         }
     }

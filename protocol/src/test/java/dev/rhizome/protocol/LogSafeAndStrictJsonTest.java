@@ -50,6 +50,28 @@ class LogSafeAndStrictJsonTest {
     }
 
     @Test
+    void aNumberOrBooleanForAStringAndALoneSurrogateAreRefusedNamingTheField() throws Exception {
+        // protobuf's parser took 5 for "5": another reader of the same body sees a number
+        assertThatThrownBy(() -> Json.parse("{\"title\": 5}", Paper.newBuilder()))
+                .isInstanceOf(InvalidProtocolBufferException.class)
+                .hasMessage("field $.title takes a string, and was given a number (5); quote it");
+        assertThatThrownBy(() -> Json.parse("{\"commits\": [\"a\", true]}", Paper.newBuilder()))
+                .hasMessage("field $.commits[1] takes a string, and was given a boolean (true); quote it");
+        assertThatThrownBy(() -> Json.parse("{\"signer\": 12}", SignedEnvelope.newBuilder()))
+                .hasMessageContaining("field $.signer takes a string, and was given a number");
+        assertThatThrownBy(() -> Json.parse("{\"title\": \"a\\ud800b\"}", Paper.newBuilder()))
+                .isInstanceOf(InvalidProtocolBufferException.class)
+                .hasMessageStartingWith("field $.title holds a lone surrogate (\\ud800) at character 1");
+        assertThatThrownBy(() -> Json.parse("{\"title\": \"\\udc00\"}", Paper.newBuilder()))
+                .hasMessageContaining("lone surrogate (\\udc00) at character 0");
+        // a pair is one character; numbers given as strings are proto3 JSON and still read
+        assertThat(Json.parse("{\"title\": \"\\ud83d\\ude00\"}", Paper.newBuilder()).getTitle())
+                .isEqualTo(new String(Character.toChars(0x1F600)));
+        assertThat(Json.parse("{\"version\": \"2\", \"network\": \"n\"}", SignedEnvelope.newBuilder()).getVersion())
+                .isEqualTo(2);
+    }
+
+    @Test
     void aKeyGivenTwiceInOneObjectIsRefused() throws Exception {
         // the last one was kept silently; another reader of the same body may keep the first
         assertThatThrownBy(() -> Json.parse("{\"title\": \"a\", \"title\": \"b\"}", Paper.newBuilder()))

@@ -309,7 +309,7 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             send(ctx, seq, new Outgoing(refuseUnrouted(e), false, protobuf, head));
             return;
         }
-        HttpError unmet = Preconditions.beforeContent(router, request.method(), request.path(), msg.headers());
+        HttpError unmet = Preconditions.beforeContent(router, request, msg.headers());
         if (unmet != null) {
             // a condition no answer here can meet: nothing is run (the framing is sound: kept open)
             send(ctx, seq, new Outgoing(refuse(request, unmet), keepAlive, protobuf, head));

@@ -40,12 +40,17 @@ final class Preconditions {
     /**
      * The refusal a write's head earns for its {@code If-Match}, or null: none asked, the request
      * is refused anyway (404, 405, 415, 501: that answer stands), or it is a read (judged on its
-     * answer, {@link #onAnswer}).
+     * answer, {@link #onAnswer}), or its query is refused (400).
      */
-    static HttpError beforeContent(Router router, String method, String path, HttpHeaders headers) {
+    static HttpError beforeContent(Router router, ApiRequest request, HttpHeaders headers) {
+        String method = request.method();
+        String path = request.path();
         String condition = condition(headers);
         if (condition == null || isRead(method) || !router.serves(method, path)) {
             return null;
+        }
+        if (router.queryRefusal(request) != null) {
+            return null;  // its 400 stands: the query is refused whatever the condition
         }
         if (method.equals("POST") && BodyFormat.contentTypeRefusal(headers.get(HttpHeaderNames.CONTENT_TYPE)) != null) {
             return null;  // its 415 stands

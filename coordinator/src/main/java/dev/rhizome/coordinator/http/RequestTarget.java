@@ -37,28 +37,24 @@ final class RequestTarget {
      * target as it is. Its authority is held to what a Host field is ({@link MessageRules#isHost}):
      * an empty host, userinfo ("http://user@host/", RFC 9110, 4.2.4) or a port past 65535 were
      * served as if they named this server, and "http://host?x=/v1/stats" was taken as the path
-     * "/v1/stats". The authority names no virtual host here: nothing is proxied or virtual-hosted.
+     * "/v1/stats". The authority names no virtual host here: nothing is proxied or virtual-hosted;
+     * a Host field that names another is refused with the head ({@link MessageRules#checkHead}).
      * An OPTIONS whose absolute-form target has an empty path and no query ("OPTIONS http://host:80")
      * asks about the server as a whole, as a proxy forwards it: "OPTIONS *" (RFC 9112, 3.2.4). It
      * was read as "OPTIONS /", the dashboard, and refused 405. "OPTIONS http://host/" names the
      * resource "/" and is answered as "OPTIONS /".
      */
     private static String originForm(String method, String uri) {
-        int colon = uri.indexOf("://");
-        if (colon <= 0 || !uri.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+        Absolute absolute = absolute(uri);
+        if (absolute == null) {
             return uri;
         }
-        String scheme = uri.substring(0, colon);
+        String scheme = absolute.scheme();
         if (!scheme.equalsIgnoreCase("http") && !scheme.equalsIgnoreCase("https")) {
             throw bad("a request target in absolute form is an http or https URI, not " + scheme
                     + "; send the path (\"/v1/...\")");
         }
-        int start = colon + 3;
-        int end = start;
-        while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
-            end++;
-        }
-        String authority = uri.substring(start, end);
+        String authority = absolute.authority();
         if (authority.indexOf('@') >= 0) {
             throw bad("the request target's authority has userinfo (\"...@\"), which an http URI must not carry "
                     + "(RFC 9110, 4.2.4)");
@@ -71,11 +67,29 @@ final class RequestTarget {
             throw bad("the request target's authority \"" + authority + "\" is not a host and optional port (a port "
                     + "is at most 65535; RFC 9112, 3.2.2)");
         }
-        String rest = uri.substring(end);
+        String rest = absolute.rest();
         if (rest.isEmpty() && method.equals("OPTIONS")) {
             return "*";
         }
         return rest.startsWith("/") ? rest : "/" + rest;
+    }
+
+    /** An absolute-form target's parts: its scheme, its authority, and the path and query after it. */
+    record Absolute(String scheme, String authority, String rest) {
+    }
+
+    /** The parts of an absolute-form target (any scheme), or null for a target in any other form. */
+    static Absolute absolute(String uri) {
+        int colon = uri.indexOf("://");
+        if (colon <= 0 || !uri.substring(0, colon).matches("[A-Za-z][A-Za-z0-9+.-]*")) {
+            return null;
+        }
+        int start = colon + 3;
+        int end = start;
+        while (end < uri.length() && uri.charAt(end) != '/' && uri.charAt(end) != '?') {
+            end++;
+        }
+        return new Absolute(uri.substring(0, colon), uri.substring(start, end), uri.substring(end));
     }
 
     /**

@@ -32,6 +32,11 @@ final class Router {
     /** The query parameters each API read takes, so that a test can walk every one of them. */
     private final Map<String, Set<String>> params = new HashMap<>();
     private final Set<String> probes = new HashSet<>();
+    /**
+     * What each route that reads its query takes, by method and path ("POST /v1/claim": nothing),
+     * so that a head is refused for its query before its body is read ({@link #queryRefusal}).
+     */
+    private final Map<String, Set<String>> checkedQueries = new HashMap<>();
 
     /**
      * An API read that takes exactly these query parameters: any other is {@code 400} naming it
@@ -40,7 +45,7 @@ final class Router {
      */
     Router get(String path, Handler handler, String... params) {
         this.params.put(path, Set.of(params));
-        return add("GET", path, checked(path, Set.of(params), handler));
+        return add("GET", path, checked("GET", path, Set.of(params), handler));
     }
 
     /**
@@ -66,7 +71,7 @@ final class Router {
 
     /** A signed write: its body says everything, so it takes no query parameters. */
     Router post(String path, Handler handler) {
-        return add("POST", path, checked(path, Set.of(), handler));
+        return add("POST", path, checked("POST", path, Set.of(), handler));
     }
 
     private Router add(String method, String path, Handler handler) {
@@ -74,13 +79,39 @@ final class Router {
         return this;
     }
 
-    private static Handler checked(String path, Set<String> params, Handler handler) {
-        String taken = params.isEmpty() ? path + " takes no query parameters"
-                : path + " takes " + String.join(", ", new TreeSet<>(params));
+    private Handler checked(String method, String path, Set<String> params, Handler handler) {
+        checkedQueries.put(method + " " + path, params);
         return request -> {
-            request.query().check(params, taken);
+            checkQuery(request, params);
             return handler.handle(request);
         };
+    }
+
+    private static void checkQuery(ApiRequest request, Set<String> params) {
+        String path = request.path();
+        request.query().check(params, params.isEmpty() ? path + " takes no query parameters"
+                : path + " takes " + String.join(", ", new TreeSet<>(params)));
+    }
+
+    /**
+     * The {@code 400} a routed request's query earns ({@link QueryParameters#check}), or null: it
+     * is fine, or its route does not read it (a page), or the request is not routed at all. The
+     * same check its handler makes first, asked of the head alone: a write's query is refused
+     * before its body is read ({@link HeadRefusals}), and before its {@code If-Match} is judged
+     * ({@link Preconditions}: a condition is judged only where the request would be served).
+     */
+    HttpError queryRefusal(ApiRequest request) {
+        String method = request.method().equals("HEAD") ? "GET" : request.method();
+        Set<String> params = checkedQueries.get(method + " " + request.path());
+        if (params == null) {
+            return null;
+        }
+        try {
+            checkQuery(request, params);
+            return null;
+        } catch (HttpError e) {
+            return e;
+        }
     }
 
     /** The path as a metrics label: itself when it is a route, else one shared label. */

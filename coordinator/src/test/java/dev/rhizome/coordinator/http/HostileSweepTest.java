@@ -57,7 +57,8 @@ class HostileSweepTest extends SeededCoordinatorTest {
         }
         // The query is still decoded, and the absolute form (RFC 9112, 3.2.2) reaches its route.
         assertThat(exchange("GET /v1/results?direction=lr%2Dsweep HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
-        RawHttp.Response absolute = exchange("GET http://coordinator.example/v1/stats HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawHttp.Response absolute = exchange("GET http://coordinator.example/v1/stats HTTP/1.1\r\n"
+                + "Host: coordinator.example\r\n\r\n");
         assertThat(absolute.status()).isEqualTo(200);
         assertThat(absolute.body()).contains("\"seeds\": \"1\"");
     }

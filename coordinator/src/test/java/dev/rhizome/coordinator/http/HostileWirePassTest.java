@@ -66,7 +66,8 @@ class HostileWirePassTest extends SeededCoordinatorTest {
                     + "1" + "0".repeat(40) + "\r\n{}", 413, "exceeds", true),
             new Case("a negative chunk size", POST_JSON + "Transfer-Encoding: chunked\r\n\r\n-2\r\n{}\r\n0\r\n\r\n",
                     400, "chunk", true),
-            new Case("the absolute form", "GET http://coordinator.example:8080/v1/stats HTTP/1.1\r\nHost: x\r\n\r\n",
+            new Case("the absolute form", "GET http://coordinator.example:8080/v1/stats HTTP/1.1\r\n"
+                    + "Host: Coordinator.Example:8080\r\n\r\n",
                     200, "\"seeds\"", false),
             new Case("the absolute form of another scheme", "GET ftp://coordinator.example/v1/stats HTTP/1.1\r\n"
                     + "Host: x\r\n\r\n", 400, "request target", true),
@@ -112,8 +113,9 @@ class HostileWirePassTest extends SeededCoordinatorTest {
             new Case("chunked in mixed case", POST_JSON + "Transfer-Encoding: ChUnKeD\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
                     400, "no version", false),
             new Case("OPTIONS of a whole server in absolute form", "OPTIONS http://coordinator.example:8080 HTTP/1.1\r\n"
-                    + "Host: x\r\n\r\n", 200, "", false),
-            new Case("OPTIONS of / in absolute form", "OPTIONS http://coordinator.example/ HTTP/1.1\r\nHost: x\r\n\r\n",
+                    + "Host: coordinator.example:8080\r\n\r\n", 200, "", false),
+            new Case("OPTIONS of / in absolute form", "OPTIONS http://coordinator.example/ HTTP/1.1\r\n"
+                    + "Host: coordinator.example:80\r\n\r\n",
                     405, "/ does not accept OPTIONS", false),
             new Case("a chunk extension of 4,000 bytes", POST_JSON + "Transfer-Encoding: chunked\r\n\r\n2;e=" + "x".repeat(4_000)
                     + "\r\n{}\r\n0\r\n\r\n", 400, "", false),
@@ -180,14 +182,16 @@ class HostileWirePassTest extends SeededCoordinatorTest {
     void anAbsoluteFormOptionsWithNoPathAsksAboutTheWholeServer() throws Exception {
         RawHttp.Response asterisk = exchange("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n");
         for (String target : new String[] {"http://coordinator.example", "HTTPS://coordinator.example:443", "http://[::1]:80"}) {
-            RawHttp.Response r = exchange("OPTIONS " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            String host = target.substring(target.indexOf("://") + 3);
+            RawHttp.Response r = exchange("OPTIONS " + target + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
             assertThat(r.status()).as(target).isEqualTo(200);
             assertThat(r.headers()).as(target).containsIgnoringCase("\r\nallow: GET, HEAD, POST\r\n");
             assertThat(r.body()).as(target).isEqualTo(asterisk.body());
         }
-        RawHttp.Response withQuery = exchange("OPTIONS http://coordinator.example?x=1 HTTP/1.1\r\nHost: x\r\n\r\n");
+        RawHttp.Response withQuery = exchange("OPTIONS http://coordinator.example?x=1 HTTP/1.1\r\n"
+                + "Host: coordinator.example\r\n\r\n");
         assertThat(withQuery.status()).as("a query names a resource, /").isEqualTo(405);
-        assertThat(exchange("GET http://coordinator.example HTTP/1.1\r\nHost: x\r\n\r\n").headers())
+        assertThat(exchange("GET http://coordinator.example HTTP/1.1\r\nHost: coordinator.example\r\n\r\n").headers())
                 .as("any other method's empty path is /, the dashboard").contains("text/html");
     }
 

@@ -33,7 +33,8 @@ class LongHostsTest {
             RawHttp.Response r = exchange("GET /healthz HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
             assertThat(r.status()).as("a Host of %d characters", host.length()).isEqualTo(200);
         }
-        RawHttp.Response absolute = exchange("GET http://" + "b".repeat(3_000) + "/v1/stats HTTP/1.1\r\nHost: x\r\n"
+        RawHttp.Response absolute = exchange("GET http://" + "b".repeat(3_000) + "/v1/stats HTTP/1.1\r\nHost: "
+                + "b".repeat(3_000) + "\r\n"
                 + "Connection: close\r\n\r\n");
         assertThat(absolute.status()).as("an absolute-form target's long authority").isEqualTo(200);
         assertThat(absolute.body()).contains("network_id");
