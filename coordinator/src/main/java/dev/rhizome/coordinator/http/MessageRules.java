@@ -100,15 +100,14 @@ final class MessageRules {
     }
 
     /**
-     * What is wrong with the one Host field's value, read with the target it came with, or null
-     * (RFC 9112, 3.2): a list ("a,b", which is what a reader that joins repeated fields makes of two
-     * Host lines, so that one reader routes by "a" and another by "a,b"); anything but a host and
-     * optional port; or, with an absolute-form target, a host or port other than the target's
-     * authority, which a client must send identically (3.2.2): a proxy in front that routes, filters
-     * or caches by Host would act for one host while this server answered for another. The
-     * comparison is RFC 3986's: the host in any case, an absent or empty port the scheme's default.
+     * What is wrong with the one Host field's value, or null (RFC 9112, 3.2): a list ("a,b", which is
+     * what a reader that joins repeated fields makes of two Host lines, so that one reader routes by
+     * "a" and another by "a,b"), or anything but a host and optional port. With an absolute-form
+     * target the Host field is still required and checked but otherwise ignored, as 3.2.2 says a
+     * server must: the target's authority names the resource, and no authority names a virtual
+     * host here ({@link RequestTarget}).
      */
-    private static HttpError hostProblem(String value, String uri) {
+    private static HttpError hostProblem(String value) {
         if (value.indexOf(',') >= 0) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
                     + LogSafe.of(value, 80) + " is a list (a comma separates field values): a request names exactly "
@@ -118,36 +117,7 @@ final class MessageRules {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
                     + LogSafe.of(value) + " is not a host and optional port (RFC 9112, 3.2)");
         }
-        RequestTarget.Absolute target = RequestTarget.absolute(uri);
-        if (target == null || target.authority().isEmpty() || target.authority().startsWith(":")
-                || !isHost(target.authority())) {
-            return null;  // no absolute form, or one whose authority RequestTarget refuses in its own words
-        }
-        String scheme = target.scheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            return null;  // refused by RequestTarget for its scheme
-        }
-        if (!sameAuthority(target.authority(), value, scheme.equals("https") ? "443" : "80")) {
-            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "the request target names "
-                    + LogSafe.of(target.authority(), 80) + " and the Host header " + LogSafe.of(value, 80)
-                    + ": a client sends a Host identical to the target's authority (RFC 9112, 3.2.2); send them alike, "
-                    + "or send the path alone (\"/v1/...\")");
-        }
         return null;
-    }
-
-    /** Whether two hosts with optional ports (each {@link #isHost}) name the same authority. */
-    private static boolean sameAuthority(String a, String b, String defaultPort) {
-        int aEnd = hostEnd(a);
-        int bEnd = hostEnd(b);
-        return a.substring(0, aEnd).equalsIgnoreCase(b.substring(0, bEnd))
-                && port(a, aEnd, defaultPort).equals(port(b, bEnd, defaultPort));
-    }
-
-    /** The port after a host ending at {@code end}, without leading zeros; the default when absent or empty. */
-    private static String port(String value, int end, String defaultPort) {
-        String port = end < value.length() ? value.substring(end + 1) : "";
-        return port.isEmpty() ? defaultPort : String.valueOf(Integer.parseInt(port));
     }
 
     /** Where the uri-host at the start of value ends, or -1 when it is none. */
@@ -268,7 +238,7 @@ final class MessageRules {
                         + "upgrade, te)");
             }
         }
-        HttpError host = hosts.isEmpty() ? null : hostProblem(hosts.get(0), msg.uri());
+        HttpError host = hosts.isEmpty() ? null : hostProblem(hosts.get(0));
         if (host != null) {
             return host;
         }

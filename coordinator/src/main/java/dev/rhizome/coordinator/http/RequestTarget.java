@@ -37,8 +37,8 @@ final class RequestTarget {
      * target as it is. Its authority is held to what a Host field is ({@link MessageRules#isHost}):
      * an empty host, userinfo ("http://user@host/", RFC 9110, 4.2.4) or a port past 65535 were
      * served as if they named this server, and "http://host?x=/v1/stats" was taken as the path
-     * "/v1/stats". The authority names no virtual host here: nothing is proxied or virtual-hosted;
-     * a Host field that names another is refused with the head ({@link MessageRules#checkHead}).
+     * "/v1/stats". The authority names no virtual host here: nothing is proxied or virtual-hosted,
+     * and a Host field naming another is ignored, as RFC 9112 3.2.2 has a server do.
      * An OPTIONS whose absolute-form target has an empty path and no query ("OPTIONS http://host:80")
      * asks about the server as a whole, as a proxy forwards it: "OPTIONS *" (RFC 9112, 3.2.4). It
      * was read as "OPTIONS /", the dashboard, and refused 405. "OPTIONS http://host/" names the
