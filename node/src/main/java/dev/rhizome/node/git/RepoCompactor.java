@@ -304,18 +304,24 @@ public final class RepoCompactor {
         try {
             gc.gc().get();
             durable.finish();
-        } catch (ExecutionException e) {
-            if (durable.failure() != null) {
+        } catch (Exception e) {
+            if (durable.failure() != null) {  // the GC cancelled by it, however JGit reports that
                 throw new IOException("repacking " + repo.getDirectory() + ": cannot force its new pack to disk, "
                         + "so nothing old was deleted: " + durable.failure().getMessage(), durable.failure());
             }
-            throw new IOException("repacking " + repo.getDirectory() + ": " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("repacking " + repo.getDirectory() + " interrupted", e);
-        } catch (Exception e) {
-            throw new IOException("repacking " + repo.getDirectory() + ": " + e, e);
+            throw failed(repo, e);
         }
+    }
+
+    private static IOException failed(Repository repo, Exception e) {
+        if (e instanceof ExecutionException x) {
+            return new IOException("repacking " + repo.getDirectory() + ": " + x.getCause(), x.getCause());
+        }
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            return new IOException("repacking " + repo.getDirectory() + " interrupted", e);
+        }
+        return new IOException("repacking " + repo.getDirectory() + ": " + e, e);
     }
 
     /** Forces {@code objects/pack}'s entries to disk. */

@@ -212,4 +212,38 @@ class RepoSyncTest {
             assertThat(target.readFile(own, "notes.txt")).isPresent();
         }
     }
+
+    /** A pack directory that cannot be forced (an I/O error) stops the repack before it deletes anything old. */
+    @Test
+    void aRepackWhosePackDirectoryCannotBeForcedDeletesNothing() throws Exception {
+        Path gitDir = tmp.resolve("unforced.git");
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
+        RepoSync.DirectoryForce force = dir -> {
+            if (failing.get() && dir.endsWith(PACKS)) {
+                throw new IOException("Input/output error");
+            }
+            DurableFiles.forceDirectory(dir);
+        };
+        try (NodeRepository source = NodeRepository.open(tmp.resolve("source.git"));
+             NodeRepository target = NodeRepository.open(gitDir, force)) {
+            String seed = source.commitFiles(null, Map.of("train.py", text("lr = 0.1\n")), "seed", AUTHOR);
+            String tip = source.commitFiles(seed, Map.of("train.py", text("lr = 0.2\n")), "raise lr", AUTHOR);
+            target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
+            target.importBundle(source.bundle(tip, List.of(seed)).path(), tip, 1 << 20);
+            Set<String> packsBefore = new TreeSet<>(Recorder.names(gitDir.resolve(PACKS)));
+            packsBefore.removeIf(n -> !n.endsWith(".pack"));
+            failing.set(true);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> new RepoCompactor(target, Duration.ZERO).repackIfNeeded(1))
+                    .isInstanceOf(IOException.class).hasMessageContaining("cannot force its new pack")
+                    .hasMessageContaining("Input/output error");
+
+            assertThat(Recorder.names(gitDir.resolve(PACKS))).as("every old pack kept").containsAll(packsBefore);
+            failing.set(false);
+            assertThat(target.readFile(tip, "train.py")).hasValueSatisfying(b -> assertThat(b).isEqualTo(text("lr = 0.2\n")));
+            assertThat(new RepoCompactor(target, Duration.ZERO).repackIfNeeded(1).after().packs()).isEqualTo(1);
+            assertThat(target.readFile(seed, "train.py")).isPresent();
+        }
+    }
 }
