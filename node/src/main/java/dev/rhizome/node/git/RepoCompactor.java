@@ -350,7 +350,6 @@ public final class RepoCompactor {
         private final Set<String> foreignTemporaries;
         private boolean writing;
         private boolean renamePending;
-        private int forced;
         private IOException failure;
 
         DurableRepack(Path packDir, PackDirectoryForce force) throws IOException {
@@ -388,7 +387,6 @@ public final class RepoCompactor {
                     return false;  // asked while its index or bitmap is still being written: nothing renamed yet
                 }
                 force.force();
-                forced++;
                 renamePending = false;
             } catch (IOException e) {
                 failure = e;
@@ -402,7 +400,6 @@ public final class RepoCompactor {
         void finish() throws IOException {
             if (renamePending) {
                 force.force();
-                forced++;
                 renamePending = false;
             }
         }
@@ -410,11 +407,6 @@ public final class RepoCompactor {
         /** Why a force failed (and GC was cancelled), or null. */
         IOException failure() {
             return failure;
-        }
-
-        /** Times the pack directory was forced. */
-        int forced() {
-            return forced;
         }
 
         private static Set<String> gcTemporaries(Path packDir) throws IOException {
