@@ -189,6 +189,11 @@ if crash_load == "1":
                       r"(\d+) units stored twice, (\d+) calls cut", line)
         crash = dict(zip(["kills", "acknowledged", "stored", "missing", "stored_twice", "calls_cut"],
                          map(int, m.groups()))) if m else {"unparsed": line.strip()}
+        if m:
+            more = re.search(r"(\d+) units leased to two keys, store integrity: (.*?), [\d.]+ s$", line.strip())
+            if more:
+                crash["leased_twice"] = int(more.group(1))
+                crash["store_integrity"] = more.group(2)
     except OSError:
         crash = {"unparsed": ""}
 summary = {"dir": d, "store": store or "sqlite", "coordinators": int(coordinators), "minutes": int(minutes), "nodes": int(nodes),

@@ -24,6 +24,7 @@ class CoordinatorCrashTest {
         System.out.print(report.toText());
         assertThat(report.kills()).isEqualTo(3);
         holdsThePromise(report);
+        assertThat(report.integrity()).as("the store's integrity check after the kills").isEqualTo("ok");
     }
 
     @Test
@@ -39,6 +40,7 @@ class CoordinatorCrashTest {
     private static void holdsThePromise(CoordinatorCrash.Report report) {
         assertThat(report.missing()).as("acknowledged results missing after the restarts").isEmpty();
         assertThat(report.duplicated()).as("units with two stored results").isEmpty();
+        assertThat(report.leasedTwice()).as("units whose claims answered two keys").isEmpty();
         // sqlite-jdbc's native library used to stay in the temporary directory after every kill
         assertThat(report.leftInTemp()).as("files the killed coordinators left in their temporary directory").isEmpty();
         // a result stored whose 200 the kill cut is sent again and acknowledged then: none stored unacknowledged

@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * A whole `rhizome node` SIGKILLed at each step of its data janitor's first pass (which runs at
  * start): in the middle of pruning its bundle cache (one bundle deleted, the rest not), once it
  * gave held commits up (their refs gone, their objects not yet repacked away), and inside the
- * repack (JGit's GC, its new pack written to a temporary file, {@code gc.pid} held). Started again
+ * repack (JGit's GC, its new pack written to a temporary file, {@code gc.pid} held; and its new pack
+ * renamed in and forced beside the old ones, nothing old deleted, since round 35). Started again
  * at once, as a supervisor restarts it, and stopped: its repository opens, every commit that has
  * a ref reads whole (its files and its parent), every commit made here is still there, and nothing
  * is left behind: no {@code gc.pid}, no GC temporary file, no {@code *.tmp} in the data directory.
@@ -45,7 +46,8 @@ class JanitorKillTest {
     Path dir;
 
     @ParameterizedTest
-    @ValueSource(strings = {CrashPoints.BUNDLES_PRUNED, CrashPoints.REFS_DROPPED, CrashPoints.REPACK_WRITTEN})
+    @ValueSource(strings = {CrashPoints.BUNDLES_PRUNED, CrashPoints.REFS_DROPPED, CrashPoints.REPACK_WRITTEN,
+            CrashPoints.REPACK_MOVED})
     void aNodeKilledInItsJanitorsPassStartsAgainWithEveryCommitWholeAndNothingLeft(String point) throws Exception {
         Path dataDir = dir.resolve("node");
         Path gitDir = new NodeLayout(dataDir).repository();

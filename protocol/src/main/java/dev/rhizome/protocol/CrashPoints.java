@@ -94,6 +94,12 @@ public final class CrashPoints {
      */
     public static final String REPACK_WRITTEN = "repack-written";
     /**
+     * Inside the janitor's repack: the new pack and its index renamed into {@code objects/pack} and
+     * that directory forced, before any old pack or loose object is deleted: killed here, the
+     * objects are in both, and the next repack deletes the old copies.
+     */
+    public static final String REPACK_MOVED = "repack-moved";
+    /**
      * A coordinator backup's partial file made and locked, before its copy's first byte: killed here,
      * an empty {@code FILE.partial} is left, unlocked.
      */

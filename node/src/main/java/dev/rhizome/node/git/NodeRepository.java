@@ -163,6 +163,11 @@ public final class NodeRepository implements AutoCloseable {
         refs.sync().refsDropped();
     }
 
+    /** Under {@link #writeLock}: a repack's new pack was renamed into {@code objects/pack}; on disk before the old ones go. */
+    void packsMoved() throws IOException {
+        refs.sync().packsMoved();
+    }
+
     /**
      * Commits {@code changes} (path to new content; null deletes) on top of {@code parent}, or as a
      * root commit when parent is null, without a working copy. Returns the new commit's id.

@@ -298,26 +298,65 @@ public final class RepoCompactor {
         Instant cutoff = Instant.now().minus(expiry);
         gc.setExpire(cutoff);
         gc.setPackExpire(cutoff);
-        gc.setProgressMonitor(new WrittenPackPoint());
+        DurableRepack durable = new DurableRepack(repo.getDirectory().toPath().resolve("objects").resolve("pack"),
+                repository::packsMoved);
+        gc.setProgressMonitor(durable);
         try {
             gc.gc().get();
-        } catch (ExecutionException e) {
-            throw new IOException("repacking " + repo.getDirectory() + ": " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("repacking " + repo.getDirectory() + " interrupted", e);
+            durable.finish();
         } catch (Exception e) {
-            throw new IOException("repacking " + repo.getDirectory() + ": " + e, e);
+            if (durable.failure() != null) {  // the GC cancelled by it, however JGit reports that
+                throw new IOException("repacking " + repo.getDirectory() + ": cannot force its new pack to disk, "
+                        + "so nothing old was deleted: " + durable.failure().getMessage(), durable.failure());
+            }
+            throw failed(repo, e);
         }
     }
 
+    private static IOException failed(Repository repo, Exception e) {
+        if (e instanceof ExecutionException x) {
+            return new IOException("repacking " + repo.getDirectory() + ": " + x.getCause(), x.getCause());
+        }
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+            return new IOException("repacking " + repo.getDirectory() + " interrupted", e);
+        }
+        return new IOException("repacking " + repo.getDirectory() + ": " + e, e);
+    }
+
+    /** Forces {@code objects/pack}'s entries to disk. */
+    @FunctionalInterface
+    interface PackDirectoryForce {
+        void force() throws IOException;
+    }
+
     /**
-     * Stops a crash test's node at {@link CrashPoints#REPACK_WRITTEN}: the end of GC's "writing
-     * objects" task, the one moment inside JGit's GC a kill is aimed at (its new pack whole in a
-     * temporary file, nothing renamed, nothing old deleted). Unarmed, it does nothing.
+     * JGit's GC, watched through its progress monitor, made durable: GC forces the pack files it
+     * writes but never {@code objects/pack}, whose entries its renames of the new pack and index
+     * are, and then deletes the old packs and the loose objects the new pack holds; a power loss
+     * after those deletions reached the disk and before the renames did would leave the objects
+     * nowhere. GC asks {@link #isCancelled} before it deletes anything (before each old pack it
+     * looks at, and before each loose object directory it prunes): at the first such question
+     * after a pack was written and renamed into place (its {@code gc_*_tmp} files gone), the pack
+     * directory is forced; a force that fails cancels the GC, so nothing old is deleted. Also stops
+     * a crash test's node at {@link CrashPoints#REPACK_WRITTEN} (the new pack whole in its
+     * temporary file, nothing renamed) and {@link CrashPoints#REPACK_MOVED} (the new pack renamed
+     * in and forced, nothing old deleted yet). Unarmed, those do nothing.
      */
-    private static final class WrittenPackPoint extends EmptyProgressMonitor {
+    static final class DurableRepack extends EmptyProgressMonitor {
+        private final Path packDir;
+        private final PackDirectoryForce force;
+        /** GC temporary files there before this GC began (a dead one's, not yet old enough to go): not this GC's. */
+        private final Set<String> foreignTemporaries;
         private boolean writing;
+        private boolean renamePending;
+        private IOException failure;
+
+        DurableRepack(Path packDir, PackDirectoryForce force) throws IOException {
+            this.packDir = packDir;
+            this.force = force;
+            this.foreignTemporaries = gcTemporaries(packDir);
+        }
 
         @Override
         public void beginTask(String title, int totalWork) {
@@ -328,8 +367,57 @@ public final class RepoCompactor {
         public void endTask() {
             if (writing) {
                 CrashPoints.at(CrashPoints.REPACK_WRITTEN);
+                renamePending = true;
             }
             writing = false;
+        }
+
+        @Override
+        public boolean isCancelled() {
+            if (failure != null) {
+                return true;
+            }
+            if (!renamePending) {
+                return false;
+            }
+            try {
+                Set<String> temporaries = gcTemporaries(packDir);
+                temporaries.removeAll(foreignTemporaries);
+                if (!temporaries.isEmpty()) {
+                    return false;  // asked while its index or bitmap is still being written: nothing renamed yet
+                }
+                force.force();
+                renamePending = false;
+            } catch (IOException e) {
+                failure = e;
+                return true;
+            }
+            CrashPoints.at(CrashPoints.REPACK_MOVED);
+            return false;
+        }
+
+        /** After GC returned: a pack it renamed in with nothing asked after (no old pack, no loose object) is forced now. */
+        void finish() throws IOException {
+            if (renamePending) {
+                force.force();
+                renamePending = false;
+            }
+        }
+
+        /** Why a force failed (and GC was cancelled), or null. */
+        IOException failure() {
+            return failure;
+        }
+
+        private static Set<String> gcTemporaries(Path packDir) throws IOException {
+            Set<String> names = new HashSet<>();
+            if (!Files.isDirectory(packDir)) {
+                return names;
+            }
+            try (DirectoryStream<Path> s = Files.newDirectoryStream(packDir, "gc_*_tmp")) {
+                s.forEach(p -> names.add(p.getFileName().toString()));
+            }
+            return names;
         }
     }
 

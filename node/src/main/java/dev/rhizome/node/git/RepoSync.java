@@ -23,8 +23,10 @@ import org.eclipse.jgit.lib.Repository;
  * rename (ext4 and XFS do): so, in this order, the pack directory once a received pack is moved
  * in, before any ref names its commits (a ref to a pack the power loss took is a held commit
  * without its objects); the refs' directory once they are written, before the import returns; the
- * loose objects' directories of a commit made here before its ref; and the refs' directories and
- * {@code packed-refs}' after refs are dropped, before the repack that deletes what they held.
+ * loose objects' directories of a commit made here before its ref; the refs' directories and
+ * {@code packed-refs}' after refs are dropped, before the repack that deletes what they held; and
+ * the pack directory once a repack renamed its new pack in, before it deletes the old ones
+ * ({@link RepoCompactor}).
  */
 final class RepoSync {
     /** Forces one directory's entries to disk; a test records the order (the force itself stays real). */
@@ -64,7 +66,10 @@ final class RepoSync {
         return repository.getConfig().getBoolean(ConfigConstants.CONFIG_CORE_SECTION, "fsyncRefFiles", false);
     }
 
-    /** After packs were moved into {@code objects/pack}: before any ref names their commits. */
+    /**
+     * After packs were moved into {@code objects/pack}: an import's before any ref names their
+     * commits, a repack's before any old pack or loose object it replaces is deleted.
+     */
     void packsMoved() throws IOException {
         force.force(gitDir.resolve("objects").resolve("pack"));
     }

@@ -297,6 +297,67 @@ class GitKillTest {
         }
     }
 
+    /**
+     * A repack killed with its new pack renamed in beside the old one and forced (crash point
+     * {@code repack-moved}), nothing old deleted yet: every commit reads whole at the next open,
+     * from the new pack or the old copies, and the next repack leaves one pack and no loose object.
+     * Before round 35 nothing forced the pack directory at this moment (see {@code RepoSyncTest}).
+     */
+    @Test
+    void aRepackKilledWithItsNewPackMovedInLosesNothing() throws Exception {
+        Path dir = tmp.resolve("repo.git");
+        Map<String, Map.Entry<String, byte[]>> held = new HashMap<>();
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            Random random = new Random(13);
+            String parent = null;
+            for (int i = 0; i < 8; i++) {
+                if (i == 4) {  // half in an old pack, half loose: the repack replaces both
+                    new RepoCompactor(repo, Duration.ZERO).repackIfNeeded(-1);
+                }
+                byte[] blob = new byte[64 * 1024];
+                random.nextBytes(blob);
+                parent = repo.commitFiles(parent, Map.of("f" + i + ".bin", blob), "c" + i, AUTHOR);
+                held.put(parent, Map.entry("f" + i + ".bin", blob));
+            }
+        }
+        Path pack = dir.resolve("objects").resolve("pack");
+        List<String> oldPacks = packNames(pack);
+        int loose = looseObjects(dir).size();
+        assertThat(oldPacks).hasSize(1);
+        assertThat(loose).isPositive();
+
+        KillableChild.start(Repacker.class, List.of("-Drhizome.crash-point=" + CrashPoints.REPACK_MOVED), line -> { },
+                dir.toString()).killWhen(() -> packNames(pack).size() == 2 && gcTemporaries(pack).isEmpty(),
+                Duration.ofMinutes(3), "repacker");
+        assertThat(packNames(pack)).as("the new pack beside the old one").hasSize(2).containsAll(oldPacks);
+        assertThat(looseObjects(dir)).as("no loose object deleted yet").hasSize(loose);
+
+        try (NodeRepository repo = NodeRepository.open(dir)) {
+            for (var e : held.entrySet()) {
+                assertThat(repo.readFile(e.getKey(), e.getValue().getKey())).as("commit %s", e.getKey())
+                        .hasValueSatisfying(b -> assertThat(b).isEqualTo(e.getValue().getValue()));
+            }
+            RepoCompactor.Outcome outcome = new RepoCompactor(repo, Duration.ZERO).repackIfNeeded(-1);
+            assertThat(outcome.repacked()).isTrue();
+            assertThat(outcome.after().packs()).isEqualTo(1);
+            assertThat(looseObjects(dir)).isEmpty();
+            assertThat(leftovers(dir)).isEmpty();
+            for (var e : held.entrySet()) {
+                assertThat(repo.readFile(e.getKey(), e.getValue().getKey())).as("commit %s", e.getKey())
+                        .hasValueSatisfying(b -> assertThat(b).isEqualTo(e.getValue().getValue()));
+            }
+        }
+    }
+
+    /** Names of the packs with an index beside them: a pack renamed in whole. */
+    private static List<String> packNames(Path pack) {
+        try (Stream<Path> files = Files.list(pack)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".idx")).sorted().toList();
+        } catch (IOException | UncheckedIOException e) {
+            return List.of();
+        }
+    }
+
     private static List<Path> gcTemporaries(Path pack) {
         try (Stream<Path> files = Files.list(pack)) {
             return files.filter(p -> p.getFileName().toString().startsWith("gc_")).toList();

@@ -163,4 +163,87 @@ class RepoSyncTest {
             assertThat(forced.get(packedRefs).packs()).isEqualTo(packsHeld);
         }
     }
+
+    /**
+     * JGit's repack forces the files it writes and not the directory its renames changed: a power
+     * loss after the old packs' (and packed loose objects') deletions reached the disk, and before
+     * the new pack's rename did, lost every object. The pack directory is forced with the new pack
+     * in it and everything old still there.
+     */
+    @Test
+    void aRepacksNewPackIsOnDiskBeforeAnythingOldIsDeleted() throws Exception {
+        Path gitDir = tmp.resolve("repacked.git");
+        Recorder recorder = new Recorder(gitDir.toAbsolutePath());
+        try (NodeRepository source = NodeRepository.open(tmp.resolve("source.git"));
+             NodeRepository target = NodeRepository.open(gitDir, recorder)) {
+            String seed = source.commitFiles(null, Map.of("train.py", text("lr = 0.1\n")), "seed", AUTHOR);
+            String tip = source.commitFiles(seed, Map.of("train.py", text("lr = 0.2\n")), "raise lr", AUTHOR);
+            target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
+            target.importBundle(source.bundle(tip, List.of(seed)).path(), tip, 1 << 20);
+            String own = target.commitFiles(tip, Map.of("notes.txt", text("made here\n")), "own", AUTHOR);
+            Set<String> packsBefore = Recorder.names(gitDir.resolve(PACKS));
+            Path looseCommit = gitDir.resolve("objects").resolve(own.substring(0, 2)).resolve(own.substring(2));
+            assertThat(packsBefore).filteredOn(n -> n.endsWith(".pack")).hasSize(2);
+            assertThat(looseCommit).exists();
+            int before = recorder.count();
+
+            RepoCompactor.Outcome outcome = new RepoCompactor(target, Duration.ZERO).repackIfNeeded(1);
+
+            assertThat(outcome.repacked()).isTrue();
+            Set<String> packsAfter = Recorder.names(gitDir.resolve(PACKS));
+            assertThat(packsAfter).as("the old packs deleted").doesNotContainAnyElementsOf(
+                    packsBefore.stream().filter(n -> n.endsWith(".pack")).toList());
+            assertThat(looseCommit).as("the packed loose object deleted").doesNotExist();
+            String newPack = packsAfter.stream().filter(n -> n.endsWith(".pack")).findFirst().orElseThrow();
+            String newIndex = newPack.replace(".pack", ".idx");
+            List<Forced> forced = recorder.since(before);
+            int packs = -1;
+            for (int i = 0; i < forced.size() && packs < 0; i++) {
+                if (forced.get(i).dir().toString().equals(PACKS) && forced.get(i).packs().contains(newIndex)) {
+                    packs = i;
+                }
+            }
+            assertThat(packs).as("objects/pack forced with the new pack in it: %s", forced).isGreaterThanOrEqualTo(0);
+            assertThat(forced.get(packs).packs()).as("forced before any old pack went").contains(newPack, newIndex)
+                    .containsAll(packsBefore);
+            for (String commit : List.of(seed, tip, own)) {
+                assertThat(target.has(commit)).isTrue();
+            }
+            assertThat(target.readFile(own, "notes.txt")).isPresent();
+        }
+    }
+
+    /** A pack directory that cannot be forced (an I/O error) stops the repack before it deletes anything old. */
+    @Test
+    void aRepackWhosePackDirectoryCannotBeForcedDeletesNothing() throws Exception {
+        Path gitDir = tmp.resolve("unforced.git");
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
+        RepoSync.DirectoryForce force = dir -> {
+            if (failing.get() && dir.endsWith(PACKS)) {
+                throw new IOException("Input/output error");
+            }
+            DurableFiles.forceDirectory(dir);
+        };
+        try (NodeRepository source = NodeRepository.open(tmp.resolve("source.git"));
+             NodeRepository target = NodeRepository.open(gitDir, force)) {
+            String seed = source.commitFiles(null, Map.of("train.py", text("lr = 0.1\n")), "seed", AUTHOR);
+            String tip = source.commitFiles(seed, Map.of("train.py", text("lr = 0.2\n")), "raise lr", AUTHOR);
+            target.importBundle(source.bundle(seed, List.of()).path(), seed, 1 << 20);
+            target.importBundle(source.bundle(tip, List.of(seed)).path(), tip, 1 << 20);
+            Set<String> packsBefore = new TreeSet<>(Recorder.names(gitDir.resolve(PACKS)));
+            packsBefore.removeIf(n -> !n.endsWith(".pack"));
+            failing.set(true);
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> new RepoCompactor(target, Duration.ZERO).repackIfNeeded(1))
+                    .isInstanceOf(IOException.class).hasMessageContaining("cannot force its new pack")
+                    .hasMessageContaining("Input/output error");
+
+            assertThat(Recorder.names(gitDir.resolve(PACKS))).as("every old pack kept").containsAll(packsBefore);
+            failing.set(false);
+            assertThat(target.readFile(tip, "train.py")).hasValueSatisfying(b -> assertThat(b).isEqualTo(text("lr = 0.2\n")));
+            assertThat(new RepoCompactor(target, Duration.ZERO).repackIfNeeded(1).after().packs()).isEqualTo(1);
+            assertThat(target.readFile(seed, "train.py")).isPresent();
+        }
+    }
 }

@@ -62,20 +62,31 @@ public final class CoordinatorCrash {
      * @param duplicated units with more than one stored result (must be empty)
      * @param inFlightAtKill calls that failed because the coordinator died under them
      */
-    /** {@code leftInTemp}: what the killed coordinators left in their temporary directory (should be nothing). */
+    /**
+     * {@code leftInTemp}: what the killed coordinators left in their temporary directory (should be
+     * nothing); {@code leasedTwice}: units whose claims answered two different keys (must be empty:
+     * every lease here outlives the run, so a unit leased again was leased twice); {@code integrity}:
+     * SQLite's {@code PRAGMA integrity_check} of the store once the last coordinator stopped ("ok"),
+     * or "not checked" for PostgreSQL (the server's own).
+     */
     public record Report(int kills, int acknowledged, int stored, List<String> missing, List<String> duplicated,
-            int inFlightAtKill, List<String> leftInTemp, double seconds) {
+            int inFlightAtKill, List<String> leftInTemp, List<String> leasedTwice, String integrity, double seconds) {
         public boolean ok() {
-            return missing.isEmpty() && duplicated.isEmpty() && leftInTemp.isEmpty();
+            return missing.isEmpty() && duplicated.isEmpty() && leftInTemp.isEmpty() && leasedTwice.isEmpty()
+                    && (integrity.equals("ok") || integrity.equals(NOT_CHECKED));
         }
 
         public String toText() {
             return String.format("%d kills under load: %d results acknowledged, %d stored, %d acknowledged but missing,"
                     + " %d units stored twice, %d calls cut by a kill, %d files left in the temporary directory %s,"
-                    + " %.1f s%n", kills, acknowledged, stored, missing.size(), duplicated.size(), inFlightAtKill,
-                    leftInTemp.size(), leftInTemp, seconds);
+                    + " %d units leased to two keys, store integrity: %s, %.1f s%n", kills, acknowledged, stored,
+                    missing.size(), duplicated.size(), inFlightAtKill, leftInTemp.size(), leftInTemp, leasedTwice.size(),
+                    integrity, seconds);
         }
     }
+
+    /** {@link Report#integrity} of a PostgreSQL store. */
+    public static final String NOT_CHECKED = "not checked";
 
     private final Config config;
     private final PrintStream progress;
@@ -98,8 +109,11 @@ public final class CoordinatorCrash {
         Files.createDirectories(config.dataDir());
         String url = start();
         Map<String, SignedEnvelope> acked = new ConcurrentHashMap<>();
+        Map<String, Identity> leases = new ConcurrentHashMap<>();
+        List<String> leasedTwice = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger cut = new AtomicInteger();
         int kills = 0;
+        Report report;
         try {
             Identity operator = Identity.generate();
             prepare(new CoordinatorClient(url, operator));
@@ -107,20 +121,23 @@ public final class CoordinatorCrash {
             AtomicInteger empty = new AtomicInteger();
             List<Thread> clients = new ArrayList<>();
             for (int c = 0; c < config.clients(); c++) {
-                Thread t = new Thread(() -> client(url, acked, cut, done, empty), "crash-client-" + c);
+                Thread t = new Thread(() -> client(url, acked, leases, leasedTwice, cut, done, empty), "crash-client-" + c);
                 t.setDaemon(true);
                 t.start();
                 clients.add(t);
             }
-            // Kill whenever a share of the units has been acknowledged since the last restart, so
-            // every kill lands with claims and results in flight.
+            // Kill once a share of the units has been acknowledged since the last restart, so every
+            // kill lands with claims and results in flight: at a random count within the share and
+            // a random few milliseconds after it, so kills land at moments no schedule picks.
             int step = Math.max(1, config.units() / (config.kills() + 1));
+            java.util.Random moments = new java.util.Random();
             while (kills < config.kills()) {
-                int target = (kills + 1) * step;
+                int target = kills * step + 1 + moments.nextInt(step);
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
                 while (acked.size() < target && System.nanoTime() < deadline) {
-                    Thread.sleep(20);
+                    Thread.sleep(5);
                 }
+                Thread.sleep(moments.nextInt(50));
                 ChildProcess.kill(coordinator, Duration.ofSeconds(30));
                 kills++;
                 progress.printf("kill -9 #%d of the coordinator with %d results acknowledged%n", kills, acked.size());
@@ -134,9 +151,31 @@ public final class CoordinatorCrash {
             for (Thread t : clients) {
                 t.join(30_000);
             }
-            return check(url, acked, cut.get(), kills, started);
+            report = check(url, acked, cut.get(), kills, started, leasedTwice);
         } finally {
             stop();
+        }
+        // once the last coordinator stopped: a coordinator killed mid-write must leave a database
+        // that checks whole, not only one whose acknowledged rows read back
+        return new Report(report.kills(), report.acknowledged(), report.stored(), report.missing(), report.duplicated(),
+                report.inFlightAtKill(), report.leftInTemp(), report.leasedTwice(), integrity(), report.seconds());
+    }
+
+    private String integrity() {
+        if (!config.store().isEmpty()) {
+            return NOT_CHECKED;
+        }
+        Path file = config.dataDir().resolve(dev.rhizome.coordinator.store.SqliteStore.FILE_NAME);
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + file);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet check = s.executeQuery("PRAGMA integrity_check")) {
+            List<String> problems = new ArrayList<>();
+            while (check.next()) {
+                problems.add(check.getString(1));
+            }
+            return String.join("; ", problems);
+        } catch (java.sql.SQLException e) {
+            return "unreadable: " + e.getMessage();
         }
     }
 
@@ -160,11 +199,12 @@ public final class CoordinatorCrash {
         System.out.print(report.toText());
         report.missing().forEach(u -> System.out.println("  acknowledged but missing: " + u));
         report.duplicated().forEach(u -> System.out.println("  stored twice: " + u));
+        report.leasedTwice().forEach(u -> System.out.println("  leased to two keys: " + u));
         System.exit(report.ok() && report.stored() == report.acknowledged() ? 0 : 1);
     }
 
-    private Report check(String url, Map<String, SignedEnvelope> acked, int cut, int kills, long started)
-            throws CoordinatorException {
+    private Report check(String url, Map<String, SignedEnvelope> acked, int cut, int kills, long started,
+            List<String> leasedTwice) throws CoordinatorException {
         List<SignedEnvelope> stored = new CoordinatorClient(url, Identity.generate()).results(null, null)
                 .getEnvelopesList();
         Map<String, List<SignedEnvelope>> byUnit = new HashMap<>();
@@ -185,8 +225,12 @@ public final class CoordinatorCrash {
         });
         List<String> duplicated = byUnit.entrySet().stream().filter(e -> e.getValue().size() > 1)
                 .map(Map.Entry::getKey).sorted().toList();
+        List<String> twice;
+        synchronized (leasedTwice) {
+            twice = leasedTwice.stream().sorted().distinct().toList();
+        }
         return new Report(kills, acked.size(), stored.size(), missing.stream().sorted().toList(), duplicated, cut,
-                leftInTemp(), (System.nanoTime() - started) / 1e9);
+                leftInTemp(), twice, NOT_CHECKED, (System.nanoTime() - started) / 1e9);
     }
 
     private List<String> leftInTemp() {
@@ -198,8 +242,8 @@ public final class CoordinatorCrash {
     }
 
     /** Claims and reports until the queue stays empty; a call the kill cut is repeated once the coordinator is back. */
-    private void client(String url, Map<String, SignedEnvelope> acked, AtomicInteger cut, AtomicBoolean done,
-            AtomicInteger empty) {
+    private void client(String url, Map<String, SignedEnvelope> acked, Map<String, Identity> leases,
+            List<String> leasedTwice, AtomicInteger cut, AtomicBoolean done, AtomicInteger empty) {
         Identity me = Identity.generate();
         CoordinatorClient client = new CoordinatorClient(url, me, Duration.ofSeconds(30));
         boolean counted = false;
@@ -221,6 +265,10 @@ public final class CoordinatorCrash {
                     if (counted) {
                         counted = false;
                         empty.decrementAndGet();
+                    }
+                    Identity holder = leases.putIfAbsent(response.getUnit().getId(), me);
+                    if (holder != null && holder != me) {
+                        leasedTwice.add(response.getUnit().getId());
                     }
                     unsent = client.signed(result(response.getUnit(), me));
                 }
