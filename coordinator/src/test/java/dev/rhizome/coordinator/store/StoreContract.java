@@ -2176,6 +2176,43 @@ abstract class StoreContract {
         assertThat(run(store, (Store.Transaction tx) -> tx.runnersWithStandingSeenSince(201, 10))).isEmpty();
     }
 
+    /**
+     * A heartbeat announces what the node holds again, mostly unchanged: afterwards it is a holder of
+     * exactly what it announced last (kept, dropped, added alike), and another node's holdings of
+     * the same commits are untouched.
+     */
+    @Test
+    void aHeartbeatLeavesANodeHoldingExactlyWhatItAnnouncedLast() throws Exception {
+        Store store = store();
+        Identity a = Identity.generate();
+        Identity b = Identity.generate();
+        String[] c = new String[8];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = Fixtures.commit();
+        }
+        run(store, tx -> {
+            tx.announce(announcement(a, 1, "10.0.0.1", c[1], c[2], c[3], c[4], c[5]), 100);
+            tx.announce(announcement(b, 1, "10.0.0.2", c[3], c[6]), 100);
+            return null;
+        });
+        run(store, (Store.Transaction tx) -> tx.announce(announcement(a, 2, "10.0.0.1", c[2], c[3], c[6], c[7], c[7]), 200));
+        Map<String, List<String>> expected = Map.of(c[1], List.of(), c[2], List.of("10.0.0.1"),
+                c[3], List.of("10.0.0.1", "10.0.0.2"), c[4], List.of(), c[5], List.of(),
+                c[6], List.of("10.0.0.1", "10.0.0.2"), c[7], List.of("10.0.0.1"));
+        expected.forEach((commit, hosts) -> assertThat(run(store, (Store.Transaction tx) -> tx.peers(commit, 10)))
+                .as("holders of %s after a's second announcement", commit)
+                .extracting(PeerEndpoint::getHost).containsExactlyInAnyOrderElementsOf(hosts));
+
+        run(store, (Store.Transaction tx) -> tx.announce(announcement(a, 3, "10.0.0.1", c[2], c[3], c[6], c[7]), 300));
+        run(store, (Store.Transaction tx) -> tx.announce(announcement(a, 4, "10.0.0.1"), 400));
+        for (String commit : List.of(c[2], c[3], c[6], c[7])) {
+            assertThat(run(store, (Store.Transaction tx) -> tx.peers(commit, 10)))
+                    .as("a node that announces nothing holds nothing: %s", commit)
+                    .extracting(PeerEndpoint::getHost)
+                    .containsExactlyElementsOf(commit.equals(c[3]) || commit.equals(c[6]) ? List.of("10.0.0.2") : List.of());
+        }
+    }
+
     // --- pages of the list routes --------------------------------------------------------------
 
     /** Reads a list page by page, each page starting after the last key of the one before, until one comes back empty. */
