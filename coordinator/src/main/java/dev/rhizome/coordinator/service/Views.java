@@ -40,6 +40,7 @@ import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
+import dev.rhizome.proto.v1.UnderWayList;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.Volunteer;
@@ -402,6 +403,36 @@ public final class Views {
                     page.limit(), seqCursor(UNITS));
             return UnitList.newBuilder().addAllUnits(p.items().stream().map(u -> UnitFactory.status(tx, u)).toList())
                     .setNext(p.next()).build();
+        });
+    }
+
+    /** The unit {@code id}, if there is one (and it is in {@code state}, when given): a list of one, or none. */
+    public UnitList unit(String id, Optional<UnitStatus.State> state) {
+        return store.inReadTransaction(tx -> {
+            UnitList.Builder list = UnitList.newBuilder();
+            tx.unit(id).filter(u -> state.isEmpty() || u.state() == state.get())
+                    .ifPresent(u -> list.addUnits(UnitFactory.status(tx, u)));
+            return list.build();
+        });
+    }
+
+    /** At most this many explorations under way in one answer: newer claims first, the rest left out. */
+    public static final int UNDER_WAY = 50;
+
+    /**
+     * What agents are exploring on {@code direction} now, before they submit: the hypotheses of the
+     * explorations they claimed and hold. Each was sent to be compared with later claims, and
+     * {@code similar} already showed it to a claimant whose hypothesis resembled it; this shows it
+     * before an agent picks what to try. Nothing else of the work (its workspace, its commits) is
+     * the coordinator's to show until it is submitted.
+     */
+    public UnderWayList underWay(String direction) {
+        if (direction.isEmpty()) {
+            throw Rejection.badRequest("query parameter direction is required: the direction whose explorations to list");
+        }
+        return store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
+            return UnderWayList.newBuilder().addAllUnderWay(tx.underWay(direction, UNDER_WAY)).build();
         });
     }
 

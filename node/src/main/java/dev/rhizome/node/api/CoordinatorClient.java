@@ -29,7 +29,9 @@ import dev.rhizome.proto.v1.PeerList;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnderWayList;
 import dev.rhizome.proto.v1.UnitList;
+import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.protocol.identity.PublicId;
 import com.google.protobuf.ByteString;
@@ -548,6 +550,16 @@ public final class CoordinatorClient {
 
     public UnitList units(String state) throws CoordinatorException {
         return getAll("/v1/units", query("state", state), UnitList.parser());
+    }
+
+    /** The explorations agents claimed on {@code direction} with a hypothesis and hold now, newest first. */
+    public UnderWayList underWay(String direction) throws CoordinatorException {
+        return get("/v1/under-way", query("direction", direction), UnderWayList.parser());
+    }
+
+    /** The unit {@code id} alone, in one request (an empty list when the coordinator has none by that id). */
+    public Optional<UnitStatus> unit(String id) throws CoordinatorException {
+        return get("/v1/units", query("unit", id), UnitList.parser()).getUnitsList().stream().findFirst();
     }
 
     /** Every frontier change, in the order decided (one direction's, or every direction's when null). */
