@@ -9,7 +9,7 @@ import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Error;
-import dev.rhizome.proto.v1.LeaseGiveBack;
+import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.UnderWay;
 import dev.rhizome.proto.v1.UnderWayList;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -77,7 +77,7 @@ class UnderWayTest {
         assertThat(older.getClaimedMs()).isPositive().isLessThan(listed.get(0).getClaimedMs());
 
         // given back: no longer under way
-        h.api.signAndPost("/v1/leases/give-back", first, LeaseGiveBack.newBuilder().setWorkUnitId(a.getId())
+        h.api.signAndPost("/v1/explore-done", first, ExploreDone.newBuilder().setWorkUnitId(a.getId())
                 .setNode(first.publicId().toByteString()).setReason("unclaimed").setTimeMs(h.clock.millis()).build()).ack();
         assertThat(underWay().getUnderWayList()).extracting(UnderWay::getUnitId).containsExactly(b.getId());
     }
