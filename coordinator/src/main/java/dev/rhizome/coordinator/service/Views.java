@@ -406,12 +406,18 @@ public final class Views {
         });
     }
 
-    /** The unit {@code id}, if there is one (and it is in {@code state}, when given): a list of one, or none. */
+    /**
+     * The unit {@code id} (when in {@code state}, if given): a list of one, or none when it is in
+     * another state; 404 when there is no unit of that id, as a list filtered by an unknown direction
+     * is: an empty answer read as "not leased" for a mistyped id.
+     */
     public UnitList unit(String id, Optional<UnitStatus.State> state) {
         return store.inReadTransaction(tx -> {
+            UnitRecord u = tx.unit(id).orElseThrow(() -> Rejection.notFound("unknown unit " + id));
             UnitList.Builder list = UnitList.newBuilder();
-            tx.unit(id).filter(u -> state.isEmpty() || u.state() == state.get())
-                    .ifPresent(u -> list.addUnits(UnitFactory.status(tx, u)));
+            if (state.isEmpty() || u.state() == state.get()) {
+                list.addUnits(UnitFactory.status(tx, u));
+            }
             return list.build();
         });
     }

@@ -63,9 +63,13 @@ class OneUnitLookupTest {
         // with a state, only when the unit is in it
         assertThat(get("unit=" + enc(leased.getId()) + "&state=LEASED").getUnitsList()).hasSize(1);
         assertThat(get("unit=" + enc(leased.getId()) + "&state=OPEN").getUnitsList()).isEmpty();
-        // an id nobody made, a prefix of one, text that is no id: no unit, not an error
+        // an id nobody made, a prefix of one, text that is no id: 404 naming it, never an empty page
+        // ("not leased") for a mistyped id
         for (String none : List.of("no-such-unit", leased.getId().substring(0, 8), "' OR 1=1 --", "%_%")) {
-            assertThat(get("unit=" + enc(none)).getUnitsList()).as(none).isEmpty();
+            ApiClient.Response r = h.api.get("/v1/units?unit=" + enc(none));
+            assertThat(r.status()).as(none).isEqualTo(404);
+            assertThat(r.error().getCode()).as(none).isEqualTo(Error.Code.NOT_FOUND);
+            assertThat(r.error().getMessage()).as(none).isEqualTo("unknown unit " + none);
         }
     }
 
@@ -78,6 +82,7 @@ class OneUnitLookupTest {
             assertThat(r.error().getCode()).as(query).isEqualTo(Error.Code.BAD_REQUEST);
             assertThat(r.error().getMessage()).as(query).containsAnyOf("query parameter unit", "query parameter state");
         }
-        assertThat(get("unit=" + "a".repeat(128)).getUnitsList()).as("at the bound: just no unit").isEmpty();
+        assertThat(h.api.get("/v1/units?unit=" + "a".repeat(128)).status()).as("at the bound: just no such unit")
+                .isEqualTo(404);
     }
 }

@@ -557,9 +557,16 @@ public final class CoordinatorClient {
         return get("/v1/under-way", query("direction", direction), UnderWayList.parser());
     }
 
-    /** The unit {@code id} alone, in one request (an empty list when the coordinator has none by that id). */
+    /** The unit {@code id} alone, in one request; empty when the coordinator has no unit of that id. */
     public Optional<UnitStatus> unit(String id) throws CoordinatorException {
-        return get("/v1/units", query("unit", id), UnitList.parser()).getUnitsList().stream().findFirst();
+        try {
+            return get("/v1/units", query("unit", id), UnitList.parser()).getUnitsList().stream().findFirst();
+        } catch (CoordinatorException e) {
+            if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Every frontier change, in the order decided (one direction's, or every direction's when null). */
