@@ -66,6 +66,7 @@ import picocli.CommandLine;
             "4:refused by the coordinator though understood (a closed direction, an expired lease, a key's rights); retyping does not fix it",
             "5:coordinator unreachable",
             "6:timed out waiting (wait, submit --wait)",
+            "7:every node that can run the awaited evaluations is paused (wait, submit --wait); resume one, then wait again",
             "130:interrupted by Ctrl-C (SIGINT)",
             "143:stopped by SIGTERM"
         })

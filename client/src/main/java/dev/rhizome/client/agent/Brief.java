@@ -1,6 +1,7 @@
 package dev.rhizome.client.agent;
 
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
@@ -41,6 +42,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -318,6 +320,15 @@ public final class Brief {
         t.append('\n');
         o.add("tried", triedJson);
         o.addProperty("tried_left_out", leftOut);
+
+        // What others are trying now and have not submitted: two agents reading the same brief
+        // picked the same idea, and learned of it only from their claims' near-duplicate check.
+        Optional<UnderWayClaims> underWay = UnderWayClaims.read(client, direction);
+        if (underWay.isPresent()) {
+            t.append("## Under way: hypotheses claimed and not submitted yet (newest first)\n\n")
+                    .append(underWay.get().text(me, LINE_CHARS, System.currentTimeMillis())).append('\n');
+        }
+        o.add("under_way", underWay.map(u -> (JsonElement) u.json(me, LINE_CHARS)).orElse(JsonNull.INSTANCE));
 
         // Recent failures, one line a commit (an experiment that crashed at every seed filled the list alone).
         JsonArray failures = new JsonArray();

@@ -83,12 +83,13 @@ final class QueueReads {
         // was said of a paused node (round 32).
         Integer idle = leased == null ? null : (int) fit.stream().filter(p -> !holders.contains(p.getNode()))
                 .filter(QueueReads::claims).count();
-        int paused = (int) fit.stream().filter(PeerEndpoint::getPaused).count();
+        List<ByteString> pausedNodes = fit.stream().filter(PeerEndpoint::getPaused).map(PeerEndpoint::getNode).toList();
+        int paused = pausedNodes.size();
         Map<String, Integer> notClaiming = new TreeMap<>();
         fit.stream().filter(p -> !p.getPaused() && !p.getNotClaiming().isEmpty())
                 .forEach(p -> notClaiming.merge(p.getNotClaiming(), 1, Integer::sum));
         return new QueueReason.Seen(nodes.size(), closed, leased, ahead, classes, idle,
-                new QueueReason.NotClaiming(fit.size(), paused, notClaiming));
+                new QueueReason.NotClaiming(fit.size(), paused, notClaiming, pausedNodes));
     }
 
     /** Whether the node says it claims work (an older node, which says nothing, is taken to). */

@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.HardwareClasses;
@@ -64,10 +65,20 @@ public final class QueueReason {
      * What the listed nodes that can run the seed's units (all listed, where the classes are not
      * known) say of themselves ({@code PeerEndpoint.paused}, {@code .not_claiming}): how many there
      * are, how many their volunteers paused, and the others' reasons for claiming nothing now,
-     * counted (as the nodes announced them: untrusted text). A paused node was counted as an idle
+     * counted (as the nodes announced them: untrusted text), and the paused ones' keys (whose they
+     * are: the waiter's own node, or other volunteers'). A paused node was counted as an idle
      * runner, and its waiter was told the evaluations should start within a minute.
      */
-    public record NotClaiming(int fitting, int paused, Map<String, Integer> reasons) {
+    public record NotClaiming(int fitting, int paused, Map<String, Integer> reasons, List<ByteString> pausedNodes) {
+        public NotClaiming(int fitting, int paused, Map<String, Integer> reasons) {
+            this(fitting, paused, reasons, List.of());
+        }
+
+        /** Whether every node that could run the units is paused (none at all is not "every"). */
+        boolean allPaused() {
+            return fitting > 0 && paused == fitting;
+        }
+
         int count() {
             return paused + reasons.values().stream().mapToInt(Integer::intValue).sum();
         }

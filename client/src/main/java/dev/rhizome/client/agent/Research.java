@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.Announce;
 import dev.rhizome.client.cli.ClaimFiles;
 import dev.rhizome.client.cli.UnhandedClaims;
@@ -966,6 +967,25 @@ public final class Research {
     /** {@link #waitFor(String, Duration, Consumer)}, where {@code option} named the commit (an unknown one names it). */
     public ExperimentReport waitFor(String commit, String option, Duration timeout, Consumer<String> progress)
             throws InterruptedException {
+        return waitFor(commit, option, timeout, progress, false).report();
+    }
+
+    /** What a wait ended with: the last report, and the paused nodes that ended it early, if they did. */
+    public record Waited(ExperimentReport report, Optional<PausedRunners> paused) {
+    }
+
+    /**
+     * {@link #waitFor(String, String, Duration, Consumer)} that ends early when every node that can
+     * run the experiment's queued evaluations is paused (`wait`, `submit --wait`): nothing would run
+     * them before {@code timeout}, an hour by default, unless someone resumes a node.
+     */
+    public Waited waitUnlessPaused(String commit, String option, Duration timeout, Consumer<String> progress)
+            throws InterruptedException {
+        return waitFor(commit, option, timeout, progress, true);
+    }
+
+    private Waited waitFor(String commit, String option, Duration timeout, Consumer<String> progress,
+            boolean endWhenPaused) throws InterruptedException {
         WaitProgress lines = new WaitProgress(commit, System.nanoTime(), timeout, WaitProgress.STILL_WAITING);
         long deadline = lines.deadlineNanos();
         long pollMs = 500;
@@ -986,8 +1006,9 @@ public final class Research {
             }
             if (report != null) {
                 lines.line(report, queuedReason(report, cached), System.nanoTime()).ifPresent(progress);
-                if (report.getDecided() || System.nanoTime() >= deadline) {
-                    return report;
+                Optional<PausedRunners> paused = endWhenPaused ? pausedRunners(commit, report, cached) : Optional.empty();
+                if (report.getDecided() || paused.isPresent() || System.nanoTime() >= deadline) {
+                    return new Waited(report, paused);
                 }
             } else if (System.nanoTime() >= deadline) {
                 throw new CommandException(ExitCodes.UNREACHABLE, "unreachable", "the coordinator stayed unreachable",
@@ -1042,6 +1063,26 @@ public final class Research {
         return QueueReason.of(report, cached.seen, followUp());
     }
 
+    /**
+     * Every node that can run {@code report}'s queued evaluations paused, as the coordinator lists
+     * them now: a listing read up to a minute ago (the wait's reason reads it that seldom) is read
+     * again before the wait ends on it, so a node resumed since does not end it.
+     */
+    private Optional<PausedRunners> pausedRunners(String commit, ExperimentReport report, NodesSeen cached) {
+        ByteString own = client.identity().publicId().toByteString();
+        Optional<PausedRunners> paused = PausedRunners.of(commit, report, cached.seen, own, followUp());
+        if (paused.isEmpty() || System.nanoTime() - cached.readAtNanos < NodesSeen.FRESH_NANOS) {
+            return paused;
+        }
+        try {
+            cached.seen = new QueueReads(client).seenFor(report);
+            cached.readAtNanos = System.nanoTime();
+        } catch (CoordinatorException e) {
+            return Optional.empty();  // unread: the wait goes on
+        }
+        return PausedRunners.of(commit, report, cached.seen, own, followUp());
+    }
+
     /** The data directory and coordinator of this session, for the commands it prints. */
     public FollowUp followUp() {
         return new FollowUp(client.url().toString(), dataDir);
@@ -1050,6 +1091,8 @@ public final class Research {
     /** What the coordinator last told of its nodes and the direction, and when it was read. */
     private static final class NodesSeen {
         static final long EVERY_NANOS = Duration.ofSeconds(60).toNanos();
+        /** How old a listing may be for the wait to end on what it says. */
+        static final long FRESH_NANOS = Duration.ofSeconds(5).toNanos();
         QueueReason.Seen seen;
         long readAtNanos;
     }

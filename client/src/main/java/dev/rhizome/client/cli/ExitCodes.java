@@ -18,6 +18,11 @@ public final class ExitCodes {
     public static final int UNREACHABLE = 5;
     /** `wait` or `submit --wait` gave up before the experiment was decided. */
     public static final int TIMED_OUT = 6;
+    /**
+     * `wait` or `submit --wait` ended early: every node that can run the experiment's queued
+     * evaluations is paused by its volunteer, so waiting on would run nothing ({@code nodes_paused}).
+     */
+    public static final int NODES_PAUSED = 7;
 
     private ExitCodes() {
     }
@@ -31,6 +36,7 @@ public final class ExitCodes {
             case REFUSED -> "refused";
             case UNREACHABLE -> "unreachable";
             case TIMED_OUT -> "timed_out";
+            case NODES_PAUSED -> "nodes_paused";
             default -> "failed";
         };
     }

@@ -6,6 +6,7 @@ import dev.rhizome.client.agent.DiffSimilarity;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.OutcomeNextSteps;
 import dev.rhizome.client.agent.PaperText;
+import dev.rhizome.client.agent.PausedRunners;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.ClaimFiles;
@@ -62,9 +63,10 @@ public final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--wait", description = "Wait until the experiment is decided and print its outcome.")
     boolean await;
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
-            description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6.")
+            description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6 (7 at once when "
+                    + "every node that can run its evaluations is paused, as `rhizome wait` says).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, trial_comparison, confirmation_comparison, queued_reason, waiting_for_independent_runner and publish_command included).")
+    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, trial_comparison, confirmation_comparison, queued_reason, waiting_for_independent_runner and publish_command included) and, not decided, error (timed_out, exit 6; nodes_paused, exit 7), message, hint, option, paused_nodes and resume_command as `rhizome wait --json` has them.")
     boolean json;
 
     @Override
@@ -103,9 +105,10 @@ public final class SubmitCommand implements Callable<Integer> {
                     + " (Ctrl-C stops the wait, not the experiment; `" + waitCommand(s.commit())
                     + "` waits again)");
         }
-        ExperimentReport report = await
-                ? research.waitFor(s.commit(), Duration.ofSeconds(timeoutSeconds), m -> System.err.println("rhizome: " + m))
-                : null;
+        Research.Waited waited = await ? research.waitUnlessPaused(s.commit(), null, Duration.ofSeconds(timeoutSeconds),
+                m -> System.err.println("rhizome: " + m)) : null;
+        ExperimentReport report = waited == null ? null : waited.report();
+        Optional<PausedRunners> paused = waited == null ? Optional.empty() : waited.paused();
         Interrupts.handedOver();
         Optional<String> whyQueued = report == null || report.getDecided() ? Optional.empty()
                 : research.queuedReason(report);
@@ -132,7 +135,7 @@ public final class SubmitCommand implements Callable<Integer> {
                 OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued, research.followUp());
                 o.add("outcome", outcome);
                 if (!report.getDecided()) {
-                    WaitCommand.timedOut(o, s.commit(), timeoutSeconds, research.followUp());
+                    WaitCommand.undecided(o, s.commit(), paused, timeoutSeconds, research.followUp());
                 }
             }
             out.json(o);
@@ -144,13 +147,13 @@ public final class SubmitCommand implements Callable<Integer> {
                 out.line(Outcome.text(s.commit(), report));
                 OutcomeNextSteps.line(s.commit(), report, whyQueued, research.followUp()).ifPresent(out::line);
                 if (!report.getDecided()) {
-                    out.line(WaitCommand.timedOutLine(s.commit(), timeoutSeconds, research.followUp()));
+                    out.line(WaitCommand.undecidedLine(s.commit(), paused, timeoutSeconds, research.followUp()));
                 }
             } else {
                 out.line("follow it with `" + waitCommand(s.commit()) + "`");
             }
         }
-        return report != null && !report.getDecided() ? ExitCodes.TIMED_OUT : ExitCodes.OK;
+        return report == null ? ExitCodes.OK : WaitCommand.exitCode(report, paused);
     }
 
     /**

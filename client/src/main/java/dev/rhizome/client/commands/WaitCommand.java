@@ -1,8 +1,11 @@
 package dev.rhizome.client.commands;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.OutcomeNextSteps;
+import dev.rhizome.client.agent.PausedRunners;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnsubmittedCommit;
 import dev.rhizome.client.cli.Bounded;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Option;
 @Command(name = "wait", mixinStandardHelpOptions = true,
         description = {"Block until the network has decided an experiment (no evaluation of it pending), then print",
             "its metric, replicas, delta against its parent and the frontier, and whether it was adopted.",
-            "Progress goes to standard error. Exits with 6 when --timeout runs out first."})
+            "Progress goes to standard error. Exits with 6 when --timeout runs out first, and with 7 at once when every node",
+            "that can run its queued evaluations is paused by its volunteer (the answer says whose, and how to resume yours)."})
 public final class WaitCommand implements Callable<Integer> {
     @Mixin
     DataDirOption dataDir;
@@ -47,7 +51,7 @@ public final class WaitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric (the mean of its OK results in hardware_class, over its trial seeds), replicas (how many OK results that mean is over), hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED/SUPERSEDED, random_seeds, frontier_commit, reason), trial_comparison and confirmation_comparison (the adoption rule's numbers at each stage, null where the coordinator sent none: decision PASSED/NOT_PASSED/WAITING, frontier_commit, hardware_class, random_seeds, candidate_metrics, frontier_metrics, mean_gain, standard_error, significance, bound, tolerance, seeds_compared, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers, queued_reason (not decided: why its evaluations stay queued, as far as the coordinator's list of nodes tells; else null), waiting_for_independent_runner (true while its queued evaluations wait for a node of the seed's hardware class outside its proposer's network, the only fitting nodes seen sharing it; else false), publish_command (decided: the `rhizome publish` command for a paper about it; else null); not decided in time (exit 6), also error (timed_out), message, hint, option.")
+    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric (the mean of its OK results in hardware_class, over its trial seeds), replicas (how many OK results that mean is over), hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED/SUPERSEDED, random_seeds, frontier_commit, reason), trial_comparison and confirmation_comparison (the adoption rule's numbers at each stage, null where the coordinator sent none: decision PASSED/NOT_PASSED/WAITING, frontier_commit, hardware_class, random_seeds, candidate_metrics, frontier_metrics, mean_gain, standard_error, significance, bound, tolerance, seeds_compared, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers, queued_reason (not decided: why its evaluations stay queued, as far as the coordinator's list of nodes tells; else null), waiting_for_independent_runner (true while its queued evaluations wait for a node of the seed's hardware class outside its proposer's network, the only fitting nodes seen sharing it; else false), publish_command (decided: the `rhizome publish` command for a paper about it; else null); not decided in time (exit 6), also error (timed_out), message, hint, option; ended early because every node that can run its queued evaluations is paused (exit 7), error nodes_paused; not decided, also paused_nodes (each node_id, hex, and yours: whether it is your key's node; empty unless exit 7) and resume_command (the `rhizome node resume` of your own paused node, else null).")
     boolean json;
 
     @Override
@@ -59,10 +63,13 @@ public final class WaitCommand implements Callable<Integer> {
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         String full;
         ExperimentReport report;
+        Optional<PausedRunners> paused;
         try {
             full = research.resolveCommit("--commit", direction, commit);
-            report = research.waitFor(full, "--commit", Duration.ofSeconds(timeoutSeconds),
+            Research.Waited waited = research.waitUnlessPaused(full, "--commit", Duration.ofSeconds(timeoutSeconds),
                     m -> System.err.println("rhizome: " + m));
+            report = waited.report();
+            paused = waited.paused();
         } catch (CommandException e) {
             // a commit of the user's own checkout, committed and never submitted: say so
             throw UnsubmittedCommit.explain(e, commit, FollowUp.of(coordinator, dataDir));
@@ -72,7 +79,7 @@ public final class WaitCommand implements Callable<Integer> {
         if (json) {
             JsonObject o = Outcome.json(full, report);
             if (!report.getDecided()) {
-                timedOut(o, full, timeoutSeconds, research.followUp());
+                undecided(o, full, paused, timeoutSeconds, research.followUp());
             }
             OutcomeNextSteps.addTo(o, full, report, whyQueued, research.followUp());
             out.json(o);
@@ -80,10 +87,32 @@ public final class WaitCommand implements Callable<Integer> {
             out.line(Outcome.text(full, report));
             OutcomeNextSteps.line(full, report, whyQueued, research.followUp()).ifPresent(out::line);
             if (!report.getDecided()) {
-                out.line(timedOutLine(full, timeoutSeconds, research.followUp()));
+                out.line(undecidedLine(full, paused, timeoutSeconds, research.followUp()));
             }
         }
-        return report.getDecided() ? ExitCodes.OK : ExitCodes.TIMED_OUT;
+        return exitCode(report, paused);
+    }
+
+    /** 0 decided; 7 ended early on paused nodes; 6 out of time. */
+    static int exitCode(ExperimentReport report, Optional<PausedRunners> paused) {
+        return report.getDecided() ? ExitCodes.OK : paused.isPresent() ? ExitCodes.NODES_PAUSED : ExitCodes.TIMED_OUT;
+    }
+
+    /** The error of an undecided wait: {@code nodes_paused} with whose nodes, else {@code timed_out}. */
+    static void undecided(JsonObject o, String commit, Optional<PausedRunners> paused, long timeoutSeconds,
+            FollowUp where) {
+        if (paused.isPresent()) {
+            paused.get().addTo(o);
+        } else {
+            timedOut(o, commit, timeoutSeconds, where);
+            // the keys are the same whether the wait ended early or not
+            o.add("paused_nodes", new JsonArray());
+            o.add("resume_command", JsonNull.INSTANCE);
+        }
+    }
+
+    static String undecidedLine(String commit, Optional<PausedRunners> paused, long timeoutSeconds, FollowUp where) {
+        return paused.map(PausedRunners::line).orElseGet(() -> timedOutLine(commit, timeoutSeconds, where));
     }
 
     /**

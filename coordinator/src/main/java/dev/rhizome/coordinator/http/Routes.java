@@ -29,6 +29,7 @@ import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.protocol.envelope.Verified;
@@ -51,6 +52,8 @@ public final class Routes {
     private static final String AFTER = "after";
     private static final String NEWEST = "newest";
     private static final String[] PAGE = {LIMIT, AFTER};
+    /** Longer than any unit id made here (a UUID, 36 characters), with room; a longer one is no id. */
+    private static final int MAX_UNIT_ID = 128;
 
     private Routes() {
     }
@@ -144,8 +147,10 @@ public final class Routes {
                 .get("/v1/nodes", r -> Reply.of(s.peers().nodes()))
                 .get("/v1/leaderboard", r -> Reply.shared(s.views().leaderboard(r.param("direction"),
                         r.param("hardware_class"), entries(r.param("limit")))), "direction", "hardware_class", LIMIT)
-                .get("/v1/units", r -> Reply.of(s.views().units(state(r.param("state")), page(r, Views.UNITS))),
-                        "state", LIMIT, AFTER)
+                .get("/v1/units", r -> Reply.of(r.param("unit").isEmpty()
+                        ? s.views().units(state(r.param("state")), page(r, Views.UNITS))
+                        : oneUnit(s, r)), "state", LIMIT, AFTER, "unit")
+                .get("/v1/under-way", r -> Reply.of(s.views().underWay(r.param("direction"))), "direction")
                 .get("/v1/stats", r -> Reply.of(s.results().receipts().named(s.views().stats())))
                 .get("/v1/audit", r -> Reply.shared(s.views().auditTrail(page(r, Views.AUDIT))), PAGE)
                 // trust: validation states, volunteers' credit and standing, adoptions
@@ -168,6 +173,23 @@ public final class Routes {
                     + "limit and after");
         }
         return s.views().volunteer(r.param("key"), System.currentTimeMillis());
+    }
+
+    /**
+     * {@code /v1/units?unit=ID}: that unit alone (in {@code state}, when given), one row read by its
+     * key: a client asking whom a unit is leased to paged through every LEASED unit to find it.
+     */
+    private static UnitList oneUnit(Services s, ApiRequest r) {
+        if (!r.param("after").isEmpty() || !r.param("limit").isEmpty()) {
+            throw Rejection.badRequest("query parameter unit names one unit and does not page: give it without "
+                    + "limit and after");
+        }
+        String id = r.param("unit");
+        if (id.length() > MAX_UNIT_ID) {
+            throw Rejection.badRequest("query parameter unit must be a unit id (at most " + MAX_UNIT_ID
+                    + " characters), got " + id.length() + " characters");
+        }
+        return s.views().unit(id, state(r.param("state")));
     }
 
     /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */

@@ -41,6 +41,7 @@ import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
+import dev.rhizome.proto.v1.UnderWayList;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.Volunteer;
@@ -419,6 +420,42 @@ public final class Views {
                     page.limit(), seqCursor(UNITS));
             return UnitList.newBuilder().addAllUnits(p.items().stream().map(u -> UnitFactory.status(tx, u)).toList())
                     .setNext(p.next()).build();
+        });
+    }
+
+    /**
+     * The unit {@code id} (when in {@code state}, if given): a list of one, or none when it is in
+     * another state; 404 when there is no unit of that id, as a list filtered by an unknown direction
+     * is: an empty answer read as "not leased" for a mistyped id.
+     */
+    public UnitList unit(String id, Optional<UnitStatus.State> state) {
+        return store.inReadTransaction(tx -> {
+            UnitRecord u = tx.unit(id).orElseThrow(() -> Rejection.notFound("unknown unit " + id));
+            UnitList.Builder list = UnitList.newBuilder();
+            if (state.isEmpty() || u.state() == state.get()) {
+                list.addUnits(UnitFactory.status(tx, u));
+            }
+            return list.build();
+        });
+    }
+
+    /** At most this many explorations under way in one answer: newer claims first, the rest left out. */
+    public static final int UNDER_WAY = 50;
+
+    /**
+     * What agents are exploring on {@code direction} now, before they submit: the hypotheses of the
+     * explorations they claimed and hold. Each was sent to be compared with later claims, and
+     * {@code similar} already showed it to a claimant whose hypothesis resembled it; this shows it
+     * before an agent picks what to try. Nothing else of the work (its workspace, its commits) is
+     * the coordinator's to show until it is submitted.
+     */
+    public UnderWayList underWay(String direction) {
+        if (direction.isEmpty()) {
+            throw Rejection.badRequest("query parameter direction is required: the direction whose explorations to list");
+        }
+        return store.inReadTransaction(tx -> {
+            requireKnown(tx, direction);
+            return UnderWayList.newBuilder().addAllUnderWay(tx.underWay(direction, UNDER_WAY)).build();
         });
     }
 

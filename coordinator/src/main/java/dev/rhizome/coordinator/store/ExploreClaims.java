@@ -5,6 +5,7 @@ import static dev.rhizome.coordinator.store.Rows.LEASED;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.Similarity;
+import dev.rhizome.proto.v1.UnderWay;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,18 @@ final class ExploreClaims implements Explorations {
                         + "AND hypothesis <> '' ORDER BY claimed_ms DESC LIMIT ?",
                 rs -> new Similarity.Text("hypothesis", rs.getString(1), "", rs.getString(3), rs.getLong(2)),
                 direction, sinceMs, limit);
+    }
+
+    @Override
+    public List<UnderWay> underWay(String direction, int limit) {
+        return q.list("SELECT c.unit_id, c.hypothesis, u.holder, c.claimed_ms, u.lease_deadline_ms, u.commit_id "
+                        + "FROM units u JOIN explore_claims c ON c.unit_id = u.id WHERE u.direction = ? AND u.kind = ? "
+                        + "AND u.state = ? AND c.builtin_explorer = 0 AND c.hypothesis <> '' "
+                        + "ORDER BY c.claimed_ms DESC, c.unit_id LIMIT ?",
+                rs -> UnderWay.newBuilder().setUnitId(rs.getString(1)).setHypothesis(rs.getString(2))
+                        .setClaimant(ByteString.copyFrom(rs.getBytes(3))).setClaimedMs(rs.getLong(4))
+                        .setLeaseDeadlineMs(rs.getLong(5)).setCommit(rs.getString(6)).build(),
+                direction, EXPLORE, LEASED, limit);
     }
 
     @Override

@@ -15,6 +15,7 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.UnderWay;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
@@ -620,6 +621,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<Similarity.Text> recentHypotheses(String direction, long sinceMs, int limit) {
         return explorations.recentHypotheses(direction, sinceMs, limit);
+    }
+
+    @Override
+    public List<UnderWay> underWay(String direction, int limit) {
+        return explorations.underWay(direction, limit);
     }
 
     @Override

@@ -166,7 +166,7 @@ class QueryFuzzTest {
                     String query = name + "=" + value.replace("COMMIT", commit);
                     Answer a = ask(path, query);
                     if (a.status == 404) {
-                        soft.assertThat(a.body).as(path + "?" + query).containsAnyOf("unknown direction", "unknown commit");
+                        soft.assertThat(a.body).as(path + "?" + query).containsAnyOf("unknown direction", "unknown commit", "unknown unit");
                     } else if (a.status >= 400) {
                         // the value at fault is named as the user typed it ("commits[0]" named an
                         // array the URL never held), or the required parameter still missing

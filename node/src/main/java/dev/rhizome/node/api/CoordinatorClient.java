@@ -29,7 +29,9 @@ import dev.rhizome.proto.v1.PeerList;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SeedList;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnderWayList;
 import dev.rhizome.proto.v1.UnitList;
+import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.protocol.identity.PublicId;
 import com.google.protobuf.ByteString;
@@ -548,6 +550,23 @@ public final class CoordinatorClient {
 
     public UnitList units(String state) throws CoordinatorException {
         return getAll("/v1/units", query("state", state), UnitList.parser());
+    }
+
+    /** The explorations agents claimed on {@code direction} with a hypothesis and hold now, newest first. */
+    public UnderWayList underWay(String direction) throws CoordinatorException {
+        return get("/v1/under-way", query("direction", direction), UnderWayList.parser());
+    }
+
+    /** The unit {@code id} alone, in one request; empty when the coordinator has no unit of that id. */
+    public Optional<UnitStatus> unit(String id) throws CoordinatorException {
+        try {
+            return get("/v1/units", query("unit", id), UnitList.parser()).getUnitsList().stream().findFirst();
+        } catch (CoordinatorException e) {
+            if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     /** Every frontier change, in the order decided (one direction's, or every direction's when null). */
