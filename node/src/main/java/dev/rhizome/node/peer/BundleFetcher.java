@@ -430,16 +430,17 @@ public final class BundleFetcher implements AutoCloseable {
         private Channel channel;
         private boolean closed;
 
-        /** The dial's connection; false, and closed, when the download was closed before it came. */
-        private boolean connected(Channel ch) {
-            synchronized (this) {
-                if (!closed) {
-                    channel = ch;
-                    return true;
-                }
+        /** The dial's connection; false when the download was closed before it came (the caller closes it). */
+        private synchronized boolean connected(Channel ch) {
+            if (!closed) {
+                channel = ch;
+                return true;
             }
-            ch.close();
             return false;
+        }
+
+        private synchronized boolean isClosed() {
+            return closed;
         }
 
         void close() {
@@ -466,11 +467,15 @@ public final class BundleFetcher implements AutoCloseable {
         download.ticket = dials.ticket(peer.getHost() + ":" + peer.getPort(), new DialsInFlight.Dial() {
             @Override
             public void go() {
-                if (!outcome.isDone() && download.connected(connect(peer, commit, session, sink, request, progress, outcome,
-                        download.ticket))) {
+                if (outcome.isDone() || download.isClosed()) {
+                    download.ticket.withdraw();
                     return;
                 }
-                download.ticket.withdraw();
+                Channel ch = connect(peer, commit, session, sink, request, progress, outcome, download.ticket);
+                if (!download.connected(ch)) {
+                    download.ticket.withdraw();  // before the close, whose failed connect is our doing, not the address's
+                    ch.close();
+                }
             }
 
             @Override
