@@ -65,6 +65,8 @@ public final class BundleFetcher implements AutoCloseable {
     private final AtomicLong bytesReceived = new AtomicLong();
     /** Prefixes of whole transfers that ended early, resumed from by the next ask of the commit. */
     private final PartialBundles partials = new PartialBundles();
+    /** One dial in flight an address: a silent one a hint named is dialled once, not once per slot and range. */
+    private final DialsInFlight dials = new DialsInFlight();
     private volatile GlobalTrafficShapingHandler downloadCap;
     /** What a transfer must advance per idle period: less under this node's own download cap. */
     private volatile long minProgressBytes = StallFloor.MIN_PROGRESS_BYTES;
@@ -407,20 +409,90 @@ public final class BundleFetcher implements AutoCloseable {
                           TransferProgress progress, Cancellation cancel) throws PeerFailure, InterruptedException {
         CompletableFuture<Void> outcome = new CompletableFuture<>();
         cancel.watch(outcome);
-        Channel channel = startDownload(peer, commit, session, sink, request, progress, outcome);
+        Download download = startDownload(peer, commit, session, sink, request, progress, outcome);
         try {
             outcome.get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof PeerFailure failure ? failure
                     : new PeerFailure(PeerFailure.Kind.CONNECTION_LOST, PeerMessages.describe(e.getCause()));
         } finally {
-            channel.close();
+            download.close();
         }
     }
 
-    /** Connects and runs one request; {@code outcome} settles when it is done. The caller closes the channel. */
-    private Channel startDownload(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink,
-                                  PeerMessage request, TransferProgress progress, CompletableFuture<Void> outcome) {
+    /**
+     * One request: its connection, or its wait for its address's dial in flight ({@link DialsInFlight});
+     * closing it ends either. Its outcome settles as the connection's does, or undialled when the
+     * dial ahead of it proved nothing at the address.
+     */
+    static final class Download {
+        private DialsInFlight.Ticket ticket;
+        private Channel channel;
+        private boolean closed;
+
+        /** The dial's connection; false when the download was closed before it came (the caller closes it). */
+        private synchronized boolean connected(Channel ch) {
+            if (!closed) {
+                channel = ch;
+                return true;
+            }
+            return false;
+        }
+
+        private synchronized boolean isClosed() {
+            return closed;
+        }
+
+        void close() {
+            Channel ch;
+            synchronized (this) {
+                closed = true;
+                ch = channel;
+            }
+            // Given up first: our own close of a connection before its hello is not the address's silence.
+            ticket.withdraw();
+            if (ch != null) {
+                ch.close();
+            }
+        }
+    }
+
+    /**
+     * Connects and runs one request once its address has no other dial in flight (or at once);
+     * {@code outcome} settles when it is done. The caller closes the download.
+     */
+    private Download startDownload(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink,
+                                   PeerMessage request, TransferProgress progress, CompletableFuture<Void> outcome) {
+        Download download = new Download();
+        download.ticket = dials.ticket(peer.getHost() + ":" + peer.getPort(), new DialsInFlight.Dial() {
+            @Override
+            public void go() {
+                if (outcome.isDone() || download.isClosed()) {
+                    download.ticket.withdraw();
+                    return;
+                }
+                Channel ch = connect(peer, commit, session, sink, request, progress, outcome, download.ticket);
+                if (!download.connected(ch)) {
+                    download.ticket.withdraw();  // before the close, whose failed connect is our doing, not the address's
+                    ch.close();
+                }
+            }
+
+            @Override
+            public void skip(String why) {
+                outcome.completeExceptionally(PeerFailure.declined(PeerFailure.Declined.UNREACHABLE, why));
+            }
+        });
+        // Its handshake's end, if the key proof did not come first: an address that proved nothing fails the waiters too.
+        outcome.whenComplete((ok, failure) -> download.ticket.ended(failure instanceof PeerFailure f
+                && f.declined() == PeerFailure.Declined.UNREACHABLE, failure == null ? "" : failure.getMessage()));
+        download.ticket.join();
+        return download;
+    }
+
+    private Channel connect(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink,
+                            PeerMessage request, TransferProgress progress, CompletableFuture<Void> outcome,
+                            DialsInFlight.Ticket ticket) {
         long idleMillis = config.idleTimeout().toMillis();
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
@@ -439,7 +511,7 @@ public final class BundleFetcher implements AutoCloseable {
                         // an address that takes the connection and says nothing costs a turn, not 30 s.
                         ch.pipeline().addLast(HandshakeDeadline.NAME, new HandshakeDeadline(config.connectTimeout()));
                         ch.pipeline().addLast("fetch", new FetchHandler(identity, commit, session, sink, request, progress, outcome,
-                                idleMillis, minProgressBytes));
+                                idleMillis, minProgressBytes, () -> ticket.ended(false, "proved its key")));
                     }
                 });
         return bootstrap.connect(peer.getHost(), peer.getPort())

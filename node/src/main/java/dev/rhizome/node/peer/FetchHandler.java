@@ -39,6 +39,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
     private final CompletableFuture<Void> outcome;
     private final long idleMillis;
     private final long minProgressBytes;
+    private final Runnable proven;
     private ScheduledFuture<?> progressCheck;
     private long receivedAtCheck;
     private long checkedAtNanos;
@@ -48,14 +49,19 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
 
     FetchHandler(Identity self, String commit, FetchSession session, TransferSink sink, PeerMessage request,
                  TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis) {
-        this(self, commit, session, sink, request, progress, outcome, idleMillis, MIN_PROGRESS_BYTES);
+        this(self, commit, session, sink, request, progress, outcome, idleMillis, MIN_PROGRESS_BYTES, () -> { });
     }
 
-    /** @param minProgressBytes what the transfer must advance per idle period (less under this node's download cap) */
-    /** @param self who we say we are in our hello, and prove */
+    /**
+     * @param self             who we say we are in our hello, and prove
+     * @param minProgressBytes what the transfer must advance per idle period (less under this node's download cap)
+     * @param proven           told once the holder proved its key (its address answered: the dials waiting on it go)
+     */
     FetchHandler(Identity self, String commit, FetchSession session, TransferSink sink, PeerMessage request,
-                 TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis, long minProgressBytes) {
+                 TransferProgress progress, CompletableFuture<Void> outcome, long idleMillis, long minProgressBytes,
+                 Runnable proven) {
         this.self = self;
+        this.proven = proven;
         this.minProgressBytes = minProgressBytes;
         this.commit = commit;
         this.session = session;
@@ -93,6 +99,7 @@ final class FetchHandler extends SimpleChannelInboundHandler<PeerMessage> {
                 case HELLO_PROOF -> {
                     session.onProof(message.getHelloProof());
                     HandshakeDeadline.passed(ctx.pipeline());  // the holder's key is proven: the idle and progress rules judge it from here
+                    proven.run();
                 }
                 case BUNDLE_HEADER -> {
                     session.onHeader(message.getBundleHeader());

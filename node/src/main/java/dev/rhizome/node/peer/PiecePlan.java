@@ -167,6 +167,13 @@ final class PiecePlan {
         }
     }
 
+    /** {@code holder}, not asked anything now, is not to be asked for this bundle (its address proved nothing under another key). */
+    void drop(int holder) {
+        if (holders[holder] == Holder.IDLE) {
+            holders[holder] = Holder.DROPPED;
+        }
+    }
+
     /** A request cancelled because another holder delivered its piece first: the holder stays usable. */
     void cancelled(int holder) {
         if (holders[holder] == Holder.FETCHING) {

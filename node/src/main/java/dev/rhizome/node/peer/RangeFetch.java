@@ -6,7 +6,6 @@ import dev.rhizome.proto.v1.BundleRequest;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.CommitId;
-import io.netty.channel.Channel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -39,10 +38,13 @@ import org.slf4j.LoggerFactory;
 final class RangeFetch {
     private static final Logger log = LoggerFactory.getLogger(RangeFetch.class);
 
-    /** Starts one request on a fresh connection; {@code outcome} settles when it ends. */
+    /**
+     * Starts one request on a fresh connection, once no other dial is in flight to its address
+     * ({@link DialsInFlight}); {@code outcome} settles when it ends.
+     */
     @FunctionalInterface
     interface Starter {
-        Channel start(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink, PeerMessage request,
+        BundleFetcher.Download start(PeerEndpoint peer, String commit, FetchSession session, TransferSink sink, PeerMessage request,
                       TransferProgress progress, CompletableFuture<Void> outcome);
     }
 
@@ -55,7 +57,7 @@ final class RangeFetch {
     }
 
     private record Job(int holder, int piece, long offset, FetchSession session, PieceBuffer buffer,
-                       CompletableFuture<Void> outcome, Channel channel) {
+                       CompletableFuture<Void> outcome, BundleFetcher.Download download) {
     }
 
     private record Event(Job job, Throwable failure) {
@@ -131,7 +133,7 @@ final class RangeFetch {
                 if (event == null || !live.remove(event.job())) {
                     continue;  // a request cancelled because another holder delivered its piece first
                 }
-                event.job().channel().close();
+                event.job().download().close();
                 if (event.failure() == null) {
                     delivered(event.job());
                 } else {
@@ -141,7 +143,7 @@ final class RangeFetch {
             }
         } finally {
             for (Job job : live) {
-                job.channel().close();
+                job.download().close();
             }
             live.clear();
         }
@@ -165,9 +167,9 @@ final class RangeFetch {
             // Pieces fetched twice in the endgame count once towards the total, but every byte shows progress.
             progress.update(commit, Math.min(now + keptBytes, total), total);
         };
-        Channel channel = starter.start(holders.get(a.holder()), commit, session, buffer,
+        BundleFetcher.Download download = starter.start(holders.get(a.holder()), commit, session, buffer,
                 PeerMessage.newBuilder().setBundleRequest(request).build(), counting, outcome);
-        Job job = new Job(a.holder(), a.piece(), ask.offset(), session, buffer, outcome, channel);
+        Job job = new Job(a.holder(), a.piece(), ask.offset(), session, buffer, outcome, download);
         live.add(job);
         outcome.whenComplete((ok, failure) -> events.add(new Event(job, failure)));
     }
@@ -244,7 +246,7 @@ final class RangeFetch {
         for (Job job : List.copyOf(live)) {
             if (job.holder() == holder && job.piece() == piece) {
                 live.remove(job);
-                job.channel().close();
+                job.download().close();
                 plan.cancelled(holder);
             }
         }
@@ -275,6 +277,25 @@ final class RangeFetch {
             plan.probeFailed(job.holder());
         } else {
             plan.pieceFailed(job.holder(), job.piece());
+        }
+        if (failure.declined() == PeerFailure.Declined.UNREACHABLE) {
+            dropAlongside(job.holder());
+        }
+    }
+
+    /**
+     * Nothing answered at {@code failed}'s address: the other holders named at that very address
+     * (a rogue's keys naming one silent address) are not dialled there for this fetch either. Each
+     * was asked in its turn after the first's dial ended (the dials in flight gate only dials at
+     * once). Another key answering there (UNPROVEN) drops nobody: an honest node may live there.
+     */
+    private void dropAlongside(int failed) {
+        PeerEndpoint dead = holders.get(failed);
+        for (int h = 0; h < holders.size(); h++) {
+            PeerEndpoint other = holders.get(h);
+            if (h != failed && other.getPort() == dead.getPort() && other.getHost().equals(dead.getHost())) {
+                plan.drop(h);
+            }
         }
     }
 

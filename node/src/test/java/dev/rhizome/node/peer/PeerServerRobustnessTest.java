@@ -527,7 +527,11 @@ class PeerServerRobustnessTest {
             }
             try (Socket oneTooMany = new Socket("127.0.0.1", dave.server.port())) {
                 oneTooMany.setSoTimeout(5000);
-                RawWire.write(oneTooMany.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
+                try {
+                    RawWire.write(oneTooMany.getOutputStream(), PeerMessages.hello(Identity.generate(), HandshakeProof.newNonce()));
+                } catch (java.net.SocketException closedAtAccept) {
+                    // Closed at accept before our hello was written (a broken pipe, at load): the outcome asserted below.
+                }
                 assertClosed(oneTooMany);
             }
             rogue.add(helloOnly("127.0.0.2", dave));  // another address is answered meanwhile

@@ -31,6 +31,20 @@ class PiecePlanTest {
     }
 
     @Test
+    void holdersDroppedWhileIdleAreNeverAskedButOneFetchingKeepsItsRequest() {
+        PiecePlan plan = new PiecePlan(4, 4);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, PiecePlan.PROBE));
+        plan.drop(0);  // fetching: its own request ends it
+        plan.drop(1);  // idle, at the address the probe found dead: not probed next
+        plan.probeFailed(0);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(2, PiecePlan.PROBE));
+        plan.probeFailed(2);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(3, PiecePlan.PROBE));
+        plan.probeFailed(3);
+        assertThat(plan.exhausted()).isTrue();
+    }
+
+    @Test
     void aFailingHolderIsReplacedByTheNextAndItsPieceAskedAgain() {
         PiecePlan plan = probed(3, 2, 3);
         assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 2));

@@ -98,7 +98,10 @@ final class GossipFetches {
         public void fetched(FetchWorkers.Transfer t, FetchResult result) {
             steps.later(() -> {
                 if (workers.finish(t)) {
-                    listeners.forEach(l -> l.fetched(t.commit(), t.from(), result.bytes()));
+                    // Told who served, as the core credits below: a listener counting deliveries (a benchmark's
+                    // who-served-whom) was told the dead hint the transfer was started for.
+                    PublicId servedBy = servedBy(t, result);
+                    listeners.forEach(l -> l.fetched(t.commit(), servedBy, result.bytes()));
                     // Asked again here, on the core thread: the janitor may have given the commit up
                     // since the worker imported it, and its withdrawal, which came first, named a
                     // commit the core did not hold yet; announced now, it would be a claim no
@@ -107,7 +110,6 @@ final class GossipFetches {
                     // in pieces: the one whose header it followed), not to the peer the transfer was started
                     // for: a hint whose address led nowhere, its bundle served by the others, was credited
                     // a delivery, which ended the rest its dead address had earned.
-                    PublicId servedBy = servedBy(t, result);
                     ended(t, IMPORTED, p -> p.onFetched(servedBy, t.commit(), result.bytes(), repo.has(t.commit()), steps.nowMs()));
                 }
                 waiters.complete(t.commit(), result);

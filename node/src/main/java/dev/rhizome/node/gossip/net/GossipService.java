@@ -65,7 +65,11 @@ import org.slf4j.LoggerFactory;
 public final class GossipService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GossipService.class);
 
-    /** Told, on the core thread, whenever a bundle arrived through gossip. */
+    /**
+     * Told, on the core thread, whenever a bundle arrived through gossip; {@code from} is the holder
+     * that proved its key and served it (a fetch in pieces: the one whose header it followed), not
+     * necessarily the peer the transfer was started for.
+     */
     @FunctionalInterface
     public interface Listener {
         void fetched(String commit, PublicId from, long bytes);
