@@ -1,13 +1,12 @@
 package dev.rhizome.coordinator.http;
 
-import com.google.gson.JsonParser;
-import dev.rhizome.coordinator.support.PrometheusText;
+import static dev.rhizome.coordinator.support.HostileCaseRunner.BEHIND;
+
+import dev.rhizome.coordinator.support.HostileCaseRunner;
+import dev.rhizome.coordinator.support.HostileCaseRunner.Case;
 import dev.rhizome.coordinator.support.RawHttp;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
@@ -29,16 +28,9 @@ import org.junit.jupiter.api.Test;
  * {@link HostileWirePassTest}'s.
  */
 class HostileClientPassTest extends SeededCoordinatorTest {
-    /** Sent after each case's bytes: answered "ok" only when the connection was kept and framing agreed. */
-    private static final String BEHIND = "GET /healthz?behind=1 HTTP/1.1\r\nHost: x\r\n\r\n";
     private static final String GET_STATS = "GET /v1/stats HTTP/1.1\r\nHost: x\r\n";
     private static final String POST_JSON = "POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(20);
-    private static final Pattern CODE = Pattern.compile("\"code\": *\"([A-Z_]+)\"");
-
-    /** A request's bytes, the status it gets, words its answer holds, and whether the connection then closes. */
-    private record Case(String name, String request, int status, String says, boolean closes) {
-    }
 
     private static final List<Case> CASES = List.of(
             // Host
@@ -132,47 +124,8 @@ class HostileClientPassTest extends SeededCoordinatorTest {
     @Test
     void eachShapeIsRefusedByNameCountedAndClosedWhenTheStreamCannotBeTrusted() throws Exception {
         SoftAssertions soft = new SoftAssertions();
-        for (Case c : CASES) {
-            PrometheusText before = metrics();
-            RawHttp.Response r;
-            boolean closed = false;
-            String behind = null;
-            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
-                raw.send(c.request() + BEHIND);
-                r = finalAnswer(raw);
-                if (c.closes()) {
-                    closed = raw.closedWithin(CLOSE_WAIT);
-                } else {
-                    behind = raw.read().body();
-                }
-            }
-            String answer = r.status() + " " + r.body();
-            System.out.println("[hostile pass] " + c.name() + " -> " + answer.replace("\n", " "));
-            soft.assertThat(r.status()).as(c.name() + ": " + answer).isEqualTo(c.status());
-            soft.assertThat(readable(r)).as(c.name()).contains(c.says());
-            soft.assertThat(r.body()).as(c.name() + ": nothing echoed").doesNotContain("sekrit");
-            boolean saysClose = r.headers().toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n");
-            soft.assertThat(saysClose).as(c.name() + " says Connection: close").isEqualTo(c.closes());
-            if (c.closes()) {
-                soft.assertThat(closed).as(c.name() + ": closed, the request behind it unanswered").isTrue();
-            } else {
-                soft.assertThat(behind).as(c.name() + ": the request behind it, as its own").isEqualTo("ok");
-            }
-            PrometheusText after = metrics();
-            double refused = total(after) - total(before);
-            if (c.status() >= 400) {
-                Matcher code = CODE.matcher(r.body());
-                soft.assertThat(code.find()).as(c.name() + ": an Error body").isTrue();
-                soft.assertThat(refused).as(c.name() + ": counted once").isEqualTo(1.0);
-                if (code.find(0)) {
-                    soft.assertThat(byReason(after, code.group(1)) - byReason(before, code.group(1)))
-                            .as(c.name() + ": counted under " + code.group(1)).isEqualTo(1.0);
-                }
-            } else {
-                soft.assertThat(refused).as(c.name() + ": no refusal counted").isZero();
-            }
-            soft.assertThat(exchange(BEHIND).body()).as(c.name() + ": a neighbour is served").isEqualTo("ok");
-        }
+        HostileCaseRunner.finalAnswer(h.coordinator.url(), "[hostile pass]").run(CASES, soft, (c, r) ->
+                soft.assertThat(r.body()).as(c.name() + ": nothing echoed").doesNotContain("sekrit"));
         soft.assertAll();
     }
 
@@ -208,35 +161,5 @@ class HostileClientPassTest extends SeededCoordinatorTest {
         if (!holds) {
             throw new AssertionError(what);
         }
-    }
-
-    /** A refusal's message as its client reads it (JSON escapes decoded), or any other answer's body. */
-    private static String readable(RawHttp.Response r) {
-        if (r.status() < 400) {
-            return r.body();
-        }
-        return JsonParser.parseString(r.body()).getAsJsonObject().get("message").getAsString();
-    }
-
-    /** The answer after any interim 100 Continue. */
-    private static RawHttp.Response finalAnswer(RawHttp raw) throws Exception {
-        RawHttp.Response r = raw.read();
-        while (r.status() == 100) {
-            r = raw.read();
-        }
-        return r;
-    }
-
-    private PrometheusText metrics() throws Exception {
-        return PrometheusText.parse(exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body());
-    }
-
-    private static double total(PrometheusText scrape) {
-        return scrape.samples("rhizome_refusals_total").stream().mapToDouble(PrometheusText.Sample::value).sum();
-    }
-
-    private static double byReason(PrometheusText scrape, String reason) {
-        return scrape.samples("rhizome_refusals_total").stream().filter(s -> reason.equals(s.labels().get("reason")))
-                .mapToDouble(PrometheusText.Sample::value).sum();
     }
 }

@@ -1,12 +1,14 @@
 package dev.rhizome.coordinator.http;
 
+import static dev.rhizome.coordinator.support.HostileCaseRunner.BEHIND;
 import static org.awaitility.Awaitility.await;
 
-import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.coordinator.support.HostileCaseRunner;
+import dev.rhizome.coordinator.support.HostileCaseRunner.Case;
 import dev.rhizome.coordinator.support.PrometheusText;
 import dev.rhizome.coordinator.support.RawHttp;
 import dev.rhizome.proto.v1.ClaimRequest;
@@ -19,8 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,12 +53,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ParameterizedClass(name = "{0}")
 @ValueSource(strings = {Harness.SQLITE, Harness.POSTGRESQL})
 class HostileRequestsOnBothStoresTest {
-    private static final String BEHIND = "GET /healthz?behind=1 HTTP/1.1\r\nHost: x\r\n\r\n";
     private static final String GET_STATS = "GET /v1/stats HTTP/1.1\r\nHost: x\r\n";
     private static final String POST_JSON = "POST /v1/claim HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
     private static final String EXPECT = "Expect: 100-continue\r\n";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(20);
-    private static final Pattern CODE = Pattern.compile("\"code\": *\"([A-Z_]+)\"");
 
     @Parameter
     String store;
@@ -67,10 +65,6 @@ class HostileRequestsOnBothStoresTest {
     Path dataDir;
 
     private Harness h;
-
-    /** A request's bytes, the status it gets, words its answer holds, and whether the connection then closes. */
-    private record Case(String name, String request, int status, String says, boolean closes) {
-    }
 
     /** A POST to /v1/claim with a JSON body framed by its length. */
     private static String claimWith(String json) {
@@ -174,46 +168,8 @@ class HostileRequestsOnBothStoresTest {
         String statsBefore = exchange(GET_STATS + "\r\n").body();
         int leasedBefore = h.units("LEASED").getUnitsCount();
         SoftAssertions soft = new SoftAssertions();
-        for (Case c : CASES) {
-            PrometheusText before = metrics();
-            RawHttp.Response r;
-            boolean closed = false;
-            String behind = null;
-            try (RawHttp raw = new RawHttp(h.coordinator.url())) {
-                raw.send(c.request() + BEHIND);
-                r = raw.read();  // never a 100 first: each case's answer can be told from its head, or its body came
-                if (c.closes()) {
-                    closed = raw.closedWithin(CLOSE_WAIT);
-                } else {
-                    behind = raw.read().body();
-                }
-            }
-            String answer = r.status() + " " + r.body();
-            System.out.println("[hostile35 " + store + "] " + c.name() + " -> " + answer.replace("\n", " "));
-            soft.assertThat(r.status()).as(c.name() + ": " + answer).isEqualTo(c.status());
-            soft.assertThat(readable(r)).as(c.name()).contains(c.says());
-            boolean saysClose = r.headers().toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n");
-            soft.assertThat(saysClose).as(c.name() + " says Connection: close").isEqualTo(c.closes());
-            if (c.closes()) {
-                soft.assertThat(closed).as(c.name() + ": closed, the request behind it unanswered").isTrue();
-            } else {
-                soft.assertThat(behind).as(c.name() + ": the request behind it, as its own").isEqualTo("ok");
-            }
-            PrometheusText after = metrics();
-            double refused = total(after) - total(before);
-            if (c.status() >= 400) {
-                Matcher code = CODE.matcher(r.body());
-                soft.assertThat(code.find()).as(c.name() + ": an Error body").isTrue();
-                soft.assertThat(refused).as(c.name() + ": counted once").isEqualTo(1.0);
-                if (code.find(0)) {
-                    soft.assertThat(byReason(after, code.group(1)) - byReason(before, code.group(1)))
-                            .as(c.name() + ": counted under " + code.group(1)).isEqualTo(1.0);
-                }
-            } else {
-                soft.assertThat(refused).as(c.name() + ": no refusal counted").isZero();
-            }
-            soft.assertThat(exchange(BEHIND).body()).as(c.name() + ": a neighbour is served").isEqualTo("ok");
-        }
+        // never a 100 first: each case's answer can be told from its head, or its body came
+        HostileCaseRunner.firstAnswer(h.coordinator.url(), "[hostile35 " + store + "]").run(CASES, soft);
         soft.assertThat(exchange(GET_STATS + "\r\n").body()).as("nothing was stored").isEqualTo(statsBefore);
         soft.assertThat(h.units("LEASED").getUnitsCount()).as("nothing leased").isEqualTo(leasedBefore);
         soft.assertAll();
@@ -301,7 +257,8 @@ class HostileRequestsOnBothStoresTest {
     }
 
     private double refusedByCap() throws Exception {
-        return metrics().samples("rhizome_connections_refused_total").stream().mapToDouble(PrometheusText.Sample::value)
+        PrometheusText scrape = PrometheusText.parse(exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body());
+        return scrape.samples("rhizome_connections_refused_total").stream().mapToDouble(PrometheusText.Sample::value)
                 .sum();
     }
 
@@ -309,30 +266,5 @@ class HostileRequestsOnBothStoresTest {
         try (RawHttp raw = new RawHttp(h.coordinator.url())) {
             return raw.send(request).read();
         }
-    }
-
-    /** A refusal's message as its client reads it (JSON escapes decoded), or any other answer's body. */
-    private static String readable(RawHttp.Response r) {
-        if (r.status() < 400) {
-            return r.body();
-        }
-        try {
-            return JsonParser.parseString(r.body()).getAsJsonObject().get("message").getAsString();
-        } catch (RuntimeException e) {
-            return "(no Error body) " + r.body();
-        }
-    }
-
-    private PrometheusText metrics() throws Exception {
-        return PrometheusText.parse(exchange("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body());
-    }
-
-    private static double total(PrometheusText scrape) {
-        return scrape.samples("rhizome_refusals_total").stream().mapToDouble(PrometheusText.Sample::value).sum();
-    }
-
-    private static double byReason(PrometheusText scrape, String reason) {
-        return scrape.samples("rhizome_refusals_total").stream().filter(s -> reason.equals(s.labels().get("reason")))
-                .mapToDouble(PrometheusText.Sample::value).sum();
     }
 }

@@ -2,14 +2,10 @@ package dev.rhizome.node.api;
 
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.rhizome.node.SilentAddress;
 import dev.rhizome.proto.v1.SignedEnvelope;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.time.Duration;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.List;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 
@@ -22,29 +18,13 @@ import org.junit.jupiter.api.Test;
 class UnansweredCopyTest {
     @Test
     void aCopyNobodyAnswersIsLateWhicheverTimerEndsFirst() throws Exception {
-        List<Socket> held = new CopyOnWriteArrayList<>();
-        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        held.add(silent.accept());  // read nothing, answer nothing
-                    }
-                } catch (Exception closed) {
-                    // the test is over
-                }
-            }, "silent-acceptor");
-            acceptor.setDaemon(true);
-            acceptor.start();
-            CoordinatorHttp http = new CoordinatorHttp(URI.create("http://127.0.0.1:" + silent.getLocalPort()),
+        try (SilentAddress silent = new SilentAddress()) {
+            CoordinatorHttp http = new CoordinatorHttp(URI.create("http://127.0.0.1:" + silent.port()),
                     Duration.ofSeconds(5), 1 << 20, () -> { });
             // Each timer wins some of the time: enough tries to meet both.
             for (int i = 0; i < 20; i++) {
                 assertThatThrownBy(() -> http.postWithin("/v1/claim", SignedEnvelope.getDefaultInstance(),
                         Duration.ofMillis(50))).as("try %d", i).isInstanceOf(TimeoutException.class);
-            }
-        } finally {
-            for (Socket s : held) {
-                s.close();
             }
         }
     }

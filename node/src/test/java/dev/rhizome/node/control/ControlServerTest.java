@@ -155,29 +155,37 @@ class ControlServerTest {
         }
     }
 
+    /** Answers as {@link #handler} does, but for what a test overrides: one request the node answers slowly. */
+    private class LikeTheHandler implements ControlServer.Handler {
+        @Override
+        public Object status() {
+            return handler.status();
+        }
+
+        @Override
+        public String node() {
+            return handler.node();
+        }
+
+        @Override
+        public Optional<String> pause() {
+            return handler.pause();
+        }
+
+        @Override
+        public Optional<String> resume() {
+            return handler.resume();
+        }
+
+        @Override
+        public Object announce() {
+            return handler.announce();
+        }
+    }
+
     /** A handler whose announce waits for {@code release}, counting those waiting: the coordinator answering slowly. */
     private ControlServer.Handler slowAnnounce(CountDownLatch release, AtomicInteger waiting) {
-        return new ControlServer.Handler() {
-            @Override
-            public Object status() {
-                return handler.status();
-            }
-
-            @Override
-            public String node() {
-                return "ab12";
-            }
-
-            @Override
-            public Optional<String> pause() {
-                return handler.pause();
-            }
-
-            @Override
-            public Optional<String> resume() {
-                return handler.resume();
-            }
-
+        return new LikeTheHandler() {
             @Override
             public Object announce() {
                 waiting.incrementAndGet();
@@ -189,6 +197,20 @@ class ControlServerTest {
                 return Map.of("announced", true);
             }
         };
+    }
+
+    /**
+     * Saturates the socket: an announce from each of {@code clients} holds every place to answer,
+     * waiting on {@link #slowAnnounce}; returns them once all are waiting.
+     */
+    private static List<CompletableFuture<String>> saturate(ControlServer server, AtomicInteger waiting,
+            ExecutorService clients) {
+        List<CompletableFuture<String>> announces = new ArrayList<>();
+        for (int i = 0; i < ControlServer.AT_ONCE; i++) {
+            announces.add(CompletableFuture.supplyAsync(() -> request(server.socket(), "announce"), clients));
+        }
+        await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == ControlServer.AT_ONCE);
+        return announces;
     }
 
     @Test
@@ -216,14 +238,9 @@ class ControlServerTest {
     void pastTheBoundARequestIsToldTheNodeIsBusyAndTheNextFindsRoom() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger waiting = new AtomicInteger();
+        ExecutorService clients = Executors.newFixedThreadPool(ControlServer.AT_ONCE);
         try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowAnnounce(release, waiting))) {
-            List<CompletableFuture<String>> announces = new ArrayList<>();
-            ExecutorService clients = Executors.newFixedThreadPool(ControlServer.AT_ONCE);
-            for (int i = 0; i < ControlServer.AT_ONCE; i++) {
-                announces.add(CompletableFuture.supplyAsync(() -> request(server.socket(), "announce"), clients));
-            }
-            clients.shutdown();
-            await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == ControlServer.AT_ONCE);
+            List<CompletableFuture<String>> announces = saturate(server, waiting, clients);
 
             String refused = request(server.socket(), "status");
             assertThat(refused).as("answered at once, saying why").isEqualTo("{\"error\":\"" + ControlServer.BUSY
@@ -239,6 +256,7 @@ class ControlServerTest {
                     assertThat(request(server.socket(), "status")).contains("\"slots\":[]"));
         } finally {
             release.countDown();
+            clients.shutdown();
         }
     }
 
@@ -252,11 +270,7 @@ class ControlServerTest {
         AtomicInteger waiting = new AtomicInteger();
         ExecutorService clients = Executors.newFixedThreadPool(ControlServer.AT_ONCE);
         try (ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowAnnounce(release, waiting))) {
-            List<CompletableFuture<String>> announces = new ArrayList<>();
-            for (int i = 0; i < ControlServer.AT_ONCE; i++) {
-                announces.add(CompletableFuture.supplyAsync(() -> request(server.socket(), "announce"), clients));
-            }
-            await().atMost(Duration.ofMinutes(1)).until(() -> waiting.get() == ControlServer.AT_ONCE);
+            List<CompletableFuture<String>> announces = saturate(server, waiting, clients);
 
             ControlClient.StillRefusing gaveUp = org.assertj.core.api.Assertions.catchThrowableOfType(
                     () -> ControlClient.requestAskingAgain(server.socket(), "status", Duration.ofMillis(300)),
@@ -294,17 +308,7 @@ class ControlServerTest {
     void aCloseLetsARequestInProgressFinishAndTellsANewOneTheNodeIsStopping() throws Exception {
         CountDownLatch pausing = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        ControlServer.Handler slowPause = new ControlServer.Handler() {
-            @Override
-            public Object status() {
-                return handler.status();
-            }
-
-            @Override
-            public String node() {
-                return "ab12";
-            }
-
+        ControlServer.Handler slowPause = new LikeTheHandler() {
             @Override
             public Optional<String> pause() {
                 pausing.countDown();
@@ -314,16 +318,6 @@ class ControlServerTest {
                     throw new IllegalStateException("interrupted while pausing", e);
                 }
                 return handler.pause();
-            }
-
-            @Override
-            public Optional<String> resume() {
-                return handler.resume();
-            }
-
-            @Override
-            public Object announce() {
-                return handler.announce();
             }
         };
         ControlServer server = ControlServer.start(dir.resolve("run/control.sock"), slowPause);

@@ -4,21 +4,15 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.node.SilentAddress;
 import dev.rhizome.proto.v1.PeerEndpoint;
-import dev.rhizome.protocol.identity.Identity;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,10 +35,10 @@ class DialsInFlightLoopbackTest {
     @Test
     void fetchesAskedOfASilentAddressMeanwhileFailWithItsOneDial() throws Exception {
         ExecutorService pool = Executors.newCachedThreadPool();
-        try (TestNode bob = new TestNode(tmp.resolve("bob"), LONG_TURN); Silent silent = new Silent()) {
-            List<PeerEndpoint> keys = List.of(silent.endpoint(), silent.endpoint(), silent.endpoint());
+        try (TestNode bob = new TestNode(tmp.resolve("bob"), LONG_TURN); SilentAddress silent = new SilentAddress()) {
+            List<PeerEndpoint> keys = List.of(silent.hint(), silent.hint(), silent.hint());
             CompletableFuture<Throwable> first = attempt(pool, bob, keys.get(0), "a1".repeat(20));
-            await().atMost(Duration.ofSeconds(60)).until(() -> silent.accepted.get() == 1);
+            await().atMost(Duration.ofSeconds(60)).until(() -> silent.accepted() == 1);
             CompletableFuture<Throwable> second = attempt(pool, bob, keys.get(1), "b2".repeat(20));
             CompletableFuture<Throwable> third = attempt(pool, bob, keys.get(2), "c3".repeat(20));
 
@@ -52,7 +46,7 @@ class DialsInFlightLoopbackTest {
             assertThat(unreachable(first.get())).contains("proved no key");
             assertThat(unreachable(second.get())).startsWith("not dialled: the dial to this address just before it proved no key");
             assertThat(unreachable(third.get())).startsWith("not dialled");
-            assertThat(silent.accepted.get()).as("connections the silent address took").isEqualTo(1);
+            assertThat(silent.accepted()).as("connections the silent address took").isEqualTo(1);
         } finally {
             pool.shutdownNow();
         }
@@ -101,41 +95,5 @@ class DialsInFlightLoopbackTest {
         assertThat(failure).isInstanceOf(PeerFailure.class);
         assertThat(((PeerFailure) failure).declined()).isEqualTo(PeerFailure.Declined.UNREACHABLE);
         return failure.getMessage();
-    }
-
-    /** Takes connections and never says a word; counts them. */
-    private static final class Silent implements AutoCloseable {
-        final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        final AtomicInteger accepted = new AtomicInteger();
-        final List<Socket> held = new CopyOnWriteArrayList<>();
-
-        Silent() throws IOException {
-            Thread t = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        held.add(server.accept());
-                        accepted.incrementAndGet();
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            }, "silent-address");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        /** A fresh key naming this address, as a rogue's hints do. */
-        PeerEndpoint endpoint() {
-            return PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost("127.0.0.1")
-                    .setPort(server.getLocalPort()).build();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket s : held) {
-                s.close();
-            }
-        }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.node.SilentAddress;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
@@ -63,8 +64,8 @@ class CoordinatorReachLoopbackTest {
 
     @Test
     void aCoordinatorOnTheInternetNamingLoopbackNodesHasNoneDialled() throws Exception {
-        try (NameOutOfReachLoopbackTest.Listener probed = new NameOutOfReachLoopbackTest.Listener()) {
-            int port = probed.socket.getLocalPort();
+        try (SilentAddress probed = new SilentAddress()) {
+            int port = probed.port();
             AtomicInteger asked = new AtomicInteger();
             NodeInfo probe = listed("lan-probe.example", port);
             try (GossipService gossip = node(dir.resolve("a"), () -> List.of(listed("127.0.0.1", port), listed("localhost", port),
@@ -73,25 +74,25 @@ class CoordinatorReachLoopbackTest {
                 // refused there: once that dial has ended, a connection it made would have been accepted.
                 await().atMost(Duration.ofSeconds(60)).until(() -> asked.get() > 0 && looked.contains("lan-probe.example")
                         && !gossip.dialling(PublicId.of(probe.getNode())));
-                assertThat(probed.accepted.get()).isZero();
+                assertThat(probed.accepted()).isZero();
 
                 // A unit's holders, named by that coordinator: not fetched from either.
                 List<PeerEndpoint> hints = List.of("127.0.0.1", "lan-probe.example").stream()
                         .map(h -> PeerEndpoint.newBuilder().setNode(Identity.generate().publicId().toByteString()).setHost(h)
                                 .setPort(port).build()).toList();
                 assertThatThrownBy(() -> gossip.fetchNow("ab".repeat(20), hints, Reach.GLOBAL)).isInstanceOf(FetchException.class);
-                assertThat(probed.accepted.get()).isZero();
+                assertThat(probed.accepted()).isZero();
             }
         }
     }
 
     @Test
     void aCoordinatorOnLoopbackMayNameLoopbackNodes() throws Exception {
-        try (NameOutOfReachLoopbackTest.Listener local = new NameOutOfReachLoopbackTest.Listener()) {
+        try (SilentAddress local = new SilentAddress()) {
             AtomicInteger asked = new AtomicInteger();
-            try (GossipService gossip = node(dir.resolve("b"), () -> List.of(listed("lan-probe.example", local.socket.getLocalPort())),
+            try (GossipService gossip = node(dir.resolve("b"), () -> List.of(listed("lan-probe.example", local.port())),
                     Reach.LOOPBACK, asked)) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> local.accepted.get() > 0);
+                await().atMost(Duration.ofSeconds(60)).until(() -> local.accepted() > 0);
             }
         }
     }

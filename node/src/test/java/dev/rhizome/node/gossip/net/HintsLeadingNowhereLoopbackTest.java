@@ -2,6 +2,7 @@ package dev.rhizome.node.gossip.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.node.SilentAddress;
 import dev.rhizome.node.gossip.core.GossipCore;
 import dev.rhizome.node.gossip.net.LoopbackNet.Started;
 import dev.rhizome.node.peer.FetchResult;
@@ -9,19 +10,15 @@ import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -43,36 +40,6 @@ class HintsLeadingNowhereLoopbackTest extends RogueLoopbackTest {
     static final PeerConfig SLOW_IDLE = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(2), Duration.ofSeconds(30));
     static final int ROUNDS = 4;
 
-    /** Takes connections and never says a word; counts them. */
-    static final class SilentAddress implements AutoCloseable {
-        final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-        final AtomicInteger accepted = new AtomicInteger();
-        final List<Socket> held = new CopyOnWriteArrayList<>();
-
-        SilentAddress() throws IOException {
-            Thread t = new Thread(() -> {
-                while (!server.isClosed()) {
-                    try {
-                        held.add(server.accept());
-                        accepted.incrementAndGet();
-                    } catch (IOException closed) {
-                        return;
-                    }
-                }
-            }, "silent-address");
-            t.setDaemon(true);
-            t.start();
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket s : held) {
-                s.close();
-            }
-        }
-    }
-
     @Test
     void hintsAtDeadSilentAndBorrowedAddressesCostTurnsNotTheHonestNodeNamed() throws Exception {
         Identity makerId = Identity.generate();
@@ -93,7 +60,7 @@ class HintsLeadingNowhereLoopbackTest extends RogueLoopbackTest {
         List<PeerEndpoint> hints = new ArrayList<>();
         List<PublicId> rogueKeys = new ArrayList<>();
         for (int i = 0; i < ROUNDS; i++) {
-            for (int port : new int[] {closedPort, silent.server.getLocalPort(), named.gossip().port()}) {
+            for (int port : new int[] {closedPort, silent.port(), named.gossip().port()}) {
                 Identity key = Identity.generate();
                 rogueKeys.add(key.publicId());
                 hints.add(endpoint(key.publicId(), port));
@@ -112,7 +79,7 @@ class HintsLeadingNowhereLoopbackTest extends RogueLoopbackTest {
         GossipServiceTest.await(fetched::isDone, Duration.ofSeconds(90));
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - askedAt);
         assertThat(fetched).as("fetched from the real holder, in %d ms", tookMs).isCompletedWithValueMatching(r -> r.commit().equals(first));
-        int silentDials = silent.accepted.get();
+        int silentDials = silent.accepted();
         GossipServiceTest.await(() -> servedBy.containsKey(first), Duration.ofSeconds(30));
         assertThat(servedBy.get(first)).as("the holder that served, as the listeners were told").isEqualTo(makerId.publicId());
         // Once: a dial waiting on the silent address's dial in flight (a range of the next transfer
@@ -141,7 +108,7 @@ class HintsLeadingNowhereLoopbackTest extends RogueLoopbackTest {
         // (before round 34's second part, each key was dialled before it rested).
         assertThat(silentResting).as("keys naming the silent address resting, of %d; it was dialled %d times", ROUNDS, silentDials)
                 .isEqualTo(ROUNDS);
-        assertThat(silent.accepted.get() - silentDials).as("silent hints dialled again, of %d whose keys were resting", silentResting)
+        assertThat(silent.accepted() - silentDials).as("silent hints dialled again, of %d whose keys were resting", silentResting)
                 .isLessThanOrEqualTo(ROUNDS - silentResting);
     }
 

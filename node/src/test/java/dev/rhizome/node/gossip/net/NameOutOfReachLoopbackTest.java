@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.node.SilentAddress;
 import dev.rhizome.node.git.NodeRepository;
 import dev.rhizome.node.gossip.core.GossipConfig;
 import dev.rhizome.node.gossip.core.GossipCore;
@@ -17,16 +18,12 @@ import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,42 +40,6 @@ class NameOutOfReachLoopbackTest {
     @TempDir
     Path dir;
 
-    /** A listener that counts the connections it is dialled with, and says nothing (no node is there). */
-    static final class Listener implements AutoCloseable {
-        final ServerSocket socket;
-        final AtomicInteger accepted = new AtomicInteger();
-        final List<Socket> held = new ArrayList<>();
-
-        Listener() throws Exception {
-            socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-            Thread accepting = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket s = socket.accept();
-                        synchronized (held) {
-                            held.add(s);
-                        }
-                        accepted.incrementAndGet();
-                    }
-                } catch (Exception closed) {
-                    // closed
-                }
-            });
-            accepting.setDaemon(true);
-            accepting.start();
-        }
-
-        @Override
-        public void close() throws Exception {
-            socket.close();
-            synchronized (held) {
-                for (Socket s : held) {
-                    s.close();
-                }
-            }
-        }
-    }
-
     static SignedEnvelope record(String host, int port) {
         Identity id = Identity.generate();
         return Envelopes.sign(id, NodeInfo.newBuilder().setNode(id.publicId().toByteString()).setHost(host).setPort(port)
@@ -93,21 +54,21 @@ class NameOutOfReachLoopbackTest {
             return host.equals("lan-probe.example") ? new InetAddress[] {InetAddress.getByName("127.0.0.1")}
                     : InetAddress.getAllByName(host);
         });
-        try (Listener probed = new Listener(); Listener local = new Listener()) {
-            SignedEnvelope probe = record("lan-probe.example", probed.socket.getLocalPort());
+        try (SilentAddress probed = new SilentAddress(); SilentAddress local = new SilentAddress()) {
+            SignedEnvelope probe = record("lan-probe.example", probed.port());
             new KnownPeers(dir.resolve("peers.bin")).save(List.of(probe,
-                    record("localhost", local.socket.getLocalPort())));
+                    record("localhost", local.port())));
             Identity identity = Identity.generate();
             try (NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
                  GossipService gossip = GossipService.start(repo, identity,
                          GossipSettings.defaults("127.0.0.1", 0, "cpu", dir.resolve("peers.bin")).withTick(Duration.ofMillis(100)),
                          GossipCore.factory(identity, GossipConfig.defaults(), Wants.everything()), List::of,
                          new TransferLog(dir.resolve("transfers.jsonl")), null, System::currentTimeMillis, dns)) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> local.accepted.get() > 0 && looked.contains("lan-probe.example"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> local.accepted() > 0 && looked.contains("lan-probe.example"));
                 // The probe's dial, were it made, follows its look-up on the same thread at once, and ends
                 // (up, failed, or timed out in its handshake) only after the probe accepted it.
                 await().atMost(Duration.ofSeconds(60)).until(() -> !gossip.dialling(PublicId.of(probe.getSigner())));
-                assertThat(probed.accepted.get()).isZero();
+                assertThat(probed.accepted()).isZero();
             }
         }
     }
