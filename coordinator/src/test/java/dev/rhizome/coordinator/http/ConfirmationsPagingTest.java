@@ -54,7 +54,8 @@ class ConfirmationsPagingTest {
                 "/v1/stats", "counts",
                 "/v1/peers", "PeerDirectory.MAX_PEERS_LISTED",
                 "/v1/nodes", "PeerDirectory.MAX_NODES_LISTED",
-                "/v1/leaderboard", "limit, and 4 MiB at most");
+                "/v1/leaderboard", "limit, and 4 MiB at most",
+                "/v1/under-way", "one direction's explorations held now, Views.UNDER_WAY at most");
         Set<String> unpaged = new TreeSet<>();
         for (String path : RouteTable.paths("GET")) {
             Set<String> params = RouteTable.params(path);
