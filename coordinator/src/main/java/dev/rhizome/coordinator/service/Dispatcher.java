@@ -236,7 +236,7 @@ public final class Dispatcher {
                         .flatMap(tx::unit)
                         .filter(u -> u.state() == UnitStatus.State.LEASED && u.holder().equals(claim.getNode()));
                 if (earlier.isPresent()) {
-                    return ClaimResponse.newBuilder().setUnit(leaseOf(tx, earlier.get())).build();
+                    return ClaimResponse.newBuilder().setUnit(leaseOf(tx, earlier.get(), Map.of())).build();
                 }
                 throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
                         + "; a claim is accepted once, send a new one with a fresh nonce");
@@ -272,14 +272,17 @@ public final class Dispatcher {
             Function<String, Manifest> manifests = manifestLookup(tx);
             // Replicas come from different runners per trial (commit and random seed), not per commit:
             // one runner may run a commit at several seeds.
-            ClaimPolicy.Decision decision = choose(tx, claim, network, now, manifests);
+            // the starved give-backs of every open evaluation a page showed, by unit: the one leased
+            // needs them too (charge_if_starved), read once with its page
+            Map<String, Integer> starvedNetworks = new HashMap<>();
+            ClaimPolicy.Decision decision = choose(tx, claim, network, now, manifests, starvedNetworks);
             if (!network.isEmpty() && !(decision instanceof ClaimPolicy.Decision.Evaluate)
                     && ClaimPolicy.acceptsEvaluate(claim)
                     && !tx.nodeSeenOutside(network, Saturating.minus(now, PeerDirectory.NODE_FRESHNESS_MS))) {
                 // Nobody outside this network was seen lately to take the replicas it is kept off:
                 // holding them back would only delay them (one NAT alone, or clients behind a proxy
                 // the coordinator was not told to trust).
-                decision = choose(tx, claim, "", now, manifests);
+                decision = choose(tx, claim, "", now, manifests, starvedNetworks);
             }
             UnitRecord unit;
             ClaimResponse.Builder response = ClaimResponse.newBuilder();
@@ -316,7 +319,7 @@ public final class Dispatcher {
             // last: the day's counts are rows every claim of the address, network and store
             // writes, locked on a shared store from here to the commit.
             quotas.charge(tx, WriteQuota.Kind.LEASES, ByteString.EMPTY, origin, now);
-            return response.setUnit(leaseOf(tx, leased)).build();
+            return response.setUnit(leaseOf(tx, leased, starvedNetworks)).build();
         });
         if (refusedBy[0] != null && !again) {
             refusedClaims.accept(refusedBy[0].label());
@@ -326,14 +329,16 @@ public final class Dispatcher {
 
     /**
      * The leased unit as its claim's answer describes it: an evaluation given back starved from
-     * enough networks says {@code charge_if_starved} (StarvedGiveBacks).
+     * enough networks says {@code charge_if_starved} (StarvedGiveBacks). {@code starvedNetworks}
+     * holds what the claim's pages read of their units; a unit not among them is read here.
      */
-    private static WorkUnit leaseOf(Store.Transaction tx, UnitRecord leased) {
+    private static WorkUnit leaseOf(Store.Transaction tx, UnitRecord leased, Map<String, Integer> starvedNetworks) {
         WorkUnit described = UnitFactory.describe(tx, leased);
         if (leased.kind() != WorkUnit.Kind.EVALUATE) {
             return described;
         }
-        int networks = StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(leased.id()))
+        Integer read = starvedNetworks.get(leased.id());
+        int networks = read != null ? read : StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(leased.id()))
                 .getOrDefault(leased.id(), List.of()));
         return StarvedGiveBacks.charged(networks) ? described.toBuilder().setChargeIfStarved(true).build() : described;
     }
@@ -600,7 +605,8 @@ public final class Dispatcher {
      * page's), never the whole list, which a store shared by several coordinators reads afresh.
      */
     private <T extends Directions & OpenEvaluations & Explorations & Units> ClaimPolicy.Decision choose(T tx,
-            ClaimRequest claim, String network, long now, Function<String, Manifest> manifests) {
+            ClaimRequest claim, String network, long now, Function<String, Manifest> manifests,
+            Map<String, Integer> starvedNetworks) {
         if (!claim.getDirection().isEmpty()) {
             String reason = tx.closedDirections(List.of(claim.getDirection())).get(claim.getDirection());
             if (reason != null) {
@@ -617,14 +623,18 @@ public final class Dispatcher {
                     : tx.closedDirections(read.stream().map(UnitRecord::direction).toList());
             List<UnitRecord> page = closed.isEmpty() ? read
                     : read.stream().filter(u -> !closed.containsKey(u.direction())).toList();
-            if (!claim.getCoreToSpare() && !page.isEmpty()) {
+            if (!page.isEmpty()) {
                 // A unit given back starved from a few networks waits for a machine that can tell a
-                // hung job from a starved one (StarvedGiveBacks).
+                // hung job from a starved one (StarvedGiveBacks); the one leased says whether its
+                // run is charged if starved again (leaseOf).
                 Map<String, List<StarvedGiveBacks.GivenBack>> starved = tx.starvedGiveBacks(
                         page.stream().map(UnitRecord::id).toList());
-                if (!starved.isEmpty()) {
-                    page = page.stream().filter(u -> StarvedGiveBacks.offered(
-                            StarvedGiveBacks.networks(starved.getOrDefault(u.id(), List.of())), false)).toList();
+                for (UnitRecord u : page) {
+                    starvedNetworks.put(u.id(), StarvedGiveBacks.networks(starved.getOrDefault(u.id(), List.of())));
+                }
+                if (!claim.getCoreToSpare()) {
+                    page = page.stream().filter(u -> StarvedGiveBacks.offered(starvedNetworks.get(u.id()), false))
+                            .toList();
                 }
             }
             List<DirectionLoad> loads = last && mayExplore ? tx.loadsOfOpenDirections() : List.of();
