@@ -292,7 +292,7 @@ class JsonKeysTest {
 
     /** Record fields that hold a public key (KeyIds adds their hex form as {@code <field>_id}). */
     private static final Set<String> KEY_FIELDS = Set.of("runner", "proposer", "publisher", "author", "opened_by",
-            "closed_by", "banned_by", "signer", "holder");
+            "closed_by", "banned_by", "signer", "holder", "claimant");
 
     /** Each command's --json description, by its qualified name. */
     private static Map<String, String> jsonHelp() {
