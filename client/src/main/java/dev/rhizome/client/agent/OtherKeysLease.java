@@ -8,8 +8,8 @@ import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.protocol.identity.PublicId;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
@@ -49,10 +49,10 @@ final class OtherKeysLease {
 
     private static CommandException refusal(UnitStatus u, ByteString own, String option, FollowUp where) {
         String direction = u.getUnit().getDirection();
-        String holder = HexFormat.of().formatHex(u.getHolder().toByteArray());
+        String holder = PublicId.hex(u.getHolder());
         String message = "unit " + u.getUnit().getId() + " is held by another key (" + holder + ", until "
                 + Instant.ofEpochMilli(u.getUnit().getLeaseDeadlineMs()) + "), not by yours ("
-                + HexFormat.of().formatHex(own.toByteArray()) + "): only its holder can submit, renew or give it back";
+                + PublicId.hex(own) + "): only its holder can submit, renew or give it back";
         String hint = "it is another agent's claim of direction " + direction + ": see what it tried with `"
                 + where.command("log --direction " + Shell.quote(direction)) + "`, and claim a unit of your own with `"
                 + where.command("claim --direction " + Shell.quote(direction) + " --workspace NEW_DIR")

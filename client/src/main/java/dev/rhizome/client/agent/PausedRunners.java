@@ -8,7 +8,7 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.proto.v1.ExperimentReport;
-import java.util.HexFormat;
+import dev.rhizome.protocol.identity.PublicId;
 import java.util.List;
 import java.util.Optional;
 
@@ -36,11 +36,10 @@ public record PausedRunners(String commit, List<String> yours, List<String> othe
                 || report.getWaitingForIndependentRunner() || !seen.notClaiming().allPaused()) {
             return Optional.empty();
         }
-        HexFormat hex = HexFormat.of();
         List<ByteString> paused = seen.notClaiming().pausedNodes();
         return Optional.of(new PausedRunners(commit,
-                paused.stream().filter(own::equals).map(k -> hex.formatHex(k.toByteArray())).toList(),
-                paused.stream().filter(k -> !k.equals(own)).map(k -> hex.formatHex(k.toByteArray())).sorted().toList(),
+                paused.stream().filter(own::equals).map(PublicId::hex).toList(),
+                paused.stream().filter(k -> !k.equals(own)).map(PublicId::hex).sorted().toList(),
                 where));
     }
 
