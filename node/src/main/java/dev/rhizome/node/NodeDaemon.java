@@ -402,7 +402,7 @@ public final class NodeDaemon implements AutoCloseable {
             try {
                 JobDirs.delete(jobDirs);
             } catch (IOException e) {
-                log.debug("could not remove {}", jobDirs, e);
+                log.debug("could not remove {}", jobDirs, JobText.loggable(e)); // a file of a job's in it
             }
         }
         repository.close();
@@ -613,7 +613,7 @@ public final class NodeDaemon implements AutoCloseable {
         try {
             JobDirs.delete(jobDirs);
         } catch (IOException e) {
-            log.debug("could not remove {}", jobDirs, e);
+            log.debug("could not remove {}", jobDirs, JobText.loggable(e)); // a file of a job's in it
         }
         gossip.close();
         repository.close();

@@ -116,8 +116,9 @@ public final class BwrapCommand {
     /**
      * Drivers' own entries ({@code /proc/driver/rtc}: the clock chip's wake alarm, when the machine is set to
      * wake): hidden from a job without a GPU; a GPU job keeps the NVIDIA driver's there (its
-     * {@code params} and {@code capabilities}, which the CUDA driver reads), the clock's bound over, and of the
-     * driver's {@code gpus} directory only its own GPU's entry ({@link GpuPassthrough#procDirFor}).
+     * {@code params} and {@code version}, which the CUDA driver reads), the clock's bound over, of the
+     * driver's {@code gpus} directory only its own GPU's entry ({@link GpuPassthrough#procDirFor}), and none of
+     * its {@code capabilities} (round 36, {@link GpuPassthrough#DRIVER_CAPABILITIES}).
      */
     static final String DRIVERS_PROC_DIR = "/proc/driver";
     static final String CLOCK_CHIP = "/proc/driver/rtc";
@@ -578,6 +579,7 @@ public final class BwrapCommand {
             dirs.add(DRIVERS_PROC_DIR);
         } else {
             dirs.add(GpuPassthrough.DRIVER_GPUS.toString()); // but the job's own GPU's entry, bound in it
+            dirs.add(GpuPassthrough.DRIVER_CAPABILITIES.toString()); // MIG's rights, none a whole GPU needs
         }
         dirs.removeIf(dir -> !host.exists(Path.of(dir)));
         return List.copyOf(dirs);

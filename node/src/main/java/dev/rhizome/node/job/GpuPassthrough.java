@@ -36,6 +36,14 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
 
     private static final Path DEV = Path.of("/dev");
     static final Path DRIVER_GPUS = Path.of("/proc/driver/nvidia/gpus");
+    /**
+     * The driver's capabilities in /proc ({@link #CAPABILITY_DEVICES}' other face): where the driver runs in its /proc
+     * mode, opening {@code mig/config} or {@code mig/monitor} here is the right itself, guarded by its mode alone
+     * (the MIG user guide has the monitor's made readable to all); in its /dev mode each file names its device's
+     * minor. A whole GPU's job needs neither, and NVIDIA's container toolkit shows a container of whole GPUs none of
+     * it; hidden under an empty read-only tmpfs ({@link BwrapCommand#hiddenProcDirs}).
+     */
+    static final Path DRIVER_CAPABILITIES = Path.of("/proc/driver/nvidia/capabilities");
     private static final Pattern DEVICE = Pattern.compile("nvidia(\\d+|ctl|-uvm|-uvm-tools|-modeset|-caps)");
     private static final Pattern GPU = Pattern.compile("nvidia\\d+");
     /**
@@ -45,6 +53,18 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
      * Found, so that the doctor sees the driver whole, but no job is given it.
      */
     static final String DISPLAY_DEVICE = "nvidia-modeset";
+    /**
+     * The driver's capability devices ({@code /dev/nvidia-caps/nvidia-cap<n>}, NVIDIA's MIG user guide, "Device Nodes
+     * and Capabilities"): holding one is the right to do what it names, whatever the GPU device nodes allow. Two are
+     * the machine's: {@code mig-config} creates and destroys MIG instances on every MIG-capable GPU (another slot's
+     * GPU repartitioned under its job), {@code mig-monitor} reads every GPU's instances; the rest each open one MIG
+     * instance of one GPU. A whole GPU, the only kind a slot is given ({@link JobGpu}), needs none of them: CUDA on a
+     * GPU not in MIG mode never opens them, and NVIDIA's container toolkit passes a container given whole GPUs none
+     * (it adds an instance's two only for a MIG device, and config or monitor only when asked for by name). Found, so
+     * that the doctor sees the driver whole, but no job is given it; binding the directory gave a job all of them, the
+     * device nodes' modes its only guard.
+     */
+    static final String CAPABILITY_DEVICES = "nvidia-caps";
     private static final Pattern MINOR = Pattern.compile("(?m)^Device Minor:\\s*(\\d+)\\s*$");
     private static final Pattern BUS_ID = Pattern.compile("([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\\.[0-7])");
     private static final Pattern DRIVER_LIBRARY = Pattern.compile(
@@ -124,9 +144,15 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
     }
 
     /**
-     * The device nodes one job is given: none for a CPU job; for a GPU job the control devices
-     * (nvidiactl, nvidia-uvm, nvidia-uvm-tools, nvidia-caps, those present; not {@link #DISPLAY_DEVICE}) and
-     * its GPU's node alone.
+     * The device nodes one job is given: none for a CPU job; for a GPU job the control devices CUDA opens
+     * (nvidiactl, nvidia-uvm, nvidia-uvm-tools, those present; not {@link #DISPLAY_DEVICE} nor
+     * {@link #CAPABILITY_DEVICES}) and its GPU's node alone.
+     *
+     * <p>{@code nvidiactl} is every CUDA process's first device, through which it reaches the driver at all, and
+     * it names no GPU: its client-level calls list the driver's every GPU (its id and PCI place), as they do in a
+     * container of NVIDIA's toolkit. What a GPU itself does (its memory, its compute, its clocks and counters)
+     * needs a device allocated on it, which the driver grants only to a process holding that GPU's own node open
+     * ({@code nv_is_gpu_accessible} in its kernel module reads the caller's descriptors): the one node passed.
      *
      * @throws IllegalArgumentException when the machine has no device node for that GPU
      */
@@ -143,7 +169,8 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
         List<Path> passed = new ArrayList<>();
         for (Path d : devices) {
             String name = d.getFileName().toString();
-            if (!name.equals(DISPLAY_DEVICE) && (!GPU.matcher(name).matches() || d.equals(node))) {
+            if (!name.equals(DISPLAY_DEVICE) && !name.equals(CAPABILITY_DEVICES)
+                    && (!GPU.matcher(name).matches() || d.equals(node))) {
                 passed.add(d);
             }
         }

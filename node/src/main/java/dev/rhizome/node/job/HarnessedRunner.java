@@ -122,6 +122,9 @@ public final class HarnessedRunner {
         Files.deleteIfExists(resultFile);
         Map<String, String> harnessEnv = new HashMap<>(environment(spec.harnessDir(), spec.env()));
         harnessEnv.put(RESULT_FILE_ENV, resultFile.toString());
+        // The harness's one writable directory: bounded as a job's work directory is, or it could fill the disk.
+        WorkDirBudget resultBudget = runner.diskBudget(resultDir, launcher).named("the harness", "its result directory");
+        Optional<String> overrun = Optional.empty();
 
         Optional<String> timedOut = Optional.empty();
         boolean starved = false;
@@ -133,6 +136,9 @@ public final class HarnessedRunner {
                 new Confinement(spec.harnessDir(), List.of(resultDir), List.of(spec.harnessDir(), JobRunner.javaHome()),
                         harnessEnv),
                 Redirect.PIPE, Redirect.PIPE, Redirect.to(harnessLog.toFile()));
+        if (harness instanceof JobProcess job && job.descriptors().isPresent()) {
+            resultBudget = resultBudget.withDescriptors(job.descriptors().get());
+        }
         ProcessTree harnessTree = new ProcessTree(harness);
         ProcessTree modelTree = null;
         Process model = null;
@@ -151,6 +157,10 @@ public final class HarnessedRunner {
                 harnessTree.look();
                 modelTree.look();
                 if ((broken = harnessTree.broken().or(modelTree::broken)).isPresent()) {
+                    break;
+                }
+                if (polls % JobRunner.POLLS_PER_DISK_CHECK == 0
+                        && (overrun = resultBudget.overrun(harnessTree.alive())).isPresent()) {
                     break;
                 }
                 if (Files.size(serveLog) + Files.size(harnessLog) > maxLogBytes) {
@@ -197,6 +207,9 @@ public final class HarnessedRunner {
         for (Thread relay : relays) {
             relay.join(TimeUnit.SECONDS.toMillis(5));
         }
+        if (overrun.isEmpty() && timedOut.isEmpty()) {
+            overrun = resultBudget.overrun(); // a harness that wrote too much and ended between two checks
+        }
         if (Thread.interrupted()) {
             throw new InterruptedException("interrupted while evaluating in " + spec.checkout());
         }
@@ -211,6 +224,10 @@ public final class HarnessedRunner {
         if (timedOut.isPresent()) {
             return finish(parts, start, Result.Status.TIMEOUT, exit, steps, OptionalDouble.empty(),
                     "evaluation " + timedOut.get());
+        }
+        if (overrun.isPresent()) {
+            return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(),
+                    "evaluation stopped: " + overrun.get() + " (its limit on this machine)");
         }
         if (tooMuchOutput) {
             return finish(parts, start, Result.Status.CRASH, exit, steps, OptionalDouble.empty(),

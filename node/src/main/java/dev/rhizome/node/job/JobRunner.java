@@ -37,7 +37,7 @@ public final class JobRunner {
     public static final long DEFAULT_MAX_LOG_BYTES = 16L << 20;
     private static final Duration POLL = Duration.ofMillis(50);
     /** The work directory is walked once a second, not every poll: a checkout can hold many files. */
-    private static final int POLLS_PER_DISK_CHECK = 20;
+    static final int POLLS_PER_DISK_CHECK = 20;
     /** The job's CPU time is read once a second: {@code /proc} counts it in hundredths of a second. */
     private static final int POLLS_PER_CPU_CHARGE = 20;
 
@@ -112,6 +112,16 @@ public final class JobRunner {
         return WorkDirBudget.shareOf(dir, maxWorkBytes, share);
     }
 
+    /**
+     * What the processes of one of this runner's jobs, started through {@code through}, may write to {@code dir} from
+     * now on: a job's work directory, or another directory a job is given to write (a harness's result directory),
+     * each bounded alike ({@link WorkDirBudget}).
+     */
+    WorkDirBudget diskBudget(Path dir, ProcessLauncher through) throws IOException {
+        return WorkDirBudget.forJob(dir, maxWorkBytes, share).withDescriptors(through.descriptors())
+                .walkedBy(through.treeUsage());
+    }
+
     /** How many files and directories a job of this runner's may have in its work directory: its share of the node's. */
     public int workEntries() {
         return WorkDirBudget.entriesFor(share);
@@ -145,8 +155,7 @@ public final class JobRunner {
         Redirect toLog = Redirect.appendTo(log.toFile());
         Redirect toErrLog = Redirect.appendTo(errLog.toFile());
 
-        WorkDirBudget disk = WorkDirBudget.forJob(workDir, maxWorkBytes, share).withDescriptors(launcher.descriptors())
-                .walkedBy(launcher.treeUsage());
+        WorkDirBudget disk = diskBudget(workDir, launcher);
         Optional<String> overrun = Optional.empty();
         long start = System.nanoTime();
         JobClock time = clock != null ? clock : new JobClock(spec.timeout(), start);

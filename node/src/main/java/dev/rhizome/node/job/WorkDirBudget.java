@@ -20,7 +20,8 @@ import java.util.Optional;
  * half of what is free when each starts, less a reserve the volunteer keeps ({@link #share}),
  * divided among the jobs that run at once ({@link NodeShare}); and at most {@link #MAX_ENTRIES} files and
  * directories, divided the same way ({@link #entriesFor}). Measured from outside, by walking the directory, since nothing the job says about
- * itself counts.
+ * itself counts. A harness's result directory, its one writable place, is bounded alike ({@link JobRunner#diskBudget},
+ * {@link #named}).
  */
 public final class WorkDirBudget {
     static final long MIN_RESERVE = 1L << 30;
@@ -48,6 +49,9 @@ public final class WorkDirBudget {
     private final DeletedFiles deleted;
     /** How the tree is walked while the job runs: by the node, or by the helper in the jobs' user namespace. */
     private final TreeUsage walk;
+    /** Who writes there and what the directory is to them, as its overrun names them ({@link #named}). */
+    private final String writer;
+    private final String place;
 
     /**
      * A walk of a job's tree ({@link #usage}): the node's own ({@link #LOCAL}), or one run where a job's
@@ -63,11 +67,13 @@ public final class WorkDirBudget {
 
     private WorkDirBudget(Path dir, long before, long maxBytes, long maxEntries, FileStore disk, long device,
             long floorFree, DeletedFiles deleted) {
-        this(dir, before, maxBytes, maxEntries, disk, device, floorFree, deleted, LOCAL);
+        this(dir, before, maxBytes, maxEntries, disk, device, floorFree, deleted, LOCAL, "it", "its work directory");
     }
 
     private WorkDirBudget(Path dir, long before, long maxBytes, long maxEntries, FileStore disk, long device,
-            long floorFree, DeletedFiles deleted, TreeUsage walk) {
+            long floorFree, DeletedFiles deleted, TreeUsage walk, String writer, String place) {
+        this.writer = writer;
+        this.place = place;
         this.maxEntries = maxEntries;
         this.walk = walk;
         this.deleted = deleted;
@@ -105,12 +111,20 @@ public final class WorkDirBudget {
      */
     WorkDirBudget withDescriptors(DescriptorSource source) {
         return new WorkDirBudget(dir, before, maxBytes, maxEntries, disk, device, floorFree,
-                new DeletedFiles(source, DeletedFiles.MAX_DESCRIPTORS), walk);
+                new DeletedFiles(source, DeletedFiles.MAX_DESCRIPTORS), walk, writer, place);
     }
 
     /** This budget with the tree walked by {@code walk} while the job runs (its start was measured by the node, owner then). */
     WorkDirBudget walkedBy(TreeUsage walk) {
-        return new WorkDirBudget(dir, before, maxBytes, maxEntries, disk, device, floorFree, deleted, walk);
+        return new WorkDirBudget(dir, before, maxBytes, maxEntries, disk, device, floorFree, deleted, walk, writer, place);
+    }
+
+    /**
+     * This budget with its overrun naming {@code writer} and {@code place} ("the harness", "its result
+     * directory"): a directory other than a job's work directory that a job's process is given to write.
+     */
+    WorkDirBudget named(String writer, String place) {
+        return new WorkDirBudget(dir, before, maxBytes, maxEntries, disk, device, floorFree, deleted, walk, writer, place);
     }
 
     /**
@@ -175,16 +189,16 @@ public final class WorkDirBudget {
         Usage used = walk.measure(dir, before + maxBytes, maxEntries);
         long held = used.bytes() - before > maxBytes || processes.isEmpty() ? 0 : deleted.bytes(processes, device);
         if (used.bytes() + held - before > maxBytes) {
-            return Optional.of("it wrote more than " + mib(maxBytes) + " MiB to its work directory"
+            return Optional.of(writer + " wrote more than " + mib(maxBytes) + " MiB to " + place
                     + (held > 0 ? " (" + mib(held) + " MiB of it in files it deleted and holds open)" : ""));
         }
         if (used.entries() > maxEntries) {
-            return Optional.of("it made more than " + maxEntries + " files in its work directory");
+            return Optional.of(writer + " made more than " + maxEntries + " files in " + place);
         }
         if (used.unmeasured().isPresent()) {
             // What the walk cannot see, it cannot count: a directory made unreadable, or nested
             // past the kernel's path limit, would otherwise hide any number of bytes.
-            return Optional.of("it hid part of its work directory from the node's measuring ("
+            return Optional.of(writer + " hid part of " + place + " from the node's measuring ("
                     + used.unmeasured().get() + ")");
         }
         long free = disk.getUsableSpace();

@@ -174,7 +174,10 @@ public final class Evaluator {
 
     /** The result of a run that ended (well or not), as measured by the job itself or the harness. */
     private Result measured(Result.Builder result, JobOutcome outcome, Result.Measurement measuredBy,
-            String reason, Manifest manifest, String tag) {
+            String runReason, Manifest manifest, String tag) {
+        // The one way out for every run's reason, to the log and into the signed result: each part the job could
+        // shape is made printable where it is written, and this holds for any part a later change adds.
+        String reason = JobText.printable(runReason, MAX_REASON_CHARS);
         if (!reason.isEmpty()) {
             log.info("  {} {}: {}", tag, outcome.status(), reason);
         }

@@ -332,11 +332,14 @@ final class SlotWorker implements Runnable {
                     // The stop interrupted the unit's setup (a checkout, a file write): that is the
                     // stop, not a failure, and a kill storm's log check counts every ERROR.
                     log.info("{}: stopped in the middle of a unit ({}): one not started yet is given back as the "
-                            + "node stops, one whose job had started is left to its lease", slot.name(), e.toString());
+                            + "node stops, one whose job had started is left to its lease", slot.name(),
+                            JobText.printable(e.toString(), JobText.MAX_MESSAGE_CHARS));
                     break;
                 }
                 backoff = Math.max(1000, work.backoffMs(backoff));
-                log.error("{}: work unit failed; its lease will expire and it will be issued again", slot.name(), e);
+                // Its messages may name what a job chose (a file of its tree, a line of its output): shown printable.
+                log.error("{}: work unit failed; its lease will expire and it will be issued again", slot.name(),
+                        JobText.loggable(e));
             }
         }
         state = "stopped";

@@ -25,9 +25,11 @@ import org.junit.jupiter.api.io.TempDir;
  * may, so the node is found by the GPU's PCI bus id.
  */
 class GpuIsolationTest {
-    /** What every GPU job is given besides its GPU: not the display driver's device, which the machine has too. */
-    private static final List<String> CONTROL = List.of("/dev/nvidia-caps", "/dev/nvidia-uvm",
-            "/dev/nvidia-uvm-tools", "/dev/nvidiactl");
+    /**
+     * What every GPU job is given besides its GPU: not the display driver's device, nor the capability devices (MIG's
+     * config and monitor rights over every GPU), which the machine has too.
+     */
+    private static final List<String> CONTROL = List.of("/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidiactl");
     /** nvidia-smi index -> (bus id as nvidia-smi writes it, the driver's device minor). */
     private static final String[] BUS = {"00000000:17:00.0", "00000000:2A:00.0", "00000000:3D:00.0",
         "00000000:63:00.0", "00000000:AB:00.0", "00000000:BD:00.0", "00000000:CF:00.0", "00000000:DB:00.0"};
@@ -50,6 +52,9 @@ class GpuIsolationTest {
         }
         Files.createDirectories(dev.resolve("nvidia-caps"));
         Files.createFile(dev.resolve("nvidia-caps").resolve("nvidia-cap1"));
+        Path caps = Files.createDirectories(root.resolve("proc/driver/nvidia/capabilities/mig"));
+        Files.writeString(caps.resolve("config"), "DeviceFileMinor: 1\nDeviceFileMode: 256\nDeviceFileModify: 1\n");
+        Files.writeString(caps.resolve("monitor"), "DeviceFileMinor: 2\nDeviceFileMode: 292\nDeviceFileModify: 1\n");
         for (int i = 0; i < 8; i++) {
             // the driver's directory names the bus with a 4-digit domain, in lower case
             Path gpu = Files.createDirectories(root.resolve("proc/driver/nvidia/gpus")
@@ -74,7 +79,8 @@ class GpuIsolationTest {
 
         assertThat(gpus.gpuCount()).isEqualTo(8);
         assertThat(gpus.devices()).extracting(Path::toString).contains("/dev/nvidia0", "/dev/nvidia7")
-                .containsAll(CONTROL).doesNotContain("/dev/sda", "/dev/nvme0n1", "/dev/null");
+                .containsAll(CONTROL).contains("/dev/nvidia-caps", "/dev/nvidia-modeset")
+                .doesNotContain("/dev/sda", "/dev/nvme0n1", "/dev/null");
         assertThat(gpus.minorByBusId()).hasSize(8).containsEntry("0000:17:00.0", 2).containsEntry("0000:63:00.0", 5);
     }
 
@@ -100,7 +106,10 @@ class GpuIsolationTest {
         // slot 3's GPU is on bus 63, the driver's minor 5: its entry, bound over the hidden list, and no other's
         assertThat(joined).contains("--tmpfs /proc/driver/nvidia/gpus",
                 "--ro-bind /proc/driver/nvidia/gpus/0000:63:00.0 /proc/driver/nvidia/gpus/0000:63:00.0",
-                "--remount-ro /proc/driver/nvidia/gpus").doesNotContain("nvidia-modeset");
+                "--remount-ro /proc/driver/nvidia/gpus").doesNotContain("nvidia-modeset", "nvidia-caps", "nvidia-cap1");
+        // round 36: MIG's rights in the driver's /proc (in its /proc mode, opening mig/monitor is the right), hidden whole
+        assertThat(joined).contains("--tmpfs /proc/driver/nvidia/capabilities", "--remount-ro /proc/driver/nvidia/capabilities")
+                .doesNotContain("capabilities/mig");
         assertThat(joined.indexOf("--tmpfs /proc/driver/nvidia/gpus")).as("the entry is bound in the hidden list")
                 .isLessThan(joined.indexOf("--ro-bind /proc/driver/nvidia/gpus/0000:63:00.0"));
         assertThat(joined.indexOf("--ro-bind /proc/driver/nvidia/gpus/0000:63:00.0"))

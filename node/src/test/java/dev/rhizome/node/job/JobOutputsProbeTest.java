@@ -85,6 +85,29 @@ class JobOutputsProbeTest {
         }
     }
 
+    @Test
+    void aHarnessFillingItsResultDirectoryIsStoppedAtTheBudgetNamingIt() throws Exception {
+        // Round 36: the result directory, the harness's one writable place on the node's disk, had no bound. One
+        // harness writes and waits (stopped while it runs), one writes a metric and ends at once (caught after its
+        // end); both in files under any per-file limit, and each run's log is kept whole.
+        String fill = "for i in 1 2 3 4 5 6; do head -c 3000000 /dev/zero > \"$(dirname \"$RHIZOME_RESULT_FILE\")/fill$i\"; done; "
+                + "echo 'val_bpb: 0.5' > \"$RHIZOME_RESULT_FILE\"; echo FILLED >&2; ";
+        try (SandboxedJobs jobs = SandboxedJobs.open(dataDir)) {
+            int n = 0;
+            for (String harness : List.of(fill + "exec sleep 600", fill + "exit 0")) {
+                HarnessedOutcome outcome = run(jobs, harness, n++, 8L << 20);
+
+                String log = Files.readString(dataDir.resolve("h.log"));
+                assertThat(outcome.outcome().status()).as(harness + "\n" + log).isEqualTo(Result.Status.CRASH);
+                assertThat(outcome.outcome().metric()).isEmpty();
+                assertThat(outcome.reason()).as(log).isEqualTo(
+                        "evaluation stopped: the harness wrote more than 8 MiB to its result directory (its limit on this machine)");
+                assertThat(log).contains("## train", "## harness (its stderr)", "FILLED", outcome.reason());
+            }
+            assertThat(SandboxedJobs.processesTagged(jobs.tag)).isEmpty();
+        }
+    }
+
     /** As the node makes it: readable by every uid, whatever the umask (the harness may run as a uid of its own). */
     private static Path harnessDir(SandboxedJobs jobs) throws java.io.IOException {
         Path dir = Files.createDirectories(jobs.jobDir.resolve("harness"));
@@ -94,10 +117,16 @@ class JobOutputsProbeTest {
 
     /** A harnessed run whose harness is {@code harness} (a shell script), its result in a directory of its own. */
     private HarnessedOutcome run(SandboxedJobs jobs, String harness, int n) throws Exception {
+        return run(jobs, harness, n, Long.MAX_VALUE);
+    }
+
+    /** The same, a job of it (the harness too) writing at most {@code maxWorkBytes} to a directory it is given. */
+    private HarnessedOutcome run(SandboxedJobs jobs, String harness, int n, long maxWorkBytes) throws Exception {
         HarnessedSpec spec = new HarnessedSpec(jobs.checkout, harnessDir(jobs), jobs.jobDir.resolve("result-" + n),
                 List.of(), List.of("/bin/sh", "-c", "true"), List.of("/bin/sh", "-c", "cat >/dev/null"),
                 List.of("/bin/sh", "-c", harness, "harness-" + jobs.tag), Map.of(), JobBudgets.ENDS_BY_ITSELF,
                 dataDir.resolve("h.log"), "val_bpb");
-        return new HarnessedRunner(new JobRunner(jobs.sandbox), jobs.sandbox).run(spec, JobProgress.IGNORE);
+        return new HarnessedRunner(new JobRunner(jobs.sandbox, JobRunner.DEFAULT_MAX_LOG_BYTES, maxWorkBytes), jobs.sandbox)
+                .run(spec, JobProgress.IGNORE);
     }
 }
