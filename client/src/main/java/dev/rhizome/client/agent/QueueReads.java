@@ -56,6 +56,7 @@ final class QueueReads {
         }
         QueueReason.Ahead ahead = null;
         QueueReason.Classes classes = null;
+        QueueReason.CoreToSpare coreToSpare = null;
         if (!nodes.isEmpty() && closed.isEmpty()) {
             // where the experiment stands in the queue: minutes behind the base's evaluations
             // read as "nothing happens" to a newcomer without it
@@ -64,15 +65,22 @@ final class QueueReads {
             }
             List<String> openEvaluations = new ArrayList<>();
             String required = null;
+            int waitingForACore = 0;
+            long openToAny = Long.MAX_VALUE;
             for (UnitStatus u : open) {
                 if (u.getUnit().getKind() == WorkUnit.Kind.EVALUATE) {
                     openEvaluations.add(u.getUnit().getCommit());
+                    if (u.getUnit().getCommit().equals(e.getCommit()) && u.getWaitingFor().equals("core_to_spare")) {
+                        waitingForACore++;
+                        openToAny = Math.min(openToAny, u.getOpenToAnyMs());
+                    }
                     if (required == null && u.getUnit().getCommit().equals(e.getCommit())) {
                         required = u.getUnit().getManifest().getHardwareClass();
                     }
                 }
             }
             ahead = QueueReason.Ahead.of(openEvaluations, e.getCommit(), e.getParent());
+            coreToSpare = waitingForACore == 0 ? null : new QueueReason.CoreToSpare(waitingForACore, openToAny);
             classes = classes(required, nodes);
         }
         QueueReason.Classes fitting = classes;
@@ -89,7 +97,7 @@ final class QueueReads {
         fit.stream().filter(p -> !p.getPaused() && !p.getNotClaiming().isEmpty())
                 .forEach(p -> notClaiming.merge(p.getNotClaiming(), 1, Integer::sum));
         return new QueueReason.Seen(nodes.size(), closed, leased, ahead, classes, idle,
-                new QueueReason.NotClaiming(fit.size(), paused, notClaiming, pausedNodes));
+                new QueueReason.NotClaiming(fit.size(), paused, notClaiming, pausedNodes), coreToSpare);
     }
 
     /** Whether the node says it claims work (an older node, which says nothing, is taken to). */

@@ -36,7 +36,12 @@ public final class QueueReason {
      * far as the network can tell, and "their slots are busy" was said of them too.
      */
     public record Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
-            Ahead ahead, Classes classes, Integer idleNodes, NotClaiming notClaiming) {
+            Ahead ahead, Classes classes, Integer idleNodes, NotClaiming notClaiming, CoreToSpare coreToSpare) {
+        public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
+                Ahead ahead, Classes classes, Integer idleNodes, NotClaiming notClaiming) {
+            this(nodesListed, directionClosed, leasedByDirection, ahead, classes, idleNodes, notClaiming, null);
+        }
+
         public Seen(int nodesListed, Optional<String> directionClosed, Map<String, Integer> leasedByDirection,
                 Ahead ahead, Classes classes, Integer idleNodes) {
             this(nodesListed, directionClosed, leasedByDirection, ahead, classes, idleNodes, null);
@@ -97,6 +102,23 @@ public final class QueueReason {
                 parts.add(others + (others == 1 ? " claims" : " claim") + " nothing now (" + why + ")");
             }
             return String.join(", ", parts);
+        }
+    }
+
+    /**
+     * The experiment's open evaluations the coordinator offers only to a node whose machine leaves a
+     * core idle ({@code UnitStatus.waiting_for} "core_to_spare": given back by loaded machines of two
+     * networks, their jobs starved of a CPU), and the earliest moment any node may take one
+     * ({@code open_to_any_ms}). "Their slots are busy" was said of units no node without an idle
+     * core would ever be handed (round 36).
+     */
+    public record CoreToSpare(int units, long openToAnyMs) {
+        String words() {
+            return units + " of its evaluation(s) were given back unrun by loaded machines of 2 or more networks, "
+                    + "their jobs kept off a CPU, so the coordinator offers them only to a node whose machine "
+                    + "leaves a core idle (core_to_spare), which can tell a job that hangs from one that starved; "
+                    + "any node may take them from " + java.time.Instant.ofEpochMilli(openToAnyMs)
+                    + ", a run kept off a CPU then the commit's TIMEOUT";
         }
     }
 
@@ -184,6 +206,7 @@ public final class QueueReason {
         Optional<String> why = withoutPlace(report, seen, where);
         if (why.isEmpty() || seen.ahead() == null || seen.directionClosed().isPresent() || seen.nodesListed() == 0
                 || report.getWaitingForIndependentRunner()
+                || seen.coreToSpare() != null && seen.coreToSpare().units() > 0
                 || seen.classes() != null && seen.classes().fitting() == 0) { // no place in a queue no node serves
             return why;
         }
@@ -219,6 +242,11 @@ public final class QueueReason {
                     + "a machine), or once no node of another network has announced for 10 minutes"
                     + "; nothing is lost by leaving them queued: claim other work meanwhile, and " + waitCommand(report, where)
                     + " follows them");
+        }
+        if (seen.coreToSpare() != null && seen.coreToSpare().units() > 0) {
+            return Optional.of(seen.coreToSpare().words() + "; a volunteer with an idle machine runs them sooner "
+                    + "(`rhizome node` there); nothing is lost by leaving them queued: claim other work meanwhile, and "
+                    + waitCommand(report, where) + " follows them");
         }
         Classes classes = seen.classes();
         if (classes != null && classes.fitting() == 0) {

@@ -166,6 +166,26 @@ class QueueReasonTest {
     }
 
     /**
+     * Evaluations the coordinator offers only to a node with a core to spare (given back starved
+     * from two networks) say so, and when any node may take them: "their slots are busy" was said
+     * of units no loaded node would be handed (round 36).
+     */
+    @Test
+    void evaluationsWaitingForACoreToSpareSaySoAndWhenAnyNodeMayTakeThem() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2)
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).setParent("b".repeat(40)).build().toByteString())).build();
+        QueueReason.Seen seen = new QueueReason.Seen(3, Optional.empty(), Map.of("d", 1), new QueueReason.Ahead(0, 0),
+                null, 0, null, new QueueReason.CoreToSpare(2, 1_700_000_000_000L));
+        assertThat(QueueReason.of(queued, seen)).get().asString()
+                .startsWith("2 of its evaluation(s) were given back unrun by loaded machines")
+                .contains("(core_to_spare)").contains("any node may take them from 2023-11-14T22:13:20Z")
+                .doesNotContain("busy").doesNotContain("queued ahead");
+        assertThat(QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 1),
+                new QueueReason.Ahead(0, 0), null, 0, null, null))).get().asString().doesNotContain("core_to_spare");
+    }
+
+    /**
      * A node its volunteer paused (or that says it claims nothing now) is not an idle runner: the
      * waiter was told the evaluations "should start within a minute" of a paused node.
      */

@@ -1,6 +1,6 @@
 package dev.rhizome.coordinator.core;
 
-import com.google.protobuf.ByteString;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
@@ -9,16 +9,21 @@ import java.util.Set;
  * The bound on a unit given back starved of a CPU ({@code LeaseGiveBack.starved}): such a give-back
  * is not counted against the commit, since a job kept off a CPU by a loaded volunteer says nothing
  * of it; but a commit that hangs, or is heavy, was given back so by every loaded node that took it,
- * forever. Counted once a network (the network replicas are told apart by; a lease of none, from
- * the coordinator's own machine, once a key), so no one network, whatever its keys, moves a unit
- * along by more than one:
+ * forever. Counted once a network (the network replicas are told apart by), so no one network,
+ * whatever its keys, moves a unit along by more than one. A lease of no network (loopback: the
+ * coordinator's own machine, where the demo and the test networks run every node) is one network
+ * too: one machine is one machine however many nodes it runs, and nothing proves two keys there
+ * are two machines.
  * <ul>
  *   <li>from {@link #SPARE_CORE_AFTER} networks on, the unit is offered only to a claim whose
  *       machine leaves a core idle ({@code ClaimRequest.core_to_spare}): a node that can tell a
  *       hung job from a starved one;</li>
- *   <li>from {@link #CHARGE_AFTER} on, its lease says {@code charge_if_starved}: the next runner
- *       reports a job kept off a CPU to its bound as the TIMEOUT an unstarved run would be, and a
- *       starved give-back of such a lease is not taken as unrun but charged as an expired lease.</li>
+ *   <li>from {@link #CHARGE_AFTER} on, or once it has waited {@link #SPARE_CORE_WAIT} for such a
+ *       claim since its latest starved give-back (a network where no machine ever has a core to
+ *       spare would keep it for good), it is offered to any claim and its lease says
+ *       {@code charge_if_starved}: the next runner reports a job kept off a CPU to its bound as the
+ *       TIMEOUT an unstarved run would be, and a starved give-back of such a lease is not taken as
+ *       unrun but charged as an expired lease.</li>
  * </ul>
  * Pure.
  */
@@ -27,30 +32,63 @@ public final class StarvedGiveBacks {
     public static final int SPARE_CORE_AFTER = 2;
     /** Networks that gave it back starved before its next run is the commit's to time out. */
     public static final int CHARGE_AFTER = 3;
+    /**
+     * How long a unit waits for a claim with a core to spare, from its latest starved give-back,
+     * before it is offered to any claim, charged: long enough for a spare core to come by on a
+     * network that has any (a volunteer's evening, a night's idle machines), short enough that a
+     * network of loaded machines still settles the commit within the day.
+     */
+    public static final Duration SPARE_CORE_WAIT = Duration.ofHours(6);
+    /** The reason key of a unit offered only to a claim with a core to spare ({@code UnitStatus.waiting_for}). */
+    public static final String CORE_TO_SPARE = "core_to_spare";
 
-    /** One lease of the unit given back starved: the network it was claimed from ("" for none) and its holder. */
-    public record GivenBack(String network, ByteString holder) {
+    /** One lease of the unit given back starved: the network it was claimed from ("" for none) and when. */
+    public record GivenBack(String network, long starvedMs) {
+    }
+
+    /**
+     * What a unit's starved give-backs come to: the networks they came from, and the latest's time
+     * (0 for none).
+     */
+    public record Standing(int networks, long latestMs) {
+        public static final Standing NONE = new Standing(0, 0);
+
+        /** Whether a claim with no core to spare is kept off the unit at {@code nowMs}. */
+        public boolean waitsForACoreToSpare(long nowMs) {
+            return networks >= SPARE_CORE_AFTER && !waitedOut(nowMs);
+        }
+
+        /** Whether a claim may be offered the unit at {@code nowMs}. */
+        public boolean offered(boolean coreToSpare, long nowMs) {
+            return coreToSpare || !waitsForACoreToSpare(nowMs);
+        }
+
+        /** Whether a lease of the unit made at {@code leasedMs} is charged if starved again. */
+        public boolean charged(long leasedMs) {
+            return networks >= CHARGE_AFTER || waitedOut(leasedMs);
+        }
+
+        /** When a unit waiting for a core to spare is offered to any claim, charged. */
+        public long waitsUntilMs() {
+            return Saturating.plus(latestMs, SPARE_CORE_WAIT.toMillis());
+        }
+
+        private boolean waitedOut(long nowMs) {
+            return networks >= SPARE_CORE_AFTER && nowMs >= waitsUntilMs();
+        }
     }
 
     private StarvedGiveBacks() {
     }
 
-    /** The networks among {@code givenBack}, a lease of no network counted by its key. */
-    public static int networks(Collection<GivenBack> givenBack) {
-        Set<Object> distinct = new HashSet<>();
+    /** What {@code givenBack} comes to: a lease of no network counts as one network, whatever its key. */
+    public static Standing of(Collection<GivenBack> givenBack) {
+        Set<String> networks = new HashSet<>();
+        long latest = 0;
         for (GivenBack g : givenBack) {
-            distinct.add(g.network().isEmpty() ? g.holder() : g.network());
+            networks.add(g.network());
+            latest = Math.max(latest, g.starvedMs());
         }
-        return distinct.size();
-    }
-
-    /** Whether a claim may be offered a unit given back starved from {@code networks} networks. */
-    public static boolean offered(int networks, boolean coreToSpare) {
-        return coreToSpare || networks < SPARE_CORE_AFTER;
-    }
-
-    /** Whether a lease of a unit given back starved from {@code networks} networks is charged if starved again. */
-    public static boolean charged(int networks) {
-        return networks >= CHARGE_AFTER;
+        return new Standing(networks.size(), latest);
     }
 }

@@ -38,6 +38,8 @@ import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import com.google.protobuf.ByteString;
@@ -236,7 +238,9 @@ public final class Dispatcher {
                         .flatMap(tx::unit)
                         .filter(u -> u.state() == UnitStatus.State.LEASED && u.holder().equals(claim.getNode()));
                 if (earlier.isPresent()) {
-                    return ClaimResponse.newBuilder().setUnit(leaseOf(tx, earlier.get(), Map.of())).build();
+                    // described as when it was leased: the lost answer's charge_if_starved
+                    return ClaimResponse.newBuilder().setUnit(leaseOf(tx, earlier.get(), Map.of(),
+                            tx.leasedMs(earlier.get().id(), claim.getNode()).orElse(now))).build();
                 }
                 throw Rejection.conflict("this claim's nonce was already used by " + PublicId.hex(claim.getNode())
                         + "; a claim is accepted once, send a new one with a fresh nonce");
@@ -274,7 +278,7 @@ public final class Dispatcher {
             // one runner may run a commit at several seeds.
             // the starved give-backs of every open evaluation a page showed, by unit: the one leased
             // needs them too (charge_if_starved), read once with its page
-            Map<String, Integer> starvedNetworks = new HashMap<>();
+            Map<String, StarvedGiveBacks.Standing> starvedNetworks = new HashMap<>();
             ClaimPolicy.Decision decision = choose(tx, claim, network, now, manifests, starvedNetworks);
             if (!network.isEmpty() && !(decision instanceof ClaimPolicy.Decision.Evaluate)
                     && ClaimPolicy.acceptsEvaluate(claim)
@@ -319,7 +323,7 @@ public final class Dispatcher {
             // last: the day's counts are rows every claim of the address, network and store
             // writes, locked on a shared store from here to the commit.
             quotas.charge(tx, WriteQuota.Kind.LEASES, ByteString.EMPTY, origin, now);
-            return response.setUnit(leaseOf(tx, leased, starvedNetworks)).build();
+            return response.setUnit(leaseOf(tx, leased, starvedNetworks, now)).build();
         });
         if (refusedBy[0] != null && !again) {
             refusedClaims.accept(refusedBy[0].label());
@@ -329,18 +333,23 @@ public final class Dispatcher {
 
     /**
      * The leased unit as its claim's answer describes it: an evaluation given back starved from
-     * enough networks says {@code charge_if_starved} (StarvedGiveBacks). {@code starvedNetworks}
-     * holds what the claim's pages read of their units; a unit not among them is read here.
+     * enough networks, or that waited out its spare core, says {@code charge_if_starved}
+     * (StarvedGiveBacks). {@code starvedNetworks} holds what the claim's pages read of their
+     * units; a unit not among them is read here.
      */
-    private static WorkUnit leaseOf(Store.Transaction tx, UnitRecord leased, Map<String, Integer> starvedNetworks) {
+    private static WorkUnit leaseOf(Store.Transaction tx, UnitRecord leased,
+            Map<String, StarvedGiveBacks.Standing> starvedNetworks, long now) {
         WorkUnit described = UnitFactory.describe(tx, leased);
         if (leased.kind() != WorkUnit.Kind.EVALUATE) {
             return described;
         }
-        Integer read = starvedNetworks.get(leased.id());
-        int networks = read != null ? read : StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(leased.id()))
-                .getOrDefault(leased.id(), List.of()));
-        return StarvedGiveBacks.charged(networks) ? described.toBuilder().setChargeIfStarved(true).build() : described;
+        StarvedGiveBacks.Standing read = starvedNetworks.get(leased.id());
+        StarvedGiveBacks.Standing standing = read != null ? read : starvedStanding(tx, leased.id());
+        return standing.charged(now) ? described.toBuilder().setChargeIfStarved(true).build() : described;
+    }
+
+    private static StarvedGiveBacks.Standing starvedStanding(Units tx, String unitId) {
+        return StarvedGiveBacks.of(tx.starvedGiveBacks(List.of(unitId)).getOrDefault(unitId, List.of()));
     }
 
     /**
@@ -426,26 +435,28 @@ public final class Dispatcher {
             String why = back.getReason().isBlank() ? "no reason given"
                     : Printable.shown(back.getReason()).replace('\n', ' ');
             if (back.getStarved()) {
-                int before = StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(unit.id()))
-                        .getOrDefault(unit.id(), List.of()));
-                if (StarvedGiveBacks.charged(before)) {
+                StarvedGiveBacks.Standing before = starvedStanding(tx, unit.id());
+                // as the lease was made: one that waited out its spare core while leased was not told
+                if (before.networks() > 0 && before.charged(tx.leasedMs(unit.id(), back.getNode()).orElse(now))) {
                     // Leased with charge_if_starved: its runner was to report the TIMEOUT. Taken as
                     // unrun, this give-back would let any node dodge the charge forever.
-                    return chargedAsExpired(tx, unit, before, why, now);
+                    return chargedAsExpired(tx, unit, before.networks(), why, now);
                 }
                 tx.markStarved(unit.id(), back.getNode(), now);
-                int networks = StarvedGiveBacks.networks(tx.starvedGiveBacks(List.of(unit.id()))
-                        .getOrDefault(unit.id(), List.of()));
+                StarvedGiveBacks.Standing after = starvedStanding(tx, unit.id());
+                int networks = after.networks();
                 tx.updateUnit(unit.unanswered());
                 GIVEN_BACK_LOG.info("lease on {} unit {} given back unrun by {}, its job starved of a CPU (given back so "
                         + "from {} network(s){}): {}", unit.kind(), unit.id(), PublicId.hex(back.getNode()), networks,
-                        StarvedGiveBacks.charged(networks) ? "; its next run is the commit's to time out"
-                                : !StarvedGiveBacks.offered(networks, false) ? "; offered only to a claim with a core to spare"
+                        after.charged(now) ? "; its next run is the commit's to time out"
+                                : after.waitsForACoreToSpare(now) ? "; offered only to a claim with a core to spare until "
+                                + Instant.ofEpochMilli(after.waitsUntilMs())
                                 : "", why);
-                return ack(unit.id(), "given back; open to the next claim" + (StarvedGiveBacks.charged(networks)
+                return ack(unit.id(), "given back; open to the next claim" + (after.charged(now)
                         ? " (given back starved from " + networks + " networks: its next run is charged if it times out)"
-                        : !StarvedGiveBacks.offered(networks, false) ? " with a core to spare (given back starved from "
-                        + networks + " networks)" : ""));
+                        : after.waitsForACoreToSpare(now) ? " with a core to spare (given back starved from "
+                        + networks + " networks; open to any claim, charged if starved again, from "
+                        + Instant.ofEpochMilli(after.waitsUntilMs()) + ")" : ""));
             }
             tx.updateUnit(unit.unanswered());
             GIVEN_BACK_LOG.info("lease on {} unit {} given back unrun by {}: {}", unit.kind(), unit.id(),
@@ -606,7 +617,7 @@ public final class Dispatcher {
      */
     private <T extends Directions & OpenEvaluations & Explorations & Units> ClaimPolicy.Decision choose(T tx,
             ClaimRequest claim, String network, long now, Function<String, Manifest> manifests,
-            Map<String, Integer> starvedNetworks) {
+            Map<String, StarvedGiveBacks.Standing> starvedNetworks) {
         if (!claim.getDirection().isEmpty()) {
             String reason = tx.closedDirections(List.of(claim.getDirection())).get(claim.getDirection());
             if (reason != null) {
@@ -615,6 +626,9 @@ public final class Dispatcher {
             }
         }
         boolean mayExplore = mayExplore(claim);
+        // the units kept off this claim for want of a core to spare, and when the first is open to any
+        int keptOff = 0;
+        long openToAnyMs = Long.MAX_VALUE;
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
             List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), network, now, offset, size);
@@ -629,22 +643,46 @@ public final class Dispatcher {
                 // run is charged if starved again (leaseOf).
                 Map<String, List<StarvedGiveBacks.GivenBack>> starved = tx.starvedGiveBacks(
                         page.stream().map(UnitRecord::id).toList());
+                List<UnitRecord> offered = new ArrayList<>(page.size());
                 for (UnitRecord u : page) {
-                    starvedNetworks.put(u.id(), StarvedGiveBacks.networks(starved.getOrDefault(u.id(), List.of())));
+                    StarvedGiveBacks.Standing standing = StarvedGiveBacks.of(starved.getOrDefault(u.id(), List.of()));
+                    starvedNetworks.put(u.id(), standing);
+                    if (standing.offered(claim.getCoreToSpare(), now)) {
+                        offered.add(u);
+                    } else {
+                        keptOff++;
+                        openToAnyMs = Math.min(openToAnyMs, standing.waitsUntilMs());
+                    }
                 }
-                if (!claim.getCoreToSpare()) {
-                    page = page.stream().filter(u -> StarvedGiveBacks.offered(starvedNetworks.get(u.id()), false))
-                            .toList();
-                }
+                page = offered;
             }
             List<DirectionLoad> loads = last && mayExplore ? tx.loadsOfOpenDirections() : List.of();
             Map<String, Integer> agentExplorations = last && mayExplore ? tx.leasedAgentExplorations() : Map.of();
             ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests, loads,
                     agentExplorations);
-            if (!(decision instanceof ClaimPolicy.Decision.Nothing) || last) {
+            if (!(decision instanceof ClaimPolicy.Decision.Nothing nothing)) {
                 return decision;
             }
+            if (last) {
+                return keptOff > 0 ? keptOffForACore(nothing, keptOff, openToAnyMs, now) : decision;
+            }
         }
+    }
+
+    /**
+     * A claim that got nothing, though open evaluations were kept off it for want of a core to
+     * spare (StarvedGiveBacks): its reason says so, with the key {@code core_to_spare} an agent or
+     * a volunteer can act on (a node with an idle core takes them), and when they are open to any
+     * claim; retried no later than that.
+     */
+    private static ClaimPolicy.Decision keptOffForACore(ClaimPolicy.Decision.Nothing nothing, int keptOff,
+            long openToAnyMs, long now) {
+        long untilS = Math.max(1, Saturating.minus(openToAnyMs, now) / 1000);
+        return new ClaimPolicy.Decision.Nothing(nothing.reason() + "; " + keptOff + " open evaluation(s) wait for a "
+                + "claim with a core to spare (" + StarvedGiveBacks.CORE_TO_SPARE + ": given back starved of a CPU from "
+                + StarvedGiveBacks.SPARE_CORE_AFTER + " networks), open to any claim from "
+                + Instant.ofEpochMilli(openToAnyMs), (int) Math.min(nothing.retryAfterS(), untilS),
+                nothing.directionClosed());
     }
 
     private static void expireLeases(Store.Transaction tx, long now) {

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.service;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Seed;
@@ -58,12 +59,19 @@ final class UnitFactory {
         return b.build();
     }
 
-    static UnitStatus status(Store.Transaction tx, UnitRecord unit) {
+    /** A unit as {@code GET /v1/units} lists it, with what its starved give-backs come to at {@code nowMs}. */
+    static UnitStatus status(Store.Transaction tx, UnitRecord unit, StarvedGiveBacks.Standing starved, long nowMs) {
         UnitStatus.Builder b = UnitStatus.newBuilder()
                 .setUnit(describe(tx, unit))
                 .setState(unit.state())
                 .setAttempts(unit.attempts())
                 .setExpiredLeases(unit.expiredLeases());
+        if (unit.kind() == WorkUnit.Kind.EVALUATE && starved.networks() > 0) {
+            b.setStarvedNetworks(starved.networks()).setChargeIfStarved(starved.charged(nowMs));
+            if (unit.state() == UnitStatus.State.OPEN && starved.waitsForACoreToSpare(nowMs)) {
+                b.setWaitingFor(StarvedGiveBacks.CORE_TO_SPARE).setOpenToAnyMs(starved.waitsUntilMs());
+            }
+        }
         if (unit.state() != UnitStatus.State.OPEN) {
             b.setHolder(unit.holder());
         }

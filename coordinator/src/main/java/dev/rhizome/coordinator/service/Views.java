@@ -11,6 +11,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.TrialRequeues;
 import dev.rhizome.coordinator.core.Trials;
+import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.coordinator.store.Confirmations;
 import dev.rhizome.coordinator.store.HistoryCounts;
@@ -44,6 +45,7 @@ import dev.rhizome.proto.v1.TrialList;
 import dev.rhizome.proto.v1.UnderWayList;
 import dev.rhizome.proto.v1.UnitList;
 import dev.rhizome.proto.v1.UnitStatus;
+import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.proto.v1.Volunteer;
 import dev.rhizome.proto.v1.VolunteerList;
 import dev.rhizome.protocol.seed.Manifests;
@@ -418,7 +420,12 @@ public final class Views {
             long after = page.after().map(c -> c.number(0)).orElse(Long.MIN_VALUE);
             Pages.Page<UnitRecord> p = Pages.of(tx.units(state, after, Pages.rowsFor(page.limit())),
                     page.limit(), seqCursor(UNITS));
-            return UnitList.newBuilder().addAllUnits(p.items().stream().map(u -> UnitFactory.status(tx, u)).toList())
+            // the page's starved give-backs in one read, not one a unit
+            Map<String, List<StarvedGiveBacks.GivenBack>> starved = tx.starvedGiveBacks(p.items().stream()
+                    .filter(u -> u.kind() == WorkUnit.Kind.EVALUATE).map(UnitRecord::id).toList());
+            long now = nowMs();
+            return UnitList.newBuilder().addAllUnits(p.items().stream().map(u -> UnitFactory.status(tx, u,
+                    StarvedGiveBacks.of(starved.getOrDefault(u.id(), List.of())), now)).toList())
                     .setNext(p.next()).build();
         });
     }
@@ -433,7 +440,8 @@ public final class Views {
             UnitRecord u = tx.unit(id).orElseThrow(() -> Rejection.notFound("unknown unit " + id));
             UnitList.Builder list = UnitList.newBuilder();
             if (state.isEmpty() || u.state() == state.get()) {
-                list.addUnits(UnitFactory.status(tx, u));
+                list.addUnits(UnitFactory.status(tx, u, StarvedGiveBacks.of(tx.starvedGiveBacks(List.of(u.id()))
+                        .getOrDefault(u.id(), List.of())), nowMs()));
             }
             return list.build();
         });

@@ -484,6 +484,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public OptionalLong leasedMs(String unitId, ByteString holder) {
+        return units.leasedMs(unitId, holder);
+    }
+
+    @Override
     public Map<String, List<StarvedGiveBacks.GivenBack>> starvedGiveBacks(Collection<String> unitIds) {
         return units.starvedGiveBacks(unitIds);
     }

@@ -359,17 +359,23 @@ final class UnitRows implements Units {
     }
 
     @Override
+    public OptionalLong leasedMs(String unitId, ByteString holder) {
+        List<Long> leased = q.list("SELECT leased_ms FROM unit_leases WHERE unit_id = ? AND holder = ? "
+                + "ORDER BY leased_ms DESC LIMIT 1", rs -> rs.getLong(1), unitId, holder.toByteArray());
+        return leased.isEmpty() ? OptionalLong.empty() : OptionalLong.of(leased.get(0));
+    }
+
+    @Override
     public Map<String, List<StarvedGiveBacks.GivenBack>> starvedGiveBacks(Collection<String> unitIds) {
         Map<String, List<StarvedGiveBacks.GivenBack>> byUnit = new HashMap<>();
         if (unitIds.isEmpty()) {
             return byUnit;
         }
         // starved_ms IS NOT NULL written out: only then may the planners use the partial index
-        for (Object[] row : q.listIn("SELECT unit_id, network, holder FROM unit_leases WHERE starved_ms IS NOT NULL "
-                + "AND unit_id IN", unitIds, rs -> new Object[] {rs.getString(1), rs.getString(2),
-                        ByteString.copyFrom(rs.getBytes(3))})) {
+        for (Object[] row : q.listIn("SELECT unit_id, network, starved_ms FROM unit_leases WHERE starved_ms IS NOT NULL "
+                + "AND unit_id IN", unitIds, rs -> new Object[] {rs.getString(1), rs.getString(2), rs.getLong(3)})) {
             byUnit.computeIfAbsent((String) row[0], u -> new ArrayList<>())
-                    .add(new StarvedGiveBacks.GivenBack((String) row[1], (ByteString) row[2]));
+                    .add(new StarvedGiveBacks.GivenBack((String) row[1], (Long) row[2]));
         }
         return byUnit;
     }

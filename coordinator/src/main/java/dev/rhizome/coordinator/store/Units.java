@@ -90,6 +90,9 @@ public interface Units {
      */
     boolean markStarved(String unitId, ByteString holder, long nowMs);
 
+    /** When {@code holder}'s newest lease of {@code unitId} was made; empty when it holds none. */
+    OptionalLong leasedMs(String unitId, ByteString holder);
+
     /** The leases of each of {@code unitIds} given back starved, by unit id; units with none are absent. */
     Map<String, List<StarvedGiveBacks.GivenBack>> starvedGiveBacks(Collection<String> unitIds);
 

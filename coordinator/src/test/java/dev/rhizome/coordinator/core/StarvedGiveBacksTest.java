@@ -2,35 +2,61 @@ package dev.rhizome.coordinator.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class StarvedGiveBacksTest {
-    private static ByteString key(int n) {
-        return ByteString.copyFrom(new byte[] {(byte) n});
+    private static final long T = 1_700_000_000_000L;
+    private static final long WAIT = StarvedGiveBacks.SPARE_CORE_WAIT.toMillis();
+
+    private static StarvedGiveBacks.GivenBack from(String network, long ms) {
+        return new StarvedGiveBacks.GivenBack(network, ms);
     }
 
     @Test
-    void aNetworkCountsOnceWhateverItsKeysAndALeaseOfNoNetworkCountsByItsKey() {
-        assertThat(StarvedGiveBacks.networks(List.of())).isZero();
-        assertThat(StarvedGiveBacks.networks(List.of(new StarvedGiveBacks.GivenBack("81.2.69.0/24", key(1)),
-                new StarvedGiveBacks.GivenBack("81.2.69.0/24", key(2)), new StarvedGiveBacks.GivenBack("81.2.69.0/24", key(3)))))
-                .as("one network, three keys").isEqualTo(1);
-        assertThat(StarvedGiveBacks.networks(List.of(new StarvedGiveBacks.GivenBack("81.2.69.0/24", key(1)),
-                new StarvedGiveBacks.GivenBack("84.17.46.0/24", key(1)), new StarvedGiveBacks.GivenBack("", key(1)),
-                new StarvedGiveBacks.GivenBack("", key(2)), new StarvedGiveBacks.GivenBack("", key(2)))))
-                .as("two networks, and two keys of none").isEqualTo(4);
+    void aNetworkCountsOnceWhateverItsKeysAndLoopbackIsOneNetwork() {
+        assertThat(StarvedGiveBacks.of(List.of())).isEqualTo(StarvedGiveBacks.Standing.NONE);
+        assertThat(StarvedGiveBacks.of(List.of(from("81.2.69.0/24", T), from("81.2.69.0/24", T + 1),
+                from("81.2.69.0/24", T + 2))).networks()).as("one network, three keys").isEqualTo(1);
+        // one machine running three nodes (three keys on loopback) is one machine
+        assertThat(StarvedGiveBacks.of(List.of(from("", T), from("", T + 1), from("", T + 2))).networks())
+                .as("three keys of the coordinator's own machine").isEqualTo(1);
+        StarvedGiveBacks.Standing mixed = StarvedGiveBacks.of(List.of(from("81.2.69.0/24", T + 5),
+                from("84.17.46.0/24", T + 9), from("", T + 1), from("", T + 2)));
+        assertThat(mixed.networks()).as("two networks, and the machine of none").isEqualTo(3);
+        assertThat(mixed.latestMs()).as("the latest give-back's time, whatever the order").isEqualTo(T + 9);
     }
 
     @Test
     void aCoreToSpareFromTheSecondNetworkAndChargedFromTheThird() {
-        assertThat(StarvedGiveBacks.offered(StarvedGiveBacks.SPARE_CORE_AFTER - 1, false)).isTrue();
-        assertThat(StarvedGiveBacks.offered(StarvedGiveBacks.SPARE_CORE_AFTER, false)).isFalse();
-        assertThat(StarvedGiveBacks.offered(StarvedGiveBacks.SPARE_CORE_AFTER, true)).isTrue();
-        assertThat(StarvedGiveBacks.offered(StarvedGiveBacks.CHARGE_AFTER + 5, true)).isTrue();
-        assertThat(StarvedGiveBacks.charged(StarvedGiveBacks.CHARGE_AFTER - 1)).isFalse();
-        assertThat(StarvedGiveBacks.charged(StarvedGiveBacks.CHARGE_AFTER)).isTrue();
+        StarvedGiveBacks.Standing one = new StarvedGiveBacks.Standing(StarvedGiveBacks.SPARE_CORE_AFTER - 1, T);
+        StarvedGiveBacks.Standing two = new StarvedGiveBacks.Standing(StarvedGiveBacks.SPARE_CORE_AFTER, T);
+        StarvedGiveBacks.Standing three = new StarvedGiveBacks.Standing(StarvedGiveBacks.CHARGE_AFTER, T);
+        assertThat(one.offered(false, T)).isTrue();
+        assertThat(one.waitsForACoreToSpare(T)).isFalse();
+        assertThat(two.offered(false, T)).isFalse();
+        assertThat(two.waitsForACoreToSpare(T)).isTrue();
+        assertThat(two.offered(true, T)).isTrue();
+        assertThat(two.charged(T)).isFalse();
+        assertThat(three.charged(T)).isTrue();
+        assertThat(three.offered(true, T)).isTrue();
         assertThat(StarvedGiveBacks.SPARE_CORE_AFTER).isLessThan(StarvedGiveBacks.CHARGE_AFTER);
+    }
+
+    @Test
+    void aUnitThatWaitedOutItsSpareCoreIsOfferedToAnyClaimAndCharged() {
+        StarvedGiveBacks.Standing two = new StarvedGiveBacks.Standing(StarvedGiveBacks.SPARE_CORE_AFTER, T);
+        assertThat(two.waitsUntilMs()).isEqualTo(T + WAIT);
+        assertThat(two.offered(false, T + WAIT - 1)).as("still waiting").isFalse();
+        assertThat(two.charged(T + WAIT - 1)).isFalse();
+        assertThat(two.offered(false, T + WAIT)).as("waited out: any claim").isTrue();
+        assertThat(two.waitsForACoreToSpare(T + WAIT)).isFalse();
+        assertThat(two.charged(T + WAIT)).as("and its lease is the commit's to time out").isTrue();
+        // a unit given back starved from one network never waited: the bound neither opens nor charges it
+        StarvedGiveBacks.Standing one = new StarvedGiveBacks.Standing(1, T);
+        assertThat(one.charged(T + 10 * WAIT)).isFalse();
+        assertThat(StarvedGiveBacks.Standing.NONE.charged(T)).isFalse();
+        assertThat(new StarvedGiveBacks.Standing(StarvedGiveBacks.SPARE_CORE_AFTER, Long.MAX_VALUE - 5).waitsUntilMs())
+                .as("saturates").isEqualTo(Long.MAX_VALUE);
     }
 }

@@ -59,7 +59,14 @@ class StarvedGiveBackBoundTest {
 
         ClaimResponse busy = claimResponseFrom("91.198.174.192", Identity.generate(), false);
         assertThat(busy.hasUnit()).as("a claim with no core to spare is not offered it").isFalse();
-        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.OPEN);
+        assertThat(busy.getReason()).as("and is told what the unit waits for").contains(StarvedGiveBacks.CORE_TO_SPARE)
+                .contains("1 open evaluation(s) wait for a claim with a core to spare");
+        UnitStatus waiting = h.unit(unit.getId());
+        assertThat(waiting.getState()).isEqualTo(UnitStatus.State.OPEN);
+        assertThat(waiting.getStarvedNetworks()).isEqualTo(StarvedGiveBacks.SPARE_CORE_AFTER);
+        assertThat(waiting.getWaitingFor()).isEqualTo(StarvedGiveBacks.CORE_TO_SPARE);
+        assertThat(waiting.getOpenToAnyMs()).isEqualTo(h.clock.millis() + StarvedGiveBacks.SPARE_CORE_WAIT.toMillis());
+        assertThat(waiting.getChargeIfStarved()).isFalse();
 
         WorkUnit spare = claimFrom("91.198.174.200", Identity.generate(), true);
         assertThat(spare.getId()).isEqualTo(unit.getId());
@@ -68,6 +75,9 @@ class StarvedGiveBackBoundTest {
         assertThat(starved(third, spare).ack().getMessage()).contains("its next run is charged if it times out");
         assertThat(h.unit(unit.getId()).getExpiredLeases()).as("none of them counted against the commit").isZero();
 
+        UnitStatus three = h.unit(unit.getId());
+        assertThat(three.getWaitingFor()).as("charged, and still for a core to spare").isEqualTo(StarvedGiveBacks.CORE_TO_SPARE);
+        assertThat(three.getChargeIfStarved()).isTrue();
         WorkUnit charged = claimFrom("62.210.16.61", Identity.generate(), true);
         assertThat(charged.getId()).isEqualTo(unit.getId());
         assertThat(charged.getChargeIfStarved()).as("its next run is the commit's to time out").isTrue();
@@ -99,6 +109,79 @@ class StarvedGiveBackBoundTest {
         assertThat(unit.getChargeIfStarved()).isFalse();
     }
 
+    @Test
+    void aUnitThatWaitedOutItsSpareCoreIsOfferedToAnyClaimChargedIfStarvedAgain() {
+        WorkUnit unit = givenBackStarvedFromTwoNetworks();
+        h.clock.advance(StarvedGiveBacks.SPARE_CORE_WAIT.minusSeconds(1));
+        assertThat(claimResponseFrom("91.198.174.192", Identity.generate(), false).hasUnit()).as("still waiting").isFalse();
+        h.clock.advance(java.time.Duration.ofSeconds(1));
+        UnitStatus waitedOut = h.unit(unit.getId());
+        assertThat(waitedOut.getWaitingFor()).as("waited out: it waits for nothing more").isEmpty();
+        assertThat(waitedOut.getChargeIfStarved()).isTrue();
+
+        WorkUnit any = claimFrom("91.198.174.192", Identity.generate(), false);
+        assertThat(any.getId()).as("a claim with no core to spare gets it").isEqualTo(unit.getId());
+        assertThat(any.getChargeIfStarved()).as("its run the commit's to time out").isTrue();
+        assertThat(starved(lastClaimant, any).ack().getMessage()).contains("charged as an expired lease");
+        UnitStatus after = h.unit(unit.getId());
+        assertThat(after.getExpiredLeases()).as("a failed attempt of the commit").isEqualTo(1);
+        assertThat(after.getState()).isEqualTo(UnitStatus.State.OPEN);
+        assertThat(after.getChargeIfStarved()).as("and charged still").isTrue();
+        assertThat(claimFrom("62.210.16.61", Identity.generate(), false).getChargeIfStarved()).isTrue();
+    }
+
+    @Test
+    void aLeaseMadeBeforeTheBoundIsNotChargedWhenItsGiveBackComesAfter() {
+        WorkUnit unit = givenBackStarvedFromTwoNetworks();
+        h.clock.advance(StarvedGiveBacks.SPARE_CORE_WAIT.minusMinutes(1));
+        WorkUnit early = claimFrom("91.198.174.200", Identity.generate(), true);
+        assertThat(early.getId()).isEqualTo(unit.getId());
+        assertThat(early.getChargeIfStarved()).isFalse();
+        h.clock.advance(java.time.Duration.ofMinutes(2));
+        assertThat(starved(lastClaimant, early).ack().getMessage()).as("its lease did not say charge_if_starved")
+                .startsWith("given back; open to the next claim").contains("its next run is charged if it times out");
+        UnitStatus three = h.unit(unit.getId());
+        assertThat(three.getExpiredLeases()).isZero();
+        assertThat(three.getStarvedNetworks()).isEqualTo(3);
+        assertThat(three.getWaitingFor()).as("the wait counts from the latest starved give-back")
+                .isEqualTo(StarvedGiveBacks.CORE_TO_SPARE);
+        assertThat(three.getOpenToAnyMs()).isEqualTo(h.clock.millis() + StarvedGiveBacks.SPARE_CORE_WAIT.toMillis());
+    }
+
+    private WorkUnit givenBackStarvedFromTwoNetworks() {
+        WorkUnit unit = claimFrom("81.2.69.5", Identity.generate(), false);
+        starved(lastClaimant, unit);
+        assertThat(claimFrom("84.17.46.7", Identity.generate(), false).getId()).isEqualTo(unit.getId());
+        assertThat(starved(lastClaimant, unit).ack().getMessage()).contains("with a core to spare");
+        UnitStatus waiting = h.unit(unit.getId());
+        assertThat(waiting.getWaitingFor()).isEqualTo(StarvedGiveBacks.CORE_TO_SPARE);
+        assertThat(waiting.getOpenToAnyMs()).isEqualTo(h.clock.millis() + StarvedGiveBacks.SPARE_CORE_WAIT.toMillis());
+        return unit;
+    }
+
+    @Test
+    void keysOfTheCoordinatorsOwnMachineCountAsOneNetwork() {
+        // no proxy's word: each claim comes from loopback, as every node of the demo does
+        WorkUnit unit = null;
+        for (int i = 0; i < StarvedGiveBacks.CHARGE_AFTER; i++) {
+            Identity key = Identity.generate();
+            ClaimResponse r = h.api.signAndPost("/v1/claim", key, claim(key, false)).parse(ClaimResponse.newBuilder()).build();
+            assertThat(r.hasUnit()).as("three keys of one machine never keep it from a claim: %s", r.getReason()).isTrue();
+            if (unit != null) {
+                assertThat(r.getUnit().getId()).isEqualTo(unit.getId());
+            }
+            unit = r.getUnit();
+            assertThat(unit.getChargeIfStarved()).isFalse();
+            assertThat(h.api.signAndPost("/v1/leases/give-back", key, giveBack(key, unit, true)).ack().getMessage())
+                    .isEqualTo("given back; open to the next claim");
+        }
+        UnitStatus after = h.api.get("/v1/units?unit=" + unit.getId()).parse(dev.rhizome.proto.v1.UnitList.newBuilder())
+                .build().getUnits(0);
+        assertThat(after.getStarvedNetworks()).as("one machine, three keys").isEqualTo(1);
+        assertThat(after.getWaitingFor()).isEmpty();
+        assertThat(after.getChargeIfStarved()).isFalse();
+    }
+
     private Identity lastClaimant;
 
     private WorkUnit claimFrom(String address, Identity node, boolean coreToSpare) {
@@ -110,9 +193,13 @@ class StarvedGiveBackBoundTest {
     private ClaimResponse claimResponseFrom(String address, Identity node, boolean coreToSpare) {
         lastClaimant = node;
         ApiClient api = h.api.from(address);
-        return api.signAndPost("/v1/claim", node, ClaimRequest.newBuilder().setNode(node.publicId().toByteString())
-                .setHardwareClass("cpu:x86_64").setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce())
-                .addKinds(WorkUnit.Kind.EVALUATE).setCoreToSpare(coreToSpare).build()).parse(ClaimResponse.newBuilder()).build();
+        return api.signAndPost("/v1/claim", node, claim(node, coreToSpare)).parse(ClaimResponse.newBuilder()).build();
+    }
+
+    private ClaimRequest claim(Identity node, boolean coreToSpare) {
+        return ClaimRequest.newBuilder().setNode(node.publicId().toByteString()).setHardwareClass("cpu:x86_64")
+                .setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).addKinds(WorkUnit.Kind.EVALUATE)
+                .setCoreToSpare(coreToSpare).build();
     }
 
     private ApiClient.Response starved(Identity node, WorkUnit unit) {
