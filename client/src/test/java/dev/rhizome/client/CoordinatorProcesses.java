@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.storm.ChildProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +37,15 @@ final class CoordinatorProcesses {
     Process start(String name, String store, List<String> jvm, String... flags) throws IOException {
         Path data = dir.resolve(name);
         Files.createDirectories(data);
-        Files.deleteIfExists(data.resolve("coordinator.url"));
-        int port = ports.computeIfAbsent(name, n -> freePort());
+        // Its first start binds any free port (0); a restart binds the port it had. A port picked
+        // here, closed and bound later by the coordinator, could be taken meanwhile by anything else
+        // on a busy machine. The port a previous run wrote, if no url() call recorded it, is kept too.
+        Path urlFile = data.resolve("coordinator.url");
+        if (!ports.containsKey(name) && Files.exists(urlFile) && !Files.readString(urlFile).isBlank()) {
+            ports.put(name, URI.create(Files.readString(urlFile).trim()).getPort());
+        }
+        Files.deleteIfExists(urlFile);
+        int port = ports.getOrDefault(name, 0);
         List<String> args = new ArrayList<>(List.of("coordinator", "--data-dir", data.toString(), "--port",
                 Integer.toString(port)));
         if (!store.isEmpty()) {
@@ -57,7 +64,9 @@ final class CoordinatorProcesses {
             assertThat(p.isAlive()).as("coordinator %s running; its log: %s", name, output(name)).isTrue();
             return Files.exists(file) && !Files.readString(file).isBlank();
         });
-        return Files.readString(file).trim();
+        String url = Files.readString(file).trim();
+        ports.putIfAbsent(name, URI.create(url).getPort());
+        return url;
     }
 
     Path dataDir(String name) {
@@ -102,13 +111,5 @@ final class CoordinatorProcesses {
     /** SIGTERM, the coordinator's own stop; SIGKILL if it has not stopped in 60 s. */
     static void stop(Process p) throws InterruptedException {
         RealProcess.stop(p);
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }
