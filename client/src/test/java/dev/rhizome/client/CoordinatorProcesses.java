@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.storm.ChildProcess;
+import dev.rhizome.protocol.support.NonEphemeralPort;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,15 +37,8 @@ final class CoordinatorProcesses {
     Process start(String name, String store, List<String> jvm, String... flags) throws IOException {
         Path data = dir.resolve(name);
         Files.createDirectories(data);
-        // Its first start binds any free port (0); a restart binds the port it had. A port picked
-        // here, closed and bound later by the coordinator, could be taken meanwhile by anything else
-        // on a busy machine. The port a previous run wrote, if no url() call recorded it, is kept too.
-        Path urlFile = data.resolve("coordinator.url");
-        if (!ports.containsKey(name) && Files.exists(urlFile) && !Files.readString(urlFile).isBlank()) {
-            ports.put(name, URI.create(Files.readString(urlFile).trim()).getPort());
-        }
-        Files.deleteIfExists(urlFile);
-        int port = ports.getOrDefault(name, 0);
+        Files.deleteIfExists(data.resolve("coordinator.url"));
+        int port = ports.computeIfAbsent(name, n -> freePort());
         List<String> args = new ArrayList<>(List.of("coordinator", "--data-dir", data.toString(), "--port",
                 Integer.toString(port)));
         if (!store.isEmpty()) {
@@ -64,9 +57,7 @@ final class CoordinatorProcesses {
             assertThat(p.isAlive()).as("coordinator %s running; its log: %s", name, output(name)).isTrue();
             return Files.exists(file) && !Files.readString(file).isBlank();
         });
-        String url = Files.readString(file).trim();
-        ports.putIfAbsent(name, URI.create(url).getPort());
-        return url;
+        return Files.readString(file).trim();
     }
 
     Path dataDir(String name) {
@@ -111,5 +102,18 @@ final class CoordinatorProcesses {
     /** SIGTERM, the coordinator's own stop; SIGKILL if it has not stopped in 60 s. */
     static void stop(Process p) throws InterruptedException {
         RealProcess.stop(p);
+    }
+
+    /**
+     * Outside the ephemeral range: the port is found free here and bound later by the coordinator,
+     * and again at each restart, and in that range any port-0 server or outgoing connection on a busy
+     * machine could take it between the binds.
+     */
+    private static int freePort() {
+        try {
+            return NonEphemeralPort.find();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }
