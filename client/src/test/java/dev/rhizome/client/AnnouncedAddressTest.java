@@ -21,11 +21,11 @@ import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.support.NonEphemeralPort;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -109,9 +109,8 @@ class AnnouncedAddressTest {
         return PrometheusText.parse(response.body()).value("rhizome_node_bytes_served_total", Map.of());
     }
 
+    /** Outside the ephemeral range: found free here, bound later by the node, where a port-0 socket may not take it meanwhile. */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return NonEphemeralPort.find();
     }
 }

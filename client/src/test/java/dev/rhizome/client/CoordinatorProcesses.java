@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.ops.storm.ChildProcess;
+import dev.rhizome.protocol.support.NonEphemeralPort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,9 +104,14 @@ final class CoordinatorProcesses {
         RealProcess.stop(p);
     }
 
+    /**
+     * Outside the ephemeral range: the port is found free here and bound later by the coordinator,
+     * and again at each restart, and in that range any port-0 server or outgoing connection on a busy
+     * machine could take it between the binds.
+     */
     private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        try {
+            return NonEphemeralPort.find();
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -64,7 +64,8 @@ class FaultsTest {
             await().atMost(Duration.ofMinutes(3)).until(() -> a.descendants()
                     .anyMatch(p -> p.info().commandLine().orElse("").contains("Train.java")));
             List<ProcessHandle> job = a.descendants().toList();
-            a.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            // what follows needs it gone: a 10 s wait whose answer went unread let a slow exit race the next step
+            assertThat(a.destroyForcibly().waitFor(60, TimeUnit.SECONDS)).as("killed").isTrue();
             job.forEach(ProcessHandle::destroyForcibly);
 
             // The base runs at several random seeds: wait for the result of the unit A was running.
@@ -109,7 +110,7 @@ class FaultsTest {
         Ack ack = node.reportResult(node.signed(result));
         assertThat(ack).isNotNull();
 
-        coordinator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        assertThat(coordinator.destroyForcibly().waitFor(60, TimeUnit.SECONDS)).as("killed").isTrue();
         Files.deleteIfExists(data.resolve("coordinator.url"));
         Process restarted = startCoordinator(data);
         try {

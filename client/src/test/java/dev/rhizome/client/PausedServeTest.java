@@ -13,8 +13,8 @@ import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.CrashPoints;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.IdentityStore;
+import dev.rhizome.protocol.support.NonEphemeralPort;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -123,10 +123,9 @@ class PausedServeTest {
     /** The fetcher's metrics port. */
     private int metricsPort;
 
+    /** Outside the ephemeral range: found free here, bound later by the node, where a port-0 socket may not take it meanwhile. */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        return NonEphemeralPort.find();
     }
 
     private static List<String> node(Path dataDir, String url) {

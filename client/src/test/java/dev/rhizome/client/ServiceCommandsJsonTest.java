@@ -30,7 +30,9 @@ class ServiceCommandsJsonTest {
     Path dir;
 
     @Test
-    @Timeout(180)
+    // above the sum of its waits (120 + 120 + 60 + 60 s, and the CLI runs between): at 180 s the
+    // whole test's bound sat below what its own waits allow a loaded machine, and cut it first
+    @Timeout(value = 8, unit = TimeUnit.MINUTES)
     void coordinatorPrintsWhereItListensAndASecondOneOnItsDataDirectoryLeavesItAlone() throws Exception {
         Path data = dir.resolve("coordinator");
         Path stdout = dir.resolve("coordinator.out");
@@ -175,7 +177,7 @@ class ServiceCommandsJsonTest {
 
     /** A temporary directory is made only for values that passed: a refused one left an empty one behind. */
     @Test
-    @Timeout(180)
+    @Timeout(value = 5, unit = TimeUnit.MINUTES)  // above its two processes' waits (120 s each); a hang still fails
     void aRefusedDemoOrBenchmarkLeavesNoTemporaryDirectory() throws Exception {
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
         for (String[] args : new String[][] {{"demo", "--nodes", "33", "--json"}, {"bench", "soak", "--duration", "5x", "--json"}}) {

@@ -12,9 +12,8 @@ import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.protocol.identity.Identity;
+import dev.rhizome.protocol.support.NonEphemeralPort;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,10 +145,8 @@ class VolunteerStartTest {
 
     @Test
     void aDirectionUncheckedAtStartIsRefusedByTheFirstClaimThatReachesTheCoordinator() throws Exception {
-        int port;
-        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = free.getLocalPort();
-        }
+        // bound later by the coordinator: outside the ephemeral range, where no port-0 socket takes it meanwhile
+        int port = NonEphemeralPort.find();
         String url = "http://127.0.0.1:" + port;
         Process node = start("node", List.of("node", "--json", "--no-sandbox", "--direction", "no-such",
                 "--data-dir", dir.resolve("n").toString(), "--coordinator", url));

@@ -7,7 +7,7 @@ import com.google.gson.JsonParser;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
 import dev.rhizome.protocol.identity.Identity;
-import java.net.ServerSocket;
+import dev.rhizome.protocol.support.RefusedPort;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,12 +41,12 @@ class CoordinatorCreditTest {
 
     @Test
     void aCoordinatorThatDoesNotAnswerIsNamedAndTheLocalCountsStay() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();  // closed again: nothing listens there
+        String url;
+        JsonObject status;
+        try (RefusedPort refused = new RefusedPort()) {  // held, never listening: no other test's server can take it
+            url = refused.url();
+            status = status(url);
         }
-        String url = "http://127.0.0.1:" + port;
-        JsonObject status = status(url);
         CoordinatorCredit.add(status, dir.resolve("node"));
         assertThat(status.get("coordinator_credit").isJsonNull()).isTrue();
         assertThat(status.get("coordinator_credit_problem").getAsString()).contains("the coordinator at " + url)

@@ -3,9 +3,16 @@ package dev.rhizome.coordinator.store;
 import java.io.IOException;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /** Opens the store a coordinator is configured with. */
 public final class Stores {
+    /**
+     * The longest a database that was down at the start and then answers waits for the next attempt
+     * to open it ({@link AwaitedStore}'s backoff, 1 s doubling to this).
+     */
+    public static final Duration LONGEST_OPEN_RETRY = Duration.ofMillis(AwaitedStore.LONGEST_WAIT_MS);
+
     private Stores() {
     }
 

@@ -109,7 +109,10 @@ class DatabaseOutageTest {
                 await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(log).contains("attempt 2"));
 
                 pg.restart();
-                await().atMost(Duration.ofSeconds(60)).until(() -> api.get("/healthz").status() == 200);
+                // the next attempt comes up to Stores.LONGEST_OPEN_RETRY (30 s) after the database is back,
+                // then the store opens: 60 s sat at twice that, so twice plus a minute for the opening
+                await().atMost(Stores.LONGEST_OPEN_RETRY.multipliedBy(2).plusSeconds(60))
+                        .until(() -> api.get("/healthz").status() == 200);
                 api.signAndPost("/v1/seeds", operator,
                         Fixtures.seed(operator, SEED, Fixtures.commit(), Fixtures.manifest(1, 0.01), api.now())).ack();
                 assertThat(Files.readString(log)).contains("store opened at attempt").doesNotContain("\tat ");

@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.coordinator.support.LogCapture;
 import dev.rhizome.coordinator.support.RawHttp;
+import dev.rhizome.protocol.LoadScaledBudget;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.time.Duration;
@@ -122,11 +123,14 @@ class FailuresAnsweredTest {
         }
         // Those are read in no set order: one more at a time until one is answered while all are held.
         RawHttp over = null;
+        // how long a refusal may take to arrive: 2 s fixed missed every one on a machine at load 30
+        // (each try then counted as queued, and the 20 ran out), so it grows with the load
+        Duration refusedWithin = new LoadScaledBudget(Duration.ofSeconds(2), Duration.ofSeconds(10)).now();
         for (int i = 0; i < 20 && over == null; i++) {
             RawHttp next = connection(url, "127.0.0.1").send(hold);
             connections.add(next);
             try {
-                await().atMost(Duration.ofSeconds(2)).until(next::answerWaiting);
+                await().atMost(refusedWithin).until(next::answerWaiting);
                 over = next;
             } catch (ConditionTimeoutException queued) {
                 // queued behind the held ones: answered once they are let go

@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.rhizome.coordinator.service.ClaimWaits;
 import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
@@ -62,10 +63,12 @@ class LeaseGiveBackTest {
     void aClaimWaitingForWorkGetsTheUnitGivenBack() throws Exception {
         WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
         CompletableFuture<ClaimResponse> waiting = CompletableFuture.supplyAsync(
-                () -> h.api.claimResponse(second, 20, WorkUnit.Kind.EVALUATE));
-        await().atMost(Duration.ofSeconds(10)).until(() -> waiting() == 1);
+                () -> h.api.claimResponse(second, ClaimWaits.MAX_WAIT_S, WorkUnit.Kind.EVALUATE));
+        await().atMost(Duration.ofSeconds(30)).until(() -> waiting() == 1);
         h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, "paused")).ack();
-        ClaimResponse woken = waiting.get(10, TimeUnit.SECONDS);  // its wait was 20 s
+        // The unit in the answer, not this bound, tells a wake from the end of its 20 s wait (which
+        // answers no unit): a 10 s bound sat within half that wait and failed only a slow machine.
+        ClaimResponse woken = waiting.get(3L * ClaimWaits.MAX_WAIT_S, TimeUnit.SECONDS);
         assertThat(woken.getUnit().getId()).as("woken by the give-back, not left to its wait").isEqualTo(unit.getId());
     }
 

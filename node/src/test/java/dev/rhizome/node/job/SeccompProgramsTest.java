@@ -25,7 +25,8 @@ class SeccompProgramsTest {
     void programsOfKilledProcessesAreRemovedAndThoseOfLiveOnesKept() throws Exception {
         Process killed = new ProcessBuilder("sleep", "60").start();
         long deadPid = killed.pid();
-        killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        // what follows needs it gone: a 10 s wait whose answer went unread let a slow exit race the next step
+        assertThat(killed.destroyForcibly().waitFor(60, TimeUnit.SECONDS)).as("killed").isTrue();
         Process alive = new ProcessBuilder("sleep", "60").start();
         try {
             long self = ProcessHandle.current().pid();
@@ -88,7 +89,7 @@ class SeccompProgramsTest {
 
         // A node killed outright: its shown directories go with its private directory.
         Process killed = new ProcessBuilder("sleep", "60").start();
-        killed.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        assertThat(killed.destroyForcibly().waitFor(60, TimeUnit.SECONDS)).as("killed").isTrue();
         Path dead = program("rhizome-seccomp-" + killed.pid() + "-1", "filter.bpf");
         Path orphan = Files.createDirectory(Files.createDirectory(tmp.resolve("jobs")).resolve(SeccompPrograms.SHOWN_PREFIX + "42"));
         Files.writeString(dead.resolve("shown-42"), orphan.toString());

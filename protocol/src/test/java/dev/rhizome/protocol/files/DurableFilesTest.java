@@ -47,7 +47,8 @@ class DurableFilesTest {
             int seen = round;
             await().atMost(Duration.ofSeconds(60)).until(() -> count() > seen * 3 + 3 || !writer.isAlive());
             assertThat(writer.isAlive()).as("the writer runs").isTrue();
-            writer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);  // SIGKILL, mid-write more often than not
+            // what follows needs it gone: a 10 s wait whose answer went unread let a slow exit race the next step
+            assertThat(writer.destroyForcibly().waitFor(60, TimeUnit.SECONDS)).as("killed").isTrue();  // SIGKILL, mid-write more often than not
 
             byte[] content = Files.readAllBytes(target);
             assertThat(content.length).isIn(300_000, 70_000);

@@ -44,7 +44,8 @@ class ProcessLockTest {
                     .hasMessageContaining("the node data directory " + tmp + " is in use by another running process")
                     .hasMessageContaining("(pid " + holder.pid() + ")");
 
-            holder.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            // what follows needs it gone: a 10 s wait whose answer went unread let a slow exit race the next step
+            assertThat(holder.destroyForcibly().waitFor(60, TimeUnit.SECONDS)).as("killed").isTrue();
             try (ProcessLock mine = ProcessLock.acquire(file, "the node data directory")) {
                 assertThat(file).hasContent(Long.toString(ProcessHandle.current().pid()));
             }

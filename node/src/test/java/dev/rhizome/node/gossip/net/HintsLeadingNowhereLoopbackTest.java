@@ -10,8 +10,7 @@ import dev.rhizome.node.peer.PeerConfig;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
-import java.net.InetAddress;
-import java.net.ServerSocket;
+import dev.rhizome.protocol.support.RefusedPort;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,10 +50,9 @@ class HintsLeadingNowhereLoopbackTest extends RogueLoopbackTest {
                 () -> List.of(info(named)));
         SilentAddress silent = new SilentAddress();
         net.open.add(silent);
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        RefusedPort refused = new RefusedPort();  // held, never listening: no other test's server takes it meanwhile
+        net.open.add(refused);
+        int closedPort = refused.port();
         GossipServiceTest.await(() -> victim.linkedTo(namedId.publicId()), Duration.ofSeconds(60));
 
         List<PeerEndpoint> hints = new ArrayList<>();

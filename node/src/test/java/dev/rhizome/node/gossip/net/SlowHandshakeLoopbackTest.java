@@ -35,8 +35,12 @@ import org.junit.jupiter.api.Test;
 class SlowHandshakeLoopbackTest extends RogueLoopbackTest {
     private static final PeerConfig SLOW_PEERS = new PeerConfig(1 << 20, 256 << 10, 64L << 20, Duration.ofSeconds(3),
             Duration.ofSeconds(30));  // an idle rule far off: only the handshake's time may cut anyone here
-    /** Past the whole handshake's old deadline (3 s) at each turn, and well inside a turn (6 s). */
-    private static final long PAUSE_MS = 3_500;
+    /**
+     * Half a turn (6 s), so a loaded machine's delays around each pause have as long again; the two
+     * pauses, 6 s, are twice the whole handshake's old deadline (3 s). At 3.5 s each, the slack was
+     * 2.5 s a turn for the test's thread to wake, sign and send and the node's to read.
+     */
+    private static final long PAUSE_MS = SLOW_PEERS.connectTimeout().toMillis();
 
     private Started startSlow(String name, List<NodeInfo> bootstrap) throws Exception {
         Identity identity = Identity.generate();
@@ -60,7 +64,7 @@ class SlowHandshakeLoopbackTest extends RogueLoopbackTest {
             PeerMessage theirs = RawWire.read(s.getInputStream());
             assertThat(theirs).as("the node answers a hello that came past the old deadline").isNotNull();
             assertThat(theirs.hasHello()).isTrue();
-            Thread.sleep(PAUSE_MS);  // its proof, late again: 7 s in all
+            Thread.sleep(PAUSE_MS);  // its proof, late again: 6 s in all
             write(s, PeerMessage.newBuilder().setHelloProof(HelloProof.newBuilder().setProof(ByteString.copyFrom(
                     HandshakeProof.sign(slow, theirs.getHello().getNonce().toByteArray(), a.identity().publicId())))).build());
             GossipServiceTest.await(() -> linked(a).contains(slow.publicId()), Duration.ofSeconds(60));
@@ -135,10 +139,13 @@ class SlowHandshakeLoopbackTest extends RogueLoopbackTest {
              Socket talker = new Socket("127.0.0.1", a.gossip().port())) {
             silent.setSoTimeout(60_000);
             talker.setSoTimeout(60_000);
+            // Timed from before the hellos: the node's answer, which starts their turn, cannot come
+            // sooner. Timed from reading it, a read late by a second on a loaded machine made a cut
+            // exactly at the turn look early.
+            long asked = System.nanoTime();
             write(silent, helloOf(Identity.generate(), 1));
             write(talker, helloOf(Identity.generate(), 1));
             assertThat(RawWire.read(silent.getInputStream()).hasHello()).isTrue();
-            long answered = System.nanoTime();
             assertThat(RawWire.read(talker.getInputStream()).hasHello()).isTrue();
             Thread talking = new Thread(() -> {
                 try {
@@ -155,7 +162,7 @@ class SlowHandshakeLoopbackTest extends RogueLoopbackTest {
 
             assertThat(RawWire.read(silent.getInputStream())).as("closed without a word").isNull();
             assertThat(RawWire.read(talker.getInputStream())).as("closed without a word").isNull();
-            Duration took = Duration.ofNanos(System.nanoTime() - answered);
+            Duration took = Duration.ofNanos(System.nanoTime() - asked);
             assertThat(took).as("cut at its turn, not before").isGreaterThanOrEqualTo(Duration.ofMillis(turnMs - 1_000));
             assertThat(took).as("messages that are not its proof do not stretch its turn to the cap")
                     .isLessThan(Duration.ofMillis(capMs));
