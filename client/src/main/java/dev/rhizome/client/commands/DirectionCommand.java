@@ -153,15 +153,7 @@ public final class DirectionCommand {
                         .setName(name).setReason(reason)
                         .setClosedBy(client.identity().publicId().toByteString())
                         .setClosedMs(System.currentTimeMillis()).build());
-                Output out = new Output(System.out);
-                if (json) {
-                    JsonObject o = new JsonObject();
-                    o.addProperty("direction", name);
-                    o.addProperty("message", ack.getMessage());
-                    out.json(o);
-                } else {
-                    out.line(name + ": " + ack.getMessage());
-                }
+                printAck(name, ack.getMessage(), json);
                 return ExitCodes.OK;
             } catch (CoordinatorException e) {
                 // an unknown --name lists the directions there are and the nearest, as every other
@@ -211,20 +203,42 @@ public final class DirectionCommand {
                         .setName(name).setCommit(commit).setReason(reason)
                         .setRequeuedBy(client.identity().publicId().toByteString())
                         .setRequeuedMs(System.currentTimeMillis()).build());
-                Output out = new Output(System.out);
-                if (json) {
-                    JsonObject o = new JsonObject();
-                    o.addProperty("direction", name);
-                    o.addProperty("message", ack.getMessage());
-                    out.json(o);
-                } else {
-                    out.line(name + ": " + ack.getMessage());
-                }
+                printAck(name, ack.getMessage(), json);
                 return ExitCodes.OK;
             } catch (CoordinatorException e) {
                 throw Coordinators.failure(e, client, name, "--name", FollowUp.of(coordinator, dataDir));
             }
         }
+    }
+
+    /** An operator's action acknowledged: {@code direction, message} (--json), or one line. */
+    private static void printAck(String direction, String message, boolean json) {
+        Output out = new Output(System.out);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("direction", direction);
+            o.addProperty("message", message);
+            out.json(o);
+        } else {
+            out.line(direction + ": " + message);
+        }
+    }
+
+    /**
+     * Why a direction's base waits, as lines under its row: the table's "-" alone read as "not run
+     * yet", and only --json said a made-up class's keys had taken its replicas, or that only an
+     * operator can move it on.
+     */
+    static List<String> waiting(DirectionStatus d) {
+        List<String> lines = new java.util.ArrayList<>();
+        if (!d.getNotMeasuredReason().isEmpty()) {
+            lines.add("  not measured: " + d.getNotMeasuredReason());
+        }
+        if (d.getRequeuesSpent()) {
+            lines.add("  requeues spent: nothing more is queued by itself; an operator may queue its trials again: "
+                    + "rhizome direction requeue --name " + d.getDirection().getName());
+        }
+        return lines;
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List directions with their frontiers.")
@@ -258,14 +272,7 @@ public final class DirectionCommand {
                         d.getHasBaselineMetric() ? String.format("%.4f", d.getBaselineMetric()) : "-",
                         d.getHasFrontierMetric() ? String.format("%.4f", d.getFrontierMetric()) : "-",
                         d.getExperiments(), d.getResults(), d.getClosed() ? "closed" : "open");
-                if (!d.getNotMeasuredReason().isEmpty()) {
-                    // why the base waits, under its row: the table's "-" alone read as "not run yet"
-                    out.line("  not measured: " + d.getNotMeasuredReason());
-                }
-                if (d.getRequeuesSpent()) {
-                    out.line("  requeues spent: nothing more is queued by itself; an operator may queue its trials "
-                            + "again: rhizome direction requeue --name " + d.getDirection().getName());
-                }
+                waiting(d).forEach(out::line);
             }
             return ExitCodes.OK;
         }
