@@ -22,9 +22,10 @@ class DirectionWaitingLinesTest {
     @Test
     void aWaitingBaseSaysWhyAndASpentOneNamesTheOperatorsCommand() throws Exception {
         assertThat(DirectionCommand.waiting(status("", false))).as("a direction that waits on nothing").isEmpty();
-        assertThat(DirectionCommand.waiting(status("its base's trials were decided only in a hardware class not "
-                + "established; queued again for an established class (1 of 3 times at most a trial)", false)))
-                .singleElement().asString().startsWith("  not measured: its base's trials").contains("(1 of 3");
+        List<String> queued = DirectionCommand.waiting(status("its base's trials were decided only in a hardware "
+                + "class not established; queued again for an established class (1 of 3 times at most a trial)", false));
+        assertThat(queued).hasSize(1);
+        assertThat(queued.get(0)).startsWith("  not measured: its base's trials").contains("(1 of 3");
         List<String> spent = DirectionCommand.waiting(status("its base's trials ...; queued again 3 times at seed(s) "
                 + "[1], ... until an operator acts", true));
         assertThat(spent).hasSize(2);

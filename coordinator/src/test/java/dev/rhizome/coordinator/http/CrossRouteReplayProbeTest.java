@@ -163,15 +163,6 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
         String envelope = Json.print(h.api.sign(signer, record));
         String type = TAKES.get(route);
         refusedElsewhere(route, envelope);
-        for (Map.Entry<String, String> other : TAKES.entrySet()) {
-            if (other.getKey().equals(route)) {
-                continue;
-            }
-            RawHttp.Response refused = post(other.getKey(), envelope);
-            assertThat(refused.status()).as("%s sent to %s: %s", type, other.getKey(), refused.body()).isEqualTo(400);
-            assertThat(refused.body()).as("%s sent to %s", type, other.getKey()).contains("BAD_REQUEST")
-                    .contains("expected a signed " + other.getValue() + ", got " + type);
-        }
         RawHttp.Response taken = post(route, envelope);
         assertThat(taken.status()).as("%s on its own route after its refusals elsewhere: %s", type, taken.body()).isEqualTo(200);
         h.clock.advance(LATER);
