@@ -225,6 +225,10 @@ public final class Brief {
         if (ds.getHasBaselineMetric()) {
             t.append(String.format(Locale.ROOT, "; the base measured %.6f", ds.getBaselineMetric()));
         }
+        if (!ds.getNotMeasuredReason().isEmpty()) {
+            // nothing is adopted until the base is measured: an agent's candidates wait on this, not on their metric
+            t.append("; not measured: ").append(ds.getNotMeasuredReason());
+        }
         t.append("; ").append(ds.getExperiments()).append(" experiment(s) so far.\n\n");
         // what arrived since this data directory last read the direction's log (`log --new`)
         NewSinceLastLook news = NewSinceLastLook.read(client, dataDir, direction);

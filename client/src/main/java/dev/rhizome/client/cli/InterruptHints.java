@@ -49,6 +49,9 @@ public final class InterruptHints {
             Map.entry("seed publish", where -> mayHave("the seed", "published", where.command("seed list"))),
             Map.entry("direction open", where -> mayHave("the direction", "opened", where.command("direction list"))),
             Map.entry("direction close", where -> mayHave("the direction", "closed", where.command("direction list"))),
+            Map.entry("direction requeue", where -> "the order may or may not have reached the coordinator: `"
+                    + where.command("direction list") + "` shows \"requeues spent\" while nothing was queued; run the "
+                    + "same command again (an order that went in is refused while its replicas are pending)"),
             Map.entry("ban", where -> "the ban may or may not have reached the coordinator: run the same command again "
                     + "(banning a key twice does no harm)"),
             // the node's control socket is in its data directory: --coordinator means nothing to `node status`

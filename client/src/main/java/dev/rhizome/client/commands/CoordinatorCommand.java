@@ -89,7 +89,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
 
     @Option(names = "--operator", paramLabel = "ID",
             description = "Public id (64 hex digits, as `rhizome id` prints it) allowed to publish seeds, open and close "
-                    + "directions and ban keys (repeatable). None: anyone may.")
+                    + "directions, queue their spent trials again and ban keys (repeatable). None: anyone may.")
     List<String> operators;
 
     @Option(names = "--json", description = "Once it listens, print one JSON line: url, host, port (the one it listens on, "

@@ -20,6 +20,7 @@ import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.protocol.CommitId;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,8 +28,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "direction", mixinStandardHelpOptions = true, description = "Open, close and list research directions.",
-        subcommands = {DirectionCommand.Open.class, DirectionCommand.Close.class, DirectionCommand.ListDirections.class})
+@Command(name = "direction", mixinStandardHelpOptions = true, description = "Open, close and list research directions; queue a waiting direction's trials again.",
+        subcommands = {DirectionCommand.Open.class, DirectionCommand.Close.class, DirectionCommand.Requeue.class,
+                DirectionCommand.ListDirections.class})
 public final class DirectionCommand {
 
     @Command(footerHeading = "%nExamples:%n", footer = {
@@ -151,15 +153,7 @@ public final class DirectionCommand {
                         .setName(name).setReason(reason)
                         .setClosedBy(client.identity().publicId().toByteString())
                         .setClosedMs(System.currentTimeMillis()).build());
-                Output out = new Output(System.out);
-                if (json) {
-                    JsonObject o = new JsonObject();
-                    o.addProperty("direction", name);
-                    o.addProperty("message", ack.getMessage());
-                    out.json(o);
-                } else {
-                    out.line(name + ": " + ack.getMessage());
-                }
+                printAck(name, ack.getMessage(), json);
                 return ExitCodes.OK;
             } catch (CoordinatorException e) {
                 // an unknown --name lists the directions there are and the nearest, as every other
@@ -169,13 +163,91 @@ public final class DirectionCommand {
         }
     }
 
+    @Command(footerHeading = "%nExamples:%n", footer = {
+            "  rhizome direction requeue --name lr --reason \"banned the made-up class keys\"",
+            "  # a candidate's trials rather than the frontier's",
+            "  rhizome direction requeue --name lr --commit COMMIT --json"},
+        name = "requeue", mixinStandardHelpOptions = true,
+            description = {"Queue again (operators only) the trials of a direction's commit whose requeues are spent: "
+                    + "queued again 3 times for the class the direction compares in and decided in another class each "
+                    + "time, so the coordinator queues nothing more and the direction waits (`direction list` says "
+                    + "\"requeues spent\"). Each such trial gets one more set of replicas, ahead of other work. Ban the "
+                    + "keys that took them first (`rhizome ban`). Refused (exit 4) where nothing is spent: a trial the "
+                    + "coordinator still queues itself, replicas still pending, or one decided in the direction's class."})
+    public static final class Requeue implements Callable<Integer> {
+        @Mixin
+        DataDirOption dataDir;
+        @Mixin
+        CoordinatorOption coordinator;
+        @Option(names = "--name", required = true, description = "Direction name.", paramLabel = "NAME")
+        String name;
+        @Option(names = "--commit", defaultValue = "", description = "The commit whose trials to queue again: its "
+                + "base, frontier or one of its experiments (default: the frontier, the base while not measured).",
+                paramLabel = "COMMIT")
+        String commit;
+        @Option(names = "--reason", defaultValue = "", description = "Why, kept with the order.", paramLabel = "TEXT")
+        String reason;
+        @Option(names = "--json", description = "Print one JSON object: direction, message.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            if (!commit.isEmpty() && !CommitId.isValid(commit)) {
+                throw BadValue.of("--commit", commit, "a commit id of 40 hex digits", "copy the full commit from `"
+                        + FollowUp.of(coordinator, dataDir).command("tree --direction " + Shell.quote(name) + " --json")
+                        + "`, or leave --commit out (the direction's frontier)");
+            }
+            CoordinatorClient client = Coordinators.client(coordinator, dataDir);
+            try {
+                var ack = client.requeueTrials(TrialRequeueOrder.newBuilder()
+                        .setName(name).setCommit(commit).setReason(reason)
+                        .setRequeuedBy(client.identity().publicId().toByteString())
+                        .setRequeuedMs(System.currentTimeMillis()).build());
+                printAck(name, ack.getMessage(), json);
+                return ExitCodes.OK;
+            } catch (CoordinatorException e) {
+                throw Coordinators.failure(e, client, name, "--name", FollowUp.of(coordinator, dataDir));
+            }
+        }
+    }
+
+    /** An operator's action acknowledged: {@code direction, message} (--json), or one line. */
+    private static void printAck(String direction, String message, boolean json) {
+        Output out = new Output(System.out);
+        if (json) {
+            JsonObject o = new JsonObject();
+            o.addProperty("direction", direction);
+            o.addProperty("message", message);
+            out.json(o);
+        } else {
+            out.line(direction + ": " + message);
+        }
+    }
+
+    /**
+     * Why a direction's base waits, as lines under its row: the table's "-" alone read as "not run
+     * yet", and only --json said a made-up class's keys had taken its replicas, or that only an
+     * operator can move it on.
+     */
+    static List<String> waiting(DirectionStatus d) {
+        List<String> lines = new java.util.ArrayList<>();
+        if (!d.getNotMeasuredReason().isEmpty()) {
+            lines.add("  not measured: " + d.getNotMeasuredReason());
+        }
+        if (d.getRequeuesSpent()) {
+            lines.add("  requeues spent: nothing more is queued by itself; an operator may queue its trials again: "
+                    + "rhizome direction requeue --name " + d.getDirection().getName());
+        }
+        return lines;
+    }
+
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List directions with their frontiers.")
     public static final class ListDirections implements Callable<Integer> {
         @Mixin
         DataDirOption dataDir;
         @Mixin
         CoordinatorOption coordinator;
-        @Option(names = "--json", description = "Print one JSON object: directions (each: direction, frontier_commit, frontier_metric, has_frontier_metric, experiments, results, baseline_metric, has_baseline_metric, closed, closed_reason; a metric not measured yet is null).")
+        @Option(names = "--json", description = "Print one JSON object: directions (each: direction, frontier_commit, frontier_metric, has_frontier_metric, experiments, results, baseline_metric, has_baseline_metric, closed, closed_reason, hardware_class, not_measured_reason, requeues_spent; a metric not measured yet is null).")
         boolean json;
 
         @Override
@@ -200,6 +272,7 @@ public final class DirectionCommand {
                         d.getHasBaselineMetric() ? String.format("%.4f", d.getBaselineMetric()) : "-",
                         d.getHasFrontierMetric() ? String.format("%.4f", d.getFrontierMetric()) : "-",
                         d.getExperiments(), d.getResults(), d.getClosed() ? "closed" : "open");
+                waiting(d).forEach(out::line);
             }
             return ExitCodes.OK;
         }

@@ -45,7 +45,7 @@ public final class TrialRequeues {
 
     /** What follows for a base whose trials' requeues are spent. */
     public static final String BASE_WAITS = "the direction stays unmeasured and adopts nothing until an operator acts "
-            + "(closes it and opens another on the same base)";
+            + "(queues its trials again: rhizome direction requeue; or closes it and opens another on the same base)";
 
     /**
      * Why a direction's base is not measured, for its view, given its trials' requeues and those

@@ -19,6 +19,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
@@ -85,6 +86,8 @@ public final class Routes {
                 .get("/v1/directions", r -> Reply.of(s.views().directions(page(r, Views.DIRECTIONS))), PAGE)
                 .post("/v1/directions/close", r -> Reply.of(s.operators().closeDirection(
                         signed.open(r, DirectionClosure.getDefaultInstance(), DirectionClosure::getClosedBy))))
+                .post("/v1/directions/requeue", r -> Reply.of(s.operators().requeueTrials(
+                        signed.open(r, TrialRequeueOrder.getDefaultInstance(), TrialRequeueOrder::getRequeuedBy))))
                 .post("/v1/bans", r -> Reply.of(s.operators().ban(
                         signed.open(r, KeyBan.getDefaultInstance(), KeyBan::getBannedBy))))
                 .post("/v1/claim", r -> {

@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.metrics.CoordinatorMetrics;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.Error;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExploreDone;
@@ -54,6 +55,7 @@ final class SignedRequests {
             Map.entry(Direction.getDescriptor().getFullName(), "open directions"),
             Map.entry(DirectionClosure.getDescriptor().getFullName(), "close directions"),
             Map.entry(KeyBan.getDescriptor().getFullName(), "ban keys"),
+            Map.entry(TrialRequeueOrder.getDescriptor().getFullName(), "queue trials again"),
             Map.entry(ClaimRequest.getDescriptor().getFullName(), "claim work"),
             Map.entry(LeaseRenewal.getDescriptor().getFullName(), "renew leases"),
             Map.entry(LeaseGiveBack.getDescriptor().getFullName(), "give back leases"),

@@ -7,11 +7,13 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
+import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
 
-/** What only an operator may do to a running network: close a direction, ban a key. */
+/** What only an operator may do to a running network: close a direction, queue its spent trials again, ban a key. */
 public final class OperatorActions {
     static final int MAX_REASON_CHARS = 500;
 
@@ -41,6 +43,24 @@ public final class OperatorActions {
             boolean closed = tx.closeDirection(closure.getName(), closure.getReason().strip(), now);
             return SeedsAndDirections.ack(closure.getName(), closed ? "direction closed" : "direction already closed");
         });
+    }
+
+    /**
+     * Queues again the trials of a direction's commit whose requeues are spent
+     * ({@link TrialRequeueOrders}); the order is kept, and the same order sent again queues nothing.
+     */
+    public Ack requeueTrials(Verified<TrialRequeueOrder> request) {
+        TrialRequeueOrder order = request.record();
+        long now = clock.millis();
+        operators.require(request.signer(), "queue trials again");
+        ReplayWindow.check("requeued_ms", order.getRequeuedMs(), now);
+        RequestRules.name("name", order.getName());
+        if (!order.getCommit().isEmpty() && !CommitId.isValid(order.getCommit())) {
+            throw Rejection.badRequest("commit must be a 40-hex-digit commit id, got '" + order.getCommit() + "'");
+        }
+        reason(order.getReason());
+        return store.inTransaction(tx -> SeedsAndDirections.ack(order.getName(),
+                TrialRequeueOrders.carryOut(tx, order, now)));
     }
 
     public Ack ban(Verified<KeyBan> request) {

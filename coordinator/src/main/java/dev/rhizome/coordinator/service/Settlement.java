@@ -457,11 +457,17 @@ final class Settlement {
      */
     private static void queueAgain(Store.Transaction tx, DirectionRecord d, String commit, long randomSeed,
             Manifest manifest, long nowMs) {
+        queueReplicasAhead(tx, d, commit, randomSeed, manifest, nowMs);
+        tx.countTrialRequeue(commit, randomSeed);
+    }
+
+    /** {@link #queueAgain} without counting it: an operator's order ({@link TrialRequeueOrders}) is kept apart. */
+    static void queueReplicasAhead(Store.Transaction tx, DirectionRecord d, String commit, long randomSeed,
+            Manifest manifest, long nowMs) {
         Optional<Experiment> x = tx.experiment(commit).map(Stored::record);
         queueTrial(tx, d.direction().getSeed(), d.name(), commit, x.map(Experiment::getParent).orElse(""),
                 x.map(Experiment::getProposer).orElse(ByteString.EMPTY), randomSeed, Manifests.quorum(manifest), true,
                 nowMs);
-        tx.countTrialRequeue(commit, randomSeed);
     }
 
     /**
@@ -518,6 +524,8 @@ final class Settlement {
             long nowMs) {
         String was = d.frontier().hardwareClass();
         tx.updateFrontier(d.name(), new Frontier(d.frontier().commit(), OptionalDouble.empty(), ""));
+        // the base's metric in the old class is no baseline of the new one: unknown until measured there
+        tx.clearBaselineMetric(d.name());
         LOG.warn("direction {}: its comparison class {} is no longer established and nothing was adopted in it; "
                 + "its base is measured again", d.name(), was);
         List<String> notes = new ArrayList<>();

@@ -156,21 +156,39 @@ public final class Views {
             Pages.Page<DirectionRecord> p = Pages.bounded(afterSeq(page), page.limit(), tx::directions,
                     d -> d.direction().getSerializedSize(), seqCursor(DIRECTIONS));
             List<String> names = p.items().stream().map(DirectionRecord::name).toList();
-            // the base's requeues, read only for a direction not measured (few, and those are the ones that wait)
-            Map<String, DirectionStatus> requeues = new HashMap<>();
-            for (DirectionRecord d : p.items()) {
-                Map<Long, Integer> times = d.frontier().isMeasured() ? Map.of() : tx.trialRequeues(d.frontier().commit());
-                if (!times.isEmpty()) {
-                    List<Long> spent = TrialRequeues.spent(times,
-                            s -> !tx.pendingUnitsOfTrial(d.frontier().commit(), s).isEmpty());
-                    requeues.put(d.name(), DirectionStatus.newBuilder()
-                            .setNotMeasuredReason(TrialRequeues.unmeasuredBase(times, spent))
-                            .setRequeuesSpent(!spent.isEmpty()).build());
-                }
-            }
-            return directionList(p.items(), tx.closedDirections(names), tx.directionCounts(names), requeues)
+            return directionList(p.items(), tx.closedDirections(names), tx.directionCounts(names), requeues(tx, p.items()))
                     .toBuilder().setNext(p.next()).build();
         });
+    }
+
+    /**
+     * Why each unmeasured base of the page is not measured, where its trials were queued again:
+     * the requeues of the page's unmeasured bases in one read, and the pending trials of those
+     * queued again in one more (a read a direction was a page's cost before round 36).
+     */
+    private static Map<String, DirectionStatus> requeues(Store.Transaction tx, List<DirectionRecord> page) {
+        List<DirectionRecord> unmeasured = page.stream().filter(d -> !d.frontier().isMeasured()).toList();
+        if (unmeasured.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Map<Long, Integer>> times = tx.trialRequeues(
+                unmeasured.stream().map(d -> d.frontier().commit()).toList());
+        if (times.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Set<Long>> pending = tx.pendingTrialSeeds(times.keySet());
+        Map<String, DirectionStatus> requeues = new HashMap<>();
+        for (DirectionRecord d : unmeasured) {
+            String base = d.frontier().commit();
+            Map<Long, Integer> queued = times.getOrDefault(base, Map.of());
+            if (!queued.isEmpty()) {
+                List<Long> spent = TrialRequeues.spent(queued, s -> pending.getOrDefault(base, Set.of()).contains(s));
+                requeues.put(d.name(), DirectionStatus.newBuilder()
+                        .setNotMeasuredReason(TrialRequeues.unmeasuredBase(queued, spent))
+                        .setRequeuesSpent(!spent.isEmpty()).build());
+            }
+        }
+        return requeues;
     }
 
     /**

@@ -225,6 +225,12 @@ final class DirectionRows implements Seeds, Directions {
         q.write("UPDATE directions SET baseline_metric = ? WHERE name = ?", metric, direction);
     }
 
+    @Override
+    public void clearBaselineMetric(String direction) {
+        wroteDirections();
+        q.write("UPDATE directions SET baseline_metric = NULL WHERE name = ?", direction);
+    }
+
     /**
      * Each direction not closed by an operator, with its evaluations in progress and explorations
      * leased, in the directions' order: the open ones as one range of {@code directions_by_closed}

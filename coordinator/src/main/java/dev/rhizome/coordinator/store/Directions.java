@@ -44,6 +44,12 @@ public interface Directions {
     void setBaselineMetric(String direction, double metric);
 
     /**
+     * The base's metric unknown again: its class was chosen again, so the metric it was measured
+     * at in the old one is no baseline of the new one until the base is measured there.
+     */
+    void clearBaselineMetric(String direction);
+
+    /**
      * Each direction no operator closed, with its evaluations in progress and explorations
      * leased, in the order opened: what an exploring claim weighs. Reads no closure of the
      * directions left out.

@@ -501,7 +501,15 @@ final class SqliteSchema {
             // from the units, which a trial's tie-breakers and confirmations add to as well.
             List.of("""
                     CREATE TABLE trial_requeues (commit_id TEXT NOT NULL, random_seed BIGINT NOT NULL,
-                        times INTEGER NOT NULL, PRIMARY KEY (commit_id, random_seed)) WITHOUT ROWID"""));
+                        times INTEGER NOT NULL, PRIMARY KEY (commit_id, random_seed)) WITHOUT ROWID"""),
+            // 38: an operator's orders to queue again trials whose requeues were spent
+            // (service.TrialRequeueOrders): who, when, why and at which seeds, kept as closures and
+            // bans are; keyed by the signed order's author and time, so the order sent again
+            // (within the replay window) is answered from here and queues nothing twice.
+            List.of("""
+                    CREATE TABLE operator_requeues (direction TEXT NOT NULL, commit_id TEXT NOT NULL,
+                        requeued_by BLOB NOT NULL, requeued_ms BIGINT NOT NULL, random_seeds TEXT NOT NULL,
+                        reason TEXT NOT NULL, PRIMARY KEY (direction, commit_id, requeued_by, requeued_ms))"""));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

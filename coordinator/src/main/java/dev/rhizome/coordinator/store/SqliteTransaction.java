@@ -308,6 +308,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public void clearBaselineMetric(String direction) {
+        directions.clearBaselineMetric(direction);
+    }
+
+    @Override
     public boolean closeDirection(String direction, String reason, long nowMs) {
         return directions.closeDirection(direction, reason, nowMs);
     }
@@ -571,6 +576,27 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public Map<Long, Integer> trialRequeues(String commit) {
         return units.trialRequeues(commit);
+    }
+
+    @Override
+    public Map<String, Map<Long, Integer>> trialRequeues(Collection<String> commits) {
+        return units.trialRequeues(commits);
+    }
+
+    @Override
+    public Map<String, Set<Long>> pendingTrialSeeds(Collection<String> commits) {
+        return units.pendingTrialSeeds(commits);
+    }
+
+    @Override
+    public Optional<String> operatorRequeue(String direction, String commit, ByteString by, long requeuedMs) {
+        return units.operatorRequeue(direction, commit, by, requeuedMs);
+    }
+
+    @Override
+    public void recordOperatorRequeue(String direction, String commit, ByteString by, long requeuedMs,
+            String randomSeeds, String reason) {
+        units.recordOperatorRequeue(direction, commit, by, requeuedMs, randomSeeds, reason);
     }
 
     @Override

@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Work units and their leases for one transaction: units written and read, the leases recorded
@@ -635,6 +637,37 @@ final class UnitRows implements Units {
         q.list("SELECT random_seed, times FROM trial_requeues WHERE commit_id = ? ORDER BY random_seed",
                 rs -> Map.entry(rs.getLong(1), rs.getInt(2)), commit).forEach(e -> times.put(e.getKey(), e.getValue()));
         return times;
+    }
+
+    @Override
+    public Map<String, Map<Long, Integer>> trialRequeues(Collection<String> commits) {
+        Map<String, Map<Long, Integer>> times = new HashMap<>();
+        q.listIn("SELECT commit_id, random_seed, times FROM trial_requeues WHERE commit_id IN", commits,
+                rs -> times.computeIfAbsent(rs.getString(1), c -> new TreeMap<>()).put(rs.getLong(2), rs.getInt(3)));
+        return times;
+    }
+
+    @Override
+    public Map<String, Set<Long>> pendingTrialSeeds(Collection<String> commits) {
+        Map<String, Set<Long>> seeds = new HashMap<>();
+        q.listIn("SELECT DISTINCT u.commit_id, s.random_seed FROM units u JOIN unit_seeds s ON s.unit_id = u.id "
+                        + "WHERE u.kind = " + EVALUATE + " AND u.state IN (" + OPEN + ", " + LEASED + ") AND u.commit_id IN",
+                commits, rs -> seeds.computeIfAbsent(rs.getString(1), c -> new TreeSet<>()).add(rs.getLong(2)));
+        return seeds;
+    }
+
+    @Override
+    public Optional<String> operatorRequeue(String direction, String commit, ByteString by, long requeuedMs) {
+        return q.list("SELECT random_seeds FROM operator_requeues WHERE direction = ? AND commit_id = ? "
+                        + "AND requeued_by = ? AND requeued_ms = ?", rs -> rs.getString(1), direction, commit,
+                by.toByteArray(), requeuedMs).stream().findFirst();
+    }
+
+    @Override
+    public void recordOperatorRequeue(String direction, String commit, ByteString by, long requeuedMs,
+            String randomSeeds, String reason) {
+        q.write("INSERT INTO operator_requeues (direction, commit_id, requeued_by, requeued_ms, random_seeds, reason) "
+                + "VALUES (?, ?, ?, ?, ?, ?)", direction, commit, by.toByteArray(), requeuedMs, randomSeeds, reason);
     }
 
     @Override

@@ -162,6 +162,25 @@ public interface Units {
      */
     Map<Long, Integer> trialRequeues(String commit);
 
+    /** {@link #trialRequeues} of each of {@code commits} that was ever queued again, in one read: a page of directions. */
+    Map<String, Map<Long, Integer>> trialRequeues(Collection<String> commits);
+
+    /**
+     * The random seeds at which each of {@code commits} has an OPEN or LEASED EVALUATE unit, in
+     * one read; a commit with none is absent.
+     */
+    Map<String, Set<Long>> pendingTrialSeeds(Collection<String> commits);
+
+    /**
+     * The random seeds an operator's order (its direction, commit, author and time) queued again,
+     * as stored by {@link #recordOperatorRequeue}; empty where no such order was taken.
+     */
+    Optional<String> operatorRequeue(String direction, String commit, ByteString by, long requeuedMs);
+
+    /** Keeps an operator's order to queue trials again: the seeds it queued, and why. */
+    void recordOperatorRequeue(String direction, String commit, ByteString by, long requeuedMs, String randomSeeds,
+            String reason);
+
     /** Counts one more time {@code commit}'s trial at {@code randomSeed} was queued again. */
     void countTrialRequeue(String commit, long randomSeed);
 

@@ -12,6 +12,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.LeaseGiveBack;
@@ -53,6 +54,7 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
         TAKES.put("/v1/papers", "rhizome.v1.Paper");
         TAKES.put("/v1/directions/close", "rhizome.v1.DirectionClosure");
         TAKES.put("/v1/bans", "rhizome.v1.KeyBan");
+        TAKES.put("/v1/directions/requeue", "rhizome.v1.TrialRequeueOrder");
     }
 
     /**
@@ -108,6 +110,10 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
         walk("/v1/bans", "key already banned", h.operator, KeyBan.newBuilder().setKey(Identity.generate().publicId().toByteString())
                 .setReason("forged metrics").setBannedBy(h.operator.publicId().toByteString())
                 .setBannedMs(h.clock.millis()).build());
+        // nothing of the direction was queued again for another class: refused on its own route, alike each time
+        walkRefused("/v1/directions/requeue", 409, "were never queued again for another class", h.operator,
+                TrialRequeueOrder.newBuilder().setName(Harness.DIRECTION).setReason("banned the pair")
+                        .setRequeuedBy(h.operator.publicId().toByteString()).setRequeuedMs(h.clock.millis()).build());
 
         assertThat(rejectedSignatures()).as("no refusal here was a signature that failed").isEqualTo(forgeries);
         String metrics = h.api.get("/metrics").text();
@@ -156,18 +162,7 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
     private RawHttp.Response walk(String route, String again, Identity signer, Message record) throws Exception {
         String envelope = Json.print(h.api.sign(signer, record));
         String type = TAKES.get(route);
-        List<Object> before = ReplayedRequestsTest.state(h);
-        for (Map.Entry<String, String> other : TAKES.entrySet()) {
-            if (other.getKey().equals(route)) {
-                continue;
-            }
-            RawHttp.Response refused = post(other.getKey(), envelope);
-            assertThat(refused.status()).as("%s sent to %s: %s", type, other.getKey(), refused.body()).isEqualTo(400);
-            assertThat(refused.body()).as("%s sent to %s", type, other.getKey()).contains("BAD_REQUEST")
-                    .contains("expected a signed " + other.getValue() + ", got " + type);
-        }
-        assertThat(ReplayedRequestsTest.state(h)).as("%s refused elsewhere changed something", type).isEqualTo(before);
-
+        refusedElsewhere(route, envelope);
         RawHttp.Response taken = post(route, envelope);
         assertThat(taken.status()).as("%s on its own route after its refusals elsewhere: %s", type, taken.body()).isEqualTo(200);
         h.clock.advance(LATER);
@@ -181,6 +176,41 @@ class CrossRouteReplayProbeTest extends SeededCoordinatorTest {
         }
         assertThat(ReplayedRequestsTest.state(h)).as("%s sent twice to %s acted twice", type, route).isEqualTo(after);
         return taken;
+    }
+
+    /** Sends the record to every signed route but its own: each a refusal naming both types, nothing changed. */
+    private void refusedElsewhere(String route, String envelope) throws Exception {
+        String type = TAKES.get(route);
+        List<Object> before = ReplayedRequestsTest.state(h);
+        for (Map.Entry<String, String> other : TAKES.entrySet()) {
+            if (other.getKey().equals(route)) {
+                continue;
+            }
+            RawHttp.Response refused = post(other.getKey(), envelope);
+            assertThat(refused.status()).as("%s sent to %s: %s", type, other.getKey(), refused.body()).isEqualTo(400);
+            assertThat(refused.body()).as("%s sent to %s", type, other.getKey()).contains("BAD_REQUEST")
+                    .contains("expected a signed " + other.getValue() + ", got " + type);
+        }
+        assertThat(ReplayedRequestsTest.state(h)).as("%s refused elsewhere changed something", type).isEqualTo(before);
+    }
+
+    /**
+     * {@link #walk} for a record its own route refuses where the state gives it nothing to do:
+     * refused elsewhere by type, then on its own route with {@code status} naming why, the same
+     * a minute later, and nothing changed by any of it.
+     */
+    private void walkRefused(String route, int status, String why, Identity signer, Message record) throws Exception {
+        String envelope = Json.print(h.api.sign(signer, record));
+        refusedElsewhere(route, envelope);
+        List<Object> before = ReplayedRequestsTest.state(h);
+        for (int i = 0; i < 2; i++) {
+            RawHttp.Response refused = post(route, envelope);
+            assertThat(refused.status()).as("%s on %s: %s", TAKES.get(route), route, refused.body()).isEqualTo(status);
+            assertThat(refused.body()).contains(why);
+            h.clock.advance(LATER);
+        }
+        assertThat(ReplayedRequestsTest.state(h)).as("%s refused on %s changed something", TAKES.get(route), route)
+                .isEqualTo(before);
     }
 
     private RawHttp.Response post(String path, String json) throws Exception {

@@ -11,6 +11,7 @@ import com.google.protobuf.Message;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Error;
@@ -124,6 +125,9 @@ class OperatorActionsTest {
                     Map.entry("/v1/seeds", Fixtures.seed(cheat, "other-seed", Fixtures.commit(), h.manifest, now)),
                     Map.entry("/v1/directions", Fixtures.direction(cheat, "other", SEED, h.seedCommit, now)),
                     Map.entry("/v1/directions/close", closure(cheat, h, "mine now")),
+                    Map.entry("/v1/directions/requeue", TrialRequeueOrder.newBuilder().setName(DIRECTION)
+                            .setReason("mine now").setRequeuedBy(cheat.publicId().toByteString()).setRequeuedMs(now)
+                            .build()),
                     Map.entry("/v1/bans", ban(cheat, h.operator, h, "revenge")),
                     Map.entry("/v1/claim", ClaimRequest.newBuilder().setNode(cheat.publicId().toByteString())
                             .setHardwareClass("cpu:x86_64").setTimeMs(now).setNonce(Fixtures.nonce()).build()),

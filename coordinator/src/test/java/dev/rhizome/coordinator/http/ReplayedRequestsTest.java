@@ -12,6 +12,7 @@ import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.ExperimentList;
@@ -85,6 +86,19 @@ class ReplayedRequestsTest extends OnEachStore {
         replay(h, walked, "/v1/bans", h.operator, KeyBan.newBuilder()
                 .setKey(Identity.generate().publicId().toByteString()).setReason("forged metrics")
                 .setBannedBy(h.operator.publicId().toByteString()).setBannedMs(h.clock.millis()).build());
+        // nothing was queued again for another class here: the order is refused, alike when sent again
+        walked.add("/v1/directions/requeue");
+        SignedEnvelope order = h.api.sign(h.operator, TrialRequeueOrder.newBuilder().setName(Harness.DIRECTION)
+                .setReason("banned the pair").setRequeuedBy(h.operator.publicId().toByteString())
+                .setRequeuedMs(h.clock.millis()).build());
+        List<Object> beforeOrder = state(h);
+        for (int i = 0; i < 2; i++) {
+            ApiClient.Response refused = h.api.post("/v1/directions/requeue", order);
+            assertThat(refused.status()).as(refused.text()).isEqualTo(409);
+            assertThat(refused.text()).contains("were never queued again for another class");
+            h.clock.advance(LATER);
+        }
+        assertThat(state(h)).as("what the refused order changed").isEqualTo(beforeOrder);
 
         assertThat(walked).as("every POST route is signed and replayed here")
                 .isEqualTo(RouteTable.paths("POST"));

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class RequestLineProbeTest {
     private static final String PROTOBUF = "application/x-protobuf";
     private static final List<String> ROUTES = List.of("/", "/healthz", "/metrics", "/dashboard/app.js",
-            "/v1/dashboard", "/v1/seeds", "/v1/directions", "/v1/directions/close", "/v1/bans", "/v1/claim",
+            "/v1/dashboard", "/v1/seeds", "/v1/directions", "/v1/directions/close", "/v1/directions/requeue", "/v1/bans", "/v1/claim",
             "/v1/leases/renew", "/v1/explore-done", "/v1/experiments", "/v1/experiment", "/v1/results", "/v1/papers",
             "/v1/announce", "/v1/peers", "/v1/nodes", "/v1/leaderboard", "/v1/units", "/v1/stats", "/v1/audit",
             "/v1/trials", "/v1/volunteers", "/v1/adoptions");

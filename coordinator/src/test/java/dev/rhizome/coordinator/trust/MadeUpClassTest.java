@@ -18,6 +18,7 @@ import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Result;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
 import java.time.Duration;
@@ -223,6 +224,76 @@ class MadeUpClassTest extends OnEachStore {
         assertThat(h.api.from("81.40.1.5").claimAs(another, MADE_UP)).as("nothing more is queued for the stream")
                 .isNull();
         assertThat(h.api.from(honestNetworks.get(0)).claimAs(honest.get(0), REAL)).isNull();
+
+        // the operator queues the spent trial again: one more set of replicas, which the real class's runners take
+        assertThat(requeue(honest.get(0), DIRECTION, "").status()).as("only an operator").isEqualTo(403);
+        assertThat(requeue(h.operator, "no-such-direction", "").status()).isEqualTo(404);
+        ApiClient.Response ordered = requeue(h.operator, DIRECTION, "");
+        assertThat(ordered.ack().getMessage()).contains("queued again at seed(s) [").contains("2 replica(s) each")
+                .contains("ahead of ordinary work");
+        assertThat(h.api.post("/v1/directions/requeue", lastOrder).ack().getMessage())
+                .as("the same order sent again queues nothing more").contains("already queued again by this order");
+        assertThat(direction().getRequeuesSpent()).as("its replicas are pending").isFalse();
+        ApiClient.Response early = requeue(h.operator, DIRECTION, "");
+        assertThat(early.status()).as("another order while they run: %s", early.text()).isEqualTo(409);
+        assertThat(early.text()).contains("replicas are still pending");
+        for (int i = 0; i < 2; i++) {
+            WorkUnit unit = h.api.from(honestNetworks.get(i)).claimAs(honest.get(i), REAL);
+            assertThat(unit).as("a replica the operator queued again").isNotNull();
+            assertThat(unit.getCommit()).isEqualTo(h.seedCommit);
+            report(honest.get(i), honestNetworks.get(i), unit, REAL, 3.2).ack();
+        }
+        DirectionStatus measured = direction();
+        assertThat(measured.getHardwareClass()).isEqualTo(REAL);
+        assertThat(measured.getBaselineMetric()).isEqualTo(3.2);
+        assertThat(measured.getNotMeasuredReason()).isEmpty();
+        ApiClient.Response needless = requeue(h.operator, DIRECTION, "");
+        assertThat(needless.status()).as(needless.text()).isEqualTo(409);
+        assertThat(needless.text()).contains("decided in " + REAL + ", the class the direction compares in");
+    }
+
+    @Test
+    void anOperatorsRequeueIsRefusedWhereTheCoordinatorStillQueuesOrNothingWasQueuedAgain() {
+        warmUp(honest, honestNetworks);
+        for (int i = 0; i < honest.size(); i++) {
+            announce(honest.get(i), honestNetworks.get(i), REAL);
+        }
+        h.withSeedAndDirection();
+        ApiClient.Response never = requeue(h.operator, DIRECTION, "");
+        assertThat(never.status()).as(never.text()).isEqualTo(409);
+        assertThat(never.text()).contains("were never queued again for another class");
+        ApiClient.Response stranger = requeue(h.operator, DIRECTION, Fixtures.commit());
+        assertThat(stranger.status()).as(stranger.text()).isEqualTo(404);
+        assertThat(stranger.text()).contains("is not the base, the frontier or an experiment of direction " + DIRECTION);
+        assertThat(requeue(h.operator, DIRECTION, "not-a-commit").status()).isEqualTo(400);
+
+        // one pair's decision in a class not established: queued again once, the coordinator's to queue
+        for (int i = 0; i < liars.size(); i++) {
+            WorkUnit unit = h.api.from(liarNetworks.get(i)).claimAs(liars.get(i), MADE_UP);
+            assertThat(unit.getCommit()).isEqualTo(h.seedCommit);
+            report(liars.get(i), liarNetworks.get(i), unit, MADE_UP, 0.5).ack();
+        }
+        assertThat(direction().getNotMeasuredReason()).contains("(1 of 3");
+        ApiClient.Response early = requeue(h.operator, DIRECTION, "");
+        assertThat(early.status()).as(early.text()).isEqualTo(409);
+        assertThat(early.text()).contains("no requeues spent");
+        h.api.signAndPost("/v1/directions/close", h.operator, dev.rhizome.proto.v1.DirectionClosure.newBuilder()
+                .setName(DIRECTION).setReason("done").setClosedBy(h.operator.publicId().toByteString())
+                .setClosedMs(h.clock.millis()).build()).ack();
+        ApiClient.Response closed = requeue(h.operator, DIRECTION, "");
+        assertThat(closed.status()).as(closed.text()).isEqualTo(409);
+        assertThat(closed.text()).contains("is closed (done)");
+    }
+
+    private dev.rhizome.proto.v1.SignedEnvelope lastOrder;
+
+    /** An order to queue the spent trials of {@code commit} (empty: the frontier) of {@code direction} again, signed by {@code by}. */
+    private ApiClient.Response requeue(Identity by, String direction, String commit) {
+        lastOrder = h.api.sign(by, TrialRequeueOrder.newBuilder().setName(direction).setCommit(commit)
+                .setReason("the made-up class's keys are banned").setRequeuedBy(by.publicId().toByteString())
+                .setRequeuedMs(h.clock.millis()).build());
+        h.clock.advance(Duration.ofMillis(1));  // each order its own time: the same time would be the same order
+        return h.api.post("/v1/directions/requeue", lastOrder);
     }
 
     @Test
@@ -259,6 +330,8 @@ class MadeUpClassTest extends OnEachStore {
         DirectionStatus revisited = direction();
         assertThat(revisited.getHardwareClass()).isEmpty();
         assertThat(revisited.getHasFrontierMetric()).isFalse();
+        assertThat(revisited.getHasBaselineMetric()).as("the base's metric in the old class is no baseline of the new")
+                .isFalse();
         assertThat(revisited.getNotMeasuredReason()).contains("queued again for an established class (1 of 3");
 
         // the base's trial, queued again ahead, goes to the real class's runners, who decide it there

@@ -11,6 +11,7 @@ import dev.rhizome.proto.v1.ConfirmationList;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
@@ -289,6 +290,14 @@ public final class CoordinatorClient {
     /** Operators only: the direction hands out no more work. */
     public Ack closeDirection(DirectionClosure closure) throws CoordinatorException {
         return postSigned("/v1/directions/close", closure, Ack.parser());
+    }
+
+    /**
+     * Operators only: the trials of a direction's commit queued again the most times a trial is,
+     * and decided in another class each time, get one more set of replicas, ahead of other work.
+     */
+    public Ack requeueTrials(TrialRequeueOrder order) throws CoordinatorException {
+        return postSigned("/v1/directions/requeue", order, Ack.parser());
     }
 
     /** Operators only: the key's claims, results, experiments and papers are refused from now on. */
