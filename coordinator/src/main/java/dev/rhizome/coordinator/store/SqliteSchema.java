@@ -502,7 +502,7 @@ final class SqliteSchema {
             List.of("""
                     CREATE TABLE trial_requeues (commit_id TEXT NOT NULL, random_seed BIGINT NOT NULL,
                         times INTEGER NOT NULL, PRIMARY KEY (commit_id, random_seed)) WITHOUT ROWID"""),
-            // 38: an operator's orders to queue again trials whose requeues were spent
+            // 37: an operator's orders to queue again trials whose requeues were spent
             // (service.TrialRequeueOrders): who, when, why and at which seeds, kept as closures and
             // bans are; keyed by the signed order's author and time, so the order sent again
             // (within the replay window) is answered from here and queues nothing twice.
