@@ -190,6 +190,12 @@ final class Connections {
         dialing.put(peer, nowMs);
     }
 
+    /** When the dial to {@code peer} in flight started, or -1 when none is. */
+    long dialStartedMs(PublicId peer) {
+        Long started = dialing.get(peer);
+        return started == null ? -1 : started;
+    }
+
     /** True if a dial to {@code peer} was in flight. */
     boolean dialEnded(PublicId peer) {
         return dialing.remove(peer) != null;
@@ -318,5 +324,16 @@ final class Connections {
 
     int dialingCount() {
         return dialing.size();
+    }
+
+    /** Dials in flight started at or after {@code sinceMs}. */
+    int dialingSince(long sinceMs) {
+        int n = 0;
+        for (long started : dialing.values()) {
+            if (started >= sinceMs) {
+                n++;
+            }
+        }
+        return n;
     }
 }

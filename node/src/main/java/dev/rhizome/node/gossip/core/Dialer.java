@@ -126,26 +126,53 @@ final class Dialer {
         }
     }
 
-    /** Dials until the degree is reached and at least the outbound quota of connections are our own choice. */
+    /**
+     * A dial that has not proven a key this long no longer holds a degree slot: live peers answer a
+     * dial within a round trip or two, and a gone host that takes the connection and never answers
+     * (a machine hung with its port open, a rogue that accepts and stalls) held its slot to the
+     * handshake deadline (10 s). A node restarted among such peers filled every slot with them, and
+     * linked the live peers its coordinator listed one a 10 s round: about 30 s for three. The dial
+     * stays in flight (its address stays counted, and it may still link: see {@link #takesLateLink}).
+     */
+    static final long SLOW_DIAL_MS = 2_000;
+    /**
+     * Listed peers no dial of ours has failed, dialled at once at the front of a round at most: the
+     * peers the coordinator heard from lately reach a node among gone ones within a round or two,
+     * and the remembered peers, this node's own choice, still take most dials.
+     */
+    static final int LISTED_AT_ONCE = 2;
+
+    /** Dials in flight at most, slow ones included: what a node among hung hosts spends on them (a descriptor each). */
+    static int maxDialsInFlight(GossipConfig config) {
+        return 2 * config.maxDegree();
+    }
+
+    /**
+     * Dials until the degree is reached and at least the outbound quota of connections are our own
+     * choice, counting as holding a slot only the dials younger than {@link #SLOW_DIAL_MS}; links
+     * and those dials never pass the most links taken, nor dials in flight {@link #maxDialsInFlight}.
+     */
     void keepDegree(long now, List<Effect> out) {
-        int open = peers.connections().openCount();
-        int dialing = peers.connections().dialingCount();
+        Connections connections = peers.connections();
+        int open = connections.openCount();
+        int holding = connections.dialingSince(now - SLOW_DIAL_MS + 1);
         GossipConfig config = self.config();
-        int wanted = Math.max(config.degree() - open - dialing, config.outboundQuota() - peers.connections().openOutbound() - dialing);
-        wanted = Math.min(wanted, self.config().maxDegree() - open - dialing);
+        int wanted = Math.max(config.degree() - open - holding, config.outboundQuota() - connections.openOutbound() - holding);
+        wanted = Math.min(wanted, config.maxDegree() - open - holding);
+        wanted = Math.min(wanted, maxDialsInFlight(config) - connections.dialingCount());
         if (wanted <= 0) {
             return;
         }
         List<PeerTable.Entry> candidates = peers.table().dialable(now,
                 id -> !peers.connections().isBusy(id) && peers.scores().isWelcome(id, now));
         // In random order, each checked against the dials by address this round has started too.
-        for (PeerTable.Entry e : oneListedFirst(diverse(RandomPick.some(candidates, candidates.size(), self.random())))) {
+        for (PeerTable.Entry e : listedFirst(diverse(RandomPick.some(candidates, candidates.size(), self.random())))) {
             if (wanted == 0) {
                 break;
             }
             if (peers.dials().mayDial(e.id, e.info, now)) {
                 wanted--;
-                peers.connections().dialing(e.id, now);
+                connections.dialing(e.id, now);
                 peers.dials().started(e.id, e.info, now);
                 out.add(new Dial(e.info, e.learntOver));
             }
@@ -153,35 +180,49 @@ final class Dialer {
     }
 
     /**
-     * {@code ordered} with its first peer that the bootstrap source listed and no dial of ours has
-     * failed moved to the front, unless one such is being dialled already: each round of dials tries
-     * one peer the coordinator heard from lately. A node back from a day away holds up to 64
-     * remembered peers, perhaps all gone, and drew its dials among them and the coordinator's few
-     * live ones at random, each gone one failing at the connect timeout and dialled again a second
-     * or two later: with 64 gone it linked the three listed ones after about 107 s on average, and
-     * not within 5 minutes in 1 seed of 100 (`GossipRestartFromRememberedPeersTest`). The rest of
-     * the round keeps the order given, so the remembered peers, this node's own choice, still take
-     * most dials.
+     * Whether an outbound link whose dial had gone slow (it held no slot any more) is taken: only
+     * while the node is short of its degree or of its outbound quota. Taken always, slow dials that
+     * all answered at once (a rogue's addresses stalling, then answering together) would be up to
+     * the most links taken, all of them outbound to it and no slot left for anyone dialling in.
      */
-    private List<PeerTable.Entry> oneListedFirst(List<PeerTable.Entry> ordered) {
+    boolean takesLateLink() {
+        Connections connections = peers.connections();
+        GossipConfig config = self.config();
+        return connections.openCount() < config.degree() || connections.openOutbound() < config.outboundQuota();
+    }
+
+    /**
+     * {@code ordered} with its first peers that the bootstrap source listed and no dial of ours has
+     * failed moved to the front, up to {@link #LISTED_AT_ONCE} such dials in flight: each round of
+     * dials tries the peers the coordinator heard from lately. A node back from a day away holds up
+     * to 64 remembered peers, perhaps all gone, and drew its dials among them and the coordinator's
+     * few live ones at random, each gone one failing at the connect timeout and dialled again a
+     * second or two later: with 64 gone it linked the three listed ones after about 107 s on
+     * average, and not within 5 minutes in 1 seed of 100 (`GossipRestartFromRememberedPeersTest`).
+     * The rest of the round keeps the order given, so the remembered peers, this node's own choice,
+     * still take most dials.
+     */
+    private List<PeerTable.Entry> listedFirst(List<PeerTable.Entry> ordered) {
+        int room = LISTED_AT_ONCE;
         for (PublicId dialing : peers.connections().dialingPeers()) {
-            PeerTable.Entry e = peers.table().get(dialing);
-            if (e != null && e.listed && e.failures == 0) {
-                return ordered;
+            if (neverFailedListed(peers.table().get(dialing))) {
+                room--;
             }
         }
-        for (int i = 0; i < ordered.size(); i++) {
-            PeerTable.Entry e = ordered.get(i);
-            if (e.listed && e.failures == 0) {
-                if (i > 0) {
-                    List<PeerTable.Entry> moved = new ArrayList<>(ordered);
-                    moved.add(0, moved.remove(i));
-                    return moved;
-                }
-                return ordered;
-            }
+        if (room <= 0) {
+            return ordered;
         }
-        return ordered;
+        List<PeerTable.Entry> first = new ArrayList<>();
+        List<PeerTable.Entry> rest = new ArrayList<>();
+        for (PeerTable.Entry e : ordered) {
+            (first.size() < room && neverFailedListed(e) ? first : rest).add(e);
+        }
+        first.addAll(rest);
+        return first;
+    }
+
+    private static boolean neverFailedListed(PeerTable.Entry e) {
+        return e != null && e.listed && e.failures == 0;
     }
 
     /**

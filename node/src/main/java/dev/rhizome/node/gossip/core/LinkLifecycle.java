@@ -46,6 +46,8 @@ final class LinkLifecycle {
     void connected(PublicId peer, SignedEnvelope peerInfo, Verified<NodeInfo> verified, boolean outbound,
             LinkEnd remote, long now, List<Effect> out) {
         Reach reach = remote.reach();
+        long dialedAt = peers.connections().dialStartedMs(peer);
+        boolean lateDial = outbound && dialedAt >= 0 && now - dialedAt >= Dialer.SLOW_DIAL_MS;
         peers.connections().dialEnded(peer);
         // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
         peers.dials().ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, self.random());
@@ -118,6 +120,10 @@ final class LinkLifecycle {
         }
         if (full) {
             out.add(Disconnect.routine(peer, "no free connection slot"));
+            return;
+        }
+        if (lateDial && !dialer.takesLateLink()) {
+            out.add(Disconnect.routine(peer, "dial answered after giving up its slot, and the degree is held"));
             return;
         }
         Link opened = peers.connections().open(peer, outbound, inboundRate(now), linkInfo, remote, now);

@@ -49,21 +49,18 @@ class ManyAddressHandshakeLoopbackTest extends RogueLoopbackTest {
     void aRogueOnManyAddressesOfTheHonestNodesNetworkCannotKeepItFromLinking() throws Exception {
         Identity aId = Identity.generate();
         Started a = net.startWith(tmp.resolve("a"), aId, honest(1).apply(aId), PATIENT, List::of);
-        List<byte[]> frames = new ArrayList<>();
-        for (int i = 0; i < 256; i++) {
-            Identity made = Identity.generate();
-            SignedEnvelope info = Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
-                    .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
-            byte[] body = PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info)).build().toByteArray();
-            frames.add(ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array());
-        }
+        List<byte[]> frames = madeUpHellos(256);
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger answered = new AtomicInteger();
         AtomicInteger opened = new AtomicInteger();
         AtomicReference<Throwable> failed = new AtomicReference<>();
         Thread rogue = new Thread(() -> {
             try {
-                flood(new InetSocketAddress("127.0.0.1", a.gossip().port()), frames, stop, answered, opened);
+                List<String> from = new ArrayList<>();
+                for (int r = 0; r < ROGUE_ADDRESSES; r++) {
+                    from.add("127.0." + (1 + r) + ".2");  // a /24 each: churn rests count each on its own
+                }
+                flood(new InetSocketAddress("127.0.0.1", a.gossip().port()), from, frames, stop, answered, opened);
             } catch (Throwable e) {
                 failed.set(e);
             }
@@ -91,21 +88,34 @@ class ManyAddressHandshakeLoopbackTest extends RogueLoopbackTest {
         }
     }
 
+    /** Valid gossip hellos of made-up nodes, each framed, to flood with. */
+    static List<byte[]> madeUpHellos(int count) {
+        List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Identity made = Identity.generate();
+            SignedEnvelope info = Envelopes.sign(made, NodeInfo.newBuilder().setNode(made.publicId().toByteString())
+                    .setHost("127.0.0.1").setPort(1).setTimeMs(System.currentTimeMillis()).build());
+            byte[] body = PeerMessage.newBuilder().setHello(hello(made).setNodeInfo(info)).build().toByteArray();
+            frames.add(ByteBuffer.allocate(4 + body.length).putInt(body.length).put(body).array());
+        }
+        return frames;
+    }
+
     /**
-     * Dials from each rogue address up to {@link #PER_ADDRESS} connections, each sending one hello;
+     * Dials from each of {@code rogueAddresses} up to {@link #PER_ADDRESS} connections, each sending one hello;
      * one the node answers or closes is closed and dialled again, at most 400 dials a second (the
      * pace is the attack, not a wait for a condition).
      */
-    private static void flood(InetSocketAddress target, List<byte[]> frames, AtomicBoolean stop, AtomicInteger answered,
-            AtomicInteger opened) throws IOException, InterruptedException {
+    static void flood(InetSocketAddress target, List<String> rogueAddresses, List<byte[]> frames, AtomicBoolean stop,
+            AtomicInteger answered, AtomicInteger opened) throws IOException, InterruptedException {
         Map<String, Integer> open = new HashMap<>();
         ByteBuffer sink = ByteBuffer.allocate(64 << 10);
         try (Selector selector = Selector.open()) {
             while (!stop.get()) {
                 long second = System.nanoTime();
                 int dialled = 0;
-                for (int r = 0; r < ROGUE_ADDRESSES && dialled < 40; r++) {
-                    String from = "127.0." + (1 + r) + ".2";  // a /24 each: churn rests count each on its own
+                for (int r = 0; r < rogueAddresses.size() && dialled < 40; r++) {
+                    String from = rogueAddresses.get(r);
                     while (open.getOrDefault(from, 0) < PER_ADDRESS && dialled < 40) {
                         SocketChannel ch = SocketChannel.open();
                         ch.bind(new InetSocketAddress(InetAddress.getByName(from), 0));

@@ -29,11 +29,15 @@ import org.junit.jupiter.api.Test;
 class RememberedDeadPeersLoopbackTest extends LoopbackTest {
     static final int GONE = 32;
     /**
-     * Twice what the design takes on a quiet machine: every dial slot holds a gone peer until its
-     * handshake deadline (10 s), and each such round dials one listed peer first, so the third listed
-     * one links about 30 s in. A 30 s wait sat on that figure and failed a CI run at 30.1 s.
+     * Twice what the design takes on a quiet machine, and more: a dial that has not answered gives
+     * up its slot after 2 s (`Dialer.SLOW_DIAL_MS`), and each round
+     * of dials tries two listed peers first, so the third listed one links about 4 s after the
+     * coordinator's answer (5 s with the start), where every slot held a gone peer to its 10 s
+     * handshake deadline until round 36 (30 s, which failed a CI run at 30.1 s).
      */
-    static final LoadScaledBudget WAIT = new LoadScaledBudget(Duration.ofSeconds(60), Duration.ofSeconds(180));
+    static final LoadScaledBudget WAIT = new LoadScaledBudget(Duration.ofSeconds(12), Duration.ofSeconds(60));
+    /** The commit's way after the links: one announcement and a fetch on loopback. */
+    static final LoadScaledBudget FETCH_WAIT = new LoadScaledBudget(Duration.ofSeconds(30), Duration.ofSeconds(120));
 
     @Test
     void aNodeWhosePeersFileNamesOnlyGonePeersLinksTheLiveOnesItsCoordinatorLists() throws Exception {
@@ -62,7 +66,7 @@ class RememberedDeadPeersLoopbackTest extends LoopbackTest {
             GossipServiceTest.await(() -> restarted.linkedTo(ids), WAIT.now());
 
             String made = live.get(2).commitAndAnnounce("reached after a restart among the gone");
-            GossipServiceTest.await(() -> restarted.repo().has(made), WAIT.now());
+            GossipServiceTest.await(() -> restarted.repo().has(made), FETCH_WAIT.now());
             assertThat(live.stream().allMatch(l -> l.scoreOf(restarted.id()) >= 0)).isTrue();
         } finally {
             for (ServerSocket hung : gone) {
