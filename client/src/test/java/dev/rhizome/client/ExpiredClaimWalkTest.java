@@ -82,7 +82,12 @@ class ExpiredClaimWalkTest {
             // submit: lease_expired, with the claim of the same commit and the submit under it
             JsonObject refused = CliRun.of("submit", "--workspace", ws.toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired");
             String hint = refused.get("hint").getAsString();
-            assertThat(hint).isEqualTo(unit.get("go_on").getAsString() + "; renew before lease_seconds_left runs out next time");
+            // the same way on as the brief's
+            assertThat(hint).contains("what you committed in '" + ws.toAbsolutePath() + "' can still be submitted")
+                    .contains("rhizome claim --direction d --from " + CommitId.abbreviate(seed))
+                    .contains("rhizome submit --unit NEW_UNIT --workspace '" + ws.toAbsolutePath() + "'");
+            assertThat(unit.get("go_on").getAsString()).contains("rhizome submit --unit NEW_UNIT --workspace '"
+                    + ws.toAbsolutePath() + "'");
 
             // the printed claim, as a shell reads it: a new unit of the same commit
             List<String> claimWords = CliRun.shellWords(CliRun.firstCommand(hint));

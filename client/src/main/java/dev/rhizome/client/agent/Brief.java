@@ -240,7 +240,6 @@ public final class Brief {
             u.addProperty("lease_seconds_left", left);
             u.addProperty("workspace", workspace == null ? null : workspace.toAbsolutePath().toString());
             // a lease that ran out offered `renew`, which answers lease_expired: what goes on is a new claim
-            FollowUp where = new FollowUp(client.url().toString(), dataDir);
             boolean expired = unit.getLeaseDeadlineMs() < System.currentTimeMillis();
             String goOn = expired ? Research.goOnHint(unit, workspace, where) : null;
             u.addProperty("lease_expired", expired);
