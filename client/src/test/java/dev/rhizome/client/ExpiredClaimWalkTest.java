@@ -8,6 +8,8 @@ import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.coordinator.Coordinator;
 import dev.rhizome.coordinator.CoordinatorConfig;
+import dev.rhizome.node.NodeConfig;
+import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.git.NodeRepository;
@@ -39,9 +41,11 @@ class ExpiredClaimWalkTest {
 
     @Test
     void aLeaseTheCoordinatorExpiredIsToldAtBriefAndSubmitAndTheGivenCommandsTakeTheWorkIn() throws Exception {
-        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")).withLeaseDuration(LEASE))) {
+        Path agent = dir.resolve("agent");
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")).withLeaseDuration(LEASE));
+                // the agent's node, serving its commits (a submit refuses without one: no_node) and running none
+                NodeDaemon agentsNode = TestNetwork.node(NodeConfig.defaults(agent, c.url()).withDirection("serve-only"))) {
             String url = c.url();
-            Path agent = dir.resolve("agent");
             String seed = CliRun.openDirection(url, dir.resolve("op"), dir.resolve("node"), "d");
             JsonObject claim = CliRun.at(url, agent, "claim", "--direction", "d", "--json").succeeded("claim").json();
             String unitId = claim.getAsJsonObject("unit").get("id").getAsString();
