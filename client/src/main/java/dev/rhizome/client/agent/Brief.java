@@ -243,12 +243,22 @@ public final class Brief {
             u.addProperty("lease_deadline_ms", unit.getLeaseDeadlineMs());
             u.addProperty("lease_seconds_left", left);
             u.addProperty("workspace", workspace == null ? null : workspace.toAbsolutePath().toString());
+            // a lease that ran out offered `renew`, which answers lease_expired: what goes on is a new claim
+            boolean expired = unit.getLeaseDeadlineMs() < System.currentTimeMillis();
+            String goOn = expired ? Research.goOnHint(unit, workspace, where) : null;
+            u.addProperty("lease_expired", expired);
+            u.addProperty("go_on", goOn);
             o.add("unit", u);
-            t.append("## Your unit\n\nUnit `").append(unit.getId()).append("`, base ").append(unit.getCommit())
-                    .append(", lease ends ").append(Instant.ofEpochMilli(unit.getLeaseDeadlineMs())).append(" (")
-                    // from any directory, as the brief's commands: a bare `renew` asked ~/.rhizome
-                    .append(left).append(" s left; extend it with `").append(new FollowUp(client.url().toString(),
-                            dataDir).command("renew --unit " + unit.getId())).append("`).");
+            t.append("## Your unit\n\nUnit `").append(unit.getId()).append("`, base ").append(unit.getCommit());
+            if (expired) {
+                t.append(", lease ended ").append(Instant.ofEpochMilli(unit.getLeaseDeadlineMs()))
+                        .append(": it cannot be renewed, and nothing can be submitted under it; ").append(goOn).append('.');
+            } else {
+                t.append(", lease ends ").append(Instant.ofEpochMilli(unit.getLeaseDeadlineMs())).append(" (")
+                        // from any directory, as the brief's commands: a bare `renew` asked ~/.rhizome
+                        .append(left).append(" s left; extend it with `").append(where.command("renew --unit " + unit.getId()))
+                        .append("`).");
+            }
             if (workspace != null) {
                 t.append(" Workspace: ").append(workspace.toAbsolutePath()).append('.');
             }

@@ -35,8 +35,7 @@ final class OtherKeysLease {
     static Optional<CommandException> of(CoordinatorClient client, ByteString own, String unitId, String option,
             FollowUp where) {
         try {
-            // one row by its id: paging through every LEASED unit cost a request per 100 of them
-            Optional<UnitStatus> u = client.unit(unitId);
+            Optional<UnitStatus> u = lookUp(client, unitId);
             if (u.isPresent() && u.get().getState() == UnitStatus.State.LEASED && !u.get().getHolder().isEmpty()
                     && !u.get().getHolder().equals(own)) {
                 return Optional.of(refusal(u.get(), own, option, where));
@@ -45,6 +44,34 @@ final class OtherKeysLease {
             // the local refusal stands: it is true, only less helpful
         }
         return Optional.empty();
+    }
+
+    /**
+     * The unit {@code unitId} as the coordinator has it: one row by its id, the way since round 35
+     * (paging through every LEASED unit cost a request per 100 of them). A coordinator older than
+     * that refuses the {@code unit} parameter (400, "not one this route knows"), and the answer was
+     * the local refusal alone; it is asked the way it answers, a page at a time. The row is checked to be the one asked for,
+     * whichever way it came.
+     */
+    private static Optional<UnitStatus> lookUp(CoordinatorClient client, String unitId) throws CoordinatorException {
+        try {
+            return client.unit(unitId).filter(u -> u.getUnit().getId().equals(unitId));
+        } catch (CoordinatorException e) {
+            if (!olderRoute(e)) {
+                throw e;
+            }
+        }
+        return client.units(UnitStatus.State.LEASED.name()).getUnitsList().stream()
+                .filter(u -> u.getUnit().getId().equals(unitId)).findFirst();
+    }
+
+    /**
+     * An answer that says the coordinator does not know {@code GET /v1/units?unit=}: a 400 (the
+     * parameter refused) or a 404 ({@link CoordinatorClient#unit} answers a 404 about the unit itself
+     * as empty, so one that reaches here is about the route).
+     */
+    private static boolean olderRoute(CoordinatorException e) {
+        return e.status() == 400 || e.status() == 404;
     }
 
     private static CommandException refusal(UnitStatus u, ByteString own, String option, FollowUp where) {

@@ -28,18 +28,31 @@ public final class OutcomeNextSteps {
     }
 
     /**
-     * Adds {@code queued_reason} and {@code publish_command} (each null where it does not apply) to an
-     * outcome ({@link Outcome#json} carries {@code waiting_for_independent_runner}, the coordinator's word).
+     * Adds {@code queued_reason}, {@code publish_command}, {@code retry_reason} and {@code retry_command}
+     * (each null where it does not apply) to an outcome ({@link Outcome#json} carries
+     * {@code waiting_for_independent_runner}, the coordinator's word). A decided experiment with no OK
+     * result gets the retry pair instead of the publish command: it measured nothing to write about.
      */
     public static void addTo(JsonObject outcome, String commit, ExperimentReport report, Optional<String> whyQueued,
             FollowUp where) {
+        Optional<NoResultRetry> retry = NoResultRetry.of(commit, report, where);
         outcome.addProperty("queued_reason", report.getDecided() ? null : whyQueued.orElse(null));
-        outcome.addProperty("publish_command", report.getDecided() ? publishCommand(commit, where) : null);
+        outcome.addProperty("publish_command", report.getDecided() && retry.isEmpty()
+                ? publishCommand(commit, where) : null);
+        outcome.addProperty("retry_reason", retry.map(NoResultRetry::reason).orElse(null));
+        outcome.addProperty("retry_command", retry.map(NoResultRetry::command).orElse(null));
     }
 
-    /** The lines that follow the outcome's own in text: the reason it is still queued, or the publish line. */
+    /**
+     * The lines that follow the outcome's own in text: the reason it is still queued, the retry line
+     * (decided with no OK result), or the publish line.
+     */
     public static Optional<String> line(String commit, ExperimentReport report, Optional<String> whyQueued,
             FollowUp where) {
-        return report.getDecided() ? Optional.of(publishLine(commit, where)) : whyQueued.map(w -> "queued: " + w);
+        if (!report.getDecided()) {
+            return whyQueued.map(w -> "queued: " + w);
+        }
+        return Optional.of(NoResultRetry.of(commit, report, where).map(NoResultRetry::line)
+                .orElseGet(() -> publishLine(commit, where)));
     }
 }

@@ -66,7 +66,7 @@ public final class SubmitCommand implements Callable<Integer> {
             description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6 (7 at once when "
                     + "every node that can run its evaluations is paused, as `rhizome wait` says).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, trial_comparison, confirmation_comparison, queued_reason, waiting_for_independent_runner and publish_command included) and, not decided, error (timed_out, exit 6; nodes_paused, exit 7), message, hint, option, paused_nodes and resume_command as `rhizome wait --json` has them.")
+    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, trial_comparison, confirmation_comparison, queued_reason, waiting_for_independent_runner, publish_command, retry_reason and retry_command included) and, not decided, error (timed_out, exit 6; nodes_paused, exit 7), message, hint, option, paused_nodes and resume_command as `rhizome wait --json` has them.")
     boolean json;
 
     @Override

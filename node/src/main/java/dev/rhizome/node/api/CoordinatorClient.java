@@ -571,7 +571,9 @@ public final class CoordinatorClient {
         try {
             return get("/v1/units", query("unit", id), UnitList.parser()).getUnitsList().stream().findFirst();
         } catch (CoordinatorException e) {
-            if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND) {
+            // its "no such unit" only: a 404 about anything else (the route unknown to whatever
+            // answered) is not an answer about the unit, and the caller may ask another way
+            if (e.isRefusal() && e.code() == Error.Code.NOT_FOUND && String.valueOf(e.getMessage()).startsWith("unknown unit ")) {
                 return Optional.empty();
             }
             throw e;

@@ -1,0 +1,91 @@
+package dev.rhizome.client.agent;
+
+import dev.rhizome.client.cli.FollowUp;
+import dev.rhizome.client.cli.Shell;
+import dev.rhizome.client.cli.WorkspaceClaim;
+import dev.rhizome.proto.v1.Experiment;
+import dev.rhizome.proto.v1.ExperimentReport;
+import dev.rhizome.proto.v1.Result;
+import dev.rhizome.protocol.CommitId;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An experiment decided with no OK result measured nothing: every run crashed or timed out, the
+ * seed's policy refused the commit, or no runner could fetch it. It was offered `rhizome publish`
+ * all the same, a paper about a measurement that never happened; what fits is to fix the change and
+ * claim again from the commit it was made on (a decided commit is not evaluated again), so that is
+ * what it is offered: a reason an agent can branch on and the claim that runs as printed.
+ */
+public record NoResultRetry(String reason, String command, String line) {
+    /** Every run exited without a metric (or printed FAIL). */
+    public static final String CRASHED = "crashed";
+    /** Every run was killed at the manifest's timeout. */
+    public static final String TIMED_OUT = "timed_out";
+    /** Not run: the commit breaks the seed's policy (changes a file it may not). */
+    public static final String REFUSED = "refused";
+    /** Not run: no runner could fetch the commit, and the coordinator gave its evaluations up. */
+    public static final String NOT_FETCHED = "not_fetched";
+    /** Decided with no result at all to say why (not expected; said rather than guessed). */
+    public static final String NO_OK_RESULT = "no_ok_result";
+
+    /** Empty unless {@code report} is decided with no metric: then why, and the claim that starts the fix. */
+    public static Optional<NoResultRetry> of(String commit, ExperimentReport report, FollowUp where) {
+        if (!report.getDecided() || report.getHasMetric()) {
+            return Optional.empty();
+        }
+        Experiment e = Records.experiment(report.getExperiment());
+        List<Result> results = Records.results(report.getResultsList());
+        String reason = reason(report, results);
+        String workspace = Shell.quote(besideTheCheckout().resolve("fix-" + CommitId.abbreviate(commit)));
+        // the parent, not the commit: claiming from a commit that measured nothing would build on it
+        String from = e.getParent().isEmpty() ? "" : " --from " + CommitId.abbreviate(e.getParent());
+        String command = where.command("claim --direction " + Shell.quote(e.getDirection()) + from
+                + " --workspace " + workspace);
+        String resultsCommand = where.command("results --commit " + CommitId.abbreviate(commit));
+        String why = switch (reason) {
+            case CRASHED -> "its runs crashed (each one's last lines: `" + resultsCommand + "`): fix the change";
+            case TIMED_OUT -> "its runs were killed at the seed's timeout (`" + resultsCommand + "`): make the change "
+                    + "run within it";
+            case REFUSED -> "runners refused to run it: it breaks the seed's policy, the reason names what "
+                    + "(`" + resultsCommand + "`): change only the seed's editable files";
+            case NOT_FETCHED -> "no runner could fetch it, and its evaluations were given up: keep a node of "
+                    + "yours running (`" + where.command("node") + "`) while it is evaluated";
+            default -> "no run of it reported a metric (`" + resultsCommand + "`)";
+        };
+        String line = "no OK result, so nothing to publish: " + why + "; then claim again from its parent "
+                + CommitId.abbreviate(e.getParent()) + " (a decided commit is not evaluated again), redo the change "
+                + "in the new workspace and submit it: " + command;
+        return Optional.of(new NoResultRetry(reason, command, line));
+    }
+
+    /**
+     * Where the new workspace goes: beside the git checkout this runs in (`wait` is most often run
+     * in the workspace of the commit that failed, and a checkout inside it would nest in its
+     * repository), else in the working directory; absolute, so the command runs as printed anywhere.
+     */
+    private static Path besideTheCheckout() {
+        Path here = Path.of("").toAbsolutePath();
+        return WorkspaceClaim.enclosingCheckout().map(Path::getParent).orElse(here);
+    }
+
+    private static String reason(ExperimentReport report, List<Result> results) {
+        if (!report.getGivenUp().isEmpty()) {
+            return NOT_FETCHED;
+        }
+        // the most telling first: a refusal is the change itself, a crash its code, a timeout its speed
+        for (Result.Status s : List.of(Result.Status.REFUSED, Result.Status.CRASH, Result.Status.TIMEOUT,
+                Result.Status.UNFETCHABLE)) {
+            if (results.stream().anyMatch(r -> r.getStatus() == s)) {
+                return switch (s) {
+                    case REFUSED -> REFUSED;
+                    case CRASH -> CRASHED;
+                    case TIMEOUT -> TIMED_OUT;
+                    default -> NOT_FETCHED;
+                };
+            }
+        }
+        return NO_OK_RESULT;
+    }
+}
