@@ -73,7 +73,7 @@ public final class SqliteStore implements Store {
     private final WriteVersion written = new WriteVersion();
     /** Read-only connections for {@link #inReadTransaction}, opened as needed, at most {@value #READERS}. */
     private final ReadConnections readers;
-    /** Copies the log into the database file off the committer (its auto-checkpoint is off). */
+    /** Copies the log into the database file off the committer (its auto-checkpoint off); null where the committer does. */
     private final WalCheckpointer checkpointer;
     /**
      * Held by the committer from a group's first statement to its commit or rollback, and by the
@@ -96,8 +96,8 @@ public final class SqliteStore implements Store {
         }
     }
 
-    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener)
-            throws SQLException {
+    private SqliteStore(Path file, ProcessLock owner, Connection connection, CommitListener listener,
+            WalCheckpoints checkpoints) throws SQLException {
         this.file = file;
         this.owner = owner;
         this.connection = connection;
@@ -106,7 +106,8 @@ public final class SqliteStore implements Store {
         this.listener = listener;
         this.readers = new ReadConnections(file, READERS, rowsRead);
         this.outage = new StoreOutage(LOG, file.toString());
-        this.checkpointer = WalCheckpointer.start(file, written::now, group);
+        this.checkpointer = checkpoints.onCommitter() ? null
+                : WalCheckpointer.start(file, written::now, group, checkpoints.periodMillis());
         this.committer = new Thread(this::commitLoop, "sqlite-committer");
         committer.setDaemon(true);
         committer.start();
@@ -117,6 +118,16 @@ public final class SqliteStore implements Store {
     }
 
     public static SqliteStore open(Path dataDir, CommitListener listener) throws IOException {
+        WalCheckpoints checkpoints;
+        try {
+            checkpoints = WalCheckpoints.from(System.getProperties());
+        } catch (IllegalArgumentException e) {
+            throw new IOException("cannot open coordinator database in " + dataDir + ": " + e.getMessage(), e);
+        }
+        return open(dataDir, listener, checkpoints);
+    }
+
+    static SqliteStore open(Path dataDir, CommitListener listener, WalCheckpoints checkpoints) throws IOException {
         Files.createDirectories(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
         // Reads are kept in memory across transactions (OwnedReads), so a second coordinator on
@@ -135,10 +146,11 @@ public final class SqliteStore implements Store {
             // SQLite's own checkpoint would run inside whichever group commit crossed 1,000 pages
             // of log, and every caller behind it would wait: WalCheckpointer does it instead.
             try (Statement s = connection.createStatement()) {
-                s.execute("PRAGMA wal_autocheckpoint = 0");
+                s.execute("PRAGMA wal_autocheckpoint = "
+                        + (checkpoints.onCommitter() ? WalCheckpoints.AUTO_CHECKPOINT_PAGES : 0));
             }
             connection.commit();
-            return new SqliteStore(file, owner, connection, listener);
+            return new SqliteStore(file, owner, connection, listener, checkpoints);
         } catch (SQLException | RuntimeException e) {
             owner.close();
             throw new IOException("cannot open coordinator database " + file + ": " + e.getMessage(), e);
@@ -313,7 +325,9 @@ public final class SqliteStore implements Store {
                 }
             }
         }
-        checkpointer.close();
+        if (checkpointer != null) {
+            checkpointer.close();
+        }
         statements.close();
         readers.close();
         try {

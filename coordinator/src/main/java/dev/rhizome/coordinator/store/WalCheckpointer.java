@@ -40,14 +40,14 @@ import org.sqlite.BusyHandler;
  */
 final class WalCheckpointer {
     private static final Logger LOG = LoggerFactory.getLogger(WalCheckpointer.class);
-    /** How often the log is looked at: a passive checkpoint at most this often while the store writes. */
-    static final long PERIOD_MILLIS = 200;
     /** The log's size past which it is emptied even while the store writes. */
     static final long CAP_BYTES = 64L << 20;
     /** The most a TRUNCATE checkpoint waits for the writer and readers (it holds writers up meanwhile). */
     static final int WAIT_MILLIS = 100;
 
     private final Path log;
+    /** How often the log is looked at: a passive checkpoint at most this often while the store writes. */
+    private final long periodMillis;
     private final Connection connection;
     private final LongSupplier writes;
     /** The committer's group lock: a TRUNCATE runs between groups, never beside one (see SqliteStore). */
@@ -62,7 +62,7 @@ final class WalCheckpointer {
      * Starts checkpointing {@code file}'s log; {@code writes} moves whenever the store committed a
      * change (the store's write version), which is all the committer does for it.
      */
-    static WalCheckpointer start(Path file, LongSupplier writes, Lock group) throws SQLException {
+    static WalCheckpointer start(Path file, LongSupplier writes, Lock group, long periodMillis) throws SQLException {
         Connection connection = SqliteStore.connect(file);
         try {
             connection.setAutoCommit(true);
@@ -84,13 +84,14 @@ final class WalCheckpointer {
             connection.close();
             throw e;
         }
-        WalCheckpointer checkpointer = new WalCheckpointer(file, connection, writes, group);
+        WalCheckpointer checkpointer = new WalCheckpointer(file, connection, writes, group, periodMillis);
         checkpointer.thread.start();
         return checkpointer;
     }
 
-    private WalCheckpointer(Path file, Connection connection, LongSupplier writes, Lock group) {
+    private WalCheckpointer(Path file, Connection connection, LongSupplier writes, Lock group, long periodMillis) {
         this.log = file.resolveSibling(file.getFileName() + "-wal");
+        this.periodMillis = periodMillis;
         this.connection = connection;
         this.writes = writes;
         this.group = group;
@@ -102,7 +103,7 @@ final class WalCheckpointer {
         long seen = writes.getAsLong();
         while (!closing) {
             try {
-                Thread.sleep(PERIOD_MILLIS);
+                Thread.sleep(periodMillis);
             } catch (InterruptedException e) {
                 break;
             }
