@@ -33,7 +33,7 @@ class RefusalTextTest {
         assertThat(RefusalText.of("query parameter state must be OPEN, LEASED or DONE, got '" + "z".repeat(3_000) + "'"))
                 .isEqualTo("query parameter state must be OPEN, LEASED or DONE, got '" + "z".repeat(59)
                         + "...(2942 more chars)");
-        String word = "a".repeat(RefusalText.MAX_WORD_CHARS);
+        String word = "a".repeat(RefusalText.MAX_WORD_CHARS - 1);  // "/" and it: a run of the bound
         assertThat(RefusalText.of("no route /" + word)).as("a run of the bound is kept").isEqualTo("no route /" + word);
         String sent = RefusalText.of("got a" + "\ud83d\ude00".repeat(100) + " then more");
         assertThat(sent).endsWith(" more chars) then more");
