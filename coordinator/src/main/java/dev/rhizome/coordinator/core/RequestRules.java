@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.core;
 
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.protocol.CommitId;
@@ -24,13 +25,13 @@ public final class RequestRules {
     public static void name(String field, String value) {
         if (value.length() > MAX_NAME_CHARS || !NAME.matcher(value).matches()) {
             throw Rejection.badRequest(field + " must be 1-" + MAX_NAME_CHARS
-                    + " letters, digits, '.', '_' or '-', starting with a letter or digit, got '" + value + "'");
+                    + " letters, digits, '.', '_' or '-', starting with a letter or digit, got '" + LogSafe.of(value, 60) + "'");
         }
     }
 
     public static void commit(String field, String value) {
         if (!CommitId.isValid(value)) {
-            throw Rejection.badRequest(field + " must be a 40-hex-digit commit id, got '" + value + "'");
+            throw Rejection.badRequest(field + " must be a 40-hex-digit commit id, got '" + LogSafe.of(value, 60) + "'");
         }
     }
 
@@ -57,7 +58,7 @@ public final class RequestRules {
         for (int i = 0; i < values.size(); i++) {
             if (!CommitId.isValid(values.get(i))) {
                 throw Rejection.badRequest(QUERY + name + " must be 40-hex-digit commit ids separated by commas; id "
-                        + (i + 1) + " of " + values.size() + " is '" + values.get(i) + "'");
+                        + (i + 1) + " of " + values.size() + " is '" + LogSafe.of(values.get(i), 60) + "'");
             }
         }
     }

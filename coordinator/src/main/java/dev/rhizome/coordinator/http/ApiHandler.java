@@ -277,6 +277,8 @@ final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
         if (!msg.decoderResult().isSuccess()) {
             closeFor(ConnectionCloses.REFUSED);
+            // a head refused before its body (RequestDecoder): the client may still be sending it
+            lingering = OversizedBodies.lingers(ctx.pipeline());
             send(ctx, seq, new Outgoing(refuseUnrouted(MessageRules.undecodable(msg)), false, protobuf, head));
             return;
         }

@@ -113,7 +113,7 @@ final class BodyFormat {
         }
         return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED, (type.isEmpty()
                 ? "Content-Type \"" + LogSafe.of(contentType, 60) + "\" names no media type"
-                : "Content-Type " + LogSafe.of(contentType, 100) + " is not supported")
+                : "Content-Type " + LogSafe.of(contentType, 80) + " is not supported")
                 + "; send " + JSON + " or " + PROTOBUF + " (no Content-Type is " + JSON + ")");
     }
 

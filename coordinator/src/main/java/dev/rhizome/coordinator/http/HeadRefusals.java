@@ -7,10 +7,11 @@ import io.netty.handler.codec.http.HttpRequest;
 /**
  * What a request's head alone decides, before its body is read: a method this server does not
  * know (501), a path it does not have (404), a method its path does not take (405), a target that
- * cannot be read (400), a body declared on a routed method that takes none (400), a query its route
+ * cannot be read (400), a query its route
  * refuses (400: a parameter it does not take, given twice or without a value; every POST takes
  * none), a body type no signed write takes (415), an {@code If-Match} no write here can meet
- * (412). A client that sent
+ * (412). (A body framed on a method that takes none was refused with its head, {@link
+ * MessageRules#checkHead}.) A client that sent
  * "Expect: 100-continue" is answered with that refusal instead of "100 Continue" (RFC 9110,
  * 10.1.1): it was told to go on, sent its body (up to 1 MiB) for nothing and only then heard the
  * 404 or 415, or never sent it and held the connection until the request deadline.
@@ -27,10 +28,6 @@ final class HeadRefusals {
         try {
             ApiRequest request = RequestTarget.parse(head.method().name(), head.uri(), null, new byte[0]);
             router.route(request.method(), request.path());  // throws the 404, 405 or 501; runs nothing
-            HttpError declared = MessageRules.declaredBody(head);  // a GET with a body: its route takes none
-            if (declared != null) {
-                return declared;
-            }
             HttpError query = router.queryRefusal(request);  // the handler's first check, made before the body
             if (query != null) {
                 return query;

@@ -115,7 +115,7 @@ final class MessageRules {
         }
         if (!isHost(value)) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Host header "
-                    + LogSafe.of(value) + " is not a host and optional port (RFC 9112, 3.2)");
+                    + LogSafe.of(value, 80) + " is not a host and optional port (RFC 9112, 3.2)");
         }
         return null;
     }
@@ -254,7 +254,7 @@ final class MessageRules {
             // Nothing is ever inflated (a small gzip bomb would become gigabytes): a coded body was
             // read as if it were the record itself and refused for the wrong reason ("not UTF-8").
             return new HttpError(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, Error.Code.UNSUPPORTED,
-                    "Content-Encoding " + LogSafe.of(String.join(", ", contentCodings))
+                    "Content-Encoding " + LogSafe.of(String.join(", ", contentCodings), 80)
                             + " is not supported: send the body unencoded (RFC 9110, 8.4)");
         }
         List<String> transferCodings = codings(msg, HttpHeaderNames.TRANSFER_ENCODING);
@@ -267,15 +267,65 @@ final class MessageRules {
                     + LogSafe.of(String.join(", ", expectations), 80) + " is not supported; the only expectation "
                     + "understood is 100-continue");
         }
-        String method = msg.method().name();
-        if (!transferCodings.isEmpty() && !BODY_METHODS.contains(method)) {
-            // "GET ... Transfer-Encoding: chunked" then "0" and an empty line: read here as an empty
-            // body, and by a reader that ignores a GET's framing as the start of the next request.
-            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
-                    + "and this one is framed by Transfer-Encoding " + LogSafe.of(String.join(", ", transferCodings))
-                    + "; send it without one");
+        HttpError unwanted = bodyOnAMethodThatTakesNone(msg, transferCodings);
+        if (unwanted != null) {
+            return unwanted;
         }
         return transferCodingProblem(msg, transferCodings);
+    }
+
+    /**
+     * A head in a method that takes no body which frames one anyway (a {@code Transfer-Encoding}, or
+     * a {@code Content-Length} above 0): 501 when HTTP does not define the method ({@link
+     * Router#unknownMethod}), else 400; null for any other head. Judged from the head, before a byte
+     * of the body is read, with or without {@code Expect: 100-continue}: a GET's body used to be
+     * read whole (up to the body limit, as slowly as its client liked) and then refused, and a
+     * method HTTP does not define was 501 when it asked to continue and 400 when it did not.
+     * "GET ... Transfer-Encoding: chunked" then "0" and an empty line is read here as an empty
+     * body, and by a reader that ignores a GET's framing as the start of the next request: what
+     * follows such a head on the connection is never read.
+     */
+    private static HttpError bodyOnAMethodThatTakesNone(HttpRequest msg, List<String> transferCodings) {
+        String method = msg.method().name();
+        boolean coded = !transferCodings.isEmpty();  // one naming no coding is transferCodingProblem's
+        if (BODY_METHODS.contains(method) || !(coded || declaresALength(msg))) {
+            return null;
+        }
+        HttpError unknown = Router.unknownMethod(method);
+        if (unknown != null) {
+            return unknown;
+        }
+        String framing = coded
+                ? "is framed by Transfer-Encoding " + LogSafe.of(String.join(", ", transferCodings), 80)
+                : "declares Content-Length: " + declaredLength(msg);
+        return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, and "
+                + "this one " + framing + "; send it without one");
+    }
+
+    /**
+     * Whether a head frames a body that is to follow it: any {@code Transfer-Encoding} (even one
+     * naming no coding, which {@link #transferCodingProblem} refuses), or a {@code Content-Length}
+     * above 0 (the decoder refused one that is not a number).
+     */
+    static boolean framesABody(HttpRequest head) {
+        return head.headers().contains(HttpHeaderNames.TRANSFER_ENCODING) || declaresALength(head);
+    }
+
+    private static String declaredLength(HttpRequest head) {
+        try {
+            return Long.toString(HttpUtil.getContentLength(head, 0L));
+        } catch (NumberFormatException e) {
+            return LogSafe.of(head.headers().get(HttpHeaderNames.CONTENT_LENGTH), 40);
+        }
+    }
+
+    /** A Content-Length above 0, or one that is not a number (the decoder refuses those first). */
+    private static boolean declaresALength(HttpRequest head) {
+        try {
+            return HttpUtil.getContentLength(head, 0L) > 0;
+        } catch (NumberFormatException e) {
+            return true;  // not a length: whatever follows cannot be told from the next request
+        }
     }
 
     /**
@@ -312,7 +362,7 @@ final class MessageRules {
         if (!msg.headers().contains(HttpHeaderNames.TRANSFER_ENCODING)) {
             return null;
         }
-        String named = LogSafe.of(String.join(", ", codings));
+        String named = LogSafe.of(String.join(", ", codings), 80);
         if (codings.isEmpty()) {
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, "Transfer-Encoding names no "
                     + "coding: send chunked, or leave the field out and send Content-Length (RFC 9112, 6.1)");
@@ -359,8 +409,9 @@ final class MessageRules {
     }
 
     /**
-     * What only a whole request shows, or null: no body on a method that takes none. The head was
-     * judged by {@link #checkHead} as it came.
+     * What only a whole request shows, or null: no body on a method that takes none. A head that
+     * frames one was refused by {@link #checkHead} as it came, before its body; this holds the rule
+     * for any request that reaches the handler whole however it was framed.
      */
     static HttpError check(FullHttpRequest msg) {
         String method = msg.method().name();
@@ -369,22 +420,6 @@ final class MessageRules {
             // it used to be read here and dropped, the request answered as if it had none.
             return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
                     + "and this one came with " + msg.content().readableBytes() + " bytes; send it without one");
-        }
-        return null;
-    }
-
-    /**
-     * What a head alone shows of {@link #check}'s rule, or null: a method that takes no body whose
-     * {@code Content-Length} declares one. Asked before {@code 100 Continue} is sent
-     * ({@link HeadRefusals}), so that its client is not told to send what is then refused; a
-     * chunked one was refused with its head ({@link #checkHead}).
-     */
-    static HttpError declaredBody(HttpRequest head) {
-        String method = head.method().name();
-        long length = HttpUtil.getContentLength(head, 0L);
-        if (length > 0 && !BODY_METHODS.contains(method)) {
-            return new HttpError(HttpResponseStatus.BAD_REQUEST, Error.Code.BAD_REQUEST, method + " takes no body, "
-                    + "and this one declares Content-Length: " + length + "; send it without one");
         }
         return null;
     }

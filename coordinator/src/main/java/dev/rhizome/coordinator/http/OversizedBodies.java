@@ -112,9 +112,7 @@ final class OversizedBodies extends HttpObjectAggregator {
             return answer;
         }
         // From here on what the client sends is counted and dropped: the refusal closes the connection.
-        if (pipeline.get(LINGER) == null) {
-            pipeline.addFirst(LINGER, new Linger());
-        }
+        lingerOn(pipeline);
         answers.refuseInPlace(HeadRefusals.path(request), refusal,
                 HttpMethod.HEAD.equals(request.method()), BodyFormat.prefersProtobuf(request.headers()), true);
         refusedInPlace = true;
@@ -183,9 +181,7 @@ final class OversizedBodies extends HttpObjectAggregator {
      */
     private void refuseUnframed(ChannelHandlerContext ctx, HttpRequest request, HttpError refusal) {
         ApiHandler answers = ctx.pipeline().get(ApiHandler.class);
-        if (ctx.pipeline().get(LINGER) == null) {
-            ctx.pipeline().addFirst(LINGER, new Linger());
-        }
+        lingerOn(ctx.pipeline());
         if (answers == null) {
             FullHttpResponse answer = Responses.answering(ctx.alloc(),
                     ApiHandler.refuse(LogSafe.of(request.method() + " " + request.uri()), refusal), request);
@@ -205,9 +201,7 @@ final class OversizedBodies extends HttpObjectAggregator {
         }
         Channel channel = ctx.channel();
         // From here on, bytes are counted and dropped before any decoder sees them.
-        if (channel.pipeline().get(LINGER) == null) {
-            channel.pipeline().addFirst(LINGER, new Linger());
-        }
+        lingerOn(channel.pipeline());
         String message = "request body exceeds " + maxBodyBytes + " bytes";
         ApiHandler answers = channel.pipeline().get(ApiHandler.class);
         if (answers != null) {
@@ -233,6 +227,22 @@ final class OversizedBodies extends HttpObjectAggregator {
         }
         socket.shutdownOutput();
         channel.eventLoop().schedule(() -> channel.close(), LINGER_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * From here on what the connection's client sends is counted and dropped before any decoder
+     * sees it ({@link Linger}): a refusal of a request whose body is unread closes the connection,
+     * lingering ({@link #lingerThenClose}), when its answer is written.
+     */
+    static void lingerOn(ChannelPipeline pipeline) {
+        if (pipeline.get(LINGER) == null) {
+            pipeline.addFirst(LINGER, new Linger());
+        }
+    }
+
+    /** Whether the connection drops what its client sends ({@link #lingerOn}): its last answer closes it lingering. */
+    static boolean lingers(ChannelPipeline pipeline) {
+        return pipeline.get(LINGER) != null;
     }
 
     /** Discards what a refused client still sends, up to {@link #LINGER_BYTES}, then closes. */

@@ -10,13 +10,24 @@ import dev.rhizome.protocol.Printable;
  * megabyte came back whole. So every character {@link Printable} does not let through, and tab and
  * line feed (a refusal is one line), is sent as a visible {@code \\uXXXX}, and a message longer than
  * {@link #MAX_CHARS} keeps its start (what is wrong) and its end (what to do) around a note of how
- * much was left out. The log has {@code LogSafe} for the same reason. Pure.
+ * much was left out. The log has {@code LogSafe} for the same reason.
+ *
+ * <p>What a refusal quotes of its request is bounded too, wherever it was quoted: a run of more
+ * than {@link #MAX_WORD_CHARS} characters without a space (no word this server writes is that long;
+ * a path, a query value, a header's value or a record's field sent at thousands of characters is)
+ * keeps its first {@link #KEEP_WORD} and a note of how many were left out. {@code ?state=} and its
+ * like came back at any length up to the message's bound, which then cut the message's middle (the
+ * hint of what to do among it); the sites that quote a value that may hold spaces bound it as well
+ * ({@code LogSafe.of(value, 60)}). Pure.
  */
 final class RefusalText {
     /** Characters of a message sent at most: the longest this server writes are a few hundred. */
     static final int MAX_CHARS = 1000;
     private static final int KEEP_START = 600;
     private static final int KEEP_END = 300;
+    /** A run of characters without whitespace longer than this is an echoed value, cut. */
+    static final int MAX_WORD_CHARS = 80;
+    private static final int KEEP_WORD = 60;
 
     private RefusalText() {
     }
@@ -25,7 +36,7 @@ final class RefusalText {
         if (message == null) {
             return "";
         }
-        String shown = escaped(message);
+        String shown = wordsBounded(escaped(message));
         if (shown.length() <= MAX_CHARS) {
             return shown;
         }
@@ -47,6 +58,32 @@ final class RefusalText {
             }
         });
         return out.toString();
+    }
+
+    /** Each run of more than {@link #MAX_WORD_CHARS} non-whitespace characters cut to its start and a note. */
+    private static String wordsBounded(String message) {
+        StringBuilder out = null;
+        int word = 0;
+        for (int i = 0; i <= message.length(); i++) {
+            if (i < message.length() && !Character.isWhitespace(message.charAt(i))) {
+                continue;
+            }
+            if (i - word > MAX_WORD_CHARS) {
+                if (out == null) {
+                    out = new StringBuilder(message.length());
+                    out.append(message, 0, word);
+                }
+                int keep = cutBefore(message, word + KEEP_WORD);
+                out.append(message, word, keep).append("...(").append(i - keep).append(" more chars)");
+            } else if (out != null) {
+                out.append(message, word, i);
+            }
+            if (out != null && i < message.length()) {
+                out.append(message.charAt(i));
+            }
+            word = i + 1;
+        }
+        return out == null ? message : out.toString();
     }
 
     /** {@code at}, or one before it where it would split a surrogate pair. */

@@ -104,6 +104,10 @@ final class RequestDecoder extends HttpRequestDecoder {
                     deadline.mayBeHead(HttpMethod.HEAD.equals(request.method()));
                     HttpError wrong = MessageRules.checkHead(request);
                     if (wrong != null) {
+                        if (MessageRules.framesABody(request)) {
+                            // its body may still be coming: dropped unread, bounded, until the answer's close
+                            OversizedBodies.lingerOn(ctx.pipeline());
+                        }
                         refuseHead(request, wrong, buffer, out, i);
                         return;
                     }

@@ -166,10 +166,20 @@ final class Router {
         return params.getOrDefault(path, Set.of());
     }
 
+    /**
+     * The 501 a method HTTP does not define earns on any path, with or without a body
+     * ({@link MessageRules#checkHead} asks it of a head that frames one); null for a method it defines.
+     */
+    static HttpError unknownMethod(String method) {
+        return KNOWN_METHODS.contains(method) ? null : new HttpError(HttpResponseStatus.NOT_IMPLEMENTED,
+                Error.Code.UNSUPPORTED, "method " + LogSafe.of(method, 40) + " is not one this server knows; it serves "
+                + SERVED);
+    }
+
     Handler route(String method, String path) {
-        if (!KNOWN_METHODS.contains(method)) {
-            throw new HttpError(HttpResponseStatus.NOT_IMPLEMENTED, Error.Code.UNSUPPORTED, "method "
-                    + LogSafe.of(method, 40) + " is not one this server knows; it serves " + SERVED);
+        HttpError unknown = unknownMethod(method);
+        if (unknown != null) {
+            throw unknown;
         }
         Handler options = asteriskForm(method, path);
         if (options != null) {
@@ -177,7 +187,7 @@ final class Router {
         }
         Map<String, Handler> byMethod = routes.get(path);
         if (byMethod == null) {
-            throw new HttpError(HttpResponseStatus.NOT_FOUND, Error.Code.NOT_FOUND, "no route " + path
+            throw new HttpError(HttpResponseStatus.NOT_FOUND, Error.Code.NOT_FOUND, "no route " + LogSafe.of(path, 80)
                     + (path.indexOf('%') >= 0 ? " (paths are matched as sent: their percent-escapes are not decoded)" : ""));
         }
         // HEAD is GET without the body (RFC 9110, 9.3.2): ApiHandler drops the body, keeps the length.
@@ -190,7 +200,7 @@ final class Router {
             // The message names what the Allow header does (it named GET alone where Allow said GET, HEAD)
             String accepted = String.join(", ", allowed);
             throw new HttpError(HttpResponseStatus.METHOD_NOT_ALLOWED, Error.Code.UNSUPPORTED,
-                    path + " does not accept " + method + "; it accepts " + accepted, accepted);
+                    LogSafe.of(path, 80) + " does not accept " + method + "; it accepts " + accepted, accepted);
         }
         return handler;
     }

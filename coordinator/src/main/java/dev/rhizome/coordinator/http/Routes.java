@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.http;
 
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.PaperFilter;
 import dev.rhizome.coordinator.core.Rejection;
@@ -244,7 +245,8 @@ public final class Routes {
             case "OPEN" -> Optional.of(UnitStatus.State.OPEN);
             case "LEASED" -> Optional.of(UnitStatus.State.LEASED);
             case "DONE" -> Optional.of(UnitStatus.State.DONE);
-            default -> throw Rejection.badRequest("query parameter state must be OPEN, LEASED or DONE, got '" + name + "'");
+            default -> throw Rejection.badRequest("query parameter state must be OPEN, LEASED or DONE, got '"
+                    + LogSafe.of(name, 60) + "'");
         };
     }
 }

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.LogSafe;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.Cursor;
@@ -544,12 +545,12 @@ public final class Views {
                 // the coordinator never heard of is 404
                 String seed = e.map(Experiment::getSeed).or(() -> tx.seedOfCommit(commit))
                         .or(() -> tx.directionsOn(commit).stream().findFirst().map(d -> d.direction().getSeed()))
-                        .orElseThrow(() -> Rejection.notFound("unknown commit " + commit));
+                        .orElseThrow(() -> Rejection.notFound("unknown commit " + LogSafe.of(commit, 60)));
                 manifest = tx.seed(seed).orElseThrow().record().getManifest();
                 directionName = e.map(Experiment::getDirection).orElse(direction);
             } else {
                 DirectionRecord d = tx.direction(direction)
-                        .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
+                        .orElseThrow(() -> Rejection.notFound("unknown direction " + LogSafe.of(direction, 60)));
                 manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
                 List<Keyed<Long, String>> keyed = new ArrayList<>();
                 if (page.after().isEmpty()) {
@@ -689,7 +690,7 @@ public final class Views {
      */
     private static void requireKnown(Store.Transaction tx, String direction) {
         if (!direction.isEmpty() && tx.direction(direction).isEmpty()) {
-            throw Rejection.notFound("unknown direction " + direction);
+            throw Rejection.notFound("unknown direction " + LogSafe.of(direction, 60));
         }
     }
 
