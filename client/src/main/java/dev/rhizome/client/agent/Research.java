@@ -437,7 +437,7 @@ public final class Research {
     static String goOnHint(WorkUnit unit, Path workspace, FollowUp where) {
         String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
         String base = CommitId.abbreviate(unit.getCommit());
-        String claimAgain = "`" + where.command("claim --direction " + unit.getDirection() + " --from " + base)
+        String claimAgain = "`" + where.command("claim --direction " + Shell.quote(unit.getDirection()) + " --from " + base)
                 + " --json` (without --workspace)";
         String submit = "`" + where.command("submit --unit NEW_UNIT --workspace " + ws) + "` (NEW_UNIT: the claim's unit.id)";
         return switch (WorkspaceProgress.of(workspace, unit.getCommit())) {
@@ -448,7 +448,7 @@ public final class Research {
                     + "change in " + ws + ", then " + submit + "; or claim afresh into a new directory";
             case UNKNOWN -> "if you committed on top of " + base + ", that can still be submitted under a new claim: "
                     + "claim the same commit again with " + claimAgain + ", then " + submit + "; with nothing committed, "
-                    + "claim afresh (`" + where.command("claim --direction " + unit.getDirection() + " --workspace NEW_DIR") + "`)";
+                    + "claim afresh (`" + where.command("claim --direction " + Shell.quote(unit.getDirection()) + " --workspace NEW_DIR") + "`)";
         };
     }
 

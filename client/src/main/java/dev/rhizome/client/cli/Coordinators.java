@@ -139,6 +139,22 @@ public final class Coordinators {
     }
 
     /** What to do when the coordinator will not let this key do something. */
+    /** How the coordinator's ProposerThrottle words its refusal (the coordinator's tests hold the wording). */
+    static final String THROTTLED = "proposer throttled";
+
+    /**
+     * A throttled proposer is refused for a while, not for good: the hint for a key that may never
+     * do a thing ("needs the --data-dir of an operator") sent an agent whose retry of a crashed
+     * experiment was refused the wrong way.
+     */
+    static String throttledHint(FollowUp where) {
+        return "this key's commits failed (CRASH results, or commits no runner could fetch) more often than they ran OK, "
+                + "so the coordinator takes no new experiments from it until the time the message gives (10 minutes after "
+                + "the last failure): read why they failed with `" + where.command("results --commit C") + "`, make the "
+                + "fix run (a quick local run of the seed's harness catches most crashes), and submit again after that time; "
+                + "an OK result of yours outweighs a failure";
+    }
+
     static String forbiddenHint(FollowUp where) {
         return "the key of this --data-dir (`" + where.command("id") + "` prints it) may not do this: a unit "
                 + "leased to another key (or whose lease ran out) needs a new claim; seeds, directions and bans need the "
@@ -214,7 +230,8 @@ public final class Coordinators {
                             + "renew long work with `" + where.command("renew --unit U") + "`");
             // each kind says what to do about it: the one hint for all ("`rhizome seed list` and
             // `rhizome direction list` show what it has") told a banned key or a non-operator nothing
-            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message, forbiddenHint(where));
+            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message,
+                    message.startsWith(THROTTLED) ? throttledHint(where) : forbiddenHint(where));
             case CONFLICT -> new CommandException(ExitCodes.REFUSED, "conflict", message,
                     "the coordinator already holds something else under that name or for that unit (the message "
                             + "says what): pick another name, or claim again for a fresh unit");

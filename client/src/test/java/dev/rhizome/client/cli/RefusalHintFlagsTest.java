@@ -2,6 +2,7 @@ package dev.rhizome.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.node.api.CoordinatorException;
 import dev.rhizome.proto.v1.Error;
 import java.nio.file.Path;
@@ -46,5 +47,26 @@ class RefusalHintFlagsTest {
         String hint = Coordinators.failure(new CoordinatorException(403, Error.Code.WRONG_NETWORK, "wrong network"),
                 new FollowUp("http://h:7", null)).hint();
         assertThat(hint).contains("`curl http://h:7/v1/stats`");
+    }
+    /**
+     * The coordinator's own throttle refusal (its real wording, from ProposerThrottle) gets the hint
+     * for a wait, not the one for a key that may never act: an agent retrying a crashed experiment
+     * was told it needed an operator's --data-dir.
+     */
+    @Test
+    void aThrottledProposerIsToldToFixItsCommitAndWaitNotToFindAnOperator() {
+        long now = 1_000_000_000L;
+        ProposerThrottle.Record crashes = ProposerThrottle.Record.empty().onCrash(now).onCrash(now).onCrash(now);
+        String refusal = ProposerThrottle.refusal(crashes, now + 1_000).orElseThrow();
+        FollowUp where = new FollowUp("http://h:7", Path.of("/tmp/my dir"));
+        var failure = Coordinators.failure(new CoordinatorException(403, Error.Code.FORBIDDEN, refusal), where);
+        assertThat(failure.error()).isEqualTo("forbidden");
+        assertThat(failure.hint())
+                .contains("`rhizome results --commit C --data-dir '/tmp/my dir' --coordinator http://h:7`")
+                .contains("submit again after that time")
+                .doesNotContain("operators");
+        String other = Coordinators.failure(new CoordinatorException(403, Error.Code.FORBIDDEN, "not an operator"), where)
+                .hint();
+        assertThat(other).contains("operators");
     }
 }
