@@ -81,7 +81,7 @@ public final class SubordinateUidCheck {
             // A process that ended between the listing and its /proc read (the `touch ready` the wait saw
             // can still be exiting) runs as no one: only the living are the job's uids.
             System.out.println("JOB_HOST_UIDS " + alive.stream().skip(1).map(SubordinateUidCheck::hostUid)
-                    .filter(uid -> !uid.equals("gone")).distinct().toList());
+                    .filter(host -> !host.equals("gone")).distinct().toList());
             System.out.println("JOB_INSIDE_UID " + read(work.resolve("uid")));
             System.out.println("KEY_RC " + read(work.resolve("key.rc")) + " KEY_OUT " + read(work.resolve("key.out")));
             System.out.println("TRAIN_WRITABLE " + read(work.resolve("train.rc")));
