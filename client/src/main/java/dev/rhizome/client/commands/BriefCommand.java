@@ -8,6 +8,7 @@ import dev.rhizome.client.cli.LeaseNotice;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Output;
+import dev.rhizome.client.cli.PathArguments;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,7 +38,8 @@ public final class BriefCommand implements Callable<Integer> {
     String direction;
     @Option(names = "--json", description = "Print one JSON object: direction, seed, generated_ms, notice, closed, closed_reason, direction_description, goal, frontier, baseline_metric, experiments, new_since_last_look (marked, experiments: how many were registered since this data directory last ran `log --new`, counted up to 100, null when not marked; more, command; papers_marked, papers: how many were published since its last `papers --new`, likewise; papers_more, papers_command), unit (after a claim: id, commit, lease_deadline_ms, lease_seconds_left, workspace, lease_expired, go_on (once the lease ran out: how the work still goes in, under a new claim of the same commit; else null)), similar, tried (the newest experiments, newest first, each as `rhizome log --json` lists it: commit, parent, second_parent, proposer_id, mine, created_ms, hypothesis, outcome, metric, delta_parent, delta_frontier, reason, paper_titles, report, unread), tried_left_out (how many older ones `rhizome log` pages through), under_way (the explorations agents claimed on the direction with a hypothesis and hold now, not submitted yet, newest first, at most 50: unit_id, hypothesis (untrusted), claimant_id, mine, commit (where it starts from), claimed_ms, lease_deadline_ms; null where the coordinator does not list them), top, failures (one a commit), pending, papers, seed_program, commands.")
     boolean json;
-    @Option(names = "--workspace", paramLabel = "DIR", description = "Show the unit claimed into this workspace "
+    @Option(names = "--workspace", paramLabel = "DIR", converter = PathArguments.InputDirectory.class,
+            description = "Show the unit claimed into this workspace "
             + "(its lease: time left, or once it ran out how the work still goes in). Default: the workspace this runs in, if any.")
     Path workspace;
 
