@@ -1,8 +1,11 @@
 package dev.rhizome.coordinator.core;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -17,10 +20,15 @@ import java.util.Set;
  * <ul>
  *   <li>from {@link #SPARE_CORE_AFTER} networks on, the unit is offered only to a claim whose
  *       machine leaves a core idle ({@code ClaimRequest.core_to_spare}): a node that can tell a
- *       hung job from a starved one;</li>
- *   <li>from {@link #CHARGE_AFTER} on, or once it has waited {@link #SPARE_CORE_WAIT} for such a
- *       claim since its latest starved give-back (a network where no machine ever has a core to
- *       spare would keep it for good), it is offered to any claim and its lease says
+ *       hung job from a starved one gets it first;</li>
+ *   <li>that wait ends {@link #SPARE_CORE_WAIT} after it began (the give-back that brought the
+ *       unit to {@link #SPARE_CORE_AFTER} networks), however many give-backs come after: until
+ *       round 37 it counted from the latest, so give-backs that kept coming kept it waiting for
+ *       good. It ends sooner at {@link #CHARGE_AFTER} networks: while it waits only a claim with a
+ *       core to spare takes it, so the give-back of a further network is one from a machine that
+ *       had a core idle and starved all the same, and waiting for another would learn nothing
+ *       more;</li>
+ *   <li>once the wait has ended either way, it is offered to any claim and its lease says
  *       {@code charge_if_starved}: the next runner reports a job kept off a CPU to its bound as the
  *       TIMEOUT an unstarved run would be, and a starved give-back of such a lease is not taken as
  *       unrun but charged as an expired lease.</li>
@@ -33,7 +41,7 @@ public final class StarvedGiveBacks {
     /** Networks that gave it back starved before its next run is the commit's to time out. */
     public static final int CHARGE_AFTER = 3;
     /**
-     * How long a unit waits for a claim with a core to spare, from its latest starved give-back,
+     * How long a unit waits for a claim with a core to spare, from the give-back that made it wait,
      * before it is offered to any claim, charged: long enough for a spare core to come by on a
      * network that has any (a volunteer's evening, a night's idle machines), short enough that a
      * network of loaded machines still settles the commit within the day.
@@ -47,15 +55,16 @@ public final class StarvedGiveBacks {
     }
 
     /**
-     * What a unit's starved give-backs come to: the networks they came from, and the latest's time
-     * (0 for none).
+     * What a unit's starved give-backs come to: the networks they came from, and since when it
+     * waits for a core to spare (the time of the give-back that brought it to {@link
+     * #SPARE_CORE_AFTER} networks; 0 for fewer).
      */
-    public record Standing(int networks, long latestMs) {
+    public record Standing(int networks, long waitingSinceMs) {
         public static final Standing NONE = new Standing(0, 0);
 
         /** Whether a claim with no core to spare is kept off the unit at {@code nowMs}. */
         public boolean waitsForACoreToSpare(long nowMs) {
-            return networks >= SPARE_CORE_AFTER && !waitedOut(nowMs);
+            return networks >= SPARE_CORE_AFTER && networks < CHARGE_AFTER && !waitedOut(nowMs);
         }
 
         /** Whether a claim may be offered the unit at {@code nowMs}. */
@@ -70,7 +79,7 @@ public final class StarvedGiveBacks {
 
         /** When a unit waiting for a core to spare is offered to any claim, charged. */
         public long waitsUntilMs() {
-            return Saturating.plus(latestMs, SPARE_CORE_WAIT.toMillis());
+            return Saturating.plus(waitingSinceMs, SPARE_CORE_WAIT.toMillis());
         }
 
         private boolean waitedOut(long nowMs) {
@@ -81,14 +90,20 @@ public final class StarvedGiveBacks {
     private StarvedGiveBacks() {
     }
 
-    /** What {@code givenBack} comes to: a lease of no network counts as one network, whatever its key. */
+    /**
+     * What {@code givenBack}, in any order, comes to: a lease of no network counts as one network,
+     * whatever its key.
+     */
     public static Standing of(Collection<GivenBack> givenBack) {
+        List<GivenBack> inTime = new ArrayList<>(givenBack);
+        inTime.sort(Comparator.comparingLong(GivenBack::starvedMs));
         Set<String> networks = new HashSet<>();
-        long latest = 0;
-        for (GivenBack g : givenBack) {
-            networks.add(g.network());
-            latest = Math.max(latest, g.starvedMs());
+        long waitingSince = 0;
+        for (GivenBack g : inTime) {
+            if (networks.add(g.network()) && networks.size() == SPARE_CORE_AFTER) {
+                waitingSince = g.starvedMs();
+            }
         }
-        return new Standing(networks.size(), latest);
+        return new Standing(networks.size(), waitingSince);
     }
 }

@@ -407,7 +407,9 @@ public final class Dispatcher {
      * in the key's leases of the day, unlike {@link #giveBackUnanswered}: the node did receive it, and
      * a key that claims and gives back in a loop is bounded by its quota. Idempotent: a unit no longer
      * LEASED (given back already, expired, settled) is answered {@code 200} with nothing changed; one
-     * leased to another key is refused {@code 409}, nothing changed either.
+     * leased to another key is refused {@code 409}, nothing changed either. One whose lease ran out
+     * before it came, the sweep not yet run, is charged as the expired lease it is (round 37: it
+     * was taken as unrun, and counted a network if starved, on the sweep's timing alone).
      */
     public Ack giveBack(Verified<LeaseGiveBack> request) {
         LeaseGiveBack back = request.record();
@@ -434,6 +436,13 @@ public final class Dispatcher {
             }
             String why = back.getReason().isBlank() ? "no reason given"
                     : Printable.shown(back.getReason()).replace('\n', ' ');
+            if (Leases.isExpired(unit, now)) {
+                // Its lease ran out before it came, and only the sweep had not yet said so: taken as
+                // unrun it would be uncounted (and a starved one would count a network), where the
+                // sweep a moment later would have charged the expiry. What a give-back is must not
+                // hang on which runs first, on either store.
+                return expiredBeforeItCame(tx, unit, why, now);
+            }
             if (back.getStarved()) {
                 StarvedGiveBacks.Standing before = starvedStanding(tx, unit.id());
                 // as the lease was made: one that waited out its spare core while leased was not told
@@ -463,6 +472,20 @@ public final class Dispatcher {
                     PublicId.hex(back.getNode()), why);
             return ack(unit.id(), "given back; open to the next claim");
         });
+    }
+
+    /**
+     * A give-back of a lease already past its deadline: the expired lease it is (a failed attempt of
+     * the commit, the holder's standing halved), as the sweep would have ended it.
+     */
+    private Ack expiredBeforeItCame(Store.Transaction tx, UnitRecord unit, String why, long now) {
+        long lateS = Math.max(0, Saturating.minus(now, unit.leaseDeadlineMs()) / 1000);
+        expire(tx, unit, now);
+        GIVEN_BACK_LOG.info("lease on {} unit {} given back by {} {} s after its deadline: charged as the expired lease "
+                + "it is: {}", unit.kind(), unit.id(), PublicId.hex(unit.holder()), lateS, why);
+        return ack(unit.id(), "charged as an expired lease: its lease ran out at "
+                + Instant.ofEpochMilli(unit.leaseDeadlineMs()) + " (" + lateS + " s before this give-back); "
+                + "give a unit back before its lease's deadline for it to count as unrun");
     }
 
     /**
@@ -695,16 +718,21 @@ public final class Dispatcher {
         for (UnitRecord unit : due) {
             LOG.info("lease on {} unit {} held by {} expired (attempt {})", unit.kind(), unit.id(),
                     PublicId.hex(unit.holder()), unit.attempts());
-            UnitRecord expired = unit.expired();
-            tx.updateUnit(expired);
-            if (unit.kind() == WorkUnit.Kind.EVALUATE) {
-                // An evaluation held idle for a whole lease costs its holder standing (an exploration
-                // only ends: its commits are the agent's to register or not).
-                tx.saveReputation(unit.holder(), tx.reputation(unit.holder()).orElse(Reputation.fresh())
-                        .onLeaseExpired());
-            }
-            Abandonment.afterFailedAttempt(tx, expired, now);
+            expire(tx, unit, now);
         }
+    }
+
+    /** A lease that ran out, ended: the sweep's and a late give-back's one way (see {@link #giveBack}). */
+    private static void expire(Store.Transaction tx, UnitRecord unit, long now) {
+        UnitRecord expired = unit.expired();
+        tx.updateUnit(expired);
+        if (unit.kind() == WorkUnit.Kind.EVALUATE) {
+            // An evaluation held idle for a whole lease costs its holder standing (an exploration
+            // only ends: its commits are the agent's to register or not).
+            tx.saveReputation(unit.holder(), tx.reputation(unit.holder()).orElse(Reputation.fresh())
+                    .onLeaseExpired());
+        }
+        Abandonment.afterFailedAttempt(tx, expired, now);
     }
 
     /** Manifests by seed name, read once per transaction. */

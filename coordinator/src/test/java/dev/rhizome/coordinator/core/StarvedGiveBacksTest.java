@@ -24,7 +24,8 @@ class StarvedGiveBacksTest {
         StarvedGiveBacks.Standing mixed = StarvedGiveBacks.of(List.of(from("81.2.69.0/24", T + 5),
                 from("84.17.46.0/24", T + 9), from("", T + 1), from("", T + 2)));
         assertThat(mixed.networks()).as("two networks, and the machine of none").isEqualTo(3);
-        assertThat(mixed.latestMs()).as("the latest give-back's time, whatever the order").isEqualTo(T + 9);
+        assertThat(mixed.waitingSinceMs()).as("the give-back of the second network, whatever the order")
+                .isEqualTo(T + 5);
     }
 
     @Test
@@ -40,6 +41,8 @@ class StarvedGiveBacksTest {
         assertThat(two.charged(T)).isFalse();
         assertThat(three.charged(T)).isTrue();
         assertThat(three.offered(true, T)).isTrue();
+        assertThat(three.offered(false, T)).as("a machine with a core to spare starved on it too: any claim").isTrue();
+        assertThat(three.waitsForACoreToSpare(T)).isFalse();
         assertThat(StarvedGiveBacks.SPARE_CORE_AFTER).isLessThan(StarvedGiveBacks.CHARGE_AFTER);
     }
 
@@ -58,5 +61,40 @@ class StarvedGiveBacksTest {
         assertThat(StarvedGiveBacks.Standing.NONE.charged(T)).isFalse();
         assertThat(new StarvedGiveBacks.Standing(StarvedGiveBacks.SPARE_CORE_AFTER, Long.MAX_VALUE - 5).waitsUntilMs())
                 .as("saturates").isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void theWaitCountsFromTheGiveBackThatMadeItWaitHoweverManyComeAfter() {
+        // Two networks take turns giving it back, each a little before the wait would end: the
+        // wait used to restart at each, and the unit waited (charged or not) as long as they came.
+        List<StarvedGiveBacks.GivenBack> backs = new java.util.ArrayList<>(List.of(from("81.2.69.0/24", T),
+                from("84.17.46.0/24", T + 10)));
+        for (int i = 1; i <= 5; i++) {
+            backs.add(from(i % 2 == 0 ? "81.2.69.0/24" : "84.17.46.0/24", T + 10 + i * (WAIT - 60_000)));
+            StarvedGiveBacks.Standing s = StarvedGiveBacks.of(backs);
+            assertThat(s.networks()).isEqualTo(StarvedGiveBacks.SPARE_CORE_AFTER);
+            assertThat(s.waitsUntilMs()).as("after %d more give-backs", i).isEqualTo(T + 10 + WAIT);
+            assertThat(s.offered(false, T + 10 + WAIT)).as("any claim once the wait that began is over").isTrue();
+            assertThat(s.charged(T + 10 + WAIT)).isTrue();
+        }
+        // listed in any order, the wait began with the second network's give-back
+        List<StarvedGiveBacks.GivenBack> reversed = new java.util.ArrayList<>(backs);
+        java.util.Collections.reverse(reversed);
+        assertThat(StarvedGiveBacks.of(reversed)).isEqualTo(StarvedGiveBacks.of(backs));
+        assertThat(StarvedGiveBacks.of(List.of(from("a", T), from("a", T + 50))).waitingSinceMs())
+                .as("one network never waits").isZero();
+    }
+
+    @Test
+    void fromTheThirdNetworkItWaitsNoMoreAndIsCharged() {
+        StarvedGiveBacks.Standing three = StarvedGiveBacks.of(List.of(from("81.2.69.0/24", T),
+                from("84.17.46.0/24", T + 10), from("91.198.174.0/24", T + 20)));
+        assertThat(three.networks()).isEqualTo(StarvedGiveBacks.CHARGE_AFTER);
+        assertThat(three.waitsForACoreToSpare(T + 20)).as("charged and still waiting, before round 37").isFalse();
+        assertThat(three.offered(false, T + 20)).isTrue();
+        assertThat(three.charged(T + 20)).isTrue();
+        StarvedGiveBacks.Standing four = new StarvedGiveBacks.Standing(StarvedGiveBacks.CHARGE_AFTER + 1, T);
+        assertThat(four.waitsForACoreToSpare(T)).isFalse();
+        assertThat(four.charged(T)).isTrue();
     }
 }

@@ -14,6 +14,7 @@ import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import dev.rhizome.protocol.identity.Identity;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -76,9 +77,10 @@ class StarvedGiveBackBoundTest {
         assertThat(h.unit(unit.getId()).getExpiredLeases()).as("none of them counted against the commit").isZero();
 
         UnitStatus three = h.unit(unit.getId());
-        assertThat(three.getWaitingFor()).as("charged, and still for a core to spare").isEqualTo(StarvedGiveBacks.CORE_TO_SPARE);
+        assertThat(three.getWaitingFor()).as("a machine with a core to spare starved on it too: it waits no more")
+                .isEmpty();
         assertThat(three.getChargeIfStarved()).isTrue();
-        WorkUnit charged = claimFrom("62.210.16.61", Identity.generate(), true);
+        WorkUnit charged = claimFrom("62.210.16.61", Identity.generate(), false);
         assertThat(charged.getId()).isEqualTo(unit.getId());
         assertThat(charged.getChargeIfStarved()).as("its next run is the commit's to time out").isTrue();
         Identity fourth = lastClaimant;
@@ -114,7 +116,7 @@ class StarvedGiveBackBoundTest {
         WorkUnit unit = givenBackStarvedFromTwoNetworks();
         h.clock.advance(StarvedGiveBacks.SPARE_CORE_WAIT.minusSeconds(1));
         assertThat(claimResponseFrom("91.198.174.192", Identity.generate(), false).hasUnit()).as("still waiting").isFalse();
-        h.clock.advance(java.time.Duration.ofSeconds(1));
+        h.clock.advance(Duration.ofSeconds(1));
         UnitStatus waitedOut = h.unit(unit.getId());
         assertThat(waitedOut.getWaitingFor()).as("waited out: it waits for nothing more").isEmpty();
         assertThat(waitedOut.getChargeIfStarved()).isTrue();
@@ -137,15 +139,41 @@ class StarvedGiveBackBoundTest {
         WorkUnit early = claimFrom("91.198.174.200", Identity.generate(), true);
         assertThat(early.getId()).isEqualTo(unit.getId());
         assertThat(early.getChargeIfStarved()).isFalse();
-        h.clock.advance(java.time.Duration.ofMinutes(2));
+        h.clock.advance(Duration.ofMinutes(2));
         assertThat(starved(lastClaimant, early).ack().getMessage()).as("its lease did not say charge_if_starved")
                 .startsWith("given back; open to the next claim").contains("its next run is charged if it times out");
         UnitStatus three = h.unit(unit.getId());
         assertThat(three.getExpiredLeases()).isZero();
         assertThat(three.getStarvedNetworks()).isEqualTo(3);
-        assertThat(three.getWaitingFor()).as("the wait counts from the latest starved give-back")
-                .isEqualTo(StarvedGiveBacks.CORE_TO_SPARE);
-        assertThat(three.getOpenToAnyMs()).isEqualTo(h.clock.millis() + StarvedGiveBacks.SPARE_CORE_WAIT.toMillis());
+        assertThat(three.getWaitingFor()).as("charged from the third network: it waits for a core no more").isEmpty();
+        assertThat(three.getChargeIfStarved()).isTrue();
+        assertThat(claimFrom("62.210.16.61", Identity.generate(), false).getChargeIfStarved()).isTrue();
+    }
+
+    @Test
+    void theWaitForACoreToSpareEndsWhenItWouldHoweverManyGiveBacksComeMeanwhile() {
+        WorkUnit unit = givenBackStarvedFromTwoNetworks();
+        long openToAny = h.unit(unit.getId()).getOpenToAnyMs();
+        // the two networks that starved on it take it in turn on machines with a core to spare, and
+        // starve again, each a little before the wait ends: it used to restart at each, for good
+        int minutesLeft = 3;
+        for (String from : List.of("81.2.69.40", "84.17.46.40", "81.2.69.41")) {
+            h.clock.advance(Duration.ofMillis(openToAny - h.clock.millis() - Duration.ofMinutes(minutesLeft--).toMillis()));
+            WorkUnit spare = claimFrom(from, Identity.generate(), true);
+            assertThat(spare.getId()).isEqualTo(unit.getId());
+            assertThat(spare.getChargeIfStarved()).isFalse();
+            assertThat(starved(lastClaimant, spare).ack().getMessage()).contains("with a core to spare");
+            UnitStatus waiting = h.unit(unit.getId());
+            assertThat(waiting.getStarvedNetworks()).isEqualTo(StarvedGiveBacks.SPARE_CORE_AFTER);
+            assertThat(waiting.getOpenToAnyMs()).as("the wait ends when it would have, given back from %s", from)
+                    .isEqualTo(openToAny);
+        }
+        assertThat(claimResponseFrom("91.198.174.192", Identity.generate(), false).hasUnit()).as("still waiting")
+                .isFalse();
+        h.clock.advance(Duration.ofMillis(openToAny - h.clock.millis()));
+        WorkUnit any = claimFrom("91.198.174.192", Identity.generate(), false);
+        assertThat(any.getId()).as("open to any claim when the wait that began ends").isEqualTo(unit.getId());
+        assertThat(any.getChargeIfStarved()).isTrue();
     }
 
     private WorkUnit givenBackStarvedFromTwoNetworks() {
