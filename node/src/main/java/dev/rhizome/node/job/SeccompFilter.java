@@ -115,9 +115,16 @@ public final class SeccompFilter {
      * programs. A job's own files still reach the disk ({@code fsync}, {@code fdatasync} stay, and the
      * kernel writes everything back in time); nothing of training depends on a system-wide flush, and
      * what calls it (package managers, {@code sync} after a download) reads success and goes on.
+     *
+     * <p>Round 37: {@code sched_setaffinity}. A job inherits the node's CPUs (a volunteer's {@code taskset -c 0-3
+     * rhizome node}, systemd's {@code CPUAffinity=}), but the kernel lets any process widen its own affinity to every
+     * CPU of its cpuset, and a job took the whole machine so. The mask lies in memory, which a filter cannot read, so
+     * no call may change it: a job stays on the CPUs it was started on. What sets affinity in training is a hint
+     * (OpenMP's binding, a loader's worker pinned to a core, the "undo numpy's pinning" call back to every core), and
+     * reads success and goes on; {@code sched_getaffinity} tells the truth.
      */
     private static final Object[][] PRETENDED = {
-        {"sync", 162, 81}, {"syncfs", 306, 267},
+        {"sync", 162, 81}, {"syncfs", 306, 267}, {"sched_setaffinity", 203, 122},
     };
 
     /**
