@@ -166,6 +166,13 @@ public final class SeccompFilter {
         // uid on the host too (RLIMIT_MSGQUEUE, whose part the job's own limit of 0 already takes away
         // where there is no filter). Training passes data through pipes, sockets and shared memory.
         {"mq_open", 240, 180},
+        // sched_setattr (round 37), as a kernel before 3.14: besides what sched_setscheduler sets (which stays, and
+        // which RLIMIT_NICE and RLIMIT_RTPRIO bound), it sets utilization clamps, which no limit bounds for an
+        // unprivileged process (sched_util_clamp_min defaults to the whole 1024): a job at nice 19 asking a minimum
+        // of 1024 has schedutil run its cores at their top frequency whenever it runs, the volunteer's fans and
+        // battery with it. The flags lie in the structure, which the filter cannot read. Nothing of training sets
+        // them; what calls it (chrt for a deadline policy, refused anyway) takes the older call on this answer.
+        {"sched_setattr", 314, 274},
         // Newer calls nothing of training makes, answered as the kernel before them, whose fallback
         // (if any) is what the sandbox already shows or refuses. cachestat (6.5) tells which pages of a
         // file are in the page cache, of the host's shared files too (/usr, the JDK): the side channel

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@code taskset -c 0-3 rhizome node}, systemd's {@code CPUAffinity=}) gives its jobs those cores, since a process
  * inherits its parent's affinity; but the kernel lets a process widen its own to any CPU of its cpuset, and a job's
  * {@code sched_setaffinity} took every core of the machine. The filter now answers it done without running
- * ({@link SeccompFilter}'s pretended calls), so a real job under a node narrowed to one CPU stays on it.
+ * ({@link SeccompFilter}'s pretended calls), so a real job under a node narrowed to one CPU stays on it. And a job
+ * at nice 19 may not ask for its cores' top frequency ({@code sched_setattr}'s utilization clamps).
  */
 class CpuAffinityProbeTest {
     private static final Pattern LIST = Pattern.compile("(?m)^Cpus_allowed_list:\\s*(\\S+)\\s*$");
@@ -53,6 +54,37 @@ class CpuAffinityProbeTest {
             } finally {
                 taskset(own);
             }
+        }
+    }
+
+    /**
+     * Utilization clamps: {@code sched_setattr} with a minimum of 1024 had schedutil run the job's cores at their top
+     * frequency (no limit bounds an unprivileged clamp), now answered ENOSYS as a kernel before it; the policy a job
+     * may set stays settable by {@code sched_setscheduler}, and {@code sched_getattr} reads. (This development
+     * kernel has no clamps: it answered EOPNOTSUPP before.)
+     */
+    @Test
+    void aJobCannotClampItsCoresToTheirTopFrequency() throws Exception {
+        SeccompFilter.Arch arch = SeccompFilter.Arch.host().orElseThrow();
+        int setattr = arch.absent.get("sched_setattr");
+        int getattr = arch == SeccompFilter.Arch.X86_64 ? 315 : 275;
+        try (SandboxedJobs jobs = SandboxedJobs.open(dataDir)) {
+            String log = jobs.runOk("""
+                    import ctypes, os, struct
+                    libc = ctypes.CDLL(None, use_errno=True)
+                    libc.syscall.restype = ctypes.c_long
+                    # struct sched_attr: SCHED_OTHER, keep the parameters, clamp the minimum and maximum to 1024
+                    attr = ctypes.create_string_buffer(struct.pack('IIQiIQQQII', 56, 0, 0x08 | 0x10 | 0x20 | 0x40, 0, 0,
+                                                                   0, 0, 0, 1024, 1024), 56)
+                    ctypes.set_errno(0)
+                    r = libc.syscall(%d, 0, attr, 0)
+                    print('setattr', r, ctypes.get_errno(), flush=True)
+                    out = ctypes.create_string_buffer(56)
+                    print('getattr', libc.syscall(%d, 0, out, 56, 0), flush=True)
+                    os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+                    print('policy', os.sched_getscheduler(0) == os.SCHED_BATCH, flush=True)
+                    """.formatted(setattr, getattr));
+            assertThat(log).contains("setattr -1 38", "getattr 0", "policy True");
         }
     }
 

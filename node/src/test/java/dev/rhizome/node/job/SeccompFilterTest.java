@@ -77,7 +77,7 @@ class SeccompFilterTest {
         arch.unsupported.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP));
         assertThat(arch.absent).containsKeys("memfd_create", "memfd_secret", "shmget", "msgget", "semget", "io_setup",
-                "io_submit", "openat2", "inotify_init1", "mq_open", "fanotify_init");
+                "io_submit", "openat2", "inotify_init1", "mq_open", "fanotify_init", "sched_setattr");
         arch.absent.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS));
 
