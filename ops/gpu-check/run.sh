@@ -9,7 +9,7 @@
 # With a GPU it then runs one job of a device-view seed on a GPU slot, which checks from inside the
 # sandbox that the job sees its own GPU alone: one /dev/nvidia<minor>, /dev/nvidiactl and nvidia-uvm,
 # no /dev/nvidia-caps nor /proc/driver/nvidia/capabilities (MIG's config and monitor rights), no
-# /dev/nvidia-modeset, one entry of /proc/driver/nvidia/gpus, one CUDA device that computes (the JSON
+# /dev/nvidia-modeset nor /dev/nvidia-uvm-tools (the profilers' UVM device; CUDA computes without it), one entry of /proc/driver/nvidia/gpus, one CUDA device that computes (the JSON
 # line's device_view).
 #
 #   ops/gpu-check/run.sh [--units N] [--seed gpt-torch|tiny-lm] [--keep]
@@ -127,7 +127,7 @@ if len(seen["gpu_nodes"]) != 1:
 for needed in ("/dev/nvidiactl", "/dev/nvidia-uvm"):
     if not os.path.exists(needed):
         problems.append("no " + needed + " (CUDA needs it)")
-for hidden in ("/dev/nvidia-caps", "/dev/nvidia-modeset"):
+for hidden in ("/dev/nvidia-caps", "/dev/nvidia-modeset", "/dev/nvidia-uvm-tools"):
     if os.path.exists(hidden):
         problems.append(hidden + " is visible")
 caps = "/proc/driver/nvidia/capabilities"

@@ -65,6 +65,18 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
      * device nodes' modes its only guard.
      */
     static final String CAPABILITY_DEVICES = "nvidia-caps";
+    /**
+     * UVM's tools device: the profilers' and debuggers' interface to unified memory (CUPTI's unified-memory events
+     * and counters, Nsight, cuda-gdb), event queues and counters on a process's UVM address space, given a descriptor
+     * of that process's {@code /dev/nvidia-uvm}; kernel code no training reaches. CUDA's own work (context, memory,
+     * kernels, managed memory) goes through {@code nvidia-uvm} and never opens it. NVIDIA's container toolkit does
+     * pass it to a container of the {@code compute} capability, but not as a device CUDA needs: libnvidia-container
+     * gates the driver's devices by major number alone ({@code nvc_mount.c}, "Only compute libraries require
+     * specific devices (e.g. UVM)"), and this node rides along with {@code nvidia-uvm}'s. Found, so that the doctor
+     * sees the driver whole, but no job is given it (round 37); a job profiling its own unified memory gets no such
+     * events, as under a driver loaded without the tools device.
+     */
+    static final String UVM_TOOLS_DEVICE = "nvidia-uvm-tools";
     private static final Pattern MINOR = Pattern.compile("(?m)^Device Minor:\\s*(\\d+)\\s*$");
     private static final Pattern BUS_ID = Pattern.compile("([0-9A-Fa-f]{1,8}):([0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\\.[0-7])");
     private static final Pattern DRIVER_LIBRARY = Pattern.compile(
@@ -145,8 +157,8 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
 
     /**
      * The device nodes one job is given: none for a CPU job; for a GPU job the control devices CUDA opens
-     * (nvidiactl, nvidia-uvm, nvidia-uvm-tools, those present; not {@link #DISPLAY_DEVICE} nor
-     * {@link #CAPABILITY_DEVICES}) and its GPU's node alone.
+     * (nvidiactl and nvidia-uvm, those present; not {@link #DISPLAY_DEVICE}, {@link #CAPABILITY_DEVICES} nor
+     * {@link #UVM_TOOLS_DEVICE}) and its GPU's node alone.
      *
      * <p>{@code nvidiactl} is every CUDA process's first device, through which it reaches the driver at all, and
      * it names no GPU: its client-level calls list the driver's every GPU (its id and PCI place), as they do in a
@@ -169,7 +181,7 @@ public record GpuPassthrough(List<Path> devices, List<Path> libraryDirs, Map<Str
         List<Path> passed = new ArrayList<>();
         for (Path d : devices) {
             String name = d.getFileName().toString();
-            if (!name.equals(DISPLAY_DEVICE) && !name.equals(CAPABILITY_DEVICES)
+            if (!name.equals(DISPLAY_DEVICE) && !name.equals(CAPABILITY_DEVICES) && !name.equals(UVM_TOOLS_DEVICE)
                     && (!GPU.matcher(name).matches() || d.equals(node))) {
                 passed.add(d);
             }

@@ -108,12 +108,23 @@ final class ProcViews {
      * counts the pages set aside, which {@link #MEMINFO}'s copy already shows as none. What a job's programs act
      * on stays true: {@code overcommit_memory} and {@code overcommit_ratio} (whether a large allocation
      * succeeds follows them), {@code max_map_count}, the descriptor and pipe limits.
+     *
+     * <p>Round 37: the settings that hold a path or a command line the host chose, which every job read as the
+     * host wrote it: {@code kernel/core_pattern} (a volunteer's {@code /home/ada/cores/core.%e}, or the
+     * distribution's crash handler, Ubuntu's apport or systemd-coredump, with its arguments),
+     * {@code kernel/core_uses_pid} beside it, {@code kernel/poweroff_cmd} and {@code kernel/modprobe} (a
+     * distribution's own path, NixOS's under {@code /run/current-system}). A job's core dumps are off whatever they
+     * say (RLIMIT_CORE 0), and the kernel's helpers run on the host, not in the job.
      */
     static final Map<String, String> DEFAULTS = Map.of(
             "/proc/sys/kernel/tainted", "0\n",
             "/proc/sys/vm/swappiness", "60\n",
             "/proc/sys/vm/nr_hugepages", "0\n",
-            "/proc/sys/vm/nr_overcommit_hugepages", "0\n");
+            "/proc/sys/vm/nr_overcommit_hugepages", "0\n",
+            "/proc/sys/kernel/core_pattern", "core\n",
+            "/proc/sys/kernel/core_uses_pid", "0\n",
+            "/proc/sys/kernel/poweroff_cmd", "/sbin/poweroff\n",
+            "/proc/sys/kernel/modprobe", "/sbin/modprobe\n");
     /** Open files, unused handles and the most there may be: the first two read 0 ({@link #COUNTERS}), the last as the job's {@code file-max}. */
     static final String FILE_NR = "/proc/sys/fs/file-nr";
     /** The kernel's limit on open files, one of {@link #SIZED_BY_MEMORY}, which {@link #FILE_NR} repeats. */

@@ -115,9 +115,16 @@ public final class SeccompFilter {
      * programs. A job's own files still reach the disk ({@code fsync}, {@code fdatasync} stay, and the
      * kernel writes everything back in time); nothing of training depends on a system-wide flush, and
      * what calls it (package managers, {@code sync} after a download) reads success and goes on.
+     *
+     * <p>Round 37: {@code sched_setaffinity}. A job inherits the node's CPUs (a volunteer's {@code taskset -c 0-3
+     * rhizome node}, systemd's {@code CPUAffinity=}), but the kernel lets any process widen its own affinity to every
+     * CPU of its cpuset, and a job took the whole machine so. The mask lies in memory, which a filter cannot read, so
+     * no call may change it: a job stays on the CPUs it was started on. What sets affinity in training is a hint
+     * (OpenMP's binding, a loader's worker pinned to a core, the "undo numpy's pinning" call back to every core), and
+     * reads success and goes on; {@code sched_getaffinity} tells the truth.
      */
     private static final Object[][] PRETENDED = {
-        {"sync", 162, 81}, {"syncfs", 306, 267},
+        {"sync", 162, 81}, {"syncfs", 306, 267}, {"sched_setaffinity", 203, 122},
     };
 
     /**
@@ -159,6 +166,13 @@ public final class SeccompFilter {
         // uid on the host too (RLIMIT_MSGQUEUE, whose part the job's own limit of 0 already takes away
         // where there is no filter). Training passes data through pipes, sockets and shared memory.
         {"mq_open", 240, 180},
+        // sched_setattr (round 37), as a kernel before 3.14: besides what sched_setscheduler sets (which stays, and
+        // which RLIMIT_NICE and RLIMIT_RTPRIO bound), it sets utilization clamps, which no limit bounds for an
+        // unprivileged process (sched_util_clamp_min defaults to the whole 1024): a job at nice 19 asking a minimum
+        // of 1024 has schedutil run its cores at their top frequency whenever it runs, the volunteer's fans and
+        // battery with it. The flags lie in the structure, which the filter cannot read. Nothing of training sets
+        // them; what calls it (chrt for a deadline policy, refused anyway) takes the older call on this answer.
+        {"sched_setattr", 314, 274},
         // Newer calls nothing of training makes, answered as the kernel before them, whose fallback
         // (if any) is what the sandbox already shows or refuses. cachestat (6.5) tells which pages of a
         // file are in the page cache, of the host's shared files too (/usr, the JDK): the side channel

@@ -261,10 +261,9 @@ class BwrapCommandTest {
         assertThat(gpus.libraryDirs()).containsExactly(Path.of("/opt/nvidia/driver/lib64"),
                 Path.of("/usr/lib/x86_64-linux-gnu"));
         assertThat(mounts(argv)).contains("--dev-bind /dev/nvidia-uvm /dev/nvidia-uvm",
-                "--dev-bind /dev/nvidia-uvm-tools /dev/nvidia-uvm-tools",
                 "--dev-bind /dev/nvidia1 /dev/nvidia1", "--dev-bind /dev/nvidiactl /dev/nvidiactl",
                 "--ro-bind /opt/nvidia/driver/lib64 /opt/nvidia/driver/lib64");
-        assertThat(String.join(" ", argv)).doesNotContain("nvme0n1", "nvidia-foo", "nvidia-modeset", "nvidia-caps", "/opt/cuda", "--as=",
+        assertThat(String.join(" ", argv)).doesNotContain("nvme0n1", "nvidia-foo", "nvidia-modeset", "nvidia-caps", "nvidia-uvm-tools", "/opt/cuda", "--as=",
                 "--ro-bind /usr/lib/x86_64-linux-gnu", "/dev/nvidia0", "--setenv");
         assertThat(String.join(" ", argv(plan(SandboxPlan.MemoryLimit.NONE, OptionalInt.empty(), gpus), gpuBox)))
                 .as("a job with no GPU of its own gets no NVIDIA device or driver library, and its address space is bounded")

@@ -29,7 +29,8 @@ class GpuIsolationTest {
      * What every GPU job is given besides its GPU: not the display driver's device, nor the capability devices (MIG's
      * config and monitor rights over every GPU), which the machine has too.
      */
-    private static final List<String> CONTROL = List.of("/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidiactl");
+    /** The shared devices CUDA opens; not UVM's tools device, the profilers' (round 37), found but given to no job. */
+    private static final List<String> CONTROL = List.of("/dev/nvidia-uvm", "/dev/nvidiactl");
     /** nvidia-smi index -> (bus id as nvidia-smi writes it, the driver's device minor). */
     private static final String[] BUS = {"00000000:17:00.0", "00000000:2A:00.0", "00000000:3D:00.0",
         "00000000:63:00.0", "00000000:AB:00.0", "00000000:BD:00.0", "00000000:CF:00.0", "00000000:DB:00.0"};
@@ -79,7 +80,7 @@ class GpuIsolationTest {
 
         assertThat(gpus.gpuCount()).isEqualTo(8);
         assertThat(gpus.devices()).extracting(Path::toString).contains("/dev/nvidia0", "/dev/nvidia7")
-                .containsAll(CONTROL).contains("/dev/nvidia-caps", "/dev/nvidia-modeset")
+                .containsAll(CONTROL).contains("/dev/nvidia-caps", "/dev/nvidia-modeset", "/dev/nvidia-uvm-tools")
                 .doesNotContain("/dev/sda", "/dev/nvme0n1", "/dev/null");
         assertThat(gpus.minorByBusId()).hasSize(8).containsEntry("0000:17:00.0", 2).containsEntry("0000:63:00.0", 5);
     }
@@ -106,7 +107,8 @@ class GpuIsolationTest {
         // slot 3's GPU is on bus 63, the driver's minor 5: its entry, bound over the hidden list, and no other's
         assertThat(joined).contains("--tmpfs /proc/driver/nvidia/gpus",
                 "--ro-bind /proc/driver/nvidia/gpus/0000:63:00.0 /proc/driver/nvidia/gpus/0000:63:00.0",
-                "--remount-ro /proc/driver/nvidia/gpus").doesNotContain("nvidia-modeset", "nvidia-caps", "nvidia-cap1");
+                "--remount-ro /proc/driver/nvidia/gpus").doesNotContain("nvidia-modeset", "nvidia-caps", "nvidia-cap1",
+                "nvidia-uvm-tools");
         // round 36: MIG's rights in the driver's /proc (in its /proc mode, opening mig/monitor is the right), hidden whole
         assertThat(joined).contains("--tmpfs /proc/driver/nvidia/capabilities", "--remount-ro /proc/driver/nvidia/capabilities")
                 .doesNotContain("capabilities/mig");

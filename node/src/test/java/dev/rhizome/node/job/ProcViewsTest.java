@@ -181,6 +181,14 @@ class ProcViewsTest {
         assertThat(views).containsEntry("/proc/sys/kernel/tainted", "0\n").containsEntry("/proc/sys/vm/swappiness", "60\n")
                 .containsEntry("/proc/sys/vm/nr_hugepages", "0\n").containsEntry("/proc/sys/vm/nr_overcommit_hugepages", "0\n")
                 .doesNotContainKey("/proc/sys/vm/overcommit_memory");
+        // Round 37: what the host wrote as a path or a command line, a volunteer's home among them.
+        Map<String, String> paths = Map.of("/proc/stat", STAT, "/proc/sys/kernel/core_pattern", "/home/ada/cores/core.%e.%p\n",
+                "/proc/sys/kernel/core_uses_pid", "1\n", "/proc/sys/kernel/poweroff_cmd", "/run/current-system/sw/bin/poweroff\n",
+                "/proc/sys/kernel/modprobe", "/run/booted-system/kernel-modules/bin/modprobe\n");
+        assertThat(ProcViews.forJob(GIB, false, path -> Optional.ofNullable(paths.get(path))))
+                .containsEntry("/proc/sys/kernel/core_pattern", "core\n").containsEntry("/proc/sys/kernel/core_uses_pid", "0\n")
+                .containsEntry("/proc/sys/kernel/poweroff_cmd", "/sbin/poweroff\n")
+                .containsEntry("/proc/sys/kernel/modprobe", "/sbin/modprobe\n");
         // None is bound where the host lacks it.
         assertThat(ProcViews.forJob(GIB, false, path -> Optional.ofNullable(Map.of("/proc/stat", STAT).get(path))))
                 .doesNotContainKeys(ProcViews.DEFAULTS.keySet().toArray(String[]::new));

@@ -77,7 +77,7 @@ class SeccompFilterTest {
         arch.unsupported.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.EOPNOTSUPP));
         assertThat(arch.absent).containsKeys("memfd_create", "memfd_secret", "shmget", "msgget", "semget", "io_setup",
-                "io_submit", "openat2", "inotify_init1", "mq_open", "fanotify_init");
+                "io_submit", "openat2", "inotify_init1", "mq_open", "fanotify_init", "sched_setattr");
         arch.absent.forEach((name, nr) -> assertThat(run(program, arch.auditArch, nr)).as(name)
                 .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS));
 
@@ -387,6 +387,10 @@ class SeccompFilterTest {
             // RET_ERRNO with errno 0: the call returns 0 and the kernel never runs it
             assertThat(run(program, arch.auditArch, arch.pretended.get(call))).as(call).isEqualTo(SeccompFilter.RET_ERRNO);
         }
+        // round 37: a job's CPUs stay those it started on (CpuAffinityProbeTest); reading them stays
+        assertThat(run(program, arch.auditArch, arch.pretended.get("sched_setaffinity"))).isEqualTo(SeccompFilter.RET_ERRNO);
+        assertThat(run(program, arch.auditArch, arch == SeccompFilter.Arch.X86_64 ? 204 : 123)).as("sched_getaffinity")
+                .isEqualTo(SeccompFilter.RET_ALLOW);
         int fsync = arch == SeccompFilter.Arch.X86_64 ? 74 : 82;
         int fdatasync = arch == SeccompFilter.Arch.X86_64 ? 75 : 83;
         assertThat(run(program, arch.auditArch, fsync)).isEqualTo(SeccompFilter.RET_ALLOW);
