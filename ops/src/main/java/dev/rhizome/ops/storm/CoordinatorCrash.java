@@ -71,13 +71,15 @@ public final class CoordinatorCrash {
      * whose answers reached a client: a lease committed and then cut from its answer by the kill is
      * seen by {@code storeProblems} alone, which reads the stopped store's own tables
      * ({@link StoreConsistency}: a unit leased to two keys, a result without its unit, a unit with
-     * two results) and, on SQLite, those of the backup taken under load before the first kill (its
+     * two results) and, on SQLite, those of a backup taken while the load runs and the kills land (its
      * file checked the same way, and holding every result acknowledged before it began); each
      * problem one line (must be empty). {@code backups}: how many backups were taken and checked.
+     * {@code killsUnderLoad}: the kills that landed while units were still unacknowledged (a kill
+     * after the last result tests a restart, not a kill under load).
      */
     public record Report(int kills, int acknowledged, int stored, List<String> missing, List<String> duplicated,
             int inFlightAtKill, List<String> leftInTemp, List<String> leasedTwice, String integrity, double seconds,
-            List<String> storeProblems, int backups) {
+            List<String> storeProblems, int backups, int killsUnderLoad) {
         public boolean ok() {
             return missing.isEmpty() && duplicated.isEmpty() && leftInTemp.isEmpty() && leasedTwice.isEmpty()
                     && storeProblems.isEmpty() && (integrity.equals("ok") || integrity.equals(NOT_CHECKED));
@@ -87,9 +89,9 @@ public final class CoordinatorCrash {
             return String.format("%d kills under load: %d results acknowledged, %d stored, %d acknowledged but missing,"
                     + " %d units stored twice, %d calls cut by a kill, %d files left in the temporary directory %s,"
                     + " %d units leased to two keys, store integrity: %s, %d problems in the store's tables"
-                    + " (%d backups under load checked too), %.1f s%n", kills, acknowledged, stored,
-                    missing.size(), duplicated.size(), inFlightAtKill, leftInTemp.size(), leftInTemp, leasedTwice.size(),
-                    integrity, storeProblems.size(), backups, seconds);
+                    + " (%d backups under load checked too), %d kills with units still unacknowledged, %.1f s%n",
+                    kills, acknowledged, stored, missing.size(), duplicated.size(), inFlightAtKill, leftInTemp.size(),
+                    leftInTemp, leasedTwice.size(), integrity, storeProblems.size(), backups, killsUnderLoad, seconds);
         }
     }
 
@@ -121,8 +123,9 @@ public final class CoordinatorCrash {
         List<String> leasedTwice = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger cut = new AtomicInteger();
         int kills = 0;
-        List<String> backupProblems = new ArrayList<>();
-        int backups = 0;
+        List<String> backupProblems = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger backups = new AtomicInteger();
+        int killsUnderLoad = 0;
         Report report;
         try {
             Identity operator = Identity.generate();
@@ -141,17 +144,37 @@ public final class CoordinatorCrash {
             // a random few milliseconds after it, so kills land at moments no schedule picks.
             int step = Math.max(1, config.units() / (config.kills() + 1));
             java.util.Random moments = new java.util.Random();
+            // On SQLite, a backup taken while the clients claim and report, and while the kills land:
+            // beside the kill loop, which it must not hold up (waited for, the load ended before the
+            // first kill and every kill landed on an idle coordinator)
+            Thread backup = new Thread(() -> {
+                try {
+                    long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                    while (acked.isEmpty() && System.nanoTime() < until) {
+                        Thread.sleep(5);
+                    }
+                    backupProblems.addAll(backupUnderLoad(acked));
+                    backups.incrementAndGet();
+                } catch (IOException e) {
+                    backupProblems.add("backup under load: " + e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "crash-backup");
+            backup.setDaemon(true);
+            if (config.store().isEmpty()) {
+                backup.start();
+            }
             while (kills < config.kills()) {
                 int target = kills * step + 1 + moments.nextInt(step);
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
                 while (acked.size() < target && System.nanoTime() < deadline) {
                     Thread.sleep(5);
                 }
-                if (kills == 0 && config.store().isEmpty()) {
-                    backupProblems.addAll(backupUnderLoad(acked));
-                    backups++;
-                }
                 Thread.sleep(moments.nextInt(50));
+                if (acked.size() < config.units()) {
+                    killsUnderLoad++;
+                }
                 ChildProcess.kill(coordinator, Duration.ofSeconds(30));
                 kills++;
                 progress.printf("kill -9 #%d of the coordinator with %d results acknowledged%n", kills, acked.size());
@@ -165,6 +188,7 @@ public final class CoordinatorCrash {
             for (Thread t : clients) {
                 t.join(30_000);
             }
+            backup.join(TimeUnit.MINUTES.toMillis(6));
             report = check(url, acked, cut.get(), kills, started, leasedTwice);
         } finally {
             stop();
@@ -174,10 +198,12 @@ public final class CoordinatorCrash {
         List<String> problems = new ArrayList<>(config.store().isEmpty()
                 ? StoreConsistency.ofSqlite(config.dataDir().resolve(dev.rhizome.coordinator.store.SqliteStore.FILE_NAME))
                 : StoreConsistency.ofPostgres(config.store()));
-        problems.addAll(backupProblems);
+        synchronized (backupProblems) {
+            problems.addAll(backupProblems);
+        }
         return new Report(report.kills(), report.acknowledged(), report.stored(), report.missing(), report.duplicated(),
                 report.inFlightAtKill(), report.leftInTemp(), report.leasedTwice(), integrity(), report.seconds(),
-                List.copyOf(problems), backups);
+                List.copyOf(problems), backups.get(), killsUnderLoad);
     }
 
     /**
@@ -291,7 +317,7 @@ public final class CoordinatorCrash {
             twice = leasedTwice.stream().sorted().distinct().toList();
         }
         return new Report(kills, acked.size(), stored.size(), missing.stream().sorted().toList(), duplicated, cut,
-                leftInTemp(), twice, NOT_CHECKED, (System.nanoTime() - started) / 1e9, List.of(), 0);
+                leftInTemp(), twice, NOT_CHECKED, (System.nanoTime() - started) / 1e9, List.of(), 0, 0);
     }
 
     private List<String> leftInTemp() {
