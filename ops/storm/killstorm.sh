@@ -190,10 +190,17 @@ if crash_load == "1":
         crash = dict(zip(["kills", "acknowledged", "stored", "missing", "stored_twice", "calls_cut"],
                          map(int, m.groups()))) if m else {"unparsed": line.strip()}
         if m:
-            more = re.search(r"(\d+) units leased to two keys, store integrity: (.*?), [\d.]+ s$", line.strip())
+            more = re.search(r"(\d+) units leased to two keys, store integrity: (.*?), (\d+) problems in the store.s tables "
+                             r"\((\d+) backups under load checked too\), (\d+) kills with units still unacknowledged, "
+                             r"[\d.]+ s$", line.strip()) \
+                or re.search(r"(\d+) units leased to two keys, store integrity: (.*?), [\d.]+ s$", line.strip())
             if more:
                 crash["leased_twice"] = int(more.group(1))
                 crash["store_integrity"] = more.group(2)
+            if more and more.lastindex == 5:
+                crash["store_problems"] = int(more.group(3))
+                crash["backups_checked"] = int(more.group(4))
+                crash["kills_under_load"] = int(more.group(5))
     except OSError:
         crash = {"unparsed": ""}
 summary = {"dir": d, "store": store or "sqlite", "coordinators": int(coordinators), "minutes": int(minutes), "nodes": int(nodes),

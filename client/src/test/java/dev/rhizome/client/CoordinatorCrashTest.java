@@ -25,6 +25,8 @@ class CoordinatorCrashTest {
         assertThat(report.kills()).isEqualTo(3);
         holdsThePromise(report);
         assertThat(report.integrity()).as("the store's integrity check after the kills").isEqualTo("ok");
+        // `rhizome coordinator backup` taken while the clients claimed and reported, checked as the store is
+        assertThat(report.backups()).as("backups taken under load and checked").isEqualTo(1);
     }
 
     @Test
@@ -38,9 +40,16 @@ class CoordinatorCrashTest {
     }
 
     private static void holdsThePromise(CoordinatorCrash.Report report) {
+        // a kill after the last result tests a restart, not a kill under load
+        assertThat(report.killsUnderLoad()).as("kills that landed with units still unacknowledged").isEqualTo(3);
         assertThat(report.missing()).as("acknowledged results missing after the restarts").isEmpty();
         assertThat(report.duplicated()).as("units with two stored results").isEmpty();
+        // The clients see only the leases whose answers reached them; a lease the kill cut from its
+        // answer and the store then gave another key is a double lease no client saw: the store's
+        // own lease rows are read for it (every lease here outlives the run and none is given back,
+        // so a unit with leases to two keys was leased twice), and for results without their unit.
         assertThat(report.leasedTwice()).as("units whose claims answered two keys").isEmpty();
+        assertThat(report.storeProblems()).as("what the store's (and its backup's) own tables hold").isEmpty();
         // sqlite-jdbc's native library used to stay in the temporary directory after every kill
         assertThat(report.leftInTemp()).as("files the killed coordinators left in their temporary directory").isEmpty();
         // a result stored whose 200 the kill cut is sent again and acknowledged then: none stored unacknowledged

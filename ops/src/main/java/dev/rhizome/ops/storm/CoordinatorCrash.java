@@ -67,21 +67,31 @@ public final class CoordinatorCrash {
      * nothing); {@code leasedTwice}: units whose claims answered two different keys (must be empty:
      * every lease here outlives the run, so a unit leased again was leased twice); {@code integrity}:
      * SQLite's {@code PRAGMA integrity_check} of the store once the last coordinator stopped ("ok"),
-     * or "not checked" for PostgreSQL (the server's own).
+     * or "not checked" for PostgreSQL (the server's own). {@code leasedTwice} sees only the leases
+     * whose answers reached a client: a lease committed and then cut from its answer by the kill is
+     * seen by {@code storeProblems} alone, which reads the stopped store's own tables
+     * ({@link StoreConsistency}: a unit leased to two keys, a result without its unit, a unit with
+     * two results) and, on SQLite, those of a backup taken while the load runs and the kills land (its
+     * file checked the same way, and holding every result acknowledged before it began); each
+     * problem one line (must be empty). {@code backups}: how many backups were taken and checked.
+     * {@code killsUnderLoad}: the kills that landed while units were still unacknowledged (a kill
+     * after the last result tests a restart, not a kill under load).
      */
     public record Report(int kills, int acknowledged, int stored, List<String> missing, List<String> duplicated,
-            int inFlightAtKill, List<String> leftInTemp, List<String> leasedTwice, String integrity, double seconds) {
+            int inFlightAtKill, List<String> leftInTemp, List<String> leasedTwice, String integrity, double seconds,
+            List<String> storeProblems, int backups, int killsUnderLoad) {
         public boolean ok() {
             return missing.isEmpty() && duplicated.isEmpty() && leftInTemp.isEmpty() && leasedTwice.isEmpty()
-                    && (integrity.equals("ok") || integrity.equals(NOT_CHECKED));
+                    && storeProblems.isEmpty() && (integrity.equals("ok") || integrity.equals(NOT_CHECKED));
         }
 
         public String toText() {
             return String.format("%d kills under load: %d results acknowledged, %d stored, %d acknowledged but missing,"
                     + " %d units stored twice, %d calls cut by a kill, %d files left in the temporary directory %s,"
-                    + " %d units leased to two keys, store integrity: %s, %.1f s%n", kills, acknowledged, stored,
-                    missing.size(), duplicated.size(), inFlightAtKill, leftInTemp.size(), leftInTemp, leasedTwice.size(),
-                    integrity, seconds);
+                    + " %d units leased to two keys, store integrity: %s, %d problems in the store's tables"
+                    + " (%d backups under load checked too), %d kills with units still unacknowledged, %.1f s%n",
+                    kills, acknowledged, stored, missing.size(), duplicated.size(), inFlightAtKill, leftInTemp.size(),
+                    leftInTemp, leasedTwice.size(), integrity, storeProblems.size(), backups, killsUnderLoad, seconds);
         }
     }
 
@@ -113,6 +123,9 @@ public final class CoordinatorCrash {
         List<String> leasedTwice = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger cut = new AtomicInteger();
         int kills = 0;
+        List<String> backupProblems = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger backups = new AtomicInteger();
+        int killsUnderLoad = 0;
         Report report;
         try {
             Identity operator = Identity.generate();
@@ -131,6 +144,27 @@ public final class CoordinatorCrash {
             // a random few milliseconds after it, so kills land at moments no schedule picks.
             int step = Math.max(1, config.units() / (config.kills() + 1));
             java.util.Random moments = new java.util.Random();
+            // On SQLite, a backup taken while the clients claim and report, and while the kills land:
+            // beside the kill loop, which it must not hold up (waited for, the load ended before the
+            // first kill and every kill landed on an idle coordinator)
+            Thread backup = new Thread(() -> {
+                try {
+                    long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+                    while (acked.isEmpty() && System.nanoTime() < until) {
+                        Thread.sleep(5);
+                    }
+                    backupProblems.addAll(backupUnderLoad(acked));
+                    backups.incrementAndGet();
+                } catch (IOException e) {
+                    backupProblems.add("backup under load: " + e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "crash-backup");
+            backup.setDaemon(true);
+            if (config.store().isEmpty()) {
+                backup.start();
+            }
             while (kills < config.kills()) {
                 int target = kills * step + 1 + moments.nextInt(step);
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -138,6 +172,9 @@ public final class CoordinatorCrash {
                     Thread.sleep(5);
                 }
                 Thread.sleep(moments.nextInt(50));
+                if (acked.size() < config.units()) {
+                    killsUnderLoad++;
+                }
                 ChildProcess.kill(coordinator, Duration.ofSeconds(30));
                 kills++;
                 progress.printf("kill -9 #%d of the coordinator with %d results acknowledged%n", kills, acked.size());
@@ -151,14 +188,63 @@ public final class CoordinatorCrash {
             for (Thread t : clients) {
                 t.join(30_000);
             }
+            backup.join(TimeUnit.MINUTES.toMillis(6));
             report = check(url, acked, cut.get(), kills, started, leasedTwice);
         } finally {
             stop();
         }
         // once the last coordinator stopped: a coordinator killed mid-write must leave a database
         // that checks whole, not only one whose acknowledged rows read back
+        List<String> problems = new ArrayList<>(config.store().isEmpty()
+                ? StoreConsistency.ofSqlite(config.dataDir().resolve(dev.rhizome.coordinator.store.SqliteStore.FILE_NAME))
+                : StoreConsistency.ofPostgres(config.store()));
+        synchronized (backupProblems) {
+            problems.addAll(backupProblems);
+        }
         return new Report(report.kills(), report.acknowledged(), report.stored(), report.missing(), report.duplicated(),
-                report.inFlightAtKill(), report.leftInTemp(), report.leasedTwice(), integrity(), report.seconds());
+                report.inFlightAtKill(), report.leftInTemp(), report.leasedTwice(), integrity(), report.seconds(),
+                List.copyOf(problems), backups.get(), killsUnderLoad);
+    }
+
+    /**
+     * {@code rhizome coordinator backup} of the SQLite store while the clients go on claiming and
+     * reporting: its copy must be a store on its own (one snapshot: no result without its unit, no
+     * unit leased twice) holding every result acknowledged before it began. Its problems, each
+     * named with the backup's file.
+     */
+    private List<String> backupUnderLoad(Map<String, SignedEnvelope> acked) throws IOException, InterruptedException {
+        Path dir = config.dataDir().resolveSibling(config.dataDir().getFileName() + "-backups");
+        Files.createDirectories(dir);
+        Path out = dir.resolve("backup-" + System.nanoTime() + ".db");
+        java.util.Set<String> before = java.util.Set.copyOf(acked.keySet());
+        List<String> command = new ArrayList<>(config.launcher());
+        command.addAll(List.of("coordinator", "backup", "--data-dir", config.dataDir().toString(), "--out", out.toString()));
+        Path log = dir.resolve("backup.log");
+        Process backup = ChildProcess.start(command, log);
+        if (!backup.waitFor(5, TimeUnit.MINUTES)) {
+            ChildProcess.kill(backup, Duration.ofSeconds(30));
+            return List.of("backup " + out + " did not end in 5 minutes; its log ends:\n" + ChildProcess.tail(log, 20));
+        }
+        if (backup.exitValue() != 0) {
+            return List.of("backup " + out + " failed (" + backup.exitValue() + "); its log ends:\n"
+                    + ChildProcess.tail(log, 20));
+        }
+        progress.printf("backup under load with %d results acknowledged before it: %s%n", before.size(), out);
+        List<String> problems = new ArrayList<>();
+        StoreConsistency.ofSqlite(out).forEach(p -> problems.add("backup " + out + ": " + p));
+        java.util.Set<String> held = new java.util.HashSet<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + out);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rows = s.executeQuery("SELECT unit_id FROM results")) {
+            while (rows.next()) {
+                held.add(rows.getString(1));
+            }
+        } catch (java.sql.SQLException e) {
+            problems.add("backup " + out + " unreadable: " + e.getMessage());
+        }
+        before.stream().filter(u -> !held.contains(u)).sorted()
+                .forEach(u -> problems.add("backup " + out + " lacks a result acknowledged before it began: " + u));
+        return problems;
     }
 
     private String integrity() {
@@ -200,6 +286,7 @@ public final class CoordinatorCrash {
         report.missing().forEach(u -> System.out.println("  acknowledged but missing: " + u));
         report.duplicated().forEach(u -> System.out.println("  stored twice: " + u));
         report.leasedTwice().forEach(u -> System.out.println("  leased to two keys: " + u));
+        report.storeProblems().forEach(p -> System.out.println("  in the store: " + p));
         System.exit(report.ok() && report.stored() == report.acknowledged() ? 0 : 1);
     }
 
@@ -230,7 +317,7 @@ public final class CoordinatorCrash {
             twice = leasedTwice.stream().sorted().distinct().toList();
         }
         return new Report(kills, acked.size(), stored.size(), missing.stream().sorted().toList(), duplicated, cut,
-                leftInTemp(), twice, NOT_CHECKED, (System.nanoTime() - started) / 1e9);
+                leftInTemp(), twice, NOT_CHECKED, (System.nanoTime() - started) / 1e9, List.of(), 0, 0);
     }
 
     private List<String> leftInTemp() {
