@@ -18,6 +18,12 @@ public final class LeaseFit {
     public static final int MAX_SEEDS = 256;
     /** The claim's key, named in the reason so an agent can find what it sent. */
     public static final String KEY = "expected_ms_by_seed";
+    /**
+     * What a lease must hold beyond the job: fetching its bundle before and reporting after. Also the
+     * node's tolerance: it gives a unit back only when the lease it holds is shorter than the job
+     * itself, so a lease granted here is never given back for the time its claim's answer took.
+     */
+    public static final Duration MARGIN = Duration.ofSeconds(10);
 
     private LeaseFit() {
     }
@@ -39,7 +45,8 @@ public final class LeaseFit {
     public record Shortfall(String seed, long expectedMs, long leaseMs) {
         public String describe() {
             return "the lease granted here (" + seconds(leaseMs) + ") is shorter than the " + seconds(expectedMs)
-                    + " this node measured a job of seed " + seed + " takes (" + KEY + ")";
+                    + " this node measured a job of seed " + seed + " takes (" + KEY + ") and "
+                    + MARGIN.toSeconds() + " s to fetch and report";
         }
 
         private static String seconds(long ms) {
@@ -47,7 +54,7 @@ public final class LeaseFit {
         }
     }
 
-    /** Empty when the lease covers the job, or the claimant measured nothing for the seed. */
+    /** Empty when the lease covers the job and {@link #MARGIN}, or the claimant measured nothing for the seed. */
     public static Optional<Shortfall> shortfall(String seed, Duration lease, Map<String, Long> expectedMsBySeed) {
         Long expected = expectedMsBySeed.get(seed);
         if (expected == null) {
@@ -56,6 +63,6 @@ public final class LeaseFit {
         // a uint64 read signed: a value over Long.MAX_VALUE is as long as any lease can be short of
         long expectedMs = expected < 0 ? Long.MAX_VALUE : expected;
         long leaseMs = lease.toMillis();
-        return expectedMs > leaseMs ? Optional.of(new Shortfall(seed, expectedMs, leaseMs)) : Optional.empty();
+        return Saturating.plus(expectedMs, MARGIN.toMillis()) > leaseMs ? Optional.of(new Shortfall(seed, expectedMs, leaseMs)) : Optional.empty();
     }
 }
