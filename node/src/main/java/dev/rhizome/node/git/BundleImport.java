@@ -71,6 +71,7 @@ final class BundleImport {
             throw new BundleException("bundle is " + size + " bytes, over the limit of " + maxBytes);
         }
         // A pass of its own, before the lock: what the pack inflates to is judged before JGit inflates it.
+        GitBundleHeader judged;
         try (InputStream in = bundle.open(); ObjectReader reader = repository.newObjectReader()) {
             GitBundleHeader header = GitBundleHeader.read(in);
             // The scan looks up a thin pack's bases here: one missing for want of a prerequisite is
@@ -78,10 +79,12 @@ final class BundleImport {
             checkRefs(header, expectedTip);
             refs.writeLock().lock();
             try {
-                checkPrerequisites(header);
+                checkPrerequisitesHeld(header);
+                checkPrerequisiteComments(header);
             } finally {
                 refs.writeLock().unlock();
             }
+            judged = header;
             try {
                 limits.check(in, id -> heldSize(reader, id));
             } catch (BundleTooLargeException e) {
@@ -91,7 +94,7 @@ final class BundleImport {
                 // node's failure, not its sender's (the check says so when it finds the prune).
                 refs.writeLock().lock();
                 try {
-                    checkPrerequisites(header);
+                    checkPrerequisitesHeld(header);
                 } finally {
                     refs.writeLock().unlock();
                 }
@@ -101,10 +104,17 @@ final class BundleImport {
         // One pass over the bytes: the header is judged, then the pack that follows it is parsed.
         try (InputStream in = bundle.open()) {
             GitBundleHeader header = GitBundleHeader.read(in);
+            if (!header.equals(judged)) {
+                // Our own bytes read twice; a file changed under the import is this machine's fault.
+                throw new IOException("bundle " + bundle.name() + " changed between its two reads");
+            }
             String tip = checkRefs(header, expectedTip);
             refs.writeLock().lock();
             try {
-                checkPrerequisites(header);
+                // Held again under the lock that the refs are written under (a prune may have taken
+                // one since); the comments were judged above against the same commits, whose bytes
+                // their ids fix, so a second look could only say the same.
+                checkPrerequisitesHeld(header);
                 // Its own ref says the commit and its history are complete here; a commit present
                 // without one (an import cut short) is unpacked and refed again.
                 if (refs.hasRef(tip)) {
@@ -146,22 +156,32 @@ final class BundleImport {
 
     /**
      * Under the write lock: every prerequisite held (one given up lately is this node's failure,
-     * an {@link IOException}: see {@link CommitRefs#GIVEN_UP_REMEMBERED}), and its line's comment no longer than the
-     * commit's message (a writer puts the commit's subject there): a comment is text a rogue could
-     * fill with anything, and a node relays the header as received.
+     * an {@link IOException}: see {@link CommitRefs#GIVEN_UP_REMEMBERED}).
      */
-    private void checkPrerequisites(GitBundleHeader header) throws BundleException, IOException {
+    private void checkPrerequisitesHeld(GitBundleHeader header) throws BundleException, IOException {
+        for (String prerequisite : header.prerequisites()) {
+            if (!refs.has(prerequisite)) {
+                if (refs.givenUpLately(prerequisite)) {
+                    // A fetch names what it holds and the holder builds on it; a prune that gave it
+                    // up while the bundle was on its way is this node's doing, not its sender's.
+                    throw new IOException("prerequisite " + prerequisite
+                            + " was given up here while the bundle built on it was on its way");
+                }
+                throw new BundleException("missing prerequisite " + prerequisite);
+            }
+        }
+    }
+
+    /**
+     * Under the write lock, once {@link #checkPrerequisitesHeld} passed: each prerequisite's line's
+     * comment no longer than the commit's message (a writer puts the commit's subject there): a
+     * comment is text a rogue could fill with anything, and a node relays the header as received.
+     * Judged once an import: it parses each held commit, and its answer depends only on the header
+     * and on those commits' bytes, which their ids fix.
+     */
+    private void checkPrerequisiteComments(GitBundleHeader header) throws BundleException, IOException {
         try (RevWalk walk = new RevWalk(repository)) {
             for (String prerequisite : header.prerequisites()) {
-                if (!refs.has(prerequisite)) {
-                    if (refs.givenUpLately(prerequisite)) {
-                        // A fetch names what it holds and the holder builds on it; a prune that gave it
-                        // up while the bundle was on its way is this node's doing, not its sender's.
-                        throw new IOException("prerequisite " + prerequisite
-                                + " was given up here while the bundle built on it was on its way");
-                    }
-                    throw new BundleException("missing prerequisite " + prerequisite);
-                }
                 String comment = header.prerequisiteComments().getOrDefault(prerequisite, "");
                 if (comment.isEmpty()) {
                     continue;
