@@ -489,7 +489,8 @@ public final class Dispatcher {
         ReplayWindow.check("time_ms", renewal.getTimeMs(), now);
         return store.inTransaction(tx -> {
             UnitRecord unit = tx.unit(renewal.getWorkUnitId())
-                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + LogSafe.of(renewal.getWorkUnitId(), 60)));
+                    .orElseThrow(() -> Rejection.notFound("unknown work unit "
+                            + LogSafe.of(renewal.getWorkUnitId(), 60)));
             UnitRecord renewed = leases.renew(unit, renewal.getNode(), now, manifestLookup(tx).apply(unit.seed()));
             int renewals = tx.leaseRenewals(unit.id(), renewal.getNode());
             if (renewals >= limits.maxRenewalsPerLease()) {

@@ -36,8 +36,8 @@ final class ExploreStart {
         boolean ofDirection = tx.experiment(fromCommit)
                 .filter(e -> e.record().getDirection().equals(direction.name())).isPresent();
         if (!ofDirection) {
-            throw Rejection.notFound("commit " + LogSafe.of(fromCommit, 60) + " is not the base or a registered experiment of direction "
-                    + direction.name());
+            throw Rejection.notFound("commit " + LogSafe.of(fromCommit, 60)
+                    + " is not the base or a registered experiment of direction " + direction.name());
         }
         return fromCommit;
     }

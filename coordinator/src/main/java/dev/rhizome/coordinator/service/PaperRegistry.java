@@ -55,7 +55,8 @@ public final class PaperRegistry {
             }
             for (String cited : paper.getCitesList()) {
                 if (!cited.matches("[0-9a-f]{64}")) {
-                    throw Rejection.badRequest("cites must be paper ids (64 lower-case hex digits), got '" + LogSafe.of(cited, 60) + "'");
+                    throw Rejection.badRequest("cites must be paper ids (64 lower-case hex digits), got '"
+                            + LogSafe.of(cited, 60) + "'");
                 }
                 if (!tx.hasPaper(cited)) {
                     throw Rejection.notFound("cited paper " + cited + " is not published");

@@ -245,11 +245,13 @@ public final class ResultIntake {
     private static void checkHardwareClass(Result r, UnitRecord unit, Manifest manifest, String leaseClass) {
         String seedClass = manifest.getHardwareClass();
         if (!HardwareClasses.fits(seedClass, r.getHardwareClass())) {
-            throw Rejection.wrongHardwareClass("hardware_class '" + LogSafe.of(r.getHardwareClass(), 60) + "' does not fit seed "
+            throw Rejection.wrongHardwareClass("hardware_class '" + LogSafe.of(r.getHardwareClass(), 60)
+                    + "' does not fit seed "
                     + unit.seed() + "'s class '" + seedClass + "' (work unit " + unit.id() + ")");
         }
         if (!leaseClass.isEmpty() && !leaseClass.equals(r.getHardwareClass())) {
-            throw Rejection.wrongHardwareClass("hardware_class '" + LogSafe.of(r.getHardwareClass(), 60) + "' differs from '"
+            throw Rejection.wrongHardwareClass("hardware_class '" + LogSafe.of(r.getHardwareClass(), 60)
+                    + "' differs from '"
                     + leaseClass + "', the class " + PublicId.hex(r.getRunner()) + " claimed work unit " + unit.id()
                     + " with; a result is compared only in the class its lease was claimed with");
         }
@@ -288,7 +290,8 @@ public final class ResultIntake {
 
     private static void mustMatch(String field, String reported, String expected, UnitRecord unit) {
         if (!reported.equals(expected)) {
-            throw Rejection.badRequest("result " + field + " '" + LogSafe.of(reported, 60) + "' does not match work unit " + unit.id()
+            throw Rejection.badRequest("result " + field + " '" + LogSafe.of(reported, 60) + "' does not match work unit "
+                    + unit.id()
                     + " (" + expected + ")");
         }
     }
