@@ -1,9 +1,9 @@
 package dev.rhizome.coordinator.core;
 
-import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.proto.v1.NodeAnnouncement;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.PeerAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -69,7 +69,7 @@ public final class RequestRules {
     public static void announcement(NodeAnnouncement a) {
         if (!isHost(a.getHost())) {
             throw Rejection.badRequest("host must be a literal IP address (not unspecified, multicast or broadcast) "
-                    + "or a host name, got '" + a.getHost() + "'");
+                    + "or a host name, got '" + LogSafe.of(a.getHost(), 60) + "'");
         }
         if (a.getPort() < 1 || a.getPort() > 65535) {
             throw Rejection.badRequest("port must be 1-65535, got " + Integer.toUnsignedString(a.getPort()));
@@ -99,7 +99,7 @@ public final class RequestRules {
         PeerAddress.Reach from = AddressScope.reach(origin);
         PeerAddress.Reach advertised = PeerAddress.reach(a.getHost());
         if (!advertised.learnableOver(from)) {
-            throw Rejection.badRequest("host '" + a.getHost() + "' is a " + describe(advertised)
+            throw Rejection.badRequest("host '" + LogSafe.of(a.getHost(), 60) + "' is a " + describe(advertised)
                     + " address, narrower than the " + describe(from) + " address this request came from: other nodes "
                     + "could not reach it, and would be told to dial their own " + describe(advertised)
                     + " network; announce an address (or host name) others reach you at");

@@ -15,6 +15,7 @@ import dev.rhizome.proto.v1.Leaderboard;
 import dev.rhizome.proto.v1.LeaderboardList;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.ResultVerdict;
+import dev.rhizome.protocol.LogSafe;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -80,7 +81,7 @@ final class DirectionBoard {
     LeaderboardList ranking(Store store) {
         return ranking.get(() -> store.inReadTransaction(tx -> {
             DirectionRecord d = tx.direction(direction)
-                    .orElseThrow(() -> Rejection.notFound("unknown direction " + direction));
+                    .orElseThrow(() -> Rejection.notFound("unknown direction " + LogSafe.of(direction, 60)));
             Manifest manifest = tx.seed(d.direction().getSeed()).orElseThrow().record().getManifest();
             return build(tx, d, manifest);
         }));

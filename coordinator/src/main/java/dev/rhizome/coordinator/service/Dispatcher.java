@@ -34,6 +34,7 @@ import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.Printable;
 import dev.rhizome.protocol.WarnBudget;
 import dev.rhizome.protocol.envelope.Verified;
@@ -230,7 +231,7 @@ public final class Dispatcher {
             }
             expireLeases(tx, now);
             if (!claim.getDirection().isEmpty() && tx.direction(claim.getDirection()).isEmpty()) {
-                throw Rejection.notFound("unknown direction " + claim.getDirection());
+                throw Rejection.notFound("unknown direction " + LogSafe.of(claim.getDirection(), 60));
             }
             if (!again && !tx.useClaimNonce(claim.getNode(), claim.getNonce(), claim.getTimeMs())) {
                 // The same claim again: its answer may have been lost (a coordinator killed between
@@ -423,7 +424,7 @@ public final class Dispatcher {
         ReplayWindow.check("time_ms", back.getTimeMs(), now);
         return store.inTransaction(tx -> {
             UnitRecord unit = tx.unit(back.getWorkUnitId())
-                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + back.getWorkUnitId()));
+                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + LogSafe.of(back.getWorkUnitId(), 60)));
             if (unit.kind() != WorkUnit.Kind.EVALUATE) {
                 throw Rejection.badRequest("work unit " + unit.id() + " is an EXPLORE unit; give it back with "
                         + "POST /v1/explore-done and a reason");
@@ -513,7 +514,8 @@ public final class Dispatcher {
         ReplayWindow.check("time_ms", renewal.getTimeMs(), now);
         return store.inTransaction(tx -> {
             UnitRecord unit = tx.unit(renewal.getWorkUnitId())
-                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + renewal.getWorkUnitId()));
+                    .orElseThrow(() -> Rejection.notFound("unknown work unit "
+                            + LogSafe.of(renewal.getWorkUnitId(), 60)));
             UnitRecord renewed = leases.renew(unit, renewal.getNode(), now, manifestLookup(tx).apply(unit.seed()));
             int renewals = tx.leaseRenewals(unit.id(), renewal.getNode());
             if (renewals >= limits.maxRenewalsPerLease()) {
@@ -544,7 +546,7 @@ public final class Dispatcher {
         Ack closed = store.inTransaction(tx -> {
             closedNow[0] = false; // a transaction may run again
             UnitRecord unit = tx.unit(done.getWorkUnitId())
-                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + done.getWorkUnitId()));
+                    .orElseThrow(() -> Rejection.notFound("unknown work unit " + LogSafe.of(done.getWorkUnitId(), 60)));
             if (unit.kind() != WorkUnit.Kind.EXPLORE) {
                 throw Rejection.badRequest("work unit " + unit.id() + " is an EVALUATE unit; it ends with a result");
             }

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
@@ -74,9 +75,9 @@ public final class ExperimentRegistry {
             }
             ReplayWindow.check("created_ms", e.getCreatedMs(), now);
             Seed seed = tx.seed(e.getSeed()).map(Stored::record)
-                    .orElseThrow(() -> Rejection.notFound("unknown seed " + e.getSeed()));
+                    .orElseThrow(() -> Rejection.notFound("unknown seed " + LogSafe.of(e.getSeed(), 60)));
             DirectionRecord direction = tx.direction(e.getDirection())
-                    .orElseThrow(() -> Rejection.notFound("unknown direction " + e.getDirection()));
+                    .orElseThrow(() -> Rejection.notFound("unknown direction " + LogSafe.of(e.getDirection(), 60)));
             String closedBecause = tx.closedDirections(List.of(direction.name())).get(direction.name());
             if (closedBecause != null) {
                 throw Rejection.conflict("direction " + direction.name() + " is closed and takes no more experiments"
@@ -107,7 +108,7 @@ public final class ExperimentRegistry {
             }
             if (!e.getWorkUnitId().isEmpty()) {
                 UnitRecord unit = tx.unit(e.getWorkUnitId())
-                        .orElseThrow(() -> Rejection.notFound("unknown work unit " + e.getWorkUnitId()));
+                        .orElseThrow(() -> Rejection.notFound("unknown work unit " + LogSafe.of(e.getWorkUnitId(), 60)));
                 if (unit.kind() != WorkUnit.Kind.EXPLORE || !unit.direction().equals(direction.name())) {
                     throw Rejection.badRequest("work unit " + unit.id() + " is not an EXPLORE unit of direction "
                             + direction.name());

@@ -9,6 +9,7 @@ import dev.rhizome.coordinator.store.Explorations;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.SimilarWork;
+import dev.rhizome.protocol.LogSafe;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,8 +36,8 @@ final class ExploreStart {
         boolean ofDirection = tx.experiment(fromCommit)
                 .filter(e -> e.record().getDirection().equals(direction.name())).isPresent();
         if (!ofDirection) {
-            throw Rejection.notFound("commit " + fromCommit + " is not the base or a registered experiment of direction "
-                    + direction.name());
+            throw Rejection.notFound("commit " + LogSafe.of(fromCommit, 60)
+                    + " is not the base or a registered experiment of direction " + direction.name());
         }
         return fromCommit;
     }

@@ -8,7 +8,6 @@ import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.TrialRequeueOrder;
-import dev.rhizome.protocol.CommitId;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
@@ -55,8 +54,8 @@ public final class OperatorActions {
         operators.require(request.signer(), "queue trials again");
         ReplayWindow.check("requeued_ms", order.getRequeuedMs(), now);
         RequestRules.name("name", order.getName());
-        if (!order.getCommit().isEmpty() && !CommitId.isValid(order.getCommit())) {
-            throw Rejection.badRequest("commit must be a 40-hex-digit commit id, got '" + order.getCommit() + "'");
+        if (!order.getCommit().isEmpty()) {
+            RequestRules.commit("commit", order.getCommit());
         }
         reason(order.getReason());
         return store.inTransaction(tx -> SeedsAndDirections.ack(order.getName(),

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
@@ -47,14 +48,15 @@ public final class PaperRegistry {
             }
             ReplayWindow.check("created_ms", paper.getCreatedMs(), now);
             if (tx.direction(paper.getDirection()).isEmpty()) {
-                throw Rejection.notFound("unknown direction " + paper.getDirection());
+                throw Rejection.notFound("unknown direction " + LogSafe.of(paper.getDirection(), 60));
             }
             for (String commit : paper.getCommitsList()) {
                 requireExperimentOf(tx, paper.getDirection(), commit);
             }
             for (String cited : paper.getCitesList()) {
                 if (!cited.matches("[0-9a-f]{64}")) {
-                    throw Rejection.badRequest("cites must be paper ids (64 lower-case hex digits), got '" + cited + "'");
+                    throw Rejection.badRequest("cites must be paper ids (64 lower-case hex digits), got '"
+                            + LogSafe.of(cited, 60) + "'");
                 }
                 if (!tx.hasPaper(cited)) {
                     throw Rejection.notFound("cited paper " + cited + " is not published");

@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.Envelopes;
 import static dev.rhizome.coordinator.service.SeedsAndDirections.ack;
 
@@ -128,7 +129,7 @@ public final class ResultIntake {
         }
         ReplayWindow.check("time_ms", result.getTimeMs(), now);
         UnitRecord unit = tx.unit(result.getWorkUnitId())
-                .orElseThrow(() -> Rejection.notFound("unknown work unit " + result.getWorkUnitId()));
+                .orElseThrow(() -> Rejection.notFound("unknown work unit " + LogSafe.of(result.getWorkUnitId(), 60)));
         Manifest manifest = tx.seed(unit.seed()).orElseThrow().record().getManifest();
         checkMatchesUnit(result, unit, manifest);
         checkRandomSeed(tx, result, unit);
@@ -244,11 +245,13 @@ public final class ResultIntake {
     private static void checkHardwareClass(Result r, UnitRecord unit, Manifest manifest, String leaseClass) {
         String seedClass = manifest.getHardwareClass();
         if (!HardwareClasses.fits(seedClass, r.getHardwareClass())) {
-            throw Rejection.wrongHardwareClass("hardware_class '" + r.getHardwareClass() + "' does not fit seed "
+            throw Rejection.wrongHardwareClass("hardware_class '" + LogSafe.of(r.getHardwareClass(), 60)
+                    + "' does not fit seed "
                     + unit.seed() + "'s class '" + seedClass + "' (work unit " + unit.id() + ")");
         }
         if (!leaseClass.isEmpty() && !leaseClass.equals(r.getHardwareClass())) {
-            throw Rejection.wrongHardwareClass("hardware_class '" + r.getHardwareClass() + "' differs from '"
+            throw Rejection.wrongHardwareClass("hardware_class '" + LogSafe.of(r.getHardwareClass(), 60)
+                    + "' differs from '"
                     + leaseClass + "', the class " + PublicId.hex(r.getRunner()) + " claimed work unit " + unit.id()
                     + " with; a result is compared only in the class its lease was claimed with");
         }
@@ -287,7 +290,8 @@ public final class ResultIntake {
 
     private static void mustMatch(String field, String reported, String expected, UnitRecord unit) {
         if (!reported.equals(expected)) {
-            throw Rejection.badRequest("result " + field + " '" + reported + "' does not match work unit " + unit.id()
+            throw Rejection.badRequest("result " + field + " '" + LogSafe.of(reported, 60) + "' does not match work unit "
+                    + unit.id()
                     + " (" + expected + ")");
         }
     }

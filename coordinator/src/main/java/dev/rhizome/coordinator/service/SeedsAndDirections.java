@@ -11,6 +11,7 @@ import dev.rhizome.proto.v1.Ack;
 import dev.rhizome.proto.v1.Direction;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Seed;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
@@ -83,7 +84,7 @@ public final class SeedsAndDirections {
         RequestRules.commit("base_commit", direction.getBaseCommit());
         return store.inTransaction(tx -> {
             Seed seed = tx.seed(direction.getSeed()).map(Stored::record)
-                    .orElseThrow(() -> Rejection.notFound("unknown seed " + direction.getSeed()));
+                    .orElseThrow(() -> Rejection.notFound("unknown seed " + LogSafe.of(direction.getSeed(), 60)));
             Optional<Experiment> baseExperiment = tx.experiment(direction.getBaseCommit()).map(Stored::record)
                     .filter(e -> e.getSeed().equals(seed.getName()));
             if (!direction.getBaseCommit().equals(seed.getCommit()) && baseExperiment.isEmpty()) {

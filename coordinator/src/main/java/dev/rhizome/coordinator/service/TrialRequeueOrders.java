@@ -6,6 +6,7 @@ import dev.rhizome.coordinator.core.TrialRequeues;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.protocol.CommitId;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.seed.Manifests;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.TrialRequeueOrder;
@@ -34,7 +35,7 @@ final class TrialRequeueOrders {
     /** Carries {@code order} out in {@code tx} (a writer alone: settlements of the same trials wait); returns the ack's words. */
     static String carryOut(Store.Transaction tx, TrialRequeueOrder order, long nowMs) {
         DirectionRecord d = tx.direction(order.getName())
-                .orElseThrow(() -> Rejection.notFound("unknown direction " + order.getName()));
+                .orElseThrow(() -> Rejection.notFound("unknown direction " + LogSafe.of(order.getName(), 60)));
         String commit = order.getCommit().isEmpty() ? d.frontier().commit() : order.getCommit();
         var done = tx.operatorRequeue(d.name(), commit, order.getRequeuedBy(), order.getRequeuedMs());
         if (done.isPresent()) {

@@ -1,6 +1,7 @@
 package dev.rhizome.protocol.identity;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.protocol.LogSafe;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
@@ -31,7 +32,7 @@ public final class PublicId {
     /** Parses the 64-hex-digit form that {@link #toString()} prints. */
     public static PublicId parse(String hex) {
         if (hex == null || hex.length() != LENGTH * 2) {
-            throw new IllegalArgumentException("public id must be " + (LENGTH * 2) + " hex digits: " + hex);
+            throw new IllegalArgumentException("public id must be " + (LENGTH * 2) + " hex digits: " + LogSafe.of(hex, 80));
         }
         try {
             return new PublicId(HEX.parseHex(hex));

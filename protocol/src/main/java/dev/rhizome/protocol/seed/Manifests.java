@@ -7,6 +7,7 @@ import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.MetricSpec;
 import dev.rhizome.proto.v1.ProtectedRegion;
 import dev.rhizome.protocol.Json;
+import dev.rhizome.protocol.LogSafe;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.List;
@@ -59,7 +60,7 @@ public final class Manifests {
         if (!m.hasMetric() || m.getMetric().getName().isBlank()) {
             problems.add("metric.name is missing");
         } else if (!m.getMetric().getName().matches("[A-Za-z_][A-Za-z0-9_.]*")) {
-            problems.add("metric.name must be an identifier: " + m.getMetric().getName());
+            problems.add("metric.name must be an identifier: " + LogSafe.of(m.getMetric().getName(), 60));
         }
         // NaN passed "< 0", and an infinite tolerance made every pair of replicas agree
         if (!(m.getMetric().getTolerance() >= 0) || Double.isInfinite(m.getMetric().getTolerance())) {
@@ -81,27 +82,31 @@ public final class Manifests {
         checkProtectedFiles(m, problems);
         for (Knob k : m.getKnobsList()) {
             if (k.getName().isBlank() || k.getFile().isBlank()) {
-                problems.add("knob needs a name and a file: " + k);
+                problems.add("knob needs a name and a file, got name '" + LogSafe.of(k.getName(), 60) + "' and file '"
+                        + LogSafe.of(k.getFile(), 60) + "'");
             } else if (!Double.isFinite(k.getMin()) || !Double.isFinite(k.getMax())) {
-                problems.add("knob " + k.getName() + " needs finite min and max, got " + k.getMin() + " and " + k.getMax());
+                problems.add("knob " + LogSafe.of(k.getName(), 60) + " needs finite min and max, got " + k.getMin() + " and "
+                        + k.getMax());
             } else if (!(k.getMin() < k.getMax())) {
-                problems.add("knob " + k.getName() + " needs min < max");
+                problems.add("knob " + LogSafe.of(k.getName(), 60) + " needs min < max");
             } else if (k.getLogScale() && k.getMin() <= 0) {
-                problems.add("knob " + k.getName() + " is log-scale but min is not positive");
+                problems.add("knob " + LogSafe.of(k.getName(), 60) + " is log-scale but min is not positive");
             } else if (!m.getEditableFilesList().contains(k.getFile())) {
-                problems.add("knob " + k.getName() + " is in " + k.getFile() + ", which is not an editable file");
+                problems.add("knob " + LogSafe.of(k.getName(), 60) + " is in " + LogSafe.of(k.getFile(), 60)
+                        + ", which is not an editable file");
             }
         }
         for (ProtectedRegion r : m.getProtectedRegionsList()) {
             if (r.getFile().isBlank() || r.getBeginMarker().isBlank() || r.getEndMarker().isBlank()) {
-                problems.add("protected region needs a file, a begin_marker and an end_marker: " + r);
+                problems.add("protected region needs a file, a begin_marker and an end_marker, got file '"
+                        + LogSafe.of(r.getFile(), 60) + "'");
             }
         }
         for (String id : m.getTrustedProposersList()) {
             try {
                 PublicId.parse(id);
             } catch (IllegalArgumentException e) {
-                problems.add("trusted_proposers: " + e.getMessage());
+                problems.add("trusted_proposers: '" + LogSafe.of(id, 60) + "' is not a public id (64 hex digits)");
             }
         }
         // a uint32: read signed, 2^32 - 1 was -1 and passed, and a trial had no seeds at all
