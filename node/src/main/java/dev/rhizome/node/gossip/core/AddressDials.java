@@ -37,8 +37,12 @@ final class AddressDials {
         PublicId owner;
     }
 
-    /** How a dial ended: the peer proved its key there, the dial failed, or we will never know (an inbound link won, we gave up). */
-    enum Outcome { CONNECTED, FAILED, UNKNOWN }
+    /**
+     * How a dial ended: the peer proved its key there, the dial failed, the peer proved its key only
+     * after the dial had given up its slot and was turned away ({@link Dialer#takesLateLink}), or we
+     * will never know (an inbound link won, we gave up).
+     */
+    enum Outcome { CONNECTED, FAILED, TURNED_AWAY, UNKNOWN }
 
     private final GossipConfig config;
     private final Bounded<String, State> addresses = new Bounded<>(MAX_TRACKED);
@@ -117,6 +121,16 @@ final class AddressDials {
                 if (h.failures >= HOST_FAILURES_BEFORE_BACKOFF) {
                     h.nextMs = nowMs + backoff(h.failures - HOST_FAILURES_BEFORE_BACKOFF + 1, random);
                 }
+            }
+            case TURNED_AWAY -> {
+                // Paced as a failure, and no ownership won: an address that answers only after its
+                // dial gave up its slot (a rogue answering late on purpose) had its failures cleared
+                // and its key recorded as the owner's each time, so it was dialled again at the
+                // base pace, each dial a handshake spent and a dial in flight held to its answer,
+                // and its table entry was kept from eviction as a proven one. The host is up: its
+                // count is left as it was.
+                a.failures = Math.min(a.failures + 1, 30);
+                a.nextMs = Math.max(a.nextMs, nowMs + backoff(a.failures, random));
             }
             case UNKNOWN -> { }
         }
