@@ -136,17 +136,30 @@ final class AddressDials {
         }
     }
 
-    /** The dial of {@code id} reached its address and {@code answerer} proved its key there: the address's owner now. */
-    void answeredByAnother(PublicId id, PublicId answerer) {
+    /**
+     * The dial of {@code id} reached its address and {@code answerer} proved its key there: the
+     * address's owner now. Where {@code id} was the owner already (it had proven its key there), the
+     * address changed its key under us: paced as a failed dial, doubling while it keeps doing so. A
+     * rogue answering each dial under a fresh key, and telling of that key's record so it is dialled
+     * next, had its address dialled at the base pace for ever, a handshake each and never a link; an
+     * honest node whose key was reset pays one base wait. Made-up ids naming a live node's address
+     * (never the owner) still cost it nothing.
+     */
+    void answeredByAnother(PublicId id, PublicId answerer, long nowMs, Random random) {
         NodeInfo info = inFlight.get(id);
         if (info == null) {
             return;
         }
-        ended(id, Outcome.UNKNOWN, 0, null);
+        ended(id, Outcome.UNKNOWN, nowMs, random);
         State a = state(addresses, address(info));
-        a.failures = 0;
+        if (id.equals(a.owner)) {
+            a.failures = Math.min(a.failures + 1, 30);
+            a.nextMs = Math.max(a.nextMs, nowMs + backoff(a.failures, random));
+        } else {
+            a.failures = 0;
+            state(hosts, host(info)).failures = 0;
+        }
         a.owner = answerer;
-        state(hosts, host(info)).failures = 0;
     }
 
     int inFlight() {
