@@ -37,8 +37,12 @@ final class AddressDials {
         PublicId owner;
     }
 
-    /** How a dial ended: the peer proved its key there, the dial failed, or we will never know (an inbound link won, we gave up). */
-    enum Outcome { CONNECTED, FAILED, UNKNOWN }
+    /**
+     * How a dial ended: the peer proved its key there, the dial failed, the peer proved its key only
+     * after the dial had given up its slot and was turned away ({@link Dialer#takesLateLink}), or we
+     * will never know (an inbound link won, we gave up).
+     */
+    enum Outcome { CONNECTED, FAILED, TURNED_AWAY, UNKNOWN }
 
     private final GossipConfig config;
     private final Bounded<String, State> addresses = new Bounded<>(MAX_TRACKED);
@@ -118,21 +122,44 @@ final class AddressDials {
                     h.nextMs = nowMs + backoff(h.failures - HOST_FAILURES_BEFORE_BACKOFF + 1, random);
                 }
             }
+            case TURNED_AWAY -> {
+                // Paced as a failure, and no ownership won: an address that answers only after its
+                // dial gave up its slot (a rogue answering late on purpose) had its failures cleared
+                // and its key recorded as the owner's each time, so it was dialled again at the
+                // base pace, each dial a handshake spent and a dial in flight held to its answer,
+                // and its table entry was kept from eviction as a proven one. The host is up: its
+                // count is left as it was.
+                a.failures = Math.min(a.failures + 1, 30);
+                a.nextMs = Math.max(a.nextMs, nowMs + backoff(a.failures, random));
+            }
             case UNKNOWN -> { }
         }
     }
 
-    /** The dial of {@code id} reached its address and {@code answerer} proved its key there: the address's owner now. */
-    void answeredByAnother(PublicId id, PublicId answerer) {
+    /**
+     * The dial of {@code id} reached its address and {@code answerer} proved its key there: the
+     * address's owner now. Where {@code id} was the owner already (it had proven its key there), the
+     * address changed its key under us: paced as a failed dial, doubling while it keeps doing so. A
+     * rogue answering each dial under a fresh key, and telling of that key's record so it is dialled
+     * next, had its address dialled at the base pace for ever, a handshake each and never a link; an
+     * honest node whose key was reset pays one base wait. Made-up ids naming a live node's address
+     * (never the owner) still cost it nothing.
+     */
+    void answeredByAnother(PublicId id, PublicId answerer, long nowMs, Random random) {
         NodeInfo info = inFlight.get(id);
         if (info == null) {
             return;
         }
-        ended(id, Outcome.UNKNOWN, 0, null);
+        ended(id, Outcome.UNKNOWN, nowMs, random);
         State a = state(addresses, address(info));
-        a.failures = 0;
+        if (id.equals(a.owner)) {
+            a.failures = Math.min(a.failures + 1, 30);
+            a.nextMs = Math.max(a.nextMs, nowMs + backoff(a.failures, random));
+        } else {
+            a.failures = 0;
+            state(hosts, host(info)).failures = 0;
+        }
         a.owner = answerer;
-        state(hosts, host(info)).failures = 0;
     }
 
     int inFlight() {

@@ -113,7 +113,7 @@ final class Dialer {
      */
     void dialAnsweredByAnother(PublicId peer, PublicId answerer, long now) {
         if (peers.connections().dialEnded(peer)) {
-            peers.dials().answeredByAnother(peer, answerer);
+            peers.dials().answeredByAnother(peer, answerer, now, self.random());
         }
         peers.table().remove(peer);
     }

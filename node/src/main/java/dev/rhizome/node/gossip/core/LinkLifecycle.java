@@ -48,9 +48,12 @@ final class LinkLifecycle {
         Reach reach = remote.reach();
         long dialedAt = peers.connections().dialStartedMs(peer);
         boolean lateDial = outbound && dialedAt >= 0 && now - dialedAt >= Dialer.SLOW_DIAL_MS;
+        // Known before the hello is judged: the counts it rests on change only for an inbound link.
+        boolean turnedAway = lateDial && !linked(peer) && !dialer.takesLateLink();
         peers.connections().dialEnded(peer);
         // Our dial reached the address and the peer proved its key there; an inbound link proves no address.
-        peers.dials().ended(peer, outbound ? AddressDials.Outcome.CONNECTED : AddressDials.Outcome.UNKNOWN, now, self.random());
+        peers.dials().ended(peer, !outbound ? AddressDials.Outcome.UNKNOWN
+                : turnedAway ? AddressDials.Outcome.TURNED_AWAY : AddressDials.Outcome.CONNECTED, now, self.random());
         if (!outbound) {
             churned(peer, remote, now, out);
         }
@@ -122,7 +125,10 @@ final class LinkLifecycle {
             out.add(Disconnect.routine(peer, "no free connection slot"));
             return;
         }
-        if (lateDial && !dialer.takesLateLink()) {
+        if (turnedAway) {
+            // Its entry backs off as after a failed dial (see AddressDials.Outcome.TURNED_AWAY): no penalty,
+            // an honest peer on a loaded host is dialled again later, and linked when an answer comes in time.
+            peers.table().dialFailed(peer, now, self.random());
             out.add(Disconnect.routine(peer, "dial answered after giving up its slot, and the degree is held"));
             return;
         }

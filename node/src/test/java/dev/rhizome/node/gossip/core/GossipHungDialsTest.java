@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.rhizome.node.gossip.core.Effect.Dial;
 import dev.rhizome.node.gossip.core.Effect.Disconnect;
 import dev.rhizome.proto.v1.NodeInfo;
+import dev.rhizome.protocol.envelope.Envelopes;
+import dev.rhizome.protocol.envelope.Verified;
+import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -120,5 +123,116 @@ class GossipHungDialsTest {
         }
         assertThat(core.connectedPeers()).hasSize(config.degree());
         assertThat(refused).as("late answers turned away").isPositive();
+    }
+
+    /**
+     * A rogue whose addresses answer every dial on purpose just after it gave up its slot, while
+     * honest peers' links come and go so the node keeps dialling: each late answer is turned away
+     * (the degree is held), and was counted a success, its failures cleared and its key recorded as
+     * the address's owner, so the address was dialled again at once, a handshake spent and a dial in
+     * flight held to its answer each time. A late answer turned away now backs the address off as a
+     * failure would, doubling each time, with no penalty: an honest slow peer is dialled later.
+     */
+    @Test
+    void aRogueAnsweringLateOnPurposeIsDialledAgainOnlyAfterAGrowingBackoff() throws Exception {
+        lateAnswers(false);
+    }
+
+    /** As above, the rogue telling the node of a fresh key at each address it was turned away from: the backoff is the address's. */
+    @Test
+    void aFreshKeyAtTheAddressDoesNotShortenItsBackoff() throws Exception {
+        lateAnswers(true);
+    }
+
+    private void lateAnswers(boolean freshKeys) throws Exception {
+        GossipCore core = GossipRestartFromRememberedPeersTest.core(9);
+        Map<PublicId, Identity> keys = new HashMap<>();
+        Map<PublicId, NodeInfo> records = new HashMap<>();
+        Set<String> rogue = new HashSet<>();
+        List<NodeInfo> infos = new ArrayList<>();
+        for (int i = 0; i < 42; i++) {
+            Peer p = new Peer();
+            keys.put(p.id, p.identity);
+            records.put(p.id, p.info);
+            if (i < 30) {
+                rogue.add(AddressDials.address(p.info));
+            }
+            infos.add(p.info.toBuilder().setTimeMs(now).build());
+        }
+        long rogueAnswerMs = Dialer.SLOW_DIAL_MS + 7_000; // late, and within the driver's handshake deadline
+        long honestAnswerMs = 500;
+        long honestLinkMs = 15_000;
+        Map<PublicId, Long> answersAt = new HashMap<>();
+        Map<PublicId, Long> closesAt = new HashMap<>();
+        // Each late answer turned away, with how many in a row its address had (a late answer taken, while the node was short, ends a row).
+        Map<String, List<long[]>> turnedAway = new HashMap<>();
+        Map<String, Integer> inARow = new HashMap<>();
+        Map<String, List<Long>> dialled = new HashMap<>();
+        List<Effect> effects = new ArrayList<>(core.start(infos, now));
+        for (long t = now; t < now + 600_000; t += TICK_MS) {
+            List<NodeInfo> freshOnes = new ArrayList<>();
+            for (Dial d : only(effects, Dial.class)) {
+                PublicId id = PublicId.of(d.peer().getNode());
+                String address = AddressDials.address(d.peer());
+                dialled.computeIfAbsent(address, k -> new ArrayList<>()).add(t);
+                answersAt.put(id, t + (rogue.contains(address) ? rogueAnswerMs : honestAnswerMs));
+            }
+            for (Disconnect d : only(effects, Disconnect.class)) {
+                if (d.reason().startsWith("dial answered after giving up its slot")) {
+                    String address = AddressDials.address(records.get(d.peer()));
+                    assertThat(rogue).as("turned away for answering late").contains(address);
+                    assertThat(d.routine()).as("a late answer is no misbehaviour").isTrue();
+                    turnedAway.computeIfAbsent(address, k -> new ArrayList<>()).add(new long[] {t, inARow.merge(address, 1, Integer::sum)});
+                    if (freshKeys) {
+                        Identity fresh = Identity.generate();
+                        NodeInfo info = records.get(d.peer()).toBuilder().setNode(fresh.publicId().toByteString()).build();
+                        keys.put(fresh.publicId(), fresh);
+                        records.put(fresh.publicId(), info);
+                        freshOnes.add(info.toBuilder().setTimeMs(t).build());
+                    }
+                }
+                closesAt.remove(d.peer());
+            }
+            effects.clear();
+            long next = t + TICK_MS;
+            if (!freshOnes.isEmpty()) {
+                effects.addAll(core.learn(freshOnes, next));
+            }
+            for (var it = answersAt.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue() <= next) {
+                    it.remove();
+                    PublicId id = e.getKey();
+                    Verified<NodeInfo> hello = Envelopes.openSignedBy(Envelopes.sign(keys.get(id),
+                            records.get(id).toBuilder().setTimeMs(next).build()), NodeInfo.getDefaultInstance(), NodeInfo::getNode);
+                    List<Effect> answer = core.onConnected(id, hello, true, next);
+                    if (core.connectedPeers().contains(id)) {
+                        inARow.remove(AddressDials.address(records.get(id)));
+                        closesAt.put(id, next + honestLinkMs);
+                    }
+                    effects.addAll(answer);
+                }
+            }
+            for (var it = closesAt.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue() <= next) {
+                    it.remove();
+                    effects.addAll(core.onDisconnected(e.getKey(), next));
+                }
+            }
+            effects.addAll(core.onTick(next));
+        }
+        assertThat(turnedAway).as("addresses whose late answers were turned away").isNotEmpty();
+        for (var e : turnedAway.entrySet()) {
+            List<Long> dials = dialled.get(e.getKey());
+            for (long[] away : e.getValue()) {
+                long at = away[0];
+                int n = (int) away[1];
+                long backoff = Math.min(config.redialMax().toMillis(), config.redialBase().toMillis() << Math.min(n - 1, 20));
+                long nextDial = dials.stream().filter(d -> d > at).findFirst().orElse(Long.MAX_VALUE);
+                assertThat(nextDial - at).as("wait before dialling again an address turned away %d times", n)
+                        .isGreaterThanOrEqualTo(backoff / 2);
+            }
+        }
     }
 }

@@ -290,4 +290,38 @@ class GossipReflectionTest {
         assertThat(only(effects, Dial.class)).as("dials after the owner's record").extracting(d -> d.peer().getNode())
                 .containsExactly(owner.id.toByteString());
     }
+
+    /**
+     * Identity churn on the dialling side: an address that answers each dial under a fresh key, its
+     * rogue telling of that key's record so the new owner is the next id dialled there. Each answer
+     * cleared the address's failures (an answer by another key is no failed dial, so that made-up
+     * ids naming a live node cost it nothing), and it was dialled again at the base pace, a
+     * handshake each and never a link. The owner itself answering as another is paced as a failure.
+     */
+    @Test
+    void anAddressAnsweringEachDialUnderAFreshKeyIsDialledAtAGrowingBackoff() {
+        Peer rogue = Peer.connectedTo(core, now);
+        String host = "203.0.113.5";
+        int port = 7000;
+        List<Effect> effects = new ArrayList<>(core.onMessage(rogue.id, Peer.announce(madeUp(host, port, now)), now));
+        int dials = 0;
+        long minute = now + 60_000;
+        while (now < minute) {
+            now += 100;
+            effects.addAll(core.onTick(now));
+            List<Dial> dialled = only(effects, Dial.class);
+            effects = new ArrayList<>();
+            for (Dial d : dialled) {
+                if (d.peer().getHost().equals(host)) {
+                    dials++;
+                    SignedEnvelope fresh = madeUp(host, port, now);
+                    effects.addAll(core.onDialAnsweredByAnother(PublicId.of(d.peer().getNode()), PublicId.of(fresh.getSigner()), now));
+                    effects.addAll(core.onMessage(rogue.id, Peer.announce(fresh), now));
+                }
+            }
+        }
+        // Waits of at least 0.5, 1, 2, 4, 8, 16 s after the owner's first change of key fill the minute
+        // by the 8th dial; at the base pace it was about one a second.
+        assertThat(dials).as("dials in a minute of an address answering under a fresh key each time").isBetween(3, 9);
+    }
 }
