@@ -445,7 +445,7 @@ final class Settlement {
             LOG.warn("direction {}: the base's trials at seed(s) {} were decided in a hardware class not established "
                     + "and queued again {} times already; not queued again", d.name(), spent,
                     TrialRequeues.MAX_PER_TRIAL);
-            note += "; " + TrialRequeues.whenSpent(spent, TrialRequeues.BASE_WAITS);
+            note += "; " + TrialRequeues.whenSpent(spent, byOperators(tx, d, commit), TrialRequeues.BASE_WAITS);
         }
         return Optional.of(note);
     }
@@ -459,6 +459,12 @@ final class Settlement {
             Manifest manifest, long nowMs) {
         queueReplicasAhead(tx, d, commit, randomSeed, manifest, nowMs);
         tx.countTrialRequeue(commit, randomSeed);
+    }
+
+    /** Times operators' orders queued {@code commit}'s trials again, by seed: read only where the cap is reached. */
+    private static Map<Long, Integer> byOperators(Store.Transaction tx, DirectionRecord d, String commit) {
+        return TrialRequeues.byOperators(tx.operatorRequeues(List.of(d.name())).getOrDefault(d.name(), List.of()),
+                commit);
     }
 
     /** {@link #queueAgain} without counting it: an operator's order ({@link TrialRequeueOrders}) is kept apart. */
@@ -499,7 +505,7 @@ final class Settlement {
         if (!TrialRequeues.mayQueueAgain(tx.trialRequeues(commit).getOrDefault(randomSeed, 0))) {
             return List.of("trial of " + trial + " was decided only in hardware classes direction " + d.name()
                     + " does not compare in (" + compared + "); " + TrialRequeues.whenSpent(List.of(randomSeed),
-                    "the commit has no trial there to compare"));
+                    byOperators(tx, d, commit), "the commit has no trial there to compare"));
         }
         queueAgain(tx, d, commit, randomSeed, manifest, nowMs);
         LOG.info("direction {}: trial of {} decided only in classes other than {}; queued again for it", d.name(),
