@@ -490,6 +490,9 @@ final class Settlement {
         if (!d.frontier().isMeasured()) {
             return List.of();  // an unmeasured base: remeasureFrontier queues it for an established class
         }
+        if (tx.closedDirections(List.of(d.name())).containsKey(d.name())) {
+            return List.of();  // closed: nothing of it is handed out, so nothing is queued again for it
+        }
         String compared = d.frontier().hardwareClass();
         if (outcomes.stream().noneMatch(o -> o.decided() && !o.hardwareClass().equals(compared))) {
             return List.of();
@@ -790,6 +793,16 @@ final class Settlement {
                             && !tx.wasAdopted(direction, c)).map(List::of).orElse(List.of());
             Optional<Confirmed> winner = confirmedWinner(tx, d, frontier, manifest, candidates, nowMs, notes);
             if (winner.isEmpty()) {
+                return notes;
+            }
+            String closed = tx.closedDirections(List.of(direction)).get(direction);
+            if (closed != null) {
+                // An operator's closure stops the direction where it stands: results for leases held
+                // at the closure are kept (a volunteer's finished work), but none moves its frontier,
+                // or keys holding its leases when it was closed against them would move it after.
+                // Read only where something would win: the common settlement reads nothing more.
+                notes.add("direction " + direction + " is closed (" + closed + "): " + CommitId.abbreviate(
+                        winner.get().commit()) + " would win, but its frontier stays as the closure found it");
                 return notes;
             }
             if (nothingAdopted(tx, d) && !establishedClasses(tx, manifest, nowMs).test(frontier.hardwareClass())) {

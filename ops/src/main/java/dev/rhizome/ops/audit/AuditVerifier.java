@@ -143,6 +143,8 @@ public final class AuditVerifier {
     private final List<Order> orders = new ArrayList<>();
     /** The export header's operators; empty: an open coordinator's export, or one before round 37. */
     private final Set<ByteString> operators = new HashSet<>();
+    /** Each direction's first closure order's position in the trail. */
+    private final Map<String, Long> closures = new HashMap<>();
     private final Map<String, Seed> seeds = new HashMap<>();
     private final Map<String, Direction> directions = new HashMap<>();
     private final Map<String, Experiment> experiments = new HashMap<>();
@@ -293,7 +295,7 @@ public final class AuditVerifier {
                 case "rhizome.v1.DirectionClosure" -> {
                     DirectionClosure c = open(e, DirectionClosure.getDefaultInstance(), DirectionClosure::getClosedBy);
                     order("DirectionClosure", index, id, c.getClosedBy(), c.getClosedMs(), "closed direction "
-                            + c.getName() + reason(c.getReason()), knownDirection(c.getName()));
+                            + c.getName() + reason(c.getReason()), closed(c, index));
                 }
                 case "rhizome.v1.KeyBan" -> {
                     KeyBan b = open(e, KeyBan.getDefaultInstance(), KeyBan::getBannedBy);
@@ -409,6 +411,14 @@ public final class AuditVerifier {
 
     private static String reason(String reason) {
         return reason.isBlank() ? "" : " (" + reason.strip() + ")";
+    }
+
+    private Optional<String> closed(DirectionClosure c, long index) {
+        Optional<String> unknown = knownDirection(c.getName());
+        if (unknown.isEmpty()) {
+            closures.putIfAbsent(c.getName(), index);
+        }
+        return unknown;
     }
 
     private Optional<String> knownDirection(String name) {
@@ -543,6 +553,12 @@ public final class AuditVerifier {
             Experiment x = experiments.get(a.getCommit());
             if (x == null || !x.getDirection().equals(d.getName())) {
                 problems.add(new Problem("Adoption", i, id, "commit is no experiment of the direction"));
+            }
+            Long closedAt = closures.get(d.getName());
+            if (closedAt != null && a.getAuditCount() > closedAt) {
+                // a closure stops the frontier where it stands (since round 37, when closures joined the trail)
+                problems.add(new Problem("Adoption", i, id, "decided after the direction's closure (record #"
+                        + closedAt + "), which stops its frontier"));
             }
             Seed seed = seeds.get(d.getSeed());
             if (seed == null) {

@@ -120,6 +120,17 @@ class OperatorOrdersVerifyTest {
             assertThat(p.why()).isEqualTo("direction momentum is not opened before it in the trail");
         });
 
+        // an adoption claimed after the closure in the trail: a closure stops the frontier
+        long closedAt = report.orders().get(0).index();
+        List<AuditLine> adopted = new ArrayList<>(lines);
+        adopted.add(AuditLine.newBuilder().setAdoption(dev.rhizome.proto.v1.Adoption.newBuilder().setDirection("wd")
+                .setCommit("e".repeat(40)).setPrevious(base).setAuditCount(closedAt + 1)).build());
+        assertThat(AuditVerifier.verify(adopted).problems()).anySatisfy(p -> {
+            assertThat(p.type()).isEqualTo("Adoption");
+            assertThat(p.why()).isEqualTo("decided after the direction's closure (record #" + closedAt
+                    + "), which stops its frontier");
+        });
+
         // the header's operators edited to take the stranger in: the operator's own orders then fail
         List<AuditLine> swapped = new ArrayList<>(lines);
         swapped.set(0, lines.get(0).toBuilder().setHeader(lines.get(0).getHeader().toBuilder().clearOperators()
