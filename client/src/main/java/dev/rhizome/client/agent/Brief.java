@@ -229,6 +229,14 @@ public final class Brief {
             // nothing is adopted until the base is measured: an agent's candidates wait on this, not on their metric
             t.append("; not measured: ").append(ds.getNotMeasuredReason());
         }
+        if (ds.getOperatorRequeueCount() > 0) {
+            // an operator put trials back past the network's cap: the replicas an agent waits on may be those
+            var newest = ds.getOperatorRequeues(0);
+            t.append("; an operator queued trials again ").append(ds.getOperatorRequeueCount())
+                    .append(" time(s), the newest at ").append(java.time.Instant.ofEpochMilli(newest.getRequeuedMs()))
+                    .append(" (trials of ").append(dev.rhizome.protocol.CommitId.abbreviate(newest.getCommit()))
+                    .append(newest.getReason().isBlank() ? "" : ": " + newest.getReason()).append(")");
+        }
         t.append("; ").append(ds.getExperiments()).append(" experiment(s) so far.\n\n");
         // what arrived since this data directory last read the direction's log (`log --new`)
         NewSinceLastLook news = NewSinceLastLook.read(client, dataDir, direction);

@@ -238,6 +238,27 @@ public final class DirectionCommand {
             lines.add("  requeues spent: nothing more is queued by itself; an operator may queue its trials again: "
                     + "rhizome direction requeue --name " + d.getDirection().getName());
         }
+        lines.addAll(operatorRequeues(d));
+        return lines;
+    }
+
+    /**
+     * Each operator's order that queued the direction's trials again, newest first, as lines: who,
+     * when, which commit's trials at which seeds, why. Shown where the requeues are counted, so
+     * "queued again 3 times" is read beside what operators added.
+     */
+    static List<String> operatorRequeues(DirectionStatus d) {
+        List<String> lines = new java.util.ArrayList<>();
+        for (var o : d.getOperatorRequeuesList()) {
+            lines.add("  queued again by operator " + dev.rhizome.protocol.identity.PublicId.hex(o.getRequeuedBy())
+                    .substring(0, 12) + " at " + java.time.Instant.ofEpochMilli(o.getRequeuedMs()) + ": trials of "
+                    + CommitId.abbreviate(o.getCommit()) + " at seed(s) " + o.getRandomSeedsList().stream()
+                    .map(Long::toUnsignedString).toList() + (o.getReason().isBlank() ? "" : " (" + o.getReason() + ")"));
+        }
+        int more = d.getOperatorRequeueCount() - d.getOperatorRequeuesCount();
+        if (more > 0) {
+            lines.add("  and " + more + " older operator order(s) to queue again (the audit export holds them all)");
+        }
         return lines;
     }
 
@@ -247,7 +268,7 @@ public final class DirectionCommand {
         DataDirOption dataDir;
         @Mixin
         CoordinatorOption coordinator;
-        @Option(names = "--json", description = "Print one JSON object: directions (each: direction, frontier_commit, frontier_metric, has_frontier_metric, experiments, results, baseline_metric, has_baseline_metric, closed, closed_reason, hardware_class, not_measured_reason, requeues_spent; a metric not measured yet is null).")
+        @Option(names = "--json", description = "Print one JSON object: directions (each: direction, frontier_commit, frontier_metric, has_frontier_metric, experiments, results, baseline_metric, has_baseline_metric, closed, closed_reason, hardware_class, not_measured_reason, requeues_spent, operator_requeues (each operator's order that queued the direction's trials again, newest first, at most 10: commit, requeued_by, requeued_by_id, requeued_ms, random_seeds, reason), operator_requeue_count; a metric not measured yet is null).")
         boolean json;
 
         @Override

@@ -36,7 +36,9 @@ public final class VerifyCommand implements Callable<Integer> {
             + "without a committed secret, for candidates registered before their coordinator committed to one), confirmations_unattested (how many committed confirmations have a deciding result from a node "
             + "older than round 27, which signs no seed commitment: the commitment's place before it is the coordinator's word), papers_off_direction (index, id, why of each paper citing a commit "
             + "that is no experiment of its direction: a coordinator refuses those since round 24, an older one stored "
-            + "them; named, not failed).")
+            + "them; named, not failed), operator_orders (type, index, id, by_id, at_ms, what of each operator's signed "
+            + "order in the trail: a direction closed, a key banned, trials queued again; each checked against the "
+            + "operators the export's header names).")
     boolean json;
     @Option(names = "--receipts", arity = "1..*", paramLabel = "R", converter = PathArguments.InputFile.class,
             description = "Files of `rhizome node receipts --out`: each receipt's signature is checked against the "
@@ -99,6 +101,18 @@ public final class VerifyCommand implements Callable<Integer> {
             j.addProperty("confirmations_unrevealed", report.confirmationsUnrevealed());
             j.addProperty("confirmations_unattested", report.confirmationsUnattested());
             j.add("papers_off_direction", offDirection);
+            JsonArray orders = new JsonArray();
+            for (AuditVerifier.Order x : report.orders()) {
+                JsonObject y = new JsonObject();
+                y.addProperty("type", x.type());
+                y.addProperty("index", x.index());
+                y.addProperty("id", x.id());
+                y.addProperty("by_id", x.by());
+                y.addProperty("at_ms", x.atMs());
+                y.addProperty("what", x.what());
+                orders.add(y);
+            }
+            j.add("operator_orders", orders);
             o.json(j);
         } else {
             report.problems().forEach(p -> o.line("FAIL " + p));
@@ -123,8 +137,11 @@ public final class VerifyCommand implements Callable<Integer> {
             }
             report.papersOffDirection().forEach(p -> o.line("note: " + p + " (a coordinator refuses such a paper "
                     + "since round 24; an older one stored it as sent)"));
+            // who ordered what and when: few, and what an auditor reads first
+            report.orders().forEach(x -> o.line("order: " + x));
             o.line((report.ok() ? "verified: " : "NOT verified: ") + report.envelopes() + " signed envelopes ("
-                    + report.results() + " results), " + report.adoptions() + " adoptions re-derived"
+                    + report.results() + " results" + (report.orders().isEmpty() ? "" : ", " + report.orders().size()
+                            + " operator order(s)") + "), " + report.adoptions() + " adoptions re-derived"
                     + (report.network() == null ? "" : ", network " + report.network())
                     + (kept.isEmpty() ? "" : ", " + kept.size() + " receipt(s) checked")
                     + (report.trialsOnReputation() > 0 ? ", " + report.trialsOnReputation()

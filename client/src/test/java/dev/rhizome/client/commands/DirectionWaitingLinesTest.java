@@ -35,4 +35,24 @@ class DirectionWaitingLinesTest {
         CommandLine.ParseResult parsed = Main.commandLine().parseArgs(command.split(" "));
         assertThat(parsed.subcommand().subcommand().commandSpec().name()).isEqualTo("requeue");
     }
+
+    @Test
+    void eachOperatorsOrderIsALineWithWhoWhenWhichTrialsAndWhy() {
+        byte[] key = new byte[32];
+        java.util.Arrays.fill(key, (byte) 0xab);
+        DirectionStatus.Builder d = status("", false).toBuilder().setOperatorRequeueCount(12);
+        for (int i = 0; i < 10; i++) {
+            d.addOperatorRequeues(dev.rhizome.proto.v1.OperatorRequeue.newBuilder().setCommit("c".repeat(40))
+                    .setRequeuedBy(com.google.protobuf.ByteString.copyFrom(key)).setRequeuedMs(1_700_000_000_000L - i)
+                    .addRandomSeeds(-1L).setReason(i == 0 ? "banned the pair" : ""));
+        }
+        List<String> lines = DirectionCommand.waiting(d.build());
+        assertThat(lines).hasSize(11);
+        assertThat(lines.get(0)).isEqualTo("  queued again by operator abababababab at 2023-11-14T22:13:20Z: trials of "
+                + dev.rhizome.protocol.CommitId.abbreviate("c".repeat(40)) + " at seed(s) [18446744073709551615] "
+                + "(banned the pair)");
+        assertThat(lines.get(1)).as("no reason, no parentheses").endsWith("[18446744073709551615]");
+        assertThat(lines.get(10)).isEqualTo("  and 2 older operator order(s) to queue again (the audit export holds "
+                + "them all)");
+    }
 }

@@ -38,9 +38,48 @@ public final class TrialRequeues {
      * and the direction's view share.
      */
     public static String whenSpent(List<Long> seeds, String so) {
+        return whenSpent(seeds, Map.of(), so);
+    }
+
+    /**
+     * The same, where operators' orders queued some of those trials again besides, {@code byOperators}
+     * times by seed: the coordinator's own requeues and the operators' told apart, so "3 times"
+     * stays true after an order whose replicas keys of another class took again.
+     */
+    public static String whenSpent(List<Long> seeds, Map<Long, Integer> byOperators, String so) {
         return "queued again " + MAX_PER_TRIAL + " times at seed(s) " + seeds.stream().map(Long::toUnsignedString)
-                .toList() + ", the most a trial is, and decided each time in another class: not queued again, so "
-                + so;
+                .toList() + ", the most a trial is" + ordered(seeds, byOperators)
+                + ", and decided each time in another class: not queued again, so " + so;
+    }
+
+    /**
+     * ", and N more time(s) by operators' orders" (per seed where they differ); empty where no
+     * order queued any of {@code seeds}.
+     */
+    static String ordered(List<Long> seeds, Map<Long, Integer> byOperators) {
+        List<Long> ordered = seeds.stream().filter(s -> byOperators.getOrDefault(s, 0) > 0).toList();
+        if (ordered.isEmpty()) {
+            return "";
+        }
+        java.util.Set<Integer> counts = new java.util.TreeSet<>();
+        ordered.forEach(s -> counts.add(byOperators.get(s)));
+        if (ordered.size() == seeds.size() && counts.size() == 1) {
+            return " by the coordinator, and " + counts.iterator().next() + " more time(s) by operators' orders";
+        }
+        return " by the coordinator, and more by operators' orders ("
+                + String.join(", ", ordered.stream().map(s -> byOperators.get(s) + " at seed " + Long.toUnsignedString(s))
+                        .toList()) + ")";
+    }
+
+    /**
+     * Times operators' {@code orders} (as kept) queued each trial of {@code commit} again, by
+     * random seed.
+     */
+    public static Map<Long, Integer> byOperators(List<dev.rhizome.proto.v1.OperatorRequeue> orders, String commit) {
+        Map<Long, Integer> times = new java.util.TreeMap<>();
+        orders.stream().filter(o -> o.getCommit().equals(commit))
+                .forEach(o -> o.getRandomSeedsList().forEach(s -> times.merge(s, 1, Integer::sum)));
+        return times;
     }
 
     /** What follows for a base whose trials' requeues are spent. */
@@ -53,15 +92,22 @@ public final class TrialRequeues {
      * ordinary wait).
      */
     public static String unmeasuredBase(Map<Long, Integer> times, List<Long> spent) {
+        return unmeasuredBase(times, spent, Map.of());
+    }
+
+    /** The same, where operators' orders queued trials of the base again besides, {@code byOperators} times by seed. */
+    public static String unmeasuredBase(Map<Long, Integer> times, List<Long> spent, Map<Long, Integer> byOperators) {
         if (times.isEmpty()) {
             return "";
         }
         String decided = "its base's trials were decided only in a hardware class not established";
         if (!spent.isEmpty()) {
-            return decided + "; " + whenSpent(spent, BASE_WAITS);
+            return decided + "; " + whenSpent(spent, byOperators, BASE_WAITS);
         }
         int most = times.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+        int ordered = byOperators.values().stream().mapToInt(Integer::intValue).max().orElse(0);
         return decided + "; queued again for an established class (" + most + " of " + MAX_PER_TRIAL
-                + " times at most a trial)";
+                + " times at most a trial" + (ordered == 0 ? "" : " by the coordinator, and " + ordered
+                        + " more time(s) by operators' orders") + ")";
     }
 }

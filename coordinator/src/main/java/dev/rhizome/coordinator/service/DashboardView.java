@@ -21,6 +21,7 @@ import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.OperatorRequeue;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
@@ -98,6 +99,23 @@ public final class DashboardView {
         this.treeShown = treeShown;
     }
 
+    /** An operator's orders to queue a direction's trials again, as the page lists them: the newest few. */
+    private static JsonArray operatorRequeues(List<OperatorRequeue> orders) {
+        JsonArray shown = new JsonArray();
+        orders.stream().limit(Views.OPERATOR_REQUEUES_SHOWN).forEach(r -> {
+            JsonObject x = new JsonObject();
+            x.addProperty("commit", r.getCommit());
+            x.addProperty("requeued_by", shortId(r.getRequeuedBy()));
+            x.addProperty("requeued_ms", r.getRequeuedMs());
+            JsonArray seeds = new JsonArray();
+            r.getRandomSeedsList().forEach(seed -> seeds.add(Long.toUnsignedString(seed)));
+            x.add("random_seeds", seeds);
+            x.addProperty("reason", shown(r.getReason()));
+            shown.add(x);
+        });
+        return shown;
+    }
+
     public String json() {
         return shared.get("dashboard", this::build);
     }
@@ -110,6 +128,9 @@ public final class DashboardView {
             List<DirectionRecord> shownDirections = directionsShown(tx);
             // name -> the operator's reason, of the directions shown only
             Map<String, String> closed = tx.closedDirections(shownDirections.stream().map(DirectionRecord::name).toList());
+            // operators' orders to queue trials again, newest first, of the directions shown (one read)
+            Map<String, List<OperatorRequeue>> requeued = tx.operatorRequeues(
+                    shownDirections.stream().map(DirectionRecord::name).toList());
             for (DirectionRecord d : shownDirections) {
                 Manifest manifest = tx.seed(d.direction().getSeed()).map(s -> s.record().getManifest())
                         .orElse(Manifest.getDefaultInstance());
@@ -124,6 +145,8 @@ public final class DashboardView {
                 if (closed.containsKey(d.name())) {
                     dir.addProperty("closed_reason", shown(closed.get(d.name())));
                 }
+                dir.add("operator_requeues", operatorRequeues(requeued.getOrDefault(d.name(), List.of())));
+                dir.addProperty("operator_requeues_total", requeued.getOrDefault(d.name(), List.of()).size());
                 dir.addProperty("base_commit", d.direction().getBaseCommit());
                 dir.addProperty("frontier_commit", d.frontier().commit());
                 if (d.frontier().metric().isPresent()) {

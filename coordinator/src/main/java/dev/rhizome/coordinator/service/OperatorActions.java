@@ -5,9 +5,11 @@ import dev.rhizome.coordinator.core.ReplayWindow;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.Ack;
+import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.TrialRequeueOrder;
+import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import java.time.Clock;
@@ -28,6 +30,12 @@ public final class OperatorActions {
         this.bans = bans;
     }
 
+    /** {@code stats} naming the operators, whose signed orders an export's check holds to them. */
+    public CoordinatorStats named(CoordinatorStats stats) {
+        return stats.toBuilder().addAllOperators(operators.keys().stream().map(PublicId::toByteString).toList())
+                .build();
+    }
+
     public Ack closeDirection(Verified<DirectionClosure> request) {
         DirectionClosure closure = request.record();
         long now = clock.millis();
@@ -40,6 +48,9 @@ public final class OperatorActions {
                 throw Rejection.notFound("unknown direction " + closure.getName());
             }
             boolean closed = tx.closeDirection(closure.getName(), closure.getReason().strip(), now);
+            if (closed) {
+                keep(tx, request, now);
+            }
             return SeedsAndDirections.ack(closure.getName(), closed ? "direction closed" : "direction already closed");
         });
     }
@@ -58,8 +69,13 @@ public final class OperatorActions {
             RequestRules.commit("commit", order.getCommit());
         }
         reason(order.getReason());
-        return store.inTransaction(tx -> SeedsAndDirections.ack(order.getName(),
-                TrialRequeueOrders.carryOut(tx, order, now)));
+        return store.inTransaction(tx -> {
+            TrialRequeueOrders.Outcome done = TrialRequeueOrders.carryOut(tx, order, now);
+            if (done.queued()) {
+                keep(tx, request, now);
+            }
+            return SeedsAndDirections.ack(order.getName(), done.message());
+        });
     }
 
     public Ack ban(Verified<KeyBan> request) {
@@ -75,10 +91,24 @@ public final class OperatorActions {
         }
         reason(ban.getReason());
         String key = PublicId.hex(ban.getKey());
-        Ack ack = store.inTransaction(tx -> SeedsAndDirections.ack(key,
-                tx.banKey(ban.getKey(), ban.getReason().strip(), now) ? "key banned" : "key already banned"));
+        Ack ack = store.inTransaction(tx -> {
+            boolean banned = tx.banKey(ban.getKey(), ban.getReason().strip(), now);
+            if (banned) {
+                keep(tx, request, now);
+            }
+            return SeedsAndDirections.ack(key, banned ? "key banned" : "key already banned");
+        });
         bans.refresh(now);
         return ack;
+    }
+
+    /**
+     * An order that changed something joins the audit trail as results and papers do, signed by
+     * its operator: an export checked offline shows who closed, banned or queued what, and when,
+     * and `rhizome verify` checks each against the export's operators.
+     */
+    private static void keep(Store.Transaction tx, Verified<?> request, long nowMs) {
+        tx.keepOrder(request.envelope(), Envelopes.id(request.envelope()), nowMs);
     }
 
     private static void reason(String reason) {

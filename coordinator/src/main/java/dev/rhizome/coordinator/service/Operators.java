@@ -16,6 +16,11 @@ public final class Operators {
         return keys.isEmpty();
     }
 
+    /** The operators' keys, in a fixed order (an export's header lists them); empty where anyone may act. */
+    public java.util.List<PublicId> keys() {
+        return keys.stream().sorted(java.util.Comparator.comparing(PublicId::toString)).toList();
+    }
+
     void require(PublicId signer, String action) {
         if (!keys.isEmpty() && !keys.contains(signer)) {
             throw Rejection.forbidden(signer + " is not an operator of this coordinator and may not " + action);

@@ -445,7 +445,7 @@ final class Settlement {
             LOG.warn("direction {}: the base's trials at seed(s) {} were decided in a hardware class not established "
                     + "and queued again {} times already; not queued again", d.name(), spent,
                     TrialRequeues.MAX_PER_TRIAL);
-            note += "; " + TrialRequeues.whenSpent(spent, TrialRequeues.BASE_WAITS);
+            note += "; " + TrialRequeues.whenSpent(spent, byOperators(tx, d, commit), TrialRequeues.BASE_WAITS);
         }
         return Optional.of(note);
     }
@@ -459,6 +459,12 @@ final class Settlement {
             Manifest manifest, long nowMs) {
         queueReplicasAhead(tx, d, commit, randomSeed, manifest, nowMs);
         tx.countTrialRequeue(commit, randomSeed);
+    }
+
+    /** Times operators' orders queued {@code commit}'s trials again, by seed: read only where the cap is reached. */
+    private static Map<Long, Integer> byOperators(Store.Transaction tx, DirectionRecord d, String commit) {
+        return TrialRequeues.byOperators(tx.operatorRequeues(List.of(d.name())).getOrDefault(d.name(), List.of()),
+                commit);
     }
 
     /** {@link #queueAgain} without counting it: an operator's order ({@link TrialRequeueOrders}) is kept apart. */
@@ -484,6 +490,9 @@ final class Settlement {
         if (!d.frontier().isMeasured()) {
             return List.of();  // an unmeasured base: remeasureFrontier queues it for an established class
         }
+        if (tx.closedDirections(List.of(d.name())).containsKey(d.name())) {
+            return List.of();  // closed: nothing of it is handed out, so nothing is queued again for it
+        }
         String compared = d.frontier().hardwareClass();
         if (outcomes.stream().noneMatch(o -> o.decided() && !o.hardwareClass().equals(compared))) {
             return List.of();
@@ -499,7 +508,7 @@ final class Settlement {
         if (!TrialRequeues.mayQueueAgain(tx.trialRequeues(commit).getOrDefault(randomSeed, 0))) {
             return List.of("trial of " + trial + " was decided only in hardware classes direction " + d.name()
                     + " does not compare in (" + compared + "); " + TrialRequeues.whenSpent(List.of(randomSeed),
-                    "the commit has no trial there to compare"));
+                    byOperators(tx, d, commit), "the commit has no trial there to compare"));
         }
         queueAgain(tx, d, commit, randomSeed, manifest, nowMs);
         LOG.info("direction {}: trial of {} decided only in classes other than {}; queued again for it", d.name(),
@@ -784,6 +793,16 @@ final class Settlement {
                             && !tx.wasAdopted(direction, c)).map(List::of).orElse(List.of());
             Optional<Confirmed> winner = confirmedWinner(tx, d, frontier, manifest, candidates, nowMs, notes);
             if (winner.isEmpty()) {
+                return notes;
+            }
+            String closed = tx.closedDirections(List.of(direction)).get(direction);
+            if (closed != null) {
+                // An operator's closure stops the direction where it stands: results for leases held
+                // at the closure are kept (a volunteer's finished work), but none moves its frontier,
+                // or keys holding its leases when it was closed against them would move it after.
+                // Read only where something would win: the common settlement reads nothing more.
+                notes.add("direction " + direction + " is closed (" + closed + "): " + CommitId.abbreviate(
+                        winner.get().commit()) + " would win, but its frontier stays as the closure found it");
                 return notes;
             }
             if (nothingAdopted(tx, d) && !establishedClasses(tx, manifest, nowMs).test(frontier.hardwareClass())) {

@@ -32,15 +32,19 @@ final class TrialRequeueOrders {
     private TrialRequeueOrders() {
     }
 
-    /** Carries {@code order} out in {@code tx} (a writer alone: settlements of the same trials wait); returns the ack's words. */
-    static String carryOut(Store.Transaction tx, TrialRequeueOrder order, long nowMs) {
+    /** What an order did: the ack's words, and whether it queued anything (false: the same order again). */
+    record Outcome(String message, boolean queued) {
+    }
+
+    /** Carries {@code order} out in {@code tx} (a writer alone: settlements of the same trials wait). */
+    static Outcome carryOut(Store.Transaction tx, TrialRequeueOrder order, long nowMs) {
         DirectionRecord d = tx.direction(order.getName())
                 .orElseThrow(() -> Rejection.notFound("unknown direction " + LogSafe.of(order.getName(), 60)));
         String commit = order.getCommit().isEmpty() ? d.frontier().commit() : order.getCommit();
         var done = tx.operatorRequeue(d.name(), commit, order.getRequeuedBy(), order.getRequeuedMs());
         if (done.isPresent()) {
-            return "trials of " + CommitId.abbreviate(commit) + " already queued again by this order at seed(s) "
-                    + done.get();
+            return new Outcome("trials of " + CommitId.abbreviate(commit) + " already queued again by this order at "
+                    + "seed(s) " + done.get(), false);
         }
         String closed = tx.closedDirections(List.of(d.name())).get(d.name());
         if (closed != null) {
@@ -61,8 +65,8 @@ final class TrialRequeueOrders {
                 order.getReason().strip());
         LOG.warn("direction {}: an operator queued the trials of {} at seed(s) {} again, past their {} requeues ({})",
                 d.name(), CommitId.abbreviate(commit), at, TrialRequeues.MAX_PER_TRIAL, order.getReason().strip());
-        return "trials of " + CommitId.abbreviate(commit) + " queued again at seed(s) " + at + ", "
-                + Manifests.quorum(manifest) + " replica(s) each, ahead of ordinary work";
+        return new Outcome("trials of " + CommitId.abbreviate(commit) + " queued again at seed(s) " + at + ", "
+                + Manifests.quorum(manifest) + " replica(s) each, ahead of ordinary work", true);
     }
 
     private static boolean ofDirection(Store.Transaction tx, DirectionRecord d, String commit) {

@@ -11,6 +11,7 @@ import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.TrialRequeues;
+import dev.rhizome.proto.v1.OperatorRequeue;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.UnitRecord;
@@ -162,31 +163,41 @@ public final class Views {
         });
     }
 
+    /** Operators' re-queue orders a direction's view lists, newest first; the count says how many there are. */
+    static final int OPERATOR_REQUEUES_SHOWN = 10;
+
     /**
-     * Why each unmeasured base of the page is not measured, where its trials were queued again:
-     * the requeues of the page's unmeasured bases in one read, and the pending trials of those
-     * queued again in one more (a read a direction was a page's cost before round 36).
+     * The operators' re-queue orders of each direction of the page, in one read (since round 37),
+     * and why each unmeasured base is not measured, where its trials were queued again: the
+     * requeues of the page's unmeasured bases in one read, and the pending trials of those queued
+     * again in one more (a read a direction was a page's cost before round 36).
      */
     private static Map<String, DirectionStatus> requeues(Store.Transaction tx, List<DirectionRecord> page) {
+        // operators' orders, shown wherever the direction is, measured or not: one read a page
+        Map<String, List<OperatorRequeue>> orders = tx.operatorRequeues(page.stream().map(DirectionRecord::name).toList());
+        Map<String, DirectionStatus> requeues = new HashMap<>();
+        orders.forEach((name, list) -> requeues.put(name, DirectionStatus.newBuilder()
+                .addAllOperatorRequeues(list.subList(0, Math.min(list.size(), OPERATOR_REQUEUES_SHOWN)))
+                .setOperatorRequeueCount(list.size()).build()));
         List<DirectionRecord> unmeasured = page.stream().filter(d -> !d.frontier().isMeasured()).toList();
         if (unmeasured.isEmpty()) {
-            return Map.of();
+            return requeues;
         }
         Map<String, Map<Long, Integer>> times = tx.trialRequeues(
                 unmeasured.stream().map(d -> d.frontier().commit()).toList());
         if (times.isEmpty()) {
-            return Map.of();
+            return requeues;
         }
         Map<String, Set<Long>> pending = tx.pendingTrialSeeds(times.keySet());
-        Map<String, DirectionStatus> requeues = new HashMap<>();
         for (DirectionRecord d : unmeasured) {
             String base = d.frontier().commit();
             Map<Long, Integer> queued = times.getOrDefault(base, Map.of());
             if (!queued.isEmpty()) {
                 List<Long> spent = TrialRequeues.spent(queued, s -> pending.getOrDefault(base, Set.of()).contains(s));
-                requeues.put(d.name(), DirectionStatus.newBuilder()
-                        .setNotMeasuredReason(TrialRequeues.unmeasuredBase(queued, spent))
-                        .setRequeuesSpent(!spent.isEmpty()).build());
+                Map<Long, Integer> byOperators = TrialRequeues.byOperators(orders.getOrDefault(d.name(), List.of()), base);
+                requeues.merge(d.name(), DirectionStatus.newBuilder()
+                        .setNotMeasuredReason(TrialRequeues.unmeasuredBase(queued, spent, byOperators))
+                        .setRequeuesSpent(!spent.isEmpty()).build(), (a, b) -> a.toBuilder().mergeFrom(b).build());
             }
         }
         return requeues;

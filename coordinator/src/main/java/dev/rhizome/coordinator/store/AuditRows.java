@@ -46,6 +46,15 @@ final class AuditRows implements AuditTrail {
     }
 
     @Override
+    public boolean keepOrder(SignedEnvelope order, String id, long nowMs) {
+        if (accepted(id).isPresent()) {
+            return false;
+        }
+        scope.insertEnvelope(order, id, nowMs);
+        return true;
+    }
+
+    @Override
     public List<Adoption> adoptions(String direction) {
         return q.list("SELECT bytes FROM adoptions WHERE " + Queries.equalUnlessEmpty("direction", direction)
                         + " ORDER BY audit_count, adopted_ms", rs -> Rows.adoption(rs.getBytes(1)), direction);

@@ -16,6 +16,13 @@ public interface AuditTrail {
 
     void insertAdoption(Adoption adoption);
 
+    /**
+     * Keeps an operator's signed order (a closure, a ban, a re-queue) in the trail, where an
+     * offline check reads who ordered what and when; false, storing nothing, when the same
+     * envelope is already there (the order sent again).
+     */
+    boolean keepOrder(SignedEnvelope order, String id, long nowMs);
+
     /** Of one direction, or all when empty, in the order decided. */
     List<Adoption> adoptions(String direction);
 

@@ -594,6 +594,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Map<String, List<dev.rhizome.proto.v1.OperatorRequeue>> operatorRequeues(Collection<String> directions) {
+        return units.operatorRequeues(directions);
+    }
+
+    @Override
     public void recordOperatorRequeue(String direction, String commit, ByteString by, long requeuedMs,
             String randomSeeds, String reason) {
         units.recordOperatorRequeue(direction, commit, by, requeuedMs, randomSeeds, reason);
@@ -836,6 +841,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<SignedEnvelope> papers(String direction) {
         return papers.papers(direction);
+    }
+
+    @Override
+    public boolean keepOrder(SignedEnvelope order, String id, long nowMs) {
+        return audit.keepOrder(order, id, nowMs);
     }
 
     @Override

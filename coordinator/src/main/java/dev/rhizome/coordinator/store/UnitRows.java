@@ -13,6 +13,7 @@ import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.ReplicaNetworks;
 import dev.rhizome.coordinator.core.StarvedGiveBacks;
 import dev.rhizome.coordinator.core.UnitRecord;
+import dev.rhizome.proto.v1.OperatorRequeue;
 import dev.rhizome.proto.v1.UnitStatus;
 import dev.rhizome.proto.v1.WorkUnit;
 import java.util.ArrayList;
@@ -661,6 +662,26 @@ final class UnitRows implements Units {
         return q.list("SELECT random_seeds FROM operator_requeues WHERE direction = ? AND commit_id = ? "
                         + "AND requeued_by = ? AND requeued_ms = ?", rs -> rs.getString(1), direction, commit,
                 by.toByteArray(), requeuedMs).stream().findFirst();
+    }
+
+    @Override
+    public Map<String, List<OperatorRequeue>> operatorRequeues(Collection<String> directions) {
+        Map<String, List<OperatorRequeue>> orders = new HashMap<>();
+        q.listIn("SELECT direction, commit_id, requeued_by, requeued_ms, random_seeds, reason FROM operator_requeues "
+                + "WHERE direction IN", directions, rs -> orders.computeIfAbsent(rs.getString(1), d -> new ArrayList<>())
+                .add(OperatorRequeue.newBuilder().setCommit(rs.getString(2))
+                        .setRequeuedBy(ByteString.copyFrom(rs.getBytes(3))).setRequeuedMs(rs.getLong(4))
+                        .addAllRandomSeeds(seedList(rs.getString(5))).setReason(rs.getString(6)).build()));
+        orders.values().forEach(l -> l.sort(java.util.Comparator.comparingLong(OperatorRequeue::getRequeuedMs)
+                .reversed()));
+        return orders;
+    }
+
+    /** The seeds {@link #recordOperatorRequeue} kept, as written: unsigned decimals in brackets, "[1, 2]". */
+    private static List<Long> seedList(String kept) {
+        String inner = kept.strip().replaceAll("^\\[|\\]$", "").strip();
+        return inner.isEmpty() ? List.of()
+                : java.util.Arrays.stream(inner.split(",")).map(String::strip).map(Long::parseUnsignedLong).toList();
     }
 
     @Override

@@ -177,6 +177,12 @@ public interface Units {
      */
     Optional<String> operatorRequeue(String direction, String commit, ByteString by, long requeuedMs);
 
+    /**
+     * The operators' orders to queue trials again of each of {@code directions} that has any, as
+     * kept, newest first, in one read: a page of directions.
+     */
+    Map<String, List<dev.rhizome.proto.v1.OperatorRequeue>> operatorRequeues(Collection<String> directions);
+
     /** Keeps an operator's order to queue trials again: the seeds it queued, and why. */
     void recordOperatorRequeue(String direction, String commit, ByteString by, long requeuedMs, String randomSeeds,
             String reason);

@@ -83,6 +83,17 @@ function direction(d) {
         + ". No more work is handed out; its results and research tree stay below.", "closed-note"));
   }
   if (d.description) s.appendChild(el("p", d.description, "muted"));
+  const orders = d.operator_requeues || [];
+  if (orders.length) {
+    // an operator's order put trials back in the queue past the network's own cap: say who, when, why
+    const total = typeof d.operator_requeues_total === "number" ? d.operator_requeues_total : orders.length;
+    s.appendChild(el("h4", "Queued again by an operator (" + total + (total > orders.length ? ", newest " + orders.length + " shown" : "") + ")"));
+    const ol = el("ul", null, "operator-requeues");
+    orders.forEach(o => ol.appendChild(el("li", new Date(o.requeued_ms).toISOString() + " by " + o.requeued_by
+        + ": trials of " + String(o.commit).slice(0, 10) + " at seed(s) " + (o.random_seeds || []).join(", ")
+        + (o.reason ? " (" + o.reason + ")" : ""))));
+    s.appendChild(ol);
+  }
   const overview = el("div", null, "overview");
   const facts = el("table");
   const tb = el("tbody");

@@ -252,6 +252,72 @@ class MadeUpClassTest extends OnEachStore {
         assertThat(needless.text()).contains("decided in " + REAL + ", the class the direction compares in");
     }
 
+    /**
+     * An operator's order whose replicas keys of the made-up class take again: the trial is spent
+     * again, and the view says how many times the coordinator queued it and how many an operator
+     * did, lists each order (who, when, which seeds, why), and the signed order is in the audit
+     * trail, where an offline check reads it.
+     */
+    @Test
+    void anOperatorsOrdersAreShownCountedApartFromTheCoordinatorsAndKeptInTheAuditTrail() throws Exception {
+        warmUp(honest, honestNetworks);
+        for (int i = 0; i < honest.size(); i++) {
+            announce(honest.get(i), honestNetworks.get(i), REAL);
+        }
+        h.withSeedAndDirection();
+        for (int pair = 0; pair <= TrialRequeues.MAX_PER_TRIAL; pair++) {
+            madeUpPairTakesTheBase("81." + (10 + pair));
+        }
+        assertThat(direction().getOperatorRequeueCount()).as("no order yet").isZero();
+        assertThat(direction().getNotMeasuredReason()).doesNotContain("operators' orders");
+
+        for (int order = 1; order <= 2; order++) {
+            ApiClient.Response ordered = requeue(h.operator, DIRECTION, "");
+            assertThat(ordered.status()).as(ordered.text()).isEqualTo(200);
+            dev.rhizome.proto.v1.SignedEnvelope signed = lastOrder;
+            madeUpPairTakesTheBase("82." + order);  // the order's replicas taken by the made-up class again
+            DirectionStatus d = direction();
+            assertThat(d.getRequeuesSpent()).as("spent again after order %d", order).isTrue();
+            assertThat(d.getNotMeasuredReason()).as("the coordinator's requeues and the operator's told apart")
+                    .contains("queued again 3 times at seed(s) [")
+                    .contains("by the coordinator, and " + order + " more time(s) by operators' orders");
+            assertThat(d.getOperatorRequeueCount()).isEqualTo(order);
+            assertThat(d.getOperatorRequeuesList()).hasSize(order);
+            var newest = d.getOperatorRequeues(0);
+            assertThat(newest.getRequeuedBy()).isEqualTo(h.operator.publicId().toByteString());
+            assertThat(newest.getCommit()).isEqualTo(h.seedCommit);
+            assertThat(newest.getRandomSeedsList()).hasSize(1);
+            assertThat(newest.getReason()).isEqualTo("the made-up class's keys are banned");
+            assertThat(newest.getRequeuedMs()).isEqualTo(TrialRequeueOrder.parseFrom(signed.getPayload())
+                    .getRequeuedMs());
+            assertThat(auditTrail()).as("the signed order, as sent, in the audit trail").contains(signed);
+        }
+        // a refused order (nothing spent: the direction is closed) is not in the trail
+        long before = auditTrail().size();
+        h.api.signAndPost("/v1/directions/close", h.operator, dev.rhizome.proto.v1.DirectionClosure.newBuilder()
+                .setName(DIRECTION).setReason("done").setClosedBy(h.operator.publicId().toByteString())
+                .setClosedMs(h.clock.millis()).build()).ack();
+        assertThat(auditTrail()).as("the closure is").hasSize((int) before + 1);
+        assertThat(requeue(h.operator, DIRECTION, "").status()).isEqualTo(409);
+        assertThat(auditTrail()).as("a refused order is not").hasSize((int) before + 1);
+    }
+
+    private List<dev.rhizome.proto.v1.SignedEnvelope> auditTrail() {
+        return h.api.get("/v1/audit?limit=1000", dev.rhizome.proto.v1.EnvelopeList.newBuilder()).getEnvelopesList();
+    }
+
+    /** A fresh pair of keys, each on a network of {@code prefix}, claims and decides the base's trial in the made-up class. */
+    private void madeUpPairTakesTheBase(String prefix) {
+        List<Identity> keys = freshKeys(2);
+        for (int i = 0; i < keys.size(); i++) {
+            String network = prefix + "." + (60 + i) + ".5";
+            WorkUnit unit = h.api.from(network).claimAs(keys.get(i), MADE_UP);
+            assertThat(unit).as("a fresh key on %s takes a replica of the base", network).isNotNull();
+            assertThat(unit.getCommit()).isEqualTo(h.seedCommit);
+            report(keys.get(i), network, unit, MADE_UP, 0.5).ack();
+        }
+    }
+
     @Test
     void anOperatorsRequeueIsRefusedWhereTheCoordinatorStillQueuesOrNothingWasQueuedAgain() {
         warmUp(honest, honestNetworks);

@@ -126,7 +126,9 @@ public final class AuditExport {
                     .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true).setNetwork(network)
                     .setConfirmationsUnavailable(!confirmationsServed)
                     // every instance's of the store, so receipts from any of them check against this file
-                    .addAllReceiptKeys(stats.getReceiptKeysList())).build());
+                    .addAllReceiptKeys(stats.getReceiptKeysList())
+                    // whose signed orders (closures, bans, re-queues) in the trail are an operator's
+                    .addAllOperators(stats.getOperatorsList())).build());
             forEachPage(http, maxPageBytes, waits, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
                 for (SignedEnvelope e : page.getEnvelopesList()) {
                     lw.write(AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());

@@ -11,6 +11,9 @@ import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.SeedCommitment;
 import dev.rhizome.proto.v1.Direction;
+import dev.rhizome.proto.v1.DirectionClosure;
+import dev.rhizome.proto.v1.KeyBan;
+import dev.rhizome.proto.v1.TrialRequeueOrder;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.KeptReceipt;
@@ -67,7 +70,14 @@ public final class AuditVerifier {
      */
     public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
             String network, boolean confirmationsUnavailable, int confirmationsDrawn, List<Problem> papersOffDirection,
-            int confirmationsUnrevealed, int confirmationsUnattested) {
+            int confirmationsUnrevealed, int confirmationsUnattested, List<Order> orders) {
+        public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+                String network, boolean confirmationsUnavailable, int confirmationsDrawn,
+                List<Problem> papersOffDirection, int confirmationsUnrevealed, int confirmationsUnattested) {
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, confirmationsUnavailable,
+                    confirmationsDrawn, papersOffDirection, confirmationsUnrevealed, confirmationsUnattested, List.of());
+        }
+
         public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
                 String network, boolean confirmationsUnavailable, int confirmationsDrawn,
                 List<Problem> papersOffDirection, int confirmationsUnrevealed) {
@@ -116,7 +126,25 @@ public final class AuditVerifier {
         }
     }
 
+    /**
+     * An operator's signed order in the trail, checked: its kind (DirectionClosure, KeyBan,
+     * TrialRequeueOrder), position and id, who signed it (hex), when they say they did, and what it
+     * ordered, in words.
+     */
+    public record Order(String type, long index, String id, String by, long atMs, String what) {
+        @Override
+        public String toString() {
+            return type + " #" + index + " by " + by + " at " + java.time.Instant.ofEpochMilli(atMs) + ": " + what;
+        }
+    }
+
     private final List<Problem> problems = new ArrayList<>();
+    /** The operators' orders, in the order accepted ({@link #order}). */
+    private final List<Order> orders = new ArrayList<>();
+    /** The export header's operators; empty: an open coordinator's export, or one before round 37. */
+    private final Set<ByteString> operators = new HashSet<>();
+    /** Each direction's first closure order's position in the trail. */
+    private final Map<String, Long> closures = new HashMap<>();
     private final Map<String, Seed> seeds = new HashMap<>();
     private final Map<String, Direction> directions = new HashMap<>();
     private final Map<String, Experiment> experiments = new HashMap<>();
@@ -175,7 +203,7 @@ public final class AuditVerifier {
         all.addAll(ReceiptCheck.check(lines, receipts));
         return new Report(r.envelopes(), r.results(), r.adoptions(), r.trialsOnReputation(), List.copyOf(all),
                 r.network(), r.confirmationsUnavailable(), r.confirmationsDrawn(), r.papersOffDirection(),
-                r.confirmationsUnrevealed(), r.confirmationsUnattested());
+                r.confirmationsUnrevealed(), r.confirmationsUnattested(), r.orders());
     }
 
     private Report run(List<AuditLine> lines) {
@@ -187,6 +215,9 @@ public final class AuditVerifier {
             // names those as the mixed ones, where the first record's network named the honest ones
             network = lines.get(0).getHeader().getNetwork();
             networkNamedBy = "the export's header";
+        }
+        if (!lines.isEmpty() && lines.get(0).hasHeader()) {
+            operators.addAll(lines.get(0).getHeader().getOperatorsList());
         }
         confirmationsUnavailable = !lines.isEmpty() && lines.get(0).hasHeader()
                 && lines.get(0).getHeader().getConfirmationsUnavailable();
@@ -235,7 +266,8 @@ public final class AuditVerifier {
         int[] older = checkDerivations(onReputation);
         checkAdoptions(adoptions, statuses, onReputation);
         return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network,
-                confirmationsUnavailable, older[0], List.copyOf(papersOffDirection), older[1], older[2]);
+                confirmationsUnavailable, older[0], List.copyOf(papersOffDirection), older[1], older[2],
+                List.copyOf(orders));
     }
 
     // --- envelopes ---------------------------------------------------------------------------
@@ -260,6 +292,23 @@ public final class AuditVerifier {
                         experiment(open(e, Experiment.getDefaultInstance(), Experiment::getProposer), index, id);
                 case "rhizome.v1.Result" -> result(open(e, Result.getDefaultInstance(), Result::getRunner), index, id);
                 case "rhizome.v1.Paper" -> paper(open(e, Paper.getDefaultInstance(), Paper::getAuthor), index, id);
+                case "rhizome.v1.DirectionClosure" -> {
+                    DirectionClosure c = open(e, DirectionClosure.getDefaultInstance(), DirectionClosure::getClosedBy);
+                    order("DirectionClosure", index, id, c.getClosedBy(), c.getClosedMs(), "closed direction "
+                            + c.getName() + reason(c.getReason()), closed(c, index));
+                }
+                case "rhizome.v1.KeyBan" -> {
+                    KeyBan b = open(e, KeyBan.getDefaultInstance(), KeyBan::getBannedBy);
+                    order("KeyBan", index, id, b.getBannedBy(), b.getBannedMs(), "banned key "
+                            + PublicId.hex(b.getKey()) + reason(b.getReason()), banned(b));
+                }
+                case "rhizome.v1.TrialRequeueOrder" -> {
+                    TrialRequeueOrder q = open(e, TrialRequeueOrder.getDefaultInstance(),
+                            TrialRequeueOrder::getRequeuedBy);
+                    order("TrialRequeueOrder", index, id, q.getRequeuedBy(), q.getRequeuedMs(), "queued again the "
+                            + "trials of " + (q.getCommit().isEmpty() ? "the frontier" : q.getCommit())
+                            + " in direction " + q.getName() + reason(q.getReason()), requeued(q));
+                }
                 default -> problems.add(new Problem(type, index, id, "unknown record type " + e.getType()));
             }
         } catch (SignatureException ex) {
@@ -332,6 +381,70 @@ public final class AuditVerifier {
         if (experiments.putIfAbsent(x.getCommit(), x) != null) {
             problems.add(new Problem("Experiment", index, id, "commit " + x.getCommit() + " registered twice"));
         }
+    }
+
+    // --- operators' orders ----------------------------------------------------------------
+
+    /**
+     * An operator's order, signed by the key it names as its author (checked by {@link #open}):
+     * listed in the report, and a problem where the export names operators and the signer is none
+     * of them (a coordinator refuses such an order, so one in the trail was put there by hand),
+     * or where it orders something about what is not in the trail before it.
+     */
+    private void order(String type, long index, String id, ByteString by, long atMs, String what,
+            Optional<String> wrong) {
+        orders.add(new Order(type, index, id, PublicId.hex(by), atMs, what));
+        List<String> why = new ArrayList<>();
+        if (!operators.isEmpty() && !operators.contains(by)) {
+            why.add("signed by " + PublicId.hex(by) + ", not an operator of the export's coordinator (its header "
+                    + "names " + operators.size() + "): only an operator may " + ACTIONS.get(type));
+        }
+        wrong.ifPresent(why::add);
+        if (!why.isEmpty()) {
+            problems.add(new Problem(type, index, id, String.join("; ", why)));
+        }
+    }
+
+    /** What each kind of order does, in the coordinator's refusal's words. */
+    private static final Map<String, String> ACTIONS = Map.of("DirectionClosure", "close directions", "KeyBan",
+            "ban keys", "TrialRequeueOrder", "queue trials again");
+
+    private static String reason(String reason) {
+        return reason.isBlank() ? "" : " (" + reason.strip() + ")";
+    }
+
+    private Optional<String> closed(DirectionClosure c, long index) {
+        Optional<String> unknown = knownDirection(c.getName());
+        if (unknown.isEmpty()) {
+            closures.putIfAbsent(c.getName(), index);
+        }
+        return unknown;
+    }
+
+    private Optional<String> knownDirection(String name) {
+        return directions.containsKey(name) ? Optional.empty()
+                : Optional.of("direction " + name + " is not opened before it in the trail");
+    }
+
+    private static Optional<String> banned(KeyBan b) {
+        if (b.getKey().size() != 32) {
+            return Optional.of("the banned key is " + b.getKey().size() + " bytes, not a 32-byte Ed25519 key");
+        }
+        return b.getKey().equals(b.getBannedBy()) ? Optional.of("an operator banning their own key, which a "
+                + "coordinator refuses") : Optional.empty();
+    }
+
+    private Optional<String> requeued(TrialRequeueOrder q) {
+        Optional<String> unknown = knownDirection(q.getName());
+        if (unknown.isPresent() || q.getCommit().isEmpty()) {
+            return unknown;
+        }
+        Direction d = directions.get(q.getName());
+        Experiment x = experiments.get(q.getCommit());
+        boolean ofDirection = q.getCommit().equals(d.getBaseCommit())
+                || (x != null && x.getDirection().equals(q.getName()));
+        return ofDirection ? Optional.empty() : Optional.of("commit " + q.getCommit() + " is neither the base nor an "
+                + "experiment of direction " + q.getName() + " before it in the trail");
     }
 
     /**
@@ -440,6 +553,12 @@ public final class AuditVerifier {
             Experiment x = experiments.get(a.getCommit());
             if (x == null || !x.getDirection().equals(d.getName())) {
                 problems.add(new Problem("Adoption", i, id, "commit is no experiment of the direction"));
+            }
+            Long closedAt = closures.get(d.getName());
+            if (closedAt != null && a.getAuditCount() > closedAt) {
+                // a closure stops the frontier where it stands (since round 37, when closures joined the trail)
+                problems.add(new Problem("Adoption", i, id, "decided after the direction's closure (record #"
+                        + closedAt + "), which stops its frontier"));
             }
             Seed seed = seeds.get(d.getSeed());
             if (seed == null) {
