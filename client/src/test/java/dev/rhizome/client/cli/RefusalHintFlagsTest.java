@@ -62,11 +62,14 @@ class RefusalHintFlagsTest {
         var failure = Coordinators.failure(new CoordinatorException(403, Error.Code.FORBIDDEN, refusal), where);
         assertThat(failure.error()).isEqualTo("forbidden");
         assertThat(failure.hint())
-                .contains("`rhizome results --commit C --data-dir '/tmp/my dir' --coordinator http://h:7`")
+                .contains("`rhizome log --direction D --json --data-dir '/tmp/my dir' --coordinator http://h:7`")
                 .contains("submit again after that time")
                 .doesNotContain("operators");
-        String other = Coordinators.failure(new CoordinatorException(403, Error.Code.FORBIDDEN, "not an operator"), where)
-                .hint();
-        assertThat(other).contains("operators");
+        // the time the message gives, as a key (as a claim with no work has it): the cool-down less the second gone
+        assertThat(failure.keys().get("retry_after_s").getAsLong())
+                .isEqualTo(ProposerThrottle.COOL_DOWN.toSeconds() - 1);
+        var notThrottled = Coordinators.failure(new CoordinatorException(403, Error.Code.FORBIDDEN, "not an operator"), where);
+        assertThat(notThrottled.hint()).contains("operators");
+        assertThat(notThrottled.keys().has("retry_after_s")).isFalse();
     }
 }
