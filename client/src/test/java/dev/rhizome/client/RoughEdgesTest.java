@@ -122,10 +122,10 @@ class RoughEdgesTest {
                         .contains("`rhizome submit --workspace '" + back.toAbsolutePath() + "' --data-dir "
                                 + Shell.quote(agent) + " --coordinator " + url + "`");
                 // the two printed commands, as printed: no unit id to fill in
-                String hint = givenBack.get("hint").getAsString();
-                CliRun reclaimed = CliRun.of(CliRun.shellWords(CliRun.firstCommand(hint)).toArray(String[]::new));
+                String backHint = givenBack.get("hint").getAsString();
+                CliRun reclaimed = CliRun.of(CliRun.shellWords(CliRun.firstCommand(backHint)).toArray(String[]::new));
                 assertThat(reclaimed.code()).as(reclaimed.out() + reclaimed.err()).isZero();
-                String submitCommand = hint.substring(hint.indexOf("`rhizome submit ") + "`rhizome ".length());
+                String submitCommand = backHint.substring(backHint.indexOf("`rhizome submit ") + "`rhizome ".length());
                 List<String> submitWords = new ArrayList<>(CliRun.shellWords(submitCommand.substring(0, submitCommand.indexOf('`'))));
                 submitWords.add("--json");
                 CliRun backSubmit = CliRun.of(submitWords.toArray(String[]::new));
