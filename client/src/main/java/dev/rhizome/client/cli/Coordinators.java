@@ -253,7 +253,7 @@ public final class Coordinators {
             case LEASE_EXPIRED -> new CommandException(ExitCodes.REFUSED, "lease_expired", message,
                     "claim again (`" + where.command("claim --direction D --json") + "`; add --from and the commit "
                             + "your work is on to go on from it) and resubmit; renew long work before its lease ends "
-                            + "(`rhizome renew` with the claim's unit.id; a claim's renew_command is the whole command)");
+                            + "(a claim's renew_command is the command that does)");
             // each kind says what to do about it: the one hint for all ("`rhizome seed list` and
             // `rhizome direction list` show what it has") told a banned key or a non-operator nothing
             case FORBIDDEN -> message.startsWith(THROTTLED) ? throttled(message, where)
@@ -270,8 +270,7 @@ public final class Coordinators {
                             + NewWorkspace.beside("workspace")) + "`; add --from and a commit of yours to go on from it)");
             case LIMIT_REACHED -> new CommandException(ExitCodes.REFUSED, "limit_reached", message,
                     "a per-key limit is reached (the message says which): finish or give back units you hold "
-                            + "(`rhizome unclaim` with the unit's id; `" + where.command("brief --json")
-                            + "` names yours), or wait for the daily quota to recover");
+                            + "(a claim's answer names its unclaim command), or wait for the daily quota to recover");
             case TOO_LARGE -> new CommandException(ExitCodes.REFUSED, "too_large", message,
                     "send less (a shorter paper or description, fewer commits); the message gives the limit");
             case BAD_SIGNATURE -> new CommandException(ExitCodes.REFUSED, "bad_signature", message,

@@ -424,11 +424,15 @@ public final class ClaimCommand implements Callable<Integer> {
             if (workspace == null) {
                 // without --workspace nothing was checked out: a newcomer held a lease with nothing to
                 // edit and no word of how to get a checkout
-                out.line("no workspace: nothing was checked out (--workspace DIR does that); to work on this unit, "
-                        + "give it back (`rhizome unclaim --unit " + unit.getId() + "`) and claim again with "
-                        + "`--workspace DIR`; to submit a commit on " + CommitId.abbreviate(unit.getCommit())
-                        + " from a git checkout you have, `rhizome submit --unit " + unit.getId()
-                        + " --workspace THAT_DIR`. The lease is held until you do either: a later claim holds a second unit");
+                // every command as it runs: `--workspace DIR` and `THAT_DIR` were taken as written
+                out.line("no workspace: nothing was checked out (--workspace with a new directory does that); to work "
+                        + "on this unit, give it back (`" + unclaimCommand(unit) + "`) and claim again into a new "
+                        + "directory (`" + FollowUp.of(coordinator, dataDir).command("claim --direction "
+                                + Shell.quote(unit.getDirection()) + " --workspace "
+                                + NewWorkspace.beside(unit.getDirection() + "-" + CommitId.abbreviate(unit.getCommit())))
+                        + "`); to submit a commit on " + CommitId.abbreviate(unit.getCommit())
+                        + " from a git checkout you have, run `" + FollowUp.of(coordinator, dataDir).command("submit --unit "
+                                + unit.getId()) + "` in it. The lease is held until you do either: a later claim holds a second unit");
             }
             if (brief != null) {
                 out.line("brief: " + briefFile);
