@@ -169,9 +169,9 @@ class ColdStartTest {
             String base = claim.json().getAsJsonObject("unit").get("commit").getAsString();
             String flags = " --data-dir " + Shell.quote(agent) + " --coordinator " + c.url();
             assertThat(renew.get("hint").getAsString())
-                    .contains("`rhizome claim --direction d --from " + base.substring(0, 10) + flags + " --json` (without --workspace)")
-                    .contains("`rhizome submit --unit NEW_UNIT --workspace YOUR_WORKSPACE" + flags + "`")
-                    .contains("`rhizome claim --direction d --workspace NEW_DIR" + flags + "`");
+                    .contains("`rhizome claim --direction d --from " + base.substring(0, 10) + flags + "` (without --workspace)")
+                    .contains("run `rhizome submit" + flags + "` in the workspace you committed in")
+                    .contains("`rhizome claim --direction d --workspace /").doesNotContain("NEW_DIR", "NEW_UNIT", "YOUR_WORKSPACE");
 
             // a claim kept elsewhere (a data directory copied before the give-back, which knows
             // nothing of it) reaches the coordinator, which says the same: closed by its holder, not

@@ -86,27 +86,32 @@ class ExpiredClaimWalkTest {
             // submit: lease_expired, with the claim of the same commit and the submit under it
             JsonObject refused = CliRun.of("submit", "--workspace", ws.toString(), "--json").failure(ExitCodes.REFUSED, "lease_expired");
             String hint = refused.get("hint").getAsString();
-            // the same way on as the brief's
+            // the same way on as the brief's, with nothing to fill in
             assertThat(hint).contains("what you committed in '" + ws.toAbsolutePath() + "' can still be submitted")
                     .contains("rhizome claim --direction d --from " + CommitId.abbreviate(seed))
-                    .contains("rhizome submit --unit NEW_UNIT --workspace '" + ws.toAbsolutePath() + "'");
-            assertThat(unit.get("go_on").getAsString()).contains("rhizome submit --unit NEW_UNIT --workspace '"
-                    + ws.toAbsolutePath() + "'");
+                    .contains("rhizome submit --workspace '" + ws.toAbsolutePath() + "'")
+                    .doesNotContain("NEW_UNIT", "NEW_DIR", "YOUR_WORKSPACE", "<");
+            assertThat(unit.get("go_on").getAsString()).contains("rhizome submit --workspace '" + ws.toAbsolutePath() + "'");
 
             // the printed claim, as a shell reads it: a new unit of the same commit
-            List<String> claimWords = CliRun.shellWords(CliRun.firstCommand(hint));
+            List<String> claimWords = new ArrayList<>(CliRun.shellWords(CliRun.firstCommand(hint)));
+            claimWords.add("--json");
             JsonObject again = CliRun.of(claimWords.toArray(String[]::new)).succeeded("claim again").json();
             String newUnit = again.getAsJsonObject("unit").get("id").getAsString();
             assertThat(newUnit).isNotEqualTo(unitId);
             assertThat(again.getAsJsonObject("unit").get("commit").getAsString()).isEqualTo(seed);
-            // the printed submit, NEW_UNIT being the new claim's unit.id as the hint says: the work goes in
+            // the printed submit, word for word: the work goes in under the new claim
             String submitCommand = hint.substring(hint.indexOf("`rhizome submit ") + "`rhizome ".length());
-            submitCommand = submitCommand.substring(0, submitCommand.indexOf('`')).replace("NEW_UNIT", newUnit);
+            submitCommand = submitCommand.substring(0, submitCommand.indexOf('`'));
             List<String> submitWords = new ArrayList<>(CliRun.shellWords(submitCommand));
             submitWords.add("--json");
-            JsonObject submitted = CliRun.of(submitWords.toArray(String[]::new)).succeeded(submitCommand).json();
+            CliRun submit = CliRun.of(submitWords.toArray(String[]::new)).succeeded(submitCommand);
+            assertThat(submit.err()).contains("submitting under unit " + newUnit);
+            JsonObject submitted = submit.json();
             assertThat(submitted.get("commit").getAsString()).isEqualTo(change);
             assertThat(submitted.get("parent").getAsString()).isEqualTo(seed);
+            // the workspace now names the new claim: a second submit there is already_submitted, not lease_expired
+            assertThat(WorkspaceClaim.read(ws).orElseThrow().unitId()).isEqualTo(newUnit);
         }
     }
 }

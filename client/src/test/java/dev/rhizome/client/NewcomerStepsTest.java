@@ -74,7 +74,8 @@ class NewcomerStepsTest {
             assertThat(claim.code()).as(claim.err()).isZero();
             String unit = claim.lines().get(0).replaceAll(".*unit (\\S+) on.*", "$1");
             assertThat(claim.out()).contains("no workspace: nothing was checked out")
-                    .contains("rhizome unclaim --unit " + unit).contains("--workspace DIR");
+                    .contains("rhizome unclaim --unit " + unit).contains("`rhizome submit --unit " + unit + " --data-dir ")
+                    .doesNotContain("--workspace DIR");
             assertThat(claim.lines().get(1)).contains("nothing renews a hand claim")
                     .contains("`rhizome renew --unit " + unit + " --data-dir ");
         }

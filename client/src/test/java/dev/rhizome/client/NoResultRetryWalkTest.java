@@ -3,6 +3,7 @@ package dev.rhizome.client;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
@@ -61,7 +62,13 @@ class NoResultRetryWalkTest {
             assertThat(waited.get("retry_command").getAsString()).isEqualTo(retry);
             assertThat(waited.get("retry_reason").getAsString()).isEqualTo("crashed");
             assertThat(waited.get("publish_command").isJsonNull()).isTrue();
+            // three CRASH results against no OK one throttle the proposer for ProposerThrottle.COOL_DOWN
+            // after the last: the retry says when its submit goes through
+            long retryAfter = waited.get("retry_after_s").getAsLong();
+            assertThat(retryAfter).as(waited.toString()).isBetween(1L, 600L);
+            assertThat(waited.get("retry_not_before_ms").getAsLong()).isGreaterThan(System.currentTimeMillis());
             CliRun text = CliRun.at(url, agent, "wait", "--commit", crashing).succeeded("wait");
+            assertThat(text.out()).contains("s more (until ").contains("the claim runs now, its submit goes through after that");
             assertThat(text.out()).contains("no OK result (", "CRASH")
                     .contains("no OK result, so nothing to publish: its runs crashed")
                     .contains("rhizome results --commit " + CommitId.abbreviate(crashing))
@@ -76,8 +83,19 @@ class NoResultRetryWalkTest {
             Path fixWs = Path.of(again.get("workspace").getAsString());
             assertThat(fixWs).isEqualTo(dir.toRealPath().resolve("fix-" + CommitId.abbreviate(crashing)));
             assertThat(Files.readString(fixWs.resolve("config.properties"))).as("the parent's, not the crash").isEqualTo("x=1\n");
-            // The fix is not submitted here: three CRASH results against no OK one throttle the proposer
-            // (new experiments refused for about 10 minutes, 403 forbidden), so its submit waits that out.
+            // the fix submitted before that time is refused, as the retry said, and the refusal's hint runs as printed
+            commit(fixWs, "x=2\n", "x as a number");
+            JsonObject refused = CliRun.of("submit", "--workspace", fixWs.toString(), "--json")
+                    .failure(ExitCodes.REFUSED, "forbidden");
+            assertThat(refused.get("message").getAsString()).contains("proposer throttled").contains(" s from now)");
+            assertThat(refused.get("retry_after_s").getAsLong()).as("the wait the retry said, less the time gone")
+                    .isBetween(1L, retryAfter);
+            String hint = refused.get("hint").getAsString();
+            List<String> logWords = new ArrayList<>(CliRun.shellWords(CliRun.firstCommand(hint)));
+            JsonObject log = CliRun.of(logWords.toArray(String[]::new)).succeeded(hint).json();
+            assertThat(log.getAsJsonArray("experiments").asList()).as("the log the hint names lists the crash as mine")
+                    .anyMatch(e -> e.getAsJsonObject().get("commit").getAsString().equals(crashing)
+                            && e.getAsJsonObject().get("mine").getAsBoolean());
         }
     }
 

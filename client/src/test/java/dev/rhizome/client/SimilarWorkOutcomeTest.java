@@ -74,7 +74,8 @@ class SimilarWorkOutcomeTest {
                 }
                 // all but wait's own next steps (why its wait is queued, how to publish): they are about that wait
                 Set<String> reportKeys = new HashSet<>(waited.keySet());
-                reportKeys.removeAll(Set.of("queued_reason", "publish_command", "retry_reason", "retry_command"));
+                reportKeys.removeAll(Set.of("queued_reason", "waiting_for", "open_to_any_ms", "publish_command", "retry_reason",
+                        "retry_command", "retry_after_s", "retry_not_before_ms"));
                 assertThat(outcome.keySet()).containsAll(reportKeys);
                 assertThat(experiment.getAsJsonArray("paper_titles").get(0).getAsString()).isEqualTo("Raising x helps");
                 assertThat(similar.get("experiments_left_out").getAsInt()).isZero();

@@ -60,7 +60,7 @@ class TwoAgentsOneDirectionTest {
             String hint = held.get("hint").getAsString();
             String claimCommand = hint.substring(hint.indexOf("`rhizome claim ") + 1);
             claimCommand = claimCommand.substring(0, claimCommand.indexOf('`'))
-                    .replace(" --workspace NEW_DIR", "");  // no peer serves the seed here to check it out
+                    .replaceAll(" --workspace ('[^']*'|\\S+)", "");  // no peer serves the seed here to check it out
             List<String> words = CliRun.shellWords(claimCommand);
             List<String> withJson = new ArrayList<>(words.subList(1, words.size()));
             withJson.add("--json");

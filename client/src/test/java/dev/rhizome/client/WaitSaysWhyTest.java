@@ -46,6 +46,9 @@ class WaitSaysWhyTest {
             JsonObject q = queued.json();
             assertThat(q.get("queued_reason").getAsString()).contains("no node has announced").contains("rhizome node");
             assertThat(q.get("publish_command").isJsonNull()).isTrue();
+            // the same in a key an agent branches on, not only in words
+            assertThat(q.get("waiting_for").getAsString()).isEqualTo("node");
+            assertThat(q.get("open_to_any_ms").isJsonNull()).isTrue();
             assertThat(queued.err()).as("the progress line says it too").contains("queued)").contains("no node has announced");
             CliRun queuedText = CliRun.at(url, agent, "wait", "--commit", commit, "--timeout", "0");
             assertThat(queuedText.out()).contains("queued: no node has announced");
@@ -57,6 +60,7 @@ class WaitSaysWhyTest {
             // announced and idle, not busy: no unit of any direction is leased
             assertThat(busy.get("queued_reason").getAsString()).contains("1 node(s) announced")
                     .contains("no unit of any direction is leased now").doesNotContain("busy");
+            assertThat(busy.get("waiting_for").getAsString()).isEqualTo("free_slot");
             // and where it stands: behind the base's evaluations, which it is compared with
             assertThat(busy.get("queued_reason").getAsString()).contains("3 evaluation(s) are queued ahead of these, "
                     + "3 of them of its parent " + CommitId.abbreviate(seed.getCommit()));

@@ -148,12 +148,12 @@ public final class AgentLoop {
             if (settings.await()) {
                 ExperimentReport report = research.waitFor(s.commit(), settings.waitLimit(), progress);
                 JsonObject outcome = Outcome.json(s.commit(), report);
-                Optional<String> whyQueued = report.getDecided() ? Optional.empty() : research.queuedReason(report);
-                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued, research.followUp());
+                Optional<QueueReason.Queued> whyQueued = report.getDecided() ? Optional.empty() : research.queued(report);
+                OutcomeNextSteps.addQueued(outcome, s.commit(), report, whyQueued, research.followUp());
                 r.add("outcome", outcome);
                 count(report);
                 progress.accept("round " + n + ": " + Outcome.text(s.commit(), report));
-                OutcomeNextSteps.line(s.commit(), report, whyQueued, research.followUp()).ifPresent(l -> progress.accept("round " + n + ": " + l));
+                OutcomeNextSteps.lineQueued(s.commit(), report, whyQueued, research.followUp()).ifPresent(l -> progress.accept("round " + n + ": " + l));
             }
         } catch (CommandException e) {
             if (e.error().equals("unknown_direction") || e.error().equals("direction_closed")) {

@@ -220,6 +220,12 @@ public final class Brief {
         o.add("frontier", frontier);
         o.addProperty("baseline_metric", ds.getHasBaselineMetric() ? ds.getBaselineMetric() : null);
         o.addProperty("experiments", ds.getExperiments());
+        // as `direction list` has them: why the base is not measured (nothing is adopted till it is)
+        // and whether only an operator's requeue moves it on
+        o.addProperty("not_measured_reason", ds.getNotMeasuredReason().isEmpty() ? null : ds.getNotMeasuredReason());
+        o.addProperty("requeues_spent", ds.getRequeuesSpent());
+        o.addProperty("requeue_command", ds.getRequeuesSpent()
+                ? Coordinators.requeueCommand(direction, where) : null);
         t.append("## Frontier\n\n").append(ds.getFrontierCommit()).append(ds.getHasFrontierMetric()
                 ? String.format(Locale.ROOT, " at %.6f", ds.getFrontierMetric()) : " (not measured yet)");
         if (ds.getHasBaselineMetric()) {
@@ -236,6 +242,10 @@ public final class Brief {
                     .append(" time(s), the newest at ").append(java.time.Instant.ofEpochMilli(newest.getRequeuedMs()))
                     .append(" (trials of ").append(dev.rhizome.protocol.CommitId.abbreviate(newest.getCommit()))
                     .append(newest.getReason().isBlank() ? "" : ": " + newest.getReason()).append(")");
+        }
+        if (ds.getRequeuesSpent()) {
+            t.append("; requeues spent: nothing more is queued by itself, an operator may queue its trials again with `")
+                    .append(Coordinators.requeueCommand(direction, where)).append("`");
         }
         t.append("; ").append(ds.getExperiments()).append(" experiment(s) so far.\n\n");
         // what arrived since this data directory last read the direction's log (`log --new`)

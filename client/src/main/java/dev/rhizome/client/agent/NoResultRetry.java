@@ -8,6 +8,8 @@ import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 
@@ -56,8 +58,29 @@ public record NoResultRetry(String reason, String command, String line) {
         };
         String line = "no OK result, so nothing to publish: " + why + "; then claim again from its parent "
                 + CommitId.abbreviate(e.getParent()) + " (a decided commit is not evaluated again), redo the change "
-                + "in the new workspace and submit it: " + command;
+                + "in the new workspace and submit it: " + command + throttled(report);
         return Optional.of(new NoResultRetry(reason, command, line));
+    }
+
+    /**
+     * Seconds until the coordinator takes a new experiment from the commit's proposer again (its
+     * ProposerThrottle, after 3 or more failures outnumbering its OK results): the retry's claim
+     * runs at once, its submit is refused (forbidden, "proposer throttled") until then. 0: at once.
+     */
+    public static long afterSeconds(ExperimentReport report) {
+        return (report.getProposerRefusedForMs() + 999) / 1000;
+    }
+
+    private static String throttled(ExperimentReport report) {
+        long s = afterSeconds(report);
+        if (s == 0) {
+            return "";
+        }
+        return "; its proposer's commits failed more often than they ran OK, so the coordinator takes no new experiment "
+                + "from its key for " + s + " s more (until "
+                + Instant.ofEpochMilli(System.currentTimeMillis() + report.getProposerRefusedForMs())
+                        .truncatedTo(ChronoUnit.SECONDS)
+                + "): the claim runs now, its submit goes through after that (renew the lease if it would end first)";
     }
 
     /**

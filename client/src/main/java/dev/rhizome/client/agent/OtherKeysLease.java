@@ -2,6 +2,7 @@ package dev.rhizome.client.agent;
 
 import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.Shell;
@@ -82,7 +83,7 @@ final class OtherKeysLease {
                 + PublicId.hex(own) + "): only its holder can submit, renew or give it back";
         String hint = "it is another agent's claim of direction " + direction + ": see what it tried with `"
                 + where.command("log --direction " + Shell.quote(direction)) + "`, and claim a unit of your own with `"
-                + where.command("claim --direction " + Shell.quote(direction) + " --workspace NEW_DIR")
+                + where.command("claim --direction " + Shell.quote(direction) + " --workspace " + NewWorkspace.beside(direction))
                 + "`; if that key is yours, pass the --data-dir that claimed the unit (the one where `rhizome id --data-dir DIR` prints "
                 + holder + ")";
         return new CommandException(ExitCodes.REFUSED, ERROR, message, hint, option);

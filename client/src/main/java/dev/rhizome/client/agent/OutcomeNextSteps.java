@@ -35,8 +35,25 @@ public final class OutcomeNextSteps {
      */
     public static void addTo(JsonObject outcome, String commit, ExperimentReport report, Optional<String> whyQueued,
             FollowUp where) {
+        addQueued(outcome, commit, report, whyQueued.map(w -> new QueueReason.Queued(w, null, null)), where);
+    }
+
+    /**
+     * {@link #addTo(JsonObject, String, ExperimentReport, Optional, FollowUp)}, with {@code waiting_for}
+     * and {@code open_to_any_ms} (null where not queued, or not waiting for a core to spare) beside
+     * queued_reason; and with the retry, {@code retry_after_s} and {@code retry_not_before_ms}: when
+     * its proposer's next experiment is taken (0 and now when at once).
+     */
+    public static void addQueued(JsonObject outcome, String commit, ExperimentReport report,
+            Optional<QueueReason.Queued> queued, FollowUp where) {
+        Optional<QueueReason.Queued> whyQueued = report.getDecided() ? Optional.empty() : queued;
+        outcome.addProperty("waiting_for", whyQueued.map(QueueReason.Queued::waitingFor).orElse(null));
+        outcome.addProperty("open_to_any_ms", whyQueued.map(QueueReason.Queued::openToAnyMs).orElse(null));
         Optional<NoResultRetry> retry = NoResultRetry.of(commit, report, where);
-        outcome.addProperty("queued_reason", report.getDecided() ? null : whyQueued.orElse(null));
+        long now = System.currentTimeMillis();
+        outcome.addProperty("retry_after_s", retry.map(r -> NoResultRetry.afterSeconds(report)).orElse(null));
+        outcome.addProperty("retry_not_before_ms", retry.map(r -> now + report.getProposerRefusedForMs()).orElse(null));
+        outcome.addProperty("queued_reason", whyQueued.map(QueueReason.Queued::reason).orElse(null));
         outcome.addProperty("publish_command", report.getDecided() && retry.isEmpty()
                 ? publishCommand(commit, where) : null);
         outcome.addProperty("retry_reason", retry.map(NoResultRetry::reason).orElse(null));
@@ -47,6 +64,11 @@ public final class OutcomeNextSteps {
      * The lines that follow the outcome's own in text: the reason it is still queued, the retry line
      * (decided with no OK result), or the publish line.
      */
+    public static Optional<String> lineQueued(String commit, ExperimentReport report, Optional<QueueReason.Queued> queued,
+            FollowUp where) {
+        return line(commit, report, queued.map(QueueReason.Queued::reason), where);
+    }
+
     public static Optional<String> line(String commit, ExperimentReport report, Optional<String> whyQueued,
             FollowUp where) {
         if (!report.getDecided()) {

@@ -178,6 +178,66 @@ public final class QueueReason {
         }
     }
 
+    /**
+     * Why an experiment's evaluations stay queued, for a program as well as a reader: the reason in
+     * words, what they wait for in one word ({@link #waitingFor}), and, waiting for a core to spare,
+     * when any node may take them (epoch ms; else null). Only the words said it before round 37, and
+     * an agent could not decide from a key whether to wait or claim other work.
+     */
+    public record Queued(String reason, String waitingFor, Long openToAnyMs) {
+    }
+
+    /** No node announced itself lately: they wait for one to start. */
+    public static final String FOR_NODE = "node";
+    /** The direction is closed: they wait for an operator to open it again. */
+    public static final String FOR_DIRECTION_OPEN = "direction_open";
+    /** The only fitting nodes share the proposer's network ({@code waiting_for_independent_runner}). */
+    public static final String FOR_INDEPENDENT_RUNNER = "independent_runner";
+    /** Offered only to a node whose machine leaves a core idle, until {@code open_to_any_ms} (the coordinator's word). */
+    public static final String FOR_CORE_TO_SPARE = "core_to_spare";
+    /** No node listed is of the seed's hardware class. */
+    public static final String FOR_HARDWARE_CLASS = "hardware_class";
+    /** Every node that could run them is paused or claims nothing now. */
+    public static final String FOR_NODE_CLAIMING = "node_claiming";
+    /** Nodes that can run them are about: a slot of one of them, in queue order. */
+    public static final String FOR_FREE_SLOT = "free_slot";
+
+    /**
+     * What the queued evaluations wait for, one of the FOR_ words, in the order the reason's words
+     * weigh them ({@link #of(ExperimentReport, Seen, FollowUp)} says the same in a sentence).
+     */
+    public static String waitingFor(ExperimentReport report, Seen seen) {
+        if (seen.directionClosed().isPresent()) {
+            return FOR_DIRECTION_OPEN;
+        }
+        if (seen.nodesListed() == 0) {
+            return FOR_NODE;
+        }
+        if (report.getWaitingForIndependentRunner()) {
+            return FOR_INDEPENDENT_RUNNER;
+        }
+        if (seen.coreToSpare() != null && seen.coreToSpare().units() > 0) {
+            return FOR_CORE_TO_SPARE;
+        }
+        if (seen.classes() != null && seen.classes().fitting() == 0) {
+            return FOR_HARDWARE_CLASS;
+        }
+        NotClaiming standing = seen.notClaiming();
+        if (standing != null && standing.fitting() > 0 && standing.count() == standing.fitting()) {
+            return FOR_NODE_CLAIMING;
+        }
+        return FOR_FREE_SLOT;
+    }
+
+    /** {@link #of(ExperimentReport, Seen, FollowUp)} with what it waits for; empty when nothing is queued. */
+    public static Optional<Queued> queued(ExperimentReport report, Seen seen, FollowUp where) {
+        return of(report, seen, where).map(reason -> {
+            String waitingFor = waitingFor(report, seen);
+            return new Queued(reason, waitingFor,
+                    waitingFor.equals(FOR_CORE_TO_SPARE) ? seen.coreToSpare().openToAnyMs() : null);
+        });
+    }
+
     /** Whether {@code report} has evaluations no runner holds (worth asking the coordinator for its nodes). */
     public static boolean queued(ExperimentReport report) {
         return !report.getDecided() && report.getPendingUnits() > report.getLeasedUnits();

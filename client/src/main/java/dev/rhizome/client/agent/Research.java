@@ -14,6 +14,7 @@ import dev.rhizome.client.cli.NearCommits;
 import dev.rhizome.client.cli.Sentences;
 import dev.rhizome.client.cli.Suggestions;
 import dev.rhizome.client.cli.Problems;
+import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.coordinator.core.RecordBounds;
 import dev.rhizome.node.NodeEndpoint;
@@ -394,9 +395,10 @@ public final class Research {
                                             + "or submitted the commit must run (`rhizome node --data-dir DIR`); then claim again"
                                     : "the nodes holding this commit did not answer (stopped?): run `"
                                     + followUp().command("node") + "` if this data directory holds it, retry later")
-                                    + ", or claim from another commit (`" + followUp().command("claim --direction "
-                                    + unit.getDirection() + " --from <commit>") + "`, see "
-                                    + treeCommand(unit.getDirection()) + ")");
+                                    + ", or claim from another commit: " + treeCommand(unit.getDirection())
+                                    + " lists them, and `" + followUp().command("claim --direction "
+                                    + Shell.quote(unit.getDirection())) + " --from` followed by one of them "
+                                    + "claims it");
         } catch (IOException e) {
             throw new CommandException(ExitCodes.FAILED, "failed", "cannot check out " + unit.getCommit() + " into "
                     + workspace + ": " + Problems.describe(e), "give --workspace a new or empty directory you can write");
@@ -435,20 +437,27 @@ public final class Research {
      * submit, and with no workspace known the agent is told what holds if it committed.
      */
     static String goOnHint(WorkUnit unit, Path workspace, FollowUp where) {
-        String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
+        String ws = workspace == null ? null : Shell.quote(workspace.toAbsolutePath().normalize());
         String base = CommitId.abbreviate(unit.getCommit());
-        String claimAgain = "`" + where.command("claim --direction " + Shell.quote(unit.getDirection()) + " --from " + base)
-                + " --json` (without --workspace)";
-        String submit = "`" + where.command("submit --unit NEW_UNIT --workspace " + ws) + "` (NEW_UNIT: the claim's unit.id)";
+        String direction = Shell.quote(unit.getDirection());
+        String claimAgain = "`" + where.command("claim --direction " + direction + " --from " + base)
+                + "` (without --workspace)";
+        // no unit id to fill in: `submit` in a workspace whose lease is over takes the claim of the
+        // same commit made since without a workspace (ClaimSuccessor)
+        String submit = ws == null
+                ? "run `" + where.command("submit") + "` in the workspace you committed in (it goes in under that new claim)"
+                : "`" + where.command("submit --workspace " + ws) + "` (it goes in under that new claim)";
+        String afresh = "`" + where.command("claim --direction " + direction + " --workspace "
+                + NewWorkspace.beside(unit.getDirection() + "-" + base)) + "`";
         return switch (WorkspaceProgress.of(workspace, unit.getCommit())) {
             case COMMITTED -> "what you committed in " + ws + " can still be submitted, under a new claim: claim the "
                     + "same commit again with " + claimAgain + ", then " + submit;
             case NOTHING_COMMITTED -> "nothing is committed in " + ws + " yet (its HEAD is still the unit's commit "
                     + base + "), so nothing was lost: claim the same commit again with " + claimAgain + ", commit your "
-                    + "change in " + ws + ", then " + submit + "; or claim afresh into a new directory";
+                    + "change in " + ws + ", then " + submit + "; or claim afresh into a new directory: " + afresh;
             case UNKNOWN -> "if you committed on top of " + base + ", that can still be submitted under a new claim: "
                     + "claim the same commit again with " + claimAgain + ", then " + submit + "; with nothing committed, "
-                    + "claim afresh (`" + where.command("claim --direction " + Shell.quote(unit.getDirection()) + " --workspace NEW_DIR") + "`)";
+                    + "claim afresh (" + afresh + ")";
         };
     }
 
@@ -1024,21 +1033,33 @@ public final class Research {
      * queued or the coordinator did not list its nodes. The listing is asked at most once a minute.
      */
     public Optional<String> queuedReason(ExperimentReport report) {
-        return queuedReason(report, new NodesSeen());
+        return queued(report).map(QueueReason.Queued::reason);
+    }
+
+    /** {@link #queuedReason(ExperimentReport)} with what the evaluations wait for ({@link QueueReason#queued}). */
+    public Optional<QueueReason.Queued> queued(ExperimentReport report) {
+        if (!QueueReason.queued(report)) {
+            return Optional.empty();
+        }
+        try {
+            return QueueReason.queued(report, new QueueReads(client).seenFor(report), followUp());
+        } catch (CoordinatorException e) {
+            return Optional.empty();  // a courtesy, as in the wait
+        }
     }
 
     /**
      * The same for each of {@code reports} (`log`'s page), keyed by commit, reading each listing
      * once for all; empty when none is queued or the coordinator did not answer.
      */
-    public static Map<String, String> queuedReasons(CoordinatorClient client, List<ExperimentReport> reports,
+    public static Map<String, QueueReason.Queued> queuedReasons(CoordinatorClient client, List<ExperimentReport> reports,
             Path dataDir) {
-        Map<String, String> reasons = new TreeMap<>();
+        Map<String, QueueReason.Queued> reasons = new TreeMap<>();
         QueueReads reads = new QueueReads(client);
         try {
             for (ExperimentReport report : reports) {
                 if (QueueReason.queued(report)) {
-                    QueueReason.of(report, reads.seenFor(report), new FollowUp(client.url().toString(), dataDir))
+                    QueueReason.queued(report, reads.seenFor(report), new FollowUp(client.url().toString(), dataDir))
                             .ifPresent(why -> reasons.put(Records.experiment(report.getExperiment()).getCommit(), why));
                 }
             }

@@ -2,6 +2,7 @@ package dev.rhizome.client.agent;
 
 import com.google.gson.JsonObject;
 import dev.rhizome.client.cli.CommandException;
+import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.Interrupts;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.Shell;
@@ -123,7 +124,7 @@ public final class UnitGiveBack implements Interrupts.Undo {
     /** The claim to run again: the unit's direction, this command's --data-dir and --coordinator. */
     private String claimAgain(WorkUnit unit) {
         return research.followUp().command("claim --direction " + Shell.quote(unit.getDirection())
-                + (workspace == null ? "" : " --workspace NEW_DIR"));
+                + (workspace == null ? "" : " --workspace " + NewWorkspace.beside(unit.getDirection())));
     }
 
     private void giveBack(WorkUnit unit) throws TimeoutException, ExecutionException, InterruptedException {

@@ -44,8 +44,8 @@ public final class UnsubmittedCommit {
         String hint = claimed
                 ? "submit it first: `" + where.command("submit --workspace " + checkoutWord + " --wait")
                         + "` (with HEAD at that commit); `rhizome wait` follows only commits `rhizome submit` registered"
-                : "submit it from the workspace `rhizome claim --workspace DIR` made (`"
-                        + where.command("submit --workspace DIR") + "`); "
+                : "submit it from a workspace `rhizome claim --workspace` made (`" + where.command("submit")
+                        + "` run in it); "
                         + "`rhizome wait` follows only commits `rhizome submit` registered";
         return new CommandException(unknown.exitCode(), unknown.error(), unknown.getMessage() + ": "
                 + full.get() + " is a commit of " + checkoutWord + " that was never submitted", hint, unknown.option());

@@ -29,6 +29,11 @@ public final class WorkspacelessClaims {
         Files.write(dir.resolve(MARK), new byte[0]);
     }
 
+    /** Forgets the mark: the unit is bound to a workspace now ({@link ClaimSuccessor#adopt}). */
+    public static void unmark(Path dataDir, String unitId) throws IOException {
+        Files.deleteIfExists(Research.unitPath(dataDir, unitId).resolve(MARK));
+    }
+
     /** The units claimed without a workspace that the data directory holds, their leases running, but {@code except}. */
     public static List<WorkUnit> held(Path dataDir, String except, long nowMs) {
         List<WorkUnit> held = new ArrayList<>();

@@ -82,7 +82,8 @@ public final class ClaimFiles {
             throw new CommandException(ExitCodes.USAGE, "already_submitted", "unit " + unitId
                     + " was already submitted (commit " + commits + "); its lease is closed",
                     "to go on from there, claim again: `" + where.command("claim --direction " + direction(lines)
-                            + " --from " + commits.split(" ")[0] + " --workspace NEW_DIR") + "` (and `"
+                            + " --from " + commits.split(" ")[0] + " --workspace "
+                            + NewWorkspace.beside("from-" + CommitId.abbreviate(commits.split(" ")[0]))) + "` (and `"
                             + where.command("wait --commit " + commits.split(" ")[0]) + "` for its outcome)");
         }
         Path givenBack = f.resolveSibling(unitId + ".given-back");
@@ -98,7 +99,7 @@ public final class ClaimFiles {
                     "a claim is kept in the --data-dir that claimed it until its experiment is submitted: "
                             + "pass that --data-dir (or RHIZOME_DATA_DIR), or claim a new unit with "
                             + "`" + where.command("claim --direction " + Shell.quote(hintDirection(dataDir))
-                            + " --workspace NEW_DIR") + "`",
+                            + " --workspace " + NewWorkspace.beside("workspace")) + "`",
                     option);
         }
         try {
@@ -201,16 +202,34 @@ public final class ClaimFiles {
      * ({@code base}: the unit's commit, abbreviated; {@code workspace}: its checkout, null when not known).
      */
     public static String givenBackHint(String direction, String base, Path workspace, FollowUp where) {
-        String ws = workspace == null ? "YOUR_WORKSPACE" : Shell.quote(workspace.toAbsolutePath().normalize());
-        return "if you committed in " + (workspace == null ? "its workspace" : ws) + ", that can still go in under a new "
-                + "claim: claim the same commit again "
-                + "with `" + where.command("claim --direction " + direction + " --from " + base) + " --json` (without "
-                + "--workspace), then `" + where.command("submit --unit NEW_UNIT --workspace " + ws) + "` (NEW_UNIT: the "
-                + "claim's unit.id); with nothing committed, claim a new unit: `" + where.command("claim --direction "
-                + direction + " --workspace NEW_DIR") + "` (`" + where.command("direction list") + "` shows the directions)";
+        String submit = workspace == null
+                ? "run `" + where.command("submit") + "` in the workspace you committed in"
+                : "`" + where.command("submit --workspace " + Shell.quote(workspace.toAbsolutePath().normalize())) + "`";
+        return "if you committed in " + (workspace == null ? "its workspace" : Shell.quote(workspace.toAbsolutePath().normalize()))
+                + ", that can still go in under a new claim: claim the same commit again "
+                + "with `" + where.command("claim --direction " + direction + " --from " + base) + "` (without "
+                + "--workspace), then " + submit + " (it goes in under that new claim); with nothing committed, claim "
+                + "a new unit: `" + where.command("claim --direction " + direction + " --workspace "
+                        + NewWorkspace.beside(direction + "-" + base)) + "` (`" + where.command("direction list")
+                + "` shows the directions)";
     }
 
     private static final String COMMIT = "commit=";
+
+    /** Whether {@code unitId} was given back and forgotten ({@link #givenBack}). */
+    public static boolean isGivenBack(Path dataDir, String unitId) {
+        return Files.isRegularFile(file(dataDir, unitId).resolveSibling(unitId + ".given-back"));
+    }
+
+    /** The direction and whole commit a given-back unit's marker kept; empty where a marker from before kept none. */
+    public static Optional<String[]> givenBackUnit(Path dataDir, String unitId) throws IOException {
+        List<String> lines = Files.readAllLines(file(dataDir, unitId).resolveSibling(unitId + ".given-back"));
+        Optional<String> commit = lines.stream().filter(l -> l.startsWith(COMMIT))
+                .map(l -> l.substring(COMMIT.length()).strip()).filter(c -> c.matches("[0-9a-f]{40,64}")).findFirst();
+        String direction = direction(lines);
+        return commit.isEmpty() || direction.equals("D") ? Optional.empty()
+                : Optional.of(new String[] {direction, commit.get()});
+    }
 
     /** The unit's commit as its give-back marker recorded it, or a placeholder where a marker from before kept none. */
     private static String commit(List<String> markerLines) {

@@ -78,6 +78,13 @@ public final class CommandException extends RuntimeException {
         return new CommandException(exitCode, error, getMessage(), newHint, option, keys);
     }
 
+    /** The same failure, its object carrying {@code moreKeys} too (its message as it was). */
+    public CommandException withKeys(JsonObject moreKeys) {
+        JsonObject all = keys.deepCopy();
+        moreKeys.entrySet().forEach(e -> all.add(e.getKey(), e.getValue()));
+        return new CommandException(exitCode, error, getMessage(), hint, option, all);
+    }
+
     /**
      * The same failure, its message followed by {@code sentence} (what was done about it) and its
      * object by {@code moreKeys}: an agent reads what happened to what the command had taken

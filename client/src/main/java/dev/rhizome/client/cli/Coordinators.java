@@ -138,7 +138,14 @@ public final class Coordinators {
                 + "` shows what is open";
     }
 
-    /** What to do when the coordinator will not let this key do something. */
+    /**
+     * The operator's command that queues a direction's spent trials again: the name quoted for a
+     * shell, and the --data-dir and --coordinator in use (the reader's best guess at the operator's).
+     */
+    public static String requeueCommand(String direction, FollowUp where) {
+        return where.command("direction requeue --name " + Shell.quote(direction));
+    }
+
     /** How the coordinator's ProposerThrottle words its refusal (the coordinator's tests hold the wording). */
     static final String THROTTLED = "proposer throttled";
 
@@ -150,9 +157,27 @@ public final class Coordinators {
     static String throttledHint(FollowUp where) {
         return "this key's commits failed (CRASH results, or commits no runner could fetch) more often than they ran OK, "
                 + "so the coordinator takes no new experiments from it until the time the message gives (10 minutes after "
-                + "the last failure): read why they failed with `" + where.command("results --commit C") + "`, make the "
+                + "the last failure): read why they failed with `" + where.command("log --direction D --json") + "` (yours have mine: true; "
+                + "each report's result_reasons say why), make the "
                 + "fix run (a quick local run of the seed's harness catches most crashes), and submit again after that time; "
                 + "an OK result of yours outweighs a failure";
+    }
+
+    private static final java.util.regex.Pattern SECONDS_FROM_NOW = java.util.regex.Pattern.compile("\\((\\d+) s from now\\)");
+
+    /**
+     * A throttled proposer's refusal, with {@code retry_after_s} (as a claim with no work has it)
+     * when the message gives the time: an agent had to read the number out of the words.
+     */
+    static CommandException throttled(String message, FollowUp where) {
+        CommandException refused = new CommandException(ExitCodes.REFUSED, "forbidden", message, throttledHint(where));
+        java.util.regex.Matcher m = SECONDS_FROM_NOW.matcher(message);
+        if (!m.find()) {
+            return refused;
+        }
+        com.google.gson.JsonObject keys = new com.google.gson.JsonObject();
+        keys.addProperty("retry_after_s", Long.parseLong(m.group(1)));
+        return refused.withKeys(keys);
     }
 
     static String forbiddenHint(FollowUp where) {
@@ -226,12 +251,13 @@ public final class Coordinators {
                             + where.command("direction list") + "`", null)
                     : new CommandException(ExitCodes.REFUSED, "not_found", message, "");
             case LEASE_EXPIRED -> new CommandException(ExitCodes.REFUSED, "lease_expired", message,
-                    "claim again (`" + where.command("claim --direction D --from <commit>") + "`) and resubmit; "
-                            + "renew long work with `" + where.command("renew --unit U") + "`");
+                    "claim again (`" + where.command("claim --direction D --json") + "`; add --from and the commit "
+                            + "your work is on to go on from it) and resubmit; renew long work before its lease ends "
+                            + "(a claim's renew_command is the command that does)");
             // each kind says what to do about it: the one hint for all ("`rhizome seed list` and
             // `rhizome direction list` show what it has") told a banned key or a non-operator nothing
-            case FORBIDDEN -> new CommandException(ExitCodes.REFUSED, "forbidden", message,
-                    message.startsWith(THROTTLED) ? throttledHint(where) : forbiddenHint(where));
+            case FORBIDDEN -> message.startsWith(THROTTLED) ? throttled(message, where)
+                    : new CommandException(ExitCodes.REFUSED, "forbidden", message, forbiddenHint(where));
             case CONFLICT -> new CommandException(ExitCodes.REFUSED, "conflict", message,
                     "the coordinator already holds something else under that name or for that unit (the message "
                             + "says what): pick another name, or claim again for a fresh unit");
@@ -240,11 +266,11 @@ public final class Coordinators {
             // the refusals below all came out as "refused" with no hint of their own: an agent could
             // not tell a unit it gave back from a limit to wait out or a key the coordinator doubts
             case UNIT_CLOSED -> new CommandException(ExitCodes.REFUSED, "unit_closed", message,
-                    "the unit's lease is over: claim a new unit (`" + where.command("claim --direction D --workspace NEW_DIR") + "`; "
-                            + "`--from <commit>` goes on from a commit of yours)");
+                    "the unit's lease is over: claim a new unit (`" + where.command("claim --direction D --workspace "
+                            + NewWorkspace.beside("workspace")) + "`; add --from and a commit of yours to go on from it)");
             case LIMIT_REACHED -> new CommandException(ExitCodes.REFUSED, "limit_reached", message,
                     "a per-key limit is reached (the message says which): finish or give back units you hold "
-                            + "(`" + where.command("unclaim --unit U") + "`), or wait for the daily quota to recover");
+                            + "(a claim's answer names its unclaim command), or wait for the daily quota to recover");
             case TOO_LARGE -> new CommandException(ExitCodes.REFUSED, "too_large", message,
                     "send less (a shorter paper or description, fewer commits); the message gives the limit");
             case BAD_SIGNATURE -> new CommandException(ExitCodes.REFUSED, "bad_signature", message,

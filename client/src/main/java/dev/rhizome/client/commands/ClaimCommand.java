@@ -8,6 +8,7 @@ import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.agent.WorkspacelessClaims;
 import com.google.gson.JsonArray;
 import dev.rhizome.client.cli.Bounded;
+import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.HelpText;
 import dev.rhizome.client.cli.ImpliedDirection;
 import dev.rhizome.client.cli.CommandException;
@@ -167,11 +168,13 @@ public final class ClaimCommand implements Callable<Integer> {
                     throw notEmpty(workspace, ": it is the workspace of unit " + claim.unitId() + ", whose claim "
                             + claim.dataDir() + " (the data directory that claimed it) does not hold",
                             "nothing can be submitted under unit " + claim.unitId() + " from there; give a new or empty "
-                                    + "directory for a new claim (`rhizome claim --direction " + hintDirection
-                                    + " --workspace NEW_DIR`); to submit commits of " + Shell.quote(workspace)
-                                    + ", claim their base again with `rhizome claim --direction " + hintDirection
-                                    + " --from <base commit> --json` (without --workspace), then "
-                                    + "`rhizome submit --unit NEW_UNIT --workspace " + Shell.quote(workspace) + "`");
+                                    + "directory for a new claim (`" + FollowUp.of(coordinator, dataDir).command(
+                                            "claim --direction " + hintDirection + " --workspace "
+                                            + NewWorkspace.beside(workspace.getFileName() + "-new")) + "`); to submit "
+                                    + "commits of " + Shell.quote(workspace) + ", claim the registered commit they are "
+                                    + "on again (`rhizome claim --direction " + hintDirection + " --from` and that "
+                                    + "commit, with --json and without --workspace), then `rhizome submit --workspace "
+                                    + Shell.quote(workspace) + " --unit` and that claim's unit.id");
                 }
             }
         }
@@ -364,8 +367,9 @@ public final class ClaimCommand implements Callable<Integer> {
     private String heldWithoutWorkspaceLine(WorkUnit other) {
         return "note: " + dataDir.path() + " still holds unit " + other.getId() + " on " + other.getDirection()
                 + " (claimed earlier without --workspace, at " + CommitId.abbreviate(other.getCommit())
-                + "); this claim is a second unit. Give that one back: `" + unclaimCommand(other) + "`; or submit a commit on it from a git checkout: "
-                + "`rhizome submit --unit " + other.getId() + " --workspace DIR`";
+                + "); this claim is a second unit. Give that one back: `" + unclaimCommand(other) + "`; or submit a commit on it: "
+                + "`" + FollowUp.of(coordinator, dataDir).command("submit --unit " + other.getId()) + "` run in the git "
+                + "checkout that holds it";
     }
 
     /** Writes the claimed unit's answer (JSON or text) and flushes it. */
@@ -420,11 +424,15 @@ public final class ClaimCommand implements Callable<Integer> {
             if (workspace == null) {
                 // without --workspace nothing was checked out: a newcomer held a lease with nothing to
                 // edit and no word of how to get a checkout
-                out.line("no workspace: nothing was checked out (--workspace DIR does that); to work on this unit, "
-                        + "give it back (`rhizome unclaim --unit " + unit.getId() + "`) and claim again with "
-                        + "`--workspace DIR`; to submit a commit on " + CommitId.abbreviate(unit.getCommit())
-                        + " from a git checkout you have, `rhizome submit --unit " + unit.getId()
-                        + " --workspace THAT_DIR`. The lease is held until you do either: a later claim holds a second unit");
+                // every command as it runs: `--workspace DIR` and `THAT_DIR` were taken as written
+                out.line("no workspace: nothing was checked out (--workspace with a new directory does that); to work "
+                        + "on this unit, give it back (`" + unclaimCommand(unit) + "`) and claim again into a new "
+                        + "directory (`" + FollowUp.of(coordinator, dataDir).command("claim --direction "
+                                + Shell.quote(unit.getDirection()) + " --workspace "
+                                + NewWorkspace.beside(unit.getDirection() + "-" + CommitId.abbreviate(unit.getCommit())))
+                        + "`); to submit a commit on " + CommitId.abbreviate(unit.getCommit())
+                        + " from a git checkout you have, run `" + FollowUp.of(coordinator, dataDir).command("submit --unit "
+                                + unit.getId()) + "` in it. The lease is held until you do either: a later claim holds a second unit");
             }
             if (brief != null) {
                 out.line("brief: " + briefFile);

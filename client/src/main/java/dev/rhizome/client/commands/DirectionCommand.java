@@ -230,13 +230,18 @@ public final class DirectionCommand {
      * operator can move it on.
      */
     static List<String> waiting(DirectionStatus d) {
+        return waiting(d, FollowUp.BARE);
+    }
+
+    /** {@link #waiting(DirectionStatus)}, the command naming {@code where}'s --data-dir and --coordinator. */
+    static List<String> waiting(DirectionStatus d, FollowUp where) {
         List<String> lines = new java.util.ArrayList<>();
         if (!d.getNotMeasuredReason().isEmpty()) {
             lines.add("  not measured: " + d.getNotMeasuredReason());
         }
         if (d.getRequeuesSpent()) {
             lines.add("  requeues spent: nothing more is queued by itself; an operator may queue its trials again: "
-                    + "rhizome direction requeue --name " + d.getDirection().getName());
+                    + Coordinators.requeueCommand(d.getDirection().getName(), where));
         }
         lines.addAll(operatorRequeues(d));
         return lines;
@@ -293,7 +298,7 @@ public final class DirectionCommand {
                         d.getHasBaselineMetric() ? String.format("%.4f", d.getBaselineMetric()) : "-",
                         d.getHasFrontierMetric() ? String.format("%.4f", d.getFrontierMetric()) : "-",
                         d.getExperiments(), d.getResults(), d.getClosed() ? "closed" : "open");
-                waiting(d).forEach(out::line);
+                waiting(d, FollowUp.of(coordinator, dataDir)).forEach(out::line);
             }
             return ExitCodes.OK;
         }

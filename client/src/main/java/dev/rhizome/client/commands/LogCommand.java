@@ -7,6 +7,7 @@ import dev.rhizome.client.agent.DirectionLog;
 import dev.rhizome.client.agent.Mine;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.OutcomeWord;
+import dev.rhizome.client.agent.QueueReason;
 import dev.rhizome.client.agent.SeenMarks;
 import dev.rhizome.client.agent.Untrusted;
 import dev.rhizome.client.cli.Bounded;
@@ -29,6 +30,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -78,7 +80,7 @@ public final class LogCommand implements Callable<Integer> {
             + "second_parent, proposer_id, mine, created_ms, hypothesis as {untrusted, source, text, truncated}, outcome, "
             + "metric, delta_parent, delta_frontier, reason, paper_titles, report (what `wait --json` gives for it, null "
             + "when unread), unread, queued_reason (pending: why its evaluations stay queued, as `wait` says it; else "
-            + "null), waiting_for_independent_runner (as `wait --json` gives it)), invalid_signatures, next (the --after value for older ones; null on the last page "
+            + "null), waiting_for_independent_runner, waiting_for and open_to_any_ms (as `wait --json` gives them)), invalid_signatures, next (the --after value for older ones; null on the last page "
             + "and with --new), new (whether --new was given), first_look (--new with no mark yet: the newest page was "
             + "shown), more_new (with --new: more arrived than --limit showed; run it again).")
     boolean json;
@@ -144,7 +146,10 @@ public final class LogCommand implements Callable<Integer> {
             JsonArray arr = new JsonArray();
             for (DirectionLog.Entry e : shown) {
                 JsonObject entry = DirectionLog.json(e, page.me(), maxChars);
-                entry.addProperty("queued_reason", page.queued().get(e.experiment().getCommit()));
+                QueueReason.Queued queued = page.queued().get(e.experiment().getCommit());
+                entry.addProperty("queued_reason", queued == null ? null : queued.reason());
+                entry.addProperty("waiting_for", queued == null ? null : queued.waitingFor());
+                entry.addProperty("open_to_any_ms", queued == null ? null : queued.openToAnyMs());
                 entry.addProperty("waiting_for_independent_runner", e.report() != null && !e.report().getDecided()
                         && e.report().getWaitingForIndependentRunner());
                 arr.add(entry);
@@ -163,7 +168,7 @@ public final class LogCommand implements Callable<Integer> {
             out.line("");
         }
         shown.forEach(e -> out.stream().print(DirectionLog.text(e, page.me(), maxChars,
-                page.queued().get(e.experiment().getCommit())) + "\n"));
+                Optional.ofNullable(page.queued().get(e.experiment().getCommit())).map(QueueReason.Queued::reason).orElse(null)) + "\n"));
         out.line(summary(page, shown.size()));
         return ExitCodes.OK;
     }
@@ -193,12 +198,12 @@ public final class LogCommand implements Callable<Integer> {
     }
 
     /** Why each pending experiment's evaluations stay queued, by commit, as `wait` says it (its reads shared by the page). */
-    private static Map<String, String> queuedReasons(CoordinatorClient c, DirectionLog log, java.nio.file.Path dataDir) {
+    private static Map<String, QueueReason.Queued> queuedReasons(CoordinatorClient c, DirectionLog log, java.nio.file.Path dataDir) {
         return Research.queuedReasons(c, log.entries().stream().map(DirectionLog.Entry::report)
                 .filter(r -> r != null && !r.getDecided()).toList(), dataDir);
     }
 
     private record Page(List<SignedEnvelope> envelopes, String next, boolean firstLook, boolean moreNew,
-            DirectionLog log, ByteString me, Map<String, String> queued) {
+            DirectionLog log, ByteString me, Map<String, QueueReason.Queued> queued) {
     }
 }

@@ -2,11 +2,13 @@ package dev.rhizome.client.commands;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.ClaimSuccessor;
 import dev.rhizome.client.agent.DiffSimilarity;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.OutcomeNextSteps;
 import dev.rhizome.client.agent.PaperText;
 import dev.rhizome.client.agent.PausedRunners;
+import dev.rhizome.client.agent.QueueReason;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.Bounded;
 import dev.rhizome.client.cli.ClaimFiles;
@@ -24,6 +26,7 @@ import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.StepNotices;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.WorkUnit;
+import dev.rhizome.protocol.CommitId;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +69,7 @@ public final class SubmitCommand implements Callable<Integer> {
             description = "With --wait: give up after this long (default ${DEFAULT-VALUE}); exit code 6 (7 at once when "
                     + "every node that can run its evaluations is paused, as `rhizome wait` says).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, trial_comparison, confirmation_comparison, queued_reason, waiting_for_independent_runner, publish_command, retry_reason and retry_command included) and, not decided, error (timed_out, exit 6; nodes_paused, exit 7), message, hint, option, paused_nodes and resume_command as `rhizome wait --json` has them.")
+    @Option(names = "--json", description = "Print one JSON object: commit, parent, second_parent, direction, paper, paper_id, similar_diffs, wait_command (the `rhizome wait` that follows it to its outcome, from any directory); with --wait, outcome (as `rhizome wait --json`, trial_comparison, confirmation_comparison, queued_reason, waiting_for, open_to_any_ms, waiting_for_independent_runner, publish_command, retry_reason, retry_command, retry_after_s and retry_not_before_ms included) and, not decided, error (timed_out, exit 6; nodes_paused, exit 7), message, hint, option, paused_nodes and resume_command as `rhizome wait --json` has them; refused because this key's commits failed too often (forbidden, \"proposer throttled\"), also retry_after_s (seconds until the coordinator takes its experiments again).")
     boolean json;
 
     @Override
@@ -74,8 +77,36 @@ public final class SubmitCommand implements Callable<Integer> {
         return claimed.naming(this::run);
     }
 
+    /**
+     * The unit to submit under: the workspace's own, or, once its lease is over, the claim of the
+     * same commit made since without a workspace (the way on an expired or given-back claim's hint
+     * prints: claim again, then submit the workspace), which the workspace then names.
+     */
+    private String successor(String unitId) throws IOException {
+        if (claimed.option() != null) {
+            return unitId;  // --unit names the unit to use, whatever it is
+        }
+        Optional<WorkUnit> next = ClaimSuccessor.of(dataDir.path(), unitId, System.currentTimeMillis());
+        if (next.isEmpty()) {
+            return unitId;
+        }
+        return adopt(unitId, next.get());
+    }
+
+    /** Refusals that say the unit is over at the coordinator. */
+    private static final java.util.Set<String> OVER_THERE = java.util.Set.of("lease_expired", "unit_closed", "unknown_unit");
+
+    /** Binds {@code next} to the workspace in place of {@code unitId}, saying so; returns its id. */
+    private String adopt(String unitId, WorkUnit next) throws IOException {
+        ClaimSuccessor.adopt(claimed.workspace(), next, dataDir.path(), coordinator.url());
+        System.err.println("rhizome: the lease of unit " + unitId + " (this workspace's claim) is over; submitting under "
+                + "unit " + next.getId() + ", claimed since of the same commit " + CommitId.abbreviate(next.getCommit())
+                + " without a workspace");
+        return next.getId();
+    }
+
     private Integer run() throws IOException, InterruptedException {
-        String unitId = claimed.resolve(dataDir, coordinator);
+        String unitId = successor(claimed.resolve(dataDir, coordinator));
         Research research = new Research(Coordinators.client(coordinator, dataDir), dataDir.path());
         WorkUnit unit;
         try {
@@ -84,11 +115,24 @@ public final class SubmitCommand implements Callable<Integer> {
             throw paper != null && "already_submitted".equals(e.error()) ? publishInstead(e, unitId) : e;
         }
         String paperText = paper == null ? null : PaperText.read(paper);
-        Research.Submission s;
+        Research.Submission submitted;
         try (StepNotices steps = StepNotices.on(System.err)) {
-            s = research.onStep(steps::step).submit(unit, claimed.workspace(), description, title, paperText, cites,
-                    keepLease);
+            try {
+                submitted = research.onStep(steps::step).submit(unit, claimed.workspace(), description, title, paperText, cites,
+                        keepLease);
+            } catch (CommandException e) {
+                // the coordinator says the workspace's unit is over where the saved claim looked live:
+                // the claim of the same commit made since (the hint's way on) takes the work
+                Optional<WorkUnit> next = claimed.option() != null || !OVER_THERE.contains(e.error()) ? Optional.empty()
+                        : ClaimSuccessor.insteadOf(dataDir.path(), unit, System.currentTimeMillis());
+                if (next.isEmpty()) {
+                    throw e;
+                }
+                unit = research.load(adopt(unit.getId(), next.get()), null, claimed.workspace());
+                submitted = research.submit(unit, claimed.workspace(), description, title, paperText, cites, keepLease);
+            }
         }
+        Research.Submission s = submitted;
         for (DiffSimilarity.Match m : s.similarDiffs()) {
             System.err.printf(Locale.ROOT, "rhizome: warning: experiment %s made nearly the same change "
                     + "(diff similarity %.2f)%n", m.commit(), m.similarity());
@@ -110,8 +154,8 @@ public final class SubmitCommand implements Callable<Integer> {
         ExperimentReport report = waited == null ? null : waited.report();
         Optional<PausedRunners> paused = waited == null ? Optional.empty() : waited.paused();
         Interrupts.handedOver();
-        Optional<String> whyQueued = report == null || report.getDecided() ? Optional.empty()
-                : research.queuedReason(report);
+        Optional<QueueReason.Queued> whyQueued = report == null || report.getDecided() ? Optional.empty()
+                : research.queued(report);
         Output out = new Output(System.out);
         if (json) {
             JsonObject o = new JsonObject();
@@ -132,7 +176,7 @@ public final class SubmitCommand implements Callable<Integer> {
             o.addProperty("wait_command", waitCommand(s.commit()));
             if (report != null) {
                 JsonObject outcome = Outcome.json(s.commit(), report);
-                OutcomeNextSteps.addTo(outcome, s.commit(), report, whyQueued, research.followUp());
+                OutcomeNextSteps.addQueued(outcome, s.commit(), report, whyQueued, research.followUp());
                 o.add("outcome", outcome);
                 if (!report.getDecided()) {
                     WaitCommand.undecided(o, s.commit(), paused, timeoutSeconds, research.followUp());
@@ -145,7 +189,7 @@ public final class SubmitCommand implements Callable<Integer> {
                     + (s.paperId() != null ? " with paper " + s.paperId() : ""));
             if (report != null) {
                 out.line(Outcome.text(s.commit(), report));
-                OutcomeNextSteps.line(s.commit(), report, whyQueued, research.followUp()).ifPresent(out::line);
+                OutcomeNextSteps.lineQueued(s.commit(), report, whyQueued, research.followUp()).ifPresent(out::line);
                 if (!report.getDecided()) {
                     out.line(WaitCommand.undecidedLine(s.commit(), paused, timeoutSeconds, research.followUp()));
                 }

@@ -3,12 +3,14 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.cli.ClaimFiles;
+import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.CommandException;
 import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.DataDirOption;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.FollowUp;
+import dev.rhizome.client.cli.Shell;
 import dev.rhizome.client.cli.Output;
 import dev.rhizome.client.cli.ClaimedUnitOption;
 import dev.rhizome.proto.v1.WorkUnit;
@@ -66,7 +68,8 @@ public final class UnclaimCommand implements Callable<Integer> {
         }
         Output out = new Output(System.out);
         FollowUp where = FollowUp.of(coordinator, dataDir);
-        String claimAgain = "`" + where.command("claim --direction " + unit.getDirection() + " --workspace NEW_DIR") + "`";
+        String claimAgain = "`" + where.command("claim --direction " + Shell.quote(unit.getDirection()) + " --workspace "
+                + NewWorkspace.beside(unit.getDirection())) + "`";
         String hint = reason == null ? null : ("lease_expired".equals(reason)
                 ? "nothing to do for this unit; to go on with its work, " + Research.expiredHint(unit, claimed.workspaceOf(unitId), where)
                 : "nothing to do for this unit; claim another with " + claimAgain);

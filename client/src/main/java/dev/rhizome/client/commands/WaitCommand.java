@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.OutcomeNextSteps;
 import dev.rhizome.client.agent.PausedRunners;
+import dev.rhizome.client.agent.QueueReason;
 import dev.rhizome.client.agent.Research;
 import dev.rhizome.client.agent.UnsubmittedCommit;
 import dev.rhizome.client.cli.Bounded;
@@ -51,7 +52,7 @@ public final class WaitCommand implements Callable<Integer> {
     @Option(names = "--timeout", converter = Bounded.NonNegativeSeconds.class, paramLabel = "SECONDS", defaultValue = "3600",
             description = "Give up after this long (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
-    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric (the mean of its OK results in hardware_class, over its trial seeds), replicas (how many OK results that mean is over), hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED/SUPERSEDED, random_seeds, frontier_commit, reason), trial_comparison and confirmation_comparison (the adoption rule's numbers at each stage, null where the coordinator sent none: decision PASSED/NOT_PASSED/WAITING, frontier_commit, hardware_class, random_seeds, candidate_metrics, frontier_metrics, mean_gain, standard_error, significance, bound, tolerance, seeds_compared, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers, queued_reason (not decided: why its evaluations stay queued, as far as the coordinator's list of nodes tells; else null), waiting_for_independent_runner (true while its queued evaluations wait for a node of the seed's hardware class outside its proposer's network, the only fitting nodes seen sharing it; else false), publish_command (decided with an OK result: the `rhizome publish` command for a paper about it; else null), retry_reason and retry_command (decided with no OK result: why, one of crashed, timed_out, refused, not_fetched, no_ok_result, and the `rhizome claim` from its parent that starts the fix; else null); not decided in time (exit 6), also error (timed_out), message, hint, option; ended early because every node that can run its queued evaluations is paused (exit 7), error nodes_paused; not decided, also paused_nodes (each node_id, hex, and yours: whether it is your key's node; empty unless exit 7) and resume_command (the `rhizome node resume` of your own paused node, else null).")
+    @Option(names = "--json", description = "Print one JSON object: commit, direction, parent, second_parent, decided, valid, given_up, metric_name, lower_is_better, metric (the mean of its OK results in hardware_class, over its trial seeds), replicas (how many OK results that mean is over), hardware_class, parent_metric, delta_parent, frontier_commit, frontier_metric, delta_frontier, adopted, pending_units, leased_units (of pending_units, those a runner holds; the rest are queued), confirmation (null, or state CONFIRMING/CONFIRMED/REFUSED/SUPERSEDED, random_seeds, frontier_commit, reason), trial_comparison and confirmation_comparison (the adoption rule's numbers at each stage, null where the coordinator sent none: decision PASSED/NOT_PASSED/WAITING, frontier_commit, hardware_class, random_seeds, candidate_metrics, frontier_metrics, mean_gain, standard_error, significance, bound, tolerance, seeds_compared, reason), result_statuses, result_reasons (each result's reason, as results shows it, null for an OK one), papers, queued_reason (not decided: why its evaluations stay queued, as far as the coordinator's list of nodes tells; else null), waiting_for (with queued_reason, what they wait for, one of node, direction_open, independent_runner, core_to_spare, hardware_class, node_claiming, free_slot; else null), open_to_any_ms (waiting for core_to_spare: when any node may take them, epoch ms; else null), waiting_for_independent_runner (true while its queued evaluations wait for a node of the seed's hardware class outside its proposer's network, the only fitting nodes seen sharing it; else false), publish_command (decided with an OK result: the `rhizome publish` command for a paper about it; else null), retry_reason and retry_command (decided with no OK result: why, one of crashed, timed_out, refused, not_fetched, no_ok_result, and the `rhizome claim` from its parent that starts the fix; else null), retry_after_s and retry_not_before_ms (with the retry: in how many seconds, and from when, epoch ms, the coordinator takes an experiment from its proposer again; 0 and now when at once, the claim runs at once either way; else null); not decided in time (exit 6), also error (timed_out), message, hint, option; ended early because every node that can run its queued evaluations is paused (exit 7), error nodes_paused; not decided, also paused_nodes (each node_id, hex, and yours: whether it is your key's node; empty unless exit 7) and resume_command (the `rhizome node resume` of your own paused node, else null).")
     boolean json;
 
     @Override
@@ -75,17 +76,17 @@ public final class WaitCommand implements Callable<Integer> {
             throw UnsubmittedCommit.explain(e, commit, FollowUp.of(coordinator, dataDir));
         }
         Output out = new Output(System.out);
-        Optional<String> whyQueued = report.getDecided() ? Optional.empty() : research.queuedReason(report);
+        Optional<QueueReason.Queued> whyQueued = report.getDecided() ? Optional.empty() : research.queued(report);
         if (json) {
             JsonObject o = Outcome.json(full, report);
             if (!report.getDecided()) {
                 undecided(o, full, paused, timeoutSeconds, research.followUp());
             }
-            OutcomeNextSteps.addTo(o, full, report, whyQueued, research.followUp());
+            OutcomeNextSteps.addQueued(o, full, report, whyQueued, research.followUp());
             out.json(o);
         } else {
             out.line(Outcome.text(full, report));
-            OutcomeNextSteps.line(full, report, whyQueued, research.followUp()).ifPresent(out::line);
+            OutcomeNextSteps.lineQueued(full, report, whyQueued, research.followUp()).ifPresent(out::line);
             if (!report.getDecided()) {
                 out.line(undecidedLine(full, paused, timeoutSeconds, research.followUp()));
             }

@@ -81,4 +81,34 @@ class NoResultRetryTest {
         assertThat(o.get("retry_command").isJsonNull()).isTrue();
         assertThat(o.get("publish_command").isJsonNull()).isTrue();
     }
+    /**
+     * A proposer whose commits crashed 3 or more times, outnumbering its OK results, is refused new
+     * experiments for a while (the coordinator's ProposerThrottle, which the report carries as
+     * proposer_refused_for_ms): the retry says when its submit can go through, in keys and words.
+     */
+    @Test
+    void aThrottledProposersRetrySaysWhenItsSubmitGoesThrough() {
+        ExperimentReport throttled = decided(Result.Status.CRASH).toBuilder().setProposerRefusedForMs(539_001).build();
+        long before = System.currentTimeMillis();
+        JsonObject o = new JsonObject();
+        OutcomeNextSteps.addTo(o, E.getCommit(), throttled, Optional.empty(), WHERE);
+        long after = System.currentTimeMillis();
+        assertThat(o.get("retry_after_s").getAsLong()).isEqualTo(540);
+        assertThat(o.get("retry_not_before_ms").getAsLong()).isBetween(before + 539_001, after + 539_001);
+        assertThat(NoResultRetry.of(E.getCommit(), throttled, WHERE).orElseThrow().line())
+                .contains("takes no new experiment from its key for 540 s more (until ")
+                .contains("the claim runs now, its submit goes through after that");
+
+        JsonObject free = new JsonObject();
+        OutcomeNextSteps.addTo(free, E.getCommit(), decided(Result.Status.CRASH), Optional.empty(), WHERE);
+        assertThat(free.get("retry_after_s").getAsLong()).as("not throttled: at once").isZero();
+        assertThat(NoResultRetry.of(E.getCommit(), decided(Result.Status.CRASH), WHERE).orElseThrow().line())
+                .doesNotContain("s more");
+
+        JsonObject measured = new JsonObject();
+        OutcomeNextSteps.addTo(measured, E.getCommit(), decided(Result.Status.OK).toBuilder().setHasMetric(true)
+                .setMetric(1).setProposerRefusedForMs(1_000).build(), Optional.empty(), WHERE);
+        assertThat(measured.get("retry_after_s").isJsonNull()).as("no retry, no wait for one").isTrue();
+        assertThat(measured.get("retry_not_before_ms").isJsonNull()).isTrue();
+    }
 }

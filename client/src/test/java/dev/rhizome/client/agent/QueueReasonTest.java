@@ -205,4 +205,43 @@ class QueueReasonTest {
         assertThat(some).contains("(of those that can run them, 2 are paused by their volunteers)")
                 .contains("1 of them holds no unit of any direction now");
     }
+    /**
+     * What the queued evaluations wait for, as keys an agent branches on (waiting_for and, for a
+     * core to spare, open_to_any_ms), in `wait --json`'s outcome: only queued_reason's words said
+     * it, and an agent could not decide from a key whether to wait or move on (round 37).
+     */
+    @Test
+    void theOutcomeSaysInKeysWhatQueuedEvaluationsWaitForAndWhenAnyNodeMayTakeThem() {
+        ExperimentReport queued = ExperimentReport.newBuilder().setPendingUnits(2)
+                .setExperiment(SignedEnvelope.newBuilder().setPayload(Experiment.newBuilder().setDirection("d")
+                        .setCommit("c".repeat(40)).setParent("b".repeat(40)).build().toByteString())).build();
+        QueueReason.Seen starved = new QueueReason.Seen(3, Optional.empty(), Map.of("d", 1), new QueueReason.Ahead(0, 0),
+                null, 0, null, new QueueReason.CoreToSpare(2, 1_700_000_000_000L));
+        com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+        OutcomeNextSteps.addQueued(o, "c".repeat(40), queued, QueueReason.queued(queued, starved, FollowUp.BARE),
+                FollowUp.BARE);
+        assertThat(o.get("waiting_for").getAsString()).isEqualTo("core_to_spare");
+        assertThat(o.get("open_to_any_ms").getAsLong()).isEqualTo(1_700_000_000_000L);
+        assertThat(o.get("queued_reason").getAsString()).contains("(core_to_spare)");
+
+        // each wait its own word, in the order the reason weighs them; only core_to_spare has a time
+        assertThat(QueueReason.queued(queued, QueueReason.Seen.nodes(0), FollowUp.BARE).orElseThrow())
+                .isEqualTo(new QueueReason.Queued(QueueReason.of(queued, 0).orElseThrow(), "node", null));
+        assertThat(QueueReason.waitingFor(queued, new QueueReason.Seen(3, Optional.of("done"), Map.of()))).isEqualTo("direction_open");
+        assertThat(QueueReason.waitingFor(queued.toBuilder().setWaitingForIndependentRunner(true).build(), starved))
+                .isEqualTo("independent_runner");
+        assertThat(QueueReason.waitingFor(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 1), null,
+                new QueueReason.Classes("gpu", Map.of("cpu:x86_64", 3))))).isEqualTo("hardware_class");
+        assertThat(QueueReason.waitingFor(queued, new QueueReason.Seen(2, Optional.empty(), Map.of("e", 1), null, null, 0,
+                new QueueReason.NotClaiming(2, 2, Map.of())))).isEqualTo("node_claiming");
+        assertThat(QueueReason.waitingFor(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("d", 3))))
+                .isEqualTo("free_slot");
+
+        // decided: no wait, keys null
+        com.google.gson.JsonObject decided = new com.google.gson.JsonObject();
+        OutcomeNextSteps.addQueued(decided, "c".repeat(40), queued.toBuilder().setDecided(true).setHasMetric(true).build(),
+                QueueReason.queued(queued, starved, FollowUp.BARE), FollowUp.BARE);
+        assertThat(decided.get("waiting_for").isJsonNull()).isTrue();
+        assertThat(decided.get("open_to_any_ms").isJsonNull()).isTrue();
+    }
 }

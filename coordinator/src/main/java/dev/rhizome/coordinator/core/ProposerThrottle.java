@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.core;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Proposers whose commits crash waste every runner's time. After {@link #CRASH_LIMIT} CRASH
@@ -60,15 +61,25 @@ public final class ProposerThrottle {
     private ProposerThrottle() {
     }
 
-    /** Why this proposer may not register experiments now, or empty when it may. */
-    public static Optional<String> refusal(Record r, long nowMs) {
+    /**
+     * Until when (epoch ms) this proposer's new experiments are refused, or empty when it may
+     * register one now: what a retry of its crashed experiment has to wait for.
+     */
+    public static OptionalLong refusedUntil(Record r, long nowMs) {
         if (r.crashResults() < CRASH_LIMIT || r.crashResults() <= r.okResults()) {
-            return Optional.empty();
+            return OptionalLong.empty();
         }
         long until = r.lastCrashMs() + COOL_DOWN.toMillis();
-        if (nowMs >= until) {
+        return nowMs >= until ? OptionalLong.empty() : OptionalLong.of(until);
+    }
+
+    /** Why this proposer may not register experiments now, or empty when it may. */
+    public static Optional<String> refusal(Record r, long nowMs) {
+        OptionalLong refused = refusedUntil(r, nowMs);
+        if (refused.isEmpty()) {
             return Optional.empty();
         }
+        long until = refused.getAsLong();
         return Optional.of("proposer throttled: " + r.crashResults() + " failures on its commits (CRASH results and "
                 + "experiments given up as unfetchable) against "
                 + r.okResults() + " OK; new experiments are refused until " + until + " ms ("

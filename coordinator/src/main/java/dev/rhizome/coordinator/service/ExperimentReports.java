@@ -3,6 +3,7 @@ package dev.rhizome.coordinator.service;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.FiniteMean;
+import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.coordinator.core.Rejection;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.Saturating;
@@ -163,6 +164,9 @@ public final class ExperimentReports {
                         Saturating.minus(nowMs.getAsLong(), PeerDirectory.NODE_FRESHNESS_MS));
                 b.setWaitingForIndependentRunner(sharing > 0).setProposersNetworkNodes(sharing);
             }
+            long now = nowMs.getAsLong();
+            ProposerThrottle.refusedUntil(tx.proposerRecord(e.getProposer()), now)
+                    .ifPresent(until -> b.setProposerRefusedForMs(until - now));
             return b.build();
         });
     }

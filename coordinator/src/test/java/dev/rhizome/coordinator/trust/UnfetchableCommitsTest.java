@@ -12,6 +12,7 @@ import dev.rhizome.coordinator.support.Harness;
 import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.coordinator.core.Reputation;
+import dev.rhizome.coordinator.core.ProposerThrottle;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.ExploreDone;
 import dev.rhizome.proto.v1.NodeAnnouncement;
@@ -128,6 +129,16 @@ class UnfetchableCommitsTest {
                 Fixtures.commit(), h.seedCommit, h.clock.millis()));
         assertThat(refused.status()).as("the proposer of unfetchable commits is throttled").isEqualTo(403);
         assertThat(refused.error().getMessage()).contains("proposer throttled").contains("unfetchable");
+        // each of its reports says how long that lasts (what a client's retry of it has to wait), as the refusal does
+        long refusedFor = h.api.get("/v1/experiment?commit=" + ghosts.get(0), ExperimentReport.newBuilder()).build()
+                .getProposerRefusedForMs();
+        assertThat(refusedFor).isPositive().isLessThanOrEqualTo(ProposerThrottle.COOL_DOWN.toMillis());
+        assertThat(refused.error().getMessage()).contains("(" + (refusedFor + 999) / 1000 + " s from now)");
+        h.clock.advance(Duration.ofMillis(refusedFor));
+        assertThat(h.api.get("/v1/experiment?commit=" + ghosts.get(0), ExperimentReport.newBuilder()).build()
+                .getProposerRefusedForMs()).as("the wait over").isZero();
+        h.api.signAndPost("/v1/experiments", proposer, Fixtures.experiment(proposer, SEED, DIRECTION,
+                Fixtures.commit(), h.seedCommit, h.clock.millis())).ack();
         Identity honest = Identity.generate();
         h.api.signAndPost("/v1/experiments", honest, Fixtures.experiment(honest, SEED, DIRECTION, Fixtures.commit(),
                 h.seedCommit, h.clock.millis())).ack();
