@@ -490,12 +490,13 @@ final class Settlement {
         if (!d.frontier().isMeasured()) {
             return List.of();  // an unmeasured base: remeasureFrontier queues it for an established class
         }
-        if (tx.closedDirections(List.of(d.name())).containsKey(d.name())) {
-            return List.of();  // closed: nothing of it is handed out, so nothing is queued again for it
-        }
         String compared = d.frontier().hardwareClass();
         if (outcomes.stream().noneMatch(o -> o.decided() && !o.hardwareClass().equals(compared))) {
             return List.of();
+        }
+        // read only where a trial would be queued again: the common settlement reads nothing more
+        if (tx.closedDirections(List.of(d.name())).containsKey(d.name())) {
+            return List.of();  // closed: nothing of it is handed out, so nothing is queued again for it
         }
         if (nothingAdopted(tx, d) && !establishedClasses(tx, manifest, nowMs).test(compared)) {
             return revisitComparisonClass(tx, d, manifest, nowMs);
