@@ -169,7 +169,7 @@ class ColdStartTest {
             String base = claim.json().getAsJsonObject("unit").get("commit").getAsString();
             String flags = " --data-dir " + Shell.quote(agent) + " --coordinator " + c.url();
             assertThat(renew.get("hint").getAsString())
-                    .contains("`rhizome claim --direction d --from " + base.substring(0, 10) + flags + "` (without --workspace)")
+                    .contains("`rhizome claim --direction d --from " + base.substring(0, 10) + flags + " --json` (without --workspace)")
                     .contains("run `rhizome submit" + flags + "` in the workspace you committed in")
                     .contains("`rhizome claim --direction d --workspace /").doesNotContain("NEW_DIR", "NEW_UNIT", "YOUR_WORKSPACE");
 

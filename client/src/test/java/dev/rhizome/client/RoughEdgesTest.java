@@ -118,7 +118,7 @@ class RoughEdgesTest {
                         .failure(ExitCodes.USAGE, "given_back");
                 assertThat(givenBack.get("hint").getAsString())
                         .contains("--from " + base.substring(0, 10) + " --data-dir " + Shell.quote(agent) + " --coordinator "
-                                + url + "` (without --workspace)")
+                                + url + " --json` (without --workspace)")
                         .contains("`rhizome submit --workspace '" + back.toAbsolutePath() + "' --data-dir "
                                 + Shell.quote(agent) + " --coordinator " + url + "`");
                 // the two printed commands, as printed: no unit id to fill in

@@ -207,7 +207,7 @@ public final class ClaimFiles {
                 : "`" + where.command("submit --workspace " + Shell.quote(workspace.toAbsolutePath().normalize())) + "`";
         return "if you committed in " + (workspace == null ? "its workspace" : Shell.quote(workspace.toAbsolutePath().normalize()))
                 + ", that can still go in under a new claim: claim the same commit again "
-                + "with `" + where.command("claim --direction " + direction + " --from " + base) + "` (without "
+                + "with `" + where.command("claim --direction " + direction + " --from " + base) + " --json` (without "
                 + "--workspace), then " + submit + " (it goes in under that new claim); with nothing committed, claim "
                 + "a new unit: `" + where.command("claim --direction " + direction + " --workspace "
                         + NewWorkspace.beside(direction + "-" + base)) + "` (`" + where.command("direction list")
