@@ -6,7 +6,6 @@ import dev.rhizome.coordinator.core.AddressScope;
 import dev.rhizome.coordinator.core.ClaimPolicy;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.LeaseCaps;
-import dev.rhizome.coordinator.core.LeaseFit;
 import dev.rhizome.coordinator.core.Leases;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.Rejection;
@@ -205,7 +204,6 @@ public final class Dispatcher {
             throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
                     + MAX_HYPOTHESIS_CHARS + " are allowed");
         }
-        LeaseFit.check(claim.getExpectedMsBySeedMap());
         boolean mayExplore = mayExplore(claim);
         // Counted only where a cap is set: an address's and a network's leases are two more counts.
         String capped = caps.any() ? origin : "";
@@ -656,10 +654,6 @@ public final class Dispatcher {
         // the units kept off this claim for want of a core to spare, and when the first is open to any
         int keptOff = 0;
         long openToAnyMs = Long.MAX_VALUE;
-        // the units kept off it because their lease is shorter than its job measured, and the first such
-        int tooShort = 0;
-        LeaseFit.Shortfall firstShort = null;
-        Map<String, Long> expected = claim.getExpectedMsBySeedMap();
         int size = FIRST_CLAIM_PAGE;
         for (int offset = 0; ; offset += size, size = CLAIM_PAGE) {
             List<UnitRecord> read = tx.openEvaluationsFor(claim.getNode(), network, now, offset, size);
@@ -687,20 +681,6 @@ public final class Dispatcher {
                 }
                 page = offered;
             }
-            if (!page.isEmpty() && !expected.isEmpty()) {
-                List<UnitRecord> covered = new ArrayList<>(page.size());
-                for (UnitRecord u : page) {
-                    Optional<LeaseFit.Shortfall> shortfall = LeaseFit.shortfall(u.seed(),
-                            leases.duration(manifests.apply(u.seed())), expected);
-                    if (shortfall.isEmpty()) {
-                        covered.add(u);
-                    } else {
-                        tooShort++;
-                        firstShort = firstShort == null ? shortfall.get() : firstShort;
-                    }
-                }
-                page = covered;
-            }
             List<DirectionLoad> loads = last && mayExplore ? tx.loadsOfOpenDirections() : List.of();
             Map<String, Integer> agentExplorations = last && mayExplore ? tx.leasedAgentExplorations() : Map.of();
             ClaimPolicy.Decision decision = policy.choose(claim, now, page, Set.of(), manifests, loads,
@@ -709,9 +689,7 @@ public final class Dispatcher {
                 return decision;
             }
             if (last) {
-                ClaimPolicy.Decision.Nothing left = keptOff > 0 ? keptOffForACore(nothing, keptOff, openToAnyMs, now)
-                        : nothing;
-                return tooShort > 0 ? keptOffForTheLease(left, tooShort, firstShort) : left;
+                return keptOff > 0 ? keptOffForACore(nothing, keptOff, openToAnyMs, now) : decision;
             }
         }
     }
@@ -722,25 +700,13 @@ public final class Dispatcher {
      * a volunteer can act on (a node with an idle core takes them), and when they are open to any
      * claim; retried no later than that.
      */
-    private static ClaimPolicy.Decision.Nothing keptOffForACore(ClaimPolicy.Decision.Nothing nothing, int keptOff,
+    private static ClaimPolicy.Decision keptOffForACore(ClaimPolicy.Decision.Nothing nothing, int keptOff,
             long openToAnyMs, long now) {
         long untilS = Math.max(1, Saturating.minus(openToAnyMs, now) / 1000);
         return new ClaimPolicy.Decision.Nothing(nothing.reason() + "; " + keptOff + " open evaluation(s) wait for a "
                 + "claim with a core to spare (" + StarvedGiveBacks.CORE_TO_SPARE + ": given back starved of a CPU from "
                 + StarvedGiveBacks.SPARE_CORE_AFTER + " networks), open to any claim from "
                 + Instant.ofEpochMilli(openToAnyMs), (int) Math.min(nothing.retryAfterS(), untilS),
-                nothing.directionClosed());
-    }
-
-    /**
-     * A claim that got nothing, though open evaluations were kept off it because their lease is
-     * shorter than the claimant measured their jobs take (LeaseFit): its reason names the seed and
-     * both durations, so the volunteer learns why a busy queue gives it nothing.
-     */
-    private static ClaimPolicy.Decision.Nothing keptOffForTheLease(ClaimPolicy.Decision.Nothing nothing, int tooShort,
-            LeaseFit.Shortfall first) {
-        return new ClaimPolicy.Decision.Nothing(nothing.reason() + "; " + tooShort + " open evaluation(s) kept off "
-                + "this claim: " + first.describe() + ", so its run would end after the lease", nothing.retryAfterS(),
                 nothing.directionClosed());
     }
 

@@ -18,8 +18,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -149,10 +147,6 @@ final class SlotWorker implements Runnable {
     private final boolean prefetch;
     private final UnitBuffer buffer;
     private final RuntimeEstimates estimates;
-    /** Seeds whose units were given back short of their lease, told once each in the log. */
-    private final Set<String> shortLeaseSeeds = ConcurrentHashMap.newKeySet();
-    /** The wait before the next claim after units given back short of their lease, one after another. */
-    private long shortLeaseBackoff;
     private final ExecutorService prefetcher;
     private final Path logRoot;
     private final Clock clock;
@@ -309,16 +303,6 @@ final class SlotWorker implements Runnable {
                 if (covered == null) {
                     continue;
                 }
-                if (gaveBackShortOfLease(covered)) {
-                    // an older coordinator offers it straight back: claims slow down until a unit runs
-                    shortLeaseBackoff = work.backoffMs(shortLeaseBackoff);
-                    backoff = shortLeaseBackoff;
-                    if (backoff < 0) {
-                        break;
-                    }
-                    continue;
-                }
-                shortLeaseBackoff = 0;
                 // with the deadline it has now: a give-back's record and every line after name the renewed one
                 runOne(new Buffered(covered, current.fetched()));
             } catch (InterruptedException e) {
@@ -504,33 +488,6 @@ final class SlotWorker implements Runnable {
             buffer.clear(slot.name());
             return null;
         }
-    }
-
-    /**
-     * Gives a unit back, rather than running it past its deadline into TOO_LATE with its holder
-     * charged, when even the lease it now holds (renewed) is shorter than this node measured its
-     * seed's jobs take. A coordinator that reads {@code expected_ms_by_seed} leases no such unit
-     * (LeaseFit, which asks for a margin beyond the job, so a lease it grants is not given back
-     * here); an older one does, and is told once a seed in the log.
-     */
-    private boolean gaveBackShortOfLease(WorkUnit unit) throws IOException {
-        Long measured = estimates.measuredMsBySeed().get(unit.getSeed());
-        long leftMs = unit.getLeaseDeadlineMs() - clock.millis();
-        if (unit.getKind() != WorkUnit.Kind.EVALUATE || measured == null || measured <= leftMs) {
-            return false;
-        }
-        String reason = "its lease has " + Math.max(0, leftMs / 1000) + " s left, renewed, and a job of seed "
-                + unit.getSeed() + " took up to " + (measured + 999) / 1000 + " s on this node: it would end after "
-                + "the lease";
-        if (shortLeaseSeeds.add(unit.getSeed())) {
-            log.warn("{}: giving unit {} back unrun: {} (the coordinator does not keep such units off this node's "
-                    + "claims: an older version; said once for seed {})", slot.name(), unit.getId(), reason,
-                    unit.getSeed());
-        }
-        work.giveBack(slot, unit, reason);
-        buffer.clear(slot.name());  // after the give-back is kept, as giveBackHeld's
-        work.released(unit.getId());
-        return true;
     }
 
     private void runOne(Buffered current) throws Exception {

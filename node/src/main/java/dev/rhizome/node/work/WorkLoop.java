@@ -73,7 +73,6 @@ public final class WorkLoop implements Runnable {
     private final UnitBuffer buffer;
     /** Units given back unrun, kept until the coordinator hears of each (or its lease runs out). */
     private final GiveBacks giveBacks;
-    private final RuntimeEstimates estimates;
     private final AckedResults acked;
     private final OutboxDelivery delivery;
     private final InventoryAnnouncer announcer;
@@ -147,8 +146,7 @@ public final class WorkLoop implements Runnable {
         this.prefetcher = Executors.newCachedThreadPool(daemon("prefetch"));
         this.reporter = Executors.newSingleThreadScheduledExecutor(daemon("reporter"));
         this.onRequest = Executors.newSingleThreadExecutor(daemon("announce-on-request"));
-        // beside the give-backs, in the data directory: measured runs outlive a restart
-        this.estimates = RuntimeEstimates.kept(giveBacksDir.resolveSibling(RuntimeEstimates.FILE_NAME));
+        RuntimeEstimates estimates = new RuntimeEstimates();
         SlotWorker.Work work = new SharedWork();
         for (Slot s : new LinkedHashMap<>(slots).keySet()) {
             if (s.gpu().isEmpty()) {
@@ -508,9 +506,7 @@ public final class WorkLoop implements Runnable {
                         .setTimeMs(clock.millis())
                         .setWaitS(CLAIM_WAIT_S)
                         // a unit given back starved from a few networks waits for a machine with a core idle
-                        .setCoreToSpare(load.get().map(MachineLoad::leavesACoreIdle).orElse(false))
-                        // a unit whose lease cannot cover what its seed's jobs took here is kept off it
-                        .putAllExpectedMsBySeed(estimates.measuredMsBySeed());
+                        .setCoreToSpare(load.get().map(MachineLoad::leavesACoreIdle).orElse(false));
                 if (mayExplore) {
                     request.addKinds(WorkUnit.Kind.EXPLORE).setBuiltinExplorer(true);
                 }
