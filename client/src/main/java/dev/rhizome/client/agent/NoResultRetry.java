@@ -1,13 +1,12 @@
 package dev.rhizome.client.agent;
 
 import dev.rhizome.client.cli.FollowUp;
+import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.Shell;
-import dev.rhizome.client.cli.WorkspaceClaim;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.ExperimentReport;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.protocol.CommitId;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -40,7 +39,7 @@ public record NoResultRetry(String reason, String command, String line) {
         Experiment e = Records.experiment(report.getExperiment());
         List<Result> results = Records.results(report.getResultsList());
         String reason = reason(report, results);
-        String workspace = Shell.quote(besideTheCheckout().resolve("fix-" + CommitId.abbreviate(commit)));
+        String workspace = NewWorkspace.beside("fix-" + CommitId.abbreviate(commit));
         // the parent, not the commit: claiming from a commit that measured nothing would build on it
         String from = e.getParent().isEmpty() ? "" : " --from " + CommitId.abbreviate(e.getParent());
         String command = where.command("claim --direction " + Shell.quote(e.getDirection()) + from
@@ -88,11 +87,6 @@ public record NoResultRetry(String reason, String command, String line) {
      * in the workspace of the commit that failed, and a checkout inside it would nest in its
      * repository), else in the working directory; absolute, so the command runs as printed anywhere.
      */
-    private static Path besideTheCheckout() {
-        Path here = Path.of("").toAbsolutePath();
-        return WorkspaceClaim.enclosingCheckout().map(Path::getParent).orElse(here);
-    }
-
     private static String reason(ExperimentReport report, List<Result> results) {
         if (!report.getGivenUp().isEmpty()) {
             return NOT_FETCHED;

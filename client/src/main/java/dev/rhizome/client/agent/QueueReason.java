@@ -189,7 +189,7 @@ public final class QueueReason {
 
     /** No node announced itself lately: they wait for one to start. */
     public static final String FOR_NODE = "node";
-    /** The direction is closed: they wait for an operator to open it again. */
+    /** The direction is closed: nothing will run them (a closure is final; claim on another direction). */
     public static final String FOR_DIRECTION_OPEN = "direction_open";
     /** The only fitting nodes share the proposer's network ({@code waiting_for_independent_runner}). */
     public static final String FOR_INDEPENDENT_RUNNER = "independent_runner";

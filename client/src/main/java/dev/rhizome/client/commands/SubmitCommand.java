@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,7 +95,7 @@ public final class SubmitCommand implements Callable<Integer> {
     }
 
     /** Refusals that say the unit is over at the coordinator. */
-    private static final java.util.Set<String> OVER_THERE = java.util.Set.of("lease_expired", "unit_closed", "unknown_unit");
+    private static final Set<String> OVER_THERE = Set.of("lease_expired", "unit_closed", "unknown_unit");
 
     /** Binds {@code next} to the workspace in place of {@code unitId}, saying so; returns its id. */
     private String adopt(String unitId, WorkUnit next) throws IOException {
