@@ -19,7 +19,8 @@ public final class ReplayWindow {
     public static void check(String field, long timeMs, long nowMs) {
         if (!within(timeMs, nowMs)) {
             throw Rejection.badRequest(field + " " + timeMs + " is " + describeSkew(timeMs, nowMs)
-                    + " from the coordinator clock " + nowMs + "; requests must be within " + WINDOW.toSeconds() + " s");
+                    + " the coordinator clock " + nowMs + "; requests must be within " + WINDOW.toSeconds()
+                    + " s of it: set " + field + " to the current time in milliseconds since the epoch");
         }
     }
 
@@ -28,11 +29,15 @@ public final class ReplayWindow {
         return timeMs >= Saturating.minus(nowMs, window) && timeMs <= Saturating.plus(nowMs, window);
     }
 
-    private static String describeSkew(long timeMs, long nowMs) {
-        try {
-            return Math.abs(Math.subtractExact(nowMs, timeMs)) / 1000 + " s away";
-        } catch (ArithmeticException e) {
-            return "more than " + Long.MAX_VALUE / 1000 + " s away";
-        }
+    /**
+     * How far and which way the time is from the clock, exact for any two longs. Math.abs of the
+     * difference was negative for a difference of Long.MIN_VALUE (a clock below zero, a time past
+     * Long.MAX_VALUE's reach), and an overflowed one said "more than" without which way; the
+     * difference of the larger and the smaller always fits 64 bits read unsigned.
+     */
+    static String describeSkew(long timeMs, long nowMs) {
+        boolean ahead = timeMs > nowMs;
+        long gap = ahead ? timeMs - nowMs : nowMs - timeMs;
+        return Long.toUnsignedString(Long.divideUnsigned(gap, 1000)) + " s " + (ahead ? "ahead of" : "behind");
     }
 }
