@@ -380,7 +380,7 @@ class HostileClientsTest extends OnEachStore {
         start(CoordinatorLimits.defaults().withMaxBufferedBodyBytes(100_000));
         try (RawHttp first = new RawHttp(h.coordinator.url()); RawHttp second = new RawHttp(h.coordinator.url())) {
             first.send("POST /v1/papers HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n").send(new byte[60_000]);
-            await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(60)).until(() -> !first.closedByServer());
+            await().pollDelay(Duration.ofMillis(200)).atMost(Duration.ofSeconds(60)).until(() -> !first.closedWithin(Duration.ofMillis(200)));
             second.send("POST /v1/papers HTTP/1.1\r\nHost: x\r\nContent-Length: 900000\r\n\r\n").send(new byte[60_000]);
             RawHttp.Response response = second.read();
             assertThat(response.status()).isEqualTo(503);

@@ -25,9 +25,11 @@ class PipelinedHeadRefusalsOrderTest {
     private static final String POST = "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
 
     /**
-     * A request refused, the status it gets, and whether its answer must close the connection; one
-     * that need not is held only to what its answer says (closed after {@code Connection: close},
-     * else the request after it served as its own).
+     * A request refused, the status it gets, and whether its answer closes the connection: a refusal
+     * of how the request was sent closes (the decoder reads nothing after it), a refusal of what a
+     * request framed as it should be asks keeps it, the request after it served as its own (docs/api.md,
+     * "Which refusals close the connection"). "No Host" was held to what its answer said only, and
+     * once seen "not closed": the close came after RawHttp's 200 ms wait on a loaded machine.
      */
     private record Case(String name, String request, int status, boolean closes) {
     }
@@ -56,7 +58,7 @@ class PipelinedHeadRefusalsOrderTest {
             new Case("a chunk size past every integer", POST + "Transfer-Encoding: chunked\r\n\r\n1" + "0".repeat(30)
                     + "\r\n", 413, true),
             new Case("an escape that is not UTF-8", "GET /slow?a=%C0%AF HTTP/1.1\r\nHost: x\r\n\r\n", 400, true),
-            new Case("no Host", "GET /slow HTTP/1.1\r\n\r\n", 400, false),
+            new Case("no Host", "GET /slow HTTP/1.1\r\n\r\n", 400, true),
             new Case("no route", "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404, false),
             new Case("a method the route does not take", "PUT /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
                     405, false));
@@ -106,9 +108,8 @@ class PipelinedHeadRefusalsOrderTest {
         soft.assertThat(refused.status()).as(c.name() + ": then its refusal: " + refused.body())
                 .isEqualTo(c.status());
         boolean saysClose = refused.headers().toLowerCase(Locale.ROOT).contains("\r\nconnection: close\r\n");
-        if (c.closes()) {
-            soft.assertThat(saysClose).as(c.name() + ": says Connection: close").isTrue();
-        }
+        soft.assertThat(saysClose).as(c.name() + (c.closes() ? ": says Connection: close" : ": keeps the connection"))
+                .isEqualTo(c.closes());
         if (saysClose) {
             soft.assertThat(raw.closedByServer()).as(c.name() + ": then closed, the request after unanswered")
                     .isTrue();
