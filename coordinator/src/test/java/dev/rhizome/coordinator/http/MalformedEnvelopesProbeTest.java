@@ -48,6 +48,9 @@ class MalformedEnvelopesProbeTest extends SeededCoordinatorTest {
         Map<String, SignedEnvelope> malformed = new LinkedHashMap<>();
         malformed.put("no version", good.toBuilder().clearVersion().build());
         malformed.put("unsupported envelope version 3", good.toBuilder().setVersion(3).build());
+        // a uint32 past Integer.MAX_VALUE, as sent: it was named -2147483648, a version nobody sent
+        malformed.put("unsupported envelope version 2147483648;", good.toBuilder().setVersion(Integer.MIN_VALUE).build());
+        malformed.put("unsupported envelope version 4294967295;", good.toBuilder().setVersion(-1).build());
         malformed.put("must name its network", good.toBuilder().clearNetwork().build());
         malformed.put("carries an unsigned one", good.toBuilder().setVersion(Envelopes.VERSION_1).build());
         malformed.put("expected a signed rhizome.v1.ClaimRequest, got an envelope with no type",
@@ -73,7 +76,7 @@ class MalformedEnvelopesProbeTest extends SeededCoordinatorTest {
         assertThat(forged.body()).contains("BAD_SIGNATURE").contains("does not verify");
         assertThat(rejectedSignatures()).isEqualTo(before + 1);
         assertThat(h.api.get("/metrics").text())
-                .contains("rhizome_refusals_total{reason=\"BAD_REQUEST\",route=\"/v1/claim\"} 8.0")
+                .contains("rhizome_refusals_total{reason=\"BAD_REQUEST\",route=\"/v1/claim\"} 10.0")
                 .contains("rhizome_refusals_total{reason=\"BAD_SIGNATURE\",route=\"/v1/claim\"} 1.0");
     }
 

@@ -94,8 +94,8 @@ public final class Envelopes {
         if (envelope.getVersion() != VERSION && envelope.getVersion() != VERSION_1) {
             throw new MalformedEnvelopeException(envelope.getVersion() == 0
                     ? "the envelope has no version; a signed " + expectedType + " is envelope version " + VERSION
-                    : "unsupported envelope version " + envelope.getVersion() + "; a signed " + expectedType
-                            + " is envelope version " + VERSION);
+                    : "unsupported envelope version " + Integer.toUnsignedString(envelope.getVersion())
+                            + "; a signed " + expectedType + " is envelope version " + VERSION);
         }
         if (envelope.getVersion() == VERSION && !NETWORK.matcher(envelope.getNetwork()).matches()) {
             throw new MalformedEnvelopeException("a version-2 envelope must name its network (1 to 64 characters of "
