@@ -318,8 +318,8 @@ final class AnnouncementCheck {
             return null;
         }
         if (envelope.getVersion() != Envelopes.VERSION) {
-            return Outcome.refuse(Penalty.OTHER_NETWORK, kind + " signed version " + Integer.toUnsignedString(envelope.getVersion())
-                    + " for no network, not this network " + ours + " (its signer has not learnt the network yet, as"
+            return Outcome.refuse(Penalty.OTHER_NETWORK, kind + " signed version "
+                    + Integer.toUnsignedString(envelope.getVersion()) + " for no network, not this network " + ours + " (its signer has not learnt the network yet, as"
                     + " on a node's first start before its coordinator answers, and re-signs once it has; or it runs a"
                     + " release from before networks were named, and must upgrade)");
         }
