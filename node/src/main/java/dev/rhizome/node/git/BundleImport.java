@@ -276,9 +276,16 @@ final class BundleImport {
                 walk.sort(RevSort.TOPO);
                 walk.sort(RevSort.REVERSE, true);
                 walk.markStart(tipCommit);
-                for (RevCommit held : heldBoundary(walk, tipCommit)) {
-                    walk.markUninteresting(held);
-                    boundary.add(held.copy());
+                List<RevCommit> held = heldBoundary(walk, tipCommit);
+                // What a held commit reaches is complete here (its ref says so), so the walk is told
+                // their parents are none of its business: JGit's walk would otherwise parse held
+                // ancestors to carry the uninteresting mark on, one read from another pack each, and
+                // where commit times tie (a quick chain) every held ancestor, an import costing
+                // what the node ever held (docs/performance.md, "The held history walked").
+                walk.assumeShallow(held);
+                for (RevCommit heldCommit : held) {
+                    walk.markUninteresting(heldCommit);
+                    boundary.add(heldCommit.copy());
                 }
                 for (RevCommit commit = walk.next(); commit != null; commit = walk.next()) {
                     fresh.add(commit.copy());

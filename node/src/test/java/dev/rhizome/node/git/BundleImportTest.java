@@ -9,12 +9,15 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,6 +80,46 @@ class BundleImportTest {
             assertThatThrownBy(() -> never.importBundle(thin.path(), experiment, 1 << 20))
                     .isInstanceOf(BundleException.class).hasMessage("missing prerequisite " + seed);
         }
+    }
+
+    /**
+     * An import reads its bundle twice, the limits scan and then the parse under the write lock, and
+     * parses only the header it judged: a file changed between the two reads is this machine's fault
+     * (an {@link IOException}, its sender not blamed), and nothing of either bundle is taken. Without
+     * the guard the second read's other tip was refused as the sender's wrong bundle.
+     */
+    @Test
+    void aBundleFileChangedBetweenItsTwoReadsIsRefusedAsThisMachinesFaultAndTakesNothing() throws Exception {
+        Path received = tmp.resolve("received.bundle");
+        Files.copy(source.bundle(experiment, List.of()).path(), received);
+        byte[] another = Files.readAllBytes(source.bundle(seed, List.of()).path());
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread importing = new Thread(() -> {
+            try {
+                target.importBundle(received, experiment, 1 << 20);
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        target.writeLock().lock();
+        try {
+            importing.start();
+            // the first read holds the header and waits for the lock to judge its prerequisites
+            Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> target.writeLock().hasQueuedThread(importing));
+            // a new file in its place: the first read's open stream goes on over the bytes it began with
+            Path replacement = tmp.resolve("replacement.bundle");
+            Files.write(replacement, another);
+            Files.move(replacement, received, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            target.writeLock().unlock();
+        }
+        importing.join();
+
+        assertThat(failure.get()).isInstanceOf(IOException.class).isNotInstanceOf(BundleException.class)
+                .hasMessageContaining("changed between its two reads");
+        assertThat(target.has(experiment)).isFalse();
+        assertThat(target.has(seed)).isFalse();
+        assertThat(target.importBundle(source.bundle(experiment, List.of()).path(), experiment, 1 << 20)).isEqualTo(experiment);
     }
 
     @Test
