@@ -85,6 +85,12 @@ final class RangeFetch {
     private final AtomicLong arrived = new AtomicLong();
     private final Map<Integer, String> badPieces = new LinkedHashMap<>();
     private final List<String> failures = new ArrayList<>();
+    /**
+     * The primary sent a piece past its first that does not match its own header's digest: its
+     * bytes or its digests are false, and either way the fault is its own. Reported when the fetch
+     * ends without the bundle (a verified bundle reports it with the other bad pieces instead).
+     */
+    private PeerFailure primaryContradicted;
     private int primary = -1;
     private ByteString primaryNode = ByteString.EMPTY;
     private long size;
@@ -127,6 +133,7 @@ final class RangeFetch {
                             pieceBytes, pieceSha256);
                 }
                 if (plan.exhausted()) {
+                    blameAContradictingPrimary();
                     throw new FetchException(commit, failures);
                 }
                 Event event = events.poll(100, TimeUnit.MILLISECONDS);
@@ -209,6 +216,10 @@ final class RangeFetch {
                 }
                 badPieces.put(job.holder(), "sent piece " + piece + " of bundle " + CommitId.abbreviate(commit)
                         + " that does not match its digest");
+                if (job.holder() == primary && primaryContradicted == null) {
+                    primaryContradicted = new PeerFailure(PeerFailure.Kind.BAD_BUNDLE, "sent piece " + piece + " of bundle "
+                            + CommitId.abbreviate(commit) + " that does not match its own header's digest");
+                }
                 failures.add(label(job.holder()) + ": bad piece " + piece);
                 plan.pieceFailed(job.holder(), piece);
                 return;
@@ -249,6 +260,20 @@ final class RangeFetch {
                 job.download().close();
                 plan.cancelled(holder);
             }
+        }
+    }
+
+    /**
+     * The fetch ends without the bundle. A holder whose piece failed the primary's digests is never
+     * blamed then: the digests are the primary's word alone, and a rogue primary naming a false digest
+     * for one piece made every honest holder's true piece fail it. The primary is blamed only on its
+     * own contradiction (its bytes against its own header); without it the fetch's loss costs no one,
+     * as before. Without this a rogue primary naming one false digest ended every fetch it led as a
+     * blameless loss, and was asked again.
+     */
+    private void blameAContradictingPrimary() {
+        if (primaryContradicted != null) {
+            verdicts.failed(holders.get(primary), primaryContradicted);
         }
     }
 

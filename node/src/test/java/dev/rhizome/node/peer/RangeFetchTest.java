@@ -1,6 +1,7 @@
 package dev.rhizome.node.peer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.proto.v1.BundleRequest;
@@ -172,6 +173,43 @@ class RangeFetchTest {
 
             assertThat(carol.repo.has(commit)).isTrue();
             assertThat(verdicts).isEmpty();
+        }
+    }
+
+    /**
+     * A rogue first holder names a false digest for one piece and serves true bytes: every honest
+     * holder's true piece fails its word, and so does its own. No honest holder is named; the rogue
+     * is, by its own bytes against its own header (before round 38 the fetch ended a blameless loss,
+     * the rogue asked again); and the next ask, led by an honest holder, imports the bundle.
+     */
+    @Test
+    void aFirstHolderNamingAFalsePieceDigestIsNamedAndNoHonestHolderIs() throws Exception {
+        try (TestNode alice = new TestNode(tmp.resolve("alice")); TestNode bob = new TestNode(tmp.resolve("bob"));
+             TestNode carol = new TestNode(tmp.resolve("carol"))) {
+            String commit = large(alice, 3.5);
+            bob.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+            byte[] bundle = Files.readAllBytes(keptBundle(tmp.resolve("bob"), commit));
+            try (RogueHolder rogue = RogueHolder.always(bundle, RogueHolder.Answer.whole())) {
+                rogue.falsePieceDigest = 1;
+                int roguePort = rogue.endpoint().getPort();
+
+                assertThatThrownBy(() -> carol.fetcher.fetchFromHolders(commit, List.of(rogue.endpoint(), bob.endpoint()),
+                        TransferProgress.NONE, new Cancellation(), recording)).isInstanceOf(FetchException.class);
+
+                assertThat(carol.repo.has(commit)).isFalse();
+                assertThat(verdicts).singleElement().satisfies(v -> {
+                    assertThat(v.port()).isEqualTo(roguePort);
+                    assertThat(v.kind()).isEqualTo(PeerFailure.Kind.BAD_BUNDLE);
+                    assertThat(v.message()).contains("own header");
+                });
+
+                verdicts.clear();
+                carol.fetcher.fetchFromHolders(commit, List.of(bob.endpoint(), rogue.endpoint()), TransferProgress.NONE,
+                        new Cancellation(), recording);
+
+                assertThat(carol.repo.has(commit)).isTrue();
+                assertThat(verdicts).noneMatch(v -> v.port() == bob.server.port());
+            }
         }
     }
 

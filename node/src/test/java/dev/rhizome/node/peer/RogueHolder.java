@@ -85,6 +85,11 @@ final class RogueHolder implements AutoCloseable {
      * A whole bundle's answer is left alone, so a fetch that asks in pieces meets the twist.
      */
     volatile UnaryOperator<List<BundleChunk>> rangeChunks = UnaryOperator.identity();
+    /**
+     * A piece whose digest every header announces false (one bit flipped), its bytes served true:
+     * a rogue first holder making every honest holder's true piece fail its word. -1: none.
+     */
+    volatile int falsePieceDigest = -1;
 
     RogueHolder(byte[] bundle, int chunkBytes, Plan plan) throws IOException {
         this(bundle, chunkBytes, plan, 0);
@@ -143,6 +148,12 @@ final class RogueHolder implements AutoCloseable {
             offsets.add(request.getOffset());
             Answer answer = plan.answer(connection, request);
             BundleHeader.Builder announced = header.toBuilder().setCommit(request.getCommit());
+            int falsePiece = falsePieceDigest;
+            if (falsePiece >= 0) {
+                byte[] digest = header.getPieceSha256(falsePiece).toByteArray();
+                digest[0] ^= 1;
+                announced.setPieceSha256(falsePiece, ByteString.copyFrom(digest));
+            }
             if (answer.otherDigest()) {
                 byte[] digest = header.getSha256().toByteArray();
                 digest[0] ^= 1;

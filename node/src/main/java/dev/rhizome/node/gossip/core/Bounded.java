@@ -32,6 +32,11 @@ final class Bounded<K, V> {
         return map.get(key);
     }
 
+    /** Whether {@code key} is kept; unlike {@link #get}, not a use. */
+    boolean containsKey(K key) {
+        return map.containsKey(key);
+    }
+
     V remove(K key) {
         return map.remove(key);
     }

@@ -140,7 +140,7 @@ final class LinkLifecycle {
         // Remembered even when dated ahead: peers.bin is read back unsigned (never handed on, replaced by
         // any signed record of the peer), so a restart redials a peer whose clock is off as any other.
         if (!outOfReach) {
-            remembered.linked(peer, peerInfo);
+            remembered.linked(peer, peerInfo, outbound);
         }
         greet(peer, now, out);
     }

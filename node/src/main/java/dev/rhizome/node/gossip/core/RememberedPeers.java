@@ -2,7 +2,9 @@ package dev.rhizome.node.gossip.core;
 
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.identity.PublicId;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** The peers this node had links with, the most recent, persisted now and then so a restart can rejoin without a bootstrap. */
 final class RememberedPeers {
@@ -10,8 +12,18 @@ final class RememberedPeers {
     static final long SAVE_PEERS_MS = 30_000;
     /** Peers remembered for a restart, the most recently connected. */
     static final int REMEMBERED_PEERS = 64;
+    /**
+     * Of those, at most this many peers that only ever dialled in. Anyone can dial in, under as many
+     * keys as it likes: a rogue's Sybils linking in one after another (each link a handshake, paced by
+     * the turns) took every place, flushing the peers this node chose, and a restart rejoined through
+     * the rogue alone. Peers this node dialled keep the other half, as the outbound quota keeps half
+     * the degree.
+     */
+    static final int REMEMBERED_INBOUND = REMEMBERED_PEERS / 2;
 
     private final Bounded<PublicId, SignedEnvelope> remembered = new Bounded<>(REMEMBERED_PEERS);
+    /** The remembered peers that only dialled in: never linked by a dial of ours while remembered. */
+    private final Set<PublicId> inbound = new HashSet<>();
     private boolean rememberedChanged;
     private long nextSaveMs;
 
@@ -20,13 +32,24 @@ final class RememberedPeers {
     }
 
     /** A link opened to a peer whose hello named an address within the link's reach: peers.bin is read back as trusted as configured. */
-    void linked(PublicId peer, SignedEnvelope peerInfo) {
+    void linked(PublicId peer, SignedEnvelope peerInfo, boolean outbound) {
+        if (outbound) {
+            inbound.remove(peer);
+        } else if (!remembered.containsKey(peer) && inbound.add(peer) && inbound.size() > REMEMBERED_INBOUND) {
+            // the least recent of those that dialled in gives its place, never one this node chose
+            remembered.keys().stream().filter(p -> !p.equals(peer) && inbound.contains(p)).findFirst().ifPresent(p -> {
+                remembered.remove(p);
+                inbound.remove(p);
+            });
+        }
         remembered.put(peer, peerInfo);
+        inbound.retainAll(remembered.keys()); // the bound may have dropped one
         rememberedChanged = true;
     }
 
     /** A banned peer is not rejoined through. */
     void forget(PublicId peer) {
+        inbound.remove(peer);
         if (remembered.remove(peer) != null) {
             rememberedChanged = true;
         }
