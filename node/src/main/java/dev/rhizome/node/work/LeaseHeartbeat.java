@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Renews the lease of the unit a slot is fetching or running, as {@link LeaseKeeper} says, on a
+ * Renews the lease of the unit a slot is fetching or running, as {@link LeaseRenewals} says, on a
  * thread of its own until the slot closes it; and, given a give-up time, gives the unit back then if
  * the slot has not closed it by then (a fetch that outlasts the job's own time limit). A renewal
  * that cannot reach the coordinator is tried again while the lease lasts; one refused ends the
@@ -94,14 +94,17 @@ final class LeaseHeartbeat implements AutoCloseable {
 
     private void beat() {
         long grantedAtMs = clock.millis();
-        LeaseKeeper.Step step = LeaseKeeper.next(grantedAtMs, grantedAtMs, unit.getLeaseDeadlineMs(), holdUntilMs);
+        LeaseRenewals.Step step = LeaseRenewals.next(grantedAtMs, grantedAtMs, unit.getLeaseDeadlineMs(), holdUntilMs);
         try {
             while (true) {
                 long wakeAt = Math.min(step.atMs(), giveUpAtMs);
                 if (wakeAt == Long.MAX_VALUE) {
                     return;
                 }
-                if (closing.await(Math.max(0, wakeAt - clock.millis()), TimeUnit.MILLISECONDS)) {
+                // woken at least once a period and the clock read again: it may jump (a machine
+                // suspended and woken), and a renewal due meanwhile is then sent at once
+                long waitMs = Math.min(LeaseRenewals.MIN_PERIOD_MS, Math.max(0, wakeAt - clock.millis()));
+                if (closing.await(waitMs, TimeUnit.MILLISECONDS)) {
                     return;
                 }
                 if (clock.millis() >= giveUpAtMs) {
@@ -138,7 +141,7 @@ final class LeaseHeartbeat implements AutoCloseable {
                         }
                     }
                     log.debug("{}: renewed the lease on {} to {}", slotName, held.getId(), Instant.ofEpochMilli(deadline));
-                    step = LeaseKeeper.next(now, now, deadline, holdUntilMs);
+                    step = LeaseRenewals.next(now, now, deadline, holdUntilMs);
                 } catch (CoordinatorException e) {
                     if (e.status() != 0) {
                         log.warn("{}: the coordinator refused to renew the lease on {} ({}); renewing it no more: the "
@@ -146,7 +149,7 @@ final class LeaseHeartbeat implements AutoCloseable {
                                 slotName, held.getId(), e.getMessage(), Instant.ofEpochMilli(held.getLeaseDeadlineMs()));
                         return;
                     }
-                    step = LeaseKeeper.retry(clock.millis(), held.getLeaseDeadlineMs());
+                    step = LeaseRenewals.retry(clock.millis(), held.getLeaseDeadlineMs());
                     log.debug("{}: cannot renew the lease on {} ({}); trying again", slotName, held.getId(),
                             e.getMessage());
                 }

@@ -161,6 +161,8 @@ final class SlotWorker implements Runnable {
     private volatile long runningSinceMs;
     private volatile long runningExpectedMs;
     private volatile Buffered next;
+    /** The lease renewed while this slot fetches or runs an evaluation, for `node status`; null otherwise. */
+    private volatile LeaseHeartbeat heldLease;
     /** A unit claimed ahead before a restart, run after the resumed one (only then may this slot claim ahead again). */
     private volatile WorkUnit resumedAhead;
     private volatile long jobsRun;
@@ -364,7 +366,7 @@ final class SlotWorker implements Runnable {
 
     /**
      * Fetches an evaluation's commit with its lease renewed meanwhile ({@link LeaseHeartbeat}), and
-     * gives the unit back if the fetch outlasts its bound ({@link LeaseKeeper#fetchGiveUpAtMs}): a
+     * gives the unit back if the fetch outlasts its bound ({@link LeaseRenewals#fetchGiveUpAtMs}): a
      * large bundle under a low download cap went on fetching past the lease, the unit leased to a node
      * that had not started it while others could have finished it. The unit with the deadline its
      * lease has now, or null when it is no longer this slot's.
@@ -372,17 +374,19 @@ final class SlotWorker implements Runnable {
     private WorkUnit fetchWithinBound(WorkUnit unit) throws Exception {
         long takenAt = clock.millis();
         long timeoutMs = Math.max(1, unit.getManifest().getTimeoutSeconds()) * 1000L;
-        long giveUpAt = LeaseKeeper.fetchGiveUpAtMs(takenAt, timeoutMs);
+        long giveUpAt = LeaseRenewals.fetchGiveUpAtMs(takenAt, timeoutMs);
         FetchException failure = null;
         LeaseHeartbeat beat = LeaseHeartbeat.start(slot.name(), unit, giveUpAt + LeasePlanner.MARGIN_MS, giveUpAt,
                 held -> giveUpFetch(held, giveUpAt - takenAt), work::renew, u -> buffer.put(slot.name(), u), clock,
                 prefetcher);
+        heldLease = beat;
         try {
             work.fetch(unit);
         } catch (FetchException e) {
             failure = e;
         } finally {
             beat.close();
+            heldLease = null;
         }
         if (beat.gaveUp()) {
             work.released(unit.getId());  // given back and cleared from the buffer already
@@ -561,10 +565,11 @@ final class SlotWorker implements Runnable {
         // Renewed while the job runs, to its wall-clock bound: a job longer than a fixed lease kept its
         // unit only until the deadline, and another node was given it while this one finished it.
         LeaseHeartbeat beat = unit.getKind() == WorkUnit.Kind.EVALUATE
-                ? LeaseHeartbeat.start(slot.name(), unit, LeaseKeeper.holdUntilMs(runningSinceMs,
+                ? LeaseHeartbeat.start(slot.name(), unit, LeaseRenewals.holdUntilMs(runningSinceMs,
                         Math.max(1, unit.getManifest().getTimeoutSeconds()) * 1000L), work::renew,
                         u -> buffer.put(slot.name(), u), clock, prefetcher)
                 : null;
+        heldLease = beat;
         try {
             if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
                 try {
@@ -609,6 +614,7 @@ final class SlotWorker implements Runnable {
             }
             if (beat != null) {
                 beat.close();  // before the buffer is cleared: a renewal kept after it would resume the unit
+                heldLease = null;
             }
             running = null;
             jobEnded.countDown();
@@ -706,8 +712,11 @@ final class SlotWorker implements Runnable {
         Buffered queued = next;
         SlotStatus.Queued q = queued == null ? null : new SlotStatus.Queued(queued.unit().getId(),
                 queued.unit().getCommit(), queued.unit().getLeaseDeadlineMs(), queued.fetched());
+        LeaseHeartbeat beat = heldLease;
+        SlotStatus.Lease lease = beat == null ? null
+                : new SlotStatus.Lease(beat.unit().getId(), beat.unit().getLeaseDeadlineMs(), beat.renewals());
         return new SlotStatus(slot.name(), slot.hardwareClass(), slot.gpu().map(g -> g.index()).orElse(null),
-                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns);
+                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns, lease);
     }
 
     /**

@@ -12,11 +12,11 @@ import dev.rhizome.node.job.JobClock;
  * whose job or fetch never ends cannot keep a unit for ever (the coordinator caps renewals too).
  * Pure arithmetic on times in milliseconds.
  */
-public final class LeaseKeeper {
+public final class LeaseRenewals {
     /** Never renewed more often than this, however short the lease: a renewal is a signed request. */
     public static final long MIN_PERIOD_MS = 1_000;
 
-    private LeaseKeeper() {
+    private LeaseRenewals() {
     }
 
     /** What to do next: renew at {@code atMs}, or renew no more. */
