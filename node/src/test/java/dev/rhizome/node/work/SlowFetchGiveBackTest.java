@@ -73,6 +73,13 @@ class SlowFetchGiveBackTest {
         thread.start();
         try {
             await().atMost(Duration.ofSeconds(60)).until(() -> worker.status().state().equals("fetching"));
+            // `node status` names the unit being fetched and its lease as renewed meanwhile
+            await().atMost(Duration.ofSeconds(60)).until(() -> work.renewals.get() > 0);
+            SlotStatus.Lease lease = worker.status().lease();
+            assertThat(lease).as("the held lease in node status while fetching").isNotNull();
+            assertThat(lease.unit()).isEqualTo("u");
+            assertThat(lease.renewals()).isPositive();
+            assertThat(lease.deadlineMs()).isGreaterThan(work.claimedDeadline);
             // the fetch bound is a minute of the slot's clock: 6 s here, and generous room under load
             await().atMost(Duration.ofSeconds(120)).until(() -> !work.givenBack.isEmpty());
             assertThat(work.givenBack.get(0)).contains("still being fetched after 60 s").contains("download cap")
