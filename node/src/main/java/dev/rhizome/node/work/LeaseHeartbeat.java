@@ -93,8 +93,7 @@ final class LeaseHeartbeat implements AutoCloseable {
     }
 
     private void beat() {
-        long grantedAtMs = clock.millis();
-        LeaseRenewals.Step step = LeaseRenewals.next(grantedAtMs, grantedAtMs, unit.getLeaseDeadlineMs(), holdUntilMs);
+        LeaseRenewals.Step step = LeaseRenewals.first(clock.millis(), unit.getLeaseDeadlineMs(), holdUntilMs);
         try {
             while (true) {
                 long wakeAt = Math.min(step.atMs(), giveUpAtMs);

@@ -52,9 +52,10 @@ public final class LeaseRenewals {
     }
 
     /**
-     * The next renewal of a lease granted at {@code grantedAtMs} to end at {@code deadlineMs}, for a
+     * The next renewal of a lease renewed at {@code grantedAtMs} to end at {@code deadlineMs}, for a
      * unit held until {@code holdUntilMs}: none when the lease already covers the hold, or the lease
-     * has run out (the coordinator refuses to renew it); else when half the lease has gone.
+     * has run out (the coordinator refuses to renew it); else when half the lease has gone, and not
+     * within {@link #MIN_PERIOD_MS} of the last renewal unless the lease ends sooner.
      */
     public static Step next(long nowMs, long grantedAtMs, long deadlineMs, long holdUntilMs) {
         if (deadlineMs >= holdUntilMs || nowMs > deadlineMs) {
@@ -63,6 +64,18 @@ public final class LeaseRenewals {
         long half = Math.max(0, deadlineMs - grantedAtMs) / 2;
         long at = Math.max(grantedAtMs + half, Math.min(deadlineMs, grantedAtMs + MIN_PERIOD_MS));
         return new Step(true, Math.max(nowMs, at));
+    }
+
+    /**
+     * The first renewal of a hold that starts at {@code nowMs} with a lease granted some time before
+     * (claimed ahead, resumed after a restart): when half of what is left has gone, with no floor (a
+     * lease nearly out is renewed at once, not at its deadline).
+     */
+    public static Step first(long nowMs, long deadlineMs, long holdUntilMs) {
+        if (deadlineMs >= holdUntilMs || nowMs > deadlineMs) {
+            return Step.stop();
+        }
+        return new Step(true, nowMs + (deadlineMs - nowMs) / 2);
     }
 
     /**

@@ -82,6 +82,15 @@ class LeaseRenewalsTest {
         assertThat(LeaseRenewals.next(0, 0, 400, 1_000_000).atMs()).as("not after its deadline").isEqualTo(400);
     }
 
+    /** A unit claimed ahead or resumed with little of its lease left is renewed soon, not at its deadline. */
+    @Test
+    void aHoldStartingLateInALeaseRenewsAtHalfOfWhatIsLeft() {
+        assertThat(LeaseRenewals.first(4_000, 5_000, 1_000_000).atMs()).isEqualTo(4_500);
+        assertThat(LeaseRenewals.first(0, 2 * 60_000 + 30_000, LeaseRenewals.holdUntilMs(0, 60_000)).renew())
+                .as("a lease that covers the job").isFalse();
+        assertThat(LeaseRenewals.first(5_001, 5_000, 1_000_000).renew()).as("run out").isFalse();
+    }
+
     /** The coordinator unreachable: tried again within the lease, at half of what is left, at least a second apart. */
     @Test
     void anUnreachableCoordinatorIsTriedAgainWithinTheLease() {
