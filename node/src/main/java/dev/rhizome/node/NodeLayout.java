@@ -69,6 +69,11 @@ public record NodeLayout(Path dataDir) {
         return dataDir.resolve("give-backs");
     }
 
+    /** How long each seed's jobs took here lately (work.RuntimeEstimates), kept across restarts. */
+    public Path runtimes() {
+        return dataDir.resolve(dev.rhizome.node.work.RuntimeEstimates.FILE_NAME);
+    }
+
     /** Claims sent and not yet answered, so a node killed before an answer sends the claim again at restart. */
     public Path claims() {
         return dataDir.resolve("claims");

@@ -57,6 +57,12 @@ final class NodeStatusText {
                     out.append(" (").append(j.get("last_step").getAsString()).append(')');
                 }
             }
+            if (s.has("lease") && !s.get("lease").isJsonNull()
+                    && s.getAsJsonObject("lease").get("renewals").getAsInt() > 0) {
+                // a job longer than the coordinator's lease: its owner sees the node keeping it
+                out.append(" (lease renewed ").append(s.getAsJsonObject("lease").get("renewals").getAsInt())
+                        .append("x)");
+            }
             if (!s.get("next").isJsonNull()) {
                 out.append(" next ").append(abbrev(s.getAsJsonObject("next").get("commit").getAsString()));
             }

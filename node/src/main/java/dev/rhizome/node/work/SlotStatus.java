@@ -2,10 +2,23 @@ package dev.rhizome.node.work;
 
 /**
  * What one slot is doing, for {@code rhizome node status}. Times are epoch milliseconds;
- * {@code job} and {@code next} are null when there is none.
+ * {@code job} and {@code next} are null when there is none. {@code lease}: the evaluation the slot
+ * is fetching or running, and its lease as renewed so far; null when it holds none.
  */
 public record SlotStatus(String name, String hardwareClass, Integer gpuIndex, String state, Job job, Queued next,
-        long jobsRun, long prefetchedRuns) {
+        long jobsRun, long prefetchedRuns, Lease lease) {
+
+    public SlotStatus(String name, String hardwareClass, Integer gpuIndex, String state, Job job, Queued next,
+            long jobsRun, long prefetchedRuns) {
+        this(name, hardwareClass, gpuIndex, state, job, next, jobsRun, prefetchedRuns, null);
+    }
+
+    /**
+     * The lease of the unit a slot fetches or runs ({@code LeaseHeartbeat}): its deadline now, and the
+     * renewals it has had since the slot took it to fetch or run (the slot's state says which).
+     */
+    public record Lease(String unit, long deadlineMs, int renewals) {
+    }
 
     /** The running job: progress is the elapsed share of its expected time, and its last "step" line. */
     public record Job(String unit, String commit, String seed, String direction, long startedMs, long expectedMs,

@@ -161,6 +161,8 @@ final class SlotWorker implements Runnable {
     private volatile long runningSinceMs;
     private volatile long runningExpectedMs;
     private volatile Buffered next;
+    /** The lease renewed while this slot fetches or runs an evaluation, for `node status`; null otherwise. */
+    private volatile LeaseHeartbeat heldLease;
     /** A unit claimed ahead before a restart, run after the resumed one (only then may this slot claim ahead again). */
     private volatile WorkUnit resumedAhead;
     private volatile long jobsRun;
@@ -296,10 +298,11 @@ final class SlotWorker implements Runnable {
                 refusals.reset();
                 noWork = null;
                 idleReasons.reset();
-                if (!current.fetched() && !fetchOrReport(current.unit())) {
+                WorkUnit taken = current.fetched() ? current.unit() : fetchOrReport(current.unit());
+                if (taken == null) {
                     continue;
                 }
-                WorkUnit covered = leaseCovers(current.unit());
+                WorkUnit covered = leaseCovers(taken);
                 if (covered == null) {
                     continue;
                 }
@@ -350,28 +353,80 @@ final class SlotWorker implements Runnable {
      * than left to expire: an EVALUATE unit is reported UNFETCHABLE (the coordinator counts the
      * attempt and reissues or gives the unit up), an EXPLORE unit is closed unexplored (it held one
      * of its direction's few exploration places) and this slot explores nothing for a while, since
-     * the next exploration of that direction would start from the same commit. Returns whether the
-     * commit is now held.
+     * the next exploration of that direction would start from the same commit. Returns the unit, with
+     * its lease's deadline as renewed meanwhile, when the commit is now held; else null.
      */
-    private boolean fetchOrReport(WorkUnit unit) throws Exception {
+    private WorkUnit fetchOrReport(WorkUnit unit) throws Exception {
+        state = "fetching";
+        if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
+            return fetchWithinBound(unit);
+        }
+        return fetchOrClose(unit) ? unit : null;
+    }
+
+    /**
+     * Fetches an evaluation's commit with its lease renewed meanwhile ({@link LeaseHeartbeat}), and
+     * gives the unit back if the fetch outlasts its bound ({@link LeaseRenewals#fetchGiveUpAtMs}): a
+     * large bundle under a low download cap went on fetching past the lease, the unit leased to a node
+     * that had not started it while others could have finished it. The unit with the deadline its
+     * lease has now, or null when it is no longer this slot's.
+     */
+    private WorkUnit fetchWithinBound(WorkUnit unit) throws Exception {
+        long takenAt = clock.millis();
+        long timeoutMs = Math.max(1, unit.getManifest().getTimeoutSeconds()) * 1000L;
+        long giveUpAt = LeaseRenewals.fetchGiveUpAtMs(takenAt, timeoutMs);
+        FetchException failure = null;
+        LeaseHeartbeat beat = LeaseHeartbeat.start(slot.name(), unit, giveUpAt + LeasePlanner.MARGIN_MS, giveUpAt,
+                held -> giveUpFetch(held, giveUpAt - takenAt), work::renew, u -> buffer.put(slot.name(), u), clock,
+                prefetcher);
+        heldLease = beat;
         try {
             work.fetch(unit);
-            if (unit.getKind() == WorkUnit.Kind.EXPLORE) {
-                explorationHoldMs = EXPLORATION_HOLD_MIN.toMillis();
-            }
-            return true;
         } catch (FetchException e) {
+            failure = e;
+        } finally {
+            beat.close();
+            heldLease = null;
+        }
+        if (beat.gaveUp()) {
+            work.released(unit.getId());  // given back and cleared from the buffer already
+            return null;
+        }
+        if (failure != null) {
             // handed back either way: a restart must not resume it (the storm caught one run twice,
             // refused the second time)
-            if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
-                try {
-                    work.report(slot, evaluator.unfetchable(unit, e));
-                    buffer.clear(slot.name());
-                } finally {
-                    work.released(unit.getId());
-                }
-                return false;
+            try {
+                work.report(slot, evaluator.unfetchable(beat.unit(), failure));
+                buffer.clear(slot.name());
+            } finally {
+                work.released(unit.getId());
             }
+            return null;
+        }
+        return beat.unit();
+    }
+
+    /** Gives back a unit whose commit is still being fetched after {@code boundMs}; the fetch goes on. */
+    private void giveUpFetch(WorkUnit unit, long boundMs) {
+        String reason = "its commit " + CommitId.abbreviate(unit.getCommit()) + " was still being fetched after "
+                + boundMs / 1000 + " s, as long as its job may run (a low download cap or slow peers): given back "
+                + "for a node that can run it sooner; the fetch goes on, and the commit is kept here";
+        log.warn("{}: giving back unit {}: {}", slot.name(), unit.getId(), reason);
+        work.giveBack(slot, unit, reason);
+        clearQuietly();
+    }
+
+    /**
+     * Fetches an exploration's base; when no peer serves it, the unit is closed unexplored (it held
+     * one of its direction's few exploration places) and this slot explores nothing for a while,
+     * since the next exploration of that direction would start from the same commit.
+     */
+    private boolean fetchOrClose(WorkUnit unit) throws Exception {
+        try {
+            work.fetch(unit);
+            explorationHoldMs = EXPLORATION_HOLD_MIN.toMillis();
+            return true;
+        } catch (FetchException e) {
             Duration hold = Duration.ofMillis(explorationHoldMs);
             explorationHoldMs = Math.min(2 * explorationHoldMs, EXPLORATION_HOLD_MAX.toMillis());
             log.warn("{}: cannot fetch {}, the base of exploration unit {} ({}); giving the unit back unexplored, "
@@ -507,16 +562,28 @@ final class SlotWorker implements Runnable {
                 : CompletableFuture.completedFuture(null);
         long started = System.nanoTime();
         boolean ran = false;
+        // Renewed while the job runs, to its wall-clock bound: a job longer than a fixed lease kept its
+        // unit only until the deadline, and another node was given it while this one finished it.
+        LeaseHeartbeat beat = unit.getKind() == WorkUnit.Kind.EVALUATE
+                ? LeaseHeartbeat.start(slot.name(), unit, LeaseRenewals.holdUntilMs(runningSinceMs,
+                        Math.max(1, unit.getManifest().getTimeoutSeconds()) * 1000L), work::renew,
+                        u -> buffer.put(slot.name(), u), clock, prefetcher)
+                : null;
+        heldLease = beat;
         try {
             if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
                 try {
-                    work.report(slot, evaluate(unit));
+                    Result result = evaluate(unit);
+                    state = "reporting";
+                    work.report(slot, result);
                 } catch (InterruptedException e) {
+                    beat.close();
                     if (work.stopping()) {
                         // kept as it was: a stop does not wait for a job (it may run for hours)
                         log.info("{}: unit {} was running when the node stopped: its job is stopped, nothing is "
                                 + "reported, and the unit is left to its lease (until {}), which then sends it to "
-                                + "another node", slot.name(), unit.getId(), Instant.ofEpochMilli(unit.getLeaseDeadlineMs()));
+                                + "another node", slot.name(), unit.getId(),
+                                Instant.ofEpochMilli(beat.unit().getLeaseDeadlineMs()));
                     }
                     throw e;
                 } catch (MachineBusyException e) {
@@ -526,8 +593,9 @@ final class SlotWorker implements Runnable {
                         // commit now, and a give-back would be charged to this node as an expired lease
                         work.report(slot, evaluator.starvedTimeout(unit, e.getMessage(), runtimeMs));
                     } else {
+                        beat.close();
                         work.notRun(slot, unit, runtimeMs, e.getMessage());
-                        work.giveBack(slot, unit, JobText.printable("its job was kept off a CPU by other work on the "
+                        work.giveBack(slot, beat.unit(), JobText.printable("its job was kept off a CPU by other work on the "
                                 + "machine: " + e.getMessage(), Evaluator.MAX_REASON_CHARS), true);
                     }
                 }
@@ -543,6 +611,10 @@ final class SlotWorker implements Runnable {
                 if (current.fetched()) {
                     prefetchedRuns++;
                 }
+            }
+            if (beat != null) {
+                beat.close();  // before the buffer is cleared: a renewal kept after it would resume the unit
+                heldLease = null;
             }
             running = null;
             jobEnded.countDown();
@@ -640,8 +712,11 @@ final class SlotWorker implements Runnable {
         Buffered queued = next;
         SlotStatus.Queued q = queued == null ? null : new SlotStatus.Queued(queued.unit().getId(),
                 queued.unit().getCommit(), queued.unit().getLeaseDeadlineMs(), queued.fetched());
+        LeaseHeartbeat beat = heldLease;
+        SlotStatus.Lease lease = beat == null ? null
+                : new SlotStatus.Lease(beat.unit().getId(), beat.unit().getLeaseDeadlineMs(), beat.renewals());
         return new SlotStatus(slot.name(), slot.hardwareClass(), slot.gpu().map(g -> g.index()).orElse(null),
-                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns);
+                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns, lease);
     }
 
     /**

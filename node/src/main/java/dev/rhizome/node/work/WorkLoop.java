@@ -146,7 +146,8 @@ public final class WorkLoop implements Runnable {
         this.prefetcher = Executors.newCachedThreadPool(daemon("prefetch"));
         this.reporter = Executors.newSingleThreadScheduledExecutor(daemon("reporter"));
         this.onRequest = Executors.newSingleThreadExecutor(daemon("announce-on-request"));
-        RuntimeEstimates estimates = new RuntimeEstimates();
+        // in the data directory, beside the give-backs (NodeLayout#runtimes): a restart keeps what its jobs took
+        RuntimeEstimates estimates = RuntimeEstimates.keptIn(giveBacksDir.resolveSibling(RuntimeEstimates.FILE_NAME));
         SlotWorker.Work work = new SharedWork();
         for (Slot s : new LinkedHashMap<>(slots).keySet()) {
             if (s.gpu().isEmpty()) {
