@@ -21,8 +21,8 @@ import java.util.Objects;
  * @param maxBufferedBodyBytes    bytes of unfinished request bodies held in memory across all
  *                                connections; a body that would exceed it gets 503 and its connection closes
  * @param maxLeasesPerNode        leases one key holds at once; a claim beyond it is refused with 429
- * @param maxRenewalsPerLease     times one lease may be renewed; after that the node must finish or
- *                                let the lease run out
+ * @param maxRenewalsPerLease     times one lease may be renewed at most, whatever its job (rows kept
+ *                                per lease); fewer where the job needs fewer ({@code Leases#renewalsAllowed})
  * @param replyStallTimeout       a connection holding reply bytes its client has not read must see
  *                                some of them taken at least this often, else it is closed (its
  *                                share of the reply budget comes back long before the idle timeout)
@@ -156,7 +156,7 @@ public record CoordinatorLimits(int maxConnections, int maxConnectionsPerAddress
         private int maxPipelined = 16;
         private long maxBufferedBodyBytes = 256L << 20;
         private int maxLeasesPerNode = 8;
-        private int maxRenewalsPerLease = 100;
+        private int maxRenewalsPerLease = 1_000;
         private Duration replyStallTimeout = DEFAULT_REPLY_STALL;
         private WriteQuota.Limits dailyWrites = WriteQuota.Limits.defaults();
         private LeaseCaps.Limits leasesHeld = LeaseCaps.Limits.defaults();

@@ -31,6 +31,26 @@ public final class Leases {
         return Saturating.plus(nowMs, duration(manifest).toMillis());
     }
 
+    /** The least time a holder is given to fetch a commit, whatever its job's timeout (as nodes give it). */
+    static final Duration FETCH_FLOOR = Duration.ofSeconds(60);
+
+    /**
+     * Renewals one lease may have: as many as a holder renewing each half lease (as nodes do while
+     * they fetch and run) needs to fetch the commit (the job's timeout, at least a minute) and run
+     * the job to the runner's kill (twice its timeout), with {@link #SLACK}. A count fixed apart
+     * from the lease cut an honest job short under a short fixed lease (100 renewals of a 5 s lease
+     * cover about 4 minutes) and let a holder that never finishes keep a derived lease's unit for
+     * 100 leases, about 200 times the job's timeout; this bounds that hold at about twice what the
+     * job may take.
+     */
+    public int renewalsAllowed(Manifest manifest) {
+        long timeoutMs = Integer.toUnsignedLong(manifest.getTimeoutSeconds()) * 1000;
+        long holdMs = Math.max(timeoutMs, FETCH_FLOOR.toMillis()) + 2 * timeoutMs + SLACK.toMillis();
+        long halfLeaseMs = Math.max(1_000, duration(manifest).toMillis() / 2);
+        long renewals = (holdMs + halfLeaseMs - 1) / halfLeaseMs + 1;
+        return (int) Math.min(Integer.MAX_VALUE, renewals);
+    }
+
     /** A lease is good up to and including its deadline. */
     public static boolean isExpired(UnitRecord unit, long nowMs) {
         return unit.state() == UnitStatus.State.LEASED && nowMs > unit.leaseDeadlineMs();

@@ -105,7 +105,8 @@ public final class Dispatcher {
 
     /**
      * @param maxLeasesPerNode    leases one key may hold at once
-     * @param maxRenewalsPerLease renewals one lease may have
+     * @param maxRenewalsPerLease renewals one lease may have at most; fewer where its job needs fewer
+     *                            ({@link Leases#renewalsAllowed})
      */
     public record ClaimLimits(int maxLeasesPerNode, int maxRenewalsPerLease) {
     }
@@ -514,11 +515,13 @@ public final class Dispatcher {
             UnitRecord unit = tx.unit(renewal.getWorkUnitId())
                     .orElseThrow(() -> Rejection.notFound("unknown work unit "
                             + LogSafe.of(renewal.getWorkUnitId(), 60)));
-            UnitRecord renewed = leases.renew(unit, renewal.getNode(), now, manifestLookup(tx).apply(unit.seed()));
+            Manifest manifest = manifestLookup(tx).apply(unit.seed());
+            UnitRecord renewed = leases.renew(unit, renewal.getNode(), now, manifest);
             int renewals = tx.leaseRenewals(unit.id(), renewal.getNode());
-            if (renewals >= limits.maxRenewalsPerLease()) {
+            if (renewals >= Math.min(limits.maxRenewalsPerLease(), leases.renewalsAllowed(manifest))) {
                 throw Rejection.limitReached("lease on work unit " + unit.id() + " was renewed " + renewals
-                        + " times, the most allowed; it ends at " + unit.leaseDeadlineMs() + " ms");
+                        + " times, the most allowed (enough to fetch its commit and run its job to the timeout's bound); it "
+                        + "ends at " + unit.leaseDeadlineMs() + " ms");
             }
             if (!tx.recordRenewal(unit.id(), renewal.getNode(), renewal.getTimeMs())) {
                 // Signed no later than the lease's claim or a renewal already counted: a captured
