@@ -94,6 +94,15 @@ class FirstHourGapsTest {
                     .filter(l -> l.startsWith("- see the tree:")).findFirst().orElseThrow());
             assertThat(CliRun.flagValue(tree2, "--coordinator")).isEqualTo(c.url());
             assertThat(CliRun.flagValue(tree2, "--data-dir")).isEqualTo(agent.toString());
+            // a claim without a workspace is for a checkout the agent has: its brief's submit runs there,
+            // naming the unit and no workspace (it named one that was not there)
+            JsonObject bare = CliRun.at(c.url(), agent, "claim", "--direction", "d", "--json").succeeded("claim").json();
+            String bareUnit = bare.getAsJsonObject("unit").get("id").getAsString();
+            String bareSubmit = CliRun.firstCommand(Files.readString(Path.of(bare.get("brief").getAsString())).lines()
+                    .filter(l -> l.startsWith("- submit and wait:")).findFirst().orElseThrow());
+            assertThat(CliRun.flagValue(bareSubmit, "--unit")).isEqualTo(bareUnit);
+            assertThat(CliRun.shellWords(bareSubmit)).doesNotContain("--workspace");
+            CliRun.at(c.url(), agent, "unclaim", "--unit", bareUnit, "--json").succeeded("unclaim");
 
             // with a second direction open, the data directory's own claims still tell the direction
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));

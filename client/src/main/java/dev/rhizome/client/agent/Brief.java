@@ -493,8 +493,10 @@ public final class Brief {
                 + from + " --workspace " + newWorkspace) + " --json");
         c.addProperty("renew_the_lease", where.command("renew " + theUnit) + " --json");
         c.addProperty("give_the_unit_back", where.command("unclaim " + theUnit) + " --json");
-        c.addProperty("submit_and_wait", where.command("submit " + (unit != null ? theUnit + " --workspace "
-                + unitWorkspace : theUnit) + " --paper " + paper + " --wait") + " --json");
+        // a unit claimed without a workspace is for a checkout the agent has: submit runs in it
+        String submitWhat = unit != null && workspace != null ? theUnit + " --workspace " + unitWorkspace : theUnit;
+        c.addProperty("submit_and_wait", where.command("submit " + submitWhat + " --paper " + paper + " --wait")
+                + " --json");
         String waitFor = Examples.valid(examples.waitFor());
         c.addProperty("wait_for_a_result", waitFor == null ? null : where.command("wait --commit " + waitFor) + " --json");
         String publishOn = Examples.valid(examples.publishOn());
