@@ -482,7 +482,7 @@ public final class Brief {
         String newWorkspace = NewWorkspace.beside("ws-" + direction);
         String unitWorkspace = workspace != null ? Shell.quote(workspace.toAbsolutePath().normalize()) : newWorkspace;
         String theUnit = unit != null ? "--unit " + unit.getId() : "--workspace " + unitWorkspace;
-        String paper = NewWorkspace.beside("finding.md");
+        String paper = NewWorkspace.fileBeside("finding.md");
         JsonObject c = new JsonObject();
         c.addProperty("read_papers", where.command("papers --direction " + d) + " --json");
         c.addProperty("see_the_tree", where.command("tree --direction " + d) + " --json");
