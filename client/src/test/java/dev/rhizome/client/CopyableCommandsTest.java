@@ -53,7 +53,9 @@ class CopyableCommandsTest {
             String unit = claim.json().getAsJsonObject("unit").get("id").getAsString();
             String brief = Files.readString(Path.of(claim.json().get("brief").getAsString()));
             String submit = brief.lines().filter(l -> l.startsWith("- submit and wait:")).findFirst().orElseThrow();
-            String command = CliRun.firstCommand(submit).replace("<finding.md>", "finding.md");  // the one placeholder
+            String command = CliRun.firstCommand(submit);
+            // the paper is a file to write there, not `<finding.md>`, which a shell reads as a redirection
+            assertThat(Path.of(CliRun.flagValue(command, "--paper"))).isAbsolute();
             assertThat(CliRun.flagValue(command, "--workspace")).isEqualTo(ws.toString());
             assertThat(CliRun.flagValue(command, "--data-dir")).isEqualTo(agent.toString());
             assertThat(CliRun.flagValue(command, "--coordinator")).isEqualTo(c.url());

@@ -57,12 +57,35 @@ class FirstHourGapsTest {
             JsonObject commands = CliRun.at(c.url(), agent, "brief", "--direction", "d", "--json").json()
                     .getAsJsonObject("commands");
             Path ws = dir.resolve("ws");
-            String from = commands.get("claim_from_a_commit").getAsString().replace("<dir>", ws.toString());
-            assertThat(CliRun.flagValue(from, "--from")).isEqualTo(base);
-            // nothing registered yet: no commit to wait for, and the placeholder says so
-            assertThat(commands.get("wait_for_a_result").getAsString()).contains("<commit>");
+            String printed = commands.get("claim_from_a_commit").getAsString();
+            assertThat(CliRun.flagValue(printed, "--from")).isEqualTo(base);
+            // every command runs as printed, from any directory: it names this data directory and
+            // coordinator (the reads too), a workspace not there yet, and nothing a shell reads as a
+            // redirection (`--workspace <dir>`, `--paper <finding.md>`) or a unit that is none (`<unit>`)
+            for (var e : commands.entrySet()) {
+                if (e.getValue().isJsonNull()) {
+                    continue;
+                }
+                String command = e.getValue().getAsString();
+                assertThat(command).as(e.getKey()).doesNotContainPattern("(^|\\s)<").doesNotContain("<unit>");
+                assertThat(CliRun.flagValue(command, "--coordinator")).as(e.getKey()).isEqualTo(c.url());
+                assertThat(CliRun.flagValue(command, "--data-dir")).as(e.getKey()).isEqualTo(agent.toString());
+            }
+            Path printedWs = Path.of(CliRun.flagValue(printed, "--workspace"));
+            assertThat(printedWs).isAbsolute().doesNotExist();
+            assertThat(CliRun.flagValue(commands.get("renew_the_lease").getAsString(), "--workspace"))
+                    .as("before a claim, the unit's commands name the workspace the printed claim fills")
+                    .isEqualTo(printedWs.toString());
+            // nothing registered yet: no commit to wait for or write about, and no placeholder for one
+            assertThat(commands.get("wait_for_a_result").isJsonNull()).isTrue();
+            assertThat(commands.get("publish_a_paper_after_the_wait").isJsonNull()).isTrue();
+            String text = CliRun.at(c.url(), agent, "brief", "--direction", "d").succeeded("brief").out();
+            assertThat(text).contains("- wait for a result: none yet: nothing was submitted on this direction")
+                    .doesNotContain("<commit>");
+            // copied, into this test's directory rather than the working directory's
+            String from = printed.replace(printedWs.toString(), ws.toString());
             String copied = from.replaceFirst("^rhizome ", "");
-            CliRun claim = CliRun.at(c.url(), agent, CliRun.shellWords(copied).toArray(String[]::new));
+            CliRun claim = CliRun.of(CliRun.shellWords(copied).toArray(String[]::new));
             assertThat(claim.code()).as(claim.out() + claim.err()).isZero();
             assertThat(claim.json().getAsJsonObject("unit").get("commit").getAsString()).isEqualTo(base);
             // the claim's brief is read elsewhere: its reads name the claim's coordinator too (its `wait`
@@ -71,6 +94,15 @@ class FirstHourGapsTest {
                     .filter(l -> l.startsWith("- see the tree:")).findFirst().orElseThrow());
             assertThat(CliRun.flagValue(tree2, "--coordinator")).isEqualTo(c.url());
             assertThat(CliRun.flagValue(tree2, "--data-dir")).isEqualTo(agent.toString());
+            // a claim without a workspace is for a checkout the agent has: its brief's submit runs there,
+            // naming the unit and no workspace (it named one that was not there)
+            JsonObject bare = CliRun.at(c.url(), agent, "claim", "--direction", "d", "--json").succeeded("claim").json();
+            String bareUnit = bare.getAsJsonObject("unit").get("id").getAsString();
+            String bareSubmit = CliRun.firstCommand(Files.readString(Path.of(bare.get("brief").getAsString())).lines()
+                    .filter(l -> l.startsWith("- submit and wait:")).findFirst().orElseThrow());
+            assertThat(CliRun.flagValue(bareSubmit, "--unit")).isEqualTo(bareUnit);
+            assertThat(CliRun.shellWords(bareSubmit)).doesNotContain("--workspace");
+            CliRun.at(c.url(), agent, "unclaim", "--unit", bareUnit, "--json").succeeded("unclaim");
 
             // with a second direction open, the data directory's own claims still tell the direction
             CoordinatorClient operator = new CoordinatorClient(c.url(), IdentityStore.loadOrCreate(dir.resolve("op")));
@@ -88,8 +120,7 @@ class FirstHourGapsTest {
                 JsonObject after = CliRun.at(c.url(), agent, "brief", "--direction", "d", "--json").json()
                         .getAsJsonObject("commands");
                 assertThat(CliRun.flagValue(after.get("wait_for_a_result").getAsString(), "--commit")).isEqualTo(commit);
-                assertThat(CliRun.flagValue(after.get("publish_a_paper_after_the_wait").getAsString()
-                        .replace("<finding.md>", "finding.md"), "--commit"))
+                assertThat(CliRun.flagValue(after.get("publish_a_paper_after_the_wait").getAsString(), "--commit"))
                         .isEqualTo(commit);
             }
         }

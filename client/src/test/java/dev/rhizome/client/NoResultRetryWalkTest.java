@@ -74,6 +74,13 @@ class NoResultRetryWalkTest {
                     .contains("rhizome results --commit " + CommitId.abbreviate(crashing))
                     .contains("rhizome claim --direction d --from " + CommitId.abbreviate(parent))
                     .doesNotContain("rhizome publish");
+            // another agent reading the same crash: the throttle is the proposer's, not the reader's
+            Path other = dir.resolve("other");
+            JsonObject theirs = CliRun.at(url, other, "wait", "--commit", crashing, "--json").succeeded("wait").json();
+            assertThat(theirs.get("retry_reason").getAsString()).isEqualTo("crashed");
+            assertThat(theirs.get("retry_after_s").getAsLong()).as(theirs.toString()).isZero();
+            assertThat(CliRun.at(url, other, "wait", "--commit", crashing).succeeded("wait").out())
+                    .contains("no OK result, so nothing to publish").doesNotContain("s more (until ");
 
             // the printed command, word for word as a shell reads it: a new claim from the parent
             List<String> words = new ArrayList<>(CliRun.shellWords(retry.replaceFirst("^rhizome ", "")));

@@ -175,4 +175,34 @@ class RoughEdgesTest {
             return git.commit().setMessage("x at 1.2").setAuthor("agent", "agent@example").call().getName();
         }
     }
+
+    /**
+     * The brief's `claim` runs as printed but for its one sentence, `--hypothesis '<one sentence>'`,
+     * which a shell passes as written: copied unfilled, it became the experiment's description and
+     * was compared with everyone's work. Refused before anything is leased, naming the option.
+     */
+    @Test
+    void theBriefsClaimCopiedWithItsSentenceUnfilledIsRefusedBeforeAnythingIsLeased() throws Exception {
+        try (dev.rhizome.coordinator.Coordinator c = dev.rhizome.coordinator.Coordinator.start(
+                dev.rhizome.coordinator.CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
+            Path agent = dir.resolve("agent");
+            CliRun.openDirection(c.url(), dir.resolve("op"), agent, "d");
+            String printed = CliRun.at(c.url(), agent, "brief", "--direction", "d", "--json").succeeded("brief").json()
+                    .getAsJsonObject("commands").get("claim").getAsString();
+            Path ws = dir.resolve("ws");
+            String copied = printed.replace(CliRun.flagValue(printed, "--workspace"), ws.toString())
+                    .replaceFirst("^rhizome ", "");
+            JsonObject refused = CliRun.of(CliRun.shellWords(copied).toArray(String[]::new))
+                    .failure(ExitCodes.USAGE, "usage", "'<one sentence>' is a placeholder");
+            assertThat(refused.get("option").getAsString()).isEqualTo("--hypothesis");
+            assertThat(ws).doesNotExist();
+            assertThat(CliRun.at(c.url(), agent, "status", "--json").succeeded("status").json().get("units_leased")
+                    .getAsLong()).as("nothing leased").isZero();
+
+            // filled in, the same command claims
+            String filled = copied.replace("'<one sentence>'", "'halve the learning rate'");
+            JsonObject claimed = CliRun.of(CliRun.shellWords(filled).toArray(String[]::new)).succeeded(filled).json();
+            assertThat(Path.of(claimed.get("workspace").getAsString()).toRealPath()).isEqualTo(ws.toRealPath());
+        }
+    }
 }

@@ -2,6 +2,7 @@ package dev.rhizome.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.client.cli.CoordinatorOption;
 import dev.rhizome.client.commands.DemoCommand;
 import dev.rhizome.node.NodeConfig;
 import dev.rhizome.node.NodeDaemon;
@@ -36,6 +37,8 @@ final class TestNetwork {
         // the shipped logging, as a user's `rhizome` has it: in a reactor build the coordinator's
         // test classes (its test-jar) are on this classpath, and their logback-test.xml won over it
         command.add(command.size() - 1, "-Dlogback.configurationFile=logback.xml");
+        // a child names no coordinator where the test's own commands do not: the same default as theirs
+        command.add(command.size() - 1, "-D" + CoordinatorOption.DEFAULT_URL_PROPERTY + "=" + CoordinatorOption.defaultUrl());
         command.addAll(List.of(args));
         return command;
     }

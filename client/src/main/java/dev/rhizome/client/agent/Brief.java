@@ -10,6 +10,7 @@ import dev.rhizome.client.cli.Coordinators;
 import dev.rhizome.client.cli.ExitCodes;
 import dev.rhizome.client.cli.Problems;
 import dev.rhizome.client.cli.FollowUp;
+import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.Shell;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
@@ -446,49 +447,73 @@ public final class Brief {
                 new Examples(ds.getFrontierCommit(), ownCommit != null ? ownCommit : newest, ownCommit));
         o.add("commands", commands);
         t.append("## Commands\n\n");
-        commands.entrySet().forEach(e -> t.append("- ").append(e.getKey().replace('_', ' ')).append(": `")
-                .append(e.getValue().getAsString()).append("`\n"));
+        commands.entrySet().forEach(e -> t.append("- ").append(e.getKey().replace('_', ' ')).append(": ")
+                .append(e.getValue().isJsonNull() ? noCommandYet(e.getKey()) : "`" + e.getValue().getAsString() + "`")
+                .append('\n'));
         return new Brief(o, t.toString(), similarWork);
     }
 
     /**
-     * The commands as they run when copied: for a claimed unit, from any directory (the data
-     * directory that holds the claim and the coordinator that leased it are named, since a brief
-     * is read elsewhere than where the claim was made), with every path absolute and quoted. Every
-     * command names them, the reads too: `wait` from another directory asked the default coordinator.
-     */
-    /**
-     * The commits the example commands name, each null where none is known (the command then keeps
-     * its {@code <commit>}): {@code from}, the frontier; {@code waitFor}, your newest experiment,
-     * else the direction's; {@code publishOn}, your newest experiment. They said `<commit>` where a
-     * brief had just listed the very commits, and a new user copied the placeholder as written.
+     * The commits the example commands name, each null where none is known: {@code from}, the
+     * frontier; {@code waitFor}, your newest experiment, else the direction's; {@code publishOn},
+     * your newest experiment. They said `<commit>` where a brief had just listed the very commits,
+     * and a new user copied the placeholder as written.
      */
     private record Examples(String from, String waitFor, String publishOn) {
-        static String or(String commit) {
-            return commit != null && CommitId.isValid(commit) ? commit : "<commit>";
+        static String valid(String commit) {
+            return commit != null && CommitId.isValid(commit) ? commit : null;
         }
     }
 
+    /**
+     * The commands as they run when copied, from any directory: every one names the data directory
+     * and coordinator the brief was made with (a brief is read elsewhere than where it was made, and
+     * a newcomer's copied `claim` asked the default coordinator), every path absolute and quoted.
+     * Nothing in them is a placeholder a shell misreads: `--workspace <dir>` and `--paper
+     * <finding.md>` are redirections to a shell, and `--unit <unit>` named no unit. Before a claim
+     * the unit's commands name the workspace the printed claim checks out, whose claim names the
+     * unit; where no commit is known for `wait` or `publish` (nothing submitted yet), the command is
+     * null and the text says what prints it once there is one.
+     */
     private static JsonObject commands(String direction, WorkUnit unit, Path workspace, Path dataDir, String coordinator,
             Examples examples) {
-        String where = unit == null ? "" : " --data-dir " + Shell.quote(dataDir) + " --coordinator " + Shell.quote(coordinator);
-        String unitId = unit == null ? "<unit>" : unit.getId();
-        String ws = workspace == null ? "<workspace>" : Shell.quote(workspace);
+        FollowUp where = new FollowUp(coordinator, dataDir);
+        String d = Shell.quote(direction);
+        String newWorkspace = NewWorkspace.beside("ws-" + direction);
+        String unitWorkspace = workspace != null ? Shell.quote(workspace.toAbsolutePath().normalize()) : newWorkspace;
+        String theUnit = unit != null ? "--unit " + unit.getId() : "--workspace " + unitWorkspace;
+        String paper = NewWorkspace.fileBeside("finding.md");
         JsonObject c = new JsonObject();
-        c.addProperty("read_papers", "rhizome papers --direction " + direction + " --search '<words>'" + where + " --json");
-        c.addProperty("see_the_tree", "rhizome tree --direction " + direction + where + " --json");
-        c.addProperty("claim", "rhizome claim --direction " + direction + " --hypothesis '<one sentence>' --workspace <dir>"
-                + where + " --json");
-        c.addProperty("claim_from_a_commit", "rhizome claim --direction " + direction + " --from " + Examples.or(examples.from())
-                + " --workspace <dir>" + where + " --json");
-        c.addProperty("renew_the_lease", "rhizome renew --unit " + unitId + where + " --json");
-        c.addProperty("give_the_unit_back", "rhizome unclaim --unit " + unitId + where + " --json");
-        c.addProperty("submit_and_wait", "rhizome submit --unit " + unitId + " --workspace " + ws + where
-                + " --paper <finding.md> --wait --json");
-        c.addProperty("wait_for_a_result", "rhizome wait --commit " + Examples.or(examples.waitFor()) + where + " --json");
-        c.addProperty("publish_a_paper_after_the_wait", "rhizome publish --paper <finding.md> --commit "
-                + Examples.or(examples.publishOn()) + where + " --json");
+        c.addProperty("read_papers", where.command("papers --direction " + d) + " --json");
+        c.addProperty("see_the_tree", where.command("tree --direction " + d) + " --json");
+        c.addProperty("claim", where.command("claim --direction " + d + " --hypothesis '<one sentence>' --workspace "
+                + newWorkspace) + " --json");
+        String from = Examples.valid(examples.from());
+        c.addProperty("claim_from_a_commit", from == null ? null : where.command("claim --direction " + d + " --from "
+                + from + " --workspace " + newWorkspace) + " --json");
+        c.addProperty("renew_the_lease", where.command("renew " + theUnit) + " --json");
+        c.addProperty("give_the_unit_back", where.command("unclaim " + theUnit) + " --json");
+        // a unit claimed without a workspace is for a checkout the agent has: submit runs in it
+        String submitWhat = unit != null && workspace != null ? theUnit + " --workspace " + unitWorkspace : theUnit;
+        c.addProperty("submit_and_wait", where.command("submit " + submitWhat + " --paper " + paper + " --wait")
+                + " --json");
+        String waitFor = Examples.valid(examples.waitFor());
+        c.addProperty("wait_for_a_result", waitFor == null ? null : where.command("wait --commit " + waitFor) + " --json");
+        String publishOn = Examples.valid(examples.publishOn());
+        c.addProperty("publish_a_paper_after_the_wait", publishOn == null ? null
+                : where.command("publish --paper " + paper + " --commit " + publishOn) + " --json");
         return c;
+    }
+
+    /** The text's line for a command the brief has none for yet: what will print it. */
+    private static String noCommandYet(String key) {
+        return switch (key) {
+            case "wait_for_a_result" -> "none yet: nothing was submitted on this direction; `submit` prints the "
+                    + "`wait` for yours (`wait_command`)";
+            case "publish_a_paper_after_the_wait" -> "none yet: you have submitted nothing on this direction; a decided "
+                    + "`wait` prints the `publish` for yours (`publish_command`)";
+            default -> "none yet";
+        };
     }
 
     private static String seedProgram(Path dataDir, Seed seed) {

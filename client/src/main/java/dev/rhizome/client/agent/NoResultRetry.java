@@ -1,5 +1,6 @@
 package dev.rhizome.client.agent;
 
+import com.google.protobuf.ByteString;
 import dev.rhizome.client.cli.FollowUp;
 import dev.rhizome.client.cli.NewWorkspace;
 import dev.rhizome.client.cli.Shell;
@@ -59,6 +60,19 @@ public record NoResultRetry(String reason, String command, String line) {
                 + CommitId.abbreviate(e.getParent()) + " (a decided commit is not evaluated again), redo the change "
                 + "in the new workspace and submit it: " + command + throttled(report);
         return Optional.of(new NoResultRetry(reason, command, line));
+    }
+
+    /**
+     * {@code report} as a waiter with key {@code waiter} acts on it: the coordinator reports the
+     * throttle of the experiment's proposer, which binds a retry only when the waiter is that
+     * proposer. A retry by another key is its own experiment, under its own key's standing; `wait`
+     * on someone else's failed commit told the waiter to hold off for the proposer's throttle.
+     */
+    public static ExperimentReport seenBy(ExperimentReport report, ByteString waiter) {
+        if (report.getProposerRefusedForMs() == 0 || Records.experiment(report.getExperiment()).getProposer().equals(waiter)) {
+            return report;
+        }
+        return report.toBuilder().clearProposerRefusedForMs().build();
     }
 
     /**

@@ -88,6 +88,21 @@ public final class QueueReason {
             return paused + reasons.values().stream().mapToInt(Integer::intValue).sum();
         }
 
+        /**
+         * What brings them back: `rhizome node resume` only where one is paused (it was offered where
+         * none was, and an agent ran it on its own node, which was not paused), else what each said.
+         */
+        String whenTheyClaim() {
+            List<String> parts = new java.util.ArrayList<>();
+            if (paused > 0) {
+                parts.add("`rhizome node resume` on a paused one");
+            }
+            if (count() > paused) {
+                parts.add((paused > 0 ? "the others: " : "") + "as each one's reason says");
+            }
+            return " (" + String.join("; ", parts) + ")";
+        }
+
         /** "2 of them are paused by their volunteers, 1 claims nothing now (outside run-hours 09:00-17:00)". */
         String words() {
             List<String> parts = new java.util.ArrayList<>();
@@ -327,7 +342,7 @@ public final class QueueReason {
             // every node that could run these said it claims nothing: none will until one does
             return Optional.of(nodes + ", and none of " + (standing.fitting() == 1 ? "it" : "them")
                     + " claims work now: " + standing.words() + "; these start once one of them claims again "
-                    + "(`rhizome node resume` on a paused one; the others say when above)"
+                    + standing.whenTheyClaim()
                     + "; nothing is lost by leaving them queued: claim other work meanwhile, and "
                     + waitCommand(report, where) + " follows them");
         }

@@ -9,6 +9,19 @@ import picocli.CommandLine.Option;
 /** Which coordinator to talk to. */
 public final class CoordinatorOption {
     public static final String DEFAULT_URL = "http://127.0.0.1:7700";
+    /**
+     * The system property that replaces {@link #DEFAULT_URL}, for the client's own tests: a test of
+     * what a command does with no coordinator named saw whatever listened on 7700 of the machine it
+     * ran on (another engineer's demo, say) and passed or failed by it. Users name one with
+     * --coordinator or RHIZOME_COORDINATOR.
+     */
+    public static final String DEFAULT_URL_PROPERTY = "rhizome.default.coordinator";
+
+    /** The URL tried where nothing names a coordinator. */
+    public static String defaultUrl() {
+        String set = System.getProperty(DEFAULT_URL_PROPERTY);
+        return set == null || set.isBlank() ? DEFAULT_URL : set;
+    }
 
     @Option(names = "--coordinator", paramLabel = "URL",
             description = "Coordinator URL. Default: $RHIZOME_COORDINATOR, or the claim's when run in a claimed workspace, or " + DEFAULT_URL)
@@ -93,6 +106,6 @@ public final class CoordinatorOption {
         if (fallback != null) {
             return fallback;
         }
-        return WorkspaceClaim.ofWorkingDirectory().map(WorkspaceClaim::coordinator).orElse(DEFAULT_URL);
+        return WorkspaceClaim.ofWorkingDirectory().map(WorkspaceClaim::coordinator).orElse(defaultUrl());
     }
 }

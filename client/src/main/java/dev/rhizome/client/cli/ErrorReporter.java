@@ -39,11 +39,11 @@ public final class ErrorReporter implements CommandLine.IExecutionExceptionHandl
             ce = ce.withHint(defaultHint(ce.exitCode(), commandLine.getCommandSpec().qualifiedName(),
                     followUp(commandLine)));
         }
-        if (ce.exitCode() == ExitCodes.UNREACHABLE && ce.getMessage().contains(CoordinatorOption.DEFAULT_URL)
+        if (ce.exitCode() == ExitCodes.UNREACHABLE && ce.getMessage().contains(CoordinatorOption.defaultUrl())
                 && namesNoCoordinator(parseResult)) {
             // a new user does not know that nothing named the coordinator and a default was tried
             ce = ce.withHint("no --coordinator was given (nor "
-                    + "RHIZOME_COORDINATOR), so the default " + CoordinatorOption.DEFAULT_URL + " was tried: pass "
+                    + "RHIZOME_COORDINATOR), so the default " + CoordinatorOption.defaultUrl() + " was tried: pass "
                     + "--coordinator http://HOST:PORT (or set RHIZOME_COORDINATOR), or start one there with "
                     + "`rhizome coordinator`");
         }

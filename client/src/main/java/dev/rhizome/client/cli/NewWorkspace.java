@@ -16,13 +16,24 @@ public final class NewWorkspace {
 
     /** {@code stem}, or {@code stem-2}, {@code stem-3} ... where that is taken, quoted for a POSIX shell. */
     public static String beside(String stem) {
-        Path base = WorkspaceClaim.enclosingCheckout().map(Path::getParent)
-                .orElse(Path.of("").toAbsolutePath());
+        Path base = base();
         String name = stem.replaceAll("[^A-Za-z0-9._-]", "-");
         Path p = base.resolve(name);
         for (int n = 2; Files.exists(p) && n < 1000; n++) {
             p = base.resolve(name + "-" + n);
         }
         return Shell.quote(p);
+    }
+
+    /**
+     * A file the reader writes, there whether or not it exists yet (a paper: one written before is
+     * the reader's own to write over), in the same place, absolute and quoted.
+     */
+    public static String fileBeside(String name) {
+        return Shell.quote(base().resolve(name));
+    }
+
+    private static Path base() {
+        return WorkspaceClaim.enclosingCheckout().map(Path::getParent).orElse(Path.of("").toAbsolutePath());
     }
 }

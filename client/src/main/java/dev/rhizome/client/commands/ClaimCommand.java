@@ -72,6 +72,8 @@ public final class ClaimCommand implements Callable<Integer> {
     @Option(names = "--from", paramLabel = "COMMIT",
             description = "Branch from this registered commit of the direction instead of its frontier (a unique prefix is enough).")
     String from;
+    /** A hypothesis left as the brief printed it: {@code <one sentence>}. */
+    private static final java.util.regex.Pattern UNFILLED = java.util.regex.Pattern.compile("<[^<>]*>");
     @Option(names = "--hypothesis", paramLabel = "SENTENCE",
             description = "What you mean to try; the coordinator warns when recent work on the direction looks the same, and `submit` registers it as the experiment's description unless given --description.")
     String hypothesis;
@@ -108,6 +110,13 @@ public final class ClaimCommand implements Callable<Integer> {
                             + " --coordinator " + Shell.quote(coordinator.url()) + "` (see `rhizome node --help`); "
                             + "to propose a change, `rhizome claim --direction "
                             + Shell.quote(ImpliedDirection.forHint(direction, coordinator)) + " --workspace DIR`", "--kind");
+        }
+        if (hypothesis != null && UNFILLED.matcher(hypothesis.strip()).matches()) {
+            // the brief's claim says `--hypothesis '<one sentence>'`, which a shell passes as written: copied
+            // unfilled, it became what the experiment was said to try, compared with everyone's work
+            throw CommandException.usage("--hypothesis", "--hypothesis '" + hypothesis.strip() + "' is a placeholder "
+                    + "to fill in, not a hypothesis", "write the one sentence you mean to try in its place, e.g. "
+                    + "--hypothesis 'halve the learning rate'");
         }
         if (workspace != null && !Files.exists(workspace) && workspace.toAbsolutePath().getParent() != null
                 && Files.exists(workspace.toAbsolutePath().getParent())

@@ -3,6 +3,7 @@ package dev.rhizome.client.commands;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
+import dev.rhizome.client.agent.NoResultRetry;
 import dev.rhizome.client.agent.Outcome;
 import dev.rhizome.client.agent.OutcomeNextSteps;
 import dev.rhizome.client.agent.PausedRunners;
@@ -69,7 +70,7 @@ public final class WaitCommand implements Callable<Integer> {
             full = research.resolveCommit("--commit", direction, commit);
             Research.Waited waited = research.waitUnlessPaused(full, "--commit", Duration.ofSeconds(timeoutSeconds),
                     m -> System.err.println("rhizome: " + m));
-            report = waited.report();
+            report = NoResultRetry.seenBy(waited.report(), research.client().identity().publicId().toByteString());
             paused = waited.paused();
         } catch (CommandException e) {
             // a commit of the user's own checkout, committed and never submitted: say so

@@ -111,4 +111,23 @@ class NoResultRetryTest {
         assertThat(measured.get("retry_after_s").isJsonNull()).as("no retry, no wait for one").isTrue();
         assertThat(measured.get("retry_not_before_ms").isJsonNull()).isTrue();
     }
+
+    /**
+     * The throttle the report carries is its proposer's: another key's retry of the same commit is
+     * its own experiment and goes through at once as far as that throttle goes (`wait` on someone
+     * else's crash told the waiter to hold off for the proposer's cool-down).
+     */
+    @Test
+    void anotherKeysRetryIsNotHeldToTheProposersThrottle() {
+        ExperimentReport throttled = decided(Result.Status.CRASH).toBuilder().setProposerRefusedForMs(539_001).build();
+        assertThat(NoResultRetry.seenBy(throttled, PROPOSER.publicId().toByteString())).isEqualTo(throttled);
+
+        ExperimentReport theirs = NoResultRetry.seenBy(throttled, Identity.generate().publicId().toByteString());
+        JsonObject o = new JsonObject();
+        OutcomeNextSteps.addTo(o, E.getCommit(), theirs, Optional.empty(), WHERE);
+        assertThat(o.get("retry_reason").getAsString()).isEqualTo("crashed");
+        assertThat(o.get("retry_after_s").getAsLong()).isZero();
+        assertThat(NoResultRetry.of(E.getCommit(), theirs, WHERE).orElseThrow().line()).doesNotContain("s more");
+        assertThat(theirs.getResultsList()).isEqualTo(throttled.getResultsList());
+    }
 }

@@ -200,6 +200,12 @@ class QueueReasonTest {
                 .contains("1 is paused by its volunteer, 1 claims nothing now (outside run-hours 09:00-17:00)")
                 .contains("`rhizome node resume`").doesNotContain("should start within a minute");
 
+        // none paused: no `node resume` to run (an agent was offered it for a node held back by its machine's load)
+        String loaded = QueueReason.of(queued, new QueueReason.Seen(2, Optional.empty(), Map.of("e", 1), null, null, 0,
+                new QueueReason.NotClaiming(2, 0, Map.of("backing off: a job was kept off a CPU", 2)))).orElseThrow();
+        assertThat(loaded).contains("2 claim nothing now (backing off: a job was kept off a CPU x2)")
+                .contains("(as each one's reason says)").doesNotContain("node resume");
+
         String some = QueueReason.of(queued, new QueueReason.Seen(3, Optional.empty(), Map.of("e", 1), null, null, 1,
                 new QueueReason.NotClaiming(3, 2, Map.of()))).orElseThrow();
         assertThat(some).contains("(of those that can run them, 2 are paused by their volunteers)")
