@@ -194,6 +194,9 @@ if crash_load == "1":
                              r"\((\d+) backups under load checked too\), (\d+) kills with units still unacknowledged, "
                              r"[\d.]+ s$", line.strip()) \
                 or re.search(r"(\d+) units leased to two keys, store integrity: (.*?), [\d.]+ s$", line.strip())
+            left = re.search(r"calls cut by a kill, (\d+) files left in the temporary directory", line)
+            if left:
+                crash["left_in_temp"] = int(left.group(1))
             if more:
                 crash["leased_twice"] = int(more.group(1))
                 crash["store_integrity"] = more.group(2)

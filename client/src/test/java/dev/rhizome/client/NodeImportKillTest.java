@@ -133,14 +133,14 @@ class NodeImportKillTest {
         return RealProcess.output(dir.resolve(name));
     }
 
-    private static List<Path> quarantines(Path gitDir) throws IOException {
+    static List<Path> quarantines(Path gitDir) throws IOException {
         try (Stream<Path> files = Files.list(gitDir)) {
             return files.filter(p -> p.getFileName().toString().startsWith("rhizome-quarantine-")).toList();
         }
     }
 
     /** The files in {@code quarantines} but a kept quarantine's skeleton, its alternates file ({@code git.QuarantineDir}). */
-    private static List<Path> filesIn(List<Path> quarantines) throws IOException {
+    static List<Path> filesIn(List<Path> quarantines) throws IOException {
         List<Path> files = new java.util.ArrayList<>();
         for (Path quarantine : quarantines) {
             Path skeleton = quarantine.resolve("objects").resolve("info").resolve("alternates");
@@ -152,7 +152,7 @@ class NodeImportKillTest {
     }
 
     /** Bundles a fetch or an import of the process {@code pid} keeps in the temporary directory ({@code git.TempBundles}). */
-    private static List<Path> bundlesOf(long pid) throws IOException {
+    static List<Path> bundlesOf(long pid) throws IOException {
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
             return files.filter(p -> p.getFileName().toString().matches("rhizome-(fetch|import)-" + pid + "-.*\\.bundle"))
                     .toList();

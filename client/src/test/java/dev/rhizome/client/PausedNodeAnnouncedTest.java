@@ -10,6 +10,7 @@ import dev.rhizome.node.NodeDaemon;
 import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.control.ControlClient;
+import dev.rhizome.node.work.WorkLoop;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.protocol.LoadScaledBudget;
 import dev.rhizome.protocol.identity.Identity;
@@ -33,8 +34,13 @@ class PausedNodeAnnouncedTest {
         try (Coordinator coordinator = Coordinator.start(CoordinatorConfig.defaults(dir.resolve("coordinator")))) {
             CoordinatorClient reader = new CoordinatorClient(coordinator.url(), Identity.generate());
             try (NodeDaemon node = TestNetwork.node(NodeConfig.defaults(nodeDir, coordinator.url()))) {
-                Duration soon = new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now();
-                PeerEndpoint listed = await().atMost(soon).until(() -> listed(reader), p -> p != null);
+                Duration started = new LoadScaledBudget(Duration.ofSeconds(10), Duration.ofSeconds(60)).now();
+                PeerEndpoint listed = await().atMost(started).until(() -> listed(reader), p -> p != null);
+                // "at once" must be told from "at the next heartbeat": the bound stays under the
+                // heartbeat period at any load (it was the load-scaled 10-60 s, never less than the
+                // period, so a node that waited for its heartbeat passed too)
+                Duration soon = new LoadScaledBudget(Duration.ofSeconds(3),
+                        Duration.ofMillis(WorkLoop.HEARTBEAT_MS * 3 / 4)).now();
                 assertThat(listed.getPaused()).isFalse();
                 assertThat(listed.getNotClaiming()).isEmpty();
 

@@ -57,7 +57,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WorkLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(WorkLoop.class);
-    private static final long HEARTBEAT_MS = 10_000;
+    /** How often a node announces itself unasked (tests bound "at once" below it). */
+    public static final long HEARTBEAT_MS = 10_000;
     private static final long REPORT_PERIOD_MS = 2_000;
 
     /** How the loop runs: which direction only (or null), how many units at most (0: no limit). */

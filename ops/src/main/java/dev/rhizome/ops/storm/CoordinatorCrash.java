@@ -71,8 +71,9 @@ public final class CoordinatorCrash {
      * whose answers reached a client: a lease committed and then cut from its answer by the kill is
      * seen by {@code storeProblems} alone, which reads the stopped store's own tables
      * ({@link StoreConsistency}: a unit leased to two keys, a result without its unit, a unit with
-     * two results) and, on SQLite, those of a backup taken while the load runs and the kills land (its
-     * file checked the same way, and holding every result acknowledged before it began); each
+     * two results) and those of a backup taken while the load runs and the kills land (SQLite's file, or
+     * PostgreSQL's pg_dump restored by its printed line into the schema, dropped first: checked the
+     * same way, and holding every result acknowledged before it began); each
      * problem one line (must be empty). {@code backups}: how many backups were taken and checked.
      * {@code killsUnderLoad}: the kills that landed while units were still unacknowledged (a kill
      * after the last result tests a restart, not a kill under load).
@@ -124,7 +125,6 @@ public final class CoordinatorCrash {
         AtomicInteger cut = new AtomicInteger();
         int kills = 0;
         List<String> backupProblems = java.util.Collections.synchronizedList(new ArrayList<>());
-        AtomicInteger backups = new AtomicInteger();
         int killsUnderLoad = 0;
         Report report;
         try {
@@ -144,17 +144,19 @@ public final class CoordinatorCrash {
             // a random few milliseconds after it, so kills land at moments no schedule picks.
             int step = Math.max(1, config.units() / (config.kills() + 1));
             java.util.Random moments = new java.util.Random();
-            // On SQLite, a backup taken while the clients claim and report, and while the kills land:
-            // beside the kill loop, which it must not hold up (waited for, the load ended before the
-            // first kill and every kill landed on an idle coordinator)
+            // A backup taken while the clients claim and report, and while the kills land: beside the
+            // kill loop, which it must not hold up (waited for, the load ended before the first kill
+            // and every kill landed on an idle coordinator). SQLite's copy is checked at once;
+            // PostgreSQL's pg_dump is restored (its documented line) once the run's checks are done
             Thread backup = new Thread(() -> {
                 try {
                     long until = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-                    while (acked.isEmpty() && System.nanoTime() < until) {
+                    // half the first kill's share acknowledged first: a backup begun after one result
+                    // (as it was) showed little of what it must hold
+                    while (acked.size() < Math.max(1, step / 2) && System.nanoTime() < until) {
                         Thread.sleep(5);
                     }
-                    backupProblems.addAll(backupUnderLoad(acked));
-                    backups.incrementAndGet();
+                    backupProblems.addAll(config.store().isEmpty() ? backupUnderLoad(acked) : pgDumpUnderLoad(acked));
                 } catch (IOException e) {
                     backupProblems.add("backup under load: " + e);
                 } catch (InterruptedException e) {
@@ -162,9 +164,7 @@ public final class CoordinatorCrash {
                 }
             }, "crash-backup");
             backup.setDaemon(true);
-            if (config.store().isEmpty()) {
-                backup.start();
-            }
+            backup.start();
             while (kills < config.kills()) {
                 int target = kills * step + 1 + moments.nextInt(step);
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -201,9 +201,12 @@ public final class CoordinatorCrash {
         synchronized (backupProblems) {
             problems.addAll(backupProblems);
         }
+        if (pgDump != null) {
+            problems.addAll(restoreAndCheck(pgDump));
+        }
         return new Report(report.kills(), report.acknowledged(), report.stored(), report.missing(), report.duplicated(),
                 report.inFlightAtKill(), report.leftInTemp(), report.leasedTwice(), integrity(), report.seconds(),
-                List.copyOf(problems), backups.get(), killsUnderLoad);
+                List.copyOf(problems), checkedBackups, killsUnderLoad);
     }
 
     /**
@@ -244,6 +247,96 @@ public final class CoordinatorCrash {
         }
         before.stream().filter(u -> !held.contains(u)).sorted()
                 .forEach(u -> problems.add("backup " + out + " lacks a result acknowledged before it began: " + u));
+        checkedBackups++;
+        return problems;
+    }
+
+    /** A pg_dump taken under load, and the results acknowledged before it began. */
+    private record PgDump(Path file, java.util.Set<String> before) {
+    }
+
+    /** Set by the backup thread, read once it ended (joined). */
+    private volatile PgDump pgDump;
+    private volatile int checkedBackups;
+
+    /**
+     * {@code rhizome coordinator backup --store ADDRESS} (pg_dump) while the clients claim and report
+     * and the kills land; the file is restored and checked by {@link #restoreAndCheck} once the run's
+     * own checks of the live schema are done. Its problems, if it could not be taken.
+     */
+    private List<String> pgDumpUnderLoad(Map<String, SignedEnvelope> acked) throws IOException, InterruptedException {
+        Path dir = config.dataDir().resolveSibling(config.dataDir().getFileName() + "-backups");
+        Files.createDirectories(dir);
+        Path out = dir.resolve("backup-" + System.nanoTime() + ".dump");
+        java.util.Set<String> before = java.util.Set.copyOf(acked.keySet());
+        List<String> command = new ArrayList<>(config.launcher());
+        command.addAll(List.of("coordinator", "backup", "--store", config.store(), "--out", out.toString(), "--json"));
+        Path log = dir.resolve("backup.log");
+        Process backup = ChildProcess.start(command, log);
+        if (!backup.waitFor(5, TimeUnit.MINUTES)) {
+            ChildProcess.kill(backup, Duration.ofSeconds(30));
+            return List.of("backup " + out + " did not end in 5 minutes; its log ends:\n" + ChildProcess.tail(log, 20));
+        }
+        if (backup.exitValue() != 0) {
+            return List.of("backup " + out + " failed (" + backup.exitValue() + "); its log ends:\n"
+                    + ChildProcess.tail(log, 20));
+        }
+        progress.printf("pg_dump under load with %d results acknowledged before it: %s%n", before.size(), out);
+        pgDump = new PgDump(out, before);
+        return List.of();
+    }
+
+    /**
+     * The loss a backup is for, after the last coordinator stopped: the schema dropped, the backup
+     * restored by the line `coordinator backup` prints ({@code restore_command}), and the restored
+     * schema checked as the live one was ({@link StoreConsistency}), holding every result acknowledged
+     * before the backup began.
+     */
+    private List<String> restoreAndCheck(PgDump dump) throws IOException, InterruptedException {
+        dev.rhizome.coordinator.store.PostgresAddress pg;
+        try {
+            pg = dev.rhizome.coordinator.store.PostgresAddress.parse(config.store());
+        } catch (dev.rhizome.coordinator.store.InvalidStoreAddress e) {
+            return List.of("backup " + dump.file() + ": " + e.getMessage());
+        }
+        String password = pg.password() == null ? "" : pg.password();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl(), pg.user(), password);
+                java.sql.Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA \"" + pg.schema().replace("\"", "\"\"") + "\" CASCADE");
+        } catch (java.sql.SQLException e) {
+            return List.of("backup " + dump.file() + ": cannot drop the schema to restore it: " + e.getMessage());
+        }
+        Path log = dump.file().resolveSibling("restore.log");
+        ProcessBuilder restoring = ChildProcess.builder(List.of("sh", "-c",
+                dev.rhizome.coordinator.store.PostgresStore.restoreCommand(pg, dump.file())), log, false);
+        restoring.environment().put("PGPASSWORD", password);  // as `coordinator backup --help` says: the line holds none
+        Process restore = restoring.start();
+        if (!restore.waitFor(5, TimeUnit.MINUTES)) {
+            ChildProcess.kill(restore, Duration.ofSeconds(30));
+            return List.of("restore of " + dump.file() + " did not end in 5 minutes");
+        }
+        if (restore.exitValue() != 0) {
+            return List.of("restore of " + dump.file() + " failed (" + restore.exitValue() + "): "
+                    + ChildProcess.tail(log, 10));
+        }
+        List<String> problems = new ArrayList<>();
+        StoreConsistency.ofPostgres(config.store()).forEach(p -> problems.add("backup " + dump.file() + ", restored: " + p));
+        java.util.Set<String> held = new java.util.HashSet<>();
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(pg.jdbcUrl() + "?currentSchema=" + pg.schema(),
+                pg.user(), password);
+                java.sql.Statement s = c.createStatement();
+                java.sql.ResultSet rows = s.executeQuery("SELECT unit_id FROM results")) {
+            while (rows.next()) {
+                held.add(rows.getString(1));
+            }
+        } catch (java.sql.SQLException e) {
+            problems.add("backup " + dump.file() + ", restored, unreadable: " + e.getMessage());
+        }
+        dump.before().stream().filter(u -> !held.contains(u)).sorted()
+                .forEach(u -> problems.add("backup " + dump.file() + ", restored, lacks a result acknowledged before it began: " + u));
+        progress.printf("pg_dump restored: %d results, %d of them acknowledged before it began, %d problems%n",
+                held.size(), dump.before().size(), problems.size());
+        checkedBackups++;
         return problems;
     }
 
