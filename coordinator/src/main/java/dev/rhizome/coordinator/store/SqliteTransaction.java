@@ -273,6 +273,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public List<Stored<Seed>> seedsAt(String commit) {
+        return directions.seedsAt(commit);
+    }
+
+    @Override
     public void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs) {
         directions.insertSeed(seed, envelope, nowMs);
     }
