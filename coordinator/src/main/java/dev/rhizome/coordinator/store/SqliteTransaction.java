@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.coordinator.core.ComparisonClasses;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
@@ -766,6 +767,21 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public Map<ByteString, String> bannedKeys() {
         return quotas.bannedKeys();
+    }
+
+    @Override
+    public List<OperatorTerm> operatorTerms() {
+        return quotas.operatorTerms();
+    }
+
+    @Override
+    public void openOperatorTerm(ByteString key, long fromMs) {
+        quotas.openOperatorTerm(key, fromMs);
+    }
+
+    @Override
+    public void endOperatorTerm(ByteString key, long untilMs) {
+        quotas.endOperatorTerm(key, untilMs);
     }
 
     // --- nodes ---------------------------------------------------------------------------------
