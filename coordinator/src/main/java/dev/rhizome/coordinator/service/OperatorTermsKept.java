@@ -20,14 +20,18 @@ import java.util.stream.Collectors;
  */
 final class OperatorTermsKept {
     private final Store store;
-    private final Clock clock;
     private final Operators operators;
+    /**
+     * When this process began to answer for its operators (it refuses a key no longer configured
+     * from then on), where the terms it opens and ends start and end, however late it records them.
+     */
+    private final long startedMs;
     private volatile boolean kept;
 
     OperatorTermsKept(Store store, Clock clock, Operators operators) {
         this.store = store;
-        this.clock = clock;
         this.operators = operators;
+        this.startedMs = clock.millis();
     }
 
     void keep() {
@@ -35,7 +39,7 @@ final class OperatorTermsKept {
             return;
         }
         store.inTransaction(tx -> {
-            long now = clock.millis();
+            long now = startedMs;
             List<OperatorTerm> terms = tx.operatorTerms();
             Set<ByteString> open = terms.stream().filter(t -> t.getUntilMs() == 0).map(OperatorTerm::getOperator)
                     .collect(Collectors.toSet());

@@ -411,9 +411,9 @@ public final class AuditVerifier {
         if (terms != null && !operators.isEmpty()) {
             if (terms.stream().noneMatch(t -> t.getOperator().equals(by) && t.getFromMs() <= atMs
                     && (t.getUntilMs() == 0 || atMs < t.getUntilMs()))) {
-                why.add("signed by " + PublicId.hex(by) + ", not an operator at " + java.time.Instant.ofEpochMilli(atMs)
-                        + " by the export's signed operator terms (" + terms.size() + "): only an operator may "
-                        + ACTIONS.get(type));
+                why.add("signed by " + PublicId.hex(by) + ", not an operator of the export's coordinator at "
+                        + java.time.Instant.ofEpochMilli(atMs) + " (by its signed operator terms, " + terms.size()
+                        + "): only an operator may " + ACTIONS.get(type));
             }
         } else if (!operators.isEmpty() && !operators.contains(by)) {
             why.add("signed by " + PublicId.hex(by) + ", not an operator of the export's coordinator (its header "
