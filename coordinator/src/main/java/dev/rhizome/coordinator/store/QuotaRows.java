@@ -9,7 +9,8 @@ import java.util.Map;
 
 /**
  * What guards the write paths, for one transaction: the writes each key, address and everyone
- * made today (core.WriteQuota), the claim nonces already used, and the keys an operator banned.
+ * made today (core.WriteQuota), the claim nonces already used, the keys an operator banned, and
+ * the operators' terms (who could order, when).
  */
 final class QuotaRows implements Quotas, Bans, OperatorTerms {
     private final Queries q;

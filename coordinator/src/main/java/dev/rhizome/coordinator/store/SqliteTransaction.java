@@ -1,7 +1,6 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
-import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.coordinator.core.ComparisonClasses;
 import dev.rhizome.coordinator.core.DirectionLoad;
 import dev.rhizome.coordinator.core.DirectionRecord;
@@ -16,15 +15,16 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.UnderWay;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnderWay;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.sql.Connection;
 import java.util.ArrayList;
