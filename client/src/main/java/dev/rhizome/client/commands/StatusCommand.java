@@ -23,7 +23,7 @@ public final class StatusCommand implements Callable<Integer> {
     DataDirOption dataDir;
     @Mixin
     CoordinatorOption coordinator;
-    @Option(names = "--json", description = "Print one JSON object: seeds, directions, experiments, results, papers, units_open, units_leased, units_done, leases_expired, rejected_signatures, nodes (all numbers), network_id (the id of the network the coordinator serves, which every signed record names: a string), receipt_key (the key, base64, this coordinator instance signs result receipts with; receipt_key_id: the same in hex) and receipt_keys (every instance's of its store), operators (the keys, base64, of its operators, whose signed orders `rhizome verify` checks; empty where anyone may act).")
+    @Option(names = "--json", description = "Print one JSON object: seeds, directions, experiments, results, papers, units_open, units_leased, units_done, leases_expired, rejected_signatures, nodes (all numbers), network_id (the id of the network the coordinator serves, which every signed record names: a string), receipt_key (the key, base64, this coordinator instance signs result receipts with; receipt_key_id: the same in hex) and receipt_keys (every instance's of its store), operators (the keys, base64, of its operators, whose signed orders `rhizome verify` checks; empty where anyone may act), operator_history (a signed envelope of every key its store has had as an operator and when, which an export carries so that a rotated-out operator's orders still verify; absent where none was configured).")
     boolean json;
 
     @Override

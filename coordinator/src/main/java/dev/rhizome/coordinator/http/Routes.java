@@ -155,7 +155,8 @@ public final class Routes {
                         ? s.views().units(state(r.param("state")), page(r, Views.UNITS))
                         : oneUnit(s, r)), "state", LIMIT, AFTER, "unit")
                 .get("/v1/under-way", r -> Reply.of(s.views().underWay(r.param("direction"))), "direction")
-                .get("/v1/stats", r -> Reply.of(s.operators().named(s.results().receipts().named(s.views().stats()))))
+                .get("/v1/stats", r -> Reply.of(s.results().receipts().withOperatorHistory(
+                        s.operators().named(s.results().receipts().named(s.views().stats())))))
                 .get("/v1/audit", r -> Reply.shared(s.views().auditTrail(page(r, Views.AUDIT))), PAGE)
                 // trust: validation states, volunteers' credit and standing, adoptions
                 .get("/v1/trials", r -> Reply.shared(s.views().trials(r.param("direction"), r.param("commit"),

@@ -94,6 +94,7 @@ public final class ExperimentRegistry {
             if (e.getCommit().equals(seed.getCommit())) {
                 throw Rejection.badRequest("commit " + e.getCommit() + " is the seed's own commit");
             }
+            CommitManifests.checkExperiment(tx, seed, e.getCommit());
             boolean parentKnown = e.getParent().equals(seed.getCommit())
                     || tx.experiment(e.getParent()).filter(p -> p.record().getSeed().equals(seed.getName())).isPresent();
             if (!parentKnown) {

@@ -22,16 +22,20 @@ public final class OperatorActions {
     private final Clock clock;
     private final Operators operators;
     private final KeyBans bans;
+    /** Kept before the first order, so that the order falls in its author's term. */
+    private final OperatorTermsKept terms;
 
     public OperatorActions(Store store, Clock clock, Operators operators, KeyBans bans) {
         this.store = store;
         this.clock = clock;
         this.operators = operators;
         this.bans = bans;
+        this.terms = new OperatorTermsKept(store, clock, operators);
     }
 
     /** {@code stats} naming the operators, whose signed orders an export's check holds to them. */
     public CoordinatorStats named(CoordinatorStats stats) {
+        terms.keep();
         return stats.toBuilder().addAllOperators(operators.keys().stream().map(PublicId::toByteString).toList())
                 .build();
     }
@@ -40,6 +44,7 @@ public final class OperatorActions {
         DirectionClosure closure = request.record();
         long now = clock.millis();
         operators.require(request.signer(), "close directions");
+        terms.keep();
         ReplayWindow.check("closed_ms", closure.getClosedMs(), now);
         RequestRules.name("name", closure.getName());
         reason(closure.getReason());
@@ -63,6 +68,7 @@ public final class OperatorActions {
         TrialRequeueOrder order = request.record();
         long now = clock.millis();
         operators.require(request.signer(), "queue trials again");
+        terms.keep();
         ReplayWindow.check("requeued_ms", order.getRequeuedMs(), now);
         RequestRules.name("name", order.getName());
         if (!order.getCommit().isEmpty()) {
@@ -82,6 +88,7 @@ public final class OperatorActions {
         KeyBan ban = request.record();
         long now = clock.millis();
         operators.require(request.signer(), "ban keys");
+        terms.keep();
         ReplayWindow.check("banned_ms", ban.getBannedMs(), now);
         if (ban.getKey().size() != 32) {
             throw Rejection.badRequest("key must be a 32-byte Ed25519 public key, got " + ban.getKey().size() + " bytes");

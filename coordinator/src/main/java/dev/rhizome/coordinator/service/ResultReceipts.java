@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.store.AuditTrail;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.proto.v1.CoordinatorStats;
+import dev.rhizome.proto.v1.OperatorHistory;
+import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.proto.v1.ResultReceipt;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -12,6 +14,7 @@ import dev.rhizome.protocol.identity.IdentityStore;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -60,6 +63,22 @@ public final class ResultReceipts {
         keepKey();
         return stats.toBuilder().setReceiptKey(key.publicId().toByteString())
                 .addAllReceiptKeys(store.inReadTransaction(AuditTrail::receiptKeys)).build();
+    }
+
+    /**
+     * {@code stats} with the store's operator terms signed by this instance's key for the network
+     * ({@code operator_history}), which an export's header carries; unchanged where no term is kept
+     * (an open coordinator's store, or one no operator-naming instance has started on since round 38).
+     */
+    public CoordinatorStats withOperatorHistory(CoordinatorStats stats) {
+        List<OperatorTerm> terms = store.inReadTransaction(tx -> tx.operatorTerms());
+        if (terms.isEmpty()) {
+            return stats;
+        }
+        keepKey();
+        String net = network.get();
+        return stats.toBuilder().setOperatorHistory(Envelopes.sign(key, net, OperatorHistory.newBuilder()
+                .setNetwork(net).addAllTerms(terms).setSignedMs(clock.millis()).build())).build();
     }
 
     public ByteString publicKey() {

@@ -64,6 +64,7 @@ public final class SeedsAndDirections {
                 }
                 return ack(seed.getName(), "seed already published");
             }
+            CommitManifests.checkSeed(tx, seed);
             quotas.charge(tx, WriteQuota.Kind.SEEDS, seed.getPublisher(), origin, now);
             tx.insertSeed(seed, request.envelope(), now);
             return ack(seed.getName(), "seed published");

@@ -94,6 +94,12 @@ final class DirectionRows implements Seeds, Directions {
     }
 
     @Override
+    public List<Stored<Seed>> seedsAt(String commit) {
+        return q.list("SELECT " + SEED_BYTES + " FROM seeds s WHERE s.commit_id = ? ORDER BY s.envelope_seq",
+                rs -> Rows.stored(rs.getBytes(1), Seed.parser()), commit);
+    }
+
+    @Override
     public List<Keyed<Long, Stored<Seed>>> seeds(long afterSeq, int limit) {
         return q.list("SELECT s.envelope_seq, " + SEED_BYTES + " FROM seeds s "
                         + "WHERE s.envelope_seq > ? ORDER BY s.envelope_seq LIMIT ?",

@@ -1,6 +1,7 @@
 package dev.rhizome.coordinator.store;
 
 import com.google.protobuf.ByteString;
+import dev.rhizome.proto.v1.OperatorTerm;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
@@ -8,9 +9,10 @@ import java.util.Map;
 
 /**
  * What guards the write paths, for one transaction: the writes each key, address and everyone
- * made today (core.WriteQuota), the claim nonces already used, and the keys an operator banned.
+ * made today (core.WriteQuota), the claim nonces already used, the keys an operator banned, and
+ * the operators' terms (who could order, when).
  */
-final class QuotaRows implements Quotas, Bans {
+final class QuotaRows implements Quotas, Bans, OperatorTerms {
     private final Queries q;
 
     QuotaRows(Queries q) {
@@ -81,5 +83,27 @@ final class QuotaRows implements Quotas, Bans {
         Map<ByteString, String> out = new HashMap<>();
         q.list("SELECT node, reason FROM key_bans", rs -> out.put(ByteString.copyFrom(rs.getBytes(1)), rs.getString(2)));
         return out;
+    }
+
+    @Override
+    public List<OperatorTerm> operatorTerms() {
+        return q.list("SELECT operator, from_ms, until_ms FROM operator_terms ORDER BY operator, from_ms",
+                rs -> {
+                    long until = rs.getLong(3);
+                    return OperatorTerm.newBuilder().setOperator(ByteString.copyFrom(rs.getBytes(1)))
+                            .setFromMs(rs.getLong(2)).setUntilMs(rs.wasNull() ? 0 : until).build();
+                });
+    }
+
+    @Override
+    public void openOperatorTerm(ByteString key, long fromMs) {
+        q.update("INSERT INTO operator_terms (operator, from_ms) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                key.toByteArray(), fromMs);
+    }
+
+    @Override
+    public void endOperatorTerm(ByteString key, long untilMs) {
+        q.update("UPDATE operator_terms SET until_ms = ? WHERE operator = ? AND until_ms IS NULL", untilMs,
+                key.toByteArray());
     }
 }

@@ -14,6 +14,9 @@ public interface Seeds {
 
     List<Stored<Seed>> seeds();
 
+    /** The seeds published at {@code commit} (their base), in the order published. */
+    List<Stored<Seed>> seedsAt(String commit);
+
     void insertSeed(Seed seed, SignedEnvelope envelope, long nowMs);
 
     /** Seeds published after envelope {@code afterSeq}, in the order published. */

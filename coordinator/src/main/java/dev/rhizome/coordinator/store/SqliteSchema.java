@@ -509,7 +509,13 @@ final class SqliteSchema {
             List.of("""
                     CREATE TABLE operator_requeues (direction TEXT NOT NULL, commit_id TEXT NOT NULL,
                         requeued_by BLOB NOT NULL, requeued_ms BIGINT NOT NULL, random_seeds TEXT NOT NULL,
-                        reason TEXT NOT NULL, PRIMARY KEY (direction, commit_id, requeued_by, requeued_ms))"""));
+                        reason TEXT NOT NULL, PRIMARY KEY (direction, commit_id, requeued_by, requeued_ms))"""),
+            // 38: each operator key's terms (service.OperatorTermsAtStart): from the first start with
+            // it configured until the first start without it (NULL while configured), so an export
+            // can show which keys were operators when each order was made after one is rotated out.
+            List.of("""
+                    CREATE TABLE operator_terms (operator BLOB NOT NULL, from_ms BIGINT NOT NULL, until_ms BIGINT,
+                        PRIMARY KEY (operator, from_ms))"""));
 
     /** SQLite: one more in {@code store_counters} under the table's name for each row inserted. */
     private static String addOneTrigger(String table) {

@@ -15,15 +15,16 @@ import dev.rhizome.coordinator.core.UnitRecord;
 import dev.rhizome.proto.v1.Adoption;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.Direction;
-import dev.rhizome.proto.v1.UnderWay;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.PeerEndpoint;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
+import dev.rhizome.proto.v1.UnderWay;
 import dev.rhizome.proto.v1.UnitStatus;
 import java.sql.Connection;
 import java.util.ArrayList;
@@ -270,6 +271,11 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public List<Stored<Seed>> seeds() {
         return directions.seeds();
+    }
+
+    @Override
+    public List<Stored<Seed>> seedsAt(String commit) {
+        return directions.seedsAt(commit);
     }
 
     @Override
@@ -761,6 +767,21 @@ final class SqliteTransaction implements Store.Transaction {
     @Override
     public Map<ByteString, String> bannedKeys() {
         return quotas.bannedKeys();
+    }
+
+    @Override
+    public List<OperatorTerm> operatorTerms() {
+        return quotas.operatorTerms();
+    }
+
+    @Override
+    public void openOperatorTerm(ByteString key, long fromMs) {
+        quotas.openOperatorTerm(key, fromMs);
+    }
+
+    @Override
+    public void endOperatorTerm(ByteString key, long untilMs) {
+        quotas.endOperatorTerm(key, untilMs);
     }
 
     // --- nodes ---------------------------------------------------------------------------------

@@ -180,7 +180,7 @@ public interface Store extends AutoCloseable {
      */
     interface Transaction extends Seeds, Directions, Experiments, Results, Units, OpenEvaluations, Reputations,
             Nodes, Papers, AuditTrail, Quotas, Bans, Explorations, Boards, Counts, Candidates, AdoptedPaths,
-            Confirmations {
+            Confirmations, OperatorTerms {
         /**
          * The id of the network this store serves, made once when the store was created (or
          * migrated to schema 23) and never changed: every coordinator of the store reads the same.

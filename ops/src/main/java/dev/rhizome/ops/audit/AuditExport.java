@@ -122,7 +122,12 @@ public final class AuditExport {
                 write(w, line);
                 counts[2]++;
             };
-            lw.write(AuditLine.newBuilder().setHeader(AuditHeader.newBuilder().setFormat(FORMAT)
+            AuditHeader.Builder header = AuditHeader.newBuilder();
+            if (stats.hasOperatorHistory()) {
+                // which keys were operators when, signed: an order of a key rotated out since still checks
+                header.setOperatorHistory(stats.getOperatorHistory());
+            }
+            lw.write(AuditLine.newBuilder().setHeader(header.setFormat(FORMAT)
                     .setCoordinator(coordinator.toString()).setExportedMs(nowMs).setSealed(true).setNetwork(network)
                     .setConfirmationsUnavailable(!confirmationsServed)
                     // every instance's of the store, so receipts from any of them check against this file

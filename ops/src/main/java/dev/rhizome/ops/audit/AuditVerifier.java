@@ -7,6 +7,7 @@ import dev.rhizome.coordinator.core.ConfirmationRule;
 import dev.rhizome.coordinator.core.Significance;
 import dev.rhizome.coordinator.core.Trials;
 import dev.rhizome.proto.v1.Adoption;
+import dev.rhizome.proto.v1.AuditHeader;
 import dev.rhizome.proto.v1.AuditLine;
 import dev.rhizome.proto.v1.Confirmation;
 import dev.rhizome.proto.v1.SeedCommitment;
@@ -18,6 +19,8 @@ import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.Experiment;
 import dev.rhizome.proto.v1.KeptReceipt;
 import dev.rhizome.proto.v1.Manifest;
+import dev.rhizome.proto.v1.OperatorHistory;
+import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.ResultVerdict;
@@ -26,6 +29,7 @@ import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.protocol.envelope.Envelopes;
 import dev.rhizome.protocol.envelope.SignatureException;
+import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
 import dev.rhizome.protocol.seed.ManifestException;
 import dev.rhizome.protocol.seed.Manifests;
@@ -143,6 +147,12 @@ public final class AuditVerifier {
     private final List<Order> orders = new ArrayList<>();
     /** The export header's operators; empty: an open coordinator's export, or one before round 37. */
     private final Set<ByteString> operators = new HashSet<>();
+    /**
+     * The store's operator terms from the header's signed history (round 38): where present, an
+     * order is held to its author's term at the order's time instead of {@link #operators}; null
+     * where the export carries none, or one no receipt key of the export signed (a problem then).
+     */
+    private List<OperatorTerm> terms;
     /** Each direction's first closure order's position in the trail. */
     private final Map<String, Long> closures = new HashMap<>();
     private final Map<String, Seed> seeds = new HashMap<>();
@@ -218,6 +228,9 @@ public final class AuditVerifier {
         }
         if (!lines.isEmpty() && lines.get(0).hasHeader()) {
             operators.addAll(lines.get(0).getHeader().getOperatorsList());
+            if (lines.get(0).getHeader().hasOperatorHistory()) {
+                terms = operatorTerms(lines.get(0).getHeader());
+            }
         }
         confirmationsUnavailable = !lines.isEmpty() && lines.get(0).hasHeader()
                 && lines.get(0).getHeader().getConfirmationsUnavailable();
@@ -395,13 +408,46 @@ public final class AuditVerifier {
             Optional<String> wrong) {
         orders.add(new Order(type, index, id, PublicId.hex(by), atMs, what));
         List<String> why = new ArrayList<>();
-        if (!operators.isEmpty() && !operators.contains(by)) {
+        if (terms != null && !operators.isEmpty()) {
+            if (terms.stream().noneMatch(t -> t.getOperator().equals(by) && t.getFromMs() <= atMs
+                    && (t.getUntilMs() == 0 || atMs < t.getUntilMs()))) {
+                why.add("signed by " + PublicId.hex(by) + ", not an operator of the export's coordinator at "
+                        + java.time.Instant.ofEpochMilli(atMs) + " (by its signed operator terms, " + terms.size()
+                        + "): only an operator may " + ACTIONS.get(type));
+            }
+        } else if (!operators.isEmpty() && !operators.contains(by)) {
             why.add("signed by " + PublicId.hex(by) + ", not an operator of the export's coordinator (its header "
                     + "names " + operators.size() + "): only an operator may " + ACTIONS.get(type));
         }
         wrong.ifPresent(why::add);
         if (!why.isEmpty()) {
             problems.add(new Problem(type, index, id, String.join("; ", why)));
+        }
+    }
+
+    /**
+     * The header's operator terms, where a receipt key the header names signed them for the
+     * export's network: anyone can write a header, only the coordinator holds those keys, so a
+     * key added to the terms by hand fails here rather than passing its orders.
+     */
+    private List<OperatorTerm> operatorTerms(AuditHeader header) {
+        try {
+            Verified<OperatorHistory> history = Envelopes.open(header.getOperatorHistory(),
+                    OperatorHistory.getDefaultInstance());
+            if (!header.getReceiptKeysList().contains(history.signer().toByteString())) {
+                problems.add(new Problem("header", 0, "", "operator_history is signed by " + history.signer()
+                        + ", none of the header's receipt keys: its terms are not the coordinator's"));
+                return null;
+            }
+            if (!header.getNetwork().isEmpty() && !history.record().getNetwork().equals(header.getNetwork())) {
+                problems.add(new Problem("header", 0, "", "operator_history is for network "
+                        + history.record().getNetwork() + ", not the export's " + header.getNetwork()));
+                return null;
+            }
+            return history.record().getTermsList();
+        } catch (SignatureException e) {
+            problems.add(new Problem("header", 0, "", "operator_history refused: " + e.getMessage()));
+            return null;
         }
     }
 

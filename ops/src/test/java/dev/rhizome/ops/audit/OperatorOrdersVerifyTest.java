@@ -15,6 +15,8 @@ import dev.rhizome.proto.v1.DirectionClosure;
 import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.Manifest;
 import dev.rhizome.proto.v1.MetricSpec;
+import dev.rhizome.proto.v1.OperatorHistory;
+import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.envelope.Envelopes;
@@ -131,12 +133,78 @@ class OperatorOrdersVerifyTest {
                     + "), which stops its frontier");
         });
 
-        // the header's operators edited to take the stranger in: the operator's own orders then fail
-        List<AuditLine> swapped = new ArrayList<>(lines);
+        // the header's operators edited to take the stranger in: the signed terms still hold the orders to
+        // the operator, and the stranger's forged closure fails by them
+        assertThat(lines.get(0).getHeader().hasOperatorHistory()).as("the terms, signed").isTrue();
+        List<AuditLine> swapped = new ArrayList<>(appended(lines, forged, next));
         swapped.set(0, lines.get(0).toBuilder().setHeader(lines.get(0).getHeader().toBuilder().clearOperators()
                 .addOperators(stranger.publicId().toByteString())).build());
-        assertThat(AuditVerifier.verify(swapped).problems()).hasSize(2)
+        assertThat(AuditVerifier.verify(swapped).problems()).singleElement()
+                .satisfies(p -> assertThat(p.id()).isEqualTo(Envelopes.id(forged)));
+        // without the terms (an export before round 38) the header's operators decide: the operator's own orders fail
+        swapped.set(0, swapped.get(0).toBuilder().setHeader(swapped.get(0).getHeader().toBuilder()
+                .clearOperatorHistory()).build());
+        assertThat(AuditVerifier.verify(swapped.subList(0, lines.size())).problems()).hasSize(2)
                 .allSatisfy(p -> assertThat(p.why()).contains("not an operator"));
+        // terms re-signed by a key of the attacker's own, taking the stranger in: refused, and its closure fails
+        OperatorHistory widened = OperatorHistory.parseFrom(lines.get(0).getHeader().getOperatorHistory().getPayload())
+                .toBuilder().addTerms(OperatorTerm.newBuilder().setOperator(stranger.publicId().toByteString())).build();
+        List<AuditLine> forgedTerms = new ArrayList<>(appended(lines, forged, next));
+        forgedTerms.set(0, lines.get(0).toBuilder().setHeader(lines.get(0).getHeader().toBuilder()
+                .setOperatorHistory(Envelopes.sign(stranger, network, widened))).build());
+        assertThat(AuditVerifier.verify(forgedTerms).problems()).extracting(AuditVerifier.Problem::type)
+                .containsExactlyInAnyOrder("header", "DirectionClosure");
+    }
+
+    /**
+     * An operator rotated out of the coordinator's operators keeps its past orders: the export's
+     * header names only the operators at export time, and its signed terms say the rotated key was
+     * one when it ordered. An order the rotated key signs after it left fails.
+     */
+    @Test
+    void aRotatedOutOperatorsPastOrdersStillVerify() throws Exception {
+        Identity old = Identity.generate();
+        Identity kept = Identity.generate();
+        Path data = dir.resolve("rotated");
+        String base = "b".repeat(40);
+        String network;
+        long ordered;
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(data)
+                .withOperators(Set.of(old.publicId(), kept.publicId())))) {
+            CoordinatorClient op = new CoordinatorClient(c.url(), old);
+            network = op.network();
+            ordered = System.currentTimeMillis();
+            op.publishSeed(Seed.newBuilder().setName("tiny-lm").setCommit(base).setManifest(manifest())
+                    .setPublisher(old.publicId().toByteString()).setPublishedMs(ordered).build());
+            op.openDirection(Direction.newBuilder().setName("lr").setSeed("tiny-lm").setBaseCommit(base)
+                    .setOpenedBy(old.publicId().toByteString()).setOpenedMs(ordered).build());
+            op.closeDirection(closure(old, "lr", "done", ordered));
+        }
+        Path file = dir.resolve("rotated.jsonl");
+        long rotated;
+        try (Coordinator c = Coordinator.start(CoordinatorConfig.defaults(data).withOperators(Set.of(kept.publicId())))) {
+            CoordinatorClient former = new CoordinatorClient(c.url(), old);
+            rotated = System.currentTimeMillis();
+            assertThatThrownBy(() -> former.ban(KeyBan.newBuilder().setKey(kept.publicId().toByteString())
+                    .setReason("mine").setBannedBy(old.publicId().toByteString()).setBannedMs(rotated).build()))
+                    .as("no longer an operator").isInstanceOf(CoordinatorException.class);
+            AuditExport.export(URI.create(c.url()), file, System.currentTimeMillis(), n -> { });
+        }
+        List<AuditLine> lines = AuditExport.read(file);
+        assertThat(lines.get(0).getHeader().getOperatorsList()).containsExactly(kept.publicId().toByteString());
+
+        AuditVerifier.Report report = AuditVerifier.verify(lines);
+
+        assertThat(report.problems()).as("the rotated-out operator's closure, made in its term").isEmpty();
+        assertThat(report.orders()).extracting(AuditVerifier.Order::by)
+                .containsExactly(PublicId.hex(old.publicId().toByteString()));
+
+        long next = lines.stream().filter(AuditLine::hasEnvelope).mapToLong(AuditLine::getIndex).max().orElseThrow() + 1;
+        SignedEnvelope after = Envelopes.sign(old, network, closure(old, "lr", "again", rotated));
+        assertThat(AuditVerifier.verify(appended(lines, after, next)).problems()).singleElement().satisfies(p -> {
+            assertThat(p.id()).isEqualTo(Envelopes.id(after));
+            assertThat(p.why()).contains("not an operator of the export's coordinator at");
+        });
     }
 
     private static List<AuditLine> appended(List<AuditLine> lines, SignedEnvelope e, long index) {
