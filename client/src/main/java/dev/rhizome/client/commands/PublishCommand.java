@@ -119,7 +119,8 @@ public final class PublishCommand implements Callable<Integer> {
                     System.err.println("rhizome: warning: experiment " + CommitId.abbreviate(commit) + " is not decided yet ("
                             + report.getPendingUnits() + " evaluation(s) pending), so the paper cannot say what came of it: "
                             + "`" + FollowUp.of(coordinator, dataDir).command("wait --commit " + commit) + "` waits for its "
-                            + "outcome (publish again once it is decided: a second paper is sent as a new one)");
+                            + "outcome (publish again once it is decided, saying what came of it: a paper with other "
+                            + "text is kept as a new one, the same text only once)");
                 }
             } catch (CoordinatorException e) {
                 // a courtesy: the paper goes out without it
