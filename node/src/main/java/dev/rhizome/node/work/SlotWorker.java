@@ -2,6 +2,7 @@ package dev.rhizome.node.work;
 
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.job.CpuShare;
 import dev.rhizome.node.job.MachineBusyException;
 import dev.rhizome.node.hardware.GpuSampler;
 import dev.rhizome.node.job.JobText;
@@ -641,7 +642,8 @@ final class SlotWorker implements Runnable {
         SlotStatus.Queued q = queued == null ? null : new SlotStatus.Queued(queued.unit().getId(),
                 queued.unit().getCommit(), queued.unit().getLeaseDeadlineMs(), queued.fetched());
         return new SlotStatus(slot.name(), slot.hardwareClass(), slot.gpu().map(g -> g.index()).orElse(null),
-                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns);
+                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns,
+                slot.cpus().map(CpuShare::list).orElse(null));
     }
 
     /**
