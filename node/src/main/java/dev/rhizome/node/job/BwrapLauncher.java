@@ -162,7 +162,7 @@ public final class BwrapLauncher implements ProcessLauncher {
 
     /**
      * This launcher with its jobs run on {@code share}'s CPUs alone (a slot's share of the node's, {@link CpuShare#divide}):
-     * bubblewrap is started through {@code taskset}, every process of the job inherits its affinity, and the filter keeps
+     * bubblewrap is started through {@code taskset}, once in the job's cgroup ({@link BwrapCommand#argv}), every process of the job inherits its affinity, and the filter keeps
      * any from widening it ({@code sched_setaffinity} answers done). Where this machine has no {@code taskset} the jobs
      * run on every CPU the node may use, and {@link #cpus} says none.
      */
@@ -288,10 +288,8 @@ public final class BwrapLauncher implements ProcessLauncher {
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
                     new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, procViews, Optional.of(arguments)), host,
-                    asJob.isPresent() ? asJob.get().enter() : List.of()), gpuJob);
-            if (cpus.isPresent()) {
-                argv = cpus.get().pinning(CpuShare.TASKSET.orElseThrow(), argv);
-            }
+                    asJob.isPresent() ? asJob.get().enter() : List.of(),
+                    cpus.map(c -> c.pinning(CpuShare.TASKSET.orElseThrow(), List.of())).orElse(List.of())), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
             shown.ifPresent(inputs::removeShown);
