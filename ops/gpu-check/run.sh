@@ -9,8 +9,9 @@
 # With a GPU it then runs one job of a device-view seed on a GPU slot, which checks from inside the
 # sandbox that the job sees its own GPU alone: one /dev/nvidia<minor>, /dev/nvidiactl and nvidia-uvm,
 # no /dev/nvidia-caps nor /proc/driver/nvidia/capabilities (MIG's config and monitor rights), no
-# /dev/nvidia-modeset nor /dev/nvidia-uvm-tools (the profilers' UVM device; CUDA computes without it), one entry of /proc/driver/nvidia/gpus, one CUDA device that computes (the JSON
-# line's device_view).
+# /dev/nvidia-modeset nor /dev/nvidia-uvm-tools (the profilers' UVM device; CUDA computes without it), one entry of /proc/driver/nvidia/gpus, one CUDA device that computes,
+# pinned host memory copied to it and back (the sandbox answers set_mempolicy and mbind done without running them,
+# page migration ENOSYS), and the CPUs of its slot's share (the JSON line's device_view).
 #
 #   ops/gpu-check/run.sh [--units N] [--seed gpt-torch|tiny-lm] [--keep]
 # Progress goes to stderr; the JSON line is the last line on stdout. Exit 0 when every job ran OK.
@@ -146,8 +147,18 @@ try:
         total = float((torch.ones(1 << 20, device="cuda") * 2).sum())
         if total != 2.0 * (1 << 20):
             problems.append("CUDA computed %s" % total)
+        # round 38: the filter answers set_mempolicy and mbind done without running them and page migration ENOSYS;
+        # CUDA's driver may call them placing pinned host memory near its GPU, which must still work
+        pinned = torch.arange(1 << 20, dtype=torch.float32).pin_memory()
+        back = pinned.to("cuda", non_blocking=True).mul(2).to("cpu")
+        if not pinned.is_pinned() or float(back[-1]) != 2.0 * ((1 << 20) - 1):
+            problems.append("pinned host memory: pinned %s, copied back %s" % (pinned.is_pinned(), float(back[-1])))
 except Exception as e:  # no torch, or CUDA failed without the devices it was not given
     problems.append("CUDA: %r" % (e,))
+# round 38: a GPU slot's job runs on its slot's share of the node's CPUs (never none of them)
+seen["cpus"] = sorted(os.sched_getaffinity(0))
+if not seen["cpus"]:
+    problems.append("no CPU to run on")
 print("device-view: %s" % seen, file=sys.stderr)
 if problems:
     print("device-view: " + "; ".join(problems), file=sys.stderr)

@@ -13,6 +13,7 @@ import dev.rhizome.node.NodeLayout;
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.control.ControlClient;
 import dev.rhizome.node.git.NodeRepository;
+import dev.rhizome.node.job.CpuShare;
 import dev.rhizome.node.prefs.NodePreferences;
 import dev.rhizome.ops.audit.SignedResults;
 import dev.rhizome.ops.bench.ShortJobs;
@@ -20,6 +21,7 @@ import dev.rhizome.ops.seed.SeedPublisher;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.Seed;
 import dev.rhizome.protocol.identity.Identity;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -84,6 +86,14 @@ class NodeSlotsTest {
                         .mapToLong(s -> s.getAsJsonObject().get("prefetched_runs").getAsLong()).sum();
                 assertThat(prefetched).as("jobs that ran on a unit claimed and fetched during the previous job")
                         .isPositive();
+                // round 38: each slot's jobs on a share of the node's CPUs of their own, two slots' never the same core
+                List<String> cpus = done.getAsJsonArray("slots").asList().stream().map(s -> s.getAsJsonObject().get("cpus"))
+                        .filter(c -> !c.isJsonNull()).map(c -> c.getAsString()).toList();
+                if (Files.isExecutable(Path.of("/usr/bin/taskset"))
+                        && CpuShare.ofThisProcess().map(c -> c.cpus().size() >= 2).orElse(false)) {
+                    assertThat(cpus).as("both slots' cpus").hasSize(2);
+                    assertThat(CpuShare.parse(cpus.get(0)).cpus()).doesNotContainAnyElementsOf(CpuShare.parse(cpus.get(1)).cpus());
+                }
                 assertThat(done.getAsJsonObject("credit").get("jobs_run").getAsLong()).isEqualTo(units);
                 JsonObject disk = done.getAsJsonObject("disk");
                 assertThat(disk.get("repo_budget_bytes").getAsLong()).isEqualTo(4096L << 20);

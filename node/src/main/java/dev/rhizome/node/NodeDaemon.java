@@ -22,6 +22,7 @@ import dev.rhizome.node.gossip.net.GossipSettings;
 import dev.rhizome.node.hardware.Hardware;
 import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.BwrapLauncher;
+import dev.rhizome.node.job.CpuShare;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobText;
@@ -205,10 +206,19 @@ public final class NodeDaemon implements AutoCloseable {
                 }
             }
             int index = 0;
-            for (Slot slot : slots) {
+            // Each slot's jobs on a share of the node's CPUs of their own: two slots never contend for a core, and a
+            // job (which cannot widen its affinity) never takes another slot's.
+            Optional<List<CpuShare>> cpuShares = CpuShare.ofThisProcess().map(all -> all.divide(Math.max(1, slots.size())));
+            for (Slot planned : slots) {
                 // Each slot's jobs get their own subdirectory (two slots never share a checkout path) and,
                 // where jobs run as uids of their own, their own uid.
-                JobRunner slotRunner = runner.forSlot(index++);
+                JobRunner slotRunner = runner.forSlot(index);
+                if (cpuShares.isPresent()) {
+                    slotRunner = slotRunner.pinnedTo(cpuShares.get().get(index));
+                }
+                index++;
+                Slot slot = planned.withCpus(slotRunner.launcher().cpus());
+                slot.cpus().ifPresent(cpus -> log.info("slot {}'s jobs run on CPUs {}", slot.name(), cpus.list()));
                 if (slotRunner.launcher() instanceof BwrapLauncher own && own.plan().ownUid()) {
                     log.info("slot {}'s jobs run as uid {}", slot.name(), own.plan().jobUid().getAsInt());
                 }

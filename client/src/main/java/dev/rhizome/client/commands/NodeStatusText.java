@@ -66,7 +66,9 @@ final class NodeStatusText {
             if (!s.get("next").isJsonNull()) {
                 out.append(" next ").append(abbrev(s.getAsJsonObject("next").get("commit").getAsString()));
             }
-            out.append(String.format(" [%d jobs]%n", s.get("jobs_run").getAsLong()));
+            // a node older than round 38 has no cpus; null: its jobs may run on every CPU the node may use
+            String cpus = s.has("cpus") && !s.get("cpus").isJsonNull() ? ", CPUs " + s.get("cpus").getAsString() : "";
+            out.append(String.format(" [%d jobs%s]%n", s.get("jobs_run").getAsLong(), cpus));
         }
         JsonObject c = o.getAsJsonObject("credit");
         // "credit: 0 results reported" right after a restart read as credit lost: these are this

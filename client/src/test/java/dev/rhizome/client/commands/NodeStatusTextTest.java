@@ -39,6 +39,21 @@ class NodeStatusTextTest {
                 .doesNotContain("CLOCK");
     }
 
+    /** Round 38: each slot's line names the CPUs its jobs are held to; a slot whose jobs may use every CPU, or an older node's, names none. */
+    @Test
+    void eachSlotNamesTheCpusItsJobsAreHeldTo() {
+        JsonObject o = status("null");
+        o.add("slots", JsonParser.parseString("""
+                [{"name":"cpu0","hardware_class":"cpu:x","gpu_index":null,"state":"idle","job":null,"next":null,
+                  "jobs_run":2,"prefetched_runs":0,"cpus":"0-3"},
+                 {"name":"cpu1","hardware_class":"cpu:x","gpu_index":null,"state":"idle","job":null,"next":null,
+                  "jobs_run":1,"prefetched_runs":0,"cpus":null},
+                 {"name":"cpu2","hardware_class":"cpu:x","gpu_index":null,"state":"idle","job":null,"next":null,
+                  "jobs_run":0,"prefetched_runs":0}]"""));
+        String text = NodeStatusText.render(o);
+        assertThat(text).contains("[2 jobs, CPUs 0-3]", "[1 jobs]", "[0 jobs]");
+    }
+
     /** A node just restarted counts from zero: the status says these are this run's counts, and where the lasting credit is. */
     @Test
     void theCountsAreSaidToBeThisRunsAndTheLastingCreditIsNamed() {

@@ -208,6 +208,16 @@ public final class BwrapCommand {
      */
     static List<String> argv(SandboxPlan plan, List<String> command, Confinement confinement,
             Optional<Path> cgroupProcs, Inputs inputs, HostView host, List<String> asJob) {
+        return argv(plan, command, confinement, cgroupProcs, inputs, host, asJob, List.of());
+    }
+
+    /**
+     * {@link #argv}, with bubblewrap started through {@code pinning} (a slot's {@code taskset -c}, {@link CpuShare}):
+     * after the job's cgroup is joined, since moving a task into a cgroup of another cpuset resets its affinity to
+     * that cpuset's CPUs on kernels before 6.2, and before the job's uid is taken.
+     */
+    static List<String> argv(SandboxPlan plan, List<String> command, Confinement confinement,
+            Optional<Path> cgroupProcs, Inputs inputs, HostView host, List<String> asJob, List<String> pinning) {
         if (!asJob.isEmpty() && plan.jobUid().isPresent()) {
             throw new IllegalArgumentException("a job runs as a uid of JobUids' or through a namespace, not both");
         }
@@ -238,6 +248,7 @@ public final class BwrapCommand {
             // Joins the cgroup before anything else runs, so that no process of the job starts outside it.
             argv.addAll(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"", procs.toString()));
         });
+        argv.addAll(pinning);
         plan.jobUid().ifPresent(uid -> argv.addAll(List.of(plan.setpriv().toString(), "--reuid=" + uid,
                 "--regid=" + plan.jobGid().getAsInt(), "--clear-groups", "--")));
         argv.addAll(asJob);

@@ -60,6 +60,8 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final Optional<SubordinateJobs> subordinate;
     /** The id in {@link #subordinate}'s namespace this launcher's jobs run as, held for its slot ({@link #forSlot}). */
     private final Optional<SubordinateJobs.Slot> slot;
+    /** The CPUs this launcher's jobs run on ({@link #pinnedTo}); empty for every CPU the node may use. */
+    private final Optional<CpuShare> cpus;
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this(plan, cgroup, host, NodeLimits.own());
@@ -68,12 +70,12 @@ public final class BwrapLauncher implements ProcessLauncher {
     /** @param node the node's own limits, which the tasks of each share ({@link #shared}) are sized from */
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host, NodeLimits node) {
         this(plan, cgroup, host, node, NodeShare.ALONE, SeccompPrograms.forThisMachine(), Optional.empty(),
-                JobPriority.onThisMachine(), Optional.empty(), Optional.empty());
+                JobPriority.onThisMachine(), Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     private BwrapLauncher(SandboxPlan whole, Optional<CgroupV2> cgroup, HostView host, NodeLimits node,
             NodeShare share, SeccompPrograms inputs, Optional<JobUidLeases.Lease> lease, JobPriority priority,
-            Optional<SubordinateJobs> subordinate, Optional<SubordinateJobs.Slot> slot) {
+            Optional<SubordinateJobs> subordinate, Optional<SubordinateJobs.Slot> slot, Optional<CpuShare> cpus) {
         this.whole = Objects.requireNonNull(whole, "plan");
         this.node = Objects.requireNonNull(node, "node");
         this.share = share;
@@ -88,6 +90,7 @@ public final class BwrapLauncher implements ProcessLauncher {
         this.priority = priority;
         this.subordinate = subordinate;
         this.slot = slot;
+        this.cpus = cpus;
         if (subordinate.isPresent() && whole.jobUid().isPresent()) {
             throw new IllegalArgumentException("jobs run as a uid of JobUids' or as subordinate uids, not both");
         }
@@ -100,7 +103,7 @@ public final class BwrapLauncher implements ProcessLauncher {
      */
     BwrapLauncher withSubordinateUids(SubordinateJobs jobs) {
         return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, priority, Optional.of(jobs),
-                Optional.empty());
+                Optional.empty(), cpus);
     }
 
     /** The jobs' namespace and helper this launcher's jobs run through, if any ({@link #withSubordinateUids}). */
@@ -122,7 +125,7 @@ public final class BwrapLauncher implements ProcessLauncher {
      */
     public BwrapLauncher atCallersPriority() {
         return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, JobPriority.atCallersPriority(),
-                subordinate, slot);
+                subordinate, slot, cpus);
     }
 
     /**
@@ -135,7 +138,7 @@ public final class BwrapLauncher implements ProcessLauncher {
     @Override
     public BwrapLauncher shared(int ways) {
         return new BwrapLauncher(whole, cgroup, host, node, share.times(ways), inputs, lease, priority, subordinate,
-                slot);
+                slot, cpus);
     }
 
     /**
@@ -147,14 +150,31 @@ public final class BwrapLauncher implements ProcessLauncher {
     public BwrapLauncher forSlot(int slot) throws IOException {
         if (subordinate.isPresent()) {
             return new BwrapLauncher(whole, cgroup, host, node, share, inputs, lease, priority, subordinate,
-                    Optional.of(subordinate.get().take(slot)));
+                    Optional.of(subordinate.get().take(slot)), cpus);
         }
         if (!whole.ownUid()) {
             return this;
         }
         JobUidLeases.Lease held = JobUidLeases.forRootNodes().take(slot);
         return new BwrapLauncher(whole.withJobUid(held.uid()), cgroup, host, node, share, inputs, Optional.of(held),
-                priority, Optional.empty(), Optional.empty());
+                priority, Optional.empty(), Optional.empty(), cpus);
+    }
+
+    /**
+     * This launcher with its jobs run on {@code share}'s CPUs alone (a slot's share of the node's, {@link CpuShare#divide}):
+     * bubblewrap is started through {@code taskset}, once in the job's cgroup ({@link BwrapCommand#argv}), every process of the job inherits its affinity, and the filter keeps
+     * any from widening it ({@code sched_setaffinity} answers done). Where this machine has no {@code taskset} the jobs
+     * run on every CPU the node may use, and {@link #cpus} says none.
+     */
+    @Override
+    public BwrapLauncher pinnedTo(CpuShare share) {
+        Optional<CpuShare> pinned = CpuShare.TASKSET.isPresent() ? Optional.of(share) : Optional.empty();
+        return new BwrapLauncher(whole, cgroup, host, node, this.share, inputs, lease, priority, subordinate, slot, pinned);
+    }
+
+    @Override
+    public Optional<CpuShare> cpus() {
+        return cpus;
     }
 
     /** Lets go of the slot's uid this launcher holds, if any ({@link #forSlot}); its jobs must have ended. */
@@ -268,7 +288,8 @@ public final class BwrapLauncher implements ProcessLauncher {
             argv = priority.apply(BwrapCommand.argv(plan, command, confinement,
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
                     new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, procViews, Optional.of(arguments)), host,
-                    asJob.isPresent() ? asJob.get().enter() : List.of()), gpuJob);
+                    asJob.isPresent() ? asJob.get().enter() : List.of(),
+                    cpus.map(c -> c.pinning(CpuShare.TASKSET.orElseThrow(), List.of())).orElse(List.of())), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
             shown.ifPresent(inputs::removeShown);

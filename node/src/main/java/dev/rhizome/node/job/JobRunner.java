@@ -93,6 +93,11 @@ public final class JobRunner {
         return new JobRunner(launcher.shared(ways), maxLogBytes, maxWorkBytes, share.times(ways));
     }
 
+    /** This runner with its jobs held to {@code cpus} ({@link ProcessLauncher#pinnedTo}): a slot's share of the node's CPUs. */
+    public JobRunner pinnedTo(CpuShare cpus) {
+        return new JobRunner(launcher.pinnedTo(cpus), maxLogBytes, maxWorkBytes, share);
+    }
+
     /** This runner for slot {@code slot}'s jobs ({@link ProcessLauncher#forSlot}): the same share, the slot's uid. */
     public JobRunner forSlot(int slot) throws IOException {
         return new JobRunner(launcher.forSlot(slot), maxLogBytes, maxWorkBytes, share);

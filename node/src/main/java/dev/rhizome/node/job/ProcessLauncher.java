@@ -3,6 +3,7 @@ package dev.rhizome.node.job;
 import java.io.IOException;
 import java.lang.ProcessBuilder.Redirect;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Starts one process of a job under a {@link Confinement}. The seam between what a job runs (a
@@ -33,6 +34,19 @@ public interface ProcessLauncher {
      */
     default ProcessLauncher forSlot(int slot) throws IOException {
         return this;
+    }
+
+    /**
+     * This launcher with its jobs run on {@code share}'s CPUs alone (a slot's share of the node's), where it can hold
+     * them there; a launcher that cannot (no sandbox keeps a job from widening its affinity) gives itself.
+     */
+    default ProcessLauncher pinnedTo(CpuShare share) {
+        return this;
+    }
+
+    /** The CPUs this launcher's jobs are held to ({@link #pinnedTo}); empty for every CPU the node may use. */
+    default Optional<CpuShare> cpus() {
+        return Optional.empty();
     }
 
     Process start(List<String> command, Confinement confinement, Redirect stdin, Redirect stdout, Redirect stderr)

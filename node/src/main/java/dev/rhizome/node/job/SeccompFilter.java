@@ -122,9 +122,20 @@ public final class SeccompFilter {
      * no call may change it: a job stays on the CPUs it was started on. What sets affinity in training is a hint
      * (OpenMP's binding, a loader's worker pinned to a core, the "undo numpy's pinning" call back to every core), and
      * reads success and goes on; {@code sched_getaffinity} tells the truth.
+     *
+     * <p>Round 38: the NUMA memory policy, likewise. A volunteer's {@code numactl --membind=0 rhizome node} (or
+     * {@code --cpunodebind}, {@code --preferred}) is a policy its jobs inherit, but any process may set its own
+     * ({@code set_mempolicy}) or a range's ({@code mbind}, {@code set_mempolicy_home_node}) to every node of its
+     * cpuset, and a job moved its memory to the node the volunteer kept for their own programs. The node masks lie in
+     * memory, which a filter cannot read, so no call sets a policy: each answers done, and the job's memory stays
+     * where the node's policy puts it. What sets one in training is a placement hint (libnuma's binding, a loader
+     * placing its buffers, CUDA's driver placing pinned host memory near its GPU), all of which read success and go
+     * on; {@code get_mempolicy} tells the truth. Docker's default profile grants these calls to no container
+     * without {@code CAP_SYS_NICE}, and CUDA runs there.
      */
     private static final Object[][] PRETENDED = {
         {"sync", 162, 81}, {"syncfs", 306, 267}, {"sched_setaffinity", 203, 122},
+        {"set_mempolicy", 238, 237}, {"mbind", 237, 235}, {"set_mempolicy_home_node", 450, 450},
     };
 
     /**
@@ -173,6 +184,12 @@ public final class SeccompFilter {
         // battery with it. The flags lie in the structure, which the filter cannot read. Nothing of training sets
         // them; what calls it (chrt for a deadline policy, refused anyway) takes the older call on this answer.
         {"sched_setattr", 314, 274},
+        // Page migration (round 38), as a kernel built without it (CONFIG_MIGRATION): migrate_pages moves a process's
+        // pages from some nodes to others and move_pages named pages to named nodes, each past the node's memory
+        // policy (see PRETENDED) to any node of the cpuset. Answering done would leave move_pages' per-page status
+        // unwritten, read as where the pages went; ENOSYS is what libnuma and the tools that move pages read as "no
+        // migration here" and go on.
+        {"migrate_pages", 256, 238}, {"move_pages", 279, 239},
         // Newer calls nothing of training makes, answered as the kernel before them, whose fallback
         // (if any) is what the sandbox already shows or refuses. cachestat (6.5) tells which pages of a
         // file are in the page cache, of the host's shared files too (/usr, the JDK): the side channel
@@ -202,7 +219,6 @@ public final class SeccompFilter {
         // Self-restriction only: a job may sandbox itself further.
         {"landlock_create_ruleset", 444, 444}, {"landlock_add_rule", 445, 445}, {"landlock_restrict_self", 446, 446},
         {"futex_waitv", 449, 449}, {"futex_wake", 454, 454}, {"futex_wait", 455, 455}, {"futex_requeue", 456, 456},
-        {"set_mempolicy_home_node", 450, 450},
         // glibc's shadow stacks (CET) and its sealing of its own mappings.
         {"map_shadow_stack", 453, 453}, {"mseal", 462, 462},
         // Reading the process's own LSM attributes and the list of LSMs, as /proc/self/attr and

@@ -3,14 +3,16 @@ package dev.rhizome.node.work;
 /**
  * What one slot is doing, for {@code rhizome node status}. Times are epoch milliseconds;
  * {@code job} and {@code next} are null when there is none. {@code lease}: the evaluation the slot
- * is fetching or running, and its lease as renewed so far; null when it holds none.
+ * is fetching or running, and its lease as renewed so far; null when it holds none. {@code cpus}: the
+ * CPUs the slot's jobs are held to, as the kernel lists them ({@code 0-3}), null where they may run on
+ * every CPU the node may use.
  */
 public record SlotStatus(String name, String hardwareClass, Integer gpuIndex, String state, Job job, Queued next,
-        long jobsRun, long prefetchedRuns, Lease lease) {
+        long jobsRun, long prefetchedRuns, Lease lease, String cpus) {
 
     public SlotStatus(String name, String hardwareClass, Integer gpuIndex, String state, Job job, Queued next,
             long jobsRun, long prefetchedRuns) {
-        this(name, hardwareClass, gpuIndex, state, job, next, jobsRun, prefetchedRuns, null);
+        this(name, hardwareClass, gpuIndex, state, job, next, jobsRun, prefetchedRuns, null, null);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.rhizome.node.work;
 
 import dev.rhizome.node.api.CoordinatorClient;
 import dev.rhizome.node.api.CoordinatorException;
+import dev.rhizome.node.job.CpuShare;
 import dev.rhizome.node.job.MachineBusyException;
 import dev.rhizome.node.hardware.GpuSampler;
 import dev.rhizome.node.job.JobText;
@@ -716,7 +717,8 @@ final class SlotWorker implements Runnable {
         SlotStatus.Lease lease = beat == null ? null
                 : new SlotStatus.Lease(beat.unit().getId(), beat.unit().getLeaseDeadlineMs(), beat.renewals());
         return new SlotStatus(slot.name(), slot.hardwareClass(), slot.gpu().map(g -> g.index()).orElse(null),
-                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns, lease);
+                unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns, lease,
+                slot.cpus().map(CpuShare::list).orElse(null));
     }
 
     /**

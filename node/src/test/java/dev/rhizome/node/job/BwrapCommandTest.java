@@ -165,6 +165,21 @@ class BwrapCommandTest {
                 "--clear-groups", "--", "/usr/bin/bwrap");
     }
 
+    /**
+     * Round 38: a slot's jobs start on its CPUs through {@code taskset}, once in the job's cgroup (moving a task into a
+     * cgroup of another cpuset reset its affinity to that cpuset's CPUs before Linux 6.2) and before the uid drops.
+     */
+    @Test
+    void aSlotsCpusAreSetAfterTheCgroupIsJoinedAndBeforeTheJobsUid() {
+        List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),
+                List.of("true"), JOB, Optional.of(Path.of("/sys/fs/cgroup/job-1/cgroup.procs")), INPUTS, FakeHost.debian(),
+                List.of(), CpuShare.parse("2-3").pinning(Path.of("/usr/bin/taskset"), List.of()));
+
+        assertThat(argv.subList(8, 21)).containsExactly("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
+                "/sys/fs/cgroup/job-1/cgroup.procs", "/usr/bin/taskset", "-c", "2-3", "/usr/bin/setpriv", "--reuid=65534",
+                "--regid=65534", "--clear-groups", "--", "/usr/bin/bwrap");
+    }
+
     @Test
     void theSeccompProgramReachesBubblewrapOnItsOwnDescriptorBeforeAnythingElseRuns() {
         List<String> argv = BwrapCommand.argv(plan(SandboxPlan.MemoryLimit.CGROUP, OptionalInt.of(65534), GpuPassthrough.NONE),

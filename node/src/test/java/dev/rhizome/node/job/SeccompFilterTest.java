@@ -391,6 +391,20 @@ class SeccompFilterTest {
         assertThat(run(program, arch.auditArch, arch.pretended.get("sched_setaffinity"))).isEqualTo(SeccompFilter.RET_ERRNO);
         assertThat(run(program, arch.auditArch, arch == SeccompFilter.Arch.X86_64 ? 204 : 123)).as("sched_getaffinity")
                 .isEqualTo(SeccompFilter.RET_ALLOW);
+        // round 38: a job's memory stays where the node's NUMA policy puts it (NumaPolicyProbeTest); reading it stays
+        for (String call : List.of("set_mempolicy", "mbind", "set_mempolicy_home_node")) {
+            assertThat(run(program, arch.auditArch, arch.pretended.get(call))).as(call).isEqualTo(SeccompFilter.RET_ERRNO);
+        }
+        for (String call : List.of("migrate_pages", "move_pages")) {
+            assertThat(run(program, arch.auditArch, arch.absent.get(call))).as(call)
+                    .isEqualTo(SeccompFilter.RET_ERRNO | SeccompFilter.ENOSYS);
+        }
+        assertThat(arch.pretended).containsEntry("set_mempolicy", arch == SeccompFilter.Arch.X86_64 ? 238 : 237)
+                .containsEntry("mbind", arch == SeccompFilter.Arch.X86_64 ? 237 : 235);
+        assertThat(arch.absent).containsEntry("migrate_pages", arch == SeccompFilter.Arch.X86_64 ? 256 : 238)
+                .containsEntry("move_pages", arch == SeccompFilter.Arch.X86_64 ? 279 : 239);
+        assertThat(run(program, arch.auditArch, arch == SeccompFilter.Arch.X86_64 ? 239 : 236)).as("get_mempolicy")
+                .isEqualTo(SeccompFilter.RET_ALLOW);
         int fsync = arch == SeccompFilter.Arch.X86_64 ? 74 : 82;
         int fdatasync = arch == SeccompFilter.Arch.X86_64 ? 75 : 83;
         assertThat(run(program, arch.auditArch, fsync)).isEqualTo(SeccompFilter.RET_ALLOW);
