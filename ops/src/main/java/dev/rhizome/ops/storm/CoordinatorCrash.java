@@ -220,17 +220,9 @@ public final class CoordinatorCrash {
         Files.createDirectories(dir);
         Path out = dir.resolve("backup-" + System.nanoTime() + ".db");
         java.util.Set<String> before = java.util.Set.copyOf(acked.keySet());
-        List<String> command = new ArrayList<>(config.launcher());
-        command.addAll(List.of("coordinator", "backup", "--data-dir", config.dataDir().toString(), "--out", out.toString()));
-        Path log = dir.resolve("backup.log");
-        Process backup = ChildProcess.start(command, log);
-        if (!backup.waitFor(5, TimeUnit.MINUTES)) {
-            ChildProcess.kill(backup, Duration.ofSeconds(30));
-            return List.of("backup " + out + " did not end in 5 minutes; its log ends:\n" + ChildProcess.tail(log, 20));
-        }
-        if (backup.exitValue() != 0) {
-            return List.of("backup " + out + " failed (" + backup.exitValue() + "); its log ends:\n"
-                    + ChildProcess.tail(log, 20));
+        List<String> failed = backUp(dir, out, "--data-dir", config.dataDir().toString());
+        if (!failed.isEmpty()) {
+            return failed;
         }
         progress.printf("backup under load with %d results acknowledged before it: %s%n", before.size(), out);
         List<String> problems = new ArrayList<>();
@@ -251,6 +243,28 @@ public final class CoordinatorCrash {
         return problems;
     }
 
+    /**
+     * Runs {@code rhizome coordinator backup --out OUT} with {@code storeArgs} as its own process,
+     * its log in {@code dir}; why it failed, or nothing once it ended well.
+     */
+    private List<String> backUp(Path dir, Path out, String... storeArgs) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(config.launcher());
+        command.addAll(List.of("coordinator", "backup"));
+        command.addAll(List.of(storeArgs));
+        command.addAll(List.of("--out", out.toString()));
+        Path log = dir.resolve("backup.log");
+        Process backup = ChildProcess.start(command, log);
+        if (!backup.waitFor(5, TimeUnit.MINUTES)) {
+            ChildProcess.kill(backup, Duration.ofSeconds(30));
+            return List.of("backup " + out + " did not end in 5 minutes; its log ends:\n" + ChildProcess.tail(log, 20));
+        }
+        if (backup.exitValue() != 0) {
+            return List.of("backup " + out + " failed (" + backup.exitValue() + "); its log ends:\n"
+                    + ChildProcess.tail(log, 20));
+        }
+        return List.of();
+    }
+
     /** A pg_dump taken under load, and the results acknowledged before it began. */
     private record PgDump(Path file, java.util.Set<String> before) {
     }
@@ -269,17 +283,9 @@ public final class CoordinatorCrash {
         Files.createDirectories(dir);
         Path out = dir.resolve("backup-" + System.nanoTime() + ".dump");
         java.util.Set<String> before = java.util.Set.copyOf(acked.keySet());
-        List<String> command = new ArrayList<>(config.launcher());
-        command.addAll(List.of("coordinator", "backup", "--store", config.store(), "--out", out.toString(), "--json"));
-        Path log = dir.resolve("backup.log");
-        Process backup = ChildProcess.start(command, log);
-        if (!backup.waitFor(5, TimeUnit.MINUTES)) {
-            ChildProcess.kill(backup, Duration.ofSeconds(30));
-            return List.of("backup " + out + " did not end in 5 minutes; its log ends:\n" + ChildProcess.tail(log, 20));
-        }
-        if (backup.exitValue() != 0) {
-            return List.of("backup " + out + " failed (" + backup.exitValue() + "); its log ends:\n"
-                    + ChildProcess.tail(log, 20));
+        List<String> failed = backUp(dir, out, "--store", config.store(), "--json");
+        if (!failed.isEmpty()) {
+            return failed;
         }
         progress.printf("pg_dump under load with %d results acknowledged before it: %s%n", before.size(), out);
         pgDump = new PgDump(out, before);
