@@ -2,6 +2,7 @@ package dev.rhizome.coordinator.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.rhizome.coordinator.CoordinatorLimits;
 import dev.rhizome.coordinator.support.ApiClient;
@@ -21,6 +22,8 @@ import dev.rhizome.proto.v1.KeyBan;
 import dev.rhizome.proto.v1.LeaseGiveBack;
 import dev.rhizome.proto.v1.LeaseRenewal;
 import dev.rhizome.proto.v1.NodeAnnouncement;
+import dev.rhizome.proto.v1.OperatorHistory;
+import dev.rhizome.proto.v1.OperatorTerm;
 import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.PeerList;
 import dev.rhizome.proto.v1.SeedList;
@@ -140,9 +143,19 @@ class ReplayedRequestsTest extends OnEachStore {
         return first;
     }
 
-    /** What a client can read of the coordinator's state. */
+    /**
+     * What a client can read of the coordinator's state. The stats' operator history is signed as it
+     * is read (its signed_ms the read's time): its terms are the state.
+     */
     static List<Object> state(Harness h) {
-        return List.of(h.units(""), h.api.get("/v1/stats", CoordinatorStats.newBuilder()).build(),
+        CoordinatorStats stats = h.api.get("/v1/stats", CoordinatorStats.newBuilder()).build();
+        List<OperatorTerm> terms;
+        try {
+            terms = OperatorHistory.parseFrom(stats.getOperatorHistory().getPayload()).getTermsList();
+        } catch (InvalidProtocolBufferException e) {
+            throw new AssertionError("the stats' operator_history is not an OperatorHistory", e);
+        }
+        return List.of(h.units(""), stats.toBuilder().clearOperatorHistory().build(), terms,
                 h.api.get("/v1/seeds", SeedList.newBuilder()).build(),
                 h.api.get("/v1/directions", DirectionList.newBuilder()).build(),
                 h.api.get("/v1/experiments", ExperimentList.newBuilder()).build(),

@@ -441,7 +441,8 @@ public final class AuditVerifier {
             }
             if (!header.getNetwork().isEmpty() && !history.record().getNetwork().equals(header.getNetwork())) {
                 problems.add(new Problem("header", 0, "", "operator_history is for network "
-                        + history.record().getNetwork() + ", not the export's " + header.getNetwork()));
+                        + history.record().getNetwork() + ", not this export's network " + header.getNetwork()
+                        + " (named by the export's header)"));
                 return null;
             }
             return history.record().getTermsList();
