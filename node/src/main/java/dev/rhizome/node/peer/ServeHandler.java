@@ -101,11 +101,13 @@ final class ServeHandler extends SimpleChannelInboundHandler<PeerMessage> implem
                 ctx.close();
                 return;
             }
-            ctx.writeAndFlush(reply.message());
             if (session.proven()) {
+                // before the proof goes out: a peer that reads it may open its next connection at
+                // once, and found this one still counted half-open (PeerServerRobustnessTest, at load)
                 HandshakeDeadline.passed(ctx.pipeline());
                 InboundLimits.proven(ctx.channel());
             }
+            ctx.writeAndFlush(reply.message());
         } else if (decision instanceof ServeSession.Refuse refuse) {
             if (refuse.forged() && ctx.channel().remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null) {
                 // Its address is closed for a while, as for a peer the gossip core cut: a forger looping

@@ -130,6 +130,12 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             clockTold = true;
             events.peerClock(handshake.clockOf(), handshake.clockAheadMs());
         }
+        if (step.state() == LinkHandshake.State.UP) {
+            // before our last handshake message goes out: the peer may open its next connection as
+            // soon as it reads it, and must not find this one still counted half-open
+            HandshakeDeadline.passed(ctx.pipeline());
+            InboundLimits.proven(ctx.channel());  // an inbound link's place is kept from newcomers
+        }
         step.send().forEach(ctx::writeAndFlush);
         switch (step.state()) {
             case REFUSED -> {
@@ -138,8 +144,6 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             }
             case UP -> {
                 peerInfo = handshake.peerInfo();
-                HandshakeDeadline.passed(ctx.pipeline());
-                InboundLimits.proven(ctx.channel());  // an inbound link's place is kept from newcomers
                 events.linkUp(this, handshake.outbound());
             }
             default -> { }
