@@ -24,7 +24,8 @@ public final class KeyIds {
      * the schemas so a key field added later cannot be missed).
      */
     static final Set<String> KEY_FIELDS = Set.of("runner", "proposer", "publisher", "node", "author",
-            "banned_by", "key", "signer", "opened_by", "closed_by", "holder", "receipt_key", "claimant", "requeued_by");
+            "banned_by", "key", "signer", "opened_by", "closed_by", "holder", "receipt_key", "claimant", "requeued_by",
+            "operator");
 
     private KeyIds() {
     }
