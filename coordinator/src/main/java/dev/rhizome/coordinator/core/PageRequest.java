@@ -44,7 +44,9 @@ public record PageRequest(int limit, Optional<Cursor> after) {
         }
         if (n < 1 || n > max || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw Rejection.badRequest("query parameter " + name + " must be a whole number from 1 to " + max
-                    + ", got '" + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "'");
+                    + ", got '" + (text.length() > 40 ? text.substring(0, 40) + "..." : text) + "'"
+                    // "?limit=+5" reads as " 5": the echo alone left a user looking for a space never typed
+                    + (text.indexOf(' ') >= 0 ? " (a '+' in a query string is a space: send the digits alone)" : ""));
         }
         return n;
     }

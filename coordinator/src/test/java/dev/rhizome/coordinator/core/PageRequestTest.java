@@ -18,6 +18,9 @@ class PageRequestTest {
             assertThatThrownBy(() -> PageRequest.parse("audit", 1, bad, "")).isInstanceOf(Rejection.class)
                     .hasMessageContaining("query parameter limit must be a whole number from 1 to 1000");
         }
+        assertThatThrownBy(() -> PageRequest.parse("audit", 1, " 5", "")).as("?limit=+5, decoded")
+                .hasMessageContaining("got ' 5' (a '+' in a query string is a space: send the digits alone)");
+        assertThatThrownBy(() -> PageRequest.parse("audit", 1, "x", "")).message().doesNotContain("'+'");
     }
 
     @Test
