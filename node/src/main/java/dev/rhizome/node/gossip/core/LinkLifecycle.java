@@ -140,9 +140,18 @@ final class LinkLifecycle {
         // Remembered even when dated ahead: peers.bin is read back unsigned (never handed on, replaced by
         // any signed record of the peer), so a restart redials a peer whose clock is off as any other.
         if (!outOfReach) {
-            remembered.linked(peer, peerInfo, outbound);
+            remembered.linked(peer, peerInfo, outbound, rememberedNetwork(remote, helloInfo));
         }
         greet(peer, now, out);
+    }
+
+    /**
+     * The network a linked peer is remembered under: the one its link came from, which a rogue cannot
+     * name as it names a hello's host; the hello's only where the link has no address (the core
+     * tests' and the simulations' {@link LinkEnd#LOOPBACK}).
+     */
+    private static String rememberedNetwork(LinkEnd remote, NodeInfo helloInfo) {
+        return remote == LinkEnd.LOOPBACK ? NetworkGroup.of(helloInfo.getHost()) : remote.network();
     }
 
     /**
