@@ -118,11 +118,35 @@ final class Dialer {
         peers.table().remove(peer);
     }
 
-    /** Dials that neither connected nor failed within {@code stallMs} count as failed. */
-    void expireDials(long now, long stallMs) {
+    /**
+     * Dials that neither connected nor failed within {@code stallMs} count as failed, and the driver
+     * is told to drop them: forgotten here while their sockets went on, one that answered at last
+     * was linked as a fresh dial, never judged late.
+     */
+    void expireDials(long now, long stallMs, List<Effect> out) {
         for (PublicId peer : peers.connections().expireDials(now - stallMs)) {
             peers.dials().ended(peer, AddressDials.Outcome.FAILED, now, self.random());
             peers.table().dialFailed(peer, now, self.random());
+            out.add(new Effect.CancelDial(peer));
+        }
+    }
+
+    /**
+     * Slow dials (older than {@link #SLOW_DIAL_MS}) are given up once the node holds its degree and
+     * its outbound quota: their answer would be turned away ({@link #takesLateLink}), yet a late
+     * answer still cost a handshake on both ends, and a rogue's addresses answering just late kept
+     * this node signing and verifying for links it never took. Backed off as a turned-away answer
+     * (no penalty: a loaded honest host is dialled again later); while the node is short of either,
+     * a slow dial is kept, since it may still link.
+     */
+    void cancelSlowDials(long now, List<Effect> out) {
+        if (peers.connections().dialingCount() == 0 || takesLateLink()) {
+            return;
+        }
+        for (PublicId peer : peers.connections().expireDials(now - SLOW_DIAL_MS + 1)) {
+            peers.dials().ended(peer, AddressDials.Outcome.TURNED_AWAY, now, self.random());
+            peers.table().dialFailed(peer, now, self.random());
+            out.add(new Effect.CancelDial(peer));
         }
     }
 

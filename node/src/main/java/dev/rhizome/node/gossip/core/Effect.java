@@ -70,6 +70,13 @@ public sealed interface Effect {
     }
 
     /**
+     * Give up the Dial to {@code peer} in flight: close its socket (connecting or mid-handshake) and
+     * report nothing of it; the core has already forgotten the dial.
+     */
+    record CancelDial(PublicId peer) implements Effect {
+    }
+
+    /**
      * Close the connection to {@code peer}; the core has already forgotten it. {@code routine} when
      * it is policy working as meant (no free link slot, a link to itself, an idle link), not a
      * peer's fault or a problem: the driver logs those quietly.

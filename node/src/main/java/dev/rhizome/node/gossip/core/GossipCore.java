@@ -590,7 +590,8 @@ public final class GossipCore implements PeerProtocol {
         if (resigned != null) {
             out.add(new Effect.SignedSelf(resigned));
         }
-        dialer.expireDials(now, stall);
+        dialer.expireDials(now, stall, out);
+        dialer.cancelSlowDials(now, out);
         peers.connections().expireClosing(now - stall);
         fetchFaults.sweep(now, out);
         peers.scores().sweep(now);

@@ -85,6 +85,8 @@ final class EffectApplier {
             send(send.to(), send.message());
         } else if (effect instanceof Effect.Dial dial) {
             dialler.dial(dial);
+        } else if (effect instanceof Effect.CancelDial cancel) {
+            dialler.cancel(cancel.peer());
         } else if (effect instanceof Effect.Disconnect disconnect) {
             if (links.close(disconnect.peer())) {
                 // The link limit turns peers away all day on a healthy network: that is no warning.

@@ -15,6 +15,7 @@ import dev.rhizome.proto.v1.PeerMessage;
 import dev.rhizome.protocol.PeerAddress;
 import dev.rhizome.protocol.envelope.Verified;
 import dev.rhizome.protocol.identity.PublicId;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.WriteBufferWaterMark;
@@ -172,6 +173,15 @@ final class GossipLink extends SimpleChannelInboundHandler<PeerMessage> {
             events.linkWritability(this, ctx.channel().isWritable());
         }
         ctx.fireChannelWritabilityChanged();
+    }
+
+    /**
+     * Closes the socket of a dial the protocol gave up, whether or not this handler is installed yet;
+     * a handshake that completes meanwhile is never reported up ({@link LinkEvents#linkUp}).
+     */
+    void abandon(Channel channel) {
+        closedByUs = true;
+        channel.close();
     }
 
     /** Closes the link; its closing is not reported to the protocol, which asked for it or knows. */

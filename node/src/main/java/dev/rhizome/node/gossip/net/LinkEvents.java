@@ -45,6 +45,9 @@ final class LinkEvents {
             PublicId peer = link.peer();
             if (outbound) {
                 links.dialEnded(peer);
+                if (link.closedByUs()) {
+                    return; // a dial the core gave up (CancelDial) and forgot: its late answer is not a link
+                }
             }
             if (!link.isActive()) {
                 if (outbound) {

@@ -14,6 +14,7 @@ import dev.rhizome.protocol.frame.FrameCodec;
 import dev.rhizome.protocol.identity.Identity;
 import dev.rhizome.protocol.identity.PublicId;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -23,6 +24,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -50,6 +53,8 @@ final class OutboundDialler implements AutoCloseable {
     private final PeerResolver resolver;
     /** Looks up the hosts of peers to dial: DNS blocks, and must hold up neither the core thread nor an event loop. */
     private final ExecutorService resolving;
+    /** The dials in flight, each until its socket closes or its lookup fails, so the core can give one up ({@link #cancel}). */
+    private final Map<PublicId, Attempt> attempts = new ConcurrentHashMap<>();
 
     OutboundDialler(CoreSteps steps, LinkRegistry links, LinkEvents events, Identity identity, SelfHello self,
                     PeerConfig settings, EventLoopGroup group, PeerResolver resolver) {
@@ -71,23 +76,42 @@ final class OutboundDialler implements AutoCloseable {
         if (!links.startDial(id)) {
             return;
         }
+        Attempt attempt = new Attempt();
+        attempts.put(id, attempt);
         try {
             resolving.execute(() -> {
                 InetSocketAddress at;
                 try {
                     at = resolver.resolve(dial.addressing());
                 } catch (UnknownHostException | RuntimeException e) {
+                    attempts.remove(id, attempt);
                     failed(id, dial.peer(), e.getMessage());
                     return;
                 }
-                connect(id, dial.peer(), at);
+                connect(id, dial.peer(), at, attempt);
             });
         } catch (RejectedExecutionException closing) {
+            attempts.remove(id, attempt);
             links.dialEnded(id);
         }
     }
 
-    private void connect(PublicId id, NodeInfo peer, InetSocketAddress at) {
+    /**
+     * On the core thread: the core gave up its dial to {@code id} (slow while the degree is held, or
+     * stalled): its socket closes, connecting or mid-handshake, and nothing of it is reported, so a
+     * late answer costs neither end a handshake nor the core a link it would turn away.
+     */
+    void cancel(PublicId id) {
+        Attempt attempt = attempts.remove(id);
+        if (attempt != null && links.dialEnded(id)) {
+            attempt.cancel();
+        }
+    }
+
+    private void connect(PublicId id, NodeInfo peer, InetSocketAddress at, Attempt attempt) {
+        if (attempt.cancelled()) {
+            return; // given up while its host was looked up
+        }
         GossipLink link = new GossipLink(events, LinkHandshake.dial(identity, id, self.info(), HandshakeProof.newNonce()), id);
         ChannelFuture connecting;
         try {
@@ -111,11 +135,43 @@ final class OutboundDialler implements AutoCloseable {
             failed(id, peer, e.getMessage());
             return;
         }
+        connecting.channel().closeFuture().addListener(closed -> attempts.remove(id, attempt));
+        if (!attempt.connecting(link, connecting.channel())) {
+            return;
+        }
         connecting.addListener(connected -> {
-            if (!connected.isSuccess()) {
+            if (!connected.isSuccess() && !attempt.cancelled()) {
                 failed(id, peer, PeerMessages.describe(connected.cause()));
             }
         });
+    }
+
+    /** One dial's socket, once it has one, and whether the core gave the dial up. */
+    private static final class Attempt {
+        private GossipLink link;
+        private Channel channel;
+        private boolean cancelled;
+
+        /** Notes the dial's socket; false (and the socket closed) when the dial was given up meanwhile. */
+        synchronized boolean connecting(GossipLink link, Channel channel) {
+            this.link = link;
+            this.channel = channel;
+            if (cancelled) {
+                link.abandon(channel);
+            }
+            return !cancelled;
+        }
+
+        synchronized void cancel() {
+            cancelled = true;
+            if (channel != null) {
+                link.abandon(channel);
+            }
+        }
+
+        synchronized boolean cancelled() {
+            return cancelled;
+        }
     }
 
     private void failed(PublicId id, NodeInfo peer, String why) {

@@ -3,6 +3,7 @@ package dev.rhizome.node.gossip.core;
 import static dev.rhizome.node.gossip.core.Effects.only;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.rhizome.node.gossip.core.Effect.CancelDial;
 import dev.rhizome.node.gossip.core.Effect.Dial;
 import dev.rhizome.node.gossip.core.Effect.Disconnect;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -66,6 +67,7 @@ class GossipHungDialsTest {
                     listedDials += listed.contains(id) ? 1 : 0;
                 }
             }
+            assertThat(only(effects, CancelDial.class)).as("dials given up by a node short of its degree").isEmpty();
             effects.clear();
             mostInFlight = Math.max(mostInFlight, failsAt.size());
 
@@ -109,6 +111,10 @@ class GossipHungDialsTest {
             }
             refused += (int) only(effects, Disconnect.class).stream()
                     .filter(d -> d.reason().startsWith("dial answered after giving up its slot")).count();
+            for (CancelDial c : only(effects, CancelDial.class)) {
+                answersAt.remove(c.peer()); // the driver closed its socket: no answer comes
+                refused++;
+            }
             effects.clear();
             for (var it = answersAt.entrySet().iterator(); it.hasNext(); ) {
                 var e = it.next();
@@ -122,7 +128,72 @@ class GossipHungDialsTest {
             assertThat(core.connectedPeers().size()).as("links at %d ms", t - now).isLessThanOrEqualTo(config.degree());
         }
         assertThat(core.connectedPeers()).hasSize(config.degree());
-        assertThat(refused).as("late answers turned away").isPositive();
+        assertThat(refused).as("late answers turned away, or their dials given up").isPositive();
+    }
+
+    /**
+     * Once the node holds its degree, a slow dial is given up (its socket closed by the driver)
+     * rather than left to answer and be turned away: a late answer turned away still cost a handshake
+     * on both ends. Only dials past {@link Dialer#SLOW_DIAL_MS}, only while the degree is held, and the
+     * degree is held to the end.
+     */
+    @Test
+    void slowDialsAreGivenUpOnceTheDegreeIsHeld() throws Exception {
+        GossipCore core = GossipRestartFromRememberedPeersTest.core(10);
+        Map<PublicId, Peer> byId = new HashMap<>();
+        Set<PublicId> slow = new HashSet<>();
+        List<NodeInfo> infos = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            Peer p = new Peer();
+            byId.put(p.id, p);
+            if (i % 2 == 0) {
+                slow.add(p.id);
+            }
+            infos.add(p.info.toBuilder().setTimeMs(now).build());
+        }
+        Map<PublicId, Long> dialledAt = new HashMap<>();
+        Map<PublicId, Long> answersAt = new HashMap<>();
+        Map<PublicId, Long> failsAt = new HashMap<>();
+        List<Effect> effects = new ArrayList<>(core.start(infos, now));
+        int givenUp = 0;
+        for (long t = now; t < now + 60_000; t += TICK_MS) {
+            for (Dial d : only(effects, Dial.class)) {
+                PublicId id = PublicId.of(d.peer().getNode());
+                dialledAt.put(id, t);
+                if (slow.contains(id)) {
+                    failsAt.put(id, t + HANDSHAKE_DEADLINE_MS); // the driver's deadline, unless given up first
+                } else {
+                    answersAt.put(id, t + 500);
+                }
+            }
+            for (CancelDial c : only(effects, CancelDial.class)) {
+                givenUp++;
+                assertThat(slow).as("a dial given up").contains(c.peer());
+                assertThat(t - dialledAt.get(c.peer())).as("age of a dial given up").isGreaterThanOrEqualTo(Dialer.SLOW_DIAL_MS);
+                assertThat(core.connectedPeers()).as("links when a dial is given up").hasSizeGreaterThanOrEqualTo(config.degree());
+                assertThat(failsAt.remove(c.peer())).as("given up while in flight").isNotNull();
+            }
+            effects.clear();
+            long next = t + TICK_MS;
+            for (var it = answersAt.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue() <= next) {
+                    it.remove();
+                    Peer p = byId.get(e.getKey());
+                    effects.addAll(core.onConnected(p.id, GossipRestartFromRememberedPeersTest.verified(p, next), true, next));
+                }
+            }
+            for (var it = failsAt.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue() <= next) {
+                    it.remove();
+                    effects.addAll(core.onDialFailed(e.getKey(), next));
+                }
+            }
+            effects.addAll(core.onTick(next));
+        }
+        assertThat(givenUp).as("slow dials given up").isPositive();
+        assertThat(core.connectedPeers()).hasSize(config.degree());
     }
 
     /**
@@ -177,21 +248,30 @@ class GossipHungDialsTest {
                 dialled.computeIfAbsent(address, k -> new ArrayList<>()).add(t);
                 answersAt.put(id, t + (rogue.contains(address) ? rogueAnswerMs : honestAnswerMs));
             }
+            // A late answer turned away, or a slow dial given up before it could answer (the degree held): backed off alike.
+            List<PublicId> away = new ArrayList<>();
             for (Disconnect d : only(effects, Disconnect.class)) {
                 if (d.reason().startsWith("dial answered after giving up its slot")) {
-                    String address = AddressDials.address(records.get(d.peer()));
-                    assertThat(rogue).as("turned away for answering late").contains(address);
                     assertThat(d.routine()).as("a late answer is no misbehaviour").isTrue();
-                    turnedAway.computeIfAbsent(address, k -> new ArrayList<>()).add(new long[] {t, inARow.merge(address, 1, Integer::sum)});
-                    if (freshKeys) {
-                        Identity fresh = Identity.generate();
-                        NodeInfo info = records.get(d.peer()).toBuilder().setNode(fresh.publicId().toByteString()).build();
-                        keys.put(fresh.publicId(), fresh);
-                        records.put(fresh.publicId(), info);
-                        freshOnes.add(info.toBuilder().setTimeMs(t).build());
-                    }
+                    away.add(d.peer());
                 }
                 closesAt.remove(d.peer());
+            }
+            for (CancelDial c : only(effects, CancelDial.class)) {
+                answersAt.remove(c.peer()); // the driver closed its socket: no answer comes
+                away.add(c.peer());
+            }
+            for (PublicId id : away) {
+                String address = AddressDials.address(records.get(id));
+                assertThat(rogue).as("turned away for answering late").contains(address);
+                turnedAway.computeIfAbsent(address, k -> new ArrayList<>()).add(new long[] {t, inARow.merge(address, 1, Integer::sum)});
+                if (freshKeys) {
+                    Identity fresh = Identity.generate();
+                    NodeInfo info = records.get(id).toBuilder().setNode(fresh.publicId().toByteString()).build();
+                    keys.put(fresh.publicId(), fresh);
+                    records.put(fresh.publicId(), info);
+                    freshOnes.add(info.toBuilder().setTimeMs(t).build());
+                }
             }
             effects.clear();
             long next = t + TICK_MS;
