@@ -32,6 +32,8 @@ final class PiecePlan {
     private Piece[] pieces;
     private final List<Set<Integer>> fetchers = new ArrayList<>();
     private boolean probing;
+    /** Pieces some holder's bytes failed the first holder's digest for: asked for last ({@link #pieceDisputed}). */
+    private final Set<Integer> disputed = new HashSet<>();
 
     PiecePlan(int holderCount, int maxActive) {
         if (holderCount < 1 || maxActive < 1) {
@@ -89,6 +91,11 @@ final class PiecePlan {
     }
 
     private int nextPiece(int holder) {
+        for (int i = 0; i < pieces.length; i++) {
+            if (pieces[i] == Piece.PENDING && !disputed.contains(i)) {
+                return i;
+            }
+        }
         for (int i = 0; i < pieces.length; i++) {
             if (pieces[i] == Piece.PENDING) {
                 return i;
@@ -165,6 +172,18 @@ final class PiecePlan {
         if (pieces[piece] == Piece.FETCHING && on.isEmpty()) {
             pieces[piece] = Piece.PENDING;
         }
+    }
+
+    /**
+     * {@code holder} sent bytes for {@code piece} that failed the first holder's digest: dropped as for
+     * a bad piece, and the piece is asked for again only once no other is left. Whose word was false
+     * is unknown yet; the pieces done meanwhile are what can settle it (a rogue first holder naming a
+     * false digest for the piece it never serves made every honest holder, asked for that lowest
+     * piece in turn, fail it and be dropped before the rest was fetched).
+     */
+    void pieceDisputed(int holder, int piece) {
+        disputed.add(piece);
+        pieceFailed(holder, piece);
     }
 
     /** {@code holder}, not asked anything now, is not to be asked for this bundle (its address proved nothing under another key). */

@@ -10,11 +10,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -91,6 +93,10 @@ final class RangeFetch {
      * ends without the bundle (a verified bundle reports it with the other bad pieces instead).
      */
     private PeerFailure primaryContradicted;
+    /** Other holders' bytes for pieces that failed the primary's digests, until the dispute is settled. */
+    private final DisputedPieces disputes = new DisputedPieces();
+    /** A disputed copy came since the disputes were last tried against the primary's whole digest. */
+    private boolean disputesChanged;
     private int primary = -1;
     private ByteString primaryNode = ByteString.EMPTY;
     private long size;
@@ -127,6 +133,9 @@ final class RangeFetch {
                 }
                 for (PiecePlan.Assignment a : plan.assign()) {
                     start(a);
+                }
+                if (disputesChanged && settleDisputes()) {
+                    continue; // the pieces are all here: the next turn returns them
                 }
                 if (plan.complete()) {
                     return new Outcome(primary, primaryNode, size, sha256, Map.copyOf(badPieces), arrived.get(),
@@ -214,6 +223,11 @@ final class RangeFetch {
                     verdicts.failed(holders.get(job.holder()), lie);
                     throw new FetchException(commit, List.of(label(job.holder()) + ": " + lie.getMessage()));
                 }
+                if (job.holder() != primary) {
+                    disputes.add(piece, job.holder(), Arrays.copyOfRange(job.buffer().bytes(), (int) (start - job.offset()),
+                            (int) (end - job.offset())));
+                    disputesChanged = true;
+                }
                 badPieces.put(job.holder(), "sent piece " + piece + " of bundle " + CommitId.abbreviate(commit)
                         + " that does not match its digest");
                 if (job.holder() == primary && primaryContradicted == null) {
@@ -221,10 +235,15 @@ final class RangeFetch {
                             + CommitId.abbreviate(commit) + " that does not match its own header's digest");
                 }
                 failures.add(label(job.holder()) + ": bad piece " + piece);
-                plan.pieceFailed(job.holder(), piece);
+                if (job.holder() == primary) {
+                    plan.pieceFailed(job.holder(), piece);
+                } else {
+                    plan.pieceDisputed(job.holder(), piece);
+                }
                 return;
             }
             into.write(ByteBuffer.wrap(job.buffer().bytes(), (int) (start - job.offset()), (int) (end - start)), start);
+            disputesChanged |= !disputes.isEmpty(); // one piece fewer the disputed copies must complete
             for (int other : plan.pieceDone(job.holder(), piece)) {
                 cancelDuplicate(other, piece);
             }
@@ -236,6 +255,54 @@ final class RangeFetch {
             plan.pieceFailed(job.holder(), job.piece());  // it ended without the piece it was asked for
         }
         plan.cancelled(job.holder());  // idle again, if it is not already
+    }
+
+    /**
+     * Tries the disputed copies ({@link DisputedPieces}) for the pieces still missing, once each of
+     * them has one: when the pieces done and the copies hash to the primary's own whole SHA-256, the
+     * copies are the bundle's bytes and the primary's digests for them were false. The pieces are
+     * then done (their digests as the bytes are), the holders that sent them cleared, and the
+     * primary named, when the bundle imports, for digests its own header contradicts. Before round
+     * 39 a rogue primary that named a false digest for a piece and never served that piece itself
+     * (BUSY, or gone) was proven nothing: every honest holder's true piece failed its word, the
+     * fetch ended a blameless loss, and the rogue could lead the next ask.
+     */
+    private boolean settleDisputes() throws IOException {
+        disputesChanged = false;
+        if (!plan.knowsPieces() || plan.complete()) {
+            return false;
+        }
+        Set<Integer> missing = new TreeSet<>();
+        for (int piece = 0; piece < plan.pieceCount(); piece++) {
+            if (!plan.isDone(piece)) {
+                missing.add(piece);
+            }
+        }
+        for (Map<Integer, DisputedPieces.Copy> chosen : disputes.candidates(missing)) {
+            for (var e : chosen.entrySet()) {
+                into.write(ByteBuffer.wrap(e.getValue().bytes()), (long) e.getKey() * pieceBytes);
+            }
+            if (into.size() != size || !MessageDigest.isEqual(into.sha256(), sha256)) {
+                continue;
+            }
+            List<ByteString> digests = new ArrayList<>(pieceSha256);
+            for (var e : chosen.entrySet()) {
+                int piece = e.getKey();
+                digests.set(piece, ByteString.copyFrom(e.getValue().sha256()));
+                e.getValue().holders().forEach(badPieces::remove);
+                for (int other : plan.pieceDone(-1, piece)) {
+                    cancelDuplicate(other, piece);
+                }
+            }
+            pieceSha256 = List.copyOf(digests);
+            String pieces = chosen.keySet().toString().replaceAll("[\\[\\]]", "");
+            badPieces.put(primary, "named a false digest for piece " + pieces + " of bundle " + CommitId.abbreviate(commit)
+                    + ": other holders' bytes for it complete the bundle of its own header's SHA-256");
+            log.info("{} named false digests for piece {} of {}: other holders' bytes make the bundle of its own SHA-256",
+                    label(primary), pieces, CommitId.abbreviate(commit));
+            return true;
+        }
+        return false;
     }
 
     /**

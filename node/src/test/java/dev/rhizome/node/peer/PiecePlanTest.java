@@ -91,4 +91,30 @@ class PiecePlanTest {
         plan.pieceDone(0, 0);
         return plan;
     }
+
+    /**
+     * A piece whose bytes failed the first holder's digest is asked for last: the other pieces are
+     * fetched first, so the disputed copy can be judged against the whole bundle, rather than each
+     * holder in turn being asked for that lowest piece, failing it and being dropped.
+     */
+    @Test
+    void aDisputedPieceIsAskedForOnlyOnceNoOtherIsLeft() {
+        PiecePlan plan = new PiecePlan(3, 3);
+        plan.assign();
+        plan.pieces(5);
+        plan.probeDone(0);
+        plan.pieceDone(0, 0);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(0, 1), new PiecePlan.Assignment(1, 2),
+                new PiecePlan.Assignment(2, 3));
+        plan.pieceFailed(0, 1);      // the first holder said BUSY for its piece
+        plan.pieceDone(1, 2);
+        assertThat(plan.assign()).containsExactly(new PiecePlan.Assignment(1, 1));
+        plan.pieceDisputed(1, 1);    // holder 1's bytes fail the first holder's digest
+        plan.pieceDone(2, 3);
+        assertThat(plan.assign()).as("piece 4 before the disputed piece 1").containsExactly(new PiecePlan.Assignment(2, 4));
+        plan.pieceDone(2, 4);
+        assertThat(plan.exhausted()).isFalse();
+        assertThat(plan.assign()).as("no other piece left: the disputed one is asked for")
+                .containsExactly(new PiecePlan.Assignment(2, 1));
+    }
 }

@@ -213,6 +213,41 @@ class RangeFetchTest {
         }
     }
 
+    /**
+     * A rogue first holder names a false digest for piece 1 and never serves that piece itself
+     * (BUSY for every piece past its first): every honest holder's true piece 1 fails its word. The
+     * honest copy and the pieces done hash to the rogue's own header's SHA-256, so its digest is
+     * proven false: the fetch imports the bundle, the rogue is named and no honest holder is. Before
+     * round 39 the fetch ended a blameless loss, and the rogue could lead the next ask.
+     */
+    @Test
+    void aFirstHolderNamingAFalseDigestForAPieceItNeverServesIsProvenALiar() throws Exception {
+        try (TestNode alice = new TestNode(tmp.resolve("alice")); TestNode bob = new TestNode(tmp.resolve("bob"));
+             TestNode dave = new TestNode(tmp.resolve("dave")); TestNode carol = new TestNode(tmp.resolve("carol"))) {
+            String commit = large(alice, 3.5);
+            bob.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+            dave.fetcher.fetchFrom(alice.endpoint(), commit, TransferProgress.NONE, new Cancellation());
+            byte[] bundle = Files.readAllBytes(keptBundle(tmp.resolve("bob"), commit));
+            try (RogueHolder rogue = new RogueHolder(bundle, 64 << 10,
+                    (connection, request) -> request.getOffset() == 0 ? RogueHolder.Answer.whole()
+                            : RogueHolder.Answer.busyAt(request.getOffset()))) {
+                rogue.falsePieceDigest = 1;
+                int roguePort = rogue.endpoint().getPort();
+
+                carol.fetcher.fetchFromHolders(commit, List.of(rogue.endpoint(), bob.endpoint(), dave.endpoint()),
+                        TransferProgress.NONE, new Cancellation(), recording);
+
+                assertThat(carol.repo.has(commit)).isTrue();
+                assertThat(rogue.offsets).as("the rogue led the fetch").contains(0L);
+                assertThat(verdicts).singleElement().satisfies(v -> {
+                    assertThat(v.port()).isEqualTo(roguePort);
+                    assertThat(v.kind()).isEqualTo(PeerFailure.Kind.BAD_BUNDLE);
+                    assertThat(v.message()).contains("false digest for piece 1");
+                });
+            }
+        }
+    }
+
     private static Path keptBundle(Path node, String commit) throws Exception {
         try (Stream<Path> files = Files.list(node.resolve("repo.git.bundles"))) {
             return files.filter(p -> p.getFileName().toString().startsWith(commit)).findFirst().orElseThrow();
