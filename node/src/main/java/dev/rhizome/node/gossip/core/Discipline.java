@@ -124,6 +124,8 @@ final class Discipline {
         boolean dialing = peers.connections().dialEnded(peer);
         if (dialing) {
             peers.dials().ended(peer, AddressDials.Outcome.UNKNOWN, now, self.random());
+            // The driver's dial goes on otherwise: its answer cost both ends a handshake, to be refused as banned.
+            out.add(new Effect.CancelDial(peer));
         }
         if ((link != null && !link.closing()) || dialing) {
             if (link != null) {
