@@ -49,11 +49,16 @@ class LauncherTest {
     }
 
     private static Run run(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("/bin/sh", launcher.toString()));
+        return run(launcher, "", args);
+    }
+
+    /** Runs the launcher {@code script} with {@code moreOpts} added to the test's JAVA_OPTS. */
+    private static Run run(Path script, String moreOpts, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("/bin/sh", script.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        pb.environment().put("JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xmx256m -XX:+UseSerialGC");
+        pb.environment().put("JAVA_OPTS", "-XX:+PrintCommandLineFlags -Xmx256m -XX:+UseSerialGC " + moreOpts);
         pb.environment().remove("RHIZOME_COORDINATOR");
         pb.environment().remove("RHIZOME_DATA_DIR");
         Path out = Files.createTempFile(dir, "out", ".txt");
@@ -71,6 +76,69 @@ class LauncherTest {
         assertThat(run.quick()).as("the launcher's JIT for `rhizome %s` against CommandWord", String.join(" ", args))
                 .isEqualTo(!CommandWord.isService(List.of(args)));
         return run;
+    }
+
+    /**
+     * The class-data sharing archive `package` records beside the jar (StartArchive) is what the
+     * launcher starts with; one that no longer matches (the jar rebuilt after it, or a damaged file)
+     * is passed over without a word: the command answers as it does without one, its standard
+     * output still the one JSON object an agent parses.
+     */
+    @Test
+    void theStartArchiveIsUsedAndOneThatNoLongerMatchesIsPassedOverInSilence() throws Exception {
+        Path home = dir.resolve("with-archive");
+        Files.createDirectories(home);
+        Path script = Files.copy(launcher, home.resolve("rhizome"));
+        Path jar = Files.copy(launcher.resolveSibling("rhizome.jar"), home.resolve("rhizome.jar"));
+        Path archive = home.resolve("rhizome.jsa");
+        record(jar, archive);
+        Path data = dir.resolve("archive-data");
+
+        Path loaded = dir.resolve("loaded-matching.txt");
+        Run matching = run(script, "-Xlog:class+load:file=" + loaded, "id", "--data-dir", data.toString(), "--json");
+        assertThat(matching.code()).as(matching.err()).isZero();
+        assertThat(matching.out()).contains("-XX:SharedArchiveFile=" + archive);
+        assertThat(Files.readString(loaded)).as("Main mapped from the archive")
+                .containsPattern("dev\\.rhizome\\.client\\.Main source: shared objects file \\(top\\)");
+        String answer = json(matching);
+        assertThat(answer).startsWith("{").contains("\"id\"");
+
+        // the jar rebuilt after the archive was recorded
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(jar).toMillis() + 60_000));
+        Path staleLoaded = dir.resolve("loaded-stale.txt");
+        Run stale = run(script, "-Xlog:class+load:file=" + staleLoaded, "id", "--data-dir", data.toString(), "--json");
+        assertThat(stale.code()).as(stale.err()).isZero();
+        assertThat(json(stale)).isEqualTo(answer);
+        assertThat(stale.err()).doesNotContain("cds").doesNotContain("warning").doesNotContain("archive");
+        assertThat(Files.readString(staleLoaded)).doesNotContain("shared objects file (top)")
+                .containsPattern("dev\\.rhizome\\.client\\.Main source: (jar|file)");
+
+        Files.writeString(archive, "not an archive");
+        Run damaged = run(script, "", "id", "--data-dir", data.toString(), "--json");
+        assertThat(damaged.code()).as(damaged.err()).isZero();
+        assertThat(json(damaged)).isEqualTo(answer);
+        assertThat(damaged.err()).doesNotContain("cds").doesNotContain("warning").doesNotContain("archive");
+    }
+
+    /** Records {@code archive} of {@code jar} as the build's `package` does. */
+    private static void record(Path jar, Path archive) throws Exception {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(java.toString(), "-XX:ArchiveClassesAtExit=" + archive, "-Xlog:cds=off",
+                "-Xlog:cds+dynamic=off", "-cp", jar.toString(), StartArchive.class.getName())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("record.txt").toFile()).start();
+        Duration patience = new LoadScaledBudget(Duration.ofSeconds(120), Duration.ofSeconds(600)).now();
+        if (!p.waitFor(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("recording the archive did not end within " + patience);
+        }
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("record.txt"))).isZero();
+        assertThat(archive).isNotEmptyFile();
+    }
+
+    /** The command's answer: its standard output less the flags line the JVM printed first. */
+    private static String json(Run run) {
+        return run.out().lines().filter(l -> !l.startsWith("-XX:")).reduce("", (a, b) -> a + b + "\n");
     }
 
     @Test
