@@ -21,7 +21,7 @@ import java.time.Duration;
  * @param warmupBundles bundles of one untimed round delivered through the gossip network before the
  *                    timed one, with the baselines measured after it; 0 measures everything cold
  * @param heldHistory commits of one chain every node holds before the run (each of {@code bundleBytes}
- *                    random bytes, imported one thin bundle at a time, so that each node holds one pack
+ *                    random bytes, at most 64 KiB, imported one thin bundle at a time, so that each node holds one pack
  *                    a commit as a node that fetched them does); every bundle of the run is then a
  *                    child of its tip, served thin, and imported as nodes import a direction's next
  *                    experiment (prerequisites, the held boundary, a thin pack); 0: every bundle is a
