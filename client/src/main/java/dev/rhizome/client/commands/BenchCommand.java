@@ -100,7 +100,8 @@ public final class BenchCommand implements Runnable {
                 "Node processes run for days, so the gossip network first delivers one untimed round of bundles",
                 "(--warmup-bundles) and both baselines are measured again after it, on compiled code; the cold ones",
                 "(cold_direct_transfer_ms) are printed too. delivery_cpu_ms_per_copy is the process's CPU from",
-                "injection to full delivery per bundle copy delivered.",
+                "injection to full delivery per bundle copy delivered. With --held-history every bundle is a thin child of",
+                "a history every node holds (held_history_commits), the shape nodes really fetch.",
                 "With --simulate, drives the same protocol core without sockets over simulated latency and loss instead",
                 "(10,000 nodes by default) and prints time and rounds to full delivery.",
                 "With --replay, starts no nodes: it measures what a rogue replaying captured signed records costs one",
@@ -150,6 +151,14 @@ public final class BenchCommand implements Runnable {
                 "direct and ranged baselines measured again after it (default: as many as --bundles; 0 measures cold)."})
         Integer warmupBundles;
 
+        @Option(names = "--held-history", converter = Bounded.NonNegativeInt.class, defaultValue = "0", paramLabel = "COMMITS",
+                description = {"Give every node (and both baselines' ends) a chain of this many commits first, one pack each, " +
+                "and make every bundle a child of its tip: bundles then travel thin and are imported as nodes import a " +
+                "direction's next experiment (prerequisites checked, the walk stopping at the held history). " +
+                "0, the default, makes every bundle a root commit, as the figures of earlier rounds (at most " +
+                GossipBenchConfig.MAX_HELD_HISTORY + ")."})
+        int heldHistory;
+
         @Option(names = "--replay", description = "Measure instead what replayed signed records cost the gossip core per message (starts no nodes; the options of a run do not apply).")
         boolean replay;
 
@@ -179,7 +188,8 @@ public final class BenchCommand implements Runnable {
             GossipBenchConfig config = settings(() -> new GossipBenchConfig(nodes == null ? 50 : nodes, degree,
                     large ? 1 : bundles, large ? GossipBenchConfig.LARGE_BUNDLE_BYTES : bundleBytes, seed,
                     Duration.ofSeconds(deadlineSeconds), flood == null ? !large : flood, rangeHolders,
-                    uploadMibps == null ? -1 : uploadMibps << 20, warmupBundles == null ? (large ? 1 : bundles) : warmupBundles));
+                    uploadMibps == null ? -1 : uploadMibps << 20, warmupBundles == null ? (large ? 1 : bundles) : warmupBundles,
+                    heldHistory));
             print(GossipBench.run(config, progress(json)), json);
             return ExitCodes.OK;
         }

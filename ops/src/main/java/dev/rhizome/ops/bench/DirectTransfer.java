@@ -25,7 +25,9 @@ import org.eclipse.jgit.lib.PersonIdent;
 /**
  * The baseline for gossip's delivery times, measured in the same run: one bundle of the same size
  * fetched straight from one node's bundle server by another, over the same loopback and event loops
- * (connect, request, bundle made, streamed, verified, imported). The median of a few tries.
+ * (connect, request, bundle made, streamed, verified, imported). The median of a few tries. With a
+ * held history both ends hold it first (not timed) and the bundle is a child of its tip, the same
+ * shape as the run's bundles: thin, with the import's prerequisites and held boundary.
  */
 final class DirectTransfer {
     private static final PersonIdent AUTHOR = new PersonIdent("rhizome bench", "bench@rhizome");
@@ -36,16 +38,18 @@ final class DirectTransfer {
     private DirectTransfer() {
     }
 
-    static long medianMs(int bundleBytes, long seed, PeerConfig config, EventLoopGroup group) throws IOException, InterruptedException {
+    static long medianMs(int bundleBytes, long seed, HeldHistory history, PeerConfig config, EventLoopGroup group)
+            throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("rhizome-bench-direct-");
         Identity serverId = Identity.generate();
         List<Long> times = new ArrayList<>();
         try (NodeRepository server = NodeRepository.open(dir.resolve("server.git"));
              PeerServer peer = PeerServer.start(server, serverId, "127.0.0.1", 0, config, group,
                      (channel, hello) -> channel.close())) {
+            history.giveTo(server);
             byte[] noise = new byte[bundleBytes];
             new Random(seed).nextBytes(noise);
-            String commit = server.commitFiles(null, Map.of("bundle.bin", noise), "direct transfer", AUTHOR);
+            String commit = server.commitFiles(history.tip(), Map.of("bundle.bin", noise), "direct transfer", AUTHOR);
             PeerEndpoint endpoint = PeerEndpoint.newBuilder().setNode(serverId.publicId().toByteString())
                     .setHost("127.0.0.1").setPort(peer.port()).build();
             for (int t = 0; t < TRIES; t++) {
@@ -53,6 +57,7 @@ final class DirectTransfer {
                 try (NodeRepository repo = NodeRepository.open(client.resolve("repo.git"));
                      BundleFetcher fetcher = new BundleFetcher(repo, Identity.generate(), config,
                              new TransferLog(client.resolve("transfers.jsonl")), group)) {
+                    history.giveTo(repo);
                     long start = System.nanoTime();
                     fetchHonouringBusy(fetcher, endpoint, commit);
                     times.add((System.nanoTime() - start) / 1_000_000);
@@ -72,7 +77,8 @@ final class DirectTransfer {
      * holders at once (the origin and relays that fetched it from the origin, so all serve the same
      * bytes), under the same defaults, upload pacing included.
      */
-    static long rangedMedianMs(int bundleBytes, long seed, int holders, PeerConfig config, EventLoopGroup group)
+    static long rangedMedianMs(int bundleBytes, long seed, HeldHistory history, int holders, PeerConfig config,
+                               EventLoopGroup group)
             throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("rhizome-bench-ranged-");
         List<Long> times = new ArrayList<>();
@@ -81,14 +87,16 @@ final class DirectTransfer {
             List<PeerEndpoint> endpoints = new ArrayList<>();
             NodeRepository origin = NodeRepository.open(dir.resolve("origin.git"));
             open.add(origin);
+            history.giveTo(origin);
             byte[] noise = new byte[bundleBytes];
             new Random(seed).nextBytes(noise);
-            String commit = origin.commitFiles(null, Map.of("bundle.bin", noise), "ranged transfer", AUTHOR);
+            String commit = origin.commitFiles(history.tip(), Map.of("bundle.bin", noise), "ranged transfer", AUTHOR);
             endpoints.add(serve(origin, config, group, open));
             for (int h = 1; h < holders; h++) {
                 Path relayDir = dir.resolve("relay-" + h);
                 NodeRepository relay = NodeRepository.open(relayDir.resolve("repo.git"));
                 open.add(relay);
+                history.giveTo(relay);
                 try (BundleFetcher fetcher = new BundleFetcher(relay, Identity.generate(), config,
                         new TransferLog(relayDir.resolve("transfers.jsonl")), group)) {
                     fetchHonouringBusy(fetcher, endpoints.get(0), commit);
@@ -100,6 +108,7 @@ final class DirectTransfer {
                 try (NodeRepository repo = NodeRepository.open(client.resolve("repo.git"));
                      BundleFetcher fetcher = new BundleFetcher(repo, Identity.generate(), config,
                              new TransferLog(client.resolve("transfers.jsonl")), group)) {
+                    history.giveTo(repo);
                     List<PeerEndpoint> order = new ArrayList<>(endpoints);
                     Collections.rotate(order, t);  // a different first holder each try
                     long start = System.nanoTime();

@@ -20,11 +20,20 @@ import java.time.Duration;
  *                    pieces from that many holders at once); 0 skips it
  * @param warmupBundles bundles of one untimed round delivered through the gossip network before the
  *                    timed one, with the baselines measured after it; 0 measures everything cold
+ * @param heldHistory commits of one chain every node holds before the run (each of {@code bundleBytes}
+ *                    random bytes, at most 64 KiB, imported one thin bundle at a time, so that each node holds one pack
+ *                    a commit as a node that fetched them does); every bundle of the run is then a
+ *                    child of its tip, served thin, and imported as nodes import a direction's next
+ *                    experiment (prerequisites, the held boundary, a thin pack); 0: every bundle is a
+ *                    root commit, as before this option (the figures of earlier rounds)
  */
 public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline,
-                                boolean flood, int rangeHolders, long uploadBytesPerSecond, int warmupBundles) {
+                                boolean flood, int rangeHolders, long uploadBytesPerSecond, int warmupBundles,
+                                int heldHistory) {
     /** The 10 MiB case: one bundle of 10 MiB (--bundle-bytes 10485760 --bundles 1). */
     public static final int LARGE_BUNDLE_BYTES = 10 << 20;
+    /** Every node imports the held history before the links come up: a bound on that set-up's time. */
+    public static final int MAX_HELD_HISTORY = 200;
 
     public GossipBenchConfig {
         if (nodes < 2) {
@@ -50,6 +59,16 @@ public record GossipBenchConfig(int nodes, int degree, int bundles, int bundleBy
         if (warmupBundles < 0) {
             throw new InvalidOptionValue("--warmup-bundles", warmupBundles, "0 (no warm-up) or a positive whole number");
         }
+        if (heldHistory < 0 || heldHistory > MAX_HELD_HISTORY) {
+            throw new InvalidOptionValue("--held-history", heldHistory, "0 (root bundles) or a whole number up to "
+                    + MAX_HELD_HISTORY);
+        }
+    }
+
+    /** Without a held history: every bundle a root commit. */
+    public GossipBenchConfig(int nodes, int degree, int bundles, int bundleBytes, long seed, Duration deadline,
+                             boolean flood, int rangeHolders, long uploadBytesPerSecond, int warmupBundles) {
+        this(nodes, degree, bundles, bundleBytes, seed, deadline, flood, rangeHolders, uploadBytesPerSecond, warmupBundles, 0);
     }
 
     /** With a warm-up round of as many bundles as the timed one. */

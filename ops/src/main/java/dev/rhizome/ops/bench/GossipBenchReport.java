@@ -69,6 +69,7 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
         m.put("delivery_cpu_ms", Math.round(gossip.deliveryCpuMs()));
         m.put("delivery_cpu_ms_per_copy", round(gossip.deliveryCpuMsPerCopy()));
         m.put("core_verifies_per_copy", coreVerifies < 0 ? -1 : round((double) coreVerifies / gossip.copiesDelivered()));
+        m.put("held_history_commits", config.heldHistory());
         if (flood == null) {
             return new GsonBuilder().disableHtmlEscaping().create().toJson(m);
         }
@@ -85,8 +86,9 @@ public record GossipBenchReport(GossipBenchConfig config, long directTransferMs,
 
     public String toText() {
         StringBuilder out = new StringBuilder();
-        out.append(String.format("%d nodes, degree %d, %d bundles of %d bytes%n", config.nodes(), config.degree(),
-                config.bundles(), config.bundleBytes()));
+        out.append(String.format("%d nodes, degree %d, %d bundles of %d bytes%s%n", config.nodes(), config.degree(),
+                config.bundles(), config.bundleBytes(), config.heldHistory() == 0 ? " (root commits)"
+                        : String.format(", each thin on a held history of %d commits", config.heldHistory())));
         out.append(String.format("one direct transfer: %d ms; gossip p50 delivery to all = %.1f direct transfers, "
                 + "full delivery = %.1f%n", directTransferMs, p50ToDirect(), fullToDirect()));
         if (rangedTransferMs >= 0) {

@@ -108,17 +108,19 @@ final class LoopbackRun {
     }
 
     /** @param protocol makes each node's protocol from its identity and its own NodeInfo */
-    static Outcome run(String name, GossipBenchConfig config, BiFunction<Identity, NodeInfo, PeerProtocol> protocol,
-                       EventLoopGroup group, PrintStream progress) throws IOException, InterruptedException {
-        return run(name, config, 0, protocol, group, progress, () -> { });
+    static Outcome run(String name, GossipBenchConfig config, HeldHistory history,
+                       BiFunction<Identity, NodeInfo, PeerProtocol> protocol, EventLoopGroup group, PrintStream progress)
+            throws IOException, InterruptedException {
+        return run(name, config, history, 0, protocol, group, progress, () -> { });
     }
 
     /**
      * @param warmupBundles bundles of one untimed round delivered through the same network first, so
      *                      that the timed round runs on compiled code, as a long-running node does
      * @param between       runs after the warm-up round, before the timed one
+     * @param history       given to every node before it starts; every bundle injected is a child of its tip
      */
-    static Outcome run(String name, GossipBenchConfig config, int warmupBundles,
+    static Outcome run(String name, GossipBenchConfig config, HeldHistory history, int warmupBundles,
                        BiFunction<Identity, NodeInfo, PeerProtocol> protocol, EventLoopGroup group, PrintStream progress,
                        BetweenRounds between) throws IOException, InterruptedException {
         Random random = new Random(config.seed());
@@ -130,7 +132,12 @@ final class LoopbackRun {
         try {
             List<NodeInfo> infos = new ArrayList<>();
             for (int i = 0; i < config.nodes(); i++) {
-                Node node = startNode(dir.resolve("node-" + i), protocol, earlierNeighbours(graph, i, infos), config.peerConfig(), group);
+                if (history.size() > 0 && i % 10 == 0) {
+                    progress.printf("%s: giving the held history (%d commits, one pack each) to nodes %d-%d of %d%n", name,
+                            history.size(), i + 1, Math.min(i + 10, config.nodes()), config.nodes());
+                }
+                Node node = startNode(dir.resolve("node-" + i), protocol, earlierNeighbours(graph, i, infos), config.peerConfig(),
+                        group, history);
                 String prefix = i + "/";
                 node.gossip().addListener((commit, from, bytes) -> obtained.putIfAbsent(prefix + commit, System.currentTimeMillis()));
                 nodes.add(node);
@@ -139,12 +146,12 @@ final class LoopbackRun {
             }
             double meanLinks = awaitLinks(nodes, progress, name);
             if (warmupBundles > 0) {
-                Round warm = deliver(name + " warm-up", config, warmupBundles, nodes, obtained, random, progress);
+                Round warm = deliver(name + " warm-up", config, history, warmupBundles, nodes, obtained, random, progress);
                 progress.printf("%s warm-up: %d bundles, p50 delivery %d ms (not counted)%n", name, warmupBundles,
                         percentile(warm.deliveryMs(), 50));
             }
             between.run();
-            Round timed = deliver(name, config, config.bundles(), nodes, obtained, random, progress);
+            Round timed = deliver(name, config, history, config.bundles(), nodes, obtained, random, progress);
             Totals after = Totals.of(nodes);
             double deliveredFraction = (double) timed.copies() / ((config.nodes() - 1) * config.bundles());
             return new Outcome(name, config.nodes(), config.bundles(), meanLinks, deliveredFraction, timed.deliveryMs(),
@@ -162,7 +169,8 @@ final class LoopbackRun {
     }
 
     /** Makes {@code count} bundles at random nodes, injects them at once and waits until every node holds them. */
-    private static Round deliver(String name, GossipBenchConfig config, int count, List<Node> nodes, Map<String, Long> obtained,
+    private static Round deliver(String name, GossipBenchConfig config, HeldHistory history, int count, List<Node> nodes,
+                                 Map<String, Long> obtained,
                                  Random random, PrintStream progress) throws IOException, InterruptedException {
         // Every commit is made (and its bundle measured) before the clock starts, so that a bundle's
         // delivery time is the network's alone, not the making of the bundles injected before it.
@@ -174,8 +182,9 @@ final class LoopbackRun {
             byte[] noise = new byte[config.bundleBytes()];
             random.nextBytes(noise);
             Node node = nodes.get(at);
-            String commit = node.repo().commitFiles(null, Map.of("bundle-" + b + ".bin", noise), name + " bundle " + b, AUTHOR);
-            needed += node.repo().bundle(commit, List.of()).size() * (config.nodes() - 1);
+            String commit = node.repo().commitFiles(history.tip(), Map.of("bundle-" + b + ".bin", noise), name + " bundle " + b,
+                    AUTHOR);
+            needed += node.repo().bundle(commit, history.prerequisites()).size() * (config.nodes() - 1);
             commits.add(commit);
             injectedAt.add(at);
         }
@@ -217,9 +226,16 @@ final class LoopbackRun {
     }
 
     private static Node startNode(Path dir, BiFunction<Identity, NodeInfo, PeerProtocol> protocol, List<NodeInfo> bootstrap,
-                                  PeerConfig peer, EventLoopGroup group) throws IOException, InterruptedException {
+                                  PeerConfig peer, EventLoopGroup group, HeldHistory history)
+            throws IOException, InterruptedException {
         Identity identity = Identity.generate();
         NodeRepository repo = NodeRepository.open(dir.resolve("repo.git"));
+        try {
+            history.giveTo(repo);
+        } catch (IOException | RuntimeException e) {
+            repo.close();
+            throw e;
+        }
         GossipSettings settings = GossipSettings.defaults("127.0.0.1", 0, "bench", null)
                 .withPeer(peer).withTick(TICK);
         Function<NodeInfo, PeerProtocol> make = self -> protocol.apply(identity, self);

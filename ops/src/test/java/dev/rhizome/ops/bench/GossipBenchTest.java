@@ -55,4 +55,35 @@ class GossipBenchTest {
         assertThat(json.get("cold_direct_transfer_ms").getAsLong()).isEqualTo(-1);
         assertThat(log.toString()).contains("ranged: one fetch of it in pieces from 3 holders at once");
     }
+
+    @Test
+    void withAHeldHistoryEveryBundleTravelsThinOnItsTipAndTheBaselinesFetchTheSameShape() throws Exception {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int bytes = 16 << 10;
+        // 4 history commits of 16 KiB each: a bundle sent whole would carry them too, 5 random blobs.
+        GossipBenchReport report = GossipBench.run(new GossipBenchConfig(5, 2, 2, bytes, 7, Duration.ofSeconds(120),
+                false, 2, 0, 1, 4), new PrintStream(log, true));
+
+        assertThat(report.gossip().deliveredFraction()).isEqualTo(1.0);
+        long copies = report.gossip().copiesDelivered();
+        assertThat(copies).isEqualTo(4 * 2);
+        // Thin: what each copy needed and what was received are one blob's worth, not the history's five.
+        assertThat(report.gossip().bundleBytesNeeded()).isBetween(copies * bytes, copies * 2L * bytes);
+        assertThat(report.gossip().bundleBytesReceived()).isLessThan(copies * 2L * bytes);
+        assertThat(report.directTransferMs()).isPositive();
+        assertThat(report.rangedTransferMs()).isPositive();
+        JsonObject json = JsonParser.parseString(report.toJson()).getAsJsonObject();
+        assertThat(json.get("held_history_commits").getAsInt()).isEqualTo(4);
+        assertThat(report.toText()).contains("each thin on a held history of 4 commits");
+        assertThat(log.toString()).contains("held history: 4 commits every node holds")
+                .contains("giving the held history (4 commits, one pack each) to nodes 1-5 of 5");
+    }
+
+    @Test
+    void aHeldHistoryOutOfItsRangeIsRefusedNamingTheOption() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new GossipBenchConfig(5, 2, 2, 1024, 7,
+                        Duration.ofSeconds(10), false, 0, 0, 0, GossipBenchConfig.MAX_HELD_HISTORY + 1))
+                .hasMessageContaining("--held-history").hasMessageContaining("up to " + GossipBenchConfig.MAX_HELD_HISTORY);
+        assertThat(new GossipBenchConfig(5, 2, 2, 1024, 7, Duration.ofSeconds(10)).heldHistory()).isZero();
+    }
 }
