@@ -104,7 +104,8 @@ class ClosureSettlementPostgresTest {
                     soft.assertThat(frontier(c, direction)).as(direction + "'s frontier is what its adoptions say")
                             .isEqualTo(counts.isEmpty() ? setUpBase : units.get(direction).get(0).getCommit());
                 }
-                soft.assertThat(adopted).as("adopted before their closures, of " + RACES).isBetween(0, RACES);
+                // which side won each race is the scheduler's: either is right, so only reported
+                System.out.println("[closure race] " + adopted + " of " + RACES + " adopted before their closures");
                 soft.assertAll();
             }
         }
