@@ -1,5 +1,6 @@
 package dev.rhizome.coordinator.core;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,11 +24,11 @@ public record PageRequest(int limit, Optional<Cursor> after) {
 
     /**
      * @param list  the list's name, written into its cursors so that one list's cursor is not read as another's
-     * @param arity how many parts that list's cursors have
+     * @param fields what each part of that list's cursors holds, so that a forged part is refused before any read
      */
-    public static PageRequest parse(String list, int arity, String limit, String after) {
+    public static PageRequest parse(String list, List<Cursor.Field> fields, String limit, String after) {
         return new PageRequest(limit(limit), after.isEmpty() ? Optional.empty()
-                : Optional.of(Cursor.decode(list, arity, after)));
+                : Optional.of(Cursor.decode(list, fields, after)));
     }
 
     static int limit(String text) {

@@ -199,7 +199,7 @@ public final class Routes {
 
     /** The page a list route's query asks for: {@code limit} and {@code after} (docs/api.md "Paging"). */
     private static PageRequest page(ApiRequest r, String list) {
-        return PageRequest.parse(list, Views.cursorParts(list), r.param("limit"), r.param("after"));
+        return PageRequest.parse(list, Views.cursorFields(list), r.param("limit"), r.param("after"));
     }
 
     /** {@code order}: papers newest first (absent, or {@code newest}), or {@code oldest} first after {@code after}. */
@@ -230,7 +230,7 @@ public final class Routes {
             throw Rejection.badRequest("query parameter newest is the page's size: give it without limit");
         }
         int n = PageRequest.count("newest", r.param("newest"), PageRequest.MAX_LIMIT);
-        return PageRequest.parse(list, Views.cursorParts(list), Integer.toString(n), r.param("after"));
+        return PageRequest.parse(list, Views.cursorFields(list), Integer.toString(n), r.param("after"));
     }
 
     /** A board's entries to return: 0 (all) when not given. */

@@ -128,11 +128,22 @@ public final class Views {
 
     /** How many parts a list's cursor has: one sequence number, except where the order has more keys. */
     public static int cursorParts(String list) {
+        return cursorFields(list).size();
+    }
+
+    /**
+     * What each part of a list's cursor holds (its sort key, as {@link #seqCursor} and the lists'
+     * own cursors write it): one sequence number from 0, except units (negative when queued ahead)
+     * and where the order has more keys.
+     */
+    public static List<Cursor.Field> cursorFields(String list) {
         return switch (list) {
-            case VOLUNTEERS -> 3;
-            case ADOPTIONS -> 4;
-            case CONFIRMATIONS -> 2;
-            default -> 1;
+            case UNITS -> List.of(Cursor.Field.SIGNED_POSITION);
+            case VOLUNTEERS -> List.of(Cursor.Field.POSITION, Cursor.Field.COUNT, Cursor.Field.KEY);
+            case ADOPTIONS -> List.of(Cursor.Field.POSITION, Cursor.Field.POSITION, Cursor.Field.NAME, Cursor.Field.COMMIT);
+            case CONFIRMATIONS -> List.of(Cursor.Field.POSITION, Cursor.Field.COMMIT);
+            case SEEDS, DIRECTIONS, EXPERIMENTS, RESULTS, PAPERS, AUDIT, TRIALS -> List.of(Cursor.Field.POSITION);
+            default -> throw new IllegalArgumentException("no list " + list);
         };
     }
 
@@ -612,19 +623,9 @@ public final class Views {
      * twice, or not at all.
      */
     public VolunteerList volunteers(long nowMs, PageRequest page) {
-        Optional<Store.CreditKey> after = page.after().map(c -> {
-            ByteString runner;
-            try {
-                runner = ByteString.copyFrom(HexFormat.of().parseHex(c.text(2)));
-            } catch (IllegalArgumentException e) {
-                throw Rejection.badRequest("query parameter after is not a cursor of this list");
-            }
-            long valid = c.number(1);
-            if (valid < Integer.MIN_VALUE || valid > Integer.MAX_VALUE) {
-                throw Rejection.badRequest("query parameter after is not a cursor of this list");
-            }
-            return new Store.CreditKey(c.number(0), (int) valid, runner);
-        });
+        // the parts' kinds were checked as the cursor was read (cursorFields): a key of hex digits, a count that fits an int
+        Optional<Store.CreditKey> after = page.after().map(c -> new Store.CreditKey(c.number(0), (int) c.number(1),
+                ByteString.copyFrom(HexFormat.of().parseHex(c.text(2)))));
         return store.inReadTransaction(tx -> {
             Pages.Page<Map.Entry<ByteString, Reputation>> p = Pages.of(tx.reputations(after,
                     Pages.rowsFor(page.limit())).stream()

@@ -106,7 +106,7 @@ class DirectionsPageStatementsTest {
     }
 
     private DirectionList page(Store store) {
-        return new Views(store, () -> 0).directions(PageRequest.parse(Views.DIRECTIONS, 1, "100", ""));
+        return new Views(store, () -> 0).directions(PageRequest.parse(Views.DIRECTIONS, Views.cursorFields(Views.DIRECTIONS), "100", ""));
     }
 
     /** Statements run by a page of every direction, read a second time (the first may fill what a store keeps). */

@@ -104,7 +104,7 @@ class ReadCostTest {
         CoordinatorMetrics metrics = new CoordinatorMetrics();
         metrics.watch(store, new Views(store, () -> 0)::storedStats);
         assertThat(metrics.scrape()).contains("rhizome_store_rows_read_total");
-        assertThat(new Views(store, () -> 0).directions(PageRequest.parse(Views.DIRECTIONS, 1, "", ""))
+        assertThat(new Views(store, () -> 0).directions(PageRequest.parse(Views.DIRECTIONS, Views.cursorFields(Views.DIRECTIONS), "", ""))
                 .getDirections(0).getResults()).isEqualTo(results);
         return store.rowsRead() - start;
     }
@@ -309,11 +309,11 @@ class ReadCostTest {
         metrics.watch(store, views::storedStats);
 
         Map<String, Supplier<Object>> routes = new LinkedHashMap<>();
-        routes.put("GET /v1/directions", () -> views.directions(PageRequest.parse(Views.DIRECTIONS, 1, "", "")));
+        routes.put("GET /v1/directions", () -> views.directions(PageRequest.parse(Views.DIRECTIONS, Views.cursorFields(Views.DIRECTIONS), "", "")));
         routes.put("GET /v1/stats", views::stats);
         routes.put("GET /metrics", metrics::scrape);
         routes.put("GET /v1/trials?commit=<base>", () -> views.trials("", seed.getCommit(),
-                PageRequest.parse(Views.TRIALS, 1, "", "")));
+                PageRequest.parse(Views.TRIALS, Views.cursorFields(Views.TRIALS), "", "")));
         routes.put("GET /v1/results?direction=d&newest=50", () -> views.newestResults("d", "", 50));
         routes.put("GET /v1/experiments?direction=d&newest=50", () -> views.newestExperiments("d", dev.rhizome.coordinator.core.PageRequest.first(50)));
         // The dashboard and the boards are shared by every request while fresh (SharedViews): with
@@ -330,7 +330,7 @@ class ReadCostTest {
 
         assertThat(views.stats().getResults()).isEqualTo(600);
         assertThat(views.stats().getExperiments()).isEqualTo(600);
-        assertThat(views.directions(PageRequest.parse(Views.DIRECTIONS, 1, "", "")).getDirections(0).getResults())
+        assertThat(views.directions(PageRequest.parse(Views.DIRECTIONS, Views.cursorFields(Views.DIRECTIONS), "", "")).getDirections(0).getResults())
                 .isEqualTo(600);
         for (String route : routes.keySet()) {
             assertThat(longHistory.get(route)).as(route + ": rows read by %d reads on 600 results, against %d on 150",
@@ -568,7 +568,7 @@ class ReadCostTest {
     }
 
     private static PageRequest page(String list) {
-        return PageRequest.parse(list, Views.cursorParts(list), "10", "");
+        return PageRequest.parse(list, Views.cursorFields(list), "10", "");
     }
 
     /** SQLite's instructions (thousands) run by {@link #REPEATS} reads of each route, after one read. */

@@ -67,7 +67,7 @@ class TrialsPageTest {
             String after = "";
             do {
                 TrialList page = views.trials(BoardHistory.DIRECTION, "",
-                        PageRequest.parse(Views.TRIALS, 1, "7", after));
+                        PageRequest.parse(Views.TRIALS, Views.cursorFields(Views.TRIALS), "7", after));
                 paged.addAll(page.getTrialsList());
                 after = page.getNext();
             } while (!after.isEmpty());
@@ -92,10 +92,10 @@ class TrialsPageTest {
                 Views views = write(store);
                 answers.add(views.trials(BoardHistory.DIRECTION, "", PageRequest.first(1000)));
                 answers.add(views.trials(BoardHistory.DIRECTION, "",
-                        PageRequest.parse(Views.TRIALS, 1, "50", answers.get(answers.size() - 1).getNext())));
+                        PageRequest.parse(Views.TRIALS, Views.cursorFields(Views.TRIALS), "50", answers.get(answers.size() - 1).getNext())));
                 TrialList first = views.trials(BoardHistory.DIRECTION, "", PageRequest.first(40));
                 answers.add(views.trials(BoardHistory.DIRECTION, "",
-                        PageRequest.parse(Views.TRIALS, 1, "50", first.getNext())));
+                        PageRequest.parse(Views.TRIALS, Views.cursorFields(Views.TRIALS), "50", first.getNext())));
             });
         }
         assertThat(answers.get(0).getTrialsCount()).isGreaterThan(EXPERIMENTS);
