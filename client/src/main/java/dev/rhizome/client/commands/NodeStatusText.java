@@ -63,6 +63,13 @@ final class NodeStatusText {
                 out.append(" (lease renewed ").append(s.getAsJsonObject("lease").get("renewals").getAsInt())
                         .append("x)");
             }
+            if (s.has("fetch") && !s.get("fetch").isJsonNull() && !s.getAsJsonObject("fetch").get("given_back_unit").isJsonNull()) {
+                // round 39: the unit went back to the coordinator, the download goes on for a later unit of it
+                JsonObject f = s.getAsJsonObject("fetch");
+                out.append(" ").append(abbrev(f.get("commit").getAsString())).append(" for no unit (unit ")
+                        .append(f.get("given_back_unit").getAsString()).append(" given back: the download outlasted its "
+                                + "job's limit and goes on)");
+            }
             if (!s.get("next").isJsonNull()) {
                 out.append(" next ").append(abbrev(s.getAsJsonObject("next").get("commit").getAsString()));
             }

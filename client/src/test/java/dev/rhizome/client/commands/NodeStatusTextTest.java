@@ -54,6 +54,22 @@ class NodeStatusTextTest {
         assertThat(text).contains("[2 jobs, CPUs 0-3]", "[1 jobs]", "[0 jobs]");
     }
 
+    /** Round 39: a download whose unit was given back shows as a fetch for no unit, naming the unit given back. */
+    @Test
+    void aDownloadWhoseUnitWasGivenBackShowsAsAFetchForNoUnit() {
+        JsonObject o = status("null");
+        o.add("slots", JsonParser.parseString("""
+                [{"name":"cpu0","hardware_class":"cpu:x","gpu_index":null,"state":"fetching","job":null,"next":null,
+                  "jobs_run":0,"prefetched_runs":0,"lease":null,"cpus":null,
+                  "fetch":{"commit":"%s","started_ms":1,"unit":null,"given_back_unit":"u-7"}},
+                 {"name":"cpu1","hardware_class":"cpu:x","gpu_index":null,"state":"fetching","job":null,"next":null,
+                  "jobs_run":0,"prefetched_runs":0,"lease":null,"cpus":null,
+                  "fetch":{"commit":"%s","started_ms":1,"unit":"u-8","given_back_unit":null}}]"""
+                .formatted("ab".repeat(20), "cd".repeat(20))));
+        String text = NodeStatusText.render(o);
+        assertThat(text).contains("for no unit (unit u-7 given back").doesNotContain("u-8 given back");
+    }
+
     /** A node just restarted counts from zero: the status says these are this run's counts, and where the lasting credit is. */
     @Test
     void theCountsAreSaidToBeThisRunsAndTheLastingCreditIsNamed() {

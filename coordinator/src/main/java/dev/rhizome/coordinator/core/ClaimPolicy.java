@@ -147,6 +147,11 @@ public final class ClaimPolicy {
         if (commitsTouched.contains(unit.commit())) {
             return false;  // replicas must come from different runners
         }
+        if (claim.getFetchingGivenBackList().contains(unit.commit())) {
+            // the claimant gave a unit of it back for a slow download that goes on: leased to it again,
+            // its slot would wait on the same download. Only this claim skips it: no direction waits.
+            return false;
+        }
         if (isOwnProposal(claim.getNode(), unit) && nowMs - unit.createdMs() <= selfEvaluateAfterMs) {
             return false;  // prefer an independent runner, but don't let a lone node stall
         }

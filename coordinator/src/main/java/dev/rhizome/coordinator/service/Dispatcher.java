@@ -77,6 +77,8 @@ public final class Dispatcher {
 
     /** A hypothesis is a sentence, not a paper. */
     public static final int MAX_HYPOTHESIS_CHARS = 1000;
+    /** The most commits a claim may name as still being fetched for units given back (one a slot is plenty). */
+    public static final int MAX_FETCHING_GIVEN_BACK = 16;
 
     private final Store store;
     private final Clock clock;
@@ -201,6 +203,11 @@ public final class Dispatcher {
             throw Rejection.badRequest("hardware_class is missing; an evaluation's result is compared only in the "
                     + "class its lease was claimed with");
         }
+        if (claim.getFetchingGivenBackCount() > MAX_FETCHING_GIVEN_BACK) {
+            throw Rejection.badRequest("fetching_given_back names " + claim.getFetchingGivenBackCount()
+                    + " commits; at most " + MAX_FETCHING_GIVEN_BACK);
+        }
+        RequestRules.commits("fetching_given_back", claim.getFetchingGivenBackList());
         if (claim.getHypothesis().length() > MAX_HYPOTHESIS_CHARS) {
             throw Rejection.badRequest("hypothesis is " + claim.getHypothesis().length() + " characters; at most "
                     + MAX_HYPOTHESIS_CHARS + " are allowed");

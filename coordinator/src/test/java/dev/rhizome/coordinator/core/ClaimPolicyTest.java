@@ -74,6 +74,25 @@ class ClaimPolicyTest {
     }
 
     @Test
+    void aClaimNamingACommitItStillFetchesForAGiveBackGetsNoUnitOfItWhileOthersDo() {
+        UnitRecord givenBack = evaluation("a", "s", proposer, 0);
+        UnitRecord sameCommit = UnitRecord.open("a2", WorkUnit.Kind.EVALUATE, "s", "d", givenBack.commit(), "", proposer, 5);
+        UnitRecord other = evaluation("b", "s", proposer, 10);
+        ClaimRequest fetching = claim().toBuilder().addFetchingGivenBack(givenBack.commit()).build();
+        assertThat(policy.choose(fetching, 100, List.of(givenBack, sameCommit, other), Set.of(), MANIFESTS, List.of()))
+                .as("no unit of the commit its slot would wait on").isEqualTo(new ClaimPolicy.Decision.Evaluate(other));
+        assertThat(policy.choose(fetching, 100, List.of(givenBack, sameCommit), Set.of(), MANIFESTS, List.of()))
+                .isInstanceOf(ClaimPolicy.Decision.Nothing.class);
+        ClaimRequest someoneElse = claim().toBuilder().setNode(Identity.generate().publicId().toByteString()).build();
+        assertThat(policy.choose(someoneElse, 100, List.of(givenBack), Set.of(), MANIFESTS, List.of()))
+                .as("any other claimant gets it at once: no direction waits on the slow download")
+                .isEqualTo(new ClaimPolicy.Decision.Evaluate(givenBack));
+        assertThat(policy.choose(claim(), 100, List.of(givenBack), Set.of(), MANIFESTS, List.of()))
+                .as("the same node once its download ended and its claims name it no more")
+                .isEqualTo(new ClaimPolicy.Decision.Evaluate(givenBack));
+    }
+
+    @Test
     void onlyGivesSeedsWhoseHardwareClassFitsTheNode() {
         UnitRecord gpuOnly = evaluation("a", "gpu-seed", proposer, 0);
         assertThat(policy.choose(claim(), 100, List.of(gpuOnly), Set.of(), MANIFESTS, List.of()))

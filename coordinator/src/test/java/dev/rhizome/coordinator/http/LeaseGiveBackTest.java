@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.rhizome.coordinator.service.ClaimWaits;
+import dev.rhizome.coordinator.service.Dispatcher;
 import dev.rhizome.coordinator.support.CoordinatorOnLoopback;
 import dev.rhizome.coordinator.support.Fixtures;
 import dev.rhizome.coordinator.support.Harness;
+import dev.rhizome.proto.v1.ClaimRequest;
 import dev.rhizome.proto.v1.ClaimResponse;
 import dev.rhizome.proto.v1.CoordinatorStats;
 import dev.rhizome.proto.v1.LeaseGiveBack;
@@ -116,6 +118,65 @@ class LeaseGiveBackTest {
         var explore = h.api.signAndPost("/v1/leases/give-back", second, giveBack(second, exploration, ""));
         assertThat(explore.status()).isEqualTo(400);
         assertThat(explore.error().getMessage()).contains("EXPLORE").contains("/v1/explore-done");
+    }
+
+    /**
+     * A node gave a unit back because its download outlasted the job's limit, the download going on:
+     * its claims name the commit (fetching_given_back), and none of them is leased a unit of it, not
+     * even a claim held waiting when another give-back opens it; any other node gets it at once, and
+     * the same node once its claims name it no more (its download ended).
+     */
+    @Test
+    void aNodeStillFetchingTheCommitOfAUnitItGaveBackIsNotLeasedItAgainWhileOthersAre() throws Exception {
+        WorkUnit unit = h.claimEvaluation(first, h.seedCommit);
+        h.api.signAndPost("/v1/leases/give-back", first, giveBack(first, unit, "still being fetched")).ack();
+
+        ClaimResponse named = claimNaming(first, 0, unit.getCommit());
+        assertThat(named.hasUnit()).as("its slot would wait on the same download").isFalse();
+        assertThat(named.getReason()).contains("no open evaluation this node may run");
+
+        CompletableFuture<ClaimResponse> held = CompletableFuture.supplyAsync(
+                () -> claimNaming(first, ClaimWaits.MAX_WAIT_S, unit.getCommit()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> waiting() == 1);
+        WorkUnit other = h.claimEvaluation(second, h.seedCommit);
+        assertThat(other.getId()).as("another node gets it at once").isEqualTo(unit.getId());
+        // opened again while the first node's claim waits: the wake-up runs it, and it must pass the unit by
+        h.api.signAndPost("/v1/leases/give-back", second, giveBack(second, other, "paused")).ack();
+        ClaimResponse answered = held.get(3L * ClaimWaits.MAX_WAIT_S, TimeUnit.SECONDS);
+        assertThat(answered.hasUnit()).as("the held claim naming the commit passed it by").isFalse();
+        assertThat(answered.getWaited()).isTrue();
+        assertThat(h.unit(unit.getId()).getState()).isEqualTo(UnitStatus.State.OPEN);
+
+        assertThat(h.claimEvaluation(first, h.seedCommit).getId())
+                .as("its download ended: a lone node is not kept off the unit").isEqualTo(unit.getId());
+    }
+
+    @Test
+    void aClaimNamingTooManyOrMalformedCommitsItFetchesIsRefusedByName() {
+        ClaimRequest.Builder many = claimRequest(first, 0);
+        for (int i = 0; i <= Dispatcher.MAX_FETCHING_GIVEN_BACK; i++) {
+            many.addFetchingGivenBack(String.format("%040x", i));
+        }
+        var tooMany = h.api.signAndPost("/v1/claim", first, many.build());
+        assertThat(tooMany.status()).isEqualTo(400);
+        assertThat(tooMany.error().getMessage()).contains("fetching_given_back names 17 commits; at most 16");
+
+        var malformed = h.api.signAndPost("/v1/claim", first, claimRequest(first, 0).addFetchingGivenBack("HEAD").build());
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.error().getMessage()).contains("fetching_given_back[0] must be a 40-hex-digit commit id");
+        assertThat(h.unit(h.claimEvaluation(first, h.seedCommit).getId()).getState())
+                .as("neither leased anything").isEqualTo(UnitStatus.State.LEASED);
+    }
+
+    private ClaimRequest.Builder claimRequest(Identity node, int waitS) {
+        return ClaimRequest.newBuilder().setNode(node.publicId().toByteString()).setHardwareClass("cpu:x86_64")
+                .setTimeMs(h.clock.millis()).setNonce(Fixtures.nonce()).setWaitS(waitS);
+    }
+
+    private ClaimResponse claimNaming(Identity node, int waitS, String commit) {
+        var response = h.api.signAndPost("/v1/claim", node, claimRequest(node, waitS).addFetchingGivenBack(commit).build());
+        assertThat(response.status()).as(response.text()).isEqualTo(200);
+        return response.parse(ClaimResponse.newBuilder()).build();
     }
 
     private double waiting() {

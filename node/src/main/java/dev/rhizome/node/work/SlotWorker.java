@@ -99,6 +99,19 @@ final class SlotWorker implements Runnable {
         default void giveBack(Slot slot, WorkUnit unit, String reason, boolean starved) {
         }
 
+        /**
+         * A slot gave back a unit whose commit it goes on fetching ({@code on}), or that fetch ended:
+         * meanwhile every slot's claims name the commit, and the coordinator leases no unit of it to
+         * this node (another slot given it would only wait on the same download).
+         */
+        default void fetchingGivenBack(String commit, boolean on) {
+        }
+
+        /** Whether this node is still fetching {@code commit} for a unit it gave back. */
+        default boolean fetchingGivenBack(String commit) {
+            return false;
+        }
+
         /** Whether a give-back of this unit waits to be heard: a unit buffered before a kill that has one is not run. */
         default boolean givingBack(String unitId) {
             return false;
@@ -134,6 +147,13 @@ final class SlotWorker implements Runnable {
         }
     }
 
+    /**
+     * The commit this slot is fetching, since when, for which unit; {@code givenBack} once that unit was
+     * given back for the fetch's length, the download going on (the slot then holds no unit).
+     */
+    private record Fetching(String commit, long sinceMs, String unit, boolean givenBack) {
+    }
+
     /** A buffered unit: claimed, and its commit fetched unless that failed. */
     private record Buffered(WorkUnit unit, boolean fetched) {
     }
@@ -162,6 +182,8 @@ final class SlotWorker implements Runnable {
     private volatile long runningSinceMs;
     private volatile long runningExpectedMs;
     private volatile Buffered next;
+    /** The fetch this slot is making, for `node status`; null when none. */
+    private volatile Fetching fetching;
     /** The lease renewed while this slot fetches or runs an evaluation, for `node status`; null otherwise. */
     private volatile LeaseHeartbeat heldLease;
     /** A unit claimed ahead before a restart, run after the resumed one (only then may this slot claim ahead again). */
@@ -359,10 +381,15 @@ final class SlotWorker implements Runnable {
      */
     private WorkUnit fetchOrReport(WorkUnit unit) throws Exception {
         state = "fetching";
-        if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
-            return fetchWithinBound(unit);
+        fetching = new Fetching(unit.getCommit(), clock.millis(), unit.getId(), false);
+        try {
+            if (unit.getKind() == WorkUnit.Kind.EVALUATE) {
+                return fetchWithinBound(unit);
+            }
+            return fetchOrClose(unit) ? unit : null;
+        } finally {
+            fetching = null;
         }
-        return fetchOrClose(unit) ? unit : null;
     }
 
     /**
@@ -386,8 +413,11 @@ final class SlotWorker implements Runnable {
         } catch (FetchException e) {
             failure = e;
         } finally {
-            beat.close();
+            beat.close();  // a give-up ran under its lock: whether it ran is settled from here on
             heldLease = null;
+            if (beat.gaveUp()) {
+                work.fetchingGivenBack(unit.getCommit(), false);
+            }
         }
         if (beat.gaveUp()) {
             work.released(unit.getId());  // given back and cleared from the buffer already
@@ -413,8 +443,39 @@ final class SlotWorker implements Runnable {
                 + boundMs / 1000 + " s, as long as its job may run (a low download cap or slow peers): given back "
                 + "for a node that can run it sooner; the fetch goes on, and the commit is kept here";
         log.warn("{}: giving back unit {}: {}", slot.name(), unit.getId(), reason);
+        // named by every claim before the give-back can open the unit: a slot of this node given it
+        // back would only wait on this download
+        work.fetchingGivenBack(unit.getCommit(), true);
+        Fetching f = fetching;
+        if (f != null) {
+            fetching = new Fetching(f.commit(), f.sinceMs(), f.unit(), true);
+        }
         work.giveBack(slot, unit, reason);
         clearQuietly();
+    }
+
+    /**
+     * Whether {@code unit} is of a commit this node still fetches for a unit it gave back: a claim
+     * already waiting at the coordinator when that give-back opened the unit was given it, naming
+     * the commit too late. Such a unit is given back at once, not held to wait on the same download;
+     * the next claim names the commit, so it does not come back.
+     */
+    private boolean givenBackWhileFetched(WorkUnit unit, boolean ahead) throws IOException {
+        if (unit.getKind() != WorkUnit.Kind.EVALUATE || !work.fetchingGivenBack(unit.getCommit())) {
+            return false;
+        }
+        String reason = "its commit " + CommitId.abbreviate(unit.getCommit()) + " is still being fetched here for a "
+                + "unit given back because the download outlasted its job's limit: given back for a node that can "
+                + "run it sooner";
+        log.info("{}: giving back unit {} at once: {}", slot.name(), unit.getId(), reason);
+        work.giveBack(slot, unit, reason);
+        if (ahead) {
+            buffer.clearAhead(slot.name());
+        } else {
+            buffer.clear(slot.name());
+        }
+        work.released(unit.getId());
+        return true;
     }
 
     /**
@@ -492,7 +553,7 @@ final class SlotWorker implements Runnable {
         state = noWork == null ? "claiming" : "claiming (last answer: " + noWork + ")";
         WorkUnit unit = work.claim(slot, mayExplore && clock.millis() >= exploreAfterMs,
                 claimed -> buffer.put(slot.name(), claimed));
-        return unit == null ? null : new Buffered(unit, false);
+        return unit == null || givenBackWhileFetched(unit, false) ? null : new Buffered(unit, false);
     }
 
     /**
@@ -674,7 +735,7 @@ final class SlotWorker implements Runnable {
             // kept in the slot's ahead file (the buffer's own file holds the running job's unit) before
             // its claim leaves the journal: a kill from here on leaves it to the next start
             WorkUnit unit = work.claim(slot, false, claimed -> buffer.putAhead(slot.name(), claimed));
-            if (unit == null) {
+            if (unit == null || givenBackWhileFetched(unit, true)) {
                 return null;
             }
             CrashPoints.at(CrashPoints.CLAIMED_AHEAD);
@@ -714,11 +775,15 @@ final class SlotWorker implements Runnable {
         SlotStatus.Queued q = queued == null ? null : new SlotStatus.Queued(queued.unit().getId(),
                 queued.unit().getCommit(), queued.unit().getLeaseDeadlineMs(), queued.fetched());
         LeaseHeartbeat beat = heldLease;
-        SlotStatus.Lease lease = beat == null ? null
+        // a unit given back for its fetch's length is no longer this slot's: no lease shown for it
+        SlotStatus.Lease lease = beat == null || beat.gaveUp() ? null
                 : new SlotStatus.Lease(beat.unit().getId(), beat.unit().getLeaseDeadlineMs(), beat.renewals());
+        Fetching f = fetching;
+        SlotStatus.Fetch fetch = f == null ? null : new SlotStatus.Fetch(f.commit(), f.sinceMs(),
+                f.givenBack() ? null : f.unit(), f.givenBack() ? f.unit() : null);
         return new SlotStatus(slot.name(), slot.hardwareClass(), slot.gpu().map(g -> g.index()).orElse(null),
                 unit != null ? state : shownState(state, work.gateClosed()), job, q, jobsRun, prefetchedRuns, lease,
-                slot.cpus().map(CpuShare::list).orElse(null));
+                slot.cpus().map(CpuShare::list).orElse(null), fetch);
     }
 
     /**

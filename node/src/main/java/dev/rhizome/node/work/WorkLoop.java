@@ -490,6 +490,8 @@ public final class WorkLoop implements Runnable {
         private final ThreadLocal<Boolean> waitedInVain = ThreadLocal.withInitial(() -> false);
         /** Why this thread's last claim got no unit, as the coordinator put it; null when it got one. */
         private final ThreadLocal<String> noWorkReason = new ThreadLocal<>();
+        /** Commits still being fetched for units given back, with how many slots fetch each (FetchingGivenBack). */
+        private final FetchingGivenBack fetchingGivenBack = new FetchingGivenBack();
 
         @Override
         public WorkUnit claim(Slot slot, boolean mayExplore, CoordinatorClient.Recorder keep)
@@ -515,6 +517,7 @@ public final class WorkLoop implements Runnable {
                 if (settings.direction() != null) {
                     request.setDirection(settings.direction());
                 }
+                request.addAllFetchingGivenBack(fetchingGivenBack.commits());
                 ClaimResponse response;
                 try {
                     response = coordinator.claim(request.build(), keep);
@@ -595,6 +598,20 @@ public final class WorkLoop implements Runnable {
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
                 // the reporter has ended: the stop's own pass sends it (giveBackWhatIsLeft)
             }
+        }
+
+        @Override
+        public void fetchingGivenBack(String commit, boolean on) {
+            if (on) {
+                fetchingGivenBack.started(commit);
+            } else {
+                fetchingGivenBack.ended(commit);
+            }
+        }
+
+        @Override
+        public boolean fetchingGivenBack(String commit) {
+            return fetchingGivenBack.holds(commit);
         }
 
         @Override

@@ -90,12 +90,75 @@ class SlowFetchGiveBackTest {
                     .isGreaterThan(work.claimedDeadline);
             assertThat(buffer.get("cpu0")).as("no longer this node's: a restart does not resume it").isEmpty();
             assertThat(work.fetchInterrupted.get()).as("the fetch was not cut").isZero();
+            // named by the node's claims from before the give-back left: the coordinator leases no unit of
+            // it back to another slot of this node while the download goes on
+            assertThat(work.fetchingGivenBack).as("the commit named while its download goes on")
+                    .containsExactly("ab".repeat(20));
+            // `node status` shows the download as a fetch for no unit, and no lease held for the unit given back
+            SlotStatus shown = worker.status();
+            assertThat(shown.state()).isEqualTo("fetching");
+            assertThat(shown.lease()).as("the unit given back is not shown as held").isNull();
+            assertThat(shown.fetch()).as("the download, shown as a fetch without a unit")
+                    .isEqualTo(new SlotStatus.Fetch("ab".repeat(20), shown.fetch().startedMs(), null, "u"));
 
             work.fetched.countDown();
             await().atMost(Duration.ofSeconds(60)).until(() -> work.claims.size() > 1);
             assertThat(work.reported).as("not run: nothing reported").isEmpty();
+            assertThat(work.fetchingGivenBack).as("named no more once the download ended").isEmpty();
+            assertThat(worker.status().fetch()).isNull();
         } finally {
             work.fetched.countDown();
+            work.stop.set(true);
+            thread.interrupt();
+            thread.join(10_000);
+        }
+    }
+
+    /**
+     * A claim already waiting at the coordinator when another slot's give-back opened the unit is
+     * given it, though the node still fetches its commit: the slot gives it back at once, saying why,
+     * does not fetch or run it, and keeps it in no buffer (a restart does not resume it).
+     */
+    @Test
+    void aUnitOfACommitStillFetchedForAGiveBackIsGivenBackAtOnce() throws Exception {
+        Clock clock = Clock.systemUTC();
+        WorkUnit unit = WorkUnit.newBuilder().setId("u2").setKind(WorkUnit.Kind.EVALUATE).setSeed("s").setDirection("d")
+                .setCommit("cd".repeat(20)).setSeedCommit("cd".repeat(20))
+                .setManifest(Manifest.newBuilder().setTimeoutSeconds(1))
+                .setLeaseDeadlineMs(clock.millis() + 600_000).build();
+        List<String> givenBack = new CopyOnWriteArrayList<>();
+        AtomicInteger fetches = new AtomicInteger();
+        OneUnitWork work = new OneUnitWork(unit) {
+            @Override
+            public boolean fetchingGivenBack(String commit) {
+                return commit.equals("cd".repeat(20));
+            }
+
+            @Override
+            public void fetch(WorkUnit u) {
+                fetches.incrementAndGet();
+            }
+
+            @Override
+            public void giveBack(Slot slot, WorkUnit u, String reason, boolean starved) {
+                givenBack.add(u.getId() + ": " + reason);
+            }
+        };
+        UnitBuffer buffer = new UnitBuffer(dir.resolve("buffer"));
+        Evaluator evaluator = new Evaluator(Identity.generate(), repo, null, new JobRunner(PlainLauncher.atCallersPriority()),
+                PlainLauncher.atCallersPriority(), "cpu-test", dir.resolve("work"), dir.resolve("logs"), clock);
+        SlotWorker worker = new SlotWorker(new Slot("cpu1", "cpu-test", Optional.empty()), evaluator, work, false, false,
+                buffer, new RuntimeEstimates(), prefetcher, dir.resolve("logs"), clock);
+        Thread thread = new Thread(worker, "slot");
+        thread.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> work.claims.size() > 1);
+            assertThat(givenBack).singleElement().asString().startsWith("u2: ")
+                    .contains("still being fetched here for a unit given back");
+            assertThat(fetches.get()).as("not fetched again: the download goes on elsewhere on this node").isZero();
+            assertThat(buffer.get("cpu1")).as("not this node's: a restart does not resume it").isEmpty();
+            assertThat(worker.status().lease()).isNull();
+        } finally {
             work.stop.set(true);
             thread.interrupt();
             thread.join(10_000);
@@ -138,6 +201,8 @@ class SlowFetchGiveBackTest {
         final List<Long> givenBackDeadlines = new CopyOnWriteArrayList<>();
         volatile long claimedDeadline;
         final List<Result> reported = new CopyOnWriteArrayList<>();
+        /** The commits the node's claims name as fetched for units given back, as the node keeps them. */
+        final java.util.Set<String> fetchingGivenBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
         private final Clock clock;
 
         SlowFetch(WorkUnit unit, Clock clock) {
@@ -183,6 +248,21 @@ class SlowFetchGiveBackTest {
         @Override
         public void report(Slot slot, Result result) {
             reported.add(result);
+        }
+
+        @Override
+        public void fetchingGivenBack(String commit, boolean on) {
+            if (on) {
+                assertThat(givenBack).as("named before the give-back can open the unit").isEmpty();
+                fetchingGivenBack.add(commit);
+            } else {
+                fetchingGivenBack.remove(commit);
+            }
+        }
+
+        @Override
+        public boolean fetchingGivenBack(String commit) {
+            return fetchingGivenBack.contains(commit);
         }
     }
 }
