@@ -76,6 +76,9 @@ class NodeRandomKillsTest {
             try {
                 await().atMost(Duration.ofMinutes(4)).until(() -> Files.exists(layout.controlSocket())
                         && log(KILLS + 1).contains("peer server on"));
+                // at least one result through to its receipt, so the counts below are of something
+                await().atMost(Duration.ofMinutes(5)).until(() -> !files(layout.receipts()).isEmpty() || !last.isAlive());
+                assertThat(last.isAlive()).as("the last run alive; its log: %s", log(KILLS + 1)).isTrue();
                 assertThat(ControlClient.request(layout.controlSocket(), "pause")).contains("\"paused\":true");
                 await().atMost(Duration.ofMinutes(5)).until(() -> outboxResults(layout).isEmpty()
                         && !anyRunning(layout));
@@ -97,6 +100,7 @@ class NodeRandomKillsTest {
             for (KeptReceipt k : new ReceiptBook(layout.receipts()).all()) {
                 receipted.add(Envelopes.id(k.getResult()));
             }
+            assertThat(stored).as("results stored from the node (random seed %d)", seed).isNotEmpty();
             assertThat(receipted).as("results with a receipt kept: one for each stored (random seed %d)", seed)
                     .hasSameSizeAs(stored);
         }
