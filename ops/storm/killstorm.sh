@@ -6,8 +6,11 @@
 #                          [--node-kill-seconds MIN-MAX] [--drain-seconds S] [--no-crash-load]
 #                          [--coordinators C] [--coordinator-kills-at-once K]
 #
-# --node-kill-seconds: each node is killed after a random MIN to MAX seconds (20-60); give MIN more
-# than a job takes on this machine, or no job finishes and the storm checks no delivery (it fails so).
+# --node-kill-seconds: each node is killed after a random MIN to MAX seconds; give MIN more than a job
+# takes on this machine, or no job finishes and the storm checks no delivery (it fails so).
+# Sized to the machine: what is not given follows its load per core L (the 5-minute load average over
+# the cores, 1 to 15): --node-kill-seconds 20L-max(60,28L), --drain-seconds max(90, MIN), --minutes
+# max(5, 1.7 MAX / 60), so 20-60, 90 s and 5 min when idle, 300-420, 300 s and 12 min at 30 on 2 cores.
 # --store: empty (SQLite in the coordinator's data directory, the default) or a postgresql:// address;
 # use a schema of its own (?schema=storm_...) so earlier runs do not count. --coordinators 2 (with a
 # postgresql:// store only) runs two coordinator processes on that one store, each with its nodes
@@ -28,14 +31,14 @@ if [ -z "${KILLSTORM_ROOT:-}" ]; then
 fi
 rm -f "$0"  # the copy: bash keeps it open
 
-MINUTES=5
+MINUTES=""
 NODES=3
 COORDINATOR_KILLS=3
 STORE=""
 DIR=""
-NODE_MIN_S=20
-NODE_MAX_S=60
-DRAIN_S=90
+NODE_MIN_S=""
+NODE_MAX_S=""
+DRAIN_S=""
 CRASH_LOAD=1
 COORDINATORS=1
 AT_ONCE=""
@@ -60,6 +63,23 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
+# The storm's times follow the load it will run at: a job that takes 15 s on an idle machine took
+# over 4 minutes at load 30 on 2 cores (round 38), and the fixed 20-60 s between kills there let no
+# job end, so the storm checked no delivery. Read before the storm adds its own JVMs.
+LOAD_PER_CORE="$(awk -v cores="$(nproc 2>/dev/null || echo 1)" '{ l = $2 / cores; if (l < 1) l = 1; if (l > 15) l = 15; printf "%.2f", l }' /proc/loadavg 2>/dev/null || echo 1)"
+scaled() { awk -v l="$LOAD_PER_CORE" -v by="$1" 'BEGIN { printf "%d", l * by + 0.5 }'; }
+if [ -z "$NODE_MIN_S" ]; then
+  NODE_MIN_S="$(scaled 20)"
+  NODE_MAX_S="$(scaled 28)"
+  [ "$NODE_MAX_S" -ge 60 ] || NODE_MAX_S=60
+fi
+SIZED="load per core $LOAD_PER_CORE"
+if [ -z "$DRAIN_S" ]; then
+  case "$NODE_MIN_S" in ''|*[!0-9]*) DRAIN_S=90 ;; *) DRAIN_S=$(( NODE_MIN_S > 90 ? NODE_MIN_S : 90 )) ;; esac
+fi
+if [ -z "$MINUTES" ]; then
+  case "$NODE_MAX_S" in ''|*[!0-9]*) MINUTES=5 ;; *) MINUTES=$(( (NODE_MAX_S * 17 + 599) / 600 )); [ "$MINUTES" -ge 5 ] || MINUTES=5 ;; esac
+fi
 for pair in "--minutes=$MINUTES" "--nodes=$NODES" "--coordinator-kills=$COORDINATOR_KILLS" "--drain-seconds=$DRAIN_S" \
     "--node-kill-seconds=$NODE_MIN_S-$NODE_MAX_S" "--coordinators=$COORDINATORS" \
     "--coordinator-kills-at-once=${AT_ONCE:-0}"; do
@@ -227,7 +247,7 @@ trap 'stop_all; write_summary' EXIT
 
 mkdir -p "$DIR/coordinator"
 for i in $(seq 1 "$NODES"); do mkdir -p "$DIR/node-$i"; done
-log "storm in $DIR: $NODES nodes, $MINUTES min, $COORDINATOR_KILLS coordinator kills, store ${STORE:-sqlite}, $COORDINATORS coordinator(s) on port(s) ${PORTS[*]}"
+log "storm in $DIR: $NODES nodes, $MINUTES min, node kills every $NODE_MIN_S-$NODE_MAX_S s, a $DRAIN_S s drain (sized at $SIZED unless given), $COORDINATOR_KILLS coordinator kills, store ${STORE:-sqlite}, $COORDINATORS coordinator(s) on port(s) ${PORTS[*]}"
 start_all_coordinators || exit 1
 "${JAVA[@]}" seed publish --builtin tiny-lm --data-dir "$DIR/node-1" --coordinator "$URL" >>"$DIR/storm.log" 2>&1 \
   || { fail "seed publish failed"; exit 1; }

@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A volunteer pauses their node: the coordinator's node list says so within moments, not at the
  * node's next heartbeat, and a waiting client no longer counts it as an idle runner; the resume is
- * heard as soon. The coordinator used to list a paused node as one more idle node.
+ * heard as soon. The coordinator used to list a paused node as one more idle node. The reporter's
+ * 2 s pass announces a change it sees as well, so the test also asks the node which announcement
+ * was made at once: without the pause's own, only the pass's would be.
  */
 class PausedNodeAnnouncedTest {
     @TempDir
@@ -48,10 +50,14 @@ class PausedNodeAnnouncedTest {
                 assertThat(ControlClient.request(socket, "pause")).contains("\"paused\":true");
                 PeerEndpoint paused = await().atMost(soon).until(() -> listed(reader), p -> p != null && p.getPaused());
                 assertThat(paused.getNotClaiming()).isEqualTo("paused by its volunteer");
+                // the reporter's pass (every 2 s) announces a change it sees too: the pause must also
+                // have gone out at once, on its own announcement, which the node marks as such
+                await().atMost(soon).until(() -> node.lastAnnouncedAtOnce().map(a -> a.paused()).orElse(false));
 
                 assertThat(ControlClient.request(socket, "resume")).contains("\"paused\":false");
                 PeerEndpoint resumed = await().atMost(soon).until(() -> listed(reader), p -> p != null && !p.getPaused());
                 assertThat(resumed.getNotClaiming()).isEmpty();
+                await().atMost(soon).until(() -> node.lastAnnouncedAtOnce().map(a -> !a.paused()).orElse(false));
             }
         }
     }

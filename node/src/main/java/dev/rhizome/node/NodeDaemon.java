@@ -550,6 +550,15 @@ public final class NodeDaemon implements AutoCloseable {
         return gossip.port();
     }
 
+    /**
+     * What the last announcement made at once (not at the reporter's pass or heartbeat) told the
+     * coordinator of this node's availability: how a test tells a pause heard at once from one the
+     * next pass would have sent anyway.
+     */
+    public Optional<dev.rhizome.node.work.InventoryAnnouncer.Availability> lastAnnouncedAtOnce() {
+        return announcer.lastTakenAtOnce();
+    }
+
     /** Where peers dial this node, HOST:PORT: its {@code --announce}, or the address its peer server binds. */
     public String announcedAddress() {
         return announcedAddress;

@@ -8,6 +8,7 @@ import dev.rhizome.node.disk.DataJanitor;
 import dev.rhizome.node.gossip.net.PeersFile;
 import dev.rhizome.node.work.ReceiptBook;
 import dev.rhizome.node.work.ResultOutbox;
+import dev.rhizome.node.work.RuntimeEstimates;
 import dev.rhizome.node.work.UnitBuffer;
 import dev.rhizome.proto.v1.KeptReceipt;
 import dev.rhizome.proto.v1.NodeInfo;
@@ -42,7 +43,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * A node killed (SIGKILL, a real child process) in the middle of writing one of the files it keeps
  * in its data directory: a result in its outbox, a unit in its buffer, its peers file, its endpoint,
- * its identity key, a coordinator's receipt in its receipt book, the network id the CLI keeps for a
+ * its identity key, a coordinator's receipt in its receipt book, its job runtimes, the network id the CLI keeps for a
  * coordinator ({@code networks/}, which follows a coordinator's new id). The child writes the file over and over as the node does, printing what each
  * write that returned wrote (what the node relies on: a result acknowledged to the job, a key used
  * to sign); the kill lands while a write's temporary file exists. The restart must read every file
@@ -57,7 +58,7 @@ class NodeFilesKillTest {
 
     /** What the child writes, where its write's temporary file is, and what a restart must find. */
     enum Kind {
-        OUTBOX, BUFFER, PEERS, ENDPOINT, IDENTITY, RECEIPT, NETWORK;
+        OUTBOX, BUFFER, PEERS, ENDPOINT, IDENTITY, RECEIPT, NETWORK, RUNTIMES;
 
         /** Whether write {@code next} of this kind is in the middle (its temporary file is there): cheap, looked at in a spin. */
         boolean writing(NodeLayout layout, int next) {
@@ -69,6 +70,7 @@ class NodeFilesKillTest {
                 case IDENTITY -> anyTemporary(keyDir(layout, next));
                 case RECEIPT -> anyTemporary(layout.receipts());
                 case NETWORK -> writingOf(network(layout).file());
+                case RUNTIMES -> writingOf(layout.runtimes());
             };
         }
 
@@ -87,6 +89,7 @@ class NodeFilesKillTest {
             List<SignedEnvelope> peers = kind == Kind.PEERS ? peerRecords() : List.of();
             ResultOutbox outbox = kind == Kind.OUTBOX ? new ResultOutbox(layout.outbox()) : null;
             UnitBuffer buffer = kind == Kind.BUFFER ? new UnitBuffer(layout.buffer()) : null;
+            RuntimeEstimates runtimes = kind == Kind.RUNTIMES ? RuntimeEstimates.keptIn(layout.runtimes()) : null;
             ReceiptBook receipts = new ReceiptBook(layout.receipts());
             for (int i = 0; ; i++) {
                 String what = "";
@@ -99,6 +102,7 @@ class NodeFilesKillTest {
                     case IDENTITY -> what = IdentityStore.loadOrCreate(keyDir(layout, i)).publicId().toString();
                     case RECEIPT -> receipts.keep(receipt(i), result(i));
                     case NETWORK -> network(layout).check(COORDINATOR, networkId(i));
+                    case RUNTIMES -> runtimes.record(runtimeSeed(i), runtimeMs(i));
                 }
                 out.println("ack " + i + " " + what);
             }
@@ -182,6 +186,14 @@ class NodeFilesKillTest {
                 }
             }
             case NETWORK -> assertThat(network(layout).read()).as("the id written after the restart").isEqualTo(networkId(last + 2));
+            case RUNTIMES -> {
+                // read as the restarted node reads it: a file it refused would leave every seed unmeasured
+                RuntimeEstimates kept = RuntimeEstimates.keptIn(layout.runtimes());
+                for (int i = Math.max(0, last - 200); i <= last; i++) {
+                    assertThat(kept.expectedMs(runtimeUnit(i))).as("the runtime of seed %d, kept before the kill", i)
+                            .isEqualTo(runtimeMs(i));
+                }
+            }
         }
         assertThat(temporaryFiles(layout.dataDir())).as("temporary files left").isEmpty();
     }
@@ -224,6 +236,20 @@ class NodeFilesKillTest {
                 .setPayload(ResultReceipt.newBuilder().setEnvelopeId(Envelopes.id(result(i))).setAuditIndex(i)
                         .setTimeMs(i + 1).build().toByteString())
                 .setSignature(ByteString.copyFrom(new byte[64])).build();
+    }
+
+    private static String runtimeSeed(int i) {
+        return "seed-" + i;
+    }
+
+    private static long runtimeMs(int i) {
+        return 1_000L + i;
+    }
+
+    /** A unit of seed {@code i} whose time limit is far above any runtime recorded, so the estimate is the runtime. */
+    private static WorkUnit runtimeUnit(int i) {
+        return WorkUnit.newBuilder().setSeed(runtimeSeed(i))
+                .setManifest(dev.rhizome.proto.v1.Manifest.newBuilder().setTimeoutSeconds(3600)).build();
     }
 
     private static WorkUnit unit(int i) {

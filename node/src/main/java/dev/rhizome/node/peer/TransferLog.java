@@ -40,9 +40,25 @@ public final class TransferLog {
                 + ",\"bytes\":" + result.bytes()
                 + ",\"millis\":" + result.millis() + "}\n";
         try {
-            Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            // A kill -9 mid-append leaves a line without its end: appended to, it would swallow this
+            // record into the torn one, and the reader skips both.
+            String start = endsTorn(file) ? "\n" : "";
+            Files.writeString(file, start + line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to transfer log " + file, e);
+        }
+    }
+
+    private static boolean endsTorn(Path file) throws IOException {
+        try (java.io.RandomAccessFile in = new java.io.RandomAccessFile(file.toFile(), "r")) {
+            long length = in.length();
+            if (length == 0) {
+                return false;
+            }
+            in.seek(length - 1);
+            return in.read() != '\n';
+        } catch (java.io.FileNotFoundException absent) {
+            return false;
         }
     }
 

@@ -46,6 +46,12 @@ public final class InventoryAnnouncer {
     private volatile String refusal;
     /** Why the last announcement was not taken (refused, or the coordinator unreachable); null once one is. */
     private volatile String lastFailure;
+    /**
+     * What the last announcement made at once (a pause, a resume, a new commit, a command's request)
+     * told, once the coordinator took it; null before one is. The reporter's pass also announces a
+     * change it sees, so the coordinator's list alone cannot tell "at once" from "at the next pass".
+     */
+    private volatile Availability lastTakenAtOnce;
 
     public InventoryAnnouncer(CoordinatorClient coordinator, NodeRepository repository, String host, int port,
             String hardwareClass, Clock clock, Consumer<String> neighbours) {
@@ -86,7 +92,7 @@ public final class InventoryAnnouncer {
      * if the coordinator is unreachable.
      */
     public synchronized boolean announceIfDue(long heartbeatMs, Availability availability) {
-        return sendIfDue(heartbeatMs, availability);
+        return sendIfDue(heartbeatMs, availability, false);
     }
 
     /**
@@ -96,10 +102,10 @@ public final class InventoryAnnouncer {
      * would keep the stale one.
      */
     public synchronized boolean announceIfDue(long heartbeatMs, Supplier<Availability> availability) {
-        return sendIfDue(heartbeatMs, availability.get());
+        return sendIfDue(heartbeatMs, availability.get(), false);
     }
 
-    private boolean sendIfDue(long heartbeatMs, Availability availability) {
+    private boolean sendIfDue(long heartbeatMs, Availability availability, boolean atOnce) {
         List<String> commits = capped(repository.commits());
         for (String commit : commits) {
             if (toldNeighbours.add(commit)) {
@@ -122,6 +128,9 @@ public final class InventoryAnnouncer {
             refusals.reset();
             refusal = null;
             lastFailure = null;
+            if (atOnce) {
+                lastTakenAtOnce = availability;
+            }
             return true;
         } catch (CoordinatorException e) {
             lastFailure = e.getMessage();
@@ -167,7 +176,7 @@ public final class InventoryAnnouncer {
     public synchronized Told announceTelling(Supplier<Availability> current) {
         Availability availability = current.get();
         lastAnnouncedMs = 0;
-        boolean taken = sendIfDue(0, availability);
+        boolean taken = sendIfDue(0, availability, true);
         return new Told(hardwareClass, availability.paused(), availability.notClaiming(), taken,
                 taken ? null : Optional.ofNullable(lastFailure).orElse("the coordinator did not take it"));
     }
@@ -213,6 +222,11 @@ public final class InventoryAnnouncer {
     /** The same, with the availability read in this announcement's turn ({@link #announceIfDue(long, Supplier)}). */
     public synchronized boolean announceNow(Supplier<Availability> availability) {
         lastAnnouncedMs = 0;
-        return sendIfDue(0, availability.get());
+        return sendIfDue(0, availability.get(), true);
+    }
+
+    /** The availability the last announcement made at once told the coordinator, once it took one. */
+    public Optional<Availability> lastTakenAtOnce() {
+        return Optional.ofNullable(lastTakenAtOnce);
     }
 }

@@ -36,6 +36,22 @@ class TransferLogTest {
         assertThat(Files.readAllLines(file).get(0)).contains("\"node\":\"" + "00".repeat(32) + "\"");
     }
 
+    /** A node killed mid-append, then started again: its next transfer is counted, not glued to the torn line. */
+    @Test
+    void aTransferRecordedAfterATornLineIsCounted() throws Exception {
+        Path file = tmp.resolve("transfers.jsonl");
+        TransferLog log = new TransferLog(file);
+        PeerEndpoint alice = PeerEndpoint.newBuilder().setHost("10.0.0.1").setPort(7000).build();
+        log.record(new FetchResult("a".repeat(40), alice, 1000, 12, false));
+        Files.writeString(file, "{\"time\":\"2026-", StandardOpenOption.APPEND);  // killed mid-line
+
+        log.record(new FetchResult("b".repeat(40), alice, 500, 3, false));
+
+        TransferLog.Totals totals = TransferLog.read(file);
+        assertThat(totals.transfers()).isEqualTo(2);
+        assertThat(totals.bytes()).isEqualTo(1500L);
+    }
+
     @Test
     void aMissingLogIsEmpty() {
         assertThat(TransferLog.read(tmp.resolve("none.jsonl"))).isEqualTo(new TransferLog.Totals(0, 0, Map.of()));
