@@ -34,7 +34,8 @@ class SealedExportVerifyTest {
     @TempDir
     Path dir;
 
-    private static SignedEnvelope report(CoordinatorClient client, Identity runner, WorkUnit u, double metric) {
+    private static SignedEnvelope report(CoordinatorClient client, Identity runner, WorkUnit u, double metric)
+            throws Exception {
         return client.signed(Result.newBuilder().setWorkUnitId(u.getId()).setSeed(u.getSeed())
                 .setDirection(u.getDirection()).setCommit(u.getCommit()).setStatus(Result.Status.OK)
                 .setMetricName("val_bpb").setMetric(metric).setHardwareClass("cpu:x86_64").setRuntimeMs(1500)
