@@ -138,8 +138,15 @@ public final class Outcome {
                             // decided, "do not agree yet" promised a wait that never ends; the failed runs say why
                             : r.getDecided() ? ", not valid" + failures(Records.results(r.getResultsList()))
                             : " (replicas do not agree yet)"));
+        } else if (r.getMetricSealed()) {
+            // not "no OK result": results are in, withheld until every replica of their trials is
+            b.append(", metric sealed");
         } else {
             b.append(", no OK result").append(failures(Records.results(r.getResultsList())));
+        }
+        if (r.getSealedResultsCount() > 0) {
+            b.append("; ").append(r.getSealedResultsCount()).append(" result(s) sealed until every replica of "
+                    + "their trial is in (so that no runner copies another's metric)");
         }
         if (!r.getGivenUp().isEmpty()) {
             b.append("; its evaluations were given up: ").append(r.getGivenUp());

@@ -38,8 +38,15 @@ public final class VerifyCommand implements Callable<Integer> {
             + "that is no experiment of its direction: a coordinator refuses those since round 24, an older one stored "
             + "them; named, not failed), operator_orders (type, index, id, by_id, at_ms, what of each operator's signed "
             + "order in the trail: a direction closed, a key banned, trials queued again; each checked against the "
-            + "operators the export's header names).")
+            + "operators the export's header names), sealed (how many results were sealed when exported: their "
+            + "trials had a replica out, so the export holds each one's place and id, not its envelope; a later export "
+            + "holds the envelope, checked against that id with --earlier).")
     boolean json;
+    @Option(names = "--earlier", paramLabel = "EARLIER", converter = PathArguments.InputFile.class,
+            description = "An earlier export of the same coordinator: every record it holds must stand at the same "
+                    + "place in FILE, and each result sealed in it must be served in FILE with the id shown then "
+                    + "(its SHA-256); one that differs is a problem of type Reveal.")
+    Path earlier;
     @Option(names = "--receipts", arity = "1..*", paramLabel = "R", converter = PathArguments.InputFile.class,
             description = "Files of `rhizome node receipts --out`: each receipt's signature is checked against the "
                     + "receipt keys the export names, and each whose result is not in the export at its index (dropped, "
@@ -60,7 +67,8 @@ public final class VerifyCommand implements Callable<Integer> {
             }
         }
         try {
-            report = AuditVerifier.verify(AuditExport.read(file), kept);
+            report = earlier == null ? AuditVerifier.verify(AuditExport.read(file), kept)
+                    : AuditVerifier.verify(AuditExport.read(file), kept, readEarlier());
         } catch (IOException e) {
             String why = Problems.describe(e);
             // "fix what the message names" told nobody that the file is not an export at all
@@ -77,6 +85,7 @@ public final class VerifyCommand implements Callable<Integer> {
             j.addProperty("adoptions", report.adoptions());
             j.addProperty("trials_on_reputation", report.trialsOnReputation());
             j.addProperty("receipts", kept.size());
+            j.addProperty("sealed", report.sealed());
             JsonArray problems = new JsonArray();
             for (AuditVerifier.Problem p : report.problems()) {
                 JsonObject x = new JsonObject();
@@ -144,10 +153,21 @@ public final class VerifyCommand implements Callable<Integer> {
                             + " operator order(s)") + "), " + report.adoptions() + " adoptions re-derived"
                     + (report.network() == null ? "" : ", network " + report.network())
                     + (kept.isEmpty() ? "" : ", " + kept.size() + " receipt(s) checked")
+                    + (report.sealed() > 0 ? ", " + report.sealed() + " result(s) sealed (a replica of their trial "
+                            + "was out: place and id checked, contents in a later export)" : "")
                     + (report.trialsOnReputation() > 0 ? ", " + report.trialsOnReputation()
                             + " trial(s) rest on one trusted runner's result (adaptive replication)" : "")
                     + (report.ok() ? "" : "; " + report.problems().size() + " record(s) fail"));
         }
         return report.ok() ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+
+    private List<dev.rhizome.proto.v1.AuditLine> readEarlier() {
+        try {
+            return AuditExport.read(earlier);
+        } catch (IOException e) {
+            throw new CommandException(ExitCodes.FAILED, "failed", "cannot read the earlier export " + earlier + ": "
+                    + Problems.describe(e), "pass --earlier a file `rhizome export --out FILE` wrote, whole and unchanged");
+        }
     }
 }

@@ -27,11 +27,11 @@ public final class Leaderboards {
     }
 
     /** An OK result's metric on a commit, as a board counts it. */
-    public record Measurement(String commit, String hardwareClass, double metric) {
+    public record Measurement(String commit, String hardwareClass, double metric, long randomSeed) {
         /** The result's measurement, or null when it measured nothing (not OK). */
         public static Measurement of(Result r) {
-            return r.getStatus() == Result.Status.OK ? new Measurement(r.getCommit(), r.getHardwareClass(), r.getMetric())
-                    : null;
+            return r.getStatus() == Result.Status.OK
+                    ? new Measurement(r.getCommit(), r.getHardwareClass(), r.getMetric(), r.getRandomSeed()) : null;
         }
     }
 

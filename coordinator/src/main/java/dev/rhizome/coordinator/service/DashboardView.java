@@ -17,6 +17,7 @@ import dev.rhizome.coordinator.store.HistoryCounts;
 import dev.rhizome.coordinator.store.Keyed;
 import dev.rhizome.coordinator.store.Reputations;
 import dev.rhizome.coordinator.store.Results;
+import dev.rhizome.coordinator.core.Sealing;
 import dev.rhizome.coordinator.store.Store;
 import dev.rhizome.coordinator.store.Stored;
 import dev.rhizome.proto.v1.Experiment;
@@ -156,6 +157,8 @@ public final class DashboardView {
                 JsonArray points = new JsonArray();
                 List<SignedEnvelope> newest = new ArrayList<>(tx.newestResultEnvelopes(d.name(), pointsShown));
                 Collections.reverse(newest);
+                // a point whose trial has a replica out shows that it exists, not its metric (Sealing)
+                Sealing sealing = Views.sealing(tx, Sealing.resultCommits(newest));
                 for (SignedEnvelope e : newest) {
                     Result r = parse(e, Result.parser());
                     JsonObject p = new JsonObject();
@@ -164,7 +167,9 @@ public final class DashboardView {
                     p.addProperty("status", r.getStatus().name());
                     p.addProperty("hardware_class", r.getHardwareClass());
                     p.addProperty("runner", shortId(r.getRunner()));
-                    if (r.getStatus() == Result.Status.OK) {
+                    if (sealing.sealed(r)) {
+                        p.addProperty("sealed", true);
+                    } else if (r.getStatus() == Result.Status.OK) {
                         p.addProperty("metric", r.getMetric());
                     }
                     points.add(p);
@@ -292,24 +297,31 @@ public final class DashboardView {
         return out;
     }
 
-    /** A commit's results on one direction: their mean OK metric and the time of the last. */
-    private record Measured(List<Double> ok, long lastMs) {
+    /**
+     * A commit's results on one direction: their mean OK metric and the time of the last; a sealed
+     * result (its trial has a replica out) counts as there but not in the mean.
+     */
+    private record Measured(List<Double> ok, long lastMs, boolean sealed) {
     }
 
-    private static Measured measured(Results tx, String direction, String commit) {
+    private static Measured measured(Store.Transaction tx, String direction, String commit) {
         List<Double> ok = new ArrayList<>();
         long last = Long.MIN_VALUE;
+        Sealing sealing = Views.sealing(tx, List.of(commit));
+        boolean sealed = false;
         for (Trials.Entry e : tx.resultEntries(commit)) {
             Result r = e.result();
             if (!r.getDirection().equals(direction)) {
                 continue;  // a base commit may be measured on several directions
             }
-            if (r.getStatus() == Result.Status.OK) {
+            if (sealing.sealed(r)) {
+                sealed = true;
+            } else if (r.getStatus() == Result.Status.OK) {
                 ok.add(r.getMetric());
             }
             last = Math.max(last, r.getTimeMs());
         }
-        return last == Long.MIN_VALUE ? null : new Measured(ok, last);
+        return last == Long.MIN_VALUE ? null : new Measured(ok, last, sealed);
     }
 
     /**
@@ -380,6 +392,9 @@ public final class DashboardView {
             }
             if (m != null && !m.ok().isEmpty()) {
                 n.addProperty("metric", FiniteMean.of(m.ok().stream().mapToDouble(Double::doubleValue)).orElse(0));
+            }
+            if (m != null && m.sealed()) {
+                n.addProperty("sealed", true);
             }
             nodes.add(n);
         }

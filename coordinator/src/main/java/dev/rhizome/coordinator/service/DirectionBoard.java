@@ -1,5 +1,10 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.coordinator.core.Sealing;
+import dev.rhizome.coordinator.store.Units;
+import java.util.HashSet;
+import java.util.Set;
+
 import com.google.protobuf.ByteString;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.Leaderboards;
@@ -100,7 +105,7 @@ final class DirectionBoard {
         return weight;
     }
 
-    synchronized <T extends Boards & Experiments & Results> LeaderboardList build(T tx, DirectionRecord d,
+    synchronized <T extends Boards & Experiments & Results & Units> LeaderboardList build(T tx, DirectionRecord d,
             Manifest manifest) {
         List<Leaderboards.Contender> newContenders = new ArrayList<>();
         long experimentsMark = experimentsUpTo;
@@ -146,6 +151,13 @@ final class DirectionBoard {
         experiments.forEach(byCommit::putIfAbsent);
         List<Leaderboards.Measurement> measurements = new ArrayList<>(counted.values());
         measurements.addAll(baseElsewhere);
+        // a result whose trial has a replica out counts on no board until none is (Sealing): a board's
+        // mean of one replica is that replica's metric, read by whoever holds another
+        Map<String, Set<Long>> pending = new HashMap<>(tx.pendingTrialSeedsOfDirection(direction));
+        tx.pendingTrialSeeds(List.of(base)).forEach((c, seeds) -> pending.merge(c, seeds,
+                (a, b) -> { Set<Long> all = new HashSet<>(a); all.addAll(b); return all; }));
+        Sealing sealing = Sealing.of(pending);
+        measurements.removeIf(m -> sealing.sealed(m.commit(), m.randomSeed()));
         LeaderboardList boards = markCompared(describeBase(Leaderboards.build(direction, manifest.getMetric(), byCommit,
                 measurements, d.frontier().commit()), base,
                 baseExperiment.map(Experiment::getDescription).orElse("base of " + direction)), d);
@@ -203,7 +215,7 @@ final class DirectionBoard {
         } else {
             Leaderboards.Contender c = experiments.get(m.commit());
             counted.put(r.seq(), new Leaderboards.Measurement(c == null ? m.commit() : c.commit(),
-                    classes.computeIfAbsent(m.hardwareClass(), k -> k), m.metric()));
+                    classes.computeIfAbsent(m.hardwareClass(), k -> k), m.metric(), m.randomSeed()));
         }
     }
 }

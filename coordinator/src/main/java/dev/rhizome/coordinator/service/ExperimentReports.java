@@ -1,5 +1,7 @@
 package dev.rhizome.coordinator.service;
 
+import dev.rhizome.coordinator.core.Sealing;
+
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.FiniteMean;
@@ -22,6 +24,7 @@ import dev.rhizome.proto.v1.Paper;
 import dev.rhizome.proto.v1.Result;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.protocol.seed.Manifests;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -135,7 +138,16 @@ public final class ExperimentReports {
                     .setAdopted(AdoptedPath.contains(tx, d, commit));
             // One answer, bounded in bytes as a page is: results (oldest first) then papers (newest
             // first) up to 4 MiB together, with counts of what was left out.
-            List<SignedEnvelope> allResults = tx.resultEnvelopes("", commit);
+            // a result whose trial has a replica out is named, not shown (Sealing), and no mean takes it in
+            Sealing sealing = Views.sealing(tx, List.of(commit, e.getParent()));
+            List<SignedEnvelope> allResults = new ArrayList<>();
+            for (Keyed<Long, SignedEnvelope> k : tx.resultEnvelopes("", commit, 0L, Integer.MAX_VALUE)) {
+                if (sealing.sealed(k.value())) {
+                    b.addSealedResults(Sealing.sealedEntry(k.value(), k.key() - 1, b.getSealedResultsCount()));
+                } else {
+                    allResults.add(k.value());
+                }
+            }
             List<SignedEnvelope> shownResults = Pages.withinBytes(allResults, SignedEnvelope::getSerializedSize,
                     Pages.MAX_PAGE_BYTES);
             long left = Pages.MAX_PAGE_BYTES - shownResults.stream().mapToLong(SignedEnvelope::getSerializedSize).sum();
@@ -148,10 +160,10 @@ public final class ExperimentReports {
             Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
             b.setValid(trials.bySeed().size() == Manifests.trialSeeds(manifest).size());
             b.setReplicas((int) okIn(hardwareClass, results).count());
-            OptionalDouble metric = !trials.bySeed().isEmpty() ? trials.mean()
-                    : FiniteMean.of(okIn(hardwareClass, results).mapToDouble(Result::getMetric));
+            OptionalDouble metric = mean(commit, trials, results, hardwareClass, sealing);
             metric.ifPresent(m -> b.setMetric(m).setHasMetric(true));
-            measure(tx, e.getParent(), hardwareClass, manifest)
+            b.setMetricSealed(sealing.anySealed(commit));
+            measure(tx, e.getParent(), hardwareClass, manifest, sealing)
                     .ifPresent(m -> b.setParentMetric(m).setHasParentMetric(true));
             d.frontier().metric().ifPresent(m -> b.setFrontierMetric(m).setHasFrontierMetric(true));
             confirmation.ifPresent(b::setConfirmation);
@@ -217,10 +229,24 @@ public final class ExperimentReports {
     }
 
     private static <T extends Results & Reputations> OptionalDouble measure(T tx, String commit, String hardwareClass,
-            Manifest manifest) {
-        Settlement.TrialMetrics trials = Settlement.trialMetrics(tx, commit, hardwareClass, manifest);
-        return !trials.bySeed().isEmpty() ? trials.mean()
-                : FiniteMean.of(okIn(hardwareClass, tx.resultsForCommit(commit)).mapToDouble(Result::getMetric));
+            Manifest manifest, Sealing sealing) {
+        return mean(commit, Settlement.trialMetrics(tx, commit, hardwareClass, manifest), tx.resultsForCommit(commit),
+                hardwareClass, sealing);
+    }
+
+    /**
+     * The mean of the commit's decided trials, or where none is decided its OK results', leaving out
+     * every sealed trial: while a replica of a trial is out, a mean that took it in would show its
+     * value (one replica's, where it is the only result) to the runner holding that replica.
+     */
+    private static OptionalDouble mean(String commit, Settlement.TrialMetrics trials, List<Result> results,
+            String hardwareClass, Sealing sealing) {
+        List<Double> decided = trials.bySeed().entrySet().stream()
+                .filter(t -> !sealing.sealed(commit, t.getKey())).map(java.util.Map.Entry::getValue).toList();
+        if (!trials.bySeed().isEmpty()) {
+            return FiniteMean.of(decided.stream().mapToDouble(Double::doubleValue));
+        }
+        return FiniteMean.of(okIn(hardwareClass, results).filter(r -> !sealing.sealed(r)).mapToDouble(Result::getMetric));
     }
 
     static List<SignedEnvelope> papersCiting(List<SignedEnvelope> papers, String commit) {

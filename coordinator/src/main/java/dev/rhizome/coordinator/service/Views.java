@@ -8,6 +8,7 @@ import dev.rhizome.coordinator.core.DirectionRecord;
 import dev.rhizome.coordinator.core.PageRequest;
 import dev.rhizome.coordinator.core.PaperFilter;
 import dev.rhizome.coordinator.core.Rejection;
+import dev.rhizome.coordinator.core.Sealing;
 import dev.rhizome.coordinator.core.Reputation;
 import dev.rhizome.coordinator.core.RequestRules;
 import dev.rhizome.coordinator.core.TrialRequeues;
@@ -264,9 +265,10 @@ public final class Views {
         }
         return pages.get(RESULTS, query(page, direction, commit), () -> store.inReadTransaction(tx -> {
             requireKnown(tx, direction);
-            return oldestFirst(Pages.bounded(afterSeq(page), page.limit(),
-                    (from, rows) -> tx.resultEnvelopes(direction, commit, from, rows),
-                    SignedEnvelope::getSerializedSize, seqCursor(RESULTS)));
+            Pages.Page<Keyed<Long, SignedEnvelope>> p = Pages.bounded(afterSeq(page), page.limit(),
+                    withKeys((from, rows) -> tx.resultEnvelopes(direction, commit, from, rows)),
+                    k -> k.value().getSerializedSize(), seqCursor(RESULTS));
+            return sealed(tx, p.items()).setNext(p.next()).setNewest(p.last()).build();
         }));
     }
 
@@ -306,10 +308,10 @@ public final class Views {
         return pages.get("newest " + RESULTS, List.of(direction, commit, Integer.toString(n)),
                 () -> store.inReadTransaction(tx -> {
                     requireKnown(tx, direction);
-                    Pages.Page<SignedEnvelope> p = Pages.bounded(Long.MAX_VALUE, n,
-                            (before, rows) -> tx.newestResultEnvelopes(direction, commit, before, rows),
-                            SignedEnvelope::getSerializedSize, seqCursor(RESULTS));
-                    return EnvelopeList.newBuilder().addAllEnvelopes(p.items()).setNewest(p.first()).build();
+                    Pages.Page<Keyed<Long, SignedEnvelope>> p = Pages.bounded(Long.MAX_VALUE, n,
+                            withKeys((before, rows) -> tx.newestResultEnvelopes(direction, commit, before, rows)),
+                            k -> k.value().getSerializedSize(), seqCursor(RESULTS));
+                    return sealed(tx, p.items()).setNewest(p.first()).build();
                 }));
     }
 
@@ -355,11 +357,6 @@ public final class Views {
         return EnvelopeList.newBuilder().addAllEnvelopes(page.items()).setNext(page.next()).build();
     }
 
-    /** A page of a list read oldest first, with the cursor at its newest entry to ask "what came since" later. */
-    private static EnvelopeList oldestFirst(Pages.Page<SignedEnvelope> page) {
-        return envelopes(page).toBuilder().setNewest(page.last()).build();
-    }
-
     /** One experiment's outcome with its results and papers (see {@link ExperimentReports}). */
     public ExperimentReport experimentReport(String commit) {
         return new ExperimentReports(store, nowMs).report(commit);
@@ -371,9 +368,30 @@ public final class Views {
     }
 
     public EnvelopeList auditTrail(PageRequest page) {
-        return pages.get(AUDIT, query(page), () -> store.inReadTransaction(tx -> oldestFirst(
-                Pages.bounded(afterSeq(page), page.limit(), tx::auditTrail, SignedEnvelope::getSerializedSize,
-                        seqCursor(AUDIT)))));
+        return pages.get(AUDIT, query(page), () -> store.inReadTransaction(tx -> {
+            Pages.Page<Keyed<Long, SignedEnvelope>> p = Pages.bounded(afterSeq(page), page.limit(),
+                    withKeys(tx::auditTrail), k -> k.value().getSerializedSize(), seqCursor(AUDIT));
+            return sealed(tx, p.items()).setNext(p.next()).setNewest(p.last()).build();
+        }));
+    }
+
+    /** A reader whose items keep their keys: a sealed envelope's place is named by its key in the trail. */
+    private static <T> Pages.SeqReader<Keyed<Long, T>> withKeys(Pages.SeqReader<T> reader) {
+        return (from, rows) -> reader.read(from, rows).stream().map(k -> new Keyed<>(k.key(), k)).toList();
+    }
+
+    /**
+     * A page of signed envelopes as shown ({@link Sealing}): a result whose trial has a replica out
+     * is named by its place, not served, read in the same snapshot as the page.
+     */
+    private static EnvelopeList.Builder sealed(Units tx, List<Keyed<Long, SignedEnvelope>> items) {
+        List<SignedEnvelope> envelopes = items.stream().map(Keyed::value).toList();
+        return sealing(tx, Sealing.resultCommits(envelopes)).page(envelopes, items.stream().map(Keyed::key).toList());
+    }
+
+    /** Which of {@code commits}' trials are sealed now: one read of their seeds with a unit out. */
+    static Sealing sealing(Units tx, Collection<String> commits) {
+        return commits.isEmpty() ? Sealing.NONE : Sealing.of(tx.pendingTrialSeeds(commits));
     }
 
     public LeaderboardList leaderboard(String direction, String hardwareClass) {
@@ -589,6 +607,7 @@ public final class Views {
             // the page's results and reputations in a few statements, not two or more per commit
             Map<String, List<Trials.Entry>> entries = tx.resultEntries(commits);
             Map<String, Map<Long, Set<String>>> reputations = tx.reputationClasses(commits);
+            Sealing sealing = sealing(tx, commits);
             for (String c : commits) {
                 Map<Long, List<Trials.Entry>> bySeed = new LinkedHashMap<>();
                 entries.get(c).forEach(en -> bySeed.computeIfAbsent(en.result().getRandomSeed(),
@@ -609,7 +628,7 @@ public final class Views {
                                     .setRunner(r.getRunner()).setState(v.state()).setStatus(r.getStatus())
                                     .setMetric(r.getMetric()).setHardwareClass(r.getHardwareClass()));
                         }
-                        list.addTrials(t);
+                        list.addTrials(sealing.trial(t.build()));
                     }
                 }
             }

@@ -595,6 +595,11 @@ final class SqliteTransaction implements Store.Transaction {
     }
 
     @Override
+    public Map<String, Set<Long>> pendingTrialSeedsOfDirection(String direction) {
+        return units.pendingTrialSeedsOfDirection(direction);
+    }
+
+    @Override
     public Optional<String> operatorRequeue(String direction, String commit, ByteString by, long requeuedMs) {
         return units.operatorRequeue(direction, commit, by, requeuedMs);
     }

@@ -658,6 +658,15 @@ final class UnitRows implements Units {
     }
 
     @Override
+    public Map<String, Set<Long>> pendingTrialSeedsOfDirection(String direction) {
+        Map<String, Set<Long>> seeds = new HashMap<>();
+        q.list("SELECT DISTINCT u.commit_id, s.random_seed FROM units u JOIN unit_seeds s ON s.unit_id = u.id "
+                        + "WHERE u.direction = ? AND u.kind = " + EVALUATE + " AND u.state IN (" + OPEN + ", " + LEASED + ")",
+                rs -> seeds.computeIfAbsent(rs.getString(1), c -> new TreeSet<>()).add(rs.getLong(2)), direction);
+        return seeds;
+    }
+
+    @Override
     public Optional<String> operatorRequeue(String direction, String commit, ByteString by, long requeuedMs) {
         return q.list("SELECT random_seeds FROM operator_requeues WHERE direction = ? AND commit_id = ? "
                         + "AND requeued_by = ? AND requeued_ms = ?", rs -> rs.getString(1), direction, commit,

@@ -172,6 +172,12 @@ public interface Units {
     Map<String, Set<Long>> pendingTrialSeeds(Collection<String> commits);
 
     /**
+     * {@link #pendingTrialSeeds} of every commit with such a unit on {@code direction}, in one read
+     * along the units' direction index: what a direction's leaderboard seals (core.Sealing).
+     */
+    Map<String, Set<Long>> pendingTrialSeedsOfDirection(String direction);
+
+    /**
      * The random seeds an operator's order (its direction, commit, author and time) queued again,
      * as stored by {@link #recordOperatorRequeue}; empty where no such order was taken.
      */

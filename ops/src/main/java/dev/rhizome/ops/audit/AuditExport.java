@@ -20,6 +20,7 @@ import dev.rhizome.proto.v1.DirectionList;
 import dev.rhizome.proto.v1.DirectionStatus;
 import dev.rhizome.proto.v1.EnvelopeList;
 import dev.rhizome.proto.v1.Error;
+import dev.rhizome.proto.v1.SealedEnvelope;
 import dev.rhizome.proto.v1.SignedEnvelope;
 import dev.rhizome.proto.v1.Trial;
 import dev.rhizome.proto.v1.TrialList;
@@ -135,8 +136,9 @@ public final class AuditExport {
                     // whose signed orders (closures, bans, re-queues) in the trail are an operator's
                     .addAllOperators(stats.getOperatorsList())).build());
             forEachPage(http, maxPageBytes, waits, coordinator, "/v1/audit", EnvelopeList.parser(), page -> {
-                for (SignedEnvelope e : page.getEnvelopesList()) {
-                    lw.write(AuditLine.newBuilder().setEnvelope(e).setIndex(counts[0]++).setId(Envelopes.id(e)).build());
+                // a sealed result (its trial had a replica out) keeps its place: its id, not its envelope
+                for (AuditLine line : inOrder(page)) {
+                    lw.write(line.toBuilder().setIndex(counts[0]++).build());
                 }
                 progress.envelopesWritten(counts[0]);
             });
@@ -174,6 +176,30 @@ public final class AuditExport {
             w.flush();
         });
         return new Summary(counts[0], counts[1], adoptions.size(), directions.size(), !confirmationsServed);
+    }
+
+    /**
+     * A page's places in the trail's order, each an envelope or a sealed result's id: the sealed
+     * ones stand at their {@code position}s, the envelopes fill the rest in order.
+     */
+    static List<AuditLine> inOrder(EnvelopeList page) throws IOException {
+        int size = page.getEnvelopesCount() + page.getSealedCount();
+        AuditLine[] lines = new AuditLine[size];
+        for (SealedEnvelope s : page.getSealedList()) {
+            if (s.getPosition() >= size || lines[s.getPosition()] != null) {
+                throw new IOException("GET /v1/audit: the page names a sealed result at position "
+                        + s.getPosition() + ", not a free place of its " + size);
+            }
+            lines[s.getPosition()] = AuditLine.newBuilder().setSealedEnvelope(s).setId(s.getId()).build();
+        }
+        int next = 0;
+        for (int i = 0; i < size; i++) {
+            if (lines[i] == null) {
+                SignedEnvelope e = page.getEnvelopes(next++);
+                lines[i] = AuditLine.newBuilder().setEnvelope(e).setId(Envelopes.id(e)).build();
+            }
+        }
+        return List.of(lines);
     }
 
     private interface LineWriter {

@@ -74,7 +74,15 @@ public final class AuditVerifier {
      */
     public record Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
             String network, boolean confirmationsUnavailable, int confirmationsDrawn, List<Problem> papersOffDirection,
-            int confirmationsUnrevealed, int confirmationsUnattested, List<Order> orders) {
+            int confirmationsUnrevealed, int confirmationsUnattested, List<Order> orders, int sealed) {
+        public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
+                String network, boolean confirmationsUnavailable, int confirmationsDrawn,
+                List<Problem> papersOffDirection, int confirmationsUnrevealed, int confirmationsUnattested,
+                List<Order> orders) {
+            this(envelopes, results, adoptions, trialsOnReputation, problems, network, confirmationsUnavailable,
+                    confirmationsDrawn, papersOffDirection, confirmationsUnrevealed, confirmationsUnattested, orders, 0);
+        }
+
         public Report(int envelopes, int results, int adoptions, int trialsOnReputation, List<Problem> problems,
                 String network, boolean confirmationsUnavailable, int confirmationsDrawn,
                 List<Problem> papersOffDirection, int confirmationsUnrevealed, int confirmationsUnattested) {
@@ -123,7 +131,9 @@ public final class AuditVerifier {
          * confirmations of candidates registered before the coordinator committed to seed secrets
          * (before round 26), re-derived from their results but with no secret: counted, not failed.
          * {@code confirmationsUnattested}: COMMITTED confirmations with a deciding result from a node
-         * older than round 27, which signs no seed commitment: counted, not failed.
+         * older than round 27, which signs no seed commitment: counted, not failed. {@code sealed}:
+         * results sealed when exported (their trials had a replica out, round 39): their places and
+         * ids are checked, their contents are in a later export ({@link #revealed}).
          */
         public boolean ok() {
             return problems.isEmpty();
@@ -143,6 +153,9 @@ public final class AuditVerifier {
     }
 
     private final List<Problem> problems = new ArrayList<>();
+    /** Results sealed when exported, by id, with their places ({@code SEALED_ENVELOPE} lines). */
+    private final Map<String, Long> sealedIds = new HashMap<>();
+    private int sealedCount;
     /** The operators' orders, in the order accepted ({@link #order}). */
     private final List<Order> orders = new ArrayList<>();
     /** The export header's operators; empty: an open coordinator's export, or one before round 37. */
@@ -213,7 +226,57 @@ public final class AuditVerifier {
         all.addAll(ReceiptCheck.check(lines, receipts));
         return new Report(r.envelopes(), r.results(), r.adoptions(), r.trialsOnReputation(), List.copyOf(all),
                 r.network(), r.confirmationsUnavailable(), r.confirmationsDrawn(), r.papersOffDirection(),
-                r.confirmationsUnrevealed(), r.confirmationsUnattested(), r.orders());
+                r.confirmationsUnrevealed(), r.confirmationsUnattested(), r.orders(), r.sealed());
+    }
+
+    /**
+     * The same, and the export checked against an {@code earlier} one of the same coordinator: the
+     * trail only grows, so every place the earlier export holds must hold the same record in this
+     * one, and a result sealed there must be revealed here (or still sealed) with the id shown
+     * then. A place served with another record is a problem of type {@code Reveal}: the coordinator
+     * swapped a result after naming it.
+     */
+    public static Report verify(List<AuditLine> lines, List<KeptReceipt> receipts, List<AuditLine> earlier) {
+        Report r = verify(lines, receipts);
+        List<Problem> reveal = revealed(earlier, lines);
+        if (reveal.isEmpty()) {
+            return r;
+        }
+        List<Problem> all = new ArrayList<>(r.problems());
+        all.addAll(reveal);
+        return new Report(r.envelopes(), r.results(), r.adoptions(), r.trialsOnReputation(), List.copyOf(all),
+                r.network(), r.confirmationsUnavailable(), r.confirmationsDrawn(), r.papersOffDirection(),
+                r.confirmationsUnrevealed(), r.confirmationsUnattested(), r.orders(), r.sealed());
+    }
+
+    /** Each place of {@code earlier}'s trail that {@code later} holds with another id, or not at all. */
+    static List<Problem> revealed(List<AuditLine> earlier, List<AuditLine> later) {
+        Map<Long, String> now = new HashMap<>();
+        for (AuditLine line : later) {
+            if (line.hasEnvelope()) {
+                now.put(line.getIndex(), Envelopes.id(line.getEnvelope()));
+            } else if (line.hasSealedEnvelope()) {
+                now.put(line.getIndex(), line.getId());
+            }
+        }
+        List<Problem> problems = new ArrayList<>();
+        for (AuditLine line : earlier) {
+            if (!line.hasEnvelope() && !line.hasSealedEnvelope()) {
+                continue;
+            }
+            String then = line.hasEnvelope() ? Envelopes.id(line.getEnvelope()) : line.getId();
+            String kind = line.hasEnvelope() ? "the record" : "the sealed result";
+            String at = now.get(line.getIndex());
+            if (at == null) {
+                problems.add(new Problem("Reveal", line.getIndex(), then, kind + " the earlier export holds here is "
+                        + "missing from this one: the trail lost a record it had served"));
+            } else if (!at.equals(then)) {
+                problems.add(new Problem("Reveal", line.getIndex(), then, kind + " the earlier export named here is "
+                        + at + " in this one (SHA-256 of the envelope served now): a record changed after it was "
+                        + (line.hasEnvelope() ? "served" : "sealed")));
+            }
+        }
+        return problems;
     }
 
     private Report run(List<AuditLine> lines) {
@@ -259,6 +322,21 @@ public final class AuditVerifier {
                     envelopes++;
                     envelope(line);
                 }
+                case SEALED_ENVELOPE -> {
+                    // a result whose trial had a replica out when exported: its place and id, checked
+                    // here for order; its contents (and that they hash to this id) in a later export
+                    if (line.getIndex() != expected) {
+                        problems.add(new Problem("sealed", line.getIndex(), line.getId(),
+                                "out of order: expected position " + expected));
+                    }
+                    expected = line.getIndex() + 1;
+                    sealedCount++;
+                    if (!line.getSealedEnvelope().getType().equals("rhizome.v1.Result")) {
+                        problems.add(new Problem("sealed", line.getIndex(), line.getId(), "a sealed "
+                                + line.getSealedEnvelope().getType() + ": only a result is ever sealed"));
+                    }
+                    sealedIds.put(line.getId(), line.getIndex());
+                }
                 case TRIAL -> {
                     Trial t = line.getTrial();
                     t.getResultsList().stream().filter(v -> v.getState() == ResultVerdict.State.TOO_LATE)
@@ -280,7 +358,7 @@ public final class AuditVerifier {
         checkAdoptions(adoptions, statuses, onReputation);
         return new Report(envelopes, results.size(), adoptions.size(), reputationTrials, List.copyOf(problems), network,
                 confirmationsUnavailable, older[0], List.copyOf(papersOffDirection), older[1], older[2],
-                List.copyOf(orders));
+                List.copyOf(orders), sealedCount);
     }
 
     // --- envelopes ---------------------------------------------------------------------------
@@ -773,6 +851,12 @@ public final class AuditVerifier {
                     unattested++;
                 }
             }
+            // a confirmation is drawn from decided trials, whose replicas are all in: a result it was
+            // derived from that is still sealed was not decided when the coordinator said it was
+            c.getDerivedFromList().stream().filter(sealedIds::containsKey).forEach(sealedId -> problems.add(
+                    new Problem("Confirmation", index, id, "derived from result #" + sealedIds.get(sealedId) + " "
+                            + sealedId + ", still sealed when exported (a replica of its trial was out): its "
+                            + "trial was not decided")));
             ConfirmationRule.derivationProblem(c.getCommit(), c.getDerivedFromList(), c.getRandomSeedsList(), basis,
                     reveal, m).ifPresent(why -> problems.add(new Problem("Confirmation", index, id, why)));
         }
