@@ -23,6 +23,7 @@ import dev.rhizome.node.hardware.Hardware;
 import dev.rhizome.node.hardware.HardwareProbe;
 import dev.rhizome.node.job.BwrapLauncher;
 import dev.rhizome.node.job.CpuShare;
+import dev.rhizome.node.job.SlotCpus;
 import dev.rhizome.node.job.JobDirs;
 import dev.rhizome.node.job.JobRunner;
 import dev.rhizome.node.job.JobText;
@@ -207,14 +208,16 @@ public final class NodeDaemon implements AutoCloseable {
             }
             int index = 0;
             // Each slot's jobs on a share of the node's CPUs of their own: two slots never contend for a core, and a
-            // job (which cannot widen its affinity) never takes another slot's.
-            Optional<List<CpuShare>> cpuShares = CpuShare.ofThisProcess().map(all -> all.divide(Math.max(1, slots.size())));
+            // job (which cannot widen its affinity) never takes another slot's. A GPU slot's share is larger, for its
+            // data loading; the division is made anew at each launch, of the CPUs online then.
+            List<Integer> cpuWeights = slots.stream().map(s -> s.gpu().isPresent() ? CpuShare.GPU_SLOT_WEIGHT : 1).toList();
+            Optional<CpuShare> nodeCpus = CpuShare.ofThisProcess();
             for (Slot planned : slots) {
                 // Each slot's jobs get their own subdirectory (two slots never share a checkout path) and,
                 // where jobs run as uids of their own, their own uid.
                 JobRunner slotRunner = runner.forSlot(index);
-                if (cpuShares.isPresent()) {
-                    slotRunner = slotRunner.pinnedTo(cpuShares.get().get(index));
+                if (nodeCpus.isPresent()) {
+                    slotRunner = slotRunner.pinnedTo(new SlotCpus(nodeCpus.get(), cpuWeights, index));
                 }
                 index++;
                 Slot slot = planned.withCpus(slotRunner.launcher().cpus());

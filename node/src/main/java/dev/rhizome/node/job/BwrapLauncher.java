@@ -60,8 +60,8 @@ public final class BwrapLauncher implements ProcessLauncher {
     private final Optional<SubordinateJobs> subordinate;
     /** The id in {@link #subordinate}'s namespace this launcher's jobs run as, held for its slot ({@link #forSlot}). */
     private final Optional<SubordinateJobs.Slot> slot;
-    /** The CPUs this launcher's jobs run on ({@link #pinnedTo}); empty for every CPU the node may use. */
-    private final Optional<CpuShare> cpus;
+    /** Where this launcher's jobs' CPUs come from ({@link #pinnedTo}), divided at each launch; empty for every CPU the node may use. */
+    private final Optional<SlotCpus> cpus;
 
     public BwrapLauncher(SandboxPlan plan, Optional<CgroupV2> cgroup, HostView host) {
         this(plan, cgroup, host, NodeLimits.own());
@@ -75,7 +75,7 @@ public final class BwrapLauncher implements ProcessLauncher {
 
     private BwrapLauncher(SandboxPlan whole, Optional<CgroupV2> cgroup, HostView host, NodeLimits node,
             NodeShare share, SeccompPrograms inputs, Optional<JobUidLeases.Lease> lease, JobPriority priority,
-            Optional<SubordinateJobs> subordinate, Optional<SubordinateJobs.Slot> slot, Optional<CpuShare> cpus) {
+            Optional<SubordinateJobs> subordinate, Optional<SubordinateJobs.Slot> slot, Optional<SlotCpus> cpus) {
         this.whole = Objects.requireNonNull(whole, "plan");
         this.node = Objects.requireNonNull(node, "node");
         this.share = share;
@@ -161,20 +161,31 @@ public final class BwrapLauncher implements ProcessLauncher {
     }
 
     /**
-     * This launcher with its jobs run on {@code share}'s CPUs alone (a slot's share of the node's, {@link CpuShare#divide}):
-     * bubblewrap is started through {@code taskset}, once in the job's cgroup ({@link BwrapCommand#argv}), every process of the job inherits its affinity, and the filter keeps
-     * any from widening it ({@code sched_setaffinity} answers done). Where this machine has no {@code taskset} the jobs
-     * run on every CPU the node may use, and {@link #cpus} says none.
+     * This launcher with its jobs run on {@code share}'s CPUs alone, those of it online at each launch
+     * ({@link SlotCpus#of}).
      */
     @Override
     public BwrapLauncher pinnedTo(CpuShare share) {
-        Optional<CpuShare> pinned = CpuShare.TASKSET.isPresent() ? Optional.of(share) : Optional.empty();
+        return pinnedTo(SlotCpus.of(share));
+    }
+
+    /**
+     * This launcher with its jobs run on a slot's share of the node's CPUs ({@link CpuShare#divide(List)}), divided
+     * anew at each launch of those online then ({@link SlotCpus#now}): bubblewrap is started through {@code taskset},
+     * once in the job's cgroup ({@link BwrapCommand#argv}), every process of the job inherits its affinity, and the
+     * filter keeps any from widening it ({@code sched_setaffinity} answers done). Where this machine has no
+     * {@code taskset} the jobs run on every CPU the node may use, and {@link #cpus} says none.
+     */
+    @Override
+    public BwrapLauncher pinnedTo(SlotCpus place) {
+        Optional<SlotCpus> pinned = CpuShare.TASKSET.isPresent() ? Optional.of(place) : Optional.empty();
         return new BwrapLauncher(whole, cgroup, host, node, this.share, inputs, lease, priority, subordinate, slot, pinned);
     }
 
+    /** The share as divided at the node's start ({@link SlotCpus#planned}); each launch divides anew. */
     @Override
     public Optional<CpuShare> cpus() {
-        return cpus;
+        return cpus.map(SlotCpus::planned);
     }
 
     /** Lets go of the slot's uid this launcher holds, if any ({@link #forSlot}); its jobs must have ended. */
@@ -289,7 +300,7 @@ public final class BwrapLauncher implements ProcessLauncher {
                     jobCgroup.map(CgroupV2.JobCgroup::procs),
                     new BwrapCommand.Inputs(filter, passwd, group, bootId, hosts, procViews, Optional.of(arguments)), host,
                     asJob.isPresent() ? asJob.get().enter() : List.of(),
-                    cpus.map(c -> c.pinning(CpuShare.TASKSET.orElseThrow(), List.of())).orElse(List.of())), gpuJob);
+                    cpus.map(c -> c.now().pinning(CpuShare.TASKSET.orElseThrow(), List.of())).orElse(List.of())), gpuJob);
         } catch (IOException | RuntimeException e) {
             deleteAll(oneShot);
             shown.ifPresent(inputs::removeShown);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
@@ -15,13 +16,22 @@ import java.util.regex.Pattern;
  * its priority, and one job ran a thread on every core the node had, its slot's neighbours' with them; now each
  * slot's jobs are started on their share ({@link BwrapLauncher#pinnedTo}), inherit it in every process, and cannot
  * widen it (the filter answers {@code sched_setaffinity} done), so two slots never contend for a core and a job
- * cannot take another's. A GPU slot gets a share like any other: its job's data loading runs there.
+ * cannot take another's. A GPU slot's share is {@link #GPU_SLOT_WEIGHT} times a CPU slot's: its job's data loading
+ * runs there, and a GPU waiting for its next batch idles the costliest part of the machine. The division is made
+ * anew at each launch ({@link SlotCpus}), of the CPUs online then.
  *
  * @param cpus the CPUs' numbers, ascending, at least one
  */
 public record CpuShare(List<Integer> cpus) {
     /** util-linux's {@code taskset}, which starts a command with an affinity: Java cannot set a child's. */
     static final Optional<Path> TASKSET = SandboxProbe.onPath("taskset");
+    /**
+     * How many CPU slots' worth of CPUs one GPU slot gets: PyTorch's {@code DataLoader} recipes run four workers
+     * per GPU (beside the process that feeds it), and with one core a GPU waits on every batch it is not handed.
+     */
+    public static final int GPU_SLOT_WEIGHT = 4;
+    /** The CPUs the kernel has online, as it lists them; one taken offline is in no task's reach. */
+    static final Path ONLINE = Path.of("/sys/devices/system/cpu/online");
     private static final Pattern ALLOWED = Pattern.compile("(?m)^Cpus_allowed_list:\\s*(\\S+)\\s*$");
 
     public CpuShare {
@@ -42,6 +52,22 @@ public record CpuShare(List<Integer> cpus) {
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** The CPUs online now ({@link #ONLINE}); empty where it cannot be read. */
+    public static Optional<CpuShare> online() {
+        try {
+            return Optional.of(parse(Files.readString(ONLINE)));
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The CPUs both this share and {@code other} name; empty where none is in both. */
+    public Optional<CpuShare> intersect(CpuShare other) {
+        List<Integer> both = new ArrayList<>(cpus);
+        both.retainAll(other.cpus);
+        return both.isEmpty() ? Optional.empty() : Optional.of(new CpuShare(both));
     }
 
     /** A CPU list as the kernel and {@code taskset -c} write it: {@code 0-3,6,8-9}. */
@@ -71,14 +97,43 @@ public record CpuShare(List<Integer> cpus) {
         if (slots < 1) {
             throw new IllegalArgumentException("CPUs are divided among at least one slot, not " + slots);
         }
-        List<CpuShare> shares = new ArrayList<>();
+        return divide(Collections.nCopies(slots, 1));
+    }
+
+    /**
+     * Shares of these CPUs, one a slot, in order, each slot's size in proportion to its weight (a GPU slot's
+     * {@link #GPU_SLOT_WEIGHT}, a CPU slot's 1) as far as every slot keeps one CPU at least: contiguous runs ending
+     * where the slots' summed weights fall. With equal weights this is {@link #divide(int)}; with more slots than
+     * CPUs each slot gets one CPU, taken in turn, its weight notwithstanding.
+     */
+    public List<CpuShare> divide(List<Integer> weights) {
+        int slots = weights.size();
+        if (slots < 1 || weights.stream().anyMatch(w -> w == null || w < 1)) {
+            throw new IllegalArgumentException("CPUs are divided among at least one slot, each of weight 1 or more, not "
+                    + weights);
+        }
         int n = cpus.size();
-        for (int i = 0; i < slots; i++) {
-            if (slots >= n) {
+        List<CpuShare> shares = new ArrayList<>();
+        if (slots >= n) {
+            for (int i = 0; i < slots; i++) {
                 shares.add(new CpuShare(List.of(cpus.get(i % n))));
-            } else {
-                shares.add(new CpuShare(cpus.subList(i * n / slots, (i + 1) * n / slots)));
             }
+            return List.copyOf(shares);
+        }
+        long total = weights.stream().mapToLong(Integer::longValue).sum();
+        int[] ends = new int[slots];
+        long summed = 0;
+        for (int i = 0; i < slots; i++) {
+            summed += weights.get(i);
+            // where the weights so far fall, but past the previous slot's end (each slot one CPU at least)...
+            ends[i] = (int) Math.max(summed * n / total, i == 0 ? 1 : ends[i - 1] + 1);
+        }
+        for (int i = slots - 1; i >= 0; i--) {
+            // ...and short of the CPUs the slots after it need, one each
+            ends[i] = Math.min(ends[i], n - (slots - 1 - i));
+        }
+        for (int i = 0; i < slots; i++) {
+            shares.add(new CpuShare(cpus.subList(i == 0 ? 0 : ends[i - 1], ends[i])));
         }
         return List.copyOf(shares);
     }

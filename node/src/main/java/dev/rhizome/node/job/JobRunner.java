@@ -98,6 +98,11 @@ public final class JobRunner {
         return new JobRunner(launcher.pinnedTo(cpus), maxLogBytes, maxWorkBytes, share);
     }
 
+    /** This runner with its jobs held to a slot's share of the node's CPUs, divided at each launch ({@link SlotCpus}). */
+    public JobRunner pinnedTo(SlotCpus place) {
+        return new JobRunner(launcher.pinnedTo(place), maxLogBytes, maxWorkBytes, share);
+    }
+
     /** This runner for slot {@code slot}'s jobs ({@link ProcessLauncher#forSlot}): the same share, the slot's uid. */
     public JobRunner forSlot(int slot) throws IOException {
         return new JobRunner(launcher.forSlot(slot), maxLogBytes, maxWorkBytes, share);

@@ -78,10 +78,13 @@ final class ProcViews {
      * loaded modules, the kernel's build configuration, and the memory and I/O ranges of each PCI device by its
      * bus address and driver. Each names the machine's hardware and what the volunteer installed, and the first
      * three change as a module loads, which a device plugged in makes happen, as {@code /proc/modules} did.
-     * Nothing of training reads them. Each reads empty, but {@link #DEVICE_NUMBERS} for a GPU job.
+     * Round 39: the consoles the kernel writes to, by their drivers and device numbers ({@code ttyS0}, a virtual
+     * machine's or a server's serial console; {@code netcon0}, a netconsole the volunteer set up to log to another
+     * machine), which the machine's boot configuration chose. Nothing of training reads them. Each reads empty,
+     * but {@link #DEVICE_NUMBERS} for a GPU job.
      */
     static final List<String> DRIVER_LISTS = List.of("/proc/devices", "/proc/misc", "/proc/crypto", "/proc/config.gz",
-            "/proc/iomem", "/proc/ioports");
+            "/proc/iomem", "/proc/ioports", "/proc/consoles");
     /** Kept whole for a GPU job: the CUDA driver looks up the NVIDIA driver's device numbers there. */
     static final String DEVICE_NUMBERS = "/proc/devices";
     /** {@link #MACHINE_LISTS} whose first line is a header, which the job's copy keeps. */

@@ -44,6 +44,14 @@ public interface ProcessLauncher {
         return this;
     }
 
+    /**
+     * This launcher with its jobs run on a slot's share of the node's CPUs, divided anew at each launch of those
+     * online then ({@link SlotCpus}); a launcher that cannot hold them there gives itself.
+     */
+    default ProcessLauncher pinnedTo(SlotCpus place) {
+        return this;
+    }
+
     /** The CPUs this launcher's jobs are held to ({@link #pinnedTo}); empty for every CPU the node may use. */
     default Optional<CpuShare> cpus() {
         return Optional.empty();

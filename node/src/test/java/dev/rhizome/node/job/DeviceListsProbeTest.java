@@ -44,6 +44,8 @@ class DeviceListsProbeTest {
         List<String> lists = Stream.concat(Stream.of("/proc/modules", "/proc/kallsyms"), ProcViews.DRIVER_LISTS.stream())
                 .filter(n -> Files.isReadable(Path.of(n))).toList();
         String script = PROBE.formatted(quoted(dirs), quoted(lists));
+        // Round 39: the host's consoles (a virtual machine's serial line, `ttyS0 -W- (EC p a) 4:64`) read by the job.
+        assertThat(lists).as("every kernel lists its consoles").contains("/proc/consoles");
         try (SandboxedJobs jobs = SandboxedJobs.open(tmp)) {
                         String log = jobs.runOk(script);
             for (String dir : dirs) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,39 @@ class SlotCpusTest {
             }
             assertThat(usedBySlot.get(0)).as("two slots' jobs never share a core").doesNotContainAnyElementsOf(
                     usedBySlot.get(1));
+        }
+    }
+
+    /**
+     * A slot whose share has no CPU online (here a CPU number past the machine's, as a CPU taken offline reads to
+     * the kernel) still runs its job, on the node's CPUs online: {@code taskset} refused such a share before, and
+     * the job failed to start. The share is divided at the launch, so a slot of a division naming such a CPU runs
+     * on its part of those online.
+     */
+    @Test
+    void aSlotWhoseCpusAreOfflineStillRunsItsJobOnCpusOnline() throws Exception {
+        CpuShare node = CpuShare.ofThisProcess().orElseThrow();
+        assumeTrue(CpuShare.TASKSET.isPresent(), "taskset starts a slot's jobs on its CPUs");
+        CpuShare online = CpuShare.online().orElseThrow();
+        CpuShare usable = node.intersect(online).orElseThrow();
+        int ghost = Math.max(node.cpus().get(node.cpus().size() - 1), online.cpus().get(online.cpus().size() - 1)) + 1000;
+        try (SandboxedJobs jobs = SandboxedJobs.open(dataDir)) {
+            BwrapLauncher offline = jobs.sandbox.pinnedTo(CpuShare.parse(Integer.toString(ghost)));
+            JobOutcome outcome = jobs.runPython(SPINNER, Map.of(), offline);
+            String log = jobs.log();
+            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+            assertThat(cpus(AFFINITY, log)).as("the node's CPUs online: %s", log).containsExactlyElementsOf(usable.cpus());
+
+            List<Integer> withGhost = new ArrayList<>(usable.cpus());
+            withGhost.add(ghost);
+            SlotCpus last = new SlotCpus(new CpuShare(withGhost), List.of(1, 1), 1);
+            CpuShare expected = last.at(Optional.of(node), Optional.of(online));
+            assertThat(expected.cpus()).doesNotContain(ghost);
+            outcome = jobs.runPython(SPINNER, Map.of(), jobs.sandbox.pinnedTo(last));
+            log = jobs.log();
+            assertThat(outcome.status()).as(log).isEqualTo(Result.Status.OK);
+            assertThat(cpus(AFFINITY, log)).as("its part of the CPUs online: %s", log)
+                    .containsExactlyElementsOf(expected.cpus());
         }
     }
 
