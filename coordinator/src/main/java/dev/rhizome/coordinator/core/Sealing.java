@@ -18,7 +18,7 @@ import java.util.Set;
 /**
  * Whether a result may be shown yet (docs/architecture.md, Trust, "Sealed results"): a result is
  * SEALED while any replica of its trial (its commit at its random seed) is queued or leased, and
- * revealed once none is. A runner holding a replica could otherwise read another's metric for the
+ * revealed once none is; a result that carries no metric (CRASH, TIMEOUT, REFUSED, UNFETCHABLE) is never sealed. A runner holding a replica could otherwise read another's metric for the
  * same trial and report it without running, earning credit and standing it never worked for. The
  * trial is named by commit and seed alone, every hardware class together: a replica out in one
  * class seals the others' results too, since a copier may claim in whichever class it says it has.
@@ -51,8 +51,20 @@ public final class Sealing {
         return pending.getOrDefault(commit, Set.of()).contains(randomSeed);
     }
 
+    /**
+     * Only a result that carries a metric is sealed: CRASH, TIMEOUT, REFUSED and UNFETCHABLE are
+     * never compared and earn no credit, so a copy of one gains nothing, and agents see at once that
+     * a commit failed or could not be fetched (what others tried).
+     */
     public boolean sealed(Result r) {
-        return sealed(r.getCommit(), r.getRandomSeed());
+        return !carriesNoMetric(r.getStatus()) && sealed(r.getCommit(), r.getRandomSeed());
+    }
+
+    private static boolean carriesNoMetric(Result.Status status) {
+        return switch (status) {
+            case CRASH, TIMEOUT, REFUSED, UNFETCHABLE -> true;
+            default -> false;
+        };
     }
 
     /** Whether any trial of {@code commit} is sealed: its mean would show one replica's value. */
@@ -113,7 +125,7 @@ public final class Sealing {
         }
         Trial.Builder b = t.toBuilder().clearMetric().setSealed(true).clearResults();
         for (ResultVerdict v : t.getResultsList()) {
-            b.addResults(v.toBuilder().clearMetric().setSealed(true));
+            b.addResults(carriesNoMetric(v.getStatus()) ? v.toBuilder() : v.toBuilder().clearMetric().setSealed(true));
         }
         return b.build();
     }

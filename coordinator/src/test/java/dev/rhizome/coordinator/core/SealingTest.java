@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class SealingTest {
     private static SignedEnvelope result(String commit, long seed, double metric) {
         return SignedEnvelope.newBuilder().setVersion(2).setType(Sealing.RESULT_TYPE)
-                .setPayload(Result.newBuilder().setCommit(commit).setRandomSeed(seed).setMetric(metric).build()
+                .setPayload(Result.newBuilder().setStatus(Result.Status.OK).setCommit(commit).setRandomSeed(seed).setMetric(metric).build()
                         .toByteString()).setSignature(ByteString.copyFrom(new byte[64])).build();
     }
 
@@ -36,6 +36,18 @@ class SealingTest {
         assertThat(s.anySealed("def")).isFalse();
         assertThat(s.sealed(paper())).as("only results are ever sealed").isFalse();
         assertThat(Sealing.NONE.sealed(result("abc", 7, 1.0))).isFalse();
+    }
+
+    @Test
+    void aResultWithoutAMetricIsNeverSealed() {
+        Sealing s = Sealing.of(Map.of("abc", Set.of(7L)));
+        Result ok = Result.newBuilder().setStatus(Result.Status.OK).setCommit("abc").setRandomSeed(7).setMetric(1.5).build();
+        assertThat(s.sealed(ok)).isTrue();
+        for (Result.Status notRun : List.of(Result.Status.CRASH, Result.Status.TIMEOUT, Result.Status.REFUSED,
+                Result.Status.UNFETCHABLE)) {
+            assertThat(s.sealed(ok.toBuilder().setStatus(notRun).clearMetric().build()))
+                    .as("%s is never compared and earns nothing: shown at once", notRun).isFalse();
+        }
     }
 
     @Test
@@ -69,5 +81,10 @@ class SealingTest {
             assertThat(v.getState()).isEqualTo(ResultVerdict.State.VALID);
         });
         assertThat(Sealing.of(Map.of("abc", Set.of(8L))).trial(t)).as("no replica of it out").isEqualTo(t);
+
+        ResultVerdict crashed = ResultVerdict.newBuilder().setEnvelopeId("id2").setStatus(Result.Status.CRASH)
+                .setState(ResultVerdict.State.ERROR).build();
+        Trial withCrash = Sealing.of(Map.of("abc", Set.of(7L))).trial(t.toBuilder().addResults(crashed).build());
+        assertThat(withCrash.getResults(1)).as("a crash has no metric to hide").isEqualTo(crashed);
     }
 }

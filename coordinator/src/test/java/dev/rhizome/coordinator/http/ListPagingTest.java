@@ -62,7 +62,8 @@ class ListPagingTest {
             ApiClient.Response first = h.api.get("/v1/audit");
             assertThat(first.status()).isEqualTo(200);
             JsonObject json = JsonParser.parseString(first.text()).getAsJsonObject();
-            assertThat(json.keySet()).containsExactlyInAnyOrder("envelopes", "next", "newest");
+            assertThat(json.keySet()).containsExactlyInAnyOrder("envelopes", "next", "newest", "sealed");
+            assertThat(json.getAsJsonArray("sealed")).as("papers are never sealed").isEmpty();
             assertThat(json.getAsJsonArray("envelopes")).hasSize(100);
             assertThat(json.get("next").getAsString()).isNotEmpty();
 
