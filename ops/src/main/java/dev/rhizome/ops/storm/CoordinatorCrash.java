@@ -101,7 +101,9 @@ public final class CoordinatorCrash {
 
     private final Config config;
     private final PrintStream progress;
-    private final int port;
+    /** Picked free at construction; another one if a process takes it before the first start binds it. */
+    private int port;
+    private boolean startedOnce;
     private Process coordinator;
     /** The coordinators' own temporary directory, so that what a killed one leaves there can be counted. */
     private final Path childTemp;
@@ -520,7 +522,42 @@ public final class CoordinatorCrash {
         return HexFormat.of().formatHex(b);
     }
 
+    /**
+     * Starts the coordinator on {@link #port}. A port picked free can be taken before the coordinator
+     * binds it (an ephemeral port handed to another process meanwhile, a node's or another test's):
+     * the first start then moves to another free port, a restart (whose clients know the port) tries
+     * the same one again, a few times.
+     */
     private String start() throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                String url = startOnce();
+                startedOnce = true;
+                return url;
+            } catch (PortTaken taken) {
+                if (attempt == 10) {
+                    throw new IOException("port " + port + " stayed taken by another process over " + attempt
+                            + " starts; the coordinator's log ends:\n" + taken.getMessage());
+                }
+                if (!startedOnce) {
+                    try (ServerSocket s = new ServerSocket(0)) {
+                        port = s.getLocalPort();
+                    }
+                } else {
+                    Thread.sleep(500);
+                }
+            }
+        }
+    }
+
+    /** The coordinator exited at start because its port was in use. */
+    private static final class PortTaken extends IOException {
+        PortTaken(String log) {
+            super(log);
+        }
+    }
+
+    private String startOnce() throws IOException, InterruptedException {
         Path urlFile = config.dataDir().resolve("coordinator.url");
         Files.deleteIfExists(urlFile);
         List<String> command = new ArrayList<>(config.launcher());
@@ -543,7 +580,11 @@ public final class CoordinatorCrash {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!Files.exists(urlFile)) {
             if (!coordinator.isAlive() || System.nanoTime() > deadline) {
-                throw new IOException("the coordinator did not start again; its log ends:\n" + ChildProcess.tail(log, 20));
+                String tail = ChildProcess.tail(log, 20);
+                if (!coordinator.isAlive() && tail.contains("address already in use")) {
+                    throw new PortTaken(tail);
+                }
+                throw new IOException("the coordinator did not start again; its log ends:\n" + tail);
             }
             Thread.sleep(50);
         }
